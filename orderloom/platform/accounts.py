@@ -1,0 +1,201 @@
+"""Account services: create users and roles, check passwords, issue and revoke tokens.
+
+Every function takes a session and leaves the commit to its caller.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from orderloom.db import utcnow
+from orderloom.platform.models import ApiToken, Role, User
+from orderloom.platform.permissions import BUILTIN_ROLES, PERMISSIONS
+from orderloom.runtime import audit
+from orderloom.runtime.audit import Actor
+
+MIN_PASSWORD_LENGTH = 10
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{2,150}$")
+ROLE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{1,49}$")
+TOKEN_PREFIX = "olt_"
+# scrypt is memory-hard and current; Werkzeug keeps its parameters in the hash,
+# so a later change of parameters still verifies old hashes.
+PASSWORD_METHOD = "scrypt"
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be carried out; ``field`` names the input."""
+
+    def __init__(self, field: str, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+        self.status = status
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    # Verified against when the username is unknown, so a wrong name costs as much
+    # time as a wrong password and names cannot be probed.
+    return generate_password_hash(secrets.token_hex(16), method=PASSWORD_METHOD)
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=PASSWORD_METHOD)
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters long")
+    if password.strip() != password or not password.strip():
+        raise AccountError("password", "must not start or end with spaces")
+
+
+def find_role(session: Session, name: str) -> Role | None:
+    return session.scalar(select(Role).where(Role.name == name))
+
+
+def ensure_builtin_roles(session: Session) -> None:
+    """Make sure the four built-in roles exist (the first migration adds them;
+    this repairs a database where someone deleted one)."""
+    for name, (description, _granted) in BUILTIN_ROLES.items():
+        if find_role(session, name) is None:
+            session.add(Role(name=name, description=description, builtin=True, permissions=[]))
+    session.flush()
+
+
+def create_user(
+    session: Session,
+    actor: Actor,
+    username: str,
+    password: str,
+    roles: list[str],
+    display_name: str = "",
+) -> User:
+    if not USERNAME_PATTERN.match(username or ""):
+        raise AccountError("username", "use 2 to 150 letters, digits or . _ @ -")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise AccountError("username", f"a user named {username!r} already exists", status=409)
+    check_password_strength(password)
+    role_objects = _roles_named(session, roles)
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        password_hash=hash_password(password),
+        roles=role_objects,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(session, actor, "user.created", "user", user.id, username=username,
+                 roles=[r.name for r in role_objects])
+    return user
+
+
+def set_roles(session: Session, actor: Actor, user: User, roles: list[str]) -> None:
+    before = user.role_names
+    user.roles = _roles_named(session, roles)
+    audit.record(session, actor, "user.roles_changed", "user", user.id,
+                 before=before, after=user.role_names)
+
+
+def set_active(session: Session, actor: Actor, user: User, active: bool) -> None:
+    if user.active == active:
+        return
+    user.active = active
+    user.session_epoch += 1
+    audit.record(session, actor, "user.activated" if active else "user.deactivated",
+                 "user", user.id)
+
+
+def set_password(session: Session, actor: Actor, user: User, password: str) -> None:
+    check_password_strength(password)
+    user.password_hash = hash_password(password)
+    user.session_epoch += 1
+    audit.record(session, actor, "user.password_changed", "user", user.id)
+
+
+def _roles_named(session: Session, names: list[str]) -> list[Role]:
+    found = {r.name: r for r in session.scalars(select(Role).where(Role.name.in_(names)))}
+    for index, name in enumerate(names):
+        if name not in found:
+            raise AccountError(f"roles/{index}", f"there is no role named {name!r}")
+    return [found[name] for name in dict.fromkeys(names)]
+
+
+def create_role(
+    session: Session, actor: Actor, name: str, description: str, permissions: list[str]
+) -> Role:
+    if not ROLE_PATTERN.match(name or ""):
+        raise AccountError("name", "use 2 to 50 lower-case letters, digits, - or _, "
+                                   "starting with a letter")
+    if find_role(session, name) is not None:
+        raise AccountError("name", f"a role named {name!r} already exists", status=409)
+    for index, permission in enumerate(permissions):
+        if permission not in PERMISSIONS:
+            raise AccountError(f"permissions/{index}", f"there is no permission {permission!r}")
+    role = Role(name=name, description=description, builtin=False,
+                permissions=sorted(set(permissions)))
+    session.add(role)
+    session.flush()
+    audit.record(session, actor, "role.created", "role", role.id, name=name,
+                 permissions=role.permissions)
+    return role
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with this name and password, or None; the same work is done
+    whether the name exists or not."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    return user
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(session: Session, actor: Actor, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token for ``user``; returns the row and the token text, which is
+    never stored and cannot be shown again."""
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise AccountError("name", "give the token a name of 1 to 100 characters")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name, token_hash=_token_digest(secret),
+                     prefix=secret[: len(TOKEN_PREFIX) + 6])
+    session.add(token)
+    session.flush()
+    audit.record(session, actor, "token.created", "api_token", token.id, name=name,
+                 owner=user.username)
+    return token, secret
+
+
+def revoke_token(session: Session, actor: Actor, token: ApiToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record(session, actor, "token.revoked", "api_token", token.id, name=token.name)
+
+
+def user_for_token(session: Session, secret: str) -> tuple[User, ApiToken] | None:
+    """The active owner of a live token, or None for an unknown, revoked or
+    deactivated one."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(secret)))
+    if token is None or token.revoked or not token.user.active:
+        return None
+    now = utcnow()
+    # Coarse on purpose: one write a minute per token, not one per request.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        token.last_used_at = now
+    return token.user, token

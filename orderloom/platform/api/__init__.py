@@ -1,0 +1,9 @@
+"""The REST API under /api/v1: JSON in, JSON out, problem+json on every error."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+# Route modules register themselves on the blueprint when imported.
+from orderloom.platform.api import accounts, system  # noqa: E402, F401

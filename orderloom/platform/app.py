@@ -1,0 +1,42 @@
+"""The Flask application factory."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import Flask
+
+from orderloom.platform import auth, database, problems
+from orderloom.platform.settings import Settings, load_settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or load_settings()
+    app = Flask("orderloom.platform", instance_path=str(settings.instance_path))
+    app.config.update(
+        ORDERLOOM_SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        SESSION_COOKIE_NAME="orderloom_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        JSON_SORT_KEYS=False,
+    )
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    logging.getLogger("orderloom").setLevel(settings.log_level)
+
+    database.init_app(app, settings.database_url)
+    auth.init_app(app)
+    problems.register_error_handlers(app)
+
+    from orderloom.platform.api import api
+    from orderloom.platform.pages import pages
+    from orderloom.platform.system import system
+
+    app.register_blueprint(system)
+    app.register_blueprint(api)
+    app.register_blueprint(pages)
+    return app

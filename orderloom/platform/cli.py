@@ -1,0 +1,236 @@
+"""The ``orderloom`` command.
+
+Every failure a person can cause (a bad setting, an unreachable database, a
+database not yet initialised) ends with one line on stderr and exit status 2.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import sys
+
+import click
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from orderloom.platform.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger(__name__)
+
+USAGE_ERROR = 2
+
+
+class Failure(click.ClickException):
+    """A one-line error for the person at the terminal."""
+
+    exit_code = USAGE_ERROR
+
+    def show(self, file=None) -> None:
+        click.echo(f"orderloom: error: {self.message}", err=True)
+
+
+class OrderloomGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except SettingsError as exc:
+            raise Failure(str(exc)) from None
+        except OperationalError as exc:
+            settings = ctx.find_object(dict) or {}
+            where = settings.get("database", "the database")
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise Failure(f"cannot reach {where}: {reason}") from None
+
+
+@click.group(cls=OrderloomGroup)
+@click.version_option(package_name="orderloom")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Orderloom: design your order system, then run it."""
+    ctx.ensure_object(dict)
+    logging.basicConfig(level=logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("orderloom").setLevel(logging.INFO)
+
+
+def _settings(ctx: click.Context) -> Settings:
+    settings = load_settings()
+    ctx.obj["database"] = settings.database_url_safe
+    return settings
+
+
+def _engine(settings: Settings):
+    from orderloom.db import make_engine
+
+    return make_engine(settings.database_url)
+
+
+def _require_current_schema(engine) -> None:
+    from orderloom.platform import schema
+
+    current = schema.current_revision(engine)
+    if current is None:
+        raise Failure("the database is not initialised: run `orderloom init` first")
+    if current != schema.head_revision():
+        raise Failure(f"the database schema is at {current}, this version needs "
+                      f"{schema.head_revision()}: run `orderloom db upgrade`")
+
+
+@cli.command()
+@click.option("--admin-username", default="admin", show_default=True)
+@click.option("--admin-password", envvar="ORDERLOOM_ADMIN_PASSWORD",
+              help="Password for the first administrator; generated and printed if not given.")
+@click.pass_context
+def init(ctx: click.Context, admin_username: str, admin_password: str | None) -> None:
+    """Create the instance: database schema, built-in roles and the first administrator.
+
+    Safe to run again: an existing instance is upgraded and keeps its users.
+    """
+    from orderloom.db import make_session_factory
+    from orderloom.platform import accounts, schema
+    from orderloom.platform.models import Role, User
+    from orderloom.runtime.audit import Actor
+
+    settings = _settings(ctx)
+    engine = _engine(settings)
+    schema.upgrade(engine)
+    click.echo(f"Database ready: {settings.database_url_safe}")
+    with make_session_factory(engine)() as session:
+        accounts.ensure_builtin_roles(session)
+        has_admin = session.scalar(
+            select(User.id).join(User.roles).where(Role.name == "admin").limit(1))
+        if has_admin is not None:
+            session.commit()
+            click.echo("An administrator exists already; no user was created.")
+            click.echo("Start Orderloom with `orderloom serve`.")
+            return
+        password = admin_password or secrets.token_urlsafe(12)
+        try:
+            accounts.create_user(session, Actor(None, "orderloom init", "cli"), admin_username,
+                                 password, ["admin"], "Administrator")
+        except accounts.AccountError as exc:
+            raise Failure(f"--admin-{exc.field}: {exc.message}") from None
+        session.commit()
+    click.echo(f"Instance folder: {settings.instance_path}")
+    click.echo("Start Orderloom with `orderloom serve`, open http://127.0.0.1:8000/login "
+               "and log in as:")
+    click.echo(f"  username: {admin_username}")
+    click.echo(f"  password: {password}" if not admin_password else
+               "  password: the one you gave")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 for every interface.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
+    """Serve Orderloom with a production WSGI server (waitress).
+
+    For several processes behind a load balancer, run gunicorn with
+    orderloom.platform.wsgi:app instead (see docs/operations.md).
+    """
+    from waitress import serve as waitress_serve
+
+    from orderloom.platform.app import create_app
+
+    settings = _settings(ctx)
+    _require_current_schema(_engine(settings))
+    app = create_app(settings)
+    click.echo(f"Orderloom is serving on http://{host}:{port}/ (database "
+               f"{settings.database_url_safe}; jobs "
+               f"{'in-process' if settings.jobs_in_process else 'on ' + settings.redis_url}). "
+               "Stop with Ctrl+C.")
+    waitress_serve(app, host=host, port=port, threads=threads, ident="orderloom")
+
+
+@cli.command()
+@click.option("--burst", is_flag=True, help="Run the jobs waiting now, then stop.")
+@click.pass_context
+def worker(ctx: click.Context, burst: bool) -> None:
+    """Run an RQ worker, with its scheduler, for the jobs Orderloom queues in Redis."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+    from rq import Worker
+
+    from orderloom.runtime.queues import QUEUE_NAMES
+
+    settings = _settings(ctx)
+    if settings.redis_url is None:
+        raise Failure("ORDERLOOM_REDIS_URL is not set: without Redis, jobs run inside "
+                      "`orderloom serve` and no worker is needed")
+    connection = Redis.from_url(settings.redis_url)
+    try:
+        connection.ping()
+    except RedisError as exc:
+        raise Failure(f"cannot reach Redis at {settings.redis_url}: {exc}") from None
+    _require_current_schema(_engine(settings))
+    os.environ.setdefault("ORDERLOOM_WORKER", "1")
+    Worker(list(QUEUE_NAMES), connection=connection).work(with_scheduler=True, burst=burst)
+
+
+@cli.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Apply every migration this version has that the database lacks."""
+    from orderloom.platform import schema
+
+    settings = _settings(ctx.find_root())
+    engine = _engine(settings)
+    before = schema.current_revision(engine)
+    schema.upgrade(engine)
+    after = schema.current_revision(engine)
+    click.echo(f"Database {settings.database_url_safe}: "
+               + ("already up to date" if before == after else f"upgraded {before} -> {after}")
+               + f" (revision {after}).")
+
+
+@cli.group()
+def user() -> None:
+    """User accounts."""
+
+
+@user.command("create")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True,
+              help="A role to give; repeat for several (admin, designer, staff, viewer, ...).")
+@click.option("--password", envvar="ORDERLOOM_NEW_USER_PASSWORD",
+              help="Asked for at the prompt when not given.")
+@click.option("--name", "display_name", default="", help="Full name shown in the product.")
+@click.pass_context
+def user_create(ctx: click.Context, username: str, roles: tuple[str, ...],
+                password: str | None, display_name: str) -> None:
+    """Create a user with the given roles."""
+    from orderloom.db import make_session_factory
+    from orderloom.platform import accounts
+    from orderloom.runtime.audit import Actor
+
+    settings = _settings(ctx.find_root())
+    engine = _engine(settings)
+    _require_current_schema(engine)
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with make_session_factory(engine)() as session:
+        try:
+            accounts.create_user(session, Actor(None, "orderloom user create", "cli"), username,
+                                 password, list(roles), display_name)
+        except accounts.AccountError as exc:
+            raise Failure(f"{exc.field}: {exc.message}") from None
+        session.commit()
+    click.echo(f"User {username} is created with the roles {', '.join(roles)}.")
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="orderloom")
+    except SQLAlchemyError as exc:  # anything the group did not translate
+        click.echo(f"orderloom: error: database error: {exc.__class__.__name__}: "
+                   f"{str(exc).splitlines()[0]}", err=True)
+        sys.exit(USAGE_ERROR)

@@ -1,0 +1,53 @@
+"""A person's own account: API tokens."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from orderloom.platform import accounts
+from orderloom.platform.accounts import AccountError
+from orderloom.platform.auth import current_actor, current_user, requires
+from orderloom.platform.database import db_session
+from orderloom.platform.models import ApiToken
+from orderloom.platform.pages import pages
+
+
+def _tokens_page(new_secret: str | None = None, error: str | None = None, status: int = 200):
+    tokens = db_session().scalars(
+        select(ApiToken).where(ApiToken.user_id == current_user().id).order_by(ApiToken.id))
+    return render_template("tokens.html", tokens=list(tokens), new_secret=new_secret,
+                           error=error), status
+
+
+@pages.get("/account/tokens")
+@requires("tokens.own")
+def tokens():
+    return _tokens_page()
+
+
+@pages.post("/account/tokens")
+@requires("tokens.own")
+def create_token():
+    session = db_session()
+    try:
+        _token, secret = accounts.issue_token(session, current_actor(), current_user(),
+                                              request.form.get("name", ""))
+    except AccountError as error:
+        return _tokens_page(error=f"Name: {error.message}.", status=422)
+    session.commit()
+    # Rendered, not redirected: the token must never sit in a URL or a cookie.
+    return _tokens_page(new_secret=secret)
+
+
+@pages.post("/account/tokens/<int:token_id>/revoke")
+@requires("tokens.own")
+def revoke_token(token_id: int):
+    session = db_session()
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user().id:
+        flash("That token does not exist.")
+    else:
+        accounts.revoke_token(session, current_actor(), token)
+        session.commit()
+        flash(f"Token “{token.name}” is revoked.")
+    return redirect(url_for("pages.tokens"))

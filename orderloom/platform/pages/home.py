@@ -1,0 +1,61 @@
+"""Logging in and out, and the start page."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, url_for
+
+from orderloom.db import utcnow
+from orderloom.platform import accounts
+from orderloom.platform.auth import current_user, log_in, log_out, requires
+from orderloom.platform.database import db_session
+from orderloom.platform.pages import pages
+from orderloom.runtime import audit
+from orderloom.runtime.audit import Actor
+
+
+def _safe_next(target: str | None) -> str:
+    # Only a path on this site: a login link must not bounce people elsewhere.
+    if not target:
+        return url_for("pages.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("pages.home")
+    return target
+
+
+@pages.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "GET":
+        if current_user() is not None:
+            return redirect(_safe_next(request.args.get("next")))
+        return render_template("login.html", next=request.args.get("next", ""))
+    username = request.form.get("username", "").strip()
+    password = request.form.get("password", "")
+    session = db_session()
+    user = accounts.authenticate(session, username, password)
+    if user is None:
+        audit.record(session, Actor(None, username[:150] or "?", "web"), "login.failed",
+                     "user", username[:80] or "?")
+        session.commit()
+        return render_template("login.html", next=request.form.get("next", ""),
+                               username=username,
+                               error="Wrong username or password."), 401
+    user.last_login_at = utcnow()
+    audit.record(session, Actor(user.id, user.username, "web"), "login", "user", user.id)
+    session.commit()
+    log_in(user)
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@pages.post("/logout")
+def logout():
+    log_out()
+    flash("You are logged out.")
+    return redirect(url_for("pages.login"))
+
+
+@pages.get("/")
+@requires()
+def home():
+    return render_template("home.html")

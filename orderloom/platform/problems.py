@@ -1,0 +1,120 @@
+"""Errors over HTTP: RFC 9457 ``application/problem+json`` for the API, HTML pages
+for people.
+
+Every error the API can give passes through here, so none leaks a traceback,
+and every input error names the field with a JSON Pointer.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, json, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+API_PREFIX = "/api/"
+
+
+class Problem(Exception):
+    """An API error with a status, a short title, a detail and, for bad input, the
+    list of fields at fault as ``{"pointer": "/a/b", "detail": "..."}``."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        title: str | None = None,
+        errors: list[dict[str, str]] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.title = title or _TITLES.get(status, "Error")
+        self.errors = errors or []
+        self.extra = extra or {}
+
+
+def invalid(pointer: str, detail: str, status: int = 422) -> Problem:
+    """A Problem about one input field."""
+    return Problem(status, f"{pointer or '/'}: {detail}",
+                   errors=[{"pointer": pointer, "detail": detail}])
+
+
+_TITLES = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+
+def problem_response(problem: Problem) -> Response:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": problem.title,
+        "status": problem.status,
+        "detail": problem.detail,
+        "instance": request.path,
+    }
+    if problem.errors:
+        body["errors"] = problem.errors
+    body.update(problem.extra)
+    response = Response(json.dumps(body), status=problem.status, mimetype=PROBLEM_JSON)
+    if problem.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="orderloom"'
+    return response
+
+
+def wants_problem_json() -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def _from_http_exception(exc: HTTPException) -> Problem:
+    status = exc.code or 500
+    detail = exc.description or _TITLES.get(status, "Error")
+    if status == 400 and "JSON" in detail:
+        detail = "the request body is not valid JSON"
+    if status == 413:
+        detail = "the request body is larger than this server accepts"
+    return Problem(status, detail)
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(Problem)
+    def _problem(problem: Problem):
+        if wants_problem_json():
+            return problem_response(problem)
+        return _error_page(problem.status, problem.title, problem.detail)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if wants_problem_json():
+            response = problem_response(_from_http_exception(exc))
+            if exc.code == 405 and exc.valid_methods:
+                response.headers["Allow"] = ", ".join(exc.valid_methods)
+            return response
+        return _error_page(exc.code or 500, exc.name, exc.description or "")
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        # Logged in full for the operator; the caller learns only that it failed.
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _http(InternalServerError("the server failed to handle this request; "
+                                         "nothing was changed"))
+
+
+def _error_page(status: int, title: str, detail: str):
+    return render_template("error.html", status=status, title=title, detail=detail), status

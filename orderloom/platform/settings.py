@@ -1,0 +1,171 @@
+"""Settings read from the environment, checked once at start-up.
+
+A bad value raises :class:`SettingsError` with one line that names the variable
+and says what is wrong; the CLI prints that line and exits with status 2.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+PREFIX = "ORDERLOOM_"
+SUPPORTED_DATABASES = ("sqlite", "postgresql")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class SettingsError(ValueError):
+    """A setting has a value Orderloom cannot run with."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_path: Path
+    database_url: str
+    redis_url: str | None
+    secret_key: str = field(repr=False)
+    max_body_bytes: int = 10 * 1024 * 1024
+    secure_cookies: bool = False
+    log_level: str = "INFO"
+
+    @property
+    def jobs_in_process(self) -> bool:
+        """Embedded mode: with no Redis, jobs run in the app process after commit."""
+        return self.redis_url is None
+
+    @property
+    def database_url_safe(self) -> str:
+        """The database URL with any password masked, fit for logs and messages."""
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, overrides: Mapping[str, object] | None = None
+) -> Settings:
+    """Read the settings from ``environ`` (default: the process environment).
+
+    ``overrides`` wins over the environment; the test suite and ``orderloom init``
+    use it. Creates the instance folder, and the secret key file inside it when
+    no ``ORDERLOOM_SECRET_KEY`` is given.
+    """
+    env = dict(os.environ if environ is None else environ)
+    for key, value in (overrides or {}).items():
+        env[PREFIX + key.upper()] = str(value)
+
+    instance_path = Path(env.get(PREFIX + "INSTANCE_PATH") or Path.cwd() / "instance")
+    instance_path = instance_path.expanduser().resolve()
+    try:
+        instance_path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SettingsError(
+            f"{PREFIX}INSTANCE_PATH: cannot create folder {instance_path}: {exc.strerror}"
+        ) from None
+
+    return Settings(
+        instance_path=instance_path,
+        database_url=_database_url(env.get(PREFIX + "DATABASE_URL"), instance_path),
+        redis_url=_redis_url(env.get(PREFIX + "REDIS_URL")),
+        secret_key=_secret_key(env.get(PREFIX + "SECRET_KEY"), instance_path),
+        max_body_bytes=_positive_int(env, "MAX_BODY_BYTES", 10 * 1024 * 1024),
+        secure_cookies=_boolean(env, "SECURE_COOKIES", False),
+        log_level=_choice(env, "LOG_LEVEL", LOG_LEVELS, "INFO"),
+    )
+
+
+def _database_url(raw: str | None, instance_path: Path) -> str:
+    if not raw:
+        return URL.create("sqlite", database=str(instance_path / "orderloom.db")).render_as_string()
+    name = PREFIX + "DATABASE_URL"
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise SettingsError(
+            f"{name}: {raw!r} is not a database URL; expected e.g. "
+            "postgresql://user@host/dbname or sqlite:///path/to/orderloom.db"
+        ) from None
+    backend = url.get_backend_name()
+    if backend not in SUPPORTED_DATABASES:
+        raise SettingsError(
+            f"{name}: database {backend!r} is not supported; use postgresql or sqlite"
+        )
+    if backend == "postgresql":
+        # psycopg 3 is the one driver we ship; plain postgresql:// means it too.
+        if url.drivername not in ("postgresql", "postgresql+psycopg"):
+            raise SettingsError(f"{name}: use the psycopg driver (postgresql+psycopg://...), "
+                                f"not {url.drivername!r}")
+        url = url.set(drivername="postgresql+psycopg")
+        if not url.database:
+            raise SettingsError(f"{name}: the URL names no database")
+    elif url.database in (None, ""):
+        raise SettingsError(f"{name}: an in-memory SQLite database would lose every order; "
+                            "give a file path, e.g. sqlite:////var/lib/orderloom/orderloom.db")
+    return url.render_as_string(hide_password=False)
+
+
+def _redis_url(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    if not raw.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError(
+            f"{PREFIX}REDIS_URL: {raw!r} is not a Redis URL; expected redis://host:6379/0"
+        )
+    return raw
+
+
+def _secret_key(raw: str | None, instance_path: Path) -> str:
+    if raw:
+        if len(raw) < 32:
+            raise SettingsError(f"{PREFIX}SECRET_KEY: too short ({len(raw)} characters); "
+                                "use at least 32 random characters")
+        return raw
+    # Generated once and kept, so sessions survive restarts and every process
+    # sharing the instance folder signs cookies with the same key.
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    key = key_file.read_text().strip()
+    if len(key) < 32:
+        raise SettingsError(f"{key_file}: the stored secret key is damaged; delete the file "
+                            "to generate a new one (everyone will have to log in again)")
+    return key
+
+
+def _positive_int(env: Mapping[str, str], key: str, default: int) -> int:
+    raw = env.get(PREFIX + key)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise SettingsError(f"{PREFIX}{key}: {raw!r} is not a positive whole number")
+    return value
+
+
+def _boolean(env: Mapping[str, str], key: str, default: bool) -> bool:
+    raw = env.get(PREFIX + key)
+    if raw in (None, ""):
+        return default
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{PREFIX}{key}: {raw!r} is not true or false")
+
+
+def _choice(env: Mapping[str, str], key: str, choices: tuple[str, ...], default: str) -> str:
+    raw = env.get(PREFIX + key)
+    if raw in (None, ""):
+        return default
+    if raw.upper() not in choices:
+        raise SettingsError(f"{PREFIX}{key}: {raw!r} is not one of {', '.join(choices)}")
+    return raw.upper()

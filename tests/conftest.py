@@ -1,0 +1,215 @@
+"""Shared fixtures: settings, app, client, database session, users per role, Redis.
+
+Database tests run once on SQLite and once on PostgreSQL. A missing server
+skips its tests with the reason, unless ORDERLOOM_TEST_REQUIRE_SERVICES=1
+(as in CI), where it fails them instead.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from orderloom.db import make_engine
+from orderloom.platform import accounts, schema
+from orderloom.platform.app import create_app
+from orderloom.platform.database import Database
+from orderloom.platform.models import User
+from orderloom.platform.settings import load_settings
+from orderloom.runtime.audit import Actor
+
+REQUIRE_SERVICES = os.environ.get("ORDERLOOM_TEST_REQUIRE_SERVICES") == "1"
+POSTGRES_ADMIN_URL = os.environ.get(
+    "ORDERLOOM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_TEST_URL = os.environ.get("ORDERLOOM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+TEST_PASSWORD = "a-long-test-password"
+TEST_SECRET = "test-secret-key-" + "x" * 32
+ROLES = ("admin", "designer", "staff", "viewer")
+
+
+def service_unavailable(reason: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (ORDERLOOM_TEST_REQUIRE_SERVICES=1, so this is a failure)")
+    pytest.skip(reason)
+
+
+# --- databases -----------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A migrated SQLite file, copied for each test: migrating once is much faster."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    schema.upgrade(engine)
+    engine.dispose()  # the last connection to close folds the WAL into the file
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """A database of this test run's own on the PostgreSQL server, migrated once."""
+    name = f"orderloom_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # the server is absent or refuses us
+        admin.dispose()
+        service_unavailable(f"PostgreSQL at {POSTGRES_ADMIN_URL} is not available: "
+                            f"{str(exc).splitlines()[0]}")
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    engine = make_engine(url)
+    schema.upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _reset_postgres(url: str) -> None:
+    engine = make_engine(url)
+    tables = [t.name for t in schema.metadata().sorted_tables]
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    with Session(engine) as session:
+        accounts.ensure_builtin_roles(session)
+        session.commit()
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "orderloom.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_server_url")
+    _reset_postgres(url)
+    return url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path, sqlite_template) -> str:
+    """For tests whose behaviour does not depend on the database."""
+    path = tmp_path / "orderloom.db"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+# --- app -------------------------------------------------------------------------------------
+
+@pytest.fixture
+def settings(tmp_path, database_url):
+    return load_settings({}, overrides={
+        "instance_path": tmp_path / "instance",
+        "database_url": database_url,
+        "secret_key": TEST_SECRET,
+    })
+
+
+@pytest.fixture
+def app(settings):
+    app = create_app(settings)
+    app.testing = True
+    yield app
+    app.extensions["orderloom.db"].engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def db(app) -> Iterator[Session]:
+    database: Database = app.extensions["orderloom.db"]
+    with database.sessions() as session:
+        yield session
+
+
+@pytest.fixture
+def make_user(db) -> Callable[..., User]:
+    def make(role: str | None, username: str | None = None, password: str = TEST_PASSWORD):
+        user = accounts.create_user(db, Actor(None, "test", "cli"),
+                                    username or f"{role or 'nobody'}-{uuid.uuid4().hex[:6]}",
+                                    password, [role] if role else [])
+        db.commit()
+        return user
+
+    return make
+
+
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_INPUT.search(html)
+    assert match, "the page has no CSRF token field"
+    return match.group(1)
+
+
+class Actions:
+    """What a person does in a browser, through the test client."""
+
+    def __init__(self, client, make_user) -> None:
+        self.client = client
+        self.make_user = make_user
+
+    def login(self, username: str, password: str = TEST_PASSWORD):
+        token = csrf_from(self.client.get("/login").get_data(as_text=True))
+        return self.client.post("/login", data={"username": username, "password": password,
+                                                "csrf_token": token})
+
+    def login_as(self, role: str | None) -> User:
+        user = self.make_user(role)
+        response = self.login(user.username)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    def csrf(self, page: str = "/") -> str:
+        return csrf_from(self.client.get(page).get_data(as_text=True))
+
+
+@pytest.fixture
+def actions(client, make_user) -> Actions:
+    return Actions(client, make_user)
+
+
+@pytest.fixture
+def token_for(db, make_user) -> Callable[[str], str]:
+    """An API token for a new user with ``role``."""
+
+    def issue(role: str) -> str:
+        user = make_user(role)
+        _token, secret = accounts.issue_token(db, Actor(user.id, user.username, "cli"), user,
+                                              "test")
+        db.commit()
+        return secret
+
+    return issue
+
+
+# --- Redis -----------------------------------------------------------------------------------
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    connection = Redis.from_url(REDIS_TEST_URL, socket_timeout=2)
+    try:
+        connection.ping()
+    except RedisError as exc:
+        service_unavailable(f"Redis at {REDIS_TEST_URL} is not available: {exc}")
+    connection.flushdb()
+    yield REDIS_TEST_URL
+    connection.flushdb()
+    connection.close()
