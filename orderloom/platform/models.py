@@ -54,7 +54,7 @@ class User(Base):
 
     @property
     def role_names(self) -> list[str]:
-        return [role.name for role in self.roles]
+        return sorted(role.name for role in self.roles)
 
     @property
     def permissions(self) -> frozenset[str]:

@@ -1,0 +1,104 @@
+"""API tokens: Bearer authentication for integrations."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from orderloom.platform.models import ApiToken
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def assert_problem(response, status: int) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json(force=True)
+    assert body["status"] == status
+    assert body["detail"]
+    return body
+
+
+def test_a_valid_token_authenticates_as_its_user(client, token_for):
+    token = token_for("staff")
+    response = client.get("/api/v1/me", headers=bearer(token))
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["roles"] == ["staff"]
+    assert "orders.act" in body["permissions"]
+
+
+def test_a_missing_token_gets_401_problem_json(client):
+    body = assert_problem(client.get("/api/v1/me"), 401)
+    assert "Bearer" in body["detail"]
+
+
+def test_a_wrong_token_gets_401(client, token_for):
+    token_for("staff")
+    body = assert_problem(client.get("/api/v1/me", headers=bearer("olt_made-up")), 401)
+    assert "unknown, revoked" in body["detail"]
+
+
+def test_a_malformed_authorization_header_gets_401(client):
+    body = assert_problem(client.get("/api/v1/me", headers={"Authorization": "Basic abc"}), 401)
+    assert "Bearer <token>" in body["detail"]
+
+
+def test_token_is_shown_once_and_only_its_hash_is_stored(client, actions, db):
+    actions.login_as("staff")
+    csrf = actions.csrf()
+    created = client.post("/api/v1/tokens", json={"name": "web shop"},
+                          headers={"X-CSRF-Token": csrf})
+    assert created.status_code == 201
+    secret = created.get_json()["token"]
+    assert secret.startswith("olt_")
+    listed = client.get("/api/v1/tokens").get_json()
+    assert [t["name"] for t in listed] == ["web shop"]
+    assert "token" not in listed[0]
+    stored = db.scalars(select(ApiToken)).one()
+    assert secret not in (stored.token_hash, stored.prefix)
+    assert len(stored.token_hash) == 64
+    db.rollback()  # end the read: on SQLite every transaction holds the write lock
+    # and the token works
+    assert client.get("/api/v1/me", headers=bearer(secret)).status_code == 200
+
+
+def test_a_revoked_token_stops_working_at_once(client, token_for):
+    token = token_for("staff")
+    tokens = client.get("/api/v1/tokens", headers=bearer(token)).get_json()
+    revoked = client.delete(f"/api/v1/tokens/{tokens[0]['id']}", headers=bearer(token))
+    assert revoked.status_code == 200
+    assert revoked.get_json()["revoked_at"] is not None
+    assert_problem(client.get("/api/v1/me", headers=bearer(token)), 401)
+
+
+def test_nobody_can_revoke_someone_elses_token(client, token_for):
+    mine = token_for("staff")
+    theirs = token_for("staff")
+    their_id = client.get("/api/v1/tokens", headers=bearer(theirs)).get_json()[0]["id"]
+    assert_problem(client.delete(f"/api/v1/tokens/{their_id}", headers=bearer(mine)), 404)
+    assert client.get("/api/v1/me", headers=bearer(theirs)).status_code == 200
+
+
+def test_the_tokens_page_shows_a_new_token_once_and_revokes(actions, client):
+    actions.login_as("designer")
+    csrf = actions.csrf("/account/tokens")
+    page = client.post("/account/tokens", data={"name": "ERP", "csrf_token": csrf})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Copy this token now." in html
+    secret = html.split('<code id="new-token">')[1].split("</code>")[0]
+    assert client.get("/api/v1/me", headers=bearer(secret)).status_code == 200
+    again = client.get("/account/tokens").get_data(as_text=True)
+    assert secret not in again
+    assert "ERP" in again
+    token_id = client.get("/api/v1/tokens").get_json()[0]["id"]
+    client.post(f"/account/tokens/{token_id}/revoke", data={"csrf_token": csrf})
+    assert client.get("/api/v1/me", headers=bearer(secret)).status_code == 401
+
+
+def test_session_api_writes_need_the_csrf_header(actions, client):
+    actions.login_as("staff")
+    body = assert_problem(client.post("/api/v1/tokens", json={"name": "x"}), 403)
+    assert "X-CSRF-Token" in body["detail"]
+    assert client.get("/api/v1/tokens").get_json() == []
