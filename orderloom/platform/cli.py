@@ -227,6 +227,20 @@ def user_create(ctx: click.Context, username: str, roles: tuple[str, ...],
     click.echo(f"User {username} is created with the roles {', '.join(roles)}.")
 
 
+def _add_commands() -> None:
+    from orderloom.platform.commands.definitions import (
+        check_command,
+        export_command,
+        import_command,
+    )
+
+    for command in (check_command, export_command, import_command):
+        cli.add_command(command)
+
+
+_add_commands()
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="orderloom")

@@ -21,6 +21,7 @@ from orderloom.db import Base
 # migration check and autogenerate will not see it.
 MODEL_MODULES = (
     "orderloom.runtime.audit",
+    "orderloom.designer.models",
     "orderloom.platform.models",
 )
 

@@ -95,7 +95,8 @@ def test_every_builtin_role_names_only_known_permissions():
 
 
 def test_every_route_is_guarded_as_the_permission_table_says(app):
-    public = {"static", "system.healthz", "system.openapi_document", "pages.login",
+    public = {"static", "system.healthz", "system.openapi_document", "api.definition_schema",
+              "pages.login",
               "pages.logout"}
     for rule in app.url_map.iter_rules():
         if rule.endpoint in public:

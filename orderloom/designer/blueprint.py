@@ -1,0 +1,340 @@
+"""A published definition compiled for execution: every formula checked and compiled
+once, computed fields in the order they depend on each other.
+
+A Blueprint is immutable and keeps no per-order state; it is handed the order's
+data and answers: the computed values, the problems of the entered values, the
+rules that match, the transitions open to a role.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from orderloom import dsl
+from orderloom.designer.canonical import dumps
+from orderloom.designer.dependencies import computed_order
+from orderloom.designer.form import line_fields, order_fields
+from orderloom.designer.problems import DefinitionError, DefinitionProblem, pointer
+from orderloom.designer.validation import Context, validate_order_type
+
+CURRENCY_PLACES = {"JPY": 0, "KRW": 0, "VND": 0, "BHD": 3, "KWD": 3}
+
+
+def money_places(currency: str | None) -> int:
+    return CURRENCY_PLACES.get(currency or "", 2)
+
+
+@dataclass(frozen=True)
+class Check:
+    """A condition an entered value must meet, with the message shown when it fails."""
+
+    field: str
+    formula: Any
+    message: dict[str, str]
+
+
+@dataclass(frozen=True)
+class TransitionSpec:
+    key: str
+    sources: frozenset[str]
+    target: str
+    roles: frozenset[str]
+    condition: Any | None
+    required_fields: tuple[str, ...]
+    actions: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    key: str
+    matched: bool
+    actions: tuple[dict[str, Any], ...]
+    fault: str | None = None
+
+
+@dataclass
+class Blueprint:
+    definition: dict[str, Any]
+    fields: dict[str, Any] = field(repr=False)
+    line_computed: list[tuple[str, str, Any]] = field(repr=False)
+    computed: list[tuple[str, Any]] = field(repr=False)
+    checks: list[Check] = field(repr=False)
+    line_checks: list[tuple[str, Check]] = field(repr=False)
+    visibility: dict[str, Any] = field(repr=False)
+    rules: list[tuple[str, Any, tuple[dict[str, Any], ...]]] = field(repr=False)
+    transitions: dict[str, TransitionSpec] = field(repr=False)
+    routing_rules: list[tuple[Any, str]] = field(repr=False)
+
+    # --- values --------------------------------------------------------------------------
+
+    def compute(self, data: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+        """``data`` with every computed field (re)calculated; values a client sent for
+        computed fields are ignored."""
+        result = dict(data)
+        for lines_key, key, formula in self.line_computed:
+            lines = result.get(lines_key)
+            if isinstance(lines, list):
+                result[lines_key] = [
+                    {**line, key: formula({**result, **line}, now)}
+                    if isinstance(line, dict) else line
+                    for line in lines
+                ]
+        for key, formula in self.computed:
+            result[key] = formula(result, now)
+        return result
+
+    def problems(self, data: dict[str, Any], now: datetime | None = None,
+                 language: str = "en") -> list[DefinitionProblem]:
+        """What is wrong with the entered values: required fields that are empty
+        (hidden fields excepted), choices not offered, failed validation formulas."""
+        found: list[DefinitionProblem] = []
+        visible = {key: bool(formula(data, now)) for key, formula in self.visibility.items()}
+        for f in self.definition["form"]["fields"]:
+            key = f["key"]
+            if not visible.get(key, True) or f["type"] == "computed":
+                continue
+            value = data.get(key)
+            if f.get("required") and _blank(value):
+                found.append(DefinitionProblem(pointer(key), "is required"))
+                continue
+            if not _blank(value):
+                found.extend(_value_problems(f, value, pointer(key)))
+            if f["type"] == "line_items" and isinstance(value, list):
+                for index, line in enumerate(value):
+                    for sub in f["fields"]:
+                        if sub["type"] == "computed":
+                            continue
+                        sub_value = line.get(sub["key"]) if isinstance(line, dict) else None
+                        where = pointer(key, index, sub["key"])
+                        if sub.get("required") and _blank(sub_value):
+                            found.append(DefinitionProblem(where, "is required"))
+                        elif not _blank(sub_value):
+                            found.extend(_value_problems(sub, sub_value, where))
+        for check in self.checks:
+            if visible.get(check.field, True) and not _blank(data.get(check.field)):
+                found.extend(_failed(check, data, now, pointer(check.field), language))
+        for lines_key, check in self.line_checks:
+            for index, line in enumerate(data.get(lines_key) or []):
+                if isinstance(line, dict) and not _blank(line.get(check.field)):
+                    found.extend(_failed(check, {**data, **line}, now,
+                                         pointer(lines_key, index, check.field), language))
+        return found
+
+    # --- rules and workflow --------------------------------------------------------------
+
+    def evaluate_rules(self, data: dict[str, Any], now: datetime | None = None
+                       ) -> list[RuleOutcome]:
+        outcomes = []
+        for key, formula, actions in self.rules:
+            result = formula(data, now)
+            fault = str(result) if isinstance(result, dsl.FormulaFault) else None
+            outcomes.append(RuleOutcome(key, result is True, actions, fault))
+        return outcomes
+
+    def start_state(self) -> str:
+        return next(s["key"] for s in self.definition["workflow"]["states"]
+                    if s["kind"] == "start")
+
+    def open_transitions(self, state: str, data: dict[str, Any], roles: set[str] | frozenset,
+                         now: datetime | None = None) -> list[tuple[TransitionSpec, str | None]]:
+        """Transitions from ``state`` this person's roles allow, each with the reason it
+        cannot be taken right now (None when it can)."""
+        result = []
+        for spec in self.transitions.values():
+            if state not in spec.sources:
+                continue
+            if spec.roles and not (spec.roles & set(roles)) and "admin" not in roles:
+                continue
+            reason = None
+            missing = [k for k in spec.required_fields if _blank(data.get(k))]
+            if missing:
+                reason = "fill in " + ", ".join(missing)
+            elif spec.condition is not None and spec.condition(data, now) is not True:
+                reason = f"its condition is not met: {spec.condition.source}"
+            result.append((spec, reason))
+        return result
+
+    def route(self, data: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+        """The warehouse the definition's own rules and region table choose; strategies
+        that need stock levels are decided by inventory at run time."""
+        routing = self.definition.get("routing") or {}
+        for index, (formula, warehouse) in enumerate(self.routing_rules):
+            if formula(data, now) is True:
+                return {"warehouse": warehouse, "by": f"routing rule {index + 1}"}
+        strategy = routing.get("strategy")
+        if strategy == "region":
+            ship_to = data.get("ship_to") if isinstance(data.get("ship_to"), dict) else {}
+            for place in (ship_to.get("province"), ship_to.get("country")):
+                if place and place in routing.get("regions", {}):
+                    return {"warehouse": routing["regions"][place][0],
+                            "candidates": routing["regions"][place],
+                            "by": f"region table ({place})"}
+            return {"warehouse": None, "by": "region table: no entry for this address"}
+        if strategy:
+            return {"warehouse": None,
+                    "by": f"strategy {strategy!r}, decided from stock levels when the order "
+                          "is routed"}
+        return {"warehouse": None, "by": "no routing configured"}
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _failed(check: Check, data: dict[str, Any], now, where: str, language: str):
+    result = check.formula(data, now)
+    if isinstance(result, dsl.FormulaFault):
+        return [DefinitionProblem(where, f"the validation formula failed: {result.message}")]
+    if result is not True:
+        text = check.message.get(language) or next(iter(check.message.values()))
+        return [DefinitionProblem(where, text)]
+    return []
+
+
+def _value_problems(f: dict[str, Any], value: Any, where: str) -> list[DefinitionProblem]:
+    kind = f["type"]
+    problems = []
+    if kind == "choice":
+        allowed = [o["value"] for o in f["options"]]
+        if value not in allowed:
+            problems.append(DefinitionProblem(where, f"{value!r} is not one of the options "
+                                                     f"({', '.join(allowed)})"))
+    elif kind == "multi_choice":
+        allowed = [o["value"] for o in f["options"]]
+        if not isinstance(value, list) or any(v not in allowed for v in value):
+            problems.append(DefinitionProblem(where, f"choose from {', '.join(allowed)}"))
+    elif kind in ("number", "integer", "money"):
+        number = _as_decimal(value)
+        if number is None or (kind == "integer" and number != number.to_integral_value()):
+            wanted = "a whole number" if kind == "integer" else "a number"
+            problems.append(DefinitionProblem(where, f"must be {wanted}"))
+        else:
+            if "min" in f and number < Decimal(str(f["min"])):
+                problems.append(DefinitionProblem(where, f"must be at least {f['min']}"))
+            if "max" in f and number > Decimal(str(f["max"])):
+                problems.append(DefinitionProblem(where, f"must be at most {f['max']}"))
+    elif kind in ("text", "long_text", "email", "phone"):
+        if not isinstance(value, str):
+            problems.append(DefinitionProblem(where, "must be text"))
+        else:
+            if "pattern" in f and not re.fullmatch(f["pattern"], value):
+                problems.append(DefinitionProblem(where, "does not have the required form"))
+            if kind == "email" and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+                problems.append(DefinitionProblem(where, "is not an email address"))
+            if "max" in f and len(value) > int(f["max"]):
+                problems.append(DefinitionProblem(where, f"must be at most {f['max']} "
+                                                         "characters"))
+    elif kind == "boolean" and not isinstance(value, bool):
+        problems.append(DefinitionProblem(where, "must be true or false"))
+    elif kind == "date" and not _parses(date.fromisoformat, value):
+        problems.append(DefinitionProblem(where, "must be a date like 2026-11-25"))
+    elif kind == "datetime" and not _parses(datetime.fromisoformat, value):
+        problems.append(DefinitionProblem(where, "must be a date and time like "
+                                                 "2026-11-25T09:30:00+08:00"))
+    elif kind == "line_items" and not isinstance(value, list):
+        problems.append(DefinitionProblem(where, "must be a list of lines"))
+    elif kind in ("address", "customer") and not isinstance(value, dict):
+        problems.append(DefinitionProblem(where, "must be an object"))
+    return problems
+
+
+def _as_decimal(value: Any) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | Decimal):
+        return Decimal(value)
+    if isinstance(value, float | str):
+        try:
+            number = Decimal(str(value))
+        except ArithmeticError:
+            return None
+        return number if number.is_finite() else None
+    return None
+
+
+def _parses(parser, value: Any) -> bool:
+    if isinstance(value, date):
+        return True
+    try:
+        parser(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def compile_blueprint(definition: dict[str, Any], context: Context | None = None) -> Blueprint:
+    """Check and compile ``definition``; raises DefinitionError with every problem."""
+    problems = validate_order_type(definition, context)
+    if problems:
+        raise DefinitionError(problems)
+    return _compile(dumps(definition))
+
+
+@functools.lru_cache(maxsize=256)
+def _compile(canonical: str) -> Blueprint:
+    # Keyed by canonical text: a published version compiles once per process.
+    definition = json.loads(canonical)
+    places = money_places(definition.get("currency"))
+    fields = order_fields(definition)
+
+    def build(source: str, scope: dict[str, Any], expected: Any = None):
+        return dsl.compile(source, scope, expected, money_places=places)
+
+    by_key = {f["key"]: f for f in definition["form"]["fields"]}
+    line_computed, checks, line_checks, visibility = [], [], [], {}
+    for f in definition["form"]["fields"]:
+        if "validation" in f:
+            checks.append(Check(f["key"], build(f["validation"]["formula"], fields, "boolean"),
+                                f["validation"]["message"]))
+        if "visible_when" in f:
+            visibility[f["key"]] = build(f["visible_when"], fields, "boolean")
+        if f["type"] == "line_items":
+            scope = line_fields(definition, f)
+            for sub in f["fields"]:
+                if sub["type"] == "computed":
+                    line_computed.append((f["key"], sub["key"],
+                                          build(sub["formula"], scope, sub["result_type"])))
+                if "validation" in sub:
+                    line_checks.append((f["key"], Check(
+                        sub["key"], build(sub["validation"]["formula"], scope, "boolean"),
+                        sub["validation"]["message"])))
+    computed = [(key, build(by_key[key]["formula"], fields, by_key[key]["result_type"]))
+                for key in computed_order(definition) or []]
+    rules = [(r["key"], build(r["when"], fields, "boolean"), tuple(r["then"]))
+             for r in definition.get("rules", []) if r.get("enabled", True)]
+    transitions = {
+        t["key"]: TransitionSpec(
+            key=t["key"], sources=frozenset(t["from"]), target=t["to"],
+            roles=frozenset(t.get("roles", [])),
+            condition=build(t["condition"], fields, "boolean") if "condition" in t else None,
+            required_fields=tuple(t.get("required_fields", [])),
+            actions=tuple(t.get("actions", [])))
+        for t in definition["workflow"]["transitions"]
+    }
+    routing_rules = [(build(r["when"], fields, "boolean"), r["warehouse"])
+                     for r in (definition.get("routing") or {}).get("rules", [])]
+    return Blueprint(definition, fields, line_computed, computed, checks, line_checks,
+                     visibility, rules, transitions, routing_rules)
+
+
+def to_json(value: Any) -> Any:
+    """A computed value as JSON: money and numbers as exact decimal strings, dates
+    in ISO form, a runtime fault as {"error": ...}."""
+    if isinstance(value, dsl.FormulaFault):
+        return {"error": str(value)}
+    if isinstance(value, bool) or value is None or isinstance(value, int | str):
+        return value
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_json(v) for k, v in value.items()}
+    return str(value)

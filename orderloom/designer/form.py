@@ -1,0 +1,78 @@
+"""The order form's field types, and what each looks like to a formula."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+# What a formula sees for each field type. Choices are their value (text);
+# a customer or address is a record whose members formulas reach with a dot.
+ADDRESS_RECORD = {"country": "text", "province": "text", "city": "text", "district": "text",
+                  "street": "text", "postcode": "text"}
+CUSTOMER_RECORD = {"code": "text", "name": "text", "tier": "text", "email": "text",
+                   "phone": "text", "credit_limit": "money", "tags": ["text"]}
+
+FORMULA_TYPES: dict[str, Any] = {
+    "text": "text",
+    "long_text": "text",
+    "number": "number",
+    "integer": "integer",
+    "money": "money",
+    "boolean": "boolean",
+    "date": "date",
+    "datetime": "datetime",
+    "choice": "text",
+    "multi_choice": ["text"],
+    "email": "text",
+    "phone": "text",
+    "address": ADDRESS_RECORD,
+    "customer": CUSTOMER_RECORD,
+    "product": "text",
+    "attachment": "text",
+}
+
+# Names every order has besides its form fields, readable in every formula.
+ORDER_ATTRIBUTES: dict[str, Any] = {
+    "state": "text",
+    "channel": "text",
+    "tags": ["text"],
+    "created_at": "datetime",
+    "payment_status": "text",
+}
+
+COMPARABLE_TYPES = frozenset({"number", "integer", "money", "date", "datetime"})
+
+
+def formula_type(field: dict[str, Any]) -> Any:
+    """The formula type of one field (line items: a list of records of their columns)."""
+    kind = field["type"]
+    if kind == "computed":
+        return field["result_type"]
+    if kind == "line_items":
+        return [{sub["key"]: formula_type(sub) for sub in field.get("fields", [])}]
+    return FORMULA_TYPES[kind]
+
+
+def order_fields(definition: dict[str, Any]) -> dict[str, Any]:
+    """The ``fields`` mapping formulas of this order type are checked against."""
+    fields = dict(ORDER_ATTRIBUTES)
+    for field in definition.get("form", {}).get("fields", []):
+        fields[field["key"]] = formula_type(field)
+    return fields
+
+
+def line_fields(definition: dict[str, Any], line_items: dict[str, Any]) -> dict[str, Any]:
+    """For a formula on one line: the line's columns, then the order's fields."""
+    fields = order_fields(definition)
+    for sub in line_items.get("fields", []):
+        fields[sub["key"]] = formula_type(sub)
+    return fields
+
+
+def walk_fields(definition: dict[str, Any]) -> Iterator[tuple[tuple, dict[str, Any], dict | None]]:
+    """Every field with its path in the definition and the line-items field that holds
+    it (None for a field of the order itself)."""
+    for index, field in enumerate(definition.get("form", {}).get("fields", [])):
+        yield ("form", "fields", index), field, None
+        if field.get("type") == "line_items":
+            for sub_index, sub in enumerate(field.get("fields", [])):
+                yield ("form", "fields", index, "fields", sub_index), sub, field

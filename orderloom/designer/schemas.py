@@ -1,0 +1,74 @@
+"""The definition JSON Schemas: files in this package, loaded once, served over HTTP."""
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+
+from orderloom.designer.problems import DefinitionProblem, pointer
+
+SCHEMA_FILES = {
+    "order-type": "order-type.schema.json",
+    "template-package": "template-package.schema.json",
+}
+
+
+@functools.cache
+def load(name: str) -> dict[str, Any]:
+    """The schema called ``name`` (``order-type`` or ``template-package``)."""
+    filename = SCHEMA_FILES[name]
+    text = resources.files("orderloom.designer").joinpath("schemas", filename).read_text("utf-8")
+    return json.loads(text)
+
+
+@functools.cache
+def _registry() -> Registry:
+    # The package schema refers to the order type schema by its file name.
+    registry = Registry()
+    for name, filename in SCHEMA_FILES.items():
+        schema = load(name)
+        resource = Resource.from_contents(schema)
+        registry = registry.with_resources([(schema["$id"], resource), (filename, resource)])
+    return registry
+
+
+@functools.cache
+def validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(load(name), registry=_registry())
+
+
+def _message(error: ValidationError) -> str:
+    if error.validator == "required":
+        return error.message.replace(" is a required property", " is required")
+    if error.validator == "additionalProperties":
+        return error.message.replace("Additional properties are not allowed", "unknown member")
+    if error.validator == "enum":
+        return "must be one of " + ", ".join(json.dumps(v) for v in error.validator_value)
+    if error.validator == "pattern":
+        return f"{json.dumps(error.instance, ensure_ascii=False)} does not have the required " \
+               f"form ({error.validator_value})"
+    return error.message
+
+
+def _leaves(error: ValidationError):
+    # if/then and allOf wrap the real complaint; report the innermost errors.
+    if error.context:
+        for sub in error.context:
+            yield from _leaves(sub)
+    else:
+        yield error
+
+
+def structure_problems(name: str, document: Any, base: tuple = ()) -> list[DefinitionProblem]:
+    """Every place where ``document`` breaks schema ``name``, in document order."""
+    problems = []
+    for error in validator(name).iter_errors(document):
+        for leaf in _leaves(error):
+            problems.append(DefinitionProblem(pointer(*base, *leaf.absolute_path), _message(leaf)))
+    unique = {(p.pointer, p.message): p for p in problems}
+    return sorted(unique.values(), key=lambda p: (p.pointer, p.message))

@@ -1,0 +1,68 @@
+"""A dry run of a definition on sample order data: nothing is stored.
+
+Shows what staff and the system would see: computed fields, problems with the
+entered values, rule and decision table outcomes, the routing decision, and
+the transitions each role could take from the start state.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from orderloom import dsl
+from orderloom.designer.blueprint import compile_blueprint, to_json
+from orderloom.designer.validation import Context
+
+
+def simulate(definition: dict[str, Any], sample: dict[str, Any], *,
+             roles: list[str] | None = None, state: str | None = None,
+             context: Context | None = None, now: datetime | None = None,
+             language: str = "en") -> dict[str, Any]:
+    """Raises DefinitionError when the definition itself has problems."""
+    blueprint = compile_blueprint(definition, context)
+    data = blueprint.compute(sample, now)
+    state = state or blueprint.start_state()
+    roles = roles or sorted((context or Context()).roles)
+    return {
+        "computed": {key: to_json(data.get(key)) for key, _formula in blueprint.computed},
+        "lines": {lines_key: [to_json(line) for line in data.get(lines_key) or []]
+                  for lines_key in {k for k, _s, _f in blueprint.line_computed}},
+        "problems": [p.as_json() for p in blueprint.problems(data, now, language)],
+        "rules": [{"key": o.key, "matched": o.matched,
+                   "actions": list(o.actions) if o.matched else [],
+                   **({"fault": o.fault} if o.fault else {})}
+                  for o in blueprint.evaluate_rules(data, now)],
+        "decision_tables": _decision_tables(definition, blueprint, data, now),
+        "route": blueprint.route(data, now),
+        "state": state,
+        "transitions": {
+            role: [{"key": spec.key, "to": spec.target,
+                    **({"blocked": reason} if reason else {})}
+                   for spec, reason in blueprint.open_transitions(state, data, {role}, now)]
+            for role in roles
+        },
+    }
+
+
+def _decision_tables(definition, blueprint, data, now) -> list[dict[str, Any]]:
+    results = []
+    for table in definition.get("decision_tables", []):
+        inputs = [dsl.compile(src, blueprint.fields) for src in table["inputs"]]
+        values = [f(data, now) for f in inputs]
+        matched = []
+        for index, row in enumerate(table["rows"]):
+            ok = True
+            for cell, value, formula in zip(row["conditions"], values, inputs, strict=False):
+                if cell.strip():
+                    scope = {**blueprint.fields, "value": formula.result_type}
+                    if dsl.compile(cell, scope, "boolean")({**data, "value": value}, now) \
+                            is not True:
+                        ok = False
+                        break
+            if ok:
+                matched.append({"row": index, "actions": row["then"]})
+                if table.get("hit", "first") == "first":
+                    break
+        results.append({"key": table["key"], "inputs": [to_json(v) for v in values],
+                        "matched": matched})
+    return results

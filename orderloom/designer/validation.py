@@ -1,0 +1,391 @@
+"""Validation of an order type definition: first its structure (the JSON Schema),
+then its meaning. Every problem is reported at once, each at its JSON Pointer.
+
+Meaning checks run only on a structurally valid definition: on a broken one
+they would mostly repeat the schema's complaints in a more confusing way.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from jinja2 import TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment
+
+from orderloom import dsl
+from orderloom.designer import schemas
+from orderloom.designer.dependencies import computed_cycle
+from orderloom.designer.form import (
+    COMPARABLE_TYPES,
+    formula_type,
+    line_fields,
+    order_fields,
+    walk_fields,
+)
+from orderloom.designer.problems import DefinitionProblem, pointer
+from orderloom.designer.workflow import graph_problems
+
+BUILTIN_ROLES = frozenset({"admin", "designer", "staff", "viewer"})
+_TEMPLATES = SandboxedEnvironment(autoescape=True)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What exists outside the definition: roles, and warehouses when known
+    (None means "not known here", so warehouse codes are not checked)."""
+
+    roles: frozenset[str] = BUILTIN_ROLES
+    warehouses: frozenset[str] | None = None
+
+
+@dataclass
+class _Checker:
+    definition: dict[str, Any]
+    context: Context
+    base: tuple
+    problems: list[DefinitionProblem] = field(default_factory=list)
+
+    def report(self, path: Iterable[object], message: str) -> None:
+        self.problems.append(DefinitionProblem(pointer(*self.base, *path), message))
+
+    def formula(self, path: tuple, source: str, fields: dict[str, Any],
+                expected: Any = None) -> None:
+        for problem in dsl.check(source, fields, expected):
+            self.problems.append(DefinitionProblem(
+                pointer(*self.base, *path), problem.message, problem.line, problem.column,
+                problem.excerpt))
+
+    def condition(self, path: tuple, source: str | None, fields: dict[str, Any]) -> None:
+        if source is not None:
+            self.formula(path, source, fields, "boolean")
+
+
+def validate_order_type(
+    definition: Any, context: Context | None = None, base: tuple = ()
+) -> list[DefinitionProblem]:
+    """Every problem of an order type definition; an empty list means it can be published."""
+    structure = schemas.structure_problems("order-type", definition, base)
+    if structure:
+        return structure
+    checker = _Checker(definition, context or Context(), base)
+    _check_keys(checker)
+    _check_fields(checker)
+    _check_layout(checker)
+    _check_workflow(checker)
+    _check_rules(checker)
+    _check_routing(checker)
+    _check_templates(checker)
+    return checker.problems
+
+
+def validate_package(package: Any, context: Context | None = None) -> list[DefinitionProblem]:
+    """Every problem of a template package or workspace export."""
+    structure = schemas.structure_problems("template-package", package)
+    if structure:
+        return structure
+    context = context or Context()
+    roles = context.roles | {r["name"] for r in package.get("roles", [])}
+    warehouses = context.warehouses
+    listed = package.get("master_data", {}).get("warehouses")
+    if listed is not None:
+        warehouses = (warehouses or frozenset()) | {w["code"] for w in listed}
+    inner = Context(roles=frozenset(roles), warehouses=warehouses)
+    problems: list[DefinitionProblem] = []
+    seen: dict[str, int] = {}
+    for index, order_type in enumerate(package["order_types"]):
+        if order_type["key"] in seen:
+            problems.append(DefinitionProblem(
+                pointer("order_types", index, "key"),
+                f"order type {order_type['key']!r} appears twice "
+                f"(first at /order_types/{seen[order_type['key']]})"))
+        seen.setdefault(order_type["key"], index)
+        problems.extend(validate_order_type(order_type, inner, ("order_types", index)))
+    return problems
+
+
+# --- keys --------------------------------------------------------------------------------------
+
+def _unique(checker: _Checker, items: list[dict], path: tuple, what: str) -> None:
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        key = item["key"]
+        if key in first:
+            checker.report((*path, index, "key"),
+                           f"{what} key {key!r} is used twice (first at "
+                           f"{pointer(*checker.base, *path, first[key])})")
+        else:
+            first[key] = index
+
+
+def _check_keys(checker: _Checker) -> None:
+    d = checker.definition
+    _unique(checker, d["form"]["fields"], ("form", "fields"), "field")
+    for index, f in enumerate(d["form"]["fields"]):
+        if f["type"] == "line_items":
+            _unique(checker, f["fields"], ("form", "fields", index, "fields"), "column")
+    wf = d["workflow"]
+    for name, what in (("states", "state"), ("transitions", "transition"),
+                       ("approvals", "approval"), ("automatic", "automatic transition")):
+        _unique(checker, wf.get(name, []), ("workflow", name), what)
+    _unique(checker, d.get("rules", []), ("rules",), "rule")
+    _unique(checker, d.get("decision_tables", []), ("decision_tables",), "decision table")
+    _unique(checker, d.get("print_templates", []), ("print_templates",), "print template")
+
+
+# --- form --------------------------------------------------------------------------------------
+
+def _check_fields(checker: _Checker) -> None:
+    d = checker.definition
+    top = order_fields(d)
+    for path, f, holder in walk_fields(d):
+        fields = line_fields(d, holder) if holder is not None else top
+        kind = f["type"]
+        if kind == "line_items" and holder is not None:
+            checker.report((*path, "type"), "line items cannot hold line items")
+        if kind == "computed":
+            checker.formula((*path, "formula"), f["formula"], fields, f["result_type"])
+            if f.get("required"):
+                checker.report((*path, "required"), "a computed field is never entered, so it "
+                                                    "cannot be required")
+        elif "formula" in f or "result_type" in f:
+            checker.report((*path, "formula" if "formula" in f else "result_type"),
+                           f"only computed fields have a formula; this field is {kind}")
+        if "options" in f and kind not in ("choice", "multi_choice"):
+            checker.report((*path, "options"), f"only choice fields have options; this field "
+                                               f"is {kind}")
+        if "fields" in f and kind != "line_items":
+            checker.report((*path, "fields"), f"only line items have columns; this field is {kind}")
+        if "currency" in f and kind != "money":
+            checker.report((*path, "currency"), f"only money fields have a currency; this field "
+                                                f"is {kind}")
+        _check_options(checker, path, f)
+        _check_bounds(checker, path, f)
+        if "validation" in f:
+            checker.condition((*path, "validation", "formula"), f["validation"]["formula"],
+                              fields)
+        checker.condition((*path, "visible_when"), f.get("visible_when"), fields)
+        checker.condition((*path, "readonly_when"), f.get("readonly_when"), fields)
+    cycle = computed_cycle(d)
+    if cycle:
+        index, names = cycle
+        checker.report(("form", "fields", index, "formula"),
+                       "computed fields depend on each other in a circle: "
+                       + " -> ".join(names))
+
+
+def _check_options(checker: _Checker, path: tuple, f: dict[str, Any]) -> None:
+    options = f.get("options")
+    if not options:
+        return
+    seen: set[str] = set()
+    for index, option in enumerate(options):
+        if option["value"] in seen:
+            checker.report((*path, "options", index, "value"),
+                           f"option {option['value']!r} is listed twice")
+        seen.add(option["value"])
+    default = f.get("default")
+    defaults = default if isinstance(default, list) else [default] if default is not None else []
+    for value in defaults:
+        if value not in seen:
+            checker.report((*path, "default"), f"the default {value!r} is not one of the options")
+
+
+def _check_bounds(checker: _Checker, path: tuple, f: dict[str, Any]) -> None:
+    kind = f["type"]
+    for bound in ("min", "max"):
+        if bound in f and kind not in COMPARABLE_TYPES and kind not in (
+                "text", "long_text", "line_items"):
+            checker.report((*path, bound), f"a {kind} field has no {bound}")
+    low, high = f.get("min"), f.get("max")
+    if isinstance(low, int | float) and isinstance(high, int | float) and low > high:
+        checker.report((*path, "min"), f"min ({low}) is greater than max ({high})")
+    if "pattern" in f:
+        if kind not in ("text", "long_text", "email", "phone"):
+            checker.report((*path, "pattern"), f"a {kind} field has no pattern")
+        try:
+            re.compile(f["pattern"])
+        except re.error as exc:
+            checker.report((*path, "pattern"), f"not a valid pattern: {exc}")
+
+
+def _check_layout(checker: _Checker) -> None:
+    d = checker.definition
+    keys = {f["key"] for f in d["form"]["fields"]}
+    placed: dict[str, str] = {}
+    for s_index, section in enumerate(d["form"].get("layout", [])):
+        for f_index, key in enumerate(section["fields"]):
+            path = ("form", "layout", s_index, "fields", f_index)
+            if key not in keys:
+                checker.report(path, f"there is no field {key!r}{_did_you_mean(key, keys)}")
+            elif key in placed:
+                checker.report(path, f"field {key!r} is placed twice (also at {placed[key]})")
+            else:
+                placed[key] = pointer(*checker.base, *path)
+
+
+def _did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(candidates), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+# --- workflow ----------------------------------------------------------------------------------
+
+def _check_workflow(checker: _Checker) -> None:
+    d = checker.definition
+    wf = d["workflow"]
+    states = {s["key"] for s in wf["states"]}
+    approvals = {a["key"] for a in wf.get("approvals", [])}
+    fields = order_fields(d)
+    field_keys = {f["key"] for f in d["form"]["fields"]}
+
+    def state_ref(path: tuple, key: str) -> None:
+        if key not in states:
+            checker.report(path, f"there is no state {key!r}{_did_you_mean(key, states)}")
+
+    for index, t in enumerate(wf["transitions"]):
+        path = ("workflow", "transitions", index)
+        for f_index, source in enumerate(t["from"]):
+            state_ref((*path, "from", f_index), source)
+        state_ref((*path, "to"), t["to"])
+        _roles(checker, (*path, "roles"), t.get("roles", []))
+        checker.condition((*path, "condition"), t.get("condition"), fields)
+        for r_index, key in enumerate(t.get("required_fields", [])):
+            if key not in field_keys:
+                checker.report((*path, "required_fields", r_index),
+                               f"there is no field {key!r}{_did_you_mean(key, field_keys)}")
+        _actions(checker, (*path, "actions"), t.get("actions", []), approvals)
+    for index, a in enumerate(wf.get("approvals", [])):
+        path = ("workflow", "approvals", index)
+        for member in ("state", "approved", "rejected"):
+            state_ref((*path, member), a[member])
+        _roles(checker, (*path, "approvers", "roles"), a["approvers"].get("roles", []))
+        if "formula" in a["approvers"]:
+            checker.formula((*path, "approvers", "formula"), a["approvers"]["formula"], fields)
+        checker.condition((*path, "when"), a.get("when"), fields)
+        if "escalate_to" in a:
+            _roles(checker, (*path,), [a["escalate_to"]], member="escalate_to")
+        if ("escalate_after_hours" in a) != ("escalate_to" in a):
+            checker.report((*path, "escalate_to" if "escalate_after_hours" in a
+                            else "escalate_after_hours"),
+                           "escalation needs both escalate_after_hours and escalate_to")
+    for index, auto in enumerate(wf.get("automatic", [])):
+        path = ("workflow", "automatic", index)
+        state_ref((*path, "from"), auto["from"])
+        state_ref((*path, "to"), auto["to"])
+        if ("when" in auto) == ("after_hours" in auto):
+            checker.report(path, "an automatic transition needs exactly one of when "
+                                 "(a condition) and after_hours (a timer)")
+        checker.condition((*path, "when"), auto.get("when"), fields)
+        _actions(checker, (*path, "actions"), auto.get("actions", []), approvals)
+    for problem_path, message in graph_problems(wf):
+        checker.report(problem_path, message)
+
+
+def _roles(checker: _Checker, path: tuple, roles: list[str], member: str | None = None) -> None:
+    for index, role in enumerate(roles):
+        if role not in checker.context.roles:
+            where = (*path, member) if member else (*path, index)
+            checker.report(where, f"there is no role {role!r}"
+                                  f"{_did_you_mean(role, checker.context.roles)}; create it "
+                                  f"under Users > Roles or in the package's roles")
+
+
+def _actions(checker: _Checker, path: tuple, actions: list[dict], approvals: set[str]) -> None:
+    d = checker.definition
+    fields = order_fields(d)
+    by_key = {f["key"]: f for f in d["form"]["fields"]}
+    for index, action in enumerate(actions):
+        here = (*path, index)
+        kind = action["type"]
+        if kind == "set_field":
+            target = by_key.get(action["field"])
+            if target is None:
+                checker.report((*here, "field"), f"there is no field {action['field']!r}"
+                                                 f"{_did_you_mean(action['field'], by_key)}")
+            elif target["type"] == "computed":
+                checker.report((*here, "field"), f"{action['field']!r} is computed; its formula "
+                                                 "sets it")
+            else:
+                wanted = formula_type(target)
+                checker.formula((*here, "value"), action["value"], fields,
+                                wanted if isinstance(wanted, str) else None)
+        elif kind == "require_approval" and action["approval"] not in approvals:
+            checker.report((*here, "approval"), f"there is no approval {action['approval']!r}"
+                                                f"{_did_you_mean(action['approval'], approvals)}")
+        elif kind == "choose_warehouse":
+            _warehouse(checker, (*here, "warehouse"), action["warehouse"])
+        elif kind == "notify":
+            _roles(checker, (*here, "to", "roles"), action["to"].get("roles", []))
+            _template(checker, (*here, "template"), action["template"])
+
+
+def _warehouse(checker: _Checker, path: tuple, code: str) -> None:
+    known = checker.context.warehouses
+    if known is not None and code not in known:
+        checker.report(path, f"there is no warehouse {code!r}{_did_you_mean(code, known)}")
+
+
+def _template(checker: _Checker, path: tuple, source: str) -> None:
+    try:
+        _TEMPLATES.parse(source)
+    except TemplateSyntaxError as exc:
+        checker.report(path, f"template error on line {exc.lineno}: {exc.message}")
+
+
+# --- rules and routing -------------------------------------------------------------------------
+
+def _check_rules(checker: _Checker) -> None:
+    d = checker.definition
+    fields = order_fields(d)
+    approvals = {a["key"] for a in d["workflow"].get("approvals", [])}
+    for index, rule in enumerate(d.get("rules", [])):
+        checker.condition(("rules", index, "when"), rule["when"], fields)
+        _actions(checker, ("rules", index, "then"), rule["then"], approvals)
+    for t_index, table in enumerate(d.get("decision_tables", [])):
+        path = ("decision_tables", t_index)
+        input_types: list[Any] = []
+        for i_index, source in enumerate(table["inputs"]):
+            try:
+                input_types.append(dsl.compile(source, fields).result_type)
+            except dsl.FormulaError as exc:
+                input_types.append(None)
+                for problem in exc.errors:
+                    checker.problems.append(DefinitionProblem(
+                        pointer(*checker.base, *path, "inputs", i_index), problem.message,
+                        problem.line, problem.column, problem.excerpt))
+        for r_index, row in enumerate(table["rows"]):
+            row_path = (*path, "rows", r_index)
+            if len(row["conditions"]) != len(table["inputs"]):
+                checker.report((*row_path, "conditions"),
+                               f"the row has {len(row['conditions'])} condition cells but the "
+                               f"table has {len(table['inputs'])} inputs")
+            for c_index, (cell, value_type) in enumerate(zip(row["conditions"], input_types,
+                                                             strict=False)):
+                if cell.strip() and value_type is not None:
+                    checker.condition((*row_path, "conditions", c_index), cell,
+                                      {**fields, "value": value_type})
+            _actions(checker, (*row_path, "then"), row["then"], approvals)
+
+
+def _check_routing(checker: _Checker) -> None:
+    routing = checker.definition.get("routing")
+    if not routing:
+        return
+    fields = order_fields(checker.definition)
+    for index, rule in enumerate(routing.get("rules", [])):
+        checker.condition(("routing", "rules", index, "when"), rule["when"], fields)
+        _warehouse(checker, ("routing", "rules", index, "warehouse"), rule["warehouse"])
+    for region, codes in routing.get("regions", {}).items():
+        for index, code in enumerate(codes):
+            _warehouse(checker, ("routing", "regions", region, index), code)
+    if routing.get("strategy") == "region" and not routing.get("regions"):
+        checker.report(("routing", "regions"), "the region strategy needs a regions table")
+
+
+def _check_templates(checker: _Checker) -> None:
+    for index, template in enumerate(checker.definition.get("print_templates", [])):
+        _template(checker, ("print_templates", index, "template"), template["template"])
