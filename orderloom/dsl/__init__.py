@@ -1,0 +1,201 @@
+"""Orderloom's formula language: spreadsheet-like conditions and formulas.
+
+    check(source, fields, expected=None)      -> list of FormulaProblem
+    compile(source, fields, expected=None)    -> Formula (raises FormulaError)
+    evaluate(source, data, fields=None, ...)  -> value, or a FormulaFault
+
+A compiled `Formula` is called with the order data (`formula(data)` or
+`formula(data, now=...)`). It never raises: a runtime fault such as a
+division by zero is returned as a `FormulaFault` value naming the formula,
+the line and the column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any, Protocol, cast
+
+from . import limits
+from .checker import check_tree
+from .compiler import Compiler
+from .errors import FormulaError, FormulaFault, FormulaProblem, FormulaRuntimeError
+from .functions import FUNCTIONS
+from .parser import parse
+from .types import (
+    BOOLEAN,
+    DATE,
+    DATETIME,
+    INTEGER,
+    MONEY,
+    NULL,
+    NUMBER,
+    TEXT,
+    TYPE_NAMES,
+    ListType,
+    RecordType,
+    Type,
+    freeze_fields,
+    parse_type,
+    schema_from_data,
+    schema_from_fields,
+)
+from .values import display, to_text
+
+__all__ = [
+    "BOOLEAN",
+    "DATE",
+    "DATETIME",
+    "FUNCTIONS",
+    "INTEGER",
+    "MONEY",
+    "NULL",
+    "NUMBER",
+    "TEXT",
+    "TYPE_NAMES",
+    "Formula",
+    "FormulaError",
+    "FormulaFault",
+    "FormulaProblem",
+    "FormulaRuntimeError",
+    "ListType",
+    "RecordType",
+    "Type",
+    "check",
+    "compile",
+    "display",
+    "evaluate",
+    "limits",
+    "to_text",
+]
+
+
+class Formula(Protocol):
+    """A checked, compiled formula: call it with the order data.
+
+    It is the generated Python function itself (no wrapper object, because a
+    method call would cost more than evaluating a typical rule), carrying
+    the formula's `source` and the `result_type` it produces.
+    """
+
+    source: str
+    result_type: Type
+
+    def __call__(self, data: Mapping[str, Any], now: Any = None) -> Any: ...
+
+
+def _schema(fields: Mapping[str, Any] | None, source: str) -> RecordType:
+    try:
+        return schema_from_fields(fields or {})
+    except ValueError as exc:
+        raise FormulaError([FormulaProblem(1, 1, str(exc), source)], source) from None
+
+
+def _expected(expected: str | Type | None, source: str) -> Type | None:
+    if expected is None:
+        return None
+    try:
+        return parse_type(expected, "expected")
+    except ValueError as exc:
+        raise FormulaError([FormulaProblem(1, 1, str(exc), source)], source) from None
+
+
+def check(
+    source: str, fields: Mapping[str, Any] | None, expected: str | Type | None = None
+) -> list[FormulaProblem]:
+    """Every problem of `source` against the form's `fields`; empty when it is fine.
+
+    `expected` is the type the formula's result must fit (the type of the
+    computed field, or "boolean" for a condition).
+    """
+    try:
+        tree = parse(source)
+        schema = _schema(fields, source)
+        want = _expected(expected, source)
+    except FormulaError as exc:
+        return exc.errors
+    return check_tree(tree, source, schema, want).problems
+
+
+def _build(
+    source: str, schema: RecordType, expected: Type | None, money_places: int
+) -> Formula:
+    tree = parse(source)
+    checked = check_tree(tree, source, schema, expected)
+    if checked.problems:
+        raise FormulaError(checked.problems, source)
+    result = checked.result
+    money = result == MONEY or expected == MONEY
+    run: Any = Compiler(checked, source).function(money_places if money else None)
+    run.source = source
+    run.result_type = MONEY if money else result
+    return cast(Formula, run)
+
+
+@lru_cache(maxsize=limits.COMPILE_CACHE_SIZE)
+def _cached(
+    source: str, frozen: Any, expected: str | Type | None, money_places: int
+) -> Formula:
+    fields = _thaw(frozen)
+    return _build(source, _schema(fields, source), _expected(expected, source), money_places)
+
+
+def _thaw(frozen: Any) -> Any:
+    if isinstance(frozen, tuple) and len(frozen) == 2 and frozen[0] == "record":
+        return {k: _thaw(v) for k, v in frozen[1]}
+    if isinstance(frozen, tuple) and len(frozen) == 2 and frozen[0] == "list":
+        return [_thaw(v) for v in frozen[1]]
+    return frozen
+
+
+def compile(  # noqa: A001 - the public name the designer and runtime use
+    source: str,
+    fields: Mapping[str, Any] | None,
+    expected: str | Type | None = None,
+    *,
+    money_places: int = 2,
+    cache: bool = True,
+) -> Formula:
+    """The callable formula; raises FormulaError with every problem found.
+
+    Compiled formulas are cached by source, fields, expected type and money
+    places; `cache=False` builds a fresh one.
+    """
+    if not cache:
+        return _build(
+            source, _schema(fields, source), _expected(expected, source), money_places
+        )
+    try:
+        frozen = freeze_fields(fields or {})
+        hash(frozen)
+    except TypeError:
+        return _build(
+            source, _schema(fields, source), _expected(expected, source), money_places
+        )
+    return _cached(source, frozen, expected, money_places)
+
+
+def evaluate(
+    source: str,
+    data: Mapping[str, Any],
+    fields: Mapping[str, Any] | None = None,
+    *,
+    expected: str | Type | None = None,
+    now: Any = None,
+    money_places: int = 2,
+) -> Any:
+    """Check, compile and run `source` on `data` once.
+
+    With `fields=None` the field types are taken from `data`. Raises
+    FormulaError when the formula has problems; returns a FormulaFault value
+    when it fails while running.
+    """
+    if fields is None:
+        try:
+            schema = schema_from_data(data if isinstance(data, Mapping) else {})
+        except ValueError as exc:
+            raise FormulaError([FormulaProblem(1, 1, str(exc), source)], source) from None
+        formula = _build(source, schema, _expected(expected, source), money_places)
+    else:
+        formula = compile(source, fields, expected, money_places=money_places)
+    return formula(data, now)

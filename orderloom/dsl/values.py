@@ -160,7 +160,10 @@ def as_date(value: Any, name: str = "a value") -> _dt.date | None:
             return _dt.date.fromisoformat(text)
         except ValueError:
             pass
-        return as_datetime(text, name).date()  # type: ignore[union-attr]
+        try:
+            return as_datetime(text, name).date()  # type: ignore[union-attr]
+        except Fault:
+            raise _wrong(name, "a date", value) from None
     raise _wrong(name, "a date", value)
 
 
@@ -331,3 +334,20 @@ def member(value: Any, values: Any) -> bool:
         return False
     key = comparable(value)
     return any(v is not None and comparable(v) == key for v in values)
+
+
+def display(value: Any) -> str:
+    """A result written the way formulas write values: TRUE, NULL, "text", 0.3, [1, 2]."""
+    if value is None:
+        return "NULL"
+    if value is True or value is False:
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, str):
+        return '"' + value.replace('"', '""') + '"'
+    if isinstance(value, int | Decimal | _dt.date):
+        return to_text(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(display(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}: {display(v)}" for k, v in value.items()) + "}"
+    return str(value)

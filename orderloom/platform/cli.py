@@ -233,8 +233,9 @@ def _add_commands() -> None:
         export_command,
         import_command,
     )
+    from orderloom.platform.commands.formula import formula_command
 
-    for command in (check_command, export_command, import_command):
+    for command in (check_command, export_command, import_command, formula_command):
         cli.add_command(command)
 
 

@@ -1,0 +1,680 @@
+"""The function library: for each function its argument rule, result type and code.
+
+Functions that share a name with a spreadsheet function behave like Excel's.
+IF, IFS, SWITCH, AND, OR, NOT and COALESCE evaluate only the arguments they
+need and are built by the compiler itself (`inline`); SUMIF, COUNTIF, ANY and
+ALL take a condition evaluated on each line (`per_line`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, ROUND_UP, Decimal
+from typing import Any
+
+from . import values as V
+from .errors import Fault
+from .regex import regex_match
+from .types import (
+    BOOLEAN,
+    DATE,
+    DATETIME,
+    INTEGER,
+    MONEY,
+    NULL,
+    NUMBER,
+    TEXT,
+    ListType,
+    RecordType,
+    Type,
+    fits,
+    is_numeric,
+)
+
+
+class ArgProblem(Exception):
+    """An argument that does not fit; `index` is 0-based, None for the whole call."""
+
+    def __init__(self, index: int | None, message: str) -> None:
+        super().__init__(message)
+        self.index = index
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    min_args: int
+    max_args: int | None
+    rule: Callable[[str, Sequence[Type]], Type]
+    impl: Callable[..., Any] | None = None
+    kind: str = "plain"
+    summary: str = ""
+
+    def arity_message(self, got: int) -> str | None:
+        if got >= self.min_args and (self.max_args is None or got <= self.max_args):
+            return None
+        if self.max_args is None:
+            want = f"at least {self.min_args} argument{'s' if self.min_args != 1 else ''}"
+        elif self.min_args == self.max_args:
+            want = f"{self.min_args} argument{'s' if self.min_args != 1 else ''}"
+        elif self.max_args == self.min_args + 1:
+            want = f"{self.min_args} or {self.max_args} arguments"
+        else:
+            want = f"{self.min_args} to {self.max_args} arguments"
+        return f"{self.name} expects {want}, got {got}"
+
+
+# -- argument kinds --------------------------------------------------------------
+
+_WORDS = {
+    "number": "a number",
+    "text": "text",
+    "date": "a date",
+    "boolean": "TRUE or FALSE",
+    "scalar": "a single value",
+}
+
+
+def _is(kind: str, t: Type) -> bool:
+    if t == NULL:
+        return True
+    if kind == "number":
+        return is_numeric(t)
+    if kind == "text":
+        return t == TEXT
+    if kind == "date":
+        return t in (DATE, DATETIME)
+    if kind == "boolean":
+        return t == BOOLEAN
+    if kind == "scalar":
+        return not isinstance(t, ListType | RecordType)
+    raise AssertionError(kind)
+
+
+def expect(name: str, index: int, t: Type, kind: str) -> None:
+    if not _is(kind, t):
+        raise ArgProblem(index, f"{name} expects {_WORDS[kind]} as argument {index + 1}, got {t}")
+
+
+def _rule(kinds: Sequence[str], result: Type | Callable[[Sequence[Type]], Type]):
+    def rule(name: str, args: Sequence[Type]) -> Type:
+        for i, t in enumerate(args):
+            expect(name, i, t, kinds[min(i, len(kinds) - 1)])
+        return result(args) if callable(result) else result
+
+    return rule
+
+
+def _same_as_first(args: Sequence[Type]) -> Type:
+    return NUMBER if args[0] == NULL else args[0]
+
+
+def widest_numeric(types: Sequence[Type]) -> Type:
+    known = [t for t in types if t != NULL]
+    if not known:
+        return INTEGER
+    if MONEY in known:
+        return MONEY
+    if NUMBER in known:
+        return NUMBER
+    return INTEGER
+
+
+def _flat_types(name: str, args: Sequence[Type], kinds: tuple[str, ...]) -> list[Type]:
+    result = []
+    for i, t in enumerate(args):
+        while isinstance(t, ListType):
+            t = t.element
+        if not any(_is(k, t) for k in kinds):
+            words = " or ".join(_WORDS[k] for k in kinds)
+            raise ArgProblem(i, f"{name} expects {words} (or a list of them) as argument "
+                             f"{i + 1}, got {args[i]}")
+        result.append(t)
+    return result
+
+
+def _flatten(args: Sequence[Any]) -> list[Any]:
+    out: list[Any] = []
+    for a in args:
+        if isinstance(a, list | tuple):
+            out.extend(_flatten(a))
+        elif a is not None:
+            out.append(a)
+    return out
+
+
+def _nulls(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """NULL in, NULL out: the rule of every function not said otherwise."""
+
+    def wrapper(*args: Any) -> Any:
+        if None in args:
+            return None
+        return fn(*args)
+
+    wrapper.__name__ = fn.__name__
+    return wrapper
+
+
+def _whole(value: Any, what: str) -> int:
+    if isinstance(value, int):
+        return value
+    if value != value.to_integral_value():
+        raise Fault(f"{what} must be a whole number, got {V.number_text(value)}")
+    return int(value)
+
+
+# -- logic -----------------------------------------------------------------------
+
+
+def _if_rule(name: str, args: Sequence[Type]) -> Type:
+    expect(name, 0, args[0], "boolean")
+    return _join(name, list(args[1:]), 1)
+
+
+def _join(name: str, types: list[Type], first_index: int) -> Type:
+    """The common type of alternative results (IF, IFS, SWITCH, COALESCE)."""
+    result = NULL
+    for i, t in enumerate(types):
+        if result == NULL or fits(result, t):
+            result = t
+        elif not fits(t, result):
+            raise ArgProblem(
+                first_index + i,
+                f"{name} gives {result} in one case and {t} in another; "
+                "all results must have the same type",
+            )
+    return result
+
+
+def _ifs_rule(name: str, args: Sequence[Type]) -> Type:
+    if len(args) % 2:
+        raise ArgProblem(None, "IFS expects pairs of condition and value")
+    for i in range(0, len(args), 2):
+        expect(name, i, args[i], "boolean")
+    return _join(name, list(args[1::2]), 1)
+
+
+def _switch_rule(name: str, args: Sequence[Type]) -> Type:
+    expect(name, 0, args[0], "scalar")
+    results = []
+    rest = list(args[1:])
+    for i in range(0, len(rest) - 1, 2):
+        expect(name, i + 1, rest[i], "scalar")
+        results.append(rest[i + 1])
+    if len(rest) % 2:
+        results.append(rest[-1])
+    return _join(name, results, 2)
+
+
+def _logic_rule(name: str, args: Sequence[Type]) -> Type:
+    for i, t in enumerate(args):
+        expect(name, i, t, "boolean")
+    return BOOLEAN
+
+
+def _coalesce_rule(name: str, args: Sequence[Type]) -> Type:
+    return _join(name, list(args), 0)
+
+
+def _isblank(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, list) and not value)
+
+
+# -- aggregates ------------------------------------------------------------------
+
+
+def _sum_rule(name: str, args: Sequence[Type]) -> Type:
+    return widest_numeric(_flat_types(name, args, ("number",)))
+
+
+def _minmax_rule(name: str, args: Sequence[Type]) -> Type:
+    flat = _flat_types(name, args, ("number", "date"))
+    known = [t for t in flat if t != NULL]
+    if known and all(t in (DATE, DATETIME) for t in known):
+        return DATETIME if DATETIME in known else DATE
+    if any(t in (DATE, DATETIME) for t in known):
+        raise ArgProblem(None, f"{name} cannot mix numbers and dates")
+    return widest_numeric(known)
+
+
+def _average_rule(name: str, args: Sequence[Type]) -> Type:
+    return MONEY if _sum_rule(name, args) == MONEY else NUMBER
+
+
+def _count_rule(name: str, args: Sequence[Type]) -> Type:
+    return INTEGER
+
+
+def sum_values(*args: Any) -> Any:
+    total: Any = 0
+    for v in _flatten(args):
+        total = V.add(total, V.as_number(v))
+    return total
+
+
+def _min(*args: Any) -> Any:
+    items = _flatten(args)
+    return min(items, key=V.comparable) if items else None
+
+
+def _max(*args: Any) -> Any:
+    items = _flatten(args)
+    return max(items, key=V.comparable) if items else None
+
+
+def _average(*args: Any) -> Any:
+    items = _flatten(args)
+    if not items:
+        return None
+    return V.div(sum_values(items), len(items))
+
+
+def _count(*args: Any) -> int:
+    return len(_flatten(args))
+
+
+# -- per-line --------------------------------------------------------------------
+
+
+def _lines_rule(name: str, args: Sequence[Type]) -> None:
+    t = args[0]
+    if t != NULL and not (isinstance(t, ListType) and isinstance(t.element, RecordType | Type)):
+        raise ArgProblem(0, f"{name} expects line items (a list) as argument 1, got {t}")
+    if t != NULL and not isinstance(t.element, RecordType):  # type: ignore[union-attr]
+        raise ArgProblem(0, f"{name} expects line items (a list of records) as argument 1, got {t}")
+
+
+def condition_problem(name: str, index: int, t: Type) -> None:
+    if t not in (BOOLEAN, NULL):
+        raise ArgProblem(index, f"the condition must be boolean, got {t}")
+
+
+def _countif_rule(name: str, args: Sequence[Type]) -> Type:
+    _lines_rule(name, args)
+    condition_problem(name, 1, args[1])
+    return INTEGER
+
+
+def _anyall_rule(name: str, args: Sequence[Type]) -> Type:
+    _countif_rule(name, args)
+    return BOOLEAN
+
+
+def _sumif_rule(name: str, args: Sequence[Type]) -> Type:
+    _lines_rule(name, args)
+    condition_problem(name, 1, args[1])
+    expect(name, 2, args[2], "number")
+    return widest_numeric([args[2]])
+
+
+def countif(tick: Callable[[int], None], lines: list, cond: Callable[[Any], Any]) -> int:
+    tick(len(lines))
+    n = 0
+    for line in lines:
+        if cond(V.as_record(line, "a line")) is True:
+            n += 1
+    return n
+
+
+def sumif(
+    tick: Callable[[int], None],
+    lines: list,
+    cond: Callable[[Any], Any],
+    value: Callable[[Any], Any],
+) -> Any:
+    tick(len(lines))
+    total: Any = 0
+    for line in lines:
+        record = V.as_record(line, "a line")
+        if cond(record) is True:
+            v = value(record)
+            if v is not None:
+                total = V.add(total, v)
+    return total
+
+
+def any_line(tick: Callable[[int], None], lines: list, cond: Callable[[Any], Any]) -> bool:
+    tick(len(lines))
+    return any(cond(V.as_record(line, "a line")) is True for line in lines)
+
+
+def all_lines(tick: Callable[[int], None], lines: list, cond: Callable[[Any], Any]) -> bool:
+    tick(len(lines))
+    return all(cond(V.as_record(line, "a line")) is True for line in lines)
+
+
+# -- math ------------------------------------------------------------------------
+
+
+def _rounder(mode: str) -> Callable[..., Any]:
+    @_nulls
+    def round_(x: Any, digits: Any = 0) -> Any:
+        d = _whole(digits, "the number of digits")
+        if not -100 <= d <= 30:
+            raise Fault("the number of digits must be between -100 and 30")
+        if isinstance(x, int) and d >= 0:
+            return x
+        exp = Decimal(1).scaleb(-d)
+        result = Decimal(x).quantize(exp, rounding=mode, context=V.CTX)
+        if d < 0:
+            result = result.quantize(Decimal(1), context=V.CTX)
+        return int(result) if isinstance(x, int) else result
+
+    return round_
+
+
+@_nulls
+def _abs(x: Any) -> Any:
+    # Decimal's abs() rounds to the thread's context (28 digits); ours keeps 34.
+    return abs(x) if isinstance(x, int) else V.CTX.abs(x)
+
+
+def _step_round(mode: str, name: str) -> Callable[..., Any]:
+    @_nulls
+    def step(x: Any, significance: Any = 1) -> Any:
+        if not significance:
+            return 0 if isinstance(x, int) else Decimal(0)
+        if x > 0 and significance < 0:
+            raise Fault(f"{name}: a positive number needs a positive significance")
+        q = V.CTX.divide(Decimal(x), Decimal(significance)).to_integral_value(mode)
+        result = V.CTX.multiply(q, significance)
+        if isinstance(x, int) and isinstance(significance, int):
+            return int(result)
+        return result
+
+    return step
+
+
+# -- text ------------------------------------------------------------------------
+
+
+@_nulls
+def _len(text: str) -> int:
+    return len(text)
+
+
+@_nulls
+def _upper(text: str) -> str:
+    return V.check_text(text.upper())
+
+
+@_nulls
+def _lower(text: str) -> str:
+    return V.check_text(text.lower())
+
+
+@_nulls
+def _trim(text: str) -> str:
+    return " ".join(part for part in text.strip().split(" ") if part)
+
+
+def _count_arg(n: Any, name: str) -> int:
+    count = _whole(n, f"{name}: the number of characters")
+    if count < 0:
+        raise Fault(f"{name}: the number of characters cannot be negative")
+    return count
+
+
+@_nulls
+def _left(text: str, n: Any = 1) -> str:
+    return text[: _count_arg(n, "LEFT")]
+
+
+@_nulls
+def _right(text: str, n: Any = 1) -> str:
+    count = _count_arg(n, "RIGHT")
+    return text[-count:] if count else ""
+
+
+@_nulls
+def _mid(text: str, start: Any, n: Any) -> str:
+    first = _whole(start, "MID: the start")
+    if first < 1:
+        raise Fault("MID: the start must be 1 or more")
+    count = _count_arg(n, "MID")
+    return text[first - 1 : first - 1 + count]
+
+
+def _concat(*args: Any) -> str:
+    return V.check_text("".join(V.to_text(a) for a in args))
+
+
+@_nulls
+def _contains(text: str, part: str) -> bool:
+    return part.casefold() in text.casefold()
+
+
+@_nulls
+def _startswith(text: str, part: str) -> bool:
+    return text.casefold().startswith(part.casefold())
+
+
+@_nulls
+def _endswith(text: str, part: str) -> bool:
+    return text.casefold().endswith(part.casefold())
+
+
+@_nulls
+def _regexmatch(text: str, pattern: str) -> bool:
+    return regex_match(text, pattern)
+
+
+_NUMBER_FORMAT = re.compile(r"^(#,##)?0(?:\.(0+))?(%)?$")
+_DATE_TOKENS = re.compile(r"yyyy|yy|mm|dd|hh|ss|m|d", re.I)
+
+
+def format_value(value: Any, fmt: str) -> str:
+    """Excel-style TEXT formats: 0, 0.00, #,##0.00, 0%, yyyy-mm-dd, hh:mm:ss ..."""
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        match = _NUMBER_FORMAT.match(fmt.strip())
+        if not match:
+            raise Fault(f"TEXT: unknown number format {fmt!r}")
+        grouping, decimals, percent = match.groups()
+        number = V.CTX.multiply(Decimal(value), 100 if percent else 1)
+        places = len(decimals or "")
+        rounded = number.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP, V.CTX)
+        text = f"{rounded:,.{places}f}" if grouping else f"{rounded:.{places}f}"
+        return text + ("%" if percent else "")
+    if isinstance(value, _dt.date):
+        return _format_date(value, fmt)
+    raise Fault(f"TEXT: a format applies to numbers and dates, got {V.to_text(value)!r}")
+
+
+def _format_date(value: _dt.date, fmt: str) -> str:
+    if isinstance(value, _dt.datetime):
+        value = value.astimezone(V.UTC)
+    out = []
+    pos = 0
+    after_hour = False
+    for match in _DATE_TOKENS.finditer(fmt):
+        out.append(fmt[pos : match.start()])
+        token = match.group().lower()
+        # "mm" means minutes right after hours or before seconds, as in Excel.
+        minutes = token in ("mm", "m") and (after_hour or fmt[match.end() :].lower().lstrip(
+            ":").startswith("ss"))
+        hour = getattr(value, "hour", 0)
+        minute = getattr(value, "minute", 0)
+        second = getattr(value, "second", 0)
+        out.append(
+            {
+                "yyyy": f"{value.year:04d}",
+                "yy": f"{value.year % 100:02d}",
+                "mm": f"{minute:02d}" if minutes else f"{value.month:02d}",
+                "m": f"{minute}" if minutes else f"{value.month}",
+                "dd": f"{value.day:02d}",
+                "d": f"{value.day}",
+                "hh": f"{hour:02d}",
+                "ss": f"{second:02d}",
+            }[token]
+        )
+        after_hour = token == "hh"
+        pos = match.end()
+    out.append(fmt[pos:])
+    return "".join(out)
+
+
+def _text(value: Any, fmt: Any = None) -> str:
+    if value is None:
+        return ""
+    if fmt is None:
+        return V.check_text(V.to_text(value))
+    return V.check_text(format_value(value, fmt))
+
+
+# -- dates -----------------------------------------------------------------------
+
+
+def _date(year: Any, month: Any, day: Any) -> _dt.date:
+    y, m, d = (_whole(v, "DATE: each part") for v in (year, month, day))
+    # Excel rolls months past 12 into years and days past the month's end
+    # into the next month: DATE(2024, 1, 32) is 2024-02-01.
+    y += (m - 1) // 12
+    m = (m - 1) % 12 + 1
+    try:
+        return _dt.date(y, m, 1) + _dt.timedelta(days=d - 1)
+    except (ValueError, OverflowError):
+        raise Fault("DATE: the date is outside the years 1 to 9999") from None
+
+
+_date_n = _nulls(_date)
+
+
+@_nulls
+def _datetime(year: Any, month: Any, day: Any, hour: Any = 0, minute: Any = 0,
+              second: Any = 0) -> _dt.datetime:
+    base = _date(year, month, day)
+    h, mi, s = (_whole(v, "DATETIME: each part") for v in (hour, minute, second))
+    try:
+        return _dt.datetime(base.year, base.month, base.day, tzinfo=V.UTC) + _dt.timedelta(
+            hours=h, minutes=mi, seconds=s
+        )
+    except (ValueError, OverflowError):
+        raise Fault("DATETIME: the time is outside the years 1 to 9999") from None
+
+
+def _date_part(value: Any) -> _dt.date:
+    return value.astimezone(V.UTC).date() if isinstance(value, _dt.datetime) else value
+
+
+@_nulls
+def _year(value: Any) -> int:
+    return _date_part(value).year
+
+
+@_nulls
+def _month(value: Any) -> int:
+    return _date_part(value).month
+
+
+@_nulls
+def _day(value: Any) -> int:
+    return _date_part(value).day
+
+
+@_nulls
+def _weekday(value: Any, kind: Any = 1) -> int:
+    iso = _date_part(value).isoweekday()  # Monday 1 .. Sunday 7
+    k = _whole(kind, "WEEKDAY: the type")
+    if k == 1:
+        return iso % 7 + 1  # Sunday 1 .. Saturday 7
+    if k == 2:
+        return iso
+    if k == 3:
+        return iso - 1  # Monday 0 .. Sunday 6
+    raise Fault("WEEKDAY: the type must be 1, 2 or 3")
+
+
+@_nulls
+def _days(end: Any, start: Any) -> int:
+    return (_date_part(end) - _date_part(start)).days
+
+
+@_nulls
+def _adddays(value: Any, n: Any) -> Any:
+    try:
+        if isinstance(value, _dt.datetime):
+            micro = int(V.CTX.multiply(Decimal(n), 86_400_000_000))
+            return value + _dt.timedelta(microseconds=micro)
+        return value + _dt.timedelta(days=_whole(n, "ADDDAYS: the number of days"))
+    except OverflowError:
+        raise Fault("ADDDAYS: the date is outside the years 1 to 9999") from None
+
+
+@_nulls
+def _hours(end: Any, start: Any) -> Any:
+    delta = V.as_datetime(end) - V.as_datetime(start)  # type: ignore[operator]
+    micro = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return V.div(micro, 3_600_000_000)
+
+
+def _date_result(args: Sequence[Type]) -> Type:
+    return args[0] if args[0] != NULL else DATE
+
+
+# -- the library -----------------------------------------------------------------
+
+
+def _f(name: str, lo: int, hi: int | None, rule: Callable, impl: Callable | None = None,
+       kind: str = "plain", summary: str = "") -> Function:
+    return Function(name, lo, hi, rule, impl, kind, summary)
+
+
+_N, _T, _D, _B, _S = "number", "text", "date", "boolean", "scalar"
+
+FUNCTIONS: dict[str, Function] = {
+    f.name: f
+    for f in [
+        _f("IF", 2, 3, _if_rule, kind="inline"),
+        _f("IFS", 2, None, _ifs_rule, kind="inline"),
+        _f("SWITCH", 3, None, _switch_rule, kind="inline"),
+        _f("AND", 1, None, _logic_rule, kind="inline"),
+        _f("OR", 1, None, _logic_rule, kind="inline"),
+        _f("NOT", 1, 1, _logic_rule, kind="inline"),
+        _f("COALESCE", 1, None, _coalesce_rule, kind="inline"),
+        _f("ISBLANK", 1, 1, lambda n, a: BOOLEAN, _isblank),
+        _f("SUM", 1, None, _sum_rule, sum_values),
+        _f("MIN", 1, None, _minmax_rule, _min),
+        _f("MAX", 1, None, _minmax_rule, _max),
+        _f("AVERAGE", 1, None, _average_rule, _average),
+        _f("COUNT", 1, None, _count_rule, _count),
+        _f("SUMIF", 3, 3, _sumif_rule, sumif, kind="per_line"),
+        _f("COUNTIF", 2, 2, _countif_rule, countif, kind="per_line"),
+        _f("ANY", 2, 2, _anyall_rule, any_line, kind="per_line"),
+        _f("ALL", 2, 2, _anyall_rule, all_lines, kind="per_line"),
+        _f("ROUND", 1, 2, _rule([_N], _same_as_first), _rounder(ROUND_HALF_UP)),
+        _f("ROUNDUP", 1, 2, _rule([_N], _same_as_first), _rounder(ROUND_UP)),
+        _f("ROUNDDOWN", 1, 2, _rule([_N], _same_as_first), _rounder(ROUND_DOWN)),
+        _f("ABS", 1, 1, _rule([_N], _same_as_first), _abs),
+        _f("CEILING", 1, 2, _rule([_N], _same_as_first), _step_round(ROUND_CEILING, "CEILING")),
+        _f("FLOOR", 1, 2, _rule([_N], _same_as_first), _step_round(ROUND_FLOOR, "FLOOR")),
+        _f("MOD", 2, 2, _rule([_N], widest_numeric), _nulls(V.mod)),
+        _f("LEN", 1, 1, _rule([_T], INTEGER), _len),
+        _f("UPPER", 1, 1, _rule([_T], TEXT), _upper),
+        _f("LOWER", 1, 1, _rule([_T], TEXT), _lower),
+        _f("TRIM", 1, 1, _rule([_T], TEXT), _trim),
+        _f("LEFT", 1, 2, _rule([_T, _N], TEXT), _left),
+        _f("RIGHT", 1, 2, _rule([_T, _N], TEXT), _right),
+        _f("MID", 3, 3, _rule([_T, _N, _N], TEXT), _mid),
+        _f("CONCAT", 1, None, _rule([_S], TEXT), _concat),
+        _f("CONTAINS", 2, 2, _rule([_T, _T], BOOLEAN), _contains),
+        _f("STARTSWITH", 2, 2, _rule([_T, _T], BOOLEAN), _startswith),
+        _f("ENDSWITH", 2, 2, _rule([_T, _T], BOOLEAN), _endswith),
+        _f("REGEXMATCH", 2, 2, _rule([_T, _T], BOOLEAN), _regexmatch),
+        _f("TEXT", 1, 2, _rule([_S, _T], TEXT), _text),
+        _f("TODAY", 0, 0, lambda n, a: DATE, kind="clock"),
+        _f("NOW", 0, 0, lambda n, a: DATETIME, kind="clock"),
+        _f("DATE", 3, 3, _rule([_N], DATE), _date_n),
+        _f("DATETIME", 3, 6, _rule([_N], DATETIME), _datetime),
+        _f("YEAR", 1, 1, _rule([_D], INTEGER), _year),
+        _f("MONTH", 1, 1, _rule([_D], INTEGER), _month),
+        _f("DAY", 1, 1, _rule([_D], INTEGER), _day),
+        _f("WEEKDAY", 1, 2, _rule([_D, _N], INTEGER), _weekday),
+        _f("DAYS", 2, 2, _rule([_D, _D], INTEGER), _days),
+        _f("ADDDAYS", 2, 2, _rule([_D, _N], _date_result), _adddays),
+        _f("HOURS", 2, 2, _rule([_D, _D], NUMBER), _hours),
+    ]
+}

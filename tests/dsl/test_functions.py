@@ -1,0 +1,180 @@
+"""Every function of the library, with the Excel behaviour users rely on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from orderloom import dsl
+from tests.dsl.support import run
+
+D = Decimal
+
+CASES = [
+    # logic
+    ('IF(total > 1000, "big", "small")', "big"),
+    ('IF(total > 9000, "big")', None),
+    ('IFS(qty > 5, "many", qty > 1, "some")', "some"),
+    ('IFS(qty > 5, "many")', None),
+    ('SWITCH(customer.tier, "GOLD", 1, "silver", 2, 0)', 1),
+    ('SWITCH(customer.tier, "silver", 2, 0)', 0),
+    ('SWITCH(customer.tier, "silver", 2)', None),
+    ("AND(TRUE, vip, total > 1)", True),
+    ("AND(TRUE, FALSE)", False),
+    ("OR(FALSE, vip)", True),
+    ("OR(FALSE, FALSE)", False),
+    ("NOT(vip)", False),
+    ("ISBLANK(discount)", True),
+    ("ISBLANK(note)", False),
+    ("COALESCE(discount, total)", D("1500.00")),
+    # aggregates
+    ("SUM(items.amount)", D("1100.50")),
+    ("SUM(1, 2, [3, 4])", 10),
+    ("SUM(items.qty)", 17),
+    ("MIN(items.qty)", 5),
+    ("MAX(items.qty, 20)", 20),
+    ("MIN(ship_date, DATE(2024, 1, 1))", dt.date(2024, 1, 1)),
+    ("AVERAGE(items.qty)", D("8.5")),
+    ("AVERAGE(items.amount)", D("550.25")),
+    ("COUNT(items.sku)", 2),
+    ("COUNT(tags, note)", 3),
+    # per line
+    ("COUNTIF(items, qty > 10)", 1),
+    ('SUMIF(items, sku = "b", amount)', D("500.50")),
+    ("SUMIF(items, qty > 0, qty * 2)", 34),
+    ("ANY(items, qty > 10)", True),
+    ("ANY(items, qty > 100)", False),
+    ("ALL(items, qty > 1)", True),
+    ("ALL(items, qty > 10)", False),
+    ("COUNTIF(items, amount > total / 3)", 2),
+    # rounding
+    ("ROUND(2.5)", D("3")),
+    ("ROUND(-2.5)", D("-3")),
+    ("ROUND(2.45, 1)", D("2.5")),
+    ("ROUND(1234.5678, 2)", D("1234.57")),
+    ("ROUND(1250, -2)", 1300),
+    ("ROUND(7)", 7),
+    ("ROUNDUP(2.001, 2)", D("2.01")),
+    ("ROUNDUP(-2.001, 2)", D("-2.01")),
+    ("ROUNDDOWN(2.999, 2)", D("2.99")),
+    ("ROUNDDOWN(-2.999)", D("-2")),
+    ("ABS(-5)", 5),
+    ("ABS(2.5)", D("2.5")),
+    ("CEILING(4.2)", D("5")),
+    ("CEILING(22, 5)", 25),
+    ("CEILING(-2.5, -2)", D("-4")),
+    ("CEILING(-2.5, 2)", D("-2")),
+    ("FLOOR(4.8)", D("4")),
+    ("FLOOR(22, 5)", 20),
+    ("FLOOR(-2.5, -2)", D("-2")),
+    ("FLOOR(-2.5, 2)", D("-4")),
+    ("MOD(7, 3)", 1),
+    ("MOD(-7, 3)", 2),
+    ("MOD(7, -3)", -2),
+    ("MOD(7.5, 2)", D("1.5")),
+    ("MOD(-7.5, 2)", D("0.5")),
+    # text
+    ("LEN(customer.name)", 2),
+    ('LEN("")', 0),
+    ("UPPER(note)", "RUSH"),
+    ('LOWER("ÄB")', "äb"),
+    ('TRIM("  a   b  ")', "a b"),
+    ('LEFT("订单编号", 2)', "订单"),
+    ('LEFT("abc")', "a"),
+    ('RIGHT("abc", 2)', "bc"),
+    ('RIGHT("abc", 0)', ""),
+    ('MID("订单编号", 3, 2)', "编号"),
+    ('MID("abc", 5, 2)', ""),
+    ('CONCAT("a", 1, TRUE, 2.50)', "a1TRUE2.50"),
+    ('CONTAINS(note, "US")', True),
+    ('CONTAINS(note, "x")', False),
+    ('STARTSWITH(note, "ru")', True),
+    ('ENDSWITH(note, "SH")', True),
+    ('REGEXMATCH("SO-1234", "^SO-[0-9]+$")', True),
+    ('REGEXMATCH("so-1234", "^SO-")', False),
+    ("TEXT(1234.5)", "1234.5"),
+    ('TEXT(1234.5, "0.00")', "1234.50"),
+    ('TEXT(1234567.891, "#,##0.00")', "1,234,567.89"),
+    ('TEXT(1234.5, "#,##0")', "1,235"),
+    ('TEXT(0.125, "0%")', "13%"),
+    ('TEXT(ship_date, "yyyy/mm/dd")', "2024/05/03"),
+    ('TEXT(created_at, "hh:mm:ss")', "09:15:00"),
+    ("TEXT(vip)", "TRUE"),
+    # dates
+    ("TODAY()", dt.date(2024, 5, 1)),
+    ("NOW()", dt.datetime(2024, 5, 1, 10, 30, tzinfo=dt.UTC)),
+    ("DATE(2024, 2, 29)", dt.date(2024, 2, 29)),
+    ("DATE(2023, 2, 29)", dt.date(2023, 3, 1)),
+    ("DATE(2024, 13, 1)", dt.date(2025, 1, 1)),
+    ("DATE(2024, 3, 0)", dt.date(2024, 2, 29)),
+    ("DATETIME(2024, 5, 1)", dt.datetime(2024, 5, 1, tzinfo=dt.UTC)),
+    ("DATETIME(2024, 5, 1, 25, 0, 0)", dt.datetime(2024, 5, 2, 1, tzinfo=dt.UTC)),
+    ("YEAR(created_at)", 2024),
+    ("MONTH(created_at)", 4),
+    ("DAY(created_at)", 28),
+    ("WEEKDAY(DATE(2024, 5, 5))", 1),
+    ("WEEKDAY(DATE(2024, 5, 4))", 7),
+    ("WEEKDAY(DATE(2024, 5, 5), 2)", 7),
+    ("WEEKDAY(DATE(2024, 5, 6), 2)", 1),
+    ("WEEKDAY(DATE(2024, 5, 6), 3)", 0),
+    ("DAYS(ship_date, created_at)", 5),
+    ("DAYS(DATE(2024, 1, 1), DATE(2024, 3, 1))", -60),
+    ("ADDDAYS(ship_date, -3)", dt.date(2024, 4, 30)),
+    ("ADDDAYS(created_at, 1.5)", dt.datetime(2024, 4, 29, 21, 15, tzinfo=dt.UTC)),
+    ("HOURS(NOW(), created_at)", D("73.25")),
+    ("HOURS(ship_date, DATE(2024, 5, 2))", D("24")),
+]
+
+
+@pytest.mark.parametrize(("source", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_function(source, expected):
+    result = run(source)
+    assert result == expected
+    assert type(result) is type(expected)
+
+
+def test_every_function_is_tested_here():
+    tested = " ".join(source for source, _ in CASES)
+    assert [name for name in dsl.FUNCTIONS if f"{name}(" not in tested] == []
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("MOD(qty, 0)", "division by zero"),
+        ('MID("abc", 0, 1)', "MID: the start must be 1 or more"),
+        ('LEFT("abc", -1)', "LEFT: the number of characters cannot be negative"),
+        ("WEEKDAY(ship_date, 4)", "WEEKDAY: the type must be 1, 2 or 3"),
+        ("DATE(10000, 1, 1)", "DATE: the date is outside the years 1 to 9999"),
+        ("CEILING(2.5, -1)", "CEILING: a positive number needs a positive significance"),
+        ('TEXT(total, "abc")', "TEXT: unknown number format 'abc'"),
+        ("ROUND(total, 2.5)", "the number of digits must be a whole number, got 2.5"),
+    ],
+)
+def test_function_faults_name_the_problem(source, message):
+    fault = run(source)
+    assert isinstance(fault, dsl.FormulaFault)
+    assert fault.message == message
+    assert (fault.line, fault.column) == (1, 1)
+
+
+def test_today_and_now_use_the_clock_when_no_time_is_given():
+    before = dt.datetime.now(dt.UTC)
+    now = dsl.evaluate("NOW()", {})
+    assert before <= now <= dt.datetime.now(dt.UTC)
+    assert dsl.evaluate("TODAY()", {}, now=dt.date(2030, 1, 2)) == dt.date(2030, 1, 2)
+
+
+def test_per_line_condition_sees_line_fields_first_then_order_fields():
+    fields = {"qty": "integer", "limit": "integer", "items": [{"qty": "integer"}]}
+    data = {"qty": 100, "limit": 4, "items": [{"qty": 1}, {"qty": 5}, {"qty": 9}]}
+    assert dsl.evaluate("COUNTIF(items, qty > limit)", data, fields) == 2
+
+
+def test_nested_per_line_conditions():
+    fields = {"boxes": [{"items": [{"qty": "integer"}]}]}
+    data = {"boxes": [{"items": [{"qty": 1}, {"qty": 20}]}, {"items": [{"qty": 2}]}]}
+    assert dsl.evaluate("COUNTIF(boxes, ANY(items, qty > 10))", data, fields) == 1
+    assert dsl.evaluate("SUM(boxes.items.qty)", data, fields) == 23
