@@ -2,8 +2,10 @@
 
 Builds a definition with 300 fields, 40 states and 200 rules (every rule and
 many fields carrying formulas), then times, best of several runs:
-  - the JSON Schema pass alone (the baseline: the least any validation costs),
-  - the whole validation (schema, formulas, references, workflow graph).
+  - the baseline: the structure pass alone with the pure-Python jsonschema
+    validator (what checking the structure costs without our fast path),
+  - the whole validation (structure through jsonschema-rs, every formula
+    type-checked, references, workflow graph).
 Prints both and their ratio; the target is a whole validation under 300 ms.
 
     python benchmarks/designer_bench.py
@@ -73,9 +75,9 @@ def main() -> int:
     schema_ms = best_ms(lambda: list(validator.iter_errors(definition)))
     whole_ms = best_ms(lambda: validate_order_type(definition, context))
     print("Validating an order type with 300 fields, 40 states, 200 rules")
-    print(f"  JSON Schema pass only (baseline) {schema_ms:8.1f} ms")
-    print(f"  whole validation                 {whole_ms:8.1f} ms   "
-          f"({whole_ms / schema_ms:.1f}x the schema pass)")
+    print(f"  baseline: jsonschema structure pass only {schema_ms:8.1f} ms")
+    print(f"  whole validation                         {whole_ms:8.1f} ms   "
+          f"({whole_ms / schema_ms:.2f}x the baseline)")
     verdict = "PASS" if whole_ms < TARGET_MS else "FAIL"
     print(f"  target: under {TARGET_MS:.0f} ms -> {verdict}")
     return 0 if verdict == "PASS" else 1
