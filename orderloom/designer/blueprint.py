@@ -275,6 +275,12 @@ def compile_blueprint(definition: dict[str, Any], context: Context | None = None
     return _compile(dumps(definition))
 
 
+def published_blueprint(definition: dict[str, Any]) -> Blueprint:
+    """The blueprint of a definition that passed validation when it was published;
+    it is not validated again (the roles it names may be custom ones)."""
+    return _compile(dumps(definition))
+
+
 @functools.lru_cache(maxsize=256)
 def _compile(canonical: str) -> Blueprint:
     # Keyed by canonical text: a published version compiles once per process.

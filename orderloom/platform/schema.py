@@ -22,6 +22,7 @@ from orderloom.db import Base
 MODEL_MODULES = (
     "orderloom.runtime.audit",
     "orderloom.designer.models",
+    "orderloom.runtime.orders",
     "orderloom.platform.models",
 )
 

@@ -4,6 +4,8 @@ Each schema violation becomes one entry with a JSON Pointer, all of them at once
 """
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from typing import Any
 
 from flask import request
@@ -38,12 +40,16 @@ def _message(error: ValidationError) -> str:
     return error.message
 
 
-def json_body(schema: dict[str, Any]) -> Any:
+def json_body(schema: dict[str, Any], *, exact_numbers: bool = False) -> Any:
+    """The request's JSON, checked against ``schema``. With ``exact_numbers``,
+    numbers with a fraction are read as Decimal, so 0.1 stays exactly 0.1."""
     if not request.is_json:
         raise Problem(415, "send the body as JSON with Content-Type: application/json")
-    data = request.get_json(silent=True)
-    if data is None and request.get_data(cache=True).strip() != b"null":
-        raise Problem(400, "the request body is not valid JSON")
+    raw = request.get_data(cache=True)
+    try:
+        data = json.loads(raw, parse_float=Decimal if exact_numbers else float)
+    except (ValueError, RecursionError):
+        raise Problem(400, "the request body is not valid JSON") from None
     validator = _validators.get(id(schema))
     if validator is None:
         validator = _validators[id(schema)] = Draft202012Validator(schema)

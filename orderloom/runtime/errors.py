@@ -1,0 +1,51 @@
+"""What can go wrong when people and systems act on orders, as typed errors the
+API turns into problem+json (and the CLI into one line)."""
+from __future__ import annotations
+
+from orderloom.designer.problems import DefinitionProblem
+
+
+class OrderError(Exception):
+    """Base of every refusal by the order runtime."""
+
+    status = 422
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class OrderInputError(OrderError):
+    """The entered values break the form: each problem points at its field."""
+
+    def __init__(self, problems: list[DefinitionProblem]) -> None:
+        self.problems = problems
+        summary = "; ".join(str(p) for p in problems[:3])
+        if len(problems) > 3:
+            summary += f"; and {len(problems) - 3} more"
+        super().__init__(summary)
+
+
+class OrderNotFound(OrderError):
+    status = 404
+
+
+class TransitionRefused(OrderError):
+    """The transition may not be taken now; ``status`` says why in HTTP terms:
+    403 the role may not, 409 not from this state, 422 a condition or a field."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class StaleOrder(OrderError):
+    """Someone else changed the order since it was read."""
+
+    status = 409
+
+    def __init__(self, number: str, revision: int, state: str) -> None:
+        super().__init__(f"order {number} was changed by someone else; it is now at "
+                         f"revision {revision} in state {state!r}. Reload it and try again.")
+        self.revision = revision
+        self.state = state

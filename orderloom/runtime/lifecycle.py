@@ -1,0 +1,221 @@
+"""Creating orders and moving them through their workflow.
+
+Every guard is evaluated before any side effect, and the functions take a
+session and never commit: the caller owns the transaction, so an order, its
+timeline entry and anything it causes are stored together or not at all.
+"""
+from __future__ import annotations
+
+import difflib
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from orderloom.db import utcnow
+from orderloom.designer.blueprint import Blueprint, to_json
+from orderloom.designer.models import OrderType
+from orderloom.designer.problems import DefinitionProblem, pointer
+from orderloom.runtime.actions import ActionResult, Blocked, run_actions
+from orderloom.runtime.audit import Actor
+from orderloom.runtime.blueprints import blueprint_for
+from orderloom.runtime.errors import (
+    OrderError,
+    OrderInputError,
+    OrderNotFound,
+    StaleOrder,
+    TransitionRefused,
+)
+from orderloom.runtime.numbering import next_number
+from orderloom.runtime.orders import Order, OrderEvent
+
+DEFAULT_PREFIX = "ORD"
+
+
+def find_order(session: Session, number: str) -> Order:
+    order = session.scalar(select(Order).where(Order.number == number))
+    if order is None:
+        raise OrderNotFound(f"there is no order {number}")
+    return order
+
+
+def _entered(blueprint: Blueprint, data: Any, base: str) -> dict[str, Any]:
+    """The values a person may enter: unknown fields refused, computed ones dropped
+    (the server computes them), defaults filled in."""
+    if not isinstance(data, dict):
+        raise OrderInputError([DefinitionProblem(base, "the order data must be an object")])
+    form = {f["key"]: f for f in blueprint.definition["form"]["fields"]}
+    problems: list[DefinitionProblem] = []
+    entered: dict[str, Any] = {}
+    for key, value in data.items():
+        field = form.get(key)
+        if field is None:
+            close = difflib.get_close_matches(key, list(form), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(DefinitionProblem(f"{base}{pointer(key)}",
+                                              f"is not a field of this order type{hint}"))
+            continue
+        if field["type"] == "computed":
+            continue
+        if field["type"] == "line_items" and isinstance(value, list):
+            value = [_line(field, line, f"{base}{pointer(key, i)}", problems)
+                     for i, line in enumerate(value)]
+        entered[key] = to_json(value)
+    for key, field in form.items():
+        if key not in entered and "default" in field and field["type"] != "computed":
+            entered[key] = field["default"]
+    if problems:
+        raise OrderInputError(problems)
+    return entered
+
+
+def _line(field: dict[str, Any], line: Any, where: str,
+          problems: list[DefinitionProblem]) -> Any:
+    if not isinstance(line, dict):
+        problems.append(DefinitionProblem(where, "each line must be an object"))
+        return line
+    columns = {sub["key"]: sub for sub in field["fields"]}
+    kept = {}
+    for key, value in line.items():
+        column = columns.get(key)
+        if column is None:
+            problems.append(DefinitionProblem(f"{where}{pointer(key)}",
+                                              f"is not a column of {field['key']}"))
+        elif column["type"] != "computed":
+            kept[key] = value
+    return kept
+
+
+def _with_base(problems: list[DefinitionProblem], base: str) -> list[DefinitionProblem]:
+    return [DefinitionProblem(base + p.pointer, p.message) for p in problems]
+
+
+def create_order(session: Session, actor: Actor, order_type_key: str, data: Any, *,
+                 channel: str = "manual", now: datetime | None = None,
+                 language: str = "en", data_pointer: str = "/data") -> Order:
+    """Validate, compute and run the rules of a new order on the latest published
+    version of its type, and add it to ``session``."""
+    order_type = session.scalar(select(OrderType).where(OrderType.key == order_type_key))
+    if order_type is None:
+        raise OrderNotFound(f"there is no order type {order_type_key!r}")
+    version = order_type.latest
+    if version is None:
+        raise OrderError(f"order type {order_type_key!r} has no published version yet; "
+                         "publish it first")
+    blueprint = blueprint_for(version)
+    entered = _entered(blueprint, data, data_pointer)
+    values = blueprint.compute(entered, now)
+    problems = blueprint.problems(values, now, language)
+    if problems:
+        raise OrderInputError(_with_base(problems, data_pointer))
+    result = ActionResult(data=_json_values(values), tags=[])
+    outcomes = blueprint.evaluate_rules(values, now)
+    try:
+        for outcome in outcomes:
+            if outcome.matched:
+                run_actions(blueprint, outcome.actions, result, language, now)
+    except Blocked as blocked:
+        raise OrderInputError([DefinitionProblem(data_pointer, blocked.message)]) from None
+    final = _json_values(blueprint.compute(result.data, now))
+    prefix = version.definition.get("number_prefix", DEFAULT_PREFIX)
+    order = Order(
+        number=next_number(session, order_type.id, prefix),
+        order_type=order_type,
+        version=version,
+        state=blueprint.start_state(),
+        data=final,
+        tags=result.tags,
+        channel=channel,
+        created_by=actor.name,
+        created_at=utcnow(),
+        updated_at=utcnow(),
+    )
+    session.add(order)
+    session.flush()
+    _event(session, order, actor, "created", to_state=order.state, details={
+        "version": version.number,
+        "rules": [{"key": o.key, "matched": o.matched, **({"fault": o.fault} if o.fault else {})}
+                  for o in outcomes],
+        **_action_details(result),
+    })
+    return order
+
+
+def _json_values(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: to_json(value) for key, value in values.items()}
+
+
+def _action_details(result: ActionResult) -> dict[str, Any]:
+    details: dict[str, Any] = {}
+    if result.done:
+        details["actions"] = result.done
+    if result.not_carried_out:
+        details["not_carried_out"] = [
+            {**a, "reason": "this action is not available in this version of Orderloom"}
+            for a in result.not_carried_out]
+    return details
+
+
+def _event(session: Session, order: Order, actor: Actor, kind: str, *,
+           transition: str | None = None, from_state: str | None = None,
+           to_state: str | None = None, details: dict[str, Any] | None = None) -> None:
+    session.add(OrderEvent(order_id=order.id, actor_name=actor.name, kind=kind,
+                           transition=transition, from_state=from_state, to_state=to_state,
+                           details=details or {}, at=utcnow()))
+
+
+def take_transition(session: Session, actor: Actor, order: Order, key: str, roles: set[str],
+                    *, expected_revision: int | None = None, now: datetime | None = None,
+                    language: str = "en") -> Order:
+    """Move ``order`` along transition ``key`` if everything allows it now."""
+    blueprint = blueprint_for(order.version)
+    spec = blueprint.transitions.get(key)
+    if spec is None:
+        close = difflib.get_close_matches(key, list(blueprint.transitions), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise TransitionRefused(f"order type {order.order_type.key!r} (version "
+                                f"{order.version.number}) has no transition {key!r}{hint}", 404)
+    if expected_revision is not None and expected_revision != order.revision:
+        raise StaleOrder(order.number, order.revision, order.state)
+    if order.state not in spec.sources:
+        raise TransitionRefused(f"{key!r} cannot be taken from state {order.state!r}; it "
+                                f"starts from {', '.join(sorted(spec.sources))}", 409)
+    if spec.roles and not (spec.roles & roles) and "admin" not in roles:
+        raise TransitionRefused(f"{key!r} is for the roles {', '.join(sorted(spec.roles))}; "
+                                "you have none of them", 403)
+    missing = [k for k in spec.required_fields if order.data.get(k) in (None, "", [], {})]
+    if missing:
+        raise TransitionRefused(f"{key!r} needs these fields filled in first: "
+                                f"{', '.join(missing)}", 422)
+    if spec.condition is not None and spec.condition(order.data, now) is not True:
+        raise TransitionRefused(f"{key!r} is not allowed now: its condition "
+                                f"{spec.condition.source!r} is not met", 422)
+    result = ActionResult(data=dict(order.data), tags=list(order.tags))
+    try:
+        run_actions(blueprint, spec.actions, result, language, now)
+    except Blocked as blocked:
+        raise TransitionRefused(blocked.message, 422) from None
+    before = order.state
+    order.data = _json_values(blueprint.compute(result.data, now))
+    order.tags = result.tags
+    order.state = spec.target
+    order.updated_at = utcnow()
+    try:
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        current = session.get(Order, order.id)
+        raise StaleOrder(order.number, current.revision if current else -1,
+                         current.state if current else "?") from None
+    _event(session, order, actor, "transition", transition=key, from_state=before,
+           to_state=spec.target, details=_action_details(result))
+    return order
+
+
+def open_transitions(order: Order, roles: set[str], now: datetime | None = None
+                     ) -> list[dict[str, Any]]:
+    blueprint = blueprint_for(order.version)
+    return [{"key": spec.key, "to": spec.target, **({"blocked": reason} if reason else {})}
+            for spec, reason in blueprint.open_transitions(order.state, order.data, roles, now)]
