@@ -83,9 +83,11 @@ def test_nobody_can_revoke_someone_elses_token(client, token_for):
 def test_the_tokens_page_shows_a_new_token_once_and_revokes(actions, client):
     actions.login_as("designer")
     csrf = actions.csrf("/account/tokens")
-    page = client.post("/account/tokens", data={"name": "ERP", "csrf_token": csrf})
+    page = client.post("/account/tokens", data={"name": "ERP", "csrf_token": csrf},
+                       follow_redirects=True)
     html = page.get_data(as_text=True)
     assert page.status_code == 200
+    assert len(page.history) == 1  # redirected after the POST
     assert "Copy this token now." in html
     secret = html.split('<code id="new-token">')[1].split("</code>")[0]
     assert client.get("/api/v1/me", headers=bearer(secret)).status_code == 200

@@ -1,7 +1,7 @@
 """A person's own account: API tokens."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
 from orderloom.platform import accounts
@@ -10,6 +10,8 @@ from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.models import ApiToken
 from orderloom.platform.pages import pages
+
+NEW_TOKEN_KEY = "new_api_token"
 
 
 def _tokens_page(new_secret: str | None = None, error: str | None = None, status: int = 200):
@@ -22,32 +24,36 @@ def _tokens_page(new_secret: str | None = None, error: str | None = None, status
 @pages.get("/account/tokens")
 @requires("tokens.own")
 def tokens():
-    return _tokens_page()
+    # Popped: shown on the one page view right after it was created, never again.
+    return _tokens_page(new_secret=session.pop(NEW_TOKEN_KEY, None))
 
 
 @pages.post("/account/tokens")
 @requires("tokens.own")
 def create_token():
-    session = db_session()
+    db = db_session()
     try:
-        _token, secret = accounts.issue_token(session, current_actor(), current_user(),
+        _token, secret = accounts.issue_token(db, current_actor(), current_user(),
                                               request.form.get("name", ""))
     except AccountError as error:
         return _tokens_page(error=f"Name: {error.message}.", status=422)
-    session.commit()
-    # Rendered, not redirected: the token must never sit in a URL or a cookie.
-    return _tokens_page(new_secret=secret)
+    db.commit()
+    # Redirect after POST, so reloading the page cannot create a second token. The
+    # token rides to the next page in the signed, HttpOnly session cookie (never
+    # in a URL) and is removed from it when shown.
+    session[NEW_TOKEN_KEY] = secret
+    return redirect(url_for("pages.tokens"))
 
 
 @pages.post("/account/tokens/<int:token_id>/revoke")
 @requires("tokens.own")
 def revoke_token(token_id: int):
-    session = db_session()
-    token = session.get(ApiToken, token_id)
+    db = db_session()
+    token = db.get(ApiToken, token_id)
     if token is None or token.user_id != current_user().id:
         flash("That token does not exist.")
     else:
-        accounts.revoke_token(session, current_actor(), token)
-        session.commit()
+        accounts.revoke_token(db, current_actor(), token)
+        db.commit()
         flash(f"Token “{token.name}” is revoked.")
     return redirect(url_for("pages.tokens"))
