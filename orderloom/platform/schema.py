@@ -23,6 +23,11 @@ MODEL_MODULES = (
     "orderloom.runtime.audit",
     "orderloom.designer.models",
     "orderloom.runtime.orders",
+    "orderloom.runtime.jobs",
+    "orderloom.runtime.approvals",
+    "orderloom.runtime.timers",
+    "orderloom.runtime.conversation",
+    "orderloom.runtime.idempotency",
     "orderloom.platform.models",
 )
 
