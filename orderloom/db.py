@@ -5,6 +5,7 @@ work commits.
 """
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime
 
@@ -61,12 +62,18 @@ def utcnow() -> datetime:
 def make_engine(url: str, **kwargs) -> Engine:
     """An engine for ``url``: SQLite with WAL, foreign keys and IMMEDIATE writes, or
     PostgreSQL through psycopg 3."""
+    # Chinese text stays readable in stored JSON (and searchable with LIKE on SQLite).
+    kwargs.setdefault("json_serializer", _json_text)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
                                **kwargs)
         _configure_sqlite(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _json_text(document: object) -> str:
+    return json.dumps(document, ensure_ascii=False)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -2,6 +2,7 @@
 orders to a newer version."""
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import request, url_for
@@ -13,9 +14,10 @@ from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
-from orderloom.platform.problems import Problem
-from orderloom.runtime import lifecycle
+from orderloom.platform.problems import Problem, invalid, problem_response
+from orderloom.runtime import idempotency, lifecycle
 from orderloom.runtime.errors import OrderError, OrderInputError, StaleOrder
+from orderloom.runtime.order_search import OrderFilter, order_query
 from orderloom.runtime.orders import Order, OrderEvent
 from orderloom.runtime.version_moves import move_open_orders
 
@@ -84,48 +86,104 @@ def _with_etag(order: Order, status: int = 200, headers: dict | None = None):
 
 @api.post("/orders")
 @requires("orders.create")
-@documented("Create an order on the latest published version of its type", request=NEW_ORDER,
+@documented("Create an order on the latest published version of its type. With an "
+            "Idempotency-Key header, a repeat returns the first response and creates nothing",
+            request=NEW_ORDER,
             tags=("orders",), responses={201: ("The order, with computed fields", ORDER)})
 def create_order():
     body = json_body(NEW_ORDER, exact_numbers=True)
     session = db_session()
+    key = request.headers.get("Idempotency-Key")
+    claimed = None
+    if key is not None:
+        if not 1 <= len(key) <= 255:
+            raise Problem(400, "Idempotency-Key must be 1 to 255 characters")
+        try:
+            claimed = idempotency.claim(session, current_user().id, key, "POST /orders",
+                                        idempotency.request_fingerprint("POST /orders", body))
+        except idempotency.IdempotencyConflict as conflict:
+            headers = {"Retry-After": "1"} if conflict.status == 409 else {}
+            problem = Problem(conflict.status, conflict.message)
+            return problem_response(problem), conflict.status, headers
+        if isinstance(claimed, tuple):  # a repeat: the first response, nothing created
+            status, stored = claimed
+            return stored, status, {"Idempotent-Replayed": "true",
+                                    "ETag": f'"{stored.get("revision", "")}"'}
     try:
         order = lifecycle.create_order(session, current_actor(), body["order_type"],
                                        body["data"], channel=body.get("channel", "manual"))
     except OrderError as error:
-        session.rollback()
+        if claimed is not None:
+            idempotency.release(session, claimed)
+        else:
+            session.rollback()
         raise _problem(error) from None
+    answer = order_json(order)
+    if claimed is not None:
+        idempotency.complete(claimed, 201, answer)
     session.commit()
-    return _with_etag(order, 201, {"Location": url_for("api.get_order", number=order.number)})
+    return answer, 201, {"ETag": f'"{order.revision}"',
+                         "Location": url_for("api.get_order", number=order.number)}
 
 
 @api.get("/orders")
 @requires("orders.view")
-@documented("Orders, newest first (?order_type=, ?state=, ?limit=, ?before= for the next page)",
+@documented("Orders, newest first. Filters: order_type, state (comma-separated), channel, "
+            "created_from and created_to (ISO dates), customer (code or name), tag, q (text "
+            "anywhere), field.<key>=<value>; limit, and before for the next page",
             tags=("orders",), responses={200: ("A page of orders", {"type": "object"})})
 def list_orders():
-    query = select(Order).order_by(Order.id.desc())
-    if "order_type" in request.args:
-        order_type = versions.find(db_session(), request.args["order_type"])
+    args = request.args
+    spec = OrderFilter(
+        states=[s for s in args.get("state", "").split(",") if s],
+        channel=args.get("channel") or None,
+        created_from=_moment(args, "created_from"),
+        created_to=_moment(args, "created_to", end_of_day=True),
+        customer=args.get("customer") or None,
+        tag=args.get("tag") or None,
+        text=args.get("q") or None,
+        fields={name[len("field."):]: value for name, value in args.items()
+                if name.startswith("field.")},
+        before_id=_whole(args, "before"),
+    )
+    if "order_type" in args:
+        order_type = versions.find(db_session(), args["order_type"])
         if order_type is None:
-            raise Problem(404, f"there is no order type {request.args['order_type']!r}")
-        query = query.where(Order.order_type_id == order_type.id)
-    if "state" in request.args:
-        query = query.where(Order.state == request.args["state"])
-    try:
-        limit = min(int(request.args.get("limit", 50)), MAX_PAGE)
-        before = int(request.args["before"]) if "before" in request.args else None
-    except ValueError:
-        raise Problem(400, "limit and before must be whole numbers") from None
-    if limit < 1:
-        raise Problem(400, "limit must be at least 1")
-    if before is not None:
-        query = query.where(Order.id < before)
-    orders = list(db_session().scalars(query.limit(limit + 1)))
+            raise Problem(404, f"there is no order type {args['order_type']!r}")
+        spec.order_type_id = order_type.id
+    limit = _whole(args, "limit")
+    limit = 50 if limit is None else limit
+    if not 1 <= limit <= MAX_PAGE:
+        raise invalid("/limit", f"must be between 1 and {MAX_PAGE}", status=400)
+    orders = list(db_session().scalars(order_query(spec).limit(limit + 1)))
     page = orders[:limit]
     return {"orders": [order_json(o, with_transitions=False) for o in page],
-            "next": (url_for("api.list_orders", **{**request.args, "before": page[-1].id})
+            "next": (url_for("api.list_orders", **{**args, "before": page[-1].id})
                      if len(orders) > limit else None)}
+
+
+def _whole(args, name: str) -> int | None:
+    if name not in args:
+        return None
+    try:
+        return int(args[name])
+    except ValueError:
+        raise invalid(f"/{name}", "must be a whole number", status=400) from None
+
+
+def _moment(args, name: str, end_of_day: bool = False) -> datetime | None:
+    raw = args.get(name)
+    if not raw:
+        return None
+    try:
+        if len(raw) == 10:  # a date: the whole day counts
+            day = date.fromisoformat(raw) + (timedelta(days=1) if end_of_day else timedelta())
+            return datetime.combine(day, time.min, tzinfo=UTC)
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise invalid(f"/{name}", "must be a date (2026-11-25) or a date and time "
+                                  "(2026-11-25T09:30:00+08:00)", status=400) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _order(number: str) -> Order:
@@ -203,3 +261,35 @@ def move_orders(key: str, number: int):
     if not dry_run:
         session.commit()
     return plan.as_json()
+
+
+BULK = {"type": "object", "required": ["numbers"], "additionalProperties": False,
+        "properties": {"numbers": {"type": "array", "minItems": 1, "maxItems": 500,
+                                   "uniqueItems": True, "items": {"type": "string"}}}}
+BULK_RESULT = {"type": "object", "properties": {"results": {"type": "array", "items": {
+    "type": "object", "properties": {"number": {"type": "string"}, "status": {"type": "integer"},
+                                     "state": {"type": "string"}, "detail": {"type": "string"}}}}}}
+
+
+@api.post("/orders/bulk/transitions/<key>")
+@requires("orders.act")
+@documented("Take one transition on many orders; each succeeds or fails on its own",
+            request=BULK, tags=("orders",),
+            responses={200: ("One result per order, in the order given", BULK_RESULT)})
+def bulk_transition(key: str):
+    body = json_body(BULK)
+    session = db_session()
+    actor, roles = current_actor(), _roles()
+    results = []
+    for number in body["numbers"]:
+        try:
+            with session.begin_nested():
+                order = lifecycle.find_order(session, number)
+                lifecycle.take_transition(session, actor, order, key, roles)
+            results.append({"number": number, "status": 200, "state": order.state})
+        except OrderError as error:
+            problem = _problem(error)
+            results.append({"number": number, "status": problem.status,
+                            "detail": problem.detail})
+    session.commit()
+    return {"results": results}
