@@ -17,7 +17,8 @@ class OrderType(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(63), unique=True)
     # The draft as last saved, valid or not: designers save work in progress.
-    draft: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    # Deferred: an order loads its type on every request and needs only the key.
+    draft: Mapped[dict[str, Any]] = mapped_column(JSONDocument, deferred=True)
     draft_saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     draft_saved_by: Mapped[str] = mapped_column(String(150))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -43,7 +44,9 @@ class DefinitionVersion(Base):
     order_type_id: Mapped[int] = mapped_column(ForeignKey("order_types.id", ondelete="CASCADE"),
                                                index=True)
     number: Mapped[int] = mapped_column(Integer)
-    definition: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    # Deferred: orders find their compiled blueprint in a per-process cache keyed by
+    # id and publication time, so the (large) definition is read only on a miss.
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONDocument, deferred=True)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_by: Mapped[str] = mapped_column(String(150))
     note: Mapped[str] = mapped_column(String(500), default="")

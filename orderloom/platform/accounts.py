@@ -188,7 +188,8 @@ def revoke_token(session: Session, actor: Actor, token: ApiToken) -> None:
 
 def user_for_token(session: Session, secret: str) -> tuple[User, ApiToken] | None:
     """The active owner of a live token, or None for an unknown, revoked or
-    deactivated one."""
+    deactivated one. Marks the token used (at most once a minute); the caller
+    commits when the session has changes."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(secret)))

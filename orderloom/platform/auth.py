@@ -69,7 +69,8 @@ def _load_user() -> None:
             raise Problem(401, "the API token is unknown, revoked, or its user is deactivated")
         g.user, g.api_token = found
         g.auth_via = "api"
-        db_session().commit()  # keeps the token's last-used time
+        if db_session().dirty:
+            db_session().commit()  # keeps the token's last-used time
         return
     user_id = session.get("user_id")
     if user_id is not None:
