@@ -28,6 +28,8 @@ MODEL_MODULES = (
     "orderloom.runtime.timers",
     "orderloom.runtime.conversation",
     "orderloom.runtime.idempotency",
+    "orderloom.runtime.catalog",
+    "orderloom.runtime.stock",
     "orderloom.platform.models",
 )
 
