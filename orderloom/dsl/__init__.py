@@ -1,8 +1,13 @@
 """Orderloom's formula language: spreadsheet-like conditions and formulas.
 
+    schema(fields)                            -> RecordType (raises FormulaError)
     check(source, fields, expected=None)      -> list of FormulaProblem
     compile(source, fields, expected=None)    -> Formula (raises FormulaError)
     evaluate(source, data, fields=None, ...)  -> value, or a FormulaFault
+
+`fields` is the form's mapping of field key to type, or the RecordType that
+`schema(fields)` made of it once: a caller checking many formulas against
+the same form converts it once instead of on every call.
 
 A compiled `Formula` is called with the order data (`formula(data)` or
 `formula(data, now=...)`). It never raises: a runtime fault such as a
@@ -66,6 +71,7 @@ __all__ = [
     "display",
     "evaluate",
     "limits",
+    "schema",
     "to_text",
 ]
 
@@ -84,7 +90,22 @@ class Formula(Protocol):
     def __call__(self, data: Mapping[str, Any], now: Any = None) -> Any: ...
 
 
-def _schema(fields: Mapping[str, Any] | None, source: str) -> RecordType:
+_Fields = Mapping[str, Any] | RecordType | None
+
+
+def schema(fields: Mapping[str, Any] | RecordType | None) -> RecordType:
+    """The record type of an order with these `fields`, to pass as `fields` again.
+
+    Raises FormulaError when a field's type is not one formulas know; its
+    one problem names the field, e.g. "fields.customer.tier: unknown type
+    'txt'; use one of ...". A RecordType is returned as it is.
+    """
+    return _schema(fields, "")
+
+
+def _schema(fields: _Fields, source: str) -> RecordType:
+    if isinstance(fields, RecordType):
+        return fields
     try:
         return schema_from_fields(fields or {})
     except ValueError as exc:
@@ -101,7 +122,7 @@ def _expected(expected: str | Type | None, source: str) -> Type | None:
 
 
 def check(
-    source: str, fields: Mapping[str, Any] | None, expected: str | Type | None = None
+    source: str, fields: _Fields, expected: str | Type | None = None
 ) -> list[FormulaProblem]:
     """Every problem of `source` against the form's `fields`; empty when it is fine.
 
@@ -136,7 +157,7 @@ def _build(
 def _cached(
     source: str, frozen: Any, expected: str | Type | None, money_places: int
 ) -> Formula:
-    fields = _thaw(frozen)
+    fields = frozen if isinstance(frozen, RecordType) else _thaw(frozen)
     return _build(source, _schema(fields, source), _expected(expected, source), money_places)
 
 
@@ -150,7 +171,7 @@ def _thaw(frozen: Any) -> Any:
 
 def compile(  # noqa: A001 - the public name the designer and runtime use
     source: str,
-    fields: Mapping[str, Any] | None,
+    fields: _Fields,
     expected: str | Type | None = None,
     *,
     money_places: int = 2,
@@ -165,6 +186,9 @@ def compile(  # noqa: A001 - the public name the designer and runtime use
         return _build(
             source, _schema(fields, source), _expected(expected, source), money_places
         )
+    if isinstance(fields, RecordType):
+        # Its hash is computed once and kept: a cheap key for a 300-field form.
+        return _cached(source, fields, expected, money_places)
     try:
         frozen = freeze_fields(fields or {})
         hash(frozen)
@@ -178,7 +202,7 @@ def compile(  # noqa: A001 - the public name the designer and runtime use
 def evaluate(
     source: str,
     data: Mapping[str, Any],
-    fields: Mapping[str, Any] | None = None,
+    fields: _Fields = None,
     *,
     expected: str | Type | None = None,
     now: Any = None,
@@ -186,7 +210,8 @@ def evaluate(
 ) -> Any:
     """Check, compile and run `source` on `data` once.
 
-    With `fields=None` the field types are taken from `data`. Raises
+    With `fields=None` the field types are taken from `data`; `fields` may
+    also be a RecordType made by `schema`. Raises
     FormulaError when the formula has problems; returns a FormulaFault value
     when it fails while running.
     """

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .errors import FormulaProblem
 from .functions import FUNCTIONS, ArgProblem, widest_numeric
@@ -37,8 +38,7 @@ _EQUALITY = {"=", "==", "!=", "<>"}
 _ORDERING = {"<", "<=", ">", ">="}
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """One name of a field path: which field, read from a record or from every line."""
 
     name: str
@@ -85,6 +85,7 @@ class Checker:
         self.schema = schema
         self.line_scopes: list[RecordType] = []
         self.result = Checked(root=None, result=NULL, problems=[])  # type: ignore[arg-type]
+        self.types = self.result.types
 
     def problem(self, node: Node, message: str, column: int | None = None) -> Type:
         self.result.problems.append(
@@ -93,9 +94,11 @@ class Checker:
         return NULL
 
     def check(self, node: Node) -> Type:
-        method = getattr(self, "check_" + type(node).__name__.lower())
-        t = method(node)
-        self.result.types[id(node)] = t
+        method = _DISPATCH.get(node.__class__)
+        if method is None:
+            method = getattr(Checker, "check_" + type(node).__name__.lower())
+        t = method(self, node)
+        self.types[id(node)] = t
         return t
 
     # -- leaves -----------------------------------------------------------------------
@@ -128,11 +131,12 @@ class Checker:
         first = node.names[0]
         level = 0
         t: Type | None = None
-        for depth, scope in enumerate(reversed(self.line_scopes), start=1):
-            t = scope.field(first)
-            if t is not None:
-                level = depth
-                break
+        if self.line_scopes:
+            for depth, scope in enumerate(reversed(self.line_scopes), start=1):
+                t = scope.field(first)
+                if t is not None:
+                    level = depth
+                    break
         if t is None:
             t = self.schema.field(first)
         if t is None:
@@ -150,14 +154,7 @@ class Checker:
             if isinstance(container, ListType) and isinstance(container.element, RecordType):
                 through_lines = True
                 container = container.element
-            if container == NULL:
-                t = NULL
-            elif not isinstance(container, RecordType):
-                return self.problem(
-                    node, f"{'.'.join(s.name for s in steps)} is {container}, not a record",
-                    column,
-                )
-            else:
+            if isinstance(container, RecordType):
                 ft = container.field(name)
                 if ft is None:
                     prefix = ".".join(s.name for s in steps)
@@ -167,6 +164,13 @@ class Checker:
                         column,
                     )
                 t = ft
+            elif container == NULL:
+                t = NULL
+            else:
+                return self.problem(
+                    node, f"{'.'.join(s.name for s in steps)} is {container}, not a record",
+                    column,
+                )
             steps.append(Step(name, through_lines, t))
             column += len(name) + 1
         self.result.paths[id(node)] = (level, tuple(steps))
@@ -352,6 +356,16 @@ class Checker:
         finally:
             self.line_scopes.pop()
         return [lines, *rest]
+
+
+_DISPATCH = {
+    Literal: Checker.check_literal,
+    ListLiteral: Checker.check_listliteral,
+    Path: Checker.check_path,
+    Unary: Checker.check_unary,
+    Binary: Checker.check_binary,
+    Call: Checker.check_call,
+}
 
 
 def check_tree(

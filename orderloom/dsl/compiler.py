@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as _dt
 import itertools
 import logging
+import re
 from collections.abc import Callable
 from decimal import Decimal, DecimalException
 from typing import Any
@@ -39,6 +40,8 @@ from .types import (
     DATE,
     DATETIME,
     INTEGER,
+    MONEY,
+    NUMBER,
     TEXT,
     ListType,
     RecordType,
@@ -138,6 +141,70 @@ def _converter(t: Type) -> Callable[[Any, str], Any]:
     return _as_value
 
 
+_FAST_CLASSES: dict[Type, frozenset] = {
+    INTEGER: frozenset({int, type(None)}),
+    NUMBER: V.NUMERIC_CLASSES,
+    MONEY: V.NUMERIC_CLASSES,
+    TEXT: V.TEXT_CLASSES,
+    BOOLEAN: frozenset({bool, type(None)}),
+}
+
+
+# Work done off the hot path is bound into small closures that the generated
+# code calls by one constant name: CPython's compile() costs about the same
+# per token whatever the token does, so fewer tokens is a faster compile.
+
+
+def _reader(name: str, label: str, t: Type) -> Callable[[Any], Any]:
+    """`record.get(name)` as a value of type `t`; values of the right class pass as they are."""
+    convert = _converter(t)
+    fast = _FAST_CLASSES.get(t)
+    if isinstance(t, RecordType):
+        fast = frozenset({dict})
+    if fast is None:
+
+        def read(record: Any) -> Any:
+            return convert(record.get(name), label)
+
+        return read
+
+    def read_fast(record: Any) -> Any:
+        value = record.get(name)
+        if value.__class__ in fast:
+            return value
+        return convert(value, label)
+
+    return read_fast
+
+
+def _labelled(convert: Callable[[Any, str], Any], label: str) -> Callable[[Any], Any]:
+    def converted(value: Any) -> Any:
+        return convert(value, label)
+
+    return converted
+
+
+def _slow_compare(
+    op: str, convert: Callable[[Any, str], Any], label: str, other: Any
+) -> Callable[[Any], bool]:
+    """The comparison for a value that is not of the expected class (None, a float...)."""
+
+    def compare(value: Any) -> bool:
+        return V.compare(op, convert(value, label), other)
+
+    return compare
+
+
+def _slow_member(
+    member: Callable[[Any, Any], bool], convert: Callable[[Any, str], Any], label: str,
+    values: Any,
+) -> Callable[[Any], bool]:
+    def slow(value: Any) -> bool:
+        return member(convert(value, label), values)
+
+    return slow
+
+
 def _not_member(value: Any, values: Any) -> bool:
     return value is not None and values is not None and not V.member(value, values)
 
@@ -156,22 +223,11 @@ _HELPERS: dict[str, Any] = {
     "_member": V.member,
     "_not_member": _not_member,
     "_as_record": V.as_record,
-    "_as_number": V.as_number,
-    "_as_integer": V.as_integer,
-    "_as_text": V.as_text,
-    "_as_boolean": V.as_boolean,
-    "_as_date": V.as_date,
-    "_as_datetime": V.as_datetime,
     "_money": V.money,
     "_pluck": _pluck,
     "_Ctx": EvaluationContext,
-    "_NUMCLS": V.NUMERIC_CLASSES,
-    "_TEXTCLS": V.TEXT_CLASSES,
-    "_BOOLCLS": frozenset({bool, type(None)}),
     "_dict": dict,
-    "_int": int,
     "_str": str,
-    "_bool": bool,
     "_NUM2": frozenset({int, Decimal}),
     "_Exception": Exception,
 }
@@ -211,8 +267,10 @@ class Compiler:
     def emit(self, node: Node) -> str:
         index = len(self.nodes)
         self.nodes.append(node)
-        method = getattr(self, "emit_" + type(node).__name__.lower())
-        return f"\x00{index}\x01{method(node)}"
+        method = _EMITTERS.get(node.__class__)
+        if method is None:
+            method = getattr(Compiler, "emit_" + type(node).__name__.lower())
+        return f"\x00{index}\x01{method(self, node)}"
 
     def truth(self, node: Node) -> str:
         """A condition as TRUE or FALSE: NULL counts as FALSE."""
@@ -251,53 +309,22 @@ class Compiler:
 
     def read(self, record: str, step: Step, label: str, inline: bool = False) -> str:
         t = step.type
-        lab = self.const(label)
         if step.from_lines:
             self.needs_ctx = True
             convert = self.const(_converter(t))
+            lab = self.const(label)
             return f"_pluck(_c.tick, {record}, {self.const(step.name)}, {convert}, {lab})"
-        raw = f"{record}.get({self.const(step.name)})"
-        if not inline:
-            # A converter call: CPython compiles an inlined read 3x slower, so
-            # only the reads of the hot comparisons below are inlined.
-            if isinstance(t, ListType):
-                self.needs_ctx = True
-            return f"{self._converter_name(t)}({raw}, {lab})"
-        tmp = self.temp()
-        # `value.__class__ is int` / `in {...}` accepts the common case without
-        # a call; anything else (None, floats, text to convert) takes the call.
-        fast = None
-        if t == INTEGER:
-            fast = ("is _int", "_as_integer")
-        elif is_numeric(t):
-            fast = ("in _NUMCLS", "_as_number")
-        elif t == TEXT:
-            fast = ("in _TEXTCLS", "_as_text")
-        elif t == BOOLEAN:
-            fast = ("in _BOOLCLS", "_as_boolean")
-        elif isinstance(t, RecordType):
-            fast = ("is _dict", "_as_record")
-        if fast is not None:
-            test, slow = fast
-            return f"({tmp} if ({tmp} := {raw}).__class__ {test} else {slow}({tmp}, {lab}))"
-        return f"{self._converter_name(t)}({raw}, {lab})"
-
-    def _converter_name(self, t: Type) -> str:
-        if t == INTEGER:
-            return "_as_integer"
-        if is_numeric(t):
-            return "_as_number"
-        if t == TEXT:
-            return "_as_text"
-        if t == BOOLEAN:
-            return "_as_boolean"
-        if t == DATE:
-            return "_as_date"
-        if t == DATETIME:
-            return "_as_datetime"
-        if isinstance(t, RecordType):
-            return "_as_record"
-        return self.const(_converter(t))
+        if isinstance(t, ListType):
+            self.needs_ctx = True
+        if inline and isinstance(t, RecordType):
+            # A record on the way to a compared field: a dict passes without a call.
+            tmp = self.temp()
+            slow = self.const(_labelled(V.as_record, label))
+            return (
+                f"({tmp} if ({tmp} := {record}.get({self.const(step.name)})).__class__ "
+                f"is _dict else {slow}({tmp}))"
+            )
+        return f"{self.const(_reader(step.name, label, t))}({record})"
 
     # -- operators ------------------------------------------------------------------------
 
@@ -326,7 +353,7 @@ class Compiler:
         record, last, label = self.path_parts(node, inline=True)
         if last.from_lines:
             return None
-        return f"{record}.get({self.const(last.name)})", self.const(label), last.type
+        return f"{record}.get({self.const(last.name)})", label, last.type
 
     def comparison(self, node: Binary) -> str:
         op = node.op
@@ -349,25 +376,25 @@ class Compiler:
             if fused is not None:
                 # The hot case, `customer.tier = "gold"`: one read, one class
                 # check, one comparison; None and odd data take the slow call.
-                raw, lab, t = fused
+                raw, label, t = fused
                 tmp = self.temp()
                 self.nodes.append(left_node)
                 if t == TEXT:
-                    folded = self.const(value.casefold())
+                    folded_value = value.casefold()
+                    folded = self.const(folded_value)
                     if pyop == "==":
                         test = f"({tmp} == {self.const(value)} or {tmp}.casefold() == {folded})"
                     else:
-                        test = f"({tmp}.casefold() {pyop} {folded})"
-                    return (
-                        f"({test} if ({tmp} := {raw}).__class__ is _str "
-                        f"else _compare({qop}, _as_text({tmp}, {lab}), {folded}))"
-                    )
+                        test = f"{tmp}.casefold() {pyop} {folded}"
+                    slow = self.const(_slow_compare(op, V.as_text, label, folded_value))
+                    return f"({test} if ({tmp} := {raw}).__class__ is _str else {slow}({tmp}))"
                 if is_numeric(t):
-                    slow = "_as_integer" if t == INTEGER else "_as_number"
+                    convert = V.as_integer if t == INTEGER else V.as_number
                     k = self.const(value)
+                    slow = self.const(_slow_compare(op, convert, label, value))
                     return (
                         f"({tmp} {pyop} {k} if ({tmp} := {raw}).__class__ in _NUM2 "
-                        f"else _compare({qop}, {slow}({tmp}, {lab}), {k}))"
+                        f"else {slow}({tmp}))"
                     )
             a = self.temp()
             left = self.emit(left_node)
@@ -400,25 +427,26 @@ class Compiler:
         assert isinstance(right, ListLiteral)
         values = [i.value for i in right.items]  # type: ignore[attr-defined]
         self.nodes.append(right)
-        folded = self.const(frozenset(V.comparable(v) for v in values))
+        folded_values = frozenset(V.comparable(v) for v in values)
+        folded = self.const(folded_values)
         pyop = "not in" if negate else "in"
         join = "and" if negate else "or"
         fused = self.fused_read(node.left)
         tmp = self.temp()
         if fused is not None and (lt == TEXT or is_numeric(lt)):
-            raw, lab, t = fused
+            raw, label, t = fused
             self.nodes.append(node.left)
+            check = _not_member if negate else V.member
             if t == TEXT:
                 exact = self.const(frozenset(values))
                 test = f"({tmp} {pyop} {exact} {join} {tmp}.casefold() {pyop} {folded})"
-                return (
-                    f"({test} if ({tmp} := {raw}).__class__ is _str "
-                    f"else {helper}(_as_text({tmp}, {lab}), {folded}))"
-                )
-            slow = "_as_integer" if t == INTEGER else "_as_number"
+                slow = self.const(_slow_member(check, V.as_text, label, folded_values))
+                return f"({test} if ({tmp} := {raw}).__class__ is _str else {slow}({tmp}))"
+            convert = V.as_integer if t == INTEGER else V.as_number
+            slow = self.const(_slow_member(check, convert, label, folded_values))
             return (
                 f"({tmp} {pyop} {folded} if ({tmp} := {raw}).__class__ in _NUM2 "
-                f"else {helper}({slow}({tmp}, {lab}), {folded}))"
+                f"else {slow}({tmp}))"
             )
         left = self.emit(node.left)
         if lt == TEXT:
@@ -506,29 +534,49 @@ class Compiler:
 
     def function(self, money_places: int | None) -> Callable[..., Any]:
         # Each node's text starts with \x00<index>\x01; the marker becomes a
-        # line break and the line number is noted for fault positions.
-        parts = self.source_text(money_places).split("\x00")
-        out = [parts[0]]
-        line = parts[0].count("\n") + 1
-        positions: dict[int, tuple[int, int]] = {}
-        for part in parts[1:]:
-            index, rest = part.split("\x01", 1)
-            line += 1
-            node = self.nodes[int(index)]
-            positions[line] = (node.line, node.column)
-            out.append(rest)
-            line += rest.count("\n")
-        text = "\n".join(out)
-        code = compile(text, FILENAME, "exec", dont_inherit=True)
+        # line break. Which line holds which node is worked out only when a
+        # fault needs it.
+        marked = self.source_text(money_places)
+        code = compile(_MARKER.sub("\n", marked), FILENAME, "exec", dont_inherit=True)
         namespace: dict[str, Any] = {"__builtins__": {}, **_HELPERS, **self.constants}
-        namespace["_fault"] = fault_maker(self.source, positions)
+        nodes = self.nodes
+        namespace["_fault"] = fault_maker(self.source, lambda: _positions(marked, nodes))
         exec(code, namespace)  # noqa: S102 - text made of our own fragments only, see above
         return namespace["formula"]
 
 
+_MARKER = re.compile("\x00[0-9]+\x01")
+
+
+def _positions(marked: str, nodes: list[Node]) -> dict[int, tuple[int, int]]:
+    """Line of the generated text -> (line, column) in the formula of the node on it."""
+    parts = marked.split("\x00")
+    line = parts[0].count("\n") + 1
+    positions: dict[int, tuple[int, int]] = {}
+    for part in parts[1:]:
+        index, rest = part.split("\x01", 1)
+        line += 1
+        node = nodes[int(index)]
+        positions[line] = (node.line, node.column)
+        line += rest.count("\n")
+    return positions
+
+
+_EMITTERS = {
+    Literal: Compiler.emit_literal,
+    ListLiteral: Compiler.emit_listliteral,
+    Path: Compiler.emit_path,
+    Unary: Compiler.emit_unary,
+    Binary: Compiler.emit_binary,
+    Call: Compiler.emit_call,
+}
+
+
 def fault_maker(
-    source: str, positions: dict[int, tuple[int, int]]
+    source: str, positions: Callable[[], dict[int, tuple[int, int]]]
 ) -> Callable[[BaseException], FormulaFault]:
+    found: list[dict[int, tuple[int, int]]] = []
+
     def fault(exc: BaseException) -> FormulaFault:
         lineno = 0
         tb = exc.__traceback__
@@ -536,7 +584,9 @@ def fault_maker(
             if tb.tb_frame.f_code.co_filename == FILENAME:
                 lineno = tb.tb_lineno or 0
             tb = tb.tb_next
-        line, column = positions.get(lineno, (1, 1))
+        if not found:
+            found.append(positions())
+        line, column = found[0].get(lineno, (1, 1))
         if isinstance(exc, Fault):
             message = exc.message
         elif isinstance(exc, ZeroDivisionError):

@@ -1,15 +1,29 @@
-"""Source text to syntax tree, with Lark's LALR parser built once per process."""
+"""Source text to syntax tree.
+
+Lark builds the LALR(1) table of grammar.lark once per process. `_run` drives
+that table in a loop of its own, with a one-regex scanner and callbacks that
+build our nodes at each reduction: Lark's general driver, token objects and
+tree builder were three quarters of the parse time. When the loop meets a
+syntax error, Lark's own parser reads the text again and stops at the same
+token, and its exception says what was expected there.
+"""
 
 from __future__ import annotations
 
+import operator
 import re
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from lark import Lark, Token, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from lark import UnexpectedToken as _UnexpectedToken
+from lark.grammar import Rule
 from lark.lexer import Lexer
+from lark.parsers.lalr_analysis import Shift
 
 from . import limits
 from .errors import FormulaError, FormulaProblem
@@ -49,7 +63,7 @@ class _ParseFault(Exception):
 
 
 def _depth(*nodes: Node) -> int:
-    depth = 1 + max((n.depth for n in nodes), default=0)
+    depth = 1 + max([n.depth for n in nodes]) if nodes else 1
     if depth > limits.MAX_NESTING_DEPTH:
         first = nodes[0]
         raise _ParseFault(
@@ -60,17 +74,29 @@ def _depth(*nodes: Node) -> int:
     return depth
 
 
-def _pos(token: Token) -> tuple[int, int]:
-    return token.line or 1, token.column or 1
+def _pos(token: tuple) -> tuple[int, int]:
+    return token[2], token[3]
+
+
+_SHORT_NUMBER = min(limits.MAX_DIGITS, limits.MAX_EXPONENT)
 
 
 class _ToTree:
-    """Callbacks run by the LALR parser at each reduction (no recursion)."""
+    """Callbacks run by the LALR loop at each reduction (no recursion).
 
-    def number(self, children: list[Token]) -> Literal:
+    A token is a tuple `(type, text, line, column, offset)`.
+    """
+
+    def number(self, children: list) -> Literal:
         (tok,) = children
-        text = str(tok)
-        line, col = _pos(tok)
+        text = tok[1]
+        line, col = tok[2], tok[3]
+        if len(text) <= _SHORT_NUMBER:
+            # Too few characters to break a limit: no need to count digits.
+            if text.isdigit():
+                return Literal(line, col, 1, int(text))
+            if "e" not in text and "E" not in text:
+                return Literal(line, col, 1, Decimal(text))
         try:
             value = Decimal(text)
         except InvalidOperation:  # pragma: no cover - the grammar only lets numbers through
@@ -87,28 +113,30 @@ class _ToTree:
             return Literal(line, col, 1, int(text))
         return Literal(line, col, 1, value)
 
-    def string(self, children: list[Token]) -> Literal:
+    def string(self, children: list) -> Literal:
         (tok,) = children
-        quote = tok[0]
-        body = tok[1:-1].replace(quote * 2, quote)
-        body = _ESCAPE_RE.sub(lambda m: _ESCAPES.get(m.group(1), m.group()), body)
-        line, col = _pos(tok)
+        text = tok[1]
+        quote = text[0]
+        body = text[1:-1]
+        if quote in body:
+            body = body.replace(quote * 2, quote)
+        if "\\" in body:
+            body = _ESCAPE_RE.sub(lambda m: _ESCAPES.get(m.group(1), m.group()), body)
         if len(body) > limits.MAX_TEXT_LENGTH:
-            raise _ParseFault(line, col, "the text is too long")
-        return Literal(line, col, 1, body)
+            raise _ParseFault(tok[2], tok[3], "the text is too long")
+        return Literal(tok[2], tok[3], 1, body)
 
-    def true(self, children: list[Token]) -> Literal:
+    def true(self, children: list) -> Literal:
         return Literal(*_pos(children[0]), 1, True)
 
-    def false(self, children: list[Token]) -> Literal:
+    def false(self, children: list) -> Literal:
         return Literal(*_pos(children[0]), 1, False)
 
-    def null(self, children: list[Token]) -> Literal:
+    def null(self, children: list) -> Literal:
         return Literal(*_pos(children[0]), 1, None)
 
     def list(self, children: list) -> ListLiteral:
         bracket, *items = children
-        items = [i for i in items if i is not None]
         line, col = _pos(bracket)
         if len(items) > limits.MAX_LIST_LITERAL:
             raise _ParseFault(
@@ -116,22 +144,25 @@ class _ToTree:
             )
         return ListLiteral(line, col, _depth(*items) if items else 1, tuple(items))
 
-    def func_name(self, children: list[Token]) -> Token:
-        return children[0]
-
     def call(self, children: list) -> Call:
         name, *args = children
-        args = [a for a in args if a is not None]
-        line, col = _pos(name)
-        return Call(line, col, _depth(*args) if args else 1, str(name).upper(), tuple(args))
+        return Call(name[2], name[3], _depth(*args) if args else 1, name[1].upper(), tuple(args))
 
-    def path(self, children: list[Token]) -> Path:
-        line, col = _pos(children[0])
-        return Path(line, col, 1, tuple(str(t) for t in children))
+    def path(self, children: list) -> Path:
+        first = children[0]
+        return Path(first[2], first[3], 1, tuple([t[1] for t in children]))
 
     def expr(self, children: list) -> Node:
         if len(children) == 1:
             return children[0]
+        if len(children) == 3:
+            # `a op b`, the most common run, needs no precedence climbing.
+            left, op, right = children
+            if op.__class__ is tuple and left.__class__ is not tuple \
+                    and right.__class__ is not tuple:
+                depth = 1 + (left.depth if left.depth > right.depth else right.depth)
+                if depth <= limits.MAX_NESTING_DEPTH:
+                    return Binary(op[2], op[3], depth, op[1].upper(), left, right)
         return _Precedence(children).parse()
 
 
@@ -164,7 +195,7 @@ class _Precedence:
         compared = False
         while self.pos < len(self.items):
             op = self.items[self.pos]
-            power = _INFIX_POWER[op.type]
+            power = _INFIX_POWER[op[0]]
             if power < min_power:
                 break
             if power == 4:
@@ -173,13 +204,13 @@ class _Precedence:
                     raise _ParseFault(
                         line,
                         col,
-                        f"unexpected {str(op)!r}; comparisons cannot be chained, "
+                        f"unexpected {op[1]!r}; comparisons cannot be chained, "
                         "join them with AND",
                     )
                 compared = True
             self.pos += 1
-            name = str(op).upper()
-            if op.type == "NOT":
+            name = op[1].upper()
+            if op[0] == "NOT":
                 self.pos += 1  # the IN after NOT
                 name = "NOT IN"
             right = self.operand_with_infix(power + 1)
@@ -192,68 +223,87 @@ class _Precedence:
         self.pos += 1
         if isinstance(item, Node):
             return item
-        power = _NOT_POWER if item.type == "NOT" else _SIGN_POWER
+        power = _NOT_POWER if item[0] == "NOT" else _SIGN_POWER
         operand = self.operand_with_infix(power)
-        line, col = _pos(item)
-        return Unary(line, col, _depth(operand), str(item).upper(), operand)
+        return Unary(item[2], item[3], _depth(operand), item[1].upper(), operand)
 
 
-# The terminals of grammar.lark as one pattern. Lark's own lexer tries each
-# terminal in turn and spent half the parse time; this scanner gives the same
-# tokens (a test compares both on random text) in one regex match per token.
+# The terminals of grammar.lark as one pattern, with the whitespace before a
+# token: one regex match per token. Lark's own lexer tries each terminal in
+# turn and spent half the parse time; this scanner gives the same tokens (a
+# test compares both on random text).
 _TOKEN_RE = re.compile(
     r"""
-     (?P<WS>\s+)
-    |(?P<NUMBER>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
-    |(?P<STRING>"(?:[^"\\]|\\.|"")*"|'(?:[^'\\]|\\.|'')*')
-    |(?P<NAME>[^\W\d]\w*)
-    |(?P<COMP_OP>==|!=|<>|<=|>=|=|<|>)
-    |(?P<ADD_OP>[+-])
-    |(?P<MUL_OP>[*/%])
-    |(?P<AMP>&)
-    |(?P<LSQB>\[)
-    |(?P<RSQB>\])
-    |(?P<LPAR>\()
-    |(?P<RPAR>\))
-    |(?P<COMMA>,)
-    |(?P<DOT>\.)
+     (?P<END>\s+\Z)
+    |\s*
+     (?:
+      (?P<NUMBER>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
+     |(?P<STRING>"(?:[^"\\]|\\.|"")*"|'(?:[^'\\]|\\.|'')*')
+     |(?P<NAME>[^\W\d]\w*)
+     |(?P<COMP_OP>==|!=|<>|<=|>=|=|<|>)
+     |(?P<ADD_OP>[+-])
+     |(?P<MUL_OP>[*/%])
+     |(?P<AMP>&)
+     |(?P<LSQB>\[)
+     |(?P<RSQB>\])
+     |(?P<LPAR>\()
+     |(?P<RPAR>\))
+     |(?P<COMMA>,)
+     |(?P<DOT>\.)
+     |(?P<BAD>\S)
+     )
     """,
     re.X | re.S,
 )
 _KEYWORDS = {"AND", "OR", "NOT", "IN", "TRUE", "FALSE", "NULL"}
 
 
+def _line_starts(text: str) -> list[int]:
+    """The offset at which each line of `text` starts."""
+    return [0, *(m.end() for m in re.finditer("\n", text))]
+
+
+class _Unreadable(Exception):
+    """A character no terminal starts with; Lark's parser reports it."""
+
+
+def tokens(text: str) -> Iterator[tuple[str, str, int, int, int]]:
+    """`(type, text, line, column, offset)` of every token; whitespace is skipped.
+
+    A keyword right after a dot is a field name (`order.in`).
+    """
+    starts = _line_starts(text)
+    previous = ""
+    for m in _TOKEN_RE.finditer(text):
+        kind = m.lastgroup
+        if kind == "END":
+            return
+        pos, end = m.span(kind)
+        if kind == "BAD":
+            raise _Unreadable(pos)
+        value = text[pos:end]
+        if kind == "NAME" and previous != "DOT" and value.upper() in _KEYWORDS:
+            kind = value.upper()
+        line = bisect_right(starts, pos)
+        yield (kind, value, line, pos - starts[line - 1] + 1, pos)  # type: ignore[misc]
+        previous = kind  # type: ignore[assignment]
+
+
 class FormulaLexer(Lexer):
+    """`tokens` as Lark tokens, for the Lark parser that words syntax errors."""
+
     def __init__(self, lexer_conf: object) -> None:
         pass
 
     def lex(self, text: str):  # type: ignore[override]
-        match = _TOKEN_RE.match
-        pos = 0
-        line = 1
-        line_start = 0
-        previous = ""
-        end = len(text)
-        while pos < end:
-            m = match(text, pos)
-            if m is None:
-                raise UnexpectedCharacters(
-                    text, pos, line, pos - line_start + 1, state=None
-                )
-            kind = m.lastgroup
-            value = m.group()
-            if kind == "NAME" and previous != "DOT":
-                upper = value.upper()
-                if upper in _KEYWORDS:
-                    kind = upper
-            if kind != "WS":
-                yield Token(kind, value, pos, line, pos - line_start + 1)  # type: ignore[arg-type]
-                previous = kind  # type: ignore[assignment]
-            newlines = value.count("\n")
-            if newlines:
-                line += newlines
-                line_start = pos + value.rfind("\n") + 1
-            pos = m.end()
+        try:
+            for kind, value, line, column, pos in tokens(text):
+                yield Token(kind, value, pos, line, column)
+        except _Unreadable as exc:
+            pos = exc.args[0]
+            line = text.count("\n", 0, pos) + 1
+            column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+            raise UnexpectedCharacters(text, pos, line, column, state=None) from None
 
 
 def grammar_text() -> str:
@@ -262,14 +312,181 @@ def grammar_text() -> str:
 
 @cache
 def _parser() -> Lark:
+    """Lark's LALR parser for grammar.lark: its tables drive `_run`, and it
+    re-reads a formula with a syntax error to say what was expected there."""
     return Lark(
         grammar_text(),
         parser="lalr",
         lexer=FormulaLexer,
-        transformer=_ToTree(),
         propagate_positions=False,
         maybe_placeholders=False,
     )
+
+
+def _reducer(rule: Rule, callbacks: _ToTree) -> Callable[[list], Any]:
+    """What a reduction by `rule` leaves on the value stack, as Lark's tree builder does.
+
+    Anonymous punctuation is dropped, the children of `_rules` are spliced
+    into their parent (an `_rule` itself leaves the list of its children),
+    `?rules` with one child leave that child, and any other rule calls the
+    `_ToTree` method named after its alias or its name.
+    """
+    name = rule.origin.name
+    keep_all = rule.options.keep_all_tokens
+    plan = [
+        (index, not sym.is_term and sym.name.startswith("_"))
+        for index, sym in enumerate(rule.expansion)
+        if keep_all or not (sym.is_term and sym.filter_out)
+    ]
+    single = rule.options.expand1 and not rule.alias
+    if name.startswith("_"):
+        finish = None
+    elif single and not hasattr(callbacks, name):
+        # `?start: expr`, `?atom: "(" expr ")"`: always exactly one child.
+        (index,) = [i for i, _ in plan]
+        return operator.itemgetter(index)
+    else:
+        finish = getattr(callbacks, rule.alias or name)
+    plain = [index for index, splice in plan if not splice]
+    whole = [i for i, _ in plan] == list(range(len(rule.expansion))) and len(plain) == len(plan)
+
+    if whole:
+        select: Callable[[list], list] | None = None
+    elif len(plain) == len(plan):
+        picked = tuple(plain)
+
+        def select(children: list) -> list:
+            return [children[i] for i in picked]
+    else:
+        steps = tuple(plan[1:]) if plan[0][1] else tuple(plan)
+        first = plan[0][0] if plan[0][1] else None
+
+        def select(children: list) -> list:
+            # The leading list of a left-recursive rule is extended in place:
+            # nothing else holds it.
+            out: list = [] if first is None else children[first]
+            for index, splice in steps:
+                if splice:
+                    out.extend(children[index])
+                else:
+                    out.append(children[index])
+            return out
+
+    if finish is None:
+        return select or (lambda children: children)
+    if single:
+        build = finish
+
+        def finish_single(children: list) -> Any:
+            return children[0] if len(children) == 1 else build(children)
+
+        finish = finish_single
+    if select is None:
+        return finish
+    chosen, done = select, finish
+    return lambda children: done(chosen(children))
+
+
+@cache
+def _tables() -> tuple[list[dict[str, int]], list[tuple[int, str, Callable]], int, int]:
+    """Lark's LALR table in a compact form for `_run`.
+
+    An action is an int: a state number to shift to, or `~n` to reduce by
+    rule n. Gotos on rule names are state numbers too.
+    """
+    table = _parser().parser.parser._parse_table
+    numbers = {state: n for n, state in enumerate(table.states)}
+    rules: dict[Rule, int] = {}
+    reducers: list[tuple[int, str, Callable]] = []
+    callbacks = _ToTree()
+    actions: list[dict[str, int]] = [{} for _ in numbers]
+    for state, row in table.states.items():
+        out = actions[numbers[state]]
+        for symbol, (action, arg) in row.items():
+            # Lark's names are Token objects; plain str keys compare without
+            # calling Token.__eq__ on every lookup.
+            symbol = str(symbol)
+            if action is Shift:
+                out[symbol] = numbers[arg]
+                continue
+            if arg not in rules:
+                rules[arg] = len(reducers)
+                build = _reducer(arg, callbacks)
+                reducers.append((len(arg.expansion), str(arg.origin.name), build))
+            out[symbol] = ~rules[arg]
+    (start,) = table.start_states.values()
+    (end,) = table.end_states.values()
+    return actions, reducers, numbers[start], numbers[end]
+
+
+def _run(source: str) -> Node | None:
+    """The tree of `source` by Lark's LALR table; None at a syntax error.
+
+    The scanning of `tokens` is repeated inline here: a generator resumed per
+    token cost a twentieth of the parse.
+    """
+    actions, reducers, state, end = _tables()
+    states = [state]
+    values: list = []
+    row = actions[state]
+    keywords = _KEYWORDS
+    # Positions as in `tokens`; a formula on one line needs no line search.
+    starts = _line_starts(source) if "\n" in source else None
+    previous = ""
+    for m in _TOKEN_RE.finditer(source):
+        kind = m.lastgroup
+        if kind == "END":
+            break
+        pos, stop = m.span(kind)
+        if kind == "BAD":
+            return None
+        value = source[pos:stop]
+        if kind == "NAME" and previous != "DOT" and value.upper() in keywords:
+            kind = value.upper()
+        if starts is None:
+            token = (kind, value, 1, pos + 1, pos)
+        else:
+            line = bisect_right(starts, pos)
+            token = (kind, value, line, pos - starts[line - 1] + 1, pos)
+        previous = kind  # type: ignore[assignment]
+        while True:
+            action = row.get(kind)
+            if action is None:
+                return None
+            if action >= 0:
+                states.append(action)
+                values.append(token)
+                row = actions[action]
+                break
+            size, goal, build = reducers[~action]
+            if size == 1:
+                values[-1] = build([values[-1]])
+                state = actions[states[-2]][goal]
+                states[-1] = state
+            else:
+                children = values[-size:] if size else []
+                if size:
+                    del values[-size:]
+                    del states[-size:]
+                values.append(build(children))
+                state = actions[states[-1]][goal]
+                states.append(state)
+            row = actions[state]
+    while True:
+        action = row.get("$END")
+        if action is None or action >= 0:
+            return None
+        size, goal, build = reducers[~action]
+        children = values[-size:] if size else []
+        if size:
+            del values[-size:]
+            del states[-size:]
+        values.append(build(children))
+        state = actions[states[-1]][goal]
+        if state == end:
+            return values[-1]
+        states.append(state)
+        row = actions[state]
 
 
 def _bracket_depth_problem(source: str) -> FormulaProblem | None:
@@ -400,7 +617,13 @@ def parse(source: str) -> Node:
         if problem is not None:
             raise FormulaError([problem], source)
     try:
-        return _parser().parse(source)
+        tree = _run(source)
+        if tree is None:
+            # A syntax error: Lark's own parser goes over the same tokens with
+            # the same table and stops at the same place, with what it expected.
+            _parser().parse(source)
+            raise _ParseFault(1, 1, "the formula cannot be read")  # pragma: no cover
+        return tree
     except _ParseFault as fault:
         raise FormulaError(
             [FormulaProblem(fault.line, fault.column, fault.message, source)], source

@@ -14,12 +14,30 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+_SCALARS: dict[str, Type] = {}
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, eq=False)
 class Type:
-    """A scalar type: number, integer, money, text, boolean, date, datetime, null."""
+    """A scalar type: number, integer, money, text, boolean, date, datetime, null.
+
+    There is one object per name (`Type("money") is MONEY`), so comparing two
+    types is an identity check, without a Python-level `__eq__` call: the
+    checker and the compiler compare types at almost every node.
+    """
 
     name: str
+
+    def __new__(cls, name: str = "", *args: Any, **kwargs: Any) -> Type:
+        if cls is not Type:
+            return super().__new__(cls)
+        found = _SCALARS.get(name)
+        if found is None:
+            found = _SCALARS.setdefault(name, super().__new__(cls))
+        return found
+
+    def __reduce__(self) -> tuple:
+        return (Type, (self.name,))
 
     def __str__(self) -> str:
         return self.name
@@ -29,22 +47,46 @@ class Type:
 class ListType(Type):
     element: Type = None  # type: ignore[assignment]
 
+    def __reduce__(self) -> tuple:
+        return (ListType, (self.name, self.element))
+
     def __str__(self) -> str:
         return f"list of {self.element}"
 
 
 @dataclass(frozen=True)
 class RecordType(Type):
+    """A record: the order itself, a customer, a line of the items.
+
+    Immutable and hashable, so one schema built with `orderloom.dsl.schema`
+    serves any number of checks and is a cheap compile-cache key: its hash
+    and its field index are computed once, on first use.
+    """
+
     fields: tuple[tuple[str, Type], ...] = ()
 
     def field(self, key: str) -> Type | None:
-        for name, typ in self.fields:
-            if name == key:
-                return typ
-        return None
+        index = self.__dict__.get("_index")
+        if index is None:
+            index = {}
+            for name, typ in self.fields:
+                index.setdefault(name, typ)
+            object.__setattr__(self, "_index", index)
+        return index.get(key)
 
     def keys(self) -> list[str]:
         return [name for name, _ in self.fields]
+
+    def __hash__(self) -> int:
+        cached = self.__dict__.get("_hash")
+        if cached is None:
+            cached = hash((self.name, self.fields))
+            object.__setattr__(self, "_hash", cached)
+        return cached
+
+    def __reduce__(self) -> tuple:
+        # The cached hash and index stay behind: string hashes differ between processes.
+        return (type(self), (self.name, self.fields))
 
     def __str__(self) -> str:
         return "record"
