@@ -1,0 +1,220 @@
+"""Built-in templates: whole order systems a new workspace starts from.
+
+A template is a package file shipped in ``orderloom.builtin_templates``. Importing
+one creates the custom roles its workflows name, its warehouses and products
+(with their opening stock), then stores and publishes its order types. Nothing
+that exists already is overwritten except order types, as ``on_conflict`` says.
+Everything happens in the caller's transaction; on TemplateError the caller
+rolls back and nothing was imported.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from orderloom.designer import exchange
+from orderloom.designer.exchange import Conflict, ImportReport
+from orderloom.designer.problems import DefinitionError
+from orderloom.designer.versions import VersionConflict
+from orderloom.platform import accounts
+from orderloom.platform.design import design_context
+from orderloom.platform.permissions import BUILTIN_ROLES
+from orderloom.runtime import audit, stock_keeping
+from orderloom.runtime.audit import Actor
+from orderloom.runtime.catalog import Product, Warehouse
+
+log = logging.getLogger(__name__)
+
+PACKAGE = "orderloom.builtin_templates"
+# A role a workflow names is a kind of staff: it runs orders, nothing more.
+WORKFLOW_ROLE_PERMISSIONS = sorted(BUILTIN_ROLES["staff"][1])
+CUSTOMERS_LATER = "not imported: customers arrive with the customer module"
+
+
+class TemplateError(Exception):
+    """A template that cannot be imported; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    key: str
+    name: dict[str, str]
+    description: dict[str, str]
+    order_types: tuple[str, ...]
+
+
+@dataclass
+class TemplateReport:
+    key: str
+    order_types: ImportReport
+    roles_created: list[str] = field(default_factory=list)
+    roles_kept: list[str] = field(default_factory=list)
+    warehouses_created: list[str] = field(default_factory=list)
+    warehouses_kept: list[str] = field(default_factory=list)
+    products_created: list[str] = field(default_factory=list)
+    products_kept: list[str] = field(default_factory=list)
+    units_received: int = 0
+    customers_skipped: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {"template": self.key, "order_types": self.order_types.as_json(),
+                "roles": {"created": self.roles_created, "kept": self.roles_kept},
+                "warehouses": {"created": self.warehouses_created,
+                               "kept": self.warehouses_kept},
+                "products": {"created": self.products_created, "kept": self.products_kept},
+                "units_received": self.units_received,
+                "customers": {"count": self.customers_skipped, "status": CUSTOMERS_LATER}}
+
+    def lines(self) -> list[str]:
+        """What was done, one line per kind of thing, for a person to read."""
+        report = self.order_types
+        out = [f"created order type {key} (version {report.published.get(key, '-')})"
+               for key in report.created if key not in report.renamed.values()]
+        out += [f"renamed order type {old} -> {new} (version {report.published.get(new, '-')})"
+                for old, new in report.renamed.items()]
+        out += [f"replaced order type {key} (version {report.published.get(key, 'unchanged')})"
+                for key in report.replaced]
+        for what, created, kept in (("roles", self.roles_created, self.roles_kept),
+                                    ("warehouses", self.warehouses_created,
+                                     self.warehouses_kept),
+                                    ("products", self.products_created, self.products_kept)):
+            if created:
+                out.append(f"created {what}: {', '.join(created)}")
+            if kept:
+                out.append(f"kept existing {what}: {', '.join(kept)}")
+        if self.units_received:
+            out.append(f"received {self.units_received} units of opening stock")
+        if self.customers_skipped:
+            out.append(f"customers ({self.customers_skipped}): {CUSTOMERS_LATER}")
+        return out
+
+
+def _files() -> dict[str, Any]:
+    folder = resources.files(PACKAGE)
+    return {entry.name[:-len(".json")]: entry for entry in folder.iterdir()
+            if entry.name.endswith(".json") and entry.is_file()}
+
+
+def _read(entry: Any) -> dict[str, Any]:
+    return json.loads(entry.read_text(encoding="utf-8"))
+
+
+def available() -> list[TemplateInfo]:
+    """Every built-in template, by key."""
+    infos = []
+    for key, entry in sorted(_files().items()):
+        document = _read(entry)
+        infos.append(TemplateInfo(
+            key=document.get("key", key), name=document.get("name", {"en": key}),
+            description=document.get("description", {}),
+            order_types=tuple(t["key"] for t in document.get("order_types", []))))
+    return infos
+
+
+def load(key: str) -> dict[str, Any]:
+    """The package of the template ``key``; TemplateError names the keys there are."""
+    files = _files()
+    if key not in files:
+        known = ", ".join(sorted(files)) or "none"
+        raise TemplateError([f"there is no built-in template {key!r}; the templates are: "
+                             f"{known}"])
+    return _read(files[key])
+
+
+def import_template(session: Session, actor_name: str, key: str,
+                    on_conflict: Conflict = "fail", *, via: str = "cli") -> TemplateReport:
+    """Import the template ``key`` into the workspace in ``session`` (never commits).
+    Raises TemplateError with every problem; the caller then rolls back."""
+    document = load(key)
+    actor = Actor(None, actor_name, via)
+    master = document.get("master_data", {})
+    roles_created, roles_kept = _roles(session, actor, document.get("roles", []))
+    warehouses_created, warehouses_kept = _warehouses(session, master.get("warehouses", []))
+    products_created, products_kept = _products(session, master.get("products", []))
+    try:
+        imported = exchange.import_package(session, actor_name, document,
+                                           design_context(session), on_conflict)
+    except DefinitionError as error:
+        raise TemplateError([str(p) for p in error.problems]) from None
+    except VersionConflict as error:
+        raise TemplateError([str(error)]) from None
+    report = TemplateReport(key=key, order_types=imported,
+                            roles_created=roles_created, roles_kept=roles_kept,
+                            warehouses_created=warehouses_created,
+                            warehouses_kept=warehouses_kept,
+                            products_created=products_created, products_kept=products_kept,
+                            customers_skipped=len(master.get("customers", [])))
+    created = set(products_created)
+    for item in master.get("products", []):
+        if item["sku"] not in created:
+            continue
+        for code, quantity in sorted(item.get("stock", {}).items()):
+            if quantity > 0:
+                try:
+                    stock_keeping.receive(session, actor_name, item["sku"], code, quantity,
+                                          reference=f"template {key}")
+                except stock_keeping.StockError as error:
+                    raise TemplateError([f"/master_data/products {item['sku']}: {error}"]
+                                        ) from None
+                report.units_received += quantity
+    audit.record(session, actor, "template.imported", "template", key, **report.as_json())
+    log.debug("template %s imported by %s", key, actor_name)
+    return report
+
+
+def _roles(session: Session, actor: Actor, roles: list[dict[str, Any]]
+           ) -> tuple[list[str], list[str]]:
+    created, kept = [], []
+    for role in roles:
+        if accounts.find_role(session, role["name"]) is not None:
+            kept.append(role["name"])
+            continue
+        accounts.create_role(session, actor, role["name"], role.get("description", ""),
+                             WORKFLOW_ROLE_PERMISSIONS)
+        created.append(role["name"])
+    return created, kept
+
+
+def _warehouses(session: Session, warehouses: list[dict[str, Any]]
+                ) -> tuple[list[str], list[str]]:
+    existing = set(session.scalars(select(Warehouse.code)))
+    created, kept = [], []
+    for item in warehouses:
+        if item["code"] in existing:
+            kept.append(item["code"])
+            continue
+        session.add(Warehouse(code=item["code"], name=item["name"],
+                              address=item.get("address", {}),
+                              regions=item.get("regions", []),
+                              priority=item.get("priority", 100)))
+        created.append(item["code"])
+    session.flush()
+    return created, kept
+
+
+def _products(session: Session, products: list[dict[str, Any]]
+              ) -> tuple[list[str], list[str]]:
+    existing = set(session.scalars(select(Product.sku)))
+    created, kept = [], []
+    for item in products:
+        if item["sku"] in existing:
+            kept.append(item["sku"])
+            continue
+        attributes = dict(item.get("attributes", {}))
+        if "price" in item:
+            attributes["price"] = item["price"]
+        session.add(Product(sku=item["sku"], name=item["name"], barcode=item.get("barcode"),
+                            weight_grams=item.get("weight_grams"), attributes=attributes))
+        created.append(item["sku"])
+    session.flush()
+    return created, kept

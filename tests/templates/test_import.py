@@ -1,0 +1,247 @@
+"""Importing a built-in template into a workspace, then taking orders on it."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from jinja2.sandbox import SandboxedEnvironment
+from sqlalchemy import func, select
+
+from orderloom.designer import exchange, versions
+from orderloom.designer.models import DefinitionVersion, OrderType
+from orderloom.platform import templates
+from orderloom.platform.design import design_context
+from orderloom.platform.models import Role
+from orderloom.runtime.audit import AuditEvent
+from orderloom.runtime.catalog import Product, Warehouse
+from orderloom.runtime.stock import StockLevel, StockMovement
+from tests.platform.test_api_tokens import bearer
+from tests.templates.samples import TEMPLATE_KEYS, sample
+
+
+def _same(actual, expected) -> bool:
+    if isinstance(expected, bool) or actual is None or isinstance(expected, list):
+        return actual == expected
+    if isinstance(expected, int | Decimal) or (
+            isinstance(expected, str) and expected.replace(".", "", 1).isdigit()):
+        return Decimal(str(actual)) == Decimal(str(expected))
+    return actual == expected
+
+
+def _counts(db) -> dict[str, int]:
+    return {model.__name__: db.scalar(select(func.count()).select_from(model))
+            for model in (OrderType, DefinitionVersion, Role, Warehouse, Product, StockLevel,
+                          StockMovement)}
+
+
+@pytest.mark.parametrize("key", TEMPLATE_KEYS)
+def test_a_template_imports_into_an_empty_workspace_and_takes_orders(db, client, token_for,
+                                                                       key):
+    document = templates.load(key)
+    master = document["master_data"]
+    report = templates.import_template(db, "test", key)
+    db.commit()
+
+    order_type_keys = [t["key"] for t in document["order_types"]]
+    assert report.order_types.created == order_type_keys
+    assert report.order_types.published == {k: 1 for k in order_type_keys}
+    assert report.roles_created == [r["name"] for r in document["roles"]]
+    assert report.warehouses_created == [w["code"] for w in master["warehouses"]]
+    assert report.products_created == [p["sku"] for p in master["products"]]
+    assert report.customers_skipped == len(master["customers"])
+    assert "customers arrive with the customer module" in report.lines()[-1]
+    roles = set(db.scalars(select(Role.name)))
+    assert {r["name"] for r in document["roles"]} <= roles
+    stored = db.scalar(select(Warehouse).where(
+        Warehouse.code == master["warehouses"][0]["code"]))
+    assert stored.regions == master["warehouses"][0]["regions"]
+    assert stored.priority == master["warehouses"][0]["priority"]
+    on_hand = {(sku, code): qty for sku, code, qty in db.execute(
+        select(Product.sku, Warehouse.code, StockLevel.on_hand)
+        .join(Product, Product.id == StockLevel.product_id)
+        .join(Warehouse, Warehouse.id == StockLevel.warehouse_id))}
+    expected = {(p["sku"], code): qty for p in master["products"]
+                for code, qty in p["stock"].items() if qty > 0}
+    assert on_hand == expected
+    assert report.units_received == sum(expected.values())
+    references = set(db.scalars(select(StockMovement.reference)))
+    assert references == {f"template {key}"}
+    db.rollback()  # SQLite: let go of the read before the app writes
+
+    example = sample(key)
+    staff = bearer(token_for("staff"))
+    response = client.post("/api/v1/orders", headers=staff,
+                           json={"order_type": example["order_type"],
+                                 "data": example["data"]})
+    assert response.status_code == 201, response.get_json()
+    order = response.get_json()
+    wrong = {name: order["data"].get(name) for name, value in example["computed"].items()
+             if not _same(order["data"].get(name), value)}
+    assert wrong == {}
+    assert [line["amount"] for line in order["data"]["items"]] == example["amounts"]
+    assert order["state"] == example["state"]
+
+    # The print templates render the order as the API gives it.
+    environment = SandboxedEnvironment(autoescape=True)
+    definition = next(t for t in document["order_types"] if t["key"] == order["order_type"])
+    for template in definition["print_templates"]:
+        html = environment.from_string(template["template"]).render(order=order)
+        assert order["number"] in html, template["key"]
+        if template["document"] in ("pick_list", "packing_slip", "invoice"):
+            for line in order["data"]["items"]:
+                assert line["sku"] in html, template["key"]
+
+
+def test_retail_rules_hold_risky_orders_and_refuse_fraud(db, client, token_for):
+    templates.import_template(db, "test", "retail")
+    db.commit()
+    staff = bearer(token_for("staff"))
+    example = sample("retail")
+
+    def post(**changes):
+        return client.post("/api/v1/orders", headers=staff, json={
+            "order_type": "retail_order", "data": {**example["data"], **changes}})
+
+    held = post(risk_score=70)
+    assert held.status_code == 201, held.get_json()
+    assert held.get_json()["state"] == "review"
+    assert "fraud_risk" in held.get_json()["tags"]
+    refused = post(risk_score=95)
+    assert refused.status_code == 422
+    assert "risk score is 90 or more" in refused.get_data(as_text=True)
+
+
+def test_retail_simulation_picks_the_carrier_and_the_nearest_warehouse(db, client, token_for):
+    templates.import_template(db, "test", "retail")
+    db.commit()
+    designer = bearer(token_for("designer"))
+    example = sample("retail")
+
+    def simulate(**changes):
+        response = client.post("/api/v1/order-types/retail_order/simulate", headers=designer,
+                               json={"data": {**example["data"], **changes}})
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    def carrier_row(result):
+        table = next(t for t in result["decision_tables"] if t["key"] == "carrier_choice")
+        return [m["row"] for m in table["matched"]]
+
+    nearby = simulate()
+    assert carrier_row(nearby) == [2]  # under 2,000 and not remote: ZTO
+    assert carrier_row(simulate(ship_to={**example["data"]["ship_to"],
+                                         "province": "Xinjiang"})) == [0]  # EMS
+    assert carrier_row(simulate(carrier="sf")) == []  # chosen already: left alone
+    assert nearby["route"]["warehouse"] == "SH"  # Zhejiang: the Shanghai DC first
+
+
+def test_wholesale_approvals_follow_the_amount(db, client, token_for):
+    templates.import_template(db, "test", "wholesale")
+    db.commit()
+    staff = bearer(token_for("staff"))
+    example = sample("wholesale")
+    small = client.post("/api/v1/orders", headers=staff, json={
+        "order_type": "wholesale_order", "data": example["data"]}).get_json()
+    big_data = {**example["data"],
+                "customer": {**example["data"]["customer"], "credit_limit": "900000.00"},
+                "items": [{"sku": "DRILL-18V", "qty": 100, "price": "699.00"}]}
+    big = client.post("/api/v1/orders", headers=staff, json={
+        "order_type": "wholesale_order", "data": big_data}).get_json()
+    over = client.post("/api/v1/orders", headers=staff, json={
+        "order_type": "wholesale_order",
+        "data": {**big_data, "customer": {**big_data["customer"],
+                                          "credit_limit": "1000.00"}}}).get_json()
+    assert over["data"]["over_credit"] is True
+    assert "over_credit_limit" in over["tags"]
+
+    def submit(order):
+        response = client.post(f"/api/v1/orders/{order['number']}/transitions/submit",
+                               headers=staff)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["state"]
+
+    assert submit(small) == "confirmed"  # 12,475.20: no approval needed
+    assert submit(big) == "manager_approval"  # 78,987.00 is over 50,000
+    assert submit(over) == "credit_review"  # over the customer's credit limit
+
+
+def test_catering_refuses_orders_after_the_cut_off(db, client, token_for):
+    templates.import_template(db, "test", "catering")
+    db.commit()
+    staff = bearer(token_for("staff"))
+    example = sample("catering")
+    response = client.post("/api/v1/orders", headers=staff, json={
+        "order_type": "catering_order",
+        "data": {**example["data"], "delivery_date": datetime.now(UTC).date().isoformat()}})
+    assert response.status_code == 422
+    assert "Orders close the day before delivery" in response.get_data(as_text=True)
+
+
+def test_importing_twice_with_fail_changes_nothing_and_reports_the_clash(db):
+    templates.import_template(db, "test", "retail")
+    db.commit()
+    before = _counts(db)
+    with pytest.raises(templates.TemplateError) as raised:
+        templates.import_template(db, "test", "retail", "fail")
+    db.rollback()
+    assert raised.value.problems == [
+        "/order_types/0/key: an order type 'retail_order' exists already; import with "
+        "on_conflict=rename or on_conflict=replace"]
+    assert _counts(db) == before
+
+
+def test_rename_adds_a_second_order_type_and_keeps_the_master_data(db):
+    templates.import_template(db, "test", "retail")
+    db.commit()
+    before = _counts(db)
+    report = templates.import_template(db, "test", "retail", "rename")
+    db.commit()
+    assert report.order_types.renamed == {"retail_order": "retail_order_2"}
+    assert report.order_types.published == {"retail_order_2": 1}
+    assert report.roles_created == [] and report.roles_kept == ["customer_service",
+                                                                "warehouse"]
+    assert report.warehouses_created == [] and report.warehouses_kept == ["SH", "GZ", "BJ"]
+    assert report.products_created == [] and len(report.products_kept) == 10
+    assert report.units_received == 0
+    assert "renamed order type retail_order -> retail_order_2 (version 1)" in report.lines()
+    after = _counts(db)
+    assert after["OrderType"] == before["OrderType"] + 1
+    assert {k: v for k, v in after.items() if k not in ("OrderType", "DefinitionVersion")} == \
+        {k: v for k, v in before.items() if k not in ("OrderType", "DefinitionVersion")}
+
+
+def test_replace_makes_the_template_the_next_version(db):
+    templates.import_template(db, "test", "returns")
+    db.commit()
+    changed = templates.load("returns")
+    changed["order_types"][0]["name"] = {"en": "Our returns", "zh": "我们的退货"}
+    exchange.import_package(db, "test", changed, design_context(db), "replace")
+    db.commit()
+    report = templates.import_template(db, "test", "returns", "replace")
+    db.commit()
+    assert report.order_types.replaced == ["return_request"]
+    assert report.order_types.published == {"return_request": 3}
+    latest = versions.find(db, "return_request").latest
+    assert latest.definition["name"] == {"en": "Return request (RMA)",
+                                         "zh": "退货申请（RMA）"}
+
+
+def test_two_templates_share_roles_and_the_import_is_audited(db):
+    templates.import_template(db, "test", "retail")
+    report = templates.import_template(db, "test", "returns")
+    db.commit()
+    assert report.roles_kept == ["customer_service", "warehouse"]
+    assert report.roles_created == ["quality_inspector", "finance"]
+    events = db.scalars(select(AuditEvent).where(AuditEvent.action == "template.imported")
+                        .order_by(AuditEvent.id)).all()
+    assert [e.subject_id for e in events] == ["retail", "returns"]
+    assert events[1].details["customers"]["status"] == templates.CUSTOMERS_LATER
+
+
+def test_an_unknown_template_imports_nothing(db):
+    before = _counts(db)
+    with pytest.raises(templates.TemplateError, match="the templates are: catering"):
+        templates.import_template(db, "test", "bakery")
+    db.rollback()
+    assert _counts(db) == before
