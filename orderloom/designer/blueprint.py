@@ -50,6 +50,25 @@ class TransitionSpec:
 
 
 @dataclass(frozen=True)
+class DecisionTable:
+    """A compiled decision table: the input formulas, and per row one condition per
+    input (None for an empty cell, which matches anything) with the row's actions."""
+
+    key: str
+    hit: str
+    inputs: tuple[Any, ...]
+    rows: tuple[tuple[tuple[Any | None, ...], tuple[dict[str, Any], ...]], ...]
+
+
+@dataclass(frozen=True)
+class TableOutcome:
+    key: str
+    inputs: tuple[Any, ...]
+    matched_rows: tuple[int, ...]
+    actions: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
 class RuleOutcome:
     key: str
     matched: bool
@@ -69,6 +88,7 @@ class Blueprint:
     rules: list[tuple[str, Any, tuple[dict[str, Any], ...]]] = field(repr=False)
     transitions: dict[str, TransitionSpec] = field(repr=False)
     routing_rules: list[tuple[Any, str]] = field(repr=False)
+    decision_tables: list[DecisionTable] = field(default_factory=list, repr=False)
 
     # --- values --------------------------------------------------------------------------
 
@@ -134,6 +154,25 @@ class Blueprint:
             result = formula(data, now)
             fault = str(result) if isinstance(result, dsl.FormulaFault) else None
             outcomes.append(RuleOutcome(key, result is True, actions, fault))
+        return outcomes
+
+    def evaluate_decision_tables(self, data: dict[str, Any], now: datetime | None = None
+                                 ) -> list[TableOutcome]:
+        """Each table's input values and the rows that match them (the first only,
+        for hit "first"), with the actions of those rows in row order."""
+        outcomes = []
+        for table in self.decision_tables:
+            values = tuple(formula(data, now) for formula in table.inputs)
+            matched: list[int] = []
+            actions: list[dict[str, Any]] = []
+            for index, (cells, row_actions) in enumerate(table.rows):
+                if all(cell is None or cell({**data, "value": value}, now) is True
+                       for cell, value in zip(cells, values, strict=False)):
+                    matched.append(index)
+                    actions.extend(row_actions)
+                    if table.hit == "first":
+                        break
+            outcomes.append(TableOutcome(table.key, values, tuple(matched), tuple(actions)))
         return outcomes
 
     def start_state(self) -> str:
@@ -324,8 +363,18 @@ def _compile(canonical: str) -> Blueprint:
     }
     routing_rules = [(build(r["when"], fields, "boolean"), r["warehouse"])
                      for r in (definition.get("routing") or {}).get("rules", [])]
+    tables = []
+    for table in definition.get("decision_tables", []):
+        inputs = tuple(build(source, fields) for source in table["inputs"])
+        rows = tuple(
+            (tuple(build(cell, {**fields, "value": formula.result_type}, "boolean")
+                   if cell.strip() else None
+                   for cell, formula in zip(row["conditions"], inputs, strict=False)),
+             tuple(row["then"]))
+            for row in table["rows"])
+        tables.append(DecisionTable(table["key"], table.get("hit", "first"), inputs, rows))
     return Blueprint(definition, fields, line_computed, computed, checks, line_checks,
-                     visibility, rules, transitions, routing_rules)
+                     visibility, rules, transitions, routing_rules, tables)
 
 
 def to_json(value: Any) -> Any:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from orderloom import dsl
 from orderloom.designer.blueprint import compile_blueprint, to_json
 from orderloom.designer.validation import Context
 
@@ -32,7 +31,7 @@ def simulate(definition: dict[str, Any], sample: dict[str, Any], *,
                    "actions": list(o.actions) if o.matched else [],
                    **({"fault": o.fault} if o.fault else {})}
                   for o in blueprint.evaluate_rules(data, now)],
-        "decision_tables": _decision_tables(definition, blueprint, data, now),
+        "decision_tables": _decision_tables(blueprint, data, now),
         "route": blueprint.route(data, now),
         "state": state,
         "transitions": {
@@ -44,25 +43,13 @@ def simulate(definition: dict[str, Any], sample: dict[str, Any], *,
     }
 
 
-def _decision_tables(definition, blueprint, data, now) -> list[dict[str, Any]]:
-    results = []
-    for table in definition.get("decision_tables", []):
-        inputs = [dsl.compile(src, blueprint.fields) for src in table["inputs"]]
-        values = [f(data, now) for f in inputs]
-        matched = []
-        for index, row in enumerate(table["rows"]):
-            ok = True
-            for cell, value, formula in zip(row["conditions"], values, inputs, strict=False):
-                if cell.strip():
-                    scope = {**blueprint.fields, "value": formula.result_type}
-                    if dsl.compile(cell, scope, "boolean")({**data, "value": value}, now) \
-                            is not True:
-                        ok = False
-                        break
-            if ok:
-                matched.append({"row": index, "actions": row["then"]})
-                if table.get("hit", "first") == "first":
-                    break
-        results.append({"key": table["key"], "inputs": [to_json(v) for v in values],
-                        "matched": matched})
-    return results
+def _decision_tables(blueprint, data, now) -> list[dict[str, Any]]:
+    return [{"key": outcome.key, "inputs": [to_json(v) for v in outcome.inputs],
+             "matched": [{"row": index, "actions": list(blueprint_row_actions(
+                 blueprint, outcome.key, index))} for index in outcome.matched_rows]}
+            for outcome in blueprint.evaluate_decision_tables(data, now)]
+
+
+def blueprint_row_actions(blueprint, key: str, index: int):
+    table = next(t for t in blueprint.decision_tables if t.key == key)
+    return table.rows[index][1]

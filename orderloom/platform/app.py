@@ -8,6 +8,10 @@ from flask import Flask
 
 from orderloom.platform import auth, database, problems
 from orderloom.platform.settings import Settings, load_settings
+from orderloom.runtime.dispatch import Dispatcher, redis_connection
+from orderloom.runtime.job_runner import JobRunner
+
+JOBS = "orderloom.jobs"
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -28,7 +32,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.ensure_ascii = False
     logging.getLogger("orderloom").setLevel(settings.log_level)
 
-    database.init_app(app, settings.database_url)
+    db = database.init_app(app, settings.database_url)
+    # Jobs a request commits are handed over right after its commit: to RQ when
+    # Redis is configured, else run in this process (see runtime/dispatch.py).
+    app.extensions[JOBS] = Dispatcher(
+        db.sessions, JobRunner(db.sessions, smtp=settings.smtp),
+        redis_connection(settings.redis_url) if settings.redis_url else None).install()
     auth.init_app(app)
     problems.register_error_handlers(app)
 

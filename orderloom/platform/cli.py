@@ -139,6 +139,14 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
     settings = _settings(ctx)
     _require_current_schema(_engine(settings))
     app = create_app(settings)
+    if settings.jobs_in_process:
+        from orderloom.platform.app import JOBS
+        from orderloom.runtime.sweeper import start_sweeper
+
+        # Embedded mode has no worker: this process retries what failed and runs
+        # what a restart left behind.
+        dispatcher = app.extensions[JOBS]
+        start_sweeper(dispatcher.sessions, runner=dispatcher.runner)
     click.echo(f"Orderloom is serving on http://{host}:{port}/ (database "
                f"{settings.database_url_safe}; jobs "
                f"{'in-process' if settings.jobs_in_process else 'on ' + settings.redis_url}). "
@@ -150,12 +158,17 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
 @click.option("--burst", is_flag=True, help="Run the jobs waiting now, then stop.")
 @click.pass_context
 def worker(ctx: click.Context, burst: bool) -> None:
-    """Run an RQ worker, with its scheduler, for the jobs Orderloom queues in Redis."""
+    """Run an RQ worker, with its scheduler and the job sweeper, for the jobs Orderloom
+    queues in Redis."""
     from redis import Redis
     from redis.exceptions import RedisError
     from rq import Worker
 
+    from orderloom.db import make_session_factory
+    from orderloom.runtime import job_runner
+    from orderloom.runtime.dispatch import Dispatcher, redis_connection
     from orderloom.runtime.queues import QUEUE_NAMES
+    from orderloom.runtime.sweeper import start_sweeper, sweep
 
     settings = _settings(ctx)
     if settings.redis_url is None:
@@ -166,8 +179,21 @@ def worker(ctx: click.Context, burst: bool) -> None:
         connection.ping()
     except RedisError as exc:
         raise Failure(f"cannot reach Redis at {settings.redis_url}: {exc}") from None
-    _require_current_schema(_engine(settings))
+    engine = _engine(settings)
+    _require_current_schema(engine)
     os.environ.setdefault("ORDERLOOM_WORKER", "1")
+    sessions = make_session_factory(engine)
+    runner = job_runner.JobRunner(sessions, smtp=settings.smtp)
+    Dispatcher(sessions, runner, redis_connection(settings.redis_url)).install()
+    job_runner.configure(runner)
+    # The sweeper has an engine of its own: RQ forks a work horse per job, and a
+    # horse must never inherit a connection pool another thread was using.
+    sweeper_sessions = make_session_factory(_engine(settings))
+    sweeper_redis = redis_connection(settings.redis_url)
+    if burst:
+        sweep(sweeper_sessions, sweeper_redis)  # what was left behind, then the queue
+    else:
+        start_sweeper(sweeper_sessions, redis=sweeper_redis)
     Worker(list(QUEUE_NAMES), connection=connection).work(with_scheduler=True, burst=burst)
 
 
@@ -227,6 +253,40 @@ def user_create(ctx: click.Context, username: str, roles: tuple[str, ...],
     click.echo(f"User {username} is created with the roles {', '.join(roles)}.")
 
 
+
+@cli.group()
+def timers() -> None:
+    """Timers of orders: SLAs, timed transitions, escalations."""
+
+
+@timers.command("fire")
+@click.option("--at", "at", default=None, metavar="TIMESTAMP",
+              help="Fire what is due at this time (ISO 8601 with a zone) instead of now.")
+@click.pass_context
+def timers_fire(ctx: click.Context, at: str | None) -> None:
+    """Fire every timer that is due, once (for cron; `orderloom serve` and `orderloom
+    worker` also do it every few seconds)."""
+    from datetime import datetime
+
+    from orderloom.db import make_session_factory
+    from orderloom.runtime.timers import run_due_timers
+
+    now = None
+    if at is not None:
+        try:
+            now = datetime.fromisoformat(at)
+        except ValueError:
+            raise Failure(f"--at: {at!r} is not a date and time like "
+                          "2026-11-25T09:30:00+08:00") from None
+        if now.tzinfo is None:
+            raise Failure("--at: give the time zone, e.g. 2026-11-25T09:30:00+08:00")
+    settings = _settings(ctx.find_root())
+    engine = _engine(settings)
+    _require_current_schema(engine)
+    fired = run_due_timers(make_session_factory(engine), now)
+    click.echo(f"{fired} timer(s) fired.")
+
+
 def _add_commands() -> None:
     from orderloom.platform.commands.definitions import (
         check_command,
@@ -234,8 +294,11 @@ def _add_commands() -> None:
         import_command,
     )
     from orderloom.platform.commands.formula import formula_command
+    from orderloom.platform.commands.stock import stock_command
+    from orderloom.platform.commands.templates import templates_command
 
-    for command in (check_command, export_command, import_command, formula_command):
+    for command in (check_command, export_command, import_command, formula_command,
+                    stock_command, templates_command):
         cli.add_command(command)
 
 

@@ -9,12 +9,14 @@ from orderloom.designer.problems import DefinitionError
 from orderloom.designer.validation import Context
 from orderloom.platform.models import Role
 from orderloom.platform.problems import Problem
+from orderloom.runtime.catalog import Warehouse
 
 
 def design_context(session: Session) -> Context:
     roles = frozenset(session.scalars(select(Role.name)))
-    # Warehouses are not checked until inventory keeps a warehouse list.
-    return Context(roles=roles, warehouses=None)
+    # Before any warehouse is set up, designs may name the ones to come.
+    warehouses = frozenset(session.scalars(select(Warehouse.code))) or None
+    return Context(roles=roles, warehouses=warehouses)
 
 
 def definition_problem(error: DefinitionError, status: int = 422) -> Problem:

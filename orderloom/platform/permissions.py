@@ -19,6 +19,7 @@ PERMISSIONS: dict[str, str] = {
     "inventory.manage": "Receive and adjust stock, manage warehouses",
     "reports.view": "See dashboards and export reports",
     "tokens.own": "Create and revoke one's own API tokens",
+    "jobs.manage": "See background jobs and run failed ones again",
 }
 
 BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {

@@ -14,6 +14,8 @@ from pathlib import Path
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from orderloom.runtime.mail import TLS_MODES, SmtpSettings
+
 PREFIX = "ORDERLOOM_"
 SUPPORTED_DATABASES = ("sqlite", "postgresql")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -32,6 +34,7 @@ class Settings:
     max_body_bytes: int = 10 * 1024 * 1024
     secure_cookies: bool = False
     log_level: str = "INFO"
+    smtp: SmtpSettings | None = None  # None: no mail, in-app notifications only
 
     @property
     def jobs_in_process(self) -> bool:
@@ -74,6 +77,7 @@ def load_settings(
         max_body_bytes=_positive_int(env, "MAX_BODY_BYTES", 10 * 1024 * 1024),
         secure_cookies=_boolean(env, "SECURE_COOKIES", False),
         log_level=_choice(env, "LOG_LEVEL", LOG_LEVELS, "INFO"),
+        smtp=_smtp(env),
     )
 
 
@@ -115,6 +119,28 @@ def _redis_url(raw: str | None) -> str | None:
             f"{PREFIX}REDIS_URL: {raw!r} is not a Redis URL; expected redis://host:6379/0"
         )
     return raw
+
+
+def _smtp(env: Mapping[str, str]) -> SmtpSettings | None:
+    host = (env.get(PREFIX + "SMTP_HOST") or "").strip()
+    if not host:
+        return None
+    tls = (env.get(PREFIX + "SMTP_TLS") or "none").strip().lower()
+    if tls not in TLS_MODES:
+        raise SettingsError(f"{PREFIX}SMTP_TLS: {tls!r} is not one of {', '.join(TLS_MODES)}")
+    port = _positive_int(env, "SMTP_PORT", 465 if tls == "ssl" else 25)
+    if port > 65535:
+        raise SettingsError(f"{PREFIX}SMTP_PORT: {port} is not a port number (1 to 65535)")
+    sender = (env.get(PREFIX + "SMTP_SENDER") or "").strip()
+    if "@" not in sender:
+        raise SettingsError(f"{PREFIX}SMTP_SENDER: give the From address of Orderloom's mail, "
+                            "e.g. orders@example.com (needed when ORDERLOOM_SMTP_HOST is set)")
+    user = env.get(PREFIX + "SMTP_USER") or None
+    password = env.get(PREFIX + "SMTP_PASSWORD") or None
+    if password and not user:
+        raise SettingsError(f"{PREFIX}SMTP_PASSWORD: is set but {PREFIX}SMTP_USER is not")
+    return SmtpSettings(host=host, port=port, tls=tls, user=user, password=password,
+                        sender=sender)
 
 
 def _secret_key(raw: str | None, instance_path: Path) -> str:

@@ -1,9 +1,10 @@
 """Actions a rule or a transition runs inside the order's transaction.
 
-Setting fields and tags, and blocking, happen here. Actions that need modules
-this version does not have yet (stock, routing, documents, notifications,
-webhooks, approvals) are recorded in the timeline as not carried out, so
-nobody is led to believe they happened.
+Setting fields and tags, and blocking, happen here. Actions that need the
+stored order (notifications, approvals, stock) are collected here and carried
+out once it is stored. Actions whose modules this version does not have yet
+(documents, webhooks, channel stock sync) are recorded in the timeline as not
+carried out, so nobody is led to believe they happened.
 """
 from __future__ import annotations
 
@@ -15,10 +16,9 @@ from orderloom.designer.blueprint import Blueprint, to_json
 from orderloom.designer.form import formula_type
 from orderloom.runtime.errors import OrderError
 
-NOT_YET_AVAILABLE = frozenset({
-    "require_approval", "choose_warehouse", "notify", "reserve_stock", "release_stock",
-    "deduct_stock", "route", "create_document", "webhook", "sync_channel_stock",
-})
+NOT_YET_AVAILABLE = frozenset({"create_document", "webhook", "sync_channel_stock"})
+STOCK_ACTIONS = frozenset({"choose_warehouse", "route", "reserve_stock", "release_stock",
+                           "deduct_stock"})
 
 
 class Blocked(OrderError):
@@ -31,6 +31,10 @@ class ActionResult:
     tags: list[str]
     done: list[dict[str, Any]] = field(default_factory=list)
     not_carried_out: list[dict[str, Any]] = field(default_factory=list)
+    # notify actions to become jobs once the order is stored (outbox.notify_jobs_for)
+    notifications: list[dict[str, Any]] = field(default_factory=list)
+    # stock actions, carried out on the stored order (stock_actions.carry_out)
+    stock: list[dict[str, Any]] = field(default_factory=list)
 
 
 def run_actions(blueprint: Blueprint, actions: tuple[dict[str, Any], ...] | list,
@@ -57,6 +61,17 @@ def run_actions(blueprint: Blueprint, actions: tuple[dict[str, Any], ...] | list
                 raise OrderError(f"the formula that sets {action['field']!r} failed: "
                                  f"{value.message}")
             result.data[action["field"]] = to_json(value)
+            result.done.append(action)
+        elif kind == "notify":
+            result.notifications.append(action)
+            result.done.append(action)
+        elif kind == "require_approval":
+            # Carried out once the order is stored (runtime/entering.py): the approval's
+            # tasks are made, even if its `when` is not TRUE, when the order is in (or
+            # next enters) the approval's state.
+            result.done.append(action)
+        elif kind in STOCK_ACTIONS:
+            result.stock.append(action)
             result.done.append(action)
         elif kind in NOT_YET_AVAILABLE:
             result.not_carried_out.append(action)

@@ -49,3 +49,27 @@ class StaleOrder(OrderError):
                          f"revision {revision} in state {state!r}. Reload it and try again.")
         self.revision = revision
         self.state = state
+
+
+class TaskNotFound(OrderError):
+    status = 404
+
+
+class NotYourTask(OrderError):
+    """The approval task is neither the person's, nor their role's, nor delegated to them."""
+
+    status = 403
+
+
+class TaskClosed(OrderError):
+    """The task was decided already, is not yet anyone's turn, or the order moved on."""
+
+    status = 409
+
+
+class DelegationRefused(OrderError):
+    """A delegation that cannot be: ``pointer`` names the member of the request at fault."""
+
+    def __init__(self, pointer: str, message: str) -> None:
+        super().__init__(message)
+        self.pointer = pointer

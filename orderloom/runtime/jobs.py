@@ -6,11 +6,12 @@ job, and a job that RQ lost is found again by the sweeper.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
 
@@ -39,3 +40,24 @@ class Job(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- what each kind of job does ---------------------------------------------------------------
+#
+# A handler is called as ``handler(session, job, runner)`` inside the transaction
+# that marks the job done: whatever it writes with ``session`` is committed
+# together with DONE or not at all, so a job run twice has the effect of one run.
+# It must not commit. ``runner`` carries what handlers need from the process
+# (for example the SMTP settings).
+
+Handler = Callable[[Session, Job, Any], None]
+_HANDLERS: dict[str, Handler] = {}
+
+
+def register_handler(kind: str, handler: Handler) -> None:
+    """Make ``kind`` runnable. Registering a kind again replaces its handler."""
+    _HANDLERS[kind] = handler
+
+
+def handler_for(kind: str) -> Handler | None:
+    return _HANDLERS.get(kind)

@@ -16,11 +16,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from orderloom.db import utcnow
 from orderloom.designer.blueprint import Blueprint, to_json
-from orderloom.designer.models import OrderType
+from orderloom.designer.models import DefinitionVersion, OrderType
 from orderloom.designer.problems import DefinitionProblem, pointer
+from orderloom.runtime import stock_actions
 from orderloom.runtime.actions import ActionResult, Blocked, run_actions
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.blueprints import blueprint_for
+from orderloom.runtime.entering import enter_state, required_approvals
 from orderloom.runtime.errors import (
     OrderError,
     OrderInputError,
@@ -30,6 +32,7 @@ from orderloom.runtime.errors import (
 )
 from orderloom.runtime.numbering import next_number
 from orderloom.runtime.orders import Order, OrderEvent
+from orderloom.runtime.outbox import notify_jobs_for
 
 DEFAULT_PREFIX = "ORD"
 
@@ -100,7 +103,9 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
     order_type = session.scalar(select(OrderType).where(OrderType.key == order_type_key))
     if order_type is None:
         raise OrderNotFound(f"there is no order type {order_type_key!r}")
-    version = order_type.latest
+    version = session.scalar(
+        select(DefinitionVersion).where(DefinitionVersion.order_type_id == order_type.id)
+        .order_by(DefinitionVersion.number.desc()).limit(1))
     if version is None:
         raise OrderError(f"order type {order_type_key!r} has no published version yet; "
                          "publish it first")
@@ -112,10 +117,13 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
         raise OrderInputError(_with_base(problems, data_pointer))
     result = ActionResult(data=_json_values(values), tags=[])
     outcomes = blueprint.evaluate_rules(values, now)
+    tables = blueprint.evaluate_decision_tables(values, now)
     try:
         for outcome in outcomes:
             if outcome.matched:
                 run_actions(blueprint, outcome.actions, result, language, now)
+        for table in tables:
+            run_actions(blueprint, table.actions, result, language, now)
     except Blocked as blocked:
         raise OrderInputError([DefinitionProblem(data_pointer, blocked.message)]) from None
     final = _json_values(blueprint.compute(result.data, now))
@@ -134,12 +142,18 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
     )
     session.add(order)
     session.flush()
+    stock = stock_actions.carry_out(session, actor.name, order, blueprint, result.stock)
     _event(session, order, actor, "created", to_state=order.state, details={
         "version": version.number,
         "rules": [{"key": o.key, "matched": o.matched, **({"fault": o.fault} if o.fault else {})}
                   for o in outcomes],
+        **({"decision_tables": [{"key": t.key, "rows": list(t.matched_rows)} for t in tables]}
+           if tables else {}),
         **_action_details(result),
+        **({"stock": stock} if stock else {}),
     })
+    enter_state(session, order, now=now, required=required_approvals(result.done))
+    notify_jobs_for(session, order, result.notifications)
     return order
 
 
@@ -209,8 +223,12 @@ def take_transition(session: Session, actor: Actor, order: Order, key: str, role
         current = session.get(Order, order.id)
         raise StaleOrder(order.number, current.revision if current else -1,
                          current.state if current else "?") from None
+    stock = stock_actions.carry_out(session, actor.name, order, blueprint, result.stock)
     _event(session, order, actor, "transition", transition=key, from_state=before,
-           to_state=spec.target, details=_action_details(result))
+           to_state=spec.target,
+           details={**_action_details(result), **({"stock": stock} if stock else {})})
+    enter_state(session, order, now=now, required=required_approvals(result.done))
+    notify_jobs_for(session, order, result.notifications)
     return order
 
 

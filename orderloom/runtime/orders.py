@@ -33,6 +33,8 @@ class Order(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
     tags: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
     channel: Mapped[str] = mapped_column(String(40), default="manual")
+    # The warehouse chosen or routed to ship it (the first, when split).
+    warehouse: Mapped[str | None] = mapped_column(String(50))
     revision: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

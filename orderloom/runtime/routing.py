@@ -69,11 +69,12 @@ def _available(session: Session, skus: list[str]) -> dict[str, dict[str, int]]:
 
 
 def _candidates(session: Session, blueprint: Blueprint, data: dict[str, Any],
-                stock: dict[str, dict[str, int]], need: dict[str, int]) -> list[str]:
+                stock: dict[str, dict[str, int]], need: dict[str, int],
+                preferred: str | None = None) -> list[str]:
     routing = blueprint.definition.get("routing") or {}
     warehouses = list(session.scalars(select(Warehouse).where(Warehouse.active.is_(True))
                                       .order_by(Warehouse.priority, Warehouse.code)))
-    order: list[str] = []
+    order: list[str] = [preferred] if preferred else []
     chosen = blueprint.route(data)
     if chosen.get("warehouse") and chosen["by"].startswith("routing rule"):
         order.append(chosen["warehouse"])
@@ -92,13 +93,15 @@ def _candidates(session: Session, blueprint: Blueprint, data: dict[str, Any],
     return [code for code in dict.fromkeys(order) if code in known]
 
 
-def allocate(session: Session, blueprint: Blueprint, data: dict[str, Any]) -> Allocation:
+def allocate(session: Session, blueprint: Blueprint, data: dict[str, Any],
+             preferred: str | None = None) -> Allocation:
+    """``preferred`` (a warehouse a choose_warehouse action named) is tried first."""
     need = wanted(blueprint, data)
     if not need:
         return Allocation(reason="the order has no product lines")
     routing = blueprint.definition.get("routing") or {}
     stock = _available(session, list(need))
-    candidates = _candidates(session, blueprint, data, stock, need)
+    candidates = _candidates(session, blueprint, data, stock, need, preferred)
     for code in candidates:
         if all(stock.get(code, {}).get(sku, 0) >= qty for sku, qty in need.items()):
             return Allocation([(sku, code, qty) for sku, qty in sorted(need.items())],

@@ -39,9 +39,8 @@ def test_two_parallel_transitions_of_one_order_exactly_one_wins(app, published, 
         headers={**staff, "If-Match": '"1"'}).status_code)
     assert sorted(statuses) == [200, 409]
     timeline = client.get(f"/api/v1/orders/{number}/timeline", headers=staff).get_json()
-    assert [e["kind"] for e in timeline] == ["created", "transition"]
-    order = client.get(f"/api/v1/orders/{number}", headers=staff).get_json()
-    assert order["revision"] == 2
+    assert [e["kind"] for e in timeline][:2] == ["created", "transition"]
+    assert [e["kind"] for e in timeline].count("transition") == 1
 
 
 @ON_POSTGRESQL

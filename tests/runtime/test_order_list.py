@@ -4,6 +4,9 @@ from __future__ import annotations
 from tests.platform.test_api_tokens import assert_problem
 from tests.runtime.support import SAMPLE, create
 
+# Over the 5000 of manager_review's `when`: submitted, it waits in review for approval.
+BIG = {**SAMPLE, "items": [{"sku": "TEA-01", "qty": 5, "price": "1250.50"}]}
+
 
 def numbers(client, headers, query=""):
     response = client.get(f"/api/v1/orders{query}", headers=headers)
@@ -12,7 +15,7 @@ def numbers(client, headers, query=""):
 
 
 def test_filters_by_state_channel_customer_tag_field_and_text(client, staff):
-    a = create(client, staff).get_json()["number"]
+    a = create(client, staff, BIG).get_json()["number"]
     b = create(client, staff, {**SAMPLE, "priority": "rush",
                                "customer": {"code": "C2", "name": "Zhang San"}},
                channel="tmall").get_json()["number"]
@@ -48,8 +51,8 @@ def test_bad_filter_values_are_400_with_a_pointer(client, staff):
 
 
 def test_bulk_transition_reports_each_order(client, staff):
-    first = create(client, staff).get_json()["number"]
-    second = create(client, staff).get_json()["number"]
+    first = create(client, staff, BIG).get_json()["number"]
+    second = create(client, staff, BIG).get_json()["number"]
     client.post(f"/api/v1/orders/{second}/transitions/submit", headers=staff)
     response = client.post("/api/v1/orders/bulk/transitions/submit", headers=staff,
                            json={"numbers": [first, second, "SO-999999"]})

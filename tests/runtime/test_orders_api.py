@@ -5,6 +5,9 @@ from tests.designer.samples import retail
 from tests.platform.test_api_tokens import assert_problem, bearer
 from tests.runtime.support import SAMPLE, create
 
+# Over the 5000 of manager_review's `when`: submitted, it waits in review for approval.
+BIG = {**SAMPLE, "items": [{"sku": "TEA-01", "qty": 5, "price": "1250.50"}]}
+
 
 def test_an_order_is_numbered_computed_and_starts_in_the_start_state(client, staff):
     response = create(client, staff, {**SAMPLE, "total": "1.00"})
@@ -47,18 +50,20 @@ def test_a_choice_outside_its_options_is_refused(client, staff):
     assert "not one of the options" in body["errors"][0]["detail"]
 
 
-def test_rules_tag_the_order_and_unavailable_actions_are_said_to_be_undone(client, staff):
+def test_rules_tag_the_order_and_the_timeline_records_their_actions(client, staff):
     big = {**SAMPLE, "priority": "rush",
            "items": [{"sku": "TEA-01", "qty": 30, "price": "1000"}]}
     order = create(client, staff, big).get_json()
-    assert order["tags"] == ["rush"]
-    (created,) = client.get(f"/api/v1/orders/{order['number']}/timeline",
-                            headers=staff).get_json()
+    assert order["tags"] == ["rush", "free_shipping"]  # a rule, then the decision table
+    created, required = client.get(f"/api/v1/orders/{order['number']}/timeline",
+                                   headers=staff).get_json()
     assert created["kind"] == "created"
     assert {"key": "big_order", "matched": True} in created["details"]["rules"]
-    assert created["details"]["not_carried_out"] == [{
-        "type": "require_approval", "approval": "manager_review",
-        "reason": "this action is not available in this version of Orderloom"}]
+    assert {"type": "require_approval", "approval": "manager_review"} in \
+        created["details"]["actions"]
+    assert "not_carried_out" not in created["details"]
+    assert required["kind"] == "approval_required"
+    assert required["details"] == {"approval": "manager_review"}
 
 
 def test_a_blocking_rule_refuses_the_order_with_its_message(client, token_for):
@@ -75,14 +80,15 @@ def test_a_blocking_rule_refuses_the_order_with_its_message(client, token_for):
 
 
 def test_transitions_move_the_order_and_the_timeline_records_them(client, staff):
-    number = create(client, staff).get_json()["number"]
+    number = create(client, staff, BIG).get_json()["number"]
     response = client.post(f"/api/v1/orders/{number}/transitions/submit", headers=staff)
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["state"] == "review"
     assert response.headers["ETag"] == '"2"'
     timeline = client.get(f"/api/v1/orders/{number}/timeline", headers=staff).get_json()
     assert [(e["kind"], e["transition"], e["from_state"], e["to_state"]) for e in timeline] == [
-        ("created", None, None, "draft"), ("transition", "submit", "draft", "review")]
+        ("created", None, None, "draft"), ("transition", "submit", "draft", "review"),
+        ("approval", None, None, None)]
     assert timeline[1]["actor"].startswith("staff-")
 
 
@@ -129,7 +135,7 @@ def test_a_condition_that_is_not_met_is_explained(client, staff):
 
 
 def test_a_stale_if_match_is_refused_with_the_current_state(client, staff):
-    number = create(client, staff).get_json()["number"]
+    number = create(client, staff, BIG).get_json()["number"]
     client.post(f"/api/v1/orders/{number}/transitions/submit", headers=staff)
     body = assert_problem(client.post(f"/api/v1/orders/{number}/transitions/cancel",
                                       headers={**staff, "If-Match": '"1"'}), 409)
@@ -156,3 +162,15 @@ def test_the_list_pages_newest_first(client, staff):
     assert [o["number"] for o in rest["orders"]] == [numbers[0]]
     assert rest["next"] is None
     assert client.get("/api/v1/orders?state=review", headers=staff).get_json()["orders"] == []
+
+
+def test_decision_tables_act_on_new_orders(client, staff):
+    # The sample's table: total over 1000 to Zhejiang or Jiangsu ships free.
+    near = create(client, staff).get_json()
+    far = create(client, staff, {**SAMPLE, "ship_to": {"country": "CN",
+                                                       "province": "Beijing"}}).get_json()
+    assert "free_shipping" in near["tags"]
+    assert "standard" in far["tags"]
+    created = client.get(f"/api/v1/orders/{near['number']}/timeline",
+                         headers=staff).get_json()[0]
+    assert created["details"]["decision_tables"] == [{"key": "shipping_class", "rows": [0]}]

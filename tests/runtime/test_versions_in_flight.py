@@ -4,7 +4,7 @@ from __future__ import annotations
 import copy
 
 from tests.designer.samples import retail
-from tests.runtime.support import create
+from tests.runtime.support import SAMPLE, create
 
 
 def publish_changed(client, designer, change):
@@ -44,7 +44,9 @@ def test_an_order_on_version_1_keeps_behaving_as_version_1(client, published, st
 
 def test_moving_open_orders_is_explicit_with_a_dry_run(client, published, staff):
     stays_in_draft = create(client, staff).get_json()["number"]
-    in_review = create(client, staff).get_json()["number"]
+    # over the 5000 of manager_review's `when`, so it waits in review
+    in_review = create(client, staff, {**SAMPLE, "items": [
+        {"sku": "TEA-01", "qty": 5, "price": "1250.50"}]}).get_json()["number"]
     client.post(f"/api/v1/orders/{in_review}/transitions/submit", headers=staff)
     finished = create(client, staff).get_json()["number"]
     client.post(f"/api/v1/orders/{finished}/transitions/cancel", headers=staff)

@@ -6,4 +6,13 @@ from flask import Blueprint
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Route modules register themselves on the blueprint when imported.
-from orderloom.platform.api import accounts, definitions, orders, system  # noqa: E402, F401
+from orderloom.platform.api import (  # noqa: E402, F401
+    accounts,
+    approvals,
+    conversation,
+    definitions,
+    inventory,
+    jobs,
+    orders,
+    system,
+)

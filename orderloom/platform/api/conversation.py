@@ -1,0 +1,112 @@
+"""Comments on orders and the caller's in-app notifications over the API."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+
+from orderloom.platform.api import api
+from orderloom.platform.api.body import json_body
+from orderloom.platform.auth import current_actor, current_user, requires
+from orderloom.platform.database import db_session
+from orderloom.platform.openapi import documented
+from orderloom.platform.problems import Problem, invalid
+from orderloom.runtime import comments, lifecycle
+from orderloom.runtime.conversation import Comment, Notification
+from orderloom.runtime.errors import OrderError
+from orderloom.runtime.orders import Order
+
+TIMESTAMP = {"type": ["string", "null"], "format": "date-time"}
+NEW_COMMENT = {"type": "object", "required": ["body"], "additionalProperties": False,
+               "properties": {"body": {"type": "string", "minLength": 1,
+                                       "maxLength": comments.MAX_LENGTH,
+                                       "description": "The note; @username notifies them"}}}
+COMMENT = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "author": {"type": "string"}, "body": {"type": "string"},
+    "internal": {"type": "boolean"},
+    "mentions": {"type": "array", "items": {"type": "string"}}, "created_at": TIMESTAMP}}
+NOTIFICATION = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "title": {"type": "string"}, "body": {"type": "string"},
+    "order": {"type": ["string", "null"]}, "to_role": {"type": ["string", "null"]},
+    "created_at": TIMESTAMP, "read_at": TIMESTAMP}}
+
+
+def comment_json(comment: Comment) -> dict[str, Any]:
+    return {"id": comment.id, "author": comment.author, "body": comment.body,
+            "internal": comment.internal, "mentions": comment.mentions,
+            "created_at": comment.created_at.isoformat()}
+
+
+def notification_json(notification: Notification) -> dict[str, Any]:
+    order = (db_session().get(Order, notification.order_id)
+             if notification.order_id is not None else None)
+    return {"id": notification.id, "title": notification.title, "body": notification.body,
+            "order": order.number if order else None, "to_role": notification.role,
+            "created_at": notification.created_at.isoformat(),
+            "read_at": notification.read_at.isoformat() if notification.read_at else None}
+
+
+def _order(number: str) -> Order:
+    try:
+        return lifecycle.find_order(db_session(), number)
+    except OrderError as error:
+        raise Problem(error.status, error.message) from None
+
+
+@api.get("/orders/<number>/comments")
+@requires("orders.view")
+@documented("The order's internal comments, oldest first (they are on its timeline too)",
+            tags=("orders",), responses={200: ("Comments", {"type": "array",
+                                                            "items": COMMENT})})
+def list_comments(number: str):
+    return [comment_json(c) for c in comments.comments_on(db_session(), _order(number))]
+
+
+@api.post("/orders/<number>/comments")
+@requires("orders.act")
+@documented("Comment on an order; each @username mentioned gets a notification",
+            request=NEW_COMMENT, tags=("orders",),
+            responses={201: ("The comment", COMMENT)})
+def add_comment(number: str):
+    body = json_body(NEW_COMMENT)
+    if not body["body"].strip():
+        raise invalid("/body", "a comment needs some text")
+    session = db_session()
+    order = _order(number)
+    try:
+        comment = comments.add_comment(session, current_actor(), order, body["body"])
+    except OrderError as error:
+        session.rollback()
+        raise invalid("/body", error.message) from None
+    session.commit()
+    return comment_json(comment), 201
+
+
+@api.get("/notifications")
+@requires("orders.view")
+@documented("Your notifications, newest first: to you or to one of your roles (?unread=1)",
+            tags=("notifications",),
+            responses={200: ("Notifications", {"type": "array", "items": NOTIFICATION})})
+def list_notifications():
+    unread = request.args.get("unread", "0")
+    if unread not in ("0", "1", "true", "false"):
+        raise invalid("/unread", "must be 1 or 0", 400)
+    user = current_user()
+    found = comments.notifications_for(db_session(), user.id, set(user.role_names),
+                                       unread=unread in ("1", "true"))
+    return [notification_json(n) for n in found]
+
+
+@api.post("/notifications/<int:notification_id>/read")
+@requires("orders.view")
+@documented("Mark one of your notifications read", tags=("notifications",),
+            responses={200: ("The notification", NOTIFICATION)})
+def read_notification(notification_id: int):
+    session = db_session()
+    user = current_user()
+    try:
+        found = comments.mark_read(session, user.id, set(user.role_names), notification_id)
+    except OrderError as error:
+        raise Problem(error.status, error.message) from None
+    session.commit()
+    return notification_json(found)

@@ -1,0 +1,195 @@
+"""Products, warehouses and stock over the API."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from orderloom.platform.api import api
+from orderloom.platform.api.body import json_body
+from orderloom.platform.auth import current_actor, requires
+from orderloom.platform.database import db_session
+from orderloom.platform.openapi import documented
+from orderloom.platform.problems import Problem, invalid
+from orderloom.runtime import stock_keeping
+from orderloom.runtime.catalog import Product, Warehouse
+from orderloom.runtime.stock import StockLevel, StockMovement
+from orderloom.runtime.stock_keeping import OutOfStock, StockError
+
+SKU = {"type": "string", "minLength": 1, "maxLength": 64}
+CODE = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,50}$"}
+NEW_PRODUCT = {"type": "object", "required": ["sku", "name"], "additionalProperties": False,
+               "properties": {"sku": SKU, "name": {"type": "string", "minLength": 1,
+                                                   "maxLength": 200},
+                              "barcode": {"type": "string", "maxLength": 64},
+                              "weight_grams": {"type": "integer", "minimum": 0},
+                              "attributes": {"type": "object"},
+                              "low_stock_threshold": {"type": "integer", "minimum": 0}}}
+NEW_WAREHOUSE = {"type": "object", "required": ["code", "name"], "additionalProperties": False,
+                 "properties": {"code": CODE,
+                                "name": {"type": "string", "minLength": 1, "maxLength": 200},
+                                "address": {"type": "object",
+                                            "additionalProperties": {"type": "string"}},
+                                "regions": {"type": "array", "items": {"type": "string"}},
+                                "priority": {"type": "integer"}}}
+RECEIPT = {"type": "object", "required": ["sku", "warehouse", "quantity"],
+           "additionalProperties": False,
+           "properties": {"sku": SKU, "warehouse": CODE,
+                          "quantity": {"type": "integer", "minimum": 1, "maximum": 10_000_000},
+                          "reference": {"type": "string", "maxLength": 200}}}
+ADJUSTMENT = {"type": "object", "required": ["sku", "warehouse", "change", "reference"],
+              "additionalProperties": False,
+              "properties": {"sku": SKU, "warehouse": CODE,
+                             "change": {"type": "integer", "minimum": -10_000_000,
+                                        "maximum": 10_000_000, "not": {"const": 0}},
+                             "reference": {"type": "string", "minLength": 1, "maxLength": 200}}}
+LEVEL = {"type": "object", "properties": {
+    "sku": {"type": "string"}, "warehouse": {"type": "string"}, "on_hand": {"type": "integer"},
+    "reserved": {"type": "integer"}, "available": {"type": "integer"}}}
+OBJECT = {"type": "object"}
+
+
+def _stock_problem(error: StockError) -> Problem:
+    if isinstance(error, OutOfStock):
+        return Problem(409, error.message, extra={"available": error.available})
+    return Problem(422, error.message)
+
+
+def _product_json(p: Product) -> dict[str, Any]:
+    return {"sku": p.sku, "name": p.name, "barcode": p.barcode, "weight_grams": p.weight_grams,
+            "attributes": p.attributes, "low_stock_threshold": p.low_stock_threshold}
+
+
+def _warehouse_json(w: Warehouse) -> dict[str, Any]:
+    return {"code": w.code, "name": w.name, "address": w.address, "regions": w.regions,
+            "priority": w.priority, "active": w.active}
+
+
+@api.get("/products")
+@requires("inventory.view")
+@documented("Products by SKU", tags=("inventory",),
+            responses={200: ("Products", {"type": "array", "items": OBJECT})})
+def list_products():
+    return [_product_json(p) for p in db_session().scalars(select(Product).order_by(Product.sku))]
+
+
+@api.post("/products")
+@requires("inventory.manage")
+@documented("Add a product", request=NEW_PRODUCT, tags=("inventory",),
+            responses={201: ("The product", OBJECT)})
+def create_product():
+    body = json_body(NEW_PRODUCT)
+    session = db_session()
+    product = Product(**body)
+    session.add(product)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise invalid("/sku", f"a product with SKU {body['sku']!r} exists already",
+                      status=409) from None
+    return _product_json(product), 201
+
+
+@api.get("/warehouses")
+@requires("inventory.view")
+@documented("Warehouses by priority", tags=("inventory",),
+            responses={200: ("Warehouses", {"type": "array", "items": OBJECT})})
+def list_warehouses():
+    query = select(Warehouse).order_by(Warehouse.priority, Warehouse.code)
+    return [_warehouse_json(w) for w in db_session().scalars(query)]
+
+
+@api.post("/warehouses")
+@requires("inventory.manage")
+@documented("Add a warehouse", request=NEW_WAREHOUSE, tags=("inventory",),
+            responses={201: ("The warehouse", OBJECT)})
+def create_warehouse():
+    body = json_body(NEW_WAREHOUSE)
+    session = db_session()
+    warehouse = Warehouse(**body)
+    session.add(warehouse)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise invalid("/code", f"a warehouse {body['code']!r} exists already",
+                      status=409) from None
+    return _warehouse_json(warehouse), 201
+
+
+@api.get("/stock")
+@requires("inventory.view")
+@documented("Stock levels (?sku=, ?warehouse=): on hand, reserved, available",
+            tags=("inventory",), responses={200: ("Levels", {"type": "array", "items": LEVEL})})
+def stock_levels():
+    query = (select(Product.sku, Warehouse.code, StockLevel.on_hand, StockLevel.reserved)
+             .join(Product, Product.id == StockLevel.product_id)
+             .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+             .order_by(Product.sku, Warehouse.code))
+    if "sku" in request.args:
+        query = query.where(Product.sku == request.args["sku"])
+    if "warehouse" in request.args:
+        query = query.where(Warehouse.code == request.args["warehouse"])
+    return [{"sku": sku, "warehouse": code, "on_hand": on_hand, "reserved": reserved,
+             "available": on_hand - reserved}
+            for sku, code, on_hand, reserved in db_session().execute(query)]
+
+
+@api.post("/stock/receipts")
+@requires("inventory.manage")
+@documented("Receive stock into a warehouse", request=RECEIPT, tags=("inventory",),
+            responses={201: ("Received", OBJECT)})
+def receive_stock():
+    body = json_body(RECEIPT)
+    session = db_session()
+    try:
+        stock_keeping.receive(session, current_actor().name, body["sku"], body["warehouse"],
+                              body["quantity"], body.get("reference", ""))
+    except StockError as error:
+        session.rollback()
+        raise _stock_problem(error) from None
+    session.commit()
+    return {"received": body["quantity"]}, 201
+
+
+@api.post("/stock/adjustments")
+@requires("inventory.manage")
+@documented("Correct on-hand stock after a count (never below what is reserved)",
+            request=ADJUSTMENT, tags=("inventory",), responses={201: ("Adjusted", OBJECT)})
+def adjust_stock():
+    body = json_body(ADJUSTMENT)
+    session = db_session()
+    try:
+        stock_keeping.adjust(session, current_actor().name, body["sku"], body["warehouse"],
+                             body["change"], body["reference"])
+    except StockError as error:
+        session.rollback()
+        raise _stock_problem(error) from None
+    session.commit()
+    return {"adjusted": body["change"]}, 201
+
+
+@api.get("/stock/movements")
+@requires("inventory.view")
+@documented("The stock ledger, newest first (?sku=, ?limit=)", tags=("inventory",),
+            responses={200: ("Movements", {"type": "array", "items": OBJECT})})
+def stock_movements():
+    query = (select(StockMovement, Product.sku, Warehouse.code)
+             .join(Product, Product.id == StockMovement.product_id)
+             .join(Warehouse, Warehouse.id == StockMovement.warehouse_id)
+             .order_by(StockMovement.id.desc()))
+    if "sku" in request.args:
+        query = query.where(Product.sku == request.args["sku"])
+    try:
+        limit = int(request.args.get("limit", 100))
+    except ValueError:
+        raise invalid("/limit", "must be a whole number", status=400) from None
+    if not 1 <= limit <= 1000:
+        raise invalid("/limit", "must be between 1 and 1000", status=400)
+    return [{"at": m.at.isoformat(), "sku": sku, "warehouse": code, "kind": m.kind,
+             "on_hand_change": m.on_hand_change, "reserved_change": m.reserved_change,
+             "reference": m.reference, "actor": m.actor_name}
+            for m, sku, code in db_session().execute(query.limit(limit))]

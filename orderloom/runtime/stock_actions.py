@@ -1,0 +1,37 @@
+"""Stock actions of rules and transitions, carried out on the stored order:
+choose a warehouse, route, reserve, release, deduct on shipment."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from orderloom.designer.blueprint import Blueprint
+from orderloom.runtime import stock_keeping
+from orderloom.runtime.orders import Order
+from orderloom.runtime.routing import allocate, reservation_lines
+
+
+def carry_out(session: Session, actor_name: str, order: Order, blueprint: Blueprint,
+              actions: list[dict[str, Any]]) -> dict[str, Any]:
+    """Run ``actions`` in order; answers what they did, for the timeline. Raises
+    OutOfStock (the caller's transaction is then rolled back, nothing is held)."""
+    done: dict[str, Any] = {}
+    for action in actions:
+        kind = action["type"]
+        if kind == "choose_warehouse":
+            order.warehouse = action["warehouse"]
+            done["warehouse"] = order.warehouse
+        elif kind in ("route", "reserve_stock"):
+            allocation = allocate(session, blueprint, order.data, preferred=order.warehouse)
+            if allocation.lines:
+                order.warehouse = allocation.lines[0][1]
+            done["allocation"] = allocation.as_json()
+            if kind == "reserve_stock":
+                stock_keeping.reserve(session, actor_name, order.id,
+                                      reservation_lines(session, allocation))
+        elif kind == "release_stock":
+            done["released"] = stock_keeping.release(session, actor_name, order.id)
+        elif kind == "deduct_stock":
+            done["shipped"] = stock_keeping.ship(session, actor_name, order.id)
+    return done

@@ -1,0 +1,185 @@
+"""Faults with real processes: a worker killed in the middle of a job, and Redis down
+while orders come in. Nothing is lost and every job's effect is applied once."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import func, select
+
+from orderloom.db import utcnow
+from orderloom.platform.settings import load_settings
+from orderloom.runtime.conversation import Notification
+from orderloom.runtime.job_runner import CLAIM_TIMEOUT
+from orderloom.runtime.jobs import DONE, PENDING, RUNNING, Job, register_handler
+from orderloom.runtime.outbox import enqueue
+from orderloom.runtime.sweeper import sweep
+from tests.conftest import TEST_SECRET, service_unavailable
+from tests.runtime.support import create
+from tests.runtime.test_jobs import publish
+from tests.runtime.test_jobs_rq import worker
+
+pytestmark = pytest.mark.redis
+EFFECT = "fault-test"
+
+
+def slow_effect(session, job, runner):
+    """Says it started, waits until released (or 30 s), then leaves one row behind."""
+    Path(job.payload["started"]).open("a").write(f"{os.getpid()}\n")
+    deadline = time.monotonic() + 30
+    while not Path(job.payload["release"]).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    session.add(Notification(role=EFFECT, title=f"effect of job {job.id}"))
+
+
+register_handler("test_slow_effect", slow_effect)
+
+
+def effects(session) -> int:
+    value = session.scalar(select(func.count()).select_from(Notification)
+                           .where(Notification.role == EFFECT))
+    session.rollback()
+    return value
+
+
+def wait_for(predicate, seconds: float = 15.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# --- a worker killed with SIGKILL in the middle of a job ------------------------------------
+
+@pytest.fixture
+def settings(tmp_path, database_url, request):
+    # The Redis test stops its Redis: it must be a private one, never the shared server.
+    redis_url = (request.getfixturevalue("redis_server").url
+                 if "redis_server" in request.fixturenames
+                 else request.getfixturevalue("redis_url"))
+    return load_settings({}, overrides={
+        "instance_path": tmp_path / "instance", "database_url": database_url,
+        "secret_key": TEST_SECRET, "redis_url": redis_url})
+
+
+def test_a_job_whose_worker_was_killed_runs_again_and_counts_once(app, db, settings,
+                                                                  tmp_path):
+    """RQ loses a job whose worker is SIGKILLed; the outbox row finds it again."""
+    started, release = tmp_path / "started", tmp_path / "release"
+    job = enqueue(db, "test_slow_effect", {"started": str(started), "release": str(release)})
+    db.commit()  # handed to RQ
+    job_id = job.id
+    first = worker(settings.database_url, settings.redis_url, settings.instance_path,
+                   burst=False, preload="tests.runtime.test_faults", start_new_session=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: started.exists() and started.read_text().strip())
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)  # the worker and its work horse, as a crash
+        first.wait(10)
+    row = db.get(Job, job_id, populate_existing=True)
+    assert (row.status, row.attempts) == (RUNNING, 1)
+    db.rollback()
+    assert effects(db) == 0
+
+    sessions = app.extensions["orderloom.db"].sessions
+    redis = Redis.from_url(settings.redis_url)
+    later = utcnow() + CLAIM_TIMEOUT + timedelta(minutes=1)
+    assert sweep(sessions, redis, now=later) == [job_id]
+    release.touch()
+    second = worker(settings.database_url, settings.redis_url, settings.instance_path,
+                    preload="tests.runtime.test_faults")
+    assert second.returncode == 0, second.stderr
+    row = db.get(Job, job_id, populate_existing=True)
+    assert (row.status, row.attempts) == (DONE, 2)
+    db.rollback()
+    assert effects(db) == 1
+    assert len(started.read_text().split()) == 2  # it really ran twice
+
+
+# --- Redis stopped while orders are created -------------------------------------------------
+
+class RedisServer:
+    """A redis-server of this test's own, which it may stop and start."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--daemonize", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = Redis.from_url(self.url, socket_connect_timeout=0.2)
+
+        def answers() -> bool:
+            try:
+                return bool(client.ping())
+            except RedisError:
+                return False
+
+        wait_for(answers, 10)
+        client.close()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+
+
+@pytest.fixture
+def redis_server():
+    try:
+        server = RedisServer(free_port())
+        server.start()
+    except (FileNotFoundError, AssertionError) as exc:
+        service_unavailable(f"cannot start a private redis-server: {exc}")
+    yield server
+    server.stop()
+
+
+def test_orders_taken_while_redis_is_down_get_their_jobs_run_once(app, client, db, token_for,
+                                                                  redis_server):
+    staff = publish(client, token_for)
+    assert create(client, staff).status_code == 201  # Redis up: queued at once
+    redis_server.stop()
+    for _ in range(3):
+        response = create(client, staff)
+        assert response.status_code == 201, response.get_json()  # orders are still taken
+    rows = db.execute(select(Job.id, Job.status).order_by(Job.id)).all()
+    db.rollback()
+    assert [status for _, status in rows[1:]] == [PENDING] * 3
+
+    redis_server.start()
+    sessions = app.extensions["orderloom.db"].sessions
+    redis = Redis.from_url(redis_server.url)
+    assert len(sweep(sessions, redis)) == 3  # the jobs that were never handed over
+    # The first job was in Redis when it stopped, and a Redis without persistence
+    # forgets it: once its claim is old, the sweeper hands it over again.
+    later = utcnow() + CLAIM_TIMEOUT + timedelta(minutes=1)
+    assert rows[0].id in sweep(sessions, redis, now=later)
+    result = worker(str(app.config["ORDERLOOM_SETTINGS"].database_url), redis_server.url,
+                    app.config["ORDERLOOM_SETTINGS"].instance_path)
+    assert result.returncode == 0, result.stderr
+    assert db.scalars(select(Job.status)).all() == [DONE] * 4
+    orders = db.scalars(select(Notification.order_id).where(Notification.role == "staff")
+                        .order_by(Notification.order_id)).all()
+    db.rollback()
+    assert len(orders) == 4 and len(set(orders)) == 4  # one notification per order
