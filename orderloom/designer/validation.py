@@ -46,16 +46,25 @@ class _Checker:
     context: Context
     base: tuple
     problems: list[DefinitionProblem] = field(default_factory=list)
+    _schemas: dict[int, tuple[dict[str, Any], Any]] = field(default_factory=dict)
 
     def report(self, path: Iterable[object], message: str) -> None:
         self.problems.append(DefinitionProblem(pointer(*self.base, *path), message))
 
     def formula(self, path: tuple, source: str, fields: dict[str, Any],
                 expected: Any = None) -> None:
-        for problem in dsl.check(source, fields, expected):
+        for problem in dsl.check(source, self.schema(fields), expected):
             self.problems.append(DefinitionProblem(
                 pointer(*self.base, *path), problem.message, problem.line, problem.column,
                 problem.excerpt))
+
+    def schema(self, fields: dict[str, Any]) -> dsl.RecordType:
+        # A form's fields are converted once and reused for all its formulas; the
+        # dict is kept with its schema so its id cannot be reused by another one.
+        cached = self._schemas.get(id(fields))
+        if cached is None or cached[0] is not fields:
+            cached = self._schemas[id(fields)] = (fields, dsl.schema(fields))
+        return cached[1]
 
     def condition(self, path: tuple, source: str | None, fields: dict[str, Any]) -> None:
         if source is not None:
@@ -350,24 +359,24 @@ def _check_rules(checker: _Checker) -> None:
         input_types: list[Any] = []
         for i_index, source in enumerate(table["inputs"]):
             try:
-                input_types.append(dsl.compile(source, fields).result_type)
+                input_types.append(dsl.compile(source, checker.schema(fields)).result_type)
             except dsl.FormulaError as exc:
                 input_types.append(None)
                 for problem in exc.errors:
                     checker.problems.append(DefinitionProblem(
                         pointer(*checker.base, *path, "inputs", i_index), problem.message,
                         problem.line, problem.column, problem.excerpt))
+        scopes = [{**fields, "value": t} if t is not None else None for t in input_types]
         for r_index, row in enumerate(table["rows"]):
             row_path = (*path, "rows", r_index)
             if len(row["conditions"]) != len(table["inputs"]):
                 checker.report((*row_path, "conditions"),
                                f"the row has {len(row['conditions'])} condition cells but the "
                                f"table has {len(table['inputs'])} inputs")
-            for c_index, (cell, value_type) in enumerate(zip(row["conditions"], input_types,
-                                                             strict=False)):
-                if cell.strip() and value_type is not None:
-                    checker.condition((*row_path, "conditions", c_index), cell,
-                                      {**fields, "value": value_type})
+            for c_index, (cell, scope) in enumerate(zip(row["conditions"], scopes,
+                                                        strict=False)):
+                if cell.strip() and scope is not None:
+                    checker.condition((*row_path, "conditions", c_index), cell, scope)
             _actions(checker, (*row_path, "then"), row["then"], approvals)
 
 
