@@ -221,6 +221,9 @@ def _start_waiting(session: Session, order: Order, blueprint: Blueprint,
         if notes:
             details["notes"] = notes
         record(session, order, SYSTEM.name, "approval", now, details=details)
+        if "remind_after_hours" in spec:
+            timers.schedule(session, order, timers.REMINDER, spec["key"],
+                            now + timedelta(hours=spec["remind_after_hours"]), now)
         if "escalate_after_hours" in spec and "escalate_to" in spec:
             timers.schedule(session, order, timers.ESCALATION, spec["key"],
                             now + timedelta(hours=spec["escalate_after_hours"]), now)

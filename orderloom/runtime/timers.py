@@ -29,6 +29,7 @@ BATCH = 500
 SLA = "sla"
 AUTOMATIC = "automatic"
 ESCALATION = "escalation"
+REMINDER = "reminder"
 
 
 class Timer(Base):
@@ -149,6 +150,9 @@ def fire_timer(session: Session, timer_id: int, now: datetime) -> bool:
                       f"Order {order.number} needs your approval: escalated after "
                       f"{spec['escalate_after_hours']:g} h", now)
         return True
+    if timer.kind == REMINDER:
+        spec = approvals.approval_spec(blueprint, timer.key)
+        return spec is not None and _remind(session, order, spec, now, entering.record)
     log.warning("timer %s has an unknown kind %r", timer.id, timer.kind)
     return False
 
@@ -172,6 +176,26 @@ def _sla_breached(session: Session, order: Any, blueprint: Any, now: datetime,
     _notify_roles(session, order, roles,
                   f"Order {order.number} has been in {_label(state)} longer than its "
                   f"{state['sla_hours']:g} h SLA", now)
+
+
+def _remind(session: Session, order: Any, spec: dict[str, Any], now: datetime,
+            record: Callable[..., None]) -> bool:
+    """Remind whoever still has an open task of this approval; False when nobody has."""
+    from orderloom.runtime.approvals import OPEN, ApprovalTask
+
+    open_tasks = list(session.scalars(select(ApprovalTask).where(
+        ApprovalTask.order_id == order.id, ApprovalTask.approval_key == spec["key"],
+        ApprovalTask.status == OPEN)))
+    if not open_tasks:
+        return False
+    title = (f"Reminder: order {order.number} has waited {spec['remind_after_hours']:g} h "
+             "for your approval")
+    for task in open_tasks:
+        session.add(Notification(user_id=task.assignee_user_id, role=task.assignee_role,
+                                 order_id=order.id, title=title, created_at=now))
+    record(session, order, "system", "approval", now, details={
+        "approval": spec["key"], "outcome": "reminded", "tasks": [t.id for t in open_tasks]})
+    return True
 
 
 def _notify_roles(session: Session, order: Any, roles: list[str], title: str,

@@ -53,6 +53,31 @@ def test_escalation_adds_a_task_for_the_escalation_role(client, token_for, peopl
     assert inbox(client, people["li"]) == []
 
 
+def test_a_reminder_reaches_the_approvers_who_have_not_decided(client, token_for, people, db):
+    publish(client, token_for, with_approval(approvers={"users": ["li.wei"]},
+                                             remind_after_hours=2))
+    number = submitted(client, people["staff"])
+    assert fire_due_timers(db, later(1)) == 0
+    assert fire_due_timers(db, later(2.5)) == 1
+    (note,) = [n for n in notifications(client, people["li"]) if "Reminder" in n["title"]]
+    assert note["title"] == f"Reminder: order {number} has waited 2 h for your approval"
+    assert fire_due_timers(db, later(3)) == 0  # once
+    reminded = [e for e in timeline(client, people["staff"], number)
+                if e["details"].get("outcome") == "reminded"]
+    assert len(reminded) == 1
+
+
+def test_no_reminder_once_the_approval_is_decided(client, token_for, people, db):
+    publish(client, token_for, with_approval(approvers={"users": ["li.wei"]},
+                                             remind_after_hours=2))
+    number = submitted(client, people["staff"])
+    (task,) = inbox(client, people["li"])
+    client.post(f"/api/v1/approvals/{task['id']}/approve", headers=people["li"])
+    fire_due_timers(db, later(3))
+    assert [n for n in notifications(client, people["li"]) if "Reminder" in n["title"]] == []
+    assert state(client, people["staff"], number) == "confirmed"
+
+
 def test_an_sla_breach_is_recorded_and_notifies_the_roles_that_can_move_on(
         client, token_for, people, db):
     publish(client, token_for)  # review: sla_hours 4; cancel (staff) leaves it
