@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from orderloom.db import utcnow
 from orderloom.runtime.jobs import DONE, FAILED, PENDING, QUEUED, RUNNING, Job, handler_for
 from orderloom.runtime.mail import SmtpSettings
+from orderloom.runtime.orders import OrderEvent
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ class JobRunner:
                     log.warning("job %s (%s) was taken over by another runner; its result "
                                 "here is discarded", job_id, job.kind)
                     return Outcome(job_id, None)
+                _on_timeline(session, job, DONE)
                 session.commit()
         except Exception as exc:  # a handler's failure is the job's, not the runner's
             return self._failed(job, token, exc, now)
@@ -117,6 +119,8 @@ class JobRunner:
                 .where(Job.id == job.id, Job.status == RUNNING, Job.claimed_by == token)
                 .values(last_error=error, claimed_by=None, **values)
                 .execution_options(synchronize_session=False))
+            if final:
+                _on_timeline(session, job, FAILED, error)
             session.commit()
         log.warning("job %s (%s) failed on attempt %s of %s%s: %s", job.id, job.kind,
                     job.attempts, job.max_attempts, "; giving up" if final else "", error)
@@ -130,6 +134,18 @@ class JobRunner:
         if self.smtp and self.smtp.password:
             text = text.replace(self.smtp.password, "***")
         return text[:ERROR_LENGTH]
+
+
+def _on_timeline(session: Session, job: Job, status: str, error: str | None = None) -> None:
+    """A job's result belongs to its order's history, written with the result itself."""
+    if job.order_id is None:
+        return
+    details = {"job": job.id, "job_kind": job.kind, "status": status,
+               "attempts": job.attempts}
+    if error:
+        details["error"] = error
+    session.add(OrderEvent(order_id=job.order_id, actor_name="system", kind="job",
+                           details=details, at=utcnow()))
 
 
 # --- the RQ entry point ---------------------------------------------------------------------

@@ -157,6 +157,13 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
     return order
 
 
+def field_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """Each field whose value differs, as [before, after], for the timeline."""
+    return {key: [before.get(key), after.get(key)]
+            for key in sorted(before.keys() | after.keys())
+            if before.get(key) != after.get(key)}
+
+
 def _json_values(values: dict[str, Any]) -> dict[str, Any]:
     return {key: to_json(value) for key, value in values.items()}
 
@@ -212,6 +219,7 @@ def take_transition(session: Session, actor: Actor, order: Order, key: str, role
     except Blocked as blocked:
         raise TransitionRefused(blocked.message, 422) from None
     before = order.state
+    data_before = order.data
     order.data = _json_values(blueprint.compute(result.data, now))
     order.tags = result.tags
     order.state = spec.target
@@ -224,9 +232,11 @@ def take_transition(session: Session, actor: Actor, order: Order, key: str, role
         raise StaleOrder(order.number, current.revision if current else -1,
                          current.state if current else "?") from None
     stock = stock_actions.carry_out(session, actor.name, order, blueprint, result.stock)
+    changes = field_changes(data_before, order.data)
     _event(session, order, actor, "transition", transition=key, from_state=before,
            to_state=spec.target,
-           details={**_action_details(result), **({"stock": stock} if stock else {})})
+           details={**_action_details(result), **({"stock": stock} if stock else {}),
+                    **({"changes": changes} if changes else {})})
     enter_state(session, order, now=now, required=required_approvals(result.done))
     notify_jobs_for(session, order, result.notifications)
     return order

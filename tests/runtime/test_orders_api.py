@@ -174,3 +174,23 @@ def test_decision_tables_act_on_new_orders(client, staff):
     created = client.get(f"/api/v1/orders/{near['number']}/timeline",
                          headers=staff).get_json()[0]
     assert created["details"]["decision_tables"] == [{"key": "shipping_class", "rows": [0]}]
+
+
+def test_the_timeline_records_field_changes_and_job_results(client, token_for):
+    admin = bearer(token_for("admin"))
+    definition = retail()
+    submit = definition["workflow"]["transitions"][0]
+    submit["actions"] = [{"type": "set_field", "field": "note", "value": '"checked " & priority'},
+                         {"type": "notify", "to": {"roles": ["staff"]},
+                          "template": "Order {{ order.number }} submitted"}]
+    client.post("/api/v1/import", headers=admin,
+                json={"format": "orderloom-package/1", "order_types": [definition]})
+    staff = bearer(token_for("staff"))
+    number = create(client, staff).get_json()["number"]
+    client.post(f"/api/v1/orders/{number}/transitions/submit", headers=staff)
+    timeline = client.get(f"/api/v1/orders/{number}/timeline", headers=staff).get_json()
+    submitted = next(e for e in timeline if e["transition"] == "submit")
+    assert submitted["details"]["changes"] == {"note": [None, "checked normal"]}
+    job = next(e for e in timeline if e["kind"] == "job")
+    assert (job["actor"], job["details"]["job_kind"], job["details"]["status"]) == \
+        ("system", "notify", "done")
