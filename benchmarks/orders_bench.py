@@ -8,7 +8,7 @@ baseline inserts the same rows (the order with the same JSON data and its two
 timeline entries, then the state update) with SQLAlchemy Core, with the same
 number of threads. Prints throughput, p50 and p99, and the ratio.
 
-    python benchmarks/orders_bench.py [--orders 400] [--clients 4]
+    python benchmarks/orders_bench.py [--orders 400] [--clients 4] [--workers 1]
     ORDERLOOM_BENCH_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1/test (default)
 """
 from __future__ import annotations
@@ -220,6 +220,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=400)
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="app processes: 1 runs `orderloom serve` (waitress), more run "
+                             "gunicorn with that many workers")
     args = parser.parse_args()
     name, url = fresh_database()
     server = None
@@ -229,10 +232,16 @@ def main() -> int:
         instance = tempfile.mkdtemp(prefix="orderloom-bench-")
         env = {**os.environ, "ORDERLOOM_DATABASE_URL": url, "ORDERLOOM_INSTANCE_PATH": instance,
                "ORDERLOOM_LOG_LEVEL": "WARNING"}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "orderloom.platform", "serve", "--port", str(port),
-             "--threads", str(max(4, args.clients * 2))],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if args.workers > 1:
+            # The scaled-out setup: gunicorn with several processes (pip install '.[scale]').
+            command = [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-k",
+                       "gthread", "--threads", "4", "-b", f"127.0.0.1:{port}",
+                       "orderloom.platform.wsgi:app"]
+        else:
+            command = [sys.executable, "-m", "orderloom.platform", "serve", "--port",
+                       str(port), "--threads", str(max(4, args.clients * 2))]
+        server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -245,7 +254,9 @@ def main() -> int:
         bare_latencies, bare_elapsed = run_bare(url, args.orders, args.clients)
         print(f"Create an order with 5 lines and submit it: {args.orders} orders, "
               f"{args.clients} clients, PostgreSQL on loopback")
-        api_rate = report("HTTP API (orderloom serve)", api_latencies, api_elapsed)
+        server_name = ("orderloom serve" if args.workers == 1
+                       else f"gunicorn, {args.workers} workers")
+        api_rate = report(f"HTTP API ({server_name})", api_latencies, api_elapsed)
         bare_rate = report("baseline: bare Core insert", bare_latencies, bare_elapsed)
         ratio = bare_rate / api_rate
         p50_ratio = percentile(api_latencies, 0.5) / percentile(bare_latencies, 0.5)

@@ -11,7 +11,7 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from orderloom.db import utcnow
@@ -192,7 +192,10 @@ def user_for_token(session: Session, secret: str) -> tuple[User, ApiToken] | Non
     commits when the session has changes."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(secret)))
+    # Token, user and roles in one query: this runs on every API request.
+    token = session.scalars(
+        select(ApiToken).where(ApiToken.token_hash == _token_digest(secret))
+        .options(joinedload(ApiToken.user).joinedload(User.roles))).unique().one_or_none()
     if token is None or token.revoked or not token.user.active:
         return None
     now = utcnow()

@@ -5,6 +5,7 @@ Alembic migrations are the only way the schema changes. ``upgrade`` runs them;
 """
 from __future__ import annotations
 
+import functools
 import importlib
 from pathlib import Path
 
@@ -55,7 +56,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
+@functools.cache
 def head_revision() -> str | None:
+    # Read once: the migration scripts shipped with this process do not change, and
+    # /healthz asks on every probe.
     return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 
 

@@ -80,10 +80,24 @@ def move(session: Session, order: Order, target: str, now: datetime, *, actor_na
            to_state=target, details=details)
 
 
+UNKNOWN = object()
+
+
+def _may_leave_waiting(blueprint: Blueprint, state: str) -> bool:
+    """Whether an order in ``state`` can have open tasks or timers: only states with an
+    approval, an SLA or a timed move make them."""
+    workflow = blueprint.definition["workflow"]
+    return (any(a["state"] == state for a in workflow.get("approvals", []))
+            or any(s["key"] == state and "sla_hours" in s for s in workflow["states"])
+            or bool(automatic.timed(blueprint, state)))
+
+
 def enter_state(session: Session, order: Order, *, now: datetime | None = None,
-                required: list[str] | tuple[str, ...] = ()) -> None:
+                required: list[str] | tuple[str, ...] = (), left: Any = UNKNOWN) -> None:
     """Do what arriving in ``order.state`` causes (see the module's description).
-    ``required`` names approvals a ``require_approval`` action asked for."""
+    ``required`` names approvals a ``require_approval`` action asked for. ``left`` is the
+    state the order came from (None for a new order): tasks and timers are cancelled
+    only where that state could have made some, which saves the queries otherwise."""
     now = now or utcnow()
     blueprint = blueprint_for(order.version)
     for key in dict.fromkeys(required):
@@ -92,8 +106,10 @@ def enter_state(session: Session, order: Order, *, now: datetime | None = None,
     moves = 0
     blocked: set[str] = set()
     while True:
-        approvals.cancel_pending(session, order.id, now)
-        timers.cancel_pending(session, order.id, now)
+        if left is UNKNOWN or (left is not None and _may_leave_waiting(blueprint, left)):
+            approvals.cancel_pending(session, order.id, now)
+            timers.cancel_pending(session, order.id, now)
+        left = order.state
         needing, waived = _approvals_here(session, order, blueprint, now)
         auto = None if waived else automatic.due_now(blueprint, order, now, blocked)
         if waived is None and auto is None:

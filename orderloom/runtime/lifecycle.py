@@ -100,12 +100,15 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
                  language: str = "en", data_pointer: str = "/data") -> Order:
     """Validate, compute and run the rules of a new order on the latest published
     version of its type, and add it to ``session``."""
-    order_type = session.scalar(select(OrderType).where(OrderType.key == order_type_key))
-    if order_type is None:
+    # One query: the type and its newest version (outer join: a type never published).
+    found = session.execute(
+        select(OrderType, DefinitionVersion)
+        .outerjoin(DefinitionVersion, DefinitionVersion.order_type_id == OrderType.id)
+        .where(OrderType.key == order_type_key)
+        .order_by(DefinitionVersion.number.desc()).limit(1)).first()
+    if found is None:
         raise OrderNotFound(f"there is no order type {order_type_key!r}")
-    version = session.scalar(
-        select(DefinitionVersion).where(DefinitionVersion.order_type_id == order_type.id)
-        .order_by(DefinitionVersion.number.desc()).limit(1))
+    order_type, version = found
     if version is None:
         raise OrderError(f"order type {order_type_key!r} has no published version yet; "
                          "publish it first")
@@ -127,7 +130,7 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
     except Blocked as blocked:
         raise OrderInputError([DefinitionProblem(data_pointer, blocked.message)]) from None
     final = _json_values(blueprint.compute(result.data, now))
-    prefix = version.definition.get("number_prefix", DEFAULT_PREFIX)
+    prefix = blueprint.definition.get("number_prefix", DEFAULT_PREFIX)
     order = Order(
         number=next_number(session, order_type.id, prefix),
         order_type=order_type,
@@ -152,7 +155,7 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
         **_action_details(result),
         **({"stock": stock} if stock else {}),
     })
-    enter_state(session, order, now=now, required=required_approvals(result.done))
+    enter_state(session, order, now=now, required=required_approvals(result.done), left=None)
     notify_jobs_for(session, order, result.notifications)
     return order
 
@@ -237,7 +240,8 @@ def take_transition(session: Session, actor: Actor, order: Order, key: str, role
            to_state=spec.target,
            details={**_action_details(result), **({"stock": stock} if stock else {}),
                     **({"changes": changes} if changes else {})})
-    enter_state(session, order, now=now, required=required_approvals(result.done))
+    enter_state(session, order, now=now, required=required_approvals(result.done),
+                left=before)
     notify_jobs_for(session, order, result.notifications)
     return order
 
