@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from orderloom.db import utcnow
 from orderloom.designer.blueprint import Blueprint, to_json
@@ -22,7 +21,7 @@ from orderloom.runtime import stock_actions
 from orderloom.runtime.actions import ActionResult, Blocked, run_actions
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.blueprints import blueprint_for
-from orderloom.runtime.entering import enter_state, required_approvals
+from orderloom.runtime.entering import enter_state, required_approvals, save
 from orderloom.runtime.errors import (
     OrderError,
     OrderInputError,
@@ -227,13 +226,7 @@ def take_transition(session: Session, actor: Actor, order: Order, key: str, role
     order.tags = result.tags
     order.state = spec.target
     order.updated_at = utcnow()
-    try:
-        session.flush()
-    except StaleDataError:
-        session.rollback()
-        current = session.get(Order, order.id)
-        raise StaleOrder(order.number, current.revision if current else -1,
-                         current.state if current else "?") from None
+    save(session, order)
     stock = stock_actions.carry_out(session, actor.name, order, blueprint, result.stock)
     changes = field_changes(data_before, order.data)
     _event(session, order, actor, "transition", transition=key, from_state=before,

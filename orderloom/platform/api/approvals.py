@@ -10,6 +10,7 @@ from flask import request
 from orderloom.db import utcnow
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
+from orderloom.platform.api.orders import expected_revision
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
@@ -87,16 +88,6 @@ def approval_inbox():
     return tasks_json(tasks)
 
 
-def _expected_revision(body: dict[str, Any]) -> int | None:
-    header = request.headers.get("If-Match")
-    if header:
-        try:
-            return int(header.strip().removeprefix("W/").strip('"'))
-        except ValueError:
-            raise Problem(400, "If-Match must be the order's ETag, e.g. \"3\"") from None
-    return body.get("revision")
-
-
 def _decide(task_id: int, approve: bool):
     body = json_body(DECISION) if request.get_data() else {}
     comment = body.get("comment", "").strip()
@@ -105,7 +96,7 @@ def _decide(task_id: int, approve: bool):
     session = db_session()
     try:
         task = approving.decide(session, current_actor(), task_id, approve, comment, _roles(),
-                                expected_revision=_expected_revision(body))
+                                expected_revision=expected_revision(body))
     except StaleOrder as error:
         session.rollback()
         raise Problem(409, error.message, extra={

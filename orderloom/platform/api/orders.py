@@ -201,7 +201,8 @@ def get_order(number: str):
     return _with_etag(_order(number))
 
 
-def _expected_revision(body: dict[str, Any]) -> int | None:
+def expected_revision(body: dict[str, Any]) -> int | None:
+    """The order revision the caller read: the If-Match header, else ``revision``."""
     header = request.headers.get("If-Match")
     if header:
         try:
@@ -222,7 +223,7 @@ def take_transition(number: str, key: str):
     order = _order(number)
     try:
         lifecycle.take_transition(session, current_actor(), order, key, _roles(),
-                                  expected_revision=_expected_revision(body))
+                                  expected_revision=expected_revision(body))
     except OrderError as error:
         session.rollback()
         raise _problem(error) from None
