@@ -16,9 +16,11 @@ from orderloom.designer.blueprint import Blueprint, to_json
 from orderloom.designer.form import formula_type
 from orderloom.runtime.errors import OrderError
 
-NOT_YET_AVAILABLE = frozenset({"create_document", "webhook", "sync_channel_stock"})
+NOT_YET_AVAILABLE = frozenset({"webhook", "sync_channel_stock"})
+# create_document goes with the stock actions: it needs the stored order, and a pick
+# list made after a reserve_stock in the same list must see that reservation.
 STOCK_ACTIONS = frozenset({"choose_warehouse", "route", "reserve_stock", "release_stock",
-                           "deduct_stock"})
+                           "deduct_stock", "create_document"})
 
 
 class Blocked(OrderError):

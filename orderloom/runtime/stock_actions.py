@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from orderloom.designer.blueprint import Blueprint
-from orderloom.runtime import stock_keeping
+from orderloom.runtime import documents, stock_keeping
 from orderloom.runtime.orders import Order
 from orderloom.runtime.routing import allocate, reservation_lines
 
@@ -34,4 +34,7 @@ def carry_out(session: Session, actor_name: str, order: Order, blueprint: Bluepr
             done["released"] = stock_keeping.release(session, actor_name, order.id)
         elif kind == "deduct_stock":
             done["shipped"] = stock_keeping.ship(session, actor_name, order.id)
+        elif kind == "create_document":
+            done.setdefault("documents", []).append(
+                documents.record_ready(session, actor_name, order, action["document"]))
     return done

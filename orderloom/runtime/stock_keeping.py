@@ -18,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
+from orderloom.runtime import low_stock
 from orderloom.runtime.catalog import Product, Warehouse
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.stock import (
@@ -98,7 +99,10 @@ def _change(session: Session, line: Line, on_hand: int, reserved: int,
                          reserved=LEVELS.c.reserved + reserved, updated_at=utcnow()))
     if need_available:
         statement = statement.where(LEVELS.c.on_hand - LEVELS.c.reserved >= need_available)
-    return session.execute(statement).rowcount == 1
+    changed = session.execute(statement).rowcount == 1
+    if changed and on_hand - reserved < 0:
+        low_stock.after_decrease(session, line.product_id, line.warehouse_id, on_hand - reserved)
+    return changed
 
 
 def receive(session: Session, actor_name: str, sku: str, warehouse_code: str, quantity: int,

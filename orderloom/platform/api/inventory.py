@@ -1,19 +1,21 @@
-"""Products, warehouses and stock over the API."""
+"""Products, warehouses and stock over the API, and stock levels in and out as CSV or
+Excel files."""
 from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import Response, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from orderloom.db import utcnow
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
-from orderloom.runtime import stock_keeping
+from orderloom.runtime import stock_files, stock_keeping
 from orderloom.runtime.catalog import Product, Warehouse
 from orderloom.runtime.stock import StockLevel, StockMovement
 from orderloom.runtime.stock_keeping import OutOfStock, StockError
@@ -193,3 +195,55 @@ def stock_movements():
              "on_hand_change": m.on_hand_change, "reserved_change": m.reserved_change,
              "reference": m.reference, "actor": m.actor_name}
             for m, sku, code in db_session().execute(query.limit(limit))]
+
+
+@api.get("/stock/export")
+@requires("inventory.view")
+@documented("Stock levels as a file (?format=csv or xlsx): sku, warehouse, on_hand, reserved, "
+            "available", tags=("inventory",),
+            responses={200: ("text/csv, or an Excel workbook", None)})
+def export_stock():
+    wanted = request.args.get("format", "csv").lower()
+    session = db_session()
+    if wanted == "csv":
+        data, mimetype = stock_files.export_csv(session), "text/csv"
+    elif wanted == "xlsx":
+        data, mimetype = stock_files.export_xlsx(session), stock_files.XLSX_MIME
+    else:
+        raise invalid("/format", "must be csv or xlsx", status=400)
+    session.rollback()
+    stamp = utcnow().strftime("%Y%m%d-%H%M%S")
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="stock-{stamp}.{wanted}"'})
+
+
+@api.post("/stock/import")
+@requires("inventory.manage")
+@documented("Receive stock, or set counted stock (mode=set), from a CSV or .xlsx file "
+            "uploaded as multipart field `file` with columns sku, warehouse, quantity, "
+            "reference; all rows or none, every bad row listed with its row number",
+            tags=("inventory",), responses={201: ("What was stored", OBJECT)})
+def import_stock():
+    if not request.mimetype.startswith("multipart/form-data"):
+        raise Problem(415, "send the file as multipart/form-data in the field 'file'")
+    upload = request.files.get("file")
+    if upload is None:
+        raise invalid("/file", "attach the CSV or .xlsx file in the field 'file'")
+    mode = request.form.get("mode") or request.args.get("mode") or "receive"
+    if mode not in stock_files.MODES:
+        raise invalid("/mode", f"must be one of {', '.join(stock_files.MODES)}")
+    session = db_session()
+    try:
+        rows = stock_files.read_rows(upload.read())
+        counts = stock_files.import_rows(session, current_actor().name, rows, mode,
+                                         upload.filename or "")
+    except stock_files.StockRowsRefused as refused:
+        session.rollback()
+        raise Problem(422, refused.message, errors=[
+            {"pointer": f"/file/rows/{row}", "detail": f"row {row}: {message}", "row": row}
+            for row, message in refused.problems]) from None
+    except stock_files.StockFileError as error:
+        session.rollback()
+        raise Problem(error.status, error.message) from None
+    session.commit()
+    return {"mode": mode, **counts}, 201

@@ -1,0 +1,92 @@
+"""Fulfilment documents over the API: an order's packing slip, shipping label,
+invoice or order sheet, and pick lists for a batch of orders, as HTML for the
+browser's print or as PDF (``?format=pdf``) for download."""
+from __future__ import annotations
+
+from flask import Response, request
+
+from orderloom.platform.api import api
+from orderloom.platform.api.body import json_body
+from orderloom.platform.auth import requires
+from orderloom.platform.database import db_session
+from orderloom.platform.openapi import documented
+from orderloom.platform.problems import Problem, invalid
+from orderloom.runtime import documents
+from orderloom.runtime.documents import Document, PickListProblem
+from orderloom.runtime.errors import OrderError
+
+FORMATS = ("html", "pdf")
+PICK_LIST = {"type": "object", "required": ["warehouse"], "additionalProperties": False,
+             "properties": {
+                 "warehouse": {"type": "string", "minLength": 1, "maxLength": 50},
+                 "orders": {"type": "array", "minItems": 1, "maxItems": documents.MAX_BATCH,
+                            "items": {"type": "string", "minLength": 1, "maxLength": 40},
+                            "description": "Order numbers; without it, every order holding "
+                                           "stock in the warehouse"}}}
+
+
+def _format() -> str:
+    wanted = request.args.get("format", "html").lower()
+    if wanted not in FORMATS:
+        raise invalid("/format", f"must be {' or '.join(FORMATS)}", status=400)
+    return wanted
+
+
+def _problem(error: OrderError) -> Problem:
+    if isinstance(error, PickListProblem):
+        return invalid(error.pointer, error.message)
+    return Problem(error.status, error.message)
+
+
+def _answer(document: Document, wanted: str) -> Response:
+    if wanted == "pdf":
+        response = Response(document.pdf(), mimetype="application/pdf")
+        response.headers["Content-Disposition"] = f'attachment; filename="{document.filename}"'
+    else:
+        response = Response(document.html, mimetype="text/html")
+    # Print templates are data people wrote: the page may not run scripts or load
+    # anything from elsewhere.
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@api.get("/orders/<number>/documents/<kind>")
+@requires("orders.view")
+@documented("An order's document: packing_slip, shipping_label, invoice, order or pick_list; "
+            "HTML, or ?format=pdf for a PDF download; ?template=<key> picks one of several "
+            "print templates for that document", tags=("documents",),
+            responses={200: ("text/html, or application/pdf", None)})
+def order_document(number: str, kind: str):
+    wanted = _format()
+    session = db_session()
+    try:
+        order = documents.find(session, number)
+        document = documents.order_document(session, order, kind,
+                                            template_key=request.args.get("template"),
+                                            for_pdf=wanted == "pdf")
+        return _answer(document, wanted)
+    except OrderError as error:
+        raise _problem(error) from None
+    finally:
+        session.rollback()  # only read: let go of the database at once
+
+
+@api.post("/pick-lists")
+@requires("orders.view")
+@documented("One pick list for many orders in one warehouse, sorted by bin location; HTML, "
+            "or ?format=pdf", request=PICK_LIST, tags=("documents",),
+            responses={200: ("text/html, or application/pdf", None)})
+def pick_list():
+    wanted = _format()
+    body = json_body(PICK_LIST)
+    session = db_session()
+    try:
+        document = documents.pick_list(session, body["warehouse"], body.get("orders"),
+                                       for_pdf=wanted == "pdf")
+        return _answer(document, wanted)
+    except OrderError as error:
+        raise _problem(error) from None
+    finally:
+        session.rollback()
