@@ -20,6 +20,7 @@ PERMISSIONS: dict[str, str] = {
     "reports.view": "See dashboards and export reports",
     "tokens.own": "Create and revoke one's own API tokens",
     "jobs.manage": "See background jobs and run failed ones again",
+    "channels.manage": "Set up sales channels and their mappings, see and retry dead letters",
 }
 
 BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {

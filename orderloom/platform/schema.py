@@ -31,6 +31,7 @@ MODEL_MODULES = (
     "orderloom.runtime.idempotency",
     "orderloom.runtime.catalog",
     "orderloom.runtime.stock",
+    "orderloom.runtime.channels",
     "orderloom.platform.models",
 )
 

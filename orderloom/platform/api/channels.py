@@ -1,0 +1,499 @@
+"""Sales channels over the API: set them up, receive their orders, handle dead
+letters, import orders from spreadsheets and export them back."""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, g, request, url_for
+from sqlalchemy import select
+
+from orderloom.db import utcnow
+from orderloom.designer.blueprint import compile_blueprint, to_json
+from orderloom.designer.versions import find as find_order_type
+from orderloom.platform.api import api
+from orderloom.platform.api.body import json_body
+from orderloom.platform.auth import current_actor, current_user, requires
+from orderloom.platform.database import db_session
+from orderloom.platform.openapi import documented
+from orderloom.platform.problems import Problem, invalid
+from orderloom.runtime import audit, ingestion, order_files
+from orderloom.runtime.audit import Actor
+from orderloom.runtime.channel_presets import PRESETS
+from orderloom.runtime.channels import (
+    ACCEPTED,
+    DEAD_LETTER,
+    DUPLICATE,
+    KINDS,
+    PUSHED_KINDS,
+    RESERVED_KEYS,
+    Channel,
+    InboundOrder,
+    find_channel,
+    new_secret,
+)
+from orderloom.runtime.errors import OrderError
+from orderloom.runtime.mapping import MappingError, apply_mapping, check_mapping
+from orderloom.runtime.order_search import OrderFilter, order_query
+
+log = logging.getLogger(__name__)
+
+MAPPING = {"type": "object", "description": "fields, lines and external_id; see "
+                                            "docs/channels.md"}
+NEW_CHANNEL = {
+    "type": "object",
+    "required": ["key", "name", "kind", "order_type"],
+    "additionalProperties": False,
+    "properties": {
+        "key": {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,39}$"},
+        "name": {"type": "string", "minLength": 1, "maxLength": 200},
+        "kind": {"enum": list(KINDS)},
+        "order_type": {"type": "string", "maxLength": 63},
+        "mapping": MAPPING,
+        "active": {"type": "boolean"},
+    },
+}
+CHANGE_CHANNEL = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {k: v for k, v in NEW_CHANNEL["properties"].items()
+                   if k in ("name", "order_type", "mapping", "active")},
+}
+MAPPING_TEST = {
+    "type": "object",
+    "required": ["order_type", "mapping", "sample"],
+    "additionalProperties": False,
+    "properties": {
+        "order_type": {"type": "string", "maxLength": 63},
+        "mapping": MAPPING,
+        "sample": {"type": ["object", "array"],
+                   "description": "A payload, or the rows of a file as objects"},
+    },
+}
+CHANNEL = {"type": "object", "properties": {
+    "key": {"type": "string"}, "name": {"type": "string"}, "kind": {"type": "string"},
+    "order_type": {"type": "string"}, "mapping": MAPPING, "active": {"type": "boolean"},
+    "endpoint": {"type": ["string", "null"]},
+    "secret": {"type": "string", "description": "Only when created or rotated"}}}
+INBOUND = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "channel": {"type": "string"}, "status": {"type": "string"},
+    "external_id": {"type": ["string", "null"]}, "order": {"type": ["string", "null"]},
+    "error": {"type": ["object", "null"]}, "attempts": {"type": "integer"}}}
+MAX_PAGE = 200
+
+
+# --- channels ---------------------------------------------------------------------------------
+
+def channel_json(channel: Channel) -> dict[str, Any]:
+    return {
+        "key": channel.key, "name": channel.name, "kind": channel.kind,
+        "order_type": channel.order_type_key, "mapping": channel.mapping,
+        "active": channel.active,
+        "endpoint": (url_for("api.channel_orders", key=channel.key)
+                     if channel.kind in PUSHED_KINDS else None),
+        "created_at": channel.created_at.isoformat(),
+        "updated_at": channel.updated_at.isoformat(),
+    }
+
+
+def _channel(key: str) -> Channel:
+    channel = find_channel(db_session(), key)
+    if channel is None:
+        raise Problem(404, f"there is no channel {key!r}")
+    return channel
+
+
+def _check_mapping(kind: str, order_type_key: str, mapping: dict[str, Any]) -> None:
+    session = db_session()
+    if find_order_type(session, order_type_key) is None:
+        raise invalid("/order_type", f"there is no order type {order_type_key!r}")
+    definition = ingestion.published_definition(session, order_type_key)
+    if definition is None:
+        raise invalid("/order_type", f"order type {order_type_key!r} has no published "
+                                     "version yet; publish it first")
+    problems = [p.as_json() for p in check_mapping(mapping, definition)]
+    if kind != "manual" and "external_id" not in mapping:
+        problems.append({"pointer": "/external_id", "detail": "is required, so that a "
+                         "re-delivered order is recognised and not created twice"})
+    if problems:
+        for problem in problems:
+            problem["pointer"] = "/mapping" + problem["pointer"]
+        summary = "; ".join(f"{p['pointer']}: {p['detail']}" for p in problems[:3])
+        raise Problem(422, summary, errors=problems)
+
+
+@api.get("/channels")
+@requires("channels.manage")
+@documented("Every sales channel", tags=("channels",),
+            responses={200: ("Channels", {"type": "array", "items": CHANNEL})})
+def list_channels():
+    channels = db_session().scalars(select(Channel).order_by(Channel.key))
+    return [channel_json(c) for c in channels]
+
+
+@api.post("/channels")
+@requires("channels.manage")
+@documented("Create a channel; the answer holds its signing secret, shown this once",
+            request=NEW_CHANNEL, tags=("channels",), responses={201: ("The channel", CHANNEL)})
+def create_channel():
+    body = json_body(NEW_CHANNEL)
+    session = db_session()
+    if body["key"] in RESERVED_KEYS:
+        raise invalid("/key", f"{body['key']!r} is reserved; choose another key")
+    if find_channel(session, body["key"]) is not None:
+        raise Problem(409, f"a channel with the key {body['key']!r} exists already")
+    mapping = body.get("mapping", {})
+    _check_mapping(body["kind"], body["order_type"], mapping)
+    channel = Channel(key=body["key"], name=body["name"], kind=body["kind"],
+                      order_type_key=body["order_type"], mapping=mapping, secret=new_secret(),
+                      active=body.get("active", True), created_at=utcnow(), updated_at=utcnow())
+    session.add(channel)
+    session.flush()
+    audit.record(session, current_actor(), "channel.created", "channel", channel.key,
+                 kind=channel.kind, order_type=channel.order_type_key)
+    answer = {**channel_json(channel), "secret": channel.secret}
+    session.commit()
+    return answer, 201, {"Location": url_for("api.get_channel", key=channel.key)}
+
+
+@api.get("/channels/<key>")
+@requires("channels.manage")
+@documented("One channel (its secret is never shown again)", tags=("channels",),
+            responses={200: ("The channel", CHANNEL)})
+def get_channel(key: str):
+    return channel_json(_channel(key))
+
+
+@api.patch("/channels/<key>")
+@requires("channels.manage")
+@documented("Change a channel's name, order type, mapping or active switch",
+            request=CHANGE_CHANNEL, tags=("channels",), responses={200: ("The channel", CHANNEL)})
+def change_channel(key: str):
+    body = json_body(CHANGE_CHANNEL)
+    session = db_session()
+    channel = _channel(key)
+    if "mapping" in body or "order_type" in body:
+        _check_mapping(channel.kind, body.get("order_type", channel.order_type_key),
+                       body.get("mapping", channel.mapping))
+    for member, attribute in (("name", "name"), ("order_type", "order_type_key"),
+                              ("mapping", "mapping"), ("active", "active")):
+        if member in body:
+            setattr(channel, attribute, body[member])
+    channel.updated_at = utcnow()
+    audit.record(session, current_actor(), "channel.changed", "channel", channel.key,
+                 changed=sorted(body))
+    session.commit()
+    return channel_json(channel)
+
+
+@api.post("/channels/<key>/secret")
+@requires("channels.manage")
+@documented("Replace the channel's signing secret; the new one is shown this once and the "
+            "old one stops working at once", tags=("channels",),
+            responses={200: ("The channel with its new secret", CHANNEL)})
+def rotate_secret(key: str):
+    session = db_session()
+    channel = _channel(key)
+    channel.secret = new_secret()
+    channel.updated_at = utcnow()
+    audit.record(session, current_actor(), "channel.secret_rotated", "channel", channel.key)
+    answer = {**channel_json(channel), "secret": channel.secret}
+    session.commit()
+    return answer
+
+
+@api.get("/channel-presets")
+@requires("channels.manage")
+@documented("Mapping templates for common payload shapes", tags=("channels",),
+            responses={200: ("Presets", {"type": "array", "items": {"type": "object"}})})
+def channel_presets():
+    return PRESETS
+
+
+@api.post("/channel-mappings/test")
+@requires("channels.manage")
+@documented("Map a sample payload (or the rows of a file) and check the result against the "
+            "order form; nothing is stored", request=MAPPING_TEST, tags=("channels",),
+            responses={200: ("The mapped order data and its problems", {"type": "object"})})
+def test_mapping():
+    body = json_body(MAPPING_TEST, exact_numbers=True)
+    definition = ingestion.published_definition(db_session(), body["order_type"])
+    if definition is None:
+        raise invalid("/order_type", f"order type {body['order_type']!r} does not exist or "
+                                     "has no published version")
+    mapping = body["mapping"]
+    problems = check_mapping(mapping, definition)
+    if problems:
+        return {"problems": [_prefixed(p.as_json(), "/mapping") for p in problems]}
+    blueprint = compile_blueprint(definition)
+    if isinstance(body["sample"], dict):
+        return _tried(mapping, body["sample"], definition, blueprint)
+    if "external_id" not in mapping:
+        raise invalid("/mapping/external_id", "is required to group a file's rows into orders")
+    rows = [(number, row) for number, row in enumerate(body["sample"], start=2)
+            if isinstance(row, dict)]
+    orders = []
+    for group in order_files.group_rows(rows, mapping):
+        tried = _tried(mapping, group.payload(), definition, blueprint)
+        orders.append({"rows": group.numbers, **tried})
+    return {"orders": orders, "problems": []}
+
+
+def _tried(mapping, payload, definition, blueprint) -> dict[str, Any]:
+    try:
+        mapped = apply_mapping(mapping, payload, definition)
+    except MappingError as error:
+        return {"external_id": None, "data": None,
+                "problems": [p.as_json() for p in error.problems]}
+    values = blueprint.compute(mapped.data)
+    return {"external_id": mapped.external_id, "data": to_json(values),
+            "problems": [_prefixed(p.as_json(), "/order") for p in blueprint.problems(values)]}
+
+
+def _prefixed(problem: dict[str, Any], prefix: str) -> dict[str, Any]:
+    return {**problem, "pointer": prefix + problem["pointer"]}
+
+
+# --- receiving orders ---------------------------------------------------------------------
+
+def _signed_or_token(view: Callable) -> Callable:
+    """A webhook channel's sender proves itself with the signature of the body; any other
+    channel's with an API token holding orders.create."""
+
+    @functools.wraps(view)
+    def wrapper(key: str):
+        channel = _channel(key)
+        if channel.kind == "webhook":
+            body = request.get_data(cache=True)
+            header = request.headers.get(ingestion.SIGNATURE_HEADER)
+            if not ingestion.signature_matches(channel.secret, body, header):
+                log.warning("channel %s: refused a delivery of %s bytes with a %s signature",
+                            key, len(body), "wrong" if header else "missing")
+                raise Problem(401, f"missing or wrong {ingestion.SIGNATURE_HEADER} header: "
+                                   "send sha256=<hex HMAC-SHA256 of the body with the "
+                                   "channel's secret>")
+            g.channel_actor = Actor(user_id=None, name=f"channel:{key}", via="api")
+        else:
+            user = current_user()
+            if user is None:
+                raise Problem(401, "send an API token (Authorization: Bearer <token>)")
+            if not user.can("orders.create"):
+                raise Problem(403, "your roles do not include the permission "
+                                   "'orders.create'")
+            g.channel_actor = current_actor()
+        return view(channel)
+
+    # A guard of its own (signature or token), recorded as the permission walk reads it.
+    wrapper.required_permission = "orders.create"  # type: ignore[attr-defined]
+    wrapper.requires_login = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+@api.post("/channels/<key>/orders")
+@_signed_or_token
+@documented("Deliver one order payload. 201 created, 200 a re-delivery (duplicate: true, "
+            "nothing changed), 202 kept as a dead letter (do not resend; fix and retry it "
+            "here). Webhook channels sign the body (X-Orderloom-Signature: sha256=<hex>); "
+            "other channels send an API token with orders.create",
+            tags=("channels",), responses={201: ("The order was created", INBOUND),
+                                           200: ("A duplicate", INBOUND),
+                                           202: ("Kept as a dead letter", INBOUND)})
+def channel_orders(channel: Channel):
+    if channel.kind not in PUSHED_KINDS:
+        raise Problem(409, f"channel {channel.key!r} is a {channel.kind} channel; only "
+                           "webhook, rest and pos channels receive orders here")
+    if not channel.active:
+        raise Problem(409, f"channel {channel.key!r} is switched off; nothing was stored")
+    session = db_session()
+    receipt = ingestion.receive(session, channel, request.get_data(cache=True),
+                                g.channel_actor)
+    answer = inbound_json(receipt.inbound, receipt.order.number if receipt.order else None)
+    session.commit()
+    return answer, _STATUS[receipt.status]
+
+
+_STATUS = {ACCEPTED: 201, DUPLICATE: 200, DEAD_LETTER: 202}
+
+
+def inbound_json(inbound: InboundOrder, number: str | None = None,
+                 with_body: bool = False) -> dict[str, Any]:
+    answer = {
+        "id": inbound.id, "channel": inbound.source, "status": inbound.status,
+        "duplicate": inbound.status == DUPLICATE, "external_id": inbound.external_id,
+        "order": number, "error": inbound.error, "attempts": inbound.attempts,
+        "received_at": inbound.received_at.isoformat(),
+        "processed_at": inbound.processed_at.isoformat(),
+    }
+    if with_body:
+        answer["body"] = inbound.body
+    return answer
+
+
+def _number_of(inbound: InboundOrder) -> str | None:
+    from orderloom.runtime.orders import Order
+
+    if inbound.order_id is None:
+        return None
+    order = db_session().get(Order, inbound.order_id)
+    return order.number if order else None
+
+
+@api.get("/channels/<key>/dead-letters")
+@requires("channels.manage")
+@documented("Payloads of the channel that could not become orders, newest first",
+            tags=("channels",), responses={200: ("Dead letters", {"type": "object"})})
+def dead_letters(key: str):
+    channel = _channel(key)
+    limit = _whole("limit", 50)
+    if not 1 <= limit <= MAX_PAGE:
+        raise invalid("/limit", f"must be between 1 and {MAX_PAGE}", status=400)
+    query = (select(InboundOrder)
+             .where(InboundOrder.source == channel.key, InboundOrder.status == DEAD_LETTER)
+             .order_by(InboundOrder.id.desc()))
+    before = _whole("before", None)
+    if before is not None:
+        query = query.where(InboundOrder.id < before)
+    found = list(db_session().scalars(query.limit(limit + 1)))
+    page = found[:limit]
+    return {"dead_letters": [inbound_json(i) for i in page],
+            "next": (url_for("api.dead_letters", key=key, limit=limit, before=page[-1].id)
+                     if len(found) > limit else None)}
+
+
+def _whole(name: str, default: int | None) -> int | None:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise invalid(f"/{name}", "must be a whole number", status=400) from None
+
+
+def _inbound(inbound_id: int) -> InboundOrder:
+    inbound = db_session().get(InboundOrder, inbound_id)
+    if inbound is None:
+        raise Problem(404, f"there is no inbound order {inbound_id}")
+    return inbound
+
+
+@api.get("/inbound/<int:inbound_id>")
+@requires("channels.manage")
+@documented("One delivered payload as it was received, and what became of it",
+            tags=("channels",), responses={200: ("The inbound order", INBOUND)})
+def get_inbound(inbound_id: int):
+    inbound = _inbound(inbound_id)
+    return inbound_json(inbound, _number_of(inbound), with_body=True)
+
+
+@api.post("/inbound/<int:inbound_id>/retry")
+@requires("channels.manage")
+@documented("Process a dead letter again with its channel's current mapping: 201 when it "
+            "became an order, 200 when the order had arrived meanwhile, 422 with the "
+            "problems when it still cannot", tags=("channels",),
+            responses={201: ("The order was created", INBOUND), 200: ("A duplicate", INBOUND)})
+def retry_inbound(inbound_id: int):
+    session = db_session()
+    inbound = _inbound(inbound_id)
+    try:
+        receipt = ingestion.retry(session, inbound, current_actor())
+    except OrderError as error:
+        raise Problem(409, error.message) from None
+    audit.record(session, current_actor(), "inbound.retried", "inbound_order", inbound.id,
+                 status=inbound.status)
+    answer = inbound_json(inbound, receipt.order.number if receipt.order else None)
+    session.commit()
+    if receipt.status == DEAD_LETTER:
+        error = inbound.error or {}
+        raise Problem(422, error.get("detail", "the payload still cannot become an order"),
+                      errors=error.get("errors"), extra={"inbound": answer})
+    return answer, _STATUS[receipt.status]
+
+
+# --- spreadsheets ---------------------------------------------------------------------------
+
+@api.post("/order-imports")
+@requires("orders.create")
+@documented("Import orders from a CSV or xlsx file (multipart field `file`): ?order_type=, "
+            "mapping (JSON, query or form field) or ?channel= of a file channel, ?preview=1 "
+            "maps and checks without storing. Each order is created whole or not at all",
+            tags=("channels",), responses={200: ("The import report", {"type": "object"})})
+def import_orders():
+    session = db_session()
+    args = {**request.args, **request.form}
+    channel = None
+    if args.get("channel"):
+        channel = _channel(args["channel"])
+    order_type_key = args.get("order_type") or (channel.order_type_key if channel else None)
+    if not order_type_key:
+        raise invalid("/order_type", "is required", status=422)
+    if "mapping" in args:
+        try:
+            mapping = json.loads(args["mapping"])
+        except ValueError:
+            raise invalid("/mapping", "is not valid JSON") from None
+    elif channel is not None:
+        mapping = channel.mapping
+    else:
+        raise invalid("/mapping", "is required (or name a file channel with ?channel=)")
+    _check_mapping("file", order_type_key, mapping if isinstance(mapping, dict) else [])
+    upload = request.files.get("file")
+    if upload is None:
+        raise invalid("/file", "send the file as the multipart field 'file'")
+    try:
+        rows = order_files.read_rows(upload.read(), upload.filename or "")
+    except order_files.FileError as error:
+        raise invalid("/file", str(error)) from None
+    definition = ingestion.published_definition(session, order_type_key)
+    preview = args.get("preview", "0") in ("1", "true", "yes")
+    report = order_files.import_rows(
+        session, current_actor(), rows, order_type_key, definition, mapping,
+        source=channel.key if channel else order_files.import_source(order_type_key),
+        channel_id=channel.id if channel else None, preview=preview)
+    if preview:
+        session.rollback()
+    else:
+        audit.record(session, current_actor(), "orders.imported", "order_type",
+                     order_type_key, rows=report.total_rows, created=len(report.created),
+                     duplicates=len(report.duplicates), failed=len(report.failed))
+        session.commit()
+    return report.as_json(preview)
+
+
+@api.get("/orders/export")
+@requires("orders.view")
+@documented("Orders as CSV or xlsx (?format=csv|xlsx), one row per line item with the "
+            "order's columns repeated; ?order_type= gives every field of that type, and the "
+            "filters of GET /orders apply", tags=("orders",),
+            responses={200: ("The file", None)})
+def export_orders():
+    session = db_session()
+    kind = request.args.get("format", "csv")
+    if kind not in ("csv", "xlsx"):
+        raise invalid("/format", "must be csv or xlsx", status=400)
+    spec = OrderFilter(channel=request.args.get("channel") or None,
+                       states=[s for s in request.args.get("state", "").split(",") if s])
+    key = request.args.get("order_type")
+    if key:
+        order_type = find_order_type(session, key)
+        if order_type is None:
+            raise Problem(404, f"there is no order type {key!r}")
+        spec.order_type_id = order_type.id
+        definition = ingestion.published_definition(session, key) or order_type.draft
+        columns, lines_key = order_files.export_columns(definition)
+    else:
+        columns, lines_key = list(order_files.ORDER_COLUMNS), None
+    # Oldest first, so a re-import numbers the orders in the order they were made.
+    orders = list(reversed(list(session.scalars(order_query(spec)))))
+    rows = order_files.export_rows(orders, columns, lines_key)
+    name = f"orders-{key or 'all'}-{utcnow():%Y%m%d}"
+    if kind == "xlsx":
+        return Response(order_files.write_xlsx(columns, rows), mimetype=(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+    # Built before answering: the rows come from this request's session.
+    return Response("".join(order_files.write_csv(columns, rows)), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
