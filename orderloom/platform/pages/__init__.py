@@ -5,4 +5,4 @@ from flask import Blueprint
 
 pages = Blueprint("pages", __name__)
 
-from orderloom.platform.pages import account, admin, home  # noqa: E402, F401
+from orderloom.platform.pages import account, admin, approvals, home, orders  # noqa: E402, F401

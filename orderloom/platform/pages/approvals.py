@@ -1,0 +1,103 @@
+"""The approval inbox page, and approving or rejecting a task from it or from the
+order's page."""
+from __future__ import annotations
+
+import logging
+
+from flask import flash, redirect, render_template, request, url_for
+
+from orderloom.platform.auth import current_actor, current_user, requires
+from orderloom.platform.database import db_session
+from orderloom.platform.pages import pages
+from orderloom.platform.pages.order_view import Labels, language, money, when
+from orderloom.platform.pages.orders import form_revision, roles, safe_back, stale_message
+from orderloom.runtime import approving
+from orderloom.runtime.approvals import ApprovalTask, usernames
+from orderloom.runtime.blueprints import blueprint_for
+from orderloom.runtime.errors import OrderError, StaleOrder
+from orderloom.runtime.orders import Order
+
+log = logging.getLogger(__name__)
+
+
+def _assignee(task: ApprovalTask, user_id: int, names: dict[int, str]) -> str:
+    if task.assignee_role is not None:
+        return f"the {task.assignee_role} role"
+    if task.assignee_user_id == user_id:
+        return "you" + (f" (for {task.delegated_from})" if task.delegated_from else "")
+    return f"{names.get(task.assignee_user_id, '?')}, who delegated to you"
+
+
+@pages.get("/approvals")
+@requires("orders.view")
+def approvals():
+    session = db_session()
+    user = current_user()
+    lang = language()
+    tasks = approving.inbox(session, user.id, roles())
+    people = usernames(session, {t.assignee_user_id for t in tasks if t.assignee_user_id})
+    rows = []
+    for task in tasks:
+        order = session.get(Order, task.order_id)
+        names = Labels(blueprint_for(order.version), lang)
+        customer = order.data.get("customer")
+        rows.append({
+            "task": task, "order": order, "approval": names.approval(task.approval_key),
+            "state": names.state(order.state), "order_type": names.name,
+            "customer": customer.get("name", "") if isinstance(customer, dict) else "",
+            "total": money(order.data.get("total"), names.currency),
+            "assignee": _assignee(task, user.id, people), "since": when(task.created_at),
+            "due": when(task.due_at), "escalated": task.escalated_at is not None})
+    return render_template("approvals/inbox.html", rows=rows,
+                           can_act=user.can("orders.act"), back=url_for("pages.approvals"))
+
+
+def _decide(task_id: int, approve: bool):
+    form = request.form
+    back = safe_back(form.get("back"), url_for("pages.approvals"))
+    comment = form.get("comment", "").strip()
+    verb = "approve" if approve else "reject"
+    if not approve and not comment:
+        flash("To reject, write a comment saying why; nothing was done.", "error")
+        return redirect(back)
+    revision, readable = form_revision(form)
+    if not readable:
+        flash("The form was damaged (its revision is not a number). Nothing was done; "
+              "try again.", "error")
+        return redirect(back)
+    session = db_session()
+    task = session.get(ApprovalTask, task_id)
+    order = session.get(Order, task.order_id) if task is not None else None
+    number = order.number if order is not None else "?"
+    names = Labels(blueprint_for(order.version), language()) if order is not None else None
+    try:
+        approving.decide(session, current_actor(), task_id, approve, comment, roles(),
+                         expected_revision=revision)
+    except StaleOrder as error:
+        session.rollback()
+        flash(stale_message(number, error, names), "error")
+        return redirect(back)
+    except OrderError as error:
+        session.rollback()
+        flash(f"Could not {verb}: {error.message}.", "error")
+        return redirect(back)
+    state = order.state
+    session.commit()
+    done = "approved" if approve else "rejected"
+    log.info("approval task %s %s by %s from the page", task_id, done,
+             current_user().username)
+    flash(f"You {done} “{names.approval(task.approval_key)}” on order {number}; "
+          f"it is now {names.state(state)}.")
+    return redirect(back)
+
+
+@pages.post("/approvals/<int:task_id>/approve")
+@requires("orders.act")
+def approve_task(task_id: int):
+    return _decide(task_id, True)
+
+
+@pages.post("/approvals/<int:task_id>/reject")
+@requires("orders.act")
+def reject_task(task_id: int):
+    return _decide(task_id, False)

@@ -1,0 +1,325 @@
+"""The staff console's order pages: the list with filters, counts and bulk actions,
+and one order with its form, timeline, transitions, approval box and comments.
+
+Every POST redirects back (Post/Redirect/Get) with a flash message, so a reload never
+repeats an action; refusals by the runtime become messages on the page, never errors.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from orderloom.designer.models import OrderType
+from orderloom.platform.auth import current_actor, current_user, requires
+from orderloom.platform.database import db_session
+from orderloom.platform.pages import pages
+from orderloom.platform.pages.order_view import (
+    Labels,
+    form_sections,
+    language,
+    money,
+    timeline,
+    when,
+)
+from orderloom.platform.problems import Problem
+from orderloom.runtime import comments, lifecycle
+from orderloom.runtime.approvals import OPEN, ApprovalTask, approval_spec, delegators
+from orderloom.runtime.blueprints import blueprint_for
+from orderloom.runtime.errors import OrderError, StaleOrder
+from orderloom.runtime.order_search import OrderFilter, order_query
+from orderloom.runtime.orders import Order, OrderEvent
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 50
+MAX_BULK = 500
+DOCUMENTS = (("packing_slip", "Packing slip"), ("shipping_label", "Shipping label"),
+             ("invoice", "Invoice"))
+FILTERS = ("order_type", "state", "channel", "created_from", "created_to", "customer", "tag",
+           "q")
+
+
+def roles() -> set[str]:
+    return set(current_user().role_names)
+
+
+def safe_back(target: str | None, default: str) -> str:
+    """Only a path on this site: a form must not be able to send people elsewhere."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def form_revision(form) -> tuple[int | None, bool]:
+    """The order revision the page was showing, and whether the field was readable."""
+    raw = form.get("revision", "")
+    if raw == "":
+        return None, True
+    try:
+        return int(raw), True
+    except ValueError:
+        return None, False
+
+
+def stale_message(number: str, error: StaleOrder, names: Labels) -> str:
+    return (f"Someone changed order {number} while you had it open (it is now "
+            f"{names.state(error.state)}), so nothing was done. The page now shows the "
+            "order as it is: check it and try again.")
+
+
+# --- the list ---------------------------------------------------------------------------------
+
+def _day(args, name: str, label: str, errors: list[str], end: bool = False) -> datetime | None:
+    raw = args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        errors.append(f"{label}: “{raw}” is not a date; use the form 2026-11-25.")
+        return None
+    # "To" includes the whole day it names.
+    return datetime.combine(day + timedelta(days=1 if end else 0), time.min, tzinfo=UTC)
+
+
+def _order_types(session) -> list[tuple[OrderType, Labels]]:
+    lang = language()
+    found = []
+    for order_type in session.scalars(select(OrderType).order_by(OrderType.key)):
+        if order_type.latest is not None:
+            found.append((order_type, Labels(blueprint_for(order_type.latest), lang)))
+    return found
+
+
+def _filter(args, types: list[tuple[OrderType, Labels]], errors: list[str]
+            ) -> tuple[OrderFilter, Labels | None]:
+    spec = OrderFilter(
+        states=[args["state"]] if args.get("state") else [],
+        channel=args.get("channel", "").strip() or None,
+        created_from=_day(args, "created_from", "Created from", errors),
+        created_to=_day(args, "created_to", "Created to", errors, end=True),
+        customer=args.get("customer", "").strip() or None,
+        tag=args.get("tag", "").strip() or None,
+        text=args.get("q", "").strip() or None,
+    )
+    chosen = None
+    if args.get("order_type"):
+        match = next(((t, n) for t, n in types if t.key == args["order_type"]), None)
+        if match is None:
+            errors.append(f"Order type: there is no order type “{args['order_type']}”.")
+        else:
+            spec.order_type_id, chosen = match[0].id, match[1]
+    if args.get("before"):
+        try:
+            spec.before_id = int(args["before"])
+        except ValueError:
+            errors.append("The page link is broken; showing the newest orders.")
+    return spec, chosen
+
+
+def _state_counts(session, spec: OrderFilter) -> dict[str, int]:
+    # One GROUP BY over the same filters, without the state and page: the counts say
+    # where the matching orders are, whichever state is being looked at.
+    base = replace(spec, states=[], before_id=None)
+    query = (order_query(base).order_by(None)
+             .with_only_columns(Order.state, func.count(Order.id)).group_by(Order.state))
+    return {state: count for state, count in session.execute(query)}
+
+
+def _row(order: Order, lang: str, labels: dict[int, Labels]) -> dict[str, Any]:
+    names = labels.get(order.version_id)
+    if names is None:
+        names = labels[order.version_id] = Labels(blueprint_for(order.version), lang)
+    customer = order.data.get("customer")
+    return {"number": order.number, "order_type": names.name,
+            "state": names.state(order.state), "state_key": order.state,
+            "customer": customer.get("name") or customer.get("code", "")
+            if isinstance(customer, dict) else "",
+            "total": money(order.data.get("total"), names.currency),
+            "channel": order.channel, "created": when(order.created_at)}
+
+
+@pages.get("/orders")
+@requires("orders.view")
+def orders():
+    session = db_session()
+    args = request.args
+    lang = language()
+    errors: list[str] = []
+    types = _order_types(session)
+    spec, chosen = _filter(args, types, errors)
+    found = list(session.scalars(order_query(spec).limit(PAGE_SIZE + 1)))
+    page = found[:PAGE_SIZE]
+    labels: dict[int, Labels] = {}
+    rows = [_row(order, lang, labels) for order in page]
+    # State names: the chosen type's, else every type's (the first name wins).
+    state_names: dict[str, str] = {}
+    for _type, names in ([(None, chosen)] if chosen else types):
+        for key, name in names.states.items():
+            state_names.setdefault(key, name)
+    counts = _state_counts(session, spec)
+    for key in counts:
+        state_names.setdefault(key, key)
+    # Bulk transitions: those of the versions on this page, else of the chosen type.
+    transitions: dict[str, str] = {}
+    for names in list(labels.values()) + ([chosen] if chosen else []):
+        for key, name in names.transitions.items():
+            transitions.setdefault(key, name)
+    kept = {name: args[name] for name in FILTERS if args.get(name)}
+    older = (url_for("pages.orders", **kept, before=page[-1].id)
+             if len(found) > PAGE_SIZE else None)
+    return render_template(
+        "orders/list.html", rows=rows, errors=errors, args=kept, types=types,
+        state_names=state_names, counts=counts, total=sum(counts.values()),
+        transitions=transitions, older=older, paged=spec.before_id is not None,
+        can_act=current_user().can("orders.act"), back=request.full_path.rstrip("?"),
+        filtered={k: v for k, v in kept.items() if k != "state"})
+
+
+@pages.post("/orders/bulk")
+@requires("orders.act")
+def bulk_transition():
+    """The list's bulk action: the same runtime calls as the API's bulk endpoint, each
+    order in its own savepoint, so one refusal does not undo the others."""
+    back = safe_back(request.form.get("back"), url_for("pages.orders"))
+    numbers = list(dict.fromkeys(n for n in request.form.getlist("numbers") if n))
+    key = request.form.get("transition", "")
+    if not numbers:
+        flash("Select at least one order for the bulk action.", "error")
+        return redirect(back)
+    if not key:
+        flash("Choose the transition to take on the selected orders.", "error")
+        return redirect(back)
+    if len(numbers) > MAX_BULK:
+        flash(f"Select at most {MAX_BULK} orders at a time.", "error")
+        return redirect(back)
+    session = db_session()
+    actor, held = current_actor(), roles()
+    lang = language()
+    moved, refused = [], []
+    title = key  # the transition's label once an order's version names it
+    for number in numbers:
+        try:
+            with session.begin_nested():
+                order = lifecycle.find_order(session, number)
+                lifecycle.take_transition(session, actor, order, key, held, language=lang)
+            names = Labels(blueprint_for(order.version), lang)
+            title = names.transition(key)
+            moved.append(f"{number} → {names.state(order.state)}")
+        except OrderError as error:
+            refused.append(f"{number}: {error.message}")
+    session.commit()
+    flash(f"“{title}” on {len(numbers)} selected: {len(moved)} moved, {len(refused)} refused.")
+    if moved:
+        flash("Moved: " + "; ".join(moved) + ".")
+    for line in refused:
+        flash(f"Not moved: {line}.", "error")
+    return redirect(back)
+
+
+# --- one order --------------------------------------------------------------------------------
+
+def find(number: str) -> Order:
+    try:
+        return lifecycle.find_order(db_session(), number)
+    except OrderError as error:
+        raise Problem(404, error.message) from None
+
+
+def decidable_tasks(session, order: Order) -> list[ApprovalTask]:
+    """The open tasks on this order the current user may decide: theirs, their role's,
+    or of someone who delegated to them (when the approval allows delegation)."""
+    user, held = current_user(), roles()
+    tasks = list(session.scalars(select(ApprovalTask).where(
+        ApprovalTask.order_id == order.id, ApprovalTask.status == OPEN)
+        .order_by(ApprovalTask.id)))
+    mine = [t for t in tasks if t.assignee_role in held or t.assignee_user_id == user.id]
+    others = [t for t in tasks if t not in mine and t.assignee_user_id is not None]
+    if others:
+        absent = set(delegators(session, user.id, datetime.now(UTC)))
+        blueprint = blueprint_for(order.version)
+        mine += [t for t in others if t.assignee_user_id in absent
+                 and (approval_spec(blueprint, t.approval_key) or {}).get("allow_delegation")]
+    return mine
+
+
+@pages.get("/orders/<number>")
+@requires("orders.view")
+def order_detail(number: str):
+    session = db_session()
+    order = find(number)
+    lang = language()
+    blueprint = blueprint_for(order.version)
+    names = Labels(blueprint, lang)
+    can_act = current_user().can("orders.act")
+    transitions = [{**t, "label": names.transition(t["key"]), "to_label": names.state(t["to"])}
+                   for t in lifecycle.open_transitions(order, roles())] if can_act else []
+    events = list(session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id)
+                                  .order_by(OrderEvent.id)))
+    tasks = [{"task": t, "approval": names.approval(t.approval_key), "since": when(t.created_at)}
+             for t in decidable_tasks(session, order)] if can_act else []
+    return render_template(
+        "orders/detail.html", order=order, names=names, lang=lang,
+        sections=form_sections(order, blueprint, lang), transitions=transitions,
+        entries=timeline(events, names), tasks=tasks, can_act=can_act,
+        created=when(order.created_at), updated=when(order.updated_at), documents=DOCUMENTS,
+        back=url_for("pages.order_detail", number=order.number))
+
+
+@pages.post("/orders/<number>/transitions/<key>")
+@requires("orders.act")
+def order_transition(number: str, key: str):
+    session = db_session()
+    order = find(number)
+    names = Labels(blueprint_for(order.version), language())
+    target = url_for("pages.order_detail", number=number)
+    revision, readable = form_revision(request.form)
+    if not readable:
+        flash("The form was damaged (its revision is not a number). Nothing was done; "
+              "try again.", "error")
+        return redirect(target)
+    try:
+        lifecycle.take_transition(session, current_actor(), order, key, roles(),
+                                  expected_revision=revision, language=language())
+    except StaleOrder as error:
+        session.rollback()
+        flash(stale_message(number, error, names), "error")
+        return redirect(target)
+    except OrderError as error:
+        session.rollback()
+        flash(f"“{names.transition(key)}” was not taken: {error.message}.", "error")
+        return redirect(target)
+    state = order.state
+    session.commit()
+    log.info("order %s: %s by %s from the page", number, key, current_user().username)
+    flash(f"“{names.transition(key)}” done: order {number} is now {names.state(state)}.")
+    return redirect(target)
+
+
+@pages.post("/orders/<number>/comments")
+@requires("orders.act")
+def order_comment(number: str):
+    session = db_session()
+    order = find(number)
+    target = url_for("pages.order_detail", number=number) + "#timeline"
+    try:
+        comment = comments.add_comment(session, current_actor(), order,
+                                       request.form.get("body", ""))
+    except OrderError as error:
+        session.rollback()
+        flash(f"The comment was not added: {error.message}.", "error")
+        return redirect(target)
+    mentions = list(comment.mentions)
+    session.commit()
+    notified = f" Notified: {', '.join('@' + m for m in mentions)}." if mentions else ""
+    flash(f"Your comment is on the timeline.{notified}")
+    return redirect(target)

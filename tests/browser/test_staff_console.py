@@ -1,0 +1,80 @@
+"""The staff console in a real browser: find an order, submit it, have it approved
+from the inbox in another browser, ship it."""
+from __future__ import annotations
+
+from tests.conftest import TEST_PASSWORD
+from tests.designer.samples import retail
+from tests.platform.test_api_tokens import bearer
+from tests.runtime.support import SAMPLE
+
+BIG = {**SAMPLE, "items": [{"sku": "TEA-01", "qty": 5, "price": "1250.50"}]}  # 6252.50
+SCREENSHOTS = "/tmp/orderloom-staff-console"
+
+
+def log_in(page, live_server, username: str) -> None:
+    page.goto(f"{live_server}/login")
+    page.fill("#username", username)
+    page.fill("#password", TEST_PASSWORD)
+    page.click("button.primary")
+
+
+def test_staff_submits_an_admin_approves_from_the_inbox_and_staff_ships(
+        page, browser, live_server, client, token_for, make_user):
+    designer = bearer(token_for("designer"))
+    assert client.post("/api/v1/import", headers=designer, json={
+        "format": "orderloom-package/1", "order_types": [retail()]}).status_code == 201
+    staff_api = bearer(token_for("staff"))
+    small = client.post("/api/v1/orders", headers=staff_api, json={
+        "order_type": "retail_order", "data": SAMPLE}).get_json()["number"]
+    big = client.post("/api/v1/orders", headers=staff_api, json={
+        "order_type": "retail_order", "data": BIG, "channel": "web"}).get_json()["number"]
+    make_user("staff", username="zhao.lei")
+    make_user("admin", username="boss")
+
+    log_in(page, live_server, "zhao.lei")
+    page.click("nav >> text=Orders")
+    assert page.locator("table.orders tbody tr").count() == 2
+    page.fill("#f-channel", "web")
+    page.click("form.filters button[type=submit]")
+    rows = page.locator("table.orders tbody tr")
+    assert rows.count() == 1 and small not in rows.inner_text()
+    page.screenshot(path=f"{SCREENSHOTS}-list-1280.png", full_page=True)
+    page.click(f"table.orders >> text={big}")
+
+    assert page.locator("#order-state").inner_text() == "Draft"
+    assert "6,252.50 CNY" in page.locator("[data-field=total]").inner_text()
+    page.click("button[data-transition=submit]")
+    assert page.locator("p.notice").inner_text() == (
+        f"“Submit” done: order {big} is now In review.")
+    assert page.locator("#order-state").inner_text() == "In review"
+
+    # The administrator, in a browser of their own, approves it from the inbox.
+    other = browser.new_context(viewport={"width": 768, "height": 1024})
+    try:
+        admin = other.new_page()
+        admin.set_default_timeout(10_000)
+        log_in(admin, live_server, "boss")
+        admin.click("nav >> text=Approvals")
+        task = admin.locator("section.task", has_text=big)
+        assert "Manager review" in task.inner_text()
+        admin.screenshot(path=f"{SCREENSHOTS}-inbox-768.png", full_page=True)
+        task.locator("textarea").fill("Good customer, go ahead.")
+        task.locator("button.approve").click()
+        assert admin.locator("p.notice").inner_text() == (
+            f"You approved “Manager review” on order {big}; it is now Confirmed.")
+        admin.goto(f"{live_server}/orders/{big}")
+        admin.screenshot(path=f"{SCREENSHOTS}-detail-768.png", full_page=True)
+    finally:
+        other.close()
+
+    page.reload()
+    assert page.locator("#order-state").inner_text() == "Confirmed"
+    page.click("button[data-transition=ship]")
+    assert page.locator("#order-state").inner_text() == "Shipped"
+    timeline = page.locator("#timeline ol").inner_text()
+    assert "zhao.lei took “Submit”: Draft → In review." in timeline
+    assert "boss approved “Manager review”. The order moved from In review to Confirmed." \
+        in timeline
+    assert "Good customer, go ahead." in timeline
+    assert "zhao.lei took “Ship”: Confirmed → Shipped." in timeline
+    page.screenshot(path=f"{SCREENSHOTS}-detail-1280.png", full_page=True)

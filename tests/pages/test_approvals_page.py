@@ -1,0 +1,90 @@
+"""Deciding approvals from the inbox page and from the order's page."""
+from __future__ import annotations
+
+import html
+import re
+
+from tests.pages.conftest import BIG, errors, notices
+
+
+def task_ids(page: str) -> list[int]:
+    return [int(i) for i in re.findall(r'action="/approvals/(\d+)/approve"', page)]
+
+
+def test_the_inbox_lists_tasks_and_an_approval_by_form_moves_the_order(console, actions):
+    number = console.submitted(BIG)
+    actions.login_as("staff")
+    assert task_ids(console.page("/approvals")) == []  # the admin role's task, not staff's
+    assert "Nothing is waiting for you." in console.page("/approvals")
+
+    console.log_out()
+    actions.login_as("admin")
+    inbox = html.unescape(console.page("/approvals"))
+    (task,) = task_ids(inbox)
+    assert f">{number}</a> · Manager review</h2>" in inbox
+    assert "the admin role" in inbox and "6,252.50 CNY" in inbox
+    response = console.post(f"/approvals/{task}/approve",
+                            {"comment": "Fine.", "back": "/approvals",
+                             "revision": console.read(number)["revision"]}, page="/approvals")
+    assert response.headers["Location"] == "/approvals"
+    page = console.page("/approvals")
+    assert notices(page) == [f"You approved “Manager review” on order {number}; it is now "
+                             "Confirmed."]
+    assert task_ids(page) == []
+    assert console.read(number)["state"] == "confirmed"
+    detail = html.unescape(console.page(f"/orders/{number}"))
+    assert "approved “Manager review”. The order moved from In review to Confirmed." in detail
+    assert "<blockquote>Fine.</blockquote>" in detail
+
+
+def test_a_rejection_needs_a_comment_and_then_cancels_the_order(console, actions):
+    number = console.submitted(BIG)
+    actions.login_as("admin")
+    detail = console.page(f"/orders/{number}")
+    (task,) = task_ids(detail)  # the approval box on the order's page
+    assert "Your approval: Manager review" in detail
+    console.post(f"/approvals/{task}/reject", {"comment": " ", "back": f"/orders/{number}"},
+                 page=f"/orders/{number}")
+    assert errors(console.page(f"/orders/{number}")) == [
+        "To reject, write a comment saying why; nothing was done."]
+    assert console.read(number)["state"] == "review"
+
+    console.post(f"/approvals/{task}/reject", {"comment": "Customer over credit.",
+                                               "back": f"/orders/{number}"},
+                 page=f"/orders/{number}")
+    page = console.page(f"/orders/{number}")
+    assert notices(page) == [f"You rejected “Manager review” on order {number}; it is now "
+                             "Cancelled."]
+    assert console.read(number)["state"] == "cancelled"
+    assert "Customer over credit." in page
+
+
+def test_deciding_on_a_stale_page_or_twice_is_explained(console, actions):
+    number = console.submitted(BIG)
+    actions.login_as("admin")
+    (task,) = task_ids(console.page("/approvals"))
+    old = console.read(number)["revision"] - 1
+    console.post(f"/approvals/{task}/approve", {"revision": old}, page="/approvals")
+    (message,) = errors(console.page("/approvals"))
+    assert message.startswith(f"Someone changed order {number} while you had it open")
+
+    console.post(f"/approvals/{task}/approve", {}, page="/approvals")
+    console.post(f"/approvals/{task}/approve", {}, page="/approvals")
+    assert errors(console.page("/approvals")) == [
+        f"Could not approve: approval task {task} is approved by "
+        f"{console.client.get('/api/v1/me').get_json()['username']} already."]
+    console.post("/approvals/999999/approve", {}, page="/approvals")
+    assert errors(console.page("/approvals")) == [
+        "Could not approve: there is no approval task 999999."]
+
+
+def test_a_viewer_sees_the_inbox_but_cannot_decide(console, actions):
+    number = console.submitted(BIG)
+    actions.login_as("admin")
+    (task,) = task_ids(console.page("/approvals"))
+    console.log_out()
+    actions.login_as("viewer")
+    token = actions.csrf("/approvals")
+    response = console.client.post(f"/approvals/{task}/approve", data={"csrf_token": token})
+    assert response.status_code == 403
+    assert console.read(number)["state"] == "review"
