@@ -9,8 +9,10 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 from orderloom.platform.api import (  # noqa: E402, F401
     accounts,
     approvals,
+    channels,
     conversation,
     definitions,
+    documents,
     inventory,
     jobs,
     orders,
