@@ -197,6 +197,19 @@ def token_for(db, make_user) -> Callable[[str], str]:
     return issue
 
 
+@pytest.fixture
+def published(client, token_for):
+    """The sample retail order type (tests/designer/samples.py), imported and published
+    by a designer; answers the designer's API headers."""
+    from tests.designer.samples import retail
+
+    designer = {"Authorization": f"Bearer {token_for('designer')}"}
+    response = client.post("/api/v1/import", headers=designer, json={
+        "format": "orderloom-package/1", "order_types": [retail()]})
+    assert response.status_code == 201, response.get_json()
+    return designer
+
+
 # --- Redis -----------------------------------------------------------------------------------
 
 @pytest.fixture

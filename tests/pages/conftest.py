@@ -9,7 +9,6 @@ import pytest
 
 from tests.conftest import csrf_from
 from tests.platform.test_api_tokens import bearer
-from tests.runtime.conftest import published  # noqa: F401  (a fixture used by these tests)
 from tests.runtime.support import SAMPLE, create
 
 # Over the 5000 of manager_review's `when`, so the order waits for an approver.
