@@ -54,6 +54,12 @@ class Channel(Base):
     # when made and never answered or logged again.
     secret: Mapped[str] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Stock sync (see stock_sync.py): no URL, no pushes; an empty list of SKUs means
+    # the channel sells every SKU.
+    stock_push_url: Mapped[str | None] = mapped_column(String(500))
+    safety_stock: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    skus: Mapped[list[str]] = mapped_column(JSONDocument, default=list, server_default="[]")
+    push_interval_seconds: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

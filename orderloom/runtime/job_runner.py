@@ -36,6 +36,7 @@ ERROR_LENGTH = 500
 
 # Importing the modules that register the built-in job kinds.
 from orderloom.runtime import notify as _notify  # noqa: E402, F401
+from orderloom.runtime import stock_sync as _stock_sync  # noqa: E402, F401
 
 
 def backoff(attempts: int) -> timedelta:

@@ -43,6 +43,14 @@ log = logging.getLogger(__name__)
 
 MAPPING = {"type": "object", "description": "fields, lines and external_id; see "
                                             "docs/channels.md"}
+STOCK_SYNC = {
+    "stock_push_url": {"type": ["string", "null"], "maxLength": 500, "pattern": "^https?://",
+                       "description": "Where available stock is POSTed; null: no pushes"},
+    "safety_stock": {"type": "integer", "minimum": 0},
+    "skus": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 64},
+             "uniqueItems": True, "description": "SKUs the channel sells; [] means every SKU"},
+    "push_interval_seconds": {"type": "integer", "minimum": 0, "maximum": 86400},
+}
 NEW_CHANNEL = {
     "type": "object",
     "required": ["key", "name", "kind", "order_type"],
@@ -54,13 +62,14 @@ NEW_CHANNEL = {
         "order_type": {"type": "string", "maxLength": 63},
         "mapping": MAPPING,
         "active": {"type": "boolean"},
+        **STOCK_SYNC,
     },
 }
 CHANGE_CHANNEL = {
     "type": "object",
     "additionalProperties": False,
     "properties": {k: v for k, v in NEW_CHANNEL["properties"].items()
-                   if k in ("name", "order_type", "mapping", "active")},
+                   if k in ("name", "order_type", "mapping", "active", *STOCK_SYNC)},
 }
 MAPPING_TEST = {
     "type": "object",
@@ -76,7 +85,7 @@ MAPPING_TEST = {
 CHANNEL = {"type": "object", "properties": {
     "key": {"type": "string"}, "name": {"type": "string"}, "kind": {"type": "string"},
     "order_type": {"type": "string"}, "mapping": MAPPING, "active": {"type": "boolean"},
-    "endpoint": {"type": ["string", "null"]},
+    "endpoint": {"type": ["string", "null"]}, **STOCK_SYNC,
     "secret": {"type": "string", "description": "Only when created or rotated"}}}
 INBOUND = {"type": "object", "properties": {
     "id": {"type": "integer"}, "channel": {"type": "string"}, "status": {"type": "string"},
@@ -91,7 +100,9 @@ def channel_json(channel: Channel) -> dict[str, Any]:
     return {
         "key": channel.key, "name": channel.name, "kind": channel.kind,
         "order_type": channel.order_type_key, "mapping": channel.mapping,
-        "active": channel.active,
+        "active": channel.active, "stock_push_url": channel.stock_push_url,
+        "safety_stock": channel.safety_stock, "skus": channel.skus,
+        "push_interval_seconds": channel.push_interval_seconds,
         "endpoint": (url_for("api.channel_orders", key=channel.key)
                      if channel.kind in PUSHED_KINDS else None),
         "created_at": channel.created_at.isoformat(),
@@ -149,7 +160,8 @@ def create_channel():
     _check_mapping(body["kind"], body["order_type"], mapping)
     channel = Channel(key=body["key"], name=body["name"], kind=body["kind"],
                       order_type_key=body["order_type"], mapping=mapping, secret=new_secret(),
-                      active=body.get("active", True), created_at=utcnow(), updated_at=utcnow())
+                      active=body.get("active", True), created_at=utcnow(), updated_at=utcnow(),
+                      **{member: body[member] for member in STOCK_SYNC if member in body})
     session.add(channel)
     session.flush()
     audit.record(session, current_actor(), "channel.created", "channel", channel.key,
@@ -169,7 +181,7 @@ def get_channel(key: str):
 
 @api.patch("/channels/<key>")
 @requires("channels.manage")
-@documented("Change a channel's name, order type, mapping or active switch",
+@documented("Change a channel's name, order type, mapping, active switch or stock sync",
             request=CHANGE_CHANNEL, tags=("channels",), responses={200: ("The channel", CHANNEL)})
 def change_channel(key: str):
     body = json_body(CHANGE_CHANNEL)
@@ -179,7 +191,8 @@ def change_channel(key: str):
         _check_mapping(channel.kind, body.get("order_type", channel.order_type_key),
                        body.get("mapping", channel.mapping))
     for member, attribute in (("name", "name"), ("order_type", "order_type_key"),
-                              ("mapping", "mapping"), ("active", "active")):
+                              ("mapping", "mapping"), ("active", "active"),
+                              *((member, member) for member in STOCK_SYNC)):
         if member in body:
             setattr(channel, attribute, body[member])
     channel.updated_at = utcnow()
