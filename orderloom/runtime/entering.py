@@ -29,7 +29,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from orderloom import dsl
 from orderloom.db import utcnow
 from orderloom.designer.blueprint import Blueprint, to_json
-from orderloom.runtime import approvals, automatic, stock_actions, timers
+from orderloom.runtime import approvals, automatic, stock_actions, stock_keeping, timers
 from orderloom.runtime.actions import ActionResult, Blocked, run_actions
 from orderloom.runtime.audit import SYSTEM
 from orderloom.runtime.blueprints import blueprint_for
@@ -130,6 +130,18 @@ def enter_state(session: Session, order: Order, *, now: datetime | None = None,
             blocked.add(auto["key"])
             moves -= 1
     _start_waiting(session, order, blueprint, needing, now)
+    if order.state in _terminal_states(blueprint):
+        # A finished order holds no stock: whatever a cancellation's or a rejection's
+        # path did not release goes back to the shelf now (shipped stock is not held).
+        released = stock_keeping.release(session, SYSTEM.name, order.id)
+        if released:
+            record(session, order, SYSTEM.name, "stock_released", now,
+                   details={"units": released, "state": order.state})
+
+
+def _terminal_states(blueprint: Blueprint) -> set[str]:
+    return {s["key"] for s in blueprint.definition["workflow"]["states"]
+            if s["kind"] == "terminal"}
 
 
 def _forced(session: Session, order: Order) -> set[str]:

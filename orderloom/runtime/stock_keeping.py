@@ -26,6 +26,7 @@ from orderloom.runtime.stock import (
     RECEIPT,
     RELEASE,
     RESERVATION,
+    RETURN,
     SHIPMENT,
     Reservation,
     StockLevel,
@@ -109,12 +110,24 @@ def _change(session: Session, line: Line, on_hand: int, reserved: int,
 
 def receive(session: Session, actor_name: str, sku: str, warehouse_code: str, quantity: int,
             reference: str = "") -> None:
+    _add_on_hand(session, actor_name, RECEIPT, sku, warehouse_code, quantity, reference)
+
+
+def take_back(session: Session, actor_name: str, sku: str, warehouse_code: str,
+              quantity: int, reference: str = "", order_id: int | None = None) -> None:
+    """A customer's return put back on the shelf: on hand goes up, as a return."""
+    _add_on_hand(session, actor_name, RETURN, sku, warehouse_code, quantity, reference,
+                 order_id)
+
+
+def _add_on_hand(session: Session, actor_name: str, kind: str, sku: str, warehouse_code: str,
+                 quantity: int, reference: str, order_id: int | None = None) -> None:
     if quantity <= 0:
-        raise StockError("a receipt needs a positive quantity")
+        raise StockError(f"a {kind} needs a positive quantity")
     line = Line(product(session, sku).id, warehouse(session, warehouse_code).id, quantity)
     _ensure_level(session, line.product_id, line.warehouse_id)
     _change(session, line, quantity, 0)
-    _move(session, actor_name, RECEIPT, line, quantity, 0, reference=reference)
+    _move(session, actor_name, kind, line, quantity, 0, order_id=order_id, reference=reference)
 
 
 def adjust(session: Session, actor_name: str, sku: str, warehouse_code: str, change: int,

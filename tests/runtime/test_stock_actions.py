@@ -71,3 +71,32 @@ def test_not_enough_stock_refuses_the_transition_and_holds_nothing(client, shop,
     assert "TEA-01" in body["detail"]
     assert client.get(f"/api/v1/orders/{number}", headers=staff).get_json()["state"] == "draft"
     assert levels(client, shop)[("TEA-01", "HZ")] == (3, 0)
+
+
+def test_a_rejected_order_gives_its_stock_back(client, shop, staff, token_for):
+    big = {**SAMPLE, "items": [{"sku": "CUP-02", "qty": 10, "price": "600"}]}  # 6000: review
+    number = create(client, staff, big).get_json()["number"]
+    assert client.post(f"/api/v1/orders/{number}/transitions/submit",
+                       headers=staff).status_code == 200
+    assert levels(client, shop)[("CUP-02", "HZ")] == (10, 10)
+    admin = bearer(token_for("admin"))
+    (task,) = client.get("/api/v1/approvals", headers=admin).get_json()
+    rejected = client.post(f"/api/v1/approvals/{task['id']}/reject", headers=admin,
+                           json={"comment": "too many cups"})
+    assert rejected.status_code == 200, rejected.get_json()
+    assert client.get(f"/api/v1/orders/{number}", headers=staff).get_json()["state"] == \
+        "cancelled"
+    assert levels(client, shop)[("CUP-02", "HZ")] == (10, 0)
+    timeline = client.get(f"/api/v1/orders/{number}/timeline", headers=staff).get_json()
+    assert timeline[-1]["kind"] == "stock_released"
+    assert timeline[-1]["details"] == {"units": 10, "state": "cancelled"}
+
+
+def test_returned_goods_go_back_on_the_shelf_as_a_return(client, shop):
+    response = client.post("/api/v1/stock/returns", headers=shop, json={
+        "sku": "TEA-01", "warehouse": "HZ", "quantity": 2, "reference": "RMA-7"})
+    assert response.status_code == 201
+    assert levels(client, shop)[("TEA-01", "HZ")] == (5, 0)
+    (latest,) = client.get("/api/v1/stock/movements?limit=1", headers=shop).get_json()
+    assert (latest["kind"], latest["on_hand_change"], latest["reference"]) == \
+        ("return", 2, "RMA-7")

@@ -12,11 +12,12 @@ from orderloom.db import utcnow
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import current_actor, requires
-from orderloom.platform.database import db_session
+from orderloom.platform.database import database, db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
 from orderloom.runtime import stock_files, stock_keeping
 from orderloom.runtime.catalog import Product, Warehouse
+from orderloom.runtime.retry import in_transaction
 from orderloom.runtime.stock import StockLevel, StockMovement
 from orderloom.runtime.stock_keeping import OutOfStock, StockError
 
@@ -140,21 +141,40 @@ def stock_levels():
             for sku, code, on_hand, reserved in db_session().execute(query)]
 
 
+def _stock_change(work) -> None:
+    """Run a stock change in a transaction of its own, again if it collided with
+    another (a serialization failure or deadlock)."""
+    db_session().commit()  # end this request's own reads before the change's transaction
+    try:
+        in_transaction(database().sessions, work)
+    except StockError as error:
+        raise _stock_problem(error) from None
+
+
 @api.post("/stock/receipts")
 @requires("inventory.manage")
 @documented("Receive stock into a warehouse", request=RECEIPT, tags=("inventory",),
             responses={201: ("Received", OBJECT)})
 def receive_stock():
     body = json_body(RECEIPT)
-    session = db_session()
-    try:
-        stock_keeping.receive(session, current_actor().name, body["sku"], body["warehouse"],
-                              body["quantity"], body.get("reference", ""))
-    except StockError as error:
-        session.rollback()
-        raise _stock_problem(error) from None
-    session.commit()
+    actor = current_actor().name
+    _stock_change(lambda session: stock_keeping.receive(
+        session, actor, body["sku"], body["warehouse"], body["quantity"],
+        body.get("reference", "")))
     return {"received": body["quantity"]}, 201
+
+
+@api.post("/stock/returns")
+@requires("inventory.manage")
+@documented("Put returned goods back into stock (a return in the ledger)", request=RECEIPT,
+            tags=("inventory",), responses={201: ("Taken back", OBJECT)})
+def return_stock():
+    body = json_body(RECEIPT)
+    actor = current_actor().name
+    _stock_change(lambda session: stock_keeping.take_back(
+        session, actor, body["sku"], body["warehouse"], body["quantity"],
+        body.get("reference", "")))
+    return {"returned": body["quantity"]}, 201
 
 
 @api.post("/stock/adjustments")
@@ -163,14 +183,9 @@ def receive_stock():
             request=ADJUSTMENT, tags=("inventory",), responses={201: ("Adjusted", OBJECT)})
 def adjust_stock():
     body = json_body(ADJUSTMENT)
-    session = db_session()
-    try:
-        stock_keeping.adjust(session, current_actor().name, body["sku"], body["warehouse"],
-                             body["change"], body["reference"])
-    except StockError as error:
-        session.rollback()
-        raise _stock_problem(error) from None
-    session.commit()
+    actor = current_actor().name
+    _stock_change(lambda session: stock_keeping.adjust(
+        session, actor, body["sku"], body["warehouse"], body["change"], body["reference"]))
     return {"adjusted": body["change"]}, 201
 
 
