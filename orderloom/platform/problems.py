@@ -12,6 +12,8 @@ from typing import Any
 from flask import Flask, Response, json, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from orderloom.runtime.retry import is_collision
+
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
@@ -110,6 +112,12 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
+        if is_collision(exc):
+            # Another transaction won a race (serialization failure or deadlock): the
+            # request changed nothing and may simply be sent again.
+            log.info("%s %s collided with another transaction", request.method, request.path)
+            return _problem(Problem(409, "this change collided with another one made at the "
+                                         "same moment; nothing was changed, send it again"))
         # Logged in full for the operator; the caller learns only that it failed.
         log.exception("unhandled error on %s %s", request.method, request.path)
         return _http(InternalServerError("the server failed to handle this request; "

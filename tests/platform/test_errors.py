@@ -92,3 +92,17 @@ def make_user_in():
         return secret
 
     return make
+
+
+def test_a_transaction_that_lost_a_race_is_409_not_500(app, client):
+    from sqlalchemy.exc import OperationalError
+
+    class SerializationFailure(Exception):
+        sqlstate = "40001"
+
+    @app.get("/api/v1/race")
+    def race():
+        raise OperationalError("UPDATE stock_levels ...", {}, SerializationFailure())
+
+    body = assert_problem(client.get("/api/v1/race"), 409)
+    assert "send it again" in body["detail"]
