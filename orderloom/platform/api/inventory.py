@@ -70,6 +70,19 @@ def _warehouse_json(w: Warehouse) -> dict[str, Any]:
             "priority": w.priority, "active": w.active}
 
 
+def _add_new(record, pointer: str, taken: str):
+    """Store a new product or warehouse; its unique code taken already is a 409 at
+    ``pointer`` (the database's unique constraint decides, also under a race)."""
+    session = db_session()
+    session.add(record)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise invalid(pointer, taken, status=409) from None
+    return record
+
+
 @api.get("/products")
 @requires("inventory.view")
 @documented("Products by SKU", tags=("inventory",),
@@ -84,15 +97,8 @@ def list_products():
             responses={201: ("The product", OBJECT)})
 def create_product():
     body = json_body(NEW_PRODUCT)
-    session = db_session()
-    product = Product(**body)
-    session.add(product)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise invalid("/sku", f"a product with SKU {body['sku']!r} exists already",
-                      status=409) from None
+    product = _add_new(Product(**body), "/sku",
+                       f"a product with SKU {body['sku']!r} exists already")
     return _product_json(product), 201
 
 
@@ -111,15 +117,8 @@ def list_warehouses():
             responses={201: ("The warehouse", OBJECT)})
 def create_warehouse():
     body = json_body(NEW_WAREHOUSE)
-    session = db_session()
-    warehouse = Warehouse(**body)
-    session.add(warehouse)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise invalid("/code", f"a warehouse {body['code']!r} exists already",
-                      status=409) from None
+    warehouse = _add_new(Warehouse(**body), "/code",
+                         f"a warehouse {body['code']!r} exists already")
     return _warehouse_json(warehouse), 201
 
 
