@@ -1,0 +1,422 @@
+"""Carriers and shipments over the API: set carriers up, book shipments of an order,
+enter the local courier's events, and receive carriers' signed webhooks."""
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import request, url_for
+from sqlalchemy import select
+
+from orderloom.db import utcnow
+from orderloom.platform.api import api
+from orderloom.platform.api.body import json_body
+from orderloom.platform.auth import current_actor, requires
+from orderloom.platform.database import db_session
+from orderloom.platform.openapi import documented
+from orderloom.platform.problems import Problem, invalid
+from orderloom.runtime import audit, ingestion, lifecycle, tracking
+from orderloom.runtime.carriers import KINDS, UnknownCarrier, adapter_for
+from orderloom.runtime.carriers.base import (
+    STATUSES,
+    CarrierError,
+    CarrierEvent,
+    NumberNeeded,
+    PayloadError,
+)
+from orderloom.runtime.carriers.http_carrier import CONFIG_SCHEMA, SECRET_MEMBERS
+from orderloom.runtime.carriers.local_courier import LocalCourier
+from orderloom.runtime.errors import OrderError
+from orderloom.runtime.shipments import (
+    LOCAL,
+    Carrier,
+    Shipment,
+    events_of,
+    find_carrier,
+    new_secret,
+    shipments_of,
+)
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = ingestion.SIGNATURE_HEADER  # one signing scheme for every inbound webhook
+CODE = {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,39}$"}
+NEW_CARRIER = {
+    "type": "object",
+    "required": ["code", "name"],
+    "additionalProperties": False,
+    "properties": {
+        "code": CODE,
+        "name": {"type": "string", "minLength": 1, "maxLength": 200},
+        "kind": {"enum": list(KINDS)},
+        "config": CONFIG_SCHEMA,
+        "poll_interval_seconds": {"type": "integer", "minimum": 0, "maximum": 86400,
+                                  "description": "0: webhooks only, never polled"},
+        "active": {"type": "boolean"},
+    },
+}
+CHANGE_CARRIER = {"type": "object", "additionalProperties": False,
+                  "properties": {k: v for k, v in NEW_CARRIER["properties"].items()
+                                 if k not in ("code", "kind")}}
+CARRIER = {"type": "object", "properties": {
+    "code": {"type": "string"}, "name": {"type": "string"}, "kind": {"type": "string"},
+    "config": {"type": "object"}, "poll_interval_seconds": {"type": "integer"},
+    "active": {"type": "boolean"}, "webhook_url": {"type": ["string", "null"]},
+    "webhook_secret": {"type": "string", "description": "Only when created or rotated"}}}
+NEW_SHIPMENT = {
+    "type": "object",
+    "required": ["carrier"],
+    "additionalProperties": False,
+    "properties": {
+        "carrier": CODE,
+        "tracking_number": {"type": "string", "minLength": 1, "maxLength": 100,
+                            "pattern": "\\S",
+                            "description": "Already booked: record it without calling the "
+                                           "carrier"},
+        "warehouse": {"type": "string", "minLength": 1, "maxLength": 50},
+    },
+}
+EVENT_IN = {
+    "type": "object",
+    "required": ["status"],
+    "additionalProperties": False,
+    "properties": {
+        "status": {"enum": list(STATUSES)},
+        "description": {"type": "string", "maxLength": 500},
+        "location": {"type": "string", "maxLength": 200},
+        "occurred_at": {"type": "string", "description": "ISO 8601; default now"},
+    },
+}
+TRACKING_EVENT = {"type": "object", "properties": {
+    "status": {"type": "string"}, "description": {"type": "string"},
+    "location": {"type": "string"}, "occurred_at": {"type": "string"},
+    "received_at": {"type": "string"}}}
+SHIPMENT = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "order": {"type": "string"}, "carrier": {"type": "string"},
+    "tracking_number": {"type": "string"}, "status": {"type": "string"},
+    "warehouse": {"type": ["string", "null"]}, "label": {"type": "object"},
+    "tracking_url": {"type": "string"}, "created_at": {"type": "string"},
+    "shipped_at": {"type": ["string", "null"]}, "delivered_at": {"type": ["string", "null"]},
+    "events": {"type": "array", "items": TRACKING_EVENT}}}
+WEBHOOK_RESULT = {"type": "object", "properties": {
+    "recorded": {"type": "integer"}, "duplicates": {"type": "integer"},
+    "unknown": {"type": "array", "items": {"type": "string"}},
+    "transitions": {"type": "array", "items": {"type": "string"}}}}
+
+
+# --- carriers ---------------------------------------------------------------------------------
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def carrier_json(carrier: Carrier, secret: bool = False) -> dict[str, Any]:
+    answer = {
+        "code": carrier.code, "name": carrier.name, "kind": carrier.kind,
+        # Credentials go in, never out: the answer says only that one is set.
+        "config": {k: ("***" if k in SECRET_MEMBERS else v)
+                   for k, v in (carrier.config or {}).items()},
+        "poll_interval_seconds": carrier.poll_interval_seconds, "active": carrier.active,
+        "webhook_url": url_for("api.carrier_webhook", code=carrier.code, _external=True),
+        "created_at": _iso(carrier.created_at), "updated_at": _iso(carrier.updated_at)}
+    if secret:
+        answer["webhook_secret"] = carrier.webhook_secret
+    return answer
+
+
+def _local_json() -> dict[str, Any]:
+    return {"code": LOCAL, "name": LocalCourier.name, "kind": "local", "config": {},
+            "poll_interval_seconds": 0, "active": True, "webhook_url": None,
+            "builtin": True}
+
+
+def _carrier(code: str) -> Carrier:
+    carrier = find_carrier(db_session(), code)
+    if carrier is None:
+        detail = ("the local courier is built in and has nothing to set up" if code == LOCAL
+                  else f"there is no carrier {code!r}")
+        raise Problem(404, detail)
+    return carrier
+
+
+def _check_polling(config: dict[str, Any], interval: int) -> None:
+    if interval and not config.get("tracking_url"):
+        raise invalid("/config/tracking_url", "is required to poll the carrier "
+                                              "(poll_interval_seconds is above 0)")
+    if bool(config.get("auth_header")) != bool(config.get("auth_value")):
+        missing = "auth_value" if config.get("auth_header") else "auth_header"
+        raise invalid(f"/config/{missing}", "auth_header and auth_value go together")
+
+
+@api.get("/carriers")
+@requires("carriers.manage")
+@documented("Carriers: the built-in local courier and the HTTP carriers set up here",
+            tags=("carriers",), responses={200: ("Carriers", {"type": "object"})})
+def list_carriers():
+    rows = db_session().scalars(select(Carrier).order_by(Carrier.code))
+    return {"carriers": [_local_json(), *(carrier_json(c) for c in rows)]}
+
+
+@api.post("/carriers")
+@requires("carriers.manage")
+@documented("Set up a generic HTTP carrier (docs/logistics.md). The answer carries the "
+            "webhook secret, shown this once", request=NEW_CARRIER, tags=("carriers",),
+            responses={201: ("The carrier, with its webhook secret", CARRIER)})
+def create_carrier():
+    body = json_body(NEW_CARRIER)
+    session = db_session()
+    if body["code"] == LOCAL:
+        raise invalid("/code", "'local' is the built-in local courier; choose another code")
+    if find_carrier(session, body["code"]) is not None:
+        raise Problem(409, f"there is already a carrier {body['code']!r}",
+                      errors=[{"pointer": "/code", "detail": "is taken"}])
+    config = body.get("config", {})
+    interval = body.get("poll_interval_seconds", 0)
+    _check_polling(config, interval)
+    now = utcnow()
+    carrier = Carrier(code=body["code"], name=body["name"], kind=body.get("kind", "http"),
+                      config=config, webhook_secret=new_secret(),
+                      poll_interval_seconds=interval, active=body.get("active", True),
+                      created_at=now, updated_at=now)
+    session.add(carrier)
+    session.flush()
+    audit.record(session, current_actor(), "carrier.created", "carrier", carrier.code)
+    answer = carrier_json(carrier, secret=True)
+    session.commit()
+    return answer, 201, {"Location": url_for("api.get_carrier", code=carrier.code)}
+
+
+@api.get("/carriers/<code>")
+@requires("carriers.manage")
+@documented("One carrier; credentials are shown as ***", tags=("carriers",),
+            responses={200: ("The carrier", CARRIER)})
+def get_carrier(code: str):
+    if code == LOCAL:
+        return _local_json()
+    return carrier_json(_carrier(code))
+
+
+@api.patch("/carriers/<code>")
+@requires("carriers.manage")
+@documented("Change a carrier. A config given replaces the old one, except that an "
+            "auth_value left out (or sent as ***) keeps the stored one",
+            request=CHANGE_CARRIER, tags=("carriers",),
+            responses={200: ("The carrier", CARRIER)})
+def change_carrier(code: str):
+    carrier = _carrier(code)
+    body = json_body(CHANGE_CARRIER)
+    if "config" in body:
+        config = dict(body["config"])
+        for member in SECRET_MEMBERS:
+            if config.get(member) in (None, "***") and member in (carrier.config or {}):
+                config[member] = carrier.config[member]
+        body["config"] = config
+    config = body.get("config", carrier.config or {})
+    _check_polling(config, body.get("poll_interval_seconds", carrier.poll_interval_seconds))
+    for member in ("name", "config", "poll_interval_seconds", "active"):
+        if member in body:
+            setattr(carrier, member, body[member])
+    carrier.updated_at = utcnow()
+    session = db_session()
+    audit.record(session, current_actor(), "carrier.changed", "carrier", carrier.code,
+                 members=sorted(body))
+    session.commit()
+    return carrier_json(carrier)
+
+
+@api.post("/carriers/<code>/secret")
+@requires("carriers.manage")
+@documented("Make a new webhook secret; the old one stops working at once",
+            tags=("carriers",), responses={200: ("The carrier, with the new secret", CARRIER)})
+def rotate_carrier_secret(code: str):
+    carrier = _carrier(code)
+    carrier.webhook_secret = new_secret()
+    carrier.updated_at = utcnow()
+    session = db_session()
+    audit.record(session, current_actor(), "carrier.secret_rotated", "carrier", carrier.code)
+    answer = carrier_json(carrier, secret=True)
+    session.commit()
+    return answer
+
+
+# --- shipments --------------------------------------------------------------------------------
+
+def shipment_json(shipment: Shipment, with_events: bool = True) -> dict[str, Any]:
+    answer = {
+        "id": shipment.id, "order": shipment.order.number, "carrier": shipment.carrier,
+        "tracking_number": shipment.tracking_number, "status": shipment.status,
+        "warehouse": shipment.warehouse, "label": shipment.label,
+        "tracking_url": url_for("pages.track", code=shipment.public_token, _external=True),
+        "created_at": _iso(shipment.created_at), "shipped_at": _iso(shipment.shipped_at),
+        "delivered_at": _iso(shipment.delivered_at)}
+    if with_events:
+        answer["events"] = [
+            {"status": e.status, "description": e.description, "location": e.location,
+             "occurred_at": _iso(e.occurred_at), "received_at": _iso(e.received_at)}
+            for e in events_of(db_session(), shipment.id)]
+    return answer
+
+
+def _order(number: str):
+    try:
+        return lifecycle.find_order(db_session(), number)
+    except OrderError as error:
+        raise Problem(error.status, error.message) from None
+
+
+def _shipment(shipment_id: int) -> Shipment:
+    shipment = db_session().get(Shipment, shipment_id)
+    if shipment is None:
+        raise Problem(404, f"there is no shipment {shipment_id}")
+    return shipment
+
+
+@api.get("/orders/<number>/shipments")
+@requires("orders.view")
+@documented("The shipments of an order with their tracking events, oldest first",
+            tags=("shipments",), responses={200: ("Shipments", {"type": "object"})})
+def order_shipments(number: str):
+    order = _order(number)
+    return {"shipments": [shipment_json(s) for s in shipments_of(db_session(), order.id)]}
+
+
+@api.post("/orders/<number>/shipments")
+@requires("orders.act")
+@documented("Ship (part of) an order: book it with the carrier, or record a tracking "
+            "number already booked. 502 when the carrier fails; nothing is stored then",
+            request=NEW_SHIPMENT, tags=("shipments",),
+            responses={201: ("The shipment", SHIPMENT)})
+def create_shipment(number: str):
+    body = json_body(NEW_SHIPMENT)
+    session = db_session()
+    order = _order(number)
+    try:
+        shipment = tracking.book(session, current_actor(), order, body["carrier"],
+                                 tracking_number=body.get("tracking_number"),
+                                 warehouse=body.get("warehouse"))
+    except UnknownCarrier as error:
+        session.rollback()
+        raise invalid("/carrier", str(error)) from None
+    except NumberNeeded as error:
+        session.rollback()
+        raise invalid("/tracking_number", str(error)) from None
+    except CarrierError as error:
+        session.rollback()
+        raise Problem(502, f"{error}; nothing was stored") from None
+    except OrderError as error:
+        session.rollback()
+        raise Problem(error.status, error.message,
+                      errors=[{"pointer": "/tracking_number", "detail": error.message}]
+                      if error.status == 409 else None) from None
+    answer = shipment_json(shipment)
+    session.commit()
+    return answer, 201, {"Location": url_for("api.get_shipment", shipment_id=shipment.id)}
+
+
+@api.get("/shipments/<int:shipment_id>")
+@requires("orders.view")
+@documented("One shipment with its tracking events", tags=("shipments",),
+            responses={200: ("The shipment", SHIPMENT)})
+def get_shipment(shipment_id: int):
+    return shipment_json(_shipment(shipment_id))
+
+
+@api.post("/shipments/<int:shipment_id>/events")
+@requires("orders.act")
+@documented("Enter a tracking event of a local courier shipment (other carriers report "
+            "their own). Sending the same event again records nothing",
+            request=EVENT_IN, tags=("shipments",),
+            responses={201: ("Recorded", SHIPMENT), 200: ("Already recorded", SHIPMENT)})
+def add_tracking_event(shipment_id: int):
+    body = json_body(EVENT_IN)
+    shipment = _shipment(shipment_id)
+    if shipment.carrier != LOCAL:
+        raise Problem(409, f"shipment {shipment_id} is carried by {shipment.carrier!r}, whose "
+                           "events come from the carrier itself")
+    occurred_at = utcnow()
+    if body.get("occurred_at"):
+        occurred_at = _moment(body["occurred_at"])
+    session = db_session()
+    outcome = tracking.record(session, shipment, [CarrierEvent(
+        tracking_number=shipment.tracking_number, status=body["status"],
+        occurred_at=occurred_at, description=body.get("description", ""),
+        location=body.get("location", ""), raw={"entered_by": current_actor().name})])
+    answer = shipment_json(shipment)
+    session.commit()
+    return answer, 201 if outcome.recorded else 200
+
+
+def _moment(raw: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise invalid("/occurred_at", "must be an ISO 8601 time such as "
+                                      "2026-11-25T09:30:00+08:00") from None
+    if moment.tzinfo is None:
+        raise invalid("/occurred_at", "must say its zone, e.g. +08:00 or Z")
+    if moment.astimezone(UTC) > utcnow():
+        raise invalid("/occurred_at", "is in the future")
+    return moment.astimezone(UTC)
+
+
+# --- carrier webhooks -------------------------------------------------------------------------
+
+def _signed(view: Callable) -> Callable:
+    """The carrier proves itself with an HMAC of the body under its webhook secret."""
+
+    @functools.wraps(view)
+    def wrapper(code: str):
+        carrier = find_carrier(db_session(), code)
+        if carrier is None or not carrier.active:
+            raise Problem(404, f"there is no active carrier {code!r}")
+        body = request.get_data(cache=True)
+        header = request.headers.get(SIGNATURE_HEADER)
+        if not ingestion.signature_matches(carrier.webhook_secret, body, header):
+            log.warning("carrier %s: refused a webhook of %s bytes with a %s signature",
+                        code, len(body), "wrong" if header else "missing")
+            raise Problem(401, f"missing or wrong {SIGNATURE_HEADER} header: send "
+                               "sha256=<hex HMAC-SHA256 of the body with the carrier's "
+                               "webhook secret>")
+        return view(carrier, body)
+
+    # A guard of its own (the signature), recorded as the permission walk reads it.
+    wrapper.required_permission = None  # type: ignore[attr-defined]
+    wrapper.requires_login = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+@api.post("/carriers/<code>/webhook")
+@_signed
+@documented("A carrier reports tracking events, signed with X-Orderloom-Signature: "
+            "sha256=<hex HMAC-SHA256 of the body with the carrier's webhook secret>. A "
+            "re-delivered event records nothing. 404 when no event names a known shipment",
+            tags=("carriers",), public=True,
+            responses={200: ("What was recorded", WEBHOOK_RESULT),
+                       401: ("Missing or wrong signature", None)})
+def carrier_webhook(carrier: Carrier, body: bytes):
+    session = db_session()
+    try:
+        events = adapter_for(session, carrier.code).parse_webhook(body, request.headers)
+    except PayloadError as error:
+        raise invalid(error.pointer, error.message) from None
+    by_number: dict[str, list[CarrierEvent]] = {}
+    for event in events:
+        by_number.setdefault(event.tracking_number, []).append(event)
+    shipments = {s.tracking_number: s for s in session.scalars(
+        select(Shipment).where(Shipment.carrier == carrier.code,
+                               Shipment.tracking_number.in_(sorted(by_number))))}
+    unknown = sorted(set(by_number) - set(shipments))
+    if events and not shipments:
+        raise Problem(404, f"carrier {carrier.code!r} has no shipment with tracking number "
+                           f"{', '.join(unknown)}")
+    result = {"recorded": 0, "duplicates": 0, "unknown": unknown, "transitions": []}
+    for number, shipment in sorted(shipments.items()):
+        outcome = tracking.record(session, shipment, by_number[number])
+        result["recorded"] += len(outcome.recorded)
+        result["duplicates"] += outcome.duplicates
+        result["transitions"] += outcome.transitions
+    session.commit()
+    return result
