@@ -1,0 +1,321 @@
+"""Outbound webhooks over the API: subscriptions, the delivery log, re-sending."""
+from __future__ import annotations
+
+import difflib
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import request, url_for
+from sqlalchemy import delete, select
+
+from orderloom.db import utcnow
+from orderloom.platform.api import api
+from orderloom.platform.api.body import json_body
+from orderloom.platform.auth import current_actor, requires
+from orderloom.platform.database import db_session
+from orderloom.platform.openapi import documented
+from orderloom.platform.problems import Problem, invalid
+from orderloom.runtime import audit
+from orderloom.runtime.webhook_sending import resend
+from orderloom.runtime.webhooks import (
+    ALL_EVENTS,
+    EVENT_NAME,
+    EVENTS,
+    PENDING,
+    STATUSES,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+    new_secret,
+)
+
+MAX_PAGE = 200
+EVENT_LIST = {"type": "array", "minItems": 1, "maxItems": 50, "uniqueItems": True,
+              "items": {"type": "string", "minLength": 1, "maxLength": 100},
+              "description": "Event names (order.created, ...), or [\"*\"] for every event"}
+SUBSCRIPTION_FIELDS = {
+    "name": {"type": "string", "minLength": 1, "maxLength": 200},
+    "url": {"type": "string", "minLength": 1, "maxLength": 500,
+            "description": "http(s) URL the events are POSTed to"},
+    "events": EVENT_LIST,
+    "active": {"type": "boolean"},
+    "secret": {"type": "string", "minLength": 16, "maxLength": 100,
+               "description": "Signing secret; generated when not given"},
+}
+NEW_SUBSCRIPTION = {"type": "object", "required": ["name", "url", "events"],
+                    "additionalProperties": False, "properties": SUBSCRIPTION_FIELDS}
+CHANGE_SUBSCRIPTION = {"type": "object", "additionalProperties": False, "properties": {
+    **SUBSCRIPTION_FIELDS,
+    "rotate_secret": {"type": "boolean", "description": "true: a new generated secret, "
+                                                        "shown in this answer only"}}}
+SUBSCRIPTION = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "name": {"type": "string"}, "url": {"type": "string"},
+    "events": EVENT_LIST, "active": {"type": "boolean"},
+    "secret": {"type": "string", "description": "Only when created or rotated"}}}
+DELIVERY = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "subscription": {"type": "integer"},
+    "event_id": {"type": "string", "description": "The Idempotency-Key header"},
+    "event_type": {"type": "string"}, "status": {"enum": list(STATUSES)},
+    "attempts": {"type": "integer"}, "last_status_code": {"type": ["integer", "null"]},
+    "last_error": {"type": ["string", "null"]},
+    "next_attempt_at": {"type": ["string", "null"]}, "payload": {"type": "object"},
+    "attempt_log": {"type": "array", "items": {"type": "object"}}}}
+
+
+def subscription_json(subscription: WebhookSubscription) -> dict[str, Any]:
+    return {"id": subscription.id, "name": subscription.name, "url": subscription.url,
+            "events": subscription.events, "active": subscription.active,
+            "created_at": subscription.created_at.isoformat(),
+            "updated_at": subscription.updated_at.isoformat()}
+
+
+def delivery_json(delivery: WebhookDelivery, attempts: list[WebhookAttempt] | None = None
+                  ) -> dict[str, Any]:
+    answer = {
+        "id": delivery.id, "subscription": delivery.subscription_id,
+        "event_id": delivery.event_id, "event_type": delivery.event_type,
+        "status": delivery.status, "attempts": delivery.attempts,
+        "last_status_code": delivery.last_status_code, "last_error": delivery.last_error,
+        "next_attempt_at": delivery.next_attempt_at and delivery.next_attempt_at.isoformat(),
+        "delivered_at": delivery.delivered_at and delivery.delivered_at.isoformat(),
+        "created_at": delivery.created_at.isoformat()}
+    if attempts is not None:
+        answer["payload"] = delivery.payload
+        answer["attempt_log"] = [
+            {"number": a.number, "at": a.at.isoformat(), "status_code": a.status_code,
+             "error": a.error, "duration_ms": a.duration_ms} for a in attempts]
+    return answer
+
+
+def check_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise invalid("/url", "must be an http:// or https:// URL with a host, e.g. "
+                              "https://erp.example.com/hooks/orderloom")
+
+
+def check_events(events: list[str]) -> None:
+    problems = []
+    for index, name in enumerate(events):
+        pointer = f"/events/{index}"
+        if name == ALL_EVENTS:
+            continue
+        if not EVENT_NAME.match(name):
+            problems.append({"pointer": pointer, "detail": f"{name!r} is not an event name; "
+                             "use lower-case words joined by dots, e.g. order.created"})
+            continue
+        close = difflib.get_close_matches(name, EVENTS, n=1, cutoff=0.8)
+        if name not in EVENTS and close:
+            # A near miss of a built-in event is a typo, not a custom event.
+            problems.append({"pointer": pointer,
+                             "detail": f"there is no event {name!r}; did you mean {close[0]!r}?"})
+    if problems:
+        raise Problem(422, "; ".join(f"{p['pointer']}: {p['detail']}" for p in problems[:3]),
+                      errors=problems)
+
+
+def _subscription(subscription_id: int) -> WebhookSubscription:
+    found = db_session().get(WebhookSubscription, subscription_id)
+    if found is None:
+        raise Problem(404, f"there is no webhook subscription {subscription_id}")
+    return found
+
+
+def _delivery(delivery_id: int) -> WebhookDelivery:
+    found = db_session().get(WebhookDelivery, delivery_id)
+    if found is None:
+        raise Problem(404, f"there is no webhook delivery {delivery_id}")
+    return found
+
+
+@api.get("/webhooks/events")
+@requires("webhooks.manage")
+@documented("The events Orderloom announces (a definition's webhook action may add more)",
+            tags=("webhooks",), responses={200: ("Event names", {"type": "array"})})
+def list_webhook_events():
+    return list(EVENTS)
+
+
+@api.get("/webhooks")
+@requires("webhooks.manage")
+@documented("Every webhook subscription", tags=("webhooks",),
+            responses={200: ("Subscriptions", {"type": "array", "items": SUBSCRIPTION})})
+def list_webhooks():
+    found = db_session().scalars(select(WebhookSubscription).order_by(WebhookSubscription.id))
+    return [subscription_json(s) for s in found]
+
+
+@api.post("/webhooks")
+@requires("webhooks.manage")
+@documented("Subscribe a URL to events; the answer holds the signing secret, shown this once",
+            request=NEW_SUBSCRIPTION, tags=("webhooks",),
+            responses={201: ("The subscription", SUBSCRIPTION)})
+def create_webhook():
+    body = json_body(NEW_SUBSCRIPTION)
+    check_url(body["url"])
+    check_events(body["events"])
+    session = db_session()
+    now = utcnow()
+    subscription = WebhookSubscription(
+        name=body["name"], url=body["url"], events=body["events"],
+        secret=body.get("secret") or new_secret(), active=body.get("active", True),
+        created_at=now, updated_at=now)
+    session.add(subscription)
+    session.flush()
+    audit.record(session, current_actor(), "webhook.created", "webhook_subscription",
+                 subscription.id, url=subscription.url, events=subscription.events)
+    answer = {**subscription_json(subscription), "secret": subscription.secret}
+    session.commit()
+    return answer, 201, {"Location": url_for("api.get_webhook",
+                                             subscription_id=subscription.id)}
+
+
+@api.get("/webhooks/<int:subscription_id>")
+@requires("webhooks.manage")
+@documented("One subscription (its secret is never shown again)", tags=("webhooks",),
+            responses={200: ("The subscription", SUBSCRIPTION)})
+def get_webhook(subscription_id: int):
+    return subscription_json(_subscription(subscription_id))
+
+
+@api.patch("/webhooks/<int:subscription_id>")
+@requires("webhooks.manage")
+@documented("Change a subscription's name, URL, events, active switch or secret",
+            request=CHANGE_SUBSCRIPTION, tags=("webhooks",),
+            responses={200: ("The subscription", SUBSCRIPTION)})
+def change_webhook(subscription_id: int):
+    body = json_body(CHANGE_SUBSCRIPTION)
+    if "url" in body:
+        check_url(body["url"])
+    if "events" in body:
+        check_events(body["events"])
+    if "secret" in body and body.get("rotate_secret"):
+        raise invalid("/rotate_secret", "give a secret or ask for a new one, not both")
+    session = db_session()
+    subscription = _subscription(subscription_id)
+    for member in ("name", "url", "events", "active", "secret"):
+        if member in body:
+            setattr(subscription, member, body[member])
+    if body.get("rotate_secret"):
+        subscription.secret = new_secret()
+    subscription.updated_at = utcnow()
+    audit.record(session, current_actor(), "webhook.changed", "webhook_subscription",
+                 subscription.id, changed=sorted(body))
+    answer = subscription_json(subscription)
+    if body.get("rotate_secret"):
+        answer["secret"] = subscription.secret
+    session.commit()
+    return answer
+
+
+@api.delete("/webhooks/<int:subscription_id>")
+@requires("webhooks.manage")
+@documented("Delete a subscription and its delivery log", tags=("webhooks",),
+            responses={204: ("Deleted", None)})
+def delete_webhook(subscription_id: int):
+    session = db_session()
+    subscription = _subscription(subscription_id)
+    audit.record(session, current_actor(), "webhook.deleted", "webhook_subscription",
+                 subscription.id, url=subscription.url)
+    # Explicitly, not by the foreign key alone: SQLite enforces ON DELETE only
+    # with its foreign key switch on.
+    deliveries = select(WebhookDelivery.id).where(
+        WebhookDelivery.subscription_id == subscription.id)
+    session.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(deliveries)))
+    session.execute(delete(WebhookDelivery).where(
+        WebhookDelivery.subscription_id == subscription.id))
+    session.delete(subscription)
+    session.commit()
+    return "", 204
+
+
+def _int_arg(name: str, default: int | None, low: int = 1, high: int | None = None
+             ) -> int | None:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise invalid(f"/{name}", "must be a whole number", status=400) from None
+    if value < low or (high is not None and value > high):
+        raise invalid(f"/{name}", f"must be between {low} and {high}" if high else
+                      f"must be at least {low}", status=400)
+    return value
+
+
+def delivery_filters() -> list[Any]:
+    """The delivery log's filters from the query string (shared with the admin page)."""
+    where: list[Any] = []
+    subscription = _int_arg("subscription", None)
+    if subscription is not None:
+        where.append(WebhookDelivery.subscription_id == subscription)
+    status = request.args.get("status")
+    if status:
+        if status not in STATUSES:
+            raise invalid("/status", "must be one of " + ", ".join(STATUSES), status=400)
+        where.append(WebhookDelivery.status == status)
+    event_type = request.args.get("event_type")
+    if event_type:
+        where.append(WebhookDelivery.event_type == event_type)
+    event_id = request.args.get("event_id")
+    if event_id:
+        where.append(WebhookDelivery.event_id == event_id)
+    before = _int_arg("before", None)
+    if before is not None:
+        where.append(WebhookDelivery.id < before)
+    return where
+
+
+@api.get("/webhook-deliveries")
+@requires("webhooks.manage")
+@documented("The delivery log, newest first: ?subscription=, ?status=pending|delivered|failed, "
+            "?event_type=, ?event_id=, ?limit= (at most 200), ?before=<id> for the next page",
+            tags=("webhooks",),
+            responses={200: ("Deliveries", {"type": "array", "items": DELIVERY})})
+def list_webhook_deliveries():
+    limit = _int_arg("limit", 50, 1, MAX_PAGE)
+    found = db_session().scalars(select(WebhookDelivery).where(*delivery_filters())
+                                 .order_by(WebhookDelivery.id.desc()).limit(limit))
+    return [delivery_json(d) for d in found]
+
+
+@api.get("/webhook-deliveries/<int:delivery_id>")
+@requires("webhooks.manage")
+@documented("One delivery with the body sent and every attempt", tags=("webhooks",),
+            responses={200: ("The delivery", DELIVERY)})
+def get_webhook_delivery(delivery_id: int):
+    delivery = _delivery(delivery_id)
+    attempts = list(db_session().scalars(
+        select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery.id)
+        .order_by(WebhookAttempt.number)))
+    return delivery_json(delivery, attempts)
+
+
+def resend_delivery(delivery: WebhookDelivery) -> None:
+    """Send a delivered or failed delivery again (same Idempotency-Key); commits."""
+    if delivery.status == PENDING:
+        when = delivery.next_attempt_at.isoformat() if delivery.next_attempt_at else "soon"
+        raise Problem(409, f"delivery {delivery.id} is still being sent; its next attempt "
+                           f"is at {when}")
+    session = db_session()
+    subscription = session.get(WebhookSubscription, delivery.subscription_id)
+    if subscription is None or not subscription.active:
+        raise Problem(409, "its subscription is switched off; switch it on to re-send")
+    resend(session, delivery)
+    audit.record(session, current_actor(), "webhook.resent", "webhook_delivery", delivery.id,
+                 event_id=delivery.event_id, event_type=delivery.event_type)
+    session.commit()
+
+
+@api.post("/webhook-deliveries/<int:delivery_id>/resend")
+@requires("webhooks.manage")
+@documented("Send a delivered or failed delivery again, with the same Idempotency-Key; "
+            "409 while it is still being sent", tags=("webhooks",),
+            responses={202: ("The delivery, pending again (or already sent)", DELIVERY)})
+def resend_webhook_delivery(delivery_id: int):
+    delivery = _delivery(delivery_id)
+    resend_delivery(delivery)
+    session = db_session()
+    session.refresh(delivery)
+    return delivery_json(delivery), 202
