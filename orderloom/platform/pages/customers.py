@@ -1,0 +1,186 @@
+"""The staff console's customer pages: the list with search and segment filter, and
+one customer's profile with order history, value, segment, tags, editing and merging.
+
+Every POST redirects back (Post/Redirect/Get) with a flash message; refusals become
+messages on the page, never errors.
+"""
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from orderloom.platform.auth import current_actor, current_user, requires
+from orderloom.platform.database import db_session
+from orderloom.platform.pages import pages
+from orderloom.platform.pages.order_view import Labels, language, money, when
+from orderloom.platform.problems import Problem
+from orderloom.runtime import customers
+from orderloom.runtime.blueprints import blueprint_for
+from orderloom.runtime.customers import Customer, CustomerError, CustomerFilter
+from orderloom.runtime.orders import Order
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 50
+HISTORY_SIZE = 100
+SEGMENT_NAMES = {"champions": "Champions", "loyal": "Loyal", "new": "New",
+                 "promising": "Promising", "at_risk": "At risk", "hibernating": "Hibernating",
+                 "lost": "Lost", "prospect": "Prospect"}
+
+
+def _cents(amount: Decimal | None) -> Decimal | None:
+    """A stored amount (four places) shown with two when the rest are zeros."""
+    if amount is None:
+        return None
+    rounded = amount.quantize(Decimal("0.01"))
+    return rounded if rounded == amount else amount.normalize()
+
+
+def _before(raw: str) -> int | None:
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@pages.get("/customers")
+@requires("customers.view")
+def customers_page():
+    args = request.args
+    errors = []
+    segment = args.get("segment", "").strip() or None
+    if segment is not None and segment not in customers.SEGMENTS:
+        errors.append(f"Segment: there is no segment “{segment}”.")
+        segment = None
+    spec = CustomerFilter(text=args.get("q", "").strip() or None,
+                          tag=args.get("tag", "").strip() or None, segment=segment,
+                          before_id=_before(args.get("before", "")))
+    page, more = customers.customer_page(db_session(), spec, PAGE_SIZE)
+    kept = {k: v for k, v in args.items() if k in ("q", "tag", "segment") and v}
+    return render_template(
+        "customers/list.html", rows=page, args=args, errors=errors,
+        segments=SEGMENT_NAMES, descriptions=customers.SEGMENTS, money=money, when=when,
+        next_url=(url_for("pages.customers_page", **kept, before=page[-1][0].id)
+                  if more else None),
+        can_manage=current_user().can("customers.manage"))
+
+
+def _find(code: str) -> Customer:
+    customer = db_session().scalar(select(Customer).where(Customer.code == code))
+    if customer is None:
+        raise Problem(404, f"There is no customer “{code}”.")
+    return customer
+
+
+@pages.get("/customers/<code>")
+@requires("customers.view")
+def customer_profile(code: str):
+    session = db_session()
+    customer = _find(code)
+    survivor = customers.survivor_of(session, customer)
+    standing = customers.standings(session, [customer.id])[customer.id]
+    history = list(session.scalars(
+        select(Order).where(Order.customer_id == customer.id)
+        .order_by(Order.id.desc()).limit(HISTORY_SIZE)))
+    lang = language()
+    labels: dict[int, Labels] = {}
+    rows = []
+    for order in history:
+        if order.version_id not in labels:
+            labels[order.version_id] = Labels(blueprint_for(order.version), lang)
+        names = labels[order.version_id]
+        rows.append({"number": order.number, "type": names.name,
+                     "state": names.state(order.state), "state_key": order.state,
+                     "counted": order.state not in customers.NOT_COUNTED_STATES,
+                     "total": money(_cents(order.total), order.currency or ""),
+                     "created": when(order.created_at)})
+    merged_here = list(session.scalars(select(Customer.code)
+                                       .where(Customer.merged_into_id == customer.id)
+                                       .order_by(Customer.code)))
+    currency = session.scalar(select(func.min(Order.currency))
+                              .where(Order.customer_id == customer.id)) or ""
+    return render_template(
+        "customers/profile.html", customer=customer, survivor=survivor, standing=standing,
+        orders=rows, more_orders=standing.all_orders > len(rows), merged_here=merged_here,
+        segment_name=SEGMENT_NAMES[standing.segment],
+        segment_description=customers.SEGMENTS[standing.segment],
+        value=money(standing.value, currency), when=when,
+        can_manage=current_user().can("customers.manage") and survivor is None,
+        can_see_orders=current_user().can("orders.view"))
+
+
+@pages.post("/customers/<code>/edit")
+@requires("customers.manage")
+def edit_customer(code: str):
+    session = db_session()
+    customer = _find(code)
+    form = request.form
+    back = url_for("pages.customer_profile", code=code)
+    try:
+        revision = int(form.get("revision", ""))
+    except ValueError:
+        revision = None
+    try:
+        changes = {"name": customers.clean_name(form.get("name"), "Name"),
+                   "email": customers.clean_email(form.get("email"), "Email"),
+                   "phone": customers.clean_phone(form.get("phone"), "Phone"),
+                   "tags": customers.clean_tags(form.get("tags", ""), "Tags")}
+        done = customers.change(session, current_actor(), customer, changes,
+                                expected_revision=revision, source="web")
+        session.commit()
+    except customers.StaleCustomer:
+        session.rollback()
+        flash("Someone changed this customer while you had it open, so nothing was saved. "
+              "The page now shows the customer as it is: check it and try again.", "error")
+        return redirect(back)
+    except CustomerError as error:
+        session.rollback()
+        where = f"{error.pointer}: " if error.pointer else ""
+        flash(f"Not saved. {where}{error.message[:1].upper()}{error.message[1:]}.", "error")
+        return redirect(back)
+    except (StaleDataError, IntegrityError):
+        session.rollback()
+        flash("Someone changed this customer at the same moment, so nothing was saved. "
+              "Try again.", "error")
+        return redirect(back)
+    flash(f"Saved: {', '.join(done)}." if done else "Nothing to save: nothing was changed.")
+    return redirect(back)
+
+
+@pages.post("/customers/<code>/merge")
+@requires("customers.manage")
+def merge_customer(code: str):
+    session = db_session()
+    survivor = _find(code)
+    back = url_for("pages.customer_profile", code=code)
+    wanted = [c.strip() for c in request.form.get("duplicates", "").replace(";", ",")
+              .split(",") if c.strip()]
+    if not wanted:
+        flash("Enter the code of the duplicate customer to merge into this one.", "error")
+        return redirect(back)
+    dupes = []
+    for other in wanted:
+        found = session.scalar(select(Customer).where(Customer.code == other))
+        if found is None:
+            flash(f"Nothing was merged: there is no customer “{other}”.", "error")
+            return redirect(back)
+        dupes.append(found)
+    try:
+        moved = customers.merge(session, current_actor(), survivor, dupes)
+        session.commit()
+    except CustomerError as error:
+        session.rollback()
+        flash(f"Nothing was merged: {error.message}.", "error")
+        return redirect(back)
+    except StaleDataError:
+        session.rollback()
+        flash("Nothing was merged: one of these customers changed at the same moment. "
+              "Try again.", "error")
+        return redirect(back)
+    flash(f"Merged {', '.join(wanted)} into {code}: {moved} order(s) moved.")
+    return redirect(back)
