@@ -1,0 +1,165 @@
+"""Dashboards over the API: each chart's rows as JSON, and the same rows as CSV."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from flask import Response, request, url_for
+
+from orderloom.db import utcnow
+from orderloom.designer import versions
+from orderloom.platform.api import api
+from orderloom.platform.auth import requires
+from orderloom.platform.database import db_session
+from orderloom.platform.openapi import documented
+from orderloom.platform.problems import Problem, invalid
+from orderloom.runtime import dashboards
+from orderloom.runtime.dashboards import CHARTS, GRAINS, DashboardFilter
+
+FILTERS = ("created_from", "created_to", "channel", "order_type", "currency", "sla_hours",
+           "grain")
+MAX_SLA_HOURS = 24 * 365
+CHART = {"type": "object", "properties": {
+    "chart": {"type": "string", "enum": list(CHARTS)},
+    "filter": {"type": "object"},
+    "period": {"type": "object", "description": "The days covered, both included"},
+    "rows": {"type": "array", "items": {"type": "object"}},
+    "csv": {"type": "string"}}}
+FILTER_HELP = ("Filters: created_from and created_to (ISO dates, both days included; "
+               f"without either, the last {dashboards.DEFAULT_DAYS} days), "
+               "channel, order_type (key), currency (money figures are in one currency: "
+               "this one, else the one most order types use), sla_hours (default "
+               f"{dashboards.DEFAULT_SLA_HOURS}), grain (day, week or month, for "
+               "sales_over_time)")
+
+
+def _day(args, name: str) -> date | None:
+    raw = args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise invalid(f"/{name}", f"“{raw}” is not a date; use the form 2026-11-25",
+                      status=400) from None
+
+
+def dashboard_filter(session, args) -> tuple[DashboardFilter, str]:
+    """The filter and grain from query parameters, every bad one a 400 naming it."""
+    spec = DashboardFilter()
+    start, end = _day(args, "created_from"), _day(args, "created_to")
+    if start and end and end < start:
+        raise invalid("/created_to", "must not be before created_from", status=400)
+    if not start and not end:
+        start = utcnow().date() - timedelta(days=dashboards.DEFAULT_DAYS - 1)
+    if start:
+        spec.created_from = datetime.combine(start, time.min, tzinfo=UTC)
+    if end:  # the whole day it names
+        spec.created_to = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
+    spec.channel = args.get("channel", "").strip() or None
+    if args.get("order_type", "").strip():
+        order_type = versions.find(session, args["order_type"].strip())
+        if order_type is None:
+            raise invalid("/order_type", f"there is no order type “{args['order_type']}”",
+                          status=400)
+        spec.order_type_id = order_type.id
+    currency = args.get("currency", "").strip().upper()
+    if currency:
+        if len(currency) != 3 or not currency.isalpha():
+            raise invalid("/currency", "must be a three-letter currency code such as CNY",
+                          status=400)
+        spec.currency = currency
+    raw_sla = args.get("sla_hours", "").strip()
+    if raw_sla:
+        try:
+            spec.sla_hours = int(raw_sla)
+        except ValueError:
+            raise invalid("/sla_hours", "must be a whole number of hours", status=400) from None
+        if not 1 <= spec.sla_hours <= MAX_SLA_HOURS:
+            raise invalid("/sla_hours", f"must be between 1 and {MAX_SLA_HOURS}", status=400)
+    grain = args.get("grain", "").strip() or "day"
+    if grain not in GRAINS:
+        raise invalid("/grain", f"must be one of {', '.join(GRAINS)}", status=400)
+    return spec, grain
+
+
+def plain(value: Any) -> Any:
+    """JSON and CSV cells: money as exact decimal strings, days in ISO form."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def csv_text(chart: str, rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # so Excel opens UTF-8 text correctly
+    writer = csv.writer(buffer)
+    columns = dashboards.COLUMNS[chart]
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(plain(row[name])) for name in columns])
+    return buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    # A spreadsheet runs a cell starting with = + - @ as a formula: a SKU or channel
+    # typed by an outsider must stay text.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return "" if value is None else value
+
+
+def period(spec: DashboardFilter) -> dict[str, str | None]:
+    """The days a chart covers, both included."""
+    return {"from": spec.created_from.date().isoformat() if spec.created_from else None,
+            "to": (spec.created_to - timedelta(days=1)).date().isoformat()
+            if spec.created_to else None}
+
+
+def _chart_rows(chart: str) -> tuple[list[dict[str, Any]], dict[str, str], DashboardFilter]:
+    if chart not in CHARTS:
+        raise Problem(404, f"there is no dashboard chart {chart!r}; the charts are "
+                           f"{', '.join(CHARTS)}")
+    session = db_session()
+    spec, grain = dashboard_filter(session, request.args)
+    rows = dashboards.chart(session, chart, spec, grain)
+    session.rollback()
+    kept = {name: request.args[name] for name in FILTERS if request.args.get(name)}
+    return rows, kept, spec
+
+
+@api.get("/dashboards")
+@requires("reports.view")
+@documented("The dashboard charts, each with the address of its data and its CSV",
+            tags=("dashboards",), responses={200: ("The charts", {"type": "object"})})
+def list_dashboard_charts():
+    return {"charts": [{"chart": name,
+                        "data": url_for("api.dashboard_chart", chart=name),
+                        "csv": url_for("api.dashboard_chart_csv", chart=name)}
+                       for name in CHARTS]}
+
+
+@api.get("/dashboards/<chart>")
+@requires("reports.view")
+@documented("One dashboard chart's rows, computed in the database. " + FILTER_HELP,
+            tags=("dashboards",), responses={200: ("The chart's rows", CHART)})
+def dashboard_chart(chart: str):
+    rows, kept, spec = _chart_rows(chart)
+    return {"chart": chart, "filter": kept, "period": period(spec),
+            "rows": [{k: plain(v) for k, v in row.items()} for row in rows],
+            "csv": url_for("api.dashboard_chart_csv", chart=chart, **kept)}
+
+
+@api.get("/dashboards/<chart>.csv")
+@requires("reports.view")
+@documented("One dashboard chart's rows as a CSV file, a header row first. " + FILTER_HELP,
+            tags=("dashboards",), responses={200: ("text/csv", None)})
+def dashboard_chart_csv(chart: str):
+    rows, _kept, _spec = _chart_rows(chart)
+    return Response(csv_text(chart, rows), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{chart}.csv"'})

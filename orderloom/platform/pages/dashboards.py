@@ -1,0 +1,74 @@
+"""The dashboard page: every chart drawn from figures the server computed, each with
+its numbers in a table beside it and a CSV download of the same rows.
+
+Filters are a GET form, so a dashboard view can be bookmarked and shared; a bad
+filter is a message on the page and the charts show everything instead.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template, request, url_for
+from sqlalchemy import select
+
+from orderloom.designer.models import OrderType
+from orderloom.platform.api.dashboards import FILTERS, dashboard_filter, period, plain
+from orderloom.platform.auth import requires
+from orderloom.platform.database import db_session
+from orderloom.platform.pages import pages
+from orderloom.platform.pages.order_view import Labels, language
+from orderloom.platform.problems import Problem
+from orderloom.runtime import dashboards
+from orderloom.runtime.blueprints import blueprint_for
+from orderloom.runtime.dashboards import CHARTS
+
+TITLES = {
+    "sales_over_time": "Sales over time",
+    "orders_by_state": "Orders by state",
+    "orders_by_channel": "Orders by channel",
+    "top_products": "Top products",
+    "fulfilment_time": "Fulfilment time (hours)",
+    "shipped_within_sla": "Shipped within SLA",
+    "customer_value": "Customer value",
+}
+STAGES = {"ordered_to_shipped": "Ordered → shipped",
+          "shipped_to_delivered": "Shipped → delivered",
+          "ordered_to_delivered": "Ordered → delivered"}
+
+
+def _types(session) -> list[tuple[OrderType, Labels]]:
+    lang = language()
+    return [(t, Labels(blueprint_for(t.latest), lang))
+            for t in session.scalars(select(OrderType).order_by(OrderType.key))
+            if t.latest is not None]
+
+
+@pages.get("/dashboards")
+@requires("reports.view")
+def dashboards_page():
+    session = db_session()
+    types = _types(session)
+    errors: list[str] = []
+    try:
+        spec, grain = dashboard_filter(session, request.args)
+    except Problem as problem:
+        errors.append(problem.errors[0]["pointer"].lstrip("/").replace("_", " ").capitalize()
+                      + ": " + problem.errors[0]["detail"] + ". Showing the last 30 days instead.")
+        spec, grain = dashboard_filter(session, {})
+    kept = {name: request.args[name] for name in FILTERS
+            if request.args.get(name) and not errors}
+    charts: dict[str, list[dict[str, Any]]] = {
+        name: [{k: plain(v) for k, v in row.items()}
+               for row in dashboards.chart(session, name, spec, grain)]
+        for name in CHARTS}
+    currency = dashboards.currency_of(session, spec) or ""
+    session.rollback()
+    state_names: dict[str, str] = {}
+    for _type, names in types:
+        for key, name in names.states.items():
+            state_names.setdefault(key, name)
+    return render_template(
+        "dashboards/index.html", charts=charts, titles=TITLES, stages=STAGES,
+        state_names=state_names, types=types, args=kept, errors=errors, grain=grain,
+        sla_hours=spec.sla_hours, currency=currency, period=period(spec),
+        csv={name: url_for("api.dashboard_chart_csv", chart=name, **kept) for name in CHARTS})
