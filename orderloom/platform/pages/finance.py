@@ -1,0 +1,234 @@
+"""Finance pages: the payments box of the staff order page, reconciliation (statement
+upload, column mappings, mismatches to resolve) and the daily summary."""
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from orderloom.db import utcnow
+from orderloom.platform.auth import current_actor, current_user, requires
+from orderloom.platform.database import db_session
+from orderloom.platform.pages import pages
+from orderloom.platform.pages.order_view import money, when
+from orderloom.runtime import finance_summary, payments, reconciliation, refunds, statements
+from orderloom.runtime.errors import OrderError
+from orderloom.runtime.lifecycle import find_order
+from orderloom.runtime.orders import Order
+
+log = logging.getLogger(__name__)
+
+STATUS_LABELS = {"unpaid": "Unpaid", "partly_paid": "Partly paid", "paid": "Paid",
+                 "overpaid": "Overpaid", "partly_refunded": "Partly refunded",
+                 "refunded": "Refunded"}
+KIND_LABELS = {"amount_difference": "Amount differs", "unmatched_line": "Line with no order",
+               "duplicate": "Duplicate line", "paid_not_shipped": "Paid, not shipped",
+               "shipped_unpaid": "Shipped, unpaid"}
+
+
+@pages.app_template_global()
+def order_money(order: Order) -> dict[str, Any] | None:
+    """The payments box of an order's page; None for someone who may not see money."""
+    user = current_user()
+    if user is None or not user.can("payments.view"):
+        return None
+    summary = payments.summary(db_session(), order)
+    currency = summary["currency"]
+    return {**summary, "status_label": STATUS_LABELS.get(summary["payment_status"], "?"),
+            "shown": {k: money(summary[k], currency) if summary[k] is not None else "—"
+                      for k in ("total", "paid", "refunded", "refundable", "outstanding")},
+            "can_manage": user.can("payments.manage"),
+            "can_refund": Decimal(summary["refundable"]) > 0}
+
+
+def _back(number: str):
+    return redirect(url_for("pages.order_detail", number=number) + "#payments")
+
+
+@pages.post("/orders/<number>/payments")
+@requires("payments.manage")
+def order_record_payment(number: str):
+    session = db_session()
+    form = request.form
+    try:
+        order = find_order(session, number)
+        payments.record_payment(session, current_actor(), order, form.get("amount", ""),
+                                method=form.get("method", ""),
+                                reference=form.get("reference", ""), source="staff")
+    except OrderError as error:
+        session.rollback()
+        flash(f"The payment was not recorded: {_field(error)}{error.message}.", "error")
+        return _back(number)
+    status = order.payment_status
+    session.commit()
+    flash(f"Payment recorded on order {number}; it is now "
+          f"{STATUS_LABELS.get(status, status).lower()}.")
+    return _back(number)
+
+
+@pages.post("/orders/<number>/refunds")
+@requires("payments.manage")
+def order_issue_refund(number: str):
+    session = db_session()
+    form = request.form
+    amount = form.get("amount", "").strip() or None
+    try:
+        order = find_order(session, number)
+        refund = refunds.issue_refund(session, current_actor(), order, amount,
+                                      reason=form.get("reason", ""), source="staff")
+    except OrderError as error:
+        session.rollback()
+        flash(f"No refund was issued: {_field(error)}{error.message}.", "error")
+        return _back(number)
+    value, currency, status = refund.amount, refund.currency, order.payment_status
+    session.commit()
+    flash(f"Refund of {money(value, currency)} issued on order {number}; it is "
+          f"now {STATUS_LABELS.get(status, status).lower()}.")
+    return _back(number)
+
+
+def _field(error: OrderError) -> str:
+    names = {"/amount": "Amount: ", "/method": "Method: ", "/reference": "Reference: ",
+             "/currency": "Currency: "}
+    return names.get(getattr(error, "pointer", ""), "")
+
+
+@pages.get("/finance/reconciliation")
+@requires("payments.view")
+def reconciliation_page():
+    session = db_session()
+    kind = request.args.get("kind") or None
+    if kind not in (None, *reconciliation.KINDS):
+        kind = None
+    show_resolved = request.args.get("resolved") == "1"
+    found = reconciliation.mismatches(session, kind=kind, open_only=not show_resolved,
+                                      limit=500)
+    rows = [{"m": m, "order": number, "kind": KIND_LABELS[m.kind],
+             "found": when(m.found_at), "resolved": when(m.resolved_at),
+             "what": _describe(m)} for m, number in found]
+    mappings = session.scalars(select(statements.StatementMapping)
+                               .order_by(statements.StatementMapping.provider)).all()
+    imports = session.scalars(select(statements.StatementImport)
+                              .order_by(statements.StatementImport.id.desc()).limit(10)).all()
+    return render_template(
+        "finance/reconciliation.html", rows=rows, kind=kind, kinds=KIND_LABELS,
+        show_resolved=show_resolved, mappings=mappings, imports=imports, when=when,
+        fields=statements.FIELDS, required=statements.REQUIRED,
+        can_manage=current_user().can("payments.manage"))
+
+
+def _describe(mismatch: reconciliation.Mismatch) -> str:
+    d = mismatch.details or {}
+    kind = mismatch.kind
+    if kind == "amount_difference":
+        return (f"Statement line {d.get('row')} says {d.get('statement')} {d.get('currency')}; "
+                f"recorded {d.get('recorded')}" + (f" ({d['why']})" if d.get("why") else ""))
+    if kind == "unmatched_line":
+        return (f"Statement line {d.get('row')}: {d.get('amount')} {d.get('currency')} on "
+                f"{d.get('date')}" + (f", reference {d['reference']}" if d.get("reference")
+                                      else "") + f" — {d.get('why', '')}")
+    if kind == "duplicate":
+        first = f"line {d['first_row']}" if d.get("first_row") else "an earlier statement"
+        return (f"Statement line {d.get('row')} ({d.get('amount')} {d.get('currency')}) "
+                f"repeats {first}")
+    if kind == "paid_not_shipped":
+        return f"Paid {d.get('days')} days ago ({d.get('paid')}), still {d.get('state')}"
+    return f"{d.get('state')}, but {d.get('payment_status', '').replace('_', ' ')}"
+
+
+@pages.post("/finance/statements")
+@requires("payments.manage")
+def reconciliation_upload():
+    session = db_session()
+    provider = request.form.get("provider", "")
+    upload = request.files.get("file")
+    back = redirect(url_for("pages.reconciliation_page"))
+    mapping = statements.find_mapping(session, provider) if provider else None
+    if mapping is None:
+        flash("Choose a provider whose column mapping is saved.", "error")
+        return back
+    if upload is None or not upload.filename:
+        flash("Choose the statement file (CSV or Excel).", "error")
+        return back
+    try:
+        lines = statements.read_statement(upload.read(), upload.filename, mapping)
+        outcome = reconciliation.import_statement(session, current_actor(), provider,
+                                                  upload.filename, lines)
+    except OrderError as error:
+        session.rollback()
+        flash(f"The statement was not imported: {error.message}", "error")
+        return back
+    counts = outcome.counts
+    result = outcome.statement
+    session.commit()
+    flash(f"{result.line_count} lines read, {result.matched_count} matched; "
+          f"{sum(counts.values())} new mismatches.")
+    return back
+
+
+@pages.post("/finance/mappings")
+@requires("payments.manage")
+def reconciliation_save_mapping():
+    session = db_session()
+    form = request.form
+    provider = form.get("provider", "").strip().lower()
+    back = redirect(url_for("pages.reconciliation_page"))
+    if not re.match(r"^[a-z0-9][a-z0-9_-]{0,62}$", provider):
+        flash("Provider: use lower-case letters, digits, _ and -, e.g. alipay.", "error")
+        return back
+    columns = {f: form.get(f"column_{f}", "").strip() for f in statements.FIELDS}
+    try:
+        statements.save_mapping(session, current_actor().name, provider,
+                                {k: v for k, v in columns.items() if v},
+                                date_format=form.get("date_format", "").strip(),
+                                decimal_comma=form.get("decimal_comma") == "on")
+    except OrderError as error:
+        session.rollback()
+        flash(f"The mapping was not saved: {error.message}.", "error")
+        return back
+    session.commit()
+    flash(f"Column mapping of {provider} saved.")
+    return back
+
+
+@pages.post("/finance/mismatches/<int:mismatch_id>/resolve")
+@requires("payments.manage")
+def reconciliation_resolve(mismatch_id: int):
+    session = db_session()
+    try:
+        reconciliation.resolve(session, current_actor(), mismatch_id,
+                               request.form.get("note", ""))
+    except OrderError as error:
+        session.rollback()
+        flash(f"Not resolved: {error.message}.", "error")
+        return redirect(url_for("pages.reconciliation_page"))
+    session.commit()
+    flash(f"Mismatch {mismatch_id} resolved.")
+    return redirect(url_for("pages.reconciliation_page"))
+
+
+@pages.get("/finance/summary")
+@requires("payments.view")
+def finance_summary_page():
+    today = utcnow().date()
+    try:
+        last = date.fromisoformat(request.args.get("to") or today.isoformat())
+        first = date.fromisoformat(request.args.get("from") or
+                                   (last - timedelta(days=6)).isoformat())
+    except ValueError:
+        flash("Dates are written like 2026-11-25.", "error")
+        first, last = today - timedelta(days=6), today
+    if first > last or (last - first).days >= finance_summary.MAX_DAYS:
+        flash(f"Choose a 'from' before 'to', at most {finance_summary.MAX_DAYS} days apart.",
+              "error")
+        first, last = today - timedelta(days=6), today
+    rows = finance_summary.summary(db_session(), first, last)
+    shown = [{**row, **{k: money(row[k]) for k in (
+        "order_value", "received", "refunded", "net_received", "outstanding")}}
+        for row in rows]
+    return render_template("finance/summary.html", rows=shown, first=first, last=last)
