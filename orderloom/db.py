@@ -9,7 +9,7 @@ import json
 import logging
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, Engine, MetaData, Numeric, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -107,3 +107,8 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 # JSON documents: JSONB on PostgreSQL (indexable, compact), JSON text elsewhere.
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+
+# Money in columns: exact on PostgreSQL. SQLite keeps NUMERIC as a binary float, which
+# holds four decimal places exactly for amounts below about 10^11; values read back are
+# Decimals quantised to the column's scale.
+Money = Numeric(18, 4)

@@ -18,7 +18,7 @@ from typing import Any
 from orderloom import dsl
 from orderloom.designer.canonical import dumps
 from orderloom.designer.dependencies import computed_order
-from orderloom.designer.form import line_fields, order_fields
+from orderloom.designer.form import formula_type, line_fields, order_fields
 from orderloom.designer.problems import DefinitionError, DefinitionProblem, pointer
 from orderloom.designer.validation import Context, validate_order_type
 
@@ -91,6 +91,28 @@ class Blueprint:
     decision_tables: list[DecisionTable] = field(default_factory=list, repr=False)
 
     # --- values --------------------------------------------------------------------------
+
+    @functools.cached_property
+    def total_key(self) -> str | None:
+        """The field that holds the order's total: ``total_field`` when the definition
+        names one, else a money field keyed ``total``, else none."""
+        named = self.definition.get("total_field")
+        if named:
+            return named
+        for f in self.definition["form"]["fields"]:
+            if f["key"] == "total" and formula_type(f) == "money":
+                return "total"
+        return None
+
+    @property
+    def currency(self) -> str | None:
+        return self.definition.get("currency")
+
+    def total_of(self, data: dict[str, Any]) -> Decimal | None:
+        """The order's total as a Decimal, or None when the type has none or it is blank."""
+        if self.total_key is None:
+            return None
+        return _as_decimal(data.get(self.total_key))
 
     def compute(self, data: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
         """``data`` with every computed field (re)calculated; values a client sent for

@@ -75,7 +75,8 @@ def move_open_orders(session: Session, actor: Actor, order_type: OrderType,
     for order, values in moves:
         before = order.version.number
         order.version = target
-        order.data = {key: to_json(value) for key, value in values.items()}
+        order.take_values({key: to_json(value) for key, value in values.items()},
+                          blueprint)
         session.flush()
         _event(session, order, actor, "version_moved",
                details={"from_version": before, "to_version": target.number})
