@@ -4,6 +4,8 @@
     check(source, fields, expected=None)      -> list of FormulaProblem
     compile(source, fields, expected=None)    -> Formula (raises FormulaError)
     evaluate(source, data, fields=None, ...)  -> value, or a FormulaFault
+    to_ast_json(source, fields, expected=None) -> the checked formula as JSON for the
+                                                 browser (static/formula.js)
 
 `fields` is the form's mapping of field key to type, or the RecordType that
 `schema(fields)` made of it once: a caller checking many formulas against
@@ -22,6 +24,7 @@ from functools import lru_cache
 from typing import Any, Protocol, cast
 
 from . import limits
+from .ast_json import to_ast_json
 from .checker import check_tree
 from .compiler import Compiler
 from .errors import FormulaError, FormulaFault, FormulaProblem, FormulaRuntimeError
@@ -72,6 +75,7 @@ __all__ = [
     "evaluate",
     "limits",
     "schema",
+    "to_ast_json",
     "to_text",
 ]
 

@@ -24,7 +24,9 @@ if (selectAll) {
 for (const box of boxes()) box.addEventListener("change", showCount);
 
 for (const form of document.querySelectorAll('form[method="post"]')) {
-  form.addEventListener("submit", () => {
+  form.addEventListener("submit", (event) => {
+    // A document opening in another tab leaves this page as it is, ready for more.
+    if (event.submitter && event.submitter.formTarget === "_blank") return;
     // After this event the browser has already read which button was pressed.
     setTimeout(() => {
       for (const button of form.querySelectorAll("button")) button.disabled = true;

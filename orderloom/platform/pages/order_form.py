@@ -1,0 +1,176 @@
+"""Entering and changing orders through their configured form.
+
+A new order uses the latest published version of its type; an edit uses the order's
+own (pinned) version. The page is rendered here; static/order_form.js reads it,
+recalculates the computed fields as you type with static/formula.js (each formula
+sent already checked and parsed, see orderloom.dsl.ast_json), shows visibility and
+validation in place, and saves through the orders API (POST /api/v1/orders, PATCH
+/api/v1/orders/<number> with If-Match). The server recomputes on save and is the one
+that decides: its problems come back as problem+json pointers shown by their field.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import flash, redirect, render_template, url_for
+from markupsafe import Markup
+from sqlalchemy import select
+
+from orderloom.designer.blueprint import Blueprint, money_places
+from orderloom.designer.dependencies import computed_order
+from orderloom.designer.form import line_fields, order_fields
+from orderloom.designer.models import OrderType
+from orderloom.dsl.ast_json import to_ast_json
+from orderloom.platform.auth import csrf_token, current_user, requires
+from orderloom.platform.database import db_session
+from orderloom.platform.pages import pages
+from orderloom.platform.pages.order_view import Labels, label, language
+from orderloom.platform.pages.orders import find
+from orderloom.platform.problems import Problem
+from orderloom.runtime import order_edits
+from orderloom.runtime.blueprints import blueprint_for
+
+ADDRESS_PARTS = ("country", "province", "city", "district", "street", "postcode")
+CUSTOMER_PARTS = ("code", "name", "tier", "email", "phone")
+PART_LABELS = {"country": {"en": "Country", "zh": "国家"},
+               "province": {"en": "Province", "zh": "省份"}, "city": {"en": "City", "zh": "城市"},
+               "district": {"en": "District", "zh": "区县"},
+               "street": {"en": "Street", "zh": "街道"},
+               "postcode": {"en": "Postcode", "zh": "邮编"}, "code": {"en": "Code", "zh": "编号"},
+               "name": {"en": "Name", "zh": "名称"}, "tier": {"en": "Tier", "zh": "等级"},
+               "email": {"en": "Email", "zh": "邮箱"}, "phone": {"en": "Phone", "zh": "电话"}}
+
+
+def _field(spec: dict[str, Any], scope: dict[str, Any], places: int, lang: str,
+           locked: dict[str, str]) -> dict[str, Any]:
+    """One field as the page and its script need it, formulas as checked JSON."""
+    kind = spec["type"]
+    view: dict[str, Any] = {
+        "key": spec["key"], "type": kind, "label": label(spec.get("label"), lang, spec["key"]),
+        "help": label(spec.get("help"), lang, ""), "required": bool(spec.get("required")),
+        "options": [{"value": o["value"], "label": label(o.get("label"), lang, o["value"])}
+                    for o in spec.get("options", [])],
+        "min": spec.get("min"), "max": spec.get("max"),
+        "currency": spec.get("currency"), "locked": locked.get(spec["key"]),
+    }
+    if kind == "computed":
+        view["result_type"] = spec["result_type"]
+        view["formula"] = to_ast_json(spec["formula"], scope, spec["result_type"],
+                                      money_places=places)
+    if spec.get("visible_when"):
+        view["visible"] = to_ast_json(spec["visible_when"], scope, "boolean",
+                                      money_places=places)
+    if "validation" in spec:
+        view["validation"] = {
+            "formula": to_ast_json(spec["validation"]["formula"], scope, "boolean",
+                                   money_places=places),
+            "message": label(spec["validation"]["message"], lang, "is not valid")}
+    if kind == "address":
+        view["parts"] = [(p, label(PART_LABELS[p], lang)) for p in ADDRESS_PARTS]
+    if kind == "customer":
+        view["parts"] = [(p, label(PART_LABELS[p], lang)) for p in CUSTOMER_PARTS]
+    return view
+
+
+def form_spec(blueprint: Blueprint, lang: str, locked: dict[str, str] | None = None
+              ) -> dict[str, Any]:
+    definition = blueprint.definition
+    fields = order_fields(definition)
+    places = money_places(definition.get("currency"))
+    locked = locked or {}
+    views = []
+    for spec in definition["form"]["fields"]:
+        view = _field(spec, fields, places, lang, locked)
+        if spec["type"] == "line_items":
+            scope = line_fields(definition, spec)
+            view["columns"] = [_field(sub, scope, places, lang, {}) for sub in spec["fields"]]
+        views.append(view)
+    return {"fields": views, "computed_order": computed_order(definition) or [],
+            "currency": definition.get("currency", ""), "money_places": places}
+
+
+def sections(spec: dict[str, Any], blueprint: Blueprint, lang: str) -> list[dict[str, Any]]:
+    """The fields in the form's layout; fields the layout does not place come last."""
+    by_key = {f["key"]: f for f in spec["fields"]}
+    found, placed = [], set()
+    for section in blueprint.definition["form"].get("layout", []):
+        keys = [k for k in section.get("fields", []) if k in by_key]
+        placed.update(keys)
+        if keys:
+            found.append({"title": label(section.get("title"), lang, ""),
+                          "columns": int(section.get("columns", 1)),
+                          "fields": [by_key[k] for k in keys]})
+    rest = [f for f in spec["fields"] if f["key"] not in placed]
+    if rest:
+        found.append({"title": "Other fields" if found else "", "columns": 1, "fields": rest})
+    return found
+
+
+def _script_json(value: Any) -> Markup:
+    # Inside <script type="application/json">: only "</" could end the element early.
+    return Markup(json.dumps(value, ensure_ascii=False).replace("</", "<\\/"))
+
+
+def _render(blueprint: Blueprint, lang: str, *, title: str, mode: str, data: dict[str, Any],
+            order_type: str, number: str | None = None, revision: int | None = None,
+            locked: dict[str, str] | None = None):
+    spec = form_spec(blueprint, lang, locked)
+    page = {**spec, "mode": mode, "order_type": order_type, "number": number,
+            "revision": revision, "data": data,
+            "save_url": (url_for("api.create_order") if mode == "create"
+                         else url_for("api.edit_order", number=number)),
+            "order_url": url_for("pages.order_detail", number="NUMBER"),
+            "csrf": csrf_token(),
+            # Known customers fill in their details when their code is typed.
+            "customer_url": (url_for("api.get_customer", code="CODE")
+                             if current_user().can("customers.view") else None)}
+    return render_template("orders/form.html", title=title, names=Labels(blueprint, lang),
+                           sections=sections(spec, blueprint, lang), mode=mode,
+                           number=number, spec_json=_script_json(page))
+
+
+def _defaults(blueprint: Blueprint) -> dict[str, Any]:
+    return {f["key"]: f["default"] for f in blueprint.definition["form"]["fields"]
+            if "default" in f and f["type"] != "computed"}
+
+
+@pages.get("/orders/new")
+@requires("orders.create")
+def new_order_choice():
+    session = db_session()
+    lang = language()
+    types = [(t, Labels(blueprint_for(t.latest), lang))
+             for t in session.scalars(select(OrderType).order_by(OrderType.key))
+             if t.latest is not None]
+    if len(types) == 1:
+        return redirect(url_for("pages.new_order", key=types[0][0].key))
+    return render_template("orders/new.html", types=types)
+
+
+@pages.get("/orders/new/<key>")
+@requires("orders.create")
+def new_order(key: str):
+    session = db_session()
+    order_type = session.scalar(select(OrderType).where(OrderType.key == key))
+    if order_type is None or order_type.latest is None:
+        raise Problem(404, f"there is no published order type {key!r}")
+    lang = language()
+    blueprint = blueprint_for(order_type.latest)
+    return _render(blueprint, lang, title=f"New {Labels(blueprint, lang).name}",
+                   mode="create", data=_defaults(blueprint), order_type=key)
+
+
+@pages.get("/orders/<number>/edit")
+@requires("orders.edit")
+def edit_order_page(number: str):
+    order = find(number)
+    why_not = order_edits.editable(order)
+    if why_not:
+        flash(f"Order {number} cannot be edited: {why_not}.", "error")
+        return redirect(url_for("pages.order_detail", number=number))
+    lang = language()
+    blueprint = blueprint_for(order.version)
+    return _render(blueprint, lang, title=f"Edit order {number}", mode="edit",
+                   data=order.data, order_type=order.order_type.key, number=number,
+                   revision=order.revision, locked=order_edits.locked_fields(order))

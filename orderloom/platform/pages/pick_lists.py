@@ -1,0 +1,117 @@
+"""Pick lists for the orders selected in the order list.
+
+A pick list is per warehouse, so the selection is split by where each order's stock is
+held (else the warehouse it was routed to). One warehouse: its batched pick list opens
+at once. Several, or orders not routed anywhere yet: a page with one pick list per
+warehouse, and for unrouted orders a choice of warehouse (the only one, when there is
+only one, is taken without asking).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from orderloom.platform.auth import requires
+from orderloom.platform.database import db_session
+from orderloom.platform.pages import pages
+from orderloom.platform.pages.orders import MAX_BULK, safe_back
+from orderloom.runtime import documents
+from orderloom.runtime.catalog import Warehouse
+from orderloom.runtime.errors import OrderError
+from orderloom.runtime.orders import Order
+from orderloom.runtime.stock import Reservation
+
+FORMATS = ("html", "pdf")
+
+
+def _selected(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(n.strip() for n in values if n.strip()))
+
+
+def split_by_warehouse(session, numbers: list[str]
+                       ) -> tuple[dict[str, list[str]], list[str], list[str]]:
+    """({warehouse code: order numbers}, numbers routed nowhere, numbers not found)."""
+    orders = {o.number: o for o in session.scalars(select(Order).where(
+        Order.number.in_(numbers)))}
+    held: dict[int, set[str]] = defaultdict(set)
+    if orders:
+        rows = session.execute(
+            select(Reservation.order_id, Warehouse.code)
+            .join(Warehouse, Warehouse.id == Reservation.warehouse_id)
+            .where(Reservation.order_id.in_([o.id for o in orders.values()]),
+                   Reservation.status == "held"))
+        for order_id, code in rows:
+            held[order_id].add(code)
+    groups: dict[str, list[str]] = defaultdict(list)
+    nowhere, missing = [], []
+    for number in numbers:
+        order = orders.get(number)
+        if order is None:
+            missing.append(number)
+            continue
+        codes = held.get(order.id) or ({order.warehouse} if order.warehouse else set())
+        if not codes:
+            nowhere.append(number)
+        for code in sorted(codes):
+            groups[code].append(number)
+    return dict(sorted(groups.items())), nowhere, missing
+
+
+@pages.post("/orders/pick-lists")
+@requires("orders.view")
+def pick_lists_for_selection():
+    back = safe_back(request.form.get("back"), url_for("pages.orders"))
+    numbers = _selected(request.form.getlist("numbers"))
+    if not numbers:
+        flash("Select the orders to print pick lists for.", "error")
+        return redirect(back)
+    if len(numbers) > MAX_BULK:
+        flash(f"Select at most {MAX_BULK} orders at a time.", "error")
+        return redirect(back)
+    session = db_session()
+    groups, nowhere, missing = split_by_warehouse(session, numbers)
+    warehouses = list(session.scalars(select(Warehouse).order_by(Warehouse.code)))
+    if nowhere and len(warehouses) == 1:
+        # With one warehouse there is nothing to choose.
+        groups.setdefault(warehouses[0].code, []).extend(nowhere)
+        nowhere = []
+    if len(groups) == 1 and not nowhere and not missing:
+        code, chosen = next(iter(groups.items()))
+        return redirect(url_for("pages.pick_list_document", warehouse=code, numbers=chosen))
+    return render_template("orders/pick_lists.html", groups=groups, nowhere=nowhere,
+                           missing=missing, warehouses=warehouses, back=back)
+
+
+@pages.get("/orders/pick-lists/print")
+@requires("orders.view")
+def pick_list_document():
+    """The batched pick list of the orders in ``numbers`` in ``warehouse``, to print."""
+    code = request.args.get("warehouse", "").strip()
+    numbers = _selected(request.args.getlist("numbers"))
+    wanted = request.args.get("format", "html").lower()
+    if wanted not in FORMATS:
+        wanted = "html"
+    session = db_session()
+    try:
+        document = documents.pick_list(session, code, numbers or None,
+                                       for_pdf=wanted == "pdf")
+    except OrderError as error:
+        session.rollback()
+        return render_template("orders/pick_lists.html", groups={}, nowhere=[], missing=[],
+                               warehouses=[], back=url_for("pages.orders"),
+                               refusal=f"The pick list for {code} was not made: "
+                                       f"{error.message}."), 422
+    session.rollback()
+    if wanted == "pdf":
+        response = Response(document.pdf(), mimetype="application/pdf")
+        response.headers["Content-Disposition"] = \
+            f'attachment; filename="{document.filename}"'
+    else:
+        response = Response(document.html, mimetype="text/html")
+    # Print templates are data people wrote: the page may run no script.
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+    response.headers["Cache-Control"] = "no-store"
+    return response

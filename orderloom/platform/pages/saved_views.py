@@ -1,0 +1,115 @@
+"""Saving, opening, updating and deleting views of the order list from the list itself.
+
+A view is opened by redirecting to the list with its filters and columns in the
+address, so a view, a bookmark and a shared link all work the same way.
+"""
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from flask import flash, redirect, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from orderloom.designer import versions
+from orderloom.designer.models import OrderType
+from orderloom.platform.auth import current_user, requires
+from orderloom.platform.database import db_session
+from orderloom.platform.pages import pages
+from orderloom.platform.problems import Problem
+from orderloom.runtime import saved_views
+from orderloom.runtime.saved_views import DEFAULT_COLUMNS, FILTER_KEYS, SavedView, ViewProblem
+
+
+def _listed(query: str) -> MultiDict:
+    """The list's arguments the view was saved from (its address's query)."""
+    return MultiDict([(k, v) for k, values in parse_qs(query).items() for v in values])
+
+
+def _filters(args: MultiDict) -> dict[str, str]:
+    return {k: v for k, v in args.items()
+            if v and (k in FILTER_KEYS or k.startswith("field."))}
+
+
+def _mine(view_id: int, changing: bool = False) -> SavedView:
+    user = current_user()
+    view = saved_views.find_view(db_session(), user.id, view_id)
+    if view is None:
+        raise Problem(404, f"there is no saved view {view_id}")
+    if changing and view.shared and not user.can("views.share"):
+        raise Problem(403, "only people allowed to share views change shared views")
+    return view
+
+
+def _problem_message(error: ViewProblem) -> str:
+    member = next((name for prefix, name in (("/name", "Name"), ("/columns", "Columns"),
+                                             ("/filters", "Filters"))
+                   if error.pointer.startswith(prefix)), "")
+    return f"The view was not saved: {member + ': ' if member else ''}{error.message}."
+
+
+@pages.post("/orders/views")
+@requires("orders.view")
+def save_view():
+    session = db_session()
+    user = current_user()
+    args = _listed(request.form.get("query", ""))
+    shared = request.form.get("shared") == "1"
+    back = url_for("pages.orders", **args)
+    if shared and not user.can("views.share"):
+        flash("The view was not saved: sharing views with everyone needs the "
+              "views.share permission.", "error")
+        return redirect(back)
+    order_type = versions.find(session, args["order_type"]) if args.get("order_type") else None
+    try:
+        view = saved_views.save_view(session, None if shared else user.id, user.username,
+                                     name=request.form.get("name", ""), order_type=order_type,
+                                     filters=_filters(args),
+                                     columns=args.getlist("columns") or DEFAULT_COLUMNS)
+    except ViewProblem as error:
+        session.rollback()
+        flash(_problem_message(error), "error")
+        return redirect(back)
+    session.commit()
+    flash(f"Saved the view “{view.name}”{' for everyone' if shared else ''}.")
+    return redirect(url_for("pages.open_view", view_id=view.id))
+
+
+@pages.get("/orders/views/<int:view_id>")
+@requires("orders.view")
+def open_view(view_id: int):
+    view = _mine(view_id)
+    order_type = db_session().get(OrderType, view.order_type_id) if view.order_type_id else None
+    extra = {"order_type": order_type.key} if order_type else {}
+    return redirect(url_for("pages.orders", **view.filters, **extra, columns=view.columns,
+                            view=view.id))
+
+
+@pages.post("/orders/views/<int:view_id>/update")
+@requires("orders.view")
+def update_view(view_id: int):
+    session = db_session()
+    view = _mine(view_id, changing=True)
+    args = _listed(request.form.get("query", ""))
+    try:
+        saved_views.change_view(session, view, filters=_filters(args),
+                                columns=args.getlist("columns") or DEFAULT_COLUMNS)
+    except ViewProblem as error:
+        session.rollback()
+        flash(_problem_message(error), "error")
+        return redirect(url_for("pages.orders", **args))
+    name = view.name
+    session.commit()
+    flash(f"The view “{name}” now shows these filters and columns.")
+    return redirect(url_for("pages.open_view", view_id=view_id))
+
+
+@pages.post("/orders/views/<int:view_id>/delete")
+@requires("orders.view")
+def delete_view(view_id: int):
+    session = db_session()
+    view = _mine(view_id, changing=True)
+    name = view.name
+    session.delete(view)
+    session.commit()
+    flash(f"Deleted the view “{name}”.")
+    return redirect(url_for("pages.orders"))

@@ -1,0 +1,956 @@
+/*
+ * Orderloom formulas in the browser: the same values as the server, for live previews.
+ *
+ * The server parses and checks every formula and sends it as JSON
+ * (orderloom.dsl.ast_json.to_ast_json): {formula, type, money_places, ast}.
+ * This file only evaluates that tree; it never parses formula text.
+ *
+ *   Formula.evaluate(compiled, values, {now})  -> a value, or a Formula.Fault
+ *       compiled: the JSON above; values: the order data as JSON (money as text
+ *       "12.50", dates "2024-05-03", line items as a list of objects);
+ *       now: an ISO datetime or Date for TODAY()/NOW() (default: the clock).
+ *   Formula.toJSON(value)   -> the value as the server stores it ("12.50", "2024-05-03")
+ *   Formula.toText(value)   -> the value as `&` shows it
+ *   Formula.isFault(value)  -> true for a fault (message, line, column)
+ *   Formula.FUNCTIONS       -> the names of the functions this file knows
+ *
+ * Semantics follow orderloom/dsl exactly: NULL rules, integers kept apart from
+ * decimals, and decimals that keep their exponent as Python's Decimal does
+ * (1.10 + 1 is 2.10), 34 significant digits rounded half-even, money rounded
+ * half-up to its places. That is why numbers are a small BigInt decimal here
+ * rather than decimal.js or big.js, which drop trailing zeros. A function the
+ * file does not know raises a fault naming it: a preview never shows a wrong
+ * value silently. tests/dsl/test_js_parity.py compares it with the server.
+ */
+(function (root) {
+  "use strict";
+
+  var PREC = 34;
+  var EMAX = 1000;
+  var MAX_EXPONENT = 100;
+  var MAX_TEXT = 100000;
+  var MAX_LIST = 10000;
+  var MAX_REGEX_INPUT = 2000;
+  var MAX_STEPS = 1000000;
+  var INT_LIMIT = 10n ** 134n;
+
+  function Fault(message, at) {
+    this.message = message;
+    this.line = at ? at[0] : 1;
+    this.column = at ? at[1] : 1;
+  }
+  Fault.prototype.toString = function () {
+    return this.line + ":" + this.column + ": " + this.message;
+  };
+
+  function fail(message) {
+    throw new Fault(message, null);
+  }
+
+  // --- decimals ---------------------------------------------------------------------------
+  // sign s (0 or 1, so -0.00 exists as in Python), coefficient c >= 0n, exponent e.
+
+  function Dec(s, c, e) {
+    this.s = s;
+    this.c = c;
+    this.e = e;
+  }
+
+  function isDec(v) { return v instanceof Dec; }
+  function isInt(v) { return typeof v === "bigint"; }
+  function isNum(v) { return isInt(v) || isDec(v); }
+
+  function pow10(n) { return 10n ** BigInt(n); }
+  function ndigits(c) { return c === 0n ? 1 : c.toString().length; }
+
+  function toDec(v) {
+    if (isDec(v)) return v;
+    return v < 0n ? new Dec(1, -v, 0) : new Dec(0, v, 0);
+  }
+
+  function signed(d) { return d.s ? -d.c : d.c; }
+
+  var DEC_TEXT = /^([+-])?(?:(\d+)(?:\.(\d*))?|\.(\d+))(?:[eE]([+-]?\d+))?$/;
+
+  function parseDec(text) {
+    var m = DEC_TEXT.exec(text);
+    if (!m) return null;
+    var whole = m[2] !== undefined ? m[2] : "";
+    var frac = m[3] !== undefined ? m[3] : (m[4] !== undefined ? m[4] : "");
+    var e = (m[5] ? parseInt(m[5], 10) : 0) - frac.length;
+    return new Dec(m[1] === "-" ? 1 : 0, BigInt((whole + frac) || "0"), e);
+  }
+
+  // Drop `drop` digits of c, rounding by `mode`; `sticky` says non-zero digits were
+  // already dropped below these.
+  function shed(s, c, drop, mode, sticky) {
+    if (drop <= 0) return c;
+    var p = pow10(drop);
+    var q = c / p;
+    var r = c % p;
+    var half = p / 2n;
+    var up = false;
+    var inexact = r !== 0n || sticky;
+    if (mode === "half_even") up = r > half || (r === half && (sticky || q % 2n === 1n));
+    else if (mode === "half_up") up = r >= half;
+    else if (mode === "up") up = inexact;
+    else if (mode === "down") up = false;
+    else if (mode === "ceiling") up = inexact && !s;
+    else if (mode === "floor") up = inexact && !!s;
+    return up ? q + 1n : q;
+  }
+
+  function finish(d) {
+    if (d.c !== 0n && d.e + ndigits(d.c) - 1 > EMAX) fail("the number is too large or not defined");
+    return d;
+  }
+
+  // Round to the context's 34 digits, half-even (Python's default context rounding).
+  function context(s, c, e, sticky) {
+    var n = ndigits(c);
+    if (n > PREC || sticky) {
+      var drop = Math.max(n - PREC, 0);
+      c = shed(s, c, drop, "half_even", !!sticky);
+      e += drop;
+      if (ndigits(c) > PREC) { c = c / 10n; e += 1; }
+    }
+    return finish(new Dec(s, c, e));
+  }
+
+  function aligned(a, b) {
+    var e = Math.min(a.e, b.e);
+    return [signed(a) * pow10(a.e - e), signed(b) * pow10(b.e - e), e];
+  }
+
+  function decAdd(a, b) {
+    a = toDec(a); b = toDec(b);
+    var x = aligned(a, b);
+    var sum = x[0] + x[1];
+    var s = sum < 0n ? 1 : (sum === 0n ? (a.s && b.s ? 1 : 0) : 0);
+    return context(s, sum < 0n ? -sum : sum, x[2]);
+  }
+
+  function decNeg(d) { return new Dec(d.s ? 0 : 1, d.c, d.e); }
+
+  function decMul(a, b) {
+    a = toDec(a); b = toDec(b);
+    return context(a.s ^ b.s, a.c * b.c, a.e + b.e);
+  }
+
+  function decCmp(a, b) {
+    a = toDec(a); b = toDec(b);
+    var x = aligned(a, b);
+    return x[0] < x[1] ? -1 : (x[0] > x[1] ? 1 : 0);
+  }
+
+  function isZero(v) { return isInt(v) ? v === 0n : v.c === 0n; }
+
+  // Python's Context.divide: exact results at the ideal exponent, else 34 digits.
+  function ctxDivide(a, b) {
+    a = toDec(a); b = toDec(b);
+    var s = a.s ^ b.s;
+    var ideal = a.e - b.e;
+    if (a.c === 0n) return new Dec(s, 0n, ideal);
+    var k = Math.max(0, ndigits(b.c) - ndigits(a.c) + PREC + 1);
+    var num = a.c * pow10(k);
+    var q = num / b.c;
+    var r = num % b.c;
+    var e = ideal - k;
+    if (r === 0n) {
+      while (e < ideal && q % 10n === 0n) { q /= 10n; e += 1; }
+      return context(s, q, e);
+    }
+    return context(s, q, e, true);
+  }
+
+  function integral(d) {
+    if (d.e >= 0 || d.c === 0n) return true;
+    return d.c % pow10(-d.e) === 0n;
+  }
+
+  function quantize(v, exp, mode) {
+    var d = toDec(v);
+    var c;
+    if (d.e >= exp) c = d.c * pow10(d.e - exp);
+    else c = shed(d.s, d.c, exp - d.e, mode, false);
+    if (ndigits(c) > PREC) fail("the number is too large or not defined");
+    return new Dec(d.s, c, exp);
+  }
+
+  // values.normal: whole numbers plain (exponent 0), others without trailing zeros.
+  function normal(d) {
+    if (integral(d)) return quantize(d, 0, "half_even");
+    var c = d.c, e = d.e;
+    while (c % 10n === 0n && e < 0) { c /= 10n; e += 1; }
+    return new Dec(d.s, c, e);
+  }
+
+  function checkInt(v) {
+    if (v > -INT_LIMIT && v < INT_LIMIT) return v;
+    return fail("the number is too large");
+  }
+
+  function add(a, b) {
+    if (a === null || b === null) return null;
+    if (isInt(a) && isInt(b)) return checkInt(a + b);
+    return decAdd(a, b);
+  }
+  function sub(a, b) {
+    if (a === null || b === null) return null;
+    if (isInt(a) && isInt(b)) return checkInt(a - b);
+    return decAdd(a, isInt(b) ? -b : decNeg(b));
+  }
+  function mul(a, b) {
+    if (a === null || b === null) return null;
+    if (isInt(a) && isInt(b)) return checkInt(a * b);
+    return decMul(a, b);
+  }
+  function div(a, b) {
+    if (a === null || b === null) return null;
+    if (isZero(b)) fail("division by zero");
+    return normal(ctxDivide(a, b));
+  }
+  function mod(a, b) {
+    if (a === null || b === null) return null;
+    if (isZero(b)) fail("division by zero");
+    if (isInt(a) && isInt(b)) {
+      var r = a % b;
+      if (r !== 0n && (r < 0n) !== (b < 0n)) r += b;
+      return r;
+    }
+    var x = toDec(a), y = toDec(b);
+    var al = aligned(x, y);
+    var quotient = al[0] / al[1];
+    if (ndigits(quotient < 0n ? -quotient : quotient) > PREC) fail("the number is too large or not defined");
+    var rem = al[0] - quotient * al[1];
+    var result = context(rem < 0n ? 1 : (rem === 0n ? x.s : 0), rem < 0n ? -rem : rem, al[2]);
+    if (result.c !== 0n && (result.s === 1) !== (decCmp(y, 0n) < 0)) result = decAdd(result, y);
+    return result;
+  }
+  function neg(a) {
+    if (a === null) return null;
+    if (isInt(a)) return -a;
+    return context(a.c === 0n ? 0 : (a.s ? 0 : 1), a.c, a.e);
+  }
+  function money(v, places) {
+    if (v === null) return null;
+    return quantize(v, -places, "half_up");
+  }
+
+  function numberText(v) {
+    if (isInt(v)) return v.toString();
+    var text = decText(v);
+    return text === "-0" || text === "0" ? "0" : text;
+  }
+
+  // format(Decimal, "f")
+  function decText(d) {
+    var digits = d.c.toString();
+    var body;
+    if (d.e >= 0) body = d.c === 0n ? "0" : digits + "0".repeat(d.e);
+    else {
+      var places = -d.e;
+      if (digits.length <= places) digits = "0".repeat(places - digits.length + 1) + digits;
+      body = digits.slice(0, digits.length - places) + "." + digits.slice(digits.length - places);
+    }
+    return (d.s ? "-" : "") + body;
+  }
+
+  // --- dates --------------------------------------------------------------------------------
+
+  function daysFromCivil(y, m, d) {
+    y -= m <= 2 ? 1 : 0;
+    var era = Math.floor(y / 400);
+    var yoe = y - era * 400;
+    var doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+    var doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+    return era * 146097 + doe - 719468;
+  }
+  function civilFromDays(z) {
+    z += 719468;
+    var era = Math.floor(z / 146097);
+    var doe = z - era * 146097;
+    var yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+    var y = yoe + era * 400;
+    var doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    var mp = Math.floor((5 * doy + 2) / 153);
+    var d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+    var m = mp + (mp < 10 ? 3 : -9);
+    return [m <= 2 ? y + 1 : y, m, d];
+  }
+  var MIN_DAY = daysFromCivil(1, 1, 1);
+  var MAX_DAY = daysFromCivil(9999, 12, 31);
+  var DAY_US = 86400000000n;
+
+  function PDate(days) { this.days = days; }
+  function PDateTime(us) { this.us = us; }  // microseconds since 1970-01-01 UTC
+  function isDate(v) { return v instanceof PDate; }
+  function isDateTime(v) { return v instanceof PDateTime; }
+
+  function makeDate(days, what) {
+    if (days < MIN_DAY || days > MAX_DAY) fail(what);
+    return new PDate(days);
+  }
+  function makeDateTime(us, what) {
+    if (us < BigInt(MIN_DAY) * DAY_US || us >= BigInt(MAX_DAY + 1) * DAY_US) fail(what);
+    return new PDateTime(us);
+  }
+  function floorDiv(a, b) { var q = a / b; return (a % b !== 0n && (a < 0n) !== (b < 0n)) ? q - 1n : q; }
+  function dayOf(v) { return isDate(v) ? v.days : Number(floorDiv(v.us, DAY_US)); }
+  function pad(n, w) { var t = String(Math.abs(n)); while (t.length < w) t = "0" + t; return t; }
+  function ymd(days) { return civilFromDays(days); }
+  function dateText(days) { var p = ymd(days); return pad(p[0], 4) + "-" + pad(p[1], 2) + "-" + pad(p[2], 2); }
+  function clock(us) {
+    var rest = us - floorDiv(us, DAY_US) * DAY_US;
+    var secs = Number(rest / 1000000n);
+    return [Math.floor(secs / 3600), Math.floor(secs / 60) % 60, secs % 60, Number(rest % 1000000n)];
+  }
+
+  var ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+  function parseDateTime(text) {
+    var m = ISO.exec(text);
+    if (!m) return null;
+    var y = +m[1], mo = +m[2], d = +m[3];
+    if (mo < 1 || mo > 12 || d < 1 || d > 31) return null;
+    var days = daysFromCivil(y, mo, d);
+    if (ymd(days)[1] !== mo) return null;
+    var h = m[4] ? +m[4] : 0, mi = m[5] ? +m[5] : 0, s = m[6] ? +m[6] : 0;
+    if (h > 23 || mi > 59 || s > 59) return null;
+    var micro = m[7] ? +(m[7] + "000000").slice(0, 6) : 0;
+    var offset = 0;
+    if (m[8] && m[8] !== "Z") {
+      var sign = m[8][0] === "-" ? -1 : 1;
+      var digits = m[8].slice(1).replace(":", "");
+      offset = sign * ((+digits.slice(0, 2)) * 60 + (digits.length > 2 ? +digits.slice(2, 4) : 0));
+    }
+    var us = BigInt(days) * DAY_US + BigInt(((h * 60 + mi - offset) * 60 + s)) * 1000000n + BigInt(micro);
+    return new PDateTime(us);
+  }
+
+  // --- reading data, as values.py ---------------------------------------------------------
+
+  function kind(v) {
+    if (typeof v === "boolean") return "boolean";
+    if (isNum(v) || typeof v === "number") return "number";
+    if (typeof v === "string") return "text";
+    if (isDateTime(v)) return "datetime";
+    if (isDate(v)) return "date";
+    if (Array.isArray(v)) return "list";
+    if (v && typeof v === "object") return "record";
+    return typeof v;
+  }
+  function wrong(name, expected, v) { return fail(name + " should be " + expected + ", got " + kind(v)); }
+
+  function fromFloat(n, name) {
+    if (!isFinite(n)) return wrong(name, "a number", n);
+    if (Number.isInteger(n) && Math.abs(n) <= Number.MAX_SAFE_INTEGER) return BigInt(n);
+    return parseDec(String(n));
+  }
+
+  function asRecord(v, name) {
+    if (v === null || v === undefined) return {};
+    if (typeof v === "object" && !Array.isArray(v) && !isNum(v) && !isDate(v) && !isDateTime(v)) return v;
+    return wrong(name || "the data", "a record", v);
+  }
+  function asNumber(v, name) {
+    name = name || "a value";
+    if (v === null || v === undefined) return null;
+    if (isNum(v)) return v;
+    if (typeof v === "number") return fromFloat(v, name);
+    if (typeof v === "string") {
+      var d = parseDec(v.trim().replace(/,/g, "").replace(/_/g, ""));
+      if (d === null || (d.c !== 0n && Math.abs(d.e + ndigits(d.c) - 1) > MAX_EXPONENT) ||
+          (d.c === 0n && Math.abs(d.e) > MAX_EXPONENT)) return wrong(name, "a number", v);
+      return d;
+    }
+    return wrong(name, "a number", v);
+  }
+  function asInteger(v, name) {
+    if (v === null || v === undefined) return null;
+    if (isInt(v)) return v;
+    var n = asNumber(v, name);
+    if (isDec(n)) {
+      if (!integral(n)) return wrong(name || "a value", "a whole number", v);
+      return signed(n) * (n.e >= 0 ? pow10(n.e) : 1n) / (n.e < 0 ? pow10(-n.e) : 1n);
+    }
+    return n;
+  }
+  function asText(v, name) {
+    if (v === null || v === undefined) return null;
+    if (typeof v === "string") return v;
+    if (isNum(v)) return toText(v);
+    if (typeof v === "number") return toText(fromFloat(v, name || "a value"));
+    return wrong(name || "a value", "text", v);
+  }
+  function asBoolean(v, name) {
+    if (v === null || v === undefined) return null;
+    if (v === true || v === false) return v;
+    if (typeof v === "string" && ["TRUE", "FALSE"].indexOf(v.trim().toUpperCase()) >= 0) {
+      return v.trim().toUpperCase() === "TRUE";
+    }
+    return wrong(name || "a value", "TRUE or FALSE", v);
+  }
+  function asDateTime(v, name) {
+    if (v === null || v === undefined) return null;
+    if (isDateTime(v)) return v;
+    if (isDate(v)) return new PDateTime(BigInt(v.days) * DAY_US);
+    if (v instanceof Date) return new PDateTime(BigInt(v.getTime()) * 1000n);
+    if (typeof v === "string") {
+      var parsed = parseDateTime(v.trim());
+      if (parsed === null) return wrong(name || "a value", "a date and time", v);
+      return parsed;
+    }
+    return wrong(name || "a value", "a date and time", v);
+  }
+  function asDate(v, name) {
+    if (v === null || v === undefined) return null;
+    if (isDate(v)) return v;
+    if (isDateTime(v)) return new PDate(dayOf(v));
+    if (typeof v === "string") {
+      var t = v.trim();
+      var parsed = /^\d{4}-\d{2}-\d{2}$/.test(t) ? parseDateTime(t) : null;
+      if (parsed === null) {
+        parsed = parseDateTime(t);
+        if (parsed === null) return wrong(name || "a value", "a date", v);
+      }
+      return new PDate(dayOf(parsed));
+    }
+    return wrong(name || "a value", "a date", v);
+  }
+  function asList(v, name) {
+    if (v === null || v === undefined) return [];
+    if (Array.isArray(v)) {
+      if (v.length > MAX_LIST) fail((name || "a value") + " has more than " + MAX_LIST + " entries");
+      return v;
+    }
+    return wrong(name || "a value", "a list", v);
+  }
+  function asValue(v, name) {
+    if (v === undefined) return null;
+    if (typeof v === "number") return fromFloat(v, name);
+    if (Array.isArray(v)) return asList(v, name).map(function (x) { return asValue(x, name); });
+    return v;
+  }
+
+  function converter(t) {
+    if (Array.isArray(t)) {
+      var element = converter(t[1]);
+      return function (v, name) { return asList(v, name).map(function (x) { return element(x, name); }); };
+    }
+    switch (t) {
+      case "integer": return asInteger;
+      case "number": case "money": return asNumber;
+      case "text": return asText;
+      case "boolean": return asBoolean;
+      case "date": return asDate;
+      case "datetime": return asDateTime;
+      case "record": return asRecord;
+      default: return asValue;
+    }
+  }
+
+  // --- text, comparison -------------------------------------------------------------------
+
+  function toText(v) {
+    if (v === null || v === undefined) return "";
+    if (v === true) return "TRUE";
+    if (v === false) return "FALSE";
+    if (typeof v === "string") return v;
+    if (isNum(v)) return numberText(v);
+    if (isDateTime(v)) {
+      var c = clock(v.us);
+      return dateText(dayOf(v)) + " " + pad(c[0], 2) + ":" + pad(c[1], 2) + ":" + pad(c[2], 2);
+    }
+    if (isDate(v)) return dateText(v.days);
+    if (Array.isArray(v)) return v.map(toText).join(", ");
+    return fail("a " + kind(v) + " cannot be shown as text");
+  }
+  function checkText(t) {
+    if (Array.from(t).length > MAX_TEXT) fail("the text would be longer than " + MAX_TEXT + " characters");
+    return t;
+  }
+  function fold(t) { return t.toUpperCase().toLowerCase(); }
+  function comparable(v) {
+    if (typeof v === "string") return fold(v);
+    if (isDate(v)) return new PDateTime(BigInt(v.days) * DAY_US);
+    return v;
+  }
+  function codepointCmp(a, b) {
+    var x = Array.from(a), y = Array.from(b);
+    for (var i = 0; i < Math.min(x.length, y.length); i++) {
+      var p = x[i].codePointAt(0), q = y[i].codePointAt(0);
+      if (p !== q) return p < q ? -1 : 1;
+    }
+    return x.length === y.length ? 0 : (x.length < y.length ? -1 : 1);
+  }
+  // -1, 0, 1, or NaN for values that do not compare (Python would raise).
+  function cmp(a, b) {
+    if (isNum(a) && isNum(b)) {
+      if (isInt(a) && isInt(b)) return a < b ? -1 : (a > b ? 1 : 0);
+      return decCmp(a, b);
+    }
+    if (typeof a === "string" && typeof b === "string") return codepointCmp(a, b);
+    if (isDateTime(a) && isDateTime(b)) return a.us < b.us ? -1 : (a.us > b.us ? 1 : 0);
+    if (typeof a === "boolean" && typeof b === "boolean") return (a ? 1 : 0) - (b ? 1 : 0);
+    if (isDate(a) && isDate(b)) return a.days - b.days;
+    return NaN;
+  }
+  function keysEqual(a, b) {
+    var c = cmp(a, b);
+    if (!isNaN(c)) return c === 0;
+    if (Array.isArray(a) && Array.isArray(b)) {
+      return a.length === b.length && a.every(function (x, i) { return keysEqual(x, b[i]); });
+    }
+    return a === b;
+  }
+  function equal(a, b) {
+    if (a === null || b === null) return false;
+    return keysEqual(comparable(a), comparable(b));
+  }
+  function compare(op, a, b) {
+    if (a === null || b === null) return false;
+    a = comparable(a); b = comparable(b);
+    if (op === "=" || op === "==") return keysEqual(a, b);
+    if (op === "!=" || op === "<>") return !keysEqual(a, b);
+    var c = cmp(a, b);
+    if (isNaN(c)) fail("cannot compare " + kind(a) + " and " + kind(b));
+    if (op === "<") return c < 0;
+    if (op === "<=") return c <= 0;
+    if (op === ">") return c > 0;
+    return c >= 0;
+  }
+  function member(v, values) {
+    if (v === null || values === null) return false;
+    var key = comparable(v);
+    return values.some(function (x) { return x !== null && keysEqual(comparable(x), key); });
+  }
+
+  // --- functions ------------------------------------------------------------------------
+
+  function flatten(args, out) {
+    out = out || [];
+    args.forEach(function (a) {
+      if (Array.isArray(a)) flatten(a, out);
+      else if (a !== null) out.push(a);
+    });
+    return out;
+  }
+  function nulls(fn) {
+    return function () {
+      for (var i = 0; i < arguments.length; i++) if (arguments[i] === null) return null;
+      return fn.apply(null, arguments);
+    };
+  }
+  function whole(v, what) {
+    if (isInt(v)) return v;
+    if (!integral(v)) fail(what + " must be a whole number, got " + numberText(v));
+    return asInteger(v);
+  }
+  function small(v, what) { return Number(whole(v, what)); }
+
+  function sumValues(args) {
+    var total = 0n;
+    flatten(args).forEach(function (v) { total = add(total, asNumber(v)); });
+    return total;
+  }
+  function extreme(args, better) {
+    var items = flatten(args);
+    if (!items.length) return null;
+    var best = items[0];
+    for (var i = 1; i < items.length; i++) {
+      var c = cmp(comparable(items[i]), comparable(best));
+      if (isNaN(c)) fail("cannot compare " + kind(items[i]) + " and " + kind(best));
+      if (better(c)) best = items[i];
+    }
+    return best;
+  }
+
+  var MODES = { ROUND: "half_up", ROUNDUP: "up", ROUNDDOWN: "down" };
+
+  function rounder(mode) {
+    return nulls(function (x, digits) {
+      var d = small(digits === undefined ? 0n : digits, "the number of digits");
+      if (d < -100 || d > 30) fail("the number of digits must be between -100 and 30");
+      if (isInt(x) && d >= 0) return x;
+      var result = quantize(x, -d, mode);
+      if (d < 0) result = quantize(result, 0, "half_even");
+      return isInt(x) ? asInteger(result) : result;
+    });
+  }
+
+  function stepRound(mode, name) {
+    return nulls(function (x, significance) {
+      if (significance === undefined) significance = 1n;
+      if (isZero(significance)) return isInt(x) ? 0n : new Dec(0, 0n, 0);
+      if (cmp(x, 0n) > 0 && cmp(significance, 0n) < 0) {
+        fail(name + ": a positive number needs a positive significance");
+      }
+      var q = ctxDivide(x, significance);
+      if (q.e < 0) q = quantize(q, 0, mode);
+      var result = decMul(q, significance);
+      return isInt(x) && isInt(significance) ? asInteger(result) : result;
+    });
+  }
+
+  function countArg(n, name) {
+    var count = small(n, name + ": the number of characters");
+    if (count < 0) fail(name + ": the number of characters cannot be negative");
+    return count;
+  }
+  function chars(t) { return Array.from(t); }
+
+  var NUMBER_FORMAT = /^(#,##)?0(?:\.(0+))?(%)?$/;
+  var DATE_TOKENS = /yyyy|yy|mm|dd|hh|ss|m|d/gi;
+
+  function formatValue(value, fmt) {
+    if (isNum(value)) {
+      var m = NUMBER_FORMAT.exec(fmt.trim());
+      if (!m) fail("TEXT: unknown number format '" + fmt + "'");
+      var number = decMul(toDec(value), m[3] ? 100n : 1n);
+      var places = (m[2] || "").length;
+      var text = decText(quantize(number, -places, "half_up"));
+      if (m[1]) {
+        var negative = text[0] === "-";
+        var body = negative ? text.slice(1) : text;
+        var parts = body.split(".");
+        parts[0] = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+        text = (negative ? "-" : "") + parts.join(".");
+      }
+      return text + (m[3] ? "%" : "");
+    }
+    if (isDate(value) || isDateTime(value)) return formatDate(value, fmt);
+    return fail("TEXT: a format applies to numbers and dates, got '" + toText(value) + "'");
+  }
+  function formatDate(value, fmt) {
+    var p = ymd(dayOf(value));
+    var c = isDateTime(value) ? clock(value.us) : [0, 0, 0, 0];
+    var out = "";
+    var pos = 0;
+    var afterHour = false;
+    var match;
+    DATE_TOKENS.lastIndex = 0;
+    while ((match = DATE_TOKENS.exec(fmt)) !== null) {
+      out += fmt.slice(pos, match.index);
+      var token = match[0].toLowerCase();
+      var rest = fmt.slice(match.index + match[0].length).toLowerCase().replace(/^:+/, "");
+      var minutes = (token === "mm" || token === "m") && (afterHour || rest.indexOf("ss") === 0);
+      out += {
+        yyyy: pad(p[0], 4), yy: pad(p[0] % 100, 2),
+        mm: minutes ? pad(c[1], 2) : pad(p[1], 2), m: minutes ? String(c[1]) : String(p[1]),
+        dd: pad(p[2], 2), d: String(p[2]), hh: pad(c[0], 2), ss: pad(c[2], 2)
+      }[token];
+      afterHour = token === "hh";
+      pos = match.index + match[0].length;
+    }
+    return out + fmt.slice(pos);
+  }
+
+  function dateFrom(year, month, day) {
+    var y = small(year, "DATE: each part"), m = small(month, "DATE: each part");
+    var d = small(day, "DATE: each part");
+    y += Math.floor((m - 1) / 12);
+    m = ((m - 1) % 12 + 12) % 12 + 1;
+    if (y < 1 || y > 9999) fail("DATE: the date is outside the years 1 to 9999");
+    return makeDate(daysFromCivil(y, m, 1) + d - 1, "DATE: the date is outside the years 1 to 9999");
+  }
+
+  function weekday(v, type) {
+    var iso = ((dayOf(v) % 7) + 7 + 3) % 7 + 1;  // 1970-01-01 was a Thursday (4)
+    var k = small(type === undefined ? 1n : type, "WEEKDAY: the type");
+    if (k === 1) return BigInt(iso % 7 + 1);
+    if (k === 2) return BigInt(iso);
+    if (k === 3) return BigInt(iso - 1);
+    return fail("WEEKDAY: the type must be 1, 2 or 3");
+  }
+
+  var LIBRARY = {
+    ISBLANK: function (v) { return v === null || v === "" || (Array.isArray(v) && v.length === 0); },
+    SUM: function () { return sumValues(Array.from(arguments)); },
+    MIN: function () { return extreme(Array.from(arguments), function (c) { return c < 0; }); },
+    MAX: function () { return extreme(Array.from(arguments), function (c) { return c > 0; }); },
+    AVERAGE: function () {
+      var items = flatten(Array.from(arguments));
+      return items.length ? div(sumValues(items), BigInt(items.length)) : null;
+    },
+    COUNT: function () { return BigInt(flatten(Array.from(arguments)).length); },
+    ROUND: rounder("half_up"),
+    ROUNDUP: rounder("up"),
+    ROUNDDOWN: rounder("down"),
+    ABS: nulls(function (x) {
+      return isInt(x) ? (x < 0n ? -x : x) : context(0, x.c, x.e);
+    }),
+    CEILING: stepRound("ceiling", "CEILING"),
+    FLOOR: stepRound("floor", "FLOOR"),
+    MOD: nulls(mod),
+    LEN: nulls(function (t) { return BigInt(chars(t).length); }),
+    UPPER: nulls(function (t) { return checkText(t.toUpperCase()); }),
+    LOWER: nulls(function (t) { return checkText(t.toLowerCase()); }),
+    TRIM: nulls(function (t) {
+      return t.replace(/^[\s\u001c-\u001f\u0085]+|[\s\u001c-\u001f\u0085]+$/g, "")
+        .split(" ").filter(function (p) { return p; }).join(" ");
+    }),
+    LEFT: nulls(function (t, n) {
+      return chars(t).slice(0, countArg(n === undefined ? 1n : n, "LEFT")).join("");
+    }),
+    RIGHT: nulls(function (t, n) {
+      var count = countArg(n === undefined ? 1n : n, "RIGHT");
+      return count ? chars(t).slice(-count).join("") : "";
+    }),
+    MID: nulls(function (t, start, n) {
+      var first = small(start, "MID: the start");
+      if (first < 1) fail("MID: the start must be 1 or more");
+      var count = countArg(n, "MID");
+      return chars(t).slice(first - 1, first - 1 + count).join("");
+    }),
+    CONCAT: function () { return checkText(Array.from(arguments).map(toText).join("")); },
+    CONTAINS: nulls(function (t, part) { return fold(t).indexOf(fold(part)) >= 0; }),
+    STARTSWITH: nulls(function (t, part) { return fold(t).indexOf(fold(part)) === 0; }),
+    ENDSWITH: nulls(function (t, part) {
+      var a = fold(t), b = fold(part);
+      return a.length >= b.length && a.slice(a.length - b.length) === b;
+    }),
+    REGEXMATCH: nulls(function (t, pattern) {
+      if (chars(t).length > MAX_REGEX_INPUT) {
+        fail("REGEXMATCH works on texts of at most " + MAX_REGEX_INPUT + " characters");
+      }
+      var re;
+      try { re = new RegExp(pattern, "u"); } catch (e) { return fail("REGEXMATCH: the pattern is not valid"); }
+      return re.test(t);
+    }),
+    TEXT: function (v, fmt) {
+      if (v === null) return "";
+      if (fmt === undefined || fmt === null) return checkText(toText(v));
+      return checkText(formatValue(v, fmt));
+    },
+    DATE: nulls(dateFrom),
+    DATETIME: nulls(function (y, mo, d, h, mi, s) {
+      var base = dateFrom(y, mo, d);
+      var parts = [h, mi, s].map(function (x) { return whole(x === undefined ? 0n : x, "DATETIME: each part"); });
+      var us = BigInt(base.days) * DAY_US + ((parts[0] * 60n + parts[1]) * 60n + parts[2]) * 1000000n;
+      return makeDateTime(us, "DATETIME: the time is outside the years 1 to 9999");
+    }),
+    YEAR: nulls(function (v) { return BigInt(ymd(dayOf(v))[0]); }),
+    MONTH: nulls(function (v) { return BigInt(ymd(dayOf(v))[1]); }),
+    DAY: nulls(function (v) { return BigInt(ymd(dayOf(v))[2]); }),
+    WEEKDAY: nulls(weekday),
+    DAYS: nulls(function (end, start) { return BigInt(dayOf(end) - dayOf(start)); }),
+    ADDDAYS: nulls(function (v, n) {
+      var outside = "ADDDAYS: the date is outside the years 1 to 9999";
+      if (isDateTime(v)) {
+        // int(Decimal): the microseconds truncated toward zero, as the server does.
+        var shift = signed(quantize(decMul(toDec(n), 86400000000n), 0, "down"));
+        return makeDateTime(v.us + shift, outside);
+      }
+      return makeDate(v.days + small(n, "ADDDAYS: the number of days"), outside);
+    }),
+    HOURS: nulls(function (end, start) {
+      return div(asDateTime(end).us - asDateTime(start).us, 3600000000n);
+    })
+  };
+
+  // --- evaluation ---------------------------------------------------------------------------
+
+  function literal(v) {
+    if (v !== null && typeof v === "object") {
+      if ("int" in v) return BigInt(v.int);
+      if ("dec" in v) return parseDec(v.dec);
+    }
+    return v;
+  }
+
+  function truth(v) { return v === true; }
+
+  function Run(now) {
+    this.nowValue = now;
+    this.at = null;
+    this.steps = 0;
+  }
+  // Lines visited, as the server counts them: no formula keeps a page busy for long.
+  Run.prototype.tick = function (n) {
+    this.steps += n;
+    if (this.steps > MAX_STEPS) fail("the formula needs more than " + MAX_STEPS + " steps");
+  };
+  Run.prototype.now = function () {
+    if (!(this.nowValue instanceof PDateTime)) {
+      this.nowValue = asDateTime(this.nowValue === undefined || this.nowValue === null
+        ? new Date() : this.nowValue, "now");
+    }
+    return this.nowValue;
+  };
+
+  function label(steps, upto) {
+    return steps.slice(0, upto + 1).map(function (s) { return s.name; }).join(".");
+  }
+
+  function pluck(run, lines, name, convert, lab) {
+    run.tick(lines.length);
+    var out = [];
+    lines.forEach(function (line) {
+      var value = convert(nullish(asRecord(line, "a line")[name]), lab);
+      if (Array.isArray(value)) out.push.apply(out, value); else out.push(value);
+      if (out.length > MAX_LIST) fail(lab + " has more than " + MAX_LIST + " entries");
+    });
+    return out;
+  }
+  function nullish(v) { return v === undefined ? null : v; }
+
+  function evalNode(node, run, scopes) {
+    run.at = node.at;
+    switch (node.k) {
+      case "lit": return literal(node.v);
+      case "list": return node.items.map(function (i) { return evalNode(i, run, scopes); });
+      case "path": return evalPath(node, run, scopes);
+      case "unary": {
+        if (node.op === "NOT") return !truth(evalNode(node.x, run, scopes));
+        var x = evalNode(node.x, run, scopes);
+        run.at = node.at;
+        return node.op === "+" ? x : neg(x);
+      }
+      case "bin": return evalBinary(node, run, scopes);
+      case "call": return evalCall(node, run, scopes);
+    }
+    return fail("a formula node of an unknown kind: " + node.k);
+  }
+
+  function evalPath(node, run, scopes) {
+    var value = node.level ? scopes[scopes.length - node.level] : scopes[0];
+    var steps = node.steps;
+    for (var i = 0; i < steps.length; i++) {
+      var step = steps[i];
+      var convert = converter(step.type);
+      var lab = label(steps, i);
+      if (step.lines) value = pluck(run, value, step.name, convert, lab);
+      else value = convert(nullish(value[step.name]), lab);
+    }
+    return value;
+  }
+
+  var ARITHMETIC = { "+": add, "-": sub, "*": mul, "/": div, "%": mod };
+
+  function evalBinary(node, run, scopes) {
+    var op = node.op;
+    if (op === "AND") return truth(evalNode(node.l, run, scopes)) && truth(evalNode(node.r, run, scopes));
+    if (op === "OR") return truth(evalNode(node.l, run, scopes)) || truth(evalNode(node.r, run, scopes));
+    var left = evalNode(node.l, run, scopes);
+    var right = evalNode(node.r, run, scopes);
+    run.at = node.at;
+    if (ARITHMETIC[op]) return ARITHMETIC[op](left, right);
+    if (op === "&") return checkText(toText(left) + toText(right));
+    if (op === "IN") return member(left, right);
+    if (op === "NOT IN") return left !== null && right !== null && !member(left, right);
+    return compare(op, left, right);
+  }
+
+  function evalCall(node, run, scopes) {
+    var name = node.name;
+    var args = node.args;
+    var ev = function (a) { return evalNode(a, run, scopes); };
+    var i;
+    switch (name) {
+      case "IF":
+        if (truth(ev(args[0]))) return ev(args[1]);
+        return args.length === 3 ? ev(args[2]) : null;
+      case "IFS":
+        for (i = 0; i < args.length; i += 2) if (truth(ev(args[i]))) return ev(args[i + 1]);
+        return null;
+      case "SWITCH": {
+        var rest = args.slice(1);
+        var fallback = rest.length % 2 ? rest.pop() : null;
+        if (rest.length) {
+          var subject = ev(args[0]);
+          for (i = 0; i < rest.length; i += 2) if (equal(subject, ev(rest[i]))) return ev(rest[i + 1]);
+        }
+        return fallback ? ev(fallback) : null;
+      }
+      case "AND":
+        for (i = 0; i < args.length; i++) if (!truth(ev(args[i]))) return false;
+        return true;
+      case "OR":
+        for (i = 0; i < args.length; i++) if (truth(ev(args[i]))) return true;
+        return false;
+      case "NOT": return !truth(ev(args[0]));
+      case "COALESCE":
+        for (i = 0; i < args.length - 1; i++) { var v = ev(args[i]); if (v !== null) return v; }
+        return ev(args[args.length - 1]);
+      case "TODAY": return new PDate(dayOf(run.now()));
+      case "NOW": return run.now();
+      case "SUMIF": case "COUNTIF": case "ANY": case "ALL":
+        return perLine(name, node, run, scopes);
+    }
+    var fn = LIBRARY[name];
+    var values = args.map(ev);
+    run.at = node.at;
+    if (!fn) fail("the function " + name + " cannot be worked out in the browser; the server will");
+    return fn.apply(null, values);
+  }
+
+  function perLine(name, node, run, scopes) {
+    var lines = evalNode(node.args[0], run, scopes);
+    run.tick(lines.length);
+    var cond = node.args[1];
+    var total = 0n, count = 0n;
+    for (var i = 0; i < lines.length; i++) {
+      var record = asRecord(lines[i], "a line");
+      var inner = scopes.concat([record]);
+      var ok = truth(evalNode(cond, run, inner));
+      if (name === "ANY" && ok) return true;
+      if (name === "ALL" && !ok) return false;
+      if (ok && name === "COUNTIF") count += 1n;
+      if (ok && name === "SUMIF") {
+        var v = evalNode(node.args[2], run, inner);
+        if (v !== null) total = add(total, v);
+      }
+    }
+    if (name === "ANY") return false;
+    if (name === "ALL") return true;
+    return name === "COUNTIF" ? count : total;
+  }
+
+  function evaluate(compiled, values, options) {
+    var run = new Run(options && options.now);
+    try {
+      var data = asRecord(values, "the data");
+      var result = evalNode(compiled.ast, run, [data]);
+      if (compiled.money_places !== null && compiled.money_places !== undefined) {
+        result = money(result, compiled.money_places);
+      }
+      return result;
+    } catch (error) {
+      if (error instanceof Fault) return new Fault(error.message, run.at);
+      if (error instanceof RangeError) return new Fault("the formula is too complex to evaluate", run.at);
+      throw error;
+    }
+  }
+
+  function toJSON(v) {
+    if (v instanceof Fault) return { error: "formula failed at " + v.line + ":" + v.column + ": " + v.message };
+    if (v === null || v === undefined || typeof v === "boolean" || typeof v === "string") return nullish(v);
+    if (isInt(v)) return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+    if (isDec(v)) return decText(v);
+    if (isDateTime(v)) {
+      var c = clock(v.us);
+      return dateText(dayOf(v)) + "T" + pad(c[0], 2) + ":" + pad(c[1], 2) + ":" + pad(c[2], 2) +
+        (c[3] ? "." + pad(c[3], 6) : "") + "+00:00";
+    }
+    if (isDate(v)) return dateText(v.days);
+    if (Array.isArray(v)) return v.map(toJSON);
+    var out = {};
+    Object.keys(v).forEach(function (k) { out[k] = toJSON(v[k]); });
+    return out;
+  }
+
+  var Formula = {
+    evaluate: evaluate,
+    toJSON: toJSON,
+    toText: function (v) { return v instanceof Fault ? "" : toText(v); },
+    isFault: function (v) { return v instanceof Fault; },
+    Fault: Fault,
+    FUNCTIONS: Object.keys(LIBRARY).concat(
+      ["IF", "IFS", "SWITCH", "AND", "OR", "NOT", "COALESCE", "TODAY", "NOW", "SUMIF", "COUNTIF", "ANY", "ALL"]
+    ).sort()
+  };
+
+  root.Formula = Formula;
+  if (typeof module !== "undefined" && module.exports) module.exports = Formula;
+})(typeof globalThis !== "undefined" ? globalThis : this);

@@ -1,0 +1,393 @@
+// The order form: line items added and removed, computed fields recalculated as you
+// type (static/formula.js, the same values as the server), fields shown or hidden by
+// their conditions, validation messages in place, and saving through the orders API.
+// The server recomputes everything on save; its problems (problem+json with a JSON
+// Pointer per field) are shown next to the field they point at.
+(function () {
+  "use strict";
+
+  const spec = JSON.parse(document.getElementById("order-form-spec").textContent);
+  const form = document.getElementById("order-form");
+  const problemsBox = document.getElementById("form-problems");
+  const status = document.getElementById("save-status");
+  const fields = new Map(spec.fields.map((f) => [f.key, f]));
+  let attempted = false;
+
+  // --- reading and writing one control -----------------------------------------------------
+
+  function blank(text) { return text === null || text === undefined || String(text).trim() === ""; }
+
+  function readControl(box, type) {
+    if (type === "computed") return undefined;
+    if (type === "multi_choice") {
+      return Array.from(box.querySelectorAll("[data-option]")).filter((i) => i.checked)
+        .map((i) => i.dataset.option);
+    }
+    if (type === "address" || type === "customer") {
+      const record = {};
+      for (const input of box.querySelectorAll("[data-part]")) {
+        if (!blank(input.value)) record[input.dataset.part] = input.value.trim();
+      }
+      return Object.keys(record).length ? record : null;
+    }
+    const input = box.querySelector("[data-input]");
+    if (!input) return undefined;
+    if (type === "boolean") return input.checked;
+    const text = input.value;
+    if (blank(text)) return null;
+    if (type === "integer") {
+      const t = text.trim();
+      return /^[+-]?\d{1,15}$/.test(t) ? Number(t) : t;
+    }
+    if (type === "number" || type === "money") return text.trim();
+    if (type === "datetime") return text.length === 16 ? `${text}:00Z` : `${text}Z`;
+    return text;
+  }
+
+  function writeControl(box, type, value) {
+    if (type === "computed" || value === undefined) return;
+    if (type === "multi_choice") {
+      const chosen = Array.isArray(value) ? value : [];
+      for (const i of box.querySelectorAll("[data-option]")) i.checked = chosen.includes(i.dataset.option);
+      return;
+    }
+    if (type === "address" || type === "customer") {
+      for (const input of box.querySelectorAll("[data-part]")) {
+        const part = value && typeof value === "object" ? value[input.dataset.part] : null;
+        input.value = part === null || part === undefined ? "" : String(part);
+      }
+      return;
+    }
+    const input = box.querySelector("[data-input]");
+    if (!input) return;
+    if (type === "boolean") { input.checked = value === true; return; }
+    if (value === null) { input.value = ""; return; }
+    if (type === "datetime") {
+      const moment = new Date(value);
+      input.value = isNaN(moment) ? String(value) : moment.toISOString().slice(0, 19);
+      return;
+    }
+    input.value = String(value);
+  }
+
+  // --- line items ----------------------------------------------------------------------------
+
+  function linesBox(key) { return form.querySelector(`.form-field.lines[data-key="${key}"]`); }
+
+  function addLine(key, line) {
+    const box = linesBox(key);
+    const row = box.querySelector("template").content.firstElementChild.cloneNode(true);
+    const field = fields.get(key);
+    const tbody = box.querySelector("tbody");
+    const number = tbody.children.length + 1;
+    for (const column of field.columns) {
+      const cell = row.querySelector(`[data-column="${column.key}"]`);
+      for (const input of cell.querySelectorAll("[data-input]")) {
+        input.setAttribute("aria-label", `${column.label}, line ${number}`);
+      }
+      writeControl(cell, column.type, line ? line[column.key] : column.type === "boolean" ? false : null);
+    }
+    tbody.appendChild(row);
+    return row;
+  }
+
+  function readLines(key) {
+    const field = fields.get(key);
+    return Array.from(linesBox(key).querySelectorAll("tbody tr[data-line]")).map((row) => {
+      const line = {};
+      for (const column of field.columns) {
+        if (column.type === "computed") continue;
+        const value = readControl(row.querySelector(`[data-column="${column.key}"]`), column.type);
+        if (value !== null && value !== undefined) line[column.key] = value;
+      }
+      return line;
+    });
+  }
+
+  // --- the whole form ------------------------------------------------------------------------
+
+  function fieldBox(key) { return form.querySelector(`.form-field[data-key="${key}"]`); }
+
+  function entered() {
+    const data = {};
+    for (const field of spec.fields) {
+      if (field.type === "computed") continue;
+      if (field.type === "line_items") { data[field.key] = readLines(field.key); continue; }
+      const value = readControl(fieldBox(field.key), field.type);
+      if (value !== undefined) data[field.key] = value;
+    }
+    return data;
+  }
+
+  function evaluate(compiled, values) {
+    try {
+      return Formula.evaluate(compiled, values);
+    } catch (error) {
+      // Not a formula fault but a flaw of this page: say so where the value would be,
+      // and keep the rest of the form working. The server still computes on save.
+      console.error(error);
+      return new Formula.Fault(`the browser could not work this out (${error.message})`);
+    }
+  }
+
+  // The same order of work as the server's Blueprint.compute.
+  function compute(data) {
+    const values = Object.assign({}, data);
+    for (const field of spec.fields) {
+      if (field.type !== "line_items") continue;
+      values[field.key] = (values[field.key] || []).map((line) => Object.assign({}, line));
+    }
+    for (const field of spec.fields) {
+      if (field.type !== "line_items") continue;
+      for (const column of field.columns) {
+        if (column.type !== "computed") continue;
+        values[field.key] = values[field.key].map((line) =>
+          Object.assign({}, line, { [column.key]: evaluate(column.formula, Object.assign({}, values, line)) }));
+      }
+    }
+    for (const key of spec.computed_order) {
+      const field = fields.get(key);
+      if (field && field.formula) values[key] = evaluate(field.formula, values);
+    }
+    return values;
+  }
+
+  function grouped(text) {
+    const negative = text.startsWith("-");
+    const parts = (negative ? text.slice(1) : text).split(".");
+    parts[0] = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    return (negative ? "-" : "") + parts.join(".");
+  }
+
+  function show(output, value, type) {
+    output.classList.toggle("fault", Formula.isFault(value));
+    if (Formula.isFault(value)) {
+      output.textContent = "—";
+      output.title = `Cannot be calculated yet: ${value.message}`;
+      output.dataset.value = "";
+      return;
+    }
+    const json = Formula.toJSON(value);
+    output.title = "";
+    output.dataset.value = json === null ? "" : String(json);
+    if (value === null) output.textContent = "—";
+    else if (type === "money") output.textContent = grouped(String(json));
+    else if (type === "boolean") output.textContent = value ? "Yes" : "No";
+    else output.textContent = Formula.toText(value);
+  }
+
+  function setError(slot, message) {
+    if (!slot) return;
+    slot.textContent = message || "";
+    const box = slot.closest(".form-field");
+    if (box) box.classList.toggle("invalid", Boolean(message));
+  }
+
+  function isBlank(value) {
+    return value === null || value === undefined || value === "" || (Array.isArray(value) && value.length === 0);
+  }
+
+  // Client-side messages: required fields (after a save was tried) and the form's own
+  // validation formulas. Returns how many there are.
+  function check(values, data) {
+    let count = 0;
+    const visible = {};
+    for (const field of spec.fields) {
+      visible[field.key] = field.visible ? evaluate(field.visible, values) === true : true;
+      const box = fieldBox(field.key);
+      box.hidden = !visible[field.key];
+      if (field.type === "computed" || field.type === "line_items") continue;
+      let message = "";
+      if (visible[field.key] && !isBlank(data[field.key]) && field.validation &&
+          evaluate(field.validation.formula, values) !== true) message = field.validation.message;
+      if (visible[field.key] && attempted && field.required && isBlank(data[field.key])) message = "is required";
+      if (message) count += 1;
+      if (!box.dataset.server) setError(box.querySelector(":scope > .field-error"), message);
+    }
+    for (const field of spec.fields) {
+      if (field.type !== "line_items") continue;
+      const box = fieldBox(field.key);
+      const rows = box.querySelectorAll("tbody tr[data-line]");
+      const lineMessage = attempted && field.required && rows.length === 0 ? "add at least one line" : "";
+      if (lineMessage) count += 1;
+      if (!box.dataset.server) setError(box.querySelector(":scope > .field-error"), lineMessage);
+      rows.forEach((row, index) => {
+        const line = values[field.key][index];
+        for (const column of field.columns) {
+          const cell = row.querySelector(`[data-column="${column.key}"]`);
+          if (column.type === "computed") {
+            show(cell.querySelector("output"), line[column.key], column.result_type);
+            continue;
+          }
+          let message = "";
+          if (!isBlank(line[column.key]) && column.validation &&
+              evaluate(column.validation.formula, Object.assign({}, values, line)) !== true) {
+            message = column.validation.message;
+          }
+          if (attempted && column.required && isBlank(line[column.key])) message = "is required";
+          if (message) count += 1;
+          if (!cell.dataset.server) setError(cell.querySelector(".field-error"), message);
+        }
+      });
+    }
+    return { count, visible };
+  }
+
+  function recalc() {
+    const data = entered();
+    const values = compute(data);
+    for (const key of spec.computed_order) {
+      const field = fields.get(key);
+      const output = form.querySelector(`output[data-computed="${key}"]`);
+      if (field && output) show(output, values[key], field.result_type);
+    }
+    return Object.assign({ data }, check(values, data));
+  }
+
+  // --- server problems -------------------------------------------------------------------------
+
+  function unescape(token) { return token.replace(/~1/g, "/").replace(/~0/g, "~"); }
+
+  function clearServerErrors() {
+    for (const el of form.querySelectorAll("[data-server]")) {
+      delete el.dataset.server;
+      setError(el.querySelector(el.matches("td") ? ".field-error" : ":scope > .field-error"), "");
+    }
+    problemsBox.hidden = true;
+    problemsBox.textContent = "";
+  }
+
+  function showProblem(pointer, detail) {
+    const parts = (pointer || "").split("/").slice(1).map(unescape);
+    if (parts[0] === "data" && parts.length > 1) {
+      const field = fields.get(parts[1]);
+      const box = field ? fieldBox(field.key) : null;
+      if (box && field.type === "line_items" && parts.length > 3 && /^\d+$/.test(parts[2])) {
+        const row = box.querySelectorAll("tbody tr[data-line]")[Number(parts[2])];
+        const cell = row ? row.querySelector(`[data-column="${parts[3]}"]`) : null;
+        if (cell) {
+          cell.dataset.server = "1";
+          setError(cell.querySelector(".field-error"), detail);
+          return;
+        }
+      }
+      if (box) {
+        box.dataset.server = "1";
+        const where = parts.slice(2).join(" ");
+        setError(box.querySelector(":scope > .field-error"), where ? `${where}: ${detail}` : detail);
+        return;
+      }
+    }
+    const item = document.createElement("p");
+    item.textContent = pointer ? `${pointer}: ${detail}` : detail;
+    problemsBox.appendChild(item);
+    problemsBox.hidden = false;
+  }
+
+  // --- saving ----------------------------------------------------------------------------------
+
+  async function save(event) {
+    event.preventDefault();
+    attempted = true;
+    clearServerErrors();
+    const state = recalc();
+    if (state.count) {
+      status.textContent = "Please correct the fields marked above.";
+      const first = form.querySelector(".invalid input, .invalid select, .invalid textarea");
+      if (first) first.focus();
+      return;
+    }
+    const data = state.data;
+    for (const field of spec.fields) {
+      // A field its condition hides does not apply to this order.
+      if (!state.visible[field.key] && field.type !== "computed") data[field.key] = null;
+    }
+    const headers = { "Content-Type": "application/json", "X-CSRF-Token": spec.csrf,
+                      "Accept": "application/json" };
+    let body;
+    if (spec.mode === "edit") {
+      headers["If-Match"] = `"${spec.revision}"`;
+      body = { data };
+    } else {
+      body = { order_type: spec.order_type, data };
+    }
+    const button = document.getElementById("save-order");
+    button.disabled = true;
+    status.textContent = "Saving…";
+    try {
+      const response = await fetch(spec.save_url, {
+        method: spec.mode === "edit" ? "PATCH" : "POST", headers, body: JSON.stringify(body),
+        credentials: "same-origin" });
+      const answer = await response.json().catch(() => ({}));
+      if (response.ok) {
+        status.textContent = "Saved.";
+        window.location.assign(spec.order_url.replace("NUMBER", encodeURIComponent(answer.number)));
+        return;
+      }
+      status.textContent = "";
+      if (response.status === 409 && answer.current) {
+        showProblem("", `${answer.detail || "The order was changed by someone else"}. Reload the page to see it as it is now; your changes were not saved.`);
+      } else if (Array.isArray(answer.errors) && answer.errors.length) {
+        for (const problem of answer.errors) showProblem(problem.pointer, problem.detail || problem.message);
+      } else {
+        showProblem("", answer.detail || answer.title || `The order was not saved (${response.status}).`);
+      }
+    } catch (error) {
+      status.textContent = "";
+      showProblem("", "The server could not be reached; nothing was saved. Try again.");
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  // --- start -----------------------------------------------------------------------------------
+
+  const data = spec.data || {};
+  for (const field of spec.fields) {
+    if (field.type === "line_items") {
+      const lines = Array.isArray(data[field.key]) ? data[field.key] : [];
+      if (lines.length) lines.forEach((line) => addLine(field.key, line));
+      else if (spec.mode === "create") addLine(field.key, null);
+    } else if (field.type !== "computed") {
+      writeControl(fieldBox(field.key), field.type, field.key in data ? data[field.key] : null);
+    }
+  }
+  form.addEventListener("input", () => recalc());
+  form.addEventListener("change", () => recalc());
+  form.addEventListener("click", (event) => {
+    const add = event.target.closest(".add-line");
+    if (add) {
+      const row = addLine(add.dataset.lines, null);
+      const first = row.querySelector("[data-input]");
+      if (first) first.focus();
+      recalc();
+      return;
+    }
+    const remove = event.target.closest(".remove-line");
+    if (remove) {
+      remove.closest("tr").remove();
+      recalc();
+    }
+  });
+  // A known customer's code fills in the parts still empty, from the customer records.
+  form.addEventListener("change", async (event) => {
+    const input = event.target;
+    if (!spec.customer_url || !input.matches("[data-part=code]")) return;
+    const box = input.closest('.form-field[data-type="customer"]');
+    if (!box || blank(input.value)) return;
+    const url = spec.customer_url.replace("CODE", encodeURIComponent(input.value.trim()));
+    const response = await fetch(url, { headers: { Accept: "application/json" },
+                                        credentials: "same-origin" }).catch(() => null);
+    if (!response || !response.ok) return;
+    const known = await response.json();
+    const parts = { name: known.name, email: known.email, phone: known.phone,
+                    tier: (known.attributes || {}).tier };
+    for (const [part, value] of Object.entries(parts)) {
+      const target = box.querySelector(`[data-part="${part}"]`);
+      if (target && blank(target.value) && value) target.value = value;
+    }
+    recalc();
+  });
+  form.addEventListener("submit", save);
+  recalc();
+})();

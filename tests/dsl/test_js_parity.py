@@ -1,0 +1,291 @@
+"""The browser's formula evaluator (static/formula.js) gives exactly the server's values.
+
+Each formula is checked and turned into JSON by `to_ast_json` as the pages do, then
+evaluated by the compiled Python function and by formula.js under node, on the same
+JSON data; the results are compared value for value, kind for kind (an integer is not
+a decimal, 2.10 is not 2.1) and fault for fault.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from orderloom import dsl
+from orderloom.designer.blueprint import money_places, to_json
+from orderloom.designer.dependencies import computed_order
+from orderloom.designer.form import line_fields, order_fields
+from orderloom.dsl.ast_json import to_ast_json
+from tests.dsl.test_docs_examples import DATA, EXAMPLES, FIELDS, NOW
+
+ROOT = Path(__file__).resolve().parents[2]
+FORMULA_JS = ROOT / "orderloom" / "platform" / "static" / "formula.js"
+TEMPLATES = sorted((ROOT / "builtin_templates").glob("*.json"))
+NODE = shutil.which("node")
+
+pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
+
+RUNNER = r"""
+const Formula = require(process.argv[1]);
+const cases = JSON.parse(require("fs").readFileSync(0, "utf8"));
+function canon(v) {
+  if (Formula.isFault(v)) return {fault: v.message};
+  if (v === null || typeof v === "boolean" || typeof v === "string") return v;
+  if (typeof v === "bigint") return {int: v.toString()};
+  if (Array.isArray(v)) return v.map(canon);
+  const j = Formula.toJSON(v);
+  if (v.constructor && v.constructor.name === "Dec") return {dec: j};
+  if (v.constructor && v.constructor.name === "PDate") return {date: j};
+  if (v.constructor && v.constructor.name === "PDateTime") return {datetime: j};
+  const out = {};
+  for (const k of Object.keys(v)) out[k] = canon(v[k]);
+  return {record: out};
+}
+const out = cases.map(c => canon(Formula.evaluate(c.compiled, c.data, {now: c.now})));
+process.stdout.write(JSON.stringify(out));
+"""
+
+
+def canon(value: Any) -> Any:
+    if isinstance(value, dsl.FormulaFault):
+        return {"fault": value.message}
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        return {"int": str(value)}
+    if isinstance(value, Decimal):
+        return {"dec": format(value, "f")}
+    if isinstance(value, dt.datetime):
+        return {"datetime": value.astimezone(dt.UTC).isoformat()}
+    if isinstance(value, dt.date):
+        return {"date": value.isoformat()}
+    if isinstance(value, list | tuple):
+        return [canon(v) for v in value]
+    return {"record": {k: canon(v) for k, v in value.items()}}
+
+
+def run_js(cases: list[dict[str, Any]]) -> list[Any]:
+    done = subprocess.run([NODE, "-e", RUNNER, str(FORMULA_JS)], input=json.dumps(cases),
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def compare(cases: list[tuple[str, Any, dict[str, Any], Any, dict]]) -> None:
+    """cases: (formula, fields, data as JSON, expected type, extra) -> same results."""
+    payload, expected, names = [], [], []
+    for source, fields, data, want, extra in cases:
+        places = extra.get("money_places", 2)
+        compiled = to_ast_json(source, fields, want, money_places=places)
+        formula = dsl.compile(source, fields, want, money_places=places)
+        now = extra.get("now", NOW)
+        expected.append(canon(formula(data, now)))
+        payload.append({"compiled": json.loads(json.dumps(compiled)), "data": data,
+                        "now": now.isoformat()})
+        names.append(source)
+    got = run_js(payload)
+    mismatches = [(name, e, g) for name, e, g in zip(names, expected, got, strict=True)
+                  if e != g]
+    assert mismatches == [], f"{len(mismatches)} of {len(names)} differ: {mismatches[:5]}"
+
+
+def as_json(data: Any) -> Any:
+    """The data as the pages send it: decimals as text, so nothing is lost on the way."""
+    return json.loads(json.dumps(to_json(data)))
+
+
+def test_every_example_of_the_formula_guide_gives_the_same_value():
+    data = as_json(DATA)
+    compare([(formula, FIELDS, data, None, {}) for _line, formula, _result in EXAMPLES])
+
+
+def test_the_examples_show_the_documented_text_in_the_browser_too():
+    payload = [{"compiled": to_ast_json(formula, FIELDS), "data": as_json(DATA),
+                "now": NOW.isoformat()} for _l, formula, _r in EXAMPLES]
+    shown = run_js(payload)
+    assert len(shown) == len(EXAMPLES) > 80
+    assert not [s for s in shown if isinstance(s, dict) and "fault" in s]
+
+
+def _sample_value(kind: str, index: int) -> Any:
+    samples = {
+        "money": ["1250.50", "0.10", "99.99", "3", None],
+        "number": ["12.5", "0.333", "7", "-2.25", None],
+        "integer": [3, 12, 0, 250, None],
+        "text": ["Gold", "  rush  order ", "", "张三", None],
+        "boolean": [True, False, None, True, False],
+        "date": ["2024-05-03", "2024-02-29", "2023-12-31", "2024-05-01", None],
+        "datetime": ["2024-04-28T09:15:00Z", "2024-05-01T00:00:00+08:00", None,
+                     "2024-05-01T10:30:00Z", "2023-01-01T23:59:59Z"],
+    }
+    if isinstance(kind, list):
+        element = kind[0]
+        if isinstance(element, dict):
+            return [{k: _sample_value(v, index + i) for k, v in element.items()}
+                    for i in range(index % 4)]
+        return [_sample_value(element, index + i) for i in range(3)]
+    if isinstance(kind, dict):
+        return {k: _sample_value(v, index) for k, v in kind.items()}
+    return samples.get(kind, ["x", None])[index % len(samples.get(kind, ["x", None]))]
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=[p.stem for p in TEMPLATES])
+def test_every_formula_of_a_builtin_template_gives_the_same_value_on_sample_orders(path):
+    template = json.loads(path.read_text("utf-8"))
+    for definition in template["order_types"]:
+        _compare_definition(definition)
+
+
+def _compare_definition(definition: dict[str, Any]) -> None:
+    fields = order_fields(definition)
+    places = money_places(definition.get("currency"))
+    formulas: list[tuple[str, Any, Any]] = []
+    for f in definition["form"]["fields"]:
+        if f["type"] == "computed":
+            formulas.append((f["formula"], fields, f["result_type"]))
+        for extra in ("visible_when",):
+            if extra in f:
+                formulas.append((f[extra], fields, "boolean"))
+        if "validation" in f:
+            formulas.append((f["validation"]["formula"], fields, "boolean"))
+        if f["type"] == "line_items":
+            scope = line_fields(definition, f)
+            for sub in f["fields"]:
+                if sub["type"] == "computed":
+                    formulas.append((sub["formula"], scope, sub["result_type"]))
+                if "validation" in sub:
+                    formulas.append((sub["validation"]["formula"], scope, "boolean"))
+    for rule in definition.get("rules", []):
+        formulas.append((rule["when"], fields, "boolean"))
+    for t in definition["workflow"]["transitions"]:
+        if "condition" in t:
+            formulas.append((t["condition"], fields, "boolean"))
+    assert computed_order(definition) is not None
+    assert len(formulas) >= 5
+    cases = []
+    for index in range(12):
+        data = as_json({key: _sample_value(kind, index + n)
+                        for n, (key, kind) in enumerate(fields.items())})
+        for source, scope, want in formulas:
+            cases.append((source, scope, data, want, {"money_places": places}))
+    compare(cases)
+
+
+# --- generated arithmetic ---------------------------------------------------------------
+
+DECIMALS = st.decimals(min_value=Decimal("-1e6"), max_value=Decimal("1e6"), places=4,
+                       allow_nan=False, allow_infinity=False)
+NUMBERS = st.one_of(st.integers(-10**6, 10**6).map(str), DECIMALS.map(str),
+                    st.sampled_from(["0", "0.0", "1.10", "100", "0.5", "3", "7", "-0.25"]))
+OPERATORS = st.sampled_from(["+", "-", "*", "/", "%"])
+
+
+@st.composite
+def arithmetic(draw, depth: int = 0) -> str:
+    if depth > 3 or draw(st.booleans()):
+        return draw(st.one_of(NUMBERS, st.sampled_from(["a", "b", "m", "n"])))
+    kind = draw(st.integers(0, 5))
+    left, right = draw(arithmetic(depth + 1)), draw(arithmetic(depth + 1))
+    if kind == 0:
+        return f"ROUND({left}, {draw(st.integers(-3, 4))})"
+    if kind == 1:
+        return f"-({left})"
+    if kind == 2:
+        fn = draw(st.sampled_from(["SUM", "MIN", "MAX", "AVERAGE", "ABS", "MOD", "CEILING",
+                                   "FLOOR", "ROUNDUP", "ROUNDDOWN"]))
+        if fn == "ABS":
+            return f"ABS({left})"
+        if fn in ("ROUNDUP", "ROUNDDOWN"):
+            return f"{fn}({left}, {draw(st.integers(-2, 3))})"
+        return f"{fn}({left}, {right})"
+    return f"({left} {draw(OPERATORS)} {right})"
+
+
+ARITH_FIELDS = {"a": "integer", "b": "number", "m": "money", "n": "number"}
+ARITH_DATA = {"a": 12, "b": "0.125", "m": "1250.50", "n": None}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(arithmetic(), min_size=20, max_size=20),
+       st.sampled_from([None, "money", "number"]))
+def test_generated_arithmetic_gives_the_same_value_and_the_same_faults(formulas, want):
+    cases = []
+    for source in formulas:
+        if dsl.check(source, ARITH_FIELDS, want):
+            continue
+        cases.append((source, ARITH_FIELDS, ARITH_DATA, want, {}))
+    if cases:
+        compare(cases)
+
+
+def test_an_unknown_function_fails_visibly_instead_of_giving_a_value():
+    compiled = to_ast_json("ROUND(1.5)", {})
+    compiled["ast"]["name"] = "NOSUCH"
+    (result,) = run_js([{"compiled": compiled, "data": {}, "now": NOW.isoformat()}])
+    assert result == {"fault": "the function NOSUCH cannot be worked out in the browser; "
+                               "the server will"}
+
+
+def test_money_keeps_its_cents_and_a_division_by_zero_is_a_fault_in_both():
+    fields = {"total": "money", "qty": "integer"}
+    data = {"total": "10.10", "qty": 0}
+    compare([("total * 3", fields, data, "money", {}),
+             ("total + 1", fields, data, None, {}),
+             ("total / qty", fields, data, None, {}),
+             ("total * 0.005", fields, data, "money", {"money_places": 0})])
+
+
+EDGE_FIELDS = {"d": "date", "t": "datetime", "s": "text", "m": "money", "n": "number",
+               "i": "integer", "b": "boolean", "tags": ["text"],
+               "lines": [{"q": "integer", "p": "money", "k": "text"}]}
+EDGE_DATA = {"d": "2024-02-29", "t": "2024-03-10T23:30:15.250000+08:00",
+             "s": "  Ärger  Straße 中文 ", "m": "-0.005", "n": "1E+3", "i": -7, "b": None,
+             "tags": ["VIP", "b2b"],
+             "lines": [{"q": 2, "p": "9.995", "k": "A-1"}, {"q": None, "p": "0.10", "k": "b-2"},
+                       {"q": 5, "p": None, "k": None}]}
+EDGES = [
+    "-(0.00)", "0 * -1.50", "m * 1", "ROUND(m, 2)", "ROUND(-2.5)", "ROUND(1234.5678, -2)",
+    "ROUNDUP(-2.121, 2)", "ROUNDDOWN(2.129, 1)", "CEILING(-2.5, -2)", "FLOOR(2.5, 0.3)",
+    "CEILING(100, 0.5)", "MOD(-4.0, 2)", "MOD(7.5, -2)", "i % 3", "1 / 3", "2 / 3 * 3",
+    "n / 7", "n * n * n * n", "10 / 4", "AVERAGE(1, 2, 2)", "SUM(lines.p)", "SUM(lines.q)",
+    "MIN(lines.p)", "MAX(d, DATE(2024, 1, 1))", "COUNT(lines.k)", "ABS(m)", "-i",
+    "LEN(s)", "TRIM(s)", "UPPER(s)", "LOWER(s)", "LEFT(s, 4)", "RIGHT(s, 3)", "MID(s, 3, 5)",
+    "CONTAINS(s, 'STRASSE')", "s = '  ärger  straße 中文 '", "'apple' < 'Banana'",
+    "STARTSWITH(s, '  ä')", "ENDSWITH(s, '文 ')", "REGEXMATCH(s, '[0-9]')",
+    "REGEXMATCH('SO-2024-1', '^SO-\\d{4}-\\d+$')", "s & '/' & i & b & m", "CONCAT(s, m, b, d, t)",
+    "TEXT(m, '0.00')", "TEXT(n, '#,##0.00')", "TEXT(0.125, '0.0%')", "TEXT(-1234567.5, '#,##0')",
+    "TEXT(t, 'yyyy-mm-dd hh:mm:ss')", "TEXT(d, 'd/m/yy')", "TEXT(t)", "t", "d",
+    "YEAR(t)", "MONTH(t)", "DAY(t)", "WEEKDAY(d)", "WEEKDAY(t, 2)", "WEEKDAY(d, 3)",
+    "DAYS(d, t)", "ADDDAYS(d, 1)", "ADDDAYS(t, 1.5)", "ADDDAYS(t, -0.3)", "HOURS(t, d)",
+    "DATE(2023, 14, 0)", "DATE(2024, -1, 31)", "DATETIME(2024, 2, 29, 25, 61, 61)",
+    "TODAY()", "NOW()", "DAYS(TODAY(), d)", "d < t", "d = DATE(2024, 2, 29)",
+    "i IN [1, -7]", "b IN [TRUE]", "'vip' IN tags", "'x' NOT IN tags", "NULL NOT IN tags",
+    "SWITCH(i, 1, 'one', -7, 'minus seven', 'other')", "SWITCH(b, TRUE, 1, 2)",
+    "IFS(i > 0, 'pos', i = 0, 'zero')", "COALESCE(b, i > 0)", "ISBLANK(b)", "ISBLANK('')",
+    "AND(i < 0, NOT b)", "OR(b, FALSE)", "NOT (i > 0 AND b)",
+    "SUMIF(lines, q > 1, p * q)", "COUNTIF(lines, ISBLANK(p))", "ANY(lines, k = 'B-2')",
+    "ALL(lines, q > 0)", "SUMIF(lines, CONTAINS(k, 'a'), q)", "[1, 2.50, NULL]",
+    "lines.k", "m / 0", "LEFT(s, -1)", "DATE(10000, 1, 1)", "MID(s, 0, 1)",
+    "WEEKDAY(d, 4)", "TEXT(d, '0.00')", "ROUND(m, 31)", "1E+30 * 1E+30",
+    "1234567890123456789012345678.901234 * 3.3", "1234567890123456789012345678.901234 + 0.0001",
+]
+
+
+def test_edge_cases_of_every_kind_give_the_same_values_and_faults():
+    compare([(source, EDGE_FIELDS, EDGE_DATA, None, {}) for source in EDGES])
+
+
+def test_a_formula_that_would_visit_too_many_lines_is_the_same_fault_in_both():
+    fields = {"lines": [{"q": "integer"}]}
+    data = {"lines": [{"q": n} for n in range(2000)]}
+    compare([("SUMIF(lines, COUNTIF(lines, q > 0) > 0, q)", fields, data, None, {}),
+             ("COUNTIF(lines, q > 1000)", fields, data, None, {})])
