@@ -1,0 +1,157 @@
+"""What the designer's pages ask while someone edits: the problems of the draft as it
+is on screen, and runs of a definition that is not saved yet on sample values, so
+the live preview, the simulation and the print preview show the form as it is on
+screen, not as it was last saved. Nothing is stored."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from orderloom.designer import validation
+from orderloom.designer.blueprint import compile_blueprint
+from orderloom.designer.problems import DefinitionError
+from orderloom.designer.simulate import simulate
+from orderloom.platform.api import api
+from orderloom.platform.api.body import json_body
+from orderloom.platform.auth import requires
+from orderloom.platform.database import db_session
+from orderloom.platform.design import definition_problem, design_context
+from orderloom.platform.openapi import documented
+from orderloom.platform.problems import invalid
+from orderloom.runtime import barcodes, print_templates
+from orderloom.runtime.default_documents import page
+
+TRY_OUT = {"type": "object", "required": ["definition", "data"], "additionalProperties": False,
+           "properties": {
+               "definition": {"type": "object",
+                              "description": "An order type definition, saved or not"},
+               "data": {"type": "object", "description": "Sample order values"},
+               "roles": {"type": "array", "items": {"type": "string"}, "maxItems": 50},
+               "state": {"type": "string"},
+               "language": {"enum": ["en", "zh"]}}}
+
+
+# The meaning checks whose formula problems are still worth showing on a definition
+# whose structure is broken somewhere else.
+_FORMULA_CHECKS = (validation._check_fields, validation._check_workflow,
+                   validation._check_rules, validation._check_routing)
+
+
+def problems_as_typed(definition: dict, context: validation.Context) -> list:
+    """Every problem of a draft, and its formulas' problems even while its structure
+    is broken elsewhere: a half-filled box in one place must not hide the formula
+    mistake being typed in another (the full check stops at structure problems)."""
+    problems = validation.validate_order_type(definition, context)
+    if not problems or any(p.line is not None for p in problems):
+        return problems
+    for check in _FORMULA_CHECKS:
+        checker = validation._Checker(definition, context, ())
+        try:
+            check(checker)
+        except Exception:  # noqa: BLE001 - a broken part only stops its own section
+            pass
+        problems.extend(p for p in checker.problems if p.line is not None)
+    return problems
+
+
+@api.post("/definitions/check-draft")
+@requires("definitions.view")
+@documented("Every problem of an order type definition as an editor has it, including "
+            "formula problems while the structure is broken elsewhere; nothing is stored",
+            request={"type": "object"}, tags=("definitions",),
+            responses={200: ("The problems", {"type": "object", "properties": {
+                "valid": {"type": "boolean"}, "errors": {"type": "array"}}})})
+def check_draft():
+    body = json_body({"type": "object"})
+    problems = problems_as_typed(body, design_context(db_session()))
+    return {"valid": not problems, "errors": [p.as_json() for p in problems]}
+
+
+@api.post("/definitions/simulate")
+@requires("definitions.view")
+@documented("Run a definition that is not stored (an editor's unsaved draft) on sample "
+            "values; nothing is stored", request=TRY_OUT, tags=("definitions",),
+            responses={200: ("Computed fields, problems, rule outcomes, route, transitions, "
+                             "and which conditional fields are shown", {"type": "object"})})
+def simulate_unsaved():
+    body = json_body(TRY_OUT)
+    definition = body["definition"]
+    states = [s.get("key") for s in (definition.get("workflow") or {}).get("states", [])
+              if isinstance(s, dict)]
+    if "state" in body and body["state"] not in states:
+        raise invalid("/state", f"there is no state {body['state']!r}; the states are "
+                                + ", ".join(map(str, states)))
+    context = design_context(db_session())
+    try:
+        result = simulate(definition, body["data"], roles=body.get("roles"),
+                          state=body.get("state"), context=context,
+                          language=body.get("language", "en"))
+    except DefinitionError as error:
+        # The problems point into the definition, which sits under /definition here.
+        moved = [replace(p, pointer="/definition" + p.pointer) for p in error.problems]
+        raise definition_problem(DefinitionError(moved)) from None
+    result["visible"] = _visibility(compile_blueprint(definition, context), body["data"])
+    return result
+
+
+def _visibility(blueprint, sample: dict) -> dict[str, bool]:
+    """Which fields with a visible_when the preview shows for these values."""
+    now = datetime.now(UTC)
+    data = blueprint.compute(sample, now)
+    shown = {}
+    for key, formula in blueprint.visibility.items():
+        try:
+            shown[key] = bool(formula(data, now))
+        except Exception:  # noqa: BLE001 - as the runtime does: a failing condition shows it
+            shown[key] = True
+    return shown
+
+
+PRINT_PREVIEW = {"type": "object", "required": ["definition", "template", "data"],
+                 "additionalProperties": False, "properties": {
+                     "definition": {"type": "object"},
+                     "template": {"type": "string", "maxLength": 200000,
+                                  "description": "The print template's Jinja2 source"},
+                     "document": {"enum": ["pick_list", "packing_slip", "shipping_label",
+                                           "invoice", "order"]},
+                     "data": {"type": "object", "description": "Sample order values"}}}
+
+
+@api.post("/definitions/print-preview")
+@requires("definitions.view")
+@documented("A print template rendered on a sample order of an unsaved definition, as the "
+            "HTML page it would print", request=PRINT_PREVIEW, tags=("definitions",),
+            responses={200: ("The page", {"type": "object", "properties": {
+                "html": {"type": "string"}}})})
+def print_preview():
+    body = json_body(PRINT_PREVIEW)
+    definition = body["definition"]
+    try:
+        blueprint = compile_blueprint(definition, design_context(db_session()))
+    except DefinitionError as error:
+        moved = [replace(p, pointer="/definition" + p.pointer) for p in error.problems]
+        raise definition_problem(DefinitionError(moved)) from None
+    now = datetime.now(UTC)
+    data = blueprint.compute(body["data"], now)
+    lines = []
+    for f in definition["form"]["fields"]:
+        if f["type"] != "line_items":
+            continue
+        sku_key = next((c["key"] for c in f["fields"] if c["type"] == "product"), None)
+        qty_key = next((c["key"] for c in f["fields"] if c["key"] in ("qty", "quantity")), None)
+        for line in data.get(f["key"]) or []:
+            sku = line.get(sku_key) if sku_key else None
+            lines.append({**line, "field": f["key"], "sku": sku,
+                          "quantity": line.get(qty_key) if qty_key else None,
+                          "name": sku or "", "bin": "", "barcode": None})
+    prefix = definition.get("number_prefix", "SO")
+    order = {"number": f"{prefix}-000001", "order_type": definition.get("key"), "version": 0,
+             "state": blueprint.start_state(), "data": data, "tags": [], "channel": "web",
+             "warehouse": None, "created_at": now, "lines": lines}
+    document = body.get("document", "order")
+    try:
+        html = print_templates.render("preview", body["template"], {
+            "order": order, "barcode": barcodes.code128_svg, "qr": barcodes.qr_svg})
+    except print_templates.TemplateProblem as problem:
+        raise invalid("/template", str(problem)) from None
+    return {"html": page(document, f"{document} {order['number']}", html)}

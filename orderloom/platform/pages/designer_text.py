@@ -1,0 +1,234 @@
+# ruff: noqa: E501  (a table of phrases reads better one pair a line)
+"""The designer's words in English and Chinese. The pages and the JS modules read
+them by key (the editor gets its language's dict in the page), so adding a language
+is adding a dict here."""
+from __future__ import annotations
+
+LANGUAGES = ("en", "zh")
+
+FIELD_TYPES = {
+    "text": ("Text", "文本"), "long_text": ("Long text", "多行文本"), "number": ("Number", "数字"),
+    "integer": ("Whole number", "整数"), "money": ("Money", "金额"), "boolean": ("Yes/No", "是/否"),
+    "date": ("Date", "日期"), "datetime": ("Date and time", "日期时间"),
+    "choice": ("Choice", "单选"), "multi_choice": ("Multiple choice", "多选"),
+    "email": ("Email", "邮箱"), "phone": ("Phone", "电话"), "address": ("Address", "地址"),
+    "customer": ("Customer", "客户"), "product": ("Product", "商品"),
+    "attachment": ("Attachment", "附件"), "line_items": ("Line items", "明细行"),
+    "computed": ("Computed", "计算字段"),
+}
+
+ACTIONS = {
+    "add_tag": ("Add a tag", "添加标签"), "set_field": ("Set a field", "设置字段"),
+    "block": ("Refuse the order", "拒绝订单"), "require_approval": ("Require an approval", "需要审批"),
+    "notify": ("Notify", "通知"), "choose_warehouse": ("Choose a warehouse", "指定仓库"),
+    "reserve_stock": ("Reserve stock", "预留库存"), "release_stock": ("Release stock", "释放库存"),
+    "deduct_stock": ("Deduct stock", "扣减库存"), "route": ("Route to warehouses", "分配仓库"),
+    "create_document": ("Create a document", "生成单据"), "webhook": ("Send a webhook", "发送 Webhook"),
+    "sync_channel_stock": ("Sync channel stock", "同步渠道库存"),
+}
+
+PAIRS: dict[str, tuple[str, str]] = {
+    # list page
+    "designer": ("Designer", "设计器"),
+    "order_types": ("Order types", "订单类型"),
+    "list_intro": ("Each order type is a form, a workflow, rules and routing. Open one to "
+                   "design it; staff use the latest published version.",
+                   "每个订单类型包含表单、流程、规则和分仓。打开即可设计；员工使用最新发布的版本。"),
+    "name": ("Name", "名称"), "key": ("Key", "标识"), "version": ("Version", "版本"),
+    "draft_state": ("Draft", "草稿"), "actions": ("Actions", "操作"),
+    "never_published": ("Not published yet", "尚未发布"),
+    "unpublished_changes": ("Unpublished changes", "有未发布的修改"),
+    "published_as_is": ("Same as published", "与发布版本一致"),
+    "open": ("Open", "打开"), "export": ("Export", "导出"),
+    "export_draft": ("Export draft", "导出草稿"), "duplicate": ("Duplicate", "复制"),
+    "new_key": ("Key of the copy", "副本标识"),
+    "no_order_types": ("No order types yet: create one below or import a package.",
+                       "还没有订单类型：在下方新建，或导入模板包。"),
+    "create_order_type": ("New order type", "新建订单类型"), "create": ("Create", "创建"),
+    "key_hint": ("Lower-case letters, digits and _, starting with a letter. Formulas use it, "
+                 "so keep it short.", "小写字母、数字和下划线，以字母开头。公式会用到它，请保持简短。"),
+    "import_export": ("Import and export", "导入与导出"),
+    "export_all": ("Export every order type as one file", "将全部订单类型导出为一个文件"),
+    "import_file": ("Package file", "模板包文件"), "import": ("Import and publish", "导入并发布"),
+    "import_hint": ("An order type whose key exists already is imported under a new key.",
+                    "标识已存在的订单类型会以新标识导入。"),
+    "key_rule": ("The key must be lower-case letters, digits and _, starting with a letter.",
+                 "标识只能包含小写字母、数字和下划线，并以字母开头。"),
+    "key_taken": ("There is already an order type “{key}”; choose another key.",
+                  "已存在订单类型“{key}”，请换一个标识。"),
+    "created": ("Order type “{key}” created. Design its form, then publish it.",
+                "已创建订单类型“{key}”。设计表单后即可发布。"),
+    "duplicated": ("“{key}” copied as “{new_key}”.", "已将“{key}”复制为“{new_key}”。"),
+    "no_such_type": ("There is no order type “{key}”.", "不存在订单类型“{key}”。"),
+    "import_no_file": ("Choose a package file to import.", "请选择要导入的模板包文件。"),
+    "import_not_json": ("That file is not a package: it must be a JSON file exported from "
+                        "Orderloom.", "该文件不是模板包：必须是从 Orderloom 导出的 JSON 文件。"),
+    "import_failed": ("Nothing was imported: {detail}", "未导入任何内容：{detail}"),
+    "imported": ("Imported and published: {names}.", "已导入并发布：{names}。"),
+    # editor frame
+    "undo": ("Undo", "撤销"), "redo": ("Redo", "重做"), "save": ("Save draft", "保存草稿"),
+    "saved": ("All changes saved", "已全部保存"), "unsaved": ("Unsaved changes", "有未保存的修改"),
+    "saved_note": ("Draft saved.", "草稿已保存。"),
+    "save_failed": ("The draft was not saved", "草稿未保存"),
+    "problems_n": ("Problems: {n}", "问题：{n}"), "no_problems": ("No problems", "没有问题"),
+    "all_problems": ("All problems of the draft", "草稿的全部问题"),
+    "leave_warning": ("You have unsaved changes.", "有未保存的修改。"),
+    "leftover": ("Changes you did not save are still here, from", "有未保存的修改，时间："),
+    "restore": ("Restore them", "恢复"), "discard": ("Discard", "丢弃"),
+    "tab_form": ("Form", "表单"), "tab_workflow": ("Workflow", "流程"), "tab_rules": ("Rules", "规则"),
+    "tab_routing": ("Routing", "分仓"), "tab_print": ("Print templates", "打印模板"),
+    "tab_simulate": ("Simulation", "模拟"), "tab_publish": ("Publish", "发布"),
+    "design": ("Design", "设计"), "preview": ("Preview", "预览"), "canvas": ("Form canvas", "表单画布"),
+    # form builder
+    "palette": ("Field types", "字段类型"),
+    "palette_hint": ("Drag a type onto a section, or click it to add it after the selected "
+                     "field.", "把类型拖到分组中，或点击将其添加到所选字段之后。"),
+    "add_field_hint": ("Add this field", "添加此字段"),
+    "field_added": ("Added “{name}”.", "已添加“{name}”。"),
+    "drop_here": ("Drag fields here", "把字段拖到这里"), "add_section": ("Add a section", "添加分组"),
+    "section_title": ("Section title", "分组标题"), "columns": ("Columns", "列数"),
+    "columns_n": ("{n} columns", "{n} 列"), "section_up": ("Move the section up", "分组上移"),
+    "section_down": ("Move the section down", "分组下移"),
+    "remove_section": ("Remove the empty section", "删除空分组"),
+    "section_default_en": ("Order", "Order"), "section_default_zh": ("订单", "订单"),
+    "section_new_en": ("New section", "New section"), "section_new_zh": ("新分组", "新分组"),
+    "move_up": ("Move up", "上移"), "move_down": ("Move down", "下移"), "remove": ("Remove", "删除"),
+    "moved": ("Moved.", "已移动。"), "removed_undo": ("Removed. Undo brings it back.", "已删除，可撤销恢复。"),
+    "line_columns": ("Columns of each line", "每行的列"), "add_column": ("Add a column…", "添加列…"),
+    "properties": ("Properties", "属性"),
+    "select_a_field": ("Select a field on the canvas to change it.", "在画布上选择一个字段进行修改。"),
+    "label": ("Label", "标签"), "lang_en": ("English", "英文"), "lang_zh": ("Chinese", "中文"),
+    "required": ("Required", "必填"), "default": ("Default value", "默认值"), "help": ("Help text", "帮助说明"),
+    "min": ("Minimum", "最小值"), "max": ("Maximum", "最大值"),
+    "validation": ("Validation", "校验"), "validation_formula": ("Must be true", "需满足的条件"),
+    "validation_message": ("Message when not", "不满足时的提示"),
+    "visible_when": ("Shown when", "显示条件"), "readonly_when": ("Read-only when", "只读条件"),
+    "formula": ("Formula", "公式"), "result_type": ("Result type", "结果类型"),
+    "options": ("Options", "选项"), "option_value": ("Value", "值"), "option_label": ("Label", "标签"),
+    "add_option": ("Add an option", "添加选项"),
+    "use_suggestion": ("Use “{name}”", "改为“{name}”"),
+    "preview_hint": ("The form as staff will see it. Computed fields are recalculated as "
+                     "you type.", "员工看到的表单。输入时计算字段会重新计算。"),
+    "preview_address": ("Province", "省份"), "preview_customer": ("Customer name", "客户名称"),
+    "preview_blocked": ("Fix the draft's problems to see the results.", "请先修正草稿的问题再查看结果。"),
+    "add_line": ("Add a line", "添加一行"),
+    # workflow
+    "states": ("States", "状态"), "transitions": ("Transitions", "流转"),
+    "approvals": ("Approvals", "审批"), "automatic": ("Automatic moves and timers", "自动流转与定时"),
+    "add_state": ("Add a state", "添加状态"), "add_transition": ("Add a transition", "添加流转"),
+    "add_approval": ("Add an approval", "添加审批"), "add_automatic": ("Add an automatic move", "添加自动流转"),
+    "state_kind": ("Kind", "类型"), "kind_start": ("Start", "开始"), "kind_normal": ("Normal", "普通"),
+    "kind_terminal": ("End", "结束"), "sla_hours": ("SLA (hours)", "时限（小时）"),
+    "from_states": ("From", "从"), "from_state": ("From", "从"), "to_state": ("To", "到"),
+    "who_may": ("Who may take it (nobody ticked: anyone)", "可执行角色（不勾选则所有人）"),
+    "condition": ("Only when", "执行条件"), "required_fields": ("Fields that must be filled in", "必须填写的字段"),
+    "waits_in": ("Order waits in", "等待状态"), "approver_roles": ("Approver roles", "审批角色"),
+    "approver_users": ("Approver usernames (comma separated)", "审批人用户名（逗号分隔）"),
+    "mode": ("Mode", "方式"), "mode_any": ("Any one approves", "任一人通过"),
+    "mode_all": ("All must approve", "全部通过"), "mode_sequence": ("One after another", "依次审批"),
+    "approval_when": ("Needed when (else approved at once)", "需要审批的条件（否则自动通过）"),
+    "if_approved": ("When approved, go to", "通过后进入"), "if_rejected": ("When rejected, go to", "驳回后进入"),
+    "remind_after": ("Remind after (hours)", "提醒（小时后）"),
+    "escalate_after": ("Escalate after (hours)", "升级（小时后）"), "escalate_to": ("Escalate to", "升级给"),
+    "allow_delegation": ("Approvers may delegate", "允许委托"),
+    "after_hours": ("After (hours)", "经过（小时）"), "auto_when": ("Or as soon as", "或当条件成立时"),
+    "new_state_en": ("New state", "New state"), "new_state_zh": ("新状态", "新状态"),
+    "new_transition_en": ("New transition", "New transition"), "new_transition_zh": ("新流转", "新流转"),
+    "diagram_label": ("The workflow as a diagram", "流程图"),
+    # rules, decision tables, actions
+    "rules": ("Rules", "规则"),
+    "rules_hint": ("When an order is created, each rule whose condition is true takes its "
+                   "actions, in this order.", "订单创建时，条件成立的规则依次执行其动作。"),
+    "add_rule": ("Add a rule", "添加规则"), "when": ("When", "当"), "then": ("Then", "则"),
+    "decision_tables": ("Decision tables", "决策表"),
+    "tables_hint": ("Each column is a value; each cell a condition about it, using value "
+                    "(value > 5000). An empty cell matches anything. Enter moves down.",
+                    "每列是一个值，每个单元格是关于 value 的条件（如 value > 5000），空单元格匹配任意值。回车下移。"),
+    "add_table": ("Add a decision table", "添加决策表"), "add_row": ("Add a row", "添加行"),
+    "add_input": ("Add a column", "添加列"), "remove_input": ("Remove column", "删除列"),
+    "remove_row": ("Remove row", "删除行"), "input": ("Column", "列"), "row": ("Row", "行"),
+    "any_value": ("any", "任意"), "hit": ("Rows that apply", "生效的行"),
+    "hit_first": ("The first matching row", "第一条匹配的行"), "hit_all": ("Every matching row", "所有匹配的行"),
+    "add_action": ("Add an action", "添加动作"), "action_type": ("Action", "动作"),
+    "tag": ("Tag", "标签"), "field": ("Field", "字段"), "value_formula": ("Value (formula)", "值（公式）"),
+    "message": ("Message", "提示"), "approval": ("Approval", "审批"), "warehouse": ("Warehouse", "仓库"),
+    "document": ("Document", "单据"), "event": ("Event", "事件"),
+    "notify_roles": ("Roles (comma separated)", "角色（逗号分隔）"), "notify_customer": ("The customer", "客户"),
+    "subject": ("Subject", "主题"), "template": ("Template", "模板"),
+    "doc_pick_list": ("Pick list", "拣货单"), "doc_packing_slip": ("Packing slip", "装箱单"),
+    "doc_shipping_label": ("Shipping label", "快递面单"), "doc_invoice": ("Invoice", "发票"),
+    "doc_order": ("Order", "订单"),
+    # routing
+    "no_routing": ("This order type has no routing: orders are not sent to a warehouse "
+                   "automatically.", "此订单类型没有分仓规则：订单不会自动分配仓库。"),
+    "add_routing": ("Set up routing", "设置分仓"), "routing_rules": ("Routing rules", "分仓规则"),
+    "routing_rules_hint": ("The first rule whose condition is true chooses the warehouse.",
+                           "第一条条件成立的规则决定仓库。"),
+    "add_routing_rule": ("Add a routing rule", "添加分仓规则"), "strategy": ("Otherwise", "否则按"),
+    "strategy_region": ("By region", "按地区"), "strategy_most_stock": ("Most stock", "库存最多"),
+    "strategy_fewest_splits": ("Fewest splits", "拆单最少"), "strategy_priority": ("Warehouse priority", "仓库优先级"),
+    "allow_split": ("May split an order between warehouses", "允许拆单"),
+    "backorder": ("When stock is short", "库存不足时"), "backorder_refuse": ("Refuse", "拒绝"),
+    "backorder_allow": ("Back-order", "允许缺货"), "backorder_split": ("Ship what is there", "先发有货部分"),
+    "regions": ("Regions", "地区"), "regions_hint": ("A province or country, and its warehouses in "
+                                                   "order of preference.", "省份或国家，及其按优先顺序排列的仓库。"),
+    "region": ("Province or country", "省份或国家"), "region_warehouses": ("Warehouses", "仓库"),
+    "add_region": ("Add a region", "添加地区"),
+    # print templates
+    "add_template": ("Add a print template", "添加打印模板"),
+    "no_templates": ("No print templates: documents use the built-in layouts.", "没有打印模板：单据使用内置格式。"),
+    "print_preview": ("Preview on a sample order", "示例订单预览"),
+    "template_hint": ("Jinja2: {{ order.number }}, {{ order.data.total }}, {% for line in "
+                      "order.lines %}…{% endfor %}, {{ barcode(order.number) }}.",
+                      "Jinja2：{{ order.number }}、{{ order.data.total }}、{% for line in order.lines %}…{% endfor %}、{{ barcode(order.number) }}。"),
+    # simulation
+    "sim_sample": ("Sample order (JSON)", "示例订单（JSON）"), "sim_generate": ("Generate a sample", "生成示例"),
+    "sim_state": ("In state", "所处状态"), "sim_start_state": ("The start state", "开始状态"),
+    "sim_run": ("Run", "运行"), "sim_roles": ("As which roles", "以哪些角色"), "sim_bad_json": ("The sample is not valid JSON", "示例不是有效的 JSON"),
+    "sim_failed": ("The draft cannot run yet:", "草稿暂时无法运行："),
+    "sim_computed": ("Computed fields", "计算字段"), "sim_problems": ("Problems with the values", "数据问题"),
+    "sim_no_problems": ("The values are fine.", "数据没有问题。"), "sim_rules": ("Rules", "规则"),
+    "sim_no_rules": ("This order type has no rules or decision tables.", "此订单类型没有规则或决策表。"),
+    "sim_no_row": ("no row matches", "没有匹配的行"), "sim_route": ("Route", "分仓结果"),
+    "sim_transitions": ("Transitions each role could take", "各角色可执行的流转"),
+    "yes": ("matches", "匹配"), "no": ("no", "不匹配"),
+    # publish
+    "changes_since": ("Changes since the last version", "自上个版本以来的修改"),
+    "no_changes": ("No changes.", "没有修改。"),
+    "first_version": ("Not published yet: publishing makes this draft version 1.",
+                      "尚未发布：发布后此草稿成为版本 1。"),
+    "compared_with": ("Compared with version {n}:", "与版本 {n} 比较："),
+    "publish": ("Publish", "发布"), "publish_note": ("Note", "说明"),
+    "publish_note_hint": ("What changed, for the version history", "本次修改说明"),
+    "publish_not_allowed": ("Your roles may save drafts but not publish them.", "您的角色可以保存草稿，但不能发布。"),
+    "publish_has_problems": ("Fix the {n} problems before publishing.", "请先修正 {n} 个问题再发布。"),
+    "publish_failed": ("Not published", "未发布"),
+    "published_version": ("Published as version {n}. New orders use it from now on.",
+                          "已发布为版本 {n}，新订单将使用此版本。"),
+    "history": ("Version history", "版本历史"),
+    "restore_version": ("Put it back in the draft", "恢复到草稿"),
+    "restored_version": ("Version {n} is in the draft now; publish it to make it current again.",
+                         "版本 {n} 已恢复到草稿；发布后重新生效。"), "published_at": ("Published", "发布时间"),
+    "published_by": ("By", "发布人"), "compare_with_draft": ("Compare with the draft", "与草稿比较"),
+    "change_added": ("Added", "新增"), "change_removed": ("Removed", "删除"), "change_changed": ("Changed", "修改"),
+    "what_field": ("field", "字段"), "what_state": ("state", "状态"), "what_transition": ("transition", "流转"),
+    "what_approval": ("approval", "审批"), "what_automatic transition": ("automatic move", "自动流转"),
+    "what_rule": ("rule", "规则"), "what_decision table": ("decision table", "决策表"),
+    "what_print template": ("print template", "打印模板"), "what_setting": ("setting", "设置"),
+}
+
+for _type, _names in FIELD_TYPES.items():
+    PAIRS[f"type_{_type}"] = _names
+    PAIRS[f"type_{_type}_en"] = (_names[0], _names[0])
+    PAIRS[f"type_{_type}_zh"] = (_names[1], _names[1])
+for _action, _names in ACTIONS.items():
+    PAIRS[f"action_{_action}"] = _names
+
+TEXT: dict[str, dict[str, str]] = {
+    lang: {key: pair[index] for key, pair in PAIRS.items()}
+    for index, lang in enumerate(LANGUAGES)
+}
+
+
+def text_for(lang: str) -> dict[str, str]:
+    return TEXT.get(lang, TEXT["en"])

@@ -1,0 +1,212 @@
+// The property panel of the selected field: labels in both languages, key, required,
+// default, help, validation formula and message, visibility and read-only conditions,
+// formula and result type for computed fields, options for choices, bounds.
+
+import {clear, h, labelText} from "./dom.js";
+import {fieldPointer, findField, renameField} from "./form_model.js";
+import {formulaInput} from "./formula_input.js";
+
+const RESULT_TYPES = ["number", "integer", "money", "text", "boolean", "date", "datetime"];
+const BOUNDED = new Set(["number", "integer", "money", "date", "datetime", "text", "long_text", "line_items"]);
+
+export class FieldPanel {
+  constructor(store, t, lang, {panel, onRenamed}) {
+    this.store = store;
+    this.t = t;
+    this.lang = lang;
+    this.el = panel;
+    this.onRenamed = onRenamed;
+    this.selection = null;
+    store.on((event) => {
+      if (event.kind === "replace" || (event.kind === "change" && event.source !== "panel")) this.draw();
+      if (event.kind === "problems") this.markProblems();
+    });
+  }
+
+  show(selection) {
+    this.selection = selection;
+    this.draw();
+  }
+
+  // Edit the selected field; one undo step per input while typing.
+  edit(name, fn) {
+    const {key, column} = this.selection;
+    this.store.change((draft) => {
+      const field = findField(draft, key, column);
+      if (field) fn(field);
+    }, {source: "panel", coalesce: `${key}/${column || ""}/${name}`});
+  }
+
+  text(name, labelText_, value, onValue, attrs = {}) {
+    const id = `prop-${name}`;
+    return h("div", {class: "prop"},
+      h("label", {for: id}, labelText_),
+      h("input", {type: "text", id, value: value ?? "", ...attrs,
+        oninput: (event) => this.edit(name, (f) => onValue(f, event.target.value))}),
+      h("p", {class: "prop-problem", dataset: {member: name}}));
+  }
+
+  labelPair(name, caption, label) {
+    return h("fieldset", {class: "label-pair"}, h("legend", {}, caption),
+      ["en", "zh"].map((lang) => {
+        const id = `prop-${name}-${lang}`;
+        return h("div", {class: "prop"}, h("label", {for: id}, this.t[`lang_${lang}`]),
+          h("input", {type: "text", id, value: (label || {})[lang] || "", lang,
+            oninput: (event) => this.edit(`${name}-${lang}`, (f) => {
+              const next = {...(f[name] || {})};
+              if (event.target.value) next[lang] = event.target.value;
+              else delete next[lang];
+              if (Object.keys(next).length) f[name] = next;
+              else delete f[name];
+            })}));
+      }),
+      h("p", {class: "prop-problem", dataset: {member: name}}));
+  }
+
+  formula(name, caption, value, pointer, onValue, placeholder) {
+    return h("div", {class: "prop"}, h("label", {}, caption),
+      formulaInput(this.store, this.t, {pointer, value: value || "", placeholder, label: caption,
+        onInput: (source) => this.edit(name, (f) => onValue(f, source))}));
+  }
+
+  // Drawn again (a key renamed, undo), the panel keeps the focus where the user was.
+  draw() {
+    const active = this.el.contains(document.activeElement) ? document.activeElement : null;
+    const again = active && (active.id && !active.id.startsWith("formula-") ? `#${active.id}`
+      : active.dataset.pointer ? `[data-pointer="${active.dataset.pointer}"]` : null);
+    this.build();
+    const target = again && this.el.querySelector(again);
+    if (target) target.focus();
+  }
+
+  build() {
+    const t = this.t;
+    const el = clear(this.el);
+    const sel = this.selection;
+    const field = sel && findField(this.store.draft, sel.key, sel.column);
+    if (!field) {
+      el.append(h("h3", {}, t.properties), h("p", {class: "hint"}, t.select_a_field));
+      return;
+    }
+    const where = fieldPointer(this.store.draft, sel.key, sel.column);
+    this.pointer = where;
+    el.append(h("h3", {}, t.properties, ": ", labelText(field.label, this.lang, field.key)),
+      h("p", {class: "hint"}, t[`type_${field.type}`] || field.type));
+    el.append(this.labelPair("label", t.label, field.label));
+    const keyInput = h("input", {type: "text", id: "prop-key", value: field.key, pattern: "[a-z][a-z0-9_]*",
+      spellcheck: "false"});
+    // A key is renamed when the user leaves the box, not per letter: other places
+    // that use it are renamed with it.
+    keyInput.addEventListener("change", () => {
+      const next = keyInput.value.trim();
+      if (!next || next === (sel.column || sel.key)) return;
+      this.store.change((draft) => renameField(draft, sel.key, next, sel.column), {source: "panel"});
+      this.selection = sel.column ? {key: sel.key, column: next} : {key: next};
+      this.onRenamed(this.selection);
+      this.draw();
+    });
+    el.append(h("div", {class: "prop"}, h("label", {for: "prop-key"}, t.key), keyInput,
+      h("p", {class: "hint"}, t.key_hint), h("p", {class: "prop-problem", dataset: {member: "key"}})));
+
+    if (field.type !== "computed") {
+      el.append(h("label", {class: "check"}, h("input", {type: "checkbox", id: "prop-required",
+        checked: Boolean(field.required),
+        onchange: (event) => this.edit("required", (f) => {
+          if (event.target.checked) f.required = true;
+          else delete f.required;
+        })}), " ", t.required));
+    }
+    if (field.type === "computed") {
+      el.append(this.formula("formula", t.formula, field.formula, `${where}/formula`,
+        (f, v) => { f.formula = v; }, "qty * price"));
+      el.append(h("div", {class: "prop"}, h("label", {for: "prop-result"}, t.result_type),
+        h("select", {id: "prop-result", onchange: (event) => this.edit("result_type", (f) => {
+          f.result_type = event.target.value;
+        })}, RESULT_TYPES.map((r) => h("option", {value: r, selected: field.result_type === r},
+          t[`type_${r}`] || r)))));
+    } else if (field.type !== "line_items") {
+      el.append(this.text("default", t.default, field.default === undefined ? "" : String(field.default),
+        (f, v) => {
+          if (v === "") delete f.default;
+          else if (["number", "integer"].includes(f.type) && !Number.isNaN(Number(v))) f.default = Number(v);
+          else if (f.type === "boolean") f.default = v === "true";
+          else f.default = v;
+        }));
+    }
+    if (["choice", "multi_choice"].includes(field.type)) el.append(this.options(field, where));
+    if (BOUNDED.has(field.type)) {
+      const bound = (name) => this.text(name, t[name], field[name] ?? "", (f, v) => {
+        if (v === "") delete f[name];
+        else f[name] = Number.isNaN(Number(v)) ? v : Number(v);
+      });
+      el.append(h("div", {class: "prop-row"}, bound("min"), bound("max")));
+    }
+    el.append(this.labelPair("help", t.help, field.help));
+    if (field.type !== "computed") {
+      const validation = field.validation || {};
+      el.append(h("fieldset", {class: "validation"}, h("legend", {}, t.validation),
+        this.formula("validation", t.validation_formula, validation.formula,
+          `${where}/validation/formula`, (f, v) => {
+            f.validation = {...(f.validation || {}), formula: v};
+            if (!v && !labelText(f.validation.message, "en")) delete f.validation;
+          }, "qty <= 1000"),
+        ["en", "zh"].map((lang) => h("div", {class: "prop"},
+          h("label", {}, `${t.validation_message} (${t[`lang_${lang}`]})`),
+          h("input", {type: "text", lang, value: (validation.message || {})[lang] || "",
+            oninput: (event) => this.edit(`validation-message-${lang}`, (f) => {
+              const message = {...((f.validation || {}).message || {})};
+              if (event.target.value) message[lang] = event.target.value;
+              else delete message[lang];
+              f.validation = {formula: (f.validation || {}).formula || "", ...(f.validation || {}), message};
+            })}))),
+        h("p", {class: "prop-problem", dataset: {member: "validation"}})));
+    }
+    el.append(this.formula("visible_when", t.visible_when, field.visible_when, `${where}/visible_when`,
+      (f, v) => { if (v) f.visible_when = v; else delete f.visible_when; }, 'priority = "rush"'));
+    if (field.type !== "computed") {
+      el.append(this.formula("readonly_when", t.readonly_when, field.readonly_when,
+        `${where}/readonly_when`,
+        (f, v) => { if (v) f.readonly_when = v; else delete f.readonly_when; }, 'state <> "draft"'));
+    }
+    this.markProblems();
+  }
+
+  options(field, where) {
+    const t = this.t;
+    const rows = (field.options || []).map((option, index) => h("tr", {},
+      h("td", {}, h("input", {type: "text", value: option.value, "aria-label": `${t.option_value} ${index + 1}`,
+        oninput: (event) => this.edit(`option-${index}-value`, (f) => { f.options[index].value = event.target.value; })})),
+      ["en", "zh"].map((lang) => h("td", {}, h("input", {type: "text", lang, value: (option.label || {})[lang] || "",
+        "aria-label": `${t.option_label} ${index + 1} (${t[`lang_${lang}`]})`,
+        oninput: (event) => this.edit(`option-${index}-${lang}`, (f) => {
+          const label = {...(f.options[index].label || {})};
+          if (event.target.value) label[lang] = event.target.value;
+          else delete label[lang];
+          f.options[index].label = label;
+        })}))),
+      h("td", {}, h("button", {type: "button", class: "icon danger", "aria-label": `${t.remove} ${index + 1}`,
+        disabled: field.options.length <= 1,
+        onclick: () => { this.edit("options", (f) => f.options.splice(index, 1)); this.draw(); }}, "×"))));
+    return h("fieldset", {class: "options"}, h("legend", {}, t.options),
+      h("table", {class: "grid"}, h("thead", {}, h("tr", {}, h("th", {}, t.option_value),
+        h("th", {}, t.lang_en), h("th", {}, t.lang_zh), h("th", {}))), h("tbody", {}, rows)),
+      h("button", {type: "button", onclick: () => {
+        this.edit("options", (f) => {
+          const n = f.options.length + 1;
+          f.options.push({value: `option_${n}`, label: {en: `Option ${n}`, zh: `选项${n}`}});
+        });
+        this.draw();
+      }}, t.add_option),
+      h("p", {class: "prop-problem", dataset: {member: "options"}}));
+  }
+
+  // Problems of members other than formulas (formula boxes show their own).
+  markProblems() {
+    if (!this.pointer) return;
+    for (const slot of this.el.querySelectorAll(".prop-problem")) {
+      const found = this.store.problemsUnder(`${this.pointer}/${slot.dataset.member}`)
+        .filter((p) => !p.line);
+      slot.textContent = found.map((p) => p.detail).join("; ");
+    }
+  }
+}

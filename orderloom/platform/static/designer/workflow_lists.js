@@ -1,0 +1,351 @@
+// The workflow edited in lists: states (with SLA hours), transitions (from, to, who
+// may take them, condition, required fields), approvals per state (approvers, mode,
+// when, outcomes, reminders and escalation) and automatic moves (timers).
+
+import {clear, h, keyFrom, labelText} from "./dom.js";
+import {fields} from "./form_model.js";
+import {formulaInput} from "./formula_input.js";
+
+function workflow(draft) {
+  draft.workflow = draft.workflow || {states: [], transitions: []};
+  for (const name of ["states", "transitions"]) draft.workflow[name] = draft.workflow[name] || [];
+  return draft.workflow;
+}
+
+function list(draft, name) {
+  const wf = workflow(draft);
+  wf[name] = wf[name] || [];
+  return wf[name];
+}
+
+export function renameState(wf, old, next) {
+  const rename = (key) => (key === old ? next : key);
+  for (const state of wf.states) state.key = rename(state.key);
+  for (const tr of wf.transitions) {
+    tr.from = (tr.from || []).map(rename);
+    tr.to = rename(tr.to);
+  }
+  for (const ap of wf.approvals || []) {
+    for (const member of ["state", "approved", "rejected"]) ap[member] = rename(ap[member]);
+  }
+  for (const move of wf.automatic || []) {
+    move.from = rename(move.from);
+    move.to = rename(move.to);
+  }
+}
+
+export class WorkflowLists {
+  constructor(store, t, lang, roles, {root}) {
+    this.store = store;
+    this.t = t;
+    this.lang = lang;
+    this.roles = roles;
+    this.el = root;
+    store.on((event) => {
+      if (event.kind === "replace" || (event.kind === "change" && event.source !== "workflow")) {
+        if (this.el.isConnected && !this.el.hidden) this.draw();
+      }
+      if (event.kind === "problems") this.markProblems();
+    });
+  }
+
+  edit(name, index, coalesce, fn, redraw = false) {
+    this.store.change((draft) => fn(list(draft, name)[index], draft),
+      {source: "workflow", coalesce: coalesce ? `${name}/${index}/${coalesce}` : ""});
+    if (redraw) this.draw();
+  }
+
+  blocks() {
+    const t = this.t;
+    const wf = workflow(this.store.draft);
+    return {
+      states: () => this.block("states", t.states, wf.states, (s, i) => this.state(s, i), t.add_state,
+        () => this.addState()),
+      transitions: () => this.block("transitions", t.transitions, wf.transitions,
+        (x, i) => this.transition(x, i), t.add_transition, () => this.addTransition()),
+      approvals: () => this.block("approvals", t.approvals, wf.approvals || [], (a, i) => this.approval(a, i),
+        t.add_approval, () => this.addApproval()),
+      automatic: () => this.block("automatic", t.automatic, wf.automatic || [], (a, i) => this.automatic(a, i),
+        t.add_automatic, () => this.addAutomatic()),
+    };
+  }
+
+  draw() {
+    clear(this.el).append(...Object.values(this.blocks()).map((make) => make()));
+    this.markProblems();
+  }
+
+  // Draw some blocks again and leave the others (and the box being typed in) alone.
+  redraw(names) {
+    const blocks = this.blocks();
+    for (const name of names) {
+      const old = this.el.querySelector(`[data-block="${name}"]`);
+      if (old) old.replaceWith(blocks[name]());
+    }
+    this.markProblems();
+  }
+
+  block(name, title, items, one, addText, add) {
+    return h("section", {class: "wf-block", dataset: {block: name}}, h("h3", {}, title),
+      h("ol", {class: "wf-list"}, items.map((item, index) => h("li", {class: "wf-item",
+        dataset: {pointer: `/workflow/${name}/${index}`, key: item.key || ""}},
+      one(item, index), h("p", {class: "prop-problem"})))),
+      h("button", {type: "button", class: `add-${name}`, onclick: add}, addText));
+  }
+
+  stateOptions(selected, {blank = false} = {}) {
+    const states = workflow(this.store.draft).states;
+    return [blank ? h("option", {value: ""}, "—") : null,
+      states.map((s) => h("option", {value: s.key, selected: s.key === selected},
+        `${labelText(s.label, this.lang, s.key)} (${s.key})`))];
+  }
+
+  tools(name, index, count) {
+    const t = this.t;
+    const swap = (delta) => {
+      this.store.change((draft) => {
+        const items = list(draft, name);
+        const [item] = items.splice(index, 1);
+        items.splice(index + delta, 0, item);
+      }, {source: "workflow"});
+      this.draw();
+    };
+    return h("span", {class: "wf-tools"},
+      h("button", {type: "button", class: "icon", "aria-label": t.move_up, disabled: index === 0,
+        onclick: () => swap(-1)}, "↑"),
+      h("button", {type: "button", class: "icon", "aria-label": t.move_down, disabled: index === count - 1,
+        onclick: () => swap(1)}, "↓"),
+      h("button", {type: "button", class: "icon danger", "aria-label": t.remove, onclick: () => {
+        this.store.change((draft) => list(draft, name).splice(index, 1), {source: "workflow"});
+        this.draw();
+      }}, "×"));
+  }
+
+  text(name, index, member, caption, value, set, attrs = {}) {
+    return h("label", {class: "wf-prop"}, h("span", {}, caption),
+      h("input", {type: "text", value: value ?? "", ...attrs,
+        oninput: (event) => this.edit(name, index, member, (item) => set(item, event.target.value))}));
+  }
+
+  labels(name, index, item) {
+    return ["en", "zh"].map((lang) => this.text(name, index, `label-${lang}`,
+      `${this.t.label} (${this.t[`lang_${lang}`]})`, (item.label || {})[lang], (it, v) => {
+        const next = {...(it.label || {})};
+        if (v) next[lang] = v;
+        else delete next[lang];
+        it.label = next;
+      }, {lang}));
+  }
+
+  hours(name, index, member, caption, value) {
+    return this.text(name, index, member, caption, value, (it, v) => {
+      if (v === "") delete it[member];
+      else it[member] = Number.isNaN(Number(v)) ? v : Number(v);
+    }, {inputmode: "decimal", class: "short"});
+  }
+
+  formula(name, index, member, caption, value, placeholder) {
+    return h("div", {class: "wf-prop wide"}, h("span", {}, caption),
+      formulaInput(this.store, this.t, {pointer: `/workflow/${name}/${index}/${member}`, value: value || "",
+        placeholder, label: caption,
+        onInput: (v) => this.edit(name, index, member, (it) => {
+          if (v) it[member] = v;
+          else delete it[member];
+        })}));
+  }
+
+  checks(name, index, member, caption, choices, chosen, set) {
+    return h("fieldset", {class: "wf-prop wide checks"}, h("legend", {}, caption),
+      choices.map(([value, text]) => h("label", {class: "check"},
+        h("input", {type: "checkbox", value, checked: (chosen || []).includes(value),
+          onchange: (event) => this.edit(name, index, "", (it) => {
+            const current = new Set(set.get(it) || []);
+            if (event.target.checked) current.add(value);
+            else current.delete(value);
+            set.put(it, choices.map(([v]) => v).filter((v) => current.has(v)));
+          })}), " ", text)));
+  }
+
+  select(name, index, member, caption, options, set) {
+    return h("label", {class: "wf-prop"}, h("span", {}, caption),
+      h("select", {onchange: (event) => this.edit(name, index, "", (it) => set(it, event.target.value), true)},
+        options));
+  }
+
+  state(state, index) {
+    const t = this.t;
+    const count = workflow(this.store.draft).states.length;
+    // A state's key is renamed when the user leaves the box, with every place that
+    // names it (transitions, approvals, automatic moves), so nothing is left dangling.
+    const key = h("input", {type: "text", class: "short", spellcheck: "false", value: state.key,
+      onchange: (event) => {
+        const old = state.key;
+        const next = event.target.value.trim();
+        if (!next || next === old) return;
+        this.store.change((draft) => renameState(workflow(draft), old, next), {source: "workflow"});
+        state.key = next;
+        this.redraw(["transitions", "approvals", "automatic"]);
+      }});
+    return h("div", {class: "wf-row"},
+      h("label", {class: "wf-prop"}, h("span", {}, t.key), key),
+      this.labels("states", index, state),
+      this.select("states", index, "kind", t.state_kind,
+        ["start", "normal", "terminal"].map((k) => h("option", {value: k, selected: state.kind === k}, t[`kind_${k}`])),
+        (it, v) => { it.kind = v; }),
+      this.hours("states", index, "sla_hours", t.sla_hours, state.sla_hours),
+      this.tools("states", index, count));
+  }
+
+  transition(tr, index) {
+    const t = this.t;
+    const states = workflow(this.store.draft).states.map((s) => [s.key, labelText(s.label, this.lang, s.key)]);
+    const count = workflow(this.store.draft).transitions.length;
+    const inputs = fields(this.store.draft).filter((f) => f.type !== "computed")
+      .map((f) => [f.key, labelText(f.label, this.lang, f.key)]);
+    return h("div", {class: "wf-row"},
+      this.text("transitions", index, "key", t.key, tr.key, (it, v) => { it.key = v; },
+        {class: "short", spellcheck: "false"}),
+      this.labels("transitions", index, tr),
+      this.checks("transitions", index, "from", t.from_states, states, tr.from,
+        {get: (it) => it.from, put: (it, v) => { it.from = v; }}),
+      this.select("transitions", index, "to", t.to_state, this.stateOptions(tr.to, {blank: !tr.to}),
+        (it, v) => { it.to = v; }),
+      this.checks("transitions", index, "roles", t.who_may, this.roles.map((r) => [r, r]), tr.roles,
+        {get: (it) => it.roles, put: (it, v) => { if (v.length) it.roles = v; else delete it.roles; }}),
+      this.formula("transitions", index, "condition", t.condition, tr.condition, "total < 100000"),
+      this.checks("transitions", index, "required_fields", t.required_fields, inputs, tr.required_fields,
+        {get: (it) => it.required_fields,
+          put: (it, v) => { if (v.length) it.required_fields = v; else delete it.required_fields; }}),
+      this.tools("transitions", index, count));
+  }
+
+  approval(ap, index) {
+    const t = this.t;
+    const count = (workflow(this.store.draft).approvals || []).length;
+    const approvers = ap.approvers || {};
+    return h("div", {class: "wf-row"},
+      this.text("approvals", index, "key", t.key, ap.key, (it, v) => { it.key = v; },
+        {class: "short", spellcheck: "false"}),
+      this.labels("approvals", index, ap),
+      this.select("approvals", index, "state", t.waits_in, this.stateOptions(ap.state, {blank: !ap.state}),
+        (it, v) => { it.state = v; }),
+      this.checks("approvals", index, "approvers", t.approver_roles, this.roles.map((r) => [r, r]),
+        approvers.roles, {get: (it) => (it.approvers || {}).roles, put: (it, v) => {
+          it.approvers = {...(it.approvers || {})};
+          if (v.length) it.approvers.roles = v;
+          else delete it.approvers.roles;
+        }}),
+      this.text("approvals", index, "users", t.approver_users, (approvers.users || []).join(", "), (it, v) => {
+        const users = v.split(",").map((u) => u.trim()).filter(Boolean);
+        it.approvers = {...(it.approvers || {})};
+        if (users.length) it.approvers.users = users;
+        else delete it.approvers.users;
+      }),
+      this.select("approvals", index, "mode", t.mode,
+        ["any", "all", "sequence"].map((m) => h("option", {value: m, selected: ap.mode === m}, t[`mode_${m}`])),
+        (it, v) => { it.mode = v; }),
+      this.formula("approvals", index, "when", t.approval_when, ap.when, "total > 5000"),
+      this.select("approvals", index, "approved", t.if_approved, this.stateOptions(ap.approved, {blank: !ap.approved}),
+        (it, v) => { it.approved = v; }),
+      this.select("approvals", index, "rejected", t.if_rejected, this.stateOptions(ap.rejected, {blank: !ap.rejected}),
+        (it, v) => { it.rejected = v; }),
+      this.hours("approvals", index, "remind_after_hours", t.remind_after, ap.remind_after_hours),
+      this.hours("approvals", index, "escalate_after_hours", t.escalate_after, ap.escalate_after_hours),
+      this.select("approvals", index, "escalate_to", t.escalate_to,
+        [h("option", {value: ""}, "—"), this.roles.map((r) => h("option", {value: r, selected: ap.escalate_to === r}, r))],
+        (it, v) => { if (v) it.escalate_to = v; else delete it.escalate_to; }),
+      h("label", {class: "check wf-prop"}, h("input", {type: "checkbox", checked: Boolean(ap.allow_delegation),
+        onchange: (event) => this.edit("approvals", index, "", (it) => {
+          if (event.target.checked) it.allow_delegation = true;
+          else delete it.allow_delegation;
+        })}), " ", t.allow_delegation),
+      this.tools("approvals", index, count));
+  }
+
+  automatic(move, index) {
+    const t = this.t;
+    const count = (workflow(this.store.draft).automatic || []).length;
+    return h("div", {class: "wf-row"},
+      this.text("automatic", index, "key", t.key, move.key, (it, v) => { it.key = v; },
+        {class: "short", spellcheck: "false"}),
+      this.select("automatic", index, "from", t.from_state, this.stateOptions(move.from),
+        (it, v) => { it.from = v; }),
+      this.select("automatic", index, "to", t.to_state, this.stateOptions(move.to), (it, v) => { it.to = v; }),
+      this.hours("automatic", index, "after_hours", t.after_hours, move.after_hours),
+      this.formula("automatic", index, "when", t.auto_when, move.when, "payment_status = \"paid\""),
+      this.tools("automatic", index, count));
+  }
+
+  taken(name) {
+    return new Set(list(this.store.draft, name).map((x) => x.key));
+  }
+
+  addState() {
+    const t = this.t;
+    const key = keyFrom("state", this.taken("states"), "state");
+    this.store.change((draft) => list(draft, "states").push(
+      {key, kind: "normal", label: {en: t.new_state_en, zh: t.new_state_zh}}), {source: "workflow"});
+    this.draw();
+    this.focusLast("states");
+  }
+
+  addTransition() {
+    const t = this.t;
+    const states = workflow(this.store.draft).states;
+    const key = keyFrom("transition", this.taken("transitions"), "transition");
+    const start = states.find((s) => s.kind === "start") || states[0];
+    // Starting values name real states, so the draft stays checkable as a whole
+    // (a missing state would hide the formula checks behind a structure problem).
+    const to = states.find((s) => s.kind === "normal") || states.find((s) => s.kind === "terminal") || start;
+    this.store.change((draft) => list(draft, "transitions").push({
+      key, label: {en: t.new_transition_en, zh: t.new_transition_zh},
+      from: start ? [start.key] : [], to: to ? to.key : "",
+    }), {source: "workflow"});
+    this.draw();
+    this.focusLast("transitions");
+  }
+
+  addApproval() {
+    const states = workflow(this.store.draft).states;
+    const key = keyFrom("approval", this.taken("approvals"), "approval");
+    const waiting = states.find((s) => s.kind === "normal") || states[0];
+    const end = states.find((s) => s.kind === "terminal");
+    this.store.change((draft) => list(draft, "approvals").push({
+      key, state: waiting ? waiting.key : "", approvers: {roles: ["admin"]}, mode: "any",
+      approved: end ? end.key : "", rejected: end ? end.key : "",
+    }), {source: "workflow"});
+    this.draw();
+    this.focusLast("approvals");
+  }
+
+  addAutomatic() {
+    const states = workflow(this.store.draft).states;
+    const key = keyFrom("timer", this.taken("automatic"), "timer");
+    const start = states.find((s) => s.kind === "start") || states[0];
+    const end = states.find((s) => s.kind === "terminal") || states[0];
+    this.store.change((draft) => list(draft, "automatic").push({
+      key, from: start ? start.key : "", to: end ? end.key : "", after_hours: 24,
+    }), {source: "workflow"});
+    this.draw();
+    this.focusLast("automatic");
+  }
+
+  focusLast(name) {
+    const items = this.el.querySelectorAll(`[data-block="${name}"] .wf-item`);
+    const last = items[items.length - 1];
+    if (last) {
+      last.scrollIntoView({block: "nearest"});
+      const input = last.querySelector("input");
+      if (input) input.focus();
+    }
+  }
+
+  markProblems() {
+    for (const item of this.el.querySelectorAll(".wf-item")) {
+      const found = this.store.problemsUnder(item.dataset.pointer).filter((p) => !p.line);
+      item.classList.toggle("has-problem", found.length > 0);
+      item.querySelector(":scope > .prop-problem").textContent = found
+        .map((p) => `${p.pointer.slice(item.dataset.pointer.length) || "/"}: ${p.detail}`).join("; ");
+    }
+  }
+}
