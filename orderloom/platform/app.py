@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import Flask
 
-from orderloom.platform import auth, database, problems
+from orderloom.platform import auth, database, problems, url_ids
 from orderloom.platform.settings import Settings, load_settings
 from orderloom.runtime.dispatch import Dispatcher, redis_connection
 from orderloom.runtime.job_runner import JobRunner
@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions[JOBS] = Dispatcher(
         db.sessions, JobRunner(db.sessions, smtp=settings.smtp),
         redis_connection(settings.redis_url) if settings.redis_url else None).install()
+    url_ids.install(app)
     auth.init_app(app)
     problems.register_error_handlers(app)
 

@@ -40,7 +40,9 @@ _STANDARD_ERRORS = {
     "401": "No valid session or API token",
     "403": "Authenticated, but not permitted",
     "404": "Nothing at this address",
+    "409": "Conflicts with what is stored (a duplicate, or a change made at the same moment)",
     "413": "Request body too large",
+    "415": "Body in a media type this operation does not take (see its requestBody)",
     "422": "Input that breaks a rule; `errors` points at each field",
 }
 
@@ -114,6 +116,10 @@ def build_document(app: Flask) -> dict[str, Any]:
                 operation["responses"][str(status)] = response
             for status, description in _STANDARD_ERRORS.items():
                 if spec["public"] and status in ("401", "403"):
+                    continue
+                if status == "415" and method not in ("POST", "PUT", "PATCH"):
+                    continue
+                if status == "409" and method == "GET":
                     continue
                 operation["responses"].setdefault(status, {
                     "description": description,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, g
 from sqlalchemy import text
 
 from orderloom.platform import schema
@@ -21,6 +21,10 @@ def healthz():
     """The database (reachable, schema current) and, where configured, Redis."""
     settings: Settings = current_app.config["ORDERLOOM_SETTINGS"]
     checks: dict[str, str] = {}
+    if "db_session" in g:
+        # A logged-in visitor's request already opened a transaction to load them; on
+        # SQLite it holds the lock the check below waits for (and would report 503).
+        g.db_session.rollback()
     try:
         engine = database().engine
         with engine.connect() as connection:

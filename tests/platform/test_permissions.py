@@ -1,9 +1,16 @@
 """Roles and permissions: who may do what, from the one permission table."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from orderloom.platform.permissions import BUILTIN_ROLES, PERMISSIONS
+from orderloom.platform.permissions import (
+    BUILTIN_ROLES,
+    PERMISSIONS,
+    PUBLIC_ENDPOINTS,
+    SIGNED_ENDPOINTS,
+)
 from tests.platform.test_api_tokens import assert_problem, bearer
 
 
@@ -95,16 +102,26 @@ def test_every_builtin_role_names_only_known_permissions():
 
 
 def test_every_route_is_guarded_as_the_permission_table_says(app):
-    public = {"static", "system.healthz", "system.openapi_document", "api.definition_schema",
-              "pages.login",
-              "pages.logout"}
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in public:
-            continue
         view = app.view_functions[rule.endpoint]
-        assert getattr(view, "requires_login", False), f"{rule.rule} is not guarded"
+        if rule.endpoint in PUBLIC_ENDPOINTS:
+            assert not getattr(view, "requires_login", False), \
+                f"{rule.rule} is listed as public but asks for a login"
+            continue
+        assert getattr(view, "requires_login", False), (
+            f"{rule.rule} ({rule.endpoint}) is not guarded: add @requires(...), or list it "
+            "in PUBLIC_ENDPOINTS of orderloom/platform/permissions.py with the reason")
         permission = view.required_permission
         assert permission is None or permission in PERMISSIONS
+
+
+def test_public_api_operations_in_the_document_are_the_public_endpoints(app, client):
+    document = client.get("/api/openapi.json").get_json()
+    public_in_document = {op["operationId"].rsplit("_", 1)[0]
+                          for ops in document["paths"].values() for op in ops.values()
+                          if op.get("security") == []}
+    expected = {e.replace(".", "_") for e in (*PUBLIC_ENDPOINTS, *SIGNED_ENDPOINTS)}
+    assert public_in_document <= expected
 
 
 @pytest.mark.parametrize("role", [None, "admin", "designer", "staff", "viewer"])
@@ -123,3 +140,94 @@ def test_each_role_gets_the_answers_the_table_gives(app, client, token_for, role
         else:
             expected = 403
         assert status == expected, f"{role} GET {rule.rule}: {status}, expected {expected}"
+
+
+# --- the walk: every route, every method, every built-in role and nobody --------------
+
+PLACEHOLDERS = {"int": "987654321", "path": "no/such/file.txt", "default": "no-such-thing"}
+
+
+def _url(rule) -> str:
+    """The rule's address with a placeholder for each argument: a thing that does not
+    exist, so a permitted request reaches its handler and ends in a 4xx there."""
+
+    def fill(match: re.Match[str]) -> str:
+        return PLACEHOLDERS.get(match.group(1) or "default", PLACEHOLDERS["default"])
+
+    return re.sub(r"<(?:(\w+)(?:\([^)]*\))?:)?\w+>", fill, rule.rule)
+
+
+def _every_request(app):
+    """(endpoint, method, url) for every route, logging out last."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            found.append((rule.endpoint, method, _url(rule)))
+    return sorted(found, key=lambda r: r[0] == "pages.logout")
+
+
+def _expected(endpoint: str, view, role: str | None, is_api: bool, status: int) -> str | None:
+    """What is wrong with ``status`` for this request, or None when the table allows it."""
+    if status >= 500:
+        return "a server error"
+    if endpoint in PUBLIC_ENDPOINTS:
+        return None  # open to all; a wrong login's 401 is the login page's own answer
+    if endpoint in SIGNED_ENDPOINTS:
+        return None if status in (401, 403, 404) else "answered without a signature"
+    permission = view.required_permission
+    if role is None:
+        if is_api:
+            return None if status == 401 else "expected 401 for nobody"
+        return None if status == 302 else "expected a redirect to the login page for nobody"
+    if permission is not None and permission not in BUILTIN_ROLES[role][1]:
+        return None if status == 403 else f"expected 403 (the role lacks {permission})"
+    return "refused a permitted role" if status in (401, 403) else None
+
+
+@pytest.mark.parametrize("role", [None, "admin", "designer", "staff", "viewer"])
+def test_the_walk_every_route_every_method_answers_as_the_table_says(app, role):
+    """Routes are found in the URL map, so a route added later is walked too."""
+    from orderloom.platform import accounts
+    from orderloom.runtime.audit import SYSTEM
+    from tests.conftest import TEST_PASSWORD, csrf_from
+
+    api_headers: dict[str, str] = {}
+    browser = app.test_client()
+    if role is not None:
+        # Made in a session closed at once: an open SQLite transaction would hold the
+        # write lock while the walk's requests run.
+        with app.extensions["orderloom.db"].sessions() as session:
+            user = accounts.create_user(session, SYSTEM, f"walk-{role}", TEST_PASSWORD,
+                                        [role])
+            _token, secret = accounts.issue_token(session, SYSTEM, user, "walk")
+            session.commit()
+        api_headers = {"Authorization": f"Bearer {secret}"}
+        login = browser.post("/login", data={
+            "username": f"walk-{role}", "password": TEST_PASSWORD,
+            "csrf_token": csrf_from(browser.get("/login").get_data(as_text=True))})
+        assert login.status_code == 302
+    csrf = {"X-CSRF-Token": csrf_from(browser.get("/login").get_data(as_text=True))} \
+        if role is None else None
+    wrong = []
+    for endpoint, method, url in _every_request(app):
+        is_api = url.startswith("/api/")
+        headers = dict(api_headers) if is_api else {}
+        if not is_api and method not in ("GET",) and role is not None:
+            if csrf is None:
+                csrf = {"X-CSRF-Token": csrf_from(
+                    browser.get("/account/tokens").get_data(as_text=True))}
+            headers.update(csrf)
+        response = browser.open(url, method=method, headers=headers, buffered=True)
+        response.close()  # a streamed export holds its database session until closed
+        problem = _expected(endpoint, app.view_functions[endpoint], role, is_api,
+                            response.status_code)
+        if problem:
+            wrong.append(f"{role or 'nobody'} {method} {url} ({endpoint}): "
+                         f"{response.status_code}, {problem}")
+        if role is None and not is_api and problem is None \
+                and endpoint not in PUBLIC_ENDPOINTS | SIGNED_ENDPOINTS:
+            assert response.headers["Location"].startswith("/login?next="), url
+    assert not wrong, "\n".join(wrong)
+    walked = _every_request(app)
+    assert sum(url.startswith("/api/") for _e, _m, url in walked) > 80
+    assert sum(not url.startswith("/api/") for _e, _m, url in walked) > 30

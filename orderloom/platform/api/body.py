@@ -12,7 +12,7 @@ from flask import request
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from orderloom.platform.problems import Problem
+from orderloom.platform.problems import Problem, invalid
 
 _validators: dict[int, Draft202012Validator] = {}
 
@@ -40,6 +40,87 @@ def _message(error: ValidationError) -> str:
     return error.message
 
 
+MAX_NESTING = 64
+# Larger than any quantity, amount or id a business has, and small enough for every
+# database column type and for Decimal arithmetic without surprises.
+LARGEST_NUMBER = 10**18 - 1
+
+
+def _refuse_constant(name: str) -> Any:
+    # Python's json reads NaN and Infinity, which JSON does not have.
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _check_shape(data: Any) -> None:
+    """Refuse what JSON allows but nothing here can use: nesting deeper than
+    MAX_NESTING (handlers and validators recurse, and would fail with a 500), numbers
+    beyond LARGEST_NUMBER (no column holds them), and text with NUL or lone
+    surrogates (``"\\ud800"``), which PostgreSQL cannot store.
+    Walked with a list, not recursion, so the walk itself has no depth limit."""
+    # Paths are kept as (parent, key) links and spelled out only for an error.
+    pending: list[tuple[Any, int, tuple]] = [(data, 1, ())]
+    while pending:
+        value, depth, path = pending.pop()
+        if isinstance(value, dict | list):
+            if depth > MAX_NESTING:
+                raise Problem(400, f"the request body is nested deeper than {MAX_NESTING} "
+                                   "levels", errors=[{"pointer": _join(path),
+                                                      "detail": "nested too deeply"}])
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, member in items:
+                if isinstance(key, str):
+                    _check_text(key, (path, key))
+                pending.append((member, depth + 1, (path, key)))
+        elif isinstance(value, str):
+            _check_text(value, path)
+        elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            if not (abs(value) <= LARGEST_NUMBER):  # also catches inf and nan
+                raise invalid(_join(path), f"is too large (at most {LARGEST_NUMBER})")
+
+
+def _check_text(text: str, path: tuple) -> None:
+    if text.isascii() and "\x00" not in text:
+        return
+    if "\x00" in text:
+        raise invalid(_join(path), "must not contain the NUL character (\\u0000)")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise invalid(_join(path), "is not valid Unicode text (a lone surrogate such as "
+                                   "\\ud800)") from None
+
+
+def _join(path: tuple) -> str:
+    keys = []
+    while path:
+        path, key = path
+        keys.append(key)
+    return "".join("/" + str(k).replace("~", "~0").replace("/", "~1") for k in reversed(keys))
+
+
+# Integer fields of requests (quantities, thresholds, priorities, revisions) land in
+# 32-bit integer columns; PostgreSQL refuses anything larger with an error, so a
+# bound the schema leaves open is closed here and a larger value gets a 422.
+LARGEST_INTEGER_FIELD = 2**31 - 1
+
+
+_VALUES = frozenset({"enum", "const", "default", "examples", "description"})
+
+
+def _bounded(schema: Any) -> Any:
+    """``schema`` with every open-ended integer given the 32-bit range."""
+    if isinstance(schema, list):
+        return [_bounded(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    bounded = {k: v if k in _VALUES else _bounded(v) for k, v in schema.items()}
+    kinds = schema.get("type")
+    if kinds == "integer" or (isinstance(kinds, list) and "integer" in kinds):
+        bounded.setdefault("maximum", LARGEST_INTEGER_FIELD)
+        bounded.setdefault("minimum", -LARGEST_INTEGER_FIELD - 1)
+    return bounded
+
+
 def json_body(schema: dict[str, Any], *, exact_numbers: bool = False) -> Any:
     """The request's JSON, checked against ``schema``. With ``exact_numbers``,
     numbers with a fraction are read as Decimal, so 0.1 stays exactly 0.1."""
@@ -47,12 +128,14 @@ def json_body(schema: dict[str, Any], *, exact_numbers: bool = False) -> Any:
         raise Problem(415, "send the body as JSON with Content-Type: application/json")
     raw = request.get_data(cache=True)
     try:
-        data = json.loads(raw, parse_float=Decimal if exact_numbers else float)
+        data = json.loads(raw, parse_float=Decimal if exact_numbers else float,
+                          parse_constant=_refuse_constant)
     except (ValueError, RecursionError):
         raise Problem(400, "the request body is not valid JSON") from None
+    _check_shape(data)
     validator = _validators.get(id(schema))
     if validator is None:
-        validator = _validators[id(schema)] = Draft202012Validator(schema)
+        validator = _validators[id(schema)] = Draft202012Validator(_bounded(schema))
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         details = [{"pointer": _pointer(e), "detail": _message(e)} for e in errors]

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 
 from orderloom.db import utcnow
-from orderloom.platform import accounts
+from orderloom.platform import accounts, login_throttle
 from orderloom.platform.auth import current_user, log_in, log_out, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
+from orderloom.platform.problems import Problem, problem_response
 from orderloom.runtime import audit
 from orderloom.runtime.audit import Actor
 
@@ -33,19 +34,41 @@ def login():
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
     session = db_session()
+    address = request.remote_addr or "unknown"
+    # Checked before the password, so guesses made during a lock reveal nothing.
+    locked = login_throttle.lockout(session, username, address)
+    if locked is not None:
+        return _locked_out(locked, username)
     user = accounts.authenticate(session, username, password)
     if user is None:
         audit.record(session, Actor(None, username[:150] or "?", "web"), "login.failed",
                      "user", username[:80] or "?")
+        locked = login_throttle.record_failure(session, username, address)
         session.commit()
+        if locked is not None:
+            return _locked_out(locked, username)
         return render_template("login.html", next=request.form.get("next", ""),
                                username=username,
                                error="Wrong username or password."), 401
+    login_throttle.forget_failures(session, username)
     user.last_login_at = utcnow()
     audit.record(session, Actor(user.id, user.username, "web"), "login", "user", user.id)
     session.commit()
     log_in(user)
     return redirect(_safe_next(request.form.get("next")))
+
+
+def _locked_out(locked: login_throttle.Lockout, username: str):
+    """429 with Retry-After: the login page with the reason, or problem+json for a
+    client that asked for JSON."""
+    if "json" in (request.accept_mimetypes.best or ""):
+        response = problem_response(Problem(429, locked.message))
+    else:
+        response = make_response(render_template(
+            "login.html", next=request.form.get("next", ""), username=username,
+            error=locked.message), 429)
+    response.headers["Retry-After"] = str(locked.retry_after)
+    return response
 
 
 @pages.post("/logout")
