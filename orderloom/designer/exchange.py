@@ -41,6 +41,14 @@ def export_order_types(session: Session, keys: list[str] | None = None,
     return package(definitions)
 
 
+class ImportConflict(DefinitionError):
+    """An order type of the package exists already and on_conflict is ``fail``."""
+
+    def __init__(self, problems: list[DefinitionProblem], keys: list[str]) -> None:
+        super().__init__(problems)
+        self.keys = keys
+
+
 @dataclass
 class ImportReport:
     created: list[str] = field(default_factory=list)
@@ -74,11 +82,11 @@ def import_package(session: Session, author: str, document: Any, context: Contex
     clashes = [(i, d["key"]) for i, d in enumerate(document["order_types"])
                if versions.find(session, d["key"]) is not None]
     if clashes and on_conflict == "fail":
-        raise DefinitionError([
+        raise ImportConflict([
             DefinitionProblem(pointer("order_types", i, "key"),
                               f"an order type {key!r} exists already; import with "
                               "on_conflict=rename or on_conflict=replace")
-            for i, key in clashes])
+            for i, key in clashes], [key for _, key in clashes])
     taken: set[str] = set()
     for definition in document["order_types"]:
         definition = normalise(definition)

@@ -132,12 +132,17 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
     For several processes behind a load balancer, run gunicorn with
     orderloom.platform.wsgi:app instead (see docs/operations.md).
     """
+    settings = _settings(ctx)
+    _require_current_schema(_engine(settings))
+    serve_app(settings, host, port, threads)
+
+
+def serve_app(settings: Settings, host: str, port: int, threads: int) -> None:
+    """Serve until stopped; in embedded mode this process also runs the jobs."""
     from waitress import serve as waitress_serve
 
     from orderloom.platform.app import create_app
 
-    settings = _settings(ctx)
-    _require_current_schema(_engine(settings))
     app = create_app(settings)
     if settings.jobs_in_process:
         from orderloom.platform.app import JOBS
@@ -293,12 +298,13 @@ def _add_commands() -> None:
         export_command,
         import_command,
     )
+    from orderloom.platform.commands.demo import demo_command
     from orderloom.platform.commands.formula import formula_command
     from orderloom.platform.commands.stock import stock_command
     from orderloom.platform.commands.templates import templates_command
 
-    for command in (check_command, export_command, import_command, formula_command,
-                    stock_command, templates_command):
+    for command in (check_command, demo_command, export_command, import_command,
+                    formula_command, stock_command, templates_command):
         cli.add_command(command)
 
 

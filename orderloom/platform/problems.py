@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, json, render_template, request
+from flask import Flask, Response, json, make_response, render_template, request
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from orderloom.runtime.retry import is_collision
@@ -118,10 +119,35 @@ def register_error_handlers(app: Flask) -> None:
             log.info("%s %s collided with another transaction", request.method, request.path)
             return _problem(Problem(409, "this change collided with another one made at the "
                                          "same moment; nothing was changed, send it again"))
+        if is_database_unreachable(exc):
+            # The server restarted or the network dropped: the transaction never
+            # committed, and the pool replaces the connection. Worth trying again soon.
+            log.warning("%s %s: the database is unreachable: %s", request.method,
+                        request.path, str(exc).splitlines()[0])
+            response = make_response(_problem(Problem(
+                503, "the database cannot be reached just now; nothing was changed, try "
+                     "again shortly")))
+            response.headers["Retry-After"] = "2"
+            return response
         # Logged in full for the operator; the caller learns only that it failed.
         log.exception("unhandled error on %s %s", request.method, request.path)
         return _http(InternalServerError("the server failed to handle this request; "
                                          "nothing was changed"))
+
+
+def is_database_unreachable(exc: BaseException) -> bool:
+    """A lost or refused database connection (not a wrong statement)."""
+    if isinstance(exc, DisconnectionError):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    # psycopg's "connection failed" / "server closed the connection" are OperationalError
+    # with SQLSTATE class 08 (connection exception) or none at all.
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return type(exc.orig).__name__ == "OperationalError" and (
+        sqlstate is None or sqlstate.startswith("08") or sqlstate == "57P01")
 
 
 def _error_page(status: int, title: str, detail: str):

@@ -1,9 +1,10 @@
 """Built-in templates: whole order systems a new workspace starts from.
 
 A template is a package file shipped in ``orderloom.builtin_templates``. Importing
-one creates the custom roles its workflows name, its warehouses and products
-(with their opening stock), then stores and publishes its order types. Nothing
-that exists already is overwritten except order types, as ``on_conflict`` says.
+one creates the custom roles its workflows name, its warehouses, products
+(with their opening stock) and sample customers, then stores and publishes its
+order types. Nothing that exists already is overwritten except order types, as
+``on_conflict`` says: a warehouse, product or customer whose code is taken is kept.
 Everything happens in the caller's transaction; on TemplateError the caller
 rolls back and nothing was imported.
 """
@@ -19,13 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orderloom.designer import exchange
-from orderloom.designer.exchange import Conflict, ImportReport
+from orderloom.designer.exchange import Conflict, ImportConflict, ImportReport
 from orderloom.designer.problems import DefinitionError
 from orderloom.designer.versions import VersionConflict
 from orderloom.platform import accounts
 from orderloom.platform.design import design_context
 from orderloom.platform.permissions import BUILTIN_ROLES
-from orderloom.runtime import audit, stock_keeping
+from orderloom.runtime import audit, customers, stock_keeping
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.catalog import Product, Warehouse
 
@@ -34,15 +35,16 @@ log = logging.getLogger(__name__)
 PACKAGE = "orderloom.builtin_templates"
 # A role a workflow names is a kind of staff: it runs orders, nothing more.
 WORKFLOW_ROLE_PERMISSIONS = sorted(BUILTIN_ROLES["staff"][1])
-CUSTOMERS_LATER = "not imported: customers arrive with the customer module"
 
 
 class TemplateError(Exception):
     """A template that cannot be imported; ``problems`` lists every reason."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], *, conflict: bool = False) -> None:
         super().__init__("; ".join(problems))
         self.problems = problems
+        # True when what stops it is something of the same key stored already.
+        self.conflict = conflict
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,10 @@ class TemplateInfo:
     name: dict[str, str]
     description: dict[str, str]
     order_types: tuple[str, ...]
+    # What an import brings, for the gallery: counts by kind, and each order type's
+    # name with the number of states in its workflow.
+    contents: dict[str, int] = field(default_factory=dict)
+    type_names: tuple[tuple[dict[str, str], int], ...] = ()
 
 
 @dataclass
@@ -64,7 +70,8 @@ class TemplateReport:
     products_created: list[str] = field(default_factory=list)
     products_kept: list[str] = field(default_factory=list)
     units_received: int = 0
-    customers_skipped: int = 0
+    customers_created: list[str] = field(default_factory=list)
+    customers_kept: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {"template": self.key, "order_types": self.order_types.as_json(),
@@ -73,7 +80,8 @@ class TemplateReport:
                                "kept": self.warehouses_kept},
                 "products": {"created": self.products_created, "kept": self.products_kept},
                 "units_received": self.units_received,
-                "customers": {"count": self.customers_skipped, "status": CUSTOMERS_LATER}}
+                "customers": {"created": self.customers_created,
+                              "kept": self.customers_kept}}
 
     def lines(self) -> list[str]:
         """What was done, one line per kind of thing, for a person to read."""
@@ -87,15 +95,15 @@ class TemplateReport:
         for what, created, kept in (("roles", self.roles_created, self.roles_kept),
                                     ("warehouses", self.warehouses_created,
                                      self.warehouses_kept),
-                                    ("products", self.products_created, self.products_kept)):
+                                    ("products", self.products_created, self.products_kept),
+                                    ("customers", self.customers_created,
+                                     self.customers_kept)):
             if created:
                 out.append(f"created {what}: {', '.join(created)}")
             if kept:
                 out.append(f"kept existing {what}: {', '.join(kept)}")
         if self.units_received:
             out.append(f"received {self.units_received} units of opening stock")
-        if self.customers_skipped:
-            out.append(f"customers ({self.customers_skipped}): {CUSTOMERS_LATER}")
         return out
 
 
@@ -114,10 +122,22 @@ def available() -> list[TemplateInfo]:
     infos = []
     for key, entry in sorted(_files().items()):
         document = _read(entry)
+        master = document.get("master_data", {})
+        types = document.get("order_types", [])
         infos.append(TemplateInfo(
             key=document.get("key", key), name=document.get("name", {"en": key}),
             description=document.get("description", {}),
-            order_types=tuple(t["key"] for t in document.get("order_types", []))))
+            order_types=tuple(t["key"] for t in types),
+            contents={"roles": len(document.get("roles", [])),
+                      "warehouses": len(master.get("warehouses", [])),
+                      "products": len(master.get("products", [])),
+                      "customers": len(master.get("customers", [])),
+                      "channel presets": len(document.get("channel_presets", [])),
+                      "rules": sum(len(t.get("rules", [])) for t in types),
+                      "print templates": sum(len(t.get("print_templates", []))
+                                             for t in types)},
+            type_names=tuple((t.get("name", {"en": t["key"]}),
+                              len(t["workflow"].get("states", []))) for t in types)))
     return infos
 
 
@@ -141,19 +161,23 @@ def import_template(session: Session, actor_name: str, key: str,
     roles_created, roles_kept = _roles(session, actor, document.get("roles", []))
     warehouses_created, warehouses_kept = _warehouses(session, master.get("warehouses", []))
     products_created, products_kept = _products(session, master.get("products", []))
+    customers_created, customers_kept = _customers(session, actor, master.get("customers", []))
     try:
         imported = exchange.import_package(session, actor_name, document,
                                            design_context(session), on_conflict)
+    except ImportConflict as error:
+        raise TemplateError([str(p) for p in error.problems], conflict=True) from None
     except DefinitionError as error:
         raise TemplateError([str(p) for p in error.problems]) from None
     except VersionConflict as error:
-        raise TemplateError([str(error)]) from None
+        raise TemplateError([str(error)], conflict=True) from None
     report = TemplateReport(key=key, order_types=imported,
                             roles_created=roles_created, roles_kept=roles_kept,
                             warehouses_created=warehouses_created,
                             warehouses_kept=warehouses_kept,
                             products_created=products_created, products_kept=products_kept,
-                            customers_skipped=len(master.get("customers", [])))
+                            customers_created=customers_created,
+                            customers_kept=customers_kept)
     created = set(products_created)
     for item in master.get("products", []):
         if item["sku"] not in created:
@@ -217,4 +241,32 @@ def _products(session: Session, products: list[dict[str, Any]]
                             weight_grams=item.get("weight_grams"), attributes=attributes))
         created.append(item["sku"])
     session.flush()
+    return created, kept
+
+
+def _customers(session: Session, actor: Actor, listed: list[dict[str, Any]]
+               ) -> tuple[list[str], list[str]]:
+    """The template's sample customers; a code taken already keeps the stored customer."""
+    existing = set(session.scalars(select(customers.Customer.code)))
+    created, kept = [], []
+    for i, item in enumerate(listed):
+        where = f"/master_data/customers/{i}"
+        try:
+            code = customers.clean_code(item.get("code"), f"{where}/code")
+            if code in existing:
+                kept.append(code)
+                continue
+            attributes = {k: v for k, v in item.items()
+                          if k not in ("code", "name", "email", "phone", "tags")}
+            customers.create(
+                session, actor, code=code,
+                name=customers.clean_name(item.get("name"), f"{where}/name"),
+                email=customers.clean_email(item.get("email"), f"{where}/email"),
+                phone=customers.clean_phone(item.get("phone"), f"{where}/phone"),
+                tags=customers.clean_tags(item.get("tags", []), f"{where}/tags"),
+                attributes=attributes, source="template")
+        except customers.CustomerError as error:
+            raise TemplateError([f"{error.pointer}: {error.message}"]) from None
+        existing.add(code)
+        created.append(code)
     return created, kept

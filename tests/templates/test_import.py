@@ -13,8 +13,10 @@ from orderloom.designer.models import DefinitionVersion, OrderType
 from orderloom.platform import templates
 from orderloom.platform.design import design_context
 from orderloom.platform.models import Role
-from orderloom.runtime.audit import AuditEvent
+from orderloom.runtime import customers
+from orderloom.runtime.audit import Actor, AuditEvent
 from orderloom.runtime.catalog import Product, Warehouse
+from orderloom.runtime.customers import Customer
 from orderloom.runtime.stock import StockLevel, StockMovement
 from tests.platform.test_api_tokens import bearer
 from tests.templates.samples import TEMPLATE_KEYS, sample
@@ -49,8 +51,13 @@ def test_a_template_imports_into_an_empty_workspace_and_takes_orders(db, client,
     assert report.roles_created == [r["name"] for r in document["roles"]]
     assert report.warehouses_created == [w["code"] for w in master["warehouses"]]
     assert report.products_created == [p["sku"] for p in master["products"]]
-    assert report.customers_skipped == len(master["customers"])
-    assert "customers arrive with the customer module" in report.lines()[-1]
+    assert report.customers_created == [c["code"] for c in master["customers"]]
+    stored_customers = {c.code: c for c in db.scalars(select(Customer))}
+    assert set(stored_customers) == set(report.customers_created)
+    first = master["customers"][0]
+    assert stored_customers[first["code"]].name == first["name"]
+    assert stored_customers[first["code"]].attributes["credit_limit"] == first["credit_limit"]
+    assert stored_customers[first["code"]].tags == first.get("tags", [])
     roles = set(db.scalars(select(Role.name)))
     assert {r["name"] for r in document["roles"]} <= roles
     stored = db.scalar(select(Warehouse).where(
@@ -236,7 +243,19 @@ def test_two_templates_share_roles_and_the_import_is_audited(db):
     events = db.scalars(select(AuditEvent).where(AuditEvent.action == "template.imported")
                         .order_by(AuditEvent.id)).all()
     assert [e.subject_id for e in events] == ["retail", "returns"]
-    assert events[1].details["customers"]["status"] == templates.CUSTOMERS_LATER
+    assert events[1].details["customers"] == {
+        "created": ["R-5001", "R-5002", "R-5003", "R-5004", "R-5005"], "kept": []}
+
+
+def test_a_customer_code_taken_already_keeps_the_stored_customer(db):
+    customers.create(db, Actor(None, "crm", "api"), code="C-1001", name="From the CRM")
+    report = templates.import_template(db, "test", "retail")
+    db.commit()
+    assert report.customers_kept == ["C-1001"]
+    assert "C-1001" not in report.customers_created
+    assert "kept existing customers: C-1001" in report.lines()
+    kept = db.scalar(select(Customer).where(Customer.code == "C-1001"))
+    assert kept.name == "From the CRM"
 
 
 def test_an_unknown_template_imports_nothing(db):
