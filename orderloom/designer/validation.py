@@ -86,6 +86,8 @@ def validate_order_type(
     _check_rules(checker)
     _check_routing(checker)
     _check_templates(checker)
+    _check_total_field(checker)
+    _check_tracking(checker)
     return checker.problems
 
 
@@ -197,7 +199,8 @@ def _check_options(checker: _Checker, path: tuple, f: dict[str, Any]) -> None:
     default = f.get("default")
     defaults = default if isinstance(default, list) else [default] if default is not None else []
     for value in defaults:
-        if value not in seen:
+        # A list or object as a default cannot be an option (and cannot be looked up).
+        if not isinstance(value, str | int | float) or value not in seen:
             checker.report((*path, "default"), f"the default {value!r} is not one of the options")
 
 
@@ -327,6 +330,8 @@ def _actions(checker: _Checker, path: tuple, actions: list[dict], approvals: set
                                                 f"{_did_you_mean(action['approval'], approvals)}")
         elif kind == "choose_warehouse":
             _warehouse(checker, (*here, "warehouse"), action["warehouse"])
+        elif kind == "refund" and "amount" in action:
+            checker.formula((*here, "amount"), action["amount"], fields, "money")
         elif kind == "notify":
             _roles(checker, (*here, "to", "roles"), action["to"].get("roles", []))
             _template(checker, (*here, "template"), action["template"])
@@ -378,6 +383,31 @@ def _check_rules(checker: _Checker) -> None:
                 if cell.strip() and scope is not None:
                     checker.condition((*row_path, "conditions", c_index), cell, scope)
             _actions(checker, (*row_path, "then"), row["then"], approvals)
+
+
+def _check_total_field(checker: _Checker) -> None:
+    key = checker.definition.get("total_field")
+    if key is None:
+        return
+    field = next((f for f in checker.definition["form"]["fields"] if f["key"] == key), None)
+    if field is None:
+        keys = [f["key"] for f in checker.definition["form"]["fields"]]
+        checker.report(("total_field",), f"there is no field {key!r}"
+                       + _did_you_mean(key, keys))
+    elif formula_type(field) != "money":
+        checker.report(("total_field",), f"the total must be a money field; {key!r} is "
+                       f"{field['type']}" + (f" of {field['result_type']}"
+                                             if field["type"] == "computed" else ""))
+
+
+def _check_tracking(checker: _Checker) -> None:
+    # A carrier event can only move the order along a transition that exists; whether it
+    # is open in the order's state is decided when the event arrives.
+    transitions = {t["key"] for t in checker.definition["workflow"]["transitions"]}
+    for status, key in checker.definition.get("tracking", {}).items():
+        if key not in transitions:
+            checker.report(("tracking", status), f"there is no transition {key!r}"
+                                                 f"{_did_you_mean(key, transitions)}")
 
 
 def _check_routing(checker: _Checker) -> None:

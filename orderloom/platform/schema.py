@@ -24,6 +24,7 @@ MODEL_MODULES = (
     "orderloom.runtime.audit",
     "orderloom.designer.models",
     "orderloom.runtime.orders",
+    "orderloom.runtime.customers",
     "orderloom.runtime.jobs",
     "orderloom.runtime.approvals",
     "orderloom.runtime.timers",
@@ -32,7 +33,15 @@ MODEL_MODULES = (
     "orderloom.runtime.catalog",
     "orderloom.runtime.stock",
     "orderloom.runtime.channels",
+    "orderloom.runtime.payments",
+    "orderloom.runtime.statements",
+    "orderloom.runtime.reconciliation",
+    "orderloom.runtime.shipments",
+    "orderloom.runtime.webhooks",
+    "orderloom.runtime.import_runs",
+    "orderloom.runtime.saved_views",
     "orderloom.platform.models",
+    "orderloom.platform.login_throttle",
 )
 
 MIGRATIONS_DIR = Path(orderloom.migrations.__file__).parent

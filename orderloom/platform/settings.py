@@ -28,8 +28,9 @@ class SettingsError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     instance_path: Path
-    database_url: str
-    redis_url: str | None
+    # Not in repr: either URL may carry a password (database_url_safe is for logs).
+    database_url: str = field(repr=False)
+    redis_url: str | None = field(repr=False)
     secret_key: str = field(repr=False)
     max_body_bytes: int = 10 * 1024 * 1024
     secure_cookies: bool = False
@@ -68,6 +69,7 @@ def load_settings(
         raise SettingsError(
             f"{PREFIX}INSTANCE_PATH: cannot create folder {instance_path}: {exc.strerror}"
         ) from None
+    _check_webhook_retries(env)
 
     return Settings(
         instance_path=instance_path,
@@ -161,6 +163,17 @@ def _secret_key(raw: str | None, instance_path: Path) -> str:
         raise SettingsError(f"{key_file}: the stored secret key is damaged; delete the file "
                             "to generate a new one (everyone will have to log in again)")
     return key
+
+
+def _check_webhook_retries(env: Mapping[str, str]) -> None:
+    # Read again by each webhook job (runtime/webhook_sending.py); checked here so a
+    # bad value stops start-up instead of every delivery.
+    from orderloom.runtime.webhook_sending import SettingError, retry_policy
+
+    try:
+        retry_policy(env)
+    except SettingError as error:
+        raise SettingsError(str(error)) from None
 
 
 def _positive_int(env: Mapping[str, str], key: str, default: int) -> int:

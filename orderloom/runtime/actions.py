@@ -1,10 +1,10 @@
 """Actions a rule or a transition runs inside the order's transaction.
 
 Setting fields and tags, and blocking, happen here. Actions that need the
-stored order (notifications, approvals, stock) are collected here and carried
-out once it is stored. Actions whose modules this version does not have yet
-(documents, webhooks, channel stock sync) are recorded in the timeline as not
-carried out, so nobody is led to believe they happened.
+stored order (notifications, approvals, stock, webhooks, channel stock sync) are
+collected here and carried out once it is stored. Actions whose modules this
+version does not have yet (NOT_YET_AVAILABLE) are recorded in the timeline as
+not carried out, so nobody is led to believe they happened.
 """
 from __future__ import annotations
 
@@ -16,11 +16,18 @@ from orderloom.designer.blueprint import Blueprint, to_json
 from orderloom.designer.form import formula_type
 from orderloom.runtime.errors import OrderError
 
-NOT_YET_AVAILABLE = frozenset({"webhook", "sync_channel_stock"})
+NOT_YET_AVAILABLE: frozenset[str] = frozenset()
 # create_document goes with the stock actions: it needs the stored order, and a pick
 # list made after a reserve_stock in the same list must see that reservation.
 STOCK_ACTIONS = frozenset({"choose_warehouse", "route", "reserve_stock", "release_stock",
-                           "deduct_stock", "create_document"})
+                           "deduct_stock", "create_document",
+                           # these tell the outside world about the stored order
+                           # (integration_actions.py), so they go with them
+                           "webhook", "sync_channel_stock",
+                           # booked by a job after commit (shipments.request_booking)
+                           "create_shipment",
+                           # needs what the stored order was paid (refunds.refund_action)
+                           "refund"})
 
 
 class Blocked(OrderError):

@@ -19,10 +19,11 @@ MAX_MOVES = 20
 
 def formula_values(order: Order) -> dict[str, Any]:
     """What a formula about this order reads: its fields and the attributes every order
-    has (state, channel, tags, created_at)."""
+    has (state, channel, tags, created_at, payment_status)."""
     return {**order.data, "state": order.state, "channel": order.channel,
             "tags": list(order.tags or []),
-            "created_at": order.created_at.isoformat() if order.created_at else None}
+            "created_at": order.created_at.isoformat() if order.created_at else None,
+            "payment_status": order.payment_status or "unpaid"}
 
 
 def automatic_spec(blueprint: Blueprint, key: str) -> dict[str, Any] | None:

@@ -29,7 +29,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from orderloom import dsl
 from orderloom.db import utcnow
 from orderloom.designer.blueprint import Blueprint, to_json
-from orderloom.runtime import approvals, automatic, stock_actions, stock_keeping, timers
+from orderloom.runtime import (
+    approvals,
+    automatic,
+    stock_actions,
+    stock_keeping,
+    timers,
+    webhooks,
+)
 from orderloom.runtime.actions import ActionResult, Blocked, run_actions
 from orderloom.runtime.audit import SYSTEM
 from orderloom.runtime.blueprints import blueprint_for
@@ -78,6 +85,8 @@ def move(session: Session, order: Order, target: str, now: datetime, *, actor_na
     save(session, order)
     record(session, order, actor_name, kind, now, transition=transition, from_state=before,
            to_state=target, details=details)
+    webhooks.order_state_changed(session, order, before, transition=transition,
+                                 actor_name=actor_name)
 
 
 UNKNOWN = object()
@@ -203,7 +212,8 @@ def _take_automatic(session: Session, order: Order, blueprint: Blueprint,
         record(session, order, SYSTEM.name, "automatic_blocked", now, transition=spec["key"],
                details={"reason": blocked.message})
         return False
-    order.data = {k: to_json(v) for k, v in blueprint.compute(result.data, now).items()}
+    order.take_values({k: to_json(v) for k, v in blueprint.compute(result.data, now).items()},
+                      blueprint)
     order.tags = result.tags
     details: dict[str, Any] = {"after_hours": spec["after_hours"]} if "after_hours" in spec \
         else {"when": spec["when"]}

@@ -24,7 +24,7 @@ from orderloom.db import utcnow
 from orderloom.designer.models import DefinitionVersion
 from orderloom.designer.problems import DefinitionProblem
 from orderloom.designer.versions import find as find_order_type
-from orderloom.runtime import lifecycle
+from orderloom.runtime import lifecycle, payments
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.channels import (
     ACCEPTED,
@@ -141,6 +141,8 @@ def process(session: Session, channel: Channel, inbound: InboundOrder,
         with session.begin_nested():
             order = lifecycle.create_order(session, actor, channel.order_type_key, mapped.data,
                                            channel=channel.key, data_pointer="/order")
+            if mapped.payment:
+                payments.record_reported(session, actor, order, mapped.payment, channel.key)
             inbound.status = ACCEPTED
             inbound.accepted_external_id = mapped.external_id
             inbound.order_id = order.id

@@ -35,8 +35,11 @@ BACKOFF_LONGEST = timedelta(hours=1)
 ERROR_LENGTH = 500
 
 # Importing the modules that register the built-in job kinds.
+from orderloom.runtime import import_runs as _import_runs  # noqa: E402, F401
 from orderloom.runtime import notify as _notify  # noqa: E402, F401
 from orderloom.runtime import stock_sync as _stock_sync  # noqa: E402, F401
+from orderloom.runtime import tracking as _tracking  # noqa: E402, F401
+from orderloom.runtime import webhook_sending as _webhook_sending  # noqa: E402, F401
 
 
 def backoff(attempts: int) -> timedelta:

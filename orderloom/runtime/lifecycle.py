@@ -17,9 +17,10 @@ from orderloom.db import utcnow
 from orderloom.designer.blueprint import Blueprint, to_json
 from orderloom.designer.models import DefinitionVersion, OrderType
 from orderloom.designer.problems import DefinitionProblem, pointer
-from orderloom.runtime import stock_actions
+from orderloom.runtime import customers, stock_actions, webhooks
 from orderloom.runtime.actions import ActionResult, Blocked, run_actions
 from orderloom.runtime.audit import Actor
+from orderloom.runtime.automatic import formula_values
 from orderloom.runtime.blueprints import blueprint_for
 from orderloom.runtime.entering import enter_state, required_approvals, save
 from orderloom.runtime.errors import (
@@ -130,13 +131,18 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
         raise OrderInputError([DefinitionProblem(data_pointer, blocked.message)]) from None
     final = _json_values(blueprint.compute(result.data, now))
     prefix = blueprint.definition.get("number_prefix", DEFAULT_PREFIX)
+    # A known customer costs one SELECT; the id then rides in the order's own INSERT.
+    customer_id = customers.customer_for_order(session, actor, blueprint, final)
     order = Order(
         number=next_number(session, order_type.id, prefix),
         order_type=order_type,
         version=version,
         state=blueprint.start_state(),
         data=final,
+        total=blueprint.total_of(final),
+        currency=blueprint.currency,
         tags=result.tags,
+        customer_id=customer_id,
         channel=channel,
         created_by=actor.name,
         created_at=utcnow(),
@@ -154,6 +160,7 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
         **_action_details(result),
         **({"stock": stock} if stock else {}),
     })
+    webhooks.order_created(session, order)
     enter_state(session, order, now=now, required=required_approvals(result.done), left=None)
     notify_jobs_for(session, order, result.notifications)
     return order
@@ -212,7 +219,8 @@ def take_transition(session: Session, actor: Actor, order: Order, key: str, role
     if missing:
         raise TransitionRefused(f"{key!r} needs these fields filled in first: "
                                 f"{', '.join(missing)}", 422)
-    if spec.condition is not None and spec.condition(order.data, now) is not True:
+    # Conditions read the order's attributes too (``payment_status = "paid"``).
+    if spec.condition is not None and spec.condition(formula_values(order), now) is not True:
         raise TransitionRefused(f"{key!r} is not allowed now: its condition "
                                 f"{spec.condition.source!r} is not met", 422)
     result = ActionResult(data=dict(order.data), tags=list(order.tags))
@@ -222,7 +230,7 @@ def take_transition(session: Session, actor: Actor, order: Order, key: str, role
         raise TransitionRefused(blocked.message, 422) from None
     before = order.state
     data_before = order.data
-    order.data = _json_values(blueprint.compute(result.data, now))
+    order.take_values(_json_values(blueprint.compute(result.data, now)), blueprint)
     order.tags = result.tags
     order.state = spec.target
     order.updated_at = utcnow()
@@ -233,6 +241,8 @@ def take_transition(session: Session, actor: Actor, order: Order, key: str, role
            to_state=spec.target,
            details={**_action_details(result), **({"stock": stock} if stock else {}),
                     **({"changes": changes} if changes else {})})
+    webhooks.order_state_changed(session, order, before, transition=key,
+                                 actor_name=actor.name)
     enter_state(session, order, now=now, required=required_approvals(result.done),
                 left=before)
     notify_jobs_for(session, order, result.notifications)
@@ -243,4 +253,5 @@ def open_transitions(order: Order, roles: set[str], now: datetime | None = None
                      ) -> list[dict[str, Any]]:
     blueprint = blueprint_for(order.version)
     return [{"key": spec.key, "to": spec.target, **({"blocked": reason} if reason else {})}
-            for spec, reason in blueprint.open_transitions(order.state, order.data, roles, now)]
+            for spec, reason in blueprint.open_transitions(order.state, formula_values(order),
+                                                           roles, now)]

@@ -33,6 +33,10 @@ MAX_PATH_STEPS = 32
 MAX_LINES = 5000
 
 RECORD_MEMBERS = {"address": ADDRESS_RECORD, "customer": CUSTOMER_RECORD}
+# ``payment.<member>`` targets: the payment the payload reports, recorded on the new
+# order (runtime/payments.py) rather than stored as a form field.
+PAYMENT_MEMBERS = {"amount": "money", "method": "text", "reference": "text",
+                   "currency": "text", "received_at": "datetime"}
 _NAME = re.compile(r"[^.\[\]\s'\"$*]+")
 _IDENTIFIER = re.compile(r"^[^\W\d]\w*$")
 _TRUE = {"true", "yes", "y", "1", "是", "对"}
@@ -176,6 +180,11 @@ def _unknown(name: str, known: list[str], message: str) -> str:
 def _target_problems(target: str, form: dict[str, Any], where: str) -> list[DefinitionProblem]:
     key, _, member = target.partition(".")
     field = form.get(key)
+    if key == "payment" and field is None:
+        if member not in PAYMENT_MEMBERS:
+            return [DefinitionProblem(where, _unknown(member, list(PAYMENT_MEMBERS),
+                                                      f"{member!r} is not a member of payment"))]
+        return []
     choices = [k for k, f in form.items() if f["type"] not in ("computed", "line_items")]
     if field is None:
         return [DefinitionProblem(where, _unknown(key, choices, f"{key!r} is not a field of "
@@ -283,6 +292,7 @@ def _lines_problems(key: str, spec: Any, form: dict[str, Any],
 class Mapped:
     data: dict[str, Any]
     external_id: str | None
+    payment: dict[str, Any] | None = None  # the payment.* targets, when mapped
 
 
 def apply_mapping(mapping: dict[str, Any], payload: Any,
@@ -296,13 +306,16 @@ def apply_mapping(mapping: dict[str, Any], payload: Any,
     form = {f["key"]: f for f in definition["form"]["fields"]}
     scope = _scope(payload)
     data: dict[str, Any] = {}
+    payment: dict[str, Any] = {}
     for target, source in mapping.get("fields", {}).items():
         key, _, member = target.partition(".")
         where = "/mapping" + pointer("fields", target)
         value = _read(source, payload, scope, where, problems)
         if value is MISSING or value is None:
             continue
-        if member:
+        if key == "payment" and key not in form:
+            payment[member] = _coerce(PAYMENT_MEMBERS[member], value)
+        elif member:
             kind = RECORD_MEMBERS[form[key]["type"]][member]
             data.setdefault(key, {})[member] = _coerce(kind, value)
         else:
@@ -343,7 +356,7 @@ def apply_mapping(mapping: dict[str, Any], payload: Any,
             external_id = _as_text(found)[:200]
     if problems:
         raise MappingError(problems)
-    return Mapped(data, external_id)
+    return Mapped(data, external_id, payment or None)
 
 
 def _scope(document: Any) -> dict[str, Any]:

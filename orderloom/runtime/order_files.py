@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
-from orderloom.designer.blueprint import compile_blueprint, to_json
+from orderloom.designer.blueprint import published_blueprint, to_json
 from orderloom.designer.problems import DefinitionProblem
 from orderloom.runtime import lifecycle
 from orderloom.runtime.audit import Actor
@@ -203,7 +203,7 @@ def import_rows(session: Session, actor: Actor, rows: list[Row], order_type_key:
     """Map ``rows`` into orders and (unless ``preview``) create each valid one, whole or
     not at all. Mapping problems must have been checked already."""
     report = ImportReport(total_rows=len(rows))
-    blueprint = compile_blueprint(definition) if preview else None
+    blueprint = published_blueprint(definition) if preview else None
     seen: set[str] = set()
     for group in group_rows(rows, mapping):
         where = {"rows": group.numbers, "external_id": group.external_id}
@@ -233,7 +233,7 @@ def import_rows(session: Session, actor: Actor, rows: list[Row], order_type_key:
                 report.preview.append({**where, "data": to_json(values)})
             continue
         _create(session, actor, order_type_key, mapped.data, group, source, channel_id,
-                payload, report)
+                payload, report, payment=mapped.payment)
     log.info("import into %s: %s rows, %s created, %s duplicates, %s failed%s",
              order_type_key, len(rows), len(report.created), len(report.duplicates),
              len(report.failed), " (preview)" if preview else "")
@@ -242,13 +242,17 @@ def import_rows(session: Session, actor: Actor, rows: list[Row], order_type_key:
 
 def _create(session: Session, actor: Actor, order_type_key: str, data: dict[str, Any],
             group: Group, source: str, channel_id: int | None, payload: dict[str, Any],
-            report: ImportReport) -> None:
+            report: ImportReport, payment: dict[str, Any] | None = None) -> None:
     channel_key = source.partition(":")[0]
     where = {"rows": group.numbers, "external_id": group.external_id}
     try:
         with session.begin_nested():
             order = lifecycle.create_order(session, actor, order_type_key, data,
                                            channel=channel_key, data_pointer="/order")
+            if payment:  # the mapping's payment.* columns
+                from orderloom.runtime.payments import record_reported
+
+                record_reported(session, actor, order, payment, channel_key)
             session.add(InboundOrder(
                 channel_id=channel_id, source=source, external_id=group.external_id,
                 accepted_external_id=group.external_id, status=ACCEPTED,

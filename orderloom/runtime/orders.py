@@ -8,12 +8,14 @@ both win.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
+from orderloom.db import Base, JSONDocument, Money, UTCDateTime, utcnow
+from orderloom.designer.blueprint import Blueprint
 from orderloom.designer.models import DefinitionVersion, OrderType
 
 
@@ -21,6 +23,9 @@ class Order(Base):
     __tablename__ = "orders"
     __table_args__ = (
         Index("ix_orders_type_state", "order_type_id", "state"),
+        # The order list filtered by state and dates, newest first: a rare state's first
+        # page reads one page of index entries (docs/benchmarks.md).
+        Index("ix_orders_state_created_at", "state", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -33,8 +38,22 @@ class Order(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
     tags: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
     channel: Mapped[str] = mapped_column(String(40), default="manual")
+    # The value of the type's total field (Blueprint.total_key) and the type's currency,
+    # kept in columns so lists, customers' value, dashboards and payments add them up in
+    # SQL. Set only through take_values, together with data.
+    total: Mapped[Decimal | None] = mapped_column(Money)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    # Derived from the order's payments and refunds (runtime/payments.py) and written in
+    # their transaction, so lists, formulas and conditions read it without adding up.
+    payment_status: Mapped[str] = mapped_column(String(20), default="unpaid",
+                                                server_default="unpaid", index=True)
+    amount_paid: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
+    amount_refunded: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
+                                                     server_default="0")
     # The warehouse chosen or routed to ship it (the first, when split).
     warehouse: Mapped[str | None] = mapped_column(String(50))
+    # The customer the order's customer field was matched to (runtime/customers.py).
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     revision: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -42,6 +61,18 @@ class Order(Base):
 
     order_type: Mapped[OrderType] = relationship(lazy="joined")
     version: Mapped[DefinitionVersion] = relationship(lazy="joined")
+
+    def take_values(self, data: dict[str, Any], blueprint: Blueprint) -> None:
+        """Store the order's (computed, JSON-ready) values and the total read from them."""
+        self.data = data
+        self.total = blueprint.total_of(data)
+        self.currency = blueprint.currency
+        if self.amount_paid:
+            # A changed total changes what the payments amount to (paid -> partly paid).
+            from orderloom.runtime.payments import status_for
+
+            self.payment_status = status_for(self.amount_paid, self.amount_refunded or 0,
+                                             self.total)
 
     # The UPDATE carries "WHERE revision = <the one read>": a concurrent change
     # makes it match no row, and the loser gets StaleDataError, not a lost update.

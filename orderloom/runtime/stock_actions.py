@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from orderloom.designer.blueprint import Blueprint
-from orderloom.runtime import documents, stock_keeping
+from orderloom.runtime import documents, integration_actions, shipments, stock_keeping
 from orderloom.runtime.orders import Order
 from orderloom.runtime.routing import allocate, reservation_lines
 
@@ -37,4 +37,19 @@ def carry_out(session: Session, actor_name: str, order: Order, blueprint: Bluepr
         elif kind == "create_document":
             done.setdefault("documents", []).append(
                 documents.record_ready(session, actor_name, order, action["document"]))
+        elif kind == "webhook":
+            done.setdefault("events", []).append(
+                integration_actions.announce(session, order, action))
+        elif kind == "sync_channel_stock":
+            done["channel_stock_pushed"] = integration_actions.sync_channel_stock(
+                session, blueprint, order)
+        elif kind == "create_shipment":
+            # After a route in the same list, so the booking knows the warehouse.
+            done.setdefault("shipments", []).append(
+                shipments.request_booking(session, order, action))
+        elif kind == "refund":
+            from orderloom.runtime.refunds import refund_action
+
+            done.setdefault("refunds", []).append(
+                refund_action(session, actor_name, order, blueprint, action))
     return done

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
-from orderloom.runtime import low_stock, stock_sync
+from orderloom.runtime import low_stock, stock_sync, webhooks
 from orderloom.runtime.catalog import Product, Warehouse
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.stock import (
@@ -105,6 +105,7 @@ def _change(session: Session, line: Line, on_hand: int, reserved: int,
         low_stock.after_decrease(session, line.product_id, line.warehouse_id, on_hand - reserved)
     if changed and on_hand != reserved:
         stock_sync.after_change(session, line.product_id)
+        webhooks.stock_changed(session, line.product_id, line.warehouse_id, on_hand - reserved)
     return changed
 
 

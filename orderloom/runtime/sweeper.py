@@ -22,6 +22,7 @@ from orderloom.runtime.dispatch import hand_over
 from orderloom.runtime.job_runner import CLAIM_TIMEOUT, JobRunner
 from orderloom.runtime.jobs import FAILED, PENDING, QUEUED, RUNNING, Job
 from orderloom.runtime.timers import run_due_timers
+from orderloom.runtime.tracking import poll_due
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,12 @@ def start_sweeper(sessions: sessionmaker[Session], *, redis: Redis | None = None
                 run_due_timers(sessions)
             except Exception:
                 log.exception("firing due timers failed; trying again in %s s", every)
+            try:
+                # Carriers without webhooks: shipments whose poll interval passed are
+                # asked for news by a job each.
+                poll_due(sessions)
+            except Exception:
+                log.exception("polling carriers failed; trying again in %s s", every)
 
     threading.Thread(target=loop, name="orderloom-sweeper", daemon=True).start()
     return stop

@@ -30,6 +30,19 @@ def test_staff_submits_an_admin_approves_from_the_inbox_and_staff_ships(
         "order_type": "retail_order", "data": BIG, "channel": "web"}).get_json()["number"]
     make_user("staff", username="zhao.lei")
     make_user("admin", username="boss")
+    make_user("viewer", username="manager")
+
+    # A manager keeps the dashboard open: nothing has shipped yet.
+    managing = browser.new_context(viewport={"width": 1280, "height": 800})
+    dashboard = managing.new_page()
+    dashboard.set_default_timeout(10_000)
+    log_in(dashboard, live_server, "manager")
+    dashboard.goto(f"{live_server}/dashboards")
+    by_state = "table[data-chart=orders_by_state] tr[data-state={}] [data-figure=orders]"
+    assert dashboard.locator(by_state.format("draft")).inner_text() == "2"
+    assert dashboard.locator(by_state.format("shipped")).count() == 0
+    assert client.post("/api/v1/warehouses", headers=bearer(token_for("admin")), json={
+        "code": "HZ", "name": "Hangzhou", "regions": ["Zhejiang"]}).status_code == 201
 
     log_in(page, live_server, "zhao.lei")
     page.click("nav >> text=Orders")
@@ -69,6 +82,21 @@ def test_staff_submits_an_admin_approves_from_the_inbox_and_staff_ships(
 
     page.reload()
     assert page.locator("#order-state").inner_text() == "Confirmed"
+
+    # The warehouse's pick list for the confirmed orders, printed from the list.
+    page.click("nav >> text=Orders")
+    page.check(f"input[name=numbers][value={big}]")
+    with page.context.expect_page() as opened:
+        page.click("#print-pick-lists")
+    pick_list = opened.value
+    pick_list.wait_for_load_state()
+    assert "/orders/pick-lists/print" in pick_list.url
+    text = pick_list.locator("body").inner_text()
+    assert "HZ" in text and big in text and "TEA-01" in text
+    assert "5 units" in text
+    pick_list.screenshot(path=f"{SCREENSHOTS}-pick-list.png", full_page=True)
+    pick_list.close()
+    page.click(f"table.orders >> text={big}")
     page.click("button[data-transition=ship]")
     assert page.locator("#order-state").inner_text() == "Shipped"
     timeline = page.locator("#timeline ol").inner_text()
@@ -78,3 +106,9 @@ def test_staff_submits_an_admin_approves_from_the_inbox_and_staff_ships(
     assert "Good customer, go ahead." in timeline
     assert "zhao.lei took “Ship”: Confirmed → Shipped." in timeline
     page.screenshot(path=f"{SCREENSHOTS}-detail-1280.png", full_page=True)
+
+    # The manager's dashboard, reloaded, shows the order shipped.
+    dashboard.reload()
+    assert dashboard.locator(by_state.format("shipped")).inner_text() == "1"
+    assert dashboard.locator(by_state.format("draft")).inner_text() == "1"
+    managing.close()

@@ -12,9 +12,9 @@ from flask import Response, g, request, url_for
 from sqlalchemy import select
 
 from orderloom.db import utcnow
-from orderloom.designer.blueprint import compile_blueprint, to_json
+from orderloom.designer.blueprint import published_blueprint, to_json
 from orderloom.designer.versions import find as find_order_type
-from orderloom.platform.api import api
+from orderloom.platform.api import api, import_progress
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
@@ -241,7 +241,8 @@ def test_mapping():
     problems = check_mapping(mapping, definition)
     if problems:
         return {"problems": [_prefixed(p.as_json(), "/mapping") for p in problems]}
-    blueprint = compile_blueprint(definition)
+    # Published, so it was checked with the workspace's roles then (custom roles too).
+    blueprint = published_blueprint(definition)
     if isinstance(body["sample"], dict):
         return _tried(mapping, body["sample"], definition, blueprint)
     if "external_id" not in mapping:
@@ -432,7 +433,9 @@ def retry_inbound(inbound_id: int):
 @requires("orders.create")
 @documented("Import orders from a CSV or xlsx file (multipart field `file`): ?order_type=, "
             "mapping (JSON, query or form field) or ?channel= of a file channel, ?preview=1 "
-            "maps and checks without storing. Each order is created whole or not at all",
+            "maps and checks without storing. Each order is created whole or not at all. "
+            "A file of more than 500 rows, or ?background=1, is imported in the background: "
+            "202 with the import run, whose progress GET /order-imports/{id} answers",
             tags=("channels",), responses={200: ("The import report", {"type": "object"})})
 def import_orders():
     session = db_session()
@@ -462,6 +465,11 @@ def import_orders():
         raise invalid("/file", str(error)) from None
     definition = ingestion.published_definition(session, order_type_key)
     preview = args.get("preview", "0") in ("1", "true", "yes")
+    if not preview and import_progress.in_background(args, rows):
+        return import_progress.start_run(
+            session, rows, upload, order_type_key=order_type_key, mapping=mapping,
+            source=channel.key if channel else order_files.import_source(order_type_key),
+            channel_id=channel.id if channel else None)
     report = order_files.import_rows(
         session, current_actor(), rows, order_type_key, definition, mapping,
         source=channel.key if channel else order_files.import_source(order_type_key),

@@ -3,19 +3,21 @@ orders to a newer version."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from flask import request, url_for
 from sqlalchemy import select
 
 from orderloom.designer import versions
+from orderloom.designer.blueprint import money_places
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid, problem_response
-from orderloom.runtime import idempotency, lifecycle
+from orderloom.runtime import idempotency, lifecycle, order_edits
 from orderloom.runtime.errors import OrderError, OrderInputError, StaleOrder
 from orderloom.runtime.order_search import OrderFilter, order_query
 from orderloom.runtime.orders import Order, OrderEvent
@@ -38,6 +40,11 @@ ORDER = {"type": "object", "properties": {
     "channel": {"type": "string"}, "revision": {"type": "integer"},
     "created_at": {"type": "string"}, "updated_at": {"type": "string"},
     "created_by": {"type": "string"},
+    "total": {"type": ["string", "null"],
+              "description": "The order type's total field as an exact decimal string"},
+    "currency": {"type": ["string", "null"]},
+    "payment_status": {"type": "string", "description": "unpaid, partly_paid, paid, "
+                       "overpaid, partly_refunded or refunded (see GET .../payments)"},
     "transitions": {"type": "array", "items": {"type": "object"}}}}
 TRANSITION = {"type": "object", "additionalProperties": False, "properties": {
     "revision": {"type": "integer", "description": "The revision you read; or send If-Match"}}}
@@ -61,6 +68,14 @@ def _roles() -> set[str]:
     return set(current_user().role_names)
 
 
+def money_text(amount: Decimal | None, currency: str | None) -> str | None:
+    """A stored amount as the form shows it: the currency's decimal places (the column
+    keeps four)."""
+    if amount is None:
+        return None
+    return str(amount.quantize(Decimal(1).scaleb(-money_places(currency))))
+
+
 def order_json(order: Order, with_transitions: bool = True) -> dict[str, Any]:
     data = {
         "number": order.number,
@@ -68,6 +83,9 @@ def order_json(order: Order, with_transitions: bool = True) -> dict[str, Any]:
         "version": order.version.number,
         "state": order.state,
         "data": order.data,
+        "total": money_text(order.total, order.currency),
+        "currency": order.currency,
+        "payment_status": order.payment_status,
         "tags": order.tags,
         "channel": order.channel,
         "revision": order.revision,
@@ -130,12 +148,14 @@ def create_order():
 @requires("orders.view")
 @documented("Orders, newest first. Filters: order_type, state (comma-separated), channel, "
             "created_from and created_to (ISO dates), customer (code or name), tag, q (text "
-            "anywhere), field.<key>=<value>; limit, and before for the next page",
+            "anywhere), field.<key>=<value>, payment_status (comma-separated); limit, and "
+            "before for the next page",
             tags=("orders",), responses={200: ("A page of orders", {"type": "object"})})
 def list_orders():
     args = request.args
     spec = OrderFilter(
         states=[s for s in args.get("state", "").split(",") if s],
+        payment_statuses=[s for s in args.get("payment_status", "").split(",") if s],
         channel=args.get("channel") or None,
         created_from=_moment(args, "created_from"),
         created_to=_moment(args, "created_to", end_of_day=True),
@@ -224,6 +244,34 @@ def take_transition(number: str, key: str):
     try:
         lifecycle.take_transition(session, current_actor(), order, key, _roles(),
                                   expected_revision=expected_revision(body))
+    except OrderError as error:
+        session.rollback()
+        raise _problem(error) from None
+    session.commit()
+    return _with_etag(order)
+
+
+EDIT = {"type": "object", "required": ["data"], "additionalProperties": False, "properties": {
+    "data": {"type": "object", "description": "New values for entered fields; fields left "
+                                              "out keep theirs, computed ones are recalculated"},
+    "revision": {"type": "integer", "description": "The revision you read; or send If-Match"}}}
+
+
+@api.patch("/orders/<number>")
+@requires("orders.edit")
+@documented("Change the entered values of an open order on its own version of the form; "
+            "with If-Match (or revision), refused with 409 if the order changed since you "
+            "read it. The timeline records each changed field", request=EDIT,
+            tags=("orders",), responses={200: ("The order after the edit", ORDER)})
+def edit_order(number: str):
+    body = json_body(EDIT, exact_numbers=True)
+    session = db_session()
+    order = _order(number)
+    try:
+        order_edits.edit_order(session, current_actor(), order, body["data"],
+                               expected_revision=expected_revision(body),
+                               language=request.accept_languages.best_match(["en", "zh"])
+                               or "en")
     except OrderError as error:
         session.rollback()
         raise _problem(error) from None

@@ -5,4 +5,21 @@ from flask import Blueprint
 
 pages = Blueprint("pages", __name__)
 
-from orderloom.platform.pages import account, admin, approvals, home, orders  # noqa: E402, F401
+from orderloom.platform.pages import (  # noqa: E402, F401
+    account,
+    admin,
+    approvals,
+    customers,
+    dashboards,
+    designer,
+    finance,
+    home,
+    imports,
+    order_form,
+    orders,
+    pick_lists,
+    saved_views,
+    template_gallery,
+    tracking,
+    webhooks,
+)

@@ -248,6 +248,19 @@ def _transition(event, details, names, entry) -> str:
             f"{names.state(event.from_state)} → {names.state(event.to_state)}.")
 
 
+def _edited(event, details, names, entry) -> str:
+    changes = details.get("changes") or {}
+    for key in sorted(changes):
+        old, new = changes[key]
+        if isinstance(old, list | dict) or isinstance(new, list | dict):
+            entry.notes.append(f"{key} changed")
+        else:
+            entry.notes.append(f"{key}: {'—' if old in (None, '') else old} → "
+                               f"{'—' if new in (None, '') else new}")
+    return f"{event.actor_name} edited the order ({len(changes)} field" \
+           f"{'' if len(changes) == 1 else 's'} changed)."
+
+
 def _approval(event, details, names, entry) -> str:
     approval = f"“{names.approval(details.get('approval'))}”"
     outcome = details.get("outcome")
@@ -330,9 +343,48 @@ def _automatic_stopped(event, details, names, entry) -> str:
     return f"Automatic moves stopped: {details.get('reason', '')}."
 
 
+def _shipment(event, details, names, entry) -> str:
+    return (f"{event.actor_name} created shipment {details.get('tracking_number', '?')} with "
+            f"carrier {details.get('carrier', '?')}.")
+
+
+def _tracking(event, details, names, entry) -> str:
+    from orderloom.runtime.carriers.base import STATUS_LABELS
+
+    status = STATUS_LABELS.get(details.get("status"), details.get("status", "?"))
+    where = f" in {details['location']}" if details.get("location") else ""
+    if details.get("description"):
+        entry.notes.append(details["description"])
+    if details.get("not_taken"):
+        entry.notes.append(f"“{names.transition(details.get('transition'))}” was not taken: "
+                           f"{details['not_taken']}")
+    return f"Parcel {details.get('tracking_number', '?')}: {status}{where}."
+
+
+def _payment(event, details, names, entry) -> str:
+    if details.get("reference"):
+        entry.notes.append(f"Reference {details['reference']}")
+    status = details.get("payment_status", [None, None])[1] or "?"
+    return (f"Payment of {money(details['amount'], details.get('currency', ''))} received "
+            f"by {details.get('method', '?')}; the order is now {status.replace('_', ' ')}.")
+
+
+def _refund(event, details, names, entry) -> str:
+    if details.get("reason"):
+        entry.notes.append(f"Reason: {details['reason']}")
+    status = details.get("payment_status", [None, None])[1] or "?"
+    return (f"Refund of {money(details['amount'], details.get('currency', ''))} issued; the "
+            f"order is now {status.replace('_', ' ')}.")
+
+
 _SENTENCES = {
+    "payment": _payment,
+    "refund": _refund,
+    "shipment": _shipment,
+    "tracking": _tracking,
     "created": _created,
     "transition": _transition,
+    "edited": _edited,
     "approval": _approval,
     "approval_required": _approval_required,
     "automatic": _automatic,

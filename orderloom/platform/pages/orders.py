@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from orderloom.designer.models import OrderType
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
-from orderloom.platform.pages import pages
+from orderloom.platform.pages import order_columns, pages
 from orderloom.platform.pages.order_view import (
     Labels,
     form_sections,
@@ -28,9 +28,10 @@ from orderloom.platform.pages.order_view import (
     when,
 )
 from orderloom.platform.problems import Problem
-from orderloom.runtime import comments, lifecycle
+from orderloom.runtime import comments, lifecycle, order_edits, saved_views
 from orderloom.runtime.approvals import OPEN, ApprovalTask, approval_spec, delegators
 from orderloom.runtime.blueprints import blueprint_for
+from orderloom.runtime.customers import Customer
 from orderloom.runtime.errors import OrderError, StaleOrder
 from orderloom.runtime.order_search import OrderFilter, order_query
 from orderloom.runtime.orders import Order, OrderEvent
@@ -110,6 +111,7 @@ def _filter(args, types: list[tuple[OrderType, Labels]], errors: list[str]
         customer=args.get("customer", "").strip() or None,
         tag=args.get("tag", "").strip() or None,
         text=args.get("q", "").strip() or None,
+        fields={k[len("field."):]: v for k, v in args.items() if k.startswith("field.") and v},
     )
     chosen = None
     if args.get("order_type"):
@@ -161,6 +163,13 @@ def orders():
     page = found[:PAGE_SIZE]
     labels: dict[int, Labels] = {}
     rows = [_row(order, lang, labels) for order in page]
+    # Columns: the list's own and, for one order type, any field of its form.
+    chosen_type = next((t for t, _n in types if t.key == args.get("order_type")), None)
+    columns = order_columns.chosen(args.getlist("columns"), chosen_type, lang, errors)
+    specs: dict[int, dict] = {}
+    for row, order in zip(rows, page, strict=True):
+        row["fields"] = order_columns.field_cells(order, columns, lang,
+                                                  labels[order.version_id].currency, specs)
     # State names: the chosen type's, else every type's (the first name wins).
     state_names: dict[str, str] = {}
     for _type, names in ([(None, chosen)] if chosen else types):
@@ -174,7 +183,14 @@ def orders():
     for names in list(labels.values()) + ([chosen] if chosen else []):
         for key, name in names.transitions.items():
             transitions.setdefault(key, name)
-    kept = {name: args[name] for name in FILTERS if args.get(name)}
+    kept: dict[str, Any] = {name: value for name, value in args.items()
+                            if value and (name in FILTERS or name.startswith("field."))}
+    if args.getlist("columns"):
+        kept["columns"] = args.getlist("columns")
+    views = saved_views.visible_views(session, current_user().id)
+    active = next((v for v in views if str(v.id) == args.get("view")), None)
+    if active is not None:
+        kept["view"] = active.id
     older = (url_for("pages.orders", **kept, before=page[-1].id)
              if len(found) > PAGE_SIZE else None)
     return render_template(
@@ -182,7 +198,10 @@ def orders():
         state_names=state_names, counts=counts, total=sum(counts.values()),
         transitions=transitions, older=older, paged=spec.before_id is not None,
         can_act=current_user().can("orders.act"), back=request.full_path.rstrip("?"),
-        filtered={k: v for k, v in kept.items() if k != "state"})
+        filtered={k: v for k, v in kept.items() if k != "state"}, columns=columns,
+        column_choices=order_columns.choices(chosen_type, lang), views=views,
+        active_view=active, query=request.query_string.decode("utf-8", "replace"),
+        can_share=current_user().can("views.share"))
 
 
 @pages.post("/orders/bulk")
@@ -267,10 +286,13 @@ def order_detail(number: str):
                                   .order_by(OrderEvent.id)))
     tasks = [{"task": t, "approval": names.approval(t.approval_key), "since": when(t.created_at)}
              for t in decidable_tasks(session, order)] if can_act else []
+    customer = session.get(Customer, order.customer_id) if order.customer_id else None
     return render_template(
         "orders/detail.html", order=order, names=names, lang=lang,
         sections=form_sections(order, blueprint, lang), transitions=transitions,
-        entries=timeline(events, names), tasks=tasks, can_act=can_act,
+        entries=timeline(events, names), tasks=tasks, can_act=can_act, customer=customer,
+        see_customers=current_user().can("customers.view"),
+        can_edit=current_user().can("orders.edit") and order_edits.editable(order) is None,
         created=when(order.created_at), updated=when(order.updated_at), documents=DOCUMENTS,
         back=url_for("pages.order_detail", number=order.number))
 
