@@ -88,3 +88,34 @@ def test_a_viewer_sees_the_inbox_but_cannot_decide(console, actions):
     response = console.client.post(f"/approvals/{task}/approve", data={"csrf_token": token})
     assert response.status_code == 403
     assert console.read(number)["state"] == "review"
+
+
+def test_ticked_approvals_are_approved_together_and_one_that_cannot_be_is_named(
+        console, actions):
+    first, second, third = (console.submitted(BIG) for _ in range(3))
+    actions.login_as("admin")
+    inbox = console.page("/approvals")
+    assert 'form="approve-selected"' in inbox
+    tasks = task_ids(inbox)
+    assert len(tasks) == 3
+    # The third is decided on its own page first: ticked in a stale inbox, it is refused.
+    (third_task,) = task_ids(console.page(f"/orders/{third}"))
+    console.post(f"/approvals/{third_task}/approve", {"back": "/approvals"},
+                 page="/approvals")
+    console.page("/approvals")  # read the notice away
+    response = console.post("/approvals/approve-selected",
+                            {"task_ids": [str(t) for t in tasks], "comment": "Batch ok.",
+                             "back": "/approvals"}, page="/approvals")
+    assert response.headers["Location"] == "/approvals"
+    page = html.unescape(console.page("/approvals"))
+    assert notices(page)[0] == (f"You approved 2: {first} (Manager review), "
+                                f"{second} (Manager review).")
+    (refused,) = errors(page)
+    assert refused.startswith(f"Not approved (1): {third}: ")
+    assert [console.read(n)["state"] for n in (first, second, third)] == ["confirmed"] * 3
+    assert "<blockquote>Batch ok.</blockquote>" in html.unescape(console.page(f"/orders/{first}"))
+
+    console.post("/approvals/approve-selected", {"task_ids": ["x"], "back": "/approvals"},
+                 page="/approvals")
+    assert errors(console.page("/approvals")) == [
+        "The form was damaged (a task is not a number). Nothing was done."]

@@ -101,3 +101,54 @@ def approve_task(task_id: int):
 @requires("orders.act")
 def reject_task(task_id: int):
     return _decide(task_id, False)
+
+
+# The most tasks one bulk approval decides: a page of the inbox, not the whole backlog.
+BULK_LIMIT = 200
+
+
+@pages.post("/approvals/approve-selected")
+@requires("orders.act")
+def approve_selected():
+    """Approve every ticked task with one comment. Each is decided on its own (in a
+    savepoint), so one that cannot be approved now is reported and the others go on."""
+    form = request.form
+    back = safe_back(form.get("back"), url_for("pages.approvals"))
+    try:
+        ids = sorted({int(value) for value in form.getlist("task_ids")})
+    except ValueError:
+        flash("The form was damaged (a task is not a number). Nothing was done.", "error")
+        return redirect(back)
+    if not ids:
+        flash("Tick the approvals to approve first; nothing was done.", "error")
+        return redirect(back)
+    if len(ids) > BULK_LIMIT:
+        flash(f"At most {BULK_LIMIT} approvals at once; nothing was done.", "error")
+        return redirect(back)
+    comment = form.get("comment", "").strip()
+    session = db_session()
+    lang = language()
+    approved: list[str] = []
+    refused: list[str] = []
+    for task_id in ids:
+        task = session.get(ApprovalTask, task_id)
+        order = session.get(Order, task.order_id) if task is not None else None
+        if task is None or order is None:
+            refused.append(f"task {task_id}: there is no such approval")
+            continue
+        names = Labels(blueprint_for(order.version), lang)
+        try:
+            with session.begin_nested():
+                approving.decide(session, current_actor(), task_id, True, comment, roles())
+        except OrderError as error:
+            refused.append(f"{order.number}: {error.message}")
+            continue
+        approved.append(f"{order.number} ({names.approval(task.approval_key)})")
+    session.commit()
+    log.info("%d approval task(s) approved together by %s, %d refused", len(approved),
+             current_user().username, len(refused))
+    if approved:
+        flash(f"You approved {len(approved)}: {', '.join(approved)}.")
+    if refused:
+        flash(f"Not approved ({len(refused)}): {'; '.join(refused)}.", "error")
+    return redirect(back)
