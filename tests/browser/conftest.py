@@ -32,9 +32,21 @@ def live_server(app):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = create_server(app, host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
+    closing = threading.Event()
+
+    def serve() -> None:
+        try:
+            server.run()
+        except (OSError, ValueError):
+            # Closing the sockets under the loop's select() makes it fail with a bad
+            # file descriptor; that is how waitress stops here, not an error.
+            if not closing.is_set():
+                raise
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{port}"
+    closing.set()
     server.close()
     thread.join(timeout=5)
 
