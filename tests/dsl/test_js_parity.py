@@ -25,6 +25,7 @@ from orderloom.designer.blueprint import money_places, to_json
 from orderloom.designer.dependencies import computed_order
 from orderloom.designer.form import line_fields, order_fields
 from orderloom.dsl.ast_json import to_ast_json
+from tests.conftest import service_unavailable
 from tests.dsl.test_docs_examples import DATA, EXAMPLES, FIELDS, NOW
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +33,14 @@ FORMULA_JS = ROOT / "orderloom" / "platform" / "static" / "formula.js"
 TEMPLATES = sorted((ROOT / "builtin_templates").glob("*.json"))
 NODE = shutil.which("node")
 
-pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
+
+
+@pytest.fixture(autouse=True)
+def _node() -> None:
+    # The browser's formulas are run by Node.js here; in CI its absence is a failure.
+    if NODE is None:
+        service_unavailable("Node.js is not installed (apt-get install nodejs); the "
+                            "browser formula parity tests need it")
 
 RUNNER = r"""
 const Formula = require(process.argv[1]);
