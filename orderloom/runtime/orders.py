@@ -15,8 +15,16 @@ from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from orderloom.db import Base, JSONDocument, Money, UTCDateTime, utcnow
-from orderloom.designer.blueprint import Blueprint
+from orderloom.designer.blueprint import Blueprint, money_places
 from orderloom.designer.models import DefinitionVersion, OrderType
+
+
+def money_text(amount: Decimal | None, currency: str | None) -> str | None:
+    """A stored amount as the form shows it: the currency's decimal places (the column
+    keeps four)."""
+    if amount is None:
+        return None
+    return str(amount.quantize(Decimal(1).scaleb(-money_places(currency))))
 
 
 class Order(Base):

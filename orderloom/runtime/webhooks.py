@@ -22,6 +22,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
+from orderloom.runtime.orders import money_text
 from orderloom.runtime.outbox import enqueue
 
 log = logging.getLogger(__name__)
@@ -164,7 +165,7 @@ def order_snapshot(order: Any) -> dict[str, Any]:
     return {"number": order.number, "order_type": order.order_type.key,
             "version": order.version.number, "state": order.state,
             "channel": order.channel, "data": order.data, "tags": list(order.tags or []),
-            "total": None if order.total is None else format(order.total, "f"),
+            "total": money_text(order.total, order.currency),
             "currency": order.currency, "warehouse": order.warehouse,
             "created_at": order.created_at.isoformat(),
             "updated_at": (order.updated_at or order.created_at).isoformat()}

@@ -3,14 +3,12 @@ orders to a newer version."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Any
 
 from flask import request, url_for
 from sqlalchemy import select
 
 from orderloom.designer import versions
-from orderloom.designer.blueprint import money_places
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import current_actor, current_user, requires
@@ -20,7 +18,7 @@ from orderloom.platform.problems import Problem, invalid, problem_response
 from orderloom.runtime import idempotency, lifecycle, order_edits
 from orderloom.runtime.errors import OrderError, OrderInputError, StaleOrder
 from orderloom.runtime.order_search import OrderFilter, order_query
-from orderloom.runtime.orders import Order, OrderEvent
+from orderloom.runtime.orders import Order, OrderEvent, money_text
 from orderloom.runtime.version_moves import move_open_orders
 
 NEW_ORDER = {
@@ -66,14 +64,6 @@ def _problem(error: OrderError) -> Problem:
 
 def _roles() -> set[str]:
     return set(current_user().role_names)
-
-
-def money_text(amount: Decimal | None, currency: str | None) -> str | None:
-    """A stored amount as the form shows it: the currency's decimal places (the column
-    keeps four)."""
-    if amount is None:
-        return None
-    return str(amount.quantize(Decimal(1).scaleb(-money_places(currency))))
 
 
 def order_json(order: Order, with_transitions: bool = True) -> dict[str, Any]:
