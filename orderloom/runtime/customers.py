@@ -375,6 +375,20 @@ def merge(session: Session, actor: Actor, survivor: Customer,
     return moved
 
 
+def merge_codes(session: Session, actor: Actor, survivor: Customer,
+                codes: Iterable[str]) -> int:
+    """Merge the customers with these codes into ``survivor``: a code that names no
+    customer refuses the whole merge (``/duplicates/<i>``). Answers the number of
+    orders moved."""
+    dupes = []
+    for i, code in enumerate(codes):
+        found = session.scalar(select(Customer).where(Customer.code == code))
+        if found is None:
+            raise CustomerError(f"there is no customer {code!r}", 422, f"/duplicates/{i}")
+        dupes.append(found)
+    return merge(session, actor, survivor, dupes)
+
+
 # --- value and segment ----------------------------------------------------------------------
 
 @dataclass(frozen=True)

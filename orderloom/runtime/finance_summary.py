@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from orderloom.designer.models import DefinitionVersion
-from orderloom.runtime.orders import Order
-from orderloom.runtime.payments import Payment, Refund, places
+from orderloom.runtime.orders import Order, money_text
+from orderloom.runtime.payments import Payment, Refund
 from orderloom.runtime.reconciliation import SHIPPED_STATES
 
 MAX_DAYS = 92
@@ -90,8 +90,8 @@ def _day(session: Session, day: date, closed: set[tuple[int, str]]) -> list[dict
     rows = []
     for currency in sorted(figures):
         f = figures[currency]
-        q = Decimal(1).scaleb(-places(currency or None))
         rows.append({"date": day.isoformat(), "currency": currency, **{
-            k: (str(v.quantize(q)) if isinstance(v, Decimal) else v) for k, v in f.items()},
-            "net_received": str((f["received"] - f["refunded"]).quantize(q))})
+            k: (money_text(v, currency) if isinstance(v, Decimal) else v)
+            for k, v in f.items()},
+            "net_received": money_text(f["received"] - f["refunded"], currency)})
     return [{k: row[k] for k in COLUMNS} for row in rows]

@@ -22,7 +22,7 @@ from orderloom.designer.blueprint import money_places
 from orderloom.runtime import audit, webhooks
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.errors import OrderError
-from orderloom.runtime.orders import Order, OrderEvent
+from orderloom.runtime.orders import Order, OrderEvent, money_text
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +202,8 @@ def record_payment(session: Session, actor: Actor, order: Order, amount: Any, *,
         "method": payment.method, "reference": payment.reference,
         "received_at": payment.received_at.isoformat(),
         "payment_status": order.payment_status,
-        "paid": str(order.amount_paid), "refunded": str(order.amount_refunded)})
+        "paid": money_text(order.amount_paid, expected),
+        "refunded": money_text(order.amount_refunded, expected)})
     if before != order.payment_status:
         move_on(session, order, now)
     return payment
@@ -258,9 +259,8 @@ def summary(session: Session, order: Order) -> dict[str, Any]:
     """The order's money as the API and the order page show it."""
     total = order_total(order)
     currency = order_currency(order)
-    q = Decimal(1).scaleb(-places(currency))
-    paid = (order.amount_paid or Decimal(0)).quantize(q)
-    refunded = (order.amount_refunded or Decimal(0)).quantize(q)
+    paid = order.amount_paid or Decimal(0)
+    refunded = order.amount_refunded or Decimal(0)
     payments = session.scalars(select(Payment).where(Payment.order_id == order.id)
                                .order_by(Payment.received_at, Payment.id)).all()
     refunds = session.scalars(select(Refund).where(Refund.order_id == order.id)
@@ -269,17 +269,19 @@ def summary(session: Session, order: Order) -> dict[str, Any]:
         "order": order.number,
         "payment_status": order.payment_status,
         "currency": currency,
-        "total": str(total.quantize(q)) if total is not None else None,
-        "paid": str(paid),
-        "refunded": str(refunded),
-        "refundable": str(paid - refunded),
-        "outstanding": str(max(total - paid, Decimal(0)).quantize(q))
+        "total": money_text(total, currency),
+        "paid": money_text(paid, currency),
+        "refunded": money_text(refunded, currency),
+        "refundable": money_text(paid - refunded, currency),
+        "outstanding": money_text(max(total - paid, Decimal(0)), currency)
         if total is not None else None,
-        "payments": [{"id": p.id, "amount": str(p.amount.quantize(q)), "currency": p.currency,
+        "payments": [{"id": p.id, "amount": money_text(p.amount, p.currency),
+                      "currency": p.currency,
                       "method": p.method, "reference": p.reference,
                       "received_at": p.received_at.isoformat(), "source": p.source,
                       "recorded_by": p.recorded_by} for p in payments],
-        "refunds": [{"id": r.id, "amount": str(r.amount.quantize(q)), "currency": r.currency,
+        "refunds": [{"id": r.id, "amount": money_text(r.amount, r.currency),
+                     "currency": r.currency,
                      "reason": r.reason, "reference": r.reference, "source": r.source,
                      "issued_at": r.issued_at.isoformat(), "issued_by": r.issued_by}
                     for r in refunds],

@@ -18,7 +18,7 @@ from orderloom.db import utcnow
 from orderloom.designer.blueprint import Blueprint
 from orderloom.runtime import audit
 from orderloom.runtime.audit import Actor
-from orderloom.runtime.orders import Order, OrderEvent
+from orderloom.runtime.orders import Order, OrderEvent, money_text
 from orderloom.runtime.payments import (
     PaymentError,
     Refund,
@@ -60,8 +60,9 @@ def issue_refund(session: Session, actor: Actor, order: Order, amount: Any = Non
     if amount is None:
         if left <= 0:
             raise RefundRefused(f"order {order.number} has nothing left to refund: paid "
-                                f"{_money(order.amount_paid, q)} {currency}, refunded "
-                                f"{_money(order.amount_refunded, q)} {currency}", status=409,
+                                f"{_money(order.amount_paid, currency)} {currency}, refunded "
+                                f"{_money(order.amount_refunded, currency)} {currency}",
+                                status=409,
                                 pointer=pointer)
         value = left
     else:
@@ -70,8 +71,9 @@ def issue_refund(session: Session, actor: Actor, order: Order, amount: Any = Non
             raise RefundRefused(
                 f"a refund of {value} {currency} is more than the {left} {currency} that can "
                 f"still be refunded for order {order.number} (paid "
-                f"{_money(order.amount_paid, q)}, refunded already "
-                f"{_money(order.amount_refunded, q)})", pointer=pointer, refundable=left)
+                f"{_money(order.amount_paid, currency)}, refunded already "
+                f"{_money(order.amount_refunded, currency)})", pointer=pointer,
+                refundable=left)
     refund = Refund(order_id=order.id, amount=value, currency=currency,
                     reason=(reason or "").strip()[:500], reference=(reference or "")[:200],
                     source=source, issued_at=now, issued_by=actor.name)
@@ -87,14 +89,15 @@ def issue_refund(session: Session, actor: Actor, order: Order, amount: Any = Non
         "order": order.number, "amount": str(value), "currency": currency,
         "reason": refund.reason, "reference": refund.reference,
         "issued_at": now.isoformat(), "payment_status": order.payment_status,
-        "paid": str(order.amount_paid), "refunded": str(order.amount_refunded)})
+        "paid": money_text(order.amount_paid, currency),
+        "refunded": money_text(order.amount_refunded, currency)})
     if move and before != order.payment_status:
         move_on(session, order, now)
     return refund
 
 
-def _money(value: Decimal | None, q: Decimal) -> str:
-    return str((value or Decimal(0)).quantize(q))
+def _money(value: Decimal | None, currency: str) -> str | None:
+    return money_text(value or Decimal(0), currency)
 
 
 def refund_action(session: Session, actor_name: str, order: Order, blueprint: Blueprint,

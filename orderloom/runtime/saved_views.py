@@ -15,6 +15,7 @@ from sqlalchemy import ForeignKey, Integer, String, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
+from orderloom.designer import versions
 from orderloom.designer.models import OrderType
 from orderloom.runtime.blueprints import blueprint_for
 from orderloom.runtime.errors import OrderError
@@ -70,6 +71,19 @@ def find_view(session: Session, user_id: int, view_id: int) -> SavedView | None:
     view = session.get(SavedView, view_id)
     if view is None or (view.owner_id is not None and view.owner_id != user_id):
         return None  # someone else's view is not there for this person
+    return view
+
+
+def view_for(session: Session, user_id: int, view_id: int, *, changing: bool = False,
+             may_share: bool = False) -> SavedView:
+    """The view as this person may open it or, with ``changing``, change it: a shared
+    view is changed only by someone who may share views (``may_share``)."""
+    view = find_view(session, user_id, view_id)
+    if view is None:
+        raise ViewProblem("", f"there is no saved view {view_id}", 404)
+    if changing and view.shared and not may_share:
+        raise ViewProblem("", "a shared view is changed by someone allowed to share views "
+                              "(views.share)", 403)
     return view
 
 
@@ -161,6 +175,24 @@ def save_view(session: Session, owner_id: int | None, created_by: str, *, name: 
     session.add(view)
     session.flush()
     return view
+
+
+def save_view_for(session: Session, user_id: int, username: str, *, shared: bool,
+                  may_share: bool, name: Any, order_type_key: str | None, filters: Any,
+                  columns: Any) -> SavedView:
+    """Save a view as a person asks: their own, or with ``shared`` one for everyone,
+    which only someone who may share views (``may_share``) saves; ``order_type_key``
+    narrows it to one order type."""
+    if shared and not may_share:
+        raise ViewProblem("/shared", "sharing views with everyone needs the views.share "
+                                     "permission", 403)
+    order_type = None
+    if order_type_key:
+        order_type = versions.find(session, order_type_key)
+        if order_type is None:
+            raise ViewProblem("/order_type", f"there is no order type {order_type_key!r}")
+    return save_view(session, None if shared else user_id, username, name=name,
+                     order_type=order_type, filters=filters, columns=columns)
 
 
 def change_view(session: Session, view: SavedView, *, name: Any = None,

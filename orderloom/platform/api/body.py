@@ -1,4 +1,5 @@
-"""Reading a JSON request body: it must be JSON, and it must fit its schema.
+"""Reading a request body: JSON, which must fit its schema, or a file sent as
+multipart form data.
 
 Each schema violation becomes one entry with a JSON Pointer, all of them at once.
 """
@@ -142,3 +143,19 @@ def json_body(schema: dict[str, Any], *, exact_numbers: bool = False) -> Any:
         summary = "; ".join(f"{d['pointer'] or '/'} {d['detail']}" for d in details[:5])
         raise Problem(422, summary, errors=details)
     return data
+
+
+def uploaded_file() -> tuple[bytes, str]:
+    """The CSV or .xlsx file sent as the multipart field ``file``: its content and its
+    name ("" when the client sent none)."""
+    if not request.mimetype.startswith("multipart/form-data"):
+        raise Problem(415, "send the file as multipart/form-data in the field 'file'")
+    upload = request.files.get("file")
+    if upload is None:
+        raise invalid("/file", "attach the CSV or .xlsx file in the field 'file'")
+    return upload.read(), upload.filename or ""
+
+
+def upload_option(name: str, default: str) -> str:
+    """An option sent with an uploaded file: a form field beside it, or the query."""
+    return request.form.get(name) or request.args.get(name) or default

@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from orderloom.db import utcnow
 from orderloom.platform.api import api
-from orderloom.platform.api.body import json_body
+from orderloom.platform.api.body import json_body, upload_option, uploaded_file
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
@@ -200,18 +200,13 @@ def export_customers():
             "skip_bad_rows=true every good row is stored and the bad ones listed as skipped",
             tags=("customers",), responses={201: ("What was stored", OBJECT)})
 def import_customers():
-    if not request.mimetype.startswith("multipart/form-data"):
-        raise Problem(415, "send the file as multipart/form-data in the field 'file'")
-    upload = request.files.get("file")
-    if upload is None:
-        raise invalid("/file", "attach the CSV or .xlsx file in the field 'file'")
-    skip = (request.form.get("skip_bad_rows") or request.args.get("skip_bad_rows") or "false")
+    content, filename = uploaded_file()
+    skip = upload_option("skip_bad_rows", "false")
     if skip.lower() not in ("true", "false"):
         raise invalid("/skip_bad_rows", "must be true or false")
     session = db_session()
     try:
-        report = customer_files.import_rows(session, current_actor(), upload.read(),
-                                            upload.filename or "",
+        report = customer_files.import_rows(session, current_actor(), content, filename,
                                             skip_bad_rows=skip.lower() == "true")
         session.commit()
     except customer_files.CustomerRowsRefused as refused:
@@ -283,14 +278,8 @@ def merge_customers(code: str):
     body = json_body(MERGE)
     session = db_session()
     survivor = _customer(code)
-    dupes = []
-    for i, other in enumerate(body["duplicates"]):
-        found = session.scalar(select(Customer).where(Customer.code == other))
-        if found is None:
-            raise invalid(f"/duplicates/{i}", f"there is no customer {other!r}")
-        dupes.append(found)
     try:
-        moved = customers.merge(session, current_actor(), survivor, dupes)
+        moved = customers.merge_codes(session, current_actor(), survivor, body["duplicates"])
         session.commit()
     except CustomerError as error:
         session.rollback()

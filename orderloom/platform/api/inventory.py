@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from orderloom.db import utcnow
 from orderloom.platform.api import api
-from orderloom.platform.api.body import json_body
+from orderloom.platform.api.body import json_body, upload_option, uploaded_file
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import database, db_session
 from orderloom.platform.openapi import documented
@@ -238,19 +238,14 @@ def export_stock():
             "reference; all rows or none, every bad row listed with its row number",
             tags=("inventory",), responses={201: ("What was stored", OBJECT)})
 def import_stock():
-    if not request.mimetype.startswith("multipart/form-data"):
-        raise Problem(415, "send the file as multipart/form-data in the field 'file'")
-    upload = request.files.get("file")
-    if upload is None:
-        raise invalid("/file", "attach the CSV or .xlsx file in the field 'file'")
-    mode = request.form.get("mode") or request.args.get("mode") or "receive"
+    content, filename = uploaded_file()
+    mode = upload_option("mode", "receive")
     if mode not in stock_files.MODES:
         raise invalid("/mode", f"must be one of {', '.join(stock_files.MODES)}")
     session = db_session()
     try:
-        rows = stock_files.read_rows(upload.read())
-        counts = stock_files.import_rows(session, current_actor().name, rows, mode,
-                                         upload.filename or "")
+        rows = stock_files.read_rows(content)
+        counts = stock_files.import_rows(session, current_actor().name, rows, mode, filename)
     except stock_files.StockRowsRefused as refused:
         session.rollback()
         raise Problem(422, refused.message, errors=[

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import url_for
 
-from orderloom.designer import versions
 from orderloom.designer.models import OrderType
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
@@ -44,13 +43,11 @@ def _problem(error: ViewProblem) -> Problem:
 
 def _mine(view_id: int, changing: bool = False) -> SavedView:
     user = current_user()
-    view = saved_views.find_view(db_session(), user.id, view_id)
-    if view is None:
-        raise Problem(404, f"there is no saved view {view_id}")
-    if changing and view.shared and not user.can("views.share"):
-        raise Problem(403, "a shared view is changed by someone allowed to share views "
-                           "(views.share)")
-    return view
+    try:
+        return saved_views.view_for(db_session(), user.id, view_id, changing=changing,
+                                    may_share=user.can("views.share"))
+    except ViewProblem as error:
+        raise Problem(error.status, error.message) from None
 
 
 @api.get("/saved-views")
@@ -70,17 +67,11 @@ def create_saved_view():
     body = json_body(NEW_VIEW)
     session = db_session()
     user = current_user()
-    if body.get("shared") and not user.can("views.share"):
-        raise invalid("/shared", "sharing views needs the views.share permission", status=403)
-    order_type = None
-    if body.get("order_type"):
-        order_type = versions.find(session, body["order_type"])
-        if order_type is None:
-            raise invalid("/order_type", f"there is no order type {body['order_type']!r}")
     try:
-        view = saved_views.save_view(
-            session, None if body.get("shared") else user.id, user.username,
-            name=body["name"], order_type=order_type, filters=body.get("filters", {}),
+        view = saved_views.save_view_for(
+            session, user.id, user.username, shared=bool(body.get("shared")),
+            may_share=user.can("views.share"), name=body["name"],
+            order_type_key=body.get("order_type"), filters=body.get("filters", {}),
             columns=body["columns"])
     except ViewProblem as error:
         session.rollback()

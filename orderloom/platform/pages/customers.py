@@ -7,7 +7,6 @@ messages on the page, never errors.
 from __future__ import annotations
 
 import logging
-from decimal import Decimal
 
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
@@ -22,7 +21,7 @@ from orderloom.platform.problems import Problem
 from orderloom.runtime import customers
 from orderloom.runtime.blueprints import blueprint_for
 from orderloom.runtime.customers import Customer, CustomerError, CustomerFilter
-from orderloom.runtime.orders import Order
+from orderloom.runtime.orders import Order, money_text
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +30,6 @@ HISTORY_SIZE = 100
 SEGMENT_NAMES = {"champions": "Champions", "loyal": "Loyal", "new": "New",
                  "promising": "Promising", "at_risk": "At risk", "hibernating": "Hibernating",
                  "lost": "Lost", "prospect": "Prospect"}
-
-
-def _cents(amount: Decimal | None) -> Decimal | None:
-    """A stored amount (four places) shown with two when the rest are zeros."""
-    if amount is None:
-        return None
-    rounded = amount.quantize(Decimal("0.01"))
-    return rounded if rounded == amount else amount.normalize()
 
 
 def _before(raw: str) -> int | None:
@@ -97,7 +88,8 @@ def customer_profile(code: str):
         rows.append({"number": order.number, "type": names.name,
                      "state": names.state(order.state), "state_key": order.state,
                      "counted": order.state not in customers.NOT_COUNTED_STATES,
-                     "total": money(_cents(order.total), order.currency or ""),
+                     "total": money(money_text(order.total, order.currency),
+                                    order.currency or ""),
                      "created": when(order.created_at)})
     merged_here = list(session.scalars(select(Customer.code)
                                        .where(Customer.merged_into_id == customer.id)
@@ -109,7 +101,7 @@ def customer_profile(code: str):
         orders=rows, more_orders=standing.all_orders > len(rows), merged_here=merged_here,
         segment_name=SEGMENT_NAMES[standing.segment],
         segment_description=customers.SEGMENTS[standing.segment],
-        value=money(standing.value, currency), when=when,
+        value=money(money_text(standing.value, currency), currency), when=when,
         can_manage=current_user().can("customers.manage") and survivor is None,
         can_see_orders=current_user().can("orders.view"))
 
@@ -163,15 +155,8 @@ def merge_customer(code: str):
     if not wanted:
         flash("Enter the code of the duplicate customer to merge into this one.", "error")
         return redirect(back)
-    dupes = []
-    for other in wanted:
-        found = session.scalar(select(Customer).where(Customer.code == other))
-        if found is None:
-            flash(f"Nothing was merged: there is no customer “{other}”.", "error")
-            return redirect(back)
-        dupes.append(found)
     try:
-        moved = customers.merge(session, current_actor(), survivor, dupes)
+        moved = customers.merge_codes(session, current_actor(), survivor, wanted)
         session.commit()
     except CustomerError as error:
         session.rollback()

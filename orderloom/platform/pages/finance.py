@@ -228,7 +228,7 @@ def finance_summary_page():
               "error")
         first, last = today - timedelta(days=6), today
     rows = finance_summary.summary(db_session(), first, last)
-    shown = [{**row, **{k: money(row[k]) for k in (
+    shown = [{**row, **{k: money(row[k], row["currency"], with_currency=False) for k in (
         "order_value", "received", "refunded", "net_received", "outstanding")}}
         for row in rows]
     return render_template("finance/summary.html", rows=shown, first=first, last=last)

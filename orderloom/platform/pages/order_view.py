@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import request
 
-from orderloom.designer.blueprint import Blueprint
+from orderloom.designer.blueprint import Blueprint, money_places
 from orderloom.runtime.orders import Order, OrderEvent
 
 log = logging.getLogger(__name__)
@@ -75,18 +75,22 @@ def _humane(key: str) -> str:
 
 # --- values -----------------------------------------------------------------------------------
 
-def money(value: Any, currency: str = "") -> str:
+def money(value: Any, currency: str = "", *, with_currency: bool = True) -> str:
+    """An amount as people read it: 1,250.50 CNY. Without ``with_currency`` (a table
+    with a currency column) just 1,250.50."""
     if value in (None, ""):
         return ""
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
         return str(value)
-    # Cents always show (1,250.50), finer amounts keep their digits.
-    if amount.as_tuple().exponent > -2:
-        amount = amount.quantize(Decimal("0.01"))
+    # The currency's places always show (1,250.50 CNY, 1,250 JPY; two when the
+    # currency is not known), finer amounts keep their digits.
+    places = money_places(currency)
+    if amount.as_tuple().exponent > -places:
+        amount = amount.quantize(Decimal(1).scaleb(-places))
     amount = format(amount, ",f")
-    return f"{amount} {currency}".strip()
+    return f"{amount} {currency}".strip() if with_currency else amount
 
 
 def _option(field_spec: dict[str, Any], value: Any, lang: str) -> str:

@@ -10,7 +10,6 @@ from urllib.parse import parse_qs
 from flask import flash, redirect, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from orderloom.designer import versions
 from orderloom.designer.models import OrderType
 from orderloom.platform.auth import current_user, requires
 from orderloom.platform.database import db_session
@@ -32,17 +31,17 @@ def _filters(args: MultiDict) -> dict[str, str]:
 
 def _mine(view_id: int, changing: bool = False) -> SavedView:
     user = current_user()
-    view = saved_views.find_view(db_session(), user.id, view_id)
-    if view is None:
-        raise Problem(404, f"there is no saved view {view_id}")
-    if changing and view.shared and not user.can("views.share"):
-        raise Problem(403, "only people allowed to share views change shared views")
-    return view
+    try:
+        return saved_views.view_for(db_session(), user.id, view_id, changing=changing,
+                                    may_share=user.can("views.share"))
+    except ViewProblem as error:
+        raise Problem(error.status, error.message) from None
 
 
 def _problem_message(error: ViewProblem) -> str:
     member = next((name for prefix, name in (("/name", "Name"), ("/columns", "Columns"),
-                                             ("/filters", "Filters"))
+                                             ("/filters", "Filters"),
+                                             ("/order_type", "Order type"))
                    if error.pointer.startswith(prefix)), "")
     return f"The view was not saved: {member + ': ' if member else ''}{error.message}."
 
@@ -55,16 +54,12 @@ def save_view():
     args = _listed(request.form.get("query", ""))
     shared = request.form.get("shared") == "1"
     back = url_for("pages.orders", **args)
-    if shared and not user.can("views.share"):
-        flash("The view was not saved: sharing views with everyone needs the "
-              "views.share permission.", "error")
-        return redirect(back)
-    order_type = versions.find(session, args["order_type"]) if args.get("order_type") else None
     try:
-        view = saved_views.save_view(session, None if shared else user.id, user.username,
-                                     name=request.form.get("name", ""), order_type=order_type,
-                                     filters=_filters(args),
-                                     columns=args.getlist("columns") or DEFAULT_COLUMNS)
+        view = saved_views.save_view_for(
+            session, user.id, user.username, shared=shared,
+            may_share=user.can("views.share"), name=request.form.get("name", ""),
+            order_type_key=args.get("order_type"), filters=_filters(args),
+            columns=args.getlist("columns") or DEFAULT_COLUMNS)
     except ViewProblem as error:
         session.rollback()
         flash(_problem_message(error), "error")
