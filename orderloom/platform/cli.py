@@ -161,29 +161,24 @@ def serve_app(settings: Settings, host: str, port: int, threads: int) -> None:
 
 @cli.command()
 @click.option("--burst", is_flag=True, help="Run the jobs waiting now, then stop.")
+@click.option("--fork", is_flag=True,
+              help="Run each job in a forked work horse (RQ's default) instead of in this "
+                   "process; slower: a process and a database connection per job.")
 @click.pass_context
-def worker(ctx: click.Context, burst: bool) -> None:
-    """Run an RQ worker, with its scheduler and the job sweeper, for the jobs Orderloom
-    queues in Redis."""
+def worker(ctx: click.Context, burst: bool, fork: bool) -> None:
+    """Run an RQ worker, with the job sweeper and the timers, for the jobs Orderloom
+    queues in Redis. A Redis outage pauses it; it goes on when Redis is back."""
     from redis import Redis
-    from redis.exceptions import RedisError
-    from rq import Worker
 
     from orderloom.db import make_session_factory
-    from orderloom.runtime import job_runner
+    from orderloom.runtime import job_runner, worker_loop
     from orderloom.runtime.dispatch import Dispatcher, redis_connection
-    from orderloom.runtime.queues import QUEUE_NAMES
     from orderloom.runtime.sweeper import start_sweeper, sweep
 
     settings = _settings(ctx)
     if settings.redis_url is None:
         raise Failure("ORDERLOOM_REDIS_URL is not set: without Redis, jobs run inside "
                       "`orderloom serve` and no worker is needed")
-    connection = Redis.from_url(settings.redis_url)
-    try:
-        connection.ping()
-    except RedisError as exc:
-        raise Failure(f"cannot reach Redis at {settings.redis_url}: {exc}") from None
     engine = _engine(settings)
     _require_current_schema(engine)
     os.environ.setdefault("ORDERLOOM_WORKER", "1")
@@ -191,15 +186,18 @@ def worker(ctx: click.Context, burst: bool) -> None:
     runner = job_runner.JobRunner(sessions, smtp=settings.smtp)
     Dispatcher(sessions, runner, redis_connection(settings.redis_url)).install()
     job_runner.configure(runner)
-    # The sweeper has an engine of its own: RQ forks a work horse per job, and a
-    # horse must never inherit a connection pool another thread was using.
+    # The sweeper has an engine of its own: with --fork RQ forks a work horse per job,
+    # and a horse must never inherit a connection pool another thread was using.
     sweeper_sessions = make_session_factory(_engine(settings))
     sweeper_redis = redis_connection(settings.redis_url)
     if burst:
-        sweep(sweeper_sessions, sweeper_redis)  # what was left behind, then the queue
+        redis = worker_loop.wait_for_redis(lambda: sweeper_redis)
+        sweep(sweeper_sessions, redis)  # what was left behind, then the queue
     else:
+        # Timers fire and lost jobs are found from this loop, also while Redis is down.
         start_sweeper(sweeper_sessions, redis=sweeper_redis)
-    Worker(list(QUEUE_NAMES), connection=connection).work(with_scheduler=True, burst=burst)
+    # The worker's connection has no read timeout: RQ blocks on it waiting for jobs.
+    worker_loop.work(lambda: Redis.from_url(settings.redis_url), burst=burst, fork=fork)
 
 
 @cli.group()

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from redis import Redis
+from redis.exceptions import RedisError
+from rq.job import Job as RQJob
+from rq.job import JobStatus
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from orderloom.db import utcnow
-from orderloom.runtime.dispatch import hand_over
+from orderloom.runtime.dispatch import hand_over, rq_job_id
 from orderloom.runtime.job_runner import CLAIM_TIMEOUT, JobRunner
 from orderloom.runtime.jobs import FAILED, PENDING, QUEUED, RUNNING, Job
 from orderloom.runtime.timers import run_due_timers
@@ -28,6 +31,11 @@ log = logging.getLogger(__name__)
 
 BATCH = 500
 SWEEP_EVERY_SECONDS = 30.0
+# A job queued this long ago whose RQ job is gone was lost by Redis (restarted
+# without persistence, or its memory flushed). Far longer than handing over takes.
+LOST_AFTER = timedelta(seconds=30)
+# RQ ran these and will not run them again; our row was never finished.
+RQ_GAVE_UP = {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
 
 
 def sweep(sessions: sessionmaker[Session], redis: Redis | None = None,
@@ -36,6 +44,8 @@ def sweep(sessions: sessionmaker[Session], redis: Redis | None = None,
     Answers the ids handed over (or run)."""
     now = now or utcnow()
     _release_abandoned(sessions, now)
+    if redis is not None:
+        _release_lost(sessions, redis, now)
     with sessions() as session:
         due = list(session.scalars(select(Job.id)
                                    .where(Job.status == PENDING, Job.run_after <= now)
@@ -71,6 +81,36 @@ def _release_abandoned(sessions: sessionmaker[Session], now: datetime) -> None:
         session.commit()
     if released:
         log.warning("sweeper: %s job(s) whose worker stopped are pending again", released)
+
+
+def _release_lost(sessions: sessionmaker[Session], redis: Redis, now: datetime) -> None:
+    """Jobs queued on RQ that Redis no longer has (it restarted without persistence)
+    or that RQ gave up on: pending again at once, instead of after CLAIM_TIMEOUT.
+    Under load a Redis restart loses the whole queue, thousands of jobs."""
+    with sessions() as session:
+        queued = list(session.scalars(
+            select(Job.id).where(Job.status == QUEUED, Job.claimed_at < now - LOST_AFTER)
+            .order_by(Job.claimed_at).limit(BATCH)))
+        session.rollback()
+    if not queued:
+        return
+    try:
+        found = RQJob.fetch_many([rq_job_id(job_id) for job_id in queued], connection=redis)
+        lost = [job_id for job_id, rq_job in zip(queued, found, strict=True)
+                if rq_job is None or rq_job.get_status(refresh=False) in RQ_GAVE_UP]
+    except RedisError:
+        return  # Redis is down: nothing can be told apart now; the next round tries
+    if not lost:
+        return
+    with sessions() as session:
+        released = session.execute(
+            update(Job).where(Job.id.in_(lost), Job.status == QUEUED)
+            .values(status=PENDING, claimed_at=None, claimed_by=None)
+            .execution_options(synchronize_session=False)).rowcount
+        session.commit()
+    if released:
+        log.warning("sweeper: %s queued job(s) Redis no longer had are pending again",
+                    released)
 
 
 def start_sweeper(sessions: sessionmaker[Session], *, redis: Redis | None = None,

@@ -21,7 +21,7 @@ from orderloom.runtime.conversation import Notification
 from orderloom.runtime.job_runner import CLAIM_TIMEOUT
 from orderloom.runtime.jobs import DONE, PENDING, RUNNING, Job, register_handler
 from orderloom.runtime.outbox import enqueue
-from orderloom.runtime.sweeper import sweep
+from orderloom.runtime.sweeper import LOST_AFTER, sweep
 from tests.conftest import TEST_SECRET, service_unavailable
 from tests.runtime.support import create
 from tests.runtime.test_jobs import publish
@@ -172,9 +172,12 @@ def test_orders_taken_while_redis_is_down_get_their_jobs_run_once(app, client, d
     redis = Redis.from_url(redis_server.url)
     assert len(sweep(sessions, redis)) == 3  # the jobs that were never handed over
     # The first job was in Redis when it stopped, and a Redis without persistence
-    # forgets it: once its claim is old, the sweeper hands it over again.
-    later = utcnow() + CLAIM_TIMEOUT + timedelta(minutes=1)
-    assert rows[0].id in sweep(sessions, redis, now=later)
+    # forgets it: the sweeper sees that RQ no longer has it and hands it over again,
+    # well before a dead worker's claim would run out.
+    assert rows[0].id not in sweep(sessions, redis)  # queued moments ago: left alone
+    soon = utcnow() + LOST_AFTER + timedelta(seconds=1)
+    assert soon < utcnow() + CLAIM_TIMEOUT
+    assert sweep(sessions, redis, now=soon) == [rows[0].id]
     result = worker(str(app.config["ORDERLOOM_SETTINGS"].database_url), redis_server.url,
                     app.config["ORDERLOOM_SETTINGS"].instance_path)
     assert result.returncode == 0, result.stderr
@@ -183,3 +186,43 @@ def test_orders_taken_while_redis_is_down_get_their_jobs_run_once(app, client, d
                         .order_by(Notification.order_id)).all()
     db.rollback()
     assert len(orders) == 4 and len(set(orders)) == 4  # one notification per order
+
+
+def test_a_worker_waits_out_redis_outages_and_goes_on(app, client, db, token_for,
+                                                      redis_server, tmp_path):
+    """Started while Redis is down, and Redis restarted under it: the same worker
+    process runs the jobs made afterwards, without a supervisor."""
+    settings = app.config["ORDERLOOM_SETTINGS"]
+    staff = publish(client, token_for)
+    redis_server.stop()
+    log = (tmp_path / "worker.log").open("w")
+    running = worker(str(settings.database_url), redis_server.url, settings.instance_path,
+                     burst=False, start_new_session=True, stdout=log,
+                     stderr=subprocess.STDOUT)
+    try:
+        time.sleep(2)
+        assert running.poll() is None, "the worker gave up while Redis was down"
+
+        def notifications() -> int:
+            value = db.scalar(select(func.count()).select_from(Notification)
+                              .where(Notification.role == "staff"))
+            db.rollback()
+            return value
+
+        redis_server.start()
+        assert create(client, staff).status_code == 201
+        wait_for(lambda: notifications() == 1, 30)
+
+        redis_server.stop()  # a restart under a running worker
+        time.sleep(2)
+        redis_server.start()
+        assert running.poll() is None, "the worker stopped when Redis went away"
+        assert create(client, staff).status_code == 201
+        wait_for(lambda: notifications() == 2, 30)
+        assert db.scalars(select(Job.status)).all() == [DONE, DONE]
+        db.rollback()
+    finally:
+        os.killpg(running.pid, signal.SIGTERM)
+        running.wait(20)
+        log.close()
+    assert "Redis does not answer" in (tmp_path / "worker.log").read_text()

@@ -1,0 +1,91 @@
+"""The RQ worker of ``orderloom worker``: keeps working through Redis outages.
+
+RQ's own worker retries a lost connection only while it waits for a job; a
+connection lost anywhere else (its heartbeat, the bookkeeping after a job)
+ends ``work()``, and a worker started while Redis is down stops at once. Here
+the worker waits for Redis to answer again and starts over, so jobs run again
+after a Redis restart without a supervisor stepping in. Nothing is lost
+meanwhile: jobs live in the outbox, and the sweeper hands over again those
+Redis forgot.
+
+Jobs run in the worker's own process by default (RQ's ``SimpleWorker``): a
+fork per job also meant a new database connection per job, which cost more
+than most jobs do. ``fork=True`` keeps RQ's work horses, for handlers that
+must not share the worker's memory.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import SimpleWorker, Worker
+
+from orderloom.runtime.queues import QUEUE_NAMES
+
+log = logging.getLogger(__name__)
+
+FIRST_WAIT_SECONDS = 1.0
+LONGEST_WAIT_SECONDS = 30.0
+
+
+class _StopNoted:
+    """Notes a SIGINT/SIGTERM: RQ's ``work()`` returns the same way whether it was
+    asked to stop or gave up on an error, and only the first must end the loop."""
+
+    stop_signalled = False
+
+    def request_stop(self, signum, frame) -> None:
+        self.stop_signalled = True
+        super().request_stop(signum, frame)
+
+
+class _InProcessWorker(_StopNoted, SimpleWorker):
+    pass
+
+
+class _ForkingWorker(_StopNoted, Worker):
+    pass
+
+
+def wait_for_redis(connect: Callable[[], Redis], stop: Callable[[], bool] = lambda: False,
+                   sleep: Callable[[float], None] = time.sleep) -> Redis | None:
+    """A connection that answers PING, trying with a growing pause (1 s, 2 s, ... 30 s);
+    None when ``stop`` says to give up."""
+    pause = FIRST_WAIT_SECONDS
+    while not stop():
+        connection = connect()
+        try:
+            connection.ping()
+            return connection
+        except RedisError as exc:
+            log.warning("Redis does not answer (%s: %s); trying again in %.0f s",
+                        type(exc).__name__, exc, pause)
+        sleep(pause)
+        pause = min(pause * 2, LONGEST_WAIT_SECONDS)
+    return None
+
+
+def work(connect: Callable[[], Redis], *, burst: bool = False, fork: bool = False) -> None:
+    """Run jobs from Orderloom's queues until stopped (SIGINT/SIGTERM), or, with
+    ``burst``, until none is waiting."""
+    worker_class = _ForkingWorker if fork else _InProcessWorker
+    while True:
+        connection = wait_for_redis(connect)
+        if connection is None:
+            return
+        worker = worker_class(list(QUEUE_NAMES), connection=connection)
+        try:
+            worker.work(burst=burst)
+        except RedisError as exc:
+            log.warning("lost Redis while working (%s: %s); starting over when it answers",
+                        type(exc).__name__, exc)
+            continue
+        if burst or worker.stop_signalled:
+            return
+        # work() returned on its own: RQ logs "found an unhandled exception,
+        # quitting" for a lost connection outside its dequeue loop.
+        log.warning("the RQ worker stopped on its own; starting over when Redis answers")
+        time.sleep(FIRST_WAIT_SECONDS)
