@@ -9,6 +9,7 @@ timeline entries, then the state update) with SQLAlchemy Core, with the same
 number of threads. Prints throughput, p50 and p99, and the ratio.
 
     python benchmarks/orders_bench.py [--orders 400] [--clients 4] [--workers 1]
+                                      [--threads 4] [--rounds 4]
     ORDERLOOM_BENCH_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1/test (default)
 """
 from __future__ import annotations
@@ -170,6 +171,7 @@ def run_bare(url: str, orders: int, clients: int) -> tuple[list[float], float]:
     latencies: list[float] = []
     lock = threading.Lock()
     per_client = orders // clients
+    run = uuid.uuid4().hex[:8]  # numbers unique across rounds
 
     def client(index: int) -> None:
         mine = []
@@ -178,7 +180,7 @@ def run_bare(url: str, orders: int, clients: int) -> tuple[list[float], float]:
                 start = time.perf_counter()
                 with connection.begin():
                     order_id = connection.execute(insert(Order.__table__).values(
-                        number=f"BARE-{index}-{n}", order_type_id=order_type_id,
+                        number=f"BARE-{run}-{index}-{n}", order_type_id=order_type_id,
                         version_id=version_id, state="draft", data=data, tags=[],
                         channel="manual", revision=1, created_at=utcnow(),
                         updated_at=utcnow(), created_by="bench",
@@ -223,6 +225,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=1,
                         help="app processes: 1 runs `orderloom serve` (waitress), more run "
                              "gunicorn with that many workers")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="API and baseline rounds, taken in turn")
     args = parser.parse_args()
     name, url = fresh_database()
     server = None
@@ -235,7 +240,7 @@ def main() -> int:
         if args.workers > 1:
             # The scaled-out setup: gunicorn with several processes (pip install '.[scale]').
             command = [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-k",
-                       "gthread", "--threads", "4", "-b", f"127.0.0.1:{port}",
+                       "gthread", "--threads", str(args.threads), "-b", f"127.0.0.1:{port}",
                        "orderloom.platform.wsgi:app"]
         else:
             command = [sys.executable, "-m", "orderloom.platform", "serve", "--port",
@@ -250,8 +255,17 @@ def main() -> int:
             except OSError:
                 time.sleep(0.2)
         run_api(port, token, args.clients * 5, args.clients)  # warm-up
-        api_latencies, api_elapsed = run_api(port, token, args.orders, args.clients)
-        bare_latencies, bare_elapsed = run_bare(url, args.orders, args.clients)
+        # Rounds of each, taken in turn: a burst of load from elsewhere on the machine
+        # then falls on both sides instead of on one.
+        api_latencies, bare_latencies = [], []
+        api_elapsed = bare_elapsed = 0.0
+        for _ in range(args.rounds):
+            latencies, elapsed = run_api(port, token, args.orders // args.rounds, args.clients)
+            api_latencies += latencies
+            api_elapsed += elapsed
+            latencies, elapsed = run_bare(url, args.orders // args.rounds, args.clients)
+            bare_latencies += latencies
+            bare_elapsed += elapsed
         print(f"Create an order with 5 lines and submit it: {args.orders} orders, "
               f"{args.clients} clients, PostgreSQL on loopback")
         server_name = ("orderloom serve" if args.workers == 1

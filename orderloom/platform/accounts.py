@@ -160,7 +160,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
-def _token_digest(token: str) -> str:
+def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
@@ -171,7 +171,7 @@ def issue_token(session: Session, actor: Actor, user: User, name: str) -> tuple[
     if not name or len(name) > 100:
         raise AccountError("name", "give the token a name of 1 to 100 characters")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name, token_hash=_token_digest(secret),
+    token = ApiToken(user_id=user.id, name=name, token_hash=token_digest(secret),
                      prefix=secret[: len(TOKEN_PREFIX) + 6])
     session.add(token)
     session.flush()
@@ -194,7 +194,7 @@ def user_for_token(session: Session, secret: str) -> tuple[User, ApiToken] | Non
         return None
     # Token, user and roles in one query: this runs on every API request.
     token = session.scalars(
-        select(ApiToken).where(ApiToken.token_hash == _token_digest(secret))
+        select(ApiToken).where(ApiToken.token_hash == token_digest(secret))
         .options(joinedload(ApiToken.user).joinedload(User.roles))).unique().one_or_none()
     if token is None or token.revoked or not token.user.active:
         return None

@@ -9,13 +9,14 @@ import secrets
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Flask, abort, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 
 from orderloom.platform import accounts
-from orderloom.platform.database import db_session
+from orderloom.platform.database import database, db_session
 from orderloom.platform.models import User
 from orderloom.platform.permissions import PERMISSIONS
 from orderloom.platform.problems import Problem, wants_problem_json
+from orderloom.platform.token_cache import TokenCache
 from orderloom.runtime.audit import Actor
 
 F = TypeVar("F", bound=Callable)
@@ -23,6 +24,7 @@ F = TypeVar("F", bound=Callable)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
+TOKEN_CACHE = "orderloom.token_cache"
 
 
 def current_user() -> User | None:
@@ -64,13 +66,20 @@ def _load_user() -> None:
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise Problem(401, "the Authorization header must be 'Bearer <token>'")
-        found = accounts.user_for_token(db_session(), secret.strip())
+        secret = secret.strip()
+        g.auth_via = "api"
+        cache: TokenCache = current_app.extensions[TOKEN_CACHE]
+        digest = accounts.token_digest(secret)
+        g.user = cache.owner(db_session(), digest)
+        if g.user is not None:
+            return
+        found = accounts.user_for_token(db_session(), secret)
         if found is None:
             raise Problem(401, "the API token is unknown, revoked, or its user is deactivated")
-        g.user, g.api_token = found
-        g.auth_via = "api"
+        g.user = found[0]
         if db_session().dirty:
             db_session().commit()  # keeps the token's last-used time
+        cache.remember(digest, g.user)
         return
     user_id = session.get("user_id")
     if user_id is not None:
@@ -99,6 +108,9 @@ def _check_csrf() -> None:
 
 
 def init_app(app: Flask) -> None:
+    cache = app.extensions[TOKEN_CACHE] = TokenCache()
+    with app.app_context():
+        cache.watch(database().sessions)
     app.before_request(_load_user)
     app.before_request(_check_csrf)
     app.jinja_env.globals["csrf_token"] = csrf_token

@@ -153,9 +153,18 @@ def schedule(session: Session, delivery: WebhookDelivery, at: datetime) -> None:
 
 
 def _subscribers(session: Session, event_type: str) -> list[WebhookSubscription]:
-    return [s for s in session.scalars(
-        select(WebhookSubscription).where(WebhookSubscription.active.is_(True))
-        .order_by(WebhookSubscription.id)) if s.wants(event_type)]
+    # This runs for every order created and every state change, and most events
+    # have no subscriber: only ids and event lists are read, whole subscriptions
+    # only for those that want this event.
+    wanted = [subscription_id for subscription_id, events in session.execute(
+        select(WebhookSubscription.id, WebhookSubscription.events)
+        .where(WebhookSubscription.active.is_(True)))
+        if ALL_EVENTS in events or event_type in events]
+    if not wanted:
+        return []
+    return list(session.scalars(select(WebhookSubscription)
+                                .where(WebhookSubscription.id.in_(wanted))
+                                .order_by(WebhookSubscription.id)))
 
 
 # --- the events the order lifecycle and stock keeping announce ------------------------------

@@ -1,9 +1,13 @@
 """API tokens: Bearer authentication for integrations."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
-from orderloom.platform.models import ApiToken
+from orderloom.db import make_engine, utcnow
+from orderloom.platform.auth import TOKEN_CACHE
+from orderloom.platform.models import ApiToken, Role
+from orderloom.platform.token_cache import TTL_SECONDS
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -104,3 +108,66 @@ def test_session_api_writes_need_the_csrf_header(actions, client):
     body = assert_problem(client.post("/api/v1/tokens", json={"name": "x"}), 403)
     assert "X-CSRF-Token" in body["detail"]
     assert client.get("/api/v1/tokens").get_json() == []
+
+
+# --- tokens remembered for a few seconds per process (platform/token_cache.py) ------------
+
+def token_queries(app, client, token: str) -> int:
+    """How many statements a GET /api/v1/me sends to the api_tokens table."""
+    engine = app.extensions["orderloom.db"].engine
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        if "api_tokens" in statement:
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return len(seen)
+
+
+def test_a_token_checked_a_moment_ago_is_answered_without_a_query(app, client, token_for):
+    token = token_for("staff")
+    assert token_queries(app, client, token) == 2  # the lookup, and its last-used time
+    assert token_queries(app, client, token) == 0
+    body = client.get("/api/v1/me", headers=bearer(token)).get_json()
+    assert body["roles"] == ["staff"] and "orders.act" in body["permissions"]
+
+
+def test_deactivating_the_owner_or_taking_a_role_away_counts_at_once(client, db, token_for):
+    token = token_for("designer")
+    assert client.get("/api/v1/me", headers=bearer(token)).get_json()["roles"] == ["designer"]
+    owner = db.scalars(select(ApiToken)).one().user
+    owner.roles = [db.scalars(select(Role).where(Role.name == "viewer")).one()]
+    db.commit()
+    me = client.get("/api/v1/me", headers=bearer(token)).get_json()
+    assert me["roles"] == ["viewer"] and "definitions.edit" not in me["permissions"]
+    owner = db.scalars(select(ApiToken)).one().user
+    owner.active = False
+    db.commit()
+    assert_problem(client.get("/api/v1/me", headers=bearer(token)), 401)
+
+
+def test_a_revocation_made_by_another_process_counts_within_the_ttl(app, client, token_for,
+                                                                    database_url):
+    """Another process's commit does not reach this process's cache: the token keeps
+    working here until what was remembered is TTL_SECONDS old, not longer."""
+    now = [1000.0]
+    cache = app.extensions[TOKEN_CACHE]
+    cache.clock = lambda: now[0]
+    token = token_for("staff")
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
+
+    other_process = make_engine(database_url)
+    with Session(other_process) as session:
+        session.scalars(select(ApiToken)).one().revoked_at = utcnow()
+        session.commit()
+    other_process.dispose()
+
+    now[0] += TTL_SECONDS - 0.5
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
+    now[0] += 1.0
+    assert_problem(client.get("/api/v1/me", headers=bearer(token)), 401)

@@ -1,0 +1,104 @@
+"""API tokens already checked, remembered for a few seconds in each app process.
+
+Every API request presents its token, and looking it up (the token, its owner
+and the owner's roles, one query) was the largest single cost of a request.
+A token seen in the last TTL_SECONDS is answered from memory: a copy of its
+owner with the roles, merged into the request's session without a query.
+
+What that costs: a change to users, roles or tokens committed in this process
+clears the cache at once, but other processes (gunicorn runs several) keep
+what they remembered for up to TTL_SECONDS. A revoked token, a deactivated user
+or a changed role therefore takes effect everywhere within that time, not at
+the same instant (docs/security.md).
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy import inspect as inspect_mapper
+from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
+
+from orderloom.platform.models import ApiToken, Role, User
+
+TTL_SECONDS = 5.0
+# Never kept in the copy: a password hash has no business in a long-lived cache,
+# and the API never needs it (a merged owner loads it if something asks).
+LEFT_OUT = frozenset({"password_hash"})
+CREDENTIALS = (User, Role, ApiToken)
+_CHANGED = "orderloom.credentials_changed"
+
+
+@dataclass(frozen=True)
+class _Entry:
+    owner: User  # detached, roles loaded; only ever read
+    until: float
+
+
+class TokenCache:
+    def __init__(self, ttl: float = TTL_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self._entries: dict[str, _Entry] = {}
+        self._lock = threading.Lock()
+
+    def owner(self, session: Session, digest: str) -> User | None:
+        """The owner of the token with this digest, in ``session``, if it was checked
+        less than TTL_SECONDS ago; else None (look it up)."""
+        entry = self._entries.get(digest)
+        if entry is None:
+            return None
+        if entry.until <= self.clock():
+            with self._lock:
+                self._entries.pop(digest, None)
+            return None
+        return session.merge(entry.owner, load=False)
+
+    def remember(self, digest: str, owner: User) -> None:
+        copy = _detached_copy(owner)
+        set_committed_value(copy, "roles", [_detached_copy(role) for role in owner.roles])
+        with self._lock:
+            self._entries[digest] = _Entry(copy, self.clock() + self.ttl)
+
+    def forget_all(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def watch(self, sessions: sessionmaker[Session]) -> None:
+        """Forget everything when a commit of ``sessions`` changed a user, a role or a
+        token (revoked, deactivated, roles or permissions changed)."""
+        event.listen(sessions, "after_flush", _note_credential_changes)
+        event.listen(sessions, "after_commit", self._after_commit)
+        event.listen(sessions, "after_rollback", _forget_note)
+
+    def _after_commit(self, session: Session) -> None:
+        if session.info.pop(_CHANGED, False):
+            self.forget_all()
+
+
+def _note_credential_changes(session: Session, _context: Any) -> None:
+    if any(isinstance(obj, CREDENTIALS)
+           for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info[_CHANGED] = True
+
+
+def _forget_note(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
+
+
+def _detached_copy(obj: Any) -> Any:
+    """A copy of a loaded row object that belongs to no session, with its identity,
+    so that ``Session.merge(copy, load=False)`` takes it without a query."""
+    mapper = inspect_mapper(type(obj))
+    copy = mapper.class_manager.new_instance()
+    for attribute in mapper.column_attrs:
+        if attribute.key not in LEFT_OUT:
+            set_committed_value(copy, attribute.key, getattr(obj, attribute.key))
+    make_transient_to_detached(copy)
+    return copy
