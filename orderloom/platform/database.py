@@ -1,13 +1,17 @@
 """The database as the web app sees it: one engine per app, one session per request."""
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, current_app, g
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from orderloom.db import make_engine, make_session_factory
 
 EXTENSION = "orderloom.db"
+log = logging.getLogger(__name__)
 
 
 class Database:
@@ -23,8 +27,17 @@ def init_app(app: Flask, url: str) -> Database:
     @app.teardown_appcontext
     def _close(_exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
-        if session is not None:
+        if session is None:
+            return
+        try:
             session.close()  # rolls back whatever the request did not commit
+        except SQLAlchemyError as exc:
+            # The connection died under the request (a database restart): the
+            # answer, a 503 with Retry-After, is already made and must reach the
+            # client; the dead connection is dropped from the pool.
+            log.warning("closing the request's database session failed (%s); its "
+                        "connection is discarded", type(exc).__name__)
+            session.invalidate()
 
     return database
 

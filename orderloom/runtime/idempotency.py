@@ -8,8 +8,8 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, String, UniqueConstraint, delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Integer, String, UniqueConstraint, delete, inspect, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
@@ -31,6 +31,8 @@ class IdempotencyKey(Base):
 
 
 STALE_AFTER_SECONDS = 60
+WAIT_SECONDS = 2
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout ran out
 Outcome = tuple[int, dict[str, Any]]
 
 
@@ -52,17 +54,38 @@ def request_fingerprint(endpoint: str, body: Any) -> str:
 
 def claim(session: Session, user_id: int, key: str, endpoint: str,
           fingerprint: str) -> IdempotencyKey | Outcome:
-    """Claim ``key`` for a new request, committed at once so a concurrent repeat sees
-    it. Returns the claimed row, or the stored (status, body) of the first request."""
-    session.commit()  # nothing of this request may ride on the claim's commit
+    """Claim ``key`` for a new request, in the transaction that then does the work:
+    the claim is committed together with the response it records, or not at all.
+    Returns the claimed row, or the stored (status, body) of the first request.
+
+    A repeat while the first still runs meets the first's uncommitted row in the
+    unique index and waits for it (PostgreSQL; SQLite's writers take turns anyway):
+    when the first commits, the repeat answers with its response; when the first
+    fails or its process or connection dies, its claim is gone and the repeat does
+    the work. A wait longer than WAIT_SECONDS is a 409 with Retry-After. So a key
+    never stays taken by a request that died, which a claim committed on its own
+    did until it was STALE_AFTER_SECONDS old (a database restart left the
+    retries of every create in flight refused for a minute)."""
+    session.commit()  # nothing before this request's work rides on its commit
+    postgresql = session.get_bind().dialect.name == "postgresql"
     row = IdempotencyKey(user_id=user_id, key=key, endpoint=endpoint,
                          request_hash=fingerprint, created_at=utcnow())
-    session.add(row)
     try:
-        session.commit()
+        if postgresql:
+            session.execute(text(f"SET LOCAL lock_timeout = '{WAIT_SECONDS}s'"))
+        session.add(row)
+        session.flush()
+        if postgresql:  # the order's own row locks wait as long as they need
+            session.execute(text("SET LOCAL lock_timeout TO DEFAULT"))
         return row
     except IntegrityError:
         session.rollback()
+    except OperationalError as exc:
+        session.rollback()
+        if getattr(exc.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        raise IdempotencyConflict(409, "a request with this Idempotency-Key is still "
+                                       "being processed; retry shortly") from None
     existing = session.scalar(select(IdempotencyKey).where(
         IdempotencyKey.user_id == user_id, IdempotencyKey.key == key))
     if existing is None:  # the first request failed and let the key go meanwhile
@@ -71,12 +94,11 @@ def claim(session: Session, user_id: int, key: str, endpoint: str,
         raise IdempotencyConflict(422, "this Idempotency-Key was used with a different "
                                        "request; use a new key for a new request")
     if existing.status_code is None:
+        # Claims committed on their own, by an earlier version.
         if utcnow() - existing.created_at < timedelta(seconds=STALE_AFTER_SECONDS):
             raise IdempotencyConflict(409, "a request with this Idempotency-Key is still "
                                            "being processed; retry shortly")
-        # Its process died mid-request (nothing it did was committed): take it over.
         existing.created_at = utcnow()
-        session.commit()
         return existing
     return existing.status_code, existing.response or {}
 
@@ -89,7 +111,10 @@ def complete(row: IdempotencyKey, status: int, body: dict[str, Any]) -> None:
 
 
 def release(session: Session, row: IdempotencyKey) -> None:
-    """The request failed and changed nothing: free the key for a corrected retry."""
+    """The request failed and changed nothing: free the key for a corrected retry.
+    A claim made in this transaction goes with its rollback; one taken over from an
+    earlier version was committed and is deleted."""
     session.rollback()
-    session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == row.id))
-    session.commit()
+    if not inspect(row).transient:  # a row inserted by the rolled-back work is transient
+        session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == row.id))
+        session.commit()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from decimal import Decimal
 
 import pytest
@@ -86,3 +87,53 @@ def test_parallel_repeats_create_one_order(app, staff):
     assert set(results) <= {201, 409}
     orders = app.test_client().get("/api/v1/orders", headers=staff).get_json()["orders"]
     assert len(orders) == 1
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_repeat_after_the_first_died_mid_request_does_the_work_at_once(app, staff, db):
+    """A first request whose connection dies (a database restart, a killed process)
+    leaves no claim behind: its retry is not refused for a minute, it creates the
+    order, once."""
+    from orderloom.runtime import idempotency
+
+    user_id = app.test_client().get("/api/v1/me", headers=staff).get_json()["id"]
+    body = json.loads(json.dumps({"order_type": "retail_order", "data": SAMPLE}),
+                      parse_float=Decimal)
+    idempotency.claim(db, user_id, "dies", "POST /orders",
+                      idempotency.request_fingerprint("POST /orders", body))
+    answers = []
+    repeat = threading.Thread(target=lambda: answers.append(
+        create(app.test_client(), {**staff, "Idempotency-Key": "dies"})))
+    repeat.start()
+    time.sleep(0.5)  # the repeat now waits on the first's claim
+    db.connection().invalidate()  # the first's connection is gone, as in a crash
+    db.rollback()
+    repeat.join(timeout=30)
+    assert answers[0].status_code == 201, answers[0].get_json()
+    assert "Idempotent-Replayed" not in answers[0].headers
+    again = create(app.test_client(), {**staff, "Idempotency-Key": "dies"})
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json()["number"] == answers[0].get_json()["number"]
+    orders = app.test_client().get("/api/v1/orders", headers=staff).get_json()["orders"]
+    assert len(orders) == 1
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_repeat_while_the_first_finishes_answers_with_its_response(app, staff):
+    """Parallel repeats wait for the first and replay it: one order, one answer."""
+    answers = []
+    barrier = threading.Barrier(4)
+
+    def send():
+        client = app.test_client()
+        barrier.wait()
+        answers.append(create(client, {**staff, "Idempotency-Key": "together"}))
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(a.status_code for a in answers) == [201] * 4
+    assert len({a.get_json()["number"] for a in answers}) == 1
+    assert sum(a.headers.get("Idempotent-Replayed") == "true" for a in answers) == 3
