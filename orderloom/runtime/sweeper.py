@@ -10,6 +10,8 @@ it in a thread.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 from datetime import datetime, timedelta
 
@@ -43,6 +45,7 @@ def sweep(sessions: sessionmaker[Session], redis: Redis | None = None,
     """Hand over every due job: to RQ when ``redis`` is given, else run them here.
     Answers the ids handed over (or run)."""
     now = now or utcnow()
+    _release_orphans(sessions, now)
     _release_abandoned(sessions, now)
     if redis is not None:
         _release_lost(sessions, redis, now)
@@ -81,6 +84,52 @@ def _release_abandoned(sessions: sessionmaker[Session], now: datetime) -> None:
         session.commit()
     if released:
         log.warning("sweeper: %s job(s) whose worker stopped are pending again", released)
+
+
+def _release_orphans(sessions: sessionmaker[Session], now: datetime) -> None:
+    """Jobs claimed by a runner process on this machine that no longer exists (killed,
+    out of memory): released now, not after CLAIM_TIMEOUT. A runner's claim names its
+    host and process id (JobRunner.name); other machines' claims wait for the timeout,
+    as does a claim whose process id was taken by a new process meanwhile."""
+    host = socket.gethostname()
+    with sessions() as session:
+        claims = session.execute(
+            select(Job.id, Job.claimed_by, Job.attempts, Job.max_attempts)
+            .where(Job.status == RUNNING, Job.claimed_by.like(f"{host}:%"))).all()
+        session.rollback()
+    orphans = [row for row in claims  # LIKE's "_" matches any character: the host again
+               if row.claimed_by.split(":")[0] == host and not _runner_alive(row.claimed_by)]
+    if not orphans:
+        return
+    with sessions() as session:
+        for row in orphans:
+            last = row.attempts >= row.max_attempts
+            session.execute(
+                update(Job).where(Job.id == row.id, Job.status == RUNNING,
+                                  Job.claimed_by == row.claimed_by)
+                .values(**({"status": FAILED, "finished_at": now,
+                            "last_error": "the worker running it stopped before it "
+                                          "finished, on its last attempt"} if last else
+                           {"status": PENDING, "claimed_at": None}), claimed_by=None)
+                .execution_options(synchronize_session=False))
+        session.commit()
+    log.warning("sweeper: %s job(s) whose worker process is gone are taken up again",
+                len(orphans))
+
+
+def _runner_alive(claimed_by: str) -> bool:
+    """Whether the process named in a claim ("host:pid:token") still runs here."""
+    try:
+        pid = int(claimed_by.split(":")[1])
+    except (IndexError, ValueError):
+        return True  # not a claim this code made: leave it to the timeout
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _release_lost(sessions: sessionmaker[Session], redis: Redis, now: datetime) -> None:
