@@ -25,7 +25,7 @@ client last saw. Then the baseline (orders_bench.run_bare: the same rows inserte
 with SQLAlchemy Core, same client count) and the ratios.
 
     python benchmarks/load_test.py [--orders 600] [--clients 8] [--workers 2]
-                                   [--faults] [--restart-postgres]
+                                   [--skus 50] [--faults] [--restart-postgres]
 """
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ import argparse
 import http.client
 import json
 import os
+import random
 import secrets
 import shutil
 import signal
@@ -71,7 +72,7 @@ from tests.designer.samples import retail  # noqa: E402
 TARGET_RATE = 300.0      # orders/s created and submitted (issue 12)
 TARGET_P99 = 0.200       # seconds
 RETRIES = 8
-SKUS = {"TEA-01": 1, "CUP-02": 2}   # qty per order
+LINES_PER_ORDER = 2      # products per order, quantities 1 and 2
 ROOT = Path(__file__).resolve().parent.parent
 STOCK_PER_ORDER_SLACK = 2  # stock received: twice what the orders need
 
@@ -94,10 +95,24 @@ def definition() -> dict:
     return order_type
 
 
-ORDER_DATA = {
-    "customer": {"code": "C1", "name": "Li Wei", "tier": "gold"},
-    "ship_to": {"country": "CN", "province": "Zhejiang", "city": "Hangzhou"},
-    "items": [{"sku": sku, "qty": qty, "price": "19.90"} for sku, qty in SKUS.items()]}
+def catalogue(size: int) -> list[str]:
+    return [f"SKU-{n:04d}" for n in range(size)]
+
+
+def order_lines(skus: list[str], key: str) -> dict[str, int]:
+    """The products of the order made under ``key``, the same on every retry: two
+    different products when the catalogue has them, quantities 1 and 2. With a
+    catalogue of 2 every order contends for the same two stock rows."""
+    chooser = random.Random(key)
+    chosen = chooser.sample(skus, min(LINES_PER_ORDER, len(skus)))
+    return {sku: qty for qty, sku in enumerate(chosen, start=1)}
+
+
+def order_data(lines: dict[str, int]) -> dict:
+    return {"customer": {"code": "C1", "name": "Li Wei", "tier": "gold"},
+            "ship_to": {"country": "CN", "province": "Zhejiang", "city": "Hangzhou"},
+            "items": [{"sku": sku, "qty": qty, "price": "19.90"}
+                      for sku, qty in lines.items()]}
 
 
 # --- processes --------------------------------------------------------------------------
@@ -245,14 +260,15 @@ class Receiver:
 
 # --- setup ------------------------------------------------------------------------------
 
-def prepare(url: str, orders: int) -> tuple[str, str, dict[str, int]]:
+def prepare(url: str, orders: int, skus: list[str]) -> tuple[str, str, dict[str, int]]:
     """Schema, an admin and a staff token, warehouses, products, stock, the order type."""
     from orderloom.designer import exchange
     from orderloom.designer.validation import Context
 
     engine = make_engine(url)
     schema.upgrade(engine)
-    stock = {sku: qty * orders * STOCK_PER_ORDER_SLACK for sku, qty in SKUS.items()}
+    # Enough for every order to take the largest quantity of every product.
+    stock = {sku: LINES_PER_ORDER * orders * STOCK_PER_ORDER_SLACK for sku in skus}
     with Session(engine) as session:
         actor = Actor(None, "load test", "cli")
         admin = accounts.create_user(session, actor, "load-admin", "load-password-1", ["admin"])
@@ -298,8 +314,10 @@ def stock_up(port: int, admin: str, stock: dict[str, int], hook_url: str) -> Non
 # --- the load ---------------------------------------------------------------------------
 
 class Load:
-    def __init__(self, port: int, token: str, orders: int, clients: int) -> None:
-        self.port, self.token = port, token
+    def __init__(self, port: int, token: str, orders: int, clients: int,
+                 skus: list[str]) -> None:
+        self.port, self.token, self.skus = port, token, skus
+        self.lines: dict[str, dict[str, int]] = {}  # number -> sku -> qty
         self.orders, self.clients = orders, clients
         self.lock = threading.Lock()
         self.accepted: dict[str, str] = {}      # number -> state last seen accepted
@@ -333,11 +351,14 @@ class Load:
     def one_order(self, client: Client, key: str) -> None:
         start = time.perf_counter()
         status, body = client.call("POST", "/api/v1/orders",
-                                   {"order_type": "retail_order", "data": ORDER_DATA},
+                                   {"order_type": "retail_order",
+                                    "data": order_data(order_lines(self.skus, key))},
                                    {"Idempotency-Key": key})
         if status != 201:
             raise RuntimeError(f"create: {status} {body}")
         number = body["number"]
+        with self.lock:
+            self.lines[number] = order_lines(self.skus, key)
         self.seen(number, body["state"])
         state = client.transition(number, "submit", "confirmed")
         self.seen(number, state)
@@ -490,20 +511,31 @@ def reconcile(sessions: sessionmaker, load: Load, stock: dict[str, int],
         mismatches = stock_keeping.verify(session)
         lines.append((not mismatches, f"stock levels agree with the ledger: "
                                       f"{len(mismatches)} mismatch {mismatches[:2]}"))
-        shipped = sum(1 for s in load.accepted.values() if s == "shipped")
-        confirmed = sum(1 for s in load.accepted.values() if s == "confirmed")
         on_hand = dict(session.execute(text(
             "SELECT p.sku, sum(l.on_hand) FROM stock_levels l JOIN products p "
             "ON p.id = l.product_id GROUP BY p.sku")).all())
         reserved = dict(session.execute(text(
             "SELECT p.sku, sum(l.reserved) FROM stock_levels l JOIN products p "
             "ON p.id = l.product_id GROUP BY p.sku")).all())
-        expected_on_hand = {sku: stock[sku] - qty * shipped for sku, qty in SKUS.items()}
-        expected_reserved = {sku: qty * confirmed for sku, qty in SKUS.items()}
-        lines.append((on_hand == expected_on_hand and reserved == expected_reserved,
-                      f"stock moved exactly by the orders: on hand {on_hand} (expected "
-                      f"{expected_on_hand}), reserved {reserved} (expected "
-                      f"{expected_reserved})"))
+        expected_on_hand, expected_reserved = dict(stock), dict.fromkeys(stock, 0)
+        for number, state in load.accepted.items():
+            for sku, qty in load.lines[number].items():
+                if state == "shipped":
+                    expected_on_hand[sku] -= qty
+                elif state == "confirmed":
+                    expected_reserved[sku] += qty
+        # Products no order took have no level to compare.
+        expected_on_hand = {sku: q for sku, q in expected_on_hand.items() if sku in on_hand}
+        expected_reserved = {sku: q for sku, q in expected_reserved.items() if sku in reserved}
+        differ = sorted(sku for sku in expected_on_hand
+                        if (on_hand.get(sku), reserved.get(sku))
+                        != (expected_on_hand[sku], expected_reserved.get(sku)))
+        lines.append((not differ and set(on_hand) == set(expected_on_hand),
+                      f"stock moved exactly by the orders: {len(on_hand)} products, on hand "
+                      f"{sum(on_hand.values())} (expected {sum(expected_on_hand.values())}), "
+                      f"reserved {sum(reserved.values())} (expected "
+                      f"{sum(expected_reserved.values())}), {len(differ)} differ "
+                      f"{differ[:3]}"))
 
         not_done = {s: c for s, c in statuses.items() if s != "done" and c}
         lines.append((not not_done, f"every job is done: {dict(statuses)}"))
@@ -538,6 +570,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=600)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--skus", type=int, default=50,
+                        help="products in the catalogue; each order takes two at random "
+                             "(2: every order contends for the same two stock rows)")
     parser.add_argument("--workers", type=int, default=2, help="`orderloom worker` processes")
     parser.add_argument("--faults", action="store_true",
                         help="kill a worker and stop Redis while the load runs")
@@ -566,7 +601,8 @@ def main() -> int:
     engine = None
     failed = False
     try:
-        admin, staff, stock = prepare(url, args.orders)
+        skus = catalogue(args.skus)
+        admin, staff, stock = prepare(url, args.orders, skus)
         processes.start_redis()
         env["ORDERLOOM_REDIS_URL"] = processes.redis_url
         for _ in range(args.workers):
@@ -575,7 +611,7 @@ def main() -> int:
         threading.Thread(target=processes.supervise, daemon=True).start()
         stock_up(processes.app_port, admin, stock, receiver.url)
 
-        load = Load(processes.app_port, staff, args.orders, args.clients)
+        load = Load(processes.app_port, staff, args.orders, args.clients, skus)
         fault_log: list[str] = []
         injector = None
         if args.faults:
@@ -602,7 +638,8 @@ def main() -> int:
         else:
             statuses_after = statuses
 
-        print(f"Load: {args.orders} orders (create, submit, ship), {args.clients} clients, "
+        print(f"Load: {args.orders} orders (create, submit, ship), each with 2 of "
+              f"{args.skus} products, {args.clients} clients, "
               f"gunicorn 2x4 threads, {args.workers} RQ workers, PostgreSQL and Redis on "
               f"loopback, faults {'on' if args.faults else 'off'}"
               f"{' (with PostgreSQL restart)' if args.restart_postgres else ''}")
