@@ -10,7 +10,7 @@ import re
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -189,7 +189,7 @@ def revoke_token(session: Session, actor: Actor, token: ApiToken) -> None:
 def user_for_token(session: Session, secret: str) -> tuple[User, ApiToken] | None:
     """The active owner of a live token, or None for an unknown, revoked or
     deactivated one. Marks the token used (at most once a minute); the caller
-    commits when the session has changes."""
+    commits."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
     # Token, user and roles in one query: this runs on every API request.
@@ -199,7 +199,11 @@ def user_for_token(session: Session, secret: str) -> tuple[User, ApiToken] | Non
     if token is None or token.revoked or not token.user.active:
         return None
     now = utcnow()
-    # Coarse on purpose: one write a minute per token, not one per request.
+    # Coarse on purpose: one write a minute per token, not one per request. A plain
+    # UPDATE, not a change of the loaded token: that would count as a change of
+    # credentials and clear the tokens this process remembers (token_cache.py).
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        token.last_used_at = now
+        session.execute(update(ApiToken).where(ApiToken.id == token.id)
+                        .values(last_used_at=now)
+                        .execution_options(synchronize_session=False))
     return token.user, token

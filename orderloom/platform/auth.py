@@ -73,13 +73,13 @@ def _load_user() -> None:
         g.user = cache.owner(db_session(), digest)
         if g.user is not None:
             return
+        generation = cache.generation
         found = accounts.user_for_token(db_session(), secret)
         if found is None:
             raise Problem(401, "the API token is unknown, revoked, or its user is deactivated")
         g.user = found[0]
-        if db_session().dirty:
-            db_session().commit()  # keeps the token's last-used time
-        cache.remember(digest, g.user)
+        db_session().commit()  # keeps the token's last-used time, when it was due
+        cache.remember(digest, g.user, generation)
         return
     user_id = session.get("user_id")
     if user_id is not None:

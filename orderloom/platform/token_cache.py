@@ -47,6 +47,9 @@ class TokenCache:
         self.clock = clock
         self._entries: dict[str, _Entry] = {}
         self._lock = threading.Lock()
+        # Bumped by every forget_all: a lookup that began before a revocation was
+        # committed must not put back what the revocation cleared.
+        self.generation = 0
 
     def owner(self, session: Session, digest: str) -> User | None:
         """The owner of the token with this digest, in ``session``, if it was checked
@@ -60,14 +63,18 @@ class TokenCache:
             return None
         return session.merge(entry.owner, load=False)
 
-    def remember(self, digest: str, owner: User) -> None:
+    def remember(self, digest: str, owner: User, generation: int) -> None:
+        """Keep ``owner``, looked up when the cache was at ``generation``: dropped if
+        credentials changed in this process since."""
         copy = _detached_copy(owner)
         set_committed_value(copy, "roles", [_detached_copy(role) for role in owner.roles])
         with self._lock:
-            self._entries[digest] = _Entry(copy, self.clock() + self.ttl)
+            if generation == self.generation:
+                self._entries[digest] = _Entry(copy, self.clock() + self.ttl)
 
     def forget_all(self) -> None:
         with self._lock:
+            self.generation += 1
             self._entries.clear()
 
     def watch(self, sessions: sessionmaker[Session]) -> None:
@@ -78,7 +85,8 @@ class TokenCache:
         event.listen(sessions, "after_rollback", _forget_note)
 
     def _after_commit(self, session: Session) -> None:
-        if session.info.pop(_CHANGED, False):
+        # A savepoint's release is not the commit: others do not see the change yet.
+        if not session.in_nested_transaction() and session.info.pop(_CHANGED, False):
             self.forget_all()
 
 
@@ -89,7 +97,9 @@ def _note_credential_changes(session: Session, _context: Any) -> None:
 
 
 def _forget_note(session: Session) -> None:
-    session.info.pop(_CHANGED, None)
+    # A savepoint rolled back leaves the changes flushed before it standing.
+    if not session.in_nested_transaction():
+        session.info.pop(_CHANGED, None)
 
 
 def _detached_copy(obj: Any) -> Any:

@@ -8,7 +8,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, String, UniqueConstraint, delete, inspect, select, text
+from sqlalchemy import Integer, String, UniqueConstraint, delete, inspect, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -94,11 +94,21 @@ def claim(session: Session, user_id: int, key: str, endpoint: str,
         raise IdempotencyConflict(422, "this Idempotency-Key was used with a different "
                                        "request; use a new key for a new request")
     if existing.status_code is None:
-        # Claims committed on their own, by an earlier version.
-        if utcnow() - existing.created_at < timedelta(seconds=STALE_AFTER_SECONDS):
+        # Claims committed on their own, by an earlier version: taken over when stale,
+        # by one repeat only (the UPDATE holds the row until this request commits, and
+        # a second repeat then finds created_at changed).
+        taken = utcnow() - existing.created_at >= timedelta(seconds=STALE_AFTER_SECONDS) and (
+            session.execute(
+                update(IdempotencyKey)
+                .where(IdempotencyKey.id == existing.id, IdempotencyKey.status_code.is_(None),
+                       IdempotencyKey.created_at == existing.created_at)
+                .values(created_at=utcnow())
+                .execution_options(synchronize_session=False)).rowcount == 1)
+        if not taken:
+            session.rollback()
             raise IdempotencyConflict(409, "a request with this Idempotency-Key is still "
                                            "being processed; retry shortly")
-        existing.created_at = utcnow()
+        session.refresh(existing)
         return existing
     return existing.status_code, existing.response or {}
 

@@ -42,6 +42,20 @@ from orderloom.runtime import tracking as _tracking  # noqa: E402, F401
 from orderloom.runtime import webhook_sending as _webhook_sending  # noqa: E402, F401
 
 
+def process_name() -> str:
+    """This process as a job claim names it: host, process id, and the process id
+    namespace (containers that share a host name number their processes apart);
+    the sweeper reads it to tell a runner that is gone (sweeper._release_orphans)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{pid_namespace()}"
+
+
+def pid_namespace() -> str:
+    try:
+        return str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:  # not Linux: no claim of this machine is taken as orphaned
+        return "unknown"
+
+
 def backoff(attempts: int) -> timedelta:
     """Wait before the next attempt: 30 s, 1 min, 2 min, ... at most an hour."""
     return min(BACKOFF_FIRST * (2 ** max(attempts - 1, 0)), BACKOFF_LONGEST)
@@ -61,11 +75,13 @@ class JobRunner:
                  name: str | None = None) -> None:
         self.sessions = sessions
         self.smtp = smtp
-        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self.name = name
 
     def run(self, job_id: int, now: datetime | None = None) -> Outcome:
         now = now or utcnow()
-        token = f"{self.name}:{uuid.uuid4().hex[:12]}"[:100]
+        # Made here, not when the runner is made: with `orderloom worker --fork` the
+        # process running the job is a work horse forked since.
+        token = f"{self.name or process_name()}:{uuid.uuid4().hex[:12]}"[:100]
         job = self._claim(job_id, token, now)
         if job is None:
             return Outcome(job_id, None)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from orderloom.db import utcnow
 from orderloom.runtime.dispatch import hand_over, rq_job_id
-from orderloom.runtime.job_runner import CLAIM_TIMEOUT, JobRunner
+from orderloom.runtime.job_runner import CLAIM_TIMEOUT, JobRunner, pid_namespace
 from orderloom.runtime.jobs import FAILED, PENDING, QUEUED, RUNNING, Job
 from orderloom.runtime.timers import run_due_timers
 from orderloom.runtime.tracking import poll_due
@@ -36,8 +36,9 @@ SWEEP_EVERY_SECONDS = 30.0
 # A job queued this long ago whose RQ job is gone was lost by Redis (restarted
 # without persistence, or its memory flushed). Far longer than handing over takes.
 LOST_AFTER = timedelta(seconds=30)
-# RQ ran these and will not run them again; our row was never finished.
-RQ_GAVE_UP = {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
+# RQ is done with these and will not run them again, yet our row is still queued
+# (a finished one: its runner could not claim the row, e.g. a clock behind).
+RQ_DONE_WITH = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
 
 
 def sweep(sessions: sessionmaker[Session], redis: Redis | None = None,
@@ -45,10 +46,12 @@ def sweep(sessions: sessionmaker[Session], redis: Redis | None = None,
     """Hand over every due job: to RQ when ``redis`` is given, else run them here.
     Answers the ids handed over (or run)."""
     now = now or utcnow()
-    _release_orphans(sessions, now)
-    _release_abandoned(sessions, now)
+    # Each step on its own: one that fails (a database hiccup, a Redis reply that
+    # cannot be read) must not keep the due jobs below from being handed over.
+    _step(_release_orphans, sessions, now)
+    _step(_release_abandoned, sessions, now)
     if redis is not None:
-        _release_lost(sessions, redis, now)
+        _step(_release_lost, sessions, redis, now)
     with sessions() as session:
         due = list(session.scalars(select(Job.id)
                                    .where(Job.status == PENDING, Job.run_after <= now)
@@ -86,19 +89,29 @@ def _release_abandoned(sessions: sessionmaker[Session], now: datetime) -> None:
         log.warning("sweeper: %s job(s) whose worker stopped are pending again", released)
 
 
+def _step(step, *args) -> None:
+    try:
+        step(*args)
+    except Exception:
+        log.exception("sweeper: %s failed; the next round tries again", step.__name__)
+
+
 def _release_orphans(sessions: sessionmaker[Session], now: datetime) -> None:
     """Jobs claimed by a runner process on this machine that no longer exists (killed,
-    out of memory): released now, not after CLAIM_TIMEOUT. A runner's claim names its
-    host and process id (JobRunner.name); other machines' claims wait for the timeout,
-    as does a claim whose process id was taken by a new process meanwhile."""
+    out of memory): released now, not after CLAIM_TIMEOUT. A claim names host, process
+    id and pid namespace (job_runner.process_name); claims of other machines or
+    other namespaces (containers sharing a host name) wait for the timeout, as does
+    one whose process id was taken by a new process meanwhile."""
     host = socket.gethostname()
     with sessions() as session:
         claims = session.execute(
             select(Job.id, Job.claimed_by, Job.attempts, Job.max_attempts)
             .where(Job.status == RUNNING, Job.claimed_by.like(f"{host}:%"))).all()
         session.rollback()
+    here = (host, pid_namespace())
     orphans = [row for row in claims  # LIKE's "_" matches any character: the host again
-               if row.claimed_by.split(":")[0] == host and not _runner_alive(row.claimed_by)]
+               if _claimant(row.claimed_by)[::2] == here
+               and not _runner_alive(_claimant(row.claimed_by)[1])]
     if not orphans:
         return
     with sessions() as session:
@@ -117,12 +130,21 @@ def _release_orphans(sessions: sessionmaker[Session], now: datetime) -> None:
                 len(orphans))
 
 
-def _runner_alive(claimed_by: str) -> bool:
-    """Whether the process named in a claim ("host:pid:token") still runs here."""
+def _claimant(claimed_by: str) -> tuple[str, int, str]:
+    """(host, pid, pid namespace) of a claim "host:pid:namespace:token"; a claim of
+    another form (a named runner, an older version) gives pid 0, never orphaned."""
+    parts = claimed_by.split(":")
     try:
-        pid = int(claimed_by.split(":")[1])
+        return parts[0], int(parts[1]), parts[2] if len(parts) > 3 else ""
     except (IndexError, ValueError):
-        return True  # not a claim this code made: leave it to the timeout
+        return "", 0, ""
+
+
+def _runner_alive(pid: int) -> bool:
+    """Whether process ``pid`` of this namespace exists (a zombie or a reused id
+    counts as alive: the claim then waits for the timeout)."""
+    if pid <= 0:
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -146,7 +168,7 @@ def _release_lost(sessions: sessionmaker[Session], redis: Redis, now: datetime) 
     try:
         found = RQJob.fetch_many([rq_job_id(job_id) for job_id in queued], connection=redis)
         lost = [job_id for job_id, rq_job in zip(queued, found, strict=True)
-                if rq_job is None or rq_job.get_status(refresh=False) in RQ_GAVE_UP]
+                if rq_job is None or rq_job.get_status(refresh=False) in RQ_DONE_WITH]
     except RedisError:
         return  # Redis is down: nothing can be told apart now; the next round tries
     if not lost:

@@ -16,6 +16,8 @@ must not share the worker's memory.
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 import time
 from collections.abc import Callable
 
@@ -72,20 +74,32 @@ def work(connect: Callable[[], Redis], *, burst: bool = False, fork: bool = Fals
     """Run jobs from Orderloom's queues until stopped (SIGINT/SIGTERM), or, with
     ``burst``, until none is waiting."""
     worker_class = _ForkingWorker if fork else _InProcessWorker
+    stopping = threading.Event()
+
+    def stop_between_workers() -> None:
+        # Between RQ workers (waiting for Redis) a stop signal ends the loop; the
+        # handlers RQ leaves behind would raise out of the wait instead.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stopping.set())
+
+    stop_between_workers()
     while True:
-        connection = wait_for_redis(connect)
+        connection = wait_for_redis(connect, stop=stopping.is_set, sleep=stopping.wait)
         if connection is None:
             return
         worker = worker_class(list(QUEUE_NAMES), connection=connection)
         try:
             worker.work(burst=burst)
         except RedisError as exc:
+            stop_between_workers()
             log.warning("lost Redis while working (%s: %s); starting over when it answers",
                         type(exc).__name__, exc)
             continue
+        stop_between_workers()
         if burst or worker.stop_signalled:
             return
         # work() returned on its own: RQ logs "found an unhandled exception,
         # quitting" for a lost connection outside its dequeue loop.
         log.warning("the RQ worker stopped on its own; starting over when Redis answers")
-        time.sleep(FIRST_WAIT_SECONDS)
+        if stopping.wait(FIRST_WAIT_SECONDS):
+            return

@@ -1,10 +1,13 @@
 """API tokens: Bearer authentication for integrations."""
 from __future__ import annotations
 
-from sqlalchemy import event, select
+from datetime import timedelta
+
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from orderloom.db import make_engine, utcnow
+from orderloom.platform.accounts import token_digest
 from orderloom.platform.auth import TOKEN_CACHE
 from orderloom.platform.models import ApiToken, Role
 from orderloom.platform.token_cache import TTL_SECONDS
@@ -171,3 +174,36 @@ def test_a_revocation_made_by_another_process_counts_within_the_ttl(app, client,
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
     now[0] += 1.0
     assert_problem(client.get("/api/v1/me", headers=bearer(token)), 401)
+
+
+def test_a_lookup_that_began_before_a_revocation_does_not_put_the_token_back(app, client,
+                                                                             token_for, db):
+    """One thread looks a token up while another revokes it: the first finishing
+    later must not remember the token as it was."""
+    cache = app.extensions[TOKEN_CACHE]
+    token = token_for("staff")
+    began_at = cache.generation
+    owner = db.scalars(select(ApiToken)).one().user
+    db.scalars(select(ApiToken)).one().revoked_at = utcnow()
+    db.commit()  # the revocation, in this process
+    cache.remember(token_digest(token), owner, began_at)  # the lookup finishes
+    db.rollback()
+    assert_problem(client.get("/api/v1/me", headers=bearer(token)), 401)
+
+
+def test_marking_a_token_used_keeps_the_other_tokens_remembered(app, client, token_for, db):
+    now = [1000.0]
+    cache = app.extensions[TOKEN_CACHE]
+    cache.clock = lambda: now[0]
+    first, second = token_for("staff"), token_for("staff")
+    assert token_queries(app, client, first) == 2
+    now[0] += TTL_SECONDS / 2
+    assert token_queries(app, client, second) == 2
+    db.execute(update(ApiToken).values(last_used_at=utcnow() - timedelta(minutes=5)))
+    db.commit()
+    now[0] += TTL_SECONDS / 2 + 0.1  # the first is forgotten, the second is not
+    assert token_queries(app, client, first) == 2  # looked up, and marked used again
+    assert token_queries(app, client, second) == 0
+    used = db.scalars(select(ApiToken.last_used_at).order_by(ApiToken.id)).all()
+    db.rollback()
+    assert used[0] > utcnow() - timedelta(minutes=1) > used[1]

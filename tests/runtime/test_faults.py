@@ -254,3 +254,34 @@ class NoRunner:
         class Outcome:
             status = None
         return Outcome()
+
+
+def test_a_claim_in_another_process_namespace_waits_for_the_claim_timeout(app, db):
+    """A container with this machine's host name numbers its processes apart: a
+    process id missing here says nothing about it."""
+    job = enqueue(db, "test_slow_effect", {"started": "/nonexistent", "release": "/"})
+    job.status, job.claimed_at, job.attempts = RUNNING, utcnow(), 1
+    job.claimed_by = f"{socket.gethostname()}:{2 ** 22 + 7}:4026531999:abc123"
+    db.commit()
+    job_id = job.id
+    sweep(app.extensions["orderloom.db"].sessions, runner=NoRunner())
+    assert db.get(Job, job_id, populate_existing=True).status == RUNNING
+    db.rollback()
+
+
+def test_a_worker_waiting_for_redis_stops_cleanly_on_sigterm(app, redis_server, tmp_path):
+    settings = app.config["ORDERLOOM_SETTINGS"]
+    redis_server.stop()
+    log = (tmp_path / "worker.log").open("w")
+    running = worker(str(settings.database_url), redis_server.url, settings.instance_path,
+                     burst=False, start_new_session=True, stdout=log,
+                     stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: "Redis does not answer" in (tmp_path / "worker.log").read_text())
+        running.send_signal(signal.SIGTERM)
+        assert running.wait(10) == 0
+    finally:
+        if running.poll() is None:
+            os.killpg(running.pid, signal.SIGKILL)
+        log.close()
+    assert "Traceback" not in (tmp_path / "worker.log").read_text()
