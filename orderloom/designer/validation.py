@@ -306,6 +306,9 @@ def _roles(checker: _Checker, path: tuple, roles: list[str], member: str | None 
                                   f"under Users > Roles or in the package's roles")
 
 
+CARRIER_FIELD_TYPES = ("choice", "text")
+
+
 def _actions(checker: _Checker, path: tuple, actions: list[dict], approvals: set[str]) -> None:
     d = checker.definition
     fields = order_fields(d)
@@ -335,6 +338,16 @@ def _actions(checker: _Checker, path: tuple, actions: list[dict], approvals: set
         elif kind == "notify":
             _roles(checker, (*here, "to", "roles"), action["to"].get("roles", []))
             _template(checker, (*here, "template"), action["template"])
+        elif kind == "create_shipment" and "carrier_field" in action:
+            named = by_key.get(action["carrier_field"])
+            if named is None:
+                checker.report((*here, "carrier_field"),
+                               f"there is no field {action['carrier_field']!r}"
+                               f"{_did_you_mean(action['carrier_field'], by_key)}")
+            elif named["type"] not in CARRIER_FIELD_TYPES:
+                checker.report((*here, "carrier_field"),
+                               f"{action['carrier_field']!r} is a {named['type']} field; the "
+                               f"carrier's code comes from a choice or text field")
 
 
 def _warehouse(checker: _Checker, path: tuple, code: str) -> None:

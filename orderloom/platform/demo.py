@@ -182,7 +182,7 @@ def _run_jobs(sessions: sessionmaker[Session], runner: JobRunner, order_id: int)
 
 
 def _parcel_journey(session: Session, order: Order, delivered: bool) -> None:
-    """What the local courier reports: picked up, in transit and, for orders that got
+    """What the carrier reports: picked up, in transit and, for orders that got
     there, out for delivery and delivered (which the template maps to ``deliver``)."""
     shipment = shipments_of(session, order.id)[0]
     journey = [(PICKED_UP, "Picked up at the warehouse"), (IN_TRANSIT, "At the sorting hub")]

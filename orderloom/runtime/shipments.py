@@ -97,10 +97,20 @@ def request_booking(session: Session, order: Order, action: dict[str, Any]) -> d
     committed (the carrier is outside the machine, and a rolled-back transition must
     not leave a booked parcel). Answers what to note on the timeline."""
     reference = f"{order.number}-{secrets.token_hex(6)}"
-    job = enqueue(session, BOOK_JOB, {"order_id": order.id, "carrier": action["carrier"],
+    carrier = carrier_of(order, action)
+    job = enqueue(session, BOOK_JOB, {"order_id": order.id, "carrier": carrier,
                                       "reference": reference}, order_id=order.id)
     session.flush()
-    return {"carrier": action["carrier"], "job": job.id}
+    return {"carrier": carrier, "job": job.id}
+
+
+def carrier_of(order: Order, action: dict[str, Any]) -> str:
+    """The carrier a ``create_shipment`` action ships with: the one the order's
+    ``carrier_field`` names (staff chose SF for this parcel), else the action's own."""
+    chosen = order.data.get(action["carrier_field"]) if "carrier_field" in action else None
+    if isinstance(chosen, str) and CODE_PATTERN.match(chosen.strip()):
+        return chosen.strip()
+    return action["carrier"]
 
 
 def new_secret() -> str:

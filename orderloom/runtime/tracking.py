@@ -23,7 +23,7 @@ from orderloom.db import utcnow
 from orderloom.runtime import lifecycle
 from orderloom.runtime.audit import SYSTEM, Actor
 from orderloom.runtime.blueprints import blueprint_for
-from orderloom.runtime.carriers import adapter_for
+from orderloom.runtime.carriers import UnknownCarrier, adapter_for
 from orderloom.runtime.carriers.base import (
     DELIVERED,
     FINISHED,
@@ -38,9 +38,11 @@ from orderloom.runtime.orders import Order, OrderEvent
 from orderloom.runtime.outbox import enqueue
 from orderloom.runtime.shipments import (
     BOOK_JOB,
+    LOCAL,
     Carrier,
     Shipment,
     TrackingEvent,
+    find_carrier,
     new_public_token,
 )
 from orderloom.runtime.webhooks import emit
@@ -92,8 +94,12 @@ def book(session: Session, actor: Actor, order: Order, carrier_code: str, *,
          reference: str | None = None) -> Shipment:
     """Create a shipment of ``order`` with the carrier. With ``tracking_number`` the
     parcel is already booked (a waybill written by hand, a number typed in at
-    shipping) and the carrier is not called. Raises CarrierError, ShipmentConflict."""
-    adapter = adapter_for(session, carrier_code)
+    shipping) and the carrier is not called: it need not be set up under Carriers
+    (then no news of the parcel comes in by itself). Raises CarrierError,
+    ShipmentConflict."""
+    adapter = _known_adapter(session, carrier_code) if tracking_number else adapter_for(
+        session, carrier_code)
+    carrier_name = adapter.name if adapter is not None else carrier_code
     recipient = recipient_of(order)
     reference = reference or f"{order.number}-{utcnow():%Y%m%d%H%M%S%f}"
     warehouse = warehouse or order.warehouse
@@ -119,7 +125,7 @@ def book(session: Session, actor: Actor, order: Order, carrier_code: str, *,
     session.flush()
     booked = "Tracking number recorded" if tracking_number else "Shipment booked"
     session.add(TrackingEvent(shipment_id=shipment.id, status=LABEL_CREATED,
-                              description=f"{booked} with {adapter.name}",
+                              description=f"{booked} with {carrier_name}",
                               location=warehouse or "", occurred_at=now, received_at=now,
                               raw={}))
     session.add(OrderEvent(order_id=order.id, actor_name=actor.name, kind="shipment", at=now,
@@ -128,6 +134,20 @@ def book(session: Session, actor: Actor, order: Order, carrier_code: str, *,
     _announce(session, shipment, order, None)
     log.info("order %s: shipment %s %s booked", order.number, carrier_code, number)
     return shipment
+
+
+def entered_by_staff(session: Session, shipment: Shipment) -> bool:
+    """Whether staff enter this shipment's events: the local courier's, and those of a
+    carrier not set up under Carriers (a number typed in at shipping), from which no
+    news comes by itself. A set-up carrier reports its own."""
+    return shipment.carrier == LOCAL or find_carrier(session, shipment.carrier) is None
+
+
+def _known_adapter(session: Session, code: str) -> Any:
+    try:
+        return adapter_for(session, code)
+    except UnknownCarrier:
+        return None
 
 
 def run_book(session: Session, job: Job, runner: Any) -> None:

@@ -326,14 +326,15 @@ def get_shipment(shipment_id: int):
 
 @api.post("/shipments/<int:shipment_id>/events")
 @requires("orders.act")
-@documented("Enter a tracking event of a local courier shipment (other carriers report "
-            "their own). Sending the same event again records nothing",
+@documented("Enter a tracking event of a shipment of the local courier or of a carrier "
+            "not set up under Carriers (set-up carriers report their own). Sending the "
+            "same event again records nothing",
             request=EVENT_IN, tags=("shipments",),
             responses={201: ("Recorded", SHIPMENT), 200: ("Already recorded", SHIPMENT)})
 def add_tracking_event(shipment_id: int):
     body = json_body(EVENT_IN)
     shipment = _shipment(shipment_id)
-    if shipment.carrier != LOCAL:
+    if not tracking.entered_by_staff(db_session(), shipment):
         raise Problem(409, f"shipment {shipment_id} is carried by {shipment.carrier!r}, whose "
                            "events come from the carrier itself")
     occurred_at = utcnow()

@@ -146,7 +146,7 @@ def order_shipments(order: Order) -> list[dict[str, Any]]:
         last = events[-1] if events else None
         rows.append({
             "id": shipment.id, "carrier": carriers.get(shipment.carrier, shipment.carrier),
-            "local": shipment.carrier == LOCAL,
+            "local": tracking.entered_by_staff(db_session(), shipment),
             "tracking_number": shipment.tracking_number, "status": shipment.status,
             "status_label": STATUS_LABELS.get(shipment.status, shipment.status),
             "last": (f"{last.description or STATUS_LABELS.get(last.status, last.status)}"
@@ -201,8 +201,10 @@ def order_add_tracking_event(number: str, shipment_id: int):
         flash(f"There is no shipment {shipment_id} on order {number}.", "error")
         return _back(number)
     status = request.form.get("status", "")
-    if shipment.carrier != LOCAL:
-        flash("Only local courier shipments take events entered by hand.", "error")
+    if not tracking.entered_by_staff(session, shipment):
+        flash("This carrier reports its own events; only shipments of the local courier "
+              "or of a carrier not set up under Carriers take events entered by hand.",
+              "error")
         return _back(number)
     if status not in STATUSES:
         flash("Choose what happened to the parcel.", "error")
