@@ -207,3 +207,35 @@ def test_renaming_a_state_renames_it_where_it_is_used(page, live_server, client,
     expect(submit.locator("select")).to_have_value("checking")
     expect(wf_item(page, "approvals", 0).locator("select").first).to_have_value("checking")
     expect(page.locator("#problem-count")).to_have_text("No problems")
+
+
+def test_a_shipment_action_takes_its_carrier_from_a_field(page, live_server, client, token_for,
+                                                           make_user):
+    """Book a shipment and Refund are in the action list with their settings; the
+    carrier may come from a form field."""
+    open_retail(page, live_server, client, token_for, make_user, "#rules")
+    page.click("button.add-rule")
+    rule = page.locator('[data-block="rules"] .wf-item').nth(2)
+    rule.locator("input").nth(0).fill("ship_at_once")
+    rule.locator(".formula-input input").first.fill('channel = "pos"')
+    action = rule.locator(".action").first
+    action.locator("select").first.select_option("create_shipment")
+    expect(action.locator("input").first).to_have_value("local")
+    # Only choice and text fields are offered; the sample form's one choice field
+    # stands in for a carrier choice.
+    offered = action.locator("select").nth(1).locator("option")
+    expect(offered).to_have_text(["—", "Priority"])
+    action.locator("select").nth(1).select_option("priority")
+    rule.locator("button.add-action").click()
+    refund = rule.locator(".action").nth(1)
+    refund.locator("select").first.select_option("refund")
+    refund.locator("label.wf-prop input").fill("Sold out")
+    expect(page.locator("#problem-count")).to_have_text("No problems")
+    page.click("#save")
+    expect(page.locator("#save-state")).to_have_text("All changes saved")
+    designer = bearer(token_for("designer"))
+    draft = client.get("/api/v1/order-types/retail_order", headers=designer).get_json()["draft"]
+    saved = next(r for r in draft["rules"] if r["key"] == "ship_at_once")
+    assert saved["then"] == [{"type": "create_shipment", "carrier": "local",
+                              "carrier_field": "priority"},
+                             {"type": "refund", "reason": "Sold out"}]

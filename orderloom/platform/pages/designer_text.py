@@ -25,6 +25,7 @@ ACTIONS = {
     "deduct_stock": ("Deduct stock", "扣减库存"), "route": ("Route to warehouses", "分配仓库"),
     "create_document": ("Create a document", "生成单据"), "webhook": ("Send a webhook", "发送 Webhook"),
     "sync_channel_stock": ("Sync channel stock", "同步渠道库存"),
+    "create_shipment": ("Book a shipment", "创建运单"), "refund": ("Refund", "退款"),
 }
 
 PAIRS: dict[str, tuple[str, str]] = {
@@ -153,6 +154,10 @@ PAIRS: dict[str, tuple[str, str]] = {
     "tag": ("Tag", "标签"), "field": ("Field", "字段"), "value_formula": ("Value (formula)", "值（公式）"),
     "message": ("Message", "提示"), "approval": ("Approval", "审批"), "warehouse": ("Warehouse", "仓库"),
     "document": ("Document", "单据"), "event": ("Event", "事件"),
+    "carrier": ("Carrier code", "承运商代码"),
+    "carrier_field": ("Carrier from the field (optional)", "承运商取自字段（可选）"),
+    "refund_amount": ("Amount (formula; empty: the rest paid)", "金额（公式；留空：退还已付余额）"),
+    "reason": ("Reason", "原因"),
     "notify_roles": ("Roles (comma separated)", "角色（逗号分隔）"), "notify_customer": ("The customer", "客户"),
     "subject": ("Subject", "主题"), "template": ("Template", "模板"),
     "doc_pick_list": ("Pick list", "拣货单"), "doc_packing_slip": ("Packing slip", "装箱单"),

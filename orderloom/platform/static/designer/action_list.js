@@ -8,8 +8,10 @@ import {formulaInput} from "./formula_input.js";
 export const ACTION_TYPES = [
   "add_tag", "set_field", "block", "require_approval", "notify", "choose_warehouse",
   "reserve_stock", "release_stock", "deduct_stock", "route", "create_document", "webhook",
-  "sync_channel_stock",
+  "sync_channel_stock", "create_shipment", "refund",
 ];
+// A carrier's code may come from a field of these types (designer/validation.py).
+const CARRIER_FIELD_TYPES = ["choice", "text"];
 const DOCUMENTS = ["pick_list", "packing_slip", "shipping_label", "invoice"];
 
 function starting(type) {
@@ -22,6 +24,7 @@ function starting(type) {
     case "choose_warehouse": return {type, warehouse: ""};
     case "create_document": return {type, document: "packing_slip"};
     case "webhook": return {type, event: "order.changed"};
+    case "create_shipment": return {type, carrier: "local"};
     default: return {type};
   }
 }
@@ -75,6 +78,24 @@ export function actionList(store, t, lang, {locate, pointer, redraw, source}) {
           DOCUMENTS.map((d) => h("option", {value: d, selected: d === action.document}, t[`doc_${d}`] || d)))));
     }
     if (action.type === "webhook") settings.push(input("event", t.event, action.event, (a, v) => { a.event = v; }));
+    if (action.type === "create_shipment") {
+      settings.push(input("carrier", t.carrier, action.carrier, (a, v) => { a.carrier = v; }));
+      settings.push(h("label", {class: "wf-prop"}, h("span", {}, t.carrier_field),
+        h("select", {onchange: (event) => edit(index, "carrier_field", (a) => {
+          if (event.target.value) a.carrier_field = event.target.value;
+          else delete a.carrier_field;
+        })},
+          h("option", {value: ""}, "—"),
+          fields(store.draft).filter((f) => CARRIER_FIELD_TYPES.includes(f.type)).map((f) =>
+            h("option", {value: f.key, selected: f.key === action.carrier_field},
+              labelText(f.label, lang, f.key))))));
+    }
+    if (action.type === "refund") {
+      settings.push(h("div", {class: "wf-prop wide"}, h("span", {}, t.refund_amount),
+        formulaInput(store, t, {pointer: `${at}/amount`, value: action.amount || "", label: t.refund_amount,
+          onInput: (v) => edit(index, "amount", (a) => { if (v) a.amount = v; else delete a.amount; })})));
+      settings.push(input("reason", t.reason, action.reason, (a, v) => { if (v) a.reason = v; else delete a.reason; }));
+    }
     if (action.type === "notify") {
       const to = action.to || {};
       settings.push(input("roles", t.notify_roles, (to.roles || []).join(", "), (a, v) => {
