@@ -2,14 +2,16 @@
 
 A template is a package file shipped in ``orderloom.builtin_templates``. Importing
 one creates the custom roles its workflows name, its warehouses, products
-(with their opening stock) and sample customers, then stores and publishes its
-order types. Nothing that exists already is overwritten except order types, as
-``on_conflict`` says: a warehouse, product or customer whose code is taken is kept.
+(with their opening stock) and sample customers, stores and publishes its order
+types, and makes a channel of each channel preset. Nothing that exists already
+is overwritten except order types, as ``on_conflict`` says: a warehouse,
+product, customer or channel whose code is taken is kept.
 Everything happens in the caller's transaction; on TemplateError the caller
 rolls back and nothing was imported.
 """
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from dataclasses import dataclass, field
@@ -19,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orderloom.db import utcnow
 from orderloom.designer import exchange
 from orderloom.designer.exchange import Conflict, ImportConflict, ImportReport
 from orderloom.designer.problems import DefinitionError
@@ -29,6 +32,7 @@ from orderloom.platform.permissions import BUILTIN_ROLES
 from orderloom.runtime import audit, customers, stock_keeping
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.catalog import Product, Warehouse
+from orderloom.runtime.channels import Channel, find_channel, new_secret
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +76,8 @@ class TemplateReport:
     units_received: int = 0
     customers_created: list[str] = field(default_factory=list)
     customers_kept: list[str] = field(default_factory=list)
+    channels_created: list[str] = field(default_factory=list)
+    channels_kept: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {"template": self.key, "order_types": self.order_types.as_json(),
@@ -81,7 +87,8 @@ class TemplateReport:
                 "products": {"created": self.products_created, "kept": self.products_kept},
                 "units_received": self.units_received,
                 "customers": {"created": self.customers_created,
-                              "kept": self.customers_kept}}
+                              "kept": self.customers_kept},
+                "channels": {"created": self.channels_created, "kept": self.channels_kept}}
 
     def lines(self) -> list[str]:
         """What was done, one line per kind of thing, for a person to read."""
@@ -97,7 +104,9 @@ class TemplateReport:
                                      self.warehouses_kept),
                                     ("products", self.products_created, self.products_kept),
                                     ("customers", self.customers_created,
-                                     self.customers_kept)):
+                                     self.customers_kept),
+                                    ("channels", self.channels_created,
+                                     self.channels_kept)):
             if created:
                 out.append(f"created {what}: {', '.join(created)}")
             if kept:
@@ -178,6 +187,8 @@ def import_template(session: Session, actor_name: str, key: str,
                             products_created=products_created, products_kept=products_kept,
                             customers_created=customers_created,
                             customers_kept=customers_kept)
+    report.channels_created, report.channels_kept = _channels(
+        session, actor, document.get("channel_presets", []), imported.renamed)
     created = set(products_created)
     for item in master.get("products", []):
         if item["sku"] not in created:
@@ -241,6 +252,31 @@ def _products(session: Session, products: list[dict[str, Any]]
                             weight_grams=item.get("weight_grams"), attributes=attributes))
         created.append(item["sku"])
     session.flush()
+    return created, kept
+
+
+def _channels(session: Session, actor: Actor, presets: list[dict[str, Any]],
+              renamed: dict[str, str]) -> tuple[list[str], list[str]]:
+    """Each channel preset as a channel of its key, for the order type the import
+    stored (renamed or not); a key taken already keeps the stored channel. A webhook
+    channel's signing secret is made here and shown to nobody: its shop can sign
+    once an administrator takes a new one (POST /channels/<key>/secret)."""
+    created, kept = [], []
+    for preset in presets:
+        if find_channel(session, preset["key"]) is not None:
+            kept.append(preset["key"])
+            continue
+        now = utcnow()
+        channel = Channel(key=preset["key"], name=preset["key"].replace("_", " ").title(),
+                          kind=preset["kind"],
+                          order_type_key=renamed.get(preset["order_type"], preset["order_type"]),
+                          mapping=copy.deepcopy(preset["mapping"]), secret=new_secret(),
+                          active=True, created_at=now, updated_at=now)
+        session.add(channel)
+        session.flush()
+        audit.record(session, actor, "channel.created", "channel", channel.key,
+                     kind=channel.kind, order_type=channel.order_type_key, source="template")
+        created.append(channel.key)
     return created, kept
 
 

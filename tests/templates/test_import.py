@@ -1,6 +1,7 @@
 """Importing a built-in template into a workspace, then taking orders on it."""
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -16,7 +17,9 @@ from orderloom.platform.models import Role
 from orderloom.runtime import customers
 from orderloom.runtime.audit import Actor, AuditEvent
 from orderloom.runtime.catalog import Product, Warehouse
+from orderloom.runtime.channels import Channel
 from orderloom.runtime.customers import Customer
+from orderloom.runtime.ingestion import signature
 from orderloom.runtime.stock import StockLevel, StockMovement
 from tests.platform.test_api_tokens import bearer
 from tests.templates.samples import TEMPLATE_KEYS, sample
@@ -264,3 +267,61 @@ def test_an_unknown_template_imports_nothing(db):
         templates.import_template(db, "test", "bakery")
     db.rollback()
     assert _counts(db) == before
+
+
+@pytest.mark.parametrize("key", TEMPLATE_KEYS)
+def test_a_template_makes_a_channel_of_each_preset(db, key):
+    document = templates.load(key)
+    report = templates.import_template(db, "test", key)
+    db.commit()
+    presets = {p["key"]: p for p in document["channel_presets"]}
+    assert report.channels_created == list(presets)
+    stored = {c.key: c for c in db.scalars(select(Channel))}
+    assert set(stored) == set(presets)
+    for code, preset in presets.items():
+        assert (stored[code].kind, stored[code].order_type_key, stored[code].mapping) == (
+            preset["kind"], preset["order_type"], preset["mapping"])
+        assert stored[code].active
+    db.rollback()
+
+
+def test_a_shop_sends_orders_to_a_template_channel_at_once(db, client, token_for):
+    templates.import_template(db, "test", "retail")
+    db.commit()
+    payload = {"id": "WEB-5001", "customer": {"id": "C-1002", "name": "李明 Li Ming",
+                                              "email": "li.ming@example.com"},
+               "shipping": {"country": "CN", "province": "Zhejiang", "city": "Hangzhou",
+                            "line1": "文三路 90 号", "fee": "10.00"},
+               "line_items": [{"sku": "TSHIRT-WHT-M", "quantity": 2, "unit_price": "79.00"}]}
+    staff = bearer(token_for("staff"))
+    sent = client.post("/api/v1/channels/own_site/orders", headers=staff, json=payload)
+    assert sent.status_code == 201, sent.get_json()
+    again = client.post("/api/v1/channels/own_site/orders", headers=staff, json=payload)
+    assert again.status_code == 200 and again.get_json()["duplicate"] is True
+    number = sent.get_json()["order"]
+    order = client.get(f"/api/v1/orders/{number}", headers=staff).get_json()
+    assert (order["channel"], order["data"]["channel_order_no"]) == ("own_site", "WEB-5001")
+    # The webhook channel's secret was shown to nobody: an administrator takes a new one.
+    admin = bearer(token_for("admin"))
+    secret = client.post("/api/v1/channels/tmall/secret", headers=admin).get_json()["secret"]
+    body = json.dumps({"tid": "TM-1", "buyer_id": "C-1002", "buyer_nick": "Li Ming",
+                       "receiver_state": "Zhejiang", "receiver_city": "Hangzhou",
+                       "receiver_address": "文三路 90 号",
+                       "orders": [{"outer_sku_id": "MUG-350", "num": 1, "price": "39.00"}]})
+    signed = client.post("/api/v1/channels/tmall/orders", data=body, headers={
+        "Content-Type": "application/json",
+        "X-Orderloom-Signature": signature(secret, body.encode())})
+    assert signed.status_code == 201, signed.get_json()
+
+
+def test_a_second_import_keeps_the_channels_it_finds(db):
+    templates.import_template(db, "test", "retail")
+    db.commit()
+    report = templates.import_template(db, "test", "retail", "rename")
+    db.commit()
+    assert report.channels_created == []
+    assert report.channels_kept == ["tmall", "own_site", "store_pos"]
+    assert "kept existing channels: tmall, own_site, store_pos" in report.lines()
+    # They still take orders for the order type they were made for.
+    assert {c.order_type_key for c in db.scalars(select(Channel))} == {"retail_order"}
+    db.rollback()

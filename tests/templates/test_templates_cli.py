@@ -26,6 +26,7 @@ def test_templates_import_reports_what_it_did_and_a_clash_imports_nothing(tmp_pa
         "created products: BENTO-CHK, BENTO-BEEF, BENTO-VEG, SANDWICH-BOX, FRUIT-PLATTER, "
         "DIM-SUM-SET, SALAD-BOWL, COFFEE-POT, JUICE-1L, HALAL-BENTO",
         "created customers: F-4001, F-4002, F-4003, F-4004, F-4005",
+        "created channels: meituan, phone_orders",
         "received 3120 units of opening stock",
     ]
     again = run(["templates", "import", "catering"], tmp_path)
