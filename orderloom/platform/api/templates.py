@@ -41,7 +41,8 @@ def list_templates():
 @api.post("/templates/<key>/import")
 @requires("templates.import")
 @documented("Import a built-in template: roles, warehouses, products with opening stock, "
-            "customers and its published order types. All or nothing",
+            "customers, its published order types and a channel of each channel preset. "
+            "All or nothing",
             request=IMPORT, tags=("templates",),
             responses={201: ("What was created and what was kept", {"type": "object"}),
                        404: ("No such template", None),
