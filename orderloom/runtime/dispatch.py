@@ -111,6 +111,10 @@ class Dispatcher:
         return self
 
     def _after_commit(self, session: Session) -> None:
+        # A savepoint's release fires this too; its jobs are not visible to anyone
+        # before the transaction around it commits.
+        if session.in_nested_transaction():
+            return
         job_ids = take_new_jobs(session)
         if job_ids:
             self.dispatch(job_ids)

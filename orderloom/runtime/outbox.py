@@ -47,8 +47,11 @@ def take_new_jobs(session: Session) -> list[int]:
 
 
 def forget_new_jobs(session: Session, _previous_transaction: Any = None) -> None:
-    """After a rollback the jobs were never stored; nothing to hand over."""
-    session.info.pop(NEW_JOBS, None)
+    """After a rollback the jobs were never stored; nothing to hand over. A savepoint
+    rolled back leaves the jobs written before it standing (the ids of its own are
+    handed over with them and found gone, which is harmless)."""
+    if not session.in_nested_transaction():
+        session.info.pop(NEW_JOBS, None)
 
 
 def notify_jobs_for(session: Session, order: Any, actions: list[dict[str, Any]]) -> list[Job]:

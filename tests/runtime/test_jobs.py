@@ -2,6 +2,7 @@
 them, exactly once, with retries, backoff and an admin's re-run of failed jobs."""
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -170,3 +171,24 @@ def test_only_admins_see_and_retry_jobs(client, token_for, role):
     assert listed.status_code == 403
     assert "jobs.manage" in listed.get_json()["detail"]
     assert client.post("/api/v1/jobs/1/retry", headers=headers).status_code == 403
+
+
+def test_a_bulk_transition_runs_each_orders_jobs_after_its_commit(client, db, staff):
+    """Each order of a bulk transition is a savepoint; its jobs are handed over when
+    the whole request commits, not when the savepoint is released (they would not be
+    visible to the runner yet), and a refused order's savepoint does not drop the
+    jobs of the orders before it."""
+    first = create(client, staff).get_json()["number"]
+    second = create(client, staff).get_json()["number"]
+    began = time.monotonic()
+    response = client.post("/api/v1/orders/bulk/transitions/submit", headers=staff,
+                           json={"numbers": [first, "SO-999999", second]})
+    assert response.status_code == 200, response.get_json()
+    assert [r["status"] for r in response.get_json()["results"]] == [200, 404, 200]
+    assert time.monotonic() - began < 10  # no job waited on the request's own lock
+    titles = db.scalars(select(Notification.title).where(Notification.role == "admin")
+                        .order_by(Notification.title)).all()
+    statuses = db.scalars(select(Job.status).where(Job.kind == "notify")).all()
+    db.rollback()
+    assert titles == sorted([f"{first} submitted", f"{second} submitted"])
+    assert statuses == [DONE] * 4  # two for the new orders, two for the submits
