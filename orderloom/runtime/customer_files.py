@@ -37,7 +37,6 @@ log = logging.getLogger(__name__)
 
 IDENTITY_COLUMNS = ("code", "name", "email", "phone", "tags")
 READ_ONLY_COLUMNS = ("orders", "lifetime_value", "segment", "last_order_at", "merged_into")
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A cell starting with one of these is run as a formula by spreadsheet programs;
 # exported text gets a leading apostrophe, which they show as plain text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -42,6 +42,8 @@ from orderloom.runtime.orders import Order
 
 log = logging.getLogger(__name__)
 
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 MAX_ROWS = 50_000
 MAX_COLUMNS = 200
 PREVIEW_ORDERS = 20

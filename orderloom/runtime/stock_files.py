@@ -30,7 +30,6 @@ IMPORT_COLUMNS = ("sku", "warehouse", "quantity", "reference")
 MODES = ("receive", "set")
 MAX_ROWS = 50_000
 MAX_QUANTITY = 10_000_000
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class StockFileError(OrderError):

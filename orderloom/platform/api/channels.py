@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, g, request, url_for
+from flask import g, request, url_for
 from sqlalchemy import select
 
 from orderloom.db import utcnow
@@ -16,6 +16,7 @@ from orderloom.designer.blueprint import published_blueprint, to_json
 from orderloom.designer.versions import find as find_order_type
 from orderloom.platform.api import api, import_progress
 from orderloom.platform.api.body import json_body
+from orderloom.platform.api.downloads import file_response
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
@@ -512,9 +513,6 @@ def export_orders():
     rows = order_files.export_rows(orders, columns, lines_key)
     name = f"orders-{key or 'all'}-{utcnow():%Y%m%d}"
     if kind == "xlsx":
-        return Response(order_files.write_xlsx(columns, rows), mimetype=(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+        return file_response(order_files.write_xlsx(columns, rows), name, kind)
     # Built before answering: the rows come from this request's session.
-    return Response("".join(order_files.write_csv(columns, rows)), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return file_response("".join(order_files.write_csv(columns, rows)), name, kind)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request, url_for
+from flask import request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from orderloom.db import utcnow
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body, upload_option, uploaded_file
+from orderloom.platform.api.downloads import file_response
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
@@ -181,15 +182,13 @@ def export_customers():
     wanted = request.args.get("format", "csv").lower()
     session = db_session()
     if wanted == "csv":
-        data, mimetype = customer_files.export_csv(session), "text/csv"
+        data = customer_files.export_csv(session)
     elif wanted == "xlsx":
-        data, mimetype = customer_files.export_xlsx(session), customer_files.XLSX_MIME
+        data = customer_files.export_xlsx(session)
     else:
         raise invalid("/format", "must be csv or xlsx", status=400)
     session.rollback()
-    stamp = utcnow().strftime("%Y%m%d-%H%M%S")
-    return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="customers-{stamp}.{wanted}"'})
+    return file_response(data, f"customers-{utcnow():%Y%m%d-%H%M%S}", wanted)
 
 
 @api.post("/customers/import")

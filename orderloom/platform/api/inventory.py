@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
+from flask import request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from orderloom.db import utcnow
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body, upload_option, uploaded_file
+from orderloom.platform.api.downloads import file_response
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import database, db_session
 from orderloom.platform.openapi import documented
@@ -220,15 +221,13 @@ def export_stock():
     wanted = request.args.get("format", "csv").lower()
     session = db_session()
     if wanted == "csv":
-        data, mimetype = stock_files.export_csv(session), "text/csv"
+        data = stock_files.export_csv(session)
     elif wanted == "xlsx":
-        data, mimetype = stock_files.export_xlsx(session), stock_files.XLSX_MIME
+        data = stock_files.export_xlsx(session)
     else:
         raise invalid("/format", "must be csv or xlsx", status=400)
     session.rollback()
-    stamp = utcnow().strftime("%Y%m%d-%H%M%S")
-    return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="stock-{stamp}.{wanted}"'})
+    return file_response(data, f"stock-{utcnow():%Y%m%d-%H%M%S}", wanted)
 
 
 @api.post("/stock/import")

@@ -5,12 +5,13 @@ import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from flask import Response, request
+from flask import request
 from sqlalchemy import select
 
 from orderloom.db import utcnow
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
+from orderloom.platform.api.downloads import file_response
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
@@ -326,11 +327,8 @@ def finance_summary_report():
     cells = ([row[c] for c in header] for row in rows)
     name = f"finance-summary-{first.isoformat()}-{last.isoformat()}"
     if kind == "xlsx":
-        return Response(write_xlsx(header, _numbers(cells)), mimetype=(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
-    return Response("".join(write_csv(header, cells)), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+        return file_response(write_xlsx(header, _numbers(cells)), name, kind)
+    return file_response("".join(write_csv(header, cells)), name, kind)
 
 
 def _numbers(rows):
