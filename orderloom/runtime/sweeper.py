@@ -14,6 +14,7 @@ import os
 import socket
 import threading
 from datetime import datetime, timedelta
+from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -70,23 +71,28 @@ def _release_abandoned(sessions: sessionmaker[Session], now: datetime) -> None:
     """Claims older than CLAIM_TIMEOUT belong to a dead worker: make those jobs pending
     again, or failed when that was their last attempt. The conditions are repeated
     in each UPDATE, so a job that finished meanwhile is left alone."""
-    stale = now - CLAIM_TIMEOUT
-    abandoned = (Job.status.in_((QUEUED, RUNNING)), Job.claimed_at < stale)
+    abandoned = (Job.status.in_((QUEUED, RUNNING)), Job.claimed_at < now - CLAIM_TIMEOUT)
     with sessions() as session:
-        session.execute(
-            update(Job).where(*abandoned, Job.status == RUNNING,
-                              Job.attempts >= Job.max_attempts)
-            .values(status=FAILED, finished_at=now, claimed_by=None,
-                    last_error="the worker running it stopped before it finished, "
-                               "on its last attempt")
-            .execution_options(synchronize_session=False))
-        released = session.execute(
-            update(Job).where(*abandoned)
-            .values(status=PENDING, claimed_at=None, claimed_by=None)
-            .execution_options(synchronize_session=False)).rowcount
+        released = _release_claims(session, now, *abandoned)
         session.commit()
     if released:
         log.warning("sweeper: %s job(s) whose worker stopped are pending again", released)
+
+
+def _release_claims(session: Session, now: datetime, *claimed: Any) -> int:
+    """Jobs matching ``claimed`` whose runner is gone: failed when that was their last
+    attempt, else pending again; answers how many are pending again. The conditions
+    are repeated in each UPDATE, so a job that finished meanwhile is left alone."""
+    session.execute(
+        update(Job).where(*claimed, Job.status == RUNNING, Job.attempts >= Job.max_attempts)
+        .values(status=FAILED, finished_at=now, claimed_by=None,
+                last_error="the worker running it stopped before it finished, "
+                           "on its last attempt")
+        .execution_options(synchronize_session=False))
+    return session.execute(
+        update(Job).where(*claimed)
+        .values(status=PENDING, claimed_at=None, claimed_by=None)
+        .execution_options(synchronize_session=False)).rowcount
 
 
 def _step(step, *args) -> None:
@@ -104,30 +110,24 @@ def _release_orphans(sessions: sessionmaker[Session], now: datetime) -> None:
     one whose process id was taken by a new process meanwhile."""
     host = socket.gethostname()
     with sessions() as session:
-        claims = session.execute(
-            select(Job.id, Job.claimed_by, Job.attempts, Job.max_attempts)
-            .where(Job.status == RUNNING, Job.claimed_by.like(f"{host}:%"))).all()
+        claims = list(session.scalars(
+            select(Job.claimed_by)
+            .where(Job.status == RUNNING, Job.claimed_by.like(f"{host}:%"))))
         session.rollback()
     here = (host, pid_namespace())
-    orphans = [row for row in claims  # LIKE's "_" matches any character: the host again
-               if _claimant(row.claimed_by)[::2] == here
-               and not _runner_alive(_claimant(row.claimed_by)[1])]
-    if not orphans:
+    orphaned = []
+    for claim in claims:  # one per job: each run claims with a token of its own
+        claim_host, pid, namespace = _claimant(claim)
+        # LIKE's "_" matches any character: the host is compared again here.
+        if (claim_host, namespace) == here and not _runner_alive(pid):
+            orphaned.append(claim)
+    if not orphaned:
         return
     with sessions() as session:
-        for row in orphans:
-            last = row.attempts >= row.max_attempts
-            session.execute(
-                update(Job).where(Job.id == row.id, Job.status == RUNNING,
-                                  Job.claimed_by == row.claimed_by)
-                .values(**({"status": FAILED, "finished_at": now,
-                            "last_error": "the worker running it stopped before it "
-                                          "finished, on its last attempt"} if last else
-                           {"status": PENDING, "claimed_at": None}), claimed_by=None)
-                .execution_options(synchronize_session=False))
+        _release_claims(session, now, Job.status == RUNNING, Job.claimed_by.in_(orphaned))
         session.commit()
     log.warning("sweeper: %s job(s) whose worker process is gone are taken up again",
-                len(orphans))
+                len(orphaned))
 
 
 def _claimant(claimed_by: str) -> tuple[str, int, str]:
@@ -149,8 +149,8 @@ def _runner_alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True
+    except PermissionError:  # another user's process: it exists
+        pass
     return True
 
 
