@@ -21,7 +21,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from orderloom.db import utcnow
 from orderloom.designer import exchange
 from orderloom.designer.exchange import Conflict, ImportConflict, ImportReport
 from orderloom.designer.problems import DefinitionError
@@ -32,7 +31,7 @@ from orderloom.platform.permissions import BUILTIN_ROLES
 from orderloom.runtime import audit, customers, stock_keeping
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.catalog import Product, Warehouse
-from orderloom.runtime.channels import Channel, find_channel, new_secret
+from orderloom.runtime.channels import add_channel, find_channel
 
 log = logging.getLogger(__name__)
 
@@ -266,17 +265,11 @@ def _channels(session: Session, actor: Actor, presets: list[dict[str, Any]],
         if find_channel(session, preset["key"]) is not None:
             kept.append(preset["key"])
             continue
-        now = utcnow()
-        channel = Channel(key=preset["key"], name=preset["key"].replace("_", " ").title(),
-                          kind=preset["kind"],
-                          order_type_key=renamed.get(preset["order_type"], preset["order_type"]),
-                          mapping=copy.deepcopy(preset["mapping"]), secret=new_secret(),
-                          active=True, created_at=now, updated_at=now)
-        session.add(channel)
-        session.flush()
-        audit.record(session, actor, "channel.created", "channel", channel.key,
-                     kind=channel.kind, order_type=channel.order_type_key, source="template")
-        created.append(channel.key)
+        add_channel(session, actor, key=preset["key"],
+                    name=preset["key"].replace("_", " ").title(), kind=preset["kind"],
+                    order_type_key=renamed.get(preset["order_type"], preset["order_type"]),
+                    mapping=copy.deepcopy(preset["mapping"]), source="template")
+        created.append(preset["key"])
     return created, kept
 
 

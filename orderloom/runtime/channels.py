@@ -26,6 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
+from orderloom.runtime import audit
+from orderloom.runtime.audit import Actor
 
 KINDS = ("webhook", "rest", "pos", "manual", "file")
 PUSHED_KINDS = frozenset({"webhook", "rest", "pos"})  # these POST orders to Orderloom
@@ -100,6 +102,23 @@ class InboundOrder(Base):
 
 def new_secret() -> str:
     return SECRET_PREFIX + secrets.token_urlsafe(32)
+
+
+def add_channel(session: Session, actor: Actor, *, key: str, name: str, kind: str,
+                order_type_key: str, mapping: dict[str, Any], active: bool = True,
+                source: str | None = None, **settings: Any) -> Channel:
+    """A new channel with a signing secret of its own, in the audit trail (with the
+    ``source`` it came from, when not the API). ``settings`` are its stock-sync
+    columns. The caller has checked the key and the mapping."""
+    now = utcnow()
+    channel = Channel(key=key, name=name, kind=kind, order_type_key=order_type_key,
+                      mapping=mapping, secret=new_secret(), active=active, created_at=now,
+                      updated_at=now, **settings)
+    session.add(channel)
+    session.flush()
+    audit.record(session, actor, "channel.created", "channel", key, kind=kind,
+                 order_type=order_type_key, **({"source": source} if source else {}))
+    return channel
 
 
 def find_channel(session: Session, key: str) -> Channel | None:

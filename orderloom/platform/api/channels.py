@@ -33,6 +33,7 @@ from orderloom.runtime.channels import (
     RESERVED_KEYS,
     Channel,
     InboundOrder,
+    add_channel,
     find_channel,
     new_secret,
 )
@@ -159,14 +160,10 @@ def create_channel():
         raise Problem(409, f"a channel with the key {body['key']!r} exists already")
     mapping = body.get("mapping", {})
     _check_mapping(body["kind"], body["order_type"], mapping)
-    channel = Channel(key=body["key"], name=body["name"], kind=body["kind"],
-                      order_type_key=body["order_type"], mapping=mapping, secret=new_secret(),
-                      active=body.get("active", True), created_at=utcnow(), updated_at=utcnow(),
-                      **{member: body[member] for member in STOCK_SYNC if member in body})
-    session.add(channel)
-    session.flush()
-    audit.record(session, current_actor(), "channel.created", "channel", channel.key,
-                 kind=channel.kind, order_type=channel.order_type_key)
+    channel = add_channel(session, current_actor(), key=body["key"], name=body["name"],
+                          kind=body["kind"], order_type_key=body["order_type"],
+                          mapping=mapping, active=body.get("active", True),
+                          **{member: body[member] for member in STOCK_SYNC if member in body})
     answer = {**channel_json(channel), "secret": channel.secret}
     session.commit()
     return answer, 201, {"Location": url_for("api.get_channel", key=channel.key)}
