@@ -171,7 +171,7 @@ def worker(ctx: click.Context, burst: bool, fork: bool) -> None:
     from redis import Redis
 
     from orderloom.db import make_session_factory
-    from orderloom.runtime import job_runner, worker_loop
+    from orderloom.runtime import job_runner, remembered, worker_loop
     from orderloom.runtime.dispatch import Dispatcher, redis_connection
     from orderloom.runtime.sweeper import start_sweeper, sweep
 
@@ -183,12 +183,14 @@ def worker(ctx: click.Context, burst: bool, fork: bool) -> None:
     _require_current_schema(engine)
     os.environ.setdefault("ORDERLOOM_WORKER", "1")
     sessions = make_session_factory(engine)
+    memory = remembered.install(sessions)
     runner = job_runner.JobRunner(sessions, smtp=settings.smtp)
     Dispatcher(sessions, runner, redis_connection(settings.redis_url)).install()
     job_runner.configure(runner)
     # The sweeper has an engine of its own: with --fork RQ forks a work horse per job,
     # and a horse must never inherit a connection pool another thread was using.
     sweeper_sessions = make_session_factory(_engine(settings))
+    remembered.install(sweeper_sessions, memory)
     sweeper_redis = redis_connection(settings.redis_url)
     if burst:
         redis = worker_loop.wait_for_redis(lambda: sweeper_redis)

@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from orderloom.db import make_engine, make_session_factory
+from orderloom.runtime import remembered
 
 EXTENSION = "orderloom.db"
 log = logging.getLogger(__name__)
@@ -18,6 +19,7 @@ class Database:
     def __init__(self, url: str) -> None:
         self.engine: Engine = make_engine(url)
         self.sessions: sessionmaker[Session] = make_session_factory(self.engine)
+        remembered.install(self.sessions)
 
 
 def init_app(app: Flask, url: str) -> Database:

@@ -17,21 +17,18 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy import inspect as inspect_mapper
-from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
 from orderloom.platform.models import ApiToken, Role, User
+from orderloom.runtime import remembered
 
-TTL_SECONDS = 5.0
+TTL_SECONDS = remembered.TTL_SECONDS
 # Never kept in the copy: a password hash has no business in a long-lived cache,
 # and the API never needs it (a merged owner loads it if something asks).
 LEFT_OUT = frozenset({"password_hash"})
 CREDENTIALS = (User, Role, ApiToken)
-_CHANGED = "orderloom.credentials_changed"
 
 
 @dataclass(frozen=True)
@@ -66,8 +63,9 @@ class TokenCache:
     def remember(self, digest: str, owner: User, generation: int) -> None:
         """Keep ``owner``, looked up when the cache was at ``generation``: dropped if
         credentials changed in this process since."""
-        copy = _detached_copy(owner)
-        set_committed_value(copy, "roles", [_detached_copy(role) for role in owner.roles])
+        copy = remembered.detached_copy(owner, LEFT_OUT)
+        set_committed_value(copy, "roles",
+                            [remembered.detached_copy(role, LEFT_OUT) for role in owner.roles])
         with self._lock:
             if generation == self.generation:
                 self._entries[digest] = _Entry(copy, self.clock() + self.ttl)
@@ -80,35 +78,5 @@ class TokenCache:
     def watch(self, sessions: sessionmaker[Session]) -> None:
         """Forget everything when a commit of ``sessions`` changed a user, a role or a
         token (revoked, deactivated, roles or permissions changed)."""
-        event.listen(sessions, "after_flush", _note_credential_changes)
-        event.listen(sessions, "after_commit", self._after_commit)
-        event.listen(sessions, "after_rollback", _forget_note)
-
-    def _after_commit(self, session: Session) -> None:
-        # A savepoint's release is not the commit: others do not see the change yet.
-        if not session.in_nested_transaction() and session.info.pop(_CHANGED, False):
-            self.forget_all()
-
-
-def _note_credential_changes(session: Session, _context: Any) -> None:
-    if any(isinstance(obj, CREDENTIALS)
-           for obj in (*session.new, *session.dirty, *session.deleted)):
-        session.info[_CHANGED] = True
-
-
-def _forget_note(session: Session) -> None:
-    # A savepoint rolled back leaves the changes flushed before it standing.
-    if not session.in_nested_transaction():
-        session.info.pop(_CHANGED, None)
-
-
-def _detached_copy(obj: Any) -> Any:
-    """A copy of a loaded row object that belongs to no session, with its identity,
-    so that ``Session.merge(copy, load=False)`` takes it without a query."""
-    mapper = inspect_mapper(type(obj))
-    copy = mapper.class_manager.new_instance()
-    for attribute in mapper.column_attrs:
-        if attribute.key not in LEFT_OUT:
-            set_committed_value(copy, attribute.key, getattr(obj, attribute.key))
-    make_transient_to_detached(copy)
-    return copy
+        memory = remembered.memory_of(sessions) or remembered.install(sessions)
+        memory.when_changed(CREDENTIALS, self.forget_all)

@@ -17,7 +17,7 @@ from orderloom.db import utcnow
 from orderloom.designer.blueprint import Blueprint, to_json
 from orderloom.designer.models import DefinitionVersion, OrderType
 from orderloom.designer.problems import DefinitionProblem, pointer
-from orderloom.runtime import customers, stock_actions, webhooks
+from orderloom.runtime import customers, remembered, stock_actions, webhooks
 from orderloom.runtime.actions import ActionResult, Blocked, run_actions
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.automatic import formula_values
@@ -95,23 +95,40 @@ def _with_base(problems: list[DefinitionProblem], base: str) -> list[DefinitionP
     return [DefinitionProblem(base + p.pointer, p.message) for p in problems]
 
 
+# An order type and its newest published version: read for every order created.
+NEWEST_VERSION = remembered.Read("newest published version", (OrderType, DefinitionVersion))
+
+
+def _newest_version(session: Session, order_type_key: str) -> tuple[OrderType, DefinitionVersion]:
+    def load() -> tuple[OrderType, DefinitionVersion]:
+        # One query: the type and its newest version (outer join: a type never published).
+        # An unknown or unpublished type raises, so that nothing is remembered of it.
+        found = session.execute(
+            select(OrderType, DefinitionVersion)
+            .outerjoin(DefinitionVersion, DefinitionVersion.order_type_id == OrderType.id)
+            .where(OrderType.key == order_type_key)
+            .order_by(DefinitionVersion.number.desc()).limit(1)).first()
+        if found is None:
+            raise OrderNotFound(f"there is no order type {order_type_key!r}")
+        order_type, version = found
+        if version is None:
+            raise OrderError(f"order type {order_type_key!r} has no published version yet; "
+                             "publish it first")
+        # The large documents stay out of the copies: a blueprint is compiled once
+        # per version, and an order never needs its type's draft.
+        return (remembered.detached_copy(order_type, frozenset({"draft"})),
+                remembered.detached_copy(version, frozenset({"definition"})))
+
+    order_type, version = remembered.read(session, NEWEST_VERSION, order_type_key, load)
+    return session.merge(order_type, load=False), session.merge(version, load=False)
+
+
 def create_order(session: Session, actor: Actor, order_type_key: str, data: Any, *,
                  channel: str = "manual", now: datetime | None = None,
                  language: str = "en", data_pointer: str = "/data") -> Order:
     """Validate, compute and run the rules of a new order on the latest published
     version of its type, and add it to ``session``."""
-    # One query: the type and its newest version (outer join: a type never published).
-    found = session.execute(
-        select(OrderType, DefinitionVersion)
-        .outerjoin(DefinitionVersion, DefinitionVersion.order_type_id == OrderType.id)
-        .where(OrderType.key == order_type_key)
-        .order_by(DefinitionVersion.number.desc()).limit(1)).first()
-    if found is None:
-        raise OrderNotFound(f"there is no order type {order_type_key!r}")
-    order_type, version = found
-    if version is None:
-        raise OrderError(f"order type {order_type_key!r} has no published version yet; "
-                         "publish it first")
+    order_type, version = _newest_version(session, order_type_key)
     blueprint = blueprint_for(version)
     entered = _entered(blueprint, data, data_pointer)
     values = blueprint.compute(entered, now)

@@ -22,6 +22,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
+from orderloom.runtime import remembered
 from orderloom.runtime.orders import money_text
 from orderloom.runtime.outbox import enqueue
 
@@ -152,19 +153,30 @@ def schedule(session: Session, delivery: WebhookDelivery, at: datetime) -> None:
             run_after=at)
 
 
+# Which active subscription wants which events: read for every order event.
+ACTIVE_SUBSCRIPTIONS = remembered.Read("active webhook subscriptions", (WebhookSubscription,))
+
+
 def _subscribers(session: Session, event_type: str) -> list[WebhookSubscription]:
     # This runs for every order created and every state change, and most events
-    # have no subscriber: only ids and event lists are read, whole subscriptions
-    # only for those that want this event.
-    wanted = [subscription_id for subscription_id, events in session.execute(
-        select(WebhookSubscription.id, WebhookSubscription.events)
-        .where(WebhookSubscription.active.is_(True)))
+    # have no subscriber: which subscriptions want which events is remembered for a
+    # few seconds (remembered.py), whole subscriptions are read only for those that
+    # want this event.
+    wanted = [subscription_id for subscription_id, events in remembered.read(
+        session, ACTIVE_SUBSCRIPTIONS, None, lambda: _active_subscriptions(session))
         if ALL_EVENTS in events or event_type in events]
     if not wanted:
         return []
     return list(session.scalars(select(WebhookSubscription)
-                                .where(WebhookSubscription.id.in_(wanted))
+                                .where(WebhookSubscription.id.in_(wanted),
+                                       WebhookSubscription.active.is_(True))
                                 .order_by(WebhookSubscription.id)))
+
+
+def _active_subscriptions(session: Session) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    return tuple((subscription_id, tuple(events)) for subscription_id, events in session.execute(
+        select(WebhookSubscription.id, WebhookSubscription.events)
+        .where(WebhookSubscription.active.is_(True))))
 
 
 # --- the events the order lifecycle and stock keeping announce ------------------------------
