@@ -9,7 +9,8 @@ timeline entries, then the state update) with SQLAlchemy Core, with the same
 number of threads. Prints throughput, p50 and p99, and the ratio.
 
     python benchmarks/orders_bench.py [--orders 400] [--clients 4] [--workers 1]
-                                      [--threads 4] [--rounds 4]
+                                      [--worker-class sync|gthread] [--threads 4]
+                                      [--rounds 4]
     ORDERLOOM_BENCH_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1/test (default)
 """
 from __future__ import annotations
@@ -225,7 +226,10 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=1,
                         help="app processes: 1 runs `orderloom serve` (waitress), more run "
                              "gunicorn with that many workers")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync",
+                        help="gunicorn's worker class, with --workers above 1")
+    parser.add_argument("--threads", type=int, default=4,
+                        help="threads per gunicorn worker, with --worker-class gthread")
     parser.add_argument("--rounds", type=int, default=4,
                         help="API and baseline rounds, taken in turn")
     args = parser.parse_args()
@@ -239,9 +243,12 @@ def main() -> int:
                "ORDERLOOM_LOG_LEVEL": "WARNING"}
         if args.workers > 1:
             # The scaled-out setup: gunicorn with several processes (pip install '.[scale]').
-            command = [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-k",
-                       "gthread", "--threads", str(args.threads), "-b", f"127.0.0.1:{port}",
-                       "orderloom.platform.wsgi:app"]
+            # Sync workers are gunicorn's default and what docs/operations.md runs: each
+            # takes a connection only when it is free, so the load spreads evenly.
+            workers = ["-k", "sync"] if args.worker_class == "sync" else [
+                "-k", "gthread", "--threads", str(args.threads)]
+            command = [sys.executable, "-m", "gunicorn", "-w", str(args.workers), *workers,
+                       "-b", f"127.0.0.1:{port}", "orderloom.platform.wsgi:app"]
         else:
             command = [sys.executable, "-m", "orderloom.platform", "serve", "--port",
                        str(port), "--threads", str(max(4, args.clients * 2))]
@@ -269,7 +276,7 @@ def main() -> int:
         print(f"Create an order with 5 lines and submit it: {args.orders} orders, "
               f"{args.clients} clients, PostgreSQL on loopback")
         server_name = ("orderloom serve" if args.workers == 1
-                       else f"gunicorn, {args.workers} workers")
+                       else f"gunicorn, {args.workers} {args.worker_class} workers")
         api_rate = report(f"HTTP API ({server_name})", api_latencies, api_elapsed)
         bare_rate = report("baseline: bare Core insert", bare_latencies, bare_elapsed)
         ratio = bare_rate / api_rate

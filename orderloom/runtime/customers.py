@@ -11,6 +11,7 @@ orders, so they are always current and never drift from the orders themselves.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import uuid
@@ -23,8 +24,10 @@ from typing import Any
 from sqlalchemy import (
     ForeignKey,
     Integer,
+    Select,
     String,
     and_,
+    bindparam,
     case,
     cast,
     func,
@@ -197,21 +200,26 @@ def find(session: Session, code: str) -> Customer:
 def match(session: Session, who: Identity) -> int | None:
     """The id of the customer ``who`` is: by code, else email, else phone; a merged
     duplicate answers with its survivor. One query."""
-    conditions, ranks = [], []
-    for rank, (column, value) in enumerate(((Customer.code, who.code),
-                                            (Customer.email, who.email),
-                                            (Customer.phone, who.phone))):
-        if value:
-            conditions.append(column == value)
-            ranks.append((column == value, rank))
-    if not conditions:
+    given = {part: value for part, value in (("code", who.code), ("email", who.email),
+                                             ("phone", who.phone)) if value}
+    if not given:
         return None
-    row = session.execute(
-        select(func.coalesce(Customer.merged_into_id, Customer.id))
-        .where(or_(*conditions))
-        .order_by(case(*ranks, else_=3), Customer.merged_into_id.is_not(None), Customer.id)
-        .limit(1)).first()
+    row = session.execute(_match_statement(tuple(given)), given).first()
     return row[0] if row else None
+
+
+@functools.cache
+def _match_statement(parts: tuple[str, ...]) -> Select:
+    # One statement per combination of code, email and phone, built once: every order
+    # with a customer runs it.
+    columns = {"code": Customer.code, "email": Customer.email, "phone": Customer.phone}
+    rank = {"code": 0, "email": 1, "phone": 2}
+    matches = [(columns[part] == bindparam(part), rank[part]) for part in parts]
+    return (select(func.coalesce(Customer.merged_into_id, Customer.id))
+            .where(or_(*(condition for condition, _rank in matches)))
+            .order_by(case(*matches, else_=3), Customer.merged_into_id.is_not(None),
+                      Customer.id)
+            .limit(1))
 
 
 def _lock(session: Session, who: Identity) -> None:

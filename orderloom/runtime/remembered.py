@@ -41,11 +41,19 @@ _CHANGED = "orderloom.memory.changed"  # kinds of row flushed in the open transa
 T = TypeVar("T")
 
 
+# Every kind of row some read or listener watches. A commit notes only these: most
+# commits (orders, their timeline) change nothing remembered and cost nothing here.
+_WATCHED: set[type] = set()
+
+
 @dataclass(frozen=True)
 class Read:
     """One kind of remembered read, and the kinds of row whose change makes it stale."""
     name: str
     watches: tuple[type, ...]
+
+    def __post_init__(self) -> None:
+        _WATCHED.update(self.watches)
 
 
 class Memory:
@@ -78,6 +86,7 @@ class Memory:
     def when_changed(self, kinds: tuple[type, ...], forget: Callable[[], None]) -> None:
         """Call ``forget`` after each commit that changed a row of one of ``kinds``
         (for caches of their own, like the API tokens')."""
+        _WATCHED.update(kinds)
         self._listeners.append((kinds, forget))
 
     def changed(self, kinds: Iterable[type]) -> None:
@@ -141,6 +150,7 @@ def _changed_here(session: Session, watched: tuple[type, ...]) -> bool:
 
 def _note_changes(session: Session, _context: Any) -> None:
     kinds = {type(obj) for obj in (*session.new, *session.dirty, *session.deleted)}
+    kinds = {kind for kind in kinds if any(issubclass(kind, w) for w in _WATCHED)}
     if kinds:
         session.info.setdefault(_CHANGED, set()).update(kinds)
 
