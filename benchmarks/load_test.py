@@ -3,7 +3,7 @@ reconciliation of what it left behind.
 
 Starts, on 127.0.0.1: a fresh PostgreSQL database (on the shared server), a
 redis-server of its own on a free port, WORKERS `orderloom worker` processes and
-gunicorn (2 processes, 4 threads each). CLIENTS threads then each create an order
+gunicorn (4 sync workers, as docs/getting-started-operators.md runs it). CLIENTS threads then each create an order
 over a kept-alive connection (with an Idempotency-Key, so a retried create cannot
 make a second order), submit it (reserves stock, notifies the admins) and ship it
 (deducts stock, notifies the admins again). 409 and 503 answers and lost
@@ -180,7 +180,7 @@ class Processes:
         gunicorn = Path(sys.executable).parent / "gunicorn"
         log = (self.logs / "gunicorn.log").open("w")
         self.app = subprocess.Popen(
-            [str(gunicorn), "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{self.app_port}",
+            [str(gunicorn), "-w", "4", "-b", f"127.0.0.1:{self.app_port}",
              "orderloom.platform.wsgi:app"], env=self.env, cwd=ROOT, stdout=log, stderr=log,
             start_new_session=True)
 
@@ -640,7 +640,7 @@ def main() -> int:
 
         print(f"Load: {args.orders} orders (create, submit, ship), each with 2 of "
               f"{args.skus} products, {args.clients} clients, "
-              f"gunicorn 2x4 threads, {args.workers} RQ workers, PostgreSQL and Redis on "
+              f"gunicorn 4 sync workers, {args.workers} RQ workers, PostgreSQL and Redis on "
               f"loopback, faults {'on' if args.faults else 'off'}"
               f"{' (with PostgreSQL restart)' if args.restart_postgres else ''}")
         for line in fault_log:
