@@ -36,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from orderloom.designer.blueprint import money_places
 from orderloom.designer.models import DefinitionVersion
 from orderloom.runtime.orders import Order
 
@@ -45,7 +46,6 @@ DEFAULT_SLA_HOURS = 48
 # Orders in these states did not turn into sales (the built-in order systems' words for
 # it); sales over time, top products and customer value leave them out.
 NOT_SOLD = ("cancelled", "rejected", "expired", "quote_expired")
-CENT = Decimal("0.01")
 LINE_KEYS = ("sku", "qty", "quantity", "price", "amount")
 # With no dates given, dashboards cover the last 30 days including today.
 DEFAULT_DAYS = 30
@@ -61,14 +61,16 @@ class DashboardFilter:
     sla_hours: int = DEFAULT_SLA_HOURS
 
 
-def money(value: Any) -> Decimal:
-    """A sum as the Decimal a person reads: SQLite adds NUMERIC as binary floats, so
-    both databases' sums are rounded to cents the same way."""
+def money(value: Any, currency: str | None) -> Decimal:
+    """A sum as the Decimal a person reads, in the currency's decimal places (2500 yen,
+    not 2500.00): SQLite adds NUMERIC as binary floats, so both databases' sums are
+    rounded the same way."""
+    unit = Decimal(1).scaleb(-money_places(currency))
     if value is None:
-        return Decimal("0.00")
+        return Decimal(0).quantize(unit)
     if not isinstance(value, Decimal):
         value = Decimal(repr(float(value)))
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return value.quantize(unit, rounding=ROUND_HALF_UP)
 
 
 def _hours(value: Any) -> Decimal | None:
@@ -148,8 +150,8 @@ def sales_over_time(session: Session, spec: DashboardFilter,
     period = _period(session, grain).label("period")
     query = _where(select(period, func.count(Order.id), _sales(currency))
                    .where(_sold()).group_by(period).order_by(period), spec)
-    return [{"period": date.fromisoformat(str(p)[:10]), "orders": n, "sales": money(s),
-             "currency": currency}
+    return [{"period": date.fromisoformat(str(p)[:10]), "orders": n,
+             "sales": money(s, currency), "currency": currency}
             for p, n, s in session.execute(query)]
 
 
@@ -159,7 +161,7 @@ def _by(session: Session, spec: DashboardFilter, column, name: str) -> list[dict
     currency = currency_of(session, spec)
     query = _where(select(column, func.count(Order.id), _sales(currency))
                    .group_by(column).order_by(func.count(Order.id).desc(), column), spec)
-    return [{name: key, "orders": n, "value": money(s), "currency": currency}
+    return [{name: key, "orders": n, "value": money(s, currency), "currency": currency}
             for key, n, s in session.execute(query)]
 
 
@@ -222,7 +224,7 @@ def top_products(session: Session, spec: DashboardFilter, limit: int = 10
         .select_from(Order).join(line, true())
         .where(_sold(), _in_currency(currency), sku.is_not(None))
         .group_by(sku).order_by(sales.desc(), sku).limit(limit), spec)
-    return [{"sku": s, "units": int(q or 0), "sales": money(a), "lines": n,
+    return [{"sku": s, "units": int(q or 0), "sales": money(a, currency), "lines": n,
              "currency": currency}
             for s, q, a, n in session.execute(query)]
 
@@ -232,18 +234,20 @@ def top_products(session: Session, spec: DashboardFilter, limit: int = 10
 NICE_STEPS = (1, 2, 2.5, 5)
 
 
-def bucket_width(largest: Decimal, buckets: int = 10) -> Decimal:
-    """A round bucket width (1, 2, 2.5 or 5 times a power of ten) so that ``buckets``
-    buckets cover 0..largest."""
+def bucket_width(largest: Decimal, buckets: int = 10, unit: Decimal = Decimal("0.01")
+                 ) -> Decimal:
+    """A round bucket width (1, 2, 2.5 or 5 times a power of ten, and a whole number of
+    the currency's ``unit``: no 2.5-yen buckets) so that ``buckets`` buckets cover
+    0..largest."""
     if largest <= 0:
         return Decimal(1)
     raw = largest / buckets
     power = Decimal(10) ** (raw.adjusted())
     for step in NICE_STEPS + (10,):
         width = Decimal(str(step)) * power
-        if width * buckets >= largest and width >= raw:
+        if width * buckets >= largest and width >= raw and width % unit == 0:
             return width.normalize()
-    return (power * 10).normalize()
+    return max(power * 10, unit).normalize()
 
 
 def customer_value(session: Session, spec: DashboardFilter, buckets: int = 10
@@ -260,7 +264,8 @@ def customer_value(session: Session, spec: DashboardFilter, buckets: int = 10
     largest = session.scalar(select(func.max(per_customer.c.value)))
     if largest is None:
         return []
-    width = bucket_width(money(largest), buckets)
+    width = bucket_width(money(largest, currency), buckets,
+                         Decimal(1).scaleb(-money_places(currency)))
     if _dialect(session) == "postgresql":
         index = cast(func.floor(per_customer.c.value / width), Integer)
     else:  # CAST truncates on SQLite, the same as floor for sums that are not negative
@@ -271,8 +276,9 @@ def customer_value(session: Session, spec: DashboardFilter, buckets: int = 10
         .group_by(index).order_by(index))}
     # Round widths can leave the top buckets empty: the histogram ends at the last
     # customer.
-    return [{"from": money(width * b), "to": money(width * (b + 1)),
-             "customers": rows.get(b, (0, None))[0], "value": money(rows.get(b, (0, None))[1]),
+    return [{"from": money(width * b, currency), "to": money(width * (b + 1), currency),
+             "customers": rows.get(b, (0, None))[0],
+             "value": money(rows.get(b, (0, None))[1], currency),
              "currency": currency}
             for b in range(max(rows) + 1)]
 

@@ -104,3 +104,32 @@ def test_customer_value_is_a_histogram_of_each_customers_sales(planted, db):
     ("0.5", "0.05"), ("2400", "250"), ("0", "1")])
 def test_bucket_widths_are_round_numbers(largest, width):
     assert bucket_width(Decimal(largest)) == Decimal(width)
+
+
+@pytest.mark.parametrize(("largest", "unit", "width"), [
+    ("25", "1", "5"), ("24000", "1", "2500"), ("0.05", "0.01", "0.01"), ("20", "1", "2")])
+def test_bucket_widths_are_whole_units_of_the_currency(largest, unit, width):
+    assert bucket_width(Decimal(largest), 10, Decimal(unit)) == Decimal(width)
+
+
+def test_yen_figures_have_no_decimal_places(plant, db):
+    """The yen has no minor unit: 2500 yen is shown as 2500, never 2500.00."""
+    plant.order("2026-03-02T10:00:00", "shipped", "web", "J1", [("A", 2, "2500")],
+                currency="JPY")
+    plant.order("2026-03-03T10:00:00", "shipped", "web", "J2", [("B", 1, "24000")],
+                currency="JPY")
+    db.commit()
+    spec = DashboardFilter(currency="JPY")
+    [month] = dashboards.sales_over_time(db, spec, "month")
+    assert (month["sales"], month["currency"]) == (Decimal("26500"), "JPY")
+    assert str(month["sales"]) == "26500"
+    assert {r["state"]: str(r["value"]) for r in dashboards.orders_by_state(db, spec)} == {
+        "shipped": "26500"}
+    assert [(r["sku"], str(r["sales"])) for r in dashboards.top_products(db, spec)] == [
+        ("B", "24000"), ("A", "2500")]
+    buckets = dashboards.customer_value(db, spec)
+    assert (str(buckets[0]["from"]), str(buckets[0]["to"]), str(buckets[0]["value"])) == (
+        "0", "2500", "0")
+    assert (str(buckets[1]["from"]), buckets[1]["customers"], str(buckets[1]["value"])) == (
+        "2500", 1, "2500")
+    assert (str(buckets[-1]["to"]), buckets[-1]["customers"]) == ("25000", 1)
