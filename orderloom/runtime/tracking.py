@@ -11,6 +11,7 @@ Functions take a session and never commit.
 from __future__ import annotations
 
 import logging
+from collections.abc import Container
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -136,11 +137,18 @@ def book(session: Session, actor: Actor, order: Order, carrier_code: str, *,
     return shipment
 
 
-def entered_by_staff(session: Session, shipment: Shipment) -> bool:
+def entered_by_staff(session: Session, shipment: Shipment,
+                     set_up: Container[str] | None = None) -> bool:
     """Whether staff enter this shipment's events: the local courier's, and those of a
     carrier not set up under Carriers (a number typed in at shipping), from which no
-    news comes by itself. A set-up carrier reports its own."""
-    return shipment.carrier == LOCAL or find_carrier(session, shipment.carrier) is None
+    news comes by itself. A set-up carrier reports its own. ``set_up``: the codes of
+    the carriers set up, when the caller has read them already (a page of several
+    shipments), instead of a lookup per shipment."""
+    if shipment.carrier == LOCAL:
+        return True
+    if set_up is not None:
+        return shipment.carrier not in set_up
+    return find_carrier(session, shipment.carrier) is None
 
 
 def _known_adapter(session: Session, code: str) -> Any:

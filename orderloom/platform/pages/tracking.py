@@ -146,7 +146,7 @@ def order_shipments(order: Order) -> list[dict[str, Any]]:
         last = events[-1] if events else None
         rows.append({
             "id": shipment.id, "carrier": carriers.get(shipment.carrier, shipment.carrier),
-            "local": tracking.entered_by_staff(db_session(), shipment),
+            "local": tracking.entered_by_staff(db_session(), shipment, carriers),
             "tracking_number": shipment.tracking_number, "status": shipment.status,
             "status_label": STATUS_LABELS.get(shipment.status, shipment.status),
             "last": (f"{last.description or STATUS_LABELS.get(last.status, last.status)}"
