@@ -23,8 +23,10 @@ shared by every thread of the process.
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -41,19 +43,11 @@ _CHANGED = "orderloom.memory.changed"  # kinds of row flushed in the open transa
 T = TypeVar("T")
 
 
-# Every kind of row some read or listener watches. A commit notes only these: most
-# commits (orders, their timeline) change nothing remembered and cost nothing here.
-_WATCHED: set[type] = set()
-
-
 @dataclass(frozen=True)
 class Read:
     """One kind of remembered read, and the kinds of row whose change makes it stale."""
     name: str
     watches: tuple[type, ...]
-
-    def __post_init__(self) -> None:
-        _WATCHED.update(self.watches)
 
 
 class Memory:
@@ -63,6 +57,7 @@ class Memory:
         self.clock = clock
         self._entries: dict[tuple[str, Hashable], tuple[Any, float]] = {}
         self._lock = threading.Lock()
+        _MEMORIES.add(self)
         # Bumped when a read's rows change: a load that began before the change was
         # committed must not put back what the change made stale.
         self._generations: dict[str, int] = {}
@@ -86,7 +81,6 @@ class Memory:
     def when_changed(self, kinds: tuple[type, ...], forget: Callable[[], None]) -> None:
         """Call ``forget`` after each commit that changed a row of one of ``kinds``
         (for caches of their own, like the API tokens')."""
-        _WATCHED.update(kinds)
         self._listeners.append((kinds, forget))
 
     def changed(self, kinds: Iterable[type]) -> None:
@@ -100,6 +94,20 @@ class Memory:
         for watched, forget in self._listeners:
             if _touches(kinds, watched):
                 forget()
+
+
+# A worker with --fork forks a work horse per job while its sweeper thread may hold a
+# memory's lock: the child starts with fresh locks and nothing remembered.
+_MEMORIES: weakref.WeakSet[Memory] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for memory in list(_MEMORIES):
+        memory._lock = threading.Lock()
+        memory._entries.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def install(sessions: sessionmaker[Session], memory: Memory | None = None) -> Memory:
@@ -149,8 +157,8 @@ def _changed_here(session: Session, watched: tuple[type, ...]) -> bool:
 
 
 def _note_changes(session: Session, _context: Any) -> None:
+    # Every kind, not only those watched now: a read may first be made after the flush.
     kinds = {type(obj) for obj in (*session.new, *session.dirty, *session.deleted)}
-    kinds = {kind for kind in kinds if any(issubclass(kind, w) for w in _WATCHED)}
     if kinds:
         session.info.setdefault(_CHANGED, set()).update(kinds)
 

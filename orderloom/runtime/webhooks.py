@@ -167,10 +167,13 @@ def _subscribers(session: Session, event_type: str) -> list[WebhookSubscription]
         if ALL_EVENTS in events or event_type in events]
     if not wanted:
         return []
-    return list(session.scalars(select(WebhookSubscription)
-                                .where(WebhookSubscription.id.in_(wanted),
-                                       WebhookSubscription.active.is_(True))
-                                .order_by(WebhookSubscription.id)))
+    # What is remembered may be up to a few seconds old: the rows read now decide, so
+    # a subscription switched off or no longer wanting this event elsewhere gets nothing.
+    return [subscription for subscription in session.scalars(
+        select(WebhookSubscription)
+        .where(WebhookSubscription.id.in_(wanted), WebhookSubscription.active.is_(True))
+        .order_by(WebhookSubscription.id))
+        if ALL_EVENTS in subscription.events or event_type in subscription.events]
 
 
 def _active_subscriptions(session: Session) -> tuple[tuple[int, tuple[str, ...]], ...]:

@@ -4,6 +4,9 @@ and a session always sees its own uncommitted changes."""
 from __future__ import annotations
 
 import copy
+import os
+import signal
+import time
 
 import pytest
 from sqlalchemy import select
@@ -146,3 +149,40 @@ def test_a_change_to_other_rows_forgets_nothing():
     assert memory.read(what, None, lambda: "kept") == "kept"
     memory.changed([WebhookDelivery])
     assert memory.read(what, None, lambda: "not asked") == "kept"
+
+
+def test_a_subscription_that_drops_an_event_elsewhere_gets_it_no_more_at_once(
+        client, db, published, staff, token_for, now, other_process):
+    admin = bearer(token_for("admin"))
+    subscription = subscribe(client, admin, NOWHERE, ["order.created", "order.state_changed"])
+    first = create(client, staff).get_json()["number"]
+    assert other_process.patch(f"/api/v1/webhooks/{subscription['id']}", headers=admin,
+                               json={"events": ["order.state_changed"]}).status_code == 200
+    create(client, staff)
+    assert deliveries(db) == [("order.created", first)]
+
+
+def test_a_worker_forked_while_a_lock_is_held_starts_with_a_free_one():
+    """RQ forks a work horse per job (``orderloom worker --fork``) while the sweeper
+    thread may be inside the memory: the horse must not wait for a lock nobody holds."""
+    memory = remembered.Memory()
+    what = remembered.Read("subscriptions", (WebhookSubscription,))
+    assert memory.read(what, None, lambda: "remembered") == "remembered"
+    with memory._lock:  # the sweeper thread, in the middle of a read
+        child = os.fork()
+        if child == 0:  # the work horse
+            try:
+                os._exit(0 if memory.read(what, None, lambda: "read again") == "read again"
+                         else 1)
+            except BaseException:
+                os._exit(2)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(child, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        time.sleep(0.05)
+    os.kill(child, signal.SIGKILL)
+    os.waitpid(child, 0)
+    pytest.fail("the forked child waited for the lock its parent's thread held")
