@@ -11,6 +11,7 @@ from orderloom.runtime.channel_presets import PRESETS
 from orderloom.runtime.orders import Order
 from tests.channels.support import MARKETPLACE_ROWS, count
 from tests.designer.samples import retail
+from tests.platform.test_api_tokens import assert_problem
 
 MARKETPLACE = next(p for p in PRESETS if p["key"] == "marketplace_export")["mapping"]
 
@@ -84,6 +85,17 @@ def test_a_file_that_is_no_table_is_a_clear_error(client, admin):
     response = upload(client, admin, b"PK\x03\x04broken", "orders.xlsx")
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["pointer"] == "/file"
+
+
+def test_orders_must_come_as_a_file(client, admin):
+    as_json = client.post("/api/v1/order-imports?order_type=retail_order", headers=admin,
+                          json={"mapping": MARKETPLACE, "rows": MARKETPLACE_ROWS})
+    assert "multipart/form-data" in assert_problem(as_json, 415)["detail"]
+    no_file = client.post("/api/v1/order-imports", headers=admin,
+                          query_string={"order_type": "retail_order"},
+                          data={"mapping": json.dumps(MARKETPLACE)},
+                          content_type="multipart/form-data")
+    assert assert_problem(no_file, 422)["errors"][0]["pointer"] == "/file"
 
 
 def export_mapping(columns: list[str]) -> dict:

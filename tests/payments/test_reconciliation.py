@@ -10,6 +10,7 @@ from openpyxl import Workbook
 
 from orderloom.db import utcnow
 from tests.payments.conftest import new_order, pay
+from tests.platform.test_api_tokens import assert_problem
 
 MAPPING = {"columns": {"reference": "Transaction ID", "order_number": "Order",
                        "amount": "Amount", "date": "Date", "description": "Memo"},
@@ -176,6 +177,18 @@ def test_a_bad_line_refuses_the_statement_and_stores_nothing(client, staff, plan
     assert "/rows/4/Date" in pointers, problem
     assert mismatches(client, staff) == []
     assert client.get("/api/v1/mismatches?kind=nonsense", headers=staff).status_code == 400
+
+
+def test_a_statement_must_come_as_a_file(client, staff):
+    assert client.put("/api/v1/statement-mappings/alipay", headers=staff,
+                      json=MAPPING).status_code == 200
+    as_json = client.post("/api/v1/statements?provider=alipay", headers=staff,
+                          json={"lines": []})
+    assert "multipart/form-data" in assert_problem(as_json, 415)["detail"]
+    no_file = client.post("/api/v1/statements?provider=alipay", headers=staff,
+                          data={"note": "forgot it"}, content_type="multipart/form-data")
+    assert assert_problem(no_file, 422)["errors"][0]["pointer"] == "/file"
+    assert mismatches(client, staff) == []
 
 
 def test_importing_without_a_saved_mapping_says_what_to_do(client, staff):

@@ -15,7 +15,7 @@ from orderloom.db import utcnow
 from orderloom.designer.blueprint import published_blueprint, to_json
 from orderloom.designer.versions import find as find_order_type
 from orderloom.platform.api import api, import_progress
-from orderloom.platform.api.body import json_body
+from orderloom.platform.api.body import json_body, uploaded_file
 from orderloom.platform.api.downloads import file_response
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
@@ -436,6 +436,7 @@ def retry_inbound(inbound_id: int):
             "202 with the import run, whose progress GET /order-imports/{id} answers",
             tags=("channels",), responses={200: ("The import report", {"type": "object"})})
 def import_orders():
+    content, filename = uploaded_file()
     session = db_session()
     args = {**request.args, **request.form}
     channel = None
@@ -454,18 +455,15 @@ def import_orders():
     else:
         raise invalid("/mapping", "is required (or name a file channel with ?channel=)")
     _check_mapping("file", order_type_key, mapping if isinstance(mapping, dict) else [])
-    upload = request.files.get("file")
-    if upload is None:
-        raise invalid("/file", "send the file as the multipart field 'file'")
     try:
-        rows = order_files.read_rows(upload.read(), upload.filename or "")
+        rows = order_files.read_rows(content, filename)
     except order_files.FileError as error:
         raise invalid("/file", str(error)) from None
     definition = ingestion.published_definition(session, order_type_key)
     preview = args.get("preview", "0") in ("1", "true", "yes")
     if not preview and import_progress.in_background(args, rows):
         return import_progress.start_run(
-            session, rows, upload, order_type_key=order_type_key, mapping=mapping,
+            session, rows, content, filename, order_type_key=order_type_key, mapping=mapping,
             source=channel.key if channel else order_files.import_source(order_type_key),
             channel_id=channel.id if channel else None)
     report = order_files.import_rows(

@@ -15,7 +15,6 @@ from typing import Any
 from flask import current_app, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.datastructures import FileStorage
 
 from orderloom.db import utcnow
 from orderloom.platform.api import api
@@ -60,8 +59,9 @@ def run_json(run: ImportRun) -> dict[str, Any]:
             "page_url": url_for("pages.import_run_page", run_id=run.id)}
 
 
-def start_run(session: Session, rows: list[Any], upload: FileStorage, *, order_type_key: str,
-              mapping: dict[str, Any], source: str, channel_id: int | None):
+def start_run(session: Session, rows: list[Any], content: bytes, filename: str, *,
+              order_type_key: str, mapping: dict[str, Any], source: str,
+              channel_id: int | None):
     """Store the upload as an import run, commit, and answer 202 with it."""
     from orderloom.platform.app import JOBS  # the app module imports this one
 
@@ -71,11 +71,10 @@ def start_run(session: Session, rows: list[Any], upload: FileStorage, *, order_t
     # whole import: the run's job is written not yet due (the sweeper's fallback if
     # this process stops) and a thread of its own runs it at once.
     run_after = utcnow() + EMBEDDED_FALLBACK if embedded else None
-    upload.stream.seek(0)
     run, job = import_runs.start(
         session, current_actor(), order_type_key=order_type_key, mapping=mapping,
-        source=source, channel_id=channel_id, filename=upload.filename or "",
-        content=upload.read(), rows_total=len(rows), run_after=run_after)
+        source=source, channel_id=channel_id, filename=filename,
+        content=content, rows_total=len(rows), run_after=run_after)
     audit.record(session, current_actor(), "orders.import_started", "import_run", run.id,
                  order_type=order_type_key, rows=len(rows))
     answer = run_json(run)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from orderloom.db import utcnow
 from orderloom.platform.api import api
-from orderloom.platform.api.body import json_body
+from orderloom.platform.api.body import json_body, uploaded_file
 from orderloom.platform.api.downloads import file_response
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
@@ -234,6 +234,7 @@ def _whole(name: str, default: int, low: int, high: int) -> int:
             responses={201: ("What matched and the mismatches found, by kind",
                              {"type": "object"})})
 def import_statement():
+    content, filename = uploaded_file()
     provider = request.args.get("provider")
     if not provider:
         raise invalid("/provider", "name the provider whose mapping reads the file")
@@ -244,13 +245,10 @@ def import_statement():
                                    "one with PUT /api/v1/statement-mappings/" + provider)
     window = _whole("window_days", reconciliation.DEFAULT_WINDOW_DAYS, 0, 60)
     ship_within = _whole("ship_within_days", reconciliation.DEFAULT_SHIP_WITHIN_DAYS, 0, 365)
-    upload = request.files.get("file")
-    if upload is None:
-        raise invalid("/file", "send the statement as the multipart field 'file'")
     try:
-        lines = statements.read_statement(upload.read(), upload.filename or "", mapping)
+        lines = statements.read_statement(content, filename, mapping)
         outcome = reconciliation.import_statement(
-            session, current_actor(), provider, upload.filename or "", lines,
+            session, current_actor(), provider, filename, lines,
             window_days=window, ship_within_days=ship_within)
     except OrderError as error:
         session.rollback()
