@@ -3,10 +3,11 @@ reconciliation of what it left behind.
 
 Starts, on 127.0.0.1: a fresh PostgreSQL database (on the shared server), a
 redis-server of its own on a free port, WORKERS `orderloom worker` processes and
-gunicorn (4 sync workers, as docs/getting-started-operators.md runs it). CLIENTS threads then each create an order
-over a kept-alive connection (with an Idempotency-Key, so a retried create cannot
-make a second order), submit it (reserves stock, notifies the admins) and ship it
-(deducts stock, notifies the admins again). 409 and 503 answers and lost
+gunicorn (4 sync workers, as docs/getting-started-operators.md runs it). CLIENTS
+threads then each create an order over a kept-alive connection (with an
+Idempotency-Key, so a retried create cannot make a second order), submit it
+(reserves stock, notifies the admins) and ship it (deducts stock, notifies the
+admins again). 409 and 503 answers and lost
 connections are retried a bounded number of times, as a client would.
 
 With --faults, while the load runs: one worker is killed with SIGKILL (its
