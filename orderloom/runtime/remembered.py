@@ -51,18 +51,20 @@ class Read:
 
 
 class Memory:
+    """What the sessions of one session factory remember, shared by its threads."""
+
     def __init__(self, ttl: float = TTL_SECONDS,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl
         self.clock = clock
         self._entries: dict[tuple[str, Hashable], tuple[Any, float]] = {}
         self._lock = threading.Lock()
-        _MEMORIES.add(self)
         # Bumped when a read's rows change: a load that began before the change was
         # committed must not put back what the change made stale.
         self._generations: dict[str, int] = {}
         self._reads: dict[str, Read] = {}
         self._listeners: list[tuple[tuple[type, ...], Callable[[], None]]] = []
+        _MEMORIES.add(self)
 
     def read(self, what: Read, key: Hashable, load: Callable[[], T]) -> T:
         entry = self._entries.get((what.name, key))
