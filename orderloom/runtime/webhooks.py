@@ -15,6 +15,7 @@ import logging
 import re
 import secrets
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +35,13 @@ EVENTS = ("order.created", "order.state_changed", "shipment.updated", "stock.cha
           "payment.received", "refund.issued")
 EVENT_NAME = re.compile(r"^[a-z_]+(\.[a-z_]+)*$")
 ALL_EVENTS = "*"  # a subscription to every event
+
+
+def wants_event(events: Collection[str], event_type: str) -> bool:
+    """Whether a subscription to ``events`` gets an event of ``event_type``."""
+    return ALL_EVENTS in events or event_type in events
+
+
 JOB_KIND = "webhook_delivery"
 SECRET_PREFIX = "olwhs_"
 
@@ -61,7 +69,7 @@ class WebhookSubscription(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def wants(self, event_type: str) -> bool:
-        return self.active and (ALL_EVENTS in self.events or event_type in self.events)
+        return self.active and wants_event(self.events, event_type)
 
 
 class WebhookDelivery(Base):
@@ -164,7 +172,7 @@ def _subscribers(session: Session, event_type: str) -> list[WebhookSubscription]
     # want this event.
     wanted = [subscription_id for subscription_id, events in remembered.read(
         session, ACTIVE_SUBSCRIPTIONS, None, lambda: _active_subscriptions(session))
-        if ALL_EVENTS in events or event_type in events]
+        if wants_event(events, event_type)]
     if not wanted:
         return []
     # What is remembered may be up to a few seconds old: the rows read now decide, so
@@ -173,7 +181,7 @@ def _subscribers(session: Session, event_type: str) -> list[WebhookSubscription]
         select(WebhookSubscription)
         .where(WebhookSubscription.id.in_(wanted), WebhookSubscription.active.is_(True))
         .order_by(WebhookSubscription.id))
-        if ALL_EVENTS in subscription.events or event_type in subscription.events]
+        if subscription.wants(event_type)]
 
 
 def _active_subscriptions(session: Session) -> tuple[tuple[int, tuple[str, ...]], ...]:
