@@ -189,17 +189,24 @@ def test_orders_taken_while_redis_is_down_get_their_jobs_run_once(app, client, d
     assert len(orders) == 4 and len(set(orders)) == 4  # one notification per order
 
 
-def test_a_worker_waits_out_redis_outages_and_goes_on(app, client, db, token_for,
-                                                      redis_server, tmp_path):
-    """Started while Redis is down, and Redis restarted under it: the same worker
-    process runs the jobs made afterwards, without a supervisor."""
+def worker_started_while_redis_is_down(app, redis_server, tmp_path):
+    """`orderloom worker` in a session of its own, started with the test's Redis stopped;
+    its output goes to tmp_path/worker.log. Answers the process and the open log."""
     settings = app.config["ORDERLOOM_SETTINGS"]
-    staff = publish(client, token_for)
     redis_server.stop()
     log = (tmp_path / "worker.log").open("w")
     running = worker(str(settings.database_url), redis_server.url, settings.instance_path,
                      burst=False, start_new_session=True, stdout=log,
                      stderr=subprocess.STDOUT)
+    return running, log
+
+
+def test_a_worker_waits_out_redis_outages_and_goes_on(app, client, db, token_for,
+                                                      redis_server, tmp_path):
+    """Started while Redis is down, and Redis restarted under it: the same worker
+    process runs the jobs made afterwards, without a supervisor."""
+    staff = publish(client, token_for)
+    running, log = worker_started_while_redis_is_down(app, redis_server, tmp_path)
     try:
         time.sleep(2)
         assert running.poll() is None, "the worker gave up while Redis was down"
@@ -270,12 +277,7 @@ def test_a_claim_in_another_process_namespace_waits_for_the_claim_timeout(app, d
 
 
 def test_a_worker_waiting_for_redis_stops_cleanly_on_sigterm(app, redis_server, tmp_path):
-    settings = app.config["ORDERLOOM_SETTINGS"]
-    redis_server.stop()
-    log = (tmp_path / "worker.log").open("w")
-    running = worker(str(settings.database_url), redis_server.url, settings.instance_path,
-                     burst=False, start_new_session=True, stdout=log,
-                     stderr=subprocess.STDOUT)
+    running, log = worker_started_while_redis_is_down(app, redis_server, tmp_path)
     try:
         wait_for(lambda: "Redis does not answer" in (tmp_path / "worker.log").read_text())
         running.send_signal(signal.SIGTERM)
