@@ -29,6 +29,11 @@ def money_places(currency: str | None) -> int:
     return CURRENCY_PLACES.get(currency or "", 2)
 
 
+def money_unit(currency: str | None) -> Decimal:
+    """The currency's smallest amount (0.01, or 1 for the yen), to quantize with."""
+    return Decimal(1).scaleb(-money_places(currency))
+
+
 @dataclass(frozen=True)
 class Check:
     """A condition an entered value must meet, with the message shown when it fails."""

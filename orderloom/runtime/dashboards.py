@@ -36,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from orderloom.designer.blueprint import money_places
+from orderloom.designer.blueprint import money_unit
 from orderloom.designer.models import DefinitionVersion
 from orderloom.runtime.orders import Order
 
@@ -65,7 +65,7 @@ def money(value: Any, currency: str | None) -> Decimal:
     """A sum as the Decimal a person reads, in the currency's decimal places (2500 yen,
     not 2500.00): SQLite adds NUMERIC as binary floats, so both databases' sums are
     rounded the same way."""
-    unit = Decimal(1).scaleb(-money_places(currency))
+    unit = money_unit(currency)
     if value is None:
         return Decimal(0).quantize(unit)
     if not isinstance(value, Decimal):
@@ -264,8 +264,7 @@ def customer_value(session: Session, spec: DashboardFilter, buckets: int = 10
     largest = session.scalar(select(func.max(per_customer.c.value)))
     if largest is None:
         return []
-    width = bucket_width(money(largest, currency), buckets,
-                         Decimal(1).scaleb(-money_places(currency)))
+    width = bucket_width(money(largest, currency), buckets, money_unit(currency))
     if _dialect(session) == "postgresql":
         index = cast(func.floor(per_customer.c.value / width), Integer)
     else:  # CAST truncates on SQLite, the same as floor for sums that are not negative

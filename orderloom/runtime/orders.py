@@ -15,7 +15,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from orderloom.db import Base, JSONDocument, Money, UTCDateTime, utcnow
-from orderloom.designer.blueprint import Blueprint, money_places
+from orderloom.designer.blueprint import Blueprint, money_unit
 from orderloom.designer.models import DefinitionVersion, OrderType
 
 
@@ -24,7 +24,7 @@ def money_text(amount: Decimal | None, currency: str | None) -> str | None:
     keeps four)."""
     if amount is None:
         return None
-    return str(amount.quantize(Decimal(1).scaleb(-money_places(currency))))
+    return str(amount.quantize(money_unit(currency)))
 
 
 class Order(Base):

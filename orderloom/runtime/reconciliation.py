@@ -33,10 +33,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
+from orderloom.designer.blueprint import money_unit
 from orderloom.runtime import audit
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.orders import Order
-from orderloom.runtime.payments import OVERPAID, OWING, PAID, Payment, PaymentError, places
+from orderloom.runtime.payments import OVERPAID, OWING, PAID, Payment, PaymentError
 from orderloom.runtime.statements import ParsedLine, StatementImport, StatementLine
 from orderloom.runtime.stock import SHIPMENT, StockMovement
 
@@ -173,7 +174,7 @@ def import_statement(session: Session, actor: Actor, provider: str, filename: st
 
 def _payments(session: Session) -> dict[int, _Payment]:
     return {pid: _Payment(pid, order_id, reference or "",
-                          Decimal(amount).quantize(Decimal(1).scaleb(-places(currency))),
+                          Decimal(amount).quantize(money_unit(currency)),
                           currency, received.date())
             for pid, order_id, reference, amount, currency, received in session.execute(
                 select(Payment.id, Payment.order_id, Payment.reference, Payment.amount,

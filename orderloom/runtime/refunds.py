@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
-from orderloom.designer.blueprint import Blueprint
+from orderloom.designer.blueprint import Blueprint, money_unit
 from orderloom.runtime import audit
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.orders import Order, OrderEvent, money_text
@@ -27,7 +27,6 @@ from orderloom.runtime.payments import (
     lock,
     move_on,
     order_currency,
-    places,
     settle,
 )
 
@@ -55,7 +54,7 @@ def issue_refund(session: Session, actor: Actor, order: Order, amount: Any = Non
     now = now or utcnow()
     order = lock(session, order)
     currency = order_currency(order)
-    q = Decimal(1).scaleb(-places(currency))
+    q = money_unit(currency)
     left = refundable(order).quantize(q)
     if amount is None:
         if left <= 0:
