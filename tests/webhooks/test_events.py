@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 
 from sqlalchemy import select
 
@@ -108,7 +109,9 @@ def test_a_delivery_that_keeps_failing_is_given_up_then_resent(app, client, db, 
     sweeper = app.extensions[JOBS]
     with Receiver(fail_first=5, fail_status=503) as erp:
         erp.secret = subscribe(client, admin, erp.url)["secret"]
+        before = set(threading.enumerate())
         stop = start_sweeper(sweeper.sessions, runner=sweeper.runner, every=0.05)
+        [retrying] = set(threading.enumerate()) - before
         try:
             create(client, staff)
 
@@ -118,6 +121,11 @@ def test_a_delivery_that_keeps_failing_is_given_up_then_resent(app, client, db, 
                 return found == [FAILED]
 
             wait_for(failed)
+            # The retries are over; with the sweeper's round finished, the re-send below
+            # is sent by the request itself and by nothing else.
+            stop.set()
+            retrying.join(10)
+            assert not retrying.is_alive()
             [logged] = client.get("/api/v1/webhook-deliveries?status=failed",
                                   headers=admin).get_json()
             assert logged["attempts"] == 5 and logged["last_status_code"] == 503
