@@ -49,7 +49,7 @@ def find_order(session: Session, number: str) -> Order:
     return order
 
 
-def _entered(blueprint: Blueprint, data: Any, base: str) -> dict[str, Any]:
+def entered_values(blueprint: Blueprint, data: Any, base: str) -> dict[str, Any]:
     """The values a person may enter: unknown fields refused, computed ones dropped
     (the server computes them), defaults filled in."""
     if not isinstance(data, dict):
@@ -135,7 +135,7 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
     version of its type, and add it to ``session``."""
     order_type, version = _newest_version(session, order_type_key)
     blueprint = blueprint_for(version)
-    entered = _entered(blueprint, data, data_pointer)
+    entered = entered_values(blueprint, data, data_pointer)
     values = blueprint.compute(entered, now)
     problems = blueprint.problems(values, now, language)
     if problems:

@@ -31,7 +31,7 @@ from orderloom.runtime.automatic import formula_values
 from orderloom.runtime.blueprints import blueprint_for
 from orderloom.runtime.entering import record, save
 from orderloom.runtime.errors import OrderInputError, StaleOrder, TransitionRefused
-from orderloom.runtime.lifecycle import _entered, field_changes
+from orderloom.runtime.lifecycle import entered_values, field_changes
 from orderloom.runtime.orders import Order
 from orderloom.runtime.stock import Reservation
 
@@ -101,7 +101,7 @@ def edit_order(session: Session, actor: Actor, order: Order, data: Any, *,
         raise OrderInputError([DefinitionProblem(data_pointer, "the order data must be an "
                                                                "object")])
     before = _entered_now(blueprint, order.data)
-    given = _entered(blueprint, data, data_pointer)
+    given = entered_values(blueprint, data, data_pointer)
     # Defaults fill only fields the order never had, not fields the caller left out.
     given = {k: v for k, v in given.items() if k in data}
     merged = {**before, **given}
