@@ -91,6 +91,24 @@ def validate_order_type(
     return checker.problems
 
 
+def formula_problems_despite_structure(definition: dict[str, Any],
+                                       context: Context) -> list[DefinitionProblem]:
+    """The formula problems of a definition whose structure is broken somewhere: the
+    meaning checks that hold formulas are run section by section, and a section too
+    broken to walk only stops itself. An editor shows these while the draft is being
+    typed, so a half-filled box in one place does not hide a formula mistake in
+    another."""
+    problems: list[DefinitionProblem] = []
+    for check in (_check_fields, _check_workflow, _check_rules, _check_routing):
+        checker = _Checker(definition, context, ())
+        try:
+            check(checker)
+        except Exception:  # noqa: BLE001 - a broken part only stops its own section
+            pass
+        problems.extend(p for p in checker.problems if p.line is not None)
+    return problems
+
+
 def validate_package(package: Any, context: Context | None = None) -> list[DefinitionProblem]:
     """Every problem of a template package or workspace export."""
     structure = schemas.structure_problems("template-package", package)

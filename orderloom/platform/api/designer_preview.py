@@ -31,27 +31,13 @@ TRY_OUT = {"type": "object", "required": ["definition", "data"], "additionalProp
                "language": {"enum": ["en", "zh"]}}}
 
 
-# The meaning checks whose formula problems are still worth showing on a definition
-# whose structure is broken somewhere else.
-_FORMULA_CHECKS = (validation._check_fields, validation._check_workflow,
-                   validation._check_rules, validation._check_routing)
-
-
 def problems_as_typed(definition: dict, context: validation.Context) -> list:
     """Every problem of a draft, and its formulas' problems even while its structure
-    is broken elsewhere: a half-filled box in one place must not hide the formula
-    mistake being typed in another (the full check stops at structure problems)."""
+    is broken elsewhere (the full check stops at structure problems)."""
     problems = validation.validate_order_type(definition, context)
     if not problems or any(p.line is not None for p in problems):
         return problems
-    for check in _FORMULA_CHECKS:
-        checker = validation._Checker(definition, context, ())
-        try:
-            check(checker)
-        except Exception:  # noqa: BLE001 - a broken part only stops its own section
-            pass
-        problems.extend(p for p in checker.problems if p.line is not None)
-    return problems
+    return problems + validation.formula_problems_despite_structure(definition, context)
 
 
 @api.post("/definitions/check-draft")
