@@ -9,10 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from orderloom.db import utcnow
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body, upload_option, uploaded_file
-from orderloom.platform.api.downloads import file_response
+from orderloom.platform.api.downloads import export_response
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
@@ -179,16 +178,8 @@ def create_customer():
             "attributes, orders, lifetime_value, segment, last_order_at", tags=("customers",),
             responses={200: ("text/csv, or an Excel workbook", None)})
 def export_customers():
-    wanted = request.args.get("format", "csv").lower()
-    session = db_session()
-    if wanted == "csv":
-        data = customer_files.export_csv(session)
-    elif wanted == "xlsx":
-        data = customer_files.export_xlsx(session)
-    else:
-        raise invalid("/format", "must be csv or xlsx", status=400)
-    session.rollback()
-    return file_response(data, f"customers-{utcnow():%Y%m%d-%H%M%S}", wanted)
+    return export_response(db_session(), "customers", customer_files.export_csv,
+                           customer_files.export_xlsx)
 
 
 @api.post("/customers/import")

@@ -8,10 +8,9 @@ from flask import request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from orderloom.db import utcnow
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body, upload_option, uploaded_file
-from orderloom.platform.api.downloads import file_response
+from orderloom.platform.api.downloads import export_response
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import database, db_session
 from orderloom.platform.openapi import documented
@@ -218,16 +217,7 @@ def stock_movements():
             "available", tags=("inventory",),
             responses={200: ("text/csv, or an Excel workbook", None)})
 def export_stock():
-    wanted = request.args.get("format", "csv").lower()
-    session = db_session()
-    if wanted == "csv":
-        data = stock_files.export_csv(session)
-    elif wanted == "xlsx":
-        data = stock_files.export_xlsx(session)
-    else:
-        raise invalid("/format", "must be csv or xlsx", status=400)
-    session.rollback()
-    return file_response(data, f"stock-{utcnow():%Y%m%d-%H%M%S}", wanted)
+    return export_response(db_session(), "stock", stock_files.export_csv, stock_files.export_xlsx)
 
 
 @api.post("/stock/import")
