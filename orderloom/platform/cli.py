@@ -166,12 +166,13 @@ def serve_app(settings: Settings, host: str, port: int, threads: int) -> None:
                    "process; slower: a process and a database connection per job.")
 @click.pass_context
 def worker(ctx: click.Context, burst: bool, fork: bool) -> None:
-    """Run an RQ worker, with the job sweeper and the timers, for the jobs Orderloom
-    queues in Redis. A Redis outage pauses it; it goes on when Redis is back."""
+    """Run an RQ worker, with the job sweeper and RQ's scheduler (which fires timers
+    at their time), for the jobs Orderloom queues in Redis. A Redis outage pauses it;
+    it goes on when Redis is back."""
     from redis import Redis
 
     from orderloom.db import make_session_factory
-    from orderloom.runtime import job_runner, remembered, worker_loop
+    from orderloom.runtime import job_runner, remembered, rq_scheduler, worker_loop
     from orderloom.runtime.dispatch import Dispatcher, redis_connection
     from orderloom.runtime.sweeper import start_sweeper, sweep
 
@@ -195,11 +196,17 @@ def worker(ctx: click.Context, burst: bool, fork: bool) -> None:
     if burst:
         redis = worker_loop.wait_for_redis(lambda: sweeper_redis)
         sweep(sweeper_sessions, redis)  # what was left behind, then the queue
-    else:
-        # Timers fire and lost jobs are found from this loop, also while Redis is down.
-        start_sweeper(sweeper_sessions, redis=sweeper_redis)
-    # The worker's connection has no read timeout: RQ blocks on it waiting for jobs.
-    worker_loop.work(lambda: Redis.from_url(settings.redis_url), burst=burst, fork=fork)
+        worker_loop.work(lambda: Redis.from_url(settings.redis_url), burst=True, fork=fork)
+        return
+    # Timers are handed to the scheduler, and lost jobs found, from this loop; it
+    # fires overdue timers itself, also while Redis is down.
+    start_sweeper(sweeper_sessions, redis=sweeper_redis)
+    scheduler = rq_scheduler.start(settings.redis_url)
+    try:
+        # The worker's connection has no read timeout: RQ blocks on it waiting for jobs.
+        worker_loop.work(lambda: Redis.from_url(settings.redis_url), fork=fork)
+    finally:
+        rq_scheduler.stop(scheduler)
 
 
 @cli.group()

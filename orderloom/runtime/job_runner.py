@@ -180,8 +180,7 @@ def configure(runner: JobRunner) -> None:
     _runner, _runner_pid = runner, os.getpid()
 
 
-def perform(job_id: int) -> str | None:
-    """Run outbox job ``job_id``. Called by RQ in a worker's work horse."""
+def _configured_runner() -> JobRunner:
     global _runner_pid
     if _runner is None:
         raise RuntimeError("the job runner is not configured; run jobs with `orderloom worker`")
@@ -192,4 +191,14 @@ def perform(job_id: int) -> str | None:
         if bind is not None:
             bind.dispose(close=False)
         _runner_pid = os.getpid()
-    return _runner.run(job_id).status
+    return _runner
+
+
+def configured_sessions() -> sessionmaker[Session]:
+    """The worker's session factory, for RQ jobs that are not outbox jobs (timers)."""
+    return _configured_runner().sessions
+
+
+def perform(job_id: int) -> str | None:
+    """Run outbox job ``job_id``. Called by RQ in a worker's work horse."""
+    return _configured_runner().run(job_id).status

@@ -27,6 +27,7 @@ from orderloom.db import utcnow
 from orderloom.runtime.dispatch import hand_over, rq_job_id
 from orderloom.runtime.job_runner import CLAIM_TIMEOUT, JobRunner, pid_namespace
 from orderloom.runtime.jobs import FAILED, PENDING, QUEUED, RUNNING, Job
+from orderloom.runtime.scheduled_timers import SCHEDULER_GRACE, hand_to_scheduler
 from orderloom.runtime.timers import run_due_timers
 from orderloom.runtime.tracking import poll_due
 
@@ -187,20 +188,27 @@ def _release_lost(sessions: sessionmaker[Session], redis: Redis, now: datetime) 
 def start_sweeper(sessions: sessionmaker[Session], *, redis: Redis | None = None,
                   runner: JobRunner | None = None,
                   every: float = SWEEP_EVERY_SECONDS) -> threading.Event:
-    """Sweep jobs and fire due timers every ``every`` seconds in a daemon thread; set the
-    answered event to stop."""
+    """Sweep jobs and fire due timers now and then every ``every`` seconds, in a daemon
+    thread; set the answered event to stop. With ``redis``, upcoming timers are handed
+    to RQ's scheduler and only those it left overdue are fired here."""
     stop = threading.Event()
+    # With Redis a timer is fired at its time by RQ; here only when RQ has not.
+    overdue_by = SCHEDULER_GRACE if redis is not None else timedelta(0)
 
     def loop() -> None:
-        while not stop.wait(every):
+        # The first round at once: a process (re)started after an outage takes up
+        # what waited meanwhile without a round's delay.
+        while True:
             try:
                 sweep(sessions, redis, runner=runner)
             except Exception:  # a database or Redis outage; the next round tries again
                 log.exception("the job sweeper failed; trying again in %s s", every)
             try:
+                if redis is not None:
+                    hand_to_scheduler(sessions, redis)
                 # Timers ride the same loop: SLAs, timed moves and escalations that
                 # came due since the last round fire now, each once.
-                run_due_timers(sessions)
+                run_due_timers(sessions, overdue_by=overdue_by)
             except Exception:
                 log.exception("firing due timers failed; trying again in %s s", every)
             try:
@@ -209,6 +217,8 @@ def start_sweeper(sessions: sessionmaker[Session], *, redis: Redis | None = None
                 poll_due(sessions)
             except Exception:
                 log.exception("polling carriers failed; trying again in %s s", every)
+            if stop.wait(every):
+                return
 
     threading.Thread(target=loop, name="orderloom-sweeper", daemon=True).start()
     return stop

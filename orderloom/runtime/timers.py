@@ -4,15 +4,17 @@ A timer belongs to an order in a state; it fires only if the order is still in
 that state, and ``fired_at`` is set in the same transaction as its effect, so
 firing twice has the effect of firing once.
 
-Due timers are fired by ``run_due_timers``: every ~15 s by the sweeper of
-``orderloom serve`` (embedded mode) or the periodic loop of ``orderloom
-worker`` (with Redis), and once by ``orderloom timers fire`` (cron, tests).
+Without Redis, due timers are fired by ``run_due_timers`` from the sweeper of
+``orderloom serve`` (every 30 s). With Redis, ``scheduled_timers`` hands each one
+to RQ's scheduler, which has it fired at its time, and the sweeper of ``orderloom
+worker`` fires only those left overdue. ``orderloom timers fire`` fires the due
+ones once (cron, tests).
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, select, update
@@ -66,15 +68,18 @@ def cancel_pending(session: Session, order_id: int, now: datetime) -> int:
     return result.rowcount
 
 
-def due_timer_ids(session: Session, now: datetime, limit: int = BATCH) -> list[int]:
+def due_timer_ids(session: Session, now: datetime, limit: int = BATCH,
+                  overdue_by: timedelta = timedelta(0)) -> list[int]:
     return list(session.scalars(
         select(Timer.id).where(Timer.fired_at.is_(None), Timer.cancelled_at.is_(None),
-                               Timer.fire_at <= now)
+                               Timer.fire_at <= now - overdue_by)
         .order_by(Timer.fire_at, Timer.id).limit(limit)))
 
 
-def fire_due_timers(session: Session, now: datetime | None = None) -> int:
-    """Fire every timer due at ``now``; the number that took effect.
+def fire_due_timers(session: Session, now: datetime | None = None,
+                    overdue_by: timedelta = timedelta(0)) -> int:
+    """Fire every timer due at ``now`` (with ``overdue_by``: only those due that long
+    ago); the number that took effect.
 
     Unlike the helpers, this owns its units of work: each timer is claimed, and its
     effect applied, in a transaction of its own that is committed before the next,
@@ -82,7 +87,7 @@ def fire_due_timers(session: Session, now: datetime | None = None) -> int:
     other timer. Give it a session with nothing pending. A timer that fails stays
     due and is tried again by the next sweep."""
     now = now or utcnow()
-    ids = due_timer_ids(session, now)
+    ids = due_timer_ids(session, now, overdue_by=overdue_by)
     session.rollback()  # end the read: on SQLite every transaction holds the write lock
     fired = 0
     for timer_id in ids:
@@ -96,11 +101,13 @@ def fire_due_timers(session: Session, now: datetime | None = None) -> int:
     return fired
 
 
-def run_due_timers(session_factory: Callable[[], Session], now: datetime | None = None) -> int:
-    """One sweep: fire the timers due at ``now`` (default: the present) in a session of
-    their own. The sweeper loops and ``orderloom timers fire`` call this."""
+def run_due_timers(session_factory: Callable[[], Session], now: datetime | None = None,
+                   overdue_by: timedelta = timedelta(0)) -> int:
+    """One sweep: fire the timers due at ``now`` (default: the present), or due
+    ``overdue_by`` before it, in a session of their own. The sweeper loops and
+    ``orderloom timers fire`` call this."""
     with session_factory() as session:
-        fired = fire_due_timers(session, now)
+        fired = fire_due_timers(session, now, overdue_by)
     if fired:
         log.info("fired %d due timer(s)", fired)
     return fired

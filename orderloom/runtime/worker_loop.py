@@ -75,12 +75,21 @@ def work(connect: Callable[[], Redis], *, burst: bool = False, fork: bool = Fals
     ``burst``, until none is waiting."""
     worker_class = _ForkingWorker if fork else _InProcessWorker
     stopping = threading.Event()
+    starting: list[_StopNoted] = []  # the RQ worker made, until its handlers are set
+
+    def stop_requested(*_) -> None:
+        stopping.set()
+        for worker in starting:
+            # A signal after the worker was made and before RQ set its own handlers:
+            # RQ's loop checks this flag first and ends at once.
+            worker.stop_signalled = worker._stop_requested = True
 
     def stop_between_workers() -> None:
         # Between RQ workers (waiting for Redis) a stop signal ends the loop; the
         # handlers RQ leaves behind would raise out of the wait instead.
+        starting.clear()
         for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: stopping.set())
+            signal.signal(signum, stop_requested)
 
     stop_between_workers()
     while True:
@@ -88,6 +97,9 @@ def work(connect: Callable[[], Redis], *, burst: bool = False, fork: bool = Fals
         if connection is None:
             return
         worker = worker_class(list(QUEUE_NAMES), connection=connection)
+        starting.append(worker)
+        if stopping.is_set():
+            return
         try:
             worker.work(burst=burst)
         except RedisError as exc:

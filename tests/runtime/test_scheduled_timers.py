@@ -1,0 +1,194 @@
+"""Timers with Redis: handed to RQ's scheduler and fired at their time by `orderloom
+worker`; the sweeper fires only what RQ left overdue, and each timer fires once."""
+from __future__ import annotations
+
+import subprocess
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from rq.job import Job as RQJob
+from rq.registry import ScheduledJobRegistry
+from sqlalchemy import select
+
+from orderloom.db import utcnow
+from orderloom.platform.settings import load_settings
+from orderloom.runtime import job_runner
+from orderloom.runtime.orders import Order
+from orderloom.runtime.scheduled_timers import (
+    QUEUE,
+    SCHEDULER_GRACE,
+    at_whole_second,
+    fire_scheduled_timer,
+    hand_to_scheduler,
+    rq_timer_id,
+)
+from orderloom.runtime.timers import AUTOMATIC, Timer, run_due_timers
+from tests.conftest import TEST_SECRET
+from tests.designer.samples import retail
+from tests.platform.test_api_tokens import bearer
+from tests.runtime.support import create
+from tests.runtime.test_jobs_rq import worker
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+def settings(tmp_path, database_url, redis_url):
+    return load_settings({}, overrides={
+        "instance_path": tmp_path / "instance", "database_url": database_url,
+        "secret_key": TEST_SECRET, "redis_url": redis_url})
+
+
+def publish(client, token_for, cancel_unpaid_after_hours: float = 24) -> dict:
+    """The sample retail type, whose drafts cancel themselves after the given hours;
+    answers staff headers."""
+    definition = retail()
+    definition["workflow"]["automatic"][0]["after_hours"] = cancel_unpaid_after_hours
+    response = client.post("/api/v1/import", headers=bearer(token_for("designer")), json={
+        "format": "orderloom-package/1", "order_types": [definition]})
+    assert response.status_code == 201, response.get_json()
+    return bearer(token_for("staff"))
+
+
+def state_of(db, number: str) -> str:
+    value = db.scalar(select(Order.state).where(Order.number == number))
+    db.rollback()  # end the read: on SQLite it holds the write lock
+    return value
+
+
+def wait_for(predicate, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def running(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie waiting to be reaped does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def scheduler_of(worker_pid: int) -> int:
+    """The process id of the RQ scheduler a worker started."""
+    def found() -> int | None:
+        children = Path(f"/proc/{worker_pid}/task/{worker_pid}/children").read_text().split()
+        for child in children:
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+            if b"orderloom.runtime.rq_scheduler" in command:
+                return int(child)
+        return None
+
+    wait_for(lambda: found() is not None, 20)
+    return found()
+
+
+def test_upcoming_timers_are_scheduled_on_rq_once_and_overdue_ones_left_to_the_sweeper(
+        app, client, db, token_for, redis_url):
+    staff = publish(client, token_for)
+    number = create(client, staff).get_json()["number"]
+    order = db.scalar(select(Order).where(Order.number == number))
+    now = utcnow()
+    # A draft cancels itself after 24 hours: that timer is far off.
+    [in_a_day] = db.scalars(select(Timer)).all()
+
+    def timer(**fields) -> Timer:
+        made = Timer(order_id=order.id, kind=AUTOMATIC, key="auto_cancel", state="draft",
+                     **fields)
+        db.add(made)
+        return made
+
+    soon = timer(fire_at=now + timedelta(seconds=10, milliseconds=300))
+    overdue = timer(fire_at=now - timedelta(minutes=5))
+    timer(fire_at=now - timedelta(minutes=6), fired_at=now - timedelta(minutes=6))
+    timer(fire_at=now + timedelta(seconds=5), cancelled_at=now)
+    db.commit()
+    soon_id, soon_at, overdue_id, far_id = soon.id, soon.fire_at, overdue.id, in_a_day.id
+    db.rollback()  # end the read: on SQLite it holds the write lock
+    sessions = app.extensions["orderloom.db"].sessions
+    redis = Redis.from_url(redis_url)
+
+    # The overdue one first; the far one and those done with are not handed over.
+    assert hand_to_scheduler(sessions, redis, now) == [overdue_id, soon_id]
+    registry = ScheduledJobRegistry(QUEUE, connection=redis)
+    assert sorted(registry.get_job_ids()) == sorted([rq_timer_id(overdue_id),
+                                                    rq_timer_id(soon_id)])
+    # RQ keeps whole seconds: never the second before the timer is due.
+    expected = at_whole_second(soon_at)
+    assert expected >= soon_at
+    assert registry.get_scheduled_time(rq_timer_id(soon_id)) == expected
+    # A second sweep, or a second worker's, schedules nothing again.
+    assert hand_to_scheduler(sessions, redis, now) == []
+    assert registry.count == 2
+    assert rq_timer_id(far_id) not in registry.get_job_ids()
+
+    # The sweeper beside a scheduler fires only what is overdue by the grace period.
+    assert run_due_timers(sessions, now, overdue_by=SCHEDULER_GRACE) == 1
+    db.expire_all()
+    assert db.get(Timer, overdue_id).fired_at is not None
+    assert db.get(Timer, soon_id).fired_at is None
+    db.rollback()
+
+    # RQ's job for the overdue timer finds it fired: firing twice acts once.
+    job_runner.configure(job_runner.JobRunner(sessions))
+    try:
+        assert fire_scheduled_timer(overdue_id) is False
+    finally:
+        job_runner.configure(None)
+    assert state_of(db, number) == "cancelled"
+    moves = [e for e in client.get(f"/api/v1/orders/{number}/timeline",
+                                   headers=staff).get_json() if e["kind"] == "automatic"]
+    assert [e["transition"] for e in moves] == ["auto_cancel"]
+
+
+def test_a_worker_fires_a_timer_at_its_time_and_its_scheduler_stops_with_it(
+        client, db, token_for, database_url, redis_url, tmp_path):
+    staff = publish(client, token_for, cancel_unpaid_after_hours=0.002)  # 7.2 s
+    number = create(client, staff).get_json()["number"]
+    [timer] = db.scalars(select(Timer).where(Timer.kind == AUTOMATIC)).all()
+    timer_id, fire_at = timer.id, timer.fire_at
+    db.rollback()
+    log = (tmp_path / "worker.log").open("w")
+    process = worker(database_url, redis_url, tmp_path / "instance", burst=False,
+                     stdout=log, stderr=subprocess.STDOUT)
+    try:
+        scheduler = scheduler_of(process.pid)
+        wait_for(lambda: state_of(db, number) == "cancelled", 40)
+        fired_at = db.get(Timer, timer_id, populate_existing=True).fired_at
+        db.rollback()
+        # At its time, by RQ: the sweeper would wait a minute past it.
+        assert fire_at <= fired_at < fire_at + timedelta(seconds=5), (
+            fire_at, fired_at, (tmp_path / "worker.log").read_text())
+        rq_job = RQJob.fetch(rq_timer_id(timer_id), connection=Redis.from_url(redis_url))
+        assert rq_job.is_finished and rq_job.return_value() is True
+        # A worker killed outright leaves no scheduler behind to hold RQ's lock.
+        process.kill()
+        process.wait(10)
+        wait_for(lambda: not running(scheduler), 10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+        log.close()
+
+
+def test_a_worker_asked_to_stop_stops_its_scheduler(database_url, redis_url, tmp_path, app):
+    log = (tmp_path / "worker.log").open("w")
+    process = worker(database_url, redis_url, tmp_path / "instance", burst=False,
+                     stdout=log, stderr=subprocess.STDOUT)
+    try:
+        scheduler = scheduler_of(process.pid)
+        process.terminate()
+        assert process.wait(20) == 0, (tmp_path / "worker.log").read_text()
+        assert not running(scheduler)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+        log.close()
