@@ -180,6 +180,9 @@ def worker(ctx: click.Context, burst: bool, fork: bool) -> None:
     if settings.redis_url is None:
         raise Failure("ORDERLOOM_REDIS_URL is not set: without Redis, jobs run inside "
                       "`orderloom serve` and no worker is needed")
+    # From here on a stop signal is a request to stop, never a kill half-way through
+    # starting (with the scheduler process started and not yet stopped).
+    signals = worker_loop.StopSignals().install()
     engine = _engine(settings)
     _require_current_schema(engine)
     os.environ.setdefault("ORDERLOOM_WORKER", "1")
@@ -193,20 +196,24 @@ def worker(ctx: click.Context, burst: bool, fork: bool) -> None:
     sweeper_sessions = make_session_factory(_engine(settings))
     remembered.install(sweeper_sessions, memory)
     sweeper_redis = redis_connection(settings.redis_url)
+    # The worker's connection has no read timeout: RQ blocks on it waiting for jobs.
+    def connect() -> Redis:
+        return Redis.from_url(settings.redis_url)
+
     if burst:
-        redis = worker_loop.wait_for_redis(lambda: sweeper_redis)
-        sweep(sweeper_sessions, redis)  # what was left behind, then the queue
-        worker_loop.work(lambda: Redis.from_url(settings.redis_url), burst=True, fork=fork)
+        redis = worker_loop.wait_for_redis(lambda: sweeper_redis, stop=signals.event.is_set)
+        if redis is not None:
+            sweep(sweeper_sessions, redis)  # what was left behind, then the queue
+            worker_loop.work(connect, burst=True, fork=fork, signals=signals)
         return
     # Timers are handed to the scheduler, and lost jobs found, from this loop; it
     # fires overdue timers itself, also while Redis is down.
     start_sweeper(sweeper_sessions, redis=sweeper_redis)
-    scheduler = rq_scheduler.start(settings.redis_url)
+    scheduler = rq_scheduler.SchedulerProcess(settings.redis_url).start()
     try:
-        # The worker's connection has no read timeout: RQ blocks on it waiting for jobs.
-        worker_loop.work(lambda: Redis.from_url(settings.redis_url), fork=fork)
+        worker_loop.work(connect, fork=fork, signals=signals)
     finally:
-        rq_scheduler.stop(scheduler)
+        scheduler.stop()
 
 
 @cli.group()

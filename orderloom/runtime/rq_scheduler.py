@@ -1,13 +1,18 @@
-"""RQ's scheduler in a process of its own beside ``orderloom worker``: it moves each
-timer's job (scheduled_timers.py) to its queue when the timer's time comes.
+"""RQ's scheduler in a process of its own beside ``orderloom worker``: it puts each
+timer's job (scheduled_timers.py) on its queue when the timer's second begins, and
+a worker fires the timer.
 
 RQ can fork its scheduler from inside a worker (``with_scheduler``), but that child
 outlives a worker killed with SIGKILL, and our worker starts a new RQ worker after
 every Redis outage (worker_loop.py), which would start another child each time.
-Here ``orderloom worker`` starts exactly one scheduler process, which waits out
-Redis outages on its own, stops when asked (SIGTERM), and stops by itself within a
-second or two when its worker is gone. Of several workers' schedulers, the one
-that holds RQ's lock on a queue moves its jobs; the others stand by.
+Here each ``orderloom worker`` runs exactly one scheduler process, started again if
+it ends on its own. The process waits out Redis outages itself, stops when asked
+(SIGTERM), and stops by itself within about a second of its worker being gone.
+
+Of several workers' schedulers, the one holding RQ's lock on the queue moves the
+jobs; the others try the lock every second, so one of them takes over as soon as
+the holder stops (or, when the holder was killed, once its lock expires, in about
+a minute; the sweeper fires the timers that are late meanwhile).
 """
 from __future__ import annotations
 
@@ -17,91 +22,164 @@ import signal
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Callable
+from uuid import uuid4
 
-from redis import Redis
 from redis.exceptions import RedisError
 from rq.scheduler import RQScheduler
 
-from orderloom.runtime.queues import QUEUE_NAMES
+from orderloom.runtime.dispatch import redis_connection
+from orderloom.runtime.queues import TIMER_QUEUE
 from orderloom.runtime.worker_loop import wait_for_redis
 
 log = logging.getLogger(__name__)
 
 URL_VARIABLE = "ORDERLOOM_REDIS_URL"
 STOP_WAIT_SECONDS = 10
+RESTART_PAUSE_SECONDS = 1.0
 
 
 class _Scheduler(RQScheduler):
-    """RQ's scheduler, which also stops once the process that started it is gone."""
+    """RQ's scheduler, which also stops once ``should_stop`` says so (checked every
+    second), and which a standby tries the lock with every second."""
 
-    def __init__(self, *args, parent: int, **kwargs) -> None:
+    def __init__(self, *args, should_stop: Callable[[], bool], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.parent = parent
+        self.should_stop = should_stop
+
+    @property
+    def asked_to_stop(self) -> bool:
+        return self._stop_requested
+
+    @property
+    def should_reacquire_locks(self) -> bool:
+        # RQ's own waits ten minutes between tries: timers would wait for the
+        # sweeper that long after the scheduler holding the lock stopped.
+        return self._queue_names != self.acquired_locks
 
     def enqueue_scheduled_jobs(self) -> None:
-        # Once a second. An orphan is adopted by another process: the worker was
-        # killed, and its scheduler must not live on holding the lock.
-        if os.getppid() != self.parent:
-            log.warning("the worker that started this scheduler is gone; stopping")
-            self.request_stop()
+        if self.should_stop():
+            self.request_stop()  # RQ's loop stops, releasing its lock, next round
             return
         super().enqueue_scheduled_jobs()
 
 
-def start(redis_url: str) -> subprocess.Popen:
-    """Start the scheduler process for the Redis at ``redis_url`` (passed in the
-    environment, not the command line, where anyone could read a password)."""
-    env = {**os.environ, URL_VARIABLE: redis_url}
-    return subprocess.Popen([sys.executable, "-m", "orderloom.runtime.rq_scheduler",
-                             str(os.getpid())], env=env)
-
-
-def stop(process: subprocess.Popen) -> None:
-    """Ask the scheduler process to stop and wait for it; killed if it will not."""
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(STOP_WAIT_SECONDS)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 def run(redis_url: str, parent: int) -> None:
-    """Move scheduled jobs to their queues until stopped or orphaned."""
+    """Move scheduled jobs to their queue until stopped, or until ``parent`` is gone."""
     stopping = threading.Event()
+    current: list[_Scheduler] = []
+    # One name for the process's life: after a Redis error the next scheduler
+    # renews the lock the last one held, instead of waiting for it to expire.
+    name = uuid4().hex
+
+    def noted(signum, frame) -> None:
+        stopping.set()
+        for scheduler in current:
+            scheduler.request_stop()
 
     def our_signals() -> None:
-        # RQ's scheduler sets its own handlers while it works; between two
-        # schedulers (waiting for Redis) a stop signal must end this loop.
+        # RQ's scheduler sets handlers of its own while it works; ours note the
+        # stop for this loop too, before and between schedulers.
         for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: stopping.set())
+            signal.signal(signum, noted)
 
-    def stop_waiting() -> bool:
+    def should_stop() -> bool:
+        # An orphan is adopted by another process: its worker was killed.
         return stopping.is_set() or os.getppid() != parent
+
+    def pause(seconds: float) -> None:
+        # In steps of a second at most, so that an orphan notices soon.
+        deadline = time.monotonic() + seconds
+        while not should_stop() and (left := deadline - time.monotonic()) > 0:
+            stopping.wait(min(1.0, left))
 
     our_signals()
     while True:
-        connection = wait_for_redis(lambda: Redis.from_url(redis_url), stop=stop_waiting,
-                                    sleep=stopping.wait)
+        connection = wait_for_redis(lambda: redis_connection(redis_url), stop=should_stop,
+                                    sleep=pause)
         if connection is None:
             return
-        scheduler = _Scheduler(list(QUEUE_NAMES), connection=connection, parent=parent)
+        scheduler = _Scheduler([TIMER_QUEUE], connection=connection, name=name,
+                               should_stop=should_stop)
+        current[:] = [scheduler]
+        if should_stop():
+            return
         try:
             scheduler.work()  # returns once asked to stop, or orphaned
             return
         except RedisError as exc:
             our_signals()
+            if should_stop() or scheduler.asked_to_stop:
+                return
             log.warning("the scheduler lost Redis (%s: %s); starting over when it answers",
                         type(exc).__name__, exc)
+
+
+class SchedulerProcess:
+    """One worker's scheduler process, started again if it ends while the worker
+    runs (a crash, a stray kill): without it timers would wait for the sweeper."""
+
+    def __init__(self, redis_url: str) -> None:
+        self.redis_url = redis_url
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def start(self) -> SchedulerProcess:
+        self._process = self._spawn()
+        threading.Thread(target=self._watch, name="orderloom-scheduler-watch",
+                         daemon=True).start()
+        return self
+
+    def _spawn(self) -> subprocess.Popen:
+        # The URL goes in the environment, not the command line, where anyone could
+        # read a password. A session of its own: a Ctrl+C in the worker's terminal
+        # reaches the worker, which then stops this process itself.
+        env = {**os.environ, URL_VARIABLE: self.redis_url}
+        return subprocess.Popen([sys.executable, "-m", "orderloom.runtime.rq_scheduler",
+                                 str(os.getpid())], env=env, start_new_session=True)
+
+    def _watch(self) -> None:
+        while True:
+            process = self._process
+            code = process.wait()
+            if self._stopping.is_set():
+                return
+            log.warning("RQ's scheduler process ended (exit code %s); starting it again",
+                        code)
+            if self._stopping.wait(RESTART_PAUSE_SECONDS):
+                return
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                self._process = self._spawn()
+
+    def stop(self) -> None:
+        """Ask the scheduler process to stop and wait for it; killed if it will not."""
+        with self._lock:
+            self._stopping.set()
+            process = self._process
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(STOP_WAIT_SECONDS)
+        except subprocess.TimeoutExpired:
+            log.warning("RQ's scheduler process did not stop in %s s; killing it",
+                        STOP_WAIT_SECONDS)
+            process.kill()
+            process.wait()
 
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("orderloom").setLevel(logging.INFO)
-    logging.getLogger("rq.scheduler").setLevel(logging.INFO)
     run(os.environ[URL_VARIABLE], int(sys.argv[1]))
 
 

@@ -15,19 +15,21 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from datetime import UTC, datetime, timedelta
 
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
 from rq.exceptions import DuplicateJobError
+from rq.job import Job as RQJob
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from orderloom.db import utcnow
 from orderloom.runtime import job_runner
-from orderloom.runtime.queues import QUEUE_NAMES
-from orderloom.runtime.timers import BATCH, Timer, fire_timer
+from orderloom.runtime.queues import TIMER_QUEUE
+from orderloom.runtime.timers import Timer, fire_timer
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,13 @@ HORIZON = timedelta(seconds=90)
 # a timer the scheduler holds is never taken from it, short enough that a lost one
 # is hardly late.
 SCHEDULER_GRACE = timedelta(seconds=60)
-QUEUE = QUEUE_NAMES[0]  # a timer is due now: it goes before the routine jobs
+# Timers looked at per sweep at most. Most are with RQ already, which one pipelined
+# round trip tells; a crowd due at once (an import's orders, all with one SLA) is
+# handed over in one round.
+HANDOVER_BATCH = 5000
+# A job run by a scheduler whose clock is ahead of this machine's waits this long
+# at most for its timer to be due here.
+EARLY_TOLERANCE = timedelta(seconds=5)
 FIRE = "orderloom.runtime.scheduled_timers.fire_scheduled_timer"
 KEEP_RESULT_SECONDS = 3600
 KEEP_FAILURE_SECONDS = 7 * 24 * 3600
@@ -61,29 +69,41 @@ def hand_to_scheduler(sessions: sessionmaker[Session], redis: Redis,
                       now: datetime | None = None) -> list[int]:
     """Schedule on RQ every timer due within HORIZON that RQ does not hold yet;
     answers the ids scheduled now. A Redis outage schedules nothing and is logged:
-    those timers are fired by the sweeper once overdue."""
+    those timers are fired by the sweeper once overdue.
+
+    Timers overdue by SCHEDULER_GRACE are the sweeper's already, and left out: a
+    crowd of those whose firing keeps failing must not take the places of timers
+    still to come."""
     now = now or utcnow()
     with sessions() as session:
         upcoming = session.execute(
             select(Timer.id, Timer.fire_at)
             .where(Timer.fired_at.is_(None), Timer.cancelled_at.is_(None),
-                   Timer.fire_at <= now + HORIZON)
-            .order_by(Timer.fire_at, Timer.id).limit(BATCH)).all()
+                   Timer.fire_at > now - SCHEDULER_GRACE, Timer.fire_at <= now + HORIZON)
+            .order_by(Timer.fire_at, Timer.id).limit(HANDOVER_BATCH)).all()
         session.rollback()
-    queue = Queue(QUEUE, connection=redis)
+    if not upcoming:
+        return []
+    queue = Queue(TIMER_QUEUE, connection=redis)
     scheduled: list[int] = []
     try:
-        for timer_id, fire_at in upcoming:
+        with redis.pipeline(transaction=False) as pipeline:
+            for timer_id, _ in upcoming:
+                pipeline.exists(RQJob.key_for(rq_timer_id(timer_id)))
+            held = pipeline.execute()
+        for (timer_id, fire_at), with_rq in zip(upcoming, held, strict=True):
+            if with_rq:
+                continue
             job = queue.create_job(FIRE, args=(timer_id,), job_id=rq_timer_id(timer_id),
                                    timeout=RUN_TIMEOUT_SECONDS,
                                    result_ttl=KEEP_RESULT_SECONDS,
                                    failure_ttl=KEEP_FAILURE_SECONDS)
             try:
                 # unique: checked and stored in one Lua script, so two sweepers
-                # handing over the same timer make one job.
+                # handing over the same timer at once make one job.
                 queue.schedule_job(job, at_whole_second(fire_at), unique=True)
             except DuplicateJobError:
-                continue  # scheduled, running or done already
+                continue  # another worker's sweeper was first
             scheduled.append(timer_id)
     except RedisError as exc:
         log.warning("Redis is unavailable (%s); due timers will be fired by the sweeper",
@@ -98,6 +118,16 @@ def fire_scheduled_timer(timer_id: int) -> bool:
     queue. False when it had fired already, was cancelled, or its order had moved on.
     An error fails the RQ job and leaves the timer due: the sweeper fires it later."""
     sessions = job_runner.configured_sessions()
+    with sessions() as session:
+        fire_at = session.scalar(select(Timer.fire_at).where(Timer.id == timer_id))
+        session.rollback()
+    early = fire_at - utcnow() if fire_at is not None else timedelta(0)
+    if early > EARLY_TOLERANCE:
+        raise RuntimeError(f"timer {timer_id} is not due until {fire_at.isoformat()}: "
+                           "the scheduler's clock is ahead of this machine's")
+    if early > timedelta(0):
+        # The scheduler's clock is a little ahead: the claim would find it not due.
+        time.sleep(early.total_seconds())
     with sessions() as session:
         try:
             fired = fire_timer(session, timer_id, utcnow())

@@ -70,26 +70,43 @@ def wait_for_redis(connect: Callable[[], Redis], stop: Callable[[], bool] = lamb
     return None
 
 
-def work(connect: Callable[[], Redis], *, burst: bool = False, fork: bool = False) -> None:
+class StopSignals:
+    """SIGINT and SIGTERM as a request to stop, noted from the moment ``install`` is
+    called: a signal during start-up (before RQ sets its own handlers) must stop the
+    worker as surely as one while it works, and not kill it half started."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self._starting: list[_StopNoted] = []  # an RQ worker made, its handlers not set
+
+    def install(self) -> StopSignals:
+        self._starting.clear()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, self._noted)
+        return self
+
+    def starting(self, worker: _StopNoted) -> None:
+        self._starting.append(worker)
+
+    def _noted(self, signum, frame) -> None:
+        self.event.set()
+        for worker in self._starting:
+            # RQ's loop checks this flag before anything else and ends at once.
+            worker.stop_signalled = worker._stop_requested = True
+
+
+def work(connect: Callable[[], Redis], *, burst: bool = False, fork: bool = False,
+         signals: StopSignals | None = None) -> None:
     """Run jobs from Orderloom's queues until stopped (SIGINT/SIGTERM), or, with
     ``burst``, until none is waiting."""
     worker_class = _ForkingWorker if fork else _InProcessWorker
-    stopping = threading.Event()
-    starting: list[_StopNoted] = []  # the RQ worker made, until its handlers are set
-
-    def stop_requested(*_) -> None:
-        stopping.set()
-        for worker in starting:
-            # A signal after the worker was made and before RQ set its own handlers:
-            # RQ's loop checks this flag first and ends at once.
-            worker.stop_signalled = worker._stop_requested = True
+    signals = signals or StopSignals()
+    stopping = signals.event
 
     def stop_between_workers() -> None:
         # Between RQ workers (waiting for Redis) a stop signal ends the loop; the
         # handlers RQ leaves behind would raise out of the wait instead.
-        starting.clear()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, stop_requested)
+        signals.install()
 
     stop_between_workers()
     while True:
@@ -97,7 +114,7 @@ def work(connect: Callable[[], Redis], *, burst: bool = False, fork: bool = Fals
         if connection is None:
             return
         worker = worker_class(list(QUEUE_NAMES), connection=connection)
-        starting.append(worker)
+        signals.starting(worker)
         if stopping.is_set():
             return
         try:

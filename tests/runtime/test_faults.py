@@ -26,6 +26,8 @@ from tests.conftest import TEST_SECRET, service_unavailable
 from tests.runtime.support import create
 from tests.runtime.test_jobs import publish
 from tests.runtime.test_jobs_rq import worker
+from tests.runtime.test_scheduled_timers import LOCK as SCHEDULER_LOCK
+from tests.runtime.test_scheduled_timers import scheduler_of
 
 pytestmark = pytest.mark.redis
 EFFECT = "fault-test"
@@ -204,10 +206,13 @@ def worker_started_while_redis_is_down(app, redis_server, tmp_path):
 def test_a_worker_waits_out_redis_outages_and_goes_on(app, client, db, token_for,
                                                       redis_server, tmp_path):
     """Started while Redis is down, and Redis restarted under it: the same worker
-    process runs the jobs made afterwards, without a supervisor."""
+    process runs the jobs made afterwards, and the same scheduler process schedules
+    timers again, without a supervisor."""
     staff = publish(client, token_for)
     running, log = worker_started_while_redis_is_down(app, redis_server, tmp_path)
+    redis = Redis.from_url(redis_server.url)
     try:
+        scheduler = scheduler_of(running.pid)
         time.sleep(2)
         assert running.poll() is None, "the worker gave up while Redis was down"
 
@@ -220,11 +225,14 @@ def test_a_worker_waits_out_redis_outages_and_goes_on(app, client, db, token_for
         redis_server.start()
         assert create(client, staff).status_code == 201
         wait_for(lambda: notifications() == 1, 30)
+        wait_for(lambda: redis.exists(SCHEDULER_LOCK) == 1, 20)
 
         redis_server.stop()  # a restart under a running worker
         time.sleep(2)
         redis_server.start()
         assert running.poll() is None, "the worker stopped when Redis went away"
+        wait_for(lambda: redis.exists(SCHEDULER_LOCK) == 1, 20)
+        assert scheduler_of(running.pid) == scheduler, "the scheduler had to be restarted"
         assert create(client, staff).status_code == 201
         wait_for(lambda: notifications() == 2, 30)
         assert db.scalars(select(Job.status)).all() == [DONE, DONE]
@@ -233,7 +241,9 @@ def test_a_worker_waits_out_redis_outages_and_goes_on(app, client, db, token_for
         os.killpg(running.pid, signal.SIGTERM)
         running.wait(20)
         log.close()
-    assert "Redis does not answer" in (tmp_path / "worker.log").read_text()
+    output = (tmp_path / "worker.log").read_text()
+    assert "Redis does not answer" in output
+    assert "the scheduler lost Redis" in output
 
 
 def test_a_claim_of_another_machine_waits_for_the_claim_timeout(app, db):

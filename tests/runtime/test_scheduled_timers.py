@@ -2,6 +2,8 @@
 worker`; the sweeper fires only what RQ left overdue, and each timer fires once."""
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import time
 from datetime import timedelta
@@ -17,8 +19,9 @@ from orderloom.db import utcnow
 from orderloom.platform.settings import load_settings
 from orderloom.runtime import job_runner
 from orderloom.runtime.orders import Order
+from orderloom.runtime.queues import TIMER_QUEUE
+from orderloom.runtime.rq_scheduler import STOP_WAIT_SECONDS
 from orderloom.runtime.scheduled_timers import (
-    QUEUE,
     SCHEDULER_GRACE,
     at_whole_second,
     fire_scheduled_timer,
@@ -33,6 +36,7 @@ from tests.runtime.support import create
 from tests.runtime.test_jobs_rq import worker
 
 pytestmark = pytest.mark.redis
+LOCK = f"rq:scheduler-lock:{TIMER_QUEUE}"
 
 
 @pytest.fixture
@@ -78,11 +82,15 @@ def running(pid: int) -> bool:
 def scheduler_of(worker_pid: int) -> int:
     """The process id of the RQ scheduler a worker started."""
     def found() -> int | None:
-        children = Path(f"/proc/{worker_pid}/task/{worker_pid}/children").read_text().split()
-        for child in children:
-            command = Path(f"/proc/{child}/cmdline").read_bytes()
-            if b"orderloom.runtime.rq_scheduler" in command:
-                return int(child)
+        # Each thread's own children: the scheduler is started again from a thread.
+        for task in Path(f"/proc/{worker_pid}/task").iterdir():
+            try:
+                for child in (task / "children").read_text().split():
+                    command = Path(f"/proc/{child}/cmdline").read_bytes()
+                    if b"orderloom.runtime.rq_scheduler" in command:
+                        return int(child)
+            except FileNotFoundError:  # a thread or child that just ended
+                continue
         return None
 
     wait_for(lambda: found() is not None, 20)
@@ -105,19 +113,22 @@ def test_upcoming_timers_are_scheduled_on_rq_once_and_overdue_ones_left_to_the_s
         return made
 
     soon = timer(fire_at=now + timedelta(seconds=10, milliseconds=300))
+    just_due = timer(fire_at=now - timedelta(seconds=10))
     overdue = timer(fire_at=now - timedelta(minutes=5))
     timer(fire_at=now - timedelta(minutes=6), fired_at=now - timedelta(minutes=6))
     timer(fire_at=now + timedelta(seconds=5), cancelled_at=now)
     db.commit()
-    soon_id, soon_at, overdue_id, far_id = soon.id, soon.fire_at, overdue.id, in_a_day.id
+    soon_id, soon_at, just_due_id = soon.id, soon.fire_at, just_due.id
+    overdue_id, far_id = overdue.id, in_a_day.id
     db.rollback()  # end the read: on SQLite it holds the write lock
     sessions = app.extensions["orderloom.db"].sessions
     redis = Redis.from_url(redis_url)
 
-    # The overdue one first; the far one and those done with are not handed over.
-    assert hand_to_scheduler(sessions, redis, now) == [overdue_id, soon_id]
-    registry = ScheduledJobRegistry(QUEUE, connection=redis)
-    assert sorted(registry.get_job_ids()) == sorted([rq_timer_id(overdue_id),
+    # The one just due first. Not handed over: the far one, those done with, and the
+    # one long overdue (the sweeper's, see below).
+    assert hand_to_scheduler(sessions, redis, now) == [just_due_id, soon_id]
+    registry = ScheduledJobRegistry(TIMER_QUEUE, connection=redis)
+    assert sorted(registry.get_job_ids()) == sorted([rq_timer_id(just_due_id),
                                                     rq_timer_id(soon_id)])
     # RQ keeps whole seconds: never the second before the timer is due.
     expected = at_whole_second(soon_at)
@@ -135,10 +146,11 @@ def test_upcoming_timers_are_scheduled_on_rq_once_and_overdue_ones_left_to_the_s
     assert db.get(Timer, soon_id).fired_at is None
     db.rollback()
 
-    # RQ's job for the overdue timer finds it fired: firing twice acts once.
+    # A job for a timer that fired already does nothing: firing twice acts once.
     job_runner.configure(job_runner.JobRunner(sessions))
     try:
         assert fire_scheduled_timer(overdue_id) is False
+        assert fire_scheduled_timer(just_due_id) is False  # its order has moved on
     finally:
         job_runner.configure(None)
     assert state_of(db, number) == "cancelled"
@@ -178,17 +190,79 @@ def test_a_worker_fires_a_timer_at_its_time_and_its_scheduler_stops_with_it(
         log.close()
 
 
-def test_a_worker_asked_to_stop_stops_its_scheduler(database_url, redis_url, tmp_path, app):
+def scheduler_holds_the_lock(redis_url: str) -> bool:
+    return Redis.from_url(redis_url).exists(LOCK) == 1
+
+
+def test_a_worker_asked_to_stop_stops_its_scheduler_which_lets_go_of_rqs_lock(
+        database_url, redis_url, tmp_path, app):
     log = (tmp_path / "worker.log").open("w")
     process = worker(database_url, redis_url, tmp_path / "instance", burst=False,
                      stdout=log, stderr=subprocess.STDOUT)
     try:
         scheduler = scheduler_of(process.pid)
+        wait_for(lambda: scheduler_holds_the_lock(redis_url), 20)
         process.terminate()
-        assert process.wait(20) == 0, (tmp_path / "worker.log").read_text()
+        # Well within the time after which the worker would kill it.
+        assert process.wait(STOP_WAIT_SECONDS / 2) == 0, (tmp_path / "worker.log").read_text()
         assert not running(scheduler)
+        assert not scheduler_holds_the_lock(redis_url)  # another worker's may take it now
     finally:
         if process.poll() is None:
             process.kill()
             process.wait(10)
         log.close()
+
+
+def test_a_scheduler_that_dies_is_started_again_by_its_worker(database_url, redis_url,
+                                                              tmp_path, app):
+    log = (tmp_path / "worker.log").open("w")
+    process = worker(database_url, redis_url, tmp_path / "instance", burst=False,
+                     stdout=log, stderr=subprocess.STDOUT)
+    try:
+        first = scheduler_of(process.pid)
+        os.kill(first, signal.SIGKILL)
+        wait_for(lambda: scheduler_of(process.pid) != first, 20)
+        assert "scheduler process ended (exit code -9); starting it again" in (
+            tmp_path / "worker.log").read_text()
+    finally:
+        process.terminate()
+        process.wait(20)
+        log.close()
+
+
+def test_when_the_scheduler_holding_the_lock_stops_another_workers_takes_over_at_once(
+        client, db, token_for, database_url, redis_url, tmp_path):
+    staff = publish(client, token_for, cancel_unpaid_after_hours=0.004)  # 14.4 s
+    number = create(client, staff).get_json()["number"]
+    [timer] = db.scalars(select(Timer).where(Timer.kind == AUTOMATIC)).all()
+    timer_id, fire_at = timer.id, timer.fire_at
+    db.rollback()
+    logs = [(tmp_path / f"worker-{n}.log").open("w") for n in (1, 2)]
+    first = worker(database_url, redis_url, tmp_path / "instance", burst=False,
+                   stdout=logs[0], stderr=subprocess.STDOUT)
+    second = None
+    try:
+        wait_for(lambda: scheduler_holds_the_lock(redis_url), 20)
+        second = worker(database_url, redis_url, tmp_path / "instance", burst=False,
+                        stdout=logs[1], stderr=subprocess.STDOUT)
+        scheduler_of(second.pid)
+        first.terminate()
+        assert first.wait(STOP_WAIT_SECONDS) == 0
+        assert utcnow() < fire_at - timedelta(seconds=2), "too slow to show a take-over"
+        wait_for(lambda: state_of(db, number) == "cancelled", 40)
+        fired_at = db.get(Timer, timer_id, populate_existing=True).fired_at
+        db.rollback()
+        # Fired at its time through RQ by the second worker's scheduler: the sweeper
+        # would have waited a minute past it.
+        assert fire_at <= fired_at < fire_at + timedelta(seconds=5), (
+            fire_at, fired_at, (tmp_path / "worker-2.log").read_text())
+        rq_job = RQJob.fetch(rq_timer_id(timer_id), connection=Redis.from_url(redis_url))
+        assert rq_job.is_finished
+    finally:
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                process.wait(20)
+        for log in logs:
+            log.close()
