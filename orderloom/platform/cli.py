@@ -201,7 +201,8 @@ def worker(ctx: click.Context, burst: bool, fork: bool) -> None:
         return Redis.from_url(settings.redis_url)
 
     if burst:
-        redis = worker_loop.wait_for_redis(lambda: sweeper_redis, stop=signals.event.is_set)
+        redis = worker_loop.wait_for_redis(lambda: sweeper_redis, stop=signals.is_set,
+                                           sleep=signals.wait)
         if redis is not None:
             sweep(sweeper_sessions, redis)  # what was left behind, then the queue
             worker_loop.work(connect, burst=True, fork=fork, signals=signals)

@@ -6,8 +6,8 @@ RQ can fork its scheduler from inside a worker (``with_scheduler``), but that ch
 outlives a worker killed with SIGKILL, and our worker starts a new RQ worker after
 every Redis outage (worker_loop.py), which would start another child each time.
 Here each ``orderloom worker`` runs exactly one scheduler process, started again if
-it ends on its own. The process waits out Redis outages itself, stops when asked
-(SIGTERM), and stops by itself within about a second of its worker being gone.
+it fails. The process waits out Redis outages itself, stops when asked (SIGTERM),
+and stops by itself within a few seconds of its worker being gone.
 
 Of several workers' schedulers, the one holding RQ's lock on the queue moves the
 jobs; the others try the lock every second, so one of them takes over as soon as
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -31,13 +30,21 @@ from rq.scheduler import RQScheduler
 
 from orderloom.runtime.dispatch import redis_connection
 from orderloom.runtime.queues import TIMER_QUEUE
-from orderloom.runtime.worker_loop import wait_for_redis
+from orderloom.runtime.worker_loop import (
+    FIRST_WAIT_SECONDS,
+    LONGEST_WAIT_SECONDS,
+    StopSignals,
+    wait_for_redis,
+)
 
 log = logging.getLogger(__name__)
 
 URL_VARIABLE = "ORDERLOOM_REDIS_URL"
+NAME_VARIABLE = "ORDERLOOM_SCHEDULER_NAME"
 STOP_WAIT_SECONDS = 10
-RESTART_PAUSE_SECONDS = 1.0
+# A scheduler that ran this long was well: the pause before the next try starts
+# from FIRST_WAIT_SECONDS again.
+STEADY_SECONDS = 60.0
 
 
 class _Scheduler(RQScheduler):
@@ -54,7 +61,7 @@ class _Scheduler(RQScheduler):
 
     @property
     def should_reacquire_locks(self) -> bool:
-        # RQ's own waits ten minutes between tries: timers would wait for the
+        # RQ's own waits two minutes between tries: timers would wait for the
         # sweeper that long after the scheduler holding the lock stopped.
         return self._queue_names != self.acquired_locks
 
@@ -65,63 +72,62 @@ class _Scheduler(RQScheduler):
         super().enqueue_scheduled_jobs()
 
 
-def run(redis_url: str, parent: int) -> None:
-    """Move scheduled jobs to their queue until stopped, or until ``parent`` is gone."""
-    stopping = threading.Event()
-    current: list[_Scheduler] = []
-    # One name for the process's life: after a Redis error the next scheduler
-    # renews the lock the last one held, instead of waiting for it to expire.
-    name = uuid4().hex
+def run(redis_url: str, parent: int, name: str) -> None:
+    """Move scheduled jobs to their queue until stopped, or until ``parent`` is gone.
 
-    def noted(signum, frame) -> None:
-        stopping.set()
-        for scheduler in current:
-            scheduler.request_stop()
-
-    def our_signals() -> None:
-        # RQ's scheduler sets handlers of its own while it works; ours note the
-        # stop for this loop too, before and between schedulers.
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, noted)
+    ``name`` is the scheduler's name in RQ, the same for every process its worker
+    starts: after a Redis error, or a restart after a crash, the scheduler renews
+    the lock it held instead of waiting a minute for it to expire."""
+    signals = StopSignals()
 
     def should_stop() -> bool:
         # An orphan is adopted by another process: its worker was killed.
-        return stopping.is_set() or os.getppid() != parent
+        return signals.is_set() or os.getppid() != parent
 
     def pause(seconds: float) -> None:
         # In steps of a second at most, so that an orphan notices soon.
         deadline = time.monotonic() + seconds
         while not should_stop() and (left := deadline - time.monotonic()) > 0:
-            stopping.wait(min(1.0, left))
+            signals.wait(min(1.0, left))
 
-    our_signals()
+    backoff = FIRST_WAIT_SECONDS
     while True:
+        # Ours between schedulers; RQ's scheduler sets its own while it works.
+        signals.install()
         connection = wait_for_redis(lambda: redis_connection(redis_url), stop=should_stop,
                                     sleep=pause)
         if connection is None:
             return
         scheduler = _Scheduler([TIMER_QUEUE], connection=connection, name=name,
                                should_stop=should_stop)
-        current[:] = [scheduler]
+        signals.tell(scheduler.request_stop)
         if should_stop():
             return
+        started = time.monotonic()
         try:
             scheduler.work()  # returns once asked to stop, or orphaned
             return
         except RedisError as exc:
-            our_signals()
+            signals.install()  # RQ's handlers would only stop the scheduler now gone
             if should_stop() or scheduler.asked_to_stop:
                 return
-            log.warning("the scheduler lost Redis (%s: %s); starting over when it answers",
-                        type(exc).__name__, exc)
+            # A Redis that answers PING but refuses the scheduler's commands (a
+            # read-only replica, memory full) must not be retried in a tight loop.
+            if time.monotonic() - started > STEADY_SECONDS:
+                backoff = FIRST_WAIT_SECONDS
+            log.warning("the scheduler lost Redis (%s: %s); starting over in %.0f s",
+                        type(exc).__name__, exc, backoff)
+            pause(backoff)
+            backoff = min(backoff * 2, LONGEST_WAIT_SECONDS)
 
 
 class SchedulerProcess:
-    """One worker's scheduler process, started again if it ends while the worker
+    """One worker's scheduler process, started again if it fails while the worker
     runs (a crash, a stray kill): without it timers would wait for the sweeper."""
 
     def __init__(self, redis_url: str) -> None:
         self.redis_url = redis_url
+        self.name = uuid4().hex
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
@@ -137,27 +143,47 @@ class SchedulerProcess:
         return self
 
     def _spawn(self) -> subprocess.Popen:
-        # The URL goes in the environment, not the command line, where anyone could
-        # read a password. A session of its own: a Ctrl+C in the worker's terminal
-        # reaches the worker, which then stops this process itself.
-        env = {**os.environ, URL_VARIABLE: self.redis_url}
+        # URL and name go in the environment, not the command line, where anyone
+        # could read a password. A session of its own: a Ctrl+C in the worker's
+        # terminal reaches the worker, which then stops this process itself.
+        env = {**os.environ, URL_VARIABLE: self.redis_url, NAME_VARIABLE: self.name}
         return subprocess.Popen([sys.executable, "-m", "orderloom.runtime.rq_scheduler",
                                  str(os.getpid())], env=env, start_new_session=True)
 
     def _watch(self) -> None:
-        while True:
-            process = self._process
+        backoff = FIRST_WAIT_SECONDS
+        process = self._process
+        while process is not None:
+            started = time.monotonic()
             code = process.wait()
             if self._stopping.is_set():
                 return
-            log.warning("RQ's scheduler process ended (exit code %s); starting it again",
-                        code)
-            if self._stopping.wait(RESTART_PAUSE_SECONDS):
+            if code == 0:
+                # It stops cleanly only when told to (a SIGTERM to the whole service
+                # while the worker finishes a job): the worker is stopping too.
+                log.info("RQ's scheduler process stopped")
                 return
+            if time.monotonic() - started > STEADY_SECONDS:
+                backoff = FIRST_WAIT_SECONDS
+            log.warning("RQ's scheduler process ended (exit code %s); starting it again "
+                        "in %.0f s", code, backoff)
+            process = self._restart(backoff)
+            backoff = min(backoff * 2, LONGEST_WAIT_SECONDS)
+
+    def _restart(self, pause: float) -> subprocess.Popen | None:
+        """A new scheduler process after ``pause``; None once the worker stops."""
+        while not self._stopping.wait(pause):
             with self._lock:
                 if self._stopping.is_set():
-                    return
-                self._process = self._spawn()
+                    return None
+                try:
+                    self._process = self._spawn()
+                    return self._process
+                except OSError as exc:  # out of memory, process limit
+                    log.error("RQ's scheduler process could not be started (%s); timers "
+                              "fire from the sweeper until it can", exc)
+            pause = min(pause * 2, LONGEST_WAIT_SECONDS)
+        return None
 
     def stop(self) -> None:
         """Ask the scheduler process to stop and wait for it; killed if it will not."""
@@ -180,7 +206,7 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("orderloom").setLevel(logging.INFO)
-    run(os.environ[URL_VARIABLE], int(sys.argv[1]))
+    run(os.environ[URL_VARIABLE], int(sys.argv[1]), os.environ[NAME_VARIABLE])
 
 
 if __name__ == "__main__":

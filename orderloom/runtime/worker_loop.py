@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import signal
-import threading
 import time
 from collections.abc import Callable
 
@@ -73,26 +72,51 @@ def wait_for_redis(connect: Callable[[], Redis], stop: Callable[[], bool] = lamb
 class StopSignals:
     """SIGINT and SIGTERM as a request to stop, noted from the moment ``install`` is
     called: a signal during start-up (before RQ sets its own handlers) must stop the
-    worker as surely as one while it works, and not kill it half started."""
+    process as surely as one while it works, and not kill it half started.
+
+    The handler only sets plain attributes: one that took a lock (``Event.set``)
+    could wait forever for the lock the interrupted main thread holds. Waiting is
+    done in short sleeps that look at the flag."""
+
+    STEP_SECONDS = 0.2
 
     def __init__(self) -> None:
-        self.event = threading.Event()
-        self._starting: list[_StopNoted] = []  # an RQ worker made, its handlers not set
+        self.noted = False
+        self._tell: list[Callable[[], None]] = []
 
     def install(self) -> StopSignals:
-        self._starting.clear()
+        self._tell.clear()
         for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, self._noted)
+            signal.signal(signum, self._note)
         return self
 
-    def starting(self, worker: _StopNoted) -> None:
-        self._starting.append(worker)
+    def tell(self, stop: Callable[[], None]) -> None:
+        """Call ``stop`` (which must only set attributes) on a stop signal, until the
+        next ``install``: for an RQ worker or scheduler whose own handlers are not
+        set yet."""
+        self._tell.append(stop)
 
-    def _noted(self, signum, frame) -> None:
-        self.event.set()
-        for worker in self._starting:
-            # RQ's loop checks this flag before anything else and ends at once.
-            worker.stop_signalled = worker._stop_requested = True
+    def is_set(self) -> bool:
+        return self.noted
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``, less once a stop is noted; whether one is."""
+        deadline = time.monotonic() + seconds
+        while not self.noted and (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(self.STEP_SECONDS, left))
+        return self.noted
+
+    def _note(self, signum, frame) -> None:
+        self.noted = True
+        for stop in self._tell:
+            stop()
+
+
+def _stop_rq_worker(worker: _StopNoted) -> Callable[[], None]:
+    def stop() -> None:
+        # RQ's loop checks this flag before anything else and ends at once.
+        worker.stop_signalled = worker._stop_requested = True
+    return stop
 
 
 def work(connect: Callable[[], Redis], *, burst: bool = False, fork: bool = False,
@@ -101,7 +125,6 @@ def work(connect: Callable[[], Redis], *, burst: bool = False, fork: bool = Fals
     ``burst``, until none is waiting."""
     worker_class = _ForkingWorker if fork else _InProcessWorker
     signals = signals or StopSignals()
-    stopping = signals.event
 
     def stop_between_workers() -> None:
         # Between RQ workers (waiting for Redis) a stop signal ends the loop; the
@@ -110,12 +133,12 @@ def work(connect: Callable[[], Redis], *, burst: bool = False, fork: bool = Fals
 
     stop_between_workers()
     while True:
-        connection = wait_for_redis(connect, stop=stopping.is_set, sleep=stopping.wait)
+        connection = wait_for_redis(connect, stop=signals.is_set, sleep=signals.wait)
         if connection is None:
             return
         worker = worker_class(list(QUEUE_NAMES), connection=connection)
-        signals.starting(worker)
-        if stopping.is_set():
+        signals.tell(_stop_rq_worker(worker))
+        if signals.is_set():
             return
         try:
             worker.work(burst=burst)
@@ -130,5 +153,5 @@ def work(connect: Callable[[], Redis], *, burst: bool = False, fork: bool = Fals
         # work() returned on its own: RQ logs "found an unhandled exception,
         # quitting" for a lost connection outside its dequeue loop.
         log.warning("the RQ worker stopped on its own; starting over when Redis answers")
-        if stopping.wait(FIRST_WAIT_SECONDS):
+        if signals.wait(FIRST_WAIT_SECONDS):
             return
