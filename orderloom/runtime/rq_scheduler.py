@@ -25,7 +25,9 @@ import time
 from collections.abc import Callable
 from uuid import uuid4
 
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq.scheduler import RQScheduler
 
 from orderloom.runtime.dispatch import redis_connection
@@ -109,21 +111,39 @@ def run(redis_url: str, parent: int, name: str) -> None:
             return
         except RedisError as exc:
             signals.install()  # RQ's handlers would only stop the scheduler now gone
+            # RQ lets go of its lock only on a clean stop; let go now, if Redis
+            # answers, so that another worker's scheduler can take over meanwhile.
+            _let_go(scheduler)
             if should_stop() or scheduler.asked_to_stop:
                 return
-            # A Redis that answers PING but refuses the scheduler's commands (a
-            # read-only replica, memory full) must not be retried in a tight loop.
+            if isinstance(exc, (RedisConnectionError, RedisTimeoutError)):
+                # Redis went away: waiting for it to answer PING is pause enough.
+                log.warning("the scheduler lost Redis (%s: %s); starting over when it "
+                            "answers", type(exc).__name__, exc)
+                if time.monotonic() - started < FIRST_WAIT_SECONDS:
+                    pause(FIRST_WAIT_SECONDS)  # it answers PING only: not in a tight loop
+                continue
+            # Redis answers PING but refuses the scheduler's commands (a read-only
+            # replica, memory full): not again in a tight loop.
             if time.monotonic() - started > STEADY_SECONDS:
                 backoff = FIRST_WAIT_SECONDS
-            log.warning("the scheduler lost Redis (%s: %s); starting over in %.0f s",
+            log.warning("Redis refused the scheduler (%s: %s); starting over in %.0f s",
                         type(exc).__name__, exc, backoff)
             pause(backoff)
             backoff = min(backoff * 2, LONGEST_WAIT_SECONDS)
 
 
+def _let_go(scheduler: _Scheduler) -> None:
+    try:
+        scheduler.release_locks()
+    except RedisError:
+        pass  # it expires within a minute
+
+
 class SchedulerProcess:
-    """One worker's scheduler process, started again if it fails while the worker
-    runs (a crash, a stray kill): without it timers would wait for the sweeper."""
+    """One worker's scheduler process, started again whenever it ends while the
+    worker runs (a crash, a stray kill): without it timers would wait for the
+    sweeper."""
 
     def __init__(self, redis_url: str) -> None:
         self.redis_url = redis_url
@@ -158,11 +178,8 @@ class SchedulerProcess:
             code = process.wait()
             if self._stopping.is_set():
                 return
-            if code == 0:
-                # It stops cleanly only when told to (a SIGTERM to the whole service
-                # while the worker finishes a job): the worker is stopping too.
-                log.info("RQ's scheduler process stopped")
-                return
+            # Whatever ended it (a crash, a stray kill, a SIGTERM to the whole service
+            # while the worker finishes a job), the worker needs one until it stops.
             if time.monotonic() - started > STEADY_SECONDS:
                 backoff = FIRST_WAIT_SECONDS
             log.warning("RQ's scheduler process ended (exit code %s); starting it again "

@@ -144,6 +144,11 @@ def work(connect: Callable[[], Redis], *, burst: bool = False, fork: bool = Fals
             worker.work(burst=burst)
         except RedisError as exc:
             stop_between_workers()
+            _unsubscribe(worker)
+            if worker.stop_signalled:
+                # Asked to stop while Redis was away: RQ took the signal, then failed
+                # to note its own death in Redis on the way out.
+                return
             log.warning("lost Redis while working (%s: %s); starting over when it answers",
                         type(exc).__name__, exc)
             continue
@@ -155,3 +160,18 @@ def work(connect: Callable[[], Redis], *, burst: bool = False, fork: bool = Fals
         log.warning("the RQ worker stopped on its own; starting over when Redis answers")
         if signals.wait(FIRST_WAIT_SECONDS):
             return
+
+
+def _unsubscribe(worker: Worker) -> None:
+    """End the pubsub thread of a worker that failed on its way out: RQ skips this when
+    Redis is gone, and the thread would live on, trying to reconnect."""
+    thread = getattr(worker, "pubsub_thread", None)
+    if thread is None:
+        return
+    try:
+        worker.pubsub.unsubscribe()  # tells Redis, which may not answer
+    except RedisError:
+        pass
+    thread.stop()
+    thread.join(timeout=1)
+    worker.pubsub.close()

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from redis import Redis
 from redis.exceptions import RedisError
+from rq import Worker
 from sqlalchemy import func, select
 
 from orderloom.db import utcnow
@@ -191,16 +192,21 @@ def test_orders_taken_while_redis_is_down_get_their_jobs_run_once(app, client, d
     assert len(orders) == 4 and len(set(orders)) == 4  # one notification per order
 
 
-def worker_started_while_redis_is_down(app, redis_server, tmp_path):
-    """`orderloom worker` in a session of its own, started with the test's Redis stopped;
-    its output goes to tmp_path/worker.log. Answers the process and the open log."""
+def started_worker(app, redis_server, tmp_path, burst: bool = False):
+    """`orderloom worker` in a session of its own; its output goes to
+    tmp_path/worker.log. Answers the process and the open log."""
     settings = app.config["ORDERLOOM_SETTINGS"]
-    redis_server.stop()
     log = (tmp_path / "worker.log").open("w")
     running = worker(str(settings.database_url), redis_server.url, settings.instance_path,
-                     burst=False, start_new_session=True, stdout=log,
+                     burst=burst, start_new_session=True, stdout=log,
                      stderr=subprocess.STDOUT)
     return running, log
+
+
+def worker_started_while_redis_is_down(app, redis_server, tmp_path, burst: bool = False):
+    """`orderloom worker` started with the test's Redis stopped (see started_worker)."""
+    redis_server.stop()
+    return started_worker(app, redis_server, tmp_path, burst)
 
 
 def test_a_worker_waits_out_redis_outages_and_goes_on(app, client, db, token_for,
@@ -286,14 +292,33 @@ def test_a_claim_in_another_process_namespace_waits_for_the_claim_timeout(app, d
     db.rollback()
 
 
-def test_a_worker_waiting_for_redis_stops_cleanly_on_sigterm(app, redis_server, tmp_path):
-    running, log = worker_started_while_redis_is_down(app, redis_server, tmp_path)
+@pytest.mark.parametrize("burst", [False, True], ids=["worker", "burst"])
+def test_a_worker_waiting_for_redis_stops_cleanly_on_sigterm(app, redis_server, tmp_path,
+                                                             burst):
+    running, log = worker_started_while_redis_is_down(app, redis_server, tmp_path, burst)
     try:
         wait_for(lambda: "Redis does not answer" in (tmp_path / "worker.log").read_text())
+        time.sleep(2.5)  # into a longer pause between tries: the stop must not wait for it
         running.send_signal(signal.SIGTERM)
-        assert running.wait(10) == 0
+        assert running.wait(2) == 0
     finally:
         if running.poll() is None:
             os.killpg(running.pid, signal.SIGKILL)
         log.close()
     assert "Traceback" not in (tmp_path / "worker.log").read_text()
+
+
+def test_a_worker_asked_to_stop_while_redis_is_away_stops(app, redis_server, tmp_path):
+    """Idle when Redis went away, then SIGTERM (a service stopped during the outage):
+    it stops, and does not wait for Redis to come back."""
+    running, log = started_worker(app, redis_server, tmp_path)
+    try:
+        wait_for(lambda: Worker.all(connection=Redis.from_url(redis_server.url)), 20)
+        redis_server.stop()
+        time.sleep(1.5)
+        running.send_signal(signal.SIGTERM)
+        assert running.wait(10) == 0, (tmp_path / "worker.log").read_text()
+    finally:
+        if running.poll() is None:
+            os.killpg(running.pid, signal.SIGKILL)
+        log.close()

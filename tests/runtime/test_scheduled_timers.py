@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -17,10 +18,10 @@ from sqlalchemy import select
 
 from orderloom.db import utcnow
 from orderloom.platform.settings import load_settings
-from orderloom.runtime import job_runner
+from orderloom.runtime import job_runner, rq_scheduler
 from orderloom.runtime.orders import Order
 from orderloom.runtime.queues import TIMER_QUEUE
-from orderloom.runtime.rq_scheduler import STOP_WAIT_SECONDS
+from orderloom.runtime.rq_scheduler import STOP_WAIT_SECONDS, SchedulerProcess
 from orderloom.runtime.scheduled_timers import (
     SCHEDULER_GRACE,
     at_whole_second,
@@ -244,6 +245,16 @@ def test_a_scheduler_that_dies_is_started_again_and_takes_its_lock_back_at_once(
         log.close()
 
 
+def standby_heartbeat(redis_url: str, holder: bytes) -> bytes | None:
+    """When a scheduler other than ``holder`` last went round its loop (it tries the
+    lock, then beats, every second)."""
+    redis = Redis.from_url(redis_url)
+    for key in redis.scan_iter("rq:scheduler:*"):
+        if key != b"rq:scheduler:" + holder:
+            return redis.hget(key, "last_heartbeat")
+    return None
+
+
 def test_when_the_scheduler_holding_the_lock_stops_another_workers_takes_over_at_once(
         app, client, db, token_for, database_url, redis_url, tmp_path):
     staff = publish(client, token_for)
@@ -259,7 +270,11 @@ def test_when_the_scheduler_holding_the_lock_stops_another_workers_takes_over_at
         first_holder = lock_holder(redis_url)
         second = worker(database_url, redis_url, tmp_path / "instance", burst=False,
                         stdout=logs[1], stderr=subprocess.STDOUT)
-        scheduler_of(second.pid)
+        # The second scheduler has tried the lock and lost: it must try again, not
+        # win on its first try once the first worker has gone.
+        wait_for(lambda: standby_heartbeat(redis_url, first_holder) is not None, 20)
+        seen = standby_heartbeat(redis_url, first_holder)
+        wait_for(lambda: standby_heartbeat(redis_url, first_holder) != seen, 10)
         first.terminate()
         assert first.wait(STOP_WAIT_SECONDS) == 0
         # The standby tries the lock every second (RQ's own would wait two minutes).
@@ -290,3 +305,57 @@ def test_when_the_scheduler_holding_the_lock_stops_another_workers_takes_over_at
                 process.wait(20)
         for log in logs:
             log.close()
+
+
+class FakeProcess:
+    """Stands for a scheduler process: ended already with ``code``, or running until
+    terminated."""
+
+    pid = 0
+
+    def __init__(self, code: int | None = None) -> None:
+        self.code = code
+        self.ended = threading.Event()
+        if code is not None:
+            self.ended.set()
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        self.ended.wait(timeout)
+        return self.code
+
+    def poll(self) -> int | None:
+        return self.code if self.ended.is_set() else None
+
+    def terminate(self) -> None:
+        self.code = 0
+        self.ended.set()
+
+    kill = terminate
+
+
+def test_a_worker_starts_its_scheduler_again_whatever_ended_it_until_it_stops(
+        monkeypatch, caplog):
+    monkeypatch.setattr(rq_scheduler, "FIRST_WAIT_SECONDS", 0.01)
+    # Killed; then no process could be made; then a clean exit (a stray SIGTERM);
+    # then one that runs until the worker stops.
+    outcomes: list = [FakeProcess(-9), OSError("Resource temporarily unavailable"),
+                      FakeProcess(0), FakeProcess()]
+    started: list[FakeProcess] = []
+
+    def spawn(self):
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        started.append(outcome)
+        return outcome
+
+    monkeypatch.setattr(SchedulerProcess, "_spawn", spawn)
+    scheduler = SchedulerProcess("redis://127.0.0.1:1/0").start()
+    wait_for(lambda: len(started) == 3, 10)
+    assert started[2].poll() is None  # the one now running
+    scheduler.stop()
+    assert started[2].poll() == 0  # told to stop
+    time.sleep(0.2)
+    assert len(started) == 3 and outcomes == []  # nothing started after the stop
+    assert "could not be started (Resource temporarily unavailable)" in caplog.text
+    assert "ended (exit code -9)" in caplog.text and "ended (exit code 0)" in caplog.text
