@@ -172,14 +172,8 @@ def test_a_worker_fires_a_timer_at_its_time_and_its_scheduler_stops_with_it(
                      stdout=log, stderr=subprocess.STDOUT)
     try:
         scheduler = scheduler_of(process.pid)
-        wait_for(lambda: state_of(db, number) == "cancelled", 40)
-        fired_at = db.get(Timer, timer_id, populate_existing=True).fired_at
-        db.rollback()
-        # At its time, by RQ: the sweeper would wait a minute past it.
-        assert fire_at <= fired_at < fire_at + timedelta(seconds=5), (
-            fire_at, fired_at, (tmp_path / "worker.log").read_text())
-        rq_job = RQJob.fetch(rq_timer_id(timer_id), connection=Redis.from_url(redis_url))
-        assert rq_job.is_finished and rq_job.return_value() is True
+        fired_on_time_through_rq(db, number, timer_id, fire_at, redis_url,
+                                 tmp_path / "worker.log")
         # A worker killed outright leaves no scheduler behind to hold RQ's lock.
         process.kill()
         process.wait(10)
@@ -191,8 +185,17 @@ def test_a_worker_fires_a_timer_at_its_time_and_its_scheduler_stops_with_it(
         log.close()
 
 
-def scheduler_holds_the_lock(redis_url: str) -> bool:
-    return Redis.from_url(redis_url).exists(LOCK) == 1
+def fired_on_time_through_rq(db, number: str, timer_id: int, fire_at, redis_url: str,
+                             log: Path) -> None:
+    """The timer cancelled its order at its time, by its RQ job: the sweeper would
+    have waited a minute past it."""
+    wait_for(lambda: state_of(db, number) == "cancelled", 40)
+    fired_at = db.get(Timer, timer_id, populate_existing=True).fired_at
+    db.rollback()
+    assert fire_at <= fired_at < fire_at + timedelta(seconds=5), (
+        fire_at, fired_at, log.read_text())
+    rq_job = RQJob.fetch(rq_timer_id(timer_id), connection=Redis.from_url(redis_url))
+    assert rq_job.is_finished and rq_job.return_value() is True
 
 
 def test_a_worker_asked_to_stop_stops_its_scheduler_which_lets_go_of_rqs_lock(
@@ -202,12 +205,12 @@ def test_a_worker_asked_to_stop_stops_its_scheduler_which_lets_go_of_rqs_lock(
                      stdout=log, stderr=subprocess.STDOUT)
     try:
         scheduler = scheduler_of(process.pid)
-        wait_for(lambda: scheduler_holds_the_lock(redis_url), 20)
+        wait_for(lambda: lock_holder(redis_url) is not None, 20)
         process.terminate()
         # Well within the time after which the worker would kill it.
         assert process.wait(STOP_WAIT_SECONDS / 2) == 0, (tmp_path / "worker.log").read_text()
         assert not running(scheduler)
-        assert not scheduler_holds_the_lock(redis_url)  # another worker's may take it now
+        assert lock_holder(redis_url) is None  # another worker's may take it now
     finally:
         if process.poll() is None:
             process.kill()
@@ -290,14 +293,8 @@ def test_when_the_scheduler_holding_the_lock_stops_another_workers_takes_over_at
         db.rollback()
         sessions = app.extensions["orderloom.db"].sessions
         assert hand_to_scheduler(sessions, Redis.from_url(redis_url)) == [timer_id]
-        wait_for(lambda: state_of(db, number) == "cancelled", 30)
-        fired_at = db.get(Timer, timer_id, populate_existing=True).fired_at
-        db.rollback()
-        # The sweeper would have waited a minute past its time.
-        assert fire_at <= fired_at < fire_at + timedelta(seconds=5), (
-            fire_at, fired_at, (tmp_path / "worker-2.log").read_text())
-        rq_job = RQJob.fetch(rq_timer_id(timer_id), connection=Redis.from_url(redis_url))
-        assert rq_job.is_finished
+        fired_on_time_through_rq(db, number, timer_id, fire_at, redis_url,
+                                 tmp_path / "worker-2.log")
     finally:
         for process in (first, second):
             if process is not None and process.poll() is None:
