@@ -7,6 +7,8 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -78,6 +80,26 @@ def running(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@contextmanager
+def running_worker(database_url: str, redis_url: str, tmp_path: Path,
+                   name: str = "worker") -> Iterator[subprocess.Popen]:
+    """`orderloom worker` running while the block runs, its output in
+    tmp_path/<name>.log; asked to stop after it (killed if it will not)."""
+    with (tmp_path / f"{name}.log").open("w") as log:
+        process = worker(database_url, redis_url, tmp_path / "instance", burst=False,
+                         stdout=log, stderr=subprocess.STDOUT)
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(10)
 
 
 def scheduler_of(worker_pid: int) -> int:
@@ -167,10 +189,7 @@ def test_a_worker_fires_a_timer_at_its_time_and_its_scheduler_stops_with_it(
     [timer] = db.scalars(select(Timer).where(Timer.kind == AUTOMATIC)).all()
     timer_id, fire_at = timer.id, timer.fire_at
     db.rollback()
-    log = (tmp_path / "worker.log").open("w")
-    process = worker(database_url, redis_url, tmp_path / "instance", burst=False,
-                     stdout=log, stderr=subprocess.STDOUT)
-    try:
+    with running_worker(database_url, redis_url, tmp_path) as process:
         scheduler = scheduler_of(process.pid)
         fired_on_time_through_rq(db, number, timer_id, fire_at, redis_url,
                                  tmp_path / "worker.log")
@@ -178,11 +197,6 @@ def test_a_worker_fires_a_timer_at_its_time_and_its_scheduler_stops_with_it(
         process.kill()
         process.wait(10)
         wait_for(lambda: not running(scheduler), 10)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
-        log.close()
 
 
 def fired_on_time_through_rq(db, number: str, timer_id: int, fire_at, redis_url: str,
@@ -200,10 +214,7 @@ def fired_on_time_through_rq(db, number: str, timer_id: int, fire_at, redis_url:
 
 def test_a_worker_asked_to_stop_stops_its_scheduler_which_lets_go_of_rqs_lock(
         database_url, redis_url, tmp_path, app):
-    log = (tmp_path / "worker.log").open("w")
-    process = worker(database_url, redis_url, tmp_path / "instance", burst=False,
-                     stdout=log, stderr=subprocess.STDOUT)
-    try:
+    with running_worker(database_url, redis_url, tmp_path) as process:
         scheduler = scheduler_of(process.pid)
         wait_for(lambda: lock_holder(redis_url) is not None, 20)
         process.terminate()
@@ -211,11 +222,6 @@ def test_a_worker_asked_to_stop_stops_its_scheduler_which_lets_go_of_rqs_lock(
         assert process.wait(STOP_WAIT_SECONDS / 2) == 0, (tmp_path / "worker.log").read_text()
         assert not running(scheduler)
         assert lock_holder(redis_url) is None  # another worker's may take it now
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
-        log.close()
 
 
 def lock_holder(redis_url: str) -> bytes | None:
@@ -225,10 +231,7 @@ def lock_holder(redis_url: str) -> bytes | None:
 
 def test_a_scheduler_that_dies_is_started_again_and_takes_its_lock_back_at_once(
         database_url, redis_url, tmp_path, app):
-    log = (tmp_path / "worker.log").open("w")
-    process = worker(database_url, redis_url, tmp_path / "instance", burst=False,
-                     stdout=log, stderr=subprocess.STDOUT)
-    try:
+    with running_worker(database_url, redis_url, tmp_path) as process:
         first = scheduler_of(process.pid)
         wait_for(lambda: lock_holder(redis_url) is not None, 20)
         holder = lock_holder(redis_url)
@@ -242,10 +245,6 @@ def test_a_scheduler_that_dies_is_started_again_and_takes_its_lock_back_at_once(
         assert lock_holder(redis_url) == holder
         assert "scheduler process ended (exit code -9); starting it again" in (
             tmp_path / "worker.log").read_text()
-    finally:
-        process.terminate()
-        process.wait(20)
-        log.close()
 
 
 def standby_heartbeat(redis_url: str, holder: bytes) -> bytes | None:
@@ -264,44 +263,34 @@ def test_when_the_scheduler_holding_the_lock_stops_another_workers_takes_over_at
     number = create(client, staff).get_json()["number"]
     order_id = db.scalar(select(Order.id).where(Order.number == number))
     db.rollback()
-    logs = [(tmp_path / f"worker-{n}.log").open("w") for n in (1, 2)]
-    first = worker(database_url, redis_url, tmp_path / "instance", burst=False,
-                   stdout=logs[0], stderr=subprocess.STDOUT)
-    second = None
-    try:
+    with running_worker(database_url, redis_url, tmp_path, "worker-1") as first:
         wait_for(lambda: lock_holder(redis_url) is not None, 20)
         first_holder = lock_holder(redis_url)
-        second = worker(database_url, redis_url, tmp_path / "instance", burst=False,
-                        stdout=logs[1], stderr=subprocess.STDOUT)
-        # The second scheduler has tried the lock and lost: it must try again, not
-        # win on its first try once the first worker has gone.
-        wait_for(lambda: standby_heartbeat(redis_url, first_holder) is not None, 20)
-        seen = standby_heartbeat(redis_url, first_holder)
-        wait_for(lambda: standby_heartbeat(redis_url, first_holder) != seen, 10)
-        first.terminate()
-        assert first.wait(STOP_WAIT_SECONDS) == 0
-        # The standby tries the lock every second (RQ's own would wait two minutes).
-        wait_for(lambda: lock_holder(redis_url) not in (None, first_holder), 5)
+        with running_worker(database_url, redis_url, tmp_path, "worker-2"):
+            # The other scheduler has tried the lock and lost: it must try again, not
+            # win on its first try once the first worker has gone.
+            wait_for(lambda: standby_heartbeat(redis_url, first_holder) is not None, 20)
+            seen = standby_heartbeat(redis_url, first_holder)
+            wait_for(lambda: standby_heartbeat(redis_url, first_holder) != seen, 10)
+            first_scheduler = scheduler_of(first.pid)
+            first.terminate()
+            assert first.wait(STOP_WAIT_SECONDS) == 0
+            assert not running(first_scheduler)
+            # The standby tries the lock every second (RQ's own would wait two minutes).
+            wait_for(lambda: lock_holder(redis_url) not in (None, first_holder), 5)
 
-        # A timer set now reaches RQ (as a sweeper round would hand it over) and
-        # fires at its time through the second worker's scheduler.
-        timer = Timer(order_id=order_id, kind=AUTOMATIC, key="auto_cancel", state="draft",
-                      fire_at=utcnow() + timedelta(seconds=3))
-        db.add(timer)
-        db.commit()
-        timer_id, fire_at = timer.id, timer.fire_at
-        db.rollback()
-        sessions = app.extensions["orderloom.db"].sessions
-        assert hand_to_scheduler(sessions, Redis.from_url(redis_url)) == [timer_id]
-        fired_on_time_through_rq(db, number, timer_id, fire_at, redis_url,
-                                 tmp_path / "worker-2.log")
-    finally:
-        for process in (first, second):
-            if process is not None and process.poll() is None:
-                process.terminate()
-                process.wait(20)
-        for log in logs:
-            log.close()
+            # A timer set now reaches RQ (as a sweeper round would hand it over) and
+            # fires at its time through the second worker's scheduler.
+            timer = Timer(order_id=order_id, kind=AUTOMATIC, key="auto_cancel", state="draft",
+                          fire_at=utcnow() + timedelta(seconds=3))
+            db.add(timer)
+            db.commit()
+            timer_id, fire_at = timer.id, timer.fire_at
+            db.rollback()
+            sessions = app.extensions["orderloom.db"].sessions
+            assert hand_to_scheduler(sessions, Redis.from_url(redis_url)) == [timer_id]
+            fired_on_time_through_rq(db, number, timer_id, fire_at, redis_url,
+                                     tmp_path / "worker-2.log")
 
 
 class FakeProcess:
