@@ -166,9 +166,9 @@ def serve_app(settings: Settings, host: str, port: int, threads: int) -> None:
                    "process; slower: a process and a database connection per job.")
 @click.pass_context
 def worker(ctx: click.Context, burst: bool, fork: bool) -> None:
-    """Run an RQ worker, with the job sweeper and RQ's scheduler (which fires timers
-    at their time), for the jobs Orderloom queues in Redis. A Redis outage pauses it;
-    it goes on when Redis is back."""
+    """Run an RQ worker, with the job sweeper and RQ's scheduler (which queues each
+    timer's job at its time), for the jobs Orderloom queues in Redis. A Redis outage
+    pauses it; it goes on when Redis is back."""
     from redis import Redis
 
     from orderloom.db import make_session_factory

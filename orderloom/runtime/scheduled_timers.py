@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from orderloom.db import utcnow
 from orderloom.runtime import job_runner
+from orderloom.runtime.dispatch import KEEP_FAILURE_SECONDS, KEEP_RESULT_SECONDS
 from orderloom.runtime.queues import TIMER_QUEUE
 from orderloom.runtime.timers import Timer, fire_timer
 
@@ -48,9 +49,6 @@ HANDOVER_BATCH = 5000
 # at most for its timer to be due here.
 EARLY_TOLERANCE = timedelta(seconds=5)
 FIRE = "orderloom.runtime.scheduled_timers.fire_scheduled_timer"
-KEEP_RESULT_SECONDS = 3600
-KEEP_FAILURE_SECONDS = 7 * 24 * 3600
-RUN_TIMEOUT_SECONDS = 300
 
 
 def rq_timer_id(timer_id: int) -> str:
@@ -95,7 +93,7 @@ def hand_to_scheduler(sessions: sessionmaker[Session], redis: Redis,
             if with_rq:
                 continue
             job = queue.create_job(FIRE, args=(timer_id,), job_id=rq_timer_id(timer_id),
-                                   timeout=RUN_TIMEOUT_SECONDS,
+                                   timeout=int(job_runner.RUN_TIMEOUT.total_seconds()),
                                    result_ttl=KEEP_RESULT_SECONDS,
                                    failure_ttl=KEEP_FAILURE_SECONDS)
             try:
