@@ -36,10 +36,10 @@ from sqlalchemy.orm import Session
 
 from orderloom.db import make_engine
 from orderloom.platform import accounts, schema
-from orderloom.runtime import dashboards
 from orderloom.runtime.audit import Actor
-from orderloom.runtime.dashboards import CHARTS, DashboardFilter
-from orderloom.runtime.order_search import OrderFilter, order_query
+from orderloom.runtime.orders.search import OrderFilter, order_query
+from orderloom.runtime.reports import dashboards
+from orderloom.runtime.reports.dashboards import CHARTS, DashboardFilter
 
 ADMIN_URL = os.environ.get("ORDERLOOM_BENCH_POSTGRES_URL",
                            "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -56,18 +56,18 @@ from sqlalchemy.orm import Session, sessionmaker
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from orderloom.runtime.conversation import Notification  # noqa: E402
 from orders_bench import drop_database, free_port, fresh_database, percentile, run_bare  # noqa: E402
 
 from orderloom.db import make_engine, utcnow  # noqa: E402
 from orderloom.platform import accounts, schema  # noqa: E402
-from orderloom.runtime import stock_keeping  # noqa: E402
 from orderloom.runtime.audit import Actor  # noqa: E402
-from orderloom.runtime.conversation import Notification  # noqa: E402
-from orderloom.runtime.job_runner import CLAIM_TIMEOUT  # noqa: E402
-from orderloom.runtime.jobs import ACTIVE, Job  # noqa: E402
-from orderloom.runtime.orders import Order  # noqa: E402
-from orderloom.runtime.stock import StockLevel  # noqa: E402
-from orderloom.runtime.sweeper import sweep  # noqa: E402
+from orderloom.runtime.jobs.models import ACTIVE, Job  # noqa: E402
+from orderloom.runtime.jobs.runner import CLAIM_TIMEOUT  # noqa: E402
+from orderloom.runtime.jobs.sweeper import sweep  # noqa: E402
+from orderloom.runtime.orders.models import Order  # noqa: E402
+from orderloom.runtime.stock import keeping as stock_keeping
+from orderloom.runtime.stock.models import StockLevel  # noqa: E402
 from tests.designer.samples import retail  # noqa: E402
 
 TARGET_RATE = 300.0      # orders/s created and submitted (issue 12)

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from orderloom.db import make_engine, utcnow
 from orderloom.platform import accounts, schema
 from orderloom.runtime.audit import Actor
-from orderloom.runtime.orders import Order, OrderEvent
+from orderloom.runtime.orders.models import Order, OrderEvent
 
 ADMIN_URL = os.environ.get("ORDERLOOM_BENCH_POSTGRES_URL",
                            "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -38,13 +38,13 @@ from orderloom.designer import exchange
 from orderloom.designer.models import DefinitionVersion
 from orderloom.designer.validation import Context
 from orderloom.platform import schema
-from orderloom.runtime import reconciliation, statements
 from orderloom.runtime.audit import Actor
-from orderloom.runtime.order_files import read_rows
-from orderloom.runtime.orders import Order
-from orderloom.runtime.payments import Payment
-from orderloom.runtime.reconciliation import Mismatch
-from orderloom.runtime.statements import StatementImport, StatementLine
+from orderloom.runtime.channels.order_files import read_rows
+from orderloom.runtime.orders.models import Order
+from orderloom.runtime.payments import reconciliation, statements
+from orderloom.runtime.payments.received import Payment
+from orderloom.runtime.payments.reconciliation import Mismatch
+from orderloom.runtime.payments.statements import StatementImport, StatementLine
 
 ADMIN_URL = os.environ.get("ORDERLOOM_BENCH_POSTGRES_URL",
                            "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -20,10 +20,10 @@ from sqlalchemy import create_engine, insert, text, update
 
 from orderloom.db import make_engine, make_session_factory, utcnow
 from orderloom.platform import schema
-from orderloom.runtime import stock_keeping
-from orderloom.runtime.catalog import Product, Warehouse
-from orderloom.runtime.stock import StockLevel, StockMovement
-from orderloom.runtime.stock_keeping import Line
+from orderloom.runtime.stock import keeping as stock_keeping
+from orderloom.runtime.stock.catalog import Product, Warehouse
+from orderloom.runtime.stock.keeping import Line
+from orderloom.runtime.stock.models import StockLevel, StockMovement
 
 ADMIN_URL = os.environ.get("ORDERLOOM_BENCH_POSTGRES_URL",
                            "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -54,7 +54,7 @@ def upgrade() -> None:
 
 
 # --- orders stored before this revision get their customers ---------------------------------
-# A frozen copy of the matching in orderloom/runtime/customers.py as it was at this
+# A frozen copy of the matching in orderloom/runtime/customers/records.py as it was at this
 # revision: a migration must not change when that module does.
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -8,8 +8,8 @@ from flask import Flask
 
 from orderloom.platform import auth, database, problems, url_ids
 from orderloom.platform.settings import Settings, load_settings
-from orderloom.runtime.dispatch import Dispatcher, redis_connection
-from orderloom.runtime.job_runner import JobRunner
+from orderloom.runtime.jobs.dispatch import Dispatcher, redis_connection
+from orderloom.runtime.jobs.runner import JobRunner
 
 JOBS = "orderloom.jobs"
 
@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     db = database.init_app(app, settings.database_url)
     # Jobs a request commits are handed over right after its commit: to RQ when
-    # Redis is configured, else run in this process (see runtime/dispatch.py).
+    # Redis is configured, else run in this process (see runtime/jobs/dispatch.py).
     app.extensions[JOBS] = Dispatcher(
         db.sessions, JobRunner(db.sessions, smtp=settings.smtp),
         redis_connection(settings.redis_url) if settings.redis_url else None).install()

@@ -146,7 +146,7 @@ def serve_app(settings: Settings, host: str, port: int, threads: int) -> None:
     app = create_app(settings)
     if settings.jobs_in_process:
         from orderloom.platform.app import JOBS
-        from orderloom.runtime.sweeper import start_sweeper
+        from orderloom.runtime.jobs.sweeper import start_sweeper
 
         # Embedded mode has no worker: this process retries what failed and runs
         # what a restart left behind.
@@ -172,9 +172,12 @@ def worker(ctx: click.Context, burst: bool, fork: bool) -> None:
     from redis import Redis
 
     from orderloom.db import make_session_factory
-    from orderloom.runtime import job_runner, remembered, rq_scheduler, worker_loop
-    from orderloom.runtime.dispatch import Dispatcher, redis_connection
-    from orderloom.runtime.sweeper import start_sweeper, sweep
+    from orderloom.runtime import remembered
+    from orderloom.runtime.jobs import runner as job_runner
+    from orderloom.runtime.jobs import scheduler as rq_scheduler
+    from orderloom.runtime.jobs import worker as worker_loop
+    from orderloom.runtime.jobs.dispatch import Dispatcher, redis_connection
+    from orderloom.runtime.jobs.sweeper import start_sweeper, sweep
 
     settings = _settings(ctx)
     if settings.redis_url is None:
@@ -289,7 +292,7 @@ def timers_fire(ctx: click.Context, at: str | None) -> None:
     from datetime import datetime
 
     from orderloom.db import make_session_factory
-    from orderloom.runtime.timers import run_due_timers
+    from orderloom.runtime.engine.timers import run_due_timers
 
     now = None
     if at is not None:

@@ -21,24 +21,25 @@ from sqlalchemy.orm import Session, sessionmaker
 from orderloom.db import utcnow
 from orderloom.platform import accounts
 from orderloom.platform.templates import import_template
-from orderloom.runtime import stock_keeping, tracking
-from orderloom.runtime.approvals import OPEN, ApprovalTask
-from orderloom.runtime.approving import decide
 from orderloom.runtime.audit import Actor
-from orderloom.runtime.blueprints import blueprint_for
-from orderloom.runtime.carriers.base import (
+from orderloom.runtime.engine.approvals.decisions import decide
+from orderloom.runtime.engine.approvals.tasks import OPEN, ApprovalTask
+from orderloom.runtime.engine.blueprints import blueprint_for
+from orderloom.runtime.engine.lifecycle import create_order, take_transition
+from orderloom.runtime.errors import OrderError
+from orderloom.runtime.jobs.models import PENDING, Job
+from orderloom.runtime.jobs.runner import JobRunner
+from orderloom.runtime.orders.models import Order, OrderEvent
+from orderloom.runtime.shipping import tracking
+from orderloom.runtime.shipping.carriers.base import (
     DELIVERED,
     IN_TRANSIT,
     OUT_FOR_DELIVERY,
     PICKED_UP,
     CarrierEvent,
 )
-from orderloom.runtime.errors import OrderError
-from orderloom.runtime.job_runner import JobRunner
-from orderloom.runtime.jobs import PENDING, Job
-from orderloom.runtime.lifecycle import create_order, take_transition
-from orderloom.runtime.orders import Order, OrderEvent
-from orderloom.runtime.shipments import TrackingEvent, shipments_of
+from orderloom.runtime.shipping.models import TrackingEvent, shipments_of
+from orderloom.runtime.stock import keeping as stock_keeping
 
 TEMPLATE = "retail"
 ORDER_TYPE = "retail_order"
@@ -207,7 +208,7 @@ def _pick(rng: random.Random, weighted: tuple[tuple[str, int], ...]) -> str:
 
 
 def _opening_stock(session: Session) -> None:
-    from orderloom.runtime.catalog import Product, Warehouse
+    from orderloom.runtime.stock.catalog import Product, Warehouse
 
     for sku in session.execute(select(Product.sku)).scalars():
         for code in session.execute(select(Warehouse.code)).scalars():
@@ -216,7 +217,7 @@ def _opening_stock(session: Session) -> None:
 
 
 def _catalogue(sessions: sessionmaker[Session]) -> list[tuple[str, Decimal]]:
-    from orderloom.runtime.catalog import Product
+    from orderloom.runtime.stock.catalog import Product
 
     with sessions() as session:
         return [(sku, Decimal(str(price or "0")))

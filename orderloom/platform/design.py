@@ -9,7 +9,7 @@ from orderloom.designer.problems import DefinitionError
 from orderloom.designer.validation import Context
 from orderloom.platform.models import Role
 from orderloom.platform.problems import Problem
-from orderloom.runtime.catalog import Warehouse
+from orderloom.runtime.stock.catalog import Warehouse
 
 
 def design_context(session: Session) -> Context:

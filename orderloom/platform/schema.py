@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import pkgutil
 from pathlib import Path
 
 from alembic import command
@@ -15,40 +16,34 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, MetaData
 
+import orderloom.designer
 import orderloom.migrations
+import orderloom.platform
+import orderloom.runtime
 from orderloom.db import Base
 
-# Every module that defines tables. A new model module is added here, or the
-# migration check and autogenerate will not see it.
-MODEL_MODULES = (
-    "orderloom.runtime.audit",
-    "orderloom.designer.models",
-    "orderloom.runtime.orders",
-    "orderloom.runtime.customers",
-    "orderloom.runtime.jobs",
-    "orderloom.runtime.approvals",
-    "orderloom.runtime.timers",
-    "orderloom.runtime.conversation",
-    "orderloom.runtime.idempotency",
-    "orderloom.runtime.catalog",
-    "orderloom.runtime.stock",
-    "orderloom.runtime.channels",
-    "orderloom.runtime.payments",
-    "orderloom.runtime.statements",
-    "orderloom.runtime.reconciliation",
-    "orderloom.runtime.shipments",
-    "orderloom.runtime.webhooks",
-    "orderloom.runtime.import_runs",
-    "orderloom.runtime.saved_views",
-    "orderloom.platform.models",
-    "orderloom.platform.login_throttle",
-)
+# Modules that do something when imported rather than define things: the WSGI entry
+# point makes an app, ``python -m`` entry points run.
+NOT_IMPORTED = ("wsgi", "__main__")
+
+
+@functools.cache
+def model_modules() -> tuple[str, ...]:
+    """Every module of ours that may define tables, found from the packages, so a new
+    model module needs no list to be added to before migrations see it."""
+    names = []
+    for package in (orderloom.designer, orderloom.runtime, orderloom.platform):
+        for module in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            if module.name.rsplit(".", 1)[-1] not in NOT_IMPORTED:
+                names.append(module.name)
+    return tuple(names)
+
 
 MIGRATIONS_DIR = Path(orderloom.migrations.__file__).parent
 
 
 def metadata() -> MetaData:
-    for name in MODEL_MODULES:
+    for name in model_modules():
         importlib.import_module(name)
     return Base.metadata
 

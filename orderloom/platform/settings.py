@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from orderloom.runtime.mail import TLS_MODES, SmtpSettings
+from orderloom.runtime.notify.mail import TLS_MODES, SmtpSettings
 
 PREFIX = "ORDERLOOM_"
 SUPPORTED_DATABASES = ("sqlite", "postgresql")
@@ -166,9 +166,9 @@ def _secret_key(raw: str | None, instance_path: Path) -> str:
 
 
 def _check_webhook_retries(env: Mapping[str, str]) -> None:
-    # Read again by each webhook job (runtime/webhook_sending.py); checked here so a
+    # Read again by each webhook job (runtime/notify/webhook_sending.py); checked here so a
     # bad value stops start-up instead of every delivery.
-    from orderloom.runtime.webhook_sending import SettingError, retry_policy
+    from orderloom.runtime.notify.webhook_sending import SettingError, retry_policy
 
     try:
         retry_policy(env)

@@ -28,10 +28,12 @@ from orderloom.designer.versions import VersionConflict
 from orderloom.platform import accounts
 from orderloom.platform.design import design_context
 from orderloom.platform.permissions import BUILTIN_ROLES
-from orderloom.runtime import audit, customers, stock_keeping
+from orderloom.runtime import audit
 from orderloom.runtime.audit import Actor
-from orderloom.runtime.catalog import Product, Warehouse
-from orderloom.runtime.channels import add_channel, find_channel
+from orderloom.runtime.channels.models import add_channel, find_channel
+from orderloom.runtime.customers import records as customers
+from orderloom.runtime.stock import keeping as stock_keeping
+from orderloom.runtime.stock.catalog import Product, Warehouse
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ import json
 
 from sqlalchemy import func, select
 
-from orderloom.runtime.ingestion import signature
+from orderloom.runtime.channels.ingestion import signature
 
 SHOPIFY_ORDER = {
     "id": 5823761041,

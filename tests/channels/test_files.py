@@ -7,8 +7,8 @@ import json
 
 from openpyxl import Workbook, load_workbook
 
-from orderloom.runtime.channel_presets import PRESETS
-from orderloom.runtime.orders import Order
+from orderloom.runtime.channels.presets import PRESETS
+from orderloom.runtime.orders.models import Order
 from tests.channels.support import MARKETPLACE_ROWS, count
 from tests.designer.samples import retail
 from tests.platform.test_api_tokens import assert_problem

@@ -7,7 +7,7 @@ import time
 from sqlalchemy import func, select
 
 from orderloom.platform.api.import_progress import BACKGROUND_ROWS
-from orderloom.runtime.orders import Order
+from orderloom.runtime.orders.models import Order
 from tests.channels.support import MARKETPLACE_ROWS
 from tests.channels.test_files import broken_rows, csv_file, upload
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import copy
 
-from orderloom.runtime.channels import DEAD_LETTER, DUPLICATE, InboundOrder
-from orderloom.runtime.orders import Order
+from orderloom.runtime.channels.models import DEAD_LETTER, DUPLICATE, InboundOrder
+from orderloom.runtime.orders.models import Order
 from tests.channels.support import (
     SIMPLE_MAPPING,
     SIMPLE_ORDER,

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from orderloom.runtime.channel_presets import PRESETS
-from orderloom.runtime.channels import InboundOrder
-from orderloom.runtime.mapping import MISSING, PathError, parse_path, resolve
+from orderloom.runtime.channels.mapping import MISSING, PathError, parse_path, resolve
+from orderloom.runtime.channels.models import InboundOrder
+from orderloom.runtime.channels.presets import PRESETS
 from tests.channels.support import (
     MARKETPLACE_ROWS,
     SHOPIFY_ORDER,

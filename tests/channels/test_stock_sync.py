@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import select
 
 from orderloom.db import utcnow
-from orderloom.runtime.ingestion import signature_matches
-from orderloom.runtime.job_runner import BACKOFF_FIRST
-from orderloom.runtime.jobs import DONE, PENDING, Job
-from orderloom.runtime.stock_sync import JOB_KIND
-from orderloom.runtime.sweeper import sweep
+from orderloom.runtime.channels.ingestion import signature_matches
+from orderloom.runtime.channels.stock_sync import JOB_KIND
+from orderloom.runtime.jobs.models import DONE, PENDING, Job
+from orderloom.runtime.jobs.runner import BACKOFF_FIRST
+from orderloom.runtime.jobs.sweeper import sweep
 from tests.designer.samples import retail
 from tests.platform.test_api_tokens import assert_problem, bearer
 from tests.runtime.support import create

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import update
 
-from orderloom.runtime.orders import Order
+from orderloom.runtime.orders.models import Order
 from tests.platform.test_api_tokens import bearer
 from tests.runtime.support import SAMPLE
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from orderloom.db import utcnow
-from orderloom.runtime import customers
-from orderloom.runtime.customers import Customer
+from orderloom.runtime.customers import records as customers
+from orderloom.runtime.customers.records import Customer
 from tests.customers.conftest import NO_TOTAL, order_for, plant
 
 API = "/api/v1/customers"

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from orderloom.designer.models import DefinitionVersion, OrderType
-from orderloom.runtime.orders import Order
+from orderloom.runtime.orders.models import Order
 
 
 def at(text: str) -> datetime:

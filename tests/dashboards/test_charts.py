@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from orderloom.runtime import dashboards
-from orderloom.runtime.dashboards import DashboardFilter, bucket_width
+from orderloom.runtime.reports import dashboards
+from orderloom.runtime.reports.dashboards import DashboardFilter, bucket_width
 from tests.dashboards.conftest import at
 
 

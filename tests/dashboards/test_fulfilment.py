@@ -6,10 +6,10 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from orderloom.runtime import dashboards
-from orderloom.runtime.dashboards import DashboardFilter
-from orderloom.runtime.orders import Order
-from orderloom.runtime.shipments import Shipment
+from orderloom.runtime.orders.models import Order
+from orderloom.runtime.reports import dashboards
+from orderloom.runtime.reports.dashboards import DashboardFilter
+from orderloom.runtime.shipping.models import Shipment
 from tests.dashboards.conftest import at
 
 

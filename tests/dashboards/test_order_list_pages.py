@@ -2,7 +2,7 @@
 through the (state, created_at) index (docs/benchmarks.md)."""
 from __future__ import annotations
 
-from orderloom.runtime.order_search import OrderFilter, order_query
+from orderloom.runtime.orders.search import OrderFilter, order_query
 from tests.dashboards.conftest import at
 
 

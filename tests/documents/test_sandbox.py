@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orderloom.runtime.print_templates import TemplateProblem, TemplateRefused, render
+from orderloom.runtime.documents.print_templates import TemplateProblem, TemplateRefused, render
 
 CONTEXT = {"order": {"number": "SO-000001", "data": {"items": [{"sku": "A"}]}, "lines": []}}
 ESCAPES = [

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from orderloom.runtime.ingestion import signature
+from orderloom.runtime.channels.ingestion import signature
 
 API_KEY = "k-test-123"
 PHONE = "13812345678"

@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from orderloom.db import utcnow
-from orderloom.runtime.jobs import DONE, PENDING, Job
-from orderloom.runtime.sweeper import sweep
+from orderloom.runtime.jobs.models import DONE, PENDING, Job
+from orderloom.runtime.jobs.sweeper import sweep
 
 
 def test_a_carrier_that_is_down_at_shipping_gets_the_booking_on_a_retry(app, client, setup, db):

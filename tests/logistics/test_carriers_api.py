@@ -21,7 +21,7 @@ def test_an_admin_sets_up_a_carrier_and_sees_its_secret_once(client, token_for):
 
 
 def test_changing_the_config_keeps_the_stored_credential(client, token_for, db):
-    from orderloom.runtime.shipments import find_carrier
+    from orderloom.runtime.shipping.models import find_carrier
 
     admin = bearer(token_for("admin"))
     client.post("/api/v1/carriers", headers=admin, json={

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from orderloom.platform.settings import load_settings
-from orderloom.runtime.jobs import DONE, Job
-from orderloom.runtime.sweeper import sweep
-from orderloom.runtime.tracking import poll_due
+from orderloom.runtime.jobs.models import DONE, Job
+from orderloom.runtime.jobs.sweeper import sweep
+from orderloom.runtime.shipping.tracking import poll_due
 from tests.conftest import TEST_SECRET
 from tests.logistics.support import local_time, route
 from tests.runtime.test_jobs_rq import worker

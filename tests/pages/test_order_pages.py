@@ -7,7 +7,7 @@ import re
 from sqlalchemy import select
 
 from orderloom.platform.pages import orders as order_pages
-from orderloom.runtime.conversation import Notification
+from orderloom.runtime.notify.in_app import Notification
 from tests.pages.conftest import BIG, errors, notices
 from tests.runtime.support import SAMPLE
 

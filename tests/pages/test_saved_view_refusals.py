@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from orderloom.runtime.saved_views import SavedView
+from orderloom.runtime.orders.saved_views import SavedView
 from tests.pages.conftest import errors
 
 

@@ -103,8 +103,8 @@ def test_every_planted_mismatch_is_found_and_nothing_else(client, staff, planted
     # The matches themselves: each line to its own order's payment, none to another's.
     from sqlalchemy import select
 
-    from orderloom.runtime.orders import Order
-    from orderloom.runtime.statements import StatementLine
+    from orderloom.runtime.orders.models import Order
+    from orderloom.runtime.payments.statements import StatementLine
 
     matched = dict(db.execute(select(StatementLine.row_number, Order.number)
                               .join(Order, Order.id == StatementLine.order_id)).all())

@@ -18,11 +18,11 @@ from sqlalchemy import func, select
 
 from orderloom.db import utcnow
 from orderloom.platform.settings import load_settings
-from orderloom.runtime.conversation import Notification
-from orderloom.runtime.job_runner import CLAIM_TIMEOUT
-from orderloom.runtime.jobs import DONE, PENDING, RUNNING, Job, register_handler
-from orderloom.runtime.outbox import enqueue
-from orderloom.runtime.sweeper import LOST_AFTER, sweep
+from orderloom.runtime.jobs.models import DONE, PENDING, RUNNING, Job, register_handler
+from orderloom.runtime.jobs.outbox import enqueue
+from orderloom.runtime.jobs.runner import CLAIM_TIMEOUT
+from orderloom.runtime.jobs.sweeper import LOST_AFTER, sweep
+from orderloom.runtime.notify.in_app import Notification
 from tests.conftest import TEST_SECRET, service_unavailable
 from tests.runtime.support import create
 from tests.runtime.test_jobs import publish

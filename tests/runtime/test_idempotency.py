@@ -51,8 +51,8 @@ def test_keys_belong_to_their_user(client, staff, token_for):
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_a_repeat_while_the_first_still_runs_is_told_to_retry(app, staff, db):
-    from orderloom.runtime import idempotency
-    from orderloom.runtime.idempotency import IdempotencyKey
+    from orderloom.runtime.orders import idempotency
+    from orderloom.runtime.orders.idempotency import IdempotencyKey
 
     # The first request holds the key without a response yet, as while it runs. The
     # body is read the way the API reads it: fractions as Decimal.
@@ -94,7 +94,7 @@ def test_a_repeat_after_the_first_died_mid_request_does_the_work_at_once(app, st
     """A first request whose connection dies (a database restart, a killed process)
     leaves no claim behind: its retry is not refused for a minute, it creates the
     order, once."""
-    from orderloom.runtime import idempotency
+    from orderloom.runtime.orders import idempotency
 
     user_id = app.test_client().get("/api/v1/me", headers=staff).get_json()["id"]
     body = json.loads(json.dumps({"order_type": "retail_order", "data": SAMPLE}),

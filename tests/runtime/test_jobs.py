@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from orderloom.db import utcnow
-from orderloom.runtime.conversation import Notification
-from orderloom.runtime.job_runner import BACKOFF_FIRST, JobRunner
-from orderloom.runtime.jobs import DONE, FAILED, PENDING, Job, register_handler
-from orderloom.runtime.outbox import enqueue
-from orderloom.runtime.sweeper import sweep
+from orderloom.runtime.jobs.models import DONE, FAILED, PENDING, Job, register_handler
+from orderloom.runtime.jobs.outbox import enqueue
+from orderloom.runtime.jobs.runner import BACKOFF_FIRST, JobRunner
+from orderloom.runtime.jobs.sweeper import sweep
+from orderloom.runtime.notify.in_app import Notification
 from tests.designer.samples import retail
 from tests.platform.test_api_tokens import bearer
 from tests.runtime.support import SAMPLE, create

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from orderloom.platform.settings import load_settings
-from orderloom.runtime.conversation import Notification
-from orderloom.runtime.jobs import DONE, QUEUED, Job
+from orderloom.runtime.jobs.models import DONE, QUEUED, Job
+from orderloom.runtime.notify.in_app import Notification
 from tests.conftest import TEST_SECRET
 from tests.runtime.support import create
 from tests.runtime.test_jobs import publish

@@ -8,7 +8,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from orderloom.platform.settings import load_settings
-from orderloom.runtime.conversation import Notification
+from orderloom.runtime.notify.in_app import Notification
 from tests.conftest import TEST_SECRET
 from tests.runtime.support import SAMPLE, create
 from tests.runtime.test_jobs import publish

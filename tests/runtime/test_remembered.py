@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from orderloom.platform.app import create_app
-from orderloom.runtime import remembered, webhooks
-from orderloom.runtime.webhooks import WebhookDelivery, WebhookSubscription
+from orderloom.runtime import remembered
+from orderloom.runtime.notify import webhooks
+from orderloom.runtime.notify.webhooks import WebhookDelivery, WebhookSubscription
 from tests.designer.samples import retail
 from tests.platform.test_api_tokens import bearer
 from tests.runtime.support import create

@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from orderloom.db import make_engine, make_session_factory
-from orderloom.runtime import stock_keeping
-from orderloom.runtime.catalog import Product, Warehouse
 from orderloom.runtime.retry import in_transaction
-from orderloom.runtime.stock import StockLevel
+from orderloom.runtime.stock import keeping as stock_keeping
+from orderloom.runtime.stock.catalog import Product, Warehouse
+from orderloom.runtime.stock.models import StockLevel
 
 ON_POSTGRESQL = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 

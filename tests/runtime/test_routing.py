@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 
 from orderloom.designer.blueprint import published_blueprint
-from orderloom.runtime import stock_keeping
-from orderloom.runtime.catalog import Product, Warehouse
-from orderloom.runtime.routing import allocate
-from orderloom.runtime.stock_keeping import OutOfStock
+from orderloom.runtime.stock import keeping as stock_keeping
+from orderloom.runtime.stock.catalog import Product, Warehouse
+from orderloom.runtime.stock.keeping import OutOfStock
+from orderloom.runtime.stock.routing import allocate
 from tests.designer.samples import retail
 from tests.runtime.test_stock import sessions  # noqa: F401  (the fixture)
 

@@ -20,18 +20,19 @@ from sqlalchemy import select
 
 from orderloom.db import utcnow
 from orderloom.platform.settings import load_settings
-from orderloom.runtime import job_runner, rq_scheduler
-from orderloom.runtime.orders import Order
-from orderloom.runtime.queues import TIMER_QUEUE
-from orderloom.runtime.rq_scheduler import STOP_WAIT_SECONDS, SchedulerProcess
-from orderloom.runtime.scheduled_timers import (
+from orderloom.runtime.engine.timers import AUTOMATIC, Timer, run_due_timers
+from orderloom.runtime.jobs import runner as job_runner
+from orderloom.runtime.jobs import scheduler as rq_scheduler
+from orderloom.runtime.jobs.queues import TIMER_QUEUE
+from orderloom.runtime.jobs.scheduled_timers import (
     SCHEDULER_GRACE,
     at_whole_second,
     fire_scheduled_timer,
     hand_to_scheduler,
     rq_timer_id,
 )
-from orderloom.runtime.timers import AUTOMATIC, Timer, run_due_timers
+from orderloom.runtime.jobs.scheduler import STOP_WAIT_SECONDS, SchedulerProcess
+from orderloom.runtime.orders.models import Order
 from tests.conftest import TEST_SECRET
 from tests.designer.samples import retail
 from tests.platform.test_api_tokens import bearer
@@ -110,7 +111,7 @@ def scheduler_of(worker_pid: int) -> int:
             try:
                 for child in (task / "children").read_text().split():
                     command = Path(f"/proc/{child}/cmdline").read_bytes()
-                    if b"orderloom.runtime.rq_scheduler" in command:
+                    if b"orderloom.runtime.jobs.scheduler" in command:
                         return int(child)
             except FileNotFoundError:  # a thread or child that just ended
                 continue

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from orderloom.db import make_engine, make_session_factory
-from orderloom.runtime import stock_keeping
-from orderloom.runtime.catalog import Product, Warehouse
-from orderloom.runtime.stock import StockLevel, StockMovement
-from orderloom.runtime.stock_keeping import Line, OutOfStock, StockError
+from orderloom.runtime.stock import keeping as stock_keeping
+from orderloom.runtime.stock.catalog import Product, Warehouse
+from orderloom.runtime.stock.keeping import Line, OutOfStock, StockError
+from orderloom.runtime.stock.models import StockLevel, StockMovement
 
 
 @pytest.fixture

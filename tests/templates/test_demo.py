@@ -8,11 +8,11 @@ from sqlalchemy import func, select
 from orderloom.db import utcnow
 from orderloom.platform.demo import DEMO_PASSWORD, DEMO_USERS, TEMPLATE, build_demo
 from orderloom.platform.templates import load
-from orderloom.runtime import stock_keeping
-from orderloom.runtime.jobs import Job
-from orderloom.runtime.orders import Order, OrderEvent
-from orderloom.runtime.shipments import Shipment
-from orderloom.runtime.stock import StockLevel
+from orderloom.runtime.jobs.models import Job
+from orderloom.runtime.orders.models import Order, OrderEvent
+from orderloom.runtime.shipping.models import Shipment
+from orderloom.runtime.stock import keeping as stock_keeping
+from orderloom.runtime.stock.models import StockLevel
 from tests.conftest import csrf_from
 
 

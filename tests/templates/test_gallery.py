@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from orderloom.designer.models import OrderType
-from orderloom.runtime.catalog import Product
+from orderloom.runtime.stock.catalog import Product
 from tests.pages.conftest import errors, notices
 from tests.platform.test_api_tokens import assert_problem, bearer
 

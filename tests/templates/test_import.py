@@ -14,13 +14,13 @@ from orderloom.designer.models import DefinitionVersion, OrderType
 from orderloom.platform import templates
 from orderloom.platform.design import design_context
 from orderloom.platform.models import Role
-from orderloom.runtime import customers
 from orderloom.runtime.audit import Actor, AuditEvent
-from orderloom.runtime.catalog import Product, Warehouse
-from orderloom.runtime.channels import Channel
-from orderloom.runtime.customers import Customer
-from orderloom.runtime.ingestion import signature
-from orderloom.runtime.stock import StockLevel, StockMovement
+from orderloom.runtime.channels.ingestion import signature
+from orderloom.runtime.channels.models import Channel
+from orderloom.runtime.customers import records as customers
+from orderloom.runtime.customers.records import Customer
+from orderloom.runtime.stock.catalog import Product, Warehouse
+from orderloom.runtime.stock.models import StockLevel, StockMovement
 from tests.platform.test_api_tokens import bearer
 from tests.templates.samples import TEMPLATE_KEYS, sample
 

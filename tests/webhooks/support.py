@@ -7,7 +7,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from orderloom.runtime.webhook_sending import verify
+from orderloom.runtime.notify.webhook_sending import verify
 
 
 class Receiver:

@@ -8,8 +8,8 @@ import json
 from sqlalchemy import select
 
 from orderloom.platform.app import JOBS
-from orderloom.runtime.sweeper import start_sweeper
-from orderloom.runtime.webhooks import DELIVERED, WebhookAttempt, WebhookDelivery
+from orderloom.runtime.jobs.sweeper import start_sweeper
+from orderloom.runtime.notify.webhooks import DELIVERED, WebhookAttempt, WebhookDelivery
 from tests.runtime.support import create
 from tests.webhooks.conftest import FIRST_WAIT
 from tests.webhooks.support import Receiver, wait_for

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from orderloom.db import utcnow
 from orderloom.platform.settings import load_settings
-from orderloom.runtime.jobs import QUEUED, Job
-from orderloom.runtime.webhooks import DELIVERED, PENDING, WebhookAttempt, WebhookDelivery
+from orderloom.runtime.jobs.models import QUEUED, Job
+from orderloom.runtime.notify.webhooks import DELIVERED, PENDING, WebhookAttempt, WebhookDelivery
 from tests.conftest import TEST_SECRET
 from tests.runtime.support import create
 from tests.webhooks.support import Receiver

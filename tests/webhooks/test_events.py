@@ -9,8 +9,8 @@ import threading
 from sqlalchemy import select
 
 from orderloom.platform.app import JOBS
-from orderloom.runtime.sweeper import start_sweeper
-from orderloom.runtime.webhooks import FAILED, WebhookDelivery
+from orderloom.runtime.jobs.sweeper import start_sweeper
+from orderloom.runtime.notify.webhooks import FAILED, WebhookDelivery
 from tests.channels.support import create_channel
 from tests.designer.samples import retail
 from tests.platform.test_api_tokens import bearer

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from orderloom.platform.settings import SettingsError, load_settings
-from orderloom.runtime.webhook_sending import retry_policy, sign, verify
+from orderloom.runtime.notify.webhook_sending import retry_policy, sign, verify
 
 
 def test_the_waits_double_up_to_the_longest():

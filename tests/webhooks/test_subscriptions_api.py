@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from orderloom.runtime.webhooks import WebhookDelivery
+from orderloom.runtime.notify.webhooks import WebhookDelivery
 from tests.platform.test_api_tokens import assert_problem, bearer
 from tests.runtime.support import create
 

@@ -6,7 +6,7 @@ import re
 import time
 
 from orderloom.platform.app import JOBS
-from orderloom.runtime.sweeper import sweep
+from orderloom.runtime.jobs.sweeper import sweep
 from tests.runtime.support import create
 from tests.webhooks.conftest import FIRST_WAIT
 from tests.webhooks.support import Receiver

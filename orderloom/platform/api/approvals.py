@@ -15,10 +15,10 @@ from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
-from orderloom.runtime import approving
-from orderloom.runtime.approvals import STATUSES, ApprovalTask, Delegation, usernames
+from orderloom.runtime.engine.approvals import decisions as approving
+from orderloom.runtime.engine.approvals.tasks import STATUSES, ApprovalTask, Delegation, usernames
 from orderloom.runtime.errors import DelegationRefused, OrderError, StaleOrder
-from orderloom.runtime.orders import Order
+from orderloom.runtime.orders.models import Order
 
 TIMESTAMP = {"type": ["string", "null"], "format": "date-time"}
 TASK = {"type": "object", "properties": {

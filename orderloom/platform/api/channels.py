@@ -21,10 +21,11 @@ from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
-from orderloom.runtime import audit, ingestion, order_files
+from orderloom.runtime import audit
 from orderloom.runtime.audit import Actor
-from orderloom.runtime.channel_presets import PRESETS
-from orderloom.runtime.channels import (
+from orderloom.runtime.channels import ingestion, order_files
+from orderloom.runtime.channels.mapping import MappingError, apply_mapping, check_mapping
+from orderloom.runtime.channels.models import (
     ACCEPTED,
     DEAD_LETTER,
     DUPLICATE,
@@ -37,9 +38,9 @@ from orderloom.runtime.channels import (
     find_channel,
     new_secret,
 )
+from orderloom.runtime.channels.presets import PRESETS
 from orderloom.runtime.errors import OrderError
-from orderloom.runtime.mapping import MappingError, apply_mapping, check_mapping
-from orderloom.runtime.order_search import OrderFilter, order_query
+from orderloom.runtime.orders.search import OrderFilter, order_query
 
 log = logging.getLogger(__name__)
 
@@ -345,7 +346,7 @@ def inbound_json(inbound: InboundOrder, number: str | None = None,
 
 
 def _number_of(inbound: InboundOrder) -> str | None:
-    from orderloom.runtime.orders import Order
+    from orderloom.runtime.orders.models import Order
 
     if inbound.order_id is None:
         return None

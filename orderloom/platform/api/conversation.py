@@ -11,10 +11,13 @@ from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
-from orderloom.runtime import comments, lifecycle
-from orderloom.runtime.conversation import Comment, Notification
+from orderloom.runtime.engine import lifecycle
 from orderloom.runtime.errors import OrderError
-from orderloom.runtime.orders import Order
+from orderloom.runtime.notify import in_app
+from orderloom.runtime.notify.in_app import Notification
+from orderloom.runtime.orders import comments
+from orderloom.runtime.orders.comments import Comment
+from orderloom.runtime.orders.models import Order
 
 TIMESTAMP = {"type": ["string", "null"], "format": "date-time"}
 NEW_COMMENT = {"type": "object", "required": ["body"], "additionalProperties": False,
@@ -92,7 +95,7 @@ def list_notifications():
     if unread not in ("0", "1", "true", "false"):
         raise invalid("/unread", "must be 1 or 0", 400)
     user = current_user()
-    found = comments.notifications_for(db_session(), user.id, set(user.role_names),
+    found = in_app.notifications_for(db_session(), user.id, set(user.role_names),
                                        unread=unread in ("1", "true"))
     return [notification_json(n) for n in found]
 
@@ -105,7 +108,7 @@ def read_notification(notification_id: int):
     session = db_session()
     user = current_user()
     try:
-        found = comments.mark_read(session, user.id, set(user.role_names), notification_id)
+        found = in_app.mark_read(session, user.id, set(user.role_names), notification_id)
     except OrderError as error:
         raise Problem(error.status, error.message) from None
     session.commit()

@@ -16,10 +16,11 @@ from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
-from orderloom.runtime import customer_files, customers
-from orderloom.runtime.customers import Customer, CustomerError, CustomerFilter, Standing
-from orderloom.runtime.order_files import FileError
-from orderloom.runtime.orders import Order
+from orderloom.runtime.channels.order_files import FileError
+from orderloom.runtime.customers import files as customer_files
+from orderloom.runtime.customers import records as customers
+from orderloom.runtime.customers.records import Customer, CustomerError, CustomerFilter, Standing
+from orderloom.runtime.orders.models import Order
 
 MAX_PAGE = 200
 TEXT = {"type": "string", "maxLength": 254}

@@ -16,8 +16,8 @@ from orderloom.platform.auth import requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
-from orderloom.runtime import dashboards
-from orderloom.runtime.dashboards import CHARTS, GRAINS, DashboardFilter
+from orderloom.runtime.reports import dashboards
+from orderloom.runtime.reports.dashboards import CHARTS, GRAINS, DashboardFilter
 
 FILTERS = ("created_from", "created_to", "channel", "order_type", "currency", "sla_hours",
            "grain")

@@ -18,8 +18,8 @@ from orderloom.platform.database import db_session
 from orderloom.platform.design import definition_problem, design_context
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import invalid
-from orderloom.runtime import barcodes, print_templates
-from orderloom.runtime.default_documents import page
+from orderloom.runtime.documents import barcodes, print_templates
+from orderloom.runtime.documents.defaults import page
 
 TRY_OUT = {"type": "object", "required": ["definition", "data"], "additionalProperties": False,
            "properties": {

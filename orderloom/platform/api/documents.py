@@ -11,8 +11,8 @@ from orderloom.platform.auth import requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
-from orderloom.runtime import documents
-from orderloom.runtime.documents import Document, PickListProblem
+from orderloom.runtime.documents import fulfilment as documents
+from orderloom.runtime.documents.fulfilment import Document, PickListProblem
 from orderloom.runtime.errors import OrderError
 
 FORMATS = ("html", "pdf")

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
 from orderloom.platform.problems import invalid
-from orderloom.runtime.order_files import XLSX_MIME
+from orderloom.runtime.channels.order_files import XLSX_MIME
 
 MIMETYPES = {"csv": "text/csv", "xlsx": XLSX_MIME}
 

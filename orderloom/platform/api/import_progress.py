@@ -22,8 +22,9 @@ from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem
-from orderloom.runtime import audit, import_runs
-from orderloom.runtime.import_runs import ImportRun
+from orderloom.runtime import audit
+from orderloom.runtime.channels import import_runs
+from orderloom.runtime.channels.import_runs import ImportRun
 
 # Up to this many rows a file is imported inside the request (a few seconds at
 # most); a larger one gets a progress bar instead of a long wait.

@@ -15,11 +15,12 @@ from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import database, db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
-from orderloom.runtime import stock_files, stock_keeping
-from orderloom.runtime.catalog import Product, Warehouse
 from orderloom.runtime.retry import in_transaction
-from orderloom.runtime.stock import StockLevel, StockMovement
-from orderloom.runtime.stock_keeping import OutOfStock, StockError
+from orderloom.runtime.stock import files as stock_files
+from orderloom.runtime.stock import keeping as stock_keeping
+from orderloom.runtime.stock.catalog import Product, Warehouse
+from orderloom.runtime.stock.keeping import OutOfStock, StockError
+from orderloom.runtime.stock.models import StockLevel, StockMovement
 
 SKU = {"type": "string", "minLength": 1, "maxLength": 64}
 CODE = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,50}$"}

@@ -13,7 +13,7 @@ from orderloom.platform.auth import requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem
-from orderloom.runtime.jobs import DONE, FAILED, PENDING, QUEUED, RUNNING, Job
+from orderloom.runtime.jobs.models import DONE, FAILED, PENDING, QUEUED, RUNNING, Job
 
 STATUSES = (PENDING, QUEUED, RUNNING, DONE, FAILED)
 MAX_PAGE = 200

@@ -15,11 +15,13 @@ from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid, problem_response
-from orderloom.runtime import idempotency, lifecycle, order_edits
+from orderloom.runtime.engine import lifecycle
+from orderloom.runtime.engine.version_moves import move_open_orders
 from orderloom.runtime.errors import OrderError, OrderInputError, StaleOrder
-from orderloom.runtime.order_search import OrderFilter, order_query
-from orderloom.runtime.orders import Order, OrderEvent, money_text
-from orderloom.runtime.version_moves import move_open_orders
+from orderloom.runtime.orders import edits as order_edits
+from orderloom.runtime.orders import idempotency
+from orderloom.runtime.orders.models import Order, OrderEvent, money_text
+from orderloom.runtime.orders.search import OrderFilter, order_query
 
 NEW_ORDER = {
     "type": "object",

@@ -16,17 +16,12 @@ from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
-from orderloom.runtime import (
-    audit,
-    finance_summary,
-    payments,
-    reconciliation,
-    refunds,
-    statements,
-)
+from orderloom.runtime import audit
+from orderloom.runtime.channels.order_files import write_csv, write_xlsx
+from orderloom.runtime.engine.lifecycle import find_order
 from orderloom.runtime.errors import OrderError
-from orderloom.runtime.lifecycle import find_order
-from orderloom.runtime.order_files import write_csv, write_xlsx
+from orderloom.runtime.payments import finance_summary, reconciliation, refunds, statements
+from orderloom.runtime.payments import received as payments
 
 AMOUNT = {"type": ["string", "number"], "description": "A decimal amount, e.g. \"120.50\""}
 NEW_PAYMENT = {

@@ -10,8 +10,8 @@ from orderloom.platform.auth import current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
-from orderloom.runtime import saved_views
-from orderloom.runtime.saved_views import SavedView, ViewProblem
+from orderloom.runtime.orders import saved_views
+from orderloom.runtime.orders.saved_views import SavedView, ViewProblem
 
 FILTERS = {"type": "object", "additionalProperties": {"type": "string"},
            "description": "The order list's filters: state, channel, created_from, created_to, "

@@ -18,19 +18,22 @@ from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
-from orderloom.runtime import audit, ingestion, lifecycle, tracking
-from orderloom.runtime.carriers import KINDS, UnknownCarrier, adapter_for
-from orderloom.runtime.carriers.base import (
+from orderloom.runtime import audit
+from orderloom.runtime.channels import ingestion
+from orderloom.runtime.engine import lifecycle
+from orderloom.runtime.errors import OrderError
+from orderloom.runtime.shipping import tracking
+from orderloom.runtime.shipping.carriers import KINDS, UnknownCarrier, adapter_for
+from orderloom.runtime.shipping.carriers.base import (
     STATUSES,
     CarrierError,
     CarrierEvent,
     NumberNeeded,
     PayloadError,
 )
-from orderloom.runtime.carriers.http_carrier import CONFIG_SCHEMA, SECRET_MEMBERS
-from orderloom.runtime.carriers.local_courier import LocalCourier
-from orderloom.runtime.errors import OrderError
-from orderloom.runtime.shipments import (
+from orderloom.runtime.shipping.carriers.http_carrier import CONFIG_SCHEMA, SECRET_MEMBERS
+from orderloom.runtime.shipping.carriers.local_courier import LocalCourier
+from orderloom.runtime.shipping.models import (
     LOCAL,
     Carrier,
     Shipment,

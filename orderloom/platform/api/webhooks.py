@@ -16,8 +16,8 @@ from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
 from orderloom.runtime import audit
-from orderloom.runtime.webhook_sending import resend
-from orderloom.runtime.webhooks import (
+from orderloom.runtime.notify.webhook_sending import resend
+from orderloom.runtime.notify.webhooks import (
     ALL_EVENTS,
     EVENT_NAME,
     EVENTS,

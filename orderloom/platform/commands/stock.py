@@ -14,7 +14,7 @@ def stock_command() -> None:
 def verify_command(ctx: click.Context) -> None:
     """Check that every stock level equals the sum of its ledger lines (exit 1 if not)."""
     from orderloom.platform.commands.definitions import _session
-    from orderloom.runtime.stock_keeping import verify
+    from orderloom.runtime.stock.keeping import verify
 
     with _session(ctx) as session:
         mismatches = verify(session)

@@ -11,11 +11,11 @@ from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import Labels, language, money, when
 from orderloom.platform.pages.orders import form_revision, roles, safe_back, stale_message
-from orderloom.runtime import approving
-from orderloom.runtime.approvals import ApprovalTask, usernames
-from orderloom.runtime.blueprints import blueprint_for
+from orderloom.runtime.engine.approvals import decisions as approving
+from orderloom.runtime.engine.approvals.tasks import ApprovalTask, usernames
+from orderloom.runtime.engine.blueprints import blueprint_for
 from orderloom.runtime.errors import OrderError, StaleOrder
-from orderloom.runtime.orders import Order
+from orderloom.runtime.orders.models import Order
 
 log = logging.getLogger(__name__)
 

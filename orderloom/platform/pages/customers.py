@@ -18,10 +18,10 @@ from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import Labels, language, money, when
 from orderloom.platform.problems import Problem
-from orderloom.runtime import customers
-from orderloom.runtime.blueprints import blueprint_for
-from orderloom.runtime.customers import Customer, CustomerError, CustomerFilter
-from orderloom.runtime.orders import Order, money_text
+from orderloom.runtime.customers import records as customers
+from orderloom.runtime.customers.records import Customer, CustomerError, CustomerFilter
+from orderloom.runtime.engine.blueprints import blueprint_for
+from orderloom.runtime.orders.models import Order, money_text
 
 log = logging.getLogger(__name__)
 

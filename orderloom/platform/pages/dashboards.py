@@ -18,9 +18,9 @@ from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import Labels, language
 from orderloom.platform.problems import Problem
-from orderloom.runtime import dashboards
-from orderloom.runtime.blueprints import blueprint_for
-from orderloom.runtime.dashboards import CHARTS
+from orderloom.runtime.engine.blueprints import blueprint_for
+from orderloom.runtime.reports import dashboards
+from orderloom.runtime.reports.dashboards import CHARTS
 
 TITLES = {
     "sales_over_time": "Sales over time",

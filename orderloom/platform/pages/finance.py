@@ -16,10 +16,11 @@ from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import money, when
-from orderloom.runtime import finance_summary, payments, reconciliation, refunds, statements
+from orderloom.runtime.engine.lifecycle import find_order
 from orderloom.runtime.errors import OrderError
-from orderloom.runtime.lifecycle import find_order
-from orderloom.runtime.orders import Order
+from orderloom.runtime.orders.models import Order
+from orderloom.runtime.payments import finance_summary, reconciliation, refunds, statements
+from orderloom.runtime.payments import received as payments
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from orderloom.platform.auth import requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
-from orderloom.runtime import import_runs
-from orderloom.runtime.channels import Channel
-from orderloom.runtime.import_runs import ImportRun
+from orderloom.runtime.channels import import_runs
+from orderloom.runtime.channels.import_runs import ImportRun
+from orderloom.runtime.channels.models import Channel
 
 RECENT = 20
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from orderloom.designer.models import OrderType
 from orderloom.platform.pages.order_view import format_value, label
-from orderloom.runtime.blueprints import blueprint_for
-from orderloom.runtime.orders import Order
-from orderloom.runtime.saved_views import (
+from orderloom.runtime.engine.blueprints import blueprint_for
+from orderloom.runtime.orders.models import Order
+from orderloom.runtime.orders.saved_views import (
     BASE_COLUMNS,
     DEFAULT_COLUMNS,
     FIELD_PREFIX,

@@ -28,8 +28,8 @@ from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import Labels, label, language
 from orderloom.platform.pages.orders import find
 from orderloom.platform.problems import Problem
-from orderloom.runtime import order_edits
-from orderloom.runtime.blueprints import blueprint_for
+from orderloom.runtime.engine.blueprints import blueprint_for
+from orderloom.runtime.orders import edits as order_edits
 
 ADDRESS_PARTS = ("country", "province", "city", "district", "street", "postcode")
 CUSTOMER_PARTS = ("code", "name", "tier", "email", "phone")

@@ -12,7 +12,7 @@ from typing import Any
 from flask import request
 
 from orderloom.designer.blueprint import Blueprint, money_places
-from orderloom.runtime.orders import Order, OrderEvent
+from orderloom.runtime.orders.models import Order, OrderEvent
 
 log = logging.getLogger(__name__)
 
@@ -353,7 +353,7 @@ def _shipment(event, details, names, entry) -> str:
 
 
 def _tracking(event, details, names, entry) -> str:
-    from orderloom.runtime.carriers.base import STATUS_LABELS
+    from orderloom.runtime.shipping.carriers.base import STATUS_LABELS
 
     status = STATUS_LABELS.get(details.get("status"), details.get("status", "?"))
     where = f" in {details['location']}" if details.get("location") else ""

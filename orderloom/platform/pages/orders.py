@@ -28,13 +28,15 @@ from orderloom.platform.pages.order_view import (
     when,
 )
 from orderloom.platform.problems import Problem
-from orderloom.runtime import comments, lifecycle, order_edits, saved_views
-from orderloom.runtime.approvals import OPEN, ApprovalTask, approval_spec, delegators
-from orderloom.runtime.blueprints import blueprint_for
-from orderloom.runtime.customers import Customer
+from orderloom.runtime.customers.records import Customer
+from orderloom.runtime.engine import lifecycle
+from orderloom.runtime.engine.approvals.tasks import OPEN, ApprovalTask, approval_spec, delegators
+from orderloom.runtime.engine.blueprints import blueprint_for
 from orderloom.runtime.errors import OrderError, StaleOrder
-from orderloom.runtime.order_search import OrderFilter, order_query
-from orderloom.runtime.orders import Order, OrderEvent
+from orderloom.runtime.orders import comments, saved_views
+from orderloom.runtime.orders import edits as order_edits
+from orderloom.runtime.orders.models import Order, OrderEvent
+from orderloom.runtime.orders.search import OrderFilter, order_query
 
 log = logging.getLogger(__name__)
 

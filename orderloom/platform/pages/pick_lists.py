@@ -17,11 +17,11 @@ from orderloom.platform.auth import requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.orders import MAX_BULK, safe_back
-from orderloom.runtime import documents
-from orderloom.runtime.catalog import Warehouse
+from orderloom.runtime.documents import fulfilment as documents
 from orderloom.runtime.errors import OrderError
-from orderloom.runtime.orders import Order
-from orderloom.runtime.stock import Reservation
+from orderloom.runtime.orders.models import Order
+from orderloom.runtime.stock.catalog import Warehouse
+from orderloom.runtime.stock.models import Reservation
 
 FORMATS = ("html", "pdf")
 

@@ -15,8 +15,13 @@ from orderloom.platform.auth import current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
 from orderloom.platform.problems import Problem
-from orderloom.runtime import saved_views
-from orderloom.runtime.saved_views import DEFAULT_COLUMNS, FILTER_KEYS, SavedView, ViewProblem
+from orderloom.runtime.orders import saved_views
+from orderloom.runtime.orders.saved_views import (
+    DEFAULT_COLUMNS,
+    FILTER_KEYS,
+    SavedView,
+    ViewProblem,
+)
 
 
 def _listed(query: str) -> MultiDict:

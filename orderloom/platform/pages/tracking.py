@@ -19,13 +19,19 @@ from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import Labels, language, when
-from orderloom.runtime import lifecycle, tracking
-from orderloom.runtime.blueprints import blueprint_for
-from orderloom.runtime.carriers import UnknownCarrier
-from orderloom.runtime.carriers.base import STATUS_LABELS, STATUSES, CarrierError, CarrierEvent
+from orderloom.runtime.engine import lifecycle
+from orderloom.runtime.engine.blueprints import blueprint_for
 from orderloom.runtime.errors import OrderError
-from orderloom.runtime.orders import Order
-from orderloom.runtime.shipments import LOCAL, Carrier, Shipment, events_of, shipments_of
+from orderloom.runtime.orders.models import Order
+from orderloom.runtime.shipping import tracking
+from orderloom.runtime.shipping.carriers import UnknownCarrier
+from orderloom.runtime.shipping.carriers.base import (
+    STATUS_LABELS,
+    STATUSES,
+    CarrierError,
+    CarrierEvent,
+)
+from orderloom.runtime.shipping.models import LOCAL, Carrier, Shipment, events_of, shipments_of
 
 MAX_CODE = 100
 PUBLIC_HEADERS = {

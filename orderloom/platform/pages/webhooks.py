@@ -17,7 +17,7 @@ from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
 from orderloom.platform.problems import Problem
 from orderloom.runtime import audit
-from orderloom.runtime.webhooks import (
+from orderloom.runtime.notify.webhooks import (
     EVENTS,
     STATUSES,
     WebhookAttempt,

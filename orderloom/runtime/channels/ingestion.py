@@ -1,0 +1,186 @@
+"""Turning a channel's payload into an order: verify, keep, map, create, once.
+
+Each delivery is kept as an ``InboundOrder`` row exactly as received. One that
+maps to a valid order becomes the order (``accepted``); a re-delivery of an
+accepted external order id changes nothing (``duplicate``); one that cannot
+become an order waits as a ``dead_letter`` with its problems until someone
+fixes the mapping and retries it. Functions take a session and never commit.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from orderloom.db import utcnow
+from orderloom.designer.models import DefinitionVersion
+from orderloom.designer.problems import DefinitionProblem
+from orderloom.designer.versions import find as find_order_type
+from orderloom.runtime.audit import Actor
+from orderloom.runtime.channels.mapping import MappingError, apply_mapping
+from orderloom.runtime.channels.models import (
+    ACCEPTED,
+    DEAD_LETTER,
+    DUPLICATE,
+    Channel,
+    InboundOrder,
+)
+from orderloom.runtime.engine import lifecycle
+from orderloom.runtime.errors import OrderError, OrderInputError
+from orderloom.runtime.orders.models import Order
+from orderloom.runtime.payments import received as payments
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Orderloom-Signature"
+SIGNATURE_SCHEME = "sha256="
+
+
+def signature(secret: str, body: bytes) -> str:
+    """The header value a sender puts on ``body``: sha256=<hex HMAC-SHA256>."""
+    digest = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+    return SIGNATURE_SCHEME + digest
+
+
+def signature_matches(secret: str, body: bytes, header: str | None) -> bool:
+    if not header or not header.startswith(SIGNATURE_SCHEME):
+        return False
+    # compare_digest takes as long whatever the first differing byte, so the
+    # expected signature cannot be guessed byte by byte from response times.
+    return hmac.compare_digest(signature(secret, body).encode("ascii"),
+                               header.strip().encode("ascii", "replace"))
+
+
+@dataclass
+class Receipt:
+    inbound: InboundOrder
+    order: Order | None
+
+    @property
+    def status(self) -> str:
+        return self.inbound.status
+
+
+def published_definition(session: Session, order_type_key: str) -> dict[str, Any] | None:
+    """The definition of the newest published version, the one new orders use."""
+    order_type = find_order_type(session, order_type_key)
+    if order_type is None:
+        return None
+    version = session.scalar(select(DefinitionVersion)
+                             .where(DefinitionVersion.order_type_id == order_type.id)
+                             .order_by(DefinitionVersion.number.desc()).limit(1))
+    return version.definition if version is not None else None
+
+
+def read_payload(body: bytes) -> Any:
+    """The JSON of a body, numbers with a fraction as exact Decimals. Raises ValueError."""
+    try:
+        return json.loads(body.decode("utf-8"), parse_float=Decimal)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise ValueError("the body is not valid UTF-8 JSON") from None
+
+
+def receive(session: Session, channel: Channel, body: bytes, actor: Actor) -> Receipt:
+    """Keep ``body`` as delivered by ``channel`` and make it an order if it can be one."""
+    inbound = InboundOrder(channel_id=channel.id, source=channel.key,
+                           body=body.decode("utf-8", "replace"), attempts=0,
+                           received_at=utcnow(), status=DEAD_LETTER)
+    session.add(inbound)
+    receipt = process(session, channel, inbound, actor)
+    log.info("channel %s: inbound %s %s", channel.key, inbound.id, inbound.status)
+    return receipt
+
+
+def retry(session: Session, inbound: InboundOrder, actor: Actor) -> Receipt:
+    """Process a dead letter again with its channel's current mapping."""
+    if inbound.status != DEAD_LETTER:
+        raise OrderError(f"inbound order {inbound.id} is {inbound.status}, not a dead letter; "
+                         "only dead letters are retried")
+    if inbound.channel is None:
+        raise OrderError(f"the channel of inbound order {inbound.id} was deleted")
+    receipt = process(session, inbound.channel, inbound, actor)
+    log.info("channel %s: inbound %s retried: %s", inbound.source, inbound.id, inbound.status)
+    return receipt
+
+
+def process(session: Session, channel: Channel, inbound: InboundOrder,
+            actor: Actor) -> Receipt:
+    inbound.attempts += 1
+    inbound.processed_at = utcnow()
+    # Stored before the order is attempted, so a failed attempt cannot take the
+    # payload down with it.
+    session.flush()
+    try:
+        payload = read_payload(inbound.body.encode("utf-8"))
+    except ValueError as error:
+        return _dead(session, inbound, str(error), [])
+    definition = published_definition(session, channel.order_type_key)
+    if definition is None:
+        return _dead(session, inbound, f"order type {channel.order_type_key!r} does not exist "
+                                       "or has no published version", [])
+    try:
+        mapped = apply_mapping(channel.mapping, payload, definition)
+    except MappingError as error:
+        return _dead(session, inbound, "the payload does not fit the channel's mapping",
+                     error.problems)
+    inbound.external_id = mapped.external_id
+    if mapped.external_id is None:
+        return _dead(session, inbound, "the channel's mapping has no external_id, so "
+                                       "re-deliveries could not be recognised", [])
+    existing = accepted_order(session, channel.key, mapped.external_id)
+    if existing is not None:
+        return _duplicate(session, inbound, existing)
+    try:
+        with session.begin_nested():
+            order = lifecycle.create_order(session, actor, channel.order_type_key, mapped.data,
+                                           channel=channel.key, data_pointer="/order")
+            if mapped.payment:
+                payments.record_reported(session, actor, order, mapped.payment, channel.key)
+            inbound.status = ACCEPTED
+            inbound.accepted_external_id = mapped.external_id
+            inbound.order_id = order.id
+            inbound.error = None
+            session.flush()
+    except OrderInputError as error:
+        return _dead(session, inbound, "the mapped order breaks the order form", error.problems)
+    except OrderError as error:
+        return _dead(session, inbound, error.message, [])
+    except IntegrityError:
+        # The same order arrived on another connection a moment earlier and won.
+        existing = accepted_order(session, channel.key, mapped.external_id)
+        if existing is None:
+            raise
+        return _duplicate(session, inbound, existing)
+    return Receipt(inbound, order)
+
+
+def accepted_order(session: Session, source: str, external_id: str) -> InboundOrder | None:
+    return session.scalar(select(InboundOrder).where(
+        InboundOrder.source == source, InboundOrder.accepted_external_id == external_id))
+
+
+def _duplicate(session: Session, inbound: InboundOrder, first: InboundOrder) -> Receipt:
+    inbound.status = DUPLICATE
+    inbound.order_id = first.order_id
+    inbound.error = None
+    session.flush()
+    order = session.get(Order, first.order_id) if first.order_id is not None else None
+    return Receipt(inbound, order)
+
+
+def _dead(session: Session, inbound: InboundOrder, detail: str,
+          problems: list[DefinitionProblem]) -> Receipt:
+    inbound.status = DEAD_LETTER
+    inbound.order_id = None
+    inbound.accepted_external_id = None
+    inbound.error = {"detail": detail, "errors": [p.as_json() for p in problems]}
+    session.flush()
+    return Receipt(inbound, None)

@@ -1,0 +1,382 @@
+"""Orders from and to spreadsheets: CSV and Excel (xlsx).
+
+A file has one row per order line; rows with the same external order id are
+lines of one order. Each order is mapped with the channel mapping format (a
+path names a column: ``$.数量`` or ``$['Unit price']``), where the order's
+fields are read from its first row and ``$.rows[*]`` lists all its rows.
+Each order is created whole or not at all; the report names its rows as the
+spreadsheet numbers them (the header is row 1).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from orderloom.db import utcnow
+from orderloom.designer.blueprint import published_blueprint, to_json
+from orderloom.designer.problems import DefinitionProblem
+from orderloom.runtime.audit import Actor
+from orderloom.runtime.channels.ingestion import accepted_order
+from orderloom.runtime.channels.mapping import (
+    RECORD_MEMBERS,
+    MappingError,
+    apply_mapping,
+    parse_path,
+    resolve,
+)
+from orderloom.runtime.channels.models import ACCEPTED, InboundOrder
+from orderloom.runtime.engine import lifecycle
+from orderloom.runtime.errors import OrderError, OrderInputError
+from orderloom.runtime.orders.models import Order
+
+log = logging.getLogger(__name__)
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+MAX_ROWS = 50_000
+MAX_COLUMNS = 200
+PREVIEW_ORDERS = 20
+IMPORT_CHANNEL = "import"
+XLSX_MAGIC = b"PK\x03\x04"
+# A cell starting with one of these is run as a formula by spreadsheet programs;
+# exported text gets a leading apostrophe, which they show as plain text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class FileError(ValueError):
+    """A file that cannot be read as a table of orders."""
+
+
+Row = tuple[int, dict[str, Any]]  # spreadsheet row number, column name -> cell
+
+
+def read_rows(content: bytes, filename: str = "") -> list[Row]:
+    """The data rows of a CSV or xlsx file, keyed by the header row's names."""
+    if content.startswith(XLSX_MAGIC) or filename.lower().endswith(".xlsx"):
+        table = _xlsx_cells(content)
+    else:
+        table = _csv_cells(content)
+    header = next(table, None)
+    if header is None:
+        raise FileError("the file is empty; the first row must name the columns")
+    names = [_cell_text(h) for h in header]
+    while names and not names[-1]:
+        names.pop()
+    if not names:
+        raise FileError("the first row must name the columns")
+    if len(names) > MAX_COLUMNS:
+        raise FileError(f"the file has more than {MAX_COLUMNS} columns")
+    seen = set()
+    for name in names:
+        if name and name in seen:
+            raise FileError(f"the column {name!r} appears twice in the first row")
+        seen.add(name)
+    rows: list[Row] = []
+    for number, cells in enumerate(table, start=2):
+        values = {name: _unescape(cell) for name, cell in zip(names, cells, strict=False)
+                  if name and cell not in (None, "")}
+        if not values:
+            continue  # a blank row
+        if len(rows) >= MAX_ROWS:
+            raise FileError(f"the file has more than {MAX_ROWS} rows; split it")
+        rows.append((number, values))
+    return rows
+
+
+def _csv_cells(content: bytes) -> Iterator[list[str]]:
+    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GB18030
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise FileError("the CSV file is neither UTF-8 nor GB18030 text")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        yield from csv.reader(io.StringIO(text), dialect)
+    except csv.Error as error:
+        raise FileError(f"the CSV file cannot be read: {error}") from None
+
+
+def _xlsx_cells(content: bytes) -> Iterator[list[Any]]:
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a damaged file
+        raise FileError(f"the Excel file cannot be read ({type(error).__name__})") from None
+    try:
+        sheet = workbook.worksheets[0]
+        for row in sheet.iter_rows(values_only=True):
+            yield [_xlsx_value(v) for v in row]
+    finally:
+        workbook.close()
+
+
+def _xlsx_value(value: Any) -> Any:
+    if isinstance(value, float):
+        # Excel stores every number as a float; 19.9 must not become 19.899999...
+        return Decimal(repr(value)) if not value.is_integer() else int(value)
+    if isinstance(value, datetime) and value.time() == datetime.min.time():
+        return value.date()
+    return value
+
+
+def _cell_text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _unescape(cell: Any) -> Any:
+    if isinstance(cell, str) and cell[:1] == "'" and cell[1:2] in _FORMULA_START:
+        return cell[1:]
+    return cell
+
+
+# --- grouping and mapping ---------------------------------------------------------------------
+
+@dataclass
+class Group:
+    external_id: str | None
+    rows: list[Row]
+
+    @property
+    def numbers(self) -> list[int]:
+        return [number for number, _ in self.rows]
+
+    def payload(self) -> dict[str, Any]:
+        return {**self.rows[0][1], "rows": [values for _, values in self.rows]}
+
+
+def group_rows(rows: list[Row], mapping: dict[str, Any]) -> list[Group]:
+    """Rows in orders, by the mapping's external id, in the order they first appear."""
+    path = parse_path(mapping["external_id"])
+    groups: dict[str, Group] = {}
+    ungrouped: list[Group] = []
+    for number, values in rows:
+        found = resolve(path, values)
+        key = None if found in (None, "") or isinstance(found, dict | list) else str(found)
+        if key is None:
+            ungrouped.append(Group(None, [(number, values)]))
+        else:
+            groups.setdefault(key, Group(key, [])).rows.append((number, values))
+    return sorted([*groups.values(), *ungrouped], key=lambda g: g.rows[0][0])
+
+
+@dataclass
+class ImportReport:
+    total_rows: int = 0
+    created: list[dict[str, Any]] = field(default_factory=list)
+    duplicates: list[dict[str, Any]] = field(default_factory=list)
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    preview: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_json(self, preview: bool) -> dict[str, Any]:
+        answer: dict[str, Any] = {"rows": self.total_rows, "failed": self.failed,
+                                  "duplicates": self.duplicates}
+        if preview:
+            answer["orders"] = self.preview
+        else:
+            answer["created"] = self.created
+        return answer
+
+
+def import_source(order_type_key: str) -> str:
+    """Where an import without a channel records its external ids: one namespace per
+    order type, so the same file imported into two order types makes orders in both."""
+    return f"{IMPORT_CHANNEL}:{order_type_key}"
+
+
+def import_rows(session: Session, actor: Actor, rows: list[Row], order_type_key: str,
+                definition: dict[str, Any], mapping: dict[str, Any], *, source: str,
+                channel_id: int | None = None, preview: bool = False) -> ImportReport:
+    """Map ``rows`` into orders and (unless ``preview``) create each valid one, whole or
+    not at all. Mapping problems must have been checked already."""
+    report = ImportReport(total_rows=len(rows))
+    blueprint = published_blueprint(definition) if preview else None
+    seen: set[str] = set()
+    for group in group_rows(rows, mapping):
+        where = {"rows": group.numbers, "external_id": group.external_id}
+        if group.external_id is None:
+            report.failed.append({**where, "errors": [{
+                "pointer": "/mapping/external_id",
+                "detail": f"the row has no order id in {mapping['external_id']}"}]})
+            continue
+        if group.external_id in seen or accepted_order(session, source,
+                                                       group.external_id) is not None:
+            report.duplicates.append(where)
+            continue
+        seen.add(group.external_id)
+        payload = group.payload()
+        try:
+            mapped = apply_mapping(mapping, payload, definition)
+        except MappingError as error:
+            report.failed.append({**where, "errors": [p.as_json() for p in error.problems]})
+            continue
+        if blueprint is not None:
+            values = blueprint.compute(mapped.data)
+            problems = [DefinitionProblem("/order" + p.pointer, p.message, p.line, p.column)
+                        for p in blueprint.problems(values)]
+            if problems:
+                report.failed.append({**where, "errors": [p.as_json() for p in problems]})
+            elif len(report.preview) < PREVIEW_ORDERS:
+                report.preview.append({**where, "data": to_json(values)})
+            continue
+        _create(session, actor, order_type_key, mapped.data, group, source, channel_id,
+                payload, report, payment=mapped.payment)
+    log.info("import into %s: %s rows, %s created, %s duplicates, %s failed%s",
+             order_type_key, len(rows), len(report.created), len(report.duplicates),
+             len(report.failed), " (preview)" if preview else "")
+    return report
+
+
+def _create(session: Session, actor: Actor, order_type_key: str, data: dict[str, Any],
+            group: Group, source: str, channel_id: int | None, payload: dict[str, Any],
+            report: ImportReport, payment: dict[str, Any] | None = None) -> None:
+    channel_key = source.partition(":")[0]
+    where = {"rows": group.numbers, "external_id": group.external_id}
+    try:
+        with session.begin_nested():
+            order = lifecycle.create_order(session, actor, order_type_key, data,
+                                           channel=channel_key, data_pointer="/order")
+            if payment:  # the mapping's payment.* columns
+                from orderloom.runtime.payments.received import record_reported
+
+                record_reported(session, actor, order, payment, channel_key)
+            session.add(InboundOrder(
+                channel_id=channel_id, source=source, external_id=group.external_id,
+                accepted_external_id=group.external_id, status=ACCEPTED,
+                body=_json_text(payload), order_id=order.id, attempts=1,
+                received_at=utcnow(), processed_at=utcnow()))
+            session.flush()
+    except OrderInputError as error:
+        report.failed.append({**where, "errors": [p.as_json() for p in error.problems]})
+        return
+    except OrderError as error:
+        report.failed.append({**where, "errors": [{"pointer": "", "detail": error.message}]})
+        return
+    except IntegrityError:
+        if accepted_order(session, source, group.external_id) is not None:
+            report.duplicates.append(where)  # imported at the same moment by someone else
+        else:
+            log.warning("import into %s: rows %s could not be stored", order_type_key,
+                        group.numbers, exc_info=True)
+            report.failed.append({**where, "errors": [
+                {"pointer": "", "detail": "the order could not be stored; try again"}]})
+        return
+    report.created.append({**where, "number": order.number})
+
+
+def _json_text(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, ensure_ascii=False, default=_plain)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
+
+
+# --- export ---------------------------------------------------------------------------------
+
+ORDER_COLUMNS = ("number", "state", "channel", "created_at")
+
+
+def export_columns(definition: dict[str, Any]) -> tuple[list[str], str | None]:
+    """The header of an export, and the line items field whose lines make the rows."""
+    columns = list(ORDER_COLUMNS)
+    lines_key = None
+    for f in definition["form"]["fields"]:
+        if f["type"] == "line_items":
+            if lines_key is None:
+                lines_key = f["key"]
+                columns += [f"{f['key']}.{c['key']}" for c in f["fields"]]
+        elif f["type"] in RECORD_MEMBERS:
+            columns += [f"{f['key']}.{member}" for member in RECORD_MEMBERS[f["type"]]]
+        else:
+            columns.append(f["key"])
+    return columns, lines_key
+
+
+def export_rows(orders: list[Order], columns: list[str],
+                lines_key: str | None) -> Iterator[list[Any]]:
+    """One row per line of each order (one row for an order without lines), the order's
+    columns repeated on each."""
+    for order in orders:
+        base = {"number": order.number, "state": order.state, "channel": order.channel,
+                "created_at": order.created_at.isoformat()}
+        lines = (order.data.get(lines_key) if lines_key else None) or [{}]
+        for line in lines:
+            yield [_cell(_value(order.data, base, line, lines_key, name)) for name in columns]
+
+
+def _value(data: dict[str, Any], base: dict[str, Any], line: Any, lines_key: str | None,
+           name: str) -> Any:
+    if name in base:
+        return base[name]
+    key, _, member = name.partition(".")
+    if member and key == lines_key:
+        return line.get(member) if isinstance(line, dict) else None
+    value = data.get(key)
+    if member:
+        return value.get(member) if isinstance(value, dict) else None
+    return value
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return ""  # a formula fault stored as {"error": ...} is no spreadsheet value
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _numeric(value):
+        return "'" + value
+    return value
+
+
+def _numeric(text: str) -> bool:
+    try:
+        Decimal(text)
+    except ArithmeticError:
+        return False
+    return True
+
+
+def write_csv(header: list[str], rows: Iterator[list[Any]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")  # so Excel opens UTF-8 Chinese text correctly
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(row)
+        if buffer.tell() > 64 * 1024:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def write_xlsx(header: list[str], rows: Iterator[list[Any]]) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("orders")
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

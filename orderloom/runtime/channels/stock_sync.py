@@ -1,0 +1,128 @@
+"""Stock sync to channels: after a change of a SKU's available stock, each channel
+that sells it is told the new figure (all warehouses together, less the channel's
+safety stock, never below 0).
+
+Pushes are coalesced: a change only enqueues a ``channel_stock`` job when no job
+for the same channel and SKU is still waiting to start, and the job reads the
+figure when it runs, not when it was enqueued. However many changes happen in a
+channel's ``push_interval_seconds``, it gets one push with the latest figure. A
+push that fails is retried by the job runner with backoff, and a retry pushes
+the figure of that moment.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import urllib.error
+import urllib.request
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from orderloom.db import utcnow
+from orderloom.runtime.channels.models import Channel, find_channel
+from orderloom.runtime.jobs.models import PENDING, QUEUED, Job, register_handler
+from orderloom.runtime.jobs.outbox import enqueue
+from orderloom.runtime.stock.catalog import Product
+from orderloom.runtime.stock.models import StockLevel
+
+log = logging.getLogger(__name__)
+
+JOB_KIND = "channel_stock"
+TIMEOUT_SECONDS = 10
+# The scheme channels sign their webhooks with (ingestion.py), so a shop checks our
+# pushes with the code that signs its deliveries. Not imported from there: ingestion
+# reaches stock keeping, which calls this module.
+SIGNATURE_HEADER = "X-Orderloom-Signature"
+# Handed to a runner but not claimed yet: such a job will still read the newest figure.
+NOT_STARTED = (PENDING, QUEUED)
+
+
+class PushFailed(Exception):
+    """A channel did not accept a stock push; the job runner tries again later."""
+
+
+def signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+def sells(channel: Channel, sku: str) -> bool:
+    return not channel.skus or sku in channel.skus
+
+
+def after_change(session: Session, product_id: int) -> list[Job]:
+    """Call after a change of a SKU's availability in any warehouse: enqueue a push to
+    every channel that sells it and has none waiting. Answers the jobs enqueued."""
+    channels = [c for c in session.scalars(
+        select(Channel).where(Channel.active.is_(True), Channel.stock_push_url.is_not(None))
+        .order_by(Channel.key))]
+    if not channels:
+        return []
+    sku = session.scalar(select(Product.sku).where(Product.id == product_id))
+    if sku is None:
+        return []
+    wanted = [c for c in channels if sells(c, sku)]
+    if not wanted:
+        return []
+    waiting = {job.payload.get("channel") for job in session.scalars(
+        select(Job).where(Job.kind == JOB_KIND, Job.status.in_(NOT_STARTED),
+                          Job.payload["sku"].as_string() == sku))}
+    now = utcnow()
+    return [enqueue(session, JOB_KIND, {"channel": channel.key, "sku": sku},
+                    run_after=now + timedelta(seconds=max(channel.push_interval_seconds, 0)))
+            for channel in wanted if channel.key not in waiting]
+
+
+def available_for(session: Session, channel: Channel, sku: str) -> int | None:
+    """What ``channel`` may sell of ``sku`` now; None when there is no such product."""
+    product_id = session.scalar(select(Product.id).where(Product.sku == sku))
+    if product_id is None:
+        return None
+    total = session.scalar(
+        select(func.coalesce(func.sum(StockLevel.on_hand - StockLevel.reserved), 0))
+        .where(StockLevel.product_id == product_id))
+    return max(int(total) - channel.safety_stock, 0)
+
+
+def push(channel: Channel, sku: str, available: int) -> None:
+    """POST the figure to the channel, signed like the webhooks it sends us."""
+    body = json.dumps({"sku": sku, "available": available,
+                       "at": utcnow().isoformat()}).encode("utf-8")
+    request = urllib.request.Request(
+        channel.stock_push_url or "", data=body, method="POST",
+        headers={"Content-Type": "application/json",
+                 SIGNATURE_HEADER: signature(channel.secret, body)})
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+            status = response.status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    except (urllib.error.URLError, OSError) as error:
+        # Only the reason: the URL may carry a token of the channel's.
+        reason = getattr(error, "reason", error)
+        raise PushFailed(f"channel {channel.key} could not be reached: {reason}") from None
+    if not 200 <= status < 300:
+        raise PushFailed(f"channel {channel.key} answered {status} to a stock push")
+    log.info("pushed %s available of %s to channel %s", available, sku, channel.key)
+
+
+def run_channel_stock(session: Session, job: Job, runner: Any) -> None:
+    key, sku = job.payload["channel"], job.payload["sku"]
+    channel = find_channel(session, key)
+    if channel is None or not channel.active or not channel.stock_push_url:
+        # Removed, switched off or unhooked since the change: nobody to tell.
+        log.info("stock push of %s to channel %s skipped: the channel no longer takes "
+                 "pushes", sku, key)
+        return
+    available = available_for(session, channel, sku)
+    if available is None:
+        log.info("stock push of %s to channel %s skipped: no such product", sku, key)
+        return
+    push(channel, sku, available)
+
+
+register_handler(JOB_KIND, run_channel_stock)

@@ -1,0 +1,5 @@
+"""The engine: runs each order through the lifecycle its published definition
+configures. Creating orders and moving them (lifecycle), what entering a state
+causes (entering), automatic and timed moves, the blueprint cache, moving open
+orders to a newer version, the actions rules and transitions run (actions/),
+approvals (approvals/) and timers."""

@@ -1,0 +1,272 @@
+"""What happens when an order enters a state.
+
+On creation into the start state, after every transition, after every approval
+outcome and after a timed move, the order arrives somewhere, and then:
+
+1. Whatever belonged to the state it left ends: undecided approval tasks are
+   cancelled and pending timers are cancelled.
+2. Approvals of the new state: one whose ``when`` is not TRUE (and that no
+   ``require_approval`` action asked for) is approved at once, unless another
+   approval of the state needs people.
+3. Otherwise automatic ``when`` moves out of the state are evaluated; the first
+   TRUE one moves the order on. Moves chain, at most ``MAX_MOVES`` per change.
+   Only an order that stays gets the tasks of the approvals that need people.
+4. Where the order stays, its timers start: the state's SLA, its ``after_hours``
+   moves and the escalation of each approval that got tasks.
+
+Everything is added to the caller's session; the caller commits.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from orderloom import dsl
+from orderloom.db import utcnow
+from orderloom.designer.blueprint import Blueprint, to_json
+from orderloom.runtime.audit import SYSTEM
+from orderloom.runtime.engine import automatic, timers
+from orderloom.runtime.engine.actions import ActionResult, Blocked, run_actions
+from orderloom.runtime.engine.actions import stock as stock_actions
+from orderloom.runtime.engine.approvals import tasks as approvals
+from orderloom.runtime.engine.blueprints import blueprint_for
+from orderloom.runtime.errors import OrderError, StaleOrder
+from orderloom.runtime.jobs.outbox import notify_jobs_for
+from orderloom.runtime.notify import webhooks
+from orderloom.runtime.orders.models import Order, OrderEvent
+from orderloom.runtime.stock import keeping as stock_keeping
+
+log = logging.getLogger(__name__)
+
+MAX_MOVES = automatic.MAX_MOVES
+NOT_AVAILABLE = "this action is not available in this version of Orderloom"
+
+
+def required_approvals(done: list[dict[str, Any]]) -> list[str]:
+    """The approvals that ``require_approval`` actions (already run) asked for."""
+    return [a["approval"] for a in done if a["type"] == "require_approval"]
+
+
+def record(session: Session, order: Order, actor_name: str, kind: str, now: datetime, *,
+           transition: str | None = None, from_state: str | None = None,
+           to_state: str | None = None, details: dict[str, Any] | None = None) -> None:
+    session.add(OrderEvent(order_id=order.id, actor_name=actor_name, kind=kind,
+                           transition=transition, from_state=from_state, to_state=to_state,
+                           details=details or {}, at=now))
+
+
+def save(session: Session, order: Order) -> None:
+    """Flush the order; a concurrent change (the revision moved on) is StaleOrder."""
+    try:
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        current = session.get(Order, order.id)
+        raise StaleOrder(order.number, current.revision if current else -1,
+                         current.state if current else "?") from None
+
+
+def move(session: Session, order: Order, target: str, now: datetime, *, actor_name: str,
+         kind: str, transition: str | None = None,
+         details: dict[str, Any] | None = None) -> None:
+    """Put the order in ``target`` (its revision goes up) and write the timeline entry.
+    The caller then calls ``enter_state``."""
+    before = order.state
+    order.state = target
+    order.updated_at = utcnow()
+    save(session, order)
+    record(session, order, actor_name, kind, now, transition=transition, from_state=before,
+           to_state=target, details=details)
+    webhooks.order_state_changed(session, order, before, transition=transition,
+                                 actor_name=actor_name)
+
+
+UNKNOWN = object()
+
+
+def _may_leave_waiting(blueprint: Blueprint, state: str) -> bool:
+    """Whether an order in ``state`` can have open tasks or timers: only states with an
+    approval, an SLA or a timed move make them."""
+    workflow = blueprint.definition["workflow"]
+    return (any(a["state"] == state for a in workflow.get("approvals", []))
+            or any(s["key"] == state and "sla_hours" in s for s in workflow["states"])
+            or bool(automatic.timed(blueprint, state)))
+
+
+def enter_state(session: Session, order: Order, *, now: datetime | None = None,
+                required: list[str] | tuple[str, ...] = (), left: Any = UNKNOWN) -> None:
+    """Do what arriving in ``order.state`` causes (see the module's description).
+    ``required`` names approvals a ``require_approval`` action asked for. ``left`` is the
+    state the order came from (None for a new order): tasks and timers are cancelled
+    only where that state could have made some, which saves the queries otherwise."""
+    now = now or utcnow()
+    blueprint = blueprint_for(order.version)
+    for key in dict.fromkeys(required):
+        record(session, order, SYSTEM.name, "approval_required", now,
+               details={"approval": key})
+    moves = 0
+    blocked: set[str] = set()
+    while True:
+        if left is UNKNOWN or (left is not None and _may_leave_waiting(blueprint, left)):
+            approvals.cancel_pending(session, order.id, now)
+            timers.cancel_pending(session, order.id, now)
+        left = order.state
+        needing, waived = _approvals_here(session, order, blueprint, now)
+        auto = None if waived else automatic.due_now(blueprint, order, now, blocked)
+        if waived is None and auto is None:
+            break
+        if moves >= MAX_MOVES:
+            record(session, order, SYSTEM.name, "automatic_stopped", now,
+                   details={"moves": moves,
+                            "reason": f"{MAX_MOVES} automatic moves in a row; the order "
+                                      "stays here until a person moves it"})
+            break
+        moves += 1
+        if waived is not None:
+            spec, reason = waived
+            move(session, order, spec["approved"], now, actor_name=SYSTEM.name, kind="approval",
+                 details={"approval": spec["key"], "outcome": "approved", "automatic": True,
+                          "reason": reason})
+        elif not _take_automatic(session, order, blueprint, auto, now):
+            blocked.add(auto["key"])
+            moves -= 1
+    _start_waiting(session, order, blueprint, needing, now)
+    if order.state in _terminal_states(blueprint):
+        # A finished order holds no stock: whatever a cancellation's or a rejection's
+        # path did not release goes back to the shelf now (shipped stock is not held).
+        released = stock_keeping.release(session, SYSTEM.name, order.id)
+        if released:
+            record(session, order, SYSTEM.name, "stock_released", now,
+                   details={"units": released, "state": order.state})
+
+
+def _terminal_states(blueprint: Blueprint) -> set[str]:
+    return {s["key"] for s in blueprint.definition["workflow"]["states"]
+            if s["kind"] == "terminal"}
+
+
+def _forced(session: Session, order: Order) -> set[str]:
+    """Approvals a ``require_approval`` action asked for and nobody has decided since."""
+    events = session.execute(select(OrderEvent.kind, OrderEvent.details)
+                             .where(OrderEvent.order_id == order.id,
+                                    OrderEvent.kind.in_(("approval_required", "approval")))
+                             .order_by(OrderEvent.id))
+    forced: set[str] = set()
+    for kind, details in events:
+        key = (details or {}).get("approval")
+        if kind == "approval_required":
+            forced.add(key)
+        elif details.get("outcome") in ("approved", "rejected"):
+            forced.discard(key)
+    return forced
+
+
+def _approvals_here(session: Session, order: Order, blueprint: Blueprint, now: datetime
+                    ) -> tuple[list[tuple[dict[str, Any], str]], tuple[dict, str] | None]:
+    """The approvals of the state that need people (each with why), and the first one
+    approved automatically when none needs people."""
+    specs = approvals.approvals_in(blueprint, order.state)
+    if not specs:
+        return [], None
+    forced = _forced(session, order)
+    values = automatic.formula_values(order)
+    needing: list[tuple[dict[str, Any], str]] = []
+    waivable: list[tuple[dict[str, Any], str]] = []
+    for spec in specs:
+        if spec["key"] in forced:
+            needing.append((spec, "a require_approval action asked for it"))
+        elif "when" not in spec:
+            needing.append((spec, "every order needs it"))
+        else:
+            result = approvals.condition(blueprint, spec["when"])(values, now)
+            if result is True:
+                needing.append((spec, f"its condition {spec['when']!r} is TRUE"))
+            elif isinstance(result, dsl.FormulaFault):
+                # A broken condition never waves an order through.
+                needing.append((spec, f"its condition failed: {result}"))
+            else:
+                waivable.append((spec, f"its condition {spec['when']!r} is not TRUE"))
+    return needing, (waivable[0] if waivable and not needing else None)
+
+
+def _take_automatic(session: Session, order: Order, blueprint: Blueprint,
+                    spec: dict[str, Any], now: datetime) -> bool:
+    """Move along an automatic transition, running its actions; False (and a timeline
+    note) when one of them blocks it."""
+    result = ActionResult(data=dict(order.data), tags=list(order.tags))
+    try:
+        run_actions(blueprint, spec.get("actions", []), result, now=now)
+        # In a savepoint: stock that is not there stops this move, not the whole change.
+        with session.begin_nested():
+            stock = stock_actions.carry_out(session, SYSTEM.name, order, blueprint,
+                                            result.stock)
+    except (Blocked, OrderError) as blocked:
+        record(session, order, SYSTEM.name, "automatic_blocked", now, transition=spec["key"],
+               details={"reason": blocked.message})
+        return False
+    order.take_values({k: to_json(v) for k, v in blueprint.compute(result.data, now).items()},
+                      blueprint)
+    order.tags = result.tags
+    details: dict[str, Any] = {"after_hours": spec["after_hours"]} if "after_hours" in spec \
+        else {"when": spec["when"]}
+    if result.done:
+        details["actions"] = result.done
+    if stock:
+        details["stock"] = stock
+    if result.not_carried_out:
+        details["not_carried_out"] = [{**a, "reason": NOT_AVAILABLE}
+                                      for a in result.not_carried_out]
+    move(session, order, spec["to"], now, actor_name=SYSTEM.name, kind="automatic",
+         transition=spec["key"], details=details)
+    for key in required_approvals(result.done):
+        record(session, order, SYSTEM.name, "approval_required", now,
+               details={"approval": key})
+    notify_jobs_for(session, order, result.notifications)
+    return True
+
+
+def take_timed_move(session: Session, order: Order, spec: dict[str, Any],
+                    now: datetime) -> bool:
+    """An ``after_hours`` move whose timer fired, and what entering its target causes."""
+    blueprint = blueprint_for(order.version)
+    if not _take_automatic(session, order, blueprint, spec, now):
+        return False
+    enter_state(session, order, now=now)
+    return True
+
+
+def _start_waiting(session: Session, order: Order, blueprint: Blueprint,
+                   needing: list[tuple[dict[str, Any], str]], now: datetime) -> None:
+    values = automatic.formula_values(order)
+    for spec, reason in needing:
+        people, notes = approvals.assignees(session, blueprint, spec, values, now)
+        if not people:
+            notes.append("no approver could be found, so the task goes to the admin role")
+            people = [approvals.Assignee(None, "admin")]
+        approvals.create_tasks(session, order.id, spec, people, now)
+        names = approvals.usernames(session, {p.user_id for p in people if p.user_id})
+        details: dict[str, Any] = {"approval": spec["key"], "outcome": "requested",
+                                   "mode": spec["mode"], "reason": reason,
+                                   "approvers": [p.as_json(names) for p in people]}
+        if notes:
+            details["notes"] = notes
+        record(session, order, SYSTEM.name, "approval", now, details=details)
+        if "remind_after_hours" in spec:
+            timers.schedule(session, order, timers.REMINDER, spec["key"],
+                            now + timedelta(hours=spec["remind_after_hours"]), now)
+        if "escalate_after_hours" in spec and "escalate_to" in spec:
+            timers.schedule(session, order, timers.ESCALATION, spec["key"],
+                            now + timedelta(hours=spec["escalate_after_hours"]), now)
+    state = next(s for s in blueprint.definition["workflow"]["states"]
+                 if s["key"] == order.state)
+    if "sla_hours" in state:
+        timers.schedule(session, order, timers.SLA, order.state,
+                        now + timedelta(hours=state["sla_hours"]), now)
+    for spec in automatic.timed(blueprint, order.state):
+        timers.schedule(session, order, timers.AUTOMATIC, spec["key"],
+                        now + timedelta(hours=spec["after_hours"]), now)

@@ -1,0 +1,67 @@
+"""Writing jobs into the outbox, in the transaction of the change that causes them.
+
+``enqueue`` only adds a row: if the change is rolled back, so is the job, and if
+it commits, the job is durable before anyone tries to run it. Which new jobs a
+transaction wrote is remembered on the session, so the dispatcher can hand them
+over right after the commit (see ``dispatch.py``).
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from orderloom.db import utcnow
+from orderloom.runtime.jobs.models import PENDING, Job
+
+log = logging.getLogger(__name__)
+
+NEW_JOBS = "orderloom.new_jobs"  # key in Session.info: ids of jobs to hand over after commit
+DEFAULT_MAX_ATTEMPTS = 5
+
+
+def enqueue(session: Session, kind: str, payload: dict[str, Any], *, order_id: int | None = None,
+            run_after: datetime | None = None, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Job:
+    """Add a pending job to ``session``; it is handed over once the caller commits."""
+    if max_attempts < 1:
+        raise ValueError("max_attempts must be at least 1")
+    job = Job(kind=kind, payload=payload, order_id=order_id, status=PENDING, attempts=0,
+              max_attempts=max_attempts, run_after=run_after or utcnow(), created_at=utcnow())
+    session.add(job)
+    return job
+
+
+def collect_new_jobs(session: Session, _flush_context: Any = None) -> None:
+    """After a flush: note the pending jobs it wrote (new ones, and failed ones an admin
+    set pending again), so the commit can hand them over."""
+    touched = [obj for obj in (*session.new, *session.dirty)
+               if isinstance(obj, Job) and obj.status == PENDING]
+    if touched:
+        session.info.setdefault(NEW_JOBS, set()).update(job.id for job in touched)
+
+
+def take_new_jobs(session: Session) -> list[int]:
+    return sorted(session.info.pop(NEW_JOBS, ()))
+
+
+def forget_new_jobs(session: Session, _previous_transaction: Any = None) -> None:
+    """After a rollback the jobs were never stored; nothing to hand over. A savepoint
+    rolled back leaves the jobs written before it standing (the ids of its own are
+    handed over with them and found gone, which is harmless)."""
+    if not session.in_nested_transaction():
+        session.info.pop(NEW_JOBS, None)
+
+
+def notify_jobs_for(session: Session, order: Any, actions: list[dict[str, Any]]) -> list[Job]:
+    """One ``notify`` job per notify action an order's rule or transition ran.
+
+    The payload keeps the order as it was at that moment (number, state, data,
+    tags), so a mail sent a minute later still says what happened then.
+    """
+    snapshot = {"number": order.number, "state": order.state, "data": order.data,
+                "tags": list(order.tags or [])}
+    return [enqueue(session, "notify", {"action": action, "order": snapshot},
+                    order_id=order.id)
+            for action in actions]

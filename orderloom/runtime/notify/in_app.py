@@ -1,0 +1,56 @@
+"""In-app notifications: messages that reach one person, or everyone holding a role,
+on their notifications page. Comments that mention someone, approvals, timers and
+low stock write them; a person reads and marks them read."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text, or_, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from orderloom.db import Base, UTCDateTime, utcnow
+from orderloom.runtime.errors import OrderNotFound
+
+
+class Notification(Base):
+    """An in-app notification for one user, or for everyone holding a role."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    role: Mapped[str | None] = mapped_column(String(50), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def notifications_for(session: Session, user_id: int, roles: set[str] | frozenset[str], *,
+                      unread: bool = False, limit: int = 200) -> list[Notification]:
+    """The person's notifications: addressed to them, or to any of their roles."""
+    query = select(Notification).where(_addressed_to(user_id, roles))
+    if unread:
+        query = query.where(Notification.read_at.is_(None))
+    return list(session.scalars(query.order_by(Notification.id.desc()).limit(limit)))
+
+
+def mark_read(session: Session, user_id: int, roles: set[str] | frozenset[str],
+              notification_id: int, now: datetime | None = None) -> Notification:
+    """Mark one of the person's notifications read. A notification to a role has one
+    read mark, so it is read for everyone in the role once one of them reads it."""
+    found = session.scalar(select(Notification).where(Notification.id == notification_id,
+                                                      _addressed_to(user_id, roles)))
+    if found is None:
+        raise OrderNotFound(f"you have no notification {notification_id}")
+    if found.read_at is None:
+        found.read_at = now or utcnow()
+    return found
+
+
+def _addressed_to(user_id: int, roles: set[str] | frozenset[str]):
+    conditions = [Notification.user_id == user_id]
+    if roles:
+        conditions.append(Notification.role.in_(sorted(roles)))
+    return or_(*conditions)

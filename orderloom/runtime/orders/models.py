@@ -1,0 +1,114 @@
+"""Orders and their timeline.
+
+An order is pinned to the definition version it was created with and keeps
+behaving by it, whatever is published later. ``revision`` is bumped by every
+change and checked by it, so two people acting on one order at once cannot
+both win.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from orderloom.db import Base, JSONDocument, Money, UTCDateTime, utcnow
+from orderloom.designer.blueprint import Blueprint, money_unit
+from orderloom.designer.models import DefinitionVersion, OrderType
+
+
+def money_text(amount: Decimal | None, currency: str | None) -> str | None:
+    """A stored amount as the form shows it: the currency's decimal places (the column
+    keeps four)."""
+    if amount is None:
+        return None
+    return str(amount.quantize(money_unit(currency)))
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        Index("ix_orders_type_state", "order_type_id", "state"),
+        # The order list filtered by state and dates, newest first: a rare state's first
+        # page reads one page of index entries (docs/benchmarks.md).
+        Index("ix_orders_state_created_at", "state", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    order_type_id: Mapped[int] = mapped_column(ForeignKey("order_types.id"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("definition_versions.id"), index=True)
+    state: Mapped[str] = mapped_column(String(63))
+    # Entered and computed values as JSON: money and numbers as exact decimal
+    # strings, dates in ISO form.
+    data: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    tags: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    channel: Mapped[str] = mapped_column(String(40), default="manual")
+    # The value of the type's total field (Blueprint.total_key) and the type's currency,
+    # kept in columns so lists, customers' value, dashboards and payments add them up in
+    # SQL. Set only through take_values, together with data.
+    total: Mapped[Decimal | None] = mapped_column(Money)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    # Derived from the order's payments and refunds (runtime/payments/received.py) and written in
+    # their transaction, so lists, formulas and conditions read it without adding up.
+    payment_status: Mapped[str] = mapped_column(String(20), default="unpaid",
+                                                server_default="unpaid", index=True)
+    amount_paid: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
+    amount_refunded: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
+                                                     server_default="0")
+    # The warehouse chosen or routed to ship it (the first, when split).
+    warehouse: Mapped[str | None] = mapped_column(String(50))
+    # The customer the order's customer field was matched to (runtime/customers/records.py).
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(150))
+
+    order_type: Mapped[OrderType] = relationship(lazy="joined")
+    version: Mapped[DefinitionVersion] = relationship(lazy="joined")
+
+    def take_values(self, data: dict[str, Any], blueprint: Blueprint) -> None:
+        """Store the order's (computed, JSON-ready) values and the total read from them."""
+        self.data = data
+        self.total = blueprint.total_of(data)
+        self.currency = blueprint.currency
+        if self.amount_paid:
+            # A changed total changes what the payments amount to (paid -> partly paid).
+            from orderloom.runtime.payments.received import status_for
+
+            self.payment_status = status_for(self.amount_paid, self.amount_refunded or 0,
+                                             self.total)
+
+    # The UPDATE carries "WHERE revision = <the one read>": a concurrent change
+    # makes it match no row, and the loser gets StaleDataError, not a lost update.
+    __mapper_args__ = {"version_id_col": revision}
+
+
+class OrderEvent(Base):
+    """One entry of an order's timeline. Append-only: rows are never changed."""
+
+    __tablename__ = "order_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"),
+                                          index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_name: Mapped[str] = mapped_column(String(150))
+    kind: Mapped[str] = mapped_column(String(40))  # created, transition, version_moved, ...
+    transition: Mapped[str | None] = mapped_column(String(63))
+    from_state: Mapped[str | None] = mapped_column(String(63))
+    to_state: Mapped[str | None] = mapped_column(String(63))
+    details: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+
+
+class OrderSequence(Base):
+    """The last order number handed out per order type."""
+
+    __tablename__ = "order_sequences"
+
+    order_type_id: Mapped[int] = mapped_column(ForeignKey("order_types.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,1 @@
+"""Reports: the dashboards managers read, each chart one SQL aggregate."""

@@ -1,0 +1,415 @@
+"""The numbers managers look at: each dashboard chart is one SQL aggregate.
+
+Every function takes a session and a ``DashboardFilter`` and answers rows ready to
+draw and to write as CSV. The database does the adding up (GROUP BY, SUM,
+percentiles), never a Python loop over orders, so a chart over a million orders
+costs one query. SQLite and PostgreSQL differ in date arithmetic, JSON line
+expansion and percentiles; each difference is one small helper below.
+
+Money: an order's ``total`` column in its ``currency``. Amounts of different
+currencies are never added together: every money figure is for one currency (the
+filter's, else the one most order types use) and orders in other currencies count
+in the order numbers only.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Literal
+
+from sqlalchemy import (
+    Float,
+    Integer,
+    Numeric,
+    Select,
+    String,
+    case,
+    cast,
+    column,
+    func,
+    literal,
+    select,
+    true,
+)
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from orderloom.designer.blueprint import money_unit
+from orderloom.designer.models import DefinitionVersion
+from orderloom.runtime.orders.models import Order
+
+Grain = Literal["day", "week", "month"]
+GRAINS: tuple[str, ...] = ("day", "week", "month")
+DEFAULT_SLA_HOURS = 48
+# Orders in these states did not turn into sales (the built-in order systems' words for
+# it); sales over time, top products and customer value leave them out.
+NOT_SOLD = ("cancelled", "rejected", "expired", "quote_expired")
+LINE_KEYS = ("sku", "qty", "quantity", "price", "amount")
+# With no dates given, dashboards cover the last 30 days including today.
+DEFAULT_DAYS = 30
+
+
+@dataclass
+class DashboardFilter:
+    created_from: datetime | None = None  # inclusive
+    created_to: datetime | None = None    # exclusive
+    channel: str | None = None
+    order_type_id: int | None = None
+    currency: str | None = None
+    sla_hours: int = DEFAULT_SLA_HOURS
+
+
+def money(value: Any, currency: str | None) -> Decimal:
+    """A sum as the Decimal a person reads, in the currency's decimal places (2500 yen,
+    not 2500.00): SQLite adds NUMERIC as binary floats, so both databases' sums are
+    rounded the same way."""
+    unit = money_unit(currency)
+    if value is None:
+        return Decimal(0).quantize(unit)
+    if not isinstance(value, Decimal):
+        value = Decimal(repr(float(value)))
+    return value.quantize(unit, rounding=ROUND_HALF_UP)
+
+
+def _hours(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(repr(float(value))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _where(query: Select, spec: DashboardFilter) -> Select:
+    if spec.created_from is not None:
+        query = query.where(Order.created_at >= spec.created_from)
+    if spec.created_to is not None:
+        query = query.where(Order.created_at < spec.created_to)
+    if spec.channel:
+        query = query.where(Order.channel == spec.channel)
+    if spec.order_type_id is not None:
+        query = query.where(Order.order_type_id == spec.order_type_id)
+    return query
+
+
+def currency_of(session: Session, spec: DashboardFilter) -> str | None:
+    """The currency money figures are in: the filter's, else the chosen order type's,
+    else the one most order types' latest versions use (a handful of rows, not orders)."""
+    if spec.currency:
+        return spec.currency
+    query = select(DefinitionVersion.order_type_id, DefinitionVersion.number,
+                   DefinitionVersion.definition["currency"].as_string())
+    if spec.order_type_id is not None:
+        query = query.where(DefinitionVersion.order_type_id == spec.order_type_id)
+    latest: dict[int, tuple[int, str | None]] = {}
+    for type_id, number, currency in session.execute(query):
+        if type_id not in latest or number > latest[type_id][0]:
+            latest[type_id] = (number, currency)
+    found = Counter(currency for _n, currency in latest.values() if currency)
+    return found.most_common(1)[0][0] if found else None
+
+
+def _sold() -> ColumnElement[bool]:
+    return Order.state.not_in(NOT_SOLD)
+
+
+def _in_currency(currency: str | None) -> ColumnElement[bool]:
+    return Order.currency == currency if currency else true()
+
+
+def _sales(currency: str | None) -> ColumnElement:
+    """SUM of totals in the one currency, as part of a GROUP BY that counts every order."""
+    return func.sum(case((_in_currency(currency), Order.total), else_=None))
+
+
+# --- sales over time ----------------------------------------------------------------------
+
+def _period(session: Session, grain: Grain) -> ColumnElement:
+    """The first day of the order's day, week (Monday) or month, in UTC."""
+    if _dialect(session) == "postgresql":
+        utc = func.timezone("UTC", Order.created_at)
+        return cast(func.date_trunc(grain, utc), String)
+    if grain == "day":
+        return func.strftime("%Y-%m-%d", Order.created_at)
+    if grain == "week":
+        # 'weekday 1' moves forward to a Monday; six days back first makes it this week's.
+        return func.date(Order.created_at, "-6 days", "weekday 1")
+    return func.strftime("%Y-%m-01", Order.created_at)
+
+
+def sales_over_time(session: Session, spec: DashboardFilter,
+                    grain: Grain = "day") -> list[dict[str, Any]]:
+    """Per period: orders entered and their sales (the sum of totals), cancelled and
+    rejected orders left out. Periods without orders are not listed."""
+    if grain not in GRAINS:
+        raise ValueError(f"grain must be one of {', '.join(GRAINS)}")
+    currency = currency_of(session, spec)
+    period = _period(session, grain).label("period")
+    query = _where(select(period, func.count(Order.id), _sales(currency))
+                   .where(_sold()).group_by(period).order_by(period), spec)
+    return [{"period": date.fromisoformat(str(p)[:10]), "orders": n,
+             "sales": money(s, currency), "currency": currency}
+            for p, n, s in session.execute(query)]
+
+
+# --- orders by state and by channel ----------------------------------------------------------
+
+def _by(session: Session, spec: DashboardFilter, column, name: str) -> list[dict[str, Any]]:
+    currency = currency_of(session, spec)
+    query = _where(select(column, func.count(Order.id), _sales(currency))
+                   .group_by(column).order_by(func.count(Order.id).desc(), column), spec)
+    return [{name: key, "orders": n, "value": money(s, currency), "currency": currency}
+            for key, n, s in session.execute(query)]
+
+
+def orders_by_state(session: Session, spec: DashboardFilter) -> list[dict[str, Any]]:
+    """Orders per current state (every state, cancelled ones too) and their value."""
+    return _by(session, spec, Order.state, "state")
+
+
+def orders_by_channel(session: Session, spec: DashboardFilter) -> list[dict[str, Any]]:
+    """Orders per channel they came in through, and their value."""
+    return _by(session, spec, Order.channel, "channel")
+
+
+# --- top products ------------------------------------------------------------------------
+
+def _lines(session: Session):
+    """The order's lines (``data.items``) as rows, with sku, quantity and amount columns.
+
+    Every built-in order system keeps its lines in ``items`` with ``sku``, ``qty`` (or
+    ``quantity``) and the computed ``amount``; a line without an amount counts
+    qty x price.
+    """
+    if _dialect(session) == "postgresql":
+        # jsonb_to_recordset reads each line once into typed columns, about twice as
+        # fast as one ->> per key on jsonb_array_elements.
+        line = (func.jsonb_to_recordset(Order.data["items"])
+                .table_valued(*[column(key, String) for key in LINE_KEYS])
+                .render_derived(name="line", with_types=True).lateral())
+
+        def text(key: str):
+            return line.c[key]
+
+        def number(key: str):
+            return cast(func.nullif(line.c[key], ""), Numeric)
+    else:
+        line = func.json_each(Order.data, "$.items").table_valued("value", "type")
+        value = line.c.value
+
+        def text(key: str):
+            return func.json_extract(value, f"$.{key}")
+
+        def number(key: str):
+            return cast(func.json_extract(value, f"$.{key}"), Numeric)
+
+    quantity = func.coalesce(number("qty"), number("quantity"))
+    amount = func.coalesce(number("amount"), quantity * number("price"))
+    return line, text("sku"), quantity, amount
+
+
+def top_products(session: Session, spec: DashboardFilter, limit: int = 10
+                 ) -> list[dict[str, Any]]:
+    """The products with the most sales (sum of line amounts), with units and the
+    number of order lines they were on (an order normally has one line per product)."""
+    currency = currency_of(session, spec)
+    line, sku, quantity, amount = _lines(session)
+    sku = sku.label("sku")
+    sales = func.sum(amount)
+    query = _where(
+        select(sku, func.sum(quantity), sales, func.count())
+        .select_from(Order).join(line, true())
+        .where(_sold(), _in_currency(currency), sku.is_not(None))
+        .group_by(sku).order_by(sales.desc(), sku).limit(limit), spec)
+    return [{"sku": s, "units": int(q or 0), "sales": money(a, currency), "lines": n,
+             "currency": currency}
+            for s, q, a, n in session.execute(query)]
+
+
+# --- customer value ------------------------------------------------------------------------
+
+NICE_STEPS = (1, 2, 2.5, 5)
+
+
+def bucket_width(largest: Decimal, buckets: int = 10, unit: Decimal = Decimal("0.01")
+                 ) -> Decimal:
+    """A round bucket width (1, 2, 2.5 or 5 times a power of ten, and a whole number of
+    the currency's ``unit``: no 2.5-yen buckets) so that ``buckets`` buckets cover
+    0..largest."""
+    if largest <= 0:
+        return Decimal(1)
+    raw = largest / buckets
+    power = Decimal(10) ** (raw.adjusted())
+    for step in NICE_STEPS + (10,):
+        width = Decimal(str(step)) * power
+        if width * buckets >= largest and width >= raw and width % unit == 0:
+            return width.normalize()
+    return max(power * 10, unit).normalize()
+
+
+def customer_value(session: Session, spec: DashboardFilter, buckets: int = 10
+                   ) -> list[dict[str, Any]]:
+    """How many customers bought how much: a histogram of each customer's sales (the
+    sum of their orders' totals in the filter's range), in round-width buckets."""
+    currency = currency_of(session, spec)
+    customer = _customer_key()
+    per_customer = _where(
+        select(customer.label("customer"), func.sum(Order.total).label("value"))
+        .where(_sold(), _in_currency(currency), customer.is_not(None),
+               Order.total.is_not(None))
+        .group_by(customer), spec).subquery()
+    largest = session.scalar(select(func.max(per_customer.c.value)))
+    if largest is None:
+        return []
+    width = bucket_width(money(largest, currency), buckets, money_unit(currency))
+    if _dialect(session) == "postgresql":
+        index = cast(func.floor(per_customer.c.value / width), Integer)
+    else:  # CAST truncates on SQLite, the same as floor for sums that are not negative
+        index = cast(per_customer.c.value / float(width), Integer)
+    index = case((index >= buckets, buckets - 1), (index < 0, 0), else_=index).label("bucket")
+    rows = {b: (n, v) for b, n, v in session.execute(
+        select(index, func.count(), func.sum(per_customer.c.value))
+        .group_by(index).order_by(index))}
+    # Round widths can leave the top buckets empty: the histogram ends at the last
+    # customer.
+    return [{"from": money(width * b, currency), "to": money(width * (b + 1), currency),
+             "customers": rows.get(b, (0, None))[0],
+             "value": money(rows.get(b, (0, None))[1], currency),
+             "currency": currency}
+            for b in range(max(rows) + 1)]
+
+
+def _customer_key() -> ColumnElement:
+    """The customer an order belongs to: its customer record where it has one, else the
+    customer code entered on the form."""
+    customer_id = getattr(Order, "customer_id", None)
+    code = Order.data["customer"]["code"].as_string()
+    if customer_id is None:
+        return code
+    return func.coalesce(cast(customer_id, String), literal("code:") + code)
+
+
+# --- fulfilment ------------------------------------------------------------------------------
+
+def _elapsed_hours(session: Session, start, end) -> ColumnElement:
+    if _dialect(session) == "postgresql":
+        return func.extract("epoch", end - start) / 3600.0
+    return (func.julianday(end) - func.julianday(start)) * 24.0
+
+
+def _shipped_orders(session: Session, spec: DashboardFilter):
+    """Per order in the filter that has shipped: when it was ordered, first shipped and
+    (once every shipment of it is delivered) last delivered."""
+    from orderloom.runtime.shipping.models import Shipment
+
+    delivered = case((func.count(Shipment.delivered_at) == func.count(Shipment.id),
+                      func.max(Shipment.delivered_at)), else_=None)
+    query = _where(
+        select(Order.id.label("order_id"), Order.created_at.label("ordered_at"),
+               func.min(Shipment.shipped_at).label("shipped_at"),
+               delivered.label("delivered_at"))
+        .join(Shipment, Shipment.order_id == Order.id)
+        .group_by(Order.id, Order.created_at)
+        .having(func.min(Shipment.shipped_at).is_not(None)), spec)
+    return query.subquery()
+
+
+def _percentiles(session: Session, hours: list[ColumnElement], source, shares=(0.5, 0.9)
+                 ) -> list[tuple[int, list[Any]]]:
+    """For each of ``hours``: how many rows of ``source`` know it, and its percentiles
+    (linear interpolation between neighbours, as PostgreSQL's percentile_cont)."""
+    if _dialect(session) == "postgresql":
+        # One pass over the shipped orders for every stage.
+        columns = []
+        for value in hours:
+            columns.append(func.count(value))
+            columns.extend(func.percentile_cont(s).within_group(value) for s in shares)
+        row = session.execute(select(*columns).select_from(source)).one()
+        width = 1 + len(shares)
+        return [(row[i], list(row[i + 1:i + width])) for i in range(0, len(row), width)]
+    return [_sqlite_percentiles(session, value, source, shares) for value in hours]
+
+
+def _sqlite_percentiles(session: Session, hours: ColumnElement, source, shares
+                        ) -> tuple[int, list[Any]]:
+    # SQLite has no percentile function: number the values in order and interpolate
+    # between the two around position share x (n - 1), still in one query.
+    ranked = (select(hours.label("h"),
+                     (func.row_number().over(order_by=hours) - 1).label("i"),
+                     func.count().over().label("n"))
+              .select_from(source).where(hours.is_not(None)).subquery())
+    columns = []
+    for share in shares:
+        position = share * (ranked.c.n - 1)
+        low = cast(position, Integer)
+        fraction = position - low
+        columns.append(func.sum(case(
+            (ranked.c.i == low, ranked.c.h * (1 - fraction)),
+            (ranked.c.i == low + 1, ranked.c.h * fraction), else_=0.0)))
+    row = session.execute(select(func.count(), *columns).select_from(ranked)).one()
+    count = row[0]
+    return count, [value if count else None for value in row[1:]]
+
+
+STAGES = (("ordered_to_shipped", "ordered_at", "shipped_at"),
+          ("shipped_to_delivered", "shipped_at", "delivered_at"),
+          ("ordered_to_delivered", "ordered_at", "delivered_at"))
+
+
+def fulfilment_time(session: Session, spec: DashboardFilter) -> list[dict[str, Any]]:
+    """Hours from order to first shipment, shipment to delivery and order to delivery:
+    median and 90th percentile over the orders in the filter."""
+    shipped = _shipped_orders(session, spec)
+    hours = [cast(_elapsed_hours(session, shipped.c[start], shipped.c[end]), Float)
+             for _stage, start, end in STAGES]
+    return [{"stage": stage, "orders": count, "median_hours": _hours(median),
+             "p90_hours": _hours(p90)}
+            for (stage, _s, _e), (count, (median, p90))
+            in zip(STAGES, _percentiles(session, hours, shipped), strict=True)]
+
+
+def shipped_within_sla(session: Session, spec: DashboardFilter) -> dict[str, Any]:
+    """Of the orders in the filter that have shipped, how many shipped within
+    ``spec.sla_hours`` of being ordered."""
+    shipped = _shipped_orders(session, spec)
+    hours = _elapsed_hours(session, shipped.c.ordered_at, shipped.c.shipped_at)
+    total, within = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((hours <= spec.sla_hours, 1),
+                                                         else_=0)), 0))
+        .select_from(shipped)).one()
+    share = (Decimal(within) / Decimal(total) * 100).quantize(Decimal("0.1")) if total else None
+    return {"sla_hours": spec.sla_hours, "shipped": total, "within_sla": int(within),
+            "late": total - int(within), "share_percent": share}
+
+
+# Each chart's columns, in order: the CSV header, even when there are no rows.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "sales_over_time": ("period", "orders", "sales", "currency"),
+    "orders_by_state": ("state", "orders", "value", "currency"),
+    "orders_by_channel": ("channel", "orders", "value", "currency"),
+    "top_products": ("sku", "units", "sales", "lines", "currency"),
+    "fulfilment_time": ("stage", "orders", "median_hours", "p90_hours"),
+    "shipped_within_sla": ("sla_hours", "shipped", "within_sla", "late", "share_percent"),
+    "customer_value": ("from", "to", "customers", "value", "currency"),
+}
+CHARTS = ("sales_over_time", "orders_by_state", "orders_by_channel", "top_products",
+          "fulfilment_time", "shipped_within_sla", "customer_value")
+
+
+def chart(session: Session, name: str, spec: DashboardFilter, grain: Grain = "day"
+          ) -> list[dict[str, Any]]:
+    """One chart's rows by its name (the API's and the CSV's unit)."""
+    if name == "sales_over_time":
+        return sales_over_time(session, spec, grain)
+    if name == "shipped_within_sla":
+        return [shipped_within_sla(session, spec)]
+    functions = {"orders_by_state": orders_by_state, "orders_by_channel": orders_by_channel,
+                 "top_products": top_products, "fulfilment_time": fulfilment_time,
+                 "customer_value": customer_value}
+    if name not in functions:
+        raise KeyError(name)
+    return functions[name](session, spec)
+

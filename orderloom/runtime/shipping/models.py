@@ -1,0 +1,136 @@
+"""Carriers, the shipments they carry and the tracking events they report.
+
+A ``Carrier`` row is a carrier set up by an administrator (a generic HTTP carrier,
+see ``carriers/http_carrier.py``); the built-in local courier needs no row. A
+``Shipment`` is one parcel of an order with the carrier's tracking number; its
+``status`` is the normalised status of its latest event. A ``TrackingEvent`` is one
+step of its journey, stored once however often the carrier reports it.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
+from orderloom.runtime.jobs.outbox import enqueue
+from orderloom.runtime.orders.models import Order
+
+CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+LOCAL = "local"  # the built-in local courier's code; no carrier row may take it
+SECRET_PREFIX = "olcw_"
+BOOK_JOB = "create_shipment"
+
+
+class Carrier(Base):
+    __tablename__ = "carriers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(12))  # http
+    # URLs, auth header, field names and the status code map (docs/logistics.md).
+    config: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    # Signs the carrier's webhooks; kept as is because checking an HMAC needs the key.
+    webhook_secret: Mapped[str] = mapped_column(String(100))
+    # 0: the carrier sends webhooks and is never polled.
+    poll_interval_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Shipment(Base):
+    __tablename__ = "shipments"
+    __table_args__ = (
+        # The carrier's number identifies the parcel; two carriers may reuse a number.
+        UniqueConstraint("carrier", "tracking_number", name="uq_shipments_carrier_tracking"),
+        Index("ix_shipments_carrier_status", "carrier", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"),
+                                          index=True)
+    carrier: Mapped[str] = mapped_column(String(40))
+    tracking_number: Mapped[str] = mapped_column(String(100), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    warehouse: Mapped[str | None] = mapped_column(String(50))
+    # What the label prints: recipient, sender, reference, and whatever the carrier
+    # answered. Personal data here is never shown on the public page unmasked.
+    label: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    # The unguessable part of the public tracking link, so customers need no login.
+    public_token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    order: Mapped[Order] = relationship(lazy="joined")
+
+
+class TrackingEvent(Base):
+    __tablename__ = "tracking_events"
+    __table_args__ = (
+        # A carrier re-delivering an event (webhook retry, overlapping polls) reports
+        # the same status at the same moment: the second copy is not stored.
+        UniqueConstraint("shipment_id", "status", "occurred_at",
+                         name="uq_tracking_events_shipment_status_time"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id", ondelete="CASCADE"),
+                                             index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    location: Mapped[str] = mapped_column(String(200), default="")
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    raw: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+
+
+def request_booking(session: Session, order: Order, action: dict[str, Any]) -> dict[str, Any]:
+    """The ``create_shipment`` action: a job books the parcel once the order's change is
+    committed (the carrier is outside the machine, and a rolled-back transition must
+    not leave a booked parcel). Answers what to note on the timeline."""
+    reference = f"{order.number}-{secrets.token_hex(6)}"
+    carrier = carrier_of(order, action)
+    job = enqueue(session, BOOK_JOB, {"order_id": order.id, "carrier": carrier,
+                                      "reference": reference}, order_id=order.id)
+    session.flush()
+    return {"carrier": carrier, "job": job.id}
+
+
+def carrier_of(order: Order, action: dict[str, Any]) -> str:
+    """The carrier a ``create_shipment`` action ships with: the one the order's
+    ``carrier_field`` names (staff chose SF for this parcel), else the action's own."""
+    chosen = order.data.get(action["carrier_field"]) if "carrier_field" in action else None
+    if isinstance(chosen, str) and CODE_PATTERN.match(chosen.strip()):
+        return chosen.strip()
+    return action["carrier"]
+
+
+def new_secret() -> str:
+    return SECRET_PREFIX + secrets.token_urlsafe(32)
+
+
+def new_public_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def find_carrier(session: Session, code: str) -> Carrier | None:
+    return session.scalar(select(Carrier).where(Carrier.code == code))
+
+
+def shipments_of(session: Session, order_id: int) -> list[Shipment]:
+    return list(session.scalars(select(Shipment).where(Shipment.order_id == order_id)
+                                .order_by(Shipment.id)))
+
+
+def events_of(session: Session, shipment_id: int) -> list[TrackingEvent]:
+    return list(session.scalars(select(TrackingEvent)
+                                .where(TrackingEvent.shipment_id == shipment_id)
+                                .order_by(TrackingEvent.occurred_at, TrackingEvent.id)))

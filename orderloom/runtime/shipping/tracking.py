@@ -1,0 +1,321 @@
+"""Shipments and their tracking: booking a parcel, recording the carrier's events,
+and moving the order as the definition's ``tracking`` map says.
+
+A carrier event is stored once (a re-delivery is a no-op), written on the order's
+timeline, and, when it is the shipment's newest and the definition maps its
+status to a transition, that transition is taken by the system actor. A
+transition that is not open in the order's state is noted on the timeline and
+does not fail the event: the carrier reports facts, the workflow may disagree.
+Functions take a session and never commit.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Container
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from orderloom.db import utcnow
+from orderloom.runtime.audit import SYSTEM, Actor
+from orderloom.runtime.engine import lifecycle
+from orderloom.runtime.engine.blueprints import blueprint_for
+from orderloom.runtime.errors import OrderError
+from orderloom.runtime.jobs.models import Job, register_handler
+from orderloom.runtime.jobs.outbox import enqueue
+from orderloom.runtime.notify.webhooks import emit
+from orderloom.runtime.orders.models import Order, OrderEvent
+from orderloom.runtime.shipping.carriers import UnknownCarrier, adapter_for
+from orderloom.runtime.shipping.carriers.base import (
+    DELIVERED,
+    FINISHED,
+    LABEL_CREATED,
+    UNDER_WAY,
+    CarrierEvent,
+    Parcel,
+)
+from orderloom.runtime.shipping.models import (
+    BOOK_JOB,
+    LOCAL,
+    Carrier,
+    Shipment,
+    TrackingEvent,
+    find_carrier,
+    new_public_token,
+)
+
+log = logging.getLogger(__name__)
+
+POLL_JOB = "poll_tracking"
+POLL_BATCH = 200
+# The carrier may move the order only along transitions the designer mapped; the map
+# is the grant, so the transition's role list does not apply to it.
+CARRIER_ROLES = frozenset({"admin"})
+
+
+class ShipmentConflict(OrderError):
+    status = 409
+
+
+@dataclass
+class Recorded:
+    """What a batch of carrier events did."""
+
+    recorded: list[TrackingEvent] = field(default_factory=list)
+    duplicates: int = 0
+    transitions: list[str] = field(default_factory=list)
+
+
+# --- booking -----------------------------------------------------------------------------------
+
+def recipient_of(order: Order) -> dict[str, Any]:
+    """Who receives the parcel, from the order's customer and address fields: the label
+    needs it, and the public page shows it masked."""
+    fields = blueprint_for(order.version).definition["form"]["fields"]
+    data = order.data or {}
+    by_type: dict[str, list[str]] = {}
+    for spec in fields:
+        by_type.setdefault(spec["type"], []).append(spec["key"])
+    customer = next((data[k] for k in by_type.get("customer", [])
+                     if isinstance(data.get(k), dict)), {})
+    addresses = sorted(by_type.get("address", []), key=lambda k: k != "ship_to")
+    address = next((data[k] for k in addresses if isinstance(data.get(k), dict)), {})
+    phone = customer.get("phone") or next((data[k] for k in by_type.get("phone", [])
+                                           if data.get(k)), "")
+    return {"name": str(customer.get("name") or ""), "phone": str(phone or ""),
+            "address": {k: str(v) for k, v in address.items() if v not in (None, "")}}
+
+
+def book(session: Session, actor: Actor, order: Order, carrier_code: str, *,
+         tracking_number: str | None = None, warehouse: str | None = None,
+         reference: str | None = None) -> Shipment:
+    """Create a shipment of ``order`` with the carrier. With ``tracking_number`` the
+    parcel is already booked (a waybill written by hand, a number typed in at
+    shipping) and the carrier is not called: it need not be set up under Carriers
+    (then no news of the parcel comes in by itself). Raises CarrierError,
+    ShipmentConflict."""
+    adapter = _known_adapter(session, carrier_code) if tracking_number else adapter_for(
+        session, carrier_code)
+    carrier_name = adapter.name if adapter is not None else carrier_code
+    recipient = recipient_of(order)
+    reference = reference or f"{order.number}-{utcnow():%Y%m%d%H%M%S%f}"
+    warehouse = warehouse or order.warehouse
+    label: dict[str, Any] = {"reference": reference, "order_number": order.number,
+                             "recipient": recipient, "warehouse": warehouse}
+    if tracking_number:
+        number = tracking_number.strip()
+    else:
+        booking = adapter.create_shipment(Parcel(reference, order.number, recipient,
+                                                 warehouse))
+        number = booking.tracking_number
+        label["carrier_label"] = booking.label
+    taken = session.scalar(select(Shipment.id).where(Shipment.carrier == carrier_code,
+                                                     Shipment.tracking_number == number))
+    if taken is not None:
+        raise ShipmentConflict(f"carrier {carrier_code!r} already has a shipment with "
+                               f"tracking number {number!r}")
+    now = utcnow()
+    shipment = Shipment(order_id=order.id, carrier=carrier_code, tracking_number=number,
+                        status=LABEL_CREATED, warehouse=warehouse, label=label,
+                        public_token=new_public_token(), created_at=now)
+    session.add(shipment)
+    session.flush()
+    booked = "Tracking number recorded" if tracking_number else "Shipment booked"
+    session.add(TrackingEvent(shipment_id=shipment.id, status=LABEL_CREATED,
+                              description=f"{booked} with {carrier_name}",
+                              location=warehouse or "", occurred_at=now, received_at=now,
+                              raw={}))
+    session.add(OrderEvent(order_id=order.id, actor_name=actor.name, kind="shipment", at=now,
+                           details={"shipment": shipment.id, "carrier": carrier_code,
+                                    "tracking_number": number}))
+    _announce(session, shipment, order, None)
+    log.info("order %s: shipment %s %s booked", order.number, carrier_code, number)
+    return shipment
+
+
+def entered_by_staff(session: Session, shipment: Shipment,
+                     set_up: Container[str] | None = None) -> bool:
+    """Whether staff enter this shipment's events: the local courier's, and those of a
+    carrier not set up under Carriers (a number typed in at shipping), from which no
+    news comes by itself. A set-up carrier reports its own. ``set_up``: the codes of
+    the carriers set up, when the caller has read them already (a page of several
+    shipments), instead of a lookup per shipment."""
+    if shipment.carrier == LOCAL:
+        return True
+    if set_up is not None:
+        return shipment.carrier not in set_up
+    return find_carrier(session, shipment.carrier) is None
+
+
+def _known_adapter(session: Session, code: str) -> Any:
+    try:
+        return adapter_for(session, code)
+    except UnknownCarrier:
+        return None
+
+
+def run_book(session: Session, job: Job, runner: Any) -> None:
+    """The ``create_shipment`` action's job: book after the order's change committed,
+    as the call goes out of the machine. A number entered in the form's ``tracking_no``
+    field means the parcel is booked already."""
+    order = session.get(Order, job.payload["order_id"])
+    if order is None:
+        return
+    reference = job.payload["reference"]
+    done = session.scalar(select(Shipment.id).where(
+        Shipment.order_id == order.id, Shipment.label["reference"].as_string() == reference))
+    if done is not None:
+        return
+    entered = order.data.get("tracking_no")
+    book(session, SYSTEM, order, job.payload["carrier"],
+         tracking_number=entered.strip() if isinstance(entered, str) and entered.strip()
+         else None, reference=reference)
+
+
+# --- recording events -------------------------------------------------------------------------
+
+def record(session: Session, shipment: Shipment, events: list[CarrierEvent]) -> Recorded:
+    """Store the carrier's events of ``shipment``; each one already stored is skipped."""
+    outcome = Recorded()
+    for event in sorted(events, key=lambda e: e.occurred_at):
+        stored = _store(session, shipment, event)
+        if stored is None:
+            outcome.duplicates += 1
+            continue
+        outcome.recorded.append(stored)
+        previous = shipment.status
+        newest = _newest(session, shipment)
+        shipment.status = newest.status
+        if event.status in UNDER_WAY and shipment.shipped_at is None:
+            shipment.shipped_at = event.occurred_at
+        if event.status == DELIVERED and shipment.delivered_at is None:
+            shipment.delivered_at = event.occurred_at
+        details: dict[str, Any] = {
+            "shipment": shipment.id, "carrier": shipment.carrier,
+            "tracking_number": shipment.tracking_number, "status": event.status,
+            "description": event.description, "location": event.location,
+            "occurred_at": event.occurred_at.isoformat()}
+        order = shipment.order
+        timeline = OrderEvent(order_id=order.id, actor_name=f"carrier:{shipment.carrier}",
+                              kind="tracking", at=utcnow(), details=dict(details))
+        session.add(timeline)
+        if newest.id == stored.id:
+            taken = _move_order(session, order, event.status, details)
+            if taken:
+                outcome.transitions.append(taken)
+            # A new dict: the entry may be flushed already, and JSON is not watched
+            # for changes in place.
+            timeline.details = dict(details)
+            timeline.transition = details.get("transition")
+        if shipment.status != previous:
+            _announce(session, shipment, order, previous)
+    session.flush()
+    return outcome
+
+
+def _store(session: Session, shipment: Shipment, event: CarrierEvent) -> TrackingEvent | None:
+    same = (TrackingEvent.shipment_id == shipment.id, TrackingEvent.status == event.status,
+            TrackingEvent.occurred_at == event.occurred_at)
+    if session.scalar(select(TrackingEvent.id).where(*same)) is not None:
+        return None
+    row = TrackingEvent(shipment_id=shipment.id, status=event.status,
+                        description=event.description, location=event.location,
+                        occurred_at=event.occurred_at, received_at=utcnow(), raw=event.raw)
+    try:
+        # The same event arriving twice at once: the unique constraint lets one in.
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return None
+    return row
+
+
+def _newest(session: Session, shipment: Shipment) -> TrackingEvent:
+    return session.scalars(select(TrackingEvent).where(TrackingEvent.shipment_id == shipment.id)
+                           .order_by(TrackingEvent.occurred_at.desc(),
+                                     TrackingEvent.id.desc()).limit(1)).one()
+
+
+def _move_order(session: Session, order: Order, status: str,
+                details: dict[str, Any]) -> str | None:
+    """Take the transition the order's own version maps ``status`` to, if it can be taken
+    now; otherwise say why on the timeline entry (``details``)."""
+    key = blueprint_for(order.version).definition.get("tracking", {}).get(status)
+    if key is None:
+        return None
+    try:
+        with session.begin_nested():
+            lifecycle.take_transition(session, SYSTEM, order, key, set(CARRIER_ROLES))
+    except OrderError as refused:
+        details["transition"] = key
+        details["not_taken"] = refused.message
+        log.info("order %s: tracking %s did not take %r: %s", order.number, status, key,
+                 refused.message)
+        return None
+    details["transition"] = key
+    return key
+
+
+def _announce(session: Session, shipment: Shipment, order: Order, previous: str | None) -> None:
+    emit(session, "shipment.updated", {
+        "shipment": shipment.id, "order": order.number, "carrier": shipment.carrier,
+        "tracking_number": shipment.tracking_number, "status": shipment.status,
+        "previous_status": previous, "warehouse": shipment.warehouse,
+        "shipped_at": shipment.shipped_at.isoformat() if shipment.shipped_at else None,
+        "delivered_at": shipment.delivered_at.isoformat() if shipment.delivered_at else None})
+
+
+# --- polling ----------------------------------------------------------------------------------
+
+def poll_due(sessions: sessionmaker[Session], now: datetime | None = None) -> list[int]:
+    """Enqueue a poll of every unfinished shipment of a polled carrier whose interval has
+    passed; answers the shipment ids. Each shipment is claimed by a conditional UPDATE
+    of ``last_polled_at``, so two sweepers never poll it twice."""
+    now = now or utcnow()
+    claimed: list[int] = []
+    with sessions() as session:
+        carriers = list(session.scalars(select(Carrier).where(
+            Carrier.active.is_(True), Carrier.poll_interval_seconds > 0)))
+        for carrier in carriers:
+            if not (carrier.config or {}).get("tracking_url"):
+                continue
+            cutoff = now - timedelta(seconds=carrier.poll_interval_seconds)
+            due = or_(Shipment.last_polled_at.is_(None), Shipment.last_polled_at <= cutoff)
+            ids = list(session.scalars(
+                select(Shipment.id).where(Shipment.carrier == carrier.code,
+                                          Shipment.status.not_in(FINISHED), due)
+                .order_by(Shipment.last_polled_at.is_not(None), Shipment.last_polled_at,
+                          Shipment.id).limit(POLL_BATCH)))
+            for shipment_id in ids:
+                won = session.execute(
+                    update(Shipment).where(Shipment.id == shipment_id, due)
+                    .values(last_polled_at=now)
+                    .execution_options(synchronize_session=False)).rowcount
+                if won:
+                    enqueue(session, POLL_JOB, {"shipment": shipment_id}, max_attempts=1)
+                    claimed.append(shipment_id)
+        session.commit()
+    if claimed:
+        log.info("tracking: %s shipment(s) to poll", len(claimed))
+    return claimed
+
+
+def run_poll(session: Session, job: Job, runner: Any) -> None:
+    shipment = session.get(Shipment, job.payload["shipment"])
+    if shipment is None or shipment.status in FINISHED:
+        return
+    adapter = adapter_for(session, shipment.carrier)
+    events = [e for e in adapter.fetch_events(shipment.tracking_number)
+              if e.tracking_number == shipment.tracking_number]
+    outcome = record(session, shipment, events)
+    log.info("polled %s %s: %s new event(s)", shipment.carrier, shipment.tracking_number,
+             len(outcome.recorded))
+
+
+register_handler(BOOK_JOB, run_book)
+register_handler(POLL_JOB, run_poll)

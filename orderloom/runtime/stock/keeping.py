@@ -1,0 +1,242 @@
+"""Receiving, adjusting, reserving, releasing and shipping stock.
+
+Functions take a session and never commit. Each change of a stock level is
+one conditional UPDATE plus its ledger line; a reservation that would make
+availability negative matches no row and raises OutOfStock, and the CHECK
+constraint stands behind it. Lines of one order are reserved in a fixed
+(product, warehouse) order, so two orders locking the same SKUs cannot
+deadlock.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from orderloom.db import utcnow
+from orderloom.runtime.channels import stock_sync
+from orderloom.runtime.errors import OrderError
+from orderloom.runtime.notify import webhooks
+from orderloom.runtime.stock import low_stock
+from orderloom.runtime.stock.catalog import Product, Warehouse
+from orderloom.runtime.stock.models import (
+    ADJUSTMENT,
+    RECEIPT,
+    RELEASE,
+    RESERVATION,
+    RETURN,
+    SHIPMENT,
+    Reservation,
+    StockLevel,
+    StockMovement,
+)
+
+LEVELS = StockLevel.__table__
+
+
+class StockError(OrderError):
+    """A stock request that names something unknown or asks for the impossible."""
+
+
+class OutOfStock(StockError):
+    status = 409
+
+    def __init__(self, sku: str, warehouse: str, wanted: int, available: int) -> None:
+        super().__init__(f"only {available} of {sku} available in {warehouse}, {wanted} wanted")
+        self.sku = sku
+        self.warehouse = warehouse
+        self.wanted = wanted
+        self.available = available
+
+
+@dataclass(frozen=True)
+class Line:
+    """A quantity of one product in one warehouse."""
+
+    product_id: int
+    warehouse_id: int
+    quantity: int
+
+
+def product(session: Session, sku: str) -> Product:
+    found = session.scalar(select(Product).where(Product.sku == sku))
+    if found is None:
+        raise StockError(f"there is no product with SKU {sku!r}")
+    return found
+
+
+def warehouse(session: Session, code: str) -> Warehouse:
+    found = session.scalar(select(Warehouse).where(Warehouse.code == code))
+    if found is None:
+        raise StockError(f"there is no warehouse {code!r}")
+    return found
+
+
+def _ensure_level(session: Session, product_id: int, warehouse_id: int) -> None:
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(LEVELS).values(product_id=product_id, warehouse_id=warehouse_id,
+                                          on_hand=0, reserved=0, updated_at=utcnow())
+                    .on_conflict_do_nothing())
+
+
+def _move(session: Session, actor_name: str, kind: str, line: Line, on_hand: int,
+          reserved: int, order_id: int | None = None, reference: str = "") -> None:
+    session.add(StockMovement(product_id=line.product_id, warehouse_id=line.warehouse_id,
+                              kind=kind, on_hand_change=on_hand, reserved_change=reserved,
+                              order_id=order_id, reference=reference[:200],
+                              actor_name=actor_name, at=utcnow()))
+
+
+def _change(session: Session, line: Line, on_hand: int, reserved: int,
+            need_available: int = 0) -> bool:
+    """Apply a change to one level in one statement; False when it would leave
+    less available than allowed (nothing is changed then)."""
+    statement = (update(LEVELS)
+                 .where(LEVELS.c.product_id == line.product_id,
+                        LEVELS.c.warehouse_id == line.warehouse_id)
+                 .values(on_hand=LEVELS.c.on_hand + on_hand,
+                         reserved=LEVELS.c.reserved + reserved, updated_at=utcnow()))
+    if need_available:
+        statement = statement.where(LEVELS.c.on_hand - LEVELS.c.reserved >= need_available)
+    changed = session.execute(statement).rowcount == 1
+    if changed and on_hand - reserved < 0:
+        low_stock.after_decrease(session, line.product_id, line.warehouse_id, on_hand - reserved)
+    if changed and on_hand != reserved:
+        stock_sync.after_change(session, line.product_id)
+        webhooks.stock_changed(session, line.product_id, line.warehouse_id, on_hand - reserved)
+    return changed
+
+
+def receive(session: Session, actor_name: str, sku: str, warehouse_code: str, quantity: int,
+            reference: str = "") -> None:
+    _add_on_hand(session, actor_name, RECEIPT, sku, warehouse_code, quantity, reference)
+
+
+def take_back(session: Session, actor_name: str, sku: str, warehouse_code: str,
+              quantity: int, reference: str = "", order_id: int | None = None) -> None:
+    """A customer's return put back on the shelf: on hand goes up, as a return."""
+    _add_on_hand(session, actor_name, RETURN, sku, warehouse_code, quantity, reference,
+                 order_id)
+
+
+def _add_on_hand(session: Session, actor_name: str, kind: str, sku: str, warehouse_code: str,
+                 quantity: int, reference: str, order_id: int | None = None) -> None:
+    if quantity <= 0:
+        raise StockError(f"a {kind} needs a positive quantity")
+    line = Line(product(session, sku).id, warehouse(session, warehouse_code).id, quantity)
+    _ensure_level(session, line.product_id, line.warehouse_id)
+    _change(session, line, quantity, 0)
+    _move(session, actor_name, kind, line, quantity, 0, order_id=order_id, reference=reference)
+
+
+def adjust(session: Session, actor_name: str, sku: str, warehouse_code: str, change: int,
+           reference: str) -> None:
+    """Correct on-hand stock after a count; may not take away reserved stock."""
+    if change == 0:
+        raise StockError("an adjustment needs a change other than 0")
+    if not reference.strip():
+        raise StockError("say why: an adjustment needs a reference")
+    line = Line(product(session, sku).id, warehouse(session, warehouse_code).id, abs(change))
+    _ensure_level(session, line.product_id, line.warehouse_id)
+    if not _change(session, line, change, 0, need_available=max(0, -change)):
+        level = _level(session, line)
+        raise OutOfStock(sku, warehouse_code, -change, level.available if level else 0)
+    _move(session, actor_name, ADJUSTMENT, line, change, 0, reference=reference)
+
+
+def _level(session: Session, line: Line) -> StockLevel | None:
+    return session.scalar(select(StockLevel).where(
+        StockLevel.product_id == line.product_id, StockLevel.warehouse_id == line.warehouse_id
+    ).execution_options(populate_existing=True))
+
+
+def reserve(session: Session, actor_name: str, order_id: int, lines: list[Line]) -> None:
+    """Hold stock for an order: all lines or none (the caller rolls back on OutOfStock)."""
+    merged: dict[tuple[int, int], int] = defaultdict(int)
+    for line in lines:
+        merged[(line.product_id, line.warehouse_id)] += line.quantity
+    for (product_id, warehouse_id), quantity in sorted(merged.items()):
+        line = Line(product_id, warehouse_id, quantity)
+        if quantity <= 0:
+            continue
+        if not _change(session, line, 0, quantity, need_available=quantity):
+            level = _level(session, line)
+            raise OutOfStock(session.get(Product, product_id).sku,
+                             session.get(Warehouse, warehouse_id).code, quantity,
+                             level.available if level else 0)
+        _move(session, actor_name, RESERVATION, line, 0, quantity, order_id=order_id)
+        session.add(Reservation(order_id=order_id, product_id=product_id,
+                                warehouse_id=warehouse_id, quantity=quantity,
+                                status="held", created_at=utcnow()))
+
+
+def _held(session: Session, order_id: int) -> list[Reservation]:
+    return list(session.scalars(
+        select(Reservation).where(Reservation.order_id == order_id,
+                                  Reservation.status == "held")
+        .order_by(Reservation.product_id, Reservation.warehouse_id)
+        .with_for_update()))
+
+
+def release(session: Session, actor_name: str, order_id: int) -> int:
+    """Give back what an order holds (on cancel or reject); doing it twice releases
+    nothing the second time. Returns the units released."""
+    released = 0
+    for held in _held(session, order_id):
+        line = Line(held.product_id, held.warehouse_id, held.quantity)
+        _change(session, line, 0, -held.quantity)
+        _move(session, actor_name, RELEASE, line, 0, -held.quantity, order_id=order_id)
+        held.status = "released"
+        released += held.quantity
+    return released
+
+
+def ship(session: Session, actor_name: str, order_id: int) -> int:
+    """Deduct what an order holds from on-hand stock, as it leaves the warehouse."""
+    shipped = 0
+    for held in _held(session, order_id):
+        line = Line(held.product_id, held.warehouse_id, held.quantity)
+        _change(session, line, -held.quantity, -held.quantity)
+        _move(session, actor_name, SHIPMENT, line, -held.quantity, -held.quantity,
+              order_id=order_id)
+        held.status = "shipped"
+        shipped += held.quantity
+    return shipped
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    sku: str
+    warehouse: str
+    on_hand: int
+    ledger_on_hand: int
+    reserved: int
+    ledger_reserved: int
+
+    def __str__(self) -> str:
+        return (f"{self.sku} in {self.warehouse}: on hand {self.on_hand} but the ledger says "
+                f"{self.ledger_on_hand}; reserved {self.reserved} but the ledger says "
+                f"{self.ledger_reserved}")
+
+
+def verify(session: Session) -> list[Mismatch]:
+    """Every stock level that differs from the sum of its ledger lines."""
+    sums = (select(StockMovement.product_id, StockMovement.warehouse_id,
+                   func.sum(StockMovement.on_hand_change).label("on_hand"),
+                   func.sum(StockMovement.reserved_change).label("reserved"))
+            .group_by(StockMovement.product_id, StockMovement.warehouse_id).subquery())
+    rows = session.execute(
+        select(Product.sku, Warehouse.code, StockLevel.on_hand, StockLevel.reserved,
+               func.coalesce(sums.c.on_hand, 0), func.coalesce(sums.c.reserved, 0))
+        .join(Product, Product.id == StockLevel.product_id)
+        .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+        .outerjoin(sums, (sums.c.product_id == StockLevel.product_id)
+                   & (sums.c.warehouse_id == StockLevel.warehouse_id))
+        .order_by(Product.sku, Warehouse.code))
+    return [Mismatch(sku, code, on_hand, int(l_on), reserved, int(l_res))
+            for sku, code, on_hand, reserved, l_on, l_res in rows
+            if on_hand != int(l_on) or reserved != int(l_res)]
