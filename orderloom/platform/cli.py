@@ -292,7 +292,7 @@ def timers_fire(ctx: click.Context, at: str | None) -> None:
     from datetime import datetime
 
     from orderloom.db import make_session_factory
-    from orderloom.runtime.engine.timers import run_due_timers
+    from orderloom.runtime.engine.timer_firing import run_due_timers
 
     now = None
     if at is not None:

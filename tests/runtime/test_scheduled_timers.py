@@ -20,7 +20,8 @@ from sqlalchemy import select
 
 from orderloom.db import utcnow
 from orderloom.platform.settings import load_settings
-from orderloom.runtime.engine.timers import AUTOMATIC, Timer, run_due_timers
+from orderloom.runtime.engine.timer_firing import run_due_timers
+from orderloom.runtime.engine.timers import AUTOMATIC, Timer
 from orderloom.runtime.jobs import runner as job_runner
 from orderloom.runtime.jobs import scheduler as rq_scheduler
 from orderloom.runtime.jobs.queues import TIMER_QUEUE

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from orderloom.db import make_engine, make_session_factory, utcnow
-from orderloom.runtime.engine.timers import SLA, Timer, fire_due_timers, run_due_timers
+from orderloom.runtime.engine.timer_firing import fire_due_timers, run_due_timers
+from orderloom.runtime.engine.timers import SLA, Timer
 from orderloom.runtime.orders.models import Order
 from tests.runtime.support import create
 from tests.runtime.test_approvals import (

@@ -22,6 +22,7 @@ from orderloom.runtime.engine.lifecycle import find_order
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.payments import finance_summary, reconciliation, refunds, statements
 from orderloom.runtime.payments import received as payments
+from orderloom.runtime.payments import status as payment_status
 
 AMOUNT = {"type": ["string", "number"], "description": "A decimal amount, e.g. \"120.50\""}
 NEW_PAYMENT = {
@@ -67,7 +68,7 @@ MAPPING_ANSWER = {**MAPPING, "properties": {
 RESOLVE = {"type": "object", "required": ["note"], "additionalProperties": False,
            "properties": {"note": {"type": "string", "minLength": 1, "maxLength": 1000}}}
 MONEY_SUMMARY = {"type": "object", "properties": {
-    "order": {"type": "string"}, "payment_status": {"enum": list(payments.STATUSES)},
+    "order": {"type": "string"}, "payment_status": {"enum": list(payment_status.STATUSES)},
     "currency": {"type": "string"}, "total": {"type": ["string", "null"]},
     "paid": {"type": "string"}, "refunded": {"type": "string"},
     "refundable": {"type": "string"}, "outstanding": {"type": ["string", "null"]},

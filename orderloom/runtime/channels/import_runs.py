@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
 from orderloom.runtime.audit import Actor
+from orderloom.runtime.channels import ingestion, order_files
 from orderloom.runtime.jobs.models import Job, register_handler
 from orderloom.runtime.jobs.outbox import enqueue
 
@@ -105,8 +106,6 @@ def start(session: Session, actor: Actor, *, order_type_key: str, mapping: dict[
 
 def run_import(sessions: sessionmaker[Session], run_id: int) -> None:
     """Import a run's orders a batch at a time, committing progress after each."""
-    from orderloom.runtime.channels import ingestion, order_files
-
     with sessions() as session:
         run = session.get(ImportRun, run_id)
         if run is None or run.status in (DONE, FAILED):

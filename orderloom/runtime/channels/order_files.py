@@ -39,6 +39,7 @@ from orderloom.runtime.channels.models import ACCEPTED, InboundOrder
 from orderloom.runtime.engine import lifecycle
 from orderloom.runtime.errors import OrderError, OrderInputError
 from orderloom.runtime.orders.models import Order
+from orderloom.runtime.payments.received import record_reported
 
 log = logging.getLogger(__name__)
 
@@ -252,8 +253,6 @@ def _create(session: Session, actor: Actor, order_type_key: str, data: dict[str,
             order = lifecycle.create_order(session, actor, order_type_key, data,
                                            channel=channel_key, data_pointer="/order")
             if payment:  # the mapping's payment.* columns
-                from orderloom.runtime.payments.received import record_reported
-
                 record_reported(session, actor, order, payment, channel_key)
             session.add(InboundOrder(
                 channel_id=channel_id, source=source, external_id=group.external_id,

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
+from orderloom.runtime import hooks
 from orderloom.runtime.channels.models import Channel, find_channel
 from orderloom.runtime.jobs.models import PENDING, QUEUED, Job, register_handler
 from orderloom.runtime.jobs.outbox import enqueue
@@ -36,7 +37,7 @@ JOB_KIND = "channel_stock"
 TIMEOUT_SECONDS = 10
 # The scheme channels sign their webhooks with (ingestion.py), so a shop checks our
 # pushes with the code that signs its deliveries. Not imported from there: ingestion
-# reaches stock keeping, which calls this module.
+# reaches stock keeping, whose stock-changed hook calls this module.
 SIGNATURE_HEADER = "X-Orderloom-Signature"
 # Handed to a runner but not claimed yet: such a job will still read the newest figure.
 NOT_STARTED = (PENDING, QUEUED)
@@ -75,6 +76,13 @@ def after_change(session: Session, product_id: int) -> list[Job]:
     return [enqueue(session, JOB_KIND, {"channel": channel.key, "sku": sku},
                     run_after=now + timedelta(seconds=max(channel.push_interval_seconds, 0)))
             for channel in wanted if channel.key not in waiting]
+
+
+
+@hooks.STOCK_CHANGED.subscribe
+def stock_changed(session: Session, product_id: int, warehouse_id: int,
+                  available_change: int) -> None:
+    after_change(session, product_id)
 
 
 def available_for(session: Session, channel: Channel, sku: str) -> int | None:

@@ -10,20 +10,11 @@ from typing import Any
 
 from orderloom.designer.blueprint import Blueprint
 from orderloom.runtime.engine.approvals.tasks import condition
-from orderloom.runtime.orders.models import Order
+from orderloom.runtime.orders.models import Order, formula_values
 
 # Moves one change may cause in a row before the engine stops and says so: a
 # definition whose conditions send an order back and forth must not spin forever.
 MAX_MOVES = 20
-
-
-def formula_values(order: Order) -> dict[str, Any]:
-    """What a formula about this order reads: its fields and the attributes every order
-    has (state, channel, tags, created_at, payment_status)."""
-    return {**order.data, "state": order.state, "channel": order.channel,
-            "tags": list(order.tags or []),
-            "created_at": order.created_at.isoformat() if order.created_at else None,
-            "payment_status": order.payment_status or "unpaid"}
 
 
 def automatic_spec(blueprint: Blueprint, key: str) -> dict[str, Any] | None:

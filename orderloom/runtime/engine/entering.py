@@ -29,6 +29,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from orderloom import dsl
 from orderloom.db import utcnow
 from orderloom.designer.blueprint import Blueprint, to_json
+from orderloom.runtime import hooks
 from orderloom.runtime.audit import SYSTEM
 from orderloom.runtime.engine import automatic, timers
 from orderloom.runtime.engine.actions import ActionResult, Blocked, run_actions
@@ -37,8 +38,7 @@ from orderloom.runtime.engine.approvals import tasks as approvals
 from orderloom.runtime.engine.blueprints import blueprint_for
 from orderloom.runtime.errors import OrderError, StaleOrder
 from orderloom.runtime.jobs.outbox import notify_jobs_for
-from orderloom.runtime.notify import webhooks
-from orderloom.runtime.orders.models import Order, OrderEvent
+from orderloom.runtime.orders.models import Order, OrderEvent, formula_values
 from orderloom.runtime.stock import keeping as stock_keeping
 
 log = logging.getLogger(__name__)
@@ -82,8 +82,8 @@ def move(session: Session, order: Order, target: str, now: datetime, *, actor_na
     save(session, order)
     record(session, order, actor_name, kind, now, transition=transition, from_state=before,
            to_state=target, details=details)
-    webhooks.order_state_changed(session, order, before, transition=transition,
-                                 actor_name=actor_name)
+    hooks.ORDER_STATE_CHANGED(session, order, before, transition=transition,
+                              actor_name=actor_name)
 
 
 UNKNOWN = object()
@@ -174,7 +174,7 @@ def _approvals_here(session: Session, order: Order, blueprint: Blueprint, now: d
     if not specs:
         return [], None
     forced = _forced(session, order)
-    values = automatic.formula_values(order)
+    values = formula_values(order)
     needing: list[tuple[dict[str, Any], str]] = []
     waivable: list[tuple[dict[str, Any], str]] = []
     for spec in specs:
@@ -240,9 +240,19 @@ def take_timed_move(session: Session, order: Order, spec: dict[str, Any],
     return True
 
 
+@hooks.PAYMENT_STATUS_CHANGED.subscribe
+def payment_status_changed(session: Session, order: Order, before: str,
+                           now: datetime) -> None:
+    """A payment or refund changed the order's payment status: its state's automatic
+    ``when`` moves (``payment_status = "paid"``, ...) get their chance."""
+    spec = automatic.due_now(blueprint_for(order.version), order, now)
+    if spec is not None:
+        take_timed_move(session, order, spec, now)
+
+
 def _start_waiting(session: Session, order: Order, blueprint: Blueprint,
                    needing: list[tuple[dict[str, Any], str]], now: datetime) -> None:
-    values = automatic.formula_values(order)
+    values = formula_values(order)
     for spec, reason in needing:
         people, notes = approvals.assignees(session, blueprint, spec, values, now)
         if not people:

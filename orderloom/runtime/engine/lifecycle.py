@@ -17,12 +17,11 @@ from orderloom.db import utcnow
 from orderloom.designer.blueprint import Blueprint, to_json
 from orderloom.designer.models import DefinitionVersion, OrderType
 from orderloom.designer.problems import DefinitionProblem, pointer
-from orderloom.runtime import remembered
+from orderloom.runtime import hooks, remembered
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.customers import records as customers
 from orderloom.runtime.engine.actions import ActionResult, Blocked, run_actions
 from orderloom.runtime.engine.actions import stock as stock_actions
-from orderloom.runtime.engine.automatic import formula_values
 from orderloom.runtime.engine.blueprints import blueprint_for
 from orderloom.runtime.engine.entering import enter_state, required_approvals, save
 from orderloom.runtime.errors import (
@@ -33,8 +32,7 @@ from orderloom.runtime.errors import (
     TransitionRefused,
 )
 from orderloom.runtime.jobs.outbox import notify_jobs_for
-from orderloom.runtime.notify import webhooks
-from orderloom.runtime.orders.models import Order, OrderEvent
+from orderloom.runtime.orders.models import Order, OrderEvent, formula_values
 from orderloom.runtime.orders.numbering import next_number
 
 DEFAULT_PREFIX = "ORD"
@@ -185,7 +183,7 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
         **_action_details(result),
         **({"stock": stock} if stock else {}),
     })
-    webhooks.order_created(session, order)
+    hooks.ORDER_CREATED(session, order)
     enter_state(session, order, now=now, required=required_approvals(result.done), left=None)
     notify_jobs_for(session, order, result.notifications)
     return order
@@ -266,8 +264,7 @@ def take_transition(session: Session, actor: Actor, order: Order, key: str, role
            to_state=spec.target,
            details={**_action_details(result), **({"stock": stock} if stock else {}),
                     **({"changes": changes} if changes else {})})
-    webhooks.order_state_changed(session, order, before, transition=key,
-                                 actor_name=actor.name)
+    hooks.ORDER_STATE_CHANGED(session, order, before, transition=key, actor_name=actor.name)
     enter_state(session, order, now=now, required=required_approvals(result.done),
                 left=before)
     notify_jobs_for(session, order, result.notifications)

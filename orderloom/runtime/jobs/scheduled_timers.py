@@ -27,7 +27,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from orderloom.db import utcnow
-from orderloom.runtime.engine.timers import Timer, fire_timer
+from orderloom.runtime.engine.timer_firing import fire_timer
+from orderloom.runtime.engine.timers import Timer
 from orderloom.runtime.jobs import runner as job_runner
 from orderloom.runtime.jobs.dispatch import KEEP_FAILURE_SECONDS, KEEP_RESULT_SECONDS
 from orderloom.runtime.jobs.queues import TIMER_QUEUE

@@ -24,7 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from orderloom.db import utcnow
-from orderloom.runtime.engine.timers import run_due_timers
+from orderloom.runtime.engine.timer_firing import run_due_timers
 from orderloom.runtime.jobs.dispatch import hand_over, rq_job_id
 from orderloom.runtime.jobs.models import FAILED, PENDING, QUEUED, RUNNING, Job
 from orderloom.runtime.jobs.runner import CLAIM_TIMEOUT, JobRunner, pid_namespace

@@ -3,7 +3,9 @@
 ``emit`` is called inside the transaction of the change an event reports. It
 writes one ``WebhookDelivery`` per active subscription to the event and the
 outbox job that sends it, so an event is announced if and only if its change
-commits. Sending, signing and retrying are in ``webhook_sending.py``.
+commits. The events of orders, payments, stock and shipments reach it through the
+hooks (runtime/hooks.py) it subscribes to at the end of this module. Sending,
+signing and retrying are in ``webhook_sending.py``.
 
 A delivery's ``event_id`` is the ``Idempotency-Key`` the receiver sees: it is
 the same on every attempt and on a re-send, so a receiver that stores the keys
@@ -23,9 +25,11 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
-from orderloom.runtime import remembered
+from orderloom.runtime import hooks, remembered
 from orderloom.runtime.jobs.outbox import enqueue
 from orderloom.runtime.orders.models import money_text
+from orderloom.runtime.stock.catalog import Product, Warehouse
+from orderloom.runtime.stock.models import StockLevel
 
 log = logging.getLogger(__name__)
 
@@ -203,12 +207,14 @@ def order_snapshot(order: Any) -> dict[str, Any]:
             "updated_at": (order.updated_at or order.created_at).isoformat()}
 
 
+@hooks.ORDER_CREATED.subscribe
 def order_created(session: Session, order: Any) -> None:
     subscriptions = _subscribers(session, "order.created")
     if subscriptions:  # the snapshot only when someone listens
         _announce(session, subscriptions, "order.created", {"order": order_snapshot(order)})
 
 
+@hooks.ORDER_STATE_CHANGED.subscribe
 def order_state_changed(session: Session, order: Any, from_state: str | None, *,
                         transition: str | None, actor_name: str) -> None:
     subscriptions = _subscribers(session, "order.state_changed")
@@ -223,15 +229,45 @@ def custom_event(session: Session, event_type: str, order: Any) -> None:
     emit(session, event_type, {"order": order_snapshot(order)})
 
 
+@hooks.PAYMENT_RECEIVED.subscribe
+def payment_received(session: Session, order: Any, payment: Any) -> None:
+    emit(session, "payment.received", {
+        "order": order.number, "amount": str(payment.amount), "currency": payment.currency,
+        "method": payment.method, "reference": payment.reference,
+        "received_at": payment.received_at.isoformat(),
+        "payment_status": order.payment_status,
+        "paid": money_text(order.amount_paid, payment.currency),
+        "refunded": money_text(order.amount_refunded, payment.currency)})
+
+
+@hooks.REFUND_ISSUED.subscribe
+def refund_issued(session: Session, order: Any, refund: Any) -> None:
+    emit(session, "refund.issued", {
+        "order": order.number, "amount": str(refund.amount), "currency": refund.currency,
+        "reason": refund.reason, "reference": refund.reference,
+        "issued_at": refund.issued_at.isoformat(), "payment_status": order.payment_status,
+        "paid": money_text(order.amount_paid, refund.currency),
+        "refunded": money_text(order.amount_refunded, refund.currency)})
+
+
+@hooks.SHIPMENT_UPDATED.subscribe
+def shipment_updated(session: Session, shipment: Any, order: Any,
+                     previous_status: str | None) -> None:
+    emit(session, "shipment.updated", {
+        "shipment": shipment.id, "order": order.number, "carrier": shipment.carrier,
+        "tracking_number": shipment.tracking_number, "status": shipment.status,
+        "previous_status": previous_status, "warehouse": shipment.warehouse,
+        "shipped_at": shipment.shipped_at.isoformat() if shipment.shipped_at else None,
+        "delivered_at": shipment.delivered_at.isoformat() if shipment.delivered_at else None})
+
+
+@hooks.STOCK_CHANGED.subscribe
 def stock_changed(session: Session, product_id: int, warehouse_id: int,
                   available_change: int) -> None:
     """After a change of one SKU's availability in one warehouse: the new figures."""
     subscriptions = _subscribers(session, "stock.changed")
     if not subscriptions:
         return
-    from orderloom.runtime.stock.catalog import Product, Warehouse
-    from orderloom.runtime.stock.models import StockLevel
-
     row = session.execute(
         select(Product.sku, Warehouse.code, StockLevel.on_hand, StockLevel.reserved)
         .join(StockLevel, StockLevel.product_id == Product.id)

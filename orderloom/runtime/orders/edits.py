@@ -27,12 +27,11 @@ from orderloom.designer.blueprint import Blueprint, money_places, to_json
 from orderloom.designer.form import order_fields
 from orderloom.designer.problems import DefinitionProblem, pointer
 from orderloom.runtime.audit import Actor
-from orderloom.runtime.engine.automatic import formula_values
 from orderloom.runtime.engine.blueprints import blueprint_for
 from orderloom.runtime.engine.entering import record, save
 from orderloom.runtime.engine.lifecycle import entered_values, field_changes
 from orderloom.runtime.errors import OrderInputError, StaleOrder, TransitionRefused
-from orderloom.runtime.orders.models import Order
+from orderloom.runtime.orders.models import Order, formula_values
 from orderloom.runtime.stock.models import Reservation
 
 EDITED = "edited"

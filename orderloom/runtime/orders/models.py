@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from orderloom.db import Base, JSONDocument, Money, UTCDateTime, utcnow
 from orderloom.designer.blueprint import Blueprint, money_unit
 from orderloom.designer.models import DefinitionVersion, OrderType
+from orderloom.runtime.payments.status import status_for
 
 
 def money_text(amount: Decimal | None, currency: str | None) -> str | None:
@@ -25,6 +26,15 @@ def money_text(amount: Decimal | None, currency: str | None) -> str | None:
     if amount is None:
         return None
     return str(amount.quantize(money_unit(currency)))
+
+
+def formula_values(order: Order) -> dict[str, Any]:
+    """What a formula about this order reads: its fields and the attributes every order
+    has (state, channel, tags, created_at, payment_status)."""
+    return {**order.data, "state": order.state, "channel": order.channel,
+            "tags": list(order.tags or []),
+            "created_at": order.created_at.isoformat() if order.created_at else None,
+            "payment_status": order.payment_status or "unpaid"}
 
 
 class Order(Base):
@@ -77,8 +87,6 @@ class Order(Base):
         self.currency = blueprint.currency
         if self.amount_paid:
             # A changed total changes what the payments amount to (paid -> partly paid).
-            from orderloom.runtime.payments.received import status_for
-
             self.payment_status = status_for(self.amount_paid, self.amount_refunded or 0,
                                              self.total)
 

@@ -4,8 +4,9 @@ A payment comes from a channel's payload (through the channel mapping), from a
 person, or from an integration. Recording one locks the order's row, adds the
 amount to the order's running sums and derives ``payment_status`` from them in
 the same transaction, so the status never disagrees with the payments behind
-it. After that, automatic transitions whose condition reads ``payment_status``
-are given their chance (a paid order may move on by itself).
+it. A changed status is told through the payment-status hook (runtime/hooks.py),
+on which the engine gives automatic transitions whose condition reads
+``payment_status`` their chance (a paid order may move on by itself).
 """
 from __future__ import annotations
 
@@ -19,24 +20,14 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from orderloom.db import Base, Money, UTCDateTime, utcnow
 from orderloom.designer.blueprint import money_places
-from orderloom.runtime import audit
+from orderloom.runtime import audit, hooks
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.errors import OrderError
-from orderloom.runtime.notify import webhooks
 from orderloom.runtime.orders.models import Order, OrderEvent, money_text
+from orderloom.runtime.payments.status import status_for
 
 log = logging.getLogger(__name__)
 
-# payment_status values, each with its meaning.
-UNPAID = "unpaid"                    # nothing received
-PARTLY_PAID = "partly_paid"          # received less than the total
-PAID = "paid"                        # received the total (or anything, when there is no total)
-OVERPAID = "overpaid"                # received more than the total
-PARTLY_REFUNDED = "partly_refunded"  # some of what was received went back
-REFUNDED = "refunded"                # everything received went back
-STATUSES = (UNPAID, PARTLY_PAID, PAID, OVERPAID, PARTLY_REFUNDED, REFUNDED)
-# Statuses where money is still owed by the customer.
-OWING = frozenset({UNPAID, PARTLY_PAID})
 
 SOURCES = ("channel", "staff", "api", "statement")
 
@@ -104,19 +95,6 @@ def order_currency(order: Order) -> str:
 
 def places(currency: str) -> int:
     return money_places(currency)
-
-
-def status_for(paid: Decimal, refunded: Decimal, total: Decimal | None) -> str:
-    """The payment status that the sums received and refunded give."""
-    if paid <= 0:
-        return UNPAID
-    if refunded >= paid:
-        return REFUNDED
-    if refunded > 0:
-        return PARTLY_REFUNDED
-    if total is None or paid == total:
-        return PAID
-    return PARTLY_PAID if paid < total else OVERPAID
 
 
 def lock(session: Session, order: Order) -> Order:
@@ -198,15 +176,9 @@ def record_payment(session: Session, actor: Actor, order: Order, amount: Any, *,
     audit.record(session, actor, "payment.recorded", "order", order.number,
                  amount=str(value), currency=expected, method=payment.method,
                  reference=payment.reference, source=source)
-    emit(session, "payment.received", {
-        "order": order.number, "amount": str(value), "currency": expected,
-        "method": payment.method, "reference": payment.reference,
-        "received_at": payment.received_at.isoformat(),
-        "payment_status": order.payment_status,
-        "paid": money_text(order.amount_paid, expected),
-        "refunded": money_text(order.amount_refunded, expected)})
+    hooks.PAYMENT_RECEIVED(session, order, payment)
     if before != order.payment_status:
-        move_on(session, order, now)
+        hooks.PAYMENT_STATUS_CHANGED(session, order, before, now)
     return payment
 
 
@@ -237,23 +209,6 @@ def record_reported(session: Session, actor: Actor, order: Order, payment: dict[
                           reference=str(payment.get("reference") or ""),
                           currency=payment.get("currency") or None,
                           received_at=received, source="channel")
-
-
-def move_on(session: Session, order: Order, now: datetime) -> None:
-    """Give the workflow's automatic ``when`` moves out of the order's state their
-    chance, now that its payment status changed."""
-    from orderloom.runtime.engine import automatic, entering
-    from orderloom.runtime.engine.blueprints import blueprint_for
-
-    spec = automatic.due_now(blueprint_for(order.version), order, now)
-    if spec is not None:
-        entering.take_timed_move(session, order, spec, now)
-
-
-def emit(session: Session, event_type: str, data: dict[str, Any]) -> None:
-    """Hand an event to the outbound webhooks, in this transaction: it is sent exactly
-    when the payment or refund it reports is stored."""
-    webhooks.emit(session, event_type, data)
 
 
 def summary(session: Session, order: Order) -> dict[str, Any]:

@@ -37,8 +37,10 @@ from orderloom.designer.blueprint import money_unit
 from orderloom.runtime import audit
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.orders.models import Order
-from orderloom.runtime.payments.received import OVERPAID, OWING, PAID, Payment, PaymentError
+from orderloom.runtime.payments.received import Payment, PaymentError
 from orderloom.runtime.payments.statements import ParsedLine, StatementImport, StatementLine
+from orderloom.runtime.payments.status import OVERPAID, OWING, PAID
+from orderloom.runtime.shipping.models import Shipment
 from orderloom.runtime.stock.models import SHIPMENT, StockMovement
 
 AMOUNT_DIFFERENCE = "amount_difference"
@@ -346,10 +348,6 @@ def _shipped_orders(session: Session) -> set[int]:
     deducted = select(StockMovement.order_id).where(StockMovement.kind == SHIPMENT,
                                                     StockMovement.order_id.is_not(None))
     shipped = set(session.scalars(deducted.distinct()))
-    try:
-        from orderloom.runtime.shipping.models import Shipment
-    except ImportError:  # a build without carrier shipments
-        return shipped
     shipped.update(session.scalars(select(Shipment.order_id)
                                    .where(Shipment.shipped_at.is_not(None)).distinct()))
     return shipped

@@ -14,18 +14,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from orderloom import dsl
 from orderloom.db import utcnow
-from orderloom.designer.blueprint import Blueprint, money_unit
-from orderloom.runtime import audit
+from orderloom.designer.blueprint import Blueprint, money_places, money_unit
+from orderloom.runtime import audit, hooks
 from orderloom.runtime.audit import Actor
-from orderloom.runtime.orders.models import Order, OrderEvent, money_text
+from orderloom.runtime.orders.models import Order, OrderEvent, formula_values, money_text
 from orderloom.runtime.payments.received import (
     PaymentError,
     Refund,
     amount_of,
-    emit,
     lock,
-    move_on,
     order_currency,
     settle,
 )
@@ -49,8 +48,9 @@ def issue_refund(session: Session, actor: Actor, order: Order, amount: Any = Non
                  now: datetime | None = None, pointer: str = "/amount",
                  move: bool = True) -> Refund:
     """Refund ``amount`` (or, when None, the rest of what was paid); the caller commits.
-    ``move``: let automatic moves react to the new payment status (not when a
-    transition's own action issued it: that transition is still under way)."""
+    ``move``: tell the payment-status hook, so automatic moves react to the new status
+    (not when a transition's own action issued it: that transition is still under way
+    and its target's automatic moves are weighed when it arrives)."""
     now = now or utcnow()
     order = lock(session, order)
     currency = order_currency(order)
@@ -84,14 +84,9 @@ def issue_refund(session: Session, actor: Actor, order: Order, amount: Any = Non
                                     "payment_status": [before, order.payment_status]}))
     audit.record(session, actor, "refund.issued", "order", order.number, amount=str(value),
                  currency=currency, reason=refund.reason, source=source)
-    emit(session, "refund.issued", {
-        "order": order.number, "amount": str(value), "currency": currency,
-        "reason": refund.reason, "reference": refund.reference,
-        "issued_at": now.isoformat(), "payment_status": order.payment_status,
-        "paid": money_text(order.amount_paid, currency),
-        "refunded": money_text(order.amount_refunded, currency)})
+    hooks.REFUND_ISSUED(session, order, refund)
     if move and before != order.payment_status:
-        move_on(session, order, now)
+        hooks.PAYMENT_STATUS_CHANGED(session, order, before, now)
     return refund
 
 
@@ -104,10 +99,6 @@ def refund_action(session: Session, actor_name: str, order: Order, blueprint: Bl
     """A definition's ``refund`` action (on cancel, on return): its ``amount`` formula, or
     the rest of what was paid. An order with nothing paid is refunded nothing; a formula
     asking for more than was paid refuses the whole change."""
-    from orderloom import dsl
-    from orderloom.runtime.engine.actions import blueprint_places
-    from orderloom.runtime.engine.automatic import formula_values
-
     actor = Actor(user_id=None, name=actor_name, via="action")
     reason = action.get("reason", "")
     if "amount" not in action:
@@ -117,7 +108,7 @@ def refund_action(session: Session, actor_name: str, order: Order, blueprint: Bl
                               move=False)
         return {"amount": str(refund.amount), "currency": refund.currency}
     formula = dsl.compile(action["amount"], blueprint.fields, "money",
-                          money_places=blueprint_places(blueprint))
+                          money_places=money_places(blueprint.currency))
     value = formula(formula_values(order), None)
     if isinstance(value, dsl.FormulaFault):
         raise PaymentError(f"the formula of the refund's amount failed: {value.message}")

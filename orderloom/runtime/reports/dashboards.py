@@ -39,6 +39,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from orderloom.designer.blueprint import money_unit
 from orderloom.designer.models import DefinitionVersion
 from orderloom.runtime.orders.models import Order
+from orderloom.runtime.shipping.models import Shipment
 
 Grain = Literal["day", "week", "month"]
 GRAINS: tuple[str, ...] = ("day", "week", "month")
@@ -303,8 +304,6 @@ def _elapsed_hours(session: Session, start, end) -> ColumnElement:
 def _shipped_orders(session: Session, spec: DashboardFilter):
     """Per order in the filter that has shipped: when it was ordered, first shipped and
     (once every shipment of it is delivered) last delivered."""
-    from orderloom.runtime.shipping.models import Shipment
-
     delivered = case((func.count(Shipment.delivered_at) == func.count(Shipment.id),
                       func.max(Shipment.delivered_at)), else_=None)
     query = _where(

@@ -21,13 +21,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from orderloom.db import utcnow
+from orderloom.runtime import hooks
 from orderloom.runtime.audit import SYSTEM, Actor
 from orderloom.runtime.engine import lifecycle
 from orderloom.runtime.engine.blueprints import blueprint_for
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.jobs.models import Job, register_handler
 from orderloom.runtime.jobs.outbox import enqueue
-from orderloom.runtime.notify.webhooks import emit
 from orderloom.runtime.orders.models import Order, OrderEvent
 from orderloom.runtime.shipping.carriers import UnknownCarrier, adapter_for
 from orderloom.runtime.shipping.carriers.base import (
@@ -132,7 +132,7 @@ def book(session: Session, actor: Actor, order: Order, carrier_code: str, *,
     session.add(OrderEvent(order_id=order.id, actor_name=actor.name, kind="shipment", at=now,
                            details={"shipment": shipment.id, "carrier": carrier_code,
                                     "tracking_number": number}))
-    _announce(session, shipment, order, None)
+    hooks.SHIPMENT_UPDATED(session, shipment, order, None)
     log.info("order %s: shipment %s %s booked", order.number, carrier_code, number)
     return shipment
 
@@ -212,7 +212,7 @@ def record(session: Session, shipment: Shipment, events: list[CarrierEvent]) -> 
             timeline.details = dict(details)
             timeline.transition = details.get("transition")
         if shipment.status != previous:
-            _announce(session, shipment, order, previous)
+            hooks.SHIPMENT_UPDATED(session, shipment, order, previous)
     session.flush()
     return outcome
 
@@ -259,15 +259,6 @@ def _move_order(session: Session, order: Order, status: str,
         return None
     details["transition"] = key
     return key
-
-
-def _announce(session: Session, shipment: Shipment, order: Order, previous: str | None) -> None:
-    emit(session, "shipment.updated", {
-        "shipment": shipment.id, "order": order.number, "carrier": shipment.carrier,
-        "tracking_number": shipment.tracking_number, "status": shipment.status,
-        "previous_status": previous, "warehouse": shipment.warehouse,
-        "shipped_at": shipment.shipped_at.isoformat() if shipment.shipped_at else None,
-        "delivered_at": shipment.delivered_at.isoformat() if shipment.delivered_at else None})
 
 
 # --- polling ----------------------------------------------------------------------------------

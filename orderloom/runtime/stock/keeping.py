@@ -18,9 +18,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
-from orderloom.runtime.channels import stock_sync
+from orderloom.runtime import hooks
 from orderloom.runtime.errors import OrderError
-from orderloom.runtime.notify import webhooks
 from orderloom.runtime.stock import low_stock
 from orderloom.runtime.stock.catalog import Product, Warehouse
 from orderloom.runtime.stock.models import (
@@ -106,8 +105,7 @@ def _change(session: Session, line: Line, on_hand: int, reserved: int,
     if changed and on_hand - reserved < 0:
         low_stock.after_decrease(session, line.product_id, line.warehouse_id, on_hand - reserved)
     if changed and on_hand != reserved:
-        stock_sync.after_change(session, line.product_id)
-        webhooks.stock_changed(session, line.product_id, line.warehouse_id, on_hand - reserved)
+        hooks.STOCK_CHANGED(session, line.product_id, line.warehouse_id, on_hand - reserved)
     return changed
 
 

@@ -1,0 +1,68 @@
+"""Hooks: a domain tells the others what happened, and every subscriber hears it
+even in a process that never imported the subscriber's module."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import textwrap
+
+from orderloom.runtime import hooks
+
+# A fresh interpreter that imports stock keeping and nothing that subscribes, then
+# receives stock with a webhook subscription to stock.changed in place.
+RECEIVE_STOCK = textwrap.dedent("""
+    import sys
+    from sqlalchemy import text
+    from orderloom.db import make_engine, make_session_factory
+    from orderloom.runtime import hooks
+    from orderloom.runtime.stock import keeping
+
+    assert "orderloom.runtime.notify.webhooks" not in sys.modules
+    engine = make_engine(sys.argv[1])
+    with make_session_factory(engine)() as session:
+        session.execute(text(
+            "INSERT INTO products (sku, name, attributes, created_at) "
+            "VALUES ('TEA-1', 'Tea', '{}', '2026-01-01 00:00:00')"))
+        session.execute(text(
+            "INSERT INTO warehouses (code, name, address, regions, priority, active, "
+            "created_at) VALUES ('SH', 'Shanghai', '{}', '[]', 1, 1, '2026-01-01 00:00:00')"))
+        session.execute(text(
+            "INSERT INTO webhook_subscriptions (name, url, secret, events, active, "
+            "created_at, updated_at) VALUES ('erp', 'https://erp.example/hook', 's', "
+            "'[\\"stock.changed\\"]', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
+        keeping.receive(session, "tester", "TEA-1", "SH", 5)
+        session.commit()
+        print(session.execute(text("SELECT event_type FROM webhook_deliveries")).scalars().all())
+""")
+
+
+def test_a_stock_change_reaches_webhooks_in_a_process_that_never_imported_them(
+        sqlite_template, tmp_path):
+    # Subscribers subscribe when their module is imported; once, a worker that had not
+    # imported a subscriber would have dropped its reaction without a word.
+    database = tmp_path / "orderloom.db"
+    shutil.copy(sqlite_template, database)
+    result = subprocess.run([sys.executable, "-c", RECEIVE_STOCK, f"sqlite:///{database}"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['stock.changed']"
+
+
+def test_every_hook_has_its_subscribers_once_the_domains_are_loaded():
+    from orderloom import runtime
+
+    runtime.load_domains()
+    heard = {hook.name: sorted(f"{s.__module__}.{s.__name__}" for s in hook.subscribers)
+             for hook in hooks.ALL}
+    assert heard == {
+        "order created": ["orderloom.runtime.notify.webhooks.order_created"],
+        "order state changed": ["orderloom.runtime.notify.webhooks.order_state_changed"],
+        "payment received": ["orderloom.runtime.notify.webhooks.payment_received"],
+        "refund issued": ["orderloom.runtime.notify.webhooks.refund_issued"],
+        "payment status changed": [
+            "orderloom.runtime.engine.entering.payment_status_changed"],
+        "stock changed": ["orderloom.runtime.channels.stock_sync.stock_changed",
+                          "orderloom.runtime.notify.webhooks.stock_changed"],
+        "shipment updated": ["orderloom.runtime.notify.webhooks.shipment_updated"],
+    }
