@@ -9,6 +9,7 @@ import sysconfig
 import time
 import urllib.request
 import venv
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +29,9 @@ def test_wheel_installs_and_serves_a_login_page_from_another_folder(tmp_path):
         capture_output=True, text=True, timeout=300)
     assert build.returncode == 0, build.stderr[-2000:]
     (wheel,) = wheelhouse.glob("orderloom-*.whl")
+    # The compiled Chinese catalog, without which the pages quietly speak English.
+    assert "orderloom/platform/translations/zh/LC_MESSAGES/messages.mo" in \
+        zipfile.ZipFile(wheel).namelist()
 
     target = tmp_path / "fresh-venv"
     venv.create(target, with_pip=True)

@@ -30,6 +30,7 @@ from orderloom.runtime.errors import OrderError
 from orderloom.runtime.jobs.models import PENDING, Job
 from orderloom.runtime.jobs.runner import JobRunner
 from orderloom.runtime.orders.models import Order, OrderEvent
+from orderloom.runtime.orders.timeline import TimelineKind
 from orderloom.runtime.shipping import tracking
 from orderloom.runtime.shipping.carriers.base import (
     DELIVERED,
@@ -309,9 +310,9 @@ def _backdate(session: Session, order: Order, placed: datetime, now: datetime,
     parcel: list[tuple[str, datetime]] = []  # the courier's statuses, when they happened
     for event in events:
         event.at = at
-        if event.kind == "shipment":
+        if event.kind == TimelineKind.SHIPMENT:
             parcel.append(("label_created", at))
-        elif event.kind == "tracking":
+        elif event.kind == TimelineKind.TRACKING:
             parcel.append((event.details.get("status", ""), at))
         at = min(at + timedelta(hours=rng.uniform(0.2, 30)), now - timedelta(minutes=5))
     session.execute(update(ApprovalTask).where(ApprovalTask.order_id == order.id)

@@ -1,6 +1,6 @@
 """How an order reads to staff: labels in the reader's language, values formatted by
 their field type on the order's own version of the form, and one sentence for each
-entry of its timeline."""
+entry of its timeline (in English, or in Chinese for a browser that asks for it)."""
 from __future__ import annotations
 
 import json
@@ -9,20 +9,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import request
+from flask_babel import gettext, lazy_gettext, ngettext
 
 from orderloom.designer.blueprint import Blueprint, money_places
+from orderloom.platform.i18n import language as language  # the pages import it from here
 from orderloom.runtime.orders.models import Order, OrderEvent
+from orderloom.runtime.orders.timeline import TimelineKind
 
 log = logging.getLogger(__name__)
 
-LANGUAGES = ["en", "zh"]
 TIME_FORMAT = "%Y-%m-%d %H:%M UTC"
-
-
-def language() -> str:
-    """English unless the browser prefers Chinese (a zh-CN preference counts as zh)."""
-    return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
 def label(value: Any, lang: str, fallback: str = "") -> str:
@@ -203,6 +199,7 @@ def _field_view(spec: dict[str, Any], data: dict[str, Any], lang: str,
 
 
 # --- the timeline ------------------------------------------------------------------------------
+# Sentences go through gettext: the Chinese ones are in platform/translations.
 
 @dataclass
 class Entry:
@@ -231,25 +228,32 @@ def _entry(event: OrderEvent, names: Labels) -> Entry:
                     event.kind)
         entry.sentence = f"{_humane(event.kind)}."
     for skipped in details.get("not_carried_out", []):
-        entry.notes.append(f"Not carried out: {skipped.get('type', '?')} "
-                           f"({skipped.get('reason', '')})")
+        entry.notes.append(gettext("Not carried out: %(action)s (%(reason)s)",
+                                   action=skipped.get("type", "?"),
+                                   reason=skipped.get("reason", "")))
     return entry
+
+
+def _hours(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
 
 
 def _created(event, details, names, entry) -> str:
     matched = [r["key"] for r in details.get("rules", []) if r.get("matched")]
     if matched:
-        entry.notes.append("Rules that matched: " + ", ".join(matched))
-    return (f"{event.actor_name} created the order in {names.state(event.to_state)} "
-            f"(version {details.get('version', '?')}).")
+        entry.notes.append(gettext("Rules that matched: %(rules)s", rules=", ".join(matched)))
+    return gettext("%(actor)s created the order in %(state)s (version %(version)s).",
+                   actor=event.actor_name, state=names.state(event.to_state),
+                   version=details.get("version", "?"))
 
 
 def _transition(event, details, names, entry) -> str:
     changes = details.get("changes") or {}
     if changes:
-        entry.notes.append("Changed: " + ", ".join(sorted(changes)))
-    return (f"{event.actor_name} took “{names.transition(event.transition)}”: "
-            f"{names.state(event.from_state)} → {names.state(event.to_state)}.")
+        entry.notes.append(gettext("Changed: %(fields)s", fields=", ".join(sorted(changes))))
+    return gettext("%(actor)s took “%(transition)s”: %(source)s → %(target)s.",
+                   actor=event.actor_name, transition=names.transition(event.transition),
+                   source=names.state(event.from_state), target=names.state(event.to_state))
 
 
 def _edited(event, details, names, entry) -> str:
@@ -257,145 +261,205 @@ def _edited(event, details, names, entry) -> str:
     for key in sorted(changes):
         old, new = changes[key]
         if isinstance(old, list | dict) or isinstance(new, list | dict):
-            entry.notes.append(f"{key} changed")
+            entry.notes.append(gettext("%(field)s changed", field=key))
         else:
             entry.notes.append(f"{key}: {'—' if old in (None, '') else old} → "
                                f"{'—' if new in (None, '') else new}")
-    return f"{event.actor_name} edited the order ({len(changes)} field" \
-           f"{'' if len(changes) == 1 else 's'} changed)."
+    return ngettext("%(actor)s edited the order (%(num)d field changed).",
+                    "%(actor)s edited the order (%(num)d fields changed).",
+                    len(changes), actor=event.actor_name)
 
 
 def _approval(event, details, names, entry) -> str:
-    approval = f"“{names.approval(details.get('approval'))}”"
+    approval = names.approval(details.get("approval"))
     outcome = details.get("outcome")
-    moved = (f" The order moved from {names.state(event.from_state)} to "
-             f"{names.state(event.to_state)}." if event.to_state else "")
+    moved = (gettext(" The order moved from %(source)s to %(target)s.",
+                     source=names.state(event.from_state), target=names.state(event.to_state))
+             if event.to_state else "")
     if outcome == "requested":
         who = ", ".join(_approver(a) for a in details.get("approvers", []))
         entry.notes.extend(details.get("notes", []))
-        return f"Approval {approval} requested from {who or 'the approvers'}: " \
-               f"{details.get('reason', '')}."
+        return gettext("Approval “%(approval)s” requested from %(who)s: %(reason)s.",
+                       approval=approval, who=who or gettext("the approvers"),
+                       reason=details.get("reason", ""))
     if details.get("automatic"):
-        return f"Approval {approval} was given automatically: {details.get('reason', '')}." \
-               + moved
+        return gettext("Approval “%(approval)s” was given automatically: %(reason)s.",
+                       approval=approval, reason=details.get("reason", "")) + moved
     if outcome == "escalated":
-        return (f"Approval {approval} was escalated to the {details.get('to_role')} role "
-                f"after {details.get('after_hours', '?'):g} h.")
+        return gettext("Approval “%(approval)s” was escalated to the %(role)s role after "
+                       "%(hours)s h.", approval=approval, role=details.get("to_role"),
+                       hours=_hours(details.get("after_hours", "?")))
     if outcome == "reminded":
-        return f"The approvers of {approval} were reminded."
+        return gettext("The approvers of “%(approval)s” were reminded.", approval=approval)
     decision = details.get("decision")
     if decision in ("approved", "rejected"):
-        behalf = (f" on behalf of {details['on_behalf_of']}"
-                  if details.get("on_behalf_of") else "")
+        who = (gettext("%(actor)s on behalf of %(principal)s", actor=event.actor_name,
+                       principal=details["on_behalf_of"])
+               if details.get("on_behalf_of") else event.actor_name)
         entry.body = details.get("comment") or ""
         if outcome is None:
-            return f"{event.actor_name}{behalf} {decision} {approval}; other approvers " \
-                   "still have to decide."
-        return f"{event.actor_name}{behalf} {decision} {approval}." + moved
-    return f"Approval {approval}: {outcome or 'updated'}." + moved
+            if decision == "approved":
+                return gettext("%(who)s approved “%(approval)s”; other approvers still have "
+                               "to decide.", who=who, approval=approval)
+            return gettext("%(who)s rejected “%(approval)s”; other approvers still have to "
+                           "decide.", who=who, approval=approval)
+        if decision == "approved":
+            return gettext("%(who)s approved “%(approval)s”.", who=who,
+                           approval=approval) + moved
+        return gettext("%(who)s rejected “%(approval)s”.", who=who, approval=approval) + moved
+    return gettext("Approval “%(approval)s”: %(outcome)s.", approval=approval,
+                   outcome=outcome or gettext("updated")) + moved
 
 
 def _approver(approver: dict[str, Any]) -> str:
     if approver.get("role"):
-        return f"the {approver['role']} role"
+        return gettext("the %(role)s role", role=approver["role"])
     return str(approver.get("user") or approver.get("username") or "?")
 
 
 def _automatic(event, details, names, entry) -> str:
-    why = (f"after {details['after_hours']:g} h" if "after_hours" in details
-           else f"because {details.get('when', 'its condition')} became true")
-    return (f"Moved automatically from {names.state(event.from_state)} to "
-            f"{names.state(event.to_state)} {why}.")
+    source, target = names.state(event.from_state), names.state(event.to_state)
+    if "after_hours" in details:
+        return gettext("Moved automatically from %(source)s to %(target)s after %(hours)s h.",
+                       source=source, target=target, hours=_hours(details["after_hours"]))
+    condition = details["when"] if "when" in details else gettext("its condition")
+    return gettext("Moved automatically from %(source)s to %(target)s because %(condition)s "
+                   "became true.", source=source, target=target, condition=condition)
 
 
 def _comment(event, details, names, entry) -> str:
     entry.body = details.get("body", "")
     mentions = details.get("mentions") or []
     if mentions:
-        entry.notes.append("Notified: " + ", ".join(f"@{m}" for m in mentions))
-    return f"{event.actor_name} commented:"
+        entry.notes.append(gettext("Notified: %(people)s",
+                                   people=", ".join(f"@{m}" for m in mentions)))
+    return gettext("%(actor)s commented:", actor=event.actor_name)
 
 
 def _job(event, details, names, entry) -> str:
     if details.get("error"):
-        entry.notes.append(f"Error: {details['error']}")
-    return (f"Background job “{details.get('job_kind', '?')}” {details.get('status', '?')} "
-            f"(attempt {details.get('attempts', '?')}).")
+        entry.notes.append(gettext("Error: %(error)s", error=details["error"]))
+    job, attempts = details.get("job_kind", "?"), details.get("attempts", "?")
+    status = details.get("status", "?")
+    if status == "done":
+        return gettext("Background job “%(job)s” done (attempt %(attempts)s).", job=job,
+                       attempts=attempts)
+    if status == "failed":
+        return gettext("Background job “%(job)s” failed (attempt %(attempts)s).", job=job,
+                       attempts=attempts)
+    return gettext("Background job “%(job)s” %(status)s (attempt %(attempts)s).", job=job,
+                   status=status, attempts=attempts)
 
 
 def _version_moved(event, details, names, entry) -> str:
-    return (f"{event.actor_name} moved the order from version {details.get('from_version')} "
-            f"to version {details.get('to_version')}.")
+    return gettext("%(actor)s moved the order from version %(source)s to version %(target)s.",
+                   actor=event.actor_name, source=details.get("from_version"),
+                   target=details.get("to_version"))
 
 
 def _sla_breached(event, details, names, entry) -> str:
     roles = ", ".join(details.get("notified_roles", []))
-    return (f"The order has been in {names.state(details.get('state'))} longer than its "
-            f"{details.get('sla_hours', '?'):g} h SLA; notified: {roles or 'nobody'}.")
+    return gettext("The order has been in %(state)s longer than its %(hours)s h SLA; "
+                   "notified: %(roles)s.", state=names.state(details.get("state")),
+                   hours=_hours(details.get("sla_hours", "?")),
+                   roles=roles or gettext("nobody"))
 
 
 def _approval_required(event, details, names, entry) -> str:
-    return f"A rule asked for approval “{names.approval(details.get('approval'))}”."
+    return gettext("A rule asked for approval “%(approval)s”.",
+                   approval=names.approval(details.get("approval")))
 
 
 def _automatic_blocked(event, details, names, entry) -> str:
-    return (f"The automatic move “{event.transition}” could not be made: "
-            f"{details.get('reason', '')}.")
+    return gettext("The automatic move “%(transition)s” could not be made: %(reason)s.",
+                   transition=event.transition, reason=details.get("reason", ""))
 
 
 def _automatic_stopped(event, details, names, entry) -> str:
-    return f"Automatic moves stopped: {details.get('reason', '')}."
+    return gettext("Automatic moves stopped: %(reason)s.", reason=details.get("reason", ""))
+
+
+def _stock_released(event, details, names, entry) -> str:
+    return ngettext("The order finished in %(state)s; %(num)d held unit went back to stock.",
+                    "The order finished in %(state)s; %(num)d held units went back to stock.",
+                    int(details["units"]), state=names.state(details.get("state")))
+
+
+_DOCUMENTS = {"pick_list": lazy_gettext("Pick list"),
+              "packing_slip": lazy_gettext("Packing slip"),
+              "shipping_label": lazy_gettext("Shipping label"),
+              "invoice": lazy_gettext("Invoice"),
+              "order": lazy_gettext("Order sheet")}
+
+
+def _document(event, details, names, entry) -> str:
+    kind = details.get("document", "?")
+    document = str(_DOCUMENTS.get(kind, _humane(kind)))
+    if details.get("ready"):
+        return gettext("%(document)s is ready to print.", document=document)
+    return gettext("%(document)s could not be made: %(error)s.", document=document,
+                   error=details.get("error", ""))
 
 
 def _shipment(event, details, names, entry) -> str:
-    return (f"{event.actor_name} created shipment {details.get('tracking_number', '?')} with "
-            f"carrier {details.get('carrier', '?')}.")
+    return gettext("%(actor)s created shipment %(number)s with carrier %(carrier)s.",
+                   actor=event.actor_name, number=details.get("tracking_number", "?"),
+                   carrier=details.get("carrier", "?"))
 
 
 def _tracking(event, details, names, entry) -> str:
     from orderloom.runtime.shipping.carriers.base import STATUS_LABELS
 
     status = STATUS_LABELS.get(details.get("status"), details.get("status", "?"))
-    where = f" in {details['location']}" if details.get("location") else ""
     if details.get("description"):
         entry.notes.append(details["description"])
     if details.get("not_taken"):
-        entry.notes.append(f"“{names.transition(details.get('transition'))}” was not taken: "
-                           f"{details['not_taken']}")
-    return f"Parcel {details.get('tracking_number', '?')}: {status}{where}."
+        entry.notes.append(gettext("“%(transition)s” was not taken: %(reason)s",
+                                   transition=names.transition(details.get("transition")),
+                                   reason=details["not_taken"]))
+    number = details.get("tracking_number", "?")
+    if details.get("location"):
+        return gettext("Parcel %(number)s: %(status)s in %(location)s.", number=number,
+                       status=status, location=details["location"])
+    return gettext("Parcel %(number)s: %(status)s.", number=number, status=status)
 
 
 def _payment(event, details, names, entry) -> str:
     if details.get("reference"):
-        entry.notes.append(f"Reference {details['reference']}")
+        entry.notes.append(gettext("Reference %(reference)s", reference=details["reference"]))
     status = details.get("payment_status", [None, None])[1] or "?"
-    return (f"Payment of {money(details['amount'], details.get('currency', ''))} received "
-            f"by {details.get('method', '?')}; the order is now {status.replace('_', ' ')}.")
+    return gettext("Payment of %(amount)s received by %(method)s; the order is now "
+                   "%(status)s.", amount=money(details["amount"], details.get("currency", "")),
+                   method=details.get("method", "?"), status=status.replace("_", " "))
 
 
 def _refund(event, details, names, entry) -> str:
     if details.get("reason"):
-        entry.notes.append(f"Reason: {details['reason']}")
+        entry.notes.append(gettext("Reason: %(reason)s", reason=details["reason"]))
     status = details.get("payment_status", [None, None])[1] or "?"
-    return (f"Refund of {money(details['amount'], details.get('currency', ''))} issued; the "
-            f"order is now {status.replace('_', ' ')}.")
+    return gettext("Refund of %(amount)s issued; the order is now %(status)s.",
+                   amount=money(details["amount"], details.get("currency", "")),
+                   status=status.replace("_", " "))
 
 
+# One sentence for every kind: a test renders each one in both languages.
 _SENTENCES = {
-    "payment": _payment,
-    "refund": _refund,
-    "shipment": _shipment,
-    "tracking": _tracking,
-    "created": _created,
-    "transition": _transition,
-    "edited": _edited,
-    "approval": _approval,
-    "approval_required": _approval_required,
-    "automatic": _automatic,
-    "automatic_blocked": _automatic_blocked,
-    "automatic_stopped": _automatic_stopped,
-    "comment": _comment,
-    "job": _job,
-    "version_moved": _version_moved,
-    "sla_breached": _sla_breached,
+    TimelineKind.CREATED: _created,
+    TimelineKind.TRANSITION: _transition,
+    TimelineKind.EDITED: _edited,
+    TimelineKind.VERSION_MOVED: _version_moved,
+    TimelineKind.APPROVAL: _approval,
+    TimelineKind.APPROVAL_REQUIRED: _approval_required,
+    TimelineKind.AUTOMATIC: _automatic,
+    TimelineKind.AUTOMATIC_BLOCKED: _automatic_blocked,
+    TimelineKind.AUTOMATIC_STOPPED: _automatic_stopped,
+    TimelineKind.STOCK_RELEASED: _stock_released,
+    TimelineKind.SLA_BREACHED: _sla_breached,
+    TimelineKind.COMMENT: _comment,
+    TimelineKind.JOB: _job,
+    TimelineKind.DOCUMENT: _document,
+    TimelineKind.SHIPMENT: _shipment,
+    TimelineKind.TRACKING: _tracking,
+    TimelineKind.PAYMENT: _payment,
+    TimelineKind.REFUND: _refund,
 }

@@ -25,7 +25,8 @@ from orderloom.runtime.documents.defaults import DEFAULTS, page
 from orderloom.runtime.documents.print_templates import TemplateProblem
 from orderloom.runtime.engine.blueprints import blueprint_for
 from orderloom.runtime.errors import OrderError, OrderNotFound
-from orderloom.runtime.orders.models import Order, OrderEvent
+from orderloom.runtime.orders import timeline
+from orderloom.runtime.orders.models import Order
 from orderloom.runtime.stock.catalog import Product, Warehouse
 from orderloom.runtime.stock.models import Reservation
 from orderloom.runtime.stock.routing import QUANTITY_COLUMNS
@@ -315,6 +316,5 @@ def record_ready(session: Session, actor_name: str, order: Order, kind: str,
         details["ready"] = False
         details["error"] = problem.message
         log.info("document %s of %s is not ready: %s", kind, order.number, problem.message)
-    session.add(OrderEvent(order_id=order.id, actor_name=actor_name, kind="document",
-                           details=details, at=now or utcnow()))
+    timeline.document_event(session, order, actor_name, details=details, at=now)
     return details

@@ -19,6 +19,7 @@ Everything is added to the caller's session; the caller commits.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,26 +39,22 @@ from orderloom.runtime.engine.approvals import tasks as approvals
 from orderloom.runtime.engine.blueprints import blueprint_for
 from orderloom.runtime.errors import OrderError, StaleOrder
 from orderloom.runtime.jobs.outbox import notify_jobs_for
+from orderloom.runtime.orders import timeline
 from orderloom.runtime.orders.models import Order, OrderEvent, formula_values
+from orderloom.runtime.orders.timeline import TimelineKind
 from orderloom.runtime.stock import keeping as stock_keeping
 
 log = logging.getLogger(__name__)
 
 MAX_MOVES = automatic.MAX_MOVES
 NOT_AVAILABLE = "this action is not available in this version of Orderloom"
+# What a move writes on the timeline: timeline.approval_event or automatic_move_event.
+MoveEntry = Callable[..., OrderEvent]
 
 
 def required_approvals(done: list[dict[str, Any]]) -> list[str]:
     """The approvals that ``require_approval`` actions (already run) asked for."""
     return [a["approval"] for a in done if a["type"] == "require_approval"]
-
-
-def record(session: Session, order: Order, actor_name: str, kind: str, now: datetime, *,
-           transition: str | None = None, from_state: str | None = None,
-           to_state: str | None = None, details: dict[str, Any] | None = None) -> None:
-    session.add(OrderEvent(order_id=order.id, actor_name=actor_name, kind=kind,
-                           transition=transition, from_state=from_state, to_state=to_state,
-                           details=details or {}, at=now))
 
 
 def save(session: Session, order: Order) -> None:
@@ -72,16 +69,17 @@ def save(session: Session, order: Order) -> None:
 
 
 def move(session: Session, order: Order, target: str, now: datetime, *, actor_name: str,
-         kind: str, transition: str | None = None,
+         entry: MoveEntry, transition: str | None = None,
          details: dict[str, Any] | None = None) -> None:
-    """Put the order in ``target`` (its revision goes up) and write the timeline entry.
+    """Put the order in ``target`` (its revision goes up) and write the timeline entry
+    with ``entry`` (``timeline.approval_event`` or ``timeline.automatic_move_event``).
     The caller then calls ``enter_state``."""
     before = order.state
     order.state = target
     order.updated_at = utcnow()
     save(session, order)
-    record(session, order, actor_name, kind, now, transition=transition, from_state=before,
-           to_state=target, details=details)
+    entry(session, order, actor_name, details=details or {}, at=now, transition=transition,
+          from_state=before, to_state=target)
     hooks.ORDER_STATE_CHANGED(session, order, before, transition=transition,
                               actor_name=actor_name)
 
@@ -107,8 +105,7 @@ def enter_state(session: Session, order: Order, *, now: datetime | None = None,
     now = now or utcnow()
     blueprint = blueprint_for(order.version)
     for key in dict.fromkeys(required):
-        record(session, order, SYSTEM.name, "approval_required", now,
-               details={"approval": key})
+        timeline.approval_required_event(session, order, approval=key, at=now)
     moves = 0
     blocked: set[str] = set()
     while True:
@@ -121,15 +118,16 @@ def enter_state(session: Session, order: Order, *, now: datetime | None = None,
         if waived is None and auto is None:
             break
         if moves >= MAX_MOVES:
-            record(session, order, SYSTEM.name, "automatic_stopped", now,
-                   details={"moves": moves,
-                            "reason": f"{MAX_MOVES} automatic moves in a row; the order "
-                                      "stays here until a person moves it"})
+            timeline.automatic_moves_stopped_event(
+                session, order, moves=moves, at=now,
+                reason=f"{MAX_MOVES} automatic moves in a row; the order stays here until "
+                       "a person moves it")
             break
         moves += 1
         if waived is not None:
             spec, reason = waived
-            move(session, order, spec["approved"], now, actor_name=SYSTEM.name, kind="approval",
+            move(session, order, spec["approved"], now, actor_name=SYSTEM.name,
+                 entry=timeline.approval_event,
                  details={"approval": spec["key"], "outcome": "approved", "automatic": True,
                           "reason": reason})
         elif not _take_automatic(session, order, blueprint, auto, now):
@@ -141,8 +139,8 @@ def enter_state(session: Session, order: Order, *, now: datetime | None = None,
         # path did not release goes back to the shelf now (shipped stock is not held).
         released = stock_keeping.release(session, SYSTEM.name, order.id)
         if released:
-            record(session, order, SYSTEM.name, "stock_released", now,
-                   details={"units": released, "state": order.state})
+            timeline.stock_released_event(session, order, units=released, state=order.state,
+                                          at=now)
 
 
 def _terminal_states(blueprint: Blueprint) -> set[str]:
@@ -154,12 +152,13 @@ def _forced(session: Session, order: Order) -> set[str]:
     """Approvals a ``require_approval`` action asked for and nobody has decided since."""
     events = session.execute(select(OrderEvent.kind, OrderEvent.details)
                              .where(OrderEvent.order_id == order.id,
-                                    OrderEvent.kind.in_(("approval_required", "approval")))
+                                    OrderEvent.kind.in_((TimelineKind.APPROVAL_REQUIRED,
+                                                        TimelineKind.APPROVAL)))
                              .order_by(OrderEvent.id))
     forced: set[str] = set()
     for kind, details in events:
         key = (details or {}).get("approval")
-        if kind == "approval_required":
+        if kind == TimelineKind.APPROVAL_REQUIRED:
             forced.add(key)
         elif details.get("outcome") in ("approved", "rejected"):
             forced.discard(key)
@@ -206,8 +205,8 @@ def _take_automatic(session: Session, order: Order, blueprint: Blueprint,
             stock = stock_actions.carry_out(session, SYSTEM.name, order, blueprint,
                                             result.stock)
     except (Blocked, OrderError) as blocked:
-        record(session, order, SYSTEM.name, "automatic_blocked", now, transition=spec["key"],
-               details={"reason": blocked.message})
+        timeline.automatic_move_blocked_event(session, order, transition=spec["key"],
+                                              reason=blocked.message, at=now)
         return False
     order.take_values({k: to_json(v) for k, v in blueprint.compute(result.data, now).items()},
                       blueprint)
@@ -221,11 +220,10 @@ def _take_automatic(session: Session, order: Order, blueprint: Blueprint,
     if result.not_carried_out:
         details["not_carried_out"] = [{**a, "reason": NOT_AVAILABLE}
                                       for a in result.not_carried_out]
-    move(session, order, spec["to"], now, actor_name=SYSTEM.name, kind="automatic",
-         transition=spec["key"], details=details)
+    move(session, order, spec["to"], now, actor_name=SYSTEM.name,
+         entry=timeline.automatic_move_event, transition=spec["key"], details=details)
     for key in required_approvals(result.done):
-        record(session, order, SYSTEM.name, "approval_required", now,
-               details={"approval": key})
+        timeline.approval_required_event(session, order, approval=key, at=now)
     notify_jobs_for(session, order, result.notifications)
     return True
 
@@ -265,7 +263,7 @@ def _start_waiting(session: Session, order: Order, blueprint: Blueprint,
                                    "approvers": [p.as_json(names) for p in people]}
         if notes:
             details["notes"] = notes
-        record(session, order, SYSTEM.name, "approval", now, details=details)
+        timeline.approval_event(session, order, SYSTEM.name, details=details, at=now)
         if "remind_after_hours" in spec:
             timers.schedule(session, order, timers.REMINDER, spec["key"],
                             now + timedelta(hours=spec["remind_after_hours"]), now)

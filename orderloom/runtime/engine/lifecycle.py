@@ -32,7 +32,8 @@ from orderloom.runtime.errors import (
     TransitionRefused,
 )
 from orderloom.runtime.jobs.outbox import notify_jobs_for
-from orderloom.runtime.orders.models import Order, OrderEvent, formula_values
+from orderloom.runtime.orders import timeline
+from orderloom.runtime.orders.models import Order, formula_values
 from orderloom.runtime.orders.numbering import next_number
 
 DEFAULT_PREFIX = "ORD"
@@ -174,7 +175,7 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
     session.add(order)
     session.flush()
     stock = stock_actions.carry_out(session, actor.name, order, blueprint, result.stock)
-    _event(session, order, actor, "created", to_state=order.state, details={
+    timeline.order_created_event(session, order, actor.name, details={
         "version": version.number,
         "rules": [{"key": o.key, "matched": o.matched, **({"fault": o.fault} if o.fault else {})}
                   for o in outcomes],
@@ -209,14 +210,6 @@ def _action_details(result: ActionResult) -> dict[str, Any]:
             {**a, "reason": "this action is not available in this version of Orderloom"}
             for a in result.not_carried_out]
     return details
-
-
-def _event(session: Session, order: Order, actor: Actor, kind: str, *,
-           transition: str | None = None, from_state: str | None = None,
-           to_state: str | None = None, details: dict[str, Any] | None = None) -> None:
-    session.add(OrderEvent(order_id=order.id, actor_name=actor.name, kind=kind,
-                           transition=transition, from_state=from_state, to_state=to_state,
-                           details=details or {}, at=utcnow()))
 
 
 def take_transition(session: Session, actor: Actor, order: Order, key: str, roles: set[str],
@@ -260,10 +253,10 @@ def take_transition(session: Session, actor: Actor, order: Order, key: str, role
     save(session, order)
     stock = stock_actions.carry_out(session, actor.name, order, blueprint, result.stock)
     changes = field_changes(data_before, order.data)
-    _event(session, order, actor, "transition", transition=key, from_state=before,
-           to_state=spec.target,
-           details={**_action_details(result), **({"stock": stock} if stock else {}),
-                    **({"changes": changes} if changes else {})})
+    timeline.transition_event(
+        session, order, actor.name, transition=key, from_state=before, to_state=spec.target,
+        details={**_action_details(result), **({"stock": stock} if stock else {}),
+                 **({"changes": changes} if changes else {})})
     hooks.ORDER_STATE_CHANGED(session, order, before, transition=key, actor_name=actor.name)
     enter_state(session, order, now=now, required=required_approvals(result.done),
                 left=before)

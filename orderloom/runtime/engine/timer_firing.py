@@ -31,6 +31,7 @@ from orderloom.runtime.engine.timers import (
     due_timer_ids,
 )
 from orderloom.runtime.notify.in_app import Notification
+from orderloom.runtime.orders import timeline
 from orderloom.runtime.orders.models import Order
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ def fire_timer(session: Session, timer_id: int, now: datetime) -> bool:
         return False
     blueprint = blueprint_for(order.version)
     if timer.kind == SLA:
-        _sla_breached(session, order, blueprint, now, entering.record)
+        _sla_breached(session, order, blueprint, now)
         return True
     if timer.kind == AUTOMATIC:
         spec = automatic.automatic_spec(blueprint, timer.key)
@@ -105,7 +106,7 @@ def fire_timer(session: Session, timer_id: int, now: datetime) -> bool:
         extra = approvals.escalate(session, order.id, spec, now) if spec else None
         if extra is None:
             return False
-        entering.record(session, order, "system", "approval", now, details={
+        timeline.approval_event(session, order, "system", at=now, details={
             "approval": spec["key"], "outcome": "escalated", "to_role": spec["escalate_to"],
             "after_hours": spec["escalate_after_hours"], "task": extra.id})
         _notify_roles(session, order, [spec["escalate_to"]],
@@ -114,7 +115,7 @@ def fire_timer(session: Session, timer_id: int, now: datetime) -> bool:
         return True
     if timer.kind == REMINDER:
         spec = approvals.approval_spec(blueprint, timer.key)
-        return spec is not None and _remind(session, order, spec, now, entering.record)
+        return spec is not None and _remind(session, order, spec, now)
     log.warning("timer %s has an unknown kind %r", timer.id, timer.kind)
     return False
 
@@ -124,24 +125,21 @@ def _label(state: dict[str, Any]) -> str:
     return label.get("en") or next(iter(label.values()), state["key"])
 
 
-def _sla_breached(session: Session, order: Any, blueprint: Any, now: datetime,
-                  record: Callable[..., None]) -> None:
+def _sla_breached(session: Session, order: Any, blueprint: Any, now: datetime) -> None:
     """Tell the people who can move the order on that it has waited too long."""
     state = next(s for s in blueprint.definition["workflow"]["states"]
                  if s["key"] == order.state)
     roles = sorted({role for t in blueprint.definition["workflow"]["transitions"]
                     if order.state in t["from"] for role in t.get("roles", [])})
     roles = roles or ["admin"]  # transitions open to everyone: the administrators answer
-    record(session, order, "system", "sla_breached", now,
-           details={"state": order.state, "sla_hours": state["sla_hours"],
-                    "notified_roles": roles})
+    timeline.sla_breached_event(session, order, state=order.state,
+                                sla_hours=state["sla_hours"], notified_roles=roles, at=now)
     _notify_roles(session, order, roles,
                   f"Order {order.number} has been in {_label(state)} longer than its "
                   f"{state['sla_hours']:g} h SLA", now)
 
 
-def _remind(session: Session, order: Any, spec: dict[str, Any], now: datetime,
-            record: Callable[..., None]) -> bool:
+def _remind(session: Session, order: Any, spec: dict[str, Any], now: datetime) -> bool:
     """Remind whoever still has an open task of this approval; False when nobody has."""
     open_tasks = list(session.scalars(select(ApprovalTask).where(
         ApprovalTask.order_id == order.id, ApprovalTask.approval_key == spec["key"],
@@ -153,7 +151,7 @@ def _remind(session: Session, order: Any, spec: dict[str, Any], now: datetime,
     for task in open_tasks:
         session.add(Notification(user_id=task.assignee_user_id, role=task.assignee_role,
                                  order_id=order.id, title=title, created_at=now))
-    record(session, order, "system", "approval", now, details={
+    timeline.approval_event(session, order, "system", at=now, details={
         "approval": spec["key"], "outcome": "reminded", "tasks": [t.id for t in open_tasks]})
     return True
 

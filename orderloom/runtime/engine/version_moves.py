@@ -17,7 +17,7 @@ from orderloom.designer.blueprint import to_json
 from orderloom.designer.models import DefinitionVersion, OrderType
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.engine.blueprints import blueprint_for
-from orderloom.runtime.engine.lifecycle import _event
+from orderloom.runtime.orders import timeline
 from orderloom.runtime.orders.models import Order
 
 
@@ -78,7 +78,7 @@ def move_open_orders(session: Session, actor: Actor, order_type: OrderType,
         order.take_values({key: to_json(value) for key, value in values.items()},
                           blueprint)
         session.flush()
-        _event(session, order, actor, "version_moved",
-               details={"from_version": before, "to_version": target.number})
+        timeline.version_moved_event(session, order, actor.name, from_version=before,
+                                     to_version=target.number)
     plan.moved = True
     return plan

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from orderloom.db import utcnow
 from orderloom.runtime.jobs.models import DONE, FAILED, PENDING, QUEUED, RUNNING, Job, handler_for
 from orderloom.runtime.notify.mail import SmtpSettings
-from orderloom.runtime.orders.models import OrderEvent
+from orderloom.runtime.orders import timeline
 
 log = logging.getLogger(__name__)
 
@@ -152,12 +152,8 @@ def _on_timeline(session: Session, job: Job, status: str, error: str | None = No
     """A job's result belongs to its order's history, written with the result itself."""
     if job.order_id is None:
         return
-    details = {"job": job.id, "job_kind": job.kind, "status": status,
-               "attempts": job.attempts}
-    if error:
-        details["error"] = error
-    session.add(OrderEvent(order_id=job.order_id, actor_name="system", kind="job",
-                           details=details, at=utcnow()))
+    timeline.job_event(session, job.order_id, job=job.id, job_kind=job.kind, status=status,
+                       attempts=job.attempts, error=error)
 
 
 # --- the RQ entry point ---------------------------------------------------------------------

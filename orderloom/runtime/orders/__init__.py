@@ -1,2 +1,3 @@
-"""Orders: the order and its timeline (models), numbers, edits of entered values,
-search, saved views of the order list, staff comments, and idempotency keys."""
+"""Orders: the order and its timeline entries (models), what each kind of entry
+records (timeline), numbers, edits of entered values, search, saved views of the
+order list, staff comments, and idempotency keys."""

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
 from orderloom.runtime.audit import Actor
-from orderloom.runtime.engine import entering
 from orderloom.runtime.engine.approvals.tasks import user_ids
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.notify.in_app import Notification
+from orderloom.runtime.orders import timeline
 from orderloom.runtime.orders.models import Order
 
 log = logging.getLogger(__name__)
@@ -70,8 +70,8 @@ def add_comment(session: Session, actor: Actor, order: Order, body: str,
         session.add(Notification(user_id=people[name], order_id=order.id,
                                  title=f"{actor.name} mentioned you on order {order.number}",
                                  body=text, created_at=now))
-    entering.record(session, order, actor.name, "comment", now,
-                    details={"comment": comment.id, "body": text, "mentions": mentions})
+    timeline.comment_event(session, order, actor.name, comment=comment.id, body=text,
+                           mentions=mentions, at=now)
     return comment
 
 

@@ -28,13 +28,12 @@ from orderloom.designer.form import order_fields
 from orderloom.designer.problems import DefinitionProblem, pointer
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.engine.blueprints import blueprint_for
-from orderloom.runtime.engine.entering import record, save
+from orderloom.runtime.engine.entering import save
 from orderloom.runtime.engine.lifecycle import entered_values, field_changes
 from orderloom.runtime.errors import OrderInputError, StaleOrder, TransitionRefused
+from orderloom.runtime.orders import timeline
 from orderloom.runtime.orders.models import Order, formula_values
 from orderloom.runtime.stock.models import Reservation
-
-EDITED = "edited"
 
 
 def editable(order: Order) -> str | None:
@@ -130,5 +129,5 @@ def edit_order(session: Session, actor: Actor, order: Order, data: Any, *,
     order.take_values(after, blueprint)  # the total (and payment status) follow the data
     order.updated_at = utcnow()
     save(session, order)
-    record(session, order, actor.name, EDITED, now or utcnow(), details={"changes": changes})
+    timeline.order_edited_event(session, order, actor.name, changes=changes, at=now)
     return changes

@@ -96,7 +96,8 @@ class Order(Base):
 
 
 class OrderEvent(Base):
-    """One entry of an order's timeline. Append-only: rows are never changed."""
+    """One entry of an order's timeline. Append-only: rows are never changed. Written
+    only by orders/timeline.py."""
 
     __tablename__ = "order_events"
 
@@ -105,7 +106,7 @@ class OrderEvent(Base):
                                           index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor_name: Mapped[str] = mapped_column(String(150))
-    kind: Mapped[str] = mapped_column(String(40))  # created, transition, version_moved, ...
+    kind: Mapped[str] = mapped_column(String(40))  # a TimelineKind (orders/timeline.py)
     transition: Mapped[str | None] = mapped_column(String(63))
     from_state: Mapped[str | None] = mapped_column(String(63))
     to_state: Mapped[str | None] = mapped_column(String(63))

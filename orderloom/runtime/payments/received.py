@@ -23,7 +23,8 @@ from orderloom.designer.blueprint import money_places
 from orderloom.runtime import audit, hooks
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.errors import OrderError
-from orderloom.runtime.orders.models import Order, OrderEvent, money_text
+from orderloom.runtime.orders import timeline
+from orderloom.runtime.orders.models import Order, money_text
 from orderloom.runtime.payments.status import status_for
 
 log = logging.getLogger(__name__)
@@ -169,10 +170,9 @@ def record_payment(session: Session, actor: Actor, order: Order, amount: Any, *,
                       source=source, recorded_by=actor.name, created_at=now)
     session.add(payment)
     before = settle(session, order, value, Decimal(0))
-    session.add(OrderEvent(order_id=order.id, actor_name=actor.name, kind="payment", at=now,
-                           details={"amount": str(value), "currency": expected,
-                                    "method": payment.method, "reference": payment.reference,
-                                    "payment_status": [before, order.payment_status]}))
+    timeline.payment_event(session, order, actor.name, amount=str(value), currency=expected,
+                           method=payment.method, reference=payment.reference,
+                           payment_status=[before, order.payment_status], at=now)
     audit.record(session, actor, "payment.recorded", "order", order.number,
                  amount=str(value), currency=expected, method=payment.method,
                  reference=payment.reference, source=source)

@@ -19,7 +19,8 @@ from orderloom.db import utcnow
 from orderloom.designer.blueprint import Blueprint, money_places, money_unit
 from orderloom.runtime import audit, hooks
 from orderloom.runtime.audit import Actor
-from orderloom.runtime.orders.models import Order, OrderEvent, formula_values, money_text
+from orderloom.runtime.orders import timeline
+from orderloom.runtime.orders.models import Order, formula_values, money_text
 from orderloom.runtime.payments.received import (
     PaymentError,
     Refund,
@@ -78,10 +79,9 @@ def issue_refund(session: Session, actor: Actor, order: Order, amount: Any = Non
                     source=source, issued_at=now, issued_by=actor.name)
     session.add(refund)
     before = settle(session, order, Decimal(0), value)
-    session.add(OrderEvent(order_id=order.id, actor_name=actor.name, kind="refund", at=now,
-                           details={"amount": str(value), "currency": currency,
-                                    "reason": refund.reason, "source": source,
-                                    "payment_status": [before, order.payment_status]}))
+    timeline.refund_event(session, order, actor.name, amount=str(value), currency=currency,
+                          reason=refund.reason, source=source,
+                          payment_status=[before, order.payment_status], at=now)
     audit.record(session, actor, "refund.issued", "order", order.number, amount=str(value),
                  currency=currency, reason=refund.reason, source=source)
     hooks.REFUND_ISSUED(session, order, refund)

@@ -28,7 +28,8 @@ from orderloom.runtime.engine.blueprints import blueprint_for
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.jobs.models import Job, register_handler
 from orderloom.runtime.jobs.outbox import enqueue
-from orderloom.runtime.orders.models import Order, OrderEvent
+from orderloom.runtime.orders import timeline
+from orderloom.runtime.orders.models import Order
 from orderloom.runtime.shipping.carriers import UnknownCarrier, adapter_for
 from orderloom.runtime.shipping.carriers.base import (
     DELIVERED,
@@ -129,9 +130,8 @@ def book(session: Session, actor: Actor, order: Order, carrier_code: str, *,
                               description=f"{booked} with {carrier_name}",
                               location=warehouse or "", occurred_at=now, received_at=now,
                               raw={}))
-    session.add(OrderEvent(order_id=order.id, actor_name=actor.name, kind="shipment", at=now,
-                           details={"shipment": shipment.id, "carrier": carrier_code,
-                                    "tracking_number": number}))
+    timeline.shipment_event(session, order, actor.name, shipment=shipment.id,
+                            carrier=carrier_code, tracking_number=number, at=now)
     hooks.SHIPMENT_UPDATED(session, shipment, order, None)
     log.info("order %s: shipment %s %s booked", order.number, carrier_code, number)
     return shipment
@@ -200,17 +200,16 @@ def record(session: Session, shipment: Shipment, events: list[CarrierEvent]) -> 
             "description": event.description, "location": event.location,
             "occurred_at": event.occurred_at.isoformat()}
         order = shipment.order
-        timeline = OrderEvent(order_id=order.id, actor_name=f"carrier:{shipment.carrier}",
-                              kind="tracking", at=utcnow(), details=dict(details))
-        session.add(timeline)
+        entry = timeline.tracking_event(session, order, carrier=shipment.carrier,
+                                        details=details)
         if newest.id == stored.id:
             taken = _move_order(session, order, event.status, details)
             if taken:
                 outcome.transitions.append(taken)
             # A new dict: the entry may be flushed already, and JSON is not watched
             # for changes in place.
-            timeline.details = dict(details)
-            timeline.transition = details.get("transition")
+            entry.details = dict(details)
+            entry.transition = details.get("transition")
         if shipment.status != previous:
             hooks.SHIPMENT_UPDATED(session, shipment, order, previous)
     session.flush()

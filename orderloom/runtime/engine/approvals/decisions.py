@@ -42,6 +42,7 @@ from orderloom.runtime.errors import (
     TaskClosed,
     TaskNotFound,
 )
+from orderloom.runtime.orders import timeline
 from orderloom.runtime.orders.models import Order
 
 log = logging.getLogger(__name__)
@@ -119,11 +120,11 @@ def decide(session: Session, actor: Actor, task_id: int, approve: bool, comment:
     record(session, actor, f"approval.{task.status}", "order", order.number,
            approval=spec["key"], task=task.id)
     if outcome is None:
-        entering.record(session, order, actor.name, "approval", now, details=details)
+        timeline.approval_event(session, order, actor.name, details=details, at=now)
         return task
     details["outcome"] = outcome
-    entering.move(session, order, spec[outcome], now, actor_name=actor.name, kind="approval",
-                  details=details)
+    entering.move(session, order, spec[outcome], now, actor_name=actor.name,
+                  entry=timeline.approval_event, details=details)
     entering.enter_state(session, order, now=now)
     return task
 

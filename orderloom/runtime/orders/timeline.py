@@ -1,0 +1,200 @@
+"""The order timeline: every kind of entry, and one function that records each.
+
+This module is the only place that writes ``OrderEvent`` rows, so what an entry of
+a kind holds is decided here once, and the order page has one sentence to write
+for each member of ``TimelineKind``. The kinds' values are the strings stored in
+``order_events.kind``: rows written before the enum existed read the same.
+
+Every function adds the entry to the caller's session and returns it; none
+commits. ``at`` defaults to the present.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from orderloom.db import utcnow
+from orderloom.runtime.audit import SYSTEM
+from orderloom.runtime.orders.models import Order, OrderEvent
+
+
+class TimelineKind(StrEnum):
+    """What a timeline entry says happened to the order."""
+
+    CREATED = "created"  # the order arrived, by hand, API, import or channel
+    TRANSITION = "transition"  # a person took a transition
+    EDITED = "edited"  # a person changed the order's entered values
+    VERSION_MOVED = "version_moved"  # moved to a newer version of its order type
+    APPROVAL = "approval"  # requested, decided, given automatically, escalated, reminded
+    APPROVAL_REQUIRED = "approval_required"  # a rule asked for an approval
+    AUTOMATIC = "automatic"  # an automatic or timed move of the workflow
+    AUTOMATIC_BLOCKED = "automatic_blocked"  # an automatic move could not be made
+    AUTOMATIC_STOPPED = "automatic_stopped"  # too many automatic moves in a row
+    STOCK_RELEASED = "stock_released"  # a finished order's held stock went back
+    SLA_BREACHED = "sla_breached"  # the order waited in a state longer than promised
+    COMMENT = "comment"  # a staff comment
+    JOB = "job"  # a background job for the order finished or failed
+    DOCUMENT = "document"  # a fulfilment document is ready (or why it is not)
+    SHIPMENT = "shipment"  # a parcel was booked
+    TRACKING = "tracking"  # the carrier reported news of a parcel
+    PAYMENT = "payment"  # money was received
+    REFUND = "refund"  # money was given back
+
+
+def _add(session: Session, order_id: int, actor_name: str, kind: TimelineKind,
+         details: dict[str, Any], at: datetime | None, *, transition: str | None = None,
+         from_state: str | None = None, to_state: str | None = None) -> OrderEvent:
+    entry = OrderEvent(order_id=order_id, actor_name=actor_name, kind=kind.value,
+                       transition=transition, from_state=from_state, to_state=to_state,
+                       details=details, at=at or utcnow())
+    session.add(entry)
+    return entry
+
+
+# --- the lifecycle -----------------------------------------------------------------------------
+
+def order_created_event(session: Session, order: Order, actor_name: str, *,
+                        details: dict[str, Any], at: datetime | None = None) -> OrderEvent:
+    """``details``: the version, the rules and decision tables run, actions and stock."""
+    return _add(session, order.id, actor_name, TimelineKind.CREATED, details, at,
+                to_state=order.state)
+
+
+def transition_event(session: Session, order: Order, actor_name: str, *, transition: str,
+                     from_state: str, to_state: str, details: dict[str, Any],
+                     at: datetime | None = None) -> OrderEvent:
+    return _add(session, order.id, actor_name, TimelineKind.TRANSITION, details, at,
+                transition=transition, from_state=from_state, to_state=to_state)
+
+
+def order_edited_event(session: Session, order: Order, actor_name: str, *,
+                       changes: dict[str, list[Any]], at: datetime | None = None
+                       ) -> OrderEvent:
+    """``changes``: each changed field as [before, after]."""
+    return _add(session, order.id, actor_name, TimelineKind.EDITED, {"changes": changes}, at)
+
+
+def version_moved_event(session: Session, order: Order, actor_name: str, *,
+                        from_version: int, to_version: int, at: datetime | None = None
+                        ) -> OrderEvent:
+    return _add(session, order.id, actor_name, TimelineKind.VERSION_MOVED,
+                {"from_version": from_version, "to_version": to_version}, at)
+
+
+# --- approvals and automatic moves -------------------------------------------------------------
+# approval_event and automatic_move_event share one signature: entering.move is handed
+# either one to record the move it makes.
+
+def approval_event(session: Session, order: Order, actor_name: str, *,
+                   details: dict[str, Any], at: datetime | None = None,
+                   transition: str | None = None, from_state: str | None = None,
+                   to_state: str | None = None) -> OrderEvent:
+    """``details["approval"]`` names the approval; ``outcome`` is requested, approved,
+    rejected, escalated or reminded (none while other approvers still decide). The
+    states are set when the outcome moved the order."""
+    return _add(session, order.id, actor_name, TimelineKind.APPROVAL, details, at,
+                transition=transition, from_state=from_state, to_state=to_state)
+
+
+def automatic_move_event(session: Session, order: Order, actor_name: str, *,
+                         details: dict[str, Any], at: datetime | None = None,
+                         transition: str | None = None, from_state: str | None = None,
+                         to_state: str | None = None) -> OrderEvent:
+    """``details``: ``after_hours`` or ``when`` (why it moved), actions and stock."""
+    return _add(session, order.id, actor_name, TimelineKind.AUTOMATIC, details, at,
+                transition=transition, from_state=from_state, to_state=to_state)
+
+
+def approval_required_event(session: Session, order: Order, *, approval: str,
+                            at: datetime | None = None) -> OrderEvent:
+    return _add(session, order.id, SYSTEM.name, TimelineKind.APPROVAL_REQUIRED,
+                {"approval": approval}, at)
+
+
+def automatic_move_blocked_event(session: Session, order: Order, *, transition: str,
+                                 reason: str, at: datetime | None = None) -> OrderEvent:
+    return _add(session, order.id, SYSTEM.name, TimelineKind.AUTOMATIC_BLOCKED,
+                {"reason": reason}, at, transition=transition)
+
+
+def automatic_moves_stopped_event(session: Session, order: Order, *, moves: int, reason: str,
+                                  at: datetime | None = None) -> OrderEvent:
+    return _add(session, order.id, SYSTEM.name, TimelineKind.AUTOMATIC_STOPPED,
+                {"moves": moves, "reason": reason}, at)
+
+
+def stock_released_event(session: Session, order: Order, *, units: int, state: str,
+                         at: datetime | None = None) -> OrderEvent:
+    return _add(session, order.id, SYSTEM.name, TimelineKind.STOCK_RELEASED,
+                {"units": units, "state": state}, at)
+
+
+def sla_breached_event(session: Session, order: Order, *, state: str, sla_hours: float,
+                       notified_roles: list[str], at: datetime | None = None) -> OrderEvent:
+    return _add(session, order.id, SYSTEM.name, TimelineKind.SLA_BREACHED,
+                {"state": state, "sla_hours": sla_hours, "notified_roles": notified_roles}, at)
+
+
+# --- people and background work ----------------------------------------------------------------
+
+def comment_event(session: Session, order: Order, actor_name: str, *, comment: int, body: str,
+                  mentions: list[str], at: datetime | None = None) -> OrderEvent:
+    """``mentions``: the users the comment notified."""
+    return _add(session, order.id, actor_name, TimelineKind.COMMENT,
+                {"comment": comment, "body": body, "mentions": mentions}, at)
+
+
+def job_event(session: Session, order_id: int, *, job: int, job_kind: str, status: str,
+              attempts: int, error: str | None = None, at: datetime | None = None
+              ) -> OrderEvent:
+    details: dict[str, Any] = {"job": job, "job_kind": job_kind, "status": status,
+                               "attempts": attempts}
+    if error:
+        details["error"] = error
+    return _add(session, order_id, SYSTEM.name, TimelineKind.JOB, details, at)
+
+
+def document_event(session: Session, order: Order, actor_name: str, *,
+                   details: dict[str, Any], at: datetime | None = None) -> OrderEvent:
+    """``details``: the ``document`` kind, its ``link``, whether it is ``ready``, and
+    the ``template`` used or the ``error`` that stops it."""
+    return _add(session, order.id, actor_name, TimelineKind.DOCUMENT, details, at)
+
+
+# --- shipping and money ------------------------------------------------------------------------
+
+def shipment_event(session: Session, order: Order, actor_name: str, *, shipment: int,
+                   carrier: str, tracking_number: str, at: datetime | None = None
+                   ) -> OrderEvent:
+    return _add(session, order.id, actor_name, TimelineKind.SHIPMENT,
+                {"shipment": shipment, "carrier": carrier, "tracking_number": tracking_number},
+                at)
+
+
+def tracking_event(session: Session, order: Order, *, carrier: str, details: dict[str, Any],
+                   at: datetime | None = None) -> OrderEvent:
+    """The carrier's news of a parcel, by the carrier. The caller may later note on the
+    returned entry the transition the news caused (or why it was not taken)."""
+    return _add(session, order.id, f"carrier:{carrier}", TimelineKind.TRACKING,
+                dict(details), at)
+
+
+def payment_event(session: Session, order: Order, actor_name: str, *, amount: str,
+                  currency: str, method: str, reference: str, payment_status: list[str | None],
+                  at: datetime | None = None) -> OrderEvent:
+    """``payment_status``: the order's payment status before and after."""
+    return _add(session, order.id, actor_name, TimelineKind.PAYMENT,
+                {"amount": amount, "currency": currency, "method": method,
+                 "reference": reference, "payment_status": payment_status}, at)
+
+
+def refund_event(session: Session, order: Order, actor_name: str, *, amount: str,
+                 currency: str, reason: str, source: str, payment_status: list[str | None],
+                 at: datetime | None = None) -> OrderEvent:
+    """``payment_status``: the order's payment status before and after."""
+    return _add(session, order.id, actor_name, TimelineKind.REFUND,
+                {"amount": amount, "currency": currency, "reason": reason, "source": source,
+                 "payment_status": payment_status}, at)

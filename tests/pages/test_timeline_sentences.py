@@ -1,0 +1,99 @@
+"""Every kind of timeline entry reads as a sentence on the order page, in English and,
+for a browser that asks for it, in Chinese."""
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from orderloom.runtime.orders import timeline
+from orderloom.runtime.orders.models import Order
+from orderloom.runtime.orders.timeline import TimelineKind
+from tests.pages.test_order_pages import timeline_of
+
+AT = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+# One entry of each kind, as the code that writes it would.
+WRITE = {
+    TimelineKind.CREATED: lambda s, o: timeline.order_created_event(
+        s, o, "li", details={"version": 1, "rules": []}, at=AT),
+    TimelineKind.TRANSITION: lambda s, o: timeline.transition_event(
+        s, o, "li", transition="submit", from_state="draft", to_state="confirmed",
+        details={}, at=AT),
+    TimelineKind.EDITED: lambda s, o: timeline.order_edited_event(
+        s, o, "li", changes={"priority": ["normal", "high"]}, at=AT),
+    TimelineKind.VERSION_MOVED: lambda s, o: timeline.version_moved_event(
+        s, o, "designer", from_version=1, to_version=2, at=AT),
+    TimelineKind.APPROVAL: lambda s, o: timeline.approval_event(
+        s, o, "boss", details={"approval": "manager_review", "decision": "approved",
+                               "outcome": "approved", "comment": "fine"},
+        from_state="review", to_state="confirmed", at=AT),
+    TimelineKind.APPROVAL_REQUIRED: lambda s, o: timeline.approval_required_event(
+        s, o, approval="manager_review", at=AT),
+    TimelineKind.AUTOMATIC: lambda s, o: timeline.automatic_move_event(
+        s, o, "system", details={"after_hours": 24}, transition="expire",
+        from_state="draft", to_state="cancelled", at=AT),
+    TimelineKind.AUTOMATIC_BLOCKED: lambda s, o: timeline.automatic_move_blocked_event(
+        s, o, transition="auto_confirm", reason="TEA-01 is out of stock", at=AT),
+    TimelineKind.AUTOMATIC_STOPPED: lambda s, o: timeline.automatic_moves_stopped_event(
+        s, o, moves=20, reason="20 automatic moves in a row", at=AT),
+    TimelineKind.STOCK_RELEASED: lambda s, o: timeline.stock_released_event(
+        s, o, units=3, state="cancelled", at=AT),
+    TimelineKind.SLA_BREACHED: lambda s, o: timeline.sla_breached_event(
+        s, o, state="draft", sla_hours=4, notified_roles=["staff"], at=AT),
+    TimelineKind.COMMENT: lambda s, o: timeline.comment_event(
+        s, o, "li", comment=1, body="Call the customer", mentions=[], at=AT),
+    TimelineKind.JOB: lambda s, o: timeline.job_event(
+        s, o.id, job=1, job_kind="notify", status="failed", attempts=3, error="SMTP down",
+        at=AT),
+    TimelineKind.DOCUMENT: lambda s, o: timeline.document_event(
+        s, o, "system", details={"document": "packing_slip", "ready": True,
+                                 "link": "/api/v1/orders/x/documents/packing_slip"}, at=AT),
+    TimelineKind.SHIPMENT: lambda s, o: timeline.shipment_event(
+        s, o, "li", shipment=1, carrier="sf", tracking_number="SF100", at=AT),
+    TimelineKind.TRACKING: lambda s, o: timeline.tracking_event(
+        s, o, carrier="sf", details={"tracking_number": "SF100", "status": "in_transit",
+                                     "location": "Hangzhou"}, at=AT),
+    TimelineKind.PAYMENT: lambda s, o: timeline.payment_event(
+        s, o, "finance", amount="100.00", currency="CNY", method="bank", reference="R1",
+        payment_status=["unpaid", "partly_paid"], at=AT),
+    TimelineKind.REFUND: lambda s, o: timeline.refund_event(
+        s, o, "finance", amount="20.00", currency="CNY", reason="damaged", source="staff",
+        payment_status=["partly_paid", "partly_paid"], at=AT),
+}
+
+
+def _sentences(page: str) -> dict[str, str]:
+    section = page.split('id="timeline"', 1)[1]
+    kinds = re.findall(r'<li data-kind="(\w+)">', section)
+    return dict(zip(kinds, timeline_of(page), strict=True))
+
+
+def test_every_kind_of_entry_has_a_sentence_in_english_and_chinese(console, actions, db):
+    assert set(WRITE) == set(TimelineKind), "a new kind needs a sample entry here"
+    number = console.order()
+    order = db.scalar(select(Order).where(Order.number == number))
+    for write in WRITE.values():
+        write(db, order)
+    db.commit()
+    actions.login_as("viewer")
+
+    english = _sentences(console.page(f"/orders/{number}"))
+    chinese = _sentences(console.page(f"/orders/{number}",
+                                      headers={"Accept-Language": "zh-CN,zh;q=0.9"}))
+
+    assert set(english) == set(chinese) == {kind.value for kind in TimelineKind}
+    for kind in TimelineKind:
+        # Without a sentence of its own a kind reads as its bare name ("Stock released.").
+        assert english[kind] != kind.replace("_", " ").capitalize() + ".", kind
+        assert not CHINESE.search(english[kind]), (kind, english[kind])
+        assert CHINESE.search(chinese[kind]), (kind, chinese[kind])
+    assert english[TimelineKind.STOCK_RELEASED] == \
+        "The order finished in Cancelled; 3 held units went back to stock."
+    assert english[TimelineKind.DOCUMENT] == "Packing slip is ready to print."
+    assert chinese[TimelineKind.DOCUMENT] == "装箱单已可打印。"
+    assert english[TimelineKind.EDITED] == "li edited the order (1 field changed)."
+    assert english[TimelineKind.SLA_BREACHED] == \
+        "The order has been in Draft longer than its 4 h SLA; notified: staff."
