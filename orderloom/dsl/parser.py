@@ -393,8 +393,14 @@ def _tables() -> tuple[list[dict[str, int]], list[tuple[int, str, Callable]], in
 
     An action is an int: a state number to shift to, or `~n` to reduce by
     rule n. Gotos on rule names are state numbers too.
+
+    The table is reached through Lark's interactive parser, its public way into
+    the LALR machinery. Lark does not document the table's layout, so
+    pyproject.toml pins Lark to one minor version, and
+    tests/dsl/test_parser_table.py says what changed if an upgrade changes it.
     """
-    table = _parser().parser.parser._parse_table
+    conf = lalr_configuration()
+    table = conf.parse_table
     numbers = {state: n for n, state in enumerate(table.states)}
     rules: dict[Rule, int] = {}
     reducers: list[tuple[int, str, Callable]] = []
@@ -414,9 +420,14 @@ def _tables() -> tuple[list[dict[str, int]], list[tuple[int, str, Callable]], in
                 build = _reducer(arg, callbacks)
                 reducers.append((len(arg.expansion), str(arg.origin.name), build))
             out[symbol] = ~rules[arg]
-    (start,) = table.start_states.values()
-    (end,) = table.end_states.values()
-    return actions, reducers, numbers[start], numbers[end]
+    return actions, reducers, numbers[conf.start_state], numbers[conf.end_state]
+
+
+def lalr_configuration() -> Any:
+    """Lark's LALR parse configuration for grammar.lark: its `parse_table` (with
+    `states`, each a map from symbol to `(Shift, state)` or `(Reduce, rule)`), and
+    the `start_state` and `end_state` of the formula rule."""
+    return _parser().parse_interactive().parser_state.parse_conf
 
 
 def _run(source: str) -> Node | None:
