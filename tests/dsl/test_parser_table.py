@@ -13,12 +13,12 @@ from lark.parsers.lalr_analysis import Reduce, Shift
 from orderloom.dsl.errors import FormulaError, FormulaProblem
 from orderloom.dsl.parser import (
     FormulaLexer,
-    _ParseFault,
-    _problem_from_lark,
-    _ToTree,
+    ParseFault,
+    TreeBuilder,
     grammar_text,
     lalr_configuration,
     parse,
+    problem_from_lark,
 )
 
 
@@ -26,7 +26,7 @@ class _LarkToTree:
     """Our callbacks under Lark's own tree builder, tokens handed over as tuples."""
 
     def __init__(self) -> None:
-        self.tree = _ToTree()
+        self.tree = TreeBuilder()
 
     def __getattr__(self, name: str):
         method = getattr(self.tree, name)
@@ -52,10 +52,10 @@ _REFERENCE = Lark(
 def _reference(source: str) -> str:
     try:
         return repr(_REFERENCE.parse(source))
-    except _ParseFault as fault:
+    except ParseFault as fault:
         return repr([FormulaProblem(fault.line, fault.column, fault.message, source)])
     except UnexpectedInput as exc:
-        return repr([_problem_from_lark(exc, source)])
+        return repr([problem_from_lark(exc, source)])
 
 
 def _ours(source: str) -> str:
