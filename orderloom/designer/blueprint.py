@@ -15,6 +15,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from babel.numbers import get_currency_precision
+
 from orderloom import dsl
 from orderloom.designer.canonical import dumps
 from orderloom.designer.dependencies import computed_order
@@ -22,11 +24,11 @@ from orderloom.designer.form import formula_type, line_fields, order_fields
 from orderloom.designer.problems import DefinitionError, DefinitionProblem, pointer
 from orderloom.designer.validation import Context, validate_order_type
 
-CURRENCY_PLACES = {"JPY": 0, "KRW": 0, "VND": 0, "BHD": 3, "KWD": 3}
-
 
 def money_places(currency: str | None) -> int:
-    return CURRENCY_PLACES.get(currency or "", 2)
+    """The decimal places of the currency's amounts (2 for CNY, 0 for JPY and CLP, 3 for
+    OMR), from the Unicode CLDR through Babel; 2 for a code it does not know."""
+    return get_currency_precision(currency) if currency else 2
 
 
 def money_unit(currency: str | None) -> Decimal:

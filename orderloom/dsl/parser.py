@@ -54,7 +54,10 @@ _TERMINAL_WORDS = {
 _VALUE_STARTS = {"NAME", "NUMBER", "STRING", "TRUE", "FALSE", "NULL", "LSQB", "LPAR"}
 
 
-class _ParseFault(Exception):
+class ParseFault(Exception):
+    """A syntax problem found while building the tree (a formula nested too deeply, a
+    bad number), with its place; `parse` turns it into a FormulaError."""
+
     def __init__(self, line: int, column: int, message: str) -> None:
         super().__init__(message)
         self.line = line
@@ -66,7 +69,7 @@ def _depth(*nodes: Node) -> int:
     depth = 1 + max([n.depth for n in nodes]) if nodes else 1
     if depth > limits.MAX_NESTING_DEPTH:
         first = nodes[0]
-        raise _ParseFault(
+        raise ParseFault(
             first.line,
             first.column,
             f"the formula is nested too deeply (more than {limits.MAX_NESTING_DEPTH} levels)",
@@ -81,7 +84,7 @@ def _pos(token: tuple) -> tuple[int, int]:
 _SHORT_NUMBER = min(limits.MAX_DIGITS, limits.MAX_EXPONENT)
 
 
-class _ToTree:
+class TreeBuilder:
     """Callbacks run by the LALR loop at each reduction (no recursion).
 
     A token is a tuple `(type, text, line, column, offset)`.
@@ -100,10 +103,10 @@ class _ToTree:
         try:
             value = Decimal(text)
         except InvalidOperation:  # pragma: no cover - the grammar only lets numbers through
-            raise _ParseFault(line, col, f"{text} is not a number") from None
+            raise ParseFault(line, col, f"{text} is not a number") from None
         digits = len(value.as_tuple().digits)
         if value and abs(value.adjusted()) > limits.MAX_EXPONENT or digits > limits.MAX_DIGITS:
-            raise _ParseFault(
+            raise ParseFault(
                 line,
                 col,
                 f"the number {text} is too large or too precise "
@@ -123,7 +126,7 @@ class _ToTree:
         if "\\" in body:
             body = _ESCAPE_RE.sub(lambda m: _ESCAPES.get(m.group(1), m.group()), body)
         if len(body) > limits.MAX_TEXT_LENGTH:
-            raise _ParseFault(tok[2], tok[3], "the text is too long")
+            raise ParseFault(tok[2], tok[3], "the text is too long")
         return Literal(tok[2], tok[3], 1, body)
 
     def true(self, children: list) -> Literal:
@@ -139,7 +142,7 @@ class _ToTree:
         bracket, *items = children
         line, col = _pos(bracket)
         if len(items) > limits.MAX_LIST_LITERAL:
-            raise _ParseFault(
+            raise ParseFault(
                 line, col, f"a list may hold at most {limits.MAX_LIST_LITERAL} values"
             )
         return ListLiteral(line, col, _depth(*items) if items else 1, tuple(items))
@@ -201,7 +204,7 @@ class _Precedence:
             if power == 4:
                 if compared:
                     line, col = _pos(op)
-                    raise _ParseFault(
+                    raise ParseFault(
                         line,
                         col,
                         f"unexpected {op[1]!r}; comparisons cannot be chained, "
@@ -323,13 +326,13 @@ def _parser() -> Lark:
     )
 
 
-def _reducer(rule: Rule, callbacks: _ToTree) -> Callable[[list], Any]:
+def _reducer(rule: Rule, callbacks: TreeBuilder) -> Callable[[list], Any]:
     """What a reduction by `rule` leaves on the value stack, as Lark's tree builder does.
 
     Anonymous punctuation is dropped, the children of `_rules` are spliced
     into their parent (an `_rule` itself leaves the list of its children),
     `?rules` with one child leave that child, and any other rule calls the
-    `_ToTree` method named after its alias or its name.
+    `TreeBuilder` method named after its alias or its name.
     """
     name = rule.origin.name
     keep_all = rule.options.keep_all_tokens
@@ -393,12 +396,18 @@ def _tables() -> tuple[list[dict[str, int]], list[tuple[int, str, Callable]], in
 
     An action is an int: a state number to shift to, or `~n` to reduce by
     rule n. Gotos on rule names are state numbers too.
+
+    The table is reached through Lark's interactive parser, its public way into
+    the LALR machinery. Lark does not document the table's layout, so
+    pyproject.toml pins Lark to one minor version, and
+    tests/dsl/test_parser_table.py says what changed if an upgrade changes it.
     """
-    table = _parser().parser.parser._parse_table
+    conf = lalr_configuration()
+    table = conf.parse_table
     numbers = {state: n for n, state in enumerate(table.states)}
     rules: dict[Rule, int] = {}
     reducers: list[tuple[int, str, Callable]] = []
-    callbacks = _ToTree()
+    callbacks = TreeBuilder()
     actions: list[dict[str, int]] = [{} for _ in numbers]
     for state, row in table.states.items():
         out = actions[numbers[state]]
@@ -414,9 +423,14 @@ def _tables() -> tuple[list[dict[str, int]], list[tuple[int, str, Callable]], in
                 build = _reducer(arg, callbacks)
                 reducers.append((len(arg.expansion), str(arg.origin.name), build))
             out[symbol] = ~rules[arg]
-    (start,) = table.start_states.values()
-    (end,) = table.end_states.values()
-    return actions, reducers, numbers[start], numbers[end]
+    return actions, reducers, numbers[conf.start_state], numbers[conf.end_state]
+
+
+def lalr_configuration() -> Any:
+    """Lark's LALR parse configuration for grammar.lark: its `parse_table` (with
+    `states`, each a map from symbol to `(Shift, state)` or `(Reduce, rule)`), and
+    the `start_state` and `end_state` of the formula rule."""
+    return _parser().parse_interactive().parser_state.parse_conf
 
 
 def _run(source: str) -> Node | None:
@@ -544,7 +558,8 @@ def _expected_words(expected: set[str] | frozenset[str], at_end: bool = False) -
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " or " + parts[-1]
 
 
-def _problem_from_lark(exc: UnexpectedInput, source: str) -> FormulaProblem:
+def problem_from_lark(exc: UnexpectedInput, source: str) -> FormulaProblem:
+    """The problem a Lark syntax error stands for, in plain words at its place."""
     line = exc.line if isinstance(exc.line, int) and exc.line > 0 else 1
     column = exc.column if isinstance(exc.column, int) and exc.column > 0 else 1
     if isinstance(exc, UnexpectedCharacters):
@@ -622,11 +637,11 @@ def parse(source: str) -> Node:
             # A syntax error: Lark's own parser goes over the same tokens with
             # the same table and stops at the same place, with what it expected.
             _parser().parse(source)
-            raise _ParseFault(1, 1, "the formula cannot be read")  # pragma: no cover
+            raise ParseFault(1, 1, "the formula cannot be read")  # pragma: no cover
         return tree
-    except _ParseFault as fault:
+    except ParseFault as fault:
         raise FormulaError(
             [FormulaProblem(fault.line, fault.column, fault.message, source)], source
         ) from None
     except UnexpectedInput as exc:
-        raise FormulaError([_problem_from_lark(exc, source)], source) from None
+        raise FormulaError([problem_from_lark(exc, source)], source) from None

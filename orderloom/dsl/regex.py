@@ -13,6 +13,12 @@ the pattern shapes that backtrack badly, and bound both pattern and text:
   MAX_REGEX_INPUT characters.
 
 What remains runs in at most quadratic time in the length of the text.
+
+The shapes are read from the tree of Python's own pattern parser (`re._parser`):
+no public API shows a pattern's structure, and a linear-time engine such as RE2
+on the server would not make these checks unnecessary, as the order form runs the
+same pattern in the browser's RegExp, which backtracks too.
+tests/dsl/test_limits.py says so plainly if a Python version changes the tree.
 """
 
 from __future__ import annotations

@@ -14,20 +14,16 @@ import click
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from orderloom.platform.settings import Settings, SettingsError, load_settings
+from orderloom.platform.commands.database import (
+    USAGE_ERROR,
+    Failure,
+    command_settings,
+    open_engine,
+    require_current_schema,
+)
+from orderloom.platform.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
-
-USAGE_ERROR = 2
-
-
-class Failure(click.ClickException):
-    """A one-line error for the person at the terminal."""
-
-    exit_code = USAGE_ERROR
-
-    def show(self, file=None) -> None:
-        click.echo(f"orderloom: error: {self.message}", err=True)
 
 
 class OrderloomGroup(click.Group):
@@ -54,29 +50,6 @@ def cli(ctx: click.Context) -> None:
     logging.getLogger("orderloom").setLevel(logging.INFO)
 
 
-def _settings(ctx: click.Context) -> Settings:
-    settings = load_settings()
-    ctx.obj["database"] = settings.database_url_safe
-    return settings
-
-
-def _engine(settings: Settings):
-    from orderloom.db import make_engine
-
-    return make_engine(settings.database_url)
-
-
-def _require_current_schema(engine) -> None:
-    from orderloom.platform import schema
-
-    current = schema.current_revision(engine)
-    if current is None:
-        raise Failure("the database is not initialised: run `orderloom init` first")
-    if current != schema.head_revision():
-        raise Failure(f"the database schema is at {current}, this version needs "
-                      f"{schema.head_revision()}: run `orderloom db upgrade`")
-
-
 @cli.command()
 @click.option("--admin-username", default="admin", show_default=True)
 @click.option("--admin-password", envvar="ORDERLOOM_ADMIN_PASSWORD",
@@ -92,8 +65,8 @@ def init(ctx: click.Context, admin_username: str, admin_password: str | None) ->
     from orderloom.platform.models import Role, User
     from orderloom.runtime.audit import Actor
 
-    settings = _settings(ctx)
-    engine = _engine(settings)
+    settings = command_settings(ctx)
+    engine = open_engine(settings)
     schema.upgrade(engine)
     click.echo(f"Database ready: {settings.database_url_safe}")
     with make_session_factory(engine)() as session:
@@ -132,8 +105,8 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
     For several processes behind a load balancer, run gunicorn with
     orderloom.platform.wsgi:app instead (see docs/operations.md).
     """
-    settings = _settings(ctx)
-    _require_current_schema(_engine(settings))
+    settings = command_settings(ctx)
+    require_current_schema(open_engine(settings))
     serve_app(settings, host, port, threads)
 
 
@@ -179,15 +152,15 @@ def worker(ctx: click.Context, burst: bool, fork: bool) -> None:
     from orderloom.runtime.jobs.dispatch import Dispatcher, redis_connection
     from orderloom.runtime.jobs.sweeper import start_sweeper, sweep
 
-    settings = _settings(ctx)
+    settings = command_settings(ctx)
     if settings.redis_url is None:
         raise Failure("ORDERLOOM_REDIS_URL is not set: without Redis, jobs run inside "
                       "`orderloom serve` and no worker is needed")
     # From here on a stop signal is a request to stop, never a kill half-way through
     # starting (with the scheduler process started and not yet stopped).
     signals = worker_loop.StopSignals().install()
-    engine = _engine(settings)
-    _require_current_schema(engine)
+    engine = open_engine(settings)
+    require_current_schema(engine)
     os.environ.setdefault("ORDERLOOM_WORKER", "1")
     sessions = make_session_factory(engine)
     memory = remembered.install(sessions)
@@ -196,7 +169,7 @@ def worker(ctx: click.Context, burst: bool, fork: bool) -> None:
     job_runner.configure(runner)
     # The sweeper has an engine of its own: with --fork RQ forks a work horse per job,
     # and a horse must never inherit a connection pool another thread was using.
-    sweeper_sessions = make_session_factory(_engine(settings))
+    sweeper_sessions = make_session_factory(open_engine(settings))
     remembered.install(sweeper_sessions, memory)
     sweeper_redis = redis_connection(settings.redis_url)
     # The worker's connection has no read timeout: RQ blocks on it waiting for jobs.
@@ -231,8 +204,8 @@ def db_upgrade(ctx: click.Context) -> None:
     """Apply every migration this version has that the database lacks."""
     from orderloom.platform import schema
 
-    settings = _settings(ctx.find_root())
-    engine = _engine(settings)
+    settings = command_settings(ctx.find_root())
+    engine = open_engine(settings)
     before = schema.current_revision(engine)
     schema.upgrade(engine)
     after = schema.current_revision(engine)
@@ -261,9 +234,9 @@ def user_create(ctx: click.Context, username: str, roles: tuple[str, ...],
     from orderloom.platform import accounts
     from orderloom.runtime.audit import Actor
 
-    settings = _settings(ctx.find_root())
-    engine = _engine(settings)
-    _require_current_schema(engine)
+    settings = command_settings(ctx.find_root())
+    engine = open_engine(settings)
+    require_current_schema(engine)
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     with make_session_factory(engine)() as session:
@@ -303,9 +276,9 @@ def timers_fire(ctx: click.Context, at: str | None) -> None:
                           "2026-11-25T09:30:00+08:00") from None
         if now.tzinfo is None:
             raise Failure("--at: give the time zone, e.g. 2026-11-25T09:30:00+08:00")
-    settings = _settings(ctx.find_root())
-    engine = _engine(settings)
-    _require_current_schema(engine)
+    settings = command_settings(ctx.find_root())
+    engine = open_engine(settings)
+    require_current_schema(engine)
     fired = run_due_timers(make_session_factory(engine), now)
     click.echo(f"{fired} timer(s) fired.")
 

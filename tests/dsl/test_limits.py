@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re._constants as sre  # noqa: PLC2701 - what regex.py relies on, checked below
+import re._parser as sre_parse
+import sys
 import time
 
 import pytest
@@ -109,6 +112,44 @@ def test_regex_pattern_length():
 )
 def test_regex_shapes_that_backtrack_are_refused(pattern, reason):
     assert problems(f'REGEXMATCH(note, "{pattern}")') == [f"1:18: REGEXMATCH: {reason}"]
+
+
+def _shape(items) -> str:
+    out = []
+    for op, av in items:
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+            out.append(f"{op}({_shape(av[2])})")
+        elif op is sre.SUBPATTERN:
+            out.append(f"{op}({_shape(av[-1])})")
+        elif op is sre.ATOMIC_GROUP:
+            out.append(f"{op}({_shape(av)})")
+        elif op is sre.BRANCH:
+            out.append(f"{op}({' | '.join(_shape(branch) for branch in av[1])})")
+        elif op in (sre.ASSERT, sre.ASSERT_NOT):
+            out.append(f"{op}({_shape(av[1])})")
+        else:
+            out.append(str(op))
+    return " ".join(out)
+
+
+@pytest.mark.parametrize(("pattern", "shape"), [
+    ("(a+)+", "MAX_REPEAT(SUBPATTERN(MAX_REPEAT(LITERAL)))"),
+    ("(ab|a)*", "MAX_REPEAT(SUBPATTERN(LITERAL BRANCH(LITERAL | )))"),
+    ("a*?b", "MIN_REPEAT(LITERAL) LITERAL"),
+    ("\\d+\\d*", "MAX_REPEAT(IN) MAX_REPEAT(IN)"),
+    ("(a)\\1", "SUBPATTERN(LITERAL) GROUPREF"),
+    ("(a)?(?(1)b|c)", "MAX_REPEAT(SUBPATTERN(LITERAL)) GROUPREF_EXISTS"),
+    ("(?=a)(?<!b)", "ASSERT(LITERAL) ASSERT_NOT(LITERAL)"),
+    ("(?>a+)b++", "ATOMIC_GROUP(MAX_REPEAT(LITERAL)) POSSESSIVE_REPEAT(LITERAL)"),
+    ("^[^a-z\\d].$", "AT IN ANY AT"),
+])
+def test_pythons_regex_parser_gives_the_tree_the_safety_check_reads(pattern, shape):
+    # regex.py reads the tree of Python's own pattern parser (re._parser): no public API
+    # shows a pattern's structure, and a linear engine such as RE2 on the server would not
+    # do, as the order form runs the same pattern in the browser's backtracking RegExp.
+    assert _shape(sre_parse.parse(pattern)) == shape, (
+        f"Python {sys.version.split()[0]} parses {pattern!r} into a tree that "
+        "orderloom/dsl/regex.py does not expect: check its _scan before relying on it")
 
 
 def test_regex_from_data_is_checked_when_it_runs():

@@ -138,6 +138,6 @@ def test_data_types_are_read_from_data_when_fields_is_none():
 
 
 def test_the_parser_is_built_once():
-    from orderloom.dsl.parser import _parser
+    from orderloom.dsl.parser import lalr_configuration
 
-    assert _parser() is _parser()
+    assert lalr_configuration().parse_table is lalr_configuration().parse_table

@@ -1,6 +1,6 @@
 """Amounts of a currency without cents (JPY) read in its own places everywhere money is
 shown: the payments API, its webhook events, the order and customer pages and the finance
-summary."""
+summary. Every currency has the places the Unicode CLDR gives it (0 for CLP, 3 for OMR)."""
 from __future__ import annotations
 
 import json
@@ -64,3 +64,25 @@ def test_the_erp_hears_the_order_sums_in_yen(client, staff, token_for, yen_order
                                 key=lambda e: "reason" in e)
     assert (received["paid"], received["refunded"]) == ("1000", "0")
     assert (refunded["paid"], refunded["refunded"]) == ("1000", "300")
+
+
+@pytest.mark.parametrize(("currency", "total", "finer_than_the_currency"), [
+    ("CNY", "2500.00", "0.001"), ("USD", "2500.00", "0.001"),
+    ("JPY", "2500", "0.5"), ("CLP", "2500", "0.5"), ("ISK", "2500", "0.5"),
+    ("OMR", "2500.000", "0.0001"), ("JOD", "2500.000", "0.0001"),
+])
+def test_each_currency_has_its_own_decimal_places(client, published, staff, currency, total,
+                                                   finer_than_the_currency):
+    definition = retail()
+    definition.update(key="abroad", number_prefix="AB", currency=currency)
+    response = client.post("/api/v1/import", headers=published, json={
+        "format": "orderloom-package/1", "order_types": [definition]})
+    assert response.status_code == 201, response.get_json()
+    number = new_order(client, staff, "abroad", YEN_ITEMS)
+    assert pay(client, staff, number, "1").status_code == 201
+    refused = pay(client, staff, number, finer_than_the_currency).get_json()
+    places = len(total.partition(".")[2])
+    assert f"{currency} has {places} decimal places;" in refused["errors"][0]["detail"]
+    money = client.get(f"/api/v1/orders/{number}/payments", headers=staff).get_json()
+    one = f"1.{'0' * places}" if places else "1"
+    assert (money["total"], money["paid"]) == (total, one)

@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -22,6 +23,7 @@ from orderloom.runtime.jobs.models import DONE, PENDING, RUNNING, Job, register_
 from orderloom.runtime.jobs.outbox import enqueue
 from orderloom.runtime.jobs.runner import CLAIM_TIMEOUT
 from orderloom.runtime.jobs.sweeper import LOST_AFTER, sweep
+from orderloom.runtime.jobs.worker import StopSignals, work
 from orderloom.runtime.notify.in_app import Notification
 from tests.conftest import TEST_SECRET, service_unavailable
 from tests.runtime.support import create
@@ -322,3 +324,33 @@ def test_a_worker_asked_to_stop_while_redis_is_away_stops(app, redis_server, tmp
         if running.poll() is None:
             os.killpg(running.pid, signal.SIGKILL)
         log.close()
+
+
+class SignalledWhileRegistering(Redis):
+    """Sends this process SIGTERM at its first pipeline: the RQ worker's first is the one
+    that registers it, before RQ sets its own signal handlers."""
+
+    signalled = False
+
+    def pipeline(self, *args, **kwargs):
+        if not self.signalled:
+            self.signalled = True
+            os.kill(os.getpid(), signal.SIGTERM)
+        return super().pipeline(*args, **kwargs)
+
+
+def test_a_stop_signal_while_the_rq_worker_registers_itself_stops_it(redis_url):
+    # Once RQ's loop, with its handlers not yet set, missed the signal and waited for jobs.
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    # A worker that missed the stop would wait for jobs for minutes: RQ's own SIGINT
+    # handler ends it, so that the test fails instead of hanging.
+    rescue = threading.Timer(10, os.kill, (os.getpid(), signal.SIGINT))
+    rescue.start()
+    started = time.monotonic()
+    try:
+        work(lambda: SignalledWhileRegistering.from_url(redis_url), signals=StopSignals())
+    finally:
+        rescue.cancel()
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+    assert time.monotonic() - started < 5

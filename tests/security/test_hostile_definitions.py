@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import os
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -85,34 +86,68 @@ def _alike(value: Any) -> st.SearchStrategy:
     return st.just({})
 
 
+def _slot(definition: Any, path: tuple) -> tuple[dict | list, Any] | None:
+    """The container holding the place at `path` and the place's key in it, or None
+    when earlier changes took the place away. A step into text is a dead end too:
+    text can be indexed like a list but not assigned to."""
+    parent = definition
+    for step in path[:-1]:
+        if not _holds(parent, step):
+            return None
+        parent = parent[step]
+    return (parent, path[-1]) if _holds(parent, path[-1]) else None
+
+
+def _holds(container: Any, key: Any) -> bool:
+    if isinstance(container, dict):
+        return key in container
+    if isinstance(container, list):
+        return isinstance(key, int) and 0 <= key < len(container)
+    return False
+
+
+def _mutate(definition: dict[str, Any], path: tuple, change: str,
+            draw: Callable[[st.SearchStrategy], Any]) -> None:
+    slot = _slot(definition, path)
+    if slot is None:
+        return
+    parent, last = slot
+    if change == "alike":
+        parent[last] = draw(_alike(parent[last]))
+    elif change == "replace":
+        parent[last] = draw(JSON_VALUES)
+    elif change == "remove":
+        del parent[last]
+    elif isinstance(parent, list):
+        parent.append(copy.deepcopy(parent[last]))
+    else:
+        parent[last] = [parent[last], copy.deepcopy(parent[last])]
+
+
 @st.composite
 def mutated_definitions(draw) -> dict[str, Any]:
     definition = copy.deepcopy(retail())
     for _ in range(draw(st.integers(1, 4))):
         path = draw(st.sampled_from(PLACES))
-        parent = definition
-        try:
-            for step in path[:-1]:
-                parent = parent[step]
-            last = path[-1]
-            parent[last]  # still there after an earlier change?
-        except (KeyError, IndexError, TypeError):
-            continue
         # Mostly a value of the same kind, which keeps the definition past the JSON
         # Schema and into the deeper checks (formulas, references, workflow).
         change = draw(st.sampled_from(["alike", "alike", "alike", "replace", "remove",
                                        "duplicate"]))
-        if change == "alike":
-            parent[last] = draw(_alike(parent[last]))
-        elif change == "replace":
-            parent[last] = draw(JSON_VALUES)
-        elif change == "remove":
-            del parent[last]
-        elif isinstance(parent, list):
-            parent.append(copy.deepcopy(parent[last]))
-        else:
-            parent[last] = [parent[last], copy.deepcopy(parent[last])]
+        _mutate(definition, path, change, draw)
     return definition
+
+
+def test_a_place_inside_a_list_that_became_text_is_left_alone():
+    # Once the strategy walked into the text that had replaced a list, then assigned to
+    # one of its characters: "TypeError: 'str' object does not support item assignment".
+    definition = copy.deepcopy(retail())
+    listed = next(path for path in PLACES if path + (1,) in PLACES
+                  and isinstance(_slot(definition, path + (1,))[0], list))
+    _mutate(definition, listed, "replace", lambda _: "some text")
+    _mutate(definition, listed + (1,), "alike", lambda _: "x")
+    _mutate(definition, listed + (1,), "remove", lambda _: None)
+    parent, last = _slot(definition, listed)
+    assert parent[last] == "some text"
 
 
 @SETTINGS

@@ -13,6 +13,7 @@ from orderloom.designer.validation import (
     validate_order_type,
     validate_package,
 )
+from orderloom.platform.commands.database import open_session
 
 
 def _read_json(path: Path):
@@ -69,7 +70,7 @@ def export_command(ctx: click.Context, keys: tuple[str, ...], draft: bool,
     """Export order types as one package file (canonical JSON)."""
     from orderloom.designer import exchange, versions
 
-    with _session(ctx) as session:
+    with open_session(ctx) as session:
         for key in keys:
             if versions.find(session, key) is None:
                 raise click.ClickException(f"there is no order type {key!r}")
@@ -96,7 +97,7 @@ def import_command(ctx: click.Context, file: Path, on_conflict: str) -> None:
     from orderloom.runtime.audit import Actor
 
     document = _read_json(file)
-    with _session(ctx) as session:
+    with open_session(ctx) as session:
         actor = Actor(None, "orderloom import", "cli")
         try:
             report = exchange.import_package(session, actor.name, document,
@@ -118,12 +119,3 @@ def import_command(ctx: click.Context, file: Path, on_conflict: str) -> None:
     for old, new in report.renamed.items():
         click.echo(f"renamed {old} -> {new}")
 
-
-def _session(ctx: click.Context):
-    from orderloom.db import make_session_factory
-    from orderloom.platform.cli import _engine, _require_current_schema, _settings
-
-    settings = _settings(ctx)
-    engine = _engine(settings)
-    _require_current_schema(engine)
-    return make_session_factory(engine)()

@@ -27,7 +27,8 @@ def demo_command(ctx: click.Context, folder: str, orders: int, seed: int, host: 
 
     from orderloom.db import make_session_factory
     from orderloom.platform import schema
-    from orderloom.platform.cli import Failure, _engine, serve_app
+    from orderloom.platform.cli import serve_app
+    from orderloom.platform.commands.database import Failure, open_engine
     from orderloom.platform.demo import DEMO_PASSWORD, DEMO_USERS, build_demo
     from orderloom.platform.models import User
     from orderloom.platform.settings import load_settings
@@ -35,7 +36,7 @@ def demo_command(ctx: click.Context, folder: str, orders: int, seed: int, host: 
     overrides = {} if os.environ.get("ORDERLOOM_INSTANCE_PATH") else {"instance_path": folder}
     settings = load_settings(overrides=overrides)
     ctx.obj["database"] = settings.database_url_safe
-    engine = _engine(settings)
+    engine = open_engine(settings)
     schema.upgrade(engine)
     sessions = make_session_factory(engine)
     with sessions() as session:

@@ -13,10 +13,10 @@ def stock_command() -> None:
 @click.pass_context
 def verify_command(ctx: click.Context) -> None:
     """Check that every stock level equals the sum of its ledger lines (exit 1 if not)."""
-    from orderloom.platform.commands.definitions import _session
+    from orderloom.platform.commands.database import open_session
     from orderloom.runtime.stock.keeping import verify
 
-    with _session(ctx) as session:
+    with open_session(ctx) as session:
         mismatches = verify(session)
     for mismatch in mismatches:
         click.echo(f"mismatch: {mismatch}", err=True)

@@ -30,7 +30,7 @@ def list_command() -> None:
 def import_command(ctx: click.Context, name: str, on_conflict: str) -> None:
     """Import a built-in template: roles, warehouses, products with stock, order types.
     All or nothing."""
-    from orderloom.platform.commands.definitions import _session
+    from orderloom.platform.commands.database import open_session
     from orderloom.platform.templates import TemplateError, import_template, load
 
     try:
@@ -39,7 +39,7 @@ def import_command(ctx: click.Context, name: str, on_conflict: str) -> None:
         for problem in error.problems:
             click.echo(f"{name}: {problem}", err=True)
         raise SystemExit(1) from None
-    with _session(ctx) as session:
+    with open_session(ctx) as session:
         try:
             report = import_template(session, "orderloom templates import", name,
                                      on_conflict)  # type: ignore[arg-type]

@@ -53,19 +53,23 @@ class _Scheduler(RQScheduler):
     """RQ's scheduler, which also stops once ``should_stop`` says so (checked every
     second), and which a standby tries the lock with every second."""
 
-    def __init__(self, *args, should_stop: Callable[[], bool], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, queues: list[str], *args, should_stop: Callable[[], bool],
+                 **kwargs) -> None:
+        super().__init__(queues, *args, **kwargs)
         self.should_stop = should_stop
+        self.queues_to_lock = frozenset(queues)
+        self.asked_to_stop = False
 
-    @property
-    def asked_to_stop(self) -> bool:
-        return self._stop_requested
+    def request_stop(self, signum=None, frame=None) -> None:
+        # Every stop goes through here: RQ's signal handlers, ours and should_stop.
+        self.asked_to_stop = True
+        super().request_stop(signum, frame)
 
     @property
     def should_reacquire_locks(self) -> bool:
         # RQ's own waits two minutes between tries: timers would wait for the
         # sweeper that long after the scheduler holding the lock stopped.
-        return self._queue_names != self.acquired_locks
+        return self.queues_to_lock != self.acquired_locks
 
     def enqueue_scheduled_jobs(self) -> None:
         if self.should_stop():

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import SimpleWorker, Worker
+from rq.exceptions import StopRequested
 
 from orderloom.runtime.jobs.queues import QUEUE_NAMES
 
@@ -34,13 +35,22 @@ LONGEST_WAIT_SECONDS = 30.0
 
 class _StopNoted:
     """Notes a SIGINT/SIGTERM: RQ's ``work()`` returns the same way whether it was
-    asked to stop or gave up on an error, and only the first must end the loop."""
+    asked to stop or gave up on an error, and only the first must end the loop.
+
+    A stop noted before RQ set its own signal handlers (while it registers itself
+    in Redis) ends RQ's loop where it looks for suspension, the first thing each
+    round does."""
 
     stop_signalled = False
 
     def request_stop(self, signum, frame) -> None:
         self.stop_signalled = True
         super().request_stop(signum, frame)
+
+    def check_for_suspension(self, burst: bool) -> None:
+        if self.stop_signalled:
+            raise StopRequested()
+        super().check_for_suspension(burst)
 
 
 class _InProcessWorker(_StopNoted, SimpleWorker):
@@ -114,8 +124,7 @@ class StopSignals:
 
 def _stop_rq_worker(worker: _StopNoted) -> Callable[[], None]:
     def stop() -> None:
-        # RQ's loop checks this flag before anything else and ends at once.
-        worker.stop_signalled = worker._stop_requested = True
+        worker.stop_signalled = True
     return stop
 
 
