@@ -31,8 +31,7 @@ from orderloom.db import utcnow
 from orderloom.designer.blueprint import Blueprint, to_json
 from orderloom.runtime.audit import SYSTEM
 from orderloom.runtime.engine import automatic, timers
-from orderloom.runtime.engine.actions import ActionResult, Blocked, run_actions
-from orderloom.runtime.engine.actions import stock as stock_actions
+from orderloom.runtime.engine.actions import ActionResult, Blocked, carry_out, run_actions
 from orderloom.runtime.engine.approvals import tasks as approvals
 from orderloom.runtime.engine.blueprints import blueprint_for
 from orderloom.runtime.errors import OrderError, StaleOrder
@@ -203,8 +202,7 @@ def _take_automatic(session: Session, order: Order, blueprint: Blueprint,
         run_actions(blueprint, spec.get("actions", []), result, now=now)
         # In a savepoint: stock that is not there stops this move, not the whole change.
         with session.begin_nested():
-            stock = stock_actions.carry_out(session, SYSTEM.name, order, blueprint,
-                                            result.stock)
+            stock = carry_out(session, SYSTEM.name, order, blueprint, result.stored)
     except (Blocked, OrderError) as blocked:
         record(session, order, SYSTEM.name, "automatic_blocked", now, transition=spec["key"],
                details={"reason": blocked.message})
