@@ -7,7 +7,6 @@ import {formulaInput} from "./formula_input.js";
 
 // A carrier's code may come from a field of these types (designer/actions/shipment.py).
 const CARRIER_FIELD_TYPES = ["choice", "text"];
-const DOCUMENTS = ["pick_list", "packing_slip", "shipping_label", "invoice"];
 // Types whose settings have an editor of their own below; every other type's settings
 // are drawn from its members' schema, so a new action type needs nothing here.
 const OWN_EDITORS = new Set(["set_field", "require_approval", "create_document",
@@ -70,9 +69,11 @@ export function actionList(store, t, lang, {locate, pointer, redraw, source}) {
           approvals.map((k) => h("option", {value: k, selected: k === action.approval}, k)))));
     }
     if (action.type === "create_document") {
+      // The documents there are: the schema's enum (designer/actions/documents.py).
+      const documents = kind.members.find(([member]) => member === "document")[1].enum;
       settings.push(h("label", {class: "wf-prop"}, h("span", {}, t.document),
         h("select", {onchange: (event) => edit(index, "document", (a) => { a.document = event.target.value; })},
-          DOCUMENTS.map((d) => h("option", {value: d, selected: d === action.document}, t[`doc_${d}`] || d)))));
+          documents.map((d) => h("option", {value: d, selected: d === action.document}, t[`doc_${d}`] || d)))));
     }
     if (action.type === "create_shipment") {
       settings.push(input("carrier", t.carrier, action.carrier, (a, v) => { a.carrier = v; }));
