@@ -11,6 +11,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
+from orderloom.designer import actions
 from orderloom.designer.problems import DefinitionProblem, pointer
 
 SCHEMA_FILES = {
@@ -24,7 +25,11 @@ def load(name: str) -> dict[str, Any]:
     """The schema called ``name`` (``order-type`` or ``template-package``)."""
     filename = SCHEMA_FILES[name]
     text = resources.files("orderloom.designer").joinpath("schemas", filename).read_text("utf-8")
-    return json.loads(text)
+    schema = json.loads(text)
+    if name == "order-type":
+        # Each action type holds its own fragment, so the list cannot miss one.
+        schema["$defs"]["action"] = actions.schema()
+    return schema
 
 
 @functools.cache

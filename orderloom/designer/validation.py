@@ -15,7 +15,7 @@ from jinja2 import TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
 from orderloom import dsl
-from orderloom.designer import schemas
+from orderloom.designer import actions, schemas
 from orderloom.designer.dependencies import computed_cycle
 from orderloom.designer.form import (
     COMPARABLE_TYPES,
@@ -69,6 +69,20 @@ class _Checker:
     def condition(self, path: tuple, source: str | None, fields: dict[str, Any]) -> None:
         if source is not None:
             self.formula(path, source, fields, "boolean")
+
+    # What action types check with (designer/actions/__init__.py, Checker).
+
+    def missing(self, path: tuple, what: str, name: str, known: Iterable[str]) -> None:
+        self.report(path, f"there is no {what} {name!r}{_did_you_mean(name, known)}")
+
+    def roles(self, path: tuple, roles: list[str]) -> None:
+        _roles(self, path, roles)
+
+    def warehouse(self, path: tuple, code: str) -> None:
+        _warehouse(self, path, code)
+
+    def template(self, path: tuple, source: str) -> None:
+        _template(self, path, source)
 
 
 def validate_order_type(
@@ -268,7 +282,6 @@ def _check_workflow(checker: _Checker) -> None:
     d = checker.definition
     wf = d["workflow"]
     states = {s["key"] for s in wf["states"]}
-    approvals = {a["key"] for a in wf.get("approvals", [])}
     fields = order_fields(d)
     field_keys = {f["key"] for f in d["form"]["fields"]}
 
@@ -287,7 +300,7 @@ def _check_workflow(checker: _Checker) -> None:
             if key not in field_keys:
                 checker.report((*path, "required_fields", r_index),
                                f"there is no field {key!r}{_did_you_mean(key, field_keys)}")
-        _actions(checker, (*path, "actions"), t.get("actions", []), approvals)
+        _actions(checker, (*path, "actions"), t.get("actions", []))
     for index, a in enumerate(wf.get("approvals", [])):
         path = ("workflow", "approvals", index)
         for member in ("state", "approved", "rejected"):
@@ -310,7 +323,7 @@ def _check_workflow(checker: _Checker) -> None:
             checker.report(path, "an automatic transition needs exactly one of when "
                                  "(a condition) and after_hours (a timer)")
         checker.condition((*path, "when"), auto.get("when"), fields)
-        _actions(checker, (*path, "actions"), auto.get("actions", []), approvals)
+        _actions(checker, (*path, "actions"), auto.get("actions", []))
     for problem_path, message in graph_problems(wf):
         checker.report(problem_path, message)
 
@@ -324,48 +337,9 @@ def _roles(checker: _Checker, path: tuple, roles: list[str], member: str | None 
                                   f"under Users > Roles or in the package's roles")
 
 
-CARRIER_FIELD_TYPES = ("choice", "text")
-
-
-def _actions(checker: _Checker, path: tuple, actions: list[dict], approvals: set[str]) -> None:
-    d = checker.definition
-    fields = order_fields(d)
-    by_key = {f["key"]: f for f in d["form"]["fields"]}
-    for index, action in enumerate(actions):
-        here = (*path, index)
-        kind = action["type"]
-        if kind == "set_field":
-            target = by_key.get(action["field"])
-            if target is None:
-                checker.report((*here, "field"), f"there is no field {action['field']!r}"
-                                                 f"{_did_you_mean(action['field'], by_key)}")
-            elif target["type"] == "computed":
-                checker.report((*here, "field"), f"{action['field']!r} is computed; its formula "
-                                                 "sets it")
-            else:
-                wanted = formula_type(target)
-                checker.formula((*here, "value"), action["value"], fields,
-                                wanted if isinstance(wanted, str) else None)
-        elif kind == "require_approval" and action["approval"] not in approvals:
-            checker.report((*here, "approval"), f"there is no approval {action['approval']!r}"
-                                                f"{_did_you_mean(action['approval'], approvals)}")
-        elif kind == "choose_warehouse":
-            _warehouse(checker, (*here, "warehouse"), action["warehouse"])
-        elif kind == "refund" and "amount" in action:
-            checker.formula((*here, "amount"), action["amount"], fields, "money")
-        elif kind == "notify":
-            _roles(checker, (*here, "to", "roles"), action["to"].get("roles", []))
-            _template(checker, (*here, "template"), action["template"])
-        elif kind == "create_shipment" and "carrier_field" in action:
-            named = by_key.get(action["carrier_field"])
-            if named is None:
-                checker.report((*here, "carrier_field"),
-                               f"there is no field {action['carrier_field']!r}"
-                               f"{_did_you_mean(action['carrier_field'], by_key)}")
-            elif named["type"] not in CARRIER_FIELD_TYPES:
-                checker.report((*here, "carrier_field"),
-                               f"{action['carrier_field']!r} is a {named['type']} field; the "
-                               f"carrier's code comes from a choice or text field")
+def _actions(checker: _Checker, path: tuple, items: list[dict]) -> None:
+    # Each action type checks its own members (designer/actions/).
+    actions.check(checker, path, items)
 
 
 def _warehouse(checker: _Checker, path: tuple, code: str) -> None:
@@ -386,10 +360,9 @@ def _template(checker: _Checker, path: tuple, source: str) -> None:
 def _check_rules(checker: _Checker) -> None:
     d = checker.definition
     fields = order_fields(d)
-    approvals = {a["key"] for a in d["workflow"].get("approvals", [])}
     for index, rule in enumerate(d.get("rules", [])):
         checker.condition(("rules", index, "when"), rule["when"], fields)
-        _actions(checker, ("rules", index, "then"), rule["then"], approvals)
+        _actions(checker, ("rules", index, "then"), rule["then"])
     for t_index, table in enumerate(d.get("decision_tables", [])):
         path = ("decision_tables", t_index)
         input_types: list[Any] = []
@@ -413,7 +386,7 @@ def _check_rules(checker: _Checker) -> None:
                                                         strict=False)):
                 if cell.strip() and scope is not None:
                     checker.condition((*row_path, "conditions", c_index), cell, scope)
-            _actions(checker, (*row_path, "then"), row["then"], approvals)
+            _actions(checker, (*row_path, "then"), row["then"])
 
 
 def _check_total_field(checker: _Checker) -> None:

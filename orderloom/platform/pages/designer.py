@@ -15,7 +15,7 @@ import re
 from flask import flash, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
-from orderloom.designer import exchange, versions
+from orderloom.designer import actions, exchange, versions
 from orderloom.designer.models import OrderType
 from orderloom.designer.problems import DefinitionError
 from orderloom.platform.api.designer_preview import problems_as_typed
@@ -195,6 +195,7 @@ def designer_edit(key: str):
         "warehouses": sorted(context.warehouses or []),
         "language": lang,
         "text": t,
+        "action_types": actions.designer_list(lang),
         "can_publish": current_user().can("definitions.publish"),
         "urls": {
             "order_type": url_for("api.get_order_type", key=key),

@@ -17,17 +17,6 @@ FIELD_TYPES = {
     "computed": ("Computed", "计算字段"),
 }
 
-ACTIONS = {
-    "add_tag": ("Add a tag", "添加标签"), "set_field": ("Set a field", "设置字段"),
-    "block": ("Refuse the order", "拒绝订单"), "require_approval": ("Require an approval", "需要审批"),
-    "notify": ("Notify", "通知"), "choose_warehouse": ("Choose a warehouse", "指定仓库"),
-    "reserve_stock": ("Reserve stock", "预留库存"), "release_stock": ("Release stock", "释放库存"),
-    "deduct_stock": ("Deduct stock", "扣减库存"), "route": ("Route to warehouses", "分配仓库"),
-    "create_document": ("Create a document", "生成单据"), "webhook": ("Send a webhook", "发送 Webhook"),
-    "sync_channel_stock": ("Sync channel stock", "同步渠道库存"),
-    "create_shipment": ("Book a shipment", "创建运单"), "refund": ("Refund", "退款"),
-}
-
 PAIRS: dict[str, tuple[str, str]] = {
     # list page
     "designer": ("Designer", "设计器"),
@@ -226,8 +215,6 @@ for _type, _names in FIELD_TYPES.items():
     PAIRS[f"type_{_type}"] = _names
     PAIRS[f"type_{_type}_en"] = (_names[0], _names[0])
     PAIRS[f"type_{_type}_zh"] = (_names[1], _names[1])
-for _action, _names in ACTIONS.items():
-    PAIRS[f"action_{_action}"] = _names
 
 TEXT: dict[str, dict[str, str]] = {
     lang: {key: pair[index] for key, pair in PAIRS.items()}

@@ -22,6 +22,7 @@ from orderloom.platform.pages import order_columns, pages
 from orderloom.platform.pages.order_view import (
     Labels,
     form_sections,
+    label,
     language,
     money,
     timeline,
@@ -29,6 +30,7 @@ from orderloom.platform.pages.order_view import (
 )
 from orderloom.platform.problems import Problem
 from orderloom.runtime.customers.records import Customer
+from orderloom.runtime.engine import actions as order_actions
 from orderloom.runtime.engine import lifecycle
 from orderloom.runtime.engine.approvals.tasks import OPEN, ApprovalTask, approval_spec, delegators
 from orderloom.runtime.engine.blueprints import blueprint_for
@@ -165,6 +167,9 @@ def orders():
     page = found[:PAGE_SIZE]
     labels: dict[int, Labels] = {}
     rows = [_row(order, lang, labels) for order in page]
+    notes = order_actions.standing_notes(session, page)
+    for row, order in zip(rows, page, strict=True):
+        row["notes"] = [label(note.text, lang) for note in notes.get(order.id, [])]
     # Columns: the list's own and, for one order type, any field of its form.
     chosen_type = next((t for t, _n in types if t.key == args.get("order_type")), None)
     columns = order_columns.chosen(args.getlist("columns"), chosen_type, lang, errors)
@@ -289,8 +294,10 @@ def order_detail(number: str):
     tasks = [{"task": t, "approval": names.approval(t.approval_key), "since": when(t.created_at)}
              for t in decidable_tasks(session, order)] if can_act else []
     customer = session.get(Customer, order.customer_id) if order.customer_id else None
+    notes = [label(note.text, lang)
+             for note in order_actions.standing_notes(session, [order]).get(order.id, [])]
     return render_template(
-        "orders/detail.html", order=order, names=names, lang=lang,
+        "orders/detail.html", order=order, names=names, lang=lang, notes=notes,
         sections=form_sections(order, blueprint, lang), transitions=transitions,
         entries=timeline(events, names), tasks=tasks, can_act=can_act, customer=customer,
         see_customers=current_user().can("customers.view"),

@@ -11,6 +11,8 @@ outcome and after a timed move, the order arrives somewhere, and then:
 3. Otherwise automatic ``when`` moves out of the state are evaluated; the first
    TRUE one moves the order on. Moves chain, at most ``MAX_MOVES`` per change.
    Only an order that stays gets the tasks of the approvals that need people.
+   While an action holds the order (its ``standing`` note says so) neither
+   waived approvals nor automatic moves are taken; a person moves it on.
 4. Where the order stays, its timers start: the state's SLA, its ``after_hours``
    moves and the escalation of each approval that got tasks.
 
@@ -33,8 +35,13 @@ from orderloom.designer.blueprint import Blueprint, to_json
 from orderloom.runtime import hooks
 from orderloom.runtime.audit import SYSTEM
 from orderloom.runtime.engine import automatic, timers
-from orderloom.runtime.engine.actions import ActionResult, Blocked, run_actions
-from orderloom.runtime.engine.actions import stock as stock_actions
+from orderloom.runtime.engine.actions import (
+    ActionResult,
+    Blocked,
+    carry_out,
+    holding_automatic_moves,
+    run_actions,
+)
 from orderloom.runtime.engine.approvals import tasks as approvals
 from orderloom.runtime.engine.blueprints import blueprint_for
 from orderloom.runtime.errors import OrderError, StaleOrder
@@ -114,6 +121,8 @@ def enter_state(session: Session, order: Order, *, now: datetime | None = None,
             timers.cancel_pending(session, order.id, now)
         left = order.state
         needing, waived = _approvals_here(session, order, blueprint, now)
+        if holding_automatic_moves(session, order) is not None:
+            break  # an action holds the order here until a person moves it on
         auto = None if waived else automatic.due_now(blueprint, order, now, blocked)
         if waived is None and auto is None:
             break
@@ -202,8 +211,7 @@ def _take_automatic(session: Session, order: Order, blueprint: Blueprint,
         run_actions(blueprint, spec.get("actions", []), result, now=now)
         # In a savepoint: stock that is not there stops this move, not the whole change.
         with session.begin_nested():
-            stock = stock_actions.carry_out(session, SYSTEM.name, order, blueprint,
-                                            result.stock)
+            stock = carry_out(session, SYSTEM.name, order, blueprint, result.stored)
     except (Blocked, OrderError) as blocked:
         timeline.automatic_move_blocked_event(session, order, transition=spec["key"],
                                               reason=blocked.message, at=now)
@@ -232,6 +240,8 @@ def take_timed_move(session: Session, order: Order, spec: dict[str, Any],
                     now: datetime) -> bool:
     """An ``after_hours`` move whose timer fired, and what entering its target causes."""
     blueprint = blueprint_for(order.version)
+    if holding_automatic_moves(session, order) is not None:
+        return False
     if not _take_automatic(session, order, blueprint, spec, now):
         return False
     enter_state(session, order, now=now)

@@ -20,8 +20,7 @@ from orderloom.designer.problems import DefinitionProblem, pointer
 from orderloom.runtime import hooks, remembered
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.customers import records as customers
-from orderloom.runtime.engine.actions import ActionResult, Blocked, run_actions
-from orderloom.runtime.engine.actions import stock as stock_actions
+from orderloom.runtime.engine.actions import ActionResult, Blocked, carry_out, run_actions
 from orderloom.runtime.engine.blueprints import blueprint_for
 from orderloom.runtime.engine.entering import enter_state, required_approvals, save
 from orderloom.runtime.errors import (
@@ -174,7 +173,7 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
     )
     session.add(order)
     session.flush()
-    stock = stock_actions.carry_out(session, actor.name, order, blueprint, result.stock)
+    stock = carry_out(session, actor.name, order, blueprint, result.stored)
     timeline.order_created_event(session, order, actor.name, details={
         "version": version.number,
         "rules": [{"key": o.key, "matched": o.matched, **({"fault": o.fault} if o.fault else {})}
@@ -251,7 +250,7 @@ def take_transition(session: Session, actor: Actor, order: Order, key: str, role
     order.state = spec.target
     order.updated_at = utcnow()
     save(session, order)
-    stock = stock_actions.carry_out(session, actor.name, order, blueprint, result.stock)
+    stock = carry_out(session, actor.name, order, blueprint, result.stored)
     changes = field_changes(data_before, order.data)
     timeline.transition_event(
         session, order, actor.name, transition=key, from_state=before, to_state=spec.target,

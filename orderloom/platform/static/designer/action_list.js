@@ -5,29 +5,12 @@ import {h, labelText} from "./dom.js";
 import {fields} from "./form_model.js";
 import {formulaInput} from "./formula_input.js";
 
-export const ACTION_TYPES = [
-  "add_tag", "set_field", "block", "require_approval", "notify", "choose_warehouse",
-  "reserve_stock", "release_stock", "deduct_stock", "route", "create_document", "webhook",
-  "sync_channel_stock", "create_shipment", "refund",
-];
-// A carrier's code may come from a field of these types (designer/validation.py).
+// A carrier's code may come from a field of these types (designer/actions/shipment.py).
 const CARRIER_FIELD_TYPES = ["choice", "text"];
-const DOCUMENTS = ["pick_list", "packing_slip", "shipping_label", "invoice"];
-
-function starting(type) {
-  switch (type) {
-    case "add_tag": return {type, tag: "tag"};
-    case "set_field": return {type, field: "", value: ""};
-    case "block": return {type, message: {en: "", zh: ""}};
-    case "require_approval": return {type, approval: ""};
-    case "notify": return {type, to: {roles: ["admin"]}, template: "Order {{ order.number }}"};
-    case "choose_warehouse": return {type, warehouse: ""};
-    case "create_document": return {type, document: "packing_slip"};
-    case "webhook": return {type, event: "order.changed"};
-    case "create_shipment": return {type, carrier: "local"};
-    default: return {type};
-  }
-}
+// Types whose settings have an editor of their own below; every other type's settings
+// are drawn from its members' schema, so a new action type needs nothing here.
+const OWN_EDITORS = new Set(["set_field", "require_approval", "create_document",
+  "create_shipment", "notify"]);
 
 // locate(draft) gives the array; pointer is where it is in the definition; redraw
 // draws the owner again after a structural change.
@@ -40,13 +23,35 @@ export function actionList(store, t, lang, {locate, pointer, redraw, source}) {
     redraw();
   };
   const approvals = ((store.draft.workflow || {}).approvals || []).map((a) => a.key);
+  // The registered action types (designer/actions/), in the page's language.
+  const types = store.actionTypes;
+  const starting = (type) => structuredClone(
+    (types.find((kind) => kind.type === type) || {starting: {type}}).starting);
   const rows = actions.map((action, index) => {
     const at = `${pointer}/${index}`;
     const input = (member, caption, value, set, attrs = {}) => h("label", {class: "wf-prop"},
       h("span", {}, caption), h("input", {type: "text", value: value ?? "", ...attrs,
         oninput: (event) => edit(index, member, (a) => set(a, event.target.value))}));
     const settings = [];
-    if (action.type === "add_tag") settings.push(input("tag", t.tag, action.tag, (a, v) => { a.tag = v; }));
+    const kind = types.find((k) => k.type === action.type);
+    if (kind && !OWN_EDITORS.has(action.type)) {
+      for (const [member, schema, required] of kind.members) {
+        const caption = t[`${action.type}_${member}`] || t[member] || member;
+        const set = (a, v) => { if (v || required) a[member] = v; else delete a[member]; };
+        if (schema.$ref === "#/$defs/label") {
+          for (const l of ["en", "zh"]) {
+            settings.push(input(`${member}-${l}`, `${caption} (${t[`lang_${l}`]})`, (action[member] || {})[l],
+              (a, v) => { a[member] = {...(a[member] || {}), [l]: v}; if (!v) delete a[member][l]; }));
+          }
+        } else if (schema.$ref === "#/$defs/formula") {
+          settings.push(h("div", {class: "wf-prop wide"}, h("span", {}, caption),
+            formulaInput(store, t, {pointer: `${at}/${member}`, value: action[member] || "", label: caption,
+              onInput: (v) => edit(index, member, (a) => set(a, v))})));
+        } else {
+          settings.push(input(member, caption, action[member], set));
+        }
+      }
+    }
     if (action.type === "set_field") {
       settings.push(h("label", {class: "wf-prop"}, h("span", {}, t.field),
         h("select", {onchange: (event) => edit(index, "field", (a) => { a.field = event.target.value; })},
@@ -57,27 +62,19 @@ export function actionList(store, t, lang, {locate, pointer, redraw, source}) {
         formulaInput(store, t, {pointer: `${at}/value`, value: action.value || "", label: t.value_formula,
           onInput: (v) => edit(index, "value", (a) => { a.value = v; })})));
     }
-    if (action.type === "block") {
-      for (const l of ["en", "zh"]) {
-        settings.push(input(`message-${l}`, `${t.message} (${t[`lang_${l}`]})`, (action.message || {})[l],
-          (a, v) => { a.message = {...(a.message || {}), [l]: v}; if (!v) delete a.message[l]; }));
-      }
-    }
     if (action.type === "require_approval") {
       settings.push(h("label", {class: "wf-prop"}, h("span", {}, t.approval),
         h("select", {onchange: (event) => edit(index, "approval", (a) => { a.approval = event.target.value; })},
           h("option", {value: ""}, "—"),
           approvals.map((k) => h("option", {value: k, selected: k === action.approval}, k)))));
     }
-    if (action.type === "choose_warehouse") {
-      settings.push(input("warehouse", t.warehouse, action.warehouse, (a, v) => { a.warehouse = v; }));
-    }
     if (action.type === "create_document") {
+      // The documents there are: the schema's enum (designer/actions/documents.py).
+      const documents = kind.members.find(([member]) => member === "document")[1].enum;
       settings.push(h("label", {class: "wf-prop"}, h("span", {}, t.document),
         h("select", {onchange: (event) => edit(index, "document", (a) => { a.document = event.target.value; })},
-          DOCUMENTS.map((d) => h("option", {value: d, selected: d === action.document}, t[`doc_${d}`] || d)))));
+          documents.map((d) => h("option", {value: d, selected: d === action.document}, t[`doc_${d}`] || d)))));
     }
-    if (action.type === "webhook") settings.push(input("event", t.event, action.event, (a, v) => { a.event = v; }));
     if (action.type === "create_shipment") {
       settings.push(input("carrier", t.carrier, action.carrier, (a, v) => { a.carrier = v; }));
       settings.push(h("label", {class: "wf-prop"}, h("span", {}, t.carrier_field),
@@ -89,12 +86,6 @@ export function actionList(store, t, lang, {locate, pointer, redraw, source}) {
           fields(store.draft).filter((f) => CARRIER_FIELD_TYPES.includes(f.type)).map((f) =>
             h("option", {value: f.key, selected: f.key === action.carrier_field},
               labelText(f.label, lang, f.key))))));
-    }
-    if (action.type === "refund") {
-      settings.push(h("div", {class: "wf-prop wide"}, h("span", {}, t.refund_amount),
-        formulaInput(store, t, {pointer: `${at}/amount`, value: action.amount || "", label: t.refund_amount,
-          onInput: (v) => edit(index, "amount", (a) => { if (v) a.amount = v; else delete a.amount; })})));
-      settings.push(input("reason", t.reason, action.reason, (a, v) => { if (v) a.reason = v; else delete a.reason; }));
     }
     if (action.type === "notify") {
       const to = action.to || {};
@@ -119,8 +110,7 @@ export function actionList(store, t, lang, {locate, pointer, redraw, source}) {
     return h("li", {class: "action", dataset: {pointer: at}},
       h("select", {"aria-label": t.action_type, onchange: (event) => structural((list) => {
         list[index] = starting(event.target.value);
-      })}, ACTION_TYPES.map((type) => h("option", {value: type, selected: type === action.type},
-        t[`action_${type}`] || type))),
+      })}, types.map((k) => h("option", {value: k.type, selected: k.type === action.type}, k.label))),
       settings,
       h("button", {type: "button", class: "icon danger", "aria-label": t.remove,
         onclick: () => structural((list) => list.splice(index, 1))}, "×"),
@@ -128,7 +118,7 @@ export function actionList(store, t, lang, {locate, pointer, redraw, source}) {
   });
   return h("div", {class: "actions"}, h("ol", {class: "action-list"}, rows),
     h("button", {type: "button", class: "add-action",
-      onclick: () => structural((list) => list.push(starting("add_tag")))}, t.add_action));
+      onclick: () => structural((list) => list.push(starting(types[0].type)))}, t.add_action));
 }
 
 export function markActionProblems(store, root) {

@@ -15,6 +15,7 @@ export class DraftStore {
     this.draft = boot.draft;
     this.saved = JSON.stringify(boot.draft);
     this.problems = boot.problems || [];
+    this.actionTypes = boot.action_types || [];
     this.undoStack = [];
     this.redoStack = [];
     this.listeners = [];

@@ -1,33 +1,36 @@
-"""Actions a rule or a transition runs inside the order's transaction.
+"""What each action type does: one class per type, a subclass of the designer's class
+of the same name (``orderloom/designer/actions/``), in a module of this package named
+like the designer's module. A type is registered by being defined here.
 
-Setting fields and tags, and blocking, happen here. Actions that need the
-stored order (notifications, approvals, stock, webhooks, channel stock sync) are
-collected here and carried out once it is stored. Actions whose modules this
-version does not have yet (NOT_YET_AVAILABLE) are recorded in the timeline as
-not carried out, so nobody is led to believe they happened.
+An action acts in up to two steps, both inside the order's transaction:
+
+- ``in_transaction``: before the order is stored, on the values being built (set a
+  field, add a tag, refuse the change);
+- ``once_stored``: on the stored order, in the order of the list (stock, documents,
+  webhooks, shipments and refunds; a pick list made after a ``reserve_stock`` in the
+  same list sees that reservation). Work outside the machine is handed to jobs that
+  run after commit (the outbox), so a rolled-back change leaves nothing behind.
+
+A type may also leave something standing on the order (``standing``): the order
+page and the list show it beside the state, and it may hold automatic moves back.
+
+A type the designer knows but this runtime has no class for is recorded in the
+timeline as not carried out, so nobody is led to believe it happened.
 """
 from __future__ import annotations
 
+import functools
+import importlib
+import pkgutil
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, ClassVar
 
-from orderloom import dsl
-from orderloom.designer.blueprint import Blueprint, to_json
-from orderloom.designer.form import formula_type
+from sqlalchemy.orm import Session
+
+from orderloom.designer.blueprint import Blueprint
 from orderloom.runtime.errors import OrderError
-
-NOT_YET_AVAILABLE: frozenset[str] = frozenset()
-# create_document goes with the stock actions: it needs the stored order, and a pick
-# list made after a reserve_stock in the same list must see that reservation.
-STOCK_ACTIONS = frozenset({"choose_warehouse", "route", "reserve_stock", "release_stock",
-                           "deduct_stock", "create_document",
-                           # these tell the outside world about the stored order
-                           # (integration_actions.py), so they go with them
-                           "webhook", "sync_channel_stock",
-                           # booked by a job after commit (shipments.request_booking)
-                           "create_shipment",
-                           # needs what the stored order was paid (refunds.refund_action)
-                           "refund"})
 
 
 class Blocked(OrderError):
@@ -42,48 +45,120 @@ class ActionResult:
     not_carried_out: list[dict[str, Any]] = field(default_factory=list)
     # notify actions to become jobs once the order is stored (outbox.notify_jobs_for)
     notifications: list[dict[str, Any]] = field(default_factory=list)
-    # stock actions, carried out on the stored order (stock_actions.carry_out)
-    stock: list[dict[str, Any]] = field(default_factory=list)
+    # actions with work on the stored order (carry_out)
+    stored: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Run:
+    """What ``in_transaction`` works with: the values being built and the definition."""
+
+    blueprint: Blueprint
+    result: ActionResult
+    language: str
+    now: datetime | None
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What ``once_stored`` works with; ``done`` is what the timeline entry will say
+    the actions did."""
+
+    session: Session
+    actor_name: str
+    order: Any
+    blueprint: Blueprint
+    done: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StandingNote:
+    """Something an action left on the order until a person moves it on."""
+
+    type: str
+    # {"en": ..., "zh": ...} as definitions write labels
+    text: dict[str, str]
+    holds_automatic_moves: bool = False
+
+
+class Behaviour:
+    """The runtime half of an action type; mixed into the designer's class."""
+
+    name: ClassVar[str]
+
+    def in_transaction(self, action: dict[str, Any], run: Run) -> None:
+        run.result.done.append(action)
+        run.result.stored.append(action)
+
+    def once_stored(self, action: dict[str, Any], stored: Stored) -> None:
+        """Nothing by default."""
+
+    def standing(self, session: Session, orders: Sequence[Any]) -> dict[int, StandingNote]:
+        """The note this type leaves standing on each of ``orders`` (by order id)."""
+        return {}
+
+
+@functools.cache
+def behaviours() -> dict[str, Behaviour]:
+    # Found when first needed rather than on import: the behaviour modules import
+    # domains (stock, documents, shipping) that import the engine in turn.
+    found: dict[str, Behaviour] = {}
+    for module in pkgutil.iter_modules(__path__):
+        loaded = importlib.import_module(f"{__name__}.{module.name}")
+        for kind in vars(loaded).values():
+            if (isinstance(kind, type) and issubclass(kind, Behaviour)
+                    and kind.__module__ == loaded.__name__):
+                found[kind.name] = kind()
+    return found
 
 
 def run_actions(blueprint: Blueprint, actions: tuple[dict[str, Any], ...] | list,
                 result: ActionResult, language: str = "en", now=None) -> None:
-    fields = {f["key"]: f for f in blueprint.definition["form"]["fields"]}
-    places = blueprint_places(blueprint)
+    """Each action's step inside the transaction, in order; raises Blocked."""
+    run = Run(blueprint, result, language, now)
+    known = behaviours()
     for action in actions:
-        kind = action["type"]
-        if kind == "block":
-            message = action["message"]
-            raise Blocked(message.get(language) or next(iter(message.values())))
-        if kind == "add_tag":
-            if action["tag"] not in result.tags:
-                result.tags.append(action["tag"])
-            result.done.append(action)
-        elif kind == "set_field":
-            target = fields[action["field"]]
-            wanted = formula_type(target)
-            formula = dsl.compile(action["value"], blueprint.fields,
-                                  wanted if isinstance(wanted, str) else None,
-                                  money_places=places)
-            value = formula(result.data, now)
-            if isinstance(value, dsl.FormulaFault):
-                raise OrderError(f"the formula that sets {action['field']!r} failed: "
-                                 f"{value.message}")
-            result.data[action["field"]] = to_json(value)
-            result.done.append(action)
-        elif kind == "notify":
-            result.notifications.append(action)
-            result.done.append(action)
-        elif kind == "require_approval":
-            # Carried out once the order is stored (runtime/engine/entering.py): the approval's
-            # tasks are made, even if its `when` is not TRUE, when the order is in (or
-            # next enters) the approval's state.
-            result.done.append(action)
-        elif kind in STOCK_ACTIONS:
-            result.stock.append(action)
-            result.done.append(action)
-        elif kind in NOT_YET_AVAILABLE:
+        behaviour = known.get(action["type"])
+        if behaviour is None:
             result.not_carried_out.append(action)
+        else:
+            behaviour.in_transaction(action, run)
+
+
+def carry_out(session: Session, actor_name: str, order: Any, blueprint: Blueprint,
+              actions: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each action's step on the stored order, in order; answers what they did, for the
+    timeline. Raises OrderError (OutOfStock, a refund beyond what was paid): the
+    caller's transaction is then rolled back, nothing is held."""
+    stored = Stored(session, actor_name, order, blueprint, {})
+    known = behaviours()
+    for action in actions:
+        known[action["type"]].once_stored(action, stored)
+    return stored.done
+
+
+def standing_notes(session: Session, orders: Sequence[Any]) -> dict[int, list[StandingNote]]:
+    """What actions left standing on each of ``orders``, by order id."""
+    notes: dict[int, list[StandingNote]] = {}
+    for behaviour in _leaving_notes():
+        for order_id, note in behaviour.standing(session, orders).items():
+            notes.setdefault(order_id, []).append(note)
+    return notes
+
+
+def holding_automatic_moves(session: Session, order: Any) -> StandingNote | None:
+    """The note that holds ``order``'s automatic moves back, if one does."""
+    for behaviour in _leaving_notes():
+        note = behaviour.standing(session, [order]).get(order.id)
+        if note is not None and note.holds_automatic_moves:
+            return note
+    return None
+
+
+@functools.cache
+def _leaving_notes() -> list[Behaviour]:
+    # Asked on every state entered: types that never leave a note cost nothing.
+    return [b for b in behaviours().values() if type(b).standing is not Behaviour.standing]
 
 
 def blueprint_places(blueprint: Blueprint) -> int:

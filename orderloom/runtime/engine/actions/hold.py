@@ -1,0 +1,62 @@
+"""Hold: the order stays where it is. Automatic moves out of its state (``when`` moves,
+timers, approvals waived by their condition) are not taken while it is held; the order
+page and the list show the reason beside the state. The next move that is not
+automatic (a transition, by a person, the API or a carrier's tracking event; an
+approval's decision) releases it.
+
+Nothing is stored besides the timeline entry the action is already part of: an order
+is held when the entry of its latest state change lists a ``hold`` among the actions
+it ran, so the hold and the move that made it cannot disagree.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from orderloom.designer.actions import hold as spec
+from orderloom.runtime.engine.actions import Behaviour, Run, StandingNote
+from orderloom.runtime.engine.blueprints import blueprint_for
+from orderloom.runtime.orders.models import Order, OrderEvent
+
+PREFIX = {"en": "On hold: ", "zh": "暂停："}
+
+
+class Hold(spec.Hold, Behaviour):
+    def in_transaction(self, action: dict[str, Any], run: Run) -> None:
+        run.result.done.append(action)
+
+    def standing(self, session: Session, orders: Sequence[Order]) -> dict[int, StandingNote]:
+        ids = [order.id for order in orders
+               if _may_hold(blueprint_for(order.version).definition)]
+        if not ids:
+            return {}
+        latest = (select(func.max(OrderEvent.id))
+                  .where(OrderEvent.order_id.in_(ids), OrderEvent.to_state.is_not(None))
+                  .group_by(OrderEvent.order_id))
+        notes: dict[int, StandingNote] = {}
+        for order_id, details in session.execute(
+                select(OrderEvent.order_id, OrderEvent.details)
+                .where(OrderEvent.id.in_(latest.scalar_subquery()))):
+            holds = [a for a in (details or {}).get("actions", []) if a.get("type") == self.name]
+            if holds:
+                reason = holds[-1]["reason"]
+                fallback = next(iter(reason.values()), "")
+                notes[order_id] = StandingNote(
+                    self.name, {lang: prefix + (reason.get(lang) or fallback)
+                                for lang, prefix in PREFIX.items()},
+                    holds_automatic_moves=True)
+        return notes
+
+
+def _may_hold(definition: dict[str, Any]) -> bool:
+    # Most order types have no hold: their orders cost no query.
+    workflow = definition["workflow"]
+    lists = [rule["then"] for rule in definition.get("rules", [])]
+    lists += [row["then"] for table in definition.get("decision_tables", [])
+              for row in table["rows"]]
+    lists += [t.get("actions", []) for t in workflow["transitions"]]
+    lists += [a.get("actions", []) for a in workflow.get("automatic", [])]
+    return any(action["type"] == Hold.name for actions in lists for action in actions)
