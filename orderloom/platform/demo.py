@@ -19,12 +19,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from orderloom.db import utcnow
+from orderloom.designer.published import blueprint_for
 from orderloom.platform import accounts
 from orderloom.platform.templates import import_template
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.engine.approvals.decisions import decide
 from orderloom.runtime.engine.approvals.tasks import OPEN, ApprovalTask
-from orderloom.runtime.engine.blueprints import blueprint_for
 from orderloom.runtime.engine.lifecycle import create_order, take_transition
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.jobs.models import PENDING, Job

@@ -2,7 +2,7 @@
 until a person moves it on."""
 from __future__ import annotations
 
-from orderloom.runtime.engine.timers import fire_due_timers
+from orderloom.runtime.engine.timer_firing import fire_due_timers
 from tests.designer.samples import retail
 from tests.runtime.support import SAMPLE, create
 from tests.runtime.test_approvals import people as people  # noqa: F401 - a fixture

@@ -15,10 +15,10 @@ from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid, problem_response
+from orderloom.runtime.engine import edits as order_edits
 from orderloom.runtime.engine import lifecycle
 from orderloom.runtime.engine.version_moves import move_open_orders
 from orderloom.runtime.errors import OrderError, OrderInputError, StaleOrder
-from orderloom.runtime.orders import edits as order_edits
 from orderloom.runtime.orders import idempotency
 from orderloom.runtime.orders.models import Order, OrderEvent, money_text
 from orderloom.runtime.orders.search import OrderFilter, order_query

@@ -6,6 +6,7 @@ import logging
 
 from flask import flash, redirect, render_template, request, url_for
 
+from orderloom.designer.published import blueprint_for
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
@@ -13,7 +14,6 @@ from orderloom.platform.pages.order_view import Labels, language, money, when
 from orderloom.platform.pages.orders import form_revision, roles, safe_back, stale_message
 from orderloom.runtime.engine.approvals import decisions as approving
 from orderloom.runtime.engine.approvals.tasks import ApprovalTask, usernames
-from orderloom.runtime.engine.blueprints import blueprint_for
 from orderloom.runtime.errors import OrderError, StaleOrder
 from orderloom.runtime.orders.models import Order
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from orderloom.designer.published import blueprint_for
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
@@ -20,7 +21,6 @@ from orderloom.platform.pages.order_view import Labels, language, money, when
 from orderloom.platform.problems import Problem
 from orderloom.runtime.customers import records as customers
 from orderloom.runtime.customers.records import Customer, CustomerError, CustomerFilter
-from orderloom.runtime.engine.blueprints import blueprint_for
 from orderloom.runtime.orders.models import Order, money_text
 
 log = logging.getLogger(__name__)

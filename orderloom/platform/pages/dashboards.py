@@ -12,13 +12,13 @@ from flask import render_template, request, url_for
 from sqlalchemy import select
 
 from orderloom.designer.models import OrderType
+from orderloom.designer.published import blueprint_for
 from orderloom.platform.api.dashboards import FILTERS, dashboard_filter, period, plain
 from orderloom.platform.auth import requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import Labels, language
 from orderloom.platform.problems import Problem
-from orderloom.runtime.engine.blueprints import blueprint_for
 from orderloom.runtime.reports import dashboards
 from orderloom.runtime.reports.dashboards import CHARTS
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from orderloom.designer.models import OrderType
+from orderloom.designer.published import blueprint_for
 from orderloom.platform.pages.order_view import format_value, label
-from orderloom.runtime.engine.blueprints import blueprint_for
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.orders.saved_views import (
     BASE_COLUMNS,

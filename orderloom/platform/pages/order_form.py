@@ -21,6 +21,7 @@ from orderloom.designer.blueprint import Blueprint, money_places
 from orderloom.designer.dependencies import computed_order
 from orderloom.designer.form import line_fields, order_fields
 from orderloom.designer.models import OrderType
+from orderloom.designer.published import blueprint_for
 from orderloom.dsl.ast_json import to_ast_json
 from orderloom.platform.auth import csrf_token, current_user, requires
 from orderloom.platform.database import db_session
@@ -28,8 +29,7 @@ from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import Labels, label, language
 from orderloom.platform.pages.orders import find
 from orderloom.platform.problems import Problem
-from orderloom.runtime.engine.blueprints import blueprint_for
-from orderloom.runtime.orders import edits as order_edits
+from orderloom.runtime.engine import edits as order_edits
 
 ADDRESS_PARTS = ("country", "province", "city", "district", "street", "postcode")
 CUSTOMER_PARTS = ("code", "name", "tier", "email", "phone")

@@ -16,6 +16,7 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from orderloom.designer.models import OrderType
+from orderloom.designer.published import blueprint_for
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import order_columns, pages
@@ -31,12 +32,11 @@ from orderloom.platform.pages.order_view import (
 from orderloom.platform.problems import Problem
 from orderloom.runtime.customers.records import Customer
 from orderloom.runtime.engine import actions as order_actions
+from orderloom.runtime.engine import edits as order_edits
 from orderloom.runtime.engine import lifecycle
 from orderloom.runtime.engine.approvals.tasks import OPEN, ApprovalTask, approval_spec, delegators
-from orderloom.runtime.engine.blueprints import blueprint_for
 from orderloom.runtime.errors import OrderError, StaleOrder
 from orderloom.runtime.orders import comments, saved_views
-from orderloom.runtime.orders import edits as order_edits
 from orderloom.runtime.orders.models import Order, OrderEvent
 from orderloom.runtime.orders.search import OrderFilter, order_query
 

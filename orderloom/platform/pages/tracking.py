@@ -15,12 +15,12 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
 
 from orderloom.db import utcnow
+from orderloom.designer.published import blueprint_for
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import Labels, language, when
 from orderloom.runtime.engine import lifecycle
-from orderloom.runtime.engine.blueprints import blueprint_for
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.shipping import tracking

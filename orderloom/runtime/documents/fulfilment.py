@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
 from orderloom.designer.blueprint import Blueprint
+from orderloom.designer.published import blueprint_for
 from orderloom.runtime.documents import barcodes, pdf, print_templates
 from orderloom.runtime.documents.defaults import DEFAULTS, page
 from orderloom.runtime.documents.print_templates import TemplateProblem
-from orderloom.runtime.engine.blueprints import blueprint_for
 from orderloom.runtime.errors import OrderError, OrderNotFound
 from orderloom.runtime.orders import timeline
 from orderloom.runtime.orders.models import Order

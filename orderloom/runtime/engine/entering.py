@@ -32,6 +32,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from orderloom import dsl
 from orderloom.db import utcnow
 from orderloom.designer.blueprint import Blueprint, to_json
+from orderloom.designer.published import blueprint_for
 from orderloom.runtime import hooks
 from orderloom.runtime.audit import SYSTEM
 from orderloom.runtime.engine import automatic, timers
@@ -43,7 +44,6 @@ from orderloom.runtime.engine.actions import (
     run_actions,
 )
 from orderloom.runtime.engine.approvals import tasks as approvals
-from orderloom.runtime.engine.blueprints import blueprint_for
 from orderloom.runtime.errors import OrderError, StaleOrder
 from orderloom.runtime.jobs.outbox import notify_jobs_for
 from orderloom.runtime.orders import timeline

@@ -17,11 +17,11 @@ from orderloom.db import utcnow
 from orderloom.designer.blueprint import Blueprint, to_json
 from orderloom.designer.models import DefinitionVersion, OrderType
 from orderloom.designer.problems import DefinitionProblem, pointer
+from orderloom.designer.published import blueprint_for
 from orderloom.runtime import hooks, remembered
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.customers import records as customers
 from orderloom.runtime.engine.actions import ActionResult, Blocked, carry_out, run_actions
-from orderloom.runtime.engine.blueprints import blueprint_for
 from orderloom.runtime.engine.entering import enter_state, required_approvals, save
 from orderloom.runtime.errors import (
     OrderError,

@@ -18,10 +18,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
+from orderloom.designer.published import blueprint_for
 from orderloom.runtime.engine import automatic, entering
 from orderloom.runtime.engine.approvals import tasks as approvals
 from orderloom.runtime.engine.approvals.tasks import OPEN, ApprovalTask
-from orderloom.runtime.engine.blueprints import blueprint_for
 from orderloom.runtime.engine.timers import (
     AUTOMATIC,
     ESCALATION,

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from orderloom.designer.blueprint import to_json
 from orderloom.designer.models import DefinitionVersion, OrderType
+from orderloom.designer.published import blueprint_for
 from orderloom.runtime.audit import Actor
-from orderloom.runtime.engine.blueprints import blueprint_for
 from orderloom.runtime.orders import timeline
 from orderloom.runtime.orders.models import Order
 

@@ -1,3 +1,3 @@
 """Orders: the order and its timeline entries (models), what each kind of entry
-records (timeline), numbers, edits of entered values, search, saved views of the
-order list, staff comments, and idempotency keys."""
+records (timeline), numbers, search, saved views of the order list, staff
+comments, and idempotency keys."""

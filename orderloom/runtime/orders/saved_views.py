@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
 from orderloom.designer import versions
 from orderloom.designer.models import OrderType
-from orderloom.runtime.engine.blueprints import blueprint_for
+from orderloom.designer.published import blueprint_for
 from orderloom.runtime.errors import OrderError
 
 # The order list's own columns, in their default order.

@@ -21,10 +21,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from orderloom.db import utcnow
+from orderloom.designer.published import blueprint_for
 from orderloom.runtime import hooks
 from orderloom.runtime.audit import SYSTEM, Actor
 from orderloom.runtime.engine import lifecycle
-from orderloom.runtime.engine.blueprints import blueprint_for
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.jobs.models import Job, register_handler
 from orderloom.runtime.jobs.outbox import enqueue

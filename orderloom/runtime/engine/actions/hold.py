@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from orderloom.designer.actions import hold as spec
+from orderloom.designer.published import blueprint_for
 from orderloom.runtime.engine.actions import Behaviour, Run, StandingNote
-from orderloom.runtime.engine.blueprints import blueprint_for
 from orderloom.runtime.orders.models import Order, OrderEvent
 
 PREFIX = {"en": "On hold: ", "zh": "暂停："}

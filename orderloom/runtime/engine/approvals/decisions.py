@@ -16,6 +16,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
+from orderloom.designer.published import blueprint_for
 from orderloom.runtime.audit import Actor, record
 from orderloom.runtime.engine import entering
 from orderloom.runtime.engine.approvals.tasks import (
@@ -33,7 +34,6 @@ from orderloom.runtime.engine.approvals.tasks import (
     user_ids,
     usernames,
 )
-from orderloom.runtime.engine.blueprints import blueprint_for
 from orderloom.runtime.errors import (
     DelegationRefused,
     NotYourTask,

@@ -26,8 +26,8 @@ from orderloom.db import utcnow
 from orderloom.designer.blueprint import Blueprint, money_places, to_json
 from orderloom.designer.form import order_fields
 from orderloom.designer.problems import DefinitionProblem, pointer
+from orderloom.designer.published import blueprint_for
 from orderloom.runtime.audit import Actor
-from orderloom.runtime.engine.blueprints import blueprint_for
 from orderloom.runtime.engine.entering import save
 from orderloom.runtime.engine.lifecycle import entered_values, field_changes
 from orderloom.runtime.errors import OrderInputError, StaleOrder, TransitionRefused
