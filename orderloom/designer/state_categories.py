@@ -85,11 +85,6 @@ def problem_of(state: dict[str, Any]) -> str | None:
     return None
 
 
-def states_in(states: list[dict[str, Any]], categories: frozenset[Category]) -> set[str]:
-    """The keys of the workflow ``states`` whose category is one of ``categories``."""
-    return {s["key"] for s in states if category_of(s) in categories}
-
-
 def for_editor() -> dict[str, Any]:
     """The categories and their rules as the designer's editor reads them."""
     return {"categories": list(CATEGORIES),

@@ -9,7 +9,7 @@ so that every figure reads the meaning and none the states' names.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import and_, false, not_, or_, select
@@ -21,14 +21,16 @@ from orderloom.designer.state_categories import NOT_SOLD, Category, category_in,
 from orderloom.runtime.orders.models import Order
 
 
-def version_states(session: Session) -> Iterable[tuple[int, list[dict]]]:
+def version_states(session: Session) -> Iterator[tuple[int, list[dict[str, Any]]]]:
     """Each definition version's workflow states: a handful of small rows, not the
     (large) definitions."""
     states = DefinitionVersion.definition["workflow"]["states"]
     for version_id, found in session.execute(select(DefinitionVersion.id, states)):
         # A read path never fails on one odd stored row: it just has no states.
-        yield version_id, [s for s in found if isinstance(s, dict) and isinstance(
-            s.get("key"), str)] if isinstance(found, list) else []
+        if not isinstance(found, list):
+            found = []
+        yield version_id, [s for s in found
+                           if isinstance(s, dict) and isinstance(s.get("key"), str)]
 
 
 def pairs_in(session: Session, categories: Iterable[Category]) -> set[tuple[int, str]]:
@@ -41,27 +43,19 @@ def pairs_in(session: Session, categories: Iterable[Category]) -> set[tuple[int,
 def in_categories(session: Session, categories: Iterable[Category]) -> ColumnElement[bool]:
     """A condition on ``Order``: its state is in one of ``categories``.
 
-    Versions of one order type mostly share their states, so versions with the same
-    states in the categories share one ``version IN (...) AND state IN (...)`` term:
-    a few terms however many versions there are."""
-    return _condition(_grouped(pairs_in(session, categories)))
-
-
-def _grouped(pairs: set[tuple[int, str]]) -> dict[frozenset[str], list[int]]:
+    Versions of one order type mostly share their states, so the versions with the
+    same states in the categories share one ``version IN (...) AND state IN (...)``
+    term: a few terms however many versions there are."""
     per_version: dict[int, set[str]] = defaultdict(set)
-    for version_id, state in pairs:
+    for version_id, state in pairs_in(session, categories):
         per_version[version_id].add(state)
-    grouped: dict[frozenset[str], list[int]] = defaultdict(list)
-    for version_id, states in per_version.items():
-        grouped[frozenset(states)].append(version_id)
-    return grouped
-
-
-def _condition(grouped: dict[frozenset[str], list[int]]) -> ColumnElement[bool]:
-    if not grouped:
+    versions_of: dict[frozenset[str], list[int]] = defaultdict(list)
+    for version_id, states in sorted(per_version.items()):
+        versions_of[frozenset(states)].append(version_id)
+    if not versions_of:
         return false()
-    return or_(*(and_(Order.version_id.in_(sorted(ids)), Order.state.in_(sorted(states)))
-                 for states, ids in sorted(grouped.items(), key=lambda g: min(g[1]))))
+    return or_(*(and_(Order.version_id.in_(ids), Order.state.in_(sorted(states)))
+                 for states, ids in versions_of.items()))
 
 
 def sold(session: Session) -> ColumnElement[bool]:
