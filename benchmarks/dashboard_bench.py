@@ -55,6 +55,9 @@ STATES = (("delivered", 55), ("shipped", 15), ("confirmed", 10), ("review", 5),
           ("draft", 5), ("cancelled", 8), ("rejected", 2))
 CHANNELS = ("manual", "web", "shopify", "woocommerce", "phone")
 LIST_STATES = ("shipped", "confirmed", "review", "cancelled", "on_hold")
+# What the states mean: cancelled and rejected orders are not sales.
+CATEGORIES = {"delivered": "fulfilled", "shipped": "shipped", "cancelled": "cancelled",
+              "rejected": "cancelled"}
 
 
 def definition(key: str, name: str) -> dict:
@@ -75,7 +78,8 @@ def definition(key: str, name: str) -> dict:
         "workflow": {
             "states": [{"key": k, "label": {"en": k.capitalize()},
                         "kind": "start" if k == "draft" else
-                        "terminal" if k in ("delivered", "cancelled", "rejected") else "normal"}
+                        "terminal" if k in ("delivered", "cancelled", "rejected") else "normal",
+                        "category": CATEGORIES.get(k, "open")}
                        for k in [k for k, _share in STATES] + ["on_hold"]],
             "transitions": [
                 {"key": "confirm", "from": ["draft"], "to": "confirmed",

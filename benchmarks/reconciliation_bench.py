@@ -58,6 +58,10 @@ MAPPING = {"reference": "Transaction ID", "amount": "Amount", "date": "Date",
            "description": "Memo"}
 
 
+# What the states mean: reconciliation counts shipped and fulfilled orders as shipped.
+CATEGORIES = {"shipped": "shipped", "delivered": "fulfilled", "cancelled": "cancelled"}
+
+
 def definition() -> dict:
     states = ["draft", "confirmed", "shipped", "delivered", "cancelled"]
     return {
@@ -75,7 +79,8 @@ def definition() -> dict:
              "formula": "SUM(items.amount)", "result_type": "money"}]},
         "workflow": {
             "states": [{"key": k, "label": {"en": k}, "kind": "start" if k == "draft" else
-                        "terminal" if k in ("delivered", "cancelled") else "normal"}
+                        "terminal" if k in ("delivered", "cancelled") else "normal",
+                        "category": CATEGORIES.get(k, "open")}
                        for k in states],
             "transitions": [{"key": "confirm", "from": ["draft"], "to": "confirmed",
                              "label": {"en": "Confirm"}},

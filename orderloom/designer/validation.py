@@ -15,7 +15,7 @@ from jinja2 import TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
 from orderloom import dsl
-from orderloom.designer import actions, schemas
+from orderloom.designer import actions, schemas, state_categories
 from orderloom.designer.dependencies import computed_cycle
 from orderloom.designer.form import (
     COMPARABLE_TYPES,
@@ -289,6 +289,10 @@ def _check_workflow(checker: _Checker) -> None:
         if key not in states:
             checker.report(path, f"there is no state {key!r}{_did_you_mean(key, states)}")
 
+    for index, state in enumerate(wf["states"]):
+        mismatch = state_categories.problem_of(state)
+        if mismatch:
+            checker.report(("workflow", "states", index, "category"), mismatch)
     for index, t in enumerate(wf["transitions"]):
         path = ("workflow", "transitions", index)
         for f_index, source in enumerate(t["from"]):

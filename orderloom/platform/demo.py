@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from orderloom.db import utcnow
 from orderloom.designer.published import blueprint_for
+from orderloom.designer.state_categories import Category, category_in
 from orderloom.platform import accounts
 from orderloom.platform.templates import import_template
 from orderloom.runtime.audit import Actor
@@ -170,7 +171,8 @@ def build_demo(sessions: sessionmaker[Session], *, orders: int = 300, seed: int 
             report.orders += 1
             report.states[order.state] += 1
             report.channels[channel] += 1
-            if order.state == "shipped":
+            if category_in(blueprint_for(order.version).definition,
+                           order.state) is Category.SHIPPED:
                 report.tracking_code = shipments_of(session, order.id)[0].public_token
     return report
 

@@ -239,3 +239,26 @@ def test_a_shipment_action_takes_its_carrier_from_a_field(page, live_server, cli
     assert saved["then"] == [{"type": "create_shipment", "carrier": "local",
                               "carrier_field": "priority"},
                              {"type": "refund", "reason": "Sold out"}]
+
+
+def test_each_state_says_what_it_means_for_the_business(page, live_server, client, token_for,
+                                                        make_user):
+    open_retail(page, live_server, client, token_for, make_user, "#workflow")
+    delivered = wf_item(page, "states", 4).get_by_label("Means for the business")
+    expect(delivered).to_have_value("fulfilled")
+    # An end state is never open work nor on its way: those are not offered.
+    expect(delivered.locator("option")).to_have_text(["Fulfilled", "Cancelled", "Returned"])
+    delivered.select_option("returned")
+    # Made an end state, an open state takes the end states' usual meaning.
+    confirmed = wf_item(page, "states", 2)
+    expect(confirmed.get_by_label("Means for the business")).to_have_value("open")
+    confirmed.get_by_label("Kind").select_option("terminal")
+    expect(wf_item(page, "states", 2).get_by_label("Means for the business")) \
+        .to_have_value("fulfilled")
+    page.click("#save")
+    expect(page.locator("#save-state")).to_have_text("All changes saved")
+    designer = bearer(token_for("designer"))
+    draft = client.get("/api/v1/order-types/retail_order", headers=designer).get_json()["draft"]
+    states = {s["key"]: (s["kind"], s["category"]) for s in draft["workflow"]["states"]}
+    assert states["delivered"] == ("terminal", "returned")
+    assert states["confirmed"] == ("terminal", "fulfilled")

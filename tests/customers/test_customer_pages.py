@@ -1,7 +1,7 @@
 """The customer pages through the test client: list, profile, edit and merge forms."""
 from __future__ import annotations
 
-from tests.customers.conftest import order_for
+from tests.customers.conftest import order_for, plant
 
 
 def test_the_list_filters_by_segment_and_search(client, staff, actions):
@@ -55,3 +55,19 @@ def test_the_order_page_links_to_its_customer(client, staff, actions):
     page = client.get(f"/orders/{order['number']}").get_data(as_text=True)
     customer = page.split('id="order-customer">', 1)[1].split("</dd>", 1)[0]
     assert '<a href="/customers/C7">Wang Fang</a>' in customer
+
+
+
+def test_the_profile_greys_the_orders_its_value_leaves_out(client, staff, actions, db):
+    kept = order_for(client, staff, {"code": "C1", "name": "Li Wei"})["number"]
+    cancelled = order_for(client, staff, {"code": "C1", "name": "Li Wei"})["number"]
+    plant(db, cancelled, state="cancelled")
+    actions.login_as("viewer")
+    profile = client.get("/customers/C1").get_data(as_text=True)
+    assert "1 counted of 2" in profile and "2,560.70 CNY" in profile
+    history = profile.split('id="order-history"')[1].split("</table>")[0]
+    rows = history.split("<tr")[2:]  # after the header's row
+    greyed = [row for row in rows if 'class="muted"' in row]
+    assert len(greyed) == 1
+    assert 'title="Not counted in value: Cancelled"' in greyed[0] and cancelled in greyed[0]
+    assert any(kept in row for row in rows if row not in greyed)

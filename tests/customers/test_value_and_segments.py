@@ -47,14 +47,16 @@ def test_segments_follow_recency_frequency_and_value(client, staff, db):
     assert [c["code"] for c in at_risk] == ["slipping"]
 
 
-def test_lifetime_value_leaves_out_cancelled_and_rejected_orders(client, staff, db):
-    kept, cancelled, rejected, untotalled = _orders(client, staff, db, "C1", [1, 2, 3, 4])
+def test_lifetime_value_leaves_out_orders_in_a_cancelled_state(client, staff, db):
+    kept, delivered, cancelled, untotalled = _orders(client, staff, db, "C1", [1, 2, 3, 4])
+    plant(db, delivered, state="delivered")
     plant(db, cancelled, state="cancelled")
-    plant(db, rejected, state="rejected")
     plant(db, untotalled, total=NO_TOTAL)
     customer = client.get(f"{API}/C1", headers=staff).get_json()
-    assert customer["lifetime_value"] == "2560.70"  # the one kept; no total adds nothing
-    assert customer["orders"] == {**customer["orders"], "all": 4, "counted": 2}
+    # The open and the delivered order; the cancelled one counts in the history only,
+    # and one without a total adds nothing.
+    assert customer["lifetime_value"] == "5121.40"
+    assert customer["orders"] == {**customer["orders"], "all": 4, "counted": 3}
 
 
 def test_standings_answer_in_one_query_for_a_page(client, staff, db):

@@ -48,12 +48,17 @@ RETAIL: dict[str, Any] = {
     },
     "workflow": {
         "states": [
-            {"key": "draft", "label": {"en": "Draft"}, "kind": "start"},
-            {"key": "review", "label": {"en": "In review"}, "kind": "normal", "sla_hours": 4},
-            {"key": "confirmed", "label": {"en": "Confirmed"}, "kind": "normal"},
-            {"key": "shipped", "label": {"en": "Shipped"}, "kind": "normal"},
-            {"key": "delivered", "label": {"en": "Delivered"}, "kind": "terminal"},
-            {"key": "cancelled", "label": {"en": "Cancelled"}, "kind": "terminal"},
+            {"key": "draft", "label": {"en": "Draft"}, "kind": "start", "category": "open"},
+            {"key": "review", "label": {"en": "In review"}, "kind": "normal", "sla_hours": 4,
+             "category": "open"},
+            {"key": "confirmed", "label": {"en": "Confirmed"}, "kind": "normal",
+             "category": "open"},
+            {"key": "shipped", "label": {"en": "Shipped"}, "kind": "normal",
+             "category": "shipped"},
+            {"key": "delivered", "label": {"en": "Delivered"}, "kind": "terminal",
+             "category": "fulfilled"},
+            {"key": "cancelled", "label": {"en": "Cancelled"}, "kind": "terminal",
+             "category": "cancelled"},
         ],
         "transitions": [
             {"key": "submit", "from": ["draft"], "to": "review", "label": {"en": "Submit"},

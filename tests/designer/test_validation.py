@@ -227,3 +227,44 @@ def test_a_package_checks_each_order_type_under_its_pointer():
     assert "/order_types/1/rules/0/when" in found
     assert found["/order_types/2/key"] == ("order type 'retail_order' appears twice "
                                            "(first at /order_types/0)")
+
+
+def test_a_state_category_must_fit_the_kind_of_state():
+    d = retail()
+    d["workflow"]["states"][0]["category"] = "cancelled"   # draft, the start state
+    d["workflow"]["states"][4]["category"] = "open"        # delivered, terminal
+    d["workflow"]["states"][5]["category"] = "shipped"     # cancelled, terminal
+    found = problems_of(d)
+    assert found == {
+        "/workflow/states/0/category": "a start state cannot be cancelled: an order cannot "
+        "begin cancelled or returned; choose one of open, shipped, fulfilled",
+        "/workflow/states/4/category": "a terminal state cannot be open: a terminal state "
+        "ends the order, so it is neither open work nor on its way; choose one of fulfilled, "
+        "cancelled, returned",
+        "/workflow/states/5/category": "a terminal state cannot be shipped: a terminal state "
+        "ends the order, so it is neither open work nor on its way; choose one of fulfilled, "
+        "cancelled, returned"}
+
+
+def test_a_category_that_does_not_exist_is_named_with_the_ones_that_do():
+    d = retail()
+    d["workflow"]["states"][3]["category"] = "sold"
+    assert problems_of(d)["/workflow/states/3/category"] == (
+        'must be one of "open", "shipped", "fulfilled", "cancelled", "returned"')
+
+
+def test_a_definition_without_categories_is_still_valid():
+    # Definitions saved before categories existed, and clients that do not send them:
+    # each state then means what its kind usually means (docs/designer.md).
+    d = retail()
+    for state in d["workflow"]["states"]:
+        del state["category"]
+    assert validate_order_type(d, WAREHOUSES) == []
+
+
+def test_the_served_schema_offers_exactly_the_categories_the_figures_read():
+    from orderloom.designer import schemas
+    from orderloom.designer.state_categories import CATEGORIES
+
+    state = schemas.load("order-type")["$defs"]["state"]["properties"]["category"]
+    assert tuple(state["enum"]) == CATEGORIES

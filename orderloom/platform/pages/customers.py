@@ -21,6 +21,7 @@ from orderloom.platform.pages.order_view import Labels, language, money, when
 from orderloom.platform.problems import Problem
 from orderloom.runtime.customers import records as customers
 from orderloom.runtime.customers.records import Customer, CustomerError, CustomerFilter
+from orderloom.runtime.orders.categories import is_sale
 from orderloom.runtime.orders.models import Order, money_text
 
 log = logging.getLogger(__name__)
@@ -79,15 +80,16 @@ def customer_profile(code: str):
         select(Order).where(Order.customer_id == customer.id)
         .order_by(Order.id.desc()).limit(HISTORY_SIZE)))
     lang = language()
-    labels: dict[int, Labels] = {}
+    labels: dict[int, tuple[Labels, dict]] = {}
     rows = []
     for order in history:
         if order.version_id not in labels:
-            labels[order.version_id] = Labels(blueprint_for(order.version), lang)
-        names = labels[order.version_id]
+            blueprint = blueprint_for(order.version)
+            labels[order.version_id] = (Labels(blueprint, lang), blueprint.definition)
+        names, definition = labels[order.version_id]
         rows.append({"number": order.number, "type": names.name,
                      "state": names.state(order.state), "state_key": order.state,
-                     "counted": order.state not in customers.NOT_COUNTED_STATES,
+                     "counted": is_sale(definition, order.state),
                      "total": money(money_text(order.total, order.currency),
                                     order.currency or ""),
                      "created": when(order.created_at)})

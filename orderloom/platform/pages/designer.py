@@ -15,7 +15,7 @@ import re
 from flask import flash, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
-from orderloom.designer import actions, exchange, versions
+from orderloom.designer import actions, exchange, state_categories, versions
 from orderloom.designer.models import OrderType
 from orderloom.designer.problems import DefinitionError
 from orderloom.platform.api.designer_preview import problems_as_typed
@@ -56,8 +56,9 @@ def starter(key: str, name_en: str, name_zh: str) -> dict:
                         "fields": ["customer_name"]}],
         },
         "workflow": {
-            "states": [{"key": "draft", "kind": "start", "label": {"en": "Draft", "zh": "草稿"}},
-                       {"key": "done", "kind": "terminal",
+            "states": [{"key": "draft", "kind": "start", "category": "open",
+                        "label": {"en": "Draft", "zh": "草稿"}},
+                       {"key": "done", "kind": "terminal", "category": "fulfilled",
                         "label": {"en": "Done", "zh": "完成"}}],
             "transitions": [{"key": "complete", "from": ["draft"], "to": "done",
                              "label": {"en": "Complete", "zh": "完成"}}],
@@ -193,6 +194,7 @@ def designer_edit(key: str):
         "latest_version": latest.number if latest else None,
         "roles": sorted(context.roles),
         "warehouses": sorted(context.warehouses or []),
+        "state_categories": state_categories.for_editor(),
         "language": lang,
         "text": t,
         "action_types": actions.designer_list(lang),

@@ -17,6 +17,26 @@ FIELD_TYPES = {
     "computed": ("Computed", "计算字段"),
 }
 
+# What a state means for the business (orderloom/designer/state_categories.py): the
+# name in the list, then the sentence shown when pointing at it.
+STATE_CATEGORIES = {
+    "open": (("Open", "处理中"),
+             ("Being worked on, not shipped yet. Counts as a sale.",
+              "处理中，尚未发货。计入销售。")),
+    "shipped": (("Shipped", "已发货"),
+                ("The goods have left, the order is not finished. Counts as a sale.",
+                 "货物已发出，订单尚未完成。计入销售。")),
+    "fulfilled": (("Fulfilled", "已履约"),
+                  ("The customer has what they ordered. Counts as a sale.",
+                   "客户已收到所订货物。计入销售。")),
+    "cancelled": (("Cancelled", "已取消"),
+                  ("Ended without a sale: not counted in sales, customer value or what is owed.",
+                   "未成交即结束：不计入销售、客户价值和应收。")),
+    "returned": (("Returned", "已退货退款"),
+                 ("The goods or the money came back: no longer counted as a sale.",
+                  "货物或货款已退回：不再计入销售。")),
+}
+
 PAIRS: dict[str, tuple[str, str]] = {
     # list page
     "designer": ("Designer", "设计器"),
@@ -109,6 +129,7 @@ PAIRS: dict[str, tuple[str, str]] = {
     "add_approval": ("Add an approval", "添加审批"), "add_automatic": ("Add an automatic move", "添加自动流转"),
     "state_kind": ("Kind", "类型"), "kind_start": ("Start", "开始"), "kind_normal": ("Normal", "普通"),
     "kind_terminal": ("End", "结束"), "sla_hours": ("SLA (hours)", "时限（小时）"),
+    "state_category": ("Means for the business", "业务含义"),
     "from_states": ("From", "从"), "from_state": ("From", "从"), "to_state": ("To", "到"),
     "who_may": ("Who may take it (nobody ticked: anyone)", "可执行角色（不勾选则所有人）"),
     "condition": ("Only when", "执行条件"), "required_fields": ("Fields that must be filled in", "必须填写的字段"),
@@ -215,6 +236,9 @@ for _type, _names in FIELD_TYPES.items():
     PAIRS[f"type_{_type}"] = _names
     PAIRS[f"type_{_type}_en"] = (_names[0], _names[0])
     PAIRS[f"type_{_type}_zh"] = (_names[1], _names[1])
+for _category, (_names, _hints) in STATE_CATEGORIES.items():
+    PAIRS[f"category_{_category}"] = _names
+    PAIRS[f"category_{_category}_hint"] = _hints
 
 TEXT: dict[str, dict[str, str]] = {
     lang: {key: pair[index] for key, pair in PAIRS.items()}

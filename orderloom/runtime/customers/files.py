@@ -218,7 +218,7 @@ def export_table(session: Session, now: datetime | None = None
                  ) -> tuple[list[str], Iterator[list[Any]]]:
     """The header and rows of every customer not merged away, by code."""
     now = now or utcnow()
-    stats = customers.order_stats()
+    stats = customers.order_stats(session)
     query = (select(Customer, stats.c.orders, stats.c.value, stats.c.last_order_at,
                     customers.segment_of(stats, now).label("segment"))
              .outerjoin(stats, stats.c.customer_id == Customer.id)

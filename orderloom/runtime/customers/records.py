@@ -44,15 +44,11 @@ from orderloom.designer.blueprint import Blueprint
 from orderloom.runtime import audit
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.errors import OrderError
+from orderloom.runtime.orders.categories import sold
 from orderloom.runtime.orders.models import Order
 
 log = logging.getLogger(__name__)
 
-# Orders in these states were never paid for or were paid back: they count in the
-# customer's history but not in their value, frequency or recency. Workflows mark
-# states only as start/normal/terminal, so the business's usual names decide.
-NOT_COUNTED_STATES = ("cancelled", "canceled", "rejected", "refunded", "expired",
-                      "quote_expired", "void", "voided")
 CODE_LENGTH = 64
 NAME_LENGTH = 200
 TAG_LENGTH = 50
@@ -424,9 +420,13 @@ SEGMENTS: dict[str, str] = {
 }
 
 
-def order_stats(customer_ids: list[int] | None = None):
-    """Per customer: all orders, counted orders, value, first and last counted order."""
-    counted = Order.state.not_in(NOT_COUNTED_STATES)
+def order_stats(session: Session, customer_ids: list[int] | None = None):
+    """Per customer: all orders, counted orders, value, first and last counted order.
+
+    Only orders that are sales count (orderloom/runtime/orders/categories.py): a
+    cancelled or returned order stays in the customer's history but adds nothing to
+    their value, frequency or recency."""
+    counted = sold(session)
     query = (select(
         Order.customer_id.label("customer_id"),
         func.count(Order.id).label("all_orders"),
@@ -486,7 +486,7 @@ def standings(session: Session, customer_ids: list[int], now: datetime | None = 
     """The standing of each customer in ``customer_ids`` (one query)."""
     if not customer_ids:
         return {}
-    stats = order_stats(customer_ids)
+    stats = order_stats(session, customer_ids)
     rows = session.execute(select(stats, segment_of(stats, now or utcnow()).label("segment")))
     found = {row.customer_id: Standing(row.all_orders, row.orders or 0, money_value(row.value),
                                        row.first_order_at, row.last_order_at, row.segment)
@@ -529,7 +529,7 @@ def customer_page(session: Session, spec: CustomerFilter, limit: int,
     if spec.before_id is not None:
         query = query.where(Customer.id < spec.before_id)
     if spec.segment:
-        stats = order_stats()
+        stats = order_stats(session)
         query = (query.outerjoin(stats, stats.c.customer_id == Customer.id)
                  .where(segment_of(stats, now) == spec.segment))
     customers = list(session.scalars(query.limit(limit + 1)))

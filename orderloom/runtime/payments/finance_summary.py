@@ -2,8 +2,8 @@
 received and refunded, and what customers still owe at the end of the day.
 
 Outstanding is what orders created by the end of the day cost minus what was
-received for them by then (never below zero per order), leaving out orders that
-ended without shipping (cancelled, rejected): nobody owes for those.
+received for them by then (never below zero per order), counting only orders that
+are sales: nobody owes for an order whose state is cancelled or returned.
 """
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from orderloom.designer.models import DefinitionVersion
+from orderloom.designer.state_categories import NOT_SOLD
+from orderloom.runtime.orders.categories import pairs_in
 from orderloom.runtime.orders.models import Order, money_text
 from orderloom.runtime.payments.received import Payment, Refund
-from orderloom.runtime.payments.reconciliation import SHIPPED_STATES
 
 MAX_DAYS = 92
 COLUMNS = ("date", "currency", "orders", "order_value", "payments", "received", "refunds",
@@ -30,20 +30,10 @@ def _bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def _closed_unshipped(session: Session) -> set[tuple[int, str]]:
-    """(version, state) pairs that end an order without it shipping."""
-    closed = set()
-    for version_id, definition in session.execute(
-            select(DefinitionVersion.id, DefinitionVersion.definition)):
-        for state in definition.get("workflow", {}).get("states", []):
-            if state.get("kind") == "terminal" and state["key"] not in SHIPPED_STATES:
-                closed.add((version_id, state["key"]))
-    return closed
-
-
 def summary(session: Session, first: date, last: date) -> list[dict[str, Any]]:
     """One row per day and currency from ``first`` to ``last`` (UTC days)."""
-    closed = _closed_unshipped(session)
+    # (version, state) of the states whose orders nobody owes for.
+    closed = pairs_in(session, NOT_SOLD)
     rows: list[dict[str, Any]] = []
     day = first
     while day <= last:

@@ -34,8 +34,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
 from orderloom.designer.blueprint import money_unit
+from orderloom.designer.state_categories import GOODS_LEFT
 from orderloom.runtime import audit
 from orderloom.runtime.audit import Actor
+from orderloom.runtime.orders.categories import pairs_in
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.payments.received import Payment, PaymentError
 from orderloom.runtime.payments.statements import ParsedLine, StatementImport, StatementLine
@@ -50,10 +52,6 @@ PAID_NOT_SHIPPED = "paid_not_shipped"
 SHIPPED_UNPAID = "shipped_unpaid"
 KINDS = (AMOUNT_DIFFERENCE, UNMATCHED_LINE, DUPLICATE, PAID_NOT_SHIPPED, SHIPPED_UNPAID)
 
-# Workflow states that mean the goods have left, whatever the order type; besides
-# them, an order whose stock was deducted as shipped counts as shipped.
-SHIPPED_STATES = frozenset({"shipped", "in_transit", "out_for_delivery", "delivered",
-                            "completed", "fulfilled", "returned"})
 DEFAULT_WINDOW_DAYS = 3
 DEFAULT_SHIP_WITHIN_DAYS = 3
 
@@ -312,17 +310,21 @@ def _match_amount_date(line: ParsedLine, row: dict[str, Any], run: _Run,
 
 def _order_checks(session: Session, now: datetime, ship_within_days: int
                   ) -> list[dict[str, Any]]:
-    """Orders paid long enough ago but not shipped, and shipped orders not paid."""
+    """Orders paid long enough ago but not shipped, and shipped orders not paid. An
+    order has shipped when its state says the goods left (shipped or fulfilled), when
+    its stock was deducted as shipped, or when a parcel of it was handed over."""
     shipped_ids = _shipped_orders(session)
+    gone = pairs_in(session, GOODS_LEFT)
     found: list[dict[str, Any]] = []
     last_paid = (select(Payment.order_id, func.max(Payment.received_at).label("at"))
                  .group_by(Payment.order_id).subquery())
     due = now - timedelta(days=ship_within_days)
-    for oid, number, state, paid, at in session.execute(
-            select(Order.id, Order.number, Order.state, Order.amount_paid, last_paid.c.at)
+    for oid, number, version, state, paid, at in session.execute(
+            select(Order.id, Order.number, Order.version_id, Order.state, Order.amount_paid,
+                   last_paid.c.at)
             .join(last_paid, last_paid.c.order_id == Order.id)
             .where(Order.payment_status.in_((PAID, OVERPAID)))):
-        if state in SHIPPED_STATES or oid in shipped_ids:
+        if (version, state) in gone or oid in shipped_ids:
             continue
         if at is not None and _aware(at) <= due:
             found.append({"kind": PAID_NOT_SHIPPED, "order_id": oid,
@@ -330,11 +332,11 @@ def _order_checks(session: Session, now: datetime, ship_within_days: int
                               "order": number, "state": state, "paid": str(paid),
                               "paid_at": _aware(at).isoformat(),
                               "days": (now - _aware(at)).days}})
-    for oid, number, state, status, paid, total in session.execute(
-            select(Order.id, Order.number, Order.state, Order.payment_status,
+    for oid, number, version, state, status, paid, total in session.execute(
+            select(Order.id, Order.number, Order.version_id, Order.state, Order.payment_status,
                    Order.amount_paid, Order.total)
             .where(Order.payment_status.in_(tuple(OWING)))):
-        if state in SHIPPED_STATES or oid in shipped_ids:
+        if (version, state) in gone or oid in shipped_ids:
             found.append({"kind": SHIPPED_UNPAID, "order_id": oid,
                           "key": f"{SHIPPED_UNPAID}:order:{oid}", "details": {
                               "order": number, "state": state, "payment_status": status,

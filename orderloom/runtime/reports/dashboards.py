@@ -38,15 +38,13 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from orderloom.designer.blueprint import money_unit
 from orderloom.designer.models import DefinitionVersion
+from orderloom.runtime.orders.categories import sold
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.shipping.models import Shipment
 
 Grain = Literal["day", "week", "month"]
 GRAINS: tuple[str, ...] = ("day", "week", "month")
 DEFAULT_SLA_HOURS = 48
-# Orders in these states did not turn into sales (the built-in order systems' words for
-# it); sales over time, top products and customer value leave them out.
-NOT_SOLD = ("cancelled", "rejected", "expired", "quote_expired")
 LINE_KEYS = ("sku", "qty", "quantity", "price", "amount")
 # With no dates given, dashboards cover the last 30 days including today.
 DEFAULT_DAYS = 30
@@ -113,10 +111,6 @@ def currency_of(session: Session, spec: DashboardFilter) -> str | None:
     return found.most_common(1)[0][0] if found else None
 
 
-def _sold() -> ColumnElement[bool]:
-    return Order.state.not_in(NOT_SOLD)
-
-
 def _in_currency(currency: str | None) -> ColumnElement[bool]:
     return Order.currency == currency if currency else true()
 
@@ -143,14 +137,14 @@ def _period(session: Session, grain: Grain) -> ColumnElement:
 
 def sales_over_time(session: Session, spec: DashboardFilter,
                     grain: Grain = "day") -> list[dict[str, Any]]:
-    """Per period: orders entered and their sales (the sum of totals), cancelled and
-    rejected orders left out. Periods without orders are not listed."""
+    """Per period: orders entered and their sales (the sum of totals), orders whose
+    state is not a sale (cancelled, returned) left out. Periods without orders are not listed."""
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {', '.join(GRAINS)}")
     currency = currency_of(session, spec)
     period = _period(session, grain).label("period")
     query = _where(select(period, func.count(Order.id), _sales(currency))
-                   .where(_sold()).group_by(period).order_by(period), spec)
+                   .where(sold(session)).group_by(period).order_by(period), spec)
     return [{"period": date.fromisoformat(str(p)[:10]), "orders": n,
              "sales": money(s, currency), "currency": currency}
             for p, n, s in session.execute(query)]
@@ -223,7 +217,7 @@ def top_products(session: Session, spec: DashboardFilter, limit: int = 10
     query = _where(
         select(sku, func.sum(quantity), sales, func.count())
         .select_from(Order).join(line, true())
-        .where(_sold(), _in_currency(currency), sku.is_not(None))
+        .where(sold(session), _in_currency(currency), sku.is_not(None))
         .group_by(sku).order_by(sales.desc(), sku).limit(limit), spec)
     return [{"sku": s, "units": int(q or 0), "sales": money(a, currency), "lines": n,
              "currency": currency}
@@ -259,7 +253,7 @@ def customer_value(session: Session, spec: DashboardFilter, buckets: int = 10
     customer = _customer_key()
     per_customer = _where(
         select(customer.label("customer"), func.sum(Order.total).label("value"))
-        .where(_sold(), _in_currency(currency), customer.is_not(None),
+        .where(sold(session), _in_currency(currency), customer.is_not(None),
                Order.total.is_not(None))
         .group_by(customer), spec).subquery()
     largest = session.scalar(select(func.max(per_customer.c.value)))

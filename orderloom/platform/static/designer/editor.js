@@ -37,7 +37,8 @@ const canvas = new FormCanvas(store, t, lang, {
   onSelect: (selection) => panel.show(selection),
 });
 const preview = new FormPreview(store, t, lang, {preview: $("#form-preview")});
-const workflow = new WorkflowLists(store, t, lang, boot.roles, {root: $("#workflow-lists")});
+const workflow = new WorkflowLists(store, t, lang, boot.roles,
+  {root: $("#workflow-lists"), categories: boot.state_categories});
 const rules = new RulesEditor(store, t, lang, {root: $("#rules-editor")});
 const routing = new RoutingEditor(store, t, lang, boot.warehouses, {root: $("#routing-editor")});
 const printing = new PrintEditor(store, t, lang, {root: $("#print-editor")});

@@ -35,11 +35,12 @@ export function renameState(wf, old, next) {
 }
 
 export class WorkflowLists {
-  constructor(store, t, lang, roles, {root}) {
+  constructor(store, t, lang, roles, {root, categories}) {
     this.store = store;
     this.t = t;
     this.lang = lang;
     this.roles = roles;
+    this.categories = categories;
     this.el = root;
     store.on((event) => {
       if (event.kind === "replace" || (event.kind === "change" && event.source !== "workflow")) {
@@ -191,9 +192,29 @@ export class WorkflowLists {
       this.labels("states", index, state),
       this.select("states", index, "kind", t.state_kind,
         ["start", "normal", "terminal"].map((k) => h("option", {value: k, selected: state.kind === k}, t[`kind_${k}`])),
-        (it, v) => { it.kind = v; }),
+        (it, v) => {
+          it.kind = v;
+          // A category the new kind cannot have (a terminal state that is "open")
+          // becomes the kind's usual one rather than a problem to chase.
+          if (this.refused(v).includes(this.categoryOf(it))) it.category = this.categories.default_for_kind[v];
+        }),
+      this.select("states", index, "category", t.state_category,
+        this.categories.categories.filter((c) => !this.refused(state.kind).includes(c)).map((c) =>
+          h("option", {value: c, title: t[`category_${c}_hint`], selected: this.categoryOf(state) === c},
+            t[`category_${c}`])),
+        (it, v) => { it.category = v; }),
       this.hours("states", index, "sla_hours", t.sla_hours, state.sla_hours),
       this.tools("states", index, count));
+  }
+
+  // A state without a category means its kind's usual one (docs/designer.md); the
+  // list shows that, and choosing writes it down.
+  categoryOf(state) {
+    return state.category || this.categories.default_for_kind[state.kind] || "open";
+  }
+
+  refused(kind) {
+    return this.categories.refused_for_kind[kind] || [];
   }
 
   transition(tr, index) {
@@ -284,7 +305,8 @@ export class WorkflowLists {
     const t = this.t;
     const key = keyFrom("state", this.taken("states"), "state");
     this.store.change((draft) => list(draft, "states").push(
-      {key, kind: "normal", label: {en: t.new_state_en, zh: t.new_state_zh}}), {source: "workflow"});
+      {key, kind: "normal", category: this.categories.default_for_kind.normal,
+        label: {en: t.new_state_en, zh: t.new_state_zh}}), {source: "workflow"});
     this.draw();
     this.focusLast("states");
   }
