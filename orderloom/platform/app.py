@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import Flask
 
-from orderloom.platform import auth, database, problems, url_ids
+from orderloom.platform import auth, database, problems, refusals, url_ids
 from orderloom.platform.settings import Settings, load_settings
 from orderloom.runtime.jobs.dispatch import Dispatcher, redis_connection
 from orderloom.runtime.jobs.runner import JobRunner
@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         redis_connection(settings.redis_url) if settings.redis_url else None).install()
     url_ids.install(app)
     auth.init_app(app)
-    problems.register_error_handlers(app)
+    problems.register_error_handlers(app, refusals.FAMILIES)
 
     from orderloom.platform.api import api
     from orderloom.platform.pages import pages
