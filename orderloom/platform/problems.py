@@ -139,7 +139,7 @@ def register_error_handlers(
             # request changed nothing and may simply be sent again.
             log.info("%s %s collided with another transaction", request.method, request.path)
             return _answer(Problem(409, "this change collided with another one made at the "
-                                         "same moment; nothing was changed, send it again"))
+                                        "same moment; nothing was changed, send it again"))
         if is_database_unreachable(exc):
             # The server restarted or the network dropped: the transaction never
             # committed, and the pool replaces the connection. Worth trying again soon.
