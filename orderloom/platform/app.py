@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import Flask
 
-from orderloom.platform import auth, database, i18n, problems, url_ids
+from orderloom.platform import auth, database, i18n, problems, refusals, url_ids
 from orderloom.platform.settings import Settings, load_settings
 from orderloom.runtime.jobs.dispatch import Dispatcher, redis_connection
 from orderloom.runtime.jobs.runner import JobRunner
@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     url_ids.install(app)
     auth.init_app(app)
     i18n.init_app(app)
-    problems.register_error_handlers(app)
+    problems.register_error_handlers(app, refusals.FAMILIES)
 
     from orderloom.platform.api import api
     from orderloom.platform.pages import pages

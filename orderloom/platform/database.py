@@ -52,3 +52,15 @@ def db_session() -> Session:
     if "db_session" not in g:
         g.db_session = database().sessions()
     return g.db_session
+
+
+def drop_uncommitted() -> None:
+    """Roll back what the request changed and did not commit, now rather than at
+    its teardown. A connection that died under the request is left to the teardown."""
+    session = g.get("db_session")
+    if session is None:
+        return
+    try:
+        session.rollback()
+    except SQLAlchemyError:
+        pass

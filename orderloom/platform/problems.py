@@ -7,12 +7,14 @@ and every input error names the field with a JSON Pointer.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask, Response, json, make_response, render_template, request
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from orderloom.platform.database import drop_uncommitted
 from orderloom.runtime.retry import is_collision
 
 log = logging.getLogger(__name__)
@@ -95,12 +97,31 @@ def _from_http_exception(exc: HTTPException) -> Problem:
     return Problem(status, detail)
 
 
-def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(Problem)
-    def _problem(problem: Problem):
+def register_error_handlers(
+        app: Flask, families: Mapping[type[Exception], Callable[[Any], Problem]]) -> None:
+    """Answer every error a request raises: a Problem as it is, each family of typed
+    errors in ``families`` as the Problem its function makes, anything else as a
+    500 that tells nothing of the inside."""
+    def _answer(problem: Problem):
         if wants_problem_json():
             return problem_response(problem)
         return _error_page(problem.status, problem.title, problem.detail)
+
+    @app.errorhandler(Problem)
+    def _problem(problem: Problem):
+        # A refused change is dropped before anything is rendered: the error page's
+        # own reads must neither see it nor flush it (the teardown would drop it
+        # too, but only after the answer is made).
+        drop_uncommitted()
+        return _answer(problem)
+
+    def _refusal(to_problem: Callable[[Any], Problem]) -> Callable[[Exception], Any]:
+        return lambda error: _problem(to_problem(error))
+
+    # Flask answers an error with the handler of the nearest class in its MRO,
+    # so a subclass in ``families`` refines the answer of its base.
+    for family, to_problem in families.items():
+        app.register_error_handler(family, _refusal(to_problem))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
@@ -117,14 +138,14 @@ def register_error_handlers(app: Flask) -> None:
             # Another transaction won a race (serialization failure or deadlock): the
             # request changed nothing and may simply be sent again.
             log.info("%s %s collided with another transaction", request.method, request.path)
-            return _problem(Problem(409, "this change collided with another one made at the "
-                                         "same moment; nothing was changed, send it again"))
+            return _answer(Problem(409, "this change collided with another one made at the "
+                                        "same moment; nothing was changed, send it again"))
         if is_database_unreachable(exc):
             # The server restarted or the network dropped: the transaction never
             # committed, and the pool replaces the connection. Worth trying again soon.
             log.warning("%s %s: the database is unreachable: %s", request.method,
                         request.path, str(exc).splitlines()[0])
-            response = make_response(_problem(Problem(
+            response = make_response(_answer(Problem(
                 503, "the database cannot be reached just now; nothing was changed, try "
                      "again shortly")))
             response.headers["Retry-After"] = "2"

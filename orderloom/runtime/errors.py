@@ -2,6 +2,8 @@
 API turns into problem+json (and the CLI into one line)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from orderloom.designer.problems import DefinitionProblem
 
 
@@ -9,6 +11,10 @@ class OrderError(Exception):
     """Base of every refusal by the order runtime."""
 
     status = 422
+    # The member of the request at fault, as a JSON Pointer, when one is; a refusal
+    # about several members lists each as (pointer, message) in ``faults``.
+    pointer = ""
+    faults: Sequence[tuple[str, str]] = ()
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

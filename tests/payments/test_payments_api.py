@@ -56,9 +56,11 @@ def test_a_refund_larger_than_what_was_paid_is_refused_and_nothing_is_stored(cli
     assert answer.status_code == 422
     problem = answer.get_json()
     assert answer.mimetype == "application/problem+json"
-    assert problem["errors"] == [{"pointer": "/amount", "detail": problem["detail"]}]
+    (error,) = problem["errors"]
+    assert error["pointer"] == "/amount"
+    assert problem["detail"] == "/amount: " + error["detail"]
     assert "150.00 CNY is more than the 100.00 CNY that can still be refunded" in \
-        problem["detail"]
+        error["detail"]
     after = money(client, staff, number)
     assert (after["refunded"], after["refunds"], after["payment_status"]) == (
         "0.00", [], "partly_paid")

@@ -1,6 +1,8 @@
 """Every API error is problem+json; pages get HTML; nothing leaks internals."""
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from orderloom.platform.app import create_app
@@ -106,3 +108,184 @@ def test_a_transaction_that_lost_a_race_is_409_not_500(app, client):
 
     body = assert_problem(client.get("/api/v1/race"), 409)
     assert "send it again" in body["detail"]
+
+
+# --- typed errors: one answer per family, whichever view raised them -------------------------
+
+def _families():
+    from orderloom.designer.exchange import ImportConflict
+    from orderloom.designer.problems import DefinitionError, DefinitionProblem
+    from orderloom.designer.versions import VersionConflict
+    from orderloom.platform.accounts import AccountError
+    from orderloom.runtime.errors import OrderInputError, OrderNotFound, StaleOrder
+    from orderloom.runtime.payments.received import PaymentError
+    from orderloom.runtime.stock.keeping import OutOfStock
+
+    clash = DefinitionProblem("/order_types/0/key", "an order type 'shop' exists already")
+    return [
+        (OrderNotFound("there is no order SO-9"), 404, {}),
+        (StaleOrder("SO-1", 4, "review"), 409,
+         {"current": {"revision": 4, "state": "review"}}),
+        (OrderInputError([DefinitionProblem("/data/items/0/qty", "must be at least 1")]), 422,
+         {"errors": [{"pointer": "/data/items/0/qty", "detail": "must be at least 1"}]}),
+        (PaymentError("must be more than 0", pointer="/amount"), 422,
+         {"detail": "/amount: must be more than 0",
+          "errors": [{"pointer": "/amount", "detail": "must be more than 0"}]}),
+        (OutOfStock("TEA-01", "HZ", 9, 3), 409, {"available": 3}),
+        (DefinitionError([DefinitionProblem("/key", "is required")]), 422,
+         {"errors": [{"pointer": "/key", "detail": "is required"}]}),
+        (ImportConflict([clash], ["shop"]), 409,
+         {"errors": [{"pointer": "/order_types/0/key",
+                      "detail": "an order type 'shop' exists already"}]}),
+        (VersionConflict("version 3 is published already"), 409, {}),
+        (AccountError("username", "is taken", 409), 409,
+         {"errors": [{"pointer": "/username", "detail": "is taken"}]}),
+    ]
+
+
+def test_every_error_family_is_one_problem_from_the_api_and_one_page_for_people(app, client):
+    families = _families()
+
+    @app.get("/api/v1/refuse/<int:which>")
+    def refuse_over_api(which: int):
+        raise families[which][0]
+
+    @app.get("/refuse/<int:which>")
+    def refuse_on_a_page(which: int):
+        raise families[which][0]
+
+    for which, (error, status, members) in enumerate(families):
+        body = assert_problem(client.get(f"/api/v1/refuse/{which}"), status)
+        assert {k: body[k] for k in members} == members, (error, body)
+        page = client.get(f"/refuse/{which}")
+        assert page.status_code == status, (error, page.get_data(as_text=True))
+        assert page.mimetype == "text/html"
+        text = page.get_data(as_text=True)
+        assert f"{status} · {body['title']}" in text
+        assert body["detail"].replace("'", "&#39;") in text
+
+
+def test_an_unknown_order_is_the_same_404_wherever_it_is_asked_for(client, token_for,
+                                                                   published, actions):
+    staff = bearer(token_for("admin"))
+    asked = {
+        "order": client.get("/api/v1/orders/NO-1", headers=staff),
+        "timeline": client.get("/api/v1/orders/NO-1/timeline", headers=staff),
+        "edit": client.patch("/api/v1/orders/NO-1", headers=staff, json={"data": {}}),
+        "transition": client.post("/api/v1/orders/NO-1/transitions/submit", headers=staff),
+        "payments": client.get("/api/v1/orders/NO-1/payments", headers=staff),
+        "shipments": client.get("/api/v1/orders/NO-1/shipments", headers=staff),
+        "comments": client.get("/api/v1/orders/NO-1/comments", headers=staff),
+        "documents": client.get("/api/v1/orders/NO-1/documents/invoice", headers=staff),
+    }
+    for where, response in asked.items():
+        body = assert_problem(response, 404)
+        assert (body["title"], body["detail"]) == ("Not found", "there is no order NO-1"), where
+    actions.login_as("staff")
+    for path in ("/orders/NO-1", "/orders/NO-1/edit"):
+        page = client.get(path)
+        assert page.status_code == 404, path
+        assert "there is no order NO-1" in page.get_data(as_text=True)
+
+
+def test_a_stale_revision_gets_the_same_conflict_from_orders_and_approvals(client, token_for,
+                                                                          published):
+    from tests.runtime.support import SAMPLE, create
+
+    staff, admin = bearer(token_for("staff")), bearer(token_for("admin"))
+    big = {**SAMPLE, "items": [{"sku": "TEA-01", "qty": 5, "price": "1250.50"}]}  # review
+    number = create(client, staff, big).get_json()["number"]
+    assert client.post(f"/api/v1/orders/{number}/transitions/submit",
+                       headers=staff).status_code == 200
+    now = client.get(f"/api/v1/orders/{number}", headers=staff).get_json()
+    stale = now["revision"] - 1
+    (task,) = client.get("/api/v1/approvals", headers=admin).get_json()
+    answers = {
+        "transition": client.post(f"/api/v1/orders/{number}/transitions/cancel",
+                                  headers=staff, json={"revision": stale}),
+        "edit": client.patch(f"/api/v1/orders/{number}", headers=staff,
+                             json={"data": {"note": "late"}, "revision": stale}),
+        "approval": client.post(f"/api/v1/approvals/{task['id']}/approve", headers=admin,
+                                json={"revision": stale}),
+    }
+    for where, response in answers.items():
+        body = assert_problem(response, 409)
+        assert body["current"] == {"revision": now["revision"], "state": "review"}, where
+        assert "changed by someone else" in body["detail"], where
+    after = client.get(f"/api/v1/orders/{number}", headers=staff).get_json()
+    assert (after["revision"], after["state"], after["data"]) == (
+        now["revision"], "review", now["data"])
+
+
+@pytest.fixture
+def short_of_tea(client, token_for):
+    """A retail order type whose submit reserves stock, with 3 TEA-01 on the shelf."""
+    from tests.designer.samples import retail
+
+    admin = bearer(token_for("admin"))
+    client.post("/api/v1/products", headers=admin, json={"sku": "TEA-01", "name": "Tea"})
+    for code, region in (("HZ", "Zhejiang"), ("SH", "Shanghai")):
+        client.post("/api/v1/warehouses", headers=admin,
+                    json={"code": code, "name": code, "regions": [region]})
+    client.post("/api/v1/stock/receipts", headers=admin,
+                json={"sku": "TEA-01", "warehouse": "HZ", "quantity": 3})
+    definition = retail()
+    definition["workflow"]["transitions"][0]["actions"] = [{"type": "reserve_stock"}]
+    response = client.post("/api/v1/import", headers=admin, json={
+        "format": "orderloom-package/1", "order_types": [definition]})
+    assert response.status_code == 201, response.get_json()
+    return admin
+
+
+def test_a_transition_refused_half_way_leaves_nothing_stored(client, token_for, short_of_tea,
+                                                             actions):
+    # The transition saves the order's new state before its stock action finds too
+    # little tea: the refusal must take the saved state back too.
+    from tests.runtime.support import SAMPLE, create
+
+    staff = bearer(token_for("staff"))
+    number = create(client, staff, {**SAMPLE, "items": [
+        {"sku": "TEA-01", "qty": 9, "price": "10"}]}).get_json()["number"]
+    before = client.get(f"/api/v1/orders/{number}", headers=staff).get_json()
+    timeline = client.get(f"/api/v1/orders/{number}/timeline", headers=staff).get_json()
+
+    def unchanged():
+        after = client.get(f"/api/v1/orders/{number}", headers=staff).get_json()
+        assert (after["state"], after["revision"]) == ("draft", before["revision"])
+        assert client.get(f"/api/v1/orders/{number}/timeline",
+                          headers=staff).get_json() == timeline
+        levels = {row["warehouse"]: (row["on_hand"], row["reserved"])
+                  for row in client.get("/api/v1/stock", headers=short_of_tea).get_json()}
+        assert levels == {"HZ": (3, 0)}
+
+    body = assert_problem(client.post(f"/api/v1/orders/{number}/transitions/submit",
+                                      headers=staff), 409)
+    assert body["available"] == 3 and "TEA-01" in body["detail"]
+    unchanged()
+
+    actions.login_as("staff")
+    page = client.post(f"/orders/{number}/transitions/submit", data={
+        "csrf_token": actions.csrf(f"/orders/{number}"), "revision": before["revision"]})
+    assert page.status_code == 302
+    shown = html.unescape(client.get(f"/orders/{number}").get_data(as_text=True))
+    assert f"“Submit” was not taken: {body['detail']}." in shown
+    unchanged()
+
+
+def test_an_edit_refused_by_a_rule_changes_nothing(client, token_for, published):
+    from tests.runtime.support import create
+
+    staff = bearer(token_for("staff"))
+    number = create(client, staff).get_json()["number"]
+    before = client.get(f"/api/v1/orders/{number}", headers=staff).get_json()
+    items = [{**before["data"]["items"][0], "qty": 5000}, *before["data"]["items"][1:]]
+    body = assert_problem(client.patch(f"/api/v1/orders/{number}", headers=staff, json={
+        "data": {"note": "changed", "items": items}}), 422)
+    assert body["errors"] == [{"pointer": "/data/items/0/qty",
+                               "detail": "At most 1000 per line"}]
+    after = client.get(f"/api/v1/orders/{number}", headers=staff).get_json()
+    assert (after["data"], after["revision"], after["total"]) == (
+        before["data"], before["revision"], before["total"])
+    kinds = [e["kind"] for e in client.get(f"/api/v1/orders/{number}/timeline",
+                                           headers=staff).get_json()]
+    assert "edited" not in kinds

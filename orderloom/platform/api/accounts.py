@@ -5,7 +5,6 @@ from flask import url_for
 from sqlalchemy import select
 
 from orderloom.platform import accounts
-from orderloom.platform.accounts import AccountError
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.api.representations import (
@@ -18,6 +17,7 @@ from orderloom.platform.api.representations import (
 )
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.lookups import get_or_404
 from orderloom.platform.models import ApiToken, Role, User
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
@@ -61,10 +61,6 @@ NEW_TOKEN = {
 }
 
 
-def _account_problem(error: AccountError) -> Problem:
-    return invalid("/" + error.field, error.message, status=error.status)
-
-
 @api.get("/users")
 @requires("users.manage")
 @documented("All users", tags=("accounts",),
@@ -81,20 +77,14 @@ def list_users():
 def create_user():
     body = json_body(NEW_USER)
     session = db_session()
-    try:
-        user = accounts.create_user(session, current_actor(), body["username"], body["password"],
-                                    body["roles"], body.get("display_name", ""))
-    except AccountError as error:
-        raise _account_problem(error) from None
+    user = accounts.create_user(session, current_actor(), body["username"], body["password"],
+                                body["roles"], body.get("display_name", ""))
     session.commit()
     return user_json(user), 201, {"Location": url_for("api.get_user", user_id=user.id)}
 
 
 def _user_or_404(user_id: int) -> User:
-    user = db_session().get(User, user_id)
-    if user is None:
-        raise Problem(404, f"there is no user {user_id}")
-    return user
+    return get_or_404(User, user_id, "user")
 
 
 @api.get("/users/<int:user_id>")
@@ -119,16 +109,12 @@ def change_user(user_id: int):
         raise invalid("/active" if "active" in body else "/roles",
                       "you cannot lock yourself out: another administrator must do this",
                       status=409)
-    try:
-        if "roles" in body:
-            accounts.set_roles(session, actor, user, body["roles"])
-        if "password" in body:
-            accounts.set_password(session, actor, user, body["password"])
-        if "active" in body:
-            accounts.set_active(session, actor, user, body["active"])
-    except AccountError as error:
-        session.rollback()
-        raise _account_problem(error) from None
+    if "roles" in body:
+        accounts.set_roles(session, actor, user, body["roles"])
+    if "password" in body:
+        accounts.set_password(session, actor, user, body["password"])
+    if "active" in body:
+        accounts.set_active(session, actor, user, body["active"])
     session.commit()
     return user_json(user)
 
@@ -149,11 +135,8 @@ def list_roles():
 def create_role():
     body = json_body(NEW_ROLE)
     session = db_session()
-    try:
-        role = accounts.create_role(session, current_actor(), body["name"],
-                                    body.get("description", ""), body.get("permissions", []))
-    except AccountError as error:
-        raise _account_problem(error) from None
+    role = accounts.create_role(session, current_actor(), body["name"],
+                                body.get("description", ""), body.get("permissions", []))
     session.commit()
     return role_json(role), 201
 
@@ -176,11 +159,8 @@ def list_tokens():
 def create_token():
     body = json_body(NEW_TOKEN)
     session = db_session()
-    try:
-        token, secret = accounts.issue_token(session, current_actor(), current_user(),
-                                             body["name"])
-    except AccountError as error:
-        raise _account_problem(error) from None
+    token, secret = accounts.issue_token(session, current_actor(), current_user(),
+                                         body["name"])
     session.commit()
     return {**token_json(token), "token": secret}, 201
 

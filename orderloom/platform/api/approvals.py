@@ -14,10 +14,9 @@ from orderloom.platform.api.orders import expected_revision
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
-from orderloom.platform.problems import Problem, invalid
+from orderloom.platform.problems import invalid
 from orderloom.runtime.engine.approvals import decisions as approving
 from orderloom.runtime.engine.approvals.tasks import STATUSES, ApprovalTask, Delegation, usernames
-from orderloom.runtime.errors import DelegationRefused, OrderError, StaleOrder
 from orderloom.runtime.orders.models import Order
 
 TIMESTAMP = {"type": ["string", "null"], "format": "date-time"}
@@ -94,16 +93,8 @@ def _decide(task_id: int, approve: bool):
     if not approve and not comment:
         raise invalid("/comment", "a rejection needs a comment saying why")
     session = db_session()
-    try:
-        task = approving.decide(session, current_actor(), task_id, approve, comment, _roles(),
-                                expected_revision=expected_revision(body))
-    except StaleOrder as error:
-        session.rollback()
-        raise Problem(409, error.message, extra={
-            "current": {"revision": error.revision, "state": error.state}}) from None
-    except OrderError as error:
-        session.rollback()
-        raise Problem(error.status, error.message) from None
+    task = approving.decide(session, current_actor(), task_id, approve, comment, _roles(),
+                            expected_revision=expected_revision(body))
     session.commit()
     order = session.get(Order, task.order_id)
     answer = tasks_json([task])[0]
@@ -171,11 +162,7 @@ def create_delegation():
     if ends_at <= now:
         raise invalid("/ends_at", "must be in the future")
     session = db_session()
-    try:
-        delegation = approving.delegate(session, current_actor(), body["delegate"],
-                                        starts_at, ends_at)
-    except DelegationRefused as error:
-        session.rollback()
-        raise invalid(error.pointer, error.message) from None
+    delegation = approving.delegate(session, current_actor(), body["delegate"],
+                                    starts_at, ends_at)
     session.commit()
     return delegations_json([delegation])[0], 201

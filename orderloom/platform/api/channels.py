@@ -19,6 +19,7 @@ from orderloom.platform.api.body import json_body, uploaded_file
 from orderloom.platform.api.downloads import file_response
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.lookups import get_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
 from orderloom.runtime import audit
@@ -387,10 +388,7 @@ def _whole(name: str, default: int | None) -> int | None:
 
 
 def _inbound(inbound_id: int) -> InboundOrder:
-    inbound = db_session().get(InboundOrder, inbound_id)
-    if inbound is None:
-        raise Problem(404, f"there is no inbound order {inbound_id}")
-    return inbound
+    return get_or_404(InboundOrder, inbound_id, "inbound order")
 
 
 @api.get("/inbound/<int:inbound_id>")

@@ -9,9 +9,9 @@ from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.lookups import order_or_404
 from orderloom.platform.openapi import documented
-from orderloom.platform.problems import Problem, invalid
-from orderloom.runtime.engine import lifecycle
+from orderloom.platform.problems import invalid
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.notify import in_app
 from orderloom.runtime.notify.in_app import Notification
@@ -49,20 +49,13 @@ def notification_json(notification: Notification) -> dict[str, Any]:
             "read_at": notification.read_at.isoformat() if notification.read_at else None}
 
 
-def _order(number: str) -> Order:
-    try:
-        return lifecycle.find_order(db_session(), number)
-    except OrderError as error:
-        raise Problem(error.status, error.message) from None
-
-
 @api.get("/orders/<number>/comments")
 @requires("orders.view")
 @documented("The order's internal comments, oldest first (they are on its timeline too)",
             tags=("orders",), responses={200: ("Comments", {"type": "array",
                                                             "items": COMMENT})})
 def list_comments(number: str):
-    return [comment_json(c) for c in comments.comments_on(db_session(), _order(number))]
+    return [comment_json(c) for c in comments.comments_on(db_session(), order_or_404(number))]
 
 
 @api.post("/orders/<number>/comments")
@@ -75,11 +68,11 @@ def add_comment(number: str):
     if not body["body"].strip():
         raise invalid("/body", "a comment needs some text")
     session = db_session()
-    order = _order(number)
+    order = order_or_404(number)
     try:
         comment = comments.add_comment(session, current_actor(), order, body["body"])
     except OrderError as error:
-        session.rollback()
+        # Every refusal here is about the comment's text.
         raise invalid("/body", error.message) from None
     session.commit()
     return comment_json(comment), 201
@@ -107,9 +100,6 @@ def list_notifications():
 def read_notification(notification_id: int):
     session = db_session()
     user = current_user()
-    try:
-        found = in_app.mark_read(session, user.id, set(user.role_names), notification_id)
-    except OrderError as error:
-        raise Problem(error.status, error.message) from None
+    found = in_app.mark_read(session, user.id, set(user.role_names), notification_id)
     session.commit()
     return notification_json(found)

@@ -82,20 +82,8 @@ def _time(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _problem(error: CustomerError) -> Problem:
-    extra = {"current": {"revision": error.revision}} if hasattr(error, "revision") else None
-    if error.pointer:
-        problem = invalid(error.pointer, error.message, status=error.status)
-        problem.extra = extra or {}
-        return problem
-    return Problem(error.status, error.message, extra=extra)
-
-
 def _customer(code: str) -> Customer:
-    try:
-        return customers.find(db_session(), code)
-    except CustomerError as error:
-        raise _problem(error) from None
+    return customers.find(db_session(), code)
 
 
 def _answer(customer: Customer, status: int = 200, headers: dict | None = None):
@@ -162,11 +150,7 @@ def create_customer():
     try:
         customer = customers.create(session, current_actor(), **_cleaned(body))
         session.commit()
-    except CustomerError as error:
-        session.rollback()
-        raise _problem(error) from None
     except IntegrityError:  # the same code added at the same moment by someone else
-        session.rollback()
         raise invalid("/code", f"a customer with code {body.get('code')!r} exists already",
                       status=409) from None
     return _answer(customer, 201, {"Location": url_for("api.get_customer",
@@ -200,16 +184,9 @@ def import_customers():
         report = customer_files.import_rows(session, current_actor(), content, filename,
                                             skip_bad_rows=skip.lower() == "true")
         session.commit()
-    except customer_files.CustomerRowsRefused as refused:
-        session.rollback()
-        raise Problem(422, refused.message, errors=[
-            {"pointer": f"/file/rows/{p.row}/{p.column}", "detail": f"row {p.row}: {p.detail}",
-             "row": p.row, "column": p.column} for p in refused.problems]) from None
     except FileError as error:
-        session.rollback()
         raise invalid("/file", str(error)) from None
     except IntegrityError:
-        session.rollback()
         raise Problem(409, "a customer in the file was added by someone else at the same "
                            "moment; nothing was imported, send the file again") from None
     return report.as_json(), 201
@@ -250,11 +227,7 @@ def update_customer(code: str):
         customers.change(session, current_actor(), customer, changes,
                          expected_revision=_expected_revision(body))
         session.commit()
-    except CustomerError as error:
-        session.rollback()
-        raise _problem(error) from None
     except (StaleDataError, IntegrityError):
-        session.rollback()
         raise Problem(409, f"customer {code} was changed by someone else at the same moment; "
                            "reload it and try again") from None
     return _answer(customer)
@@ -272,11 +245,7 @@ def merge_customers(code: str):
     try:
         moved = customers.merge_codes(session, current_actor(), survivor, body["duplicates"])
         session.commit()
-    except CustomerError as error:
-        session.rollback()
-        raise _problem(error) from None
     except StaleDataError:
-        session.rollback()
         raise Problem(409, "one of these customers was changed at the same moment; nothing "
                            "was merged, send it again") from None
     answer, status, headers = _answer(survivor)

@@ -10,14 +10,13 @@ from sqlalchemy import select
 from orderloom.designer import exchange, schemas, versions
 from orderloom.designer.diff import diff
 from orderloom.designer.models import OrderType
-from orderloom.designer.problems import DefinitionError
 from orderloom.designer.simulate import simulate
 from orderloom.designer.validation import validate_order_type, validate_package
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
-from orderloom.platform.design import definition_problem, design_context
+from orderloom.platform.design import design_context
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
 from orderloom.runtime import audit
@@ -121,9 +120,7 @@ def create_order_type():
     try:
         order_type, problems = versions.create(session, actor.name, body,
                                                design_context(session))
-    except DefinitionError as error:
-        raise definition_problem(error) from None
-    except versions.VersionConflict as conflict:
+    except versions.VersionConflict as conflict:  # here it can only be the key
         raise invalid("/key", str(conflict), status=409) from None
     audit.record(session, actor, "order_type.created", "order_type", order_type.key)
     session.commit()
@@ -154,11 +151,8 @@ def save_draft(key: str):
     session = db_session()
     order_type = _order_type(key)
     actor = current_actor()
-    try:
-        problems = versions.save_draft(session, actor.name, order_type, body,
-                                       design_context(session))
-    except DefinitionError as error:
-        raise definition_problem(error) from None
+    problems = versions.save_draft(session, actor.name, order_type, body,
+                                   design_context(session))
     audit.record(session, actor, "order_type.draft_saved", "order_type", key,
                  problems=len(problems))
     session.commit()
@@ -177,13 +171,8 @@ def publish(key: str):
     order_type = _order_type(key)
     actor = current_actor()
     previous = order_type.latest
-    try:
-        version = versions.publish(session, actor.name, order_type, design_context(session),
-                                   body.get("note", ""))
-    except DefinitionError as error:
-        raise definition_problem(error) from None
-    except versions.VersionConflict as conflict:
-        raise Problem(409, str(conflict)) from None
+    version = versions.publish(session, actor.name, order_type, design_context(session),
+                               body.get("note", ""))
     changes = diff(previous.definition, version.definition) if previous else []
     audit.record(session, actor, "order_type.published", "order_type", key,
                  version=version.number, changes=[str(c) for c in changes])
@@ -274,13 +263,8 @@ def import_package():
     body = json_body(ANY_OBJECT)
     session = db_session()
     actor = current_actor()
-    try:
-        report = exchange.import_package(session, actor.name, body, design_context(session),
-                                         on_conflict)  # type: ignore[arg-type]
-    except DefinitionError as error:
-        session.rollback()
-        status = 409 if any("exists already" in p.message for p in error.problems) else 422
-        raise definition_problem(error, status) from None
+    report = exchange.import_package(session, actor.name, body, design_context(session),
+                                     on_conflict)  # type: ignore[arg-type]
     audit.record(session, actor, "package.imported", "package", body.get("key", "-"),
                  **report.as_json())
     session.commit()
@@ -303,9 +287,6 @@ def simulate_order_type(key: str):
     if "state" in body and body["state"] not in states:
         raise invalid("/state", f"there is no state {body['state']!r}; the states are "
                                 + ", ".join(map(str, states)))
-    try:
-        return simulate(definition, body["data"], roles=body.get("roles"),
-                        state=body.get("state"), context=design_context(db_session()),
-                        language=body.get("language", "en"))
-    except DefinitionError as error:
-        raise definition_problem(error) from None
+    return simulate(definition, body["data"], roles=body.get("roles"),
+                    state=body.get("state"), context=design_context(db_session()),
+                    language=body.get("language", "en"))

@@ -15,9 +15,10 @@ from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import requires
 from orderloom.platform.database import db_session
-from orderloom.platform.design import definition_problem, design_context
+from orderloom.platform.design import design_context
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import invalid
+from orderloom.platform.refusals import definition_problem
 from orderloom.runtime.documents import barcodes, print_templates
 from orderloom.runtime.documents.defaults import page
 

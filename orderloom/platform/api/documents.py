@@ -10,10 +10,9 @@ from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
-from orderloom.platform.problems import Problem, invalid
+from orderloom.platform.problems import invalid
 from orderloom.runtime.documents import fulfilment as documents
-from orderloom.runtime.documents.fulfilment import Document, PickListProblem
-from orderloom.runtime.errors import OrderError
+from orderloom.runtime.documents.fulfilment import Document
 
 FORMATS = ("html", "pdf")
 PICK_LIST = {"type": "object", "required": ["warehouse"], "additionalProperties": False,
@@ -30,12 +29,6 @@ def _format() -> str:
     if wanted not in FORMATS:
         raise invalid("/format", f"must be {' or '.join(FORMATS)}", status=400)
     return wanted
-
-
-def _problem(error: OrderError) -> Problem:
-    if isinstance(error, PickListProblem):
-        return invalid(error.pointer, error.message)
-    return Problem(error.status, error.message)
 
 
 def _answer(document: Document, wanted: str) -> Response:
@@ -61,16 +54,11 @@ def _answer(document: Document, wanted: str) -> Response:
 def order_document(number: str, kind: str):
     wanted = _format()
     session = db_session()
-    try:
-        order = documents.find(session, number)
-        document = documents.order_document(session, order, kind,
-                                            template_key=request.args.get("template"),
-                                            for_pdf=wanted == "pdf")
-        return _answer(document, wanted)
-    except OrderError as error:
-        raise _problem(error) from None
-    finally:
-        session.rollback()  # only read: let go of the database at once
+    order = documents.find(session, number)
+    document = documents.order_document(session, order, kind,
+                                        template_key=request.args.get("template"),
+                                        for_pdf=wanted == "pdf")
+    return _answer(document, wanted)
 
 
 @api.post("/pick-lists")
@@ -81,12 +69,6 @@ def order_document(number: str, kind: str):
 def pick_list():
     wanted = _format()
     body = json_body(PICK_LIST)
-    session = db_session()
-    try:
-        document = documents.pick_list(session, body["warehouse"], body.get("orders"),
-                                       for_pdf=wanted == "pdf")
-        return _answer(document, wanted)
-    except OrderError as error:
-        raise _problem(error) from None
-    finally:
-        session.rollback()
+    document = documents.pick_list(db_session(), body["warehouse"], body.get("orders"),
+                                   for_pdf=wanted == "pdf")
+    return _answer(document, wanted)

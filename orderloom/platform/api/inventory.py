@@ -14,12 +14,11 @@ from orderloom.platform.api.downloads import export_response
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import database, db_session
 from orderloom.platform.openapi import documented
-from orderloom.platform.problems import Problem, invalid
+from orderloom.platform.problems import invalid
 from orderloom.runtime.retry import in_transaction
 from orderloom.runtime.stock import files as stock_files
 from orderloom.runtime.stock import keeping as stock_keeping
 from orderloom.runtime.stock.catalog import Product, Warehouse
-from orderloom.runtime.stock.keeping import OutOfStock, StockError
 from orderloom.runtime.stock.models import StockLevel, StockMovement
 
 SKU = {"type": "string", "minLength": 1, "maxLength": 64}
@@ -55,12 +54,6 @@ LEVEL = {"type": "object", "properties": {
 OBJECT = {"type": "object"}
 
 
-def _stock_problem(error: StockError) -> Problem:
-    if isinstance(error, OutOfStock):
-        return Problem(409, error.message, extra={"available": error.available})
-    return Problem(422, error.message)
-
-
 def _product_json(p: Product) -> dict[str, Any]:
     return {"sku": p.sku, "name": p.name, "barcode": p.barcode, "weight_grams": p.weight_grams,
             "attributes": p.attributes, "low_stock_threshold": p.low_stock_threshold}
@@ -79,7 +72,6 @@ def _add_new(record, pointer: str, taken: str):
     try:
         session.commit()
     except IntegrityError:
-        session.rollback()
         raise invalid(pointer, taken, status=409) from None
     return record
 
@@ -145,10 +137,7 @@ def _stock_change(work) -> None:
     """Run a stock change in a transaction of its own, again if it collided with
     another (a serialization failure or deadlock)."""
     db_session().commit()  # end this request's own reads before the change's transaction
-    try:
-        in_transaction(database().sessions, work)
-    except StockError as error:
-        raise _stock_problem(error) from None
+    in_transaction(database().sessions, work)
 
 
 @api.post("/stock/receipts")
@@ -233,16 +222,7 @@ def import_stock():
     if mode not in stock_files.MODES:
         raise invalid("/mode", f"must be one of {', '.join(stock_files.MODES)}")
     session = db_session()
-    try:
-        rows = stock_files.read_rows(content)
-        counts = stock_files.import_rows(session, current_actor().name, rows, mode, filename)
-    except stock_files.StockRowsRefused as refused:
-        session.rollback()
-        raise Problem(422, refused.message, errors=[
-            {"pointer": f"/file/rows/{row}", "detail": f"row {row}: {message}", "row": row}
-            for row, message in refused.problems]) from None
-    except stock_files.StockFileError as error:
-        session.rollback()
-        raise Problem(error.status, error.message) from None
+    rows = stock_files.read_rows(content)
+    counts = stock_files.import_rows(session, current_actor().name, rows, mode, filename)
     session.commit()
     return {"mode": mode, **counts}, 201

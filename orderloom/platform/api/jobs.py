@@ -11,6 +11,7 @@ from orderloom.db import utcnow
 from orderloom.platform.api import api
 from orderloom.platform.auth import requires
 from orderloom.platform.database import db_session
+from orderloom.platform.lookups import get_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem
 from orderloom.runtime.jobs.models import DONE, FAILED, PENDING, QUEUED, RUNNING, Job
@@ -72,10 +73,7 @@ def list_jobs():
 
 
 def _job(job_id: int) -> Job:
-    job = db_session().get(Job, job_id)
-    if job is None:
-        raise Problem(404, f"there is no job {job_id}")
-    return job
+    return get_or_404(Job, job_id, "job")
 
 
 @api.get("/jobs/<int:job_id>")

@@ -13,12 +13,14 @@ from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.lookups import order_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid, problem_response
+from orderloom.platform.refusals import problem_for
 from orderloom.runtime.engine import edits as order_edits
 from orderloom.runtime.engine import lifecycle
 from orderloom.runtime.engine.version_moves import move_open_orders
-from orderloom.runtime.errors import OrderError, OrderInputError, StaleOrder
+from orderloom.runtime.errors import OrderError
 from orderloom.runtime.orders import idempotency
 from orderloom.runtime.orders.models import Order, OrderEvent, money_text
 from orderloom.runtime.orders.search import OrderFilter, order_query
@@ -53,15 +55,6 @@ EVENT = {"type": "object", "properties": {
     "transition": {"type": ["string", "null"]}, "from_state": {"type": ["string", "null"]},
     "to_state": {"type": ["string", "null"]}, "details": {"type": "object"}}}
 MAX_PAGE = 200
-
-
-def _problem(error: OrderError) -> Problem:
-    if isinstance(error, OrderInputError):
-        return Problem(422, error.message, errors=[p.as_json() for p in error.problems])
-    if isinstance(error, StaleOrder):
-        return Problem(409, error.message,
-                       extra={"current": {"revision": error.revision, "state": error.state}})
-    return Problem(error.status, error.message)
 
 
 def _roles() -> set[str]:
@@ -122,12 +115,11 @@ def create_order():
     try:
         order = lifecycle.create_order(session, current_actor(), body["order_type"],
                                        body["data"], channel=body.get("channel", "manual"))
-    except OrderError as error:
+    except OrderError:
         if claimed is not None:
+            # The key must be free for a corrected retry, and freeing it writes.
             idempotency.release(session, claimed)
-        else:
-            session.rollback()
-        raise _problem(error) from None
+        raise
     answer = order_json(order)
     if claimed is not None:
         idempotency.complete(claimed, 201, answer)
@@ -198,19 +190,12 @@ def _moment(args, name: str, end_of_day: bool = False) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _order(number: str) -> Order:
-    try:
-        return lifecycle.find_order(db_session(), number)
-    except OrderError as error:
-        raise _problem(error) from None
-
-
 @api.get("/orders/<number>")
 @requires("orders.view")
 @documented("One order, with the transitions you may take now; ETag is its revision",
             tags=("orders",), responses={200: ("The order", ORDER)})
 def get_order(number: str):
-    return _with_etag(_order(number))
+    return _with_etag(order_or_404(number))
 
 
 def expected_revision(body: dict[str, Any]) -> int | None:
@@ -232,13 +217,9 @@ def expected_revision(body: dict[str, Any]) -> int | None:
 def take_transition(number: str, key: str):
     body = json_body(TRANSITION) if request.get_data() else {}
     session = db_session()
-    order = _order(number)
-    try:
-        lifecycle.take_transition(session, current_actor(), order, key, _roles(),
-                                  expected_revision=expected_revision(body))
-    except OrderError as error:
-        session.rollback()
-        raise _problem(error) from None
+    order = order_or_404(number)
+    lifecycle.take_transition(session, current_actor(), order, key, _roles(),
+                              expected_revision=expected_revision(body))
     session.commit()
     return _with_etag(order)
 
@@ -258,15 +239,11 @@ EDIT = {"type": "object", "required": ["data"], "additionalProperties": False, "
 def edit_order(number: str):
     body = json_body(EDIT, exact_numbers=True)
     session = db_session()
-    order = _order(number)
-    try:
-        order_edits.edit_order(session, current_actor(), order, body["data"],
-                               expected_revision=expected_revision(body),
-                               language=request.accept_languages.best_match(["en", "zh"])
-                               or "en")
-    except OrderError as error:
-        session.rollback()
-        raise _problem(error) from None
+    order = order_or_404(number)
+    order_edits.edit_order(session, current_actor(), order, body["data"],
+                           expected_revision=expected_revision(body),
+                           language=request.accept_languages.best_match(["en", "zh"])
+                           or "en")
     session.commit()
     return _with_etag(order)
 
@@ -276,7 +253,7 @@ def edit_order(number: str):
 @documented("Everything that happened to an order, oldest first", tags=("orders",),
             responses={200: ("Timeline entries", {"type": "array", "items": EVENT})})
 def timeline(number: str):
-    order = _order(number)
+    order = order_or_404(number)
     events = db_session().scalars(select(OrderEvent).where(OrderEvent.order_id == order.id)
                                   .order_by(OrderEvent.id))
     return [{"at": e.at.isoformat(), "actor": e.actor_name, "kind": e.kind,
@@ -329,7 +306,7 @@ def bulk_transition(key: str):
                 lifecycle.take_transition(session, actor, order, key, roles)
             results.append({"number": number, "status": 200, "state": order.state})
         except OrderError as error:
-            problem = _problem(error)
+            problem = problem_for(error)
             results.append({"number": number, "status": problem.status,
                             "detail": problem.detail})
     session.commit()

@@ -14,12 +14,11 @@ from orderloom.platform.api.body import json_body, uploaded_file
 from orderloom.platform.api.downloads import file_response
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.lookups import order_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
 from orderloom.runtime import audit
 from orderloom.runtime.channels.order_files import write_csv, write_xlsx
-from orderloom.runtime.engine.lifecycle import find_order
-from orderloom.runtime.errors import OrderError
 from orderloom.runtime.payments import finance_summary, reconciliation, refunds, statements
 from orderloom.runtime.payments import received as payments
 from orderloom.runtime.payments import status as payment_status
@@ -76,24 +75,6 @@ MONEY_SUMMARY = {"type": "object", "properties": {
 PROVIDER = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 
 
-def _problem(error: OrderError) -> Problem:
-    pointer = getattr(error, "pointer", "")
-    if pointer:
-        problem = invalid(pointer, error.message, status=error.status)
-        problem.detail = error.message
-        for pointer_, message in getattr(error, "faults", [])[1:]:
-            problem.errors.append({"pointer": pointer_, "detail": message})
-        return problem
-    return Problem(error.status, error.message)
-
-
-def _order(number: str):
-    try:
-        return find_order(db_session(), number)
-    except OrderError as error:
-        raise _problem(error) from None
-
-
 def _moment(value: str | None, pointer: str) -> datetime | None:
     if value is None:
         return None
@@ -112,7 +93,7 @@ def _moment(value: str | None, pointer: str) -> datetime | None:
             "or refundable", tags=("payments",),
             responses={200: ("The order's money", MONEY_SUMMARY)})
 def order_payments(number: str):
-    return payments.summary(db_session(), _order(number))
+    return payments.summary(db_session(), order_or_404(number))
 
 
 @api.post("/orders/<number>/payments")
@@ -123,16 +104,12 @@ def order_payments(number: str):
 def record_payment(number: str):
     body = json_body(NEW_PAYMENT, exact_numbers=True)
     session = db_session()
-    order = _order(number)
-    try:
-        payments.record_payment(
-            session, current_actor(), order, body["amount"], method=body["method"],
-            reference=body.get("reference", ""), currency=body.get("currency"),
-            received_at=_moment(body.get("received_at"), "/received_at"),
-            source="api" if current_actor().via == "api" else "staff")
-    except OrderError as error:
-        session.rollback()
-        raise _problem(error) from None
+    order = order_or_404(number)
+    payments.record_payment(
+        session, current_actor(), order, body["amount"], method=body["method"],
+        reference=body.get("reference", ""), currency=body.get("currency"),
+        received_at=_moment(body.get("received_at"), "/received_at"),
+        source="api" if current_actor().via == "api" else "staff")
     session.commit()
     return payments.summary(session, order), 201
 
@@ -146,15 +123,11 @@ def record_payment(number: str):
 def issue_refund(number: str):
     body = json_body(NEW_REFUND, exact_numbers=True)
     session = db_session()
-    order = _order(number)
-    try:
-        refunds.issue_refund(session, current_actor(), order, body.get("amount"),
-                             reason=body.get("reason", ""),
-                             reference=body.get("reference", ""),
-                             source="api" if current_actor().via == "api" else "staff")
-    except OrderError as error:
-        session.rollback()
-        raise _problem(error) from None
+    order = order_or_404(number)
+    refunds.issue_refund(session, current_actor(), order, body.get("amount"),
+                         reason=body.get("reason", ""),
+                         reference=body.get("reference", ""),
+                         source="api" if current_actor().via == "api" else "staff")
     session.commit()
     return payments.summary(session, order), 201
 
@@ -196,15 +169,11 @@ def save_statement_mapping(provider: str):
     provider = _provider(provider)
     body = json_body(MAPPING)
     session = db_session()
-    try:
-        mapping = statements.save_mapping(
-            session, current_actor().name, provider, body["columns"],
-            date_format=body.get("date_format", ""),
-            decimal_comma=body.get("decimal_comma", False),
-            currency=body.get("currency", "CNY"))
-    except OrderError as error:
-        session.rollback()
-        raise _problem(error) from None
+    mapping = statements.save_mapping(
+        session, current_actor().name, provider, body["columns"],
+        date_format=body.get("date_format", ""),
+        decimal_comma=body.get("decimal_comma", False),
+        currency=body.get("currency", "CNY"))
     audit.record(session, current_actor(), "statement_mapping.saved", "statement_mapping",
                  provider, columns=mapping.columns)
     session.commit()
@@ -241,14 +210,10 @@ def import_statement():
                                    "one with PUT /api/v1/statement-mappings/" + provider)
     window = _whole("window_days", reconciliation.DEFAULT_WINDOW_DAYS, 0, 60)
     ship_within = _whole("ship_within_days", reconciliation.DEFAULT_SHIP_WITHIN_DAYS, 0, 365)
-    try:
-        lines = statements.read_statement(content, filename, mapping)
-        outcome = reconciliation.import_statement(
-            session, current_actor(), provider, filename, lines,
-            window_days=window, ship_within_days=ship_within)
-    except OrderError as error:
-        session.rollback()
-        raise _problem(error) from None
+    lines = statements.read_statement(content, filename, mapping)
+    outcome = reconciliation.import_statement(
+        session, current_actor(), provider, filename, lines,
+        window_days=window, ship_within_days=ship_within)
     session.commit()
     return outcome.as_json(), 201
 
@@ -278,11 +243,7 @@ def list_mismatches():
 def resolve_mismatch(mismatch_id: int):
     body = json_body(RESOLVE)
     session = db_session()
-    try:
-        mismatch = reconciliation.resolve(session, current_actor(), mismatch_id, body["note"])
-    except OrderError as error:
-        session.rollback()
-        raise _problem(error) from None
+    mismatch = reconciliation.resolve(session, current_actor(), mismatch_id, body["note"])
     session.commit()
     return reconciliation.mismatch_json(mismatch)
 

@@ -9,9 +9,8 @@ from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
-from orderloom.platform.problems import Problem, invalid
 from orderloom.runtime.orders import saved_views
-from orderloom.runtime.orders.saved_views import SavedView, ViewProblem
+from orderloom.runtime.orders.saved_views import SavedView
 
 FILTERS = {"type": "object", "additionalProperties": {"type": "string"},
            "description": "The order list's filters: state, channel, created_from, created_to, "
@@ -37,17 +36,10 @@ def _json(view: SavedView) -> dict:
     return saved_views.view_json(view, order_type.key if order_type else None)
 
 
-def _problem(error: ViewProblem) -> Problem:
-    return invalid(error.pointer, error.message, status=error.status)
-
-
 def _mine(view_id: int, changing: bool = False) -> SavedView:
     user = current_user()
-    try:
-        return saved_views.view_for(db_session(), user.id, view_id, changing=changing,
-                                    may_share=user.can("views.share"))
-    except ViewProblem as error:
-        raise Problem(error.status, error.message) from None
+    return saved_views.view_for(db_session(), user.id, view_id, changing=changing,
+                                may_share=user.can("views.share"))
 
 
 @api.get("/saved-views")
@@ -67,15 +59,11 @@ def create_saved_view():
     body = json_body(NEW_VIEW)
     session = db_session()
     user = current_user()
-    try:
-        view = saved_views.save_view_for(
-            session, user.id, user.username, shared=bool(body.get("shared")),
-            may_share=user.can("views.share"), name=body["name"],
-            order_type_key=body.get("order_type"), filters=body.get("filters", {}),
-            columns=body["columns"])
-    except ViewProblem as error:
-        session.rollback()
-        raise _problem(error) from None
+    view = saved_views.save_view_for(
+        session, user.id, user.username, shared=bool(body.get("shared")),
+        may_share=user.can("views.share"), name=body["name"],
+        order_type_key=body.get("order_type"), filters=body.get("filters", {}),
+        columns=body["columns"])
     session.commit()
     return _json(view), 201, {"Location": url_for("api.get_saved_view", view_id=view.id)}
 
@@ -95,12 +83,8 @@ def change_saved_view(view_id: int):
     body = json_body(VIEW_CHANGE)
     session = db_session()
     view = _mine(view_id, changing=True)
-    try:
-        saved_views.change_view(session, view, name=body.get("name"),
-                                filters=body.get("filters"), columns=body.get("columns"))
-    except ViewProblem as error:
-        session.rollback()
-        raise _problem(error) from None
+    saved_views.change_view(session, view, name=body.get("name"),
+                            filters=body.get("filters"), columns=body.get("columns"))
     session.commit()
     return _json(view)
 

@@ -16,11 +16,11 @@ from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.lookups import get_or_404, order_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
 from orderloom.runtime import audit
 from orderloom.runtime.channels import ingestion
-from orderloom.runtime.engine import lifecycle
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.shipping import tracking
 from orderloom.runtime.shipping.carriers import KINDS, UnknownCarrier, adapter_for
@@ -263,18 +263,8 @@ def shipment_json(shipment: Shipment, with_events: bool = True) -> dict[str, Any
     return answer
 
 
-def _order(number: str):
-    try:
-        return lifecycle.find_order(db_session(), number)
-    except OrderError as error:
-        raise Problem(error.status, error.message) from None
-
-
 def _shipment(shipment_id: int) -> Shipment:
-    shipment = db_session().get(Shipment, shipment_id)
-    if shipment is None:
-        raise Problem(404, f"there is no shipment {shipment_id}")
-    return shipment
+    return get_or_404(Shipment, shipment_id, "shipment")
 
 
 @api.get("/orders/<number>/shipments")
@@ -282,7 +272,7 @@ def _shipment(shipment_id: int) -> Shipment:
 @documented("The shipments of an order with their tracking events, oldest first",
             tags=("shipments",), responses={200: ("Shipments", {"type": "object"})})
 def order_shipments(number: str):
-    order = _order(number)
+    order = order_or_404(number)
     return {"shipments": [shipment_json(s) for s in shipments_of(db_session(), order.id)]}
 
 
@@ -295,25 +285,23 @@ def order_shipments(number: str):
 def create_shipment(number: str):
     body = json_body(NEW_SHIPMENT)
     session = db_session()
-    order = _order(number)
+    order = order_or_404(number)
     try:
         shipment = tracking.book(session, current_actor(), order, body["carrier"],
                                  tracking_number=body.get("tracking_number"),
                                  warehouse=body.get("warehouse"))
     except UnknownCarrier as error:
-        session.rollback()
         raise invalid("/carrier", str(error)) from None
     except NumberNeeded as error:
-        session.rollback()
         raise invalid("/tracking_number", str(error)) from None
     except CarrierError as error:
-        session.rollback()
         raise Problem(502, f"{error}; nothing was stored") from None
     except OrderError as error:
-        session.rollback()
-        raise Problem(error.status, error.message,
-                      errors=[{"pointer": "/tracking_number", "detail": error.message}]
-                      if error.status == 409 else None) from None
+        if error.status != 409:
+            raise
+        # A conflict here is a tracking number that is taken already.
+        raise Problem(409, error.message, errors=[
+            {"pointer": "/tracking_number", "detail": error.message}]) from None
     answer = shipment_json(shipment)
     session.commit()
     return answer, 201, {"Location": url_for("api.get_shipment", shipment_id=shipment.id)}

@@ -59,7 +59,6 @@ def import_builtin_template(key: str):
         report = import_template(session, current_user().username, key,
                                  body.get("on_conflict", "fail"), via="api")
     except TemplateError as error:
-        session.rollback()
         raise Problem(409 if error.conflict else 422,
                       f"template {key!r} was not imported: {error.problems[0]}",
                       errors=[{"pointer": "", "detail": p} for p in error.problems]) from None

@@ -13,6 +13,7 @@ from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.lookups import get_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
 from orderloom.runtime import audit
@@ -115,17 +116,11 @@ def check_events(events: list[str]) -> None:
 
 
 def _subscription(subscription_id: int) -> WebhookSubscription:
-    found = db_session().get(WebhookSubscription, subscription_id)
-    if found is None:
-        raise Problem(404, f"there is no webhook subscription {subscription_id}")
-    return found
+    return get_or_404(WebhookSubscription, subscription_id, "webhook subscription")
 
 
 def _delivery(delivery_id: int) -> WebhookDelivery:
-    found = db_session().get(WebhookDelivery, delivery_id)
-    if found is None:
-        raise Problem(404, f"there is no webhook delivery {delivery_id}")
-    return found
+    return get_or_404(WebhookDelivery, delivery_id, "webhook delivery")
 
 
 @api.get("/webhooks/events")

@@ -36,6 +36,8 @@ def create_user():
                                     form.get("password", ""), form.getlist("roles"),
                                     form.get("display_name", "").strip())
     except AccountError as error:
+        # The page is drawn again from the database: the refused user must not
+        # be flushed into its list.
         session.rollback()
         label = error.field.split("/")[0].replace("_", " ").capitalize()
         return _users_page(error=f"{label}: {error.message}.",

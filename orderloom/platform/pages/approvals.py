@@ -74,11 +74,9 @@ def _decide(task_id: int, approve: bool):
         approving.decide(session, current_actor(), task_id, approve, comment, roles(),
                          expected_revision=revision)
     except StaleOrder as error:
-        session.rollback()
         flash(stale_message(number, error, names), "error")
         return redirect(back)
     except OrderError as error:
-        session.rollback()
         flash(f"Could not {verb}: {error.message}.", "error")
         return redirect(back)
     state = order.state

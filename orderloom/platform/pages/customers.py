@@ -128,17 +128,14 @@ def edit_customer(code: str):
                                 expected_revision=revision, source="web")
         session.commit()
     except customers.StaleCustomer:
-        session.rollback()
         flash("Someone changed this customer while you had it open, so nothing was saved. "
               "The page now shows the customer as it is: check it and try again.", "error")
         return redirect(back)
     except CustomerError as error:
-        session.rollback()
         where = f"{error.pointer}: " if error.pointer else ""
         flash(f"Not saved. {where}{error.message[:1].upper()}{error.message[1:]}.", "error")
         return redirect(back)
     except (StaleDataError, IntegrityError):
-        session.rollback()
         flash("Someone changed this customer at the same moment, so nothing was saved. "
               "Try again.", "error")
         return redirect(back)
@@ -161,11 +158,9 @@ def merge_customer(code: str):
         moved = customers.merge_codes(session, current_actor(), survivor, wanted)
         session.commit()
     except CustomerError as error:
-        session.rollback()
         flash(f"Nothing was merged: {error.message}.", "error")
         return redirect(back)
     except StaleDataError:
-        session.rollback()
         flash("Nothing was merged: one of these customers changed at the same moment. "
               "Try again.", "error")
         return redirect(back)

@@ -159,7 +159,6 @@ def designer_import():
         report = exchange.import_package(db, actor.name, document, design_context(db),
                                          "rename")
     except (DefinitionError, versions.VersionConflict) as error:
-        db.rollback()
         problems = getattr(error, "problems", None)
         detail = "; ".join(str(p) for p in problems[:5]) if problems else str(error)
         flash(t["import_failed"].format(detail=detail), "error")

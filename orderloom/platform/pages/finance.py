@@ -62,7 +62,6 @@ def order_record_payment(number: str):
                                 method=form.get("method", ""),
                                 reference=form.get("reference", ""), source="staff")
     except OrderError as error:
-        session.rollback()
         flash(f"The payment was not recorded: {_field(error)}{error.message}.", "error")
         return _back(number)
     status = order.payment_status
@@ -83,7 +82,6 @@ def order_issue_refund(number: str):
         refund = refunds.issue_refund(session, current_actor(), order, amount,
                                       reason=form.get("reason", ""), source="staff")
     except OrderError as error:
-        session.rollback()
         flash(f"No refund was issued: {_field(error)}{error.message}.", "error")
         return _back(number)
     value, currency, status = refund.amount, refund.currency, order.payment_status
@@ -96,7 +94,7 @@ def order_issue_refund(number: str):
 def _field(error: OrderError) -> str:
     names = {"/amount": "Amount: ", "/method": "Method: ", "/reference": "Reference: ",
              "/currency": "Currency: "}
-    return names.get(getattr(error, "pointer", ""), "")
+    return names.get(error.pointer, "")
 
 
 @pages.get("/finance/reconciliation")
@@ -161,7 +159,6 @@ def reconciliation_upload():
         outcome = reconciliation.import_statement(session, current_actor(), provider,
                                                   upload.filename, lines)
     except OrderError as error:
-        session.rollback()
         flash(f"The statement was not imported: {error.message}", "error")
         return back
     counts = outcome.counts
@@ -189,7 +186,6 @@ def reconciliation_save_mapping():
                                 date_format=form.get("date_format", "").strip(),
                                 decimal_comma=form.get("decimal_comma") == "on")
     except OrderError as error:
-        session.rollback()
         flash(f"The mapping was not saved: {error.message}.", "error")
         return back
     session.commit()
@@ -205,7 +201,6 @@ def reconciliation_resolve(mismatch_id: int):
         reconciliation.resolve(session, current_actor(), mismatch_id,
                                request.form.get("note", ""))
     except OrderError as error:
-        session.rollback()
         flash(f"Not resolved: {error.message}.", "error")
         return redirect(url_for("pages.reconciliation_page"))
     session.commit()

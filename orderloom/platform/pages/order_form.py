@@ -25,9 +25,9 @@ from orderloom.designer.published import blueprint_for
 from orderloom.dsl.ast_json import to_ast_json
 from orderloom.platform.auth import csrf_token, current_user, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.lookups import order_or_404
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import Labels, label, language
-from orderloom.platform.pages.orders import find
 from orderloom.platform.problems import Problem
 from orderloom.runtime.engine import edits as order_edits
 
@@ -164,7 +164,7 @@ def new_order(key: str):
 @pages.get("/orders/<number>/edit")
 @requires("orders.edit")
 def edit_order_page(number: str):
-    order = find(number)
+    order = order_or_404(number)
     why_not = order_edits.editable(order)
     if why_not:
         flash(f"Order {number} cannot be edited: {why_not}.", "error")

@@ -19,6 +19,7 @@ from orderloom.designer.models import OrderType
 from orderloom.designer.published import blueprint_for
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.lookups import order_or_404
 from orderloom.platform.pages import order_columns, pages
 from orderloom.platform.pages.order_view import (
     Labels,
@@ -29,7 +30,6 @@ from orderloom.platform.pages.order_view import (
     timeline,
     when,
 )
-from orderloom.platform.problems import Problem
 from orderloom.runtime.customers.records import Customer
 from orderloom.runtime.engine import actions as order_actions
 from orderloom.runtime.engine import edits as order_edits
@@ -254,13 +254,6 @@ def bulk_transition():
 
 # --- one order --------------------------------------------------------------------------------
 
-def find(number: str) -> Order:
-    try:
-        return lifecycle.find_order(db_session(), number)
-    except OrderError as error:
-        raise Problem(404, error.message) from None
-
-
 def decidable_tasks(session, order: Order) -> list[ApprovalTask]:
     """The open tasks on this order the current user may decide: theirs, their role's,
     or of someone who delegated to them (when the approval allows delegation)."""
@@ -282,7 +275,7 @@ def decidable_tasks(session, order: Order) -> list[ApprovalTask]:
 @requires("orders.view")
 def order_detail(number: str):
     session = db_session()
-    order = find(number)
+    order = order_or_404(number)
     lang = language()
     blueprint = blueprint_for(order.version)
     names = Labels(blueprint, lang)
@@ -310,7 +303,7 @@ def order_detail(number: str):
 @requires("orders.act")
 def order_transition(number: str, key: str):
     session = db_session()
-    order = find(number)
+    order = order_or_404(number)
     names = Labels(blueprint_for(order.version), language())
     target = url_for("pages.order_detail", number=number)
     revision, readable = form_revision(request.form)
@@ -322,11 +315,9 @@ def order_transition(number: str, key: str):
         lifecycle.take_transition(session, current_actor(), order, key, roles(),
                                   expected_revision=revision, language=language())
     except StaleOrder as error:
-        session.rollback()
         flash(stale_message(number, error, names), "error")
         return redirect(target)
     except OrderError as error:
-        session.rollback()
         flash(f"“{names.transition(key)}” was not taken: {error.message}.", "error")
         return redirect(target)
     state = order.state
@@ -340,13 +331,12 @@ def order_transition(number: str, key: str):
 @requires("orders.act")
 def order_comment(number: str):
     session = db_session()
-    order = find(number)
+    order = order_or_404(number)
     target = url_for("pages.order_detail", number=number) + "#timeline"
     try:
         comment = comments.add_comment(session, current_actor(), order,
                                        request.form.get("body", ""))
     except OrderError as error:
-        session.rollback()
         flash(f"The comment was not added: {error.message}.", "error")
         return redirect(target)
     mentions = list(comment.mentions)

@@ -98,7 +98,6 @@ def pick_list_document():
         document = documents.pick_list(session, code, numbers or None,
                                        for_pdf=wanted == "pdf")
     except OrderError as error:
-        session.rollback()
         return render_template("orders/pick_lists.html", groups={}, nowhere=[], missing=[],
                                warehouses=[], back=url_for("pages.orders"),
                                refusal=f"The pick list for {code} was not made: "

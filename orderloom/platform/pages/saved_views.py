@@ -14,7 +14,6 @@ from orderloom.designer.models import OrderType
 from orderloom.platform.auth import current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
-from orderloom.platform.problems import Problem
 from orderloom.runtime.orders import saved_views
 from orderloom.runtime.orders.saved_views import (
     DEFAULT_COLUMNS,
@@ -36,11 +35,8 @@ def _filters(args: MultiDict) -> dict[str, str]:
 
 def _mine(view_id: int, changing: bool = False) -> SavedView:
     user = current_user()
-    try:
-        return saved_views.view_for(db_session(), user.id, view_id, changing=changing,
-                                    may_share=user.can("views.share"))
-    except ViewProblem as error:
-        raise Problem(error.status, error.message) from None
+    return saved_views.view_for(db_session(), user.id, view_id, changing=changing,
+                                may_share=user.can("views.share"))
 
 
 def _problem_message(error: ViewProblem) -> str:
@@ -66,7 +62,6 @@ def save_view():
             order_type_key=args.get("order_type"), filters=_filters(args),
             columns=args.getlist("columns") or DEFAULT_COLUMNS)
     except ViewProblem as error:
-        session.rollback()
         flash(_problem_message(error), "error")
         return redirect(back)
     session.commit()
@@ -94,7 +89,6 @@ def update_view(view_id: int):
         saved_views.change_view(session, view, filters=_filters(args),
                                 columns=args.getlist("columns") or DEFAULT_COLUMNS)
     except ViewProblem as error:
-        session.rollback()
         flash(_problem_message(error), "error")
         return redirect(url_for("pages.orders", **args))
     name = view.name

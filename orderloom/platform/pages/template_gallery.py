@@ -45,7 +45,6 @@ def import_from_gallery(key: str):
         report = import_template(session, current_user().username, key, on_conflict,
                                  via="web")  # type: ignore[arg-type]
     except TemplateError as error:
-        session.rollback()
         reason = ("an order type it brings exists already. Choose “import beside it” or "
                   "“replace it” to go on" if error.conflict else "; ".join(error.problems))
         flash(f"Template {key} was not imported: {reason}.", "error")

@@ -190,7 +190,6 @@ def order_add_shipment(number: str):
         shipment = tracking.book(session, current_actor(), order, carrier,
                                  tracking_number=tracking_number)
     except (UnknownCarrier, CarrierError, OrderError) as error:
-        session.rollback()
         flash(f"The shipment was not created: {getattr(error, 'message', error)}.", "error")
         return _back(number)
     session.commit()
