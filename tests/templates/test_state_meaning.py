@@ -21,8 +21,9 @@ from orderloom.runtime.audit import Actor
 from orderloom.runtime.customers import records as customers
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.payments import finance_summary
-from orderloom.runtime.payments.received import PAID, UNPAID, Payment
+from orderloom.runtime.payments.received import Payment
 from orderloom.runtime.payments.reconciliation import Mismatch, import_statement
+from orderloom.runtime.payments.status import PAID, UNPAID
 from orderloom.runtime.reports import dashboards
 from orderloom.runtime.reports.dashboards import CHARTS, DashboardFilter
 
