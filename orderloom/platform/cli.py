@@ -249,7 +249,6 @@ def user_create(ctx: click.Context, username: str, roles: tuple[str, ...],
     click.echo(f"User {username} is created with the roles {', '.join(roles)}.")
 
 
-
 @cli.group()
 def timers() -> None:
     """Timers of orders: SLAs, timed transitions, escalations."""

@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from orderloom import runtime
+
 Subscriber = Callable[..., None]
 
 
@@ -39,8 +41,6 @@ class Hook:
         # A subscriber subscribes when its module is imported; a process that has not
         # imported every domain yet (a worker just started, a command) loads them now,
         # so no reaction is ever skipped for want of an import.
-        from orderloom import runtime
-
         runtime.load_domains()
         for subscriber in list(self.subscribers):
             subscriber(session, *args, **kwargs)

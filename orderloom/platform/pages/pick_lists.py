@@ -98,6 +98,9 @@ def pick_list_document():
         document = documents.pick_list(session, code, numbers or None,
                                        for_pdf=wanted == "pdf")
     except OrderError as error:
+        # The page is drawn in this request, and drawing it reads (the menu's counts):
+        # a half-made pick list must not be flushed by those reads.
+        session.rollback()
         return render_template("orders/pick_lists.html", groups={}, nowhere=[], missing=[],
                                warehouses=[], back=url_for("pages.orders"),
                                refusal=f"The pick list for {code} was not made: "

@@ -78,7 +78,6 @@ def after_change(session: Session, product_id: int) -> list[Job]:
             for channel in wanted if channel.key not in waiting]
 
 
-
 @hooks.STOCK_CHANGED.subscribe
 def stock_changed(session: Session, product_id: int, warehouse_id: int,
                   available_change: int) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
 from orderloom.designer.published import blueprint_for
+from orderloom.runtime.audit import SYSTEM
 from orderloom.runtime.engine import automatic, entering
 from orderloom.runtime.engine.approvals import tasks as approvals
 from orderloom.runtime.engine.approvals.tasks import OPEN, ApprovalTask
@@ -106,7 +107,7 @@ def fire_timer(session: Session, timer_id: int, now: datetime) -> bool:
         extra = approvals.escalate(session, order.id, spec, now) if spec else None
         if extra is None:
             return False
-        timeline.approval_event(session, order, "system", at=now, details={
+        timeline.approval_event(session, order, SYSTEM.name, at=now, details={
             "approval": spec["key"], "outcome": "escalated", "to_role": spec["escalate_to"],
             "after_hours": spec["escalate_after_hours"], "task": extra.id})
         _notify_roles(session, order, [spec["escalate_to"]],
@@ -151,7 +152,7 @@ def _remind(session: Session, order: Any, spec: dict[str, Any], now: datetime) -
     for task in open_tasks:
         session.add(Notification(user_id=task.assignee_user_id, role=task.assignee_role,
                                  order_id=order.id, title=title, created_at=now))
-    timeline.approval_event(session, order, "system", at=now, details={
+    timeline.approval_event(session, order, SYSTEM.name, at=now, details={
         "approval": spec["key"], "outcome": "reminded", "tasks": [t.id for t in open_tasks]})
     return True
 

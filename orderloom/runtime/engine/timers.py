@@ -8,7 +8,6 @@ Here they are stored, scheduled and cancelled; timer_firing.py fires them.
 """
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,8 +15,6 @@ from sqlalchemy import ForeignKey, Index, Integer, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from orderloom.db import Base, UTCDateTime, utcnow
-
-log = logging.getLogger(__name__)
 
 # Timers fired per sweep at most; the rest wait for the next sweep.
 BATCH = 500

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from orderloom import runtime
 from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
 
 PENDING = "pending"    # written, not yet handed to a runner
@@ -63,7 +64,5 @@ def handler_for(kind: str) -> Handler | None:
     if kind not in _HANDLERS:
         # Handlers register themselves where they are defined; a process that has not
         # imported that module yet (a worker just started) loads every domain once.
-        from orderloom import runtime
-
         runtime.load_domains()
     return _HANDLERS.get(kind)

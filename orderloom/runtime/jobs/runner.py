@@ -34,6 +34,7 @@ BACKOFF_FIRST = timedelta(seconds=30)
 BACKOFF_LONGEST = timedelta(hours=1)
 ERROR_LENGTH = 500
 
+
 def process_name() -> str:
     """This process as a job claim names it: host, process id, and the process id
     namespace (containers that share a host name number their processes apart);

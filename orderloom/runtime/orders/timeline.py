@@ -176,10 +176,20 @@ def shipment_event(session: Session, order: Order, actor_name: str, *, shipment:
 
 def tracking_event(session: Session, order: Order, *, carrier: str, details: dict[str, Any],
                    at: datetime | None = None) -> OrderEvent:
-    """The carrier's news of a parcel, by the carrier. The caller may later note on the
-    returned entry the transition the news caused (or why it was not taken)."""
+    """The carrier's news of a parcel, by the carrier. What the news then caused is
+    added with ``tracking_outcome`` in the same transaction."""
     return _add(session, order.id, f"carrier:{carrier}", TimelineKind.TRACKING,
                 dict(details), at)
+
+
+def tracking_outcome(entry: OrderEvent, details: dict[str, Any]) -> None:
+    """Note on a tracking entry, before its transaction ends, the transition the news
+    took (``details["transition"]``) or why it was not taken. The entry is written
+    first so that it stands before the transition's own entry on the timeline."""
+    # A new dict: the entry may be flushed already, and JSON is not watched for
+    # changes in place.
+    entry.details = dict(details)
+    entry.transition = details.get("transition")
 
 
 def payment_event(session: Session, order: Order, actor_name: str, *, amount: str,

@@ -94,10 +94,6 @@ def order_currency(order: Order) -> str:
             or order.version.definition.get("currency") or "CNY")
 
 
-def places(currency: str) -> int:
-    return money_places(currency)
-
-
 def lock(session: Session, order: Order) -> Order:
     """The order's row, locked until the transaction ends and read afresh: two payments
     or refunds of one order run one after the other (SQLite serialises writers anyway)."""
@@ -119,8 +115,8 @@ def amount_of(value: Any, currency: str, pointer: str) -> Decimal:
                            pointer=pointer) from None
     if not amount.is_finite() or amount <= 0:
         raise PaymentError("must be more than 0", pointer=pointer)
-    if -amount.as_tuple().exponent > places(currency):
-        raise PaymentError(f"{currency} has {places(currency)} decimal places; {amount} has "
+    if -amount.as_tuple().exponent > money_places(currency):
+        raise PaymentError(f"{currency} has {money_places(currency)} decimal places; {amount} has "
                            "more", pointer=pointer)
     if amount >= Decimal("1e13"):
         raise PaymentError("is larger than Orderloom stores", pointer=pointer)

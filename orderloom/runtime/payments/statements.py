@@ -152,7 +152,7 @@ def read_statement(content: bytes, filename: str, mapping: StatementMapping
         error = PaymentError("; ".join(f"{p}: {m}" for p, m in faults[:5])
                              + (f"; and {len(faults) - 5} more" if len(faults) > 5 else ""),
                              pointer=faults[0][0])
-        error.faults = faults  # type: ignore[attr-defined]
+        error.faults = faults
         raise error
     return lines
 

@@ -206,10 +206,7 @@ def record(session: Session, shipment: Shipment, events: list[CarrierEvent]) -> 
             taken = _move_order(session, order, event.status, details)
             if taken:
                 outcome.transitions.append(taken)
-            # A new dict: the entry may be flushed already, and JSON is not watched
-            # for changes in place.
-            entry.details = dict(details)
-            entry.transition = details.get("transition")
+            timeline.tracking_outcome(entry, details)
         if shipment.status != previous:
             hooks.SHIPMENT_UPDATED(session, shipment, order, previous)
     session.flush()

@@ -100,8 +100,8 @@ class Behaviour:
 
 @functools.cache
 def behaviours() -> dict[str, Behaviour]:
-    # Found when first needed rather than on import: the behaviour modules import
-    # domains (stock, documents, shipping) that import the engine in turn.
+    # Found when first needed rather than on import: each behaviour module imports
+    # Behaviour from this package, which cannot import them while it is loading.
     found: dict[str, Behaviour] = {}
     for module in pkgutil.iter_modules(__path__):
         loaded = importlib.import_module(f"{__name__}.{module.name}")
@@ -159,9 +159,3 @@ def holding_automatic_moves(session: Session, order: Any) -> StandingNote | None
 def _leaving_notes() -> list[Behaviour]:
     # Asked on every state entered: types that never leave a note cost nothing.
     return [b for b in behaviours().values() if type(b).standing is not Behaviour.standing]
-
-
-def blueprint_places(blueprint: Blueprint) -> int:
-    from orderloom.designer.blueprint import money_places
-
-    return money_places(blueprint.definition.get("currency"))

@@ -5,9 +5,9 @@ from typing import Any
 
 from orderloom import dsl
 from orderloom.designer.actions import fields as spec
-from orderloom.designer.blueprint import to_json
+from orderloom.designer.blueprint import money_places, to_json
 from orderloom.designer.form import formula_type
-from orderloom.runtime.engine.actions import Behaviour, Run, blueprint_places
+from orderloom.runtime.engine.actions import Behaviour, Run
 from orderloom.runtime.errors import OrderError
 
 
@@ -18,7 +18,7 @@ class SetField(spec.SetField, Behaviour):
         wanted = formula_type(target)
         formula = dsl.compile(action["value"], run.blueprint.fields,
                               wanted if isinstance(wanted, str) else None,
-                              money_places=blueprint_places(run.blueprint))
+                              money_places=money_places(run.blueprint.currency))
         value = formula(run.result.data, run.now)
         if isinstance(value, dsl.FormulaFault):
             raise OrderError(f"the formula that sets {action['field']!r} failed: "

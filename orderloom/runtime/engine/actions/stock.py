@@ -7,7 +7,7 @@ from typing import Any
 from orderloom.designer.actions import stock as spec
 from orderloom.runtime.engine.actions import Behaviour, Stored
 from orderloom.runtime.stock import keeping as stock_keeping
-from orderloom.runtime.stock.routing import allocate, reservation_lines
+from orderloom.runtime.stock.routing import Allocation, allocate, reservation_lines
 
 
 class ChooseWarehouse(spec.ChooseWarehouse, Behaviour):
@@ -16,7 +16,7 @@ class ChooseWarehouse(spec.ChooseWarehouse, Behaviour):
         stored.done["warehouse"] = stored.order.warehouse
 
 
-def _allocate(stored: Stored):
+def _allocate(stored: Stored) -> Allocation:
     allocation = allocate(stored.session, stored.blueprint, stored.order.data,
                           preferred=stored.order.warehouse)
     if allocation.lines:
