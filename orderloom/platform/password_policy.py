@@ -40,10 +40,10 @@ def problem(password: str, username: str, other_words: tuple[str, ...] = ()) -> 
     as easy to guess too."""
     if len(password) < MIN_LENGTH:
         return f"must be at least {MIN_LENGTH} characters long"
-    if password.strip() != password:
-        return "must not start or end with spaces"
     if len(set(password)) == 1:
         return "must not be one character repeated"
+    if password.strip() != password:
+        return "must not start or end with spaces"
     name = (username or "").strip().lower()
     # Compared without punctuation too, so "Chen_Jing-2024" counts for "chen.jing".
     bare_name, bare_password = _letters_and_digits(name), _letters_and_digits(password.lower())
