@@ -45,7 +45,7 @@ ADMIN_URL = os.environ.get("ORDERLOOM_BENCH_POSTGRES_URL",
                            "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 DATABASE = "orderloom_bench_1m"
 LIST_TARGET_MS = 100
-PASSWORD = "bench-password-1"
+PASSWORD = "quiet-ledger-42"
 CHART_TARGET_MS = 1000
 # The last order is placed at NOW; orders go back one year, newest with the highest id.
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

@@ -104,7 +104,7 @@ def prepare(url: str) -> str:
     schema.upgrade(engine)
     with Session(engine) as session:
         actor = Actor(None, "benchmark", "cli")
-        user = accounts.create_user(session, actor, "bench", "bench-password-1", ["staff"])
+        user = accounts.create_user(session, actor, "bench", "quiet-ledger-42", ["staff"])
         _token, secret = accounts.issue_token(session, actor, user, "bench")
         exchange.import_package(session, "benchmark", exchange.package([DEFINITION]),
                                 Context())

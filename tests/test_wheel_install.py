@@ -54,7 +54,7 @@ def test_wheel_installs_and_serves_a_login_page_from_another_folder(tmp_path):
                            cwd=workdir, env=env, capture_output=True, text=True, check=True)
     assert str(target) in where.stdout
 
-    init = subprocess.run([orderloom, "init", "--admin-password", "admin-password-1"],
+    init = subprocess.run([orderloom, "init", "--admin-password", "tidy-harbour-42"],
                           cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
     assert init.returncode == 0, init.stderr
     port = _free_port()

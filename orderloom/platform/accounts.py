@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from orderloom.db import utcnow
+from orderloom.platform import password_policy
 from orderloom.platform.models import ApiToken, Role, User
 from orderloom.platform.permissions import BUILTIN_ROLES, PERMISSIONS
 from orderloom.runtime import audit
 from orderloom.runtime.audit import Actor
 
-MIN_PASSWORD_LENGTH = 10
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{2,150}$")
 ROLE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{1,49}$")
 TOKEN_PREFIX = "olt_"
@@ -50,11 +50,12 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
-def check_password_strength(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters long")
-    if password.strip() != password or not password.strip():
-        raise AccountError("password", "must not start or end with spaces")
+def check_password_strength(password: str, username: str, display_name: str = "") -> None:
+    """Refuse a password the policy (password_policy.py) refuses for this user."""
+    why = password_policy.problem(password, username,
+                                  tuple(display_name.lower().split()))
+    if why is not None:
+        raise AccountError("password", why)
 
 
 def find_role(session: Session, name: str) -> Role | None:
@@ -82,7 +83,7 @@ def create_user(
         raise AccountError("username", "use 2 to 150 letters, digits or . _ @ -")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise AccountError("username", f"a user named {username!r} already exists", status=409)
-    check_password_strength(password)
+    check_password_strength(password, username, display_name)
     role_objects = _roles_named(session, roles)
     user = User(
         username=username,
@@ -114,7 +115,7 @@ def set_active(session: Session, actor: Actor, user: User, active: bool) -> None
 
 
 def set_password(session: Session, actor: Actor, user: User, password: str) -> None:
-    check_password_strength(password)
+    check_password_strength(password, user.username, user.display_name)
     user.password_hash = hash_password(password)
     user.session_epoch += 1
     audit.record(session, actor, "user.password_changed", "user", user.id)

@@ -5,6 +5,7 @@ import logging
 from datetime import timedelta
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from orderloom.platform import auth, database, i18n, problems, refusals, url_ids
 from orderloom.platform.settings import Settings, load_settings
@@ -42,6 +43,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     auth.init_app(app)
     i18n.init_app(app)
     problems.register_error_handlers(app, refusals.FAMILIES)
+    if settings.trusted_proxies:
+        # request.remote_addr becomes the address the outermost trusted proxy saw,
+        # counted from the right of X-Forwarded-For, so what a client writes into
+        # the header itself is never taken. Only the address: scheme and host stay
+        # the connection's.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,
+                                x_proto=0, x_host=0, x_port=0, x_prefix=0)
 
     from orderloom.platform.api import api
     from orderloom.platform.pages import pages

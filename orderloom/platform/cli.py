@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 import sys
 
 import click
@@ -61,7 +60,7 @@ def init(ctx: click.Context, admin_username: str, admin_password: str | None) ->
     Safe to run again: an existing instance is upgraded and keeps its users.
     """
     from orderloom.db import make_session_factory
-    from orderloom.platform import accounts, schema
+    from orderloom.platform import accounts, password_policy, schema
     from orderloom.platform.models import Role, User
     from orderloom.runtime.audit import Actor
 
@@ -78,12 +77,15 @@ def init(ctx: click.Context, admin_username: str, admin_password: str | None) ->
             click.echo("An administrator exists already; no user was created.")
             click.echo("Start Orderloom with `orderloom serve`.")
             return
-        password = admin_password or secrets.token_urlsafe(12)
+        password = admin_password or password_policy.generate(admin_username)
         try:
             accounts.create_user(session, Actor(None, "orderloom init", "cli"), admin_username,
                                  password, ["admin"], "Administrator")
         except accounts.AccountError as exc:
-            raise Failure(f"--admin-{exc.field}: {exc.message}") from None
+            # The password may have come from ORDERLOOM_ADMIN_PASSWORD: name both.
+            where = (f"--admin-{exc.field}" if exc.field != "password"
+                     else "--admin-password (ORDERLOOM_ADMIN_PASSWORD)")
+            raise Failure(f"{where}: {exc.message}") from None
         session.commit()
     click.echo(f"Instance folder: {settings.instance_path}")
     click.echo("Start Orderloom with `orderloom serve`, open http://127.0.0.1:8000/login "

@@ -1,17 +1,29 @@
-"""Login throttling: too many wrong passwords for one username, or from one client
-address, and logging in is refused for a while.
+"""Login throttling: too many wrong passwords for one username from one client
+address, or from one client address for any usernames, and logging in from
+there is refused for a while.
 
 Failed attempts are rows in the database, so every app process behind a load
 balancer sees the same count (an in-memory counter would give each process its
 own allowance). The limits are a sliding window:
 
-- 5 failed logins for one username within 15 minutes lock that username;
+- 5 failed logins for one username from one client address within 15 minutes
+  lock that username at that address;
 - 20 failed logins from one client address within 15 minutes lock that address.
+
+No limit counts a username across addresses: whoever could reach it could lock
+the real user out by guessing wrong on purpose. Guessing spread over many
+addresses is held back by the per-address limits and by the password policy
+(password_policy.py), which refuses what such guessing would find.
 
 A locked login is refused before the password is checked, so an attacker learns
 nothing from guesses made during the lock. The lock lifts when the oldest failure
-in the window is 15 minutes old; a successful login forgets the username's
-failures. Reaching a limit writes a ``login.locked`` audit event.
+in the window is 15 minutes old; a successful login forgets that username's
+failures at that address only (an attacker who can log in to an account of their
+own must not reset their allowance for others). Reaching a limit writes a
+``login.locked`` audit event.
+
+The client address is ``request.remote_addr``: the connection's peer, or the
+address the trusted proxies forwarded (ORDERLOOM_TRUSTED_PROXIES, app.py).
 """
 from __future__ import annotations
 
@@ -30,7 +42,7 @@ from orderloom.runtime.audit import Actor
 log = logging.getLogger(__name__)
 
 WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_USERNAME = 5
+MAX_FAILURES_PER_USERNAME_AND_ADDRESS = 5
 MAX_FAILURES_PER_ADDRESS = 20
 
 
@@ -53,13 +65,14 @@ class LoginAttempt(Base):
 class Lockout:
     """Why logging in is refused now, and for how many seconds more."""
 
-    reason: str  # "username" or "address"
+    reason: str  # "username_and_address" or "address"
     retry_after: int
 
     @property
     def message(self) -> str:
         minutes = max(1, math.ceil(self.retry_after / 60))
-        whom = "this username" if self.reason == "username" else "your network address"
+        whom = ("this username from your network address"
+                if self.reason == "username_and_address" else "your network address")
         return (f"Too many failed logins for {whom}. Try again in {minutes} "
                 f"minute{'s' if minutes != 1 else ''}.")
 
@@ -69,11 +82,16 @@ def _key(username: str) -> str:
     return (username or "").strip().lower()[:150]
 
 
-def _lock_for(session: Session, column, value: str, limit: int, now: datetime) -> int | None:
-    """Seconds until ``value`` may try again, or None when it is below ``limit``."""
+def _address(address: str) -> str:
+    return (address or "unknown")[:64]
+
+
+def _lock_for(session: Session, conditions: list, limit: int, now: datetime) -> int | None:
+    """Seconds until the failures matching ``conditions`` stop locking, or None when
+    there are fewer than ``limit`` of them in the window."""
     since = now - WINDOW
     times = session.scalars(
-        select(LoginAttempt.at).where(column == value, LoginAttempt.at > since)
+        select(LoginAttempt.at).where(*conditions, LoginAttempt.at > since)
         .order_by(LoginAttempt.at.desc()).limit(limit)).all()
     if len(times) < limit:
         return None
@@ -84,13 +102,15 @@ def _lock_for(session: Session, column, value: str, limit: int, now: datetime) -
 
 def lockout(session: Session, username: str, address: str,
             now: datetime | None = None) -> Lockout | None:
-    """The lock on this username or address, or None when a login may be tried."""
+    """The lock on this username at this address, or on this address, or None when a
+    login may be tried."""
     now = now or utcnow()
-    by_name = _lock_for(session, LoginAttempt.username, _key(username),
-                        MAX_FAILURES_PER_USERNAME, now)
-    if by_name is not None:
-        return Lockout("username", by_name)
-    by_address = _lock_for(session, LoginAttempt.address, address[:64],
+    by_pair = _lock_for(session, [LoginAttempt.username == _key(username),
+                                  LoginAttempt.address == _address(address)],
+                        MAX_FAILURES_PER_USERNAME_AND_ADDRESS, now)
+    if by_pair is not None:
+        return Lockout("username_and_address", by_pair)
+    by_address = _lock_for(session, [LoginAttempt.address == _address(address)],
                            MAX_FAILURES_PER_ADDRESS, now)
     if by_address is not None:
         return Lockout("address", by_address)
@@ -104,18 +124,19 @@ def record_failure(session: Session, username: str, address: str,
     now = now or utcnow()
     # Old rows are worthless; clearing them here keeps the table small without a job.
     session.execute(delete(LoginAttempt).where(LoginAttempt.at <= now - WINDOW))
-    session.add(LoginAttempt(username=_key(username), address=address[:64], at=now))
+    session.add(LoginAttempt(username=_key(username), address=_address(address), at=now))
     session.flush()
     locked = lockout(session, username, address, now)
     if locked is not None:
         log.warning("login locked for %s after repeated failures", locked.reason)
         audit.record(session, Actor(None, _key(username) or "?", "web"), "login.locked",
                      "user", _key(username)[:80] or "?", reason=locked.reason,
-                     address=address[:64], retry_after=locked.retry_after)
+                     address=_address(address), retry_after=locked.retry_after)
     return locked
 
 
-def forget_failures(session: Session, username: str) -> None:
-    """A successful login: the username's earlier failures no longer count."""
-    session.execute(delete(LoginAttempt).where(LoginAttempt.username == _key(username)))
-
+def forget_failures(session: Session, username: str, address: str) -> None:
+    """A successful login: the username's earlier failures at this address no longer
+    count. Its failures elsewhere, and the address's for other usernames, still do."""
+    session.execute(delete(LoginAttempt).where(LoginAttempt.username == _key(username),
+                                               LoginAttempt.address == _address(address)))

@@ -19,6 +19,7 @@ from orderloom.runtime.notify.mail import TLS_MODES, SmtpSettings
 PREFIX = "ORDERLOOM_"
 SUPPORTED_DATABASES = ("sqlite", "postgresql")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+MAX_TRUSTED_PROXIES = 10
 
 
 class SettingsError(ValueError):
@@ -35,6 +36,9 @@ class Settings:
     max_body_bytes: int = 10 * 1024 * 1024
     secure_cookies: bool = False
     log_level: str = "INFO"
+    # How many reverse proxies in front append to X-Forwarded-For; 0: none, and the
+    # header is ignored (any client can send it).
+    trusted_proxies: int = 0
     smtp: SmtpSettings | None = None  # None: no mail, in-app notifications only
 
     @property
@@ -79,6 +83,7 @@ def load_settings(
         max_body_bytes=_positive_int(env, "MAX_BODY_BYTES", 10 * 1024 * 1024),
         secure_cookies=_boolean(env, "SECURE_COOKIES", False),
         log_level=_choice(env, "LOG_LEVEL", LOG_LEVELS, "INFO"),
+        trusted_proxies=_count(env, "TRUSTED_PROXIES", 0, MAX_TRUSTED_PROXIES),
         smtp=_smtp(env),
     )
 
@@ -186,6 +191,17 @@ def _positive_int(env: Mapping[str, str], key: str, default: int) -> int:
         value = 0
     if value <= 0:
         raise SettingsError(f"{PREFIX}{key}: {raw!r} is not a positive whole number")
+    return value
+
+
+def _count(env: Mapping[str, str], key: str, default: int, most: int) -> int:
+    raw = env.get(PREFIX + key)
+    if raw in (None, ""):
+        return default
+    text = raw.strip()
+    value = int(text) if text.isascii() and text.isdigit() else -1
+    if not 0 <= value <= most:
+        raise SettingsError(f"{PREFIX}{key}: {raw!r} is not a whole number from 0 to {most}")
     return value
 
 

@@ -40,7 +40,7 @@ def test_check_reports_malformed_json_with_its_position(tmp_path):
 
 
 def test_import_then_export_round_trips(tmp_path):
-    assert run(["init", "--admin-password", "admin-password-1"], tmp_path).returncode == 0
+    assert run(["init", "--admin-password", "tidy-harbour-42"], tmp_path).returncode == 0
     package = tmp_path / "in.json"
     package.write_text(json.dumps({"format": "orderloom-package/1", "order_types": [retail()]}),
                        encoding="utf-8")

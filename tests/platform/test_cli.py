@@ -68,7 +68,7 @@ def test_user_create_and_serve_refuse_an_uninitialised_database(tmp_path):
 
 
 def test_user_create_makes_a_user_who_can_log_in(tmp_path):
-    assert run(["init", "--admin-password", "admin-password-1"], tmp_path).returncode == 0
+    assert run(["init", "--admin-password", "tidy-harbour-42"], tmp_path).returncode == 0
     result = run(["user", "create", "li.wei", "--role", "staff", "--role", "viewer",
                   "--password", "staff-password-1"], tmp_path)
     assert result.returncode == 0, result.stderr
@@ -95,7 +95,7 @@ def test_worker_without_redis_explains_why_none_is_needed(tmp_path):
 
 @pytest.mark.redis
 def test_worker_runs_against_redis_in_burst_mode(tmp_path, redis_url):
-    assert run(["init", "--admin-password", "admin-password-1"], tmp_path).returncode == 0
+    assert run(["init", "--admin-password", "tidy-harbour-42"], tmp_path).returncode == 0
     result = run(["worker", "--burst"], tmp_path, {"ORDERLOOM_REDIS_URL": redis_url})
     assert result.returncode == 0, result.stderr
     from redis import Redis

@@ -11,6 +11,7 @@ def test_defaults_are_an_embedded_instance(tmp_path):
     assert settings.database_url == f"sqlite:///{tmp_path}/orderloom.db"
     assert settings.redis_url is None
     assert settings.jobs_in_process
+    assert settings.trusted_proxies == 0  # X-Forwarded-For is ignored
 
 
 def test_a_secret_key_is_generated_once_and_kept(tmp_path):
@@ -41,6 +42,9 @@ def test_plain_postgresql_urls_use_psycopg_3(tmp_path):
     ("MAX_BODY_BYTES", "ten", "is not a positive whole number"),
     ("SECURE_COOKIES", "maybe", "is not true or false"),
     ("LOG_LEVEL", "LOUD", "is not one of"),
+    ("TRUSTED_PROXIES", "one", "is not a whole number from 0 to 10"),
+    ("TRUSTED_PROXIES", "-1", "is not a whole number from 0 to 10"),
+    ("TRUSTED_PROXIES", "11", "is not a whole number from 0 to 10"),
 ])
 def test_a_bad_value_names_the_variable_and_the_fault(tmp_path, name, value, message):
     with pytest.raises(SettingsError) as caught:

@@ -65,7 +65,7 @@ def test_definitions_must_name_existing_warehouses_once_there_are_any(client, ma
 def test_stock_verify_command(tmp_path):
     from tests.platform.test_cli import run
 
-    assert run(["init", "--admin-password", "admin-password-1"], tmp_path).returncode == 0
+    assert run(["init", "--admin-password", "tidy-harbour-42"], tmp_path).returncode == 0
     result = run(["stock", "verify"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "Every stock level equals the sum of its ledger lines."

@@ -16,7 +16,7 @@ def test_templates_list_prints_one_line_per_template(tmp_path):
 
 
 def test_templates_import_reports_what_it_did_and_a_clash_imports_nothing(tmp_path):
-    assert run(["init", "--admin-password", "admin-password-1"], tmp_path).returncode == 0
+    assert run(["init", "--admin-password", "tidy-harbour-42"], tmp_path).returncode == 0
     first = run(["templates", "import", "catering"], tmp_path)
     assert first.returncode == 0, first.stderr
     assert first.stdout.splitlines() == [

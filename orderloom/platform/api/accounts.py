@@ -22,13 +22,18 @@ from orderloom.platform.models import ApiToken, Role, User
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
 
+PASSWORD = {
+    "type": "string", "maxLength": 1000,
+    "description": "At least 10 characters; not one character repeated, not containing the "
+                   "username, not common or easily guessed (docs/security.md#passwords)",
+}
 NEW_USER = {
     "type": "object",
     "required": ["username", "password", "roles"],
     "additionalProperties": False,
     "properties": {
         "username": {"type": "string", "maxLength": 150},
-        "password": {"type": "string", "maxLength": 1000},
+        "password": PASSWORD,
         "display_name": {"type": "string", "maxLength": 150},
         "roles": {"type": "array", "items": {"type": "string"}, "maxItems": 50},
     },
@@ -40,7 +45,7 @@ USER_CHANGE = {
     "properties": {
         "roles": {"type": "array", "items": {"type": "string"}, "maxItems": 50},
         "active": {"type": "boolean"},
-        "password": {"type": "string", "maxLength": 1000},
+        "password": PASSWORD,
     },
 }
 NEW_ROLE = {

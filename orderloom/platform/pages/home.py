@@ -34,6 +34,7 @@ def login():
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
     session = db_session()
+    # The peer, or what the trusted proxies forwarded (ORDERLOOM_TRUSTED_PROXIES).
     address = request.remote_addr or "unknown"
     # Checked before the password, so guesses made during a lock reveal nothing.
     locked = login_throttle.lockout(session, username, address)
@@ -50,7 +51,7 @@ def login():
         return render_template("login.html", next=request.form.get("next", ""),
                                username=username,
                                error="Wrong username or password."), 401
-    login_throttle.forget_failures(session, username)
+    login_throttle.forget_failures(session, username, address)
     user.last_login_at = utcnow()
     audit.record(session, Actor(user.id, user.username, "web"), "login", "user", user.id)
     session.commit()
