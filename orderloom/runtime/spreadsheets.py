@@ -25,9 +25,10 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 import zipfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from orderloom.runtime.errors import OrderError
@@ -114,9 +115,7 @@ def _csv_table(content: bytes, filename: str) -> Table:
         dialect = csv.excel
     table: Table = []
     try:
-        # newline="" lets the reader see line ends itself, so quoted cells may hold them
-        # and files from old Macs (bare \r) read too.
-        for cells in csv.reader(io.StringIO(text, newline=""), dialect):
+        for cells in csv.reader(_lines(text), dialect):
             if not table:
                 _check_header(cells, filename)
             _count(table, filename, "lines")
@@ -125,6 +124,18 @@ def _csv_table(content: bytes, filename: str) -> Table:
         raise SpreadsheetError(f"the CSV file cannot be read at line {len(table) + 1}: "
                                f"{error}", filename=filename) from None
     return table
+
+
+# A line with its end kept, as the csv module wants them (so quoted cells may hold line
+# ends, and files from old Macs with bare \r read too); the last line may have no end.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` one at a time: a copy of the whole text (io.StringIO keeps
+    four bytes a character) would cost more than the file."""
+    for match in _LINE.finditer(text):
+        yield match.group()
 
 
 def _count(table: Table, filename: str, unit: str) -> None:
