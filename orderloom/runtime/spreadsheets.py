@@ -25,11 +25,13 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import posixpath
 import re
 import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
 from typing import Any
+from xml.etree import ElementTree
 
 from orderloom.runtime.errors import OrderError
 
@@ -162,7 +164,10 @@ def _xlsx_table(content: bytes, filename: str) -> Table:
     with archive:
         _check_parts(archive, filename)
     try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        # keep_links=False: the cached copies of other workbooks that external links
+        # carry would be parsed whole, and no table here needs them.
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True,
+                             keep_links=False)
     except Exception as error:  # openpyxl raises many kinds for a damaged workbook
         raise SpreadsheetError(f"the Excel file cannot be read ({type(error).__name__})",
                                filename=filename, unreadable=True) from None
@@ -215,36 +220,104 @@ def _check_parts(archive: zipfile.ZipFile, filename: str) -> None:
     if len(parts) > MAX_PARTS:
         raise SpreadsheetError(f"the Excel file has {len(parts):,} parts; at most "
                                f"{MAX_PARTS:,} are read", filename=filename)
+    # The content types and relationships say what each part is read as; they are
+    # small and parsed whole, so they are checked first, against the smallest limit.
+    maps = [p for p in parts if p.filename == _CONTENT_TYPES or _is_rels(p.filename)]
+    for part in maps:
+        _check_size(part, MAX_OTHER_XML_BYTES, "part", filename)
+        _check_content(archive, part, filename)
+    roles = _roles(archive, maps, filename)
     total = 0
     for part in parts:
-        limit, kind = _limit(part.filename)
-        if part.file_size > limit:
-            raise SpreadsheetError(
-                f"its {kind} {part.filename} unpacks to {part.file_size:,} bytes; at most "
-                f"{limit:,} are read", filename=filename)
-        if part.file_size > RATIO_FLOOR_BYTES and (
-                part.file_size > MAX_RATIO * max(part.compress_size, 1)):
-            raise SpreadsheetError(
-                f"its {kind} {part.filename} unpacks from {part.compress_size:,} to "
-                f"{part.file_size:,} bytes, more than {MAX_RATIO} times; such packing is "
-                "a zip bomb, not a spreadsheet", filename=filename)
+        limit, kind = _limit(roles.get(part.filename, {_OTHER}))
+        _check_size(part, limit, kind, filename)
         total += part.file_size
         if total > MAX_UNPACKED_BYTES:
             raise SpreadsheetError(f"its parts unpack to more than {MAX_UNPACKED_BYTES:,} "
                                    "bytes together", filename=filename)
     for part in parts:
-        _check_content(archive, part, filename)
+        if part not in maps:
+            _check_content(archive, part, filename)
 
 
-def _limit(name: str) -> tuple[int, str]:
-    lowered = name.lower()
-    if lowered.startswith("xl/worksheets/") and lowered.endswith(".xml"):
+def _check_size(part: zipfile.ZipInfo, limit: int, kind: str, filename: str) -> None:
+    if part.file_size > limit:
+        raise SpreadsheetError(
+            f"its {kind} {part.filename} unpacks to {part.file_size:,} bytes; at most "
+            f"{limit:,} are read", filename=filename)
+    if part.file_size > RATIO_FLOOR_BYTES and (
+            part.file_size > MAX_RATIO * max(part.compress_size, 1)):
+        raise SpreadsheetError(
+            f"its {kind} {part.filename} unpacks from {part.compress_size:,} to "
+            f"{part.file_size:,} bytes, more than {MAX_RATIO} times; such packing is "
+            "a zip bomb, not a spreadsheet", filename=filename)
+
+
+# What a part may be read as. openpyxl streams a worksheet (found by the workbook's
+# relationships) and holds the shared strings (found by their content type); every
+# other part it reads (by a fixed name, a content type or a relationship) it parses
+# whole. A part gets the limit of the most costly way it may be read, so a large part
+# declared a worksheet but also named as, say, a chartsheet gets the smallest limit.
+_SHEET, _STRINGS, _OTHER = "sheet", "strings", "other"
+_CONTENT_TYPES = "[Content_Types].xml"
+_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml."
+_TYPE_ROLES = {_MAIN + "worksheet+xml": _SHEET, _MAIN + "sharedStrings+xml": _STRINGS}
+_RELATION_ROLES = {"worksheet": _SHEET, "sharedStrings": _STRINGS}
+# Parts openpyxl reads by these names, whatever the content types say of them.
+_READ_BY_NAME = frozenset({_CONTENT_TYPES, "_rels/.rels", "xl/styles.xml",
+                           "xl/theme/theme1.xml", "docProps/core.xml", "docProps/custom.xml"})
+_CONTENT_TYPES_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+_RELATIONSHIPS_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def _limit(roles: set[str]) -> tuple[int, str]:
+    if roles == {_SHEET}:
         return MAX_SHEET_BYTES, "sheet"
-    if lowered.endswith("sharedstrings.xml"):
+    if roles <= {_SHEET, _STRINGS}:
         return MAX_SHARED_STRINGS_BYTES, "shared strings part"
-    if lowered.endswith((".xml", ".rels", ".vml")):
-        return MAX_OTHER_XML_BYTES, "part"
-    return MAX_UNPACKED_BYTES, "part"  # pictures and the like: never parsed
+    return MAX_OTHER_XML_BYTES, "part"
+
+
+def _is_rels(name: str) -> bool:
+    return name.endswith(".rels")
+
+
+def _roles(archive: zipfile.ZipFile, maps: list[zipfile.ZipInfo],
+           filename: str) -> dict[str, set[str]]:
+    names = {part.filename for part in archive.infolist()}
+    roles: dict[str, set[str]] = {name: {_OTHER} if name in _READ_BY_NAME else set()
+                                  for name in names}
+    defaults: dict[str, str] = {}
+    for part in maps:
+        try:
+            # No DTD got past _check_content, so no entity can grow while parsing.
+            root = ElementTree.fromstring(archive.read(part))
+        except ElementTree.ParseError as error:
+            raise SpreadsheetError(f"its part {part.filename} is not XML ({error})",
+                                   filename=filename, unreadable=True) from None
+        if part.filename == _CONTENT_TYPES:
+            for item in root.iter(_CONTENT_TYPES_NS + "Override"):
+                name = item.get("PartName", "").lstrip("/")
+                if name in roles:
+                    roles[name].add(_TYPE_ROLES.get(item.get("ContentType", ""), _OTHER))
+            for item in root.iter(_CONTENT_TYPES_NS + "Default"):
+                defaults[item.get("Extension", "").lower()] = item.get("ContentType", "")
+            continue
+        parent = posixpath.split(posixpath.dirname(part.filename))[0]
+        for item in root.iter(_RELATIONSHIPS_NS + "Relationship"):
+            if item.get("TargetMode") == "External":
+                continue
+            target = item.get("Target", "")
+            target = target[1:] if target.startswith("/") else posixpath.normpath(
+                posixpath.join(parent, target))
+            if target in roles:
+                relation = item.get("Type", "").rsplit("/", 1)[-1]
+                roles[target].add(_RELATION_ROLES.get(relation, _OTHER))
+    for name, found in roles.items():
+        if not found:  # no override: the default for its extension, or nothing at all
+            extension = name.rsplit(".", 1)[-1].lower()
+            found.add(_TYPE_ROLES.get(defaults.get(extension, ""), _OTHER))
+    return roles
 
 
 def _check_content(archive: zipfile.ZipFile, part: zipfile.ZipInfo, filename: str) -> None:

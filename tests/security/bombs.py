@@ -6,7 +6,7 @@ import io
 import struct
 import zipfile
 
-_CONTENT_TYPES = (
+CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8"?>'
     '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
     '<Default Extension="rels" '
@@ -29,7 +29,7 @@ _WORKBOOK = (
     '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
     'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
     '<sheets><sheet name="orders" sheetId="1" r:id="rId1"/></sheets></workbook>')
-_WORKBOOK_RELS = (
+WORKBOOK_RELS = (
     '<?xml version="1.0" encoding="UTF-8"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
@@ -56,19 +56,27 @@ HEADER_AND_ONE_ROW = ('<row r="1">' + cell("A1", "sku") + cell("B1", "warehouse"
                       + cell("B2", "HZ") + cell("C2", 3) + '</row>')
 
 
-def workbook(sheet_xml: bytes, shared_strings: bytes | None = None) -> bytes:
-    """An xlsx file of the given first sheet (and shared strings), nothing else."""
+def parts(sheet_xml: bytes, shared_strings: bytes | None = None) -> dict[str, str | bytes]:
+    """The parts of an xlsx file of the given first sheet (and shared strings)."""
+    return {"[Content_Types].xml": CONTENT_TYPES, "_rels/.rels": _ROOT_RELS,
+            "xl/workbook.xml": _WORKBOOK, "xl/_rels/workbook.xml.rels": WORKBOOK_RELS,
+            "xl/worksheets/sheet1.xml": sheet_xml,
+            "xl/sharedStrings.xml": shared_strings or (
+                b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.'
+                b'openxmlformats.org/spreadsheetml/2006/main" count="0" uniqueCount="0"/>')}
+
+
+def package(members: dict[str, str | bytes]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
-        archive.writestr("_rels/.rels", _ROOT_RELS)
-        archive.writestr("xl/workbook.xml", _WORKBOOK)
-        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        archive.writestr("xl/worksheets/sheet1.xml", sheet_xml)
-        archive.writestr("xl/sharedStrings.xml", shared_strings or (
-            b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats'
-            b'.org/spreadsheetml/2006/main" count="0" uniqueCount="0"/>'))
+        for name, data in members.items():
+            archive.writestr(name, data)
     return out.getvalue()
+
+
+def workbook(sheet_xml: bytes, shared_strings: bytes | None = None) -> bytes:
+    """An xlsx file of the given first sheet (and shared strings), nothing else."""
+    return package(parts(sheet_xml, shared_strings))
 
 
 def shared_strings(size: int) -> bytes:

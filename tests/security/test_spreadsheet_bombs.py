@@ -9,7 +9,6 @@ import json
 import os
 import time
 import tracemalloc
-import zipfile
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -105,15 +104,67 @@ def test_each_part_is_refused_by_its_declared_size_before_it_is_unpacked(part, l
     assert f"{part} unpacks to {limit + 1:,} bytes; at most {limit:,} are read" in error.message
 
 
+def strings_elsewhere() -> tuple[dict, str]:
+    # openpyxl finds the shared strings by their content type, wherever they are.
+    members = bombs.parts(bombs.sheet(bombs.HEADER_AND_ONE_ROW))
+    members["xl/media/image1.png"] = members.pop("xl/sharedStrings.xml")
+    members["[Content_Types].xml"] = bombs.CONTENT_TYPES.replace("/xl/sharedStrings.xml",
+                                                                 "/xl/media/image1.png")
+    return members, "xl/media/image1.png"
+
+
+def sheet_also_a_chartsheet() -> tuple[dict, str]:
+    # A chartsheet is parsed whole; the same part named as one is no streamed sheet.
+    members = bombs.parts(bombs.sheet(bombs.HEADER_AND_ONE_ROW))
+    members["xl/_rels/workbook.xml.rels"] = bombs.WORKBOOK_RELS.replace(
+        "</Relationships>", '<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/'
+        'officeDocument/2006/relationships/chartsheet" Target="worksheets/sheet1.xml"/>'
+        "</Relationships>")
+    return members, "xl/worksheets/sheet1.xml"
+
+
+def styles_declared_a_sheet() -> tuple[dict, str]:
+    # openpyxl parses xl/styles.xml whole by its name, whatever it is declared to be.
+    members = bombs.parts(bombs.sheet(bombs.HEADER_AND_ONE_ROW))
+    members["xl/styles.xml"] = members.pop("xl/worksheets/sheet1.xml")
+    members["[Content_Types].xml"] = bombs.CONTENT_TYPES.replace("/xl/worksheets/sheet1.xml",
+                                                                 "/xl/styles.xml")
+    members["xl/_rels/workbook.xml.rels"] = bombs.WORKBOOK_RELS.replace(
+        "worksheets/sheet1.xml", "styles.xml")
+    return members, "xl/styles.xml"
+
+
+@pytest.mark.parametrize(("disguise", "limit", "kind"), [
+    (strings_elsewhere, spreadsheets.MAX_SHARED_STRINGS_BYTES, "shared strings part"),
+    (sheet_also_a_chartsheet, spreadsheets.MAX_OTHER_XML_BYTES, "part"),
+    (styles_declared_a_sheet, spreadsheets.MAX_OTHER_XML_BYTES, "part"),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_a_part_gets_the_limit_of_the_most_costly_way_it_may_be_read(disguise, limit, kind):
+    members, part = disguise()
+    content = bombs.lying_about(bombs.package(members), part, limit + 1)
+    error = refused(content, "orders.xlsx")
+    assert (f"its {kind} {part} unpacks to {limit + 1:,} bytes; at most {limit:,} are read"
+            in error.message)
+
+
 def test_parts_are_refused_by_their_total_unpacked_size():
-    out = io.BytesIO(bombs.workbook(bombs.sheet(bombs.HEADER_AND_ONE_ROW)))
-    with zipfile.ZipFile(out, "a") as archive:
-        # Pictures are never parsed, so only the total bounds them; random bytes pack
-        # so badly that the ratio stays within bounds.
-        archive.writestr("xl/media/image1.png", os.urandom(3 * 1024 * 1024),
-                         zipfile.ZIP_STORED)
-    content = bombs.lying_about(out.getvalue(), "xl/media/image1.png",
-                                spreadsheets.MAX_UNPACKED_BYTES)
+    # Three sheets, each declared at the sheet limit; random bytes pack so badly that
+    # the ratio stays within bounds, so only the total can refuse them.
+    members = bombs.parts(bombs.sheet(bombs.HEADER_AND_ONE_ROW))
+    big = ["xl/worksheets/sheet2.xml", "xl/worksheets/sheet3.xml"]
+    for n, name in enumerate(big, start=2):
+        members[name] = os.urandom(spreadsheets.MAX_SHEET_BYTES // spreadsheets.MAX_RATIO
+                                   + 4096)
+        members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(
+            "</Types>", f'<Override PartName="/{name}" ContentType="application/vnd.'
+            'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
+        members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
+            "</Relationships>", f'<Relationship Id="rIdS{n}" Type="http://schemas.'
+            'openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+            f'Target="worksheets/sheet{n}.xml"/></Relationships>')
+    content = bombs.package(members)
+    for name in big:
+        content = bombs.lying_about(content, name, spreadsheets.MAX_SHEET_BYTES)
     error = refused(content, "orders.xlsx")
     assert (f"its parts unpack to more than {spreadsheets.MAX_UNPACKED_BYTES:,} bytes "
             "together") in error.message
