@@ -10,7 +10,8 @@ small upload must not be able to cost much more than its size:
   compressed. Then every part is unpacked once, in pieces, to check that it
   is what the directory declares (the checksum) and carries no DTD: parts
   written by Excel never do, and entity definitions are how XML bombs
-  multiply text.
+  multiply text. What a part is (a worksheet, the shared strings, anything
+  else) comes from the content types and relationships, not its name.
 - The sheet's declared dimension (``A1:XFD1048576``) is not trusted: cells
   are read as far as the header row goes and rows as far as the sheet has
   them, in openpyxl's read-only (streaming) mode.
@@ -69,8 +70,6 @@ class SpreadsheetError(OrderError):
     def __init__(self, message: str, *, filename: str = "", unreadable: bool = False) -> None:
         name = _shown(filename)
         super().__init__(f"{name}: {message}" if name else message)
-        self.reason = message
-        self.filename = filename
         self.unreadable = unreadable
 
 
@@ -82,16 +81,14 @@ def read_table(content: bytes, filename: str = "") -> Table:
     """The rows of the first sheet of an xlsx file, or of CSV text (UTF-8 or GB18030,
     separated by commas, semicolons or tabs), header first. A blank row is ``BLANK``,
     so a row's place in the list is its place in the file. Cells of xlsx rows are
-    openpyxl's values, read no wider than the header; CSV cells are text."""
-    if not content.strip():
+    openpyxl's values, read no wider than the header; CSV cells are text. What the
+    content is decides how it is read, not the file's name."""
+    if not content or content.isspace():
         raise SpreadsheetError("the file is empty", filename=filename)
     if content.startswith(XLSX_MAGIC):
         return _xlsx_table(content, filename)
     if content.startswith(_OLD_EXCEL_MAGIC):
         raise SpreadsheetError("this is an old Excel .xls file; save it as .xlsx or CSV",
-                               filename=filename, unreadable=True)
-    if filename.lower().endswith(".xlsx"):
-        raise SpreadsheetError("the file is named .xlsx but is not an Excel workbook",
                                filename=filename, unreadable=True)
     if b"\x00" in content[:4096]:
         raise SpreadsheetError("the file is neither CSV text nor an Excel .xlsx workbook",
