@@ -222,7 +222,7 @@ def import_stock():
     if mode not in stock_files.MODES:
         raise invalid("/mode", f"must be one of {', '.join(stock_files.MODES)}")
     session = db_session()
-    rows = stock_files.read_rows(content)
+    rows = stock_files.read_rows(content, filename)
     counts = stock_files.import_rows(session, current_actor().name, rows, mode, filename)
     session.commit()
     return {"mode": mode, **counts}, 201

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,22 +40,20 @@ from orderloom.runtime.engine import lifecycle
 from orderloom.runtime.errors import OrderError, OrderInputError
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.payments.received import record_reported
+from orderloom.runtime.spreadsheets import SpreadsheetError, read_table
 
 log = logging.getLogger(__name__)
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-MAX_ROWS = 50_000
-MAX_COLUMNS = 200
 PREVIEW_ORDERS = 20
 IMPORT_CHANNEL = "import"
-XLSX_MAGIC = b"PK\x03\x04"
 # A cell starting with one of these is run as a formula by spreadsheet programs;
 # exported text gets a leading apostrophe, which they show as plain text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-class FileError(ValueError):
+class FileError(SpreadsheetError):
     """A file that cannot be read as a table of orders."""
 
 
@@ -63,71 +61,30 @@ Row = tuple[int, dict[str, Any]]  # spreadsheet row number, column name -> cell
 
 
 def read_rows(content: bytes, filename: str = "") -> list[Row]:
-    """The data rows of a CSV or xlsx file, keyed by the header row's names."""
-    if content.startswith(XLSX_MAGIC) or filename.lower().endswith(".xlsx"):
-        table = _xlsx_cells(content)
-    else:
-        table = _csv_cells(content)
-    header = next(table, None)
-    if header is None:
-        raise FileError("the file is empty; the first row must name the columns")
-    names = [_cell_text(h) for h in header]
+    """The data rows of a CSV or xlsx file, keyed by the header row's names. The
+    file is read by ``spreadsheets.read_table``, whose limits a refusal names."""
+    table = read_table(content, filename)
+    names = [_cell_text(h) for h in table[0]]
     while names and not names[-1]:
         names.pop()
     if not names:
         raise FileError("the first row must name the columns")
-    if len(names) > MAX_COLUMNS:
-        raise FileError(f"the file has more than {MAX_COLUMNS} columns")
     seen = set()
     for name in names:
         if name and name in seen:
             raise FileError(f"the column {name!r} appears twice in the first row")
         seen.add(name)
     rows: list[Row] = []
-    for number, cells in enumerate(table, start=2):
-        values = {name: _unescape(cell) for name, cell in zip(names, cells, strict=False)
+    for number, cells in enumerate(table[1:], start=2):
+        values = {name: _unescape(_cell_value(cell))
+                  for name, cell in zip(names, cells, strict=False)
                   if name and cell not in (None, "")}
-        if not values:
-            continue  # a blank row
-        if len(rows) >= MAX_ROWS:
-            raise FileError(f"the file has more than {MAX_ROWS} rows; split it")
-        rows.append((number, values))
+        if values:  # a blank row is skipped, though it counted against the row limit
+            rows.append((number, values))
     return rows
 
 
-def _csv_cells(content: bytes) -> Iterator[list[str]]:
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GB18030
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise FileError("the CSV file is neither UTF-8 nor GB18030 text")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        yield from csv.reader(io.StringIO(text), dialect)
-    except csv.Error as error:
-        raise FileError(f"the CSV file cannot be read: {error}") from None
-
-
-def _xlsx_cells(content: bytes) -> Iterator[list[Any]]:
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a damaged file
-        raise FileError(f"the Excel file cannot be read ({type(error).__name__})") from None
-    try:
-        sheet = workbook.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
-            yield [_xlsx_value(v) for v in row]
-    finally:
-        workbook.close()
-
-
-def _xlsx_value(value: Any) -> Any:
+def _cell_value(value: Any) -> Any:
     if isinstance(value, float):
         # Excel stores every number as a float; 19.9 must not become 19.899999...
         return Decimal(repr(value)) if not value.is_integer() else int(value)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orderloom.runtime.errors import OrderError
+from orderloom.runtime.spreadsheets import SpreadsheetError, Table, read_table
 from orderloom.runtime.stock import keeping as stock_keeping
 from orderloom.runtime.stock.catalog import Product, Warehouse
 from orderloom.runtime.stock.keeping import StockError
@@ -28,7 +29,6 @@ log = logging.getLogger(__name__)
 EXPORT_COLUMNS = ("sku", "warehouse", "on_hand", "reserved", "available")
 IMPORT_COLUMNS = ("sku", "warehouse", "quantity", "reference")
 MODES = ("receive", "set")
-MAX_ROWS = 50_000
 MAX_QUANTITY = 10_000_000
 
 
@@ -87,48 +87,16 @@ def export_xlsx(session: Session) -> bytes:
 
 # --- reading a file -------------------------------------------------------------------------
 
-def read_rows(data: bytes) -> list[list[Any]]:
-    """The rows of a CSV (UTF-8 or GB18030) or .xlsx file, the header first."""
-    if not data.strip():
-        raise StockFileError("the file is empty")
-    if data.startswith(b"PK\x03\x04"):
-        return _xlsx_rows(data)
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise StockFileError("this is an old Excel .xls file; save it as .xlsx or CSV", 415)
-    if b"\x00" in data[:4096]:
-        raise StockFileError("the file is neither CSV text nor an Excel .xlsx workbook", 415)
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise StockFileError("the CSV file is neither UTF-8 nor GB18030 text", 415)
+def read_rows(data: bytes, filename: str = "") -> Table:
+    """The rows of a CSV (UTF-8 or GB18030) or .xlsx file, the header first, as
+    ``spreadsheets.read_table`` reads them within its limits; a file that is no
+    spreadsheet at all is 415."""
     try:
-        return [row for row in csv.reader(io.StringIO(text, newline=""))]
-    except csv.Error as error:
-        raise StockFileError(f"the CSV file cannot be read: {error}") from None
-
-
-def _xlsx_rows(data: bytes) -> list[list[Any]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise StockFileError(f"the file is not a readable Excel .xlsx workbook: {error}",
-                             415) from None
-    try:
-        sheet = book.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows(values_only=True):
-            rows.append(list(row))
-            if len(rows) > MAX_ROWS + 1:
-                break
-        return rows
-    finally:
-        book.close()
+        return read_table(data, filename)
+    except SpreadsheetError as error:
+        if error.unreadable:
+            raise StockFileError(error.message, 415) from None
+        raise
 
 
 # --- import ---------------------------------------------------------------------------------
@@ -150,7 +118,7 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
-def parse(rows: list[list[Any]], mode: str) -> tuple[list[StockRow], list[tuple[int, str]]]:
+def parse(rows: Sequence[Sequence[Any]], mode: str) -> tuple[list[StockRow], list[tuple[int, str]]]:
     """The rows to apply, and the problems of the others. ``on_hand`` may stand in for
     ``quantity``, so an exported file can be edited and imported with mode=set."""
     header = [_cell(h).lower() for h in rows[0]]
@@ -162,8 +130,6 @@ def parse(rows: list[list[Any]], mode: str) -> tuple[list[StockRow], list[tuple[
         raise StockFileError(f"the first row must name the columns sku, warehouse, quantity "
                              f"(and optionally reference); missing: {', '.join(missing)}")
     body = rows[1:]
-    if len(body) > MAX_ROWS:
-        raise StockFileError(f"a stock file may have at most {MAX_ROWS} rows")
     parsed: list[StockRow] = []
     problems: list[tuple[int, str]] = []
     lowest = 0 if mode == "set" else 1
@@ -201,7 +167,7 @@ def _on_hand(session: Session, sku: str, code: str) -> int:
     return found or 0
 
 
-def import_rows(session: Session, actor_name: str, rows: list[list[Any]], mode: str,
+def import_rows(session: Session, actor_name: str, rows: Sequence[Sequence[Any]], mode: str,
                 filename: str = "") -> dict[str, int]:
     """Apply every row as a receipt (``receive``) or as the adjustment that brings on
     hand to the row's quantity (``set``). Raises StockRowsRefused listing every bad
