@@ -14,6 +14,7 @@ from sqlalchemy import select
 from orderloom.db import utcnow
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
+from orderloom.platform.api.destinations import check_destination
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.lookups import get_or_404, order_or_404
@@ -145,6 +146,11 @@ def _carrier(code: str) -> Carrier:
     return carrier
 
 
+def _check_urls(config: dict[str, Any]) -> None:
+    for member in ("create_url", "tracking_url"):
+        check_destination(config.get(member), f"/config/{member}")
+
+
 def _check_polling(config: dict[str, Any], interval: int) -> None:
     if interval and not config.get("tracking_url"):
         raise invalid("/config/tracking_url", "is required to poll the carrier "
@@ -178,6 +184,7 @@ def create_carrier():
                       errors=[{"pointer": "/code", "detail": "is taken"}])
     config = body.get("config", {})
     interval = body.get("poll_interval_seconds", 0)
+    _check_urls(config)
     _check_polling(config, interval)
     now = utcnow()
     carrier = Carrier(code=body["code"], name=body["name"], kind=body.get("kind", "http"),
@@ -217,6 +224,7 @@ def change_carrier(code: str):
             if config.get(member) in (None, "***") and member in (carrier.config or {}):
                 config[member] = carrier.config[member]
         body["config"] = config
+        _check_urls(config)
     config = body.get("config", carrier.config or {})
     _check_polling(config, body.get("poll_interval_seconds", carrier.poll_interval_seconds))
     for member in ("name", "config", "poll_interval_seconds", "active"):
