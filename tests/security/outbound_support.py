@@ -61,7 +61,8 @@ class Server:
 
     def __enter__(self) -> Server:
         for server in self.servers:
-            threading.Thread(target=server.serve_forever, daemon=True).start()
+            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                             daemon=True).start()
         return self
 
     def __exit__(self, *exc) -> None:
