@@ -23,6 +23,7 @@ would import that domain's internals.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import socket
 import time
@@ -31,6 +32,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+
+# httpx logs every request's URL at INFO, and a URL may carry a receiver's token: the
+# callers log what they called without it.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 ALLOW_VARIABLE = "ORDERLOOM_OUTBOUND_ALLOW"
 TIMEOUT_SECONDS = 10.0

@@ -9,6 +9,7 @@ receiver outside.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 import time
 
@@ -273,3 +274,10 @@ def test_a_well_behaved_receiver_gets_what_it_got_before(outside):
     assert request["method"] == "POST" and request["body"] == b'{"event":"order.created"}'
     assert request["headers"]["Orderloom-Event"] == "order.created"
     assert request["headers"]["Host"] == f"{OUTSIDE}:{outside.port}"
+
+
+def test_no_log_line_holds_the_url_it_may_carry_a_token_in(outside, caplog):
+    caplog.set_level(logging.DEBUG)
+    assert send_webhook(outside.url(path="/hook?token=s3cret-of-the-erp")) is None
+    assert poll_carrier(outside.url(path="/routes?key=s3cret-of-the-carrier")) is None
+    assert caplog.records and "s3cret" not in caplog.text
