@@ -50,7 +50,9 @@ MAPPING = {"type": "object", "description": "fields, lines and external_id; see 
                                             "docs/channels.md"}
 STOCK_SYNC = {
     "stock_push_url": {"type": ["string", "null"], "maxLength": 500, "pattern": "^https?://",
-                       "description": "Where available stock is POSTed; null: no pushes"},
+                       "description": "Where available stock is POSTed, at a public address "
+                                      "unless ORDERLOOM_OUTBOUND_ALLOW allows it; null: no "
+                                      "pushes"},
     "safety_stock": {"type": "integer", "minimum": 0},
     "skus": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 64},
              "uniqueItems": True, "description": "SKUs the channel sells; [] means every SKU"},

@@ -37,7 +37,8 @@ EVENT_LIST = {"type": "array", "minItems": 1, "maxItems": 50, "uniqueItems": Tru
 SUBSCRIPTION_FIELDS = {
     "name": {"type": "string", "minLength": 1, "maxLength": 200},
     "url": {"type": "string", "minLength": 1, "maxLength": 500,
-            "description": "http(s) URL the events are POSTed to"},
+            "description": "http(s) URL the events are POSTed to, at a public address "
+                           "unless ORDERLOOM_OUTBOUND_ALLOW allows it"},
     "events": EVENT_LIST,
     "active": {"type": "boolean"},
     "secret": {"type": "string", "minLength": 16, "maxLength": 100,
