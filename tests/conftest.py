@@ -116,6 +116,14 @@ def settings(tmp_path, database_url):
 
 
 @pytest.fixture
+def outbound_to_loopback(monkeypatch):
+    """Lets the outbound client call 127.0.0.1, where the tests' own receivers, carriers
+    and shops listen: what an operator does for an internal system with
+    ORDERLOOM_OUTBOUND_ALLOW. The client stays as strict for every other address."""
+    monkeypatch.setenv("ORDERLOOM_OUTBOUND_ALLOW", "127.0.0.1")
+
+
+@pytest.fixture
 def app(settings):
     app = create_app(settings)
     app.testing = True

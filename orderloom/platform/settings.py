@@ -74,6 +74,7 @@ def load_settings(
             f"{PREFIX}INSTANCE_PATH: cannot create folder {instance_path}: {exc.strerror}"
         ) from None
     _check_webhook_retries(env)
+    _check_outbound_allowance(env)
 
     return Settings(
         instance_path=instance_path,
@@ -178,6 +179,17 @@ def _check_webhook_retries(env: Mapping[str, str]) -> None:
     try:
         retry_policy(env)
     except SettingError as error:
+        raise SettingsError(str(error)) from None
+
+
+def _check_outbound_allowance(env: Mapping[str, str]) -> None:
+    # Read again at each outbound call (runtime/outbound.py), so that a worker follows its
+    # own environment; checked here so a typo stops start-up instead of every call.
+    from orderloom.runtime.outbound import AllowanceError, allowance
+
+    try:
+        allowance(env)
+    except AllowanceError as error:
         raise SettingsError(str(error)) from None
 
 

@@ -2,11 +2,17 @@
 once, reads a delivery's attempts and sends it again."""
 from __future__ import annotations
 
+import pytest
+
 from tests.browser.test_staff_console import log_in
 from tests.designer.samples import retail
 from tests.platform.test_api_tokens import bearer
 from tests.runtime.support import create
 from tests.webhooks.support import Receiver
+
+# The outbound client calls 127.0.0.1 only when allowed:
+# the ERP of this test listens on 127.0.0.1.
+pytestmark = pytest.mark.usefixtures("outbound_to_loopback")
 
 SCREENSHOT = "/tmp/orderloom-webhooks.png"
 

@@ -53,3 +53,8 @@ def setup(client, token_for, carrier_server) -> Setup:
     assert imported.status_code == 201, imported.get_json()
     return Setup(admin=admin, staff=bearer(token_for("staff")),
                  secret=created.get_json()["webhook_secret"], server=carrier_server)
+
+
+@pytest.fixture(autouse=True)
+def carriers_on_loopback(outbound_to_loopback):
+    """The carriers of these tests listen on 127.0.0.1."""

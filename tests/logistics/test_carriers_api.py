@@ -35,6 +35,33 @@ def test_changing_the_config_keeps_the_stored_credential(client, token_for, db):
     assert stored["auth_value"] == API_KEY and stored["status_map"]["81"] == "delivered"
 
 
+def test_a_moved_url_asks_for_the_credential_again(client, token_for, db):
+    # Once: switching a carrier's URL kept the masked credential, which then went to
+    # whatever address the URL was switched to.
+    from orderloom.runtime.shipping.models import find_carrier
+
+    admin = bearer(token_for("admin"))
+    client.post("/api/v1/carriers", headers=admin, json={
+        "code": "jd", "name": "JD", "config": carrier_config("http://127.0.0.1:9")})
+    config = client.get("/api/v1/carriers/jd", headers=admin).get_json()["config"]
+    for member in ("create_url", "tracking_url"):
+        moved = {**config, member: "http://127.0.0.1:10/elsewhere"}
+        refused = assert_problem(client.patch("/api/v1/carriers/jd", headers=admin,
+                                              json={"config": moved}), 422)
+        assert refused["errors"][0]["pointer"] == "/config/auth_value"
+        assert member in refused["errors"][0]["detail"]
+    db.expire_all()
+    assert find_carrier(db, "jd").config == carrier_config("http://127.0.0.1:9")
+    db.rollback()  # end the read: on SQLite it holds the lock the change needs
+    moved = {**config, "create_url": "http://127.0.0.1:10/elsewhere", "auth_value": "new-key"}
+    assert client.patch("/api/v1/carriers/jd", headers=admin,
+                        json={"config": moved}).status_code == 200
+    db.expire_all()
+    stored = find_carrier(db, "jd").config
+    assert stored["auth_value"] == "new-key"
+    assert stored["create_url"] == "http://127.0.0.1:10/elsewhere"
+
+
 def test_bad_carrier_settings_are_refused_with_pointers(client, token_for):
     admin = bearer(token_for("admin"))
     local = assert_problem(client.post("/api/v1/carriers", headers=admin, json={

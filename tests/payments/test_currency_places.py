@@ -13,6 +13,10 @@ from tests.platform.test_api_tokens import bearer
 from tests.webhooks.support import Receiver, wait_for
 from tests.webhooks.test_delivery import subscribe
 
+# The outbound client calls 127.0.0.1 only when allowed:
+# the ERP of these tests listens on 127.0.0.1.
+pytestmark = pytest.mark.usefixtures("outbound_to_loopback")
+
 YEN_ITEMS = {"customer": {"code": "Y1", "name": "Sato Yuki"},
              "ship_to": {"country": "JP", "province": "Tokyo", "city": "Tokyo"},
              "items": [{"sku": "TEA-01", "qty": 2, "price": "1250"}]}

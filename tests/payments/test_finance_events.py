@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
 from openpyxl import load_workbook
 
 from orderloom.db import utcnow
@@ -12,6 +13,10 @@ from tests.payments.conftest import SAMPLE_TOTAL, new_order, pay, refund
 from tests.platform.test_api_tokens import bearer
 from tests.webhooks.support import Receiver, wait_for
 from tests.webhooks.test_delivery import subscribe
+
+# The outbound client calls 127.0.0.1 only when allowed:
+# the ERP of these tests listens on 127.0.0.1.
+pytestmark = pytest.mark.usefixtures("outbound_to_loopback")
 
 
 def test_the_erp_hears_of_payments_and_refunds(client, staff, token_for):

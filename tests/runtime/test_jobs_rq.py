@@ -24,7 +24,10 @@ def worker(database_url: str, redis_url: str, instance: Path, *, burst: bool = T
            preload: str = "", **popen):
     """`orderloom worker` in a process of its own; ``preload`` imports a module that
     registers test job kinds first."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERLOOM_")}
+    # The outbound allowance passes on, as an operator gives every worker the app's: a
+    # test whose carrier or receiver listens on 127.0.0.1 allows it in its own process.
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("ORDERLOOM_") or k == "ORDERLOOM_OUTBOUND_ALLOW"}
     env.update(ORDERLOOM_DATABASE_URL=database_url, ORDERLOOM_REDIS_URL=redis_url,
                ORDERLOOM_INSTANCE_PATH=str(instance), ORDERLOOM_SECRET_KEY=TEST_SECRET)
     code = (f"import {preload}\n" if preload else "") + (

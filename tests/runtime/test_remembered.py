@@ -20,6 +20,10 @@ from tests.platform.test_api_tokens import bearer
 from tests.runtime.support import create
 from tests.webhooks.test_delivery import subscribe
 
+# The outbound client calls 127.0.0.1 only when allowed:
+# the subscriptions of these tests point at 127.0.0.1.
+pytestmark = pytest.mark.usefixtures("outbound_to_loopback")
+
 NOWHERE = "http://127.0.0.1:9/never"
 
 

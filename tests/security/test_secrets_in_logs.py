@@ -11,6 +11,10 @@ from orderloom.platform.app import create_app
 from orderloom.platform.settings import load_settings
 from tests.conftest import POSTGRES_ADMIN_URL, TEST_PASSWORD, TEST_SECRET, csrf_from
 
+# The outbound client calls 127.0.0.1 only when allowed:
+# the subscription of these tests points at 127.0.0.1.
+pytestmark = pytest.mark.usefixtures("outbound_to_loopback")
+
 
 @pytest.fixture
 def every_log(caplog):

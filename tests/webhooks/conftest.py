@@ -13,3 +13,8 @@ def short_backoff(monkeypatch):
     monkeypatch.setenv("ORDERLOOM_WEBHOOK_RETRY_LONGEST_SECONDS", str(LONGEST_WAIT))
     monkeypatch.setenv("ORDERLOOM_WEBHOOK_ATTEMPTS", "5")
     monkeypatch.setenv("ORDERLOOM_WEBHOOK_TIMEOUT_SECONDS", "5")
+
+
+@pytest.fixture(autouse=True)
+def receivers_on_loopback(outbound_to_loopback):
+    """The receivers of these tests listen on 127.0.0.1."""

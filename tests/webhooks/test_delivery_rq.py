@@ -36,8 +36,11 @@ def burst_worker(database_url: str, redis_url: str, instance: Path):
     """`orderloom worker --burst` with the short webhook backoff of these tests."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("ORDERLOOM_") or k.startswith("ORDERLOOM_WEBHOOK_")}
+    # The receiver listens on 127.0.0.1: the worker is allowed to call it as an operator
+    # allows an internal ERP.
     env.update(ORDERLOOM_DATABASE_URL=database_url, ORDERLOOM_REDIS_URL=redis_url,
-               ORDERLOOM_INSTANCE_PATH=str(instance), ORDERLOOM_SECRET_KEY=TEST_SECRET)
+               ORDERLOOM_INSTANCE_PATH=str(instance), ORDERLOOM_SECRET_KEY=TEST_SECRET,
+               ORDERLOOM_OUTBOUND_ALLOW="127.0.0.1")
     code = "from orderloom.platform.cli import main\nmain(['worker', '--burst'])\n"
     return subprocess.run([sys.executable, "-c", code], cwd=REPOSITORY, env=env,
                           capture_output=True, text=True, timeout=60)

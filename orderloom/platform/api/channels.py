@@ -16,6 +16,7 @@ from orderloom.designer.blueprint import published_blueprint, to_json
 from orderloom.designer.versions import find as find_order_type
 from orderloom.platform.api import api, import_progress
 from orderloom.platform.api.body import json_body, uploaded_file
+from orderloom.platform.api.destinations import check_destination
 from orderloom.platform.api.downloads import file_response
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
@@ -49,7 +50,9 @@ MAPPING = {"type": "object", "description": "fields, lines and external_id; see 
                                             "docs/channels.md"}
 STOCK_SYNC = {
     "stock_push_url": {"type": ["string", "null"], "maxLength": 500, "pattern": "^https?://",
-                       "description": "Where available stock is POSTed; null: no pushes"},
+                       "description": "Where available stock is POSTed, at a public address "
+                                      "unless ORDERLOOM_OUTBOUND_ALLOW allows it; null: no "
+                                      "pushes"},
     "safety_stock": {"type": "integer", "minimum": 0},
     "skus": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 64},
              "uniqueItems": True, "description": "SKUs the channel sells; [] means every SKU"},
@@ -162,6 +165,7 @@ def create_channel():
         raise Problem(409, f"a channel with the key {body['key']!r} exists already")
     mapping = body.get("mapping", {})
     _check_mapping(body["kind"], body["order_type"], mapping)
+    check_destination(body.get("stock_push_url"), "/stock_push_url")
     channel = add_channel(session, current_actor(), key=body["key"], name=body["name"],
                           kind=body["kind"], order_type_key=body["order_type"],
                           mapping=mapping, active=body.get("active", True),
@@ -190,6 +194,7 @@ def change_channel(key: str):
     if "mapping" in body or "order_type" in body:
         _check_mapping(channel.kind, body.get("order_type", channel.order_type_key),
                        body.get("mapping", channel.mapping))
+    check_destination(body.get("stock_push_url"), "/stock_push_url")
     for member, attribute in (("name", "name"), ("order_type", "order_type_key"),
                               ("mapping", "mapping"), ("active", "active"),
                               *((member, member) for member in STOCK_SYNC)):

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from orderloom.db import utcnow
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
+from orderloom.platform.api.destinations import check_destination
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.lookups import get_or_404, order_or_404
@@ -145,6 +146,14 @@ def _carrier(code: str) -> Carrier:
     return carrier
 
 
+URL_MEMBERS = ("create_url", "tracking_url")
+
+
+def _check_urls(config: dict[str, Any]) -> None:
+    for member in URL_MEMBERS:
+        check_destination(config.get(member), f"/config/{member}")
+
+
 def _check_polling(config: dict[str, Any], interval: int) -> None:
     if interval and not config.get("tracking_url"):
         raise invalid("/config/tracking_url", "is required to poll the carrier "
@@ -178,6 +187,7 @@ def create_carrier():
                       errors=[{"pointer": "/code", "detail": "is taken"}])
     config = body.get("config", {})
     interval = body.get("poll_interval_seconds", 0)
+    _check_urls(config)
     _check_polling(config, interval)
     now = utcnow()
     carrier = Carrier(code=body["code"], name=body["name"], kind=body.get("kind", "http"),
@@ -205,7 +215,8 @@ def get_carrier(code: str):
 @api.patch("/carriers/<code>")
 @requires("carriers.manage")
 @documented("Change a carrier. A config given replaces the old one, except that an "
-            "auth_value left out (or sent as ***) keeps the stored one",
+            "auth_value left out (or sent as ***) keeps the stored one, unless create_url "
+            "or tracking_url changes: then the auth_value must be given again",
             request=CHANGE_CARRIER, tags=("carriers",),
             responses={200: ("The carrier", CARRIER)})
 def change_carrier(code: str):
@@ -213,9 +224,17 @@ def change_carrier(code: str):
     body = json_body(CHANGE_CARRIER)
     if "config" in body:
         config = dict(body["config"])
+        stored = carrier.config or {}
+        _check_urls(config)
+        moved = [m for m in URL_MEMBERS if config.get(m) and config.get(m) != stored.get(m)]
         for member in SECRET_MEMBERS:
-            if config.get(member) in (None, "***") and member in (carrier.config or {}):
-                config[member] = carrier.config[member]
+            if config.get(member) in (None, "***") and member in stored:
+                if moved:
+                    # Kept, the stored credential would go to an address its owner never
+                    # gave it for: whoever moves the URL must know the credential.
+                    raise invalid(f"/config/{member}", f"{moved[0]} changed: give the "
+                                  "credential again for the new address")
+                config[member] = stored[member]
         body["config"] = config
     config = body.get("config", carrier.config or {})
     _check_polling(config, body.get("poll_interval_seconds", carrier.poll_interval_seconds))

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import difflib
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import request, url_for
 from sqlalchemy import delete, select
@@ -11,6 +10,7 @@ from sqlalchemy import delete, select
 from orderloom.db import utcnow
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
+from orderloom.platform.api.destinations import check_destination
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.lookups import get_or_404
@@ -37,7 +37,8 @@ EVENT_LIST = {"type": "array", "minItems": 1, "maxItems": 50, "uniqueItems": Tru
 SUBSCRIPTION_FIELDS = {
     "name": {"type": "string", "minLength": 1, "maxLength": 200},
     "url": {"type": "string", "minLength": 1, "maxLength": 500,
-            "description": "http(s) URL the events are POSTed to"},
+            "description": "http(s) URL the events are POSTed to, at a public address "
+                           "unless ORDERLOOM_OUTBOUND_ALLOW allows it"},
     "events": EVENT_LIST,
     "active": {"type": "boolean"},
     "secret": {"type": "string", "minLength": 16, "maxLength": 100,
@@ -89,10 +90,7 @@ def delivery_json(delivery: WebhookDelivery, attempts: list[WebhookAttempt] | No
 
 
 def check_url(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise invalid("/url", "must be an http:// or https:// URL with a host, e.g. "
-                              "https://erp.example.com/hooks/orderloom")
+    check_destination(url, "/url")
 
 
 def check_events(events: list[str]) -> None:

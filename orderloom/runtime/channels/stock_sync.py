@@ -15,8 +15,6 @@ import hashlib
 import hmac
 import json
 import logging
-import urllib.error
-import urllib.request
 from datetime import timedelta
 from typing import Any
 
@@ -24,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
-from orderloom.runtime import hooks
+from orderloom.runtime import hooks, outbound
 from orderloom.runtime.channels.models import Channel, find_channel
 from orderloom.runtime.jobs.models import PENDING, QUEUED, Job, register_handler
 from orderloom.runtime.jobs.outbox import enqueue
@@ -99,19 +97,18 @@ def push(channel: Channel, sku: str, available: int) -> None:
     """POST the figure to the channel, signed like the webhooks it sends us."""
     body = json.dumps({"sku": sku, "available": available,
                        "at": utcnow().isoformat()}).encode("utf-8")
-    request = urllib.request.Request(
-        channel.stock_push_url or "", data=body, method="POST",
-        headers={"Content-Type": "application/json",
-                 SIGNATURE_HEADER: signature(channel.secret, body)})
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-            status = response.status
-    except urllib.error.HTTPError as error:
-        status = error.code
-    except (urllib.error.URLError, OSError) as error:
+        answer = outbound.call(
+            "POST", channel.stock_push_url or "", content=body, timeout=TIMEOUT_SECONDS,
+            headers={"Content-Type": "application/json",
+                     SIGNATURE_HEADER: signature(channel.secret, body)})
+    except outbound.Refused as refusal:
+        raise PushFailed(f"channel {channel.key}'s stock push URL was refused: "
+                         f"{refusal}") from None
+    except outbound.OutboundError as error:
         # Only the reason: the URL may carry a token of the channel's.
-        reason = getattr(error, "reason", error)
-        raise PushFailed(f"channel {channel.key} could not be reached: {reason}") from None
+        raise PushFailed(f"channel {channel.key} could not be reached: {error}") from None
+    status = answer.status
     if not 200 <= status < 300:
         raise PushFailed(f"channel {channel.key} answered {status} to a stock push")
     log.info("pushed %s available of %s to channel %s", available, sku, channel.key)

@@ -18,8 +18,6 @@ import json
 import logging
 import os
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +26,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from orderloom.db import utcnow
+from orderloom.runtime import outbound
 from orderloom.runtime.jobs.models import Job, register_handler
 from orderloom.runtime.notify.webhooks import (
     DELIVERED,
@@ -125,22 +124,22 @@ def post(subscription: WebhookSubscription, delivery: WebhookDelivery,
          policy: RetryPolicy) -> tuple[int | None, str | None]:
     """POST once; answers (status code or None, error or None)."""
     body = body_bytes(delivery)
-    request = urllib.request.Request(
-        subscription.url, data=body, method="POST",
-        headers={"Content-Type": "application/json", "User-Agent": USER_AGENT,
-                 EVENT_HEADER: delivery.event_type,
-                 IDEMPOTENCY_HEADER: delivery.event_id,
-                 SIGNATURE_HEADER: sign(subscription.secret, body, int(time.time()))})
+    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
+               EVENT_HEADER: delivery.event_type,
+               IDEMPOTENCY_HEADER: delivery.event_id,
+               SIGNATURE_HEADER: sign(subscription.secret, body, int(time.time()))}
     try:
-        with urllib.request.urlopen(request, timeout=policy.timeout_seconds) as response:
-            return response.status, None
-    except urllib.error.HTTPError as error:
-        excerpt = error.read(RESPONSE_EXCERPT).decode("utf-8", "replace").strip()
-        return error.code, f"answered {error.code}" + (f": {excerpt}" if excerpt else "")
-    except (urllib.error.URLError, OSError, ValueError) as error:
+        answer = outbound.call("POST", subscription.url, headers=headers, content=body,
+                               timeout=policy.timeout_seconds, limit=RESPONSE_EXCERPT)
+    except outbound.Refused as refusal:
+        return None, f"refused: {refusal}"[:ERROR_LENGTH]
+    except outbound.OutboundError as error:
         # Only the reason: the URL may carry a token of the receiver's.
-        reason = getattr(error, "reason", error)
-        return None, f"could not be reached: {reason}"[:ERROR_LENGTH]
+        return None, f"could not be reached: {error}"[:ERROR_LENGTH]
+    if 200 <= answer.status < 300:
+        return answer.status, None
+    excerpt = answer.body.decode("utf-8", "replace").strip()
+    return answer.status, f"answered {answer.status}" + (f": {excerpt}" if excerpt else "")
 
 
 def attempt(session: Session, reading: sessionmaker[Session], delivery_id: int,

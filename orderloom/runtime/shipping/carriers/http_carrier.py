@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+from orderloom.runtime import outbound
 from orderloom.runtime.shipping.carriers.base import (
     STATUSES,
     Booking,
@@ -102,19 +101,20 @@ class HttpCarrier:
             headers["Content-Type"] = "application/json"
         if self.config.get("auth_header") and self.config.get("auth_value"):
             headers[self.config["auth_header"]] = self.config["auth_value"]
-        request = urllib.request.Request(url, data=data, method=method, headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-                body = response.read(MAX_ANSWER_BYTES + 1)
-        except urllib.error.HTTPError as error:
-            raise CarrierError(f"carrier {self.code} answered {error.code} to {method}") from None
-        except (urllib.error.URLError, OSError) as error:
+            answer = outbound.call(method, url, headers=headers, content=data,
+                                   timeout=TIMEOUT_SECONDS, limit=MAX_ANSWER_BYTES)
+        except outbound.Refused as refusal:
+            raise CarrierError(f"carrier {self.code}'s URL was refused: {refusal}") from None
+        except outbound.OutboundError as error:
             # Only the reason: the URL or headers may carry the carrier's credentials.
-            reason = getattr(error, "reason", error)
-            raise CarrierError(f"carrier {self.code} could not be reached: {reason}") from None
-        if len(body) > MAX_ANSWER_BYTES:
+            raise CarrierError(f"carrier {self.code} could not be reached: {error}") from None
+        if not 200 <= answer.status < 300:
+            raise CarrierError(f"carrier {self.code} answered {answer.status} to {method}")
+        if not answer.complete:
             raise CarrierError(f"carrier {self.code} answered more than "
                                f"{MAX_ANSWER_BYTES} bytes")
+        body = answer.body
         try:
             return json.loads(body.decode("utf-8"), parse_float=Decimal)
         except (UnicodeDecodeError, ValueError):
