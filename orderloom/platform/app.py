@@ -4,9 +4,18 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from flask import Flask
+from flask import Flask, request
 
-from orderloom.platform import auth, database, i18n, problems, refusals, url_ids
+from orderloom.platform import (
+    auth,
+    database,
+    i18n,
+    problems,
+    query_args,
+    refusals,
+    security_headers,
+    url_ids,
+)
 from orderloom.platform.settings import Settings, load_settings
 from orderloom.runtime.jobs.dispatch import Dispatcher, redis_connection
 from orderloom.runtime.jobs.runner import JobRunner
@@ -42,6 +51,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     auth.init_app(app)
     i18n.init_app(app)
     problems.register_error_handlers(app, refusals.FAMILIES)
+    security_headers.init_app(app)
+
+    @app.before_request
+    def _no_nul_in_the_address():
+        query_args.refuse_nul(request.args)
+        query_args.refuse_nul(request.view_args or {})
 
     from orderloom.platform.api import api
     from orderloom.platform.pages import pages

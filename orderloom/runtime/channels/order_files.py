@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from orderloom.db import utcnow
 from orderloom.designer.blueprint import published_blueprint, to_json
 from orderloom.designer.problems import DefinitionProblem
+from orderloom.runtime import spreadsheet_formulas
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.channels.ingestion import accepted_order
 from orderloom.runtime.channels.mapping import (
@@ -50,9 +51,6 @@ MAX_COLUMNS = 200
 PREVIEW_ORDERS = 20
 IMPORT_CHANNEL = "import"
 XLSX_MAGIC = b"PK\x03\x04"
-# A cell starting with one of these is run as a formula by spreadsheet programs;
-# exported text gets a leading apostrophe, which they show as plain text.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class FileError(ValueError):
@@ -85,7 +83,8 @@ def read_rows(content: bytes, filename: str = "") -> list[Row]:
         seen.add(name)
     rows: list[Row] = []
     for number, cells in enumerate(table, start=2):
-        values = {name: _unescape(cell) for name, cell in zip(names, cells, strict=False)
+        values = {name: spreadsheet_formulas.as_read(cell)
+                  for name, cell in zip(names, cells, strict=False)
                   if name and cell not in (None, "")}
         if not values:
             continue  # a blank row
@@ -138,12 +137,6 @@ def _xlsx_value(value: Any) -> Any:
 
 def _cell_text(value: Any) -> str:
     return "" if value is None else str(value).strip()
-
-
-def _unescape(cell: Any) -> Any:
-    if isinstance(cell, str) and cell[:1] == "'" and cell[1:2] in _FORMULA_START:
-        return cell[1:]
-    return cell
 
 
 # --- grouping and mapping ---------------------------------------------------------------------
@@ -343,9 +336,9 @@ def _cell(value: Any) -> Any:
         value = ", ".join(str(v) for v in value)
     if isinstance(value, dict):
         return ""  # a formula fault stored as {"error": ...} is no spreadsheet value
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _numeric(value):
-        return "'" + value
-    return value
+    if isinstance(value, str) and _numeric(value):
+        return value  # an amount such as -5.00 stays a number the sheet can add up
+    return spreadsheet_formulas.as_text(value)
 
 
 def _numeric(text: str) -> bool:

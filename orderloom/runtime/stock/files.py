@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orderloom.runtime import spreadsheet_formulas
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.stock import keeping as stock_keeping
 from orderloom.runtime.stock.catalog import Product, Warehouse
@@ -67,7 +68,7 @@ def export_csv(session: Session) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
-    writer.writerows(levels(session))
+    writer.writerows(_as_text(row) for row in levels(session))
     # The byte order mark makes Excel read the file as UTF-8.
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -79,10 +80,15 @@ def export_xlsx(session: Session) -> bytes:
     sheet = book.create_sheet("stock")
     sheet.append(EXPORT_COLUMNS)
     for row in levels(session):
-        sheet.append(row)
+        sheet.append(_as_text(row))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _as_text(row: tuple[Any, ...]) -> list[Any]:
+    # A SKU or warehouse code typed by anyone must not run as a formula in the export.
+    return [spreadsheet_formulas.as_text(cell) for cell in row]
 
 
 # --- reading a file -------------------------------------------------------------------------
@@ -147,7 +153,7 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return str(spreadsheet_formulas.as_read(value)).strip()
 
 
 def parse(rows: list[list[Any]], mode: str) -> tuple[list[StockRow], list[tuple[int, str]]]:
