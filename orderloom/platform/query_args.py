@@ -14,14 +14,16 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 
+from orderloom.platform.url_ids import LARGEST_ID
+
 T = TypeVar("T")
 
 # Days a filter may name. The last is a day before Python's last date, so "to" can
 # take in the whole of it and a time zone can move it; the first is before any order.
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(9998, 12, 31)
-# Row ids are 64-bit signed integers in PostgreSQL and SQLite alike.
-LARGEST_ID = 2**63 - 1
+# A whole number the database can compare with any integer column (64-bit signed).
+LARGEST_WHOLE = 2**63 - 1
 _WHOLE = re.compile(r"[+-]?[0-9]{1,20}")
 _DATE_EXAMPLE = "2026-11-25"
 
@@ -50,7 +52,7 @@ def _raw(args: Mapping[str, str], name: str) -> str | None:
 
 
 def whole(args: Mapping[str, str], name: str, default: int | None = None, *,
-          low: int = 0, high: int = LARGEST_ID) -> int | None:
+          low: int = 0, high: int = LARGEST_WHOLE) -> int | None:
     """A whole number from ``low`` to ``high`` (written in ASCII digits, no more than
     the database holds), or ``default`` when the parameter is absent or empty."""
     raw = _raw(args, name)
@@ -62,7 +64,7 @@ def whole(args: Mapping[str, str], name: str, default: int | None = None, *,
 
 
 def cursor(args: Mapping[str, str], name: str = "before") -> int | None:
-    """The row id a "next page" link carries: a positive id the database can hold."""
+    """The row id a "next page" link carries: a positive id the id columns can hold."""
     raw = _raw(args, name)
     if raw is None:
         return None
