@@ -69,4 +69,4 @@ def test_the_runtime_package_holds_only_what_every_domain_shares():
     modules = sorted(p.stem for p in (ROOT / "orderloom" / "runtime").glob("*.py")
                      if p.stem != "__init__")
     assert modules == ["audit", "errors", "hooks", "job_runner", "remembered", "retry",
-                       "scheduled_timers"]
+                       "scheduled_timers", "spreadsheet_formulas"]
