@@ -32,15 +32,17 @@ class ParameterError(ValueError):
     """A query parameter that cannot be read: ``name`` is the parameter's, ``detail``
     says why in words a user can act on."""
 
-    def __init__(self, name: str, detail: str) -> None:
+    def __init__(self, name: str, detail: str, *, on_a_page: str | None = None) -> None:
         super().__init__(f"{name}: {detail}")
         self.name = name
         self.detail = detail
+        self.on_a_page = on_a_page
 
     @property
     def page_message(self) -> str:
-        """The message a page shows: the parameter's name as words, then why."""
-        return f"{self.name.replace('_', ' ').capitalize()}: {self.detail}."
+        """The message a page shows: the parameter's name as words, then why (or what
+        the reader of a page needs instead: a cursor is no filter they typed)."""
+        return self.on_a_page or f"{self.name.replace('_', ' ').capitalize()}: {self.detail}."
 
 
 def _raw(args: Mapping[str, str], name: str) -> str | None:
@@ -70,7 +72,8 @@ def cursor(args: Mapping[str, str], name: str = "before") -> int | None:
         return None
     if not _WHOLE.fullmatch(raw) or not 1 <= int(raw) <= LARGEST_ID:
         raise ParameterError(name, "is not a page link this list made; start from the "
-                                   "first page")
+                                   "first page",
+                             on_a_page="The page link is broken; showing the first page.")
     return int(raw)
 
 
@@ -87,6 +90,17 @@ def day(args: Mapping[str, str], name: str, default: date | None = None) -> date
     return _within(name, value)
 
 
+def day_moment(args: Mapping[str, str], name: str, *, end_of_day: bool = False
+               ) -> datetime | None:
+    """A day (only a day, as a page's date input sends it) as its first moment in UTC,
+    or with ``end_of_day`` the first moment of the next, so a "to" filter takes in
+    the whole day."""
+    found = day(args, name)
+    if found is None:
+        return None
+    return day_start(found + timedelta(days=1) if end_of_day else found)
+
+
 def moment(args: Mapping[str, str], name: str, *, end_of_day: bool = False
            ) -> datetime | None:
     """A point in time in UTC: a day (its start, or with ``end_of_day`` the start of the
@@ -96,12 +110,11 @@ def moment(args: Mapping[str, str], name: str, *, end_of_day: bool = False
     if raw is None:
         return None
     try:
-        only_day = date.fromisoformat(raw)
+        date.fromisoformat(raw)
     except ValueError:
-        only_day = None
-    if only_day is not None:
-        only_day = _within(name, only_day)
-        return day_start(only_day + timedelta(days=1) if end_of_day else only_day)
+        pass  # not a day alone: a date and time
+    else:
+        return day_moment(args, name, end_of_day=end_of_day)
     try:
         value = datetime.fromisoformat(raw)
     except ValueError:

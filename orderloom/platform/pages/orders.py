@@ -30,7 +30,7 @@ from orderloom.platform.pages.order_view import (
     timeline,
     when,
 )
-from orderloom.platform.query_args import cursor, moment, on_page
+from orderloom.platform.query_args import cursor, day_moment, on_page
 from orderloom.runtime.customers.records import Customer
 from orderloom.runtime.engine import actions as order_actions
 from orderloom.runtime.engine import edits as order_edits
@@ -98,8 +98,8 @@ def _filter(args, types: list[tuple[OrderType, Labels]], errors: list[str]
     spec = OrderFilter(
         states=[args["state"]] if args.get("state") else [],
         channel=args.get("channel", "").strip() or None,
-        created_from=on_page(errors, lambda: moment(args, "created_from"), None),
-        created_to=on_page(errors, lambda: moment(args, "created_to", end_of_day=True),
+        created_from=on_page(errors, lambda: day_moment(args, "created_from"), None),
+        created_to=on_page(errors, lambda: day_moment(args, "created_to", end_of_day=True),
                            None),
         customer=args.get("customer", "").strip() or None,
         tag=args.get("tag", "").strip() or None,
