@@ -217,7 +217,7 @@ def finance_summary_page():
         last = day(request.args, "to", today)
         first = day(request.args, "from", last - timedelta(days=6))
     except ParameterError as error:
-        flash(f"{error.page_message} Dates are written like 2026-11-25.", "error")
+        flash(f"{error.page_message} Showing the last 7 days instead.", "error")
         first, last = today - timedelta(days=6), today
     if first > last or (last - first).days >= finance_summary.MAX_DAYS:
         flash(f"Choose a 'from' before 'to', at most {finance_summary.MAX_DAYS} days apart.",
