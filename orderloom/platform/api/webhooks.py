@@ -18,6 +18,7 @@ from orderloom.platform.lookups import get_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
 from orderloom.platform.query_args import ParameterError
+from orderloom.platform.url_ids import LARGEST_ID
 from orderloom.runtime import audit
 from orderloom.runtime.notify.webhook_sending import resend
 from orderloom.runtime.notify.webhooks import (
@@ -229,7 +230,8 @@ def delete_webhook(subscription_id: int):
 def delivery_filters() -> list[Any]:
     """The delivery log's filters from the query string (shared with the admin page)."""
     where: list[Any] = []
-    subscription = query_args.whole(request.args, "subscription", low=1)
+    subscription = query_args.whole(request.args, "subscription", low=1,
+                                    high=LARGEST_ID)
     if subscription is not None:
         where.append(WebhookDelivery.subscription_id == subscription)
     status = request.args.get("status")
