@@ -65,6 +65,18 @@ def whole(args: Mapping[str, str], name: str, default: int | None = None, *,
     return int(raw)
 
 
+def choice(args: Mapping[str, str], name: str, options: tuple[str, ...], default: str
+           ) -> str:
+    """One of ``options`` (letter case ignored), or ``default`` when absent or empty."""
+    raw = _raw(args, name)
+    if raw is None:
+        return default
+    if raw.lower() not in options:
+        raise ParameterError(name, "must be " + ", ".join(options[:-1]) + " or " + options[-1]
+                             if len(options) > 1 else f"must be {options[0]}")
+    return raw.lower()
+
+
 def cursor(args: Mapping[str, str], name: str = "before") -> int | None:
     """The row id a "next page" link carries: a positive id the id columns can hold."""
     raw = _raw(args, name)

@@ -153,6 +153,9 @@ def test_no_hostile_value_of_any_listing_parameter_is_a_500(client, stocked, app
     ("/api/v1/jobs", "before", "1e3"),
     ("/api/v1/stock/movements", "limit", "٣"),
     ("/api/v1/orders", "q", "a\x00b"),
+    ("/api/v1/approvals", "status", "maybe"),
+    ("/api/v1/stock/export", "format", "pdf"),
+    ("/api/v1/notifications", "unread", "perhaps"),
 ])
 def test_an_unreadable_parameter_is_a_422_naming_it(client, stocked, path, name, value):
     response = client.get(path, query_string={name: value}, headers=stocked)

@@ -476,9 +476,7 @@ def import_orders():
             responses={200: ("The file", None)})
 def export_orders():
     session = db_session()
-    kind = request.args.get("format", "csv")
-    if kind not in ("csv", "xlsx"):
-        raise invalid("/format", "must be csv or xlsx", status=400)
+    kind = query_args.choice(request.args, "format", ("csv", "xlsx"), "csv")
     spec = OrderFilter(channel=request.args.get("channel") or None,
                        states=[s for s in request.args.get("state", "").split(",") if s])
     key = request.args.get("order_type")
