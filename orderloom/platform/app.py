@@ -4,10 +4,19 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from flask import Flask
+from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from orderloom.platform import auth, database, i18n, problems, refusals, url_ids
+from orderloom.platform import (
+    auth,
+    database,
+    i18n,
+    problems,
+    query_args,
+    refusals,
+    security_headers,
+    url_ids,
+)
 from orderloom.platform.settings import Settings, load_settings
 from orderloom.runtime.jobs.dispatch import Dispatcher, redis_connection
 from orderloom.runtime.jobs.runner import JobRunner
@@ -50,6 +59,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         # the connection's.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,
                                 x_proto=0, x_host=0, x_port=0, x_prefix=0)
+    security_headers.init_app(app)
+
+    @app.before_request
+    def _no_nul_in_the_address():
+        query_args.refuse_nul(request.args)
+        query_args.refuse_nul(request.view_args or {})
 
     from orderloom.platform.api import api
     from orderloom.platform.pages import pages

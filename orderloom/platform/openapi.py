@@ -29,9 +29,13 @@ PROBLEM_SCHEMA: dict[str, Any] = {
             "items": {
                 "type": "object",
                 "required": ["pointer", "detail"],
-                "properties": {"pointer": {"type": "string"}, "detail": {"type": "string"}},
+                "properties": {"pointer": {"type": "string"}, "detail": {"type": "string"},
+                               "parameter": {"type": "string",
+                                             "description": "The query parameter at fault"}},
             },
         },
+        "duplicate": {"type": "array", "items": {"type": "string"},
+                      "description": "409: the columns whose values are taken already"},
     },
 }
 

@@ -7,11 +7,12 @@ and every input error names the field with a JSON Pointer.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask, Response, json, make_response, render_template, request
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from orderloom.platform.database import drop_uncommitted
@@ -140,6 +141,12 @@ def register_error_handlers(
             log.info("%s %s collided with another transaction", request.method, request.path)
             return _answer(Problem(409, "this change collided with another one made at the "
                                         "same moment; nothing was changed, send it again"))
+        if is_unique_violation(exc):
+            # Two requests stored the same unique value at the same moment (the check
+            # before the insert saw neither), or a request repeated one: the database
+            # let the first in. Dropped before anything is rendered, like any refusal.
+            log.info("%s %s: %s", request.method, request.path, str(exc.orig).splitlines()[0])
+            return _problem(duplicate_problem(exc))
         if is_database_unreachable(exc):
             # The server restarted or the network dropped: the transaction never
             # committed, and the pool replaces the connection. Worth trying again soon.
@@ -154,6 +161,37 @@ def register_error_handlers(
         log.exception("unhandled error on %s %s", request.method, request.path)
         return _http(InternalServerError("the server failed to handle this request; "
                                          "nothing was changed"))
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """A unique constraint (or primary key) refused a row, on PostgreSQL or SQLite."""
+    if not isinstance(exc, IntegrityError):
+        return False
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate == "23505"
+    return getattr(exc.orig, "sqlite_errorname", None) in (
+        "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY")
+
+
+# PostgreSQL: 'Key (carrier, tracking_number)=(sf, SF1) already exists.'
+_PG_KEY = re.compile(r"Key \((?P<columns>[^)]*)\)=")
+# SQLite: 'UNIQUE constraint failed: shipments.carrier, shipments.tracking_number'
+_SQLITE_KEY = re.compile(r"constraint failed: (?P<columns>.*)$")
+
+
+def duplicate_problem(exc: IntegrityError) -> Problem:
+    """409 naming the columns whose values are taken, without their values (which
+    may be another record's)."""
+    diag = getattr(exc.orig, "diag", None)
+    found = (_PG_KEY.search(getattr(diag, "message_detail", None) or "")
+             or _SQLITE_KEY.search(str(exc.orig).splitlines()[0]))
+    named = [c.strip().rpartition(".")[2] for c in found["columns"].split(",")] if found else []
+    columns = [c for c in named if c.isidentifier()]  # an expression index names none
+    what = " and ".join(columns) if columns else "key"
+    return Problem(409, f"a record with the same {what} exists already (another request "
+                        "may have stored it at the same moment); nothing was changed",
+                   extra={"duplicate": columns})
 
 
 def is_database_unreachable(exc: BaseException) -> bool:

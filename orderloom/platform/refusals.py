@@ -17,6 +17,7 @@ from orderloom.designer.problems import DefinitionError
 from orderloom.designer.versions import VersionConflict
 from orderloom.platform.accounts import AccountError
 from orderloom.platform.problems import Problem, invalid
+from orderloom.platform.query_args import ParameterError
 from orderloom.runtime.customers.files import CustomerRowsRefused
 from orderloom.runtime.customers.records import StaleCustomer
 from orderloom.runtime.errors import OrderError, OrderInputError, StaleOrder
@@ -84,6 +85,13 @@ def version_conflict_problem(error: VersionConflict) -> Problem:
     return Problem(409, str(error))
 
 
+def parameter_problem(error: ParameterError) -> Problem:
+    # A query parameter is no member of a body: ``parameter`` names it. ``pointer``
+    # is kept as well, as query parameter errors carried one before.
+    return Problem(422, str(error), errors=[
+        {"parameter": error.name, "pointer": f"/{error.name}", "detail": error.detail}])
+
+
 def account_problem(error: AccountError) -> Problem:
     return invalid("/" + error.field, error.message, status=error.status)
 
@@ -102,6 +110,7 @@ FAMILIES: Mapping[type[Exception], Callable[[Any], Problem]] = {
     ImportConflict: import_conflict_problem,
     VersionConflict: version_conflict_problem,
     AccountError: account_problem,
+    ParameterError: parameter_problem,
 }
 
 

@@ -115,4 +115,4 @@ def test_export_then_import_again_changes_nothing(client, staff):
     assert [c.value for c in sheet[1]][:2] == ["code", "name"]
     again = upload(client, staff, xlsx.get_data(), "back.xlsx").get_json()
     assert again["unchanged"] == 2, again
-    assert client.get(f"{API}/export?format=pdf", headers=staff).status_code == 400
+    assert client.get(f"{API}/export?format=pdf", headers=staff).status_code == 422

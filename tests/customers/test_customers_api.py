@@ -103,7 +103,7 @@ def test_bad_input_points_at_the_field(client, staff):
     missing = client.patch(f"{API}/NOPE", headers=staff, json={"name": "X"})
     assert missing.status_code == 404
     assert client.get(API, headers=staff).get_json()["customers"] == []
-    assert client.get(f"{API}?segment=vip", headers=staff).status_code == 400
+    assert client.get(f"{API}?segment=vip", headers=staff).status_code == 422
     assert client.get(f"{API}?limit=0", headers=staff).get_json()["errors"][0]["pointer"] \
         == "/limit"
 

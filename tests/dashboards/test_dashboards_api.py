@@ -105,15 +105,16 @@ def test_filters_by_days_channel_and_order_type(client, planted, viewer):
      "must not be before created_from"),
     ("order_type=nope", "/order_type", "there is no order type “nope”"),
     ("grain=year", "/grain", "must be one of day, week, month"),
-    ("sla_hours=soon", "/sla_hours", "must be a whole number of hours"),
-    ("sla_hours=0", "/sla_hours", "must be between 1 and 8760"),
+    ("sla_hours=soon", "/sla_hours", "must be a whole number from 1 to 8760"),
+    ("sla_hours=0", "/sla_hours", "must be a whole number from 1 to 8760"),
     ("currency=yuan", "/currency", "must be a three-letter currency code such as CNY"),
 ])
-def test_a_bad_filter_is_a_400_naming_it(client, published, viewer, query, pointer, detail):
+def test_a_bad_filter_is_a_422_naming_it(client, published, viewer, query, pointer, detail):
     response = client.get(f"/api/v1/dashboards/orders_by_state?{query}", headers=viewer)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.mimetype == "application/problem+json"
-    assert response.get_json()["errors"] == [{"pointer": pointer, "detail": detail}]
+    assert response.get_json()["errors"] == [
+        {"parameter": pointer[1:], "pointer": pointer, "detail": detail}]
 
 
 def test_an_unknown_chart_is_a_404_listing_the_charts(client, published, viewer):

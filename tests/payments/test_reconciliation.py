@@ -176,7 +176,7 @@ def test_a_bad_line_refuses_the_statement_and_stores_nothing(client, staff, plan
     pointers = [e["pointer"] for e in problem["errors"]]
     assert "/rows/4/Date" in pointers, problem
     assert mismatches(client, staff) == []
-    assert client.get("/api/v1/mismatches?kind=nonsense", headers=staff).status_code == 400
+    assert client.get("/api/v1/mismatches?kind=nonsense", headers=staff).status_code == 422
 
 
 def test_a_statement_must_come_as_a_file(client, staff):

@@ -110,6 +110,38 @@ def test_a_transaction_that_lost_a_race_is_409_not_500(app, client):
     assert "send it again" in body["detail"]
 
 
+def test_a_row_a_unique_constraint_refuses_is_409_naming_the_columns(app, client):
+    """Whatever request stores a taken unique value (two at the same moment, each having
+    checked before the other stored it), on either database: 409, nothing stored."""
+    from orderloom.platform.database import db_session
+    from orderloom.runtime.stock.catalog import Warehouse
+
+    @app.get("/api/v1/twice")
+    @app.get("/twice")
+    def twice():
+        session = db_session()
+        session.add(Warehouse(code="HZ", name="Hangzhou"))
+        session.flush()
+        session.add(Warehouse(code="HZ", name="Hangzhou again"))
+        session.flush()
+
+    @app.get("/api/v1/unnamed")
+    def unnamed():
+        session = db_session()
+        session.add(Warehouse(code="SH", name=None))
+        session.flush()
+
+    body = assert_problem(client.get("/api/v1/twice"), 409)
+    assert body["duplicate"] == ["code"]
+    assert body["detail"].startswith("a record with the same code exists already")
+    page = client.get("/twice")
+    assert (page.status_code, page.mimetype) == (409, "text/html")
+    # Not every integrity error is a conflict: a missing value is a fault of the server.
+    assert_problem(client.get("/api/v1/unnamed"), 500)
+    with app.extensions["orderloom.db"].sessions() as session:
+        assert session.query(Warehouse).count() == 0
+
+
 # --- typed errors: one answer per family, whichever view raised them -------------------------
 
 def _families():
@@ -117,6 +149,7 @@ def _families():
     from orderloom.designer.problems import DefinitionError, DefinitionProblem
     from orderloom.designer.versions import VersionConflict
     from orderloom.platform.accounts import AccountError
+    from orderloom.platform.query_args import ParameterError
     from orderloom.runtime.errors import OrderInputError, OrderNotFound, StaleOrder
     from orderloom.runtime.payments.received import PaymentError
     from orderloom.runtime.stock.keeping import OutOfStock
@@ -140,6 +173,10 @@ def _families():
         (VersionConflict("version 3 is published already"), 409, {}),
         (AccountError("username", "is taken", 409), 409,
          {"errors": [{"pointer": "/username", "detail": "is taken"}]}),
+        (ParameterError("limit", "must be a whole number from 1 to 200"), 422,
+         {"detail": "limit: must be a whole number from 1 to 200",
+          "errors": [{"parameter": "limit", "pointer": "/limit",
+                      "detail": "must be a whole number from 1 to 200"}]}),
     ]
 
 

@@ -302,4 +302,4 @@ def test_the_inbox_holds_what_is_yours_by_name_or_role(client, token_for, people
     assert inbox(client, people["wang"]) == []
     assert inbox(client, people["staff"]) == []
     assert all(t["order"] == number for t in inbox(client, people["admin"], "?status=all"))
-    assert_problem(client.get("/api/v1/approvals?status=maybe", headers=people["li"]), 400)
+    assert_problem(client.get("/api/v1/approvals?status=maybe", headers=people["li"]), 422)

@@ -63,4 +63,4 @@ def test_bad_comments_are_refused(client, token_for, people):
     assert_problem(client.post("/api/v1/orders/SO-999999/comments", headers=people["staff"],
                                json={"body": "hello"}), 404)
     assert_problem(client.get("/api/v1/notifications?unread=maybe", headers=people["staff"]),
-                   400)
+                   422)

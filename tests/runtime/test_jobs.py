@@ -160,7 +160,7 @@ def test_an_admin_lists_failed_jobs_and_runs_one_again(app, db, client, token_fo
     assert done.get_json()["current"] == {"status": DONE}
     assert client.post("/api/v1/jobs/999999/retry", headers=admin).status_code == 404
     bad = client.get("/api/v1/jobs?status=broken", headers=admin)
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     assert bad.headers["Content-Type"] == "application/problem+json"
 
 

@@ -40,13 +40,13 @@ def test_date_filters_take_whole_days(client, staff):
     assert numbers(client, staff, "?created_to=2020-01-01") == []
 
 
-def test_bad_filter_values_are_400_with_a_pointer(client, staff):
+def test_bad_filter_values_are_422_naming_the_parameter(client, staff):
     body = assert_problem(client.get("/api/v1/orders?created_from=yesterday", headers=staff),
-                          400)
-    assert body["errors"][0]["pointer"] == "/created_from"
-    body = assert_problem(client.get("/api/v1/orders?limit=0", headers=staff), 400)
-    assert body["errors"][0]["pointer"] == "/limit"
-    assert_problem(client.get("/api/v1/orders?limit=ten", headers=staff), 400)
+                          422)
+    assert body["errors"][0]["parameter"] == "created_from"
+    body = assert_problem(client.get("/api/v1/orders?limit=0", headers=staff), 422)
+    assert body["errors"][0]["parameter"] == "limit"
+    assert_problem(client.get("/api/v1/orders?limit=ten", headers=staff), 422)
     assert_problem(client.get("/api/v1/orders?order_type=nope", headers=staff), 404)
 
 

@@ -16,13 +16,13 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
-from orderloom.runtime import spreadsheets
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.channels import import_runs
 from orderloom.runtime.customers.records import Customer
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.payments.statements import StatementImport
-from orderloom.runtime.spreadsheets import MAX_ROWS, SpreadsheetError, read_table
+from orderloom.runtime.spreadsheets import reading as spreadsheets
+from orderloom.runtime.spreadsheets.reading import MAX_ROWS, SpreadsheetError, read_table
 from orderloom.runtime.stock.models import StockMovement
 from tests.channels.test_files import MARKETPLACE
 from tests.payments.test_reconciliation import MAPPING as STATEMENT_MAPPING

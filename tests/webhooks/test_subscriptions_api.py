@@ -75,8 +75,8 @@ def test_a_switched_off_or_deleted_subscription_hears_nothing(client, db, publis
 def test_the_delivery_log_filters_are_checked(client, token_for):
     admin = bearer(token_for("admin"))
     body = assert_problem(client.get("/api/v1/webhook-deliveries?status=lost",
-                                     headers=admin), 400)
-    assert body["errors"][0]["pointer"] == "/status"
-    body = assert_problem(client.get("/api/v1/webhook-deliveries?limit=0", headers=admin), 400)
-    assert body["errors"][0]["pointer"] == "/limit"
+                                     headers=admin), 422)
+    assert body["errors"][0]["parameter"] == "status"
+    body = assert_problem(client.get("/api/v1/webhook-deliveries?limit=0", headers=admin), 422)
+    assert body["errors"][0]["parameter"] == "limit"
     assert_problem(client.post("/api/v1/webhook-deliveries/42/resend", headers=admin), 404)

@@ -8,6 +8,7 @@ from typing import Any
 from flask import request
 
 from orderloom.db import utcnow
+from orderloom.platform import query_args
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.api.orders import expected_revision
@@ -77,9 +78,7 @@ def _roles() -> set[str]:
             tags=("approvals",), responses={200: ("Tasks, newest first",
                                                   {"type": "array", "items": TASK})})
 def approval_inbox():
-    status = request.args.get("status", "open")
-    if status not in (*STATUSES, "all"):
-        raise invalid("/status", f"must be one of {', '.join((*STATUSES, 'all'))}", 400)
+    status = query_args.choice(request.args, "status", (*STATUSES, "all"), "open")
     user = current_user()
     tasks = approving.inbox(db_session(), user.id, _roles(),
                             status=None if status == "all" else status,

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from orderloom.db import utcnow
 from orderloom.designer.blueprint import published_blueprint, to_json
 from orderloom.designer.versions import find as find_order_type
+from orderloom.platform import query_args
 from orderloom.platform.api import api, import_progress
 from orderloom.platform.api.body import json_body, uploaded_file
 from orderloom.platform.api.destinations import check_destination
@@ -366,13 +367,11 @@ def _number_of(inbound: InboundOrder) -> str | None:
             tags=("channels",), responses={200: ("Dead letters", {"type": "object"})})
 def dead_letters(key: str):
     channel = _channel(key)
-    limit = _whole("limit", 50)
-    if not 1 <= limit <= MAX_PAGE:
-        raise invalid("/limit", f"must be between 1 and {MAX_PAGE}", status=400)
+    limit = query_args.whole(request.args, "limit", 50, low=1, high=MAX_PAGE)
     query = (select(InboundOrder)
              .where(InboundOrder.source == channel.key, InboundOrder.status == DEAD_LETTER)
              .order_by(InboundOrder.id.desc()))
-    before = _whole("before", None)
+    before = query_args.cursor(request.args)
     if before is not None:
         query = query.where(InboundOrder.id < before)
     found = list(db_session().scalars(query.limit(limit + 1)))
@@ -380,16 +379,6 @@ def dead_letters(key: str):
     return {"dead_letters": [inbound_json(i) for i in page],
             "next": (url_for("api.dead_letters", key=key, limit=limit, before=page[-1].id)
                      if len(found) > limit else None)}
-
-
-def _whole(name: str, default: int | None) -> int | None:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise invalid(f"/{name}", "must be a whole number", status=400) from None
 
 
 def _inbound(inbound_id: int) -> InboundOrder:
@@ -492,9 +481,7 @@ def import_orders():
             responses={200: ("The file", None)})
 def export_orders():
     session = db_session()
-    kind = request.args.get("format", "csv")
-    if kind not in ("csv", "xlsx"):
-        raise invalid("/format", "must be csv or xlsx", status=400)
+    kind = query_args.choice(request.args, "format", ("csv", "xlsx"), "csv")
     spec = OrderFilter(channel=request.args.get("channel") or None,
                        states=[s for s in request.args.get("state", "").split(",") if s])
     key = request.args.get("order_type")

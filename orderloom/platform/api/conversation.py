@@ -5,6 +5,7 @@ from typing import Any
 
 from flask import request
 
+from orderloom.platform import query_args
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import current_actor, current_user, requires
@@ -84,9 +85,7 @@ def add_comment(number: str):
             tags=("notifications",),
             responses={200: ("Notifications", {"type": "array", "items": NOTIFICATION})})
 def list_notifications():
-    unread = request.args.get("unread", "0")
-    if unread not in ("0", "1", "true", "false"):
-        raise invalid("/unread", "must be 1 or 0", 400)
+    unread = query_args.choice(request.args, "unread", ("0", "1", "true", "false"), "0")
     user = current_user()
     found = in_app.notifications_for(db_session(), user.id, set(user.role_names),
                                        unread=unread in ("1", "true"))

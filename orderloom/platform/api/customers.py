@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from orderloom.platform import query_args
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body, upload_option, uploaded_file
 from orderloom.platform.api.downloads import export_response
@@ -16,6 +17,7 @@ from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
+from orderloom.platform.query_args import ParameterError
 from orderloom.runtime.channels.order_files import FileError
 from orderloom.runtime.customers import files as customer_files
 from orderloom.runtime.customers import records as customers
@@ -108,15 +110,6 @@ def _cleaned(body: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _whole(name: str) -> int | None:
-    if name not in request.args:
-        return None
-    try:
-        return int(request.args[name])
-    except ValueError:
-        raise invalid(f"/{name}", "must be a whole number", status=400) from None
-
-
 @api.get("/customers")
 @requires("customers.view")
 @documented("Customers, newest first, each with lifetime value and segment. Filters: q "
@@ -126,14 +119,10 @@ def list_customers():
     args = request.args
     segment = args.get("segment") or None
     if segment is not None and segment not in customers.SEGMENTS:
-        raise invalid("/segment", "must be one of " + ", ".join(customers.SEGMENTS),
-                      status=400)
-    limit = _whole("limit")
-    limit = 50 if limit is None else limit
-    if not 1 <= limit <= MAX_PAGE:
-        raise invalid("/limit", f"must be between 1 and {MAX_PAGE}", status=400)
+        raise ParameterError("segment", "must be one of " + ", ".join(customers.SEGMENTS))
+    limit = query_args.whole(args, "limit", 50, low=1, high=MAX_PAGE)
     spec = CustomerFilter(text=args.get("q") or None, tag=args.get("tag") or None,
-                          segment=segment, before_id=_whole("before"))
+                          segment=segment, before_id=query_args.cursor(args))
     page, more = customers.customer_page(db_session(), spec, limit)
     return {"customers": [customer_json(c, s) for c, s in page],
             "next": (url_for("api.list_customers", **{**args, "before": page[-1][0].id})
@@ -261,12 +250,9 @@ def customer_orders(code: str):
 
     customer = _customer(code)
     target = customer.merged_into_id or customer.id
-    limit = _whole("limit")
-    limit = 50 if limit is None else limit
-    if not 1 <= limit <= MAX_PAGE:
-        raise invalid("/limit", f"must be between 1 and {MAX_PAGE}", status=400)
+    limit = query_args.whole(request.args, "limit", 50, low=1, high=MAX_PAGE)
     query = select(Order).where(Order.customer_id == target).order_by(Order.id.desc())
-    before = _whole("before")
+    before = query_args.cursor(request.args)
     if before is not None:
         query = query.where(Order.id < before)
     orders = list(db_session().scalars(query.limit(limit + 1)))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -11,13 +11,16 @@ from flask import Response, request, url_for
 
 from orderloom.db import utcnow
 from orderloom.designer import versions
+from orderloom.platform import query_args
 from orderloom.platform.api import api
 from orderloom.platform.auth import requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
-from orderloom.platform.problems import Problem, invalid
+from orderloom.platform.problems import Problem
+from orderloom.platform.query_args import ParameterError
 from orderloom.runtime.reports import dashboards
 from orderloom.runtime.reports.dashboards import CHARTS, GRAINS, DashboardFilter
+from orderloom.runtime.spreadsheets import formulas as spreadsheet_formulas
 
 FILTERS = ("created_from", "created_to", "channel", "order_type", "currency", "sla_hours",
            "grain")
@@ -36,53 +39,36 @@ FILTER_HELP = ("Filters: created_from and created_to (ISO dates, both days inclu
                "sales_over_time)")
 
 
-def _day(args, name: str) -> date | None:
-    raw = args.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise invalid(f"/{name}", f"“{raw}” is not a date; use the form 2026-11-25",
-                      status=400) from None
-
-
 def dashboard_filter(session, args) -> tuple[DashboardFilter, str]:
-    """The filter and grain from query parameters, every bad one a 400 naming it."""
+    """The filter and grain from query parameters, every bad one a ParameterError
+    naming it."""
     spec = DashboardFilter()
-    start, end = _day(args, "created_from"), _day(args, "created_to")
+    start, end = query_args.day(args, "created_from"), query_args.day(args, "created_to")
     if start and end and end < start:
-        raise invalid("/created_to", "must not be before created_from", status=400)
+        raise ParameterError("created_to", "must not be before created_from")
     if not start and not end:
         start = utcnow().date() - timedelta(days=dashboards.DEFAULT_DAYS - 1)
     if start:
-        spec.created_from = datetime.combine(start, time.min, tzinfo=UTC)
+        spec.created_from = query_args.day_start(start)
     if end:  # the whole day it names
-        spec.created_to = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
+        spec.created_to = query_args.day_start(end + timedelta(days=1))
     spec.channel = args.get("channel", "").strip() or None
     if args.get("order_type", "").strip():
         order_type = versions.find(session, args["order_type"].strip())
         if order_type is None:
-            raise invalid("/order_type", f"there is no order type “{args['order_type']}”",
-                          status=400)
+            raise ParameterError("order_type",
+                                 f"there is no order type “{args['order_type']}”")
         spec.order_type_id = order_type.id
     currency = args.get("currency", "").strip().upper()
     if currency:
         if len(currency) != 3 or not currency.isalpha():
-            raise invalid("/currency", "must be a three-letter currency code such as CNY",
-                          status=400)
+            raise ParameterError("currency", "must be a three-letter currency code such as CNY")
         spec.currency = currency
-    raw_sla = args.get("sla_hours", "").strip()
-    if raw_sla:
-        try:
-            spec.sla_hours = int(raw_sla)
-        except ValueError:
-            raise invalid("/sla_hours", "must be a whole number of hours", status=400) from None
-        if not 1 <= spec.sla_hours <= MAX_SLA_HOURS:
-            raise invalid("/sla_hours", f"must be between 1 and {MAX_SLA_HOURS}", status=400)
+    spec.sla_hours = query_args.whole(args, "sla_hours", spec.sla_hours, low=1,
+                                      high=MAX_SLA_HOURS)
     grain = args.get("grain", "").strip() or "day"
     if grain not in GRAINS:
-        raise invalid("/grain", f"must be one of {', '.join(GRAINS)}", status=400)
+        raise ParameterError("grain", f"must be one of {', '.join(GRAINS)}")
     return spec, grain
 
 
@@ -107,11 +93,7 @@ def csv_text(chart: str, rows: list[dict[str, Any]]) -> str:
 
 
 def _cell(value: Any) -> Any:
-    # A spreadsheet runs a cell starting with = + - @ as a formula: a SKU or channel
-    # typed by an outsider must stay text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
+    return "" if value is None else spreadsheet_formulas.as_text(value)
 
 
 def period(spec: DashboardFilter) -> dict[str, str | None]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from flask import Response, request
 
+from orderloom.platform import query_args
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
-from orderloom.platform.problems import invalid
 from orderloom.runtime.documents import fulfilment as documents
 from orderloom.runtime.documents.fulfilment import Document
 
@@ -25,10 +25,7 @@ PICK_LIST = {"type": "object", "required": ["warehouse"], "additionalProperties"
 
 
 def _format() -> str:
-    wanted = request.args.get("format", "html").lower()
-    if wanted not in FORMATS:
-        raise invalid("/format", f"must be {' or '.join(FORMATS)}", status=400)
-    return wanted
+    return query_args.choice(request.args, "format", tuple(FORMATS), "html")
 
 
 def _answer(document: Document, wanted: str) -> Response:

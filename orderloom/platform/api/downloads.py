@@ -7,7 +7,7 @@ from flask import Response, request
 from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
-from orderloom.platform.problems import invalid
+from orderloom.platform import query_args
 from orderloom.runtime.channels.order_files import XLSX_MIME
 
 MIMETYPES = {"csv": "text/csv", "xlsx": XLSX_MIME}
@@ -23,12 +23,7 @@ def export_response(session: Session, name: str, as_csv: Callable[[Session], str
                     as_xlsx: Callable[[Session], bytes]) -> Response:
     """Everything of a kind as the file the request's ``?format=`` asks for (csv, the
     default, or xlsx), named ``<name>-<when>``; the read ends before the answer goes."""
-    wanted = request.args.get("format", "csv").lower()
-    if wanted == "csv":
-        data = as_csv(session)
-    elif wanted == "xlsx":
-        data = as_xlsx(session)
-    else:
-        raise invalid("/format", "must be csv or xlsx", status=400)
+    wanted = query_args.choice(request.args, "format", ("csv", "xlsx"), "csv")
+    data = as_csv(session) if wanted == "csv" else as_xlsx(session)
     session.rollback()
     return file_response(data, f"{name}-{utcnow():%Y%m%d-%H%M%S}", wanted)

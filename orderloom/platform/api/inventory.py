@@ -8,6 +8,7 @@ from flask import request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from orderloom.platform import query_args
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body, upload_option, uploaded_file
 from orderloom.platform.api.downloads import export_response
@@ -189,12 +190,7 @@ def stock_movements():
              .order_by(StockMovement.id.desc()))
     if "sku" in request.args:
         query = query.where(Product.sku == request.args["sku"])
-    try:
-        limit = int(request.args.get("limit", 100))
-    except ValueError:
-        raise invalid("/limit", "must be a whole number", status=400) from None
-    if not 1 <= limit <= 1000:
-        raise invalid("/limit", "must be between 1 and 1000", status=400)
+    limit = query_args.whole(request.args, "limit", 100, low=1, high=1000)
     return [{"at": m.at.isoformat(), "sku": sku, "warehouse": code, "kind": m.kind,
              "on_hand_change": m.on_hand_change, "reserved_change": m.reserved_change,
              "reference": m.reference, "actor": m.actor_name}

@@ -8,12 +8,14 @@ from flask import request, url_for
 from sqlalchemy import select
 
 from orderloom.db import utcnow
+from orderloom.platform import query_args
 from orderloom.platform.api import api
 from orderloom.platform.auth import requires
 from orderloom.platform.database import db_session
 from orderloom.platform.lookups import get_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem
+from orderloom.platform.query_args import ParameterError
 from orderloom.runtime.jobs.models import DONE, FAILED, PENDING, QUEUED, RUNNING, Job
 
 STATUSES = (PENDING, QUEUED, RUNNING, DONE, FAILED)
@@ -52,17 +54,12 @@ def list_jobs():
     status = request.args.get("status")
     if status is not None:
         if status not in STATUSES:
-            raise Problem(400, f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+            raise ParameterError("status", f"must be one of {', '.join(STATUSES)}")
         query = query.where(Job.status == status)
     if "kind" in request.args:
         query = query.where(Job.kind == request.args["kind"])
-    try:
-        limit = min(int(request.args.get("limit", 50)), MAX_PAGE)
-        before = int(request.args["before"]) if "before" in request.args else None
-    except ValueError:
-        raise Problem(400, "limit and before must be whole numbers") from None
-    if limit < 1:
-        raise Problem(400, "limit must be at least 1")
+    limit = query_args.whole(request.args, "limit", 50, low=1, high=MAX_PAGE)
+    before = query_args.cursor(request.args)
     if before is not None:
         query = query.where(Job.id < before)
     jobs = list(db_session().scalars(query.limit(limit + 1)))

@@ -2,20 +2,20 @@
 orders to a newer version."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import request, url_for
 from sqlalchemy import select
 
 from orderloom.designer import versions
+from orderloom.platform import query_args
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.lookups import order_or_404
 from orderloom.platform.openapi import documented
-from orderloom.platform.problems import Problem, invalid, problem_response
+from orderloom.platform.problems import Problem, problem_response
 from orderloom.platform.refusals import problem_for
 from orderloom.runtime.engine import edits as order_edits
 from orderloom.runtime.engine import lifecycle
@@ -141,53 +141,26 @@ def list_orders():
         states=[s for s in args.get("state", "").split(",") if s],
         payment_statuses=[s for s in args.get("payment_status", "").split(",") if s],
         channel=args.get("channel") or None,
-        created_from=_moment(args, "created_from"),
-        created_to=_moment(args, "created_to", end_of_day=True),
+        created_from=query_args.moment(args, "created_from"),
+        created_to=query_args.moment(args, "created_to", end_of_day=True),
         customer=args.get("customer") or None,
         tag=args.get("tag") or None,
         text=args.get("q") or None,
         fields={name[len("field."):]: value for name, value in args.items()
                 if name.startswith("field.")},
-        before_id=_whole(args, "before"),
+        before_id=query_args.cursor(args),
     )
     if "order_type" in args:
         order_type = versions.find(db_session(), args["order_type"])
         if order_type is None:
             raise Problem(404, f"there is no order type {args['order_type']!r}")
         spec.order_type_id = order_type.id
-    limit = _whole(args, "limit")
-    limit = 50 if limit is None else limit
-    if not 1 <= limit <= MAX_PAGE:
-        raise invalid("/limit", f"must be between 1 and {MAX_PAGE}", status=400)
+    limit = query_args.whole(args, "limit", 50, low=1, high=MAX_PAGE)
     orders = list(db_session().scalars(order_query(spec).limit(limit + 1)))
     page = orders[:limit]
     return {"orders": [order_json(o, with_transitions=False) for o in page],
             "next": (url_for("api.list_orders", **{**args, "before": page[-1].id})
                      if len(orders) > limit else None)}
-
-
-def _whole(args, name: str) -> int | None:
-    if name not in args:
-        return None
-    try:
-        return int(args[name])
-    except ValueError:
-        raise invalid(f"/{name}", "must be a whole number", status=400) from None
-
-
-def _moment(args, name: str, end_of_day: bool = False) -> datetime | None:
-    raw = args.get(name)
-    if not raw:
-        return None
-    try:
-        if len(raw) == 10:  # a date: the whole day counts
-            day = date.fromisoformat(raw) + (timedelta(days=1) if end_of_day else timedelta())
-            return datetime.combine(day, time.min, tzinfo=UTC)
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        raise invalid(f"/{name}", "must be a date (2026-11-25) or a date and time "
-                                  "(2026-11-25T09:30:00+08:00)", status=400) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @api.get("/orders/<number>")

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import request
 from sqlalchemy import select
 
 from orderloom.db import utcnow
+from orderloom.platform import query_args
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body, uploaded_file
 from orderloom.platform.api.downloads import file_response
@@ -17,6 +18,7 @@ from orderloom.platform.database import db_session
 from orderloom.platform.lookups import order_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
+from orderloom.platform.query_args import ParameterError
 from orderloom.runtime import audit
 from orderloom.runtime.channels.order_files import write_csv, write_xlsx
 from orderloom.runtime.payments import finance_summary, reconciliation, refunds, statements
@@ -180,15 +182,6 @@ def save_statement_mapping(provider: str):
     return statements.mapping_json(mapping)
 
 
-def _whole(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise invalid(f"/{name}", f"must be a whole number from {low} to {high}", status=400)
-    return int(raw)
-
-
 @api.post("/statements")
 @requires("payments.manage")
 @documented("Import a provider's statement (multipart field 'file', CSV or xlsx; "
@@ -208,8 +201,10 @@ def import_statement():
     if mapping is None:
         raise invalid("/provider", f"there is no statement mapping for {provider!r}; save "
                                    "one with PUT /api/v1/statement-mappings/" + provider)
-    window = _whole("window_days", reconciliation.DEFAULT_WINDOW_DAYS, 0, 60)
-    ship_within = _whole("ship_within_days", reconciliation.DEFAULT_SHIP_WITHIN_DAYS, 0, 365)
+    window = query_args.whole(request.args, "window_days",
+                              reconciliation.DEFAULT_WINDOW_DAYS, low=0, high=60)
+    ship_within = query_args.whole(request.args, "ship_within_days",
+                                   reconciliation.DEFAULT_SHIP_WITHIN_DAYS, low=0, high=365)
     lines = statements.read_statement(content, filename, mapping)
     outcome = reconciliation.import_statement(
         session, current_actor(), provider, filename, lines,
@@ -227,11 +222,11 @@ def import_statement():
 def list_mismatches():
     kind = request.args.get("kind") or None
     if kind is not None and kind not in reconciliation.KINDS:
-        raise invalid("/kind", "must be one of " + ", ".join(reconciliation.KINDS),
-                      status=400)
+        raise ParameterError("kind", "must be one of " + ", ".join(reconciliation.KINDS))
     found = reconciliation.mismatches(
         db_session(), kind=kind, open_only=request.args.get("resolved") not in ("1", "true"),
-        limit=_whole("limit", 200, 1, 1000), before_id=_whole("before", 0, 0, 2**62) or None)
+        limit=query_args.whole(request.args, "limit", 200, low=1, high=1000),
+        before_id=query_args.cursor(request.args))
     return [reconciliation.mismatch_json(m, number) for m, number in found]
 
 
@@ -248,16 +243,6 @@ def resolve_mismatch(mismatch_id: int):
     return reconciliation.mismatch_json(mismatch)
 
 
-def _day(name: str, default: date) -> date:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise invalid(f"/{name}", "is not a date such as 2026-11-25", status=400) from None
-
-
 @api.get("/finance/summary")
 @requires("payments.view")
 @documented("The daily finance summary per day and currency: orders, payments, refunds, "
@@ -266,15 +251,15 @@ def _day(name: str, default: date) -> date:
             responses={200: ("Rows, or the file", {"type": "object"})})
 def finance_summary_report():
     today = utcnow().date()
-    last = _day("to", today)
-    first = _day("from", last if "to" in request.args else today)
+    last = query_args.day(request.args, "to", today)
+    first = query_args.day(request.args, "from", last if "to" in request.args else today)
     if first > last:
-        raise invalid("/from", "must not be after 'to'", status=400)
+        raise ParameterError("from", "must not be after 'to'")
     if last - first > timedelta(days=finance_summary.MAX_DAYS - 1):
-        raise invalid("/to", f"at most {finance_summary.MAX_DAYS} days at once", status=400)
+        raise ParameterError("to", f"at most {finance_summary.MAX_DAYS} days at once")
     kind = request.args.get("format", "json")
     if kind not in ("json", "csv", "xlsx"):
-        raise invalid("/format", "must be json, csv or xlsx", status=400)
+        raise ParameterError("format", "must be json, csv or xlsx")
     rows = finance_summary.summary(db_session(), first, last)
     if kind == "json":
         return {"from": first.isoformat(), "to": last.isoformat(), "rows": rows}

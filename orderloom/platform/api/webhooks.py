@@ -8,6 +8,7 @@ from flask import request, url_for
 from sqlalchemy import delete, select
 
 from orderloom.db import utcnow
+from orderloom.platform import query_args
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.api.destinations import check_destination
@@ -16,6 +17,8 @@ from orderloom.platform.database import db_session
 from orderloom.platform.lookups import get_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
+from orderloom.platform.query_args import ParameterError
+from orderloom.platform.url_ids import LARGEST_ID
 from orderloom.runtime import audit
 from orderloom.runtime.notify.webhook_sending import resend
 from orderloom.runtime.notify.webhooks import (
@@ -222,31 +225,17 @@ def delete_webhook(subscription_id: int):
     return "", 204
 
 
-def _int_arg(name: str, default: int | None, low: int = 1, high: int | None = None
-             ) -> int | None:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise invalid(f"/{name}", "must be a whole number", status=400) from None
-    if value < low or (high is not None and value > high):
-        raise invalid(f"/{name}", f"must be between {low} and {high}" if high else
-                      f"must be at least {low}", status=400)
-    return value
-
-
 def delivery_filters() -> list[Any]:
     """The delivery log's filters from the query string (shared with the admin page)."""
     where: list[Any] = []
-    subscription = _int_arg("subscription", None)
+    subscription = query_args.whole(request.args, "subscription", low=1,
+                                    high=LARGEST_ID)
     if subscription is not None:
         where.append(WebhookDelivery.subscription_id == subscription)
     status = request.args.get("status")
     if status:
         if status not in STATUSES:
-            raise invalid("/status", "must be one of " + ", ".join(STATUSES), status=400)
+            raise ParameterError("status", "must be one of " + ", ".join(STATUSES))
         where.append(WebhookDelivery.status == status)
     event_type = request.args.get("event_type")
     if event_type:
@@ -254,7 +243,7 @@ def delivery_filters() -> list[Any]:
     event_id = request.args.get("event_id")
     if event_id:
         where.append(WebhookDelivery.event_id == event_id)
-    before = _int_arg("before", None)
+    before = query_args.cursor(request.args)
     if before is not None:
         where.append(WebhookDelivery.id < before)
     return where
@@ -267,7 +256,7 @@ def delivery_filters() -> list[Any]:
             tags=("webhooks",),
             responses={200: ("Deliveries", {"type": "array", "items": DELIVERY})})
 def list_webhook_deliveries():
-    limit = _int_arg("limit", 50, 1, MAX_PAGE)
+    limit = query_args.whole(request.args, "limit", 50, low=1, high=MAX_PAGE)
     found = db_session().scalars(select(WebhookDelivery).where(*delivery_filters())
                                  .order_by(WebhookDelivery.id.desc()).limit(limit))
     return [delivery_json(d) for d in found]

@@ -19,6 +19,7 @@ from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import Labels, language, money, when
 from orderloom.platform.problems import Problem
+from orderloom.platform.query_args import cursor, on_page
 from orderloom.runtime.customers import records as customers
 from orderloom.runtime.customers.records import Customer, CustomerError, CustomerFilter
 from orderloom.runtime.orders.categories import is_sale
@@ -33,13 +34,6 @@ SEGMENT_NAMES = {"champions": "Champions", "loyal": "Loyal", "new": "New",
                  "lost": "Lost", "prospect": "Prospect"}
 
 
-def _before(raw: str) -> int | None:
-    try:
-        return int(raw) if raw else None
-    except ValueError:
-        return None
-
-
 @pages.get("/customers")
 @requires("customers.view")
 def customers_page():
@@ -51,7 +45,7 @@ def customers_page():
         segment = None
     spec = CustomerFilter(text=args.get("q", "").strip() or None,
                           tag=args.get("tag", "").strip() or None, segment=segment,
-                          before_id=_before(args.get("before", "")))
+                          before_id=on_page(errors, lambda: cursor(args), None))
     page, more = customers.customer_page(db_session(), spec, PAGE_SIZE)
     kept = {k: v for k, v in args.items() if k in ("q", "tag", "segment") and v}
     return render_template(

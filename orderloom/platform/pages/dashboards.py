@@ -18,7 +18,7 @@ from orderloom.platform.auth import requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import Labels, language
-from orderloom.platform.problems import Problem
+from orderloom.platform.query_args import ParameterError
 from orderloom.runtime.reports import dashboards
 from orderloom.runtime.reports.dashboards import CHARTS
 
@@ -51,9 +51,9 @@ def dashboards_page():
     errors: list[str] = []
     try:
         spec, grain = dashboard_filter(session, request.args)
-    except Problem as problem:
-        errors.append(problem.errors[0]["pointer"].lstrip("/").replace("_", " ").capitalize()
-                      + ": " + problem.errors[0]["detail"] + ". Showing the last 30 days instead.")
+    except ParameterError as error:
+        errors.append(f"{error.page_message} Showing the last "
+                      f"{dashboards.DEFAULT_DAYS} days instead.")
         spec, grain = dashboard_filter(session, {})
     kept = {name: request.args[name] for name in FILTERS
             if request.args.get(name) and not errors}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +16,7 @@ from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import money, when
+from orderloom.platform.query_args import ParameterError, day
 from orderloom.runtime.engine.lifecycle import find_order
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.orders.models import Order
@@ -213,11 +214,10 @@ def reconciliation_resolve(mismatch_id: int):
 def finance_summary_page():
     today = utcnow().date()
     try:
-        last = date.fromisoformat(request.args.get("to") or today.isoformat())
-        first = date.fromisoformat(request.args.get("from") or
-                                   (last - timedelta(days=6)).isoformat())
-    except ValueError:
-        flash("Dates are written like 2026-11-25.", "error")
+        last = day(request.args, "to", today)
+        first = day(request.args, "from", last - timedelta(days=6))
+    except ParameterError as error:
+        flash(f"{error.page_message} Showing the last 7 days instead.", "error")
         first, last = today - timedelta(days=6), today
     if first > last or (last - first).days >= finance_summary.MAX_DAYS:
         flash(f"Choose a 'from' before 'to', at most {finance_summary.MAX_DAYS} days apart.",

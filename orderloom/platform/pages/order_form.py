@@ -10,11 +10,9 @@ that decides: its problems come back as problem+json pointers shown by their fie
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import flash, redirect, render_template, url_for
-from markupsafe import Markup
 from sqlalchemy import select
 
 from orderloom.designer.blueprint import Blueprint, money_places
@@ -107,11 +105,6 @@ def sections(spec: dict[str, Any], blueprint: Blueprint, lang: str) -> list[dict
     return found
 
 
-def _script_json(value: Any) -> Markup:
-    # Inside <script type="application/json">: only "</" could end the element early.
-    return Markup(json.dumps(value, ensure_ascii=False).replace("</", "<\\/"))
-
-
 def _render(blueprint: Blueprint, lang: str, *, title: str, mode: str, data: dict[str, Any],
             order_type: str, number: str | None = None, revision: int | None = None,
             locked: dict[str, str] | None = None):
@@ -127,7 +120,7 @@ def _render(blueprint: Blueprint, lang: str, *, title: str, mode: str, data: dic
                              if current_user().can("customers.view") else None)}
     return render_template("orders/form.html", title=title, names=Labels(blueprint, lang),
                            sections=sections(spec, blueprint, lang), mode=mode,
-                           number=number, spec_json=_script_json(page))
+                           number=number, spec=page)
 
 
 def _defaults(blueprint: Blueprint) -> dict[str, Any]:

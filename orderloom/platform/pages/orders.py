@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,6 +30,7 @@ from orderloom.platform.pages.order_view import (
     timeline,
     when,
 )
+from orderloom.platform.query_args import cursor, day_moment, on_page
 from orderloom.runtime.customers.records import Customer
 from orderloom.runtime.engine import actions as order_actions
 from orderloom.runtime.engine import edits as order_edits
@@ -83,19 +84,6 @@ def stale_message(number: str, error: StaleOrder, names: Labels) -> str:
 
 # --- the list ---------------------------------------------------------------------------------
 
-def _day(args, name: str, label: str, errors: list[str], end: bool = False) -> datetime | None:
-    raw = args.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        errors.append(f"{label}: “{raw}” is not a date; use the form 2026-11-25.")
-        return None
-    # "To" includes the whole day it names.
-    return datetime.combine(day + timedelta(days=1 if end else 0), time.min, tzinfo=UTC)
-
-
 def _order_types(session) -> list[tuple[OrderType, Labels]]:
     lang = language()
     found = []
@@ -110,8 +98,9 @@ def _filter(args, types: list[tuple[OrderType, Labels]], errors: list[str]
     spec = OrderFilter(
         states=[args["state"]] if args.get("state") else [],
         channel=args.get("channel", "").strip() or None,
-        created_from=_day(args, "created_from", "Created from", errors),
-        created_to=_day(args, "created_to", "Created to", errors, end=True),
+        created_from=on_page(errors, lambda: day_moment(args, "created_from"), None),
+        created_to=on_page(errors, lambda: day_moment(args, "created_to", end_of_day=True),
+                           None),
         customer=args.get("customer", "").strip() or None,
         tag=args.get("tag", "").strip() or None,
         text=args.get("q", "").strip() or None,
@@ -124,11 +113,7 @@ def _filter(args, types: list[tuple[OrderType, Labels]], errors: list[str]
             errors.append(f"Order type: there is no order type “{args['order_type']}”.")
         else:
             spec.order_type_id, chosen = match[0].id, match[1]
-    if args.get("before"):
-        try:
-            spec.before_id = int(args["before"])
-        except ValueError:
-            errors.append("The page link is broken; showing the newest orders.")
+    spec.before_id = on_page(errors, lambda: cursor(args), None)
     return spec, chosen
 
 

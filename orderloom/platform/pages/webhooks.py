@@ -16,6 +16,7 @@ from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
 from orderloom.platform.problems import Problem
+from orderloom.platform.query_args import ParameterError
 from orderloom.runtime import audit
 from orderloom.runtime.notify.webhooks import (
     EVENTS,
@@ -34,8 +35,8 @@ def _page(*, error: str | None = None, form: dict | None = None, created=None,
     session = db_session()
     try:
         where = delivery_filters()
-    except Problem as problem:
-        where, error = [], problem.detail
+    except ParameterError as refused:
+        where, error = [], refused.page_message
     subscriptions = list(session.scalars(select(WebhookSubscription)
                                          .order_by(WebhookSubscription.id)))
     failed = dict(session.execute(

@@ -40,7 +40,8 @@ from orderloom.runtime.engine import lifecycle
 from orderloom.runtime.errors import OrderError, OrderInputError
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.payments.received import record_reported
-from orderloom.runtime.spreadsheets import SpreadsheetError, read_table
+from orderloom.runtime.spreadsheets import formulas as spreadsheet_formulas
+from orderloom.runtime.spreadsheets.reading import SpreadsheetError, read_table
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +49,6 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 PREVIEW_ORDERS = 20
 IMPORT_CHANNEL = "import"
-# A cell starting with one of these is run as a formula by spreadsheet programs;
-# exported text gets a leading apostrophe, which they show as plain text.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class FileError(SpreadsheetError):
@@ -62,7 +60,7 @@ Row = tuple[int, dict[str, Any]]  # spreadsheet row number, column name -> cell
 
 def read_rows(content: bytes, filename: str = "") -> list[Row]:
     """The data rows of a CSV or xlsx file, keyed by the header row's names. The
-    file is read by ``spreadsheets.read_table``, whose limits a refusal names."""
+    file is read by ``spreadsheets.reading.read_table``, whose limits a refusal names."""
     table = read_table(content, filename)
     names = [_cell_text(h) for h in table[0]]
     while names and not names[-1]:
@@ -76,7 +74,7 @@ def read_rows(content: bytes, filename: str = "") -> list[Row]:
         seen.add(name)
     rows: list[Row] = []
     for number, cells in enumerate(table[1:], start=2):
-        values = {name: _unescape(_cell_value(cell))
+        values = {name: spreadsheet_formulas.as_read(_cell_value(cell))
                   for name, cell in zip(names, cells, strict=False)
                   if name and cell not in (None, "")}
         if values:  # a blank row is skipped, though it counted against the row limit
@@ -95,12 +93,6 @@ def _cell_value(value: Any) -> Any:
 
 def _cell_text(value: Any) -> str:
     return "" if value is None else str(value).strip()
-
-
-def _unescape(cell: Any) -> Any:
-    if isinstance(cell, str) and cell[:1] == "'" and cell[1:2] in _FORMULA_START:
-        return cell[1:]
-    return cell
 
 
 # --- grouping and mapping ---------------------------------------------------------------------
@@ -300,9 +292,9 @@ def _cell(value: Any) -> Any:
         value = ", ".join(str(v) for v in value)
     if isinstance(value, dict):
         return ""  # a formula fault stored as {"error": ...} is no spreadsheet value
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _numeric(value):
-        return "'" + value
-    return value
+    if isinstance(value, str) and _numeric(value):
+        return value  # an amount such as -5.00 stays a number the sheet can add up
+    return spreadsheet_formulas.as_text(value)
 
 
 def _numeric(text: str) -> bool:

@@ -33,14 +33,12 @@ from orderloom.runtime.channels.order_files import FileError, read_rows, write_c
 from orderloom.runtime.customers import records as customers
 from orderloom.runtime.customers.records import Customer, CustomerError
 from orderloom.runtime.errors import OrderError
+from orderloom.runtime.spreadsheets import formulas as spreadsheet_formulas
 
 log = logging.getLogger(__name__)
 
 IDENTITY_COLUMNS = ("code", "name", "email", "phone", "tags")
 READ_ONLY_COLUMNS = ("orders", "lifetime_value", "segment", "last_order_at", "merged_into")
-# A cell starting with one of these is run as a formula by spreadsheet programs;
-# exported text gets a leading apostrophe, which they show as plain text.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _CHUNK = 500
 
 
@@ -209,9 +207,7 @@ def _apply(customer: Customer, values: dict[str, Any]) -> bool:
 def _safe(value: Any) -> Any:
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    return spreadsheet_formulas.as_text(value)
 
 
 def export_table(session: Session, now: datetime | None = None

@@ -18,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orderloom.runtime.errors import OrderError
-from orderloom.runtime.spreadsheets import SpreadsheetError, Table, read_table
+from orderloom.runtime.spreadsheets import formulas as spreadsheet_formulas
+from orderloom.runtime.spreadsheets.reading import SpreadsheetError, Table, read_table
 from orderloom.runtime.stock import keeping as stock_keeping
 from orderloom.runtime.stock.catalog import Product, Warehouse
 from orderloom.runtime.stock.keeping import StockError
@@ -67,7 +68,7 @@ def export_csv(session: Session) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
-    writer.writerows(levels(session))
+    writer.writerows(_as_text(row) for row in levels(session))
     # The byte order mark makes Excel read the file as UTF-8.
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -79,17 +80,22 @@ def export_xlsx(session: Session) -> bytes:
     sheet = book.create_sheet("stock")
     sheet.append(EXPORT_COLUMNS)
     for row in levels(session):
-        sheet.append(row)
+        sheet.append(_as_text(row))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _as_text(row: tuple[Any, ...]) -> list[Any]:
+    # A SKU or warehouse code typed by anyone must not run as a formula in the export.
+    return [spreadsheet_formulas.as_text(cell) for cell in row]
 
 
 # --- reading a file -------------------------------------------------------------------------
 
 def read_rows(data: bytes, filename: str = "") -> Table:
     """The rows of a CSV (UTF-8 or GB18030) or .xlsx file, the header first, as
-    ``spreadsheets.read_table`` reads them within its limits; a file that is no
+    ``spreadsheets.reading.read_table`` reads them within its limits; a file that is no
     spreadsheet at all is 415."""
     try:
         return read_table(data, filename)
@@ -115,7 +121,7 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return str(spreadsheet_formulas.as_read(value)).strip()
 
 
 def parse(rows: Sequence[Sequence[Any]], mode: str) -> tuple[list[StockRow], list[tuple[int, str]]]:
