@@ -2,6 +2,8 @@
 page at once and its progress bar fills while the orders are created."""
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.browser.test_staff_console import log_in
 from tests.channels.support import create_channel
 from tests.channels.test_files import MARKETPLACE
@@ -40,8 +42,9 @@ def test_the_progress_bar_fills_as_a_large_file_is_imported(
         new MutationObserver(note).observe(document.getElementById('import-percent'),
                                            {childList: true, characterData: true, subtree: true});
     }""")
-    page.wait_for_function(
-        "document.getElementById('import-status').textContent === 'done'", timeout=120_000)
+    # Waited for from outside the page: its Content-Security-Policy allows no script
+    # from a string, which a polled expression would be.
+    expect(page.locator("#import-status")).to_have_text("done", timeout=120_000)
 
     failing = len(range(0, ROWS, BROKEN_EVERY))
     assert page.locator("#import-bar").get_attribute("value") is not None

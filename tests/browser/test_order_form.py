@@ -3,6 +3,8 @@ values, conditions and validation show in place, the server's refusals land next
 their field, and an edit goes through the order's own form."""
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.browser.test_staff_console import log_in
 from tests.designer.samples import retail
 from tests.platform.test_api_tokens import bearer
@@ -32,9 +34,7 @@ def test_staff_enter_an_order_and_the_total_shown_is_the_total_stored(
     # A known customer's code brings the rest of the customer from the records.
     customer.locator("[data-part=code]").fill("C7")
     customer.locator("[data-part=code]").press("Tab")
-    page.wait_for_function(
-        "document.querySelector('.form-field[data-key=customer] [data-part=tier]').value"
-        " === 'gold'")
+    expect(customer.locator("[data-part=tier]")).to_have_value("gold")
     assert customer.locator("[data-part=name]").input_value() == "Li Wei"
     ship_to = page.locator(".form-field[data-key=ship_to]")
     ship_to.locator("[data-part=country]").fill("CN")

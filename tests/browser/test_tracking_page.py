@@ -5,9 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tests.browser.test_staff_console import log_in
 from tests.logistics.conftest import carrier_server, setup  # noqa: F401 (fixtures)
 from tests.logistics.support import PHONE, post_webhook, route
+
+# The outbound client calls 127.0.0.1 only when allowed: the carrier of this test
+# listens there.
+pytestmark = pytest.mark.usefixtures("outbound_to_loopback")
 
 SCREENSHOTS = "/tmp/orderloom-tracking"
 
