@@ -100,6 +100,19 @@ class Blueprint:
     # --- values --------------------------------------------------------------------------
 
     @functools.cached_property
+    def action_types(self) -> frozenset[str]:
+        """The action types any rule, decision table row, transition or automatic move
+        of the definition runs: what the runtime asks before looking for their work."""
+        definition = self.definition
+        workflow = definition["workflow"]
+        lists = [rule["then"] for rule in definition.get("rules", [])]
+        lists += [row["then"] for table in definition.get("decision_tables", [])
+                  for row in table["rows"]]
+        lists += [t.get("actions", []) for t in workflow["transitions"]]
+        lists += [a.get("actions", []) for a in workflow.get("automatic", [])]
+        return frozenset(action["type"] for actions in lists for action in actions)
+
+    @functools.cached_property
     def total_key(self) -> str | None:
         """The field that holds the order's total: ``total_field`` when the definition
         names one, else a money field keyed ``total``, else none."""

@@ -29,8 +29,9 @@ class Hold(spec.Hold, Behaviour):
         run.result.done.append(action)
 
     def standing(self, session: Session, orders: Sequence[Order]) -> dict[int, StandingNote]:
+        # Most order types have no hold: their orders cost no query.
         ids = [order.id for order in orders
-               if _may_hold(blueprint_for(order.version).definition)]
+               if self.name in blueprint_for(order.version).action_types]
         if not ids:
             return {}
         latest = (select(func.max(OrderEvent.id))
@@ -50,13 +51,3 @@ class Hold(spec.Hold, Behaviour):
                     holds_automatic_moves=True)
         return notes
 
-
-def _may_hold(definition: dict[str, Any]) -> bool:
-    # Most order types have no hold: their orders cost no query.
-    workflow = definition["workflow"]
-    lists = [rule["then"] for rule in definition.get("rules", [])]
-    lists += [row["then"] for table in definition.get("decision_tables", [])
-              for row in table["rows"]]
-    lists += [t.get("actions", []) for t in workflow["transitions"]]
-    lists += [a.get("actions", []) for a in workflow.get("automatic", [])]
-    return any(action["type"] == Hold.name for actions in lists for action in actions)
