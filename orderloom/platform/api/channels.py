@@ -26,7 +26,7 @@ from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
 from orderloom.runtime import audit
 from orderloom.runtime.audit import Actor
-from orderloom.runtime.channels import ingestion, order_files
+from orderloom.runtime.channels import file_columns, ingestion, order_files
 from orderloom.runtime.channels.mapping import MappingError, apply_mapping, check_mapping
 from orderloom.runtime.channels.models import (
     ACCEPTED,
@@ -448,8 +448,22 @@ def import_orders():
     else:
         raise invalid("/mapping", "is required (or name a file channel with ?channel=)")
     _check_mapping("file", order_type_key, mapping if isinstance(mapping, dict) else [])
+    lines_upload = request.files.get("lines_file")
     try:
-        rows = order_files.read_rows(content, filename)
+        if lines_upload is not None:
+            # An order report and its line report (Tmall's 订单报表 and 宝贝报表), joined
+            # into one file of one row per line by the mapping's order id column.
+            lines_content = lines_upload.read()
+            if not isinstance(mapping, dict) or not file_columns.order_id_column(mapping):
+                raise invalid("/mapping/external_id", "a column path (\"$.订单编号\") is "
+                                                      "needed to join the line report")
+            content = order_files.join_line_report(
+                order_files.read_sheet(content, filename),
+                order_files.read_sheet(lines_content, lines_upload.filename or ""),
+                file_columns.order_id_column(mapping) or "", filename)
+        columns, rows = order_files.read_sheet(content, filename)
+        if isinstance(mapping, dict):
+            order_files.check_columns(columns, mapping, filename)
     except order_files.FileError as error:
         raise invalid("/file", str(error)) from None
     definition = ingestion.published_definition(session, order_type_key)
@@ -462,7 +476,7 @@ def import_orders():
     report = order_files.import_rows(
         session, current_actor(), rows, order_type_key, definition, mapping,
         source=channel.key if channel else order_files.import_source(order_type_key),
-        channel_id=channel.id if channel else None, preview=preview)
+        channel_id=channel.id if channel else None, preview=preview, columns=columns)
     if preview:
         session.rollback()
     else:

@@ -112,7 +112,8 @@ def run_import(sessions: sessionmaker[Session], run_id: int) -> None:
             return
         actor = Actor(run.created_by_id, run.created_by_name or "import", "job")
         try:
-            rows = order_files.read_rows(run.content or b"", run.filename)
+            columns, rows = order_files.read_sheet(run.content or b"", run.filename)
+            order_files.check_columns(columns, run.mapping, run.filename)
             definition = ingestion.published_definition(session, run.order_type_key)
         except Exception as error:  # the file or the order type is no longer usable
             _finish(session, run, FAILED, str(getattr(error, "message", error)))
@@ -126,7 +127,7 @@ def run_import(sessions: sessionmaker[Session], run_id: int) -> None:
             batch_rows = [row for group in batch for row in group.rows]
             report = order_files.import_rows(
                 session, actor, batch_rows, run.order_type_key, definition, run.mapping,
-                source=run.source, channel_id=run.channel_id)
+                source=run.source, channel_id=run.channel_id, columns=columns)
             run.groups_done += len(batch)
             run.rows_done += len(batch_rows)
             run.orders_created += len(report.created)

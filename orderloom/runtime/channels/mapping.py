@@ -12,7 +12,9 @@ Paths are a small JSONPath subset (``$.a.b``, ``$.a[0]``, ``$['a b']``, ``$.a[*]
 in ``lines.from`` only), read by a hand-written parser: nothing is evaluated.
 A formula is the order formula language, seeing the mapped value as ``value``,
 then the members of the line being read (for a line column), then the
-payload's own top-level members.
+payload's own top-level members. ``address_part`` (``{"path": "$.收货地址",
+"address_part": "city"}``) takes one part of a Chinese address written as one
+string, before any formula.
 """
 from __future__ import annotations
 
@@ -26,6 +28,8 @@ from typing import Any
 from orderloom import dsl
 from orderloom.designer.form import ADDRESS_RECORD, CUSTOMER_RECORD
 from orderloom.designer.problems import DefinitionProblem, pointer
+from orderloom.runtime.channels.china_address import PARTS as ADDRESS_PARTS
+from orderloom.runtime.channels.china_address import split_address
 from orderloom.dsl.parser import parse as parse_formula
 
 MAX_PATH_LENGTH = 500
@@ -33,6 +37,10 @@ MAX_PATH_STEPS = 32
 MAX_LINES = 5000
 
 RECORD_MEMBERS = {"address": ADDRESS_RECORD, "customer": CUSTOMER_RECORD}
+# What a source may give besides its path and formula: ``address_part`` takes one
+# part of a Chinese address written as one string (runtime/channels/china_address.py)
+# before the formula sees it.
+SOURCE_MEMBERS = ("path", "formula", "address_part")
 # ``payment.<member>`` targets: the payment the payload reports, recorded on the new
 # order (runtime/payments/received.py) rather than stored as a form field.
 PAYMENT_MEMBERS = {"amount": "money", "method": "text", "reference": "text",
@@ -212,11 +220,16 @@ def _source_problems(source: Any, where: str) -> list[DefinitionProblem]:
                                          "\"formula\": ...}")]
     problems = []
     for key in source:
-        if key not in ("path", "formula"):
+        if key not in SOURCE_MEMBERS:
             problems.append(DefinitionProblem(f"{where}{pointer(key)}", _unknown(
-                key, ["path", "formula"], "is not part of a source")))
+                key, list(SOURCE_MEMBERS), "is not part of a source")))
     if "path" not in source and "formula" not in source:
         problems.append(DefinitionProblem(where, "give a path, a formula, or both"))
+    if "address_part" in source and source["address_part"] not in ADDRESS_PARTS:
+        part = source["address_part"]
+        problems.append(DefinitionProblem(f"{where}/address_part", _unknown(
+            str(part), list(ADDRESS_PARTS), f"{part!r} is not a part of an address; give "
+                                            f"one of {', '.join(ADDRESS_PARTS)}")))
     if "path" in source:
         problems += _path_problems(source["path"], f"{where}/path", single=True)
     if "formula" in source:
@@ -385,10 +398,15 @@ def _read(source: Any, document: Any, scope: dict[str, Any], where: str,
           problems: list[DefinitionProblem]) -> Any:
     path = source if isinstance(source, str) else source.get("path")
     value = resolve(parse_path(path), document) if path is not None else None
+    if isinstance(source, dict) and "address_part" in source:
+        value = _address_part(value, source["address_part"])
     formula = source.get("formula") if isinstance(source, dict) else None
     if formula is None:
         return value
     given = None if value is MISSING else value
+    if isinstance(given, date | datetime):
+        # An Excel date cell: formulas read it as the text a CSV cell would have been.
+        given = given.isoformat()
     if not _formula_value(given):
         problems.append(DefinitionProblem(where, "a formula cannot read this value"))
         return MISSING
@@ -403,6 +421,15 @@ def _read(source: Any, document: Any, scope: dict[str, Any], where: str,
                                           result.column))
         return MISSING
     return result
+
+
+def _address_part(value: Any, part: str) -> Any:
+    """One part of an address written as one string (a marketplace's 收货地址); an
+    empty part leaves the field empty."""
+    if value is MISSING or value is None or isinstance(value, dict | list):
+        return value
+    found = split_address(_as_text(value)).part(part)
+    return found or None
 
 
 def _as_text(value: Any) -> str:

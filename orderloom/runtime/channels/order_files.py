@@ -27,6 +27,7 @@ from orderloom.db import utcnow
 from orderloom.designer.blueprint import published_blueprint, to_json
 from orderloom.designer.problems import DefinitionProblem
 from orderloom.runtime.audit import Actor
+from orderloom.runtime.channels import file_columns
 from orderloom.runtime.channels.ingestion import accepted_order
 from orderloom.runtime.channels.mapping import (
     RECORD_MEMBERS,
@@ -61,6 +62,11 @@ Row = tuple[int, dict[str, Any]]  # spreadsheet row number, column name -> cell
 def read_rows(content: bytes, filename: str = "") -> list[Row]:
     """The data rows of a CSV or xlsx file, keyed by the header row's names. The
     file is read by ``spreadsheets.reading.read_table``, whose limits a refusal names."""
+    return read_sheet(content, filename)[1]
+
+
+def read_sheet(content: bytes, filename: str = "") -> tuple[list[str], list[Row]]:
+    """The column names of a CSV or xlsx file (its first row) and its data rows."""
     table = read_table(content, filename)
     names = [_cell_text(h) for h in table[0]]
     while names and not names[-1]:
@@ -77,9 +83,68 @@ def read_rows(content: bytes, filename: str = "") -> list[Row]:
         values = {name: spreadsheet_formulas.as_read(_cell_value(cell))
                   for name, cell in zip(names, cells, strict=False)
                   if name and cell not in (None, "")}
+        # ="" is how some marketplace exports write an empty cell
+        values = {name: value for name, value in values.items() if value != ""}
         if values:  # a blank row is skipped, though it counted against the row limit
             rows.append((number, values))
-    return rows
+    return [name for name in names if name], rows
+
+
+# Tmall's newer order-detail report names the order a line belongs to 主订单编号 (and
+# the line itself 子订单编号); its older 宝贝报表 names it 订单编号, as the order report does.
+LINE_REPORT_ORDER_COLUMNS = ("主订单编号",)
+
+
+def join_line_report(orders: tuple[list[str], list[Row]], lines: tuple[list[str], list[Row]],
+                     order_column: str, filename: str = "") -> bytes:
+    """An order report (one row per order) and its line report (one row per line, such
+    as Tmall's 订单报表 and 宝贝报表) as one CSV file of one row per line: each line's
+    row with its order's columns beside it, the line report's value kept where both
+    have a column. Rows are in the line report's order, so a row number of the result
+    is the line report's; orders without lines follow at the end."""
+    order_names, order_rows = orders
+    line_names, line_rows = lines
+    if order_column not in order_names:
+        raise FileError(file_columns.missing_order_id(order_column, order_names),
+                        filename=filename)
+    line_column = next((c for c in (*LINE_REPORT_ORDER_COLUMNS, order_column)
+                        if c in line_names), None)
+    if line_column is None:
+        names = ", ".join(repr(c) for c in (order_column, *LINE_REPORT_ORDER_COLUMNS))
+        raise FileError(f"the line report has none of the columns {names} that name each "
+                        f"line's order; its columns are: {', '.join(line_names)} / 明细报表中"
+                        f"没有标明订单的列（{names}）；它的列为：{'、'.join(line_names)}",
+                        filename=filename)
+    by_id = {_key(values.get(order_column)): values for _, values in order_rows}
+    header = list(dict.fromkeys([*line_names, *order_names]))
+    joined: list[list[Any]] = []
+    matched = set()
+    for _, values in line_rows:
+        key = _key(values.get(line_column))
+        order = by_id.get(key, {})
+        if order:
+            matched.add(key)
+        row = {**order, **values, order_column: values.get(line_column, order.get(
+            order_column))}
+        joined.append([_joined_cell(row.get(name)) for name in header])
+    for key, values in by_id.items():
+        if key not in matched:
+            joined.append([_joined_cell(values.get(name)) for name in header])
+    return "".join(write_csv(header, iter(joined))).encode("utf-8")
+
+
+def _key(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _joined_cell(value: Any) -> Any:
+    # As read, so written back to be read again as the same value; text that would
+    # start a formula keeps the apostrophe that as_read takes off again.
+    if value is None:
+        return ""
+    if isinstance(value, date | datetime):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    return spreadsheet_formulas.as_text(value)
 
 
 def _cell_value(value: Any) -> Any:
@@ -106,8 +171,13 @@ class Group:
     def numbers(self) -> list[int]:
         return [number for number, _ in self.rows]
 
-    def payload(self) -> dict[str, Any]:
-        return {**self.rows[0][1], "rows": [values for _, values in self.rows]}
+    def payload(self, columns: list[str] | None = None) -> dict[str, Any]:
+        """The order's first row, and all its rows under ``rows``. With the file's
+        ``columns``, each row names every column, an empty cell as None, so that a
+        mapping formula may test a column that is empty in this row."""
+        empty = dict.fromkeys(columns or ())
+        rows = [{**empty, **values} for _, values in self.rows]
+        return {**rows[0], "rows": rows}
 
 
 def group_rows(rows: list[Row], mapping: dict[str, Any]) -> list[Group]:
@@ -132,10 +202,14 @@ class ImportReport:
     duplicates: list[dict[str, Any]] = field(default_factory=list)
     failed: list[dict[str, Any]] = field(default_factory=list)
     preview: list[dict[str, Any]] = field(default_factory=list)
+    # The columns the mapping reads that the file lacks, said once for the file.
+    missing_columns: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self, preview: bool) -> dict[str, Any]:
         answer: dict[str, Any] = {"rows": self.total_rows, "failed": self.failed,
                                   "duplicates": self.duplicates}
+        if self.missing_columns:
+            answer["missing_columns"] = self.missing_columns
         if preview:
             answer["orders"] = self.preview
         else:
@@ -149,12 +223,25 @@ def import_source(order_type_key: str) -> str:
     return f"{IMPORT_CHANNEL}:{order_type_key}"
 
 
+def check_columns(columns: list[str], mapping: dict[str, Any], filename: str = "") -> None:
+    """Refuse a file without the column the mapping reads order ids from: none of its
+    rows could be told apart."""
+    column = file_columns.order_id_column(mapping)
+    if column is not None and column not in columns:
+        raise FileError(file_columns.missing_order_id(column, columns), filename=filename)
+
+
 def import_rows(session: Session, actor: Actor, rows: list[Row], order_type_key: str,
                 definition: dict[str, Any], mapping: dict[str, Any], *, source: str,
-                channel_id: int | None = None, preview: bool = False) -> ImportReport:
+                channel_id: int | None = None, preview: bool = False,
+                columns: list[str] | None = None) -> ImportReport:
     """Map ``rows`` into orders and (unless ``preview``) create each valid one, whole or
-    not at all. Mapping problems must have been checked already."""
+    not at all. Mapping problems must have been checked already. With the file's
+    ``columns``, the columns the mapping reads that the file lacks are named, once in
+    the report and in each failure they explain."""
     report = ImportReport(total_rows=len(rows))
+    missing = file_columns.missing_columns(mapping, columns) if columns is not None else []
+    report.missing_columns = [m.as_json(columns or []) for m in missing]
     blueprint = published_blueprint(definition) if preview else None
     seen: set[str] = set()
     for group in group_rows(rows, mapping):
@@ -169,7 +256,7 @@ def import_rows(session: Session, actor: Actor, rows: list[Row], order_type_key:
             report.duplicates.append(where)
             continue
         seen.add(group.external_id)
-        payload = group.payload()
+        payload = group.payload(columns)
         try:
             mapped = apply_mapping(mapping, payload, definition)
         except MappingError as error:
@@ -186,6 +273,9 @@ def import_rows(session: Session, actor: Actor, rows: list[Row], order_type_key:
             continue
         _create(session, actor, order_type_key, mapped.data, group, source, channel_id,
                 payload, report, payment=mapped.payment)
+    if missing:
+        for failure in report.failed:
+            failure["errors"] = file_columns.blame(failure["errors"], missing)
     log.info("import into %s: %s rows, %s created, %s duplicates, %s failed%s",
              order_type_key, len(rows), len(report.created), len(report.duplicates),
              len(report.failed), " (preview)" if preview else "")

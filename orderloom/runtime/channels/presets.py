@@ -2,11 +2,14 @@
 (``customer``, ``ship_to`` and ``items`` with ``sku``, ``qty``, ``price``).
 
 A preset is a starting point: copied into a channel and then edited, never
-referenced, so changing a preset changes no existing channel.
+referenced, so changing a preset changes no existing channel. The marketplace
+export presets (marketplace_presets.py) map onto the retail template's form.
 """
 from __future__ import annotations
 
 from typing import Any
+
+from orderloom.runtime.channels.marketplace_presets import MARKETPLACE_PRESETS
 
 PRESETS: list[dict[str, Any]] = [
     {
@@ -61,10 +64,12 @@ PRESETS: list[dict[str, Any]] = [
     },
     {
         "key": "marketplace_export",
-        "name": "Marketplace order export (Tmall, JD: one row per line)",
+        "name": "Own order spreadsheet (one row per line)",
         "kind": "file",
-        "description": "A spreadsheet with one row per order line; rows with the same "
-                       "订单编号 are one order",
+        "description": "A spreadsheet of your own with one row per order line and separate "
+                       "province, city and district columns; rows with the same 订单编号 are "
+                       "one order. For a marketplace's own export use its preset (tmall_orders, "
+                       "jd_orders)",
         "mapping": {
             "external_id": "$.订单编号",
             "fields": {
@@ -81,4 +86,5 @@ PRESETS: list[dict[str, Any]] = [
                                            "price": "$.单价"}}},
         },
     },
+    *MARKETPLACE_PRESETS,
 ]
