@@ -135,3 +135,18 @@ def test_export_then_import_into_a_fresh_order_type_gives_the_same_orders(
         copies = client.get(f"/api/v1/orders?order_type={fresh['key']}",
                             headers=admin).get_json()["orders"]
         assert [o["data"] for o in copies] == [o["data"] for o in originals]
+
+
+def test_marketplace_wrappers_are_taken_off_and_long_order_numbers_kept_exact():
+    from orderloom.runtime.channels.order_files import read_sheet
+
+    text = ('订单编号,联系手机,买家会员名,备注\r\n'
+            '="3712345678901234561",\'138****1234,\ttb_buyer,\'s own note\r\n'
+            '="3712345678901234562",="",x,\r\n')
+    for encoding in ("utf-8-sig", "gb18030"):
+        columns, rows = read_sheet(text.encode(encoding), "orders.csv")
+        assert columns == ["订单编号", "联系手机", "买家会员名", "备注"]
+        assert rows == [
+            (2, {"订单编号": "3712345678901234561", "联系手机": "138****1234",
+                 "买家会员名": "tb_buyer", "备注": "'s own note"}),
+            (3, {"订单编号": "3712345678901234562", "买家会员名": "x"})]
