@@ -258,7 +258,8 @@ def test_a_jd_export_imports_with_the_shipped_preset(client, seller):
     order = {"订单号": "280012345678", "支付方式": "在线支付", "下单时间": "2026-11-26 09:00:00",
              "订单金额": "467.00", "结算金额": "467.00", "余额支付": "0.00", "应付金额": "467.00",
              "订单状态": "等待出库", "订单类型": "普通订单", "下单帐号": "jd_chenjing",
-             "客户姓名": "陈静", "客户地址": "北京朝阳区三环以内建国路88号", "联系电话": "186****8888",
+             "客户姓名": "陈静", "客户地址": "北京朝阳区三环以内建国路88号",
+             "联系电话": "186****8888",
              "订单备注": "", "发票类型": "电子发票", "商家备注": "送礼", "运费金额": "8.00",
              "付款确认时间": "2026-11-26 09:01:00"}
     rows = [{**dict.fromkeys(columns, ""), **order, "商品ID": "100001", "商品名称": "运动鞋",
@@ -286,3 +287,14 @@ def test_every_marketplace_preset_fits_the_retail_template(client, seller):
                                        "mapping": preset["mapping"], "sample": []})
             assert answer.status_code == 200, answer.get_json()
             assert "problems" not in answer.get_json() or answer.get_json()["problems"] == []
+
+
+def test_an_empty_line_report_input_is_no_line_report(client, seller):
+    """The Imports page sends its optional second file input even when left empty."""
+    answer = client.post(
+        "/api/v1/order-imports", headers=seller, content_type="multipart/form-data",
+        query_string={"order_type": "retail_order", "preview": "1"},
+        data={"file": (io.BytesIO(csv_bytes(joined_rows(), "utf-8-sig")), "orders.csv"),
+              "lines_file": (io.BytesIO(b""), ""), "mapping": json.dumps(TMALL["mapping"])})
+    assert answer.status_code == 200, answer.get_json()
+    assert [o["rows"] for o in answer.get_json()["orders"]] == [[2, 3], [4], [5, 6]]

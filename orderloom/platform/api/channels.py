@@ -425,6 +425,8 @@ def retry_inbound(inbound_id: int):
 @documented("Import orders from a CSV or xlsx file (multipart field `file`): ?order_type=, "
             "mapping (JSON, query or form field) or ?channel= of a file channel, ?preview=1 "
             "maps and checks without storing. Each order is created whole or not at all. "
+            "An order report and its line report (Tmall) are sent as `file` and "
+            "`lines_file` and joined by the mapping's order id column. "
             "A file of more than 500 rows, or ?background=1, is imported in the background: "
             "202 with the import run, whose progress GET /order-imports/{id} answers",
             tags=("channels",), responses={200: ("The import report", {"type": "object"})})
@@ -449,11 +451,12 @@ def import_orders():
         raise invalid("/mapping", "is required (or name a file channel with ?channel=)")
     _check_mapping("file", order_type_key, mapping if isinstance(mapping, dict) else [])
     lines_upload = request.files.get("lines_file")
+    # A form's file input left empty is sent as a part with no name and no content.
+    lines_content = lines_upload.read() if lines_upload is not None else b""
     try:
-        if lines_upload is not None:
+        if lines_upload is not None and (lines_content or lines_upload.filename):
             # An order report and its line report (Tmall's 订单报表 and 宝贝报表), joined
             # into one file of one row per line by the mapping's order id column.
-            lines_content = lines_upload.read()
             if not isinstance(mapping, dict) or not file_columns.order_id_column(mapping):
                 raise invalid("/mapping/external_id", "a column path (\"$.订单编号\") is "
                                                       "needed to join the line report")

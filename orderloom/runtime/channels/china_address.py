@@ -37,7 +37,8 @@ PARTS = ("province", "city", "district", "street", "postcode")
 # under these.
 _MUNICIPALITY_GROUPS = {"市辖区", "县"}
 _DIRECT_GROUPS = {"省直辖县级行政区划", "自治区直辖县级行政区划"}
-_PROVINCE_SUFFIXES = ("特别行政区", "壮族自治区", "回族自治区", "维吾尔自治区", "自治区", "省", "市")
+_PROVINCE_SUFFIXES = ("特别行政区", "壮族自治区", "回族自治区", "维吾尔自治区", "自治区", "省",
+                      "市")
 # The peoples an autonomous prefecture or league is named after, longest first, so
 # that 延边朝鲜族自治州 is 延边 and 黔东南苗族侗族自治州 is 黔东南.
 _PEOPLES = sorted("""蒙古 蒙古族 哈萨克 柯尔克孜 朝鲜族 土家族 苗族 侗族 布依族 彝族 藏族 羌族 傣族

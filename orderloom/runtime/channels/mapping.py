@@ -28,9 +28,9 @@ from typing import Any
 from orderloom import dsl
 from orderloom.designer.form import ADDRESS_RECORD, CUSTOMER_RECORD
 from orderloom.designer.problems import DefinitionProblem, pointer
+from orderloom.dsl.parser import parse as parse_formula
 from orderloom.runtime.channels.china_address import PARTS as ADDRESS_PARTS
 from orderloom.runtime.channels.china_address import split_address
-from orderloom.dsl.parser import parse as parse_formula
 
 MAX_PATH_LENGTH = 500
 MAX_PATH_STEPS = 32

@@ -92,8 +92,9 @@ JD = {
     "key": "jd_orders",
     "name": "JD order export (京东商家后台 订单导出)",
     "kind": "file",
-    "description": "京东商家后台 → 订单管理 → 订单导出: one row per line; 订单号, 下单帐号, 客户姓名, "
-                   "客户地址, 联系电话, 货号, 订购数量, 京东价, 运费金额, 应付金额, 付款确认时间",
+    "description": "京东商家后台 → 订单管理 → 订单导出: one row per line; 订单号, 下单帐号, "
+                   "客户姓名, 客户地址, 联系电话, 货号, 订购数量, 京东价, 运费金额, 应付金额, "
+                   "付款确认时间",
     "mapping": {
         "external_id": "$.订单号",
         "fields": {
