@@ -255,9 +255,12 @@ def test_mapping():
         raise invalid("/mapping/external_id", "is required to group a file's rows into orders")
     rows = [(number, row) for number, row in enumerate(body["sample"], start=2)
             if isinstance(row, dict)]
+    # The sample's columns, as a file's header names them: a formula may test a column
+    # that one row leaves out.
+    columns = list(dict.fromkeys(key for _, row in rows for key in row))
     orders = []
     for group in order_files.group_rows(rows, mapping):
-        tried = _tried(mapping, group.payload(), definition, blueprint)
+        tried = _tried(mapping, group.payload(columns), definition, blueprint)
         orders.append({"rows": group.numbers, **tried})
     return {"orders": orders, "problems": []}
 
