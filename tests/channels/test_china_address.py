@@ -104,3 +104,23 @@ def test_an_unknown_address_part_is_refused_with_a_pointer():
     [problem] = check_mapping(mapping, retail())
     assert problem.pointer == "/fields/ship_to.city/address_part"
     assert "did you mean 'city'" in problem.message
+
+
+@pytest.mark.parametrize("code, names", [
+    ("44", ("广东省", "", "")), ("4401", ("广东省", "广州市", "")),
+    ("440106", ("广东省", "广州市", "天河区")), ("110105", ("北京市", "北京市", "朝阳区")),
+    ("419001", ("河南省", "济源市", "")),
+])
+def test_a_region_code_gives_the_names_it_stands_for(code, names):
+    found = split_address(code)
+    assert (found.province, found.city, found.district, found.street) == (*names, "")
+
+
+def test_a_region_code_in_a_payload_is_turned_into_names():
+    mapping = {"external_id": "$.id",
+               "fields": {f"ship_to.{part}": {"path": "$.region", "address_part": part}
+                          for part in ("province", "city", "district")}}
+    mapped = apply_mapping(mapping, {"id": "1", "region": 330106}, retail())
+    assert mapped.data["ship_to"] == {"province": "浙江省", "city": "杭州市", "district": "西湖区"}
+    unknown = apply_mapping(mapping, {"id": "1", "region": 999999}, retail())
+    assert "ship_to" not in unknown.data  # no such division: the fields stay empty

@@ -303,3 +303,16 @@ def test_an_empty_line_report_input_is_no_line_report(client, seller):
               "lines_file": (io.BytesIO(b""), ""), "mapping": json.dumps(TMALL["mapping"])})
     assert answer.status_code == 200, answer.get_json()
     assert [o["rows"] for o in answer.get_json()["orders"]] == [[2, 3], [4], [5, 6]]
+
+
+def test_two_reports_import_in_the_background_too(client, seller):
+    from tests.channels.test_import_progress import follow
+
+    started = upload(client, seller, csv_bytes(ORDERS, "gb18030", wrap=True), "orders.csv",
+                     TMALL["mapping"], csv_bytes(detail_rows(), "utf-8-sig"), background="1")
+    assert started.status_code == 202, started.get_json()
+    done = follow(client, seller, started.get_json()["progress_url"])[-1]
+    assert (done["status"], done["orders_created"], done["rows_failed"]) == ("done", 3, 0)
+    orders = orders_by_channel_no(client, seller, done["created"])
+    assert sorted(orders) == [PAID, SECOND, UNPAID]
+    assert orders[PAID]["data"]["total"] == "267.00"

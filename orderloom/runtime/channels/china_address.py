@@ -19,6 +19,8 @@ follows them is the street.
 - An address whose province is left out (``广州市天河区...``) still gets it,
   from its city; one whose city is left out, from its district, when only one
   city of the province has a district of that name.
+- A division code alone (``440106``, as payloads that send region codes do)
+  gives the names it stands for: 广东省, 广州市, 天河区.
 """
 from __future__ import annotations
 
@@ -78,10 +80,15 @@ class _Province:
 
 def split_address(text: Any) -> Address:
     """``text`` split into its parts; what is not recognised is left in the street
-    (all of it, for an address that names no known province, city or district)."""
+    (all of it, for an address that names no known province, city or district). A
+    division code (``44``, ``4401``, ``440106``) gives the names it stands for."""
     if text is None:
         return Address()
     rest = str(text).strip()
+    if rest.isdigit() and len(rest) in (2, 4, 6):
+        found = _codes().get(rest)
+        if found is not None:
+            return Address(*found)
     postcode = ""
     found = _POSTCODE.search(rest)
     if found and found.start() > 0:
@@ -236,6 +243,29 @@ def _divisions() -> tuple[dict[str, _Province], list[tuple[str, str, str]]]:
         provinces[province_name] = province
         provinces.setdefault(_short_province(province_name), province)
     return provinces, triples
+
+
+@cache
+def _codes() -> dict[str, tuple[str, str, str]]:
+    """Each division code and the (province, city, district) it names, as
+    ``split_address`` names them (a municipality is its own city)."""
+    raw = resources.files("orderloom.runtime.channels").joinpath(
+        "divisions/pca-code.json.gz").read_bytes()
+    codes: dict[str, tuple[str, str, str]] = {}
+    for province_code, province, groups in json.loads(gzip.decompress(raw)):
+        codes[province_code] = (province, "", "")
+        municipality = all(g[1] in _MUNICIPALITY_GROUPS for g in groups)
+        for city_code, city, *rest in groups:
+            direct = city in _DIRECT_GROUPS
+            if municipality:
+                codes[city_code] = (province, province, "")
+            elif not direct:
+                codes[city_code] = (province, city, "")
+            for district_code, district in (rest[0] if rest else []):
+                codes[district_code] = (
+                    (province, district, "") if direct else
+                    (province, province if municipality else city, district))
+    return codes
 
 
 @cache
