@@ -83,7 +83,8 @@ TMALL_BAOBEI = _tmall(
     "商家编码), joined by 订单编号; one row per line",
     "价格")
 
-# JD seller back-office (京东商家后台 → 订单管理 → 订单导出): one row per line, columns 订单号,
+# JD seller back-office (京东商家后台 → 订单管理 → 订单查询与跟踪 → 订单导出): one row per
+# line, columns 订单号,
 # 商品ID, 商品名称, 订购数量, 支付方式, 下单时间, 京东价, 订单金额, 结算金额, 余额支付, 应付金额,
 # 订单状态, 订单类型, 下单帐号, 客户姓名, 客户地址, 联系电话, 订单备注, 发票类型, 商家备注,
 # 运费金额, 付款确认时间, 货号, ... (as read by the public OMS importer
@@ -92,9 +93,9 @@ JD = {
     "key": "jd_orders",
     "name": "JD order export (京东商家后台 订单导出)",
     "kind": "file",
-    "description": "京东商家后台 → 订单管理 → 订单导出: one row per line; 订单号, 下单帐号, "
-                   "客户姓名, 客户地址, 联系电话, 货号, 订购数量, 京东价, 运费金额, 应付金额, "
-                   "付款确认时间",
+    "description": "京东商家后台 → 订单管理 → 订单查询与跟踪 → 订单导出: one row per line; "
+                   "订单号, 下单帐号, 客户姓名, 客户地址, 联系电话, 货号, 订购数量, 京东价, "
+                   "运费金额, 应付金额, 付款确认时间",
     "mapping": {
         "external_id": "$.订单号",
         "fields": {
