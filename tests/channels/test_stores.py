@@ -334,7 +334,8 @@ def store_order_type(with_return: bool) -> dict:
                             "label": {"en": "Refund"}})
     key = "web_return" if with_return else "web_final"
     return {
-        "key": key, "name": {"en": key}, "number_prefix": "WR" if with_return else "WF", "currency": "CNY",
+        "key": key, "name": {"en": key}, "number_prefix": "WR" if with_return else "WF",
+        "currency": "CNY",
         "form": {"fields": [
             {"key": "channel_order_no", "type": "text", "label": {"en": "Store no."}},
             {"key": "customer", "type": "customer", "label": {"en": "Customer"}},
@@ -390,3 +391,23 @@ def test_a_cancellation_after_shipment_opens_a_return_or_holds_without_one(
         [note] = standing_notes(db, [stored])[stored.id]
         assert "no return path" in note.text["en"]
         db.rollback()
+
+
+def test_odd_bodies_with_a_good_signature_are_kept_with_their_reason(client, db, retail):
+    connect_shopify(client, retail)
+    as_update = shopify_delivery(client, "shopify_cn", [1, 2], topic="orders/updated",
+                                 webhook_id="odd-1")
+    assert as_update.status_code == 202 and as_update.get_json()["error"]["detail"]
+    as_cancel = shopify_delivery(client, "shopify_cn", {"cancelled_at": "x"},
+                                 topic="orders/cancelled", webhook_id="odd-2")
+    assert as_cancel.status_code == 200
+    assert "no order here" in as_cancel.get_json()["error"]["detail"]
+    assert count(db, Order) == 0
+
+
+def test_an_update_that_says_cancelled_holds_like_a_cancellation(client, db, retail):
+    connect_woocommerce(client, retail)
+    number = woocommerce_delivery(client, "woo_cn", woocommerce_order()).get_json()["order"]
+    answer = woocommerce_delivery(client, "woo_cn", woocommerce_order(status="cancelled"),
+                                  topic="order.updated", delivery_id="e1b3b5d1")
+    assert answer.get_json()["status"] == HELD and answer.get_json()["order"] == number

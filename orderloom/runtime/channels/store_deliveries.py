@@ -64,11 +64,14 @@ def _received(session: Session, channel: Channel, platform: StorePlatform, deliv
         payload = ingestion.read_payload(body)
     except ValueError:
         payload = None
+    if not isinstance(payload, dict):
+        payload = None
     store_order_id = platform.order_id(delivery.event, payload) if payload else None
     first = (ingestion.accepted_order(session, channel.key, store_order_id)
              if store_order_id else None)
     order = session.get(Order, first.order_id) if first and first.order_id else None
-    if order is None and delivery.event is Event.UPDATED and not platform.cancelled(payload):
+    cancelled = payload is not None and platform.cancelled(payload)
+    if order is None and delivery.event is Event.UPDATED and not cancelled:
         # The update overtook the creation (or the creation was missed): it holds the
         # whole order, so it is created from it.
         return ingestion.receive(session, channel, body, actor,
@@ -87,8 +90,7 @@ def _received(session: Session, channel: Channel, platform: StorePlatform, deliv
         return ingestion.Receipt(inbound, None)
     inbound.order_id = order.id
     session.flush()
-    cancelling = delivery.event in (Event.CANCELLED, Event.REFUND_REQUESTED) or (
-        delivery.event is Event.UPDATED and platform.cancelled(payload))
+    cancelling = delivery.event in (Event.CANCELLED, Event.REFUND_REQUESTED) or cancelled
     if cancelling:
         outcome = store_changes.stop_or_return(session, actor, order, channel, platform,
                                                delivery)

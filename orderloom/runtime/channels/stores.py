@@ -15,6 +15,7 @@ store order is how a pulled order is read too.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
@@ -100,8 +101,6 @@ class StorePlatform:
 
 
 def base64_hmac(secret: str, body: bytes) -> str:
-    import base64
-
     digest = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).digest()
     return base64.b64encode(digest).decode("ascii")
 
