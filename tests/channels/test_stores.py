@@ -411,3 +411,15 @@ def test_an_update_that_says_cancelled_holds_like_a_cancellation(client, db, ret
     answer = woocommerce_delivery(client, "woo_cn", woocommerce_order(status="cancelled"),
                                   topic="order.updated", delivery_id="e1b3b5d1")
     assert answer.get_json()["status"] == HELD and answer.get_json()["order"] == number
+
+
+def test_a_payment_the_store_reports_later_is_recorded_once(client, db, retail):
+    connect_shopify(client, retail)
+    pending = shopify_order(financial_status="pending")
+    number = shopify_delivery(client, "shopify_cn", pending).get_json()["order"]
+    assert order_of(client, retail, number)["payment_status"] == "unpaid"
+    for webhook_id in ("paid-1", "paid-2"):
+        shopify_delivery(client, "shopify_cn", shopify_order(), topic="orders/updated",
+                         webhook_id=webhook_id)
+    assert order_of(client, retail, number)["payment_status"] == "paid"
+    assert count(db, Payment) == 1
