@@ -423,3 +423,47 @@ def test_a_payment_the_store_reports_later_is_recorded_once(client, db, retail):
                          webhook_id=webhook_id)
     assert order_of(client, retail, number)["payment_status"] == "paid"
     assert count(db, Payment) == 1
+
+
+def test_a_payment_that_cannot_be_recorded_holds_the_order_with_the_reason(client, db, retail):
+    connect_shopify(client, retail)
+    pending = shopify_order(financial_status="pending")
+    number = shopify_delivery(client, "shopify_cn", pending).get_json()["order"]
+    paid = shopify_order(processed_at="yesterday at noon")
+    answer = shopify_delivery(client, "shopify_cn", paid, topic="orders/updated",
+                              webhook_id="paid-odd")
+    assert answer.status_code == 200 and answer.get_json()["status"] == HELD
+    assert "payment" in answer.get_json()["error"]["detail"]
+    assert order_of(client, retail, number)["payment_status"] == "unpaid"
+    assert count(db, Payment) == 0
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_parallel_retries_of_one_cancellation_hold_the_order_once(app, client, db, retail):
+    """Shopify retries a delivery it got no answer for: both may arrive at once."""
+    import threading
+
+    from orderloom.runtime.orders.models import OrderEvent
+
+    connect_shopify(client, retail)
+    number = shopify_delivery(client, "shopify_cn", shopify_order()).get_json()["order"]
+    cancelled = shopify_order(cancelled_at="2026-12-06T12:00:00+08:00")
+    barrier = threading.Barrier(3)
+    answers = []
+
+    def send():
+        sender = app.test_client()
+        barrier.wait()
+        answers.append(shopify_delivery(sender, "shopify_cn", cancelled,
+                                        topic="orders/cancelled", webhook_id="race-1"))
+
+    threads = [threading.Thread(target=send) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(a.status_code for a in answers) == [200, 200, 200]
+    assert count(db, InboundOrder, InboundOrder.delivery_id == "race-1") == 1
+    order = db.scalar(select(Order).where(Order.number == number))
+    assert count(db, OrderEvent, OrderEvent.order_id == order.id,
+                 OrderEvent.kind == "held") == 1

@@ -73,7 +73,14 @@ def apply_or_hold(session: Session, actor: Actor, order: Order, channel: Channel
             "en": f"the store changed this order, but the change cannot be read: {error}",
             "zh": "店铺修改了此订单，但无法读取修改内容"})
     if mapped.payment and not order.amount_paid:
-        payments.record_reported(session, actor, order, mapped.payment, channel.key)
+        try:
+            with session.begin_nested():
+                payments.record_reported(session, actor, order, mapped.payment, channel.key)
+        except OrderError as error:
+            session.refresh(order)
+            return _held(session, actor, order, {
+                "en": f"the store reports a payment that cannot be recorded: {error}",
+                "zh": "店铺报告的付款无法记录，请人工核对"})
     why_held = _why_not_applied(session, order, channel, definition)
     try:
         with session.begin_nested():
