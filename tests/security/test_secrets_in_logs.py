@@ -118,3 +118,26 @@ def test_a_channel_secret_and_its_signatures_stay_out_of_the_logs(
     assert "refused a delivery" in logged
     assert secret not in logged
     assert "f" * 64 not in logged
+
+
+def test_a_store_secret_its_credentials_and_signatures_stay_out_of_the_logs(
+        app, client, token_for, published, every_log):
+    from tests.channels.store_payloads import SHOPIFY_SECRET, shopify_delivery, shopify_order
+
+    admin = {"Authorization": f"Bearer {token_for('admin')}"}
+    token = "shpat_e5d4c3b2a1f0e9d8c7b6"
+    created = client.post("/api/v1/channels", headers=admin, json={
+        "key": "shopify_cn", "name": "Shopify", "kind": "shopify",
+        "order_type": "retail_order", "webhook_secret": SHOPIFY_SECRET,
+        "credentials": {"access_token": token}})
+    assert created.status_code == 201, created.get_json()
+    sender = app.test_client()  # the store: no cookies of ours
+    signed = shopify_delivery(sender, "shopify_cn", shopify_order())
+    assert signed.status_code in (201, 202), signed.get_json()
+    forged = shopify_delivery(sender, "shopify_cn", shopify_order(), webhook_id="forged",
+                              signature="A" * 44)
+    assert forged.status_code == 401
+    logged = _logged(every_log)
+    assert "refused a delivery" in logged
+    for secret in (SHOPIFY_SECRET, token, "A" * 44):
+        assert secret not in logged

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import g, request, url_for
+from flask import current_app, g, request, url_for
 from sqlalchemy import select
 
 from orderloom.db import utcnow
@@ -26,22 +26,29 @@ from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
 from orderloom.runtime import audit
 from orderloom.runtime.audit import Actor
-from orderloom.runtime.channels import file_columns, ingestion, order_files
+from orderloom.runtime.channels import file_columns, ingestion, order_files, sealing, store_deliveries
 from orderloom.runtime.channels.mapping import MappingError, apply_mapping, check_mapping
 from orderloom.runtime.channels.models import (
     ACCEPTED,
+    APPLIED,
     DEAD_LETTER,
     DUPLICATE,
+    HELD,
     KINDS,
     PUSHED_KINDS,
     RESERVED_KEYS,
+    STORE_KINDS,
+    STORE_UPDATE_POLICIES,
+    UNCHANGED,
     Channel,
     InboundOrder,
     add_channel,
     find_channel,
     new_secret,
 )
+from orderloom.runtime.channels.platforms import PLATFORMS, platform_for
 from orderloom.runtime.channels.presets import PRESETS
+from orderloom.runtime.channels.stores import fitted_mapping
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.orders.search import OrderFilter, order_query
 
@@ -59,6 +66,22 @@ STOCK_SYNC = {
              "uniqueItems": True, "description": "SKUs the channel sells; [] means every SKU"},
     "push_interval_seconds": {"type": "integer", "minimum": 0, "maximum": 86400},
 }
+STORE = {
+    "webhook_secret": {"type": "string", "minLength": 1, "maxLength": 500,
+                       "description": "Store kinds: the secret the store signs its webhooks "
+                                      "with; kept encrypted, never shown again"},
+    "store_url": {"type": ["string", "null"], "maxLength": 500, "pattern": "^https?://",
+                  "description": "Store kinds: the store's address"},
+    "credentials": {"type": "object", "maxProperties": 8,
+                    "additionalProperties": {"type": "string", "minLength": 1,
+                                             "maxLength": 500},
+                    "description": "Store kinds: API credentials (shopify: access_token, "
+                                   "api_key, api_secret; woocommerce: consumer_key, "
+                                   "consumer_secret); kept encrypted, never shown again"},
+    "store_update_policy": {"enum": list(STORE_UPDATE_POLICIES),
+                            "description": "Store kinds: what the store's changes to an "
+                                           "order here do"},
+}
 NEW_CHANNEL = {
     "type": "object",
     "required": ["key", "name", "kind", "order_type"],
@@ -71,13 +94,14 @@ NEW_CHANNEL = {
         "mapping": MAPPING,
         "active": {"type": "boolean"},
         **STOCK_SYNC,
+        **STORE,
     },
 }
 CHANGE_CHANNEL = {
     "type": "object",
     "additionalProperties": False,
     "properties": {k: v for k, v in NEW_CHANNEL["properties"].items()
-                   if k in ("name", "order_type", "mapping", "active", *STOCK_SYNC)},
+                   if k in ("name", "order_type", "mapping", "active", *STOCK_SYNC, *STORE)},
 }
 MAPPING_TEST = {
     "type": "object",
@@ -94,6 +118,10 @@ CHANNEL = {"type": "object", "properties": {
     "key": {"type": "string"}, "name": {"type": "string"}, "kind": {"type": "string"},
     "order_type": {"type": "string"}, "mapping": MAPPING, "active": {"type": "boolean"},
     "endpoint": {"type": ["string", "null"]}, **STOCK_SYNC,
+    "store_url": {"type": ["string", "null"]},
+    "store_update_policy": {"type": ["string", "null"]},
+    "webhook_secret": {"type": ["string", "null"], "description": "Store kinds: masked"},
+    "credentials": {"type": ["object", "null"], "description": "Store kinds: names, masked"},
     "secret": {"type": "string", "description": "Only when created or rotated"}}}
 INBOUND = {"type": "object", "properties": {
     "id": {"type": "integer"}, "channel": {"type": "string"}, "status": {"type": "string"},
@@ -115,7 +143,55 @@ def channel_json(channel: Channel) -> dict[str, Any]:
                      if channel.kind in PUSHED_KINDS else None),
         "created_at": channel.created_at.isoformat(),
         "updated_at": channel.updated_at.isoformat(),
+        **(_store_json(channel) if channel.kind in STORE_KINDS else {}),
     }
+
+
+def _store_json(channel: Channel) -> dict[str, Any]:
+    # Secrets are never answered, only that they are set (and which credentials are).
+    try:
+        names = sorted(sealing.unseal_json(_instance_key(), channel.credentials))
+    except (sealing.SealError, ValueError):
+        names = []
+    return {"store_url": channel.store_url, "store_update_policy": channel.store_update_policy,
+            "webhook_secret": sealing.masked(channel.secret),
+            "credentials": {name: sealing.masked(name) for name in names}}
+
+
+def _instance_key() -> str:
+    return current_app.config["SECRET_KEY"]
+
+
+def _store_settings(kind: str, body: dict[str, Any], creating: bool) -> dict[str, Any]:
+    """The store members of ``body`` as channel columns, secrets sealed; 422 at the
+    member when it does not fit the kind."""
+    platform = platform_for(kind)
+    if platform is None:
+        for member in STORE:
+            if member in body:
+                raise invalid(f"/{member}", f"is only for {' and '.join(STORE_KINDS)} "
+                                            f"channels, not {kind}")
+        return {}
+    if creating and not body.get("webhook_secret"):
+        raise invalid("/webhook_secret", f"is required: copy the secret {platform.name} "
+                                         "signs its webhooks with (docs/channels.md)")
+    settings: dict[str, Any] = {}
+    if "webhook_secret" in body:
+        settings["secret"] = sealing.seal(_instance_key(), body["webhook_secret"])
+    if "store_url" in body:
+        check_destination(body["store_url"], "/store_url")
+        settings["store_url"] = body["store_url"]
+    if "credentials" in body:
+        for name in body["credentials"]:
+            if name not in platform.credential_names:
+                raise invalid(f"/credentials/{name}",
+                              f"is not a {platform.name} credential; give "
+                              f"{', '.join(platform.credential_names)}")
+        settings["credentials"] = (sealing.seal_json(_instance_key(), body["credentials"])
+                                   if body["credentials"] else None)
+    if "store_update_policy" in body:
+        settings["store_update_policy"] = body["store_update_policy"]
+    return settings
 
 
 def _channel(key: str) -> Channel:
@@ -164,14 +240,23 @@ def create_channel():
         raise invalid("/key", f"{body['key']!r} is reserved; choose another key")
     if find_channel(session, body["key"]) is not None:
         raise Problem(409, f"a channel with the key {body['key']!r} exists already")
+    store = _store_settings(body["kind"], body, creating=True)
     mapping = body.get("mapping", {})
+    if "mapping" not in body and body["kind"] in STORE_KINDS:
+        # A store connects with no mapping to write: the store order's mapping, less
+        # what the order type has no field for.
+        definition = ingestion.published_definition(session, body["order_type"])
+        mapping = fitted_mapping(definition) if definition is not None else {}
     _check_mapping(body["kind"], body["order_type"], mapping)
     check_destination(body.get("stock_push_url"), "/stock_push_url")
     channel = add_channel(session, current_actor(), key=body["key"], name=body["name"],
                           kind=body["kind"], order_type_key=body["order_type"],
                           mapping=mapping, active=body.get("active", True),
-                          **{member: body[member] for member in STOCK_SYNC if member in body})
-    answer = {**channel_json(channel), "secret": channel.secret}
+                          **{member: body[member] for member in STOCK_SYNC if member in body},
+                          **store)
+    answer = channel_json(channel)
+    if channel.kind not in STORE_KINDS:
+        answer["secret"] = channel.secret
     session.commit()
     return answer, 201, {"Location": url_for("api.get_channel", key=channel.key)}
 
@@ -196,12 +281,16 @@ def change_channel(key: str):
         _check_mapping(channel.kind, body.get("order_type", channel.order_type_key),
                        body.get("mapping", channel.mapping))
     check_destination(body.get("stock_push_url"), "/stock_push_url")
+    store = _store_settings(channel.kind, body, creating=False)
     for member, attribute in (("name", "name"), ("order_type", "order_type_key"),
                               ("mapping", "mapping"), ("active", "active"),
                               *((member, member) for member in STOCK_SYNC)):
         if member in body:
             setattr(channel, attribute, body[member])
+    for column, value in store.items():
+        setattr(channel, column, value)
     channel.updated_at = utcnow()
+    # The names of what changed, never the values: secrets stay out of the audit trail.
     audit.record(session, current_actor(), "channel.changed", "channel", channel.key,
                  changed=sorted(body))
     session.commit()
@@ -216,6 +305,10 @@ def change_channel(key: str):
 def rotate_secret(key: str):
     session = db_session()
     channel = _channel(key)
+    if channel.kind in STORE_KINDS:
+        raise Problem(409, f"channel {key!r} checks the secret {PLATFORMS[channel.kind].name} "
+                           "signs with; when it changes there, send the new one with PATCH "
+                           f"/api/v1/channels/{key} {{\"webhook_secret\": ...}}")
     channel.secret = new_secret()
     channel.updated_at = utcnow()
     audit.record(session, current_actor(), "channel.secret_rotated", "channel", channel.key)
@@ -289,7 +382,27 @@ def _signed_or_token(view: Callable) -> Callable:
     @functools.wraps(view)
     def wrapper(key: str):
         channel = _channel(key)
-        if channel.kind == "webhook":
+        platform = platform_for(channel.kind)
+        if platform is not None:
+            body = request.get_data(cache=True)
+            if platform.is_ping(request.headers, body):
+                # Saving the webhook in the store: answered, nothing stored.
+                return {"ping": True, "channel": channel.key}, 200
+            header = request.headers.get(platform.signature_header)
+            try:
+                secret = sealing.unseal(_instance_key(), channel.secret)
+            except sealing.SealError as error:
+                log.error("channel %s: %s", key, error)
+                raise Problem(401, f"channel {key!r} cannot check signatures: {error}") \
+                    from None
+            if not platform.signature_matches(secret, body, header):
+                log.warning("channel %s: refused a delivery of %s bytes with a %s signature",
+                            key, len(body), "wrong" if header else "missing")
+                raise Problem(401, f"missing or wrong {platform.signature_header} header: "
+                                   f"{platform.name} signs the body with the webhook's "
+                                   "secret; check the secret given to this channel")
+            g.channel_actor = Actor(user_id=None, name=f"channel:{key}", via="api")
+        elif channel.kind == "webhook":
             body = request.get_data(cache=True)
             header = request.headers.get(ingestion.SIGNATURE_HEADER)
             if not ingestion.signature_matches(channel.secret, body, header):
@@ -331,6 +444,9 @@ def channel_orders(channel: Channel):
     if not channel.active:
         raise Problem(409, f"channel {channel.key!r} is switched off; nothing was stored")
     session = db_session()
+    platform = platform_for(channel.kind)
+    if platform is not None:
+        return _store_delivery(channel, platform)
     receipt = ingestion.receive(session, channel, request.get_data(cache=True),
                                 g.channel_actor)
     answer = inbound_json(receipt.inbound, receipt.order.number if receipt.order else None)
@@ -338,7 +454,27 @@ def channel_orders(channel: Channel):
     return answer, _STATUS[receipt.status]
 
 
-_STATUS = {ACCEPTED: 201, DUPLICATE: 200, DEAD_LETTER: 202}
+def _store_delivery(channel: Channel, platform):
+    session = db_session()
+    delivery = platform.delivery(request.headers)
+    if delivery is None:
+        # Answered 2xx all the same: a store resends anything else for days.
+        topic = request.headers.get(platform.topic_header) or "(none)"
+        return {"ignored": True, "detail": f"topic {topic!r} is not one this channel acts "
+                                           f"on ({', '.join(platform.topics)}); nothing "
+                                           "was stored"}, 200
+    receipt, repeated = store_deliveries.receive(session, channel, platform, delivery,
+                                                 request.get_data(cache=True),
+                                                 g.channel_actor)
+    answer = inbound_json(receipt.inbound, receipt.order.number if receipt.order else None)
+    session.commit()
+    if repeated:
+        return {**answer, "duplicate": True, "repeated_delivery": True}, 200
+    return answer, _STATUS[receipt.status]
+
+
+_STATUS = {ACCEPTED: 201, DUPLICATE: 200, DEAD_LETTER: 202, APPLIED: 200, HELD: 200,
+           UNCHANGED: 200}
 
 
 def inbound_json(inbound: InboundOrder, number: str | None = None,
@@ -347,6 +483,7 @@ def inbound_json(inbound: InboundOrder, number: str | None = None,
         "id": inbound.id, "channel": inbound.source, "status": inbound.status,
         "duplicate": inbound.status == DUPLICATE, "external_id": inbound.external_id,
         "order": number, "error": inbound.error, "attempts": inbound.attempts,
+        "topic": inbound.topic, "delivery_id": inbound.delivery_id,
         "received_at": inbound.received_at.isoformat(),
         "processed_at": inbound.processed_at.isoformat(),
     }

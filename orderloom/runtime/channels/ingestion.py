@@ -33,6 +33,8 @@ from orderloom.runtime.channels.models import (
     Channel,
     InboundOrder,
 )
+from orderloom.runtime.channels.platforms import platform_for
+from orderloom.runtime.channels.stores import STORE_ORDER, currency_refusal, prepared
 from orderloom.runtime.engine import lifecycle
 from orderloom.runtime.errors import OrderError, OrderInputError
 from orderloom.runtime.orders.models import Order
@@ -88,11 +90,14 @@ def read_payload(body: bytes) -> Any:
         raise ValueError("the body is not valid UTF-8 JSON") from None
 
 
-def receive(session: Session, channel: Channel, body: bytes, actor: Actor) -> Receipt:
-    """Keep ``body`` as delivered by ``channel`` and make it an order if it can be one."""
+def receive(session: Session, channel: Channel, body: bytes, actor: Actor, *,
+            delivery_id: str | None = None, topic: str | None = None) -> Receipt:
+    """Keep ``body`` as delivered by ``channel`` and make it an order if it can be one.
+    A store kind's delivery id and topic are kept with it."""
     inbound = InboundOrder(channel_id=channel.id, source=channel.key,
                            body=body.decode("utf-8", "replace"), attempts=0,
-                           received_at=utcnow(), status=DEAD_LETTER)
+                           received_at=utcnow(), status=DEAD_LETTER,
+                           delivery_id=delivery_id, topic=topic)
     session.add(inbound)
     receipt = process(session, channel, inbound, actor)
     log.info("channel %s: inbound %s %s", channel.key, inbound.id, inbound.status)
@@ -126,6 +131,14 @@ def process(session: Session, channel: Channel, inbound: InboundOrder,
     if definition is None:
         return _dead(session, inbound, f"order type {channel.order_type_key!r} does not exist "
                                        "or has no published version", [])
+    platform = platform_for(channel.kind)
+    if platform is not None:
+        # A store's order is read into one shape (stores.py) before the mapping reads it.
+        payload = prepared(platform, payload)
+        refusal = currency_refusal(payload.get(STORE_ORDER, {}), definition) \
+            if isinstance(payload, dict) else None
+        if refusal:
+            return _dead(session, inbound, refusal, [])
     try:
         mapped = apply_mapping(channel.mapping, payload, definition)
     except MappingError as error:

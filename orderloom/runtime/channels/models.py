@@ -28,9 +28,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
 from orderloom.runtime import audit
 from orderloom.runtime.audit import Actor
+from orderloom.runtime.channels.platforms import PLATFORMS
 
-KINDS = ("webhook", "rest", "pos", "manual", "file")
-PUSHED_KINDS = frozenset({"webhook", "rest", "pos"})  # these POST orders to Orderloom
+# ``shopify`` and ``woocommerce`` speak their platform's own protocol (platforms.py).
+STORE_KINDS = tuple(PLATFORMS)
+KINDS = ("webhook", "rest", "pos", "manual", "file", *STORE_KINDS)
+PUSHED_KINDS = frozenset({"webhook", "rest", "pos", *STORE_KINDS})  # these POST to Orderloom
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 # Orders imported from files without a channel are recorded under this name, so it
 # cannot be a channel's key.
@@ -40,7 +43,17 @@ SECRET_PREFIX = "olwh_"
 ACCEPTED = "accepted"        # became an order
 DUPLICATE = "duplicate"      # a re-delivery of an order already accepted; nothing changed
 DEAD_LETTER = "dead_letter"  # could not become an order; waits to be retried
-STATUSES = (ACCEPTED, DUPLICATE, DEAD_LETTER)
+# A store's later news of an order already here (store_changes.py):
+APPLIED = "applied"          # its change was made to the order
+HELD = "held"                # the order was held for staff, or a return was opened
+UNCHANGED = "unchanged"      # nothing to do: the news changes nothing here
+STATUSES = (ACCEPTED, DUPLICATE, DEAD_LETTER, APPLIED, HELD, UNCHANGED)
+
+# What a store's change to an order already here does (a channel setting):
+APPLY_UNTIL_PICKED = "apply_until_picked"  # address and lines changed while nothing is
+                                           # picked or shipped; else held for staff
+HOLD_ALWAYS = "hold"                       # every change held for staff to make
+STORE_UPDATE_POLICIES = (APPLY_UNTIL_PICKED, HOLD_ALWAYS)
 
 
 class Channel(Base):
@@ -52,9 +65,17 @@ class Channel(Base):
     kind: Mapped[str] = mapped_column(String(12))
     order_type_key: Mapped[str] = mapped_column(String(63))
     mapping: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
-    # Kept as it is because verifying an HMAC needs the key itself; it is shown once
-    # when made and never answered or logged again.
-    secret: Mapped[str] = mapped_column(String(100))
+    # Verifying an HMAC needs the key itself, so it is kept, not hashed: a generated
+    # secret (webhook kinds) is shown once when made; a store's own webhook secret
+    # (store kinds) is sealed with the instance key (sealing.py). Neither is answered
+    # or logged again.
+    secret: Mapped[str] = mapped_column(String(1000))
+    # Store kinds: the store's address and its API credentials (sealed JSON), for
+    # pulling orders and writing shipments back; what the store's changes do.
+    store_url: Mapped[str | None] = mapped_column(String(500))
+    credentials: Mapped[str | None] = mapped_column(Text)
+    store_update_policy: Mapped[str] = mapped_column(String(20), default=APPLY_UNTIL_PICKED,
+                                                     server_default=APPLY_UNTIL_PICKED)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Stock sync (see stock_sync.py): no URL, no pushes; an empty list of SKUs means
     # the channel sells every SKU.
@@ -76,6 +97,8 @@ class InboundOrder(Base):
         UniqueConstraint("source", "accepted_external_id",
                          name="uq_inbound_orders_source_accepted"),
         Index("ix_inbound_orders_source_status", "source", "status"),
+        # A store retries a delivery with the same id: the second finds the first.
+        UniqueConstraint("source", "delivery_id", name="uq_inbound_orders_source_delivery"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -89,6 +112,9 @@ class InboundOrder(Base):
     # may repeat an external id.
     accepted_external_id: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(12))
+    # Store kinds: the platform's delivery id and topic (orders/updated, order.deleted).
+    delivery_id: Mapped[str | None] = mapped_column(String(200))
+    topic: Mapped[str | None] = mapped_column(String(40))
     body: Mapped[str] = mapped_column(Text)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"),
@@ -106,13 +132,16 @@ def new_secret() -> str:
 
 def add_channel(session: Session, actor: Actor, *, key: str, name: str, kind: str,
                 order_type_key: str, mapping: dict[str, Any], active: bool = True,
-                source: str | None = None, **settings: Any) -> Channel:
-    """A new channel with a signing secret of its own, in the audit trail (with the
-    ``source`` it came from, when not the API). ``settings`` are its stock-sync
-    columns. The caller has checked the key and the mapping."""
+                source: str | None = None, secret: str | None = None,
+                **settings: Any) -> Channel:
+    """A new channel with a signing secret of its own (or ``secret``, a store's own,
+    sealed), in the audit trail (with the ``source`` it came from, when not the API).
+    ``settings`` are its other columns. The caller has checked the key and the
+    mapping."""
     now = utcnow()
     channel = Channel(key=key, name=name, kind=kind, order_type_key=order_type_key,
-                      mapping=mapping, secret=new_secret(), active=active, created_at=now,
+                      mapping=mapping, secret=secret or new_secret(), active=active,
+                      created_at=now,
                       updated_at=now, **settings)
     session.add(channel)
     session.flush()

@@ -42,6 +42,7 @@ class TimelineKind(StrEnum):
     TRACKING = "tracking"  # the carrier reported news of a parcel
     PAYMENT = "payment"  # money was received
     REFUND = "refund"  # money was given back
+    HELD = "held"  # held where it is for staff, with the reason (engine/holds.py)
 
 
 def _add(session: Session, order_id: int, actor_name: str, kind: TimelineKind,
@@ -68,6 +69,13 @@ def transition_event(session: Session, order: Order, actor_name: str, *, transit
                      at: datetime | None = None) -> OrderEvent:
     return _add(session, order.id, actor_name, TimelineKind.TRANSITION, details, at,
                 transition=transition, from_state=from_state, to_state=to_state)
+
+
+def held_event(session: Session, order: Order, actor_name: str, *,
+               details: dict[str, Any], at: datetime | None = None) -> OrderEvent:
+    """``details`` lists the hold among its ``actions``, as a transition's entry does."""
+    return _add(session, order.id, actor_name, TimelineKind.HELD, details, at,
+                from_state=order.state)
 
 
 def order_edited_event(session: Session, order: Order, actor_name: str, *,

@@ -6,22 +6,27 @@ approval's decision) releases it.
 
 Nothing is stored besides the timeline entry the action is already part of: an order
 is held when the entry of its latest state change lists a ``hold`` among the actions
-it ran, so the hold and the move that made it cannot disagree.
+it ran, so the hold and the move that made it cannot disagree. A store's cancellation
+holds an order where it is with a ``held`` entry of the same shape (engine/holds.py);
+the next state change releases it the same way.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from orderloom.designer.actions import hold as spec
 from orderloom.designer.published import blueprint_for
 from orderloom.runtime.engine.actions import Behaviour, Run, StandingNote
 from orderloom.runtime.orders.models import Order, OrderEvent
+from orderloom.runtime.orders.timeline import TimelineKind
 
 PREFIX = {"en": "On hold: ", "zh": "暂停："}
+# Orders entered by hand or imported from a file: no store can hold them.
+UNHELD_CHANNELS = frozenset({"manual", "import"})
 
 
 class Hold(spec.Hold, Behaviour):
@@ -29,13 +34,18 @@ class Hold(spec.Hold, Behaviour):
         run.result.done.append(action)
 
     def standing(self, session: Session, orders: Sequence[Order]) -> dict[int, StandingNote]:
-        # Most order types have no hold: their orders cost no query.
+        # Orders from a channel may also be held without any hold in their type's
+        # workflow, by a store's cancellation or refund (engine/holds.py); orders of
+        # other types without a hold cost no query.
         ids = [order.id for order in orders
-               if self.name in blueprint_for(order.version).action_types]
+               if self.name in blueprint_for(order.version).action_types
+               or order.channel not in UNHELD_CHANNELS]
         if not ids:
             return {}
         latest = (select(func.max(OrderEvent.id))
-                  .where(OrderEvent.order_id.in_(ids), OrderEvent.to_state.is_not(None))
+                  .where(OrderEvent.order_id.in_(ids),
+                         or_(OrderEvent.to_state.is_not(None),
+                             OrderEvent.kind == TimelineKind.HELD.value))
                   .group_by(OrderEvent.order_id))
         notes: dict[int, StandingNote] = {}
         for order_id, details in session.execute(

@@ -1,0 +1,236 @@
+"""What every web-shop platform's module gives: the common interface of channel kinds
+that speak a store platform's own protocol (``shopify``, ``woocommerce``).
+
+A platform module (one per platform, beside this one) knows its webhooks' headers and
+signature, what each of its topics means for an order here (``Event``), and how its
+order resource reads as a **store order**: one shape for every platform, with money
+as exact text in the currency's places, region codes turned into names, and the
+totals split so that the order form adds up to the store's own total. The store
+order is put into the payload under ``orderloom`` before the mapping reads it, so
+one mapping (``STORE_ORDER_MAPPING``) fits every platform, and a merchant who edits
+it can still read any member of the platform's own payload.
+
+A later pull of orders and the write-back of shipments use the same modules: the
+store order is how a pulled order is read too.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+from orderloom.designer.blueprint import money_unit
+
+# Where the store order goes in the payload the mapping reads.
+STORE_ORDER = "orderloom"
+
+
+class Event(StrEnum):
+    """What a platform's topic means for the order it is about."""
+
+    CREATED = "created"  # a new order: create it here
+    UPDATED = "updated"  # the store changed the order (address, lines, note ...)
+    CANCELLED = "cancelled"  # the store cancelled or deleted it
+    REFUND_REQUESTED = "refund_requested"  # the store refunded (some of) it
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One webhook as the platform labelled it."""
+
+    event: Event
+    topic: str  # the platform's own name of the topic, as sent
+    delivery_id: str | None  # the platform's id of this delivery; retries repeat it
+
+
+class StorePlatform:
+    """One store platform. Subclasses set the class attributes and read payloads."""
+
+    kind: str
+    name: str
+    signature_header: str
+    topic_header: str
+    delivery_header: str
+    topics: dict[str, Event]
+    # Where to find a store's order id in each event's payload (a refund names its order).
+    order_id_member: dict[Event, str] = {}
+    # Credentials a later pull and write-back use: names the merchant copies from the
+    # store's admin. Anything else in ``credentials`` is refused.
+    credential_names: tuple[str, ...] = ()
+
+    def signature_matches(self, secret: str, body: bytes, header: str | None) -> bool:
+        """Both platforms sign the same way: base64 of HMAC-SHA256 of the raw body."""
+        if not header or not secret:
+            return False
+        expected = base64_hmac(secret, body)
+        # compare_digest takes as long whatever the first differing byte.
+        return hmac.compare_digest(expected.encode("ascii"),
+                                   header.strip().encode("ascii", "replace"))
+
+    def is_ping(self, headers: Any, body: bytes) -> bool:
+        """An unsigned check the platform sends when the webhook is saved."""
+        return False
+
+    def delivery(self, headers: Any) -> Delivery | None:
+        """The delivery the headers describe, or None when its topic is not one this
+        channel acts on (a topic the merchant subscribed by mistake)."""
+        topic = (headers.get(self.topic_header) or "").strip()
+        event = self.topics.get(topic)
+        if event is None:
+            return None
+        delivery_id = (headers.get(self.delivery_header) or "").strip()[:200] or None
+        return Delivery(event, topic, delivery_id)
+
+    def order_id(self, event: Event, payload: Any) -> str | None:
+        member = self.order_id_member.get(event, "id")
+        found = payload.get(member) if isinstance(payload, dict) else None
+        if found is None or isinstance(found, bool | dict | list) or found == "":
+            return None
+        return str(found)[:200]
+
+    def store_order(self, payload: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def cancelled(self, payload: dict[str, Any]) -> bool:
+        """Whether an order the store says was updated is in fact cancelled."""
+        return False
+
+
+def base64_hmac(secret: str, body: bytes) -> str:
+    digest = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def prepared(platform: StorePlatform, payload: Any) -> Any:
+    """``payload`` with the store order under ``orderloom``, for the mapping to read."""
+    if not isinstance(payload, dict):
+        return payload
+    return {**payload, STORE_ORDER: platform.store_order(payload)}
+
+
+def currency_refusal(store_order: dict[str, Any], definition: dict[str, Any]) -> str | None:
+    """Why an order in the store's currency cannot be one of this order type, or None.
+    Amounts in another currency would be stored as if in the type's, so nothing is."""
+    theirs = (store_order.get("currency") or "").upper()
+    ours = (definition.get("currency") or "").upper()
+    if theirs and ours and theirs != ours:
+        return (f"the store's order is in {theirs} but this order type keeps {ours}; "
+                "nothing was stored. Connect the store to an order type in its currency, "
+                "or set the store's currency to " + ours)
+    return None
+
+
+# --- reading amounts ----------------------------------------------------------------------
+
+def amount(value: Any) -> Decimal:
+    """A store's amount (text or a JSON number) as a Decimal; nothing or junk is 0."""
+    if value is None or isinstance(value, bool):
+        return Decimal(0)
+    try:
+        number = Decimal(str(value).strip() or "0")
+    except InvalidOperation:
+        return Decimal(0)
+    return number if number.is_finite() else Decimal(0)
+
+
+def money(value: Decimal, currency: str | None) -> str:
+    """An amount as exact text in the currency's places: 199 becomes "199.00". More
+    places than the currency has (a unit price from a division) are kept, up to four."""
+    unit = money_unit(currency)
+    rounded = value.quantize(unit)
+    if rounded == value:
+        return str(rounded)
+    return str(value.quantize(Decimal("0.0001")).normalize())
+
+
+def balanced(items: Decimal, shipping: Decimal, tax_added: Decimal,
+             total: Decimal) -> tuple[Decimal, Decimal]:
+    """The discount and shipping charge that make the order form's total
+    (items + shipping + tax - discount) the store's own total. Whatever the store
+    charged besides lines, shipping and tax (WooCommerce fees, Shopify duties or tips)
+    is counted into the shipping charge, since it is not a discount."""
+    discount = items + shipping + tax_added - total
+    if discount < 0:
+        return Decimal(0), shipping - discount
+    return discount, shipping
+
+
+def text(value: Any) -> str | None:
+    if value is None or isinstance(value, dict | list):
+        return None
+    found = str(value).strip()
+    return found or None
+
+
+def joined(*parts: Any) -> str | None:
+    return " ".join(p for p in (text(part) for part in parts) if p) or None
+
+
+def without_empty(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if v not in (None, "", {}, [])}
+
+
+# The mapping every store kind starts with (onto the retail template's form); a channel
+# is given the part of it its order type has fields for.
+STORE_ORDER_MAPPING: dict[str, Any] = {
+    "external_id": f"$.{STORE_ORDER}.order_id",
+    "fields": {
+        "channel_order_no": f"$.{STORE_ORDER}.name",
+        "customer.code": f"$.{STORE_ORDER}.customer.code",
+        "customer.name": f"$.{STORE_ORDER}.customer.name",
+        "customer.email": f"$.{STORE_ORDER}.customer.email",
+        "customer.phone": f"$.{STORE_ORDER}.customer.phone",
+        "recipient": f"$.{STORE_ORDER}.recipient.name",
+        "recipient_phone": f"$.{STORE_ORDER}.recipient.phone",
+        "ship_to.country": f"$.{STORE_ORDER}.ship_to.country",
+        "ship_to.province": f"$.{STORE_ORDER}.ship_to.province",
+        "ship_to.city": f"$.{STORE_ORDER}.ship_to.city",
+        "ship_to.district": f"$.{STORE_ORDER}.ship_to.district",
+        "ship_to.street": f"$.{STORE_ORDER}.ship_to.street",
+        "ship_to.postcode": f"$.{STORE_ORDER}.ship_to.postcode",
+        "shipping_fee": f"$.{STORE_ORDER}.shipping",
+        "discount": f"$.{STORE_ORDER}.discount",
+        "tax": f"$.{STORE_ORDER}.tax_added",
+        "note": f"$.{STORE_ORDER}.note",
+        "payment.amount": f"$.{STORE_ORDER}.paid.amount",
+        "payment.method": f"$.{STORE_ORDER}.paid.method",
+        "payment.reference": f"$.{STORE_ORDER}.paid.reference",
+        "payment.currency": f"$.{STORE_ORDER}.paid.currency",
+        "payment.received_at": f"$.{STORE_ORDER}.paid.received_at",
+    },
+    "lines": {"items": {"from": f"$.{STORE_ORDER}.lines[*]",
+                        "fields": {"sku": "$.sku", "qty": "$.qty", "price": "$.price"}}},
+}
+
+
+def fitted_mapping(definition: dict[str, Any]) -> dict[str, Any]:
+    """``STORE_ORDER_MAPPING`` less the targets this order type's form has no field
+    for, so a store connects to any order type without editing a mapping."""
+    form = {f["key"]: f for f in definition.get("form", {}).get("fields", [])}
+    fields = {target: source for target, source in STORE_ORDER_MAPPING["fields"].items()
+              if _has_target(form, target)}
+    lines: dict[str, Any] = {}
+    items = next((k for k, f in form.items() if f["type"] == "line_items"), None)
+    if items is not None:
+        spec = STORE_ORDER_MAPPING["lines"]["items"]
+        columns = {c["key"] for c in form[items].get("fields", []) if c["type"] != "computed"}
+        lines[items] = {"from": spec["from"],
+                        "fields": {k: v for k, v in spec["fields"].items() if k in columns}}
+    return {"external_id": STORE_ORDER_MAPPING["external_id"], "fields": fields,
+            "lines": lines}
+
+
+def _has_target(form: dict[str, Any], target: str) -> bool:
+    key, _, member = target.partition(".")
+    if key == "payment" and key not in form:
+        return True
+    field = form.get(key)
+    if field is None or field["type"] in ("computed", "line_items"):
+        return False
+    if member:
+        return field["type"] in ("address", "customer")
+    return True

@@ -1,0 +1,129 @@
+"""WooCommerce: its webhooks and its order resource (REST API v3, ``orders``).
+
+WooCommerce signs each webhook with ``X-WC-Webhook-Signature``: the base64
+HMAC-SHA256 of the raw body with the secret entered when the webhook was made
+(WooCommerce > Settings > Advanced > Webhooks). ``X-WC-Webhook-Topic`` names the
+topic and ``X-WC-Webhook-Delivery-ID`` the delivery. Saving a webhook sends an
+unsigned form-encoded ping, ``webhook_id=<id>``, and WooCommerce switches the
+webhook off when that ping is not answered 2xx.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from orderloom.runtime.channels.regions import WOOCOMMERCE_CN, province_name
+from orderloom.runtime.channels.stores import (
+    Event,
+    StorePlatform,
+    amount,
+    balanced,
+    joined,
+    money,
+    text,
+    without_empty,
+)
+
+PING = re.compile(rb"^webhook_id=\d{1,20}$")
+# Statuses an order.updated may carry that mean the store gave up the order.
+CANCELLED = frozenset({"cancelled", "refunded", "trash"})
+
+
+class WooCommerce(StorePlatform):
+    kind = "woocommerce"
+    name = "WooCommerce"
+    signature_header = "X-WC-Webhook-Signature"
+    topic_header = "X-WC-Webhook-Topic"
+    delivery_header = "X-WC-Webhook-Delivery-ID"
+    topics = {"order.created": Event.CREATED, "order.updated": Event.UPDATED,
+              "order.deleted": Event.CANCELLED}
+    credential_names = ("consumer_key", "consumer_secret")
+
+    def is_ping(self, headers: Any, body: bytes) -> bool:
+        # Only the exact ping: no topic, no signature, a body of nothing but the id.
+        return (not headers.get(self.topic_header) and not headers.get(self.signature_header)
+                and PING.match(body.strip()) is not None)
+
+    def cancelled(self, payload: dict[str, Any]) -> bool:
+        return payload.get("status") in CANCELLED
+
+    def store_order(self, payload: dict[str, Any]) -> dict[str, Any]:
+        currency = text(payload.get("currency"))
+        shipping_address = payload.get("shipping") or {}
+        billing = payload.get("billing") or {}
+        # An order for pickup or a virtual product has an empty shipping address.
+        address = shipping_address if text(shipping_address.get("address_1")) else billing
+        lines = []
+        items = Decimal(0)
+        for line in payload.get("line_items") or []:
+            if not isinstance(line, dict):
+                continue
+            qty = amount(line.get("quantity"))
+            # ``subtotal`` is the line before discounts, without tax, as exact text;
+            # ``price`` is a JSON number after discounts and would lose its places.
+            subtotal = amount(line.get("subtotal")) if line.get("subtotal") is not None \
+                else amount(line.get("price")) * qty
+            items += subtotal
+            unit = subtotal / qty if qty else Decimal(0)
+            lines.append(without_empty({
+                "sku": text(line.get("sku")) or text(line.get("variation_id"))
+                or text(line.get("product_id")),
+                "name": text(line.get("name")),
+                "qty": int(qty) if qty == qty.to_integral_value() else qty,
+                "price": money(unit, currency)}))
+        shipping = amount(payload.get("shipping_total"))
+        # Line subtotals and shipping_total are without tax; total_tax is added on top.
+        tax = amount(payload.get("total_tax"))
+        total = amount(payload.get("total"))
+        discount, charges = balanced(items, shipping, tax, total)
+        number = text(payload.get("number")) or text(payload.get("id"))
+        return without_empty({
+            "order_id": text(payload.get("id")),
+            "name": f"#{number}" if number else None,
+            "currency": currency,
+            "customer": without_empty({
+                # A guest has customer_id 0: no customer code, matched by name and phone.
+                "code": text(payload.get("customer_id")) if payload.get("customer_id")
+                else None,
+                "name": joined(billing.get("first_name"), billing.get("last_name")),
+                "email": text(billing.get("email")),
+                "phone": text(billing.get("phone"))}),
+            "recipient": without_empty({
+                "name": joined(address.get("first_name"), address.get("last_name")),
+                "phone": text(address.get("phone")) or text(billing.get("phone"))}),
+            "ship_to": without_empty({
+                "country": text(address.get("country")),
+                "province": province_name(address.get("country"), address.get("state"),
+                                          None, WOOCOMMERCE_CN),
+                "city": text(address.get("city")),
+                "street": joined(address.get("address_1"), address.get("address_2")),
+                "postcode": text(address.get("postcode"))}),
+            "lines": lines,
+            "items_total": money(items, currency),
+            "shipping": money(charges, currency),
+            "discount": money(discount, currency),
+            "tax": money(tax, currency),
+            "tax_added": money(tax, currency),
+            "total": money(total, currency),
+            "note": text(payload.get("customer_note")),
+            "paid": self._paid(payload, total, currency),
+            "cancelled": self.cancelled(payload),
+        })
+
+    def _paid(self, payload: dict[str, Any], total: Decimal,
+              currency: str | None) -> dict[str, Any] | None:
+        paid_at = text(payload.get("date_paid_gmt"))
+        if not (paid_at or payload.get("date_paid") or payload.get("set_paid")) or total <= 0:
+            return None
+        return without_empty({
+            "amount": money(total, currency), "currency": currency,
+            "method": text(payload.get("payment_method_title"))
+            or text(payload.get("payment_method")) or "woocommerce",
+            "reference": text(payload.get("transaction_id")) or text(payload.get("number"))
+            or text(payload.get("id")),
+            # WooCommerce's *_gmt dates are UTC written without a zone.
+            "received_at": paid_at + "+00:00" if paid_at and len(paid_at) == 19 else paid_at})
+
+
+PLATFORM = WooCommerce()

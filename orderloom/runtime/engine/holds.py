@@ -1,0 +1,49 @@
+"""Holding an order where it is, for staff, without a transition: a store cancelled
+or refunded an order (售后拦截: stop it before it ships), or changed it in a way that
+cannot be made here on its own.
+
+The hold is a timeline entry listing a ``hold`` action with its reason, the shape a
+transition's ``hold`` action leaves (engine/actions/hold.py), so the order page and
+the list show the same note and automatic moves wait the same way; the next state
+change releases it. Staff are told in the app: everyone holding a role that can move
+the order on from its state. Nothing here commits.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from orderloom.designer.published import blueprint_for
+from orderloom.runtime.audit import Actor
+from orderloom.runtime.notify.in_app import Notification
+from orderloom.runtime.orders import timeline
+from orderloom.runtime.orders.models import Order
+
+# When no transition leaves the state names a role, the people who can do anything.
+FALLBACK_ROLE = "admin"
+
+
+def roles_to_tell(order: Order) -> list[str]:
+    """The roles that can take a transition out of the order's state."""
+    blueprint = blueprint_for(order.version)
+    roles = {role for spec in blueprint.transitions.values() if order.state in spec.sources
+             for role in spec.roles}
+    return sorted(roles) or [FALLBACK_ROLE]
+
+
+def hold(session: Session, actor: Actor, order: Order, reason: dict[str, str], *,
+         details: dict[str, Any] | None = None) -> None:
+    """Hold ``order`` where it is with ``reason`` ({"en": ..., "zh": ...}) and tell
+    staff. ``details`` go into the timeline entry beside the hold."""
+    timeline.held_event(session, order, actor.name, details={
+        **(details or {}), "actions": [{"type": "hold", "reason": reason}]})
+    tell_staff(session, order, reason)
+
+
+def tell_staff(session: Session, order: Order, message: dict[str, str]) -> None:
+    # A notification has one title: both languages, so whoever reads it understands.
+    title = f"{order.number}: {message.get('en', '')}"
+    body = message.get("zh", "")
+    for role in roles_to_tell(order):
+        session.add(Notification(role=role, order_id=order.id, title=title[:300], body=body))
