@@ -1,0 +1,139 @@
+"""Rules run again when an open order is edited: the retail template's discount and
+fraud rules act on an edit as they do when an order is created."""
+from __future__ import annotations
+
+import copy
+
+from sqlalchemy import select
+
+from orderloom.designer import exchange
+from orderloom.platform import templates
+from orderloom.platform.design import design_context
+from orderloom.runtime.engine.approvals.tasks import PENDING, ApprovalTask
+from orderloom.runtime.orders.models import Order
+from tests.platform.test_api_tokens import bearer
+from tests.templates.samples import sample
+
+MUG_ONLY = {"items": [{"sku": "MUG-350", "qty": 1, "price": "39.00"}],
+            "shipping_fee": None, "discount": None}
+
+
+def _retail(db):
+    templates.import_template(db, "test", "retail")
+    db.commit()
+
+
+def _create(client, staff, **changes):
+    data = {**sample("retail")["data"], **MUG_ONLY, **changes}
+    data = {k: v for k, v in data.items() if v is not None}
+    response = client.post("/api/v1/orders", headers=staff,
+                           json={"order_type": "retail_order", "data": data})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def _timeline(client, staff, number):
+    return client.get(f"/api/v1/orders/{number}/timeline", headers=staff).get_json()
+
+
+def _pending(db, number) -> list[str]:
+    order = db.scalar(select(Order).where(Order.number == number))
+    found = [t.approval_key for t in db.scalars(
+        select(ApprovalTask).where(ApprovalTask.order_id == order.id,
+                                   ApprovalTask.status.in_(PENDING)))]
+    db.rollback()
+    return found
+
+
+def test_a_discount_edited_in_sends_the_order_to_review_as_at_creation(db, client, token_for):
+    _retail(db)
+    staff = bearer(token_for("staff"))
+    # At creation: a 39.00 mug with 38.99 off waits for the risk review.
+    created = _create(client, staff, discount="38.99")
+    assert (created["state"], created["data"]["total"]) == ("review", "0.01")
+    assert "deep_discount" in created["tags"]
+    assert _pending(db, created["number"]) == ["risk_review"]
+
+    # The same discount PATCHed in later does the same.
+    order = _create(client, staff)
+    assert (order["state"], order["data"]["total"]) == ("ready", "39.00")
+    edited = client.patch(f"/api/v1/orders/{order['number']}", headers=staff,
+                          json={"data": {"discount": "38.99"}})
+    assert edited.status_code == 200, edited.get_json()
+    after = edited.get_json()
+    assert (after["state"], after["data"]["total"]) == ("review", "0.01")
+    assert "deep_discount" in after["tags"]
+    assert _pending(db, order["number"]) == ["risk_review"]
+    entries = _timeline(client, staff, order["number"])
+    edit = next(e for e in entries if e["kind"] == "edited")
+    assert edit["details"]["rules"] == [{"key": "deep_discount"}]
+    assert edit["details"]["changes"]["total"] == ["39.00", "0.01"]
+    back = next(e for e in entries if e["kind"] == "approval_required")
+    assert (back["from_state"], back["to_state"]) == ("ready", "review")
+    assert back["details"]["rule"] == "deep_discount"
+
+    # Another edit while the rule still holds asks for nothing more.
+    again = client.patch(f"/api/v1/orders/{order['number']}", headers=staff,
+                         json={"data": {"note": "called the customer"}})
+    assert again.status_code == 200
+    later = _timeline(client, staff, order["number"])[len(entries):]
+    assert [e["kind"] for e in later] == ["edited"]
+    assert "rules" not in later[0]["details"]
+    assert _pending(db, order["number"]) == ["risk_review"]
+
+
+def test_an_edit_a_rule_refuses_leaves_the_order_unchanged(db, client, token_for):
+    _retail(db)
+    staff = bearer(token_for("staff"))
+    refused_at_creation = client.post("/api/v1/orders", headers=staff, json={
+        "order_type": "retail_order",
+        "data": {**sample("retail")["data"], **MUG_ONLY, "discount": "38.99",
+                 "risk_score": 95}})
+    assert refused_at_creation.status_code == 422
+    order = _create(client, staff)
+    before = client.get(f"/api/v1/orders/{order['number']}", headers=staff).get_json()
+    entries = _timeline(client, staff, order["number"])
+
+    response = client.patch(f"/api/v1/orders/{order['number']}", headers=staff,
+                            json={"data": {"discount": "38.99", "risk_score": 95}})
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == refused_at_creation.get_json()["errors"] == [
+        {"pointer": "/data", "detail": "The payment's risk score is 90 or more: the order "
+                                       "is refused"}]
+    after = client.get(f"/api/v1/orders/{order['number']}", headers=staff).get_json()
+    assert (after["data"], after["state"], after["tags"], after["revision"]) == (
+        before["data"], before["state"], before["tags"], before["revision"])
+    assert _timeline(client, staff, order["number"]) == entries
+    assert _pending(db, order["number"]) == []
+
+
+def test_a_creation_only_rule_does_not_act_on_an_edit(db, client, token_for):
+    document = copy.deepcopy(templates.load("retail"))
+    order_type = document["order_types"][0]
+    for rule in order_type["rules"]:
+        if rule["key"] in ("deep_discount", "fraud_block"):
+            rule["creation_only"] = True
+    _retail(db)
+    exchange.import_package(db, "test", {**document, "order_types": [order_type]},
+                            design_context(db), "replace")
+    db.commit()
+    staff = bearer(token_for("staff"))
+    # At creation the rules act as ever.
+    assert _create(client, staff, discount="38.99")["state"] == "review"
+    order = _create(client, staff)
+
+    edited = client.patch(f"/api/v1/orders/{order['number']}", headers=staff,
+                          json={"data": {"discount": "38.99", "risk_score": 95}})
+    assert edited.status_code == 200, edited.get_json()
+    assert (edited.get_json()["state"], edited.get_json()["data"]["total"]) == ("ready", "0.01")
+    assert "deep_discount" not in edited.get_json()["tags"]
+    # fraud_review (60 to 89) is not creation-only: 95 is outside it, so nothing acted.
+    edit = next(e for e in _timeline(client, staff, order["number"]) if e["kind"] == "edited")
+    assert "rules" not in edit["details"]
+    assert _pending(db, order["number"]) == []
+
+    # A rule that is not creation-only still acts on an edit.
+    review = client.patch(f"/api/v1/orders/{order['number']}", headers=staff,
+                          json={"data": {"risk_score": 70}})
+    assert review.status_code == 200
+    assert review.get_json()["state"] == "review" and "fraud_risk" in review.get_json()["tags"]
