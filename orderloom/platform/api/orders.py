@@ -100,7 +100,7 @@ def create_order():
     claimed = None
     if key is not None:
         if not 1 <= len(key) <= 255:
-            raise Problem(400, "Idempotency-Key must be 1 to 255 characters")
+            raise query_args.ParameterError("Idempotency-Key", "must be 1 to 255 characters")
         try:
             claimed = idempotency.claim(session, current_user().id, key, "POST /orders",
                                         idempotency.request_fingerprint("POST /orders", body))
@@ -178,7 +178,8 @@ def expected_revision(body: dict[str, Any]) -> int | None:
         try:
             return int(header.strip().removeprefix("W/").strip('"'))
         except ValueError:
-            raise Problem(400, "If-Match must be the order's ETag, e.g. \"3\"") from None
+            raise query_args.ParameterError("If-Match", "must be the order's ETag, e.g. "
+                                                        "\"3\"") from None
     return body.get("revision")
 
 
