@@ -102,6 +102,9 @@ def order_payments(number: str):
 @requires("payments.manage")
 @documented("Record a payment received for an order; its payment status follows, and "
             "payment.received is sent to webhook subscribers", request=NEW_PAYMENT,
+            examples={"bank": {"amount": "202.00", "method": "bank_transfer",
+                               "reference": "BT-20261125-0042",
+                               "received_at": "2026-11-25T09:30:00+08:00"}},
             tags=("payments",), responses={201: ("The order's money", MONEY_SUMMARY)})
 def record_payment(number: str):
     body = json_body(NEW_PAYMENT, exact_numbers=True)
