@@ -3,15 +3,21 @@ fraud rules act on an edit as they do when an order is created."""
 from __future__ import annotations
 
 import copy
+import html
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from orderloom.designer import exchange
 from orderloom.platform import templates
 from orderloom.platform.design import design_context
+from orderloom.runtime.engine.actions import NOT_ON_EDIT
 from orderloom.runtime.engine.approvals.tasks import PENDING, ApprovalTask
+from orderloom.runtime.jobs.models import Job
 from orderloom.runtime.orders.models import Order
+from orderloom.runtime.stock.models import Reservation
 from tests.platform.test_api_tokens import bearer
+from tests.runtime.support import SAMPLE, create
+from tests.runtime.test_approvals import publish
 from tests.templates.samples import sample
 
 MUG_ONLY = {"items": [{"sku": "MUG-350", "qty": 1, "price": "39.00"}],
@@ -45,7 +51,8 @@ def _pending(db, number) -> list[str]:
     return found
 
 
-def test_a_discount_edited_in_sends_the_order_to_review_as_at_creation(db, client, token_for):
+def test_a_discount_edited_in_sends_the_order_to_review_as_at_creation(db, client, token_for,
+                                                                      actions):
     _retail(db)
     staff = bearer(token_for("staff"))
     # At creation: a 39.00 mug with 38.99 off waits for the risk review.
@@ -71,6 +78,17 @@ def test_a_discount_edited_in_sends_the_order_to_review_as_at_creation(db, clien
     back = next(e for e in entries if e["kind"] == "approval_required")
     assert (back["from_state"], back["to_state"]) == ("ready", "review")
     assert back["details"]["rule"] == "deep_discount"
+
+    # The order page says which rule acted and where the order went, in both languages.
+    actions.login_as("viewer")
+    page = html.unescape(client.get(f"/orders/{order['number']}").get_data(as_text=True))
+    assert "Rules that acted on the edit: deep_discount" in page
+    assert "A rule asked for approval “Risk review”. The order moved from Ready to fulfil " \
+           "to In review." in page
+    chinese = html.unescape(client.get(f"/orders/{order['number']}", headers={
+        "Accept-Language": "zh-CN"}).get_data(as_text=True))
+    assert "因编辑而执行的规则：deep_discount" in chinese
+    assert "订单从待发货转到审核中。" in chinese
 
     # Another edit while the rule still holds asks for nothing more.
     again = client.patch(f"/api/v1/orders/{order['number']}", headers=staff,
@@ -137,3 +155,61 @@ def test_a_creation_only_rule_does_not_act_on_an_edit(db, client, token_for):
                           json={"data": {"risk_score": 70}})
     assert review.status_code == 200
     assert review.get_json()["state"] == "review" and "fraud_risk" in review.get_json()["tags"]
+
+
+def rush_rules(definition):
+    """A rule that holds a rush order, tells the warehouse, and would reserve stock and
+    refund: what each does when an edit (rather than the creation) makes it match."""
+    definition["rules"].append({"key": "rush_handling", "when": 'priority = "rush"', "then": [
+        {"type": "hold", "reason": {"en": "Check the rush fee", "zh": "核实加急费"}},
+        {"type": "notify", "to": {"roles": ["staff"]}, "template": "Rush: {{ order.number }}"},
+        {"type": "reserve_stock"},
+        {"type": "refund", "reason": "rush"}]})
+
+
+def test_each_action_on_an_edit_acts_once_and_goods_and_money_wait(db, client, token_for,
+                                                                    actions):
+    publish(client, token_for, rush_rules)
+    staff = bearer(token_for("staff"))
+    number = create(client, staff, {**SAMPLE, "priority": "normal"}).get_json()["number"]
+
+    def jobs() -> int:
+        order = db.scalar(select(Order).where(Order.number == number))
+        count = db.scalar(select(func.count()).select_from(Job).where(
+            Job.order_id == order.id, Job.kind == "notify"))
+        db.rollback()
+        return count
+
+    assert jobs() == 0
+    edited = client.patch(f"/api/v1/orders/{number}", headers=staff,
+                          json={"data": {"priority": "rush"}})
+    assert edited.status_code == 200, edited.get_json()
+    edit = [e for e in _timeline(client, staff, number) if e["kind"] == "edited"][-1]
+    assert edit["details"]["rules"] == [{"key": "rush_tag"}, {"key": "rush_handling"}]
+    assert [a["type"] for a in edit["details"]["actions"]] == ["add_tag", "hold", "notify"]
+    assert edited.get_json()["tags"] == ["free_shipping", "rush"]  # created with the first
+    assert [(a["type"], a["reason"]) for a in edit["details"]["not_carried_out"]] == [
+        ("reserve_stock", NOT_ON_EDIT), ("refund", NOT_ON_EDIT)]
+    assert jobs() == 1
+    assert _stock_held(db, number) == 0
+    actions.login_as("staff")
+    assert "On hold: Check the rush fee" in client.get(f"/orders/{number}").get_data(
+        as_text=True)
+
+    # The rule holds still: a later edit sends no second message.
+    assert client.patch(f"/api/v1/orders/{number}", headers=staff,
+                        json={"data": {"note": "customer called"}}).status_code == 200
+    assert jobs() == 1
+    # Back to normal and to rush again: the order is again what the rule is about.
+    for priority in ("normal", "rush"):
+        assert client.patch(f"/api/v1/orders/{number}", headers=staff,
+                            json={"data": {"priority": priority}}).status_code == 200
+    assert jobs() == 2
+
+
+def _stock_held(db, number) -> int:
+    order = db.scalar(select(Order).where(Order.number == number))
+    held = db.scalar(select(func.count()).select_from(Reservation).where(
+        Reservation.order_id == order.id))
+    db.rollback()
+    return held
