@@ -260,9 +260,7 @@ def finance_summary_report():
         raise ParameterError("from", "must not be after 'to'")
     if last - first > timedelta(days=finance_summary.MAX_DAYS - 1):
         raise ParameterError("to", f"at most {finance_summary.MAX_DAYS} days at once")
-    kind = request.args.get("format", "json")
-    if kind not in ("json", "csv", "xlsx"):
-        raise ParameterError("format", "must be json, csv or xlsx")
+    kind = query_args.choice(request.args, "format", ("json", "csv", "xlsx"), "json")
     rows = finance_summary.summary(db_session(), first, last)
     if kind == "json":
         return {"from": first.isoformat(), "to": last.isoformat(), "rows": rows}
