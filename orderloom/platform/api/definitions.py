@@ -12,10 +12,10 @@ from orderloom.designer.diff import diff
 from orderloom.designer.models import OrderType
 from orderloom.designer.simulate import simulate
 from orderloom.designer.validation import validate_order_type, validate_package
+from orderloom.platform import query_args
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import current_actor, requires
-from orderloom.platform import query_args
 from orderloom.platform.database import db_session
 from orderloom.platform.design import design_context
 from orderloom.platform.openapi import documented
