@@ -63,6 +63,8 @@ EXTREME_DATES: list[Any] = [
     "9999-12-31", "0001-01-01", "9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59",
     "9999-12-31T23:59:59.999999+00:00", "0001-01-01T00:00:00Z", "2026-02-30",
     "2026-11-25T09:30:00+14:00", "2026-11-25T24:00:00", ""]
+
+
 def _kind(value: Any) -> str | None:
     """"number" or "date" for a leaf an extreme replaces, else None."""
     if isinstance(value, bool):
