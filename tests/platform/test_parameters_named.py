@@ -54,3 +54,13 @@ def test_headers_the_api_cannot_use_are_named(client, token_for, published):
     assert _named(bad_etag, "If-Match") == "must be the order's ETag, e.g. \"3\""
     assert "note" not in client.get(f"/api/v1/orders/{number}", headers=staff).get_json()[
         "data"]
+
+
+def test_a_body_that_is_not_json_says_where_it_stops_being_json(client, token_for):
+    staff = bearer(token_for("staff"))
+    response = client.post("/api/v1/orders", headers=staff, content_type="application/json",
+                           data='{"order_type": "retail_order",\n "data": {"note": x}}')
+    body = assert_problem(response, 400)
+    assert body["detail"] == "the request body is not valid JSON"
+    assert body["errors"] == [{"pointer": "", "detail": "Expecting value at line 2, "
+                                                        "column 19"}]

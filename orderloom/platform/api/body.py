@@ -132,6 +132,12 @@ def json_body(schema: dict[str, Any], *, exact_numbers: bool = False) -> Any:
     try:
         data = json.loads(raw, parse_float=Decimal if exact_numbers else float,
                           parse_constant=_refuse_constant)
+    except json.JSONDecodeError as error:
+        # Where the text stops being JSON, as an editor counts (the body as a whole is
+        # at fault, so the pointer is the root).
+        raise Problem(400, "the request body is not valid JSON", errors=[{
+            "pointer": "", "detail": f"{error.msg} at line {error.lineno}, column "
+                                     f"{error.colno}"}]) from None
     except (ValueError, RecursionError):
         raise Problem(400, "the request body is not valid JSON") from None
     _check_shape(data)
