@@ -32,3 +32,17 @@ def test_the_rule_panel_shows_and_saves_the_creation_only_flag(page, live_server
     expect(page.locator("#save-state")).to_have_text("All changes saved")
     draft = client.get("/api/v1/order-types/retail_order", headers=designer).get_json()["draft"]
     assert "creation_only" not in next(r for r in draft["rules"] if r["key"] == "big_order")
+
+
+def test_the_flag_and_its_explanation_in_chinese(browser, live_server, client, token_for,
+                                                  make_user):
+    context = browser.new_context(locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        open_retail(page, live_server, client, token_for, make_user, "#rules")
+        flag = page.locator('[data-block="rules"] .wf-item').nth(0).locator(".creation-only")
+        expect(flag).to_contain_text("仅在创建订单时")
+        expect(flag).to_contain_text("不勾选时，编辑使条件成立时该规则也会执行。")
+    finally:
+        context.close()
