@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import copy
 import html
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
 from orderloom.designer import exchange
 from orderloom.platform import templates
 from orderloom.platform.design import design_context
+from orderloom.runtime.audit import Actor
 from orderloom.runtime.engine.actions import NOT_ON_EDIT
+from orderloom.runtime.engine.edits import edit_order
 from orderloom.runtime.engine.approvals.tasks import PENDING, ApprovalTask
 from orderloom.runtime.jobs.models import Job
 from orderloom.runtime.orders.models import Order
@@ -213,3 +216,34 @@ def _stock_held(db, number) -> int:
         Reservation.order_id == order.id))
     db.rollback()
     return held
+
+
+def test_catering_refuses_moving_the_delivery_inside_the_cut_off_but_not_other_edits(
+        db, client, token_for):
+    templates.import_template(db, "test", "catering")
+    db.commit()
+    staff = bearer(token_for("staff"))
+    example = sample("catering")
+    order = client.post("/api/v1/orders", headers=staff, json={
+        "order_type": "catering_order", "data": example["data"]}).get_json()
+    today = datetime.now(UTC).date().isoformat()
+    moved = client.patch(f"/api/v1/orders/{order['number']}", headers=staff,
+                         json={"data": {"delivery_date": today}})
+    assert moved.status_code == 422
+    assert moved.get_json()["errors"] == [{
+        "pointer": "/data",
+        "detail": "Orders close the day before delivery: choose a later date"}]
+    driver = client.patch(f"/api/v1/orders/{order['number']}", headers=staff,
+                          json={"data": {"driver": "Wang"}})
+    assert driver.status_code == 200, driver.get_json()
+    assert driver.get_json()["data"]["delivery_date"] == example["data"]["delivery_date"]
+
+    # On the delivery day the cut-off is TRUE before and after an edit of the driver:
+    # the edit did not make it TRUE, so the driver can still be changed.
+    stored = db.scalar(select(Order).where(Order.number == order["number"]))
+    delivery_day = datetime.fromisoformat(example["data"]["delivery_date"]).replace(
+        hour=8, tzinfo=UTC)
+    changes = edit_order(db, Actor(None, "li", "staff"), stored, {"driver": "Zhao"},
+                         now=delivery_day)
+    assert changes == {"driver": ["Wang", "Zhao"]}
+    db.rollback()
