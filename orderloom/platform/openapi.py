@@ -58,10 +58,13 @@ def documented(
     responses: dict[int, tuple[str, dict[str, Any] | None]] | None = None,
     tags: tuple[str, ...] = (),
     public: bool = False,
+    examples: dict[str, Any] | None = None,
 ) -> Callable[[F], F]:
     """Attach an operation description to an API view.
 
-    ``responses`` maps a success status to (description, JSON schema or None).
+    ``responses`` maps a success status to (description, JSON schema or None);
+    ``examples`` names request bodies that show the operation at work (the fuzz test
+    sends them, and variants of them with extreme numbers and dates).
     """
 
     def decorate(view: F) -> F:
@@ -71,6 +74,7 @@ def documented(
             "responses": responses or {200: ("OK", None)},
             "tags": list(tags),
             "public": public,
+            "examples": examples or {},
         }
         return view
 
@@ -109,10 +113,12 @@ def build_document(app: Flask) -> dict[str, Any]:
             if parameters:
                 operation["parameters"] = parameters
             if spec["request"] is not None and method in ("POST", "PUT", "PATCH"):
+                content: dict[str, Any] = {"schema": spec["request"]}
+                if spec.get("examples"):
+                    content["examples"] = {name: {"value": value}
+                                           for name, value in spec["examples"].items()}
                 operation["requestBody"] = {
-                    "required": True,
-                    "content": {"application/json": {"schema": spec["request"]}},
-                }
+                    "required": True, "content": {"application/json": content}}
             for status, (description, schema) in spec["responses"].items():
                 response: dict[str, Any] = {"description": description}
                 if schema is not None:

@@ -87,5 +87,7 @@ def test_an_invalid_package_imports_nothing(client, designer):
 
 def test_a_bad_on_conflict_value_is_refused(client, designer):
     body = assert_problem(client.post("/api/v1/import?on_conflict=merge",
-                                      json=package_of(retail()), headers=designer), 400)
-    assert "fail, rename or replace" in body["detail"]
+                                      json=package_of(retail()), headers=designer), 422)
+    assert body["errors"] == [{"parameter": "on_conflict", "pointer": "/on_conflict",
+                               "detail": "must be fail, rename or replace"}]
+    assert client.get("/api/v1/order-types", headers=designer).get_json() == []

@@ -87,3 +87,12 @@ def test_a_viewer_may_print_pick_lists_but_not_take_transitions(client, staff, a
     page = client.get("/orders").get_data(as_text=True)
     assert 'id="print-pick-lists"' in page and 'id="bulk-submit"' not in page
     assert select_and_print(client, [number]).status_code == 302
+
+
+def test_a_format_the_pick_list_cannot_make_is_named(client, staff, actions):
+    number = place(client, staff)
+    actions.login_as("staff")
+    refused = client.get("/orders/pick-lists/print", query_string={
+        "warehouse": "HZ", "numbers": [number], "format": "docx"})
+    assert refused.status_code == 422
+    assert "Format: must be html or pdf." in refused.get_data(as_text=True)

@@ -152,6 +152,8 @@ def _timestamp(body: dict[str, Any], member: str) -> datetime:
 @requires("orders.act")
 @documented("While you are away, your approval tasks go to another person",
             request=NEW_DELEGATION, tags=("approvals",),
+            examples={"holiday": {"delegate": "wang.fang", "starts_at": "2026-12-20T00:00:00Z",
+                                  "ends_at": "2027-01-04T00:00:00+08:00"}},
             responses={201: ("The delegation", DELEGATION)})
 def create_delegation():
     body = json_body(NEW_DELEGATION)

@@ -13,6 +13,7 @@ from flask import request
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from orderloom.platform import query_args
 from orderloom.platform.problems import Problem, invalid
 
 _validators: dict[int, Draft202012Validator] = {}
@@ -131,6 +132,12 @@ def json_body(schema: dict[str, Any], *, exact_numbers: bool = False) -> Any:
     try:
         data = json.loads(raw, parse_float=Decimal if exact_numbers else float,
                           parse_constant=_refuse_constant)
+    except json.JSONDecodeError as error:
+        # Where the text stops being JSON, as an editor counts (the body as a whole is
+        # at fault, so the pointer is the root).
+        raise Problem(400, "the request body is not valid JSON", errors=[{
+            "pointer": "", "detail": f"{error.msg} at line {error.lineno}, column "
+                                     f"{error.colno}"}]) from None
     except (ValueError, RecursionError):
         raise Problem(400, "the request body is not valid JSON") from None
     _check_shape(data)
@@ -156,6 +163,8 @@ def uploaded_file() -> tuple[bytes, str]:
     return upload.read(), upload.filename or ""
 
 
-def upload_option(name: str, default: str) -> str:
-    """An option sent with an uploaded file: a form field beside it, or the query."""
-    return request.form.get(name) or request.args.get(name) or default
+def upload_option(name: str, options: tuple[str, ...], default: str) -> str:
+    """An option sent with an uploaded file, one of ``options``: a form field beside it,
+    or the query; anything else is a ParameterError naming it (422)."""
+    source = request.form if request.form.get(name) else request.args
+    return query_args.choice(source, name, options, default)

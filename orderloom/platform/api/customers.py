@@ -165,9 +165,7 @@ def export_customers():
             tags=("customers",), responses={201: ("What was stored", OBJECT)})
 def import_customers():
     content, filename = uploaded_file()
-    skip = upload_option("skip_bad_rows", "false")
-    if skip.lower() not in ("true", "false"):
-        raise invalid("/skip_bad_rows", "must be true or false")
+    skip = upload_option("skip_bad_rows", ("true", "false"), "false")
     session = db_session()
     try:
         report = customer_files.import_rows(session, current_actor(), content, filename,
@@ -196,7 +194,8 @@ def _expected_revision(body: dict[str, Any]) -> int | None:
         try:
             return int(header.strip().removeprefix("W/").strip('"'))
         except ValueError:
-            raise Problem(400, "If-Match must be the customer's ETag, e.g. \"3\"") from None
+            raise ParameterError("If-Match", "must be the customer's ETag, e.g. \"3\""
+                                 ) from None
     return body.get("revision")
 
 

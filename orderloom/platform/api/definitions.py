@@ -12,6 +12,7 @@ from orderloom.designer.diff import diff
 from orderloom.designer.models import OrderType
 from orderloom.designer.simulate import simulate
 from orderloom.designer.validation import validate_order_type, validate_package
+from orderloom.platform import query_args
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import current_actor, requires
@@ -19,6 +20,7 @@ from orderloom.platform.database import db_session
 from orderloom.platform.design import design_context
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
+from orderloom.platform.url_ids import LARGEST_ID
 from orderloom.runtime import audit
 
 DEFINITION = {"type": "object",
@@ -199,14 +201,23 @@ def get_version(key: str, number: int):
     return _version_json(version)
 
 
-def _definition_at(order_type: OrderType, which: str, parameter: str) -> dict[str, Any]:
-    if which == "draft":
+def _definition_at(order_type: OrderType, raw: str, name: str, *,
+                   in_body: bool = False) -> dict[str, Any]:
+    """The definition ``raw`` names: ``draft`` or a version number. ``name`` is the query
+    parameter (or with ``in_body`` the body member) it came from, for the refusal."""
+    if raw.strip().lower() == "draft":
         return order_type.draft
-    if not which.isdigit():
-        raise invalid(f"/{parameter}", "give a version number or draft", status=400)
-    version = versions.version(order_type, int(which))
+    try:
+        number = query_args.whole({name: raw}, name, low=1, high=LARGEST_ID)
+    except query_args.ParameterError:
+        number = None
+    if number is None:
+        reason = "give a version number (1, 2, ...) or draft"
+        raise invalid(f"/{name}", reason) if in_body else \
+            query_args.ParameterError(name, reason)
+    version = versions.version(order_type, number)
     if version is None:
-        raise Problem(404, f"order type {order_type.key!r} has no version {which}")
+        raise Problem(404, f"order type {order_type.key!r} has no version {number}")
     return version.definition
 
 
@@ -217,8 +228,8 @@ def _definition_at(order_type: OrderType, which: str, parameter: str) -> dict[st
 def version_diff(key: str):
     order_type = _order_type(key)
     latest = str(order_type.latest.number) if order_type.latest else "draft"
-    old = _definition_at(order_type, request.args.get("from", latest), "from")
-    new = _definition_at(order_type, request.args.get("to", "draft"), "to")
+    old = _definition_at(order_type, request.args.get("from") or latest, "from")
+    new = _definition_at(order_type, request.args.get("to") or "draft", "to")
     return {"changes": [c.as_json() for c in diff(old, new)]}
 
 
@@ -257,9 +268,8 @@ def _download(document: dict[str, Any], filename: str):
             responses={201: ("What was created, replaced, renamed and published",
                              ANY_OBJECT)})
 def import_package():
-    on_conflict = request.args.get("on_conflict", "fail")
-    if on_conflict not in ("fail", "rename", "replace"):
-        raise invalid("/on_conflict", "must be fail, rename or replace", status=400)
+    on_conflict = query_args.choice(request.args, "on_conflict", ("fail", "rename", "replace"),
+                                    "fail")
     body = json_body(ANY_OBJECT)
     session = db_session()
     actor = current_actor()
@@ -281,7 +291,7 @@ def simulate_order_type(key: str):
     body = json_body(SIMULATE)
     order_type = _order_type(key)
     which = str(body.get("version", "draft"))
-    definition = _definition_at(order_type, which, "version")
+    definition = _definition_at(order_type, which, "version", in_body=True)
     states = [s.get("key") for s in definition.get("workflow", {}).get("states", [])
               if isinstance(s, dict)]
     if "state" in body and body["state"] not in states:

@@ -214,9 +214,7 @@ def export_stock():
             tags=("inventory",), responses={201: ("What was stored", OBJECT)})
 def import_stock():
     content, filename = uploaded_file()
-    mode = upload_option("mode", "receive")
-    if mode not in stock_files.MODES:
-        raise invalid("/mode", f"must be one of {', '.join(stock_files.MODES)}")
+    mode = upload_option("mode", tuple(stock_files.MODES), "receive")
     session = db_session()
     rows = stock_files.read_rows(content, filename)
     counts = stock_files.import_rows(session, current_actor().name, rows, mode, filename)

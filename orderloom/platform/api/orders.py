@@ -35,6 +35,24 @@ NEW_ORDER = {
         "channel": {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,39}$"},
     },
 }
+# Orders of the built-in retail and catering templates, as the API takes them.
+ORDER_EXAMPLES = {
+    "retail": {"order_type": "retail_order", "channel": "manual", "data": {
+        "customer": {"code": "C-1002", "name": "Li Ming", "tier": "regular"},
+        "payment_method": "alipay", "risk_score": 12,
+        "ship_to": {"country": "CN", "province": "Zhejiang", "city": "Hangzhou",
+                    "street": "90 Wensan Road", "postcode": "310012"},
+        "items": [{"sku": "TSHIRT-WHT-M", "qty": 2, "price": "79.00"},
+                  {"sku": "MUG-350", "qty": 1, "price": "39.00"}],
+        "shipping_fee": "10.00", "discount": "5.00"}},
+    "catering": {"order_type": "catering_order", "data": {
+        "customer": {"code": "F-4001", "name": "Zhangjiang office", "tier": "corporate"},
+        "contact_phone": "021-50801234",
+        "delivery_address": {"country": "CN", "province": "Shanghai", "city": "Shanghai",
+                             "street": "500 Zhangjiang Road"},
+        "delivery_date": "2099-06-01", "time_slot": "lunch", "headcount": 20,
+        "items": [{"sku": "BENTO-CHK", "qty": 15, "price": "38.00"}]}},
+}
 ORDER = {"type": "object", "properties": {
     "number": {"type": "string"}, "order_type": {"type": "string"},
     "version": {"type": "integer"}, "state": {"type": "string"},
@@ -91,7 +109,7 @@ def _with_etag(order: Order, status: int = 200, headers: dict | None = None):
 @requires("orders.create")
 @documented("Create an order on the latest published version of its type. With an "
             "Idempotency-Key header, a repeat returns the first response and creates nothing",
-            request=NEW_ORDER,
+            request=NEW_ORDER, examples=ORDER_EXAMPLES,
             tags=("orders",), responses={201: ("The order, with computed fields", ORDER)})
 def create_order():
     body = json_body(NEW_ORDER, exact_numbers=True)
@@ -100,7 +118,7 @@ def create_order():
     claimed = None
     if key is not None:
         if not 1 <= len(key) <= 255:
-            raise Problem(400, "Idempotency-Key must be 1 to 255 characters")
+            raise query_args.ParameterError("Idempotency-Key", "must be 1 to 255 characters")
         try:
             claimed = idempotency.claim(session, current_user().id, key, "POST /orders",
                                         idempotency.request_fingerprint("POST /orders", body))
@@ -178,7 +196,8 @@ def expected_revision(body: dict[str, Any]) -> int | None:
         try:
             return int(header.strip().removeprefix("W/").strip('"'))
         except ValueError:
-            raise Problem(400, "If-Match must be the order's ETag, e.g. \"3\"") from None
+            raise query_args.ParameterError("If-Match", "must be the order's ETag, e.g. "
+                                                        "\"3\"") from None
     return body.get("revision")
 
 
@@ -207,7 +226,11 @@ EDIT = {"type": "object", "required": ["data"], "additionalProperties": False, "
 @requires("orders.edit")
 @documented("Change the entered values of an open order on its own version of the form; "
             "with If-Match (or revision), refused with 409 if the order changed since you "
-            "read it. The timeline records each changed field", request=EDIT,
+            "read it. The timeline records each changed field, and the rules the edit made "
+            "act", request=EDIT, examples={
+                "discount": {"data": {"discount": "20.00", "note": "price matched"}},
+                "lines": {"data": {"items": [{"sku": "MUG-350", "qty": 3, "price": "39.00"}]},
+                          "revision": 2}},
             tags=("orders",), responses={200: ("The order after the edit", ORDER)})
 def edit_order(number: str):
     body = json_body(EDIT, exact_numbers=True)

@@ -102,6 +102,9 @@ def order_payments(number: str):
 @requires("payments.manage")
 @documented("Record a payment received for an order; its payment status follows, and "
             "payment.received is sent to webhook subscribers", request=NEW_PAYMENT,
+            examples={"bank": {"amount": "202.00", "method": "bank_transfer",
+                               "reference": "BT-20261125-0042",
+                               "received_at": "2026-11-25T09:30:00+08:00"}},
             tags=("payments",), responses={201: ("The order's money", MONEY_SUMMARY)})
 def record_payment(number: str):
     body = json_body(NEW_PAYMENT, exact_numbers=True)
@@ -257,9 +260,7 @@ def finance_summary_report():
         raise ParameterError("from", "must not be after 'to'")
     if last - first > timedelta(days=finance_summary.MAX_DAYS - 1):
         raise ParameterError("to", f"at most {finance_summary.MAX_DAYS} days at once")
-    kind = request.args.get("format", "json")
-    if kind not in ("json", "csv", "xlsx"):
-        raise ParameterError("format", "must be json, csv or xlsx")
+    kind = query_args.choice(request.args, "format", ("json", "csv", "xlsx"), "json")
     rows = finance_summary.summary(db_session(), first, last)
     if kind == "json":
         return {"from": first.isoformat(), "to": last.isoformat(), "rows": rows}

@@ -149,7 +149,14 @@ PAIRS: dict[str, tuple[str, str]] = {
     # rules, decision tables, actions
     "rules": ("Rules", "规则"),
     "rules_hint": ("When an order is created, each rule whose condition is true takes its "
-                   "actions, in this order.", "订单创建时，条件成立的规则依次执行其动作。"),
+                   "actions, in this order. When an open order is edited, a rule that the "
+                   "edit makes true acts again.",
+                   "订单创建时，条件成立的规则依次执行其动作。编辑未完成的订单时，因编辑而成立的"
+                   "规则会再次执行。"),
+    "creation_only": ("Only when the order is created", "仅在创建订单时"),
+    "creation_only_hint": ("Left unticked, the rule also acts when an edit makes its "
+                           "condition true.",
+                           "不勾选时，编辑使条件成立时该规则也会执行。"),
     "add_rule": ("Add a rule", "添加规则"), "when": ("When", "当"), "then": ("Then", "则"),
     "decision_tables": ("Decision tables", "决策表"),
     "tables_hint": ("Each column is a value; each cell a condition about it, using value "

@@ -265,6 +265,11 @@ def _edited(event, details, names, entry) -> str:
         else:
             entry.notes.append(f"{key}: {'—' if old in (None, '') else old} → "
                                f"{'—' if new in (None, '') else new}")
+    acted = [r["key"] for r in details.get("rules", [])]
+    acted += [t["key"] for t in details.get("decision_tables", [])]
+    if acted:
+        entry.notes.append(gettext("Rules that acted on the edit: %(rules)s",
+                                   rules=", ".join(acted)))
     return ngettext("%(actor)s edited the order (%(num)d field changed).",
                     "%(actor)s edited the order (%(num)d fields changed).",
                     len(changes), actor=event.actor_name)
@@ -366,8 +371,11 @@ def _sla_breached(event, details, names, entry) -> str:
 
 
 def _approval_required(event, details, names, entry) -> str:
+    moved = (gettext(" The order moved from %(source)s to %(target)s.",
+                     source=names.state(event.from_state), target=names.state(event.to_state))
+             if event.to_state else "")
     return gettext("A rule asked for approval “%(approval)s”.",
-                   approval=names.approval(details.get("approval")))
+                   approval=names.approval(details.get("approval"))) + moved
 
 
 def _automatic_blocked(event, details, names, entry) -> str:

@@ -13,6 +13,7 @@ from collections import defaultdict
 from flask import Response, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from orderloom.platform import query_args
 from orderloom.platform.auth import requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
@@ -84,27 +85,29 @@ def pick_lists_for_selection():
                            missing=missing, warehouses=warehouses, back=back)
 
 
+def _refused(message: str):
+    return render_template("orders/pick_lists.html", groups={}, nowhere=[], missing=[],
+                           warehouses=[], back=url_for("pages.orders"), refusal=message), 422
+
+
 @pages.get("/orders/pick-lists/print")
 @requires("orders.view")
 def pick_list_document():
     """The batched pick list of the orders in ``numbers`` in ``warehouse``, to print."""
     code = request.args.get("warehouse", "").strip()
     numbers = _selected(request.args.getlist("numbers"))
-    wanted = request.args.get("format", "html").lower()
-    if wanted not in FORMATS:
-        wanted = "html"
     session = db_session()
     try:
+        wanted = query_args.choice(request.args, "format", FORMATS, "html")
         document = documents.pick_list(session, code, numbers or None,
                                        for_pdf=wanted == "pdf")
+    except query_args.ParameterError as error:
+        return _refused(error.page_message)
     except OrderError as error:
         # The page is drawn in this request, and drawing it reads (the menu's counts):
         # a half-made pick list must not be flushed by those reads.
         session.rollback()
-        return render_template("orders/pick_lists.html", groups={}, nowhere=[], missing=[],
-                               warehouses=[], back=url_for("pages.orders"),
-                               refusal=f"The pick list for {code} was not made: "
-                                       f"{error.message}."), 422
+        return _refused(f"The pick list for {code} was not made: {error.message}.")
     session.rollback()
     if wanted == "pdf":
         response = Response(document.pdf(), mimetype="application/pdf")

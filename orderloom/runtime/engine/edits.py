@@ -9,9 +9,17 @@ and one timeline entry listing each field that changed. What an edit may not do:
 - change line items while the order holds or has shipped stock for them, because
   the reservations were made for the old lines.
 
-Rules and decision tables run when an order is created and are not run again by an
-edit; the workflow's conditions and approvals read the new values from then on.
-The caller owns the transaction (nothing here commits).
+Rules and decision tables run again with the new values: a rule the edit turns TRUE
+acts as at creation (``rules_on_edit`` says which; a rule marked ``creation_only``
+does not). Its ``block`` refuses the edit with the rule's message and nothing is
+changed; ``set_field`` and ``add_tag`` change the values and tags being saved; a
+``require_approval`` asks for the approval (``entering.ask_after_edit``: tasks now,
+or back to the approval's state if the order had passed it); ``hold`` holds the order
+where it is; ``notify`` and ``webhook`` send once. Actions that move goods or money
+(reserve or deduct stock, book a shipment, refund) are not carried out on an edit;
+the timeline says so. The edit's timeline entry names the rules and decision table
+rows that acted. The workflow's conditions and approvals read the new values from
+then on. The caller owns the transaction (nothing here commits).
 """
 from __future__ import annotations
 
@@ -28,9 +36,12 @@ from orderloom.designer.form import order_fields
 from orderloom.designer.problems import DefinitionProblem, pointer
 from orderloom.designer.published import blueprint_for
 from orderloom.runtime.audit import Actor
-from orderloom.runtime.engine.entering import save
+from orderloom.runtime.engine.actions import ActionResult, Blocked, carry_out, run_actions
+from orderloom.runtime.engine.entering import NOT_AVAILABLE, ask_after_edit, save
 from orderloom.runtime.engine.lifecycle import entered_values, field_changes
+from orderloom.runtime.engine.rules_on_edit import Acting, acting_on_edit
 from orderloom.runtime.errors import OrderInputError, StaleOrder, TransitionRefused
+from orderloom.runtime.jobs.outbox import notify_jobs_for
 from orderloom.runtime.orders import timeline
 from orderloom.runtime.orders.models import Order, formula_values
 from orderloom.runtime.stock.models import Reservation
@@ -122,12 +133,61 @@ def edit_order(session: Session, actor: Actor, order: Order, data: Any, *,
     if found:
         raise OrderInputError([DefinitionProblem(data_pointer + p.pointer, p.message)
                                for p in found])
-    after = {**order.data, **{k: to_json(v) for k, v in values.items()}}
+    acting = acting_on_edit(blueprint, blueprint.compute(before, now), values, now)
+    result = ActionResult(data={k: to_json(v) for k, v in values.items()},
+                          tags=list(order.tags))
+    try:
+        for act in acting:
+            run_actions(blueprint, act.actions, result, language, now, editing=True)
+    except Blocked as blocked:
+        # Refused before anything is written: the order stays as it was.
+        raise OrderInputError([DefinitionProblem(data_pointer, blocked.message)]) from None
+    final = {k: to_json(v) for k, v in blueprint.compute(result.data, now).items()}
+    after = {**order.data, **final}
     changes = field_changes(order.data, after)
-    if not changes:
+    if not changes and not acting:
         return {}
     order.take_values(after, blueprint)  # the total (and payment status) follow the data
+    order.tags = result.tags
     order.updated_at = utcnow()
     save(session, order)
-    timeline.order_edited_event(session, order, actor.name, changes=changes, at=now)
+    stock = carry_out(session, actor.name, order, blueprint, result.stored)
+    timeline.order_edited_event(
+        session, order, actor.name, changes=changes, at=now,
+        details=_rule_details(acting, result, stock),
+        holds=any(a["type"] == "hold" for a in result.done))
+    ask_after_edit(session, order, _approvals_asked(acting, result), now or utcnow())
+    notify_jobs_for(session, order, result.notifications)
     return changes
+
+
+def _rule_details(acting: list[Acting], result: ActionResult,
+                  stock: dict[str, Any]) -> dict[str, Any]:
+    """What the rules did, as the timeline entry of the edit lists it."""
+    details: dict[str, Any] = {}
+    rules = [a.as_json() for a in acting if a.kind == "rule"]
+    tables = [a.as_json() for a in acting if a.kind == "decision_table"]
+    if rules:
+        details["rules"] = rules
+    if tables:
+        details["decision_tables"] = tables
+    if result.done:
+        details["actions"] = result.done
+    if result.not_carried_out:
+        details["not_carried_out"] = [{**a, "reason": a.get("reason", NOT_AVAILABLE)}
+                                      for a in result.not_carried_out]
+    if stock:
+        details["stock"] = stock
+    return details
+
+
+def _approvals_asked(acting: list[Acting], result: ActionResult) -> dict[str, str]:
+    """Each approval a ``require_approval`` that ran asked for, with the rule (or table)
+    whose actions held it."""
+    ran = {id(a) for a in result.done}
+    asked: dict[str, str] = {}
+    for act in acting:
+        for action in act.actions:
+            if action["type"] == "require_approval" and id(action) in ran:
+                asked.setdefault(action["approval"], act.key)
+    return asked

@@ -152,6 +152,39 @@ def enter_state(session: Session, order: Order, *, now: datetime | None = None,
                                           at=now)
 
 
+def ask_after_edit(session: Session, order: Order, asked: dict[str, str],
+                   now: datetime) -> None:
+    """Approvals that rules asked for when an edit turned them TRUE (``asked``: approval
+    key -> the rule's key), as at creation: an approval already asked for and not
+    decided is left as it is; one of the order's state gets its tasks now; one of a
+    state the order has passed sends it back there to wait for the decision; one of a
+    state still ahead is needed when the order arrives there."""
+    blueprint = blueprint_for(order.version)
+    undecided = _forced(session, order)
+    for key, rule in asked.items():
+        spec = approvals.approval_spec(blueprint, key)
+        if spec is None or key in undecided or approvals.pending_tasks(session, order.id, key):
+            continue
+        reason = f"the edit made rule {rule!r} ask for it"
+        if spec["state"] == order.state:
+            timeline.approval_required_event(session, order, approval=key, at=now)
+            _start_waiting(session, order, blueprint, [(spec, reason)], now)
+        elif _has_been_in(session, order, spec["state"]):
+            before = order.state
+            move(session, order, spec["state"], now, actor_name=SYSTEM.name,
+                 entry=timeline.approval_required_again_event,
+                 details={"approval": key, "rule": rule, "reason": reason})
+            enter_state(session, order, now=now, left=before)
+        else:
+            timeline.approval_required_event(session, order, approval=key, at=now)
+
+
+def _has_been_in(session: Session, order: Order, state: str) -> bool:
+    return session.scalar(select(OrderEvent.id).where(OrderEvent.order_id == order.id,
+                                                      OrderEvent.to_state == state)
+                          .limit(1)) is not None
+
+
 def _terminal_states(blueprint: Blueprint) -> set[str]:
     return {s["key"] for s in blueprint.definition["workflow"]["states"]
             if s["kind"] == "terminal"}

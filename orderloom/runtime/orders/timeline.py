@@ -79,10 +79,16 @@ def held_event(session: Session, order: Order, actor_name: str, *,
 
 
 def order_edited_event(session: Session, order: Order, actor_name: str, *,
-                       changes: dict[str, list[Any]], at: datetime | None = None
+                       changes: dict[str, list[Any]], at: datetime | None = None,
+                       details: dict[str, Any] | None = None, holds: bool = False
                        ) -> OrderEvent:
-    """``changes``: each changed field as [before, after]."""
-    return _add(session, order.id, actor_name, TimelineKind.EDITED, {"changes": changes}, at)
+    """``changes``: each changed field as [before, after]; ``details``: the rules and
+    decision tables the edit made act, their actions and stock. ``holds``: a ``hold``
+    action ran, so the entry names the state like a move does (a hold is read from
+    the latest entry that names one, actions/hold.py)."""
+    state = order.state if holds else None
+    return _add(session, order.id, actor_name, TimelineKind.EDITED,
+                {"changes": changes, **(details or {})}, at, from_state=state, to_state=state)
 
 
 def version_moved_event(session: Session, order: Order, actor_name: str, *,
@@ -120,6 +126,17 @@ def approval_required_event(session: Session, order: Order, *, approval: str,
                             at: datetime | None = None) -> OrderEvent:
     return _add(session, order.id, SYSTEM.name, TimelineKind.APPROVAL_REQUIRED,
                 {"approval": approval}, at)
+
+
+def approval_required_again_event(session: Session, order: Order, actor_name: str, *,
+                                  details: dict[str, Any], at: datetime | None = None,
+                                  transition: str | None = None,
+                                  from_state: str | None = None,
+                                  to_state: str | None = None) -> OrderEvent:
+    """An edit made a rule ask for ``details["approval"]`` of a state the order had
+    passed: it went back there (the signature of a move entry, see entering.move)."""
+    return _add(session, order.id, actor_name, TimelineKind.APPROVAL_REQUIRED, details, at,
+                transition=transition, from_state=from_state, to_state=to_state)
 
 
 def automatic_move_blocked_event(session: Session, order: Order, *, transition: str,

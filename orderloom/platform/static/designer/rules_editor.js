@@ -78,6 +78,14 @@ export class RulesEditor {
             onclick: () => this.structural((d) => rulesOf(d).splice(index + 1, 0, ...rulesOf(d).splice(index, 1)))}, "↓"),
           h("button", {type: "button", class: "icon danger", "aria-label": t.remove,
             onclick: () => this.structural((d) => rulesOf(d).splice(index, 1))}, "×"))),
+      h("label", {class: "check wf-prop creation-only", title: t.creation_only_hint},
+        h("input", {type: "checkbox", checked: Boolean(rule.creation_only),
+          onchange: (event) => this.change((d) => {
+            // Left out when unticked: the default, so existing drafts do not change.
+            if (event.target.checked) rulesOf(d)[index].creation_only = true;
+            else delete rulesOf(d)[index].creation_only;
+          })}),
+        h("span", {}, t.creation_only), h("small", {class: "hint"}, " ", t.creation_only_hint)),
       h("div", {class: "then"}, h("span", {class: "caption"}, t.then),
         actionList(this.store, t, this.lang, {
           pointer: `${at}/then`, source: "rules", redraw: () => this.draw(),

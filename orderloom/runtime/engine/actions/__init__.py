@@ -14,6 +14,11 @@ An action acts in up to two steps, both inside the order's transaction:
 A type may also leave something standing on the order (``standing``): the order
 page and the list show it beside the state, and it may hold automatic moves back.
 
+A rule also acts when an edit of an open order turns its condition TRUE
+(``engine/rules_on_edit.py``). A type whose ``on_edit`` is False is not carried out
+then (the timeline says so): it moves goods or money, which the workflow's
+transitions do, and an edit repeated would do it again.
+
 A type the designer knows but this runtime has no class for is recorded in the
 timeline as not carried out, so nobody is led to believe it happened.
 """
@@ -85,6 +90,8 @@ class Behaviour:
     """The runtime half of an action type; mixed into the designer's class."""
 
     name: ClassVar[str]
+    # Whether a rule that an edit turns TRUE carries this action out (see above).
+    on_edit: ClassVar[bool] = True
 
     def in_transaction(self, action: dict[str, Any], run: Run) -> None:
         run.result.done.append(action)
@@ -112,15 +119,23 @@ def behaviours() -> dict[str, Behaviour]:
     return found
 
 
+NOT_ON_EDIT = "not carried out when an edit makes the rule match: a transition does this"
+
+
 def run_actions(blueprint: Blueprint, actions: tuple[dict[str, Any], ...] | list,
-                result: ActionResult, language: str = "en", now=None) -> None:
-    """Each action's step inside the transaction, in order; raises Blocked."""
+                result: ActionResult, language: str = "en", now=None, *,
+                editing: bool = False) -> None:
+    """Each action's step inside the transaction, in order; raises Blocked. With
+    ``editing`` (a rule an edit turned TRUE) types whose ``on_edit`` is False are
+    listed as not carried out, with the reason."""
     run = Run(blueprint, result, language, now)
     known = behaviours()
     for action in actions:
         behaviour = known.get(action["type"])
         if behaviour is None:
             result.not_carried_out.append(action)
+        elif editing and not behaviour.on_edit:
+            result.not_carried_out.append({**action, "reason": NOT_ON_EDIT})
         else:
             behaviour.in_transaction(action, run)
 

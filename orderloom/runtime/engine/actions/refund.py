@@ -9,6 +9,9 @@ from orderloom.runtime.payments.refunds import refund_action
 
 
 class Refund(spec.Refund, Behaviour):
+    # Money goes back by a transition or a person, never because a value was edited.
+    on_edit = False
+
     def once_stored(self, action: dict[str, Any], stored: Stored) -> None:
         stored.done.setdefault("refunds", []).append(refund_action(
             stored.session, stored.actor_name, stored.order, stored.blueprint, action))

@@ -10,6 +10,10 @@ from orderloom.runtime.shipping import models as shipments
 
 
 class CreateShipment(spec.CreateShipment, Behaviour):
+    # A parcel is booked by a transition: each edit that turned the rule TRUE again
+    # would book another one.
+    on_edit = False
+
     def once_stored(self, action: dict[str, Any], stored: Stored) -> None:
         stored.done.setdefault("shipments", []).append(
             shipments.request_booking(stored.session, stored.order, action))

@@ -31,6 +31,9 @@ class Route(spec.Route, Behaviour):
 
 
 class ReserveStock(spec.ReserveStock, Behaviour):
+    # Stock is held by a transition; a reservation on an edit would hold it twice.
+    on_edit = False
+
     def once_stored(self, action: dict[str, Any], stored: Stored) -> None:
         allocation = _allocate(stored)
         stock_keeping.reserve(stored.session, stored.actor_name, stored.order.id,
@@ -44,6 +47,9 @@ class ReleaseStock(spec.ReleaseStock, Behaviour):
 
 
 class DeductStock(spec.DeductStock, Behaviour):
+    # Goods leave by the shipping transition, not because a value was edited.
+    on_edit = False
+
     def once_stored(self, action: dict[str, Any], stored: Stored) -> None:
         stored.done["shipped"] = stock_keeping.ship(stored.session, stored.actor_name,
                                                     stored.order.id)
