@@ -87,6 +87,8 @@ def test_the_public_page_opens_by_its_token_only(client, setup):
     assert "We found no parcel for this code." in by_number.get_data(as_text=True)
     assert 'name="code"' in by_number.get_data(as_text=True)
     assert client.get("/track").status_code == 200
+    chinese = client.get("/track/SF9999999999", headers={"Accept-Language": "zh-CN"})
+    assert "找不到此查询码对应的包裹" in chinese.get_data(as_text=True)
 
 
 def test_guessing_numbers_and_tokens_gets_404_then_429_with_retry_after(client, setup):
@@ -102,7 +104,9 @@ def test_guessing_numbers_and_tokens_gets_404_then_429_with_retry_after(client, 
     assert set(codes[FIRST_LIMIT - 1:]) == {429}
     refused = answers[-1]
     assert 0 < int(refused.headers["Retry-After"]) <= 60
-    assert "Try again in 1 minute" in refused.get_data(as_text=True)
+    assert "Try again in 1 minute." in refused.get_data(as_text=True)
+    assert "请 1 分钟后再试" in client.get("/track/y", environ_base=guesser, headers={
+        "Accept-Language": "zh"}).get_data(as_text=True)
     assert refused.headers["Cache-Control"] == "no-store"
     # While locked, even the real token is refused there, so guesses learn nothing.
     assert client.get(f"/track/{token}", environ_base=guesser).status_code == 429
