@@ -2,9 +2,8 @@
 and the public page shows it (on SQLite and PostgreSQL)."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from tests.logistics.support import API_KEY, PHONE, local_time, post_webhook, route
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from email import message_from_bytes
 
 import pytest
-
 from sqlalchemy import select
 
 from orderloom.platform.settings import load_settings
