@@ -17,7 +17,7 @@ from sqlalchemy import select
 from orderloom.runtime.shipping.carriers.answers import label, tracking_number
 from orderloom.runtime.shipping.models import Shipment, TrackingEvent
 from orderloom.runtime.shipping.tracking import poll_due
-from tests.logistics.support import carrier_config, parcel_order, post_webhook
+from tests.logistics.support import API_KEY, carrier_config, parcel_order, post_webhook
 from tests.platform.test_api_tokens import bearer
 
 HTML_PAGE = (b"<html><head><title>Oops</title><style>p{color:red}</style>"
@@ -120,6 +120,15 @@ def test_a_booking_answer_that_is_not_valid_books_nothing(client, hostile, answe
         assert markup not in detail
     assert client.get(f"/api/v1/orders/{number}/shipments",
                       headers=hostile.staff).get_json()["shipments"] == []
+
+
+def test_a_carrier_quoting_the_key_in_its_error_does_not_show_it(client, hostile):
+    hostile.answers["/shipments"] = (401, "text/plain",
+                                     f"key {API_KEY} is not valid".encode())
+    _number, refused = _book(client, hostile)
+    assert refused.status_code == 502
+    detail = refused.get_json()["detail"]
+    assert "answered 401 to POST: key *** is not valid" in detail and API_KEY not in detail
 
 
 @pytest.mark.parametrize(("given", "kept"), [

@@ -114,6 +114,9 @@ class HttpCarrier:
             raise CarrierError(f"carrier {self.code} could not be reached: {error}") from None
         if not 200 <= answer.status < 300:
             said = answer.excerpt()
+            if self.config.get("auth_value"):
+                # A carrier refusing the key may quote it; staff and logs see the reason.
+                said = said.replace(self.config["auth_value"], "***")
             raise CarrierError(f"carrier {self.code} answered {answer.status} to {method}"
                                + (f": {said}" if said else ""))
         if not answer.complete:
