@@ -31,6 +31,7 @@ import logging
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Index, Integer, String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -82,22 +83,29 @@ def _key(username: str) -> str:
     return (username or "").strip().lower()[:150]
 
 
-def _address(address: str) -> str:
+def address_key(address: str) -> str:
+    """A client address as the throttles store it."""
     return (address or "unknown")[:64]
 
 
-def _lock_for(session: Session, conditions: list, limit: int, now: datetime) -> int | None:
-    """Seconds until the failures matching ``conditions`` stop locking, or None when
-    there are fewer than ``limit`` of them in the window."""
-    since = now - WINDOW
+def locked_for(session: Session, moment: Any, conditions: list, limit: int,
+               window: timedelta, now: datetime) -> int | None:
+    """Seconds until the rows matching ``conditions`` stop locking, or None when fewer
+    than ``limit`` of them fall in the sliding ``window``. ``moment`` is the column of
+    when each row happened; the tracking page's throttle counts its misses with it too."""
+    since = now - window
     times = session.scalars(
-        select(LoginAttempt.at).where(*conditions, LoginAttempt.at > since)
-        .order_by(LoginAttempt.at.desc()).limit(limit)).all()
+        select(moment).where(*conditions, moment > since)
+        .order_by(moment.desc()).limit(limit)).all()
     if len(times) < limit:
         return None
-    # The lock lifts when the oldest of the last ``limit`` failures leaves the window.
-    free_at = times[-1] + WINDOW
+    # The lock lifts when the oldest of the last ``limit`` rows leaves the window.
+    free_at = times[-1] + window
     return max(1, math.ceil((free_at - now).total_seconds()))
+
+
+def _lock_for(session: Session, conditions: list, limit: int, now: datetime) -> int | None:
+    return locked_for(session, LoginAttempt.at, conditions, limit, WINDOW, now)
 
 
 def lockout(session: Session, username: str, address: str,
@@ -106,11 +114,11 @@ def lockout(session: Session, username: str, address: str,
     login may be tried."""
     now = now or utcnow()
     by_pair = _lock_for(session, [LoginAttempt.username == _key(username),
-                                  LoginAttempt.address == _address(address)],
+                                  LoginAttempt.address == address_key(address)],
                         MAX_FAILURES_PER_USERNAME_AND_ADDRESS, now)
     if by_pair is not None:
         return Lockout("username_and_address", by_pair)
-    by_address = _lock_for(session, [LoginAttempt.address == _address(address)],
+    by_address = _lock_for(session, [LoginAttempt.address == address_key(address)],
                            MAX_FAILURES_PER_ADDRESS, now)
     if by_address is not None:
         return Lockout("address", by_address)
@@ -124,14 +132,14 @@ def record_failure(session: Session, username: str, address: str,
     now = now or utcnow()
     # Old rows are worthless; clearing them here keeps the table small without a job.
     session.execute(delete(LoginAttempt).where(LoginAttempt.at <= now - WINDOW))
-    session.add(LoginAttempt(username=_key(username), address=_address(address), at=now))
+    session.add(LoginAttempt(username=_key(username), address=address_key(address), at=now))
     session.flush()
     locked = lockout(session, username, address, now)
     if locked is not None:
         log.warning("login locked for %s after repeated failures", locked.reason)
         audit.record(session, Actor(None, _key(username) or "?", "web"), "login.locked",
                      "user", _key(username)[:80] or "?", reason=locked.reason,
-                     address=_address(address), retry_after=locked.retry_after)
+                     address=address_key(address), retry_after=locked.retry_after)
     return locked
 
 
@@ -139,4 +147,4 @@ def forget_failures(session: Session, username: str, address: str) -> None:
     """A successful login: the username's earlier failures at this address no longer
     count. Its failures elsewhere, and the address's for other usernames, still do."""
     session.execute(delete(LoginAttempt).where(LoginAttempt.username == _key(username),
-                                               LoginAttempt.address == _address(address)))
+                                               LoginAttempt.address == address_key(address)))

@@ -66,7 +66,7 @@ PUBLIC_ENDPOINTS: dict[str, str] = {
     "pages.login": "the login form",
     "pages.logout": "logging out; a logged-in session must send its CSRF token",
     "pages.track_form": "customers look up their delivery",
-    "pages.track": "customers see their delivery by its tracking code",
+    "pages.track": "customers see their delivery by the unguessable token of its link",
 }
 
 # Routes that other systems call with a signature of the body instead of a login

@@ -22,9 +22,11 @@ would import that domain's internals.
 """
 from __future__ import annotations
 
+import html
 import ipaddress
 import logging
 import os
+import re
 import socket
 import time
 from collections.abc import Mapping
@@ -69,12 +71,33 @@ class Unreachable(OutboundError):
     """The destination could not be connected to, or did not answer in time."""
 
 
+EXCERPT_LENGTH = 200
+_HIDDEN_HTML = re.compile(r"(?is)<(script|style|head)\b.*?(</\1\s*>|$)|<!--.*?(-->|$)")
+_TAG = re.compile(r"(?s)<[^>]*>?")
+
+
 @dataclass(frozen=True)
 class Answer:
     status: int
     body: bytes
     # False when the answer was longer than the limit: ``body`` holds its first bytes.
     complete: bool = True
+
+    def excerpt(self, length: int = EXCERPT_LENGTH) -> str:
+        """The answer as a short plain-text line for a log a person reads (see
+        :func:`plain_excerpt`)."""
+        return plain_excerpt(self.body, length)
+
+
+def plain_excerpt(text: bytes | str, length: int = EXCERPT_LENGTH) -> str:
+    """What another system answered, as at most ``length`` characters of plain text on
+    one line: markup, scripts and control characters removed, entities decoded. Pages
+    escape it too; this keeps an error page from filling a delivery log with markup."""
+    if isinstance(text, bytes):
+        text = text[:length * 20].decode("utf-8", "replace")
+    text = html.unescape(_TAG.sub(" ", _HIDDEN_HTML.sub(" ", text[:length * 20])))
+    plain = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    return plain if len(plain) <= length else plain[:length - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.test_staff_console import log_in
 from tests.logistics.conftest import carrier_server, setup  # noqa: F401 (fixtures)
@@ -21,44 +22,53 @@ SCREENSHOTS = "/tmp/orderloom-tracking"
 def test_a_customer_follows_the_parcel_to_delivered_on_the_public_page(
         page, browser, live_server, client, setup, make_user):  # noqa: F811
     number = setup.order(client)
-    tracking_number = setup.ship(client, number)["tracking_number"]
+    shipment = setup.ship(client, number)
+    tracking_number = shipment["tracking_number"]
+    token = shipment["tracking_url"].rsplit("/", 1)[-1]
     picked = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
     assert post_webhook(client, "sf", setup.secret, route(
         "50", picked.isoformat(), "Hangzhou", "Collected", tracking_number)).status_code == 200
 
-    # On a phone, without logging in: the lookup form, then the parcel.
+    # On a phone, without logging in: the code of the link in the shop's message typed
+    # into the lookup form, then the parcel.
     phone = browser.new_context(viewport={"width": 390, "height": 844})
     try:
         customer = phone.new_page()
         customer.set_default_timeout(10_000)
         customer.goto(f"{live_server}/track")
-        customer.fill("#track-code", tracking_number)
+        customer.fill("#track-code", token)
         customer.click("button.primary")
         status = customer.locator(".shipment-status")
-        assert status.inner_text() == "Picked up"
-        assert customer.locator(".tracking-events li").count() == 2  # booked, picked up
+        expect(status).to_have_text("Picked up")
+        expect(customer.locator(".tracking-events li")).to_have_count(2)  # booked, picked up
 
-        delivered = route("80", (picked + timedelta(hours=5)).isoformat(), "Hangzhou",
-                          "Signed for at the door", tracking_number)
+        delivered = route("80", (picked + timedelta(hours=5)).isoformat(),
+                          "Hangzhou, left with Zhang Wei 13812345678",
+                          "Signed for at the door by Zhang Wei", tracking_number)
         assert post_webhook(client, "sf", setup.secret, delivered).status_code == 200
         customer.reload()
-        assert status.inner_text() == "Delivered"
+        expect(status).to_have_text("Delivered")
         newest = customer.locator(".tracking-events li").first
-        assert "Signed for at the door" in newest.inner_text()
-        assert customer.locator(".recipient").inner_text() == "Z*** W***"
-        assert customer.locator(".phone").inner_text() == "138****5678"
-        assert customer.locator(".place").inner_text() == "Zhejiang, Hangzhou"
+        # The normalised status and the place, masked; not the carrier's own words.
+        expect(newest).to_contain_text("Delivered")
+        expect(newest).to_contain_text("Hangzhou, left with Z*** W*** *********78")
+        expect(newest).not_to_contain_text("Signed for at the door")
+        expect(customer.locator(".recipient")).to_have_text("Z*** W***")
+        expect(customer.locator(".place")).to_have_text("Zhejiang, Hangzhou")
+        expect(customer.locator(".phone")).to_have_count(0)
         text = customer.locator("main").inner_text()
         assert "Delivered" in text and number in text
         for private in ("Zhang Wei", PHONE, "Wensan Road"):
             assert private not in customer.content()
         customer.screenshot(path=f"{SCREENSHOTS}-delivered-390.png", full_page=True)
 
-        # A number that does not exist: said plainly, with the form to try again.
+        # The tracking number is no way in: the same answer as a code that never was.
         customer.goto(f"{live_server}/track")
-        customer.fill("#track-code", "SF0000000000")
+        customer.fill("#track-code", tracking_number)
         customer.click("button.primary")
-        assert "We found no parcel" in customer.locator("[role=alert]").inner_text()
+        expect(customer.locator("[role=alert]")).to_contain_text(
+            "We found no parcel for this code")
+        expect(customer.locator("#track-code")).to_have_value("")
     finally:
         phone.close()
 
@@ -69,8 +79,9 @@ def test_a_customer_follows_the_parcel_to_delivered_on_the_public_page(
     assert page.locator("#order-state").inner_text() == "Delivered"
     row = page.locator("#shipments tbody tr")
     assert tracking_number in row.inner_text() and "Delivered" in row.inner_text()
-    assert "Parcel " + tracking_number + ": Delivered in Hangzhou." in \
-        page.locator("#timeline").inner_text()
+    # Staff read the carrier's place as it came (plain text).
+    assert "Parcel " + tracking_number + ": Delivered in Hangzhou, left with Zhang Wei " \
+        "13812345678." in page.locator("#timeline").inner_text()
     page.screenshot(path=f"{SCREENSHOTS}-staff-1280.png", full_page=True)
 
 

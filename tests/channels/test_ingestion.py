@@ -27,8 +27,15 @@ def test_a_signed_delivery_creates_the_order_once(client, db, admin):
     again = deliver(client, "shop", SIMPLE_ORDER, secret)
     assert again.status_code == 200
     assert again.get_json()["duplicate"] is True and again.get_json()["order"] == number
+    # The same bytes again are not stored again: the answer names the kept delivery.
+    assert again.get_json()["id"] == first.get_json()["id"]
     assert count(db, Order) == 1
-    assert count(db, InboundOrder) == 2
+    assert count(db, InboundOrder) == 1
+    # The same order in other bytes (the shop sent it once more, a field changed) is
+    # kept, as a duplicate.
+    changed = deliver(client, "shop", {**SIMPLE_ORDER, "note": "sent again"}, secret)
+    assert changed.status_code == 200 and changed.get_json()["duplicate"] is True
+    assert count(db, Order) == 1
     assert count(db, InboundOrder, InboundOrder.status == DUPLICATE) == 1
 
 
@@ -82,6 +89,40 @@ def test_a_payload_breaking_the_mapping_waits_as_a_dead_letter_until_fixed(clien
                       headers=admin).get_json()["dead_letters"] == []
     assert_problem(client.post(f"/api/v1/inbound/{dead['id']}/retry", headers=admin), 409)
     assert count(db, Order) == 1
+
+
+def test_regression_each_replay_of_a_signed_dead_letter_stored_another_copy(client, db,
+                                                                            admin):
+    # Once, every replay of a signed body that became a dead letter stored a new row.
+    secret = create_channel(client, admin)["secret"]
+    payload = copy.deepcopy(SIMPLE_ORDER)
+    payload["lines"] = [{"code": "TEA-01", "n": 2, "price": "10.50"}]
+    first = deliver(client, "shop", payload, secret)
+    assert first.status_code == 202
+    for attempt in (2, 3):
+        replay = deliver(client, "shop", payload, secret)
+        assert replay.status_code == 202
+        assert replay.get_json()["id"] == first.get_json()["id"]
+        assert replay.get_json()["attempts"] == attempt
+    letters = client.get("/api/v1/channels/shop/dead-letters", headers=admin).get_json()
+    assert [(d["id"], d["attempts"]) for d in letters["dead_letters"]] == [
+        (first.get_json()["id"], 3)]
+    assert count(db, InboundOrder) == 1
+
+    # Once the mapping is fixed, replaying the same bytes twice creates the order once.
+    mapping = copy.deepcopy(SIMPLE_MAPPING)
+    mapping["lines"]["items"]["fields"]["sku"] = "$.code"
+    assert client.patch("/api/v1/channels/shop", headers=admin,
+                        json={"mapping": mapping}).status_code == 200
+    created = deliver(client, "shop", payload, secret)
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["attempts"] == 4
+    again = deliver(client, "shop", payload, secret)
+    assert again.status_code == 200 and again.get_json()["duplicate"] is True
+    assert again.get_json()["order"] == created.get_json()["order"]
+    assert count(db, Order) == 1 and count(db, InboundOrder) == 1
+    assert client.get("/api/v1/channels/shop/dead-letters",
+                      headers=admin).get_json()["dead_letters"] == []
 
 
 def test_a_body_that_is_not_json_is_kept_as_a_dead_letter(client, db, admin):

@@ -8,6 +8,7 @@ import pytest
 
 from orderloom.designer.validation import Context, validate_package
 from orderloom.platform import templates
+from orderloom.runtime.notify.order_messages import render
 from tests.templates.samples import TEMPLATE_KEYS
 
 
@@ -129,3 +130,15 @@ def test_an_unknown_template_names_the_ones_there_are():
     assert raised.value.problems == [
         "there is no built-in template 'restaurant'; the templates are: catering, "
         "manufacturing, retail, returns, wholesale"]
+
+
+def test_the_retail_shipping_message_gives_the_customer_the_tracking_link():
+    [order_type] = templates.load("retail")["order_types"]
+    ship = next(t for t in order_type["workflow"]["transitions"] if t["key"] == "ship")
+    [message] = [a for a in ship["actions"]
+                 if a["type"] == "notify" and a["to"].get("customer")]
+    link = "https://orders.example.com/track/3pZk0Qx8Yb_vT1mWc6Lr2Hs9Jd4Nf7Ga"
+    text = render(message["template"], {"number": "RT-1", "data": {
+        "carrier": "sf", "tracking_no": "SF1000000001"}, "tracking_links": [link]})
+    assert text.endswith(f"Track your parcel / 查询物流: {link}")
+    assert "查询物流" not in render(message["template"], {"data": {}, "tracking_links": []})

@@ -4,6 +4,8 @@ signature it can verify. In-process (the embedded mode, with its sweeper)."""
 from __future__ import annotations
 
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from sqlalchemy import select
 
@@ -68,3 +70,62 @@ def test_an_endpoint_failing_three_times_gets_the_event_once_signed(
     assert [a["status_code"] for a in log["attempt_log"]] == [500, 500, 500, 200]
     assert log["attempt_log"][0]["error"] == "answered 500: busy"
     assert json.loads(erp.requests[-1]["body"]) == log["payload"]
+
+
+class HtmlErrorPage:
+    """A receiver behind a proxy that answers every delivery with a 502 error page."""
+
+    PAGE = (b"<!DOCTYPE html><html><head><title>502</title><style>h1{color:red}</style>"
+            b"<script>document.location='https://evil.example'</script></head>"
+            b"<body><h1>Bad Gateway</h1><p>The upstream &lt;erp&gt; did not answer"
+            + b" in time." * 100 + b"</p></body></html>")
+
+    def __enter__(self):
+        page = self.PAGE
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's naming)
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self.send_response(502)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_an_error_page_appears_in_the_delivery_log_as_a_short_plain_excerpt(
+        client, published, token_for):
+    admin = {"Authorization": f"Bearer {token_for('admin')}"}
+    staff = {"Authorization": f"Bearer {token_for('staff')}"}
+    with HtmlErrorPage() as proxy:
+        subscribe(client, admin, proxy.url)
+        assert create(client, staff).status_code == 201
+
+        def first_attempt():
+            listed = client.get("/api/v1/webhook-deliveries", headers=admin).get_json()
+            for delivery in listed:
+                log = client.get(f"/api/v1/webhook-deliveries/{delivery['id']}",
+                                 headers=admin).get_json()
+                if log["attempt_log"]:
+                    return log["attempt_log"][0]
+            return None
+
+        attempt = wait_for(first_attempt)
+    error = attempt["error"]
+    assert attempt["status_code"] == 502
+    assert error.startswith("answered 502: Bad Gateway The upstream <erp> did not answer")
+    assert len(error) <= len("answered 502: ") + 200
+    for markup in ("<!DOCTYPE", "<h1>", "<script", "evil.example", "color:red"):
+        assert markup not in error

@@ -450,6 +450,8 @@ def channel_orders(channel: Channel):
     receipt = ingestion.receive(session, channel, request.get_data(cache=True),
                                 g.channel_actor)
     answer = inbound_json(receipt.inbound, receipt.order.number if receipt.order else None)
+    # The same bytes again, after they became an order: the kept delivery, as a duplicate.
+    answer["duplicate"] = receipt.status == DUPLICATE
     session.commit()
     return answer, _STATUS[receipt.status]
 

@@ -1,25 +1,32 @@
 """Tracking pages: the public page customers open without logging in, and the
 shipments section of the staff order page.
 
-The public page opens by a shipment's tracking number or its unguessable public
-token. Tracking numbers can be guessed, so whatever it shows of the recipient is
-masked: initials of the name, the first three and last four digits of the phone,
-and only the province and city of the address.
+The public page opens by a shipment's unguessable public token only: the carrier's
+tracking number is typed by staff, often sequential, and would let anyone walk
+through other people's parcels. A code that opens nothing answers the same 404
+whether it is a tracking number, an old link or a guess, and an address that
+misses too often is refused for a while (tracking_throttle.py). What the page
+shows of people is masked (masking.py), and of a carrier's news only the
+normalised status, the place (masked) and the time: a carrier's own wording is
+free text that can hold anything, so it stays on the staff pages.
 """
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy import or_, select
+from flask import flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
+from sqlalchemy import select
 
 from orderloom.db import utcnow
 from orderloom.designer.published import blueprint_for
+from orderloom.platform import tracking_throttle
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
+from orderloom.platform.pages.masking import mask_free_text, mask_name, masked_place
 from orderloom.platform.pages.order_view import Labels, language, when
+from orderloom.platform.problems import Problem, problem_response
 from orderloom.runtime.engine import lifecycle
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.orders.models import Order
@@ -42,51 +49,10 @@ PUBLIC_HEADERS = {
 }
 
 
-# --- masking ----------------------------------------------------------------------------------
-
-def _wide(char: str) -> bool:
-    return unicodedata.east_asian_width(char) in ("W", "F")
-
-
-def mask_name(name: str) -> str:
-    """ "Zhang Wei" -> "Z*** W***"; "张伟" -> "张*": enough for the recipient to
-    recognise, too little for a stranger to learn."""
-    words = str(name or "").split()
-    masked = []
-    for word in words:
-        if _wide(word[0]):
-            masked.append(word[0] + "*" * max(len(word) - 1, 1))
-        else:
-            masked.append(word[0] + "***")
-    return " ".join(masked)
-
-
-def mask_phone(phone: str) -> str:
-    """ "13812345678" -> "138****5678"; shorter numbers keep only their last two digits."""
-    digits = "".join(c for c in str(phone or "") if c.isdigit())
-    if not digits:
-        return ""
-    if len(digits) >= 9:
-        return digits[:3] + "****" + digits[-4:]
-    return "*" * max(len(digits) - 2, 1) + digits[-2:]
-
-
-def masked_place(address: dict[str, Any]) -> str:
-    """Province and city only: the street and the door stay private."""
-    province, city = (address or {}).get("province"), (address or {}).get("city")
-    if province and city and province != city:
-        return f"{province}, {city}"
-    return str(province or city or "")
-
-
 # --- the public page --------------------------------------------------------------------------
 
-def _find(code: str) -> list[Shipment]:
-    session = db_session()
-    return list(session.scalars(
-        select(Shipment).where(or_(Shipment.public_token == code,
-                                   Shipment.tracking_number == code))
-        .order_by(Shipment.id).limit(5)))
+def _find(code: str) -> Shipment | None:
+    return db_session().scalar(select(Shipment).where(Shipment.public_token == code))
 
 
 def _carrier_names() -> dict[str, str]:
@@ -109,12 +75,12 @@ def public_view(shipment: Shipment, carriers: dict[str, str]) -> dict[str, Any]:
         "order_number": order.number,
         "order_state": names.state(order.state),
         "recipient": mask_name(recipient.get("name", "")),
-        "phone": mask_phone(recipient.get("phone", "")),
         "place": masked_place(recipient.get("address") or {}),
         "shipped_at": when(shipment.shipped_at),
         "delivered_at": when(shipment.delivered_at),
+        # The normalised status and the masked place; never the carrier's own words.
         "events": [{"status": e.status, "label": STATUS_LABELS.get(e.status, e.status),
-                    "description": e.description, "location": e.location,
+                    "location": mask_free_text(e.location, recipient),
                     "at": when(e.occurred_at)} for e in events],
     }
 
@@ -129,15 +95,46 @@ def track_form():
 
 @pages.get("/track/<code>")
 def track(code: str):
+    session = db_session()
+    # The peer, or what the trusted proxies forwarded (ORDERLOOM_TRUSTED_PROXIES).
+    address = request.remote_addr or "unknown"
+    # Checked before the lookup, so guesses made during a lock learn nothing.
+    wait = tracking_throttle.retry_after(session, address)
+    if wait is not None:
+        return _too_many(wait)
     code = code.strip()[:MAX_CODE]
-    shipments = _find(code) if code else []
-    if not shipments:
-        return (render_template("tracking/lookup.html", code=code, missing=True), 404,
-                PUBLIC_HEADERS)
-    carriers = _carrier_names()
+    shipment = _find(code) if code else None
+    if shipment is None:
+        wait = tracking_throttle.record_miss(session, address)
+        session.commit()
+        if wait is not None:
+            return _too_many(wait)
+        # The same answer for a tracking number, an old link and a guess: nothing
+        # says whether such a parcel exists.
+        return (render_template("tracking/lookup.html", missing=gettext(
+            "We found no parcel for this code. Open the link in the shop's shipping "
+            "message again, or ask the shop for it.")), 404, PUBLIC_HEADERS)
     return (render_template("tracking/shipment.html",
-                            shipments=[public_view(s, carriers) for s in shipments]),
+                            shipments=[public_view(shipment, _carrier_names())]),
             200, PUBLIC_HEADERS)
+
+
+def _too_many(seconds: int):
+    """429 with Retry-After: the lookup page saying how long to wait, or problem+json
+    for a client that asked for JSON."""
+    minutes = max(1, -(-seconds // 60))
+    message = ngettext("Too many tracking codes that open no parcel came from your network "
+                       "address. Try again in %(num)d minute.",
+                       "Too many tracking codes that open no parcel came from your network "
+                       "address. Try again in %(num)d minutes.", minutes)
+    if "json" in (request.accept_mimetypes.best or ""):
+        response = problem_response(Problem(429, message))
+    else:
+        response = make_response(render_template("tracking/lookup.html", refused=message),
+                                 429)
+    response.headers.update(PUBLIC_HEADERS)
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 # --- the staff order page ---------------------------------------------------------------------

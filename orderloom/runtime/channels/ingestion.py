@@ -65,10 +65,13 @@ def signature_matches(secret: str, body: bytes, header: str | None) -> bool:
 class Receipt:
     inbound: InboundOrder
     order: Order | None
+    # The bytes were delivered before and became an order then: nothing was stored or
+    # changed now, and the answer is a duplicate's.
+    repeated: bool = False
 
     @property
     def status(self) -> str:
-        return self.inbound.status
+        return DUPLICATE if self.repeated else self.inbound.status
 
 
 def published_definition(session: Session, order_type_key: str) -> dict[str, Any] | None:
@@ -93,10 +96,28 @@ def read_payload(body: bytes) -> Any:
 def receive(session: Session, channel: Channel, body: bytes, actor: Actor, *,
             delivery_id: str | None = None, topic: str | None = None) -> Receipt:
     """Keep ``body`` as delivered by ``channel`` and make it an order if it can be one.
-    A store kind's delivery id and topic are kept with it."""
+    A store kind's delivery id and topic are kept with it.
+
+    The same bytes delivered again (a sender's retry, or a replay of a signed body) are
+    not stored again: a kept dead letter is processed once more (its ``attempts``
+    count up), and a body that became an order is answered as a duplicate."""
+    digest = hashlib.sha256(body).hexdigest()
+    kept = session.scalar(select(InboundOrder).where(
+        InboundOrder.source == channel.key, InboundOrder.body_digest == digest)
+        .order_by(InboundOrder.id).limit(1).with_for_update(of=InboundOrder))
+    if kept is not None and kept.status == DEAD_LETTER:
+        receipt = process(session, channel, kept, actor)
+        log.info("channel %s: inbound %s delivered again: %s", channel.key, kept.id,
+                 kept.status)
+        return receipt
+    if kept is not None:
+        order = session.get(Order, kept.order_id) if kept.order_id is not None else None
+        log.info("channel %s: inbound %s delivered again; nothing changed", channel.key,
+                 kept.id)
+        return Receipt(kept, order, repeated=True)
     inbound = InboundOrder(channel_id=channel.id, source=channel.key,
-                           body=body.decode("utf-8", "replace"), attempts=0,
-                           received_at=utcnow(), status=DEAD_LETTER,
+                           body=body.decode("utf-8", "replace"), body_digest=digest,
+                           attempts=0, received_at=utcnow(), status=DEAD_LETTER,
                            delivery_id=delivery_id, topic=topic)
     session.add(inbound)
     receipt = process(session, channel, inbound, actor)

@@ -99,6 +99,7 @@ class InboundOrder(Base):
         Index("ix_inbound_orders_source_status", "source", "status"),
         # A store retries a delivery with the same id: the second finds the first.
         UniqueConstraint("source", "delivery_id", name="uq_inbound_orders_source_delivery"),
+        Index("ix_inbound_orders_source_body_digest", "source", "body_digest"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -116,9 +117,13 @@ class InboundOrder(Base):
     delivery_id: Mapped[str | None] = mapped_column(String(200))
     topic: Mapped[str | None] = mapped_column(String(40))
     body: Mapped[str] = mapped_column(Text)
+    # SHA-256 of the body as delivered: the same bytes sent again (a replay) find this
+    # row instead of being stored once more. None for rows kept before it was recorded.
+    body_digest: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"),
                                                  index=True)
+    # Times processed: the first delivery, each replay of the same bytes, each retry.
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

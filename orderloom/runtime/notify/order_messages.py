@@ -10,6 +10,7 @@ who has no account, by mail to the order's ``customer.email``.
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from jinja2.sandbox import SandboxedEnvironment
@@ -20,6 +21,7 @@ from orderloom.runtime.jobs.models import Job, register_handler
 from orderloom.runtime.notify.in_app import Notification
 from orderloom.runtime.notify.mail import send_mail
 from orderloom.runtime.orders.models import Order  # noqa: F401 (Notification's foreign key names it)
+from orderloom.runtime.shipping.models import tracking_codes
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,9 @@ log = logging.getLogger(__name__)
 # The sandbox keeps a designer's template from reaching Python internals.
 _TEMPLATES = SandboxedEnvironment(autoescape=False)
 TITLE_LENGTH = 300
+# Where customers reach this instance, e.g. https://orders.example.com: the links to
+# the public tracking page in messages start with it (docs/logistics.md).
+PUBLIC_URL_VARIABLE = "ORDERLOOM_PUBLIC_URL"
 
 # The accounts live in the platform layer, which the runtime does not import;
 # only the columns needed to find a user by name are named here.
@@ -51,9 +56,20 @@ def customer_email(order: dict[str, Any]) -> str | None:
     return email.strip() if isinstance(email, str) and "@" in email else None
 
 
+def tracking_links(session: Session, order_id: int | None) -> list[str]:
+    """The links to the public tracking page of the order's parcels: by each parcel's
+    unguessable token, never by its tracking number (which can be guessed). Without
+    ORDERLOOM_PUBLIC_URL they are paths (``/track/...``)."""
+    if order_id is None:
+        return []
+    base = os.environ.get(PUBLIC_URL_VARIABLE, "").strip().rstrip("/")
+    return [f"{base}/track/{code}" for code in tracking_codes(session, order_id)]
+
+
 def run_notify(session: Session, job: Job, runner: Any) -> None:
     action = job.payload["action"]
-    order = job.payload["order"]
+    # Read when the message is sent: the parcels booked by the same transition are known.
+    order = {**job.payload["order"], "tracking_links": tracking_links(session, job.order_id)}
     to = action.get("to", {})
     subject = render(action.get("subject") or "Order {{ order.number }}", order).strip()
     subject = " ".join(subject.split())[:TITLE_LENGTH]  # one line: it is a mail header

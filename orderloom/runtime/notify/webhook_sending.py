@@ -46,7 +46,9 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 SIGNATURE_HEADER = "Orderloom-Signature"
 USER_AGENT = "Orderloom-Webhooks/1"
 ERROR_LENGTH = 500
-RESPONSE_EXCERPT = 200
+# An error page's head (styles, scripts) comes before its words: enough of it is read
+# to find them, and the log keeps a 200-character plain excerpt (outbound.plain_excerpt).
+RESPONSE_EXCERPT = 4096
 
 
 class SettingError(ValueError):
@@ -138,7 +140,8 @@ def post(subscription: WebhookSubscription, delivery: WebhookDelivery,
         return None, f"could not be reached: {error}"[:ERROR_LENGTH]
     if 200 <= answer.status < 300:
         return answer.status, None
-    excerpt = answer.body.decode("utf-8", "replace").strip()
+    # Plain text: a receiver's error page is HTML, and its markup means nothing here.
+    excerpt = answer.excerpt()
     return answer.status, f"answered {answer.status}" + (f": {excerpt}" if excerpt else "")
 
 

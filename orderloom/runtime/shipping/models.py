@@ -17,6 +17,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstr
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
+from orderloom.runtime.jobs.models import PENDING, QUEUED, RUNNING, Job
 from orderloom.runtime.jobs.outbox import enqueue
 from orderloom.runtime.orders.models import Order
 
@@ -24,6 +25,7 @@ CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 LOCAL = "local"  # the built-in local courier's code; no carrier row may take it
 SECRET_PREFIX = "olcw_"
 BOOK_JOB = "create_shipment"
+WAITING = (PENDING, QUEUED, RUNNING)  # a booking job in these states will still book
 
 
 class Carrier(Base):
@@ -98,8 +100,11 @@ def request_booking(session: Session, order: Order, action: dict[str, Any]) -> d
     not leave a booked parcel). Answers what to note on the timeline."""
     reference = f"{order.number}-{secrets.token_hex(6)}"
     carrier = carrier_of(order, action)
+    # The public token is chosen now, so a message sent in the same transition can link
+    # the tracking page before the booking job has run (tracking_codes).
     job = enqueue(session, BOOK_JOB, {"order_id": order.id, "carrier": carrier,
-                                      "reference": reference}, order_id=order.id)
+                                      "reference": reference,
+                                      "public_token": new_public_token()}, order_id=order.id)
     session.flush()
     return {"carrier": carrier, "job": job.id}
 
@@ -119,6 +124,21 @@ def new_secret() -> str:
 
 def new_public_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+def tracking_codes(session: Session, order_id: int) -> list[str]:
+    """The public tokens of an order's parcels, for links in messages to the customer:
+    those booked, then those whose booking job has not run yet."""
+    booked = list(session.scalars(select(Shipment.public_token)
+                                  .where(Shipment.order_id == order_id).order_by(Shipment.id)))
+    pending = session.scalars(select(Job.payload).where(
+        Job.order_id == order_id, Job.kind == BOOK_JOB, Job.status.in_(WAITING))
+        .order_by(Job.id))
+    for payload in pending:
+        token = payload.get("public_token")
+        if isinstance(token, str) and token not in booked:
+            booked.append(token)
+    return booked
 
 
 def find_carrier(session: Session, code: str) -> Carrier | None:

@@ -93,7 +93,7 @@ def recipient_of(order: Order) -> dict[str, Any]:
 
 def book(session: Session, actor: Actor, order: Order, carrier_code: str, *,
          tracking_number: str | None = None, warehouse: str | None = None,
-         reference: str | None = None) -> Shipment:
+         reference: str | None = None, public_token: str | None = None) -> Shipment:
     """Create a shipment of ``order`` with the carrier. With ``tracking_number`` the
     parcel is already booked (a waybill written by hand, a number typed in at
     shipping) and the carrier is not called: it need not be set up under Carriers
@@ -122,7 +122,7 @@ def book(session: Session, actor: Actor, order: Order, carrier_code: str, *,
     now = utcnow()
     shipment = Shipment(order_id=order.id, carrier=carrier_code, tracking_number=number,
                         status=LABEL_CREATED, warehouse=warehouse, label=label,
-                        public_token=new_public_token(), created_at=now)
+                        public_token=public_token or new_public_token(), created_at=now)
     session.add(shipment)
     session.flush()
     booked = "Tracking number recorded" if tracking_number else "Shipment booked"
@@ -173,7 +173,7 @@ def run_book(session: Session, job: Job, runner: Any) -> None:
     entered = order.data.get("tracking_no")
     book(session, SYSTEM, order, job.payload["carrier"],
          tracking_number=entered.strip() if isinstance(entered, str) and entered.strip()
-         else None, reference=reference)
+         else None, reference=reference, public_token=job.payload.get("public_token"))
 
 
 # --- recording events -------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from orderloom.runtime import outbound
+from orderloom.runtime.shipping.carriers import answers
 from orderloom.runtime.shipping.carriers.base import (
     STATUSES,
     Booking,
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 10
 MAX_ANSWER_BYTES = 1_000_000
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+FUTURE_LEEWAY = timedelta(days=2)  # carriers' clocks and zones that are a little off
 _URL = {"type": "string", "maxLength": 500, "pattern": "^https?://"}
 _PATH = {"type": "string", "maxLength": 100, "pattern": "^[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)*$",
          "description": "Where the value sits in the carrier's JSON, members joined by dots"}
@@ -110,7 +113,12 @@ class HttpCarrier:
             # Only the reason: the URL or headers may carry the carrier's credentials.
             raise CarrierError(f"carrier {self.code} could not be reached: {error}") from None
         if not 200 <= answer.status < 300:
-            raise CarrierError(f"carrier {self.code} answered {answer.status} to {method}")
+            said = answer.excerpt()
+            if self.config.get("auth_value"):
+                # A carrier refusing the key may quote it; staff and logs see the reason.
+                said = said.replace(self.config["auth_value"], "***")
+            raise CarrierError(f"carrier {self.code} answered {answer.status} to {method}"
+                               + (f": {said}" if said else ""))
         if not answer.complete:
             raise CarrierError(f"carrier {self.code} answered more than "
                                f"{MAX_ANSWER_BYTES} bytes")
@@ -131,12 +139,16 @@ class HttpCarrier:
             "recipient": parcel.recipient, "warehouse": parcel.warehouse,
             "pieces": parcel.pieces})
         number = dig(answer, self.fields["tracking_number"])
-        if not isinstance(number, str | int) or not str(number).strip():
+        if number is None or number == "":
             raise CarrierError(f"carrier {self.code} answered no tracking number at "
                                f"{self.fields['tracking_number']!r}")
-        label = dig(answer, self.fields["label"])
-        return Booking(str(number).strip()[:100],
-                       label if isinstance(label, dict) else {"data": label} if label else {})
+        try:
+            number = answers.tracking_number(number)
+        except answers.Unreadable as error:
+            raise CarrierError(f"carrier {self.code}'s tracking number at "
+                               f"{self.fields['tracking_number']!r} {error}") from None
+        # Only a label that is an http(s) URL or a PDF (or ZPL) is kept.
+        return Booking(number, answers.label(dig(answer, self.fields["label"])))
 
     def fetch_events(self, tracking_number: str) -> list[CarrierEvent]:
         url = self.config.get("tracking_url")
@@ -195,9 +207,13 @@ class HttpCarrier:
             return f"{where}/{fields[name].replace('.', '/')}"
 
         number = dig(item, fields["tracking_number"]) or default_number
-        if not isinstance(number, str | int) or not str(number).strip():
+        if number is None or number == "":
             raise PayloadError(at("tracking_number"), "is required: the parcel's tracking "
                                                       "number")
+        try:
+            number = answers.tracking_number(number)
+        except answers.Unreadable as error:
+            raise PayloadError(at("tracking_number"), str(error)) from None
         code = dig(item, fields["status"])
         if not isinstance(code, str | int) or str(code) == "":
             raise PayloadError(at("status"), "is required: the carrier's status code")
@@ -205,16 +221,17 @@ class HttpCarrier:
         if status is None and str(code) in STATUSES:
             status = str(code)
         if status is None:
-            raise PayloadError(at("status"), f"carrier status {str(code)!r} is not in the "
+            raise PayloadError(at("status"), f"carrier status {str(code)[:40]!r} is not in the "
                                              f"status map of carrier {self.code!r}; add it "
                                              "there")
         moment = dig(item, fields["occurred_at"])
         occurred_at = self._moment(moment, at("occurred_at"))
         return CarrierEvent(
-            tracking_number=str(number).strip()[:100], status=status, occurred_at=occurred_at,
-            description=_text(dig(item, fields["description"]), 500),
-            location=_text(dig(item, fields["location"]), 200),
-            raw=json.loads(json.dumps(item, default=_plain)))
+            tracking_number=number, status=status, occurred_at=occurred_at,
+            description=answers.text(dig(item, fields["description"]),
+                                     answers.DESCRIPTION_LENGTH),
+            location=answers.text(dig(item, fields["location"]), answers.LOCATION_LENGTH),
+            raw=answers.kept_raw(item))
 
     def _moment(self, value: Any, where: str) -> datetime:
         if not isinstance(value, str) or not value.strip():
@@ -222,15 +239,17 @@ class HttpCarrier:
         try:
             moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError:
-            raise PayloadError(where, f"{value!r} is not an ISO 8601 time such as "
+            raise PayloadError(where, f"{value[:40]!r} is not an ISO 8601 time such as "
                                       "2026-11-25T09:30:00+08:00") from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=self.zone)
-        return moment.astimezone(UTC)
-
-
-def _text(value: Any, length: int) -> str:
-    return "" if value is None else str(value)[:length]
+        moment = moment.astimezone(UTC)
+        # A time far off would sort before or after every other event for good (the
+        # newest event sets the shipment's status).
+        if not EARLIEST <= moment <= datetime.now(UTC) + FUTURE_LEEWAY:
+            raise PayloadError(where, f"{value[:40]!r} is not a time a parcel could have "
+                                      "been on its way")
+        return moment
 
 
 def _plain(value: Any) -> Any:
