@@ -344,10 +344,6 @@ def test_the_patterns_refused_are_refused_with_reasons_on_both_sides():
 
 def test_backtracking_bombs_cannot_freeze_the_browser():
     # The browser's own RegExp takes minutes on the first of these; re2js is linear.
-    import time
-
-    from tests.dsl.test_limits import _bombs
-
     fields = {"t": "text", "p": "text"}
     bombs = backtracking_bombs()
     payload = [{"compiled": to_ast_json("REGEXMATCH(t, p)", fields),

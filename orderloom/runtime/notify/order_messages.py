@@ -12,10 +12,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import TemplateError
+from jinja2.sandbox import SecurityError
 from sqlalchemy import column, select, table
 from sqlalchemy.orm import Session
 
+from orderloom.runtime import template_sandbox
+from orderloom.runtime.errors import OrderError
 from orderloom.runtime.jobs.models import Job, register_handler
 from orderloom.runtime.notify.in_app import Notification
 from orderloom.runtime.notify.mail import send_mail
@@ -24,17 +27,37 @@ from orderloom.runtime.orders.models import Order  # noqa: F401 (Notification's 
 log = logging.getLogger(__name__)
 
 # Plain-text mail and notification text: nothing is HTML, so nothing to escape.
-# The sandbox keeps a designer's template from reaching Python internals.
-_TEMPLATES = SandboxedEnvironment(autoescape=False)
+# The sandbox keeps a designer's template from reaching Python internals or changing
+# the order, and its budget (runtime/template_sandbox.py) from holding the worker.
+_TEMPLATES = template_sandbox.BudgetedEnvironment(autoescape=False)
 TITLE_LENGTH = 300
+MAX_MESSAGE = 100_000  # characters of one rendered subject or body
 
 # The accounts live in the platform layer, which the runtime does not import;
 # only the columns needed to find a user by name are named here.
 _users = table("users", column("id"), column("username"), column("active"))
 
 
-def render(source: str, order: dict[str, Any]) -> str:
-    return _TEMPLATES.from_string(source).render(order=order)
+class MessageTemplateProblem(OrderError):
+    """A notify action's subject or body that cannot be rendered, and why."""
+
+
+def render(source: str, order: dict[str, Any], part: str = "template") -> str:
+    """The message; MessageTemplateProblem naming the part and line when the template
+    fails, or asks for more time, work or text than one message may have."""
+    name = f"<notify {part}>"
+    try:
+        template = _TEMPLATES.from_string(_TEMPLATES.budgeted(source))
+        template.name = template.filename = name
+        budget = template_sandbox.Budget(output=MAX_MESSAGE)
+        return template_sandbox.render(template, {"order": order}, budget)
+    except (SecurityError, TemplateError, ArithmeticError, TypeError, ValueError,
+            LookupError, AttributeError, RecursionError, MemoryError) as error:
+        line = template_sandbox.template_line(error, name)
+        where = f"the notify action's {part}" + (f", line {line}" if line else "")
+        what = str(error) if isinstance(error, SecurityError) \
+            else f"{type(error).__name__}: {error}"
+        raise MessageTemplateProblem(f"{where}: {what}") from None
 
 
 def _user_ids(session: Session, usernames: list[str]) -> dict[str, int]:
@@ -55,7 +78,8 @@ def run_notify(session: Session, job: Job, runner: Any) -> None:
     action = job.payload["action"]
     order = job.payload["order"]
     to = action.get("to", {})
-    subject = render(action.get("subject") or "Order {{ order.number }}", order).strip()
+    subject = render(action.get("subject") or "Order {{ order.number }}", order,
+                     "subject").strip()
     subject = " ".join(subject.split())[:TITLE_LENGTH]  # one line: it is a mail header
     body = render(action["template"], order)
 
