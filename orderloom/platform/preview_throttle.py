@@ -34,6 +34,9 @@ MAX_RUNS = 120
 MAX_AT_ONCE = 2
 
 F = TypeVar("F", bound=Callable)
+# The OpenAPI description of the answer beyond the limits.
+THROTTLED = ("Too many previews and simulations by this user just now (problem+json); "
+             "the Retry-After header says in how many seconds to try again", None)
 
 
 class _Runs:

@@ -134,3 +134,14 @@ def test_previews_at_the_same_time_are_limited_per_user(app, designer):
     assert statuses == [422] * MAX_AT_ONCE + [429], statuses
     refused = next(r for r in responses if r.status_code == 429)
     assert refused.headers["Retry-After"] == "1"
+
+
+def test_a_previewed_page_cannot_send_the_designer_elsewhere(client, designer):
+    response = preview(client, designer,
+                       '<meta http-equiv="refresh" content="0;url=https://evil.example/">'
+                       '<h1 onmouseover="steal()">{{ order.number }}</h1>'
+                       '<script>location = "https://evil.example/"</script>')
+    assert response.status_code == 200, response.get_json()
+    html = response.get_json()["html"]
+    assert "<h1>SO-000001</h1>" in html
+    assert "evil.example" not in html and "steal" not in html

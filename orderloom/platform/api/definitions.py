@@ -18,7 +18,7 @@ from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.design import design_context
 from orderloom.platform.openapi import documented
-from orderloom.platform.preview_throttle import throttled
+from orderloom.platform.preview_throttle import THROTTLED, throttled
 from orderloom.platform.problems import Problem, invalid
 from orderloom.runtime import audit
 
@@ -278,7 +278,7 @@ def import_package():
 @documented("Run the draft (or a version) on sample data; nothing is stored",
             request=SIMULATE, tags=("definitions",),
             responses={200: ("Computed fields, problems, rule outcomes, route, transitions",
-                             ANY_OBJECT)})
+                             ANY_OBJECT), 429: THROTTLED})
 def simulate_order_type(key: str):
     body = json_body(SIMULATE)
     order_type = _order_type(key)

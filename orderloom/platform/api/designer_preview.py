@@ -17,7 +17,7 @@ from orderloom.platform.auth import requires
 from orderloom.platform.database import db_session
 from orderloom.platform.design import design_context
 from orderloom.platform.openapi import documented
-from orderloom.platform.preview_throttle import throttled
+from orderloom.platform.preview_throttle import THROTTLED, throttled
 from orderloom.platform.problems import invalid
 from orderloom.platform.refusals import definition_problem
 from orderloom.runtime.documents import barcodes, print_templates
@@ -61,7 +61,8 @@ def check_draft():
 @documented("Run a definition that is not stored (an editor's unsaved draft) on sample "
             "values; nothing is stored", request=TRY_OUT, tags=("definitions",),
             responses={200: ("Computed fields, problems, rule outcomes, route, transitions, "
-                             "and which conditional fields are shown", {"type": "object"})})
+                             "and which conditional fields are shown", {"type": "object"}),
+                       429: THROTTLED})
 def simulate_unsaved():
     body = json_body(TRY_OUT)
     definition = body["definition"]
@@ -113,7 +114,7 @@ PRINT_PREVIEW = {"type": "object", "required": ["definition", "template", "data"
 @documented("A print template rendered on a sample order of an unsaved definition, as the "
             "HTML page it would print", request=PRINT_PREVIEW, tags=("definitions",),
             responses={200: ("The page", {"type": "object", "properties": {
-                "html": {"type": "string"}}})})
+                "html": {"type": "string"}}}), 429: THROTTLED})
 def print_preview():
     body = json_body(PRINT_PREVIEW)
     definition = body["definition"]
