@@ -10,8 +10,8 @@ was tried and on which line. Huge repetitions (``'x' * 10**9``) are refused
 too, so a template cannot exhaust the server's memory.
 
 Each render runs under the budget of runtime/template_sandbox.py (time, steps,
-output, the size of each value), and the page it makes can neither redirect nor
-script the staff page that shows it (documents/page_safety.py).
+output, the size of each value), and the page it makes cannot send the staff who
+read it elsewhere (documents/page_safety.py).
 """
 from __future__ import annotations
 
