@@ -30,9 +30,10 @@ import types
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from jinja2 import nodes
+from jinja2 import TemplateSyntaxError, nodes
 from jinja2.filters import FILTERS, make_attrgetter
 from jinja2.runtime import markup_join
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
@@ -341,6 +342,19 @@ class BudgetedEnvironment(ImmutableSandboxedEnvironment):
                                          "concat_within_budget", [], [], None, None,
                                          lineno=concat.lineno)]
         return tree
+
+
+@lru_cache(maxsize=128)
+def compiled(environment: BudgetedEnvironment, source: str, name: str) -> Any:
+    """The template of `source`, budgeted, called `name` (for the lines of its errors).
+    Kept, as documents print the same templates again and again; a template nested
+    deeper than the compiler can follow is a syntax error, not a server error."""
+    try:
+        template = environment.from_string(environment.budgeted(source))
+    except RecursionError:
+        raise TemplateSyntaxError("the template nests too deeply", 1) from None
+    template.name = template.filename = name
+    return template
 
 
 def template_line(error: BaseException, name: str) -> int | None:

@@ -14,6 +14,7 @@ import pytest
 from jinja2 import ChainableUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from orderloom.designer.validation import Context, validate_order_type
 from orderloom.runtime.documents import barcodes
 from orderloom.runtime.documents.defaults import DEFAULTS
 from orderloom.runtime.documents.page_safety import neutralised
@@ -21,6 +22,7 @@ from orderloom.runtime.documents.print_templates import TemplateProblem, render
 from orderloom.runtime.notify.order_messages import MessageTemplateProblem
 from orderloom.runtime.notify.order_messages import render as render_message
 from orderloom.runtime.template_sandbox import MAX_STEPS, MAX_VALUE
+from tests.designer.samples import retail
 from tests.templates.samples import TEMPLATE_KEYS, sample
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,6 +79,9 @@ HOSTILE = {
                      TOO_BIG),
     "map to a filter": ("{{ ['x']|map('center', 10 ** 9)|list }}", TOO_BIG),
     "lipsum": ("{{ lipsum(10 ** 7) }}", "lipsum() writes at most"),
+    "deep nesting": ("{{ " + "(" * 5000 + "1" + ")" * 5000 + " }}", "nests too deeply"),
+    "deeply nested loops": ("{% for a in [1] %}" * 500 + "{% endfor %}" * 500,
+                            "nests too deeply"),
 }
 
 
@@ -200,3 +205,11 @@ def test_a_print_template_cannot_send_staff_elsewhere():
               '<h1>{{ order.number }}</h1>')
     assert render("slip", source, {"order": ORDER}) == (
         '&lt;meta http-equiv="refresh" content="0;url=https://evil.example"><h1>SO-000001</h1>')
+
+
+def test_a_template_nested_too_deeply_is_a_problem_of_the_definition():
+    definition = retail()
+    definition["print_templates"][0]["template"] = "{{ " + "(" * 5000 + "1" + ")" * 5000 + " }}"
+    problems = [p.as_json() for p in validate_order_type(definition, Context())]
+    assert problems == [{"pointer": "/print_templates/0/template",
+                         "detail": "template error: the template nests too deeply"}]

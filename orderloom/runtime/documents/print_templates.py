@@ -87,8 +87,7 @@ def render(key: str, source: str, context: dict[str, Any]) -> str:
     """Render ``source`` (the template called ``key``); TemplateProblem for anything that
     goes wrong, TemplateRefused when the template tried to leave the sandbox."""
     try:
-        template = ENVIRONMENT.from_string(ENVIRONMENT.budgeted(source))
-        template.name = template.filename = _name(key)
+        template = template_sandbox.compiled(ENVIRONMENT, source, _name(key))
     except TemplateSyntaxError as error:
         raise TemplateProblem(f"the template is not valid Jinja2: {error.message}", key,
                               error.lineno) from None

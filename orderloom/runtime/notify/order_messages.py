@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from jinja2 import TemplateError
+from jinja2 import TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SecurityError
 from sqlalchemy import column, select, table
 from sqlalchemy.orm import Session
@@ -47,16 +47,19 @@ def render(source: str, order: dict[str, Any], part: str = "template") -> str:
     fails, or asks for more time, work or text than one message may have."""
     name = f"<notify {part}>"
     try:
-        template = _TEMPLATES.from_string(_TEMPLATES.budgeted(source))
-        template.name = template.filename = name
+        template = template_sandbox.compiled(_TEMPLATES, source, name)
         budget = template_sandbox.Budget(output=MAX_MESSAGE)
         return template_sandbox.render(template, {"order": order}, budget)
     except (SecurityError, TemplateError, ArithmeticError, TypeError, ValueError,
             LookupError, AttributeError, RecursionError, MemoryError) as error:
         line = template_sandbox.template_line(error, name)
         where = f"the notify action's {part}" + (f", line {line}" if line else "")
-        what = str(error) if isinstance(error, SecurityError) \
-            else f"{type(error).__name__}: {error}"
+        if isinstance(error, TemplateSyntaxError):
+            what = f"the template is not valid Jinja2: {error.message}"
+        elif isinstance(error, SecurityError):
+            what = str(error)
+        else:
+            what = f"{type(error).__name__}: {error}"
         raise MessageTemplateProblem(f"{where}: {what}") from None
 
 
