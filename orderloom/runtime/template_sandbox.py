@@ -84,11 +84,9 @@ _current: ContextVar[Budget | None] = ContextVar("template_budget", default=None
 
 
 def _budget() -> Budget:
-    budget = _current.get()
-    if budget is None:  # a template used outside render(): give it a budget of its own
-        budget = Budget()
-        _current.set(budget)
-    return budget
+    # Outside render() (a template rendered some other way) each check gets a fresh
+    # budget: the sizes are still bounded, the time and steps only by render().
+    return _current.get() or Budget()
 
 
 def _too_big(what: str, size: int) -> TemplateBudgetExceeded:
@@ -198,7 +196,8 @@ def _check_replace(text: str, old: str, new: str, count: Any = -1) -> None:
 
 
 def within_budget(items: Any) -> Iterator[Any]:
-    """What a `{% for %}` loops over, one step per item (templates/compile adds it)."""
+    """What a `{% for %}` loops over, one step per item (BudgetedEnvironment.budgeted
+    puts it on every loop)."""
     budget = _budget()
     for item in items:
         budget.step()
