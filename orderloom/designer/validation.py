@@ -357,6 +357,8 @@ def _template(checker: _Checker, path: tuple, source: str) -> None:
         _TEMPLATES.parse(source)
     except TemplateSyntaxError as exc:
         checker.report(path, f"template error on line {exc.lineno}: {exc.message}")
+    except RecursionError:  # deeper than Jinja's parser can follow: the designer's to fix
+        checker.report(path, "template error: the template nests too deeply")
 
 
 # --- rules and routing -------------------------------------------------------------------------

@@ -28,9 +28,9 @@ MAX_DIGITS = 34
 # and aggregates, so nested per-line conditions cannot multiply into hours.
 MAX_STEPS = 1_000_000
 
-# REGEXMATCH runs Python's backtracking engine, so the pattern is checked for
-# the shapes that backtrack badly and both pattern and text are bounded: a
-# quadratic worst case over 2,000 characters is a few milliseconds.
+# REGEXMATCH runs RE2 (and re2js in the browser), whose matching time is linear in
+# the text whatever the pattern; the bounds keep a pattern's compiled program small
+# and one match on the order form well under a millisecond.
 MAX_REGEX_PATTERN = 200
 MAX_REGEX_INPUT = 2_000
 

@@ -1,151 +1,108 @@
-"""Safe regular expressions for REGEXMATCH.
+"""REGEXMATCH's patterns, run by RE2: matching takes time linear in the text.
 
-Python's `re` backtracks, so a pattern such as `(a+)+b` can take longer than
-the age of the universe on a short text. Instead of a second engine we refuse
-the pattern shapes that backtrack badly, and bound both pattern and text:
+Python's `re` backtracks, so a pattern such as `(a+)+b` or `a*()a*()a*!` can
+take minutes on a short text, and no check of a pattern's shape catches every
+such pattern. RE2 (google-re2) never backtracks: whatever the pattern, a match
+costs time proportional to the length of the text. Its syntax is what
+REGEXMATCH accepts (docs/formulas.md): no backreferences and no lookaround,
+which are exactly the features that need backtracking.
 
-* no backreferences (`\\1`, `(?P=name)`) and no lookaround (`(?=`, `(?<=`...);
-* no quantifier inside a repeated group (`(a+)+`, `(a*b)*`) and no repeated
-  alternation of longer branches (`(ab|a)*`);
-* no two repeats of overlapping characters side by side (`\\d+\\d*`), which
-  make the work grow with a power of the text length;
-* patterns of at most MAX_REGEX_PATTERN characters, texts of at most
-  MAX_REGEX_INPUT characters.
-
-What remains runs in at most quadratic time in the length of the text.
-
-The shapes are read from the tree of Python's own pattern parser (`re._parser`):
-no public API shows a pattern's structure, and a linear-time engine such as RE2
-on the server would not make these checks unnecessary, as the order form runs the
-same pattern in the browser's RegExp, which backtracks too.
-tests/dsl/test_limits.py says so plainly if a Python version changes the tree.
+The browser runs the same patterns with re2js, a JavaScript port of RE2
+(static/vendor/re2js, used by static/formula.js). The two ports word their
+syntax errors differently, so the message a designer sees is ours, built the
+same way on both sides from the kind of error and the part of the pattern it
+names (REFUSALS here, `REFUSALS` in formula.js; tests/dsl/test_js_parity.py
+compares them).
 """
 
 from __future__ import annotations
 
 import re
-import re._constants as sre  # noqa: PLC2701 - the parser is the only exact view of a pattern
-import re._parser as sre_parse
 from functools import lru_cache
+from typing import Any
+
+import re2
 
 from . import limits
 
-_REPEATS = {sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT}
-_SAMPLE = [chr(c) for c in range(32, 127)] + ["\t", "\n", "é", "中", "٣", "\u3000"]
-
 
 class UnsafePattern(ValueError):
-    pass
+    """A pattern REGEXMATCH refuses; the message says what is wrong in plain words."""
 
 
-def _single_char(item: tuple) -> bool:
-    return item[0] in (sre.LITERAL, sre.NOT_LITERAL, sre.ANY, sre.IN)
+# The engines' own words for each kind of syntax error (RE2's C++ wording first,
+# re2js's second), and ours.
+REFUSALS: dict[str, str] = {
+    "invalid escape sequence": "an unknown escape",
+    "invalid perl operator": "an unsupported (? group",
+    "invalid or unsupported Perl syntax": "an unsupported (? group",
+    "missing )": "a ( is not closed",
+    "missing closing )": "a ( is not closed",
+    "unexpected )": "a ) has no matching (",
+    "missing ]": "a [ is not closed",
+    "missing closing ]": "a [ is not closed",
+    "bad repetition operator": "a repeat of a repeat",
+    "invalid nested repetition operator": "a repeat of a repeat",
+    "no argument for repetition operator": "a repeat with nothing to repeat",
+    "missing argument to repetition operator": "a repeat with nothing to repeat",
+    "invalid repetition size": "a repeat count above 1000 or out of order",
+    "invalid repeat count": "a repeat count above 1000 or out of order",
+    "trailing \\": "a \\ at the end",
+    "trailing backslash at end of expression": "a \\ at the end",
+    "invalid character class range": "an invalid character range or class",
+    "invalid character class": "an invalid character range or class",
+    "invalid named capture group": "an invalid group name",
+    "invalid named capture": "an invalid group name",
+    "duplicate capture group name": "a group name used twice",
+    "pattern too large - compile failed": "the pattern makes too large a program "
+                                          "(fewer or smaller repeats)",
+}
+LOOKAROUND = ("(?=", "(?!", "(?<=", "(?<!")
+BACKREFERENCE_ESCAPES = tuple(f"\\{c}" for c in "123456789k")
+
+# `\\C` (one byte, even inside a character) after an even number of backslashes, and
+# the name of a named group.
+_ANY_BYTE = re.compile(r"(?<!\\)(?:\\\\)*\\C")
+_GROUP_NAME = re.compile(r"\(\?P?<(\w+)>")
+
+_OPTIONS = re2.Options()
+_OPTIONS.log_errors = False  # a refused pattern is the designer's to fix, not a server error
 
 
-def _accepts(item: tuple, ch: str) -> bool:
-    op, av = item
-    code = ord(ch)
-    if op is sre.LITERAL:
-        return code == av
-    if op is sre.NOT_LITERAL:
-        return code != av
-    if op is sre.ANY:
-        return ch != "\n"
-    negate = False
-    hit = False
-    for sub_op, sub_av in av:
-        if sub_op is sre.NEGATE:
-            negate = True
-        elif sub_op is sre.LITERAL:
-            hit = hit or code == sub_av
-        elif sub_op is sre.RANGE:
-            hit = hit or sub_av[0] <= code <= sub_av[1]
-        elif sub_op is sre.CATEGORY:
-            probe = {
-                sre.CATEGORY_DIGIT: r"\d",
-                sre.CATEGORY_NOT_DIGIT: r"\D",
-                sre.CATEGORY_SPACE: r"\s",
-                sre.CATEGORY_NOT_SPACE: r"\S",
-                sre.CATEGORY_WORD: r"\w",
-                sre.CATEGORY_NOT_WORD: r"\W",
-            }.get(sub_av)
-            hit = hit or probe is None or re.fullmatch(probe, ch) is not None
-        else:
-            hit = True
-    return hit != negate
-
-
-def _overlap(a: list, b: list) -> bool:
-    if len(a) != 1 or len(b) != 1 or not (_single_char(a[0]) and _single_char(b[0])):
-        return True
-    return any(_accepts(a[0], ch) and _accepts(b[0], ch) for ch in _SAMPLE)
-
-
-def _has_repeat_or_branch(items: list) -> bool:
-    for op, av in items:
-        if op in _REPEATS and av[1] > 1:
-            return True
-        if op is sre.BRANCH:
-            return True
-        if op is sre.SUBPATTERN and _has_repeat_or_branch(list(av[-1])):
-            return True
-        if op is sre.ATOMIC_GROUP and _has_repeat_or_branch(list(av)):
-            return True
-    return False
-
-
-def _scan(items: list) -> None:
-    open_repeats: list[list] = []
-    for op, av in items:
-        if op in (sre.GROUPREF, sre.GROUPREF_EXISTS):
-            raise UnsafePattern("backreferences are not allowed")
-        if op in (sre.ASSERT, sre.ASSERT_NOT):
-            raise UnsafePattern("lookahead and lookbehind are not allowed")
-        if op in _REPEATS:
-            low, high, body = av
-            body = list(body)
-            if high > 1:
-                if _has_repeat_or_branch(body):
-                    raise UnsafePattern(
-                        "a repeated group may not contain another repeat or a choice (|)"
-                    )
-                for earlier in open_repeats:
-                    if _overlap(earlier, body):
-                        raise UnsafePattern(
-                            "two repeats of the same characters next to each other "
-                            "are not allowed"
-                        )
-                open_repeats.append(body)
-            _scan(body)
-            if low > 0 and high <= 1:
-                open_repeats.clear()
-            continue
-        if op is sre.SUBPATTERN:
-            _scan(list(av[-1]))
-        elif op is sre.ATOMIC_GROUP:
-            _scan(list(av))
-        elif op is sre.BRANCH:
-            for branch in av[1]:
-                _scan(list(branch))
-        if op is not sre.AT:
-            # A required item in between means the repeats cannot trade
-            # characters freely any more.
-            open_repeats.clear()
+def refusal(pattern: str, error: str) -> str:
+    """Our message for RE2's `error` about `pattern` (kept equal to formula.js's)."""
+    what, _, fragment = error.partition(": ")
+    if fragment.startswith(LOOKAROUND):
+        return "lookahead and lookbehind ((?=, (?!, (?<=, (?<!) are not allowed"
+    if fragment.startswith(BACKREFERENCE_ESCAPES) or (
+            fragment.startswith("(?P") and "(?P=" in pattern):
+        return "backreferences (\\1, (?P=name)) are not allowed"
+    reason = REFUSALS.get(what, what)
+    return f"the pattern is not valid: {reason}"
 
 
 @lru_cache(maxsize=256)
-def compile_pattern(pattern: str) -> re.Pattern[str]:
+def compile_pattern(pattern: str) -> Any:  # google-re2 names no public pattern type
     """The compiled pattern, or UnsafePattern saying in plain words what is wrong."""
     if len(pattern) > limits.MAX_REGEX_PATTERN:
         raise UnsafePattern(
             f"the pattern is longer than {limits.MAX_REGEX_PATTERN} characters"
         )
     try:
-        parsed = sre_parse.parse(pattern)
-    except re.error as exc:
-        raise UnsafePattern(f"the pattern is not valid: {exc.msg}") from None
-    _scan(list(parsed))
-    return re.compile(pattern)
+        compiled = re2.compile(pattern, _OPTIONS)
+    except re2.error as exc:
+        message = exc.args[0] if exc.args else ""
+        if isinstance(message, bytes):
+            message = message.decode("utf-8", "replace")
+        raise UnsafePattern(refusal(pattern, str(message))) from None
+    # Two things the C++ RE2 accepts and re2js refuses; refused here too, so that a
+    # pattern works in the browser exactly when it works on the server.
+    if _ANY_BYTE.search(pattern):
+        raise UnsafePattern(refusal(pattern, "invalid escape sequence: \\C"))
+    names = _GROUP_NAME.findall(pattern)
+    if len(names) != len(set(names)):
+        raise UnsafePattern(refusal(pattern, "duplicate capture group name"))
+    return compiled
 
 
 def regex_match(text: str, pattern: str) -> bool:

@@ -22,6 +22,11 @@ CONTENT_SECURITY_POLICY = "; ".join((
     "form-action 'self'",
     "frame-ancestors 'none'",
 ))
+# Printed documents are HTML people wrote: no script, nothing loaded from elsewhere,
+# no form sent anywhere, no <base> (runtime/documents/page_safety.py also takes
+# these out, and the <meta> refresh no policy stops).
+DOCUMENT_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                   "form-action 'none'; base-uri 'none'")
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Frame-Options": "DENY",

@@ -100,3 +100,30 @@ def test_staff_enter_an_order_and_the_total_shown_is_the_total_stored(
     page.wait_for_url(f"{live_server}/orders/{number}")
     assert "3,751.50 CNY" in page.locator("[data-field=total]").inner_text()
     assert "edited the order" in page.locator("#timeline ol").inner_text()
+
+
+def test_a_backtracking_pattern_does_not_freeze_the_order_form(
+        page, live_server, client, token_for, make_user):
+    # The browser's own RegExp would take minutes on (a+)+$ against this note; the form
+    # runs REGEXMATCH with re2js, linear in the text, and shows the server's answers.
+    definition = retail()
+    note = next(f for f in definition["form"]["fields"] if f["key"] == "note")
+    del note["visible_when"]  # shown at once, whatever the priority
+    definition["form"]["fields"] += [
+        {"key": "asap", "type": "computed", "label": {"en": "ASAP"},
+         "formula": 'REGEXMATCH(note, "(?i)\\\\basap\\\\b")', "result_type": "boolean"},
+        {"key": "all_a", "type": "computed", "label": {"en": "All a"},
+         "formula": 'REGEXMATCH(note, "^(a+)+$")', "result_type": "boolean"}]
+    designer = bearer(token_for("designer"))
+    assert client.post("/api/v1/import", headers=designer, json={
+        "format": "orderloom-package/1", "order_types": [definition]}).status_code == 201
+    make_user("staff", username="wang.fang")
+    log_in(page, live_server, "wang.fang")
+    page.click("nav >> text=Orders")
+    page.click("#new-order")
+    expect(page.locator("h1")).to_have_text("New Retail order")
+    page.fill("#field-note", "a" * 60 + "! Deliver ASAP")
+    expect(page.locator("output[data-computed=asap]")).to_have_attribute("data-value", "true")
+    expect(page.locator("output[data-computed=all_a]")).to_have_attribute("data-value", "false")
+    page.fill("#field-note", "a" * 60)
+    expect(page.locator("output[data-computed=all_a]")).to_have_attribute("data-value", "true")

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import shutil
 import subprocess
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from orderloom.designer.form import line_fields, order_fields
 from orderloom.dsl.ast_json import to_ast_json
 from tests.conftest import service_unavailable
 from tests.dsl.test_docs_examples import DATA, EXAMPLES, FIELDS, NOW
+from tests.dsl.test_limits import backtracking_bombs
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMULA_JS = ROOT / "orderloom" / "platform" / "static" / "formula.js"
@@ -297,3 +299,56 @@ def test_a_formula_that_would_visit_too_many_lines_is_the_same_fault_in_both():
     data = {"lines": [{"q": n} for n in range(2000)]}
     compare([("SUMIF(lines, COUNTIF(lines, q > 0) > 0, q)", fields, data, None, {}),
              ("COUNTIF(lines, q > 1000)", fields, data, None, {})])
+
+
+# REGEXMATCH runs RE2 on the server and re2js in the browser: the same patterns are
+# accepted, the same are refused with the same words, and the same texts match.
+REFUSED_PATTERNS = [
+    "(a)\\1", "\\8", "\\k<n>", "(?P<n>a)(?P=n)", "(?=a)a", "(?!a)", "(?<=a)b", "x(?<!a)b",
+    "(", "ab(cd", "(?P<n>", ")", "[a", "[^]", "a**", "a++", "a{2}{3}", "a{2}*", "*",
+    "a{1001}", "a{2,1}", "(a{500}){500}", "\\", "[z-a]", "\\pX", "\\p{Foo}", "[[:foo:]]",
+    "[a-\\d]", "(?#c)", "(?x) a", "(?'n'x)", "(?P<>a)", "(?P<n!>a)", "(?P>n)", "(?|a)",
+    "\\e", "\\x", "\\R", "\\Z", "\\cA", "\\u00e9", "\\N{DIGIT ONE}", "\\C", "a\\\\\\C",
+    "(?P<n>a)(?<n>b)", "a" * 201,
+]
+ACCEPTED_PATTERNS = [
+    "^SO-\\d{4}-\\d+$", "(?i)vip", "\\bB2B\\b", "[[:alpha:]]+", "\\p{Han}+", "\\P{Han}",
+    "\\pN", "(?s:.)", "(?<name>x)", "(?P<n>a)", "x{2,}?", "\\Q.(\\E", "\\x{4e01}", "\\z",
+    "\\A", "()*", "^*", "[]a]", "[\\d-z]", "\\012", "\\v", "(?U)a*", "(?i)(?-i)a", "(?m)^a$",
+    "a{,3}", "(a+)+$", "a*()a*()a*!", "丁*丁*丁*!", "(a|aa)*(a|aa)*c", "ß", "(?i)ß", ".",
+    "^.$", "a\\\\C", "\\d", "\\w+@\\w+\\.\\w+", "a" * 200,
+]
+REGEX_TEXTS = ["SO-2024-1", "so-1234", "Vip b2b 中文", "丁丁丁", "٣", "😀", "a" * 60 + "!",
+               "ẞ", "x.(y", "a{,3}", "", "line\nnext"]
+
+
+def test_regexmatch_accepts_refuses_and_matches_alike_on_both_sides():
+    fields = {"t": "text", "p": "text"}
+    compare([("REGEXMATCH(t, p)", fields, {"t": text, "p": pattern}, None, {})
+             for pattern in REFUSED_PATTERNS + ACCEPTED_PATTERNS for text in REGEX_TEXTS])
+
+
+def test_the_patterns_refused_are_refused_with_reasons_on_both_sides():
+    fields = {"t": "text", "p": "text"}
+    payload = [{"compiled": to_ast_json("REGEXMATCH(t, p)", fields),
+                "data": {"t": "x", "p": pattern}, "now": NOW.isoformat()}
+               for pattern in REFUSED_PATTERNS + ACCEPTED_PATTERNS]
+    got = run_js(payload)
+    refused = [result["fault"] for result in got[:len(REFUSED_PATTERNS)]]
+    assert all(message.startswith("REGEXMATCH: ") for message in refused), refused
+    assert "REGEXMATCH: backreferences (\\1, (?P=name)) are not allowed" in refused
+    assert "REGEXMATCH: lookahead and lookbehind ((?=, (?!, (?<=, (?<!) are not allowed" \
+        in refused
+    assert not any(isinstance(result, dict) for result in got[len(REFUSED_PATTERNS):])
+
+
+def test_backtracking_bombs_cannot_freeze_the_browser():
+    # The browser's own RegExp takes minutes on the first of these; re2js is linear.
+    fields = {"t": "text", "p": "text"}
+    bombs = backtracking_bombs()
+    payload = [{"compiled": to_ast_json("REGEXMATCH(t, p)", fields),
+                "data": {"t": char * 1999 + "\u3000", "p": pattern}, "now": NOW.isoformat()}
+               for pattern, char in bombs]
+    start = time.perf_counter()
+    assert run_js(payload) == [False] * len(bombs)
+    assert time.perf_counter() - start < 10, "re2js should take milliseconds per pattern"

@@ -19,6 +19,7 @@ from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.design import design_context
 from orderloom.platform.openapi import documented
+from orderloom.platform.preview_throttle import THROTTLED, throttled
 from orderloom.platform.problems import Problem, invalid
 from orderloom.platform.url_ids import LARGEST_ID
 from orderloom.runtime import audit
@@ -282,11 +283,12 @@ def import_package():
 
 
 @api.post("/order-types/<key>/simulate")
-@requires("definitions.view")
+@requires("definitions.edit")
+@throttled
 @documented("Run the draft (or a version) on sample data; nothing is stored",
             request=SIMULATE, tags=("definitions",),
             responses={200: ("Computed fields, problems, rule outcomes, route, transitions",
-                             ANY_OBJECT)})
+                             ANY_OBJECT), 429: THROTTLED})
 def simulate_order_type(key: str):
     body = json_body(SIMULATE)
     order_type = _order_type(key)
@@ -297,6 +299,8 @@ def simulate_order_type(key: str):
     if "state" in body and body["state"] not in states:
         raise invalid("/state", f"there is no state {body['state']!r}; the states are "
                                 + ", ".join(map(str, states)))
+    context = design_context(db_session())
+    db_session().rollback()  # end the read: on SQLite every transaction holds the write lock
     return simulate(definition, body["data"], roles=body.get("roles"),
-                    state=body.get("state"), context=design_context(db_session()),
+                    state=body.get("state"), context=context,
                     language=body.get("language", "en"))

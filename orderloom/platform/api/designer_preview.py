@@ -17,6 +17,7 @@ from orderloom.platform.auth import requires
 from orderloom.platform.database import db_session
 from orderloom.platform.design import design_context
 from orderloom.platform.openapi import documented
+from orderloom.platform.preview_throttle import THROTTLED, throttled
 from orderloom.platform.problems import invalid
 from orderloom.platform.refusals import definition_problem
 from orderloom.runtime.documents import barcodes, print_templates
@@ -55,11 +56,13 @@ def check_draft():
 
 
 @api.post("/definitions/simulate")
-@requires("definitions.view")
+@requires("definitions.edit")
+@throttled
 @documented("Run a definition that is not stored (an editor's unsaved draft) on sample "
             "values; nothing is stored", request=TRY_OUT, tags=("definitions",),
             responses={200: ("Computed fields, problems, rule outcomes, route, transitions, "
-                             "and which conditional fields are shown", {"type": "object"})})
+                             "and which conditional fields are shown", {"type": "object"}),
+                       429: THROTTLED})
 def simulate_unsaved():
     body = json_body(TRY_OUT)
     definition = body["definition"]
@@ -69,6 +72,7 @@ def simulate_unsaved():
         raise invalid("/state", f"there is no state {body['state']!r}; the states are "
                                 + ", ".join(map(str, states)))
     context = design_context(db_session())
+    db_session().rollback()  # end the read: on SQLite every transaction holds the write lock
     try:
         result = simulate(definition, body["data"], roles=body.get("roles"),
                           state=body.get("state"), context=context,
@@ -105,11 +109,12 @@ PRINT_PREVIEW = {"type": "object", "required": ["definition", "template", "data"
 
 
 @api.post("/definitions/print-preview")
-@requires("definitions.view")
+@requires("definitions.edit")
+@throttled
 @documented("A print template rendered on a sample order of an unsaved definition, as the "
             "HTML page it would print", request=PRINT_PREVIEW, tags=("definitions",),
             responses={200: ("The page", {"type": "object", "properties": {
-                "html": {"type": "string"}}})})
+                "html": {"type": "string"}}}), 429: THROTTLED})
 def print_preview():
     body = json_body(PRINT_PREVIEW)
     definition = body["definition"]
@@ -118,6 +123,9 @@ def print_preview():
     except DefinitionError as error:
         moved = [replace(p, pointer="/definition" + p.pointer) for p in error.problems]
         raise definition_problem(DefinitionError(moved)) from None
+    # End the read before the template runs: on SQLite every transaction holds the
+    # write lock, which other requests would wait for while the template renders.
+    db_session().rollback()
     now = datetime.now(UTC)
     data = blueprint.compute(body["data"], now)
     lines = []

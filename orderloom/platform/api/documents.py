@@ -11,6 +11,7 @@ from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
+from orderloom.platform.security_headers import DOCUMENT_POLICY
 from orderloom.runtime.documents import fulfilment as documents
 from orderloom.runtime.documents.fulfilment import Document
 
@@ -36,8 +37,7 @@ def _answer(document: Document, wanted: str) -> Response:
         response = Response(document.html, mimetype="text/html")
     # Print templates are data people wrote: the page may not run scripts or load
     # anything from elsewhere.
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+    response.headers["Content-Security-Policy"] = DOCUMENT_POLICY
     response.headers["Cache-Control"] = "no-store"
     return response
 

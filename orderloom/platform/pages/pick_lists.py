@@ -18,6 +18,7 @@ from orderloom.platform.auth import requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.orders import MAX_BULK, safe_back
+from orderloom.platform.security_headers import DOCUMENT_POLICY
 from orderloom.runtime.documents import fulfilment as documents
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.orders.models import Order
@@ -116,7 +117,6 @@ def pick_list_document():
     else:
         response = Response(document.html, mimetype="text/html")
     # Print templates are data people wrote: the page may run no script.
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+    response.headers["Content-Security-Policy"] = DOCUMENT_POLICY
     response.headers["Cache-Control"] = "no-store"
     return response

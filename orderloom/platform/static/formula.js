@@ -34,6 +34,65 @@
   var MAX_STEPS = 1000000;
   var INT_LIMIT = 10n ** 134n;
 
+  // REGEXMATCH runs RE2's syntax and guarantees here too: re2js (static/vendor/re2js,
+  // loaded before this file) matches in time linear in the text, where the browser's
+  // own RegExp backtracks and a pattern such as (a+)+$ would freeze the page. Its
+  // errors are worded as orderloom/dsl/regex.py words RE2's (REFUSALS there).
+  var RE2 = (root.RE2JS && root.RE2JS.RE2JS) ||
+    (typeof require === "function" ? require("./vendor/re2js/re2js.js").RE2JS : null);
+  var MAX_REGEX_PATTERN = 200;
+  var REFUSALS = {
+    "invalid escape sequence": "an unknown escape",
+    "invalid or unsupported Perl syntax": "an unsupported (? group",
+    "missing closing )": "a ( is not closed",
+    "unexpected )": "a ) has no matching (",
+    "missing closing ]": "a [ is not closed",
+    "invalid nested repetition operator": "a repeat of a repeat",
+    "missing argument to repetition operator": "a repeat with nothing to repeat",
+    "invalid repeat count": "a repeat count above 1000 or out of order",
+    "trailing backslash at end of expression": "a \\ at the end",
+    "invalid character class range": "an invalid character range or class",
+    "invalid character class": "an invalid character range or class",
+    "invalid named capture": "an invalid group name",
+    "duplicate capture group name": "a group name used twice"
+  };
+  var LOOKAROUND = ["(?=", "(?!", "(?<=", "(?<!"];
+  var patterns = new Map();
+
+  function startsWithAny(text, prefixes) {
+    return prefixes.some(function (p) { return text.indexOf(p) === 0; });
+  }
+
+  function refusal(pattern, what, fragment) {
+    fragment = fragment || "";
+    if (startsWithAny(fragment, LOOKAROUND)) {
+      return "lookahead and lookbehind ((?=, (?!, (?<=, (?<!) are not allowed";
+    }
+    if (/^\\[1-9k]/.test(fragment) || (fragment.indexOf("(?P") === 0 && pattern.indexOf("(?P=") >= 0)) {
+      return "backreferences (\\1, (?P=name)) are not allowed";
+    }
+    return "the pattern is not valid: " + (REFUSALS[what] || what);
+  }
+
+  // The compiled pattern, or the reason it is refused (a string).
+  function compilePattern(pattern) {
+    if (patterns.has(pattern)) return patterns.get(pattern);
+    var result;
+    if (chars(pattern).length > MAX_REGEX_PATTERN) {
+      result = "the pattern is longer than " + MAX_REGEX_PATTERN + " characters";
+    } else {
+      try {
+        result = RE2.compile(pattern);
+      } catch (e) {
+        if (e === null || e.error === undefined) throw e;
+        result = refusal(pattern, e.error, e.input);
+      }
+    }
+    if (patterns.size > 256) patterns.clear();
+    patterns.set(pattern, result);
+    return result;
+  }
+
   function Fault(message, at) {
     this.message = message;
     this.line = at ? at[0] : 1;
@@ -714,8 +773,8 @@
       if (chars(t).length > MAX_REGEX_INPUT) {
         fail("REGEXMATCH works on texts of at most " + MAX_REGEX_INPUT + " characters");
       }
-      var re;
-      try { re = new RegExp(pattern, "u"); } catch (e) { return fail("REGEXMATCH: the pattern is not valid"); }
+      var re = compilePattern(pattern);
+      if (typeof re === "string") return fail("REGEXMATCH: " + re);
       return re.test(t);
     }),
     TEXT: function (v, fmt) {

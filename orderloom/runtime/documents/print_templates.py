@@ -8,25 +8,27 @@ nothing; here any reach for Python internals, or any attempt to change the
 order's data, stops the render at once with a TemplateRefused that says what
 was tried and on which line. Huge repetitions (``'x' * 10**9``) are refused
 too, so a template cannot exhaust the server's memory.
+
+Each render runs under the budget of runtime/template_sandbox.py (time, steps,
+output, the size of each value), and the page it makes cannot send the staff who
+read it elsewhere (documents/page_safety.py).
 """
 from __future__ import annotations
 
 import logging
-import operator
-import traceback
 from typing import Any
 
 from jinja2 import ChainableUndefined, TemplateError, TemplateSyntaxError, meta
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import SecurityError
 
+from orderloom.runtime import template_sandbox
 from orderloom.runtime.documents.barcodes import BarcodeProblem
+from orderloom.runtime.documents.page_safety import neutralised
 from orderloom.runtime.errors import OrderError
 
 log = logging.getLogger(__name__)
 
 MAX_OUTPUT = 5_000_000  # characters of one rendered document
-MAX_SEQUENCE = 100_000  # items or characters one '*' may make
-MAX_EXPONENT = 100
 
 
 class TemplateProblem(OrderError):
@@ -49,9 +51,7 @@ class _Refusal(SecurityError):
     pass
 
 
-class PrintEnvironment(ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**"})
-
+class PrintEnvironment(template_sandbox.BudgetedEnvironment):
     def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
         if str(attribute).startswith("_"):
             raise _Refusal(f"the template tried to reach Python internals "
@@ -60,20 +60,6 @@ class PrintEnvironment(ImmutableSandboxedEnvironment):
         raise _Refusal(f"the template tried to use {attribute!r} of {type(obj).__name__}, "
                        "which would change data or reach Python internals; print templates "
                        "may only read")
-
-    def call_binop(self, context, operator_name: str, left: Any, right: Any) -> Any:
-        if operator_name == "**":
-            if isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
-                raise _Refusal(f"the template raised a number to the power {right}, more "
-                               f"than the {MAX_EXPONENT} allowed")
-            return operator.pow(left, right)
-        for sequence, times in ((left, right), (right, left)):
-            if isinstance(sequence, str | list | tuple) and isinstance(times, int) \
-                    and len(sequence) * times > MAX_SEQUENCE:
-                raise _Refusal(f"the template tried to repeat a text or list into "
-                               f"{len(sequence) * times} items, more than the "
-                               f"{MAX_SEQUENCE} allowed")
-        return operator.mul(left, right)
 
 
 ENVIRONMENT = PrintEnvironment(autoescape=True, undefined=ChainableUndefined)
@@ -86,11 +72,7 @@ def _name(key: str) -> str:
 def _line(error: BaseException, key: str) -> int | None:
     """The template line an error was raised on: Jinja rewrites tracebacks so frames
     of the template carry its name and its own line numbers."""
-    line = getattr(error, "lineno", None)
-    if line:
-        return line
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == _name(key)]
-    return frames[-1].lineno if frames else None
+    return template_sandbox.template_line(error, _name(key))
 
 
 def variables(source: str) -> set[str]:
@@ -105,19 +87,13 @@ def render(key: str, source: str, context: dict[str, Any]) -> str:
     """Render ``source`` (the template called ``key``); TemplateProblem for anything that
     goes wrong, TemplateRefused when the template tried to leave the sandbox."""
     try:
-        template = ENVIRONMENT.from_string(source)
-        template.name = template.filename = _name(key)
+        template = template_sandbox.compiled(ENVIRONMENT, source, _name(key))
     except TemplateSyntaxError as error:
         raise TemplateProblem(f"the template is not valid Jinja2: {error.message}", key,
                               error.lineno) from None
-    pieces: list[str] = []
-    size = 0
+    budget = template_sandbox.Budget(output=MAX_OUTPUT)
     try:
-        for piece in template.generate(**context):
-            size += len(piece)
-            if size > MAX_OUTPUT:
-                raise _Refusal(f"the document grew beyond {MAX_OUTPUT} characters")
-            pieces.append(piece)
+        html = template_sandbox.render(template, context, budget)
     except SecurityError as error:
         line = _line(error, key)
         log.warning("print template %r refused at line %s: %s", key, line, error)
@@ -125,7 +101,7 @@ def render(key: str, source: str, context: dict[str, Any]) -> str:
     except BarcodeProblem as error:
         raise TemplateProblem(str(error), key, _line(error, key)) from None
     except (TemplateError, ArithmeticError, TypeError, ValueError, LookupError,
-            AttributeError, RecursionError) as error:
+            AttributeError, RecursionError, MemoryError) as error:
         raise TemplateProblem(f"{type(error).__name__}: {error}", key,
                               _line(error, key)) from None
-    return "".join(pieces)
+    return neutralised(html)

@@ -13,10 +13,13 @@ import logging
 import os
 from typing import Any
 
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import TemplateError, TemplateSyntaxError
+from jinja2.sandbox import SecurityError
 from sqlalchemy import column, select, table
 from sqlalchemy.orm import Session
 
+from orderloom.runtime import template_sandbox
+from orderloom.runtime.errors import OrderError
 from orderloom.runtime.jobs.models import Job, register_handler
 from orderloom.runtime.notify.in_app import Notification
 from orderloom.runtime.notify.mail import send_mail
@@ -26,20 +29,43 @@ from orderloom.runtime.shipping.models import tracking_codes
 log = logging.getLogger(__name__)
 
 # Plain-text mail and notification text: nothing is HTML, so nothing to escape.
-# The sandbox keeps a designer's template from reaching Python internals.
-_TEMPLATES = SandboxedEnvironment(autoescape=False)
+# The sandbox keeps a designer's template from reaching Python internals or changing
+# the order, and its budget (runtime/template_sandbox.py) from holding the worker.
+_TEMPLATES = template_sandbox.BudgetedEnvironment(autoescape=False)
 TITLE_LENGTH = 300
 # Where customers reach this instance, e.g. https://orders.example.com: the links to
 # the public tracking page in messages start with it (docs/logistics.md).
 PUBLIC_URL_VARIABLE = "ORDERLOOM_PUBLIC_URL"
+MAX_MESSAGE = 100_000  # characters of one rendered subject or body
 
 # The accounts live in the platform layer, which the runtime does not import;
 # only the columns needed to find a user by name are named here.
 _users = table("users", column("id"), column("username"), column("active"))
 
 
-def render(source: str, order: dict[str, Any]) -> str:
-    return _TEMPLATES.from_string(source).render(order=order)
+class MessageTemplateProblem(OrderError):
+    """A notify action's subject or body that cannot be rendered, and why."""
+
+
+def render(source: str, order: dict[str, Any], part: str = "template") -> str:
+    """The message; MessageTemplateProblem naming the part and line when the template
+    fails, or asks for more time, work or text than one message may have."""
+    name = f"<notify {part}>"
+    try:
+        template = template_sandbox.compiled(_TEMPLATES, source, name)
+        budget = template_sandbox.Budget(output=MAX_MESSAGE)
+        return template_sandbox.render(template, {"order": order}, budget)
+    except (SecurityError, TemplateError, ArithmeticError, TypeError, ValueError,
+            LookupError, AttributeError, RecursionError, MemoryError) as error:
+        line = template_sandbox.template_line(error, name)
+        where = f"the notify action's {part}" + (f", line {line}" if line else "")
+        if isinstance(error, TemplateSyntaxError):
+            what = f"the template is not valid Jinja2: {error.message}"
+        elif isinstance(error, SecurityError):
+            what = str(error)
+        else:
+            what = f"{type(error).__name__}: {error}"
+        raise MessageTemplateProblem(f"{where}: {what}") from None
 
 
 def _user_ids(session: Session, usernames: list[str]) -> dict[str, int]:
@@ -71,7 +97,8 @@ def run_notify(session: Session, job: Job, runner: Any) -> None:
     # Read when the message is sent: the parcels booked by the same transition are known.
     order = {**job.payload["order"], "tracking_links": tracking_links(session, job.order_id)}
     to = action.get("to", {})
-    subject = render(action.get("subject") or "Order {{ order.number }}", order).strip()
+    subject = render(action.get("subject") or "Order {{ order.number }}", order,
+                     "subject").strip()
     subject = " ".join(subject.split())[:TITLE_LENGTH]  # one line: it is a mail header
     body = render(action["template"], order)
 
