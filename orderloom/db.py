@@ -144,8 +144,8 @@ class MoneyColumn(TypeDecorator[Decimal]):
                             str(value)[:40])
                 return None
             if not number.is_finite() or abs(number) >= largest:
-                log.warning("a money column holds %s, too large to be a sum of amounts; read as none",
-                            str(value)[:40])
+                log.warning("a money column holds %s, too large to be a sum of amounts; "
+                            "read as none", str(value)[:40])
                 return None
             return number
 

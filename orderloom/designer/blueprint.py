@@ -23,7 +23,6 @@ from orderloom.designer.form import formula_type, line_fields, order_fields
 from orderloom.designer.problems import DefinitionError, DefinitionProblem, pointer
 from orderloom.designer.validation import Context, validate_order_type
 
-
 # Kept here for the many callers that read them beside the blueprint.
 money_places = numbers.money_places
 money_unit = numbers.money_unit

@@ -107,7 +107,7 @@ def _text_reason(text: str) -> str:
         return "must be a finite number, not NaN or Infinity"
     if re.fullmatch(r"[+-]?[\d.]+[eE][+-]?\d+", text):
         return f"{text[:40]!r} must be written out as a plain decimal, without an exponent"
-    return f"{text[:40]!r} is not a number; write it like \"1250.50\""
+    return "must be a number"
 
 
 def checked(kind: str, value: Any, currency: str | None = None) -> Decimal:
@@ -130,8 +130,8 @@ def checked(kind: str, value: Any, currency: str | None = None) -> Decimal:
     if -number.as_tuple().exponent > places and number != number.quantize(
             Decimal(1).scaleb(-places), context=_EXACT):
         if kind == "money":
-            raise OutOfBounds(f"has more decimal places than {currency or 'the currency'} "
-                              f"has ({places})")
+            raise OutOfBounds(f"{currency or 'the currency'} has {places} decimal places; "
+                              f"{number} has more")
         raise OutOfBounds(f"has more than {places} decimal places")
     return number
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from orderloom import dsl
-from orderloom.designer.actions import fields as spec
 from orderloom.designer import numbers
+from orderloom.designer.actions import fields as spec
 from orderloom.designer.blueprint import NUMBER_KINDS, money_places, to_json
 from orderloom.designer.form import formula_type
 from orderloom.runtime.engine.actions import Behaviour, Run
