@@ -4,7 +4,7 @@ with a pointer to it; nothing out of bounds is ever stored.
 Hypothesis sends number texts and JSON numbers of every shape (huge, tiny, exponents,
 many places, NaN and Infinity, full-width digits, negative) through each entry: the
 API's order create and PATCH, the staff order form's save (the session and CSRF
-path), a signed channel delivery, a CSV import, a payment and a stock receipt. The
+path), a signed channel delivery, a CSV or xlsx import, a payment and a stock receipt. The
 property holds for any seed: never a 500, and what was accepted is in bounds.
 """
 from __future__ import annotations
@@ -12,12 +12,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import uuid
 from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
+from openpyxl import Workbook
 from sqlalchemy import select
 
 from orderloom.designer import numbers
@@ -221,17 +223,40 @@ IMPORT_MAPPING = {"external_id": "$.id", "fields": {
         "sku": "$.sku", "qty": "$.qty", "price": "$.price"}}}}
 
 
+def order_file(kind: str, row: list[str]) -> tuple[bytes, str]:
+    header = ["id", "customer", "sku", "qty", "price"]
+    if kind == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerows([header, row])
+        return out.getvalue().encode(), "orders.csv"
+    workbook = Workbook()
+    # In a workbook a number is a number cell (a binary float), whatever it is shown as.
+    workbook.active.append(header)
+    workbook.active.append([_as_cell(v) for v in row])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue(), "orders.xlsx"
+
+
+def _as_cell(text: str):
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return number if math.isfinite(number) else text
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
 @RUN
 @given(price=NUMBER_TEXTS, qty=st.one_of(st.just("2"), NUMBER_TEXTS))
 @known_examples("price", KNOWN_TEXTS, qty="2")
-def test_a_csv_import_stores_only_numbers_in_bounds(client, admin, price, qty):
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["id", "customer", "sku", "qty", "price"])
-    writer.writerow([str(uuid.uuid4()), "C1", "TEA-01", qty, price])
+def test_an_order_file_import_stores_only_numbers_in_bounds(client, admin, kind, price,
+                                                             qty):
+    content, name = order_file(kind, [str(uuid.uuid4()), "C1", "TEA-01", qty, price])
     response = client.post("/api/v1/order-imports", headers=admin,
                            query_string={"order_type": "retail_order"},
-                           data={"file": (io.BytesIO(out.getvalue().encode()), "o.csv"),
+                           data={"file": (io.BytesIO(content), name),
                                  "mapping": json.dumps(IMPORT_MAPPING)},
                            content_type="multipart/form-data")
     assert response.status_code in (200, 422), response.get_data(as_text=True)[:300]
