@@ -311,6 +311,21 @@ def test_a_stock_receipt_quantity_is_in_bounds_or_refused(client, admin, stocked
         assert response.get_json()["errors"][0]["pointer"] == "/quantity"
 
 
+@RUN
+@given(limit=JSON_NUMBERS)
+def test_a_customer_number_attribute_is_in_bounds_or_refused_at_its_pointer(client, admin,
+                                                                            limit):
+    response = client.post("/api/v1/customers",
+                           headers={**admin, "Content-Type": "application/json"},
+                           data=with_raw({"name": "Ada", "attributes": {
+                               "credit_limit": "@@"}}, limit))
+    assert response.status_code in (201, 400, 422), response.get_data(as_text=True)[:300]
+    if response.status_code == 201:
+        numbers.checked("number", response.get_json()["attributes"]["credit_limit"])
+    elif response.status_code == 422:
+        assert response.get_json()["errors"][0]["pointer"] == "/attributes/credit_limit"
+
+
 def test_a_computed_amount_beyond_a_money_amount_is_refused_at_the_computed_field(
         client, admin, db):
     """Both entered values are in bounds; their product is not."""
