@@ -216,6 +216,19 @@ def test_a_signed_channel_delivery_stores_only_numbers_in_bounds(client, admin, 
         in_bounds(client.get(f"/api/v1/orders/{number}", headers=admin).get_json())
 
 
+@pytest.mark.parametrize("price", ['"1e400"', '"0.' + "0" * 39 + '1"', "1e400"])
+def test_a_delivery_with_a_price_out_of_bounds_is_a_dead_letter_naming_the_price(
+        client, admin, db, channel_secret, price):
+    payload = {**SIMPLE_ORDER, "lines": [{"sku": "TEA-01", "n": 2, "price": "@@"}]}
+    response = deliver(client, "shop", None, channel_secret,
+                       raw=with_raw(payload, price).encode())
+    assert response.status_code == 202, response.get_json()  # kept, as a dead letter
+    assert response.get_json()["status"] == "dead_letter"
+    pointers = [e["pointer"] for e in response.get_json()["error"]["errors"]]
+    assert pointers == ["/order/items/0/price"]
+    assert orders_in(db) == 0
+
+
 IMPORT_MAPPING = {"external_id": "$.id", "fields": {
     "customer.code": "$.customer", "ship_to.country": {"formula": "\"CN\""},
     "ship_to.province": {"formula": "\"Zhejiang\""}},
