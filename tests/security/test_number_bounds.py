@@ -4,8 +4,9 @@ with a pointer to it; nothing out of bounds is ever stored.
 Hypothesis sends number texts and JSON numbers of every shape (huge, tiny, exponents,
 many places, NaN and Infinity, full-width digits, negative) through each entry: the
 API's order create and PATCH, the staff order form's save (the session and CSRF
-path), a signed channel delivery, a CSV or xlsx import, a payment and a stock receipt. The
-property holds for any seed, on SQLite and on PostgreSQL (whose NUMERIC columns refuse
+path), a signed channel delivery, a CSV or xlsx import, a payment, a provider's
+statement, a stock receipt and a customer's attributes; and computed fields whose
+result is too large. The property holds for any seed, on SQLite and on PostgreSQL (whose NUMERIC columns refuse
 what SQLite keeps): never a 500, and what was accepted is in bounds.
 """
 from __future__ import annotations
