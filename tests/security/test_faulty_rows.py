@@ -36,7 +36,10 @@ API = ["/api/v1/orders", "/api/v1/orders/{number}", "/api/v1/orders/{number}/tim
        "/api/v1/customers", "/api/v1/customers/export", "/api/v1/dashboards",
        "/api/v1/dashboards/top_products", "/api/v1/dashboards/customer_value",
        "/api/v1/dashboards/sales_over_time", "/api/v1/dashboards/top_products.csv",
-       "/api/v1/finance/summary"]
+       "/api/v1/finance/summary", "/api/v1/customers/C-1", "/api/v1/orders/{number}/payments",
+       "/api/v1/orders/{number}/documents/invoice",
+       "/api/v1/orders/{number}/documents/packing_slip",
+       "/api/v1/orders/{number}/documents/order"]
 
 
 @pytest.fixture
