@@ -93,6 +93,11 @@ def test_a_faulty_money_column_reads_as_none_and_every_page_answers(shop, client
             continue
         db.commit()
         everything_answers(client, admin, number)
+        # Both faulty: the column and the value it was read from.
+        db.execute(update(Order).where(Order.number == number).values(
+            data={**GOOD, "total": "NaN"}))
+        db.commit()
+        everything_answers(client, admin, number)
         order = client.get(f"/api/v1/orders/{number}", headers=admin).get_json()
         if column == "total":
             assert order["total"] is None, faulty

@@ -81,11 +81,8 @@ def order_total(order: Order) -> Decimal | None:
     ``total`` value of its data."""
     total = getattr(order, "total", None)
     if total is None:
-        raw = (order.data or {}).get("total")
-        try:
-            total = Decimal(str(raw)) if raw not in (None, "") else None
-        except InvalidOperation:
-            total = None
+        # A faulty stored value ("NaN", text) is no total rather than a failure.
+        total = numbers.stored((order.data or {}).get("total"))
     return total
 
 
