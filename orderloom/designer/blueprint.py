@@ -197,7 +197,7 @@ class Blueprint:
                             found.append(DefinitionProblem(where, "is required"))
                         elif not _blank(sub_value):
                             found.extend(_value_problems(sub, sub_value, where,
-                                                                    self.currency))
+                                                         self.currency))
         for check in self.checks:
             if visible.get(check.field, True) and not _blank(data.get(check.field)):
                 found.extend(_failed(check, data, now, pointer(check.field), language))
@@ -323,7 +323,8 @@ def _value_problems(f: dict[str, Any], value: Any, where: str,
             problems.append(DefinitionProblem(where, f"choose from {', '.join(allowed)}"))
     elif kind in NUMBER_KINDS:
         try:
-            number = numbers.checked(kind, value, currency)
+            # A money field may name its own currency, and with it its places.
+            number = numbers.checked(kind, value, f.get("currency") or currency)
         except numbers.OutOfBounds as refused:
             problems.append(DefinitionProblem(where, str(refused)))
         else:
