@@ -6,8 +6,9 @@ many places, NaN and Infinity, full-width digits, negative) through each entry: 
 API's order create and PATCH, the staff order form's save (the session and CSRF
 path), a signed channel delivery, a CSV or xlsx import, a payment, a provider's
 statement, a stock receipt and a customer's attributes; and computed fields whose
-result is too large. The property holds for any seed, on SQLite and on PostgreSQL (whose NUMERIC columns refuse
-what SQLite keeps): never a 500, and what was accepted is in bounds.
+result is too large. The property holds for any seed, on SQLite and on PostgreSQL
+(whose NUMERIC columns refuse what SQLite keeps): never a 500, and what was accepted
+is in bounds.
 """
 from __future__ import annotations
 
