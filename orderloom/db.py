@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from sqlalchemy import JSON, DateTime, Engine, MetaData, Numeric, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
@@ -110,5 +111,45 @@ JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 
 # Money in columns: exact on PostgreSQL. SQLite keeps NUMERIC as a binary float, which
 # holds four decimal places exactly for amounts below about 10^11; values read back are
-# Decimals quantised to the column's scale.
-Money = Numeric(18, 4)
+# Decimals quantised to the column's scale. Every amount the product takes fits (the
+# bounds of designer/numbers.py are drawn from these two numbers).
+MONEY_PRECISION, MONEY_SCALE = 18, 4
+
+
+class MoneyColumn(TypeDecorator[Decimal]):
+    """A money column that reads a faulty value as None instead of failing.
+
+    Nothing the product writes is faulty, but a row changed by hand can be: SQLite
+    keeps any text or an infinite float in a NUMERIC column, PostgreSQL keeps NaN. One
+    such row must not take down every list and sum that reads the column."""
+
+    impl = Numeric(MONEY_PRECISION, MONEY_SCALE)
+    cache_ok = True
+
+    def result_processor(self, dialect, coltype):
+        inner = super().result_processor(dialect, coltype)
+        # Sums read through this type too (a customer's value, a month's sales): up to
+        # 10^24 leaves room for ten billion of the largest amounts while 4 places still
+        # fit Decimal's 28 digits.
+        largest = Decimal(10) ** 24
+
+        def process(value):
+            if value is None:
+                return None
+            try:
+                value = inner(value) if inner is not None else value
+                number = value if isinstance(value, Decimal) else Decimal(str(value))
+            except (TypeError, ValueError, ArithmeticError):
+                log.warning("a money column holds %r, which is no amount; read as none",
+                            str(value)[:40])
+                return None
+            if not number.is_finite() or abs(number) >= largest:
+                log.warning("a money column holds %s, too large to be a sum of amounts; "
+                            "read as none", str(value)[:40])
+                return None
+            return number
+
+        return process
+
+
+Money = MoneyColumn()

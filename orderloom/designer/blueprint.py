@@ -15,25 +15,23 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from babel.numbers import get_currency_precision
-
 from orderloom import dsl
+from orderloom.designer import numbers
 from orderloom.designer.canonical import dumps
 from orderloom.designer.dependencies import computed_order
 from orderloom.designer.form import formula_type, line_fields, order_fields
 from orderloom.designer.problems import DefinitionError, DefinitionProblem, pointer
 from orderloom.designer.validation import Context, validate_order_type
 
-
-def money_places(currency: str | None) -> int:
-    """The decimal places of the currency's amounts (2 for CNY, 0 for JPY and CLP, 3 for
-    OMR), from the Unicode CLDR through Babel; 2 for a code it does not know."""
-    return get_currency_precision(currency) if currency else 2
+# Kept here for the many callers that read them beside the blueprint.
+money_places = numbers.money_places
+money_unit = numbers.money_unit
 
 
-def money_unit(currency: str | None) -> Decimal:
-    """The currency's smallest amount (0.01, or 1 for the yen), to quantize with."""
-    return Decimal(1).scaleb(-money_places(currency))
+@dataclass(frozen=True)
+class BoundsFault(dsl.FormulaFault):
+    """A computed number beyond what its result type may hold (designer/numbers.py):
+    stored as a fault, never as the number, and refused where values are entered."""
 
 
 @dataclass(frozen=True)
@@ -132,23 +130,40 @@ class Blueprint:
         """The order's total as a Decimal, or None when the type has none or it is blank."""
         if self.total_key is None:
             return None
-        return _as_decimal(data.get(self.total_key))
+        total = numbers.stored(data.get(self.total_key))
+        # A total beyond a money amount's bounds (a row written around the checks) has no
+        # place in the money column: the order is shown without one.
+        return total if total is not None and abs(total) <= numbers.MONEY.largest else None
 
     def compute(self, data: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
         """``data`` with every computed field (re)calculated; values a client sent for
         computed fields are ignored."""
         result = dict(data)
+        kinds = self.result_kinds
         for lines_key, key, formula in self.line_computed:
             lines = result.get(lines_key)
+            kind = kinds.get((lines_key, key))
             if isinstance(lines, list):
                 result[lines_key] = [
-                    {**line, key: formula({**result, **line}, now)}
+                    {**line, key: _bounded(formula, kind, formula({**result, **line}, now))}
                     if isinstance(line, dict) else line
                     for line in lines
                 ]
         for key, formula in self.computed:
-            result[key] = formula(result, now)
+            result[key] = _bounded(formula, kinds.get((None, key)), formula(result, now))
         return result
+
+    @functools.cached_property
+    def result_kinds(self) -> dict[tuple[str | None, str], str]:
+        """The result type of each computed field, by (its line items field, its key)."""
+        found: dict[tuple[str | None, str], str] = {}
+        for f in self.definition["form"]["fields"]:
+            if f["type"] == "computed":
+                found[(None, f["key"])] = f["result_type"]
+            for sub in f.get("fields", []) if f["type"] == "line_items" else []:
+                if sub["type"] == "computed":
+                    found[(f["key"], sub["key"])] = sub["result_type"]
+        return found
 
     def problems(self, data: dict[str, Any], now: datetime | None = None,
                  language: str = "en") -> list[DefinitionProblem]:
@@ -158,25 +173,31 @@ class Blueprint:
         visible = {key: bool(formula(data, now)) for key, formula in self.visibility.items()}
         for f in self.definition["form"]["fields"]:
             key = f["key"]
+            value = data.get(key)
+            if isinstance(value, BoundsFault):
+                found.append(DefinitionProblem(pointer(key), value.message))
+                continue
             if not visible.get(key, True) or f["type"] == "computed":
                 continue
-            value = data.get(key)
             if f.get("required") and _blank(value):
                 found.append(DefinitionProblem(pointer(key), "is required"))
                 continue
             if not _blank(value):
-                found.extend(_value_problems(f, value, pointer(key)))
+                found.extend(_value_problems(f, value, pointer(key), self.currency))
             if f["type"] == "line_items" and isinstance(value, list):
                 for index, line in enumerate(value):
                     for sub in f["fields"]:
-                        if sub["type"] == "computed":
-                            continue
                         sub_value = line.get(sub["key"]) if isinstance(line, dict) else None
                         where = pointer(key, index, sub["key"])
+                        if isinstance(sub_value, BoundsFault):
+                            found.append(DefinitionProblem(where, sub_value.message))
+                        if sub["type"] == "computed":
+                            continue
                         if sub.get("required") and _blank(sub_value):
                             found.append(DefinitionProblem(where, "is required"))
                         elif not _blank(sub_value):
-                            found.extend(_value_problems(sub, sub_value, where))
+                            found.extend(_value_problems(sub, sub_value, where,
+                                                         self.currency))
         for check in self.checks:
             if visible.get(check.field, True) and not _blank(data.get(check.field)):
                 found.extend(_failed(check, data, now, pointer(check.field), language))
@@ -267,6 +288,16 @@ def _blank(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
+def _bounded(formula: Any, kind: str | None, value: Any) -> Any:
+    problem = numbers.result_problem(kind, value) if kind in NUMBER_KINDS else None
+    if problem is None:
+        return value
+    return BoundsFault(problem, 1, 1, formula.source)
+
+
+NUMBER_KINDS = frozenset({"number", "integer", "money"})
+
+
 def _failed(check: Check, data: dict[str, Any], now, where: str, language: str):
     result = check.formula(data, now)
     if isinstance(result, dsl.FormulaFault):
@@ -277,7 +308,8 @@ def _failed(check: Check, data: dict[str, Any], now, where: str, language: str):
     return []
 
 
-def _value_problems(f: dict[str, Any], value: Any, where: str) -> list[DefinitionProblem]:
+def _value_problems(f: dict[str, Any], value: Any, where: str,
+                    currency: str | None) -> list[DefinitionProblem]:
     kind = f["type"]
     problems = []
     if kind == "choice":
@@ -289,11 +321,12 @@ def _value_problems(f: dict[str, Any], value: Any, where: str) -> list[Definitio
         allowed = [o["value"] for o in f["options"]]
         if not isinstance(value, list) or any(v not in allowed for v in value):
             problems.append(DefinitionProblem(where, f"choose from {', '.join(allowed)}"))
-    elif kind in ("number", "integer", "money"):
-        number = _as_decimal(value)
-        if number is None or (kind == "integer" and number != number.to_integral_value()):
-            wanted = "a whole number" if kind == "integer" else "a number"
-            problems.append(DefinitionProblem(where, f"must be {wanted}"))
+    elif kind in NUMBER_KINDS:
+        try:
+            # A money field may name its own currency, and with it its places.
+            number = numbers.checked(kind, value, f.get("currency") or currency)
+        except numbers.OutOfBounds as refused:
+            problems.append(DefinitionProblem(where, str(refused)))
         else:
             if "min" in f and number < Decimal(str(f["min"])):
                 problems.append(DefinitionProblem(where, f"must be at least {f['min']}"))
@@ -322,20 +355,6 @@ def _value_problems(f: dict[str, Any], value: Any, where: str) -> list[Definitio
     elif kind in ("address", "customer") and not isinstance(value, dict):
         problems.append(DefinitionProblem(where, "must be an object"))
     return problems
-
-
-def _as_decimal(value: Any) -> Decimal | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | Decimal):
-        return Decimal(value)
-    if isinstance(value, float | str):
-        try:
-            number = Decimal(str(value))
-        except ArithmeticError:
-            return None
-        return number if number.is_finite() else None
-    return None
 
 
 def _parses(parser, value: Any) -> bool:

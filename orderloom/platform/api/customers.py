@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from orderloom.designer import numbers
+from orderloom.designer.problems import pointer
 from orderloom.platform import query_args
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body, upload_option, uploaded_file
@@ -107,6 +109,14 @@ def _cleaned(body: dict[str, Any]) -> dict[str, Any]:
             out[key] = clean(body[key], f"/{key}")
     if "attributes" in body:
         out["attributes"] = body["attributes"]
+        for key, value in body["attributes"].items():
+            # A credit limit or a score is read by formulas and rules: a number here has
+            # a number's bounds (designer/numbers.py).
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                try:
+                    numbers.checked("number", value)
+                except numbers.OutOfBounds as refused:
+                    raise invalid(pointer("attributes", key), str(refused)) from None
     return out
 
 

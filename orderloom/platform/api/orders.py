@@ -105,6 +105,15 @@ def _with_etag(order: Order, status: int = 200, headers: dict | None = None):
     return order_json(order), status, {"ETag": f'"{order.revision}"', **(headers or {})}
 
 
+def _committed(session, order: Order):
+    """The answer about ``order``, built before the change is committed: a failure while
+    building it then leaves nothing stored, as its 500 says."""
+    session.flush()
+    answer = _with_etag(order)
+    session.commit()
+    return answer
+
+
 @api.post("/orders")
 @requires("orders.create")
 @documented("Create an order on the latest published version of its type. With an "
@@ -212,8 +221,7 @@ def take_transition(number: str, key: str):
     order = order_or_404(number)
     lifecycle.take_transition(session, current_actor(), order, key, _roles(),
                               expected_revision=expected_revision(body))
-    session.commit()
-    return _with_etag(order)
+    return _committed(session, order)
 
 
 EDIT = {"type": "object", "required": ["data"], "additionalProperties": False, "properties": {
@@ -240,8 +248,7 @@ def edit_order(number: str):
                            expected_revision=expected_revision(body),
                            language=request.accept_languages.best_match(["en", "zh"])
                            or "en")
-    session.commit()
-    return _with_etag(order)
+    return _committed(session, order)
 
 
 @api.get("/orders/<number>/timeline")

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext, lazy_gettext, ngettext
 
+from orderloom.designer import numbers
 from orderloom.designer.blueprint import Blueprint, money_places
 from orderloom.platform.i18n import language as language  # the pages import it from here
 from orderloom.runtime.orders.models import Order, OrderEvent
@@ -73,13 +74,13 @@ def _humane(key: str) -> str:
 
 def money(value: Any, currency: str = "", *, with_currency: bool = True) -> str:
     """An amount as people read it: 1,250.50 CNY. Without ``with_currency`` (a table
-    with a currency column) just 1,250.50."""
+    with a currency column) just 1,250.50. A stored value that is no amount (a row
+    changed by hand, a formula's fault) reads as faulty, and the page goes on."""
     if value in (None, ""):
         return ""
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        return str(value)
+    amount = numbers.stored(value)
+    if amount is None:
+        return faulty(value)
     # The currency's places always show (1,250.50 CNY, 1,250 JPY; two when the
     # currency is not known), finer amounts keep their digits.
     places = money_places(currency)
@@ -87,6 +88,12 @@ def money(value: Any, currency: str = "", *, with_currency: bool = True) -> str:
         amount = amount.quantize(Decimal(1).scaleb(-places))
     amount = format(amount, ",f")
     return f"{amount} {currency}".strip() if with_currency else amount
+
+
+def faulty(value: Any) -> str:
+    """How a stored value that cannot be what its field holds is shown."""
+    shown = value.get("error") if isinstance(value, dict) and "error" in value else value
+    return gettext("faulty value: %(value)s", value=str(shown)[:60])
 
 
 def _option(field_spec: dict[str, Any], value: Any, lang: str) -> str:
@@ -105,6 +112,8 @@ def format_value(field_spec: dict[str, Any], value: Any, lang: str, currency: st
         kind = field_spec.get("result_type", "text")
     if kind == "money":
         return money(value, field_spec.get("currency") or currency)
+    if kind in ("number", "integer") and numbers.stored(value) is None:
+        return faulty(value)
     if kind == "boolean":
         return "Yes" if value else "No"
     if kind == "choice":

@@ -19,7 +19,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from orderloom.db import Base, Money, UTCDateTime, utcnow
-from orderloom.designer.blueprint import money_places
+from orderloom.designer import numbers
 from orderloom.runtime import audit, hooks
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.errors import OrderError
@@ -81,11 +81,8 @@ def order_total(order: Order) -> Decimal | None:
     ``total`` value of its data."""
     total = getattr(order, "total", None)
     if total is None:
-        raw = (order.data or {}).get("total")
-        try:
-            total = Decimal(str(raw)) if raw not in (None, "") else None
-        except InvalidOperation:
-            total = None
+        # A faulty stored value ("NaN", text) is no total rather than a failure.
+        total = numbers.stored((order.data or {}).get("total"))
     return total
 
 
@@ -102,23 +99,22 @@ def lock(session: Session, order: Order) -> Order:
 
 
 def amount_of(value: Any, currency: str, pointer: str) -> Decimal:
-    """An amount from JSON or a file: a positive exact decimal with no more places than
-    the currency has."""
+    """An amount from JSON or a file: a positive money amount within the bounds of
+    designer/numbers.py, with no more places than the currency has."""
     if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
         raise PaymentError("must be an amount such as \"120.50\"", pointer=pointer)
-    if isinstance(value, float):
-        value = repr(value)  # 0.1 read as a float means 0.1, not its binary neighbour
     try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise PaymentError(f"{value!r} is not an amount; write it like \"120.50\"",
-                           pointer=pointer) from None
-    if not amount.is_finite() or amount <= 0:
+        amount = numbers.checked("money", value, currency)
+    except numbers.OutOfBounds as refused:
+        reason = str(refused)
+        if reason == "must be a number":
+            reason = f"{value!r} is not an amount; write it like \"120.50\""
+        raise PaymentError(reason, pointer=pointer) from None
+    if amount <= 0:
         raise PaymentError("must be more than 0", pointer=pointer)
-    if -amount.as_tuple().exponent > money_places(currency):
-        raise PaymentError(f"{currency} has {money_places(currency)} decimal places; {amount} has "
-                           "more", pointer=pointer)
-    if amount >= Decimal("1e13"):
+    # One payment at most a tenth of the largest amount: the order's sums of payments
+    # and refunds stay inside their money columns.
+    if amount >= numbers.MONEY.largest / 10:
         raise PaymentError("is larger than Orderloom stores", pointer=pointer)
     return amount
 

@@ -15,6 +15,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from orderloom.db import Base, JSONDocument, Money, UTCDateTime, utcnow
+from orderloom.designer import numbers
 from orderloom.runtime.channels.order_files import FileError, read_rows
 from orderloom.runtime.payments.received import PaymentError
 
@@ -179,6 +180,12 @@ def _line(number: int, values: dict[str, Any], mapping: StatementMapping,
     if amount is None or booked is None:
         return None
     currency = str(cell("currency") or mapping.currency).strip().upper()[:3]
+    try:
+        # Read leniently above (signs, thousands separators), bounded like every amount.
+        numbers.checked("money", amount, currency)
+    except numbers.OutOfBounds as refused:
+        faults.append((where("amount"), f"{cell('amount')!r}: {refused}"))
+        return None
     return ParsedLine(number, _text(cell("reference"), 200), _text(cell("order_number"), 40),
                       amount, currency, booked, _text(cell("description"), 500))
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -36,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from orderloom.designer import numbers
 from orderloom.designer.blueprint import money_unit
 from orderloom.designer.models import DefinitionVersion
 from orderloom.runtime.orders.categories import sold
@@ -69,7 +70,17 @@ def money(value: Any, currency: str | None) -> Decimal:
         return Decimal(0).quantize(unit)
     if not isinstance(value, Decimal):
         value = Decimal(repr(float(value)))
-    return value.quantize(unit, rounding=ROUND_HALF_UP)
+    if not value.is_finite():
+        return Decimal(0).quantize(unit)
+    # Sums of bounded amounts stay far inside 60 digits; the default 28 would fail on
+    # a sum that a row changed by hand has made huge.
+    return value.quantize(unit, rounding=ROUND_HALF_UP, context=SUMS)
+
+
+SUMS = Context(prec=60)
+# A plain decimal within a number's bounds (designer/numbers.py), as PostgreSQL's
+# regular expressions write it.
+PLAIN_NUMBER = rf"^[+-]?[0-9]{{1,{numbers.NUMBER.whole_digits}}}(\.[0-9]{{0,40}})?$"
 
 
 def _hours(value: Any) -> Decimal | None:
@@ -190,7 +201,10 @@ def _lines(session: Session):
             return line.c[key]
 
         def number(key: str):
-            return cast(func.nullif(line.c[key], ""), Numeric)
+            # Only a plain decimal within a number's bounds is cast: a line changed by
+            # hand ("abc", "1e400", a formula's {"error": ...}) counts as empty rather
+            # than failing the whole chart.
+            return case((line.c[key].op("~")(PLAIN_NUMBER), cast(line.c[key], Numeric)))
     else:
         line = func.json_each(Order.data, "$.items").table_valued("value", "type")
         value = line.c.value
@@ -199,7 +213,10 @@ def _lines(session: Session):
             return func.json_extract(value, f"$.{key}")
 
         def number(key: str):
-            return cast(func.json_extract(value, f"$.{key}"), Numeric)
+            # SQLite casts any text to a number (0 for "abc"); only the infinite or
+            # too large ones must be left out.
+            found = cast(func.json_extract(value, f"$.{key}"), Numeric)
+            return case((func.abs(found) <= float(numbers.NUMBER.largest), found))
 
     quantity = func.coalesce(number("qty"), number("quantity"))
     amount = func.coalesce(number("amount"), quantity * number("price"))

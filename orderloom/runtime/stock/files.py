@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orderloom.designer import numbers
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.spreadsheets import formulas as spreadsheet_formulas
 from orderloom.runtime.spreadsheets.reading import SpreadsheetError, Table, read_table
@@ -150,8 +151,9 @@ def parse(rows: Sequence[Sequence[Any]], mode: str) -> tuple[list[StockRow], lis
             problems.append((number, "the warehouse is empty"))
             continue
         try:
-            quantity = int(values["quantity"])
-        except ValueError:
+            # The one reading of a number (digits 0-9, no exponent) and its bound.
+            quantity = int(numbers.checked("integer", values["quantity"]))
+        except numbers.OutOfBounds:
             problems.append((number, f"the quantity {values['quantity']!r} is not a whole "
                                      "number"))
             continue

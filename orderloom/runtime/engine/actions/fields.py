@@ -4,8 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 from orderloom import dsl
+from orderloom.designer import numbers
 from orderloom.designer.actions import fields as spec
-from orderloom.designer.blueprint import money_places, to_json
+from orderloom.designer.blueprint import NUMBER_KINDS, money_places, to_json
 from orderloom.designer.form import formula_type
 from orderloom.runtime.engine.actions import Behaviour, Run
 from orderloom.runtime.errors import OrderError
@@ -23,6 +24,9 @@ class SetField(spec.SetField, Behaviour):
         if isinstance(value, dsl.FormulaFault):
             raise OrderError(f"the formula that sets {action['field']!r} failed: "
                              f"{value.message}")
+        beyond = numbers.result_problem(wanted, value) if wanted in NUMBER_KINDS else None
+        if beyond:
+            raise OrderError(f"the formula that sets {action['field']!r} failed: {beyond}")
         run.result.data[action["field"]] = to_json(value)
         run.result.done.append(action)
 
