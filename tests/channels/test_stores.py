@@ -224,6 +224,21 @@ def test_a_woocommerce_order_arrives_with_every_field(client, db, retail):
     assert order_of(client, retail, unpaid.get_json()["order"])["payment_status"] == "unpaid"
 
 
+def test_a_woocommerce_line_whose_subtotal_does_not_divide_keeps_the_stores_total(
+        client, retail):
+    # Three shirts for 10.00 together: the unit price is 3.33 in the currency's places,
+    # and the order's total is still the store's to the cent.
+    connect_woocommerce(client, retail)
+    payload = woocommerce_order()
+    payload["line_items"][0].update(quantity=3, subtotal="10.00", total="10.00", price=3.3333)
+    payload["total"] = "33.35"
+    answer = woocommerce_delivery(client, "woo_cn", payload)
+    assert answer.status_code == 201, answer.get_json()
+    data = order_of(client, retail, answer.get_json()["order"])["data"]
+    assert [(i["qty"], i["price"]) for i in data["items"]] == [(3, "3.33"), (1, "12.00")]
+    assert data["total"] == "33.35"
+
+
 @pytest.mark.parametrize("code, name", [("CN2", "Beijing"), ("CN21", "Guangxi"),
                                         ("CN32", "Xinjiang")])
 def test_woocommerce_state_codes_become_province_names(client, retail, code, name):

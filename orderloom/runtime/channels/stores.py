@@ -19,11 +19,11 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
-from orderloom.designer.blueprint import money_unit
+from orderloom.designer.numbers import MONEY, money_unit
 
 # Where the store order goes in the payload the mapping reads.
 STORE_ORDER = "orderloom"
@@ -138,13 +138,13 @@ def amount(value: Any) -> Decimal:
 
 
 def money(value: Decimal, currency: str | None) -> str:
-    """An amount as exact text in the currency's places: 199 becomes "199.00". More
-    places than the currency has (a unit price from a division) are kept, up to four."""
-    unit = money_unit(currency)
-    rounded = value.quantize(unit)
-    if rounded == value:
-        return str(rounded)
-    return str(value.quantize(Decimal("0.0001")).normalize())
+    """An amount as exact text in the currency's places: 199 becomes "199.00", and a
+    unit price from a division (100 / 3) is rounded half up to 33.33; the caller counts
+    the rounded amounts so the order's total stays the store's. An amount too large for
+    any order is passed on as sent, for the order's checks to refuse at its pointer."""
+    if not value.is_finite() or value.adjusted() >= MONEY.whole_digits:
+        return str(value)
+    return str(value.quantize(money_unit(currency), rounding=ROUND_HALF_UP))
 
 
 def balanced(items: Decimal, shipping: Decimal, tax_added: Decimal,

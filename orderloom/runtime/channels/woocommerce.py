@@ -64,14 +64,16 @@ class WooCommerce(StorePlatform):
             # ``price`` is a JSON number after discounts and would lose its places.
             subtotal = amount(line.get("subtotal")) if line.get("subtotal") is not None \
                 else amount(line.get("price")) * qty
-            items += subtotal
-            unit = subtotal / qty if qty else Decimal(0)
+            unit = money(subtotal / qty if qty else Decimal(0), currency)
+            # The form adds up qty x the rounded unit price: count that, so the
+            # discount or charge balancing the store's total takes up the rounding.
+            items += amount(unit) * qty
             lines.append(without_empty({
                 "sku": text(line.get("sku")) or text(line.get("variation_id"))
                 or text(line.get("product_id")),
                 "name": text(line.get("name")),
                 "qty": int(qty) if qty == qty.to_integral_value() else qty,
-                "price": money(unit, currency)}))
+                "price": unit}))
         shipping = amount(payload.get("shipping_total"))
         # Line subtotals and shipping_total are without tax; total_tax is added on top.
         tax = amount(payload.get("total_tax"))
