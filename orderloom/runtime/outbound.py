@@ -71,6 +71,29 @@ class Unreachable(OutboundError):
     """The destination could not be connected to, or did not answer in time."""
 
 
+# Headers a configured name may not set: those that steer the request itself (its
+# host, framing and connection), those proxies act on, and those cloud metadata
+# services require to prove a request was not forged. A destination that is allowed
+# inside (ORDERLOOM_OUTBOUND_ALLOW) must still not be told it is asked by its own host.
+CONTROLLED_HEADERS = frozenset({
+    "host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade",
+    "te", "trailer", "expect", "proxy-authorization", "proxy-connection", "forwarded",
+    "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip",
+    "metadata-flavor", "metadata", "x-google-metadata-request",
+    "x-aws-ec2-metadata-token", "x-aws-ec2-metadata-token-ttl-seconds",
+    "x-identity-header",
+})
+
+
+def header_problem(name: str) -> str | None:
+    """Why a header named by configuration (a carrier's authentication header) cannot
+    be sent, or None when it can."""
+    if name.strip().lower() in CONTROLLED_HEADERS:
+        return (f"{name} is set by the connection itself or guards internal services; "
+                "use the header the receiver documents for its key, e.g. Authorization")
+    return None
+
+
 EXCERPT_LENGTH = 200
 _HIDDEN_HTML = re.compile(r"(?is)<(script|style|head)\b.*?(</\1\s*>|$)|<!--.*?(-->|$)")
 _TAG = re.compile(r"(?s)<[^>]*>?")
@@ -190,6 +213,9 @@ def call(method: str, url: str, *, headers: Mapping[str, str] | None = None,
     transport = _PinnedTransport(allowed)
     # Identity encoding: the limit counts the bytes that arrive, and a compressed
     # answer could expand far beyond them.
+    for name in headers or {}:
+        if header_problem(name):
+            raise Refused(f"the header {name} is not sent")
     sent = {"Accept-Encoding": "identity", **(headers or {})}
     with httpx.Client(transport=transport, follow_redirects=False, trust_env=False,
                       timeout=httpx.Timeout(timeout)) as client:

@@ -79,6 +79,12 @@ def test_bad_carrier_settings_are_refused_with_pointers(client, token_for):
     half_auth = assert_problem(client.post("/api/v1/carriers", headers=admin, json={
         "code": "yt", "name": "YTO", "config": {"auth_header": "X-Key"}}), 422)
     assert half_auth["errors"][0]["pointer"] == "/config/auth_value"
+    for name in ("Metadata-Flavor", "Host", "x-forwarded-for"):
+        steering = assert_problem(client.post("/api/v1/carriers", headers=admin, json={
+            "code": "yt", "name": "YTO", "config": {"auth_header": name,
+                                                    "auth_value": "k"}}), 422)
+        assert steering["errors"][0]["pointer"] == "/config/auth_header"
+        assert name in steering["errors"][0]["detail"]
     client.post("/api/v1/carriers", headers=admin, json={"code": "yt", "name": "YTO"})
     again = assert_problem(client.post("/api/v1/carriers", headers=admin, json={
         "code": "yt", "name": "YTO"}), 409)

@@ -245,6 +245,22 @@ def test_an_allowed_network_lets_every_spelling_of_its_addresses_through(monkeyp
         assert sender(forbidden.url("2130706433")) is None
 
 
+# --- headers that steer the request or unlock internal services -------------------------------
+
+@pytest.mark.parametrize("name", ["Metadata-Flavor", "metadata", "X-aws-ec2-metadata-token",
+                                  "Host", "Transfer-Encoding", "X-Forwarded-For",
+                                  "Proxy-Authorization", " host "])
+def test_a_header_that_steers_the_request_or_unlocks_metadata_is_never_sent(
+        monkeypatch, forbidden, name):
+    # Even to a destination the operator allows inside, the header does not go out.
+    monkeypatch.setenv(outbound.ALLOW_VARIABLE, "127.0.0.0/8")
+    with pytest.raises(outbound.Refused):
+        outbound.call("GET", forbidden.url("127.0.0.1"), headers={name: "x"})
+    assert forbidden.requests == []
+    assert outbound.call("GET", forbidden.url("127.0.0.1"),
+                         headers={"X-Api-Key": "x"}).status == 200
+
+
 # --- timeouts and the answer's size ---------------------------------------------------------
 
 def test_an_answer_is_read_up_to_the_limit(outside):

@@ -20,7 +20,7 @@ from orderloom.platform.database import db_session
 from orderloom.platform.lookups import get_or_404, order_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
-from orderloom.runtime import audit
+from orderloom.runtime import audit, outbound
 from orderloom.runtime.channels import ingestion
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.shipping import tracking
@@ -161,6 +161,10 @@ def _check_polling(config: dict[str, Any], interval: int) -> None:
     if bool(config.get("auth_header")) != bool(config.get("auth_value")):
         missing = "auth_value" if config.get("auth_header") else "auth_header"
         raise invalid(f"/config/{missing}", "auth_header and auth_value go together")
+    problem = outbound.header_problem(config["auth_header"]) if config.get("auth_header") \
+        else None
+    if problem:
+        raise invalid("/config/auth_header", problem)
 
 
 @api.get("/carriers")
