@@ -62,6 +62,10 @@ WRITE = {
     TimelineKind.REFUND: lambda s, o: timeline.refund_event(
         s, o, "finance", amount="20.00", currency="CNY", reason="damaged", source="staff",
         payment_status=["partly_paid", "partly_paid"], at=AT),
+    TimelineKind.HELD: lambda s, o: timeline.held_event(
+        s, o, "shopify_cn", details={"actions": [{"type": "hold", "reason": {
+            "en": "the store cancelled this order; stop it before it ships",
+            "zh": "店铺已取消此订单，请在发货前拦截"}}]}, at=AT),
 }
 
 
@@ -95,5 +99,8 @@ def test_every_kind_of_entry_has_a_sentence_in_english_and_chinese(console, acti
     assert english[TimelineKind.DOCUMENT] == "Packing slip is ready to print."
     assert chinese[TimelineKind.DOCUMENT] == "装箱单已可打印。"
     assert english[TimelineKind.EDITED] == "li edited the order (1 field changed)."
+    assert english[TimelineKind.HELD] == ("The order was held in Draft: the store cancelled "
+                                          "this order; stop it before it ships.")
+    assert "店铺已取消此订单" in chinese[TimelineKind.HELD]
     assert english[TimelineKind.SLA_BREACHED] == \
         "The order has been in Draft longer than its 4 h SLA; notified: staff."

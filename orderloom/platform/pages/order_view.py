@@ -402,6 +402,14 @@ def _stock_released(event, details, names, entry) -> str:
                     int(details["units"]), state=names.state(details.get("state")))
 
 
+def _held(event, details, names, entry) -> str:
+    reasons = [action.get("reason") for action in details.get("actions", [])
+               if action.get("type") == "hold"]
+    reason = label(reasons[0], language()) if reasons else ""
+    return gettext("The order was held in %(state)s: %(reason)s.",
+                   state=names.state(event.from_state), reason=reason)
+
+
 _DOCUMENTS = {"pick_list": lazy_gettext("Pick list"),
               "packing_slip": lazy_gettext("Packing slip"),
               "shipping_label": lazy_gettext("Shipping label"),
@@ -479,4 +487,5 @@ _SENTENCES = {
     TimelineKind.TRACKING: _tracking,
     TimelineKind.PAYMENT: _payment,
     TimelineKind.REFUND: _refund,
+    TimelineKind.HELD: _held,
 }
