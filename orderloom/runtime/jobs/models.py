@@ -7,7 +7,7 @@ job, and a job that RQ lost is found again by the sweeper.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Index, Integer, String, Text
@@ -52,6 +52,15 @@ class Job(Base):
 # (for example the SMTP settings).
 
 Handler = Callable[[Session, Job, Any], None]
+
+
+class RetryLater(Exception):
+    """A handler's failure whose receiver said when to try again (HTTP 429 or 503 with
+    Retry-After): the next attempt waits at least ``after``, not only the backoff."""
+
+    def __init__(self, message: str, after: timedelta) -> None:
+        super().__init__(message)
+        self.after = after
 _HANDLERS: dict[str, Handler] = {}
 
 

@@ -20,7 +20,16 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from orderloom.db import utcnow
-from orderloom.runtime.jobs.models import DONE, FAILED, PENDING, QUEUED, RUNNING, Job, handler_for
+from orderloom.runtime.jobs.models import (
+    DONE,
+    FAILED,
+    PENDING,
+    QUEUED,
+    RUNNING,
+    Job,
+    RetryLater,
+    handler_for,
+)
 from orderloom.runtime.notify.mail import SmtpSettings
 from orderloom.runtime.orders import timeline
 
@@ -65,10 +74,12 @@ class JobRunner:
     """Runs outbox jobs against one database; handlers read process settings from it."""
 
     def __init__(self, sessions: sessionmaker[Session], *, smtp: SmtpSettings | None = None,
-                 name: str | None = None) -> None:
+                 name: str | None = None, secret_key: str | None = None) -> None:
         self.sessions = sessions
         self.smtp = smtp
         self.name = name
+        # The instance's key, for handlers that open sealed store credentials.
+        self.secret_key = secret_key
 
     def run(self, job_id: int, now: datetime | None = None) -> Outcome:
         now = now or utcnow()
@@ -124,8 +135,11 @@ class JobRunner:
     def _failed(self, job: Job, token: str, exc: Exception, now: datetime) -> Outcome:
         error = self.describe(exc)
         final = job.attempts >= job.max_attempts
+        wait = backoff(job.attempts)
+        if isinstance(exc, RetryLater):
+            wait = max(wait, exc.after)
         values = ({"status": FAILED, "finished_at": utcnow()} if final else
-                  {"status": PENDING, "run_after": now + backoff(job.attempts)})
+                  {"status": PENDING, "run_after": now + wait})
         with self.sessions() as session:
             session.execute(
                 update(Job)
