@@ -154,7 +154,7 @@ def attempts(client, headers, number):
 
 
 def test_a_shipment_is_written_back_to_shopify_as_a_fulfilment_with_tracking(
-        client, retail, shopify):
+        client, actions, retail, shopify):
     key = connect(client, retail, "shopify", shopify.url)
     shopify.orders = [shopify_at(450789469, 1)]
     number = received(client, key, shopify.orders[0])
@@ -170,6 +170,14 @@ def test_a_shipment_is_written_back_to_shopify_as_a_fulfilment_with_tracking(
     log = attempts(client, retail, number)
     assert [(a["outcome"], a["remote_id"]) for a in log] == [("written", str(made))]
     assert log[0]["detail"] == f"written back to Shopify: fulfilment {made}"
+    history = client.get(f"/api/v1/orders/{number}/timeline", headers=retail).get_json()
+    [done] = [e["details"] for e in history if e["kind"] == "job"]
+    assert done["job_kind"] == "store_writeback"
+    assert done["result"] == f"written back to Shopify: fulfilment {made}"
+    actions.login_as("admin")
+    page = client.get(f"/orders/{number}")
+    assert page.status_code == 200
+    assert f"Result: written back to Shopify: fulfilment {made}" in page.get_data(as_text=True)
 
 
 def test_a_retry_after_a_lost_answer_does_not_fulfil_twice(app, client, db, retail, shopify):

@@ -183,10 +183,10 @@ def _remember(sessions: sessionmaker[Session], attempt: StoreWriteBack) -> None:
         own.commit()
 
 
-def run_writeback(session: Session, job: Job, runner: Any) -> None:
+def run_writeback(session: Session, job: Job, runner: Any) -> str | None:
     shipment = session.get(Shipment, job.payload["shipment"])
     if shipment is None or written(session, shipment.id) is not None:
-        return  # removed since, or written by an earlier run whose job was retried
+        return None  # removed since, or written by an earlier run whose job was retried
     channel = find_channel(session, job.payload["channel"])
     origin = store_origin(session, shipment.order_id)
     attempt = StoreWriteBack(order_id=shipment.order_id, shipment_id=shipment.id,
@@ -194,14 +194,14 @@ def run_writeback(session: Session, job: Job, runner: Any) -> None:
     if channel is None or origin is None:
         attempt.outcome, attempt.detail = NOT_CONNECTED, "the store channel was removed"
         session.add(attempt)
-        return
+        return attempt.detail
     try:
         platform, url, credentials = store_access(channel, runner.secret_key or "")
     except NotConnected as missing:
         attempt.outcome = NOT_CONNECTED
         attempt.detail = f"{missing.detail}: set {missing.fix} on channel {channel.key}"
         session.add(attempt)
-        return
+        return attempt.detail
     shipped = Shipped(carrier=shipment.carrier, tracking_number=shipment.tracking_number,
                       tracking_url=(shipment.label or {}).get("tracking_url"))
     try:
@@ -216,13 +216,14 @@ def run_writeback(session: Session, job: Job, runner: Any) -> None:
         if failure.retryable:
             raise RetryLater(failure.detail,
                              timedelta(seconds=failure.retry_after or 0)) from None
-        return
+        return attempt.detail
     attempt.outcome, attempt.remote_id = WRITTEN, remote_id
     noun = "fulfilment" if platform.kind == "shopify" else "order note"
     attempt.detail = f"written back to {platform.name}: {noun} {remote_id}"
     session.add(attempt)
     log.info("order %s: shipment %s written back to %s (%s)", shipment.order_id, shipment.id,
              channel.key, remote_id)
+    return attempt.detail
 
 
 register_handler(WRITEBACK_JOB, run_writeback)

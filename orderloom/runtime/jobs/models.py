@@ -49,9 +49,10 @@ class Job(Base):
 # that marks the job done: whatever it writes with ``session`` is committed
 # together with DONE or not at all, so a job run twice has the effect of one run.
 # It must not commit. ``runner`` carries what handlers need from the process
-# (for example the SMTP settings).
+# (for example the SMTP settings). A handler may answer one line saying what it did,
+# which the order's timeline shows with the job's result.
 
-Handler = Callable[[Session, Job, Any], None]
+Handler = Callable[[Session, Job, Any], str | None]
 
 
 class RetryLater(Exception):

@@ -94,7 +94,7 @@ class JobRunner:
             if handler is None:
                 raise LookupError(f"no handler for job kind {job.kind!r} in this process")
             with self.sessions() as session:
-                handler(session, job, self)
+                result = handler(session, job, self)
                 finished = session.execute(
                     update(Job)
                     .where(Job.id == job_id, Job.status == RUNNING, Job.claimed_by == token)
@@ -107,7 +107,8 @@ class JobRunner:
                     log.warning("job %s (%s) was taken over by another runner; its result "
                                 "here is discarded", job_id, job.kind)
                     return Outcome(job_id, None)
-                _on_timeline(session, job, DONE)
+                _on_timeline(session, job, DONE, result=result if isinstance(result, str)
+                             else None)
                 session.commit()
         except Exception as exc:  # a handler's failure is the job's, not the runner's
             return self._failed(job, token, exc, now)
@@ -163,12 +164,13 @@ class JobRunner:
         return text[:ERROR_LENGTH]
 
 
-def _on_timeline(session: Session, job: Job, status: str, error: str | None = None) -> None:
+def _on_timeline(session: Session, job: Job, status: str, error: str | None = None, *,
+                 result: str | None = None) -> None:
     """A job's result belongs to its order's history, written with the result itself."""
     if job.order_id is None:
         return
     timeline.job_event(session, job.order_id, job=job.id, job_kind=job.kind, status=status,
-                       attempts=job.attempts, error=error)
+                       attempts=job.attempts, error=error, result=result)
 
 
 # --- the RQ entry point ---------------------------------------------------------------------
