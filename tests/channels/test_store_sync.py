@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from orderloom.db import utcnow
 from orderloom.platform.app import JOBS, create_app
-from orderloom.runtime.channels.store_sync import StoreCursor
+from orderloom.runtime.channels.store_sync import StoreCursor, reconcile_due
 from orderloom.runtime.jobs.models import DONE, PENDING, Job
 from orderloom.runtime.orders.models import Order
 from tests.channels.fake_stores import SHOPIFY_TOKEN, WOO_KEY, WOO_SECRET, FakeStore
@@ -288,3 +288,34 @@ def test_a_reconciliation_that_cannot_reach_the_store_keeps_the_cursor_and_says_
     result = reconcile(client, retail, key, since="2026-12-06T00:00:00+00:00")
     assert result["fetched"] == [] and "401" in result["errors"][0]
     assert db.get(StoreCursor, key).changed_since is None
+
+
+def test_the_sweeper_reconciles_each_store_channel_once_a_day(app, client, db, retail,
+                                                              shopify):
+    key = connect(client, retail, "shopify", shopify.url)
+    # The first pull looks a day back: the order changed an hour ago.
+    changed = (utcnow() - timedelta(hours=1)).isoformat()
+    shopify.orders = [shopify_order(id=2001, name="#2001", updated_at=changed)]
+    sessions = app.extensions[JOBS].sessions
+    assert reconcile_due(sessions) == [key]  # the job runs in this process at once
+    assert orders_from(db) == 1
+    assert reconcile_due(sessions) == []  # not again the same day
+    assert reconcile_due(sessions, now=utcnow() + timedelta(days=1, minutes=1)) == [key]
+    assert orders_from(db) == 1  # the order is here already: not created twice
+    results = client.get(f"/api/v1/channels/{key}/reconciliations",
+                         headers=retail).get_json()["reconciliations"]
+    assert [(r["fetched"], r["already_here"]) for r in results] == [([], 1), (["2001"], 0)]
+
+
+def test_reconciliation_requests_are_checked(client, retail, shopify):
+    key = connect(client, retail, "shopify", shopify.url)
+    bad = client.post(f"/api/v1/channels/{key}/reconcile?since=yesterday", headers=retail)
+    assert bad.status_code == 422 and "since" in str(bad.get_json())
+    plain = client.post("/api/v1/channels", headers=retail, json={
+        "key": "api_in", "name": "API", "kind": "rest", "order_type": "retail_order",
+        "mapping": {"external_id": "$.id", "fields": {}}})
+    assert plain.status_code == 201, plain.get_json()
+    for path in ("/api/v1/channels/api_in/test", "/api/v1/channels/api_in/reconcile"):
+        refused = client.post(path, headers=retail)
+        assert refused.status_code == 409 and "rest channel" in refused.get_json()["detail"]
+    assert shopify.requests == []
