@@ -45,7 +45,6 @@ from orderloom.runtime.channels.stores import (
 )
 from orderloom.runtime.jobs.models import Job, RetryLater, register_handler
 from orderloom.runtime.jobs.outbox import enqueue
-from orderloom.runtime.orders.models import Order
 from orderloom.runtime.shipping.models import Shipment
 
 log = logging.getLogger(__name__)
