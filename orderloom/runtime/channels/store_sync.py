@@ -34,7 +34,7 @@ from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
 from orderloom.runtime import hooks
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.channels import ingestion, sealing, store_deliveries
-from orderloom.runtime.channels.models import Channel, InboundOrder, find_channel
+from orderloom.runtime.channels.models import DUPLICATE, Channel, InboundOrder, find_channel
 from orderloom.runtime.channels.platforms import PLATFORMS
 from orderloom.runtime.channels.stores import (
     Delivery,
@@ -298,7 +298,9 @@ def reconcile(session: Session, channel: Channel, instance_key: str,
             receipt, _ = store_deliveries.receive(
                 session, channel, platform, Delivery(Event.UPDATED, PULL_TOPIC, None), body,
                 actor)
-            if receipt.order is not None:
+            if receipt.inbound.status == DUPLICATE:
+                result.already_here += 1  # its webhook came in while this ran
+            elif receipt.order is not None:
                 fetched.append(order_id)
             else:
                 reason = (receipt.inbound.error or {}).get("detail") or receipt.inbound.status
