@@ -24,6 +24,7 @@ from tests.channels.store_payloads import (
     woocommerce_order,
 )
 from tests.platform.test_api_tokens import bearer
+from tests.runtime.support import create
 
 
 @pytest.fixture
@@ -318,4 +319,36 @@ def test_reconciliation_requests_are_checked(client, retail, shopify):
     for path in ("/api/v1/channels/api_in/test", "/api/v1/channels/api_in/reconcile"):
         refused = client.post(path, headers=retail)
         assert refused.status_code == 409 and "rest channel" in refused.get_json()["detail"]
+    assert shopify.requests == []
+
+
+def test_only_orders_from_a_store_are_written_back(client, retail, shopify):
+    key = connect(client, retail, "shopify", shopify.url)
+    shopify.orders = [shopify_at(450789469, 1)]
+    from_store = received(client, key, shopify.orders[0])
+    # The same order entered by staff: the same data, but not from the store.
+    data = client.get(f"/api/v1/orders/{from_store}", headers=retail).get_json()["data"]
+    created = create(client, retail, data)
+    assert created.status_code == 201, created.get_json()
+    number = created.get_json()["number"]
+    ship(client, retail, number)
+    assert shopify.requests == []
+    assert attempts(client, retail, number) == []
+
+
+def test_a_channel_without_credentials_logs_what_to_set_and_calls_nothing(
+        client, retail, shopify):
+    response = client.post("/api/v1/channels", headers=retail, json={
+        "key": "shop_bare", "name": "Webhooks only", "kind": "shopify",
+        "order_type": "retail_order", "webhook_secret": SHOPIFY_SECRET,
+        "store_url": shopify.url})
+    assert response.status_code == 201, response.get_json()
+    shopify.orders = [shopify_at(450789469, 1)]
+    number = received(client, "shop_bare", shopify.orders[0])
+    ship(client, retail, number)
+    log = attempts(client, retail, number)
+    assert [a["outcome"] for a in log] == ["not_connected"]
+    assert "/credentials/access_token" in log[0]["detail"]
+    answer = client.post("/api/v1/channels/shop_bare/test", headers=retail).get_json()
+    assert answer["ok"] is False and answer["fix"] == "/credentials/access_token"
     assert shopify.requests == []
