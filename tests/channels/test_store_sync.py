@@ -179,6 +179,8 @@ def test_a_shipment_is_written_back_to_shopify_as_a_fulfilment_with_tracking(
     page = client.get(f"/orders/{number}")
     assert page.status_code == 200
     assert f"Result: written back to Shopify: fulfilment {made}" in page.get_data(as_text=True)
+    chinese = client.get(f"/orders/{number}", headers={"Accept-Language": "zh-CN"})
+    assert f"结果：written back to Shopify: fulfilment {made}" in chinese.get_data(as_text=True)
 
 
 def test_a_retry_after_a_lost_answer_does_not_fulfil_twice(app, client, db, retail, shopify):
