@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from orderloom.db import utcnow
 from orderloom.platform.app import JOBS, create_app
 from orderloom.runtime.channels.store_sync import StoreCursor, reconcile_due
-from orderloom.runtime.jobs.models import DONE, PENDING, Job
+from orderloom.runtime.jobs.models import DONE, FAILED, PENDING, Job
 from orderloom.runtime.orders.models import Order
 from tests.channels.fake_stores import SHOPIFY_TOKEN, WOO_KEY, WOO_SECRET, FakeStore
 from tests.channels.store_payloads import (
@@ -354,3 +354,25 @@ def test_a_channel_without_credentials_logs_what_to_set_and_calls_nothing(
     answer = client.post("/api/v1/channels/shop_bare/test", headers=retail).get_json()
     assert answer["ok"] is False and answer["fix"] == "/credentials/access_token"
     assert shopify.requests == []
+
+
+def test_a_store_that_keeps_failing_is_tried_eight_times_then_given_up(
+        app, client, db, retail, shopify):
+    key = connect(client, retail, "shopify", shopify.url)
+    shopify.orders = [shopify_at(450789469, 1)]
+    number = received(client, key, shopify.orders[0])
+    shopify.failures = [(503, {})] * 8
+    ship(client, retail, number)
+    job_id = db.scalar(select(Job.id).where(Job.kind == "store_writeback"))
+    db.rollback()
+    runner, later = app.extensions[JOBS].runner, utcnow()
+    for _ in range(7):
+        later += timedelta(hours=2)
+        runner.run(job_id, now=later)
+    job = db.get(Job, job_id)
+    assert (job.status, job.attempts) == (FAILED, 8)
+    db.rollback()
+    log = attempts(client, retail, number)
+    assert [a["outcome"] for a in log] == ["will_retry"] * 7 + ["gave_up"]
+    assert all("503" in a["detail"] for a in log)
+    assert shopify.made("POST", "fulfillments.json") == []

@@ -64,6 +64,7 @@ PULL_TOPIC = "pull"
 WRITTEN = "written"
 WILL_RETRY = "will_retry"
 REFUSED = "refused"        # the store said no (4xx): not retried
+GAVE_UP = "gave_up"        # the last attempt failed too (429, 5xx, no answer)
 NOT_CONNECTED = "not_connected"  # the channel lacks its address or credentials
 
 
@@ -207,7 +208,8 @@ def run_writeback(session: Session, job: Job, runner: Any) -> str | None:
         remote_id = platform.fulfil(url, credentials, origin[1], shipped)
     except StoreCallFailed as failure:
         final = job.attempts >= job.max_attempts
-        attempt.outcome = WILL_RETRY if failure.retryable and not final else REFUSED
+        attempt.outcome = (REFUSED if not failure.retryable else
+                           GAVE_UP if final else WILL_RETRY)
         attempt.detail = failure.detail + ("" if failure.retryable else "; not retried")
         # The job's transaction read only; it ends here so the log's own may write.
         session.rollback()
