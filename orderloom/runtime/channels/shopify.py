@@ -77,7 +77,7 @@ class Shopify(StorePlatform):
         answer = self.ask("GET", store_url, self.path("shop.json"), credentials)
         shop = answer.data.get("shop") if isinstance(answer.data, dict) else None
         if not isinstance(shop, dict):
-            raise StoreCallFailed(f"{store_url} answered without a shop; is it the store's "
+            raise StoreCallFailed("the address answered without a shop; is it the store's "
                                   "myshopify.com address?", fix="/store_url")
         return text(shop.get("name")) or text(shop.get("myshopify_domain")) or store_url
 

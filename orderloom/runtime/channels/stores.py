@@ -185,14 +185,14 @@ class StorePlatform:
             raise StoreCallFailed(f"the store address is refused: {refusal}",
                                   fix="/store_url") from None
         except outbound.OutboundError as error:
-            raise StoreCallFailed(f"the store at {store_url} did not answer: {error}",
+            raise StoreCallFailed(f"the store did not answer: {error}",
                                   fix="/store_url", retryable=True) from None
         status = answer.status
         if 200 <= status < 300:
             try:
                 data = json.loads(answer.body) if answer.body else None
             except ValueError:
-                raise StoreCallFailed(f"the store at {store_url} answered {status} with "
+                raise StoreCallFailed(f"the store answered {status} with "
                                       f"something other than JSON ({answer.excerpt(80)}); is "
                                       f"it a {self.name} store?", status=status,
                                       fix="/store_url") from None

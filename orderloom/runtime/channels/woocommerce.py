@@ -80,7 +80,7 @@ class WooCommerce(StorePlatform):
         environment = (answer.data or {}).get("environment") if isinstance(answer.data,
                                                                             dict) else None
         if not isinstance(environment, dict):
-            raise StoreCallFailed(f"{store_url} answered without the store's status; is it "
+            raise StoreCallFailed("the address answered without the store's status; is it "
                                   "the WordPress site's address?", fix="/store_url")
         return text(environment.get("site_title")) or text(environment.get("home_url")) \
             or store_url
