@@ -166,7 +166,8 @@ def worker(ctx: click.Context, burst: bool, fork: bool) -> None:
     os.environ.setdefault("ORDERLOOM_WORKER", "1")
     sessions = make_session_factory(engine)
     memory = remembered.install(sessions)
-    runner = job_runner.JobRunner(sessions, smtp=settings.smtp)
+    runner = job_runner.JobRunner(sessions, smtp=settings.smtp,
+                                  secret_key=settings.secret_key)
     Dispatcher(sessions, runner, redis_connection(settings.redis_url)).install()
     job_runner.configure(runner)
     # The sweeper has an engine of its own: with --fork RQ forks a work horse per job,

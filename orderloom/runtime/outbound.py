@@ -105,6 +105,8 @@ class Answer:
     body: bytes
     # False when the answer was longer than the limit: ``body`` holds its first bytes.
     complete: bool = True
+    # The answer's headers, names in any case (a store's paging links, Retry-After).
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     def excerpt(self, length: int = EXCERPT_LENGTH) -> str:
         """The answer as a short plain-text line for a log a person reads (see
@@ -225,10 +227,11 @@ def call(method: str, url: str, *, headers: Mapping[str, str] | None = None,
                 for chunk in answer.iter_raw():
                     body += chunk
                     if len(body) > limit:
-                        return Answer(answer.status_code, bytes(body[:limit]), False)
+                        return Answer(answer.status_code, bytes(body[:limit]), False,
+                                      answer.headers)
                     if time.monotonic() > deadline:
                         raise Unreachable(f"the answer took longer than {3 * timeout:g} s")
-                return Answer(answer.status_code, bytes(body))
+                return Answer(answer.status_code, bytes(body), headers=answer.headers)
         except httpx.TimeoutException:
             raise Unreachable(f"no answer within {timeout:g} s") from None
         except httpx.HTTPError as error:

@@ -22,6 +22,7 @@ from orderloom.platform.api import (  # noqa: E402, F401
     payments,
     saved_views,
     shipments,
+    store_channels,
     system,
     templates,
     webhooks,

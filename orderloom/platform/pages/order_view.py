@@ -353,6 +353,8 @@ def _comment(event, details, names, entry) -> str:
 def _job(event, details, names, entry) -> str:
     if details.get("error"):
         entry.notes.append(gettext("Error: %(error)s", error=details["error"]))
+    if details.get("result"):
+        entry.notes.append(gettext("Result: %(result)s", result=details["result"]))
     job, attempts = details.get("job_kind", "?"), details.get("attempts", "?")
     status = details.get("status", "?")
     if status == "done":

@@ -10,20 +10,25 @@ order is put into the payload under ``orderloom`` before the mapping reads it, s
 one mapping (``STORE_ORDER_MAPPING``) fits every platform, and a merchant who edits
 it can still read any member of the platform's own payload.
 
-A later pull of orders and the write-back of shipments use the same modules: the
-store order is how a pulled order is read too.
+The same modules are the store's Admin API client (``connection``, ``fulfil``,
+``orders_page``): every call goes through runtime/outbound.py, and every failure is
+a ``StoreCallFailed`` saying what the merchant can act on and whether trying again
+later may help. The store order is how a pulled order is read too.
 """
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
 from orderloom.designer.numbers import MONEY, money_unit
+from orderloom.runtime import outbound
 
 # Where the store order goes in the payload the mapping reads.
 STORE_ORDER = "orderloom"
@@ -47,6 +52,47 @@ class Delivery:
     delivery_id: str | None  # the platform's id of this delivery; retries repeat it
 
 
+class StoreCallFailed(Exception):
+    """The store did not do what was asked. ``fix`` points at the channel's member to
+    correct (``/credentials/access_token``, ``/store_url``) when the merchant can;
+    ``retryable`` says whether the same call may succeed later (429, 5xx, no answer),
+    ``retry_after`` the seconds the store asked to wait."""
+
+    def __init__(self, detail: str, *, status: int | None = None, fix: str | None = None,
+                 retryable: bool = False, retry_after: float | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.status = status
+        self.fix = fix
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class StoreAnswer:
+    status: int
+    data: Any
+    headers: Any = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Shipped:
+    """A shipment as the store is told of it."""
+
+    carrier: str
+    tracking_number: str
+    tracking_url: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    """Orders the store changed since a moment, oldest change first, and the token of
+    the next page (None on the last)."""
+
+    orders: list[dict[str, Any]]
+    next_page: str | None
+
+
 class StorePlatform:
     """One store platform. Subclasses set the class attributes and read payloads."""
 
@@ -61,6 +107,8 @@ class StorePlatform:
     # Credentials a later pull and write-back use: names the merchant copies from the
     # store's admin. Anything else in ``credentials`` is refused.
     credential_names: tuple[str, ...] = ()
+    # Those the Admin API calls need.
+    api_credentials: tuple[str, ...] = ()
 
     def signature_matches(self, secret: str, body: bytes, header: str | None) -> bool:
         """Both platforms sign the same way: base64 of HMAC-SHA256 of the raw body."""
@@ -95,9 +143,88 @@ class StorePlatform:
     def store_order(self, payload: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError
 
+    # --- the store's Admin API --------------------------------------------------------------
+    # The credential a 401 points at, and what a 403 means on this platform.
+    rejected_credential: str = ""
+    forbidden_hint: str = ""
+
+    def connection(self, store_url: str, credentials: dict[str, str]) -> str:
+        """The store's name when its address and credentials work; else StoreCallFailed."""
+        raise NotImplementedError
+
+    def fulfil(self, store_url: str, credentials: dict[str, str], order_id: str,
+               shipped: Shipped) -> str:
+        """Tell the store the order was shipped; answers the store's id of what it
+        recorded. Reads first: a shipment the store already has is not written twice."""
+        raise NotImplementedError
+
+    def orders_page(self, store_url: str, credentials: dict[str, str], since: datetime,
+                    page: str | None) -> OrderPage:
+        raise NotImplementedError
+
+    def changed_at(self, payload: dict[str, Any]) -> datetime | None:
+        """When the store last changed the order (UTC), for the pull's cursor."""
+        raise NotImplementedError
+
+    def headers(self, credentials: dict[str, str]) -> dict[str, str]:
+        raise NotImplementedError
+
+    def ask(self, method: str, store_url: str, path: str, credentials: dict[str, str],
+            body: Any = None) -> StoreAnswer:
+        """One call of the store's API, its JSON answer read; StoreCallFailed for any
+        answer but 2xx, with what the merchant can do about it. Never says a secret."""
+        url = store_url.rstrip("/") + path
+        headers = {"Accept": "application/json", **self.headers(credentials)}
+        content = None
+        if body is not None:
+            content = json.dumps(body).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        try:
+            answer = outbound.call(method, url, headers=headers, content=content)
+        except outbound.Refused as refusal:
+            raise StoreCallFailed(f"the store address is refused: {refusal}",
+                                  fix="/store_url") from None
+        except outbound.OutboundError as error:
+            raise StoreCallFailed(f"the store did not answer: {error}",
+                                  fix="/store_url", retryable=True) from None
+        status = answer.status
+        if 200 <= status < 300:
+            try:
+                data = json.loads(answer.body) if answer.body else None
+            except ValueError:
+                raise StoreCallFailed(f"the store answered {status} with "
+                                      f"something other than JSON ({answer.excerpt(80)}); is "
+                                      f"it a {self.name} store?", status=status,
+                                      fix="/store_url") from None
+            return StoreAnswer(status, data, answer.headers)
+        said = answer.excerpt(160)
+        if status == 401:
+            raise StoreCallFailed(f"{self.name} refused the credentials (401): check "
+                                  f"{self.rejected_credential}", status=status,
+                                  fix=f"/credentials/{self.rejected_credential}")
+        if status == 403:
+            raise StoreCallFailed(f"{self.name} answered 403: {self.forbidden_hint}",
+                                  status=status,
+                                  fix=f"/credentials/{self.rejected_credential}")
+        if status == 429 or status >= 500:
+            raise StoreCallFailed(f"{self.name} answered {status}: {said}", status=status,
+                                  retryable=True,
+                                  retry_after=retry_after(answer.headers.get("Retry-After")))
+        fix = "/store_url" if status == 404 and method == "GET" else None
+        raise StoreCallFailed(f"{self.name} answered {status}: {said}", status=status, fix=fix)
+
     def cancelled(self, payload: dict[str, Any]) -> bool:
         """Whether an order the store says was updated is in fact cancelled."""
         return False
+
+
+def retry_after(header: str | None) -> float | None:
+    """Retry-After in seconds (both platforms send seconds, Shopify as ``2.0``)."""
+    try:
+        seconds = float((header or "").strip())
+    except ValueError:
+        return None
+    return max(seconds, 0.0) if seconds == seconds and seconds < 86400 else None
 
 
 def base64_hmac(secret: str, body: bytes) -> str:

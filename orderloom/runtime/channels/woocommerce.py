@@ -6,16 +6,29 @@ HMAC-SHA256 of the raw body with the secret entered when the webhook was made
 topic and ``X-WC-Webhook-Delivery-ID`` the delivery. Saving a webhook sends an
 unsigned form-encoded ping, ``webhook_id=<id>``, and WooCommerce switches the
 webhook off when that ping is not answered 2xx.
+
+The REST API v3 is called with the consumer key and secret as HTTP Basic (which
+WooCommerce takes over https): ``system_status`` to test the connection, the
+order's status set to ``completed`` with an order note naming the carrier and
+tracking number to write a shipment back (WooCommerce has no tracking of its own;
+tracking plugins differ), and ``orders`` with ``modified_after``, paged by ``page``
+up to its ``X-WP-TotalPages`` header, to pull.
 """
 from __future__ import annotations
 
+import base64
 import re
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from orderloom.runtime.channels.regions import WOOCOMMERCE_CN, province_name
 from orderloom.runtime.channels.stores import (
     Event,
+    OrderPage,
+    Shipped,
+    StoreCallFailed,
     StorePlatform,
     amount,
     balanced,
@@ -28,6 +41,9 @@ from orderloom.runtime.channels.stores import (
 PING = re.compile(rb"^webhook_id=\d{1,20}$")
 # Statuses an order.updated may carry that mean the store gave up the order.
 CANCELLED = frozenset({"cancelled", "refunded", "trash"})
+API = "/wp-json/wc/v3/"
+PAGE_SIZE = 100  # the most the REST API gives in one page
+SHIPPED = "completed"
 
 
 class WooCommerce(StorePlatform):
@@ -39,14 +55,72 @@ class WooCommerce(StorePlatform):
     topics = {"order.created": Event.CREATED, "order.updated": Event.UPDATED,
               "order.deleted": Event.CANCELLED}
     credential_names = ("consumer_key", "consumer_secret")
+    api_credentials = credential_names
 
     def is_ping(self, headers: Any, body: bytes) -> bool:
         # Only the exact ping: no topic, no signature, a body of nothing but the id.
         return (not headers.get(self.topic_header) and not headers.get(self.signature_header)
                 and PING.match(body.strip()) is not None)
 
+    rejected_credential = "consumer_key"
+    forbidden_hint = ("the key cannot do this; make a key with Read/Write permissions "
+                      "under WooCommerce > Settings > Advanced > REST API")
+
     def cancelled(self, payload: dict[str, Any]) -> bool:
         return payload.get("status") in CANCELLED
+
+    # --- REST API ----------------------------------------------------------------------------
+
+    def headers(self, credentials: dict[str, str]) -> dict[str, str]:
+        pair = f"{credentials.get('consumer_key', '')}:{credentials.get('consumer_secret', '')}"
+        return {"Authorization": "Basic " + base64.b64encode(pair.encode("utf-8")).decode()}
+
+    def connection(self, store_url: str, credentials: dict[str, str]) -> str:
+        answer = self.ask("GET", store_url, API + "system_status", credentials)
+        environment = (answer.data or {}).get("environment") if isinstance(answer.data,
+                                                                            dict) else None
+        if not isinstance(environment, dict):
+            raise StoreCallFailed("the address answered without the store's status; is it "
+                                  "the WordPress site's address?", fix="/store_url")
+        return text(environment.get("site_title")) or text(environment.get("home_url")) \
+            or store_url
+
+    def fulfil(self, store_url: str, credentials: dict[str, str], order_id: str,
+               shipped: Shipped) -> str:
+        order = API + "orders/" + quote(order_id, safe="")
+        notes = self.ask("GET", store_url, order + "/notes", credentials).data or []
+        note_id = next((str(n.get("id")) for n in notes if isinstance(n, dict)
+                        and shipped.tracking_number in str(n.get("note") or "")), None)
+        if note_id is None:
+            words = f"Shipped with {shipped.carrier}, tracking number {shipped.tracking_number}"
+            if shipped.tracking_url:
+                words += f": {shipped.tracking_url}"
+            note = self.ask("POST", store_url, order + "/notes", credentials,
+                            {"note": words, "customer_note": True}).data or {}
+            note_id = str(note.get("id"))
+        self.ask("PUT", store_url, order, credentials, {"status": SHIPPED})
+        return note_id
+
+    def orders_page(self, store_url: str, credentials: dict[str, str], since: datetime,
+                    page: str | None) -> OrderPage:
+        number = int(page or 1)
+        query = {"modified_after": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+                 "dates_are_gmt": "true", "orderby": "modified", "order": "asc",
+                 "per_page": PAGE_SIZE, "page": number}
+        answer = self.ask("GET", store_url, API + "orders?" + urlencode(query), credentials)
+        orders = [o for o in answer.data or [] if isinstance(o, dict)]
+        try:
+            pages = int(answer.headers.get("X-WP-TotalPages") or 1)
+        except ValueError:
+            pages = 1
+        return OrderPage(orders, str(number + 1) if number < pages else None)
+
+    def changed_at(self, payload: dict[str, Any]) -> datetime | None:
+        found = text(payload.get("date_modified_gmt"))
+        try:
+            return datetime.fromisoformat(found).replace(tzinfo=UTC) if found else None
+        except ValueError:
+            return None
 
     def store_order(self, payload: dict[str, Any]) -> dict[str, Any]:
         currency = text(payload.get("currency"))

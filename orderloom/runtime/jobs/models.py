@@ -7,7 +7,7 @@ job, and a job that RQ lost is found again by the sweeper.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Index, Integer, String, Text
@@ -49,9 +49,19 @@ class Job(Base):
 # that marks the job done: whatever it writes with ``session`` is committed
 # together with DONE or not at all, so a job run twice has the effect of one run.
 # It must not commit. ``runner`` carries what handlers need from the process
-# (for example the SMTP settings).
+# (for example the SMTP settings). A handler may answer one line saying what it did,
+# which the order's timeline shows with the job's result.
 
-Handler = Callable[[Session, Job, Any], None]
+Handler = Callable[[Session, Job, Any], str | None]
+
+
+class RetryLater(Exception):
+    """A handler's failure whose receiver said when to try again (HTTP 429 or 503 with
+    Retry-After): the next attempt waits at least ``after``, not only the backoff."""
+
+    def __init__(self, message: str, after: timedelta) -> None:
+        super().__init__(message)
+        self.after = after
 _HANDLERS: dict[str, Handler] = {}
 
 

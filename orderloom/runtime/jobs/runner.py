@@ -20,7 +20,16 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from orderloom.db import utcnow
-from orderloom.runtime.jobs.models import DONE, FAILED, PENDING, QUEUED, RUNNING, Job, handler_for
+from orderloom.runtime.jobs.models import (
+    DONE,
+    FAILED,
+    PENDING,
+    QUEUED,
+    RUNNING,
+    Job,
+    RetryLater,
+    handler_for,
+)
 from orderloom.runtime.notify.mail import SmtpSettings
 from orderloom.runtime.orders import timeline
 
@@ -65,10 +74,12 @@ class JobRunner:
     """Runs outbox jobs against one database; handlers read process settings from it."""
 
     def __init__(self, sessions: sessionmaker[Session], *, smtp: SmtpSettings | None = None,
-                 name: str | None = None) -> None:
+                 name: str | None = None, secret_key: str | None = None) -> None:
         self.sessions = sessions
         self.smtp = smtp
         self.name = name
+        # The instance's key, for handlers that open sealed store credentials.
+        self.secret_key = secret_key
 
     def run(self, job_id: int, now: datetime | None = None) -> Outcome:
         now = now or utcnow()
@@ -83,7 +94,7 @@ class JobRunner:
             if handler is None:
                 raise LookupError(f"no handler for job kind {job.kind!r} in this process")
             with self.sessions() as session:
-                handler(session, job, self)
+                result = handler(session, job, self)
                 finished = session.execute(
                     update(Job)
                     .where(Job.id == job_id, Job.status == RUNNING, Job.claimed_by == token)
@@ -96,7 +107,8 @@ class JobRunner:
                     log.warning("job %s (%s) was taken over by another runner; its result "
                                 "here is discarded", job_id, job.kind)
                     return Outcome(job_id, None)
-                _on_timeline(session, job, DONE)
+                _on_timeline(session, job, DONE, result=result if isinstance(result, str)
+                             else None)
                 session.commit()
         except Exception as exc:  # a handler's failure is the job's, not the runner's
             return self._failed(job, token, exc, now)
@@ -124,8 +136,11 @@ class JobRunner:
     def _failed(self, job: Job, token: str, exc: Exception, now: datetime) -> Outcome:
         error = self.describe(exc)
         final = job.attempts >= job.max_attempts
+        wait = backoff(job.attempts)
+        if isinstance(exc, RetryLater):
+            wait = max(wait, exc.after)
         values = ({"status": FAILED, "finished_at": utcnow()} if final else
-                  {"status": PENDING, "run_after": now + backoff(job.attempts)})
+                  {"status": PENDING, "run_after": now + wait})
         with self.sessions() as session:
             session.execute(
                 update(Job)
@@ -149,12 +164,13 @@ class JobRunner:
         return text[:ERROR_LENGTH]
 
 
-def _on_timeline(session: Session, job: Job, status: str, error: str | None = None) -> None:
+def _on_timeline(session: Session, job: Job, status: str, error: str | None = None, *,
+                 result: str | None = None) -> None:
     """A job's result belongs to its order's history, written with the result itself."""
     if job.order_id is None:
         return
     timeline.job_event(session, job.order_id, job=job.id, job_kind=job.kind, status=status,
-                       attempts=job.attempts, error=error)
+                       attempts=job.attempts, error=error, result=result)
 
 
 # --- the RQ entry point ---------------------------------------------------------------------

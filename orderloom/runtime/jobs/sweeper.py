@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from orderloom.db import utcnow
+from orderloom.runtime.channels.store_sync import reconcile_due
 from orderloom.runtime.engine.timer_firing import run_due_timers
 from orderloom.runtime.jobs.dispatch import hand_over, rq_job_id
 from orderloom.runtime.jobs.models import FAILED, PENDING, QUEUED, RUNNING, Job
@@ -217,6 +218,12 @@ def start_sweeper(sessions: sessionmaker[Session], *, redis: Redis | None = None
                 poll_due(sessions)
             except Exception:
                 log.exception("polling carriers failed; trying again in %s s", every)
+            try:
+                # No lost orders: each store channel is compared with its store daily.
+                reconcile_due(sessions)
+            except Exception:
+                log.exception("starting store reconciliations failed; trying again in %s s",
+                              every)
             if stop.wait(every):
                 return
 

@@ -173,12 +173,16 @@ def comment_event(session: Session, order: Order, actor_name: str, *, comment: i
 
 
 def job_event(session: Session, order_id: int, *, job: int, job_kind: str, status: str,
-              attempts: int, error: str | None = None, at: datetime | None = None
-              ) -> OrderEvent:
+              attempts: int, error: str | None = None, at: datetime | None = None,
+              result: str | None = None) -> OrderEvent:
+    """``result`` is the job's own line about what it did ("written back to Shopify:
+    fulfilment 1234")."""
     details: dict[str, Any] = {"job": job, "job_kind": job_kind, "status": status,
                                "attempts": attempts}
     if error:
         details["error"] = error
+    if result:
+        details["result"] = result
     return _add(session, order_id, SYSTEM.name, TimelineKind.JOB, details, at)
 
 

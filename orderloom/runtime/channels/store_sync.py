@@ -1,0 +1,358 @@
+"""A store channel's traffic the other way: shipments written back to the store, and
+orders pulled from it so none is lost when a webhook is.
+
+- **Write-back.** When an order that came from a store gets a shipment, a
+  ``store_writeback`` job tells the store (platform ``fulfil``). A failure that may
+  pass (429, 5xx, no answer) is retried with the job runner's backoff, waiting at
+  least what Retry-After asked; a refusal (another 4xx) is not retried. Every
+  attempt is kept in ``store_writebacks`` with why it failed; a shipment written
+  once is not written again, and the platform reads before it writes, so a retry
+  after an answer that was lost finds the fulfilment made.
+- **Pull and reconciliation.** ``reconcile`` pages through the orders the store
+  changed since the channel's cursor (kept in ``store_cursors``, so a restarted
+  process carries on where the last one stopped), creates every order not here
+  through the same path as a webhook, moves the cursor, and records what it found
+  in ``store_reconciliations``. The sweeper starts one per channel a day; the API
+  starts one on demand.
+
+Functions take a session and never commit, except the attempt log, which is
+written in a transaction of its own so a failed attempt is remembered although the
+job's own writes are rolled back.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ForeignKey, Integer, String, Text, or_, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+
+from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
+from orderloom.runtime import hooks
+from orderloom.runtime.audit import Actor
+from orderloom.runtime.channels import ingestion, sealing, store_deliveries
+from orderloom.runtime.channels.models import DUPLICATE, Channel, InboundOrder, find_channel
+from orderloom.runtime.channels.platforms import PLATFORMS
+from orderloom.runtime.channels.stores import (
+    Delivery,
+    Event,
+    Shipped,
+    StoreCallFailed,
+    StorePlatform,
+)
+from orderloom.runtime.jobs.models import Job, RetryLater, register_handler
+from orderloom.runtime.jobs.outbox import enqueue
+from orderloom.runtime.shipping.models import Shipment
+
+log = logging.getLogger(__name__)
+
+WRITEBACK_JOB = "store_writeback"
+RECONCILE_JOB = "store_reconcile"
+WRITEBACK_ATTEMPTS = 8
+RECONCILE_EVERY = timedelta(days=1)
+# A first pull (no cursor yet) looks this far back.
+FIRST_PULL = timedelta(days=1)
+# A 429 during a pull is waited out in place when the store asks for no longer.
+LONGEST_WAIT_SECONDS = 10.0
+MOST_PAGES = 200
+PULL_TOPIC = "pull"
+
+# What became of one write-back attempt.
+WRITTEN = "written"
+WILL_RETRY = "will_retry"
+REFUSED = "refused"        # the store said no (4xx): not retried
+GAVE_UP = "gave_up"        # the last attempt failed too (429, 5xx, no answer)
+NOT_CONNECTED = "not_connected"  # the channel lacks its address or credentials
+
+
+class StoreWriteBack(Base):
+    """One attempt to tell a store of a shipment."""
+
+    __tablename__ = "store_writebacks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"),
+                                          index=True)
+    shipment_id: Mapped[int] = mapped_column(Integer, index=True)
+    channel: Mapped[str] = mapped_column(String(40))
+    attempt: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str] = mapped_column(Text)
+    # The store's id of what it recorded (Shopify's fulfilment, WooCommerce's note).
+    remote_id: Mapped[str | None] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StoreCursor(Base):
+    """Where a channel's pull stopped, and when it was last reconciled."""
+
+    __tablename__ = "store_cursors"
+
+    channel: Mapped[str] = mapped_column(String(40), primary_key=True)
+    changed_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reconciled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StoreReconciliation(Base):
+    """One comparison of the store's orders with ours, and what was fetched."""
+
+    __tablename__ = "store_reconciliations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(40), index=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    store_orders: Mapped[int] = mapped_column(Integer, default=0)
+    already_here: Mapped[int] = mapped_column(Integer, default=0)
+    fetched: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    errors: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+
+
+class NotConnected(ValueError):
+    """The channel is not a store, or lacks the address or credentials to call it."""
+
+    def __init__(self, detail: str, fix: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.fix = fix
+
+
+def store_access(channel: Channel, instance_key: str) -> tuple[StorePlatform, str,
+                                                                 dict[str, str]]:
+    """The channel's platform, store address and credentials; NotConnected when one
+    is missing, naming the member to give."""
+    platform = PLATFORMS.get(channel.kind)
+    if platform is None:
+        raise NotConnected(f"channel {channel.key!r} is a {channel.kind} channel, not a "
+                           "store", "/kind")
+    if not channel.store_url:
+        raise NotConnected("the store's address is not set", "/store_url")
+    try:
+        credentials = sealing.unseal_json(instance_key, channel.credentials)
+    except sealing.SealError as error:
+        raise NotConnected(str(error), "/credentials") from None
+    for name in platform.api_credentials:
+        if not credentials.get(name):
+            raise NotConnected(f"the credential {name} is not set", f"/credentials/{name}")
+    return platform, channel.store_url, credentials
+
+
+# --- write-back ---------------------------------------------------------------------------------
+
+def store_origin(session: Session, order_id: int) -> tuple[Channel, str] | None:
+    """The store channel an order came from and the store's id of it, or None."""
+    row = session.execute(
+        select(Channel, InboundOrder.accepted_external_id)
+        .join(InboundOrder, InboundOrder.channel_id == Channel.id)
+        .where(InboundOrder.order_id == order_id, InboundOrder.accepted_external_id.is_not(None),
+               Channel.kind.in_(tuple(PLATFORMS)))).first()
+    return (row[0], row[1]) if row else None
+
+
+@hooks.SHIPMENT_UPDATED.subscribe
+def shipment_updated(session: Session, shipment: Any, order: Any,
+                     previous_status: str | None) -> None:
+    """A new shipment with a tracking number of an order from a store: tell the store."""
+    if previous_status is not None or not shipment.tracking_number:
+        return
+    origin = store_origin(session, order.id)
+    if origin is None:
+        return
+    enqueue(session, WRITEBACK_JOB, {"shipment": shipment.id, "channel": origin[0].key},
+            order_id=order.id, max_attempts=WRITEBACK_ATTEMPTS)
+
+
+def written(session: Session, shipment_id: int) -> StoreWriteBack | None:
+    return session.scalar(select(StoreWriteBack).where(
+        StoreWriteBack.shipment_id == shipment_id, StoreWriteBack.outcome == WRITTEN))
+
+
+def attempts_of(session: Session, order_id: int) -> list[StoreWriteBack]:
+    return list(session.scalars(select(StoreWriteBack).where(StoreWriteBack.order_id == order_id)
+                                .order_by(StoreWriteBack.id)))
+
+
+def _remember(sessions: sessionmaker[Session], attempt: StoreWriteBack) -> None:
+    """Keep a failed attempt whatever becomes of the job's own transaction."""
+    with sessions() as own:
+        own.add(attempt)
+        own.commit()
+
+
+def run_writeback(session: Session, job: Job, runner: Any) -> str | None:
+    shipment = session.get(Shipment, job.payload["shipment"])
+    if shipment is None or written(session, shipment.id) is not None:
+        return None  # removed since, or written by an earlier run whose job was retried
+    channel = find_channel(session, job.payload["channel"])
+    origin = store_origin(session, shipment.order_id)
+    attempt = StoreWriteBack(order_id=shipment.order_id, shipment_id=shipment.id,
+                             channel=job.payload["channel"], attempt=job.attempts, at=utcnow())
+    if channel is None or origin is None:
+        attempt.outcome, attempt.detail = NOT_CONNECTED, "the store channel was removed"
+        session.add(attempt)
+        return attempt.detail
+    try:
+        platform, url, credentials = store_access(channel, runner.secret_key or "")
+    except NotConnected as missing:
+        attempt.outcome = NOT_CONNECTED
+        attempt.detail = f"{missing.detail}: set {missing.fix} on channel {channel.key}"
+        session.add(attempt)
+        return attempt.detail
+    shipped = Shipped(carrier=shipment.carrier, tracking_number=shipment.tracking_number,
+                      tracking_url=(shipment.label or {}).get("tracking_url"))
+    try:
+        remote_id = platform.fulfil(url, credentials, origin[1], shipped)
+    except StoreCallFailed as failure:
+        final = job.attempts >= job.max_attempts
+        attempt.outcome = (REFUSED if not failure.retryable else
+                           GAVE_UP if final else WILL_RETRY)
+        attempt.detail = failure.detail + ("" if failure.retryable else "; not retried")
+        # The job's transaction read only; it ends here so the log's own may write.
+        session.rollback()
+        _remember(runner.sessions, attempt)
+        if failure.retryable:
+            raise RetryLater(failure.detail,
+                             timedelta(seconds=failure.retry_after or 0)) from None
+        return attempt.detail
+    attempt.outcome, attempt.remote_id = WRITTEN, remote_id
+    noun = "fulfilment" if platform.kind == "shopify" else "order note"
+    attempt.detail = f"written back to {platform.name}: {noun} {remote_id}"
+    session.add(attempt)
+    log.info("order %s: shipment %s written back to %s (%s)", shipment.order_id, shipment.id,
+             channel.key, remote_id)
+    return attempt.detail
+
+
+register_handler(WRITEBACK_JOB, run_writeback)
+
+
+# --- pull and reconciliation ---------------------------------------------------------------------
+
+def cursor_of(session: Session, channel: Channel) -> StoreCursor:
+    found = session.get(StoreCursor, channel.key)
+    if found is None:
+        found = StoreCursor(channel=channel.key)
+        session.add(found)
+        session.flush()
+    return found
+
+
+def _page(platform: StorePlatform, url: str, credentials: dict[str, str], since: datetime,
+          page: str | None):
+    """One page, a 429 waited out in place (at most three times) when the store asks
+    for a short wait."""
+    for _ in range(3):
+        try:
+            return platform.orders_page(url, credentials, since, page)
+        except StoreCallFailed as failure:
+            wait = failure.retry_after
+            if failure.status != 429 or wait is None or wait > LONGEST_WAIT_SECONDS:
+                raise
+            time.sleep(wait)
+    return platform.orders_page(url, credentials, since, page)
+
+
+def reconcile(session: Session, channel: Channel, instance_key: str,
+              since: datetime | None = None) -> StoreReconciliation:
+    """Compare the orders the store changed since ``since`` (else the channel's
+    cursor, else a day back) with ours, create the missing ones, move the cursor."""
+    cursor = cursor_of(session, channel)
+    now = utcnow()
+    start = since or cursor.changed_since or now - FIRST_PULL
+    result = StoreReconciliation(channel=channel.key, since=start, started_at=now,
+                                 store_orders=0, already_here=0, fetched=[], errors=[])
+    session.add(result)
+    cursor.reconciled_at = now
+    try:
+        platform, url, credentials = store_access(channel, instance_key)
+    except NotConnected as missing:
+        result.errors = [f"{missing.detail}: set {missing.fix}"]
+        result.finished_at = utcnow()
+        session.flush()
+        return result
+    actor = Actor(user_id=None, name=f"channel:{channel.key}", via="job")
+    latest = cursor.changed_since
+    page: str | None = None
+    complete = False
+    fetched, errors = [], []
+    for _ in range(MOST_PAGES):
+        try:
+            found = _page(platform, url, credentials, start, page)
+        except StoreCallFailed as failure:
+            errors.append(failure.detail)
+            break
+        for payload in found.orders:
+            result.store_orders += 1
+            order_id = platform.order_id(Event.CREATED, payload)
+            changed = platform.changed_at(payload)
+            if changed is not None and (latest is None or changed > latest):
+                latest = changed
+            if order_id and ingestion.accepted_order(session, channel.key, order_id):
+                result.already_here += 1
+                continue
+            if platform.cancelled(payload):
+                continue  # cancelled at the store before it ever came here
+            body = json.dumps(payload).encode("utf-8")
+            receipt, _ = store_deliveries.receive(
+                session, channel, platform, Delivery(Event.UPDATED, PULL_TOPIC, None), body,
+                actor)
+            if receipt.inbound.status == DUPLICATE:
+                result.already_here += 1  # its webhook came in while this ran
+            elif receipt.order is not None:
+                fetched.append(order_id)
+            else:
+                reason = (receipt.inbound.error or {}).get("detail") or receipt.inbound.status
+                errors.append(f"order {order_id}: {reason}")
+        page = found.next_page
+        if page is None:
+            complete = True
+            break
+    if complete and latest is not None:
+        # Only a pull that read every page moves on; otherwise the next starts here again.
+        cursor.changed_since = latest
+    result.fetched, result.errors = fetched, errors
+    result.finished_at = utcnow()
+    session.flush()
+    log.info("channel %s reconciled: %s at the store, %s here, %s fetched, %s error(s)",
+             channel.key, result.store_orders, result.already_here, len(fetched), len(errors))
+    return result
+
+
+def run_reconcile(session: Session, job: Job, runner: Any) -> None:
+    channel = find_channel(session, job.payload["channel"])
+    if channel is None or not channel.active:
+        return
+    since = job.payload.get("since")
+    reconcile(session, channel, runner.secret_key or "",
+              datetime.fromisoformat(since) if since else None)
+
+
+register_handler(RECONCILE_JOB, run_reconcile)
+
+
+def reconcile_due(sessions: sessionmaker[Session], now: datetime | None = None) -> list[str]:
+    """Enqueue a reconciliation of every active store channel not reconciled for a day;
+    each claimed by a conditional UPDATE so two sweepers never start it twice."""
+    now = now or utcnow()
+    cutoff = now - RECONCILE_EVERY
+    started: list[str] = []
+    with sessions() as session:
+        channels = list(session.scalars(select(Channel).where(
+            Channel.active.is_(True), Channel.kind.in_(tuple(PLATFORMS)),
+            Channel.store_url.is_not(None), Channel.credentials.is_not(None))))
+        for channel in channels:
+            cursor_of(session, channel)
+            due = or_(StoreCursor.reconciled_at.is_(None), StoreCursor.reconciled_at <= cutoff)
+            won = session.execute(update(StoreCursor)
+                                  .where(StoreCursor.channel == channel.key, due)
+                                  .values(reconciled_at=now)
+                                  .execution_options(synchronize_session=False)).rowcount
+            if won:
+                enqueue(session, RECONCILE_JOB, {"channel": channel.key}, max_attempts=1)
+                started.append(channel.key)
+        session.commit()
+    return started

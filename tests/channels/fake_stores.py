@@ -1,0 +1,204 @@
+"""Local fake Shopify and WooCommerce stores: real HTTP servers on 127.0.0.1 that
+answer the platforms' own paths, authentication, pagination headers and 429s.
+
+Written from each platform's published API documentation and official client
+fixtures:
+
+- Shopify REST Admin API 2024-10 (shopify.dev/docs/api/admin-rest/2024-10; the
+  fixtures of github.com/Shopify/shopify-api-js, packages/shopify-api/rest/admin/
+  __tests__/2024-10/ fulfillment.test.ts, fulfillment_order.test.ts, order.test.ts,
+  shop.test.ts): ``X-Shopify-Access-Token``; ``GET shop.json`` answers ``{"shop":
+  {...}}``; ``GET orders/<id>/fulfillment_orders.json`` answers
+  ``{"fulfillment_orders": [{"id", "status": "open", ...}]}``; ``POST
+  fulfillments.json`` takes ``{"fulfillment": {"line_items_by_fulfillment_order":
+  [{"fulfillment_order_id"}], "tracking_info": {"company", "number", "url"},
+  "notify_customer"}}`` and answers 201 ``{"fulfillment": {"id", "tracking_number",
+  ...}}``; ``GET orders.json`` pages with ``Link: <...page_info=...>; rel="next"``
+  (and takes no filter beside ``limit`` with ``page_info``); 429 carries
+  ``Retry-After: 2.0``; a bad token is 401 ``{"errors": "[API] Invalid API key or
+  access token (unrecognized login or wrong password)"}``.
+- WooCommerce REST API v3 (woocommerce.github.io/woocommerce-rest-api-docs;
+  github.com/woocommerce/woocommerce, plugins/woocommerce/includes/rest-api):
+  HTTP Basic with the consumer key and secret; ``GET system_status`` answers
+  ``{"environment": {"home_url", "site_url", ...}, ...}``; ``PUT orders/<id>``;
+  ``GET|POST orders/<id>/notes`` (``{"note", "customer_note"}``, 201 with the note's
+  ``id``); ``GET orders?modified_after=&page=&per_page=`` with ``X-WP-Total`` and
+  ``X-WP-TotalPages``; a bad key is 401 ``{"code": "woocommerce_rest_cannot_view"}``.
+"""
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+SHOPIFY_TOKEN = "shpat_4f3c2b1a0987654321fedcba"
+WOO_KEY, WOO_SECRET = "ck_6a1b2c3d4e5f", "cs_9f8e7d6c5b4a"
+SHOPIFY_API = "/admin/api/2024-10/"
+WOO_API = "/wp-json/wc/v3/"
+
+
+class FakeStore:
+    """One store of ``kind`` ("shopify" or "woocommerce") holding ``orders``.
+
+    ``failures`` is a list of (status, headers) the next requests are answered with
+    before the store works normally again; ``requests`` records every request."""
+
+    def __init__(self, kind: str, page_size: int = 2) -> None:
+        self.kind = kind
+        self.page_size = page_size
+        self.orders: list[dict] = []
+        self.fulfillments: dict[str, list[dict]] = {}
+        self.notes: dict[str, list[dict]] = {}
+        self.statuses: dict[str, str] = {}
+        self.failures: list[tuple[int, dict]] = []
+        self.requests: list[dict] = []
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def made(self, method: str, fragment: str) -> list[dict]:
+        return [r for r in self.requests if r["method"] == method and fragment in r["path"]]
+
+    # --- answering -----------------------------------------------------------------------------
+
+    def _handler(self):
+        store = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length)) if length else None
+                with store.lock:
+                    store.requests.append({"method": self.command, "path": self.path,
+                                           "headers": dict(self.headers), "body": body})
+                    if store.failures:
+                        status, headers = store.failures.pop(0)
+                        return self.send(status, {"errors": "Exceeded 2 calls per second "
+                                                  "for api client."}, headers)
+                    if store.kind == "shopify":
+                        return store.shopify(self, body)
+                    return store.woocommerce(self, body)
+
+            do_GET = do_POST = do_PUT = _answer  # noqa: N815 (http.server's naming)
+
+            def send(self, status: int, data, headers: dict | None = None) -> None:
+                raw = json.dumps(data).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(raw)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def log_message(self, *args):
+                pass
+
+        return Handler
+
+    def shopify(self, request, body) -> None:
+        if request.headers.get("X-Shopify-Access-Token") != SHOPIFY_TOKEN:
+            return request.send(401, {"errors": "[API] Invalid API key or access token "
+                                                "(unrecognized login or wrong password)"})
+        parts = urlsplit(request.path)
+        query = parse_qs(parts.query)
+        if not parts.path.startswith(SHOPIFY_API):
+            return request.send(404, {"errors": "Not Found"})
+        resource = parts.path[len(SHOPIFY_API):]
+        if resource == "shop.json":
+            return request.send(200, {"shop": {"id": 548380009, "name": "Orderloom Test Shop",
+                                               "myshopify_domain": "orderloom-test.myshopify.com"}})
+        if resource == "orders.json":
+            if "page_info" in query:
+                if set(query) - {"page_info", "limit"}:
+                    return request.send(400, {"errors": {"page_info": ["Invalid value."]}})
+                start = int(base64.b64decode(query["page_info"][0]))
+                since = self.page_since
+            else:
+                start, since = 0, query["updated_at_min"][0]
+                self.page_since = since
+            found = sorted((o for o in self.orders if o["updated_at"] >= since),
+                           key=lambda o: o["updated_at"])
+            limit = int(query.get("limit", ["50"])[0])
+            size = min(limit, self.page_size)
+            page = found[start:start + size]
+            headers = {}
+            if start + size < len(found):
+                token = base64.b64encode(str(start + size).encode()).decode()
+                headers["Link"] = (f'<{self.url}{SHOPIFY_API}orders.json?limit={limit}'
+                                   f'&page_info={token}>; rel="next"')
+            return request.send(200, {"orders": copy.deepcopy(page)}, headers)
+        pieces = resource.split("/")
+        if pieces[0] == "orders" and len(pieces) == 3:
+            order_id = pieces[1]
+            if not any(str(o["id"]) == order_id for o in self.orders):
+                return request.send(404, {"errors": "Not Found"})
+            if pieces[2] == "fulfillments.json":
+                return request.send(200, {"fulfillments": self.fulfillments.get(order_id, [])})
+            if pieces[2] == "fulfillment_orders.json":
+                status = "closed" if self.fulfillments.get(order_id) else "open"
+                return request.send(200, {"fulfillment_orders": [
+                    {"id": int(order_id) + 1, "order_id": int(order_id), "status": status}]})
+        if resource == "fulfillments.json" and request.command == "POST":
+            wanted = body["fulfillment"]
+            fo_id = wanted["line_items_by_fulfillment_order"][0]["fulfillment_order_id"]
+            order_id = str(fo_id - 1)
+            tracking = wanted["tracking_info"]
+            made = {"id": 255858046 + len(self.requests), "order_id": int(order_id),
+                    "status": "success", "tracking_company": tracking["company"],
+                    "tracking_number": tracking["number"],
+                    "tracking_numbers": [tracking["number"]],
+                    "tracking_url": tracking.get("url")}
+            self.fulfillments.setdefault(order_id, []).append(made)
+            return request.send(201, {"fulfillment": made})
+        return request.send(404, {"errors": "Not Found"})
+
+    def woocommerce(self, request, body) -> None:
+        expected = "Basic " + base64.b64encode(f"{WOO_KEY}:{WOO_SECRET}".encode()).decode()
+        if request.headers.get("Authorization") != expected:
+            return request.send(401, {"code": "woocommerce_rest_cannot_view",
+                                      "message": "Sorry, you cannot list resources.",
+                                      "data": {"status": 401}})
+        parts = urlsplit(request.path)
+        query = parse_qs(parts.query)
+        resource = parts.path[len(WOO_API):] if parts.path.startswith(WOO_API) else None
+        if resource == "system_status":
+            return request.send(200, {"environment": {"home_url": "https://shop.example.cn",
+                                                      "site_url": "https://shop.example.cn",
+                                                      "version": "9.4.2"}})
+        if resource == "orders":
+            since = query["modified_after"][0]
+            found = sorted((o for o in self.orders if o["date_modified_gmt"] > since),
+                           key=lambda o: o["date_modified_gmt"])
+            per_page = min(int(query["per_page"][0]), self.page_size)
+            page = int(query.get("page", ["1"])[0])
+            pages = max((len(found) + per_page - 1) // per_page, 1)
+            chunk = found[(page - 1) * per_page:page * per_page]
+            return request.send(200, copy.deepcopy(chunk), {"X-WP-Total": str(len(found)),
+                                                            "X-WP-TotalPages": str(pages)})
+        pieces = (resource or "").split("/")
+        if pieces[0] == "orders" and len(pieces) >= 2:
+            order_id = pieces[1]
+            if len(pieces) == 3 and pieces[2] == "notes":
+                notes = self.notes.setdefault(order_id, [])
+                if request.command == "POST":
+                    note = {"id": 281 + len(self.requests), "note": body["note"],
+                            "customer_note": body.get("customer_note", False)}
+                    notes.append(note)
+                    return request.send(201, note)
+                return request.send(200, notes)
+            if request.command == "PUT":
+                self.statuses[order_id] = body["status"]
+                return request.send(200, {"id": int(order_id), "status": body["status"]})
+        return request.send(404, {"code": "rest_no_route",
+                                  "message": "No route was found matching the URL and "
+                                             "request method.", "data": {"status": 404}})
