@@ -5,6 +5,7 @@ fixed."""
 from __future__ import annotations
 
 import copy
+import re
 
 from playwright.sync_api import expect
 
@@ -78,3 +79,27 @@ def test_an_admin_connects_woocommerce_and_replays_a_dead_letter(page, live_serv
     expect(row).to_contain_text("WooCommerce store")
     expect(row.locator("td").nth(6)).to_have_text("1")
     expect(row.locator("td").nth(7)).to_have_text("0")
+
+
+def test_a_webhook_channel_shows_its_own_secret_once(page, live_server, app, token_for,
+                                                     make_user):
+    admin = bearer(token_for("admin"))
+    assert app.test_client().post("/api/v1/templates/retail/import",
+                                  headers=admin).status_code == 201
+    make_user("admin", username="boss")
+    log_in(page, live_server, "boss")
+    page.goto(f"{live_server}/admin/channels")
+    page.select_option("#channel-kind", "webhook")
+    page.fill("#channel-name", "Our own shop")
+    page.fill("#channel-key", "own_shop")
+    page.select_option("#webhook-preset", "woocommerce")
+    page.click("button.primary:text-is('Create channel')")
+    expect(page.locator("#secret")).to_have_text(re.compile(r"^olwh_\S+$"))
+    page.click("#new-channel-link")
+    expect(page).to_have_url(f"{live_server}/admin/channels/own_shop")
+    expect(page.locator("#endpoint code")).to_have_text(
+        f"{live_server}/api/v1/channels/own_shop/orders")
+    assert page.locator("#secret").count() == 0 and page.locator("#test-button").count() == 0
+    # The preset's mapping was copied into the channel.
+    mapping = app.test_client().get("/api/v1/channels/own_shop", headers=admin).get_json()
+    assert mapping["mapping"]["external_id"] == "$.id"

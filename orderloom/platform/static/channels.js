@@ -192,7 +192,17 @@ if (form) {
         return;
       }
       if (!editing) {
-        window.location.assign(form.dataset.page.replace("__key__", encodeURIComponent(answer.key)));
+        const channelPage = form.dataset.page.replace("__key__", encodeURIComponent(answer.key));
+        if (answer.secret && answer.endpoint) {
+          // A webhook channel's own secret is answered this once: shown before moving on.
+          document.getElementById("secret").textContent = answer.secret;
+          document.getElementById("new-channel-link").href = channelPage;
+          document.getElementById("new-secret").hidden = false;
+          document.getElementById("new-channel").hidden = true;
+          document.getElementById("new-channel-link").focus();
+          return;
+        }
+        window.location.assign(channelPage);
         return;
       }
       for (const input of form.querySelectorAll("input[type=password]")) input.value = "";
