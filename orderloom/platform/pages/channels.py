@@ -90,8 +90,7 @@ def _order_types() -> list[str]:
 
 def _form_choices() -> dict:
     return {
-        "kinds": {kind: words for kind, words in KIND_WORDS.items()
-                  if kind in STORE_KINDS or kind in ("webhook", "file")},
+        "kinds": KIND_WORDS,
         "store_kinds": STORE_KINDS,
         "credentials": {kind: [(name, CREDENTIAL_WORDS.get(name, name))
                                for name in platform.credential_names]

@@ -241,6 +241,14 @@ if (testButton) {
       } else {
         result.textContent = `${testButton.dataset.failed} ${problemText(answer, response.status)}`;
         result.className = "notice failed";
+        // A credential or address the store refused is marked at its input as well.
+        if (form) {
+          clearErrors();
+          for (const error of answer.errors || []) {
+            const input = inputFor(error.pointer || "");
+            if (input) showAt(input, error.detail);
+          }
+        }
       }
     } catch (failure) {
       result.textContent = `${testButton.dataset.unreachable} (${failure.message})`;
