@@ -92,6 +92,7 @@ def test_a_shopify_store_is_set_up_and_its_secrets_never_reach_the_page(client, 
     assert re.search(r'id="shopify-credential-api_key"[^>]*placeholder="not set"', page, re.S)
     assert re.search(r'<option value="hold" selected>', page)
     assert 'value="https://our-store.myshopify.com"' in page
+    assert client.get("/admin/channels/no_such_channel").status_code == 404
 
 
 def test_every_refusal_of_the_api_has_an_input_to_stand_beside(client, boss):

@@ -152,4 +152,5 @@ def channel_page(key: str):
         "channels/view.html", channel=channel, endpoint=_endpoint(channel),
         kind_words=kind_words, deliveries=deliveries, dead_letters=dead_letters,
         status_words=STATUS_WORDS, guide=GUIDES.get(channel.kind),
-        platform=platform, credentials_set=credentials_set, is_store=channel.kind in STORE_KINDS, **_form_choices())
+        credentials_set=credentials_set,
+        is_store=channel.kind in STORE_KINDS, **_form_choices())
