@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from orderloom.runtime.channels import sealing
 from orderloom.runtime.channels.models import (
     DEAD_LETTER,
     HELD,
@@ -101,6 +102,22 @@ def test_a_store_channel_needs_its_webhook_secret_and_knows_its_credentials(clie
         "key": "own", "name": "Own", "kind": "webhook", "order_type": "retail_order",
         "mapping": {"external_id": "$.id"}, "webhook_secret": "mine"})
     assert assert_problem(generic, 422)["errors"][0]["pointer"] == "/webhook_secret"
+
+
+def test_a_changed_credential_replaces_only_itself_and_null_removes_one(client, db, app,
+                                                                        retail):
+    connect_woocommerce(client, retail)
+    changed = client.patch("/api/v1/channels/woo_cn", headers=retail,
+                           json={"credentials": {"consumer_key": "ck_new"}})
+    assert changed.status_code == 200, changed.get_json()
+    assert sorted(changed.get_json()["credentials"]) == ["consumer_key", "consumer_secret"]
+    stored = db.scalar(select(Channel).where(Channel.key == "woo_cn"))
+    assert sealing.unseal_json(app.config["SECRET_KEY"], stored.credentials) == {
+        "consumer_key": "ck_new", "consumer_secret": "cs_9f8e7d6c5b4a"}
+    db.rollback()
+    removed = client.patch("/api/v1/channels/woo_cn", headers=retail,
+                           json={"credentials": {"consumer_secret": None}})
+    assert sorted(removed.get_json()["credentials"]) == ["consumer_key"]
 
 
 def test_a_changed_store_secret_is_taken_with_patch_and_the_old_one_stops_working(

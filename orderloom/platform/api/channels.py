@@ -73,11 +73,13 @@ STORE = {
     "store_url": {"type": ["string", "null"], "maxLength": 500, "pattern": "^https?://",
                   "description": "Store kinds: the store's address"},
     "credentials": {"type": "object", "maxProperties": 8,
-                    "additionalProperties": {"type": "string", "minLength": 1,
+                    "additionalProperties": {"type": ["string", "null"], "minLength": 1,
                                              "maxLength": 500},
                     "description": "Store kinds: API credentials (shopify: access_token, "
                                    "api_key, api_secret; woocommerce: consumer_key, "
-                                   "consumer_secret); kept encrypted, never shown again"},
+                                   "consumer_secret); kept encrypted, never shown again. "
+                                   "On a change, the named ones replace the saved ones, "
+                                   "null removes one, and those not named stay"},
     "store_update_policy": {"enum": list(STORE_UPDATE_POLICIES),
                             "description": "Store kinds: what the store's changes to an "
                                            "order here do"},
@@ -162,9 +164,12 @@ def _instance_key() -> str:
     return current_app.config["SECRET_KEY"]
 
 
-def _store_settings(kind: str, body: dict[str, Any], creating: bool) -> dict[str, Any]:
+def _store_settings(kind: str, body: dict[str, Any], creating: bool,
+                    saved_credentials: str | None = None) -> dict[str, Any]:
     """The store members of ``body`` as channel columns, secrets sealed; 422 at the
-    member when it does not fit the kind."""
+    member when it does not fit the kind. Credentials named in a change replace the
+    ``saved_credentials`` of the same name, so a page can send only the one that
+    changed."""
     platform = platform_for(kind)
     if platform is None:
         for member in STORE:
@@ -187,8 +192,12 @@ def _store_settings(kind: str, body: dict[str, Any], creating: bool) -> dict[str
                 raise invalid(f"/credentials/{name}",
                               f"is not a {platform.name} credential; give "
                               f"{', '.join(platform.credential_names)}")
-        settings["credentials"] = (sealing.seal_json(_instance_key(), body["credentials"])
-                                   if body["credentials"] else None)
+        kept = {} if creating or not saved_credentials else \
+            sealing.unseal_json(_instance_key(), saved_credentials)
+        merged = {name: value for name, value in {**kept, **body["credentials"]}.items()
+                  if value is not None}
+        settings["credentials"] = (sealing.seal_json(_instance_key(), merged)
+                                   if merged else None)
     if "store_update_policy" in body:
         settings["store_update_policy"] = body["store_update_policy"]
     return settings
@@ -281,7 +290,8 @@ def change_channel(key: str):
         _check_mapping(channel.kind, body.get("order_type", channel.order_type_key),
                        body.get("mapping", channel.mapping))
     check_destination(body.get("stock_push_url"), "/stock_push_url")
-    store = _store_settings(channel.kind, body, creating=False)
+    store = _store_settings(channel.kind, body, creating=False,
+                            saved_credentials=channel.credentials)
     for member, attribute in (("name", "name"), ("order_type", "order_type_key"),
                               ("mapping", "mapping"), ("active", "active"),
                               *((member, member) for member in STOCK_SYNC)):

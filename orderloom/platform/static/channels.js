@@ -144,15 +144,9 @@ async function body(editing) {
     const secret = document.getElementById(`${kind}-webhook-secret`).value;
     if (secret || !editing) data.webhook_secret = secret;
     data.store_update_policy = value(`${kind}-policy`);
-    const inputs = [...store.querySelectorAll("[data-credential]")];
-    const filled = inputs.filter((input) => input.value);
+    // Only the credentials typed in are sent: the API keeps the others as saved.
+    const filled = [...store.querySelectorAll("[data-credential]")].filter((input) => input.value);
     if (filled.length) {
-      // The credentials are stored as one sealed set: changing one would drop the
-      // others, so a set one left blank is asked for again rather than lost.
-      const dropped = inputs.filter((input) => !input.value && input.dataset.set === "1");
-      if (dropped.length) {
-        return { refused: dropped };
-      }
       data.credentials = Object.fromEntries(filled.map((input) => [input.dataset.credential, input.value]));
     }
   } else if (!editing) {
@@ -176,15 +170,7 @@ if (form) {
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
     try {
-      const { data, refused } = await body(editing);
-      if (refused) {
-        for (const input of refused) showAt(input, form.dataset.credentialsTogether);
-        const general = document.getElementById("channel-form-error");
-        general.textContent = form.dataset.refused;
-        general.hidden = false;
-        refused[0].focus();
-        return;
-      }
+      const { data } = await body(editing);
       const csrf = form.querySelector("input[name=csrf_token]").value;
       const { response, answer } = await send(form.dataset.api, form.dataset.method, csrf, data);
       if (!response.ok) {
