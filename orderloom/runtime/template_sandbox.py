@@ -54,7 +54,9 @@ class TemplateBudgetExceeded(SecurityError):
 class Budget:
     """What one render may still spend."""
 
-    seconds: float = MAX_SECONDS
+    # Read when a render starts, not when this module loads, so the limit can be
+    # changed in one place (a test lengthens it to watch the server during a render).
+    seconds: float = field(default_factory=lambda: MAX_SECONDS)
     steps: int = MAX_STEPS
     output: int = 5_000_000
     deadline: float = field(init=False)

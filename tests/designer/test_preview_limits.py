@@ -9,6 +9,7 @@ import time
 import pytest
 
 from orderloom.platform.preview_throttle import MAX_AT_ONCE, MAX_RUNS
+from orderloom.runtime import template_sandbox
 from tests.designer.samples import retail
 from tests.platform.test_api_tokens import assert_problem, bearer
 
@@ -46,7 +47,11 @@ def test_only_those_who_edit_definitions_may_preview_and_simulate(client, token_
 
 
 def test_a_hostile_preview_ends_with_a_clear_error_while_the_server_keeps_answering(
-        app, client, designer):
+        app, client, designer, monkeypatch):
+    # A render of three seconds instead of one, so that /healthz, which answers within
+    # about a second while a render holds the interpreter lock most of the time, is
+    # asked and answers several times during it on a machine under any load.
+    monkeypatch.setattr(template_sandbox, "MAX_SECONDS", 3.0)
     answers: list[tuple[float, int]] = []
     result: dict = {}
 
@@ -65,14 +70,17 @@ def test_a_hostile_preview_ends_with_a_clear_error_while_the_server_keeps_answer
         time.sleep(0.02)
     rendering.join()
 
-    assert result["seconds"] < 2
+    # Stopped by its budget: run to its end, the template takes hours. The margin over
+    # the budget is the last step's work and a loaded machine's slower wall clock.
+    assert result["seconds"] < 3.0 + 3
     problem = assert_problem(result["response"], 422)
     assert problem["errors"][0]["pointer"] == "/template"
-    assert "took longer than 1 seconds" in problem["errors"][0]["detail"]
+    assert "took longer than 3 seconds" in problem["errors"][0]["detail"]
     # /healthz answered during the render. Both threads share the interpreter lock, so
     # it answers more slowly than alone, but never waits for the render to end.
     assert answers, "no answer from /healthz while the preview rendered"
-    assert all(status == 200 and seconds < 1.5 for seconds, status in answers), answers
+    assert all(status == 200 and seconds < 3.0 for seconds, status in answers), answers
+    assert len(answers) >= 2, answers
 
 
 def test_a_regex_bomb_in_a_simulation_answers_at_once(client, designer):

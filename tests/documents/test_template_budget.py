@@ -85,12 +85,19 @@ HOSTILE = {
 }
 
 
+# Each of these, run to its end, takes minutes to hours or gigabytes; the budget stops
+# it within a second (the time limit) or at once (steps and sizes). Two seconds unloaded;
+# the bound leaves room for a loaded machine's slower wall clock without letting a
+# template that escaped its budget pass.
+ENDS_WITHIN = 5
+
+
 @pytest.mark.parametrize(("template", "reason"), HOSTILE.values(), ids=HOSTILE.keys())
 def test_a_hostile_print_template_ends_quickly_with_a_clear_error(template, reason):
     start = time.perf_counter()
     with pytest.raises(TemplateProblem) as refused:
         render("bomb", template, {"order": ORDER})
-    assert time.perf_counter() - start < 2
+    assert time.perf_counter() - start < ENDS_WITHIN
     assert reason in str(refused.value)
     # The line, but for a time or output limit noticed between two lines.
     assert re.match(r"print template 'bomb'(, line 1)?: ", str(refused.value))
@@ -101,7 +108,7 @@ def test_a_hostile_notify_template_is_refused_the_same_way(template, reason):
     start = time.perf_counter()
     with pytest.raises(MessageTemplateProblem) as refused:
         render_message(template, ORDER)
-    assert time.perf_counter() - start < 2
+    assert time.perf_counter() - start < ENDS_WITHIN
     assert reason in str(refused.value)
     assert re.match(r"the notify action's template(, line 1)?: ", str(refused.value))
 
