@@ -124,3 +124,17 @@ def test_a_region_code_in_a_payload_is_turned_into_names():
     assert mapped.data["ship_to"] == {"province": "浙江省", "city": "杭州市", "district": "西湖区"}
     unknown = apply_mapping(mapping, {"id": "1", "region": 999999}, retail())
     assert "ship_to" not in unknown.data  # no such division: the fields stay empty
+
+
+@pytest.mark.parametrize("filler", [" ", "，", ",", "\u3000", " ，"])
+def test_a_long_run_of_separators_is_read_in_linear_time(filler):
+    # Each of these took seconds to minutes when the postcode was looked for over the
+    # whole text; a webhook of 10 MB could hold a worker for hours.
+    import time
+
+    started = time.perf_counter()
+    for text in ("广东省" + filler * 20_000 + "广州市", "x" + filler * 240 + "y 510623",
+                 filler * 100_000):
+        split_address(text)
+    assert time.perf_counter() - started < 1
+    assert split_address("广东省广州市天河区华夏路10号" + filler + "510623").postcode == "510623"

@@ -50,6 +50,12 @@ _CITY_SUFFIXES = ("自治州", "地区", "盟", "市")
 # In brackets or after a space, so that a house number of six digits stays in the street.
 _POSTCODE = re.compile(r"(?:[\s,，]*[(（]\s*(\d{6})\s*[)）]|[\s,，]+(\d{6}))\s*$")
 _SEPARATORS = " \t\u3000,，"
+# Longer than any real address: such a text is left whole in the street for the form's
+# own checks, since splitting it would only cost time.
+MAX_ADDRESS = 500
+# A postcode is at the end: only the last characters are searched, so a long run of
+# separators before it cannot make the search backtrack over the whole text.
+_POSTCODE_TAIL = 40
 
 
 @dataclass(frozen=True)
@@ -89,8 +95,11 @@ def split_address(text: Any) -> Address:
         found = _codes().get(rest)
         if found is not None:
             return Address(*found)
+    if len(rest) > MAX_ADDRESS:
+        return Address(street=rest)
     postcode = ""
-    found = _POSTCODE.search(rest)
+    tail_start = max(len(rest) - _POSTCODE_TAIL, 0)
+    found = _POSTCODE.search(rest, tail_start)
     if found and found.start() > 0:
         postcode, rest = found.group(1) or found.group(2), rest[:found.start()]
     provinces, _ = _divisions()
