@@ -263,6 +263,20 @@ def test_a_webhook_the_network_dropped_is_recovered_by_reconciliation(
     assert "updated_at_min" in pages[0]["path"]
 
 
+def test_an_order_the_pull_cannot_read_is_named_and_the_others_still_arrive(
+        client, db, retail, shopify):
+    key = connect(client, retail, "shopify", shopify.url)
+    odd = shopify_at(1002, 2)
+    odd["shipping_address"] = "somewhere"  # text where the API documents an object
+    odd["line_items"][0]["price"] = "1e999999"
+    shopify.orders = [shopify_at(1001, 1), odd, shopify_at(1003, 3)]
+    result = reconcile(client, retail, key, since="2026-12-06T00:00:00+00:00")
+    assert sorted(result["fetched"]) == ["1001", "1003"]
+    assert len(result["errors"]) == 1 and result["errors"][0].startswith("order 1002:")
+    assert "not an amount" in result["errors"][0]
+    assert orders_from(db) == 2
+
+
 def test_every_order_arrives_once_across_a_restart(settings, client, db, retail, woo):
     key = connect(client, retail, "woocommerce", woo.url)
     woo.orders = [woo_at(701, 1), woo_at(702, 2), woo_at(703, 3)]

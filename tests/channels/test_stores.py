@@ -437,6 +437,32 @@ def test_odd_bodies_with_a_good_signature_are_kept_with_their_reason(client, db,
     assert count(db, Order) == 0
 
 
+@pytest.mark.parametrize("change", [{"shipping_address": "Guangzhou"}, {"customer": ["x"]},
+                                    {"customer": "Fang Wang"}])
+def test_a_member_that_is_not_the_object_the_api_documents_reads_as_absent(
+        client, retail, change):
+    connect_shopify(client, retail)
+    answer = shopify_delivery(client, "shopify_cn", {**shopify_order(), **change})
+    assert answer.status_code == 201, answer.get_json()
+    data = order_of(client, retail, answer.get_json()["order"])["data"]
+    assert data["total"] == shopify_order()["total_price"]
+
+
+@pytest.mark.parametrize("change", [
+    {"line_items": [{"sku": "S", "quantity": "1e999999", "price": "1"}]},
+    {"line_items": [{"sku": "S", "quantity": 1, "price": {"amount": "1"}}]},
+    {"total_price": "NaN"}, {"shipping_lines": [{"price": "abc"}]}])
+def test_a_signed_body_that_is_not_a_stores_order_is_kept_with_its_reason(
+        client, db, retail, change):
+    connect_shopify(client, retail)
+    answer = shopify_delivery(client, "shopify_cn", {**shopify_order(), **change})
+    assert answer.status_code == 202, answer.get_json()
+    kept = db.get(InboundOrder, answer.get_json()["id"])
+    assert kept.status == DEAD_LETTER and kept.order_id is None
+    assert "amount" in kept.error["detail"]
+    db.rollback()
+
+
 def test_an_update_that_says_cancelled_holds_like_a_cancellation(client, db, retail):
     connect_woocommerce(client, retail)
     number = woocommerce_delivery(client, "woo_cn", woocommerce_order()).get_json()["order"]

@@ -34,7 +34,12 @@ from orderloom.runtime.channels.models import (
     InboundOrder,
 )
 from orderloom.runtime.channels.platforms import platform_for
-from orderloom.runtime.channels.stores import STORE_ORDER, currency_refusal, prepared
+from orderloom.runtime.channels.stores import (
+    STORE_ORDER,
+    UnreadableStoreOrder,
+    currency_refusal,
+    prepared,
+)
 from orderloom.runtime.engine import lifecycle
 from orderloom.runtime.errors import OrderError, OrderInputError
 from orderloom.runtime.orders.models import Order
@@ -155,7 +160,10 @@ def process(session: Session, channel: Channel, inbound: InboundOrder,
     platform = platform_for(channel.kind)
     if platform is not None:
         # A store's order is read into one shape (stores.py) before the mapping reads it.
-        payload = prepared(platform, payload)
+        try:
+            payload = prepared(platform, payload)
+        except UnreadableStoreOrder as error:
+            return _dead(session, inbound, str(error), [])
         refusal = currency_refusal(payload.get(STORE_ORDER, {}), definition) \
             if isinstance(payload, dict) else None
         if refusal:

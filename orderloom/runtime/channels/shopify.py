@@ -29,6 +29,7 @@ from orderloom.runtime.channels.stores import (
     balanced,
     joined,
     money,
+    record,
     text,
     without_empty,
 )
@@ -130,8 +131,8 @@ class Shopify(StorePlatform):
 
     def store_order(self, payload: dict[str, Any]) -> dict[str, Any]:
         currency = text(payload.get("currency"))
-        address = payload.get("shipping_address") or payload.get("billing_address") or {}
-        customer = payload.get("customer") or {}
+        address = record(payload.get("shipping_address")) or record(payload.get("billing_address"))
+        customer = record(payload.get("customer"))
         lines = []
         items = Decimal(0)
         for line in payload.get("line_items") or []:

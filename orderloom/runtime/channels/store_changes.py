@@ -32,6 +32,7 @@ from orderloom.runtime.channels.stores import (
     Delivery,
     Event,
     StorePlatform,
+    UnreadableStoreOrder,
     currency_refusal,
     prepared,
 )
@@ -60,7 +61,12 @@ class Outcome:
 def apply_or_hold(session: Session, actor: Actor, order: Order, channel: Channel,
                   platform: StorePlatform, payload: Any) -> Outcome:
     definition = blueprint_for(order.version).definition
-    shaped = prepared(platform, payload)
+    try:
+        shaped = prepared(platform, payload)
+    except UnreadableStoreOrder as error:
+        return _held(session, actor, order, {
+            "en": f"the store changed this order, but the change cannot be read: {error}",
+            "zh": "店铺修改了此订单，但无法读取修改内容"})
     refusal = currency_refusal(shaped.get(STORE_ORDER, {}), definition)
     if refusal:
         return _held(session, actor, order, {

@@ -297,9 +297,18 @@ def reconcile(session: Session, channel: Channel, instance_key: str,
             if platform.cancelled(payload):
                 continue  # cancelled at the store before it ever came here
             body = json.dumps(payload).encode("utf-8")
-            receipt, _ = store_deliveries.receive(
-                session, channel, platform, Delivery(Event.UPDATED, PULL_TOPIC, None), body,
-                actor)
+            try:
+                # One order the pull cannot take must not stop the others, nor every
+                # later reconciliation: it is rolled back alone and named in the errors.
+                with session.begin_nested():
+                    receipt, _ = store_deliveries.receive(
+                        session, channel, platform,
+                        Delivery(Event.UPDATED, PULL_TOPIC, None), body, actor)
+            except Exception as error:  # noqa: BLE001 - recorded in the result, per order
+                log.exception("channel %s: order %s from the pull was not taken",
+                              channel.key, order_id)
+                errors.append(f"order {order_id}: not taken ({type(error).__name__})")
+                continue
             if receipt.inbound.status == DUPLICATE:
                 result.already_here += 1  # its webhook came in while this ran
             elif receipt.order is not None:

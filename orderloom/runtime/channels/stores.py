@@ -232,11 +232,25 @@ def base64_hmac(secret: str, body: bytes) -> str:
     return base64.b64encode(digest).decode("ascii")
 
 
+class UnreadableStoreOrder(ValueError):
+    """A payload with a good signature that is not a store order this platform sends:
+    kept as a dead letter (or held, for news of an order here) with the reason."""
+
+
 def prepared(platform: StorePlatform, payload: Any) -> Any:
-    """``payload`` with the store order under ``orderloom``, for the mapping to read."""
+    """``payload`` with the store order under ``orderloom``, for the mapping to read;
+    UnreadableStoreOrder when the payload does not have the platform's order shape."""
     if not isinstance(payload, dict):
         return payload
-    return {**payload, STORE_ORDER: platform.store_order(payload)}
+    try:
+        return {**payload, STORE_ORDER: platform.store_order(payload)}
+    except UnreadableStoreOrder:
+        raise
+    except (ArithmeticError, TypeError, AttributeError, KeyError, ValueError) as error:
+        # The platform modules read members as the platform documents them; a member of
+        # another type (text where an object is documented) is not that platform's order.
+        raise UnreadableStoreOrder(f"the payload is not a {platform.name} order as its "
+                                   f"API documents it ({type(error).__name__})") from None
 
 
 def currency_refusal(store_order: dict[str, Any], definition: dict[str, Any]) -> str | None:
@@ -253,15 +267,30 @@ def currency_refusal(store_order: dict[str, Any], definition: dict[str, Any]) ->
 
 # --- reading amounts ----------------------------------------------------------------------
 
+# Far beyond any amount or quantity an order may hold (designer/numbers.py refuses
+# those at their pointer), yet small enough that arithmetic on it stays exact and fast.
+LARGEST_READ = Decimal(10) ** 20
+
+
 def amount(value: Any) -> Decimal:
-    """A store's amount (text or a JSON number) as a Decimal; nothing or junk is 0."""
+    """A store's amount (text or a JSON number) as a Decimal; nothing is 0; junk, and a
+    number too large to be any order's, make the payload unreadable."""
     if value is None or isinstance(value, bool):
         return Decimal(0)
+    if isinstance(value, dict | list):
+        raise UnreadableStoreOrder(f"an amount is {type(value).__name__}, not a number")
     try:
-        number = Decimal(str(value).strip() or "0")
+        number = Decimal(str(value).strip()[:100] or "0")
     except InvalidOperation:
-        return Decimal(0)
-    return number if number.is_finite() else Decimal(0)
+        raise UnreadableStoreOrder(f"{str(value)[:40]!r} is not an amount") from None
+    if not number.is_finite() or abs(number) >= LARGEST_READ:
+        raise UnreadableStoreOrder(f"{str(value)[:40]!r} is not an amount an order can hold")
+    return number
+
+
+def record(value: Any) -> dict[str, Any]:
+    """A member the platform documents as an object; anything else reads as empty."""
+    return value if isinstance(value, dict) else {}
 
 
 def money(value: Decimal, currency: str | None) -> str:

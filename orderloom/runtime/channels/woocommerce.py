@@ -34,6 +34,7 @@ from orderloom.runtime.channels.stores import (
     balanced,
     joined,
     money,
+    record,
     text,
     without_empty,
 )
@@ -124,8 +125,8 @@ class WooCommerce(StorePlatform):
 
     def store_order(self, payload: dict[str, Any]) -> dict[str, Any]:
         currency = text(payload.get("currency"))
-        shipping_address = payload.get("shipping") or {}
-        billing = payload.get("billing") or {}
+        shipping_address = record(payload.get("shipping"))
+        billing = record(payload.get("billing"))
         # An order for pickup or a virtual product has an empty shipping address.
         address = shipping_address if text(shipping_address.get("address_1")) else billing
         lines = []
