@@ -13,8 +13,8 @@ from orderloom.platform import templates
 from orderloom.platform.design import design_context
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.engine.actions import NOT_ON_EDIT
-from orderloom.runtime.engine.edits import edit_order
 from orderloom.runtime.engine.approvals.tasks import PENDING, ApprovalTask
+from orderloom.runtime.engine.edits import edit_order
 from orderloom.runtime.jobs.models import Job
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.stock.models import Reservation

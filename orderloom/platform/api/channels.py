@@ -26,7 +26,13 @@ from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
 from orderloom.runtime import audit
 from orderloom.runtime.audit import Actor
-from orderloom.runtime.channels import file_columns, ingestion, order_files, sealing, store_deliveries
+from orderloom.runtime.channels import (
+    file_columns,
+    ingestion,
+    order_files,
+    sealing,
+    store_deliveries,
+)
 from orderloom.runtime.channels.mapping import MappingError, apply_mapping, check_mapping
 from orderloom.runtime.channels.models import (
     ACCEPTED,
