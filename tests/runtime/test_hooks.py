@@ -64,5 +64,6 @@ def test_every_hook_has_its_subscribers_once_the_domains_are_loaded():
             "orderloom.runtime.engine.entering.payment_status_changed"],
         "stock changed": ["orderloom.runtime.channels.stock_sync.stock_changed",
                           "orderloom.runtime.notify.webhooks.stock_changed"],
-        "shipment updated": ["orderloom.runtime.notify.webhooks.shipment_updated"],
+        "shipment updated": ["orderloom.runtime.channels.store_sync.shipment_updated",
+                             "orderloom.runtime.notify.webhooks.shipment_updated"],
     }
