@@ -40,6 +40,9 @@ class Settings:
     # header is ignored (any client can send it).
     trusted_proxies: int = 0
     smtp: SmtpSettings | None = None  # None: no mail, in-app notifications only
+    # Where customers reach this instance (https://orders.example.cn), for links sent
+    # outside it; None: links are paths.
+    public_url: str | None = None
 
     @property
     def jobs_in_process(self) -> bool:
@@ -86,6 +89,7 @@ def load_settings(
         log_level=_choice(env, "LOG_LEVEL", LOG_LEVELS, "INFO"),
         trusted_proxies=_count(env, "TRUSTED_PROXIES", 0, MAX_TRUSTED_PROXIES),
         smtp=_smtp(env),
+        public_url=_public_url(env.get(PREFIX + "PUBLIC_URL")),
     )
 
 
@@ -149,6 +153,16 @@ def _smtp(env: Mapping[str, str]) -> SmtpSettings | None:
         raise SettingsError(f"{PREFIX}SMTP_PASSWORD: is set but {PREFIX}SMTP_USER is not")
     return SmtpSettings(host=host, port=port, tls=tls, user=user, password=password,
                         sender=sender)
+
+
+def _public_url(raw: str | None) -> str | None:
+    value = (raw or "").strip().rstrip("/")
+    if not value:
+        return None
+    if not value.startswith(("https://", "http://")) or any(c.isspace() for c in value):
+        raise SettingsError(f"{PREFIX}PUBLIC_URL: {raw!r} is not an http(s) address such as "
+                            "https://orders.example.cn")
+    return value
 
 
 def _secret_key(raw: str | None, instance_path: Path) -> str:

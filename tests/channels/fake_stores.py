@@ -54,6 +54,9 @@ class FakeStore:
         self.notes: dict[str, list[dict]] = {}
         self.statuses: dict[str, str] = {}
         self.failures: list[tuple[int, dict]] = []
+        # Called after each page of orders is answered: a shop whose orders change
+        # while a pull reads its pages.
+        self.between_pages = None
         self.requests: list[dict] = []
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -145,21 +148,10 @@ class FakeStore:
             if pieces[2] == "fulfillments.json":
                 return request.send(200, {"fulfillments": self.fulfillments.get(order_id, [])})
             if pieces[2] == "fulfillment_orders.json":
-                status = "closed" if self.fulfillments.get(order_id) else "open"
                 return request.send(200, {"fulfillment_orders": [
-                    {"id": int(order_id) + 1, "order_id": int(order_id), "status": status}]})
+                    self.fulfillment_order(order_id)]})
         if resource == "fulfillments.json" and request.command == "POST":
-            wanted = body["fulfillment"]
-            fo_id = wanted["line_items_by_fulfillment_order"][0]["fulfillment_order_id"]
-            order_id = str(fo_id - 1)
-            tracking = wanted["tracking_info"]
-            made = {"id": 255858046 + len(self.requests), "order_id": int(order_id),
-                    "status": "success", "tracking_company": tracking["company"],
-                    "tracking_number": tracking["number"],
-                    "tracking_numbers": [tracking["number"]],
-                    "tracking_url": tracking.get("url")}
-            self.fulfillments.setdefault(order_id, []).append(made)
-            return request.send(201, {"fulfillment": made})
+            return request.send(201, {"fulfillment": self.fulfil(body["fulfillment"])})
         return request.send(404, {"errors": "Not Found"})
 
     def woocommerce(self, request, body) -> None:
@@ -183,8 +175,9 @@ class FakeStore:
             page = int(query.get("page", ["1"])[0])
             pages = max((len(found) + per_page - 1) // per_page, 1)
             chunk = found[(page - 1) * per_page:page * per_page]
-            return request.send(200, copy.deepcopy(chunk), {"X-WP-Total": str(len(found)),
-                                                            "X-WP-TotalPages": str(pages)})
+            request.send(200, copy.deepcopy(chunk), {"X-WP-Total": str(len(found)),
+                                                     "X-WP-TotalPages": str(pages)})
+            return self.page_served()
         pieces = (resource or "").split("/")
         if pieces[0] == "orders" and len(pieces) >= 2:
             order_id = pieces[1]
@@ -202,3 +195,59 @@ class FakeStore:
         return request.send(404, {"code": "rest_no_route",
                                   "message": "No route was found matching the URL and "
                                              "request method.", "data": {"status": 404}})
+
+    # --- fulfilment by line and orders changing between pages ---------------------------------
+    # Shopify (fulfillment_order.test.ts, fulfillment.test.ts of shopify-api-js 2024-10): a
+    # fulfillment order's ``line_items`` are ``{"id", "line_item_id", "quantity",
+    # "fulfillable_quantity"}``; ``POST fulfillments.json`` takes per fulfillment order
+    # ``fulfillment_order_line_items: [{"id", "quantity"}]``, or without them fulfils
+    # all that is left of it; the order's one fulfillment order closes when nothing is.
+
+    def fulfilled(self, order_id: str) -> dict[int, int]:
+        """Quantities fulfilled so far per line item id; a fulfilment made without line
+        quantities (a test's own) took the whole order."""
+        done: dict[int, int] = {}
+        order = next(o for o in self.orders if str(o["id"]) == order_id)
+        for made in self.fulfillments.get(order_id, []):
+            lines = made.get("line_items")
+            if lines is None:
+                return {line["id"]: line["quantity"] for line in order["line_items"]}
+            for line in lines:
+                done[line["id"]] = done.get(line["id"], 0) + line["quantity"]
+        return done
+
+    def fulfillment_order(self, order_id: str) -> dict:
+        order = next(o for o in self.orders if str(o["id"]) == order_id)
+        done = self.fulfilled(order_id)
+        items = [{"id": line["id"] + 7, "line_item_id": line["id"],
+                  "fulfillment_order_id": int(order_id) + 1, "quantity": line["quantity"],
+                  "fulfillable_quantity": line["quantity"] - done.get(line["id"], 0)}
+                 for line in order["line_items"]]
+        left = any(item["fulfillable_quantity"] > 0 for item in items)
+        return {"id": int(order_id) + 1, "order_id": int(order_id),
+                "status": "open" if left else "closed", "line_items": items}
+
+    def fulfil(self, wanted: dict) -> dict:
+        [by_order] = wanted["line_items_by_fulfillment_order"]
+        order_id = str(by_order["fulfillment_order_id"] - 1)
+        items = self.fulfillment_order(order_id)["line_items"]
+        chosen = by_order.get("fulfillment_order_line_items")
+        if chosen is None:
+            lines = [{"id": i["line_item_id"], "quantity": i["fulfillable_quantity"]}
+                     for i in items if i["fulfillable_quantity"] > 0]
+        else:
+            by_id = {i["id"]: i for i in items}
+            lines = [{"id": by_id[c["id"]]["line_item_id"], "quantity": c["quantity"]}
+                     for c in chosen]
+        tracking = wanted["tracking_info"]
+        made = {"id": 255858046 + len(self.requests), "order_id": int(order_id),
+                "status": "success", "tracking_company": tracking["company"],
+                "tracking_number": tracking["number"],
+                "tracking_numbers": [tracking["number"]],
+                "tracking_url": tracking.get("url"), "line_items": lines}
+        self.fulfillments.setdefault(order_id, []).append(made)
+        return made
+
+    def page_served(self) -> None:
+        if self.between_pages is not None:
+            self.between_pages(self)

@@ -295,7 +295,8 @@ def test_every_order_arrives_once_across_a_restart(settings, client, db, retail,
     assert second["fetched"] == ["704"]
     assert orders_from(db) == 4
     asked = woo.made("GET", "/wp-json/wc/v3/orders?")[-1]["path"]
-    assert "modified_after=2026-12-06T02%3A03%3A00" in asked
+    # From a second before the last change seen: WooCommerce keeps whole seconds.
+    assert "modified_after=2026-12-06T02%3A02%3A59" in asked
 
 
 def test_a_reconciliation_that_cannot_reach_the_store_keeps_the_cursor_and_says_why(

@@ -23,6 +23,7 @@ from orderloom.platform.api import (  # noqa: E402, F401
     saved_views,
     shipments,
     store_channels,
+    store_days,
     system,
     templates,
     webhooks,

@@ -22,6 +22,7 @@ from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
 from orderloom.runtime import audit, outbound
 from orderloom.runtime.channels import ingestion
+from orderloom.runtime.documents import fulfilment
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.shipping import tracking
 from orderloom.runtime.shipping.carriers import KINDS, UnknownCarrier, adapter_for
@@ -81,6 +82,15 @@ NEW_SHIPMENT = {
                             "description": "Already booked: record it without calling the "
                                            "carrier"},
         "warehouse": {"type": "string", "minLength": 1, "maxLength": 50},
+        "lines": {"type": "array", "minItems": 1, "maxItems": 500,
+                  "description": "What this parcel carries when the order ships in several; "
+                                 "default: all of it",
+                  "items": {"type": "object", "required": ["sku", "qty"],
+                            "additionalProperties": False,
+                            "properties": {"sku": {"type": "string", "minLength": 1,
+                                                   "maxLength": 100},
+                                           "qty": {"type": "integer", "minimum": 1,
+                                                   "maximum": 1000000}}}},
     },
 }
 EVENT_IN = {
@@ -309,10 +319,11 @@ def create_shipment(number: str):
     body = json_body(NEW_SHIPMENT)
     session = db_session()
     order = order_or_404(number)
+    lines = _parcel_lines(session, order, body.get("lines"))
     try:
         shipment = tracking.book(session, current_actor(), order, body["carrier"],
                                  tracking_number=body.get("tracking_number"),
-                                 warehouse=body.get("warehouse"))
+                                 warehouse=body.get("warehouse"), lines=lines)
     except UnknownCarrier as error:
         raise invalid("/carrier", str(error)) from None
     except NumberNeeded as error:
@@ -328,6 +339,26 @@ def create_shipment(number: str):
     answer = shipment_json(shipment)
     session.commit()
     return answer, 201, {"Location": url_for("api.get_shipment", shipment_id=shipment.id)}
+
+
+def _parcel_lines(session, order, given: list[dict[str, Any]] | None):
+    """The parcel's lines, each an SKU of the order in at most the quantity ordered."""
+    if given is None:
+        return None
+    ordered: dict[str, int] = {}
+    for line in fulfilment.order_lines(session, order):
+        if line["sku"] is not None and isinstance(line["quantity"], int):
+            ordered[str(line["sku"])] = ordered.get(str(line["sku"]), 0) + line["quantity"]
+    packed: dict[str, int] = {}
+    for index, line in enumerate(given):
+        sku = line["sku"]
+        if sku not in ordered:
+            raise invalid(f"/lines/{index}/sku", f"{sku!r} is not on order {order.number}")
+        packed[sku] = packed.get(sku, 0) + line["qty"]
+        if packed[sku] > ordered[sku]:
+            raise invalid(f"/lines/{index}/qty", f"the order has {ordered[sku]} of {sku}, "
+                                                 f"not {packed[sku]}")
+    return [{"sku": sku, "qty": qty} for sku, qty in packed.items()]
 
 
 @api.get("/shipments/<int:shipment_id>")

@@ -7,13 +7,14 @@ topic and ``X-Shopify-Webhook-Id`` is the same for every retry of one delivery.
 
 The REST Admin API (version ``API_VERSION``) is called with ``X-Shopify-Access-Token``:
 ``shop.json`` to test the connection, the order's fulfillment orders then
-``fulfillments.json`` to write a shipment back, and ``orders.json`` with
-``updated_at_min``, paged by the ``page_info`` of its ``Link`` header, to pull.
+``fulfillments.json`` to write a shipment back (only the parcel's own lines and
+quantities, by the fulfillment order line items of the order's line item ids), and
+``orders.json`` with ``updated_at_min``, paged by the ``page_info`` of its ``Link`` header, to pull.
 """
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
@@ -95,20 +96,38 @@ class Shopify(StorePlatform):
         found = self.ask("GET", store_url,
                          self.path(f"orders/{order}/fulfillment_orders.json"),
                          credentials).data or {}
-        open_ones = [{"fulfillment_order_id": fo["id"]}
-                     for fo in found.get("fulfillment_orders") or []
+        open_ones = [fo for fo in found.get("fulfillment_orders") or []
                      if isinstance(fo, dict) and fo.get("status") in FULFILLABLE]
-        if not open_ones:
+        chosen = fulfilment_lines(open_ones, shipped.lines)
+        if not chosen:
             raise StoreCallFailed(f"Shopify has nothing left to fulfil on order {order_id} "
-                                  "(every fulfillment order is closed or cancelled)")
+                                  "for this parcel (its lines are fulfilled, closed or "
+                                  "cancelled)")
         tracking = {"company": shipped.carrier, "number": shipped.tracking_number}
         if shipped.tracking_url:
             tracking["url"] = shipped.tracking_url
         created = self.ask("POST", store_url, self.path("fulfillments.json"), credentials,
-                           {"fulfillment": {"line_items_by_fulfillment_order": open_ones,
+                           {"fulfillment": {"line_items_by_fulfillment_order": chosen,
                                             "tracking_info": tracking,
                                             "notify_customer": True}}).data or {}
         return str((created.get("fulfillment") or {}).get("id"))
+
+    def line_item_ids(self, payload: dict[str, Any]) -> dict[str, str]:
+        found = {}
+        for line in payload.get("line_items") or []:
+            if isinstance(line, dict) and line.get("id") is not None:
+                sku = text(line.get("sku")) or text(line.get("variant_id"))
+                if sku:
+                    found.setdefault(sku, str(line["id"]))
+        return found
+
+    def created_day(self, payload: dict[str, Any]) -> date | None:
+        # Shopify writes times with the shop's own UTC offset: its date is the shop's day.
+        try:
+            created = datetime.fromisoformat(str(payload.get("created_at")))
+        except ValueError:
+            return None
+        return created.date() if created.tzinfo else None
 
     def orders_page(self, store_url: str, credentials: dict[str, str], since: datetime,
                     page: str | None) -> OrderPage:
@@ -206,6 +225,33 @@ class Shopify(StorePlatform):
             "method": text(gateways[0] if gateways else None) or "shopify",
             "reference": text(payload.get("name")) or text(payload.get("id")),
             "received_at": text(payload.get("processed_at")) or text(payload.get("created_at"))})
+
+
+def fulfilment_lines(fulfillment_orders: list[dict[str, Any]],
+                     lines: tuple[tuple[str, int], ...]) -> list[dict[str, Any]]:
+    """``line_items_by_fulfillment_order`` for a parcel carrying ``lines`` (the order's
+    line item ids and quantities), at most what each line can still be fulfilled; with
+    no lines, everything still open."""
+    if not lines:
+        return [{"fulfillment_order_id": fo["id"]} for fo in fulfillment_orders]
+    wanted: dict[str, int] = {}
+    for line_id, qty in lines:
+        wanted[line_id] = wanted.get(line_id, 0) + qty
+    chosen = []
+    for fo in fulfillment_orders:
+        items = []
+        for item in fo.get("line_items") or []:
+            if not isinstance(item, dict):
+                continue
+            line_id = str(item.get("line_item_id"))
+            take = min(wanted.get(line_id, 0), int(item.get("fulfillable_quantity") or 0))
+            if take > 0:
+                items.append({"id": item["id"], "quantity": take})
+                wanted[line_id] -= take
+        if items:
+            chosen.append({"fulfillment_order_id": fo["id"],
+                           "fulfillment_order_line_items": items})
+    return chosen
 
 
 def moment(value: Any) -> datetime | None:

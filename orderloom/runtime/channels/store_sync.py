@@ -24,10 +24,21 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
-from sqlalchemy import ForeignKey, Integer, String, Text, or_, select, update
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
@@ -43,9 +54,10 @@ from orderloom.runtime.channels.stores import (
     StoreCallFailed,
     StorePlatform,
 )
+from orderloom.runtime.documents.fulfilment import order_lines
 from orderloom.runtime.jobs.models import Job, RetryLater, register_handler
 from orderloom.runtime.jobs.outbox import enqueue
-from orderloom.runtime.shipping.models import Shipment
+from orderloom.runtime.shipping.models import Shipment, find_carrier, shipments_of
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +124,44 @@ class StoreReconciliation(Base):
     errors: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
 
 
+# What became of one store order in a day's reconciliation (else: why it is missing).
+HERE = "here"          # it was here already
+FETCHED = "fetched"    # a reconciliation fetched it
+
+
+class StoreDay(Base):
+    """One calendar day of a channel (the day in the store's time zone that its orders
+    were placed): every store order of the day that a reconciliation saw, with whether
+    it is here, was fetched, or is still missing and why."""
+
+    __tablename__ = "store_days"
+    __table_args__ = (UniqueConstraint("channel", "day", name="uq_store_days_channel_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(40), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    # The store's order id -> HERE, FETCHED or the reason it is missing.
+    orders: Mapped[dict[str, str]] = mapped_column(JSONDocument, default=dict)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def store_orders(self) -> int:
+        return len(self.orders)
+
+    @property
+    def here(self) -> int:
+        return sum(1 for state in self.orders.values() if state in (HERE, FETCHED))
+
+    @property
+    def fetched(self) -> list[str]:
+        return sorted(i for i, state in self.orders.items() if state == FETCHED)
+
+    @property
+    def missing(self) -> list[dict[str, str]]:
+        return [{"id": i, "why": state} for i, state in sorted(self.orders.items())
+                if state not in (HERE, FETCHED)]
+
+
 class NotConnected(ValueError):
     """The channel is not a store, or lacks the address or credentials to call it."""
 
@@ -176,11 +226,74 @@ def attempts_of(session: Session, order_id: int) -> list[StoreWriteBack]:
                                 .order_by(StoreWriteBack.id)))
 
 
+def channel_attempts(session: Session, channel_key: str, limit: int) -> list[StoreWriteBack]:
+    """The channel's latest write-back attempts, newest first."""
+    return list(session.scalars(select(StoreWriteBack)
+                                .where(StoreWriteBack.channel == channel_key)
+                                .order_by(StoreWriteBack.id.desc()).limit(limit)))
+
+
 def _remember(sessions: sessionmaker[Session], attempt: StoreWriteBack) -> None:
     """Keep a failed attempt whatever becomes of the job's own transaction."""
     with sessions() as own:
         own.add(attempt)
         own.commit()
+
+
+def tracking_link(session: Session, shipment: Shipment, public_url: str | None) -> str | None:
+    """Where the buyer follows the parcel: the carrier's own page when its set-up gives
+    one, else this instance's public tracking page (None when the instance's public
+    address is not set: a path means nothing to the store)."""
+    carrier = find_carrier(session, shipment.carrier)
+    link = (carrier.config or {}).get("tracking_link") if carrier is not None else None
+    if isinstance(link, str) and link:
+        return link.replace("{tracking_number}", quote(shipment.tracking_number, safe=""))
+    return f"{public_url}/track/{shipment.public_token}" if public_url else None
+
+
+class NotOnTheStore(ValueError):
+    """None of a parcel's lines is a line of the store's order."""
+
+
+def store_payload(session: Session, order_id: int) -> dict[str, Any]:
+    """The store's order as it came in (its line item ids are only there)."""
+    body = session.scalar(select(InboundOrder.body).where(
+        InboundOrder.order_id == order_id, InboundOrder.accepted_external_id.is_not(None)))
+    try:
+        found = json.loads(body) if body else {}
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def parcel_lines(session: Session, platform: StorePlatform,
+                 shipment: Shipment) -> tuple[tuple[tuple[str, int], ...], bool]:
+    """The store's line item ids and quantities the parcel carries (none: all that is
+    left), and whether with it every line of the order has shipped."""
+    carried = (shipment.label or {}).get("lines")
+    if not carried:
+        return (), True
+    ids = platform.line_item_ids(store_payload(session, shipment.order_id))
+    lines = tuple((ids[line["sku"]], int(line["qty"])) for line in carried
+                  if line.get("sku") in ids)
+    if not lines:
+        skus = ", ".join(str(line.get("sku")) for line in carried)
+        raise NotOnTheStore(f"none of the parcel's SKUs ({skus}) is a line of the "
+                            f"{platform.name} order")
+    shipped: dict[str, int] = {}
+    for earlier in shipments_of(session, shipment.order_id):
+        if earlier.id > shipment.id:
+            continue
+        earlier_lines = (earlier.label or {}).get("lines")
+        if not earlier_lines:
+            return lines, True  # an earlier parcel took all that was left
+        for line in earlier_lines:
+            shipped[line["sku"]] = shipped.get(line["sku"], 0) + int(line["qty"])
+    ordered: dict[str, int] = {}
+    for line in order_lines(session, shipment.order):
+        if line["sku"] is not None and isinstance(line["quantity"], int):
+            ordered[str(line["sku"])] = ordered.get(str(line["sku"]), 0) + line["quantity"]
+    return lines, all(shipped.get(sku, 0) >= qty for sku, qty in ordered.items())
 
 
 def run_writeback(session: Session, job: Job, runner: Any) -> str | None:
@@ -202,8 +315,15 @@ def run_writeback(session: Session, job: Job, runner: Any) -> str | None:
         attempt.detail = f"{missing.detail}: set {missing.fix} on channel {channel.key}"
         session.add(attempt)
         return attempt.detail
+    try:
+        lines, last = parcel_lines(session, platform, shipment)
+    except NotOnTheStore as unknown:
+        attempt.outcome, attempt.detail = REFUSED, f"{unknown}; not retried"
+        session.add(attempt)
+        return attempt.detail
     shipped = Shipped(carrier=shipment.carrier, tracking_number=shipment.tracking_number,
-                      tracking_url=(shipment.label or {}).get("tracking_url"))
+                      tracking_url=tracking_link(session, shipment, runner.public_url),
+                      lines=lines, last=last)
     try:
         remote_id = platform.fulfil(url, credentials, origin[1], shipped)
     except StoreCallFailed as failure:
@@ -279,6 +399,8 @@ def reconcile(session: Session, channel: Channel, instance_key: str,
     page: str | None = None
     complete = False
     fetched, errors = [], []
+    seen: set[tuple[str | None, datetime | None]] = set()
+    days: dict[date, dict[str, str]] = {}
     for _ in range(MOST_PAGES):
         try:
             found = _page(platform, url, credentials, start, page)
@@ -286,13 +408,19 @@ def reconcile(session: Session, channel: Channel, instance_key: str,
             errors.append(failure.detail)
             break
         for payload in found.orders:
-            result.store_orders += 1
             order_id = platform.order_id(Event.CREATED, payload)
             changed = platform.changed_at(payload)
+            if (order_id, changed) in seen:
+                continue  # read twice where pages overlap
+            seen.add((order_id, changed))
+            result.store_orders += 1
             if changed is not None and (latest is None or changed > latest):
                 latest = changed
+            day = days.setdefault(platform.created_day(payload)
+                                  or (changed or now).astimezone(UTC).date(), {})
             if order_id and ingestion.accepted_order(session, channel.key, order_id):
                 result.already_here += 1
+                day[order_id] = HERE
                 continue
             if platform.cancelled(payload):
                 continue  # cancelled at the store before it ever came here
@@ -308,14 +436,18 @@ def reconcile(session: Session, channel: Channel, instance_key: str,
                 log.exception("channel %s: order %s from the pull was not taken",
                               channel.key, order_id)
                 errors.append(f"order {order_id}: not taken ({type(error).__name__})")
+                day[str(order_id)] = f"not taken ({type(error).__name__})"
                 continue
             if receipt.inbound.status == DUPLICATE:
                 result.already_here += 1  # its webhook came in while this ran
+                day[str(order_id)] = HERE
             elif receipt.order is not None:
                 fetched.append(order_id)
+                day[str(order_id)] = FETCHED
             else:
                 reason = (receipt.inbound.error or {}).get("detail") or receipt.inbound.status
                 errors.append(f"order {order_id}: {reason}")
+                day[str(order_id)] = str(reason)
         page = found.next_page
         if page is None:
             complete = True
@@ -325,10 +457,36 @@ def reconcile(session: Session, channel: Channel, instance_key: str,
         cursor.changed_since = latest
     result.fetched, result.errors = fetched, errors
     result.finished_at = utcnow()
+    remember_days(session, channel.key, days, result.finished_at)
     session.flush()
     log.info("channel %s reconciled: %s at the store, %s here, %s fetched, %s error(s)",
              channel.key, result.store_orders, result.already_here, len(fetched), len(errors))
     return result
+
+
+def remember_days(session: Session, channel_key: str, days: dict[date, dict[str, str]],
+                  at: datetime) -> None:
+    """Add what a reconciliation saw to each day's result: an order's latest state wins,
+    except that one fetched stays fetched when a later run finds it here."""
+    for day, states in days.items():
+        if not states:
+            continue
+        row = session.scalar(select(StoreDay).where(StoreDay.channel == channel_key,
+                                                    StoreDay.day == day))
+        if row is None:
+            row = StoreDay(channel=channel_key, day=day, orders={})
+            session.add(row)
+        merged = dict(row.orders or {})
+        for order_id, state in states.items():
+            if not (state == HERE and merged.get(order_id) == FETCHED):
+                merged[order_id] = state
+        row.orders, row.checked_at = merged, at  # a new dict: JSON columns see no mutation
+
+
+def recent_days(session: Session, channel_key: str, limit: int = 14) -> list[StoreDay]:
+    """The channel's latest days, newest first."""
+    return list(session.scalars(select(StoreDay).where(StoreDay.channel == channel_key)
+                                .order_by(StoreDay.day.desc()).limit(limit)))
 
 
 def run_reconcile(session: Session, job: Job, runner: Any) -> None:

@@ -22,7 +22,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
@@ -82,6 +82,11 @@ class Shipped:
     carrier: str
     tracking_number: str
     tracking_url: str | None = None
+    # The store's line item ids and the quantity of each this parcel carries; empty:
+    # whatever the store has not yet seen shipped.
+    lines: tuple[tuple[str, int], ...] = ()
+    # With this parcel every line of the order has shipped.
+    last: bool = True
 
 
 @dataclass(frozen=True)
@@ -154,8 +159,18 @@ class StorePlatform:
 
     def fulfil(self, store_url: str, credentials: dict[str, str], order_id: str,
                shipped: Shipped) -> str:
-        """Tell the store the order was shipped; answers the store's id of what it
+        """Tell the store the parcel was shipped; answers the store's id of what it
         recorded. Reads first: a shipment the store already has is not written twice."""
+        raise NotImplementedError
+
+    def line_item_ids(self, payload: dict[str, Any]) -> dict[str, str]:
+        """The store's id of each line of its order, by the SKU the store order gives
+        the line (``store_order``'s ``lines[].sku``)."""
+        raise NotImplementedError
+
+    def created_day(self, payload: dict[str, Any]) -> date | None:
+        """The calendar day the order was placed, in the store's own time zone when the
+        payload says it; None when it does not."""
         raise NotImplementedError
 
     def orders_page(self, store_url: str, credentials: dict[str, str], since: datetime,

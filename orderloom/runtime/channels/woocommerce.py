@@ -9,16 +9,18 @@ webhook off when that ping is not answered 2xx.
 
 The REST API v3 is called with the consumer key and secret as HTTP Basic (which
 WooCommerce takes over https): ``system_status`` to test the connection, the
-order's status set to ``completed`` with an order note naming the carrier and
-tracking number to write a shipment back (WooCommerce has no tracking of its own;
-tracking plugins differ), and ``orders`` with ``modified_after``, paged by ``page``
-up to its ``X-WP-TotalPages`` header, to pull.
+a customer note naming the carrier, tracking number and tracking link for each parcel
+written back (WooCommerce has no tracking of its own; tracking plugins differ), and the
+order's status set to ``completed`` once its last parcel is; and ``orders`` with
+``modified_after`` and ``orderby=modified``, paged by the last change seen (keyset),
+to pull.
 """
 from __future__ import annotations
 
 import base64
+import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -45,6 +47,9 @@ CANCELLED = frozenset({"cancelled", "refunded", "trash"})
 API = "/wp-json/wc/v3/"
 PAGE_SIZE = 100  # the most the REST API gives in one page
 SHIPPED = "completed"
+# WooCommerce keeps times to the second and ``modified_after`` is strictly after: each
+# page asks from a second before the last change seen, and drops what it saw already.
+OVERLAP = timedelta(seconds=1)
 
 
 class WooCommerce(StorePlatform):
@@ -96,25 +101,66 @@ class WooCommerce(StorePlatform):
             words = f"Shipped with {shipped.carrier}, tracking number {shipped.tracking_number}"
             if shipped.tracking_url:
                 words += f": {shipped.tracking_url}"
+            # A customer note: WooCommerce mails it to the buyer and shows it on the order.
             note = self.ask("POST", store_url, order + "/notes", credentials,
                             {"note": words, "customer_note": True}).data or {}
             note_id = str(note.get("id"))
-        self.ask("PUT", store_url, order, credentials, {"status": SHIPPED})
+        if shipped.last:
+            # Only once the whole order is on its way: "completed" ends it at the store.
+            self.ask("PUT", store_url, order, credentials, {"status": SHIPPED})
         return note_id
+
+    def line_item_ids(self, payload: dict[str, Any]) -> dict[str, str]:
+        found = {}
+        for line in payload.get("line_items") or []:
+            if isinstance(line, dict) and line.get("id") is not None:
+                sku = (text(line.get("sku")) or text(line.get("variation_id"))
+                       or text(line.get("product_id")))
+                if sku:
+                    found.setdefault(sku, str(line["id"]))
+        return found
+
+    def created_day(self, payload: dict[str, Any]) -> date | None:
+        # ``date_created`` is the site's own time (``date_created_gmt`` is UTC).
+        try:
+            return datetime.fromisoformat(str(payload.get("date_created"))).date()
+        except ValueError:
+            return None
 
     def orders_page(self, store_url: str, credentials: dict[str, str], since: datetime,
                     page: str | None) -> OrderPage:
-        number = int(page or 1)
-        query = {"modified_after": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+        # Paged by the last change seen, not by page number: an order changed while the
+        # pages are read moves to the end of the list, and numbered pages would then
+        # skip the one that slid into its place.
+        after, number, seen = keyset(page) if page else (since.astimezone(UTC), 1, frozenset())
+        query = {"modified_after": (after - OVERLAP).strftime("%Y-%m-%dT%H:%M:%S"),
                  "dates_are_gmt": "true", "orderby": "modified", "order": "asc",
                  "per_page": PAGE_SIZE, "page": number}
         answer = self.ask("GET", store_url, API + "orders?" + urlencode(query), credentials)
-        orders = [o for o in answer.data or [] if isinstance(o, dict)]
+        orders = []
+        last = after
+        for found in answer.data or []:
+            if not isinstance(found, dict):
+                continue
+            changed = self.changed_at(found)
+            last = max(last, changed) if changed else last
+            # The overlap's orders were read already: the same id at the same moment.
+            if changed is not None and (changed < after or (changed == after and
+                                                            text(found.get("id")) in seen)):
+                continue
+            orders.append(found)
         try:
             pages = int(answer.headers.get("X-WP-TotalPages") or 1)
         except ValueError:
             pages = 1
-        return OrderPage(orders, str(number + 1) if number < pages else None)
+        if number >= pages:
+            return OrderPage(orders, None)
+        at_last = frozenset(text(o.get("id")) for o in answer.data or []
+                            if isinstance(o, dict) and self.changed_at(o) == last)
+        if last > after:
+            return OrderPage(orders, token(last, 1, at_last))
+        # A whole page changed in one second: only then the next page by number.
+        return OrderPage(orders, token(after, number + 1, seen | at_last))
 
     def changed_at(self, payload: dict[str, Any]) -> datetime | None:
         found = text(payload.get("date_modified_gmt"))
@@ -201,6 +247,15 @@ class WooCommerce(StorePlatform):
             or text(payload.get("id")),
             # WooCommerce's *_gmt dates are UTC written without a zone.
             "received_at": paid_at + "+00:00" if paid_at and len(paid_at) == 19 else paid_at})
+
+
+def token(after: datetime, number: int, seen: frozenset[str | None]) -> str:
+    return json.dumps([after.isoformat(), number, sorted(i for i in seen if i)])
+
+
+def keyset(page: str) -> tuple[datetime, int, frozenset[str | None]]:
+    after, number, seen = json.loads(page)
+    return datetime.fromisoformat(after), int(number), frozenset(seen)
 
 
 PLATFORM = WooCommerce()

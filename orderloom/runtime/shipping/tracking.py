@@ -93,11 +93,13 @@ def recipient_of(order: Order) -> dict[str, Any]:
 
 def book(session: Session, actor: Actor, order: Order, carrier_code: str, *,
          tracking_number: str | None = None, warehouse: str | None = None,
-         reference: str | None = None, public_token: str | None = None) -> Shipment:
+         reference: str | None = None, public_token: str | None = None,
+         lines: list[dict[str, Any]] | None = None) -> Shipment:
     """Create a shipment of ``order`` with the carrier. With ``tracking_number`` the
     parcel is already booked (a waybill written by hand, a number typed in at
     shipping) and the carrier is not called: it need not be set up under Carriers
-    (then no news of the parcel comes in by itself). Raises CarrierError,
+    (then no news of the parcel comes in by itself). ``lines`` ([{sku, qty}]) are what
+    the parcel carries when it is not the whole order. Raises CarrierError,
     ShipmentConflict."""
     adapter = _known_adapter(session, carrier_code) if tracking_number else adapter_for(
         session, carrier_code)
@@ -107,6 +109,9 @@ def book(session: Session, actor: Actor, order: Order, carrier_code: str, *,
     warehouse = warehouse or order.warehouse
     label: dict[str, Any] = {"reference": reference, "order_number": order.number,
                              "recipient": recipient, "warehouse": warehouse}
+    if lines:
+        # The SKUs and quantities in this parcel when the order ships in several.
+        label["lines"] = lines
     if tracking_number:
         number = tracking_number.strip()
     else:

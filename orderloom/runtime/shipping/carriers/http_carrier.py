@@ -53,6 +53,9 @@ CONFIG_SCHEMA: dict[str, Any] = {
         "create_url": {**_URL, "description": "POSTed the parcel as JSON to book it"},
         "tracking_url": {**_URL, "description": "GET for a parcel's events; "
                                                 "{tracking_number} is replaced"},
+        "tracking_link": {**_URL, "description": "The carrier's public page of a parcel, "
+                                                 "for customers; {tracking_number} is "
+                                                 "replaced"},
         "auth_header": {"type": "string", "pattern": "^[A-Za-z0-9-]{1,60}$"},
         "auth_value": {"type": "string", "maxLength": 500,
                        "description": "Sent in auth_header; never answered back"},
