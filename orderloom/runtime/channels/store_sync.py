@@ -399,7 +399,7 @@ def reconcile(session: Session, channel: Channel, instance_key: str,
     page: str | None = None
     complete = False
     fetched, errors = [], []
-    seen: set[tuple[str | None, datetime | None]] = set()
+    seen: set[str] = set()
     days: dict[date, dict[str, str]] = {}
     for _ in range(MOST_PAGES):
         try:
@@ -410,17 +410,18 @@ def reconcile(session: Session, channel: Channel, instance_key: str,
         for payload in found.orders:
             order_id = platform.order_id(Event.CREATED, payload)
             changed = platform.changed_at(payload)
-            if (order_id, changed) in seen:
-                continue  # read twice where pages overlap
-            seen.add((order_id, changed))
-            result.store_orders += 1
             if changed is not None and (latest is None or changed > latest):
                 latest = changed
+            if order_id in seen:
+                continue  # read again: it changed while the pages were read, or overlapped
+            if order_id:
+                seen.add(order_id)
+            result.store_orders += 1
             day = days.setdefault(platform.created_day(payload)
                                   or (changed or now).astimezone(UTC).date(), {})
             if order_id and ingestion.accepted_order(session, channel.key, order_id):
                 result.already_here += 1
-                day[order_id] = HERE
+                day[str(order_id)] = HERE
                 continue
             if platform.cancelled(payload):
                 continue  # cancelled at the store before it ever came here
