@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext
 
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
@@ -25,9 +25,9 @@ from orderloom.runtime.channels.store_sync import (
 
 SHOWN_DAYS = 14
 SHOWN_ATTEMPTS = 20
-OUTCOME_WORDS = {WRITTEN: _l("written"), WILL_RETRY: _l("will retry"),
-                 REFUSED: _l("refused by the store"), GAVE_UP: _l("given up"),
-                 NOT_CONNECTED: _l("not connected")}
+OUTCOME_WORDS = {WRITTEN: lazy_gettext("written"), WILL_RETRY: lazy_gettext("will retry"),
+                 REFUSED: lazy_gettext("refused by the store"), GAVE_UP: lazy_gettext("given up"),
+                 NOT_CONNECTED: lazy_gettext("not connected")}
 
 
 def _attempt(attempt: StoreWriteBack) -> dict[str, Any]:

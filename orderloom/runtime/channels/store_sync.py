@@ -2,7 +2,11 @@
 orders pulled from it so none is lost when a webhook is.
 
 - **Write-back.** When an order that came from a store gets a shipment, a
-  ``store_writeback`` job tells the store (platform ``fulfil``). A failure that may
+  ``store_writeback`` job tells the store (platform ``fulfil``) of that parcel: its
+  own lines (the shipment label's ``lines``, mapped to the store's line item ids of
+  the order as it arrived; none: all that is left), whether it completes the order,
+  and the tracking link (the carrier's page from its ``tracking_link``, else our
+  public tracking page under the instance's public address). A failure that may
   pass (429, 5xx, no answer) is retried with the job runner's backoff, waiting at
   least what Retry-After asked; a refusal (another 4xx) is not retried. Every
   attempt is kept in ``store_writebacks`` with why it failed; a shipment written
@@ -12,8 +16,9 @@ orders pulled from it so none is lost when a webhook is.
   changed since the channel's cursor (kept in ``store_cursors``, so a restarted
   process carries on where the last one stopped), creates every order not here
   through the same path as a webhook, moves the cursor, and records what it found
-  in ``store_reconciliations``. The sweeper starts one per channel a day; the API
-  starts one on demand.
+  in ``store_reconciliations``, and per calendar day of the store (the day each
+  order was placed, in the store's zone) in ``store_days``. The sweeper starts one
+  per channel a day; the API starts one on demand.
 
 Functions take a session and never commit, except the attempt log, which is
 written in a transaction of its own so a failed attempt is remembered although the
