@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from orderloom.platform.settings import load_settings
+from orderloom.platform.settings import SettingsError, load_settings
 from tests.channels import test_store_sync as store_sync
 from tests.channels.store_payloads import shopify_order
 from tests.channels.test_store_sync import attempts, connect, received, reconcile, woo_at
@@ -174,3 +174,12 @@ def test_reconciliation_days_are_asked_for_properly(client, retail, shopify):
     assert plain.status_code == 201, plain.get_json()
     refused = client.get("/api/v1/channels/api_in/reconciliation-days", headers=retail)
     assert refused.status_code == 409 and "rest channel" in refused.get_json()["detail"]
+
+
+def test_a_public_address_that_is_not_one_stops_the_start(tmp_path):
+    with pytest.raises(SettingsError, match="ORDERLOOM_PUBLIC_URL: 'orders.example.cn'"):
+        load_settings({"ORDERLOOM_PUBLIC_URL": "orders.example.cn"},
+                      overrides={"instance_path": tmp_path, "secret_key": TEST_SECRET})
+    given = load_settings({"ORDERLOOM_PUBLIC_URL": " https://orders.example.cn/ "},
+                          overrides={"instance_path": tmp_path, "secret_key": TEST_SECRET})
+    assert given.public_url == "https://orders.example.cn"
