@@ -149,21 +149,25 @@ class StoreDay(Base):
     orders: Mapped[dict[str, str]] = mapped_column(JSONDocument, default=dict)
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    def _states(self) -> dict[str, str]:
+        # A row changed by hand must not break the pages that read it.
+        return self.orders if isinstance(self.orders, dict) else {}
+
     @property
     def store_orders(self) -> int:
-        return len(self.orders)
+        return len(self._states())
 
     @property
     def here(self) -> int:
-        return sum(1 for state in self.orders.values() if state in (HERE, FETCHED))
+        return sum(1 for state in self._states().values() if state in (HERE, FETCHED))
 
     @property
     def fetched(self) -> list[str]:
-        return sorted(i for i, state in self.orders.items() if state == FETCHED)
+        return sorted(i for i, state in self._states().items() if state == FETCHED)
 
     @property
     def missing(self) -> list[dict[str, str]]:
-        return [{"id": i, "why": state} for i, state in sorted(self.orders.items())
+        return [{"id": i, "why": str(state)} for i, state in sorted(self._states().items())
                 if state not in (HERE, FETCHED)]
 
 
@@ -482,7 +486,7 @@ def remember_days(session: Session, channel_key: str, days: dict[date, dict[str,
         if row is None:
             row = StoreDay(channel=channel_key, day=day, orders={})
             session.add(row)
-        merged = dict(row.orders or {})
+        merged = dict(row._states())
         for order_id, state in states.items():
             if not (state == HERE and merged.get(order_id) == FETCHED):
                 merged[order_id] = state
