@@ -14,6 +14,7 @@ written against without edits.
 """
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -22,11 +23,11 @@ from orderloom.designer.problems import pointer
 from orderloom.runtime.channels import marketplace_totals
 from orderloom.runtime.channels.mapping import PathError, parse_path
 
-# A column's other names in the exports' versions, keyed by the name the presets read
-# (runtime/channels/marketplace_presets.py says where each was seen).
+# A column's other names in the exports' versions, keyed by the name the presets read,
+# as public scripts that read the exports fall back on them: Douyin's price per piece
+# (商品金额 in older exports), Pinduoduo's phone and SKU code.
 OTHER_NAMES: dict[str, tuple[str, ...]] = {
     "商品单价": ("商品金额",),
-    "收件人手机号": ("收件人电话",),
     "手机": ("收货人手机",),
     "商家编码-SKU维度": ("规格编码",),
 }
@@ -62,20 +63,25 @@ def aliases(columns: list[str]) -> dict[str, str]:
     """The names a file's rows can also be read by, each with the file's column it reads:
     a header's half-width form (商品总价(元) for 商品总价（元）) and the name presets read
     for one of its other names. A name the file itself has is never an alias."""
+    return dict(_aliases(tuple(columns)))
+
+
+@functools.lru_cache(maxsize=64)  # asked for each order of a file, of the same header
+def _aliases(columns: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     have = set(columns)
     found: dict[str, str] = {}
     for column in columns:
         plain = unicodedata.normalize("NFKC", column).replace(" ", "")
         if plain != column and plain not in have:
             found.setdefault(plain, column)
-    readable = have | set(found)
+    known = have | set(found)
     for name, others in OTHER_NAMES.items():
-        if name in readable:
+        if name in known:
             continue
-        other = next((o for o in others if o in readable), None)
+        other = next((o for o in others if o in known), None)
         if other is not None:
             found[name] = found.get(other, other)
-    return found
+    return tuple(found.items())
 
 
 def readable(columns: list[str]) -> set[str]:
