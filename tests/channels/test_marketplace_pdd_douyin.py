@@ -264,17 +264,21 @@ def test_a_douyin_file_without_the_amount_due_says_so_where_the_money_is_mapped(
     assert "主订单编号, 子订单编号" in report["missing_columns"][0]["detail"]
 
 
-def test_a_douyin_amount_that_is_no_amount_fails_its_order_at_the_field(client, seller):
+@pytest.mark.parametrize("column", ["运费", "订单应付金额"])
+def test_a_douyin_amount_that_is_no_amount_fails_its_order_naming_the_cell(
+        client, seller, column):
     rows = dy_rows()
-    rows[2]["运费"] = "六元"
+    rows[1][column] = "六元"
     answer = upload(client, seller, csv_bytes(rows, "utf-8-sig"), "orders.csv",
                     shipped("douyin_orders"))
     assert answer.status_code == 200, answer.get_json()
     report = answer.get_json()
-    assert [c["external_id"] for c in report["created"]] == [DY_PAID]
+    assert [c["external_id"] for c in report["created"]] == [DY_UNPAID]
     [failure] = report["failed"]
-    assert failure["rows"] == [4]
-    assert [e["pointer"] for e in failure["errors"]] == ["/order/shipping_fee"]
+    assert (failure["rows"], failure["external_id"]) == ([2, 3], DY_PAID)
+    [error] = failure["errors"]
+    assert (error["pointer"], error["column"]) == ("/file", column)
+    assert "'六元'" in error["detail"] and f"列「{column}」" in error["detail"]
 
 
 def test_a_tmall_order_bought_with_discounts_comes_to_what_the_buyer_paid(client, seller):
@@ -325,3 +329,14 @@ def test_a_tax_column_is_the_orders_tax(client, seller):
                                              "orders.csv", shipped("pinduoduo_orders")))
     assert money_of(orders[PDD_DISCOUNTED]["data"]) == (0, Decimal("8.00"), Decimal("9.10"),
                                                          Decimal("60.90"))
+
+
+def test_a_sample_of_a_douyin_export_shows_its_money_before_saving(client, seller):
+    answer = client.post("/api/v1/channel-mappings/test", headers=seller,
+                         json={"order_type": "retail_order",
+                               "mapping": shipped("douyin_orders"), "sample": dy_rows()})
+    assert answer.status_code == 200, answer.get_json()
+    [paid, unpaid] = answer.get_json()["orders"]
+    assert paid["rows"] == [2, 3] and paid["problems"] == []
+    assert (paid["data"]["discount"], paid["data"]["total"]) == ("14.00", "219.00")
+    assert unpaid["data"]["total"] == "59.00"

@@ -14,8 +14,8 @@ mapping reads, under ``orderloom`` (as a store order does for store channels):
 ``paid`` is the total once the export says when the buyer paid (else None), for the
 payment record; ``unit_price`` is the first row's price per piece (Pinduoduo states
 only the goods total of its one line). A file is read so when its columns are those
-of one of ``EXPORTS``; amounts that are not amounts are passed on as written, for the
-order form to refuse at the field's pointer.
+of one of ``EXPORTS``; an order with a money cell that is not an amount is refused
+whole, naming the column and the cell (``Unreadable``).
 """
 from __future__ import annotations
 
@@ -87,41 +87,43 @@ def nearest(columns: set[str]) -> Export:
     return max(EXPORTS, key=lambda e: len(set(e.required) & columns) / len(e.required))
 
 
+class Unreadable(ValueError):
+    """A cell of a money column that is not an amount."""
+
+    def __init__(self, column: str, value: Any) -> None:
+        super().__init__(column)
+        self.column = column
+        self.value = value
+
+    def as_json(self) -> dict[str, Any]:
+        shown = str(self.value)[:40]
+        return {"pointer": "/file", "column": self.column,
+                "detail": f"{shown!r} in the column {self.column!r} is not an amount / "
+                          f"列「{self.column}」中的「{shown}」不是金额"}
+
+
 def order_totals(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The order's money from its rows (each naming every column of the file), or
-    None when the file is no export of ``EXPORTS``."""
+    None when the file is no export of ``EXPORTS``. Unreadable when a money cell of
+    the order is not an amount."""
     if not rows:
         return None
     export = export_of(set(rows[0]))
     if export is None:
         return None
-    try:
-        return _totals(export, rows)
-    except UnreadableStoreOrder:
-        # Not an amount somewhere: the figures the form checks are passed on as the
-        # cells have them, so that the order is refused at its shipping or total.
-        first = rows[0]
-        return {"shipping": first.get(export.shipping), "discount": None,
-                "tax": first.get(export.tax), "total": None,
-                "paid": (_text(first.get(export.paid[0]))
-                         if _text(first.get(export.paid_at)) else None),
-                "unit_price": None}
-
-
-def _totals(export: Export, rows: list[dict[str, Any]]) -> dict[str, Any]:
     counted = rows if export.per_row else rows[:1]
 
     def summed(*columns: str) -> Decimal:
-        return sum((amount(row.get(c)) for row in counted for c in columns), Decimal(0))
+        return sum((_amount(row, c) for row in counted for c in columns), Decimal(0))
 
     items = Decimal(0)
     unit_price = None
     for row in rows:
-        qty = amount(row.get(export.qty))
+        qty = _amount(row, export.qty)
         if export.price is not None:
-            price = amount(row.get(export.price))
+            price = _amount(row, export.price)
         else:
-            goods = amount(row.get(export.goods or ""))
+            goods = _amount(row, export.goods or "")
             price = goods / qty if qty else goods
         # The unit price the order line gets, rounded as the line stores it.
         price = Decimal(money(price, CURRENCY))
@@ -135,6 +137,16 @@ def _totals(export: Export, rows: list[dict[str, Any]]) -> dict[str, Any]:
             "tax": money(tax, CURRENCY), "total": money(total, CURRENCY),
             "paid": money(total, CURRENCY) if is_paid and total > 0 else None,
             "unit_price": money(unit_price or Decimal(0), CURRENCY)}
+
+
+def _amount(row: dict[str, Any], column: str) -> Decimal:
+    value = row.get(column)
+    if isinstance(value, str):
+        value = value.replace(",", "")  # 1,299.00 as a spreadsheet may show it
+    try:
+        return amount(value)
+    except UnreadableStoreOrder:
+        raise Unreadable(column, row.get(column)) from None
 
 
 def _text(value: Any) -> str | None:

@@ -57,6 +57,8 @@ class FileError(SpreadsheetError):
 
 
 Row = tuple[int, dict[str, Any]]  # spreadsheet row number, column name -> cell
+# In a payload's marketplace money, the money cell that is not an amount.
+UNREADABLE = "unreadable"
 
 
 def read_rows(content: bytes, filename: str = "") -> list[Row]:
@@ -183,7 +185,11 @@ class Group:
         empty = dict.fromkeys(file_columns.readable(columns or []))
         rows = [{**empty, **values} for _, values in self.rows]
         payload = {**rows[0], "rows": rows}
-        totals = marketplace_totals.order_totals(rows)
+        try:
+            totals = marketplace_totals.order_totals(rows)
+        except marketplace_totals.Unreadable as error:
+            # Said by import_rows as the order's failure; a mapping reads no money.
+            totals = {UNREADABLE: error.as_json()}
         if totals is not None:
             payload[marketplace_totals.TOTALS] = totals
         return payload
@@ -270,6 +276,10 @@ def import_rows(session: Session, actor: Actor, rows: list[Row], order_type_key:
             continue
         seen.add(group.external_id)
         payload = group.payload(columns)
+        unreadable = (payload.get(marketplace_totals.TOTALS) or {}).get(UNREADABLE)
+        if unreadable:
+            report.failed.append({**where, "errors": [unreadable]})
+            continue
         try:
             mapped = apply_mapping(mapping, payload, definition)
         except MappingError as error:
