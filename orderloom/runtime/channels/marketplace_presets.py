@@ -126,8 +126,8 @@ JD = {
     },
 }
 
-# Pinduoduo merchant back-office (拼多多商家后台 → 订单管理 → 订单查询 → 批量导出), the
-# export as of 2023-2025: one row per order (a Pinduoduo order has one line), columns
+# Pinduoduo merchant back-office (拼多多商家后台 → 订单管理 → 订单查询 → 批量导出): one
+# row per order (a Pinduoduo order has one line), columns
 # 商品, 订单号, 订单状态, 商品总价(元), 店铺优惠折扣(元), 平台优惠折扣(元), 邮费(元),
 # 用户实付金额(元), 商家实收金额(元), 商品数量(件), 收货人, 手机, 省, 市, 区, 街道, 支付时间,
 # 拼单成功时间, 订单确认时间, 承诺发货时间, 发货时间, 确认收货时间, 商品id, 商品规格,
@@ -163,15 +163,15 @@ PINDUODUO = {
     },
 }
 
-# Douyin shop back-office (抖店 → 订单 → 订单管理 → 批量导出), the export as of 2024-2025: one
-# row per sub-order (子订单编号) under its order (主订单编号), each row's amounts that
-# sub-order's; columns 主订单编号, 子订单编号, 选购商品, 商品规格, 商品数量, 商品ID, 商家编码,
-# 商品单价, 订单应付金额, 运费, 优惠总金额, 平台优惠, 商家优惠, 达人优惠, 商家改价, 支付优惠,
-# 红包抵扣, 支付方式, 手续费, 收件人, 收件人手机号, 省, 市, 区, 街道, 详细地址, 买家留言,
-# 订单提交时间, 商家备注, 支付完成时间, 订单状态, ... (as public scripts and importers
-# that read it spell them; older versions name the price per piece 商品金额, read as
-# 商品单价). 详细地址 is the address under the 街道 (township); some versions repeat the
-# 街道 in it, which is then not written twice.
+# Douyin shop back-office (抖店 → 订单 → 订单管理 → 批量导出): one row per sub-order
+# (子订单编号) under its order (主订单编号), each row's amounts that sub-order's;
+# columns 主订单编号, 子订单编号, 选购商品, 商品规格, 商品数量, 商品ID, 商家编码, 商品单价,
+# 订单应付金额, 运费, 优惠总金额, 平台优惠, 商家优惠, 达人优惠, 商家改价, 支付优惠, 红包抵扣,
+# 支付方式, 手续费, 收件人, 收件人手机号, 省, 市, 区, 街道, 详细地址, 买家留言, 订单提交时间,
+# 商家备注, 支付完成时间, 订单状态, ... (as public scripts and importers that read it
+# spell them; older versions name the price per piece 商品金额, read as 商品单价).
+# 详细地址 is the address under the 街道 (township); some versions repeat the 街道 in
+# it, which is then not written twice.
 DOUYIN = {
     "key": "douyin_orders",
     "name": "Douyin shop order export (抖店 订单管理 批量导出)",

@@ -49,11 +49,13 @@ class Export:
     paid: tuple[str, ...]  # what the buyer paid, once paid, summed
     tax: str = "税费"  # read when the export has it (cross-border shops' exports)
     per_row: bool = False  # amounts are each line's share, not the order's repeated
+    optional: tuple[str, ...] = ()  # amounts some versions leave out: 0 then
 
     @property
     def required(self) -> tuple[str, ...]:
         return tuple(c for c in (self.order_id, self.qty, self.price, self.goods,
-                                 self.shipping, self.paid_at, *self.due, *self.paid) if c)
+                                 self.shipping, self.paid_at, *self.due, *self.paid)
+                     if c and c not in self.optional)
 
 
 EXPORTS = (
@@ -67,13 +69,13 @@ EXPORTS = (
     # JD: one row per line, the order's amounts repeated; a buyer may pay part from
     # the JD account balance (余额支付) and the rest online (应付金额).
     Export("jd", "订单号", "订购数量", "京东价", None, "运费金额", "付款确认时间",
-           ("应付金额", "余额支付"), ("应付金额", "余额支付")),
+           ("应付金额", "余额支付"), ("应付金额", "余额支付"), optional=("余额支付",)),
     # Tmall / Taobao: the order report beside its order-detail or item report; until
-    # paid, 买家实际支付金额 is 0.00 and 总金额 is what is due.
+    # paid, 买家实际支付金额 is 0.00 and the goods and postage payable are what is due.
     Export("tmall", "订单编号", "购买数量", "商品价格", None, "买家应付邮费", "订单付款时间",
-           ("总金额",), ("买家实际支付金额",)),
+           ("买家应付货款", "买家应付邮费"), ("买家实际支付金额",)),
     Export("tmall_baobei", "订单编号", "购买数量", "价格", None, "买家应付邮费", "订单付款时间",
-           ("总金额",), ("买家实际支付金额",)),
+           ("买家应付货款", "买家应付邮费"), ("买家实际支付金额",)),
 )
 
 
