@@ -27,7 +27,7 @@ from orderloom.db import utcnow
 from orderloom.designer.blueprint import published_blueprint, to_json
 from orderloom.designer.problems import DefinitionProblem
 from orderloom.runtime.audit import Actor
-from orderloom.runtime.channels import file_columns
+from orderloom.runtime.channels import file_columns, marketplace_totals
 from orderloom.runtime.channels.ingestion import accepted_order
 from orderloom.runtime.channels.mapping import (
     RECORD_MEMBERS,
@@ -57,6 +57,8 @@ class FileError(SpreadsheetError):
 
 
 Row = tuple[int, dict[str, Any]]  # spreadsheet row number, column name -> cell
+# In a payload's marketplace money, the money cell that is not an amount.
+UNREADABLE = "unreadable"
 
 
 def read_rows(content: bytes, filename: str = "") -> list[Row]:
@@ -79,6 +81,7 @@ def read_sheet(content: bytes, filename: str = "") -> tuple[list[str], list[Row]
             raise FileError(f"the column {name!r} appears twice in the first row")
         seen.add(name)
     rows: list[Row] = []
+    aliases = file_columns.aliases([name for name in names if name])
     for number, cells in enumerate(table[1:], start=2):
         values = {name: spreadsheet_formulas.as_read(_cell_value(cell))
                   for name, cell in zip(names, cells, strict=False)
@@ -86,6 +89,8 @@ def read_sheet(content: bytes, filename: str = "") -> tuple[list[str], list[Row]
         # ="" is how some marketplace exports write an empty cell
         values = {name: value for name, value in values.items() if value != ""}
         if values:  # a blank row is skipped, though it counted against the row limit
+            values.update({alias: values[column] for alias, column in aliases.items()
+                           if column in values})
             rows.append((number, values))
     return [name for name in names if name], rows
 
@@ -174,10 +179,20 @@ class Group:
     def payload(self, columns: list[str] | None = None) -> dict[str, Any]:
         """The order's first row, and all its rows under ``rows``. With the file's
         ``columns``, each row names every column, an empty cell as None, so that a
-        mapping formula may test a column that is empty in this row."""
-        empty = dict.fromkeys(columns or ())
+        mapping formula may test a column that is empty in this row. The rows of a
+        marketplace export Orderloom knows also give the order's money under
+        ``orderloom`` (runtime/channels/marketplace_totals.py)."""
+        empty = dict.fromkeys(file_columns.readable(columns or []))
         rows = [{**empty, **values} for _, values in self.rows]
-        return {**rows[0], "rows": rows}
+        payload = {**rows[0], "rows": rows}
+        try:
+            totals = marketplace_totals.order_totals(rows)
+        except marketplace_totals.Unreadable as error:
+            # Said by import_rows as the order's failure; a mapping reads no money.
+            totals = {UNREADABLE: error.as_json()}
+        if totals is not None:
+            payload[marketplace_totals.TOTALS] = totals
+        return payload
 
 
 def group_rows(rows: list[Row], mapping: dict[str, Any]) -> list[Group]:
@@ -227,7 +242,7 @@ def check_columns(columns: list[str], mapping: dict[str, Any], filename: str = "
     """Refuse a file without the column the mapping reads order ids from: none of its
     rows could be told apart."""
     column = file_columns.order_id_column(mapping)
-    if column is not None and column not in columns:
+    if column is not None and column not in file_columns.readable(columns):
         raise FileError(file_columns.missing_order_id(column, columns), filename=filename)
 
 
@@ -241,7 +256,11 @@ def import_rows(session: Session, actor: Actor, rows: list[Row], order_type_key:
     the report and in each failure they explain."""
     report = ImportReport(total_rows=len(rows))
     missing = file_columns.missing_columns(mapping, columns) if columns is not None else []
-    report.missing_columns = [m.as_json(columns or []) for m in missing]
+    # Said once per column, where the mapping first reads it.
+    first: dict[str, file_columns.Missing] = {}
+    for m in missing:
+        first.setdefault(m.column, m)
+    report.missing_columns = [m.as_json(columns or []) for m in first.values()]
     blueprint = published_blueprint(definition) if preview else None
     seen: set[str] = set()
     for group in group_rows(rows, mapping):
@@ -257,6 +276,10 @@ def import_rows(session: Session, actor: Actor, rows: list[Row], order_type_key:
             continue
         seen.add(group.external_id)
         payload = group.payload(columns)
+        unreadable = (payload.get(marketplace_totals.TOTALS) or {}).get(UNREADABLE)
+        if unreadable:
+            report.failed.append({**where, "errors": [unreadable]})
+            continue
         try:
             mapped = apply_mapping(mapping, payload, definition)
         except MappingError as error:

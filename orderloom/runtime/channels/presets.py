@@ -69,7 +69,7 @@ PRESETS: list[dict[str, Any]] = [
         "description": "A spreadsheet of your own with one row per order line and separate "
                        "province, city and district columns; rows with the same 订单编号 are "
                        "one order. For a marketplace's own export use its preset (tmall_orders, "
-                       "jd_orders)",
+                       "jd_orders, pinduoduo_orders, douyin_orders)",
         "mapping": {
             "external_id": "$.订单编号",
             "fields": {
