@@ -47,7 +47,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     # Redis is configured, else run in this process (see runtime/jobs/dispatch.py).
     app.extensions[JOBS] = Dispatcher(
         db.sessions, JobRunner(db.sessions, smtp=settings.smtp,
-                               secret_key=settings.secret_key),
+                               secret_key=settings.secret_key,
+                               public_url=settings.public_url),
         redis_connection(settings.redis_url) if settings.redis_url else None).install()
     url_ids.install(app)
     auth.init_app(app)

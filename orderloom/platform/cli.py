@@ -167,7 +167,8 @@ def worker(ctx: click.Context, burst: bool, fork: bool) -> None:
     sessions = make_session_factory(engine)
     memory = remembered.install(sessions)
     runner = job_runner.JobRunner(sessions, smtp=settings.smtp,
-                                  secret_key=settings.secret_key)
+                                  secret_key=settings.secret_key,
+                                  public_url=settings.public_url)
     Dispatcher(sessions, runner, redis_connection(settings.redis_url)).install()
     job_runner.configure(runner)
     # The sweeper has an engine of its own: with --fork RQ forks a work horse per job,

@@ -40,6 +40,9 @@ class Settings:
     # header is ignored (any client can send it).
     trusted_proxies: int = 0
     smtp: SmtpSettings | None = None  # None: no mail, in-app notifications only
+    # Where customers reach this instance (https://orders.example.com), for links in
+    # messages that leave it; None: those links are paths.
+    public_url: str | None = None
 
     @property
     def jobs_in_process(self) -> bool:
@@ -86,6 +89,7 @@ def load_settings(
         log_level=_choice(env, "LOG_LEVEL", LOG_LEVELS, "INFO"),
         trusted_proxies=_count(env, "TRUSTED_PROXIES", 0, MAX_TRUSTED_PROXIES),
         smtp=_smtp(env),
+        public_url=_public_url(env.get(PREFIX + "PUBLIC_URL")),
     )
 
 
@@ -127,6 +131,18 @@ def _redis_url(raw: str | None) -> str | None:
             f"{PREFIX}REDIS_URL: {raw!r} is not a Redis URL; expected redis://host:6379/0"
         )
     return raw
+
+
+def _public_url(raw: str | None) -> str | None:
+    text = (raw or "").strip()
+    if not text:
+        return None
+    scheme, _, rest = text.partition("://")
+    if scheme.lower() not in ("http", "https") or not rest.strip("/") or any(
+            c.isspace() for c in text):
+        raise SettingsError(f"{PREFIX}PUBLIC_URL: {raw!r} is not the address customers "
+                            "reach Orderloom at; expected e.g. https://orders.example.com")
+    return text.rstrip("/")
 
 
 def _smtp(env: Mapping[str, str]) -> SmtpSettings | None:

@@ -74,12 +74,15 @@ class JobRunner:
     """Runs outbox jobs against one database; handlers read process settings from it."""
 
     def __init__(self, sessions: sessionmaker[Session], *, smtp: SmtpSettings | None = None,
-                 name: str | None = None, secret_key: str | None = None) -> None:
+                 name: str | None = None, secret_key: str | None = None,
+                 public_url: str | None = None) -> None:
         self.sessions = sessions
         self.smtp = smtp
         self.name = name
         # The instance's key, for handlers that open sealed store credentials.
         self.secret_key = secret_key
+        # Where customers reach the instance, for links in the messages handlers send.
+        self.public_url = public_url
 
     def run(self, job_id: int, now: datetime | None = None) -> Outcome:
         now = now or utcnow()
