@@ -77,6 +77,7 @@ function clearErrors() {
 
 // The input whose pointer is the longest prefix of the refused member's pointer:
 // "/mapping/external_id" lands at the preset, "/credentials/api_key" at its own input.
+// A refusal of a whole group ("/credentials": give them again) lands at its first input.
 function inputFor(pointer) {
   let best = null;
   for (const input of visibleInputs()) {
@@ -86,7 +87,8 @@ function inputFor(pointer) {
       best = input;
     }
   }
-  return best;
+  if (best || !pointer) return best;
+  return visibleInputs().find((input) => input.dataset.pointer.startsWith(`${pointer}/`)) || null;
 }
 
 function showAt(input, detail) {
@@ -217,7 +219,7 @@ if (testButton) {
     try {
       const { response, answer } = await send(testButton.dataset.api, "POST", testButton.dataset.csrf);
       if (response.ok && answer.ok) {
-        result.textContent = testButton.dataset.ok.replace("__shop__", answer.shop || "");
+        result.textContent = testButton.dataset.ok.replace("__shop__", answer.store || "");
         result.className = "notice";
       } else if (response.status === 404) {
         // The channel is there (this is its page), so the server has no test to run:
