@@ -131,7 +131,11 @@ CHANNEL = {"type": "object", "properties": {
     "store_update_policy": {"type": ["string", "null"]},
     "webhook_secret": {"type": ["string", "null"], "description": "Store kinds: masked"},
     "credentials": {"type": ["object", "null"], "description": "Store kinds: names, masked"},
-    "secret": {"type": "string", "description": "Only when created or rotated"}}}
+    "secret": {"type": "string", "description": "Only when created or rotated"},
+    "not_carried": {"type": "array", "items": {"type": "string"},
+                    "description": "Store kinds created without a mapping: what of the "
+                                   "store's orders the order type has no field for, and "
+                                   "the field that would hold it"}}}
 INBOUND = {"type": "object", "properties": {
     "id": {"type": "integer"}, "channel": {"type": "string"}, "status": {"type": "string"},
     "external_id": {"type": ["string", "null"]}, "order": {"type": ["string", "null"]},
@@ -304,11 +308,14 @@ def create_channel():
         raise Problem(409, f"a channel with the key {body['key']!r} exists already")
     store = _store_settings(body["kind"], body)
     mapping = body.get("mapping", {})
+    not_carried: list[str] | None = None
     if "mapping" not in body and body["kind"] in STORE_KINDS:
-        # A store connects with no mapping to write: the store order's mapping, less
-        # what the order type has no field for.
+        # A store connects with no mapping to write: the store order's mapping onto the
+        # fields that declare what they hold; the merchant is told what finds no field.
         definition = ingestion.published_definition(session, body["order_type"])
-        mapping = fitted_mapping(definition) if definition is not None else {}
+        if definition is not None:
+            fitted = fitted_mapping(definition)
+            mapping, not_carried = fitted.mapping, fitted.not_carried
     _check_mapping(body["kind"], body["order_type"], mapping)
     check_destination(body.get("stock_push_url"), "/stock_push_url")
     channel = add_channel(session, current_actor(), key=body["key"], name=body["name"],
@@ -319,6 +326,8 @@ def create_channel():
     answer = channel_json(channel)
     if channel.kind not in STORE_KINDS:
         answer["secret"] = channel.secret
+    if not_carried is not None:
+        answer["not_carried"] = not_carried
     session.commit()
     return answer, 201, {"Location": url_for("api.get_channel", key=channel.key)}
 

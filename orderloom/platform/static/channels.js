@@ -190,6 +190,20 @@ if (form) {
           document.getElementById("new-channel-link").focus();
           return;
         }
+        if (answer.not_carried && answer.not_carried.length) {
+          // What the store's orders will lack is said before moving on, not found later.
+          const list = document.getElementById("not-carried-list");
+          list.replaceChildren(...answer.not_carried.map((text) => {
+            const item = document.createElement("li");
+            item.textContent = text;
+            return item;
+          }));
+          document.getElementById("not-carried-link").href = channelPage;
+          document.getElementById("not-carried").hidden = false;
+          document.getElementById("new-channel").hidden = true;
+          document.getElementById("not-carried-link").focus();
+          return;
+        }
         window.location.assign(channelPage);
         return;
       }
