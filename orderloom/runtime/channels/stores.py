@@ -409,6 +409,8 @@ def fitted_mapping(definition: dict[str, Any]) -> FittedMapping:
             continue
         for member, source in STORE_ORDER_MAPPING[part].items():
             targets[f"{field['key']}.{member}"] = source
+    # ``payment.*`` is the mapping's own target, the order's payment, unless a form
+    # field has taken the key (runtime/channels/mapping.py reads it so too).
     if not any(f["key"] == "payment" for f in fields):
         targets.update({f"payment.{member}": source
                         for member, source in STORE_ORDER_MAPPING["payment"].items()})
