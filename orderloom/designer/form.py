@@ -39,6 +39,25 @@ ORDER_ATTRIBUTES: dict[str, Any] = {
     "payment_status": "text",
 }
 
+# What a field may declare it holds (its ``meaning``), whatever the business named it,
+# and the types a field of that meaning can have. Code that fills or reads such a
+# field (a store's order arriving) finds it by its meaning, never by its key. The
+# first group is for fields of the order, the second for columns of a line.
+ORDER_MEANINGS: dict[str, tuple[str, ...]] = {
+    "order_number": ("text",),  # the number the channel gave the order
+    "ship_to": ("address",),  # where the parcel goes, when the form has several addresses
+    "recipient_name": ("text",),
+    "recipient_phone": ("phone", "text"),
+    "shipping_fee": ("money",),
+    "discount": ("money",),
+    "tax": ("money",),
+    "note": ("long_text", "text"),  # what the customer wrote with the order
+}
+LINE_MEANINGS: dict[str, tuple[str, ...]] = {
+    "quantity": ("integer", "number"),
+    "unit_price": ("money",),
+}
+
 COMPARABLE_TYPES = frozenset({"number", "integer", "money", "date", "datetime"})
 
 
@@ -66,6 +85,11 @@ def line_fields(definition: dict[str, Any], line_items: dict[str, Any]) -> dict[
     for sub in line_items.get("fields", []):
         fields[sub["key"]] = formula_type(sub)
     return fields
+
+
+def with_meaning(fields: list[dict[str, Any]], meaning: str) -> dict[str, Any] | None:
+    """The field (or line column) of ``fields`` that declares ``meaning``, if any."""
+    return next((f for f in fields if f.get("meaning") == meaning), None)
 
 
 def walk_fields(definition: dict[str, Any]) -> Iterator[tuple[tuple, dict[str, Any], dict | None]]:

@@ -19,10 +19,13 @@ from orderloom.designer import actions, schemas, state_categories
 from orderloom.designer.dependencies import computed_cycle
 from orderloom.designer.form import (
     COMPARABLE_TYPES,
+    LINE_MEANINGS,
+    ORDER_MEANINGS,
     formula_type,
     line_fields,
     order_fields,
     walk_fields,
+    with_meaning,
 )
 from orderloom.designer.problems import DefinitionProblem, pointer
 from orderloom.designer.workflow import graph_problems
@@ -205,6 +208,7 @@ def _check_fields(checker: _Checker) -> None:
                                                 f"is {kind}")
         _check_options(checker, path, f)
         _check_bounds(checker, path, f)
+        _check_meaning(checker, path, f, holder)
         if "validation" in f:
             checker.condition((*path, "validation", "formula"), f["validation"]["formula"],
                               fields)
@@ -216,6 +220,30 @@ def _check_fields(checker: _Checker) -> None:
         checker.report(("form", "fields", index, "formula"),
                        "computed fields depend on each other in a circle: "
                        + " -> ".join(names))
+
+
+def _check_meaning(checker: _Checker, path: tuple, f: dict[str, Any],
+                   holder: dict[str, Any] | None) -> None:
+    meaning = f.get("meaning")
+    if meaning is None:
+        return
+    meanings = LINE_MEANINGS if holder is not None else ORDER_MEANINGS
+    where = "a column of a line" if holder is not None else "a field of the order"
+    if meaning not in meanings:
+        checker.report((*path, "meaning"), f"{meaning!r} is not a meaning {where} can "
+                                           f"have; it can be {', '.join(meanings)}")
+        return
+    if f["type"] not in meanings[meaning]:
+        # Filled from outside, so entered: never computed.
+        checker.report((*path, "meaning"), f"a field that means {meaning} is "
+                                           f"{' or '.join(meanings[meaning])}; this one is "
+                                           f"{f['type']}")
+        return
+    siblings = holder["fields"] if holder is not None else checker.definition["form"]["fields"]
+    first = with_meaning(siblings, meaning)
+    if first is not f:
+        checker.report((*path, "meaning"), f"{first['key']!r} already means {meaning}; "
+                                           "one field per meaning")
 
 
 def _check_options(checker: _Checker, path: tuple, f: dict[str, Any]) -> None:

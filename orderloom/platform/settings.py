@@ -133,6 +133,18 @@ def _redis_url(raw: str | None) -> str | None:
     return raw
 
 
+def _public_url(raw: str | None) -> str | None:
+    text = (raw or "").strip()
+    if not text:
+        return None
+    scheme, _, rest = text.partition("://")
+    if scheme.lower() not in ("http", "https") or not rest.strip("/") or any(
+            c.isspace() for c in text):
+        raise SettingsError(f"{PREFIX}PUBLIC_URL: {raw!r} is not the address customers "
+                            "reach Orderloom at; expected e.g. https://orders.example.com")
+    return text.rstrip("/")
+
+
 def _smtp(env: Mapping[str, str]) -> SmtpSettings | None:
     host = (env.get(PREFIX + "SMTP_HOST") or "").strip()
     if not host:
@@ -153,16 +165,6 @@ def _smtp(env: Mapping[str, str]) -> SmtpSettings | None:
         raise SettingsError(f"{PREFIX}SMTP_PASSWORD: is set but {PREFIX}SMTP_USER is not")
     return SmtpSettings(host=host, port=port, tls=tls, user=user, password=password,
                         sender=sender)
-
-
-def _public_url(raw: str | None) -> str | None:
-    value = (raw or "").strip().rstrip("/")
-    if not value:
-        return None
-    if not value.startswith(("https://", "http://")) or any(c.isspace() for c in value):
-        raise SettingsError(f"{PREFIX}PUBLIC_URL: {raw!r} is not an http(s) address such as "
-                            "https://orders.example.cn")
-    return value
 
 
 def _secret_key(raw: str | None, instance_path: Path) -> str:

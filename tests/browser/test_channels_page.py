@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from tests.browser.test_staff_console import log_in
 from tests.channels.store_payloads import woocommerce_delivery, woocommerce_order
+from tests.channels.test_store_fields import dianpu_order
 from tests.platform.test_api_tokens import bearer
 
 SECRET = "wc-secret-typed-on-the-page-7f3a"
@@ -116,3 +117,44 @@ def test_a_webhook_channel_shows_its_own_secret_once(page, live_server, app, tok
     # The preset's mapping was copied into the channel.
     mapping = app.test_client().get("/api/v1/channels/own_shop", headers=admin).get_json()
     assert mapping["mapping"]["external_id"] == "$.id"
+
+
+def test_a_store_is_told_what_it_will_not_carry_and_a_new_address_asks_for_credentials(
+        page, live_server, app, token_for, make_user):
+    api = app.test_client()
+    admin, designer = bearer(token_for("admin")), bearer(token_for("designer"))
+    assert api.post("/api/v1/import", headers=designer, json={
+        "format": "orderloom-package/1",
+        "order_types": [dianpu_order()]}).status_code == 201
+    make_user("admin", username="boss")
+    log_in(page, live_server, "boss")
+    page.goto(f"{live_server}/admin/channels")
+    page.select_option("#channel-kind", "shopify")
+    page.fill("#channel-name", "淘宝外的独立站")
+    page.fill("#channel-key", "shop")
+    page.select_option("#channel-order-type", "dianpu_dingdan")
+    page.fill("#shopify-store-url", "https://our-store.myshopify.com")
+    page.fill("#shopify-webhook-secret", "shpss_typed_on_the_page")
+    page.fill("#shopify-credential-access_token", "shpat_of_our_store")
+    page.click("button.primary:text-is('Create channel')")
+    told = page.locator("#not-carried-list li")
+    expect(told).to_have_count(3)
+    expect(page.locator("#not-carried")).to_contain_text("the tax added to the prices")
+    page.click("#not-carried-link")
+    expect(page).to_have_url(f"{live_server}/admin/channels/shop")
+
+    # Another store address with the saved token kept: refused at the token's input,
+    # and nothing is saved.
+    page.fill("#shopify-store-url", "https://someone-else.myshopify.com")
+    page.click("button.primary:text-is('Save')")
+    expect(page.locator("#shopify-credential-access_token-error")).to_contain_text(
+        "must be given again for the new store")
+    expect(page.locator("#shopify-credential-access_token")).to_have_attribute(
+        "aria-invalid", "true")
+    assert api.get("/api/v1/channels/shop", headers=admin).get_json()[
+        "store_url"] == "https://our-store.myshopify.com"
+    page.fill("#shopify-credential-access_token", "shpat_of_the_new_store")
+    page.click("button.primary:text-is('Save')")
+    expect(page.locator("#channel-form-saved")).to_have_text("Saved.")
+    assert api.get("/api/v1/channels/shop", headers=admin).get_json()[
+        "store_url"] == "https://someone-else.myshopify.com"

@@ -369,11 +369,14 @@ def store_order_type(with_return: bool) -> dict:
         "key": key, "name": {"en": key}, "number_prefix": "WR" if with_return else "WF",
         "currency": "CNY",
         "form": {"fields": [
-            {"key": "channel_order_no", "type": "text", "label": {"en": "Store no."}},
+            {"key": "channel_order_no", "type": "text", "label": {"en": "Store no."},
+             "meaning": "order_number"},
             {"key": "customer", "type": "customer", "label": {"en": "Customer"}},
             {"key": "ship_to", "type": "address", "label": {"en": "Ship to"}}, line,
-            {"key": "shipping_fee", "type": "money", "label": {"en": "Shipping"}},
-            {"key": "discount", "type": "money", "label": {"en": "Discount"}},
+            {"key": "shipping_fee", "type": "money", "label": {"en": "Shipping"},
+             "meaning": "shipping_fee"},
+            {"key": "discount", "type": "money", "label": {"en": "Discount"},
+             "meaning": "discount"},
             {"key": "total", "type": "computed", "label": {"en": "Total"},
              "formula": "SUM(items.amount) + COALESCE(shipping_fee, 0) - "
                         "COALESCE(discount, 0)", "result_type": "money"}]},

@@ -28,12 +28,12 @@ def settings(tmp_path, database_url, inbox):  # noqa: F811
     return load_settings({}, overrides={
         "instance_path": tmp_path / "instance", "database_url": database_url,
         "secret_key": TEST_SECRET, "smtp_host": "127.0.0.1", "smtp_port": inbox.port,
-        "smtp_sender": "orders@example.com"})
+        "smtp_sender": "orders@example.com",
+        "public_url": "https://orders.example.com/"})
 
 
 def test_the_shipping_mail_links_the_tracking_page_by_token(
-        client, setup, token_for, inbox, monkeypatch):  # noqa: F811
-    monkeypatch.setenv("ORDERLOOM_PUBLIC_URL", "https://orders.example.com/")
+        client, setup, token_for, inbox):  # noqa: F811
     workflow = parcel_order()["workflow"]
     ship = next(t for t in workflow["transitions"] if t["key"] == "ship")
     ship["actions"] = [*ship["actions"], NOTICE]

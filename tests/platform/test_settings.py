@@ -24,6 +24,13 @@ def test_a_secret_key_is_generated_once_and_kept(tmp_path):
     assert other != first
 
 
+def test_the_public_address_is_read_once_without_its_trailing_slash(tmp_path):
+    settings = load_settings({"ORDERLOOM_INSTANCE_PATH": str(tmp_path),
+                              "ORDERLOOM_PUBLIC_URL": " https://orders.example.com/ "})
+    assert settings.public_url == "https://orders.example.com"
+    assert load_settings({"ORDERLOOM_INSTANCE_PATH": str(tmp_path)}).public_url is None
+
+
 def test_plain_postgresql_urls_use_psycopg_3(tmp_path):
     settings = load_settings({"ORDERLOOM_INSTANCE_PATH": str(tmp_path),
                               "ORDERLOOM_DATABASE_URL": "postgresql://u:pw@db/orders"})
@@ -45,6 +52,8 @@ def test_plain_postgresql_urls_use_psycopg_3(tmp_path):
     ("TRUSTED_PROXIES", "one", "is not a whole number from 0 to 10"),
     ("TRUSTED_PROXIES", "-1", "is not a whole number from 0 to 10"),
     ("TRUSTED_PROXIES", "11", "is not a whole number from 0 to 10"),
+    ("PUBLIC_URL", "orders.example.com", "expected e.g. https://orders.example.com"),
+    ("PUBLIC_URL", "https://", "expected e.g. https://orders.example.com"),
 ])
 def test_a_bad_value_names_the_variable_and_the_fault(tmp_path, name, value, message):
     with pytest.raises(SettingsError) as caught:

@@ -7,6 +7,7 @@ import json
 import logging
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import SplitResult, urlsplit
 
 from flask import current_app, g, request, url_for
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from orderloom.designer.versions import find as find_order_type
 from orderloom.platform import query_args
 from orderloom.platform.api import api, import_progress
 from orderloom.platform.api.body import json_body, uploaded_file
-from orderloom.platform.api.destinations import check_destination
+from orderloom.platform.api.destinations import check_destination, check_secure_destination
 from orderloom.platform.api.downloads import file_response
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
@@ -130,7 +131,11 @@ CHANNEL = {"type": "object", "properties": {
     "store_update_policy": {"type": ["string", "null"]},
     "webhook_secret": {"type": ["string", "null"], "description": "Store kinds: masked"},
     "credentials": {"type": ["object", "null"], "description": "Store kinds: names, masked"},
-    "secret": {"type": "string", "description": "Only when created or rotated"}}}
+    "secret": {"type": "string", "description": "Only when created or rotated"},
+    "not_carried": {"type": "array", "items": {"type": "string"},
+                    "description": "Store kinds created without a mapping: what of the "
+                                   "store's orders the order type has no field for, and "
+                                   "the field that would hold it"}}}
 INBOUND = {"type": "object", "properties": {
     "id": {"type": "integer"}, "channel": {"type": "string"}, "status": {"type": "string"},
     "external_id": {"type": ["string", "null"]}, "order": {"type": ["string", "null"]},
@@ -170,12 +175,13 @@ def _instance_key() -> str:
     return current_app.config["SECRET_KEY"]
 
 
-def _store_settings(kind: str, body: dict[str, Any], creating: bool,
-                    saved_credentials: str | None = None) -> dict[str, Any]:
+def _store_settings(kind: str, body: dict[str, Any], saved: Channel | None = None
+                    ) -> dict[str, Any]:
     """The store members of ``body`` as channel columns, secrets sealed; 422 at the
-    member when it does not fit the kind. Credentials named in a change replace the
-    ``saved_credentials`` of the same name, so a page can send only the one that
-    changed."""
+    member when it does not fit the kind. On a change of the ``saved`` channel,
+    credentials named replace the saved ones of the same name, so a page can send only
+    the one that changed; a store address on another host takes none of the saved ones
+    along, and must come with that store's credentials."""
     platform = platform_for(kind)
     if platform is None:
         for member in STORE:
@@ -183,14 +189,14 @@ def _store_settings(kind: str, body: dict[str, Any], creating: bool,
                 raise invalid(f"/{member}", f"is only for {' and '.join(STORE_KINDS)} "
                                             f"channels, not {kind}")
         return {}
-    if creating and not body.get("webhook_secret"):
+    if saved is None and not body.get("webhook_secret"):
         raise invalid("/webhook_secret", f"is required: copy the secret {platform.name} "
                                          "signs its webhooks with (docs/channels.md)")
     settings: dict[str, Any] = {}
     if "webhook_secret" in body:
         settings["secret"] = sealing.seal(_instance_key(), body["webhook_secret"])
     if "store_url" in body:
-        check_destination(body["store_url"], "/store_url")
+        check_secure_destination(body["store_url"], "/store_url")
         settings["store_url"] = body["store_url"]
     if "credentials" in body:
         for name in body["credentials"]:
@@ -198,15 +204,60 @@ def _store_settings(kind: str, body: dict[str, Any], creating: bool,
                 raise invalid(f"/credentials/{name}",
                               f"is not a {platform.name} credential; give "
                               f"{', '.join(platform.credential_names)}")
-        kept = {} if creating or not saved_credentials else \
-            sealing.unseal_json(_instance_key(), saved_credentials)
-        merged = {name: value for name, value in {**kept, **body["credentials"]}.items()
-                  if value is not None}
+    moved = saved is not None and _another_host(saved.store_url, body.get("store_url"))
+    if moved:
+        _check_credentials_given_again(saved, body)
+    if "credentials" in body or moved:
+        # The saved credentials were given for the saved store: a store on another host
+        # takes none of them along.
+        kept = {} if saved is None or moved else \
+            sealing.unseal_json(_instance_key(), saved.credentials)
+        merged = {name: value for name, value in {**kept, **body.get("credentials", {})}
+                  .items() if value is not None}
         settings["credentials"] = (sealing.seal_json(_instance_key(), merged)
                                    if merged else None)
     if "store_update_policy" in body:
         settings["store_update_policy"] = body["store_update_policy"]
     return settings
+
+
+def _check_credentials_given_again(saved: Channel, body: dict[str, Any]) -> None:
+    """422 at /credentials when a change moves a store that has credentials to another
+    host without giving that store's: the next call would hand the saved ones to
+    whoever answers there."""
+    given = [v for v in (body.get("credentials") or {}).values() if v is not None]
+    if saved.credentials and not given:
+        raise invalid("/credentials", "must be given again for the new store: the saved "
+                                      f"ones were given {_given_for(saved.store_url)} and "
+                                      "are never sent to another host. Give the credentials "
+                                      "of the store at "
+                                      f"{urlsplit(body['store_url']).hostname} with its "
+                                      "address")
+
+
+def _given_for(url: str | None) -> str:
+    host = urlsplit(url).hostname if url else None
+    return f"for the store at {host}" if host else "before the channel had a store address"
+
+
+def _another_host(saved_url: str | None, new_url: str | None) -> bool:
+    """Whether ``new_url`` reaches another host than ``saved_url``: another name, or
+    another port of it (another server may listen there). Credentials saved while the
+    channel had no address were given for no store in particular: any address is
+    another host for them."""
+    if not new_url:
+        return False
+    if not saved_url:
+        return True
+    saved, new = urlsplit(saved_url), urlsplit(new_url)
+    try:
+        return (saved.hostname, _port(saved)) != (new.hostname, _port(new))
+    except ValueError:  # a port that is not a number: not the saved host
+        return True
+
+
+def _port(url: SplitResult) -> int:
+    return url.port or (443 if url.scheme.lower() == "https" else 80)
 
 
 def _channel(key: str) -> Channel:
@@ -255,13 +306,16 @@ def create_channel():
         raise invalid("/key", f"{body['key']!r} is reserved; choose another key")
     if find_channel(session, body["key"]) is not None:
         raise Problem(409, f"a channel with the key {body['key']!r} exists already")
-    store = _store_settings(body["kind"], body, creating=True)
+    store = _store_settings(body["kind"], body)
     mapping = body.get("mapping", {})
+    not_carried: list[str] | None = None
     if "mapping" not in body and body["kind"] in STORE_KINDS:
-        # A store connects with no mapping to write: the store order's mapping, less
-        # what the order type has no field for.
+        # A store connects with no mapping to write: the store order's mapping onto the
+        # fields that declare what they hold; the merchant is told what finds no field.
         definition = ingestion.published_definition(session, body["order_type"])
-        mapping = fitted_mapping(definition) if definition is not None else {}
+        if definition is not None:
+            fitted = fitted_mapping(definition)
+            mapping, not_carried = fitted.mapping, fitted.not_carried
     _check_mapping(body["kind"], body["order_type"], mapping)
     check_destination(body.get("stock_push_url"), "/stock_push_url")
     channel = add_channel(session, current_actor(), key=body["key"], name=body["name"],
@@ -272,6 +326,8 @@ def create_channel():
     answer = channel_json(channel)
     if channel.kind not in STORE_KINDS:
         answer["secret"] = channel.secret
+    if not_carried is not None:
+        answer["not_carried"] = not_carried
     session.commit()
     return answer, 201, {"Location": url_for("api.get_channel", key=channel.key)}
 
@@ -296,8 +352,7 @@ def change_channel(key: str):
         _check_mapping(channel.kind, body.get("order_type", channel.order_type_key),
                        body.get("mapping", channel.mapping))
     check_destination(body.get("stock_push_url"), "/stock_push_url")
-    store = _store_settings(channel.kind, body, creating=False,
-                            saved_credentials=channel.credentials)
+    store = _store_settings(channel.kind, body, saved=channel)
     for member, attribute in (("name", "name"), ("order_type", "order_type_key"),
                               ("mapping", "mapping"), ("active", "active"),
                               *((member, member) for member in STOCK_SYNC)):

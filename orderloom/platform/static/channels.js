@@ -77,6 +77,7 @@ function clearErrors() {
 
 // The input whose pointer is the longest prefix of the refused member's pointer:
 // "/mapping/external_id" lands at the preset, "/credentials/api_key" at its own input.
+// A refusal of a whole group ("/credentials": give them again) lands at its first input.
 function inputFor(pointer) {
   let best = null;
   for (const input of visibleInputs()) {
@@ -86,7 +87,8 @@ function inputFor(pointer) {
       best = input;
     }
   }
-  return best;
+  if (best || !pointer) return best;
+  return visibleInputs().find((input) => input.dataset.pointer.startsWith(`${pointer}/`)) || null;
 }
 
 function showAt(input, detail) {
@@ -188,6 +190,20 @@ if (form) {
           document.getElementById("new-channel-link").focus();
           return;
         }
+        if (answer.not_carried && answer.not_carried.length) {
+          // What the store's orders will lack is said before moving on, not found later.
+          const list = document.getElementById("not-carried-list");
+          list.replaceChildren(...answer.not_carried.map((text) => {
+            const item = document.createElement("li");
+            item.textContent = text;
+            return item;
+          }));
+          document.getElementById("not-carried-link").href = channelPage;
+          document.getElementById("not-carried").hidden = false;
+          document.getElementById("new-channel").hidden = true;
+          document.getElementById("not-carried-link").focus();
+          return;
+        }
         window.location.assign(channelPage);
         return;
       }
@@ -217,7 +233,7 @@ if (testButton) {
     try {
       const { response, answer } = await send(testButton.dataset.api, "POST", testButton.dataset.csrf);
       if (response.ok && answer.ok) {
-        result.textContent = testButton.dataset.ok.replace("__shop__", answer.shop || "");
+        result.textContent = testButton.dataset.ok.replace("__shop__", answer.store || "");
         result.className = "notice";
       } else if (response.status === 404) {
         // The channel is there (this is its page), so the server has no test to run:

@@ -27,6 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from orderloom.designer.form import LINE_MEANINGS, with_meaning
 from orderloom.designer.numbers import MONEY, money_unit
 from orderloom.runtime import outbound
 
@@ -345,63 +346,132 @@ def without_empty(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if v not in (None, "", {}, [])}
 
 
-# The mapping every store kind starts with (onto the retail template's form); a channel
-# is given the part of it its order type has fields for.
+# What a store order holds, by what it is to an order form: a store connects to any order
+# type with no mapping to write, each part going to the field that declares that meaning
+# (designer/form.py ORDER_MEANINGS, LINE_MEANINGS) or is of the one type that holds it.
+# The business names its fields; these are never looked up by name.
 STORE_ORDER_MAPPING: dict[str, Any] = {
     "external_id": f"$.{STORE_ORDER}.order_id",
-    "fields": {
-        "channel_order_no": f"$.{STORE_ORDER}.name",
-        "customer.code": f"$.{STORE_ORDER}.customer.code",
-        "customer.name": f"$.{STORE_ORDER}.customer.name",
-        "customer.email": f"$.{STORE_ORDER}.customer.email",
-        "customer.phone": f"$.{STORE_ORDER}.customer.phone",
-        "recipient": f"$.{STORE_ORDER}.recipient.name",
+    # field meaning -> where the store order has it
+    "meanings": {
+        "order_number": f"$.{STORE_ORDER}.name",
+        "recipient_name": f"$.{STORE_ORDER}.recipient.name",
         "recipient_phone": f"$.{STORE_ORDER}.recipient.phone",
-        "ship_to.country": f"$.{STORE_ORDER}.ship_to.country",
-        "ship_to.province": f"$.{STORE_ORDER}.ship_to.province",
-        "ship_to.city": f"$.{STORE_ORDER}.ship_to.city",
-        "ship_to.district": f"$.{STORE_ORDER}.ship_to.district",
-        "ship_to.street": f"$.{STORE_ORDER}.ship_to.street",
-        "ship_to.postcode": f"$.{STORE_ORDER}.ship_to.postcode",
         "shipping_fee": f"$.{STORE_ORDER}.shipping",
         "discount": f"$.{STORE_ORDER}.discount",
         "tax": f"$.{STORE_ORDER}.tax_added",
         "note": f"$.{STORE_ORDER}.note",
-        "payment.amount": f"$.{STORE_ORDER}.paid.amount",
-        "payment.method": f"$.{STORE_ORDER}.paid.method",
-        "payment.reference": f"$.{STORE_ORDER}.paid.reference",
-        "payment.currency": f"$.{STORE_ORDER}.paid.currency",
-        "payment.received_at": f"$.{STORE_ORDER}.paid.received_at",
     },
-    "lines": {"items": {"from": f"$.{STORE_ORDER}.lines[*]",
-                        "fields": {"sku": "$.sku", "qty": "$.qty", "price": "$.price"}}},
+    # members of the order type's customer field, and of its ship-to address
+    "customer": {member: f"$.{STORE_ORDER}.customer.{member}"
+                 for member in ("code", "name", "email", "phone")},
+    "ship_to": {member: f"$.{STORE_ORDER}.ship_to.{member}"
+                for member in ("country", "province", "city", "district", "street",
+                               "postcode")},
+    # recorded as the order's payment (runtime/payments/received.py), not as a field
+    "payment": {member: f"$.{STORE_ORDER}.paid.{member}"
+                for member in ("amount", "method", "reference", "currency", "received_at")},
+    # each store line: its column meanings (and "product" for the product column)
+    "lines": {"from": f"$.{STORE_ORDER}.lines[*]",
+              "columns": {"product": "$.sku", "quantity": "$.qty", "unit_price": "$.price"}},
+}
+
+# What the merchant is told a store order part is, when the order type cannot hold it.
+CARRIED = {
+    "order_number": "the store's order number (a text field meaning order_number)",
+    "recipient_name": "the recipient's name (a text field meaning recipient_name)",
+    "recipient_phone": "the recipient's phone (a phone field meaning recipient_phone)",
+    "shipping_fee": "the shipping charge (a money field meaning shipping_fee)",
+    "discount": "the discount (a money field meaning discount)",
+    "tax": "the tax added to the prices (a money field meaning tax)",
+    "note": "the customer's note (a long text field meaning note)",
+    "customer": "the customer (a customer field)",
+    "ship_to": "the ship-to address (an address field, or one meaning ship_to among "
+               "several)",
+    "lines": "the ordered lines (line items with a product column)",
+    "quantity": "each line's quantity (an integer column meaning quantity, or the only "
+                "one)",
+    "unit_price": "each line's price (a money column meaning unit_price, or the only one)",
 }
 
 
-def fitted_mapping(definition: dict[str, Any]) -> dict[str, Any]:
-    """``STORE_ORDER_MAPPING`` less the targets this order type's form has no field
-    for, so a store connects to any order type without editing a mapping."""
-    form = {f["key"]: f for f in definition.get("form", {}).get("fields", [])}
-    fields = {target: source for target, source in STORE_ORDER_MAPPING["fields"].items()
-              if _has_target(form, target)}
-    lines: dict[str, Any] = {}
-    items = next((k for k, f in form.items() if f["type"] == "line_items"), None)
-    if items is not None:
-        spec = STORE_ORDER_MAPPING["lines"]["items"]
-        columns = {c["key"] for c in form[items].get("fields", []) if c["type"] != "computed"}
-        lines[items] = {"from": spec["from"],
-                        "fields": {k: v for k, v in spec["fields"].items() if k in columns}}
-    return {"external_id": STORE_ORDER_MAPPING["external_id"], "fields": fields,
-            "lines": lines}
+@dataclass(frozen=True)
+class FittedMapping:
+    """The store order's mapping onto one order type, and what of a store's orders that
+    order type has no field for (in the merchant's words, with the field that would
+    hold it), so that the merchant is told when connecting rather than finding out."""
+
+    mapping: dict[str, Any]
+    not_carried: list[str]
 
 
-def _has_target(form: dict[str, Any], target: str) -> bool:
-    key, _, member = target.partition(".")
-    if key == "payment" and key not in form:
-        return True
-    field = form.get(key)
-    if field is None or field["type"] in ("computed", "line_items"):
-        return False
-    if member:
-        return field["type"] in ("address", "customer")
-    return True
+def fitted_mapping(definition: dict[str, Any]) -> FittedMapping:
+    """``STORE_ORDER_MAPPING`` onto the fields of ``definition`` that declare what they
+    hold: by meaning, or by being the one field of the type that holds a part."""
+    fields = definition.get("form", {}).get("fields", [])
+    targets: dict[str, str] = {}
+    missing: list[str] = []
+    for meaning, source in STORE_ORDER_MAPPING["meanings"].items():
+        field = with_meaning(fields, meaning)
+        if field is None:
+            missing.append(meaning)
+        else:
+            targets[field["key"]] = source
+    for part in ("customer", "ship_to"):
+        field = _record_field(fields, part)
+        if field is None:
+            missing.append(part)
+            continue
+        for member, source in STORE_ORDER_MAPPING[part].items():
+            targets[f"{field['key']}.{member}"] = source
+    # ``payment.*`` is the mapping's own target, the order's payment, unless a form
+    # field has taken the key (runtime/channels/mapping.py reads it so too).
+    if not any(f["key"] == "payment" for f in fields):
+        targets.update({f"payment.{member}": source
+                        for member, source in STORE_ORDER_MAPPING["payment"].items()})
+    lines, left_out = _fitted_lines(fields)
+    return FittedMapping({"external_id": STORE_ORDER_MAPPING["external_id"],
+                          "fields": targets, "lines": lines},
+                         [CARRIED[part] for part in (*missing, *left_out)])
+
+
+def _record_field(fields: list[dict[str, Any]], part: str) -> dict[str, Any] | None:
+    """The customer field, or the ship-to address: the field of that type, or among
+    several addresses the one meaning ship_to (a returns form's sender's address is
+    not where a store's parcel goes)."""
+    kind = "customer" if part == "customer" else "address"
+    declared = with_meaning(fields, "ship_to") if part == "ship_to" else None
+    if declared is not None:
+        return declared
+    of_type = [f for f in fields if f["type"] == kind]
+    return of_type[0] if len(of_type) == 1 else None
+
+
+def _fitted_lines(fields: list[dict[str, Any]]) -> tuple[dict[str, Any], list[str]]:
+    """The lines' mapping onto the first line items with a product column (a SKU is what
+    makes a store line one of ours), and the parts of a line left out."""
+    holder = next((f for f in fields if f["type"] == "line_items"
+                   and any(c["type"] == "product" for c in f["fields"])), None)
+    if holder is None:
+        return {}, ["lines"]
+    spec = STORE_ORDER_MAPPING["lines"]
+    columns = holder["fields"]
+    chosen = {"product": next(c for c in columns if c["type"] == "product"),
+              "quantity": _column(columns, "quantity"),
+              "unit_price": _column(columns, "unit_price")}
+    mapped = {column["key"]: spec["columns"][part] for part, column in chosen.items()
+              if column is not None}
+    return ({holder["key"]: {"from": spec["from"], "fields": mapped}},
+            [part for part, column in chosen.items() if column is None])
+
+
+def _column(columns: list[dict[str, Any]], meaning: str) -> dict[str, Any] | None:
+    """The column declaring ``meaning``, else the only entered column of its type."""
+    declared = with_meaning(columns, meaning)
+    if declared is not None:
+        return declared
+    for kind in LINE_MEANINGS[meaning]:
+        of_type = [c for c in columns if c["type"] == kind]
+        if of_type:
+            return of_type[0] if len(of_type) == 1 else None
+    return None

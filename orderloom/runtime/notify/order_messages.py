@@ -10,7 +10,6 @@ who has no account, by mail to the order's ``customer.email``.
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 from jinja2 import TemplateError, TemplateSyntaxError
@@ -33,9 +32,6 @@ log = logging.getLogger(__name__)
 # the order, and its budget (runtime/template_sandbox.py) from holding the worker.
 _TEMPLATES = template_sandbox.BudgetedEnvironment(autoescape=False)
 TITLE_LENGTH = 300
-# Where customers reach this instance, e.g. https://orders.example.com: the links to
-# the public tracking page in messages start with it (docs/logistics.md).
-PUBLIC_URL_VARIABLE = "ORDERLOOM_PUBLIC_URL"
 MAX_MESSAGE = 100_000  # characters of one rendered subject or body
 
 # The accounts live in the platform layer, which the runtime does not import;
@@ -82,20 +78,23 @@ def customer_email(order: dict[str, Any]) -> str | None:
     return email.strip() if isinstance(email, str) and "@" in email else None
 
 
-def tracking_links(session: Session, order_id: int | None) -> list[str]:
+def tracking_links(session: Session, order_id: int | None,
+                   public_url: str | None = None) -> list[str]:
     """The links to the public tracking page of the order's parcels: by each parcel's
-    unguessable token, never by its tracking number (which can be guessed). Without
-    ORDERLOOM_PUBLIC_URL they are paths (``/track/...``)."""
+    unguessable token, never by its tracking number (which can be guessed). They start
+    with ``public_url``, where customers reach this instance (the setting
+    ORDERLOOM_PUBLIC_URL, docs/logistics.md); without it they are paths (``/track/...``)."""
     if order_id is None:
         return []
-    base = os.environ.get(PUBLIC_URL_VARIABLE, "").strip().rstrip("/")
+    base = (public_url or "").rstrip("/")
     return [f"{base}/track/{code}" for code in tracking_codes(session, order_id)]
 
 
 def run_notify(session: Session, job: Job, runner: Any) -> None:
     action = job.payload["action"]
     # Read when the message is sent: the parcels booked by the same transition are known.
-    order = {**job.payload["order"], "tracking_links": tracking_links(session, job.order_id)}
+    order = {**job.payload["order"], "tracking_links": tracking_links(
+        session, job.order_id, runner.public_url)}
     to = action.get("to", {})
     subject = render(action.get("subject") or "Order {{ order.number }}", order,
                      "subject").strip()
