@@ -30,6 +30,8 @@ from orderloom.runtime.channels.models import (
     InboundOrder,
     find_channel,
 )
+from orderloom.runtime.channels.marketplace_api_presets import MARKETPLACE_API_PRESETS
+from orderloom.runtime.channels.marketplace_pull import marketplace_summary
 from orderloom.runtime.channels.platforms import PLATFORMS
 from orderloom.runtime.channels.presets import PRESETS
 
@@ -101,6 +103,7 @@ def _form_choices() -> dict:
         "presets": {kind: [(p["key"], p["name"]) for p in PRESETS if p["kind"] == kind]
                     for kind in ("webhook", "file")},
         "order_types": _order_types(),
+        "marketplace_presets": [(k, p["name"]) for k, p in MARKETPLACE_API_PRESETS.items()],
     }
 
 
@@ -152,5 +155,5 @@ def channel_page(key: str):
         "channels/view.html", channel=channel, endpoint=_endpoint(channel),
         kind_words=kind_words, deliveries=deliveries, dead_letters=dead_letters,
         status_words=STATUS_WORDS, guide=GUIDES.get(channel.kind),
-        credentials_set=credentials_set,
+        credentials_set=credentials_set, marketplace=marketplace_summary(session, channel),
         is_store=channel.kind in STORE_KINDS, **_form_choices())
