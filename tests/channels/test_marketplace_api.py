@@ -110,6 +110,13 @@ def test_a_modified_order_updates_the_order_here(client, db, retail, taobao):
     # Read once more unchanged: nothing is created or changed.
     third = poll(client, retail)
     assert third["created"] == [] and third["updated"] == []
+    # A version older than the one read last (a lagging replica) does not undo it.
+    taobao.trades = [trade(2001, now - timedelta(minutes=20), receiver_address="旧地址")]
+    assert poll(client, retail)["updated"] == []
+    assert db.scalar(select(Order)).data["ship_to"]["street"] == "文一西路 969 号"
+    db.rollback()
+    tested = client.post(f"/api/v1/marketplace-channels/{KEY}/test", headers=retail)
+    assert tested.get_json()["ok"] is True, tested.get_json()
 
 
 def test_a_wrong_secret_is_named_and_the_cursor_stays(client, db, retail, taobao, actions):

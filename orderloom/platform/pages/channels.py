@@ -20,6 +20,8 @@ from orderloom.platform.auth import requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
 from orderloom.runtime.channels import sealing
+from orderloom.runtime.channels.marketplace_api_presets import MARKETPLACE_API_PRESETS
+from orderloom.runtime.channels.marketplace_pull import marketplace_summary
 from orderloom.runtime.channels.models import (
     ACCEPTED,
     DEAD_LETTER,
@@ -30,8 +32,6 @@ from orderloom.runtime.channels.models import (
     InboundOrder,
     find_channel,
 )
-from orderloom.runtime.channels.marketplace_api_presets import MARKETPLACE_API_PRESETS
-from orderloom.runtime.channels.marketplace_pull import marketplace_summary
 from orderloom.runtime.channels.platforms import PLATFORMS
 from orderloom.runtime.channels.presets import PRESETS
 

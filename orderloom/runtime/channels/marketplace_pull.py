@@ -254,6 +254,9 @@ def _take(session: Session, channel: Channel, settings: dict[str, Any], payload:
     version = f"{order_id}@{'' if modified is MISSING else modified}"[:200]
     if earlier_delivery(session, channel, version) is not None:
         return  # this version was read before (the overlap, or a page read twice)
+    if modified is not MISSING and not _newer(str(modified),
+                                              _latest_version(session, channel, order_id)):
+        return  # an older version than one already read: it must not undo a change
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     try:
         with session.begin_nested():
@@ -271,6 +274,24 @@ def _take(session: Session, channel: Channel, settings: dict[str, Any], payload:
                     updated, problems)
     except IntegrityError:
         return  # another poll of the same channel took this version a moment earlier
+
+
+def _latest_version(session: Session, channel: Channel, order_id: str) -> str | None:
+    """The modified time of the newest version of the order read so far."""
+    found = session.scalar(select(InboundOrder.delivery_id).where(
+        InboundOrder.source == channel.key, InboundOrder.external_id == order_id,
+        InboundOrder.topic == PULL_TOPIC).order_by(InboundOrder.id.desc()).limit(1))
+    return found.rpartition("@")[2] if found else None
+
+
+def _newer(modified: str, latest: str | None) -> bool:
+    """Whether ``modified`` is later than ``latest``. The marketplaces write times as
+    "yyyy-MM-dd HH:mm:ss" (ordered as text) or as seconds (ordered as numbers)."""
+    if latest is None or latest == "":
+        return True
+    if modified.isdigit() and latest.isdigit():
+        return int(modified) > int(latest)
+    return modified > latest
 
 
 def _update(session, channel, first, payload, body, version, order_id, actor, updated,
