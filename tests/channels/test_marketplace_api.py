@@ -119,6 +119,38 @@ def test_a_modified_order_updates_the_order_here(client, db, retail, taobao):
     assert tested.get_json()["ok"] is True, tested.get_json()
 
 
+def test_the_channels_page_connects_a_marketplace_and_shows_the_last_poll(
+        client, retail, taobao, actions):
+    actions.login_as("admin")
+    listing = client.get("/admin/channels").get_data(as_text=True)
+    assert 'id="marketplace-form"' in listing
+    for preset in MARKETPLACE_API_PRESETS.values():
+        assert preset["name"] in listing
+    taobao.trades = [trade(5001, utcnow() - timedelta(minutes=3)),
+                     trade(5002, utcnow() - timedelta(minutes=2))]
+    connect(client, retail, taobao.url)
+    page = client.get(f"/admin/channels/{KEY}").get_data(as_text=True)
+    assert "Not polled yet." in page
+    poll(client, retail)
+    page = client.get(f"/admin/channels/{KEY}").get_data(as_text=True)
+    assert "2 read, 2 created, 0 updated" in page and APP_SECRET not in page
+    switched_off = client.patch(f"/api/v1/marketplace-channels/{KEY}", headers=retail,
+                                json={"active": False})
+    assert switched_off.status_code == 200
+    refused = client.post(f"/api/v1/marketplace-channels/{KEY}/poll", headers=retail)
+    assert refused.status_code == 409 and "switched off" in refused.get_json()["detail"]
+
+
+def test_a_change_to_the_setting_is_checked_like_a_new_one(client, retail, taobao):
+    connect(client, retail, taobao.url)
+    response = client.patch(f"/api/v1/marketplace-channels/{KEY}", headers=retail,
+                            json={"settings": {"order": {"id": "tid"}}})
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["pointer"] == "/settings/order/id"
+    saved = client.get(f"/api/v1/marketplace-channels/{KEY}", headers=retail).get_json()
+    assert saved["settings"]["order"]["id"] == "/tid"
+
+
 def test_a_wrong_secret_is_named_and_the_cursor_stays(client, db, retail, taobao, actions):
     taobao.trades = [trade(3001, utcnow() - timedelta(minutes=5))]
     connect(client, retail, taobao.url, secret="not-the-secret")

@@ -299,6 +299,8 @@ def test_marketplace_channel(key: str):
             tags=("channels",), responses={202: ("The poll was started", None)})
 def poll_marketplace_channel(key: str):
     channel, _ = _marketplace_channel(key)
+    if not channel.active:
+        raise Problem(409, f"channel {key!r} is switched off; switch it on to poll it")
     session = db_session()
     job = enqueue(session, POLL_JOB, {"channel": channel.key}, max_attempts=1)
     session.commit()

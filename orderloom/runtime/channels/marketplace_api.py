@@ -242,6 +242,11 @@ def read_answer(settings: Mapping[str, Any], answer: outbound.Answer, page: int,
             "/api_address" if status == 404 else None
         raise MarketplaceCallFailed(f"{marketplace} answered {status}: "
                                     f"{answer.excerpt(160)}", status=status, fix=fix)
+    if not answer.complete:
+        raise MarketplaceCallFailed(f"{marketplace} answered more than "
+                                    f"{outbound.LIMIT_BYTES // 1_000_000} MB for one page; "
+                                    "ask for smaller pages", status=status,
+                                    fix="/settings/pages/size")
     try:
         data = json.loads(answer.body)
     except ValueError:
