@@ -13,7 +13,9 @@ answers taobao.trades.sold.increment.get as the TOP documentation describes it.
 - ``page_no`` (from 1) and ``page_size``; the answer holds
   ``{"trades_sold_increment_get_response": {"total_results", "has_next", "trades":
   {"trade": [...]}}}``, and leaves ``trades`` out when there is none.
-- ``throttle``: the next request is answered 429 with ``Retry-After``.
+- ``throttle``: the next request is answered 429 with ``Retry-After``;
+  ``limited``: the next is answered as TOP limits an app's calls, HTTP 200 with
+  ``{"error_response": {"code": 7, "msg": "App Call Limited"}}``.
 """
 from __future__ import annotations
 
@@ -42,6 +44,7 @@ class FakeTaobao:
         self.trades: list[dict] = []
         self.requests: list[dict[str, str]] = []
         self.throttle: str | None = None
+        self.limited = False
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -57,6 +60,11 @@ class FakeTaobao:
             wait, self.throttle = self.throttle, None
             return 429, {"error_response": {"code": 7, "msg": "App Call Limited"}}, \
                 {"Retry-After": wait}
+        if self.limited:
+            self.limited = False
+            limit = "accesscontrol.limited-by-app-access-count"
+            return 200, {"error_response": {"code": 7, "msg": "App Call Limited",
+                                            "sub_code": limit}}, {}
         if form.get("sign") != top_sign(form, APP_SECRET) or form.get("app_key") != APP_KEY:
             return 200, {"error_response": {"code": 25, "msg": "Invalid signature",
                                             "sub_code": "isv.invalid-signature"}}, {}

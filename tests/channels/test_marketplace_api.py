@@ -238,3 +238,23 @@ def test_a_marketplace_channel_is_not_made_as_a_plain_channel(client, retail):
         "key": KEY, "name": "x", "kind": "marketplace", "order_type": "retail_order"})
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["pointer"] == "/kind"
+
+
+def test_the_marketplaces_own_call_limit_is_waited_out(client, db, retail, taobao):
+    taobao.trades = [trade(6001, utcnow() - timedelta(minutes=3))]
+    connect(client, retail, taobao.url, rate_limit_wait_seconds=0.2)
+    taobao.limited = True
+    result = poll(client, retail)
+    assert result["ok"] and result["created"] == ["6001"] and result["waited_seconds"] >= 1
+
+
+def test_a_rate_limit_longer_than_a_poll_waits_ends_it_and_the_cursor_stays(
+        client, db, retail, taobao):
+    taobao.trades = [trade(7001, utcnow() - timedelta(minutes=3))]
+    connect(client, retail, taobao.url)
+    taobao.throttle = "3600"
+    result = poll(client, retail)
+    assert not result["ok"] and "429" in result["error"] and result["created"] == []
+    assert db.get(StoreCursor, KEY).changed_since is None
+    db.rollback()
+    assert poll(client, retail)["created"] == ["7001"]  # the next poll takes it
