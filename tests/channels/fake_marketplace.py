@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import hmac
 import json
 import threading
 from datetime import datetime, timedelta
@@ -126,3 +127,82 @@ def trade(tid: int, modified: datetime, **changes) -> dict:
                                    "price": "99.00", "title": "牛仔裤"}]}}
     found.update(changes)
     return found
+
+
+# --- Douyin shop (抖店) -------------------------------------------------------------------
+# order.searchList as the 抖店 open platform documents it: POST /order/searchList with
+# app_key, method, access_token, timestamp, v, sign_method and sign in the query and the
+# business parameters as JSON in the body (param_json); sign_method=hmac-sha256: HMAC-
+# SHA256 keyed with the secret over secret + sorted app_key, method, param_json,
+# timestamp, v as name+value + secret, lower hex. Answers {"code": 10000, "msg":
+# "success", "data": {"shop_order_list", "total", "page", "size"}}; a wrong signature is
+# {"code": 30002, "msg": "签名校验失败"}. Amounts are in fen.
+
+DOUYIN_KEY, DOUYIN_SECRET = "7012345678901234567", "b7e1c0d2-douyin-secret"
+
+
+def douyin_sign(query: dict[str, str], param_json: str, secret: str) -> str:
+    signed = {**{k: query[k] for k in ("app_key", "method", "timestamp", "v")},
+              "param_json": param_json}
+    text = secret + "".join(f"{k}{v}" for k, v in sorted(signed.items())) + secret
+    return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()
+
+
+class FakeDouyin:
+    def __init__(self) -> None:
+        self.orders: list[dict] = []
+        self.requests: list[tuple[dict, dict]] = []
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def answer(self, query: dict[str, str], raw: str) -> dict:
+        if query.get("sign") != douyin_sign(query, raw, DOUYIN_SECRET):
+            return {"code": 30002, "msg": "签名校验失败", "data": {}}
+        business = json.loads(raw)
+        self.requests.append((query, business))
+        found = [o for o in self.orders if business["update_time_start"] <= o["update_time"]
+                 <= business["update_time_end"]]
+        page, size = business["page"], business["size"]
+        return {"code": 10000, "msg": "success", "data": {
+            "shop_order_list": copy.deepcopy(found[page * size:(page + 1) * size]),
+            "total": len(found), "page": page, "size": size}}
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's naming)
+                path, _, raw_query = self.path.partition("?")
+                query = {k: v[0] for k, v in parse_qs(raw_query).items()}
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode("utf-8")
+                data = fake.answer(query, raw) if path == "/order/searchList" else \
+                    {"code": 40004, "msg": "method not found"}
+                body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json;charset=UTF-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        return Handler
+
+
+def douyin_order(order_id: str, modified: datetime) -> dict:
+    return {"order_id": order_id, "update_time": int(modified.timestamp()),
+            "doudian_open_id": "dy_buyer_7", "post_receiver": "李四",
+            "post_tel": "13900139000", "buyer_words": "",
+            "post_addr": {"province": {"name": "广东省"}, "city": {"name": "深圳市"},
+                          "town": {"name": "南山区"}, "detail": "科技园南区 1 号"},
+            "post_amount": 1000,
+            "sku_order_list": [{"code": "HOODIE-GRY-M", "item_num": 1,
+                                "origin_amount": 25900}]}

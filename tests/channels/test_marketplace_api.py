@@ -4,6 +4,7 @@ fake of tests/channels/fake_marketplace.py (which checks every signature itself)
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -15,7 +16,17 @@ from orderloom.runtime.channels.marketplace_api_presets import MARKETPLACE_API_P
 from orderloom.runtime.channels.marketplace_pull import poll_due
 from orderloom.runtime.channels.store_sync import StoreCursor
 from orderloom.runtime.orders.models import Order
-from tests.channels.fake_marketplace import APP_KEY, APP_SECRET, SESSION, FakeTaobao, trade
+from tests.channels.fake_marketplace import (
+    APP_KEY,
+    APP_SECRET,
+    DOUYIN_KEY,
+    DOUYIN_SECRET,
+    SESSION,
+    FakeDouyin,
+    FakeTaobao,
+    douyin_order,
+    trade,
+)
 from tests.platform.test_api_tokens import bearer
 
 KEY = "tmall_flagship"
@@ -258,3 +269,27 @@ def test_a_rate_limit_longer_than_a_poll_waits_ends_it_and_the_cursor_stays(
     assert db.get(StoreCursor, KEY).changed_since is None
     db.rollback()
     assert poll(client, retail)["created"] == ["7001"]  # the next poll takes it
+
+
+def test_douyin_is_asked_with_its_json_body_and_hmac_signature(client, db, retail):
+    douyin = FakeDouyin()
+    try:
+        douyin.orders = [douyin_order("6920000000000000001", utcnow() - timedelta(minutes=5))]
+        response = client.post("/api/v1/marketplace-channels", headers=retail, json={
+            "key": "douyin_shop", "name": "抖店", "order_type": "retail_order",
+            "preset": "douyin", "api_address": douyin.url,
+            "credentials": {"app_key": DOUYIN_KEY, "app_secret": DOUYIN_SECRET,
+                            "access_token": "dy-token"}})
+        assert response.status_code == 201, response.get_json()
+        started = client.post("/api/v1/marketplace-channels/douyin_shop/poll", headers=retail)
+        result = client.get(started.headers["Location"], headers=retail).get_json()["polls"][0]
+        assert result["ok"] and result["created"] == ["6920000000000000001"], result
+        query, business = douyin.requests[0]
+        assert query["access_token"] == "dy-token" and business["page"] == 0
+        order = db.scalar(select(Order))
+        # Fen become yuan through the preset's mapping.
+        assert Decimal(order.data["shipping_fee"]) == Decimal("10")
+        assert Decimal(order.data["items"][0]["price"]) == Decimal("259")
+        db.rollback()
+    finally:
+        douyin.close()

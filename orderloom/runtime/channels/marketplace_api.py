@@ -45,7 +45,9 @@ def _object(properties: dict[str, Any], optional: tuple[str, ...] = ()) -> dict[
 
 
 SETTINGS_SCHEMA: dict[str, Any] = _object({
-    "http_method": {"enum": ["GET", "POST"]},
+    # POST: every parameter form-encoded in the body; POST_JSON: the business JSON as
+    # the body and the other parameters in the query (Douyin).
+    "http_method": {"enum": ["GET", "POST", "POST_JSON"]},
     "path": {"type": "string", "maxLength": 200},
     "action": _object({"parameter": NAME, "value": {"type": "string", "minLength": 1,
                                                     "maxLength": 200}}),
@@ -104,6 +106,9 @@ def settings_problems(settings: Any, longest_allowed: int | None = None,
     if window["overlap_seconds"] >= window["longest_minutes"] * 60:
         problems.append({"pointer": "/window/overlap_seconds", "detail":
                          "must be shorter than the longest window, or a poll never moves on"})
+    if settings["http_method"] == "POST_JSON" and not settings["business_json_parameter"]:
+        problems.append({"pointer": "/business_json_parameter", "detail": (
+            "is needed with http_method POST_JSON: the JSON sent as the body")})
     if window["from_parameter"] == window["to_parameter"]:
         problems.append({"pointer": "/window/to_parameter",
                          "detail": "must differ from from_parameter"})
@@ -217,6 +222,12 @@ def fetch_page(settings: Mapping[str, Any], address: str, credentials: Mapping[s
         if settings["http_method"] == "GET":
             answer = outbound.call("GET", f"{url}?{query}",
                                    headers={"Accept": "application/json"})
+        elif settings["http_method"] == "POST_JSON":
+            body = parameters.pop(settings["business_json_parameter"])
+            answer = outbound.call("POST", f"{url}?{urlencode(parameters)}",
+                                   content=body.encode("utf-8"), headers={
+                                       "Accept": "application/json",
+                                       "Content-Type": "application/json;charset=UTF-8"})
         else:
             answer = outbound.call("POST", url, content=query.encode("utf-8"), headers={
                 "Accept": "application/json",

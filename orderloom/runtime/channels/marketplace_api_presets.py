@@ -13,7 +13,8 @@ Signing (request_signing.py):
 - Pinduoduo: md5(client_secret + sorted k v + client_secret), upper hex.
 - Douyin 抖店: HMAC-SHA256 keyed with the app secret over secret + app_key, method,
   param_json, timestamp and v (sorted k v) + secret, lower hex; business parameters
-  as sorted JSON in ``param_json``.
+  as sorted JSON in ``param_json``, sent as the request's body with the other
+  parameters in the query.
 """
 from __future__ import annotations
 
@@ -186,7 +187,7 @@ DOUYIN: dict[str, Any] = {
              "timestamp, v; lower hex) as the public doudian SDKs implement them; amounts "
              "are in fen, so the mapping divides by 100",
     "settings": {
-        "http_method": "POST", "path": "/order/searchList",
+        "http_method": "POST_JSON", "path": "/order/searchList",
         "action": {"parameter": "method", "value": "order.searchList"},
         "app_key_parameter": "app_key", "access_token_parameter": "access_token",
         "timestamp": {"parameter": "timestamp", "format": "datetime"},
