@@ -18,6 +18,7 @@ from orderloom.platform.api import (  # noqa: E402, F401
     documents,
     inventory,
     jobs,
+    marketplace_channels,
     orders,
     payments,
     saved_views,

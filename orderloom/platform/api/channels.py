@@ -42,6 +42,7 @@ from orderloom.runtime.channels.models import (
     DUPLICATE,
     HELD,
     KINDS,
+    PULLED_KINDS,
     PUSHED_KINDS,
     RESERVED_KEYS,
     STORE_KINDS,
@@ -306,6 +307,9 @@ def create_channel():
         raise invalid("/key", f"{body['key']!r} is reserved; choose another key")
     if find_channel(session, body["key"]) is not None:
         raise Problem(409, f"a channel with the key {body['key']!r} exists already")
+    if body["kind"] in PULLED_KINDS:
+        raise invalid("/kind", "a marketplace channel is made with POST "
+                               "/api/v1/marketplace-channels, which takes its API setting")
     store = _store_settings(body["kind"], body)
     mapping = body.get("mapping", {})
     not_carried: list[str] | None = None

@@ -20,6 +20,8 @@ from orderloom.platform.auth import requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
 from orderloom.runtime.channels import sealing
+from orderloom.runtime.channels.marketplace_api_presets import MARKETPLACE_API_PRESETS
+from orderloom.runtime.channels.marketplace_pull import marketplace_summary
 from orderloom.runtime.channels.models import (
     ACCEPTED,
     DEAD_LETTER,
@@ -101,6 +103,7 @@ def _form_choices() -> dict:
         "presets": {kind: [(p["key"], p["name"]) for p in PRESETS if p["kind"] == kind]
                     for kind in ("webhook", "file")},
         "order_types": _order_types(),
+        "marketplace_presets": [(k, p["name"]) for k, p in MARKETPLACE_API_PRESETS.items()],
     }
 
 
@@ -152,5 +155,5 @@ def channel_page(key: str):
         "channels/view.html", channel=channel, endpoint=_endpoint(channel),
         kind_words=kind_words, deliveries=deliveries, dead_letters=dead_letters,
         status_words=STATUS_WORDS, guide=GUIDES.get(channel.kind),
-        credentials_set=credentials_set,
+        credentials_set=credentials_set, marketplace=marketplace_summary(session, channel),
         is_store=channel.kind in STORE_KINDS, **_form_choices())

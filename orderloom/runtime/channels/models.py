@@ -32,7 +32,9 @@ from orderloom.runtime.channels.platforms import PLATFORMS
 
 # ``shopify`` and ``woocommerce`` speak their platform's own protocol (platforms.py).
 STORE_KINDS = tuple(PLATFORMS)
-KINDS = ("webhook", "rest", "pos", "manual", "file", *STORE_KINDS)
+# ``marketplace`` pulls orders from a marketplace's open-platform API (marketplace_pull.py).
+PULLED_KINDS = ("marketplace",)
+KINDS = ("webhook", "rest", "pos", "manual", "file", *STORE_KINDS, *PULLED_KINDS)
 PUSHED_KINDS = frozenset({"webhook", "rest", "pos", *STORE_KINDS})  # these POST to Orderloom
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 # Orders imported from files without a channel are recorded under this name, so it

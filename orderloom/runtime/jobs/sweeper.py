@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from orderloom.db import utcnow
+from orderloom.runtime.channels.marketplace_pull import poll_due as marketplace_polls_due
 from orderloom.runtime.channels.store_sync import reconcile_due
 from orderloom.runtime.engine.timer_firing import run_due_timers
 from orderloom.runtime.jobs.dispatch import hand_over, rq_job_id
@@ -224,6 +225,11 @@ def start_sweeper(sessions: sessionmaker[Session], *, redis: Redis | None = None
             except Exception:
                 log.exception("starting store reconciliations failed; trying again in %s s",
                               every)
+            try:
+                # Marketplaces that do not push: each polled at its own interval.
+                marketplace_polls_due(sessions)
+            except Exception:
+                log.exception("starting marketplace polls failed; trying again in %s s", every)
             if stop.wait(every):
                 return
 

@@ -1,0 +1,58 @@
+// Marketplace channels on the Channels page: connect one from a preset through
+// /api/v1/marketplace-channels, with each refusal beside the input its pointer names,
+// and test a channel's connection.
+
+const HEADERS = { "Content-Type": "application/json", Accept: "application/json" };
+
+async function send(url, csrf, body) {
+  const response = await fetch(url, {
+    method: "POST", credentials: "same-origin",
+    headers: { ...HEADERS, "X-CSRF-Token": csrf }, body: JSON.stringify(body || {}),
+  });
+  let answer = {};
+  try { answer = await response.json(); } catch (notJson) { answer = {}; }
+  return { response, answer };
+}
+
+const form = document.getElementById("marketplace-form");
+if (form) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    for (const old of form.querySelectorAll(".field-error")) old.remove();
+    const body = { credentials: {} };
+    for (const input of form.querySelectorAll("[name]")) {
+      if (input.value) body[input.name] = input.value;
+    }
+    for (const input of form.querySelectorAll("[data-credential]")) {
+      if (input.value) body.credentials[input.dataset.credential] = input.value;
+    }
+    const { response, answer } = await send(form.dataset.api, form.dataset.csrf, body);
+    if (response.ok) {
+      window.location = form.dataset.page.replace("__key__", answer.key);
+      return;
+    }
+    const summary = document.getElementById("marketplace-form-error");
+    summary.textContent = `${form.dataset.refused} ${answer.detail || ""}`;
+    summary.hidden = false;
+    for (const error of answer.errors || []) {
+      const input = [...form.querySelectorAll("[data-pointer]")]
+        .find((i) => error.pointer.startsWith(i.dataset.pointer));
+      if (!input) continue;
+      const note = document.createElement("span");
+      note.className = "field-error";
+      note.textContent = error.detail;
+      input.after(note);
+    }
+  });
+}
+
+const test = document.getElementById("marketplace-test");
+if (test) {
+  test.addEventListener("click", async () => {
+    const shown = document.getElementById("marketplace-test-result");
+    const { answer } = await send(test.dataset.api, test.dataset.csrf);
+    shown.textContent = answer.detail + (answer.fix ? ` (${answer.fix})` : "");
+    shown.className = answer.ok ? "notice" : "error";
+    shown.hidden = false;
+  });
+}

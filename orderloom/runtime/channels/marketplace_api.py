@@ -1,0 +1,294 @@
+"""A marketplace's open-platform API as a channel reads it: one configurable client for
+the platforms that do not push orders (Taobao/Tmall, JD, Pinduoduo, Douyin).
+
+A **pull setting** (``SETTINGS_SCHEMA``) says everything that differs between them:
+the action called, how the request is signed (request_signing.py), the names and
+format of the modified-time window and the page parameters, and where in the answer
+the orders, has-next, total and error code are (JSON Pointers). Presets for each
+marketplace are in marketplace_api_presets.py; a custom setting is the same object.
+
+``fetch_page`` asks for one page of the orders modified in one window. Every call
+goes through runtime/outbound.py; every failure is a ``MarketplaceCallFailed`` that
+says what the merchant can act on, the member to fix, and whether it was the
+marketplace's rate limit (then how long it asked to wait).
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import urlencode
+
+from jsonschema import Draft202012Validator
+
+from orderloom.runtime import outbound
+from orderloom.runtime.channels import request_signing
+from orderloom.runtime.channels.stores import retry_after
+
+# How times are written in window and timestamp parameters: "yyyy-MM-dd HH:mm:ss" in
+# the setting's time zone, or seconds / milliseconds since 1970.
+TIME_FORMATS = ("datetime", "unix", "unix_ms")
+POINTER = {"type": "string", "maxLength": 300, "pattern": "^(/([^~]|~[01])*)*$"}
+OPTIONAL_POINTER = {**POINTER, "type": ["string", "null"]}
+NAME = {"type": "string", "minLength": 1, "maxLength": 64}
+CODES = {"type": "array", "maxItems": 50, "items": {"type": "string", "maxLength": 64}}
+# The longest window any setting may ask for; a preset's marketplace allows less.
+LONGEST_MINUTES = 7 * 24 * 60
+CREDENTIALS = ("app_key", "app_secret", "access_token")
+
+
+def _object(properties: dict[str, Any], optional: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {"type": "object", "additionalProperties": False, "properties": properties,
+            "required": [name for name in properties if name not in optional]}
+
+
+SETTINGS_SCHEMA: dict[str, Any] = _object({
+    # POST: every parameter form-encoded in the body; POST_JSON: the business JSON as
+    # the body and the other parameters in the query (Douyin).
+    "http_method": {"enum": ["GET", "POST", "POST_JSON"]},
+    "path": {"type": "string", "maxLength": 200},
+    "action": _object({"parameter": NAME, "value": {"type": "string", "minLength": 1,
+                                                    "maxLength": 200}}),
+    "app_key_parameter": NAME,
+    "access_token_parameter": {**NAME, "type": ["string", "null"]},
+    "timestamp": _object({"parameter": NAME, "format": {"enum": list(TIME_FORMATS)}}),
+    "fixed_parameters": {"type": "object", "maxProperties": 30,
+                         "additionalProperties": {"type": "string", "maxLength": 2000}},
+    "business_json_parameter": {**NAME, "type": ["string", "null"]},
+    "signing": request_signing.SCHEMA,
+    "time_zone": {"type": "string", "pattern": "^[+-](0[0-9]|1[0-4]):[0-5][0-9]$"},
+    "window": _object({
+        "from_parameter": NAME, "to_parameter": NAME,
+        "format": {"enum": list(TIME_FORMATS)},
+        "longest_minutes": {"type": "integer", "minimum": 1, "maximum": LONGEST_MINUTES},
+        "overlap_seconds": {"type": "integer", "minimum": 0, "maximum": 3600}}),
+    "pages": _object({"number_parameter": NAME, "size_parameter": NAME,
+                      "size": {"type": "integer", "minimum": 1, "maximum": 500},
+                      "first": {"enum": [0, 1]}}),
+    "answer": _object({"orders": POINTER, "has_next": OPTIONAL_POINTER,
+                       "total": OPTIONAL_POINTER, "error_code": OPTIONAL_POINTER,
+                       "error_message": OPTIONAL_POINTER, "success_codes": CODES,
+                       "rate_limited_codes": CODES, "credential_codes": CODES}),
+    "order": _object({"id": POINTER, "modified": POINTER}),
+    "poll_every_minutes": {"type": "integer", "minimum": 1, "maximum": 1440},
+    "rate_limit_wait_seconds": {"type": "number", "minimum": 0, "maximum": 60},
+    "first_pull_hours": {"type": "integer", "minimum": 1, "maximum": 720},
+})
+_validator = Draft202012Validator(SETTINGS_SCHEMA)
+
+
+def settings_problems(settings: Any, longest_allowed: int | None = None,
+                      marketplace: str = "") -> list[dict[str, str]]:
+    """Every way ``settings`` is not a pull setting, each with its JSON Pointer (from the
+    setting's root). ``longest_allowed`` is the window the marketplace allows."""
+    problems = []
+    for error in sorted(_validator.iter_errors(settings), key=lambda e: list(e.absolute_path)):
+        where = "".join(f"/{part}" for part in error.absolute_path)
+        if error.validator == "pattern" and "~" in str(error.validator_value):
+            detail = (f"{error.instance!r} is not a JSON Pointer: write it as /member/member "
+                      "from the root of the answer (e.g. /trades/0/tid), ~1 for / in a name")
+        elif error.validator == "required":
+            detail = error.message.replace("is a required property", "is required")
+        elif error.validator == "additionalProperties":
+            detail = f"{error.message}; see docs/channels.md#marketplace-apis-pull"
+        else:
+            detail = error.message
+        problems.append({"pointer": where, "detail": detail})
+    if problems or not isinstance(settings, dict):
+        return problems
+    window = settings["window"]
+    if longest_allowed is not None and window["longest_minutes"] > longest_allowed:
+        problems.append({"pointer": "/window/longest_minutes", "detail": (
+            f"is {window['longest_minutes']} minutes, but {marketplace} answers windows "
+            f"of at most {longest_allowed} minutes")})
+    if window["overlap_seconds"] >= window["longest_minutes"] * 60:
+        problems.append({"pointer": "/window/overlap_seconds", "detail":
+                         "must be shorter than the longest window, or a poll never moves on"})
+    if settings["http_method"] == "POST_JSON" and not settings["business_json_parameter"]:
+        problems.append({"pointer": "/business_json_parameter", "detail": (
+            "is needed with http_method POST_JSON: the JSON sent as the body")})
+    if window["from_parameter"] == window["to_parameter"]:
+        problems.append({"pointer": "/window/to_parameter",
+                         "detail": "must differ from from_parameter"})
+    names = [settings["action"]["parameter"], settings["app_key_parameter"],
+             settings["timestamp"]["parameter"], settings["signing"]["parameter"]]
+    if len(set(names)) < len(names):
+        problems.append({"pointer": "/signing/parameter", "detail": (
+            "the action, app key, timestamp and signature parameters need a name each")})
+    return problems
+
+
+# --- reading answers ---------------------------------------------------------------------
+
+MISSING = object()
+
+
+def pointed(document: Any, pointer: str | None) -> Any:
+    """The member of ``document`` at ``pointer`` (RFC 6901), or MISSING."""
+    if pointer is None:
+        return MISSING
+    found = document
+    for raw in pointer.split("/")[1:]:
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(found, dict) and part in found:
+            found = found[part]
+        elif isinstance(found, list) and part.isdigit() and int(part) < len(found):
+            found = found[int(part)]
+        else:
+            return MISSING
+    return found
+
+
+def as_text(value: Any) -> str | None:
+    if value is MISSING or value is None or isinstance(value, dict | list | bool):
+        return None
+    text = str(value).strip()
+    return text[:200] or None
+
+
+# --- asking ------------------------------------------------------------------------------
+
+class MarketplaceCallFailed(Exception):
+    """The marketplace did not answer with orders. ``fix`` points at the channel's member
+    to correct when the merchant can; ``rate_limited`` says the marketplace asked to
+    slow down, ``wait`` for how many seconds (None: it did not say)."""
+
+    def __init__(self, detail: str, *, fix: str | None = None, status: int | None = None,
+                 rate_limited: bool = False, wait: float | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.fix = fix
+        self.status = status
+        self.rate_limited = rate_limited
+        self.wait = wait
+
+
+@dataclass(frozen=True)
+class Page:
+    orders: list[Any]
+    more: bool
+    total: int | None = None
+
+
+def written_time(moment: datetime, form: str, zone: str) -> str | int:
+    if form == "unix":
+        return int(moment.timestamp())
+    if form == "unix_ms":
+        return int(moment.timestamp() * 1000)
+    sign = -1 if zone.startswith("-") else 1
+    hours, minutes = (int(part) for part in zone[1:].split(":"))
+    local = moment.astimezone(timezone(sign * timedelta(hours=hours, minutes=minutes)))
+    return local.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def request_parameters(settings: Mapping[str, Any], credentials: Mapping[str, str],
+                       start: datetime, end: datetime, page: int,
+                       now: datetime) -> dict[str, str]:
+    """Every parameter of one page's request, signed."""
+    window, pages, zone = settings["window"], settings["pages"], settings["time_zone"]
+    business: dict[str, Any] = {
+        window["from_parameter"]: written_time(start, window["format"], zone),
+        window["to_parameter"]: written_time(end, window["format"], zone),
+        pages["number_parameter"]: page,
+        pages["size_parameter"]: pages["size"],
+    }
+    parameters = {**settings["fixed_parameters"],
+                  settings["action"]["parameter"]: settings["action"]["value"],
+                  settings["app_key_parameter"]: credentials.get("app_key", ""),
+                  settings["timestamp"]["parameter"]:
+                      str(written_time(now, settings["timestamp"]["format"], zone))}
+    if settings.get("access_token_parameter") and credentials.get("access_token"):
+        parameters[settings["access_token_parameter"]] = credentials["access_token"]
+    if settings.get("business_json_parameter"):
+        # Sorted and compact: the marketplace signs the exact text it receives.
+        parameters[settings["business_json_parameter"]] = json.dumps(
+            business, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    else:
+        parameters.update({name: str(value) for name, value in business.items()})
+    return request_signing.signed(settings["signing"], parameters,
+                                  credentials.get("app_secret", ""))
+
+
+def fetch_page(settings: Mapping[str, Any], address: str, credentials: Mapping[str, str],
+               start: datetime, end: datetime, page: int, now: datetime,
+               marketplace: str = "the marketplace") -> Page:
+    """One page of the orders modified between ``start`` and ``end``."""
+    parameters = request_parameters(settings, credentials, start, end, page, now)
+    url = address.rstrip("/") + settings.get("path", "")
+    query = urlencode(parameters)
+    try:
+        if settings["http_method"] == "GET":
+            answer = outbound.call("GET", f"{url}?{query}",
+                                   headers={"Accept": "application/json"})
+        elif settings["http_method"] == "POST_JSON":
+            body = parameters.pop(settings["business_json_parameter"])
+            answer = outbound.call("POST", f"{url}?{urlencode(parameters)}",
+                                   content=body.encode("utf-8"), headers={
+                                       "Accept": "application/json",
+                                       "Content-Type": "application/json;charset=UTF-8"})
+        else:
+            answer = outbound.call("POST", url, content=query.encode("utf-8"), headers={
+                "Accept": "application/json",
+                "Content-Type": "application/x-www-form-urlencoded;charset=utf-8"})
+    except outbound.Refused as refusal:
+        raise MarketplaceCallFailed(f"the API address is refused: {refusal}",
+                                    fix="/api_address") from None
+    except outbound.OutboundError as error:
+        raise MarketplaceCallFailed(f"{marketplace} did not answer: {error}",
+                                    fix="/api_address") from None
+    return read_answer(settings, answer, page, marketplace)
+
+
+def read_answer(settings: Mapping[str, Any], answer: outbound.Answer, page: int,
+                marketplace: str) -> Page:
+    status = answer.status
+    if status == 429:
+        raise MarketplaceCallFailed(f"{marketplace} answered 429 (too many requests)",
+                                    status=status, rate_limited=True,
+                                    wait=retry_after(answer.headers.get("Retry-After")))
+    if not 200 <= status < 300:
+        fix = "/credentials/app_secret" if status in (401, 403) else \
+            "/api_address" if status == 404 else None
+        raise MarketplaceCallFailed(f"{marketplace} answered {status}: "
+                                    f"{answer.excerpt(160)}", status=status, fix=fix)
+    if not answer.complete:
+        raise MarketplaceCallFailed(f"{marketplace} answered more than "
+                                    f"{outbound.LIMIT_BYTES // 1_000_000} MB for one page; "
+                                    "ask for smaller pages", status=status,
+                                    fix="/settings/pages/size")
+    try:
+        data = json.loads(answer.body)
+    except ValueError:
+        raise MarketplaceCallFailed(f"{marketplace} answered something other than JSON "
+                                    f"({answer.excerpt(80)}); is the API address right?",
+                                    status=status, fix="/api_address") from None
+    shape = settings["answer"]
+    code = as_text(pointed(data, shape.get("error_code")))
+    if code is not None and code not in shape.get("success_codes", []):
+        said = as_text(pointed(data, shape.get("error_message"))) or "(no message)"
+        detail = f"{marketplace} refused the request: error {code}: {said}"
+        if code in shape.get("rate_limited_codes", []):
+            raise MarketplaceCallFailed(detail, status=status, rate_limited=True,
+                                        wait=settings.get("rate_limit_wait_seconds"))
+        fix = "/credentials/app_secret" if code in shape.get("credential_codes", []) else None
+        raise MarketplaceCallFailed(detail, status=status, fix=fix)
+    orders = pointed(data, shape["orders"])
+    if orders is MISSING or orders is None:
+        orders = []  # the marketplaces leave the member out of an empty answer
+    if not isinstance(orders, list):
+        raise MarketplaceCallFailed(f"the answer's {shape['orders']} is not a list of "
+                                    "orders", fix="/settings/answer/orders")
+    total_found = pointed(data, shape.get("total"))
+    total = int(total_found) if isinstance(total_found, int | str) and \
+        str(total_found).isdigit() else None
+    has_next = pointed(data, shape.get("has_next"))
+    pages = settings["pages"]
+    if has_next is not MISSING:
+        more = has_next is True or str(has_next).lower() == "true"
+    elif total is not None:
+        more = (page - pages["first"] + 1) * pages["size"] < total
+    else:
+        more = len(orders) >= pages["size"]
+    return Page([o for o in orders if isinstance(o, dict)], more and bool(orders), total)

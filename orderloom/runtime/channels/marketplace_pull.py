@@ -1,0 +1,373 @@
+"""Pulling a marketplace channel's orders by modified-time windows.
+
+A ``marketplace`` channel keeps its API address in ``store_url``, its app key, app
+secret and access token sealed in ``credentials`` (sealing.py), and its pull setting
+(marketplace_api.py) in ``marketplace_connections``. Where the pull stopped is the
+channel's ``StoreCursor`` (store_sync.py), so a restarted process carries on there.
+
+A poll reads windows from the cursor up to now, each no longer than the setting
+allows; each window is paged to its end, then the cursor moves to the window's end
+less the overlap, so an order changed at a boundary is read again rather than missed.
+Every version of an order (its id and modified time) is one delivery: read again, it
+changes nothing. A new order goes through ingestion; a newer version of an order here
+goes to store_changes, like a store's update webhook.
+
+The marketplace's rate limit (429, or its own "too many" error code) is waited out in
+place when it asks for no longer than ``LONGEST_WAIT_SECONDS``; any other failure ends
+the poll with the cursor where the last whole window left it, and the poll's record
+says why. Functions take a session and never commit.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ForeignKey, Integer, String, Text, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+
+from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
+from orderloom.runtime.audit import Actor
+from orderloom.runtime.channels import ingestion, sealing, store_changes
+from orderloom.runtime.channels.marketplace_api import (
+    MISSING,
+    MarketplaceCallFailed,
+    as_text,
+    fetch_page,
+    pointed,
+)
+from orderloom.runtime.channels.marketplace_api_presets import MARKETPLACE_API_PRESETS
+from orderloom.runtime.channels.models import (
+    APPLIED,
+    DUPLICATE,
+    HELD,
+    UNCHANGED,
+    Channel,
+    InboundOrder,
+    find_channel,
+)
+from orderloom.runtime.channels.store_deliveries import earlier_delivery
+from orderloom.runtime.channels.store_sync import StoreCursor, cursor_of
+from orderloom.runtime.channels.stores import StorePlatform
+from orderloom.runtime.jobs.models import Job, register_handler
+from orderloom.runtime.jobs.outbox import enqueue
+from orderloom.runtime.orders.models import Order
+
+log = logging.getLogger(__name__)
+
+KIND = "marketplace"
+POLL_JOB = "marketplace_poll"
+PULL_TOPIC = "pull"
+LONGEST_WAIT_SECONDS = 10.0
+RATE_LIMIT_TRIES = 3
+MOST_WINDOWS = 200
+MOST_PAGES = 500
+
+
+class MarketplaceConnection(Base):
+    """A marketplace channel's pull setting (marketplace_api.SETTINGS_SCHEMA) and the
+    preset it started from."""
+
+    __tablename__ = "marketplace_connections"
+
+    channel: Mapped[str] = mapped_column(ForeignKey("channels.key", ondelete="CASCADE"),
+                                         primary_key=True)
+    preset: Mapped[str] = mapped_column(String(20))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+
+
+class MarketplacePoll(Base):
+    """One poll of a marketplace channel and what it found."""
+
+    __tablename__ = "marketplace_polls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(40), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The first window's start, and where the cursor stood when the poll ended.
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    cursor: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    windows: Mapped[int] = mapped_column(Integer, default=0)
+    orders_read: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    updated: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    # Orders that could not become orders (dead letters) or changes that were held.
+    problems: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    waited_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    fix: Mapped[str | None] = mapped_column(String(100))
+
+
+class _PulledOrders(StorePlatform):
+    """What store_changes needs to read a marketplace order: the payload as it came (the
+    channel's mapping reads the marketplace's own members), with no currency of its
+    own to compare."""
+
+    kind = KIND
+    name = "marketplace"
+
+    def store_order(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+
+PULLED_ORDERS = _PulledOrders()
+
+
+class NotConnected(ValueError):
+    def __init__(self, detail: str, fix: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.fix = fix
+
+
+def connection_of(session: Session, channel: Channel) -> MarketplaceConnection | None:
+    return session.get(MarketplaceConnection, channel.key)
+
+
+def marketplace_name(connection: MarketplaceConnection) -> str:
+    found = MARKETPLACE_API_PRESETS.get(connection.preset)
+    return found["name"] if found else "the marketplace"
+
+
+def access(session: Session, channel: Channel,
+           instance_key: str) -> tuple[MarketplaceConnection, str, dict[str, str]]:
+    """The channel's pull setting, API address and credentials; NotConnected naming the
+    member to give when one is missing."""
+    connection = connection_of(session, channel)
+    if channel.kind != KIND or connection is None:
+        raise NotConnected(f"channel {channel.key!r} is not a marketplace channel", "/kind")
+    if not channel.store_url:
+        raise NotConnected("the API address is not set", "/api_address")
+    try:
+        credentials = sealing.unseal_json(instance_key, channel.credentials)
+    except sealing.SealError as error:
+        raise NotConnected(str(error), "/credentials/app_secret") from None
+    for name in ("app_key", "app_secret"):
+        if not credentials.get(name):
+            raise NotConnected(f"the {name} is not set", f"/credentials/{name}")
+    return connection, channel.store_url, credentials
+
+
+def page_with_patience(settings: dict[str, Any], address: str, credentials: dict[str, str],
+                       start: datetime, end: datetime, page: int, name: str,
+                       record: MarketplacePoll | None = None):
+    """One page; a rate limit waited out in place (a few times) when the marketplace
+    asks for no longer than LONGEST_WAIT_SECONDS."""
+    for attempt in range(RATE_LIMIT_TRIES + 1):
+        try:
+            return fetch_page(settings, address, credentials, start, end, page, utcnow(),
+                              name)
+        except MarketplaceCallFailed as failure:
+            wait = failure.wait if failure.wait is not None else \
+                settings.get("rate_limit_wait_seconds", 1)
+            if not failure.rate_limited or attempt == RATE_LIMIT_TRIES or \
+                    wait > LONGEST_WAIT_SECONDS:
+                raise
+            time.sleep(wait)
+            if record is not None:
+                record.waited_seconds += max(1, round(wait))
+    raise AssertionError("unreachable")
+
+
+def poll(session: Session, channel: Channel, instance_key: str,
+         now: datetime | None = None) -> MarketplacePoll:
+    """Read every window from the channel's cursor to now; see the module's docstring."""
+    now = now or utcnow()
+    cursor = cursor_of(session, channel)
+    cursor.reconciled_at = now
+    record = MarketplacePoll(channel=channel.key, started_at=utcnow(), since=now,
+                             windows=0, orders_read=0, created=[], updated=[], problems=[],
+                             waited_seconds=0)
+    session.add(record)
+    try:
+        connection, address, credentials = access(session, channel, instance_key)
+    except NotConnected as missing:
+        record.error, record.fix = missing.detail, missing.fix
+        return _finished(session, record, cursor)
+    settings = connection.settings
+    name = marketplace_name(connection)
+    window = settings["window"]
+    start = cursor.changed_since or now - timedelta(hours=settings.get("first_pull_hours", 24))
+    record.since = start
+    actor = Actor(user_id=None, name=f"channel:{channel.key}", via="job")
+    created, updated, problems = [], [], []
+    for _ in range(MOST_WINDOWS):
+        if start >= now:
+            break
+        end = min(start + timedelta(minutes=window["longest_minutes"]), now)
+        try:
+            _read_window(session, channel, settings, address, credentials, start, end, name,
+                         actor, record, created, updated, problems)
+        except MarketplaceCallFailed as failure:
+            record.error, record.fix = failure.detail, failure.fix
+            break
+        record.windows += 1
+        if end >= now:
+            # Read again from a little before now next time: an order changed at the
+            # boundary is found then, and its id stops it being created twice.
+            cursor.changed_since = max(start, end - timedelta(seconds=window["overlap_seconds"]))
+            break
+        cursor.changed_since = end - timedelta(seconds=window["overlap_seconds"])
+        start = cursor.changed_since
+    record.created, record.updated, record.problems = created, updated, problems
+    return _finished(session, record, cursor)
+
+
+def _finished(session: Session, record: MarketplacePoll, cursor: StoreCursor) -> MarketplacePoll:
+    record.cursor = cursor.changed_since
+    record.finished_at = utcnow()
+    session.flush()
+    log.info("channel %s polled: %s read, %s created, %s updated%s", record.channel,
+             record.orders_read, len(record.created or []), len(record.updated or []),
+             f"; stopped: {record.error}" if record.error else "")
+    return record
+
+
+def _read_window(session, channel, settings, address, credentials, start, end, name, actor,
+                 record, created, updated, problems) -> None:
+    page = settings["pages"]["first"]
+    for _ in range(MOST_PAGES):
+        found = page_with_patience(settings, address, credentials, start, end, page, name,
+                                   record)
+        for payload in found.orders:
+            record.orders_read += 1
+            _take(session, channel, settings, payload, actor, created, updated, problems)
+        if not found.more:
+            return
+        page += 1
+    raise MarketplaceCallFailed(f"a window had more than {MOST_PAGES} pages; shorten "
+                                "/settings/window/longest_minutes",
+                                fix="/settings/window/longest_minutes")
+
+
+def _take(session: Session, channel: Channel, settings: dict[str, Any], payload: dict,
+          actor: Actor, created: list[str], updated: list[str], problems: list[str]) -> None:
+    order_id = as_text(pointed(payload, settings["order"]["id"]))
+    modified = pointed(payload, settings["order"]["modified"])
+    if order_id is None:
+        problems.append(f"an order without {settings['order']['id']}: not taken")
+        return
+    version = f"{order_id}@{'' if modified is MISSING else modified}"[:200]
+    if earlier_delivery(session, channel, version) is not None:
+        return  # this version was read before (the overlap, or a page read twice)
+    if modified is not MISSING and not _newer(str(modified),
+                                              _latest_version(session, channel, order_id)):
+        return  # an older version than one already read: it must not undo a change
+    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    try:
+        with session.begin_nested():
+            first = ingestion.accepted_order(session, channel.key, order_id)
+            if first is None:
+                receipt = ingestion.receive(session, channel, body, actor,
+                                            delivery_id=version, topic=PULL_TOPIC)
+                if receipt.order is not None and receipt.inbound.status != DUPLICATE:
+                    created.append(order_id)
+                elif receipt.order is None:
+                    reason = (receipt.inbound.error or {}).get("detail") or "not taken"
+                    problems.append(f"order {order_id}: {reason}")
+                return
+            _update(session, channel, first, payload, body, version, order_id, actor,
+                    updated, problems)
+    except IntegrityError:
+        return  # another poll of the same channel took this version a moment earlier
+
+
+def _latest_version(session: Session, channel: Channel, order_id: str) -> str | None:
+    """The modified time of the newest version of the order read so far."""
+    found = session.scalar(select(InboundOrder.delivery_id).where(
+        InboundOrder.source == channel.key, InboundOrder.external_id == order_id,
+        InboundOrder.topic == PULL_TOPIC).order_by(InboundOrder.id.desc()).limit(1))
+    return found.rpartition("@")[2] if found else None
+
+
+def _newer(modified: str, latest: str | None) -> bool:
+    """Whether ``modified`` is later than ``latest``. The marketplaces write times as
+    "yyyy-MM-dd HH:mm:ss" (ordered as text) or as seconds (ordered as numbers)."""
+    if latest is None or latest == "":
+        return True
+    if modified.isdigit() and latest.isdigit():
+        return int(modified) > int(latest)
+    return modified > latest
+
+
+def _update(session, channel, first, payload, body, version, order_id, actor, updated,
+            problems) -> None:
+    order = session.get(Order, first.order_id) if first.order_id else None
+    inbound = InboundOrder(channel_id=channel.id, source=channel.key,
+                           body=body.decode("utf-8"), attempts=1, received_at=utcnow(),
+                           processed_at=utcnow(), status=UNCHANGED, external_id=order_id,
+                           delivery_id=version, topic=PULL_TOPIC,
+                           order_id=order.id if order else None)
+    session.add(inbound)
+    session.flush()
+    if order is None:
+        return
+    outcome = store_changes.apply_or_hold(session, actor, order, channel, PULLED_ORDERS,
+                                          payload)
+    inbound.status = outcome.status
+    inbound.error = {"detail": outcome.detail, "errors": []} if outcome.detail else None
+    session.flush()
+    if outcome.status == APPLIED:
+        updated.append(order_id)
+    elif outcome.status == HELD:
+        problems.append(f"order {order_id}: held for staff: {outcome.detail}")
+
+
+def run_poll(session: Session, job: Job, runner: Any) -> str | None:
+    channel = find_channel(session, job.payload["channel"])
+    if channel is None or not channel.active or channel.kind != KIND:
+        return None
+    record = poll(session, channel, runner.secret_key or "")
+    return record.error
+
+
+register_handler(POLL_JOB, run_poll)
+
+
+def poll_due(sessions: sessionmaker[Session], now: datetime | None = None) -> list[str]:
+    """Enqueue a poll of every active marketplace channel whose interval has passed; each
+    claimed by a conditional UPDATE of its cursor so two sweepers never start it twice."""
+    now = now or utcnow()
+    started: list[str] = []
+    with sessions() as session:
+        found = session.execute(select(Channel, MarketplaceConnection)
+                                .join(MarketplaceConnection,
+                                      MarketplaceConnection.channel == Channel.key)
+                                .where(Channel.active.is_(True), Channel.kind == KIND)).all()
+        for channel, connection in found:
+            cursor_of(session, channel)
+            every = timedelta(minutes=connection.settings.get("poll_every_minutes", 5))
+            due = or_(StoreCursor.reconciled_at.is_(None),
+                      StoreCursor.reconciled_at <= now - every)
+            won = session.execute(update(StoreCursor)
+                                  .where(StoreCursor.channel == channel.key, due)
+                                  .values(reconciled_at=now)
+                                  .execution_options(synchronize_session=False)).rowcount
+            if won:
+                enqueue(session, POLL_JOB, {"channel": channel.key}, max_attempts=1)
+                started.append(channel.key)
+        session.commit()
+    return started
+
+
+def last_polls(session: Session, channel_key: str, limit: int = 20) -> list[MarketplacePoll]:
+    return list(session.scalars(select(MarketplacePoll)
+                                .where(MarketplacePoll.channel == channel_key)
+                                .order_by(MarketplacePoll.id.desc()).limit(limit)))
+
+
+def marketplace_summary(session: Session, channel: Channel) -> dict[str, Any] | None:
+    """What the channel's page shows of a marketplace channel: the marketplace, where
+    the next poll starts and the last poll; None for any other channel."""
+    connection = connection_of(session, channel) if channel.kind == KIND else None
+    if connection is None:
+        return None
+    cursor = session.get(StoreCursor, channel.key)
+    polls = last_polls(session, channel.key, 1)
+    return {"name": marketplace_name(connection),
+            "cursor": cursor.changed_since if cursor else None,
+            "last_poll": polls[0] if polls else None}
