@@ -269,3 +269,36 @@ def test_only_store_channels_push_through_a_store(client, merchant):
     assert body["errors"][0]["pointer"] == "/store_push"
     assert_problem(client.get("/api/v1/channels/desk/stock/locations", headers=merchant), 409)
     assert_problem(client.get("/api/v1/channels/nope/stock", headers=merchant), 404)
+
+
+# --- the page ---------------------------------------------------------------------------------
+
+def test_the_channel_page_has_the_stock_settings_and_the_pushes(client, actions, merchant,
+                                                               shopify):
+    shopify.shopify_product(632910392, (808950810, "TEA-01", 39072856))
+    key = connect(client, merchant, "shopify", shopify.url)
+    actions.login_as("admin")
+    page = client.get(f"/admin/channels/{key}").get_data(as_text=True)
+    stock = page.split('id="stock"')[1].split("</section>")[0]
+    assert f'data-api="/api/v1/channels/{key}/stock"' in stock
+    assert f'data-locations="/api/v1/channels/{key}/stock/locations"' in stock
+    # Every member the API may refuse has an input to show the refusal beside.
+    for pointer in ("/warehouses", "/safety_stock", "/share/kind", "/share/value",
+                    "/store_push", "/location_id"):
+        assert f'data-pointer="{pointer}"' in stock
+    assert 'id="stock-pushes"' in stock and "channel_stock.js" in page
+    chinese = client.get(f"/admin/channels/{key}",
+                         headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "保存库存设置" in chinese and "各 SKU 最近一次推送" in chinese
+
+
+def test_a_channel_that_is_not_a_store_has_no_store_parts_on_its_page(client, actions,
+                                                                     merchant):
+    assert client.post("/api/v1/channels", headers=merchant, json={
+        "key": "desk", "name": "Desk", "kind": "manual", "order_type": "retail_order"}
+    ).status_code == 201
+    actions.login_as("admin")
+    stock = client.get("/admin/channels/desk").get_data(as_text=True).split(
+        'id="stock"')[1].split("</section>")[0]
+    assert 'data-pointer="/share/value"' in stock
+    assert "/store_push" not in stock and "stock-pushes" not in stock
