@@ -4,6 +4,7 @@ through the store's inventory API and to which location; with the last push of
 each SKU to the store."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import current_app
@@ -17,7 +18,7 @@ from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
 from orderloom.runtime import audit
-from orderloom.runtime.channels import channel_stock, store_stock
+from orderloom.runtime.channels import channel_stock, stock_sync, store_stock
 from orderloom.runtime.channels.channel_stock import (
     LOCATION_LENGTH,
     PERCENT,
@@ -29,6 +30,8 @@ from orderloom.runtime.channels.store_sync import NotConnected, store_access
 from orderloom.runtime.channels.stores import StoreCallFailed
 from orderloom.runtime.stock.catalog import Warehouse
 
+# Far more units than any shop holds, and within every database's integer column.
+MOST_UNITS = 10**9
 SHARE = {"type": "object", "required": ["kind", "value"], "additionalProperties": False,
          "properties": {"kind": {"enum": list(SHARE_KINDS)},
                         "value": {"type": "integer",
@@ -104,12 +107,12 @@ def _warehouse_ids(codes: list[str]) -> list[int]:
 
 
 def _check(channel: Channel, body: dict[str, Any]) -> None:
-    if body.get("safety_stock", 0) < 0:
-        raise invalid("/safety_stock", "must be 0 or more")
+    if not 0 <= body.get("safety_stock", 0) <= MOST_UNITS:
+        raise invalid("/safety_stock", f"must be from 0 to {MOST_UNITS}")
     share = body.get("share")
     if share is not None:
-        if share["value"] < 0:
-            raise invalid("/share/value", "must be 0 or more")
+        if not 0 <= share["value"] <= MOST_UNITS:
+            raise invalid("/share/value", f"must be from 0 to {MOST_UNITS}")
         if share["kind"] == PERCENT and share["value"] > 100:
             raise invalid("/share/value", "a percent must be from 0 to 100")
     if channel.kind not in STORE_KINDS:
@@ -121,14 +124,16 @@ def _check(channel: Channel, body: dict[str, Any]) -> None:
     if location is not None:
         if channel.kind != "shopify":
             raise invalid("/location_id", "only Shopify stores have locations")
-        if not location.isdigit() or len(location) > LOCATION_LENGTH:
+        if not re.fullmatch(f"[0-9]{{1,{LOCATION_LENGTH}}}", location):
             raise invalid("/location_id", "must be a Shopify location id (digits), as "
                                           "GET /api/v1/channels/<key>/stock/locations lists")
 
 
 @api.patch("/channels/<key>/stock")
 @requires("channels.manage")
-@documented("Change the channel's stock settings; members not sent stay as they were",
+@documented("Change the channel's stock settings; members not sent stay as they were. "
+            "Every SKU the channel sells is pushed again with the new figure (``pushing``: "
+            "how many pushes were enqueued)",
             request=CHANGE_STOCK, tags=("channels",),
             responses={200: ("Stock settings", STOCK)})
 def change_channel_stock(key: str):
@@ -153,10 +158,12 @@ def change_channel_stock(key: str):
         channel.updated_at = utcnow()
     settings.updated_at = utcnow()
     store_stock.forget_missing(session, channel.key)
+    session.flush()
+    pushing = stock_sync.push_every_sku(session, channel)
     audit.record(session, current_actor(), "channel.stock_changed", "channel", channel.key,
                  changed=sorted(body))
     session.commit()
-    return stock_json(channel)
+    return {**stock_json(channel), "pushing": pushing}
 
 
 @api.get("/channels/<key>/stock/locations")

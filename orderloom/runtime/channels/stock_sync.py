@@ -93,6 +93,29 @@ def after_change(session: Session, product_id: int,
             for channel in wanted if channel.key not in waiting]
 
 
+def push_every_sku(session: Session, channel: Channel) -> int:
+    """Enqueue a push of every SKU the channel sells that has none waiting, so that new
+    stock settings reach the channel without waiting for each SKU's next change.
+    Answers how many were enqueued."""
+    settings = channel_stock.settings_of(session, channel.key)
+    if not channel.active or not (channel.stock_push_url or through_store(channel, settings)):
+        return 0
+    query = select(Product.sku).order_by(Product.sku)
+    if channel.skus:
+        query = query.where(Product.sku.in_(channel.skus))
+    waiting = {job.payload.get("sku") for job in session.scalars(
+        select(Job).where(Job.kind == JOB_KIND, Job.status.in_(NOT_STARTED),
+                          Job.payload["channel"].as_string() == channel.key))}
+    run_after = utcnow() + timedelta(seconds=max(channel.push_interval_seconds, 0))
+    enqueued = 0
+    for sku in session.scalars(query):
+        if sku not in waiting:
+            enqueue(session, JOB_KIND, {"channel": channel.key, "sku": sku},
+                    run_after=run_after)
+            enqueued += 1
+    return enqueued
+
+
 @hooks.STOCK_CHANGED.subscribe
 def stock_changed(session: Session, product_id: int, warehouse_id: int,
                   available_change: int) -> None:
