@@ -199,6 +199,17 @@ def test_a_rate_limited_push_is_retried_with_the_figure_of_that_moment(app, clie
     assert pushes_of(client, merchant, key)["TEA-01"]["outcome"] == "pushed"
 
 
+def test_a_token_without_the_inventory_scopes_is_told_which_to_give(client, merchant, db,
+                                                                    shopify):
+    shopify.shopify_product(632910392, (808950810, "TEA-01", 39072856))
+    shopify.failures = [(403, {})] * 4
+    key = connect(client, merchant, "shopify", shopify.url)
+    refused = pushes_of(client, merchant, key)
+    assert {refused[sku]["outcome"] for sku in ("CUP-02", "TEA-01")} == {"refused"}
+    assert "read_products, read_locations and write_inventory" in refused["TEA-01"]["detail"]
+    assert {status for _, status, _ in stock_jobs(db)} == {DONE}  # not retried
+
+
 # --- WooCommerce --------------------------------------------------------------------------------
 
 def test_woocommerce_products_and_variations_get_their_stock_quantity(client, merchant, woo):

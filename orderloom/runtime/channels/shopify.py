@@ -220,8 +220,8 @@ class Shopify(StorePlatform):
         found: dict[str, str] = {}
         query: dict[str, Any] = {"limit": PAGE_SIZE, "fields": "id,variants"}
         for _ in range(MOST_PRODUCT_PAGES):
-            answer = self.ask("GET", store_url, self.path("products.json?" + urlencode(query)),
-                              credentials)
+            answer = self.inventory_call("GET", store_url, "products.json?" + urlencode(query),
+                                         credentials)
             for product in record(answer.data).get("products") or []:
                 for variant in record(product).get("variants") or []:
                     sku, item = text(record(variant).get("sku")), variant.get("inventory_item_id")
@@ -236,7 +236,7 @@ class Shopify(StorePlatform):
         return found
 
     def locations(self, store_url: str, credentials: dict[str, str]) -> list[dict[str, Any]]:
-        answer = self.ask("GET", store_url, self.path("locations.json"), credentials)
+        answer = self.inventory_call("GET", store_url, "locations.json", credentials)
         return [{"id": str(place["id"]), "name": text(place.get("name")) or str(place["id"]),
                  "active": bool(place.get("active", True))}
                 for place in record(answer.data).get("locations") or []
@@ -253,10 +253,23 @@ class Shopify(StorePlatform):
                                       "the one whose stock is set in the channel's stock "
                                       "settings", fix="/location_id")
             location = active[0]["id"]
-        self.ask("POST", store_url, self.path("inventory_levels/set.json"), credentials,
-                 {"location_id": int(location), "inventory_item_id": int(item),
-                  "available": available})
+        self.inventory_call("POST", store_url, "inventory_levels/set.json", credentials,
+                            {"location_id": int(location), "inventory_item_id": int(item),
+                             "available": available})
         return location
+
+    def inventory_call(self, method: str, store_url: str, resource: str,
+                       credentials: dict[str, str], body: Any = None):
+        """``ask``, with a 403 naming the scopes stock sync needs, not those of orders."""
+        try:
+            return self.ask(method, store_url, self.path(resource), credentials, body)
+        except StoreCallFailed as failure:
+            if failure.status != 403:
+                raise
+            raise StoreCallFailed("Shopify answered 403: the access token lacks a scope; "
+                                  "give the app read_products, read_locations and "
+                                  "write_inventory", status=403,
+                                  fix="/credentials/access_token") from None
 
 
 def moment(value: Any) -> datetime | None:
