@@ -9,6 +9,9 @@ The REST Admin API (version ``API_VERSION``) is called with ``X-Shopify-Access-T
 ``shop.json`` to test the connection, the order's fulfillment orders then
 ``fulfillments.json`` to write a shipment back, and ``orders.json`` with
 ``updated_at_min``, paged by the ``page_info`` of its ``Link`` header, to pull.
+For stock sync, ``products.json`` (ids and variants) finds a SKU's inventory item,
+``locations.json`` lists the locations and ``inventory_levels/set.json`` sets the
+figure.
 """
 from __future__ import annotations
 

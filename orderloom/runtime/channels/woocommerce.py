@@ -12,7 +12,9 @@ WooCommerce takes over https): ``system_status`` to test the connection, the
 order's status set to ``completed`` with an order note naming the carrier and
 tracking number to write a shipment back (WooCommerce has no tracking of its own;
 tracking plugins differ), and ``orders`` with ``modified_after``, paged by ``page``
-up to its ``X-WP-TotalPages`` header, to pull.
+up to its ``X-WP-TotalPages`` header, to pull. For stock sync, ``products?sku=``
+(and a variable product's ``variations``) finds a SKU, and a ``PUT`` of the product
+or variation sets its ``stock_quantity``.
 """
 from __future__ import annotations
 
