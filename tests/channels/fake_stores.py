@@ -24,6 +24,20 @@ fixtures:
   ``GET|POST orders/<id>/notes`` (``{"note", "customer_note"}``, 201 with the note's
   ``id``); ``GET orders?modified_after=&page=&per_page=`` with ``X-WP-Total`` and
   ``X-WP-TotalPages``; a bad key is 401 ``{"code": "woocommerce_rest_cannot_view"}``.
+
+Inventory, for stock sync (the block at the end of ``FakeStore``):
+
+- Shopify: ``GET products.json?fields=id,variants&limit=`` answers ``{"products":
+  [{"id", "variants": [{"id", "product_id", "sku", "inventory_item_id"}]}]}``, paged
+  like orders.json (with ``page_info`` only ``limit`` and ``fields`` are taken);
+  ``GET locations.json`` answers ``{"locations": [{"id", "name", "active"}]}``;
+  ``POST inventory_levels/set.json`` takes ``{"location_id", "inventory_item_id",
+  "available"}`` and answers ``{"inventory_level": {...}}``.
+- WooCommerce: ``GET products?sku=a,b&per_page=`` (several SKUs comma-separated;
+  products only, not variations), ``GET products?type=variable&page=&per_page=``,
+  ``GET products/<id>/variations``; ``PUT products/<id>`` and ``PUT
+  products/<id>/variations/<id>`` take ``{"manage_stock", "stock_quantity"}``; an
+  unknown id is 404 ``{"code": "woocommerce_rest_product_invalid_id"}``.
 """
 from __future__ import annotations
 
@@ -53,6 +67,10 @@ class FakeStore:
         self.fulfillments: dict[str, list[dict]] = {}
         self.notes: dict[str, list[dict]] = {}
         self.statuses: dict[str, str] = {}
+        # Inventory (stock sync): see the block at the end of the class.
+        self.products: list[dict] = []
+        self.locations: list[dict] = [{"id": 655441491, "name": "Hangzhou", "active": True}]
+        self.inventory_levels: dict[tuple[int, int], int] = {}
         self.failures: list[tuple[int, dict]] = []
         # Called after each page of orders is answered: a shop whose orders change
         # while a pull reads its pages.
@@ -152,6 +170,8 @@ class FakeStore:
                     self.fulfillment_order(order_id)]})
         if resource == "fulfillments.json" and request.command == "POST":
             return request.send(201, {"fulfillment": self.fulfil(body["fulfillment"])})
+        if self.shopify_inventory(request, resource, query, body):
+            return None
         return request.send(404, {"errors": "Not Found"})
 
     def woocommerce(self, request, body) -> None:
@@ -192,6 +212,8 @@ class FakeStore:
             if request.command == "PUT":
                 self.statuses[order_id] = body["status"]
                 return request.send(200, {"id": int(order_id), "status": body["status"]})
+        if self.woocommerce_inventory(request, resource or "", query, body):
+            return None
         return request.send(404, {"code": "rest_no_route",
                                   "message": "No route was found matching the URL and "
                                              "request method.", "data": {"status": 404}})
@@ -251,3 +273,109 @@ class FakeStore:
     def page_served(self) -> None:
         if self.between_pages is not None:
             self.between_pages(self)
+
+    # --- inventory (stock sync) ----------------------------------------------------------------
+
+    def shopify_product(self, product_id: int, *variants: tuple[int, str, int]) -> None:
+        """A product with variants given as (variant id, SKU, inventory item id)."""
+        self.products.append({"id": product_id, "title": f"Product {product_id}", "variants": [
+            {"id": v, "product_id": product_id, "sku": sku, "inventory_item_id": item}
+            for v, sku, item in variants]})
+
+    def woo_product(self, product_id: int, sku: str, variations: tuple = ()) -> None:
+        """A simple product with ``sku``, or (with ``variations`` as (id, SKU) pairs) a
+        variable one."""
+        self.products.append({
+            "id": product_id, "name": f"Product {product_id}", "sku": sku, "parent_id": 0,
+            "type": "variable" if variations else "simple", "manage_stock": False,
+            "stock_quantity": None, "variations": [
+                {"id": v, "parent_id": product_id, "sku": v_sku, "manage_stock": False,
+                 "stock_quantity": None} for v, v_sku in variations]})
+
+    def woo_stock(self, sku: str) -> tuple[bool, int | None]:
+        """(manage_stock, stock_quantity) of the product or variation with ``sku``."""
+        for product in self.products:
+            for found in (product, *product["variations"]):
+                if found["sku"] == sku:
+                    return found["manage_stock"], found["stock_quantity"]
+        raise KeyError(sku)
+
+    def shopify_inventory(self, request, resource, query, body) -> bool:
+        if resource == "products.json" and request.command == "GET":
+            if "page_info" in query:
+                if set(query) - {"page_info", "limit", "fields"}:
+                    request.send(400, {"errors": {"page_info": ["Invalid value."]}})
+                    return True
+                start = int(base64.b64decode(query["page_info"][0]))
+            else:
+                start = 0
+            size = min(int(query.get("limit", ["50"])[0]), self.page_size)
+            fields = set(query.get("fields", ["id,title,variants"])[0].split(","))
+            page = [{k: v for k, v in p.items() if k in fields}
+                    for p in self.products[start:start + size]]
+            headers = {}
+            if start + size < len(self.products):
+                token = base64.b64encode(str(start + size).encode()).decode()
+                headers["Link"] = (f'<{self.url}{SHOPIFY_API}products.json?limit={size}'
+                                   f'&page_info={token}>; rel="next"')
+            request.send(200, {"products": copy.deepcopy(page)}, headers)
+            return True
+        if resource == "locations.json" and request.command == "GET":
+            request.send(200, {"locations": copy.deepcopy(self.locations)})
+            return True
+        if resource == "inventory_levels/set.json" and request.command == "POST":
+            item, location = body["inventory_item_id"], body["location_id"]
+            items = {v["inventory_item_id"] for p in self.products for v in p["variants"]}
+            if item not in items or location not in {p["id"] for p in self.locations}:
+                request.send(404, {"errors": "Not Found"})
+                return True
+            self.inventory_levels[(item, location)] = body["available"]
+            request.send(200, {"inventory_level": {
+                "inventory_item_id": item, "location_id": location,
+                "available": body["available"], "updated_at": "2026-12-06T10:00:00+08:00"}})
+            return True
+        return False
+
+    def woocommerce_inventory(self, request, resource, query, body) -> bool:
+        pieces = resource.split("/")
+        if pieces[0] != "products":
+            return False
+        if len(pieces) == 1 and request.command == "GET":
+            found = self.products
+            if "sku" in query:
+                wanted = set(query["sku"][0].split(",")) | {query["sku"][0]}
+                found = [p for p in found if p["sku"] in wanted]
+            if "type" in query:
+                found = [p for p in found if p["type"] == query["type"][0]]
+            per_page = min(int(query.get("per_page", ["10"])[0]), self.page_size)
+            page = int(query.get("page", ["1"])[0])
+            pages = max((len(found) + per_page - 1) // per_page, 1)
+            chunk = [{k: v for k, v in p.items() if k != "variations"} |
+                     {"variations": [v["id"] for v in p["variations"]]}
+                     for p in found[(page - 1) * per_page:page * per_page]]
+            request.send(200, copy.deepcopy(chunk), {"X-WP-Total": str(len(found)),
+                                                     "X-WP-TotalPages": str(pages)})
+            return True
+        product = next((p for p in self.products if len(pieces) > 1
+                        and str(p["id"]) == pieces[1]), None)
+        target = product
+        if product is not None and len(pieces) == 3 and pieces[2] == "variations" \
+                and request.command == "GET":
+            request.send(200, copy.deepcopy(product["variations"]))
+            return True
+        if product is not None and len(pieces) == 4 and pieces[2] == "variations":
+            target = next((v for v in product["variations"] if str(v["id"]) == pieces[3]),
+                          None)
+        elif len(pieces) != 2:
+            target = None
+        if target is None:
+            request.send(404, {"code": "woocommerce_rest_product_invalid_id",
+                               "message": "Invalid ID.", "data": {"status": 404}})
+            return True
+        if request.command == "PUT":
+            for member in ("manage_stock", "stock_quantity"):
+                if member in body:
+                    target[member] = body[member]
+        request.send(200, copy.deepcopy({k: v for k, v in target.items()
+                                         if k != "variations"}))
+        return True

@@ -10,6 +10,9 @@ The REST Admin API (version ``API_VERSION``) is called with ``X-Shopify-Access-T
 ``fulfillments.json`` to write a shipment back (only the parcel's own lines and
 quantities, by the fulfillment order line items of the order's line item ids), and
 ``orders.json`` with ``updated_at_min``, paged by the ``page_info`` of its ``Link`` header, to pull.
+For stock sync, ``products.json`` (ids and variants) finds a SKU's inventory item,
+``locations.json`` lists the locations and ``inventory_levels/set.json`` sets the
+figure.
 """
 from __future__ import annotations
 
@@ -45,6 +48,8 @@ API_VERSION = "2024-10"
 FULFILLABLE = frozenset({"open", "in_progress"})
 PAGE_SIZE = 250  # the most orders.json gives in one page
 NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="?next"?')
+# A catalogue read for SKUs stops after this many pages (250 products each).
+MOST_PRODUCT_PAGES = 40
 
 
 class Shopify(StorePlatform):
@@ -225,6 +230,68 @@ class Shopify(StorePlatform):
             "method": text(gateways[0] if gateways else None) or "shopify",
             "reference": text(payload.get("name")) or text(payload.get("id")),
             "received_at": text(payload.get("processed_at")) or text(payload.get("created_at"))})
+
+    # --- inventory (channel stock sync) ---------------------------------------------------------
+
+    def stock_items(self, store_url: str, credentials: dict[str, str],
+                    skus: list[str]) -> dict[str, str]:
+        """Each SKU's variant's ``inventory_item_id``. The REST Admin API finds no
+        variant by SKU, so products.json is read (only ids and variants) page by page
+        until every SKU asked for is found or the catalogue ends."""
+        wanted = set(skus)
+        found: dict[str, str] = {}
+        query: dict[str, Any] = {"limit": PAGE_SIZE, "fields": "id,variants"}
+        for _ in range(MOST_PRODUCT_PAGES):
+            answer = self.inventory_call("GET", store_url, "products.json?" + urlencode(query),
+                                         credentials)
+            for product in record(answer.data).get("products") or []:
+                for variant in record(product).get("variants") or []:
+                    sku, item = text(record(variant).get("sku")), variant.get("inventory_item_id")
+                    if sku in wanted and sku not in found and isinstance(item, int):
+                        found[sku] = str(item)
+            following = NEXT_LINK.search(answer.headers.get("Link") or "")
+            if len(found) == len(wanted) or not following:
+                break
+            # With page_info Shopify takes only limit and fields beside it.
+            page = (parse_qs(urlsplit(following.group(1)).query).get("page_info") or [""])[0]
+            query = {"limit": PAGE_SIZE, "fields": "id,variants", "page_info": page}
+        return found
+
+    def locations(self, store_url: str, credentials: dict[str, str]) -> list[dict[str, Any]]:
+        answer = self.inventory_call("GET", store_url, "locations.json", credentials)
+        return [{"id": str(place["id"]), "name": text(place.get("name")) or str(place["id"]),
+                 "active": bool(place.get("active", True))}
+                for place in record(answer.data).get("locations") or []
+                if isinstance(place, dict) and isinstance(place.get("id"), int)]
+
+    def set_stock(self, store_url: str, credentials: dict[str, str], item: str,
+                  available: int, location: str | None) -> str | None:
+        """inventory_levels/set.json at ``location``; without one, at the store's only
+        active location (a store with several must be told which)."""
+        if not location:
+            active = [p for p in self.locations(store_url, credentials) if p["active"]]
+            if len(active) != 1:
+                raise StoreCallFailed(f"the store has {len(active)} active locations: choose "
+                                      "the one whose stock is set in the channel's stock "
+                                      "settings", fix="/location_id")
+            location = active[0]["id"]
+        self.inventory_call("POST", store_url, "inventory_levels/set.json", credentials,
+                            {"location_id": int(location), "inventory_item_id": int(item),
+                             "available": available})
+        return location
+
+    def inventory_call(self, method: str, store_url: str, resource: str,
+                       credentials: dict[str, str], body: Any = None):
+        """``ask``, with a 403 naming the scopes stock sync needs, not those of orders."""
+        try:
+            return self.ask(method, store_url, self.path(resource), credentials, body)
+        except StoreCallFailed as failure:
+            if failure.status != 403:
+                raise
+            raise StoreCallFailed("Shopify answered 403: the access token lacks a scope; "
+                                  "give the app read_products, read_locations and "
+                                  "write_inventory", status=403,
+                                  fix="/credentials/access_token") from None
 
 
 def fulfilment_lines(fulfillment_orders: list[dict[str, Any]],

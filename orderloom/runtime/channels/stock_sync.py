@@ -1,6 +1,9 @@
 """Stock sync to channels: after a change of a SKU's available stock, each channel
-that sells it is told the new figure (all warehouses together, less the channel's
-safety stock, never below 0).
+that sells it is told the new figure: the channel's share of what the warehouses
+feeding it have available, less its safety stock, never below 0 (the rule and the
+settings are in channel_stock.py). A channel with a stock push URL is sent the
+figure as a signed webhook; a Shopify or WooCommerce channel whose stock settings
+say so has it set through the store's inventory API (store_stock.py).
 
 Pushes are coalesced: a change only enqueues a ``channel_stock`` job when no job
 for the same channel and SKU is still waiting to start, and the job reads the
@@ -18,16 +21,17 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
 from orderloom.runtime import hooks, outbound
-from orderloom.runtime.channels.models import Channel, find_channel
+from orderloom.runtime.channels import channel_stock, store_stock
+from orderloom.runtime.channels.channel_stock import ChannelStockSettings
+from orderloom.runtime.channels.models import STORE_KINDS, Channel, find_channel
 from orderloom.runtime.jobs.models import PENDING, QUEUED, Job, register_handler
 from orderloom.runtime.jobs.outbox import enqueue
 from orderloom.runtime.stock.catalog import Product
-from orderloom.runtime.stock.models import StockLevel
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +57,25 @@ def sells(channel: Channel, sku: str) -> bool:
     return not channel.skus or sku in channel.skus
 
 
-def after_change(session: Session, product_id: int) -> list[Job]:
-    """Call after a change of a SKU's availability in any warehouse: enqueue a push to
-    every channel that sells it and has none waiting. Answers the jobs enqueued."""
-    channels = [c for c in session.scalars(
-        select(Channel).where(Channel.active.is_(True), Channel.stock_push_url.is_not(None))
-        .order_by(Channel.key))]
+def through_store(channel: Channel, settings: ChannelStockSettings) -> bool:
+    """Whether the channel's stock goes through its store's inventory API."""
+    return channel.kind in STORE_KINDS and settings.store_push
+
+
+def after_change(session: Session, product_id: int,
+                 warehouse_id: int | None = None) -> list[Job]:
+    """Call after a change of a SKU's availability (in ``warehouse_id``, when one):
+    enqueue a push to every channel that sells it, is fed by that warehouse and has
+    none waiting. Answers the jobs enqueued."""
+    pushing = session.execute(
+        select(Channel, ChannelStockSettings)
+        .outerjoin(ChannelStockSettings, ChannelStockSettings.channel == Channel.key)
+        .where(Channel.active.is_(True),
+               or_(Channel.stock_push_url.is_not(None),
+                   Channel.kind.in_(STORE_KINDS) & ChannelStockSettings.store_push.is_(True)))
+        .order_by(Channel.key)).all()
+    channels = [channel for channel, settings in pushing
+                if settings is None or channel_stock.feeds(settings, warehouse_id)]
     if not channels:
         return []
     sku = session.scalar(select(Product.sku).where(Product.id == product_id))
@@ -76,10 +93,33 @@ def after_change(session: Session, product_id: int) -> list[Job]:
             for channel in wanted if channel.key not in waiting]
 
 
+def push_every_sku(session: Session, channel: Channel) -> int:
+    """Enqueue a push of every SKU the channel sells that has none waiting, so that new
+    stock settings reach the channel without waiting for each SKU's next change.
+    Answers how many were enqueued."""
+    settings = channel_stock.settings_of(session, channel.key)
+    if not channel.active or not (channel.stock_push_url or through_store(channel, settings)):
+        return 0
+    query = select(Product.sku).order_by(Product.sku)
+    if channel.skus:
+        query = query.where(Product.sku.in_(channel.skus))
+    waiting = {job.payload.get("sku") for job in session.scalars(
+        select(Job).where(Job.kind == JOB_KIND, Job.status.in_(NOT_STARTED),
+                          Job.payload["channel"].as_string() == channel.key))}
+    run_after = utcnow() + timedelta(seconds=max(channel.push_interval_seconds, 0))
+    enqueued = 0
+    for sku in session.scalars(query):
+        if sku not in waiting:
+            enqueue(session, JOB_KIND, {"channel": channel.key, "sku": sku},
+                    run_after=run_after)
+            enqueued += 1
+    return enqueued
+
+
 @hooks.STOCK_CHANGED.subscribe
 def stock_changed(session: Session, product_id: int, warehouse_id: int,
                   available_change: int) -> None:
-    after_change(session, product_id)
+    after_change(session, product_id, warehouse_id)
 
 
 def available_for(session: Session, channel: Channel, sku: str) -> int | None:
@@ -87,10 +127,10 @@ def available_for(session: Session, channel: Channel, sku: str) -> int | None:
     product_id = session.scalar(select(Product.id).where(Product.sku == sku))
     if product_id is None:
         return None
-    total = session.scalar(
-        select(func.coalesce(func.sum(StockLevel.on_hand - StockLevel.reserved), 0))
-        .where(StockLevel.product_id == product_id))
-    return max(int(total) - channel.safety_stock, 0)
+    settings = channel_stock.settings_of(session, channel.key)
+    available = channel_stock.available_in(session, product_id, settings.warehouse_ids)
+    return channel_stock.figure(available, channel.safety_stock,
+                                channel_stock.share_of(settings))
 
 
 def push(channel: Channel, sku: str, available: int) -> None:
@@ -114,9 +154,17 @@ def push(channel: Channel, sku: str, available: int) -> None:
     log.info("pushed %s available of %s to channel %s", available, sku, channel.key)
 
 
-def run_channel_stock(session: Session, job: Job, runner: Any) -> None:
+def run_channel_stock(session: Session, job: Job, runner: Any) -> str | None:
     key, sku = job.payload["channel"], job.payload["sku"]
     channel = find_channel(session, key)
+    settings = channel_stock.settings_of(session, key)
+    if channel is not None and channel.active and through_store(channel, settings):
+        available = available_for(session, channel, sku)
+        if available is None:
+            return None
+        return store_stock.push(
+            session, channel, settings, sku, available, runner.secret_key or "", job,
+            runner.sessions)
     if channel is None or not channel.active or not channel.stock_push_url:
         # Removed, switched off or unhooked since the change: nobody to tell.
         log.info("stock push of %s to channel %s skipped: the channel no longer takes "
@@ -127,6 +175,7 @@ def run_channel_stock(session: Session, job: Job, runner: Any) -> None:
         log.info("stock push of %s to channel %s skipped: no such product", sku, key)
         return
     push(channel, sku, available)
+    return None
 
 
 register_handler(JOB_KIND, run_channel_stock)

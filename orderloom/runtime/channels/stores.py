@@ -233,6 +233,24 @@ class StorePlatform:
         """Whether an order the store says was updated is in fact cancelled."""
         return False
 
+    # --- the store's inventory API (channel stock sync, store_stock.py) ---------------------
+    def stock_items(self, store_url: str, credentials: dict[str, str],
+                    skus: list[str]) -> dict[str, str]:
+        """The store's id of the stock of each of ``skus`` it sells (a SKU it does not
+        sell is left out), for ``set_stock``."""
+        raise NotImplementedError
+
+    def set_stock(self, store_url: str, credentials: dict[str, str], item: str,
+                  available: int, location: str | None) -> str | None:
+        """Set the store's available stock of ``item`` (an id ``stock_items`` gave) to
+        ``available``; answers the store location set, on platforms that have them."""
+        raise NotImplementedError
+
+    def locations(self, store_url: str, credentials: dict[str, str]) -> list[dict[str, Any]]:
+        """The store's locations stock is kept at (``id``, ``name``, ``active``); [] on
+        platforms with one stock per product."""
+        return []
+
 
 def retry_after(header: str | None) -> float | None:
     """Retry-After in seconds (both platforms send seconds, Shopify as ``2.0``)."""

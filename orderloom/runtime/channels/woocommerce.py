@@ -13,7 +13,8 @@ a customer note naming the carrier, tracking number and tracking link for each p
 written back (WooCommerce has no tracking of its own; tracking plugins differ), and the
 order's status set to ``completed`` once its last parcel is; and ``orders`` with
 ``modified_after`` and ``orderby=modified``, paged by the last change seen (keyset),
-to pull.
+to pull. For stock sync, ``products?sku=`` (and a variable product's ``variations``)
+finds a SKU, and a ``PUT`` of the product or variation sets its ``stock_quantity``.
 """
 from __future__ import annotations
 
@@ -50,6 +51,8 @@ SHIPPED = "completed"
 # WooCommerce keeps times to the second and ``modified_after`` is strictly after: each
 # page asks from a second before the last change seen, and drops what it saw already.
 OVERLAP = timedelta(seconds=1)
+SKUS_PER_CALL = 50  # SKUs asked for in one products?sku= call
+MOST_PAGES = 20  # pages of variable products read when looking for a variation's SKU
 
 
 class WooCommerce(StorePlatform):
@@ -247,6 +250,58 @@ class WooCommerce(StorePlatform):
             or text(payload.get("id")),
             # WooCommerce's *_gmt dates are UTC written without a zone.
             "received_at": paid_at + "+00:00" if paid_at and len(paid_at) == 19 else paid_at})
+
+    # --- inventory (channel stock sync) ---------------------------------------------------------
+
+    def stock_items(self, store_url: str, credentials: dict[str, str],
+                    skus: list[str]) -> dict[str, str]:
+        """``<id>`` of a product, ``<parent>/variations/<id>`` of a variation, by SKU:
+        ``products?sku=`` takes several SKUs at once, comma-separated; a SKU not found
+        there is looked for among the variations of the variable products."""
+        wanted = list(dict.fromkeys(skus))
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), SKUS_PER_CALL):
+            chunk = wanted[start:start + SKUS_PER_CALL]
+            answer = self.ask("GET", store_url, API + "products?" + urlencode(
+                {"sku": ",".join(chunk), "per_page": PAGE_SIZE}), credentials)
+            for product in answer.data or []:
+                if not isinstance(product, dict) or not isinstance(product.get("id"), int):
+                    continue
+                sku, parent = text(product.get("sku")), product.get("parent_id")
+                if sku in chunk and sku not in found:
+                    found[sku] = (f"{parent}/variations/{product['id']}"
+                                  if isinstance(parent, int) and parent else str(product["id"]))
+        missing = set(wanted) - set(found)
+        page, pages = 1, 1
+        while missing and page <= min(pages, MOST_PAGES):
+            answer = self.ask("GET", store_url, API + "products?" + urlencode(
+                {"type": "variable", "per_page": PAGE_SIZE, "page": page}), credentials)
+            try:
+                pages = int(answer.headers.get("X-WP-TotalPages") or 1)
+            except ValueError:
+                pages = 1
+            for product in answer.data or []:
+                if not missing:
+                    break
+                if not isinstance(product, dict) or not isinstance(product.get("id"), int):
+                    continue
+                variations = self.ask("GET", store_url, API + f"products/{product['id']}/"
+                                      f"variations?per_page={PAGE_SIZE}", credentials).data
+                for variation in variations or []:
+                    sku = text(record(variation).get("sku"))
+                    if sku in missing and isinstance(variation.get("id"), int):
+                        found[sku] = f"{product['id']}/variations/{variation['id']}"
+                        missing.discard(sku)
+            page += 1
+        return found
+
+    def set_stock(self, store_url: str, credentials: dict[str, str], item: str,
+                  available: int, location: str | None) -> str | None:
+        """The product's or variation's stock_quantity, with manage_stock on so that
+        WooCommerce counts it (and sells no more than it)."""
+        self.ask("PUT", store_url, API + "products/" + item, credentials,
+                 {"manage_stock": True, "stock_quantity": available})
+        return None
 
 
 def token(after: datetime, number: int, seen: frozenset[str | None]) -> str:
