@@ -126,9 +126,6 @@ class Shopify(StorePlatform):
                          or [None])[0]
         return OrderPage(orders, next_page)
 
-    def changed_at(self, payload: dict[str, Any]) -> datetime | None:
-        return moment(payload.get("updated_at"))
-
     def store_order(self, payload: dict[str, Any]) -> dict[str, Any]:
         currency = text(payload.get("currency"))
         address = record(payload.get("shipping_address")) or record(payload.get("billing_address"))
@@ -206,14 +203,6 @@ class Shopify(StorePlatform):
             "method": text(gateways[0] if gateways else None) or "shopify",
             "reference": text(payload.get("name")) or text(payload.get("id")),
             "received_at": text(payload.get("processed_at")) or text(payload.get("created_at"))})
-
-
-def moment(value: Any) -> datetime | None:
-    try:
-        found = datetime.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        return None
-    return found.astimezone(UTC) if found.tzinfo else found.replace(tzinfo=UTC)
 
 
 PLATFORM = Shopify()

@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orderloom.designer.published import blueprint_for
@@ -40,7 +39,6 @@ from orderloom.runtime.engine import edits, holds, lifecycle
 from orderloom.runtime.errors import OrderError, OrderInputError
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.payments import received as payments
-from orderloom.runtime.stock.models import Reservation
 
 # How far the goods have gone, for telling a return from moving an order on.
 PROGRESS = {Category.OPEN: 0, Category.SHIPPED: 1, Category.FULFILLED: 2}
@@ -121,10 +119,7 @@ def _why_not_applied(session: Session, order: Order, channel: Channel,
     if category_in(definition, order.state) is not Category.OPEN:
         return {"en": f"the order is past {Category.OPEN.value} work",
                 "zh": "订单已不在处理中"}
-    reserved = session.scalar(select(Reservation.id).where(
-        Reservation.order_id == order.id,
-        Reservation.status.in_(("held", "shipped"))).limit(1))
-    if reserved is not None:
+    if edits.stock_bound(session, order):
         return {"en": "its stock is already picked or reserved",
                 "zh": "库存已预留或拣货"}
     return None

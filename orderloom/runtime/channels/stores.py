@@ -22,12 +22,12 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
-from orderloom.designer.numbers import MONEY, money_unit
+from orderloom.designer.numbers import MONEY, NUMBER, OutOfBounds, money_unit, read_number
 from orderloom.runtime import outbound
 
 # Where the store order goes in the payload the mapping reads.
@@ -162,9 +162,13 @@ class StorePlatform:
                     page: str | None) -> OrderPage:
         raise NotImplementedError
 
-    def changed_at(self, payload: dict[str, Any]) -> datetime | None:
-        """When the store last changed the order (UTC), for the pull's cursor."""
-        raise NotImplementedError
+    # The member holding when the store last changed the order.
+    changed_member: str = "updated_at"
+
+    def changed_at(self, payload: Any) -> datetime | None:
+        """When the store last changed the order (UTC), for the pull's cursor and for
+        telling a stale update from a newer one; None when the payload does not say."""
+        return moment(payload.get(self.changed_member)) if isinstance(payload, dict) else None
 
     def headers(self, credentials: dict[str, str]) -> dict[str, str]:
         raise NotImplementedError
@@ -267,25 +271,34 @@ def currency_refusal(store_order: dict[str, Any], definition: dict[str, Any]) ->
 
 # --- reading amounts ----------------------------------------------------------------------
 
-# Far beyond any amount or quantity an order may hold (designer/numbers.py refuses
-# those at their pointer), yet small enough that arithmetic on it stays exact and fast.
-LARGEST_READ = Decimal(10) ** 20
-
-
 def amount(value: Any) -> Decimal:
-    """A store's amount (text or a JSON number) as a Decimal; nothing is 0; junk, and a
-    number too large to be any order's, make the payload unreadable."""
+    """A store's amount (text or a JSON number) as a Decimal; nothing is 0. Junk, and a
+    number larger than any order's number may be (designer/numbers.py, which refuses
+    smaller excesses at their pointer), make the payload unreadable."""
     if value is None or isinstance(value, bool):
         return Decimal(0)
     if isinstance(value, dict | list):
         raise UnreadableStoreOrder(f"an amount is {type(value).__name__}, not a number")
     try:
-        number = Decimal(str(value).strip()[:100] or "0")
-    except InvalidOperation:
-        raise UnreadableStoreOrder(f"{str(value)[:40]!r} is not an amount") from None
-    if not number.is_finite() or abs(number) >= LARGEST_READ:
+        number = read_number(value)
+    except (OutOfBounds, InvalidOperation) as error:
+        raise UnreadableStoreOrder(f"{str(value)[:40]!r} is not an amount: {error}") from None
+    if abs(number) > NUMBER.largest:
         raise UnreadableStoreOrder(f"{str(value)[:40]!r} is not an amount an order can hold")
     return number
+
+
+def moment(value: Any) -> datetime | None:
+    """A platform's timestamp in UTC: ISO 8601 with its own offset (Shopify's
+    ``2026-12-06T11:00:00+08:00``); one without an offset is UTC, as WooCommerce's
+    ``*_gmt`` members are written. None when it is not a timestamp."""
+    if not isinstance(value, str):
+        return None
+    try:
+        found = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return found.astimezone(UTC) if found.tzinfo else found.replace(tzinfo=UTC)
 
 
 def record(value: Any) -> dict[str, Any]:
