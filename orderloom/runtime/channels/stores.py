@@ -21,11 +21,13 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from orderloom.designer.numbers import MONEY, NUMBER, OutOfBounds, money_unit, read_number
 from orderloom.runtime import outbound
@@ -176,9 +178,13 @@ class StorePlatform:
     def ask(self, method: str, store_url: str, path: str, credentials: dict[str, str],
             body: Any = None) -> StoreAnswer:
         """One call of the store's API, its JSON answer read; StoreCallFailed for any
-        answer but 2xx, with what the merchant can do about it. Never says a secret."""
+        answer but 2xx, with what the merchant can do about it. Never says a secret:
+        whatever of the store's answer the failure quotes has the credentials scrubbed
+        (a store may echo the token, the key or the URL it was called with), so neither
+        the test-connection answer nor the write-back log shows them."""
         url = store_url.rstrip("/") + path
         headers = {"Accept": "application/json", **self.headers(credentials)}
+        hidden = self.secrets_of(credentials)
         content = None
         if body is not None:
             content = json.dumps(body).encode("utf-8")
@@ -186,10 +192,11 @@ class StorePlatform:
         try:
             answer = outbound.call(method, url, headers=headers, content=content)
         except outbound.Refused as refusal:
-            raise StoreCallFailed(f"the store address is refused: {refusal}",
+            raise StoreCallFailed(f"the store address is refused: "
+                                  f"{scrubbed(str(refusal), hidden)}",
                                   fix="/store_url") from None
         except outbound.OutboundError as error:
-            raise StoreCallFailed(f"the store did not answer: {error}",
+            raise StoreCallFailed(f"the store did not answer: {scrubbed(str(error), hidden)}",
                                   fix="/store_url", retryable=True) from None
         status = answer.status
         if 200 <= status < 300:
@@ -197,11 +204,12 @@ class StorePlatform:
                 data = json.loads(answer.body) if answer.body else None
             except ValueError:
                 raise StoreCallFailed(f"the store answered {status} with "
-                                      f"something other than JSON ({answer.excerpt(80)}); is "
+                                      f"something other than JSON "
+                                      f"({store_excerpt(answer.body, hidden, 80)}); is "
                                       f"it a {self.name} store?", status=status,
                                       fix="/store_url") from None
             return StoreAnswer(status, data, answer.headers)
-        said = answer.excerpt(160)
+        said = store_excerpt(answer.body, hidden, 160)
         if status == 401:
             raise StoreCallFailed(f"{self.name} refused the credentials (401): check "
                                   f"{self.rejected_credential}", status=status,
@@ -217,9 +225,46 @@ class StorePlatform:
         fix = "/store_url" if status == 404 and method == "GET" else None
         raise StoreCallFailed(f"{self.name} answered {status}: {said}", status=status, fix=fix)
 
+    def secrets_of(self, credentials: dict[str, str]) -> list[str]:
+        """Each credential as it may come back in a store's answer: as given, and as it
+        travelled (the authentication headers' values, the Basic pair)."""
+        found: list[str] = [v for v in credentials.values() if isinstance(v, str)]
+        for value in self.headers(credentials).values():
+            found.append(value)
+            scheme, _, rest = value.partition(" ")
+            if rest and scheme.lower() in ("basic", "bearer"):
+                found.append(rest)
+        return found
+
     def cancelled(self, payload: dict[str, Any]) -> bool:
         """Whether an order the store says was updated is in fact cancelled."""
         return False
+
+
+# What a credential quoted in a store's answer is shown as.
+HIDDEN = "***"
+# Shorter values are no secret worth hiding, and hiding them would garble the text.
+SHORTEST_SECRET = 6
+
+
+def scrubbed(text: str, secrets: list[str]) -> str:
+    """``text`` with every one of ``secrets`` in it replaced by ``***``: as given, and
+    URL-encoded either way (a store echoing the URL it was called with)."""
+    forms = {form for secret in secrets if len(secret) >= SHORTEST_SECRET
+             for form in (secret, quote(secret, safe=""), quote_plus(secret))}
+    if not forms:
+        return text
+    # Longest first, so a secret containing another is hidden whole.
+    pattern = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    return re.sub(pattern, HIDDEN, text, flags=re.IGNORECASE)
+
+
+def store_excerpt(body: bytes, secrets: list[str], length: int) -> str:
+    """The one line of a store's answer a failure quotes, with no credential in it.
+    Scrubbed before it is cut (so no part of a secret is left at the cut) and after
+    (an entity such as ``&#115;`` is decoded into the excerpt)."""
+    raw = scrubbed(body[:length * 20].decode("utf-8", "replace"), secrets)
+    return scrubbed(outbound.plain_excerpt(raw, length), secrets)
 
 
 def retry_after(header: str | None) -> float | None:
