@@ -28,7 +28,6 @@ from orderloom.runtime.channels.mapping import MappingError, apply_mapping
 from orderloom.runtime.channels.models import APPLIED, HELD, HOLD_ALWAYS, UNCHANGED, Channel
 from orderloom.runtime.channels.stores import (
     STORE_ORDER,
-    Delivery,
     Event,
     StorePlatform,
     UnreadableStoreOrder,
@@ -132,12 +131,14 @@ def _shown(changes: dict[str, list[Any]]) -> dict[str, Any]:
 # --- cancellations and refunds ------------------------------------------------------------
 
 def stop_or_return(session: Session, actor: Actor, order: Order, channel: Channel,
-                   platform: StorePlatform, delivery: Delivery) -> Outcome:
+                   platform: StorePlatform, event: Event, topic: str) -> Outcome:
+    """Act on a cancellation or refund (``event``, as the payload shows it; ``topic``
+    is the platform's label of the delivery, named in the note)."""
     definition = blueprint_for(order.version).definition
     category = category_in(definition, order.state) or Category.OPEN
-    what = {"en": "refunded" if delivery.event is Event.REFUND_REQUESTED else "cancelled",
-            "zh": "退款" if delivery.event is Event.REFUND_REQUESTED else "取消"}
-    source = f"{platform.name} {delivery.topic}"
+    what = {"en": "refunded" if event is Event.REFUND_REQUESTED else "cancelled",
+            "zh": "退款" if event is Event.REFUND_REQUESTED else "取消"}
+    source = f"{platform.name} {topic}".strip()
     if category in (Category.CANCELLED, Category.RETURNED):
         return Outcome(UNCHANGED, f"the order is already {category.value}")
     if category not in GOODS_LEFT:
@@ -156,8 +157,9 @@ def stop_or_return(session: Session, actor: Actor, order: Order, channel: Channe
     spec = blueprint_for(order.version).transitions[transition]
     try:
         with session.begin_nested():
-            lifecycle.take_transition(session, actor, order, transition,
-                                      set(spec.roles) or {holds.FALLBACK_ROLE})
+            # The channel acts for the store: as one holding the roles the return names
+            # (none named: it is open to everyone).
+            lifecycle.take_transition(session, actor, order, transition, set(spec.roles))
     except OrderError as error:
         session.refresh(order)
         return _held(session, actor, order, {

@@ -236,9 +236,38 @@ class StorePlatform:
                 found.append(rest)
         return found
 
+    # --- what a payload itself shows ------------------------------------------------------
+    # The topic header is not signed: a captured body can be sent again under another
+    # topic. So the topic only labels a delivery; what is done follows from the body.
+
     def cancelled(self, payload: dict[str, Any]) -> bool:
-        """Whether an order the store says was updated is in fact cancelled."""
+        """Whether the order in the payload is cancelled (its own members say so)."""
         return False
+
+    def is_refund(self, payload: dict[str, Any]) -> bool:
+        """Whether the payload is a refund of an order rather than an order: it names
+        its order and lists no lines of its own (Shopify's ``Refund``: ``order_id``,
+        ``refund_line_items``)."""
+        return "order_id" in payload and "line_items" not in payload
+
+    def is_deletion(self, payload: dict[str, Any]) -> bool:
+        """Whether the payload is the notice that an order was deleted: its id alone
+        (WooCommerce's ``order.deleted`` sends ``{"id": 727}``)."""
+        return set(payload) == {"id"}
+
+    def holds_whole_order(self, payload: dict[str, Any]) -> bool:
+        """Whether the payload is a whole order (both platforms' order resources list
+        ``line_items``), so that an order can be created from it."""
+        return isinstance(payload.get("line_items"), list)
+
+    def shown(self, event: Event, payload: dict[str, Any]) -> Event:
+        """What the payload shows, whatever the topic (``event``) said: a refund, a
+        cancellation or deletion, else the order as created or changed."""
+        if self.is_refund(payload):
+            return Event.REFUND_REQUESTED
+        if self.cancelled(payload) or self.is_deletion(payload):
+            return Event.CANCELLED
+        return Event.CREATED if event is Event.CREATED else Event.UPDATED
 
 
 # What a credential quoted in a store's answer is shown as.
