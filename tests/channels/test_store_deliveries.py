@@ -337,3 +337,24 @@ def merchant_of_web_final(client, token_for):
         "format": "orderloom-package/1", "order_types": [store_order_type(False)]})
     assert imported.status_code == 201, imported.get_json()
     return bearer(token_for("admin"))
+
+
+def test_a_cancelled_order_kept_as_a_dead_letter_is_held_when_it_is_retried(
+        client, db, retail):
+    created = connect_shopify(client, retail)
+    fitted = created["mapping"]
+    broken = {**fitted, "lines": {"items": {**fitted["lines"]["items"],
+                                            "fields": {"sku": "$.sku", "qty": "$.nope",
+                                                       "price": "$.price"}}}}
+    assert client.patch("/api/v1/channels/shopify_cn", headers=retail,
+                        json={"mapping": broken}).status_code == 200
+    cancelled = shopify_order(cancelled_at="2026-12-06T12:00:00+08:00")
+    dead = shopify_delivery(client, "shopify_cn", cancelled, topic="orders/cancelled",
+                            webhook_id="cancel-dead")
+    assert dead.status_code == 202, dead.get_json()
+    assert client.patch("/api/v1/channels/shopify_cn", headers=retail,
+                        json={"mapping": fitted}).status_code == 200
+    retried = client.post(f"/api/v1/inbound/{dead.get_json()['id']}/retry", headers=retail)
+    assert retried.status_code == 201, retried.get_json()
+    [note] = notes_of(db, retried.get_json()["order"])
+    assert "cancelled this order" in note.text["en"]

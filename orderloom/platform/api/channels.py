@@ -569,7 +569,11 @@ def retry_inbound(inbound_id: int):
     session = db_session()
     inbound = _inbound(inbound_id)
     try:
-        receipt = ingestion.retry(session, inbound, current_actor())
+        if inbound.channel is not None and platform_for(inbound.channel.kind) is not None:
+            # A store's order held at once when it arrives cancelled, or news waited.
+            receipt = store_deliveries.retry(session, inbound, current_actor())
+        else:
+            receipt = ingestion.retry(session, inbound, current_actor())
     except OrderError as error:
         raise Problem(409, error.message) from None
     audit.record(session, current_actor(), "inbound.retried", "inbound_order", inbound.id,

@@ -41,6 +41,7 @@ from orderloom.runtime.channels.models import (
     Channel,
     InboundOrder,
 )
+from orderloom.runtime.channels.platforms import platform_for
 from orderloom.runtime.channels.stores import Delivery, Event, StorePlatform
 from orderloom.runtime.orders.models import Order
 
@@ -89,7 +90,8 @@ def _repeated(session: Session, channel: Channel, earlier: InboundOrder,
               actor: Actor) -> tuple[ingestion.Receipt, bool]:
     if earlier.status == DEAD_LETTER:
         # A dead letter sent again is tried again, as on every channel.
-        return ingestion.again(session, channel, earlier, actor), False
+        receipt = ingestion.again(session, channel, earlier, actor)
+        return arrived(session, channel, receipt, actor), False
     log.info("channel %s: inbound %s delivered again (as %s); nothing changed",
              channel.key, earlier.id, earlier.topic)
     return _receipt(session, earlier), True
@@ -112,8 +114,7 @@ def _received(session: Session, channel: Channel, platform: StorePlatform, deliv
     order = session.get(Order, first.order_id) if first and first.order_id else None
     if order is None:
         if event not in STOPPING or platform.holds_whole_order(payload):
-            return _created(session, channel, platform, delivery, event, payload, body,
-                            actor)
+            return _created(session, channel, delivery, body, actor)
         return _waiting(session, channel, delivery, event, body, store_order_id)
     if event is Event.CREATED:
         # The order is here already: a duplicate, as for any channel.
@@ -155,26 +156,51 @@ def newest_change(session: Session, channel: Channel, order: Order) -> Any:
         InboundOrder.source == channel.key, InboundOrder.order_id == order.id))
 
 
-def _created(session: Session, channel: Channel, platform: StorePlatform, delivery: Delivery,
-             event: Event, payload: dict[str, Any], body: bytes,
+def _created(session: Session, channel: Channel, delivery: Delivery, body: bytes,
              actor: Actor) -> ingestion.Receipt:
     """The order is not here: create it from the payload (an order, or an update or
     cancellation that holds the whole order), then do what the payload and any news
     that waited for it demand."""
     receipt = ingestion.receive(session, channel, body, actor,
                                 delivery_id=delivery.delivery_id, topic=delivery.topic)
+    return arrived(session, channel, receipt, actor)
+
+
+def arrived(session: Session, channel: Channel, receipt: ingestion.Receipt,
+            actor: Actor) -> ingestion.Receipt:
+    """After a store order was just created from ``receipt``'s delivery (on its
+    arrival, or when its dead letter was tried again): hold it when its own body
+    shows it cancelled, and handle the news that waited for it."""
     order = receipt.order
-    if order is None or receipt.repeated or receipt.inbound.status != ACCEPTED:
+    platform = platform_for(channel.kind)
+    if (platform is None or order is None or receipt.repeated
+            or receipt.inbound.status != ACCEPTED):
+        return receipt
+    try:
+        payload = ingestion.read_payload(receipt.inbound.body.encode("utf-8"))
+    except ValueError:
+        return receipt
+    if not isinstance(payload, dict):
         return receipt
     receipt.inbound.changed_at = platform.changed_at(payload)
+    event = platform.shown(Event.CREATED, payload)
     if event in STOPPING:
         outcome = store_changes.stop_or_return(session, actor, order, channel, platform,
-                                               event, delivery.topic)
+                                               event, receipt.inbound.topic or "")
         log.info("channel %s: order %s arrived cancelled: %s", channel.key, order.number,
                  outcome.status)
     _waited(session, channel, platform, order, receipt.inbound.accepted_external_id, actor)
     session.flush()
     return receipt
+
+
+def retry(session: Session, inbound: InboundOrder, actor: Actor) -> ingestion.Receipt:
+    """A store's dead letter processed again (ingestion.retry), and when it becomes the
+    order, handled as its arrival would have been."""
+    receipt = ingestion.retry(session, inbound, actor)
+    if inbound.channel is None:
+        return receipt
+    return arrived(session, inbound.channel, receipt, actor)
 
 
 def _waiting(session: Session, channel: Channel, delivery: Delivery, event: Event,
