@@ -4,7 +4,10 @@ Each delivery is kept as an ``InboundOrder`` row exactly as received. One that
 maps to a valid order becomes the order (``accepted``); a re-delivery of an
 accepted external order id changes nothing (``duplicate``); one that cannot
 become an order waits as a ``dead_letter`` with its problems until someone
-fixes the mapping and retries it. Functions take a session and never commit.
+fixes the mapping and retries it. The same bytes are kept once per channel (by
+their SHA-256, unique in the database). A store channel's external order id is the
+platform's own (``StorePlatform.order_id``), never the editable mapping's.
+Functions take a session and never commit.
 """
 from __future__ import annotations
 
