@@ -4,12 +4,17 @@ the one applied, a cancellation or refund that overtakes its order, a mapping ed
 by hand, a signature that does not verify, and who is told of a hold."""
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
+from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 
+from orderloom.db import make_engine
+from orderloom.platform import schema
 from orderloom.runtime.channels import sealing
 from orderloom.runtime.channels.models import HELD, UNCHANGED, Channel, InboundOrder
 from orderloom.runtime.engine.actions import standing_notes
@@ -358,3 +363,35 @@ def test_a_cancelled_order_kept_as_a_dead_letter_is_held_when_it_is_retried(
     assert retried.status_code == 201, retried.get_json()
     [note] = notes_of(db, retried.get_json()["order"])
     assert "cancelled this order" in note.text["en"]
+
+
+# --- deliveries kept before the digest was unique -------------------------------------------
+
+def test_deliveries_kept_before_the_upgrade_get_their_digest_and_are_then_found(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'upgrade.db'}")
+    schema.upgrade(engine, "0020")
+    body = '{"id": 450789469}'
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    now = datetime(2026, 12, 6, tzinfo=UTC)
+    rows = [("shop", body, None), ("shop", body, None),      # stored twice, no digest
+            ("other", '{"id": 2}', "d" * 64), ("other", '{"id": 2}', "d" * 64),  # a race
+            ("third", body, None)]                            # another channel's
+    with engine.begin() as connection:
+        for source, kept, known in rows:
+            connection.execute(text(
+                "INSERT INTO inbound_orders (source, status, body, body_digest, attempts, "
+                "received_at, processed_at) VALUES (:s, 'accepted', :b, :d, 1, :t, :t)"),
+                {"s": source, "b": kept, "d": known, "t": now})
+    schema.upgrade(engine)
+    with engine.connect() as connection:
+        found = connection.execute(text(
+            "SELECT source, body_digest FROM inbound_orders ORDER BY id")).all()
+    assert [tuple(r) for r in found] == [("shop", digest), ("shop", None),
+                                         ("other", "d" * 64), ("other", None),
+                                         ("third", digest)]
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO inbound_orders (source, status, body, body_digest, attempts, "
+            "received_at, processed_at) VALUES ('shop', 'accepted', :b, :d, 1, :t, :t)"),
+            {"b": body, "d": digest, "t": now})
+    engine.dispose()
