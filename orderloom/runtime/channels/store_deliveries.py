@@ -25,7 +25,7 @@ Functions take a session and never commit.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -130,9 +130,9 @@ def _received(session: Session, channel: Channel, platform: StorePlatform, deliv
         newest = newest_change(session, channel, order)
         if changed_at is not None and newest is not None and changed_at <= newest:
             inbound.status = UNCHANGED
-            inbound.error = {"detail": f"stale: the store's update of {_shown(changed_at)} "
+            inbound.error = {"detail": f"stale: the store's update of {_utc_text(changed_at)} "
                                        "is not newer than the one already applied "
-                                       f"({_shown(newest)}); ignored", "errors": []}
+                                       f"({_utc_text(newest)}); ignored", "errors": []}
             session.flush()
             log.info("channel %s: stale update of order %s ignored", channel.key,
                      store_order_id)
@@ -146,11 +146,11 @@ def _received(session: Session, channel: Channel, platform: StorePlatform, deliv
     return ingestion.Receipt(inbound, order)
 
 
-def _shown(moment: Any) -> str:
+def _utc_text(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def newest_change(session: Session, channel: Channel, order: Order) -> Any:
+def newest_change(session: Session, channel: Channel, order: Order) -> datetime | None:
     """When the store had last changed the order, by the newest news acted on."""
     return session.scalar(select(func.max(InboundOrder.changed_at)).where(
         InboundOrder.source == channel.key, InboundOrder.order_id == order.id))
