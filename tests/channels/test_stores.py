@@ -295,8 +295,14 @@ def test_an_address_change_before_picking_is_applied(client, db, retail):
     assert answer.status_code == 200 and answer.get_json()["status"] == "applied"
     data = order_of(client, retail, number)["data"]
     assert data["ship_to"]["street"] == "天河路 385 号 太古汇 1 座 3 楼"
-    unchanged = shopify_delivery(client, "shopify_cn", changed, topic="orders/updated",
-                                 webhook_id="2f6e0f1c-again")
+    # The same bytes again under a new delivery id: a repeat, nothing stored.
+    again = shopify_delivery(client, "shopify_cn", changed, topic="orders/updated",
+                             webhook_id="2f6e0f1c-again")
+    assert again.status_code == 200 and again.get_json()["duplicate"] is True
+    assert count(db, InboundOrder) == 2
+    # An update of a member the order does not keep changes nothing here.
+    unchanged = shopify_delivery(client, "shopify_cn", {**changed, "tags": "vip"},
+                                 topic="orders/updated", webhook_id="2f6e0f1c-tags")
     assert unchanged.get_json()["status"] == "unchanged"
 
 

@@ -450,6 +450,12 @@ def _prefixed(problem: dict[str, Any], prefix: str) -> dict[str, Any]:
 
 # --- receiving orders ---------------------------------------------------------------------
 
+def _not_verified() -> Problem:
+    """The one answer to a store delivery whose signature is not verified, whatever
+    the reason (missing, wrong, or a secret this instance cannot read)."""
+    return Problem(401, "the delivery's signature was not verified; nothing was stored")
+
+
 def _signed_or_token(view: Callable) -> Callable:
     """A webhook channel's sender proves itself with the signature of the body; any other
     channel's with an API token holding orders.create."""
@@ -467,15 +473,16 @@ def _signed_or_token(view: Callable) -> Callable:
             try:
                 secret = sealing.unseal(_instance_key(), channel.secret)
             except sealing.SealError as error:
+                # The operator's log says why; the sender is told no more than for a
+                # wrong signature, so no answer tells a prober anything about the
+                # instance or the channel.
                 log.error("channel %s: %s", key, error)
-                raise Problem(401, f"channel {key!r} cannot check signatures: {error}") \
-                    from None
+                raise _not_verified() from None
             if not platform.signature_matches(secret, body, header):
-                log.warning("channel %s: refused a delivery of %s bytes with a %s signature",
-                            key, len(body), "wrong" if header else "missing")
-                raise Problem(401, f"missing or wrong {platform.signature_header} header: "
-                                   f"{platform.name} signs the body with the webhook's "
-                                   "secret; check the secret given to this channel")
+                log.warning("channel %s: refused a delivery of %s bytes with a %s %s",
+                            key, len(body), "wrong" if header else "missing",
+                            platform.signature_header)
+                raise _not_verified()
             g.channel_actor = Actor(user_id=None, name=f"channel:{key}", via="api")
         elif channel.kind == "webhook":
             body = request.get_data(cache=True)
@@ -621,7 +628,11 @@ def retry_inbound(inbound_id: int):
     session = db_session()
     inbound = _inbound(inbound_id)
     try:
-        receipt = ingestion.retry(session, inbound, current_actor())
+        if inbound.channel is not None and platform_for(inbound.channel.kind) is not None:
+            # A store's order held at once when it arrives cancelled, or news waited.
+            receipt = store_deliveries.retry(session, inbound, current_actor())
+        else:
+            receipt = ingestion.retry(session, inbound, current_actor())
     except OrderError as error:
         raise Problem(409, error.message) from None
     audit.record(session, current_actor(), "inbound.retried", "inbound_order", inbound.id,

@@ -32,6 +32,7 @@ COMMENT = {"type": "object", "properties": {
 NOTIFICATION = {"type": "object", "properties": {
     "id": {"type": "integer"}, "title": {"type": "string"}, "body": {"type": "string"},
     "order": {"type": ["string", "null"]}, "to_role": {"type": ["string", "null"]},
+    "to_permission": {"type": ["string", "null"]},
     "created_at": TIMESTAMP, "read_at": TIMESTAMP}}
 
 
@@ -46,6 +47,7 @@ def notification_json(notification: Notification) -> dict[str, Any]:
              if notification.order_id is not None else None)
     return {"id": notification.id, "title": notification.title, "body": notification.body,
             "order": order.number if order else None, "to_role": notification.role,
+            "to_permission": notification.permission,
             "created_at": notification.created_at.isoformat(),
             "read_at": notification.read_at.isoformat() if notification.read_at else None}
 
@@ -81,13 +83,15 @@ def add_comment(number: str):
 
 @api.get("/notifications")
 @requires("orders.view")
-@documented("Your notifications, newest first: to you or to one of your roles (?unread=1)",
+@documented("Your notifications, newest first: to you, to one of your roles or to a "
+            "permission your roles grant (?unread=1)",
             tags=("notifications",),
             responses={200: ("Notifications", {"type": "array", "items": NOTIFICATION})})
 def list_notifications():
     unread = query_args.choice(request.args, "unread", ("0", "1", "true", "false"), "0")
     user = current_user()
     found = in_app.notifications_for(db_session(), user.id, set(user.role_names),
+                                       permissions=user.permissions,
                                        unread=unread in ("1", "true"))
     return [notification_json(n) for n in found]
 
@@ -99,6 +103,7 @@ def list_notifications():
 def read_notification(notification_id: int):
     session = db_session()
     user = current_user()
-    found = in_app.mark_read(session, user.id, set(user.role_names), notification_id)
+    found = in_app.mark_read(session, user.id, set(user.role_names), notification_id,
+                             permissions=user.permissions)
     session.commit()
     return notification_json(found)

@@ -4,7 +4,10 @@ Each delivery is kept as an ``InboundOrder`` row exactly as received. One that
 maps to a valid order becomes the order (``accepted``); a re-delivery of an
 accepted external order id changes nothing (``duplicate``); one that cannot
 become an order waits as a ``dead_letter`` with its problems until someone
-fixes the mapping and retries it. Functions take a session and never commit.
+fixes the mapping and retries it. The same bytes are kept once per channel (by
+their SHA-256, unique in the database). A store channel's external order id is the
+platform's own (``StorePlatform.order_id``), never the editable mapping's.
+Functions take a session and never commit.
 """
 from __future__ import annotations
 
@@ -36,6 +39,7 @@ from orderloom.runtime.channels.models import (
 from orderloom.runtime.channels.platforms import platform_for
 from orderloom.runtime.channels.stores import (
     STORE_ORDER,
+    Event,
     UnreadableStoreOrder,
     currency_refusal,
     prepared,
@@ -98,6 +102,37 @@ def read_payload(body: bytes) -> Any:
         raise ValueError("the body is not valid UTF-8 JSON") from None
 
 
+def body_digest(body: bytes) -> str:
+    """What finds the same bytes delivered again: their SHA-256."""
+    return hashlib.sha256(body).hexdigest()
+
+
+def kept_body(session: Session, source: str, digest: str, *,
+              lock: bool = False) -> InboundOrder | None:
+    """The delivery of ``source`` kept with these bytes, if any (one at most)."""
+    query = select(InboundOrder).where(InboundOrder.source == source,
+                                       InboundOrder.body_digest == digest)
+    if lock:
+        query = query.with_for_update(of=InboundOrder)
+    return session.scalar(query)
+
+
+def keep(session: Session, inbound: InboundOrder) -> InboundOrder | None:
+    """Store a new delivery, or answer the one kept with the same bytes when another
+    connection stored them a moment earlier (the database allows one copy); then
+    ``inbound`` is not stored."""
+    try:
+        with session.begin_nested():
+            session.add(inbound)
+            session.flush()
+    except IntegrityError:
+        kept = kept_body(session, inbound.source, inbound.body_digest or "")
+        if kept is None:
+            raise
+        return kept
+    return None
+
+
 def receive(session: Session, channel: Channel, body: bytes, actor: Actor, *,
             delivery_id: str | None = None, topic: str | None = None) -> Receipt:
     """Keep ``body`` as delivered by ``channel`` and make it an order if it can be one.
@@ -106,28 +141,32 @@ def receive(session: Session, channel: Channel, body: bytes, actor: Actor, *,
     The same bytes delivered again (a sender's retry, or a replay of a signed body) are
     not stored again: a kept dead letter is processed once more (its ``attempts``
     count up), and a body that became an order is answered as a duplicate."""
-    digest = hashlib.sha256(body).hexdigest()
-    kept = session.scalar(select(InboundOrder).where(
-        InboundOrder.source == channel.key, InboundOrder.body_digest == digest)
-        .order_by(InboundOrder.id).limit(1).with_for_update(of=InboundOrder))
-    if kept is not None and kept.status == DEAD_LETTER:
+    digest = body_digest(body)
+    kept = kept_body(session, channel.key, digest, lock=True)
+    if kept is None:
+        inbound = InboundOrder(channel_id=channel.id, source=channel.key,
+                               body=body.decode("utf-8", "replace"), body_digest=digest,
+                               attempts=0, received_at=utcnow(), status=DEAD_LETTER,
+                               delivery_id=delivery_id, topic=topic)
+        kept = keep(session, inbound)
+        if kept is None:
+            receipt = process(session, channel, inbound, actor)
+            log.info("channel %s: inbound %s %s", channel.key, inbound.id, inbound.status)
+            return receipt
+    return again(session, channel, kept, actor)
+
+
+def again(session: Session, channel: Channel, kept: InboundOrder, actor: Actor) -> Receipt:
+    """The bytes of ``kept`` delivered once more: a dead letter is processed again; any
+    other changes nothing and is answered as a repeat."""
+    if kept.status == DEAD_LETTER:
         receipt = process(session, channel, kept, actor)
         log.info("channel %s: inbound %s delivered again: %s", channel.key, kept.id,
                  kept.status)
         return receipt
-    if kept is not None:
-        order = session.get(Order, kept.order_id) if kept.order_id is not None else None
-        log.info("channel %s: inbound %s delivered again; nothing changed", channel.key,
-                 kept.id)
-        return Receipt(kept, order, repeated=True)
-    inbound = InboundOrder(channel_id=channel.id, source=channel.key,
-                           body=body.decode("utf-8", "replace"), body_digest=digest,
-                           attempts=0, received_at=utcnow(), status=DEAD_LETTER,
-                           delivery_id=delivery_id, topic=topic)
-    session.add(inbound)
-    receipt = process(session, channel, inbound, actor)
-    log.info("channel %s: inbound %s %s", channel.key, inbound.id, inbound.status)
-    return receipt
+    order = session.get(Order, kept.order_id) if kept.order_id is not None else None
+    log.info("channel %s: inbound %s delivered again; nothing changed", channel.key, kept.id)
+    return Receipt(kept, order, repeated=True)
 
 
 def retry(session: Session, inbound: InboundOrder, actor: Actor) -> Receipt:
@@ -173,11 +212,19 @@ def process(session: Session, channel: Channel, inbound: InboundOrder,
     except MappingError as error:
         return _dead(session, inbound, "the payload does not fit the channel's mapping",
                      error.problems)
-    inbound.external_id = mapped.external_id
-    if mapped.external_id is None:
+    external_id = mapped.external_id
+    if platform is not None:
+        # A store's order id is the platform's, never the editable mapping's: a mapping
+        # changed by hand must not break re-delivery, news of the order or write-back.
+        external_id = platform.order_id(Event.CREATED, payload)
+        if external_id is None:
+            return _dead(session, inbound, f"the {platform.name} order has no id, so "
+                                           "re-deliveries could not be recognised", [])
+    inbound.external_id = external_id
+    if external_id is None:
         return _dead(session, inbound, "the channel's mapping has no external_id, so "
                                        "re-deliveries could not be recognised", [])
-    existing = accepted_order(session, channel.key, mapped.external_id)
+    existing = accepted_order(session, channel.key, external_id)
     if existing is not None:
         return _duplicate(session, inbound, existing)
     try:
@@ -187,7 +234,7 @@ def process(session: Session, channel: Channel, inbound: InboundOrder,
             if mapped.payment:
                 payments.record_reported(session, actor, order, mapped.payment, channel.key)
             inbound.status = ACCEPTED
-            inbound.accepted_external_id = mapped.external_id
+            inbound.accepted_external_id = external_id
             inbound.order_id = order.id
             inbound.error = None
             session.flush()
@@ -197,7 +244,7 @@ def process(session: Session, channel: Channel, inbound: InboundOrder,
         return _dead(session, inbound, error.message, [])
     except IntegrityError:
         # The same order arrived on another connection a moment earlier and won.
-        existing = accepted_order(session, channel.key, mapped.external_id)
+        existing = accepted_order(session, channel.key, external_id)
         if existing is None:
             raise
         return _duplicate(session, inbound, existing)

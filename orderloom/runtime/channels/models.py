@@ -48,7 +48,8 @@ DEAD_LETTER = "dead_letter"  # could not become an order; waits to be retried
 # A store's later news of an order already here (store_changes.py):
 APPLIED = "applied"          # its change was made to the order
 HELD = "held"                # the order was held for staff, or a return was opened
-UNCHANGED = "unchanged"      # nothing to do: the news changes nothing here
+UNCHANGED = "unchanged"      # nothing to do: the news changes nothing here, is older
+                             # than news already applied, or waits for its order
 STATUSES = (ACCEPTED, DUPLICATE, DEAD_LETTER, APPLIED, HELD, UNCHANGED)
 
 # What a store's change to an order already here does (a channel setting):
@@ -101,7 +102,9 @@ class InboundOrder(Base):
         Index("ix_inbound_orders_source_status", "source", "status"),
         # A store retries a delivery with the same id: the second finds the first.
         UniqueConstraint("source", "delivery_id", name="uq_inbound_orders_source_delivery"),
-        Index("ix_inbound_orders_source_body_digest", "source", "body_digest"),
+        # The same bytes are kept once per channel: a replay, or two copies arriving
+        # at once, find the kept row (NULLs, rows of files, never collide).
+        Index("uq_inbound_orders_source_body_digest", "source", "body_digest", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -120,8 +123,12 @@ class InboundOrder(Base):
     topic: Mapped[str | None] = mapped_column(String(40))
     body: Mapped[str] = mapped_column(Text)
     # SHA-256 of the body as delivered: the same bytes sent again (a replay) find this
-    # row instead of being stored once more. None for rows kept before it was recorded.
+    # row instead of being stored once more. None for rows of imported files.
     body_digest: Mapped[str | None] = mapped_column(String(64))
+    # Store kinds: when the store last changed the order by its own clock (updated_at,
+    # date_modified_gmt), on news that was acted on; an update not newer than the
+    # newest of these is stale (store_deliveries.py).
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"),
                                                  index=True)

@@ -150,9 +150,6 @@ class Shopify(StorePlatform):
                          or [None])[0]
         return OrderPage(orders, next_page)
 
-    def changed_at(self, payload: dict[str, Any]) -> datetime | None:
-        return moment(payload.get("updated_at"))
-
     def store_order(self, payload: dict[str, Any]) -> dict[str, Any]:
         currency = text(payload.get("currency"))
         address = record(payload.get("shipping_address")) or record(payload.get("billing_address"))
@@ -319,14 +316,6 @@ def fulfilment_lines(fulfillment_orders: list[dict[str, Any]],
             chosen.append({"fulfillment_order_id": fo["id"],
                            "fulfillment_order_line_items": items})
     return chosen
-
-
-def moment(value: Any) -> datetime | None:
-    try:
-        found = datetime.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        return None
-    return found.astimezone(UTC) if found.tzinfo else found.replace(tzinfo=UTC)
 
 
 PLATFORM = Shopify()

@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orderloom.designer.published import blueprint_for
@@ -29,7 +28,6 @@ from orderloom.runtime.channels.mapping import MappingError, apply_mapping
 from orderloom.runtime.channels.models import APPLIED, HELD, HOLD_ALWAYS, UNCHANGED, Channel
 from orderloom.runtime.channels.stores import (
     STORE_ORDER,
-    Delivery,
     Event,
     StorePlatform,
     UnreadableStoreOrder,
@@ -40,7 +38,6 @@ from orderloom.runtime.engine import edits, holds, lifecycle
 from orderloom.runtime.errors import OrderError, OrderInputError
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.payments import received as payments
-from orderloom.runtime.stock.models import Reservation
 
 # How far the goods have gone, for telling a return from moving an order on.
 PROGRESS = {Category.OPEN: 0, Category.SHIPPED: 1, Category.FULFILLED: 2}
@@ -121,10 +118,7 @@ def _why_not_applied(session: Session, order: Order, channel: Channel,
     if category_in(definition, order.state) is not Category.OPEN:
         return {"en": f"the order is past {Category.OPEN.value} work",
                 "zh": "订单已不在处理中"}
-    reserved = session.scalar(select(Reservation.id).where(
-        Reservation.order_id == order.id,
-        Reservation.status.in_(("held", "shipped"))).limit(1))
-    if reserved is not None:
+    if edits.stock_bound(session, order):
         return {"en": "its stock is already picked or reserved",
                 "zh": "库存已预留或拣货"}
     return None
@@ -137,12 +131,14 @@ def _shown(changes: dict[str, list[Any]]) -> dict[str, Any]:
 # --- cancellations and refunds ------------------------------------------------------------
 
 def stop_or_return(session: Session, actor: Actor, order: Order, channel: Channel,
-                   platform: StorePlatform, delivery: Delivery) -> Outcome:
+                   platform: StorePlatform, event: Event, topic: str) -> Outcome:
+    """Act on a cancellation or refund (``event``, as the payload shows it; ``topic``
+    is the platform's label of the delivery, named in the note)."""
     definition = blueprint_for(order.version).definition
     category = category_in(definition, order.state) or Category.OPEN
-    what = {"en": "refunded" if delivery.event is Event.REFUND_REQUESTED else "cancelled",
-            "zh": "退款" if delivery.event is Event.REFUND_REQUESTED else "取消"}
-    source = f"{platform.name} {delivery.topic}"
+    what = {"en": "refunded" if event is Event.REFUND_REQUESTED else "cancelled",
+            "zh": "退款" if event is Event.REFUND_REQUESTED else "取消"}
+    source = f"{platform.name} {topic}".strip()
     if category in (Category.CANCELLED, Category.RETURNED):
         return Outcome(UNCHANGED, f"the order is already {category.value}")
     if category not in GOODS_LEFT:
@@ -161,8 +157,9 @@ def stop_or_return(session: Session, actor: Actor, order: Order, channel: Channe
     spec = blueprint_for(order.version).transitions[transition]
     try:
         with session.begin_nested():
-            lifecycle.take_transition(session, actor, order, transition,
-                                      set(spec.roles) or {holds.FALLBACK_ROLE})
+            # The channel acts for the store: as one holding the roles the return names
+            # (none named: it is open to everyone).
+            lifecycle.take_transition(session, actor, order, transition, set(spec.roles))
     except OrderError as error:
         session.refresh(order)
         return _held(session, actor, order, {

@@ -21,14 +21,16 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from orderloom.designer.form import LINE_MEANINGS, with_meaning
-from orderloom.designer.numbers import MONEY, money_unit
+from orderloom.designer.numbers import MONEY, NUMBER, OutOfBounds, money_unit, read_number
 from orderloom.runtime import outbound
 
 # Where the store order goes in the payload the mapping reads.
@@ -178,9 +180,13 @@ class StorePlatform:
                     page: str | None) -> OrderPage:
         raise NotImplementedError
 
-    def changed_at(self, payload: dict[str, Any]) -> datetime | None:
-        """When the store last changed the order (UTC), for the pull's cursor."""
-        raise NotImplementedError
+    # The member holding when the store last changed the order.
+    changed_member: str = "updated_at"
+
+    def changed_at(self, payload: Any) -> datetime | None:
+        """When the store last changed the order (UTC), for the pull's cursor and for
+        telling a stale update from a newer one; None when the payload does not say."""
+        return moment(payload.get(self.changed_member)) if isinstance(payload, dict) else None
 
     def headers(self, credentials: dict[str, str]) -> dict[str, str]:
         raise NotImplementedError
@@ -188,9 +194,13 @@ class StorePlatform:
     def ask(self, method: str, store_url: str, path: str, credentials: dict[str, str],
             body: Any = None) -> StoreAnswer:
         """One call of the store's API, its JSON answer read; StoreCallFailed for any
-        answer but 2xx, with what the merchant can do about it. Never says a secret."""
+        answer but 2xx, with what the merchant can do about it. Never says a secret:
+        whatever of the store's answer the failure quotes has the credentials scrubbed
+        (a store may echo the token, the key or the URL it was called with), so neither
+        the test-connection answer nor the write-back log shows them."""
         url = store_url.rstrip("/") + path
         headers = {"Accept": "application/json", **self.headers(credentials)}
+        hidden = self.secrets_of(credentials)
         content = None
         if body is not None:
             content = json.dumps(body).encode("utf-8")
@@ -198,10 +208,11 @@ class StorePlatform:
         try:
             answer = outbound.call(method, url, headers=headers, content=content)
         except outbound.Refused as refusal:
-            raise StoreCallFailed(f"the store address is refused: {refusal}",
+            raise StoreCallFailed(f"the store address is refused: "
+                                  f"{scrubbed(str(refusal), hidden)}",
                                   fix="/store_url") from None
         except outbound.OutboundError as error:
-            raise StoreCallFailed(f"the store did not answer: {error}",
+            raise StoreCallFailed(f"the store did not answer: {scrubbed(str(error), hidden)}",
                                   fix="/store_url", retryable=True) from None
         status = answer.status
         if 200 <= status < 300:
@@ -209,11 +220,12 @@ class StorePlatform:
                 data = json.loads(answer.body) if answer.body else None
             except ValueError:
                 raise StoreCallFailed(f"the store answered {status} with "
-                                      f"something other than JSON ({answer.excerpt(80)}); is "
+                                      f"something other than JSON "
+                                      f"({store_excerpt(answer.body, hidden, 80)}); is "
                                       f"it a {self.name} store?", status=status,
                                       fix="/store_url") from None
             return StoreAnswer(status, data, answer.headers)
-        said = answer.excerpt(160)
+        said = store_excerpt(answer.body, hidden, 160)
         if status == 401:
             raise StoreCallFailed(f"{self.name} refused the credentials (401): check "
                                   f"{self.rejected_credential}", status=status,
@@ -229,8 +241,23 @@ class StorePlatform:
         fix = "/store_url" if status == 404 and method == "GET" else None
         raise StoreCallFailed(f"{self.name} answered {status}: {said}", status=status, fix=fix)
 
+    def secrets_of(self, credentials: dict[str, str]) -> list[str]:
+        """Each credential as it may come back in a store's answer: as given, and as it
+        travelled (the authentication headers' values, the Basic pair)."""
+        found: list[str] = [v for v in credentials.values() if isinstance(v, str)]
+        for value in self.headers(credentials).values():
+            found.append(value)
+            scheme, _, rest = value.partition(" ")
+            if rest and scheme.lower() in ("basic", "bearer"):
+                found.append(rest)
+        return found
+
+    # --- what a payload itself shows ------------------------------------------------------
+    # The topic header is not signed: a captured body can be sent again under another
+    # topic. So the topic only labels a delivery; what is done follows from the body.
+
     def cancelled(self, payload: dict[str, Any]) -> bool:
-        """Whether an order the store says was updated is in fact cancelled."""
+        """Whether the order in the payload is cancelled (its own members say so)."""
         return False
 
     # --- the store's inventory API (channel stock sync, store_stock.py) ---------------------
@@ -250,6 +277,57 @@ class StorePlatform:
         """The store's locations stock is kept at (``id``, ``name``, ``active``); [] on
         platforms with one stock per product."""
         return []
+
+    def is_refund(self, payload: dict[str, Any]) -> bool:
+        """Whether the payload is a refund of an order rather than an order: it names
+        its order and lists no lines of its own (Shopify's ``Refund``: ``order_id``,
+        ``refund_line_items``)."""
+        return "order_id" in payload and "line_items" not in payload
+
+    def is_deletion(self, payload: dict[str, Any]) -> bool:
+        """Whether the payload is the notice that an order was deleted: its id alone
+        (WooCommerce's ``order.deleted`` sends ``{"id": 727}``)."""
+        return set(payload) == {"id"}
+
+    def holds_whole_order(self, payload: dict[str, Any]) -> bool:
+        """Whether the payload is a whole order (both platforms' order resources list
+        ``line_items``), so that an order can be created from it."""
+        return isinstance(payload.get("line_items"), list)
+
+    def shown(self, event: Event, payload: dict[str, Any]) -> Event:
+        """What the payload shows, whatever the topic (``event``) said: a refund, a
+        cancellation or deletion, else the order as created or changed."""
+        if self.is_refund(payload):
+            return Event.REFUND_REQUESTED
+        if self.cancelled(payload) or self.is_deletion(payload):
+            return Event.CANCELLED
+        return Event.CREATED if event is Event.CREATED else Event.UPDATED
+
+
+# What a credential quoted in a store's answer is shown as.
+HIDDEN = "***"
+# Shorter values are no secret worth hiding, and hiding them would garble the text.
+SHORTEST_SECRET = 6
+
+
+def scrubbed(text: str, secrets: list[str]) -> str:
+    """``text`` with every one of ``secrets`` in it replaced by ``***``: as given, and
+    URL-encoded either way (a store echoing the URL it was called with)."""
+    forms = {form for secret in secrets if len(secret) >= SHORTEST_SECRET
+             for form in (secret, quote(secret, safe=""), quote_plus(secret))}
+    if not forms:
+        return text
+    # Longest first, so a secret containing another is hidden whole.
+    pattern = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    return re.sub(pattern, HIDDEN, text, flags=re.IGNORECASE)
+
+
+def store_excerpt(body: bytes, secrets: list[str], length: int) -> str:
+    """The one line of a store's answer a failure quotes, with no credential in it.
+    Scrubbed before it is cut (so no part of a secret is left at the cut) and after
+    (an entity such as ``&#115;`` is decoded into the excerpt)."""
+    raw = scrubbed(body[:length * 20].decode("utf-8", "replace"), secrets)
+    return scrubbed(outbound.plain_excerpt(raw, length), secrets)
 
 
 def retry_after(header: str | None) -> float | None:
@@ -301,25 +379,34 @@ def currency_refusal(store_order: dict[str, Any], definition: dict[str, Any]) ->
 
 # --- reading amounts ----------------------------------------------------------------------
 
-# Far beyond any amount or quantity an order may hold (designer/numbers.py refuses
-# those at their pointer), yet small enough that arithmetic on it stays exact and fast.
-LARGEST_READ = Decimal(10) ** 20
-
-
 def amount(value: Any) -> Decimal:
-    """A store's amount (text or a JSON number) as a Decimal; nothing is 0; junk, and a
-    number too large to be any order's, make the payload unreadable."""
+    """A store's amount (text or a JSON number) as a Decimal; nothing is 0. Junk, and a
+    number larger than any order's number may be (designer/numbers.py, which refuses
+    smaller excesses at their pointer), make the payload unreadable."""
     if value is None or isinstance(value, bool):
         return Decimal(0)
     if isinstance(value, dict | list):
         raise UnreadableStoreOrder(f"an amount is {type(value).__name__}, not a number")
     try:
-        number = Decimal(str(value).strip()[:100] or "0")
-    except InvalidOperation:
-        raise UnreadableStoreOrder(f"{str(value)[:40]!r} is not an amount") from None
-    if not number.is_finite() or abs(number) >= LARGEST_READ:
+        number = read_number(value)
+    except (OutOfBounds, InvalidOperation) as error:
+        raise UnreadableStoreOrder(f"{str(value)[:40]!r} is not an amount: {error}") from None
+    if abs(number) > NUMBER.largest:
         raise UnreadableStoreOrder(f"{str(value)[:40]!r} is not an amount an order can hold")
     return number
+
+
+def moment(value: Any) -> datetime | None:
+    """A platform's timestamp in UTC: ISO 8601 with its own offset (Shopify's
+    ``2026-12-06T11:00:00+08:00``); one without an offset is UTC, as WooCommerce's
+    ``*_gmt`` members are written. None when it is not a timestamp."""
+    if not isinstance(value, str):
+        return None
+    try:
+        found = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return found.astimezone(UTC) if found.tzinfo else found.replace(tzinfo=UTC)
 
 
 def record(value: Any) -> dict[str, Any]:

@@ -61,6 +61,7 @@ class WooCommerce(StorePlatform):
     signature_header = "X-WC-Webhook-Signature"
     topic_header = "X-WC-Webhook-Topic"
     delivery_header = "X-WC-Webhook-Delivery-ID"
+    changed_member = "date_modified_gmt"
     topics = {"order.created": Event.CREATED, "order.updated": Event.UPDATED,
               "order.deleted": Event.CANCELLED}
     credential_names = ("consumer_key", "consumer_secret")
@@ -164,13 +165,6 @@ class WooCommerce(StorePlatform):
             return OrderPage(orders, token(last, 1, at_last))
         # A whole page changed in one second: only then the next page by number.
         return OrderPage(orders, token(after, number + 1, seen | at_last))
-
-    def changed_at(self, payload: dict[str, Any]) -> datetime | None:
-        found = text(payload.get("date_modified_gmt"))
-        try:
-            return datetime.fromisoformat(found).replace(tzinfo=UTC) if found else None
-        except ValueError:
-            return None
 
     def store_order(self, payload: dict[str, Any]) -> dict[str, Any]:
         currency = text(payload.get("currency"))

@@ -73,7 +73,9 @@ def locked_fields(order: Order, now: datetime | None = None) -> dict[str, str]:
     return locked
 
 
-def _stock_bound(session: Session, order: Order) -> bool:
+def stock_bound(session: Session, order: Order) -> bool:
+    """Whether stock is reserved or shipped for the order's lines: then its lines are
+    the reservations' and cannot be changed by an edit."""
     return session.scalar(select(Reservation.id).where(
         Reservation.order_id == order.id,
         Reservation.status.in_(("held", "shipped"))).limit(1)) is not None
@@ -121,7 +123,7 @@ def edit_order(session: Session, actor: Actor, order: Order, data: Any, *,
     line_keys = [f["key"] for f in blueprint.definition["form"]["fields"]
                  if f["type"] == "line_items"]
     moved = [k for k in line_keys if k in given and given[k] != before.get(k)]
-    if moved and _stock_bound(session, order):
+    if moved and stock_bound(session, order):
         for key in moved:
             problems.append(DefinitionProblem(
                 f"{data_pointer}{pointer(key)}",

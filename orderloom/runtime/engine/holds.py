@@ -20,16 +20,17 @@ from orderloom.runtime.notify.in_app import Notification
 from orderloom.runtime.orders import timeline
 from orderloom.runtime.orders.models import Order
 
-# When no transition leaves the state names a role, the people who can do anything.
-FALLBACK_ROLE = "admin"
+# Who may move any order on (platform/permissions.py): told when no transition out of
+# the order's state names a role.
+ACTING_PERMISSION = "orders.act"
 
 
 def roles_to_tell(order: Order) -> list[str]:
-    """The roles that can take a transition out of the order's state."""
+    """The roles that can take a transition out of the order's state; none when no
+    transition out of it names one."""
     blueprint = blueprint_for(order.version)
-    roles = {role for spec in blueprint.transitions.values() if order.state in spec.sources
-             for role in spec.roles}
-    return sorted(roles) or [FALLBACK_ROLE]
+    return sorted({role for spec in blueprint.transitions.values()
+                   if order.state in spec.sources for role in spec.roles})
 
 
 def hold(session: Session, actor: Actor, order: Order, reason: dict[str, str], *,
@@ -45,5 +46,9 @@ def tell_staff(session: Session, order: Order, message: dict[str, str]) -> None:
     # A notification has one title: both languages, so whoever reads it understands.
     title = f"{order.number}: {message.get('en', '')}"
     body = message.get("zh", "")
-    for role in roles_to_tell(order):
+    roles = roles_to_tell(order)
+    for role in roles:
         session.add(Notification(role=role, order_id=order.id, title=title[:300], body=body))
+    if not roles:
+        session.add(Notification(permission=ACTING_PERMISSION, order_id=order.id,
+                                 title=title[:300], body=body))

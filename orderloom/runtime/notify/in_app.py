@@ -1,6 +1,7 @@
-"""In-app notifications: messages that reach one person, or everyone holding a role,
-on their notifications page. Comments that mention someone, approvals, timers and
-low stock write them; a person reads and marks them read."""
+"""In-app notifications: messages that reach one person, everyone holding a role, or
+everyone whose roles grant a permission, on their notifications page. Comments that
+mention someone, approvals, timers, holds and low stock write them; a person reads
+and marks them read."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -20,6 +21,9 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int | None] = mapped_column(Integer, index=True)
     role: Mapped[str | None] = mapped_column(String(50), index=True)
+    # Everyone whose roles grant this permission (``orders.act``): for notices the
+    # definition names no role for, since role names are the business's own.
+    permission: Mapped[str | None] = mapped_column(String(50), index=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text, default="")
@@ -28,20 +32,24 @@ class Notification(Base):
 
 
 def notifications_for(session: Session, user_id: int, roles: set[str] | frozenset[str], *,
+                      permissions: set[str] | frozenset[str] = frozenset(),
                       unread: bool = False, limit: int = 200) -> list[Notification]:
-    """The person's notifications: addressed to them, or to any of their roles."""
-    query = select(Notification).where(_addressed_to(user_id, roles))
+    """The person's notifications: addressed to them, to any of their roles, or to a
+    permission their roles grant."""
+    query = select(Notification).where(_addressed_to(user_id, roles, permissions))
     if unread:
         query = query.where(Notification.read_at.is_(None))
     return list(session.scalars(query.order_by(Notification.id.desc()).limit(limit)))
 
 
 def mark_read(session: Session, user_id: int, roles: set[str] | frozenset[str],
-              notification_id: int, now: datetime | None = None) -> Notification:
-    """Mark one of the person's notifications read. A notification to a role has one
-    read mark, so it is read for everyone in the role once one of them reads it."""
-    found = session.scalar(select(Notification).where(Notification.id == notification_id,
-                                                      _addressed_to(user_id, roles)))
+              notification_id: int, now: datetime | None = None, *,
+              permissions: set[str] | frozenset[str] = frozenset()) -> Notification:
+    """Mark one of the person's notifications read. A notification to a role (or a
+    permission) has one read mark, so it is read for everyone it went to once one of
+    them reads it."""
+    found = session.scalar(select(Notification).where(
+        Notification.id == notification_id, _addressed_to(user_id, roles, permissions)))
     if found is None:
         raise OrderNotFound(f"you have no notification {notification_id}")
     if found.read_at is None:
@@ -49,8 +57,11 @@ def mark_read(session: Session, user_id: int, roles: set[str] | frozenset[str],
     return found
 
 
-def _addressed_to(user_id: int, roles: set[str] | frozenset[str]):
+def _addressed_to(user_id: int, roles: set[str] | frozenset[str],
+                  permissions: set[str] | frozenset[str]):
     conditions = [Notification.user_id == user_id]
     if roles:
         conditions.append(Notification.role.in_(sorted(roles)))
+    if permissions:
+        conditions.append(Notification.permission.in_(sorted(permissions)))
     return or_(*conditions)
