@@ -8,6 +8,7 @@ import pytest
 
 from orderloom.designer.validation import Context, validate_package
 from orderloom.platform import templates
+from orderloom.runtime.channels.stores import CARRIED, STORE_ORDER_MAPPING, fitted_mapping
 from orderloom.runtime.notify.order_messages import render
 from tests.templates.samples import TEMPLATE_KEYS
 
@@ -122,6 +123,43 @@ def test_channel_presets_map_onto_fields_of_their_order_type(key):
             columns = {c["key"] for c in fields[lines_key]["fields"]}
             assert lines["from"].startswith("$.")
             assert {"sku", "qty"} <= set(lines["fields"]) <= columns, preset["key"]
+
+
+# Where the store's parcel goes and what the customer wrote, per order type, by the
+# field that declares it (a returns form's address is where the goods come from).
+STORE_PARTS = {
+    "catering_order": {"ship_to": "delivery_address", "recipient_phone": "contact_phone",
+                       "note": "special_requests"},
+    "production_order": {"ship_to": "ship_to"},
+    "retail_order": {"ship_to": "ship_to", "order_number": "channel_order_no",
+                     "recipient_name": "recipient", "recipient_phone": "recipient_phone",
+                     "shipping_fee": "shipping_fee", "discount": "discount", "tax": "tax",
+                     "note": "note"},
+    "return_request": {},
+    "wholesale_order": {"ship_to": "ship_to", "note": "note"},
+}
+
+
+@pytest.mark.parametrize("key", TEMPLATE_KEYS)
+def test_a_store_connects_to_every_template_with_no_mapping_to_write(key):
+    # The wholesale lines have two whole-number columns (ordered, shipped): only the
+    # meaning the template declares tells a store's quantity where to go.
+    for order_type in templates.load(key)["order_types"]:
+        fields = {f["key"]: f for f in order_type["form"]["fields"]}
+        declared = {f["meaning"]: f["key"] for f in fields.values() if "meaning" in f}
+        assert declared == STORE_PARTS[order_type["key"]]
+        fitted = fitted_mapping(order_type)
+        assert fitted.mapping["lines"]["items"]["fields"] == {
+            "sku": "$.sku", "qty": "$.qty", "price": "$.price"}
+        for part in ("lines", "quantity", "unit_price"):
+            assert CARRIED[part] not in fitted.not_carried
+        targets = fitted.mapping["fields"]
+        for meaning, field_key in declared.items():
+            if meaning == "ship_to":
+                assert targets[f"{field_key}.province"] == STORE_ORDER_MAPPING["ship_to"][
+                    "province"]
+            else:
+                assert targets[field_key] == STORE_ORDER_MAPPING["meanings"][meaning]
 
 
 def test_an_unknown_template_names_the_ones_there_are():
