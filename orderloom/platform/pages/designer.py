@@ -16,6 +16,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
 from orderloom.designer import actions, exchange, state_categories, versions
+from orderloom.designer.form import LINE_MEANINGS, ORDER_MEANINGS
 from orderloom.designer.models import OrderType
 from orderloom.designer.problems import DefinitionError
 from orderloom.platform.api.designer_preview import problems_as_typed
@@ -194,6 +195,8 @@ def designer_edit(key: str):
         "roles": sorted(context.roles),
         "warehouses": sorted(context.warehouses or []),
         "state_categories": state_categories.for_editor(),
+        # meaning -> the field types that can hold it, for the field panel's choice
+        "meanings": {"order": ORDER_MEANINGS, "line": LINE_MEANINGS},
         "language": lang,
         "text": t,
         "action_types": actions.designer_list(lang),

@@ -37,6 +37,21 @@ STATE_CATEGORIES = {
                   "货物或货款已退回：不再计入销售。")),
 }
 
+# What a field holds (orderloom/designer/form.py ORDER_MEANINGS, LINE_MEANINGS), in the
+# words of the one choosing it. Store channels fill the field of each meaning.
+MEANINGS = {
+    "order_number": ("The store's order number", "店铺的订单号"),
+    "ship_to": ("Ship-to address", "收货地址"),
+    "recipient_name": ("Recipient's name", "收货人姓名"),
+    "recipient_phone": ("Recipient's phone", "收货人电话"),
+    "shipping_fee": ("Shipping fee", "运费"),
+    "discount": ("Discount", "优惠金额"),
+    "tax": ("Tax", "税费"),
+    "note": ("Buyer's note", "买家留言"),
+    "quantity": ("Quantity", "数量"),
+    "unit_price": ("Unit price", "单价"),
+}
+
 PAIRS: dict[str, tuple[str, str]] = {
     # list page
     "designer": ("Designer", "设计器"),
@@ -116,6 +131,13 @@ PAIRS: dict[str, tuple[str, str]] = {
     "formula": ("Formula", "公式"), "result_type": ("Result type", "结果类型"),
     "options": ("Options", "选项"), "option_value": ("Value", "值"), "option_label": ("Label", "标签"),
     "add_option": ("Add an option", "添加选项"),
+    "meaning": ("What this field holds", "这个字段是什么"),
+    "meaning_none": ("Nothing in particular", "无特别含义"),
+    "meaning_hint": ("A store channel connected to this order type fills the field with "
+                     "what the store's order carries, whatever the field is called. One "
+                     "field per meaning.",
+                     "连接到此订单类型的店铺渠道会把店铺订单中的对应内容填入这个字段，"
+                     "不论字段叫什么名字。每种含义只能用于一个字段。"),
     "use_suggestion": ("Use “{name}”", "改为“{name}”"),
     "preview_hint": ("The form as staff will see it. Computed fields are recalculated as "
                      "you type.", "员工看到的表单。输入时计算字段会重新计算。"),
@@ -243,6 +265,8 @@ for _type, _names in FIELD_TYPES.items():
     PAIRS[f"type_{_type}"] = _names
     PAIRS[f"type_{_type}_en"] = (_names[0], _names[0])
     PAIRS[f"type_{_type}_zh"] = (_names[1], _names[1])
+for _meaning, _names in MEANINGS.items():
+    PAIRS[f"meaning_{_meaning}"] = _names
 for _category, (_names, _hints) in STATE_CATEGORIES.items():
     PAIRS[f"category_{_category}"] = _names
     PAIRS[f"category_{_category}_hint"] = _hints

@@ -1,6 +1,7 @@
 // The property panel of the selected field: labels in both languages, key, required,
 // default, help, validation formula and message, visibility and read-only conditions,
-// formula and result type for computed fields, options for choices, bounds.
+// formula and result type for computed fields, options for choices, bounds, and what
+// the field holds (its meaning), which store channels read to know what to fill it with.
 
 import {clear, h, labelText} from "./dom.js";
 import {fieldPointer, findField, renameField} from "./form_model.js";
@@ -10,8 +11,9 @@ const RESULT_TYPES = ["number", "integer", "money", "text", "boolean", "date", "
 const BOUNDED = new Set(["number", "integer", "money", "date", "datetime", "text", "long_text", "line_items"]);
 
 export class FieldPanel {
-  constructor(store, t, lang, {panel, onRenamed}) {
+  constructor(store, t, lang, {panel, onRenamed, meanings}) {
     this.store = store;
+    this.meanings = meanings || {order: {}, line: {}};
     this.t = t;
     this.lang = lang;
     this.el = panel;
@@ -108,6 +110,9 @@ export class FieldPanel {
     el.append(h("div", {class: "prop"}, h("label", {for: "prop-key"}, t.key), keyInput,
       h("p", {class: "hint"}, t.key_hint), h("p", {class: "prop-problem", dataset: {member: "key"}})));
 
+    const meaning = this.meaning(field, Boolean(sel.column));
+    if (meaning) el.append(meaning);
+
     if (field.type !== "computed") {
       el.append(h("label", {class: "check"}, h("input", {type: "checkbox", id: "prop-required",
         checked: Boolean(field.required),
@@ -169,6 +174,30 @@ export class FieldPanel {
         (f, v) => { if (v) f.readonly_when = v; else delete f.readonly_when; }, 'state <> "draft"'));
     }
     this.markProblems();
+  }
+
+  // Only the meanings a field of this type can have (a line's column: a line's
+  // meanings); none, no choice. A meaning the field has that does not fit (imported so)
+  // stays chosen, for the server's problem to say why, rather than being dropped.
+  // Choosing one another field has is not undone here either: the problem says which.
+  meaning(field, isColumn) {
+    const t = this.t;
+    const fitting = Object.entries(isColumn ? this.meanings.line : this.meanings.order)
+      .filter(([, types]) => types.includes(field.type)).map(([name]) => name);
+    if (field.meaning && !fitting.includes(field.meaning)) fitting.push(field.meaning);
+    if (!fitting.length) return null;
+    return h("div", {class: "prop"},
+      h("label", {for: "prop-meaning"}, t.meaning),
+      h("select", {id: "prop-meaning", "aria-describedby": "prop-meaning-hint",
+        onchange: (event) => this.edit("meaning", (f) => {
+          if (event.target.value) f.meaning = event.target.value;
+          else delete f.meaning;
+        })},
+        h("option", {value: "", selected: !field.meaning}, t.meaning_none),
+        fitting.map((name) => h("option", {value: name, selected: field.meaning === name},
+          t[`meaning_${name}`] || name))),
+      h("p", {class: "hint", id: "prop-meaning-hint"}, t.meaning_hint),
+      h("p", {class: "prop-problem", dataset: {member: "meaning"}}));
   }
 
   options(field, where) {
