@@ -41,9 +41,11 @@ def test_a_meaning_chosen_in_the_designer_is_saved_and_a_store_fills_that_field(
     expect(page.locator("#problem-count")).to_have_text("Problems: 1")
     page.click('.canvas-field[data-key="note"] .field-name')
     expect(page.locator("#prop-meaning")).to_have_value("note")
+    expect(problem).to_have_text("'note' already means note; one field per meaning")
     page.keyboard.press("Control+z")  # the second note's meaning
     page.keyboard.press("Control+z")  # the second note
     expect(page.locator("#problem-count")).to_have_text("No problems")
+    expect(problem).to_be_hidden()
 
     page.keyboard.press("Control+s")
     expect(page.locator("#save-state")).to_have_text("All changes saved")

@@ -4,7 +4,7 @@
 // the field holds (its meaning), which store channels read to know what to fill it with.
 
 import {clear, h, labelText} from "./dom.js";
-import {fieldPointer, findField, renameField} from "./form_model.js";
+import {fieldPointer, fields, findField, renameField} from "./form_model.js";
 import {formulaInput} from "./formula_input.js";
 
 const RESULT_TYPES = ["number", "integer", "money", "text", "boolean", "date", "datetime"];
@@ -200,6 +200,19 @@ export class FieldPanel {
       h("p", {class: "prop-problem", dataset: {member: "meaning"}}));
   }
 
+  // The check reports a meaning given twice at the field that repeats it; the field
+  // it repeats shows that problem too, so either of the two says why when selected.
+  sharedMeaningProblems() {
+    const draft = this.store.draft;
+    const {key, column} = this.selection;
+    const field = findField(draft, key, column);
+    if (!field || !field.meaning) return [];
+    const siblings = column ? (findField(draft, key).fields || []) : fields(draft);
+    return siblings.filter((other) => other !== field && other.meaning === field.meaning)
+      .flatMap((other) => this.store.problemsAt(
+        `${column ? fieldPointer(draft, key, other.key) : fieldPointer(draft, other.key)}/meaning`));
+  }
+
   options(field, where) {
     const t = this.t;
     const rows = (field.options || []).map((option, index) => h("tr", {},
@@ -235,6 +248,7 @@ export class FieldPanel {
     for (const slot of this.el.querySelectorAll(".prop-problem")) {
       const found = this.store.problemsUnder(`${this.pointer}/${slot.dataset.member}`)
         .filter((p) => !p.line);
+      if (slot.dataset.member === "meaning") found.push(...this.sharedMeaningProblems());
       slot.textContent = found.map((p) => p.detail).join("; ");
     }
   }
