@@ -16,6 +16,12 @@ An operator lets named hosts or networks through with ``ORDERLOOM_OUTBOUND_ALLOW
 named host is let through whatever it resolves to; a network lets through any host
 resolving inside it.
 
+A call that carries secrets (a store's or a marketplace's API credentials) asks
+``secure=True``: it must go over https, unless the operator allows the host, the one
+exception for a shop on the operator's own network (``insecure_refusal``). The same
+rule refuses such an address when it is saved and at every call, so an http address
+saved before the rule existed is refused too, with the reason.
+
 It lives directly in the runtime because three domains (notify, channels, shipping)
 and the platform's checks of saved URLs share it; in any one domain the others
 would import that domain's internals.
@@ -32,6 +38,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -201,15 +208,46 @@ def destination_refusal(url: str, allowed: Allowance | None = None) -> str | Non
     return None
 
 
+def operator_allows(host: str, allowed: Allowance | None = None) -> bool:
+    """Whether the operator's allowance names ``host``, or lists a network holding it
+    when it is an address."""
+    allowed = allowance() if allowed is None else allowed
+    if allowed.names(host):
+        return True
+    try:
+        return allowed.covers(ipaddress.ip_address(_plain_host(host).strip("[]")))
+    except ValueError:
+        return False
+
+
+def insecure_refusal(url: str, allowed: Allowance | None = None) -> str | None:
+    """Why ``url`` may not be sent secrets, or None: it must be https, unless the
+    operator allows its host (plain http may be all an internal shop speaks)."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() == "https" or operator_allows(parts.hostname or "", allowed):
+        return None
+    return ("must start with https://: over plain http the credentials and the orders "
+            "would cross the network readable by anyone on the way. For a host on the "
+            "operator's own network, the operator can allow it with "
+            f"{ALLOW_VARIABLE} (docs/channels.md)")
+
+
 def call(method: str, url: str, *, headers: Mapping[str, str] | None = None,
          content: bytes | None = None, timeout: float = TIMEOUT_SECONDS,
-         limit: int = LIMIT_BYTES, allowed: Allowance | None = None) -> Answer:
+         limit: int = LIMIT_BYTES, allowed: Allowance | None = None,
+         secure: bool = False) -> Answer:
     """Send one request and read at most ``limit`` bytes of the answer.
 
     Any status is an answer (a redirect too: it is not followed). Raises ``Refused``
-    for a destination inside, ``Unreachable`` when nothing answered within ``timeout``
-    seconds per wait, or the whole answer took longer than three times that."""
+    for a destination inside, or for one that is not https when ``secure`` (the call
+    carries credentials) and the operator does not allow its host; ``Unreachable``
+    when nothing answered within ``timeout`` seconds per wait, or the whole answer
+    took longer than three times that."""
     allowed = allowance() if allowed is None else allowed
+    if secure:
+        refusal = insecure_refusal(url, allowed)
+        if refusal:
+            raise Refused(refusal)
     parsed = _parse(url)
     deadline = time.monotonic() + 3 * timeout
     transport = _PinnedTransport(allowed)

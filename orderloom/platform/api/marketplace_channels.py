@@ -14,7 +14,7 @@ from orderloom.designer.versions import find as find_order_type
 from orderloom.platform import query_args
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
-from orderloom.platform.api.destinations import check_destination
+from orderloom.platform.api.destinations import check_secure_destination
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
@@ -200,7 +200,7 @@ def create_marketplace_channel():
     address = body.get("api_address") or (chosen["api_address"] if chosen else None)
     if not address:
         raise invalid("/api_address", "is required for a custom marketplace")
-    check_destination(address, "/api_address")
+    check_secure_destination(address, "/api_address")
     for name in ("app_key", "app_secret"):
         if not body["credentials"].get(name):
             raise invalid(f"/credentials/{name}", "is required: copy it from the "
@@ -242,7 +242,7 @@ def change_marketplace_channel(key: str):
     settings = _checked_settings(connection.preset, connection.settings,
                                  body.get("settings", {}))
     if "api_address" in body:
-        check_destination(body["api_address"], "/api_address")
+        check_secure_destination(body["api_address"], "/api_address")
     if "mapping" in body or "order_type" in body:
         _checked_mapping(session, body.get("order_type", channel.order_type_key),
                          body.get("mapping", channel.mapping))

@@ -6,9 +6,12 @@ the action called, how the request is signed (request_signing.py), the names and
 format of the modified-time window and the page parameters, and where in the answer
 the orders, has-next, total and error code are (JSON Pointers). Presets for each
 marketplace are in marketplace_api_presets.py; a custom setting is the same object.
+The setting also says which of an order's own members and values mean it was
+cancelled or is under a refund request (``statuses``, read by ``status_shown``).
 
 ``fetch_page`` asks for one page of the orders modified in one window. Every call
-goes through runtime/outbound.py; every failure is a ``MarketplaceCallFailed`` that
+goes through runtime/outbound.py as one carrying secrets (https only, unless the
+operator allows the host); every failure is a ``MarketplaceCallFailed`` that
 says what the merchant can act on, the member to fix, and whether it was the
 marketplace's rate limit (then how long it asked to wait).
 """
@@ -25,7 +28,7 @@ from jsonschema import Draft202012Validator
 
 from orderloom.runtime import outbound
 from orderloom.runtime.channels import request_signing
-from orderloom.runtime.channels.stores import retry_after
+from orderloom.runtime.channels.stores import Event, retry_after
 
 # How times are written in window and timestamp parameters: "yyyy-MM-dd HH:mm:ss" in
 # the setting's time zone, or seconds / milliseconds since 1970.
@@ -72,10 +75,17 @@ SETTINGS_SCHEMA: dict[str, Any] = _object({
                        "error_message": OPTIONAL_POINTER, "success_codes": CODES,
                        "rate_limited_codes": CODES, "credential_codes": CODES}),
     "order": _object({"id": POINTER, "modified": POINTER}),
+    # Where an order says it is cancelled or under a refund (after-sales) request: each
+    # reading names a member of the order (``at``; with ``each``, ``at`` is a list and
+    # ``each`` the member of every item, e.g. each line's refund status) and the values
+    # that mean so. Left out, the preset's readings hold.
+    "statuses": {"type": "array", "maxItems": 5, "items": _object({
+        "at": POINTER, "each": OPTIONAL_POINTER, "cancelled": CODES,
+        "refund_requested": CODES}, optional=("each",))},
     "poll_every_minutes": {"type": "integer", "minimum": 1, "maximum": 1440},
     "rate_limit_wait_seconds": {"type": "number", "minimum": 0, "maximum": 60},
     "first_pull_hours": {"type": "integer", "minimum": 1, "maximum": 720},
-})
+}, optional=("statuses",))
 _validator = Draft202012Validator(SETTINGS_SCHEMA)
 
 
@@ -117,6 +127,14 @@ def settings_problems(settings: Any, longest_allowed: int | None = None,
     if len(set(names)) < len(names):
         problems.append({"pointer": "/signing/parameter", "detail": (
             "the action, app key, timestamp and signature parameters need a name each")})
+    for number, reading in enumerate(settings.get("statuses", [])):
+        if not reading["cancelled"] and not reading["refund_requested"]:
+            problems.append({"pointer": f"/statuses/{number}", "detail": (
+                "names no value: list the values that mean cancelled or refund_requested")})
+        both = sorted(set(reading["cancelled"]) & set(reading["refund_requested"]))
+        if both:
+            problems.append({"pointer": f"/statuses/{number}/refund_requested", "detail": (
+                f"{', '.join(both)} cannot mean both cancelled and refund requested")})
     return problems
 
 
@@ -146,6 +164,37 @@ def as_text(value: Any) -> str | None:
         return None
     text = str(value).strip()
     return text[:200] or None
+
+
+@dataclass(frozen=True)
+class Status:
+    """What an order's own members say of it: cancelled or refund requested
+    (``event``), and the value that said so (``value``, shown to staff)."""
+
+    event: Event
+    value: str
+
+
+def status_shown(statuses: list[dict[str, Any]], order: Any) -> Status | None:
+    """The cancellation or refund request the order shows by ``statuses`` (the
+    setting's readings), or None for an ordinary order. A cancellation outweighs a
+    refund request, since it stops the whole order."""
+    found: Status | None = None
+    for reading in statuses:
+        if reading.get("each"):
+            items = pointed(order, reading["at"])
+            values = [pointed(item, reading["each"]) for item in items] \
+                if isinstance(items, list) else []
+        else:
+            values = [pointed(order, reading["at"])]
+        for value in (as_text(v) for v in values):
+            if value is None:
+                continue
+            if value in reading["cancelled"]:
+                return Status(Event.CANCELLED, value)
+            if value in reading["refund_requested"] and found is None:
+                found = Status(Event.REFUND_REQUESTED, value)
+    return found
 
 
 # --- asking ------------------------------------------------------------------------------
@@ -220,18 +269,19 @@ def fetch_page(settings: Mapping[str, Any], address: str, credentials: Mapping[s
     query = urlencode(parameters)
     try:
         if settings["http_method"] == "GET":
-            answer = outbound.call("GET", f"{url}?{query}",
+            answer = outbound.call("GET", f"{url}?{query}", secure=True,
                                    headers={"Accept": "application/json"})
         elif settings["http_method"] == "POST_JSON":
             body = parameters.pop(settings["business_json_parameter"])
-            answer = outbound.call("POST", f"{url}?{urlencode(parameters)}",
+            answer = outbound.call("POST", f"{url}?{urlencode(parameters)}", secure=True,
                                    content=body.encode("utf-8"), headers={
                                        "Accept": "application/json",
                                        "Content-Type": "application/json;charset=UTF-8"})
         else:
-            answer = outbound.call("POST", url, content=query.encode("utf-8"), headers={
-                "Accept": "application/json",
-                "Content-Type": "application/x-www-form-urlencoded;charset=utf-8"})
+            answer = outbound.call("POST", url, content=query.encode("utf-8"), secure=True,
+                                   headers={"Accept": "application/json",
+                                            "Content-Type": "application/x-www-form-"
+                                                            "urlencoded;charset=utf-8"})
     except outbound.Refused as refusal:
         raise MarketplaceCallFailed(f"the API address is refused: {refusal}",
                                     fix="/api_address") from None

@@ -4,6 +4,8 @@ a mapping onto the retail template's form (builtin_templates/retail.json).
 Each preset is the best knowledge of the platform's public documentation and of the
 public client code that calls it; ``basis`` says what it rests on. A merchant whose
 platform answers differently overrides members of ``settings`` when connecting.
+``statuses`` says which of the order's values mean cancelled or a refund request, as
+each platform documents its status members.
 Signing (request_signing.py):
 
 - Taobao/Tmall TOP: ``sign_method=md5``: md5(secret + k1v1k2v2... + secret), upper
@@ -71,6 +73,15 @@ TAOBAO: dict[str, Any] = {
                    # 7: App Call Limited; 25: Invalid signature; 27: Invalid session.
                    "rate_limited_codes": ["7"], "credential_codes": ["25", "27", "29"]},
         "order": {"id": "/tid", "modified": "/modified"},
+        # The trade's status: TRADE_CLOSED (closed after payment, the buyer refunded)
+        # and TRADE_CLOSED_BY_TAOBAO (closed before payment); each line's
+        # refund_status while a refund is asked for and not yet closed or refused.
+        "statuses": [
+            {"at": "/status", "cancelled": ["TRADE_CLOSED", "TRADE_CLOSED_BY_TAOBAO"],
+             "refund_requested": []},
+            {"at": "/orders/order", "each": "/refund_status", "cancelled": [],
+             "refund_requested": ["WAIT_SELLER_AGREE", "WAIT_BUYER_RETURN_GOODS",
+                                  "WAIT_SELLER_CONFIRM_GOODS"]}],
         "poll_every_minutes": 5, "rate_limit_wait_seconds": 2, "first_pull_hours": 24,
     },
     "mapping": _mapping("tid", {
@@ -115,6 +126,10 @@ JD: dict[str, Any] = {
                    "error_message": "/error_response/zh_desc",
                    "credential_codes": ["19", "67"]},
         "order": {"id": "/orderId", "modified": "/modified"},
+        # orderState: TRADE_CANCELED (取消), LOCKED (锁定: the buyer asked to cancel,
+        # JD stops the order until it is decided; it must not ship).
+        "statuses": [{"at": "/orderState", "cancelled": ["TRADE_CANCELED", "LOCKED"],
+                      "refund_requested": []}],
         "poll_every_minutes": 5, "rate_limit_wait_seconds": 2, "first_pull_hours": 24,
     },
     "mapping": _mapping("orderId", {
@@ -163,6 +178,11 @@ PINDUODUO: dict[str, Any] = {
                    "error_message": "/error_response/error_msg",
                    "credential_codes": ["10019", "10020"]},
         "order": {"id": "/order_sn", "modified": "/updated_at"},
+        # refund_status: 1 no after-sales (or closed), 2 after-sales in progress, 3
+        # refunding, 4 refunded. order_status (1 to ship, 2 shipped, 3 received) has no
+        # cancelled value: a paid order is cancelled by refunding it in full.
+        "statuses": [{"at": "/refund_status", "cancelled": ["4"],
+                      "refund_requested": ["2", "3"]}],
         "poll_every_minutes": 5, "rate_limit_wait_seconds": 2, "first_pull_hours": 24,
     },
     "mapping": _mapping("order_sn", {
@@ -207,6 +227,9 @@ DOUYIN: dict[str, Any] = {
                    "error_code": "/code", "error_message": "/msg",
                    "success_codes": ["10000"], "credential_codes": ["30001", "30002"]},
         "order": {"id": "/order_id", "modified": "/update_time"},
+        # order_status: 1 to confirm, 105 paid, 2 being prepared, 101 partly shipped,
+        # 3 shipped, 4 cancelled, 5 done.
+        "statuses": [{"at": "/order_status", "cancelled": ["4"], "refund_requested": []}],
         "poll_every_minutes": 5, "rate_limit_wait_seconds": 2, "first_pull_hours": 24,
     },
     "mapping": _mapping("order_id", {

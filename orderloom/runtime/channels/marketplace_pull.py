@@ -10,7 +10,11 @@ allows; each window is paged to its end, then the cursor moves to the window's e
 less the overlap, so an order changed at a boundary is read again rather than missed.
 Every version of an order (its id and modified time) is one delivery: read again, it
 changes nothing. A new order goes through ingestion; a newer version of an order here
-goes to store_changes, like a store's update webhook.
+goes to store_changes, like a store's update webhook. What a version shows by the
+setting's ``statuses`` decides how: a cancellation or refund request holds the order
+before it ships and opens a return after (store_changes.stop_or_return), once per
+news, and an order first seen cancelled is created and held at once; any other
+version is a change (store_changes.apply_or_hold).
 
 The marketplace's rate limit (429, or its own "too many" error code) is waited out in
 place when it asks for no longer than ``LONGEST_WAIT_SECONDS``; any other failure ends
@@ -35,12 +39,15 @@ from orderloom.runtime.channels import ingestion, sealing, store_changes
 from orderloom.runtime.channels.marketplace_api import (
     MISSING,
     MarketplaceCallFailed,
+    Status,
     as_text,
     fetch_page,
     pointed,
+    status_shown,
 )
 from orderloom.runtime.channels.marketplace_api_presets import MARKETPLACE_API_PRESETS
 from orderloom.runtime.channels.models import (
+    ACCEPTED,
     APPLIED,
     DUPLICATE,
     HELD,
@@ -49,9 +56,9 @@ from orderloom.runtime.channels.models import (
     InboundOrder,
     find_channel,
 )
-from orderloom.runtime.channels.store_deliveries import earlier_delivery
+from orderloom.runtime.channels.store_deliveries import STOPPING, earlier_delivery
 from orderloom.runtime.channels.store_sync import StoreCursor, cursor_of
-from orderloom.runtime.channels.stores import StorePlatform
+from orderloom.runtime.channels.stores import Event, StorePlatform
 from orderloom.runtime.jobs.models import Job, register_handler
 from orderloom.runtime.jobs.outbox import enqueue
 from orderloom.runtime.orders.models import Order
@@ -102,19 +109,40 @@ class MarketplacePoll(Base):
     fix: Mapped[str | None] = mapped_column(String(100))
 
 
-class _PulledOrders(StorePlatform):
+class PulledOrders(StorePlatform):
     """What store_changes needs to read a marketplace order: the payload as it came (the
     channel's mapping reads the marketplace's own members), with no currency of its
-    own to compare."""
+    own to compare, and what it shows by the setting's ``statuses``."""
 
     kind = KIND
-    name = "marketplace"
+
+    def __init__(self, name: str, statuses: list[dict[str, Any]]) -> None:
+        self.name = name
+        self.statuses = statuses
 
     def store_order(self, payload: dict[str, Any]) -> dict[str, Any]:
         return {}
 
+    def holds_whole_order(self, payload: dict[str, Any]) -> bool:
+        return True  # a marketplace answers whole orders, never a refund alone
 
-PULLED_ORDERS = _PulledOrders()
+    def status(self, payload: dict[str, Any]) -> Status | None:
+        return status_shown(self.statuses, payload)
+
+    def shown(self, event: Event, payload: dict[str, Any]) -> Event:
+        found = self.status(payload)
+        if found is not None:
+            return found.event
+        return Event.CREATED if event is Event.CREATED else Event.UPDATED
+
+
+def statuses_of(connection: MarketplaceConnection) -> list[dict[str, Any]]:
+    """The setting's status readings; a setting saved before it could carry them reads
+    its preset's."""
+    if "statuses" in connection.settings:
+        return connection.settings["statuses"]
+    found = MARKETPLACE_API_PRESETS.get(connection.preset)
+    return list(found["settings"].get("statuses", [])) if found else []
 
 
 class NotConnected(ValueError):
@@ -190,6 +218,7 @@ def poll(session: Session, channel: Channel, instance_key: str,
         return _finished(session, record, cursor)
     settings = connection.settings
     name = marketplace_name(connection)
+    platform = PulledOrders(name, statuses_of(connection))
     window = settings["window"]
     start = cursor.changed_since or now - timedelta(hours=settings.get("first_pull_hours", 24))
     record.since = start
@@ -200,8 +229,8 @@ def poll(session: Session, channel: Channel, instance_key: str,
             break
         end = min(start + timedelta(minutes=window["longest_minutes"]), now)
         try:
-            _read_window(session, channel, settings, address, credentials, start, end, name,
-                         actor, record, created, updated, problems)
+            _read_window(session, channel, settings, platform, address, credentials, start,
+                         end, actor, record, created, updated, problems)
         except MarketplaceCallFailed as failure:
             record.error, record.fix = failure.detail, failure.fix
             break
@@ -227,15 +256,16 @@ def _finished(session: Session, record: MarketplacePoll, cursor: StoreCursor) ->
     return record
 
 
-def _read_window(session, channel, settings, address, credentials, start, end, name, actor,
-                 record, created, updated, problems) -> None:
+def _read_window(session, channel, settings, platform, address, credentials, start, end,
+                 actor, record, created, updated, problems) -> None:
     page = settings["pages"]["first"]
     for _ in range(MOST_PAGES):
-        found = page_with_patience(settings, address, credentials, start, end, page, name,
-                                   record)
+        found = page_with_patience(settings, address, credentials, start, end, page,
+                                   platform.name, record)
         for payload in found.orders:
             record.orders_read += 1
-            _take(session, channel, settings, payload, actor, created, updated, problems)
+            _take(session, channel, settings, platform, payload, actor, created, updated,
+                  problems)
         if not found.more:
             return
         page += 1
@@ -244,8 +274,9 @@ def _read_window(session, channel, settings, address, credentials, start, end, n
                                 fix="/settings/window/longest_minutes")
 
 
-def _take(session: Session, channel: Channel, settings: dict[str, Any], payload: dict,
-          actor: Actor, created: list[str], updated: list[str], problems: list[str]) -> None:
+def _take(session: Session, channel: Channel, settings: dict[str, Any],
+          platform: PulledOrders, payload: dict, actor: Actor, created: list[str],
+          updated: list[str], problems: list[str]) -> None:
     order_id = as_text(pointed(payload, settings["order"]["id"]))
     modified = pointed(payload, settings["order"]["modified"])
     if order_id is None:
@@ -262,18 +293,34 @@ def _take(session: Session, channel: Channel, settings: dict[str, Any], payload:
         with session.begin_nested():
             first = ingestion.accepted_order(session, channel.key, order_id)
             if first is None:
-                receipt = ingestion.receive(session, channel, body, actor,
-                                            delivery_id=version, topic=PULL_TOPIC)
-                if receipt.order is not None and receipt.inbound.status != DUPLICATE:
-                    created.append(order_id)
-                elif receipt.order is None:
-                    reason = (receipt.inbound.error or {}).get("detail") or "not taken"
-                    problems.append(f"order {order_id}: {reason}")
+                _created(session, channel, platform, payload, body, version, order_id,
+                         actor, created, problems)
                 return
-            _update(session, channel, first, payload, body, version, order_id, actor,
-                    updated, problems)
+            _update(session, channel, platform, first, payload, body, version, order_id,
+                    actor, updated, problems)
     except IntegrityError:
         return  # another poll of the same channel took this version a moment earlier
+
+
+def _created(session, channel, platform, payload, body, version, order_id, actor, created,
+             problems) -> None:
+    """A new order; one that arrives already cancelled or under a refund request is
+    held at once (售后拦截), as a store's cancelled order is when it is new."""
+    receipt = ingestion.receive(session, channel, body, actor, delivery_id=version,
+                                topic=PULL_TOPIC)
+    if receipt.order is None:
+        reason = (receipt.inbound.error or {}).get("detail") or "not taken"
+        problems.append(f"order {order_id}: {reason}")
+        return
+    if receipt.inbound.status == DUPLICATE:
+        return
+    created.append(order_id)
+    status = platform.status(payload)
+    if status is not None and receipt.inbound.status == ACCEPTED:
+        outcome = store_changes.stop_or_return(session, actor, receipt.order, channel,
+                                               platform, status.event, status.value)
+        if outcome.status == HELD:
+            problems.append(f"order {order_id}: held for staff: {outcome.detail}")
 
 
 def _latest_version(session: Session, channel: Channel, order_id: str) -> str | None:
@@ -294,8 +341,8 @@ def _newer(modified: str, latest: str | None) -> bool:
     return modified > latest
 
 
-def _update(session, channel, first, payload, body, version, order_id, actor, updated,
-            problems) -> None:
+def _update(session, channel, platform, first, payload, body, version, order_id, actor,
+            updated, problems) -> None:
     order = session.get(Order, first.order_id) if first.order_id else None
     inbound = InboundOrder(channel_id=channel.id, source=channel.key,
                            body=body.decode("utf-8"), attempts=1, received_at=utcnow(),
@@ -306,8 +353,15 @@ def _update(session, channel, first, payload, body, version, order_id, actor, up
     session.flush()
     if order is None:
         return
-    outcome = store_changes.apply_or_hold(session, actor, order, channel, PULLED_ORDERS,
-                                          payload)
+    status = platform.status(payload)
+    if status is not None and status.event in STOPPING:
+        if _shown_before(session, channel, platform, order, inbound, status):
+            return  # the same cancellation read again in a later version: acted on once
+        outcome = store_changes.stop_or_return(session, actor, order, channel, platform,
+                                               status.event, status.value)
+    else:
+        outcome = store_changes.apply_or_hold(session, actor, order, channel, platform,
+                                              payload)
     inbound.status = outcome.status
     inbound.error = {"detail": outcome.detail, "errors": []} if outcome.detail else None
     session.flush()
@@ -315,6 +369,22 @@ def _update(session, channel, first, payload, body, version, order_id, actor, up
         updated.append(order_id)
     elif outcome.status == HELD:
         problems.append(f"order {order_id}: held for staff: {outcome.detail}")
+
+
+def _shown_before(session: Session, channel: Channel, platform: PulledOrders, order: Order,
+                  inbound: InboundOrder, status: Status) -> bool:
+    """Whether the version read before this one already showed the same news."""
+    before = session.scalar(select(InboundOrder).where(
+        InboundOrder.source == channel.key, InboundOrder.order_id == order.id,
+        InboundOrder.topic == PULL_TOPIC, InboundOrder.id < inbound.id)
+        .order_by(InboundOrder.id.desc()).limit(1))
+    if before is None:
+        return False
+    try:
+        payload = json.loads(before.body)
+    except ValueError:
+        return False
+    return isinstance(payload, dict) and platform.status(payload) == status
 
 
 def run_poll(session: Session, job: Job, runner: Any) -> str | None:

@@ -206,7 +206,10 @@ class StorePlatform:
             content = json.dumps(body).encode("utf-8")
             headers["Content-Type"] = "application/json"
         try:
-            answer = outbound.call(method, url, headers=headers, content=content)
+            # secure: the credentials go over https only (or to a host the operator
+            # allows), also for an address saved before that was checked on saving.
+            answer = outbound.call(method, url, headers=headers, content=content,
+                                   secure=True)
         except outbound.Refused as refusal:
             raise StoreCallFailed(f"the store address is refused: "
                                   f"{scrubbed(str(refusal), hidden)}",
