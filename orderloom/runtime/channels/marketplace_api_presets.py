@@ -21,14 +21,30 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from orderloom.runtime.channels.marketplace_totals import TOTALS
+
 CN = {"formula": "\"CN\""}
+# The order's money as the pull reads it from the setting's ``money`` (marketplace_api
+# order_money, under ``orderloom`` as the file presets have it): the discount is what
+# makes the order's total what the buyer pays, and a paid order gets its payment.
+MONEY = {"shipping_fee": f"$.{TOTALS}.shipping", "discount": f"$.{TOTALS}.discount",
+         "tax": f"$.{TOTALS}.tax", "payment.amount": f"$.{TOTALS}.paid",
+         "payment.received_at": f"$.{TOTALS}.paid_at",
+         "payment.currency": {"formula": "\"CNY\""}}
 
 
 def _mapping(order_id: str, fields: dict[str, Any], lines_from: str,
              line: dict[str, Any]) -> dict[str, Any]:
     return {"external_id": f"$.{order_id}",
-            "fields": {"channel_order_no": f"$.{order_id}", "ship_to.country": CN, **fields},
+            "fields": {"channel_order_no": f"$.{order_id}", "ship_to.country": CN, **fields,
+                       **MONEY},
             "lines": {"items": {"from": lines_from, "fields": line}}}
+
+
+def _money(lines: str, price: str, quantity: str, shipping: str, total: list[str],
+           paid_at: str, in_fen: bool = False) -> dict[str, Any]:
+    return {"lines": lines, "price": price, "quantity": quantity, "shipping": shipping,
+            "tax": None, "total": total, "paid_at": paid_at, "in_fen": in_fen}
 
 
 _ANSWER = {"has_next": None, "total": None, "error_code": None, "error_message": None,
@@ -51,7 +67,8 @@ TAOBAO: dict[str, Any] = {
         "fixed_parameters": {"v": "2.0", "format": "json", "sign_method": "md5",
                              "simplify": "false", "use_has_next": "true",
                              "fields": "tid,status,modified,buyer_nick,buyer_message,"
-                                       "post_fee,payment,receiver_name,receiver_mobile,"
+                                       "post_fee,payment,pay_time,receiver_name,"
+                                       "receiver_mobile,"
                                        "receiver_state,receiver_city,receiver_district,"
                                        "receiver_address,receiver_zip,orders"},
         "business_json_parameter": None,
@@ -71,6 +88,10 @@ TAOBAO: dict[str, Any] = {
                    # 7: App Call Limited; 25: Invalid signature; 27: Invalid session.
                    "rate_limited_codes": ["7"], "credential_codes": ["25", "27", "29"]},
         "order": {"id": "/tid", "modified": "/modified"},
+        # payment: what the buyer pays (实付金额), after every discount; pay_time is
+        # left out until the buyer paid.
+        "money": _money("/orders/order", "/price", "/num", "/post_fee", ["/payment"],
+                        "/pay_time"),
         "poll_every_minutes": 5, "rate_limit_wait_seconds": 2, "first_pull_hours": 24,
     },
     "mapping": _mapping("tid", {
@@ -79,7 +100,7 @@ TAOBAO: dict[str, Any] = {
         "recipient_phone": "$.receiver_mobile", "ship_to.province": "$.receiver_state",
         "ship_to.city": "$.receiver_city", "ship_to.district": "$.receiver_district",
         "ship_to.street": "$.receiver_address", "ship_to.postcode": "$.receiver_zip",
-        "shipping_fee": "$.post_fee", "note": "$.buyer_message"},
+        "note": "$.buyer_message"},
         "$.orders.order[*]", {"sku": "$.outer_iid", "qty": "$.num", "price": "$.price"}),
 }
 
@@ -115,6 +136,10 @@ JD: dict[str, Any] = {
                    "error_message": "/error_response/zh_desc",
                    "credential_codes": ["19", "67"]},
         "order": {"id": "/orderId", "modified": "/modified"},
+        # orderPayment is what the buyer pays online, balanceUsed what the JD account
+        # balance paid (as the export's 应付金额 and 余额支付).
+        "money": _money("/itemInfoList", "/jdPrice", "/itemTotal", "/freightPrice",
+                        ["/orderPayment", "/balanceUsed"], "/paymentConfirmTime"),
         "poll_every_minutes": 5, "rate_limit_wait_seconds": 2, "first_pull_hours": 24,
     },
     "mapping": _mapping("orderId", {
@@ -123,7 +148,7 @@ JD: dict[str, Any] = {
         "recipient_phone": "$.consigneeInfo.mobile",
         "ship_to.province": "$.consigneeInfo.province", "ship_to.city": "$.consigneeInfo.city",
         "ship_to.district": "$.consigneeInfo.county",
-        "ship_to.street": "$.consigneeInfo.fullAddress", "shipping_fee": "$.freightPrice",
+        "ship_to.street": "$.consigneeInfo.fullAddress",
         "note": "$.orderRemark"},
         "$.itemInfoList[*]", {"sku": "$.outerSkuId", "qty": "$.itemTotal",
                               "price": "$.jdPrice"}),
@@ -163,6 +188,8 @@ PINDUODUO: dict[str, Any] = {
                    "error_message": "/error_response/error_msg",
                    "credential_codes": ["10019", "10020"]},
         "order": {"id": "/order_sn", "modified": "/updated_at"},
+        "money": _money("/item_list", "/goods_price", "/goods_count", "/postage",
+                        ["/pay_amount"], "/pay_time"),
         "poll_every_minutes": 5, "rate_limit_wait_seconds": 2, "first_pull_hours": 24,
     },
     "mapping": _mapping("order_sn", {
@@ -170,7 +197,7 @@ PINDUODUO: dict[str, Any] = {
         "recipient": "$.receiver_name", "recipient_phone": "$.receiver_phone",
         "ship_to.province": "$.province", "ship_to.city": "$.city",
         "ship_to.district": "$.town", "ship_to.street": "$.address",
-        "shipping_fee": "$.postage", "note": "$.buyer_memo"},
+        "note": "$.buyer_memo"},
         "$.item_list[*]", {"sku": "$.outer_id", "qty": "$.goods_count",
                            "price": "$.goods_price"}),
 }
@@ -207,6 +234,9 @@ DOUYIN: dict[str, Any] = {
                    "error_code": "/code", "error_message": "/msg",
                    "success_codes": ["10000"], "credential_codes": ["30001", "30002"]},
         "order": {"id": "/order_id", "modified": "/update_time"},
+        # In fen; pay_time is 0 until the buyer paid.
+        "money": _money("/sku_order_list", "/origin_amount", "/item_num", "/post_amount",
+                        ["/pay_amount"], "/pay_time", in_fen=True),
         "poll_every_minutes": 5, "rate_limit_wait_seconds": 2, "first_pull_hours": 24,
     },
     "mapping": _mapping("order_id", {
@@ -215,7 +245,6 @@ DOUYIN: dict[str, Any] = {
         "recipient_phone": "$.post_tel", "ship_to.province": "$.post_addr.province.name",
         "ship_to.city": "$.post_addr.city.name", "ship_to.district": "$.post_addr.town.name",
         "ship_to.street": "$.post_addr.detail",
-        "shipping_fee": {"path": "$.post_amount", "formula": "value / 100"},
         "note": "$.buyer_words"},
         "$.sku_order_list[*]", {"sku": "$.code", "qty": "$.item_num",
                                 "price": {"path": "$.origin_amount",
