@@ -16,6 +16,11 @@ answers taobao.trades.sold.increment.get as the TOP documentation describes it.
 - ``throttle``: the next request is answered 429 with ``Retry-After``;
   ``limited``: the next is answered as TOP limits an app's calls, HTTP 200 with
   ``{"error_response": {"code": 7, "msg": "App Call Limited"}}``.
+- ``echo``: the next request is answered with that HTTP status and an error that
+  quotes the request's parameters back (session, app key and sign), as a gateway
+  that logs its input may.
+- ``after_page(form)``: called after each page is answered, so a test can change
+  the trades between the pages of one window, as buyers do.
 """
 from __future__ import annotations
 
@@ -46,6 +51,8 @@ class FakeTaobao:
         self.requests: list[dict[str, str]] = []
         self.throttle: str | None = None
         self.limited = False
+        self.echo: int | None = None
+        self.after_page = None
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -66,6 +73,11 @@ class FakeTaobao:
             limit = "accesscontrol.limited-by-app-access-count"
             return 200, {"error_response": {"code": 7, "msg": "App Call Limited",
                                             "sub_code": limit}}, {}
+        if self.echo is not None:
+            status, self.echo = self.echo, None
+            said = " ".join(f"{k}={v}" for k, v in sorted(form.items()))
+            return status, {"error_response": {"code": 15, "msg": f"Remote service error: "
+                                                                  f"{said}"}}, {}
         if form.get("sign") != top_sign(form, APP_SECRET) or form.get("app_key") != APP_KEY:
             return 200, {"error_response": {"code": 25, "msg": "Invalid signature",
                                             "sub_code": "isv.invalid-signature"}}, {}
@@ -98,6 +110,8 @@ class FakeTaobao:
                     fake.requests.append(form)
                     status, data, headers = (fake.answer(form) if self.path == PATH else
                                              (404, {"error": "not found"}, {}))
+                    if fake.after_page is not None and self.path == PATH:
+                        fake.after_page(form)
                 body = json.dumps(data, ensure_ascii=False).encode("utf-8")
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json;charset=UTF-8")
@@ -115,9 +129,11 @@ class FakeTaobao:
 
 def trade(tid: int, modified: datetime, **changes) -> dict:
     """A trade as taobao.trades.sold.increment.get answers it; ``modified`` is UTC and
-    written in Beijing time, as TOP does."""
+    written in Beijing time, as TOP does. Paid when it was last modified, with no
+    discount: 2 × 99.00 + 10.00 postage."""
     beijing = (modified + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
     found = {"tid": tid, "status": "WAIT_SELLER_SEND_GOODS", "modified": beijing,
+             "pay_time": beijing,
              "buyer_nick": "tb_buyer_01", "buyer_message": "请尽快发货",
              "post_fee": "10.00", "payment": "208.00", "receiver_name": "张三",
              "receiver_mobile": "13800138000", "receiver_state": "浙江省",
@@ -203,6 +219,7 @@ def douyin_order(order_id: str, modified: datetime) -> dict:
             "post_tel": "13900139000", "buyer_words": "",
             "post_addr": {"province": {"name": "广东省"}, "city": {"name": "深圳市"},
                           "town": {"name": "南山区"}, "detail": "科技园南区 1 号"},
-            "post_amount": 1000,
+            "post_amount": 1000, "pay_amount": 26900,
+            "pay_time": int(modified.timestamp()),
             "sku_order_list": [{"code": "HOODIE-GRY-M", "item_num": 1,
                                 "origin_amount": 25900}]}

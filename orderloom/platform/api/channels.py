@@ -7,7 +7,6 @@ import json
 import logging
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
 
 from flask import current_app, g, request, url_for
 from sqlalchemy import select
@@ -18,7 +17,12 @@ from orderloom.designer.versions import find as find_order_type
 from orderloom.platform import query_args
 from orderloom.platform.api import api, import_progress
 from orderloom.platform.api.body import json_body, uploaded_file
-from orderloom.platform.api.destinations import check_destination, check_secure_destination
+from orderloom.platform.api.destinations import (
+    another_host,
+    check_credentials_given_again,
+    check_destination,
+    check_secure_destination,
+)
 from orderloom.platform.api.downloads import file_response
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
@@ -205,9 +209,10 @@ def _store_settings(kind: str, body: dict[str, Any], saved: Channel | None = Non
                 raise invalid(f"/credentials/{name}",
                               f"is not a {platform.name} credential; give "
                               f"{', '.join(platform.credential_names)}")
-    moved = saved is not None and _another_host(saved.store_url, body.get("store_url"))
+    moved = saved is not None and another_host(saved.store_url, body.get("store_url"))
     if moved:
-        _check_credentials_given_again(saved, body)
+        check_credentials_given_again(saved.store_url, bool(saved.credentials),
+                                      body["store_url"], body.get("credentials"))
     if "credentials" in body or moved:
         # The saved credentials were given for the saved store: a store on another host
         # takes none of them along.
@@ -220,45 +225,6 @@ def _store_settings(kind: str, body: dict[str, Any], saved: Channel | None = Non
     if "store_update_policy" in body:
         settings["store_update_policy"] = body["store_update_policy"]
     return settings
-
-
-def _check_credentials_given_again(saved: Channel, body: dict[str, Any]) -> None:
-    """422 at /credentials when a change moves a store that has credentials to another
-    host without giving that store's: the next call would hand the saved ones to
-    whoever answers there."""
-    given = [v for v in (body.get("credentials") or {}).values() if v is not None]
-    if saved.credentials and not given:
-        raise invalid("/credentials", "must be given again for the new store: the saved "
-                                      f"ones were given {_given_for(saved.store_url)} and "
-                                      "are never sent to another host. Give the credentials "
-                                      "of the store at "
-                                      f"{urlsplit(body['store_url']).hostname} with its "
-                                      "address")
-
-
-def _given_for(url: str | None) -> str:
-    host = urlsplit(url).hostname if url else None
-    return f"for the store at {host}" if host else "before the channel had a store address"
-
-
-def _another_host(saved_url: str | None, new_url: str | None) -> bool:
-    """Whether ``new_url`` reaches another host than ``saved_url``: another name, or
-    another port of it (another server may listen there). Credentials saved while the
-    channel had no address were given for no store in particular: any address is
-    another host for them."""
-    if not new_url:
-        return False
-    if not saved_url:
-        return True
-    saved, new = urlsplit(saved_url), urlsplit(new_url)
-    try:
-        return (saved.hostname, _port(saved)) != (new.hostname, _port(new))
-    except ValueError:  # a port that is not a number: not the saved host
-        return True
-
-
-def _port(url: SplitResult) -> int:
-    return url.port or (443 if url.scheme.lower() == "https" else 80)
 
 
 def _channel(key: str) -> Channel:

@@ -1,6 +1,10 @@
 """Marketplace channels over the API: connect a marketplace's open-platform API from a
 preset (or a custom pull setting), change it, test the connection, poll on demand
-and read the polls. The pull itself is runtime/channels/marketplace_pull.py."""
+and read the polls. The pull itself is runtime/channels/marketplace_pull.py.
+
+The API address is checked as a store's address is (destinations.py: https, a host
+Orderloom may call), and the credentials saved for one host are never carried to
+another: a new host needs them given again."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -14,7 +18,11 @@ from orderloom.designer.versions import find as find_order_type
 from orderloom.platform import query_args
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
-from orderloom.platform.api.destinations import check_secure_destination
+from orderloom.platform.api.destinations import (
+    another_host,
+    check_credentials_given_again,
+    check_secure_destination,
+)
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
@@ -243,11 +251,19 @@ def change_marketplace_channel(key: str):
                                  body.get("settings", {}))
     if "api_address" in body:
         check_secure_destination(body["api_address"], "/api_address")
+        if another_host(channel.store_url, body["api_address"]):
+            # The saved credentials were given for the saved host: a new host takes
+            # none of them along, as for a store.
+            check_credentials_given_again(channel.store_url, bool(channel.credentials),
+                                          body["api_address"], body.get("credentials"),
+                                          "marketplace API")
     if "mapping" in body or "order_type" in body:
         _checked_mapping(session, body.get("order_type", channel.order_type_key),
                          body.get("mapping", channel.mapping))
+    moved = "api_address" in body and another_host(channel.store_url, body["api_address"])
     try:
-        credentials = _credentials(body.get("credentials", {}), channel.credentials)
+        credentials = _credentials(body.get("credentials", {}),
+                                   None if moved else channel.credentials)
     except sealing.SealError as error:
         raise invalid("/credentials/app_secret", str(error)) from None
     connection.settings = settings

@@ -11,24 +11,40 @@ cancelled or is under a refund request (``statuses``, read by ``status_shown``).
 
 ``fetch_page`` asks for one page of the orders modified in one window. Every call
 goes through runtime/outbound.py as one carrying secrets (https only, unless the
-operator allows the host); every failure is a ``MarketplaceCallFailed`` that
-says what the merchant can act on, the member to fix, and whether it was the
-marketplace's rate limit (then how long it asked to wait).
+operator allows the host), to the API address's own host: ``path`` is a plain path,
+and a URL that would reach another host is refused before anything is sent. Every
+failure is a ``MarketplaceCallFailed`` that says what the merchant can act on, the
+member to fix, and whether it was the marketplace's rate limit (then how long it
+asked to wait); whatever of the marketplace's answer it quotes has the app key, app
+secret, access token and the request's signature scrubbed out (stores.scrubbed).
+
+The optional ``money`` member says where an order states its money (lines' price and
+quantity, shipping, tax, what the buyer pays, when the buyer paid); ``order_money``
+reads it into the order form's terms with marketplace_totals.py, as the file presets
+do, so the order's total is what the buyer pays and a paid order gets its payment.
 """
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from jsonschema import Draft202012Validator
 
 from orderloom.runtime import outbound
-from orderloom.runtime.channels import request_signing
-from orderloom.runtime.channels.stores import Event, retry_after
+from orderloom.runtime.channels import marketplace_totals, request_signing
+from orderloom.runtime.channels.stores import (
+    Event,
+    amount,
+    money,
+    retry_after,
+    scrubbed,
+    store_excerpt,
+)
 
 # How times are written in window and timestamp parameters: "yyyy-MM-dd HH:mm:ss" in
 # the setting's time zone, or seconds / milliseconds since 1970.
@@ -40,6 +56,8 @@ CODES = {"type": "array", "maxItems": 50, "items": {"type": "string", "maxLength
 # The longest window any setting may ask for; a preset's marketplace allows less.
 LONGEST_MINUTES = 7 * 24 * 60
 CREDENTIALS = ("app_key", "app_secret", "access_token")
+# A plain path on the API's host: no scheme, host, user, query or fragment can hide in it.
+PATH = {"type": "string", "maxLength": 200, "pattern": "^(/[A-Za-z0-9._~-]+)*/?$"}
 
 
 def _object(properties: dict[str, Any], optional: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -51,7 +69,7 @@ SETTINGS_SCHEMA: dict[str, Any] = _object({
     # POST: every parameter form-encoded in the body; POST_JSON: the business JSON as
     # the body and the other parameters in the query (Douyin).
     "http_method": {"enum": ["GET", "POST", "POST_JSON"]},
-    "path": {"type": "string", "maxLength": 200},
+    "path": PATH,
     "action": _object({"parameter": NAME, "value": {"type": "string", "minLength": 1,
                                                     "maxLength": 200}}),
     "app_key_parameter": NAME,
@@ -82,10 +100,18 @@ SETTINGS_SCHEMA: dict[str, Any] = _object({
     "statuses": {"type": "array", "maxItems": 5, "items": _object({
         "at": POINTER, "each": OPTIONAL_POINTER, "cancelled": CODES,
         "refund_requested": CODES}, optional=("each",))},
+    # Where an order states its money (pointers into the order; price and quantity
+    # into each line); ``total`` is what the buyer pays, summed; amounts in fen when
+    # ``in_fen``. Left out: the mapping alone reads the money.
+    "money": _object({"lines": POINTER, "price": POINTER, "quantity": POINTER,
+                      "shipping": POINTER, "tax": OPTIONAL_POINTER,
+                      "total": {"type": "array", "minItems": 1, "maxItems": 5,
+                                "items": POINTER},
+                      "paid_at": OPTIONAL_POINTER, "in_fen": {"type": "boolean"}}),
     "poll_every_minutes": {"type": "integer", "minimum": 1, "maximum": 1440},
     "rate_limit_wait_seconds": {"type": "number", "minimum": 0, "maximum": 60},
     "first_pull_hours": {"type": "integer", "minimum": 1, "maximum": 720},
-}, optional=("statuses",))
+}, optional=("statuses", "money"))
 _validator = Draft202012Validator(SETTINGS_SCHEMA)
 
 
@@ -96,7 +122,11 @@ def settings_problems(settings: Any, longest_allowed: int | None = None,
     problems = []
     for error in sorted(_validator.iter_errors(settings), key=lambda e: list(e.absolute_path)):
         where = "".join(f"/{part}" for part in error.absolute_path)
-        if error.validator == "pattern" and "~" in str(error.validator_value):
+        if error.validator == "pattern" and error.validator_value == PATH["pattern"]:
+            detail = (f"{error.instance!r} is not a plain path: write it as /segment/segment "
+                      "(letters, digits, . _ ~ -), with no host, @, query or fragment; "
+                      "the host is the API address's")
+        elif error.validator == "pattern" and "~" in str(error.validator_value):
             detail = (f"{error.instance!r} is not a JSON Pointer: write it as /member/member "
                       "from the root of the answer (e.g. /trades/0/tid), ~1 for / in a name")
         elif error.validator == "required":
@@ -197,6 +227,66 @@ def status_shown(statuses: list[dict[str, Any]], order: Any) -> Status | None:
     return found
 
 
+def read_time(value: Any, zone: str) -> datetime | None:
+    """A marketplace's time in UTC: seconds (or milliseconds) since 1970, or
+    "yyyy-MM-dd HH:mm:ss" in the setting's time zone (an ISO time with its own offset is
+    read with it); None when it is no time (Douyin writes 0 for "not yet")."""
+    if value is MISSING or value is None or isinstance(value, bool | dict | list):
+        return None
+    found = str(value).strip()
+    if found.isdigit():
+        seconds = int(found)
+        if seconds == 0:
+            return None
+        return datetime.fromtimestamp(seconds / 1000 if seconds > 10**11 else seconds,
+                                      UTC)
+    try:
+        moment = datetime.fromisoformat(found)
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=_zone(zone))).astimezone(
+        UTC)
+
+
+def _zone(zone: str) -> timezone:
+    sign = -1 if zone.startswith("-") else 1
+    hours, minutes = (int(part) for part in zone[1:].split(":"))
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def changed_at(settings: Mapping[str, Any], payload: Any) -> datetime | None:
+    """When the marketplace last changed the order (the setting's ``order.modified``)."""
+    return read_time(pointed(payload, settings["order"]["modified"]), settings["time_zone"])
+
+
+def order_money(settings: Mapping[str, Any], payload: Any) -> dict[str, Any] | None:
+    """The order's money in the order form's terms (marketplace_totals.totals): the
+    discount is what makes the lines, shipping and tax come to what the buyer pays;
+    ``paid`` and ``paid_at`` once the order says when the buyer paid. None when the
+    setting has no ``money``; stores.UnreadableStoreOrder when an amount is not one."""
+    where = settings.get("money")
+    if not where or not isinstance(payload, dict):
+        return None
+    scale = Decimal(100) if where.get("in_fen") else Decimal(1)
+
+    def read(document: Any, pointer: str | None) -> Decimal:
+        found = pointed(document, pointer)
+        return amount(None if found is MISSING else found) / scale
+
+    lines = pointed(payload, where["lines"])
+    items = Decimal(0)
+    for line in lines if isinstance(lines, list) else []:
+        # Each line at the price it is stored with, as the order form counts it.
+        price = Decimal(money(read(line, where["price"]), marketplace_totals.CURRENCY))
+        items += read(line, where["quantity"]) * scale * price
+    paid_at = read_time(pointed(payload, where.get("paid_at")), settings["time_zone"])
+    total = sum((read(payload, pointer) for pointer in where["total"]), Decimal(0))
+    found = marketplace_totals.totals(items, read(payload, where["shipping"]),
+                                      read(payload, where.get("tax")), total,
+                                      paid_at is not None)
+    return {**found, "paid_at": paid_at.isoformat() if paid_at else None}
+
+
 # --- asking ------------------------------------------------------------------------------
 
 class MarketplaceCallFailed(Exception):
@@ -226,10 +316,7 @@ def written_time(moment: datetime, form: str, zone: str) -> str | int:
         return int(moment.timestamp())
     if form == "unix_ms":
         return int(moment.timestamp() * 1000)
-    sign = -1 if zone.startswith("-") else 1
-    hours, minutes = (int(part) for part in zone[1:].split(":"))
-    local = moment.astimezone(timezone(sign * timedelta(hours=hours, minutes=minutes)))
-    return local.strftime("%Y-%m-%d %H:%M:%S")
+    return moment.astimezone(_zone(zone)).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def request_parameters(settings: Mapping[str, Any], credentials: Mapping[str, str],
@@ -265,7 +352,10 @@ def fetch_page(settings: Mapping[str, Any], address: str, credentials: Mapping[s
                marketplace: str = "the marketplace") -> Page:
     """One page of the orders modified between ``start`` and ``end``."""
     parameters = request_parameters(settings, credentials, start, end, page, now)
-    url = address.rstrip("/") + settings.get("path", "")
+    url = api_url(address, settings.get("path", ""))
+    # What the marketplace may echo back: every credential and the signature made of them.
+    hidden = [v for v in (*credentials.values(), parameters.get(settings["signing"]["parameter"]))
+              if isinstance(v, str)]
     query = urlencode(parameters)
     try:
         if settings["http_method"] == "GET":
@@ -283,16 +373,29 @@ def fetch_page(settings: Mapping[str, Any], address: str, credentials: Mapping[s
                                             "Content-Type": "application/x-www-form-"
                                                             "urlencoded;charset=utf-8"})
     except outbound.Refused as refusal:
-        raise MarketplaceCallFailed(f"the API address is refused: {refusal}",
+        raise MarketplaceCallFailed(f"the API address is refused: "
+                                    f"{scrubbed(str(refusal), hidden)}",
                                     fix="/api_address") from None
     except outbound.OutboundError as error:
-        raise MarketplaceCallFailed(f"{marketplace} did not answer: {error}",
+        raise MarketplaceCallFailed(f"{marketplace} did not answer: "
+                                    f"{scrubbed(str(error), hidden)}",
                                     fix="/api_address") from None
-    return read_answer(settings, answer, page, marketplace)
+    return read_answer(settings, answer, page, marketplace, hidden)
+
+
+def api_url(address: str, path: str) -> str:
+    """The address with the setting's path; MarketplaceCallFailed when the result would
+    reach another host than the address's (the credentials go only there)."""
+    url = address.rstrip("/") + path
+    if (path and not path.startswith("/")) or urlsplit(url).netloc != urlsplit(address).netloc:
+        raise MarketplaceCallFailed(f"the path {path!r} would take the call away from "
+                                    f"{urlsplit(address).hostname}; give a plain path "
+                                    "such as /router/rest", fix="/settings/path")
+    return url
 
 
 def read_answer(settings: Mapping[str, Any], answer: outbound.Answer, page: int,
-                marketplace: str) -> Page:
+                marketplace: str, hidden: list[str]) -> Page:
     status = answer.status
     if status == 429:
         raise MarketplaceCallFailed(f"{marketplace} answered 429 (too many requests)",
@@ -302,7 +405,8 @@ def read_answer(settings: Mapping[str, Any], answer: outbound.Answer, page: int,
         fix = "/credentials/app_secret" if status in (401, 403) else \
             "/api_address" if status == 404 else None
         raise MarketplaceCallFailed(f"{marketplace} answered {status}: "
-                                    f"{answer.excerpt(160)}", status=status, fix=fix)
+                                    f"{store_excerpt(answer.body, hidden, 160)}",
+                                    status=status, fix=fix)
     if not answer.complete:
         raise MarketplaceCallFailed(f"{marketplace} answered more than "
                                     f"{outbound.LIMIT_BYTES // 1_000_000} MB for one page; "
@@ -312,12 +416,16 @@ def read_answer(settings: Mapping[str, Any], answer: outbound.Answer, page: int,
         data = json.loads(answer.body)
     except ValueError:
         raise MarketplaceCallFailed(f"{marketplace} answered something other than JSON "
-                                    f"({answer.excerpt(80)}); is the API address right?",
+                                    f"({store_excerpt(answer.body, hidden, 80)}); is the "
+                                    "API address right?",
                                     status=status, fix="/api_address") from None
     shape = settings["answer"]
     code = as_text(pointed(data, shape.get("error_code")))
     if code is not None and code not in shape.get("success_codes", []):
-        said = as_text(pointed(data, shape.get("error_message"))) or "(no message)"
+        message = pointed(data, shape.get("error_message"))
+        # Scrubbed before as_text cuts it, so no part of a secret is left at the cut.
+        said = as_text(scrubbed(message, hidden) if isinstance(message, str) else message) \
+            or "(no message)"
         detail = f"{marketplace} refused the request: error {code}: {said}"
         if code in shape.get("rate_limited_codes", []):
             raise MarketplaceCallFailed(detail, status=status, rate_limited=True,

@@ -23,14 +23,30 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from orderloom.runtime.channels.marketplace_totals import TOTALS
+
 CN = {"formula": "\"CN\""}
+# The order's money as the pull reads it from the setting's ``money`` (marketplace_api
+# order_money, under ``orderloom`` as the file presets have it): the discount is what
+# makes the order's total what the buyer pays, and a paid order gets its payment.
+MONEY = {"shipping_fee": f"$.{TOTALS}.shipping", "discount": f"$.{TOTALS}.discount",
+         "tax": f"$.{TOTALS}.tax", "payment.amount": f"$.{TOTALS}.paid",
+         "payment.received_at": f"$.{TOTALS}.paid_at",
+         "payment.currency": {"formula": "\"CNY\""}}
 
 
 def _mapping(order_id: str, fields: dict[str, Any], lines_from: str,
              line: dict[str, Any]) -> dict[str, Any]:
     return {"external_id": f"$.{order_id}",
-            "fields": {"channel_order_no": f"$.{order_id}", "ship_to.country": CN, **fields},
+            "fields": {"channel_order_no": f"$.{order_id}", "ship_to.country": CN, **fields,
+                       **MONEY},
             "lines": {"items": {"from": lines_from, "fields": line}}}
+
+
+def _money(lines: str, price: str, quantity: str, shipping: str, total: list[str],
+           paid_at: str, in_fen: bool = False) -> dict[str, Any]:
+    return {"lines": lines, "price": price, "quantity": quantity, "shipping": shipping,
+            "tax": None, "total": total, "paid_at": paid_at, "in_fen": in_fen}
 
 
 _ANSWER = {"has_next": None, "total": None, "error_code": None, "error_message": None,
@@ -53,7 +69,8 @@ TAOBAO: dict[str, Any] = {
         "fixed_parameters": {"v": "2.0", "format": "json", "sign_method": "md5",
                              "simplify": "false", "use_has_next": "true",
                              "fields": "tid,status,modified,buyer_nick,buyer_message,"
-                                       "post_fee,payment,receiver_name,receiver_mobile,"
+                                       "post_fee,payment,pay_time,receiver_name,"
+                                       "receiver_mobile,"
                                        "receiver_state,receiver_city,receiver_district,"
                                        "receiver_address,receiver_zip,orders"},
         "business_json_parameter": None,
@@ -82,6 +99,10 @@ TAOBAO: dict[str, Any] = {
             {"at": "/orders/order", "each": "/refund_status", "cancelled": [],
              "refund_requested": ["WAIT_SELLER_AGREE", "WAIT_BUYER_RETURN_GOODS",
                                   "WAIT_SELLER_CONFIRM_GOODS"]}],
+        # payment: what the buyer pays (实付金额), after every discount; pay_time is
+        # left out until the buyer paid.
+        "money": _money("/orders/order", "/price", "/num", "/post_fee", ["/payment"],
+                        "/pay_time"),
         "poll_every_minutes": 5, "rate_limit_wait_seconds": 2, "first_pull_hours": 24,
     },
     "mapping": _mapping("tid", {
@@ -90,7 +111,7 @@ TAOBAO: dict[str, Any] = {
         "recipient_phone": "$.receiver_mobile", "ship_to.province": "$.receiver_state",
         "ship_to.city": "$.receiver_city", "ship_to.district": "$.receiver_district",
         "ship_to.street": "$.receiver_address", "ship_to.postcode": "$.receiver_zip",
-        "shipping_fee": "$.post_fee", "note": "$.buyer_message"},
+        "note": "$.buyer_message"},
         "$.orders.order[*]", {"sku": "$.outer_iid", "qty": "$.num", "price": "$.price"}),
 }
 
@@ -130,6 +151,10 @@ JD: dict[str, Any] = {
         # JD stops the order until it is decided; it must not ship).
         "statuses": [{"at": "/orderState", "cancelled": ["TRADE_CANCELED", "LOCKED"],
                       "refund_requested": []}],
+        # orderPayment is what the buyer pays online, balanceUsed what the JD account
+        # balance paid (as the export's 应付金额 and 余额支付).
+        "money": _money("/itemInfoList", "/jdPrice", "/itemTotal", "/freightPrice",
+                        ["/orderPayment", "/balanceUsed"], "/paymentConfirmTime"),
         "poll_every_minutes": 5, "rate_limit_wait_seconds": 2, "first_pull_hours": 24,
     },
     "mapping": _mapping("orderId", {
@@ -138,7 +163,7 @@ JD: dict[str, Any] = {
         "recipient_phone": "$.consigneeInfo.mobile",
         "ship_to.province": "$.consigneeInfo.province", "ship_to.city": "$.consigneeInfo.city",
         "ship_to.district": "$.consigneeInfo.county",
-        "ship_to.street": "$.consigneeInfo.fullAddress", "shipping_fee": "$.freightPrice",
+        "ship_to.street": "$.consigneeInfo.fullAddress",
         "note": "$.orderRemark"},
         "$.itemInfoList[*]", {"sku": "$.outerSkuId", "qty": "$.itemTotal",
                               "price": "$.jdPrice"}),
@@ -183,6 +208,8 @@ PINDUODUO: dict[str, Any] = {
         # cancelled value: a paid order is cancelled by refunding it in full.
         "statuses": [{"at": "/refund_status", "cancelled": ["4"],
                       "refund_requested": ["2", "3"]}],
+        "money": _money("/item_list", "/goods_price", "/goods_count", "/postage",
+                        ["/pay_amount"], "/pay_time"),
         "poll_every_minutes": 5, "rate_limit_wait_seconds": 2, "first_pull_hours": 24,
     },
     "mapping": _mapping("order_sn", {
@@ -190,7 +217,7 @@ PINDUODUO: dict[str, Any] = {
         "recipient": "$.receiver_name", "recipient_phone": "$.receiver_phone",
         "ship_to.province": "$.province", "ship_to.city": "$.city",
         "ship_to.district": "$.town", "ship_to.street": "$.address",
-        "shipping_fee": "$.postage", "note": "$.buyer_memo"},
+        "note": "$.buyer_memo"},
         "$.item_list[*]", {"sku": "$.outer_id", "qty": "$.goods_count",
                            "price": "$.goods_price"}),
 }
@@ -230,6 +257,9 @@ DOUYIN: dict[str, Any] = {
         # order_status: 1 to confirm, 105 paid, 2 being prepared, 101 partly shipped,
         # 3 shipped, 4 cancelled, 5 done.
         "statuses": [{"at": "/order_status", "cancelled": ["4"], "refund_requested": []}],
+        # In fen; pay_time is 0 until the buyer paid.
+        "money": _money("/sku_order_list", "/origin_amount", "/item_num", "/post_amount",
+                        ["/pay_amount"], "/pay_time", in_fen=True),
         "poll_every_minutes": 5, "rate_limit_wait_seconds": 2, "first_pull_hours": 24,
     },
     "mapping": _mapping("order_id", {
@@ -238,7 +268,6 @@ DOUYIN: dict[str, Any] = {
         "recipient_phone": "$.post_tel", "ship_to.province": "$.post_addr.province.name",
         "ship_to.city": "$.post_addr.city.name", "ship_to.district": "$.post_addr.town.name",
         "ship_to.street": "$.post_addr.detail",
-        "shipping_fee": {"path": "$.post_amount", "formula": "value / 100"},
         "note": "$.buyer_words"},
         "$.sku_order_list[*]", {"sku": "$.code", "qty": "$.item_num",
                                 "price": {"path": "$.origin_amount",

@@ -8,24 +8,32 @@ channel's ``StoreCursor`` (store_sync.py), so a restarted process carries on the
 A poll reads windows from the cursor up to now, each no longer than the setting
 allows; each window is paged to its end, then the cursor moves to the window's end
 less the overlap, so an order changed at a boundary is read again rather than missed.
+An order that changes while a window's pages are read leaves the window, and every
+later order moves up one place: the one moving from the next page onto a page already
+read would be skipped. So a window of more than one page is read again, until a pass
+brings no version not read in it (each pass can only shrink the window's orders:
+a change moves an order out of it).
+
 Every version of an order (its id and modified time) is one delivery: read again, it
 changes nothing. A new order goes through ingestion; a newer version of an order here
-goes to store_changes, like a store's update webhook. What a version shows by the
-setting's ``statuses`` decides how: a cancellation or refund request holds the order
-before it ships and opens a return after (store_changes.stop_or_return), once per
-news, and an order first seen cancelled is created and held at once; any other
-version is a change (store_changes.apply_or_hold).
+goes to store_changes, like a store's update webhook; one not newer than the newest
+already taken (``inbound_orders.changed_at``, compared as times) changes nothing.
+What a version shows by the setting's ``statuses`` decides how: a cancellation or
+refund request holds the order before it ships and opens a return after
+(store_changes.stop_or_return), once per news, and an order first seen cancelled is
+created and held at once; any other version is a change (store_changes.apply_or_hold).
+When the setting says where the order states its money, the order comes with it under
+``orderloom`` (marketplace_api.order_money).
 
 The marketplace's rate limit (429, or its own "too many" error code) is waited out in
-place when it asks for no longer than ``LONGEST_WAIT_SECONDS``; any other failure ends
-the poll with the cursor where the last whole window left it, and the poll's record
-says why. Functions take a session and never commit.
+place as a store's is (store_sync.waited_out); any other failure ends the poll with the
+cursor where the last whole window left it, and the poll's record says why. Functions
+take a session and never commit.
 """
 from __future__ import annotations
 
 import json
 import logging
-import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,11 +49,14 @@ from orderloom.runtime.channels.marketplace_api import (
     MarketplaceCallFailed,
     Status,
     as_text,
+    changed_at,
     fetch_page,
+    order_money,
     pointed,
     status_shown,
 )
 from orderloom.runtime.channels.marketplace_api_presets import MARKETPLACE_API_PRESETS
+from orderloom.runtime.channels.marketplace_totals import TOTALS
 from orderloom.runtime.channels.models import (
     ACCEPTED,
     APPLIED,
@@ -56,9 +67,19 @@ from orderloom.runtime.channels.models import (
     InboundOrder,
     find_channel,
 )
-from orderloom.runtime.channels.store_deliveries import STOPPING, earlier_delivery
-from orderloom.runtime.channels.store_sync import StoreCursor, cursor_of
-from orderloom.runtime.channels.stores import Event, StorePlatform
+from orderloom.runtime.channels.store_deliveries import (
+    STOPPING,
+    earlier_delivery,
+    newest_change,
+)
+from orderloom.runtime.channels.store_sync import (
+    PULL_TOPIC,
+    NotConnected,
+    StoreCursor,
+    cursor_of,
+    waited_out,
+)
+from orderloom.runtime.channels.stores import Event, StorePlatform, UnreadableStoreOrder
 from orderloom.runtime.jobs.models import Job, register_handler
 from orderloom.runtime.jobs.outbox import enqueue
 from orderloom.runtime.orders.models import Order
@@ -67,11 +88,11 @@ log = logging.getLogger(__name__)
 
 KIND = "marketplace"
 POLL_JOB = "marketplace_poll"
-PULL_TOPIC = "pull"
-LONGEST_WAIT_SECONDS = 10.0
-RATE_LIMIT_TRIES = 3
 MOST_WINDOWS = 200
 MOST_PAGES = 500
+# Reading a window again stops bringing new versions once nothing in it changes while
+# it is read; a window still changing after this many passes is read next poll.
+MOST_PASSES = 5
 
 
 class MarketplaceConnection(Base):
@@ -145,13 +166,6 @@ def statuses_of(connection: MarketplaceConnection) -> list[dict[str, Any]]:
     return list(found["settings"].get("statuses", [])) if found else []
 
 
-class NotConnected(ValueError):
-    def __init__(self, detail: str, fix: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.fix = fix
-
-
 def connection_of(session: Session, channel: Channel) -> MarketplaceConnection | None:
     return session.get(MarketplaceConnection, channel.key)
 
@@ -183,22 +197,20 @@ def access(session: Session, channel: Channel,
 def page_with_patience(settings: dict[str, Any], address: str, credentials: dict[str, str],
                        start: datetime, end: datetime, page: int, name: str,
                        record: MarketplacePoll | None = None):
-    """One page; a rate limit waited out in place (a few times) when the marketplace
-    asks for no longer than LONGEST_WAIT_SECONDS."""
-    for attempt in range(RATE_LIMIT_TRIES + 1):
-        try:
-            return fetch_page(settings, address, credentials, start, end, page, utcnow(),
-                              name)
-        except MarketplaceCallFailed as failure:
-            wait = failure.wait if failure.wait is not None else \
-                settings.get("rate_limit_wait_seconds", 1)
-            if not failure.rate_limited or attempt == RATE_LIMIT_TRIES or \
-                    wait > LONGEST_WAIT_SECONDS:
-                raise
-            time.sleep(wait)
-            if record is not None:
-                record.waited_seconds += max(1, round(wait))
-    raise AssertionError("unreachable")
+    """One page; a rate limit waited out in place as a store's is."""
+    def wait_of(failure: MarketplaceCallFailed) -> float | None:
+        if not failure.rate_limited:
+            return None
+        return failure.wait if failure.wait is not None else \
+            settings.get("rate_limit_wait_seconds", 1)
+
+    def waited(seconds: float) -> None:
+        if record is not None:
+            record.waited_seconds += max(1, round(seconds))
+
+    return waited_out(lambda: fetch_page(settings, address, credentials, start, end, page,
+                                         utcnow(), name),
+                      MarketplaceCallFailed, wait_of, waited)
 
 
 def poll(session: Session, channel: Channel, instance_key: str,
@@ -258,20 +270,64 @@ def _finished(session: Session, record: MarketplacePoll, cursor: StoreCursor) ->
 
 def _read_window(session, channel, settings, platform, address, credentials, start, end,
                  actor, record, created, updated, problems) -> None:
-    page = settings["pages"]["first"]
-    for _ in range(MOST_PAGES):
+    """Every order of the window, read again while a pass of several pages brings a
+    version the passes before did not (see the module's docstring)."""
+    seen: set[tuple[str | None, str]] = set()
+    for _ in range(MOST_PASSES):
+        pages, new = _read_pages(session, channel, settings, platform, address, credentials,
+                                 start, end, actor, record, created, updated, problems,
+                                 seen)
+        if pages == 1 or not new:
+            return
+    raise MarketplaceCallFailed(f"the orders of {_shown(start)} to {_shown(end)} kept "
+                                f"changing while they were read ({MOST_PASSES} passes); "
+                                "the next poll reads them again")
+
+
+def _read_pages(session, channel, settings, platform, address, credentials, start, end,
+                actor, record, created, updated, problems,
+                seen: set[tuple[str | None, str]]) -> tuple[int, bool]:
+    """One pass over the window's pages: how many pages it had, and whether it brought
+    a version not in ``seen`` (which it adds to)."""
+    page, new = settings["pages"]["first"], False
+    for count in range(1, MOST_PAGES + 1):
         found = page_with_patience(settings, address, credentials, start, end, page,
                                    platform.name, record)
         for payload in found.orders:
+            version = (as_text(pointed(payload, settings["order"]["id"])),
+                       str(pointed(payload, settings["order"]["modified"])))
+            if version in seen:
+                continue
+            seen.add(version)
+            new = True
             record.orders_read += 1
-            _take(session, channel, settings, platform, payload, actor, created, updated,
-                  problems)
+            payload = _with_money(settings, payload, problems)
+            if payload is not None:
+                _take(session, channel, settings, platform, payload, actor, created,
+                      updated, problems)
         if not found.more:
-            return
+            return count, new
         page += 1
     raise MarketplaceCallFailed(f"a window had more than {MOST_PAGES} pages; shorten "
                                 "/settings/window/longest_minutes",
                                 fix="/settings/window/longest_minutes")
+
+
+def _with_money(settings: dict[str, Any], payload: dict[str, Any],
+                problems: list[str]) -> dict[str, Any] | None:
+    """The order with its money under ``orderloom`` for the mapping (when the setting
+    says where it is); None, with the problem named, when an amount is not one."""
+    try:
+        found = order_money(settings, payload)
+    except UnreadableStoreOrder as error:
+        order_id = as_text(pointed(payload, settings["order"]["id"]))
+        problems.append(f"order {order_id}: not taken: {error}")
+        return None
+    return payload if found is None else {**payload, TOTALS: found}
+
+
+def _shown(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _take(session: Session, channel: Channel, settings: dict[str, Any],
@@ -285,29 +341,30 @@ def _take(session: Session, channel: Channel, settings: dict[str, Any],
     version = f"{order_id}@{'' if modified is MISSING else modified}"[:200]
     if earlier_delivery(session, channel, version) is not None:
         return  # this version was read before (the overlap, or a page read twice)
-    if modified is not MISSING and not _newer(str(modified),
-                                              _latest_version(session, channel, order_id)):
-        return  # an older version than one already read: it must not undo a change
+    changed = changed_at(settings, payload)
+    if _stale(session, channel, order_id, changed):
+        return  # not newer than a version already read: it must not undo a change
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     try:
         with session.begin_nested():
             first = ingestion.accepted_order(session, channel.key, order_id)
             if first is None:
                 _created(session, channel, platform, payload, body, version, order_id,
-                         actor, created, problems)
+                         changed, actor, created, problems)
                 return
             _update(session, channel, platform, first, payload, body, version, order_id,
-                    actor, updated, problems)
+                    actor, updated, problems, changed)
     except IntegrityError:
         return  # another poll of the same channel took this version a moment earlier
 
 
-def _created(session, channel, platform, payload, body, version, order_id, actor, created,
-             problems) -> None:
+def _created(session, channel, platform, payload, body, version, order_id, changed, actor,
+             created, problems) -> None:
     """A new order; one that arrives already cancelled or under a refund request is
     held at once (售后拦截), as a store's cancelled order is when it is new."""
     receipt = ingestion.receive(session, channel, body, actor, delivery_id=version,
                                 topic=PULL_TOPIC)
+    receipt.inbound.changed_at = changed
     if receipt.order is None:
         reason = (receipt.inbound.error or {}).get("detail") or "not taken"
         problems.append(f"order {order_id}: {reason}")
@@ -323,31 +380,23 @@ def _created(session, channel, platform, payload, body, version, order_id, actor
             problems.append(f"order {order_id}: held for staff: {outcome.detail}")
 
 
-def _latest_version(session: Session, channel: Channel, order_id: str) -> str | None:
-    """The modified time of the newest version of the order read so far."""
-    found = session.scalar(select(InboundOrder.delivery_id).where(
-        InboundOrder.source == channel.key, InboundOrder.external_id == order_id,
-        InboundOrder.topic == PULL_TOPIC).order_by(InboundOrder.id.desc()).limit(1))
-    return found.rpartition("@")[2] if found else None
-
-
-def _newer(modified: str, latest: str | None) -> bool:
-    """Whether ``modified`` is later than ``latest``. The marketplaces write times as
-    "yyyy-MM-dd HH:mm:ss" (ordered as text) or as seconds (ordered as numbers)."""
-    if latest is None or latest == "":
-        return True
-    if modified.isdigit() and latest.isdigit():
-        return int(modified) > int(latest)
-    return modified > latest
+def _stale(session: Session, channel: Channel, order_id: str,
+           changed: datetime | None) -> bool:
+    """Whether the order is here with a version at least as new as ``changed`` (the
+    same column and rule as a store's updates, store_deliveries.newest_change)."""
+    first = ingestion.accepted_order(session, channel.key, order_id)
+    order = session.get(Order, first.order_id) if first and first.order_id else None
+    newest = newest_change(session, channel, order) if order else None
+    return changed is not None and newest is not None and changed <= newest
 
 
 def _update(session, channel, platform, first, payload, body, version, order_id, actor,
-            updated, problems) -> None:
+            updated, problems, changed) -> None:
     order = session.get(Order, first.order_id) if first.order_id else None
     inbound = InboundOrder(channel_id=channel.id, source=channel.key,
                            body=body.decode("utf-8"), attempts=1, received_at=utcnow(),
                            processed_at=utcnow(), status=UNCHANGED, external_id=order_id,
-                           delivery_id=version, topic=PULL_TOPIC,
+                           delivery_id=version, topic=PULL_TOPIC, changed_at=changed,
                            order_id=order.id if order else None)
     session.add(inbound)
     session.flush()

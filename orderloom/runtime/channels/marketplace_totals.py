@@ -133,12 +133,20 @@ def order_totals(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
         items += qty * price
     is_paid = _text(rows[0].get(export.paid_at)) is not None
     total = summed(*(export.paid if is_paid else export.due))
-    tax = summed(export.tax)
-    discount, shipping = balanced(items, summed(export.shipping), tax, total)
+    return {**totals(items, summed(export.shipping), summed(export.tax), total, is_paid),
+            "unit_price": money(unit_price or Decimal(0), CURRENCY)}
+
+
+def totals(items: Decimal, shipping: Decimal, tax: Decimal, total: Decimal,
+           is_paid: bool) -> dict[str, Any]:
+    """An order's money as the order form holds it, from what a marketplace states
+    (an export's columns here, an API's members in marketplace_api.order_money): the
+    lines' worth at their stored prices, the shipping and tax charged, and what the
+    buyer pays; ``paid`` is that total once the buyer paid."""
+    discount, shipping = balanced(items, shipping, tax, total)
     return {"shipping": money(shipping, CURRENCY), "discount": money(discount, CURRENCY),
             "tax": money(tax, CURRENCY), "total": money(total, CURRENCY),
-            "paid": money(total, CURRENCY) if is_paid and total > 0 else None,
-            "unit_price": money(unit_price or Decimal(0), CURRENCY)}
+            "paid": money(total, CURRENCY) if is_paid and total > 0 else None}
 
 
 def _amount(row: dict[str, Any], column: str) -> Decimal:

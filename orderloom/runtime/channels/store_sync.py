@@ -29,8 +29,9 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from sqlalchemy import (
@@ -65,6 +66,7 @@ from orderloom.runtime.jobs.outbox import enqueue
 from orderloom.runtime.shipping.models import Shipment, find_carrier, shipments_of
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 WRITEBACK_JOB = "store_writeback"
 RECONCILE_JOB = "store_reconcile"
@@ -172,7 +174,8 @@ class StoreDay(Base):
 
 
 class NotConnected(ValueError):
-    """The channel is not a store, or lacks the address or credentials to call it."""
+    """The channel is not a store (or marketplace), or lacks the address or credentials
+    to call it; ``fix`` is the member to give."""
 
     def __init__(self, detail: str, fix: str) -> None:
         super().__init__(detail)
@@ -370,19 +373,32 @@ def cursor_of(session: Session, channel: Channel) -> StoreCursor:
     return found
 
 
-def _page(platform: StorePlatform, url: str, credentials: dict[str, str], since: datetime,
-          page: str | None):
-    """One page, a 429 waited out in place (at most three times) when the store asks
-    for a short wait."""
-    for _ in range(3):
+def waited_out(call: Callable[[], T], failed: type[Exception],
+               wait_of: Callable[[Any], float | None],
+               waited: Callable[[float], None] | None = None, tries: int = 3) -> T:
+    """``call()``, a rate limit waited out in place (at most ``tries`` times) when the
+    platform asks for no longer than LONGEST_WAIT_SECONDS: ``wait_of`` says, of a
+    ``failed`` exception, the seconds to wait, None when it is no rate limit to wait
+    out; ``waited`` is told each wait. A pull that would wait longer stops, with its
+    cursor where it was."""
+    for attempt in range(tries + 1):
         try:
-            return platform.orders_page(url, credentials, since, page)
-        except StoreCallFailed as failure:
-            wait = failure.retry_after
-            if failure.status != 429 or wait is None or wait > LONGEST_WAIT_SECONDS:
+            return call()
+        except failed as failure:
+            wait = wait_of(failure)
+            if wait is None or wait > LONGEST_WAIT_SECONDS or attempt == tries:
                 raise
             time.sleep(wait)
-    return platform.orders_page(url, credentials, since, page)
+            if waited is not None:
+                waited(wait)
+    raise AssertionError("unreachable")
+
+
+def _page(platform: StorePlatform, url: str, credentials: dict[str, str], since: datetime,
+          page: str | None):
+    return waited_out(lambda: platform.orders_page(url, credentials, since, page),
+                      StoreCallFailed,
+                      lambda failure: failure.retry_after if failure.status == 429 else None)
 
 
 def reconcile(session: Session, channel: Channel, instance_key: str,
