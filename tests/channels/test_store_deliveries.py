@@ -163,6 +163,28 @@ def test_an_update_older_than_the_one_applied_is_ignored_and_says_why(client, db
     db.rollback()
 
 
+def test_regression_a_different_update_of_the_same_second_was_dropped_as_stale(
+        client, retail):
+    """Stores write whole seconds: a genuine second change within the same second as
+    the first was once ignored as not newer."""
+    connect_shopify(client, retail)
+    number = shopify_delivery(client, "shopify_cn", shopify_order(
+        updated_at="2026-12-06T11:00:00+08:00")).get_json()["order"]
+    first = shopify_order(updated_at="2026-12-06T11:10:00+08:00", note="放前台")
+    second = shopify_order(updated_at="2026-12-06T11:10:00+08:00", note="放门卫")
+    assert shopify_delivery(client, "shopify_cn", first, topic="orders/updated",
+                            webhook_id="s-1").get_json()["status"] == "applied"
+    answer = shopify_delivery(client, "shopify_cn", second, topic="orders/updated",
+                              webhook_id="s-2")
+    assert answer.get_json()["status"] == "applied"
+    assert state_of(client, retail, number)["data"]["note"] == "放门卫"
+    # The same bytes again are still recognised, and change nothing.
+    again = shopify_delivery(client, "shopify_cn", first, topic="orders/updated",
+                             webhook_id="s-3")
+    assert again.get_json()["duplicate"] is True
+    assert state_of(client, retail, number)["data"]["note"] == "放门卫"
+
+
 def test_an_update_is_compared_by_the_moment_its_offset_says_not_by_its_digits(
         client, retail):
     connect_shopify(client, retail)

@@ -126,7 +126,7 @@ class InboundOrder(Base):
     # row instead of being stored once more. None for rows of imported files.
     body_digest: Mapped[str | None] = mapped_column(String(64))
     # Store kinds: when the store last changed the order by its own clock (updated_at,
-    # date_modified_gmt), on news that was acted on; an update not newer than the
+    # date_modified_gmt), on news that was acted on; an update older than the
     # newest of these is stale (store_deliveries.py).
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)

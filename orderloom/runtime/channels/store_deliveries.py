@@ -10,9 +10,10 @@ body itself (``StorePlatform.shown``): an order, an order that says it is cancel
   new; a kept dead letter is processed once more.
 - A new order goes through ingestion like any channel's payload.
 - News of an order already here (changed, cancelled, refunded) goes to
-  store_changes. An update not newer than the newest news already acted on for the
+  store_changes. An update older than the newest news already acted on for the
   order (the platform's own ``updated_at`` / ``date_modified_gmt``) is stale: kept,
-  ignored, and its row says why.
+  ignored, and its row says why. One of the same second is applied: the stores write
+  whole seconds, and the same bytes again were already recognised by their digest.
 - Platforms do not keep order: news may arrive before the order. An update, or a
   cancellation holding the whole order (Shopify's ``orders/cancelled``, WooCommerce's
   update to ``cancelled``), creates the order; a cancelled one is held at once
@@ -128,10 +129,12 @@ def _received(session: Session, channel: Channel, platform: StorePlatform, deliv
                                                event, delivery.topic)
     else:
         newest = newest_change(session, channel, order)
-        if changed_at is not None and newest is not None and changed_at <= newest:
+        # Stores write whole seconds: a different body of the same second is a genuine
+        # later change (the same bytes again were caught by their digest above).
+        if changed_at is not None and newest is not None and changed_at < newest:
             inbound.status = UNCHANGED
             inbound.error = {"detail": f"stale: the store's update of {_utc_text(changed_at)} "
-                                       "is not newer than the one already applied "
+                                       "is older than the one already applied "
                                        f"({_utc_text(newest)}); ignored", "errors": []}
             session.flush()
             log.info("channel %s: stale update of order %s ignored", channel.key,
