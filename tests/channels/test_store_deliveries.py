@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -397,7 +399,8 @@ def test_deliveries_kept_before_the_upgrade_get_their_digest_and_are_then_found(
     now = datetime(2026, 12, 6, tzinfo=UTC)
     rows = [("shop", body, None), ("shop", body, None),      # stored twice, no digest
             ("other", '{"id": 2}', "d" * 64), ("other", '{"id": 2}', "d" * 64),  # a race
-            ("third", body, None)]                            # another channel's
+            ("third", body, None),                            # another channel's
+            ("import:retail", '{"order_no": "A1"}', None)]    # a row of an imported file
     with engine.begin() as connection:
         for source, kept, known in rows:
             connection.execute(text(
@@ -410,10 +413,25 @@ def test_deliveries_kept_before_the_upgrade_get_their_digest_and_are_then_found(
             "SELECT source, body_digest FROM inbound_orders ORDER BY id")).all()
     assert [tuple(r) for r in found] == [("shop", digest), ("shop", None),
                                          ("other", "d" * 64), ("other", None),
-                                         ("third", digest)]
+                                         ("third", digest),
+                                         ("import:retail", hashlib.sha256(
+                                             b'{"order_no": "A1"}').hexdigest())]
     with pytest.raises(IntegrityError), engine.begin() as connection:
         connection.execute(text(
             "INSERT INTO inbound_orders (source, status, body, body_digest, attempts, "
             "received_at, processed_at) VALUES ('shop', 'accepted', :b, :d, 1, :t, :t)"),
             {"b": body, "d": digest, "t": now})
     engine.dispose()
+
+
+def test_the_security_guide_names_the_migration_that_gives_old_deliveries_their_digest():
+    """It once named 0021 (the store days) and said imported files' rows kept none,
+    while the migration gives every row kept then its digest."""
+    root = Path(__file__).resolve().parents[2]
+    guide = (root / "docs" / "security.md").read_text(encoding="utf-8")
+    paragraph = next(p for p in guide.split("\n\n") if "were given theirs by migration" in p)
+    [number] = re.findall(r"migration\s+(\d{4})", paragraph)
+    [migration] = (root / "migrations" / "versions").glob(f"{number}_*.py")
+    says = " ".join(migration.read_text(encoding="utf-8").split())
+    assert "Rows kept before the digest was recorded get theirs now" in says
+    assert "rows of imported files too" in " ".join(paragraph.split())
