@@ -148,16 +148,23 @@ def test_a_dropped_webhook_is_recovered_and_its_day_says_so(
         {"day": "2026-12-06", "store_orders": 3, "here": 2, "fetched": ["1002"]}]
     [missing] = response.get_json()["days"][1]["missing"]
     assert missing["id"] == "1004" and "not an amount" in missing["why"]
-    # A second run finds 1002 here: the day still says it was fetched.
+    # The merchant fixes 1004 and its webhook now arrives.
+    fixed = placed(1004, "2026-12-06T20:00:00+08:00", 5)
+    shopify.orders[3] = fixed
+    received(client, key, fixed)
+    # A second run finds every order of the 6th here, 1002 too: the day still says
+    # 1002 was fetched (fetched stays fetched), and 1004 is no longer missing.
     again = reconcile(client, retail, key, since="2026-12-06T00:00:00+00:00")
-    assert again["fetched"] == []
-    day = client.get(f"/api/v1/channels/{key}/reconciliation-days?limit=1",
-                     headers=retail).get_json()["days"]
-    assert [(d["day"], d["fetched"]) for d in day] == [("2026-12-07", [])]
+    assert again["fetched"] == [] and again["already_here"] == 4
+    days = client.get(f"/api/v1/channels/{key}/reconciliation-days",
+                      headers=retail).get_json()["days"]
+    [sixth] = [d for d in days if d["day"] == "2026-12-06"]
+    assert sixth["fetched"] == ["1002"] and sixth["here"] == 3
+    assert sixth["store_orders"] == 3 and sixth["missing"] == []
     actions.login_as("admin")
     page = client.get(f"/admin/channels/{key}").get_data(as_text=True)
     row = page.split('data-day="2026-12-06"', 1)[1].split("</tr>", 1)[0]
-    assert "1002" in row and "1004" in row
+    assert "1002" in row
 
 
 def test_reconciliation_days_are_asked_for_properly(client, retail, shopify):
