@@ -65,6 +65,34 @@ def test_each_parcel_fulfils_only_its_own_lines_with_our_tracking_page(
     assert f"fulfilment {second['id']}" in channel_page
 
 
+def test_regression_a_sku_on_two_store_lines_was_fulfilled_on_the_first_line_only(
+        client, retail, shopify):
+    """Only the first store line of a SKU was kept: a parcel of three went on a line of
+    one, Shopify fulfilled one, and the order stayed open at the store."""
+    key = connect(client, retail, "shopify", shopify.url)
+    order = shopify_order(id=450789469, name="#1001")
+    hoodie, jeans = order["line_items"]
+    jeans["quantity"] = 1
+    # The same jeans again on a line of two at half price: the order's totals hold.
+    second_pair = {**jeans, "id": 518995020, "quantity": 2, "price": "99.50"}
+    order["line_items"] = [hoodie, jeans, second_pair]
+    shopify.orders = [order]
+    number = received(client, key, order)
+    ship(client, retail, number, "SF3000000001", lines=[{"sku": "JEANS-32", "qty": 2}])
+    [posted] = shopify.made("POST", "fulfillments.json")
+    [by_order] = posted["body"]["fulfillment"]["line_items_by_fulfillment_order"]
+    assert by_order["fulfillment_order_line_items"] == [
+        {"id": JEANS + 7, "quantity": 1}, {"id": 518995020 + 7, "quantity": 1}]
+    # The next parcel goes on where the first stopped: the second line's other unit.
+    ship(client, retail, number, "SF3000000002",
+         lines=[{"sku": "JEANS-32", "qty": 1}, {"sku": "HOODIE-GRY-M", "qty": 1}])
+    second = shopify.fulfillments["450789469"][1]
+    assert second["line_items"] == [{"id": HOODIE, "quantity": 1},
+                                    {"id": 518995020, "quantity": 1}]
+    assert shopify.fulfillment_order("450789469")["status"] == "closed"
+    assert [a["outcome"] for a in attempts(client, retail, number)] == ["written", "written"]
+
+
 def test_a_parcel_line_not_on_the_order_is_refused_at_its_pointer(client, retail, shopify):
     key = connect(client, retail, "shopify", shopify.url)
     shopify.orders = [shopify_order(id=450789469, name="#1001")]

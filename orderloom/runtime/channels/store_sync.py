@@ -283,26 +283,57 @@ def parcel_lines(session: Session, platform: StorePlatform,
     if not carried:
         return (), True
     ids = platform.line_item_ids(store_payload(session, shipment.order_id))
-    lines = tuple((ids[line["sku"]], int(line["qty"])) for line in carried
-                  if line.get("sku") in ids)
-    if not lines:
+    if not any(line.get("sku") in ids for line in carried):
         skus = ", ".join(str(line.get("sku")) for line in carried)
         raise NotOnTheStore(f"none of the parcel's SKUs ({skus}) is a line of the "
                             f"{platform.name} order")
     shipped: dict[str, int] = {}
+    took_the_rest = False
     for earlier in shipments_of(session, shipment.order_id):
-        if earlier.id > shipment.id:
+        if earlier.id >= shipment.id:
             continue
         earlier_lines = (earlier.label or {}).get("lines")
         if not earlier_lines:
-            return lines, True  # an earlier parcel took all that was left
+            took_the_rest = True  # an earlier parcel took all that was left
+            continue
         for line in earlier_lines:
             shipped[line["sku"]] = shipped.get(line["sku"], 0) + int(line["qty"])
+    lines = spread(ids, carried, shipped)
+    if took_the_rest:
+        return lines, True
+    for line in carried:
+        shipped[line["sku"]] = shipped.get(line["sku"], 0) + int(line["qty"])
     ordered: dict[str, int] = {}
     for line in order_lines(session, shipment.order):
         if line["sku"] is not None and isinstance(line["quantity"], int):
             ordered[str(line["sku"])] = ordered.get(str(line["sku"]), 0) + line["quantity"]
     return lines, all(shipped.get(sku, 0) >= qty for sku, qty in ordered.items())
+
+
+def spread(ids: dict[str, list[tuple[str, int]]], carried: list[dict[str, Any]],
+           shipped_before: dict[str, int]) -> tuple[tuple[str, int], ...]:
+    """The store's lines a parcel's ``carried`` SKU quantities fall on. A SKU may be on
+    several store lines: the earlier parcels filled them in order, and this one goes
+    on where they stopped, each line taking at most its quantity (whatever is left
+    over goes on the SKU's last line, for the store to refuse or cap)."""
+    lines: list[tuple[str, int]] = []
+    for line in carried:
+        sku = line.get("sku")
+        if sku not in ids:
+            continue
+        skip, qty = shipped_before.get(sku, 0), int(line["qty"])
+        store_lines = ids[sku]
+        for position, (line_id, ordered) in enumerate(store_lines):
+            room = max(ordered - skip, 0)
+            skip = max(skip - ordered, 0)
+            take = qty if position == len(store_lines) - 1 else min(room, qty)
+            if take > 0:
+                lines.append((line_id, take))
+                qty -= take
+            if qty == 0:
+                break
+        shipped_before = {**shipped_before, sku: shipped_before.get(sku, 0) + int(line["qty"])}
+    return tuple(lines)
 
 
 def run_writeback(session: Session, job: Job, runner: Any) -> str | None:
