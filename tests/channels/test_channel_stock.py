@@ -229,6 +229,51 @@ def test_woocommerce_products_and_variations_get_their_stock_quantity(client, me
     assert pushes_of(client, merchant, key)["CUP-02"]["store_item"] == "799/variations/802"
 
 
+def test_regression_a_store_moved_to_another_host_got_stock_on_the_old_stores_ids(
+        client, merchant, woo, shopify):
+    """The channel kept the old store's product ids and location after its address
+    moved: the next push PUT products/<old id> on the new store, another product."""
+    woo.woo_product(794, "TEA-01")
+    key = connect(client, merchant, "woocommerce", woo.url)
+    receive(client, merchant, "TEA-01", "EAST", 5)
+    assert woo.woo_stock("TEA-01") == (True, 5)
+    moved = FakeStore("woocommerce")
+    try:
+        moved.woo_product(794, "OTHER-9")  # the old id is another product there
+        moved.woo_product(900, "TEA-01")
+        response = client.patch(f"/api/v1/channels/{key}", headers=merchant, json={
+            "store_url": moved.url,
+            "credentials": {"consumer_key": WOO_KEY, "consumer_secret": WOO_SECRET}})
+        assert response.status_code == 200, response.get_json()
+        assert pushes_of(client, merchant, key) == {}  # the old store's lookups are gone
+        receive(client, merchant, "TEA-01", "EAST", 1)
+        assert moved.woo_stock("TEA-01") == (True, 6)
+        assert moved.woo_stock("OTHER-9") == (False, None)
+        assert {r["path"] for r in moved.made("PUT", "/products/")} == {
+            "/wp-json/wc/v3/products/900"}
+    finally:
+        moved.close()
+
+
+def test_a_shopify_store_moved_to_another_host_forgets_its_location(
+        client, merchant, shopify):
+    shopify.locations.append({"id": 905684977, "name": "Shanghai", "active": True})
+    shopify.shopify_product(632910392, (808950810, "TEA-01", 39072856))
+    key = connect(client, merchant, "shopify", shopify.url, location_id="905684977")
+    moved = FakeStore("shopify")
+    try:
+        moved.shopify_product(700, (701, "TEA-01", 702))
+        response = client.patch(f"/api/v1/channels/{key}", headers=merchant, json={
+            "store_url": moved.url, "credentials": {"access_token": SHOPIFY_TOKEN}})
+        assert response.status_code == 200, response.get_json()
+        assert client.get(f"/api/v1/channels/{key}/stock",
+                          headers=merchant).get_json()["location_id"] is None
+        receive(client, merchant, "TEA-01", "EAST", 2)
+        assert moved.inventory_levels == {(702, 655441491): 2}  # its only location
+    finally:
+        moved.close()
+
+
 def test_a_store_channel_without_store_push_is_told_nothing(client, merchant, woo):
     woo.woo_product(794, "TEA-01")
     key = connect(client, merchant, "woocommerce", woo.url)

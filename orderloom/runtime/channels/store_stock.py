@@ -75,6 +75,19 @@ def forget_missing(session: Session, channel_key: str) -> None:
                                                   ChannelSkuStock.store_item.is_(None)))
 
 
+def forget_store(session: Session, channel_key: str) -> None:
+    """The channel now reaches another store: the ids of its SKUs' stock and the
+    location chosen were the old store's, and a push to them would set another
+    product's stock at the new one. Forget them (and what became of the pushes);
+    the next push looks the SKUs up at the new store, at its only location until
+    another is chosen."""
+    session.execute(delete(ChannelSkuStock).where(ChannelSkuStock.channel == channel_key))
+    settings = session.get(ChannelStockSettings, channel_key)
+    if settings is not None and settings.location_id is not None:
+        settings.location_id = None
+        settings.updated_at = utcnow()
+
+
 def _row(session: Session, channel_key: str, sku: str) -> ChannelSkuStock:
     found = session.get(ChannelSkuStock, (channel_key, sku))
     if found is None:
