@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from orderloom.db import utcnow
 from orderloom.platform.app import JOBS
-from orderloom.runtime.channels.channel_stock import FIXED, PERCENT, Share, figure
 from orderloom.runtime.channels import stock_sync
+from orderloom.runtime.channels.channel_stock import FIXED, PERCENT, Share, figure
 from orderloom.runtime.channels.stock_sync import JOB_KIND
 from orderloom.runtime.jobs.models import DONE, PENDING, Job
 from tests.channels.fake_stores import SHOPIFY_TOKEN, WOO_KEY, WOO_SECRET, FakeStore
