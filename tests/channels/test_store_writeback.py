@@ -3,9 +3,26 @@ link) and reconciliation that loses no order (keyset pages, a result per day), a
 the local fake stores of tests/channels/fake_stores.py."""
 from __future__ import annotations
 
-import pytest
+import threading
+from datetime import date, timedelta
 
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from orderloom.db import utcnow
+from orderloom.platform.app import JOBS
 from orderloom.platform.settings import SettingsError, load_settings
+from orderloom.runtime.channels.store_sync import (
+    FETCHED,
+    HERE,
+    RECONCILE_JOB,
+    StoreDay,
+    reconcile_due,
+    remember_days,
+)
+from orderloom.runtime.jobs.models import DONE, Job
+from orderloom.runtime.jobs.outbox import enqueue
 from tests.channels import test_store_sync as store_sync
 from tests.channels.store_payloads import shopify_order
 from tests.channels.test_store_sync import attempts, connect, received, reconcile, woo_at
@@ -218,3 +235,62 @@ def test_a_public_address_that_is_not_one_stops_the_start(tmp_path):
     given = load_settings({"ORDERLOOM_PUBLIC_URL": " https://orders.example.cn/ "},
                           overrides={"instance_path": tmp_path, "secret_key": TEST_SECRET})
     assert given.public_url == "https://orders.example.cn"
+
+
+# --- two reconciliations at once -------------------------------------------------------------
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_regression_two_reconciliations_of_a_day_at_once_both_keep_their_orders(db):
+    """Both inserted the day's row: the second failed on the unique day and its whole
+    job was rolled back (or, without the constraint, the last one erased the other's)."""
+    sessions = sessionmaker(bind=db.get_bind(), expire_on_commit=False)
+    day = date(2026, 12, 6)
+    first, second = sessions(), sessions()
+    try:
+        remember_days(first, "shopify_cn", {day: {"1001": FETCHED}}, utcnow())
+        first.flush()  # its row is written, not yet committed
+        outcome = []
+
+        def other():
+            try:
+                remember_days(second, "shopify_cn", {day: {"1001": HERE, "1002": FETCHED}},
+                              utcnow())
+                second.commit()
+                outcome.append("committed")
+            except Exception as error:  # noqa: BLE001 - the test reports it
+                second.rollback()
+                outcome.append(repr(error))
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(timeout=1)
+        assert thread.is_alive()  # it waits for the first run's row
+        first.commit()
+        thread.join(timeout=30)
+        assert outcome == ["committed"]
+    finally:
+        first.close()
+        second.close()
+    [row] = db.scalars(select(StoreDay).where(StoreDay.channel == "shopify_cn"))
+    # Fetched stays fetched, and the second run's order is kept beside the first's.
+    assert row.orders == {"1001": FETCHED, "1002": FETCHED}
+    db.rollback()
+
+
+def test_a_second_reconciliation_while_one_is_queued_is_refused(app, client, db, retail,
+                                                                 shopify):
+    key = connect(client, retail, "shopify", shopify.url)
+    waiting = enqueue(db, RECONCILE_JOB, {"channel": key},
+                      run_after=utcnow() + timedelta(hours=1), max_attempts=1)
+    db.commit()
+    refused = client.post(f"/api/v1/channels/{key}/reconcile", headers=retail)
+    assert refused.status_code == 409, refused.get_json()
+    assert "already queued or running" in refused.get_json()["detail"]
+    assert refused.get_json()["results"] == f"/api/v1/channels/{key}/reconciliations"
+    # Nor does the daily sweep start one beside it.
+    assert reconcile_due(app.extensions[JOBS].runner.sessions,
+                         utcnow() + timedelta(days=2)) == []
+    db.get(Job, waiting.id).status = DONE
+    db.commit()
+    assert client.post(f"/api/v1/channels/{key}/reconcile",
+                       headers=retail).status_code == 202

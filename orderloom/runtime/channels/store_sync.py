@@ -44,6 +44,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
@@ -60,7 +61,7 @@ from orderloom.runtime.channels.stores import (
     StorePlatform,
 )
 from orderloom.runtime.documents.fulfilment import order_lines
-from orderloom.runtime.jobs.models import Job, RetryLater, register_handler
+from orderloom.runtime.jobs.models import ACTIVE, Job, RetryLater, register_handler
 from orderloom.runtime.jobs.outbox import enqueue
 from orderloom.runtime.shipping.models import Shipment, find_carrier, shipments_of
 
@@ -509,19 +510,40 @@ def remember_days(session: Session, channel_key: str, days: dict[date, dict[str,
                   at: datetime) -> None:
     """Add what a reconciliation saw to each day's result: an order's latest state wins,
     except that one fetched stays fetched when a later run finds it here."""
-    for day, states in days.items():
+    for day, states in sorted(days.items()):  # in one order: two runs cannot deadlock
         if not states:
             continue
-        row = session.scalar(select(StoreDay).where(StoreDay.channel == channel_key,
-                                                    StoreDay.day == day))
-        if row is None:
-            row = StoreDay(channel=channel_key, day=day, orders={})
-            session.add(row)
+        row = _locked_day(session, channel_key, day)
         merged = dict(row._states())
         for order_id, state in states.items():
             if not (state == HERE and merged.get(order_id) == FETCHED):
                 merged[order_id] = state
         row.orders, row.checked_at = merged, at  # a new dict: JSON columns see no mutation
+
+
+def _locked_day(session: Session, channel_key: str, day: date) -> StoreDay:
+    """The channel's row of ``day``, made when missing, locked until the transaction
+    ends: another reconciliation of the same day waits, then merges into what this
+    one wrote instead of erasing it or failing on the unique day."""
+    query = (select(StoreDay).where(StoreDay.channel == channel_key, StoreDay.day == day)
+             .with_for_update().execution_options(populate_existing=True))
+    row = session.scalar(query)
+    if row is None:
+        try:
+            with session.begin_nested():
+                session.add(StoreDay(channel=channel_key, day=day, orders={}))
+                session.flush()
+        except IntegrityError:
+            pass  # another reconciliation made it a moment earlier: merge into theirs
+        row = session.scalar(query)
+    return row
+
+
+def reconciling(session: Session, channel_key: str) -> bool:
+    """Whether a reconciliation of the channel is queued or running."""
+    return session.scalar(select(Job.id).where(
+        Job.kind == RECONCILE_JOB, Job.status.in_(ACTIVE),
+        Job.payload["channel"].as_string() == channel_key).limit(1)) is not None
 
 
 def recent_days(session: Session, channel_key: str, limit: int = 14) -> list[StoreDay]:
@@ -554,6 +576,8 @@ def reconcile_due(sessions: sessionmaker[Session], now: datetime | None = None) 
             Channel.store_url.is_not(None), Channel.credentials.is_not(None))))
         for channel in channels:
             cursor_of(session, channel)
+            if reconciling(session, channel.key):
+                continue  # the one queued or running is enough
             due = or_(StoreCursor.reconciled_at.is_(None), StoreCursor.reconciled_at <= cutoff)
             won = session.execute(update(StoreCursor)
                                   .where(StoreCursor.channel == channel.key, due)
