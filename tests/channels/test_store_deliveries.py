@@ -5,6 +5,7 @@ by hand, a signature that does not verify, and who is told of a hold."""
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 import threading
@@ -14,11 +15,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
 
 from orderloom.db import make_engine
 from orderloom.platform import schema
-from orderloom.runtime.channels import sealing
+from orderloom.runtime.audit import Actor
+from orderloom.runtime.channels import sealing, store_deliveries
 from orderloom.runtime.channels.models import HELD, UNCHANGED, Channel, InboundOrder
+from orderloom.runtime.channels.platforms import PLATFORMS
+from orderloom.runtime.channels.stores import Delivery, Event
 from orderloom.runtime.engine.actions import standing_notes
 from orderloom.runtime.notify.in_app import Notification
 from orderloom.runtime.orders.models import Order, OrderEvent
@@ -435,3 +440,50 @@ def test_the_security_guide_names_the_migration_that_gives_old_deliveries_their_
     says = " ".join(migration.read_text(encoding="utf-8").split())
     assert "Rows kept before the digest was recorded get theirs now" in says
     assert "rows of imported files too" in " ".join(paragraph.split())
+
+
+# --- news of an order being created --------------------------------------------------------
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_regression_a_refund_arriving_while_its_order_is_created_holds_the_order(
+        client, db, retail):
+    """The refund did not see the order's uncommitted creation and was kept as waiting;
+    the order had already looked for waiting news: nothing held it, and it shipped."""
+    connect_shopify(client, retail)
+    sessions = sessionmaker(bind=db.get_bind(), expire_on_commit=False)
+    actor = Actor(user_id=None, name="channel:shopify_cn", via="webhook")
+    creating, refunding = sessions(), sessions()
+    outcome = []
+
+    def refund():
+        try:
+            channel = refunding.scalar(select(Channel).where(Channel.key == "shopify_cn"))
+            receipt, _ = store_deliveries.receive(
+                refunding, channel, PLATFORMS["shopify"],
+                Delivery(Event.REFUND_REQUESTED, "refunds/create", "refund-1"),
+                json.dumps(SHOPIFY_REFUND).encode(), actor)
+            outcome.append(receipt.inbound.status)
+            refunding.commit()
+        except Exception as error:  # noqa: BLE001 - the test reports it
+            refunding.rollback()
+            outcome.append(repr(error))
+
+    try:
+        channel = creating.scalar(select(Channel).where(Channel.key == "shopify_cn"))
+        store_deliveries.receive(creating, channel, PLATFORMS["shopify"],
+                                 Delivery(Event.CREATED, "orders/create", "create-1"),
+                                 json.dumps(shopify_order()).encode(), actor)
+        thread = threading.Thread(target=refund)
+        thread.start()
+        thread.join(timeout=1)  # the refund arrives before the order is committed
+        creating.commit()
+        thread.join(timeout=30)
+    finally:
+        creating.close()
+        refunding.close()
+    assert outcome == [HELD]
+    number = db.scalar(select(Order.number))
+    db.rollback()
+    [note] = notes_of(db, number)
+    assert "refunded this order" in note.text["en"]
+    assert held_count(db, number) == 1
