@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from orderloom.db import utcnow
 from orderloom.platform.app import JOBS
+from orderloom.runtime.channels import stock_sync
 from orderloom.runtime.channels.channel_stock import FIXED, PERCENT, Share, figure
 from orderloom.runtime.channels.stock_sync import JOB_KIND
 from orderloom.runtime.jobs.models import DONE, PENDING, Job
@@ -227,6 +228,93 @@ def test_woocommerce_products_and_variations_get_their_stock_quantity(client, me
     receive(client, merchant, "CUP-02", "WEST", 1)
     assert len(woo.made("GET", "/variations")) == 1  # the lookup is kept
     assert pushes_of(client, merchant, key)["CUP-02"]["store_item"] == "799/variations/802"
+
+
+def test_regression_a_store_moved_to_another_host_got_stock_on_the_old_stores_ids(
+        client, merchant, woo, shopify):
+    """The channel kept the old store's product ids and location after its address
+    moved: the next push PUT products/<old id> on the new store, another product."""
+    woo.woo_product(794, "TEA-01")
+    key = connect(client, merchant, "woocommerce", woo.url)
+    receive(client, merchant, "TEA-01", "EAST", 5)
+    assert woo.woo_stock("TEA-01") == (True, 5)
+    moved = FakeStore("woocommerce")
+    try:
+        moved.woo_product(794, "OTHER-9")  # the old id is another product there
+        moved.woo_product(900, "TEA-01")
+        response = client.patch(f"/api/v1/channels/{key}", headers=merchant, json={
+            "store_url": moved.url,
+            "credentials": {"consumer_key": WOO_KEY, "consumer_secret": WOO_SECRET}})
+        assert response.status_code == 200, response.get_json()
+        assert pushes_of(client, merchant, key) == {}  # the old store's lookups are gone
+        receive(client, merchant, "TEA-01", "EAST", 1)
+        assert moved.woo_stock("TEA-01") == (True, 6)
+        assert moved.woo_stock("OTHER-9") == (False, None)
+        assert {r["path"] for r in moved.made("PUT", "/products/")} == {
+            "/wp-json/wc/v3/products/900"}
+    finally:
+        moved.close()
+
+
+def test_a_shopify_store_moved_to_another_host_forgets_its_location(
+        client, merchant, shopify):
+    shopify.locations.append({"id": 905684977, "name": "Shanghai", "active": True})
+    shopify.shopify_product(632910392, (808950810, "TEA-01", 39072856))
+    key = connect(client, merchant, "shopify", shopify.url, location_id="905684977")
+    moved = FakeStore("shopify")
+    try:
+        moved.shopify_product(700, (701, "TEA-01", 702))
+        response = client.patch(f"/api/v1/channels/{key}", headers=merchant, json={
+            "store_url": moved.url, "credentials": {"access_token": SHOPIFY_TOKEN}})
+        assert response.status_code == 200, response.get_json()
+        assert client.get(f"/api/v1/channels/{key}/stock",
+                          headers=merchant).get_json()["location_id"] is None
+        receive(client, merchant, "TEA-01", "EAST", 2)
+        assert moved.inventory_levels == {(702, 655441491): 2}  # its only location
+    finally:
+        moved.close()
+
+
+def test_regression_each_sku_the_store_lacks_repeated_the_whole_lookup(
+        client, merchant, woo):
+    """A lookup asked for every unknown SKU but recorded only the pushed one as
+    missing: each other SKU's push scanned every variable product again."""
+    assert client.post("/api/v1/products", headers=merchant,
+                       json={"sku": "SPOON-03", "name": "Spoon"}).status_code == 201
+    woo.woo_product(794, "TEA-01")
+    woo.woo_product(799, "MUG", variations=[(801, "CUP-01")])
+    key = "woocommerce_cn"
+    response = client.post("/api/v1/channels", headers=merchant, json={
+        "key": key, "name": "Our store", "kind": "woocommerce", "order_type": "retail_order",
+        "webhook_secret": WOOCOMMERCE_SECRET, "store_url": woo.url,
+        "credentials": {"consumer_key": WOO_KEY, "consumer_secret": WOO_SECRET},
+        "push_interval_seconds": 0, "skus": ["TEA-01", "CUP-02", "SPOON-03"]})
+    assert response.status_code == 201, response.get_json()
+    assert settle(client, merchant, key, store_push=True)["pushing"] == 3
+    pushed = pushes_of(client, merchant, key)
+    assert {sku: p["outcome"] for sku, p in pushed.items()} == {
+        "CUP-02": "missing", "SPOON-03": "missing", "TEA-01": "pushed"}
+    assert "no product or variant with SKU SPOON-03" in pushed["SPOON-03"]["detail"]
+    # One pass over the store's variable products found neither, and none followed.
+    assert len(woo.made("GET", "type=variable")) == 1
+    receive(client, merchant, "SPOON-03", "EAST", 2)
+    assert len(woo.made("GET", "type=variable")) == 1
+
+
+def test_new_settings_push_every_sku_from_one_job_a_batch_at_a_time(
+        client, merchant, db, woo, monkeypatch):
+    monkeypatch.setattr(stock_sync, "EVERY_SKU_BATCH", 1)
+    woo.woo_product(794, "TEA-01")
+    woo.woo_product(795, "CUP-02")
+    key = connect(client, merchant, "woocommerce", woo.url)
+    assert woo.woo_stock("TEA-01") == (True, 0) and woo.woo_stock("CUP-02") == (True, 0)
+    batches = [j.payload for j in db.scalars(select(Job).where(
+        Job.kind == stock_sync.EVERY_SKU_KIND).order_by(Job.id))]
+    db.rollback()
+    # The request enqueued one job; each job took one SKU and left the rest to the next.
+    assert batches == [{"channel": key, "after": None}, {"channel": key, "after": "CUP-02"},
+                       {"channel": key, "after": "TEA-01"}]
+    assert sorted(sku for sku, _, _ in stock_jobs(db)) == ["CUP-02", "TEA-01"]
 
 
 def test_a_store_channel_without_store_push_is_told_nothing(client, merchant, woo):

@@ -5,18 +5,25 @@ by hand, a signature that does not verify, and who is told of a hold."""
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import re
 import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
 
 from orderloom.db import make_engine
 from orderloom.platform import schema
-from orderloom.runtime.channels import sealing
+from orderloom.runtime.audit import Actor
+from orderloom.runtime.channels import sealing, store_deliveries
 from orderloom.runtime.channels.models import HELD, UNCHANGED, Channel, InboundOrder
+from orderloom.runtime.channels.platforms import PLATFORMS
+from orderloom.runtime.channels.stores import Delivery, Event
 from orderloom.runtime.engine.actions import standing_notes
 from orderloom.runtime.notify.in_app import Notification
 from orderloom.runtime.orders.models import Order, OrderEvent
@@ -161,6 +168,28 @@ def test_an_update_older_than_the_one_applied_is_ignored_and_says_why(client, db
     kept = db.get(InboundOrder, late.get_json()["id"])
     assert kept.status == UNCHANGED and kept.error["detail"] == detail
     db.rollback()
+
+
+def test_regression_a_different_update_of_the_same_second_was_dropped_as_stale(
+        client, retail):
+    """Stores write whole seconds: a genuine second change within the same second as
+    the first was once ignored as not newer."""
+    connect_shopify(client, retail)
+    number = shopify_delivery(client, "shopify_cn", shopify_order(
+        updated_at="2026-12-06T11:00:00+08:00")).get_json()["order"]
+    first = shopify_order(updated_at="2026-12-06T11:10:00+08:00", note="放前台")
+    second = shopify_order(updated_at="2026-12-06T11:10:00+08:00", note="放门卫")
+    assert shopify_delivery(client, "shopify_cn", first, topic="orders/updated",
+                            webhook_id="s-1").get_json()["status"] == "applied"
+    answer = shopify_delivery(client, "shopify_cn", second, topic="orders/updated",
+                              webhook_id="s-2")
+    assert answer.get_json()["status"] == "applied"
+    assert state_of(client, retail, number)["data"]["note"] == "放门卫"
+    # The same bytes again are still recognised, and change nothing.
+    again = shopify_delivery(client, "shopify_cn", first, topic="orders/updated",
+                             webhook_id="s-3")
+    assert again.get_json()["duplicate"] is True
+    assert state_of(client, retail, number)["data"]["note"] == "放门卫"
 
 
 def test_an_update_is_compared_by_the_moment_its_offset_says_not_by_its_digits(
@@ -375,7 +404,8 @@ def test_deliveries_kept_before_the_upgrade_get_their_digest_and_are_then_found(
     now = datetime(2026, 12, 6, tzinfo=UTC)
     rows = [("shop", body, None), ("shop", body, None),      # stored twice, no digest
             ("other", '{"id": 2}', "d" * 64), ("other", '{"id": 2}', "d" * 64),  # a race
-            ("third", body, None)]                            # another channel's
+            ("third", body, None),                            # another channel's
+            ("import:retail", '{"order_no": "A1"}', None)]    # a row of an imported file
     with engine.begin() as connection:
         for source, kept, known in rows:
             connection.execute(text(
@@ -388,10 +418,72 @@ def test_deliveries_kept_before_the_upgrade_get_their_digest_and_are_then_found(
             "SELECT source, body_digest FROM inbound_orders ORDER BY id")).all()
     assert [tuple(r) for r in found] == [("shop", digest), ("shop", None),
                                          ("other", "d" * 64), ("other", None),
-                                         ("third", digest)]
+                                         ("third", digest),
+                                         ("import:retail", hashlib.sha256(
+                                             b'{"order_no": "A1"}').hexdigest())]
     with pytest.raises(IntegrityError), engine.begin() as connection:
         connection.execute(text(
             "INSERT INTO inbound_orders (source, status, body, body_digest, attempts, "
             "received_at, processed_at) VALUES ('shop', 'accepted', :b, :d, 1, :t, :t)"),
             {"b": body, "d": digest, "t": now})
     engine.dispose()
+
+
+def test_the_security_guide_names_the_migration_that_gives_old_deliveries_their_digest():
+    """It once named 0021 (the store days) and said imported files' rows kept none,
+    while the migration gives every row kept then its digest."""
+    root = Path(__file__).resolve().parents[2]
+    guide = (root / "docs" / "security.md").read_text(encoding="utf-8")
+    paragraph = next(p for p in guide.split("\n\n") if "were given theirs by migration" in p)
+    [number] = re.findall(r"migration\s+(\d{4})", paragraph)
+    [migration] = (root / "migrations" / "versions").glob(f"{number}_*.py")
+    says = " ".join(migration.read_text(encoding="utf-8").split())
+    assert "Rows kept before the digest was recorded get theirs now" in says
+    assert "rows of imported files too" in " ".join(paragraph.split())
+
+
+# --- news of an order being created --------------------------------------------------------
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_regression_a_refund_arriving_while_its_order_is_created_holds_the_order(
+        client, db, retail):
+    """The refund did not see the order's uncommitted creation and was kept as waiting;
+    the order had already looked for waiting news: nothing held it, and it shipped."""
+    connect_shopify(client, retail)
+    sessions = sessionmaker(bind=db.get_bind(), expire_on_commit=False)
+    actor = Actor(user_id=None, name="channel:shopify_cn", via="webhook")
+    creating, refunding = sessions(), sessions()
+    outcome = []
+
+    def refund():
+        try:
+            channel = refunding.scalar(select(Channel).where(Channel.key == "shopify_cn"))
+            receipt, _ = store_deliveries.receive(
+                refunding, channel, PLATFORMS["shopify"],
+                Delivery(Event.REFUND_REQUESTED, "refunds/create", "refund-1"),
+                json.dumps(SHOPIFY_REFUND).encode(), actor)
+            outcome.append(receipt.inbound.status)
+            refunding.commit()
+        except Exception as error:  # noqa: BLE001 - the test reports it
+            refunding.rollback()
+            outcome.append(repr(error))
+
+    try:
+        channel = creating.scalar(select(Channel).where(Channel.key == "shopify_cn"))
+        store_deliveries.receive(creating, channel, PLATFORMS["shopify"],
+                                 Delivery(Event.CREATED, "orders/create", "create-1"),
+                                 json.dumps(shopify_order()).encode(), actor)
+        thread = threading.Thread(target=refund)
+        thread.start()
+        thread.join(timeout=1)  # the refund arrives before the order is committed
+        creating.commit()
+        thread.join(timeout=30)
+    finally:
+        creating.close()
+        refunding.close()
+    assert outcome == [HELD]
+    number = db.scalar(select(Order.number))
+    db.rollback()
+    [note] = notes_of(db, number)
+    assert "refunded this order" in note.text["en"]
+    assert held_count(db, number) == 1

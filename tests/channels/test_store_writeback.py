@@ -3,9 +3,26 @@ link) and reconciliation that loses no order (keyset pages, a result per day), a
 the local fake stores of tests/channels/fake_stores.py."""
 from __future__ import annotations
 
-import pytest
+import threading
+from datetime import date, timedelta
 
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from orderloom.db import utcnow
+from orderloom.platform.app import JOBS
 from orderloom.platform.settings import SettingsError, load_settings
+from orderloom.runtime.channels.store_sync import (
+    FETCHED,
+    HERE,
+    RECONCILE_JOB,
+    StoreDay,
+    reconcile_due,
+    remember_days,
+)
+from orderloom.runtime.jobs.models import DONE, Job
+from orderloom.runtime.jobs.outbox import enqueue
 from tests.channels import test_store_sync as store_sync
 from tests.channels.store_payloads import shopify_order
 from tests.channels.test_store_sync import attempts, connect, received, reconcile, woo_at
@@ -63,6 +80,34 @@ def test_each_parcel_fulfils_only_its_own_lines_with_our_tracking_page(
     channel_page = client.get(f"/admin/channels/{key}").get_data(as_text=True)
     assert channel_page.count('data-outcome="written"') == 2
     assert f"fulfilment {second['id']}" in channel_page
+
+
+def test_regression_a_sku_on_two_store_lines_was_fulfilled_on_the_first_line_only(
+        client, retail, shopify):
+    """Only the first store line of a SKU was kept: a parcel of three went on a line of
+    one, Shopify fulfilled one, and the order stayed open at the store."""
+    key = connect(client, retail, "shopify", shopify.url)
+    order = shopify_order(id=450789469, name="#1001")
+    hoodie, jeans = order["line_items"]
+    jeans["quantity"] = 1
+    # The same jeans again on a line of two at half price: the order's totals hold.
+    second_pair = {**jeans, "id": 518995020, "quantity": 2, "price": "99.50"}
+    order["line_items"] = [hoodie, jeans, second_pair]
+    shopify.orders = [order]
+    number = received(client, key, order)
+    ship(client, retail, number, "SF3000000001", lines=[{"sku": "JEANS-32", "qty": 2}])
+    [posted] = shopify.made("POST", "fulfillments.json")
+    [by_order] = posted["body"]["fulfillment"]["line_items_by_fulfillment_order"]
+    assert by_order["fulfillment_order_line_items"] == [
+        {"id": JEANS + 7, "quantity": 1}, {"id": 518995020 + 7, "quantity": 1}]
+    # The next parcel goes on where the first stopped: the second line's other unit.
+    ship(client, retail, number, "SF3000000002",
+         lines=[{"sku": "JEANS-32", "qty": 1}, {"sku": "HOODIE-GRY-M", "qty": 1}])
+    second = shopify.fulfillments["450789469"][1]
+    assert second["line_items"] == [{"id": HOODIE, "quantity": 1},
+                                    {"id": 518995020, "quantity": 1}]
+    assert shopify.fulfillment_order("450789469")["status"] == "closed"
+    assert [a["outcome"] for a in attempts(client, retail, number)] == ["written", "written"]
 
 
 def test_a_parcel_line_not_on_the_order_is_refused_at_its_pointer(client, retail, shopify):
@@ -148,16 +193,23 @@ def test_a_dropped_webhook_is_recovered_and_its_day_says_so(
         {"day": "2026-12-06", "store_orders": 3, "here": 2, "fetched": ["1002"]}]
     [missing] = response.get_json()["days"][1]["missing"]
     assert missing["id"] == "1004" and "not an amount" in missing["why"]
-    # A second run finds 1002 here: the day still says it was fetched.
+    # The merchant fixes 1004 and its webhook now arrives.
+    fixed = placed(1004, "2026-12-06T20:00:00+08:00", 5)
+    shopify.orders[3] = fixed
+    received(client, key, fixed)
+    # A second run finds every order of the 6th here, 1002 too: the day still says
+    # 1002 was fetched (fetched stays fetched), and 1004 is no longer missing.
     again = reconcile(client, retail, key, since="2026-12-06T00:00:00+00:00")
-    assert again["fetched"] == []
-    day = client.get(f"/api/v1/channels/{key}/reconciliation-days?limit=1",
-                     headers=retail).get_json()["days"]
-    assert [(d["day"], d["fetched"]) for d in day] == [("2026-12-07", [])]
+    assert again["fetched"] == [] and again["already_here"] == 4
+    days = client.get(f"/api/v1/channels/{key}/reconciliation-days",
+                      headers=retail).get_json()["days"]
+    [sixth] = [d for d in days if d["day"] == "2026-12-06"]
+    assert sixth["fetched"] == ["1002"] and sixth["here"] == 3
+    assert sixth["store_orders"] == 3 and sixth["missing"] == []
     actions.login_as("admin")
     page = client.get(f"/admin/channels/{key}").get_data(as_text=True)
     row = page.split('data-day="2026-12-06"', 1)[1].split("</tr>", 1)[0]
-    assert "1002" in row and "1004" in row
+    assert "1002" in row
 
 
 def test_reconciliation_days_are_asked_for_properly(client, retail, shopify):
@@ -183,3 +235,62 @@ def test_a_public_address_that_is_not_one_stops_the_start(tmp_path):
     given = load_settings({"ORDERLOOM_PUBLIC_URL": " https://orders.example.cn/ "},
                           overrides={"instance_path": tmp_path, "secret_key": TEST_SECRET})
     assert given.public_url == "https://orders.example.cn"
+
+
+# --- two reconciliations at once -------------------------------------------------------------
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_regression_two_reconciliations_of_a_day_at_once_both_keep_their_orders(db):
+    """Both inserted the day's row: the second failed on the unique day and its whole
+    job was rolled back (or, without the constraint, the last one erased the other's)."""
+    sessions = sessionmaker(bind=db.get_bind(), expire_on_commit=False)
+    day = date(2026, 12, 6)
+    first, second = sessions(), sessions()
+    try:
+        remember_days(first, "shopify_cn", {day: {"1001": FETCHED}}, utcnow())
+        first.flush()  # its row is written, not yet committed
+        outcome = []
+
+        def other():
+            try:
+                remember_days(second, "shopify_cn", {day: {"1001": HERE, "1002": FETCHED}},
+                              utcnow())
+                second.commit()
+                outcome.append("committed")
+            except Exception as error:  # noqa: BLE001 - the test reports it
+                second.rollback()
+                outcome.append(repr(error))
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(timeout=1)
+        assert thread.is_alive()  # it waits for the first run's row
+        first.commit()
+        thread.join(timeout=30)
+        assert outcome == ["committed"]
+    finally:
+        first.close()
+        second.close()
+    [row] = db.scalars(select(StoreDay).where(StoreDay.channel == "shopify_cn"))
+    # Fetched stays fetched, and the second run's order is kept beside the first's.
+    assert row.orders == {"1001": FETCHED, "1002": FETCHED}
+    db.rollback()
+
+
+def test_a_second_reconciliation_while_one_is_queued_is_refused(app, client, db, retail,
+                                                                 shopify):
+    key = connect(client, retail, "shopify", shopify.url)
+    waiting = enqueue(db, RECONCILE_JOB, {"channel": key},
+                      run_after=utcnow() + timedelta(hours=1), max_attempts=1)
+    db.commit()
+    refused = client.post(f"/api/v1/channels/{key}/reconcile", headers=retail)
+    assert refused.status_code == 409, refused.get_json()
+    assert "already queued or running" in refused.get_json()["detail"]
+    assert refused.get_json()["results"] == f"/api/v1/channels/{key}/reconciliations"
+    # Nor does the daily sweep start one beside it.
+    assert reconcile_due(app.extensions[JOBS].runner.sessions,
+                         utcnow() + timedelta(days=2)) == []
+    db.get(Job, waiting.id).status = DONE
+    db.commit()
+    assert client.post(f"/api/v1/channels/{key}/reconcile",
+                       headers=retail).status_code == 202

@@ -132,8 +132,8 @@ def _check(channel: Channel, body: dict[str, Any]) -> None:
 @api.patch("/channels/<key>/stock")
 @requires("channels.manage")
 @documented("Change the channel's stock settings; members not sent stay as they were. "
-            "Every SKU the channel sells is pushed again with the new figure (``pushing``: "
-            "how many pushes were enqueued)",
+            "Every SKU the channel sells is pushed again with the new figure, by one job "
+            "a batch at a time (``pushing``: how many SKUs)",
             request=CHANGE_STOCK, tags=("channels",),
             responses={200: ("Stock settings", STOCK)})
 def change_channel_stock(key: str):

@@ -37,6 +37,7 @@ from orderloom.runtime.channels import (
     order_files,
     sealing,
     store_deliveries,
+    store_stock,
 )
 from orderloom.runtime.channels.mapping import MappingError, apply_mapping, check_mapping
 from orderloom.runtime.channels.models import (
@@ -323,6 +324,10 @@ def change_channel(key: str):
                        body.get("mapping", channel.mapping))
     check_destination(body.get("stock_push_url"), "/stock_push_url")
     store = _store_settings(channel.kind, body, saved=channel)
+    if channel.kind in STORE_KINDS and _another_host(channel.store_url, body.get("store_url")):
+        # In the same transaction: a push must never reach the new store with the old
+        # store's product ids or location.
+        store_stock.forget_store(session, channel.key)
     for member, attribute in (("name", "name"), ("order_type", "order_type_key"),
                               ("mapping", "mapping"), ("active", "active"),
                               *((member, member) for member in STOCK_SYNC)):

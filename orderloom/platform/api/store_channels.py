@@ -21,6 +21,7 @@ from orderloom.runtime.channels.store_sync import (
     NotConnected,
     StoreReconciliation,
     attempts_of,
+    reconciling,
     store_access,
 )
 from orderloom.runtime.channels.stores import StoreCallFailed
@@ -79,12 +80,22 @@ def store_writebacks(number: str):
 @api.post("/channels/<key>/reconcile")
 @requires("channels.manage")
 @documented("Compare the store's orders changed since ?since= (else since the last pull) "
-            "with the orders here and fetch the missing ones, as a job; 202",
-            tags=("channels",), responses={202: ("The reconciliation was started", None)})
+            "with the orders here and fetch the missing ones, as a job; 202. 409 while "
+            "one of the channel is queued or running",
+            tags=("channels",), responses={202: ("The reconciliation was started", None),
+                                           409: ("One is queued or running", None)})
 def reconcile_channel(key: str):
     channel = _store_channel(key)
     since = query_args.moment(request.args, "since")
     session = db_session()
+    # The channel's row locked: two requests at once cannot both find none running.
+    session.scalar(select(Channel.id).where(Channel.id == channel.id).with_for_update())
+    if reconciling(session, channel.key):
+        location = url_for("api.reconciliations", key=channel.key)
+        raise Problem(409, f"a reconciliation of channel {channel.key!r} is already queued "
+                           "or running; its result will be listed at "
+                           f"{location} when it finishes. Start another after that",
+                      extra={"results": location})
     job = enqueue(session, RECONCILE_JOB, {"channel": channel.key,
                                            **({"since": since.isoformat()} if since else {})},
                   max_attempts=1)

@@ -123,10 +123,11 @@ class InboundOrder(Base):
     topic: Mapped[str | None] = mapped_column(String(40))
     body: Mapped[str] = mapped_column(Text)
     # SHA-256 of the body as delivered: the same bytes sent again (a replay) find this
-    # row instead of being stored once more. None for rows of imported files.
+    # row instead of being stored once more. None for rows imported from files (rows
+    # kept before migration 0024 got the digest of their kept text, files' rows too).
     body_digest: Mapped[str | None] = mapped_column(String(64))
     # Store kinds: when the store last changed the order by its own clock (updated_at,
-    # date_modified_gmt), on news that was acted on; an update not newer than the
+    # date_modified_gmt), on news that was acted on; an update older than the
     # newest of these is stale (store_deliveries.py).
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)

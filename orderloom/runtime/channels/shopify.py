@@ -35,6 +35,7 @@ from orderloom.runtime.channels.stores import (
     money,
     record,
     text,
+    whole,
     without_empty,
 )
 
@@ -117,13 +118,14 @@ class Shopify(StorePlatform):
                                             "notify_customer": True}}).data or {}
         return str((created.get("fulfillment") or {}).get("id"))
 
-    def line_item_ids(self, payload: dict[str, Any]) -> dict[str, str]:
-        found = {}
+    def line_item_ids(self, payload: dict[str, Any]) -> dict[str, list[tuple[str, int]]]:
+        found: dict[str, list[tuple[str, int]]] = {}
         for line in payload.get("line_items") or []:
             if isinstance(line, dict) and line.get("id") is not None:
                 sku = text(line.get("sku")) or text(line.get("variant_id"))
                 if sku:
-                    found.setdefault(sku, str(line["id"]))
+                    found.setdefault(sku, []).append((str(line["id"]),
+                                                      whole(line.get("quantity"))))
         return found
 
     def created_day(self, payload: dict[str, Any]) -> date | None:

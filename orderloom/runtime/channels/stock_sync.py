@@ -21,7 +21,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
@@ -36,6 +36,9 @@ from orderloom.runtime.stock.catalog import Product
 log = logging.getLogger(__name__)
 
 JOB_KIND = "channel_stock"
+# Every SKU of a channel pushed again (after its settings change), a batch per job.
+EVERY_SKU_KIND = "channel_stock_every_sku"
+EVERY_SKU_BATCH = 200
 TIMEOUT_SECONDS = 10
 # The scheme channels sign their webhooks with (ingestion.py), so a shop checks our
 # pushes with the code that signs its deliveries. Not imported from there: ingestion
@@ -93,27 +96,58 @@ def after_change(session: Session, product_id: int,
             for channel in wanted if channel.key not in waiting]
 
 
-def push_every_sku(session: Session, channel: Channel) -> int:
-    """Enqueue a push of every SKU the channel sells that has none waiting, so that new
-    stock settings reach the channel without waiting for each SKU's next change.
-    Answers how many were enqueued."""
-    settings = channel_stock.settings_of(session, channel.key)
-    if not channel.active or not (channel.stock_push_url or through_store(channel, settings)):
-        return 0
+def _sold_skus(channel: Channel):
     query = select(Product.sku).order_by(Product.sku)
     if channel.skus:
         query = query.where(Product.sku.in_(channel.skus))
+    return query
+
+
+def takes_pushes(session: Session, channel: Channel) -> bool:
+    settings = channel_stock.settings_of(session, channel.key)
+    return channel.active and bool(channel.stock_push_url or through_store(channel, settings))
+
+
+def push_every_sku(session: Session, channel: Channel) -> int:
+    """Enqueue one job that pushes every SKU the channel sells again, so that new stock
+    settings reach the channel without waiting for each SKU's next change; none when
+    one from the first SKU is still waiting. Answers how many SKUs it will push.
+
+    The request that saves the settings only counts: the job (``EVERY_SKU_KIND``)
+    hands out pushes ``EVERY_SKU_BATCH`` SKUs at a time and leaves the rest to a job
+    of its own, so no transaction grows with the catalogue."""
+    if not takes_pushes(session, channel):
+        return 0
+    waiting = session.scalars(select(Job).where(
+        Job.kind == EVERY_SKU_KIND, Job.status.in_(NOT_STARTED),
+        Job.payload["channel"].as_string() == channel.key))
+    if not any(job.payload.get("after") is None for job in waiting):
+        enqueue(session, EVERY_SKU_KIND, {"channel": channel.key, "after": None})
+    return int(session.scalar(select(func.count()).select_from(
+        _sold_skus(channel).subquery())) or 0)
+
+
+def run_every_sku(session: Session, job: Job, runner: Any) -> None:
+    """The next ``EVERY_SKU_BATCH`` SKUs of the channel after ``after``: a push of each
+    that has none waiting, and a job for the SKUs after them."""
+    key, after = job.payload["channel"], job.payload.get("after")
+    channel = find_channel(session, key)
+    if channel is None or not takes_pushes(session, channel):
+        return
+    query = _sold_skus(channel)
+    if after is not None:
+        query = query.where(Product.sku > after)
+    skus = list(session.scalars(query.limit(EVERY_SKU_BATCH)))
     waiting = {job.payload.get("sku") for job in session.scalars(
         select(Job).where(Job.kind == JOB_KIND, Job.status.in_(NOT_STARTED),
-                          Job.payload["channel"].as_string() == channel.key))}
+                          Job.payload["channel"].as_string() == key,
+                          Job.payload["sku"].as_string().in_(skus)))}
     run_after = utcnow() + timedelta(seconds=max(channel.push_interval_seconds, 0))
-    enqueued = 0
-    for sku in session.scalars(query):
+    for sku in skus:
         if sku not in waiting:
-            enqueue(session, JOB_KIND, {"channel": channel.key, "sku": sku},
-                    run_after=run_after)
-            enqueued += 1
-    return enqueued
+            enqueue(session, JOB_KIND, {"channel": key, "sku": sku}, run_after=run_after)
+    if len(skus) == EVERY_SKU_BATCH:
+        enqueue(session, EVERY_SKU_KIND, {"channel": key, "after": skus[-1]})
 
 
 @hooks.STOCK_CHANGED.subscribe
@@ -179,3 +213,4 @@ def run_channel_stock(session: Session, job: Job, runner: Any) -> str | None:
 
 
 register_handler(JOB_KIND, run_channel_stock)
+register_handler(EVERY_SKU_KIND, run_every_sku)

@@ -10,9 +10,12 @@ body itself (``StorePlatform.shown``): an order, an order that says it is cancel
   new; a kept dead letter is processed once more.
 - A new order goes through ingestion like any channel's payload.
 - News of an order already here (changed, cancelled, refunded) goes to
-  store_changes. An update not newer than the newest news already acted on for the
+  store_changes. An update older than the newest news already acted on for the
   order (the platform's own ``updated_at`` / ``date_modified_gmt``) is stale: kept,
-  ignored, and its row says why.
+  ignored, and its row says why. One of the same second is applied: the stores write
+  whole seconds, and the same bytes again were already recognised by their digest.
+- News of one store order is taken one at a time (``one_at_a_time``), so news that
+  arrives while its order is being created finds it once that is committed.
 - Platforms do not keep order: news may arrive before the order. An update, or a
   cancellation holding the whole order (Shopify's ``orders/cancelled``, WooCommerce's
   update to ``cancelled``), creates the order; a cancelled one is held at once
@@ -27,7 +30,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -109,6 +112,8 @@ def _received(session: Session, channel: Channel, platform: StorePlatform, deliv
                                  delivery_id=delivery.delivery_id, topic=delivery.topic)
     event = platform.shown(delivery.event, payload)
     store_order_id = platform.order_id(event, payload)
+    if store_order_id:
+        one_at_a_time(session, channel, store_order_id)
     first = (ingestion.accepted_order(session, channel.key, store_order_id)
              if store_order_id else None)
     order = session.get(Order, first.order_id) if first and first.order_id else None
@@ -128,10 +133,12 @@ def _received(session: Session, channel: Channel, platform: StorePlatform, deliv
                                                event, delivery.topic)
     else:
         newest = newest_change(session, channel, order)
-        if changed_at is not None and newest is not None and changed_at <= newest:
+        # Stores write whole seconds: a different body of the same second is a genuine
+        # later change (the same bytes again were caught by their digest above).
+        if changed_at is not None and newest is not None and changed_at < newest:
             inbound.status = UNCHANGED
             inbound.error = {"detail": f"stale: the store's update of {_utc_text(changed_at)} "
-                                       "is not newer than the one already applied "
+                                       "is older than the one already applied "
                                        f"({_utc_text(newest)}); ignored", "errors": []}
             session.flush()
             log.info("channel %s: stale update of order %s ignored", channel.key,
@@ -144,6 +151,19 @@ def _received(session: Session, channel: Channel, platform: StorePlatform, deliv
     inbound.error = {"detail": outcome.detail, "errors": []} if outcome.detail else None
     session.flush()
     return ingestion.Receipt(inbound, order)
+
+
+def one_at_a_time(session: Session, channel: Channel, store_order_id: str) -> None:
+    """On PostgreSQL, hold a transaction lock per store order, so that news of one
+    order is taken in turn: a refund arriving while its order is being created waits
+    for that transaction, then finds the order (each statement sees what committed
+    before it), instead of being kept as waiting after the order had already looked
+    for waiting news, which nothing would then handle. SQLite needs none: its
+    writers take turns already."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                    {"key": f"store-order:{channel.key}:{store_order_id}"})
 
 
 def _utc_text(moment: datetime) -> str:
@@ -189,7 +209,11 @@ def arrived(session: Session, channel: Channel, receipt: ingestion.Receipt,
                                                event, receipt.inbound.topic or "")
         log.info("channel %s: order %s arrived cancelled: %s", channel.key, order.number,
                  outcome.status)
-    _waited(session, channel, platform, order, receipt.inbound.accepted_external_id, actor)
+    store_order_id = receipt.inbound.accepted_external_id
+    if store_order_id:
+        # Also when a dead letter became the order: news kept meanwhile is seen below.
+        one_at_a_time(session, channel, store_order_id)
+    _waited(session, channel, platform, order, store_order_id, actor)
     session.flush()
     return receipt
 

@@ -4,8 +4,9 @@
 
 The store's id of a SKU's stock is looked up once and kept per channel and SKU
 (``ChannelSkuStock.store_item``), so a push is one call; a lookup asks for the
-channel's other SKUs not known yet in the same pass. A SKU the store does not sell
-is recorded as ``missing`` and not retried: it is looked for again on the next
+channel's other SKUs not known yet in the same pass, and records every SKU it asked
+for and did not find. A SKU the store does not sell is recorded as ``missing`` and
+not retried: it is looked for again on the next
 change after ``MISSING_RECHECK``, or at once after the channel's stock settings are
 saved. A 429, a 5xx or no answer is retried by the job runner (waiting what
 Retry-After asks); any other refusal is recorded and not retried.
@@ -75,6 +76,19 @@ def forget_missing(session: Session, channel_key: str) -> None:
                                                   ChannelSkuStock.store_item.is_(None)))
 
 
+def forget_store(session: Session, channel_key: str) -> None:
+    """The channel now reaches another store: the ids of its SKUs' stock and the
+    location chosen were the old store's, and a push to them would set another
+    product's stock at the new one. Forget them (and what became of the pushes);
+    the next push looks the SKUs up at the new store, at its only location until
+    another is chosen."""
+    session.execute(delete(ChannelSkuStock).where(ChannelSkuStock.channel == channel_key))
+    settings = session.get(ChannelStockSettings, channel_key)
+    if settings is not None and settings.location_id is not None:
+        settings.location_id = None
+        settings.updated_at = utcnow()
+
+
 def _row(session: Session, channel_key: str, sku: str) -> ChannelSkuStock:
     found = session.get(ChannelSkuStock, (channel_key, sku))
     if found is None:
@@ -120,12 +134,19 @@ def push(session: Session, channel: Channel, settings: ChannelStockSettings, sku
     item, looked_up = row.store_item, row.looked_up_at
     try:
         if item is None:
-            found = platform.stock_items(url, credentials, _unknown_skus(session, channel, sku))
+            asked = _unknown_skus(session, channel, sku)
+            found = platform.stock_items(url, credentials, asked)
             looked_up = now
-            for other, other_item in found.items():
-                if other != sku:
-                    known = _row(session, channel.key, other)
-                    known.store_item, known.looked_up_at = other_item, now
+            for other in asked[1:]:
+                # One not found is recorded too: otherwise each of its own pushes would
+                # repeat the whole lookup (on WooCommerce a scan of every variable
+                # product) to find nothing again.
+                known = _row(session, channel.key, other)
+                known.store_item, known.looked_up_at = found.get(other), now
+                if known.store_item is None:
+                    known.outcome, known.pushed_at = MISSING, now
+                    known.detail = (f"{platform.name} has no product or variant with "
+                                    f"SKU {other}")
             item = found.get(sku)
             if item is None:
                 row.store_item, row.looked_up_at = None, now

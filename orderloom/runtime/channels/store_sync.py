@@ -45,6 +45,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
@@ -61,7 +62,7 @@ from orderloom.runtime.channels.stores import (
     StorePlatform,
 )
 from orderloom.runtime.documents.fulfilment import order_lines
-from orderloom.runtime.jobs.models import Job, RetryLater, register_handler
+from orderloom.runtime.jobs.models import ACTIVE, Job, RetryLater, register_handler
 from orderloom.runtime.jobs.outbox import enqueue
 from orderloom.runtime.shipping.models import Shipment, find_carrier, shipments_of
 
@@ -286,26 +287,57 @@ def parcel_lines(session: Session, platform: StorePlatform,
     if not carried:
         return (), True
     ids = platform.line_item_ids(store_payload(session, shipment.order_id))
-    lines = tuple((ids[line["sku"]], int(line["qty"])) for line in carried
-                  if line.get("sku") in ids)
-    if not lines:
+    if not any(line.get("sku") in ids for line in carried):
         skus = ", ".join(str(line.get("sku")) for line in carried)
         raise NotOnTheStore(f"none of the parcel's SKUs ({skus}) is a line of the "
                             f"{platform.name} order")
     shipped: dict[str, int] = {}
+    took_the_rest = False
     for earlier in shipments_of(session, shipment.order_id):
-        if earlier.id > shipment.id:
+        if earlier.id >= shipment.id:
             continue
         earlier_lines = (earlier.label or {}).get("lines")
         if not earlier_lines:
-            return lines, True  # an earlier parcel took all that was left
+            took_the_rest = True  # an earlier parcel took all that was left
+            continue
         for line in earlier_lines:
             shipped[line["sku"]] = shipped.get(line["sku"], 0) + int(line["qty"])
+    lines = spread(ids, carried, shipped)
+    if took_the_rest:
+        return lines, True
+    for line in carried:
+        shipped[line["sku"]] = shipped.get(line["sku"], 0) + int(line["qty"])
     ordered: dict[str, int] = {}
     for line in order_lines(session, shipment.order):
         if line["sku"] is not None and isinstance(line["quantity"], int):
             ordered[str(line["sku"])] = ordered.get(str(line["sku"]), 0) + line["quantity"]
     return lines, all(shipped.get(sku, 0) >= qty for sku, qty in ordered.items())
+
+
+def spread(ids: dict[str, list[tuple[str, int]]], carried: list[dict[str, Any]],
+           shipped_before: dict[str, int]) -> tuple[tuple[str, int], ...]:
+    """The store's lines a parcel's ``carried`` SKU quantities fall on. A SKU may be on
+    several store lines: the earlier parcels filled them in order, and this one goes
+    on where they stopped, each line taking at most its quantity (whatever is left
+    over goes on the SKU's last line, for the store to refuse or cap)."""
+    lines: list[tuple[str, int]] = []
+    for line in carried:
+        sku = line.get("sku")
+        if sku not in ids:
+            continue
+        skip, qty = shipped_before.get(sku, 0), int(line["qty"])
+        store_lines = ids[sku]
+        for position, (line_id, ordered) in enumerate(store_lines):
+            room = max(ordered - skip, 0)
+            skip = max(skip - ordered, 0)
+            take = qty if position == len(store_lines) - 1 else min(room, qty)
+            if take > 0:
+                lines.append((line_id, take))
+                qty -= take
+            if qty == 0:
+                break
+        shipped_before = {**shipped_before, sku: shipped_before.get(sku, 0) + int(line["qty"])}
+    return tuple(lines)
 
 
 def run_writeback(session: Session, job: Job, runner: Any) -> str | None:
@@ -494,19 +526,40 @@ def remember_days(session: Session, channel_key: str, days: dict[date, dict[str,
                   at: datetime) -> None:
     """Add what a reconciliation saw to each day's result: an order's latest state wins,
     except that one fetched stays fetched when a later run finds it here."""
-    for day, states in days.items():
+    for day, states in sorted(days.items()):  # in one order: two runs cannot deadlock
         if not states:
             continue
-        row = session.scalar(select(StoreDay).where(StoreDay.channel == channel_key,
-                                                    StoreDay.day == day))
-        if row is None:
-            row = StoreDay(channel=channel_key, day=day, orders={})
-            session.add(row)
+        row = _locked_day(session, channel_key, day)
         merged = dict(row._states())
         for order_id, state in states.items():
             if not (state == HERE and merged.get(order_id) == FETCHED):
                 merged[order_id] = state
         row.orders, row.checked_at = merged, at  # a new dict: JSON columns see no mutation
+
+
+def _locked_day(session: Session, channel_key: str, day: date) -> StoreDay:
+    """The channel's row of ``day``, made when missing, locked until the transaction
+    ends: another reconciliation of the same day waits, then merges into what this
+    one wrote instead of erasing it or failing on the unique day."""
+    query = (select(StoreDay).where(StoreDay.channel == channel_key, StoreDay.day == day)
+             .with_for_update().execution_options(populate_existing=True))
+    row = session.scalar(query)
+    if row is None:
+        try:
+            with session.begin_nested():
+                session.add(StoreDay(channel=channel_key, day=day, orders={}))
+                session.flush()
+        except IntegrityError:
+            pass  # another reconciliation made it a moment earlier: merge into theirs
+        row = session.scalar(query)
+    return row
+
+
+def reconciling(session: Session, channel_key: str) -> bool:
+    """Whether a reconciliation of the channel is queued or running."""
+    return session.scalar(select(Job.id).where(
+        Job.kind == RECONCILE_JOB, Job.status.in_(ACTIVE),
+        Job.payload["channel"].as_string() == channel_key).limit(1)) is not None
 
 
 def recent_days(session: Session, channel_key: str, limit: int = 14) -> list[StoreDay]:
@@ -539,6 +592,8 @@ def reconcile_due(sessions: sessionmaker[Session], now: datetime | None = None) 
             Channel.store_url.is_not(None), Channel.credentials.is_not(None))))
         for channel in channels:
             cursor_of(session, channel)
+            if reconciling(session, channel.key):
+                continue  # the one queued or running is enough
             due = or_(StoreCursor.reconciled_at.is_(None), StoreCursor.reconciled_at <= cutoff)
             won = session.execute(update(StoreCursor)
                                   .where(StoreCursor.channel == channel.key, due)

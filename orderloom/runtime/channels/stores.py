@@ -166,9 +166,10 @@ class StorePlatform:
         recorded. Reads first: a shipment the store already has is not written twice."""
         raise NotImplementedError
 
-    def line_item_ids(self, payload: dict[str, Any]) -> dict[str, str]:
-        """The store's id of each line of its order, by the SKU the store order gives
-        the line (``store_order``'s ``lines[].sku``)."""
+    def line_item_ids(self, payload: dict[str, Any]) -> dict[str, list[tuple[str, int]]]:
+        """The store's id and quantity of each line of its order, by the SKU the store
+        order gives the line (``store_order``'s ``lines[].sku``); a SKU may be on
+        several lines, in the order's order."""
         raise NotImplementedError
 
     def created_day(self, payload: dict[str, Any]) -> date | None:
@@ -444,6 +445,19 @@ def text(value: Any) -> str | None:
         return None
     found = str(value).strip()
     return found or None
+
+
+def whole(value: Any) -> int:
+    """A line's quantity as a whole count; 0 when it is not one (that line then takes
+    nothing of a parcel)."""
+    if isinstance(value, bool):
+        return 0
+    try:
+        found = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return 0
+    return int(found) if found.is_finite() and found == found.to_integral_value() \
+        and 0 <= found < 10**9 else 0
 
 
 def joined(*parts: Any) -> str | None:

@@ -39,6 +39,7 @@ from orderloom.runtime.channels.stores import (
     money,
     record,
     text,
+    whole,
     without_empty,
 )
 
@@ -114,14 +115,15 @@ class WooCommerce(StorePlatform):
             self.ask("PUT", store_url, order, credentials, {"status": SHIPPED})
         return note_id
 
-    def line_item_ids(self, payload: dict[str, Any]) -> dict[str, str]:
-        found = {}
+    def line_item_ids(self, payload: dict[str, Any]) -> dict[str, list[tuple[str, int]]]:
+        found: dict[str, list[tuple[str, int]]] = {}
         for line in payload.get("line_items") or []:
             if isinstance(line, dict) and line.get("id") is not None:
                 sku = (text(line.get("sku")) or text(line.get("variation_id"))
                        or text(line.get("product_id")))
                 if sku:
-                    found.setdefault(sku, str(line["id"]))
+                    found.setdefault(sku, []).append((str(line["id"]),
+                                                      whole(line.get("quantity"))))
         return found
 
     def created_day(self, payload: dict[str, Any]) -> date | None:
