@@ -324,7 +324,7 @@ def change_channel(key: str):
                        body.get("mapping", channel.mapping))
     check_destination(body.get("stock_push_url"), "/stock_push_url")
     store = _store_settings(channel.kind, body, saved=channel)
-    if channel.kind in STORE_KINDS and _another_host(channel.store_url, body.get("store_url")):
+    if channel.kind in STORE_KINDS and another_host(channel.store_url, body.get("store_url")):
         # In the same transaction: a push must never reach the new store with the old
         # store's product ids or location.
         store_stock.forget_store(session, channel.key)
