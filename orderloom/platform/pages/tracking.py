@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from sqlalchemy import select
 
@@ -185,7 +185,8 @@ def order_add_shipment(number: str):
     tracking_number = request.form.get("tracking_number", "").strip()[:100] or None
     try:
         shipment = tracking.book(session, current_actor(), order, carrier,
-                                 tracking_number=tracking_number)
+                                 tracking_number=tracking_number,
+                                 instance_key=current_app.config["SECRET_KEY"])
     except (UnknownCarrier, CarrierError, OrderError) as error:
         flash(f"The shipment was not created: {getattr(error, 'message', error)}.", "error")
         return _back(number)
