@@ -256,8 +256,13 @@ def _store(session: Session, shipment: Shipment, event: CarrierEvent) -> Trackin
 
 
 def _newest(session: Session, shipment: Shipment) -> TrackingEvent:
+    """The event that sets the shipment's status: the latest, where "label created"
+    yields to any other news. A waybill typed in after the carrier collected the parcel
+    gets its "recorded" event at typing time, later than the carrier's own first steps,
+    which a tracking service then reports."""
     return session.scalars(select(TrackingEvent).where(TrackingEvent.shipment_id == shipment.id)
-                           .order_by(TrackingEvent.occurred_at.desc(),
+                           .order_by((TrackingEvent.status == LABEL_CREATED).asc(),
+                                     TrackingEvent.occurred_at.desc(),
                                      TrackingEvent.id.desc()).limit(1)).one()
 
 
