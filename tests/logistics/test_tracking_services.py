@@ -293,3 +293,44 @@ def test_asking_kdniao_refreshes_the_shipment_and_a_wrong_key_shows(
     failed = client.post(f"/api/v1/shipments/{shipment['id']}/refresh", headers=staff)
     assert failed.status_code == 502
     assert "nothing was recorded" in failed.get_json()["detail"]
+
+
+# --- the pages --------------------------------------------------------------------------------
+
+def test_an_admin_sets_up_kuaidi100_on_the_carriers_page_and_staff_ask_for_news(
+        client, token_for, kuaidi100, actions):
+    actions.login_as("admin")
+    csrf = actions.csrf("/admin/carriers")
+    fields = {"kind": "kuaidi100", "code": "track", "name": "快递100", "csrf_token": csrf,
+              "kuaidi100-customer": K100_CUSTOMER, "kuaidi100-key": "WrongKey1",
+              "kuaidi100-query_url": f"{kuaidi100.url}/poll/query.do",
+              "kuaidi100-subscribe_url": f"{kuaidi100.url}/poll",
+              "companies": "sf 顺丰速运 shunfeng\n"}
+    refused = client.post("/admin/carriers", data={**fields, "companies": "SF!"})
+    assert refused.status_code == 422
+    assert "needs Orderloom" in refused.get_data(as_text=True)
+    page = client.post("/admin/carriers", data=fields, follow_redirects=True)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Carrier track is set up" in html
+    assert "sf → shunfeng" in html and "/api/v1/carriers/track/webhook" in html
+    assert "WrongKey1" not in html
+    tested = client.post("/admin/carriers/track/test", data={"csrf_token": csrf},
+                         follow_redirects=True).get_data(as_text=True)
+    assert "the connection test failed" in tested and "customer or key is wrong" in tested
+
+    imported = client.post("/api/v1/import", headers=bearer(token_for("designer")), json={
+        "format": "orderloom-package/1", "order_types": [parcel_order()]})
+    assert imported.status_code == 201
+    staff = bearer(token_for("staff"))  # the pages go on as the admin, who may act too
+    number = client.post("/api/v1/orders", headers=staff, json={
+        "order_type": "parcel_order", "data": SAMPLE}).get_json()["number"]
+    csrf = actions.csrf(f"/orders/{number}")
+    recorded = client.post(f"/orders/{number}/shipments", data={
+        "carrier": "sf", "tracking_number": WAYBILL, "csrf_token": csrf},
+        follow_redirects=True).get_data(as_text=True)
+    assert f"Shipment {WAYBILL} created" in recorded and "顺丰速运" in recorded
+    [shipment] = client.get(f"/api/v1/orders/{number}/shipments",
+                            headers=staff).get_json()["shipments"]
+    asked = client.post(f"/orders/{number}/shipments/{shipment['id']}/refresh",
+                        data={"csrf_token": csrf}, follow_redirects=True)
+    assert "The carrier was not asked" in asked.get_data(as_text=True)

@@ -261,7 +261,15 @@ def list_carriers():
             tags=("carriers",),
             responses={201: ("The carrier, with its webhook secret", CARRIER)})
 def create_carrier():
-    body = json_body(NEW_CARRIER)
+    carrier = set_up_carrier(json_body(NEW_CARRIER))
+    answer = carrier_json(carrier, secret=True)
+    db_session().commit()
+    return answer, 201, {"Location": url_for("api.get_carrier", code=carrier.code)}
+
+
+def set_up_carrier(body: dict[str, Any]) -> Carrier:
+    """Add the carrier ``body`` (valid against NEW_CARRIER) describes, its secrets sealed;
+    raises Problem pointing at what does not fit. The caller commits."""
     session = db_session()
     if body["code"] == LOCAL:
         raise invalid("/code", "'local' is the built-in local courier; choose another code")
@@ -287,9 +295,7 @@ def create_carrier():
     session.add(carrier)
     session.flush()
     audit.record(session, current_actor(), "carrier.created", "carrier", carrier.code)
-    answer = carrier_json(carrier, secret=True)
-    session.commit()
-    return answer, 201, {"Location": url_for("api.get_carrier", code=carrier.code)}
+    return carrier
 
 
 @api.get("/carriers/<code>")
