@@ -334,3 +334,20 @@ def test_an_admin_sets_up_kuaidi100_on_the_carriers_page_and_staff_ask_for_news(
     asked = client.post(f"/orders/{number}/shipments/{shipment['id']}/refresh",
                         data={"csrf_token": csrf}, follow_redirects=True)
     assert "The carrier was not asked" in asked.get_data(as_text=True)
+
+
+def test_a_polled_kuaidi100_account_asks_for_the_carriers_it_follows(
+        app, client, token_for, kuaidi100):
+    from orderloom.runtime.shipping.tracking import poll_due
+
+    set_up(client, token_for, "kuaidi100", k100_config(kuaidi100))
+    changed = client.patch("/api/v1/carriers/track", headers=bearer(token_for("admin")),
+                           json={"poll_interval_seconds": 600})
+    assert changed.status_code == 200, changed.get_json()
+    number, shipment, staff = shipped_order(client, token_for)
+    kuaidi100.waybills[WAYBILL] = {"com": "shunfeng", "state": "3", "data": k100_traces(
+        datetime.now(UTC) - timedelta(hours=1), (0, "103", "已收取快件"), (40, "301", "已签收"))}
+    sessions = app.extensions["orderloom.db"].sessions
+    assert poll_due(sessions, datetime.now(UTC)) == [shipment["id"]]
+    assert order_state(client, number, staff) == "delivered"
+    assert [r["path"] for r in kuaidi100.requests] == ["/poll", "/poll/query.do"]
