@@ -69,6 +69,7 @@ def test_the_runtime_package_holds_only_what_every_domain_shares():
     modules = sorted(p.stem for p in (ROOT / "orderloom" / "runtime").glob("*.py")
                      if p.stem != "__init__")
     # template_sandbox: the budget under which print templates (documents) and notify
-    # messages (notify) render; both domains run designers' templates.
+    # messages (notify) render; both domains run designers' templates. sealing: secrets
+    # under the instance key, of channels (store credentials) and shipping (carriers).
     assert modules == ["audit", "errors", "hooks", "job_runner", "outbound", "remembered",
-                       "retry", "scheduled_timers", "template_sandbox"]
+                       "retry", "scheduled_timers", "sealing", "template_sandbox"]

@@ -8,7 +8,9 @@ from sqlalchemy import select
 
 from orderloom.db import utcnow
 from orderloom.runtime.jobs.models import DONE, PENDING, Job
+from orderloom.runtime.jobs.runner import JobRunner
 from orderloom.runtime.jobs.sweeper import sweep
+from tests.conftest import TEST_SECRET
 
 
 def test_a_carrier_that_is_down_at_shipping_gets_the_booking_on_a_retry(app, client, setup, db):
@@ -23,7 +25,10 @@ def test_a_carrier_that_is_down_at_shipping_gets_the_booking_on_a_retry(app, cli
     db.rollback()
 
     setup.server.fail_with = None
-    sweep(app.extensions["orderloom.db"].sessions, now=utcnow() + timedelta(minutes=5))
+    sessions = app.extensions["orderloom.db"].sessions
+    # The carrier's credential is sealed: the runner opens it with the instance key.
+    sweep(sessions, now=utcnow() + timedelta(minutes=5),
+          runner=JobRunner(sessions, secret_key=TEST_SECRET))
     shipments = client.get(f"/api/v1/orders/{number}/shipments",
                            headers=setup.staff).get_json()["shipments"]
     assert [s["tracking_number"] for s in shipments] == ["SF1000000001"]

@@ -1,8 +1,17 @@
 """Setting carriers up: precise refusals, credentials that go in but never come out."""
 from __future__ import annotations
 
+from orderloom.runtime.shipping.carriers import opened_config
+from orderloom.runtime.shipping.models import find_carrier
+from tests.conftest import TEST_SECRET
 from tests.logistics.support import API_KEY, carrier_config
 from tests.platform.test_api_tokens import assert_problem, bearer
+
+
+def stored_config(db, code: str) -> dict:
+    """The carrier's config as its adapter gets it: the sealed secrets opened."""
+    db.expire_all()
+    return opened_config(find_carrier(db, code), TEST_SECRET)
 
 
 def test_an_admin_sets_up_a_carrier_and_sees_its_secret_once(client, token_for):
@@ -21,8 +30,6 @@ def test_an_admin_sets_up_a_carrier_and_sees_its_secret_once(client, token_for):
 
 
 def test_changing_the_config_keeps_the_stored_credential(client, token_for, db):
-    from orderloom.runtime.shipping.models import find_carrier
-
     admin = bearer(token_for("admin"))
     client.post("/api/v1/carriers", headers=admin, json={
         "code": "jd", "name": "JD", "config": carrier_config("http://127.0.0.1:9")})
@@ -30,16 +37,14 @@ def test_changing_the_config_keeps_the_stored_credential(client, token_for, db):
     config["status_map"]["81"] = "delivered"
     changed = client.patch("/api/v1/carriers/jd", headers=admin, json={"config": config})
     assert changed.status_code == 200, changed.get_json()
-    db.expire_all()
-    stored = find_carrier(db, "jd").config
+    stored = stored_config(db, "jd")
+    assert API_KEY not in str(find_carrier(db, "jd").config)  # sealed, not in the config
     assert stored["auth_value"] == API_KEY and stored["status_map"]["81"] == "delivered"
 
 
 def test_a_moved_url_asks_for_the_credential_again(client, token_for, db):
     # Once: switching a carrier's URL kept the masked credential, which then went to
     # whatever address the URL was switched to.
-    from orderloom.runtime.shipping.models import find_carrier
-
     admin = bearer(token_for("admin"))
     client.post("/api/v1/carriers", headers=admin, json={
         "code": "jd", "name": "JD", "config": carrier_config("http://127.0.0.1:9")})
@@ -50,14 +55,12 @@ def test_a_moved_url_asks_for_the_credential_again(client, token_for, db):
                                               json={"config": moved}), 422)
         assert refused["errors"][0]["pointer"] == "/config/auth_value"
         assert member in refused["errors"][0]["detail"]
-    db.expire_all()
-    assert find_carrier(db, "jd").config == carrier_config("http://127.0.0.1:9")
+    assert stored_config(db, "jd") == carrier_config("http://127.0.0.1:9")
     db.rollback()  # end the read: on SQLite it holds the lock the change needs
     moved = {**config, "create_url": "http://127.0.0.1:10/elsewhere", "auth_value": "new-key"}
     assert client.patch("/api/v1/carriers/jd", headers=admin,
                         json={"config": moved}).status_code == 200
-    db.expire_all()
-    stored = find_carrier(db, "jd").config
+    stored = stored_config(db, "jd")
     assert stored["auth_value"] == "new-key"
     assert stored["create_url"] == "http://127.0.0.1:10/elsewhere"
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from orderloom.platform.settings import load_settings
 from orderloom.runtime.jobs.models import Job
+from orderloom.runtime.jobs.runner import JobRunner
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.shipping.models import Shipment, request_booking, tracking_codes
 from orderloom.runtime.shipping.tracking import run_book
@@ -55,7 +56,7 @@ def test_the_shipping_mail_links_the_tracking_page_by_token(
 
 
 def test_a_message_sent_before_the_booking_job_ran_links_the_parcel_it_will_book(
-        client, setup, db):
+        app, client, setup, db):
     # With workers, the mail's job may run before the booking's: the token is chosen
     # when the transition asks for the booking, so the link is right either way.
     number = setup.order(client)
@@ -64,7 +65,8 @@ def test_a_message_sent_before_the_booking_job_ran_links_the_parcel_it_will_book
     job = db.get(Job, booking["job"])
     [code] = tracking_codes(db, order.id)
     assert code == job.payload["public_token"]
-    run_book(db, job, None)
+    run_book(db, job, JobRunner(app.extensions["orderloom.db"].sessions,
+                                secret_key=TEST_SECRET))
     assert tracking_codes(db, order.id) == [code]
     assert db.scalar(select(Shipment.public_token).where(Shipment.order_id == order.id)) == code
     db.rollback()

@@ -1,5 +1,7 @@
-"""Carriers and shipments over the API: set carriers up, book shipments of an order,
-enter the local courier's events, and receive carriers' signed webhooks."""
+"""Carriers and shipments over the API: set carriers up (of the kinds in the carrier
+registry, each with its own config schema and sealed secrets) and test their
+connection, book shipments of an order, enter the local courier's events, ask a
+carrier for a shipment's news, and receive carriers' signed webhooks and pushes."""
 from __future__ import annotations
 
 import functools
@@ -8,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 from sqlalchemy import select
 
 from orderloom.db import utcnow
@@ -20,20 +22,27 @@ from orderloom.platform.database import db_session
 from orderloom.platform.lookups import get_or_404, order_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
-from orderloom.runtime import audit, outbound
+from orderloom.runtime import audit, outbound, sealing
 from orderloom.runtime.channels import ingestion
 from orderloom.runtime.documents import fulfilment
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.shipping import tracking
-from orderloom.runtime.shipping.carriers import KINDS, UnknownCarrier, adapter_for
+from orderloom.runtime.shipping.carriers import (
+    UnknownCarrier,
+    adapter_for,
+    companies,
+    kind_of,
+    kinds,
+)
 from orderloom.runtime.shipping.carriers.base import (
     STATUSES,
     CarrierError,
     CarrierEvent,
+    CarrierKind,
+    ForgedPush,
     NumberNeeded,
     PayloadError,
 )
-from orderloom.runtime.shipping.carriers.http_carrier import CONFIG_SCHEMA, SECRET_MEMBERS
 from orderloom.runtime.shipping.carriers.local_courier import LocalCourier
 from orderloom.runtime.shipping.models import (
     LOCAL,
@@ -49,25 +58,39 @@ log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = ingestion.SIGNATURE_HEADER  # one signing scheme for every inbound webhook
 CODE = {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,39}$"}
+DEFAULT_KIND = "http"
+CARRIER_MEMBERS = {
+    "code": CODE,
+    "name": {"type": "string", "minLength": 1, "maxLength": 200},
+    "kind": {"enum": list(kinds()), "description": "A kind of the carrier registry; "
+                                                   f"default {DEFAULT_KIND}"},
+    "config": {"type": "object", "description": "What the kind's config schema asks for"},
+    "poll_interval_seconds": {"type": "integer", "minimum": 0, "maximum": 86400,
+                              "description": "0: webhooks or pushes only, never polled"},
+    "active": {"type": "boolean"},
+}
+# Each kind's config is checked against that kind's schema, so an error points into
+# /config where it is.
 NEW_CARRIER = {
     "type": "object",
     "required": ["code", "name"],
     "additionalProperties": False,
-    "properties": {
-        "code": CODE,
-        "name": {"type": "string", "minLength": 1, "maxLength": 200},
-        "kind": {"enum": list(KINDS)},
-        "config": CONFIG_SCHEMA,
-        "poll_interval_seconds": {"type": "integer", "minimum": 0, "maximum": 86400,
-                                  "description": "0: webhooks only, never polled"},
-        "active": {"type": "boolean"},
-    },
+    "properties": CARRIER_MEMBERS,
+    "allOf": [{"if": {"required": ["kind"], "properties": {"kind": {"const": name}}}
+               if name != DEFAULT_KIND else {"not": {"required": ["kind"],
+                                                     "properties": {"kind": {"not": {
+                                                         "const": name}}}}},
+               "then": {"properties": {"config": spec.config_schema}}}
+              for name, spec in kinds().items()],
 }
-CHANGE_CARRIER = {"type": "object", "additionalProperties": False,
-                  "properties": {k: v for k, v in NEW_CARRIER["properties"].items()
-                                 if k not in ("code", "kind")}}
+CHANGE_CARRIER = {name: {
+    "type": "object", "additionalProperties": False,
+    "properties": {**{k: v for k, v in CARRIER_MEMBERS.items() if k not in ("code", "kind")},
+                   "config": spec.config_schema}} for name, spec in kinds().items()}
 CARRIER = {"type": "object", "properties": {
     "code": {"type": "string"}, "name": {"type": "string"}, "kind": {"type": "string"},
+    "abilities": {"type": "array", "items": {"type": "string"}},
+    "follows": {"type": "array", "description": "A tracking service: the carriers it follows"},
     "config": {"type": "object"}, "poll_interval_seconds": {"type": "integer"},
     "active": {"type": "boolean"}, "webhook_url": {"type": ["string", "null"]},
     "webhook_secret": {"type": "string", "description": "Only when created or rotated"}}}
@@ -115,6 +138,8 @@ SHIPMENT = {"type": "object", "properties": {
     "tracking_url": {"type": "string"}, "created_at": {"type": "string"},
     "shipped_at": {"type": ["string", "null"]}, "delivered_at": {"type": ["string", "null"]},
     "events": {"type": "array", "items": TRACKING_EVENT}}}
+CONNECTION_TEST = {"type": "object", "properties": {
+    "ok": {"type": "boolean"}, "detail": {"type": "string"}}}
 WEBHOOK_RESULT = {"type": "object", "properties": {
     "recorded": {"type": "integer"}, "duplicates": {"type": "integer"},
     "unknown": {"type": "array", "items": {"type": "string"}},
@@ -127,12 +152,26 @@ def _iso(moment) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
+def _instance_key() -> str:
+    return current_app.config["SECRET_KEY"]
+
+
+def _spec(carrier: Carrier) -> CarrierKind | None:
+    return kind_of(carrier.kind)
+
+
 def carrier_json(carrier: Carrier, secret: bool = False) -> dict[str, Any]:
+    spec = _spec(carrier)
+    hidden = spec.secrets if spec is not None else ()
+    config = {k: ("***" if k in hidden else v) for k, v in (carrier.config or {}).items()}
+    if carrier.credentials:
+        # Credentials go in, never out: the answer says only that one is set.
+        config.update({name: "***" for name in hidden})
     answer = {
         "code": carrier.code, "name": carrier.name, "kind": carrier.kind,
-        # Credentials go in, never out: the answer says only that one is set.
-        "config": {k: ("***" if k in SECRET_MEMBERS else v)
-                   for k, v in (carrier.config or {}).items()},
+        "abilities": sorted(spec.abilities) if spec is not None else [],
+        "follows": [{"carrier": code, **entry} for code, entry in companies(carrier).items()],
+        "config": config,
         "poll_interval_seconds": carrier.poll_interval_seconds, "active": carrier.active,
         "webhook_url": url_for("api.carrier_webhook", code=carrier.code, _external=True),
         "created_at": _iso(carrier.created_at), "updated_at": _iso(carrier.updated_at)}
@@ -156,18 +195,18 @@ def _carrier(code: str) -> Carrier:
     return carrier
 
 
-URL_MEMBERS = ("create_url", "tracking_url")
-
-
-def _check_urls(config: dict[str, Any]) -> None:
-    for member in URL_MEMBERS:
+def _check_urls(spec: CarrierKind, config: dict[str, Any]) -> None:
+    for member in spec.url_members:
         check_destination(config.get(member), f"/config/{member}")
 
 
-def _check_polling(config: dict[str, Any], interval: int) -> None:
-    if interval and not config.get("tracking_url"):
-        raise invalid("/config/tracking_url", "is required to poll the carrier "
-                                              "(poll_interval_seconds is above 0)")
+def _check_polling(spec: CarrierKind, config: dict[str, Any], interval: int) -> None:
+    if interval and not spec.queries(config):
+        if spec.query_needs:
+            raise invalid(f"/config/{spec.query_needs}", "is required to poll the carrier "
+                                                         "(poll_interval_seconds is above 0)")
+        raise invalid("/poll_interval_seconds", f"a {spec.label} carrier cannot be asked "
+                                                "for news; leave it 0")
     if bool(config.get("auth_header")) != bool(config.get("auth_value")):
         missing = "auth_value" if config.get("auth_header") else "auth_header"
         raise invalid(f"/config/{missing}", "auth_header and auth_value go together")
@@ -177,9 +216,37 @@ def _check_polling(config: dict[str, Any], interval: int) -> None:
         raise invalid("/config/auth_header", problem)
 
 
+def _sealed(spec: CarrierKind, config: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """The config without its secrets, and the secrets sealed (None: there are none)."""
+    secrets = {k: config[k] for k in spec.secrets if config.get(k)}
+    kept = {k: v for k, v in config.items() if k not in spec.secrets}
+    return kept, sealing.seal_json(_instance_key(), secrets) if secrets else None
+
+
+def _stored_secrets(carrier: Carrier, spec: CarrierKind) -> dict[str, Any]:
+    """The carrier's secrets as stored: sealed, or (set up before sealing) in config."""
+    try:
+        opened = sealing.unseal_json(_instance_key(), carrier.credentials)
+    except (sealing.SealError, ValueError):
+        opened = {}
+    legacy = {k: (carrier.config or {})[k] for k in spec.secrets
+              if (carrier.config or {}).get(k)}
+    return {**legacy, **opened}
+
+
+def _with_callback(spec: CarrierKind, code: str, config: dict[str, Any]) -> dict[str, Any]:
+    """A service that pushes to an address it is told is told this carrier's webhook
+    address unless the administrator gave another (a proxy's)."""
+    if spec.signs_own_pushes and "callback_url" in spec.config_schema.get("properties", {}) \
+            and not config.get("callback_url"):
+        config = {**config, "callback_url": url_for("api.carrier_webhook", code=code,
+                                                    _external=True)}
+    return config
+
+
 @api.get("/carriers")
 @requires("carriers.manage")
-@documented("Carriers: the built-in local courier and the HTTP carriers set up here",
+@documented("Carriers: the built-in local courier and the carriers set up here",
             tags=("carriers",), responses={200: ("Carriers", {"type": "object"})})
 def list_carriers():
     rows = db_session().scalars(select(Carrier).order_by(Carrier.code))
@@ -188,32 +255,47 @@ def list_carriers():
 
 @api.post("/carriers")
 @requires("carriers.manage")
-@documented("Set up a generic HTTP carrier (docs/logistics.md). The answer carries the "
-            "webhook secret, shown this once", request=NEW_CARRIER, tags=("carriers",),
+@documented("Set up a carrier of a kind of the carrier registry (docs/logistics.md). The "
+            "kind's secret config members are sealed and answered as ***. The answer "
+            "carries the webhook secret, shown this once", request=NEW_CARRIER,
+            tags=("carriers",),
             responses={201: ("The carrier, with its webhook secret", CARRIER)})
 def create_carrier():
-    body = json_body(NEW_CARRIER)
+    carrier = set_up_carrier(json_body(NEW_CARRIER))
+    answer = carrier_json(carrier, secret=True)
+    db_session().commit()
+    return answer, 201, {"Location": url_for("api.get_carrier", code=carrier.code)}
+
+
+def set_up_carrier(body: dict[str, Any]) -> Carrier:
+    """Add the carrier ``body`` (valid against NEW_CARRIER) describes, its secrets sealed;
+    raises Problem pointing at what does not fit. The caller commits."""
     session = db_session()
     if body["code"] == LOCAL:
         raise invalid("/code", "'local' is the built-in local courier; choose another code")
     if find_carrier(session, body["code"]) is not None:
         raise Problem(409, f"there is already a carrier {body['code']!r}",
                       errors=[{"pointer": "/code", "detail": "is taken"}])
-    config = body.get("config", {})
+    kind = body.get("kind", DEFAULT_KIND)
+    spec = kinds()[kind]
+    config = _with_callback(spec, body["code"], body.get("config", {}))
+    for member in spec.secrets:
+        if config.get(member) == "***":
+            raise invalid(f"/config/{member}", "give the secret itself: *** stands for one "
+                                               "stored already")
     interval = body.get("poll_interval_seconds", 0)
-    _check_urls(config)
-    _check_polling(config, interval)
+    _check_urls(spec, config)
+    _check_polling(spec, config, interval)
+    config, credentials = _sealed(spec, config)
     now = utcnow()
-    carrier = Carrier(code=body["code"], name=body["name"], kind=body.get("kind", "http"),
-                      config=config, webhook_secret=new_secret(),
+    carrier = Carrier(code=body["code"], name=body["name"], kind=kind,
+                      config=config, credentials=credentials, webhook_secret=new_secret(),
                       poll_interval_seconds=interval, active=body.get("active", True),
                       created_at=now, updated_at=now)
     session.add(carrier)
     session.flush()
     audit.record(session, current_actor(), "carrier.created", "carrier", carrier.code)
-    answer = carrier_json(carrier, secret=True)
-    session.commit()
-    return answer, 201, {"Location": url_for("api.get_carrier", code=carrier.code)}
+    return carrier
 
 
 @api.get("/carriers/<code>")
@@ -228,31 +310,44 @@ def get_carrier(code: str):
 
 @api.patch("/carriers/<code>")
 @requires("carriers.manage")
-@documented("Change a carrier. A config given replaces the old one, except that an "
-            "auth_value left out (or sent as ***) keeps the stored one, unless create_url "
-            "or tracking_url changes: then the auth_value must be given again",
+@documented("Change a carrier. A config given replaces the old one, except that a secret "
+            "(an auth_value, a key) left out or sent as *** keeps the stored one, unless an "
+            "address it is sent to changes: then the secret must be given again",
             request=CHANGE_CARRIER, tags=("carriers",),
             responses={200: ("The carrier", CARRIER)})
 def change_carrier(code: str):
     carrier = _carrier(code)
-    body = json_body(CHANGE_CARRIER)
+    spec = _spec(carrier)
+    if spec is None:
+        raise Problem(409, f"carrier {code!r} is of kind {carrier.kind!r}, which this "
+                           "installation does not have")
+    body = json_body(CHANGE_CARRIER[carrier.kind])
     if "config" in body:
-        config = dict(body["config"])
+        config = _with_callback(spec, carrier.code, dict(body["config"]))
         stored = carrier.config or {}
-        _check_urls(config)
-        moved = [m for m in URL_MEMBERS if config.get(m) and config.get(m) != stored.get(m)]
-        for member in SECRET_MEMBERS:
-            if config.get(member) in (None, "***") and member in stored:
+        _check_urls(spec, config)
+        moved = [m for m in spec.url_members
+                 if config.get(m) and config.get(m) != stored.get(m)]
+        kept = _stored_secrets(carrier, spec)
+        for member in spec.secrets:
+            if config.get(member) == "***":  # as answered: keep the stored one
+                config.pop(member)
+            if not config.get(member) and member in kept:
                 if moved:
                     # Kept, the stored credential would go to an address its owner never
                     # gave it for: whoever moves the URL must know the credential.
                     raise invalid(f"/config/{member}", f"{moved[0]} changed: give the "
                                   "credential again for the new address")
-                config[member] = stored[member]
+                config[member] = kept[member]
         body["config"] = config
-    config = body.get("config", carrier.config or {})
-    _check_polling(config, body.get("poll_interval_seconds", carrier.poll_interval_seconds))
-    for member in ("name", "config", "poll_interval_seconds", "active"):
+    config = body.get("config")
+    if config is None:
+        config = {**(carrier.config or {}), **_stored_secrets(carrier, spec)}
+    _check_polling(spec, config, body.get("poll_interval_seconds",
+                                          carrier.poll_interval_seconds))
+    if "config" in body:
+        carrier.config, carrier.credentials = _sealed(spec, body["config"])
+    for member in ("name", "poll_interval_seconds", "active"):
         if member in body:
             setattr(carrier, member, body[member])
     carrier.updated_at = utcnow()
@@ -276,6 +371,30 @@ def rotate_carrier_secret(code: str):
     answer = carrier_json(carrier, secret=True)
     session.commit()
     return answer
+
+
+@api.post("/carriers/<code>/test")
+@requires("carriers.manage")
+@documented("Test a carrier's connection with its account details: ok, or what the "
+            "carrier said is wrong (a wrong key, an unknown account)", tags=("carriers",),
+            responses={200: ("The outcome", CONNECTION_TEST)})
+def test_carrier(code: str):
+    return connection_test(_carrier(code))
+
+
+def connection_test(carrier: Carrier) -> dict[str, Any]:
+    """Ask the carrier whether it accepts the account; the carriers page shows it too."""
+    try:
+        adapter = adapter_for(db_session(), carrier.code, _instance_key())
+    except CarrierError as error:
+        return {"ok": False, "detail": str(error)}
+    check = getattr(adapter, "check", None)
+    if check is None:
+        return {"ok": False, "detail": f"a {carrier.kind} carrier has no connection test"}
+    try:
+        return {"ok": True, "detail": check()}
+    except CarrierError as error:
+        return {"ok": False, "detail": str(error)}
 
 
 # --- shipments --------------------------------------------------------------------------------
@@ -323,7 +442,8 @@ def create_shipment(number: str):
     try:
         shipment = tracking.book(session, current_actor(), order, body["carrier"],
                                  tracking_number=body.get("tracking_number"),
-                                 warehouse=body.get("warehouse"), lines=lines)
+                                 warehouse=body.get("warehouse"), lines=lines,
+                                 instance_key=_instance_key())
     except UnknownCarrier as error:
         raise invalid("/carrier", str(error)) from None
     except NumberNeeded as error:
@@ -395,6 +515,26 @@ def add_tracking_event(shipment_id: int):
     return answer, 201 if outcome.recorded else 200
 
 
+@api.post("/shipments/<int:shipment_id>/refresh")
+@requires("orders.act")
+@documented("Ask the carrier for the shipment's news now and record what is new. 502 when "
+            "the carrier fails; nothing is recorded then", tags=("shipments",),
+            responses={200: ("The shipment", SHIPMENT)})
+def refresh_shipment(shipment_id: int):
+    shipment = _shipment(shipment_id)
+    session = db_session()
+    try:
+        tracking.refresh(session, shipment, _instance_key())
+    except UnknownCarrier as error:
+        raise Problem(409, f"{error}: no carrier to ask; its news is entered by hand") \
+            from None
+    except CarrierError as error:
+        raise Problem(502, f"{error}; nothing was recorded") from None
+    answer = shipment_json(shipment)
+    session.commit()
+    return answer
+
+
 def _moment(raw: str) -> datetime:
     try:
         moment = datetime.fromisoformat(raw)
@@ -419,6 +559,10 @@ def _signed(view: Callable) -> Callable:
         if carrier is None or not carrier.active:
             raise Problem(404, f"there is no active carrier {code!r}")
         body = request.get_data(cache=True)
+        spec = _spec(carrier)
+        if spec is not None and spec.signs_own_pushes:
+            # A tracking service signs its pushes its own way; its adapter checks.
+            return service_push(carrier, body)
         header = request.headers.get(SIGNATURE_HEADER)
         if not ingestion.signature_matches(carrier.webhook_secret, body, header):
             log.warning("carrier %s: refused a webhook of %s bytes with a %s signature",
@@ -445,7 +589,8 @@ def _signed(view: Callable) -> Callable:
 def carrier_webhook(carrier: Carrier, body: bytes):
     session = db_session()
     try:
-        events = adapter_for(session, carrier.code).parse_webhook(body, request.headers)
+        events = adapter_for(session, carrier.code, _instance_key()).parse_webhook(
+            body, request.headers)
     except PayloadError as error:
         raise invalid(error.pointer, error.message) from None
     by_number: dict[str, list[CarrierEvent]] = {}
@@ -466,3 +611,41 @@ def carrier_webhook(carrier: Carrier, body: bytes):
         result["transitions"] += outcome.transitions
     session.commit()
     return result
+
+
+def service_push(carrier: Carrier, body: bytes):
+    """A tracking service's push, answered in the service's own words: a forged one is
+    refused with nothing read or changed, a repeated one records nothing new."""
+    session = db_session()
+    try:
+        adapter = adapter_for(session, carrier.code, _instance_key())
+    except CarrierError as error:
+        log.error("carrier %s: cannot read its pushes: %s", carrier.code, error)
+        raise Problem(503, f"carrier {carrier.code!r} cannot read pushes now: {error}") \
+            from None
+    try:
+        events = adapter.parse_webhook(body, request.headers)
+    except ForgedPush as error:
+        log.warning("carrier %s: refused a push of %s bytes: %s", carrier.code, len(body),
+                    error)
+        return adapter.push_answer(str(error)), 401
+    except PayloadError as error:
+        log.warning("carrier %s: refused a push: %s", carrier.code, error)
+        return adapter.push_answer(str(error)), 422
+    by_waybill: dict[tuple[str, str], list[CarrierEvent]] = {}
+    for event in events:
+        by_waybill.setdefault((event.carrier or carrier.code, event.tracking_number),
+                              []).append(event)
+    numbers = sorted({number for _code, number in by_waybill})
+    shipments = {(s.carrier, s.tracking_number): s for s in session.scalars(
+        select(Shipment).where(Shipment.tracking_number.in_(numbers)))}
+    for waybill, news in sorted(by_waybill.items()):
+        shipment = shipments.get(waybill)
+        if shipment is None:
+            # Accepted all the same: refused, the service would push it again forever.
+            log.info("carrier %s: a push of %s %s, which is no shipment here",
+                     carrier.code, *waybill)
+            continue
+        tracking.record(session, shipment, news)
+    session.commit()
+    return adapter.push_answer(None)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from sqlalchemy import select
 
@@ -31,7 +31,7 @@ from orderloom.runtime.engine import lifecycle
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.shipping import tracking
-from orderloom.runtime.shipping.carriers import UnknownCarrier
+from orderloom.runtime.shipping.carriers import UnknownCarrier, companies
 from orderloom.runtime.shipping.carriers.base import (
     STATUS_LABELS,
     STATUSES,
@@ -56,8 +56,12 @@ def _find(code: str) -> Shipment | None:
 
 
 def _carrier_names() -> dict[str, str]:
-    names = {code: name for code, name in db_session().execute(
-        select(Carrier.code, Carrier.name))}
+    """Every carrier set up, by code: the rows, and the carriers the tracking services
+    follow (a row of their own wins)."""
+    rows = list(db_session().scalars(select(Carrier)))
+    names = {code: entry["name"] for row in rows if row.active
+             for code, entry in companies(row).items()}
+    names.update({row.code: row.name for row in rows})
     names[LOCAL] = "Local courier"
     return names
 
@@ -162,9 +166,11 @@ def order_shipments(order: Order) -> list[dict[str, Any]]:
 @pages.app_template_global()
 def shipment_choices() -> dict[str, Any]:
     """Carriers a shipment can be booked with, and the statuses staff may enter."""
-    carriers = [(LOCAL, "Local courier")] + [
-        (c.code, c.name) for c in db_session().scalars(
-            select(Carrier).where(Carrier.active.is_(True)).order_by(Carrier.code))]
+    rows = list(db_session().scalars(
+        select(Carrier).where(Carrier.active.is_(True)).order_by(Carrier.code)))
+    followed = {code: entry["name"] for row in rows for code, entry in companies(row).items()}
+    own = {row.code: row.name for row in rows}
+    carriers = [(LOCAL, "Local courier"), *sorted({**followed, **own}.items())]
     return {"carriers": carriers, "statuses": [(s, STATUS_LABELS[s]) for s in STATUSES]}
 
 
@@ -185,12 +191,37 @@ def order_add_shipment(number: str):
     tracking_number = request.form.get("tracking_number", "").strip()[:100] or None
     try:
         shipment = tracking.book(session, current_actor(), order, carrier,
-                                 tracking_number=tracking_number)
+                                 tracking_number=tracking_number,
+                                 instance_key=current_app.config["SECRET_KEY"])
     except (UnknownCarrier, CarrierError, OrderError) as error:
         flash(f"The shipment was not created: {getattr(error, 'message', error)}.", "error")
         return _back(number)
     session.commit()
     flash(f"Shipment {shipment.tracking_number} created.")
+    return _back(number)
+
+
+@pages.post("/orders/<number>/shipments/<int:shipment_id>/refresh")
+@requires("orders.act")
+def order_refresh_shipment(number: str, shipment_id: int):
+    """Staff ask the carrier (or the tracking service following it) for the news now."""
+    session = db_session()
+    shipment = session.get(Shipment, shipment_id)
+    if shipment is None or shipment.order.number != number:
+        flash(f"There is no shipment {shipment_id} on order {number}.", "error")
+        return _back(number)
+    try:
+        outcome = tracking.refresh(session, shipment, current_app.config["SECRET_KEY"])
+    except UnknownCarrier:
+        flash(f"{shipment.carrier} is not set up under Carriers: enter its news by hand.",
+              "error")
+        return _back(number)
+    except CarrierError as error:
+        flash(f"The carrier was not asked: {error}.", "error")
+        return _back(number)
+    session.commit()
+    flash(f"{shipment.tracking_number}: {len(outcome.recorded)} new step(s); now "
+          f"{STATUS_LABELS.get(shipment.status, shipment.status)}.")
     return _back(number)
 
 

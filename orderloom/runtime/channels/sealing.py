@@ -1,68 +1,13 @@
-"""Store secrets and API credentials kept encrypted with the instance's secret key.
-
-A webhook secret must be kept as such (verifying an HMAC needs the key itself), so
-it is encrypted rather than hashed: Fernet (AES-128-CBC with an HMAC-SHA256 tag,
-from the ``cryptography`` package) with a key derived from ``ORDERLOOM_SECRET_KEY``
-by HKDF. A copy of the database alone then gives no store's secret away.
-
-Sealed values start with ``fernet:``. A channel made before secrets were sealed
-holds its secret as it is, and ``unseal`` answers such a value unchanged, so it
-keeps working.
-"""
-from __future__ import annotations
-
-import base64
-import json
-from typing import Any
-
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-PREFIX = "fernet:"
-# Names what the derived key is for, so the same instance key used elsewhere (Flask's
-# session cookies) never yields the same bytes.
-PURPOSE = b"orderloom channel secrets"
-
-
-class SealError(ValueError):
-    """A sealed value that this instance's key cannot open (the key was changed)."""
-
-
-def _box(instance_key: str) -> Fernet:
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                   info=PURPOSE).derive(instance_key.encode("utf-8"))
-    return Fernet(base64.urlsafe_b64encode(derived))
-
-
-def is_sealed(stored: str | None) -> bool:
-    return bool(stored) and stored.startswith(PREFIX)
-
-
-def seal(instance_key: str, text: str) -> str:
-    return PREFIX + _box(instance_key).encrypt(text.encode("utf-8")).decode("ascii")
-
-
-def unseal(instance_key: str, stored: str) -> str:
-    if not is_sealed(stored):
-        return stored
-    try:
-        return _box(instance_key).decrypt(stored[len(PREFIX):].encode("ascii")).decode("utf-8")
-    except InvalidToken:
-        raise SealError("a stored channel secret cannot be read with this instance's secret "
-                        "key (ORDERLOOM_SECRET_KEY was changed); enter the secret again") from None
-
-
-def seal_json(instance_key: str, value: dict[str, Any]) -> str:
-    return seal(instance_key, json.dumps(value, sort_keys=True))
-
-
-def unseal_json(instance_key: str, stored: str | None) -> dict[str, Any]:
-    if not stored:
-        return {}
-    return json.loads(unseal(instance_key, stored))
-
-
-def masked(text: str | None) -> str | None:
-    """What pages and the API show of a secret: only that there is one."""
-    return "••••••••" if text else None
+"""Where channels have always found sealing: the module now lives in
+``orderloom/runtime/sealing.py``, shared with carriers' credentials."""
+from orderloom.runtime.sealing import (  # noqa: F401
+    PREFIX,
+    PURPOSE,
+    SealError,
+    is_sealed,
+    masked,
+    seal,
+    seal_json,
+    unseal,
+    unseal_json,
+)

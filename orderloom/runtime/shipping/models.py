@@ -1,7 +1,8 @@
 """Carriers, the shipments they carry and the tracking events they report.
 
-A ``Carrier`` row is a carrier set up by an administrator (a generic HTTP carrier,
-see ``carriers/http_carrier.py``); the built-in local courier needs no row. A
+A ``Carrier`` row is a carrier set up by an administrator, of one of the kinds in
+the carrier registry (``carriers/``: a generic HTTP carrier, a tracking service
+such as 快递100 or 快递鸟, ...); the built-in local courier needs no row. A
 ``Shipment`` is one parcel of an order with the carrier's tracking number; its
 ``status`` is the normalised status of its latest event. A ``TrackingEvent`` is one
 step of its journey, stored once however often the carrier reports it.
@@ -13,7 +14,16 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, select
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
@@ -34,9 +44,12 @@ class Carrier(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(12))  # http
-    # URLs, auth header, field names and the status code map (docs/logistics.md).
+    kind: Mapped[str] = mapped_column(String(12))  # a kind of the carrier registry
+    # What the kind's config schema asks for (docs/logistics.md), without its secrets.
     config: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    # The kind's secret config members (keys, auth values), sealed with the instance
+    # key (runtime/sealing.py); never answered back.
+    credentials: Mapped[str | None] = mapped_column(Text)
     # Signs the carrier's webhooks; kept as is because checking an HMAC needs the key.
     webhook_secret: Mapped[str] = mapped_column(String(100))
     # 0: the carrier sends webhooks and is never polled.

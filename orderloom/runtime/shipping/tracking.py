@@ -1,6 +1,11 @@
 """Shipments and their tracking: booking a parcel, recording the carrier's events,
 and moving the order as the definition's ``tracking`` map says.
 
+News comes by the carrier's webhook or push, by polling on the carrier's interval,
+or by a query staff ask for (``refresh``); a waybill of a carrier that pushes once
+subscribed (a tracking service) is subscribed by a job when it is recorded. All of it
+ends in ``record``.
+
 A carrier event is stored once (a re-delivery is a no-op), written on the order's
 timeline, and, when it is the shipment's newest and the definition maps its
 status to a transition, that transition is taken by the system actor. A
@@ -30,7 +35,13 @@ from orderloom.runtime.jobs.models import Job, register_handler
 from orderloom.runtime.jobs.outbox import enqueue
 from orderloom.runtime.orders import timeline
 from orderloom.runtime.orders.models import Order
-from orderloom.runtime.shipping.carriers import UnknownCarrier, adapter_for
+from orderloom.runtime.shipping.carriers import (
+    UnknownCarrier,
+    adapter_for,
+    companies,
+    kind_of,
+    tracker_of,
+)
 from orderloom.runtime.shipping.carriers.base import (
     DELIVERED,
     FINISHED,
@@ -52,6 +63,8 @@ from orderloom.runtime.shipping.models import (
 log = logging.getLogger(__name__)
 
 POLL_JOB = "poll_tracking"
+SUBSCRIBE_JOB = "subscribe_tracking"
+SUBSCRIBE_ATTEMPTS = 8  # the service may be down for a while; each retry waits longer
 POLL_BATCH = 200
 # The carrier may move the order only along transitions the designer mapped; the map
 # is the grant, so the transition's role list does not apply to it.
@@ -94,15 +107,15 @@ def recipient_of(order: Order) -> dict[str, Any]:
 def book(session: Session, actor: Actor, order: Order, carrier_code: str, *,
          tracking_number: str | None = None, warehouse: str | None = None,
          reference: str | None = None, public_token: str | None = None,
-         lines: list[dict[str, Any]] | None = None) -> Shipment:
+         lines: list[dict[str, Any]] | None = None, instance_key: str = "") -> Shipment:
     """Create a shipment of ``order`` with the carrier. With ``tracking_number`` the
     parcel is already booked (a waybill written by hand, a number typed in at
     shipping) and the carrier is not called: it need not be set up under Carriers
     (then no news of the parcel comes in by itself). ``lines`` ([{sku, qty}]) are what
     the parcel carries when it is not the whole order. Raises CarrierError,
-    ShipmentConflict."""
-    adapter = _known_adapter(session, carrier_code) if tracking_number else adapter_for(
-        session, carrier_code)
+    ShipmentConflict. ``instance_key`` opens the carrier's sealed credentials."""
+    adapter = _known_adapter(session, carrier_code, instance_key) if tracking_number \
+        else adapter_for(session, carrier_code, instance_key)
     carrier_name = adapter.name if adapter is not None else carrier_code
     recipient = recipient_of(order)
     reference = reference or f"{order.number}-{utcnow():%Y%m%d%H%M%S%f}"
@@ -138,6 +151,10 @@ def book(session: Session, actor: Actor, order: Order, carrier_code: str, *,
     timeline.shipment_event(session, order, actor.name, shipment=shipment.id,
                             carrier=carrier_code, tracking_number=number, at=now)
     hooks.SHIPMENT_UPDATED(session, shipment, order, None)
+    if adapter is not None and adapter.subscribes:
+        # After commit, with retries: the service is outside the machine.
+        enqueue(session, SUBSCRIBE_JOB, {"shipment": shipment.id}, order_id=order.id,
+                max_attempts=SUBSCRIBE_ATTEMPTS)
     log.info("order %s: shipment %s %s booked", order.number, carrier_code, number)
     return shipment
 
@@ -153,12 +170,13 @@ def entered_by_staff(session: Session, shipment: Shipment,
         return True
     if set_up is not None:
         return shipment.carrier not in set_up
-    return find_carrier(session, shipment.carrier) is None
+    return (find_carrier(session, shipment.carrier) is None
+            and tracker_of(session, shipment.carrier) is None)
 
 
-def _known_adapter(session: Session, code: str) -> Any:
+def _known_adapter(session: Session, code: str, instance_key: str) -> Any:
     try:
-        return adapter_for(session, code)
+        return adapter_for(session, code, instance_key)
     except UnknownCarrier:
         return None
 
@@ -178,7 +196,8 @@ def run_book(session: Session, job: Job, runner: Any) -> None:
     entered = order.data.get("tracking_no")
     book(session, SYSTEM, order, job.payload["carrier"],
          tracking_number=entered.strip() if isinstance(entered, str) and entered.strip()
-         else None, reference=reference, public_token=job.payload.get("public_token"))
+         else None, reference=reference, public_token=job.payload.get("public_token"),
+         instance_key=getattr(runner, "secret_key", None) or "")
 
 
 # --- recording events -------------------------------------------------------------------------
@@ -237,8 +256,13 @@ def _store(session: Session, shipment: Shipment, event: CarrierEvent) -> Trackin
 
 
 def _newest(session: Session, shipment: Shipment) -> TrackingEvent:
+    """The event that sets the shipment's status: the latest, where "label created"
+    yields to any other news. A waybill typed in after the carrier collected the parcel
+    gets its "recorded" event at typing time, later than the carrier's own first steps,
+    which a tracking service then reports."""
     return session.scalars(select(TrackingEvent).where(TrackingEvent.shipment_id == shipment.id)
-                           .order_by(TrackingEvent.occurred_at.desc(),
+                           .order_by((TrackingEvent.status == LABEL_CREATED).asc(),
+                                     TrackingEvent.occurred_at.desc(),
                                      TrackingEvent.id.desc()).limit(1)).one()
 
 
@@ -274,12 +298,17 @@ def poll_due(sessions: sessionmaker[Session], now: datetime | None = None) -> li
         carriers = list(session.scalars(select(Carrier).where(
             Carrier.active.is_(True), Carrier.poll_interval_seconds > 0)))
         for carrier in carriers:
-            if not (carrier.config or {}).get("tracking_url"):
+            spec = kind_of(carrier.kind)
+            if spec is None or not spec.queries(carrier.config or {}):
                 continue
+            # A tracking service polls the carriers it follows that have no row of
+            # their own (that row would be asked instead).
+            codes = [carrier.code, *(code for code in companies(carrier)
+                                     if find_carrier(session, code) is None)]
             cutoff = now - timedelta(seconds=carrier.poll_interval_seconds)
             due = or_(Shipment.last_polled_at.is_(None), Shipment.last_polled_at <= cutoff)
             ids = list(session.scalars(
-                select(Shipment.id).where(Shipment.carrier == carrier.code,
+                select(Shipment.id).where(Shipment.carrier.in_(codes),
                                           Shipment.status.not_in(FINISHED), due)
                 .order_by(Shipment.last_polled_at.is_not(None), Shipment.last_polled_at,
                           Shipment.id).limit(POLL_BATCH)))
@@ -297,17 +326,39 @@ def poll_due(sessions: sessionmaker[Session], now: datetime | None = None) -> li
     return claimed
 
 
+def refresh(session: Session, shipment: Shipment, instance_key: str = "") -> Recorded:
+    """Ask the carrier for the shipment's news now and record what is new. Raises
+    UnknownCarrier, CarrierError (nothing is recorded then)."""
+    adapter = adapter_for(session, shipment.carrier, instance_key)
+    phone = str(((shipment.label or {}).get("recipient") or {}).get("phone") or "")
+    events = [e for e in adapter.fetch_events(shipment.tracking_number, phone=phone)
+              if e.tracking_number == shipment.tracking_number]
+    shipment.last_polled_at = utcnow()
+    return record(session, shipment, events)
+
+
 def run_poll(session: Session, job: Job, runner: Any) -> None:
     shipment = session.get(Shipment, job.payload["shipment"])
     if shipment is None or shipment.status in FINISHED:
         return
-    adapter = adapter_for(session, shipment.carrier)
-    events = [e for e in adapter.fetch_events(shipment.tracking_number)
-              if e.tracking_number == shipment.tracking_number]
-    outcome = record(session, shipment, events)
+    outcome = refresh(session, shipment, getattr(runner, "secret_key", None) or "")
     log.info("polled %s %s: %s new event(s)", shipment.carrier, shipment.tracking_number,
              len(outcome.recorded))
 
 
+def run_subscribe(session: Session, job: Job, runner: Any) -> str | None:
+    """Subscribe a recorded waybill with the tracking service that follows its carrier;
+    a refusal fails the attempt, so the job retries."""
+    shipment = session.get(Shipment, job.payload["shipment"])
+    if shipment is None or shipment.status in FINISHED:
+        return None
+    adapter = adapter_for(session, shipment.carrier, getattr(runner, "secret_key", None) or "")
+    phone = str(((shipment.label or {}).get("recipient") or {}).get("phone") or "")
+    said = adapter.subscribe(shipment.tracking_number, phone=phone)
+    log.info("subscribed %s %s: %s", shipment.carrier, shipment.tracking_number, said)
+    return said
+
+
 register_handler(BOOK_JOB, run_book)
 register_handler(POLL_JOB, run_poll)
+register_handler(SUBSCRIBE_JOB, run_subscribe)

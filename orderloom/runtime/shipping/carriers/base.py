@@ -1,4 +1,5 @@
-"""What every carrier adapter does, and the normalised tracking statuses.
+"""What every carrier adapter does, the normalised tracking statuses, and what a
+kind of carrier declares to the registry (``CarrierKind``, see ``__init__.py``).
 
 An adapter books a parcel (answering the tracking number and label data), fetches
 a parcel's tracking events, and reads the carrier's webhook bodies. Whatever the
@@ -7,7 +8,7 @@ definition's ``tracking`` map, the timeline and the public page speak one langua
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -37,8 +38,21 @@ STATUS_LABELS = {
 }
 
 
+# What a kind of carrier can do (``CarrierKind.abilities``).
+TRACK_BY_QUERY = "track_by_query"  # asked for a waybill's news, on demand or on a schedule
+SUBSCRIBE = "subscribe"            # told a waybill once, then pushes its news
+BOOK = "book"                      # books a parcel and answers its waybill number
+E_WAYBILL = "e_waybill"            # issues the electronic waybill (电子面单) to print
+QUOTE = "quote"                    # answers a price for a parcel before booking
+ABILITIES = (TRACK_BY_QUERY, SUBSCRIBE, BOOK, E_WAYBILL, QUOTE)
+
+
 class CarrierError(Exception):
     """The carrier could not be reached or refused; nothing was booked or read."""
+
+
+class ForgedPush(CarrierError):
+    """A push whose signature is not the service's: nothing of it is read."""
 
 
 class NumberNeeded(CarrierError):
@@ -79,6 +93,39 @@ class CarrierEvent:
     description: str = ""
     location: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
+    # The Orderloom carrier the parcel travels with, when the news comes through a
+    # tracking service that follows several carriers; empty: the reporting carrier.
+    carrier: str = ""
+
+
+@dataclass(frozen=True)
+class CarrierKind:
+    """One kind of carrier, declared as ``KIND`` by its module in this package.
+
+    ``adapter`` makes the adapter of a carrier row from its config with the secrets
+    opened, for the Orderloom carrier code it serves (the row's own code, or for a
+    tracking service one of the carriers its ``companies`` list)."""
+
+    kind: str  # stored in carriers.kind: at most 12 characters
+    label: str
+    config_schema: dict[str, Any]
+    adapter: Callable[[Any, dict[str, Any], str], CarrierAdapter]
+    # Config members sealed with the instance key and never answered back.
+    secrets: tuple[str, ...] = ()
+    abilities: frozenset[str] = frozenset()
+    # Config members holding addresses Orderloom calls (checked like webhook targets).
+    url_members: tuple[str, ...] = ()
+    # A config member without which the carrier cannot be queried (http: tracking_url).
+    query_needs: str | None = None
+    # A tracking service following other carriers' parcels (its config's ``companies``).
+    tracks_others: bool = False
+    # Its pushes carry the service's own signature instead of Orderloom's HMAC header.
+    signs_own_pushes: bool = False
+
+    def queries(self, config: Mapping[str, Any]) -> bool:
+        if TRACK_BY_QUERY not in self.abilities:
+            return False
+        return self.query_needs is None or bool(config.get(self.query_needs))
 
 
 class CarrierAdapter(Protocol):
@@ -87,9 +134,12 @@ class CarrierAdapter(Protocol):
     # False: the carrier has no API to book with (the local courier); a shipment
     # then needs the tracking number given.
     books: bool
+    # True: a recorded waybill is subscribed (``subscribe``) so the carrier pushes news.
+    subscribes: bool
 
     def create_shipment(self, parcel: Parcel) -> Booking: ...
 
-    def fetch_events(self, tracking_number: str) -> list[CarrierEvent]: ...
+    # ``phone``: the recipient's, which some carriers (SF) want before they tell.
+    def fetch_events(self, tracking_number: str, phone: str = "") -> list[CarrierEvent]: ...
 
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> list[CarrierEvent]: ...

@@ -18,10 +18,13 @@ from typing import Any
 from orderloom.runtime import outbound
 from orderloom.runtime.shipping.carriers import answers
 from orderloom.runtime.shipping.carriers.base import (
+    BOOK,
     STATUSES,
+    TRACK_BY_QUERY,
     Booking,
     CarrierError,
     CarrierEvent,
+    CarrierKind,
     NumberNeeded,
     Parcel,
     PayloadError,
@@ -85,11 +88,13 @@ def dig(document: Any, path: str) -> Any:
 
 class HttpCarrier:
     books = True
+    subscribes = False
 
-    def __init__(self, carrier: Carrier) -> None:
+    def __init__(self, carrier: Carrier, config: dict[str, Any] | None = None) -> None:
         self.code = carrier.code
         self.name = carrier.name
-        self.config = carrier.config or {}
+        # The row's config with its sealed auth_value opened (the registry's adapter_for).
+        self.config = config if config is not None else (carrier.config or {})
         self.fields = {**FIELD_DEFAULTS, **self.config.get("fields", {})}
         self.status_map = self.config.get("status_map", {})
         offset = self.config.get("utc_offset", "+00:00")
@@ -153,7 +158,7 @@ class HttpCarrier:
         # Only a label that is an http(s) URL or a PDF (or ZPL) is kept.
         return Booking(number, answers.label(dig(answer, self.fields["label"])))
 
-    def fetch_events(self, tracking_number: str) -> list[CarrierEvent]:
+    def fetch_events(self, tracking_number: str, phone: str = "") -> list[CarrierEvent]:
         url = self.config.get("tracking_url")
         if not url:
             raise CarrierError(f"carrier {self.code} has no tracking_url to poll")
@@ -253,6 +258,13 @@ class HttpCarrier:
             raise PayloadError(where, f"{value[:40]!r} is not a time a parcel could have "
                                       "been on its way")
         return moment
+
+
+KIND = CarrierKind(
+    kind="http", label="Generic HTTP carrier", config_schema=CONFIG_SCHEMA,
+    adapter=lambda carrier, config, code: HttpCarrier(carrier, config),
+    secrets=SECRET_MEMBERS, abilities=frozenset({BOOK, TRACK_BY_QUERY}),
+    url_members=("create_url", "tracking_url"), query_needs="tracking_url")
 
 
 def _plain(value: Any) -> Any:

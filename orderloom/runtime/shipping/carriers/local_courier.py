@@ -19,6 +19,7 @@ class LocalCourier:
     code = LOCAL
     name = "Local courier"
     books = True
+    subscribes = False
 
     def create_shipment(self, parcel: Parcel) -> Booking:
         # Date plus ten random digits: readable over the phone, and not guessable from
@@ -26,7 +27,7 @@ class LocalCourier:
         number = f"{PREFIX}{utcnow():%y%m%d}{secrets.randbelow(10**10):010d}"
         return Booking(number, {"carrier": self.name, "reference": parcel.reference})
 
-    def fetch_events(self, tracking_number: str) -> list[CarrierEvent]:
+    def fetch_events(self, tracking_number: str, phone: str = "") -> list[CarrierEvent]:
         return []
 
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> list[CarrierEvent]:
