@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
@@ -53,16 +54,23 @@ MAX_ATTEMPTS = 8
 
 
 def _sync(session: Session, connection: ErpConnection, subject: str, reference: str,
-          order_id: int | None = None) -> ErpSync:
-    found = session.scalar(select(ErpSync).where(
-        ErpSync.connection_id == connection.id, ErpSync.subject == subject,
-        ErpSync.reference == reference))
-    if found is None:
-        found = ErpSync(connection_id=connection.id, subject=subject, reference=reference,
-                        order_id=order_id, status=PENDING, attempts=0)
-        session.add(found)
-        session.flush()
-    return found
+          order_id: int | None = None) -> tuple[ErpSync, bool]:
+    """The sync of ``reference``, and whether it was made now."""
+    kept = select(ErpSync).where(ErpSync.connection_id == connection.id,
+                                 ErpSync.subject == subject, ErpSync.reference == reference)
+    found = session.scalar(kept)
+    if found is not None:
+        return found, False
+    made = ErpSync(connection_id=connection.id, subject=subject, reference=reference,
+                   order_id=order_id, status=PENDING, attempts=0)
+    try:
+        # A savepoint: two stock changes of a new SKU at once both try to make its
+        # sync, and the one that loses must not undo the stock change it rides on.
+        with session.begin_nested():
+            session.add(made)
+    except IntegrityError:
+        return session.scalars(kept).one(), False
+    return made, True
 
 
 def send(session: Session, sync: ErpSync) -> Job:
@@ -73,17 +81,21 @@ def send(session: Session, sync: ErpSync) -> Job:
 
 
 def _order_due(session: Session, order: Order) -> None:
+    connections = [c for c in active(session) if carries(c, order)]
+    if not connections:
+        return  # most instances have no ERP: the definition is not even read
     category = category_in(order.version.definition, order.state)
-    for connection in active(session):
-        if not carries(connection, order) or category != connection.send_at:
-            continue
-        sync = _sync(session, connection, ORDER, order.number, order.id)
-        if sync.status == PENDING and sync.attempts == 0 and not _queued(session, sync):
-            send(session, sync)
+    for connection in connections:
+        if category == connection.send_at:
+            # Once per order: reaching the category again (or moving within it) sends
+            # nothing more; a refused order is sent again by a person.
+            sync, made = _sync(session, connection, ORDER, order.number, order.id)
+            if made:
+                send(session, sync)
 
 
 def _queued(session: Session, sync: ErpSync) -> bool:
-    # A sync made in this transaction has its job among the session's new objects.
+    # A sync queued in this transaction has its job among the session's new objects.
     return any(isinstance(o, Job) and o.kind == JOB_KIND and o.payload.get("sync") == sync.id
                for o in session.new)
 
@@ -101,21 +113,27 @@ def order_state_changed(session: Session, order: Any, from_state: str | None, *,
 
 @hooks.PAYMENT_RECEIVED.subscribe
 def payment_received(session: Session, order: Any, payment: Any) -> None:
-    session.flush()  # the payment's id names it in the ERP
-    for connection in active(session):
-        if carries(connection, order):
-            send(session, _sync(session, connection, PAYMENT,
-                                f"{order.number}/{payment.id}", order.id))
+    connections = [c for c in active(session) if carries(c, order)]
+    if connections:
+        session.flush()  # the payment's id names it in the ERP
+    for connection in connections:
+        sync, made = _sync(session, connection, PAYMENT, f"{order.number}/{payment.id}",
+                           order.id)
+        if made:
+            send(session, sync)
 
 
 @hooks.STOCK_CHANGED.subscribe
 def stock_changed(session: Session, product_id: int, warehouse_id: int,
                   available_change: int) -> None:
+    connections = active(session)
+    if not connections:
+        return
     code = session.scalar(select(Warehouse.code).where(Warehouse.id == warehouse_id))
     sku = session.scalar(select(Product.sku).where(Product.id == product_id))
-    for connection in active(session):
+    for connection in connections:
         if connection.warehouse == code and sku:
-            sync = _sync(session, connection, STOCK, sku)
+            sync, _made = _sync(session, connection, STOCK, sku)
             if not _queued(session, sync):
                 send(session, sync)
 
@@ -125,7 +143,7 @@ def send_all_stock(session: Session, connection: ErpConnection) -> int:
     sync of a new connection, or after the ERP's stock was reset. Answers how many."""
     skus = sorted(stock_figures.on_hand(session, connection.warehouse))
     for sku in skus:
-        sync = _sync(session, connection, STOCK, sku)
+        sync, _made = _sync(session, connection, STOCK, sku)
         if not _queued(session, sync):
             send(session, sync)
     return len(skus)
