@@ -3,6 +3,8 @@ their lines and payments reach the ERP once, stock follows, the ERP's items and 
 come back, and a reconciliation lists what differs."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from tests.erp.conftest import connect, run_due_jobs
@@ -199,3 +201,42 @@ def test_a_mapping_naming_a_field_the_erp_document_lacks_is_refused_with_its_pla
         {"pointer": "/order_types/0", "detail": "there is no order type 'wholesale'"},
         {"pointer": "/warehouse", "detail": "there is no warehouse 'XX'"}]
     assert client.get("/api/v1/erp/connections", headers=admin).get_json() == []
+
+
+def test_one_order_reaches_odoo_and_erpnext_together(client, admin, odoo, erpnext):
+    connect(client, admin, "odoo", odoo)
+    connect(client, admin, "erpnext", erpnext)
+    number = create(client, admin).get_json()["number"]
+    pay(client, admin, number, "1000.00")
+    for kind, fake in (("odoo", odoo), ("erpnext", erpnext)):
+        assert sale_order(kind, fake, number) == [("CUP-02", 3.0, 19.9),
+                                                  ("TEA-01", 2.0, 1250.5)]
+        assert [amount for _, amount in payments(kind, fake)] == [1000.0]
+    assert erpnext.sales_order(number)["customer"] == "Li Wei"
+    assert odoo.sale_order(number)["partner_id"] in odoo.records["res.partner"]
+
+
+def test_the_sweeper_reads_the_erp_back_once_per_interval(app, client, admin, erpnext):
+    from orderloom.platform.app import JOBS
+    from orderloom.runtime.erp.pulling import pull_due
+
+    connect(client, admin, "erpnext", erpnext, pull_every_minutes=15)
+    erpnext.add_item("KET-04", "Kettle", "199.00")
+    sessions = app.extensions[JOBS].sessions
+    assert len(pull_due(sessions)) == 1
+    assert pull_due(sessions) == []  # not again within the 15 minutes
+    run_due_jobs(app, after=timedelta(seconds=1))
+    products = {p["sku"]: p for p in client.get("/api/v1/products", headers=admin).get_json()}
+    assert products["KET-04"]["name"] == "Kettle"
+
+
+def test_a_reconciliation_period_that_cannot_be_read_is_refused_with_its_place(
+        client, admin, odoo):
+    connection = connect(client, admin, "odoo", odoo).get_json()
+    url = f"/api/v1/erp/connections/{connection['id']}/reconcile"
+    body = assert_problem(client.post(url, headers=admin, json={"from": "last tuesday"}), 422)
+    assert [e["pointer"] for e in body["errors"]] == ["/from"]
+    body = assert_problem(client.post(url, headers=admin, json={
+        "from": "2026-12-01", "to": "2026-11-01"}), 422)
+    assert body["errors"] == [{"pointer": "/from",
+                               "detail": "the period must start before it ends"}]
