@@ -240,3 +240,10 @@ def test_a_reconciliation_period_that_cannot_be_read_is_refused_with_its_place(
         "from": "2026-12-01", "to": "2026-11-01"}), 422)
     assert body["errors"] == [{"pointer": "/from",
                                "detail": "the period must start before it ends"}]
+
+
+def test_an_erp_address_over_plain_http_outside_is_refused(client, admin, odoo):
+    body = assert_problem(connect(client, admin, "odoo", odoo,
+                                  base_url="http://erp.example.com"), 422)
+    assert body["errors"][0]["pointer"] == "/base_url"
+    assert body["errors"][0]["detail"].startswith("must start with https://")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import current_app, url_for
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from orderloom.designer.state_categories import CATEGORIES
 from orderloom.designer.versions import find as find_order_type
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
-from orderloom.platform.api.destinations import check_destination
+from orderloom.platform.api.destinations import check_destination, operator_allows
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.lookups import get_or_404, order_or_404
@@ -34,6 +35,7 @@ from orderloom.runtime.erp.models import (
     ErpReconciliation,
     ErpSync,
 )
+from orderloom.runtime.outbound import ALLOW_VARIABLE
 from orderloom.runtime.stock.catalog import Warehouse
 
 PERMISSION = "webhooks.manage"  # like webhooks: other systems hearing of Orderloom's events
@@ -102,6 +104,17 @@ def reconciliation_json(record: ErpReconciliation) -> dict[str, Any]:
             "differences": record.differences, "error": record.error}
 
 
+def check_address(url: str) -> None:
+    """The ERP is sent its keys: https, unless the operator allows the host inside."""
+    if urlsplit(url).scheme.lower() != "https" and \
+            not operator_allows(urlsplit(url).hostname or ""):
+        raise invalid("/base_url", "must start with https://: over plain http the ERP's "
+                                   "keys and your orders would cross the network readable "
+                                   "by anyone on the way. For an ERP on your own network the "
+                                   f"operator can allow its host with {ALLOW_VARIABLE}")
+    check_destination(url, "/base_url")
+
+
 def _connection(connection_id: int) -> ErpConnection:
     return get_or_404(ErpConnection, connection_id, "ERP connection")
 
@@ -163,7 +176,7 @@ def list_erp_connections():
             "retail template", request=NEW_CONNECTION, tags=("erp",))
 def create_erp_connection():
     body = json_body(NEW_CONNECTION)
-    check_destination(body["base_url"], "/base_url")
+    check_address(body["base_url"])
     session = db_session()
     now = utcnow()
     connection = ErpConnection(order_types=[], send_at="open", pull_every_minutes=15,
@@ -204,7 +217,7 @@ def change_erp_connection(connection_id: int):
     if "kind" in body and body["kind"] != connection.kind:
         raise invalid("/kind", "a connection's kind cannot change; make a new connection")
     if "base_url" in body:
-        check_destination(body["base_url"], "/base_url")
+        check_address(body["base_url"])
     session = db_session()
     _apply(connection, body)
     _check(session, connection)
