@@ -96,6 +96,16 @@ def test_a_sku_the_erp_lacks_is_a_clear_refusal_not_a_retry_loop(app, client, ad
     assert (attempt["reference"], attempt["outcome"]) == (number, "refused")
     assert "POT-03" in attempt["detail"] and "SKU" in attempt["detail"]
     assert sale_order(kind, fake, number) is None
+    # Someone adds the product in the ERP and sends the order again from the log.
+    if kind == "odoo":
+        fake.add_product("POT-03", "Tea pot", "88.00")
+    else:
+        fake.add_item("POT-03", "Tea pot", "88.00")
+    assert client.post(f"/api/v1/erp/syncs/{attempt['sync']}/send",
+                       headers=admin).status_code == 202
+    assert sale_order(kind, fake, number) == [("POT-03", 1.0, 88.0)]
+    assert client.post(f"/api/v1/erp/syncs/{attempt['sync']}/send",
+                       headers=admin).status_code == 409  # it is there now
 
 
 def test_the_reconciliation_finds_a_planted_difference(client, admin, erp):
