@@ -17,6 +17,7 @@ from orderloom.platform.api import (  # noqa: E402, F401
     definitions,
     designer_preview,
     documents,
+    erp,
     inventory,
     jobs,
     marketplace_channels,

@@ -14,6 +14,7 @@ from orderloom.platform.pages import (  # noqa: E402, F401
     customers,
     dashboards,
     designer,
+    erp,
     finance,
     home,
     imports,

@@ -27,6 +27,7 @@ from orderloom.db import utcnow
 from orderloom.runtime.channels.marketplace_pull import poll_due as marketplace_polls_due
 from orderloom.runtime.channels.store_sync import reconcile_due
 from orderloom.runtime.engine.timer_firing import run_due_timers
+from orderloom.runtime.erp.pulling import pull_due as erp_pulls_due
 from orderloom.runtime.jobs.dispatch import hand_over, rq_job_id
 from orderloom.runtime.jobs.models import FAILED, PENDING, QUEUED, RUNNING, Job
 from orderloom.runtime.jobs.runner import CLAIM_TIMEOUT, JobRunner, pid_namespace
@@ -230,6 +231,11 @@ def start_sweeper(sessions: sessionmaker[Session], *, redis: Redis | None = None
                 marketplace_polls_due(sessions)
             except Exception:
                 log.exception("starting marketplace polls failed; trying again in %s s", every)
+            try:
+                # ERPs: their items and stock counts read back at each connection's interval.
+                erp_pulls_due(sessions)
+            except Exception:
+                log.exception("starting ERP pulls failed; trying again in %s s", every)
             if stop.wait(every):
                 return
 

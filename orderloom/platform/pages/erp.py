@@ -1,0 +1,66 @@
+"""The ERP pages for administrators: the connections, and one connection's settings,
+mapping, attempt log and reconciliations (templates/erp/, static/erp.js); and the
+order page's list of what was sent of the order to each ERP
+(orders/_erp_attempts.html)."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import abort, render_template
+from flask_babel import lazy_gettext
+from sqlalchemy import select
+
+from orderloom.designer.state_categories import CATEGORIES
+from orderloom.platform.api.erp import connection_json
+from orderloom.platform.auth import requires
+from orderloom.platform.database import db_session
+from orderloom.platform.pages import pages
+from orderloom.platform.pages.order_view import when
+from orderloom.runtime.erp import reconciliation, sending
+from orderloom.runtime.erp.documents import default_mappings
+from orderloom.runtime.erp.models import FAILED, KINDS, PENDING, REFUSED, SENT, ErpConnection
+
+OUTCOME_WORDS = {SENT: lazy_gettext("sent"), REFUSED: lazy_gettext("refused by the ERP"),
+                 FAILED: lazy_gettext("failed, will retry"),
+                 PENDING: lazy_gettext("waiting")}
+
+
+def _attempt(sync: Any, attempt: Any) -> dict[str, Any]:
+    return {"id": attempt.id, "sync": sync.id, "subject": sync.subject,
+            "reference": sync.reference, "status": sync.status, "erp_id": sync.erp_id,
+            "number": attempt.number, "outcome": attempt.outcome,
+            "outcome_words": OUTCOME_WORDS.get(attempt.outcome, attempt.outcome),
+            "detail": attempt.detail, "at": when(attempt.at)}
+
+
+@pages.app_template_global()
+def erp_attempts(order_id: int) -> list[dict[str, Any]]:
+    """Every call made to an ERP for the order, its payments, newest first."""
+    return [_attempt(s, a) for s, a in sending.attempts_of(db_session(), order_id=order_id)]
+
+
+@pages.get("/admin/erp")
+@requires("webhooks.manage")
+def erp_page():
+    connections = db_session().scalars(select(ErpConnection).order_by(ErpConnection.id))
+    return render_template("erp/index.html", connections=list(connections), kinds=KINDS,
+                           categories=CATEGORIES,
+                           defaults={k: json.dumps(default_mappings(k), indent=2,
+                                                   ensure_ascii=False) for k in KINDS})
+
+
+@pages.get("/admin/erp/<int:connection_id>")
+@requires("webhooks.manage")
+def erp_connection_page(connection_id: int):
+    session = db_session()
+    connection = session.get(ErpConnection, connection_id)
+    if connection is None:
+        abort(404)
+    return render_template(
+        "erp/connection.html", connection=connection,
+        settings=connection_json(connection), categories=CATEGORIES,
+        mappings=json.dumps(connection.mappings, indent=2, ensure_ascii=False),
+        attempts=[_attempt(s, a) for s, a in
+                  sending.attempts_of(session, connection_id=connection.id)],
+        reconciliations=reconciliation.latest(session, connection.id), when=when)
