@@ -19,8 +19,9 @@ from sqlalchemy.orm import sessionmaker
 
 from orderloom.db import make_engine
 from orderloom.platform import schema
+from orderloom.runtime import sealing
 from orderloom.runtime.audit import Actor
-from orderloom.runtime.channels import sealing, store_deliveries
+from orderloom.runtime.channels import store_deliveries
 from orderloom.runtime.channels.models import HELD, UNCHANGED, Channel, InboundOrder
 from orderloom.runtime.channels.platforms import PLATFORMS
 from orderloom.runtime.channels.stores import Delivery, Event

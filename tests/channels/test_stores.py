@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from orderloom.runtime.channels import sealing
+from orderloom.runtime import sealing
 from orderloom.runtime.channels.models import (
     DEAD_LETTER,
     HELD,

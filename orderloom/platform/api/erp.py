@@ -21,8 +21,7 @@ from orderloom.platform.lookups import get_or_404, order_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
 from orderloom.platform.query_args import ParameterError, moment
-from orderloom.runtime import audit
-from orderloom.runtime.channels import sealing
+from orderloom.runtime import audit, sealing
 from orderloom.runtime.erp import documents, pulling, reconciliation, sending
 from orderloom.runtime.erp.client import ErpError
 from orderloom.runtime.erp.connections import client_for

@@ -27,8 +27,8 @@ from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
-from orderloom.runtime import audit
-from orderloom.runtime.channels import ingestion, sealing
+from orderloom.runtime import audit, sealing
+from orderloom.runtime.channels import ingestion
 from orderloom.runtime.channels.mapping import check_mapping
 from orderloom.runtime.channels.marketplace_api import (
     CREDENTIALS,

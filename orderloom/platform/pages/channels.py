@@ -19,7 +19,7 @@ from orderloom.designer.models import DefinitionVersion, OrderType
 from orderloom.platform.auth import requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
-from orderloom.runtime.channels import sealing
+from orderloom.runtime import sealing
 from orderloom.runtime.channels.marketplace_api_presets import MARKETPLACE_API_PRESETS
 from orderloom.runtime.channels.marketplace_pull import marketplace_summary
 from orderloom.runtime.channels.models import (

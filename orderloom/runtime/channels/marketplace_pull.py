@@ -42,8 +42,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
+from orderloom.runtime import sealing
 from orderloom.runtime.audit import Actor
-from orderloom.runtime.channels import ingestion, sealing, store_changes
+from orderloom.runtime.channels import ingestion, store_changes
 from orderloom.runtime.channels.marketplace_api import (
     MISSING,
     MarketplaceCallFailed,

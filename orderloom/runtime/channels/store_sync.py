@@ -49,9 +49,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
-from orderloom.runtime import hooks
+from orderloom.runtime import hooks, sealing
 from orderloom.runtime.audit import Actor
-from orderloom.runtime.channels import ingestion, sealing, store_deliveries
+from orderloom.runtime.channels import ingestion, store_deliveries
 from orderloom.runtime.channels.models import DUPLICATE, Channel, InboundOrder, find_channel
 from orderloom.runtime.channels.platforms import PLATFORMS
 from orderloom.runtime.channels.stores import (

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from orderloom.runtime.channels import sealing
+from orderloom.runtime import sealing
 from orderloom.runtime.erp.erpnext import ErpNextClient
 from orderloom.runtime.erp.models import ODOO, ErpConnection
 from orderloom.runtime.erp.odoo import OdooClient

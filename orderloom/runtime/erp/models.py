@@ -38,7 +38,7 @@ class ErpConnection(Base):
     base_url: Mapped[str] = mapped_column(String(500))
     database: Mapped[str | None] = mapped_column(String(200))  # Odoo's database name
     login: Mapped[str | None] = mapped_column(String(200))     # Odoo's user login
-    # Sealed (runtime/channels/sealing.py): {"api_key"} for Odoo, {"api_key",
+    # Sealed (runtime/sealing.py): {"api_key"} for Odoo, {"api_key",
     # "api_secret"} for ERPNext. Never shown back.
     credentials: Mapped[str] = mapped_column(Text)
     # Order type keys whose orders are sent; empty: every order type.
