@@ -1,0 +1,219 @@
+"""HubSpot deals won become orders once, the customer keeps the CRM's id, and the
+order's events reach the CRM as notes, against the local fake HubSpot of
+tests/channels/fake_hubspot.py (which cites the documentation it follows)."""
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from orderloom.db import utcnow
+from orderloom.platform.app import JOBS
+from orderloom.runtime.channels.models import InboundOrder
+from orderloom.runtime.jobs.models import DONE, PENDING, Job
+from orderloom.runtime.orders.models import Order
+from tests.channels.fake_hubspot import (
+    CLIENT_SECRET,
+    DEAL_ID,
+    HUBSPOT_TOKEN,
+    FakeHubSpot,
+    deliver,
+    stage_event,
+)
+from tests.channels.test_store_sync import retail  # noqa: F401 (a fixture)
+
+KEY = "hubspot"
+
+
+@pytest.fixture
+def crm():
+    fake = FakeHubSpot()
+    yield fake
+    fake.close()
+
+
+def connect(client, headers, url, **changes):
+    response = client.post("/api/v1/crm-channels", headers=headers, json={
+        "key": KEY, "name": "Sales CRM", "order_type": "retail_order", "api_url": url,
+        "won_stages": ["closedwon"], "client_secret": CLIENT_SECRET,
+        "access_token": HUBSPOT_TOKEN, **changes})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def counted(db, model):
+    count = db.scalar(select(func.count()).select_from(model))
+    db.rollback()
+    return count
+
+
+def test_a_won_deal_becomes_one_order_even_when_delivered_twice(client, db, retail, crm):
+    connected = connect(client, retail, crm.url)
+    assert connected["not_carried"] == [] and "closedwon" in connected["won_stages"]
+    assert CLIENT_SECRET not in str(connected) and HUBSPOT_TOKEN not in str(connected)
+    crm.won_deal()
+    first = deliver(client, KEY, [stage_event()])
+    assert first.status_code == 200, first.get_json()
+    [deal] = first.get_json()["deals"]
+    assert deal["status"] == "accepted" and deal["deal"] == DEAL_ID
+    order = client.get(f"/api/v1/orders/{deal['order']}", headers=retail).get_json()
+    assert [(line["sku"], line["qty"]) for line in order["data"]["items"]] == [
+        ("MUG-350", 2), ("HOODIE-GRY-M", 1)]
+    # Two mugs at 39 and a hoodie at 199 are 277; the deal's amount is 267.
+    assert order["data"]["discount"] == "10.00" and order["total"] == "267.00"
+    assert order["data"]["channel_order_no"] == "Blue Harbour spring order"
+    assert order["data"]["ship_to"]["street"] == "88 Nanjing Road"
+    # HubSpot retries the same webhook; then the deal leaves won and is won again.
+    again = deliver(client, KEY, [stage_event()])
+    assert again.get_json()["deals"][0]["status"] == "duplicate"
+    assert again.get_json()["deals"][0]["order"] == deal["order"]
+    deliver(client, KEY, [stage_event(stage="contractsent", event_id=2)])
+    rewon = deliver(client, KEY, [stage_event(event_id=3)])
+    assert rewon.get_json()["deals"][0]["order"] == deal["order"]
+    assert counted(db, Order) == 1 and counted(db, InboundOrder) == 1
+    # The deal was read from the CRM once: an order already here needs no reading.
+    assert len(crm.made("GET", f"/crm/v3/objects/deals/{DEAL_ID}")) == 1
+
+
+def test_a_deal_not_won_creates_nothing_and_reads_nothing(client, db, retail, crm):
+    connect(client, retail, crm.url)
+    crm.won_deal(stage="contractsent")
+    answer = deliver(client, KEY, [stage_event(stage="contractsent")])
+    assert answer.status_code == 200
+    assert answer.get_json()["deals"][0]["status"] == "not_won"
+    # An event naming won for a deal the CRM has moved on since: what the CRM holds counts.
+    late = deliver(client, KEY, [stage_event(event_id=9)])
+    assert late.get_json()["deals"][0]["status"] == "not_won"
+    assert counted(db, Order) == 0 and counted(db, InboundOrder) == 0
+    assert len(crm.made("GET", "/crm/v3/objects/deals/")) == 1
+
+
+def test_the_won_stage_is_the_operators_not_a_name_in_code(client, db, retail, crm):
+    connect(client, retail, crm.url, won_stages=["1043875"])  # a custom pipeline's stage
+    crm.won_deal(stage="1043875")
+    assert deliver(client, KEY, [stage_event(stage="closedwon")]).get_json()[
+        "deals"][0]["status"] == "not_won"
+    assert deliver(client, KEY, [stage_event(stage="1043875", event_id=5)]).get_json()[
+        "deals"][0]["status"] == "accepted"
+
+
+@pytest.mark.parametrize("how", ["forged", "stale", "unsigned"])
+def test_a_forged_or_stale_webhook_is_refused_and_nothing_is_stored(client, db, retail, crm,
+                                                                      how):
+    connect(client, retail, crm.url)
+    crm.won_deal()
+    if how == "forged":
+        response = deliver(client, KEY, [stage_event()], secret="not-the-client-secret")
+    elif how == "stale":
+        # Signed rightly, but six minutes ago: a captured request sent again.
+        response = deliver(client, KEY, [stage_event()],
+                           timestamp=str(int((time.time() - 360) * 1000)))
+    else:
+        response = deliver(client, KEY, [stage_event()], signature="")
+    assert response.status_code == 401
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+    assert "nothing was stored" in response.get_json()["detail"]
+    assert counted(db, Order) == 0 and counted(db, InboundOrder) == 0
+    assert crm.requests == []
+
+
+def test_a_rate_limited_crm_stores_nothing_and_asks_hubspot_to_retry(client, db, retail, crm):
+    connect(client, retail, crm.url)
+    crm.won_deal()
+    crm.failures = [(429, {"Retry-After": "1"})]
+    response = deliver(client, KEY, [stage_event()])
+    assert response.status_code == 503 and "429" in response.get_json()["detail"]
+    assert counted(db, Order) == 0 and counted(db, InboundOrder) == 0
+    assert deliver(client, KEY, [stage_event()]).get_json()["deals"][0]["status"] == "accepted"
+
+
+def test_the_customer_carries_the_crms_id_and_is_found_by_it_again(
+        client, db, actions, retail, crm):
+    connect(client, retail, crm.url)
+    crm.won_deal()
+    number = deliver(client, KEY, [stage_event()]).get_json()["deals"][0]["order"]
+    customers = client.get("/api/v1/customers?q=li.na@example.cn", headers=retail).get_json()
+    [customer] = customers["customers"]
+    code = customer["code"]
+    # The contact changes email and phone in the CRM; the next deal finds the customer
+    # by the CRM's id all the same.
+    crm.contacts["551"].update(email="na.li@bluehabour.cn", phone="+8613900000000")
+    crm.deals["22222222222"] = {**crm.deals[DEAL_ID]}
+    second = deliver(client, KEY, [stage_event(deal_id="22222222222", event_id=7)])
+    assert second.status_code == 200, second.get_json()
+    number2 = second.get_json()["deals"][0]["order"]
+    assert number2 != number
+    owners = set(db.scalars(select(Order.customer_id)))
+    db.rollback()
+    assert len(owners) == 1
+    again = client.get(f"/api/v1/orders/{number2}", headers=retail).get_json()
+    assert again["data"]["customer"]["code"] == code
+    assert again["data"]["customer"]["email"] == "na.li@bluehabour.cn"
+    actions.login_as("admin")
+    page = client.get(f"/customers/{code}").get_data(as_text=True)
+    assert 'id="crm-links"' in page and "hubspot contact 551" in page
+    assert "hubspot company 9901" in page
+
+
+def ship(client, headers, number, tracking):
+    response = client.post(f"/api/v1/orders/{number}/shipments", headers=headers,
+                           json={"carrier": "sf", "tracking_number": tracking})
+    assert response.status_code == 201, response.get_json()
+
+
+def test_a_shipment_reaches_the_deal_as_a_note_retried_after_a_429(
+        app, client, db, retail, crm):
+    connect(client, retail, crm.url)
+    crm.won_deal()
+    number = deliver(client, KEY, [stage_event()]).get_json()["deals"][0]["order"]
+    crm.failures = [(429, {"Retry-After": "60"})]
+    started = utcnow()
+    ship(client, retail, number, "SF1400000001")
+    job = db.scalar(select(Job).where(Job.kind == "crm_update"))
+    assert job.status == PENDING and job.run_after >= started + timedelta(seconds=60)
+    job_id = job.id
+    db.rollback()
+    runner = app.extensions[JOBS].runner
+    assert runner.run(job_id, now=utcnow() + timedelta(minutes=2)).status == DONE
+    [note] = crm.notes
+    assert "SF1400000001" in note["properties"]["hs_note_body"]
+    assert number in note["properties"]["hs_note_body"]
+    assert note["associations"] == [{"to": {"id": DEAL_ID}, "types": [
+        {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 214}]}]
+    # Run again (a worker that died after the note was made): not written twice.
+    db.execute(Job.__table__.update().where(Job.id == job_id).values(status=PENDING))
+    db.commit()
+    runner.run(job_id, now=utcnow() + timedelta(minutes=3))
+    assert len(crm.notes) == 1
+    log = client.get(f"/api/v1/crm-channels/{KEY}", headers=retail).get_json()["updates"]
+    assert [u["outcome"] for u in reversed(log)] == ["will_retry", "written"]
+    assert "429" in log[-1]["detail"] and log[0]["remote_id"] == note["id"]
+
+
+def test_test_connection_says_whether_the_token_works(client, retail, crm):
+    connect(client, retail, crm.url)
+    crm.won_deal()
+    answer = client.post(f"/api/v1/crm-channels/{KEY}/test", headers=retail)
+    assert answer.status_code == 200 and answer.get_json()["ok"] is True
+    client.patch(f"/api/v1/crm-channels/{KEY}", headers=retail,
+                 json={"access_token": "pat-na1-wrong"})
+    refused = client.post(f"/api/v1/crm-channels/{KEY}/test", headers=retail)
+    assert refused.status_code == 502
+    assert refused.get_json()["errors"][0]["pointer"] == "/credentials/access_token"
+    assert "pat-na1-wrong" not in refused.get_data(as_text=True)
+
+
+def test_a_bad_setting_is_refused_at_its_pointer(client, retail, crm):
+    response = client.post("/api/v1/crm-channels", headers=retail, json={
+        "key": KEY, "name": "CRM", "order_type": "retail_order", "api_url": crm.url,
+        "won_stages": [], "client_secret": CLIENT_SECRET, "access_token": HUBSPOT_TOKEN})
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["pointer"] == "/won_stages"
+    response = client.post("/api/v1/crm-channels", headers=retail, json={
+        "key": KEY, "name": "CRM", "order_type": "no_such_type", "api_url": crm.url,
+        "won_stages": ["closedwon"], "client_secret": CLIENT_SECRET,
+        "access_token": HUBSPOT_TOKEN})
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["pointer"] == "/order_type"
