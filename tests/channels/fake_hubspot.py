@@ -8,9 +8,10 @@ HubSpot sends, signed as it signs it.
   "error", "message": "Authentication credentials not found...", "category":
   "INVALID_AUTHENTICATION"}``.
 - ``GET /crm/v3/objects/deals?limit=1`` answers ``{"results": [...]}``.
-- ``GET /crm/v3/objects/deals/<id>?properties=...&associations=line_items,contacts,
-  companies`` answers ``{"id", "properties": {...}, "associations": {"line_items":
-  {"results": [{"id", "type": "deal_to_line_item"}]}, ...}}`` (only those asked for); an unknown deal is 404.
+- ``GET /crm/v3/objects/deals/<id>?properties=...&associations=line_items,contacts,companies``
+  answers ``{"id", "properties": {...}, "associations": {"line_items":
+  {"results": [{"id", "type": "deal_to_line_item"}]}, ...}}`` (only those asked for);
+  an unknown deal is 404.
 - ``POST /crm/v3/objects/line_items/batch/read`` takes ``{"properties", "inputs":
   [{"id"}]}`` and answers ``{"status": "COMPLETE", "results": [{"id", "properties"}]}``.
 - ``GET /crm/v3/objects/contacts/<id>``, ``GET /crm/v3/objects/companies/<id>``.
@@ -113,7 +114,7 @@ class FakeHubSpot:
         def record(kind: str, object_id: str, store: dict) -> tuple[int, dict, dict]:
             if object_id not in store:
                 return 404, {}, {"status": "error", "message": "Object not found. objectId "
-                                 f"are usually numeric.", "category": "OBJECT_NOT_FOUND"}
+                                 "are usually numeric.", "category": "OBJECT_NOT_FOUND"}
             found = {"id": object_id, "properties": store[object_id], "archived": False,
                      "createdAt": "2026-12-01T08:00:00Z", "updatedAt": "2026-12-06T08:00:00Z"}
             return 200, {}, found

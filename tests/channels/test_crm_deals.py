@@ -14,6 +14,7 @@ from orderloom.platform.app import JOBS
 from orderloom.runtime.channels.models import InboundOrder
 from orderloom.runtime.jobs.models import DONE, PENDING, Job
 from orderloom.runtime.orders.models import Order
+from tests.channels import test_store_sync as store_sync
 from tests.channels.fake_hubspot import (
     CLIENT_SECRET,
     DEAL_ID,
@@ -22,8 +23,9 @@ from tests.channels.fake_hubspot import (
     deliver,
     stage_event,
 )
-from tests.channels.test_store_sync import retail  # noqa: F401 (a fixture)
 
+# The merchant with the retail order type of test_store_sync.py.
+retail = store_sync.retail
 KEY = "hubspot"
 
 
@@ -164,7 +166,7 @@ def ship(client, headers, number, tracking):
 
 
 def test_a_shipment_reaches_the_deal_as_a_note_retried_after_a_429(
-        app, client, db, retail, crm):
+        app, client, db, actions, retail, crm):
     connect(client, retail, crm.url)
     crm.won_deal()
     number = deliver(client, KEY, [stage_event()]).get_json()["deals"][0]["order"]
@@ -190,6 +192,11 @@ def test_a_shipment_reaches_the_deal_as_a_note_retried_after_a_429(
     log = client.get(f"/api/v1/crm-channels/{KEY}", headers=retail).get_json()["updates"]
     assert [u["outcome"] for u in reversed(log)] == ["will_retry", "written"]
     assert "429" in log[-1]["detail"] and log[0]["remote_id"] == note["id"]
+    actions.login_as("admin")
+    page = client.get(f"/admin/channels/{KEY}").get_data(as_text=True)
+    assert f"/api/v1/crm-channels/{KEY}/deals" in page and "<code>closedwon</code>" in page
+    assert page.count('data-outcome="written"') == 1 and note["id"] in page
+    assert HUBSPOT_TOKEN not in page and CLIENT_SECRET not in page
 
 
 def test_test_connection_says_whether_the_token_works(client, retail, crm):
@@ -217,3 +224,18 @@ def test_a_bad_setting_is_refused_at_its_pointer(client, retail, crm):
         "access_token": HUBSPOT_TOKEN})
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["pointer"] == "/order_type"
+
+
+def test_the_channels_page_offers_to_connect_hubspot(client, actions, retail):
+    actions.login_as("admin")
+    page = client.get("/admin/channels").get_data(as_text=True)
+    assert 'id="crm-form"' in page and "/api/v1/crm-channels" in page
+
+
+def test_the_plain_channel_form_cannot_make_a_crm_channel_without_its_settings(
+        client, retail):
+    response = client.post("/api/v1/channels", headers=retail, json={
+        "key": "crm2", "name": "CRM", "kind": "crm_hubspot", "order_type": "retail_order",
+        "mapping": {"external_id": "$.id"}})
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["pointer"] == "/kind"

@@ -38,6 +38,7 @@ from orderloom.runtime.channels.mapping import MappingError, apply_mapping, chec
 from orderloom.runtime.channels.models import (
     ACCEPTED,
     APPLIED,
+    CRM_KINDS,
     DEAD_LETTER,
     DUPLICATE,
     HELD,
@@ -310,6 +311,9 @@ def create_channel():
     if body["kind"] in PULLED_KINDS:
         raise invalid("/kind", "a marketplace channel is made with POST "
                                "/api/v1/marketplace-channels, which takes its API setting")
+    if body["kind"] in CRM_KINDS:
+        raise invalid("/kind", "a CRM channel is made with POST /api/v1/crm-channels, "
+                               "which takes its won stages and the CRM's credentials")
     store = _store_settings(body["kind"], body)
     mapping = body.get("mapping", {})
     not_carried: list[str] | None = None
