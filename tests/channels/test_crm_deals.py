@@ -3,6 +3,9 @@ order's events reach the CRM as notes, against the local fake HubSpot of
 tests/channels/fake_hubspot.py (which cites the documentation it follows)."""
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import time
 from datetime import timedelta
 
@@ -12,6 +15,7 @@ from sqlalchemy import func, select
 from orderloom.db import utcnow
 from orderloom.platform.app import JOBS
 from orderloom.runtime.channels.models import InboundOrder
+from orderloom.runtime.customers.crm_links import CrmLink
 from orderloom.runtime.jobs.models import DONE, PENDING, Job
 from orderloom.runtime.orders.models import Order
 from tests.channels import test_store_sync as store_sync
@@ -239,3 +243,77 @@ def test_the_plain_channel_form_cannot_make_a_crm_channel_without_its_settings(
         "mapping": {"external_id": "$.id"}})
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["pointer"] == "/kind"
+
+
+# --- a CRM that posts its own deals (kind crm) -------------------------------------------------
+
+POSTED = {"deal": {"id": "006Kj000002abcXYZ", "stage": "Closed Won", "name": "Spring fair",
+                   "amount": "277.00", "currency": "CNY"},
+          "lines": [{"sku": "MUG-350", "name": "Mug", "quantity": 2, "price": "39.00"},
+                    {"sku": "HOODIE-GRY-M", "quantity": 1, "price": "199.00"}],
+          "contact": {"id": "003Kj00000Q1", "first_name": "Wei", "last_name": "Zhang",
+                      "email": "zhang.wei@example.cn", "phone": "+8613700137000",
+                      "address": "1 Binjiang Avenue", "city": "Hangzhou",
+                      "state": "Zhejiang", "zip": "310051", "country": "CN"}}
+
+
+def posted(client, key, payload, secret, *, timestamp=None, signature=None):
+    """A CRM's workflow posting a deal as docs/erp-crm.md spells it out."""
+    body = json.dumps(payload).encode()
+    timestamp = timestamp or str(int(time.time()))
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body,
+                      hashlib.sha256).hexdigest()
+    return client.post(f"/api/v1/crm-channels/{key}/deals", data=body, headers={
+        "Content-Type": "application/json", "X-Orderloom-Timestamp": timestamp,
+        "X-Orderloom-Signature": signature if signature is not None else f"sha256={digest}"})
+
+
+def connect_posting(client, headers):
+    response = client.post("/api/v1/crm-channels", headers=headers, json={
+        "key": "salesforce", "kind": "crm", "name": "Salesforce flows",
+        "order_type": "retail_order", "won_stages": ["Closed Won"]})
+    assert response.status_code == 201, response.get_json()
+    answer = response.get_json()
+    assert answer["secret"].startswith("olwh_") and answer["access_token"] is None
+    again = client.get("/api/v1/crm-channels/salesforce", headers=headers).get_json()
+    assert "secret" not in again and answer["secret"] not in json.dumps(again)
+    return answer["secret"]
+
+
+def test_a_posted_won_deal_becomes_one_order_and_links_its_contact(client, db, retail):
+    secret = connect_posting(client, retail)
+    first = posted(client, "salesforce", POSTED, secret)
+    assert first.status_code == 200, first.get_json()
+    [deal] = first.get_json()["deals"]
+    assert deal["status"] == "accepted" and deal["deal"] == "006Kj000002abcXYZ"
+    order = client.get(f"/api/v1/orders/{deal['order']}", headers=retail).get_json()
+    assert [(line["sku"], line["qty"]) for line in order["data"]["items"]] == [
+        ("MUG-350", 2), ("HOODIE-GRY-M", 1)]
+    assert order["data"]["recipient"] == "Wei Zhang" and order["total"] == "277.00"
+    # Sent again a second later (another signature over other bytes' timestamp).
+    again = posted(client, "salesforce", {**POSTED, "sent": 2}, secret)
+    assert again.get_json()["deals"][0]["status"] == "duplicate"
+    assert counted(db, Order) == 1
+    links = db.scalars(select(CrmLink)).all()
+    assert [(link.system, link.record_kind, link.record_id) for link in links] == [
+        ("salesforce", "contact", "003Kj00000Q1")]
+    db.rollback()
+
+
+def test_a_posted_deal_not_won_or_badly_signed_or_unreadable_stores_nothing(
+        client, db, retail):
+    secret = connect_posting(client, retail)
+    open_deal = {**POSTED, "deal": {**POSTED["deal"], "stage": "Negotiation"}}
+    assert posted(client, "salesforce", open_deal, secret).get_json()[
+        "deals"][0]["status"] == "not_won"
+    assert posted(client, "salesforce", POSTED, "olwh_wrong").status_code == 401
+    stale = str(int(time.time()) - 600)
+    assert posted(client, "salesforce", POSTED, secret, timestamp=stale).status_code == 401
+    odd = {**POSTED, "lines": [{"sku": "MUG-350", "quantity": {"n": 2}}]}
+    refused = posted(client, "salesforce", odd, secret)
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"][0]["pointer"] == "/lines/0/quantity"
+    assert counted(db, Order) == 0 and counted(db, InboundOrder) == 0
+    # Nothing to call: the CRM posts, Orderloom never asks it.
+    test = client.post("/api/v1/crm-channels/salesforce/test", headers=retail)
+    assert test.status_code == 409

@@ -21,9 +21,23 @@ from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
 from orderloom.runtime import audit
 from orderloom.runtime.audit import Actor
-from orderloom.runtime.channels import crm_deals, crm_updates, hubspot, ingestion, sealing
+from orderloom.runtime.channels import (
+    crm_deals,
+    crm_updates,
+    crm_webhook,
+    hubspot,
+    ingestion,
+    sealing,
+)
 from orderloom.runtime.channels.mapping import check_mapping
-from orderloom.runtime.channels.models import RESERVED_KEYS, Channel, add_channel, find_channel
+from orderloom.runtime.channels.models import (
+    CRM_KINDS,
+    RESERVED_KEYS,
+    Channel,
+    add_channel,
+    find_channel,
+    new_secret,
+)
 from orderloom.runtime.channels.stores import fitted_mapping
 
 log = logging.getLogger(__name__)
@@ -47,9 +61,12 @@ CHANGEABLE = {
     "active": {"type": "boolean"},
 }
 NEW = {"type": "object", "additionalProperties": False,
-       "required": ["key", "name", "order_type", "won_stages", "client_secret",
-                    "access_token"],
+       "required": ["key", "name", "order_type", "won_stages"],
        "properties": {"key": {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,39}$"},
+                      "kind": {"enum": list(CRM_KINDS),
+                               "description": "crm_hubspot (the default): HubSpot's own "
+                                              "webhooks; crm: a CRM posting its deals "
+                                              "signed with the secret answered once"},
                       "order_type": {"type": "string", "maxLength": 63},
                       "mapping": {"type": "object"},
                       **CHANGEABLE}}
@@ -81,7 +98,8 @@ def crm_json(channel: Channel, connection: crm_deals.CrmConnection) -> dict[str,
             "webhook_url": url_for("api.crm_deal_webhook", key=channel.key, _external=True),
             # Secrets are never answered, only that they are set.
             "client_secret": sealing.masked(channel.secret),
-            "access_token": sealing.masked(channel.credentials),
+            "access_token": sealing.masked(channel.credentials) if channel.credentials
+            else None,
             "updates": [update_json(u) for u in
                         crm_updates.channel_attempts(session, channel.key, RECENT_UPDATES)]}
 
@@ -124,24 +142,44 @@ def create_crm_channel():
         raise invalid("/key", f"{body['key']!r} is reserved; choose another key")
     if find_channel(session, body["key"]) is not None:
         raise Problem(409, f"a channel with the key {body['key']!r} exists already")
+    kind = body.get("kind", crm_deals.KIND)
+    if kind == crm_deals.KIND:
+        for member in ("client_secret", "access_token"):
+            if member not in body:
+                raise invalid(f"/{member}", "is required to connect HubSpot")
+    else:
+        _only_for_hubspot(body)
     mapping, not_carried = _checked_mapping(body["order_type"], body.get("mapping"))
-    api_url = body.get("api_url") or hubspot.API_URL
-    check_destination(api_url, "/api_url")
+    api_url = body.get("api_url") or (hubspot.API_URL if kind == crm_deals.KIND else "")
+    if api_url:
+        check_destination(api_url, "/api_url")
     key = _instance_key()
+    # A CRM posting its own deals signs them with a secret made here, shown this once.
+    made_secret = new_secret() if kind == crm_deals.GENERIC else None
     channel = add_channel(session, current_actor(), key=body["key"], name=body["name"],
-                          kind=crm_deals.KIND, order_type_key=body["order_type"],
+                          kind=kind, order_type_key=body["order_type"],
                           mapping=mapping, active=body.get("active", True),
-                          secret=sealing.seal(key, body["client_secret"]),
+                          secret=sealing.seal(key, made_secret or body["client_secret"]),
                           credentials=sealing.seal_json(
-                              key, {"access_token": body["access_token"]}))
+                              key, {"access_token": body["access_token"]})
+                          if "access_token" in body else None)
     connection = crm_deals.CrmConnection(channel=channel.key, api_url=api_url,
                                          won_stages=body["won_stages"])
     session.add(connection)
     session.flush()
     answer = crm_json(channel, connection)
     answer["not_carried"] = not_carried
+    if made_secret:
+        answer["secret"] = made_secret
     session.commit()
     return answer, 201, {"Location": url_for("api.get_crm_channel", key=channel.key)}
+
+
+def _only_for_hubspot(body: dict[str, Any]) -> None:
+    for member in ("client_secret", "access_token", "api_url"):
+        if member in body:
+            raise invalid(f"/{member}", "is only for crm_hubspot channels: a crm channel's "
+                                        "CRM posts its deals, and Orderloom makes its secret")
 
 
 @api.get("/crm-channels/<key>")
@@ -160,6 +198,8 @@ def change_crm_channel(key: str):
     body = json_body(CHANGE)
     channel, connection = _crm_channel(key)
     instance_key = _instance_key()
+    if channel.kind == crm_deals.GENERIC:
+        _only_for_hubspot(body)
     if "api_url" in body:
         check_destination(body["api_url"], "/api_url")
         connection.api_url = body["api_url"]
@@ -190,6 +230,9 @@ def change_crm_channel(key: str):
             tags=("channels",), responses={200: ("They work", ANSWER)})
 def test_crm_channel(key: str):
     channel, connection = _crm_channel(key)
+    if channel.kind == crm_deals.GENERIC:
+        raise Problem(409, f"channel {key!r} is a crm channel: its CRM posts the deals and "
+                           "Orderloom never calls it, so there is no connection to test")
     try:
         token = crm_deals.access_token(channel, _instance_key())
         said = hubspot.connection(connection.api_url, token)
@@ -222,13 +265,19 @@ def _signed_by_hubspot(view: Callable) -> Callable:
         except sealing.SealError as error:
             log.error("channel %s: %s", key, error)
             secret = ""
-        if not hubspot.signature_matches(secret, request.method, _signed_uri(), body,
-                                         request.headers, utcnow()):
+        if channel.kind == crm_deals.GENERIC:
+            signed = crm_webhook.signature_matches(secret, body, request.headers, utcnow())
+            headers = (crm_webhook.SIGNATURE_HEADER, crm_webhook.TIMESTAMP_HEADER)
+        else:
+            signed = hubspot.signature_matches(secret, request.method, _signed_uri(), body,
+                                               request.headers, utcnow())
+            headers = (hubspot.SIGNATURE_HEADER, hubspot.TIMESTAMP_HEADER)
+        if not signed:
             log.warning("channel %s: refused a deal webhook of %s bytes (signature missing, "
                         "wrong or stale)", key, len(body))
-            raise Problem(401, "the request's X-HubSpot-Signature-v3 was not verified, or "
-                               "its X-HubSpot-Request-Timestamp is more than five minutes "
-                               "off; nothing was stored")
+            raise Problem(401, f"the request's {headers[0]} was not verified, or its "
+                               f"{headers[1]} is more than five minutes off; nothing was "
+                               "stored")
         g.channel_actor = Actor(user_id=None, name=f"channel:{key}", via="api")
         return view(channel, connection, body)
 
@@ -252,8 +301,10 @@ def _signed_uri() -> str:
 
 @api.post("/crm-channels/<key>/deals")
 @_signed_by_hubspot
-@documented("HubSpot's webhook of deal stage changes (X-HubSpot-Signature-v3). A deal moved "
-            "to a won stage becomes an order once; other stages store nothing. 200 with "
+@documented("The CRM's deals: HubSpot's webhook of deal stage changes "
+            "(X-HubSpot-Signature-v3), or a crm channel's posted deal (X-Orderloom-Signature "
+            "over the X-Orderloom-Timestamp and the body). A deal in a won stage becomes an "
+            "order once; other stages store nothing. 200 with "
             "what became of each deal; 503 when HubSpot's API could not be read (HubSpot "
             "sends the webhook again)", tags=("channels",),
             responses={200: ("What became of each deal", ANSWER)})
@@ -265,6 +316,15 @@ def crm_deal_webhook(channel: Channel, connection: crm_deals.CrmConnection, body
     except ValueError as error:
         raise invalid("", str(error)) from None
     session = db_session()
+    if channel.kind == crm_deals.GENERIC:
+        try:
+            outcomes = [crm_deals.receive_posted(session, channel, connection, events,
+                                                 g.channel_actor)]
+        except crm_webhook.UnreadableDeal as unreadable:
+            session.rollback()
+            raise invalid(unreadable.pointer, unreadable.detail) from None
+        session.commit()
+        return _answer(outcomes)
     try:
         outcomes = crm_deals.receive(session, channel, connection, events, _instance_key(),
                                      g.channel_actor)
@@ -278,6 +338,10 @@ def crm_deal_webhook(channel: Channel, connection: crm_deals.CrmConnection, body
                       f"the deal could not be read from HubSpot: {failure.detail}; nothing "
                       "was stored") from None
     session.commit()
+    return _answer(outcomes)
+
+
+def _answer(outcomes: list[crm_deals.DealOutcome]) -> tuple[dict[str, Any], int]:
     return {"deals": [{"deal": o.deal_id, "stage": o.stage, "status": o.status,
                        "order": o.order.number if o.order else None,
                        "inbound": o.inbound_id} for o in outcomes]}, 200

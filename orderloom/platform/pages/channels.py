@@ -75,6 +75,7 @@ GUIDES = {"shopify": "#shopify", "woocommerce": "#woocommerce", "webhook": "#sen
 # Kinds set up by a form of their own (not the channel form's kind list).
 OWN_FORM_KIND_WORDS = {
     "crm_hubspot": lazy_gettext("HubSpot CRM (won deals)"),
+    "crm": lazy_gettext("CRM posting its deals"),
 }
 
 

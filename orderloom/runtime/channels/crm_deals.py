@@ -1,4 +1,5 @@
-"""A CRM channel (kind ``crm_hubspot``): a deal won in the CRM becomes an order, once.
+"""A CRM channel (kind ``crm_hubspot``, or ``crm`` for a CRM posting its own deals,
+crm_webhook.py): a deal won in the CRM becomes an order, once.
 
 HubSpot tells of a deal moving to a stage (hubspot.py). Only a stage the channel's
 connection names as won counts: the stages are the operator's (each pipeline has its
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from orderloom.db import Base, JSONDocument
 from orderloom.runtime.audit import Actor
-from orderloom.runtime.channels import hubspot, ingestion, sealing
+from orderloom.runtime.channels import crm_webhook, hubspot, ingestion, sealing
 from orderloom.runtime.channels.models import CRM_KINDS, Channel, InboundOrder
 from orderloom.runtime.channels.stores import (
     STORE_ORDER,
@@ -44,7 +45,7 @@ from orderloom.runtime.orders.models import Order
 
 log = logging.getLogger(__name__)
 
-[KIND] = CRM_KINDS
+KIND, GENERIC = CRM_KINDS  # HubSpot's own webhooks; a CRM posting its deals (crm_webhook.py)
 SYSTEM = "hubspot"
 # What became of one stage change.
 NOT_WON = "not_won"      # the stage is not one the connection names as won: nothing stored
@@ -74,7 +75,7 @@ class NotConnected(ValueError):
 
 
 def connection_of(session: Session, channel: Channel) -> CrmConnection | None:
-    return session.get(CrmConnection, channel.key) if channel.kind == KIND else None
+    return session.get(CrmConnection, channel.key) if channel.kind in CRM_KINDS else None
 
 
 def access_token(channel: Channel, instance_key: str) -> str:
@@ -122,13 +123,28 @@ def receive(session: Session, channel: Channel, connection: CrmConnection,
             # Moved on from won since the event was sent: what the CRM holds now counts.
             outcomes.append(DealOutcome(change.deal_id, deal.stage or "", NOT_WON))
             continue
-        outcomes.append(_ordered(session, channel, deal, actor))
+        outcomes.append(_ordered(session, channel, deal, actor, SYSTEM))
     return outcomes
 
 
+def receive_posted(session: Session, channel: Channel, connection: CrmConnection,
+                   payload: Any, actor: Actor) -> DealOutcome:
+    """Make an order of the deal a CRM posted (a ``crm`` channel), when it is won;
+    crm_webhook.UnreadableDeal when the body is not a deal as documented. The CRM's
+    records are linked under the channel's key: each such CRM numbers its own."""
+    deal = crm_webhook.posted_deal(payload)
+    if deal.stage not in set(connection.won_stages or []):
+        return DealOutcome(deal.deal_id, deal.stage or "", NOT_WON)
+    first = ingestion.accepted_order(session, channel.key, deal.deal_id)
+    if first is not None:
+        order = session.get(Order, first.order_id) if first.order_id else None
+        return DealOutcome(deal.deal_id, deal.stage or "", ALREADY_HERE, order, first.id)
+    return _ordered(session, channel, deal, actor, channel.key)
+
+
 def _ordered(session: Session, channel: Channel, deal: hubspot.WonDeal,
-             actor: Actor) -> DealOutcome:
-    known = _linked_code(session, deal)
+             actor: Actor, system: str) -> DealOutcome:
+    known = _linked_code(session, deal, system)
     payload = {"deal": {"id": deal.deal_id, **deal.deal}, "lines": deal.lines,
                "contact": deal.contact, "company": deal.company,
                STORE_ORDER: deal_order(deal, known)}
@@ -138,19 +154,19 @@ def _ordered(session: Session, channel: Channel, deal: hubspot.WonDeal,
     if order is not None and order.customer_id is not None:
         for kind, record in ((crm_links.CONTACT, deal.contact),
                              (crm_links.COMPANY, deal.company)):
-            if record:
-                crm_links.link(session, actor, order.customer_id, SYSTEM, kind,
+            if record and record.get("id"):
+                crm_links.link(session, actor, order.customer_id, system, kind,
                                str(record["id"]))
     log.info("channel %s: deal %s %s", channel.key, deal.deal_id, receipt.status)
     return DealOutcome(deal.deal_id, deal.stage or "", receipt.status, order,
                        receipt.inbound.id)
 
 
-def _linked_code(session: Session, deal: hubspot.WonDeal) -> str | None:
+def _linked_code(session: Session, deal: hubspot.WonDeal, system: str) -> str | None:
     """The code of the customer the deal's contact (else company) is linked to."""
     for kind, record in ((crm_links.CONTACT, deal.contact), (crm_links.COMPANY, deal.company)):
-        if record:
-            customer = crm_links.linked_customer(session, SYSTEM, kind, str(record["id"]))
+        if record and record.get("id"):
+            customer = crm_links.linked_customer(session, system, kind, str(record["id"]))
             if customer is not None:
                 return customer.code
     return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from orderloom.db import Base, UTCDateTime, utcnow
@@ -62,8 +63,15 @@ def link(session: Session, actor: Actor, customer_id: int, system: str, record_k
         return found
     made = CrmLink(customer_id=customer_id, system=system, record_kind=record_kind,
                    record_id=record_id, created_at=utcnow())
-    session.add(made)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(made)
+            session.flush()
+    except IntegrityError:
+        # Linked a moment earlier by another connection: the database allows one link.
+        return session.scalar(select(CrmLink).where(CrmLink.system == system,
+                                                    CrmLink.record_kind == record_kind,
+                                                    CrmLink.record_id == record_id))
     customer = session.get(Customer, customer_id)
     audit.record(session, actor, "customer.crm_linked", "customer",
                  customer.code if customer else str(customer_id), system=system,
