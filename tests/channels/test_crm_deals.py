@@ -317,3 +317,46 @@ def test_a_posted_deal_not_won_or_badly_signed_or_unreadable_stores_nothing(
     # Nothing to call: the CRM posts, Orderloom never asks it.
     test = client.post("/api/v1/crm-channels/salesforce/test", headers=retail)
     assert test.status_code == 409
+
+
+def test_a_state_change_of_the_order_reaches_the_deal_and_other_orders_stay_quiet(
+        client, db, retail, crm):
+    connect(client, retail, crm.url)
+    crm.won_deal()
+    number = deliver(client, KEY, [stage_event()]).get_json()["deals"][0]["order"]
+    moved = client.post(f"/api/v1/orders/{number}/transitions/route", headers=retail)
+    assert moved.status_code == 200, moved.get_json()
+    [note] = crm.notes
+    assert note["properties"]["hs_note_body"] == (f"Order {number} is now picking "
+                                                   "(was ready)")
+    # An order from anywhere else tells the CRM nothing.
+    made = client.post("/api/v1/orders", headers=retail, json={
+        "order_type": "retail_order", "data": {
+            "customer": {"name": "Walk-in", "phone": "+8613500135000"},
+            "ship_to": {"country": "CN", "province": "Zhejiang", "city": "Hangzhou",
+                        "street": "2 Wensan Road", "postcode": "310012"},
+            "items": [{"sku": "MUG-350", "qty": 1, "price": "39.00"}]}})
+    assert made.status_code == 201, made.get_json()
+    other = made.get_json()["number"]
+    assert client.post(f"/api/v1/orders/{other}/transitions/route",
+                       headers=retail).status_code == 200
+    assert len(crm.notes) == 1
+    assert db.scalar(select(func.count()).select_from(Job)
+                     .where(Job.kind == "crm_update")) == 1
+    db.rollback()
+
+
+def test_a_customer_already_here_is_found_by_email_and_linked(client, db, retail, crm):
+    made = client.post("/api/v1/customers", headers=retail, json={
+        "name": "Li Na", "code": "VIP-0007", "email": "li.na@example.cn"})
+    assert made.status_code == 201, made.get_json()
+    connect(client, retail, crm.url)
+    crm.won_deal()
+    number = deliver(client, KEY, [stage_event()]).get_json()["deals"][0]["order"]
+    customer_id = db.scalar(select(Order.customer_id).where(Order.number == number))
+    links = [(link.customer_id, link.record_kind, link.record_id)
+             for link in db.scalars(select(CrmLink).order_by(CrmLink.id))]
+    db.rollback()
+    assert links == [(customer_id, "contact", "551"), (customer_id, "company", "9901")]
+    listed = client.get("/api/v1/customers?q=li.na@example.cn", headers=retail).get_json()
+    assert [c["code"] for c in listed["customers"]] == ["VIP-0007"]
