@@ -360,3 +360,21 @@ def test_a_customer_already_here_is_found_by_email_and_linked(client, db, retail
     assert links == [(customer_id, "contact", "551"), (customer_id, "company", "9901")]
     listed = client.get("/api/v1/customers?q=li.na@example.cn", headers=retail).get_json()
     assert [c["code"] for c in listed["customers"]] == ["VIP-0007"]
+
+
+def test_a_deal_kept_as_a_dead_letter_links_its_customer_once_retried(client, db, retail, crm):
+    fitted = connect(client, retail, crm.url)["mapping"]
+    # A mapping edited by hand that loses the lines: the deal cannot be an order.
+    broken = {member: value for member, value in fitted.items() if member != "lines"}
+    changed = client.patch(f"/api/v1/channels/{KEY}", headers=retail, json={"mapping": broken})
+    assert changed.status_code == 200, changed.get_json()
+    crm.won_deal()
+    answer = deliver(client, KEY, [stage_event()]).get_json()["deals"][0]
+    assert answer["status"] == "dead_letter"
+    assert counted(db, Order) == 0 and counted(db, CrmLink) == 0
+    client.patch(f"/api/v1/channels/{KEY}", headers=retail, json={"mapping": fitted})
+    retried = client.post(f"/api/v1/inbound/{answer['inbound']}/retry", headers=retail)
+    assert retried.status_code == 201, retried.get_json()
+    links = [link.record_id for link in db.scalars(select(CrmLink).order_by(CrmLink.id))]
+    db.rollback()
+    assert links == ["551", "9901"]

@@ -28,6 +28,7 @@ from orderloom.platform.problems import Problem, invalid
 from orderloom.runtime import audit
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.channels import (
+    crm_deals,
     file_columns,
     ingestion,
     order_files,
@@ -635,6 +636,9 @@ def retry_inbound(inbound_id: int):
         if inbound.channel is not None and platform_for(inbound.channel.kind) is not None:
             # A store's order held at once when it arrives cancelled, or news waited.
             receipt = store_deliveries.retry(session, inbound, current_actor())
+        elif inbound.channel is not None and inbound.channel.kind in CRM_KINDS:
+            # A deal's order links its customer to the CRM's contact and company.
+            receipt = crm_deals.retry(session, inbound, current_actor())
         else:
             receipt = ingestion.retry(session, inbound, current_actor())
     except OrderError as error:

@@ -150,16 +150,36 @@ def _ordered(session: Session, channel: Channel, deal: hubspot.WonDeal,
                STORE_ORDER: deal_order(deal, known)}
     body = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
     receipt = ingestion.receive(session, channel, body, actor, topic="deal.won")
-    order = receipt.order
-    if order is not None and order.customer_id is not None:
-        for kind, record in ((crm_links.CONTACT, deal.contact),
-                             (crm_links.COMPANY, deal.company)):
-            if record and record.get("id"):
-                crm_links.link(session, actor, order.customer_id, system, kind,
-                               str(record["id"]))
+    _link(session, actor, receipt.order, system, deal.contact, deal.company)
     log.info("channel %s: deal %s %s", channel.key, deal.deal_id, receipt.status)
-    return DealOutcome(deal.deal_id, deal.stage or "", receipt.status, order,
+    return DealOutcome(deal.deal_id, deal.stage or "", receipt.status, receipt.order,
                        receipt.inbound.id)
+
+
+def _link(session: Session, actor: Actor, order: Order | None, system: str,
+          contact: dict[str, Any] | None, company: dict[str, Any] | None) -> None:
+    """Keep the CRM's contact and company ids on the order's customer."""
+    if order is None or order.customer_id is None:
+        return
+    for kind, record in ((crm_links.CONTACT, contact), (crm_links.COMPANY, company)):
+        if isinstance(record, dict) and record.get("id"):
+            crm_links.link(session, actor, order.customer_id, system, kind, str(record["id"]))
+
+
+def retry(session: Session, inbound: InboundOrder, actor: Actor) -> ingestion.Receipt:
+    """Process a CRM channel's dead letter again (ingestion.retry); when it becomes an
+    order, its customer is linked to the deal's contact and company as on arrival."""
+    receipt = ingestion.retry(session, inbound, actor)
+    channel = inbound.channel
+    try:
+        payload = json.loads(inbound.body)
+    except ValueError:
+        return receipt
+    if channel is not None and isinstance(payload, dict):
+        system = SYSTEM if channel.kind == KIND else channel.key
+        _link(session, actor, receipt.order, system, payload.get("contact"),
+              payload.get("company"))
+    return receipt
 
 
 def _linked_code(session: Session, deal: hubspot.WonDeal, system: str) -> str | None:
