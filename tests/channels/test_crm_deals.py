@@ -378,3 +378,18 @@ def test_a_deal_kept_as_a_dead_letter_links_its_customer_once_retried(client, db
     links = [link.record_id for link in db.scalars(select(CrmLink).order_by(CrmLink.id))]
     db.rollback()
     assert links == ["551", "9901"]
+
+
+def test_a_posting_crms_secret_rotates_and_hubspots_is_changed_where_hubspot_keeps_it(
+        client, db, retail, crm):
+    old = connect_posting(client, retail)
+    rotated = client.post("/api/v1/channels/salesforce/secret", headers=retail)
+    assert rotated.status_code == 200, rotated.get_json()
+    new = rotated.get_json()["secret"]
+    assert new != old
+    assert posted(client, "salesforce", POSTED, old).status_code == 401
+    assert posted(client, "salesforce", POSTED, new).get_json()["deals"][0][
+        "status"] == "accepted"
+    connect(client, retail, crm.url)
+    refused = client.post(f"/api/v1/channels/{KEY}/secret", headers=retail)
+    assert refused.status_code == 409 and "client_secret" in refused.get_json()["detail"]

@@ -389,10 +389,17 @@ def rotate_secret(key: str):
         raise Problem(409, f"channel {key!r} checks the secret {PLATFORMS[channel.kind].name} "
                            "signs with; when it changes there, send the new one with PATCH "
                            f"/api/v1/channels/{key} {{\"webhook_secret\": ...}}")
-    channel.secret = new_secret()
+    if channel.kind == crm_deals.KIND:
+        raise Problem(409, f"channel {key!r} checks the secret HubSpot signs with (the app's "
+                           "client secret); when it changes there, send the new one with "
+                           f"PATCH /api/v1/crm-channels/{key} {{\"client_secret\": ...}}")
+    made = new_secret()
+    # A CRM channel's secret is kept sealed, as its deals' webhook reads it (crm_channels).
+    channel.secret = sealing.seal(_instance_key(), made) if channel.kind in CRM_KINDS \
+        else made
     channel.updated_at = utcnow()
     audit.record(session, current_actor(), "channel.secret_rotated", "channel", channel.key)
-    answer = {**channel_json(channel), "secret": channel.secret}
+    answer = {**channel_json(channel), "secret": made}
     session.commit()
     return answer
 
