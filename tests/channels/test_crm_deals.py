@@ -200,6 +200,8 @@ def test_a_shipment_reaches_the_deal_as_a_note_retried_after_a_429(
     page = client.get(f"/admin/channels/{KEY}").get_data(as_text=True)
     assert f"/api/v1/crm-channels/{KEY}/deals" in page and "<code>closedwon</code>" in page
     assert page.count('data-outcome="written"') == 1 and note["id"] in page
+    listed = client.get("/admin/channels").get_data(as_text=True)
+    assert f"/api/v1/crm-channels/{KEY}/deals" in listed
     assert HUBSPOT_TOKEN not in page and CLIENT_SECRET not in page
 
 
@@ -393,3 +395,22 @@ def test_a_posting_crms_secret_rotates_and_hubspots_is_changed_where_hubspot_kee
     connect(client, retail, crm.url)
     refused = client.post(f"/api/v1/channels/{KEY}/secret", headers=retail)
     assert refused.status_code == 409 and "client_secret" in refused.get_json()["detail"]
+
+
+def test_a_deal_of_more_lines_than_one_batch_read_takes_keeps_them_all_in_order(
+        client, retail, crm):
+    connect(client, retail, crm.url)
+    crm.won_deal()
+    ids = [str(7000000000 + n) for n in range(101)]
+    for n, line_id in enumerate(ids):
+        crm.line_items[line_id] = {"name": "Mug", "hs_sku": "MUG-350", "quantity": str(n + 1),
+                                   "price": "39.00"}
+    crm.deals[DEAL_ID]["associations"]["line_items"] = {
+        "results": [{"id": i, "type": "deal_to_line_item"} for i in ids]}
+    crm.deals[DEAL_ID]["properties"]["amount"] = ""
+    answer = deliver(client, KEY, [stage_event()]).get_json()["deals"][0]
+    assert answer["status"] == "accepted", answer
+    order = client.get(f"/api/v1/orders/{answer['order']}", headers=retail).get_json()
+    assert [line["qty"] for line in order["data"]["items"]] == list(range(1, 102))
+    batches = crm.made("POST", "/crm/v3/objects/line_items/batch/read")
+    assert [len(b["body"]["inputs"]) for b in batches] == [100, 1]

@@ -24,6 +24,7 @@ from orderloom.runtime.channels.marketplace_api_presets import MARKETPLACE_API_P
 from orderloom.runtime.channels.marketplace_pull import marketplace_summary
 from orderloom.runtime.channels.models import (
     ACCEPTED,
+    CRM_KINDS,
     DEAD_LETTER,
     PUSHED_KINDS,
     STORE_KINDS,
@@ -84,6 +85,8 @@ def kind_words(kind: str) -> str:
 
 
 def _endpoint(channel: Channel) -> str | None:
+    if channel.kind in CRM_KINDS:
+        return url_for("api.crm_deal_webhook", key=channel.key, _external=True)
     if channel.kind not in PUSHED_KINDS:
         return None
     return url_for("api.channel_orders", key=channel.key, _external=True)

@@ -48,6 +48,8 @@ LINE_PROPERTIES = ("name", "hs_sku", "quantity", "price", "amount")
 CONTACT_PROPERTIES = ("email", "firstname", "lastname", "phone", "mobilephone", "address",
                       "city", "state", "zip", "country")
 COMPANY_PROPERTIES = ("name", "phone", "address", "city", "state", "zip", "country")
+# The most ids one batch read of HubSpot's CRM API takes.
+BATCH_SIZE = 100
 # HubSpot's association type of a note to a deal (HUBSPOT_DEFINED).
 NOTE_TO_DEAL = 214
 
@@ -215,12 +217,15 @@ def read_deal(api_url: str, token: str, deal_id: str) -> WonDeal:
         raise CrmCallFailed(f"{NAME} answered the deal {deal_id} with no deal")
     lines: list[dict[str, Any]] = []
     line_ids = _ids(deal, "line_items")
-    if line_ids:
+    by_id: dict[str, Any] = {}
+    # A batch read takes at most BATCH_SIZE ids.
+    for start in range(0, len(line_ids), BATCH_SIZE):
         found = ask("POST", api_url, "/crm/v3/objects/line_items/batch/read", token,
                     {"properties": list(LINE_PROPERTIES),
-                     "inputs": [{"id": i} for i in line_ids]})
+                     "inputs": [{"id": i} for i in line_ids[start:start + BATCH_SIZE]]})
         results = found.get("results") if isinstance(found, dict) else None
-        by_id = {str(r.get("id")): r for r in results or [] if isinstance(r, dict)}
+        by_id.update({str(r.get("id")): r for r in results or [] if isinstance(r, dict)})
+    if line_ids:
         # The deal's own order of lines, not the batch answer's.
         lines = [{"id": i, **_properties(by_id[i])} for i in line_ids if i in by_id]
     contact = company = None
