@@ -6,7 +6,8 @@ accepted external order id changes nothing (``duplicate``); one that cannot
 become an order waits as a ``dead_letter`` with its problems until someone
 fixes the mapping and retries it. The same bytes are kept once per channel (by
 their SHA-256, unique in the database). A store channel's external order id is the
-platform's own (``StorePlatform.order_id``), never the editable mapping's.
+platform's own (``StorePlatform.order_id``), a CRM channel's the deal's id
+(crm_deals.py), never the editable mapping's.
 Functions take a session and never commit.
 """
 from __future__ import annotations
