@@ -75,6 +75,8 @@ SIGNED_ENDPOINTS: dict[str, str] = {
     "api.carrier_webhook": "a carrier, with its webhook secret",
     "api.channel_orders": "a webhook channel, with its secret (other channels: a token "
                           "with orders.create)",
+    "api.crm_deal_webhook": "a CRM channel's CRM, with its signature over the request and "
+                            "a timestamp (HubSpot's v3, or the channel's secret)",
 }
 
 

@@ -58,7 +58,8 @@ def test_every_hook_has_its_subscribers_once_the_domains_are_loaded():
     assert heard == {
         "order created": ["orderloom.runtime.erp.sending.order_created",
                           "orderloom.runtime.notify.webhooks.order_created"],
-        "order state changed": ["orderloom.runtime.erp.sending.order_state_changed",
+        "order state changed": ["orderloom.runtime.channels.crm_updates.order_state_changed",
+                                "orderloom.runtime.erp.sending.order_state_changed",
                                 "orderloom.runtime.notify.webhooks.order_state_changed"],
         "payment received": ["orderloom.runtime.erp.sending.payment_received",
                              "orderloom.runtime.notify.webhooks.payment_received"],
@@ -68,6 +69,7 @@ def test_every_hook_has_its_subscribers_once_the_domains_are_loaded():
         "stock changed": ["orderloom.runtime.channels.stock_sync.stock_changed",
                           "orderloom.runtime.erp.sending.stock_changed",
                           "orderloom.runtime.notify.webhooks.stock_changed"],
-        "shipment updated": ["orderloom.runtime.channels.store_sync.shipment_updated",
+        "shipment updated": ["orderloom.runtime.channels.crm_updates.shipment_updated",
+                             "orderloom.runtime.channels.store_sync.shipment_updated",
                              "orderloom.runtime.notify.webhooks.shipment_updated"],
     }

@@ -12,6 +12,7 @@ from orderloom.platform.api import (  # noqa: E402, F401
     channel_stock,
     channels,
     conversation,
+    crm_channels,
     customers,
     dashboards,
     definitions,

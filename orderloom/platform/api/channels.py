@@ -32,6 +32,7 @@ from orderloom.platform.problems import Problem, invalid
 from orderloom.runtime import audit
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.channels import (
+    crm_deals,
     file_columns,
     ingestion,
     order_files,
@@ -43,6 +44,7 @@ from orderloom.runtime.channels.mapping import MappingError, apply_mapping, chec
 from orderloom.runtime.channels.models import (
     ACCEPTED,
     APPLIED,
+    CRM_KINDS,
     DEAD_LETTER,
     DUPLICATE,
     HELD,
@@ -277,6 +279,9 @@ def create_channel():
     if body["kind"] in PULLED_KINDS:
         raise invalid("/kind", "a marketplace channel is made with POST "
                                "/api/v1/marketplace-channels, which takes its API setting")
+    if body["kind"] in CRM_KINDS:
+        raise invalid("/kind", "a CRM channel is made with POST /api/v1/crm-channels, "
+                               "which takes its won stages and the CRM's credentials")
     store = _store_settings(body["kind"], body)
     mapping = body.get("mapping", {})
     not_carried: list[str] | None = None
@@ -355,10 +360,17 @@ def rotate_secret(key: str):
         raise Problem(409, f"channel {key!r} checks the secret {PLATFORMS[channel.kind].name} "
                            "signs with; when it changes there, send the new one with PATCH "
                            f"/api/v1/channels/{key} {{\"webhook_secret\": ...}}")
-    channel.secret = new_secret()
+    if channel.kind == crm_deals.KIND:
+        raise Problem(409, f"channel {key!r} checks the secret HubSpot signs with (the app's "
+                           "client secret); when it changes there, send the new one with "
+                           f"PATCH /api/v1/crm-channels/{key} {{\"client_secret\": ...}}")
+    made = new_secret()
+    # A CRM channel's secret is kept sealed, as its deals' webhook reads it (crm_channels).
+    channel.secret = sealing.seal(_instance_key(), made) if channel.kind in CRM_KINDS \
+        else made
     channel.updated_at = utcnow()
     audit.record(session, current_actor(), "channel.secret_rotated", "channel", channel.key)
-    answer = {**channel_json(channel), "secret": channel.secret}
+    answer = {**channel_json(channel), "secret": made}
     session.commit()
     return answer
 
@@ -602,6 +614,9 @@ def retry_inbound(inbound_id: int):
         if inbound.channel is not None and platform_for(inbound.channel.kind) is not None:
             # A store's order held at once when it arrives cancelled, or news waited.
             receipt = store_deliveries.retry(session, inbound, current_actor())
+        elif inbound.channel is not None and inbound.channel.kind in CRM_KINDS:
+            # A deal's order links its customer to the CRM's contact and company.
+            receipt = crm_deals.retry(session, inbound, current_actor())
         else:
             receipt = ingestion.retry(session, inbound, current_actor())
     except OrderError as error:

@@ -20,10 +20,12 @@ from orderloom.platform.auth import requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
 from orderloom.runtime import sealing
+from orderloom.runtime.channels import crm_deals, crm_updates
 from orderloom.runtime.channels.marketplace_api_presets import MARKETPLACE_API_PRESETS
 from orderloom.runtime.channels.marketplace_pull import marketplace_summary
 from orderloom.runtime.channels.models import (
     ACCEPTED,
+    CRM_KINDS,
     DEAD_LETTER,
     PUSHED_KINDS,
     STORE_KINDS,
@@ -72,11 +74,20 @@ GUIDES = {"shopify": "#shopify", "woocommerce": "#woocommerce", "webhook": "#sen
           "file": "#importing-orders-from-csv-or-excel"}
 
 
+# Kinds set up by a form of their own (not the channel form's kind list).
+OWN_FORM_KIND_WORDS = {
+    "crm_hubspot": lazy_gettext("HubSpot CRM (won deals)"),
+    "crm": lazy_gettext("CRM posting its deals"),
+}
+
+
 def kind_words(kind: str) -> str:
-    return str(KIND_WORDS.get(kind, kind))
+    return str(KIND_WORDS.get(kind) or OWN_FORM_KIND_WORDS.get(kind, kind))
 
 
 def _endpoint(channel: Channel) -> str | None:
+    if channel.kind in CRM_KINDS:
+        return url_for("api.crm_deal_webhook", key=channel.key, _external=True)
     if channel.kind not in PUSHED_KINDS:
         return None
     return url_for("api.channel_orders", key=channel.key, _external=True)
@@ -156,4 +167,15 @@ def channel_page(key: str):
         kind_words=kind_words, deliveries=deliveries, dead_letters=dead_letters,
         status_words=STATUS_WORDS, guide=GUIDES.get(channel.kind),
         credentials_set=credentials_set, marketplace=marketplace_summary(session, channel),
-        is_store=channel.kind in STORE_KINDS, **_form_choices())
+        is_store=channel.kind in STORE_KINDS, crm=_crm_summary(channel), **_form_choices())
+
+
+def _crm_summary(channel: Channel) -> dict | None:
+    """A CRM channel's settings and latest updates told back, for its page part."""
+    session = db_session()
+    connection = crm_deals.connection_of(session, channel)
+    if connection is None:
+        return None
+    return {"api_url": connection.api_url, "won_stages": connection.won_stages,
+            "webhook_url": url_for("api.crm_deal_webhook", key=channel.key, _external=True),
+            "updates": crm_updates.channel_attempts(session, channel.key, SHOWN)}

@@ -20,6 +20,7 @@ from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import Labels, language, money, when
 from orderloom.platform.problems import Problem
 from orderloom.platform.query_args import cursor, on_page
+from orderloom.runtime.customers import crm_links
 from orderloom.runtime.customers import records as customers
 from orderloom.runtime.customers.records import Customer, CustomerError, CustomerFilter
 from orderloom.runtime.orders.categories import is_sale
@@ -95,6 +96,7 @@ def customer_profile(code: str):
     return render_template(
         "customers/profile.html", customer=customer, survivor=survivor, standing=standing,
         orders=rows, more_orders=standing.all_orders > len(rows), merged_here=merged_here,
+        crm_records=crm_links.links_of(session, customer.id),
         segment_name=SEGMENT_NAMES[standing.segment],
         segment_description=customers.SEGMENTS[standing.segment],
         value=money(money_text(standing.value, currency), currency), when=when,

@@ -6,7 +6,8 @@ accepted external order id changes nothing (``duplicate``); one that cannot
 become an order waits as a ``dead_letter`` with its problems until someone
 fixes the mapping and retries it. The same bytes are kept once per channel (by
 their SHA-256, unique in the database). A store channel's external order id is the
-platform's own (``StorePlatform.order_id``), never the editable mapping's.
+platform's own (``StorePlatform.order_id``), a CRM channel's the deal's id
+(crm_deals.py), never the editable mapping's.
 Functions take a session and never commit.
 """
 from __future__ import annotations
@@ -31,6 +32,7 @@ from orderloom.runtime.audit import Actor
 from orderloom.runtime.channels.mapping import MappingError, apply_mapping
 from orderloom.runtime.channels.models import (
     ACCEPTED,
+    CRM_KINDS,
     DEAD_LETTER,
     DUPLICATE,
     Channel,
@@ -207,6 +209,10 @@ def process(session: Session, channel: Channel, inbound: InboundOrder,
             if isinstance(payload, dict) else None
         if refusal:
             return _dead(session, inbound, refusal, [])
+    elif channel.kind in CRM_KINDS and isinstance(payload, dict):
+        refusal = currency_refusal(payload.get(STORE_ORDER) or {}, definition)
+        if refusal:
+            return _dead(session, inbound, refusal, [])
     try:
         mapped = apply_mapping(channel.mapping, payload, definition)
     except MappingError as error:
@@ -220,6 +226,10 @@ def process(session: Session, channel: Channel, inbound: InboundOrder,
         if external_id is None:
             return _dead(session, inbound, f"the {platform.name} order has no id, so "
                                            "re-deliveries could not be recognised", [])
+    if channel.kind in CRM_KINDS:
+        # A CRM's deal id, never the editable mapping's: a deal delivered twice, or won
+        # again after moving back, must find the order made the first time.
+        external_id = deal_id(payload)
     inbound.external_id = external_id
     if external_id is None:
         return _dead(session, inbound, "the channel's mapping has no external_id, so "
@@ -249,6 +259,13 @@ def process(session: Session, channel: Channel, inbound: InboundOrder,
             raise
         return _duplicate(session, inbound, existing)
     return Receipt(inbound, order)
+
+
+def deal_id(payload: Any) -> str | None:
+    """The CRM's id of the deal a CRM channel's payload holds (crm_deals.py)."""
+    found = payload.get(STORE_ORDER) if isinstance(payload, dict) else None
+    value = found.get("order_id") if isinstance(found, dict) else None
+    return str(value)[:200] if isinstance(value, str | int) and value != "" else None
 
 
 def accepted_order(session: Session, source: str, external_id: str) -> InboundOrder | None:

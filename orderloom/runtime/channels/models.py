@@ -34,7 +34,12 @@ from orderloom.runtime.channels.platforms import PLATFORMS
 STORE_KINDS = tuple(PLATFORMS)
 # ``marketplace`` pulls orders from a marketplace's open-platform API (marketplace_pull.py).
 PULLED_KINDS = ("marketplace",)
-KINDS = ("webhook", "rest", "pos", "manual", "file", *STORE_KINDS, *PULLED_KINDS)
+# ``crm_hubspot`` and ``crm`` make orders of deals won in a CRM (crm_deals.py): HubSpot's
+# own webhooks, or any CRM posting its deals signed (crm_webhook.py). They are set up
+# with POST /api/v1/crm-channels and the CRM posts to that channel's own path.
+CRM_KINDS = ("crm_hubspot", "crm")
+KINDS = ("webhook", "rest", "pos", "manual", "file", *STORE_KINDS, *PULLED_KINDS,
+         *CRM_KINDS)
 PUSHED_KINDS = frozenset({"webhook", "rest", "pos", *STORE_KINDS})  # these POST to Orderloom
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 # Orders imported from files without a channel are recorded under this name, so it
