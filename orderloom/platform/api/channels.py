@@ -29,14 +29,13 @@ from orderloom.platform.database import db_session
 from orderloom.platform.lookups import get_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
-from orderloom.runtime import audit
+from orderloom.runtime import audit, sealing
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.channels import (
     crm_deals,
     file_columns,
     ingestion,
     order_files,
-    sealing,
     store_deliveries,
     store_stock,
 )

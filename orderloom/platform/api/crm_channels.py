@@ -19,7 +19,7 @@ from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
-from orderloom.runtime import audit
+from orderloom.runtime import audit, sealing
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.channels import (
     crm_deals,
@@ -27,7 +27,6 @@ from orderloom.runtime.channels import (
     crm_webhook,
     hubspot,
     ingestion,
-    sealing,
 )
 from orderloom.runtime.channels.mapping import check_mapping
 from orderloom.runtime.channels.models import (
