@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import current_app, url_for
 from sqlalchemy import select
@@ -14,7 +13,7 @@ from orderloom.designer.state_categories import CATEGORIES
 from orderloom.designer.versions import find as find_order_type
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
-from orderloom.platform.api.destinations import check_destination, operator_allows
+from orderloom.platform.api.destinations import check_secure_destination
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.lookups import get_or_404, order_or_404
@@ -34,7 +33,6 @@ from orderloom.runtime.erp.models import (
     ErpReconciliation,
     ErpSync,
 )
-from orderloom.runtime.outbound import ALLOW_VARIABLE
 from orderloom.runtime.stock.catalog import Warehouse
 
 PERMISSION = "webhooks.manage"  # like webhooks: other systems hearing of Orderloom's events
@@ -104,14 +102,8 @@ def reconciliation_json(record: ErpReconciliation) -> dict[str, Any]:
 
 
 def check_address(url: str) -> None:
-    """The ERP is sent its keys: https, unless the operator allows the host inside."""
-    if urlsplit(url).scheme.lower() != "https" and \
-            not operator_allows(urlsplit(url).hostname or ""):
-        raise invalid("/base_url", "must start with https://: over plain http the ERP's "
-                                   "keys and your orders would cross the network readable "
-                                   "by anyone on the way. For an ERP on your own network the "
-                                   f"operator can allow its host with {ALLOW_VARIABLE}")
-    check_destination(url, "/base_url")
+    """The ERP is sent its keys: the rule of every destination sent secrets."""
+    check_secure_destination(url, "/base_url")
 
 
 def _connection(connection_id: int) -> ErpConnection:

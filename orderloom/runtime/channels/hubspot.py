@@ -140,7 +140,7 @@ def ask(method: str, api_url: str, path: str, token: str, body: Any = None) -> A
     hidden = [token]
     try:
         answer = outbound.call(method, api_url.rstrip("/") + path, headers=headers,
-                               content=content)
+                               content=content, secure=True)
     except outbound.Refused as refusal:
         raise CrmCallFailed(f"the CRM address is refused: {scrubbed(str(refusal), hidden)}",
                             fix="/api_url") from None

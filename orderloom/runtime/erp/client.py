@@ -54,7 +54,7 @@ def exchange(method: str, url: str, headers: dict[str, str],
     destination is ``Refused`` (an operator must allow it)."""
     try:
         return outbound.call(method, url, headers=headers,
-                             content=None if body is None else as_json(body))
+                             content=None if body is None else as_json(body), secure=True)
     except outbound.Refused as refusal:
         raise Refused(f"the address is not allowed: {refusal}") from None
     except outbound.OutboundError as error:
