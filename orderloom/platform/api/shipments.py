@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 from sqlalchemy import select
 
 from orderloom.db import utcnow
@@ -21,11 +21,11 @@ from orderloom.platform.lookups import get_or_404, order_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
 from orderloom.runtime import audit, outbound
-from orderloom.runtime.channels import ingestion
+from orderloom.runtime.channels import ingestion, sealing
 from orderloom.runtime.documents import fulfilment
 from orderloom.runtime.errors import OrderError
-from orderloom.runtime.shipping import tracking
-from orderloom.runtime.shipping.carriers import KINDS, UnknownCarrier, adapter_for
+from orderloom.runtime.shipping import rates, tracking
+from orderloom.runtime.shipping.carriers import KINDS, UnknownCarrier, adapter_for, sf_express
 from orderloom.runtime.shipping.carriers.base import (
     STATUSES,
     CarrierError,
@@ -33,7 +33,8 @@ from orderloom.runtime.shipping.carriers.base import (
     NumberNeeded,
     PayloadError,
 )
-from orderloom.runtime.shipping.carriers.http_carrier import CONFIG_SCHEMA, SECRET_MEMBERS
+from orderloom.runtime.shipping.carriers.http_carrier import CONFIG_SCHEMA
+from orderloom.runtime.shipping.carriers.http_carrier import SECRET_MEMBERS as HTTP_SECRETS
 from orderloom.runtime.shipping.carriers.local_courier import LocalCourier
 from orderloom.runtime.shipping.models import (
     LOCAL,
@@ -57,15 +58,25 @@ NEW_CARRIER = {
         "code": CODE,
         "name": {"type": "string", "minLength": 1, "maxLength": 200},
         "kind": {"enum": list(KINDS)},
-        "config": CONFIG_SCHEMA,
+        "config": {"type": "object"},
         "poll_interval_seconds": {"type": "integer", "minimum": 0, "maximum": 86400,
                                   "description": "0: webhooks only, never polled"},
         "active": {"type": "boolean"},
     },
+    # Each kind has its own settings: SF Express's account, or the HTTP carrier's URLs.
+    "if": {"required": ["kind"], "properties": {"kind": {"const": sf_express.KIND}}},
+    "then": {"required": ["config"], "properties": {"config": sf_express.CONFIG_SCHEMA}},
+    "else": {"properties": {"config": CONFIG_SCHEMA}},
 }
 CHANGE_CARRIER = {"type": "object", "additionalProperties": False,
-                  "properties": {k: v for k, v in NEW_CARRIER["properties"].items()
-                                 if k not in ("code", "kind")}}
+                  "properties": {**{k: v for k, v in NEW_CARRIER["properties"].items()
+                                    if k not in ("code", "kind")}, "config": CONFIG_SCHEMA}}
+# A change of an SF Express carrier: its check word may be left out to keep it.
+CHANGE_SF_CARRIER = {**CHANGE_CARRIER, "properties": {
+    **CHANGE_CARRIER["properties"],
+    "config": {**sf_express.CONFIG_SCHEMA, "required": ["partner_id", "monthly_account"]}}}
+# Members that go in and never come out, of every kind.
+SECRET_MEMBERS = HTTP_SECRETS + sf_express.SECRET_MEMBERS
 CARRIER = {"type": "object", "properties": {
     "code": {"type": "string"}, "name": {"type": "string"}, "kind": {"type": "string"},
     "config": {"type": "object"}, "poll_interval_seconds": {"type": "integer"},
@@ -82,6 +93,11 @@ NEW_SHIPMENT = {
                             "description": "Already booked: record it without calling the "
                                            "carrier"},
         "warehouse": {"type": "string", "minLength": 1, "maxLength": 50},
+        "choose": {"enum": [*rates.MODES, rates.CHOSEN],
+                   "description": "Rate shopping: book with the carrier of the cheapest or "
+                                  "fastest quote (carrier when none quotes), or 'chosen': "
+                                  "carrier was picked from the quotes; the quotes compared "
+                                  "go on the order's timeline"},
         "lines": {"type": "array", "minItems": 1, "maxItems": 500,
                   "description": "What this parcel carries when the order ships in several; "
                                  "default: all of it",
@@ -156,7 +172,7 @@ def _carrier(code: str) -> Carrier:
     return carrier
 
 
-URL_MEMBERS = ("create_url", "tracking_url")
+URL_MEMBERS = ("create_url", "tracking_url", "quote_url", "url")
 
 
 def _check_urls(config: dict[str, Any]) -> None:
@@ -164,7 +180,10 @@ def _check_urls(config: dict[str, Any]) -> None:
         check_destination(config.get(member), f"/config/{member}")
 
 
-def _check_polling(config: dict[str, Any], interval: int) -> None:
+def _check_polling(config: dict[str, Any], interval: int, kind: str = "http") -> None:
+    if interval and kind == sf_express.KIND:
+        raise invalid("/poll_interval_seconds", "SF Express parcels are followed through a "
+                                                "tracking aggregator; leave this at 0")
     if interval and not config.get("tracking_url"):
         raise invalid("/config/tracking_url", "is required to poll the carrier "
                                               "(poll_interval_seconds is above 0)")
@@ -175,6 +194,15 @@ def _check_polling(config: dict[str, Any], interval: int) -> None:
         else None
     if problem:
         raise invalid("/config/auth_header", problem)
+
+
+def _sealed(config: dict[str, Any]) -> dict[str, Any]:
+    """SF's check word sealed with the instance key (a copy of the database alone does
+    not give it away); a kept one is sealed already."""
+    word = config.get("check_word")
+    if isinstance(word, str) and not sealing.is_sealed(word):
+        return {**config, "check_word": sealing.seal(current_app.config["SECRET_KEY"], word)}
+    return config
 
 
 @api.get("/carriers")
@@ -188,7 +216,9 @@ def list_carriers():
 
 @api.post("/carriers")
 @requires("carriers.manage")
-@documented("Set up a generic HTTP carrier (docs/logistics.md). The answer carries the "
+@documented("Set up a carrier: a generic HTTP carrier, or SF Express (kind sf_express) "
+            "with its partner ID, check word and monthly account (docs/logistics.md). The "
+            "answer carries the "
             "webhook secret, shown this once", request=NEW_CARRIER, tags=("carriers",),
             responses={201: ("The carrier, with its webhook secret", CARRIER)})
 def create_carrier():
@@ -202,7 +232,8 @@ def create_carrier():
     config = body.get("config", {})
     interval = body.get("poll_interval_seconds", 0)
     _check_urls(config)
-    _check_polling(config, interval)
+    _check_polling(config, interval, body.get("kind", "http"))
+    config = _sealed(config)
     now = utcnow()
     carrier = Carrier(code=body["code"], name=body["name"], kind=body.get("kind", "http"),
                       config=config, webhook_secret=new_secret(),
@@ -235,12 +266,16 @@ def get_carrier(code: str):
             responses={200: ("The carrier", CARRIER)})
 def change_carrier(code: str):
     carrier = _carrier(code)
-    body = json_body(CHANGE_CARRIER)
+    body = json_body(CHANGE_SF_CARRIER if carrier.kind == sf_express.KIND
+                     else CHANGE_CARRIER)
     if "config" in body:
         config = dict(body["config"])
         stored = carrier.config or {}
         _check_urls(config)
         moved = [m for m in URL_MEMBERS if config.get(m) and config.get(m) != stored.get(m)]
+        if config.get("environment", "sandbox") != stored.get("environment", "sandbox") \
+                and carrier.kind == sf_express.KIND:
+            moved.append("environment")  # SF's sandbox and production check words differ
         for member in SECRET_MEMBERS:
             if config.get(member) in (None, "***") and member in stored:
                 if moved:
@@ -249,9 +284,12 @@ def change_carrier(code: str):
                     raise invalid(f"/config/{member}", f"{moved[0]} changed: give the "
                                   "credential again for the new address")
                 config[member] = stored[member]
-        body["config"] = config
+        if carrier.kind == sf_express.KIND and "check_word" not in config:
+            raise invalid("/config/check_word", "is required: the carrier has none stored")
+        body["config"] = _sealed(config)
     config = body.get("config", carrier.config or {})
-    _check_polling(config, body.get("poll_interval_seconds", carrier.poll_interval_seconds))
+    _check_polling(config, body.get("poll_interval_seconds", carrier.poll_interval_seconds),
+                   carrier.kind)
     for member in ("name", "config", "poll_interval_seconds", "active"):
         if member in body:
             setattr(carrier, member, body[member])
@@ -320,10 +358,21 @@ def create_shipment(number: str):
     session = db_session()
     order = order_or_404(number)
     lines = _parcel_lines(session, order, body.get("lines"))
+    if body.get("choose") and body.get("tracking_number"):
+        raise invalid("/choose", "a parcel with a tracking number is booked already; "
+                                 "leave out choose or tracking_number")
+    key = current_app.config["SECRET_KEY"]
     try:
-        shipment = tracking.book(session, current_actor(), order, body["carrier"],
-                                 tracking_number=body.get("tracking_number"),
-                                 warehouse=body.get("warehouse"), lines=lines)
+        if body.get("choose"):
+            shipment = tracking.book_by_quote(session, current_actor(), order, body["choose"],
+                                              carrier=body["carrier"],
+                                              warehouse=body.get("warehouse"), lines=lines,
+                                              instance_key=key)
+        else:
+            shipment = tracking.book(session, current_actor(), order, body["carrier"],
+                                     tracking_number=body.get("tracking_number"),
+                                     warehouse=body.get("warehouse"), lines=lines,
+                                     instance_key=key)
     except UnknownCarrier as error:
         raise invalid("/carrier", str(error)) from None
     except NumberNeeded as error:

@@ -1,7 +1,8 @@
 """What every carrier adapter does, and the normalised tracking statuses.
 
 An adapter books a parcel (answering the tracking number and label data), fetches
-a parcel's tracking events, and reads the carrier's webhook bodies. Whatever the
+a parcel's tracking events, and reads the carrier's webhook bodies. Some also quote
+a price and transit time (``quote``), for rate shopping. Whatever the
 carrier calls its steps, an adapter answers them as one of ``STATUSES``, so the
 definition's ``tracking`` map, the timeline and the public page speak one language.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 LABEL_CREATED = "label_created"        # the carrier knows the parcel; not collected yet
@@ -63,12 +65,29 @@ class Parcel:
     recipient: dict[str, Any]  # name, phone, address {province, city, district, street, ...}
     warehouse: str | None = None
     pieces: int = 1
+    # Who sends it: the warehouse's address (name, phone, province, city, district,
+    # street); carriers that book by address (SF) need it, others ignore it.
+    sender: dict[str, Any] = field(default_factory=dict)
+    # What it carries, [{sku, name, qty}]: declared on the carrier's waybill.
+    lines: tuple[dict[str, Any], ...] = ()
+    weight_kg: Decimal = Decimal("1")  # what price quotes are asked for
 
 
 @dataclass(frozen=True)
 class Booking:
     tracking_number: str
     label: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What a carrier asks to carry a parcel, and how long it takes."""
+
+    carrier: str  # the carrier's code
+    price: Decimal  # in the carrier's currency (CNY for the Chinese carriers)
+    days: int  # promised days in transit, 0 for the same day
+    service: str = ""  # the carrier's product, e.g. 顺丰标快
+    promised: str = ""  # the carrier's promised delivery time as it wrote it
 
 
 @dataclass(frozen=True)
@@ -93,3 +112,12 @@ class CarrierAdapter(Protocol):
     def fetch_events(self, tracking_number: str) -> list[CarrierEvent]: ...
 
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> list[CarrierEvent]: ...
+
+
+# Optional: an adapter may also offer these (look them up with getattr):
+#   book(parcel) -> Booking            the same as create_shipment, by the carrier's API
+#   label(booking) -> dict             the label fields of a booking, for printing
+#   quote(parcel, sender, recipient) -> Quote
+#                                      price and days for a parcel; raises CarrierError
+#   test_connection() -> str           one harmless call; a sentence of what it proved
+OPTIONAL_METHODS = ("book", "label", "quote", "test_connection")

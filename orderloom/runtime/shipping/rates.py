@@ -1,0 +1,66 @@
+"""Rate shopping: ask every carrier that quotes what it wants for a parcel, and pick
+the cheapest or the fastest.
+
+A carrier quotes when its adapter has ``quote`` (SF Express; an HTTP carrier with a
+``quote_url``). A carrier that cannot quote now (unreachable, refusing) is left out
+and named, so a choice is made among those that answered, and staff see why one is
+missing. Nothing here writes; ``tracking.run_book`` notes the choice on the timeline.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from orderloom.runtime.orders.models import Order
+from orderloom.runtime.shipping.carriers import adapter_for
+from orderloom.runtime.shipping.carriers.base import CarrierError, Parcel, Quote
+from orderloom.runtime.shipping.models import Carrier
+
+CHEAPEST = "cheapest"
+FASTEST = "fastest"
+MODES = (CHEAPEST, FASTEST)
+CHOSEN = "chosen"  # staff picked a carrier themselves after seeing the quotes
+
+
+@dataclass
+class Shopped:
+    quotes: list[Quote] = field(default_factory=list)
+    # carrier code -> why it gave no quote
+    missing: dict[str, str] = field(default_factory=dict)
+
+    def best(self, mode: str) -> Quote | None:
+        """The cheapest (then fastest) or the fastest (then cheapest) quote; ties go
+        to the carrier code first in the alphabet, so the same quotes choose alike."""
+        if not self.quotes:
+            return None
+        if mode == FASTEST:
+            return min(self.quotes, key=lambda q: (q.days, q.price, q.carrier))
+        return min(self.quotes, key=lambda q: (q.price, q.days, q.carrier))
+
+    def as_details(self) -> list[dict[str, Any]]:
+        return [{"carrier": q.carrier, "price": str(q.price), "days": q.days,
+                 "service": q.service} for q in self.quotes]
+
+
+def shop(session: Session, parcel: Parcel, instance_key: str) -> Shopped:
+    """The quotes of every active carrier that offers one, for ``parcel``."""
+    shopped = Shopped()
+    for code in session.scalars(select(Carrier.code).where(Carrier.active.is_(True))
+                                .order_by(Carrier.code)):
+        adapter = adapter_for(session, code, instance_key)
+        quote = getattr(adapter, "quote", None)
+        if quote is None:
+            continue
+        try:
+            shopped.quotes.append(quote(parcel, parcel.sender, parcel.recipient))
+        except CarrierError as error:
+            shopped.missing[code] = str(error)
+    return shopped
+
+
+def parcel_of(order: Order, recipient: dict[str, Any], sender: dict[str, Any],
+              reference: str) -> Parcel:
+    return Parcel(reference, order.number, recipient, order.warehouse, sender=sender)
