@@ -300,3 +300,35 @@ def test_on_the_order_page_staff_compare_quotes_book_and_print_the_label(
     label = client.get(link)
     assert label.status_code == 200 and 'data-waybill="SF444003077898"' in \
         label.get_data(as_text=True)
+
+
+def test_an_administrator_sets_sf_up_on_its_page_and_tests_the_connection(
+        client, actions, sf, db):
+    actions.login_as("admin")
+    csrf = actions.csrf("/admin/carriers/sf-express")
+    form = {"code": "sfx", "name": "SF Express", "partner_id": PARTNER_ID,
+            "check_word": "the-production-word", "monthly_account": MONTHLY_ACCOUNT,
+            "environment": "sandbox", "express_type": "2", "csrf_token": csrf}
+    refused = client.post("/admin/carriers/sf-express",
+                          data={**form, "monthly_account": "not digits"})
+    assert refused.status_code == 422
+    assert "Monthly account (月结卡号) is not valid here." in refused.get_data(as_text=True)
+    assert find_carrier(db, "sfx") is None
+    db.rollback()
+
+    saved = client.post("/admin/carriers/sf-express", data=form, follow_redirects=True)
+    assert "SF Express carrier sfx saved." in saved.get_data(as_text=True)
+    carrier = find_carrier(db, "sfx")
+    carrier.config = {**carrier.config, "url": sf.url}  # the fake platform's address
+    db.commit()
+    tested = client.post("/admin/carriers/sf-express/sfx/test", data={"csrf_token": csrf},
+                         follow_redirects=True).get_data(as_text=True)
+    assert "The connection test of sfx failed" in tested and "A1006" in tested
+    assert "the-production-word" not in tested
+
+    # The right word; the other settings stay, the address too.
+    client.post("/admin/carriers/sf-express", data={**form, "check_word": CHECK_WORD})
+    tested = client.post("/admin/carriers/sf-express/sfx/test", data={"csrf_token": csrf},
+                         follow_redirects=True).get_data(as_text=True)
+    assert f"SF Express accepted partner ID {PARTNER_ID}" in tested
+    assert CHECK_WORD not in tested
