@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from orderloom.runtime.orders.models import Order
 from orderloom.runtime.shipping.carriers import adapter_for
 from orderloom.runtime.shipping.carriers.base import CarrierError, Parcel, Quote
 from orderloom.runtime.shipping.models import Carrier
@@ -60,7 +59,3 @@ def shop(session: Session, parcel: Parcel, instance_key: str) -> Shopped:
             shopped.missing[code] = str(error)
     return shopped
 
-
-def parcel_of(order: Order, recipient: dict[str, Any], sender: dict[str, Any],
-              reference: str) -> Parcel:
-    return Parcel(reference, order.number, recipient, order.warehouse, sender=sender)

@@ -116,7 +116,9 @@ class CarrierAdapter(Protocol):
 
 # Optional: an adapter may also offer these (look them up with getattr):
 #   book(parcel) -> Booking            the same as create_shipment, by the carrier's API
-#   label(booking) -> dict             the label fields of a booking, for printing
+#   label(answer, number, parcel) -> dict
+#                                      the label fields of the carrier's booking answer,
+#                                      kept on the shipment for printing
 #   quote(parcel, sender, recipient) -> Quote
 #                                      price and days for a parcel; raises CarrierError
 #   test_connection() -> str           one harmless call; a sentence of what it proved
