@@ -50,3 +50,26 @@ def test_a_hold_is_offered_with_its_reason_in_each_language(page, live_server, c
     saved = next(r for r in draft["rules"] if r["key"] == "check_big")
     assert saved["then"] == [{"type": "hold", "reason": {"en": "Check the payment first",
                                                          "zh": "请先核实付款"}}]
+
+
+def test_a_shipment_action_can_choose_the_cheapest_carrier(page, live_server, client,
+                                                           token_for, make_user):
+    open_retail(page, live_server, client, token_for, make_user, "#rules")
+    page.click("button.add-rule")
+    rule = page.locator('[data-block="rules"] .wf-item').nth(2)
+    rule.locator("input").nth(0).fill("ship_cheaply")
+    rule.locator(".formula-input input").first.fill("total > 0")
+    action = rule.locator(".action").first
+    action.locator("select").first.select_option("create_shipment")
+    choose = action.locator("label.wf-prop", has_text="Choose the carrier by quote")
+    expect(choose.locator("option")).to_have_text(["No: the carrier above", "The cheapest",
+                                                   "The fastest"])
+    choose.locator("select").select_option("cheapest")
+    expect(page.locator("#problem-count")).to_have_text("No problems")
+    page.click("#save")
+    expect(page.locator("#save-state")).to_have_text("All changes saved")
+    designer = bearer(token_for("designer"))
+    draft = client.get("/api/v1/order-types/retail_order", headers=designer).get_json()["draft"]
+    saved = next(r for r in draft["rules"] if r["key"] == "ship_cheaply")
+    assert saved["then"] == [{"type": "create_shipment", "carrier": "local",
+                              "choose": "cheapest"}]

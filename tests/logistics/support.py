@@ -78,6 +78,7 @@ class FakeCarrier:
         self.routes: dict[str, list[dict[str, Any]]] = {}
         self.fail_with: int | None = None
         self.next_number = 1000000001
+        self.quote = {"price": "12.00", "days": 3, "service": "standard"}  # at /quotes
         carrier = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -106,6 +107,8 @@ class FakeCarrier:
                     return self._answer(carrier.fail_with, {"error": "down"})
                 if self.headers.get("X-Api-Key") != API_KEY:
                     return self._answer(401, {"error": "bad key"})
+                if self.path == "/quotes":
+                    return self._answer(200, carrier.quote)
                 number = f"SF{carrier.next_number}"
                 carrier.next_number += 1
                 self._answer(200, {"waybill": number,

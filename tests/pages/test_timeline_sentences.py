@@ -56,6 +56,11 @@ WRITE = {
     TimelineKind.TRACKING: lambda s, o: timeline.tracking_event(
         s, o, carrier="sf", details={"tracking_number": "SF100", "status": "in_transit",
                                      "location": "Hangzhou"}, at=AT),
+    TimelineKind.CARRIER_CHOSEN: lambda s, o: timeline.carrier_chosen_event(
+        s, o, "system", mode="cheapest", carrier="sf", quotes=[
+            {"carrier": "sf", "price": "12.00", "days": 2, "service": "顺丰标快"},
+            {"carrier": "jd", "price": "15.00", "days": 1, "service": ""}],
+        missing={}, at=AT),
     TimelineKind.PAYMENT: lambda s, o: timeline.payment_event(
         s, o, "finance", amount="100.00", currency="CNY", method="bank", reference="R1",
         payment_status=["unpaid", "partly_paid"], at=AT),
@@ -102,5 +107,9 @@ def test_every_kind_of_entry_has_a_sentence_in_english_and_chinese(console, acti
     assert english[TimelineKind.HELD] == ("The order was held in Draft: the store cancelled "
                                           "this order; stop it before it ships.")
     assert "店铺已取消此订单" in chinese[TimelineKind.HELD]
+    assert english[TimelineKind.CARRIER_CHOSEN] == \
+        "Carrier sf was chosen as the cheapest of 2 quotes."
+    assert chinese[TimelineKind.CARRIER_CHOSEN] == \
+        "比较了 2 个报价，选择了最便宜的承运商 sf。"
     assert english[TimelineKind.SLA_BREACHED] == \
         "The order has been in Draft longer than its 4 h SLA; notified: staff."

@@ -1,4 +1,5 @@
-"""Book a shipment with a carrier, named in the action or by a field of the order."""
+"""Book a shipment with a carrier, named in the action or by a field of the order, or
+chosen by its quote (``choose``: cheapest or fastest)."""
 from __future__ import annotations
 
 from typing import Any
@@ -21,6 +22,10 @@ class CreateShipment(ActionType):
                                          "carrier code, e.g. a choice of sf, zto); when the "
                                          "order has a value there, it is the carrier instead "
                                          "of carrier"},
+        "choose": {"enum": ["cheapest", "fastest"],
+                   "description": "Rate shopping: book with the carrier whose quote is the "
+                                  "cheapest (or fastest) among the carriers that quote; "
+                                  "carrier when none does"},
     }
     required = ("carrier",)
     starting = {"carrier": "local"}

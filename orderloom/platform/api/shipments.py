@@ -26,7 +26,7 @@ from orderloom.runtime import audit, outbound, sealing
 from orderloom.runtime.channels import ingestion
 from orderloom.runtime.documents import fulfilment
 from orderloom.runtime.errors import OrderError
-from orderloom.runtime.shipping import tracking
+from orderloom.runtime.shipping import rates, tracking
 from orderloom.runtime.shipping.carriers import (
     UnknownCarrier,
     adapter_for,
@@ -83,10 +83,20 @@ NEW_CARRIER = {
                "then": {"properties": {"config": spec.config_schema}}}
               for name, spec in kinds().items()],
 }
+
+
+def _secrets_optional(spec: CarrierKind) -> dict[str, Any]:
+    """The kind's config schema for a change: a secret left out keeps the stored one."""
+    schema = dict(spec.config_schema)
+    if "required" in schema:
+        schema["required"] = [m for m in schema["required"] if m not in spec.secrets]
+    return schema
+
+
 CHANGE_CARRIER = {name: {
     "type": "object", "additionalProperties": False,
     "properties": {**{k: v for k, v in CARRIER_MEMBERS.items() if k not in ("code", "kind")},
-                   "config": spec.config_schema}} for name, spec in kinds().items()}
+                   "config": _secrets_optional(spec)}} for name, spec in kinds().items()}
 CARRIER = {"type": "object", "properties": {
     "code": {"type": "string"}, "name": {"type": "string"}, "kind": {"type": "string"},
     "abilities": {"type": "array", "items": {"type": "string"}},
@@ -105,6 +115,11 @@ NEW_SHIPMENT = {
                             "description": "Already booked: record it without calling the "
                                            "carrier"},
         "warehouse": {"type": "string", "minLength": 1, "maxLength": 50},
+        "choose": {"enum": [*rates.MODES, rates.CHOSEN],
+                   "description": "Rate shopping: book with the carrier of the cheapest or "
+                                  "fastest quote (carrier when none quotes), or 'chosen': "
+                                  "carrier was picked from the quotes; the quotes compared "
+                                  "go on the order's timeline"},
         "lines": {"type": "array", "minItems": 1, "maxItems": 500,
                   "description": "What this parcel carries when the order ships in several; "
                                  "default: all of it",
@@ -216,14 +231,15 @@ def _check_polling(spec: CarrierKind, config: dict[str, Any], interval: int) -> 
         raise invalid("/config/auth_header", problem)
 
 
-def _sealed(spec: CarrierKind, config: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+def sealed_config(spec: CarrierKind,
+                  config: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
     """The config without its secrets, and the secrets sealed (None: there are none)."""
     secrets = {k: config[k] for k in spec.secrets if config.get(k)}
     kept = {k: v for k, v in config.items() if k not in spec.secrets}
     return kept, sealing.seal_json(_instance_key(), secrets) if secrets else None
 
 
-def _stored_secrets(carrier: Carrier, spec: CarrierKind) -> dict[str, Any]:
+def stored_secrets(carrier: Carrier, spec: CarrierKind) -> dict[str, Any]:
     """The carrier's secrets as stored: sealed, or (set up before sealing) in config."""
     try:
         opened = sealing.unseal_json(_instance_key(), carrier.credentials)
@@ -232,6 +248,12 @@ def _stored_secrets(carrier: Carrier, spec: CarrierKind) -> dict[str, Any]:
     legacy = {k: (carrier.config or {})[k] for k in spec.secrets
               if (carrier.config or {}).get(k)}
     return {**legacy, **opened}
+
+
+def _setting(spec: CarrierKind, config: dict[str, Any], member: str) -> Any:
+    """A config member as it counts: left out, its schema's default."""
+    default = spec.config_schema.get("properties", {}).get(member, {}).get("default")
+    return config.get(member, default)
 
 
 def _with_callback(spec: CarrierKind, code: str, config: dict[str, Any]) -> dict[str, Any]:
@@ -286,7 +308,7 @@ def set_up_carrier(body: dict[str, Any]) -> Carrier:
     interval = body.get("poll_interval_seconds", 0)
     _check_urls(spec, config)
     _check_polling(spec, config, interval)
-    config, credentials = _sealed(spec, config)
+    config, credentials = sealed_config(spec, config)
     now = utcnow()
     carrier = Carrier(code=body["code"], name=body["name"], kind=kind,
                       config=config, credentials=credentials, webhook_secret=new_secret(),
@@ -328,7 +350,9 @@ def change_carrier(code: str):
         _check_urls(spec, config)
         moved = [m for m in spec.url_members
                  if config.get(m) and config.get(m) != stored.get(m)]
-        kept = _stored_secrets(carrier, spec)
+        moved += [m for m in spec.secrets_bound_to
+                  if _setting(spec, config, m) != _setting(spec, stored, m)]
+        kept = stored_secrets(carrier, spec)
         for member in spec.secrets:
             if config.get(member) == "***":  # as answered: keep the stored one
                 config.pop(member)
@@ -339,14 +363,17 @@ def change_carrier(code: str):
                     raise invalid(f"/config/{member}", f"{moved[0]} changed: give the "
                                   "credential again for the new address")
                 config[member] = kept[member]
+        for member in spec.config_schema.get("required", []):
+            if member in spec.secrets and not config.get(member):
+                raise invalid(f"/config/{member}", "is required: the carrier has none stored")
         body["config"] = config
     config = body.get("config")
     if config is None:
-        config = {**(carrier.config or {}), **_stored_secrets(carrier, spec)}
+        config = {**(carrier.config or {}), **stored_secrets(carrier, spec)}
     _check_polling(spec, config, body.get("poll_interval_seconds",
                                           carrier.poll_interval_seconds))
     if "config" in body:
-        carrier.config, carrier.credentials = _sealed(spec, body["config"])
+        carrier.config, carrier.credentials = sealed_config(spec, body["config"])
     for member in ("name", "poll_interval_seconds", "active"):
         if member in body:
             setattr(carrier, member, body[member])
@@ -375,11 +402,18 @@ def rotate_carrier_secret(code: str):
 
 @api.post("/carriers/<code>/test")
 @requires("carriers.manage")
-@documented("Test a carrier's connection with its account details: ok, or what the "
-            "carrier said is wrong (a wrong key, an unknown account)", tags=("carriers",),
+@documented("Test a carrier's connection with its account details with one harmless "
+            "call: ok, or what the carrier said is wrong (a wrong key, an unknown "
+            "account). 422 pointing at the setting to fix when the carrier names it "
+            "(SF Express: a check word that is not the partner ID's)", tags=("carriers",),
             responses={200: ("The outcome", CONNECTION_TEST)})
 def test_carrier(code: str):
-    return connection_test(_carrier(code))
+    outcome = connection_test(_carrier(code))
+    if outcome.get("pointer"):
+        # The carrier refused a setting it names: the answer points at it to fix.
+        raise Problem(422, outcome["detail"], errors=[{"pointer": outcome["pointer"],
+                                                       "detail": outcome["detail"]}])
+    return outcome
 
 
 def connection_test(carrier: Carrier) -> dict[str, Any]:
@@ -394,7 +428,11 @@ def connection_test(carrier: Carrier) -> dict[str, Any]:
     try:
         return {"ok": True, "detail": check()}
     except CarrierError as error:
-        return {"ok": False, "detail": str(error)}
+        outcome = {"ok": False, "detail": str(error)}
+        setting = getattr(error, "setting", None)
+        if setting:
+            outcome["pointer"] = f"/config/{setting}"
+        return outcome
 
 
 # --- shipments --------------------------------------------------------------------------------
@@ -439,11 +477,21 @@ def create_shipment(number: str):
     session = db_session()
     order = order_or_404(number)
     lines = _parcel_lines(session, order, body.get("lines"))
+    if body.get("choose") and body.get("tracking_number"):
+        raise invalid("/choose", "a parcel with a tracking number is booked already; "
+                                 "leave out choose or tracking_number")
+    key = _instance_key()
     try:
-        shipment = tracking.book(session, current_actor(), order, body["carrier"],
-                                 tracking_number=body.get("tracking_number"),
-                                 warehouse=body.get("warehouse"), lines=lines,
-                                 instance_key=_instance_key())
+        if body.get("choose"):
+            shipment = tracking.book_by_quote(session, current_actor(), order, body["choose"],
+                                              carrier=body["carrier"],
+                                              warehouse=body.get("warehouse"), lines=lines,
+                                              instance_key=key)
+        else:
+            shipment = tracking.book(session, current_actor(), order, body["carrier"],
+                                     tracking_number=body.get("tracking_number"),
+                                     warehouse=body.get("warehouse"), lines=lines,
+                                     instance_key=key)
     except UnknownCarrier as error:
         raise invalid("/carrier", str(error)) from None
     except NumberNeeded as error:

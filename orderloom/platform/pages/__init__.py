@@ -22,6 +22,7 @@ from orderloom.platform.pages import (  # noqa: E402, F401
     orders,
     pick_lists,
     saved_views,
+    sf_express,
     store_sync,
     template_gallery,
     tracking,

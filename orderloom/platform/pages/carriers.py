@@ -19,6 +19,10 @@ from orderloom.runtime.shipping.carriers import companies, kinds
 from orderloom.runtime.shipping.models import Carrier, find_carrier
 
 _CHECK = Draft202012Validator(NEW_CARRIER)
+# Kinds set up on a page of their own (their settings are more than text fields), and
+# kinds set up over the API only: neither is in this page's form.
+OWN_PAGES = {"sf_express": "pages.sf_express_page"}
+NOT_IN_FORM = {"http", *OWN_PAGES}
 
 
 def _fields(kind: str) -> list[dict[str, Any]]:
@@ -41,7 +45,9 @@ def _page(form: dict[str, str] | None = None, error: str | None = None, status: 
         "carriers/index.html", carriers=carriers, error=error, form=form or {},
         kinds={name: {"label": spec.label, "abilities": sorted(spec.abilities),
                       "fields": _fields(name), "follows": spec.tracks_others}
-               for name, spec in kinds().items() if name != "http"}), status
+               for name, spec in kinds().items() if name not in NOT_IN_FORM},
+        own_pages=[{"label": kinds()[name].label, "url": url_for(endpoint)}
+                   for name, endpoint in OWN_PAGES.items() if name in kinds()]), status
 
 
 @pages.get("/admin/carriers")
@@ -75,7 +81,7 @@ def create_carrier_page():
     # Shown again on a refusal, but never a secret.
     secret = {f"{name}-{member}" for name, spec in kinds().items() for member in spec.secrets}
     kept = {k: v for k, v in form.items() if k != "csrf_token" and k not in secret}
-    if kind not in kinds() or kind == "http":
+    if kind not in kinds() or kind in NOT_IN_FORM:
         return _page(kept, "Choose the kind of carrier.", 422)
     try:
         # Each kind's fields are named after it: two kinds may share a member name.

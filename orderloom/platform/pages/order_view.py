@@ -16,6 +16,7 @@ from orderloom.designer.blueprint import Blueprint, money_places
 from orderloom.platform.i18n import language as language  # the pages import it from here
 from orderloom.runtime.orders.models import Order, OrderEvent
 from orderloom.runtime.orders.timeline import TimelineKind
+from orderloom.runtime.shipping import rates
 
 log = logging.getLogger(__name__)
 
@@ -434,6 +435,27 @@ def _shipment(event, details, names, entry) -> str:
                    carrier=details.get("carrier", "?"))
 
 
+def _carrier_chosen(event, details, names, entry) -> str:
+    for quote in details.get("quotes", []):
+        entry.notes.append(gettext("%(carrier)s: %(price)s, %(days)s days %(service)s",
+                                   carrier=quote.get("carrier", "?"),
+                                   price=quote.get("price", "?"), days=quote.get("days", "?"),
+                                   service=quote.get("service", "")).strip())
+    for code, reason in (details.get("missing") or {}).items():
+        entry.notes.append(gettext("%(carrier)s gave no quote: %(reason)s", carrier=code,
+                                   reason=reason))
+    if details.get("mode") == rates.CHOSEN:
+        return gettext("%(actor)s chose carrier %(carrier)s from %(count)s quotes.",
+                       actor=event.actor_name, carrier=details.get("carrier", "?"),
+                       count=len(details.get("quotes", [])))
+    if details.get("mode") == rates.FASTEST:
+        return gettext("Carrier %(carrier)s was chosen as the fastest of %(count)s quotes.",
+                       carrier=details.get("carrier", "?"),
+                       count=len(details.get("quotes", [])))
+    return gettext("Carrier %(carrier)s was chosen as the cheapest of %(count)s quotes.",
+                   carrier=details.get("carrier", "?"), count=len(details.get("quotes", [])))
+
+
 def _tracking(event, details, names, entry) -> str:
     from orderloom.runtime.shipping.carriers.base import STATUS_LABELS
 
@@ -487,6 +509,7 @@ _SENTENCES = {
     TimelineKind.DOCUMENT: _document,
     TimelineKind.SHIPMENT: _shipment,
     TimelineKind.TRACKING: _tracking,
+    TimelineKind.CARRIER_CHOSEN: _carrier_chosen,
     TimelineKind.PAYMENT: _payment,
     TimelineKind.REFUND: _refund,
     TimelineKind.HELD: _held,

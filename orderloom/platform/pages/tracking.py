@@ -27,10 +27,11 @@ from orderloom.platform.pages import pages
 from orderloom.platform.pages.masking import mask_free_text, mask_name, masked_place
 from orderloom.platform.pages.order_view import Labels, language, when
 from orderloom.platform.problems import Problem, problem_response
+from orderloom.runtime.documents import sf_waybill
 from orderloom.runtime.engine import lifecycle
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.orders.models import Order
-from orderloom.runtime.shipping import tracking
+from orderloom.runtime.shipping import rates, tracking
 from orderloom.runtime.shipping.carriers import UnknownCarrier, companies
 from orderloom.runtime.shipping.carriers.base import (
     STATUS_LABELS,
@@ -159,7 +160,10 @@ def order_shipments(order: Order) -> list[dict[str, Any]]:
             "last": (f"{last.description or STATUS_LABELS.get(last.status, last.status)}"
                      f"{' · ' + last.location if last.location else ''}") if last else "",
             "last_at": when(last.occurred_at) if last else "",
-            "public_url": url_for("pages.track", code=shipment.public_token)})
+            "public_url": url_for("pages.track", code=shipment.public_token),
+            # The carrier's own label (SF's e-waybill) prints from the API's page.
+            "label_url": url_for("api.shipment_label", shipment_id=shipment.id)
+            if sf_waybill.is_sf_waybill(shipment) else None})
     return rows
 
 
@@ -189,10 +193,15 @@ def order_add_shipment(number: str):
         return redirect(url_for("pages.orders"))
     carrier = request.form.get("carrier", "").strip()
     tracking_number = request.form.get("tracking_number", "").strip()[:100] or None
+    choose = request.form.get("choose", "")
+    key = current_app.config["SECRET_KEY"]
     try:
-        shipment = tracking.book(session, current_actor(), order, carrier,
-                                 tracking_number=tracking_number,
-                                 instance_key=current_app.config["SECRET_KEY"])
+        if choose in (*rates.MODES, rates.CHOSEN) and tracking_number is None:
+            shipment = tracking.book_by_quote(session, current_actor(), order, choose,
+                                              carrier=carrier or None, instance_key=key)
+        else:
+            shipment = tracking.book(session, current_actor(), order, carrier,
+                                     tracking_number=tracking_number, instance_key=key)
     except (UnknownCarrier, CarrierError, OrderError) as error:
         flash(f"The shipment was not created: {getattr(error, 'message', error)}.", "error")
         return _back(number)
@@ -223,6 +232,26 @@ def order_refresh_shipment(number: str, shipment_id: int):
     flash(f"{shipment.tracking_number}: {len(outcome.recorded)} new step(s); now "
           f"{STATUS_LABELS.get(shipment.status, shipment.status)}.")
     return _back(number)
+
+
+@pages.get("/orders/<number>/quotes")
+@requires("orders.act")
+def order_quotes(number: str):
+    """Every carrier's quote for the order's parcel, to book with the one staff pick."""
+    session = db_session()
+    try:
+        order = lifecycle.find_order(session, number)
+    except OrderError as error:
+        flash(error.message, "error")
+        return redirect(url_for("pages.orders"))
+    shopped = tracking.quotes_for(session, order, current_app.config["SECRET_KEY"])
+    names = _carrier_names()
+    cheapest, fastest = shopped.best(rates.CHEAPEST), shopped.best(rates.FASTEST)
+    return render_template(
+        "tracking/quotes.html", order=order, missing=shopped.missing, names=names,
+        quotes=sorted(shopped.quotes, key=lambda q: (q.price, q.days, q.carrier)),
+        cheapest=cheapest.carrier if cheapest else None,
+        fastest=fastest.carrier if fastest else None)
 
 
 @pages.post("/orders/<number>/shipments/<int:shipment_id>/events")

@@ -40,6 +40,7 @@ class TimelineKind(StrEnum):
     DOCUMENT = "document"  # a fulfilment document is ready (or why it is not)
     SHIPMENT = "shipment"  # a parcel was booked
     TRACKING = "tracking"  # the carrier reported news of a parcel
+    CARRIER_CHOSEN = "carrier_chosen"  # rate shopping chose a parcel's carrier by its quote
     PAYMENT = "payment"  # money was received
     REFUND = "refund"  # money was given back
     HELD = "held"  # held where it is for staff, with the reason (engine/holds.py)
@@ -201,6 +202,15 @@ def shipment_event(session: Session, order: Order, actor_name: str, *, shipment:
     return _add(session, order.id, actor_name, TimelineKind.SHIPMENT,
                 {"shipment": shipment, "carrier": carrier, "tracking_number": tracking_number},
                 at)
+
+
+def carrier_chosen_event(session: Session, order: Order, actor_name: str, *, mode: str,
+                         carrier: str, quotes: list[dict[str, Any]],
+                         missing: dict[str, str], at: datetime | None = None) -> OrderEvent:
+    """The carrier chosen for a parcel as the cheapest or fastest (``mode``), with every
+    quote compared ({carrier, price, days, service}) and why a carrier gave none."""
+    return _add(session, order.id, actor_name, TimelineKind.CARRIER_CHOSEN,
+                {"mode": mode, "carrier": carrier, "quotes": quotes, "missing": missing}, at)
 
 
 def tracking_event(session: Session, order: Order, *, carrier: str, details: dict[str, Any],

@@ -115,9 +115,12 @@ def request_booking(session: Session, order: Order, action: dict[str, Any]) -> d
     carrier = carrier_of(order, action)
     # The public token is chosen now, so a message sent in the same transition can link
     # the tracking page before the booking job has run (tracking_codes).
-    job = enqueue(session, BOOK_JOB, {"order_id": order.id, "carrier": carrier,
-                                      "reference": reference,
-                                      "public_token": new_public_token()}, order_id=order.id)
+    payload = {"order_id": order.id, "carrier": carrier, "reference": reference,
+               "public_token": new_public_token()}
+    if action.get("choose"):
+        # The quotes are asked for by the job: they are calls out of the machine.
+        payload["choose"] = action["choose"]
+    job = enqueue(session, BOOK_JOB, payload, order_id=order.id)
     session.flush()
     return {"carrier": carrier, "job": job.id}
 

@@ -35,6 +35,7 @@ from orderloom.runtime.jobs.models import Job, register_handler
 from orderloom.runtime.jobs.outbox import enqueue
 from orderloom.runtime.orders import timeline
 from orderloom.runtime.orders.models import Order
+from orderloom.runtime.shipping import rates
 from orderloom.runtime.shipping.carriers import (
     UnknownCarrier,
     adapter_for,
@@ -47,6 +48,7 @@ from orderloom.runtime.shipping.carriers.base import (
     FINISHED,
     LABEL_CREATED,
     UNDER_WAY,
+    CarrierError,
     CarrierEvent,
     Parcel,
 )
@@ -59,6 +61,7 @@ from orderloom.runtime.shipping.models import (
     find_carrier,
     new_public_token,
 )
+from orderloom.runtime.stock.catalog import Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +107,21 @@ def recipient_of(order: Order) -> dict[str, Any]:
             "address": {k: str(v) for k, v in address.items() if v not in (None, "")}}
 
 
+def sender_of(session: Session, warehouse: str | None) -> dict[str, Any]:
+    """Who sends a parcel: the warehouse's name and address (name, phone, province,
+    city, district, street), as carriers that book by address need; empty when the
+    warehouse is unknown or has no address."""
+    if not warehouse:
+        return {}
+    found = session.scalar(select(Warehouse).where(Warehouse.code == warehouse))
+    if found is None or not isinstance(found.address, dict):
+        return {}
+    address = {k: str(v) for k, v in found.address.items()
+               if v not in (None, "") and not isinstance(v, dict | list)}
+    return {"name": address.pop("name", found.name), "phone": address.pop("phone", ""),
+            "address": address}
+
+
 def book(session: Session, actor: Actor, order: Order, carrier_code: str, *,
          tracking_number: str | None = None, warehouse: str | None = None,
          reference: str | None = None, public_token: str | None = None,
@@ -128,8 +146,9 @@ def book(session: Session, actor: Actor, order: Order, carrier_code: str, *,
     if tracking_number:
         number = tracking_number.strip()
     else:
-        booking = adapter.create_shipment(Parcel(reference, order.number, recipient,
-                                                 warehouse))
+        booking = adapter.create_shipment(Parcel(
+            reference, order.number, recipient, warehouse,
+            sender=sender_of(session, warehouse), lines=tuple(lines or ())))
         number = booking.tracking_number
         label["carrier_label"] = booking.label
     taken = session.scalar(select(Shipment.id).where(Shipment.carrier == carrier_code,
@@ -194,10 +213,63 @@ def run_book(session: Session, job: Job, runner: Any) -> None:
     if done is not None:
         return
     entered = order.data.get("tracking_no")
-    book(session, SYSTEM, order, job.payload["carrier"],
-         tracking_number=entered.strip() if isinstance(entered, str) and entered.strip()
-         else None, reference=reference, public_token=job.payload.get("public_token"),
-         instance_key=getattr(runner, "secret_key", None) or "")
+    number = entered.strip() if isinstance(entered, str) and entered.strip() else None
+    key = getattr(runner, "secret_key", None) or ""  # none when a test runs the job itself
+    carrier = job.payload["carrier"]
+    if job.payload.get("choose") in rates.MODES and number is None:
+        carrier = _shop(session, order, job.payload["choose"], reference, key) or carrier
+    book(session, SYSTEM, order, carrier, tracking_number=number, reference=reference,
+         public_token=job.payload.get("public_token"), instance_key=key)
+
+
+def _shop(session: Session, order: Order, mode: str, reference: str,
+          instance_key: str) -> str | None:
+    """The carrier of the best quote for the order's parcel, noted on the timeline with
+    every quote compared; None (the action's own carrier) when no carrier quoted."""
+    shopped = quotes_for(session, order, instance_key, reference)
+    best = shopped.best(mode)
+    if best is not None:
+        note_choice(session, order, SYSTEM.name, mode, best.carrier, shopped)
+    return best.carrier if best is not None else None
+
+
+def book_by_quote(session: Session, actor: Actor, order: Order, mode: str, *,
+                  carrier: str | None = None, warehouse: str | None = None,
+                  lines: list[dict[str, Any]] | None = None,
+                  instance_key: str = "") -> Shipment:
+    """Book with the carrier of the cheapest or fastest quote (``mode``), or with
+    ``carrier`` picked by staff from the quotes (mode ``chosen``); ``carrier`` is also
+    the one used when no carrier quotes. The quotes compared go on the timeline.
+    Raises CarrierError when there is neither a quote nor ``carrier``."""
+    shopped = quotes_for(session, order, instance_key, warehouse=warehouse)
+    best = shopped.best(mode) if mode in rates.MODES else None
+    chosen = best.carrier if best is not None else carrier
+    if chosen is None:
+        why = "; ".join(f"{code}: {reason}" for code, reason in shopped.missing.items())
+        raise CarrierError("no carrier quoted for this parcel" + (f" ({why})" if why else ""))
+    if shopped.quotes:
+        note_choice(session, order, actor.name, mode if best is not None else rates.CHOSEN,
+                    chosen, shopped)
+    return book(session, actor, order, chosen, warehouse=warehouse, lines=lines,
+                instance_key=instance_key)
+
+
+def quotes_for(session: Session, order: Order, instance_key: str, reference: str = "", *,
+               warehouse: str | None = None) -> rates.Shopped:
+    """Every quote for the order's parcel, from its warehouse (or ``warehouse``) to its
+    address."""
+    warehouse = warehouse or order.warehouse
+    parcel = Parcel(reference or order.number, order.number, recipient_of(order), warehouse,
+                    sender=sender_of(session, warehouse))
+    return rates.shop(session, parcel, instance_key)
+
+
+def note_choice(session: Session, order: Order, actor_name: str, mode: str, carrier: str,
+                shopped: rates.Shopped) -> None:
+    """The carrier chosen by its quote (``mode``: cheapest, fastest, or staff's own
+    pick) on the order's timeline, with the quotes it was chosen from."""
+    timeline.carrier_chosen_event(session, order, actor_name, mode=mode, carrier=carrier,
+                                  quotes=shopped.as_details(), missing=shopped.missing)
 
 
 # --- recording events -------------------------------------------------------------------------

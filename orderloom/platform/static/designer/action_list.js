@@ -86,6 +86,15 @@ export function actionList(store, t, lang, {locate, pointer, redraw, source}) {
           fields(store.draft).filter((f) => CARRIER_FIELD_TYPES.includes(f.type)).map((f) =>
             h("option", {value: f.key, selected: f.key === action.carrier_field},
               labelText(f.label, lang, f.key))))));
+      // Rate shopping: the modes are the schema's enum (designer/actions/shipment.py).
+      const modes = kind.members.find(([member]) => member === "choose")[1].enum;
+      settings.push(h("label", {class: "wf-prop"}, h("span", {}, t.carrier_choose),
+        h("select", {onchange: (event) => edit(index, "choose", (a) => {
+          if (event.target.value) a.choose = event.target.value;
+          else delete a.choose;
+        })},
+          h("option", {value: ""}, t.choose_none),
+          modes.map((m) => h("option", {value: m, selected: m === action.choose}, t[`choose_${m}`] || m)))));
     }
     if (action.type === "notify") {
       const to = action.to || {};

@@ -2,7 +2,8 @@
 kind of carrier declares to the registry (``CarrierKind``, see ``__init__.py``).
 
 An adapter books a parcel (answering the tracking number and label data), fetches
-a parcel's tracking events, and reads the carrier's webhook bodies. Whatever the
+a parcel's tracking events, and reads the carrier's webhook bodies. Some also quote
+a price and transit time (``quote``), for rate shopping. Whatever the
 carrier calls its steps, an adapter answers them as one of ``STATUSES``, so the
 definition's ``tracking`` map, the timeline and the public page speak one language.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 LABEL_CREATED = "label_created"        # the carrier knows the parcel; not collected yet
@@ -77,12 +79,29 @@ class Parcel:
     recipient: dict[str, Any]  # name, phone, address {province, city, district, street, ...}
     warehouse: str | None = None
     pieces: int = 1
+    # Who sends it: the warehouse's address (name, phone, province, city, district,
+    # street); carriers that book by address (SF) need it, others ignore it.
+    sender: dict[str, Any] = field(default_factory=dict)
+    # What it carries, [{sku, name, qty}]: declared on the carrier's waybill.
+    lines: tuple[dict[str, Any], ...] = ()
+    weight_kg: Decimal = Decimal("1")  # what price quotes are asked for
 
 
 @dataclass(frozen=True)
 class Booking:
     tracking_number: str
     label: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What a carrier asks to carry a parcel, and how long it takes."""
+
+    carrier: str  # the carrier's code
+    price: Decimal  # in the carrier's currency (CNY for the Chinese carriers)
+    days: int  # promised days in transit, 0 for the same day
+    service: str = ""  # the carrier's product, e.g. 顺丰标快
+    promised: str = ""  # the carrier's promised delivery time as it wrote it
 
 
 @dataclass(frozen=True)
@@ -115,6 +134,9 @@ class CarrierKind:
     abilities: frozenset[str] = frozenset()
     # Config members holding addresses Orderloom calls (checked like webhook targets).
     url_members: tuple[str, ...] = ()
+    # Config members besides the addresses whose change means a kept secret must be
+    # given again (SF: the environment, whose check word is another).
+    secrets_bound_to: tuple[str, ...] = ()
     # A config member without which the carrier cannot be queried (http: tracking_url).
     query_needs: str | None = None
     # A tracking service following other carriers' parcels (its config's ``companies``).
@@ -143,3 +165,14 @@ class CarrierAdapter(Protocol):
     def fetch_events(self, tracking_number: str, phone: str = "") -> list[CarrierEvent]: ...
 
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> list[CarrierEvent]: ...
+
+
+# Optional: an adapter may also offer these (look them up with getattr):
+#   book(parcel) -> Booking            the same as create_shipment, by the carrier's API
+#   label(answer, number, parcel) -> dict
+#                                      the label fields of the carrier's booking answer,
+#                                      kept on the shipment for printing
+#   quote(parcel, sender, recipient) -> Quote
+#                                      price and days for a parcel; raises CarrierError
+#   check() -> str                     one harmless call; a sentence of what it proved
+OPTIONAL_METHODS = ("book", "label", "quote", "check")

@@ -12,7 +12,7 @@ import logging
 import urllib.parse
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from orderloom.runtime import outbound
@@ -28,6 +28,7 @@ from orderloom.runtime.shipping.carriers.base import (
     NumberNeeded,
     Parcel,
     PayloadError,
+    Quote,
 )
 from orderloom.runtime.shipping.models import Carrier
 
@@ -56,6 +57,9 @@ CONFIG_SCHEMA: dict[str, Any] = {
         "create_url": {**_URL, "description": "POSTed the parcel as JSON to book it"},
         "tracking_url": {**_URL, "description": "GET for a parcel's events; "
                                                 "{tracking_number} is replaced"},
+        "quote_url": {**_URL, "description": "POSTed the parcel, sender and recipient as "
+                                             "JSON for a quote; answers {price, days, "
+                                             "service}"},
         "tracking_link": {**_URL, "description": "The carrier's public page of a parcel, "
                                                  "for customers; {tracking_number} is "
                                                  "replaced"},
@@ -157,6 +161,31 @@ class HttpCarrier:
                                f"{self.fields['tracking_number']!r} {error}") from None
         # Only a label that is an http(s) URL or a PDF (or ZPL) is kept.
         return Booking(number, answers.label(dig(answer, self.fields["label"])))
+
+    def __getattr__(self, name: str) -> Any:
+        # ``quote`` exists only when a quote_url is set up: rate shopping asks only the
+        # carriers that have it (getattr(adapter, "quote", None)).
+        if name == "quote" and self.config.get("quote_url"):
+            return self._quote
+        raise AttributeError(name)
+
+    def _quote(self, parcel: Parcel, sender: Mapping[str, Any],
+               recipient: Mapping[str, Any]) -> Quote:
+        answer = self._call("POST", self.config["quote_url"], {
+            "order_number": parcel.order_number, "weight_kg": parcel.weight_kg,
+            "pieces": parcel.pieces, "sender": sender, "recipient": recipient})
+        price, days = dig(answer, "price"), dig(answer, "days")
+        try:
+            price = Decimal(str(price))
+        except (InvalidOperation, ValueError):
+            price = Decimal("NaN")
+        if not price.is_finite() or not Decimal(0) <= price < Decimal(1_000_000):
+            raise CarrierError(f"carrier {self.code} quoted no price (a number at 'price')")
+        if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 365:
+            raise CarrierError(f"carrier {self.code} quoted no days in transit (a whole "
+                               "number at 'days')")
+        return Quote(self.code, price.quantize(Decimal("0.01")), days,
+                     answers.text(dig(answer, "service"), 40))
 
     def fetch_events(self, tracking_number: str, phone: str = "") -> list[CarrierEvent]:
         url = self.config.get("tracking_url")
@@ -264,7 +293,7 @@ KIND = CarrierKind(
     kind="http", label="Generic HTTP carrier", config_schema=CONFIG_SCHEMA,
     adapter=lambda carrier, config, code: HttpCarrier(carrier, config),
     secrets=SECRET_MEMBERS, abilities=frozenset({BOOK, TRACK_BY_QUERY}),
-    url_members=("create_url", "tracking_url"), query_needs="tracking_url")
+    url_members=("create_url", "tracking_url", "quote_url"), query_needs="tracking_url")
 
 
 def _plain(value: Any) -> Any:
