@@ -139,7 +139,12 @@ def test_previews_beyond_the_rate_limit_are_429_with_retry_after(client, designe
     assert preview(client, other, "{{ order.number }}").status_code == 200
 
 
-def test_previews_at_the_same_time_are_limited_per_user(app, designer):
+def test_previews_at_the_same_time_are_limited_per_user(app, designer, monkeypatch):
+    # Renders of three seconds, so that all of them are under way together: the last
+    # request's own work before its render (its token read from the database) waits
+    # its turn for the interpreter lock behind the renders already running, which on
+    # a busy machine takes longer than a one-second render.
+    monkeypatch.setattr(template_sandbox, "MAX_SECONDS", 3.0)
     responses = []
 
     def run() -> None:
