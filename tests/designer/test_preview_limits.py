@@ -47,7 +47,7 @@ def test_only_those_who_edit_definitions_may_preview_and_simulate(client, token_
 
 
 def test_a_hostile_preview_ends_with_a_clear_error_while_the_server_keeps_answering(
-        app, client, designer, monkeypatch):
+        app, client, designer, monkeypatch, heap_of_a_server):
     # The machine's own pace, measured in this run: a harmless preview (the request's
     # work around any render: the definition checked, the template compiled) and a
     # probe of /healthz on a warm server. The first probe of a process reads the
@@ -139,7 +139,8 @@ def test_previews_beyond_the_rate_limit_are_429_with_retry_after(client, designe
     assert preview(client, other, "{{ order.number }}").status_code == 200
 
 
-def test_previews_at_the_same_time_are_limited_per_user(app, designer, monkeypatch):
+def test_previews_at_the_same_time_are_limited_per_user(app, designer, monkeypatch,
+                                                        heap_of_a_server):
     # Renders of three seconds, so that all of them are under way together: the last
     # request's own work before its render (its token read from the database) waits
     # its turn for the interpreter lock behind the renders already running, which on
