@@ -178,19 +178,29 @@ def test_a_dropped_webhook_is_recovered_and_its_day_says_so(
     # Shanghai time: 1001 and 1002 are the 6th at the shop although 1001 is the 5th in UTC.
     unreadable = placed(1004, "2026-12-06T20:00:00+08:00", 4, shipping_address="somewhere")
     unreadable["line_items"][0]["price"] = "1e999999"
+    # 1005 was placed and cancelled at the shop before any webhook reached us.
+    withdrawn = placed(1005, "2026-12-06T21:00:00+08:00", 6,
+                       cancelled_at="2026-12-06T21:10:00+08:00", cancel_reason="customer")
     shopify.orders = [placed(1001, "2026-12-06T01:30:00+08:00", 1),
                       placed(1002, "2026-12-06T12:00:00+08:00", 2),
-                      placed(1003, "2026-12-07T00:30:00+08:00", 3), unreadable]
+                      placed(1003, "2026-12-07T00:30:00+08:00", 3), unreadable, withdrawn]
     received(client, key, shopify.orders[0])
     received(client, key, shopify.orders[2])  # 1002's webhook never arrived
     reconcile(client, retail, key, since="2026-12-06T00:00:00+00:00")
     response = client.get(f"/api/v1/channels/{key}/reconciliation-days", headers=retail)
     assert response.status_code == 200, response.get_json()
-    days = [{k: d[k] for k in ("day", "store_orders", "here", "fetched")}
+    days = [{k: d[k] for k in ("day", "store_orders", "here", "fetched", "cancelled_at_store")}
             for d in response.get_json()["days"]]
+    # The 6th counts four orders, as the shop's own list of that day does: the one it
+    # cancelled is neither fetched nor missing.
     assert days == [
-        {"day": "2026-12-07", "store_orders": 1, "here": 1, "fetched": []},
-        {"day": "2026-12-06", "store_orders": 3, "here": 2, "fetched": ["1002"]}]
+        {"day": "2026-12-07", "store_orders": 1, "here": 1, "fetched": [],
+         "cancelled_at_store": []},
+        {"day": "2026-12-06", "store_orders": 4, "here": 2, "fetched": ["1002"],
+         "cancelled_at_store": ["1005"]}]
+    # Three orders came in (1004 could not be read); the cancelled one was not made.
+    listed = client.get("/api/v1/orders?channel=" + key, headers=retail).get_json()["orders"]
+    assert len(listed) == 3
     [missing] = response.get_json()["days"][1]["missing"]
     assert missing["id"] == "1004" and "not an amount" in missing["why"]
     # The merchant fixes 1004 and its webhook now arrives.
@@ -205,11 +215,13 @@ def test_a_dropped_webhook_is_recovered_and_its_day_says_so(
                       headers=retail).get_json()["days"]
     [sixth] = [d for d in days if d["day"] == "2026-12-06"]
     assert sixth["fetched"] == ["1002"] and sixth["here"] == 3
-    assert sixth["store_orders"] == 3 and sixth["missing"] == []
+    assert sixth["store_orders"] == 4 and sixth["missing"] == []
+    assert sixth["cancelled_at_store"] == ["1005"]
     actions.login_as("admin")
     page = client.get(f"/admin/channels/{key}").get_data(as_text=True)
     row = page.split('data-day="2026-12-06"', 1)[1].split("</tr>", 1)[0]
     assert "1002" in row
+    assert '<td class="cancelled-there">1 (1005)</td>' in row
 
 
 def test_reconciliation_days_are_asked_for_properly(client, retail, shopify):

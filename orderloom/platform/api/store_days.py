@@ -1,6 +1,6 @@
 """A store channel's reconciliation per calendar day over the API: for each day (in
-the store's time zone) the store's orders, those here, those fetched and those still
-missing with why."""
+the store's time zone) the store's orders, those here, those fetched, those cancelled
+at the store before they came here, and those still missing with why."""
 from __future__ import annotations
 
 from flask import request
@@ -20,6 +20,7 @@ DAYS = {"type": "object", "properties": {"days": {"type": "array", "items": {
         "day": {"type": "string", "format": "date"},
         "store_orders": {"type": "integer"}, "here": {"type": "integer"},
         "fetched": {"type": "array", "items": {"type": "string"}},
+        "cancelled_at_store": {"type": "array", "items": {"type": "string"}},
         "missing": {"type": "array", "items": {"type": "object", "properties": {
             "id": {"type": "string"}, "why": {"type": "string"}}}},
         "checked_at": {"type": "string"}}}}}}
@@ -29,7 +30,8 @@ DAYS = {"type": "object", "properties": {"days": {"type": "array", "items": {
 @requires("channels.manage")
 @documented("The channel's reconciliation per day, newest day first (?limit= days, "
             "default 14): the store's orders of the day, how many are here, which were "
-            "fetched and which are still missing and why", tags=("channels",),
+            "fetched, which were cancelled at the store before they came here, and which "
+            "are still missing and why", tags=("channels",),
             responses={200: ("Days", DAYS)})
 def reconciliation_days(key: str):
     channel = find_channel(db_session(), key)
@@ -41,5 +43,6 @@ def reconciliation_days(key: str):
     limit = query_args.whole(request.args, "limit", 14, low=1, high=MOST_DAYS)
     return {"days": [{
         "day": d.day.isoformat(), "store_orders": d.store_orders, "here": d.here,
-        "fetched": d.fetched, "missing": d.missing, "checked_at": d.checked_at.isoformat()}
+        "fetched": d.fetched, "cancelled_at_store": d.cancelled_there, "missing": d.missing,
+        "checked_at": d.checked_at.isoformat()}
         for d in recent_days(db_session(), channel.key, limit)]}

@@ -39,7 +39,8 @@ def _attempt(attempt: StoreWriteBack) -> dict[str, Any]:
 
 def _day(day: StoreDay) -> dict[str, Any]:
     return {"day": day.day.isoformat(), "store_orders": day.store_orders, "here": day.here,
-            "fetched": day.fetched, "missing": day.missing, "checked": when(day.checked_at)}
+            "fetched": day.fetched, "cancelled_there": day.cancelled_there,
+            "missing": day.missing, "checked": when(day.checked_at)}
 
 
 @pages.app_template_global()

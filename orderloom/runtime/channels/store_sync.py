@@ -135,6 +135,9 @@ class StoreReconciliation(Base):
 # What became of one store order in a day's reconciliation (else: why it is missing).
 HERE = "here"          # it was here already
 FETCHED = "fetched"    # a reconciliation fetched it
+# Cancelled at the store before it ever came here: nothing to ship, so not fetched,
+# but one of the day's store orders, so the day's count is the one the store shows.
+CANCELLED_THERE = "cancelled_at_store"
 
 
 class StoreDay(Base):
@@ -148,7 +151,7 @@ class StoreDay(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(40), index=True)
     day: Mapped[date] = mapped_column(Date)
-    # The store's order id -> HERE, FETCHED or the reason it is missing.
+    # The store's order id -> HERE, FETCHED, CANCELLED_THERE or why it is missing.
     orders: Mapped[dict[str, str]] = mapped_column(JSONDocument, default=dict)
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -169,9 +172,13 @@ class StoreDay(Base):
         return sorted(i for i, state in self._states().items() if state == FETCHED)
 
     @property
+    def cancelled_there(self) -> list[str]:
+        return sorted(i for i, state in self._states().items() if state == CANCELLED_THERE)
+
+    @property
     def missing(self) -> list[dict[str, str]]:
         return [{"id": i, "why": str(state)} for i, state in sorted(self._states().items())
-                if state not in (HERE, FETCHED)]
+                if state not in (HERE, FETCHED, CANCELLED_THERE)]
 
 
 class NotConnected(ValueError):
@@ -481,7 +488,8 @@ def reconcile(session: Session, channel: Channel, instance_key: str,
                 day[str(order_id)] = HERE
                 continue
             if platform.cancelled(payload):
-                continue  # cancelled at the store before it ever came here
+                day[str(order_id)] = CANCELLED_THERE
+                continue
             body = json.dumps(payload).encode("utf-8")
             try:
                 # One order the pull cannot take must not stop the others, nor every
