@@ -70,6 +70,22 @@ class OutboundError(Exception):
     token of the receiver's."""
 
 
+class CallFailed(Exception):
+    """Another system (a store, a CRM) did not do what a call asked. ``fix`` names the
+    member of the connection to correct when the merchant can; ``retryable`` says
+    whether the same call may succeed later (429, 5xx, no answer), ``retry_after`` the
+    seconds the other system asked to wait. Each domain raises its own kind."""
+
+    def __init__(self, detail: str, *, status: int | None = None, fix: str | None = None,
+                 retryable: bool = False, retry_after: float | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.status = status
+        self.fix = fix
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
 class Refused(OutboundError):
     """The destination is inside (or not a usable URL) and no allowance lets it through."""
 

@@ -54,19 +54,8 @@ BATCH_SIZE = 100
 NOTE_TO_DEAL = 214
 
 
-class CrmCallFailed(Exception):
-    """The CRM did not do what was asked. ``fix`` names the setting to correct when the
-    operator can; ``retryable`` says whether the same call may succeed later (429, 5xx,
-    no answer), ``retry_after`` the seconds the CRM asked to wait."""
-
-    def __init__(self, detail: str, *, status: int | None = None, fix: str | None = None,
-                 retryable: bool = False, retry_after: float | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.status = status
-        self.fix = fix
-        self.retryable = retryable
-        self.retry_after = retry_after
+class CrmCallFailed(outbound.CallFailed):
+    """The CRM did not do what was asked."""
 
 
 # --- the webhook ------------------------------------------------------------------------------

@@ -55,20 +55,9 @@ class Delivery:
     delivery_id: str | None  # the platform's id of this delivery; retries repeat it
 
 
-class StoreCallFailed(Exception):
-    """The store did not do what was asked. ``fix`` points at the channel's member to
-    correct (``/credentials/access_token``, ``/store_url``) when the merchant can;
-    ``retryable`` says whether the same call may succeed later (429, 5xx, no answer),
-    ``retry_after`` the seconds the store asked to wait."""
-
-    def __init__(self, detail: str, *, status: int | None = None, fix: str | None = None,
-                 retryable: bool = False, retry_after: float | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.status = status
-        self.fix = fix
-        self.retryable = retryable
-        self.retry_after = retry_after
+class StoreCallFailed(outbound.CallFailed):
+    """The store did not do what was asked; ``fix`` is a channel member such as
+    ``/credentials/access_token`` or ``/store_url``."""
 
 
 @dataclass(frozen=True)
