@@ -287,6 +287,7 @@ def timers_fire(ctx: click.Context, at: str | None) -> None:
 
 
 def _add_commands() -> None:
+    from orderloom.platform.commands.backup import backup_command, restore_command
     from orderloom.platform.commands.definitions import (
         check_command,
         export_command,
@@ -297,8 +298,9 @@ def _add_commands() -> None:
     from orderloom.platform.commands.stock import stock_command
     from orderloom.platform.commands.templates import templates_command
 
-    for command in (check_command, demo_command, export_command, import_command,
-                    formula_command, stock_command, templates_command):
+    for command in (backup_command, check_command, demo_command, export_command,
+                    import_command, formula_command, restore_command, stock_command,
+                    templates_command):
         cli.add_command(command)
 
 
