@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import socket
 import threading
 import urllib.parse
 from datetime import datetime, timedelta, timezone
@@ -43,6 +44,7 @@ class FakeSf:
         self.bookings: dict[str, dict[str, Any]] = {}  # orderId -> what SF keeps
         self.rate_limited = 0  # answer this many calls with A1005
         self.lose_next_answer = False  # book, then answer 502 (the answer is lost)
+        self.drop_next_answer = False  # book, then close the connection with no answer
         self.fee, self.days = "18.00", 1  # the price/time query's answer
         self.next_number = 444003077898
         fake = self
@@ -64,7 +66,13 @@ class FakeSf:
                 form = {k: v[0] for k, v in urllib.parse.parse_qs(
                     self.rfile.read(length).decode("utf-8")).items()}
                 fake.requests.append(form)
-                self._answer(*fake.answer(form))
+                answer = fake.answer(form)
+                if answer is None:
+                    # Booked, and the connection is cut before a byte of the answer.
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                self._answer(*answer)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/std/service"
@@ -72,7 +80,7 @@ class FakeSf:
 
     # --- the platform -------------------------------------------------------------------------
 
-    def answer(self, form: dict[str, str]) -> tuple[dict[str, Any], int]:
+    def answer(self, form: dict[str, str]) -> tuple[dict[str, Any], int] | None:
         for name in ("partnerID", "requestID", "serviceCode", "timestamp", "msgData",
                      "msgDigest"):
             if not form.get(name):
@@ -93,6 +101,9 @@ class FakeSf:
         if self.lose_next_answer and form["serviceCode"] == "EXP_RECE_CREATE_ORDER":
             self.lose_next_answer = False
             return {"error": "gateway timeout"}, 502
+        if self.drop_next_answer and form["serviceCode"] == "EXP_RECE_CREATE_ORDER":
+            self.drop_next_answer = False
+            return None
         return {"apiResultCode": "A1000", "apiErrorMsg": "", "apiResponseID": "0001",
                 "apiResultData": json.dumps({"success": success, "errorCode": code,
                                              "errorMsg": message, "msgData": data},
