@@ -196,10 +196,6 @@ def test_sf_settings_are_checked_with_pointers(client, admin, sf):
         "config": {"partner_id": PARTNER_ID, "monthly_account": "12ab"}}), 422)
     pointers = {e["pointer"] for e in missing["errors"]}
     assert pointers == {"/config/check_word", "/config/monthly_account"}
-    polled = assert_problem(client.post("/api/v1/carriers", headers=admin, json={
-        "code": "sfx", "name": "SF", "kind": "sf_express", "poll_interval_seconds": 60,
-        "config": sf_config(sf)}), 422)
-    assert polled["errors"][0]["pointer"] == "/poll_interval_seconds"
     assert client.get("/api/v1/carriers/sfx", headers=admin).status_code == 404
     # A kept check word does not follow a move to another address.
     client.post("/api/v1/carriers", headers=admin, json={
