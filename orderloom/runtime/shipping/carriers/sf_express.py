@@ -395,7 +395,11 @@ class SfExpress:
         msg_data = fields.get("msgData")
         if msg_data is None:
             raise ForgedPush("the push is not SF's signed form: it has no msgData")
-        expected = digest(msg_data, fields.get("timestamp", ""), self._check_word())
+        check_word = self.config.get("check_word") or ""
+        if not check_word:
+            raise ForgedPush(f"carrier {self.code} has no check word to check SF's pushes "
+                             "with")
+        expected = digest(msg_data, fields.get("timestamp", ""), check_word)
         if not hmac.compare_digest(expected.encode(),
                                    fields.get("msgDigest", "").strip().encode()):
             raise ForgedPush(f"the push to carrier {self.code} is not signed with its check "
