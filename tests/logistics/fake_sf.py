@@ -13,13 +13,23 @@ unknown service, ``A1005`` when rate limited (流量受控).
 Services: ``EXP_RECE_CREATE_ORDER`` (error ``8016`` 重复下单 for an orderId booked
 before; ``8024`` when the monthly account is not the partner's),
 ``EXP_RECE_SEARCH_ORDER_RESP`` (error ``8018`` for an unknown orderId),
-``EXP_RECE_QUERY_DELIVERTM`` (``deliverTmDto`` with ``fee`` and ``deliverTime``).
+``EXP_RECE_QUERY_DELIVERTM`` (``deliverTmDto`` with ``fee`` and ``deliverTime``),
+``EXP_RECE_SEARCH_ROUTES`` (路由查询: ``trackingType`` 1, ``trackingNumber`` a list of
+waybill numbers, ``checkPhoneNo`` the last four digits of a phone; answers
+``{"routeResps": [{"mailNo", "routes": [{"acceptTime", "acceptAddress", "remark",
+"opCode"}]}]}``, error ``8151`` when the phone's digits are wrong).
+
+``route_push`` makes what SF posts to a route push address (路由推送): the signed
+form of its calls, with ``msgData`` = ``{"Body": {"WaybillRoute": [{"id", "mailno",
+"orderid", "acceptTime", "acceptAddress", "remark", "opCode"}]}}``; SF expects
+``{"return_code": "0000", "return_msg": "成功"}`` back.
 """
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
+import socket
 import threading
 import urllib.parse
 from datetime import datetime, timedelta, timezone
@@ -43,7 +53,10 @@ class FakeSf:
         self.bookings: dict[str, dict[str, Any]] = {}  # orderId -> what SF keeps
         self.rate_limited = 0  # answer this many calls with A1005
         self.lose_next_answer = False  # book, then answer 502 (the answer is lost)
+        self.drop_next_answer = False  # book, then close the connection with no answer
         self.fee, self.days = "18.00", 1  # the price/time query's answer
+        self.routes: dict[str, list[dict[str, Any]]] = {}  # waybill -> its routes
+        self.phones: dict[str, str] = {}  # waybill -> the phone whose digits it asks
         self.next_number = 444003077898
         fake = self
 
@@ -64,7 +77,13 @@ class FakeSf:
                 form = {k: v[0] for k, v in urllib.parse.parse_qs(
                     self.rfile.read(length).decode("utf-8")).items()}
                 fake.requests.append(form)
-                self._answer(*fake.answer(form))
+                answer = fake.answer(form)
+                if answer is None:
+                    # Booked, and the connection is cut before a byte of the answer.
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                self._answer(*answer)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/std/service"
@@ -72,7 +91,7 @@ class FakeSf:
 
     # --- the platform -------------------------------------------------------------------------
 
-    def answer(self, form: dict[str, str]) -> tuple[dict[str, Any], int]:
+    def answer(self, form: dict[str, str]) -> tuple[dict[str, Any], int] | None:
         for name in ("partnerID", "requestID", "serviceCode", "timestamp", "msgData",
                      "msgDigest"):
             if not form.get(name):
@@ -86,13 +105,17 @@ class FakeSf:
         request = json.loads(form["msgData"])
         service = {"EXP_RECE_CREATE_ORDER": self.book,
                    "EXP_RECE_SEARCH_ORDER_RESP": self.search,
-                   "EXP_RECE_QUERY_DELIVERTM": self.price_and_time}.get(form["serviceCode"])
+                   "EXP_RECE_QUERY_DELIVERTM": self.price_and_time,
+                   "EXP_RECE_SEARCH_ROUTES": self.search_routes}.get(form["serviceCode"])
         if service is None:
             return _refused("A1004", "无对应服务权限"), 200
         success, code, message, data = service(request)
         if self.lose_next_answer and form["serviceCode"] == "EXP_RECE_CREATE_ORDER":
             self.lose_next_answer = False
             return {"error": "gateway timeout"}, 502
+        if self.drop_next_answer and form["serviceCode"] == "EXP_RECE_CREATE_ORDER":
+            self.drop_next_answer = False
+            return None
         return {"apiResultCode": "A1000", "apiErrorMsg": "", "apiResponseID": "0001",
                 "apiResultData": json.dumps({"success": success, "errorCode": code,
                                              "errorMsg": message, "msgData": data},
@@ -137,6 +160,17 @@ class FakeSf:
             "businessType": request.get("businessType"), "businessTypeDesc": "顺丰标快",
             "deliverTime": f"{moment},{moment}", "fee": self.fee}]}
 
+    def search_routes(self, request: dict[str, Any]):
+        if str(request.get("trackingType")) != "1":
+            return False, "20052", "查询类型不支持", None
+        found = []
+        for number in request.get("trackingNumber") or []:
+            phone = self.phones.get(number)
+            if phone and request.get("checkPhoneNo") != phone[-4:]:
+                return False, "8151", "手机号后四位校验不通过", None
+            found.append({"mailNo": number, "routes": self.routes.get(number, [])})
+        return True, "S0000", None, {"routeResps": found}
+
     # --- for the tests ------------------------------------------------------------------------
 
     def calls(self, service: str) -> list[dict[str, Any]]:
@@ -150,6 +184,23 @@ class FakeSf:
     def __exit__(self, *exc: Any) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def route(op_code: str, accepted: str, remark: str = "", address: str = "",
+          **more: Any) -> dict[str, Any]:
+    """One route as SF writes it; ``accepted`` in Beijing time, 2026-12-01 10:30:00."""
+    return {"acceptTime": accepted, "acceptAddress": address, "remark": remark,
+            "opCode": op_code, **more}
+
+
+def route_push(routes: list[dict[str, Any]], check_word: str = CHECK_WORD,
+               timestamp: str = "1764979200000") -> bytes:
+    """The form SF posts to the route push address, signed with ``check_word``."""
+    msg_data = json.dumps({"Body": {"WaybillRoute": routes}}, ensure_ascii=False)
+    return urllib.parse.urlencode({
+        "partnerID": PARTNER_ID, "requestID": "push-0001", "serviceCode": "RoutePushService",
+        "timestamp": timestamp, "msgData": msg_data,
+        "msgDigest": expected_digest(msg_data, timestamp, check_word)}).encode("utf-8")
 
 
 def _refused(code: str, message: str) -> dict[str, Any]:

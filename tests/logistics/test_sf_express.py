@@ -196,10 +196,6 @@ def test_sf_settings_are_checked_with_pointers(client, admin, sf):
         "config": {"partner_id": PARTNER_ID, "monthly_account": "12ab"}}), 422)
     pointers = {e["pointer"] for e in missing["errors"]}
     assert pointers == {"/config/check_word", "/config/monthly_account"}
-    polled = assert_problem(client.post("/api/v1/carriers", headers=admin, json={
-        "code": "sfx", "name": "SF", "kind": "sf_express", "poll_interval_seconds": 60,
-        "config": sf_config(sf)}), 422)
-    assert polled["errors"][0]["pointer"] == "/poll_interval_seconds"
     assert client.get("/api/v1/carriers/sfx", headers=admin).status_code == 404
     # A kept check word does not follow a move to another address.
     client.post("/api/v1/carriers", headers=admin, json={
@@ -244,6 +240,42 @@ def test_a_routing_rule_books_with_the_cheapest_or_fastest_carrier(
     [asked] = sf.calls("EXP_RECE_QUERY_DELIVERTM")
     assert asked["srcAddress"]["city"] == "杭州市" and asked["destAddress"]["city"] == \
         "Hangzhou"
+
+
+@pytest.mark.parametrize("lost", ["answered 502", "connection dropped"])
+def test_a_retried_booking_books_with_the_carrier_chosen_before_the_call(
+        app, client, admin, staff, token_for, sf, http_carrier, db, lost):
+    """Once a retry after a lost answer shopped again: SF had booked the parcel, the
+    quotes had changed meanwhile, and the retry booked it with JD as well."""
+    set_up(client, admin, token_for, sf,
+           action={"type": "create_shipment", "carrier": "local", "choose": "cheapest"})
+    sf.fee = "9.50"  # cheaper than JD's 12.00
+    if lost == "answered 502":
+        sf.lose_next_answer = True
+    else:
+        sf.drop_next_answer = True
+    number = ship_order(client, staff)
+    assert shipments(client, staff, number) == []
+    assert len(sf.bookings) == 1  # SF booked; Orderloom never heard
+    failed = db.scalars(select(Job).where(Job.kind == "create_shipment",
+                                          Job.status == PENDING)).one()
+    assert failed.payload["carrier"] == "sfx" and "choose" not in failed.payload
+    assert failed.payload["quote"]["price"] == "9.50"  # the choice, committed before
+    db.rollback()
+
+    sf.fee = "30.00"  # shopping again now would choose JD
+    sweep(app.extensions["orderloom.db"].sessions, now=utcnow() + timedelta(minutes=5),
+          runner=runner_of(app))
+
+    [shipment] = shipments(client, staff, number)
+    assert (shipment["carrier"], shipment["tracking_number"]) == ("sfx", "SF444003077898")
+    assert len(sf.bookings) == 1
+    first, second = sf.calls("EXP_RECE_CREATE_ORDER")
+    assert first["orderId"] == second["orderId"]  # SF deduplicates on it (8016)
+    assert [r["path"] for r in http_carrier.requests] == ["/quotes"]  # JD booked nothing
+    assert len(sf.calls("EXP_RECE_QUERY_DELIVERTM")) == 1  # no second shopping
+    assert chosen_entry(db)["carrier"] == "sfx"  # one carrier_chosen, the first
+    assert set(db.scalars(select(Job.status).where(Job.kind == "create_shipment"))) == {DONE}
 
 
 def test_staff_see_every_quote_and_book_the_cheapest(client, admin, staff, token_for, sf,

@@ -203,7 +203,14 @@ def _known_adapter(session: Session, code: str, instance_key: str) -> Any:
 def run_book(session: Session, job: Job, runner: Any) -> None:
     """The ``create_shipment`` action's job: book after the order's change committed,
     as the call goes out of the machine. A number entered in the form's ``tracking_no``
-    field means the parcel is booked already."""
+    field means the parcel is booked already.
+
+    A job that shops by quote (``choose``) books nothing itself: it chooses, notes the
+    choice on the timeline and writes a booking job for the chosen carrier, all in its
+    own commit. The call to the carrier is that second job's, and its retries book with
+    the same carrier under the same reference (SF's ``orderId``): a retry after an
+    answer that was lost (the carrier booked, then timed out) must not shop again and
+    book the parcel with another carrier as well."""
     order = session.get(Order, job.payload["order_id"])
     if order is None:
         return
@@ -215,22 +222,39 @@ def run_book(session: Session, job: Job, runner: Any) -> None:
     entered = order.data.get("tracking_no")
     number = entered.strip() if isinstance(entered, str) and entered.strip() else None
     key = getattr(runner, "secret_key", None) or ""  # none when a test runs the job itself
-    carrier = job.payload["carrier"]
     if job.payload.get("choose") in rates.MODES and number is None:
-        carrier = _shop(session, order, job.payload["choose"], reference, key) or carrier
-    book(session, SYSTEM, order, carrier, tracking_number=number, reference=reference,
-         public_token=job.payload.get("public_token"), instance_key=key)
+        _choose(session, job, order, key)
+        return
+    book(session, SYSTEM, order, job.payload["carrier"], tracking_number=number,
+         reference=reference, public_token=job.payload.get("public_token"),
+         instance_key=key)
 
 
-def _shop(session: Session, order: Order, mode: str, reference: str,
-          instance_key: str) -> str | None:
-    """The carrier of the best quote for the order's parcel, noted on the timeline with
-    every quote compared; None (the action's own carrier) when no carrier quoted."""
+def _choose(session: Session, job: Job, order: Order, instance_key: str) -> None:
+    """Choose the parcel's carrier by quote, noted on the timeline with every quote
+    compared, and write the job that books with it (with the action's own carrier when
+    none quoted: that too is settled before any carrier is called)."""
+    reference = job.payload["reference"]
+    if _booking_job(session, order.id, reference) is not None:
+        return  # this choice was committed once already
+    mode = job.payload["choose"]
     shopped = quotes_for(session, order, instance_key, reference)
     best = shopped.best(mode)
+    booking = {key: value for key, value in job.payload.items() if key != "choose"}
     if best is not None:
         note_choice(session, order, SYSTEM.name, mode, best.carrier, shopped)
-    return best.carrier if best is not None else None
+        booking["carrier"] = best.carrier
+        booking["quote"] = {"mode": mode, "price": str(best.price), "days": best.days,
+                            "service": best.service}
+    enqueue(session, BOOK_JOB, booking, order_id=order.id)
+
+
+def _booking_job(session: Session, order_id: int, reference: str) -> Job | None:
+    """The job booking parcel ``reference`` with the carrier already chosen, if any."""
+    jobs = session.scalars(select(Job).where(Job.order_id == order_id, Job.kind == BOOK_JOB)
+                           .order_by(Job.id))
+    return next((job for job in jobs if job.payload.get("reference") == reference
+                 and "choose" not in job.payload), None)
 
 
 def book_by_quote(session: Session, actor: Actor, order: Order, mode: str, *,

@@ -12,14 +12,23 @@ platform; its OAuth mode is not used. The answer is JSON with ``apiResultCode``
 Services used: ``EXP_RECE_CREATE_ORDER`` books (``orderId`` is the shipment's
 reference, stable across retries of one booking, so SF refuses a second booking
 with error 8016 and the booking is read back with ``EXP_RECE_SEARCH_ORDER_RESP``);
-``EXP_RECE_QUERY_DELIVERTM`` quotes a price and promised delivery time. The label
-is printed from the booking's route label data (sf_waybill_label in documents).
+``EXP_RECE_QUERY_DELIVERTM`` quotes a price and promised delivery time;
+``EXP_RECE_SEARCH_ROUTES`` answers a waybill's routes (路由查询). The label is printed
+from the booking's route label data (sf_waybill_label in documents).
+
+SF pushes routes (路由推送) to the carrier's webhook address as the same signed form
+its calls take: ``msgData`` (``{"Body": {"WaybillRoute": [...]}}``) under a
+``msgDigest`` of the check word, which is checked before anything of the push is read.
+Each route carries an ``opCode``; ``OP_CODES`` is what each means in Orderloom's
+statuses, for queries and pushes alike.
 """
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
+import logging
 import secrets
 import urllib.parse
 from collections.abc import Mapping
@@ -28,26 +37,36 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from orderloom.runtime import outbound
-from orderloom.runtime.shipping.carriers import answers
+from orderloom.runtime.shipping.carriers import answers, tracking_services
 from orderloom.runtime.shipping.carriers.base import (
     BOOK,
+    DELIVERED,
     E_WAYBILL,
+    EXCEPTION,
+    IN_TRANSIT,
+    OUT_FOR_DELIVERY,
+    PICKED_UP,
     QUOTE,
+    TRACK_BY_QUERY,
     Booking,
     CarrierError,
     CarrierEvent,
     CarrierKind,
+    ForgedPush,
     Parcel,
     PayloadError,
     Quote,
 )
 from orderloom.runtime.shipping.models import Carrier
 
+log = logging.getLogger(__name__)
+
 SANDBOX_URL = "https://sfapi-sbox.sf-express.com/std/service"
 PRODUCTION_URL = "https://sfapi.sf-express.com/std/service"
 CREATE_ORDER = "EXP_RECE_CREATE_ORDER"
 READ_BOOKING = "EXP_RECE_SEARCH_ORDER_RESP"
 PRICE_AND_TIME = "EXP_RECE_QUERY_DELIVERTM"
+ROUTES = "EXP_RECE_SEARCH_ROUTES"
 TAKEN = "A1000"
 ALREADY_BOOKED = "8016"  # 重复下单: this orderId was booked before
 # The platform's own refusals, said so staff know what to fix.
@@ -64,6 +83,25 @@ PLATFORM_REFUSALS = {
     "A1009": "SF's service is unavailable; it is tried again later (目标服务异常或不可达)",
     "A1099": "SF had an internal error; it is tried again later (系统异常)",
 }
+# What SF's route opCodes mean, for queried and pushed routes alike. A code not listed
+# is a step between hubs (SF has many: flights, transfers, sorting), so in transit.
+OP_CODES = {
+    "50": PICKED_UP,          # 顺丰已收件
+    "54": PICKED_UP,          # 上门收件 / 已收取快件
+    "30": IN_TRANSIT,         # 快件在...完成分拣, 准备发往...
+    "31": IN_TRANSIT,         # 快件到达...
+    "36": IN_TRANSIT,         # 快件离开..., 已在发往...的路上
+    "44": OUT_FOR_DELIVERY,   # 正在派送途中
+    "204": OUT_FOR_DELIVERY,  # 快件交给收派员派送
+    "80": DELIVERED,          # 已签收
+    "33": EXCEPTION,          # 派件不成功 (异常), 待再次派送
+    "70": EXCEPTION,          # 由于...原因, 快件未能派送
+    "99": EXCEPTION,          # 应客户要求, 快件正在退回 (on its way back)
+}
+# Not a step of the parcel's journey: SF closing its order after 80 (签收) or a return.
+# Read as "in transit" it would become the newest news of a delivered parcel.
+NOT_A_STEP = frozenset({"8000"})
+PUSH_ACCEPTED = {"return_code": "0000", "return_msg": "成功"}
 EXPRESS_TYPES = {1: "顺丰特快", 2: "顺丰标快", 6: "顺丰即日", 231: "陆运包裹"}
 CHINA = timezone(timedelta(hours=8))  # SF's times carry no zone; they are Beijing time
 TIMEOUT_SECONDS = 15
@@ -322,12 +360,90 @@ class SfExpress:
                 "check word")
 
     def fetch_events(self, tracking_number: str, phone: str = "") -> list[CarrierEvent]:
-        # Route pushes and queries are the tracking aggregators' (docs/logistics.md).
-        return []
+        """The waybill's routes (路由查询). SF asks for the last four digits of the
+        sender's or recipient's phone for a waybill not billed to this partner."""
+        request: dict[str, Any] = {"language": "zh-CN", "trackingType": "1",
+                                   "trackingNumber": [tracking_number], "methodType": "1"}
+        digits = "".join(ch for ch in phone if ch.isdigit())
+        if len(digits) >= 4:
+            request["checkPhoneNo"] = digits[-4:]
+        answer = self.call(ROUTES, request)
+        found = answer.get("routeResps")
+        events: list[CarrierEvent] = []
+        for index, resp in enumerate(found if isinstance(found, list) else []):
+            if not isinstance(resp, Mapping) or str(resp.get("mailNo")) != tracking_number:
+                continue
+            routes = resp.get("routes")
+            for position, route in enumerate(routes if isinstance(routes, list) else []):
+                try:
+                    event = route_event(route, tracking_number,
+                                        f"/routeResps/{index}/routes/{position}")
+                except PayloadError as error:
+                    # One unreadable route must not hide the others of a query.
+                    log.info("SF route of %s skipped: %s", tracking_number, error)
+                    continue
+                if event is not None:
+                    events.append(event)
+        return events
+
+    # --- route pushes (路由推送) ----------------------------------------------------------------
 
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> list[CarrierEvent]:
-        raise PayloadError("", "SF Express's route pushes are followed through a tracking "
-                               "aggregator; this carrier takes no webhooks")
+        """SF's route push: the signed form of its calls, checked with the check word
+        before anything else of it is read. Raises ForgedPush, PayloadError."""
+        fields = tracking_services.form_fields(body, "SF Express")
+        msg_data = fields.get("msgData")
+        if msg_data is None:
+            raise ForgedPush("the push is not SF's signed form: it has no msgData")
+        check_word = self.config.get("check_word") or ""
+        if not check_word:
+            raise ForgedPush(f"carrier {self.code} has no check word to check SF's pushes "
+                             "with")
+        expected = digest(msg_data, fields.get("timestamp", ""), check_word)
+        if not hmac.compare_digest(expected.encode(),
+                                   fields.get("msgDigest", "").strip().encode()):
+            raise ForgedPush(f"the push to carrier {self.code} is not signed with its check "
+                             "word: msgDigest is not base64(md5(urlencode(msgData + "
+                             "timestamp + checkWord)))")
+        document = tracking_services.json_field(fields, "msgData")
+        body_of = document.get("Body") if isinstance(document, Mapping) else None
+        routes = body_of.get("WaybillRoute") if isinstance(body_of, Mapping) else None
+        if not isinstance(routes, list):
+            raise PayloadError("/msgData/Body/WaybillRoute", "is required: a list of routes")
+        events = []
+        for index, route in enumerate(routes):
+            where = f"/msgData/Body/WaybillRoute/{index}"
+            number = route.get("mailno") if isinstance(route, Mapping) else None
+            if not isinstance(number, str) or not number.strip():
+                raise PayloadError(f"{where}/mailno", "is required: the waybill number")
+            event = route_event(route, number.strip(), where)
+            if event is not None:
+                events.append(event)
+        return events
+
+    @staticmethod
+    def push_answer(error: str | None) -> dict[str, Any]:
+        """What SF expects back; a refusal makes it push again (three times at most)."""
+        if error is None:
+            return dict(PUSH_ACCEPTED)
+        return {"return_code": "1000", "return_msg": error[:200]}
+
+
+def route_event(route: Any, number: str, where: str) -> CarrierEvent | None:
+    """One of SF's routes (queried or pushed) as an event; None for a code that is no
+    step of the journey. Raises PayloadError for a route without a readable time."""
+    if not isinstance(route, Mapping):
+        raise PayloadError(where, "each route must be an object")
+    code = str(route.get("opCode") or "").strip()
+    if code in NOT_A_STEP:
+        return None
+    return CarrierEvent(
+        tracking_number=number, status=OP_CODES.get(code, IN_TRANSIT),
+        occurred_at=tracking_services.beijing_time(route.get("acceptTime"),
+                                                   f"{where}/acceptTime"),
+        description=answers.text(route.get("remark"), answers.DESCRIPTION_LENGTH),
+        location=answers.text(route.get("acceptAddress"), answers.LOCATION_LENGTH),
+        raw=answers.kept_raw(route))
 
 
 def _contact(kind: int, who: Mapping[str, Any]) -> dict[str, Any]:
@@ -368,5 +484,5 @@ def _plain(value: Any) -> Any:
 KIND = CarrierKind(
     kind="sf_express", label="SF Express (顺丰速运)", config_schema=CONFIG_SCHEMA,
     adapter=lambda carrier, config, code: SfExpress(carrier, config),
-    secrets=SECRET_MEMBERS, abilities=frozenset({BOOK, E_WAYBILL, QUOTE}),
-    url_members=("url",), secrets_bound_to=("environment",))
+    secrets=SECRET_MEMBERS, abilities=frozenset({BOOK, E_WAYBILL, QUOTE, TRACK_BY_QUERY}),
+    url_members=("url",), secrets_bound_to=("environment",), signs_own_pushes=True)
