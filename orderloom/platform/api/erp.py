@@ -35,7 +35,9 @@ from orderloom.runtime.erp.models import (
 )
 from orderloom.runtime.stock.catalog import Warehouse
 
-PERMISSION = "webhooks.manage"  # like webhooks: other systems hearing of Orderloom's events
+# Its own permission: an ERP connection carries the books' keys and writes into the
+# accounts, which is more than subscribing a system to events.
+PERMISSION = "erp.manage"
 TEXT = {"type": "string", "minLength": 1, "maxLength": 200}
 CONNECTION_FIELDS: dict[str, Any] = {
     "name": TEXT,

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext
 from sqlalchemy import select
 
 from orderloom.designer.state_categories import CATEGORIES
-from orderloom.platform.api.erp import connection_json
+from orderloom.platform.api.erp import PERMISSION, connection_json
 from orderloom.platform.auth import requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
@@ -41,7 +41,7 @@ def erp_attempts(order_id: int) -> list[dict[str, Any]]:
 
 
 @pages.get("/admin/erp")
-@requires("webhooks.manage")
+@requires(PERMISSION)
 def erp_page():
     connections = db_session().scalars(select(ErpConnection).order_by(ErpConnection.id))
     return render_template("erp/index.html", connections=list(connections), kinds=KINDS,
@@ -51,7 +51,7 @@ def erp_page():
 
 
 @pages.get("/admin/erp/<int:connection_id>")
-@requires("webhooks.manage")
+@requires(PERMISSION)
 def erp_connection_page(connection_id: int):
     session = db_session()
     connection = session.get(ErpConnection, connection_id)
