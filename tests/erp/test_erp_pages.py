@@ -30,7 +30,7 @@ def test_the_connection_page_shows_attempts_and_differences_and_never_the_key(
     assert "stock CUP-02: on hand: Orderloom 30, ERP 99" in page
     test = client.post(f"/api/v1/erp/connections/{connection['id']}/test",
                        headers={"X-CSRF-Token": csrf}).get_json()
-    assert test == {"ok": True, "detail": "logged in to Odoo database 'orderloom-test' as "
+    assert test == {"ok": True, "detail": "logged in to Odoo 17.0 database 'orderloom-test' as "
                                           "user 2"}
     order_page = client.get(f"/orders/{number}").get_data(as_text=True)
     assert "Sent to the ERP" in order_page

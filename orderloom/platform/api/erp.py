@@ -29,6 +29,7 @@ from orderloom.runtime.erp.models import (
     KINDS,
     ODOO,
     SENT,
+    WHEN_PAID,
     ErpConnection,
     ErpReconciliation,
     ErpSync,
@@ -50,7 +51,9 @@ CONNECTION_FIELDS: dict[str, Any] = {
     "api_secret": {**TEXT, "description": "ERPNext: the API secret. Kept sealed"},
     "order_types": {"type": "array", "maxItems": 100, "uniqueItems": True,
                     "items": {"type": "string", "minLength": 1, "maxLength": 63}},
-    "send_at": {"enum": list(CATEGORIES)},
+    "send_at": {"enum": [*CATEGORIES, WHEN_PAID],
+                "description": "The state category at which an order is sent, or \"paid\": "
+                               "when a payment makes its payment status paid"},
     "mappings": {"type": "object"},
     "erp_warehouse": TEXT,
     "warehouse": {"type": "string", "minLength": 1, "maxLength": 50},

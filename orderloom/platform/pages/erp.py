@@ -19,15 +19,45 @@ from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import when
 from orderloom.runtime.erp import reconciliation, sending
 from orderloom.runtime.erp.documents import default_mappings
-from orderloom.runtime.erp.models import FAILED, KINDS, PENDING, REFUSED, SENT, ErpConnection
+from orderloom.runtime.erp.models import (
+    FAILED,
+    KINDS,
+    ORDER,
+    PAYMENT,
+    PENDING,
+    REFUND,
+    REFUSED,
+    SENT,
+    STOCK,
+    WHEN_PAID,
+    ErpConnection,
+)
 
 OUTCOME_WORDS = {SENT: lazy_gettext("sent"), REFUSED: lazy_gettext("refused by the ERP"),
                  FAILED: lazy_gettext("failed, will retry"),
                  PENDING: lazy_gettext("waiting")}
+SUBJECT_WORDS = {ORDER: lazy_gettext("order"), PAYMENT: lazy_gettext("payment"),
+                 REFUND: lazy_gettext("refund"), STOCK: lazy_gettext("stock")}
+# The choices of "send an order when": each state category by what it means, then the
+# payment status. A category added later shows under its own name until it has words.
+SEND_AT_WORDS = {
+    "open": lazy_gettext("its state means open (as soon as it is entered)"),
+    "shipped": lazy_gettext("its state means shipped"),
+    "fulfilled": lazy_gettext("its state means fulfilled"),
+    "cancelled": lazy_gettext("its state means cancelled"),
+    "returned": lazy_gettext("its state means returned"),
+    WHEN_PAID: lazy_gettext("it is paid (its payment status becomes paid)"),
+}
+
+
+def send_at_choices() -> list[tuple[str, str]]:
+    return [(value, str(SEND_AT_WORDS.get(value, value)))
+            for value in (*CATEGORIES, WHEN_PAID)]
 
 
 def _attempt(sync: Any, attempt: Any) -> dict[str, Any]:
     return {"id": attempt.id, "sync": sync.id, "subject": sync.subject,
+            "subject_words": SUBJECT_WORDS.get(sync.subject, sync.subject),
             "reference": sync.reference, "status": sync.status, "erp_id": sync.erp_id,
             "number": attempt.number, "outcome": attempt.outcome,
             "outcome_words": OUTCOME_WORDS.get(attempt.outcome, attempt.outcome),
@@ -45,7 +75,7 @@ def erp_attempts(order_id: int) -> list[dict[str, Any]]:
 def erp_page():
     connections = db_session().scalars(select(ErpConnection).order_by(ErpConnection.id))
     return render_template("erp/index.html", connections=list(connections), kinds=KINDS,
-                           categories=CATEGORIES,
+                           send_at=send_at_choices(),
                            defaults={k: json.dumps(default_mappings(k), indent=2,
                                                    ensure_ascii=False) for k in KINDS})
 
@@ -59,7 +89,7 @@ def erp_connection_page(connection_id: int):
         abort(404)
     return render_template(
         "erp/connection.html", connection=connection,
-        settings=connection_json(connection), categories=CATEGORIES,
+        settings=connection_json(connection), send_at=send_at_choices(),
         mappings=json.dumps(connection.mappings, indent=2, ensure_ascii=False),
         attempts=[_attempt(s, a) for s, a in
                   sending.attempts_of(session, connection_id=connection.id)],
