@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from flask import abort, render_template
-from flask_babel import lazy_gettext
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select
 
 from orderloom.designer.state_categories import CATEGORIES
@@ -48,6 +48,30 @@ SEND_AT_WORDS = {
     "returned": lazy_gettext("its state means returned"),
     WHEN_PAID: lazy_gettext("it is paid (its payment status becomes paid)"),
 }
+
+# What a reconciliation found differing (runtime/erp/reconciliation.py keeps these
+# words in English, as the API answers them); "quantity of <SKU>" is read apart.
+DIFFERENCE_WORDS = {"missing in the ERP": lazy_gettext("missing in the ERP"),
+                    "only in the ERP": lazy_gettext("only in the ERP"),
+                    "total": lazy_gettext("total"), "lines": lazy_gettext("lines"),
+                    "on hand": lazy_gettext("on hand")}
+QUANTITY_OF = "quantity of "
+
+
+def difference_words(difference: dict[str, Any]) -> str:
+    what = str(difference.get("what", ""))
+    if what.startswith(QUANTITY_OF):
+        what = gettext("quantity of %(sku)s", sku=what[len(QUANTITY_OF):])
+    else:
+        what = str(DIFFERENCE_WORDS.get(what, what))
+    subject = difference.get("subject", "")
+
+    def shown(value: Any) -> str:
+        return "—" if value is None else str(value)
+    return gettext("%(subject)s %(reference)s: %(what)s: Orderloom %(ours)s, ERP %(theirs)s",
+                   subject=SUBJECT_WORDS.get(subject, subject),
+                   reference=difference.get("reference", ""), what=what,
+                   ours=shown(difference.get("orderloom")), theirs=shown(difference.get("erp")))
 
 
 def send_at_choices() -> list[tuple[str, str]]:
@@ -93,4 +117,5 @@ def erp_connection_page(connection_id: int):
         mappings=json.dumps(connection.mappings, indent=2, ensure_ascii=False),
         attempts=[_attempt(s, a) for s, a in
                   sending.attempts_of(session, connection_id=connection.id)],
-        reconciliations=reconciliation.latest(session, connection.id), when=when)
+        reconciliations=reconciliation.latest(session, connection.id), when=when,
+        difference_words=difference_words)
