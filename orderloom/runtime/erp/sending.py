@@ -7,8 +7,8 @@ payment makes its payment status paid; each payment and refund once the order is
 there; a SKU's on-hand quantity whenever stock changes. Sending is idempotent: the ERP
 document carries the order number (or payment or refund reference) and every attempt
 searches for it before creating, so a retry after a lost answer finds what the first
-attempt made. Stock is sent as the quantity on hand, not as the change, so sending it twice
-sets the same figure.
+attempt made. Stock is sent as the quantity on hand, not as the change, so sending it
+twice sets the same figure.
 
 An ERP that refuses (a SKU it lacks, a validation error, a wrong key) is recorded as
 ``refused`` with its reason, and not retried: fixing it is a person's work.
