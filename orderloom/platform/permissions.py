@@ -26,6 +26,8 @@ PERMISSIONS: dict[str, str] = {
                         "customers and order types",
     "channels.manage": "Set up sales channels and their mappings, see and retry dead letters",
     "webhooks.manage": "Subscribe other systems to events, read the delivery log, re-send",
+    "erp.manage": "Connect ERPs, map orders to their documents, read the attempt log, send "
+                  "again, reconcile",
     "carriers.manage": "Set up carriers: their URLs, credentials, status codes and webhook secrets",
     "customers.view": "See customers, their order history, value and segment",
     "customers.manage": "Add, change, merge, import and export customers",

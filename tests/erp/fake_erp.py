@@ -11,7 +11,10 @@ Written from each ERP's published documentation:
   ``create``, ``write`` over domains of ``[field, operator, value]``; many2one fields read
   as ``[id, display_name]``; an error answers 200 with ``{"error": {"code": 200,
   "message": "Odoo Server Error", "data": {"name": "odoo.exceptions.AccessDenied",
-  "message", "debug"}}}``.
+  "message", "debug"}}}``. ``common.version()`` answers ``server_version`` and
+  ``server_version_info``; the fake acts as Odoo 17 or 18 (``FakeOdoo(version=18)``),
+  whose ``account.payment`` has ``ref`` (17) or ``memo`` (18): a field the model lacks,
+  written or searched, raises ``ValueError`` ("Invalid field") as Odoo does.
 - Frappe / ERPNext REST (frappe/frappe, frappe/api/v1.py, frappe/auth.py,
   frappe/utils/response.py): ``Authorization: token <key>:<secret>``; ``GET
   /api/resource/<DocType>?filters=&fields=&limit_page_length=`` answers ``{"data":
@@ -22,8 +25,9 @@ Written from each ERP's published documentation:
   ``DoesNotExistError``.
 
 ``failures`` is a list of HTTP statuses the next requests are answered with (then the
-server works again); ``lose_answers`` makes the next N sale orders made take effect
-while the answer is a 502, as a proxy that drops it would.
+server works again); ``lose_answers`` makes the next N documents of the kind
+``losing`` names ("sale order" unless told, or "refund") take effect while the answer
+is a 502, as a proxy that drops it would.
 """
 from __future__ import annotations
 
@@ -44,6 +48,7 @@ class _Server:
         self.requests: list[dict] = []
         self.failures: list[int] = []
         self.lose_answers = 0
+        self.losing = "sale order"
         self.clock = itertools.count(1)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -88,7 +93,7 @@ class _Server:
                             method, unquote(parts.path), parse_qs(parts.query),
                             dict(self.headers), body)
                         if method == "POST" and fake.lose_answers and \
-                                _creates_sale_order(unquote(parts.path), body):
+                                _creates(fake.losing, unquote(parts.path), body):
                             fake.lose_answers -= 1
                             status, answer = 502, "<html>Bad Gateway</html>"
                 data = (answer if isinstance(answer, str) else json.dumps(
@@ -108,15 +113,21 @@ class _Server:
         return Handler
 
 
-def _creates_sale_order(path: str, body: bytes) -> bool:
-    if path == "/api/resource/Sales Order":
+# Where each kind of document is made: ERPNext's doctype, Odoo's model.
+MADE_AS = {"sale order": ("Sales Order", "sale.order"),
+           "refund": ("Payment Entry", "account.move")}
+
+
+def _creates(kind: str, path: str, body: bytes) -> bool:
+    doctype, model = MADE_AS[kind]
+    if path == f"/api/resource/{doctype}":
         return True
     try:
         params = json.loads(body).get("params") or {}
     except (ValueError, AttributeError):
         return False
     args = params.get("args") or []
-    return params.get("method") == "execute_kw" and args[3:5] == ["sale.order", "create"]
+    return params.get("method") == "execute_kw" and args[3:5] == [model, "create"]
 
 
 # --- Odoo -------------------------------------------------------------------------------------
@@ -133,12 +144,22 @@ class FakeOdoo(_Server):
     MANY2ONE = {"partner_id": "res.partner", "product_id": "product.product",
                 "order_id": "sale.order", "location_id": "stock.location"}
 
-    def __init__(self) -> None:
+    # The fields of the accounting models the fake checks, per release.
+    PAYMENT_FIELDS = {"id", "name", "state", "write_date", "payment_type", "partner_type",
+                      "partner_id", "amount", "date"}
+    MOVE_FIELDS = {"id", "name", "state", "write_date", "move_type", "partner_id", "ref",
+                   "invoice_origin", "invoice_date", "invoice_line_ids", "reversed_entry_id",
+                   "amount_total"}
+
+    def __init__(self, version: int = 17) -> None:
         super().__init__()
+        self.version = version
+        self.fields = {"account.payment": self.PAYMENT_FIELDS | {
+            "memo" if version >= 18 else "ref"}, "account.move": self.MOVE_FIELDS}
         self.ids = itertools.count(10)
         self.records: dict[str, dict[int, dict]] = {m: {} for m in (
             "res.partner", "product.product", "sale.order", "sale.order.line",
-            "account.payment", "stock.location", "stock.quant")}
+            "account.payment", "account.move", "stock.location", "stock.quant")}
         self.records["stock.location"][8] = {"id": 8, "complete_name": "WH/Stock",
                                              "write_date": self.stamp()}
 
@@ -162,6 +183,23 @@ class FakeOdoo(_Server):
                      line["product_uom_qty"], line["price_unit"]) for line in lines]}
         return None
 
+    def add_invoice(self, reference: str, state: str = "posted") -> int:
+        """An invoice of the sale order of ``reference``, as Odoo's *Create invoice*
+        makes it."""
+        order = self.sale_order(reference)
+        invoice = self._store("account.move", {
+            "move_type": "out_invoice", "state": state, "partner_id": order["partner_id"],
+            "invoice_origin": order["name"], "amount_total": order["amount_total"]})
+        self.records["sale.order"][order["id"]].setdefault("invoice_ids", []).append(invoice)
+        return invoice
+
+    def credit_notes(self) -> list[dict]:
+        return [m for m in self.records["account.move"].values()
+                if m["move_type"] == "out_refund"]
+
+    def payment_reference(self, payment: dict) -> str:
+        return payment["memo" if self.version >= 18 else "ref"]
+
     def answer(self, method, path, query, headers, body):
         if method != "POST" or path != "/jsonrpc":
             return 404, "<html>404: Not Found</html>"
@@ -179,6 +217,10 @@ class FakeOdoo(_Server):
         if service == "common" and method in ("login", "authenticate"):
             db, login, key = args[:3]
             return 2 if (db, login, key) == (ODOO_DB, ODOO_LOGIN, ODOO_KEY) else False
+        if service == "common" and method == "version":
+            return {"server_version": f"{self.version}.0", "server_serie": f"{self.version}.0",
+                    "server_version_info": [self.version, 0, 0, "final", 0, ""],
+                    "protocol_version": 1}
         if service != "object" or method != "execute_kw":
             raise OdooError("werkzeug.exceptions.NotFound", f"{service}.{method}")
         db, uid, key, model, name, margs, kwargs = (*args, {})[:7]
@@ -186,6 +228,10 @@ class FakeOdoo(_Server):
             raise OdooError("odoo.exceptions.AccessDenied", "Access Denied")
         if model not in self.records:
             raise OdooError("builtins.KeyError", model)
+        if name in ("search", "search_read"):
+            self._check_fields(model, [leaf[0] for leaf in margs[0]], "in leaf")
+        if name == "create":
+            self._check_fields(model, list(margs[0]), "on model")
         if name == "search":
             found = self._search(model, margs[0])
             return found[:kwargs["limit"]] if kwargs.get("limit") else found
@@ -210,6 +256,13 @@ class FakeOdoo(_Server):
             return False
         raise OdooError("builtins.AttributeError",
                         f"The method '{name}' does not exist on the model '{model}'")
+
+    def _check_fields(self, model, fields, where):
+        known = self.fields.get(model)
+        for field in fields:
+            if known is not None and field not in known:
+                raise OdooError("builtins.ValueError",
+                                f"Invalid field {field!r} {where} {model!r}")
 
     def _value(self, record, field):
         head, _, rest = field.partition(".")
@@ -264,8 +317,15 @@ class FakeOdoo(_Server):
                 total += Decimal(str(line["product_uom_qty"])) * Decimal(str(line["price_unit"]))
             self.records[model][order_id]["amount_total"] = float(total)
             return order_id
-        if model == "account.payment" and not values.get("partner_id"):
+        if model in ("account.payment", "account.move") and not values.get("partner_id"):
             raise OdooError("odoo.exceptions.ValidationError", "Customer/Vendor is required")
+        if model == "account.move":
+            lines = values.pop("invoice_line_ids", [])
+            values.setdefault("state", "draft")
+            values["amount_total"] = float(sum(
+                Decimal(str(line["quantity"])) * Decimal(str(line["price_unit"]))
+                for _command, _, line in lines))
+            values["lines"] = [line for _command, _, line in lines]
         if model == "stock.quant":
             values.setdefault("quantity", 0.0)
         return self._store(model, values)

@@ -30,7 +30,7 @@ def test_the_connection_page_shows_attempts_and_differences_and_never_the_key(
     assert "stock CUP-02: on hand: Orderloom 30, ERP 99" in page
     test = client.post(f"/api/v1/erp/connections/{connection['id']}/test",
                        headers={"X-CSRF-Token": csrf}).get_json()
-    assert test == {"ok": True, "detail": "logged in to Odoo database 'orderloom-test' as "
+    assert test == {"ok": True, "detail": "logged in to Odoo 17.0 database 'orderloom-test' as "
                                           "user 2"}
     order_page = client.get(f"/orders/{number}").get_data(as_text=True)
     assert "Sent to the ERP" in order_page
@@ -41,3 +41,20 @@ def test_the_page_offers_the_retail_mappings_for_a_new_connection(client, admin,
     actions.login_as("admin")
     page = client.get("/admin/erp").get_data(as_text=True)
     assert "$.data.items[*]" in page and "No ERP is connected yet." in page
+
+
+def test_the_connection_page_reads_in_chinese(client, admin, odoo, actions):
+    connection = connect(client, admin, "odoo", odoo, send_at="paid").get_json()
+    create(client, admin)
+    client.post(f"/api/v1/erp/connections/{connection['id']}/send-stock", headers=admin)
+    next(q for q in odoo.records["stock.quant"].values())["quantity"] = 99
+    client.post(f"/api/v1/erp/connections/{connection['id']}/reconcile", headers=admin,
+                json={})
+    actions.login_as("admin")
+    page = client.get(f"/admin/erp/{connection['id']}",
+                      headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "何时发送订单" in page
+    assert '<option value="paid" selected>已付款（付款状态变为已付清时）</option>' in page
+    assert "状态含义为已发货" in page
+    assert "库存 CUP-02：在库：Orderloom 30，ERP 99" in page
+    assert re.search(r"<td>库存 CUP-02</td><td>1</td><td>已发送</td>", page)

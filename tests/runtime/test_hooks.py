@@ -63,7 +63,8 @@ def test_every_hook_has_its_subscribers_once_the_domains_are_loaded():
                                 "orderloom.runtime.notify.webhooks.order_state_changed"],
         "payment received": ["orderloom.runtime.erp.sending.payment_received",
                              "orderloom.runtime.notify.webhooks.payment_received"],
-        "refund issued": ["orderloom.runtime.notify.webhooks.refund_issued"],
+        "refund issued": ["orderloom.runtime.erp.sending.refund_issued",
+                          "orderloom.runtime.notify.webhooks.refund_issued"],
         "payment status changed": [
             "orderloom.runtime.engine.entering.payment_status_changed"],
         "stock changed": ["orderloom.runtime.channels.stock_sync.stock_changed",

@@ -29,13 +29,16 @@ from orderloom.runtime.erp.models import (
     KINDS,
     ODOO,
     SENT,
+    WHEN_PAID,
     ErpConnection,
     ErpReconciliation,
     ErpSync,
 )
 from orderloom.runtime.stock.catalog import Warehouse
 
-PERMISSION = "webhooks.manage"  # like webhooks: other systems hearing of Orderloom's events
+# Its own permission: an ERP connection carries the books' keys and writes into the
+# accounts, which is more than subscribing a system to events.
+PERMISSION = "erp.manage"
 TEXT = {"type": "string", "minLength": 1, "maxLength": 200}
 CONNECTION_FIELDS: dict[str, Any] = {
     "name": TEXT,
@@ -48,7 +51,9 @@ CONNECTION_FIELDS: dict[str, Any] = {
     "api_secret": {**TEXT, "description": "ERPNext: the API secret. Kept sealed"},
     "order_types": {"type": "array", "maxItems": 100, "uniqueItems": True,
                     "items": {"type": "string", "minLength": 1, "maxLength": 63}},
-    "send_at": {"enum": list(CATEGORIES)},
+    "send_at": {"enum": [*CATEGORIES, WHEN_PAID],
+                "description": "The state category at which an order is sent, or \"paid\": "
+                               "when a payment makes its payment status paid"},
     "mappings": {"type": "object"},
     "erp_warehouse": TEXT,
     "warehouse": {"type": "string", "minLength": 1, "maxLength": 50},

@@ -7,7 +7,10 @@ carries ``exc_type`` and ``_server_messages`` (a JSON list of JSON objects with 
 ``message``); a validation error is 417, a wrong key 401 or 403.
 
 The sale order is a ``Sales Order`` with ``po_no`` = the Orderloom order number;
-payments are ``Payment Entry`` with the reference in ``reference_no``; stock is moved
+payments are ``Payment Entry`` with the reference in ``reference_no``; a refund is a
+``Payment Entry`` of ``payment_type`` ``Pay`` to the customer (money paid back
+against the advance the sale order's payments left; a return Sales Invoice would need
+an invoice with the items returned, which Orderloom does not make); stock is moved
 by a submitted ``Stock Entry`` (Material Receipt or Material Issue) of the difference to
 the ``Bin``'s ``actual_qty``.
 """
@@ -95,6 +98,22 @@ class ErpNextClient:
             "reference_date": day, "posting_date": day,
             "references": [{"reference_doctype": "Sales Order", "reference_name": sale_order,
                             "allocated_amount": amount}]})
+
+    def find_refund(self, reference: str) -> str | None:
+        found = self._list("Payment Entry", [["payment_type", "=", "Pay"],
+                                             ["reference_no", "=", reference]], ["name"])
+        return found[0]["name"] if found else None
+
+    def create_refund(self, reference: str, sale_order: str, amount: Decimal, day: str,
+                      reason: str) -> str:
+        order = self._call("GET", f"/api/resource/Sales%20Order/{quote(sale_order)}")["data"]
+        entry: dict[str, Any] = {
+            "payment_type": "Pay", "party_type": "Customer", "party": order["customer"],
+            "paid_amount": amount, "received_amount": amount, "reference_no": reference,
+            "reference_date": day, "posting_date": day}
+        if reason:
+            entry["remarks"] = f"Refund of {sale_order}: {reason}"
+        return self._create("Payment Entry", entry)
 
     def stock(self, warehouse: str, skus: list[str] | None = None) -> dict[str, Decimal]:
         filters: list[Any] = [["warehouse", "=", warehouse]]

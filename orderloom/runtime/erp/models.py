@@ -17,8 +17,13 @@ KINDS = (ODOO, ERPNEXT)
 # What a sync carries to the ERP.
 ORDER = "order"      # a sale order with its lines
 PAYMENT = "payment"  # a payment against that sale order
+REFUND = "refund"    # money given back: a credit note (Odoo), a Payment Entry "Pay"
 STOCK = "stock"      # one SKU's on-hand quantity
-SUBJECTS = (ORDER, PAYMENT, STOCK)
+SUBJECTS = (ORDER, PAYMENT, REFUND, STOCK)
+
+# ``send_at`` besides a state category: the order is sent once its payment status
+# says it was paid in full (payments/status.py), whatever state it is in.
+WHEN_PAID = "paid"
 
 PENDING = "pending"
 SENT = "sent"
@@ -43,7 +48,8 @@ class ErpConnection(Base):
     credentials: Mapped[str] = mapped_column(Text)
     # Order type keys whose orders are sent; empty: every order type.
     order_types: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
-    # The state category at which an order becomes a sale order in the ERP.
+    # The state category at which an order becomes a sale order in the ERP, or
+    # WHEN_PAID.
     send_at: Mapped[str] = mapped_column(String(20), default="open")
     # {"sale_order": <mapping from the order's JSON to the ERP's document>}
     mappings: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
@@ -73,7 +79,8 @@ class ErpSync(Base):
     connection_id: Mapped[int] = mapped_column(
         ForeignKey("erp_connections.id", ondelete="CASCADE"), index=True)
     subject: Mapped[str] = mapped_column(String(20))
-    # The order number, "<order number>/<payment id>", or the SKU.
+    # The order number, "<order number>/<payment id>", "<order number>/refund/<refund
+    # id>", or the SKU.
     reference: Mapped[str] = mapped_column(String(120))
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"),
                                                  index=True)

@@ -9,8 +9,12 @@ and ``UserError`` are the user's to mend, ``AccessDenied`` a wrong key.
 The sale order is ``sale.order`` with ``client_order_ref`` = the Orderloom order
 number and ``order_line`` as ``(0, 0, {product_id, product_uom_qty, price_unit})``;
 products are ``product.product`` found by ``default_code`` (the SKU); payments are
-``account.payment`` with the reference in ``ref``; stock is ``stock.quant`` in one
-``stock.location`` set with ``inventory_quantity`` and ``action_apply_inventory``.
+``account.payment`` with the reference in ``ref`` (Odoo 17 and before) or ``memo``
+(Odoo 18 renamed it), so the client asks ``common.version`` once and writes the field
+the server has; refunds are credit notes (``account.move`` of ``move_type``
+``out_refund``, the reference in ``ref``) that name the invoice they reverse in
+``reversed_entry_id`` when the sale order has a posted one; stock is ``stock.quant`` in
+one ``stock.location`` set with ``inventory_quantity`` and ``action_apply_inventory``.
 """
 from __future__ import annotations
 
@@ -25,6 +29,8 @@ REFUSING = ("odoo.exceptions.ValidationError", "odoo.exceptions.UserError",
             "odoo.exceptions.AccessDenied", "odoo.exceptions.AccessError",
             "odoo.exceptions.MissingError", "builtins.ValueError")
 _ids = itertools.count(1)
+# The release that renamed account.payment's ``ref`` to ``memo``.
+MEMO_SINCE = 18
 
 
 class OdooClient:
@@ -32,6 +38,7 @@ class OdooClient:
         self.url = base_url.rstrip("/") + "/jsonrpc"
         self.database, self.login, self.api_key = database, login, api_key
         self._uid: int | None = None
+        self._version: tuple[int, str] | None = None
 
     def _rpc(self, service: str, method: str, args: list[Any]) -> Any:
         answer = exchange("POST", self.url, {"Content-Type": "application/json"}, {
@@ -61,6 +68,24 @@ class OdooClient:
             self._uid = int(uid)
         return self._uid
 
+    def version(self) -> tuple[int, str]:
+        """The server's major release and its name ("18.0"), asked once per client: a
+        client lives for one connection test or one job, so an upgraded Odoo is seen
+        at the next one."""
+        if self._version is None:
+            answer = self._rpc("common", "version", [])
+            info = answer.get("server_version_info") if isinstance(answer, dict) else None
+            # An Odoo Online release reads ["saas~17", 4, ...]: the major is after "~".
+            head = str(info[0]).rpartition("~")[2] if isinstance(info, list) and info else ""
+            if not head.isdigit():
+                raise Refused(f"Odoo did not say which version it is: {answer!r}"[:200])
+            name = answer.get("server_version") or head
+            self._version = (int(head), str(name))
+        return self._version
+
+    def payment_reference_field(self) -> str:
+        return "memo" if self.version()[0] >= MEMO_SINCE else "ref"
+
     def call(self, model: str, method: str, args: list[Any],
              kwargs: dict[str, Any] | None = None) -> Any:
         return self._rpc("object", "execute_kw", [self.database, self.uid(), self.api_key,
@@ -69,7 +94,8 @@ class OdooClient:
     # --- what every client answers -------------------------------------------------------
 
     def check(self) -> str:
-        return f"logged in to Odoo database {self.database!r} as user {self.uid()}"
+        return (f"logged in to Odoo {self.version()[1]} database {self.database!r} as user "
+                f"{self.uid()}")
 
     def products(self, skus: list[str]) -> dict[str, int]:
         found = self.call("product.product", "search_read",
@@ -106,8 +132,8 @@ class OdooClient:
         return str(self.call("sale.order", "create", [values]))
 
     def find_payment(self, reference: str) -> str | None:
-        found = self.call("account.payment", "search", [[["ref", "=", reference]]],
-                          {"limit": 1})
+        found = self.call("account.payment", "search",
+                          [[[self.payment_reference_field(), "=", reference]]], {"limit": 1})
         return str(found[0]) if found else None
 
     def create_payment(self, reference: str, sale_order: str, amount: Decimal,
@@ -117,7 +143,37 @@ class OdooClient:
         partner = order[0]["partner_id"][0] if order and order[0].get("partner_id") else False
         return str(self.call("account.payment", "create", [{
             "payment_type": "inbound", "partner_type": "customer", "partner_id": partner,
-            "amount": amount, "date": day, "ref": reference}]))
+            "amount": amount, "date": day, self.payment_reference_field(): reference}]))
+
+    def find_refund(self, reference: str) -> str | None:
+        found = self.call("account.move", "search", [[["move_type", "=", "out_refund"],
+                                                      ["ref", "=", reference]]],
+                          {"limit": 1})
+        return str(found[0]) if found else None
+
+    def create_refund(self, reference: str, sale_order: str, amount: Decimal, day: str,
+                      reason: str) -> str:
+        """A credit note for the money given back: one line of the refunded amount, so
+        its total is what left the till (no taxes computed on it again), reversing the
+        sale order's posted invoice when there is one. It stays a draft for the
+        accountant to post, as the payments do."""
+        [order] = self.call("sale.order", "read", [[int(sale_order)]],
+                            {"fields": ["name", "partner_id", "invoice_ids"]}) or [{}]
+        partner = order["partner_id"][0] if order.get("partner_id") else False
+        values: dict[str, Any] = {
+            "move_type": "out_refund", "partner_id": partner, "ref": reference,
+            "invoice_origin": order.get("name") or reference, "invoice_date": day,
+            "invoice_line_ids": [[0, 0, {
+                "name": f"Refund {reference}" + (f": {reason}" if reason else ""),
+                "quantity": 1, "price_unit": amount, "tax_ids": [[6, 0, []]]}]]}
+        invoices = order.get("invoice_ids") or []
+        if invoices:
+            posted = self.call("account.move", "search", [[
+                ["id", "in", invoices], ["move_type", "=", "out_invoice"],
+                ["state", "=", "posted"]]], {"limit": 1})
+            if posted:
+                values["reversed_entry_id"] = posted[0]
+        return str(self.call("account.move", "create", [values]))
 
     def _location(self, location: str) -> int:
         found = self.call("stock.location", "search", [[["complete_name", "=", location]]],

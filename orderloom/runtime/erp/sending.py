@@ -1,13 +1,14 @@
-"""Sending orders, payments and stock to the ERP: one ``erp_sync`` job per thing kept
-there, retried with the job runner's backoff, with every attempt logged.
+"""Sending orders, payments, refunds and stock to the ERP: one ``erp_sync`` job per
+thing kept there, retried with the job runner's backoff, with every attempt logged.
 
 An order is sent when it reaches the connection's state category (``send_at``: its
-state's declared meaning, never its name); each payment once the order is there; a
-SKU's on-hand quantity whenever stock changes. Sending is idempotent: the ERP
-document carries the order number (or payment reference) and every attempt searches
-for it before creating, so a retry after a lost answer finds what the first attempt
-made. Stock is sent as the quantity on hand, not as the change, so sending it twice
-sets the same figure.
+state's declared meaning, never its name), or, with ``send_at`` ``paid``, when a
+payment makes its payment status paid; each payment and refund once the order is
+there; a SKU's on-hand quantity whenever stock changes. Sending is idempotent: the ERP
+document carries the order number (or payment or refund reference) and every attempt
+searches for it before creating, so a retry after a lost answer finds what the first
+attempt made. Stock is sent as the quantity on hand, not as the change, so sending it
+twice sets the same figure.
 
 An ERP that refuses (a SKU it lacks, a validation error, a wrong key) is recorded as
 ``refused`` with its reason, and not retried: fixing it is a person's work.
@@ -34,9 +35,11 @@ from orderloom.runtime.erp.models import (
     ORDER,
     PAYMENT,
     PENDING,
+    REFUND,
     REFUSED,
     SENT,
     STOCK,
+    WHEN_PAID,
     ErpAttempt,
     ErpConnection,
     ErpSync,
@@ -44,10 +47,13 @@ from orderloom.runtime.erp.models import (
 from orderloom.runtime.jobs.models import Job, register_handler
 from orderloom.runtime.jobs.outbox import enqueue
 from orderloom.runtime.orders.models import Order
-from orderloom.runtime.payments.received import Payment
+from orderloom.runtime.payments.received import Payment, Refund
+from orderloom.runtime.payments.status import OVERPAID, PAID
 from orderloom.runtime.stock.catalog import Product, Warehouse
 
 log = logging.getLogger(__name__)
+
+PAID_IN_FULL = frozenset({PAID, OVERPAID})
 
 JOB_KIND = "erp_sync"
 MAX_ATTEMPTS = 8
@@ -94,6 +100,18 @@ def _order_due(session: Session, order: Order) -> None:
                 send(session, sync)
 
 
+def _order_paid(session: Session, order: Any, connections: list[ErpConnection]) -> None:
+    """Orders of connections that send when paid. The payment status, not a state:
+    paid in full, or more (an overpaid order was paid too)."""
+    if order.payment_status not in PAID_IN_FULL:
+        return
+    for connection in connections:
+        if connection.send_at == WHEN_PAID:
+            sync, made = _sync(session, connection, ORDER, order.number, order.id)
+            if made:
+                send(session, sync)
+
+
 def _queued(session: Session, sync: ErpSync) -> bool:
     # A sync queued in this transaction has its job among the session's new objects.
     return any(isinstance(o, Job) and o.kind == JOB_KIND and o.payload.get("sync") == sync.id
@@ -116,10 +134,58 @@ def payment_received(session: Session, order: Any, payment: Any) -> None:
     connections = [c for c in active(session) if carries(c, order)]
     if connections:
         session.flush()  # the payment's id names it in the ERP
+    # The payment's status is settled before this hook: an order sent when paid is
+    # queued ahead of its payment, which then finds the sale order at its first try.
+    _order_paid(session, order, connections)
     for connection in connections:
-        sync, made = _sync(session, connection, PAYMENT, f"{order.number}/{payment.id}",
-                           order.id)
-        if made:
+        if _order_on_its_way(session, connection, order):
+            sync, made = _sync(session, connection, PAYMENT, payment_reference(order, payment),
+                               order.id)
+            if made:
+                send(session, sync)
+
+
+@hooks.REFUND_ISSUED.subscribe
+def refund_issued(session: Session, order: Any, refund: Any) -> None:
+    connections = [c for c in active(session) if carries(c, order)]
+    if connections:
+        session.flush()  # the refund's id names it in the ERP
+    for connection in connections:
+        if _order_on_its_way(session, connection, order):
+            sync, made = _sync(session, connection, REFUND, refund_reference(order, refund),
+                               order.id)
+            if made:
+                send(session, sync)
+
+
+def payment_reference(order: Any, payment: Any) -> str:
+    return f"{order.number}/{payment.id}"
+
+
+def refund_reference(order: Any, refund: Any) -> str:
+    return f"{order.number}/refund/{refund.id}"
+
+
+def _order_on_its_way(session: Session, connection: ErpConnection, order: Any) -> bool:
+    """Whether the order is in the ERP or being sent there. A payment or refund of an
+    order that is not (it has not reached ``send_at`` yet, or the ERP refused it) is
+    sent once the order gets there (:func:`_money_follows`)."""
+    status = session.scalar(select(ErpSync.status).where(
+        ErpSync.connection_id == connection.id, ErpSync.subject == ORDER,
+        ErpSync.reference == order.number))
+    return status is not None and status != REFUSED
+
+
+def _money_follows(session: Session, connection: ErpConnection, order: Order) -> None:
+    """The order has just reached the ERP: its payments and refunds follow, those made
+    before it and those an earlier attempt could not record for want of it."""
+    money = [(PAYMENT, payment_reference(order, p)) for p in session.scalars(
+        select(Payment).where(Payment.order_id == order.id).order_by(Payment.id))]
+    money += [(REFUND, refund_reference(order, r)) for r in session.scalars(
+        select(Refund).where(Refund.order_id == order.id).order_by(Refund.id))]
+    for subject, reference in money:
+        sync, made = _sync(session, connection, subject, reference, order.id)
+        if made or sync.status in (REFUSED, FAILED):
             send(session, sync)
 
 
@@ -180,6 +246,10 @@ def run_erp_sync(session: Session, job: Job, runner: Any) -> str | None:
             apart.commit()
         raise
     _record(session, sync, SENT, None, erp_id)
+    if sync.subject == ORDER and sync.order_id is not None:
+        order = session.get(Order, sync.order_id)
+        if order is not None:
+            _money_follows(session, connection, order)
     return f"sent to {_name(connection)}: {sync.subject} {erp_id}"
 
 
@@ -211,37 +281,61 @@ def _prepare(session: Session, connection: ErpConnection, sync: ErpSync
         document = documents.sale_order(connection.kind, connection.mappings, order)
         return lambda client: (client.find_sale_order(number)
                                or client.create_sale_order(number, document))
-    if sync.subject == PAYMENT:
-        return _payment(session, connection, sync)
+    if sync.subject in (PAYMENT, REFUND):
+        return _money(session, connection, sync)
     quantity = stock_figures.on_hand(session, connection.warehouse, [sync.reference])
     sku, where = sync.reference, connection.erp_warehouse
     return lambda client: client.set_stock(where, sku, quantity.get(sku, 0))
 
 
-def _payment(session: Session, connection: ErpConnection, sync: ErpSync
-             ) -> Callable[[Client], str]:
+def _money(session: Session, connection: ErpConnection, sync: ErpSync
+           ) -> Callable[[Client], str]:
+    """A payment or a refund: both go against the order's sale order, so both wait
+    for it."""
     reference = sync.reference
-    number, _, payment_id = reference.rpartition("/")
-    payment = session.get(Payment, int(payment_id))
-    if payment is None:
-        raise Refused("the payment was deleted")
-    amount, day = payment.amount, payment.received_at.date().isoformat()
+    if sync.subject == REFUND:
+        number, _, refund_id = reference.rsplit("/", 2)
+        refund = session.get(Refund, int(refund_id))
+        if refund is None:
+            raise Refused("the refund was deleted")
+        amount, day, reason = refund.amount, refund.issued_at.date().isoformat(), \
+            refund.reason
+
+        def find(client: Client) -> str | None:
+            return client.find_refund(reference)
+
+        def create(client: Client, sale_order: str) -> str:
+            return client.create_refund(reference, sale_order, amount, day, reason)
+        what = "refund"
+    else:
+        number, _, payment_id = reference.rpartition("/")
+        payment = session.get(Payment, int(payment_id))
+        if payment is None:
+            raise Refused("the payment was deleted")
+        amount, day = payment.amount, payment.received_at.date().isoformat()
+
+        def find(client: Client) -> str | None:
+            return client.find_payment(reference)
+
+        def create(client: Client, sale_order: str) -> str:
+            return client.create_payment(reference, sale_order, amount, day)
+        what = "payment"
     order_sync = session.scalar(select(ErpSync.status).where(
         ErpSync.connection_id == connection.id, ErpSync.subject == ORDER,
         ErpSync.reference == number))
 
     def call(client: Client) -> str:
-        found = client.find_payment(reference)
+        found = find(client)
         if found:
             return found
         sale_order = client.find_sale_order(number)
         if sale_order is None:
             if order_sync is None or order_sync == REFUSED:
-                raise Refused(f"the sale order {number} is not in the ERP, so its payment "
+                raise Refused(f"the sale order {number} is not in the ERP, so its {what} "
                               "cannot be recorded")
-            # The order is on its way: the payment follows it.
+            # The order is on its way: the payment or refund follows it.
             raise Unavailable(f"the sale order {number} is not in the ERP yet")
-        return client.create_payment(reference, sale_order, amount, day)
+        return create(client, sale_order)
     return call
 
 
