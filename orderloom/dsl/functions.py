@@ -3,7 +3,9 @@
 Functions that share a name with a spreadsheet function behave like Excel's.
 IF, IFS, SWITCH, AND, OR, NOT and COALESCE evaluate only the arguments they
 need and are built by the compiler itself (`inline`); SUMIF, COUNTIF, ANY and
-ALL take a condition evaluated on each line (`per_line`).
+ALL take a condition evaluated on each line (`per_line`). IFERROR, IFNA and
+the IS functions (`catching`) take their arguments unevaluated, as functions
+of no argument, so they can catch the error value (a fault) one of them gives.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, ROUND
 from typing import Any
 
 from . import values as V
-from .errors import Fault
+from .errors import NA, Fault, error_code
 from .regex import regex_match
 from .types import (
     BOOLEAN,
@@ -222,6 +224,73 @@ def _coalesce_rule(name: str, args: Sequence[Type]) -> Type:
 
 def _isblank(value: Any) -> bool:
     return value is None or value == "" or (isinstance(value, list) and not value)
+
+
+# -- errors and types --------------------------------------------------------------
+# Each takes its arguments as functions of no argument (see the module's docstring).
+
+
+def _catchable(exc: Exception, codes: frozenset[str] | None = None) -> bool:
+    code = error_code(exc)
+    return code is not None and (codes is None or code in codes)
+
+
+def _iferror(value: Callable[[], Any], fallback: Callable[[], Any]) -> Any:
+    try:
+        return value()
+    except Exception as exc:
+        if not _catchable(exc):
+            raise
+    return fallback()
+
+
+_NA_ONLY = frozenset({NA})
+
+
+def _ifna(value: Callable[[], Any], fallback: Callable[[], Any]) -> Any:
+    try:
+        return value()
+    except Exception as exc:
+        if not _catchable(exc, _NA_ONLY):
+            raise
+    return fallback()
+
+
+def _iserror(value: Callable[[], Any]) -> bool:
+    try:
+        value()
+    except Exception as exc:
+        if not _catchable(exc):
+            raise
+        return True
+    return False
+
+
+def _is_a(test: Callable[[Any], bool]) -> Callable[[Callable[[], Any]], bool]:
+    """ISNUMBER, ISTEXT, ISDATE: FALSE for an error value, as in Excel."""
+
+    def is_a(value: Callable[[], Any]) -> bool:
+        try:
+            result = value()
+        except Exception as exc:
+            if not _catchable(exc):
+                raise
+            return False
+        return test(result)
+
+    return is_a
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | Decimal) and not isinstance(value, bool)
+
+
+def _is_date(value: Any) -> bool:
+    return isinstance(value, _dt.date)
+
+
+def _boolean(name: str, args: Sequence[Type]) -> Type:
+    return BOOLEAN
 
 
 # -- aggregates ------------------------------------------------------------------
@@ -636,6 +705,12 @@ FUNCTIONS: dict[str, Function] = {
         _f("NOT", 1, 1, _logic_rule, kind="inline"),
         _f("COALESCE", 1, None, _coalesce_rule, kind="inline"),
         _f("ISBLANK", 1, 1, lambda n, a: BOOLEAN, _isblank),
+        _f("IFERROR", 2, 2, _coalesce_rule, _iferror, kind="catching"),
+        _f("IFNA", 2, 2, _coalesce_rule, _ifna, kind="catching"),
+        _f("ISERROR", 1, 1, _boolean, _iserror, kind="catching"),
+        _f("ISNUMBER", 1, 1, _boolean, _is_a(_is_number), kind="catching"),
+        _f("ISTEXT", 1, 1, _boolean, _is_a(lambda v: isinstance(v, str)), kind="catching"),
+        _f("ISDATE", 1, 1, _boolean, _is_a(_is_date), kind="catching"),
         _f("SUM", 1, None, _sum_rule, sum_values),
         _f("MIN", 1, None, _minmax_rule, _min),
         _f("MAX", 1, None, _minmax_rule, _max),

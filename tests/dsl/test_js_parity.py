@@ -48,7 +48,7 @@ RUNNER = r"""
 const Formula = require(process.argv[1]);
 const cases = JSON.parse(require("fs").readFileSync(0, "utf8"));
 function canon(v) {
-  if (Formula.isFault(v)) return {fault: v.message};
+  if (Formula.isFault(v)) return {fault: v.message, code: v.code};
   if (v === null || typeof v === "boolean" || typeof v === "string") return v;
   if (typeof v === "bigint") return {int: v.toString()};
   if (Array.isArray(v)) return v.map(canon);
@@ -67,7 +67,7 @@ process.stdout.write(JSON.stringify(out));
 
 def canon(value: Any) -> Any:
     if isinstance(value, dsl.FormulaFault):
-        return {"fault": value.message}
+        return {"fault": value.message, "code": value.code}
     if value is None or isinstance(value, bool | str):
         return value
     if isinstance(value, int):
@@ -242,7 +242,7 @@ def test_an_unknown_function_fails_visibly_instead_of_giving_a_value():
     compiled["ast"]["name"] = "NOSUCH"
     (result,) = run_js([{"compiled": compiled, "data": {}, "now": NOW.isoformat()}])
     assert result == {"fault": "the function NOSUCH cannot be worked out in the browser; "
-                               "the server will"}
+                               "the server will", "code": None}
 
 
 def test_money_keeps_its_cents_and_a_division_by_zero_is_a_fault_in_both():
@@ -288,6 +288,36 @@ EDGES = [
     "WEEKDAY(d, 4)", "TEXT(d, '0.00')", "ROUND(m, 31)", "1E+30 * 1E+30",
     "1234567890123456789012345678.901234 * 3.3", "1234567890123456789012345678.901234 + 0.0001",
 ]
+
+
+# Error values: what is caught, what passes, and the code each fault carries.
+ERROR_EDGES = [
+    "IFERROR(m / 0, 1)", "IFERROR(i / 2, 0)", "IFERROR(b, TRUE)", "IFERROR(1 / 0, 2 / 0)",
+    "IFERROR(LEFT(s, -1), 'x')", "IFNA(m / 0, 1)", "IFNA(i, 0)", "ISERROR(n / 0)",
+    "ISERROR(s)", "ISERROR(b)", "ISNUMBER(m)", "ISNUMBER(i)", "ISNUMBER(s)", "ISNUMBER(b)",
+    "ISNUMBER(n / 0)", "ISTEXT(s)", "ISTEXT(i)", "ISTEXT(b)", "ISDATE(d)", "ISDATE(t)",
+    "ISDATE(s)", "ISDATE(DATE(10000, 1, 1))", "IF(ISERROR(i / 0), 'bad', 'good')",
+    "SUMIF(lines, IFERROR(10 / q > 3, TRUE), q)", "COUNTIF(lines, ISERROR(10 / p))",
+    "i / 0", "1E+100 * 1E+100 * 1E+100 * 1E+100 * 1E+100 * 1E+100 * 1E+100 * 1E+100 "
+    "* 1E+100 * 1E+100 * 1E+100", "MID(s, 0, 1)", "IFERROR(1E+90 * 1E+90 * 1E+90 * 1E+90 "
+    "* 1E+90 * 1E+90 * 1E+90 * 1E+90 * 1E+90 * 1E+90 * 1E+90 * 1E+90, 0)",
+]
+
+
+def test_error_values_are_caught_and_carry_the_same_codes_in_both():
+    compare([(source, EDGE_FIELDS, EDGE_DATA, None, {}) for source in ERROR_EDGES])
+    # Fields whose type is not known (null) are read as the data has them.
+    untyped = {"v": "3", "w": 3, "x": "2024-05-03", "y": None}
+    fields = dict.fromkeys(untyped, "null")
+    compare([(f"{fn}({key})", fields, untyped, None, {}) for key in untyped
+             for fn in ("ISNUMBER", "ISTEXT", "ISDATE", "ISERROR")])
+
+
+def test_the_budget_of_work_is_not_caught_in_either():
+    fields = {"lines": [{"q": "integer"}]}
+    data = {"lines": [{"q": n} for n in range(2000)]}
+    compare([("IFERROR(SUMIF(lines, COUNTIF(lines, q > 0) > 0, q), -1)", fields, data, None,
+              {})])
 
 
 def test_edge_cases_of_every_kind_give_the_same_values_and_faults():

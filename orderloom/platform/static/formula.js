@@ -11,7 +11,8 @@
  *       now: an ISO datetime or Date for TODAY()/NOW() (default: the clock).
  *   Formula.toJSON(value)   -> the value as the server stores it ("12.50", "2024-05-03")
  *   Formula.toText(value)   -> the value as `&` shows it
- *   Formula.isFault(value)  -> true for a fault (message, line, column)
+ *   Formula.isFault(value)  -> true for a fault (message, line, column, code: Excel's
+ *                              error value such as "#DIV/0!", null for a budget fault)
  *   Formula.FUNCTIONS       -> the names of the functions this file knows
  *
  * Semantics follow orderloom/dsl exactly: NULL rules, integers kept apart from
@@ -93,17 +94,23 @@
     return result;
   }
 
-  function Fault(message, at) {
+  // A fault is the formula's error value (orderloom/dsl/errors.py): it carries Excel's
+  // code, which IFERROR, IFNA and the IS functions read; a fault of the budget has none
+  // and nothing catches it.
+  var VALUE = "#VALUE!", DIV0 = "#DIV/0!", NUM = "#NUM!", NA = "#N/A";
+
+  function Fault(message, at, code) {
     this.message = message;
     this.line = at ? at[0] : 1;
     this.column = at ? at[1] : 1;
+    this.code = code === undefined ? VALUE : code;
   }
   Fault.prototype.toString = function () {
     return this.line + ":" + this.column + ": " + this.message;
   };
 
-  function fail(message) {
-    throw new Fault(message, null);
+  function fail(message, code) {
+    throw new Fault(message, null, code);
   }
 
   // --- decimals ---------------------------------------------------------------------------
@@ -160,7 +167,7 @@
   }
 
   function finish(d) {
-    if (d.c !== 0n && d.e + ndigits(d.c) - 1 > EMAX) fail("the number is too large or not defined");
+    if (d.c !== 0n && d.e + ndigits(d.c) - 1 > EMAX) fail("the number is too large or not defined", NUM);
     return d;
   }
 
@@ -232,7 +239,7 @@
     var c;
     if (d.e >= exp) c = d.c * pow10(d.e - exp);
     else c = shed(d.s, d.c, exp - d.e, mode, false);
-    if (ndigits(c) > PREC) fail("the number is too large or not defined");
+    if (ndigits(c) > PREC) fail("the number is too large or not defined", NUM);
     return new Dec(d.s, c, exp);
   }
 
@@ -246,7 +253,7 @@
 
   function checkInt(v) {
     if (v > -INT_LIMIT && v < INT_LIMIT) return v;
-    return fail("the number is too large");
+    return fail("the number is too large", NUM);
   }
 
   function add(a, b) {
@@ -266,12 +273,12 @@
   }
   function div(a, b) {
     if (a === null || b === null) return null;
-    if (isZero(b)) fail("division by zero");
+    if (isZero(b)) fail("division by zero", DIV0);
     return normal(ctxDivide(a, b));
   }
   function mod(a, b) {
     if (a === null || b === null) return null;
-    if (isZero(b)) fail("division by zero");
+    if (isZero(b)) fail("division by zero", DIV0);
     if (isInt(a) && isInt(b)) {
       var r = a % b;
       if (r !== 0n && (r < 0n) !== (b < 0n)) r += b;
@@ -280,7 +287,7 @@
     var x = toDec(a), y = toDec(b);
     var al = aligned(x, y);
     var quotient = al[0] / al[1];
-    if (ndigits(quotient < 0n ? -quotient : quotient) > PREC) fail("the number is too large or not defined");
+    if (ndigits(quotient < 0n ? -quotient : quotient) > PREC) fail("the number is too large or not defined", NUM);
     var rem = al[0] - quotient * al[1];
     var result = context(rem < 0n ? 1 : (rem === 0n ? x.s : 0), rem < 0n ? -rem : rem, al[2]);
     if (result.c !== 0n && (result.s === 1) !== (decCmp(y, 0n) < 0)) result = decAdd(result, y);
@@ -828,7 +835,7 @@
   // Lines visited, as the server counts them: no formula keeps a page busy for long.
   Run.prototype.tick = function (n) {
     this.steps += n;
-    if (this.steps > MAX_STEPS) fail("the formula needs more than " + MAX_STEPS + " steps");
+    if (this.steps > MAX_STEPS) fail("the formula needs more than " + MAX_STEPS + " steps", null);
   };
   Run.prototype.now = function () {
     if (!(this.nowValue instanceof PDateTime)) {
@@ -936,13 +943,40 @@
       case "NOW": return run.now();
       case "SUMIF": case "COUNTIF": case "ANY": case "ALL":
         return perLine(name, node, run, scopes);
+      case "IFERROR": case "IFNA": {
+        var caught = attempt(args[0], run, scopes, name === "IFNA" ? NA : null);
+        return caught === FAILED ? ev(args[1]) : caught;
+      }
+      case "ISERROR": return attempt(args[0], run, scopes, null) === FAILED;
+      case "ISNUMBER": case "ISTEXT": case "ISDATE": {
+        var value = attempt(args[0], run, scopes, null);
+        return value !== FAILED && IS_A[name](value);
+      }
     }
     var fn = LIBRARY[name];
     var values = args.map(ev);
     run.at = node.at;
-    if (!fn) fail("the function " + name + " cannot be worked out in the browser; the server will");
+    if (!fn) fail("the function " + name + " cannot be worked out in the browser; the server will", null);
     return fn.apply(null, values);
   }
+
+  // The value of `node`, or FAILED when it is an error value `code` (any, when null) catches.
+  var FAILED = {};
+  function attempt(node, run, scopes, code) {
+    try {
+      return evalNode(node, run, scopes);
+    } catch (error) {
+      if (error instanceof Fault && error.code !== null && (code === null || error.code === code)) {
+        return FAILED;
+      }
+      throw error;
+    }
+  }
+  var IS_A = {
+    ISNUMBER: isNum,
+    ISTEXT: function (v) { return typeof v === "string"; },
+    ISDATE: function (v) { return isDate(v) || isDateTime(v); }
+  };
 
   function perLine(name, node, run, scopes) {
     var lines = evalNode(node.args[0], run, scopes);
@@ -976,8 +1010,10 @@
       }
       return result;
     } catch (error) {
-      if (error instanceof Fault) return new Fault(error.message, run.at);
-      if (error instanceof RangeError) return new Fault("the formula is too complex to evaluate", run.at);
+      if (error instanceof Fault) return new Fault(error.message, run.at, error.code);
+      if (error instanceof RangeError) {
+        return new Fault("the formula is too complex to evaluate", run.at, null);
+      }
       throw error;
     }
   }
@@ -1006,7 +1042,8 @@
     isFault: function (v) { return v instanceof Fault; },
     Fault: Fault,
     FUNCTIONS: Object.keys(LIBRARY).concat(
-      ["IF", "IFS", "SWITCH", "AND", "OR", "NOT", "COALESCE", "TODAY", "NOW", "SUMIF", "COUNTIF", "ANY", "ALL"]
+      ["IF", "IFS", "SWITCH", "AND", "OR", "NOT", "COALESCE", "TODAY", "NOW", "SUMIF", "COUNTIF", "ANY", "ALL",
+       "IFERROR", "IFNA", "ISERROR", "ISNUMBER", "ISTEXT", "ISDATE"]
     ).sort()
   };
 
