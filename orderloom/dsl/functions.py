@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any
 
+from . import powers
 from . import values as V
-from .errors import NA, Fault, error_code
+from .errors import NA, NUM, Fault, error_code
 from .regex import regex_match
 from .types import (
     BOOLEAN,
@@ -346,6 +347,51 @@ def _count(*args: Any) -> int:
     return len(_flatten(args))
 
 
+def _product_rule(name: str, args: Sequence[Type]) -> Type:
+    known = [t for t in _flat_types(name, args, ("number",)) if t != NULL]
+    return INTEGER if known and all(t == INTEGER for t in known) else NUMBER
+
+
+def _product(*args: Any) -> Any:
+    items = _flatten(args)
+    if not items:
+        return 0  # Excel: PRODUCT of no numbers is 0
+    result: Any = 1
+    for v in items:
+        result = V.mul(result, V.as_number(v))
+    return result
+
+
+def _numbers(args: Sequence[Any]) -> list[Any]:
+    return [V.as_number(v) for v in _flatten(args)]
+
+
+def _median(*args: Any) -> Any:
+    items = sorted(_numbers(args))
+    if not items:
+        raise Fault("MEDIAN: there are no numbers", code=NUM)
+    middle = len(items) // 2
+    if len(items) % 2:
+        return items[middle]
+    return V.div(V.add(items[middle - 1], items[middle]), 2)
+
+
+def _mode(*args: Any) -> Any:
+    counts: dict[Any, int] = {}
+    items = _numbers(args)
+    for v in items:
+        counts[v] = counts.get(v, 0) + 1
+    most = max(counts.values(), default=0)
+    if most < 2:
+        raise Fault("MODE: no value occurs more than once", code=NA)
+    # The first value, in the order given, of those that occur most often, as Excel.
+    return next(v for v in items if counts[v] == most)
+
+
+def _mode_rule(name: str, args: Sequence[Type]) -> Type:
+    return widest_numeric(_flat_types(name, args, ("number",)))
+
+
 # -- per-line --------------------------------------------------------------------
 
 
@@ -456,6 +502,18 @@ def _step_round(mode: str, name: str) -> Callable[..., Any]:
         return result
 
     return step
+
+
+@_nulls
+def _int(x: Any) -> int:
+    if isinstance(x, int):
+        return x
+    return V.check_int(int(x.to_integral_value(ROUND_FLOOR)))
+
+
+@_nulls
+def _sign(x: Any) -> int:
+    return (x > 0) - (x < 0)
 
 
 # -- text ------------------------------------------------------------------------
@@ -727,6 +785,17 @@ FUNCTIONS: dict[str, Function] = {
         _f("CEILING", 1, 2, _rule([_N], _same_as_first), _step_round(ROUND_CEILING, "CEILING")),
         _f("FLOOR", 1, 2, _rule([_N], _same_as_first), _step_round(ROUND_FLOOR, "FLOOR")),
         _f("MOD", 2, 2, _rule([_N], widest_numeric), _nulls(V.mod)),
+        _f("INT", 1, 1, _rule([_N], INTEGER), _int),
+        _f("TRUNC", 1, 2, _rule([_N], _same_as_first), _rounder(ROUND_DOWN)),
+        _f("SIGN", 1, 1, _rule([_N], INTEGER), _sign),
+        _f("POWER", 2, 2, _rule([_N], NUMBER), _nulls(powers.power)),
+        _f("SQRT", 1, 1, _rule([_N], NUMBER), _nulls(powers.sqrt)),
+        _f("EXP", 1, 1, _rule([_N], NUMBER), _nulls(powers.exp)),
+        _f("LN", 1, 1, _rule([_N], NUMBER), _nulls(powers.ln)),
+        _f("LOG", 1, 2, _rule([_N], NUMBER), _nulls(powers.log)),
+        _f("PRODUCT", 1, None, _product_rule, _product),
+        _f("MEDIAN", 1, None, _average_rule, _median),
+        _f("MODE", 1, None, _mode_rule, _mode),
         _f("LEN", 1, 1, _rule([_T], INTEGER), _len),
         _f("UPPER", 1, 1, _rule([_T], TEXT), _upper),
         _f("LOWER", 1, 1, _rule([_T], TEXT), _lower),

@@ -84,3 +84,19 @@ def test_iferror_results_must_share_a_type_when_saved():
         "IFERROR gives money in one case and text in another; all results must have the "
         "same type"]
     assert dsl.check("ISERROR(total)", {"total": "money"}, "boolean") == []
+
+
+def test_math_functions_give_excels_error_values():
+    assert run("SQRT(-16)").code == "#NUM!"
+    assert run("POWER(0, 0)").code == "#NUM!"
+    assert run("POWER(0, -1)").code == "#DIV/0!"
+    assert run("LOG(8, 1)").code == "#DIV/0!"
+    assert run("EXP(3000)").code == "#NUM!"
+    assert run("MEDIAN(discount)").code == "#NUM!"
+    assert run("MODE(1, 2, 3)").code == "#N/A"
+
+
+def test_ifna_catches_mode_without_a_repeat_but_not_a_square_root_of_a_negative():
+    assert run("IFNA(MODE(items.qty), 0)") == 0
+    assert run("IFNA(SQRT(-1), 0)").code == "#NUM!"
+    assert run("IFERROR(SQRT(-1), 0)") == 0

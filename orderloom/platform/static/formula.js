@@ -659,6 +659,167 @@
     });
   }
 
+  // --- powers, roots and logarithms, as orderloom/dsl/powers.py ------------------------------
+  // Worked out in fixed point with WIDE digits (BigInt scaled by 10^WIDE), far more than
+  // the 34 a result keeps, then rounded half-even to 34 as the server's correctly rounded
+  // results are: both sides give the same digits.
+
+  var WIDE = 120;
+  var SCALE = pow10(WIDE);
+  var EXP_LIMIT = 2400n;  // exp(2400) is beyond 10^1000, exp(-2400) below 10^-1000
+  var LN2 = null, LN10 = null;
+
+  function atanhFixed(z) {
+    var z2 = z * z / SCALE, power = z, sum = z, n = 1n;
+    while (power !== 0n) {
+      power = power * z2 / SCALE;
+      n += 2n;
+      sum += power / n;
+    }
+    return sum;
+  }
+  function logConstants() {
+    if (LN2 === null) {
+      LN2 = 2n * atanhFixed(SCALE / 3n);  // ln 2 = 2 atanh(1/3)
+      LN10 = 3n * LN2 + 2n * atanhFixed(SCALE / 9n);  // ln 10 = 3 ln 2 + ln 1.25
+    }
+  }
+  // ln(d) for d > 0: d = m * 10^p with m in [1, 10), m / 2^j in [0.75, 1.5).
+  function lnFixed(d) {
+    logConstants();
+    var n = ndigits(d.c);
+    var m = n - 1 <= WIDE ? d.c * pow10(WIDE - n + 1) : d.c / pow10(n - 1 - WIDE);
+    var j = 0n;
+    while (m >= SCALE * 3n / 2n) { m = m / 2n; j += 1n; }
+    var z = (m - SCALE) * SCALE / (m + SCALE);
+    return 2n * atanhFixed(z) + j * LN2 + BigInt(d.e + n - 1) * LN10;
+  }
+  // exp(t / SCALE) as an unrounded decimal: 2^k * exp(r) with |r| <= ln(2) / 2.
+  function expFixed(t) {
+    logConstants();
+    var k = floorDiv(2n * t + LN2, 2n * LN2);
+    var r = t - k * LN2;
+    var term = SCALE, sum = SCALE, n = 1n;
+    while (term !== 0n) {
+      term = term * r / (n * SCALE);
+      sum += term;
+      n += 1n;
+    }
+    if (k >= 0n) return new Dec(0, sum * 2n ** k, -WIDE);
+    return new Dec(0, sum * 5n ** -k, -WIDE + Number(k));  // / 2^k is * 5^k / 10^k
+  }
+  function toFixed(v) {
+    var d = toDec(v);
+    var shift = WIDE + d.e;
+    return shift >= 0 ? signed(d) * pow10(shift) : signed(d) / pow10(-shift);
+  }
+  function fromFixed(f) { return new Dec(f < 0n ? 1 : 0, f < 0n ? -f : f, -WIDE); }
+  // powers.py's _finish: too small for the bounds is 0, else 34 digits written as normal().
+  function settle(d) {
+    if (d.c === 0n || d.e + ndigits(d.c) - 1 < -EMAX) return new Dec(0, 0n, 0);
+    return normal(context(d.s, d.c, d.e));
+  }
+  function positive(x, what) {
+    if (cmp(x, 0n) <= 0) fail(what + " must be greater than 0", NUM);
+    return toDec(x);
+  }
+  function isqrt(n) {
+    if (n < 2n) return n;
+    var x = 1n << BigInt(Math.ceil(n.toString(2).length / 2));
+    for (;;) {
+      var y = (x + n / x) / 2n;
+      if (y >= x) return x;
+      x = y;
+    }
+  }
+  function sqrt(x) {
+    if (cmp(x, 0n) < 0) fail("SQRT: the number cannot be negative", NUM);
+    var d = toDec(x);
+    if (d.c === 0n) return new Dec(0, 0n, 0);
+    var shift = Math.max(0, 2 * PREC + 4 - ndigits(d.c));
+    if ((d.e - shift) % 2 !== 0) shift += 1;
+    var wide = d.c * pow10(shift);
+    var root = isqrt(wide);
+    return settle(context(0, root, (d.e - shift) / 2, root * root !== wide));
+  }
+  function exp(x) {
+    var t = toFixed(x);
+    if (t > EXP_LIMIT * SCALE) fail("the number is too large or not defined", NUM);
+    if (t < -EXP_LIMIT * SCALE) return new Dec(0, 0n, 0);
+    return settle(expFixed(t));
+  }
+  function log(x, base) {
+    var number = positive(x, "LOG: the number");
+    var b = positive(base === undefined ? 10n : base, "LOG: the base");
+    if (decCmp(b, 1n) === 0) fail("LOG: the base cannot be 1", DIV0);
+    return settle(fromFixed(lnFixed(number) * SCALE / lnFixed(b)));
+  }
+  function power(x, y) {
+    var whole = isInt(y) || integral(y);
+    if (isZero(x)) {
+      if (isZero(y)) fail("POWER: 0 to the power 0 is not defined", NUM);
+      if (cmp(y, 0n) < 0) fail("division by zero", DIV0);
+      return new Dec(0, 0n, 0);
+    }
+    var negative = cmp(x, 0n) < 0;
+    if (negative && !whole) {
+      fail("POWER: a negative number to a fractional power is not a real number", NUM);
+    }
+    if (whole) {
+      var exact = exactPower(toDec(x), asInteger(y));
+      if (exact !== null) return exact;
+    }
+    var ln = lnFixed(toDec(negative ? neg(x) : x));
+    var yd = toDec(y);
+    var t = yd.e >= 0 ? signed(yd) * pow10(yd.e) * ln : signed(yd) * ln / pow10(-yd.e);
+    if (t > EXP_LIMIT * SCALE) fail("the number is too large or not defined", NUM);
+    if (t < -EXP_LIMIT * SCALE) return new Dec(0, 0n, 0);
+    var result = expFixed(t);
+    if (negative && asInteger(y) % 2n !== 0n) result = decNeg(result);
+    return settle(result);
+  }
+
+  // powers.py's _exact_power: whole powers of at most EXACT_DIGITS digits, worked out exactly.
+  var EXACT_DIGITS = 1000;
+  function exactPower(d, n) {
+    var c = d.c, e = d.e;
+    while (c % 10n === 0n) { c /= 10n; e += 1; }
+    var size = n < 0n ? -n : n;
+    if (BigInt(ndigits(c)) * size > BigInt(EXACT_DIGITS)) return null;
+    var exact = new Dec(d.s && size % 2n === 1n ? 1 : 0, c ** size, e * Number(size));
+    return settle(n < 0n ? ctxDivide(1n, exact) : exact);
+  }
+
+  function floorInteger(x) {
+    if (isInt(x)) return x;
+    return checkInt(x.e >= 0 ? signed(x) * pow10(x.e) : floorDiv(signed(x), pow10(-x.e)));
+  }
+  function numbers(args) { return flatten(args).map(function (v) { return asNumber(v); }); }
+  // One key per number, whatever its exponent: 2, 2.0 and 2.00 are one value, as in Python.
+  function numberKey(v) {
+    var d = toDec(v), c = d.c, e = d.e;
+    if (c === 0n) return "0";
+    while (c % 10n === 0n) { c /= 10n; e += 1; }
+    return (d.s ? "-" : "") + c + "e" + e;
+  }
+  function median(args) {
+    var items = numbers(args).sort(cmp);
+    if (!items.length) fail("MEDIAN: there are no numbers", NUM);
+    var middle = Math.floor(items.length / 2);
+    if (items.length % 2) return items[middle];
+    return div(add(items[middle - 1], items[middle]), 2n);
+  }
+  function mode(args) {
+    var items = numbers(args), counts = new Map(), most = 0;
+    items.forEach(function (v) {
+      var key = numberKey(v), n = (counts.get(key) || 0) + 1;
+      counts.set(key, n);
+      if (n > most) most = n;
+    });
+    if (most < 2) fail("MODE: no value occurs more than once", NA);
+    return items.find(function (v) { return counts.get(numberKey(v)) === most; });
+  }
+
   function countArg(n, name) {
     var count = small(n, name + ": the number of characters");
     if (count < 0) fail(name + ": the number of characters cannot be negative");
@@ -749,6 +910,24 @@
     CEILING: stepRound("ceiling", "CEILING"),
     FLOOR: stepRound("floor", "FLOOR"),
     MOD: nulls(mod),
+    INT: nulls(floorInteger),
+    TRUNC: rounder("down"),
+    SIGN: nulls(function (x) {
+      if (isInt(x)) return x > 0n ? 1n : (x < 0n ? -1n : 0n);
+      return x.c === 0n ? 0n : (x.s ? -1n : 1n);
+    }),
+    POWER: nulls(power),
+    SQRT: nulls(sqrt),
+    EXP: nulls(exp),
+    LN: nulls(function (x) { return settle(fromFixed(lnFixed(positive(x, "LN: the number")))); }),
+    LOG: nulls(log),
+    PRODUCT: function () {
+      var items = flatten(Array.from(arguments));
+      if (!items.length) return 0n;
+      return items.reduce(function (total, v) { return mul(total, asNumber(v)); }, 1n);
+    },
+    MEDIAN: function () { return median(Array.from(arguments)); },
+    MODE: function () { return mode(Array.from(arguments)); },
     LEN: nulls(function (t) { return BigInt(chars(t).length); }),
     UPPER: nulls(function (t) { return checkText(t.toUpperCase()); }),
     LOWER: nulls(function (t) { return checkText(t.toLowerCase()); }),
