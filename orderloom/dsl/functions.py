@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any
 
-from . import powers
+from . import powers, texts
 from . import values as V
 from .errors import NA, NUM, Fault, error_code
 from .regex import regex_match
@@ -162,12 +162,7 @@ def _nulls(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _whole(value: Any, what: str) -> int:
-    if isinstance(value, int):
-        return value
-    if value != value.to_integral_value():
-        raise Fault(f"{what} must be a whole number, got {V.number_text(value)}")
-    return int(value)
+_whole = V.whole
 
 
 # -- logic -----------------------------------------------------------------------
@@ -652,6 +647,18 @@ def _text(value: Any, fmt: Any = None) -> str:
     return V.check_text(format_value(value, fmt))
 
 
+def _textjoin_rule(name: str, args: Sequence[Type]) -> Type:
+    expect(name, 0, args[0], "text")
+    expect(name, 1, args[1], "boolean")
+    for i, t in enumerate(args[2:], start=2):
+        while isinstance(t, ListType):
+            t = t.element
+        if not _is("scalar", t):
+            raise ArgProblem(i, f"{name} expects single values or lists of them as argument "
+                             f"{i + 1}, got {args[i]}")
+    return TEXT
+
+
 # -- dates -----------------------------------------------------------------------
 
 
@@ -809,6 +816,14 @@ FUNCTIONS: dict[str, Function] = {
         _f("ENDSWITH", 2, 2, _rule([_T, _T], BOOLEAN), _endswith),
         _f("REGEXMATCH", 2, 2, _rule([_T, _T], BOOLEAN), _regexmatch),
         _f("TEXT", 1, 2, _rule([_S, _T], TEXT), _text),
+        _f("SUBSTITUTE", 3, 4, _rule([_T, _T, _T, _N], TEXT), _nulls(texts.substitute)),
+        _f("REPLACE", 4, 4, _rule([_T, _N, _N, _T], TEXT), _nulls(texts.replace)),
+        _f("FIND", 2, 3, _rule([_T, _T, _N], INTEGER), _nulls(texts.find)),
+        _f("SEARCH", 2, 3, _rule([_T, _T, _N], INTEGER), _nulls(texts.search)),
+        _f("TEXTJOIN", 3, None, _textjoin_rule, texts.textjoin),
+        _f("VALUE", 1, 1, _rule([_T], NUMBER), _nulls(texts.value)),
+        _f("PROPER", 1, 1, _rule([_T], TEXT), _nulls(texts.proper)),
+        _f("REPT", 2, 2, _rule([_T, _N], TEXT), _nulls(texts.rept)),
         _f("TODAY", 0, 0, lambda n, a: DATE, kind="clock"),
         _f("NOW", 0, 0, lambda n, a: DATETIME, kind="clock"),
         _f("DATE", 3, 3, _rule([_N], DATE), _date_n),

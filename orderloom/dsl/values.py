@@ -221,6 +221,15 @@ def concat(left: Any, right: Any) -> str:
 # -- numbers ---------------------------------------------------------------------
 
 
+def whole(value: Any, what: str) -> int:
+    """A count or a position given to a function: a whole number, or a fault saying which."""
+    if isinstance(value, int):
+        return value
+    if value != value.to_integral_value():
+        raise Fault(f"{what} must be a whole number, got {number_text(value)}")
+    return int(value)
+
+
 def check_int(value: int) -> int:
     if -_INT_LIMIT < value < _INT_LIMIT:
         return value

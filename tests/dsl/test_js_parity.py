@@ -272,6 +272,39 @@ def test_a_whole_power_ending_in_a_tie_rounds_alike():
               None, {})])
 
 
+# Text functions count code points on both sides (JavaScript strings are UTF-16) and fold
+# case one character at a time, so positions hold for 😀, ß and İ.
+TEXT_ALPHABET = "aAbB?*~ ßẞİı中😀-'é,.5$%"
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.lists(st.tuples(st.text(TEXT_ALPHABET, max_size=12), st.text(TEXT_ALPHABET, max_size=3),
+                          st.integers(-1, 6)), min_size=20, max_size=20))
+def test_text_functions_give_the_same_text_positions_and_faults(rows):
+    fields = {"x": "text", "y": "text", "n": "integer"}
+    formulas = ["SUBSTITUTE(x, y, 'Q')", "SUBSTITUTE(x, y, 'Q', n)", "REPLACE(x, n, 2, y)",
+                "FIND(y, x)", "FIND(y, x, n)", "SEARCH(y, x)", "SEARCH(y, x, n)", "PROPER(x)",
+                "REPT(y, n)", "TEXTJOIN(y, n > 2, x, y, NULL)", "VALUE(x)", "VALUE(y & x)"]
+    compare([(f, fields, {"x": x, "y": y, "n": n}, None, {}) for x, y, n in rows
+             for f in formulas])
+
+
+TEXT_EDGES = [
+    'SUBSTITUTE(s, "", "x")', 'SUBSTITUTE("aaaa", "aa", "b", 2)', 'SUBSTITUTE(s, "中", "zh", 1)',
+    'SUBSTITUTE(REPT("a", 50000), "a", "bbb")', 'REPLACE("😀中文", 2, 1, "x")', 'FIND("", "")',
+    'FIND("a", "😀a")', 'FIND("a", s, 2.5)', 'SEARCH("STRASSE", s)', 'SEARCH("ä?g*中", s)',
+    'SEARCH("~x", "a~xb")', 'SEARCH(REPT("a", 256), s)',
+    'TEXTJOIN(", ", TRUE, tags, b, "", i, m, d)',
+    'TEXTJOIN(NULL, FALSE, lines.k, t)', 'TEXTJOIN(REPT("-", 60000), TRUE, "a", "b", "c")',
+    'VALUE("1E+200")', 'VALUE("12345678901234567890123456789012345678")', 'VALUE("-0")',
+    'VALUE("1_000")', 'VALUE("¥1,234.50")', 'REPT("", 1E+30)', 'REPT("a", 2.5)',
+]
+
+
+def test_text_edges_give_the_same_values_and_faults():
+    compare([(source, EDGE_FIELDS, EDGE_DATA, None, {}) for source in TEXT_EDGES])
+
+
 def test_an_unknown_function_fails_visibly_instead_of_giving_a_value():
     compiled = to_ast_json("ROUND(1.5)", {})
     compiled["ast"]["name"] = "NOSUCH"

@@ -827,6 +827,141 @@
   }
   function chars(t) { return Array.from(t); }
 
+  // --- SUBSTITUTE, REPLACE, FIND, SEARCH, TEXTJOIN, VALUE, PROPER, REPT: orderloom/dsl/texts.py
+  // Positions and lengths count code points, so these work on arrays of characters.
+
+  var MAX_FIND_TEXT = 255;
+  function room(length, name) {
+    if (length > MAX_TEXT) fail(name + ": the text would be longer than " + MAX_TEXT + " characters");
+  }
+  function substitute(t, old, repl, instance) {
+    var n;
+    if (instance !== undefined) {
+      n = small(instance, "SUBSTITUTE: the instance");
+      if (n < 1) fail("SUBSTITUTE: the instance must be 1 or more");
+    }
+    if (!old) return t;
+    var pieces = t.split(old);
+    if (instance === undefined) {
+      var size = function (x) { return chars(x).length; };
+      room(size(t) + (pieces.length - 1) * (size(repl) - size(old)), "SUBSTITUTE");
+      return pieces.join(repl);
+    }
+    if (n > pieces.length - 1) return t;
+    return checkText(pieces.slice(0, n).join(old) + repl + pieces.slice(n).join(old));
+  }
+  function replaceText(t, start, count, repl) {
+    var first = small(start, "REPLACE: the start");
+    if (first < 1) fail("REPLACE: the start must be 1 or more");
+    var n = small(count, "REPLACE: the number of characters");
+    if (n < 0) fail("REPLACE: the number of characters cannot be negative");
+    var c = chars(t);
+    return checkText(c.slice(0, first - 1).join("") + repl + c.slice(first - 1 + n).join(""));
+  }
+  function startAt(name, within, start) {
+    var first = small(start === undefined ? 1n : start, name + ": the start");
+    if (first < 1 || first > within.length) {
+      fail(name + ": the start must be between 1 and the length of the text");
+    }
+    return first - 1;
+  }
+  function findText(name, part) {
+    if (chars(part).length > MAX_FIND_TEXT) {
+      fail(name + ": the text to find may have at most " + MAX_FIND_TEXT + " characters");
+    }
+  }
+  function notFound(name, part) { return fail(name + ': "' + part + '" is not in the text'); }
+  var ANY = {};  // a `?` in a SEARCH pattern
+  // The first position at or after `start` where the segment's characters are, or -1.
+  function findSegment(text, segment, start) {
+    for (var i = start; i + segment.length <= text.length; i++) {
+      var j = 0;
+      while (j < segment.length && (segment[j] === ANY || segment[j] === text[i + j])) j++;
+      if (j === segment.length) return i;
+    }
+    return -1;
+  }
+  function find(part, within, start) {
+    findText("FIND", part);
+    var w = chars(within);
+    var at = findSegment(w, chars(part), startAt("FIND", w, start));
+    if (at < 0) notFound("FIND", part);
+    return BigInt(at + 1);
+  }
+  function foldChar(ch) {
+    var f = ch.toUpperCase().toLowerCase();
+    return chars(f).length === 1 ? f : ch;
+  }
+  function segments(pattern) {
+    var p = chars(pattern), out = [[]];
+    for (var i = 0; i < p.length; i++) {
+      var ch = p[i];
+      if (ch === "~" && i + 1 < p.length && "?*~".indexOf(p[i + 1]) >= 0) {
+        out[out.length - 1].push(foldChar(p[i + 1]));
+        i += 1;
+      } else if (ch === "*") out.push([]);
+      else out[out.length - 1].push(ch === "?" ? ANY : foldChar(ch));
+    }
+    return out;
+  }
+  function search(part, within, start) {
+    findText("SEARCH", part);
+    var text = chars(within).map(foldChar);
+    var first = startAt("SEARCH", text, start);
+    var parts = segments(part);
+    var at = findSegment(text, parts[0], first);
+    if (at < 0) notFound("SEARCH", part);
+    var position = at + parts[0].length;
+    for (var i = 1; i < parts.length; i++) {
+      var found = findSegment(text, parts[i], position);
+      if (found < 0) notFound("SEARCH", part);
+      position = found + parts[i].length;
+    }
+    return BigInt(at + 1);
+  }
+  function textjoin(args) {
+    var sep = args[0] || "", skip = args[1] === true, parts = [];
+    (function collect(values) {
+      values.forEach(function (v) {
+        if (Array.isArray(v)) return collect(v);
+        var t = toText(v);
+        if (t || !skip) parts.push(t);
+      });
+    })(args.slice(2));
+    var size = parts.reduce(function (n, t) { return n + chars(t).length; }, 0);
+    room(size + chars(sep).length * Math.max(parts.length - 1, 0), "TEXTJOIN");
+    return parts.join(sep);
+  }
+  var NUMBER_TEXT = /^[ \t\r\n]*([+-]?)[ \t\r\n]*([$¥￥€£]?)[ \t\r\n]*((?:[0-9][0-9,]*(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)[ \t\r\n]*(%?)[ \t\r\n]*$/;
+  function value(t) {
+    var m = NUMBER_TEXT.exec(t);
+    if (!m) fail('VALUE: "' + t + '" is not a number');
+    var number = parseDec(m[1] + m[3].replace(/,/g, ""));
+    if (number.c === 0n) return new Dec(0, 0n, 0);
+    if (Math.abs(number.e + ndigits(number.c) - 1) > MAX_EXPONENT) {
+      fail('VALUE: "' + t + '" is not a number');
+    }
+    var result = m[4] ? div(number, 100n) : number;
+    return normal(context(result.s, result.c, result.e));
+  }
+  var LETTER = /^\p{L}$/u;
+  function proper(t) {
+    var afterLetter = false;
+    return checkText(chars(t).map(function (ch) {
+      if (!LETTER.test(ch)) { afterLetter = false; return ch; }
+      var out = afterLetter ? ch.toLowerCase() : ch.toUpperCase();
+      afterLetter = true;
+      return out;
+    }).join(""));
+  }
+  function rept(t, times) {
+    var n = whole(times, "REPT: the number of times");
+    if (n < 0n) fail("REPT: the number of times cannot be negative");
+    if (!t) return "";
+    room(chars(t).length * Number(n), "REPT");
+    return t.repeat(Number(n));
+  }
+
   var NUMBER_FORMAT = /^(#,##)?0(?:\.(0+))?(%)?$/;
   var DATE_TOKENS = /yyyy|yy|mm|dd|hh|ss|m|d/gi;
 
@@ -968,6 +1103,14 @@
       if (fmt === undefined || fmt === null) return checkText(toText(v));
       return checkText(formatValue(v, fmt));
     },
+    SUBSTITUTE: nulls(substitute),
+    REPLACE: nulls(replaceText),
+    FIND: nulls(find),
+    SEARCH: nulls(search),
+    TEXTJOIN: function () { return textjoin(Array.from(arguments)); },
+    VALUE: nulls(value),
+    PROPER: nulls(proper),
+    REPT: nulls(rept),
     DATE: nulls(dateFrom),
     DATETIME: nulls(function (y, mo, d, h, mi, s) {
       var base = dateFrom(y, mo, d);
