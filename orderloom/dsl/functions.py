@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any
 
-from . import powers, texts
+from . import dates, powers, texts
 from . import values as V
 from .errors import NA, NUM, Fault, error_code
 from .regex import regex_match
@@ -835,5 +835,12 @@ FUNCTIONS: dict[str, Function] = {
         _f("DAYS", 2, 2, _rule([_D, _D], INTEGER), _days),
         _f("ADDDAYS", 2, 2, _rule([_D, _N], _date_result), _adddays),
         _f("HOURS", 2, 2, _rule([_D, _D], NUMBER), _hours),
+        _f("EDATE", 2, 2, _rule([_D, _N], DATE), _nulls(dates.edate)),
+        _f("EOMONTH", 2, 2, _rule([_D, _N], DATE), _nulls(dates.eomonth)),
+        _f("DATEDIF", 3, 3, _rule([_D, _D, _T], INTEGER), _nulls(dates.datedif)),
+        _f("WEEKNUM", 1, 2, _rule([_D, _N], INTEGER), _nulls(dates.weeknum)),
+        _f("ISOWEEKNUM", 1, 1, _rule([_D], INTEGER), _nulls(dates.isoweeknum)),
+        _f("HOUR", 1, 1, _rule([_D], INTEGER), _nulls(dates.hour)),
+        _f("MINUTE", 1, 1, _rule([_D], INTEGER), _nulls(dates.minute)),
     ]
 }

@@ -211,6 +211,32 @@ CASES = [
     ("ADDDAYS(created_at, 1.5)", dt.datetime(2024, 4, 29, 21, 15, tzinfo=dt.UTC)),
     ("HOURS(NOW(), created_at)", D("73.25")),
     ("HOURS(ship_date, DATE(2024, 5, 2))", D("24")),
+    # Excel's reference examples of EDATE, EOMONTH, DATEDIF, WEEKNUM, ISOWEEKNUM, HOUR
+    # and MINUTE (a time of day is a datetime here)
+    ("EDATE(DATE(2011, 1, 15), 1)", dt.date(2011, 2, 15)),
+    ("EDATE(DATE(2011, 1, 15), -1)", dt.date(2010, 12, 15)),
+    ("EDATE(DATE(2011, 1, 15), 2)", dt.date(2011, 3, 15)),
+    ("EDATE(DATE(2024, 1, 31), 1)", dt.date(2024, 2, 29)),
+    ("EDATE(created_at, 1)", dt.date(2024, 5, 28)),
+    ("EOMONTH(DATE(2011, 1, 1), 1)", dt.date(2011, 2, 28)),
+    ("EOMONTH(DATE(2011, 1, 1), -3)", dt.date(2010, 10, 31)),
+    ('DATEDIF(DATE(2001, 1, 1), DATE(2003, 1, 1), "Y")', 2),
+    ('DATEDIF(DATE(2001, 6, 1), DATE(2002, 8, 15), "D")', 440),
+    ('DATEDIF(DATE(2001, 6, 1), DATE(2002, 8, 15), "YD")', 75),
+    ('DATEDIF(DATE(2001, 6, 1), DATE(2002, 8, 15), "M")', 14),
+    ('DATEDIF(DATE(2001, 6, 1), DATE(2002, 8, 15), "YM")', 2),
+    ('DATEDIF(DATE(2001, 6, 1), DATE(2002, 8, 15), "MD")', 14),
+    ('DATEDIF(DATE(2001, 1, 31), DATE(2001, 3, 1), "md")', -2),
+    ("WEEKNUM(DATE(2012, 3, 9))", 10),
+    ("WEEKNUM(DATE(2012, 3, 9), 2)", 11),
+    ("WEEKNUM(DATE(2012, 3, 9), 21)", 10),
+    ("ISOWEEKNUM(DATE(2012, 3, 9))", 10),
+    ("ISOWEEKNUM(DATE(2021, 1, 3))", 53),
+    ("HOUR(DATETIME(2011, 7, 18, 7, 45, 0))", 7),
+    ("HOUR(DATETIME(2011, 7, 18, 18, 0, 0))", 18),
+    ("HOUR(ship_date)", 0),
+    ("MINUTE(DATETIME(2011, 7, 18, 12, 45, 0))", 45),
+    ("MINUTE(created_at)", 15),
 ]
 
 
@@ -238,6 +264,12 @@ def test_every_function_is_tested_here():
         ('TEXT(total, "abc")', "TEXT: unknown number format 'abc'"),
         ("ROUND(total, 2.5)", "the number of digits must be a whole number, got 2.5"),
         ("SQRT(-16)", "SQRT: the number cannot be negative"),
+        ("EDATE(DATE(9999, 12, 1), 1)", "EDATE: the date is outside the years 1 to 9999"),
+        ('DATEDIF(DATE(2003, 1, 1), DATE(2001, 1, 1), "Y")', "DATEDIF: the start is after "
+                                                              "the end"),
+        ('DATEDIF(created_at, ship_date, "W")', 'DATEDIF: the unit must be "Y", "M", "D", '
+                                                '"MD", "YM" or "YD"'),
+        ("WEEKNUM(ship_date, 3)", "WEEKNUM: the type must be 1, 2, 11 to 17 or 21"),
         ('SUBSTITUTE("abc", "b", "x", 0)', "SUBSTITUTE: the instance must be 1 or more"),
         ('REPLACE("abc", 0, 1, "x")', "REPLACE: the start must be 1 or more"),
         ('FIND("z", "abc")', 'FIND: "z" is not in the text'),

@@ -305,6 +305,33 @@ def test_text_edges_give_the_same_values_and_faults():
     compare([(source, EDGE_FIELDS, EDGE_DATA, None, {}) for source in TEXT_EDGES])
 
 
+# Months and weeks: every day of the calendar's range, the 29th of February, and a
+# datetime whose UTC day is not its local one.
+DATES = st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31)) | st.sampled_from(
+    [dt.date(2024, 2, 29), dt.date(2000, 2, 29), dt.date(2023, 1, 31), dt.date(2024, 12, 31),
+     dt.date(2021, 1, 3), dt.date(1, 1, 1), dt.date(9999, 12, 31)])
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.lists(st.tuples(DATES, DATES, st.integers(-30, 30)), min_size=20, max_size=20))
+def test_date_functions_give_the_same_days_weeks_and_faults(rows):
+    fields = {"a": "date", "b": "date", "t": "datetime", "n": "integer"}
+    formulas = ["EDATE(a, n)", "EOMONTH(a, n)", "EDATE(t, n * 100)", "DATEDIF(a, b, 'Y')",
+                "DATEDIF(a, b, 'M')", "DATEDIF(a, b, 'D')", "DATEDIF(a, b, 'MD')",
+                "DATEDIF(a, b, 'YM')", "DATEDIF(a, b, 'YD')", "DATEDIF(a, t, 'yd')",
+                "WEEKNUM(a)", "WEEKNUM(b, 2)", "WEEKNUM(t, 11 + MOD(n, 7))", "WEEKNUM(a, 21)",
+                "ISOWEEKNUM(a)", "ISOWEEKNUM(t)", "HOUR(t)", "MINUTE(t)"]
+    cases = []
+    for a, b, n in rows:
+        first, last = sorted([a, b]) if n % 3 else (a, b)
+        # The datetime is the end's day at 23:59:30 in UTC-5, so the next day in UTC
+        # (read from the day before at the calendar's last day, which has no next).
+        moment = min(last, dt.date(9999, 12, 30)).isoformat() + "T23:59:30-05:00"
+        data = {"a": first.isoformat(), "b": last.isoformat(), "n": n, "t": moment}
+        cases.extend((f, fields, data, None, {}) for f in formulas)
+    compare(cases)
+
+
 def test_an_unknown_function_fails_visibly_instead_of_giving_a_value():
     compiled = to_ast_json("ROUND(1.5)", {})
     compiled["ast"]["name"] = "NOSUCH"

@@ -1026,6 +1026,71 @@
     return fail("WEEKDAY: the type must be 1, 2 or 3");
   }
 
+  // --- EDATE, EOMONTH, DATEDIF, WEEKNUM, ISOWEEKNUM, HOUR, MINUTE: orderloom/dsl/dates.py ----
+
+  function monthLength(y, m) {
+    return m === 12 ? 31 : daysFromCivil(y, m + 1, 1) - daysFromCivil(y, m, 1);
+  }
+  function monthIndex(v, months, name) {
+    var p = ymd(dayOf(v));
+    var index = p[0] * 12 + p[1] - 1 + small(months, name + ": the number of months");
+    var year = Math.floor(index / 12);
+    if (year < 1 || year > 9999) fail(name + ": the date is outside the years 1 to 9999", NUM);
+    return [year, index - year * 12 + 1, p[2]];
+  }
+  function edate(v, months) {
+    var m = monthIndex(v, months, "EDATE");
+    return new PDate(daysFromCivil(m[0], m[1], Math.min(m[2], monthLength(m[0], m[1]))));
+  }
+  function eomonth(v, months) {
+    var m = monthIndex(v, months, "EOMONTH");
+    return new PDate(daysFromCivil(m[0], m[1], monthLength(m[0], m[1])));
+  }
+  function datedif(start, end, unit) {
+    var a = dayOf(start), b = dayOf(end);
+    if (a > b) fail("DATEDIF: the start is after the end", NUM);
+    var pa = ymd(a), pb = ymd(b);
+    var kind = unit.trim().toUpperCase();
+    var months = (pb[0] - pa[0]) * 12 + pb[1] - pa[1] - (pb[2] < pa[2] ? 1 : 0);
+    if (kind === "Y") return BigInt(Math.floor(months / 12));
+    if (kind === "M") return BigInt(months);
+    if (kind === "D") return BigInt(b - a);
+    if (kind === "YM") return BigInt(months % 12);
+    if (kind === "MD") {
+      if (pb[2] >= pa[2]) return BigInt(pb[2] - pa[2]);
+      var before = ymd(daysFromCivil(pb[0], pb[1], 1) - 1);
+      return BigInt(before[2] - pa[2] + pb[2]);
+    }
+    if (kind === "YD") {
+      var moved = daysFromCivil(pb[0], pa[1], 1) + pa[2] - 1;
+      if (moved > b) {
+        if (pb[0] === 1) fail("DATEDIF: the date is outside the years 1 to 9999", NUM);
+        moved = daysFromCivil(pb[0] - 1, pa[1], 1) + pa[2] - 1;
+      }
+      return BigInt(b - moved);
+    }
+    return fail('DATEDIF: the unit must be "Y", "M", "D", "MD", "YM" or "YD"', NUM);
+  }
+  var WEEK_STARTS = { 1: 6, 2: 0, 11: 0, 12: 1, 13: 2, 14: 3, 15: 4, 16: 5, 17: 6 };
+  function mondayBased(days) { return ((days % 7) + 7 + 3) % 7; }  // Monday 0 .. Sunday 6
+  function isoweeknum(v) {
+    var days = dayOf(v);
+    var thursday = days - mondayBased(days) + 3;  // the ISO week's year is its Thursday's
+    var january = daysFromCivil(ymd(thursday)[0], 1, 1);
+    return BigInt(Math.floor((thursday - january) / 7) + 1);
+  }
+  function weeknum(v, type) {
+    var k = small(type === undefined ? 1n : type, "WEEKNUM: the type");
+    if (k === 21) return isoweeknum(v);
+    if (!Object.prototype.hasOwnProperty.call(WEEK_STARTS, k)) {
+      fail("WEEKNUM: the type must be 1, 2, 11 to 17 or 21", NUM);
+    }
+    var days = dayOf(v);
+    var january = daysFromCivil(ymd(days)[0], 1, 1);
+    var before = ((mondayBased(january) - WEEK_STARTS[k]) % 7 + 7) % 7;
+    return BigInt(Math.floor((days - january + before) / 7) + 1);
+  }
+
   var LIBRARY = {
     ISBLANK: function (v) { return v === null || v === "" || (Array.isArray(v) && v.length === 0); },
     SUM: function () { return sumValues(Array.from(arguments)); },
@@ -1132,6 +1197,13 @@
       }
       return makeDate(v.days + small(n, "ADDDAYS: the number of days"), outside);
     }),
+    EDATE: nulls(edate),
+    EOMONTH: nulls(eomonth),
+    DATEDIF: nulls(datedif),
+    WEEKNUM: nulls(weeknum),
+    ISOWEEKNUM: nulls(isoweeknum),
+    HOUR: nulls(function (v) { return BigInt(isDateTime(v) ? clock(v.us)[0] : 0); }),
+    MINUTE: nulls(function (v) { return BigInt(isDateTime(v) ? clock(v.us)[1] : 0); }),
     HOURS: nulls(function (end, start) {
       return div(asDateTime(end).us - asDateTime(start).us, 3600000000n);
     })
