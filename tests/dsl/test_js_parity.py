@@ -332,6 +332,13 @@ def test_date_functions_give_the_same_days_weeks_and_faults(rows):
     compare(cases)
 
 
+def test_the_browser_knows_every_function_of_the_server():
+    done = subprocess.run([NODE, "-e", "process.stdout.write(JSON.stringify("
+                           "require(process.argv[1]).FUNCTIONS))", str(FORMULA_JS)],
+                          capture_output=True, text=True, timeout=60, check=True)
+    assert sorted(dsl.FUNCTIONS) == json.loads(done.stdout)
+
+
 def test_an_unknown_function_fails_visibly_instead_of_giving_a_value():
     compiled = to_ast_json("ROUND(1.5)", {})
     compiled["ast"]["name"] = "NOSUCH"
