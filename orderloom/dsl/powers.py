@@ -1,8 +1,9 @@
 """Powers, roots and logarithms: POWER, SQRT, EXP, LN, LOG.
 
 Each result is the exact value rounded half-even to the 34 digits every number
-has (libmpdec's sqrt, exp, ln and log10 are correctly rounded; POWER and LOG
-to another base are worked out 26 digits wider first), then written as a
+has (libmpdec's sqrt, exp, ln and log10 are correctly rounded; a whole power
+of up to 1,000 digits is worked out exactly; other powers and LOG to another
+base are worked out 26 digits wider first), then written as a
 division's result is (`values.normal`). The browser (static/formula.js) works
 them out in wide fixed point and rounds the same way, so both sides agree digit
 for digit. A result beyond the numbers' bounds is the #NUM! error value; one
