@@ -33,7 +33,7 @@ from . import functions as F
 from . import limits
 from . import values as V
 from .checker import Checked, Step
-from .errors import Fault, FormulaFault
+from .errors import Fault, FormulaFault, error_code
 from .nodes import Binary, Call, ListLiteral, Literal, Node, Path, Unary
 from .types import (
     BOOLEAN,
@@ -57,7 +57,8 @@ _OPS = {"=": "==", "==": "==", "!=": "!=", "<>": "!=", "<": "<", "<=": "<=", ">"
 _FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _ARITHMETIC = {"+": "_add", "-": "_sub", "*": "_mul", "/": "_div", "%": "_mod"}
 # Results that are always TRUE or FALSE, never NULL, so AND/OR use them as they are.
-_NEVER_NULL_CALLS = {"AND", "OR", "NOT", "ISBLANK", "ANY", "ALL"}
+_NEVER_NULL_CALLS = {"AND", "OR", "NOT", "ISBLANK", "ANY", "ALL", "ISERROR", "ISNUMBER",
+                     "ISTEXT", "ISDATE"}
 
 
 class EvaluationContext:
@@ -72,7 +73,7 @@ class EvaluationContext:
     def tick(self, n: int) -> None:
         self.steps += n
         if self.steps > limits.MAX_STEPS:
-            raise Fault(f"the formula needs more than {limits.MAX_STEPS} steps")
+            raise Fault(f"the formula needs more than {limits.MAX_STEPS} steps", code=None)
 
     def now(self) -> _dt.datetime:
         if self._now is None:
@@ -502,6 +503,9 @@ class Compiler:
         if name == "NOW":
             self.needs_ctx = True
             return "_c.now()"
+        if fn.kind == "catching":
+            # Each argument as a lambda, so the function runs it inside its own try.
+            return f"_fn_{name}(" + ", ".join(f"(lambda: {self.emit(a)})" for a in args) + ")"
         if fn.kind == "per_line":
             self.needs_ctx = True
             lines = self.emit(args[0])
@@ -598,6 +602,6 @@ def fault_maker(
         else:
             logger.warning("formula %r failed unexpectedly", source, exc_info=exc)
             message = f"the data does not fit the formula ({type(exc).__name__}: {exc})"
-        return FormulaFault(message, line, column, source)
+        return FormulaFault(message, line, column, source, error_code(exc))
 
     return fault

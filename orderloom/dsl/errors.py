@@ -10,11 +10,26 @@ Everything that goes wrong with a formula is one of two things:
   instead of a result, so one bad order never breaks the caller's loop.
   `FormulaFault.raise_()` turns it into a `FormulaRuntimeError` for callers
   that prefer an exception.
+
+Inside a running formula a fault is the language's error value, as `#DIV/0!`
+is a spreadsheet's: it passes through every operator and function up to the
+formula's edge, unless IFERROR, IFNA or one of the IS functions catches it on
+the way. Each fault carries Excel's error code (`code`) so IFNA can tell
+`#N/A` from the rest. A fault of the evaluation's budget (too many steps, a
+formula too deep to run) has no code: it is not a value of the formula and
+nothing catches it, or a formula could spend its budget twice.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import DecimalException
+
+# Excel's error values, as a fault's `code`.
+VALUE = "#VALUE!"
+DIV0 = "#DIV/0!"
+NUM = "#NUM!"
+NA = "#N/A"
 
 
 def excerpt_lines(source: str, line: int, column: int) -> str:
@@ -73,6 +88,7 @@ class FormulaFault:
     line: int
     column: int
     source: str
+    code: str | None = VALUE
 
     def __bool__(self) -> bool:
         return False
@@ -101,10 +117,29 @@ class Fault(Exception):
     """Raised inside a running formula and turned into a `FormulaFault` at its edge.
 
     `node_id` identifies the node that failed when the raising helper knows it;
-    otherwise the compiler finds the node from the traceback.
+    otherwise the compiler finds the node from the traceback. `code` is the
+    Excel error value it stands for, None for a fault of the budget.
     """
 
-    def __init__(self, message: str, node_id: int | None = None) -> None:
+    def __init__(self, message: str, node_id: int | None = None, code: str | None = VALUE
+                 ) -> None:
         super().__init__(message)
         self.message = message
         self.node_id = node_id
+        self.code = code
+
+
+def error_code(exc: BaseException) -> str | None:
+    """The error value an exception raised inside a formula is, None when nothing may catch it.
+
+    Arithmetic raises Python's own exceptions on the fast path; they are the
+    spreadsheet's #DIV/0! and #NUM!. Anything else (a RecursionError, a bug)
+    is not a value of the formula.
+    """
+    if isinstance(exc, Fault):
+        return exc.code
+    if isinstance(exc, ZeroDivisionError):
+        return DIV0
+    if isinstance(exc, DecimalException | OverflowError):
+        return NUM
+    return None

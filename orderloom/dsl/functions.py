@@ -3,7 +3,9 @@
 Functions that share a name with a spreadsheet function behave like Excel's.
 IF, IFS, SWITCH, AND, OR, NOT and COALESCE evaluate only the arguments they
 need and are built by the compiler itself (`inline`); SUMIF, COUNTIF, ANY and
-ALL take a condition evaluated on each line (`per_line`).
+ALL take a condition evaluated on each line (`per_line`). IFERROR, IFNA and
+the IS functions (`catching`) take their arguments unevaluated, as functions
+of no argument, so they can catch the error value (a fault) one of them gives.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any
 
+from . import dates, powers, texts
 from . import values as V
-from .errors import Fault
+from .errors import NA, NUM, Fault, error_code
 from .regex import regex_match
 from .types import (
     BOOLEAN,
@@ -159,12 +162,7 @@ def _nulls(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _whole(value: Any, what: str) -> int:
-    if isinstance(value, int):
-        return value
-    if value != value.to_integral_value():
-        raise Fault(f"{what} must be a whole number, got {V.number_text(value)}")
-    return int(value)
+_whole = V.whole
 
 
 # -- logic -----------------------------------------------------------------------
@@ -224,6 +222,73 @@ def _isblank(value: Any) -> bool:
     return value is None or value == "" or (isinstance(value, list) and not value)
 
 
+# -- errors and types --------------------------------------------------------------
+# Each takes its arguments as functions of no argument (see the module's docstring).
+
+
+def _catchable(exc: Exception, codes: frozenset[str] | None = None) -> bool:
+    code = error_code(exc)
+    return code is not None and (codes is None or code in codes)
+
+
+def _iferror(value: Callable[[], Any], fallback: Callable[[], Any]) -> Any:
+    try:
+        return value()
+    except Exception as exc:
+        if not _catchable(exc):
+            raise
+    return fallback()
+
+
+_NA_ONLY = frozenset({NA})
+
+
+def _ifna(value: Callable[[], Any], fallback: Callable[[], Any]) -> Any:
+    try:
+        return value()
+    except Exception as exc:
+        if not _catchable(exc, _NA_ONLY):
+            raise
+    return fallback()
+
+
+def _iserror(value: Callable[[], Any]) -> bool:
+    try:
+        value()
+    except Exception as exc:
+        if not _catchable(exc):
+            raise
+        return True
+    return False
+
+
+def _is_a(test: Callable[[Any], bool]) -> Callable[[Callable[[], Any]], bool]:
+    """ISNUMBER, ISTEXT, ISDATE: FALSE for an error value, as in Excel."""
+
+    def is_a(value: Callable[[], Any]) -> bool:
+        try:
+            result = value()
+        except Exception as exc:
+            if not _catchable(exc):
+                raise
+            return False
+        return test(result)
+
+    return is_a
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | Decimal) and not isinstance(value, bool)
+
+
+def _is_date(value: Any) -> bool:
+    return isinstance(value, _dt.date)
+
+
+def _boolean(name: str, args: Sequence[Type]) -> Type:
+    return BOOLEAN
+
+
 # -- aggregates ------------------------------------------------------------------
 
 
@@ -275,6 +340,51 @@ def _average(*args: Any) -> Any:
 
 def _count(*args: Any) -> int:
     return len(_flatten(args))
+
+
+def _product_rule(name: str, args: Sequence[Type]) -> Type:
+    known = [t for t in _flat_types(name, args, ("number",)) if t != NULL]
+    return INTEGER if known and all(t == INTEGER for t in known) else NUMBER
+
+
+def _product(*args: Any) -> Any:
+    items = _flatten(args)
+    if not items:
+        return 0  # Excel: PRODUCT of no numbers is 0
+    result: Any = 1
+    for v in items:
+        result = V.mul(result, V.as_number(v))
+    return result
+
+
+def _numbers(args: Sequence[Any]) -> list[Any]:
+    return [V.as_number(v) for v in _flatten(args)]
+
+
+def _median(*args: Any) -> Any:
+    items = sorted(_numbers(args))
+    if not items:
+        raise Fault("MEDIAN: there are no numbers", code=NUM)
+    middle = len(items) // 2
+    if len(items) % 2:
+        return items[middle]
+    return V.div(V.add(items[middle - 1], items[middle]), 2)
+
+
+def _mode(*args: Any) -> Any:
+    counts: dict[Any, int] = {}
+    items = _numbers(args)
+    for v in items:
+        counts[v] = counts.get(v, 0) + 1
+    most = max(counts.values(), default=0)
+    if most < 2:
+        raise Fault("MODE: no value occurs more than once", code=NA)
+    # The first value, in the order given, of those that occur most often, as Excel.
+    return next(v for v in items if counts[v] == most)
+
+
+def _mode_rule(name: str, args: Sequence[Type]) -> Type:
+    return widest_numeric(_flat_types(name, args, ("number",)))
 
 
 # -- per-line --------------------------------------------------------------------
@@ -387,6 +497,18 @@ def _step_round(mode: str, name: str) -> Callable[..., Any]:
         return result
 
     return step
+
+
+@_nulls
+def _int(x: Any) -> int:
+    if isinstance(x, int):
+        return x
+    return V.check_int(int(x.to_integral_value(ROUND_FLOOR)))
+
+
+@_nulls
+def _sign(x: Any) -> int:
+    return (x > 0) - (x < 0)
 
 
 # -- text ------------------------------------------------------------------------
@@ -525,6 +647,18 @@ def _text(value: Any, fmt: Any = None) -> str:
     return V.check_text(format_value(value, fmt))
 
 
+def _textjoin_rule(name: str, args: Sequence[Type]) -> Type:
+    expect(name, 0, args[0], "text")
+    expect(name, 1, args[1], "boolean")
+    for i, t in enumerate(args[2:], start=2):
+        while isinstance(t, ListType):
+            t = t.element
+        if not _is("scalar", t):
+            raise ArgProblem(i, f"{name} expects single values or lists of them as argument "
+                             f"{i + 1}, got {args[i]}")
+    return TEXT
+
+
 # -- dates -----------------------------------------------------------------------
 
 
@@ -636,6 +770,12 @@ FUNCTIONS: dict[str, Function] = {
         _f("NOT", 1, 1, _logic_rule, kind="inline"),
         _f("COALESCE", 1, None, _coalesce_rule, kind="inline"),
         _f("ISBLANK", 1, 1, lambda n, a: BOOLEAN, _isblank),
+        _f("IFERROR", 2, 2, _coalesce_rule, _iferror, kind="catching"),
+        _f("IFNA", 2, 2, _coalesce_rule, _ifna, kind="catching"),
+        _f("ISERROR", 1, 1, _boolean, _iserror, kind="catching"),
+        _f("ISNUMBER", 1, 1, _boolean, _is_a(_is_number), kind="catching"),
+        _f("ISTEXT", 1, 1, _boolean, _is_a(lambda v: isinstance(v, str)), kind="catching"),
+        _f("ISDATE", 1, 1, _boolean, _is_a(_is_date), kind="catching"),
         _f("SUM", 1, None, _sum_rule, sum_values),
         _f("MIN", 1, None, _minmax_rule, _min),
         _f("MAX", 1, None, _minmax_rule, _max),
@@ -652,6 +792,17 @@ FUNCTIONS: dict[str, Function] = {
         _f("CEILING", 1, 2, _rule([_N], _same_as_first), _step_round(ROUND_CEILING, "CEILING")),
         _f("FLOOR", 1, 2, _rule([_N], _same_as_first), _step_round(ROUND_FLOOR, "FLOOR")),
         _f("MOD", 2, 2, _rule([_N], widest_numeric), _nulls(V.mod)),
+        _f("INT", 1, 1, _rule([_N], INTEGER), _int),
+        _f("TRUNC", 1, 2, _rule([_N], _same_as_first), _rounder(ROUND_DOWN)),
+        _f("SIGN", 1, 1, _rule([_N], INTEGER), _sign),
+        _f("POWER", 2, 2, _rule([_N], NUMBER), _nulls(powers.power)),
+        _f("SQRT", 1, 1, _rule([_N], NUMBER), _nulls(powers.sqrt)),
+        _f("EXP", 1, 1, _rule([_N], NUMBER), _nulls(powers.exp)),
+        _f("LN", 1, 1, _rule([_N], NUMBER), _nulls(powers.ln)),
+        _f("LOG", 1, 2, _rule([_N], NUMBER), _nulls(powers.log)),
+        _f("PRODUCT", 1, None, _product_rule, _product),
+        _f("MEDIAN", 1, None, _average_rule, _median),
+        _f("MODE", 1, None, _mode_rule, _mode),
         _f("LEN", 1, 1, _rule([_T], INTEGER), _len),
         _f("UPPER", 1, 1, _rule([_T], TEXT), _upper),
         _f("LOWER", 1, 1, _rule([_T], TEXT), _lower),
@@ -665,6 +816,14 @@ FUNCTIONS: dict[str, Function] = {
         _f("ENDSWITH", 2, 2, _rule([_T, _T], BOOLEAN), _endswith),
         _f("REGEXMATCH", 2, 2, _rule([_T, _T], BOOLEAN), _regexmatch),
         _f("TEXT", 1, 2, _rule([_S, _T], TEXT), _text),
+        _f("SUBSTITUTE", 3, 4, _rule([_T, _T, _T, _N], TEXT), _nulls(texts.substitute)),
+        _f("REPLACE", 4, 4, _rule([_T, _N, _N, _T], TEXT), _nulls(texts.replace)),
+        _f("FIND", 2, 3, _rule([_T, _T, _N], INTEGER), _nulls(texts.find)),
+        _f("SEARCH", 2, 3, _rule([_T, _T, _N], INTEGER), _nulls(texts.search)),
+        _f("TEXTJOIN", 3, None, _textjoin_rule, texts.textjoin),
+        _f("VALUE", 1, 1, _rule([_T], NUMBER), _nulls(texts.value)),
+        _f("PROPER", 1, 1, _rule([_T], TEXT), _nulls(texts.proper)),
+        _f("REPT", 2, 2, _rule([_T, _N], TEXT), _nulls(texts.rept)),
         _f("TODAY", 0, 0, lambda n, a: DATE, kind="clock"),
         _f("NOW", 0, 0, lambda n, a: DATETIME, kind="clock"),
         _f("DATE", 3, 3, _rule([_N], DATE), _date_n),
@@ -676,5 +835,12 @@ FUNCTIONS: dict[str, Function] = {
         _f("DAYS", 2, 2, _rule([_D, _D], INTEGER), _days),
         _f("ADDDAYS", 2, 2, _rule([_D, _N], _date_result), _adddays),
         _f("HOURS", 2, 2, _rule([_D, _D], NUMBER), _hours),
+        _f("EDATE", 2, 2, _rule([_D, _N], DATE), _nulls(dates.edate)),
+        _f("EOMONTH", 2, 2, _rule([_D, _N], DATE), _nulls(dates.eomonth)),
+        _f("DATEDIF", 3, 3, _rule([_D, _D, _T], INTEGER), _nulls(dates.datedif)),
+        _f("WEEKNUM", 1, 2, _rule([_D, _N], INTEGER), _nulls(dates.weeknum)),
+        _f("ISOWEEKNUM", 1, 1, _rule([_D], INTEGER), _nulls(dates.isoweeknum)),
+        _f("HOUR", 1, 1, _rule([_D], INTEGER), _nulls(dates.hour)),
+        _f("MINUTE", 1, 1, _rule([_D], INTEGER), _nulls(dates.minute)),
     ]
 }

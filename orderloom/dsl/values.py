@@ -27,7 +27,7 @@ from decimal import (
 from typing import Any
 
 from . import limits
-from .errors import Fault
+from .errors import DIV0, NUM, Fault
 
 # Every computed number goes through this context: 34 significant digits and
 # a bounded exponent, so no formula can build a number with a million digits.
@@ -221,10 +221,19 @@ def concat(left: Any, right: Any) -> str:
 # -- numbers ---------------------------------------------------------------------
 
 
+def whole(value: Any, what: str) -> int:
+    """A count or a position given to a function: a whole number, or a fault saying which."""
+    if isinstance(value, int):
+        return value
+    if value != value.to_integral_value():
+        raise Fault(f"{what} must be a whole number, got {number_text(value)}")
+    return int(value)
+
+
 def check_int(value: int) -> int:
     if -_INT_LIMIT < value < _INT_LIMIT:
         return value
-    raise Fault("the number is too large")
+    raise Fault("the number is too large", code=NUM)
 
 
 def add(a: Any, b: Any) -> Any:
@@ -255,7 +264,7 @@ def div(a: Any, b: Any) -> Any:
     if a is None or b is None:
         return None
     if not b:
-        raise Fault("division by zero")
+        raise Fault("division by zero", code=DIV0)
     return normal(CTX.divide(a, b))
 
 
@@ -264,7 +273,7 @@ def mod(a: Any, b: Any) -> Any:
     if a is None or b is None:
         return None
     if not b:
-        raise Fault("division by zero")
+        raise Fault("division by zero", code=DIV0)
     if a.__class__ is int and b.__class__ is int:
         return a % b
     r = CTX.remainder(Decimal(a), Decimal(b))

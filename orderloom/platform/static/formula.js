@@ -11,7 +11,8 @@
  *       now: an ISO datetime or Date for TODAY()/NOW() (default: the clock).
  *   Formula.toJSON(value)   -> the value as the server stores it ("12.50", "2024-05-03")
  *   Formula.toText(value)   -> the value as `&` shows it
- *   Formula.isFault(value)  -> true for a fault (message, line, column)
+ *   Formula.isFault(value)  -> true for a fault (message, line, column, code: Excel's
+ *                              error value such as "#DIV/0!", null for a budget fault)
  *   Formula.FUNCTIONS       -> the names of the functions this file knows
  *
  * Semantics follow orderloom/dsl exactly: NULL rules, integers kept apart from
@@ -93,17 +94,23 @@
     return result;
   }
 
-  function Fault(message, at) {
+  // A fault is the formula's error value (orderloom/dsl/errors.py): it carries Excel's
+  // code, which IFERROR, IFNA and the IS functions read; a fault of the budget has none
+  // and nothing catches it.
+  var VALUE = "#VALUE!", DIV0 = "#DIV/0!", NUM = "#NUM!", NA = "#N/A";
+
+  function Fault(message, at, code) {
     this.message = message;
     this.line = at ? at[0] : 1;
     this.column = at ? at[1] : 1;
+    this.code = code === undefined ? VALUE : code;
   }
   Fault.prototype.toString = function () {
     return this.line + ":" + this.column + ": " + this.message;
   };
 
-  function fail(message) {
-    throw new Fault(message, null);
+  function fail(message, code) {
+    throw new Fault(message, null, code);
   }
 
   // --- decimals ---------------------------------------------------------------------------
@@ -160,7 +167,7 @@
   }
 
   function finish(d) {
-    if (d.c !== 0n && d.e + ndigits(d.c) - 1 > EMAX) fail("the number is too large or not defined");
+    if (d.c !== 0n && d.e + ndigits(d.c) - 1 > EMAX) fail("the number is too large or not defined", NUM);
     return d;
   }
 
@@ -232,7 +239,7 @@
     var c;
     if (d.e >= exp) c = d.c * pow10(d.e - exp);
     else c = shed(d.s, d.c, exp - d.e, mode, false);
-    if (ndigits(c) > PREC) fail("the number is too large or not defined");
+    if (ndigits(c) > PREC) fail("the number is too large or not defined", NUM);
     return new Dec(d.s, c, exp);
   }
 
@@ -246,7 +253,7 @@
 
   function checkInt(v) {
     if (v > -INT_LIMIT && v < INT_LIMIT) return v;
-    return fail("the number is too large");
+    return fail("the number is too large", NUM);
   }
 
   function add(a, b) {
@@ -266,12 +273,12 @@
   }
   function div(a, b) {
     if (a === null || b === null) return null;
-    if (isZero(b)) fail("division by zero");
+    if (isZero(b)) fail("division by zero", DIV0);
     return normal(ctxDivide(a, b));
   }
   function mod(a, b) {
     if (a === null || b === null) return null;
-    if (isZero(b)) fail("division by zero");
+    if (isZero(b)) fail("division by zero", DIV0);
     if (isInt(a) && isInt(b)) {
       var r = a % b;
       if (r !== 0n && (r < 0n) !== (b < 0n)) r += b;
@@ -280,7 +287,7 @@
     var x = toDec(a), y = toDec(b);
     var al = aligned(x, y);
     var quotient = al[0] / al[1];
-    if (ndigits(quotient < 0n ? -quotient : quotient) > PREC) fail("the number is too large or not defined");
+    if (ndigits(quotient < 0n ? -quotient : quotient) > PREC) fail("the number is too large or not defined", NUM);
     var rem = al[0] - quotient * al[1];
     var result = context(rem < 0n ? 1 : (rem === 0n ? x.s : 0), rem < 0n ? -rem : rem, al[2]);
     if (result.c !== 0n && (result.s === 1) !== (decCmp(y, 0n) < 0)) result = decAdd(result, y);
@@ -652,12 +659,308 @@
     });
   }
 
+  // --- powers, roots and logarithms, as orderloom/dsl/powers.py ------------------------------
+  // Worked out in fixed point with WIDE digits (BigInt scaled by 10^WIDE), far more than
+  // the 34 a result keeps, then rounded half-even to 34 as the server's correctly rounded
+  // results are: both sides give the same digits.
+
+  var WIDE = 120;
+  var SCALE = pow10(WIDE);
+  var EXP_LIMIT = 2400n;  // exp(2400) is beyond 10^1000, exp(-2400) below 10^-1000
+  var LN2 = null, LN10 = null;
+
+  function atanhFixed(z) {
+    var z2 = z * z / SCALE, power = z, sum = z, n = 1n;
+    while (power !== 0n) {
+      power = power * z2 / SCALE;
+      n += 2n;
+      sum += power / n;
+    }
+    return sum;
+  }
+  function logConstants() {
+    if (LN2 === null) {
+      LN2 = 2n * atanhFixed(SCALE / 3n);  // ln 2 = 2 atanh(1/3)
+      LN10 = 3n * LN2 + 2n * atanhFixed(SCALE / 9n);  // ln 10 = 3 ln 2 + ln 1.25
+    }
+  }
+  // ln(d) for d > 0: d = m * 10^p with m in [1, 10), m / 2^j in [0.75, 1.5).
+  function lnFixed(d) {
+    logConstants();
+    var n = ndigits(d.c);
+    var m = n - 1 <= WIDE ? d.c * pow10(WIDE - n + 1) : d.c / pow10(n - 1 - WIDE);
+    var j = 0n;
+    while (m >= SCALE * 3n / 2n) { m = m / 2n; j += 1n; }
+    var z = (m - SCALE) * SCALE / (m + SCALE);
+    return 2n * atanhFixed(z) + j * LN2 + BigInt(d.e + n - 1) * LN10;
+  }
+  // exp(t / SCALE) as an unrounded decimal: 2^k * exp(r) with |r| <= ln(2) / 2.
+  function expFixed(t) {
+    logConstants();
+    var k = floorDiv(2n * t + LN2, 2n * LN2);
+    var r = t - k * LN2;
+    var term = SCALE, sum = SCALE, n = 1n;
+    while (term !== 0n) {
+      term = term * r / (n * SCALE);
+      sum += term;
+      n += 1n;
+    }
+    if (k >= 0n) return new Dec(0, sum * 2n ** k, -WIDE);
+    return new Dec(0, sum * 5n ** -k, -WIDE + Number(k));  // / 2^k is * 5^k / 10^k
+  }
+  function toFixed(v) {
+    var d = toDec(v);
+    var shift = WIDE + d.e;
+    return shift >= 0 ? signed(d) * pow10(shift) : signed(d) / pow10(-shift);
+  }
+  function fromFixed(f) { return new Dec(f < 0n ? 1 : 0, f < 0n ? -f : f, -WIDE); }
+  // powers.py's _finish: too small for the bounds is 0, else 34 digits written as normal().
+  function settle(d) {
+    if (d.c === 0n || d.e + ndigits(d.c) - 1 < -EMAX) return new Dec(0, 0n, 0);
+    return normal(context(d.s, d.c, d.e));
+  }
+  function positive(x, what) {
+    if (cmp(x, 0n) <= 0) fail(what + " must be greater than 0", NUM);
+    return toDec(x);
+  }
+  function isqrt(n) {
+    if (n < 2n) return n;
+    var x = 1n << BigInt(Math.ceil(n.toString(2).length / 2));
+    for (;;) {
+      var y = (x + n / x) / 2n;
+      if (y >= x) return x;
+      x = y;
+    }
+  }
+  function sqrt(x) {
+    if (cmp(x, 0n) < 0) fail("SQRT: the number cannot be negative", NUM);
+    var d = toDec(x);
+    if (d.c === 0n) return new Dec(0, 0n, 0);
+    var shift = Math.max(0, 2 * PREC + 4 - ndigits(d.c));
+    if ((d.e - shift) % 2 !== 0) shift += 1;
+    var wide = d.c * pow10(shift);
+    var root = isqrt(wide);
+    return settle(context(0, root, (d.e - shift) / 2, root * root !== wide));
+  }
+  function exp(x) {
+    var t = toFixed(x);
+    if (t > EXP_LIMIT * SCALE) fail("the number is too large or not defined", NUM);
+    if (t < -EXP_LIMIT * SCALE) return new Dec(0, 0n, 0);
+    return settle(expFixed(t));
+  }
+  function log(x, base) {
+    var number = positive(x, "LOG: the number");
+    var b = positive(base === undefined ? 10n : base, "LOG: the base");
+    if (decCmp(b, 1n) === 0) fail("LOG: the base cannot be 1", DIV0);
+    return settle(fromFixed(lnFixed(number) * SCALE / lnFixed(b)));
+  }
+  function power(x, y) {
+    var whole = isInt(y) || integral(y);
+    if (isZero(x)) {
+      if (isZero(y)) fail("POWER: 0 to the power 0 is not defined", NUM);
+      if (cmp(y, 0n) < 0) fail("division by zero", DIV0);
+      return new Dec(0, 0n, 0);
+    }
+    var negative = cmp(x, 0n) < 0;
+    if (negative && !whole) {
+      fail("POWER: a negative number to a fractional power is not a real number", NUM);
+    }
+    if (whole) {
+      var exact = exactPower(toDec(x), asInteger(y));
+      if (exact !== null) return exact;
+    }
+    var ln = lnFixed(toDec(negative ? neg(x) : x));
+    var yd = toDec(y);
+    var t = yd.e >= 0 ? signed(yd) * pow10(yd.e) * ln : signed(yd) * ln / pow10(-yd.e);
+    if (t > EXP_LIMIT * SCALE) fail("the number is too large or not defined", NUM);
+    if (t < -EXP_LIMIT * SCALE) return new Dec(0, 0n, 0);
+    var result = expFixed(t);
+    if (negative && asInteger(y) % 2n !== 0n) result = decNeg(result);
+    return settle(result);
+  }
+
+  // powers.py's _exact_power: whole powers of at most EXACT_DIGITS digits, worked out exactly.
+  var EXACT_DIGITS = 1000;
+  function exactPower(d, n) {
+    var c = d.c, e = d.e;
+    while (c % 10n === 0n) { c /= 10n; e += 1; }
+    var size = n < 0n ? -n : n;
+    if (BigInt(ndigits(c)) * size > BigInt(EXACT_DIGITS)) return null;
+    var exact = new Dec(d.s && size % 2n === 1n ? 1 : 0, c ** size, e * Number(size));
+    return settle(n < 0n ? ctxDivide(1n, exact) : exact);
+  }
+
+  function floorInteger(x) {
+    if (isInt(x)) return x;
+    return checkInt(x.e >= 0 ? signed(x) * pow10(x.e) : floorDiv(signed(x), pow10(-x.e)));
+  }
+  function numbers(args) { return flatten(args).map(function (v) { return asNumber(v); }); }
+  // One key per number, whatever its exponent: 2, 2.0 and 2.00 are one value, as in Python.
+  function numberKey(v) {
+    var d = toDec(v), c = d.c, e = d.e;
+    if (c === 0n) return "0";
+    while (c % 10n === 0n) { c /= 10n; e += 1; }
+    return (d.s ? "-" : "") + c + "e" + e;
+  }
+  function median(args) {
+    var items = numbers(args).sort(cmp);
+    if (!items.length) fail("MEDIAN: there are no numbers", NUM);
+    var middle = Math.floor(items.length / 2);
+    if (items.length % 2) return items[middle];
+    return div(add(items[middle - 1], items[middle]), 2n);
+  }
+  function mode(args) {
+    var items = numbers(args), counts = new Map(), most = 0;
+    items.forEach(function (v) {
+      var key = numberKey(v), n = (counts.get(key) || 0) + 1;
+      counts.set(key, n);
+      if (n > most) most = n;
+    });
+    if (most < 2) fail("MODE: no value occurs more than once", NA);
+    return items.find(function (v) { return counts.get(numberKey(v)) === most; });
+  }
+
   function countArg(n, name) {
     var count = small(n, name + ": the number of characters");
     if (count < 0) fail(name + ": the number of characters cannot be negative");
     return count;
   }
   function chars(t) { return Array.from(t); }
+
+  // --- SUBSTITUTE, REPLACE, FIND, SEARCH, TEXTJOIN, VALUE, PROPER, REPT: orderloom/dsl/texts.py
+  // Positions and lengths count code points, so these work on arrays of characters.
+
+  var MAX_FIND_TEXT = 255;
+  function room(length, name) {
+    if (length > MAX_TEXT) fail(name + ": the text would be longer than " + MAX_TEXT + " characters");
+  }
+  function substitute(t, old, repl, instance) {
+    var n;
+    if (instance !== undefined) {
+      n = small(instance, "SUBSTITUTE: the instance");
+      if (n < 1) fail("SUBSTITUTE: the instance must be 1 or more");
+    }
+    if (!old) return t;
+    var pieces = t.split(old);
+    if (instance === undefined) {
+      var size = function (x) { return chars(x).length; };
+      room(size(t) + (pieces.length - 1) * (size(repl) - size(old)), "SUBSTITUTE");
+      return pieces.join(repl);
+    }
+    if (n > pieces.length - 1) return t;
+    return checkText(pieces.slice(0, n).join(old) + repl + pieces.slice(n).join(old));
+  }
+  function replaceText(t, start, count, repl) {
+    var first = small(start, "REPLACE: the start");
+    if (first < 1) fail("REPLACE: the start must be 1 or more");
+    var n = small(count, "REPLACE: the number of characters");
+    if (n < 0) fail("REPLACE: the number of characters cannot be negative");
+    var c = chars(t);
+    return checkText(c.slice(0, first - 1).join("") + repl + c.slice(first - 1 + n).join(""));
+  }
+  function startAt(name, within, start) {
+    var first = small(start === undefined ? 1n : start, name + ": the start");
+    if (first < 1 || first > within.length) {
+      fail(name + ": the start must be between 1 and the length of the text");
+    }
+    return first - 1;
+  }
+  function findText(name, part) {
+    if (chars(part).length > MAX_FIND_TEXT) {
+      fail(name + ": the text to find may have at most " + MAX_FIND_TEXT + " characters");
+    }
+  }
+  function notFound(name, part) { return fail(name + ': "' + part + '" is not in the text'); }
+  var ANY = {};  // a `?` in a SEARCH pattern
+  // The first position at or after `start` where the segment's characters are, or -1.
+  function findSegment(text, segment, start) {
+    for (var i = start; i + segment.length <= text.length; i++) {
+      var j = 0;
+      while (j < segment.length && (segment[j] === ANY || segment[j] === text[i + j])) j++;
+      if (j === segment.length) return i;
+    }
+    return -1;
+  }
+  function find(part, within, start) {
+    findText("FIND", part);
+    var w = chars(within);
+    var at = findSegment(w, chars(part), startAt("FIND", w, start));
+    if (at < 0) notFound("FIND", part);
+    return BigInt(at + 1);
+  }
+  function foldChar(ch) {
+    var f = ch.toUpperCase().toLowerCase();
+    return chars(f).length === 1 ? f : ch;
+  }
+  function segments(pattern) {
+    var p = chars(pattern), out = [[]];
+    for (var i = 0; i < p.length; i++) {
+      var ch = p[i];
+      if (ch === "~" && i + 1 < p.length && "?*~".indexOf(p[i + 1]) >= 0) {
+        out[out.length - 1].push(foldChar(p[i + 1]));
+        i += 1;
+      } else if (ch === "*") out.push([]);
+      else out[out.length - 1].push(ch === "?" ? ANY : foldChar(ch));
+    }
+    return out;
+  }
+  function search(part, within, start) {
+    findText("SEARCH", part);
+    var text = chars(within).map(foldChar);
+    var first = startAt("SEARCH", text, start);
+    var parts = segments(part);
+    var at = findSegment(text, parts[0], first);
+    if (at < 0) notFound("SEARCH", part);
+    var position = at + parts[0].length;
+    for (var i = 1; i < parts.length; i++) {
+      var found = findSegment(text, parts[i], position);
+      if (found < 0) notFound("SEARCH", part);
+      position = found + parts[i].length;
+    }
+    return BigInt(at + 1);
+  }
+  function textjoin(args) {
+    var sep = args[0] || "", skip = args[1] === true, parts = [];
+    (function collect(values) {
+      values.forEach(function (v) {
+        if (Array.isArray(v)) return collect(v);
+        var t = toText(v);
+        if (t || !skip) parts.push(t);
+      });
+    })(args.slice(2));
+    var size = parts.reduce(function (n, t) { return n + chars(t).length; }, 0);
+    room(size + chars(sep).length * Math.max(parts.length - 1, 0), "TEXTJOIN");
+    return parts.join(sep);
+  }
+  var NUMBER_TEXT = /^[ \t\r\n]*([+-]?)[ \t\r\n]*([$¥￥€£]?)[ \t\r\n]*((?:[0-9][0-9,]*(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)[ \t\r\n]*(%?)[ \t\r\n]*$/;
+  function value(t) {
+    var m = NUMBER_TEXT.exec(t);
+    if (!m) fail('VALUE: "' + t + '" is not a number');
+    var number = parseDec(m[1] + m[3].replace(/,/g, ""));
+    if (number.c === 0n) return new Dec(0, 0n, 0);
+    if (Math.abs(number.e + ndigits(number.c) - 1) > MAX_EXPONENT) {
+      fail('VALUE: "' + t + '" is not a number');
+    }
+    var result = m[4] ? div(number, 100n) : number;
+    return normal(context(result.s, result.c, result.e));
+  }
+  var LETTER = /^\p{L}$/u;
+  function proper(t) {
+    var afterLetter = false;
+    return checkText(chars(t).map(function (ch) {
+      if (!LETTER.test(ch)) { afterLetter = false; return ch; }
+      var out = afterLetter ? ch.toLowerCase() : ch.toUpperCase();
+      afterLetter = true;
+      return out;
+    }).join(""));
+  }
+  function rept(t, times) {
+    var n = whole(times, "REPT: the number of times");
+    if (n < 0n) fail("REPT: the number of times cannot be negative");
+    if (!t) return "";
+    room(chars(t).length * Number(n), "REPT");
+    return t.repeat(Number(n));
+  }
 
   var NUMBER_FORMAT = /^(#,##)?0(?:\.(0+))?(%)?$/;
   var DATE_TOKENS = /yyyy|yy|mm|dd|hh|ss|m|d/gi;
@@ -723,6 +1026,71 @@
     return fail("WEEKDAY: the type must be 1, 2 or 3");
   }
 
+  // --- EDATE, EOMONTH, DATEDIF, WEEKNUM, ISOWEEKNUM, HOUR, MINUTE: orderloom/dsl/dates.py ----
+
+  function monthLength(y, m) {
+    return m === 12 ? 31 : daysFromCivil(y, m + 1, 1) - daysFromCivil(y, m, 1);
+  }
+  function monthIndex(v, months, name) {
+    var p = ymd(dayOf(v));
+    var index = p[0] * 12 + p[1] - 1 + small(months, name + ": the number of months");
+    var year = Math.floor(index / 12);
+    if (year < 1 || year > 9999) fail(name + ": the date is outside the years 1 to 9999", NUM);
+    return [year, index - year * 12 + 1, p[2]];
+  }
+  function edate(v, months) {
+    var m = monthIndex(v, months, "EDATE");
+    return new PDate(daysFromCivil(m[0], m[1], Math.min(m[2], monthLength(m[0], m[1]))));
+  }
+  function eomonth(v, months) {
+    var m = monthIndex(v, months, "EOMONTH");
+    return new PDate(daysFromCivil(m[0], m[1], monthLength(m[0], m[1])));
+  }
+  function datedif(start, end, unit) {
+    var a = dayOf(start), b = dayOf(end);
+    if (a > b) fail("DATEDIF: the start is after the end", NUM);
+    var pa = ymd(a), pb = ymd(b);
+    var kind = unit.trim().toUpperCase();
+    var months = (pb[0] - pa[0]) * 12 + pb[1] - pa[1] - (pb[2] < pa[2] ? 1 : 0);
+    if (kind === "Y") return BigInt(Math.floor(months / 12));
+    if (kind === "M") return BigInt(months);
+    if (kind === "D") return BigInt(b - a);
+    if (kind === "YM") return BigInt(months % 12);
+    if (kind === "MD") {
+      if (pb[2] >= pa[2]) return BigInt(pb[2] - pa[2]);
+      var before = ymd(daysFromCivil(pb[0], pb[1], 1) - 1);
+      return BigInt(before[2] - pa[2] + pb[2]);
+    }
+    if (kind === "YD") {
+      var moved = daysFromCivil(pb[0], pa[1], 1) + pa[2] - 1;
+      if (moved > b) {
+        if (pb[0] === 1) fail("DATEDIF: the date is outside the years 1 to 9999", NUM);
+        moved = daysFromCivil(pb[0] - 1, pa[1], 1) + pa[2] - 1;
+      }
+      return BigInt(b - moved);
+    }
+    return fail('DATEDIF: the unit must be "Y", "M", "D", "MD", "YM" or "YD"', NUM);
+  }
+  var WEEK_STARTS = { 1: 6, 2: 0, 11: 0, 12: 1, 13: 2, 14: 3, 15: 4, 16: 5, 17: 6 };
+  function mondayBased(days) { return ((days % 7) + 7 + 3) % 7; }  // Monday 0 .. Sunday 6
+  function isoweeknum(v) {
+    var days = dayOf(v);
+    var thursday = days - mondayBased(days) + 3;  // the ISO week's year is its Thursday's
+    var january = daysFromCivil(ymd(thursday)[0], 1, 1);
+    return BigInt(Math.floor((thursday - january) / 7) + 1);
+  }
+  function weeknum(v, type) {
+    var k = small(type === undefined ? 1n : type, "WEEKNUM: the type");
+    if (k === 21) return isoweeknum(v);
+    if (!Object.prototype.hasOwnProperty.call(WEEK_STARTS, k)) {
+      fail("WEEKNUM: the type must be 1, 2, 11 to 17 or 21", NUM);
+    }
+    var days = dayOf(v);
+    var january = daysFromCivil(ymd(days)[0], 1, 1);
+    var before = ((mondayBased(january) - WEEK_STARTS[k]) % 7 + 7) % 7;
+    return BigInt(Math.floor((days - january + before) / 7) + 1);
+  }
+
   var LIBRARY = {
     ISBLANK: function (v) { return v === null || v === "" || (Array.isArray(v) && v.length === 0); },
     SUM: function () { return sumValues(Array.from(arguments)); },
@@ -742,6 +1110,24 @@
     CEILING: stepRound("ceiling", "CEILING"),
     FLOOR: stepRound("floor", "FLOOR"),
     MOD: nulls(mod),
+    INT: nulls(floorInteger),
+    TRUNC: rounder("down"),
+    SIGN: nulls(function (x) {
+      if (isInt(x)) return x > 0n ? 1n : (x < 0n ? -1n : 0n);
+      return x.c === 0n ? 0n : (x.s ? -1n : 1n);
+    }),
+    POWER: nulls(power),
+    SQRT: nulls(sqrt),
+    EXP: nulls(exp),
+    LN: nulls(function (x) { return settle(fromFixed(lnFixed(positive(x, "LN: the number")))); }),
+    LOG: nulls(log),
+    PRODUCT: function () {
+      var items = flatten(Array.from(arguments));
+      if (!items.length) return 0n;
+      return items.reduce(function (total, v) { return mul(total, asNumber(v)); }, 1n);
+    },
+    MEDIAN: function () { return median(Array.from(arguments)); },
+    MODE: function () { return mode(Array.from(arguments)); },
     LEN: nulls(function (t) { return BigInt(chars(t).length); }),
     UPPER: nulls(function (t) { return checkText(t.toUpperCase()); }),
     LOWER: nulls(function (t) { return checkText(t.toLowerCase()); }),
@@ -782,6 +1168,14 @@
       if (fmt === undefined || fmt === null) return checkText(toText(v));
       return checkText(formatValue(v, fmt));
     },
+    SUBSTITUTE: nulls(substitute),
+    REPLACE: nulls(replaceText),
+    FIND: nulls(find),
+    SEARCH: nulls(search),
+    TEXTJOIN: function () { return textjoin(Array.from(arguments)); },
+    VALUE: nulls(value),
+    PROPER: nulls(proper),
+    REPT: nulls(rept),
     DATE: nulls(dateFrom),
     DATETIME: nulls(function (y, mo, d, h, mi, s) {
       var base = dateFrom(y, mo, d);
@@ -803,6 +1197,13 @@
       }
       return makeDate(v.days + small(n, "ADDDAYS: the number of days"), outside);
     }),
+    EDATE: nulls(edate),
+    EOMONTH: nulls(eomonth),
+    DATEDIF: nulls(datedif),
+    WEEKNUM: nulls(weeknum),
+    ISOWEEKNUM: nulls(isoweeknum),
+    HOUR: nulls(function (v) { return BigInt(isDateTime(v) ? clock(v.us)[0] : 0); }),
+    MINUTE: nulls(function (v) { return BigInt(isDateTime(v) ? clock(v.us)[1] : 0); }),
     HOURS: nulls(function (end, start) {
       return div(asDateTime(end).us - asDateTime(start).us, 3600000000n);
     })
@@ -828,7 +1229,7 @@
   // Lines visited, as the server counts them: no formula keeps a page busy for long.
   Run.prototype.tick = function (n) {
     this.steps += n;
-    if (this.steps > MAX_STEPS) fail("the formula needs more than " + MAX_STEPS + " steps");
+    if (this.steps > MAX_STEPS) fail("the formula needs more than " + MAX_STEPS + " steps", null);
   };
   Run.prototype.now = function () {
     if (!(this.nowValue instanceof PDateTime)) {
@@ -936,13 +1337,40 @@
       case "NOW": return run.now();
       case "SUMIF": case "COUNTIF": case "ANY": case "ALL":
         return perLine(name, node, run, scopes);
+      case "IFERROR": case "IFNA": {
+        var caught = attempt(args[0], run, scopes, name === "IFNA" ? NA : null);
+        return caught === FAILED ? ev(args[1]) : caught;
+      }
+      case "ISERROR": return attempt(args[0], run, scopes, null) === FAILED;
+      case "ISNUMBER": case "ISTEXT": case "ISDATE": {
+        var value = attempt(args[0], run, scopes, null);
+        return value !== FAILED && IS_A[name](value);
+      }
     }
     var fn = LIBRARY[name];
     var values = args.map(ev);
     run.at = node.at;
-    if (!fn) fail("the function " + name + " cannot be worked out in the browser; the server will");
+    if (!fn) fail("the function " + name + " cannot be worked out in the browser; the server will", null);
     return fn.apply(null, values);
   }
+
+  // The value of `node`, or FAILED when it is an error value `code` (any, when null) catches.
+  var FAILED = {};
+  function attempt(node, run, scopes, code) {
+    try {
+      return evalNode(node, run, scopes);
+    } catch (error) {
+      if (error instanceof Fault && error.code !== null && (code === null || error.code === code)) {
+        return FAILED;
+      }
+      throw error;
+    }
+  }
+  var IS_A = {
+    ISNUMBER: isNum,
+    ISTEXT: function (v) { return typeof v === "string"; },
+    ISDATE: function (v) { return isDate(v) || isDateTime(v); }
+  };
 
   function perLine(name, node, run, scopes) {
     var lines = evalNode(node.args[0], run, scopes);
@@ -976,8 +1404,10 @@
       }
       return result;
     } catch (error) {
-      if (error instanceof Fault) return new Fault(error.message, run.at);
-      if (error instanceof RangeError) return new Fault("the formula is too complex to evaluate", run.at);
+      if (error instanceof Fault) return new Fault(error.message, run.at, error.code);
+      if (error instanceof RangeError) {
+        return new Fault("the formula is too complex to evaluate", run.at, null);
+      }
       throw error;
     }
   }
@@ -1006,7 +1436,8 @@
     isFault: function (v) { return v instanceof Fault; },
     Fault: Fault,
     FUNCTIONS: Object.keys(LIBRARY).concat(
-      ["IF", "IFS", "SWITCH", "AND", "OR", "NOT", "COALESCE", "TODAY", "NOW", "SUMIF", "COUNTIF", "ANY", "ALL"]
+      ["IF", "IFS", "SWITCH", "AND", "OR", "NOT", "COALESCE", "TODAY", "NOW", "SUMIF", "COUNTIF", "ANY", "ALL",
+       "IFERROR", "IFNA", "ISERROR", "ISNUMBER", "ISTEXT", "ISDATE"]
     ).sort()
   };
 

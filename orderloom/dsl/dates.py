@@ -1,0 +1,106 @@
+"""Excel's date functions that count in months and weeks: EDATE, EOMONTH, DATEDIF,
+WEEKNUM, ISOWEEKNUM, HOUR and MINUTE.
+
+A datetime is read in UTC, as everywhere in formulas; a function of days uses
+its date. static/formula.js follows this module line by line.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as _dt
+from typing import Any
+
+from . import values as V
+from .errors import NUM, Fault
+
+
+def _day(value: Any) -> _dt.date:
+    return value.astimezone(V.UTC).date() if isinstance(value, _dt.datetime) else value
+
+
+def _month_index(value: _dt.date, months: Any, name: str) -> tuple[int, int]:
+    """(year, month) so many months after value's month, within the years 1 to 9999."""
+    index = value.year * 12 + value.month - 1 + V.whole(months, f"{name}: the number of months")
+    year, month = divmod(index, 12)
+    if not 1 <= year <= 9999:
+        raise Fault(f"{name}: the date is outside the years 1 to 9999", code=NUM)
+    return year, month + 1
+
+
+def edate(start: Any, months: Any) -> _dt.date:
+    """The same day so many months later; the month's last day when it is shorter (Jan 31 + 1)."""
+    day = _day(start)
+    year, month = _month_index(day, months, "EDATE")
+    return _dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def eomonth(start: Any, months: Any) -> _dt.date:
+    year, month = _month_index(_day(start), months, "EOMONTH")
+    return _dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _rolled(year: int, month: int, day: int) -> _dt.date:
+    """A day of a month, rolling past its end as DATE does (Feb 29 of 2023 is Mar 1)."""
+    return _dt.date(year, month, 1) + _dt.timedelta(days=day - 1)
+
+
+def datedif(start: Any, end: Any, unit: str) -> int:
+    a, b = _day(start), _day(end)
+    if a > b:
+        raise Fault("DATEDIF: the start is after the end", code=NUM)
+    kind = unit.strip().upper()
+    months = (b.year - a.year) * 12 + b.month - a.month - (b.day < a.day)
+    if kind == "Y":
+        return months // 12
+    if kind == "M":
+        return months
+    if kind == "D":
+        return (b - a).days
+    if kind == "YM":
+        return months % 12
+    if kind == "MD":
+        # Excel's own arithmetic, negative at times (Jan 31 to Mar 1 is -2), kept as it is.
+        if b.day >= a.day:
+            return b.day - a.day
+        before = b.replace(day=1) - _dt.timedelta(days=1)
+        return before.day - a.day + b.day
+    if kind == "YD":
+        # The start moved into the end's year, or the year before when that is after the end.
+        # Rolled as DATE rolls, so Feb 29 of a year without one is Mar 1.
+        moved = _rolled(b.year, a.month, a.day)
+        if moved > b:
+            if b.year == 1:
+                raise Fault("DATEDIF: the date is outside the years 1 to 9999", code=NUM)
+            moved = _rolled(b.year - 1, a.month, a.day)
+        return (b - moved).days
+    raise Fault('DATEDIF: the unit must be "Y", "M", "D", "MD", "YM" or "YD"', code=NUM)
+
+
+# WEEKNUM's return types: the weekday a week starts on (Monday 0 .. Sunday 6).
+_WEEK_STARTS = {1: 6, 2: 0, 11: 0, 12: 1, 13: 2, 14: 3, 15: 4, 16: 5, 17: 6}
+
+
+def weeknum(value: Any, kind: Any = 1) -> int:
+    """The week of the year; week 1 is the one holding January 1 (type 21: ISO weeks)."""
+    day = _day(value)
+    k = V.whole(kind, "WEEKNUM: the type")
+    if k == 21:
+        return isoweeknum(day)
+    if k not in _WEEK_STARTS:
+        raise Fault("WEEKNUM: the type must be 1, 2, 11 to 17 or 21", code=NUM)
+    january_first = _dt.date(day.year, 1, 1)
+    before = (january_first.weekday() - _WEEK_STARTS[k]) % 7
+    return (day.timetuple().tm_yday - 1 + before) // 7 + 1
+
+
+def isoweeknum(value: Any) -> int:
+    return _day(value).isocalendar()[1]
+
+
+def hour(value: Any) -> int:
+    return value.astimezone(V.UTC).hour if isinstance(value, _dt.datetime) else 0
+
+
+def minute(value: Any) -> int:
+    return value.astimezone(V.UTC).minute if isinstance(value, _dt.datetime) else 0
