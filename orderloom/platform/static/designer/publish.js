@@ -5,8 +5,9 @@ import {call} from "./api.js";
 import {clear, h} from "./dom.js";
 
 export class Publisher {
-  constructor(store, t, {root, canPublish, onSaved}) {
+  constructor(store, t, {root, canPublish, onSaved, describe}) {
     this.store = store;
+    this.describe = describe;
     this.t = t;
     this.el = root;
     this.canPublish = canPublish;
@@ -114,7 +115,7 @@ export class Publisher {
       status.className = "publish-status error";
       const errors = answer.data.errors || [];
       clear(status).append(t.publish_failed, ": ", answer.data.detail || "",
-        errors.length ? h("ul", {}, errors.map((e) => h("li", {}, `${e.pointer} ${e.detail}`))) : "");
+        errors.length ? h("ul", {}, errors.map((e) => h("li", {}, this.describe(e)))) : "");
       return;
     }
     status.className = "publish-status ok";
