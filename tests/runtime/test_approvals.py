@@ -291,7 +291,7 @@ def test_publishing_refuses_an_approver_who_is_neither_a_user_nor_a_role(client,
         "format": "orderloom-package/1", "order_types": [definition]})
     problem = assert_problem(response, 422)
     assert [(e["pointer"], e["detail"]) for e in problem["errors"]] == [(
-        "/order_types/0/workflow/approvals/0/approvers/users/1",
+        "/workflow/approvals/0/approvers/users/1",
         "there is no user 'li.we'; did you mean 'li.wei'?")]
 
 
