@@ -91,6 +91,8 @@ def test_a_mistyped_approver_is_a_problem(page, live_server, client, token_for, 
     make_user("staff", username="manager1")
     open_retail(page, live_server, client, token_for, make_user, "#workflow")
     approval = wf_item(page, "approvals", 0)
+    # The people there are are offered by name.
+    expect(page.locator('#approver-user-names option[value="manager1"]')).to_have_count(1)
     approval.get_by_label("Approver usernames (comma separated)").fill("manger1")
     expect(approval.locator(":scope > .prop-problem")).to_have_text(
         "/approvers/users/0: there is no user 'manger1'; did you mean 'manager1'?")

@@ -40,7 +40,7 @@ const canvas = new FormCanvas(store, t, lang, {
 });
 const preview = new FormPreview(store, t, lang, {preview: $("#form-preview")});
 const workflow = new WorkflowLists(store, t, lang, boot.roles,
-  {root: $("#workflow-lists"), categories: boot.state_categories});
+  {root: $("#workflow-lists"), categories: boot.state_categories, users: boot.users});
 const rules = new RulesEditor(store, t, lang, {root: $("#rules-editor")});
 const routing = new RoutingEditor(store, t, lang, boot.warehouses, {root: $("#routing-editor")});
 const printing = new PrintEditor(store, t, lang, {root: $("#print-editor")});

@@ -82,10 +82,11 @@ export class RulesEditor {
           else delete r.name;
         }, `${at}/name/${lang}`)})));
     return h("li", {class: "wf-item", dataset: {pointer: at}},
-      h("div", {class: "wf-row"}, names,
+      h("div", {class: "wf-row"},
         h("label", {class: "wf-prop"}, h("span", {}, t.key), h("input", {type: "text", class: "short",
           value: rule.key, spellcheck: "false",
           oninput: (event) => this.change((d) => { rulesOf(d)[index].key = event.target.value; }, `${at}/key`)})),
+        names,
         h("div", {class: "wf-prop wide"}, h("span", {}, t.when),
           formulaInput(this.store, t, {pointer: `${at}/when`, value: rule.when || "", label: t.when,
             onInput: (v) => this.change((d) => { rulesOf(d)[index].when = v; }, `${at}/when`)})),

@@ -35,8 +35,9 @@ export function renameState(wf, old, next) {
 }
 
 export class WorkflowLists {
-  constructor(store, t, lang, roles, {root, categories}) {
+  constructor(store, t, lang, roles, {root, categories, users = []}) {
     this.store = store;
+    this.users = users;
     this.t = t;
     this.lang = lang;
     this.roles = roles;
@@ -72,7 +73,10 @@ export class WorkflowLists {
   }
 
   draw() {
-    clear(this.el).append(...Object.values(this.blocks()).map((make) => make()));
+    // The people who exist, offered as approvers by name (a name nobody has is a problem).
+    const names = h("datalist", {id: "approver-user-names"},
+      this.users.map((name) => h("option", {value: name})));
+    clear(this.el).append(...Object.values(this.blocks()).map((make) => make()), names);
     this.markProblems();
   }
 
@@ -261,7 +265,7 @@ export class WorkflowLists {
         it.approvers = {...(it.approvers || {})};
         if (users.length) it.approvers.users = users;
         else delete it.approvers.users;
-      }),
+      }, {list: "approver-user-names", autocomplete: "off", spellcheck: "false"}),
       this.select("approvals", index, "mode", t.mode,
         ["any", "all", "sequence"].map((m) => h("option", {value: m, selected: ap.mode === m}, t[`mode_${m}`])),
         (it, v) => { it.mode = v; }),
