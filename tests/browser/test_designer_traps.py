@@ -31,8 +31,12 @@ def test_a_key_another_field_has_is_said_at_the_key_box_and_not_taken(
         "Another field already has the key note; choose another one. The key is kept as it was.")
     page.locator("#prop-key").press("Tab")
     assert canvas_keys(page).count("note") == 1
+    # The check of the draft answering meanwhile leaves the message where it is.
+    with page.expect_response(lambda response: "/check" in response.url):
+        page.locator("#prop-label-en").fill("Wrapping")
+    expect(page.locator("#prop-key-taken")).to_contain_text("already has the key note")
     assert "text" in canvas_keys(page)
-    expect(page.locator("#prop-label-en")).to_have_value("Text")  # still the new field
+    expect(page.locator("#prop-label-en")).to_have_value("Wrapping")  # still the new field
     page.locator("#prop-key").fill("gift_message")
     expect(page.locator("#prop-key-taken")).to_have_text("")
     page.locator("#prop-key").press("Tab")

@@ -259,7 +259,8 @@ export class FieldPanel {
   // Problems of members other than formulas (formula boxes show their own).
   markProblems() {
     if (!this.pointer) return;
-    for (const slot of this.el.querySelectorAll(".prop-problem")) {
+    // Slots of the server's problems only: the Key box's own message is the panel's.
+    for (const slot of this.el.querySelectorAll(".prop-problem[data-member]")) {
       const found = this.store.problemsUnder(`${this.pointer}/${slot.dataset.member}`)
         .filter((p) => !p.line);
       if (slot.dataset.member === "meaning") found.push(...this.sharedMeaningProblems());
