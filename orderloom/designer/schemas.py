@@ -57,6 +57,10 @@ def _fast_validator(name: str):
 
 
 def _message(error: ValidationError) -> str:
+    if error.instance == "" and error.validator in ("minLength", "pattern"):
+        # A box or a choice the designer starts empty (a new rule's condition, a new
+        # approval's outcomes) until a person fills it in.
+        return "is empty; fill it in"
     if error.validator == "required":
         return error.message.replace(" is a required property", " is required")
     if error.validator == "additionalProperties":

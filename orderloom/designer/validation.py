@@ -36,11 +36,13 @@ _TEMPLATES = SandboxedEnvironment(autoescape=True)
 
 @dataclass(frozen=True)
 class Context:
-    """What exists outside the definition: roles, and warehouses when known
-    (None means "not known here", so warehouse codes are not checked)."""
+    """What exists outside the definition: roles, and warehouses and users when known
+    (None means "not known here", so warehouse codes or approvers' names are not
+    checked)."""
 
     roles: frozenset[str] = BUILTIN_ROLES
     warehouses: frozenset[str] | None = None
+    users: frozenset[str] | None = None
 
 
 @dataclass
@@ -98,6 +100,7 @@ def validate_order_type(
     checker = _Checker(definition, context or Context(), base)
     _check_keys(checker)
     _check_fields(checker)
+    _check_labels(checker)
     _check_layout(checker)
     _check_workflow(checker)
     _check_rules(checker)
@@ -222,6 +225,29 @@ def _check_fields(checker: _Checker) -> None:
                        + " -> ".join(names))
 
 
+def _check_labels(checker: _Checker) -> None:
+    # Two fields with one label look like one on the order form, in lists and exports
+    # (a hidden field of the template and a new one both "Gift message"): staff could
+    # not tell which they fill in, so the later one is asked for another label.
+    d = checker.definition
+    siblings = [(("form", "fields"), d["form"]["fields"])]
+    siblings += [(("form", "fields", index, "fields"), f["fields"])
+                 for index, f in enumerate(d["form"]["fields"]) if f["type"] == "line_items"]
+    for path, items in siblings:
+        seen: dict[tuple[str, str], str] = {}
+        for index, f in enumerate(items):
+            for language, text in sorted((f.get("label") or {}).items()):
+                name = " ".join(text.split()).casefold()
+                if not name:
+                    continue
+                first = seen.setdefault((language, name), f["key"])
+                if first != f["key"]:
+                    checker.report((*path, index, "label"),
+                                   f"field {first!r} already has the label {text.strip()!r}; "
+                                   "give this one a label staff can tell apart")
+                    break
+
+
 def _check_meaning(checker: _Checker, path: tuple, f: dict[str, Any],
                    holder: dict[str, Any] | None) -> None:
     meaning = f.get("meaning")
@@ -338,6 +364,7 @@ def _check_workflow(checker: _Checker) -> None:
         for member in ("state", "approved", "rejected"):
             state_ref((*path, member), a[member])
         _roles(checker, (*path, "approvers", "roles"), a["approvers"].get("roles", []))
+        _approver_users(checker, (*path, "approvers", "users"), a["approvers"].get("users", []))
         if "formula" in a["approvers"]:
             checker.formula((*path, "approvers", "formula"), a["approvers"]["formula"], fields)
         checker.condition((*path, "when"), a.get("when"), fields)
@@ -367,6 +394,23 @@ def _roles(checker: _Checker, path: tuple, roles: list[str], member: str | None 
             checker.report(where, f"there is no role {role!r}"
                                   f"{_did_you_mean(role, checker.context.roles)}; create it "
                                   f"under Users > Roles or in the package's roles")
+
+
+def _approver_users(checker: _Checker, path: tuple, names: list[str]) -> None:
+    # A mistyped name ("manger1") would only be found when an order waits for it, and
+    # its task would then go to the administrators: say so while designing.
+    known = checker.context.users
+    if known is None:
+        return
+    for index, name in enumerate(names):
+        if name in known:
+            continue
+        if name in checker.context.roles:
+            checker.report((*path, index), f"{name!r} is a role, not a user: tick it under "
+                                           "approver roles instead")
+        else:
+            checker.report((*path, index), f"there is no user {name!r}"
+                           + (_did_you_mean(name, known) or "; add the person under Users first"))
 
 
 def _actions(checker: _Checker, path: tuple, items: list[dict]) -> None:

@@ -228,11 +228,13 @@ def user() -> None:
 @click.option("--role", "roles", multiple=True, required=True,
               help="A role to give; repeat for several (admin, designer, staff, viewer, ...).")
 @click.option("--password", envvar="ORDERLOOM_NEW_USER_PASSWORD",
-              help="Asked for at the prompt when not given.")
+              help="The new user's password; asked for at the prompt when not given.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of standard input (for scripts).")
 @click.option("--name", "display_name", default="", help="Full name shown in the product.")
 @click.pass_context
 def user_create(ctx: click.Context, username: str, roles: tuple[str, ...],
-                password: str | None, display_name: str) -> None:
+                password: str | None, password_stdin: bool, display_name: str) -> None:
     """Create a user with the given roles."""
     from orderloom.db import make_session_factory
     from orderloom.platform import accounts
@@ -241,8 +243,7 @@ def user_create(ctx: click.Context, username: str, roles: tuple[str, ...],
     settings = command_settings(ctx.find_root())
     engine = open_engine(settings)
     require_current_schema(engine)
-    if password is None:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = new_user_password(password, password_stdin)
     with make_session_factory(engine)() as session:
         try:
             accounts.create_user(session, Actor(None, "orderloom user create", "cli"), username,
@@ -251,6 +252,27 @@ def user_create(ctx: click.Context, username: str, roles: tuple[str, ...],
             raise Failure(f"{exc.field}: {exc.message}") from None
         session.commit()
     click.echo(f"User {username} is created with the roles {', '.join(roles)}.")
+
+
+def new_user_password(given: str | None, from_stdin: bool) -> str:
+    """The password of `user create`: given, read from stdin, or asked for at a terminal.
+
+    Without a terminal a prompt would read end of input and click would print only
+    "Aborted!", which tells a script nothing; say what to pass instead.
+    """
+    if given is not None and from_stdin:
+        raise Failure("give the password with --password or --password-stdin, not both")
+    if from_stdin:
+        line = sys.stdin.readline().rstrip("\r\n")
+        if not line:
+            raise Failure("--password-stdin: standard input has no password on its first line")
+        return line
+    if given is not None:
+        return given
+    if not sys.stdin.isatty():
+        raise Failure("no password given and no terminal to ask for one: pass "
+                      "--password-stdin (the password on standard input) or --password")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
 @cli.group()

@@ -32,6 +32,7 @@ from orderloom.runtime.jobs.models import PENDING, Job
 from orderloom.runtime.jobs.runner import JobRunner
 from orderloom.runtime.orders.models import Order, OrderEvent
 from orderloom.runtime.orders.timeline import TimelineKind
+from orderloom.runtime.payments import received, refunds
 from orderloom.runtime.shipping import tracking
 from orderloom.runtime.shipping.carriers.base import (
     DELIVERED,
@@ -87,6 +88,8 @@ PROVINCES = (("Shanghai", "Shanghai"), ("Zhejiang", "Hangzhou"), ("Jiangsu", "Na
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 GIVEN = ("伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "杰", "军", "强", "婷", "涛")
 OPENING_STOCK = 4000
+# Paid at the door; every other method of the demo is paid online when the order is placed.
+PAID_ON_DELIVERY = frozenset({"cod"})
 
 
 @dataclass
@@ -144,6 +147,8 @@ def build_demo(sessions: sessionmaker[Session], *, orders: int = 300, seed: int 
                 order = create_order(session, _actor("service"), ORDER_TYPE, data,
                                      channel=channel)
                 session.flush()
+                if data["payment_method"] not in PAID_ON_DELIVERY:
+                    _pay(session, order)  # the shopper paid online when placing it
                 if outcome != "review":
                     _settle_review(session, order)
                 for step in path[:shipped]:
@@ -159,9 +164,15 @@ def build_demo(sessions: sessionmaker[Session], *, orders: int = 300, seed: int 
             order = session.get(Order, order_id)
             if "ship" in path:
                 _parcel_journey(session, order, delivered="deliver" in path)
+            if (data["payment_method"] in PAID_ON_DELIVERY
+                    and _category(order) in (Category.FULFILLED, Category.RETURNED)):
+                _pay(session, order)  # the courier collected the cash at the door
             for step in path[shipped:]:
                 if step != "deliver":  # the courier's delivered event took it
                     _take(session, order, step, rng)
+            if _category(order) is Category.RETURNED and refunds.refundable(order) > 0:
+                refunds.issue_refund(session, _actor("service"), order,
+                                     reason="returned to the shopper", source="staff")
             session.commit()
         _run_jobs(sessions, runner, order_id)
         with sessions() as session:
@@ -171,10 +182,24 @@ def build_demo(sessions: sessionmaker[Session], *, orders: int = 300, seed: int 
             report.orders += 1
             report.states[order.state] += 1
             report.channels[channel] += 1
-            if category_in(blueprint_for(order.version).definition,
-                           order.state) is Category.SHIPPED:
+            if _category(order) is Category.SHIPPED:
                 report.tracking_code = shipments_of(session, order.id)[0].public_token
     return report
+
+
+def _category(order: Order) -> Category:
+    return category_in(blueprint_for(order.version).definition, order.state)
+
+
+def _pay(session: Session, order: Order) -> None:
+    # Which orders are paid follows what their state means (a sale delivered has been
+    # paid for, a returned one paid and refunded), never what a state is called.
+    total = received.order_total(order)
+    if total and total > 0:
+        received.record_payment(session, _actor("service"), order, total,
+                                method=order.data["payment_method"],
+                                reference=f"DEMO-PAY-{order.number}", source="staff")
+        session.flush()
 
 
 def _run_jobs(sessions: sessionmaker[Session], runner: JobRunner, order_id: int) -> None:
@@ -319,6 +344,17 @@ def _backdate(session: Session, order: Order, placed: datetime, now: datetime,
         at = min(at + timedelta(hours=rng.uniform(0.2, 30)), now - timedelta(minutes=5))
     session.execute(update(ApprovalTask).where(ApprovalTask.order_id == order.id)
                     .values(created_at=placed))
+    # Money moved when its timeline entry says, so the finance pages show the history.
+    paid = [e.at for e in events if e.kind == TimelineKind.PAYMENT]
+    given_back = [e.at for e in events if e.kind == TimelineKind.REFUND]
+    for payment, at_time in zip(session.scalars(select(received.Payment).where(
+            received.Payment.order_id == order.id).order_by(received.Payment.id)), paid,
+                                strict=False):
+        payment.received_at = payment.created_at = at_time
+    for refund, at_time in zip(session.scalars(select(received.Refund).where(
+            received.Refund.order_id == order.id).order_by(received.Refund.id)), given_back,
+                               strict=False):
+        refund.issued_at = at_time
     for shipment in shipments_of(session, order.id):
         times = dict(parcel)
         shipment.created_at = times.get("label_created", shipment.created_at)

@@ -1,12 +1,12 @@
 """What the designer needs from the platform: the context definitions are checked
-in (roles that exist). Designer errors become HTTP problems in refusals.py."""
+in (roles, warehouses and users that exist). Designer errors become HTTP problems in refusals.py."""
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orderloom.designer.validation import Context
-from orderloom.platform.models import Role
+from orderloom.platform.models import Role, User
 from orderloom.runtime.stock.catalog import Warehouse
 
 
@@ -14,4 +14,7 @@ def design_context(session: Session) -> Context:
     roles = frozenset(session.scalars(select(Role.name)))
     # Before any warehouse is set up, designs may name the ones to come.
     warehouses = frozenset(session.scalars(select(Warehouse.code))) or None
-    return Context(roles=roles, warehouses=warehouses)
+    # Approvers named one by one must be people who exist (active or not: a person
+    # away may be made active again, and the runtime then finds them).
+    users = frozenset(session.scalars(select(User.username)))
+    return Context(roles=roles, warehouses=warehouses, users=users)

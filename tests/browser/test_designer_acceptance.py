@@ -123,7 +123,10 @@ def test_a_designer_builds_and_publishes_a_form_and_staff_enter_an_order_with_it
     approval.locator(".formula-input input").fill("total > 1000")
     expect(approval.locator(".formula-message")).to_be_empty()
     assert approval.locator("select").nth(0).input_value() == "review"  # waits in
-    approval.locator("select").nth(3).select_option("draft")   # when rejected
+    # A new approval has no outcomes: the problems ask for both until chosen.
+    expect(approval.locator(":scope > .prop-problem")).to_contain_text("/approved: is empty")
+    approval.locator(".outcome-approved").select_option("done")
+    approval.locator(".outcome-rejected").select_option("draft")
     expect(page.locator("#problem-count")).to_have_text("No problems")
     diagram = page.locator("#workflow-diagram svg")
     expect(diagram.locator('[data-state="review"]')).to_contain_text("In review")

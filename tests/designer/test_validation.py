@@ -113,6 +113,42 @@ def test_unknown_warehouses_are_named_when_warehouses_are_known():
     assert problems_of(d, Context()) == {}  # warehouses unknown: not checked
 
 
+def test_unknown_approvers_are_named_when_users_are_known():
+    # Once a mistyped approver ("manger1") showed "No problems".
+    d = retail()
+    d["workflow"]["approvals"][0]["approvers"] = {"users": ["manager1", "manger1", "staff"]}
+    context = Context(warehouses=WAREHOUSES.warehouses, users=frozenset({"manager1"}))
+    found = problems_of(d, context)
+    assert found == {
+        "/workflow/approvals/0/approvers/users/1":
+            "there is no user 'manger1'; did you mean 'manager1'?",
+        "/workflow/approvals/0/approvers/users/2":
+            "'staff' is a role, not a user: tick it under approver roles instead"}
+    assert problems_of(d) == {}  # users unknown: not checked
+
+
+def test_two_fields_with_one_label_are_reported_at_the_later_one():
+    d = retail()
+    first = d["form"]["fields"][0]
+    d["form"]["fields"].append({"key": "gift_note", "type": "text",
+                                "label": {"en": f" {first['label']['en'].upper()} ",
+                                          "zh": "别的"}})
+    d["form"]["layout"][0]["fields"].append("gift_note")
+    at = f"/form/fields/{len(d['form']['fields']) - 1}/label"
+    assert problems_of(d) == {at: f"field {first['key']!r} already has the label "
+                                  f"{first['label']['en'].upper()!r}; give this one a "
+                                  "label staff can tell apart"}
+
+
+def test_empty_boxes_a_new_rule_or_approval_starts_with_ask_to_be_filled():
+    d = retail()
+    d["rules"][0]["when"] = ""
+    d["workflow"]["approvals"][0]["approved"] = ""
+    found = problems_of(d)
+    assert found["/rules/0/when"] == "is empty; fill it in"
+    assert found["/workflow/approvals/0/approved"] == "is empty; fill it in"
+
+
 def test_a_state_that_cannot_be_reached_is_reported():
     d = retail()
     d["workflow"]["states"].append({"key": "limbo", "label": {"en": "Limbo"}, "kind": "normal"})

@@ -96,3 +96,18 @@ def test_a_format_the_pick_list_cannot_make_is_named(client, staff, actions):
         "warehouse": "HZ", "numbers": [number], "format": "docx"})
     assert refused.status_code == 422
     assert "Format: must be html or pdf." in refused.get_data(as_text=True)
+
+
+def test_the_print_address_without_a_warehouse_asks_for_one(client, staff, actions):
+    # Once it said "The pick list for was not made: there is no warehouse ''".
+    number = place(client, staff)
+    actions.login_as("staff")
+    asked = client.get("/orders/pick-lists/print")
+    assert asked.status_code == 200
+    html = asked.get_data(as_text=True)
+    assert "Which warehouse?" in html and "was not made" not in html
+    form = re.search(r'<section class="card" id="ask-warehouse">.*?</section>', html, re.S)
+    assert re.findall(r'<option value="(\w+)">', form.group(0)) == ["HZ", "SH"]
+    chosen = client.get("/orders/pick-lists/print", query_string={"warehouse": "HZ"})
+    assert chosen.status_code == 200
+    assert number in [row[3] for row in picked(chosen.get_data(as_text=True))]

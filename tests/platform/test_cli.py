@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from orderloom.db import make_engine, make_session_factory
+from orderloom.platform import accounts
 from orderloom.platform.models import User
 
 ORDERLOOM = [sys.executable, "-m", "orderloom.platform"]
@@ -77,6 +78,34 @@ def test_user_create_makes_a_user_who_can_log_in(tmp_path):
                   tmp_path)
     assert unknown.returncode == 2
     assert "there is no role named 'chef'" in unknown.stderr
+
+
+def test_user_create_reads_the_password_from_stdin(tmp_path):
+    assert run(["init", "--admin-password", "tidy-harbour-42"], tmp_path).returncode == 0
+    result = subprocess.run(
+        ORDERLOOM + ["user", "create", "li.wei", "--role", "staff", "--password-stdin"],
+        cwd=tmp_path, input="staff-password-1\n", capture_output=True, text=True, timeout=120,
+        env={k: v for k, v in os.environ.items() if not k.startswith("ORDERLOOM_")})
+    assert result.returncode == 0, result.stderr
+    assert "User li.wei is created with the roles staff." in result.stdout
+    engine = make_engine(f"sqlite:///{tmp_path / 'instance' / 'orderloom.db'}")
+    with make_session_factory(engine)() as session:
+        assert accounts.authenticate(session, "li.wei", "staff-password-1") is not None
+    engine.dispose()
+
+
+def test_user_create_without_a_terminal_or_password_says_what_to_pass(tmp_path):
+    # Once it prompted with no terminal and printed only "Aborted!".
+    assert run(["init", "--admin-password", "tidy-harbour-42"], tmp_path).returncode == 0
+    result = subprocess.run(
+        ORDERLOOM + ["user", "create", "li.wei", "--role", "staff"], cwd=tmp_path,
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
+        env={k: v for k, v in os.environ.items() if not k.startswith("ORDERLOOM_")})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "orderloom: error: no password given and no terminal to ask for one: pass "
+        "--password-stdin (the password on standard input) or --password"]
+    assert "Aborted" not in result.stdout + result.stderr
 
 
 def test_db_upgrade_reports_what_it_did(tmp_path):

@@ -267,13 +267,32 @@ def test_a_formula_names_the_approver(client, token_for, people):
     assert task["assignee"] == {"user": "wang.fang"}
 
 
-def test_an_approver_who_does_not_exist_leaves_the_task_to_admin(client, token_for, people):
+def test_an_approver_who_does_not_exist_leaves_the_task_to_admin(client, token_for, people,
+                                                                  db, make_user):
+    # Publishing refuses a name nobody has; a person who has left is still found.
+    ghost = make_user("staff", username="ghost")
+    db.commit()
     publish(client, token_for, with_approval(approvers={"users": ["ghost"]}))
+    ghost.active = False
+    db.commit()
     number = submitted(client, people["staff"])
     (task,) = inbox(client, people["admin"])
     assert task["assignee"] == {"role": "admin"}
     requested = timeline(client, people["staff"], number)[-1]
     assert "there is no active user 'ghost'" in requested["details"]["notes"]
+
+
+def test_publishing_refuses_an_approver_who_is_neither_a_user_nor_a_role(client, token_for,
+                                                                         people):
+    # Once "manger1" published with "No problems", and its tasks went to admin.
+    definition = retail()
+    definition["workflow"]["approvals"][0]["approvers"] = {"users": ["li.wei", "li.we"]}
+    response = client.post("/api/v1/import", headers=bearer(token_for("designer")), json={
+        "format": "orderloom-package/1", "order_types": [definition]})
+    problem = assert_problem(response, 422)
+    assert [(e["pointer"], e["detail"]) for e in problem["errors"]] == [(
+        "/workflow/approvals/0/approvers/users/1",
+        "there is no user 'li.we'; did you mean 'li.wei'?")]
 
 
 def test_require_approval_asks_for_the_approval_even_under_its_threshold(client, token_for,

@@ -6,10 +6,13 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from orderloom.db import utcnow
+from orderloom.designer.published import blueprint_for
+from orderloom.designer.state_categories import category_in
 from orderloom.platform.demo import DEMO_PASSWORD, DEMO_USERS, TEMPLATE, build_demo
 from orderloom.platform.templates import load
 from orderloom.runtime.jobs.models import Job
 from orderloom.runtime.orders.models import Order, OrderEvent
+from orderloom.runtime.payments.received import Payment
 from orderloom.runtime.shipping.models import Shipment
 from orderloom.runtime.stock import keeping as stock_keeping
 from orderloom.runtime.stock.models import StockLevel
@@ -65,6 +68,26 @@ def test_the_demo_has_orders_in_many_states_over_ninety_days(app, db):
     assert report.tracking_code is not None
     # Nothing was left waiting in the outbox.
     assert db.scalar(select(func.count()).select_from(Job).where(Job.status != "done")) == 0
+
+
+def test_demo_orders_are_paid_where_their_state_means_a_sale_made(app, db):
+    # Once all the demo's orders were unpaid, delivered and completed ones too.
+    build_demo(app.extensions["orderloom.db"].sessions, orders=60, seed=5)
+    db.rollback()
+    statuses: dict[str, set[str]] = {}
+    for order in db.scalars(select(Order)):
+        category = category_in(blueprint_for(order.version).definition, order.state)
+        cash = order.data["payment_method"] == "cod"
+        statuses.setdefault(f"{category}{' cod' if cash else ''}", set()).add(
+            order.payment_status)
+    assert statuses["fulfilled"] == {"paid"}
+    assert statuses["returned"] == {"refunded"}
+    assert statuses["open"] == {"paid"}  # paid online when placed
+    assert statuses.get("shipped cod", {"unpaid"}) == {"unpaid"}  # paid at the door
+    assert statuses.get("fulfilled cod", {"paid"}) == {"paid"}
+    # The money arrived when the timeline says, inside the demo's ninety days.
+    first = db.scalar(select(func.min(Payment.received_at)))
+    assert first.replace(tzinfo=utcnow().tzinfo) < utcnow() - timedelta(days=30)
 
 
 def test_the_demo_people_can_log_in_and_see_what_their_roles_allow(app, client):

@@ -193,6 +193,7 @@ def designer_edit(key: str):
         "problems": [p.as_json() for p in problems],
         "latest_version": latest.number if latest else None,
         "roles": sorted(context.roles),
+        "users": sorted(context.users or []),
         "warehouses": sorted(context.warehouses or []),
         "state_categories": state_categories.for_editor(),
         # meaning -> the field types that can hold it, for the field panel's choice

@@ -72,6 +72,8 @@ PAIRS: dict[str, tuple[str, str]] = {
     "create_order_type": ("New order type", "新建订单类型"), "create": ("Create", "创建"),
     "key_hint": ("Lower-case letters, digits and _, starting with a letter. Formulas use it, "
                  "so keep it short.", "小写字母、数字和下划线，以字母开头。公式会用到它，请保持简短。"),
+    "field_key_taken": ("Another field already has the key {key}; choose another one. The key is kept as it was.",
+                        "另一个字段已使用标识 {key}；请换一个。标识保持不变。"),
     "import_export": ("Import and export", "导入与导出"),
     "export_all": ("Export every order type as one file", "将全部订单类型导出为一个文件"),
     "import_file": ("Package file", "模板包文件"), "import": ("Import and publish", "导入并发布"),
@@ -159,6 +161,10 @@ PAIRS: dict[str, tuple[str, str]] = {
     "approver_users": ("Approver usernames (comma separated)", "审批人用户名（逗号分隔）"),
     "mode": ("Mode", "方式"), "mode_any": ("Any one approves", "任一人通过"),
     "mode_all": ("All must approve", "全部通过"), "mode_sequence": ("One after another", "依次审批"),
+    "same_outcome_warning": ("Approved and rejected orders go to the same state: deciding changes nothing.",
+                             "通过和驳回的订单去往同一状态：审批结果不会带来任何区别。"),
+    "same_outcome_confirm": ("Send rejected orders to the same state as approved ones? Deciding would then change nothing.",
+                             "要让驳回的订单与通过的订单去往同一状态吗？这样审批结果不会带来任何区别。"),
     "approval_when": ("Needed when (else approved at once)", "需要审批的条件（否则自动通过）"),
     "if_approved": ("When approved, go to", "通过后进入"), "if_rejected": ("When rejected, go to", "驳回后进入"),
     "remind_after": ("Remind after (hours)", "提醒（小时后）"),
@@ -179,6 +185,7 @@ PAIRS: dict[str, tuple[str, str]] = {
     "creation_only_hint": ("Left unticked, the rule also acts when an edit makes its "
                            "condition true.",
                            "不勾选时，编辑使条件成立时该规则也会执行。"),
+    "rule_name": ("Name", "名称"),
     "add_rule": ("Add a rule", "添加规则"), "when": ("When", "当"), "then": ("Then", "则"),
     "decision_tables": ("Decision tables", "决策表"),
     "tables_hint": ("Each column is a value; each cell a condition about it, using value "

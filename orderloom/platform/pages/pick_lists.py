@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from orderloom.platform import query_args
@@ -98,6 +99,13 @@ def pick_list_document():
     code = request.args.get("warehouse", "").strip()
     numbers = _selected(request.args.getlist("numbers"))
     session = db_session()
+    if not code:
+        # Opened without a warehouse (a bookmark, a hand-typed address): a pick list is
+        # per warehouse, so ask for one rather than refuse a warehouse named ''.
+        warehouses = list(session.scalars(select(Warehouse).order_by(Warehouse.code)))
+        return render_template("orders/pick_lists.html", groups={}, nowhere=[], missing=[],
+                               warehouses=warehouses, back=url_for("pages.orders"),
+                               ask_warehouse=True, numbers=numbers)
     try:
         wanted = query_args.choice(request.args, "format", FORMATS, "html")
         document = documents.pick_list(session, code, numbers or None,
@@ -108,7 +116,8 @@ def pick_list_document():
         # The page is drawn in this request, and drawing it reads (the menu's counts):
         # a half-made pick list must not be flushed by those reads.
         session.rollback()
-        return _refused(f"The pick list for {code} was not made: {error.message}.")
+        return _refused(_("The pick list for %(warehouse)s was not made: %(reason)s.",
+                          warehouse=code, reason=error.message))
     session.rollback()
     if wanted == "pdf":
         response = Response(document.pdf(), mimetype="application/pdf")

@@ -9,6 +9,7 @@ import {FieldPanel} from "./field_panel.js";
 import {FormCanvas} from "./form_canvas.js";
 import {placeAll} from "./form_model.js";
 import {FormPreview} from "./form_preview.js";
+import {placeOf} from "./problem_places.js";
 import {refreshFormulas} from "./formula_input.js";
 import {PrintEditor} from "./print_editor.js";
 import {Publisher} from "./publish.js";
@@ -39,13 +40,13 @@ const canvas = new FormCanvas(store, t, lang, {
 });
 const preview = new FormPreview(store, t, lang, {preview: $("#form-preview")});
 const workflow = new WorkflowLists(store, t, lang, boot.roles,
-  {root: $("#workflow-lists"), categories: boot.state_categories});
+  {root: $("#workflow-lists"), categories: boot.state_categories, users: boot.users});
 const rules = new RulesEditor(store, t, lang, {root: $("#rules-editor")});
 const routing = new RoutingEditor(store, t, lang, boot.warehouses, {root: $("#routing-editor")});
 const printing = new PrintEditor(store, t, lang, {root: $("#print-editor")});
 const simulation = new Simulation(store, t, lang, boot.roles, {root: $("#simulation")});
 const publisher = new Publisher(store, t, {root: $("#publish"), canPublish: boot.can_publish,
-  onSaved: () => showStatus()});
+  onSaved: () => showStatus(), describe: (problem) => problemLine(problem)});
 
 const views = {
   form: () => { canvas.draw(); panel.draw(); },
@@ -105,8 +106,32 @@ function showStatus() {
   $("#undo").disabled = !store.undoStack.length;
   $("#redo").disabled = !store.redoStack.length;
   const list = $("#problem-list");
-  list.replaceChildren(...store.problems.map((p) => h("li", {},
-    h("code", {}, p.pointer || "/"), p.line ? ` ${p.line}:${p.column}` : "", " ", p.detail)));
+  list.replaceChildren(...store.problems.map((p) => h("li", {}, problemLine(p))));
+}
+
+// A problem named by what it is in (the field's label, the approval's name), which
+// opens it when clicked; the pointer stays in the tooltip for those who read them.
+function problemLine(problem) {
+  const where = problem.line ? ` ${problem.line}:${problem.column}` : "";
+  const place = placeOf(store.draft, problem.pointer, t, lang);
+  if (!place) return [h("code", {}, problem.pointer || "/"), where, " ", problem.detail];
+  return [h("button", {type: "button", class: "link problem-place", title: problem.pointer,
+    onclick: () => goTo(place)}, place.title),
+  place.rest ? ` › ${place.rest}` : "", where, ": ", problem.detail];
+}
+
+function goTo(place) {
+  openTab(place.tab);
+  if (place.selection) {
+    $('[data-form-mode="design"]').click();
+    canvas.select(place.selection);
+    return;
+  }
+  const item = document.querySelector(`#tab-${place.tab} [data-pointer="${place.item}"]`);
+  if (!item) return;
+  item.scrollIntoView({block: "center"});
+  const input = item.querySelector("input, select, textarea");
+  if (input) input.focus();
 }
 
 // Short notes ("Moved.", "Draft saved.") go away after a while; errors stay.

@@ -96,18 +96,32 @@ export class FieldPanel {
       h("p", {class: "hint"}, t[`type_${field.type}`] || field.type));
     el.append(this.labelPair("label", t.label, field.label));
     const keyInput = h("input", {type: "text", id: "prop-key", value: field.key, pattern: "[a-z][a-z0-9_]*",
-      spellcheck: "false"});
+      spellcheck: "false", "aria-describedby": "prop-key-taken"});
+    const taken = h("p", {class: "prop-problem", id: "prop-key-taken", role: "alert"});
+    // A key another field has is said at once, while typing, and never renamed to:
+    // two fields with one key would make the canvas show two identical cards and
+    // selecting either would open the older one.
+    const clash = () => {
+      const next = keyInput.value.trim();
+      const own = sel.column || sel.key;
+      const siblings = sel.column ? (findField(this.store.draft, sel.key).fields || []) : fields(this.store.draft);
+      const used = next !== own && siblings.some((other) => other.key === next);
+      taken.textContent = used ? t.field_key_taken.replace("{key}", next) : "";
+      keyInput.setAttribute("aria-invalid", used ? "true" : "false");
+      return used;
+    };
+    keyInput.addEventListener("input", clash);
     // A key is renamed when the user leaves the box, not per letter: other places
     // that use it are renamed with it.
     keyInput.addEventListener("change", () => {
       const next = keyInput.value.trim();
-      if (!next || next === (sel.column || sel.key)) return;
+      if (!next || next === (sel.column || sel.key) || clash()) return;
       this.store.change((draft) => renameField(draft, sel.key, next, sel.column), {source: "panel"});
       this.selection = sel.column ? {key: sel.key, column: next} : {key: next};
       this.onRenamed(this.selection);
       this.draw();
     });
-    el.append(h("div", {class: "prop"}, h("label", {for: "prop-key"}, t.key), keyInput,
+    el.append(h("div", {class: "prop"}, h("label", {for: "prop-key"}, t.key), keyInput, taken,
       h("p", {class: "hint"}, t.key_hint), h("p", {class: "prop-problem", dataset: {member: "key"}})));
 
     const meaning = this.meaning(field, Boolean(sel.column));
@@ -245,7 +259,8 @@ export class FieldPanel {
   // Problems of members other than formulas (formula boxes show their own).
   markProblems() {
     if (!this.pointer) return;
-    for (const slot of this.el.querySelectorAll(".prop-problem")) {
+    // Slots of the server's problems only: the Key box's own message is the panel's.
+    for (const slot of this.el.querySelectorAll(".prop-problem[data-member]")) {
       const found = this.store.problemsUnder(`${this.pointer}/${slot.dataset.member}`)
         .filter((p) => !p.line);
       if (slot.dataset.member === "meaning") found.push(...this.sharedMeaningProblems());

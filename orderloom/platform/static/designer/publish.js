@@ -5,8 +5,9 @@ import {call} from "./api.js";
 import {clear, h} from "./dom.js";
 
 export class Publisher {
-  constructor(store, t, {root, canPublish, onSaved}) {
+  constructor(store, t, {root, canPublish, onSaved, describe}) {
     this.store = store;
+    this.describe = describe;
     this.t = t;
     this.el = root;
     this.canPublish = canPublish;
@@ -37,7 +38,10 @@ export class Publisher {
     await this.showDiff();
     if (this.store.problems.length) {
       status.className = "publish-status error";
-      status.textContent = t.publish_has_problems.replace("{n}", this.store.problems.length);
+      // Each problem named by what it is in, and opening it, so the way to publishing
+      // starts here rather than in the pointers of the list at the top.
+      clear(status).append(t.publish_has_problems.replace("{n}", this.store.problems.length),
+        h("ul", {}, this.store.problems.map((p) => h("li", {}, this.describe(p)))));
     }
   }
 
@@ -113,8 +117,9 @@ export class Publisher {
     if (!answer.ok) {
       status.className = "publish-status error";
       const errors = answer.data.errors || [];
-      clear(status).append(t.publish_failed, ": ", answer.data.detail || "",
-        errors.length ? h("ul", {}, errors.map((e) => h("li", {}, `${e.pointer} ${e.detail}`))) : "");
+      // The detail repeats the first problem by its pointer; the list names them all.
+      clear(status).append(t.publish_failed, errors.length ? "" : `: ${answer.data.detail || ""}`,
+        errors.length ? h("ul", {}, errors.map((e) => h("li", {}, this.describe(e)))) : "");
       return;
     }
     status.className = "publish-status ok";

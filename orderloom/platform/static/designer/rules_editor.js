@@ -46,10 +46,16 @@ export class RulesEditor {
       h("section", {class: "wf-block", dataset: {block: "rules"}}, h("h3", {}, t.rules),
         h("p", {class: "hint"}, t.rules_hint),
         h("ol", {class: "wf-list"}, rules.map((rule, index) => this.rule(rule, index, rules.length))),
-        h("button", {type: "button", class: "add-rule", onclick: () => this.structural((d) => rulesOf(d).push({
-          key: keyFrom("rule", new Set(rulesOf(d).map((r) => r.key)), "rule"), when: "TRUE",
-          then: [{type: "add_tag", tag: "tag"}],
-        }))}, t.add_rule)),
+        // A new rule starts empty where a person must decide (its condition, its tag):
+        // a condition of TRUE tagging "tag" looked finished and acted on every order.
+        h("button", {type: "button", class: "add-rule", onclick: () => {
+          this.structural((d) => rulesOf(d).push({
+            key: keyFrom("rule", new Set(rulesOf(d).map((r) => r.key)), "rule"), when: "",
+            then: [{type: "add_tag", tag: ""}],
+          }));
+          const names = this.el.querySelectorAll(".rule-name-en");
+          if (names.length) names[names.length - 1].focus();
+        }}, t.add_rule)),
       h("section", {class: "wf-block", dataset: {block: "decision_tables"}}, h("h3", {}, t.decision_tables),
         h("p", {class: "hint"}, t.tables_hint),
         tables.map((table, index) => this.table(table, index)),
@@ -63,11 +69,24 @@ export class RulesEditor {
   rule(rule, index, count) {
     const t = this.t;
     const at = `/rules/${index}`;
+    // The rule's name, as staff read it in the timeline and the simulation.
+    const names = ["en", "zh"].map((lang) => h("label", {class: "wf-prop"},
+      h("span", {}, `${t.rule_name} (${t[`lang_${lang}`]})`),
+      h("input", {type: "text", lang, class: `rule-name-${lang}`, value: (rule.name || {})[lang] || "",
+        oninput: (event) => this.change((d) => {
+          const r = rulesOf(d)[index];
+          const next = {...(r.name || {})};
+          if (event.target.value) next[lang] = event.target.value;
+          else delete next[lang];
+          if (Object.keys(next).length) r.name = next;
+          else delete r.name;
+        }, `${at}/name/${lang}`)})));
     return h("li", {class: "wf-item", dataset: {pointer: at}},
       h("div", {class: "wf-row"},
         h("label", {class: "wf-prop"}, h("span", {}, t.key), h("input", {type: "text", class: "short",
           value: rule.key, spellcheck: "false",
           oninput: (event) => this.change((d) => { rulesOf(d)[index].key = event.target.value; }, `${at}/key`)})),
+        names,
         h("div", {class: "wf-prop wide"}, h("span", {}, t.when),
           formulaInput(this.store, t, {pointer: `${at}/when`, value: rule.when || "", label: t.when,
             onInput: (v) => this.change((d) => { rulesOf(d)[index].when = v; }, `${at}/when`)})),

@@ -35,8 +35,9 @@ export function renameState(wf, old, next) {
 }
 
 export class WorkflowLists {
-  constructor(store, t, lang, roles, {root, categories}) {
+  constructor(store, t, lang, roles, {root, categories, users = []}) {
     this.store = store;
+    this.users = users;
     this.t = t;
     this.lang = lang;
     this.roles = roles;
@@ -72,7 +73,10 @@ export class WorkflowLists {
   }
 
   draw() {
-    clear(this.el).append(...Object.values(this.blocks()).map((make) => make()));
+    // The people who exist, offered as approvers by name (a name nobody has is a problem).
+    const names = h("datalist", {id: "approver-user-names"},
+      this.users.map((name) => h("option", {value: name})));
+    clear(this.el).append(...Object.values(this.blocks()).map((make) => make()), names);
     this.markProblems();
   }
 
@@ -261,15 +265,15 @@ export class WorkflowLists {
         it.approvers = {...(it.approvers || {})};
         if (users.length) it.approvers.users = users;
         else delete it.approvers.users;
-      }),
+      }, {list: "approver-user-names", autocomplete: "off", spellcheck: "false"}),
       this.select("approvals", index, "mode", t.mode,
         ["any", "all", "sequence"].map((m) => h("option", {value: m, selected: ap.mode === m}, t[`mode_${m}`])),
         (it, v) => { it.mode = v; }),
       this.formula("approvals", index, "when", t.approval_when, ap.when, "total > 5000"),
-      this.select("approvals", index, "approved", t.if_approved, this.stateOptions(ap.approved, {blank: !ap.approved}),
-        (it, v) => { it.approved = v; }),
-      this.select("approvals", index, "rejected", t.if_rejected, this.stateOptions(ap.rejected, {blank: !ap.rejected}),
-        (it, v) => { it.rejected = v; }),
+      this.outcome(ap, index, "approved", t.if_approved),
+      this.outcome(ap, index, "rejected", t.if_rejected),
+      ap.approved && ap.approved === ap.rejected
+        ? h("p", {class: "wf-warning", role: "status"}, t.same_outcome_warning) : null,
       this.hours("approvals", index, "remind_after_hours", t.remind_after, ap.remind_after_hours),
       this.hours("approvals", index, "escalate_after_hours", t.escalate_after, ap.escalate_after_hours),
       this.select("approvals", index, "escalate_to", t.escalate_to,
@@ -281,6 +285,22 @@ export class WorkflowLists {
           else delete it.allow_delegation;
         })}), " ", t.allow_delegation),
       this.tools("approvals", index, count));
+  }
+
+  // Where an approved (or rejected) order goes. A new approval has neither, so the
+  // problems ask for both; sending a rejection where an approval goes is asked about
+  // first, since then deciding changes nothing.
+  outcome(ap, index, member, caption) {
+    const other = member === "approved" ? "rejected" : "approved";
+    const select = h("select", {class: `outcome-${member}`, onchange: (event) => {
+      const next = event.target.value;
+      if (next && next === ap[other] && !window.confirm(this.t.same_outcome_confirm)) {
+        event.target.value = ap[member] || "";
+        return;
+      }
+      this.edit("approvals", index, "", (it) => { it[member] = next; }, true);
+    }}, this.stateOptions(ap[member], {blank: !ap[member]}));
+    return h("label", {class: "wf-prop"}, h("span", {}, caption), select);
   }
 
   automatic(move, index) {
@@ -331,10 +351,11 @@ export class WorkflowLists {
     const states = workflow(this.store.draft).states;
     const key = keyFrom("approval", this.taken("approvals"), "approval");
     const waiting = states.find((s) => s.kind === "normal") || states[0];
-    const end = states.find((s) => s.kind === "terminal");
+    // No outcome is guessed: a guess (both to the first terminal state) looked finished
+    // and published an approval whose decision changed nothing.
     this.store.change((draft) => list(draft, "approvals").push({
       key, state: waiting ? waiting.key : "", approvers: {roles: ["admin"]}, mode: "any",
-      approved: end ? end.key : "", rejected: end ? end.key : "",
+      approved: "", rejected: "",
     }), {source: "workflow"});
     this.draw();
     this.focusLast("approvals");
