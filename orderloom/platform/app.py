@@ -30,6 +30,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config.update(
         ORDERLOOM_SETTINGS=settings,
         SECRET_KEY=settings.secret_key,
+        # Sessions signed before a key rotation stay valid (docs/operations.md).
+        SECRET_KEY_FALLBACKS=list(settings.secret_key_fallbacks),
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         SESSION_COOKIE_NAME="orderloom_session",
         SESSION_COOKIE_HTTPONLY=True,
