@@ -11,6 +11,7 @@ from orderloom.platform import (
     auth,
     database,
     i18n,
+    logs,
     problems,
     query_args,
     refusals,
@@ -43,6 +44,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     logging.getLogger("orderloom").setLevel(settings.log_level)
+    # First, so that every other hook's log lines and refusals carry the request id.
+    logs.init_app(app)
 
     db = database.init_app(app, settings.database_url)
     # Jobs a request commits are handed over right after its commit: to RQ when
