@@ -12,6 +12,7 @@ import hmac
 from datetime import datetime
 
 from sqlalchemy import Integer, String
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from orderloom.db import Base, UTCDateTime, utcnow
@@ -44,16 +45,20 @@ def agree(session: Session, settings: Settings) -> str | None:
     old = {fingerprint(key) for key in settings.secret_key_fallbacks}
     stored = session.get(KeyFingerprint, _THE_ROW)
     if stored is None:
-        session.add(KeyFingerprint(id=_THE_ROW, fingerprint=own))
-        session.flush()
-        return None
+        try:
+            with session.begin_nested():
+                session.add(KeyFingerprint(id=_THE_ROW, fingerprint=own))
+            return None
+        except IntegrityError:
+            # Another node's first start recorded its key in the meantime: compare with it.
+            stored = session.get(KeyFingerprint, _THE_ROW, populate_existing=True)
     if stored.fingerprint == own:
         return None
     if stored.fingerprint in old:
         stored.fingerprint, stored.recorded_at = own, utcnow()
         return None
-    return ("this node's ORDERLOOM_SECRET_KEY is not the one the other nodes sign with "
-            f"(its fingerprint {own[:12]}..., theirs {stored.fingerprint[:12]}... since "
-            f"{stored.recorded_at:%Y-%m-%d %H:%M} UTC) and is not among their "
-            "ORDERLOOM_SECRET_KEY_FALLBACKS: sessions and forms it signs fail elsewhere; "
-            "give every node the same key")
+    # No fingerprint in the message: it goes to logs and to a probe anyone may call.
+    return ("this node's ORDERLOOM_SECRET_KEY is not the key the other nodes sign with "
+            f"(recorded {stored.recorded_at:%Y-%m-%d %H:%M} UTC) nor among this node's "
+            "ORDERLOOM_SECRET_KEY_FALLBACKS: sessions and forms it signs fail on the other "
+            "nodes; give every node the same key")
