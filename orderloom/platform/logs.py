@@ -26,8 +26,9 @@ REQUEST_ID_HEADER = "X-Request-Id"
 ACCEPTED_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 PLAIN = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 # Loggers at the configured level; other libraries' say only warnings and errors. RQ's is
-# the worker's own voice (which queues it listens on, each job it runs).
-OURS = ("orderloom", "rq")
+# the worker's own voice (which queues it listens on, each job it runs); RQ sets its
+# worker's logger to INFO when imported, so that one is named too.
+OURS = ("orderloom", "rq", "rq.worker")
 ACCESS_LOGGER = "orderloom.access"
 
 current_request_id: ContextVar[str | None] = ContextVar("orderloom_request_id", default=None)
