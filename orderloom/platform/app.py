@@ -19,6 +19,7 @@ from orderloom.platform import (
     url_ids,
 )
 from orderloom.platform.settings import Settings, load_settings
+from orderloom.runtime import sealing
 from orderloom.runtime.jobs.dispatch import Dispatcher, redis_connection
 from orderloom.runtime.jobs.runner import JobRunner
 
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     logging.getLogger("orderloom").setLevel(settings.log_level)
     # First, so that every other hook's log lines and refusals carry the request id.
     logs.init_app(app)
+    sealing.accept_old_keys(settings.secret_key_fallbacks)
 
     db = database.init_app(app, settings.database_url)
     # Jobs a request commits are handed over right after its commit: to RQ when

@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from orderloom.platform import logs
 from orderloom.platform.settings import Settings, SettingsError, load_settings
+from orderloom.runtime import sealing
 
 USAGE_ERROR = 2
 # gunicorn's arbiter starts another worker after any other exit status of a worker that
@@ -34,6 +35,7 @@ def process_settings() -> Settings:
     except SettingsError as exc:
         raise Refusal(str(exc)) from None
     logs.configure(settings.log_level, settings.log_format)
+    sealing.accept_old_keys(settings.secret_key_fallbacks)
     return settings
 
 

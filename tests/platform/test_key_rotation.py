@@ -56,3 +56,19 @@ def test_a_short_old_key_is_refused_with_its_place(tmp_path):
                        "ORDERLOOM_SECRET_KEY_FALLBACKS": f"{KEY_A}, short"})
     assert str(caught.value) == ("ORDERLOOM_SECRET_KEY_FALLBACKS: key 2 is too short "
                                  "(5 characters); an old key has at least 32")
+
+
+@pytest.mark.parametrize("fallbacks, opens", [(KEY_A, True), ("", False)])
+def test_a_secret_sealed_under_the_old_key_opens_only_while_it_is_a_fallback(
+        tmp_path, database_url, fallbacks, opens):
+    from orderloom.runtime import sealing
+
+    stored = sealing.seal(KEY_A, "shop-webhook-secret")
+    _app(tmp_path, database_url, KEY_B, fallbacks)
+    if opens:
+        assert sealing.unseal(KEY_B, stored) == "shop-webhook-secret"
+        # What is sealed from now on is sealed with the new key.
+        assert sealing.unseal(KEY_B, sealing.seal(KEY_B, "new")) == "new"
+    else:
+        with pytest.raises(sealing.SealError):
+            sealing.unseal(KEY_B, stored)
