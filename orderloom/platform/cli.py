@@ -13,7 +13,6 @@ import click
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from orderloom.platform import logs
 from orderloom.platform.commands.database import (
     USAGE_ERROR,
     Failure,
@@ -23,6 +22,7 @@ from orderloom.platform.commands.database import (
 )
 from orderloom.platform.settings import Settings, SettingsError
 from orderloom.platform.startup import Refusal, check_database, unreachable
+from orderloom.runtime import log_lines
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def cli(ctx: click.Context) -> None:
     """Orderloom: design your order system, then run it."""
     ctx.ensure_object(dict)
     # Until a command reads the settings (which may set another level and format).
-    logs.configure()
+    log_lines.configure()
 
 
 @cli.command()
@@ -190,7 +190,8 @@ def worker(ctx: click.Context, burst: bool, fork: bool) -> None:
     # Timers are handed to the scheduler, and lost jobs found, from this loop; it
     # fires overdue timers itself, also while Redis is down.
     start_sweeper(sweeper_sessions, redis=sweeper_redis)
-    scheduler = rq_scheduler.SchedulerProcess(settings.redis_url).start()
+    scheduler = rq_scheduler.SchedulerProcess(
+        settings.redis_url, log=(settings.log_level, settings.log_format)).start()
     try:
         worker_loop.work(connect, fork=fork, signals=signals)
     finally:

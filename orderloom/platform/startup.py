@@ -12,9 +12,8 @@ from typing import NoReturn
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from orderloom.platform import logs
 from orderloom.platform.settings import Settings, SettingsError, load_settings
-from orderloom.runtime import sealing
+from orderloom.runtime import log_lines, sealing
 
 USAGE_ERROR = 2
 # gunicorn's arbiter starts another worker after any other exit status of a worker that
@@ -34,7 +33,7 @@ def process_settings() -> Settings:
         settings = load_settings()
     except SettingsError as exc:
         raise Refusal(str(exc)) from None
-    logs.configure(settings.log_level, settings.log_format)
+    log_lines.configure(settings.log_level, settings.log_format)
     sealing.accept_old_keys(settings.secret_key_fallbacks)
     return settings
 
