@@ -71,5 +71,7 @@ def test_the_runtime_package_holds_only_what_every_domain_shares():
     # template_sandbox: the budget under which print templates (documents) and notify
     # messages (notify) render; both domains run designers' templates. sealing: secrets
     # under the instance key, of channels (store credentials) and shipping (carriers).
-    assert modules == ["audit", "errors", "hooks", "job_runner", "outbound", "remembered",
-                       "retry", "scheduled_timers", "sealing", "template_sandbox"]
+    # log_lines: how every process logs, RQ's scheduler process (jobs) as the web app.
+    assert modules == ["audit", "errors", "hooks", "job_runner", "log_lines", "outbound",
+                       "remembered", "retry", "scheduled_timers", "sealing",
+                       "template_sandbox"]

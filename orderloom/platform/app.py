@@ -11,6 +11,7 @@ from orderloom.platform import (
     auth,
     database,
     i18n,
+    logs,
     problems,
     query_args,
     refusals,
@@ -18,6 +19,7 @@ from orderloom.platform import (
     url_ids,
 )
 from orderloom.platform.settings import Settings, load_settings
+from orderloom.runtime import sealing
 from orderloom.runtime.jobs.dispatch import Dispatcher, redis_connection
 from orderloom.runtime.jobs.runner import JobRunner
 
@@ -30,6 +32,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config.update(
         ORDERLOOM_SETTINGS=settings,
         SECRET_KEY=settings.secret_key,
+        # Sessions signed before a key rotation stay valid (docs/operations.md).
+        SECRET_KEY_FALLBACKS=list(settings.secret_key_fallbacks),
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         SESSION_COOKIE_NAME="orderloom_session",
         SESSION_COOKIE_HTTPONLY=True,
@@ -41,6 +45,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     logging.getLogger("orderloom").setLevel(settings.log_level)
+    # First, so that every other hook's log lines and refusals carry the request id.
+    logs.init_app(app)
+    sealing.accept_old_keys(settings.secret_key_fallbacks)
 
     db = database.init_app(app, settings.database_url)
     # Jobs a request commits are handed over right after its commit: to RQ when

@@ -21,6 +21,8 @@ from orderloom.platform.commands.database import (
     require_current_schema,
 )
 from orderloom.platform.settings import Settings, SettingsError
+from orderloom.platform.startup import Refusal, check_database, unreachable
+from orderloom.runtime import log_lines
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +31,12 @@ class OrderloomGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except SettingsError as exc:
+        except (SettingsError, Refusal) as exc:
             raise Failure(str(exc)) from None
         except OperationalError as exc:
             settings = ctx.find_object(dict) or {}
-            where = settings.get("database", "the database")
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            raise Failure(f"cannot reach {where}: {reason}") from None
+            raise Failure(str(unreachable(settings.get("database", "the database"), exc))
+                          ) from None
 
 
 @click.group(cls=OrderloomGroup)
@@ -44,9 +45,8 @@ class OrderloomGroup(click.Group):
 def cli(ctx: click.Context) -> None:
     """Orderloom: design your order system, then run it."""
     ctx.ensure_object(dict)
-    logging.basicConfig(level=logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("orderloom").setLevel(logging.INFO)
+    # Until a command reads the settings (which may set another level and format).
+    log_lines.configure()
 
 
 @cli.command()
@@ -108,7 +108,7 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
     orderloom.platform.wsgi:app instead (see docs/operations.md).
     """
     settings = command_settings(ctx)
-    require_current_schema(open_engine(settings))
+    check_database(settings)
     serve_app(settings, host, port, threads)
 
 
@@ -161,8 +161,8 @@ def worker(ctx: click.Context, burst: bool, fork: bool) -> None:
     # From here on a stop signal is a request to stop, never a kill half-way through
     # starting (with the scheduler process started and not yet stopped).
     signals = worker_loop.StopSignals().install()
+    check_database(settings)
     engine = open_engine(settings)
-    require_current_schema(engine)
     os.environ.setdefault("ORDERLOOM_WORKER", "1")
     sessions = make_session_factory(engine)
     memory = remembered.install(sessions)
@@ -190,7 +190,8 @@ def worker(ctx: click.Context, burst: bool, fork: bool) -> None:
     # Timers are handed to the scheduler, and lost jobs found, from this loop; it
     # fires overdue timers itself, also while Redis is down.
     start_sweeper(sweeper_sessions, redis=sweeper_redis)
-    scheduler = rq_scheduler.SchedulerProcess(settings.redis_url).start()
+    scheduler = rq_scheduler.SchedulerProcess(
+        settings.redis_url, log=(settings.log_level, settings.log_format)).start()
     try:
         worker_loop.work(connect, fork=fork, signals=signals)
     finally:

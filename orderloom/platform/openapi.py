@@ -24,6 +24,8 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "status": {"type": "integer"},
         "detail": {"type": "string"},
         "instance": {"type": "string"},
+        "request_id": {"type": "string", "description": "The request's id, as in its "
+                       "X-Request-Id header and the server's log lines"},
         "errors": {
             "type": "array",
             "items": {

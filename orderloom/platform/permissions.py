@@ -63,6 +63,7 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
 PUBLIC_ENDPOINTS: dict[str, str] = {
     "static": "stylesheets, scripts and images of the pages",
     "system.healthz": "health check for load balancers and monitoring",
+    "system.readyz": "readiness for load balancers: the checks say nothing secret",
     "system.openapi_document": "the API description, for integrators' tools",
     "api.definition_schema": "definition JSON Schemas, for editors",
     "pages.login": "the login form",

@@ -15,6 +15,7 @@ from flask import Flask, Response, json, make_response, render_template, request
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from orderloom.platform import logs
 from orderloom.platform.database import drop_uncommitted
 from orderloom.runtime.retry import is_collision
 
@@ -78,6 +79,9 @@ def problem_response(problem: Problem) -> Response:
     if problem.errors:
         body["errors"] = problem.errors
     body.update(problem.extra)
+    if logs.request_id():
+        # What the operator searches the log for when a user reports this answer.
+        body["request_id"] = logs.request_id()
     response = Response(json.dumps(body), status=problem.status, mimetype=PROBLEM_JSON)
     if problem.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="orderloom"'

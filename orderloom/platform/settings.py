@@ -19,6 +19,7 @@ from orderloom.runtime.notify.mail import TLS_MODES, SmtpSettings
 PREFIX = "ORDERLOOM_"
 SUPPORTED_DATABASES = ("sqlite", "postgresql")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("PLAIN", "JSON")
 MAX_TRUSTED_PROXIES = 10
 
 
@@ -33,9 +34,12 @@ class Settings:
     database_url: str = field(repr=False)
     redis_url: str | None = field(repr=False)
     secret_key: str = field(repr=False)
+    # Keys sessions were signed with before a rotation: still accepted, never used to sign.
+    secret_key_fallbacks: tuple[str, ...] = field(default=(), repr=False)
     max_body_bytes: int = 10 * 1024 * 1024
     secure_cookies: bool = False
     log_level: str = "INFO"
+    log_format: str = "plain"  # or "json": one JSON object a line, for log collectors
     # How many reverse proxies in front append to X-Forwarded-For; 0: none, and the
     # header is ignored (any client can send it).
     trusted_proxies: int = 0
@@ -84,9 +88,11 @@ def load_settings(
         database_url=_database_url(env.get(PREFIX + "DATABASE_URL"), instance_path),
         redis_url=_redis_url(env.get(PREFIX + "REDIS_URL")),
         secret_key=_secret_key(env.get(PREFIX + "SECRET_KEY"), instance_path),
+        secret_key_fallbacks=_secret_key_fallbacks(env.get(PREFIX + "SECRET_KEY_FALLBACKS")),
         max_body_bytes=_positive_int(env, "MAX_BODY_BYTES", 10 * 1024 * 1024),
         secure_cookies=_boolean(env, "SECURE_COOKIES", False),
         log_level=_choice(env, "LOG_LEVEL", LOG_LEVELS, "INFO"),
+        log_format=_choice(env, "LOG_FORMAT", LOG_FORMATS, "PLAIN").lower(),
         trusted_proxies=_count(env, "TRUSTED_PROXIES", 0, MAX_TRUSTED_PROXIES),
         smtp=_smtp(env),
         public_url=_public_url(env.get(PREFIX + "PUBLIC_URL")),
@@ -185,6 +191,15 @@ def _secret_key(raw: str | None, instance_path: Path) -> str:
         raise SettingsError(f"{key_file}: the stored secret key is damaged; delete the file "
                             "to generate a new one (everyone will have to log in again)")
     return key
+
+
+def _secret_key_fallbacks(raw: str | None) -> tuple[str, ...]:
+    keys = tuple(key.strip() for key in (raw or "").split(",") if key.strip())
+    for place, key in enumerate(keys, start=1):
+        if len(key) < 32:
+            raise SettingsError(f"{PREFIX}SECRET_KEY_FALLBACKS: key {place} is too short "
+                                f"({len(key)} characters); an old key has at least 32")
+    return keys
 
 
 def _check_webhook_retries(env: Mapping[str, str]) -> None:

@@ -1,4 +1,4 @@
-"""Endpoints for operators and tools: health, and the API description."""
+"""Endpoints for operators and tools: liveness, readiness, and the API description."""
 from __future__ import annotations
 
 import logging
@@ -6,7 +6,7 @@ import logging
 from flask import Blueprint, current_app, g
 from sqlalchemy import text
 
-from orderloom.platform import schema
+from orderloom.platform import cluster_key, schema
 from orderloom.platform.database import database
 from orderloom.platform.openapi import build_document
 from orderloom.platform.settings import Settings
@@ -48,6 +48,61 @@ def healthz():
     healthy = checks["database"] == "ok" and checks["redis"] in (
         "ok", "not configured (jobs run in-process)")
     return {"status": "ok" if healthy else "failing", "checks": checks}, 200 if healthy else 503
+
+
+@system.get("/readyz")
+def readyz():
+    """Whether this node should get traffic: each check named, with what it found. The
+    jobs' checks only when jobs run on Redis; in-process jobs need no worker."""
+    settings: Settings = current_app.config["ORDERLOOM_SETTINGS"]
+    if "db_session" in g:
+        g.db_session.rollback()  # as in /healthz: a visitor's open transaction holds SQLite
+    checks: dict[str, dict] = {}
+    try:
+        engine = database().engine
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        checks["database"] = {"ok": True}
+        current, needed = schema.current_revision(engine), schema.head_revision()
+        checks["schema"] = {"ok": current == needed, "revision": current, "needed": needed}
+        if current == needed:
+            checks["secret_key"] = _key_agreement(settings)
+    except Exception as exc:  # any driver error means "not ready", never a 500
+        log.warning("readiness: database unreachable: %s", exc)
+        checks["database"] = {"ok": False, "detail": "unreachable"}
+    if settings.redis_url is not None:
+        checks.update(_jobs_checks(settings.redis_url))
+    ready = all(check["ok"] for check in checks.values()) and "schema" in checks and \
+        "secret_key" in checks
+    return ({"status": "ready" if ready else "unready", "checks": checks},
+            200 if ready else 503)
+
+
+def _key_agreement(settings: Settings) -> dict:
+    with database().sessions() as session:
+        disagreement = cluster_key.agree(session, settings)
+        session.commit()
+    if disagreement:
+        log.warning("readiness: %s", disagreement)
+        return {"ok": False, "detail": disagreement}
+    return {"ok": True}
+
+
+def _jobs_checks(redis_url: str) -> dict[str, dict]:
+    from redis import Redis
+
+    from orderloom.runtime.jobs import health
+
+    redis = Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        redis.ping()
+        return {"redis": {"ok": True}, "workers": health.workers(redis),
+                "queue": health.queue(redis)}
+    except Exception as exc:
+        log.warning("readiness: redis unreachable: %s", exc)
+        return {"redis": {"ok": False, "detail": "unreachable"}}
+    finally:
+        redis.close()
 
 
 @system.get("/api/openapi.json")

@@ -6,9 +6,10 @@ it is encrypted rather than hashed: Fernet (AES-128-CBC with an HMAC-SHA256 tag,
 from the ``cryptography`` package) with a key derived from ``ORDERLOOM_SECRET_KEY``
 by HKDF. A copy of the database alone then gives no store's secret away.
 
-Sealed values start with ``fernet:``. A channel or carrier made before secrets were
-sealed holds its secret as it is, and ``unseal`` answers such a value unchanged, so it
-keeps working.
+Sealed values start with ``fernet:``. After a key rotation, values sealed under a key
+now listed in ``ORDERLOOM_SECRET_KEY_FALLBACKS`` still open. A channel or carrier made
+before secrets were sealed holds its secret as it is, and ``unseal`` answers such a
+value unchanged, so it keeps working.
 """
 from __future__ import annotations
 
@@ -25,6 +26,17 @@ PREFIX = "fernet:"
 # session cookies) never yields the same bytes. It still says "channel": values sealed
 # before carriers shared this module must keep opening.
 PURPOSE = b"orderloom channel secrets"
+
+
+# Keys the instance signed and sealed with before a rotation (ORDERLOOM_SECRET_KEY_FALLBACKS),
+# set once per process at start-up: values sealed under them still open. New values are
+# always sealed with the current key.
+_old_keys: tuple[str, ...] = ()
+
+
+def accept_old_keys(keys: tuple[str, ...]) -> None:
+    global _old_keys
+    _old_keys = tuple(keys)
 
 
 class SealError(ValueError):
@@ -48,11 +60,14 @@ def seal(instance_key: str, text: str) -> str:
 def unseal(instance_key: str, stored: str) -> str:
     if not is_sealed(stored):
         return stored
-    try:
-        return _box(instance_key).decrypt(stored[len(PREFIX):].encode("ascii")).decode("utf-8")
-    except InvalidToken:
-        raise SealError("a stored secret cannot be read with this instance's secret "
-                        "key (ORDERLOOM_SECRET_KEY was changed); enter the secret again") from None
+    token = stored[len(PREFIX):].encode("ascii")
+    for key in (instance_key, *_old_keys):
+        try:
+            return _box(key).decrypt(token).decode("utf-8")
+        except InvalidToken:
+            continue
+    raise SealError("a stored secret cannot be read with this instance's secret key "
+                    "(ORDERLOOM_SECRET_KEY was changed); enter the secret again")
 
 
 def seal_json(instance_key: str, value: dict[str, Any]) -> str:

@@ -1,6 +1,7 @@
 """The orderloom command, run as a person runs it: a separate process."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -133,3 +134,19 @@ def test_worker_runs_against_redis_in_burst_mode(tmp_path, redis_url):
     # The worker registered with Redis and left cleanly when the queues were empty.
     assert Worker.all(connection=Redis.from_url(redis_url)) == []
     assert "orderloom-high" in result.stderr or "orderloom-high" in result.stdout
+
+
+@pytest.mark.redis
+def test_the_worker_honours_the_log_level_and_format(tmp_path, redis_url):
+    assert run(["init", "--admin-password", "tidy-harbour-42"], tmp_path).returncode == 0
+    quiet = run(["worker", "--burst"], tmp_path, {"ORDERLOOM_REDIS_URL": redis_url,
+                                                  "ORDERLOOM_LOG_LEVEL": "WARNING"})
+    assert quiet.returncode == 0, quiet.stderr
+    assert "orderloom-high" not in quiet.stdout + quiet.stderr  # RQ's INFO lines
+
+    as_json = run(["worker", "--burst"], tmp_path, {"ORDERLOOM_REDIS_URL": redis_url,
+                                                    "ORDERLOOM_LOG_FORMAT": "json"})
+    assert as_json.returncode == 0, as_json.stderr
+    lines = [json.loads(line) for line in as_json.stderr.splitlines()]
+    assert any("orderloom-high" in line["message"] and line["level"] == "INFO"
+               for line in lines)

@@ -6,9 +6,9 @@ import click
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from orderloom.platform.settings import Settings, load_settings
-
-USAGE_ERROR = 2
+from orderloom.platform import startup
+from orderloom.platform.settings import Settings
+from orderloom.platform.startup import USAGE_ERROR
 
 
 class Failure(click.ClickException):
@@ -21,8 +21,12 @@ class Failure(click.ClickException):
 
 
 def command_settings(ctx: click.Context) -> Settings:
-    """The settings, with the database remembered for an "unreachable" message."""
-    settings = load_settings()
+    """The settings (logging configured by them), with the database remembered for an
+    "unreachable" message."""
+    try:
+        settings = startup.process_settings()
+    except startup.Refusal as refusal:
+        raise Failure(str(refusal)) from None
     ctx.obj["database"] = settings.database_url_safe
     return settings
 
@@ -34,14 +38,9 @@ def open_engine(settings: Settings) -> Engine:
 
 
 def require_current_schema(engine: Engine) -> None:
-    from orderloom.platform import schema
-
-    current = schema.current_revision(engine)
-    if current is None:
-        raise Failure("the database is not initialised: run `orderloom init` first")
-    if current != schema.head_revision():
-        raise Failure(f"the database schema is at {current}, this version needs "
-                      f"{schema.head_revision()}: run `orderloom db upgrade`")
+    problem = startup.schema_problem(engine)
+    if problem:
+        raise Failure(problem)
 
 
 def open_session(ctx: click.Context) -> Session:

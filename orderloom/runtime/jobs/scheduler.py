@@ -30,6 +30,7 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq.scheduler import RQScheduler
 
+from orderloom.runtime import log_lines
 from orderloom.runtime.jobs.dispatch import redis_connection
 from orderloom.runtime.jobs.queues import TIMER_QUEUE
 from orderloom.runtime.jobs.worker import (
@@ -43,6 +44,8 @@ log = logging.getLogger(__name__)
 
 URL_VARIABLE = "ORDERLOOM_REDIS_URL"
 NAME_VARIABLE = "ORDERLOOM_SCHEDULER_NAME"
+# The worker's log level and format ("INFO json"), so that both processes' lines look alike.
+LOG_VARIABLE = "ORDERLOOM_SCHEDULER_LOG"
 STOP_WAIT_SECONDS = 10
 # A scheduler that ran this long was well: the pause before the next try starts
 # from FIRST_WAIT_SECONDS again.
@@ -149,8 +152,9 @@ class SchedulerProcess:
     worker runs (a crash, a stray kill): without it timers would wait for the
     sweeper."""
 
-    def __init__(self, redis_url: str) -> None:
+    def __init__(self, redis_url: str, log: tuple[str, str] = ("INFO", "plain")) -> None:
         self.redis_url = redis_url
+        self.log = log
         self.name = uuid4().hex
         self._stopping = threading.Event()
         self._lock = threading.Lock()
@@ -170,7 +174,8 @@ class SchedulerProcess:
         # URL and name go in the environment, not the command line, where anyone
         # could read a password. A session of its own: a Ctrl+C in the worker's
         # terminal reaches the worker, which then stops this process itself.
-        env = {**os.environ, URL_VARIABLE: self.redis_url, NAME_VARIABLE: self.name}
+        env = {**os.environ, URL_VARIABLE: self.redis_url, NAME_VARIABLE: self.name,
+               LOG_VARIABLE: " ".join(self.log)}
         return subprocess.Popen([sys.executable, "-m", "orderloom.runtime.jobs.scheduler",
                                  str(os.getpid())], env=env, start_new_session=True)
 
@@ -224,9 +229,8 @@ class SchedulerProcess:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("orderloom").setLevel(logging.INFO)
+    level, fmt = os.environ.get(LOG_VARIABLE, "INFO plain").split()
+    log_lines.configure(level, fmt)
     run(os.environ[URL_VARIABLE], int(sys.argv[1]), os.environ[NAME_VARIABLE])
 
 
