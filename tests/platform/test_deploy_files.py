@@ -63,6 +63,8 @@ def test_the_procfile_runs_commands_that_exist(tmp_path):
     module, attribute = app_path.split(":")
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERLOOM_")}
     env["ORDERLOOM_INSTANCE_PATH"] = str(tmp_path / "instance")
+    # The app refuses to start on a database that is not initialised.
+    assert run(["init", "--admin-password", "tidy-harbour-42"], tmp_path, env).returncode == 0
     loaded = subprocess.run(
         [sys.executable, "-c", f"import {module} as m; print(type(m.{attribute}).__name__)"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
