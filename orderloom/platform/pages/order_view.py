@@ -14,14 +14,13 @@ from flask_babel import gettext, lazy_gettext, ngettext
 from orderloom.designer import numbers
 from orderloom.designer.blueprint import Blueprint, money_places
 from orderloom.platform.i18n import language as language  # the pages import it from here
+from orderloom.platform.i18n import when as when
+from orderloom.platform.pages.shipment_status import status_words
 from orderloom.runtime.orders.models import Order, OrderEvent
 from orderloom.runtime.orders.timeline import TimelineKind
 from orderloom.runtime.shipping import rates
 
 log = logging.getLogger(__name__)
-
-TIME_FORMAT = "%Y-%m-%d %H:%M UTC"
-
 
 def label(value: Any, lang: str, fallback: str = "") -> str:
     """A definition's label (``{"en": ..., "zh": ...}``) in ``lang``, else in the
@@ -34,10 +33,6 @@ def label(value: Any, lang: str, fallback: str = "") -> str:
     if isinstance(value, str) and value:
         return value
     return fallback
-
-
-def when(moment) -> str:
-    return moment.strftime(TIME_FORMAT) if moment is not None else ""
 
 
 class Labels:
@@ -116,7 +111,7 @@ def format_value(field_spec: dict[str, Any], value: Any, lang: str, currency: st
     if kind in ("number", "integer") and numbers.stored(value) is None:
         return faulty(value)
     if kind == "boolean":
-        return "Yes" if value else "No"
+        return gettext("Yes") if value else gettext("No")
     if kind == "choice":
         return _option(field_spec, value, lang)
     if kind == "multi_choice" and isinstance(value, list):
@@ -184,7 +179,7 @@ def form_sections(order: Order, blueprint: Blueprint, lang: str) -> list[Section
     rest = [v for v in (_field_view(f, order.data, lang, currency)
                         for k, f in fields.items() if k not in placed) if v is not None]
     if rest:
-        sections.append(SectionView("Other fields" if sections else "", 1, rest))
+        sections.append(SectionView(gettext("Other fields") if sections else "", 1, rest))
     return sections
 
 
@@ -457,9 +452,7 @@ def _carrier_chosen(event, details, names, entry) -> str:
 
 
 def _tracking(event, details, names, entry) -> str:
-    from orderloom.runtime.shipping.carriers.base import STATUS_LABELS
-
-    status = STATUS_LABELS.get(details.get("status"), details.get("status", "?"))
+    status = status_words(details.get("status"))
     if details.get("description"):
         entry.notes.append(details["description"])
     if details.get("not_taken"):
