@@ -12,6 +12,7 @@ import pytest
 from orderloom.platform.i18n import count, when
 from orderloom.platform.settings import load_settings
 from tests.conftest import TEST_SECRET
+from tests.pages.conftest import BIG
 from tests.platform.test_api_tokens import bearer
 
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
@@ -48,14 +49,16 @@ def test_the_order_page_speaks_chinese_from_the_top_bar_to_the_comment_box(conso
     assert _nav(chinese)[:3] == ["首页", "订单", "审批"]
     assert "退出登录" in chinese
     headings = _headings(chinese)
-    for heading in ("操作", "单据", "运单", "时间线"):
+    for heading in ("操作", "单据", "运单", "付款 未付款", "时间线"):
         assert heading in headings, headings
     text = _text(chinese)
     for label in ("<dt>订单类型", "<dt>渠道", "<dt>创建", "<dt>最后修改", "添加评论",
-                  "还没有运单。", "添加运单", "比较各承运商的报价", "装箱单"):
+                  "还没有运单。", "添加运单", "比较各承运商的报价", "装箱单", "<dt>尚欠",
+                  "记录付款", "尚未记录付款。"):
         assert label in text, label
     for english in ("Timeline", "Documents", "Shipments", "Actions", "Last change",
-                    "Add a comment", "No shipments yet", "Log out", "Packing slip"):
+                    "Add a comment", "No shipments yet", "Log out", "Packing slip",
+                    "Still owed", "Record payment", "Unpaid"):
         assert english not in text, english
 
     english = _text(console.page(f"/orders/{number}"))
@@ -73,6 +76,16 @@ def test_the_order_page_shows_times_in_the_instance_zone_in_the_readers_format(c
     assert f"{created.year}年{created.month}月{created.day}日 {clock}" in chinese
     assert f"{created.strftime('%b')} {created.day}, {created.year}, {clock}" in english
     assert "UTC" not in english.split("<h2", 1)[0]
+
+
+def test_an_approver_decides_in_chinese(console, actions):
+    number = console.submitted(BIG)  # over the limit: it waits for an approver
+    actions.login_as("admin")
+    text = _text(console.page(f"/orders/{number}", headers=ZH))
+    assert "待您审批：" in text and "自 " in text and "起等待。" in text
+    assert ">批准</button>" in text and ">驳回</button>" in text
+    for english in ("Your approval", "Waiting since", ">Approve<", ">Reject<"):
+        assert english not in text, english
 
 
 def test_the_transition_message_names_the_states_in_chinese(console, actions):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 
 from orderloom.db import utcnow
@@ -25,9 +26,10 @@ from orderloom.runtime.payments import received as payments
 
 log = logging.getLogger(__name__)
 
-STATUS_LABELS = {"unpaid": "Unpaid", "partly_paid": "Partly paid", "paid": "Paid",
-                 "overpaid": "Overpaid", "partly_refunded": "Partly refunded",
-                 "refunded": "Refunded"}
+STATUS_LABELS = {"unpaid": lazy_gettext("Unpaid"), "partly_paid": lazy_gettext("Partly paid"),
+                 "paid": lazy_gettext("Paid"), "overpaid": lazy_gettext("Overpaid"),
+                 "partly_refunded": lazy_gettext("Partly refunded"),
+                 "refunded": lazy_gettext("Refunded")}
 KIND_LABELS = {"amount_difference": "Amount differs", "unmatched_line": "Line with no order",
                "duplicate": "Duplicate line", "paid_not_shipped": "Paid, not shipped",
                "shipped_unpaid": "Shipped, unpaid"}
@@ -41,7 +43,13 @@ def order_money(order: Order) -> dict[str, Any] | None:
         return None
     summary = payments.summary(db_session(), order)
     currency = summary["currency"]
-    return {**summary, "status_label": STATUS_LABELS.get(summary["payment_status"], "?"),
+    # Times as the reader reads them, in the instance's zone (the summary's are ISO, UTC).
+    payments_shown = [{**p, "at": when(datetime.fromisoformat(p["received_at"]))}
+                      for p in summary["payments"]]
+    refunds_shown = [{**r, "at": when(datetime.fromisoformat(r["issued_at"]))}
+                     for r in summary["refunds"]]
+    return {**summary, "payments": payments_shown, "refunds": refunds_shown,
+            "status_label": str(STATUS_LABELS.get(summary["payment_status"], "?")),
             "shown": {k: money(summary[k], currency) if summary[k] is not None else "—"
                       for k in ("total", "paid", "refunded", "refundable", "outstanding")},
             "can_manage": user.can("payments.manage"),
@@ -68,7 +76,7 @@ def order_record_payment(number: str):
     status = order.payment_status
     session.commit()
     flash(f"Payment recorded on order {number}; it is now "
-          f"{STATUS_LABELS.get(status, status).lower()}.")
+          f"{str(STATUS_LABELS.get(status, status)).lower()}.")
     return _back(number)
 
 
@@ -88,7 +96,7 @@ def order_issue_refund(number: str):
     value, currency, status = refund.amount, refund.currency, order.payment_status
     session.commit()
     flash(f"Refund of {money(value, currency)} issued on order {number}; it is "
-          f"now {STATUS_LABELS.get(status, status).lower()}.")
+          f"now {str(STATUS_LABELS.get(status, status)).lower()}.")
     return _back(number)
 
 
