@@ -1,5 +1,6 @@
-"""The language a page speaks: English, or Chinese for a browser that asks for it;
-and how it writes times and numbers for that reader.
+"""The language a page speaks: English, or Chinese for a browser that asks for it or
+a person who chose it with the top bar's switch; and how it writes times and numbers
+for that reader.
 
 User-facing text is marked with Flask-Babel's ``gettext``; the Chinese catalog is
 ``translations/zh/LC_MESSAGES/messages.po``, compiled to the ``.mo`` beside it that
@@ -15,22 +16,43 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlencode
 
 from babel.dates import format_date, format_time
-from flask import Flask, request
+from flask import Flask, request, session
 from flask_babel import Babel, format_decimal, get_locale, get_timezone
 
 LANGUAGES = ["en", "zh"]
 DEFAULT = "en"
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+# Where a language chosen with ?lang= is remembered: the switch works for everyone,
+# logged in or not (the public tracking page), for the rest of the visit.
+CHOICE = "language"
 # The locale's medium date and a 24-hour clock: staff across shifts read it without
 # AM/PM, and each locale joins the two in its own way.
 CLOCK = "HH:mm"
 
 
 def language() -> str:
-    """English unless the browser prefers Chinese (a zh-CN preference counts as zh)."""
+    """The language chosen with the switch; else English unless the browser prefers
+    Chinese (a zh-CN preference counts as zh)."""
+    chosen = session.get(CHOICE)
+    if chosen in LANGUAGES:
+        return chosen
     return request.accept_languages.best_match(LANGUAGES) or DEFAULT
+
+
+def _remember_choice() -> None:
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES:
+        session[CHOICE] = chosen
+
+
+def switch_to(code: str) -> str:
+    """This page's address with ``lang`` set: the other query members are kept."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [code]
+    return f"{request.path}?{urlencode(args, doseq=True)}"
 
 
 def when(moment: datetime | None) -> str:
@@ -61,4 +83,6 @@ def html_lang() -> str:
 def init_app(app: Flask, time_zone: str = "UTC") -> None:
     Babel(app, locale_selector=language, default_locale=DEFAULT,
           default_timezone=time_zone, default_translation_directories=str(TRANSLATIONS))
-    app.jinja_env.globals.update(when=when, count=count, html_lang=html_lang)
+    app.before_request(_remember_choice)
+    app.jinja_env.globals.update(when=when, count=count, html_lang=html_lang,
+                                 switch_to=switch_to)

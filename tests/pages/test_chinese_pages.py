@@ -167,3 +167,18 @@ def test_counts_and_times_follow_the_readers_locale(app):
         assert when(moment) == "Dec 7, 2026, 02:05"
         # SQLite hands times back without a zone: they were stored as UTC.
         assert when(moment.replace(tzinfo=None)) == "Dec 7, 2026, 02:05"
+
+
+def test_the_switch_chooses_chinese_for_the_rest_of_the_visit(client):
+    english = client.get("/track", headers={"Accept-Language": "en-US"}).get_data(as_text=True)
+    assert 'href="/track?lang=zh"' in english and "Track a parcel" in english
+    chosen = client.get("/track?lang=zh", headers={"Accept-Language": "en-US"})
+    assert "查询包裹" in chosen.get_data(as_text=True)
+    # Remembered: the next page speaks Chinese to a browser that prefers English.
+    later = client.get("/track", headers={"Accept-Language": "en-US"}).get_data(as_text=True)
+    assert "查询包裹" in later and 'href="/track?lang=en"' in later
+    back = client.get("/track?lang=en", headers=ZH).get_data(as_text=True)
+    assert "Track a parcel" in back and "查询包裹" not in back
+    # An unknown choice changes nothing; the rest of the address is kept in the links.
+    kept = client.get("/track?lang=fr&code=", headers=ZH).get_data(as_text=True)
+    assert "Track a parcel" in kept and 'href="/track?lang=zh&amp;code="' in kept
