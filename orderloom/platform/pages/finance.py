@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import lazy_gettext
 from sqlalchemy import select
 
 from orderloom.db import utcnow
@@ -17,6 +16,7 @@ from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import money, when
+from orderloom.platform.pages.payment_status import payment_words, payment_words_in_sentence
 from orderloom.platform.query_args import ParameterError, day
 from orderloom.runtime.engine.lifecycle import find_order
 from orderloom.runtime.errors import OrderError
@@ -26,10 +26,6 @@ from orderloom.runtime.payments import received as payments
 
 log = logging.getLogger(__name__)
 
-STATUS_LABELS = {"unpaid": lazy_gettext("Unpaid"), "partly_paid": lazy_gettext("Partly paid"),
-                 "paid": lazy_gettext("Paid"), "overpaid": lazy_gettext("Overpaid"),
-                 "partly_refunded": lazy_gettext("Partly refunded"),
-                 "refunded": lazy_gettext("Refunded")}
 KIND_LABELS = {"amount_difference": "Amount differs", "unmatched_line": "Line with no order",
                "duplicate": "Duplicate line", "paid_not_shipped": "Paid, not shipped",
                "shipped_unpaid": "Shipped, unpaid"}
@@ -49,7 +45,7 @@ def order_money(order: Order) -> dict[str, Any] | None:
     refunds_shown = [{**r, "at": when(datetime.fromisoformat(r["issued_at"]))}
                      for r in summary["refunds"]]
     return {**summary, "payments": payments_shown, "refunds": refunds_shown,
-            "status_label": str(STATUS_LABELS.get(summary["payment_status"], "?")),
+            "status_label": payment_words(summary["payment_status"]),
             "shown": {k: money(summary[k], currency) if summary[k] is not None else "—"
                       for k in ("total", "paid", "refunded", "refundable", "outstanding")},
             "can_manage": user.can("payments.manage"),
@@ -76,7 +72,7 @@ def order_record_payment(number: str):
     status = order.payment_status
     session.commit()
     flash(f"Payment recorded on order {number}; it is now "
-          f"{str(STATUS_LABELS.get(status, status)).lower()}.")
+          f"{payment_words_in_sentence(status)}.")
     return _back(number)
 
 
@@ -96,7 +92,7 @@ def order_issue_refund(number: str):
     value, currency, status = refund.amount, refund.currency, order.payment_status
     session.commit()
     flash(f"Refund of {money(value, currency)} issued on order {number}; it is "
-          f"now {str(STATUS_LABELS.get(status, status)).lower()}.")
+          f"now {payment_words_in_sentence(status)}.")
     return _back(number)
 
 

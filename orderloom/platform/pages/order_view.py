@@ -15,6 +15,7 @@ from orderloom.designer import numbers
 from orderloom.designer.blueprint import Blueprint, money_places
 from orderloom.platform.i18n import language as language  # the pages import it from here
 from orderloom.platform.i18n import when as when
+from orderloom.platform.pages.payment_status import payment_words_in_sentence
 from orderloom.platform.pages.shipment_status import status_words
 from orderloom.runtime.orders.models import Order, OrderEvent
 from orderloom.runtime.orders.timeline import TimelineKind
@@ -387,7 +388,8 @@ def _approval_required(event, details, names, entry) -> str:
 
 def _automatic_blocked(event, details, names, entry) -> str:
     return gettext("The automatic move “%(transition)s” could not be made: %(reason)s.",
-                   transition=event.transition, reason=details.get("reason", ""))
+                   transition=names.transition(event.transition),
+                   reason=details.get("reason", ""))
 
 
 def _automatic_stopped(event, details, names, entry) -> str:
@@ -469,19 +471,19 @@ def _tracking(event, details, names, entry) -> str:
 def _payment(event, details, names, entry) -> str:
     if details.get("reference"):
         entry.notes.append(gettext("Reference %(reference)s", reference=details["reference"]))
-    status = details.get("payment_status", [None, None])[1] or "?"
+    status = details.get("payment_status", [None, None])[1]
     return gettext("Payment of %(amount)s received by %(method)s; the order is now "
                    "%(status)s.", amount=money(details["amount"], details.get("currency", "")),
-                   method=details.get("method", "?"), status=status.replace("_", " "))
+                   method=details.get("method", "?"), status=payment_words_in_sentence(status))
 
 
 def _refund(event, details, names, entry) -> str:
     if details.get("reason"):
         entry.notes.append(gettext("Reason: %(reason)s", reason=details["reason"]))
-    status = details.get("payment_status", [None, None])[1] or "?"
+    status = details.get("payment_status", [None, None])[1]
     return gettext("Refund of %(amount)s issued; the order is now %(status)s.",
                    amount=money(details["amount"], details.get("currency", "")),
-                   status=status.replace("_", " "))
+                   status=payment_words_in_sentence(status))
 
 
 # One sentence for every kind: a test renders each one in both languages.
