@@ -48,8 +48,11 @@ def _remember_choice() -> None:
         session[CHOICE] = chosen
 
 
-def switch_to(code: str) -> str:
-    """This page's address with ``lang`` set: the other query members are kept."""
+def switch_to(code: str, page: str | None = None) -> str:
+    """This page's address with ``lang`` set: the other query members are kept.
+    ``page``: another address to switch on (one that must not echo the request's)."""
+    if page is not None:
+        return f"{page}?{urlencode({'lang': code})}"
     args = request.args.to_dict(flat=False)
     args["lang"] = [code]
     return f"{request.path}?{urlencode(args, doseq=True)}"

@@ -181,4 +181,9 @@ def test_the_switch_chooses_chinese_for_the_rest_of_the_visit(client):
     assert "Track a parcel" in back and "查询包裹" not in back
     # An unknown choice changes nothing; the rest of the address is kept in the links.
     kept = client.get("/track?lang=fr&code=", headers=ZH).get_data(as_text=True)
-    assert "Track a parcel" in kept and 'href="/track?lang=zh&amp;code="' in kept
+    assert "Track a parcel" in kept
+    login = client.get("/login?next=/orders").get_data(as_text=True)
+    assert 'href="/login?next=%2Forders&amp;lang=zh"' in login
+    # A code that opens nothing switches on the lookup form: the page does not echo it.
+    missing = client.get("/track/NO-SUCH-CODE").get_data(as_text=True)
+    assert 'href="/track?lang=zh"' in missing and "NO-SUCH-CODE" not in missing
