@@ -25,7 +25,7 @@ from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.masking import mask_free_text, mask_name, masked_place
-from orderloom.platform.pages.order_view import Labels, language, when
+from orderloom.platform.pages.order_view import Labels, language, money, when
 from orderloom.platform.pages.shipment_status import status_words
 from orderloom.platform.problems import Problem, problem_response
 from orderloom.runtime.documents import sf_waybill
@@ -251,7 +251,7 @@ def order_quotes(number: str):
     names = _carrier_names()
     cheapest, fastest = shopped.best(rates.CHEAPEST), shopped.best(rates.FASTEST)
     return render_template(
-        "tracking/quotes.html", order=order, missing=shopped.missing, names=names,
+        "tracking/quotes.html", order=order, missing=shopped.missing, names=names, money=money,
         quotes=sorted(shopped.quotes, key=lambda q: (q.price, q.days, q.carrier)),
         cheapest=cheapest.carrier if cheapest else None,
         fastest=fastest.carrier if fastest else None)
