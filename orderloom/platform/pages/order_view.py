@@ -14,7 +14,7 @@ from flask_babel import gettext, lazy_gettext, ngettext
 from orderloom.designer import numbers
 from orderloom.designer.blueprint import Blueprint, money_places
 from orderloom.platform.i18n import language as language  # the pages import it from here
-from orderloom.platform.i18n import when as when
+from orderloom.platform.i18n import when as when  # and this
 from orderloom.platform.pages.payment_status import payment_words_in_sentence
 from orderloom.platform.pages.shipment_status import status_words
 from orderloom.runtime.orders.models import Order, OrderEvent
@@ -22,6 +22,7 @@ from orderloom.runtime.orders.timeline import TimelineKind
 from orderloom.runtime.shipping import rates
 
 log = logging.getLogger(__name__)
+
 
 def label(value: Any, lang: str, fallback: str = "") -> str:
     """A definition's label (``{"en": ..., "zh": ...}``) in ``lang``, else in the
