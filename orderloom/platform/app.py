@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         redis_connection(settings.redis_url) if settings.redis_url else None).install()
     url_ids.install(app)
     auth.init_app(app)
-    i18n.init_app(app)
+    i18n.init_app(app, settings.time_zone)
     problems.register_error_handlers(app, refusals.FAMILIES)
     if settings.trusted_proxies:
         # request.remote_addr becomes the address the outermost trusted proxy saw,

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask, Response, json, make_response, render_template, request
+from flask_babel import lazy_gettext
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -135,7 +136,7 @@ def register_error_handlers(
             if exc.code == 405 and exc.valid_methods:
                 response.headers["Allow"] = ", ".join(exc.valid_methods)
             return response
-        return _error_page(exc.code or 500, exc.name, exc.description or "")
+        return _error_page(exc.code or 500, exc.name, _http_detail(exc))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
@@ -213,5 +214,44 @@ def is_database_unreachable(exc: BaseException) -> bool:
         sqlstate is None or sqlstate.startswith("08") or sqlstate == "57P01")
 
 
+# The error page's headings in the reader's language; the API keeps _TITLES, which
+# clients may match on.
+_PAGE_TITLES = {
+    400: lazy_gettext("Bad request"),
+    401: lazy_gettext("Not authenticated"),
+    403: lazy_gettext("Forbidden"),
+    404: lazy_gettext("Not found"),
+    405: lazy_gettext("Method not allowed"),
+    409: lazy_gettext("Conflict"),
+    413: lazy_gettext("Payload too large"),
+    415: lazy_gettext("Unsupported media type"),
+    422: lazy_gettext("Invalid input"),
+    429: lazy_gettext("Too many requests"),
+    500: lazy_gettext("Internal server error"),
+    503: lazy_gettext("Service unavailable"),
+}
+# What the error page says when the error brought no words of its own (werkzeug's
+# English defaults: an address that names no page, a method a page does not take).
+_PAGE_DETAILS = {
+    404: lazy_gettext("There is no page at this address. Check the link, or start again "
+                      "from the start page."),
+    405: lazy_gettext("This page cannot be used this way."),
+    500: lazy_gettext("The server failed to handle this request; nothing was changed."),
+}
+
+
 def _error_page(status: int, title: str, detail: str):
-    return render_template("error.html", status=status, title=title, detail=detail), status
+    return render_template("error.html", status=status,
+                           title=str(_PAGE_TITLES.get(status, title)), detail=detail), status
+
+
+def _http_detail(exc: HTTPException) -> str:
+    """The exception's own description, unless it is werkzeug's default one."""
+    status = exc.code or 500
+    own = exc.description or ""
+    if status in _PAGE_DETAILS and own in ("", type(exc).description,
+                                           InternalServerError.description,
+                                           "the server failed to handle this request; "
+                                           "nothing was changed"):
+        return str(_PAGE_DETAILS[status])
+    return own

@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -47,6 +48,8 @@ class Settings:
     # Where customers reach this instance (https://orders.example.cn), for links sent
     # outside it; None: links are paths.
     public_url: str | None = None
+    # The IANA zone pages show times in (Asia/Shanghai); stored times stay UTC.
+    time_zone: str = "UTC"
 
     @property
     def jobs_in_process(self) -> bool:
@@ -96,6 +99,7 @@ def load_settings(
         trusted_proxies=_count(env, "TRUSTED_PROXIES", 0, MAX_TRUSTED_PROXIES),
         smtp=_smtp(env),
         public_url=_public_url(env.get(PREFIX + "PUBLIC_URL")),
+        time_zone=_time_zone(env.get(PREFIX + "TIME_ZONE")),
     )
 
 
@@ -149,6 +153,18 @@ def _public_url(raw: str | None) -> str | None:
         raise SettingsError(f"{PREFIX}PUBLIC_URL: {raw!r} is not the address customers "
                             "reach Orderloom at; expected e.g. https://orders.example.com")
     return text.rstrip("/")
+
+
+def _time_zone(raw: str | None) -> str:
+    text = (raw or "").strip()
+    if not text:
+        return "UTC"
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise SettingsError(f"{PREFIX}TIME_ZONE: {raw!r} is not a time zone name; expected an "
+                            "IANA name such as Asia/Shanghai or UTC") from None
+    return text
 
 
 def _smtp(env: Mapping[str, str]) -> SmtpSettings | None:

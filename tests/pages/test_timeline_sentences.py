@@ -113,3 +113,6 @@ def test_every_kind_of_entry_has_a_sentence_in_english_and_chinese(console, acti
         "比较了 2 个报价，选择了最便宜的承运商 sf。"
     assert english[TimelineKind.SLA_BREACHED] == \
         "The order has been in Draft longer than its 4 h SLA; notified: staff."
+    # The payment status is a word of the reader's language, not the stored key.
+    assert english[TimelineKind.PAYMENT].endswith("the order is now partly paid.")
+    assert chinese[TimelineKind.PAYMENT].endswith("订单现为 部分付款。")

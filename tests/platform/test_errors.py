@@ -78,7 +78,14 @@ def test_pages_get_an_html_error_page(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert response.mimetype == "text/html"
-    assert "404 · Not Found" in response.get_data(as_text=True)
+    assert "404 · Not found" in response.get_data(as_text=True)
+
+
+def test_the_error_page_speaks_chinese_to_a_chinese_browser(client):
+    page = client.get("/no-such-page", headers={"Accept-Language": "zh-CN"}).get_data(
+        as_text=True)
+    assert "404 · 未找到" in page and "此地址没有页面" in page and "返回首页" in page
+    assert "Not found" not in page and "The requested URL" not in page
 
 
 @pytest.fixture

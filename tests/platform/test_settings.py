@@ -31,6 +31,13 @@ def test_the_public_address_is_read_once_without_its_trailing_slash(tmp_path):
     assert load_settings({"ORDERLOOM_INSTANCE_PATH": str(tmp_path)}).public_url is None
 
 
+def test_pages_show_times_in_utc_unless_an_iana_zone_is_given(tmp_path):
+    assert load_settings({"ORDERLOOM_INSTANCE_PATH": str(tmp_path)}).time_zone == "UTC"
+    settings = load_settings({"ORDERLOOM_INSTANCE_PATH": str(tmp_path),
+                              "ORDERLOOM_TIME_ZONE": " Asia/Shanghai "})
+    assert settings.time_zone == "Asia/Shanghai"
+
+
 def test_plain_postgresql_urls_use_psycopg_3(tmp_path):
     settings = load_settings({"ORDERLOOM_INSTANCE_PATH": str(tmp_path),
                               "ORDERLOOM_DATABASE_URL": "postgresql://u:pw@db/orders"})
@@ -54,6 +61,9 @@ def test_plain_postgresql_urls_use_psycopg_3(tmp_path):
     ("TRUSTED_PROXIES", "11", "is not a whole number from 0 to 10"),
     ("PUBLIC_URL", "orders.example.com", "expected e.g. https://orders.example.com"),
     ("PUBLIC_URL", "https://", "expected e.g. https://orders.example.com"),
+    ("TIME_ZONE", "Beijing", "is not a time zone name"),
+    ("TIME_ZONE", "Asia", "is not a time zone name"),
+    ("TIME_ZONE", "../etc/passwd", "is not a time zone name"),
 ])
 def test_a_bad_value_names_the_variable_and_the_fault(tmp_path, name, value, message):
     with pytest.raises(SettingsError) as caught:

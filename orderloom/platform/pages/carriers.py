@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from jsonschema import Draft202012Validator
 from sqlalchemy import select
 
@@ -15,7 +16,7 @@ from orderloom.platform.auth import requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
 from orderloom.platform.problems import Problem
-from orderloom.runtime.shipping.carriers import companies, kinds
+from orderloom.runtime.shipping.carriers import base, companies, kinds
 from orderloom.runtime.shipping.models import Carrier, find_carrier
 
 _CHECK = Draft202012Validator(NEW_CARRIER)
@@ -23,6 +24,16 @@ _CHECK = Draft202012Validator(NEW_CARRIER)
 # kinds set up over the API only: neither is in this page's form.
 OWN_PAGES = {"sf_express": "pages.sf_express_page"}
 NOT_IN_FORM = {"http", *OWN_PAGES}
+ABILITIES = {base.TRACK_BY_QUERY: lazy_gettext("tracks on request"),
+             base.SUBSCRIBE: lazy_gettext("pushes news"),
+             base.BOOK: lazy_gettext("books parcels"),
+             base.E_WAYBILL: lazy_gettext("e-waybills"),
+             base.QUOTE: lazy_gettext("quotes prices")}
+
+
+def ability_words(ability: str) -> str:
+    """What a kind of carrier can do, in the reader's language."""
+    return str(ABILITIES.get(ability, ability))
 
 
 def _fields(kind: str) -> list[dict[str, Any]]:
@@ -43,6 +54,7 @@ def _page(form: dict[str, str] | None = None, error: str | None = None, status: 
                 for row in rows]
     return render_template(
         "carriers/index.html", carriers=carriers, error=error, form=form or {},
+        ability_words=ability_words,
         kinds={name: {"label": spec.label, "abilities": sorted(spec.abilities),
                       "fields": _fields(name), "follows": spec.tracks_others}
                for name, spec in kinds().items() if name not in NOT_IN_FORM},
@@ -64,8 +76,8 @@ def _followed(text: str) -> list[dict[str, str]]:
         if not parts:
             continue
         if len(parts) < 2:
-            raise Problem(422, f"Followed carriers: {line.strip()!r} needs Orderloom's code "
-                               "and the service's company code")
+            raise Problem(422, gettext("Followed carriers: “%(line)s” needs Orderloom's code "
+                                       "and the service's company code", line=line.strip()))
         entry = {"carrier": parts[0], "company": parts[-1]}
         if len(parts) > 2:
             entry["name"] = " ".join(parts[1:-1])
@@ -82,7 +94,7 @@ def create_carrier_page():
     secret = {f"{name}-{member}" for name, spec in kinds().items() for member in spec.secrets}
     kept = {k: v for k, v in form.items() if k != "csrf_token" and k not in secret}
     if kind not in kinds() or kind in NOT_IN_FORM:
-        return _page(kept, "Choose the kind of carrier.", 422)
+        return _page(kept, gettext("Choose the kind of carrier."), 422)
     try:
         # Each kind's fields are named after it: two kinds may share a member name.
         config: dict[str, Any] = {field["name"]: form[f"{kind}-{field['name']}"].strip()
@@ -102,7 +114,8 @@ def create_carrier_page():
         db_session().rollback()
         return _page(kept, problem.detail, problem.status)
     db_session().commit()
-    flash(f"Carrier {carrier.code} is set up. Register its push address with the service.")
+    flash(gettext("Carrier %(code)s is set up. Register its push address with the service.",
+                  code=carrier.code))
     return redirect(url_for("pages.carriers_page"))
 
 
@@ -111,11 +124,12 @@ def create_carrier_page():
 def test_carrier_page(code: str):
     carrier = find_carrier(db_session(), code)
     if carrier is None:
-        flash(f"There is no carrier {code}.", "error")
+        flash(gettext("There is no carrier %(code)s.", code=code), "error")
         return redirect(url_for("pages.carriers_page"))
     outcome = connection_test(carrier)
     if outcome["ok"]:
         flash(f"{carrier.name}: {outcome['detail']}.")
     else:
-        flash(f"{carrier.name}: the connection test failed: {outcome['detail']}", "error")
+        flash(gettext("%(carrier)s: the connection test failed: %(reason)s",
+                      carrier=carrier.name, reason=outcome["detail"]), "error")
     return redirect(url_for("pages.carriers_page"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +16,7 @@ from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import money, when
+from orderloom.platform.pages.payment_status import payment_words, payment_words_in_sentence
 from orderloom.platform.query_args import ParameterError, day
 from orderloom.runtime.engine.lifecycle import find_order
 from orderloom.runtime.errors import OrderError
@@ -25,9 +26,6 @@ from orderloom.runtime.payments import received as payments
 
 log = logging.getLogger(__name__)
 
-STATUS_LABELS = {"unpaid": "Unpaid", "partly_paid": "Partly paid", "paid": "Paid",
-                 "overpaid": "Overpaid", "partly_refunded": "Partly refunded",
-                 "refunded": "Refunded"}
 KIND_LABELS = {"amount_difference": "Amount differs", "unmatched_line": "Line with no order",
                "duplicate": "Duplicate line", "paid_not_shipped": "Paid, not shipped",
                "shipped_unpaid": "Shipped, unpaid"}
@@ -41,7 +39,13 @@ def order_money(order: Order) -> dict[str, Any] | None:
         return None
     summary = payments.summary(db_session(), order)
     currency = summary["currency"]
-    return {**summary, "status_label": STATUS_LABELS.get(summary["payment_status"], "?"),
+    # Times as the reader reads them, in the instance's zone (the summary's are ISO, UTC).
+    payments_shown = [{**p, "at": when(datetime.fromisoformat(p["received_at"]))}
+                      for p in summary["payments"]]
+    refunds_shown = [{**r, "at": when(datetime.fromisoformat(r["issued_at"]))}
+                     for r in summary["refunds"]]
+    return {**summary, "payments": payments_shown, "refunds": refunds_shown,
+            "status_label": payment_words(summary["payment_status"]),
             "shown": {k: money(summary[k], currency) if summary[k] is not None else "—"
                       for k in ("total", "paid", "refunded", "refundable", "outstanding")},
             "can_manage": user.can("payments.manage"),
@@ -68,7 +72,7 @@ def order_record_payment(number: str):
     status = order.payment_status
     session.commit()
     flash(f"Payment recorded on order {number}; it is now "
-          f"{STATUS_LABELS.get(status, status).lower()}.")
+          f"{payment_words_in_sentence(status)}.")
     return _back(number)
 
 
@@ -88,7 +92,7 @@ def order_issue_refund(number: str):
     value, currency, status = refund.amount, refund.currency, order.payment_status
     session.commit()
     flash(f"Refund of {money(value, currency)} issued on order {number}; it is "
-          f"now {STATUS_LABELS.get(status, status).lower()}.")
+          f"now {payment_words_in_sentence(status)}.")
     return _back(number)
 
 

@@ -14,13 +14,14 @@ from flask_babel import gettext, lazy_gettext, ngettext
 from orderloom.designer import numbers
 from orderloom.designer.blueprint import Blueprint, money_places
 from orderloom.platform.i18n import language as language  # the pages import it from here
+from orderloom.platform.i18n import when as when  # and this
+from orderloom.platform.pages.payment_status import payment_words_in_sentence
+from orderloom.platform.pages.shipment_status import status_words
 from orderloom.runtime.orders.models import Order, OrderEvent
 from orderloom.runtime.orders.timeline import TimelineKind
 from orderloom.runtime.shipping import rates
 
 log = logging.getLogger(__name__)
-
-TIME_FORMAT = "%Y-%m-%d %H:%M UTC"
 
 
 def label(value: Any, lang: str, fallback: str = "") -> str:
@@ -34,10 +35,6 @@ def label(value: Any, lang: str, fallback: str = "") -> str:
     if isinstance(value, str) and value:
         return value
     return fallback
-
-
-def when(moment) -> str:
-    return moment.strftime(TIME_FORMAT) if moment is not None else ""
 
 
 class Labels:
@@ -116,7 +113,7 @@ def format_value(field_spec: dict[str, Any], value: Any, lang: str, currency: st
     if kind in ("number", "integer") and numbers.stored(value) is None:
         return faulty(value)
     if kind == "boolean":
-        return "Yes" if value else "No"
+        return gettext("Yes") if value else gettext("No")
     if kind == "choice":
         return _option(field_spec, value, lang)
     if kind == "multi_choice" and isinstance(value, list):
@@ -184,7 +181,7 @@ def form_sections(order: Order, blueprint: Blueprint, lang: str) -> list[Section
     rest = [v for v in (_field_view(f, order.data, lang, currency)
                         for k, f in fields.items() if k not in placed) if v is not None]
     if rest:
-        sections.append(SectionView("Other fields" if sections else "", 1, rest))
+        sections.append(SectionView(gettext("Other fields") if sections else "", 1, rest))
     return sections
 
 
@@ -392,7 +389,8 @@ def _approval_required(event, details, names, entry) -> str:
 
 def _automatic_blocked(event, details, names, entry) -> str:
     return gettext("The automatic move “%(transition)s” could not be made: %(reason)s.",
-                   transition=event.transition, reason=details.get("reason", ""))
+                   transition=names.transition(event.transition),
+                   reason=details.get("reason", ""))
 
 
 def _automatic_stopped(event, details, names, entry) -> str:
@@ -457,9 +455,7 @@ def _carrier_chosen(event, details, names, entry) -> str:
 
 
 def _tracking(event, details, names, entry) -> str:
-    from orderloom.runtime.shipping.carriers.base import STATUS_LABELS
-
-    status = STATUS_LABELS.get(details.get("status"), details.get("status", "?"))
+    status = status_words(details.get("status"))
     if details.get("description"):
         entry.notes.append(details["description"])
     if details.get("not_taken"):
@@ -476,19 +472,19 @@ def _tracking(event, details, names, entry) -> str:
 def _payment(event, details, names, entry) -> str:
     if details.get("reference"):
         entry.notes.append(gettext("Reference %(reference)s", reference=details["reference"]))
-    status = details.get("payment_status", [None, None])[1] or "?"
+    status = details.get("payment_status", [None, None])[1]
     return gettext("Payment of %(amount)s received by %(method)s; the order is now "
                    "%(status)s.", amount=money(details["amount"], details.get("currency", "")),
-                   method=details.get("method", "?"), status=status.replace("_", " "))
+                   method=details.get("method", "?"), status=payment_words_in_sentence(status))
 
 
 def _refund(event, details, names, entry) -> str:
     if details.get("reason"):
         entry.notes.append(gettext("Reason: %(reason)s", reason=details["reason"]))
-    status = details.get("payment_status", [None, None])[1] or "?"
+    status = details.get("payment_status", [None, None])[1]
     return gettext("Refund of %(amount)s issued; the order is now %(status)s.",
                    amount=money(details["amount"], details.get("currency", "")),
-                   status=status.replace("_", " "))
+                   status=payment_words_in_sentence(status))
 
 
 # One sentence for every kind: a test renders each one in both languages.

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import func, select
 
 from orderloom.designer.models import OrderType
@@ -45,8 +46,9 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 MAX_BULK = 500
-DOCUMENTS = (("packing_slip", "Packing slip"), ("shipping_label", "Shipping label"),
-             ("invoice", "Invoice"))
+DOCUMENTS = (("packing_slip", lazy_gettext("Packing slip")),
+             ("shipping_label", lazy_gettext("Shipping label")),
+             ("invoice", lazy_gettext("Invoice")))
 FILTERS = ("order_type", "state", "channel", "created_from", "created_to", "customer", "tag",
            "q")
 
@@ -77,9 +79,9 @@ def form_revision(form) -> tuple[int | None, bool]:
 
 
 def stale_message(number: str, error: StaleOrder, names: Labels) -> str:
-    return (f"Someone changed order {number} while you had it open (it is now "
-            f"{names.state(error.state)}), so nothing was done. The page now shows the "
-            "order as it is: check it and try again.")
+    return gettext("Someone changed order %(number)s while you had it open (it is now "
+                   "%(state)s), so nothing was done. The page now shows the order as it "
+                   "is: check it and try again.", number=number, state=names.state(error.state))
 
 
 # --- the list ---------------------------------------------------------------------------------
@@ -293,8 +295,8 @@ def order_transition(number: str, key: str):
     target = url_for("pages.order_detail", number=number)
     revision, readable = form_revision(request.form)
     if not readable:
-        flash("The form was damaged (its revision is not a number). Nothing was done; "
-              "try again.", "error")
+        flash(gettext("The form was damaged (its revision is not a number). Nothing was "
+                      "done; try again."), "error")
         return redirect(target)
     try:
         lifecycle.take_transition(session, current_actor(), order, key, roles(),
@@ -303,12 +305,14 @@ def order_transition(number: str, key: str):
         flash(stale_message(number, error, names), "error")
         return redirect(target)
     except OrderError as error:
-        flash(f"“{names.transition(key)}” was not taken: {error.message}.", "error")
+        flash(gettext("“%(transition)s” was not taken: %(reason)s.",
+                      transition=names.transition(key), reason=error.message), "error")
         return redirect(target)
     state = order.state
     session.commit()
     log.info("order %s: %s by %s from the page", number, key, current_user().username)
-    flash(f"“{names.transition(key)}” done: order {number} is now {names.state(state)}.")
+    flash(gettext("“%(transition)s” done: order %(number)s is now %(state)s.",
+                  transition=names.transition(key), number=number, state=names.state(state)))
     return redirect(target)
 
 
@@ -322,10 +326,13 @@ def order_comment(number: str):
         comment = comments.add_comment(session, current_actor(), order,
                                        request.form.get("body", ""))
     except OrderError as error:
-        flash(f"The comment was not added: {error.message}.", "error")
+        flash(gettext("The comment was not added: %(reason)s.", reason=error.message), "error")
         return redirect(target)
     mentions = list(comment.mentions)
     session.commit()
-    notified = f" Notified: {', '.join('@' + m for m in mentions)}." if mentions else ""
-    flash(f"Your comment is on the timeline.{notified}")
+    if mentions:
+        flash(gettext("Your comment is on the timeline. Notified: %(people)s.",
+                      people=", ".join("@" + m for m in mentions)))
+    else:
+        flash(gettext("Your comment is on the timeline."))
     return redirect(target)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from jsonschema import Draft202012Validator
 from sqlalchemy import select
 
@@ -24,9 +25,11 @@ from orderloom.runtime.shipping.models import CODE_PATTERN, LOCAL, Carrier, find
 SF = kind_of(sf_express.KIND.kind) or sf_express.KIND
 CONFIG = Draft202012Validator(SF.config_schema)
 # The form's fields, in the words 丰桥 uses, for the messages of a refused form.
-CAPTIONS = {"partner_id": "Partner ID (顾客编码)", "check_word": "Check word (校验码)",
-            "monthly_account": "Monthly account (月结卡号)", "environment": "Environment",
-            "express_type": "Product (expressTypeId)"}
+CAPTIONS = {"partner_id": lazy_gettext("Partner ID (顾客编码)"),
+            "check_word": lazy_gettext("Check word (校验码)"),
+            "monthly_account": lazy_gettext("Monthly account (月结卡号)"),
+            "environment": lazy_gettext("Environment"),
+            "express_type": lazy_gettext("Product (expressTypeId)")}
 
 
 def _page(form: dict[str, Any] | None = None, errors: list[str] | None = None,
@@ -63,8 +66,10 @@ def _config(form: dict[str, Any], stored: dict[str, Any]) -> tuple[dict[str, Any
     for error in sorted(CONFIG.iter_errors(config), key=lambda e: list(e.path)):
         member = error.path[0] if error.path else (error.message.split("'")[1]
                                                     if "'" in error.message else "")
-        what = "is required" if error.validator == "required" else "is not valid here"
-        errors.append(f"{CAPTIONS.get(member, member)} {what}.")
+        caption = CAPTIONS.get(member, member)
+        errors.append(gettext("%(field)s is required.", field=caption)
+                      if error.validator == "required"
+                      else gettext("%(field)s is not valid here.", field=caption))
     return config, errors
 
 
@@ -77,10 +82,11 @@ def save_sf_express_page():
     carrier = find_carrier(session, code)
     kept_form = {k: v for k, v in request.form.items() if k != "check_word"}
     if not CODE_PATTERN.match(code) or code == LOCAL:
-        return _page(kept_form, ["Code: lower-case letters, digits, - and _, starting with "
-                                 "a letter (not 'local')."], 422)
+        return _page(kept_form, [gettext("Code: lower-case letters, digits, - and _, "
+                                         "starting with a letter (not 'local').")], 422)
     if carrier is not None and carrier.kind != SF.kind:
-        return _page(kept_form, [f"Code: {code!r} is another kind of carrier."], 422)
+        return _page(kept_form, [gettext("Code: “%(code)s” is another kind of carrier.",
+                                         code=code)], 422)
     stored = {**(carrier.config or {}), **stored_secrets(carrier, SF)} if carrier else {}
     config, errors = _config(request.form, stored)
     if errors:
@@ -101,7 +107,7 @@ def save_sf_express_page():
         audit.record(session, current_actor(), "carrier.changed", "carrier", code,
                      members=["name", "config"])
     session.commit()
-    flash(f"SF Express carrier {code} saved.")
+    flash(gettext("SF Express carrier %(code)s saved.", code=code))
     return redirect(url_for("pages.sf_express_page"))
 
 
@@ -110,11 +116,12 @@ def save_sf_express_page():
 def test_sf_express_page(code: str):
     carrier = find_carrier(db_session(), code)
     if carrier is None or carrier.kind != SF.kind:
-        flash(f"There is no SF Express carrier {code}.", "error")
+        flash(gettext("There is no SF Express carrier %(code)s.", code=code), "error")
         return redirect(url_for("pages.sf_express_page"))
     outcome = connection_test(carrier)
     if outcome["ok"]:
         flash(outcome["detail"] + ".")
     else:
-        flash(f"The connection test of {code} failed: {outcome['detail']}", "error")
+        flash(gettext("The connection test of %(code)s failed: %(reason)s", code=code,
+                      reason=outcome["detail"]), "error")
     return redirect(url_for("pages.sf_express_page"))

@@ -25,7 +25,8 @@ from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.masking import mask_free_text, mask_name, masked_place
-from orderloom.platform.pages.order_view import Labels, language, when
+from orderloom.platform.pages.order_view import Labels, language, money, when
+from orderloom.platform.pages.shipment_status import status_words
 from orderloom.platform.problems import Problem, problem_response
 from orderloom.runtime.documents import sf_waybill
 from orderloom.runtime.engine import lifecycle
@@ -33,12 +34,7 @@ from orderloom.runtime.errors import OrderError
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.shipping import rates, tracking
 from orderloom.runtime.shipping.carriers import UnknownCarrier, companies
-from orderloom.runtime.shipping.carriers.base import (
-    STATUS_LABELS,
-    STATUSES,
-    CarrierError,
-    CarrierEvent,
-)
+from orderloom.runtime.shipping.carriers.base import STATUSES, CarrierError, CarrierEvent
 from orderloom.runtime.shipping.models import LOCAL, Carrier, Shipment, events_of, shipments_of
 
 MAX_CODE = 100
@@ -63,7 +59,7 @@ def _carrier_names() -> dict[str, str]:
     names = {code: entry["name"] for row in rows if row.active
              for code, entry in companies(row).items()}
     names.update({row.code: row.name for row in rows})
-    names[LOCAL] = "Local courier"
+    names[LOCAL] = gettext("Local courier")
     return names
 
 
@@ -76,7 +72,7 @@ def public_view(shipment: Shipment, carriers: dict[str, str]) -> dict[str, Any]:
         "tracking_number": shipment.tracking_number,
         "carrier": carriers.get(shipment.carrier, shipment.carrier),
         "status": shipment.status,
-        "status_label": STATUS_LABELS.get(shipment.status, shipment.status),
+        "status_label": status_words(shipment.status),
         "order_number": order.number,
         "order_state": names.state(order.state),
         "recipient": mask_name(recipient.get("name", "")),
@@ -84,7 +80,7 @@ def public_view(shipment: Shipment, carriers: dict[str, str]) -> dict[str, Any]:
         "shipped_at": when(shipment.shipped_at),
         "delivered_at": when(shipment.delivered_at),
         # The normalised status and the masked place; never the carrier's own words.
-        "events": [{"status": e.status, "label": STATUS_LABELS.get(e.status, e.status),
+        "events": [{"status": e.status, "label": status_words(e.status),
                     "location": mask_free_text(e.location, recipient),
                     "at": when(e.occurred_at)} for e in events],
     }
@@ -156,8 +152,8 @@ def order_shipments(order: Order) -> list[dict[str, Any]]:
             "id": shipment.id, "carrier": carriers.get(shipment.carrier, shipment.carrier),
             "local": tracking.entered_by_staff(db_session(), shipment, carriers),
             "tracking_number": shipment.tracking_number, "status": shipment.status,
-            "status_label": STATUS_LABELS.get(shipment.status, shipment.status),
-            "last": (f"{last.description or STATUS_LABELS.get(last.status, last.status)}"
+            "status_label": status_words(shipment.status),
+            "last": (f"{last.description or status_words(last.status)}"
                      f"{' · ' + last.location if last.location else ''}") if last else "",
             "last_at": when(last.occurred_at) if last else "",
             "public_url": url_for("pages.track", code=shipment.public_token),
@@ -174,8 +170,13 @@ def shipment_choices() -> dict[str, Any]:
         select(Carrier).where(Carrier.active.is_(True)).order_by(Carrier.code)))
     followed = {code: entry["name"] for row in rows for code, entry in companies(row).items()}
     own = {row.code: row.name for row in rows}
-    carriers = [(LOCAL, "Local courier"), *sorted({**followed, **own}.items())]
-    return {"carriers": carriers, "statuses": [(s, STATUS_LABELS[s]) for s in STATUSES]}
+    carriers = [(LOCAL, gettext("Local courier")), *sorted({**followed, **own}.items())]
+    return {"carriers": carriers, "statuses": [(s, status_words(s)) for s in STATUSES]}
+
+
+def _no_shipment(shipment_id: int, number: str) -> str:
+    return gettext("There is no shipment %(id)s on order %(number)s.", id=shipment_id,
+                   number=number)
 
 
 def _back(number: str):
@@ -203,10 +204,11 @@ def order_add_shipment(number: str):
             shipment = tracking.book(session, current_actor(), order, carrier,
                                      tracking_number=tracking_number, instance_key=key)
     except (UnknownCarrier, CarrierError, OrderError) as error:
-        flash(f"The shipment was not created: {getattr(error, 'message', error)}.", "error")
+        flash(gettext("The shipment was not created: %(reason)s.",
+                      reason=getattr(error, "message", error)), "error")
         return _back(number)
     session.commit()
-    flash(f"Shipment {shipment.tracking_number} created.")
+    flash(gettext("Shipment %(number)s created.", number=shipment.tracking_number))
     return _back(number)
 
 
@@ -217,20 +219,21 @@ def order_refresh_shipment(number: str, shipment_id: int):
     session = db_session()
     shipment = session.get(Shipment, shipment_id)
     if shipment is None or shipment.order.number != number:
-        flash(f"There is no shipment {shipment_id} on order {number}.", "error")
+        flash(_no_shipment(shipment_id, number), "error")
         return _back(number)
     try:
         outcome = tracking.refresh(session, shipment, current_app.config["SECRET_KEY"])
     except UnknownCarrier:
-        flash(f"{shipment.carrier} is not set up under Carriers: enter its news by hand.",
-              "error")
+        flash(gettext("%(carrier)s is not set up under Carriers: enter its news by hand.",
+                      carrier=shipment.carrier), "error")
         return _back(number)
     except CarrierError as error:
-        flash(f"The carrier was not asked: {error}.", "error")
+        flash(gettext("The carrier was not asked: %(reason)s.", reason=error), "error")
         return _back(number)
     session.commit()
-    flash(f"{shipment.tracking_number}: {len(outcome.recorded)} new step(s); now "
-          f"{STATUS_LABELS.get(shipment.status, shipment.status)}.")
+    flash(ngettext("%(number)s: %(num)d new step; now %(status)s.",
+                   "%(number)s: %(num)d new steps; now %(status)s.", len(outcome.recorded),
+                   number=shipment.tracking_number, status=status_words(shipment.status)))
     return _back(number)
 
 
@@ -248,7 +251,7 @@ def order_quotes(number: str):
     names = _carrier_names()
     cheapest, fastest = shopped.best(rates.CHEAPEST), shopped.best(rates.FASTEST)
     return render_template(
-        "tracking/quotes.html", order=order, missing=shopped.missing, names=names,
+        "tracking/quotes.html", order=order, missing=shopped.missing, names=names, money=money,
         quotes=sorted(shopped.quotes, key=lambda q: (q.price, q.days, q.carrier)),
         cheapest=cheapest.carrier if cheapest else None,
         fastest=fastest.carrier if fastest else None)
@@ -260,16 +263,16 @@ def order_add_tracking_event(number: str, shipment_id: int):
     session = db_session()
     shipment = session.get(Shipment, shipment_id)
     if shipment is None or shipment.order.number != number:
-        flash(f"There is no shipment {shipment_id} on order {number}.", "error")
+        flash(_no_shipment(shipment_id, number), "error")
         return _back(number)
     status = request.form.get("status", "")
     if not tracking.entered_by_staff(session, shipment):
-        flash("This carrier reports its own events; only shipments of the local courier "
-              "or of a carrier not set up under Carriers take events entered by hand.",
-              "error")
+        flash(gettext("This carrier reports its own events; only shipments of the local "
+                      "courier or of a carrier not set up under Carriers take events entered "
+                      "by hand."), "error")
         return _back(number)
     if status not in STATUSES:
-        flash("Choose what happened to the parcel.", "error")
+        flash(gettext("Choose what happened to the parcel."), "error")
         return _back(number)
     outcome = tracking.record(session, shipment, [CarrierEvent(
         tracking_number=shipment.tracking_number, status=status, occurred_at=utcnow(),
@@ -277,7 +280,11 @@ def order_add_tracking_event(number: str, shipment_id: int):
         location=request.form.get("location", "").strip()[:200],
         raw={"entered_by": current_user().username})])
     session.commit()
-    moved = f" The order moved on: {', '.join(outcome.transitions)}." \
-        if outcome.transitions else ""
-    flash(f"{STATUS_LABELS[status]} recorded for {shipment.tracking_number}.{moved}")
+    if outcome.transitions:
+        flash(gettext("%(status)s recorded for %(number)s. The order moved on: %(moves)s.",
+                      status=status_words(status), number=shipment.tracking_number,
+                      moves=", ".join(outcome.transitions)))
+    else:
+        flash(gettext("%(status)s recorded for %(number)s.", status=status_words(status),
+                      number=shipment.tracking_number))
     return _back(number)
