@@ -43,6 +43,9 @@ class Context:
     roles: frozenset[str] = BUILTIN_ROLES
     warehouses: frozenset[str] | None = None
     users: frozenset[str] | None = None
+    # The permissions of whoever will publish (None: not known here, as in
+    # `orderloom check`); actions and money rights beyond them are problems.
+    publisher: frozenset[str] | None = None
 
 
 @dataclass
@@ -108,6 +111,7 @@ def validate_order_type(
     _check_templates(checker)
     _check_total_field(checker)
     _check_tracking(checker)
+    _check_money(checker)
     return checker.problems
 
 
@@ -140,7 +144,8 @@ def validate_package(package: Any, context: Context | None = None) -> list[Defin
     listed = package.get("master_data", {}).get("warehouses")
     if listed is not None:
         warehouses = (warehouses or frozenset()) | {w["code"] for w in listed}
-    inner = Context(roles=frozenset(roles), warehouses=warehouses)
+    inner = Context(roles=frozenset(roles), warehouses=warehouses,
+                    publisher=context.publisher)
     problems: list[DefinitionProblem] = []
     seen: dict[str, int] = {}
     for index, order_type in enumerate(package["order_types"]):
@@ -416,6 +421,34 @@ def _approver_users(checker: _Checker, path: tuple, names: list[str]) -> None:
 def _actions(checker: _Checker, path: tuple, items: list[dict]) -> None:
     # Each action type checks its own members (designer/actions/).
     actions.check(checker, path, items)
+    for index, action in enumerate(items):
+        kind = actions.TYPES.get(action.get("type")) if isinstance(action, dict) else None
+        if kind is not None:
+            _publisher_holds(checker, (*path, index), kind.needs, f"a {kind.name} action")
+
+
+def _publisher_holds(checker: _Checker, path: tuple, needed: frozenset[str],
+                     what: str) -> None:
+    held = checker.context.publisher
+    lacking = sorted(needed - held) if held is not None else []
+    if lacking:
+        checker.report(path, f"publishing {what} needs the permission "
+                             f"{', '.join(lacking)}, which you do not hold; ask someone "
+                             "who does to publish it")
+
+
+# Declaring who may record money hands that right on, so the declarer must hold it.
+MONEY_PERMISSION = frozenset({"payments.manage"})
+
+
+def _check_money(checker: _Checker) -> None:
+    money = checker.definition.get("money", {})
+    for kind in ("payment", "refund"):
+        if kind in money:
+            _roles(checker, ("money", kind), money[kind])
+            if money[kind]:
+                _publisher_holds(checker, ("money", kind), MONEY_PERMISSION,
+                                 f"who may record a {kind}")
 
 
 def _warehouse(checker: _Checker, path: tuple, code: str) -> None:

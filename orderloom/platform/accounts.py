@@ -67,8 +67,11 @@ def ensure_builtin_roles(session: Session) -> None:
     this repairs a database where someone deleted one)."""
     for name, (description, _granted) in BUILTIN_ROLES.items():
         if find_role(session, name) is None:
-            session.add(Role(name=name, description=description, builtin=True, permissions=[]))
-    session.flush()
+            role = Role(name=name, description=description, builtin=True, permissions=[])
+            session.add(role)
+            session.flush()
+            audit.record(session, audit.SYSTEM, "role.created", "role", role.id, name=name,
+                         builtin=True)
 
 
 def create_user(
@@ -85,6 +88,7 @@ def create_user(
         raise AccountError("username", f"a user named {username!r} already exists", status=409)
     check_password_strength(password, username, display_name)
     role_objects = _roles_named(session, roles)
+    _check_grant(session, actor, roles, role_objects, set(roles))
     user = User(
         username=username,
         display_name=display_name or username,
@@ -100,14 +104,75 @@ def create_user(
 
 def set_roles(session: Session, actor: Actor, user: User, roles: list[str]) -> None:
     before = user.role_names
-    user.roles = _roles_named(session, roles)
+    chosen = _roles_named(session, roles)
+    _check_grant(session, actor, roles, chosen, set(roles) - set(before))
+    was_administrator = is_administrator(user)
+    user.roles = chosen
+    if was_administrator and not is_administrator(user):
+        _keep_an_administrator(session, user, "roles")
     audit.record(session, actor, "user.roles_changed", "user", user.id,
                  before=before, after=user.role_names)
+
+
+def is_administrator(user: User) -> bool:
+    """Holds every permission: the one who can still repair any other account."""
+    return user.active and user.permissions >= frozenset(PERMISSIONS)
+
+
+def _keep_an_administrator(session: Session, user: User, field: str) -> None:
+    # Checked after the change, on what the database and this session would hold:
+    # without an administrator nobody could give the permissions back.
+    session.flush()
+    others = session.scalars(select(User).where(User.active.is_(True), User.id != user.id))
+    if not any(is_administrator(other) for other in others):
+        raise AccountError(field, f"{user.username} is the last administrator: give another "
+                                  "active user every permission first, or nobody could "
+                                  "manage this instance", status=409)
+
+
+def _granter_permissions(session: Session, actor: Actor) -> frozenset[str] | None:
+    """What ``actor`` may hand on: their own permissions. None for the operator's
+    command line and the system, which act for the instance itself."""
+    if actor.user_id is None:
+        return None
+    person = session.get(User, actor.user_id)
+    return person.permissions if person is not None and person.active else frozenset()
+
+
+def check_may_manage(session: Session, actor: Actor, user: User) -> None:
+    """Refuse to change the password, roles or access of someone who holds a
+    permission the actor lacks: taking over their account would be escalation."""
+    own = _granter_permissions(session, actor)
+    lacking = sorted(user.permissions - own) if own is not None else []
+    if lacking and user.id != actor.user_id:
+        raise AccountError("", f"{user.username} holds {', '.join(lacking)}, which you do "
+                               "not hold yourself; only someone who does may change "
+                               "this user", status=403)
+
+
+def _check_grant(session: Session, actor: Actor, names: list[str], roles: list[Role],
+                 granted: set[str]) -> None:
+    """Refuse to give a role whose permissions the giver lacks: holding
+    ``users.manage`` alone must not be a way to become an administrator."""
+    own = _granter_permissions(session, actor)
+    if own is None:
+        return
+    by_name = {role.name: role for role in roles}
+    for index, name in enumerate(names):
+        lacking = sorted(by_name[name].granted - own) if name in granted else []
+        if lacking:
+            raise AccountError(f"roles/{index}",
+                               f"you cannot give the role {name!r}: it grants "
+                               f"{', '.join(lacking)}, which you do not hold yourself",
+                               status=403)
 
 
 def set_active(session: Session, actor: Actor, user: User, active: bool) -> None:
     if user.active == active:
         return
+    if not active and is_administrator(user):
+        user.active = False
+        _keep_an_administrator(session, user, "active")
     user.active = active
     user.session_epoch += 1
     audit.record(session, actor, "user.activated" if active else "user.deactivated",
@@ -137,9 +202,7 @@ def create_role(
                                    "starting with a letter")
     if find_role(session, name) is not None:
         raise AccountError("name", f"a role named {name!r} already exists", status=409)
-    for index, permission in enumerate(permissions):
-        if permission not in PERMISSIONS:
-            raise AccountError(f"permissions/{index}", f"there is no permission {permission!r}")
+    _check_permissions(session, actor, permissions)
     role = Role(name=name, description=description, builtin=False,
                 permissions=sorted(set(permissions)))
     session.add(role)
@@ -147,6 +210,39 @@ def create_role(
     audit.record(session, actor, "role.created", "role", role.id, name=name,
                  permissions=role.permissions)
     return role
+
+
+def change_role(session: Session, actor: Actor, role: Role, description: str | None,
+                permissions: list[str] | None) -> None:
+    """Change a custom role's description or permissions; built-in roles take theirs
+    from the permission table."""
+    if role.builtin:
+        raise AccountError("", f"{role.name!r} is a built-in role: what it may do is fixed; "
+                               "create a custom role instead", status=409)
+    before = list(role.permissions)
+    if permissions is not None:
+        _check_permissions(session, actor, permissions)
+        holders = list(session.scalars(select(User).where(User.roles.contains(role))))
+        administrators = [user for user in holders if is_administrator(user)]
+        role.permissions = sorted(set(permissions))
+        for user in administrators:
+            if not is_administrator(user):
+                _keep_an_administrator(session, user, "permissions")
+    if description is not None:
+        role.description = description
+    audit.record(session, actor, "role.changed", "role", role.id, name=role.name,
+                 before=before, after=role.permissions)
+
+
+def _check_permissions(session: Session, actor: Actor, permissions: list[str]) -> None:
+    own = _granter_permissions(session, actor)
+    for index, permission in enumerate(permissions):
+        if permission not in PERMISSIONS:
+            raise AccountError(f"permissions/{index}", f"there is no permission {permission!r}")
+        if own is not None and permission not in own:
+            raise AccountError(f"permissions/{index}",
+                               f"you cannot grant {permission!r}: you do not hold it "
+                               "yourself", status=403)
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:

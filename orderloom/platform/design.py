@@ -6,15 +6,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orderloom.designer.validation import Context
+from orderloom.platform.auth import current_user
 from orderloom.platform.models import Role, User
 from orderloom.runtime.stock.catalog import Warehouse
 
 
-def design_context(session: Session) -> Context:
+def design_context(session: Session, publisher: frozenset[str] | None = None) -> Context:
+    """``publisher``: the permissions of the person checking or publishing, so a
+    definition whose actions do more than they may shows that as problems."""
     roles = frozenset(session.scalars(select(Role.name)))
     # Before any warehouse is set up, designs may name the ones to come.
     warehouses = frozenset(session.scalars(select(Warehouse.code))) or None
     # Approvers named one by one must be people who exist (active or not: a person
     # away may be made active again, and the runtime then finds them).
     users = frozenset(session.scalars(select(User.username)))
-    return Context(roles=roles, warehouses=warehouses, users=users)
+    return Context(roles=roles, warehouses=warehouses, users=users, publisher=publisher)
+
+
+def my_design_context(session: Session) -> Context:
+    """The context of the logged-in person, whose permissions bound what they publish."""
+    user = current_user()
+    return design_context(session, user.permissions if user is not None else frozenset())

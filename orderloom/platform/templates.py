@@ -162,9 +162,12 @@ def load(key: str) -> dict[str, Any]:
 
 
 def import_template(session: Session, actor_name: str, key: str,
-                    on_conflict: Conflict = "fail", *, via: str = "cli") -> TemplateReport:
+                    on_conflict: Conflict = "fail", *, via: str = "cli",
+                    publisher: frozenset[str] | None = None) -> TemplateReport:
     """Import the template ``key`` into the workspace in ``session`` (never commits).
-    Raises TemplateError with every problem; the caller then rolls back."""
+    Raises TemplateError with every problem; the caller then rolls back. ``publisher``:
+    the importing person's permissions, which the template's actions may not exceed
+    (None from the command line)."""
     document = load(key)
     actor = Actor(None, actor_name, via)
     master = document.get("master_data", {})
@@ -174,7 +177,7 @@ def import_template(session: Session, actor_name: str, key: str,
     customers_created, customers_kept = _customers(session, actor, master.get("customers", []))
     try:
         imported = exchange.import_package(session, actor_name, document,
-                                           design_context(session), on_conflict)
+                                           design_context(session, publisher), on_conflict)
     except ImportConflict as error:
         raise TemplateError([str(p) for p in error.problems], conflict=True) from None
     except DefinitionError as error:

@@ -230,7 +230,11 @@ def test_a_shipment_action_takes_its_carrier_from_a_field(page, live_server, cli
     refund = rule.locator(".action").nth(1)
     refund.locator("select").first.select_option("refund")
     refund.locator("label.wf-prop input").fill("Sold out")
-    expect(page.locator("#problem-count")).to_have_text("No problems")
+    # A designer holds no payment permission: the refund is theirs to draft, not to
+    # publish, and the problems list says so at the action.
+    expect(page.locator("#problem-count")).to_have_text("Problems: 1")
+    expect(page.locator("#problem-list")).to_contain_text(
+        "/rules/2/then/1 publishing a refund action needs the permission payments.manage")
     page.click("#save")
     expect(page.locator("#save-state")).to_have_text("All changes saved")
     designer = bearer(token_for("designer"))
@@ -262,3 +266,20 @@ def test_each_state_says_what_it_means_for_the_business(page, live_server, clien
     states = {s["key"]: (s["kind"], s["category"]) for s in draft["workflow"]["states"]}
     assert states["delivered"] == ("terminal", "returned")
     assert states["confirmed"] == ("terminal", "fulfilled")
+
+
+def test_who_may_record_money_is_ticked_on_the_workflow_tab(page, live_server, client,
+                                                           token_for, make_user):
+    open_retail(page, live_server, client, token_for, make_user, "#workflow")
+    money = page.locator('[data-block="money"]')
+    money.locator('[data-key="refund"]').get_by_label("staff").check()
+    expect(page.locator("#problem-count")).to_have_text("Problems: 1")
+    expect(money.locator('[data-key="refund"] .prop-problem')).to_contain_text(
+        "needs the permission payments.manage")
+    page.click("#save")
+    expect(page.locator("#save-state")).to_have_text("All changes saved")
+    designer = bearer(token_for("designer"))
+    draft = client.get("/api/v1/order-types/retail_order", headers=designer).get_json()["draft"]
+    assert draft["money"] == {"refund": ["staff"]}
+    money.locator('[data-key="refund"]').get_by_label("staff").uncheck()
+    expect(page.locator("#problem-count")).to_have_text("No problems")

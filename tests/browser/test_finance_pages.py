@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from tests.browser.test_staff_console import log_in
 from tests.designer.samples import retail
+from tests.payments.conftest import staff_handle_money
 from tests.platform.test_api_tokens import bearer
 from tests.runtime.support import SAMPLE
 
@@ -13,9 +14,11 @@ SCREENSHOTS = "/tmp/orderloom-finance"
 
 def test_staff_takes_a_payment_refunds_and_reconciles(page, live_server, client, token_for,
                                                       make_user, tmp_path):
-    designer = bearer(token_for("designer"))
-    assert client.post("/api/v1/import", headers=designer, json={
-        "format": "orderloom-package/1", "order_types": [retail()]}).status_code == 201
+    # The order type lets staff handle its money; handing that out is an administrator's.
+    admin = bearer(token_for("admin"))
+    assert client.post("/api/v1/import", headers=admin, json={
+        "format": "orderloom-package/1",
+        "order_types": [staff_handle_money(retail())]}).status_code == 201
     staff_api = bearer(token_for("staff"))
     number = client.post("/api/v1/orders", headers=staff_api, json={
         "order_type": "retail_order", "data": SAMPLE}).get_json()["number"]

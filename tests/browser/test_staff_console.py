@@ -2,6 +2,7 @@
 from the inbox in another browser, ship it."""
 from __future__ import annotations
 
+from tests.channels.support import create_channel
 from tests.conftest import TEST_PASSWORD
 from tests.designer.samples import retail
 from tests.platform.test_api_tokens import bearer
@@ -23,6 +24,8 @@ def test_staff_submits_an_admin_approves_from_the_inbox_and_staff_ships(
     designer = bearer(token_for("designer"))
     assert client.post("/api/v1/import", headers=designer, json={
         "format": "orderloom-package/1", "order_types": [retail()]}).status_code == 201
+    # Orders typed in from the web desk: a channel people enter orders for by hand.
+    create_channel(client, bearer(token_for("admin")), key="web", kind="manual")
     staff_api = bearer(token_for("staff"))
     small = client.post("/api/v1/orders", headers=staff_api, json={
         "order_type": "retail_order", "data": SAMPLE}).get_json()["number"]

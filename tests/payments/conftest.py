@@ -11,6 +11,13 @@ from tests.runtime.support import SAMPLE
 SAMPLE_TOTAL = "2560.70"  # 2 x 1250.50 + 3 x 19.90
 
 
+def staff_handle_money(definition: dict) -> dict:
+    """Let staff record payments and refunds in any state of ``definition`` (its
+    ``money`` section), as the tests of amounts and statuses need."""
+    definition["money"] = {"payment": ["staff"], "refund": ["staff"]}
+    return definition
+
+
 def paid_shop() -> dict:
     """The retail sample, where a paid draft goes to review by itself, shipping needs
     the order paid, and cancelling refunds what was paid."""
@@ -25,7 +32,22 @@ def paid_shop() -> dict:
             transition["condition"] = 'payment_status IN ["paid", "overpaid"]'
         if transition["key"] == "cancel":
             transition["actions"].append({"type": "refund", "reason": "order cancelled"})
+    # Staff take payments at any time; refunds only where they may cancel.
+    definition["money"] = {"payment": ["staff"]}
     return definition
+
+
+@pytest.fixture
+def published(client, token_for):
+    """The sample retail order type, with staff handling its money, published by an
+    administrator: a definition that hands out money rights needs a publisher
+    holding payments.manage. Answers the administrator's API headers, which import
+    the other order types of these tests."""
+    admin = bearer(token_for("admin"))
+    response = client.post("/api/v1/import", headers=admin, json={
+        "format": "orderloom-package/1", "order_types": [staff_handle_money(retail())]})
+    assert response.status_code == 201, response.get_json()
+    return admin
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from tests.designer.samples import retail
-from tests.payments.conftest import new_order, pay, refund
+from tests.payments.conftest import new_order, pay, refund, staff_handle_money
 from tests.platform.test_api_tokens import bearer
 from tests.webhooks.support import Receiver, wait_for
 from tests.webhooks.test_delivery import subscribe
@@ -24,7 +24,7 @@ YEN_ITEMS = {"customer": {"code": "Y1", "name": "Sato Yuki"},
 
 @pytest.fixture
 def yen_order(client, published, staff):
-    definition = retail()
+    definition = staff_handle_money(retail())
     definition.update(key="yen_order", number_prefix="YO", currency="JPY")
     response = client.post("/api/v1/import", headers=published, json={
         "format": "orderloom-package/1", "order_types": [definition]})
@@ -77,7 +77,7 @@ def test_the_erp_hears_the_order_sums_in_yen(client, staff, token_for, yen_order
 ])
 def test_each_currency_has_its_own_decimal_places(client, published, staff, currency, total,
                                                    finer_than_the_currency):
-    definition = retail()
+    definition = staff_handle_money(retail())
     definition.update(key="abroad", number_prefix="AB", currency=currency)
     response = client.post("/api/v1/import", headers=published, json={
         "format": "orderloom-package/1", "order_types": [definition]})

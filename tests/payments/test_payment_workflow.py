@@ -3,7 +3,7 @@ and a refund action gives back what was paid when an order is cancelled."""
 from __future__ import annotations
 
 from tests.designer.samples import retail
-from tests.payments.conftest import new_order, pay
+from tests.payments.conftest import new_order, pay, staff_handle_money
 
 
 def timeline_kinds(client, headers, number):
@@ -64,7 +64,7 @@ def test_cancelling_an_unpaid_order_refunds_nothing_and_still_cancels(client, st
 
 def test_a_refund_action_asking_for_more_than_was_paid_refuses_the_transition(
         client, staff, published):
-    definition = retail()
+    definition = staff_handle_money(retail())
     definition["key"] = "greedy_order"
     definition["number_prefix"] = "GR"
     cancel = next(t for t in definition["workflow"]["transitions"] if t["key"] == "cancel")

@@ -231,3 +231,15 @@ def test_the_walk_every_route_every_method_answers_as_the_table_says(app, role):
     walked = _every_request(app)
     assert sum(url.startswith("/api/") for _e, _m, url in walked) > 80
     assert sum(not url.startswith("/api/") for _e, _m, url in walked) > 30
+
+
+@pytest.mark.parametrize("role", [None, "admin", "designer", "staff", "viewer"])
+def test_changing_a_role_is_for_user_managers_and_built_in_roles_stay_fixed(client, token_for,
+                                                                            role):
+    headers = bearer(token_for(role)) if role else {}
+    answer = client.patch("/api/v1/roles/staff", headers=headers,
+                          json={"permissions": ["orders.view"]})
+    expected = {None: 401, "admin": 409}.get(role, 403)
+    assert_problem(answer, expected)
+    if role == "admin":
+        assert "built-in role" in answer.get_json()["detail"]

@@ -55,6 +55,12 @@ class ActionType:
     required: ClassVar[tuple[str, ...]] = ()
     # What the designer puts in a new action of this type, besides its type.
     starting: ClassVar[dict[str, Any]] = {}
+    # Permissions whoever publishes a definition with this action must hold: a
+    # configured action never does more than its publisher may.
+    needs: ClassVar[frozenset[str]] = frozenset()
+    # The money it moves ("payment" or "refund"): a role that may take a transition
+    # with this action may also record that money by hand in the transition's states.
+    moves_money: ClassVar[str | None] = None
 
     def check(self, checker: Checker, path: tuple, action: dict[str, Any]) -> None:
         """Report what the schema cannot see (references to fields, approvals, roles;

@@ -10,6 +10,8 @@ class Refund(ActionType):
     name = "refund"
     position = 150
     labels = ("Refund", "退款")
+    needs = frozenset({"payments.manage"})
+    moves_money = "refund"
     members = {
         "amount": {"$ref": "#/$defs/formula",
                    "description": "How much to give back (money); without it, the rest of "

@@ -58,6 +58,15 @@ NEW_ROLE = {
         "permissions": {"type": "array", "items": {"type": "string"}, "maxItems": 100},
     },
 }
+ROLE_CHANGE = {
+    "type": "object",
+    "additionalProperties": False,
+    "minProperties": 1,
+    "properties": {
+        "description": {"type": "string", "maxLength": 200},
+        "permissions": {"type": "array", "items": {"type": "string"}, "maxItems": 100},
+    },
+}
 NEW_TOKEN = {
     "type": "object",
     "required": ["name"],
@@ -114,6 +123,7 @@ def change_user(user_id: int):
         raise invalid("/active" if "active" in body else "/roles",
                       "you cannot lock yourself out: another administrator must do this",
                       status=409)
+    accounts.check_may_manage(session, actor, user)
     if "roles" in body:
         accounts.set_roles(session, actor, user, body["roles"])
     if "password" in body:
@@ -144,6 +154,23 @@ def create_role():
                                 body.get("description", ""), body.get("permissions", []))
     session.commit()
     return role_json(role), 201
+
+
+@api.patch("/roles/<name>")
+@requires("users.manage")
+@documented("Change a custom role's description or permissions (only permissions you hold "
+            "yourself; built-in roles are fixed: 409)", request=ROLE_CHANGE,
+            tags=("accounts",), responses={200: ("The changed role", ROLE_SCHEMA)})
+def change_role(name: str):
+    body = json_body(ROLE_CHANGE)
+    session = db_session()
+    role = accounts.find_role(session, name)
+    if role is None:
+        raise Problem(404, f"there is no role named {name!r}")
+    accounts.change_role(session, current_actor(), role, body.get("description"),
+                         body.get("permissions"))
+    session.commit()
+    return role_json(role)
 
 
 @api.get("/tokens")

@@ -17,7 +17,7 @@ from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
-from orderloom.platform.design import design_context
+from orderloom.platform.design import design_context, my_design_context
 from orderloom.platform.openapi import documented
 from orderloom.platform.preview_throttle import THROTTLED, throttled
 from orderloom.platform.problems import Problem, invalid
@@ -96,7 +96,7 @@ def definition_schema(name: str):
                                  "valid": {"type": "boolean"}, "errors": PROBLEMS}})})
 def check_definition():
     body = json_body(ANY_OBJECT)
-    context = design_context(db_session())
+    context = my_design_context(db_session())
     problems = (validate_package(body, context) if "format" in body
                 else validate_order_type(body, context))
     return {"valid": not problems, "errors": [p.as_json() for p in problems]}
@@ -122,7 +122,7 @@ def create_order_type():
     actor = current_actor()
     try:
         order_type, problems = versions.create(session, actor.name, body,
-                                               design_context(session))
+                                               my_design_context(session))
     except versions.VersionConflict as conflict:  # here it can only be the key
         raise invalid("/key", str(conflict), status=409) from None
     audit.record(session, actor, "order_type.created", "order_type", order_type.key)
@@ -137,7 +137,7 @@ def create_order_type():
             tags=("definitions",), responses={200: ("The order type", ANY_OBJECT)})
 def get_order_type(key: str):
     order_type = _order_type(key)
-    problems = validate_order_type(order_type.draft, design_context(db_session()))
+    problems = validate_order_type(order_type.draft, my_design_context(db_session()))
     return {**_summary(order_type), "draft": order_type.draft,
             "errors": [p.as_json() for p in problems],
             "versions": [_version_json(v, False) for v in order_type.versions]}
@@ -155,7 +155,7 @@ def save_draft(key: str):
     order_type = _order_type(key)
     actor = current_actor()
     problems = versions.save_draft(session, actor.name, order_type, body,
-                                   design_context(session))
+                                   my_design_context(session))
     audit.record(session, actor, "order_type.draft_saved", "order_type", key,
                  problems=len(problems))
     session.commit()
@@ -174,7 +174,7 @@ def publish(key: str):
     order_type = _order_type(key)
     actor = current_actor()
     previous = order_type.latest
-    version = versions.publish(session, actor.name, order_type, design_context(session),
+    version = versions.publish(session, actor.name, order_type, my_design_context(session),
                                body.get("note", ""))
     changes = diff(previous.definition, version.definition) if previous else []
     audit.record(session, actor, "order_type.published", "order_type", key,
@@ -274,7 +274,7 @@ def import_package():
     body = json_body(ANY_OBJECT)
     session = db_session()
     actor = current_actor()
-    report = exchange.import_package(session, actor.name, body, design_context(session),
+    report = exchange.import_package(session, actor.name, body, my_design_context(session),
                                      on_conflict)  # type: ignore[arg-type]
     audit.record(session, actor, "package.imported", "package", body.get("key", "-"),
                  **report.as_json())
@@ -299,6 +299,7 @@ def simulate_order_type(key: str):
     if "state" in body and body["state"] not in states:
         raise invalid("/state", f"there is no state {body['state']!r}; the states are "
                                 + ", ".join(map(str, states)))
+    # Trying a draft out does not publish it: what the person may publish is not asked.
     context = design_context(db_session())
     db_session().rollback()  # end the read: on SQLite every transaction holds the write lock
     return simulate(definition, body["data"], roles=body.get("roles"),

@@ -15,7 +15,7 @@ from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import requires
 from orderloom.platform.database import db_session
-from orderloom.platform.design import design_context
+from orderloom.platform.design import design_context, my_design_context
 from orderloom.platform.openapi import documented
 from orderloom.platform.preview_throttle import THROTTLED, throttled
 from orderloom.platform.problems import invalid
@@ -51,7 +51,7 @@ def problems_as_typed(definition: dict, context: validation.Context) -> list:
                 "valid": {"type": "boolean"}, "errors": {"type": "array"}}})})
 def check_draft():
     body = json_body({"type": "object"})
-    problems = problems_as_typed(body, design_context(db_session()))
+    problems = problems_as_typed(body, my_design_context(db_session()))
     return {"valid": not problems, "errors": [p.as_json() for p in problems]}
 
 
@@ -71,6 +71,7 @@ def simulate_unsaved():
     if "state" in body and body["state"] not in states:
         raise invalid("/state", f"there is no state {body['state']!r}; the states are "
                                 + ", ".join(map(str, states)))
+    # Trying a draft out does not publish it: what the person may publish is not asked.
     context = design_context(db_session())
     db_session().rollback()  # end the read: on SQLite every transaction holds the write lock
     try:

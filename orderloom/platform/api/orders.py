@@ -17,6 +17,7 @@ from orderloom.platform.lookups import order_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, problem_response
 from orderloom.platform.refusals import problem_for
+from orderloom.runtime.channels import hand_entry
 from orderloom.runtime.engine import edits as order_edits
 from orderloom.runtime.engine import lifecycle
 from orderloom.runtime.engine.version_moves import move_open_orders
@@ -32,7 +33,10 @@ NEW_ORDER = {
     "properties": {
         "order_type": {"type": "string", "maxLength": 63},
         "data": {"type": "object", "description": "Values for the order form's fields"},
-        "channel": {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,39}$"},
+        "channel": {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,39}$",
+                    "description": "manual (the default), or the key of an active channel "
+                                   "of kind manual for this order type; channels that "
+                                   "receive orders stamp their own (422 at /channel)"},
     },
 }
 # Orders of the built-in retail and catering templates, as the API takes them.
@@ -140,8 +144,10 @@ def create_order():
             return stored, status, {"Idempotent-Replayed": "true",
                                     "ETag": f'"{stored.get("revision", "")}"'}
     try:
+        # Stamped before anything else is written, so a refused channel writes nothing.
+        channel = hand_entry.stamp(session, body.get("channel"), body["order_type"])
         order = lifecycle.create_order(session, current_actor(), body["order_type"],
-                                       body["data"], channel=body.get("channel", "manual"))
+                                       body["data"], channel=channel)
     except OrderError:
         if claimed is not None:
             # The key must be free for a corrected retry, and freeing it writes.

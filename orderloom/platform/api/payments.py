@@ -13,7 +13,7 @@ from orderloom.platform import query_args
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body, uploaded_file
 from orderloom.platform.api.downloads import file_response
-from orderloom.platform.auth import current_actor, requires
+from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.lookups import order_or_404
 from orderloom.platform.openapi import documented
@@ -21,7 +21,13 @@ from orderloom.platform.problems import Problem, invalid
 from orderloom.platform.query_args import ParameterError
 from orderloom.runtime import audit
 from orderloom.runtime.channels.order_files import write_csv, write_xlsx
-from orderloom.runtime.payments import finance_summary, reconciliation, refunds, statements
+from orderloom.runtime.payments import (
+    entitlement,
+    finance_summary,
+    reconciliation,
+    refunds,
+    statements,
+)
 from orderloom.runtime.payments import received as payments
 from orderloom.runtime.payments import status as payment_status
 
@@ -101,7 +107,8 @@ def order_payments(number: str):
 @api.post("/orders/<number>/payments")
 @requires("payments.manage")
 @documented("Record a payment received for an order; its payment status follows, and "
-            "payment.received is sent to webhook subscribers", request=NEW_PAYMENT,
+            "payment.received is sent to webhook subscribers. Only where the order's "
+            "workflow gives payments to one of your roles (403 otherwise)", request=NEW_PAYMENT,
             examples={"bank": {"amount": "202.00", "method": "bank_transfer",
                                "reference": "BT-20261125-0042",
                                "received_at": "2026-11-25T09:30:00+08:00"}},
@@ -110,6 +117,7 @@ def record_payment(number: str):
     body = json_body(NEW_PAYMENT, exact_numbers=True)
     session = db_session()
     order = order_or_404(number)
+    entitlement.check(order, "payment", set(current_user().role_names))
     payments.record_payment(
         session, current_actor(), order, body["amount"], method=body["method"],
         reference=body.get("reference", ""), currency=body.get("currency"),
@@ -123,12 +131,15 @@ def record_payment(number: str):
 @requires("payments.manage")
 @documented("Issue a refund: never more than was paid and not yet refunded (422 names "
             "/amount; 409 when nothing is left). Without an amount, the rest of what was "
-            "paid. refund.issued is sent to webhook subscribers", request=NEW_REFUND,
+            "paid. refund.issued is sent to webhook subscribers. Only where the order's "
+            "workflow gives refunds to one of your roles now (403 otherwise)",
+            request=NEW_REFUND,
             tags=("payments",), responses={201: ("The order's money", MONEY_SUMMARY)})
 def issue_refund(number: str):
     body = json_body(NEW_REFUND, exact_numbers=True)
     session = db_session()
     order = order_or_404(number)
+    entitlement.check(order, "refund", set(current_user().role_names))
     refunds.issue_refund(session, current_actor(), order, body.get("amount"),
                          reason=body.get("reason", ""),
                          reference=body.get("reference", ""),

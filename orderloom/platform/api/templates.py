@@ -57,7 +57,8 @@ def import_builtin_template(key: str):
     session = db_session()
     try:
         report = import_template(session, current_user().username, key,
-                                 body.get("on_conflict", "fail"), via="api")
+                                 body.get("on_conflict", "fail"), via="api",
+                                 publisher=current_user().permissions)
     except TemplateError as error:
         raise Problem(409 if error.conflict else 422,
                       f"template {key!r} was not imported: {error.problems[0]}",

@@ -22,7 +22,7 @@ from orderloom.designer.problems import DefinitionError
 from orderloom.platform.api.designer_preview import problems_as_typed
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
-from orderloom.platform.design import design_context
+from orderloom.platform.design import my_design_context
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.designer_text import LANGUAGES, text_for
 from orderloom.platform.pages.order_view import label
@@ -113,7 +113,7 @@ def designer_create():
 def _store_new(definition: dict, message: str):
     db = db_session()
     actor = current_actor()
-    order_type, _problems = versions.create(db, actor.name, definition, design_context(db))
+    order_type, _problems = versions.create(db, actor.name, definition, my_design_context(db))
     audit.record(db, actor, "order_type.created", "order_type", order_type.key)
     db.commit()
     flash(message)
@@ -157,7 +157,7 @@ def designer_import():
     db = db_session()
     actor = current_actor()
     try:
-        report = exchange.import_package(db, actor.name, document, design_context(db),
+        report = exchange.import_package(db, actor.name, document, my_design_context(db),
                                          "rename")
     except (DefinitionError, versions.VersionConflict) as error:
         problems = getattr(error, "problems", None)
@@ -184,7 +184,7 @@ def designer_edit(key: str):
     if order_type is None:
         flash(t["no_such_type"].format(key=key), "error")
         return redirect(url_for("pages.designer_list"))
-    context = design_context(db)
+    context = my_design_context(db)
     problems = problems_as_typed(order_type.draft, context)
     latest = order_type.latest
     boot = {

@@ -158,6 +158,14 @@ PAIRS: dict[str, tuple[str, str]] = {
     "who_may": ("Who may take it (nobody ticked: anyone)", "可执行角色（不勾选则所有人）"),
     "condition": ("Only when", "执行条件"), "required_fields": ("Fields that must be filled in", "必须填写的字段"),
     "waits_in": ("Order waits in", "等待状态"), "approver_roles": ("Approver roles", "审批角色"),
+    "money": ("Money", "收退款"),
+    "money_hint": ("Roles that may record money by hand in any state. Besides them, a role may "
+                   "refund where a transition it may take refunds, and administrators always "
+                   "may. Publishing this needs the payments.manage permission.",
+                   "可在任何状态下手工记录收款或退款的角色。此外，角色可在其可执行且含退款动作的流转所在状态退款，"
+                   "管理员始终可以。发布此设置需要 payments.manage 权限。"),
+    "money_payment": ("Who may record a payment", "可记录收款的角色"),
+    "money_refund": ("Who may issue a refund", "可退款的角色"),
     "approver_users": ("Approver usernames (comma separated)", "审批人用户名（逗号分隔）"),
     "mode": ("Mode", "方式"), "mode_any": ("Any one approves", "任一人通过"),
     "mode_all": ("All must approve", "全部通过"), "mode_sequence": ("One after another", "依次审批"),

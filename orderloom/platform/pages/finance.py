@@ -21,7 +21,13 @@ from orderloom.platform.query_args import ParameterError, day
 from orderloom.runtime.engine.lifecycle import find_order
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.orders.models import Order
-from orderloom.runtime.payments import finance_summary, reconciliation, refunds, statements
+from orderloom.runtime.payments import (
+    entitlement,
+    finance_summary,
+    reconciliation,
+    refunds,
+    statements,
+)
 from orderloom.runtime.payments import received as payments
 
 log = logging.getLogger(__name__)
@@ -48,8 +54,11 @@ def order_money(order: Order) -> dict[str, Any] | None:
             "status_label": payment_words(summary["payment_status"]),
             "shown": {k: money(summary[k], currency) if summary[k] is not None else "—"
                       for k in ("total", "paid", "refunded", "refundable", "outstanding")},
-            "can_manage": user.can("payments.manage"),
-            "can_refund": Decimal(summary["refundable"]) > 0}
+            # Money follows the workflow: each form shows only where it would be taken.
+            "can_pay": user.can("payments.manage")
+                       and entitlement.allowed(order, "payment", set(user.role_names)),
+            "can_refund": Decimal(summary["refundable"]) > 0 and user.can("payments.manage")
+                          and entitlement.allowed(order, "refund", set(user.role_names))}
 
 
 def _back(number: str):
@@ -63,6 +72,7 @@ def order_record_payment(number: str):
     form = request.form
     try:
         order = find_order(session, number)
+        entitlement.check(order, "payment", set(current_user().role_names))
         payments.record_payment(session, current_actor(), order, form.get("amount", ""),
                                 method=form.get("method", ""),
                                 reference=form.get("reference", ""), source="staff")
@@ -84,6 +94,7 @@ def order_issue_refund(number: str):
     amount = form.get("amount", "").strip() or None
     try:
         order = find_order(session, number)
+        entitlement.check(order, "refund", set(current_user().role_names))
         refund = refunds.issue_refund(session, current_actor(), order, amount,
                                       reason=form.get("reason", ""), source="staff")
     except OrderError as error:

@@ -43,7 +43,8 @@ def import_from_gallery(key: str):
     session = db_session()
     try:
         report = import_template(session, current_user().username, key, on_conflict,
-                                 via="web")  # type: ignore[arg-type]
+                                 via="web",  # type: ignore[arg-type]
+                                 publisher=current_user().permissions)
     except TemplateError as error:
         reason = ("an order type it brings exists already. Choose “import beside it” or "
                   "“replace it” to go on" if error.conflict else "; ".join(error.problems))

@@ -69,6 +69,7 @@ export class WorkflowLists {
         t.add_approval, () => this.addApproval()),
       automatic: () => this.block("automatic", t.automatic, wf.automatic || [], (a, i) => this.automatic(a, i),
         t.add_automatic, () => this.addAutomatic()),
+      money: () => this.money(),
     };
   }
 
@@ -381,6 +382,32 @@ export class WorkflowLists {
       const input = last.querySelector("input");
       if (input) input.focus();
     }
+  }
+
+  // Who may record money by hand in any state (the order type's money section);
+  // besides them, a role may where a transition it may take from the order's state
+  // refunds. Ticking a role here needs payments.manage to publish.
+  money() {
+    const t = this.t;
+    const money = this.store.draft.money || {};
+    const kinds = [["payment", t.money_payment], ["refund", t.money_refund]];
+    return h("section", {class: "wf-block", dataset: {block: "money"}}, h("h3", {}, t.money),
+      h("p", {class: "hint"}, t.money_hint),
+      h("ol", {class: "wf-list"}, kinds.map(([kind, caption]) => h("li", {class: "wf-item",
+        dataset: {pointer: `/money/${kind}`, key: kind}},
+      h("fieldset", {class: "wf-prop wide checks"}, h("legend", {}, caption),
+        this.roles.map((role) => h("label", {class: "check"},
+          h("input", {type: "checkbox", value: role, checked: (money[kind] || []).includes(role),
+            onchange: (event) => this.store.change((draft) => {
+              const chosen = new Set((draft.money || {})[kind] || []);
+              if (event.target.checked) chosen.add(role);
+              else chosen.delete(role);
+              draft.money = draft.money || {};
+              if (chosen.size) draft.money[kind] = this.roles.filter((r) => chosen.has(r));
+              else delete draft.money[kind];
+              if (!Object.keys(draft.money).length) delete draft.money;
+            }, {source: "workflow"})}), " ", role))),
+      h("p", {class: "prop-problem"})))));
   }
 
   markProblems() {
