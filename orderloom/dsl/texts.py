@@ -157,17 +157,22 @@ def _join_parts(values: Any, skip_empty: bool, parts: list[str]) -> None:
             parts.append(text)
 
 
+# Matched on the text with its outer blanks stripped. Each run of blanks inside follows
+# a sign, a currency symbol or the digits it belongs to, so no two runs can trade
+# blanks with each other: a long run that ends in something else is refused in time
+# linear in its length, where adjacent optional runs took cubic time.
+_BLANKS = " \t\r\n"
 _NUMBER_TEXT = re.compile(
-    r"[ \t\r\n]*([+-]?)[ \t\r\n]*([$¥￥€£]?)[ \t\r\n]*"
-    r"((?:[0-9][0-9,]*(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)[ \t\r\n]*(%?)[ \t\r\n]*")
+    r"(?:([+-])[ \t\r\n]*)?(?:[$¥￥€£][ \t\r\n]*)?"
+    r"((?:[0-9][0-9,]*(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)(?:[ \t\r\n]*(%))?")
 
 
 def value(text: str) -> Decimal:
     """Text as a number: a sign, a currency symbol, thousands commas and a % are understood."""
-    match = _NUMBER_TEXT.fullmatch(text)
+    match = _NUMBER_TEXT.fullmatch(text.strip(_BLANKS))
     if not match:
         raise Fault(f'VALUE: "{text}" is not a number')
-    sign, _currency, digits, percent = match.groups()
+    sign, digits, percent = match.group(1) or "", match.group(2), match.group(3)
     try:
         number = Decimal(sign + digits.replace(",", ""))
     except InvalidOperation:

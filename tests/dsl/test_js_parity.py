@@ -305,6 +305,19 @@ def test_text_edges_give_the_same_values_and_faults():
     compare([(source, EDGE_FIELDS, EDGE_DATA, None, {}) for source in TEXT_EDGES])
 
 
+BLANK_RUNS = [" " * 50_000 + "x", "\t\r\n" * 20_000 + "5x", "- " + " " * 50_000 + "$",
+              "5" + " " * 50_000 + "%%", " " * 50_000 + "12" + " " * 50_000]
+
+
+def test_value_of_a_long_run_of_blanks_is_refused_at_once_in_both():
+    # Runs of blanks that could trade with each other made VALUE cubic in a run's
+    # length: 2,000 blanks took 46 seconds. Each text here would take days that way.
+    start = time.perf_counter()
+    compare([("VALUE(t)", {"t": "text"}, {"t": text}, None, {}) for text in BLANK_RUNS])
+    assert time.perf_counter() - start < 20, "VALUE should be linear in its text"
+    assert dsl.evaluate("VALUE(t)", {"t": BLANK_RUNS[-1]}, {"t": "text"}) == 12
+
+
 # Months and weeks: every day of the calendar's range, the 29th of February, and a
 # datetime whose UTC day is not its local one.
 DATES = st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31)) | st.sampled_from(

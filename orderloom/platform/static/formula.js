@@ -932,16 +932,26 @@
     room(size + chars(sep).length * Math.max(parts.length - 1, 0), "TEXTJOIN");
     return parts.join(sep);
   }
-  var NUMBER_TEXT = /^[ \t\r\n]*([+-]?)[ \t\r\n]*([$¥￥€£]?)[ \t\r\n]*((?:[0-9][0-9,]*(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)[ \t\r\n]*(%?)[ \t\r\n]*$/;
+  // As texts.py: matched on the text without its outer blanks (cut by a loop, as a
+  // pattern anchored at the end would try every start), with each inner run of blanks
+  // after the part it belongs to, so a long run ending in something else fails fast.
+  var NUMBER_TEXT = /^(?:([+-])[ \t\r\n]*)?(?:[$¥￥€£][ \t\r\n]*)?((?:[0-9][0-9,]*(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)(?:[ \t\r\n]*(%))?$/;
+  function blank(c) { return c === " " || c === "\t" || c === "\r" || c === "\n"; }
+  function withoutOuterBlanks(t) {
+    var start = 0, end = t.length;
+    while (start < end && blank(t[start])) start++;
+    while (end > start && blank(t[end - 1])) end--;
+    return t.slice(start, end);
+  }
   function value(t) {
-    var m = NUMBER_TEXT.exec(t);
+    var m = NUMBER_TEXT.exec(withoutOuterBlanks(t));
     if (!m) fail('VALUE: "' + t + '" is not a number');
-    var number = parseDec(m[1] + m[3].replace(/,/g, ""));
+    var number = parseDec((m[1] || "") + m[2].replace(/,/g, ""));
     if (number.c === 0n) return new Dec(0, 0n, 0);
     if (Math.abs(number.e + ndigits(number.c) - 1) > MAX_EXPONENT) {
       fail('VALUE: "' + t + '" is not a number');
     }
-    var result = m[4] ? div(number, 100n) : number;
+    var result = m[3] ? div(number, 100n) : number;
     return normal(context(result.s, result.c, result.e));
   }
   var LETTER = /^\p{L}$/u;
