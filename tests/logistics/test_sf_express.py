@@ -388,6 +388,25 @@ def test_another_carrier_chosen_while_a_booking_is_unconfirmed_is_refused(
     assert [s["carrier"] for s in shipments(client, staff, number)] == ["jd"]
 
 
+def test_a_booking_its_retries_gave_up_on_is_still_the_one_booked_again(
+        client, admin, staff, token_for, sf, http_carrier, db):
+    set_up(client, admin, token_for, sf, action={"type": "create_shipment", "carrier": "local"})
+    number = order_to_ship(client, staff)
+    sf.fee = "9.50"
+    for _ in range(5):  # every attempt a booking job has
+        sf.lose_next_answer = True
+        booking = assert_problem(book_by_quote(client, staff, number, choose="cheapest"),
+                                 502)["booking"]
+    assert booking["status"] == "failed"
+    assert_problem(book_by_quote(client, staff, number, choose="chosen", carrier="jd"), 409)
+
+    again = book_by_quote(client, staff, number, choose="cheapest")
+    assert again.status_code == 201, again.get_json()
+    assert {call["orderId"] for call in sf.calls("EXP_RECE_CREATE_ORDER")} == \
+        {booking["reference"]}
+    assert len(sf.bookings) == 1 and len(shipments(client, staff, number)) == 1
+
+
 def test_a_booking_running_elsewhere_is_not_called_again(
         client, admin, staff, token_for, sf, http_carrier, db):
     set_up(client, admin, token_for, sf, action={"type": "create_shipment", "carrier": "local"})

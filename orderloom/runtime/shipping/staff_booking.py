@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from orderloom.db import utcnow
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.errors import OrderError
-from orderloom.runtime.jobs.models import ACTIVE, DONE, FAILED, PENDING, QUEUED, Job
+from orderloom.runtime.jobs.models import ACTIVE, FAILED, PENDING, QUEUED, RUNNING, Job
 from orderloom.runtime.jobs.outbox import enqueue
 from orderloom.runtime.orders import timeline
 from orderloom.runtime.orders.models import Order
@@ -38,6 +38,7 @@ from orderloom.runtime.shipping.models import BOOK_JOB, Shipment, new_public_tok
 # request that wrote it is about to run it; if that request's process stops, the
 # sweeper runs it once this has passed.
 HOLD = timedelta(minutes=1)
+CANCELLED = "cancelled_by"  # in a booking job's payload: who stopped it
 
 
 class BookingError(OrderError):
@@ -90,27 +91,32 @@ class Booking:
         return self.job.payload["reference"]
 
 
+def _open_bookings(session: Session, order: Order) -> list[Job]:
+    """The order's booking jobs with a carrier chosen that are not confirmed: still to
+    run, or given up on by their retries without being cancelled (the carrier may
+    have booked the parcel all the same, so the choice stands until someone cancels
+    it)."""
+    jobs = session.scalars(select(Job).where(
+        Job.order_id == order.id, Job.kind == BOOK_JOB,
+        Job.status.in_((*ACTIVE, FAILED))).order_by(Job.id))
+    return [job for job in jobs if "choose" not in job.payload
+            and (job.status != FAILED or CANCELLED not in job.payload)]
+
+
 def unconfirmed(session: Session, order: Order, *, warehouse: str | None = None,
                 lines: list[dict[str, Any]] | None = None) -> Job | None:
-    """The booking job of this parcel (the order's warehouse or ``warehouse``, the whole
-    order or ``lines``) whose carrier is chosen and that has not ended, if any."""
+    """The unconfirmed booking of this parcel (the order's warehouse or ``warehouse``,
+    the whole order or ``lines``), if any."""
     warehouse = warehouse or order.warehouse
-    jobs = session.scalars(select(Job).where(
-        Job.order_id == order.id, Job.kind == BOOK_JOB, Job.status.in_(ACTIVE))
-        .order_by(Job.id))
-    return next((job for job in jobs if "choose" not in job.payload
-                 and (job.payload.get("warehouse") or order.warehouse) == warehouse
+    return next((job for job in _open_bookings(session, order)
+                 if (job.payload.get("warehouse") or order.warehouse) == warehouse
                  and (job.payload.get("lines") or None) == (lines or None)), None)
 
 
 def unconfirmed_of(session: Session, order: Order) -> list[Job]:
-    """The order's bookings with a carrier chosen whose carrier was called and has not
-    confirmed yet (tried at least once, not ended): those staff may book again or
-    cancel."""
-    jobs = session.scalars(select(Job).where(
-        Job.order_id == order.id, Job.kind == BOOK_JOB, Job.status.in_(ACTIVE),
-        Job.attempts > 0).order_by(Job.id))
-    return [job for job in jobs if "choose" not in job.payload]
+    """The order's unconfirmed bookings whose carrier was called at least once: those
+    staff may book again or cancel."""
+    return [job for job in _open_bookings(session, order) if job.attempts > 0]
 
 
 def settle(session: Session, actor: Actor, order: Order, mode: str, *,
@@ -165,9 +171,13 @@ def run(session: Session, runner: Any, booking: Booking) -> Shipment:
     BookingUnconfirmed when the carrier did not confirm (the job stays, and the sweeper
     retries it with the same reference too)."""
     job_id, carrier, reference = booking.job.id, booking.carrier, booking.reference
-    # The person asks now: a job waiting for its next attempt becomes due.
+    # The person asks now: a job waiting for its next attempt becomes due, and one its
+    # retries gave up on is tried again, as an administrator's retry would.
     session.execute(update(Job).where(Job.id == job_id, Job.status.in_((PENDING, QUEUED)))
                     .values(run_after=utcnow()).execution_options(synchronize_session=False))
+    session.execute(update(Job).where(Job.id == job_id, Job.status == FAILED)
+                    .values(status=PENDING, run_after=utcnow(), finished_at=None)
+                    .execution_options(synchronize_session=False))
     session.commit()
     outcome = runner.run(job_id)
     session.expire_all()
@@ -177,7 +187,7 @@ def run(session: Session, runner: Any, booking: Booking) -> Shipment:
     if shipment is not None:
         return shipment
     job = session.get(Job, job_id)
-    if outcome.status is None and job is not None and job.status not in (DONE, FAILED):
+    if outcome.status is None and job is not None and job.status == RUNNING:
         raise BookingUnderWay(
             f"the booking of this parcel with carrier {carrier} (reference {reference}) is "
             f"under way; its shipment shows on the order once the carrier confirms", job)
@@ -192,14 +202,15 @@ def cancel(session: Session, actor: Actor, order: Order, job_id: int) -> Job:
     """Stop booking an unconfirmed parcel, so that another carrier may be chosen. The
     carrier may have booked it already; that parcel is then cancelled with the carrier
     itself. Raises BookingUnderWay while the booking is running."""
-    job = session.get(Job, job_id)
-    if job is None or job.order_id != order.id or job.kind != BOOK_JOB \
-            or "choose" in job.payload or job.status not in ACTIVE:
+    job = next((job for job in _open_bookings(session, order) if job.id == job_id), None)
+    if job is None:
         raise NoSuchBooking(f"order {order.number} has no unconfirmed booking {job_id}")
+    # Conditional, as a runner's claim is: a booking being tried now is not stopped.
     stopped = session.execute(
-        update(Job).where(Job.id == job.id, Job.status.in_((PENDING, QUEUED)))
+        update(Job).where(Job.id == job.id, Job.status.in_((PENDING, QUEUED, FAILED)))
         .values(status=FAILED, finished_at=utcnow(),
-                last_error=f"cancelled by {actor.name}")
+                last_error=f"cancelled by {actor.name}",
+                payload={**job.payload, CANCELLED: actor.name})
         .execution_options(synchronize_session=False)).rowcount
     if not stopped:
         raise BookingUnderWay(
