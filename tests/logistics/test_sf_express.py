@@ -4,6 +4,7 @@ wrong check word is said plainly, and rate shopping picks by the carriers' quote
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 
 import pytest
@@ -405,6 +406,35 @@ def test_a_booking_its_retries_gave_up_on_is_still_the_one_booked_again(
     assert {call["orderId"] for call in sf.calls("EXP_RECE_CREATE_ORDER")} == \
         {booking["reference"]}
     assert len(sf.bookings) == 1 and len(shipments(client, staff, number)) == 1
+
+
+def test_two_clicks_at_once_book_one_parcel(app, client, admin, staff, token_for, sf,
+                                           http_carrier, db):
+    if db.bind.dialect.name != "postgresql":
+        pytest.skip("two requests at once are shown on PostgreSQL")
+    set_up(client, admin, token_for, sf, action={"type": "create_shipment", "carrier": "local"})
+    number = order_to_ship(client, staff)
+    sf.fee = "9.50"
+    start = threading.Barrier(2)
+    answers: list[int] = []
+
+    def click() -> None:
+        own = app.test_client()
+        start.wait()
+        answers.append(book_by_quote(own, staff, number, choose="cheapest").status_code)
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    # The second is either told the booking is under way or gets the same shipment.
+    assert sorted(answers) in ([201, 201], [201, 409]), answers
+    assert len(sf.bookings) == 1
+    assert len({call["orderId"] for call in sf.calls("EXP_RECE_CREATE_ORDER")}) == 1
+    assert len(shipments(client, staff, number)) == 1
+    assert chosen_entry(db)["carrier"] == "sfx"  # one choice on the timeline
 
 
 def test_a_booking_running_elsewhere_is_not_called_again(

@@ -127,23 +127,22 @@ def settle(session: Session, actor: Actor, order: Order, mode: str, *,
     unconfirmed already, or a new job with the carrier chosen and the choice on the
     timeline. Raises BookingUnderWay when staff chose another carrier than the one
     being booked, CarrierError when there is neither a quote nor ``carrier``."""
-    waiting = unconfirmed(session, order, warehouse=warehouse, lines=lines)
+    waiting = _waiting(session, order, mode, carrier, warehouse, lines)
     if waiting is not None:
-        being = waiting.payload["carrier"]
-        if mode == rates.CHOSEN and carrier is not None and carrier != being:
-            raise BookingUnderWay(
-                f"carrier {being} is being booked for this parcel (reference "
-                f"{waiting.payload['reference']}) and has not confirmed it; book with it "
-                f"again, or cancel that booking (POST /api/v1/orders/{order.number}"
-                f"/bookings/{waiting.id}/cancel, or Cancel on the order page) before "
-                f"choosing {carrier}", waiting)
-        return Booking(waiting, new=False)
+        return waiting
     shopped = tracking.quotes_for(session, order, instance_key, warehouse=warehouse)
     best = shopped.best(mode) if mode in rates.MODES else None
     chosen = best.carrier if best is not None else carrier
     if chosen is None:
         why = "; ".join(f"{code}: {reason}" for code, reason in shopped.missing.items())
         raise CarrierError("no carrier quoted for this parcel" + (f" ({why})" if why else ""))
+    # Two clicks at once both found no booking: the order's row, locked until the
+    # caller commits (not while the quotes were asked for), lets one write its choice,
+    # and the other finds that one here.
+    session.execute(select(Order.id).where(Order.id == order.id).with_for_update())
+    waiting = _waiting(session, order, mode, carrier, warehouse, lines)
+    if waiting is not None:
+        return waiting
     payload: dict[str, Any] = {
         "order_id": order.id, "carrier": chosen,
         "reference": f"{order.number}-{utcnow():%Y%m%d%H%M%S%f}",
@@ -162,6 +161,25 @@ def settle(session: Session, actor: Actor, order: Order, mode: str, *,
     job = enqueue(session, BOOK_JOB, payload, order_id=order.id, run_after=utcnow() + HOLD)
     session.flush()
     return Booking(job, new=True)
+
+
+def _waiting(session: Session, order: Order, mode: str, carrier: str | None,
+             warehouse: str | None, lines: list[dict[str, Any]] | None) -> Booking | None:
+    """The parcel's unconfirmed booking, to book again; None when there is none.
+    Raises BookingUnderWay when staff chose another carrier than the one it books
+    with."""
+    waiting = unconfirmed(session, order, warehouse=warehouse, lines=lines)
+    if waiting is None:
+        return None
+    being = waiting.payload["carrier"]
+    if mode == rates.CHOSEN and carrier is not None and carrier != being:
+        raise BookingUnderWay(
+            f"carrier {being} is being booked for this parcel (reference "
+            f"{waiting.payload['reference']}) and has not confirmed it; book with it "
+            f"again, or cancel that booking (POST /api/v1/orders/{order.number}"
+            f"/bookings/{waiting.id}/cancel, or Cancel on the order page) before "
+            f"choosing {carrier}", waiting)
+    return Booking(waiting, new=False)
 
 
 def run(session: Session, runner: Any, booking: Booking) -> Shipment:
