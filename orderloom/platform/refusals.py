@@ -21,6 +21,7 @@ from orderloom.platform.query_args import ParameterError
 from orderloom.runtime.customers.files import CustomerRowsRefused
 from orderloom.runtime.customers.records import StaleCustomer
 from orderloom.runtime.errors import OrderError, OrderInputError, StaleOrder
+from orderloom.runtime.shipping.staff_booking import BookingError
 from orderloom.runtime.stock.files import StockRowsRefused
 from orderloom.runtime.stock.keeping import OutOfStock
 
@@ -96,6 +97,15 @@ def account_problem(error: AccountError) -> Problem:
     return invalid("/" + error.field, error.message, status=error.status)
 
 
+def booking_problem(error: BookingError) -> Problem:
+    """A staff booking refused or unconfirmed, naming the booking under way."""
+    problem = Problem(error.status, error.message)
+    booking = error.booking()
+    if booking is not None:
+        problem.extra["booking"] = booking
+    return problem
+
+
 # A raised error is answered by the entry of its nearest class here (Flask walks
 # the class's MRO the same way), so a subclass listed refines its base.
 FAMILIES: Mapping[type[Exception], Callable[[Any], Problem]] = {
@@ -111,6 +121,7 @@ FAMILIES: Mapping[type[Exception], Callable[[Any], Problem]] = {
     VersionConflict: version_conflict_problem,
     AccountError: account_problem,
     ParameterError: parameter_problem,
+    BookingError: booking_problem,
 }
 
 

@@ -4,13 +4,14 @@ wrong check word is said plainly, and rate shopping picks by the carriers' quote
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from orderloom.db import utcnow
-from orderloom.runtime.jobs.models import DONE, PENDING, Job
+from orderloom.runtime.jobs.models import DONE, PENDING, RUNNING, Job
 from orderloom.runtime.jobs.sweeper import sweep
 from orderloom.runtime.orders.models import OrderEvent
 from orderloom.runtime.shipping.models import find_carrier
@@ -295,6 +296,194 @@ def test_staff_see_every_quote_and_book_the_cheapest(client, admin, staff, token
                                "warehouse": "HZ1"})
     assert booked.status_code == 201, booked.get_json()
     assert booked.get_json()["carrier"] == "sfx"
+    assert chosen_entry(db)["carrier"] == "sfx"
+
+
+def order_to_ship(client, staff) -> str:
+    made = client.post("/api/v1/orders", headers=staff, json={
+        "order_type": "parcel_order", "data": SAMPLE})
+    assert made.status_code == 201, made.get_json()
+    return made.get_json()["number"]
+
+
+def lose_next_booking_answer(sf: FakeSf, lost: str) -> None:
+    if lost == "answered 502":
+        sf.lose_next_answer = True
+    else:
+        sf.drop_next_answer = True
+
+
+def book_by_quote(client, staff, number, **body):
+    return client.post(f"/api/v1/orders/{number}/shipments", headers=staff,
+                       json={"carrier": "local", "warehouse": "HZ1", **body})
+
+
+@pytest.mark.parametrize("lost", ["answered 502", "connection dropped"])
+def test_staff_booking_again_after_a_lost_answer_books_one_parcel(
+        client, admin, staff, token_for, sf, http_carrier, db, lost):
+    """Once staff booking by quote chose and booked in one request with a new reference
+    each time: SF booked, its answer was lost, the person clicked again and a second
+    parcel was booked."""
+    set_up(client, admin, token_for, sf, action={"type": "create_shipment", "carrier": "local"})
+    number = order_to_ship(client, staff)
+    sf.fee = "9.50"  # cheaper than JD's 12.00
+    lose_next_booking_answer(sf, lost)
+
+    failed = book_by_quote(client, staff, number, choose="cheapest")
+    body = assert_problem(failed, 502)
+    assert "may have gone through" in body["detail"]
+    assert "trying again is safe" in body["detail"]
+    assert body["booking"]["carrier"] == "sfx"
+    assert shipments(client, staff, number) == []
+    assert len(sf.bookings) == 1  # SF booked; Orderloom never heard
+
+    sf.fee = "30.00"  # choosing again now would take JD
+    again = book_by_quote(client, staff, number, choose="cheapest")
+    assert again.status_code == 201, again.get_json()
+    assert (again.get_json()["carrier"], again.get_json()["tracking_number"]) == \
+        ("sfx", "SF444003077898")
+
+    [shipment] = shipments(client, staff, number)
+    assert shipment["label"]["reference"] == body["booking"]["reference"]
+    assert len(sf.bookings) == 1
+    first, second = sf.calls("EXP_RECE_CREATE_ORDER")
+    assert first["orderId"] == second["orderId"] == body["booking"]["reference"]
+    assert [r["path"] for r in http_carrier.requests] == ["/quotes"]  # JD booked nothing
+    assert len(sf.calls("EXP_RECE_QUERY_DELIVERTM")) == 1  # chosen once
+    assert chosen_entry(db)["carrier"] == "sfx"  # one carrier_chosen
+    db.rollback()
+
+    once_more = book_by_quote(client, staff, number, choose="cheapest")
+    # Once confirmed, the booking is done with: another parcel is chosen afresh.
+    assert once_more.status_code == 201, once_more.get_json()
+    assert once_more.get_json()["carrier"] == "jd"
+
+
+def test_another_carrier_chosen_while_a_booking_is_unconfirmed_is_refused(
+        client, admin, staff, token_for, sf, http_carrier, db):
+    set_up(client, admin, token_for, sf, action={"type": "create_shipment", "carrier": "local"})
+    number = order_to_ship(client, staff)
+    sf.lose_next_answer = True
+    lost = assert_problem(book_by_quote(client, staff, number, choose="chosen",
+                                        carrier="sfx"), 502)
+    booking = lost["booking"]
+
+    refused = assert_problem(book_by_quote(client, staff, number, choose="chosen",
+                                           carrier="jd"), 409)
+    assert "carrier sfx is being booked" in refused["detail"]
+    assert f"/bookings/{booking['id']}/cancel" in refused["detail"]
+    assert refused["booking"]["reference"] == booking["reference"]
+    assert [r["path"] for r in http_carrier.requests] == ["/quotes"]  # JD booked nothing
+    assert len(db.scalars(select(OrderEvent).where(
+        OrderEvent.kind == "carrier_chosen")).all()) == 1
+    db.rollback()
+
+    cancelled = client.post(f"/api/v1/orders/{number}/bookings/{booking['id']}/cancel",
+                            headers=staff)
+    assert cancelled.status_code == 200, cancelled.get_json()
+    assert cancelled.get_json()["carrier"] == "sfx"
+    assert_problem(client.post(f"/api/v1/orders/{number}/bookings/{booking['id']}/cancel",
+                               headers=staff), 404)
+    jd = book_by_quote(client, staff, number, choose="chosen", carrier="jd")
+    assert jd.status_code == 201, jd.get_json()
+    assert [s["carrier"] for s in shipments(client, staff, number)] == ["jd"]
+
+
+def test_a_booking_its_retries_gave_up_on_is_still_the_one_booked_again(
+        client, admin, staff, token_for, sf, http_carrier, db):
+    set_up(client, admin, token_for, sf, action={"type": "create_shipment", "carrier": "local"})
+    number = order_to_ship(client, staff)
+    sf.fee = "9.50"
+    for _ in range(5):  # every attempt a booking job has
+        sf.lose_next_answer = True
+        booking = assert_problem(book_by_quote(client, staff, number, choose="cheapest"),
+                                 502)["booking"]
+    assert booking["status"] == "failed"
+    assert_problem(book_by_quote(client, staff, number, choose="chosen", carrier="jd"), 409)
+
+    again = book_by_quote(client, staff, number, choose="cheapest")
+    assert again.status_code == 201, again.get_json()
+    assert {call["orderId"] for call in sf.calls("EXP_RECE_CREATE_ORDER")} == \
+        {booking["reference"]}
+    assert len(sf.bookings) == 1 and len(shipments(client, staff, number)) == 1
+
+
+def test_two_clicks_at_once_book_one_parcel(app, client, admin, staff, token_for, sf,
+                                           http_carrier, db):
+    if db.bind.dialect.name != "postgresql":
+        pytest.skip("two requests at once are shown on PostgreSQL")
+    set_up(client, admin, token_for, sf, action={"type": "create_shipment", "carrier": "local"})
+    number = order_to_ship(client, staff)
+    sf.fee = "9.50"
+    start = threading.Barrier(2)
+    answers: list[int] = []
+
+    def click() -> None:
+        own = app.test_client()
+        start.wait()
+        answers.append(book_by_quote(own, staff, number, choose="cheapest").status_code)
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    # The second is either told the booking is under way or gets the same shipment.
+    assert sorted(answers) in ([201, 201], [201, 409]), answers
+    assert len(sf.bookings) == 1
+    assert len({call["orderId"] for call in sf.calls("EXP_RECE_CREATE_ORDER")}) == 1
+    assert len(shipments(client, staff, number)) == 1
+    assert chosen_entry(db)["carrier"] == "sfx"  # one choice on the timeline
+
+
+def test_a_booking_running_elsewhere_is_not_called_again(
+        client, admin, staff, token_for, sf, http_carrier, db):
+    set_up(client, admin, token_for, sf, action={"type": "create_shipment", "carrier": "local"})
+    number = order_to_ship(client, staff)
+    sf.fee, sf.lose_next_answer = "9.50", True
+    booking = assert_problem(book_by_quote(client, staff, number, choose="cheapest"),
+                             502)["booking"]
+    # A worker of the sweeper's retries holds the job, as a runner's claim does.
+    db.execute(update(Job).where(Job.id == booking["id"]).values(
+        status=RUNNING, claimed_at=utcnow(), claimed_by="another-worker"))
+    db.commit()
+
+    under_way = assert_problem(book_by_quote(client, staff, number, choose="cheapest"), 409)
+    assert "under way" in under_way["detail"]
+    assert under_way["booking"]["id"] == booking["id"]
+    assert len(sf.calls("EXP_RECE_CREATE_ORDER")) == 1
+    assert_problem(client.post(f"/api/v1/orders/{number}/bookings/{booking['id']}/cancel",
+                               headers=staff), 409)
+
+
+def test_on_the_order_page_a_lost_answer_says_booking_again_is_safe(
+        client, admin, staff, token_for, sf, http_carrier, actions, db):
+    set_up(client, admin, token_for, sf, action={"type": "create_shipment", "carrier": "local"},
+           sender=WAREHOUSE["address"])
+    number = order_to_ship(client, staff)
+    actions.login_as("staff")
+    sf.drop_next_answer = True
+    csrf = actions.csrf(f"/orders/{number}")
+    lost = client.post(f"/orders/{number}/shipments", data={
+        "carrier": "sfx", "choose": "chosen", "csrf_token": csrf}, follow_redirects=True)
+    html = lost.get_data(as_text=True)
+    assert "may have gone through all the same; trying again is safe" in html
+    assert "Cancel booking" in html
+
+    other = client.post(f"/orders/{number}/shipments", data={
+        "carrier": "jd", "choose": "chosen", "csrf_token": csrf}, follow_redirects=True)
+    assert "sfx is being booked for this parcel" in other.get_data(as_text=True)
+
+    again = client.post(f"/orders/{number}/shipments", data={
+        "carrier": "sfx", "choose": "chosen", "csrf_token": csrf}, follow_redirects=True)
+    html = again.get_data(as_text=True)
+    assert "Shipment SF444003077898 created." in html
+    assert "Cancel booking" not in html
+    assert len(sf.bookings) == 1 and [r["path"] for r in http_carrier.requests] == \
+        ["/quotes"]
+    first, second = sf.calls("EXP_RECE_CREATE_ORDER")
+    assert first["orderId"] == second["orderId"]
     assert chosen_entry(db)["carrier"] == "sfx"
 
 

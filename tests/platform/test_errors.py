@@ -158,10 +158,14 @@ def _families():
     from orderloom.platform.accounts import AccountError
     from orderloom.platform.query_args import ParameterError
     from orderloom.runtime.errors import OrderInputError, OrderNotFound, StaleOrder
+    from orderloom.runtime.jobs.models import Job
     from orderloom.runtime.payments.received import PaymentError
+    from orderloom.runtime.shipping.staff_booking import BookingUnderWay
     from orderloom.runtime.stock.keeping import OutOfStock
 
     clash = DefinitionProblem("/order_types/0/key", "an order type 'shop' exists already")
+    booking = Job(id=7, kind="create_shipment", status="pending",
+                  payload={"carrier": "sfx", "reference": "SO-1-20261207"})
     return [
         (OrderNotFound("there is no order SO-9"), 404, {}),
         (StaleOrder("SO-1", 4, "review"), 409,
@@ -184,6 +188,9 @@ def _families():
          {"detail": "limit: must be a whole number from 1 to 200",
           "errors": [{"parameter": "limit", "pointer": "/limit",
                       "detail": "must be a whole number from 1 to 200"}]}),
+        (BookingUnderWay("carrier sfx is being booked for this parcel", booking), 409,
+         {"booking": {"id": 7, "carrier": "sfx", "reference": "SO-1-20261207",
+                      "status": "pending"}}),
     ]
 
 

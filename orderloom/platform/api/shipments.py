@@ -26,7 +26,7 @@ from orderloom.runtime import audit, outbound, sealing
 from orderloom.runtime.channels import ingestion
 from orderloom.runtime.documents import fulfilment
 from orderloom.runtime.errors import OrderError
-from orderloom.runtime.shipping import rates, tracking
+from orderloom.runtime.shipping import rates, staff_booking, tracking
 from orderloom.runtime.shipping.carriers import (
     UnknownCarrier,
     adapter_for,
@@ -165,6 +165,13 @@ WEBHOOK_RESULT = {"type": "object", "properties": {
 
 def _iso(moment) -> str | None:
     return moment.isoformat() if moment is not None else None
+
+
+def _runner() -> Any:
+    """The process's job runner, which runs a staff booking's job in the request."""
+    from orderloom.platform.app import JOBS  # the app module imports this one
+
+    return current_app.extensions[JOBS].runner
 
 
 def _instance_key() -> str:
@@ -469,7 +476,13 @@ def order_shipments(number: str):
 @api.post("/orders/<number>/shipments")
 @requires("orders.act")
 @documented("Ship (part of) an order: book it with the carrier, or record a tracking "
-            "number already booked. 502 when the carrier fails; nothing is stored then",
+            "number already booked. 502 when the carrier fails; nothing is stored then. "
+            "Booking by quote (choose) commits the carrier chosen and the booking's "
+            "reference before the carrier is called: a 502 then says the booking may "
+            "have gone through and names it (booking), and asking again books with the "
+            "same carrier and reference; another carrier chosen while it is unconfirmed "
+            "is 409 (cancel it at /orders/{number}/bookings/{id}/cancel), as is asking "
+            "while it is running",
             request=NEW_SHIPMENT, tags=("shipments",),
             responses={201: ("The shipment", SHIPMENT)})
 def create_shipment(number: str):
@@ -483,10 +496,14 @@ def create_shipment(number: str):
     key = _instance_key()
     try:
         if body.get("choose"):
-            shipment = tracking.book_by_quote(session, current_actor(), order, body["choose"],
-                                              carrier=body["carrier"],
-                                              warehouse=body.get("warehouse"), lines=lines,
-                                              instance_key=key)
+            # Settled and committed before the carrier is called, so a click again
+            # after a lost answer books the same parcel with the same reference.
+            booking = staff_booking.settle(session, current_actor(), order, body["choose"],
+                                           carrier=body["carrier"],
+                                           warehouse=body.get("warehouse"), lines=lines,
+                                           instance_key=key)
+            session.commit()
+            shipment = staff_booking.run(session, _runner(), booking)
         else:
             shipment = tracking.book(session, current_actor(), order, body["carrier"],
                                      tracking_number=body.get("tracking_number"),
@@ -498,6 +515,8 @@ def create_shipment(number: str):
         raise invalid("/tracking_number", str(error)) from None
     except CarrierError as error:
         raise Problem(502, f"{error}; nothing was stored") from None
+    except staff_booking.BookingError:
+        raise  # its own family names the booking under way
     except OrderError as error:
         if error.status != 409:
             raise
@@ -507,6 +526,29 @@ def create_shipment(number: str):
     answer = shipment_json(shipment)
     session.commit()
     return answer, 201, {"Location": url_for("api.get_shipment", shipment_id=shipment.id)}
+
+
+BOOKING = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "carrier": {"type": "string"},
+    "reference": {"type": "string", "description": "What the carrier deduplicates on "
+                                                   "(SF's orderId)"},
+    "status": {"type": "string"}}}
+
+
+@api.post("/orders/<number>/bookings/<int:booking_id>/cancel")
+@requires("orders.act")
+@documented("Stop an unconfirmed booking of a parcel by quote (the carrier did not "
+            "answer), so that another carrier may be chosen. The carrier may have booked "
+            "the parcel all the same: cancel it with the carrier too. 409 while the "
+            "booking is running", tags=("shipments",),
+            responses={200: ("The booking, stopped", BOOKING)})
+def cancel_booking(number: str, booking_id: int):
+    session = db_session()
+    order = order_or_404(number)
+    job = staff_booking.cancel(session, current_actor(), order, booking_id)
+    answer = staff_booking.described(job)
+    session.commit()
+    return answer
 
 
 def _parcel_lines(session, order, given: list[dict[str, Any]] | None):

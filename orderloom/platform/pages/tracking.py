@@ -31,8 +31,9 @@ from orderloom.platform.problems import Problem, problem_response
 from orderloom.runtime.documents import sf_waybill
 from orderloom.runtime.engine import lifecycle
 from orderloom.runtime.errors import OrderError
+from orderloom.runtime.jobs.models import RUNNING
 from orderloom.runtime.orders.models import Order
-from orderloom.runtime.shipping import rates, tracking
+from orderloom.runtime.shipping import rates, staff_booking, tracking
 from orderloom.runtime.shipping.carriers import UnknownCarrier, companies
 from orderloom.runtime.shipping.carriers.base import STATUSES, CarrierError, CarrierEvent
 from orderloom.runtime.shipping.models import LOCAL, Carrier, Shipment, events_of, shipments_of
@@ -198,17 +199,76 @@ def order_add_shipment(number: str):
     key = current_app.config["SECRET_KEY"]
     try:
         if choose in (*rates.MODES, rates.CHOSEN) and tracking_number is None:
-            shipment = tracking.book_by_quote(session, current_actor(), order, choose,
-                                              carrier=carrier or None, instance_key=key)
+            # Settled and committed before the carrier is called, so a click again
+            # after a lost answer books the same parcel with the same reference.
+            booking = staff_booking.settle(session, current_actor(), order, choose,
+                                           carrier=carrier or None, instance_key=key)
+            session.commit()
+            shipment = staff_booking.run(session, _runner(), booking)
         else:
             shipment = tracking.book(session, current_actor(), order, carrier,
                                      tracking_number=tracking_number, instance_key=key)
+    except staff_booking.BookingError as error:
+        flash(_booking_refused(error), "error")
+        return _back(number)
     except (UnknownCarrier, CarrierError, OrderError) as error:
         flash(gettext("The shipment was not created: %(reason)s.",
                       reason=getattr(error, "message", error)), "error")
         return _back(number)
     session.commit()
     flash(gettext("Shipment %(number)s created.", number=shipment.tracking_number))
+    return _back(number)
+
+
+def _runner() -> Any:
+    """The process's job runner, which runs a staff booking's job in the request."""
+    from orderloom.platform.app import JOBS  # the app module imports this one
+
+    return current_app.extensions[JOBS].runner
+
+
+def _booking_refused(error: staff_booking.BookingError) -> str:
+    """What the person is told when a booking by quote did not end in a shipment."""
+    booking = error.booking() or {}
+    names = {"carrier": booking.get("carrier", "?"), "reference": booking.get("reference", "?")}
+    if isinstance(error, staff_booking.BookingUnconfirmed):
+        return gettext("%(carrier)s did not confirm the booking. It may have gone through "
+                       "all the same; trying again is safe: it books with %(carrier)s "
+                       "under the same reference %(reference)s, which the carrier does not "
+                       "book twice.", **names)
+    if booking.get("status") == RUNNING:
+        return gettext("The booking with %(carrier)s (reference %(reference)s) is under "
+                       "way; its shipment shows here once the carrier confirms it.", **names)
+    return gettext("%(carrier)s is being booked for this parcel (reference %(reference)s) "
+                   "and has not confirmed it. Book with %(carrier)s again, or cancel that "
+                   "booking under Shipments before choosing another carrier.", **names)
+
+
+@pages.app_template_global()
+def unconfirmed_bookings(order: Order) -> list[dict[str, Any]]:
+    """The order's bookings whose carrier was called and did not confirm, which staff
+    may book again or cancel (orders/detail.html)."""
+    return [staff_booking.described(job)
+            for job in staff_booking.unconfirmed_of(db_session(), order)]
+
+
+@pages.post("/orders/<number>/bookings/<int:booking_id>/cancel")
+@requires("orders.act")
+def order_cancel_booking(number: str, booking_id: int):
+    session = db_session()
+    try:
+        order = lifecycle.find_order(session, number)
+        job = staff_booking.cancel(session, current_actor(), order, booking_id)
+    except staff_booking.BookingError as error:
+        flash(_booking_refused(error), "error")
+        return _back(number)
+    except OrderError as error:
+        flash(error.message, "error")
+        return _back(number)
+    session.commit()
+    flash(gettext("The booking with %(carrier)s (reference %(reference)s) is cancelled here. "
+                  "If the carrier booked it all the same, cancel it with the carrier too.",
+                  carrier=job.payload["carrier"], reference=job.payload["reference"]))
     return _back(number)
 
 

@@ -48,7 +48,6 @@ from orderloom.runtime.shipping.carriers.base import (
     FINISHED,
     LABEL_CREATED,
     UNDER_WAY,
-    CarrierError,
     CarrierEvent,
     Parcel,
 )
@@ -225,9 +224,19 @@ def run_book(session: Session, job: Job, runner: Any) -> None:
     if job.payload.get("choose") in rates.MODES and number is None:
         _choose(session, job, order, key)
         return
-    book(session, SYSTEM, order, job.payload["carrier"], tracking_number=number,
+    book(session, _booked_by(job.payload), order, job.payload["carrier"],
+         tracking_number=number, warehouse=job.payload.get("warehouse"),
          reference=reference, public_token=job.payload.get("public_token"),
-         instance_key=key)
+         lines=job.payload.get("lines"), instance_key=key)
+
+
+def _booked_by(payload: dict[str, Any]) -> Actor:
+    """Who the booking is for: the person whose click settled it (staff_booking), or
+    the system for an action's booking."""
+    by = payload.get("booked_by")
+    if not isinstance(by, dict) or not isinstance(by.get("name"), str):
+        return SYSTEM
+    return Actor(user_id=by.get("user_id"), name=by["name"], via=str(by.get("via", "web")))
 
 
 def _choose(session: Session, job: Job, order: Order, instance_key: str) -> None:
@@ -255,27 +264,6 @@ def _booking_job(session: Session, order_id: int, reference: str) -> Job | None:
                            .order_by(Job.id))
     return next((job for job in jobs if job.payload.get("reference") == reference
                  and "choose" not in job.payload), None)
-
-
-def book_by_quote(session: Session, actor: Actor, order: Order, mode: str, *,
-                  carrier: str | None = None, warehouse: str | None = None,
-                  lines: list[dict[str, Any]] | None = None,
-                  instance_key: str = "") -> Shipment:
-    """Book with the carrier of the cheapest or fastest quote (``mode``), or with
-    ``carrier`` picked by staff from the quotes (mode ``chosen``); ``carrier`` is also
-    the one used when no carrier quotes. The quotes compared go on the timeline.
-    Raises CarrierError when there is neither a quote nor ``carrier``."""
-    shopped = quotes_for(session, order, instance_key, warehouse=warehouse)
-    best = shopped.best(mode) if mode in rates.MODES else None
-    chosen = best.carrier if best is not None else carrier
-    if chosen is None:
-        why = "; ".join(f"{code}: {reason}" for code, reason in shopped.missing.items())
-        raise CarrierError("no carrier quoted for this parcel" + (f" ({why})" if why else ""))
-    if shopped.quotes:
-        note_choice(session, order, actor.name, mode if best is not None else rates.CHOSEN,
-                    chosen, shopped)
-    return book(session, actor, order, chosen, warehouse=warehouse, lines=lines,
-                instance_key=instance_key)
 
 
 def quotes_for(session: Session, order: Order, instance_key: str, reference: str = "", *,
