@@ -99,6 +99,19 @@ def test_a_backup_is_never_written_over_and_a_restore_never_replaces_unasked(sho
     assert "holds no Orderloom database (orderloom.db)" in wrong.stderr
 
 
+def test_a_restore_of_a_backup_without_its_key_says_which_key_to_set(shop, tmp_path):
+    key = load_settings({"ORDERLOOM_INSTANCE_PATH": str(shop / "instance")}).secret_key
+    made = run(["backup", str(tmp_path / "b")], shop,
+               {"ORDERLOOM_INSTANCE_PATH": str(shop / "instance"), "ORDERLOOM_SECRET_KEY": key})
+    assert made.returncode == 0, made.stderr
+    assert not (tmp_path / "b" / "secret_key").exists()
+    assert "it is not in the backup" in made.stdout
+    restored = run(["restore", str(tmp_path / "b")], tmp_path,
+                   {"ORDERLOOM_INSTANCE_PATH": str(tmp_path / "fresh")})
+    assert restored.returncode == 0, restored.stderr
+    assert "set ORDERLOOM_SECRET_KEY to that key before starting" in restored.stderr
+
+
 def test_postgresql_is_pointed_at_its_own_tools(tmp_path):
     result = run(["backup", str(tmp_path / "b")], tmp_path,
                  {"ORDERLOOM_DATABASE_URL": "postgresql://app@127.0.0.1:1/orders"})

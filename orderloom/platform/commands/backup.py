@@ -164,6 +164,11 @@ def restore_command(ctx: click.Context, folder: Path, replace: bool) -> None:
             if here is not None and key_file.is_file():
                 os.replace(key_file, key_file.with_name(f"{KEY}.before-restore-{stamp}"))
             _write_private(key_file, backed_up_key.read_text())
+    elif not os.environ.get("ORDERLOOM_SECRET_KEY"):
+        click.echo("The backup holds no secret key (its instance took the key from "
+                   "ORDERLOOM_SECRET_KEY): set ORDERLOOM_SECRET_KEY to that key before "
+                   "starting, or sealed credentials cannot be opened and everyone must "
+                   "log in again.", err=True)
     click.echo(f"Restored {_orders(database)} orders (schema {revision}) into {database}.")
     if revision != head:
         click.echo(f"The backup's schema is older than this version's ({head}): run "
