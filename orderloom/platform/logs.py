@@ -8,8 +8,10 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
+from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 
 from orderloom.runtime.log_lines import current_request_id, install_record_factory
 
@@ -20,6 +22,21 @@ ACCEPTED_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 ACCESS_LOGGER = "orderloom.access"
 
 access_log = logging.getLogger(ACCESS_LOGGER)
+
+
+def path_kept_out_of_logs(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Marks a view whose address holds a key (the public tracking page's token): its
+    access line shows the route's pattern, `/track/<code>`, never the key, which would
+    otherwise sit in every log collector for anyone reading logs to open."""
+    view.path_kept_out_of_logs = True  # type: ignore[attr-defined]
+    return view
+
+
+def logged_path() -> str:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "path_kept_out_of_logs", False) and request.url_rule is not None:
+        return request.url_rule.rule
+    return request.path
 
 
 def request_id() -> str | None:
@@ -46,8 +63,9 @@ def init_app(app: Flask) -> None:
             return response
         response.headers[REQUEST_ID_HEADER] = g.request_id
         duration_ms = round((time.perf_counter() - g.request_started) * 1000, 1)
-        access_log.info("%s %s %s %.1fms", request.method, request.path, response.status_code,
-                        duration_ms, extra={"method": request.method, "path": request.path,
+        path = logged_path()
+        access_log.info("%s %s %s %.1fms", request.method, path, response.status_code,
+                        duration_ms, extra={"method": request.method, "path": path,
                                             "status": response.status_code,
                                             "duration_ms": duration_ms})
         return response

@@ -23,6 +23,7 @@ from orderloom.designer.published import blueprint_for
 from orderloom.platform import tracking_throttle
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.logs import path_kept_out_of_logs
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.masking import mask_free_text, mask_name, masked_place
 from orderloom.platform.pages.order_view import Labels, language, money, when
@@ -96,6 +97,7 @@ def track_form():
 
 
 @pages.get("/track/<code>")
+@path_kept_out_of_logs
 def track(code: str):
     session = db_session()
     # The peer, or what the trusted proxies forwarded (ORDERLOOM_TRUSTED_PROXIES).
