@@ -220,6 +220,14 @@ def change_role(session: Session, actor: Actor, role: Role, description: str | N
         raise AccountError("", f"{role.name!r} is a built-in role: what it may do is fixed; "
                                "create a custom role instead", status=409)
     before = list(role.permissions)
+    own = _granter_permissions(session, actor)
+    beyond = sorted(set(before) - own) if own is not None else []
+    if beyond:
+        # Taking powers away is managing the people who hold them: only someone who
+        # holds all of the role's powers may change it.
+        raise AccountError("", f"you cannot change the role {role.name!r}: it holds "
+                               f"{', '.join(repr(p) for p in beyond)}, which you do not "
+                               "hold yourself", status=403)
     if permissions is not None:
         _check_permissions(session, actor, permissions)
         holders = list(session.scalars(select(User).where(User.roles.contains(role))))

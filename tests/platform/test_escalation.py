@@ -61,6 +61,22 @@ def test_a_role_grants_only_permissions_its_creator_holds(client, user_manager):
     assert "sneaky" not in roles
 
 
+def test_a_user_manager_cannot_strip_a_role_of_powers_they_lack(client, token_for,
+                                                                user_manager):
+    admin = bearer(token_for("admin"))
+    assert client.post("/api/v1/roles", headers=admin, json={
+        "name": "cashiers", "permissions": ["orders.view", "payments.manage"]}
+    ).status_code == 201
+    body = assert_problem(client.patch("/api/v1/roles/cashiers", headers=user_manager["headers"],
+                                       json={"permissions": []}), 403)
+    assert "'payments.manage', which you do not hold yourself" in body["detail"]
+    roles = {r["name"]: r for r in client.get("/api/v1/roles", headers=admin).get_json()}
+    assert roles["cashiers"]["permissions"] == ["orders.view", "payments.manage"]
+    # The role they manage fully stays theirs to change.
+    assert client.patch("/api/v1/roles/people", headers=user_manager["headers"],
+                        json={"description": "HR"}).status_code == 200
+
+
 def test_a_user_manager_cannot_take_over_an_administrator(client, user_manager, make_user):
     admin = make_user("admin")
     for change in ({"password": "taken-over-pass-1"}, {"active": False}, {"roles": ["people"]}):
