@@ -156,13 +156,23 @@ def test_a_forged_push_is_refused_and_nothing_is_read(client, admin, staff, toke
 def test_a_push_sf_cannot_have_meant_is_refused_with_its_place(client, admin, staff,
                                                               token_for, sf, db):
     set_up(client, admin, token_for, sf)
-    ship_order(client, staff)
+    number = ship_order(client, staff)
     before = counts(db)
-    bad = route_push(pushed([route("50", beijing(3)), route("80", "yesterday")]))
+    bad = route_push(pushed([route("80", "yesterday")]))
     refused = client.post("/api/v1/carriers/sfx/webhook", data=bad, headers=FORM)
     assert refused.status_code == 422
-    assert "/msgData/Body/WaybillRoute/1/acceptTime" in refused.get_json()["return_msg"]
-    assert counts(db) == before  # nothing of that push: SF's next try brings all of it
+    assert "/msgData/Body/WaybillRoute/0/acceptTime" in refused.get_json()["return_msg"]
+    assert counts(db) == before
+
+    # SF pushes many parcels' news at once and drops a push refused three times: an
+    # unreadable route is skipped, and the news beside it is kept.
+    mixed = route_push(pushed([route("50", beijing(3)), route("80", "yesterday"),
+                               route("44", beijing(2))]))
+    kept = client.post("/api/v1/carriers/sfx/webhook", data=mixed, headers=FORM)
+    assert kept.status_code == 200 and kept.get_json()["return_code"] == "0000"
+    assert counts(db)[0] == before[0] + 2
+    assert order_state(client, staff, number) == "shipped"  # the unreadable 80 was not read
+    before = counts(db)
 
     # A waybill Orderloom has no shipment for is accepted and ignored, so SF stops.
     other = route_push([{**route("80", beijing(1)), "mailno": "SF999999999999"}])

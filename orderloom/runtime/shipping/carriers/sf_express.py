@@ -410,15 +410,24 @@ class SfExpress:
         routes = body_of.get("WaybillRoute") if isinstance(body_of, Mapping) else None
         if not isinstance(routes, list):
             raise PayloadError("/msgData/Body/WaybillRoute", "is required: a list of routes")
-        events = []
+        events, unreadable = [], []
         for index, route in enumerate(routes):
             where = f"/msgData/Body/WaybillRoute/{index}"
             number = route.get("mailno") if isinstance(route, Mapping) else None
-            if not isinstance(number, str) or not number.strip():
-                raise PayloadError(f"{where}/mailno", "is required: the waybill number")
-            event = route_event(route, number.strip(), where)
+            try:
+                if not isinstance(number, str) or not number.strip():
+                    raise PayloadError(f"{where}/mailno", "is required: the waybill number")
+                event = route_event(route, number.strip(), where)
+            except PayloadError as error:
+                # SF pushes the news of many parcels at once and drops a push refused
+                # three times: one unreadable route must not lose the others' news.
+                log.warning("SF push to carrier %s: route skipped: %s", self.code, error)
+                unreadable.append(error)
+                continue
             if event is not None:
                 events.append(event)
+        if unreadable and not events:
+            raise unreadable[0]  # nothing in it could be read: say where, SF may resend
         return events
 
     @staticmethod
