@@ -65,10 +65,11 @@ def test_a_secret_sealed_under_the_old_key_opens_only_while_it_is_a_fallback(
 
     stored = sealing.seal(KEY_A, "shop-webhook-secret")
     _app(tmp_path, database_url, KEY_B, fallbacks)
-    if opens:
-        assert sealing.unseal(KEY_B, stored) == "shop-webhook-secret"
-        # What is sealed from now on is sealed with the new key.
-        assert sealing.unseal(KEY_B, sealing.seal(KEY_B, "new")) == "new"
-    else:
-        with pytest.raises(sealing.SealError):
-            sealing.unseal(KEY_B, stored)
+    try:
+        if opens:
+            assert sealing.unseal(KEY_B, stored) == "shop-webhook-secret"
+        else:
+            with pytest.raises(sealing.SealError):
+                sealing.unseal(KEY_B, stored)
+    finally:
+        sealing.accept_old_keys(())  # the old keys an app accepts are the process's
