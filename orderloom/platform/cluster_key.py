@@ -57,6 +57,20 @@ def agree(session: Session, settings: Settings) -> str | None:
     if stored.fingerprint in old:
         stored.fingerprint, stored.recorded_at = own, utcnow()
         return None
+    return _why(stored)
+
+
+def disagreement(session: Session, settings: Settings) -> str | None:
+    """What ``agree`` answers, read only: for probes, which anyone may send as often as
+    they like, and which must not move the cluster's key (only a start does)."""
+    stored = session.get(KeyFingerprint, _THE_ROW)
+    if stored is None or stored.fingerprint == fingerprint(settings.secret_key) or \
+            stored.fingerprint in {fingerprint(key) for key in settings.secret_key_fallbacks}:
+        return None
+    return _why(stored)
+
+
+def _why(stored: KeyFingerprint) -> str:
     # No fingerprint in the message: it goes to logs and to a probe anyone may call.
     return ("this node's ORDERLOOM_SECRET_KEY is not the key the other nodes sign with "
             f"(recorded {stored.recorded_at:%Y-%m-%d %H:%M} UTC) nor among this node's "

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, g
+from flask import Blueprint, current_app, g, request
 from sqlalchemy import text
 
-from orderloom.platform import cluster_key, schema
+from orderloom.platform import cluster_key, query_args, schema
 from orderloom.platform.database import database
 from orderloom.platform.openapi import build_document
 from orderloom.platform.settings import Settings
@@ -70,7 +70,11 @@ def readyz():
     except Exception as exc:  # any driver error means "not ready", never a 500
         log.warning("readiness: database unreachable: %s", exc)
         checks["database"] = {"ok": False, "detail": "unreachable"}
-    if settings.redis_url is not None:
+    # `?scope=node`: this node's own checks only, for a load balancer. Orders are taken
+    # while jobs are behind (they wait in the outbox), so a queue or worker problem,
+    # which every node shares, must not take every node out of traffic at once.
+    scope = query_args.choice(request.args, "scope", ("all", "node"), "all")
+    if settings.redis_url is not None and scope == "all":
         checks.update(_jobs_checks(settings.redis_url))
     ready = all(check["ok"] for check in checks.values()) and "schema" in checks and \
         "secret_key" in checks
@@ -80,8 +84,7 @@ def readyz():
 
 def _key_agreement(settings: Settings) -> dict:
     with database().sessions() as session:
-        disagreement = cluster_key.agree(session, settings)
-        session.commit()
+        disagreement = cluster_key.disagreement(session, settings)
     if disagreement:
         log.warning("readiness: %s", disagreement)
         return {"ok": False, "detail": disagreement}

@@ -10,6 +10,7 @@ import pytest
 
 from orderloom.platform.app import create_app
 from orderloom.platform.settings import load_settings
+from orderloom.platform.startup import check_database
 from orderloom.runtime.jobs import health
 from orderloom.runtime.jobs.queues import QUEUE_NAMES
 
@@ -17,14 +18,18 @@ KEY_A = "a" * 40
 KEY_B = "b" * 40
 
 
-def _client(tmp_path, database_url, key=KEY_A, fallbacks="", redis_url=None):
+def _client(tmp_path, database_url, key=KEY_A, fallbacks="", redis_url=None, start=True):
+    """A node's app; ``start``: after the checks every process makes as it starts
+    (serve, gunicorn, worker), which record the cluster's key."""
     overrides = {"instance_path": tmp_path / "i", "database_url": database_url,
                  "secret_key": key}
     if redis_url:
         overrides["redis_url"] = redis_url
-    app = create_app(load_settings({"ORDERLOOM_SECRET_KEY_FALLBACKS": fallbacks},
-                                   overrides=overrides))
-    return app.test_client()
+    settings = load_settings({"ORDERLOOM_SECRET_KEY_FALLBACKS": fallbacks},
+                             overrides=overrides)
+    if start:
+        check_database(settings)
+    return create_app(settings).test_client()
 
 
 def test_an_embedded_node_is_ready_and_names_its_checks(client):
@@ -106,4 +111,31 @@ def test_a_stale_worker_heartbeat_and_an_old_queue_make_the_node_unready(
     queue = backlog.get_json()["checks"]["queue"]
     assert queue["ok"] is False and queue["depth"] == 1
     assert queue["oldest_seconds"] > health.QUEUE_TOO_OLD_SECONDS
+    # A load balancer asks for this node's own checks: a backlog every node shares
+    # must not take them all out of traffic, as orders are still taken meanwhile.
+    node = client.get("/readyz?scope=node")
+    assert node.status_code == 200
+    assert set(node.get_json()["checks"]) == {"database", "schema", "secret_key"}
     worker.register_death()
+
+
+def test_a_probe_changes_nothing_and_asks_properly(tmp_path, database_url):
+    from sqlalchemy import create_engine, text
+
+    assert _client(tmp_path, database_url, KEY_A).get("/readyz").status_code == 200
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        recorded = connection.execute(text("SELECT fingerprint, recorded_at "
+                                           "FROM key_fingerprints")).all()
+    # A node holding the recorded key as a fallback, probed before it has started:
+    # only a start moves the cluster to a new key, never a probe anyone may send.
+    app = _client(tmp_path, database_url, KEY_B, fallbacks=KEY_A, start=False)
+    for _ in range(3):
+        assert app.get("/readyz").status_code == 200
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT fingerprint, recorded_at "
+                                        "FROM key_fingerprints")).all() == recorded
+    engine.dispose()
+    bad = app.get("/readyz?scope=everything")
+    assert bad.status_code == 422
+    assert "scope" in bad.get_data(as_text=True)
