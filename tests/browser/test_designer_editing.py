@@ -234,7 +234,8 @@ def test_a_shipment_action_takes_its_carrier_from_a_field(page, live_server, cli
     # publish, and the problems list says so at the action.
     expect(page.locator("#problem-count")).to_have_text("Problems: 1")
     expect(page.locator("#problem-list")).to_contain_text(
-        "/rules/2/then/1 publishing a refund action needs the permission payments.manage")
+        "rule “ship_at_once” › then › 1: publishing a refund action needs the permission "
+        "payments.manage")
     page.click("#save")
     expect(page.locator("#save-state")).to_have_text("All changes saved")
     designer = bearer(token_for("designer"))
