@@ -237,14 +237,15 @@ def redis_url() -> Iterator[str]:
     connection.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def heap_of_a_server():
     """For tests that time work making many objects (a hostile template's render). No
     budget can interrupt a full garbage collection, and in this test process one walks
     every object the suite's earlier tests left behind: it took over four seconds in a
     full run, in the middle of a render, where a server's own heap takes milliseconds.
     The objects already here are frozen out of collections, so the work is timed
-    against the garbage it makes itself."""
+    against the garbage it makes itself. Once per module: the collection before the
+    freeze walks that whole heap too."""
     gc.collect()
     gc.freeze()
     yield

@@ -25,11 +25,11 @@ def person(db, make_user, role: str | None, username: str) -> dict[str, str]:
     return bearer(secret)
 
 
-def publish(client, token_for, change=None) -> None:
+def publish(client, token_for, change=None, role="designer") -> None:
     definition = retail()
     if change is not None:
         change(definition)
-    response = client.post("/api/v1/import", headers=bearer(token_for("designer")), json={
+    response = client.post("/api/v1/import", headers=bearer(token_for(role)), json={
         "format": "orderloom-package/1", "order_types": [definition]})
     assert response.status_code == 201, response.get_json()
 
