@@ -137,12 +137,7 @@ def payment_received(session: Session, order: Any, payment: Any) -> None:
     # The payment's status is settled before this hook: an order sent when paid is
     # queued ahead of its payment, which then finds the sale order at its first try.
     _order_paid(session, order, connections)
-    for connection in connections:
-        if _order_on_its_way(session, connection, order):
-            sync, made = _sync(session, connection, PAYMENT, payment_reference(order, payment),
-                               order.id)
-            if made:
-                send(session, sync)
+    _send_money(session, connections, order, PAYMENT, payment_reference(order, payment))
 
 
 @hooks.REFUND_ISSUED.subscribe
@@ -150,10 +145,15 @@ def refund_issued(session: Session, order: Any, refund: Any) -> None:
     connections = [c for c in active(session) if carries(c, order)]
     if connections:
         session.flush()  # the refund's id names it in the ERP
+    _send_money(session, connections, order, REFUND, refund_reference(order, refund))
+
+
+def _send_money(session: Session, connections: list, order: Any, kind: str,
+                   reference: str) -> None:
+    """Send a payment or refund to each ERP its order is in or on its way to."""
     for connection in connections:
         if _order_on_its_way(session, connection, order):
-            sync, made = _sync(session, connection, REFUND, refund_reference(order, refund),
-                               order.id)
+            sync, made = _sync(session, connection, kind, reference, order.id)
             if made:
                 send(session, sync)
 
