@@ -14,6 +14,8 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import jinja2
+import jinja2.bccache
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
@@ -76,10 +78,17 @@ def postgres_server_url() -> Iterator[str]:
 
 
 def _reset_postgres(url: str) -> None:
+    """Empties every table and restarts every id, as a new database would have them.
+    DELETE, children before parents, in one round trip: a test leaves a few rows, and
+    PostgreSQL deletes those in milliseconds where TRUNCATE of 57 tables took over a
+    second (it makes new files for each table), which a thousand tests paid."""
     engine = make_engine(url)
-    tables = [t.name for t in schema.metadata().sorted_tables]
+    tables = [t.name for t in reversed(schema.metadata().sorted_tables)]
     with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        connection.exec_driver_sql("; ".join(f'DELETE FROM "{name}"' for name in tables))
+        connection.exec_driver_sql(
+            "SELECT setval(quote_ident(schemaname) || '.' || quote_ident(sequencename),"
+            " start_value, false) FROM pg_sequences")
     with Session(engine) as session:
         accounts.ensure_builtin_roles(session)
         session.commit()
@@ -124,10 +133,30 @@ def outbound_to_loopback(monkeypatch):
     monkeypatch.setenv("ORDERLOOM_OUTBOUND_ALLOW", "127.0.0.1")
 
 
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled page templates shared by every app the tests make. Each test has an app
+    of its own, and each app's Jinja would compile every page it renders again (tens of
+    milliseconds a page, in thousands of tests); the templates are the same files."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
 @pytest.fixture
 def app(settings):
     app = create_app(settings)
     app.testing = True
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     yield app
     app.extensions["orderloom.db"].engine.dispose()
 
