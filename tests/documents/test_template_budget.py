@@ -214,12 +214,13 @@ def test_a_printed_page_can_neither_redirect_nor_script_the_page_showing_it(html
 
 
 def test_checking_a_page_takes_time_linear_in_its_length(heap_of_a_server):
-    # Python's own HTML parser takes minutes on the second of these.
+    # Python's own HTML parser takes minutes on the second of these; a linear check takes
+    # a fraction of a second, a few seconds on a machine busy with other work.
     for page in ("<meta http-equiv=refresh>" + '<td class="a">x</td>' * 250_000,
                  "<meta http-equiv=refresh>" + "<a " * 1_500_000):
         started = time.perf_counter()
         assert neutralised(page).startswith("&lt;meta")
-        assert time.perf_counter() - started < 1
+        assert time.perf_counter() - started < 15
 
 
 def test_a_print_template_cannot_send_staff_elsewhere():
