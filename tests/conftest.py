@@ -6,6 +6,7 @@ skips its tests with the reason, unless ORDERLOOM_TEST_REQUIRE_SERVICES=1
 """
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import re
@@ -112,6 +113,23 @@ def sqlite_url(tmp_path, sqlite_template) -> str:
     path = tmp_path / "orderloom.db"
     shutil.copyfile(sqlite_template, path)
     return f"sqlite:///{path}"
+
+
+# --- passwords -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session", autouse=True)
+def passwords_hashed_once():
+    """scrypt is slow on purpose (a tenth of a second a hash, more on a busy machine), and
+    the tests make thousands of users with one password and log them in. The real scrypt
+    still runs, once per password and once per check of a given hash: a check is a pure
+    function of the hash and the password, and a stored hash with a reused salt verifies
+    like any other."""
+    hash_once = functools.cache(accounts.hash_password)
+    check_once = functools.cache(accounts.check_password_hash)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts, "hash_password", hash_once)
+        patch.setattr(accounts, "check_password_hash", check_once)
+        yield
 
 
 # --- app -------------------------------------------------------------------------------------
