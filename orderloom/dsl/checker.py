@@ -335,13 +335,13 @@ class Checker:
         except ArgProblem as exc:
             where = node.args[exc.index] if exc.index is not None else node
             return self.problem(where, exc.message)
-        if fn.name == "REGEXMATCH":
+        if fn.name in ("REGEXMATCH", "REGEXEXTRACT", "REGEXREPLACE"):
             pattern = node.args[1]
             if isinstance(pattern, Literal) and isinstance(pattern.value, str):
                 try:
                     compile_pattern(pattern.value)
                 except UnsafePattern as exc:
-                    self.problem(pattern, f"REGEXMATCH: {exc}")
+                    self.problem(pattern, f"{fn.name}: {exc}")
         return result
 
     def _per_line_args(self, node: Call) -> list[Type]:

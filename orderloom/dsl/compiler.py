@@ -232,9 +232,14 @@ _HELPERS: dict[str, Any] = {
     "_NUM2": frozenset({int, Decimal}),
     "_Exception": Exception,
 }
+def helper_name(function: str) -> str:
+    """The name a function's code has in the generated text (WORKDAY.INTL: _fn_WORKDAY_INTL)."""
+    return "_fn_" + function.replace(".", "_")
+
+
 for _name, _fn in F.FUNCTIONS.items():
     if _fn.impl is not None:
-        _HELPERS[f"_fn_{_name}"] = _fn.impl
+        _HELPERS[helper_name(_name)] = _fn.impl
 
 
 
@@ -505,7 +510,8 @@ class Compiler:
             return "_c.now()"
         if fn.kind == "catching":
             # Each argument as a lambda, so the function runs it inside its own try.
-            return f"_fn_{name}(" + ", ".join(f"(lambda: {self.emit(a)})" for a in args) + ")"
+            thunks = ", ".join(f"(lambda: {self.emit(a)})" for a in args)
+            return f"{helper_name(name)}({thunks})"
         if fn.kind == "per_line":
             self.needs_ctx = True
             lines = self.emit(args[0])
@@ -515,8 +521,8 @@ class Compiler:
                 conditions = [f"(lambda {var}: {self.emit(a)})" for a in args[1:]]
             finally:
                 self.scopes.pop()
-            return f"_fn_{name}(_c.tick, {lines}, {', '.join(conditions)})"
-        return f"_fn_{name}(" + ", ".join(self.emit(a) for a in args) + ")"
+            return f"{helper_name(name)}(_c.tick, {lines}, {', '.join(conditions)})"
+        return f"{helper_name(name)}(" + ", ".join(self.emit(a) for a in args) + ")"
 
     # -- the whole formula ---------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as _dt
+import re
 from typing import Any
 
 from . import values as V
@@ -104,3 +105,33 @@ def hour(value: Any) -> int:
 
 def minute(value: Any) -> int:
     return value.astimezone(V.UTC).minute if isinstance(value, _dt.datetime) else 0
+
+
+def time_of_day(hours: Any, minutes: Any, seconds: Any) -> Any:
+    """TIME: the fraction of a day, as Excel's serial time (12:00 is 0.5); past 24 hours
+    it starts again from 0. ADDDAYS adds it to a datetime."""
+    parts = [V.whole(v, "TIME: each part") for v in (hours, minutes, seconds)]
+    if any(p > 32767 for p in parts):
+        raise Fault("TIME: each part must be at most 32767", code=NUM)
+    total = parts[0] * 3600 + parts[1] * 60 + parts[2]
+    if total < 0:
+        raise Fault("TIME: the time is before 0:00", code=NUM)
+    return V.div(total % 86_400, 86_400)
+
+
+# Year, month and day with -, / or . between them, or 年 月 日; a time after it is ignored.
+_DATE_TEXT = re.compile(
+    r"[ \t]*([0-9]{4})[ \t]*(?:([-/.])[ \t]*([0-9]{1,2})[ \t]*\2[ \t]*([0-9]{1,2})"
+    r"|年[ \t]*([0-9]{1,2})[ \t]*月[ \t]*([0-9]{1,2})[ \t]*日)(?:[T ][0-9:.]*)?[ \t]*")
+
+
+def datevalue(text: str) -> _dt.date:
+    match = _DATE_TEXT.fullmatch(text)
+    if match:
+        year, month, day = match.group(1), match.group(3) or match.group(5), \
+            match.group(4) or match.group(6)
+        try:
+            return _dt.date(int(year), int(month), int(day))
+        except ValueError:
+            pass
+    raise Fault(f'DATEVALUE: "{text}" is not a date such as 2024-05-03')

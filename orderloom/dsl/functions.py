@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any
 
-from . import dates, powers, texts
+from . import dates, powers, statistics, texts, workdays
 from . import values as V
-from .errors import NA, NUM, Fault, error_code
-from .regex import regex_match
+from .errors import DIV0, NA, NUM, Fault, error_code
+from .regex import regex_extract, regex_match, regex_replace
 from .types import (
     BOOLEAN,
     DATE,
@@ -35,6 +35,7 @@ from .types import (
     Type,
     fits,
     is_numeric,
+    list_of,
 )
 
 
@@ -457,6 +458,93 @@ def all_lines(tick: Callable[[int], None], lines: list, cond: Callable[[Any], An
     return all(cond(V.as_record(line, "a line")) is True for line in lines)
 
 
+# The -IF and -IFS forms over lines. Excel's argument order is kept: the value
+# comes after the condition in AVERAGEIF (as in SUMIF) and first in the -IFS forms.
+
+
+def _conditions_rule(name: str, args: Sequence[Type], first: int) -> None:
+    for i in range(first, len(args)):
+        condition_problem(name, i, args[i])
+
+
+def _countifs_rule(name: str, args: Sequence[Type]) -> Type:
+    _lines_rule(name, args)
+    _conditions_rule(name, args, 1)
+    return INTEGER
+
+
+def _sumifs_rule(name: str, args: Sequence[Type]) -> Type:
+    _lines_rule(name, args)
+    expect(name, 1, args[1], "number")
+    _conditions_rule(name, args, 2)
+    return widest_numeric([args[1]])
+
+
+def _averageifs_rule(name: str, args: Sequence[Type]) -> Type:
+    return MONEY if _sumifs_rule(name, args) == MONEY else NUMBER
+
+
+def _averageif_rule(name: str, args: Sequence[Type]) -> Type:
+    return MONEY if _sumif_rule(name, args) == MONEY else NUMBER
+
+
+def _matching(tick: Callable[[int], None], lines: list, conds: Sequence[Callable[[Any], Any]],
+              value: Callable[[Any], Any] | None = None) -> list[Any]:
+    """Each line where every condition is TRUE: its value when one is given (blanks
+    left out, as Excel leaves out empty cells), else the line."""
+    tick(len(lines))
+    out = []
+    for line in lines:
+        record = V.as_record(line, "a line")
+        if all(cond(record) is True for cond in conds):
+            if value is None:
+                out.append(record)
+            elif (v := value(record)) is not None:
+                out.append(v)
+    return out
+
+
+def countifs(tick: Callable[[int], None], lines: list, *conds: Callable[[Any], Any]) -> int:
+    return len(_matching(tick, lines, conds))
+
+
+def sumifs(tick: Callable[[int], None], lines: list, value: Callable[[Any], Any],
+           *conds: Callable[[Any], Any]) -> Any:
+    total: Any = 0
+    for v in _matching(tick, lines, conds, value):
+        total = V.add(total, v)
+    return total
+
+
+def _average_of(name: str, items: list[Any]) -> Any:
+    if not items:
+        raise Fault(f"{name}: no line meets the conditions", code=DIV0)
+    return V.div(sum_values(items), len(items))
+
+
+def averageif(tick: Callable[[int], None], lines: list, cond: Callable[[Any], Any],
+              value: Callable[[Any], Any]) -> Any:
+    return _average_of("AVERAGEIF", _matching(tick, lines, (cond,), value))
+
+
+def averageifs(tick: Callable[[int], None], lines: list, value: Callable[[Any], Any],
+               *conds: Callable[[Any], Any]) -> Any:
+    return _average_of("AVERAGEIFS", _matching(tick, lines, conds, value))
+
+
+def maxifs(tick: Callable[[int], None], lines: list, value: Callable[[Any], Any],
+           *conds: Callable[[Any], Any]) -> Any:
+    """0 when no line meets the conditions, as in Excel."""
+    items = _matching(tick, lines, conds, value)
+    return _max(items) if items else 0
+
+
+def minifs(tick: Callable[[int], None], lines: list, value: Callable[[Any], Any],
+           *conds: Callable[[Any], Any]) -> Any:
+    items = _matching(tick, lines, conds, value)
+    return _min(items) if items else 0
+
+
 # -- math ------------------------------------------------------------------------
 
 
@@ -749,6 +837,82 @@ def _date_result(args: Sequence[Type]) -> Type:
     return args[0] if args[0] != NULL else DATE
 
 
+def _holidays_rule(name: str, args: Sequence[Type], at: int) -> None:
+    if len(args) > at:
+        _flat_types(name, [NULL] * at + [args[at]], ("date",))
+
+
+def _weekend_rule(name: str, args: Sequence[Type]) -> None:
+    if len(args) > 2 and args[2] not in (NULL, TEXT) and not is_numeric(args[2]):
+        raise ArgProblem(2, f"{name} expects a weekend number or a text such as \"0000011\" "
+                         f"as argument 3, got {args[2]}")
+
+
+def _workday_rule(name: str, args: Sequence[Type]) -> Type:
+    expect(name, 0, args[0], "date")
+    expect(name, 1, args[1], "number")
+    if name.endswith(".INTL"):
+        _weekend_rule(name, args)
+        _holidays_rule(name, args, 3)
+    else:
+        _holidays_rule(name, args, 2)
+    return DATE
+
+
+def _networkdays_rule(name: str, args: Sequence[Type]) -> Type:
+    expect(name, 0, args[0], "date")
+    expect(name, 1, args[1], "date")
+    if name.endswith(".INTL"):
+        _weekend_rule(name, args)
+        _holidays_rule(name, args, 3)
+    else:
+        _holidays_rule(name, args, 2)
+    return INTEGER
+
+
+def _workday(start: Any, days: Any, holidays: Any = None) -> Any:
+    if start is None or days is None:
+        return None
+    cal = workdays.calendar(workdays.SATURDAY_SUNDAY, holidays)
+    return workdays.workday(start, days, cal, "WORKDAY")
+
+
+def _workday_intl(start: Any, days: Any, weekend: Any = None, holidays: Any = None) -> Any:
+    if start is None or days is None:
+        return None
+    week = workdays.weekend_of(1 if weekend is None else weekend, "WORKDAY.INTL")
+    return workdays.workday(start, days, workdays.calendar(week, holidays),
+                            "WORKDAY.INTL")
+
+
+def _networkdays(start: Any, end: Any, holidays: Any = None) -> Any:
+    if start is None or end is None:
+        return None
+    cal = workdays.calendar(workdays.SATURDAY_SUNDAY, holidays)
+    return workdays.networkdays(start, end, cal)
+
+
+def _networkdays_intl(start: Any, end: Any, weekend: Any = None, holidays: Any = None) -> Any:
+    if start is None or end is None:
+        return None
+    week = workdays.weekend_of(1 if weekend is None else weekend, "NETWORKDAYS.INTL")
+    return workdays.networkdays(start, end, workdays.calendar(week, holidays))
+
+
+# -- lists -------------------------------------------------------------------------
+
+
+def _percentile_rule(name: str, args: Sequence[Type]) -> Type:
+    _flat_types(name, args[:1], ("number",))
+    expect(name, 1, args[1], "number")
+    return _average_rule(name, args[:1])
+
+
+def _pick_rule(name: str, args: Sequence[Type]) -> Type:
+    expect(name, 1, args[1], "number")
+    return _minmax_rule(name, args[:1])
+
+
 # -- the library -----------------------------------------------------------------
 
 
@@ -841,6 +1005,37 @@ FUNCTIONS: dict[str, Function] = {
         _f("WEEKNUM", 1, 2, _rule([_D, _N], INTEGER), _nulls(dates.weeknum)),
         _f("ISOWEEKNUM", 1, 1, _rule([_D], INTEGER), _nulls(dates.isoweeknum)),
         _f("HOUR", 1, 1, _rule([_D], INTEGER), _nulls(dates.hour)),
+        _f("SUMIFS", 3, None, _sumifs_rule, sumifs, kind="per_line"),
+        _f("COUNTIFS", 2, None, _countifs_rule, countifs, kind="per_line"),
+        _f("AVERAGEIF", 3, 3, _averageif_rule, averageif, kind="per_line"),
+        _f("AVERAGEIFS", 3, None, _averageifs_rule, averageifs, kind="per_line"),
+        _f("MAXIFS", 3, None, _sumifs_rule, maxifs, kind="per_line"),
+        _f("MINIFS", 3, None, _sumifs_rule, minifs, kind="per_line"),
+        _f("SUMPRODUCT", 1, None, _sum_rule, statistics.sumproduct),
+        _f("PERCENTILE", 2, 2, _percentile_rule, _nulls(statistics.percentile)),
+        _f("LARGE", 2, 2, _pick_rule, _nulls(statistics.large)),
+        _f("SMALL", 2, 2, _pick_rule, _nulls(statistics.small)),
+        _f("COUNTA", 1, None, _count_rule, statistics.counta),
+        _f("COUNTBLANK", 1, None, _count_rule, statistics.countblank),
+        _f("QUOTIENT", 2, 2, _rule([_N], INTEGER), _nulls(statistics.quotient)),
+        _f("MROUND", 2, 2, _rule([_N], widest_numeric), _nulls(statistics.mround)),
+        _f("ISEVEN", 1, 1, _rule([_N], BOOLEAN), _nulls(statistics.is_even)),
+        _f("ISODD", 1, 1, _rule([_N], BOOLEAN),
+           _nulls(lambda n: not statistics.is_even(n))),
+        _f("EXACT", 2, 2, _rule([_T, _T], BOOLEAN), _nulls(texts.exact)),
+        _f("LENB", 1, 1, _rule([_T], INTEGER), _nulls(texts.lenb)),
+        _f("LEFTB", 1, 2, _rule([_T, _N], TEXT), _nulls(texts.leftb)),
+        _f("SPLIT", 2, 4, _rule([_T, _T, _B], list_of(TEXT)), _nulls(texts.split)),
+        _f("UNICHAR", 1, 1, _rule([_N], TEXT), _nulls(texts.unichar)),
+        _f("UNICODE", 1, 1, _rule([_T], INTEGER), _nulls(texts.unicode)),
+        _f("REGEXEXTRACT", 2, 2, _rule([_T, _T], TEXT), _nulls(regex_extract)),
+        _f("REGEXREPLACE", 3, 3, _rule([_T, _T, _T], TEXT), _nulls(regex_replace)),
+        _f("TIME", 3, 3, _rule([_N], NUMBER), _nulls(dates.time_of_day)),
+        _f("DATEVALUE", 1, 1, _rule([_T], DATE), _nulls(dates.datevalue)),
+        _f("WORKDAY", 2, 3, _workday_rule, _workday),
+        _f("WORKDAY.INTL", 2, 4, _workday_rule, _workday_intl),
+        _f("NETWORKDAYS", 2, 3, _networkdays_rule, _networkdays),
+        _f("NETWORKDAYS.INTL", 2, 4, _networkdays_rule, _networkdays_intl),
         _f("MINUTE", 1, 1, _rule([_D], INTEGER), _nulls(dates.minute)),
     ]
 }

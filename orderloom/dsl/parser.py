@@ -148,8 +148,12 @@ class TreeBuilder:
         return ListLiteral(line, col, _depth(*items) if items else 1, tuple(items))
 
     def call(self, children: list) -> Call:
-        name, *args = children
-        return Call(name[2], name[3], _depth(*args) if args else 1, name[1].upper(), tuple(args))
+        # The name's parts are tokens (tuples), the arguments nodes.
+        parts = [c for c in children if c.__class__ is tuple]
+        args = children[len(parts):]
+        name = parts[0]
+        text = ".".join(p[1] for p in parts).upper()
+        return Call(name[2], name[3], _depth(*args) if args else 1, text, tuple(args))
 
     def path(self, children: list) -> Path:
         first = children[0]

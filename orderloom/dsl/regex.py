@@ -24,6 +24,8 @@ from typing import Any
 import re2
 
 from . import limits
+from . import values as V
+from .errors import NA, Fault
 
 
 class UnsafePattern(ValueError):
@@ -105,15 +107,58 @@ def compile_pattern(pattern: str) -> Any:  # google-re2 names no public pattern 
     return compiled
 
 
-def regex_match(text: str, pattern: str) -> bool:
-    from .errors import Fault
-
+def _compiled(name: str, text: str, pattern: str) -> Any:
     if len(text) > limits.MAX_REGEX_INPUT:
-        raise Fault(
-            f"REGEXMATCH works on texts of at most {limits.MAX_REGEX_INPUT} characters"
-        )
+        raise Fault(f"{name} works on texts of at most {limits.MAX_REGEX_INPUT} characters")
     try:
-        compiled = compile_pattern(pattern)
+        return compile_pattern(pattern)
     except UnsafePattern as exc:
-        raise Fault(f"REGEXMATCH: {exc}") from None
-    return compiled.search(text) is not None
+        raise Fault(f"{name}: {exc}") from None
+
+
+def regex_match(text: str, pattern: str) -> bool:
+    return _compiled("REGEXMATCH", text, pattern).search(text) is not None
+
+
+def regex_extract(text: str, pattern: str) -> str:
+    """The first match, or its first group when the pattern has groups (as Google Sheets)."""
+    compiled = _compiled("REGEXEXTRACT", text, pattern)
+    found = compiled.search(text)
+    if found is None:
+        raise Fault(f'REGEXEXTRACT: the pattern "{pattern}" does not match the text', code=NA)
+    return found.group(1 if compiled.groups else 0) or ""
+
+
+_GROUP_REFERENCE = re.compile(r"\$([0-9])")
+
+
+def _expand(found: Any, replacement: str) -> str:
+    return _GROUP_REFERENCE.sub(lambda ref: found.group(int(ref.group(1))) or "", replacement)
+
+
+def regex_replace(text: str, pattern: str, replacement: str) -> str:
+    """Every match replaced; $1 to $9 in the replacement are the match's groups, $0 all of it.
+
+    After an empty match the next search starts one character on, so `x*` puts the
+    replacement between every two characters rather than looping."""
+    compiled = _compiled("REGEXREPLACE", text, pattern)
+    for number in _GROUP_REFERENCE.findall(replacement):
+        if int(number) > compiled.groups:
+            raise Fault(f"REGEXREPLACE: the pattern has no group ${number}")
+    out: list[str] = []
+    size = 0
+    last = at = 0
+    while at <= len(text):
+        found = compiled.search(text, at)
+        if found is None:
+            break
+        piece = text[last:found.start()] + _expand(found, replacement)
+        size += len(piece)
+        if size > limits.MAX_TEXT_LENGTH:
+            raise Fault(f"REGEXREPLACE: the text would be longer than "
+                        f"{limits.MAX_TEXT_LENGTH} characters")
+        out.append(piece)
+        last = found.end()
+        at = last + 1 if found.end() == found.start() else last
+    out.append(text[last:])
+    return V.check_text("".join(out))

@@ -16,7 +16,7 @@ from typing import Any
 
 from . import limits
 from . import values as V
-from .errors import Fault
+from .errors import NA, Fault
 
 # Excel refuses a text to find of more than 255 characters; the bound also keeps a
 # search with `?` wildcards cheap.
@@ -207,3 +207,70 @@ def rept(text: str, times: Any) -> str:
         return ""
     _room(len(text) * n, "REPT")
     return text * n
+
+
+# Characters that take two columns (two bytes in Excel's double-byte code pages): CJK
+# ideographs and syllables, kana, Hangul, full-width forms. formula.js has the same table.
+WIDE_RANGES = (
+    (0x1100, 0x115F), (0x2E80, 0x303E), (0x3041, 0x33FF), (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF), (0xA000, 0xA4CF), (0xAC00, 0xD7A3), (0xF900, 0xFAFF),
+    (0xFE30, 0xFE4F), (0xFF00, 0xFF60), (0xFFE0, 0xFFE6), (0x20000, 0x2FFFD),
+    (0x30000, 0x3FFFD),
+)
+
+
+def width(ch: str) -> int:
+    code = ord(ch)
+    return 2 if any(low <= code <= high for low, high in WIDE_RANGES) else 1
+
+
+def lenb(text: str) -> int:
+    return sum(width(ch) for ch in text)
+
+
+def leftb(text: str, count: Any = 1) -> str:
+    """The first characters that fit in `count` columns; a wide one never half shown."""
+    room = V.whole(count, "LEFTB: the number of bytes")
+    if room < 0:
+        raise Fault("LEFTB: the number of bytes cannot be negative")
+    used = 0
+    for i, ch in enumerate(text):
+        used += width(ch)
+        if used > room:
+            return text[:i]
+    return text
+
+
+def exact(a: str, b: str) -> bool:
+    return a == b
+
+
+def split(text: str, delimiter: str, each: Any = True, remove_empty: Any = True) -> list[str]:
+    """Google Sheets' SPLIT: at each character of the delimiter (or at the whole
+    delimiter when `each` is FALSE), leaving out empty pieces unless told not to."""
+    if not delimiter:
+        raise Fault("SPLIT: the delimiter cannot be empty")
+    if each is not False:
+        pieces = re.split("|".join(re.escape(ch) for ch in delimiter), text)
+    else:
+        pieces = text.split(delimiter)
+    if remove_empty is not False:
+        pieces = [p for p in pieces if p]
+    if len(pieces) > limits.MAX_LIST_SIZE:
+        raise Fault(f"SPLIT: the text gives more than {limits.MAX_LIST_SIZE} pieces")
+    return pieces
+
+
+def unichar(code: Any) -> str:
+    n = V.whole(code, "UNICHAR: the number")
+    if not 1 <= n <= 0x10FFFF:
+        raise Fault("UNICHAR: the number must be between 1 and 1114111")
+    if 0xD800 <= n <= 0xDFFF:
+        raise Fault("UNICHAR: the number is a surrogate, not a character", code=NA)
+    return chr(n)
+
+
+def unicode(text: str) -> int:
+    if not text:
+        raise Fault("UNICODE: the text is empty")
+    return ord(text[0])

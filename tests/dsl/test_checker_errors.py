@@ -54,6 +54,16 @@ from tests.dsl.support import FIELDS, problems
                                       "are not allowed"),
         ('note & REGEXMATCH(note, "[a")', "1:25: REGEXMATCH: the pattern is not valid: a [ is "
                                           "not closed"),
+        ('REGEXEXTRACT(note, "(a")', "1:20: REGEXEXTRACT: the pattern is not valid: a ( is "
+                                     "not closed"),
+        ('REGEXREPLACE(note, "a(?!b)", "")', "1:20: REGEXREPLACE: lookahead and lookbehind "
+                                             "((?=, (?!, (?<=, (?<!) are not allowed"),
+        ("WORKDAY.INTL(ship_date, 1, vip)", '1:28: WORKDAY.INTL expects a weekend number or a '
+                                            'text such as "0000011" as argument 3, got boolean'),
+        ("NETWORKDAYS(ship_date, ship_date, [1])", "1:35: NETWORKDAYS expects a date (or a list "
+                                                   "of them) as argument 3, got list of integer"),
+        ("WORKDAY.INTL.X(ship_date, 1)", "1:1: unknown function WORKDAY.INTL.X; did you mean "
+                                         "WORKDAY.INTL?"),
     ],
 )
 def test_message(source, message):

@@ -1101,6 +1101,268 @@
     return BigInt(Math.floor((days - january + before) / 7) + 1);
   }
 
+  // --- SUMPRODUCT, PERCENTILE, LARGE, SMALL, COUNTA, COUNTBLANK, QUOTIENT, MROUND, ISEVEN:
+  // orderloom/dsl/statistics.py
+  function cells(args, out) {
+    out = out || [];
+    args.forEach(function (a) { if (Array.isArray(a)) cells(a, out); else out.push(a); });
+    return out;
+  }
+  function sumproduct(lists) {
+    var columns = lists.map(function (v) { return cells([v]); });
+    var size = columns[0].length;
+    if (columns.some(function (c) { return c.length !== size; })) {
+      fail("SUMPRODUCT: the lists must have the same number of values");
+    }
+    var total = 0n;
+    for (var i = 0; i < size; i++) {
+      var product = 1n;
+      for (var j = 0; j < columns.length; j++) {
+        var cell = columns[j][i];
+        product = mul(product, cell === null ? 0n : asNumber(cell));
+      }
+      total = add(total, product);
+    }
+    return total;
+  }
+  function sortedValues(values) {
+    return flatten([values]).sort(function (a, b) { return cmp(comparable(a), comparable(b)); });
+  }
+  function pick(name, values, k, largest) {
+    var items = sortedValues(values);
+    var n = small(k, name + ": the position");
+    if (n < 1 || n > items.length) {
+      fail(name + ": the position must be between 1 and the number of values", NUM);
+    }
+    return largest ? items[items.length - n] : items[n - 1];
+  }
+  function percentile(values, k) {
+    if (cmp(k, 0n) < 0 || cmp(k, 1n) > 0) fail("PERCENTILE: k must be between 0 and 1", NUM);
+    var items = numbers([values]).sort(cmp);
+    if (!items.length) fail("PERCENTILE: there are no numbers", NUM);
+    var rank = mul(k, BigInt(items.length - 1));
+    var below = Number(floorInteger(rank));
+    var fraction = sub(rank, BigInt(below));
+    if (isZero(fraction)) return items[below];
+    return add(items[below], mul(fraction, sub(items[below + 1], items[below])));
+  }
+  function truncated(q) {
+    return q.e >= 0 ? signed(q) * pow10(q.e) : signed(q) / pow10(-q.e);
+  }
+  function quotient(n, d) {
+    if (isZero(d)) fail("division by zero", DIV0);
+    return checkInt(truncated(ctxDivide(n, d)));
+  }
+  function mround(x, multiple) {
+    if (isZero(multiple)) return isInt(x) ? 0n : new Dec(0, 0n, 0);
+    var sx = cmp(x, 0n), sm = cmp(multiple, 0n);
+    if ((sx > 0 && sm < 0) || (sx < 0 && sm > 0)) {
+      fail("MROUND: the number and the multiple must have the same sign", NUM);
+    }
+    var q = ctxDivide(x, multiple);
+    if (q.e < 0) q = quantize(q, 0, "half_up");
+    var result = decMul(q, multiple);
+    return isInt(x) && isInt(multiple) ? checkInt(asInteger(result)) : result;
+  }
+  function isEven(x) { return (isInt(x) ? x : truncated(x)) % 2n === 0n; }
+
+  // --- LENB, LEFTB, SPLIT, UNICHAR, UNICODE: orderloom/dsl/texts.py ---------------------------
+  var WIDE_RANGES = [
+    [0x1100, 0x115F], [0x2E80, 0x303E], [0x3041, 0x33FF], [0x3400, 0x4DBF],
+    [0x4E00, 0x9FFF], [0xA000, 0xA4CF], [0xAC00, 0xD7A3], [0xF900, 0xFAFF],
+    [0xFE30, 0xFE4F], [0xFF00, 0xFF60], [0xFFE0, 0xFFE6], [0x20000, 0x2FFFD],
+    [0x30000, 0x3FFFD]
+  ];
+  function width(ch) {
+    var code = ch.codePointAt(0);
+    return WIDE_RANGES.some(function (r) { return r[0] <= code && code <= r[1]; }) ? 2 : 1;
+  }
+  function lenb(t) { return BigInt(chars(t).reduce(function (n, ch) { return n + width(ch); }, 0)); }
+  function leftb(t, count) {
+    var room = small(count === undefined ? 1n : count, "LEFTB: the number of bytes");
+    if (room < 0) fail("LEFTB: the number of bytes cannot be negative");
+    var c = chars(t), used = 0;
+    for (var i = 0; i < c.length; i++) {
+      used += width(c[i]);
+      if (used > room) return c.slice(0, i).join("");
+    }
+    return t;
+  }
+  function split(t, delimiter, each, removeEmpty) {
+    if (!delimiter) fail("SPLIT: the delimiter cannot be empty");
+    var pieces;
+    if (each !== false) {
+      var at = new Set(chars(delimiter));
+      pieces = [""];
+      chars(t).forEach(function (ch) {
+        if (at.has(ch)) pieces.push("");
+        else pieces[pieces.length - 1] += ch;
+      });
+    } else {
+      pieces = t.split(delimiter);
+    }
+    if (removeEmpty !== false) pieces = pieces.filter(function (p) { return p; });
+    if (pieces.length > MAX_LIST) fail("SPLIT: the text gives more than " + MAX_LIST + " pieces");
+    return pieces;
+  }
+  function unichar(code) {
+    var n = small(code, "UNICHAR: the number");
+    if (n < 1 || n > 0x10FFFF) fail("UNICHAR: the number must be between 1 and 1114111");
+    if (n >= 0xD800 && n <= 0xDFFF) fail("UNICHAR: the number is a surrogate, not a character", NA);
+    return String.fromCodePoint(n);
+  }
+  function unicode(t) {
+    if (!t) fail("UNICODE: the text is empty");
+    return BigInt(t.codePointAt(0));
+  }
+
+  // --- REGEXMATCH, REGEXEXTRACT, REGEXREPLACE: orderloom/dsl/regex.py ------------------------
+  // re2js gives positions in UTF-16 units; the text is cut with the same units here.
+  function compiledFor(name, t, pattern) {
+    if (chars(t).length > MAX_REGEX_INPUT) {
+      fail(name + " works on texts of at most " + MAX_REGEX_INPUT + " characters");
+    }
+    var re = compilePattern(pattern);
+    if (typeof re === "string") fail(name + ": " + re);
+    return re;
+  }
+  function regexExtract(t, pattern) {
+    var re = compiledFor("REGEXEXTRACT", t, pattern);
+    var m = re.matcher(t);
+    if (!m.find(0)) fail('REGEXEXTRACT: the pattern "' + pattern + '" does not match the text', NA);
+    return m.group(re.groupCount() ? 1 : 0) || "";
+  }
+  var GROUP_REFERENCE = /\$([0-9])/g;
+  function regexReplace(t, pattern, replacement) {
+    var re = compiledFor("REGEXREPLACE", t, pattern);
+    var groups = re.groupCount(), ref;
+    GROUP_REFERENCE.lastIndex = 0;
+    while ((ref = GROUP_REFERENCE.exec(replacement)) !== null) {
+      if (+ref[1] > groups) fail("REGEXREPLACE: the pattern has no group $" + ref[1]);
+    }
+    var m = re.matcher(t), out = [], size = 0, last = 0, at = 0;
+    while (at <= t.length && m.find(at)) {
+      var piece = t.slice(last, m.start()) + replacement.replace(GROUP_REFERENCE, function (_, n) {
+        return m.group(+n) || "";
+      });
+      size += chars(piece).length;
+      if (size > MAX_TEXT) {
+        fail("REGEXREPLACE: the text would be longer than " + MAX_TEXT + " characters");
+      }
+      out.push(piece);
+      last = m.end();
+      if (m.end() === m.start()) {
+        var code = t.codePointAt(last);
+        at = last + (code !== undefined && code > 0xFFFF ? 2 : 1);
+      } else {
+        at = last;
+      }
+    }
+    out.push(t.slice(last));
+    return checkText(out.join(""));
+  }
+
+  // --- TIME, DATEVALUE: orderloom/dsl/dates.py -------------------------------------------------
+  function timeOfDay(h, mi, s) {
+    var parts = [h, mi, s].map(function (x) { return whole(x, "TIME: each part"); });
+    if (parts.some(function (p) { return p > 32767n; })) fail("TIME: each part must be at most 32767", NUM);
+    var total = parts[0] * 3600n + parts[1] * 60n + parts[2];
+    if (total < 0n) fail("TIME: the time is before 0:00", NUM);
+    return div(total % 86400n, 86400n);
+  }
+  var DATE_TEXT = /^[ \t]*([0-9]{4})[ \t]*(?:([-/.])[ \t]*([0-9]{1,2})[ \t]*\2[ \t]*([0-9]{1,2})|年[ \t]*([0-9]{1,2})[ \t]*月[ \t]*([0-9]{1,2})[ \t]*日)(?:[T ][0-9:.]*)?[ \t]*$/;
+  function datevalue(t) {
+    var m = DATE_TEXT.exec(t);
+    if (m) {
+      var y = +m[1], mo = +(m[3] || m[5]), d = +(m[4] || m[6]);
+      if (y >= 1 && mo >= 1 && mo <= 12 && d >= 1 && d <= monthLength(y, mo)) {
+        return new PDate(daysFromCivil(y, mo, d));
+      }
+    }
+    return fail('DATEVALUE: "' + t + '" is not a date such as 2024-05-03');
+  }
+
+  // --- WORKDAY, NETWORKDAYS and their .INTL forms: orderloom/dsl/workdays.py -------------------
+  var SATURDAY_SUNDAY = [false, false, false, false, false, true, true];
+  function works(cal, day) {
+    if (cal.workdays.has(day)) return true;
+    if (cal.holidays.has(day)) return false;
+    return !cal.weekend[mondayBased(day)];
+  }
+  function weekendOf(code, name) {
+    if (typeof code === "string") {
+      if (!/^[01]{7}$/.test(code) || code === "1111111") {
+        fail(name + ': the weekend must be seven 0s and 1s, Monday first, not all 1, such as "0000011"');
+      }
+      return code.split("").map(function (ch) { return ch === "1"; });
+    }
+    var k = small(code, name + ": the weekend"), days;
+    if (k >= 1 && k <= 7) days = [(k + 4) % 7, (k + 5) % 7];
+    else if (k >= 11 && k <= 17) days = [((k - 12) % 7 + 7) % 7];
+    else fail(name + ': the weekend must be 1 to 7, 11 to 17 or a text such as "0000011"', NUM);
+    return [0, 1, 2, 3, 4, 5, 6].map(function (i) { return days.indexOf(i) >= 0; });
+  }
+  function calendarFor(weekend, holidays) {
+    var off = new Set();
+    flatten([holidays === undefined ? [] : holidays]).forEach(function (v) { off.add(dayOf(v)); });
+    return { weekend: weekend, holidays: off, workdays: new Set() };
+  }
+  function workedBetween(cal, first, last) {
+    var span = last - first + 1, weeks = Math.floor(span / 7);
+    var perWeek = 7 - cal.weekend.filter(Boolean).length;
+    var count = weeks * perWeek;
+    for (var d = first + weeks * 7; d <= last; d++) if (!cal.weekend[mondayBased(d)]) count += 1;
+    cal.holidays.forEach(function (h) {
+      if (first <= h && h <= last && !cal.weekend[mondayBased(h)] && !cal.workdays.has(h)) count -= 1;
+    });
+    cal.workdays.forEach(function (w) {
+      if (first <= w && w <= last && cal.weekend[mondayBased(w)]) count += 1;
+    });
+    return count;
+  }
+  function networkdays(start, end, cal) {
+    var a = dayOf(start), b = dayOf(end);
+    return BigInt(a <= b ? workedBetween(cal, a, b) : -workedBetween(cal, b, a));
+  }
+  function workday(start, days, cal, name) {
+    var n = small(isInt(days) ? days : truncated(days), name + ": the number of days");
+    var day = dayOf(start), step = n > 0 ? 1 : -1, left = Math.abs(n);
+    var perWeek = 7 - cal.weekend.filter(Boolean).length;
+    var outside = name + ": the date is outside the years 1 to 9999";
+    var weeks = Math.floor(Math.max(left - 1 - cal.workdays.size, 0) / perWeek);
+    if (weeks) {
+      var target = day + step * weeks * 7;
+      var low = Math.min(day + step, target), high = Math.max(day + step, target);
+      if (low < MIN_DAY || high > MAX_DAY) fail(outside, NUM);
+      left -= workedBetween(cal, low, high);
+      day = target;
+    }
+    while (left > 0) {
+      day += step;
+      if (day < MIN_DAY || day > MAX_DAY) fail(outside, NUM);
+      if (works(cal, day)) left -= 1;
+    }
+    return new PDate(day);
+  }
+  function workdayCall(name, intl) {
+    return function (start, days, weekend, holidays) {
+      if (!intl) { holidays = weekend; weekend = undefined; }
+      if (start === null || days === null) return null;
+      var week = intl ? weekendOf(weekend === undefined || weekend === null ? 1n : weekend, name)
+        : SATURDAY_SUNDAY;
+      return workday(start, days, calendarFor(week, holidays === null ? undefined : holidays), name);
+    };
+  }
+  function networkdaysCall(name, intl) {
+    return function (start, end, weekend, holidays) {
+      if (!intl) { holidays = weekend; weekend = undefined; }
+      if (start === null || end === null) return null;
+      var week = intl ? weekendOf(weekend === undefined || weekend === null ? 1n : weekend, name)
+        : SATURDAY_SUNDAY;
+      return networkdays(start, end, calendarFor(week, holidays === null ? undefined : holidays));
+    };
+  }
+
   var LIBRARY = {
     ISBLANK: function (v) { return v === null || v === "" || (Array.isArray(v) && v.length === 0); },
     SUM: function () { return sumValues(Array.from(arguments)); },
@@ -1165,14 +1427,7 @@
       var a = fold(t), b = fold(part);
       return a.length >= b.length && a.slice(a.length - b.length) === b;
     }),
-    REGEXMATCH: nulls(function (t, pattern) {
-      if (chars(t).length > MAX_REGEX_INPUT) {
-        fail("REGEXMATCH works on texts of at most " + MAX_REGEX_INPUT + " characters");
-      }
-      var re = compilePattern(pattern);
-      if (typeof re === "string") return fail("REGEXMATCH: " + re);
-      return re.test(t);
-    }),
+    REGEXMATCH: nulls(function (t, pattern) { return compiledFor("REGEXMATCH", t, pattern).test(t); }),
     TEXT: function (v, fmt) {
       if (v === null) return "";
       if (fmt === undefined || fmt === null) return checkText(toText(v));
@@ -1216,7 +1471,33 @@
     MINUTE: nulls(function (v) { return BigInt(isDateTime(v) ? clock(v.us)[1] : 0); }),
     HOURS: nulls(function (end, start) {
       return div(asDateTime(end).us - asDateTime(start).us, 3600000000n);
-    })
+    }),
+    SUMPRODUCT: function () { return sumproduct(Array.from(arguments)); },
+    PERCENTILE: nulls(percentile),
+    LARGE: nulls(function (v, k) { return pick("LARGE", v, k, true); }),
+    SMALL: nulls(function (v, k) { return pick("SMALL", v, k, false); }),
+    COUNTA: function () { return BigInt(flatten(Array.from(arguments)).length); },
+    COUNTBLANK: function () {
+      return BigInt(cells(Array.from(arguments)).filter(function (v) { return v === null || v === ""; }).length);
+    },
+    QUOTIENT: nulls(quotient),
+    MROUND: nulls(mround),
+    ISEVEN: nulls(isEven),
+    ISODD: nulls(function (x) { return !isEven(x); }),
+    EXACT: nulls(function (a, b) { return a === b; }),
+    LENB: nulls(lenb),
+    LEFTB: nulls(leftb),
+    SPLIT: nulls(split),
+    UNICHAR: nulls(unichar),
+    UNICODE: nulls(unicode),
+    REGEXEXTRACT: nulls(regexExtract),
+    REGEXREPLACE: nulls(regexReplace),
+    TIME: nulls(timeOfDay),
+    DATEVALUE: nulls(datevalue),
+    WORKDAY: workdayCall("WORKDAY", false),
+    "WORKDAY.INTL": workdayCall("WORKDAY.INTL", true),
+    NETWORKDAYS: networkdaysCall("NETWORKDAYS", false),
+    "NETWORKDAYS.INTL": networkdaysCall("NETWORKDAYS.INTL", true)
   };
 
   // --- evaluation ---------------------------------------------------------------------------
@@ -1347,6 +1628,8 @@
       case "NOW": return run.now();
       case "SUMIF": case "COUNTIF": case "ANY": case "ALL":
         return perLine(name, node, run, scopes);
+      case "SUMIFS": case "COUNTIFS": case "AVERAGEIF": case "AVERAGEIFS": case "MAXIFS": case "MINIFS":
+        return perLineIfs(name, node, run, scopes);
       case "IFERROR": case "IFNA": {
         var caught = attempt(args[0], run, scopes, name === "IFNA" ? NA : null);
         return caught === FAILED ? ev(args[1]) : caught;
@@ -1404,6 +1687,35 @@
     return name === "COUNTIF" ? count : total;
   }
 
+  // The -IF and -IFS forms, as functions.py: the value of each line where every condition
+  // is TRUE (blanks left out), or the line itself for COUNTIFS.
+  function perLineIfs(name, node, run, scopes) {
+    var args = node.args;
+    var lines = evalNode(args[0], run, scopes);
+    run.tick(lines.length);
+    var valueNode = null, conds;
+    if (name === "COUNTIFS") conds = args.slice(1);
+    else if (name === "AVERAGEIF") { conds = [args[1]]; valueNode = args[2]; }
+    else { valueNode = args[1]; conds = args.slice(2); }
+    var items = [];
+    lines.forEach(function (line) {
+      var inner = scopes.concat([asRecord(line, "a line")]);
+      var ok = conds.every(function (c) { return truth(evalNode(c, run, inner)); });
+      if (!ok) return;
+      if (valueNode === null) { items.push(inner[inner.length - 1]); return; }
+      var v = evalNode(valueNode, run, inner);
+      if (v !== null) items.push(v);
+    });
+    switch (name) {
+      case "COUNTIFS": return BigInt(items.length);
+      case "SUMIFS": return items.reduce(function (total, v) { return add(total, v); }, 0n);
+      case "MAXIFS": return items.length ? extreme(items, function (c) { return c > 0; }) : 0n;
+      case "MINIFS": return items.length ? extreme(items, function (c) { return c < 0; }) : 0n;
+    }
+    if (!items.length) fail(name + ": no line meets the conditions", DIV0);
+    return div(sumValues(items), BigInt(items.length));
+  }
+
   function evaluate(compiled, values, options) {
     var run = new Run(options && options.now);
     try {
@@ -1447,6 +1759,7 @@
     Fault: Fault,
     FUNCTIONS: Object.keys(LIBRARY).concat(
       ["IF", "IFS", "SWITCH", "AND", "OR", "NOT", "COALESCE", "TODAY", "NOW", "SUMIF", "COUNTIF", "ANY", "ALL",
+       "SUMIFS", "COUNTIFS", "AVERAGEIF", "AVERAGEIFS", "MAXIFS", "MINIFS",
        "IFERROR", "IFNA", "ISERROR", "ISNUMBER", "ISTEXT", "ISDATE"]
     ).sort()
   };
