@@ -4,6 +4,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from orderloom import dsl
+
 # What a formula sees for each field type. Choices are their value (text);
 # a customer or address is a record whose members formulas reach with a dot.
 ADDRESS_RECORD = {"country": "text", "province": "text", "city": "text", "district": "text",
@@ -72,11 +74,20 @@ def formula_type(field: dict[str, Any]) -> Any:
 
 
 def order_fields(definition: dict[str, Any]) -> dict[str, Any]:
-    """The ``fields`` mapping formulas of this order type are checked against."""
+    """The ``fields`` mapping formulas of this order type are checked against: the
+    order's own names, its form fields, and its look-up tables, whose rows come with
+    them (a formula binds them when compiled, so no order data carries them)."""
     fields = dict(ORDER_ATTRIBUTES)
     for field in definition.get("form", {}).get("fields", []):
         fields[field["key"]] = formula_type(field)
+    for table in definition.get("lookup_tables", []):
+        fields.setdefault(table["key"], lookup_table_type(table))
     return fields
+
+
+def lookup_table_type(table: dict[str, Any]) -> dsl.LookupTable:
+    """A look-up table of the definition as formulas see it."""
+    return dsl.lookup_table({c["key"]: c["type"] for c in table["columns"]}, table["rows"])
 
 
 def line_fields(definition: dict[str, Any], line_items: dict[str, Any]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from .types import (
     ListType,
     RecordType,
     Type,
+    family,
     fits,
     is_numeric,
     list_of,
@@ -69,14 +70,6 @@ def _suggest(name: str, candidates: Sequence[str], quote: bool = True) -> str:
     if match is None:
         return ""
     return f"; did you mean {match!r}?" if quote else f"; did you mean {match}?"
-
-
-def _family(t: Type) -> str:
-    if is_numeric(t):
-        return "number"
-    if t in (DATE, DATETIME):
-        return "date"
-    return t.name
 
 
 class Checker:
@@ -276,7 +269,7 @@ class Checker:
         if isinstance(left, ListType | RecordType) or isinstance(right, ListType | RecordType):
             self.problem(node, f"cannot compare {left} and {right}")
             return False
-        if _family(left) != _family(right):
+        if family(left) != family(right):
             self.problem(node, f"cannot compare {left} and {right}")
             return False
         return True
@@ -303,7 +296,7 @@ class Checker:
         element = right.element
         if isinstance(left, ListType | RecordType):
             self.problem(node, f"cannot look for a {left} in a list")
-        elif NULL not in (left, element) and _family(left) != _family(element):
+        elif NULL not in (left, element) and family(left) != family(element):
             self.problem(node, f"cannot compare {left} and {element}")
         return BOOLEAN
 

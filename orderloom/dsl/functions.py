@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any
 
-from . import dates, powers, texts
+from . import dates, lookups, powers, texts
 from . import values as V
 from .errors import NA, NUM, Fault, error_code
 from .regex import regex_match
@@ -33,6 +33,7 @@ from .types import (
     ListType,
     RecordType,
     Type,
+    family,
     fits,
     is_numeric,
 )
@@ -749,6 +750,24 @@ def _date_result(args: Sequence[Type]) -> Type:
     return args[0] if args[0] != NULL else DATE
 
 
+# -- look-ups --------------------------------------------------------------------
+
+
+def _xlookup_rule(name: str, args: Sequence[Type]) -> Type:
+    expect(name, 0, args[0], "scalar")
+    for index in (1, 2):
+        if args[index] != NULL and not isinstance(args[index], ListType):
+            raise ArgProblem(index, f"{name} expects a list (such as a table's column) as "
+                                    f"argument {index + 1}, got {args[index]}")
+    keys = args[1].element if isinstance(args[1], ListType) else NULL
+    if isinstance(keys, ListType | RecordType):
+        raise ArgProblem(1, f"{name} looks values up in a list of single values, got {args[1]}")
+    if NULL not in (args[0], keys) and family(args[0]) != family(keys):
+        raise ArgProblem(0, f"{name} cannot look for {args[0]} in a list of {keys}")
+    result = args[2].element if isinstance(args[2], ListType) else NULL
+    return _join(name, [result, *args[3:]], 2)
+
+
 # -- the library -----------------------------------------------------------------
 
 
@@ -842,5 +861,7 @@ FUNCTIONS: dict[str, Function] = {
         _f("ISOWEEKNUM", 1, 1, _rule([_D], INTEGER), _nulls(dates.isoweeknum)),
         _f("HOUR", 1, 1, _rule([_D], INTEGER), _nulls(dates.hour)),
         _f("MINUTE", 1, 1, _rule([_D], INTEGER), _nulls(dates.minute)),
+        # Look-ups: tables the designer defines, and the Chinese address parser.
+        _f("XLOOKUP", 3, 4, _xlookup_rule, lookups.xlookup),
     ]
 }

@@ -237,6 +237,11 @@ CASES = [
     ("HOUR(ship_date)", 0),
     ("MINUTE(DATETIME(2011, 7, 18, 12, 45, 0))", 45),
     ("MINUTE(created_at)", 15),
+    # look-ups (Excel's XLOOKUP reference: exact match, case ignored, if_not_found)
+    ('XLOOKUP("B", items.sku, items.qty)', 5),
+    ('XLOOKUP("a", items.sku, items.amount)', D("600.00")),
+    ('XLOOKUP("C", items.sku, items.qty, 0)', 0),
+    ('XLOOKUP("C", items.sku, items.qty, NULL)', None),
 ]
 
 

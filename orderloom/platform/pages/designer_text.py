@@ -277,6 +277,7 @@ PAIRS: dict[str, tuple[str, str]] = {
     "what_approval": ("approval", "审批"), "what_automatic transition": ("automatic move", "自动流转"),
     "what_rule": ("rule", "规则"), "what_decision table": ("decision table", "决策表"),
     "what_print template": ("print template", "打印模板"), "what_setting": ("setting", "设置"),
+    "what_look-up table": ("look-up table", "查找表"),
 }
 
 for _type, _names in FIELD_TYPES.items():
