@@ -60,6 +60,9 @@ LINE_MEANINGS: dict[str, tuple[str, ...]] = {
     "unit_price": ("money",),
 }
 
+# The types a look-up table's column may have (the definition schema lists the same).
+LOOKUP_COLUMN_TYPES = frozenset({"text", "number", "integer", "money", "boolean", "date"})
+
 COMPARABLE_TYPES = frozenset({"number", "integer", "money", "date", "datetime"})
 
 
@@ -80,14 +83,20 @@ def order_fields(definition: dict[str, Any]) -> dict[str, Any]:
     fields = dict(ORDER_ATTRIBUTES)
     for field in definition.get("form", {}).get("fields", []):
         fields[field["key"]] = formula_type(field)
-    for table in definition.get("lookup_tables", []):
-        fields.setdefault(table["key"], lookup_table_type(table))
+    for table in definition.get("lookup_tables") or []:
+        if isinstance(table, dict) and isinstance(table.get("key"), str):
+            fields.setdefault(table["key"], lookup_table_type(table))
     return fields
 
 
 def lookup_table_type(table: dict[str, Any]) -> dsl.LookupTable:
-    """A look-up table of the definition as formulas see it."""
-    return dsl.lookup_table({c["key"]: c["type"] for c in table["columns"]}, table["rows"])
+    """A look-up table of the definition as formulas see it. A draft being typed may
+    hold a half-made column: it is left out, so the draft's formulas are still checked."""
+    columns = {c["key"]: c["type"] for c in table.get("columns") or []
+               if isinstance(c, dict) and isinstance(c.get("key"), str)
+               and c.get("type") in LOOKUP_COLUMN_TYPES}
+    rows = table.get("rows")
+    return dsl.lookup_table(columns, rows if isinstance(rows, list) else [])
 
 
 def line_fields(definition: dict[str, Any], line_items: dict[str, Any]) -> dict[str, Any]:

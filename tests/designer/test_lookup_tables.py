@@ -164,3 +164,15 @@ def test_a_table_is_exported_and_imported_with_its_order_type(client, designer):
     assert response.status_code == 201, response.get_json()
     exported = json.loads(client.get("/api/v1/export", headers=designer).get_data())
     assert exported["order_types"][0]["lookup_tables"] == [FREIGHT]
+
+
+def test_a_half_made_table_does_not_hide_the_drafts_formula_problems():
+    # While a column is being added its type is not chosen yet: the draft breaks the
+    # schema, and a formula mistake elsewhere is still shown as it is typed.
+    from orderloom.designer.validation import Context, formula_problems_despite_structure
+
+    d = with_freight(when="XLOOKUP(ship_to.province, freight.province, freight.remot, FALSE)")
+    d["lookup_tables"][0]["columns"].append({"key": "zone"})
+    found = formula_problems_despite_structure(d, Context())
+    assert [(p.pointer, p.message) for p in found] == [
+        ("/rules/2/when", "freight has no field 'remot'; did you mean 'remote'?")]

@@ -497,3 +497,19 @@ def test_backtracking_bombs_cannot_freeze_the_browser():
     start = time.perf_counter()
     assert run_js(payload) == [False] * len(bombs)
     assert time.perf_counter() - start < 10, "re2js should take milliseconds per pattern"
+
+
+def test_look_ups_give_the_same_values_and_faults():
+    # The freight table of docs/formulas.md travels inside each formula's JSON.
+    formulas = [
+        'XLOOKUP("ZHEJIANG", freight.province, freight.rate)',
+        'XLOOKUP("Tibet", freight.province, freight.rate)',
+        'XLOOKUP(NULL, freight.province, freight.rate)',
+        'XLOOKUP("Tibet", freight.province, freight.rate, NULL)',
+        'IFNA(XLOOKUP("Tibet", freight.province, freight.days), -1)',
+        'XLOOKUP("Zhejiang", freight.province, [1, 2])',
+        "XLOOKUP(ship_date, [DATE(2024, 5, 3), DATE(2024, 5, 4)], [\"Fri\", \"Sat\"])",
+        'XLOOKUP(12, items.qty, items.sku)',
+        'XLOOKUP(discount, items.amount, items.sku, "none")',
+    ]
+    compare([(f, FIELDS, as_json(DATA), None, {}) for f in formulas])
