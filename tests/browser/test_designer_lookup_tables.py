@@ -1,10 +1,13 @@
 """A look-up table made in the designer, read by a rule's formula: a wrong column is a
-problem named at the rule, a wrong cell at the table's row and column."""
+problem named at the rule, a wrong cell at the table's row and column. On the order
+form a computed field that reads a table follows the typing."""
 from __future__ import annotations
 
 from playwright.sync_api import expect
 
 from tests.browser.test_designer_editing import open_retail
+from tests.browser.test_staff_console import log_in
+from tests.designer.test_lookup_tables import with_freight
 from tests.platform.test_api_tokens import bearer
 
 
@@ -50,3 +53,22 @@ def test_a_table_made_in_the_designer_is_read_by_a_rule(page, live_server, clien
                                                                  ("rate", "money")]
     assert saved["rows"] == [{"province": "Zhejiang", "rate": "8.00"},
                              {"province": "Xinjiang", "rate": "25.50"}]
+
+
+def test_the_order_form_looks_the_freight_up_as_the_province_is_typed(
+        page, live_server, client, token_for, make_user):
+    designer = bearer(token_for("designer"))
+    assert client.post("/api/v1/import", headers=designer, json={
+        "format": "orderloom-package/1", "order_types": [with_freight()]}).status_code == 201
+    make_user("staff", username="wang.fang")
+    log_in(page, live_server, "wang.fang")
+    page.click("nav >> text=Orders")
+    page.click("#new-order")
+    fee = page.locator("output[data-computed=freight_fee]")
+    province = page.locator(".form-field[data-key=ship_to] [data-part=province]")
+    province.fill("Xinjiang")
+    expect(fee).to_have_text("25.50")
+    province.fill("xinjiang")  # matched as = matches: case is ignored
+    expect(fee).to_have_text("25.50")
+    province.fill("Tibet")  # not in the table: the formula's if_not_found
+    expect(fee).to_have_text("30.00")
