@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from .china_address import PARTS as ADDRESS_PARTS
 from .errors import FormulaProblem
 from .functions import FUNCTIONS, ArgProblem, widest_numeric
 from .nodes import Binary, Call, ListLiteral, Literal, Node, Path, Unary
@@ -328,6 +329,12 @@ class Checker:
         except ArgProblem as exc:
             where = node.args[exc.index] if exc.index is not None else node
             return self.problem(where, exc.message)
+        if fn.name == "ADDRESSPART":
+            part = node.args[1]
+            if isinstance(part, Literal) and isinstance(part.value, str) and \
+                    part.value.lower() not in ADDRESS_PARTS:
+                self.problem(part, f"ADDRESSPART: the part must be one of "
+                                   f"{', '.join(ADDRESS_PARTS)}, not {part.value!r}")
         if fn.name == "REGEXMATCH":
             pattern = node.args[1]
             if isinstance(pattern, Literal) and isinstance(pattern.value, str):

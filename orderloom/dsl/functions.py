@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any
 
-from . import dates, lookups, powers, texts
+from . import china_address, dates, lookups, powers, texts
 from . import values as V
 from .errors import NA, NUM, Fault, error_code
 from .regex import regex_match
@@ -768,6 +768,18 @@ def _xlookup_rule(name: str, args: Sequence[Type]) -> Type:
     return _join(name, [result, *args[3:]], 2)
 
 
+def _addresspart(text: str, part: str) -> str:
+    if part.lower() not in china_address.PARTS:
+        raise Fault(f"ADDRESSPART: the part must be one of {', '.join(china_address.PARTS)}, "
+                    f"not {part!r}")
+    return china_address.split_address(text).part(part.lower())
+
+
+# Worked out by the server only: the browser does not have the data they need (the
+# divisions of China for ADDRESSPART), and shows the server's value once saved.
+SERVER_ONLY = frozenset({"ADDRESSPART"})
+
+
 # -- the library -----------------------------------------------------------------
 
 
@@ -863,5 +875,6 @@ FUNCTIONS: dict[str, Function] = {
         _f("MINUTE", 1, 1, _rule([_D], INTEGER), _nulls(dates.minute)),
         # Look-ups: tables the designer defines, and the Chinese address parser.
         _f("XLOOKUP", 3, 4, _xlookup_rule, lookups.xlookup),
+        _f("ADDRESSPART", 2, 2, _rule([_T, _T], TEXT), _nulls(_addresspart)),
     ]
 }

@@ -1,4 +1,5 @@
-"""Look-up tables a designer keeps in an order type, and formulas that read them:
+"""Look-up tables a designer keeps in an order type, and formulas that read them (and
+ADDRESSPART, which splits a Chinese address):
 checked when the draft is saved, refused at publish with the message at the formula,
 used by rules and computed fields on real orders, exported with the order type."""
 from __future__ import annotations
@@ -176,3 +177,24 @@ def test_a_half_made_table_does_not_hide_the_drafts_formula_problems():
     found = formula_problems_despite_structure(d, Context())
     assert [(p.pointer, p.message) for p in found] == [
         ("/rules/2/when", "freight has no field 'remot'; did you mean 'remote'?")]
+
+
+def test_a_rule_splits_an_address_typed_as_one_string_on_a_real_order(
+        client, designer, staff):
+    d = retail()
+    d["form"]["fields"].append({"key": "raw_address", "type": "text",
+                                "label": {"en": "Address as given", "zh": "原始地址"}})
+    d["form"]["fields"].append({
+        "key": "raw_city", "type": "computed", "label": {"en": "City"},
+        "formula": 'ADDRESSPART(raw_address, "city")', "result_type": "text"})
+    d["rules"].append({"key": "guangdong", "when": 'ADDRESSPART(raw_address, "province") = '
+                       '"广东省"', "then": [{"type": "add_tag", "tag": "south"}]})
+    assert client.post("/api/v1/order-types", json=d, headers=designer).get_json()["errors"] == []
+    assert client.post("/api/v1/order-types/retail_order/publish",
+                       headers=designer).status_code == 201
+    order = create(client, staff, {**SAMPLE, "raw_address": "广州市天河区华夏路10号"}).get_json()
+    assert order["data"]["raw_city"] == "广州市"
+    assert "south" in order["tags"]
+    other = create(client, staff, {**SAMPLE, "raw_address": "浙江省杭州市西湖区"}).get_json()
+    assert other["data"]["raw_city"] == "杭州市"
+    assert "south" not in other["tags"]

@@ -54,6 +54,10 @@ from tests.dsl.support import FIELDS, problems
                                       "are not allowed"),
         ('note & REGEXMATCH(note, "[a")', "1:25: REGEXMATCH: the pattern is not valid: a [ is "
                                           "not closed"),
+        ('ADDRESSPART(note, "town")', "1:19: ADDRESSPART: the part must be one of province, "
+                                      "city, district, street, postcode, not 'town'"),
+        ('XLOOKUP(qty, items.sku, items.qty)', "1:9: XLOOKUP cannot look for integer in a list "
+                                               "of text"),
     ],
 )
 def test_message(source, message):

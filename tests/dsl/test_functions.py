@@ -242,6 +242,11 @@ CASES = [
     ('XLOOKUP("a", items.sku, items.amount)', D("600.00")),
     ('XLOOKUP("C", items.sku, items.qty, 0)', 0),
     ('XLOOKUP("C", items.sku, items.qty, NULL)', None),
+    # the Chinese address parser (more in tests/channels/test_china_address.py)
+    ('ADDRESSPART("广东省 广州市 天河区 华夏路10号(510623)", "district")', "天河区"),
+    ('ADDRESSPART("上海上海市浦东新区世纪大道100号", "City")', "上海市"),
+    ('ADDRESSPART(note, "province")', ""),
+    ('ADDRESSPART(NULL, "street")', None),
 ]
 
 

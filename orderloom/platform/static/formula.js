@@ -1234,7 +1234,11 @@
     HOURS: nulls(function (end, start) {
       return div(asDateTime(end).us - asDateTime(start).us, 3600000000n);
     }),
-    XLOOKUP: xlookup
+    XLOOKUP: xlookup,
+    // The divisions of China it splits by stay on the server (functions.py SERVER_ONLY).
+    ADDRESSPART: function () {
+      return fail("ADDRESSPART is worked out by the server; its value shows once the order is saved", null);
+    }
   };
 
   // --- evaluation ---------------------------------------------------------------------------
