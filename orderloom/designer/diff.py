@@ -14,6 +14,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("automatic transition", ("workflow", "automatic")),
     ("rule", ("rules",)),
     ("decision table", ("decision_tables",)),
+    ("look-up table", ("lookup_tables",)),
     ("print template", ("print_templates",)),
 )
 # Whole members compared as one unit.

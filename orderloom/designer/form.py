@@ -4,6 +4,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from orderloom import dsl
+
 # What a formula sees for each field type. Choices are their value (text);
 # a customer or address is a record whose members formulas reach with a dot.
 ADDRESS_RECORD = {"country": "text", "province": "text", "city": "text", "district": "text",
@@ -58,6 +60,9 @@ LINE_MEANINGS: dict[str, tuple[str, ...]] = {
     "unit_price": ("money",),
 }
 
+# The types a look-up table's column may have (the definition schema lists the same).
+LOOKUP_COLUMN_TYPES = frozenset({"text", "number", "integer", "money", "boolean", "date"})
+
 COMPARABLE_TYPES = frozenset({"number", "integer", "money", "date", "datetime"})
 
 
@@ -72,11 +77,26 @@ def formula_type(field: dict[str, Any]) -> Any:
 
 
 def order_fields(definition: dict[str, Any]) -> dict[str, Any]:
-    """The ``fields`` mapping formulas of this order type are checked against."""
+    """The ``fields`` mapping formulas of this order type are checked against: the
+    order's own names, its form fields, and its look-up tables, whose rows come with
+    them (a formula binds them when compiled, so no order data carries them)."""
     fields = dict(ORDER_ATTRIBUTES)
     for field in definition.get("form", {}).get("fields", []):
         fields[field["key"]] = formula_type(field)
+    for table in definition.get("lookup_tables") or []:
+        if isinstance(table, dict) and isinstance(table.get("key"), str):
+            fields.setdefault(table["key"], lookup_table_type(table))
     return fields
+
+
+def lookup_table_type(table: dict[str, Any]) -> dsl.LookupTable:
+    """A look-up table of the definition as formulas see it. A draft being typed may
+    hold a half-made column: it is left out, so the draft's formulas are still checked."""
+    columns = {c["key"]: c["type"] for c in table.get("columns") or []
+               if isinstance(c, dict) and isinstance(c.get("key"), str)
+               and c.get("type") in LOOKUP_COLUMN_TYPES}
+    rows = table.get("rows")
+    return dsl.lookup_table(columns, rows if isinstance(rows, list) else [])
 
 
 def line_fields(definition: dict[str, Any], line_items: dict[str, Any]) -> dict[str, Any]:

@@ -15,11 +15,12 @@ from jinja2 import TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
 from orderloom import dsl
-from orderloom.designer import actions, schemas, state_categories
+from orderloom.designer import actions, numbers, schemas, state_categories
 from orderloom.designer.dependencies import computed_cycle
 from orderloom.designer.form import (
     COMPARABLE_TYPES,
     LINE_MEANINGS,
+    ORDER_ATTRIBUTES,
     ORDER_MEANINGS,
     formula_type,
     line_fields,
@@ -102,6 +103,7 @@ def validate_order_type(
         return structure
     checker = _Checker(definition, context or Context(), base)
     _check_keys(checker)
+    _check_lookup_tables(checker)
     _check_fields(checker)
     _check_labels(checker)
     _check_layout(checker)
@@ -186,6 +188,52 @@ def _check_keys(checker: _Checker) -> None:
     _unique(checker, d.get("rules", []), ("rules",), "rule")
     _unique(checker, d.get("decision_tables", []), ("decision_tables",), "decision table")
     _unique(checker, d.get("print_templates", []), ("print_templates",), "print template")
+    _unique(checker, d.get("lookup_tables", []), ("lookup_tables",), "look-up table")
+    for index, table in enumerate(d.get("lookup_tables", [])):
+        _unique(checker, table["columns"], ("lookup_tables", index, "columns"), "column")
+
+
+# --- look-up tables ----------------------------------------------------------------------------
+
+def _check_lookup_tables(checker: _Checker) -> None:
+    """A table's key must not be a name formulas already read (a field, a column of
+    line items, an order attribute), and each cell must hold a value of its column's
+    type, so a formula never meets a value it cannot read."""
+    d = checker.definition
+    taken = set(ORDER_ATTRIBUTES)
+    for _path, f, _holder in walk_fields(d):
+        taken.add(f["key"])
+    for index, table in enumerate(d.get("lookup_tables", [])):
+        if table["key"] in taken:
+            checker.report(("lookup_tables", index, "key"),
+                           f"look-up table key {table['key']!r} is already the name of a field; "
+                           "formulas could not tell them apart")
+        columns = {c["key"]: c["type"] for c in table["columns"]}
+        for row_index, row in enumerate(table["rows"]):
+            for key, value in row.items():
+                where = ("lookup_tables", index, "rows", row_index, key)
+                if key not in columns:
+                    checker.missing(where, "column", key, columns)
+                    continue
+                problem = _cell_problem(columns[key], value, d.get("currency"))
+                if problem:
+                    checker.report(where, problem)
+
+
+def _cell_problem(kind: str, value: Any, currency: str | None) -> str | None:
+    if value is None:
+        return None
+    if kind in ("money", "number", "integer"):
+        # The bounds every entered number has (designer/numbers.py), money in the
+        # definition's currency.
+        if isinstance(value, bool):
+            return "must be a number, not TRUE or FALSE"
+        try:
+            numbers.checked(kind, value, currency)
+        except numbers.OutOfBounds as exc:
+            return str(exc)
+        return None
+    return dsl.value_problem(kind, value)
 
 
 # --- form --------------------------------------------------------------------------------------

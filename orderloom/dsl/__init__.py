@@ -6,6 +6,9 @@
     evaluate(source, data, fields=None, ...)  -> value, or a FormulaFault
     to_ast_json(source, fields, expected=None) -> the checked formula as JSON for the
                                                  browser (static/formula.js)
+    lookup_table(columns, rows)               -> a look-up table, to give in `fields`
+    value_problem(type, value)                -> why a stored value cannot be read as
+                                                 that type, or None
 
 `fields` is the form's mapping of field key to type, or the RecordType that
 `schema(fields)` made of it once: a caller checking many formulas against
@@ -26,8 +29,8 @@ from typing import Any, Protocol, cast
 from . import limits
 from .ast_json import to_ast_json
 from .checker import check_tree
-from .compiler import Compiler
-from .errors import FormulaError, FormulaFault, FormulaProblem, FormulaRuntimeError
+from .compiler import Compiler, converter
+from .errors import Fault, FormulaError, FormulaFault, FormulaProblem, FormulaRuntimeError
 from .functions import FUNCTIONS
 from .parser import parse
 from .types import (
@@ -41,9 +44,11 @@ from .types import (
     TEXT,
     TYPE_NAMES,
     ListType,
+    LookupTable,
     RecordType,
     Type,
     freeze_fields,
+    lookup_table,
     parse_type,
     schema_from_data,
     schema_from_fields,
@@ -67,6 +72,7 @@ __all__ = [
     "FormulaProblem",
     "FormulaRuntimeError",
     "ListType",
+    "LookupTable",
     "RecordType",
     "Type",
     "check",
@@ -74,9 +80,11 @@ __all__ = [
     "display",
     "evaluate",
     "limits",
+    "lookup_table",
     "schema",
     "to_ast_json",
     "to_text",
+    "value_problem",
 ]
 
 
@@ -228,3 +236,13 @@ def evaluate(
     else:
         formula = compile(source, fields, expected, money_places=money_places)
     return formula(data, now)
+
+
+def value_problem(type_name: str | Type, value: Any) -> str | None:
+    """Why `value` (as stored, e.g. a look-up table's cell) cannot be read as a value of
+    `type_name`, in the words a formula's fault would use; None when it can."""
+    try:
+        converter(parse_type(type_name, "type"))(value, "the value")
+    except Fault as exc:
+        return str(exc)
+    return None

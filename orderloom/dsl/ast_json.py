@@ -16,6 +16,8 @@ and each node is one of
     {"k": "lit", "v": null | true | "text" | {"int": "12"} | {"dec": "1.50"}}
     {"k": "list", "items": [node, ...]}
     {"k": "path", "level": 0, "steps": [{"name": "items", "lines": false, "type": T}, ...]}
+        (a path into a look-up table also has "table": {name: [row, ...]}, the rows as
+        stored, which the path is read from instead of the data)
     {"k": "unary", "op": "-" | "+" | "NOT", "x": node}
     {"k": "bin", "op": "+" | "=" | "IN" | "NOT IN" | "AND" | ..., "l": node, "r": node}
     {"k": "call", "name": "SUM", "args": [node, ...]}
@@ -34,7 +36,15 @@ from .checker import Checked, check_tree
 from .errors import FormulaError
 from .nodes import Binary, Call, ListLiteral, Literal, Node, Path, Unary
 from .parser import parse
-from .types import MONEY, ListType, RecordType, Type, parse_type, schema_from_fields
+from .types import (
+    MONEY,
+    ListType,
+    LookupTable,
+    RecordType,
+    Type,
+    parse_type,
+    schema_from_fields,
+)
 
 __all__ = ["to_ast_json", "type_json"]
 
@@ -65,9 +75,14 @@ def _node(node: Node, checked: Checked) -> dict[str, Any]:
         return {"k": "list", "items": [_node(i, checked) for i in node.items], "at": at}
     if isinstance(node, Path):
         level, steps = checked.paths[id(node)]
-        return {"k": "path", "level": level, "at": at,
-                "steps": [{"name": s.name, "lines": s.from_lines, "type": type_json(s.type)}
-                          for s in steps]}
+        out = {"k": "path", "level": level, "at": at,
+               "steps": [{"name": s.name, "lines": s.from_lines, "type": type_json(s.type)}
+                         for s in steps]}
+        first = steps[0].type
+        if isinstance(first, LookupTable):
+            # The rows travel with the formula: the browser reads the path from them.
+            out["table"] = {steps[0].name: first.records()}
+        return out
     if isinstance(node, Unary):
         return {"k": "unary", "op": node.op, "x": _node(node.operand, checked), "at": at}
     if isinstance(node, Binary):

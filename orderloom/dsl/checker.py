@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from .china_address import PARTS as ADDRESS_PARTS
 from .errors import FormulaProblem
 from .functions import FUNCTIONS, ArgProblem, widest_numeric
 from .nodes import Binary, Call, ListLiteral, Literal, Node, Path, Unary
@@ -28,6 +29,7 @@ from .types import (
     ListType,
     RecordType,
     Type,
+    family,
     fits,
     is_numeric,
     list_of,
@@ -69,14 +71,6 @@ def _suggest(name: str, candidates: Sequence[str], quote: bool = True) -> str:
     if match is None:
         return ""
     return f"; did you mean {match!r}?" if quote else f"; did you mean {match}?"
-
-
-def _family(t: Type) -> str:
-    if is_numeric(t):
-        return "number"
-    if t in (DATE, DATETIME):
-        return "date"
-    return t.name
 
 
 class Checker:
@@ -276,7 +270,7 @@ class Checker:
         if isinstance(left, ListType | RecordType) or isinstance(right, ListType | RecordType):
             self.problem(node, f"cannot compare {left} and {right}")
             return False
-        if _family(left) != _family(right):
+        if family(left) != family(right):
             self.problem(node, f"cannot compare {left} and {right}")
             return False
         return True
@@ -303,7 +297,7 @@ class Checker:
         element = right.element
         if isinstance(left, ListType | RecordType):
             self.problem(node, f"cannot look for a {left} in a list")
-        elif NULL not in (left, element) and _family(left) != _family(element):
+        elif NULL not in (left, element) and family(left) != family(element):
             self.problem(node, f"cannot compare {left} and {element}")
         return BOOLEAN
 
@@ -335,6 +329,12 @@ class Checker:
         except ArgProblem as exc:
             where = node.args[exc.index] if exc.index is not None else node
             return self.problem(where, exc.message)
+        if fn.name == "ADDRESSPART":
+            part = node.args[1]
+            if isinstance(part, Literal) and isinstance(part.value, str) and \
+                    part.value.lower() not in ADDRESS_PARTS:
+                self.problem(part, f"ADDRESSPART: the part must be one of "
+                                   f"{', '.join(ADDRESS_PARTS)}, not {part.value!r}")
         if fn.name in ("REGEXMATCH", "REGEXEXTRACT", "REGEXREPLACE"):
             pattern = node.args[1]
             if isinstance(pattern, Literal) and isinstance(pattern.value, str):

@@ -44,6 +44,7 @@ from .types import (
     NUMBER,
     TEXT,
     ListType,
+    LookupTable,
     RecordType,
     Type,
     is_numeric,
@@ -117,7 +118,8 @@ def _as_value(value: Any, label: str = "a value") -> Any:
     raise Fault(f"{label} holds a value formulas cannot read")
 
 
-def _converter(t: Type) -> Callable[[Any, str], Any]:
+def converter(t: Type) -> Callable[[Any, str], Any]:
+    """How a value read from the data becomes a value of type `t` (raises a Fault if it cannot)."""
     if t == INTEGER:
         return V.as_integer
     if is_numeric(t):
@@ -133,7 +135,7 @@ def _converter(t: Type) -> Callable[[Any, str], Any]:
     if isinstance(t, RecordType):
         return V.as_record
     if isinstance(t, ListType):
-        element = _converter(t.element)
+        element = converter(t.element)
 
         def as_list(value: Any, label: str) -> list:
             return [element(v, label) for v in V.as_list(value, label)]
@@ -158,7 +160,7 @@ _FAST_CLASSES: dict[Type, frozenset] = {
 
 def _reader(name: str, label: str, t: Type) -> Callable[[Any], Any]:
     """`record.get(name)` as a value of type `t`; values of the right class pass as they are."""
-    convert = _converter(t)
+    convert = converter(t)
     fast = _FAST_CLASSES.get(t)
     if isinstance(t, RecordType):
         fast = frozenset({dict})
@@ -315,9 +317,13 @@ class Compiler:
 
     def read(self, record: str, step: Step, label: str, inline: bool = False) -> str:
         t = step.type
+        if isinstance(t, LookupTable) and not step.from_lines:
+            # A look-up table's rows are part of the definition: bound here, not read.
+            self.needs_ctx = True
+            return self.const(t.records())
         if step.from_lines:
             self.needs_ctx = True
-            convert = self.const(_converter(t))
+            convert = self.const(converter(t))
             lab = self.const(label)
             return f"_pluck(_c.tick, {record}, {self.const(step.name)}, {convert}, {lab})"
         if isinstance(t, ListType):

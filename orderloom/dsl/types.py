@@ -55,6 +55,26 @@ class ListType(Type):
 
 
 @dataclass(frozen=True)
+class LookupTable(ListType):
+    """A look-up table the designer defines: a list of records whose rows are part of
+    the definition, not of the order. A formula reads it like line items
+    (`rates.zone` is the list of every row's zone), but its rows are constants bound
+    when the formula is compiled, so no caller has to put them into the order data.
+
+    `rows` holds each row as (column, value) pairs of the values as stored (JSON):
+    they are converted to the column's type when read, as order data is.
+    """
+
+    rows: tuple[tuple[tuple[str, Any], ...], ...] = ()
+
+    def records(self) -> list[dict[str, Any]]:
+        return [dict(row) for row in self.rows]
+
+    def __reduce__(self) -> tuple:
+        return (LookupTable, (self.name, self.element, self.rows))
+
+
+@dataclass(frozen=True)
 class RecordType(Type):
     """A record: the order itself, a customer, a line of the items.
 
@@ -126,12 +146,37 @@ def list_of(element: Type) -> ListType:
     return ListType("list", element)
 
 
+def lookup_table(columns: Mapping[str, Any], rows: Any) -> LookupTable:
+    """The table with these `columns` (column key -> type name) and `rows` (dicts of
+    column key -> stored value; values of unknown columns are left out)."""
+    element = record({key: parse_type(spec, f"column {key}") for key, spec in columns.items()})
+    frozen = tuple(
+        tuple((key, _stored(row.get(key))) for key in columns)
+        for row in rows if isinstance(row, Mapping)
+    )
+    return LookupTable("list", element, frozen)
+
+
+def _stored(value: Any) -> Any:
+    # Only scalars can be a cell; anything else (a broken draft) reads as blank.
+    return value if value is None or isinstance(value, str | int | float | Decimal) else None
+
+
 def record(fields: Mapping[str, Type]) -> RecordType:
     return RecordType("record", tuple(fields.items()))
 
 
 def is_numeric(t: Type) -> bool:
     return t in NUMERIC
+
+
+def family(t: Type) -> str:
+    """What a value is compared as: integer, number and money alike, date and datetime alike."""
+    if is_numeric(t):
+        return "number"
+    if t in (DATE, DATETIME):
+        return "date"
+    return t.name
 
 
 def fits(actual: Type, expected: Type) -> bool:

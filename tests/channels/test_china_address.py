@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orderloom.runtime.channels.china_address import (
+from orderloom.dsl.china_address import (
     Address,
     divisions,
     province_short_name,

@@ -64,6 +64,10 @@ from tests.dsl.support import FIELDS, problems
                                                    "of them) as argument 3, got list of integer"),
         ("WORKDAY.INTL.X(ship_date, 1)", "1:1: unknown function WORKDAY.INTL.X; did you mean "
                                          "WORKDAY.INTL?"),
+        ('ADDRESSPART(note, "town")', "1:19: ADDRESSPART: the part must be one of province, "
+                                      "city, district, street, postcode, not 'town'"),
+        ('XLOOKUP(qty, items.sku, items.qty)', "1:9: XLOOKUP cannot look for integer in a list "
+                                               "of text"),
     ],
 )
 def test_message(source, message):

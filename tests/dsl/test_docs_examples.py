@@ -49,7 +49,11 @@ def _examples(text: str) -> list[tuple[int, str, str]]:
 
 TEXT = DOC.read_text("utf-8")
 DATA = _block(TEXT, "sample-order")
-FIELDS = _block(TEXT, "sample-fields")
+# The look-up tables of the examples, as an order type keeps them, join the fields.
+TABLES = _block(TEXT, "sample-lookup-tables")
+FIELDS = {**_block(TEXT, "sample-fields"), **{
+    table["key"]: dsl.lookup_table({c["key"]: c["type"] for c in table["columns"]},
+                                   table["rows"]) for table in TABLES}}
 EXAMPLES = _examples(TEXT)
 
 

@@ -312,6 +312,16 @@ CASES = [
     ("WORKDAY.INTL(DATE(2012, 1, 1), 90, 11)", dt.date(2012, 4, 14)),
     ("WORKDAY.INTL(DATE(2012, 1, 1), 30, 17)", dt.date(2012, 2, 5)),
     ("workday.intl(ship_date, 1, '0000110')", dt.date(2024, 5, 5)),
+    # look-ups (Excel's XLOOKUP reference: exact match, case ignored, if_not_found)
+    ('XLOOKUP("B", items.sku, items.qty)', 5),
+    ('XLOOKUP("a", items.sku, items.amount)', D("600.00")),
+    ('XLOOKUP("C", items.sku, items.qty, 0)', 0),
+    ('XLOOKUP("C", items.sku, items.qty, NULL)', None),
+    # the Chinese address parser (more in tests/channels/test_china_address.py)
+    ('ADDRESSPART("广东省 广州市 天河区 华夏路10号(510623)", "district")', "天河区"),
+    ('ADDRESSPART("上海上海市浦东新区世纪大道100号", "City")', "上海市"),
+    ('ADDRESSPART(note, "province")', ""),
+    ('ADDRESSPART(NULL, "street")', None),
 ]
 
 

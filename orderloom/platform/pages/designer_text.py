@@ -103,7 +103,8 @@ PAIRS: dict[str, tuple[str, str]] = {
     "leftover": ("Changes you did not save are still here, from", "有未保存的修改，时间："),
     "restore": ("Restore them", "恢复"), "discard": ("Discard", "丢弃"),
     "tab_form": ("Form", "表单"), "tab_workflow": ("Workflow", "流程"), "tab_rules": ("Rules", "规则"),
-    "tab_routing": ("Routing", "分仓"), "tab_print": ("Print templates", "打印模板"),
+    "tab_routing": ("Routing", "分仓"), "tab_tables": ("Look-up tables", "查找表"),
+    "tab_print": ("Print templates", "打印模板"),
     "tab_simulate": ("Simulation", "模拟"), "tab_publish": ("Publish", "发布"),
     "design": ("Design", "设计"), "preview": ("Preview", "预览"), "canvas": ("Form canvas", "表单画布"),
     # form builder
@@ -277,6 +278,23 @@ PAIRS: dict[str, tuple[str, str]] = {
     "what_approval": ("approval", "审批"), "what_automatic transition": ("automatic move", "自动流转"),
     "what_rule": ("rule", "规则"), "what_decision table": ("decision table", "决策表"),
     "what_print template": ("print template", "打印模板"), "what_setting": ("setting", "设置"),
+    "what_look-up table": ("look-up table", "查找表"),
+    # look-up tables
+    "lookup_hint": ("Tables formulas look values up in: XLOOKUP(ship_to.province, "
+                    "freight.province, freight.rate) reads the rate of the row whose province "
+                    "is the order's. A blank cell is empty.",
+                    "公式可从中查找值的表：XLOOKUP(ship_to.province, freight.province, "
+                    "freight.rate) 读取省份与订单相同的那一行的运费。空单元格为空值。"),
+    "no_lookup_tables": ("This order type has no look-up tables.", "此订单类型没有查找表。"),
+    "add_lookup_table": ("Add a look-up table", "添加查找表"),
+    "add_table_column": ("Add a column", "添加列"), "column_type": ("Type", "类型"),
+    "paste_rows": ("Paste rows from a spreadsheet", "从电子表格粘贴行"),
+    "paste_rows_hint": ("One row a line, cells separated by tabs, in the order of the columns; "
+                        "the rows are added at the end.",
+                        "每行一条，单元格用制表符分隔，顺序同列；粘贴的行添加在末尾。"),
+    "add_pasted_rows": ("Add these rows", "添加这些行"),
+    "new_table_en": ("Rates", "Rates"), "new_table_zh": ("费率", "费率"),
+    "new_column_en": ("Column", "Column"),
 }
 
 for _type, _names in FIELD_TYPES.items():

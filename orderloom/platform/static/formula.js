@@ -1363,6 +1363,23 @@
     };
   }
 
+  // lookups.py, line by line.
+  function xlookup(value, keys, results, ifNotFound) {
+    if (keys.length !== results.length) {
+      fail("XLOOKUP: the look-up list has " + keys.length + " entries and the result list " +
+        results.length + "; they must be as long as each other", VALUE);
+    }
+    if (value !== null) {
+      var key = comparable(value);
+      for (var i = 0; i < keys.length; i++) {
+        if (keys[i] !== null && keysEqual(comparable(keys[i]), key)) return results[i];
+      }
+    }
+    if (ifNotFound !== undefined) return ifNotFound;
+    if (value === null) fail("XLOOKUP: a blank value is never found", NA);
+    return fail('XLOOKUP: "' + toText(value) + '" is not in the look-up list', NA);
+  }
+
   var LIBRARY = {
     ISBLANK: function (v) { return v === null || v === "" || (Array.isArray(v) && v.length === 0); },
     SUM: function () { return sumValues(Array.from(arguments)); },
@@ -1497,7 +1514,12 @@
     WORKDAY: workdayCall("WORKDAY", false),
     "WORKDAY.INTL": workdayCall("WORKDAY.INTL", true),
     NETWORKDAYS: networkdaysCall("NETWORKDAYS", false),
-    "NETWORKDAYS.INTL": networkdaysCall("NETWORKDAYS.INTL", true)
+    "NETWORKDAYS.INTL": networkdaysCall("NETWORKDAYS.INTL", true),
+    XLOOKUP: xlookup,
+    // The divisions of China it splits by stay on the server (functions.py SERVER_ONLY).
+    ADDRESSPART: function () {
+      return fail("ADDRESSPART is worked out by the server; its value shows once the order is saved", null);
+    }
   };
 
   // --- evaluation ---------------------------------------------------------------------------
@@ -1565,7 +1587,8 @@
   }
 
   function evalPath(node, run, scopes) {
-    var value = node.level ? scopes[scopes.length - node.level] : scopes[0];
+    // A look-up table's rows come with the formula, not with the order data.
+    var value = node.table ? node.table : (node.level ? scopes[scopes.length - node.level] : scopes[0]);
     var steps = node.steps;
     for (var i = 0; i < steps.length; i++) {
       var step = steps[i];

@@ -28,9 +28,9 @@ from typing import Any
 from orderloom import dsl
 from orderloom.designer.form import ADDRESS_RECORD, CUSTOMER_RECORD
 from orderloom.designer.problems import DefinitionProblem, pointer
+from orderloom.dsl.china_address import PARTS as ADDRESS_PARTS
+from orderloom.dsl.china_address import split_address
 from orderloom.dsl.parser import parse as parse_formula
-from orderloom.runtime.channels.china_address import PARTS as ADDRESS_PARTS
-from orderloom.runtime.channels.china_address import split_address
 
 MAX_PATH_LENGTH = 500
 MAX_PATH_STEPS = 32
@@ -38,7 +38,7 @@ MAX_LINES = 5000
 
 RECORD_MEMBERS = {"address": ADDRESS_RECORD, "customer": CUSTOMER_RECORD}
 # What a source may give besides its path and formula: ``address_part`` takes one
-# part of a Chinese address written as one string (runtime/channels/china_address.py)
+# part of a Chinese address written as one string (dsl/china_address.py)
 # before the formula sees it.
 SOURCE_MEMBERS = ("path", "formula", "address_part")
 # ``payment.<member>`` targets: the payment the payload reports, recorded on the new

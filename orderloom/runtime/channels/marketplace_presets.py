@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orderloom.runtime.channels.china_address import PARTS
+from orderloom.dsl.china_address import PARTS
 from orderloom.runtime.channels.marketplace_totals import TOTALS
 
 # Marketplace times are Beijing time, written without a zone.

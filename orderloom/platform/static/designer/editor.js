@@ -1,5 +1,5 @@
 // The designer page: reads the draft the server put in the page, and wires the
-// store to the tabs (form, workflow, rules, routing, print templates, simulation,
+// store to the tabs (form, workflow, rules, look-up tables, routing, print templates, simulation,
 // publish), the toolbar (save, undo, redo), keyboard shortcuts and the warning on
 // leaving with unsaved changes.
 
@@ -9,6 +9,7 @@ import {FieldPanel} from "./field_panel.js";
 import {FormCanvas} from "./form_canvas.js";
 import {placeAll} from "./form_model.js";
 import {FormPreview} from "./form_preview.js";
+import {LookupTablesEditor} from "./lookup_tables_editor.js";
 import {placeOf} from "./problem_places.js";
 import {refreshFormulas} from "./formula_input.js";
 import {PrintEditor} from "./print_editor.js";
@@ -42,6 +43,7 @@ const preview = new FormPreview(store, t, lang, {preview: $("#form-preview")});
 const workflow = new WorkflowLists(store, t, lang, boot.roles,
   {root: $("#workflow-lists"), categories: boot.state_categories, users: boot.users});
 const rules = new RulesEditor(store, t, lang, {root: $("#rules-editor")});
+const lookupTables = new LookupTablesEditor(store, t, lang, {root: $("#lookup-tables-editor")});
 const routing = new RoutingEditor(store, t, lang, boot.warehouses, {root: $("#routing-editor")});
 const printing = new PrintEditor(store, t, lang, {root: $("#print-editor")});
 const simulation = new Simulation(store, t, lang, boot.roles, {root: $("#simulation")});
@@ -52,6 +54,7 @@ const views = {
   form: () => { canvas.draw(); panel.draw(); },
   workflow: () => { drawDiagram($("#workflow-diagram"), store.draft, lang, t); workflow.draw(); },
   rules: () => rules.draw(),
+  tables: () => lookupTables.draw(),
   routing: () => routing.draw(),
   print: () => printing.draw(),
   simulate: () => simulation.draw(),

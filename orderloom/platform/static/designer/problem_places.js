@@ -42,5 +42,15 @@ export function placeOf(draft, pointer, t, lang) {
     return {title: named(item, lang, parts[0] === "rules" ? "what_rule" : "what_decision table", t),
       rest: rest(2), tab: "rules", item: `/${parts[0]}/${parts[1]}`};
   }
+  if (parts[0] === "lookup_tables" && parts[1] !== undefined) {
+    const table = (draft.lookup_tables || [])[Number(parts[1])];
+    if (!table) return null;
+    // A cell: the row's number and the column's label, as the table editor shows them.
+    const column = parts[2] === "rows" && parts[4] !== undefined ?
+      (table.columns || []).find((c) => c.key === parts[4]) : null;
+    const cell = column ? ` › ${Number(parts[3]) + 1} › ${labelText(column.label, lang, column.key)}` : "";
+    return {title: named(table, lang, "what_look-up table", t) + cell, rest: column ? "" : rest(2),
+      tab: "tables", item: `/lookup_tables/${parts[1]}`};
+  }
   return null;
 }

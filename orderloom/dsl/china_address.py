@@ -222,7 +222,7 @@ def _with_short_names(full: dict[str, Any], shorten: Any) -> dict[str, Any]:
 def _divisions() -> tuple[dict[str, _Province], list[tuple[str, str, str]]]:
     """The provinces by every name they may be written as, and every (province, city,
     district) as this module answers them, for checking."""
-    raw = resources.files("orderloom.runtime.channels").joinpath(
+    raw = resources.files("orderloom.dsl").joinpath(
         "divisions/pca-code.json.gz").read_bytes()
     provinces: dict[str, _Province] = {}
     triples: list[tuple[str, str, str]] = []
@@ -258,7 +258,7 @@ def _divisions() -> tuple[dict[str, _Province], list[tuple[str, str, str]]]:
 def _codes() -> dict[str, tuple[str, str, str]]:
     """Each division code and the (province, city, district) it names, as
     ``split_address`` names them (a municipality is its own city)."""
-    raw = resources.files("orderloom.runtime.channels").joinpath(
+    raw = resources.files("orderloom.dsl").joinpath(
         "divisions/pca-code.json.gz").read_bytes()
     codes: dict[str, tuple[str, str, str]] = {}
     for province_code, province, groups in json.loads(gzip.decompress(raw)):
