@@ -182,6 +182,16 @@ PAIRS: dict[str, tuple[str, str]] = {
     "new_state_en": ("New state", "New state"), "new_state_zh": ("新状态", "新状态"),
     "new_transition_en": ("New transition", "New transition"), "new_transition_zh": ("新流转", "新流转"),
     "diagram_label": ("The workflow as a diagram", "流程图"),
+    "diagram_hint": ("Drag from one state to another to connect them; click a state, arrow or label to edit it.",
+                     "从一个状态拖到另一个状态即可连线；点击状态、箭头或标签即可编辑。"),
+    "diagram_failed": ("The diagram could not be drawn; the lists below still edit everything",
+                       "流程图无法绘制；下方列表仍可编辑全部内容"),
+    "diagram_panel": ("The selected step", "所选步骤"),
+    "diagram_panel_hint": ("Click a state, an arrow or a label in the diagram to edit it here.",
+                           "点击流程图中的状态、箭头或标签，在此编辑。"),
+    "to_state_en": ("To", "To"), "to_state_zh": ("转到", "转到"),
+    "jump_to": ("Go to", "跳转到"),
+    "diagram_actual_size": ("Actual size", "实际大小"),
     # rules, decision tables, actions
     "rules": ("Rules", "规则"),
     "rules_hint": ("When an order is created, each rule whose condition is true takes its "
