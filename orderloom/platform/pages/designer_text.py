@@ -192,6 +192,22 @@ PAIRS: dict[str, tuple[str, str]] = {
     "to_state_en": ("To", "To"), "to_state_zh": ("转到", "转到"),
     "jump_to": ("Go to", "跳转到"),
     "diagram_actual_size": ("Actual size", "实际大小"),
+    # the condition builder
+    "cb_build": ("Build with rows", "用条件行构建"),
+    "cb_join": ("How the rows combine", "条件组合方式"),
+    "cb_all": ("All of these are true", "以下全部成立"), "cb_any": ("Any of these is true", "以下任一成立"),
+    "cb_add_row": ("Condition", "条件"), "cb_add_group": ("Group", "条件组"),
+    "cb_field": ("Field", "字段"), "cb_operator": ("Comparison", "比较"), "cb_value": ("Value", "值"),
+    "cb_values_hint": ("values separated by commas", "多个值用逗号分隔"),
+    "cb_true": ("Yes", "是"), "cb_false": ("No", "否"),
+    "op_eq": ("is", "等于"), "op_ne": ("is not", "不等于"), "op_lt": ("is less than", "小于"),
+    "op_le": ("is at most", "小于等于"), "op_gt": ("is more than", "大于"), "op_ge": ("is at least", "大于等于"),
+    "op_in": ("is one of", "属于"), "op_not_in": ("is none of", "不属于"),
+    "cb_unfinished": ("Give every row a value (numbers in digits) to write the condition.",
+                      "请为每一行填写值（数字请用阿拉伯数字），条件才会写入公式。"),
+    "cb_cannot_read": ("This formula says more than rows can show; it stays as it is in the formula box.",
+                       "此公式超出条件行所能表达的范围，保留在公式框中不变。"),
+    "cb_mistake": ("Fix the formula in the box first: {detail}", "请先修正公式框中的公式：{detail}"),
     # rules, decision tables, actions
     "rules": ("Rules", "规则"),
     "rules_hint": ("When an order is created, each rule whose condition is true takes its "

@@ -183,7 +183,7 @@ export class WorkflowLists {
   formula(name, index, member, caption, value, placeholder) {
     return h("div", {class: "wf-prop wide"}, h("span", {}, caption),
       formulaInput(this.store, this.t, {pointer: `/workflow/${name}/${index}/${member}`, value: value || "",
-        placeholder, label: caption,
+        placeholder, label: caption, builder: this.lang,
         onInput: (v) => this.edit(name, index, member, (it) => {
           if (v) it[member] = v;
           else delete it[member];
