@@ -79,7 +79,7 @@ def test_a_designer_builds_and_publishes_a_form_and_staff_enter_an_order_with_it
     page.fill("#prop-key", "total")
     page.press("#prop-key", "Tab")
     expect(page.locator('.canvas-field[data-key="total"] .field-name')).to_have_text("Total")
-    formula = page.locator("#field-panel input.formula").first
+    formula = page.locator("#field-panel textarea.formula").first
     formula.fill("SUM(itms.amount)")
     message = page.locator("#field-panel .formula-message").first
     expect(message).to_contain_text("did you mean 'items'?")
@@ -118,9 +118,9 @@ def test_a_designer_builds_and_publishes_a_form_and_staff_enter_an_order_with_it
     approval = wf_item(page, "approvals", 0)
     approval.locator("input").nth(0).fill("manager_review")
     approval.locator("input").nth(1).fill("Manager review")
-    approval.locator(".formula-input input").fill("totl > 1000")
+    approval.locator(".formula-input textarea").fill("totl > 1000")
     expect(approval.locator(".formula-message")).to_contain_text("did you mean 'total'?")
-    approval.locator(".formula-input input").fill("total > 1000")
+    approval.locator(".formula-input textarea").fill("total > 1000")
     expect(approval.locator(".formula-message")).to_be_empty()
     assert approval.locator("select").nth(0).input_value() == "review"  # waits in
     # A new approval has no outcomes: the problems ask for both until chosen.

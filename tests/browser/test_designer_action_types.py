@@ -14,7 +14,7 @@ def test_a_document_action_offers_the_documents_there_are(page, live_server, cli
     page.click("button.add-rule")
     rule = page.locator('[data-block="rules"] .wf-item').nth(2)
     rule.locator("input").nth(0).fill("print_slip")
-    rule.locator(".formula-input input").first.fill("total > 0")
+    rule.locator(".formula-input textarea").first.fill("total > 0")
     action = rule.locator(".action").first
     action.locator("select").first.select_option("create_document")
     expect(action.locator("select").nth(1).locator("option")).to_have_text(
@@ -35,7 +35,7 @@ def test_a_hold_is_offered_with_its_reason_in_each_language(page, live_server, c
     page.click("button.add-rule")
     rule = page.locator('[data-block="rules"] .wf-item').nth(2)
     rule.locator("input").nth(0).fill("check_big")
-    rule.locator(".formula-input input").first.fill("total > 20000")
+    rule.locator(".formula-input textarea").first.fill("total > 20000")
     action = rule.locator(".action").first
     action.locator("select").first.select_option(label="Hold the order")
     expect(action.locator("label.wf-prop span")).to_have_text(["Reason (English)",
@@ -58,7 +58,7 @@ def test_a_shipment_action_can_choose_the_cheapest_carrier(page, live_server, cl
     page.click("button.add-rule")
     rule = page.locator('[data-block="rules"] .wf-item').nth(2)
     rule.locator("input").nth(0).fill("ship_cheaply")
-    rule.locator(".formula-input input").first.fill("total > 0")
+    rule.locator(".formula-input textarea").first.fill("total > 0")
     action = rule.locator(".action").first
     action.locator("select").first.select_option("create_shipment")
     choose = action.locator("label.wf-prop", has_text="Choose the carrier by quote")

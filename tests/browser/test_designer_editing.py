@@ -102,7 +102,7 @@ def test_the_live_preview_recalculates_computed_fields_as_you_type(
     open_retail(page, live_server, client, token_for, make_user)
     # A change not saved yet is in the preview already.
     page.click('.canvas-field[data-key="total"] .field-name')
-    page.locator("#field-panel input.formula").first.fill("SUM(items.amount) + 10")
+    page.locator("#field-panel textarea.formula").first.fill("SUM(items.amount) + 10")
     page.click("#show-preview")
     row = page.locator(".preview-lines tbody tr").first
     row.locator('input[name="qty"]').fill("3")
@@ -123,7 +123,7 @@ def test_rules_and_a_decision_table_grid(page, live_server, client, token_for, m
     page.click("button.add-rule")
     rule = page.locator('[data-block="rules"] .wf-item').nth(2)
     rule.locator("input").nth(0).fill("vip_check")
-    when = rule.locator(".formula-input input").first
+    when = rule.locator(".formula-input textarea").first
     when.fill("customr.tier = \"gold\"")
     expect(rule.locator(".formula-message").first).to_contain_text("did you mean 'customer'?")
     expect(rule.locator("mark.squiggle")).to_have_text("customr")
@@ -134,14 +134,14 @@ def test_rules_and_a_decision_table_grid(page, live_server, client, token_for, m
     expect(page.locator("#problem-count")).to_have_text("No problems")
     grid = page.locator('table.decision-table[data-table="shipping_class"]')
     expect(grid.locator("tbody tr")).to_have_count(2)
-    first = grid.locator("tbody tr").nth(0).locator("td.cell input.formula").nth(0)
+    first = grid.locator("tbody tr").nth(0).locator("td.cell textarea.formula").nth(0)
     first.fill("value > 1000 AND valeu < 9000")
     expect(grid.locator("tbody tr").nth(0).locator(".formula-message").first).to_contain_text(
         "did you mean 'value'?")
     grid.locator("tbody tr").nth(0).locator("button.did-you-mean").click()
     expect(first).to_have_value("value > 1000 AND value < 9000")
     first.press("Enter")
-    second = grid.locator("tbody tr").nth(1).locator("td.cell input.formula").nth(0)
+    second = grid.locator("tbody tr").nth(1).locator("td.cell textarea.formula").nth(0)
     expect(second).to_be_focused()
     page.locator(".table-block button.add-row").click()
     expect(grid.locator("tbody tr")).to_have_count(3)
@@ -217,7 +217,7 @@ def test_a_shipment_action_takes_its_carrier_from_a_field(page, live_server, cli
     page.click("button.add-rule")
     rule = page.locator('[data-block="rules"] .wf-item').nth(2)
     rule.locator("input").nth(0).fill("ship_at_once")
-    rule.locator(".formula-input input").first.fill('channel = "pos"')
+    rule.locator(".formula-input textarea").first.fill('channel = "pos"')
     action = rule.locator(".action").first
     action.locator("select").first.select_option("create_shipment")
     expect(action.locator("input").first).to_have_value("local")

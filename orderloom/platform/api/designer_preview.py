@@ -8,9 +8,12 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from orderloom.designer import validation
-from orderloom.designer.blueprint import compile_blueprint
+from orderloom.designer.blueprint import compile_blueprint, money_places
+from orderloom.designer.form import order_fields
 from orderloom.designer.problems import DefinitionError
 from orderloom.designer.simulate import simulate
+from orderloom.dsl.ast_json import to_ast_json
+from orderloom.dsl.errors import FormulaError
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import requires
@@ -53,6 +56,36 @@ def check_draft():
     body = json_body({"type": "object"})
     problems = problems_as_typed(body, my_design_context(db_session()))
     return {"valid": not problems, "errors": [p.as_json() for p in problems]}
+
+
+FORMULA_TREE = {"type": "object", "required": ["definition", "formula"],
+                "additionalProperties": False, "properties": {
+                    "definition": {"type": "object",
+                                   "description": "The order type whose fields the formula reads"},
+                    "formula": {"type": "string", "maxLength": 20000}}}
+
+
+@api.post("/definitions/formula-tree")
+@requires("definitions.view")
+@documented("A formula on an order's fields, parsed and checked, as the tree the browser "
+            "evaluates (static/formula.js); the condition builder reads it back into rows. "
+            "Nothing is stored", request=FORMULA_TREE, tags=("definitions",),
+            responses={200: ("The checked formula: formula, type, money_places, ast",
+                             {"type": "object"})})
+def formula_tree():
+    body = json_body(FORMULA_TREE)
+    definition = body["definition"]
+    try:
+        fields = order_fields(definition)
+    except (KeyError, TypeError, AttributeError, ValueError) as error:
+        raise invalid("/definition/form/fields",
+                      f"the form's fields cannot be read ({error}); fix the form first") from None
+    try:
+        return to_ast_json(body["formula"], fields,
+                           money_places=money_places(definition.get("currency")))
+    except FormulaError as error:
+        first = error.errors[0]
+        raise invalid("/formula", f"{first.line}:{first.column}: {first.message}") from None
 
 
 @api.post("/definitions/simulate")

@@ -206,6 +206,7 @@ def designer_edit(key: str):
             "order_type": url_for("api.get_order_type", key=key),
             "draft": url_for("api.save_draft", key=key),
             "check": url_for("api.check_draft"),
+            "formula_tree": url_for("api.formula_tree"),
             "simulate": url_for("api.simulate_unsaved"),
             "print_preview": url_for("api.print_preview"),
             "publish": url_for("api.publish", key=key),

@@ -17,7 +17,7 @@ import {Publisher} from "./publish.js";
 import {RoutingEditor} from "./routing_editor.js";
 import {RulesEditor} from "./rules_editor.js";
 import {Simulation} from "./simulation.js";
-import {drawDiagram} from "./workflow_diagram.js";
+import {WorkflowCanvas} from "./workflow_diagram.js";
 import {WorkflowLists} from "./workflow_lists.js";
 
 const boot = JSON.parse(document.getElementById("designer-boot").textContent);
@@ -42,6 +42,10 @@ const canvas = new FormCanvas(store, t, lang, {
 const preview = new FormPreview(store, t, lang, {preview: $("#form-preview")});
 const workflow = new WorkflowLists(store, t, lang, boot.roles,
   {root: $("#workflow-lists"), categories: boot.state_categories, users: boot.users});
+const workflowPanel = new WorkflowLists(store, t, lang, boot.roles,
+  {root: $("#workflow-panel"), categories: boot.state_categories, users: boot.users, source: "workflow-panel", single: true});
+const diagram = new WorkflowCanvas(store, t, lang,
+  {root: $("#workflow-diagram"), lists: workflow, panel: workflowPanel});
 const rules = new RulesEditor(store, t, lang, {root: $("#rules-editor")});
 const lookupTables = new LookupTablesEditor(store, t, lang, {root: $("#lookup-tables-editor")});
 const routing = new RoutingEditor(store, t, lang, boot.warehouses, {root: $("#routing-editor")});
@@ -52,7 +56,7 @@ const publisher = new Publisher(store, t, {root: $("#publish"), canPublish: boot
 
 const views = {
   form: () => { canvas.draw(); panel.draw(); },
-  workflow: () => { drawDiagram($("#workflow-diagram"), store.draft, lang, t); workflow.draw(); },
+  workflow: () => { workflow.draw(); workflowPanel.draw(); diagram.draw(); },
   rules: () => rules.draw(),
   tables: () => lookupTables.draw(),
   routing: () => routing.draw(),
@@ -146,9 +150,7 @@ new MutationObserver(() => {
 
 store.on((event) => {
   if (event.kind === "problems") refreshFormulas();
-  if ((event.kind === "change" || event.kind === "replace") && current === "workflow") {
-    drawDiagram($("#workflow-diagram"), store.draft, lang, t);
-  }
+  if ((event.kind === "change" || event.kind === "replace") && current === "workflow") diagram.draw();
   if (event.kind === "replace" && current !== "form" && current !== "workflow") views[current]();
   showStatus();
 });
@@ -165,6 +167,16 @@ async function save() {
 }
 
 $("#save").addEventListener("click", save);
+// The workflow tab is long: these take the user straight to a list (approvals
+// once sat thousands of pixels down, below every state and transition).
+for (const button of document.querySelectorAll("[data-jump]")) {
+  button.addEventListener("click", () => {
+    const block = document.querySelector(`#workflow-lists [data-block="${button.dataset.jump}"]`);
+    if (!block) return;
+    block.scrollIntoView({block: "start"});
+    block.querySelector("input, select, button")?.focus({preventScroll: true});
+  });
+}
 $("#problem-count").addEventListener("click", () => $("#problems").toggleAttribute("open"));
 $("#undo").addEventListener("click", () => store.undo());
 $("#redo").addEventListener("click", () => store.redo());

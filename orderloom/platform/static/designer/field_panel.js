@@ -65,9 +65,11 @@ export class FieldPanel {
       h("p", {class: "prop-problem", dataset: {member: name}}));
   }
 
-  formula(name, caption, value, pointer, onValue, placeholder) {
+  // condition: true or false, so it can be built from rows too.
+  formula(name, caption, value, pointer, onValue, placeholder, {condition = false} = {}) {
     return h("div", {class: "prop"}, h("label", {}, caption),
       formulaInput(this.store, this.t, {pointer, value: value || "", placeholder, label: caption,
+        builder: condition ? this.lang : null,
         onInput: (source) => this.edit(name, (f) => onValue(f, source))}));
   }
 
@@ -181,7 +183,8 @@ export class FieldPanel {
         h("p", {class: "prop-problem", dataset: {member: "validation"}})));
     }
     el.append(this.formula("visible_when", t.visible_when, field.visible_when, `${where}/visible_when`,
-      (f, v) => { if (v) f.visible_when = v; else delete f.visible_when; }, 'priority = "rush"'));
+      (f, v) => { if (v) f.visible_when = v; else delete f.visible_when; }, 'priority = "rush"',
+      {condition: true}));
     if (field.type !== "computed") {
       el.append(this.formula("readonly_when", t.readonly_when, field.readonly_when,
         `${where}/readonly_when`,

@@ -3,6 +3,7 @@
 // and column; the box whose pointer matches underlines the word at that place, shows
 // the message, and offers the did-you-mean as a one-click fix.
 
+import {ConditionBuilder} from "./condition_builder.js";
 import {h} from "./dom.js";
 
 const boxes = new Set();
@@ -27,26 +28,61 @@ export function suggestion(detail) {
   return match ? match[1] : null;
 }
 
-export function formulaInput(store, t, {pointer, value = "", onInput, placeholder = "", label = ""}) {
+// builder: the UI language where the formula is a condition (true or false), which
+// then can also be built from rows (condition_builder.js).
+export function formulaInput(store, t, {pointer, value = "", onInput, placeholder = "", label = "",
+  builder = null}) {
   counter += 1;
   const id = `formula-${counter}`;
-  const input = h("input", {
-    type: "text", class: "formula", id, spellcheck: "false", autocomplete: "off",
+  // A text area one line high that grows with the formula: a long formula wraps and
+  // is read whole instead of scrolling past in a one-line box.
+  const input = h("textarea", {
+    class: "formula", id, spellcheck: "false", autocomplete: "off", rows: 1,
     value, placeholder, "data-pointer": pointer, "aria-describedby": `${id}-message`,
     "aria-label": label || null,
   });
+  const fit = () => {
+    if (!input.isConnected) return;
+    input.style.height = "auto";
+    input.style.height = `${input.scrollHeight + 2}px`;
+  };
   const overlay = h("div", {class: "formula-overlay", "aria-hidden": "true"});
   const message = h("p", {class: "formula-message", id: `${id}-message`, "aria-live": "polite"});
   const box = h("div", {class: "formula-input"}, h("div", {class: "formula-field"}, overlay, input),
     message);
   box.pointer = pointer;
+  let rows = null;
+  let writing = false;
+  if (builder) {
+    rows = new ConditionBuilder(store, t, builder, {input, write: (formula) => {
+      writing = true;
+      input.value = formula;
+      input.dispatchEvent(new Event("input"));
+      writing = false;
+    }});
+    const toggle = h("button", {type: "button", class: "link cb-toggle", "aria-expanded": "false",
+      onclick: () => {
+        const opening = rows.el.hidden;
+        toggle.setAttribute("aria-expanded", String(opening));
+        if (opening) rows.open();
+        else rows.close();
+      }}, t.cb_build);
+    box.append(toggle, rows.el);
+  }
 
   input.addEventListener("input", () => {
+    // Typed by hand, the formula may say more than the rows: they close, and
+    // opening them again reads the formula anew.
+    if (rows && !writing && !rows.el.hidden) {
+      rows.close();
+      box.querySelector(".cb-toggle").setAttribute("aria-expanded", "false");
+    }
     onInput(input.value);
     // Until the server answers, the old underline would sit on the wrong letters.
     overlay.textContent = "";
+    fit();
   });
-  input.addEventListener("scroll", () => { overlay.scrollLeft = input.scrollLeft; });
+  input.addEventListener("scroll", () => { overlay.scrollTop = input.scrollTop; });
 
   box.refresh = () => {
     if (!box.isConnected) {
@@ -67,7 +103,7 @@ export function formulaInput(store, t, {pointer, value = "", onInput, placeholde
       overlay.append(text.slice(0, start),
         h("mark", {class: "squiggle"}, text.slice(start, start + length) || " "),
         text.slice(start + length));
-      overlay.scrollLeft = input.scrollLeft;
+      overlay.scrollTop = input.scrollTop;
     }
     for (const problem of problems) {
       const where = problem.line ? `${problem.line}:${problem.column} ` : "";
@@ -90,6 +126,7 @@ export function formulaInput(store, t, {pointer, value = "", onInput, placeholde
   };
   boxes.add(box);
   queueMicrotask(box.refresh);
+  requestAnimationFrame(fit);
   return box;
 }
 

@@ -89,6 +89,7 @@ export class RulesEditor {
         names,
         h("div", {class: "wf-prop wide"}, h("span", {}, t.when),
           formulaInput(this.store, t, {pointer: `${at}/when`, value: rule.when || "", label: t.when,
+            builder: this.lang,
             onInput: (v) => this.change((d) => { rulesOf(d)[index].when = v; }, `${at}/when`)})),
         h("span", {class: "wf-tools"},
           h("button", {type: "button", class: "icon", "aria-label": t.move_up, disabled: index === 0,
@@ -172,7 +173,7 @@ export class RulesEditor {
     const row = cell.parentElement;
     const column = [...row.children].indexOf(cell);
     const next = event.shiftKey ? row.previousElementSibling : row.nextElementSibling;
-    const target = next && next.children[column] && next.children[column].querySelector("input.formula");
+    const target = next && next.children[column] && next.children[column].querySelector("textarea.formula");
     if (target) target.focus();
     else if (!event.shiftKey) grid.closest(".table-block").querySelector(".add-row").focus();
   }

@@ -1,15 +1,19 @@
-// The workflow as a diagram, laid out automatically: states in columns by their
-// distance from the start state, transitions as arrows (approval outcomes dashed).
-// It is redrawn from the draft after every change; editing happens in the lists.
+// The workflow drawn and edited as a diagram. ELK (static/vendor/elkjs, loaded
+// before this module) lays it out: states left to right, every transition,
+// approval outcome and automatic move an arrow whose label ELK places where it
+// meets no other label. The diagram is shrunk to the width of its box, so all of
+// it is seen at once; at its actual size the box scrolls. Nothing is cut off. A state is added from the toolbar, a transition by
+// dragging from one state to another, and clicking a state, arrow or label opens
+// it in the side panel (the same editor the lists use).
 
-import {clear, labelText} from "./dom.js";
+import {clear, h, keyFrom, labelText} from "./dom.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const BOX_W = 150;
 const BOX_H = 44;
-const GAP_X = 140;
-const GAP_Y = 60;
-const PAD = 24;
+const LABEL_FONT = "11px system-ui, sans-serif";
+const LABEL_H = 16;
+const DRAG_START_PX = 5;
 
 function svg(tag, attrs = {}, text = null) {
   const el = document.createElementNS(NS, tag);
@@ -18,122 +22,263 @@ function svg(tag, attrs = {}, text = null) {
   return el;
 }
 
-// Columns by breadth-first distance from the start; states that cannot be reached
-// go in a last column so they are still seen (and the check says why).
-export function layers(states, edges) {
-  const start = states.find((s) => s.kind === "start") || states[0];
-  const depth = new Map();
-  if (start) depth.set(start.key, 0);
-  const queue = start ? [start.key] : [];
-  while (queue.length) {
-    const at = queue.shift();
-    for (const edge of edges) {
-      if (edge.from === at && !depth.has(edge.to) && states.some((s) => s.key === edge.to)) {
-        depth.set(edge.to, depth.get(at) + 1);
-        queue.push(edge.to);
-      }
-    }
-  }
-  const deepest = Math.max(0, ...depth.values());
-  for (const state of states) if (!depth.has(state.key)) depth.set(state.key, deepest + 1);
-  return depth;
+let measurer = null;
+function textWidth(text) {
+  measurer = measurer || document.createElement("canvas").getContext("2d");
+  measurer.font = LABEL_FONT;
+  return Math.ceil(measurer.measureText(text).width) + 8;
 }
 
-// Where the line from a box's centre towards (tx, ty) leaves the box.
-function border(box, tx, ty) {
-  const [cx, cy] = [box.x + BOX_W / 2, box.y + BOX_H / 2];
-  const [dx, dy] = [tx - cx, ty - cy];
-  const scale = Math.min((BOX_W / 2) / (Math.abs(dx) || 1e-9), (BOX_H / 2) / (Math.abs(dy) || 1e-9));
-  return [cx + dx * scale, cy + dy * scale];
-}
-
-export function drawDiagram(container, draft, lang, t) {
+// What the diagram shows of the draft: one edge per arrow, each naming the list
+// item it comes from so a click can open it.
+export function arrows(draft, lang) {
   const wf = draft.workflow || {};
   const states = (wf.states || []).filter((s) => s && s.key);
+  const known = new Set(states.map((s) => s.key));
   const edges = [];
-  for (const tr of wf.transitions || []) {
+  (wf.transitions || []).forEach((tr, index) => {
     for (const from of tr.from || []) {
-      edges.push({from, to: tr.to, label: labelText(tr.label, lang, tr.key), kind: "transition"});
+      edges.push({from, to: tr.to, label: labelText(tr.label, lang, tr.key), kind: "transition",
+        item: {name: "transitions", index}});
     }
-  }
-  for (const ap of wf.approvals || []) {
+  });
+  (wf.approvals || []).forEach((ap, index) => {
     const name = labelText(ap.label, lang, ap.key);
-    if (ap.approved) edges.push({from: ap.state, to: ap.approved, label: `✓ ${name}`, kind: "approval"});
-    if (ap.rejected) edges.push({from: ap.state, to: ap.rejected, label: `✗ ${name}`, kind: "approval"});
-  }
-  for (const move of wf.automatic || []) {
+    const item = {name: "approvals", index};
+    if (ap.approved) edges.push({from: ap.state, to: ap.approved, label: `✓ ${name}`, kind: "approval", item});
+    if (ap.rejected) edges.push({from: ap.state, to: ap.rejected, label: `✗ ${name}`, kind: "approval", item});
+  });
+  (wf.automatic || []).forEach((move, index) => {
     const when = move.after_hours ? `⏱ ${move.after_hours} h` : "⚙";
-    edges.push({from: move.from, to: move.to, label: when, kind: "automatic"});
-  }
-  const depth = layers(states, edges);
-  const columns = [];
-  for (const state of states) {
-    const d = depth.get(state.key);
-    (columns[d] = columns[d] || []).push(state);
-  }
-  const place = new Map();
-  columns.forEach((column, x) => (column || []).forEach((state, y) => {
-    place.set(state.key, {x: PAD + x * (BOX_W + GAP_X), y: PAD + 20 + y * (BOX_H + GAP_Y)});
-  }));
-  const width = PAD * 2 + Math.max(1, columns.length) * (BOX_W + GAP_X) - GAP_X;
-  const tallest = Math.max(1, ...columns.map((c) => (c || []).length));
-  const height = PAD * 2 + 20 + tallest * (BOX_H + GAP_Y);
-  const root = svg("svg", {viewBox: `0 0 ${width} ${height}`, width, height, role: "img",
-    "aria-label": t.diagram_label, class: "wf-diagram"});
-  const defs = svg("defs");
-  const marker = svg("marker", {id: "arrow", viewBox: "0 0 10 10", refX: "9", refY: "5",
-    markerWidth: "7", markerHeight: "7", orient: "auto-start-reverse"});
-  marker.append(svg("path", {d: "M0,0 L10,5 L0,10 z", fill: "#5b6775"}));
-  defs.append(marker);
-  root.append(defs);
+    edges.push({from: move.from, to: move.to, label: when, kind: "automatic", item: {name: "automatic", index}});
+  });
+  return {states, edges: edges.filter((e) => known.has(e.from) && known.has(e.to))};
+}
 
-  // Arrows go from border to border. One that goes back (or has a twin the other
-  // way) is bent to its left, and several between the same two states fan out, so
-  // neither arrows nor labels sit on each other. Labels sit on the curve's middle.
-  const seen = new Map();
-  const pairs = new Set(edges.map((e) => `${e.from}>${e.to}`));
-  for (const edge of edges) {
-    const a = place.get(edge.from);
-    const b = place.get(edge.to);
-    if (!a || !b) continue;
-    const pair = `${edge.from}>${edge.to}`;
-    const n = seen.get(pair) || 0;
-    seen.set(pair, n + 1);
-    let path;
-    let lx;
-    let ly;
-    if (edge.from === edge.to) {
-      const x = a.x + BOX_W - 24;
-      path = `M${x},${a.y} C${x + 50},${a.y - 45} ${x + 50},${a.y + BOX_H + 45} ${x},${a.y + BOX_H}`;
-      lx = x + 42;
-      ly = a.y + BOX_H / 2;
-    } else {
-      const [ax, ay] = [a.x + BOX_W / 2, a.y + BOX_H / 2];
-      const [bx, by] = [b.x + BOX_W / 2, b.y + BOX_H / 2];
-      const length = Math.hypot(bx - ax, by - ay) || 1;
-      const [nx, ny] = [-(by - ay) / length, (bx - ax) / length];
-      const bent = b.x <= a.x || pairs.has(`${edge.to}>${edge.from}`);
-      const bend = (bent ? 34 : 0) + n * 26;
-      const [cx, cy] = [(ax + bx) / 2 + nx * bend, (ay + by) / 2 + ny * bend];
-      const [x1, y1] = border(a, cx, cy);
-      const [x2, y2] = border(b, cx, cy);
-      path = `M${x1},${y1} Q${cx},${cy} ${x2},${y2}`;
-      lx = 0.25 * x1 + 0.5 * cx + 0.25 * x2;
-      ly = 0.25 * y1 + 0.5 * cy + 0.25 * y2;
+function elkGraph(states, edges) {
+  return {
+    id: "root",
+    layoutOptions: {
+      "elk.algorithm": "layered",
+      "elk.direction": "RIGHT",
+      "elk.edgeRouting": "ORTHOGONAL",
+      "elk.padding": "[top=24,left=24,bottom=24,right=24]",
+      "elk.spacing.nodeNode": "36",
+      "elk.spacing.edgeEdge": "12",
+      "elk.spacing.edgeLabel": "4",
+      "elk.spacing.edgeNode": "16",
+      "elk.layered.spacing.nodeNodeBetweenLayers": "56",
+      "elk.layered.spacing.edgeNodeBetweenLayers": "16",
+      "elk.layered.spacing.edgeEdgeBetweenLayers": "12",
+      "elk.edgeLabels.inline": "false",
+    },
+    // The start state leads, even when an arrow comes back to it (a rejection).
+    children: states.map((s) => ({id: `s:${s.key}`, width: BOX_W, height: BOX_H,
+      layoutOptions: s.kind === "start" ? {"elk.layered.layering.layerConstraint": "FIRST"} : {}})),
+    edges: edges.map((e, i) => ({id: `e${i}`, sources: [`s:${e.from}`], targets: [`s:${e.to}`],
+      labels: [{id: `l${i}`, text: e.label, width: textWidth(e.label), height: LABEL_H,
+        layoutOptions: {"elk.edgeLabels.placement": "CENTER"}}]})),
+  };
+}
+
+export class WorkflowCanvas {
+  // lists: the WorkflowLists of the page (it owns adding items); panel: the
+  // WorkflowLists that shows one item in the side panel.
+  constructor(store, t, lang, {root, lists, panel}) {
+    this.store = store;
+    this.t = t;
+    this.lang = lang;
+    this.el = root;
+    this.lists = lists;
+    this.panel = panel;
+    this.elk = new window.ELK();
+    this.shape = "";
+    this.layoutSeq = 0;
+    this.box = h("div", {class: "diagram-scroll fit", tabindex: "0", "aria-label": t.diagram_label});
+    const zoom = h("button", {type: "button", id: "canvas-zoom", "aria-pressed": "false", onclick: () => {
+      const fit = this.box.classList.toggle("fit");
+      zoom.setAttribute("aria-pressed", String(!fit));
+    }}, t.diagram_actual_size);
+    this.toolbar = h("div", {class: "diagram-tools"},
+      h("button", {type: "button", id: "canvas-add-state", onclick: () => this.addState()}, `+ ${t.add_state}`),
+      h("button", {type: "button", id: "canvas-add-approval", onclick: () => this.addApproval()},
+        `+ ${t.add_approval}`),
+      zoom,
+      h("span", {class: "hint"}, t.diagram_hint));
+    clear(this.el).append(this.toolbar, this.box);
+  }
+
+  // Laid out again only when what is drawn changed: typing a condition or an SLA
+  // in the panel leaves the diagram alone.
+  draw({force = false} = {}) {
+    const {states, edges} = arrows(this.store.draft, this.lang);
+    const shape = JSON.stringify([states.map((s) => [s.key, s.kind, labelText(s.label, this.lang, s.key),
+      s.sla_hours]), edges.map((e) => [e.from, e.to, e.label, e.kind])]);
+    if (!force && shape === this.shape) {
+      this.markSelected();
+      return this.drawn;
     }
-    root.append(svg("path", {d: path, class: `edge ${edge.kind}`, fill: "none", "marker-end": "url(#arrow)"}));
-    root.append(svg("text", {x: lx, y: ly - 3, class: "edge-label", "text-anchor": "middle"}, edge.label));
+    this.shape = shape;
+    const seq = ++this.layoutSeq;
+    // Positions change when the layout answers; until then the old drawing stays.
+    this.box.dataset.layout = "pending";
+    this.drawn = this.elk.layout(elkGraph(states, edges)).then((laid) => {
+      if (seq !== this.layoutSeq) return;
+      this.render(states, edges, laid);
+      this.box.dataset.layout = "done";
+    }).catch((error) => {
+      // A layout that fails leaves the lists, which still edit everything.
+      this.shape = "";
+      this.box.replaceChildren(h("p", {class: "prop-problem"}, `${this.t.diagram_failed}: ${error.message}`));
+    });
+    return this.drawn;
   }
-  for (const state of states) {
-    const at = place.get(state.key);
-    const group = svg("g", {class: `state ${state.kind || "normal"}`, "data-state": state.key});
-    group.append(svg("rect", {x: at.x, y: at.y, width: BOX_W, height: BOX_H, rx: state.kind === "terminal" ? 22 : 8}));
-    group.append(svg("text", {x: at.x + BOX_W / 2, y: at.y + 19, "text-anchor": "middle", class: "state-name"},
-      labelText(state.label, lang, state.key)));
-    const sla = state.sla_hours ? ` · SLA ${state.sla_hours} h` : "";
-    group.append(svg("text", {x: at.x + BOX_W / 2, y: at.y + 35, "text-anchor": "middle", class: "state-key"},
-      `${state.key}${sla}`));
-    root.append(group);
+
+  render(states, edges, laid) {
+    const width = Math.ceil(laid.width);
+    const height = Math.ceil(laid.height);
+    const root = svg("svg", {viewBox: `0 0 ${width} ${height}`, width, height, role: "img",
+      "aria-label": this.t.diagram_label, class: "wf-diagram"});
+    const marker = svg("marker", {id: "arrow", viewBox: "0 0 10 10", refX: "9", refY: "5",
+      markerWidth: "7", markerHeight: "7", orient: "auto-start-reverse"});
+    marker.append(svg("path", {d: "M0,0 L10,5 L0,10 z", fill: "#5b6775"}));
+    root.append(svg("defs", {}), svg("g", {class: "edges"}), svg("g", {class: "labels"}));
+    root.firstChild.append(marker);
+    const [edgeLayer, labelLayer] = [root.children[1], root.children[2]];
+    laid.edges.forEach((laidEdge, i) => {
+      const edge = edges[i];
+      const item = `${edge.item.name}/${edge.item.index}`;
+      for (const section of laidEdge.sections || []) {
+        const points = [section.startPoint, ...(section.bendPoints || []), section.endPoint];
+        const d = points.map((p, n) => `${n ? "L" : "M"}${p.x},${p.y}`).join(" ");
+        const group = svg("g", {class: `arrow ${edge.kind}`, "data-item": item});
+        group.append(svg("path", {d, class: `edge ${edge.kind}`, fill: "none", "marker-end": "url(#arrow)"}),
+          svg("path", {d, class: "edge-hit", fill: "none"}));
+        edgeLayer.append(group);
+      }
+      for (const label of laidEdge.labels || []) {
+        const group = svg("g", {class: `edge-label-box ${edge.kind}`, "data-item": item,
+          transform: `translate(${label.x},${label.y})`});
+        group.append(svg("rect", {width: label.width, height: label.height, rx: 3}),
+          svg("text", {x: label.width / 2, y: label.height - 4, "text-anchor": "middle", class: "edge-label"},
+            edge.label));
+        labelLayer.append(group);
+      }
+    });
+    const byId = new Map(laid.children.map((c) => [c.id, c]));
+    for (const state of states) {
+      const at = byId.get(`s:${state.key}`);
+      const index = (this.store.draft.workflow.states || []).indexOf(state);
+      const group = svg("g", {class: `state ${state.kind || "normal"}`, "data-state": state.key,
+        "data-item": `states/${index}`});
+      group.append(svg("rect", {x: at.x, y: at.y, width: BOX_W, height: BOX_H, rx: state.kind === "terminal" ? 22 : 8}),
+        svg("text", {x: at.x + BOX_W / 2, y: at.y + 19, "text-anchor": "middle", class: "state-name"},
+          labelText(state.label, this.lang, state.key)));
+      const sla = state.sla_hours ? ` · SLA ${state.sla_hours} h` : "";
+      group.append(svg("text", {x: at.x + BOX_W / 2, y: at.y + 35, "text-anchor": "middle", class: "state-key"},
+        `${state.key}${sla}`));
+      root.append(group);
+    }
+    this.wire(root);
+    this.box.replaceChildren(root);
+    this.markSelected();
   }
-  clear(container).append(root);
+
+  wire(root) {
+    root.addEventListener("click", (event) => {
+      if (this.dragged) return;
+      const hit = event.target.closest("[data-item]");
+      if (!hit) return;
+      const [name, index] = hit.dataset.item.split("/");
+      this.select({name, index: Number(index)});
+    });
+    root.addEventListener("pointerdown", (event) => {
+      const from = event.target.closest("[data-state]");
+      this.dragged = false;
+      if (!from || event.button !== 0) return;
+      event.preventDefault();
+      this.connect(root, from.dataset.state, event);
+    });
+  }
+
+  // Dragging from a state draws a line that follows the pointer; let go over another
+  // state and a transition between the two is made and opened in the panel.
+  connect(root, from, down) {
+    const toSvg = (event) => {
+      const p = root.createSVGPoint();
+      [p.x, p.y] = [event.clientX, event.clientY];
+      return p.matrixTransform(root.getScreenCTM().inverse());
+    };
+    const start = toSvg(down);
+    let line = null;
+    const move = (event) => {
+      if (!line && Math.hypot(event.clientX - down.clientX, event.clientY - down.clientY) < DRAG_START_PX) return;
+      const at = toSvg(event);
+      if (!line) {
+        line = svg("line", {class: "edge drawing", x1: start.x, y1: start.y, "marker-end": "url(#arrow)"});
+        root.append(line);
+        this.dragged = true;
+      }
+      line.setAttribute("x2", at.x);
+      line.setAttribute("y2", at.y);
+      for (const s of root.querySelectorAll(".state.target")) s.classList.remove("target");
+      const over = document.elementFromPoint(event.clientX, event.clientY)?.closest("[data-state]");
+      if (over && over.dataset.state !== from) over.classList.add("target");
+    };
+    const up = (event) => {
+      window.removeEventListener("pointermove", move);
+      window.removeEventListener("pointerup", up);
+      if (!line) return;
+      line.remove();
+      const over = document.elementFromPoint(event.clientX, event.clientY)?.closest("[data-state]");
+      if (over && over.dataset.state !== from) this.addTransition(from, over.dataset.state);
+      // The click that follows the drag is not a selection.
+      setTimeout(() => { this.dragged = false; }, 0);
+    };
+    window.addEventListener("pointermove", move);
+    window.addEventListener("pointerup", up);
+  }
+
+  select(selection) {
+    this.panel.focus = selection;
+    this.panel.draw();
+    this.markSelected();
+  }
+
+  markSelected() {
+    // What the panel shows is what is selected (a removed item leaves neither).
+    const shown = this.panel.focus;
+    const at = shown ? `${shown.name}/${shown.index}` : "";
+    for (const el of this.box.querySelectorAll("[data-item]")) {
+      el.classList.toggle("selected", el.dataset.item === at);
+    }
+  }
+
+  addState() {
+    const index = this.lists.addState({focus: false});
+    this.draw();
+    this.select({name: "states", index});
+    this.panel.el.querySelector("input")?.focus();
+  }
+
+  addApproval() {
+    const index = this.lists.addApproval({focus: false});
+    this.draw();
+    this.select({name: "approvals", index});
+    this.panel.el.querySelector("input")?.focus();
+  }
+
+  addTransition(from, to) {
+    const wf = this.store.draft.workflow;
+    const target = wf.states.find((s) => s.key === to) || {};
+    const taken = new Set(wf.transitions.map((x) => x.key));
+    const key = keyFrom(`to_${to}`, taken, "transition");
+    const en = labelText(target.label, "en", to);
+    const zh = labelText(target.label, "zh", to);
+    this.store.change((draft) => draft.workflow.transitions.push({
+      key, from: [from], to, label: {en: `${this.t.to_state_en} ${en}`, zh: `${this.t.to_state_zh}${zh}`},
+    }), {source: "workflow-canvas"});
+    this.draw();
+    this.select({name: "transitions", index: this.store.draft.workflow.transitions.length - 1});
+  }
 }

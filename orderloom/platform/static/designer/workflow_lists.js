@@ -1,6 +1,8 @@
 // The workflow edited in lists: states (with SLA hours), transitions (from, to, who
 // may take them, condition, required fields), approvals per state (approvers, mode,
-// when, outcomes, reminders and escalation) and automatic moves (timers).
+// when, outcomes, reminders and escalation) and automatic moves (timers). The same
+// class shows one item in the diagram's side panel (`focus`), with its own source
+// so each view redraws when the other one changes the draft (`single`).
 
 import {clear, h, keyFrom, labelText} from "./dom.js";
 import {fields} from "./form_model.js";
@@ -35,8 +37,11 @@ export function renameState(wf, old, next) {
 }
 
 export class WorkflowLists {
-  constructor(store, t, lang, roles, {root, categories, users = []}) {
+  constructor(store, t, lang, roles, {root, categories, users = [], source = "workflow", single = false}) {
     this.store = store;
+    this.source = source;
+    this.single = single;
+    this.focus = null;
     this.users = users;
     this.t = t;
     this.lang = lang;
@@ -44,8 +49,9 @@ export class WorkflowLists {
     this.categories = categories;
     this.el = root;
     store.on((event) => {
-      if (event.kind === "replace" || (event.kind === "change" && event.source !== "workflow")) {
-        if (this.el.isConnected && !this.el.hidden) this.draw();
+      if (event.kind === "replace" || (event.kind === "change" && event.source !== this.source)) {
+        // Out of sight (another tab) it is drawn when its tab opens, not on every key.
+        if (this.el.isConnected && !this.el.closest("[hidden]")) this.draw();
       }
       if (event.kind === "problems") this.markProblems();
     });
@@ -53,7 +59,7 @@ export class WorkflowLists {
 
   edit(name, index, coalesce, fn, redraw = false) {
     this.store.change((draft) => fn(list(draft, name)[index], draft),
-      {source: "workflow", coalesce: coalesce ? `${name}/${index}/${coalesce}` : ""});
+      {source: this.source, coalesce: coalesce ? `${name}/${index}/${coalesce}` : ""});
     if (redraw) this.draw();
   }
 
@@ -74,10 +80,32 @@ export class WorkflowLists {
   }
 
   draw() {
+    if (this.single) {
+      this.drawFocus();
+      return;
+    }
     // The people who exist, offered as approvers by name (a name nobody has is a problem).
     const names = h("datalist", {id: "approver-user-names"},
       this.users.map((name) => h("option", {value: name})));
     clear(this.el).append(...Object.values(this.blocks()).map((make) => make()), names);
+    this.markProblems();
+  }
+
+  // One item alone (the side panel), or a hint when it is gone (removed, undone).
+  drawFocus() {
+    const {name, index} = this.focus || {};
+    const item = name ? (workflow(this.store.draft)[name] || [])[index] : null;
+    if (!item) {
+      this.focus = null;
+      clear(this.el).append(h("p", {class: "hint"}, this.t.diagram_panel_hint));
+      return;
+    }
+    const one = {states: this.state, transitions: this.transition, approvals: this.approval,
+      automatic: this.automatic}[name];
+    clear(this.el).append(h("section", {class: "wf-block", dataset: {block: name}},
+      h("h3", {}, this.t[name]),
+      h("div", {class: "wf-item", dataset: {pointer: `/workflow/${name}/${index}`, key: item.key || ""}},
+        one.call(this, item, index), h("p", {class: "prop-problem"}))));
     this.markProblems();
   }
 
@@ -113,7 +141,8 @@ export class WorkflowLists {
         const items = list(draft, name);
         const [item] = items.splice(index, 1);
         items.splice(index + delta, 0, item);
-      }, {source: "workflow"});
+      }, {source: this.source});
+      if (this.focus) this.focus.index += delta;
       this.draw();
     };
     return h("span", {class: "wf-tools"},
@@ -122,7 +151,8 @@ export class WorkflowLists {
       h("button", {type: "button", class: "icon", "aria-label": t.move_down, disabled: index === count - 1,
         onclick: () => swap(1)}, "↓"),
       h("button", {type: "button", class: "icon danger", "aria-label": t.remove, onclick: () => {
-        this.store.change((draft) => list(draft, name).splice(index, 1), {source: "workflow"});
+        this.store.change((draft) => list(draft, name).splice(index, 1), {source: this.source});
+        if (this.single) this.focus = null;
         this.draw();
       }}, "×"));
   }
@@ -153,7 +183,7 @@ export class WorkflowLists {
   formula(name, index, member, caption, value, placeholder) {
     return h("div", {class: "wf-prop wide"}, h("span", {}, caption),
       formulaInput(this.store, this.t, {pointer: `/workflow/${name}/${index}/${member}`, value: value || "",
-        placeholder, label: caption,
+        placeholder, label: caption, builder: this.lang,
         onInput: (v) => this.edit(name, index, member, (it) => {
           if (v) it[member] = v;
           else delete it[member];
@@ -188,7 +218,7 @@ export class WorkflowLists {
         const old = state.key;
         const next = event.target.value.trim();
         if (!next || next === old) return;
-        this.store.change((draft) => renameState(workflow(draft), old, next), {source: "workflow"});
+        this.store.change((draft) => renameState(workflow(draft), old, next), {source: this.source});
         state.key = next;
         this.redraw(["transitions", "approvals", "automatic"]);
       }});
@@ -322,14 +352,17 @@ export class WorkflowLists {
     return new Set(list(this.store.draft, name).map((x) => x.key));
   }
 
-  addState() {
+  // From the diagram's toolbar the new item opens in the side panel instead
+  // (focus false), and the page does not scroll to the list.
+  addState({focus = true} = {}) {
     const t = this.t;
     const key = keyFrom("state", this.taken("states"), "state");
     this.store.change((draft) => list(draft, "states").push(
       {key, kind: "normal", category: this.categories.default_for_kind.normal,
-        label: {en: t.new_state_en, zh: t.new_state_zh}}), {source: "workflow"});
+        label: {en: t.new_state_en, zh: t.new_state_zh}}), {source: this.source});
     this.draw();
-    this.focusLast("states");
+    if (focus) this.focusLast("states");
+    return list(this.store.draft, "states").length - 1;
   }
 
   addTransition() {
@@ -343,12 +376,12 @@ export class WorkflowLists {
     this.store.change((draft) => list(draft, "transitions").push({
       key, label: {en: t.new_transition_en, zh: t.new_transition_zh},
       from: start ? [start.key] : [], to: to ? to.key : "",
-    }), {source: "workflow"});
+    }), {source: this.source});
     this.draw();
     this.focusLast("transitions");
   }
 
-  addApproval() {
+  addApproval({focus = true} = {}) {
     const states = workflow(this.store.draft).states;
     const key = keyFrom("approval", this.taken("approvals"), "approval");
     const waiting = states.find((s) => s.kind === "normal") || states[0];
@@ -357,9 +390,10 @@ export class WorkflowLists {
     this.store.change((draft) => list(draft, "approvals").push({
       key, state: waiting ? waiting.key : "", approvers: {roles: ["admin"]}, mode: "any",
       approved: "", rejected: "",
-    }), {source: "workflow"});
+    }), {source: this.source});
     this.draw();
-    this.focusLast("approvals");
+    if (focus) this.focusLast("approvals");
+    return list(this.store.draft, "approvals").length - 1;
   }
 
   addAutomatic() {
@@ -369,7 +403,7 @@ export class WorkflowLists {
     const end = states.find((s) => s.kind === "terminal") || states[0];
     this.store.change((draft) => list(draft, "automatic").push({
       key, from: start ? start.key : "", to: end ? end.key : "", after_hours: 24,
-    }), {source: "workflow"});
+    }), {source: this.source});
     this.draw();
     this.focusLast("automatic");
   }
@@ -406,7 +440,7 @@ export class WorkflowLists {
               if (chosen.size) draft.money[kind] = this.roles.filter((r) => chosen.has(r));
               else delete draft.money[kind];
               if (!Object.keys(draft.money).length) delete draft.money;
-            }, {source: "workflow"})}), " ", role))),
+            }, {source: this.source})}), " ", role))),
       h("p", {class: "prop-problem"})))));
   }
 
