@@ -12,6 +12,7 @@ this process's own figures, which is right for ``orderloom serve``.
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 
 from flask import Response, request
@@ -19,10 +20,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
+from sqlalchemy.exc import SQLAlchemyError
 
 from orderloom.platform.database import database
 from orderloom.platform.settings import MULTIPROCESS_FOLDER, Settings
 from orderloom.runtime import metrics
+
+log = logging.getLogger(__name__)
 
 
 class WaitingJobs(Collector):
@@ -30,8 +34,14 @@ class WaitingJobs(Collector):
     every node reports alike (alert on its max, never its sum)."""
 
     def collect(self):
-        with database().sessions() as session:
-            count, oldest = metrics.waiting_jobs(session)
+        try:
+            with database().sessions() as session:
+                count, oldest = metrics.waiting_jobs(session)
+        except SQLAlchemyError as exc:
+            # The processes' own figures still answer; the gauges are missing, which is
+            # what Prometheus shows for a figure that could not be read.
+            log.warning("metrics: the outbox could not be read: %s", exc)
+            return
         yield GaugeMetricFamily("orderloom_jobs_waiting",
                                 "Jobs due and not finished (pending, queued or running), "
                                 "the whole cluster's", value=count)

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from orderloom.db import utcnow
 from orderloom.platform.settings import SettingsError, load_settings
@@ -91,6 +91,18 @@ def test_waiting_jobs_are_read_from_the_outbox_at_each_scrape(app, client):
     figures = scrape(client)
     assert figures[("orderloom_jobs_waiting", ())] == 2
     assert 90 <= figures[("orderloom_jobs_oldest_waiting_seconds", ())] < 150
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_scrape_when_the_outbox_cannot_be_read_still_answers_the_counts(app, client):
+    with app.extensions["orderloom.db"].engine.begin() as connection:
+        connection.execute(text("DROP TABLE jobs"))
+    scrape(client)  # 200, never a 500
+    figures = scrape(client)
+    assert ("orderloom_jobs_waiting", ()) not in figures
+    # The first scrape is counted, as every request is.
+    assert figures[("orderloom_http_requests_total",
+                    (("method", "GET"), ("route", "/metrics"), ("status", "200")))] >= 1
 
 
 def test_a_scraper_needs_the_token(client):
