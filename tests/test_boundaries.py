@@ -72,6 +72,7 @@ def test_the_runtime_package_holds_only_what_every_domain_shares():
     # messages (notify) render; both domains run designers' templates. sealing: secrets
     # under the instance key, of channels (store credentials) and shipping (carriers).
     # log_lines: how every process logs, RQ's scheduler process (jobs) as the web app.
-    assert modules == ["audit", "errors", "hooks", "job_runner", "log_lines", "outbound",
-                       "remembered", "retry", "scheduled_timers", "sealing",
+    # metrics: what every process counts for Prometheus (jobs, engine, notify, the app).
+    assert modules == ["audit", "errors", "hooks", "job_runner", "log_lines", "metrics",
+                       "outbound", "remembered", "retry", "scheduled_timers", "sealing",
                        "template_sandbox"]

@@ -446,7 +446,8 @@ def _roles(checker: _Checker, path: tuple, roles: list[str], member: str | None 
             where = (*path, member) if member else (*path, index)
             checker.report(where, f"there is no role {role!r}"
                                   f"{_did_you_mean(role, checker.context.roles)}; create it "
-                                  f"under Users > Roles or in the package's roles")
+                                  "(POST /api/v1/roles) or list it in the package's "
+                                  "roles")
 
 
 def _approver_users(checker: _Checker, path: tuple, names: list[str]) -> None:

@@ -1,10 +1,14 @@
 """What the designer needs from the platform: the context definitions are checked
-in (roles, warehouses and users that exist). Designer errors become HTTP problems in refusals.py."""
+in (roles, warehouses and users that exist), and exports that carry the workspace's
+custom roles. Designer errors become HTTP problems in refusals.py."""
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orderloom.designer import exchange
 from orderloom.designer.validation import Context
 from orderloom.platform.auth import current_user
 from orderloom.platform.models import Role, User
@@ -27,3 +31,16 @@ def my_design_context(session: Session) -> Context:
     """The context of the logged-in person, whose permissions bound what they publish."""
     user = current_user()
     return design_context(session, user.permissions if user is not None else frozenset())
+
+
+def export_package(session: Session, keys: list[str] | None = None,
+                   use_draft: bool = False) -> dict[str, Any]:
+    """Order types as a package file, with the workspace's custom roles in its ``roles``:
+    workflows name them, and a package without them is refused by ``orderloom check``
+    and by an instance that lacks them."""
+    document = exchange.export_order_types(session, keys, use_draft)
+    custom = session.scalars(select(Role).where(Role.builtin.is_(False)).order_by(Role.name))
+    roles = [{"name": role.name, "description": role.description} for role in custom]
+    if not roles:
+        return document
+    return exchange.package(document["order_types"], roles=roles)

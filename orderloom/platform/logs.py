@@ -1,6 +1,6 @@
 """The request id that ties a request's log lines to its answer, and one access line per
-request. How lines look, and their level, is ``runtime/log_lines.py``, shared with the
-processes that serve no requests.
+request, which also counts the request for ``/metrics``. How lines look, and their
+level, is ``runtime/log_lines.py``, shared with the processes that serve no requests.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 
+from orderloom.runtime import metrics
 from orderloom.runtime.log_lines import current_request_id, install_record_factory
 
 REQUEST_ID_HEADER = "X-Request-Id"
@@ -62,7 +63,11 @@ def init_app(app: Flask) -> None:
         if "request_id" not in g:  # a request refused before before_request ran
             return response
         response.headers[REQUEST_ID_HEADER] = g.request_id
-        duration_ms = round((time.perf_counter() - g.request_started) * 1000, 1)
+        seconds = time.perf_counter() - g.request_started
+        # By the route's pattern, never the path: one series per route, not per order.
+        metrics.request_answered(request.url_rule.rule if request.url_rule else None,
+                                 request.method, response.status_code, seconds)
+        duration_ms = round(seconds * 1000, 1)
         path = logged_path()
         access_log.info("%s %s %s %.1fms", request.method, path, response.status_code,
                         duration_ms, extra={"method": request.method, "path": path,

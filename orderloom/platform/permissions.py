@@ -78,6 +78,8 @@ SIGNED_ENDPOINTS: dict[str, str] = {
     "api.carrier_webhook": "a carrier, with its webhook secret",
     "api.channel_orders": "a webhook channel, with its secret (other channels: a token "
                           "with orders.create)",
+    "system.metrics": "a Prometheus scraper, with ORDERLOOM_METRICS_TOKEN as its bearer "
+                      "token (404 when no token is set)",
     "api.crm_deal_webhook": "a CRM channel's CRM, with its signature over the request and "
                             "a timestamp (HubSpot's v3, or the channel's secret)",
 }

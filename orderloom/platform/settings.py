@@ -22,6 +22,9 @@ SUPPORTED_DATABASES = ("sqlite", "postgresql")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS = ("PLAIN", "JSON")
 MAX_TRUSTED_PROXIES = 10
+MIN_METRICS_TOKEN = 24
+# Where prometheus_client's multiprocess mode keeps each process's figures (its name).
+MULTIPROCESS_FOLDER = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class SettingsError(ValueError):
@@ -50,6 +53,8 @@ class Settings:
     public_url: str | None = None
     # The IANA zone pages show times in (Asia/Shanghai); stored times stay UTC.
     time_zone: str = "UTC"
+    # The bearer token a Prometheus scraper sends to GET /metrics; None: /metrics is off.
+    metrics_token: str | None = field(default=None, repr=False)
 
     @property
     def jobs_in_process(self) -> bool:
@@ -85,6 +90,7 @@ def load_settings(
         ) from None
     _check_webhook_retries(env)
     _check_outbound_allowance(env)
+    _check_metrics_folder(env)
 
     return Settings(
         instance_path=instance_path,
@@ -100,6 +106,7 @@ def load_settings(
         smtp=_smtp(env),
         public_url=_public_url(env.get(PREFIX + "PUBLIC_URL")),
         time_zone=_time_zone(env.get(PREFIX + "TIME_ZONE")),
+        metrics_token=_metrics_token(env.get(PREFIX + "METRICS_TOKEN")),
     )
 
 
@@ -238,6 +245,28 @@ def _check_outbound_allowance(env: Mapping[str, str]) -> None:
         allowance(env)
     except AllowanceError as error:
         raise SettingsError(str(error)) from None
+
+
+def _metrics_token(raw: str | None) -> str | None:
+    if raw in (None, ""):
+        return None
+    if len(raw) < MIN_METRICS_TOKEN or not raw.isascii() or not raw.isprintable() \
+            or " " in raw:
+        raise SettingsError(f"{PREFIX}METRICS_TOKEN: give at least {MIN_METRICS_TOKEN} "
+                            "printable ASCII characters without spaces")
+    return raw
+
+
+def _check_metrics_folder(env: Mapping[str, str]) -> None:
+    # prometheus_client's own variable: set, every process writes its figures there, and a
+    # folder that is not there would fail the first request or job instead of start-up.
+    raw = env.get(MULTIPROCESS_FOLDER)
+    if raw in (None, ""):
+        return
+    folder = Path(raw)
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise SettingsError(f"{MULTIPROCESS_FOLDER}: {raw} is not a folder this process "
+                            "can write to; create it, empty, before starting")
 
 
 def _positive_int(env: Mapping[str, str], key: str, default: int) -> int:

@@ -1,4 +1,5 @@
-"""Endpoints for operators and tools: liveness, readiness, and the API description."""
+"""Endpoints for operators and tools: liveness, readiness, metrics and the API
+description."""
 from __future__ import annotations
 
 import logging
@@ -7,6 +8,8 @@ from flask import Blueprint, current_app, g, request
 from sqlalchemy import text
 
 from orderloom.platform import cluster_key, query_args, schema
+from orderloom.platform import metrics as metrics_text
+from orderloom.platform.auth import checks_its_own_bearer
 from orderloom.platform.database import database
 from orderloom.platform.openapi import build_document
 from orderloom.platform.settings import Settings
@@ -106,6 +109,13 @@ def _jobs_checks(redis_url: str) -> dict[str, dict]:
         return {"redis": {"ok": False, "detail": "unreachable"}}
     finally:
         redis.close()
+
+
+@system.get("/metrics")
+@checks_its_own_bearer
+def metrics():
+    """Prometheus figures, for a scraper holding ORDERLOOM_METRICS_TOKEN."""
+    return metrics_text.answer(current_app.config["ORDERLOOM_SETTINGS"])
 
 
 @system.get("/api/openapi.json")

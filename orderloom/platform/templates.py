@@ -171,7 +171,7 @@ def import_template(session: Session, actor_name: str, key: str,
     document = load(key)
     actor = Actor(None, actor_name, via)
     master = document.get("master_data", {})
-    roles_created, roles_kept = _roles(session, actor, document.get("roles", []))
+    roles_created, roles_kept = add_package_roles(session, actor, document.get("roles", []))
     warehouses_created, warehouses_kept = _warehouses(session, master.get("warehouses", []))
     products_created, products_kept = _products(session, master.get("products", []))
     customers_created, customers_kept = _customers(session, actor, master.get("customers", []))
@@ -211,8 +211,10 @@ def import_template(session: Session, actor_name: str, key: str,
     return report
 
 
-def _roles(session: Session, actor: Actor, roles: list[dict[str, Any]]
-           ) -> tuple[list[str], list[str]]:
+def add_package_roles(session: Session, actor: Actor, roles: list[dict[str, Any]]
+                      ) -> tuple[list[str], list[str]]:
+    """Create the roles a package lists that the workspace lacks, as staff that run
+    orders; answers the names created and those kept as they were."""
     created, kept = [], []
     for role in roles:
         if accounts.find_role(session, role["name"]) is not None:

@@ -58,3 +58,10 @@ def test_malformed_data_prints_one_line_and_exits_2():
     )
     assert invoke("1", "--data", "[1]").exit_code == 2
     assert invoke("1", "--fields", "nope").exit_code == 2
+
+
+def test_a_formula_that_starts_with_a_minus_sign_runs_as_the_docs_write_it():
+    # `orderloom formula '-7 % 3'` (docs/formulas.md) was once taken for an option.
+    assert (invoke("-7 % 3").exit_code, invoke("-7 % 3").stdout) == (0, "2\n")
+    result = invoke("-total", "--data", '{"total": 5}')
+    assert (result.exit_code, result.stdout) == (0, "-5\n")

@@ -54,12 +54,13 @@ def migrated_instance(tmp_path: Path, revision: str = "head") -> Path:
 class Server:
     """gunicorn serving until stopped; its stderr kept for the test to read."""
 
-    def __init__(self, tmp_path: Path, env: dict[str, str]) -> None:
+    def __init__(self, tmp_path: Path, env: dict[str, str], workers: int = 1) -> None:
         self.port = free_port()
         self.log_path = tmp_path / "gunicorn.log"
         self._log = self.log_path.open("w")
+        command = [str(workers) if part == "1" else part for part in GUNICORN]
         self.process = subprocess.Popen(
-            GUNICORN + ["--bind", f"127.0.0.1:{self.port}", APP], cwd=tmp_path, env=env,
+            command + ["--bind", f"127.0.0.1:{self.port}", APP], cwd=tmp_path, env=env,
             stdout=subprocess.DEVNULL, stderr=self._log)
         deadline = time.monotonic() + START_TIMEOUT
         while True:  # polled: the moment gunicorn listens is not known otherwise

@@ -34,7 +34,11 @@ def test_receipts_and_adjustments_show_in_levels_and_the_ledger(client, manager)
 def test_bad_stock_requests_are_precise(client, manager):
     body = assert_problem(client.post("/api/v1/stock/receipts", headers=manager, json={
         "sku": "NOPE", "warehouse": "HZ", "quantity": 1}), 422)
-    assert body["detail"] == "there is no product with SKU 'NOPE'"
+    # Once answered with the detail alone, without the errors array the API promises.
+    assert body["errors"] == [{"pointer": "/sku", "detail": "there is no product with SKU 'NOPE'"}]
+    body = assert_problem(client.post("/api/v1/stock/returns", headers=manager, json={
+        "sku": "TEA-01", "warehouse": "XX", "quantity": 1}), 422)
+    assert body["errors"] == [{"pointer": "/warehouse", "detail": "there is no warehouse 'XX'"}]
     body = assert_problem(client.post("/api/v1/stock/receipts", headers=manager, json={
         "sku": "TEA-01", "warehouse": "HZ", "quantity": 0}), 422)
     assert body["errors"][0]["pointer"] == "/quantity"

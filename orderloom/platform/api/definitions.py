@@ -17,7 +17,7 @@ from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
-from orderloom.platform.design import design_context, my_design_context
+from orderloom.platform.design import design_context, export_package, my_design_context
 from orderloom.platform.openapi import documented
 from orderloom.platform.preview_throttle import THROTTLED, throttled
 from orderloom.platform.problems import Problem, invalid
@@ -240,8 +240,8 @@ def version_diff(key: str):
             tags=("definitions",), responses={200: ("A template package", PACKAGE)})
 def export_order_type(key: str):
     _order_type(key)
-    document = exchange.export_order_types(db_session(), [key],
-                                           use_draft=request.args.get("draft") == "1")
+    document = export_package(db_session(), [key],
+                              use_draft=request.args.get("draft") == "1")
     return _download(document, f"{key}.orderloom.json")
 
 
@@ -250,7 +250,7 @@ def export_order_type(key: str):
 @documented("Every order type of this workspace as one package file", tags=("definitions",),
             responses={200: ("A template package", PACKAGE)})
 def export_workspace():
-    return _download(exchange.export_order_types(db_session()), "workspace.orderloom.json")
+    return _download(export_package(db_session()), "workspace.orderloom.json")
 
 
 def _download(document: dict[str, Any], filename: str):

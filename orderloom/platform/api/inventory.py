@@ -138,7 +138,14 @@ def _stock_change(work) -> None:
     """Run a stock change in a transaction of its own, again if it collided with
     another (a serialization failure or deadlock)."""
     db_session().commit()  # end this request's own reads before the change's transaction
-    in_transaction(database().sessions, work)
+    try:
+        in_transaction(database().sessions, work)
+    except stock_keeping.StockError as refusal:
+        # These requests' members are named as stock keeping's arguments: the refusal
+        # points at the one at fault, as every 422 does.
+        if refusal.argument and not refusal.pointer:
+            refusal.pointer = f"/{refusal.argument}"
+        raise
 
 
 @api.post("/stock/receipts")

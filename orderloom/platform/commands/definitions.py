@@ -68,13 +68,14 @@ def check_command(file: Path, roles: tuple[str, ...]) -> None:
 def export_command(ctx: click.Context, keys: tuple[str, ...], draft: bool,
                    output: Path | None) -> None:
     """Export order types as one package file (canonical JSON)."""
-    from orderloom.designer import exchange, versions
+    from orderloom.designer import versions
+    from orderloom.platform.design import export_package
 
     with open_session(ctx) as session:
         for key in keys:
             if versions.find(session, key) is None:
                 raise click.ClickException(f"there is no order type {key!r}")
-        text = dumps(exchange.export_order_types(session, list(keys) or None, draft))
+        text = dumps(export_package(session, list(keys) or None, draft))
     if output:
         output.write_text(text, encoding="utf-8")
         click.echo(f"Wrote {output}")
@@ -93,6 +94,7 @@ def import_command(ctx: click.Context, file: Path, on_conflict: str) -> None:
     from orderloom.designer import exchange
     from orderloom.designer.problems import DefinitionError
     from orderloom.platform.design import design_context
+    from orderloom.platform.templates import add_package_roles
     from orderloom.runtime import audit
     from orderloom.runtime.audit import Actor
 
@@ -100,6 +102,13 @@ def import_command(ctx: click.Context, file: Path, on_conflict: str) -> None:
     with open_session(ctx) as session:
         actor = Actor(None, "orderloom import", "cli")
         try:
+            problems = validate_package(document, design_context(session))
+            if problems:
+                raise DefinitionError(problems)
+            # The workflows name the package's roles: a role this workspace lacks is
+            # made first, as an export carries the roles of the workspace it came from.
+            roles_created, _kept = add_package_roles(session, actor,
+                                                     document.get("roles", []))
             report = exchange.import_package(session, actor.name, document,
                                              design_context(session),
                                              on_conflict)  # type: ignore[arg-type]
@@ -110,8 +119,10 @@ def import_command(ctx: click.Context, file: Path, on_conflict: str) -> None:
             click.echo(f"{file}: nothing was imported", err=True)
             raise SystemExit(1) from None
         audit.record(session, actor, "package.imported", "package", str(file),
-                     **report.as_json())
+                     **report.as_json(), roles_created=roles_created)
         session.commit()
+    for name in roles_created:
+        click.echo(f"created role {name}")
     for key in report.created:
         click.echo(f"created {key} (version {report.published.get(key, '-')})")
     for key in report.replaced:

@@ -24,7 +24,7 @@ def _json_option(text: str | None, option: str) -> Any:
         raise SystemExit(2) from None
 
 
-@click.command("formula")
+@click.command("formula", context_settings={"ignore_unknown_options": True})
 @click.argument("expr")
 @click.option("--data", "data_json", default="{}", help="The order data as JSON.")
 @click.option(

@@ -212,5 +212,5 @@ def run_channel_stock(session: Session, job: Job, runner: Any) -> str | None:
     return None
 
 
-register_handler(JOB_KIND, run_channel_stock)
+register_handler(JOB_KIND, run_channel_stock, delivers_to="channel")
 register_handler(EVERY_SKU_KIND, run_every_sku)

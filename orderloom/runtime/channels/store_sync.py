@@ -398,7 +398,7 @@ def run_writeback(session: Session, job: Job, runner: Any) -> str | None:
     return attempt.detail
 
 
-register_handler(WRITEBACK_JOB, run_writeback)
+register_handler(WRITEBACK_JOB, run_writeback, delivers_to="channel")
 
 
 # --- pull and reconciliation ---------------------------------------------------------------------

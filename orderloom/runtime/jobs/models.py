@@ -63,11 +63,22 @@ class RetryLater(Exception):
         super().__init__(message)
         self.after = after
 _HANDLERS: dict[str, Handler] = {}
+_DELIVERY_TARGETS: dict[str, str] = {}
 
 
-def register_handler(kind: str, handler: Handler) -> None:
-    """Make ``kind`` runnable. Registering a kind again replaces its handler."""
+def register_handler(kind: str, handler: Handler, *, delivers_to: str | None = None) -> None:
+    """Make ``kind`` runnable. Registering a kind again replaces its handler.
+    ``delivers_to`` names the kind of system a run delivers to (``"channel"``), so that
+    a failed run is also counted as a failed delivery there."""
     _HANDLERS[kind] = handler
+    if delivers_to is not None:
+        _DELIVERY_TARGETS[kind] = delivers_to
+
+
+def delivers_to(kind: str) -> str | None:
+    """The kind of system a job of ``kind`` delivers to, if it delivers to one."""
+    handler_for(kind)  # registers the kind's module, as for running it
+    return _DELIVERY_TARGETS.get(kind)
 
 
 def handler_for(kind: str) -> Handler | None:

@@ -20,6 +20,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from orderloom.db import utcnow
+from orderloom.runtime import metrics
 from orderloom.runtime.jobs.models import (
     DONE,
     FAILED,
@@ -116,6 +117,7 @@ class JobRunner:
         except Exception as exc:  # a handler's failure is the job's, not the runner's
             return self._failed(job, token, exc, now)
         log.info("job %s (%s) done", job_id, job.kind)
+        metrics.job_run(job.kind, metrics.DONE)
         return Outcome(job_id, DONE)
 
     def _claim(self, job_id: int, token: str, now: datetime) -> Job | None:
@@ -153,6 +155,7 @@ class JobRunner:
             if final:
                 _on_timeline(session, job, FAILED, error)
             session.commit()
+        metrics.job_run(job.kind, metrics.FAILED if final else metrics.RETRY)
         log.warning("job %s (%s) failed on attempt %s of %s%s: %s", job.id, job.kind,
                     job.attempts, job.max_attempts, "; giving up" if final else "", error)
         return Outcome(job.id, values["status"], error)

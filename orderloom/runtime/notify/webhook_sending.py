@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from orderloom.db import utcnow
-from orderloom.runtime import outbound
+from orderloom.runtime import metrics, outbound
 from orderloom.runtime.jobs.models import Job, register_handler
 from orderloom.runtime.notify.webhooks import (
     DELIVERED,
@@ -191,6 +191,8 @@ def _record(session: Session, delivery: WebhookDelivery, code: int | None,
                             duration_ms=duration)
     session.add(record)
     delivery.last_status_code, delivery.last_error = code, record.error
+    if error is not None:
+        metrics.webhook_attempt_failed()
     if error is None:
         delivery.status, delivery.delivered_at, delivery.next_attempt_at = (
             DELIVERED, finished, None)

@@ -38,7 +38,13 @@ LEVELS = StockLevel.__table__
 
 
 class StockError(OrderError):
-    """A stock request that names something unknown or asks for the impossible."""
+    """A stock request that names something unknown or asks for the impossible;
+    ``argument`` is the name of the argument at fault (``sku``, ``quantity``), which the
+    API's requests name alike."""
+
+    def __init__(self, message: str, argument: str = "") -> None:
+        super().__init__(message)
+        self.argument = argument
 
 
 class OutOfStock(StockError):
@@ -64,14 +70,14 @@ class Line:
 def product(session: Session, sku: str) -> Product:
     found = session.scalar(select(Product).where(Product.sku == sku))
     if found is None:
-        raise StockError(f"there is no product with SKU {sku!r}")
+        raise StockError(f"there is no product with SKU {sku!r}", "sku")
     return found
 
 
 def warehouse(session: Session, code: str) -> Warehouse:
     found = session.scalar(select(Warehouse).where(Warehouse.code == code))
     if found is None:
-        raise StockError(f"there is no warehouse {code!r}")
+        raise StockError(f"there is no warehouse {code!r}", "warehouse")
     return found
 
 
@@ -124,7 +130,7 @@ def take_back(session: Session, actor_name: str, sku: str, warehouse_code: str,
 def _add_on_hand(session: Session, actor_name: str, kind: str, sku: str, warehouse_code: str,
                  quantity: int, reference: str, order_id: int | None = None) -> None:
     if quantity <= 0:
-        raise StockError(f"a {kind} needs a positive quantity")
+        raise StockError(f"a {kind} needs a positive quantity", "quantity")
     line = Line(product(session, sku).id, warehouse(session, warehouse_code).id, quantity)
     _ensure_level(session, line.product_id, line.warehouse_id)
     _change(session, line, quantity, 0)
@@ -135,9 +141,9 @@ def adjust(session: Session, actor_name: str, sku: str, warehouse_code: str, cha
            reference: str) -> None:
     """Correct on-hand stock after a count; may not take away reserved stock."""
     if change == 0:
-        raise StockError("an adjustment needs a change other than 0")
+        raise StockError("an adjustment needs a change other than 0", "change")
     if not reference.strip():
-        raise StockError("say why: an adjustment needs a reference")
+        raise StockError("say why: an adjustment needs a reference", "reference")
     line = Line(product(session, sku).id, warehouse(session, warehouse_code).id, abs(change))
     _ensure_level(session, line.product_id, line.warehouse_id)
     if not _change(session, line, change, 0, need_available=max(0, -change)):

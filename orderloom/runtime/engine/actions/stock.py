@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from orderloom.designer.actions import stock as spec
+from orderloom.runtime import metrics
 from orderloom.runtime.engine.actions import Behaviour, Stored
 from orderloom.runtime.stock import keeping as stock_keeping
 from orderloom.runtime.stock.routing import Allocation, allocate, reservation_lines
@@ -35,9 +36,15 @@ class ReserveStock(spec.ReserveStock, Behaviour):
     on_edit = False
 
     def once_stored(self, action: dict[str, Any], stored: Stored) -> None:
-        allocation = _allocate(stored)
-        stock_keeping.reserve(stored.session, stored.actor_name, stored.order.id,
-                              reservation_lines(stored.session, allocation))
+        try:
+            allocation = _allocate(stored)
+            stock_keeping.reserve(stored.session, stored.actor_name, stored.order.id,
+                                  reservation_lines(stored.session, allocation))
+        except stock_keeping.OutOfStock as refusal:
+            # Refused by routing (no warehouse has enough) or by the conditional update
+            # (another order took the stock first): either way the order holds nothing.
+            metrics.reservation_refused(refusal.warehouse)
+            raise
 
 
 class ReleaseStock(spec.ReleaseStock, Behaviour):
