@@ -57,6 +57,19 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
 }
 
 
+# Which orders a role sees (data permissions), as a role stores it in ``row_rule``.
+# A user sees the orders any of their roles' rules lets through; one role with ``all``
+# shows everything. platform/row_access.py turns these into one SQL condition.
+ROW_RULES: dict[str, str] = {
+    "all": "Every order",
+    "my_channels": "Orders that came in through one of the user's channels",
+    "my_warehouses": "Orders shipped from one of the user's warehouses",
+    "mine": "Orders the user entered, or on which an approval is assigned to them",
+    "my_team": "Orders entered by anyone of the user's team",
+}
+EVERY_ORDER = "all"
+
+
 # Routes anyone may reach without logging in (Flask endpoint -> why). Every other
 # route needs a logged-in user or API token (``@requires``), and the permission it
 # names; tests/platform/test_permissions.py walks every route against this.
