@@ -265,3 +265,31 @@ def test_someone_who_does_not_see_every_order_cannot_widen_a_view(client, db, co
     other = new_order(client, company["staff"])
     assert listed(client, lead_headers) == []
     assert client.get(f"/api/v1/orders/{other}", headers=lead_headers).status_code == 404
+
+
+def test_an_administrator_sets_rules_and_scopes_on_the_users_page(client, db, company,
+                                                                  actions, make_user):
+    seller_id = make_user("staff", username="seller.east").id
+    db.commit()  # ends the read of the id, which on SQLite would hold off the writes below
+    actions.login_as("admin")
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert "Who sees which orders" in page and "Every order" in page
+    token = actions.csrf("/admin/users")
+    saved = client.post("/admin/roles/staff/row-rule", data={
+        "row_rule": "my_team", "csrf_token": token}, follow_redirects=True)
+    assert "Holders of staff now see: Orders entered by anyone of the user&#39;s team." in \
+        saved.get_data(as_text=True)
+    saved = client.post(f"/admin/users/{seller_id}/scope", data={
+        "channels": "manual", "warehouses": "", "team": "East", "csrf_token": token},
+        follow_redirects=True)
+    assert "What seller.east sees is saved." in saved.get_data(as_text=True)
+    refused = client.post(f"/admin/users/{seller_id}/scope", data={
+        "channels": "manual, tmall", "warehouses": "", "team": "West", "csrf_token": token})
+    assert refused.status_code == 422
+    assert "there is no channel &#39;tmall&#39;" in refused.get_data(as_text=True)
+    body = client.get(f"/api/v1/users/{seller_id}", headers=company["admin"]).get_json()
+    assert (body["channels"], body["team"]) == (["manual"], "East")  # the refusal kept it
+    role = client.get("/api/v1/roles", headers=company["admin"]).get_json()
+    assert {r["name"]: r["row_rule"] for r in role}["staff"] == "my_team"
+    zh = client.get("/admin/users?lang=zh").get_data(as_text=True)
+    assert "谁能看到哪些订单" in zh and "该用户所在团队任何成员录入的订单" in zh
