@@ -293,3 +293,38 @@ def test_an_administrator_sets_rules_and_scopes_on_the_users_page(client, db, co
     assert {r["name"]: r["row_rule"] for r in role}["staff"] == "my_team"
     zh = client.get("/admin/users?lang=zh").get_data(as_text=True)
     assert "谁能看到哪些订单" in zh and "该用户所在团队任何成员录入的订单" in zh
+
+
+def test_documents_of_a_hidden_order_are_404(client, company):
+    own = new_order(client, company["agent"])
+    other = new_order(client, company["staff"])
+    assert client.get(f"/api/v1/orders/{own}/documents/packing_slip",
+                      headers=company["agent"]).status_code == 200
+    assert client.get(f"/api/v1/orders/{other}/documents/packing_slip",
+                      headers=company["agent"]).status_code == 404
+    assert client.get(f"/api/v1/orders/{other}/documents/packing_slip",
+                      headers=company["staff"]).status_code == 200
+
+
+def test_an_approval_on_a_hidden_order_cannot_be_decided(client, db, token_for, make_user):
+    admin = bearer(token_for("admin"))
+    add_role(client, admin, "reviewers", "my_team")
+
+    def reviewed_by_the_team(definition):
+        definition["workflow"]["approvals"][0]["approvers"] = {"roles": ["reviewers"]}
+        for transition in definition["workflow"]["transitions"]:
+            transition["roles"] = ["reviewers"]
+
+    publish(client, token_for, reviewed_by_the_team)
+    north, south = (make_user("reviewers", username="rev.north"),
+                    make_user("reviewers", username="rev.south"))
+    scope(client, admin, north, team="North")
+    scope(client, admin, south, team="South")
+    south_headers = headers_of(db, south)
+    submitted(client, south_headers, BIG)
+    (task,) = inbox(client, south_headers)
+    # The task is for the reviewers role, which north holds too; the order is not theirs.
+    response = client.post(f"/api/v1/approvals/{task['id']}/approve",
+                           headers=headers_of(db, north), json={"comment": "fine"})
+    assert response.status_code == 404, response.get_json()
+    assert inbox(client, south_headers)[0]["status"] == "open"

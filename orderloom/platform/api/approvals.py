@@ -94,7 +94,8 @@ def _decide(task_id: int, approve: bool):
         raise invalid("/comment", "a rejection needs a comment saying why")
     session = db_session()
     task = approving.decide(session, current_actor(), task_id, approve, comment, _roles(),
-                            expected_revision=expected_revision(body))
+                            expected_revision=expected_revision(body),
+                            visible=visible_orders(current_user()))
     session.commit()
     order = session.get(Order, task.order_id)
     answer = tasks_json([task])[0]

@@ -73,7 +73,7 @@ def _decide(task_id: int, approve: bool):
     names = Labels(blueprint_for(order.version), language()) if order is not None else None
     try:
         approving.decide(session, current_actor(), task_id, approve, comment, roles(),
-                         expected_revision=revision)
+                         expected_revision=revision, visible=visible_orders(current_user()))
     except StaleOrder as error:
         flash(stale_message(number, error, names), "error")
         return redirect(back)
@@ -138,7 +138,8 @@ def approve_selected():
         names = Labels(blueprint_for(order.version), lang)
         try:
             with session.begin_nested():
-                approving.decide(session, current_actor(), task_id, True, comment, roles())
+                approving.decide(session, current_actor(), task_id, True, comment, roles(),
+                                 visible=visible_orders(current_user()))
         except OrderError as error:
             refused.append(f"{order.number}: {error.message}")
             continue

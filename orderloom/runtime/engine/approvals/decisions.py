@@ -68,7 +68,8 @@ def _may_decide(session: Session, task: ApprovalTask, spec: dict[str, Any], acto
 
 def decide(session: Session, actor: Actor, task_id: int, approve: bool, comment: str = "",
            roles: set[str] | frozenset[str] = frozenset(), *, now: datetime | None = None,
-           expected_revision: int | None = None) -> ApprovalTask:
+           expected_revision: int | None = None,
+           visible: ColumnElement[bool] | None = None) -> ApprovalTask:
     """Approve or reject one task, and move the order when that settles the approval:
     a rejection always does; an approval does in mode ``any``, when it is the last open
     task in mode ``all``, at the last step of a ``sequence`` (an earlier step opens the
@@ -76,7 +77,10 @@ def decide(session: Session, actor: Actor, task_id: int, approve: bool, comment:
     now = now or utcnow()
     comment = (comment or "").strip()
     task = session.get(ApprovalTask, task_id)
-    if task is None:
+    # A task on an order the person may not see (``visible``, their data permission)
+    # answers as one that does not exist.
+    if task is None or (visible is not None and session.scalar(
+            select(Order.id).where(Order.id == task.order_id, visible)) is None):
         raise TaskNotFound(f"there is no approval task {task_id}")
     order = session.get(Order, task.order_id)
     blueprint = blueprint_for(order.version)
