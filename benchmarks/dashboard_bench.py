@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, text, true
 from sqlalchemy.orm import Session
 
 from orderloom.db import make_engine
@@ -270,7 +270,7 @@ def measure_list(url: str, token: str, runs: int) -> bool:
         def search(run: int) -> None:
             state, start, end = picks[run]
             spec = OrderFilter(states=[state], created_from=start, created_to=end)
-            found = list(session.scalars(order_query(spec).limit(51)))
+            found = list(session.scalars(order_query(spec, visible=true()).limit(51)))
             assert found, "the benchmark's filter found no orders"
             session.rollback()
 

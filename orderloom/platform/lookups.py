@@ -3,19 +3,29 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from orderloom.platform.auth import current_user
 from orderloom.platform.database import db_session
 from orderloom.platform.problems import Problem
-from orderloom.runtime.engine import lifecycle
+from orderloom.platform.row_access import visible_orders
+from orderloom.runtime.errors import OrderNotFound
 from orderloom.runtime.orders.models import Order
 
 Model = TypeVar("Model")
 
 
-def order_or_404(number: str) -> Order:
-    """The order numbered ``number``. When there is none, the runtime's OrderNotFound
-    passes on to the registered handler, which answers 404 (a problem, or the error
-    page)."""
-    return lifecycle.find_order(db_session(), number)
+def order_or_404(number: str, session: Session | None = None) -> Order:
+    """The order numbered ``number``, if the logged-in user may see it. When there is
+    none, or it is hidden from them by a row rule, the runtime's OrderNotFound passes on
+    to the registered handler, which answers 404 (a problem, or the error page): the
+    same answer either way, so a hidden order's existence does not leak."""
+    order = (session or db_session()).scalar(
+        select(Order).where(Order.number == number, visible_orders(current_user())))
+    if order is None:
+        raise OrderNotFound(f"there is no order {number}")
+    return order
 
 
 def get_or_404(model: type[Model], key: Any, what: str) -> Model:

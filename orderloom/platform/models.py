@@ -29,6 +29,8 @@ class Role(Base):
     builtin: Mapped[bool] = mapped_column(Boolean, default=False)
     # Only custom roles use this list; built-in roles take theirs from the permission table.
     permissions: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    # Which orders holders of this role see: a key of permissions.ROW_RULES.
+    row_rule: Mapped[str] = mapped_column(String(20), default="all", server_default="all")
 
     @property
     def granted(self) -> frozenset[str]:
@@ -48,6 +50,12 @@ class User(Base):
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the row rules of the user's roles (permissions.ROW_RULES) measure orders
+    # against: the channel keys and warehouse codes they work for, and their team.
+    channels: Mapped[list[str]] = mapped_column(JSONDocument, default=list, server_default="[]")
+    warehouses: Mapped[list[str]] = mapped_column(JSONDocument, default=list,
+                                                  server_default="[]")
+    team: Mapped[str | None] = mapped_column(String(63), index=True)
 
     roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin",
                                              order_by=Role.name)

@@ -6,6 +6,8 @@ against this table.
 """
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
+
 PERMISSIONS: dict[str, str] = {
     "users.manage": "Create and deactivate users, assign roles, define custom roles",
     "audit.view": "Read the audit trail",
@@ -55,6 +57,21 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
                    "customers.view", "payments.view"}),
     ),
 }
+
+
+# Which orders a role sees (data permissions), as a role stores it in ``row_rule``.
+# A user sees the orders any of their roles' rules lets through; one role with ``all``
+# shows everything. platform/row_access.py turns these into one SQL condition.
+# The meanings are shown on the Users page, so they are translated.
+ROW_RULES: dict[str, str] = {
+    "all": lazy_gettext("Every order"),
+    "my_channels": lazy_gettext("Orders that came in through one of the user's channels"),
+    "my_warehouses": lazy_gettext("Orders shipped from one of the user's warehouses"),
+    "mine": lazy_gettext("Orders the user entered, or on which an approval is assigned "
+                         "to them"),
+    "my_team": lazy_gettext("Orders entered by anyone of the user's team"),
+}
+EVERY_ORDER = "all"
 
 
 # Routes anyone may reach without logging in (Flask endpoint -> why). Every other

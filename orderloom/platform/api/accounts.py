@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import url_for
 from sqlalchemy import select
 
-from orderloom.platform import accounts
+from orderloom.platform import accounts, order_scope
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.api.representations import (
@@ -20,6 +20,7 @@ from orderloom.platform.database import db_session
 from orderloom.platform.lookups import get_or_404
 from orderloom.platform.models import ApiToken, Role, User
 from orderloom.platform.openapi import documented
+from orderloom.platform.permissions import ROW_RULES
 from orderloom.platform.problems import Problem, invalid
 
 PASSWORD = {
@@ -46,8 +47,20 @@ USER_CHANGE = {
         "roles": {"type": "array", "items": {"type": "string"}, "maxItems": 50},
         "active": {"type": "boolean"},
         "password": PASSWORD,
+        "channels": {"type": "array", "items": {"type": "string", "maxLength": 40},
+                     "maxItems": 200, "description": "Keys of channels (or manual) whose "
+                     "orders the row rule my_channels shows this user"},
+        "warehouses": {"type": "array", "items": {"type": "string", "maxLength": 50},
+                       "maxItems": 200, "description": "Codes of warehouses whose orders "
+                       "the row rule my_warehouses shows this user"},
+        "team": {"type": ["string", "null"], "maxLength": 63,
+                 "description": "The user's team or department, for the row rule my_team; "
+                                "null for none"},
     },
 }
+ROW_RULE = {"type": "string", "enum": list(ROW_RULES),
+            "description": "Which orders holders of the role see: " + "; ".join(
+                f"{key}: {meaning}" for key, meaning in ROW_RULES.items())}
 NEW_ROLE = {
     "type": "object",
     "required": ["name"],
@@ -56,6 +69,7 @@ NEW_ROLE = {
         "name": {"type": "string", "maxLength": 50},
         "description": {"type": "string", "maxLength": 200},
         "permissions": {"type": "array", "items": {"type": "string"}, "maxItems": 100},
+        "row_rule": ROW_RULE,
     },
 }
 ROLE_CHANGE = {
@@ -65,6 +79,7 @@ ROLE_CHANGE = {
     "properties": {
         "description": {"type": "string", "maxLength": 200},
         "permissions": {"type": "array", "items": {"type": "string"}, "maxItems": 100},
+        "row_rule": ROW_RULE,
     },
 }
 NEW_TOKEN = {
@@ -110,7 +125,9 @@ def get_user(user_id: int):
 
 @api.patch("/users/<int:user_id>")
 @requires("users.manage")
-@documented("Change a user's roles, password, or whether they may log in",
+@documented("Change a user's roles, password, whether they may log in, or the channels, "
+            "warehouses and team that row rules measure their orders against (only someone "
+            "who sees every order may change those: 403)",
             request=USER_CHANGE, tags=("accounts",),
             responses={200: ("The changed user", USER_SCHEMA)})
 def change_user(user_id: int):
@@ -130,6 +147,10 @@ def change_user(user_id: int):
         accounts.set_password(session, actor, user, body["password"])
     if "active" in body:
         accounts.set_active(session, actor, user, body["active"])
+    if {"channels", "warehouses", "team"} & body.keys():
+        order_scope.set_scope(session, actor, user, channels=body.get("channels"),
+                              warehouses=body.get("warehouses"), team=body.get("team"),
+                              clear_team="team" in body and body["team"] is None)
     session.commit()
     return user_json(user)
 
@@ -152,6 +173,8 @@ def create_role():
     session = db_session()
     role = accounts.create_role(session, current_actor(), body["name"],
                                 body.get("description", ""), body.get("permissions", []))
+    if "row_rule" in body:
+        order_scope.set_row_rule(session, current_actor(), role, body["row_rule"])
     session.commit()
     return role_json(role), 201
 
@@ -159,7 +182,8 @@ def create_role():
 @api.patch("/roles/<name>")
 @requires("users.manage")
 @documented("Change a custom role's description or permissions (only permissions you hold "
-            "yourself; built-in roles are fixed: 409)", request=ROLE_CHANGE,
+            "yourself; built-in roles are fixed: 409), or any role's row rule (only if you "
+            "see every order yourself: 403)", request=ROLE_CHANGE,
             tags=("accounts",), responses={200: ("The changed role", ROLE_SCHEMA)})
 def change_role(name: str):
     body = json_body(ROLE_CHANGE)
@@ -167,8 +191,11 @@ def change_role(name: str):
     role = accounts.find_role(session, name)
     if role is None:
         raise Problem(404, f"there is no role named {name!r}")
-    accounts.change_role(session, current_actor(), role, body.get("description"),
-                         body.get("permissions"))
+    if "description" in body or "permissions" in body:
+        accounts.change_role(session, current_actor(), role, body.get("description"),
+                             body.get("permissions"))
+    if "row_rule" in body:
+        order_scope.set_row_rule(session, current_actor(), role, body["row_rule"])
     session.commit()
     return role_json(role)
 

@@ -16,6 +16,7 @@ from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import invalid
+from orderloom.platform.row_access import visible_orders
 from orderloom.runtime.engine.approvals import decisions as approving
 from orderloom.runtime.engine.approvals.tasks import STATUSES, ApprovalTask, Delegation, usernames
 from orderloom.runtime.orders.models import Order
@@ -80,7 +81,7 @@ def _roles() -> set[str]:
 def approval_inbox():
     status = query_args.choice(request.args, "status", (*STATUSES, "all"), "open")
     user = current_user()
-    tasks = approving.inbox(db_session(), user.id, _roles(),
+    tasks = approving.inbox(db_session(), user.id, _roles(), visible=visible_orders(user),
                             status=None if status == "all" else status,
                             decided_by=None if status == "open" else user.username)
     return tasks_json(tasks)
@@ -93,7 +94,8 @@ def _decide(task_id: int, approve: bool):
         raise invalid("/comment", "a rejection needs a comment saying why")
     session = db_session()
     task = approving.decide(session, current_actor(), task_id, approve, comment, _roles(),
-                            expected_revision=expected_revision(body))
+                            expected_revision=expected_revision(body),
+                            visible=visible_orders(current_user()))
     session.commit()
     order = session.get(Order, task.order_id)
     answer = tasks_json([task])[0]

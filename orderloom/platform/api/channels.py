@@ -29,6 +29,7 @@ from orderloom.platform.database import db_session
 from orderloom.platform.lookups import get_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
+from orderloom.platform.row_access import visible_orders
 from orderloom.runtime import audit, sealing
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.channels import (
@@ -725,7 +726,8 @@ def export_orders():
     else:
         columns, lines_key = list(order_files.ORDER_COLUMNS), None
     # Oldest first, so a re-import numbers the orders in the order they were made.
-    orders = list(reversed(list(session.scalars(order_query(spec)))))
+    orders = list(reversed(list(session.scalars(
+        order_query(spec, visible=visible_orders(current_user()))))))
     rows = order_files.export_rows(orders, columns, lines_key)
     name = f"orders-{key or 'all'}-{utcnow():%Y%m%d}"
     if kind == "xlsx":

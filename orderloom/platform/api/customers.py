@@ -15,11 +15,12 @@ from orderloom.platform import query_args
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body, upload_option, uploaded_file
 from orderloom.platform.api.downloads import export_response
-from orderloom.platform.auth import current_actor, requires
+from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
 from orderloom.platform.query_args import ParameterError
+from orderloom.platform.row_access import visible_orders
 from orderloom.runtime.channels.order_files import FileError
 from orderloom.runtime.customers import files as customer_files
 from orderloom.runtime.customers import records as customers
@@ -260,7 +261,9 @@ def customer_orders(code: str):
     customer = _customer(code)
     target = customer.merged_into_id or customer.id
     limit = query_args.whole(request.args, "limit", 50, low=1, high=MAX_PAGE)
-    query = select(Order).where(Order.customer_id == target).order_by(Order.id.desc())
+    visible = visible_orders(current_user())
+    query = (select(Order).where(Order.customer_id == target, visible)
+             .order_by(Order.id.desc()))
     before = query_args.cursor(request.args)
     if before is not None:
         query = query.where(Order.id < before)
@@ -268,7 +271,7 @@ def customer_orders(code: str):
     page = orders[:limit]
     return {"orders": [order_json(o, with_transitions=False) for o in page],
             "count": db_session().scalar(select(func.count(Order.id))
-                                         .where(Order.customer_id == target)),
+                                         .where(Order.customer_id == target, visible)),
             "next": (url_for("api.customer_orders", code=code,
                              **{**request.args, "before": page[-1].id})
                      if len(orders) > limit else None)}

@@ -8,9 +8,11 @@ from flask import Response, request
 from orderloom.platform import query_args
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
-from orderloom.platform.auth import requires
+from orderloom.platform.auth import current_user, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.lookups import order_or_404
 from orderloom.platform.openapi import documented
+from orderloom.platform.row_access import visible_orders
 from orderloom.platform.security_headers import DOCUMENT_POLICY
 from orderloom.runtime.documents import fulfilment as documents
 from orderloom.runtime.documents.fulfilment import Document
@@ -51,7 +53,7 @@ def _answer(document: Document, wanted: str) -> Response:
 def order_document(number: str, kind: str):
     wanted = _format()
     session = db_session()
-    order = documents.find(session, number)
+    order = order_or_404(number, session)
     document = documents.order_document(session, order, kind,
                                         template_key=request.args.get("template"),
                                         for_pdf=wanted == "pdf")
@@ -67,5 +69,6 @@ def pick_list():
     wanted = _format()
     body = json_body(PICK_LIST)
     document = documents.pick_list(db_session(), body["warehouse"], body.get("orders"),
+                                   visible=visible_orders(current_user()),
                                    for_pdf=wanted == "pdf")
     return _answer(document, wanted)

@@ -17,6 +17,7 @@ from orderloom.platform.lookups import order_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, problem_response
 from orderloom.platform.refusals import problem_for
+from orderloom.platform.row_access import visible_orders
 from orderloom.runtime.channels import hand_entry
 from orderloom.runtime.engine import edits as order_edits
 from orderloom.runtime.engine import lifecycle
@@ -189,7 +190,8 @@ def list_orders():
             raise Problem(404, f"there is no order type {args['order_type']!r}")
         spec.order_type_id = order_type.id
     limit = query_args.whole(args, "limit", 50, low=1, high=MAX_PAGE)
-    orders = list(db_session().scalars(order_query(spec).limit(limit + 1)))
+    orders = list(db_session().scalars(
+        order_query(spec, visible=visible_orders(current_user())).limit(limit + 1)))
     page = orders[:limit]
     return {"orders": [order_json(o, with_transitions=False) for o in page],
             "next": (url_for("api.list_orders", **{**args, "before": page[-1].id})
@@ -311,7 +313,7 @@ def bulk_transition(key: str):
     for number in body["numbers"]:
         try:
             with session.begin_nested():
-                order = lifecycle.find_order(session, number)
+                order = order_or_404(number, session)
                 lifecycle.take_transition(session, actor, order, key, roles)
             results.append({"number": number, "status": 200, "state": order.state})
         except OrderError as error:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from orderloom.platform.models import ApiToken, Role, User
+from orderloom.platform.permissions import EVERY_ORDER, ROW_RULES
 
 TIMESTAMP = {"type": ["string", "null"], "format": "date-time"}
 
@@ -16,6 +17,13 @@ USER_SCHEMA: dict[str, Any] = {
         "active": {"type": "boolean"},
         "roles": {"type": "array", "items": {"type": "string"}},
         "permissions": {"type": "array", "items": {"type": "string"}},
+        "channels": {"type": "array", "items": {"type": "string"},
+                     "description": "Channel keys the row rule my_channels lets through"},
+        "warehouses": {"type": "array", "items": {"type": "string"},
+                       "description": "Warehouse codes the row rule my_warehouses lets "
+                                      "through"},
+        "team": {"type": ["string", "null"],
+                 "description": "The team whose orders the row rule my_team lets through"},
         "created_at": TIMESTAMP,
         "last_login_at": TIMESTAMP,
     },
@@ -29,6 +37,9 @@ ROLE_SCHEMA: dict[str, Any] = {
         "description": {"type": "string"},
         "builtin": {"type": "boolean"},
         "permissions": {"type": "array", "items": {"type": "string"}},
+        "row_rule": {"type": "string", "enum": list(ROW_RULES),
+                     "description": "Which orders holders of the role see "
+                                    "(docs/security.md#data-permissions)"},
     },
 }
 
@@ -58,6 +69,9 @@ def user_json(user: User) -> dict[str, Any]:
         "active": user.active,
         "roles": user.role_names,
         "permissions": sorted(user.permissions),
+        "channels": list(user.channels or []),
+        "warehouses": list(user.warehouses or []),
+        "team": user.team,
         "created_at": _time(user.created_at),
         "last_login_at": _time(user.last_login_at),
     }
@@ -70,6 +84,7 @@ def role_json(role: Role) -> dict[str, Any]:
         "description": role.description,
         "builtin": role.builtin,
         "permissions": sorted(role.granted),
+        "row_rule": role.row_rule or EVERY_ORDER,
     }
 
 

@@ -1,15 +1,17 @@
-"""Administration: users and their roles."""
+"""Administration: users, their roles, and which orders they see."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 
-from orderloom.platform import accounts
+from orderloom.platform import accounts, order_scope
 from orderloom.platform.accounts import AccountError
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.models import Role, User
 from orderloom.platform.pages import pages
+from orderloom.platform.permissions import ROW_RULES
 
 
 def _users_page(error: str | None = None, form: dict | None = None, status: int = 200):
@@ -17,7 +19,7 @@ def _users_page(error: str | None = None, form: dict | None = None, status: int 
     users = session.scalars(select(User).order_by(User.username))
     roles = session.scalars(select(Role).order_by(Role.builtin.desc(), Role.name))
     return render_template("users.html", users=list(users), roles=list(roles), error=error,
-                           form=form or {}), status
+                           form=form or {}, row_rules=ROW_RULES), status
 
 
 @pages.get("/admin/users")
@@ -47,4 +49,57 @@ def create_user():
                            status=error.status)
     session.commit()
     flash(f"User {user.username} is created.")
+    return redirect(url_for("pages.users"))
+
+
+def _names(text: str) -> list[str]:
+    """Channel keys or warehouse codes as a person types them: separated by commas."""
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def _refused(session, error: AccountError):
+    session.rollback()
+    label = error.field.split("/")[0].replace("_", " ").capitalize() or gettext("Refused")
+    return _users_page(error=f"{label}: {error.message}.", status=error.status)
+
+
+@pages.post("/admin/users/<int:user_id>/scope")
+@requires("users.manage")
+def set_user_scope(user_id: int):
+    """A user's channels, warehouses and team: what their roles' row rules measure
+    orders against (docs/security.md#data-permissions-who-sees-which-orders)."""
+    session = db_session()
+    user = session.get(User, user_id)
+    if user is None:
+        abort(404)
+    form = request.form
+    team = form.get("team", "").strip()
+    try:
+        accounts.check_may_manage(session, current_actor(), user)
+        order_scope.set_scope(session, current_actor(), user,
+                              channels=_names(form.get("channels", "")),
+                              warehouses=_names(form.get("warehouses", "")),
+                              team=team or None, clear_team=not team)
+    except AccountError as error:
+        return _refused(session, error)
+    session.commit()
+    flash(gettext("What %(user)s sees is saved.", user=user.username))
+    return redirect(url_for("pages.users"))
+
+
+@pages.post("/admin/roles/<name>/row-rule")
+@requires("users.manage")
+def set_role_row_rule(name: str):
+    session = db_session()
+    role = accounts.find_role(session, name)
+    if role is None:
+        abort(404)
+    try:
+        order_scope.set_row_rule(session, current_actor(), role,
+                                 request.form.get("row_rule", ""))
+    except AccountError as error:
+        return _refused(session, error)
+    session.commit()
+    flash(gettext("Holders of %(role)s now see: %(rule)s.", role=role.name,
+            rule=ROW_RULES[role.row_rule]))
     return redirect(url_for("pages.users"))

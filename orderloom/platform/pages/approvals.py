@@ -12,6 +12,7 @@ from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import Labels, language, money, when
 from orderloom.platform.pages.orders import form_revision, roles, safe_back, stale_message
+from orderloom.platform.row_access import visible_orders
 from orderloom.runtime.engine.approvals import decisions as approving
 from orderloom.runtime.engine.approvals.tasks import ApprovalTask, usernames
 from orderloom.runtime.errors import OrderError, StaleOrder
@@ -34,7 +35,7 @@ def approvals():
     session = db_session()
     user = current_user()
     lang = language()
-    tasks = approving.inbox(session, user.id, roles())
+    tasks = approving.inbox(session, user.id, roles(), visible=visible_orders(user))
     people = usernames(session, {t.assignee_user_id for t in tasks if t.assignee_user_id})
     rows = []
     for task in tasks:
@@ -72,7 +73,7 @@ def _decide(task_id: int, approve: bool):
     names = Labels(blueprint_for(order.version), language()) if order is not None else None
     try:
         approving.decide(session, current_actor(), task_id, approve, comment, roles(),
-                         expected_revision=revision)
+                         expected_revision=revision, visible=visible_orders(current_user()))
     except StaleOrder as error:
         flash(stale_message(number, error, names), "error")
         return redirect(back)
@@ -137,7 +138,8 @@ def approve_selected():
         names = Labels(blueprint_for(order.version), lang)
         try:
             with session.begin_nested():
-                approving.decide(session, current_actor(), task_id, True, comment, roles())
+                approving.decide(session, current_actor(), task_id, True, comment, roles(),
+                                 visible=visible_orders(current_user()))
         except OrderError as error:
             refused.append(f"{order.number}: {error.message}")
             continue

@@ -20,6 +20,7 @@ from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import Labels, language, money, when
 from orderloom.platform.problems import Problem
 from orderloom.platform.query_args import cursor, on_page
+from orderloom.platform.row_access import visible_orders
 from orderloom.runtime.customers import crm_links
 from orderloom.runtime.customers import records as customers
 from orderloom.runtime.customers.records import Customer, CustomerError, CustomerFilter
@@ -72,7 +73,8 @@ def customer_profile(code: str):
     survivor = customers.survivor_of(session, customer)
     standing = customers.standings(session, [customer.id])[customer.id]
     history = list(session.scalars(
-        select(Order).where(Order.customer_id == customer.id)
+        select(Order).where(Order.customer_id == customer.id,
+                            visible_orders(current_user()))
         .order_by(Order.id.desc()).limit(HISTORY_SIZE)))
     lang = language()
     labels: dict[int, tuple[Labels, dict]] = {}

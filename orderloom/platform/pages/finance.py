@@ -14,11 +14,11 @@ from sqlalchemy import select
 from orderloom.db import utcnow
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.lookups import order_or_404
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import money, when
 from orderloom.platform.pages.payment_status import payment_words, payment_words_in_sentence
 from orderloom.platform.query_args import ParameterError, day
-from orderloom.runtime.engine.lifecycle import find_order
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.payments import (
@@ -71,7 +71,7 @@ def order_record_payment(number: str):
     session = db_session()
     form = request.form
     try:
-        order = find_order(session, number)
+        order = order_or_404(number, session)
         entitlement.check(order, "payment", set(current_user().role_names))
         payments.record_payment(session, current_actor(), order, form.get("amount", ""),
                                 method=form.get("method", ""),
@@ -93,7 +93,7 @@ def order_issue_refund(number: str):
     form = request.form
     amount = form.get("amount", "").strip() or None
     try:
-        order = find_order(session, number)
+        order = order_or_404(number, session)
         entitlement.check(order, "refund", set(current_user().role_names))
         refund = refunds.issue_refund(session, current_actor(), order, amount,
                                       reason=form.get("reason", ""), source="staff")

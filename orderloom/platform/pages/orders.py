@@ -32,6 +32,7 @@ from orderloom.platform.pages.order_view import (
     when,
 )
 from orderloom.platform.query_args import cursor, day_moment, on_page
+from orderloom.platform.row_access import visible_orders
 from orderloom.runtime.customers.records import Customer
 from orderloom.runtime.engine import actions as order_actions
 from orderloom.runtime.engine import edits as order_edits
@@ -123,7 +124,7 @@ def _state_counts(session, spec: OrderFilter) -> dict[str, int]:
     # One GROUP BY over the same filters, without the state and page: the counts say
     # where the matching orders are, whichever state is being looked at.
     base = replace(spec, states=[], before_id=None)
-    query = (order_query(base).order_by(None)
+    query = (order_query(base, visible=visible_orders(current_user())).order_by(None)
              .with_only_columns(Order.state, func.count(Order.id)).group_by(Order.state))
     return {state: count for state, count in session.execute(query)}
 
@@ -150,7 +151,8 @@ def orders():
     errors: list[str] = []
     types = _order_types(session)
     spec, chosen = _filter(args, types, errors)
-    found = list(session.scalars(order_query(spec).limit(PAGE_SIZE + 1)))
+    found = list(session.scalars(
+        order_query(spec, visible=visible_orders(current_user())).limit(PAGE_SIZE + 1)))
     page = found[:PAGE_SIZE]
     labels: dict[int, Labels] = {}
     rows = [_row(order, lang, labels) for order in page]
@@ -223,7 +225,7 @@ def bulk_transition():
     for number in numbers:
         try:
             with session.begin_nested():
-                order = lifecycle.find_order(session, number)
+                order = order_or_404(number, session)
                 lifecycle.take_transition(session, actor, order, key, held, language=lang)
             names = Labels(blueprint_for(order.version), lang)
             title = names.transition(key)

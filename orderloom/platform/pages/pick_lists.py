@@ -15,10 +15,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from orderloom.platform import query_args
-from orderloom.platform.auth import requires
+from orderloom.platform.auth import current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.orders import MAX_BULK, safe_back
+from orderloom.platform.row_access import visible_orders
 from orderloom.platform.security_headers import DOCUMENT_POLICY
 from orderloom.runtime.documents import fulfilment as documents
 from orderloom.runtime.errors import OrderError
@@ -37,7 +38,7 @@ def split_by_warehouse(session, numbers: list[str]
                        ) -> tuple[dict[str, list[str]], list[str], list[str]]:
     """({warehouse code: order numbers}, numbers routed nowhere, numbers not found)."""
     orders = {o.number: o for o in session.scalars(select(Order).where(
-        Order.number.in_(numbers)))}
+        Order.number.in_(numbers), visible_orders(current_user())))}
     held: dict[int, set[str]] = defaultdict(set)
     if orders:
         rows = session.execute(
@@ -109,6 +110,7 @@ def pick_list_document():
     try:
         wanted = query_args.choice(request.args, "format", FORMATS, "html")
         document = documents.pick_list(session, code, numbers or None,
+                                       visible=visible_orders(current_user()),
                                        for_pdf=wanted == "pdf")
     except query_args.ParameterError as error:
         return _refused(error.page_message)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
@@ -24,7 +24,7 @@ from orderloom.designer.published import blueprint_for
 from orderloom.runtime.documents import barcodes, pdf, print_templates
 from orderloom.runtime.documents.defaults import DEFAULTS, page
 from orderloom.runtime.documents.print_templates import TemplateProblem
-from orderloom.runtime.errors import OrderError, OrderNotFound
+from orderloom.runtime.errors import OrderError
 from orderloom.runtime.orders import timeline
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.stock.catalog import Product, Warehouse
@@ -197,12 +197,12 @@ def _batch(session: Session, orders: list[Order], warehouse: Warehouse | None,
             "total_units": sum(p["quantity"] for p in lines), "printed_at": utcnow()}
 
 
-def _pick_orders(session: Session, warehouse: Warehouse, numbers: list[str] | None
-                 ) -> list[Order]:
+def _pick_orders(session: Session, warehouse: Warehouse, numbers: list[str] | None,
+                 visible: ColumnElement[bool]) -> list[Order]:
     if numbers is None:
         ids = select(Reservation.order_id).where(Reservation.warehouse_id == warehouse.id,
                                                  Reservation.status == "held").distinct()
-        orders = list(session.scalars(select(Order).where(Order.id.in_(ids))
+        orders = list(session.scalars(select(Order).where(Order.id.in_(ids), visible)
                                       .order_by(Order.id).limit(MAX_BATCH + 1)))
         if not orders:
             raise PickListProblem("/warehouse", f"nothing to pick: no order holds stock in "
@@ -211,7 +211,8 @@ def _pick_orders(session: Session, warehouse: Warehouse, numbers: list[str] | No
             raise PickListProblem("/orders", f"more than {MAX_BATCH} orders hold stock in "
                                              f"{warehouse.code}; name the orders to pick")
         return orders
-    found = {o.number: o for o in session.scalars(select(Order).where(Order.number.in_(numbers)))}
+    found = {o.number: o for o in session.scalars(
+        select(Order).where(Order.number.in_(numbers), visible))}
     missing = [(i, n) for i, n in enumerate(numbers) if n not in found]
     if missing:
         index, number = missing[0]
@@ -269,13 +270,14 @@ def order_document(session: Session, order: Order, kind: str, *,
 
 
 def pick_list(session: Session, warehouse_code: str, numbers: list[str] | None = None, *,
-              for_pdf: bool = False) -> Document:
+              visible: ColumnElement[bool], for_pdf: bool = False) -> Document:
     """One pick list for a batch of orders in one warehouse, sorted by bin. Without
-    ``numbers``, every order holding stock in the warehouse."""
+    ``numbers``, every order holding stock in the warehouse. ``visible`` is the
+    reader's data permission: an order they may not see is not found."""
     warehouse = session.scalar(select(Warehouse).where(Warehouse.code == warehouse_code))
     if warehouse is None:
         raise PickListProblem("/warehouse", f"there is no warehouse {warehouse_code!r}")
-    orders = _pick_orders(session, warehouse, numbers)
+    orders = _pick_orders(session, warehouse, numbers, visible)
     batch = _batch(session, orders, warehouse, strict=numbers is not None)
     # A designer's pick list template written for batches (it reads `batch`) is used;
     # one written for a single order (reading only `order`) would show one order's
@@ -291,13 +293,6 @@ def pick_list(session: Session, warehouse_code: str, numbers: list[str] | None =
     context = {"batch": batch, "orders": [order_view(session, o) for o in orders]}
     return _document("pick_list", key, source, context, f"Pick list {warehouse.code}",
                      f"pick_list-{warehouse.code}-{stamp}.pdf", for_pdf)
-
-
-def find(session: Session, number: str) -> Order:
-    order = session.scalar(select(Order).where(Order.number == number))
-    if order is None:
-        raise OrderNotFound(f"there is no order {number}")
-    return order
 
 
 # --- the create_document action -------------------------------------------------------------

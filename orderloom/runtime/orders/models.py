@@ -44,6 +44,11 @@ class Order(Base):
         # The order list filtered by state and dates, newest first: a rare state's first
         # page reads one page of index entries (docs/benchmarks.md).
         Index("ix_orders_state_created_at", "state", "created_at"),
+        # Data permissions (platform/row_access.py): a first page of the orders of my
+        # channels, my warehouses or my team's people reads about a page of index entries.
+        Index("ix_orders_channel_created_at", "channel", "created_at"),
+        Index("ix_orders_warehouse_created_at", "warehouse", "created_at"),
+        Index("ix_orders_created_by_created_at", "created_by", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, String, and_, cast, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, select
 
 from orderloom.runtime.customers.records import Customer
 from orderloom.runtime.orders.models import Order
@@ -34,12 +34,14 @@ def _like(value: str) -> str:
     return f"%{escaped}%"
 
 
-def order_query(spec: OrderFilter) -> Select:
-    """Newest first, for keyset pages (``before_id`` is the last id of the previous page)."""
+def order_query(spec: OrderFilter, *, visible: ColumnElement[bool]) -> Select:
+    """Newest first, for keyset pages (``before_id`` is the last id of the previous page).
+    ``visible`` is the reader's data permission (platform/row_access.py); it is not
+    optional, so no list of orders can forget it."""
     # Newest by creation time, the id breaking ties: with an index on (state, created_at)
     # a filtered first page reads about a page of rows, where walking ids backwards
     # skipped every newer order first (0.7 s on a million orders, docs/benchmarks.md).
-    query = select(Order).order_by(Order.created_at.desc(), Order.id.desc())
+    query = select(Order).where(visible).order_by(Order.created_at.desc(), Order.id.desc())
     if spec.order_type_id is not None:
         query = query.where(Order.order_type_id == spec.order_type_id)
     if spec.states:

@@ -14,7 +14,7 @@ in the order numbers only.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any, Literal
@@ -59,6 +59,9 @@ class DashboardFilter:
     order_type_id: int | None = None
     currency: str | None = None
     sla_hours: int = DEFAULT_SLA_HOURS
+    # The reader's data permission (platform/row_access.py); every order when the
+    # instance itself asks (the command line, a scheduled report).
+    visible: ColumnElement[bool] = field(default_factory=true)
 
 
 def money(value: Any, currency: str | None) -> Decimal:
@@ -94,6 +97,7 @@ def _dialect(session: Session) -> str:
 
 
 def _where(query: Select, spec: DashboardFilter) -> Select:
+    query = query.where(spec.visible)
     if spec.created_from is not None:
         query = query.where(Order.created_at >= spec.created_from)
     if spec.created_to is not None:

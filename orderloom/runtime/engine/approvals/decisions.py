@@ -12,7 +12,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
@@ -68,7 +68,8 @@ def _may_decide(session: Session, task: ApprovalTask, spec: dict[str, Any], acto
 
 def decide(session: Session, actor: Actor, task_id: int, approve: bool, comment: str = "",
            roles: set[str] | frozenset[str] = frozenset(), *, now: datetime | None = None,
-           expected_revision: int | None = None) -> ApprovalTask:
+           expected_revision: int | None = None,
+           visible: ColumnElement[bool] | None = None) -> ApprovalTask:
     """Approve or reject one task, and move the order when that settles the approval:
     a rejection always does; an approval does in mode ``any``, when it is the last open
     task in mode ``all``, at the last step of a ``sequence`` (an earlier step opens the
@@ -76,7 +77,10 @@ def decide(session: Session, actor: Actor, task_id: int, approve: bool, comment:
     now = now or utcnow()
     comment = (comment or "").strip()
     task = session.get(ApprovalTask, task_id)
-    if task is None:
+    # A task on an order the person may not see (``visible``, their data permission)
+    # answers as one that does not exist.
+    if task is None or (visible is not None and session.scalar(
+            select(Order.id).where(Order.id == task.order_id, visible)) is None):
         raise TaskNotFound(f"there is no approval task {task_id}")
     order = session.get(Order, task.order_id)
     blueprint = blueprint_for(order.version)
@@ -154,11 +158,13 @@ def _username(session: Session, user_id: int) -> str:
 
 
 def inbox(session: Session, user_id: int, roles: set[str] | frozenset[str], *,
-          status: str | None = OPEN, decided_by: str | None = None,
+          visible: ColumnElement[bool], status: str | None = OPEN, decided_by: str | None = None,
           now: datetime | None = None, limit: int = 200) -> list[ApprovalTask]:
     """Tasks for this person: assigned to them, to one of their roles, or to someone who
     has delegated to them now (for approvals that allow delegation). ``status`` None
-    gives every status; for past statuses, tasks they decided themselves are included."""
+    gives every status; for past statuses, tasks they decided themselves are included.
+    ``visible`` is the person's data permission over orders: a task on an order they
+    may not see is not theirs to see either."""
     now = now or utcnow()
     absent = delegators(session, user_id, now)
     mine = [ApprovalTask.assignee_user_id == user_id,
@@ -166,7 +172,8 @@ def inbox(session: Session, user_id: int, roles: set[str] | frozenset[str], *,
             ApprovalTask.assignee_role.in_(sorted(roles)) if roles else None]
     if decided_by:
         mine.append(ApprovalTask.decided_by == decided_by)
-    query = select(ApprovalTask).where(or_(*[m for m in mine if m is not None]))
+    query = (select(ApprovalTask).join(Order, Order.id == ApprovalTask.order_id)
+             .where(or_(*[m for m in mine if m is not None]), visible))
     if status is not None:
         query = query.where(ApprovalTask.status == status)
     tasks = list(session.scalars(query.order_by(ApprovalTask.id.desc()).limit(limit)))
