@@ -10,6 +10,7 @@ from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import requires
 from orderloom.platform.database import db_session
+from orderloom.platform.field_sight import seen_data
 from orderloom.platform.openapi import documented
 from orderloom.platform.security_headers import DOCUMENT_POLICY
 from orderloom.runtime.documents import fulfilment as documents
@@ -54,7 +55,7 @@ def order_document(number: str, kind: str):
     order = documents.find(session, number)
     document = documents.order_document(session, order, kind,
                                         template_key=request.args.get("template"),
-                                        for_pdf=wanted == "pdf")
+                                        for_pdf=wanted == "pdf", data_of=seen_data)
     return _answer(document, wanted)
 
 
@@ -67,5 +68,5 @@ def pick_list():
     wanted = _format()
     body = json_body(PICK_LIST)
     document = documents.pick_list(db_session(), body["warehouse"], body.get("orders"),
-                                   for_pdf=wanted == "pdf")
+                                   for_pdf=wanted == "pdf", data_of=seen_data)
     return _answer(document, wanted)
