@@ -190,3 +190,57 @@ def test_the_order_form_locks_a_field_one_may_see_but_not_change(app, make_user,
     form = _text(client.get(f"/orders/{order}/edit"))
     assert 'id="field-margin"' in form and not re.search(r'id="field-margin"[^>]*disabled',
                                                          form)
+
+
+def test_webhook_payloads_follow_the_roles_of_whoever_set_the_subscription_up(
+        client, db, make_user, people, outbound_to_loopback):
+    from orderloom.platform import accounts
+    from orderloom.runtime.audit import SYSTEM
+    from tests.webhooks.support import Receiver, wait_for
+    from tests.webhooks.test_delivery import subscribe
+
+    # An integration person: manages webhooks, holds no role that sees the margin.
+    accounts.create_role(db, SYSTEM, "integrator", "", ["webhooks.manage"])
+    db.commit()
+    user = make_user("integrator")
+    secret = accounts.issue_token(db, SYSTEM, user, "test")[1]
+    db.commit()
+    with Receiver() as theirs, Receiver() as admins:
+        made = subscribe(client, bearer(secret), theirs.url)
+        assert made["seen_as"] == ["integrator"]
+        theirs.secret = made["secret"]
+        admins.secret = subscribe(client, people["admin"], admins.url)["secret"]
+        data = {**SAMPLE, "items": [{"sku": "TEA-01", "qty": 2, "price": PRICE}]}
+        assert client.post("/api/v1/orders", headers=people["admin"], json={
+            "order_type": "retail_order", "data": {**data, "margin": MARGIN}}
+        ).status_code == 201
+        wait_for(lambda: theirs.requests and admins.requests)
+    received = theirs.requests[0]["body"].decode()
+    assert MARGIN not in received and PRICE not in received and "SO-000001" in received
+    seen_by_admin = admins.requests[0]["body"].decode()
+    assert MARGIN in seen_by_admin and PRICE in seen_by_admin
+
+
+def test_the_public_tracking_page_shows_no_form_field(client, token_for):
+    from tests.logistics.support import SAMPLE as PARCEL
+    from tests.logistics.test_carrier_field import chosen_carrier_order
+
+    definition = chosen_carrier_order()
+    definition["form"]["fields"].append({"key": "margin", "type": "text",
+                                         "label": {"en": "Margin"},
+                                         "access": {"see": ["staff"]}})
+    designer = bearer(token_for("designer"))
+    assert client.post("/api/v1/import", headers=designer, json={
+        "format": "orderloom-package/1", "order_types": [definition]}).status_code == 201
+    staff = bearer(token_for("staff"))
+    created = client.post("/api/v1/orders", headers=staff, json={
+        "order_type": "parcel_order", "data": {**PARCEL, "margin": MARGIN}})
+    assert created.status_code == 201, created.get_json()
+    number = created.get_json()["number"]
+    assert created.get_json()["data"]["margin"] == MARGIN
+    assert client.post(f"/api/v1/orders/{number}/transitions/ship",
+                       headers=staff).status_code == 200
+    [shipment] = client.get(f"/api/v1/orders/{number}/shipments",
+                            headers=staff).get_json()["shipments"]
+    page = _text(client.get(shipment["tracking_url"].split("localhost", 1)[-1]))
+    assert number in page and MARGIN not in page
