@@ -15,6 +15,7 @@ from orderloom.designer.field_access import FieldAccess, field_access
 from orderloom.designer.models import DefinitionVersion
 from orderloom.designer.published import blueprint_for
 from orderloom.platform.auth import current_user
+from orderloom.runtime.orders.saved_views import FIELD_PREFIX
 from orderloom.runtime.orders.search import OrderFilter
 
 NO_LIMITS = FieldAccess()
@@ -56,3 +57,25 @@ def limit_search(session: Any, spec: OrderFilter) -> OrderFilter:
         if access.hides_any_of(definition, "customer"):
             spec.customer_unseen.append(version.id)
     return spec
+
+
+def _hidden_keys(session: Any, order_type: Any) -> frozenset[str]:
+    """Keys of fields hidden from the requesting person: on the type's latest version,
+    or, for a view of every type, on any published version."""
+    if order_type is not None:
+        return access_to(order_type.latest).hidden if order_type.latest else frozenset()
+    return frozenset().union(*(access_to(version).hidden for version in session.scalars(
+        select(DefinitionVersion))))
+
+
+def seen_view(session: Any, filters: dict[str, str], columns: list[str],
+              order_type: Any) -> tuple[dict[str, str], list[str]]:
+    """A saved view's filters and columns without those on fields hidden from the
+    requesting person: a shared view must not show them a value it filters by."""
+    hidden = _hidden_keys(session, order_type)
+    if not hidden:
+        return filters, columns
+    return ({k: v for k, v in filters.items()
+             if not (k.startswith("field.") and k.removeprefix("field.") in hidden)},
+            [c for c in columns
+             if not (c.startswith(FIELD_PREFIX) and c.removeprefix(FIELD_PREFIX) in hidden)])

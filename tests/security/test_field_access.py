@@ -244,3 +244,22 @@ def test_the_public_tracking_page_shows_no_form_field(client, token_for):
                             headers=staff).get_json()["shipments"]
     page = _text(client.get(shipment["tracking_url"].split("localhost", 1)[-1]))
     assert number in page and MARGIN not in page
+
+
+def test_a_shared_saved_view_shows_no_hidden_column_to_a_role_that_may_not_see_it(
+        app, client, make_user, people, order):
+    view = client.post("/api/v1/saved-views", headers=people["admin"], json={
+        "name": "Weekly", "order_type": "retail_order", "shared": True,
+        "filters": {"field.margin": MARGIN}, "columns": ["number", "field:margin"]})
+    assert view.status_code == 201, view.get_json()
+    view_id = view.get_json()["id"]
+    for role, sees in (("viewer", False), ("staff", True)):
+        browser = _browser(app, make_user, role)
+        page = _text(browser.get(f"/orders/views/{view_id}", follow_redirects=True))
+        # The view's filter and column on the hidden field are left out for the viewer:
+        # neither the value it filters by nor the column shows.
+        assert order in page and (MARGIN in page, "Margin" in page) == (sees, sees), role
+        seen = client.get(f"/api/v1/saved-views/{view_id}", headers=people[role]).get_json()
+        assert (seen["filters"], seen["columns"]) == (
+            ({"field.margin": MARGIN}, ["number", "field:margin"]) if sees
+            else ({}, ["number"])), role
