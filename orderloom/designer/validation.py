@@ -270,12 +270,28 @@ def _check_fields(checker: _Checker) -> None:
                               fields)
         checker.condition((*path, "visible_when"), f.get("visible_when"), fields)
         checker.condition((*path, "readonly_when"), f.get("readonly_when"), fields)
+        _check_access(checker, path, f)
     cycle = computed_cycle(d)
     if cycle:
         index, names = cycle
         checker.report(("form", "fields", index, "formula"),
                        "computed fields depend on each other in a circle: "
                        + " -> ".join(names))
+
+
+def _check_access(checker: _Checker, path: tuple, f: dict[str, Any]) -> None:
+    access = f.get("access")
+    if not access:
+        return
+    for which in ("see", "edit"):
+        _roles(checker, (*path, "access", which), access.get(which, []))
+    if "see" in access and "edit" in access:
+        # Changing a value one cannot read would be writing blind.
+        for index, role in enumerate(access["edit"]):
+            if role not in access["see"]:
+                checker.report((*path, "access", "edit", index),
+                               f"role {role!r} may change this field but not see it; "
+                               "add it to who may see it too")
 
 
 def _check_labels(checker: _Checker) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from orderloom.db import utcnow
 from orderloom.designer.blueprint import published_blueprint, to_json
+from orderloom.designer.field_access import field_access
 from orderloom.designer.versions import find as find_order_type
 from orderloom.platform import query_args
 from orderloom.platform.api import api, import_progress
@@ -26,6 +27,7 @@ from orderloom.platform.api.destinations import (
 from orderloom.platform.api.downloads import file_response
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.field_sight import limit_search, roles_of_request, seen_data
 from orderloom.platform.lookups import get_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
@@ -722,13 +724,14 @@ def export_orders():
             raise Problem(404, f"there is no order type {key!r}")
         spec.order_type_id = order_type.id
         definition = ingestion.published_definition(session, key) or order_type.draft
-        columns, lines_key = order_files.export_columns(definition)
+        columns, lines_key = order_files.export_columns(
+            field_access(definition, roles_of_request()).without_hidden(definition))
     else:
         columns, lines_key = list(order_files.ORDER_COLUMNS), None
     # Oldest first, so a re-import numbers the orders in the order they were made.
     orders = list(reversed(list(session.scalars(
-        order_query(spec, visible=visible_orders(current_user()))))))
-    rows = order_files.export_rows(orders, columns, lines_key)
+        order_query(limit_search(session, spec), visible=visible_orders(current_user()))))))
+    rows = order_files.export_rows(orders, columns, lines_key, data_of=seen_data)
     name = f"orders-{key or 'all'}-{utcnow():%Y%m%d}"
     if kind == "xlsx":
         return file_response(order_files.write_xlsx(columns, rows), name, kind)

@@ -10,6 +10,7 @@ from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import current_user, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.field_sight import seen_data
 from orderloom.platform.lookups import order_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.row_access import visible_orders
@@ -56,7 +57,7 @@ def order_document(number: str, kind: str):
     order = order_or_404(number, session)
     document = documents.order_document(session, order, kind,
                                         template_key=request.args.get("template"),
-                                        for_pdf=wanted == "pdf")
+                                        for_pdf=wanted == "pdf", data_of=seen_data)
     return _answer(document, wanted)
 
 
@@ -70,5 +71,5 @@ def pick_list():
     body = json_body(PICK_LIST)
     document = documents.pick_list(db_session(), body["warehouse"], body.get("orders"),
                                    visible=visible_orders(current_user()),
-                                   for_pdf=wanted == "pdf")
+                                   for_pdf=wanted == "pdf", data_of=seen_data)
     return _answer(document, wanted)

@@ -8,11 +8,13 @@ from flask import request, url_for
 from sqlalchemy import select
 
 from orderloom.designer import versions
+from orderloom.designer.published import blueprint_for
 from orderloom.platform import query_args
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.field_sight import access_to, limit_search
 from orderloom.platform.lookups import order_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, problem_response
@@ -85,13 +87,16 @@ def _roles() -> set[str]:
 
 
 def order_json(order: Order, with_transitions: bool = True) -> dict[str, Any]:
+    access = access_to(order.version)
+    # The total is the total field's value: hidden with it.
+    total_hidden = blueprint_for(order.version).total_key in access.hidden
     data = {
         "number": order.number,
         "order_type": order.order_type.key,
         "version": order.version.number,
         "state": order.state,
-        "data": order.data,
-        "total": money_text(order.total, order.currency),
+        "data": access.visible(order.data),
+        "total": None if total_hidden else money_text(order.total, order.currency),
         "currency": order.currency,
         "payment_status": order.payment_status,
         "tags": order.tags,
@@ -148,7 +153,7 @@ def create_order():
         # Stamped before anything else is written, so a refused channel writes nothing.
         channel = hand_entry.stamp(session, body.get("channel"), body["order_type"])
         order = lifecycle.create_order(session, current_actor(), body["order_type"],
-                                       body["data"], channel=channel)
+                                       body["data"], channel=channel, roles=_roles())
     except OrderError:
         if claimed is not None:
             # The key must be free for a corrected retry, and freeing it writes.
@@ -190,6 +195,7 @@ def list_orders():
             raise Problem(404, f"there is no order type {args['order_type']!r}")
         spec.order_type_id = order_type.id
     limit = query_args.whole(args, "limit", 50, low=1, high=MAX_PAGE)
+    limit_search(db_session(), spec)
     orders = list(db_session().scalars(
         order_query(spec, visible=visible_orders(current_user())).limit(limit + 1)))
     page = orders[:limit]
@@ -253,7 +259,7 @@ def edit_order(number: str):
     session = db_session()
     order = order_or_404(number)
     order_edits.edit_order(session, current_actor(), order, body["data"],
-                           expected_revision=expected_revision(body),
+                           expected_revision=expected_revision(body), roles=_roles(),
                            language=request.accept_languages.best_match(["en", "zh"])
                            or "en")
     return _committed(session, order)
@@ -267,9 +273,10 @@ def timeline(number: str):
     order = order_or_404(number)
     events = db_session().scalars(select(OrderEvent).where(OrderEvent.order_id == order.id)
                                   .order_by(OrderEvent.id))
+    access = access_to(order.version)
     return [{"at": e.at.isoformat(), "actor": e.actor_name, "kind": e.kind,
              "transition": e.transition, "from_state": e.from_state, "to_state": e.to_state,
-             "details": e.details} for e in events]
+             "details": access.in_details(e.details)} for e in events]
 
 
 @api.post("/order-types/<key>/versions/<int:number>/move-orders")

@@ -8,6 +8,7 @@ from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import current_user, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.field_sight import seen_view
 from orderloom.platform.openapi import documented
 from orderloom.runtime.orders import saved_views
 from orderloom.runtime.orders.saved_views import SavedView
@@ -33,7 +34,10 @@ VIEW = {"type": "object", "properties": {
 
 def _json(view: SavedView) -> dict:
     order_type = db_session().get(OrderType, view.order_type_id) if view.order_type_id else None
-    return saved_views.view_json(view, order_type.key if order_type else None)
+    answer = saved_views.view_json(view, order_type.key if order_type else None)
+    answer["filters"], answer["columns"] = seen_view(db_session(), answer["filters"],
+                                                     answer["columns"], order_type)
+    return answer
 
 
 def _mine(view_id: int, changing: bool = False) -> SavedView:

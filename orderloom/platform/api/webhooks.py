@@ -14,6 +14,7 @@ from orderloom.platform.api.body import json_body
 from orderloom.platform.api.destinations import check_destination
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.field_sight import roles_of_request
 from orderloom.platform.lookups import get_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
@@ -56,6 +57,9 @@ CHANGE_SUBSCRIPTION = {"type": "object", "additionalProperties": False, "propert
 SUBSCRIPTION = {"type": "object", "properties": {
     "id": {"type": "integer"}, "name": {"type": "string"}, "url": {"type": "string"},
     "events": EVENT_LIST, "active": {"type": "boolean"},
+    "seen_as": {"type": ["array", "null"], "items": {"type": "string"},
+                "description": "The roles of whoever last saved the subscription: orders "
+                               "it receives leave out the fields hidden from them"},
     "secret": {"type": "string", "description": "Only when created or rotated"}}}
 DELIVERY = {"type": "object", "properties": {
     "id": {"type": "integer"}, "subscription": {"type": "integer"},
@@ -71,7 +75,8 @@ def subscription_json(subscription: WebhookSubscription) -> dict[str, Any]:
     return {"id": subscription.id, "name": subscription.name, "url": subscription.url,
             "events": subscription.events, "active": subscription.active,
             "created_at": subscription.created_at.isoformat(),
-            "updated_at": subscription.updated_at.isoformat()}
+            "updated_at": subscription.updated_at.isoformat(),
+            "seen_as": subscription.seen_as}
 
 
 def delivery_json(delivery: WebhookDelivery, attempts: list[WebhookAttempt] | None = None
@@ -155,7 +160,7 @@ def create_webhook():
     subscription = WebhookSubscription(
         name=body["name"], url=body["url"], events=body["events"],
         secret=body.get("secret") or new_secret(), active=body.get("active", True),
-        created_at=now, updated_at=now)
+        created_at=now, updated_at=now, seen_as=sorted(roles_of_request()))
     session.add(subscription)
     session.flush()
     audit.record(session, current_actor(), "webhook.created", "webhook_subscription",
@@ -195,6 +200,7 @@ def change_webhook(subscription_id: int):
     if body.get("rotate_secret"):
         subscription.secret = new_secret()
     subscription.updated_at = utcnow()
+    subscription.seen_as = sorted(roles_of_request())
     audit.record(session, current_actor(), "webhook.changed", "webhook_subscription",
                  subscription.id, changed=sorted(body))
     answer = subscription_json(subscription)

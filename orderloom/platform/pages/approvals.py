@@ -9,6 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from orderloom.designer.published import blueprint_for
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.field_sight import seen_data
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import Labels, language, money, when
 from orderloom.platform.pages.orders import form_revision, roles, safe_back, stale_message
@@ -41,12 +42,13 @@ def approvals():
     for task in tasks:
         order = session.get(Order, task.order_id)
         names = Labels(blueprint_for(order.version), lang)
-        customer = order.data.get("customer")
+        data = seen_data(order)
+        customer = data.get("customer")
         rows.append({
             "task": task, "order": order, "approval": names.approval(task.approval_key),
             "state": names.state(order.state), "order_type": names.name,
             "customer": customer.get("name", "") if isinstance(customer, dict) else "",
-            "total": money(order.data.get("total"), names.currency),
+            "total": money(data.get("total"), names.currency),
             "assignee": _assignee(task, user.id, people), "since": when(task.created_at),
             "due": when(task.due_at), "escalated": task.escalated_at is not None})
     return render_template("approvals/inbox.html", rows=rows,

@@ -131,6 +131,15 @@ PAIRS: dict[str, tuple[str, str]] = {
     "validation": ("Validation", "校验"), "validation_formula": ("Must be true", "需满足的条件"),
     "validation_message": ("Message when not", "不满足时的提示"),
     "visible_when": ("Shown when", "显示条件"), "readonly_when": ("Read-only when", "只读条件"),
+    "access": ("Who may see and change it", "查看与修改权限"),
+    "who_may_see": ("May see it (nobody ticked: everyone)", "可查看的角色（不勾选则所有人）"),
+    "who_may_change": ("May change it (nobody ticked: everyone who sees it)",
+                       "可修改的角色（不勾选则所有可查看者）"),
+    "access_hint": ("A role that may not see the field finds it nowhere: not in the API, "
+                    "pages, search, exports, print documents or the webhooks it set up. "
+                    "Formulas and rules still use it.",
+                    "无权查看的角色在任何地方都看不到此字段：API、页面、搜索、导出、打印单据及其"
+                    "设置的 Webhook 都不包含它。公式和规则仍会使用它。"),
     "formula": ("Formula", "公式"), "result_type": ("Result type", "结果类型"),
     "options": ("Options", "选项"), "option_value": ("Value", "值"), "option_label": ("Label", "标签"),
     "add_option": ("Add an option", "添加选项"),

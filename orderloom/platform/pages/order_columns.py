@@ -7,6 +7,7 @@ from typing import Any
 
 from orderloom.designer.models import OrderType
 from orderloom.designer.published import blueprint_for
+from orderloom.platform.field_sight import access_to, seen_data
 from orderloom.platform.pages.order_view import format_value, label
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.orders.saved_views import (
@@ -39,7 +40,10 @@ def choices(order_type: OrderType | None, lang: str) -> list[Column]:
     """Every column the list can show for this order type (None: all types)."""
     found = [Column(k, BASE_LABELS[k], k == "total") for k in BASE_COLUMNS]
     if order_type is not None:
+        hidden = access_to(order_type.latest).hidden if order_type.latest else frozenset()
         for key, spec in field_columns(order_type).items():
+            if spec["key"] in hidden:
+                continue  # not offered, and dropped from a saved view that has it
             kind = spec.get("result_type") if spec["type"] == "computed" else spec["type"]
             found.append(Column(key, label(spec.get("label"), lang, spec["key"]),
                                 kind in NUMERIC))
@@ -57,7 +61,7 @@ def chosen(wanted: list[str], order_type: OrderType | None, lang: str,
         errors.append(f"Columns: {problem.message}; showing the usual columns.")
         wanted = DEFAULT_COLUMNS
     by_key = {c.key: c for c in choices(order_type, lang)}
-    return [by_key[k] for k in wanted]
+    return [by_key[k] for k in wanted if k in by_key]
 
 
 def field_cells(order: Order, columns: list[Column], lang: str, currency: str,
@@ -71,9 +75,10 @@ def field_cells(order: Order, columns: list[Column], lang: str, currency: str,
         definition = blueprint_for(order.version).definition
         fields = specs[order.version_id] = {f["key"]: f for f in definition["form"]["fields"]}
     cells = {}
+    data = seen_data(order)
     for column in wanted:
         spec = fields.get(column.field)
-        value = order.data.get(column.field)
+        value = data.get(column.field)
         if spec is None:
             cells[column.key] = ""
         elif spec["type"] == "line_items":

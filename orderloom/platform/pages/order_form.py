@@ -13,16 +13,19 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 
 from orderloom.designer.blueprint import Blueprint, money_places
 from orderloom.designer.dependencies import computed_order
+from orderloom.designer.field_access import FieldAccess, field_access
 from orderloom.designer.form import line_fields, order_fields
 from orderloom.designer.models import OrderType
 from orderloom.designer.published import blueprint_for
 from orderloom.dsl.ast_json import to_ast_json
 from orderloom.platform.auth import csrf_token, current_user, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.field_sight import access_to, roles_of_request, seen_data
 from orderloom.platform.lookups import order_or_404
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import Labels, label, language
@@ -71,18 +74,26 @@ def _field(spec: dict[str, Any], scope: dict[str, Any], places: int, lang: str,
     return view
 
 
-def form_spec(blueprint: Blueprint, lang: str, locked: dict[str, str] | None = None
-              ) -> dict[str, Any]:
+def form_spec(blueprint: Blueprint, lang: str, locked: dict[str, str] | None = None,
+              access: FieldAccess | None = None) -> dict[str, Any]:
+    """The form as its page needs it; ``access`` leaves out the fields the person may
+    not see and locks those they may not change."""
     definition = blueprint.definition
     fields = order_fields(definition)
     places = money_places(definition.get("currency"))
-    locked = locked or {}
+    access = access or FieldAccess()
+    not_yours = gettext("your role may not change this field")
+    locked = {**{k: not_yours for k in access.read_only}, **(locked or {})}
     views = []
-    for spec in definition["form"]["fields"]:
+    whole = {f["key"]: f for f in definition["form"]["fields"]}
+    for spec in access.without_hidden(definition)["form"]["fields"]:
         view = _field(spec, fields, places, lang, locked)
         if spec["type"] == "line_items":
-            scope = line_fields(definition, spec)
-            view["columns"] = [_field(sub, scope, places, lang, {}) for sub in spec["fields"]]
+            # Formulas of a line still read the columns the person does not see.
+            scope = line_fields(definition, whole[spec["key"]])
+            fixed = {k: not_yours for k in access.read_only_columns.get(spec["key"], ())}
+            view["columns"] = [_field(sub, scope, places, lang, fixed)
+                               for sub in spec["fields"]]
         views.append(view)
     return {"fields": views, "computed_order": computed_order(definition) or [],
             "currency": definition.get("currency", ""), "money_places": places}
@@ -107,8 +118,8 @@ def sections(spec: dict[str, Any], blueprint: Blueprint, lang: str) -> list[dict
 
 def _render(blueprint: Blueprint, lang: str, *, title: str, mode: str, data: dict[str, Any],
             order_type: str, number: str | None = None, revision: int | None = None,
-            locked: dict[str, str] | None = None):
-    spec = form_spec(blueprint, lang, locked)
+            locked: dict[str, str] | None = None, access: FieldAccess | None = None):
+    spec = form_spec(blueprint, lang, locked, access)
     page = {**spec, "mode": mode, "order_type": order_type, "number": number,
             "revision": revision, "data": data,
             "save_url": (url_for("api.create_order") if mode == "create"
@@ -150,8 +161,10 @@ def new_order(key: str):
         raise Problem(404, f"there is no published order type {key!r}")
     lang = language()
     blueprint = blueprint_for(order_type.latest)
+    access = field_access(blueprint.definition, roles_of_request())
     return _render(blueprint, lang, title=f"New {Labels(blueprint, lang).name}",
-                   mode="create", data=_defaults(blueprint), order_type=key)
+                   mode="create", data=access.visible(_defaults(blueprint)), order_type=key,
+                   access=access)
 
 
 @pages.get("/orders/<number>/edit")
@@ -165,5 +178,6 @@ def edit_order_page(number: str):
     lang = language()
     blueprint = blueprint_for(order.version)
     return _render(blueprint, lang, title=f"Edit order {number}", mode="edit",
-                   data=order.data, order_type=order.order_type.key, number=number,
-                   revision=order.revision, locked=order_edits.locked_fields(order))
+                   data=seen_data(order), order_type=order.order_type.key, number=number,
+                   revision=order.revision, locked=order_edits.locked_fields(order),
+                   access=access_to(order.version))

@@ -13,6 +13,8 @@ from flask_babel import gettext, lazy_gettext, ngettext
 
 from orderloom.designer import numbers
 from orderloom.designer.blueprint import Blueprint, money_places
+from orderloom.designer.field_access import FieldAccess
+from orderloom.platform.field_sight import access_to
 from orderloom.platform.i18n import language as language  # the pages import it from here
 from orderloom.platform.i18n import when as when  # and this
 from orderloom.platform.pages.payment_status import payment_words_in_sentence
@@ -166,23 +168,35 @@ def form_sections(order: Order, blueprint: Blueprint, lang: str) -> list[Section
     does not place come last, so no value is ever hidden from staff."""
     definition = blueprint.definition
     form = definition["form"]
-    fields = {f["key"]: f for f in form["fields"]}
+    access = access_to(order.version)
+    # A field the viewer may not see is left out as if the form had none.
+    fields = {f["key"]: _seen_spec(f, access) for f in form["fields"]
+              if f["key"] not in access.hidden}
+    data = access.visible(order.data)
     currency = definition.get("currency", "")
     sections: list[SectionView] = []
     placed: set[str] = set()
     for section in form.get("layout", []):
         keys = [k for k in section.get("fields", []) if k in fields]
         placed.update(keys)
-        views = [v for v in (_field_view(fields[k], order.data, lang, currency) for k in keys)
+        views = [v for v in (_field_view(fields[k], data, lang, currency) for k in keys)
                  if v is not None]
         if views:
             sections.append(SectionView(label(section.get("title"), lang, ""),
                                         int(section.get("columns", 1)), views))
-    rest = [v for v in (_field_view(f, order.data, lang, currency)
+    rest = [v for v in (_field_view(f, data, lang, currency)
                         for k, f in fields.items() if k not in placed) if v is not None]
     if rest:
         sections.append(SectionView(gettext("Other fields") if sections else "", 1, rest))
     return sections
+
+
+def _seen_spec(spec: dict[str, Any], access: FieldAccess) -> dict[str, Any]:
+    """A line-items field without the columns the viewer may not see."""
+    hidden = access.hidden_columns.get(spec["key"])
+    if not hidden:
+        return spec
+    return {**spec, "fields": [c for c in spec.get("fields", []) if c["key"] not in hidden]}
 
 
 def _field_view(spec: dict[str, Any], data: dict[str, Any], lang: str,
@@ -218,12 +232,15 @@ class Entry:
     notes: list[str] = field(default_factory=list)
 
 
-def timeline(events: list[OrderEvent], names: Labels) -> list[Entry]:
-    return [_entry(event, names) for event in events]
+def timeline(events: list[OrderEvent], names: Labels,
+             access: FieldAccess | None = None) -> list[Entry]:
+    """One entry per event; ``access`` leaves out the values of fields the reader may
+    not see."""
+    return [_entry(event, names, access or FieldAccess()) for event in events]
 
 
-def _entry(event: OrderEvent, names: Labels) -> Entry:
-    details = event.details or {}
+def _entry(event: OrderEvent, names: Labels, access: FieldAccess) -> Entry:
+    details = access.in_details(event.details or {})
     entry = Entry(when(event.at), event.actor_name, event.kind, "")
     describe = _SENTENCES.get(event.kind)
     try:

@@ -20,6 +20,7 @@ from orderloom.designer.models import OrderType
 from orderloom.designer.published import blueprint_for
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.field_sight import access_to, limit_search, seen_data
 from orderloom.platform.lookups import order_or_404
 from orderloom.platform.pages import order_columns, pages
 from orderloom.platform.pages.order_view import (
@@ -117,7 +118,7 @@ def _filter(args, types: list[tuple[OrderType, Labels]], errors: list[str]
         else:
             spec.order_type_id, chosen = match[0].id, match[1]
     spec.before_id = on_page(errors, lambda: cursor(args), None)
-    return spec, chosen
+    return limit_search(db_session(), spec), chosen
 
 
 def _state_counts(session, spec: OrderFilter) -> dict[str, int]:
@@ -133,12 +134,13 @@ def _row(order: Order, lang: str, labels: dict[int, Labels]) -> dict[str, Any]:
     names = labels.get(order.version_id)
     if names is None:
         names = labels[order.version_id] = Labels(blueprint_for(order.version), lang)
-    customer = order.data.get("customer")
+    data = seen_data(order)
+    customer = data.get("customer")
     return {"number": order.number, "order_type": names.name,
             "state": names.state(order.state), "state_key": order.state,
             "customer": customer.get("name") or customer.get("code", "")
             if isinstance(customer, dict) else "",
-            "total": money(order.data.get("total"), names.currency),
+            "total": money(data.get("total"), names.currency),
             "channel": order.channel, "created": when(order.created_at)}
 
 
@@ -276,12 +278,16 @@ def order_detail(number: str):
     tasks = [{"task": t, "approval": names.approval(t.approval_key), "since": when(t.created_at)}
              for t in decidable_tasks(session, order)] if can_act else []
     customer = session.get(Customer, order.customer_id) if order.customer_id else None
+    if customer is not None and access_to(order.version).hides_any_of(
+            blueprint.definition, "customer"):
+        customer = None  # the customer field is hidden from this reader
     notes = [label(note.text, lang)
              for note in order_actions.standing_notes(session, [order]).get(order.id, [])]
     return render_template(
         "orders/detail.html", order=order, names=names, lang=lang, notes=notes,
         sections=form_sections(order, blueprint, lang), transitions=transitions,
-        entries=timeline(events, names), tasks=tasks, can_act=can_act, customer=customer,
+        entries=timeline(events, names, access_to(order.version)), tasks=tasks,
+        can_act=can_act, customer=customer,
         see_customers=current_user().can("customers.view"),
         can_edit=current_user().can("orders.edit") and order_edits.editable(order) is None,
         created=when(order.created_at), updated=when(order.updated_at), documents=DOCUMENTS,

@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 from orderloom.designer.models import OrderType
 from orderloom.platform.auth import current_user, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.field_sight import seen_view
 from orderloom.platform.pages import pages
 from orderloom.runtime.orders import saved_views
 from orderloom.runtime.orders.saved_views import (
@@ -75,7 +76,8 @@ def open_view(view_id: int):
     view = _mine(view_id)
     order_type = db_session().get(OrderType, view.order_type_id) if view.order_type_id else None
     extra = {"order_type": order_type.key} if order_type else {}
-    return redirect(url_for("pages.orders", **view.filters, **extra, columns=view.columns,
+    filters, columns = seen_view(db_session(), view.filters, view.columns, order_type)
+    return redirect(url_for("pages.orders", **filters, **extra, columns=columns,
                             view=view.id))
 
 

@@ -14,6 +14,7 @@ from orderloom.platform.api.webhooks import (
 )
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.field_sight import roles_of_request
 from orderloom.platform.pages import pages
 from orderloom.platform.problems import Problem
 from orderloom.platform.query_args import ParameterError
@@ -88,7 +89,7 @@ def create_webhook_page():
     now = utcnow()
     subscription = WebhookSubscription(name=name[:200], url=url[:500], events=events,
                                        secret=new_secret(), active=True, created_at=now,
-                                       updated_at=now)
+                                       updated_at=now, seen_as=sorted(roles_of_request()))
     session.add(subscription)
     session.flush()
     audit.record(session, current_actor(), "webhook.created", "webhook_subscription",

@@ -13,7 +13,7 @@ import csv
 import io
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -373,16 +373,19 @@ def export_columns(definition: dict[str, Any]) -> tuple[list[str], str | None]:
     return columns, lines_key
 
 
-def export_rows(orders: list[Order], columns: list[str],
-                lines_key: str | None) -> Iterator[list[Any]]:
+def export_rows(orders: list[Order], columns: list[str], lines_key: str | None,
+                data_of: Callable[[Order], dict[str, Any]] | None = None
+                ) -> Iterator[list[Any]]:
     """One row per line of each order (one row for an order without lines), the order's
-    columns repeated on each."""
+    columns repeated on each. ``data_of`` gives the values to write (by default all:
+    a reader who may not see some fields gets them left out)."""
     for order in orders:
+        data = data_of(order) if data_of is not None else order.data
         base = {"number": order.number, "state": order.state, "channel": order.channel,
                 "created_at": order.created_at.isoformat()}
-        lines = (order.data.get(lines_key) if lines_key else None) or [{}]
+        lines = (data.get(lines_key) if lines_key else None) or [{}]
         for line in lines:
-            yield [_cell(_value(order.data, base, line, lines_key, name)) for name in columns]
+            yield [_cell(_value(data, base, line, lines_key, name)) for name in columns]
 
 
 def _value(data: dict[str, Any], base: dict[str, Any], line: Any, lines_key: str | None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -37,6 +38,8 @@ KINDS = ("pick_list", "packing_slip", "shipping_label", "invoice", "order")
 TITLES = {"pick_list": "Pick list", "packing_slip": "Packing slip",
           "shipping_label": "Shipping label", "invoice": "Invoice", "order": "Order"}
 MAX_BATCH = 500
+# Gives the values of an order a reader may see (their fields' access honoured).
+DataOf = Callable[[Order], dict[str, Any]]
 
 
 class UnknownDocument(OrderError):
@@ -101,12 +104,15 @@ def _line_fields(blueprint: Blueprint) -> list[tuple[str, str | None, str | None
     return found
 
 
-def order_lines(session: Session, order: Order) -> list[dict[str, Any]]:
+def order_lines(session: Session, order: Order, data_of: DataOf | None = None
+                ) -> list[dict[str, Any]]:
     """Every line of every line-items field, each with its own columns plus ``field``,
-    ``sku``, ``quantity`` and, from the product, ``name``, ``bin`` and ``barcode``."""
+    ``sku``, ``quantity`` and, from the product, ``name``, ``bin`` and ``barcode``.
+    ``data_of`` gives the values the reader may see (by default all of them)."""
     raw = []
+    data = data_of(order) if data_of is not None else order.data
     for key, sku_key, qty_key in _line_fields(blueprint_for(order.version)):
-        for line in order.data.get(key) or []:
+        for line in data.get(key) or []:
             if isinstance(line, dict):
                 raw.append((key, line, line.get(sku_key) if sku_key else None,
                             line.get(qty_key) if qty_key else None))
@@ -128,11 +134,13 @@ def _whole(value: Any) -> Any:
     return int(number) if number.is_integer() else value
 
 
-def order_view(session: Session, order: Order) -> dict[str, Any]:
+def order_view(session: Session, order: Order, data_of: DataOf | None = None
+               ) -> dict[str, Any]:
     return {"number": order.number, "order_type": order.order_type.key,
-            "version": order.version.number, "state": order.state, "data": order.data,
+            "version": order.version.number, "state": order.state,
+            "data": data_of(order) if data_of is not None else order.data,
             "tags": list(order.tags), "channel": order.channel, "warehouse": order.warehouse,
-            "created_at": order.created_at, "lines": order_lines(session, order)}
+            "created_at": order.created_at, "lines": order_lines(session, order, data_of)}
 
 
 # --- pick lists -----------------------------------------------------------------------------
@@ -161,7 +169,7 @@ def _held(session: Session, order_ids: list[int], warehouse_id: int | None
 
 
 def _batch(session: Session, orders: list[Order], warehouse: Warehouse | None,
-           strict: bool) -> dict[str, Any]:
+           strict: bool, data_of: DataOf | None = None) -> dict[str, Any]:
     """Lines to pick for ``orders`` from ``warehouse`` (None: wherever they hold
     stock): their held reservations, or their order lines when nothing is held."""
     held = _held(session, [o.id for o in orders], warehouse.id if warehouse else None)
@@ -179,7 +187,8 @@ def _batch(session: Session, orders: list[Order], warehouse: Warehouse | None,
                                       f"{warehouse.code}; its stock is held in {codes}")
             continue
         else:
-            lines = [(line["sku"], None, line["quantity"]) for line in order_lines(session, order)
+            lines = [(line["sku"], None, line["quantity"])
+                     for line in order_lines(session, order, data_of)
                      if line["sku"] and isinstance(line["quantity"], int)]
         products = _products(session, {sku for sku, p, _q in lines if p is None})
         for sku, product, quantity in lines:
@@ -256,21 +265,24 @@ def _document(kind: str, key: str, source: str, context: dict[str, Any], title: 
 
 
 def order_document(session: Session, order: Order, kind: str, *,
-                   template_key: str | None = None, for_pdf: bool = False) -> Document:
-    """Render one order's document; a pick list covers the stock the order holds."""
+                   template_key: str | None = None, for_pdf: bool = False,
+                   data_of: DataOf | None = None) -> Document:
+    """Render one order's document; a pick list covers the stock the order holds.
+    ``data_of``: the values the reader may see (by default all of them)."""
     if kind not in KINDS:
         raise UnknownDocument(f"there is no document {kind!r}; the documents are "
                               f"{', '.join(KINDS)}")
     key, source = _choose(order, kind, template_key)
-    context: dict[str, Any] = {"order": order_view(session, order)}
+    context: dict[str, Any] = {"order": order_view(session, order, data_of)}
     if kind == "pick_list":
-        context["batch"] = _batch(session, [order], None, strict=False)
+        context["batch"] = _batch(session, [order], None, strict=False, data_of=data_of)
     title = f"{TITLES[kind]} {order.number}"
     return _document(kind, key, source, context, title, f"{kind}-{order.number}.pdf", for_pdf)
 
 
 def pick_list(session: Session, warehouse_code: str, numbers: list[str] | None = None, *,
-              visible: ColumnElement[bool], for_pdf: bool = False) -> Document:
+              visible: ColumnElement[bool], for_pdf: bool = False,
+              data_of: DataOf | None = None) -> Document:
     """One pick list for a batch of orders in one warehouse, sorted by bin. Without
     ``numbers``, every order holding stock in the warehouse. ``visible`` is the
     reader's data permission: an order they may not see is not found."""
@@ -278,7 +290,7 @@ def pick_list(session: Session, warehouse_code: str, numbers: list[str] | None =
     if warehouse is None:
         raise PickListProblem("/warehouse", f"there is no warehouse {warehouse_code!r}")
     orders = _pick_orders(session, warehouse, numbers, visible)
-    batch = _batch(session, orders, warehouse, strict=numbers is not None)
+    batch = _batch(session, orders, warehouse, strict=numbers is not None, data_of=data_of)
     # A designer's pick list template written for batches (it reads `batch`) is used;
     # one written for a single order (reading only `order`) would show one order's
     # lines, so the built-in batch template is used instead.
@@ -290,7 +302,7 @@ def pick_list(session: Session, warehouse_code: str, numbers: list[str] | None =
             key, source = chosen["key"], chosen["template"]
             break
     stamp = batch["printed_at"].strftime("%Y%m%d-%H%M%S")
-    context = {"batch": batch, "orders": [order_view(session, o) for o in orders]}
+    context = {"batch": batch, "orders": [order_view(session, o, data_of) for o in orders]}
     return _document("pick_list", key, source, context, f"Pick list {warehouse.code}",
                      f"pick_list-{warehouse.code}-{stamp}.pdf", for_pdf)
 

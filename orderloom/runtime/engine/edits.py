@@ -23,6 +23,7 @@ then on. The caller owns the transaction (nothing here commits).
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +33,7 @@ from sqlalchemy.orm import Session
 from orderloom import dsl
 from orderloom.db import utcnow
 from orderloom.designer.blueprint import Blueprint, money_places, to_json
+from orderloom.designer.field_access import field_access
 from orderloom.designer.form import order_fields
 from orderloom.designer.problems import DefinitionProblem, pointer
 from orderloom.designer.published import blueprint_for
@@ -99,9 +101,12 @@ def _entered_now(blueprint: Blueprint, data: dict[str, Any]) -> dict[str, Any]:
 
 def edit_order(session: Session, actor: Actor, order: Order, data: Any, *,
                expected_revision: int | None = None, now: datetime | None = None,
-               language: str = "en", data_pointer: str = "/data") -> dict[str, list[Any]]:
+               language: str = "en", data_pointer: str = "/data",
+               roles: Collection[str] | None = None) -> dict[str, list[Any]]:
     """Apply the entered values in ``data`` (fields left out keep their values) and
-    return the changes as {field: [before, after]}; nothing changed, nothing written."""
+    return the changes as {field: [before, after]}; nothing changed, nothing written.
+    ``roles``: those of the person editing, whose fields' access is then honoured
+    (None: every field may change)."""
     if expected_revision is not None and expected_revision != order.revision:
         raise StaleOrder(order.number, order.revision, order.state)
     why_not = editable(order)
@@ -115,8 +120,13 @@ def edit_order(session: Session, actor: Actor, order: Order, data: Any, *,
     given = entered_values(blueprint, data, data_pointer)
     # Defaults fill only fields the order never had, not fields the caller left out.
     given = {k: v for k, v in given.items() if k in data}
-    merged = {**before, **given}
     problems: list[DefinitionProblem] = []
+    if roles is not None:
+        access = field_access(blueprint.definition, roles)
+        given = access.with_hidden_kept(given, before)
+        problems += [DefinitionProblem(f"{data_pointer}{pointer(*path)}", reason)
+                     for path, reason in access.unwritable(given, before)]
+    merged = {**before, **given}
     for key, reason in locked_fields(order, now).items():
         if key in given and given[key] != before.get(key):
             problems.append(DefinitionProblem(f"{data_pointer}{pointer(key)}", reason))

@@ -7,6 +7,7 @@ timeline entry and anything it causes are stored together or not at all.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
 from orderloom.designer.blueprint import Blueprint, to_json
+from orderloom.designer.field_access import field_access
 from orderloom.designer.models import DefinitionVersion, OrderType
 from orderloom.designer.problems import DefinitionProblem, pointer
 from orderloom.designer.published import blueprint_for
@@ -131,12 +133,23 @@ def _newest_version(session: Session, order_type_key: str) -> tuple[OrderType, D
 
 def create_order(session: Session, actor: Actor, order_type_key: str, data: Any, *,
                  channel: str = "manual", now: datetime | None = None,
-                 language: str = "en", data_pointer: str = "/data") -> Order:
+                 language: str = "en", data_pointer: str = "/data",
+                 roles: Collection[str] | None = None) -> Order:
     """Validate, compute and run the rules of a new order on the latest published
-    version of its type, and add it to ``session``."""
+    version of its type, and add it to ``session``. ``roles``: those of the person
+    entering it, whose fields' access is then honoured (None: every field)."""
     order_type, version = _newest_version(session, order_type_key)
     blueprint = blueprint_for(version)
     entered = entered_values(blueprint, data, data_pointer)
+    if roles is not None:
+        # Leaving a field empty or at its default is not entering it.
+        defaults = {k: v for k, v in entered.items() if k not in data}
+        typed = {k: v for k, v in entered.items()
+                 if k in data and v not in (None, "", [])}
+        refused = field_access(blueprint.definition, roles).unwritable(typed, defaults)
+        if refused:
+            raise OrderInputError([DefinitionProblem(f"{data_pointer}{pointer(*path)}", why)
+                                   for path, why in refused])
     values = blueprint.compute(entered, now)
     problems = blueprint.problems(values, now, language)
     if problems:

@@ -25,6 +25,8 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
+from orderloom.designer.field_access import field_access
+from orderloom.designer.published import blueprint_for
 from orderloom.runtime import hooks, remembered
 from orderloom.runtime.jobs.outbox import enqueue
 from orderloom.runtime.orders.models import money_text
@@ -71,6 +73,9 @@ class WebhookSubscription(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The roles of whoever last saved it: the orders it receives leave out the fields
+    # those roles may not see (None: made before fields had access, sees every field).
+    seen_as: Mapped[list[str] | None] = mapped_column(JSONDocument, nullable=True)
 
     def wants(self, event_type: str) -> bool:
         return self.active and wants_event(self.events, event_type)
@@ -125,17 +130,19 @@ def event_body(event_id: str, event_type: str, data: dict[str, Any],
             "data": data}
 
 
-def emit(session: Session, event_type: str, data: dict[str, Any]) -> None:
+def emit(session: Session, event_type: str, data: dict[str, Any], order: Any = None) -> None:
     """Announce ``event_type`` with ``data`` (JSON-ready) to every active subscription
     that wants it. Writes into the caller's transaction and never commits: the
-    deliveries exist exactly when the change they report does."""
+    deliveries exist exactly when the change they report does. With ``order``, its
+    snapshot in ``data["order"]`` is made again for each subscription that sees it
+    with roles to which some of its fields are hidden."""
     if not EVENT_NAME.match(event_type):
         raise ValueError(f"{event_type!r} is not an event name (e.g. order.created)")
-    _announce(session, _subscribers(session, event_type), event_type, data)
+    _announce(session, _subscribers(session, event_type), event_type, data, order)
 
 
 def _announce(session: Session, subscriptions: list[WebhookSubscription], event_type: str,
-              data: dict[str, Any]) -> None:
+              data: dict[str, Any], order: Any = None) -> None:
     if not subscriptions:
         return
     now = utcnow()
@@ -143,8 +150,12 @@ def _announce(session: Session, subscriptions: list[WebhookSubscription], event_
     event_id = str(uuid.uuid4())
     body = event_body(event_id, event_type, data, now)
     for subscription in subscriptions:
+        payload = body
+        if order is not None and subscription.seen_as is not None:
+            payload = event_body(event_id, event_type, {
+                **data, "order": order_snapshot(order, subscription.seen_as)}, now)
         delivery = WebhookDelivery(subscription_id=subscription.id, event_id=event_id,
-                                   event_type=event_type, payload=body, status=PENDING,
+                                   event_type=event_type, payload=payload, status=PENDING,
                                    attempts=0, attempts_before_resend=0,
                                    next_attempt_at=now, created_at=now)
         session.add(delivery)
@@ -196,12 +207,20 @@ def _active_subscriptions(session: Session) -> tuple[tuple[int, tuple[str, ...]]
 
 # --- the events the order lifecycle and stock keeping announce ------------------------------
 
-def order_snapshot(order: Any) -> dict[str, Any]:
-    """The order as a receiver needs it, at the moment of the event."""
+def order_snapshot(order: Any, seen_as: Collection[str] | None = None) -> dict[str, Any]:
+    """The order as a receiver needs it, at the moment of the event; with ``seen_as``,
+    without the fields those roles may not see."""
+    data, total = order.data, money_text(order.total, order.currency)
+    if seen_as is not None:
+        blueprint = blueprint_for(order.version)
+        access = field_access(blueprint.definition, seen_as)
+        data = access.visible(data)
+        if blueprint.total_key in access.hidden:
+            total = None
     return {"number": order.number, "order_type": order.order_type.key,
             "version": order.version.number, "state": order.state,
-            "channel": order.channel, "data": order.data, "tags": list(order.tags or []),
-            "total": money_text(order.total, order.currency),
+            "channel": order.channel, "data": data, "tags": list(order.tags or []),
+            "total": total,
             "currency": order.currency, "warehouse": order.warehouse,
             "created_at": order.created_at.isoformat(),
             "updated_at": (order.updated_at or order.created_at).isoformat()}
@@ -211,7 +230,8 @@ def order_snapshot(order: Any) -> dict[str, Any]:
 def order_created(session: Session, order: Any) -> None:
     subscriptions = _subscribers(session, "order.created")
     if subscriptions:  # the snapshot only when someone listens
-        _announce(session, subscriptions, "order.created", {"order": order_snapshot(order)})
+        _announce(session, subscriptions, "order.created", {"order": order_snapshot(order)},
+                  order)
 
 
 @hooks.ORDER_STATE_CHANGED.subscribe
@@ -221,12 +241,12 @@ def order_state_changed(session: Session, order: Any, from_state: str | None, *,
     if subscriptions:
         _announce(session, subscriptions, "order.state_changed", {
             "order": order_snapshot(order), "from_state": from_state,
-            "to_state": order.state, "transition": transition, "actor": actor_name})
+            "to_state": order.state, "transition": transition, "actor": actor_name}, order)
 
 
 def custom_event(session: Session, event_type: str, order: Any) -> None:
     """A definition's ``webhook`` action: its event, with the order."""
-    emit(session, event_type, {"order": order_snapshot(order)})
+    emit(session, event_type, {"order": order_snapshot(order)}, order)
 
 
 @hooks.PAYMENT_RECEIVED.subscribe

@@ -27,6 +27,13 @@ class OrderFilter:
     fields: dict[str, str] = field(default_factory=dict)
     before_id: int | None = None
     payment_statuses: list[str] = field(default_factory=list)
+    # What the searcher may not see, by version id (only versions that hide something):
+    # the keys whose values are hidden (a line-items field counts when any of its
+    # columns is), and the keys left to search by text. A hidden value must not find
+    # the order, or the match itself would tell it.
+    unseen: dict[int, frozenset[str]] = field(default_factory=dict)
+    seen: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    customer_unseen: list[int] = field(default_factory=list)  # versions hiding the customer
 
 
 def _like(value: str) -> str:
@@ -54,6 +61,9 @@ def order_query(spec: OrderFilter, *, visible: ColumnElement[bool]) -> Select:
         query = query.where(Order.created_at >= spec.created_from)
     if spec.created_to:
         query = query.where(Order.created_at < spec.created_to)
+    if spec.customer and spec.customer_unseen:
+        # The customer is found through the order's customer field: not where it is hidden.
+        query = query.where(Order.version_id.not_in(spec.customer_unseen))
     if spec.customer:
         # The customer by code (a merged duplicate's code finds its survivor's orders),
         # else the customer as the order's form holds it.
@@ -70,9 +80,12 @@ def order_query(spec: OrderFilter, *, visible: ColumnElement[bool]) -> Select:
     if spec.text:
         query = query.where(or_(
             func.lower(Order.number).like(_like(spec.text), escape="\\"),
-            func.lower(cast(Order.data, String)).like(_like(spec.text), escape="\\")))
+            *_text_in_data(spec)))
     for key, value in spec.fields.items():
         query = query.where(Order.data[key].as_string() == value)
+        hiding = [v for v, keys in spec.unseen.items() if key in keys]
+        if hiding:
+            query = query.where(Order.version_id.not_in(hiding))
     if spec.before_id is not None:
         # After the last order shown, in the same (created_at, id) order; the plain
         # "created_at <=" bound lets the index range do the work.
@@ -80,3 +93,19 @@ def order_query(spec: OrderFilter, *, visible: ColumnElement[bool]) -> Select:
         query = query.where(Order.created_at <= last, or_(
             Order.created_at < last, and_(Order.created_at == last, Order.id < spec.before_id)))
     return query
+
+
+def _text_in_data(spec: OrderFilter) -> list:
+    """Conditions for ``spec.text`` in the order's values, only in what the searcher
+    may see: the whole data where nothing is hidden, field by field elsewhere."""
+    pattern = _like(spec.text or "")
+    whole = func.lower(cast(Order.data, String)).like(pattern, escape="\\")
+    if not spec.unseen:
+        return [whole]
+    found = [and_(Order.version_id.not_in(list(spec.unseen)), whole)]
+    for version_id, keys in spec.seen.items():
+        if keys:
+            found.append(and_(Order.version_id == version_id, or_(*[
+                func.lower(cast(Order.data[key], String)).like(pattern, escape="\\")
+                for key in keys])))
+    return found

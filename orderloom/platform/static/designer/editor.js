@@ -32,6 +32,7 @@ if (placeAll(store.draft, t)) store.backup();
 const panel = new FieldPanel(store, t, lang, {
   panel: $("#field-panel"),
   meanings: boot.meanings,
+  roles: boot.roles,
   onRenamed: (selection) => { canvas.selected = selection; canvas.draw(); },
 });
 const canvas = new FormCanvas(store, t, lang, {

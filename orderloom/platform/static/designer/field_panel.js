@@ -1,7 +1,8 @@
 // The property panel of the selected field: labels in both languages, key, required,
 // default, help, validation formula and message, visibility and read-only conditions,
-// formula and result type for computed fields, options for choices, bounds, and what
-// the field holds (its meaning), which store channels read to know what to fill it with.
+// formula and result type for computed fields, options for choices, bounds, what
+// the field holds (its meaning), which store channels read to know what to fill it with,
+// and which roles may see and change it.
 
 import {clear, h, labelText} from "./dom.js";
 import {fieldPointer, fields, findField, renameField} from "./form_model.js";
@@ -11,8 +12,9 @@ const RESULT_TYPES = ["number", "integer", "money", "text", "boolean", "date", "
 const BOUNDED = new Set(["number", "integer", "money", "date", "datetime", "text", "long_text", "line_items"]);
 
 export class FieldPanel {
-  constructor(store, t, lang, {panel, onRenamed, meanings}) {
+  constructor(store, t, lang, {panel, onRenamed, meanings, roles}) {
     this.store = store;
+    this.roles = roles || [];
     this.meanings = meanings || {order: {}, line: {}};
     this.t = t;
     this.lang = lang;
@@ -190,7 +192,31 @@ export class FieldPanel {
         `${where}/readonly_when`,
         (f, v) => { if (v) f.readonly_when = v; else delete f.readonly_when; }, 'state <> "draft"'));
     }
+    el.append(this.access(field));
     this.markProblems();
+  }
+
+  // Which roles may see and change the field: none ticked is everyone, as without it.
+  access(field) {
+    const t = this.t;
+    const rule = field.access || {};
+    const row = (which, caption) => h("fieldset", {class: "checks"}, h("legend", {}, caption),
+      this.roles.map((role) => h("label", {class: "check"},
+        h("input", {type: "checkbox", value: role, checked: (rule[which] || []).includes(role),
+          onchange: (event) => this.edit(`access-${which}`, (f) => {
+            const chosen = new Set((f.access || {})[which] || []);
+            if (event.target.checked) chosen.add(role);
+            else chosen.delete(role);
+            const next = {...(f.access || {})};
+            if (chosen.size) next[which] = this.roles.filter((r) => chosen.has(r));
+            else delete next[which];
+            if (Object.keys(next).length) f.access = next;
+            else delete f.access;
+          })}), " ", role)),
+      h("p", {class: "prop-problem", dataset: {member: `access/${which}`}}));
+    return h("fieldset", {class: "access"}, h("legend", {}, t.access),
+      h("p", {class: "hint"}, t.access_hint),
+      row("see", t.who_may_see), row("edit", t.who_may_change));
   }
 
   // Only the meanings a field of this type can have (a line's column: a line's

@@ -4,7 +4,7 @@ first page as quick as the unrestricted one (docs/benchmarks.md).
 
 Every existing role gets ``all``, so everyone keeps seeing what they saw.
 
-Revision ID: MIGNUM
+Revision ID: 0030
 Revises: 0029
 Create Date: 2026-12-07
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "MIGNUM"
+revision = "0030"
 down_revision = "0029"
 branch_labels = None
 depends_on = None

@@ -1,0 +1,166 @@
+"""Who may see and who may change each field of an order form.
+
+A field (or a column of line items) may declare
+``access: {see: [roles], edit: [roles]}``. Without ``see`` everyone sees it; without
+``edit`` everyone who sees it may change it. A role that may edit must also be one
+that may see (validation says so at the field). A person holds several roles: any
+one of them that may is enough.
+
+This module is the one place that answers the question; every representation of an
+order (API answers, pages, exports, webhook payloads, print documents, timeline
+entries, search) asks it with the acting person's roles and removes what it says is
+hidden. Formulas and rules are not affected: they run on the server with every value.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def _may(rule: dict[str, Any] | None, which: str, roles: frozenset[str]) -> bool:
+    allowed = (rule or {}).get(which)
+    return allowed is None or not roles.isdisjoint(allowed)
+
+
+@dataclass(frozen=True)
+class FieldAccess:
+    """What one person may not see or change on one version of a form: keys of the
+    order's fields, and per line-items field the keys of its columns."""
+
+    hidden: frozenset[str] = frozenset()
+    read_only: frozenset[str] = frozenset()
+    hidden_columns: dict[str, frozenset[str]] = field(default_factory=dict)
+    read_only_columns: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def restricts(self) -> bool:
+        return bool(self.hidden or self.read_only or self.hidden_columns
+                    or self.read_only_columns)
+
+    def hides_any_of(self, definition: dict[str, Any], field_type: str) -> bool:
+        """Whether a hidden field of the form is of ``field_type`` (a page that shows
+        the order's customer record hides it when the customer field is hidden)."""
+        return any(f["key"] in self.hidden and f.get("type") == field_type
+                   for f in definition.get("form", {}).get("fields", []))
+
+    def without_hidden(self, definition: dict[str, Any]) -> dict[str, Any]:
+        """``definition`` with a form of only the fields and columns this person sees
+        (what a file export or a column chooser offers them)."""
+        if not (self.hidden or self.hidden_columns):
+            return definition
+        fields = []
+        for f in definition.get("form", {}).get("fields", []):
+            if f["key"] in self.hidden:
+                continue
+            columns = self.hidden_columns.get(f["key"])
+            if columns:
+                f = {**f, "fields": [c for c in f["fields"] if c["key"] not in columns]}
+            fields.append(f)
+        return {**definition, "form": {**definition.get("form", {}), "fields": fields}}
+
+    def visible(self, data: Any) -> Any:
+        """``data`` (an order's values) without the hidden fields and columns; anything
+        that is not a dict of values is returned as it is."""
+        if not isinstance(data, dict) or not (self.hidden or self.hidden_columns):
+            return data
+        shown = {k: v for k, v in data.items() if k not in self.hidden}
+        for key, columns in self.hidden_columns.items():
+            lines = shown.get(key)
+            if isinstance(lines, list):
+                shown[key] = [{c: v for c, v in line.items() if c not in columns}
+                              if isinstance(line, dict) else line for line in lines]
+        return shown
+
+    def in_details(self, details: Any) -> Any:
+        """A timeline entry's details without the values of hidden fields: an edit or a
+        transition quotes each changed field as [before, after]."""
+        changes = details.get("changes") if isinstance(details, dict) else None
+        if not isinstance(changes, dict) or not (self.hidden or self.hidden_columns):
+            return details
+        shown = {}
+        for key, change in changes.items():
+            if key in self.hidden:
+                continue
+            if key in self.hidden_columns and isinstance(change, list):
+                change = [self.visible({key: side}).get(key) for side in change]
+            shown[key] = change
+        return {**details, "changes": shown}
+
+    def with_hidden_kept(self, given: dict[str, Any], before: dict[str, Any]
+                         ) -> dict[str, Any]:
+        """``given`` lines with the values of columns this person cannot see taken from
+        the stored line at the same place: they send back lines as they saw them."""
+        if not self.hidden_columns:
+            return given
+        kept = dict(given)
+        for key, columns in self.hidden_columns.items():
+            lines, old = kept.get(key), before.get(key)
+            if not isinstance(lines, list) or not isinstance(old, list):
+                continue
+            kept[key] = [
+                {**{c: old[i][c] for c in columns
+                    if i < len(old) and isinstance(old[i], dict) and c in old[i]}, **line}
+                if isinstance(line, dict) else line for i, line in enumerate(lines)]
+        return kept
+
+    def unwritable(self, given: dict[str, Any], before: dict[str, Any]
+                   ) -> list[tuple[tuple[str, ...], str]]:
+        """The members of ``given`` this person may not write, each as (path within
+        the data, reason). A value equal to the stored one is not a change and passes,
+        so a client may send back what it read."""
+        refused: list[tuple[tuple[str, ...], str]] = []
+        for key, value in given.items():
+            if key in self.hidden or key in self.read_only:
+                if value != before.get(key):
+                    refused.append(((key,), "you may not change this field"))
+                continue
+            columns = self.hidden_columns.get(key, frozenset()) | \
+                self.read_only_columns.get(key, frozenset())
+            if not columns or not isinstance(value, list):
+                continue
+            old = before.get(key) if isinstance(before.get(key), list) else []
+            for index, line in enumerate(value):
+                if not isinstance(line, dict):
+                    continue
+                stored = old[index] if index < len(old) and isinstance(old[index], dict) else {}
+                for column in sorted(columns & line.keys()):
+                    if line[column] != stored.get(column):
+                        refused.append(((key, str(index), column),
+                                        "you may not change this column"))
+        return refused
+
+
+def field_access(definition: dict[str, Any], roles: Iterable[str]) -> FieldAccess:
+    """What a person holding ``roles`` may not see or change on this form."""
+    held = frozenset(roles)
+    hidden: set[str] = set()
+    read_only: set[str] = set()
+    hidden_columns: dict[str, frozenset[str]] = {}
+    read_only_columns: dict[str, frozenset[str]] = {}
+    for f in definition.get("form", {}).get("fields", []):
+        rule = f.get("access")
+        if not _may(rule, "see", held):
+            hidden.add(f["key"])
+            continue
+        if not _may(rule, "edit", held):
+            read_only.add(f["key"])
+        if f.get("type") == "line_items":
+            unseen = {c["key"] for c in f.get("fields", [])
+                      if not _may(c.get("access"), "see", held)}
+            fixed = {c["key"] for c in f.get("fields", [])
+                     if c["key"] not in unseen and not _may(c.get("access"), "edit", held)}
+            if unseen:
+                hidden_columns[f["key"]] = frozenset(unseen)
+            if fixed:
+                read_only_columns[f["key"]] = frozenset(fixed)
+    return FieldAccess(frozenset(hidden), frozenset(read_only), hidden_columns,
+                       read_only_columns)
+
+
+def restricted(definition: dict[str, Any]) -> bool:
+    """Whether any field or column of the form limits who sees or changes it."""
+    for f in definition.get("form", {}).get("fields", []):
+        if f.get("access") or any(c.get("access") for c in f.get("fields", [])):
+            return True
+    return False

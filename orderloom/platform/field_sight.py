@@ -1,0 +1,81 @@
+"""The fields of an order the person making the request may see and change.
+
+Every answer that shows an order's values (API, pages, exports, print documents,
+timeline) asks here, so a field's ``access`` is honoured the same way everywhere.
+The answer is kept for the request: a page of orders shares a few versions.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+from sqlalchemy import select
+
+from orderloom.designer.field_access import FieldAccess, field_access
+from orderloom.designer.models import DefinitionVersion
+from orderloom.designer.published import blueprint_for
+from orderloom.platform.auth import current_user
+from orderloom.runtime.orders.saved_views import FIELD_PREFIX
+from orderloom.runtime.orders.search import OrderFilter
+
+NO_LIMITS = FieldAccess()
+
+
+def roles_of_request() -> frozenset[str]:
+    user = current_user()
+    return frozenset(user.role_names) if user is not None else frozenset()
+
+
+def access_to(version: Any) -> FieldAccess:
+    """What the requesting person may not see or change on orders of ``version``."""
+    known: dict[int, FieldAccess] = g.setdefault("field_access", {})
+    found = known.get(version.id)
+    if found is None:
+        found = known[version.id] = field_access(blueprint_for(version).definition,
+                                                 roles_of_request())
+    return found
+
+
+def seen_data(order: Any) -> dict[str, Any]:
+    """The order's values without the fields the requesting person may not see."""
+    return access_to(order.version).visible(order.data)
+
+
+def limit_search(session: Any, spec: OrderFilter) -> OrderFilter:
+    """``spec`` told what the requesting person may not see, so that a search never
+    finds an order by a value hidden from them."""
+    for version in session.scalars(select(DefinitionVersion).where(
+            DefinitionVersion.published_at.is_not(None))):
+        access = access_to(version)
+        unseen = access.hidden | set(access.hidden_columns)
+        if not unseen:
+            continue
+        definition = blueprint_for(version).definition
+        spec.unseen[version.id] = frozenset(unseen)
+        spec.seen[version.id] = tuple(f["key"] for f in definition["form"]["fields"]
+                                      if f["key"] not in unseen)
+        if access.hides_any_of(definition, "customer"):
+            spec.customer_unseen.append(version.id)
+    return spec
+
+
+def _hidden_keys(session: Any, order_type: Any) -> frozenset[str]:
+    """Keys of fields hidden from the requesting person: on the type's latest version,
+    or, for a view of every type, on any published version."""
+    if order_type is not None:
+        return access_to(order_type.latest).hidden if order_type.latest else frozenset()
+    return frozenset().union(*(access_to(version).hidden for version in session.scalars(
+        select(DefinitionVersion))))
+
+
+def seen_view(session: Any, filters: dict[str, str], columns: list[str],
+              order_type: Any) -> tuple[dict[str, str], list[str]]:
+    """A saved view's filters and columns without those on fields hidden from the
+    requesting person: a shared view must not show them a value it filters by."""
+    hidden = _hidden_keys(session, order_type)
+    if not hidden:
+        return filters, columns
+    return ({k: v for k, v in filters.items()
+             if not (k.startswith("field.") and k.removeprefix("field.") in hidden)},
+            [c for c in columns
+             if not (c.startswith(FIELD_PREFIX) and c.removeprefix(FIELD_PREFIX) in hidden)])
