@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import Select, String, and_, cast, func, or_, select
 
+from orderloom.db import containing
 from orderloom.runtime.customers.records import Customer
 from orderloom.runtime.orders.models import Order
 
@@ -27,11 +28,6 @@ class OrderFilter:
     fields: dict[str, str] = field(default_factory=dict)
     before_id: int | None = None
     payment_statuses: list[str] = field(default_factory=list)
-
-
-def _like(value: str) -> str:
-    escaped = value.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def order_query(spec: OrderFilter) -> Select:
@@ -61,14 +57,14 @@ def order_query(spec: OrderFilter) -> Select:
             Order.customer_id == known,
             Order.data["customer"]["code"].as_string() == spec.customer,
             func.lower(Order.data["customer"]["name"].as_string()).like(
-                _like(spec.customer), escape="\\")))
+                containing(spec.customer), escape="\\")))
     if spec.tag:
         # Tags are a JSON list of plain words; their quoted form is exact enough.
         query = query.where(cast(Order.tags, String).like(f'%"{spec.tag}"%'))
     if spec.text:
         query = query.where(or_(
-            func.lower(Order.number).like(_like(spec.text), escape="\\"),
-            func.lower(cast(Order.data, String)).like(_like(spec.text), escape="\\")))
+            func.lower(Order.number).like(containing(spec.text), escape="\\"),
+            func.lower(cast(Order.data, String)).like(containing(spec.text), escape="\\")))
     for key, value in spec.fields.items():
         query = query.where(Order.data[key].as_string() == value)
     if spec.before_id is not None:
