@@ -60,6 +60,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def containing(text: str) -> str:
+    """A LIKE pattern (with ``escape="\\"``) for lower-cased ``text`` anywhere in a
+    lower-cased value: the user's % and _ are letters, not wildcards."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     """An engine for ``url``: SQLite with WAL, foreign keys and IMMEDIATE writes, or
     PostgreSQL through psycopg 3."""

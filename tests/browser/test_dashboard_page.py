@@ -48,7 +48,7 @@ def test_the_dashboard_shows_an_order_shipped_through_the_api(
                   "fulfilment_time", "customer_value"):
         assert page.locator(f"canvas[data-chart={chart}]").get_attribute("data-drawn") == "true"
     products = page.locator("table[data-chart=top_products] tbody").inner_text()
-    assert "TEA-01\t4\t5002.00\t2" in products
+    assert "TEA-01\t4\t5,002.00\t2" in products  # with thousands separators
 
     number, revision = numbers[0]
     shipped = client.post(f"/api/v1/orders/{number}/transitions/ship",

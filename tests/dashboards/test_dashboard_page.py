@@ -31,3 +31,44 @@ def test_visitors_are_sent_to_log_in(client, published):
     response = client.get("/dashboards")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
+
+
+def kpi(page: str, name: str) -> str:
+    return re.search(rf'data-kpi="{name}">.*?<p class="kpi-value">([^<]*)</p>', page,
+                     re.S).group(1)
+
+
+def test_the_headline_figures_add_up_the_period_with_thousands_separators(
+        client, actions, planted, db):
+    planted.order("2026-04-02T08:00:00", "confirmed", "store_pos", "C4",
+                  [("C", 1000, "12345.00")])
+    db.commit()
+    actions.login_as("viewer")
+    page = client.get("/dashboards?created_from=2026-03-01&created_to=2026-04-30"
+                      ).get_data(as_text=True)
+    # Sales: 25.50 + 10.00 + 300.00 + 12,345.00; the cancelled order is no sale and the
+    # USD order is in another currency, so neither is in the sales nor in the average.
+    assert kpi(page, "sales") == "12,680.50 CNY"
+    assert kpi(page, "orders") == "4"
+    assert kpi(page, "average_order_value") == "3,170.13 CNY"
+    late = re.search(r'data-figure="late">(\d+)<', page).group(1)
+    assert kpi(page, "late_shipments") == late
+    # Top products: C was sold 3 for 300.00 before.
+    assert '<td>C</td><td class="num">1,003</td><td class="num">12,645.00</td>' in page
+    # Only the period: before it there was nothing.
+    empty = client.get("/dashboards?created_from=2025-01-01&created_to=2025-01-31"
+                       ).get_data(as_text=True)
+    assert (kpi(empty, "sales"), kpi(empty, "orders"), kpi(empty, "average_order_value")) \
+        == ("0.00 CNY", "0", "–")
+
+
+def test_an_empty_dashboard_says_how_figures_arrive(client, actions, published):
+    actions.login_as("admin")
+    page = client.get("/dashboards").get_data(as_text=True)
+    assert 'id="dashboard-empty"' in page and 'href="/orders/new"' in page
+
+
+def test_an_empty_dashboard_offers_no_order_entry_to_a_viewer(client, actions, published):
+    actions.login_as("viewer")
+    page = client.get("/dashboards").get_data(as_text=True)
+    assert 'id="dashboard-empty"' in page and 'href="/orders/new"' not in page

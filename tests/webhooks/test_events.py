@@ -81,13 +81,14 @@ def test_a_definitions_webhook_action_announces_its_event(client, published, tok
     imported = client.post("/api/v1/import", headers=published, json={
         "format": "orderloom-package/1", "order_types": [definition]})
     assert imported.status_code == 201, imported.get_json()
+    # Entered while the business kept no catalog (any SKU goes); the tea is added after.
+    number = create(client, staff, order_type="erp_order").get_json()["number"]
     client.post("/api/v1/products", headers=admin, json={"sku": "TEA-01", "name": "Tea"})
     with Receiver() as erp, Receiver() as shop:
         erp.secret = subscribe(client, admin, erp.url, ["order.ready_for_erp"])["secret"]
         create_channel(client, admin, key="shop")
         assert client.patch("/api/v1/channels/shop", headers=admin, json={
             "stock_push_url": shop.url, "push_interval_seconds": 0}).status_code == 200
-        number = create(client, staff, order_type="erp_order").get_json()["number"]
         assert client.post(f"/api/v1/orders/{number}/transitions/submit",
                            headers=staff).status_code == 200
     # The shop heard the tea's stock (CUP-02 is no product here, so nothing of it).

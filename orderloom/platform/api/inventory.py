@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import request, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -16,7 +16,9 @@ from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import database, db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import invalid
+from orderloom.platform.query_args import ParameterError
 from orderloom.runtime.retry import in_transaction
+from orderloom.runtime.stock import catalog
 from orderloom.runtime.stock import files as stock_files
 from orderloom.runtime.stock import keeping as stock_keeping
 from orderloom.runtime.stock.catalog import Product, Warehouse
@@ -53,6 +55,13 @@ LEVEL = {"type": "object", "properties": {
     "sku": {"type": "string"}, "warehouse": {"type": "string"}, "on_hand": {"type": "integer"},
     "reserved": {"type": "integer"}, "available": {"type": "integer"}}}
 OBJECT = {"type": "object"}
+PRODUCT_PAGE = {"type": "object", "properties": {
+    "products": {"type": "array", "items": {"type": "object", "properties": {
+        "sku": {"type": "string"}, "name": {"type": "string"},
+        "barcode": {"type": ["string", "null"]},
+        "price": {"type": ["string", "null"], "description": "Decimal, as an exact string"}}}},
+    "next": {"type": ["string", "null"]}}}
+MAX_PAGE = 100
 
 
 def _product_json(p: Product) -> dict[str, Any]:
@@ -83,6 +92,26 @@ def _add_new(record, pointer: str, taken: str):
             responses={200: ("Products", {"type": "array", "items": OBJECT})})
 def list_products():
     return [_product_json(p) for p in db_session().scalars(select(Product).order_by(Product.sku))]
+
+
+@api.get("/products/search")
+@requires("inventory.view")
+@documented("Products whose SKU, name or barcode contains q, by SKU, each with its list "
+            "price when it has one (the order form's product picker); limit, and after "
+            "(a SKU) for the next page", tags=("inventory",),
+            responses={200: ("A page of products", PRODUCT_PAGE)})
+def search_products():
+    args = request.args
+    text = (args.get("q") or "").strip() or None
+    if text is not None and len(text) > SKU["maxLength"] * 4:
+        raise ParameterError("q", f"at most {SKU['maxLength'] * 4} characters")
+    limit = query_args.whole(args, "limit", 20, low=1, high=MAX_PAGE)
+    after = args.get("after") or None
+    found, more = catalog.search_products(db_session(), text, limit, after)
+    return {"products": [{"sku": p.sku, "name": p.name, "barcode": p.barcode,
+                          "price": catalog.price_of(p)} for p in found],
+            "next": (url_for("api.search_products", **{**args, "after": found[-1].sku})
+                     if more else None)}
 
 
 @api.post("/products")

@@ -17,7 +17,8 @@ from orderloom.platform.api.dashboards import FILTERS, dashboard_filter, period,
 from orderloom.platform.auth import requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
-from orderloom.platform.pages.order_view import Labels, language
+from orderloom.platform.pages.order_view import Labels, language, money
+from orderloom.platform.pages.orders import channel_labels
 from orderloom.platform.query_args import ParameterError
 from orderloom.runtime.reports import dashboards
 from orderloom.runtime.reports.dashboards import CHARTS
@@ -57,11 +58,13 @@ def dashboards_page():
         spec, grain = dashboard_filter(session, {})
     kept = {name: request.args[name] for name in FILTERS
             if request.args.get(name) and not errors}
+    found = {name: dashboards.chart(session, name, spec, grain) for name in CHARTS}
+    figures = dashboards.headline(session, spec, found["shipped_within_sla"][0])
     charts: dict[str, list[dict[str, Any]]] = {
-        name: [{k: plain(v) for k, v in row.items()}
-               for row in dashboards.chart(session, name, spec, grain)]
-        for name in CHARTS}
+        name: [{k: plain(v) for k, v in row.items()} for row in rows]
+        for name, rows in found.items()}
     currency = dashboards.currency_of(session, spec) or ""
+    channels = channel_labels(session, {row["channel"] for row in charts["orders_by_channel"]})
     session.rollback()
     state_names: dict[str, str] = {}
     for _type, names in types:
@@ -70,5 +73,6 @@ def dashboards_page():
     return render_template(
         "dashboards/index.html", charts=charts, titles=TITLES, stages=STAGES,
         state_names=state_names, types=types, args=kept, errors=errors, grain=grain,
-        sla_hours=spec.sla_hours, currency=currency, period=period(spec),
+        sla_hours=spec.sla_hours, currency=currency, period=period(spec), figures=figures,
+        money=money, channel_labels=channels,
         csv={name: url_for("api.dashboard_chart_csv", chart=name, **kept) for name in CHARTS})

@@ -54,6 +54,7 @@ def _field(spec: dict[str, Any], scope: dict[str, Any], places: int, lang: str,
                     for o in spec.get("options", [])],
         "min": spec.get("min"), "max": spec.get("max"),
         "currency": spec.get("currency"), "locked": locked.get(spec["key"]),
+        "meaning": spec.get("meaning"),
     }
     if kind == "computed":
         view["result_type"] = spec["result_type"]
@@ -128,7 +129,12 @@ def _render(blueprint: Blueprint, lang: str, *, title: str, mode: str, data: dic
             "csrf": csrf_token(),
             # Known customers fill in their details when their code is typed.
             "customer_url": (url_for("api.get_customer", code="CODE")
-                             if current_user().can("customers.view") else None)}
+                             if current_user().can("customers.view") else None),
+            # The product picker and the customer search, for those who may read them.
+            "products_url": (url_for("api.search_products")
+                             if current_user().can("inventory.view") else None),
+            "customers_url": (url_for("api.list_customers")
+                              if current_user().can("customers.view") else None)}
     return render_template("orders/form.html", title=title, names=Labels(blueprint, lang),
                            sections=sections(spec, blueprint, lang), mode=mode,
                            number=number, spec=page)

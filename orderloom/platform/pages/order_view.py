@@ -14,6 +14,7 @@ from flask_babel import gettext, lazy_gettext, ngettext
 from orderloom.designer import numbers
 from orderloom.designer.blueprint import Blueprint, money_places
 from orderloom.designer.field_access import FieldAccess
+from orderloom.designer.state_categories import category_of
 from orderloom.platform.field_sight import access_to
 from orderloom.platform.i18n import language as language  # the pages import it from here
 from orderloom.platform.i18n import when as when  # and this
@@ -49,8 +50,11 @@ class Labels:
         self.lang = lang
         self.name = label(definition.get("name"), lang, definition.get("key", ""))
         self.currency = definition.get("currency", "")
+        # In workflow order: chips and lists show the states as the order meets them.
         self.states = {s["key"]: label(s.get("label"), lang, s["key"])
                        for s in workflow["states"]}
+        # What each state means (its category), which colours its badge.
+        self.categories = {s["key"]: category_of(s).value for s in workflow["states"]}
         self.transitions = {t["key"]: label(t.get("label"), lang, t["key"])
                             for t in workflow["transitions"]}
         self.approvals = {a["key"]: label(a.get("label"), lang, _humane(a["key"]))
@@ -58,6 +62,9 @@ class Labels:
 
     def state(self, key: str | None) -> str:
         return self.states.get(key, key or "?")
+
+    def category(self, key: str | None) -> str:
+        return self.categories.get(key, "")
 
     def transition(self, key: str | None) -> str:
         return self.transitions.get(key, key or "?")

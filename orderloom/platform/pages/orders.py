@@ -34,6 +34,8 @@ from orderloom.platform.pages.order_view import (
 )
 from orderloom.platform.query_args import cursor, day_moment, on_page
 from orderloom.platform.row_access import visible_orders
+from orderloom.runtime.channels.hand_entry import MANUAL
+from orderloom.runtime.channels.models import channel_names
 from orderloom.runtime.customers.records import Customer
 from orderloom.runtime.engine import actions as order_actions
 from orderloom.runtime.engine import edits as order_edits
@@ -130,6 +132,12 @@ def _state_counts(session, spec: OrderFilter) -> dict[str, int]:
     return {state: count for state, count in session.execute(query)}
 
 
+def channel_labels(session, keys: set[str]) -> dict[str, str]:
+    """What people call each channel of ``keys``: the name it was given, and for orders
+    typed in without a channel of their own, that they were entered by hand."""
+    return {MANUAL: gettext("Entered by hand"), **channel_names(session, keys)}
+
+
 def _row(order: Order, lang: str, labels: dict[int, Labels]) -> dict[str, Any]:
     names = labels.get(order.version_id)
     if names is None:
@@ -138,6 +146,7 @@ def _row(order: Order, lang: str, labels: dict[int, Labels]) -> dict[str, Any]:
     customer = data.get("customer")
     return {"number": order.number, "order_type": names.name,
             "state": names.state(order.state), "state_key": order.state,
+            "category": names.category(order.state),
             "customer": customer.get("name") or customer.get("code", "")
             if isinstance(customer, dict) else "",
             "total": money(data.get("total"), names.currency),
@@ -173,9 +182,20 @@ def orders():
     for _type, names in ([(None, chosen)] if chosen else types):
         for key, name in names.states.items():
             state_names.setdefault(key, name)
-    counts = _state_counts(session, spec)
-    for key in counts:
+    found_counts = _state_counts(session, spec)
+    # The chips in workflow order (state_names follows the workflow); a state no
+    # published version has any more comes last, under its key.
+    counts = {key: found_counts[key] for key in state_names if key in found_counts}
+    for key in found_counts:
         state_names.setdefault(key, key)
+        counts.setdefault(key, found_counts[key])
+    categories: dict[str, str] = {}
+    for names in [chosen] if chosen else [n for _t, n in types]:
+        for key, category in names.categories.items():
+            categories.setdefault(key, category)
+    channels = channel_labels(session, {row["channel"] for row in rows})
+    for row in rows:
+        row["channel"] = channels.get(row["channel"], row["channel"])
     # Bulk transitions: those of the versions on this page, else of the chosen type.
     transitions: dict[str, str] = {}
     for names in list(labels.values()) + ([chosen] if chosen else []):
@@ -194,6 +214,7 @@ def orders():
     return render_template(
         "orders/list.html", rows=rows, errors=errors, args=kept, types=types,
         state_names=state_names, counts=counts, total=sum(counts.values()),
+        categories=categories, filtering=any(k != "columns" and k != "view" for k in kept),
         transitions=transitions, older=older, paged=spec.before_id is not None,
         can_act=current_user().can("orders.act"), back=request.full_path.rstrip("?"),
         filtered={k: v for k, v in kept.items() if k != "state"}, columns=columns,
@@ -285,6 +306,7 @@ def order_detail(number: str):
              for note in order_actions.standing_notes(session, [order]).get(order.id, [])]
     return render_template(
         "orders/detail.html", order=order, names=names, lang=lang, notes=notes,
+        channel=channel_labels(session, {order.channel}).get(order.channel, order.channel),
         sections=form_sections(order, blueprint, lang), transitions=transitions,
         entries=timeline(events, names, access_to(order.version)), tasks=tasks,
         can_act=can_act, customer=customer,

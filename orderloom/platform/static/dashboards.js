@@ -48,7 +48,7 @@ draw("orders_by_state", {
 draw("orders_by_channel", {
   type: "bar",
   data: {
-    labels: charts.orders_by_channel.map((r) => r.channel),
+    labels: charts.orders_by_channel.map((r) => data.channels[r.channel] || r.channel),
     datasets: [{ label: "Orders", data: charts.orders_by_channel.map((r) => r.orders),
                  backgroundColor: green }],
   },

@@ -388,6 +388,69 @@
     }
     recalc();
   });
+  // --- pickers ---------------------------------------------------------------------------------
+
+  async function ask(url, params) {
+    const query = new URLSearchParams(params).toString();
+    const response = await fetch(`${url}?${query}`, { headers: { Accept: "application/json" },
+                                                      credentials: "same-origin" });
+    if (!response.ok) return null;
+    return response.json();
+  }
+
+  // A product picked on a line: its SKU, and its list price in the line's unit price
+  // column (the column whose meaning is the unit price, whatever its key).
+  function attachProductPicker(input) {
+    const row = input.closest("tr[data-line]");
+    const lines = fields.get(input.closest(".form-field.lines").dataset.key);
+    const priceColumn = lines.columns.find((c) => c.meaning === "unit_price" && c.type !== "computed");
+    Suggestions.attach(input, async (text) => {
+      const answer = await ask(spec.products_url, { q: text, limit: 8 });
+      return (answer ? answer.products : []).map((p) => ({
+        item: p,
+        label: [p.sku, p.name, p.barcode, p.price === null ? null : grouped(p.price)]
+          .filter((part) => part).join(" · ") }));
+    }, (product) => {
+      input.value = product.sku;
+      const price = priceColumn ? row.querySelector(`[data-column="${priceColumn.key}"] [data-input]`) : null;
+      if (price && product.price !== null && !price.disabled) price.value = product.price;
+      recalc();
+    });
+  }
+
+  // A customer picked by code, name, email or phone: the customer's parts, and the
+  // order's recipient fields (by their meaning) where they are still empty.
+  function attachCustomerSearch(input) {
+    const box = input.closest('.form-field[data-type="customer"]');
+    Suggestions.attach(input, async (text) => {
+      const answer = await ask(spec.customers_url, { q: text, limit: 8 });
+      return (answer ? answer.customers : []).map((c) => ({
+        item: c, label: [c.code, c.name, c.phone, c.email].filter((part) => part).join(" · ") }));
+    }, (customer) => {
+      const parts = { code: customer.code, name: customer.name, email: customer.email,
+                      phone: customer.phone, tier: (customer.attributes || {}).tier };
+      for (const [part, value] of Object.entries(parts)) {
+        const target = box.querySelector(`[data-part="${part}"]`);
+        if (target && !target.disabled) target.value = value === null || value === undefined ? "" : String(value);
+      }
+      const recipient = { recipient_name: customer.name, recipient_phone: customer.phone };
+      for (const field of spec.fields) {
+        const value = recipient[field.meaning];
+        const target = value ? fieldBox(field.key).querySelector("[data-input]") : null;
+        if (target && !target.disabled && blank(target.value)) target.value = value;
+      }
+      recalc();
+    });
+  }
+
+  form.addEventListener("focusin", (event) => {
+    const input = event.target;
+    if (spec.products_url && input.matches('td[data-type="product"] [data-input]')) {
+      attachProductPicker(input);
+    } else if (spec.customers_url && input.matches('.form-field[data-type="customer"] [data-part=code]')) {
+      attachCustomerSearch(input);
+    }
+  });
   form.addEventListener("submit", save);
   recalc();
 })();

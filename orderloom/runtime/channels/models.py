@@ -172,3 +172,12 @@ def add_channel(session: Session, actor: Actor, *, key: str, name: str, kind: st
 
 def find_channel(session: Session, key: str) -> Channel | None:
     return session.scalar(select(Channel).where(Channel.key == key))
+
+
+def channel_names(session: Session, keys: set[str]) -> dict[str, str]:
+    """The names people gave the channels of ``keys`` (a key no channel has is left
+    out: the built-in ``manual``, or a channel since deleted)."""
+    if not keys:
+        return {}
+    query = select(Channel.key, Channel.name).where(Channel.key.in_(keys))
+    return {key: name for key, name in session.execute(query)}

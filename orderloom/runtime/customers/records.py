@@ -39,7 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from orderloom.db import Base, JSONDocument, Money, UTCDateTime, utcnow
+from orderloom.db import Base, JSONDocument, Money, UTCDateTime, containing, utcnow
 from orderloom.designer.blueprint import Blueprint
 from orderloom.runtime import audit
 from orderloom.runtime.audit import Actor
@@ -494,11 +494,6 @@ def standings(session: Session, customer_ids: list[int], now: datetime | None = 
     return {cid: found.get(cid, NO_ORDERS) for cid in customer_ids}
 
 
-def _like(value: str) -> str:
-    escaped = value.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 @dataclass
 class CustomerFilter:
     text: str | None = None
@@ -519,7 +514,7 @@ def customer_page(session: Session, spec: CustomerFilter, limit: int,
     if not spec.include_merged:
         query = query.where(Customer.merged_into_id.is_(None))
     if spec.text:
-        pattern = _like(spec.text)
+        pattern = containing(spec.text)
         query = query.where(or_(*(func.lower(column).like(pattern, escape="\\") for column in
                                   (Customer.code, Customer.name, Customer.email,
                                    Customer.phone))))

@@ -40,7 +40,7 @@ from orderloom.designer.published import blueprint_for
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.engine.actions import ActionResult, Blocked, carry_out, run_actions
 from orderloom.runtime.engine.entering import NOT_AVAILABLE, ask_after_edit, save
-from orderloom.runtime.engine.lifecycle import entered_values, field_changes
+from orderloom.runtime.engine.lifecycle import entered_values, field_changes, unknown_products
 from orderloom.runtime.engine.rules_on_edit import Acting, acting_on_edit
 from orderloom.runtime.errors import OrderInputError, StaleOrder, TransitionRefused
 from orderloom.runtime.jobs.outbox import notify_jobs_for
@@ -141,7 +141,10 @@ def edit_order(session: Session, actor: Actor, order: Order, data: Any, *,
     if problems:
         raise OrderInputError(problems)
     values = blueprint.compute(merged, now)
-    found = blueprint.problems(values, now, language)
+    # Only lines given now are looked up: a product the catalog dropped since does not
+    # stop an edit of another field.
+    found = blueprint.problems(values, now, language) + unknown_products(
+        session, blueprint, {k: v for k, v in values.items() if k in given})
     if found:
         raise OrderInputError([DefinitionProblem(data_pointer + p.pointer, p.message)
                                for p in found])

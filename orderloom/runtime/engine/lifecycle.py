@@ -36,6 +36,7 @@ from orderloom.runtime.jobs.outbox import notify_jobs_for
 from orderloom.runtime.orders import timeline
 from orderloom.runtime.orders.models import Order, formula_values
 from orderloom.runtime.orders.numbering import next_number
+from orderloom.runtime.stock import catalog
 
 DEFAULT_PREFIX = "ORD"
 
@@ -99,6 +100,14 @@ def _line(field: dict[str, Any], line: Any, where: str,
     return kept
 
 
+def unknown_products(session: Session, blueprint: Blueprint, data: dict[str, Any]
+                     ) -> list[DefinitionProblem]:
+    """A problem at each line whose product the catalog does not have."""
+    return [DefinitionProblem(pointer(key, index, column), f"no product {sku!r}")
+            for key, index, column, sku in catalog.unknown_products(
+                session, blueprint.definition, data)]
+
+
 def _with_base(problems: list[DefinitionProblem], base: str) -> list[DefinitionProblem]:
     return [DefinitionProblem(base + p.pointer, p.message) for p in problems]
 
@@ -151,7 +160,8 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
             raise OrderInputError([DefinitionProblem(f"{data_pointer}{pointer(*path)}", why)
                                    for path, why in refused])
     values = blueprint.compute(entered, now)
-    problems = blueprint.problems(values, now, language)
+    problems = blueprint.problems(values, now, language) + unknown_products(
+        session, blueprint, values)
     if problems:
         raise OrderInputError(_with_base(problems, data_pointer))
     result = ActionResult(data=_json_values(values), tags=[])

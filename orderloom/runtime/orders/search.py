@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, select
 
+from orderloom.db import containing
 from orderloom.runtime.customers.records import Customer
 from orderloom.runtime.orders.models import Order
 
@@ -34,11 +35,6 @@ class OrderFilter:
     unseen: dict[int, frozenset[str]] = field(default_factory=dict)
     seen: dict[int, tuple[str, ...]] = field(default_factory=dict)
     customer_unseen: list[int] = field(default_factory=list)  # versions hiding the customer
-
-
-def _like(value: str) -> str:
-    escaped = value.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def order_query(spec: OrderFilter, *, visible: ColumnElement[bool]) -> Select:
@@ -73,13 +69,13 @@ def order_query(spec: OrderFilter, *, visible: ColumnElement[bool]) -> Select:
             Order.customer_id == known,
             Order.data["customer"]["code"].as_string() == spec.customer,
             func.lower(Order.data["customer"]["name"].as_string()).like(
-                _like(spec.customer), escape="\\")))
+                containing(spec.customer), escape="\\")))
     if spec.tag:
         # Tags are a JSON list of plain words; their quoted form is exact enough.
         query = query.where(cast(Order.tags, String).like(f'%"{spec.tag}"%'))
     if spec.text:
         query = query.where(or_(
-            func.lower(Order.number).like(_like(spec.text), escape="\\"),
+            func.lower(Order.number).like(containing(spec.text), escape="\\"),
             *_text_in_data(spec)))
     for key, value in spec.fields.items():
         query = query.where(Order.data[key].as_string() == value)
@@ -98,7 +94,7 @@ def order_query(spec: OrderFilter, *, visible: ColumnElement[bool]) -> Select:
 def _text_in_data(spec: OrderFilter) -> list:
     """Conditions for ``spec.text`` in the order's values, only in what the searcher
     may see: the whole data where nothing is hidden, field by field elsewhere."""
-    pattern = _like(spec.text or "")
+    pattern = containing(spec.text or "")
     whole = func.lower(cast(Order.data, String)).like(pattern, escape="\\")
     if not spec.unseen:
         return [whole]

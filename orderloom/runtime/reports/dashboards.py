@@ -399,6 +399,21 @@ def shipped_within_sla(session: Session, spec: DashboardFilter) -> dict[str, Any
             "late": total - int(within), "share_percent": share}
 
 
+def headline(session: Session, spec: DashboardFilter, sla: dict[str, Any]) -> dict[str, Any]:
+    """The figures a dashboard leads with for the filter: its sales and the orders that
+    are sales (both in the one currency, so that their average is an order's value),
+    the average order value, and from ``sla`` (``shipped_within_sla`` of the same
+    filter) the shipments that left later than the SLA."""
+    currency = currency_of(session, spec)
+    orders, total = session.execute(_where(
+        select(func.count(Order.id), func.sum(Order.total))
+        .where(sold(session), _in_currency(currency)), spec)).one()
+    sales = money(total, currency)
+    average = money(sales / orders, currency) if orders else None
+    return {"sales": sales, "orders": orders, "average_order_value": average,
+            "currency": currency, "late_shipments": sla["late"]}
+
+
 # Each chart's columns, in order: the CSV header, even when there are no rows.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "sales_over_time": ("period", "orders", "sales", "currency"),
