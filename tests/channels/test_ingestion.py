@@ -159,3 +159,17 @@ def test_a_switched_off_channel_stores_nothing(client, db, admin):
     client.patch("/api/v1/channels/shop", headers=admin, json={"active": False})
     assert_problem(deliver(client, "shop", SIMPLE_ORDER, secret), 409)
     assert count(db, InboundOrder) == 0
+
+
+def test_a_store_order_whose_sku_the_catalog_lacks_is_taken(client, db, admin):
+    # Staff typing a SKU the catalog lacks are stopped at the line; a store has sold
+    # the product already, so its order is taken, not left as a dead letter.
+    assert client.post("/api/v1/products", headers=admin,
+                       json={"sku": "CUP-01", "name": "Tea cup"}).status_code == 201
+    secret = create_channel(client, admin)["secret"]
+    taken = deliver(client, "shop", SIMPLE_ORDER, secret)
+    assert taken.status_code == 201, taken.get_json()
+    order = client.get(f"/api/v1/orders/{taken.get_json()['order']}", headers=admin).get_json()
+    assert [line["sku"] for line in order["data"]["items"]] == [
+        line["sku"] for line in SIMPLE_ORDER["lines"]]
+    assert count(db, InboundOrder, InboundOrder.status == DEAD_LETTER) == 0

@@ -239,8 +239,11 @@ def process(session: Session, channel: Channel, inbound: InboundOrder,
         return _duplicate(session, inbound, existing)
     try:
         with session.begin_nested():
+            # The store has sold it already: an order whose SKU the catalog lacks is
+            # taken, and routing then says which product no warehouse holds.
             order = lifecycle.create_order(session, actor, channel.order_type_key, mapped.data,
-                                           channel=channel.key, data_pointer="/order")
+                                           channel=channel.key, data_pointer="/order",
+                                           products_checked=False)
             if mapped.payment:
                 payments.record_reported(session, actor, order, mapped.payment, channel.key)
             inbound.status = ACCEPTED

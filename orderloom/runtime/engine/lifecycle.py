@@ -143,10 +143,13 @@ def _newest_version(session: Session, order_type_key: str) -> tuple[OrderType, D
 def create_order(session: Session, actor: Actor, order_type_key: str, data: Any, *,
                  channel: str = "manual", now: datetime | None = None,
                  language: str = "en", data_pointer: str = "/data",
-                 roles: Collection[str] | None = None) -> Order:
+                 roles: Collection[str] | None = None,
+                 products_checked: bool = True) -> Order:
     """Validate, compute and run the rules of a new order on the latest published
     version of its type, and add it to ``session``. ``roles``: those of the person
-    entering it, whose fields' access is then honoured (None: every field)."""
+    entering it, whose fields' access is then honoured (None: every field).
+    ``products_checked``: a SKU the catalog lacks is refused at its line; a channel
+    turns it off, because a store's order is taken whatever it sold."""
     order_type, version = _newest_version(session, order_type_key)
     blueprint = blueprint_for(version)
     entered = entered_values(blueprint, data, data_pointer)
@@ -160,8 +163,9 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
             raise OrderInputError([DefinitionProblem(f"{data_pointer}{pointer(*path)}", why)
                                    for path, why in refused])
     values = blueprint.compute(entered, now)
-    problems = blueprint.problems(values, now, language) + unknown_products(
-        session, blueprint, values)
+    problems = blueprint.problems(values, now, language)
+    if products_checked:
+        problems += unknown_products(session, blueprint, values)
     if problems:
         raise OrderInputError(_with_base(problems, data_pointer))
     result = ActionResult(data=_json_values(values), tags=[])
