@@ -187,3 +187,29 @@ def test_the_switch_chooses_chinese_for_the_rest_of_the_visit(client):
     # A code that opens nothing switches on the lookup form: the page does not echo it.
     missing = client.get("/track/NO-SUCH-CODE").get_data(as_text=True)
     assert 'href="/track?lang=zh"' in missing and "NO-SUCH-CODE" not in missing
+
+
+def test_the_users_and_api_tokens_pages_speak_chinese(client, actions):
+    actions.login_as("admin")
+    users = client.get("/admin/users", headers=ZH).get_data(as_text=True)
+    assert _headings(users) == ["用户", "添加用户"]
+    text = _text(users)
+    for label in ("<th>用户名</th>", "<th>最近登录</th>", "全名", "添加用户</button>"):
+        assert label in text, label
+    assert '见 <a href="/admin/roles">角色</a> 页面' in users  # a link, not its text
+    refused = client.post("/admin/users", headers=ZH, data={
+        "csrf_token": actions.csrf("/admin/users"), "username": "x", "password": "p"})
+    assert refused.status_code == 422
+    assert "用户名：use 2 to 150 letters" in _text(refused.get_data(as_text=True))
+
+    tokens = client.get("/account/tokens", headers=ZH).get_data(as_text=True)
+    assert _headings(tokens) == ["API 令牌"]
+    text = _text(tokens)
+    for label in ("新令牌名称", "创建令牌</button>", "您还没有 API 令牌。", "<th>最近使用</th>"):
+        assert label in text, label
+    made = client.post("/account/tokens", headers=ZH, follow_redirects=True, data={
+        "csrf_token": actions.csrf("/account/tokens"), "name": "网店同步"})
+    text = _text(made.get_data(as_text=True))
+    assert "请立即复制此令牌。" in text and "吊销</button>" in text
+    for english in ("Copy this token now", "Revoke", "Last used", "never"):
+        assert english not in text, english
