@@ -213,3 +213,17 @@ def test_the_users_and_api_tokens_pages_speak_chinese(client, actions):
     assert "请立即复制此令牌。" in text and "吊销</button>" in text
     for english in ("Copy this token now", "Revoke", "Last used", "never"):
         assert english not in text, english
+
+
+def test_the_webhooks_page_speaks_chinese(client, actions):
+    actions.login_as("admin")
+    page = client.get("/admin/webhooks", headers=ZH).get_data(as_text=True)
+    assert _headings(page) == ["Webhooks", "订阅", "订阅一个系统", "投递"]
+    text = _text(page)
+    for label in ("还没有系统订阅。", "所有事件", "订阅</button>", "筛选</button>", "没有投递。"):
+        assert label in text, label
+    refused = client.post("/admin/webhooks", headers=ZH, data={
+        "csrf_token": actions.csrf("/admin/webhooks"), "name": "", "url": "https://erp.example",
+        "events": ["order.created"]})
+    assert refused.status_code == 422
+    assert "名称：请为接收系统起一个名称。" in _text(refused.get_data(as_text=True))
