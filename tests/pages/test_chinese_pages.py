@@ -227,3 +227,13 @@ def test_the_webhooks_page_speaks_chinese(client, actions):
         "events": ["order.created"]})
     assert refused.status_code == 422
     assert "名称：请为接收系统起一个名称。" in _text(refused.get_data(as_text=True))
+
+
+def test_the_imports_page_speaks_chinese(client, actions):
+    actions.login_as("staff")
+    page = client.get("/imports", headers=ZH).get_data(as_text=True)
+    assert _headings(page) == ["导入订单", "上传电子表格", "最近的导入"]
+    text = _text(page)
+    assert "还没有启用的文件渠道。" in text and "还没有在后台导入过文件。" in text
+    for english in ("Import orders", "Recent imports", "There is no active file channel"):
+        assert english not in text, english
