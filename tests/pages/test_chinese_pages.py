@@ -237,3 +237,14 @@ def test_the_imports_page_speaks_chinese(client, actions):
     assert "还没有启用的文件渠道。" in text and "还没有在后台导入过文件。" in text
     for english in ("Import orders", "Recent imports", "There is no active file channel"):
         assert english not in text, english
+
+
+def test_the_finance_summary_speaks_chinese(client, actions):
+    actions.login_as("staff")
+    page = client.get("/finance/summary?from=2026-12-01&to=2026-12-02", headers=ZH)
+    assert page.status_code == 200
+    text = _text(page.get_data(as_text=True))
+    assert "<h1>财务汇总</h1>" in text and ">对账</a>" in text and "显示</button>" in text
+    assert "这些天没有订单、收款或退款。" in text
+    for english in ("Finance summary", "Reconciliation", "Days are UTC"):
+        assert english not in text, english
