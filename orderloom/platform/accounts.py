@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from orderloom.db import utcnow
+from orderloom.designer.models import OrderType
+from orderloom.designer.validation import Context, validate_order_type
 from orderloom.platform import password_policy
 from orderloom.platform.models import ApiToken, Role, User
 from orderloom.platform.permissions import BUILTIN_ROLES, PERMISSIONS
@@ -220,14 +222,7 @@ def change_role(session: Session, actor: Actor, role: Role, description: str | N
         raise AccountError("", f"{role.name!r} is a built-in role: what it may do is fixed; "
                                "create a custom role instead", status=409)
     before = list(role.permissions)
-    own = _granter_permissions(session, actor)
-    beyond = sorted(set(before) - own) if own is not None else []
-    if beyond:
-        # Taking powers away is managing the people who hold them: only someone who
-        # holds all of the role's powers may change it.
-        raise AccountError("", f"you cannot change the role {role.name!r}: it holds "
-                               f"{', '.join(repr(p) for p in beyond)}, which you do not "
-                               "hold yourself", status=403)
+    _check_may_change(session, actor, role, "change")
     if permissions is not None:
         _check_permissions(session, actor, permissions)
         holders = list(session.scalars(select(User).where(User.roles.contains(role))))
@@ -240,6 +235,57 @@ def change_role(session: Session, actor: Actor, role: Role, description: str | N
         role.description = description
     audit.record(session, actor, "role.changed", "role", role.id, name=role.name,
                  before=before, after=role.permissions)
+
+
+def _check_may_change(session: Session, actor: Actor, role: Role, verb: str) -> None:
+    # Taking powers away is managing the people who hold them: only someone who
+    # holds all of the role's powers may change or delete it.
+    own = _granter_permissions(session, actor)
+    beyond = sorted(set(role.permissions) - own) if own is not None else []
+    if beyond:
+        raise AccountError("", f"you cannot {verb} the role {role.name!r}: it holds "
+                               f"{', '.join(repr(p) for p in beyond)}, which you do not "
+                               "hold yourself", status=403)
+
+
+def delete_role(session: Session, actor: Actor, role: Role) -> None:
+    """Delete a custom role that nobody holds and no published order type names."""
+    if role.builtin:
+        raise AccountError("", f"{role.name!r} is a built-in role and cannot be deleted",
+                           status=409)
+    _check_may_change(session, actor, role, "delete")
+    holders = sorted(session.scalars(select(User.username)
+                                     .where(User.roles.contains(role))))
+    if holders:
+        raise AccountError("", f"the role {role.name!r} is still held by "
+                               f"{', '.join(holders)}: take it from them first", status=409)
+    naming = order_types_naming(session, role.name)
+    if naming:
+        # Their approvals and transitions would wait for a role nobody can hold.
+        raise AccountError("", f"the published order types {', '.join(naming)} name the "
+                               f"role {role.name!r}: publish them without it first",
+                           status=409)
+    audit.record(session, actor, "role.deleted", "role", role.id, name=role.name,
+                 permissions=list(role.permissions))
+    session.delete(role)
+    session.flush()
+
+
+def order_types_naming(session: Session, role_name: str) -> list[str]:
+    """The keys of the order types whose published version would have more problems
+    without ``role_name``: those that name it (approvers, transitions, fields)."""
+    roles = frozenset(session.scalars(select(Role.name)))
+    present, absent = Context(roles=roles), Context(roles=roles - {role_name})
+    naming = []
+    for order_type in session.scalars(select(OrderType).order_by(OrderType.key)):
+        published = order_type.latest
+        if published is None:
+            continue
+        definition = published.definition
+        if (len(validate_order_type(definition, absent))
+                > len(validate_order_type(definition, present))):
+            naming.append(order_type.key)
+    return naming
 
 
 def _check_permissions(session: Session, actor: Actor, permissions: list[str]) -> None:

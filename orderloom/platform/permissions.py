@@ -6,35 +6,44 @@ against this table.
 """
 from __future__ import annotations
 
-from flask_babel import lazy_gettext
+from flask_babel import LazyString, lazy_gettext
 
-PERMISSIONS: dict[str, str] = {
-    "users.manage": "Create and deactivate users, assign roles, define custom roles",
-    "audit.view": "Read the audit trail",
-    "definitions.view": "See order types, workflows and rules",
-    "definitions.edit": "Change draft definitions",
-    "definitions.publish": "Publish a definition version",
-    "orders.view": "See orders and their history",
-    "orders.create": "Enter new orders",
-    "orders.edit": "Change the entered values of open orders",
-    "orders.act": "Take transitions, approve and reject",
-    "views.share": "Share saved views of the order list with everyone",
-    "inventory.view": "See stock levels",
-    "inventory.manage": "Receive and adjust stock, manage warehouses",
-    "reports.view": "See dashboards and export reports",
-    "tokens.own": "Create and revoke one's own API tokens",
-    "jobs.manage": "See background jobs and run failed ones again",
-    "templates.import": "Import a built-in template: roles, warehouses, products, stock, "
-                        "customers and order types",
-    "channels.manage": "Set up sales channels and their mappings, see and retry dead letters",
-    "webhooks.manage": "Subscribe other systems to events, read the delivery log, re-send",
-    "erp.manage": "Connect ERPs, map orders to their documents, read the attempt log, send "
-                  "again, reconcile",
-    "carriers.manage": "Set up carriers: their URLs, credentials, status codes and webhook secrets",
-    "customers.view": "See customers, their order history, value and segment",
-    "customers.manage": "Add, change, merge, import and export customers",
-    "payments.view": "See payments, refunds, reconciliation and the finance summary",
-    "payments.manage": "Record payments, issue refunds, import statements, resolve mismatches",
+# The descriptions are read on the roles page, in the reader's language.
+PERMISSIONS: dict[str, LazyString] = {
+    "users.manage": lazy_gettext(
+        "Create and deactivate users, assign roles, define custom roles"),
+    "audit.view": lazy_gettext("Read the audit trail"),
+    "definitions.view": lazy_gettext("See order types, workflows and rules"),
+    "definitions.edit": lazy_gettext("Change draft definitions"),
+    "definitions.publish": lazy_gettext("Publish a definition version"),
+    "orders.view": lazy_gettext("See orders and their history"),
+    "orders.create": lazy_gettext("Enter new orders"),
+    "orders.edit": lazy_gettext("Change the entered values of open orders"),
+    "orders.act": lazy_gettext("Take transitions, approve and reject"),
+    "views.share": lazy_gettext("Share saved views of the order list with everyone"),
+    "inventory.view": lazy_gettext("See stock levels"),
+    "inventory.manage": lazy_gettext("Receive and adjust stock, manage warehouses"),
+    "reports.view": lazy_gettext("See dashboards and export reports"),
+    "tokens.own": lazy_gettext("Create and revoke one's own API tokens"),
+    "jobs.manage": lazy_gettext("See background jobs and run failed ones again"),
+    "templates.import": lazy_gettext(
+        "Import a built-in template: roles, warehouses, products, stock, customers and "
+        "order types"),
+    "channels.manage": lazy_gettext(
+        "Set up sales channels and their mappings, see and retry dead letters"),
+    "webhooks.manage": lazy_gettext(
+        "Subscribe other systems to events, read the delivery log, re-send"),
+    "erp.manage": lazy_gettext(
+        "Connect ERPs, map orders to their documents, read the attempt log, send again, "
+        "reconcile"),
+    "carriers.manage": lazy_gettext(
+        "Set up carriers: their URLs, credentials, status codes and webhook secrets"),
+    "customers.view": lazy_gettext("See customers, their order history, value and segment"),
+    "customers.manage": lazy_gettext("Add, change, merge, import and export customers"),
+    "payments.view": lazy_gettext(
+        "See payments, refunds, reconciliation and the finance summary"),
+    "payments.manage": lazy_gettext(
+        "Record payments, issue refunds, import statements, resolve mismatches"),
 }
 
 BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {

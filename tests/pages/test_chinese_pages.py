@@ -187,3 +187,64 @@ def test_the_switch_chooses_chinese_for_the_rest_of_the_visit(client):
     # A code that opens nothing switches on the lookup form: the page does not echo it.
     missing = client.get("/track/NO-SUCH-CODE").get_data(as_text=True)
     assert 'href="/track?lang=zh"' in missing and "NO-SUCH-CODE" not in missing
+
+
+def test_the_users_and_api_tokens_pages_speak_chinese(client, actions):
+    actions.login_as("admin")
+    users = client.get("/admin/users", headers=ZH).get_data(as_text=True)
+    assert _headings(users) == ["用户", "添加用户"]
+    text = _text(users)
+    for label in ("<th>用户名</th>", "<th>最近登录</th>", "全名", "添加用户</button>"):
+        assert label in text, label
+    assert '见 <a href="/admin/roles">角色</a> 页面' in users  # a link, not its text
+    refused = client.post("/admin/users", headers=ZH, data={
+        "csrf_token": actions.csrf("/admin/users"), "username": "x", "password": "p"})
+    assert refused.status_code == 422
+    assert "用户名：use 2 to 150 letters" in _text(refused.get_data(as_text=True))
+
+    tokens = client.get("/account/tokens", headers=ZH).get_data(as_text=True)
+    assert _headings(tokens) == ["API 令牌"]
+    text = _text(tokens)
+    for label in ("新令牌名称", "创建令牌</button>", "您还没有 API 令牌。", "<th>最近使用</th>"):
+        assert label in text, label
+    made = client.post("/account/tokens", headers=ZH, follow_redirects=True, data={
+        "csrf_token": actions.csrf("/account/tokens"), "name": "网店同步"})
+    text = _text(made.get_data(as_text=True))
+    assert "请立即复制此令牌。" in text and "吊销</button>" in text
+    for english in ("Copy this token now", "Revoke", "Last used", "never"):
+        assert english not in text, english
+
+
+def test_the_webhooks_page_speaks_chinese(client, actions):
+    actions.login_as("admin")
+    page = client.get("/admin/webhooks", headers=ZH).get_data(as_text=True)
+    assert _headings(page) == ["Webhooks", "订阅", "订阅一个系统", "投递"]
+    text = _text(page)
+    for label in ("还没有系统订阅。", "所有事件", "订阅</button>", "筛选</button>", "没有投递。"):
+        assert label in text, label
+    refused = client.post("/admin/webhooks", headers=ZH, data={
+        "csrf_token": actions.csrf("/admin/webhooks"), "name": "", "url": "https://erp.example",
+        "events": ["order.created"]})
+    assert refused.status_code == 422
+    assert "名称：请为接收系统起一个名称。" in _text(refused.get_data(as_text=True))
+
+
+def test_the_imports_page_speaks_chinese(client, actions):
+    actions.login_as("staff")
+    page = client.get("/imports", headers=ZH).get_data(as_text=True)
+    assert _headings(page) == ["导入订单", "上传电子表格", "最近的导入"]
+    text = _text(page)
+    assert "还没有启用的文件渠道。" in text and "还没有在后台导入过文件。" in text
+    for english in ("Import orders", "Recent imports", "There is no active file channel"):
+        assert english not in text, english
+
+
+def test_the_finance_summary_speaks_chinese(client, actions):
+    actions.login_as("staff")
+    page = client.get("/finance/summary?from=2026-12-01&to=2026-12-02", headers=ZH)
+    assert page.status_code == 200
+    text = _text(page.get_data(as_text=True))
+    assert "<h1>财务汇总</h1>" in text and ">对账</a>" in text and "显示</button>" in text
+    assert "这些天没有订单、收款或退款。" in text
+    for english in ("Finance summary", "Reconciliation", "Days are UTC"):
+        assert english not in text, english

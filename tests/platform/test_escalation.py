@@ -123,3 +123,21 @@ def test_every_change_of_roles_and_user_roles_is_audited(client, db, token_for, 
     assert "role.created" in actions and "user.roles_changed" in actions
     assert ("role.changed", {"name": "packers", "before": ["orders.view"],
                              "after": ["orders.act", "orders.view"]}) in trail
+
+
+def test_a_role_is_deleted_only_by_one_holding_its_powers_and_only_when_unused(
+        client, user_manager, token_for):
+    admin = bearer(token_for("admin"))
+    assert client.post("/api/v1/roles", headers=admin, json={
+        "name": "cashiers", "permissions": ["payments.manage"]}).status_code == 201
+    body = assert_problem(client.delete("/api/v1/roles/cashiers",
+                                        headers=user_manager["headers"]), 403)
+    assert "you cannot delete the role 'cashiers'" in body["detail"]
+    assert "built-in" in assert_problem(client.delete("/api/v1/roles/staff",
+                                                      headers=admin), 409)["detail"]
+    held = assert_problem(client.delete("/api/v1/roles/people", headers=admin), 409)
+    assert "still held by hr.zhou" in held["detail"]
+    assert_problem(client.delete("/api/v1/roles/nobody", headers=admin), 404)
+    assert client.delete("/api/v1/roles/cashiers", headers=admin).status_code == 204
+    names = [r["name"] for r in client.get("/api/v1/roles", headers=admin).get_json()]
+    assert "cashiers" not in names and "people" in names

@@ -200,6 +200,21 @@ def change_role(name: str):
     return role_json(role)
 
 
+@api.delete("/roles/<name>")
+@requires("users.manage")
+@documented("Delete a custom role that nobody holds and no published order type names "
+            "(built-in roles, held roles and named roles: 409)", tags=("accounts",),
+            responses={204: ("Deleted", None)})
+def delete_role(name: str):
+    session = db_session()
+    role = accounts.find_role(session, name)
+    if role is None:
+        raise Problem(404, f"there is no role named {name!r}")
+    accounts.delete_role(session, current_actor(), role)
+    session.commit()
+    return "", 204
+
+
 @api.get("/tokens")
 @requires("tokens.own")
 @documented("Your API tokens (never the token text itself)", tags=("accounts",),

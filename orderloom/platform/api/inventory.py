@@ -163,7 +163,7 @@ def stock_levels():
             for sku, code, on_hand, reserved in db_session().execute(query)]
 
 
-def _stock_change(work) -> None:
+def stock_change(work) -> None:
     """Run a stock change in a transaction of its own, again if it collided with
     another (a serialization failure or deadlock)."""
     db_session().commit()  # end this request's own reads before the change's transaction
@@ -184,7 +184,7 @@ def _stock_change(work) -> None:
 def receive_stock():
     body = json_body(RECEIPT)
     actor = current_actor().name
-    _stock_change(lambda session: stock_keeping.receive(
+    stock_change(lambda session: stock_keeping.receive(
         session, actor, body["sku"], body["warehouse"], body["quantity"],
         body.get("reference", "")))
     return {"received": body["quantity"]}, 201
@@ -197,7 +197,7 @@ def receive_stock():
 def return_stock():
     body = json_body(RECEIPT)
     actor = current_actor().name
-    _stock_change(lambda session: stock_keeping.take_back(
+    stock_change(lambda session: stock_keeping.take_back(
         session, actor, body["sku"], body["warehouse"], body["quantity"],
         body.get("reference", "")))
     return {"returned": body["quantity"]}, 201
@@ -210,7 +210,7 @@ def return_stock():
 def adjust_stock():
     body = json_body(ADJUSTMENT)
     actor = current_actor().name
-    _stock_change(lambda session: stock_keeping.adjust(
+    stock_change(lambda session: stock_keeping.adjust(
         session, actor, body["sku"], body["warehouse"], body["change"], body["reference"]))
     return {"adjusted": body["change"]}, 201
 

@@ -87,15 +87,21 @@ def get_job(job_id: int):
 def retry_job(job_id: int):
     session = db_session()
     job = _job(job_id)
+    run_again(job)
+    session.refresh(job)
+    answer = job_json(job)
+    session.rollback()  # end the read: on SQLite every transaction holds the write lock
+    return answer
+
+
+def run_again(job: Job) -> None:
+    """Hand a failed job over again with a fresh set of attempts (409 for any other
+    job) and commit: the dispatcher hands it over (or runs it) right after that."""
     if job.status != FAILED:
-        raise Problem(409, f"job {job_id} is {job.status}; only a failed job can be retried",
+        raise Problem(409, f"job {job.id} is {job.status}; only a failed job can be retried",
                       extra={"current": {"status": job.status}})
     job.status = PENDING
     job.attempts = 0
     job.run_after = utcnow()
     job.claimed_at = job.claimed_by = job.finished_at = None
-    session.commit()  # the dispatcher hands it over (or runs it) right after this
-    session.refresh(job)
-    answer = job_json(job)
-    session.rollback()  # end the read: on SQLite every transaction holds the write lock
-    return answer
+    db_session().commit()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 
 from orderloom.platform import accounts
@@ -36,7 +37,8 @@ def create_token():
         _token, secret = accounts.issue_token(db, current_actor(), current_user(),
                                               request.form.get("name", ""))
     except AccountError as error:
-        return _tokens_page(error=f"Name: {error.message}.", status=422)
+        return _tokens_page(error=gettext("Name: %(reason)s.", reason=error.message),
+                            status=422)
     db.commit()
     # Redirect after POST, so reloading the page cannot create a second token. The
     # token rides to the next page in the signed, HttpOnly session cookie (never
@@ -51,9 +53,9 @@ def revoke_token(token_id: int):
     db = db_session()
     token = db.get(ApiToken, token_id)
     if token is None or token.user_id != current_user().id:
-        flash("That token does not exist.")
+        flash(gettext("That token does not exist."), "error")
     else:
         accounts.revoke_token(db, current_actor(), token)
         db.commit()
-        flash(f"Token “{token.name}” is revoked.")
+        flash(gettext("Token “%(name)s” is revoked.", name=token.name))
     return redirect(url_for("pages.tokens"))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select
 
 from orderloom.platform import accounts, order_scope
@@ -12,6 +12,10 @@ from orderloom.platform.database import db_session
 from orderloom.platform.models import Role, User
 from orderloom.platform.pages import pages
 from orderloom.platform.permissions import ROW_RULES
+
+# The boxes of the form, as a refusal names them (AccountError.field).
+FIELD_WORDS = {"username": lazy_gettext("Username"), "display_name": lazy_gettext("Full name"),
+               "password": lazy_gettext("Password"), "roles": lazy_gettext("Roles")}
 
 
 def _users_page(error: str | None = None, form: dict | None = None, status: int = 200):
@@ -41,14 +45,16 @@ def create_user():
         # The page is drawn again from the database: the refused user must not
         # be flushed into its list.
         session.rollback()
-        label = error.field.split("/")[0].replace("_", " ").capitalize()
-        return _users_page(error=f"{label}: {error.message}.",
+        field = error.field.split("/")[0]
+        label = FIELD_WORDS.get(field, field.replace("_", " ").capitalize())
+        return _users_page(error=gettext("%(field)s: %(reason)s.", field=label,
+                                         reason=error.message),
                            form={"username": form.get("username", ""),
                                  "display_name": form.get("display_name", ""),
                                  "roles": form.getlist("roles")},
                            status=error.status)
     session.commit()
-    flash(f"User {user.username} is created.")
+    flash(gettext("User %(name)s is created.", name=user.username))
     return redirect(url_for("pages.users"))
 
 

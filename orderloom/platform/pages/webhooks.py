@@ -3,6 +3,7 @@ log with each attempt's answer, and re-sending a delivery."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from orderloom.db import utcnow
@@ -78,10 +79,10 @@ def create_webhook_page():
             "custom_events": form.get("custom_events", "")}
     try:
         if not name:
-            raise Problem(422, "Name: give the receiving system a name.")
+            raise Problem(422, gettext("Name: give the receiving system a name."))
         check_url(url)
         if not events:
-            raise Problem(422, "Events: choose at least one event.")
+            raise Problem(422, gettext("Events: choose at least one event."))
         check_events(events)
     except Problem as problem:
         return _page(error=problem.detail, form=kept, status=422)
@@ -116,7 +117,8 @@ def switch_webhook_page(subscription_id: int):
     audit.record(session, current_actor(), "webhook.changed", "webhook_subscription",
                  subscription.id, changed=["active"])
     session.commit()
-    flash(f"{subscription.name} is switched {'on' if subscription.active else 'off'}.")
+    flash(gettext("%(name)s is switched on.", name=subscription.name) if subscription.active
+          else gettext("%(name)s is switched off.", name=subscription.name))
     return redirect(url_for("pages.webhooks_page"))
 
 
@@ -131,6 +133,6 @@ def resend_webhook_page(delivery_id: int):
     except Problem as problem:
         flash(problem.detail, "error")
     else:
-        flash(f"Delivery {delivery_id} ({delivery.event_type}) is being sent again with "
-              "the same Idempotency-Key.")
+        flash(gettext("Delivery %(id)s (%(event)s) is being sent again with the same "
+                      "Idempotency-Key.", id=delivery_id, event=delivery.event_type))
     return redirect(url_for("pages.webhooks_page", **request.args))
