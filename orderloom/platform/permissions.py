@@ -32,6 +32,8 @@ PERMISSIONS: dict[str, str] = {
     "customers.view": "See customers, their order history, value and segment",
     "customers.manage": "Add, change, merge, import and export customers",
     "payments.view": "See payments, refunds, reconciliation and the finance summary",
+    "calendar.manage": "Set the business calendar: weekend days, public holidays and make-up "
+                       "working days",
     "payments.manage": "Record payments, issue refunds, import statements, resolve mismatches",
 }
 

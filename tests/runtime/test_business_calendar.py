@@ -1,0 +1,75 @@
+"""The instance's business calendar over the API: who may read and change it, what
+it refuses and where, and the audit row of a change."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from orderloom.runtime.audit import AuditEvent
+
+URL = "/api/v1/business-calendar"
+NATIONAL_DAY_2024 = {
+    "weekend": ["saturday", "sunday"],
+    "holidays": [{"date": f"2024-10-0{d}", "name": "国庆节"} for d in range(1, 8)],
+    "workdays": [{"date": "2024-09-29", "name": "国庆节调休"},
+                 {"date": "2024-10-12", "name": "国庆节调休"}],
+}
+
+
+def _auth(token_for, role):
+    return {"Authorization": f"Bearer {token_for(role)}"}
+
+
+def test_a_new_instance_rests_on_saturday_and_sunday_with_no_holidays(client, token_for):
+    response = client.get(URL, headers=_auth(token_for, "viewer"))
+    assert response.status_code == 200
+    assert response.get_json() == {"weekend": ["saturday", "sunday"], "holidays": [],
+                                   "workdays": []}
+
+
+def test_an_admin_sets_the_national_day_and_every_user_reads_it(client, token_for, db):
+    response = client.put(URL, headers=_auth(token_for, "admin"), json={
+        **NATIONAL_DAY_2024, "holidays": list(reversed(NATIONAL_DAY_2024["holidays"]))})
+    assert response.status_code == 200, response.get_json()
+    read = client.get(URL, headers=_auth(token_for, "staff")).get_json()
+    assert read == NATIONAL_DAY_2024  # dates come back in order
+    event = db.scalars(select(AuditEvent).where(
+        AuditEvent.action == "business_calendar.changed")).one()
+    assert event.details == {"weekend": ["saturday", "sunday"], "holidays": 7, "workdays": 2}
+
+
+def test_only_a_calendar_manager_may_change_it(client, token_for):
+    response = client.put(URL, headers=_auth(token_for, "designer"), json=NATIONAL_DAY_2024)
+    assert response.status_code == 403
+    assert client.get(URL).status_code == 401
+
+
+def test_a_day_both_off_and_worked_is_refused_at_its_pointer(client, token_for):
+    admin = _auth(token_for, "admin")
+    response = client.put(URL, headers=admin, json={
+        **NATIONAL_DAY_2024,
+        "workdays": [{"date": "2024-09-29", "name": "调休"}, {"date": "2024-10-03"}]})
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["pointer"] == "/workdays/1/date"
+    assert "also a holiday" in response.get_json()["errors"][0]["detail"]
+    assert client.get(URL, headers=admin).get_json()["holidays"] == []  # nothing written
+
+
+def test_a_bad_date_is_refused_at_its_pointer(client, token_for):
+    admin = _auth(token_for, "admin")
+    for date, pointer in (("2024-02-30", "/holidays/1/date"), ("10/01/2024", "/holidays/1/date"),
+                          ("2024-10-01", "/holidays/1/date")):
+        response = client.put(URL, headers=admin, json={"holidays": [
+            {"date": "2024-10-01", "name": "国庆节"}, {"date": date}]})
+        assert response.status_code == 422, date
+        assert response.get_json()["errors"][0]["pointer"] == pointer
+
+
+def test_a_week_with_no_working_day_or_an_unknown_day_is_refused(client, token_for):
+    admin = _auth(token_for, "admin")
+    everyday = client.put(URL, headers=admin, json={"weekend": [
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]})
+    assert everyday.status_code == 422
+    assert everyday.get_json()["errors"][0]["pointer"] == "/weekend"
+    odd = client.put(URL, headers=admin, json={"weekend": ["friday", "caturday"]})
+    assert odd.status_code == 422
+    assert odd.get_json()["errors"][0]["pointer"].startswith("/weekend")
