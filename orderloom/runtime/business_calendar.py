@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
 from orderloom.dsl.workdays import Calendar
+from orderloom.runtime import remembered
 
 ROW_ID = 1
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -34,6 +35,9 @@ class BusinessCalendar(Base):
     holidays: Mapped[list[dict[str, str]]] = mapped_column(JSONDocument, default=list)
     workdays: Mapped[list[dict[str, str]]] = mapped_column(JSONDocument, default=list)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+FORMULA_CALENDAR = remembered.Read("the business calendar", (BusinessCalendar,))
 
 
 @dataclass(frozen=True)
@@ -64,13 +68,19 @@ class Schedule:
                         frozenset(d.date.toordinal() for d in self.workdays))
 
 
+# Why a calendar is refused, for pages that say it in the reader's language.
+NOT_A_DATE, TWICE, BOTH, TOO_LONG, NOT_A_WEEKDAY, NO_WORKING_DAY, TOO_MANY = (
+    "not a date", "twice", "both", "too long", "not a weekday", "no working day", "too many")
+
+
 class CalendarError(ValueError):
     """A calendar that cannot be stored, with the JSON Pointer of what is wrong."""
 
-    def __init__(self, pointer: str, detail: str) -> None:
+    def __init__(self, pointer: str, detail: str, why: str) -> None:
         super().__init__(f"{pointer}: {detail}")
         self.pointer = pointer
         self.detail = detail
+        self.why = why
 
 
 def _days(entries: list[dict[str, Any]], member: str) -> tuple[Day, ...]:
@@ -80,12 +90,15 @@ def _days(entries: list[dict[str, Any]], member: str) -> tuple[Day, ...]:
             day = dt.date.fromisoformat(str(entry.get("date", "")))
         except ValueError:
             raise CalendarError(f"/{member}/{i}/date",
-                                f"{entry.get('date')!r} is not a date such as 2024-10-01") from None
+                                f"{entry.get('date')!r} is not a date such as 2024-10-01",
+                                NOT_A_DATE) from None
         if day in days:
-            raise CalendarError(f"/{member}/{i}/date", f"{day.isoformat()} is listed twice")
+            raise CalendarError(f"/{member}/{i}/date", f"{day.isoformat()} is listed twice",
+                                TWICE)
         name = str(entry.get("name", "")).strip()
         if len(name) > NAME_LENGTH:
-            raise CalendarError(f"/{member}/{i}/name", f"is longer than {NAME_LENGTH} characters")
+            raise CalendarError(f"/{member}/{i}/name", f"is longer than {NAME_LENGTH} characters",
+                                TOO_LONG)
         days[day] = Day(day, name)
     return tuple(sorted(days.values(), key=lambda d: d.date))
 
@@ -95,9 +108,11 @@ def checked(body: dict[str, Any]) -> Schedule:
     weekend = body.get("weekend", ["saturday", "sunday"])
     for i, day in enumerate(weekend):
         if day not in WEEKDAYS:
-            raise CalendarError(f"/weekend/{i}", f"{day!r} is not one of {', '.join(WEEKDAYS)}")
+            raise CalendarError(f"/weekend/{i}", f"{day!r} is not one of {', '.join(WEEKDAYS)}",
+                                NOT_A_WEEKDAY)
     if len(set(weekend)) == len(WEEKDAYS):
-        raise CalendarError("/weekend", "a week needs at least one working day")
+        raise CalendarError("/weekend", "a week needs at least one working day",
+                            NO_WORKING_DAY)
     holidays = _days(body.get("holidays", []), "holidays")
     workdays = _days(body.get("workdays", []), "workdays")
     off = {d.date for d in holidays}
@@ -105,9 +120,9 @@ def checked(body: dict[str, Any]) -> Schedule:
         if day.date in off:
             raise CalendarError(f"/workdays/{i}/date",
                                 f"{day.date.isoformat()} is also a holiday; a day is either "
-                                "off or worked")
+                                "off or worked", BOTH)
     if len(holidays) + len(workdays) > MOST_DAYS:
-        raise CalendarError("/holidays", f"at most {MOST_DAYS} dates in all")
+        raise CalendarError("/holidays", f"at most {MOST_DAYS} dates in all", TOO_MANY)
     ordered = tuple(d for d in WEEKDAYS if d in weekend)
     return Schedule(ordered, holidays, workdays)
 
@@ -142,3 +157,11 @@ def store(session: Session, new: Schedule) -> None:
     row.weekend, row.holidays, row.workdays = (stored["weekend"], stored["holidays"],
                                                stored["workdays"])
     row.updated_at = utcnow()
+
+
+def formula_calendar(session: Session) -> Calendar:
+    """What WORKDAY and NETWORKDAYS count with: read once per request or job and
+    handed to every formula it evaluates. Remembered for a few seconds
+    (remembered.py), as an import of many orders asks for it once per order."""
+    return remembered.read(session, FORMULA_CALENDAR, ROW_ID,
+                           lambda: schedule(session).for_formulas())

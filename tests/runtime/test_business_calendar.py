@@ -73,3 +73,51 @@ def test_a_week_with_no_working_day_or_an_unknown_day_is_refused(client, token_f
     odd = client.put(URL, headers=admin, json={"weekend": ["friday", "caturday"]})
     assert odd.status_code == 422
     assert odd.get_json()["errors"][0]["pointer"].startswith("/weekend")
+
+
+def _retail_with_a_ship_by_date():
+    from tests.designer.samples import retail
+    definition = retail()
+    definition["form"]["fields"] += [
+        {"key": "paid_on", "type": "date", "label": {"en": "Paid on"}},
+        {"key": "ship_by", "type": "computed", "label": {"en": "Ship by"},
+         "formula": "WORKDAY(paid_on, 1)", "result_type": "date"},
+        {"key": "ship_by_excel", "type": "computed", "label": {"en": "Ship by, Excel's"},
+         "formula": "WORKDAY(paid_on, 1, [])", "result_type": "date"},
+    ]
+    definition["form"]["layout"][1]["fields"] += ["paid_on", "ship_by", "ship_by_excel"]
+    return definition
+
+
+def test_an_orders_workday_formula_skips_the_holidays_and_works_the_make_up_days(
+        client, token_for):
+    from tests.runtime.support import SAMPLE
+    designer = _auth(token_for, "designer")
+    imported = client.post("/api/v1/import", headers=designer, json={
+        "format": "orderloom-package/1", "order_types": [_retail_with_a_ship_by_date()]})
+    assert imported.status_code == 201, imported.get_json()
+    staff = _auth(token_for, "staff")
+
+    def ship_by(paid_on):
+        created = client.post("/api/v1/orders", headers=staff, json={
+            "order_type": "retail_order", "data": {**SAMPLE, "paid_on": paid_on}})
+        assert created.status_code == 201, created.get_json()
+        return created.get_json()["data"]["ship_by"], created.get_json()["data"]["ship_by_excel"]
+
+    assert ship_by("2024-09-30") == ("2024-10-01", "2024-10-01")  # no calendar yet
+    assert client.put(URL, headers=_auth(token_for, "admin"),
+                      json=NATIONAL_DAY_2024).status_code == 200
+    assert ship_by("2024-09-30") == ("2024-10-08", "2024-10-01")
+    assert ship_by("2024-09-27") == ("2024-09-29", "2024-09-30")  # a make-up Sunday
+
+
+def test_a_designers_dry_run_counts_business_days_as_orders_will(client, token_for):
+    from tests.runtime.support import SAMPLE
+    assert client.put(URL, headers=_auth(token_for, "admin"),
+                      json=NATIONAL_DAY_2024).status_code == 200
+    response = client.post("/api/v1/definitions/simulate", headers=_auth(token_for, "designer"),
+                           json={"definition": _retail_with_a_ship_by_date(),
+                                 "data": {**SAMPLE, "paid_on": "2024-09-30"}})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["computed"]["ship_by"] == "2024-10-08"
+    assert response.get_json()["computed"]["ship_by_excel"] == "2024-10-01"

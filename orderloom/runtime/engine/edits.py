@@ -35,6 +35,7 @@ from orderloom.designer.blueprint import Blueprint, money_places, to_json
 from orderloom.designer.form import order_fields
 from orderloom.designer.problems import DefinitionProblem, pointer
 from orderloom.designer.published import blueprint_for
+from orderloom.runtime import business_calendar
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.engine.actions import ActionResult, Blocked, carry_out, run_actions
 from orderloom.runtime.engine.entering import NOT_AVAILABLE, ask_after_edit, save
@@ -130,12 +131,14 @@ def edit_order(session: Session, actor: Actor, order: Order, data: Any, *,
                 "cannot be changed: stock is reserved or shipped for these lines"))
     if problems:
         raise OrderInputError(problems)
-    values = blueprint.compute(merged, now)
-    found = blueprint.problems(values, now, language)
+    calendar = business_calendar.formula_calendar(session)
+    values = blueprint.compute(merged, now, calendar)
+    found = blueprint.problems(values, now, language, calendar)
     if found:
         raise OrderInputError([DefinitionProblem(data_pointer + p.pointer, p.message)
                                for p in found])
-    acting = acting_on_edit(blueprint, blueprint.compute(before, now), values, now)
+    acting = acting_on_edit(blueprint, blueprint.compute(before, now, calendar), values, now,
+                            calendar)
     result = ActionResult(data={k: to_json(v) for k, v in values.items()},
                           tags=list(order.tags))
     try:
@@ -144,7 +147,7 @@ def edit_order(session: Session, actor: Actor, order: Order, data: Any, *,
     except Blocked as blocked:
         # Refused before anything is written: the order stays as it was.
         raise OrderInputError([DefinitionProblem(data_pointer, blocked.message)]) from None
-    final = {k: to_json(v) for k, v in blueprint.compute(result.data, now).items()}
+    final = {k: to_json(v) for k, v in blueprint.compute(result.data, now, calendar).items()}
     after = {**order.data, **final}
     changes = field_changes(order.data, after)
     if not changes and not acting:

@@ -18,7 +18,7 @@ from orderloom.designer.blueprint import Blueprint, to_json
 from orderloom.designer.models import DefinitionVersion, OrderType
 from orderloom.designer.problems import DefinitionProblem, pointer
 from orderloom.designer.published import blueprint_for
-from orderloom.runtime import hooks, remembered
+from orderloom.runtime import business_calendar, hooks, remembered
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.customers import records as customers
 from orderloom.runtime.engine.actions import ActionResult, Blocked, carry_out, run_actions
@@ -137,13 +137,14 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
     order_type, version = _newest_version(session, order_type_key)
     blueprint = blueprint_for(version)
     entered = entered_values(blueprint, data, data_pointer)
-    values = blueprint.compute(entered, now)
-    problems = blueprint.problems(values, now, language)
+    calendar = business_calendar.formula_calendar(session)
+    values = blueprint.compute(entered, now, calendar)
+    problems = blueprint.problems(values, now, language, calendar)
     if problems:
         raise OrderInputError(_with_base(problems, data_pointer))
     result = ActionResult(data=_json_values(values), tags=[])
-    outcomes = blueprint.evaluate_rules(values, now)
-    tables = blueprint.evaluate_decision_tables(values, now)
+    outcomes = blueprint.evaluate_rules(values, now, calendar)
+    tables = blueprint.evaluate_decision_tables(values, now, calendar)
     try:
         for outcome in outcomes:
             if outcome.matched:
@@ -152,7 +153,7 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
             run_actions(blueprint, table.actions, result, language, now)
     except Blocked as blocked:
         raise OrderInputError([DefinitionProblem(data_pointer, blocked.message)]) from None
-    final = _json_values(blueprint.compute(result.data, now))
+    final = _json_values(blueprint.compute(result.data, now, calendar))
     prefix = blueprint.definition.get("number_prefix", DEFAULT_PREFIX)
     # A known customer costs one SELECT; the id then rides in the order's own INSERT.
     customer_id = customers.customer_for_order(session, actor, blueprint, final)
@@ -235,7 +236,9 @@ def take_transition(session: Session, actor: Actor, order: Order, key: str, role
         raise TransitionRefused(f"{key!r} needs these fields filled in first: "
                                 f"{', '.join(missing)}", 422)
     # Conditions read the order's attributes too (``payment_status = "paid"``).
-    if spec.condition is not None and spec.condition(formula_values(order), now) is not True:
+    calendar = business_calendar.formula_calendar(session)
+    if spec.condition is not None and \
+            spec.condition(formula_values(order), now, calendar) is not True:
         raise TransitionRefused(f"{key!r} is not allowed now: its condition "
                                 f"{spec.condition.source!r} is not met", 422)
     result = ActionResult(data=dict(order.data), tags=list(order.tags))
@@ -245,7 +248,7 @@ def take_transition(session: Session, actor: Actor, order: Order, key: str, role
         raise TransitionRefused(blocked.message, 422) from None
     before = order.state
     data_before = order.data
-    order.take_values(_json_values(blueprint.compute(result.data, now)), blueprint)
+    order.take_values(_json_values(blueprint.compute(result.data, now, calendar)), blueprint)
     order.tags = result.tags
     order.state = spec.target
     order.updated_at = utcnow()
