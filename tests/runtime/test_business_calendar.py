@@ -121,3 +121,27 @@ def test_a_designers_dry_run_counts_business_days_as_orders_will(client, token_f
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["computed"]["ship_by"] == "2024-10-08"
     assert response.get_json()["computed"]["ship_by_excel"] == "2024-10-01"
+
+
+def test_a_transitions_condition_counts_business_days_when_listed_and_when_taken(
+        client, token_for):
+    from tests.runtime.support import SAMPLE
+    definition = _retail_with_a_ship_by_date()
+    submit = definition["workflow"]["transitions"][0]
+    # Submitted only with at least 3 working days left before the 8th of October.
+    submit["condition"] = "NETWORKDAYS(paid_on, DATE(2024, 10, 7)) >= 3"
+    assert client.post("/api/v1/import", headers=_auth(token_for, "designer"), json={
+        "format": "orderloom-package/1", "order_types": [definition]}).status_code == 201
+    staff = _auth(token_for, "staff")
+    created = client.post("/api/v1/orders", headers=staff, json={
+        "order_type": "retail_order", "data": {**SAMPLE, "paid_on": "2024-09-30"}})
+    number = created.get_json()["number"]
+    listed = client.get(f"/api/v1/orders/{number}", headers=staff).get_json()["transitions"]
+    assert "blocked" not in next(t for t in listed if t["key"] == "submit")  # Excel's count: 6
+    assert client.put(URL, headers=_auth(token_for, "admin"),
+                      json=NATIONAL_DAY_2024).status_code == 200
+    listed = client.get(f"/api/v1/orders/{number}", headers=staff).get_json()["transitions"]
+    assert "its condition is not met" in next(
+        t for t in listed if t["key"] == "submit")["blocked"]  # only September 30 is worked
+    taken = client.post(f"/api/v1/orders/{number}/transitions/submit", headers=staff, json={})
+    assert taken.status_code == 422, taken.get_json()

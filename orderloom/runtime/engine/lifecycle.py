@@ -18,6 +18,7 @@ from orderloom.designer.blueprint import Blueprint, to_json
 from orderloom.designer.models import DefinitionVersion, OrderType
 from orderloom.designer.problems import DefinitionProblem, pointer
 from orderloom.designer.published import blueprint_for
+from orderloom.dsl.workdays import Calendar
 from orderloom.runtime import business_calendar, hooks, remembered
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.customers import records as customers
@@ -266,9 +267,11 @@ def take_transition(session: Session, actor: Actor, order: Order, key: str, role
     return order
 
 
-def open_transitions(order: Order, roles: set[str], now: datetime | None = None
-                     ) -> list[dict[str, Any]]:
+def open_transitions(order: Order, roles: set[str], now: datetime | None = None, *,
+                     calendar: Calendar | None = None) -> list[dict[str, Any]]:
+    """What ``roles`` may take from the order's state now; ``calendar``: the
+    business calendar, as take_transition counts with it."""
     blueprint = blueprint_for(order.version)
     return [{"key": spec.key, "to": spec.target, **({"blocked": reason} if reason else {})}
             for spec, reason in blueprint.open_transitions(order.state, formula_values(order),
-                                                           roles, now)]
+                                                           roles, now, calendar)]
