@@ -127,11 +127,12 @@ def print_preview():
     except DefinitionError as error:
         moved = [replace(p, pointer="/definition" + p.pointer) for p in error.problems]
         raise definition_problem(DefinitionError(moved)) from None
+    calendar = business_calendar.formula_calendar(db_session())
     # End the read before the template runs: on SQLite every transaction holds the
     # write lock, which other requests would wait for while the template renders.
     db_session().rollback()
     now = datetime.now(UTC)
-    data = blueprint.compute(body["data"], now)
+    data = blueprint.compute(body["data"], now, calendar)
     lines = []
     for f in definition["form"]["fields"]:
         if f["type"] != "line_items":
