@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from tests.browser.test_staff_console import log_in
 from tests.platform.test_api_tokens import bearer
-from tests.runtime.test_business_calendar import NATIONAL_DAY_2024, _retail_with_a_ship_by_date
+from tests.runtime.test_business_calendar import NATIONAL_DAY_2024, retail_with_a_ship_by_date
 
 
 def test_the_ship_by_date_shown_skips_the_national_day_as_the_server_does(
         page, live_server, client, token_for, make_user):
     assert client.post("/api/v1/import", headers=bearer(token_for("designer")), json={
         "format": "orderloom-package/1",
-        "order_types": [_retail_with_a_ship_by_date()]}).status_code == 201
+        "order_types": [retail_with_a_ship_by_date()]}).status_code == 201
     assert client.put("/api/v1/business-calendar", headers=bearer(token_for("admin")),
                       json=NATIONAL_DAY_2024).status_code == 200
     make_user("staff", username="zhao.lei")

@@ -75,7 +75,7 @@ def test_a_week_with_no_working_day_or_an_unknown_day_is_refused(client, token_f
     assert odd.get_json()["errors"][0]["pointer"].startswith("/weekend")
 
 
-def _retail_with_a_ship_by_date():
+def retail_with_a_ship_by_date():
     from tests.designer.samples import retail
     definition = retail()
     definition["form"]["fields"] += [
@@ -94,7 +94,7 @@ def test_an_orders_workday_formula_skips_the_holidays_and_works_the_make_up_days
     from tests.runtime.support import SAMPLE
     designer = _auth(token_for, "designer")
     imported = client.post("/api/v1/import", headers=designer, json={
-        "format": "orderloom-package/1", "order_types": [_retail_with_a_ship_by_date()]})
+        "format": "orderloom-package/1", "order_types": [retail_with_a_ship_by_date()]})
     assert imported.status_code == 201, imported.get_json()
     staff = _auth(token_for, "staff")
 
@@ -116,7 +116,7 @@ def test_a_designers_dry_run_counts_business_days_as_orders_will(client, token_f
     assert client.put(URL, headers=_auth(token_for, "admin"),
                       json=NATIONAL_DAY_2024).status_code == 200
     response = client.post("/api/v1/definitions/simulate", headers=_auth(token_for, "designer"),
-                           json={"definition": _retail_with_a_ship_by_date(),
+                           json={"definition": retail_with_a_ship_by_date(),
                                  "data": {**SAMPLE, "paid_on": "2024-09-30"}})
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["computed"]["ship_by"] == "2024-10-08"
@@ -126,7 +126,7 @@ def test_a_designers_dry_run_counts_business_days_as_orders_will(client, token_f
 def test_a_transitions_condition_counts_business_days_when_listed_and_when_taken(
         client, token_for):
     from tests.runtime.support import SAMPLE
-    definition = _retail_with_a_ship_by_date()
+    definition = retail_with_a_ship_by_date()
     submit = definition["workflow"]["transitions"][0]
     # Submitted only with at least 3 working days left before the 8th of October.
     submit["condition"] = "NETWORKDAYS(paid_on, DATE(2024, 10, 7)) >= 3"
