@@ -22,6 +22,7 @@ from orderloom.designer.dependencies import computed_order
 from orderloom.designer.form import formula_type, line_fields, order_fields
 from orderloom.designer.problems import DefinitionError, DefinitionProblem, pointer
 from orderloom.designer.validation import Context, validate_order_type
+from orderloom.dsl.workdays import Calendar
 
 # Kept here for the many callers that read them beside the blueprint.
 money_places = numbers.money_places
@@ -135,7 +136,8 @@ class Blueprint:
         # place in the money column: the order is shown without one.
         return total if total is not None and abs(total) <= numbers.MONEY.largest else None
 
-    def compute(self, data: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    def compute(self, data: dict[str, Any], now: datetime | None = None,
+                calendar: Calendar | None = None) -> dict[str, Any]:
         """``data`` with every computed field (re)calculated; values a client sent for
         computed fields are ignored."""
         result = dict(data)
@@ -145,12 +147,13 @@ class Blueprint:
             kind = kinds.get((lines_key, key))
             if isinstance(lines, list):
                 result[lines_key] = [
-                    {**line, key: _bounded(formula, kind, formula({**result, **line}, now))}
+                    {**line, key: _bounded(formula, kind,
+                                           formula({**result, **line}, now, calendar))}
                     if isinstance(line, dict) else line
                     for line in lines
                 ]
         for key, formula in self.computed:
-            result[key] = _bounded(formula, kinds.get((None, key)), formula(result, now))
+            result[key] = _bounded(formula, kinds.get((None, key)), formula(result, now, calendar))
         return result
 
     @functools.cached_property
@@ -166,11 +169,13 @@ class Blueprint:
         return found
 
     def problems(self, data: dict[str, Any], now: datetime | None = None,
-                 language: str = "en") -> list[DefinitionProblem]:
+                 language: str = "en", calendar: Calendar | None = None
+                 ) -> list[DefinitionProblem]:
         """What is wrong with the entered values: required fields that are empty
         (hidden fields excepted), choices not offered, failed validation formulas."""
         found: list[DefinitionProblem] = []
-        visible = {key: bool(formula(data, now)) for key, formula in self.visibility.items()}
+        visible = {key: bool(formula(data, now, calendar))
+                   for key, formula in self.visibility.items()}
         for f in self.definition["form"]["fields"]:
             key = f["key"]
             value = data.get(key)
@@ -200,36 +205,37 @@ class Blueprint:
                                                          self.currency))
         for check in self.checks:
             if visible.get(check.field, True) and not _blank(data.get(check.field)):
-                found.extend(_failed(check, data, now, pointer(check.field), language))
+                found.extend(_failed(check, data, now, pointer(check.field), language, calendar))
         for lines_key, check in self.line_checks:
             for index, line in enumerate(data.get(lines_key) or []):
                 if isinstance(line, dict) and not _blank(line.get(check.field)):
                     found.extend(_failed(check, {**data, **line}, now,
-                                         pointer(lines_key, index, check.field), language))
+                                         pointer(lines_key, index, check.field), language,
+                                         calendar))
         return found
 
     # --- rules and workflow --------------------------------------------------------------
 
-    def evaluate_rules(self, data: dict[str, Any], now: datetime | None = None
-                       ) -> list[RuleOutcome]:
+    def evaluate_rules(self, data: dict[str, Any], now: datetime | None = None,
+                       calendar: Calendar | None = None) -> list[RuleOutcome]:
         outcomes = []
         for key, formula, actions in self.rules:
-            result = formula(data, now)
+            result = formula(data, now, calendar)
             fault = str(result) if isinstance(result, dsl.FormulaFault) else None
             outcomes.append(RuleOutcome(key, result is True, actions, fault))
         return outcomes
 
-    def evaluate_decision_tables(self, data: dict[str, Any], now: datetime | None = None
-                                 ) -> list[TableOutcome]:
+    def evaluate_decision_tables(self, data: dict[str, Any], now: datetime | None = None,
+                                 calendar: Calendar | None = None) -> list[TableOutcome]:
         """Each table's input values and the rows that match them (the first only,
         for hit "first"), with the actions of those rows in row order."""
         outcomes = []
         for table in self.decision_tables:
-            values = tuple(formula(data, now) for formula in table.inputs)
+            values = tuple(formula(data, now, calendar) for formula in table.inputs)
             matched: list[int] = []
             actions: list[dict[str, Any]] = []
             for index, (cells, row_actions) in enumerate(table.rows):
-                if all(cell is None or cell({**data, "value": value}, now) is True
+                if all(cell is None or cell({**data, "value": value}, now, calendar) is True
                        for cell, value in zip(cells, values, strict=False)):
                     matched.append(index)
                     actions.extend(row_actions)
@@ -243,7 +249,8 @@ class Blueprint:
                     if s["kind"] == "start")
 
     def open_transitions(self, state: str, data: dict[str, Any], roles: set[str] | frozenset,
-                         now: datetime | None = None) -> list[tuple[TransitionSpec, str | None]]:
+                         now: datetime | None = None, calendar: Calendar | None = None
+                         ) -> list[tuple[TransitionSpec, str | None]]:
         """Transitions from ``state`` this person's roles allow, each with the reason it
         cannot be taken right now (None when it can)."""
         result = []
@@ -256,17 +263,18 @@ class Blueprint:
             missing = [k for k in spec.required_fields if _blank(data.get(k))]
             if missing:
                 reason = "fill in " + ", ".join(missing)
-            elif spec.condition is not None and spec.condition(data, now) is not True:
+            elif spec.condition is not None and spec.condition(data, now, calendar) is not True:
                 reason = f"its condition is not met: {spec.condition.source}"
             result.append((spec, reason))
         return result
 
-    def route(self, data: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    def route(self, data: dict[str, Any], now: datetime | None = None,
+              calendar: Calendar | None = None) -> dict[str, Any]:
         """The warehouse the definition's own rules and region table choose; strategies
         that need stock levels are decided by inventory at run time."""
         routing = self.definition.get("routing") or {}
         for index, (formula, warehouse) in enumerate(self.routing_rules):
-            if formula(data, now) is True:
+            if formula(data, now, calendar) is True:
                 return {"warehouse": warehouse, "by": f"routing rule {index + 1}"}
         strategy = routing.get("strategy")
         if strategy == "region":
@@ -298,8 +306,9 @@ def _bounded(formula: Any, kind: str | None, value: Any) -> Any:
 NUMBER_KINDS = frozenset({"number", "integer", "money"})
 
 
-def _failed(check: Check, data: dict[str, Any], now, where: str, language: str):
-    result = check.formula(data, now)
+def _failed(check: Check, data: dict[str, Any], now, where: str, language: str,
+            calendar: Calendar | None = None):
+    result = check.formula(data, now, calendar)
     if isinstance(result, dsl.FormulaFault):
         return [DefinitionProblem(where, f"the validation formula failed: {result.message}")]
     if result is not True:

@@ -11,43 +11,47 @@ from typing import Any
 
 from orderloom.designer.blueprint import compile_blueprint, to_json
 from orderloom.designer.validation import Context
+from orderloom.dsl.workdays import Calendar
 
 
 def simulate(definition: dict[str, Any], sample: dict[str, Any], *,
              roles: list[str] | None = None, state: str | None = None,
              context: Context | None = None, now: datetime | None = None,
-             language: str = "en") -> dict[str, Any]:
-    """Raises DefinitionError when the definition itself has problems."""
+             language: str = "en", calendar: Calendar | None = None) -> dict[str, Any]:
+    """Raises DefinitionError when the definition itself has problems. ``calendar``:
+    the instance's business calendar, so that a dry run counts business days as
+    orders will."""
     blueprint = compile_blueprint(definition, context)
-    data = blueprint.compute(sample, now)
+    data = blueprint.compute(sample, now, calendar)
     state = state or blueprint.start_state()
     roles = roles or sorted((context or Context()).roles)
     return {
         "computed": {key: to_json(data.get(key)) for key, _formula in blueprint.computed},
         "lines": {lines_key: [to_json(line) for line in data.get(lines_key) or []]
                   for lines_key in {k for k, _s, _f in blueprint.line_computed}},
-        "problems": [p.as_json() for p in blueprint.problems(data, now, language)],
+        "problems": [p.as_json() for p in blueprint.problems(data, now, language, calendar)],
         "rules": [{"key": o.key, "matched": o.matched,
                    "actions": list(o.actions) if o.matched else [],
                    **({"fault": o.fault} if o.fault else {})}
-                  for o in blueprint.evaluate_rules(data, now)],
-        "decision_tables": _decision_tables(blueprint, data, now),
-        "route": blueprint.route(data, now),
+                  for o in blueprint.evaluate_rules(data, now, calendar)],
+        "decision_tables": _decision_tables(blueprint, data, now, calendar),
+        "route": blueprint.route(data, now, calendar),
         "state": state,
         "transitions": {
             role: [{"key": spec.key, "to": spec.target,
                     **({"blocked": reason} if reason else {})}
-                   for spec, reason in blueprint.open_transitions(state, data, {role}, now)]
+                   for spec, reason in blueprint.open_transitions(state, data, {role}, now,
+                                                                  calendar)]
             for role in roles
         },
     }
 
 
-def _decision_tables(blueprint, data, now) -> list[dict[str, Any]]:
+def _decision_tables(blueprint, data, now, calendar) -> list[dict[str, Any]]:
     return [{"key": outcome.key, "inputs": [to_json(v) for v in outcome.inputs],
              "matched": [{"row": index, "actions": list(blueprint_row_actions(
                  blueprint, outcome.key, index))} for index in outcome.matched_rows]}
-            for outcome in blueprint.evaluate_decision_tables(data, now)]
+            for outcome in blueprint.evaluate_decision_tables(data, now, calendar)]
 
 
 def blueprint_row_actions(blueprint, key: str, index: int):

@@ -15,7 +15,8 @@
 the same form converts it once instead of on every call.
 
 A compiled `Formula` is called with the order data (`formula(data)` or
-`formula(data, now=...)`). It never raises: a runtime fault such as a
+`formula(data, now=...)`, and the instance's business calendar as
+`calendar=`, a `workdays.Calendar`). It never raises: a runtime fault such as a
 division by zero is returned as a `FormulaFault` value naming the formula,
 the line and the column.
 """
@@ -218,6 +219,7 @@ def evaluate(
     *,
     expected: str | Type | None = None,
     now: Any = None,
+    calendar: Any = None,
     money_places: int = 2,
 ) -> Any:
     """Check, compile and run `source` on `data` once.
@@ -235,7 +237,7 @@ def evaluate(
         formula = _build(source, schema, _expected(expected, source), money_places)
     else:
         formula = compile(source, fields, expected, money_places=money_places)
-    return formula(data, now)
+    return formula(data, now, calendar)
 
 
 def value_problem(type_name: str | Type, value: Any) -> str | None:

@@ -49,6 +49,7 @@ from .types import (
     Type,
     is_numeric,
 )
+from .workdays import Calendar
 
 logger = logging.getLogger(__name__)
 
@@ -63,12 +64,16 @@ _NEVER_NULL_CALLS = {"AND", "OR", "NOT", "ISBLANK", "ANY", "ALL", "ISERROR", "IS
 
 
 class EvaluationContext:
-    """Per-evaluation state: the clock and the work done so far."""
+    """Per-evaluation state: the clock, the business calendar and the work done so far."""
 
-    __slots__ = ("_now", "steps")
+    __slots__ = ("_now", "calendar", "steps")
 
-    def __init__(self, now: _dt.datetime | _dt.date | None) -> None:
+    def __init__(self, now: _dt.datetime | _dt.date | None,
+                 calendar: Calendar | None = None) -> None:
         self._now = now
+        # The instance's working days; without one, business days are Excel's:
+        # Saturday and Sunday off, no holidays.
+        self.calendar = calendar
         self.steps = 0
 
     def tick(self, n: int) -> None:
@@ -514,6 +519,10 @@ class Compiler:
         if name == "NOW":
             self.needs_ctx = True
             return "_c.now()"
+        if fn.kind == "calendar":
+            self.needs_ctx = True
+            return (f"{helper_name(name)}(_c.calendar, "
+                    + ", ".join(self.emit(a) for a in args) + ")")
         if fn.kind == "catching":
             # Each argument as a lambda, so the function runs it inside its own try.
             thunks = ", ".join(f"(lambda: {self.emit(a)})" for a in args)
@@ -536,9 +545,9 @@ class Compiler:
         body = self.emit(self.checked.root)
         if money_places is not None:
             body = f"_money({body}, {money_places})"
-        ctx = "        _c = _Ctx(now)\n" if self.needs_ctx else ""
+        ctx = "        _c = _Ctx(now, calendar)\n" if self.needs_ctx else ""
         return (
-            "def formula(d, now=None):\n"
+            "def formula(d, now=None, calendar=None):\n"
             "    try:\n"
             "        if d.__class__ is not _dict:\n"
             "            d = _as_record(d)\n"

@@ -871,33 +871,50 @@ def _networkdays_rule(name: str, args: Sequence[Type]) -> Type:
     return INTEGER
 
 
-def _workday(start: Any, days: Any, holidays: Any = None) -> Any:
+# WORKDAY and NETWORKDAYS are handed the instance's business calendar (None: Excel's
+# Saturday and Sunday, no holidays). A call that names its own holidays counts with
+# those alone, as in Excel; one without counts the calendar's holidays and make-up
+# working days, and the plain forms take its weekend too.
+_OMITTED = object()
+
+
+def _days_of(given: workdays.Calendar | None, week: tuple[bool, ...] | None,
+             holidays: Any) -> workdays.Calendar:
+    if holidays is not _OMITTED:
+        return workdays.calendar(week or workdays.SATURDAY_SUNDAY, holidays)
+    if given is None:
+        return workdays.Calendar(week or workdays.SATURDAY_SUNDAY)
+    return given if week is None else workdays.Calendar(week, given.holidays, given.workdays)
+
+
+def _workday(given: workdays.Calendar | None, start: Any, days: Any,
+             holidays: Any = _OMITTED) -> Any:
     if start is None or days is None:
         return None
-    cal = workdays.calendar(workdays.SATURDAY_SUNDAY, holidays)
-    return workdays.workday(start, days, cal, "WORKDAY")
+    return workdays.workday(start, days, _days_of(given, None, holidays), "WORKDAY")
 
 
-def _workday_intl(start: Any, days: Any, weekend: Any = None, holidays: Any = None) -> Any:
+def _workday_intl(given: workdays.Calendar | None, start: Any, days: Any, weekend: Any = None,
+                  holidays: Any = _OMITTED) -> Any:
     if start is None or days is None:
         return None
     week = workdays.weekend_of(1 if weekend is None else weekend, "WORKDAY.INTL")
-    return workdays.workday(start, days, workdays.calendar(week, holidays),
-                            "WORKDAY.INTL")
+    return workdays.workday(start, days, _days_of(given, week, holidays), "WORKDAY.INTL")
 
 
-def _networkdays(start: Any, end: Any, holidays: Any = None) -> Any:
+def _networkdays(given: workdays.Calendar | None, start: Any, end: Any,
+                 holidays: Any = _OMITTED) -> Any:
     if start is None or end is None:
         return None
-    cal = workdays.calendar(workdays.SATURDAY_SUNDAY, holidays)
-    return workdays.networkdays(start, end, cal)
+    return workdays.networkdays(start, end, _days_of(given, None, holidays))
 
 
-def _networkdays_intl(start: Any, end: Any, weekend: Any = None, holidays: Any = None) -> Any:
+def _networkdays_intl(given: workdays.Calendar | None, start: Any, end: Any,
+                      weekend: Any = None, holidays: Any = _OMITTED) -> Any:
     if start is None or end is None:
         return None
     week = workdays.weekend_of(1 if weekend is None else weekend, "NETWORKDAYS.INTL")
-    return workdays.networkdays(start, end, workdays.calendar(week, holidays))
+    return workdays.networkdays(start, end, _days_of(given, week, holidays))
 
 
 # -- lists -------------------------------------------------------------------------
@@ -1061,10 +1078,10 @@ FUNCTIONS: dict[str, Function] = {
         _f("REGEXREPLACE", 3, 3, _rule([_T, _T, _T], TEXT), _nulls(regex_replace)),
         _f("TIME", 3, 3, _rule([_N], NUMBER), _nulls(dates.time_of_day)),
         _f("DATEVALUE", 1, 1, _rule([_T], DATE), _nulls(dates.datevalue)),
-        _f("WORKDAY", 2, 3, _workday_rule, _workday),
-        _f("WORKDAY.INTL", 2, 4, _workday_rule, _workday_intl),
-        _f("NETWORKDAYS", 2, 3, _networkdays_rule, _networkdays),
-        _f("NETWORKDAYS.INTL", 2, 4, _networkdays_rule, _networkdays_intl),
+        _f("WORKDAY", 2, 3, _workday_rule, _workday, kind="calendar"),
+        _f("WORKDAY.INTL", 2, 4, _workday_rule, _workday_intl, kind="calendar"),
+        _f("NETWORKDAYS", 2, 3, _networkdays_rule, _networkdays, kind="calendar"),
+        _f("NETWORKDAYS.INTL", 2, 4, _networkdays_rule, _networkdays_intl, kind="calendar"),
         _f("MINUTE", 1, 1, _rule([_D], INTEGER), _nulls(dates.minute)),
         # Look-ups: tables the designer defines, and the Chinese address parser.
         _f("XLOOKUP", 3, 4, _xlookup_rule, lookups.xlookup),

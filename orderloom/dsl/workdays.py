@@ -3,8 +3,9 @@
 A weekend is seven flags, Monday first (Excel's "0000011" is Saturday and Sunday).
 Holidays are dates that are not worked even on a weekday; `workdays` are dates
 that are worked even on a weekend (the make-up days of 调休), which Excel has no
-argument for: a Calendar holds them for callers that know them, and the
-formulas' own calls have none.
+argument for: a Calendar holds them. A compiled formula is handed the instance's
+business calendar (`formula(data, now, calendar)`), and a call that names no
+holidays counts with it (functions.py).
 Whole weeks are skipped by arithmetic, so a count over decades stays cheap.
 static/formula.js follows this module line by line.
 """

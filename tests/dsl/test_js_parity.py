@@ -61,7 +61,8 @@ function canon(v) {
   for (const k of Object.keys(v)) out[k] = canon(v[k]);
   return {record: out};
 }
-const out = cases.map(c => canon(Formula.evaluate(c.compiled, c.data, {now: c.now})));
+const out = cases.map(c => canon(Formula.evaluate(c.compiled, c.data,
+                                                  {now: c.now, calendar: c.calendar})));
 process.stdout.write(JSON.stringify(out));
 """
 
@@ -99,9 +100,11 @@ def compare(cases: list[tuple[str, Any, dict[str, Any], Any, dict]]) -> None:
         compiled = to_ast_json(source, fields, want, money_places=places)
         formula = dsl.compile(source, fields, want, money_places=places)
         now = extra.get("now", NOW)
-        expected.append(canon(formula(data, now)))
+        # The business calendar: as the server hands it, and as a page embeds it.
+        calendar, calendar_json = extra.get("calendar", (None, None))
+        expected.append(canon(formula(data, now, calendar)))
         payload.append({"compiled": json.loads(json.dumps(compiled)), "data": data,
-                        "now": now.isoformat()})
+                        "now": now.isoformat(), "calendar": calendar_json})
         names.append(source)
     got = run_js(payload)
     mismatches = [(name, e, g) for name, e, g in zip(names, expected, got, strict=True)
@@ -655,3 +658,37 @@ def test_a_function_only_the_server_works_out_says_so_in_the_browser():
     (result,) = run_js([{"compiled": compiled, "data": {}, "now": NOW.isoformat()}])
     assert result == {"fault": "ADDRESSPART is worked out by the server; its value shows once "
                                "the order is saved", "code": None}
+
+
+NATIONAL_DAY_2024 = {
+    "weekend": ["saturday", "sunday"],
+    "holidays": [{"date": f"2024-10-0{d}", "name": "国庆节"} for d in range(1, 8)],
+    "workdays": [{"date": "2024-09-29", "name": "国庆节调休"},
+                 {"date": "2024-10-12", "name": "国庆节调休"}],
+}
+FRIDAY_SATURDAY = {"weekend": ["friday", "saturday"], "holidays": [], "workdays": []}
+
+
+def _as_calendar(schedule: dict[str, Any]):
+    from orderloom.dsl.workdays import Calendar
+    days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    return Calendar(tuple(d in schedule["weekend"] for d in days),
+                    frozenset(dt.date.fromisoformat(h["date"]).toordinal()
+                              for h in schedule["holidays"]),
+                    frozenset(dt.date.fromisoformat(w["date"]).toordinal()
+                              for w in schedule["workdays"]))
+
+
+def test_business_days_count_the_instance_calendar_alike_on_both_sides():
+    fields = {"a": "date", "b": "date"}
+    formulas = ["WORKDAY(a, 1)", "WORKDAY(a, -3)", "WORKDAY(a, 10)", "WORKDAY(a, 1, [])",
+                "WORKDAY(a, 1, b)", "NETWORKDAYS(a, b)", "NETWORKDAYS(b, a)",
+                "NETWORKDAYS(a, b, [])", "WORKDAY.INTL(a, 2, 11)", "WORKDAY.INTL(a, 2)",
+                "NETWORKDAYS.INTL(a, b, \"0000001\")", "NETWORKDAYS.INTL(a, b, 1, [b])"]
+    cases = []
+    for schedule in (NATIONAL_DAY_2024, FRIDAY_SATURDAY, None):
+        extra = {"calendar": (_as_calendar(schedule), schedule)} if schedule else {}
+        for a, b in (("2024-09-27", "2024-10-13"), ("2024-09-30", "2024-10-08"),
+                     ("2024-10-03", "2024-10-12")):
+            cases += [(f, fields, {"a": a, "b": b}, None, extra) for f in formulas]
+    compare(cases)

@@ -9,6 +9,7 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 from orderloom.platform.api import (  # noqa: E402, F401
     accounts,
     approvals,
+    business_calendar,
     carrier_services,
     channel_stock,
     channels,

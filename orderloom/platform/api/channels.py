@@ -32,7 +32,7 @@ from orderloom.platform.lookups import get_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
 from orderloom.platform.row_access import visible_orders
-from orderloom.runtime import audit, sealing
+from orderloom.runtime import audit, business_calendar, sealing
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.channels import (
     crm_deals,
@@ -402,8 +402,9 @@ def test_mapping():
         return {"problems": [_prefixed(p.as_json(), "/mapping") for p in problems]}
     # Published, so it was checked with the workspace's roles then (custom roles too).
     blueprint = published_blueprint(definition)
+    calendar = business_calendar.formula_calendar(db_session())
     if isinstance(body["sample"], dict):
-        return _tried(mapping, body["sample"], definition, blueprint)
+        return _tried(mapping, body["sample"], definition, blueprint, calendar)
     if "external_id" not in mapping:
         raise invalid("/mapping/external_id", "is required to group a file's rows into orders")
     rows = [(number, row) for number, row in enumerate(body["sample"], start=2)
@@ -413,20 +414,21 @@ def test_mapping():
     columns = list(dict.fromkeys(key for _, row in rows for key in row))
     orders = []
     for group in order_files.group_rows(rows, mapping):
-        tried = _tried(mapping, group.payload(columns), definition, blueprint)
+        tried = _tried(mapping, group.payload(columns), definition, blueprint, calendar)
         orders.append({"rows": group.numbers, **tried})
     return {"orders": orders, "problems": []}
 
 
-def _tried(mapping, payload, definition, blueprint) -> dict[str, Any]:
+def _tried(mapping, payload, definition, blueprint, calendar) -> dict[str, Any]:
     try:
         mapped = apply_mapping(mapping, payload, definition)
     except MappingError as error:
         return {"external_id": None, "data": None,
                 "problems": [p.as_json() for p in error.problems]}
-    values = blueprint.compute(mapped.data)
+    values = blueprint.compute(mapped.data, calendar=calendar)
     return {"external_id": mapped.external_id, "data": to_json(values),
-            "problems": [_prefixed(p.as_json(), "/order") for p in blueprint.problems(values)]}
+            "problems": [_prefixed(p.as_json(), "/order")
+                         for p in blueprint.problems(values, calendar=calendar)]}
 
 
 def _prefixed(problem: dict[str, Any], prefix: str) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from orderloom.platform.openapi import documented
 from orderloom.platform.preview_throttle import THROTTLED, throttled
 from orderloom.platform.problems import Problem, invalid
 from orderloom.platform.url_ids import LARGEST_ID
-from orderloom.runtime import audit
+from orderloom.runtime import audit, business_calendar
 
 DEFINITION = {"type": "object",
               "description": "An order type definition; its schema is /api/v1/schemas/order-type"}
@@ -301,7 +301,8 @@ def simulate_order_type(key: str):
                                 + ", ".join(map(str, states)))
     # Trying a draft out does not publish it: what the person may publish is not asked.
     context = design_context(db_session())
+    calendar = business_calendar.formula_calendar(db_session())
     db_session().rollback()  # end the read: on SQLite every transaction holds the write lock
     return simulate(definition, body["data"], roles=body.get("roles"),
                     state=body.get("state"), context=context,
-                    language=body.get("language", "en"))
+                    language=body.get("language", "en"), calendar=calendar)

@@ -23,6 +23,7 @@ from orderloom.platform.openapi import documented
 from orderloom.platform.preview_throttle import THROTTLED, throttled
 from orderloom.platform.problems import invalid
 from orderloom.platform.refusals import definition_problem
+from orderloom.runtime import business_calendar
 from orderloom.runtime.documents import barcodes, print_templates
 from orderloom.runtime.documents.defaults import page
 
@@ -106,27 +107,29 @@ def simulate_unsaved():
                                 + ", ".join(map(str, states)))
     # Trying a draft out does not publish it: what the person may publish is not asked.
     context = design_context(db_session())
+    calendar = business_calendar.formula_calendar(db_session())
     db_session().rollback()  # end the read: on SQLite every transaction holds the write lock
     try:
         result = simulate(definition, body["data"], roles=body.get("roles"),
                           state=body.get("state"), context=context,
-                          language=body.get("language", "en"))
+                          language=body.get("language", "en"), calendar=calendar)
     except DefinitionError as error:
         # The problems point into the definition, which sits under /definition here.
         moved = [replace(p, pointer="/definition" + p.pointer) for p in error.problems]
         raise definition_problem(DefinitionError(moved)) from None
-    result["visible"] = _visibility(compile_blueprint(definition, context), body["data"])
+    result["visible"] = _visibility(compile_blueprint(definition, context), body["data"],
+                                    calendar)
     return result
 
 
-def _visibility(blueprint, sample: dict) -> dict[str, bool]:
+def _visibility(blueprint, sample: dict, calendar) -> dict[str, bool]:
     """Which fields with a visible_when the preview shows for these values."""
     now = datetime.now(UTC)
-    data = blueprint.compute(sample, now)
+    data = blueprint.compute(sample, now, calendar)
     shown = {}
     for key, formula in blueprint.visibility.items():
         try:
-            shown[key] = bool(formula(data, now))
+            shown[key] = bool(formula(data, now, calendar))
         except Exception:  # noqa: BLE001 - as the runtime does: a failing condition shows it
             shown[key] = True
     return shown
@@ -157,11 +160,12 @@ def print_preview():
     except DefinitionError as error:
         moved = [replace(p, pointer="/definition" + p.pointer) for p in error.problems]
         raise definition_problem(DefinitionError(moved)) from None
+    calendar = business_calendar.formula_calendar(db_session())
     # End the read before the template runs: on SQLite every transaction holds the
     # write lock, which other requests would wait for while the template renders.
     db_session().rollback()
     now = datetime.now(UTC)
-    data = blueprint.compute(body["data"], now)
+    data = blueprint.compute(body["data"], now, calendar)
     lines = []
     for f in definition["form"]["fields"]:
         if f["type"] != "line_items":

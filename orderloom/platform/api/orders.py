@@ -20,6 +20,7 @@ from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, problem_response
 from orderloom.platform.refusals import problem_for
 from orderloom.platform.row_access import visible_orders
+from orderloom.runtime import business_calendar
 from orderloom.runtime.channels import hand_entry
 from orderloom.runtime.engine import edits as order_edits
 from orderloom.runtime.engine import lifecycle
@@ -107,7 +108,8 @@ def order_json(order: Order, with_transitions: bool = True) -> dict[str, Any]:
         "created_by": order.created_by,
     }
     if with_transitions:
-        data["transitions"] = lifecycle.open_transitions(order, _roles())
+        data["transitions"] = lifecycle.open_transitions(
+            order, _roles(), calendar=business_calendar.formula_calendar(db_session()))
     return data
 
 

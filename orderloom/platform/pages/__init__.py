@@ -9,6 +9,7 @@ from orderloom.platform.pages import (  # noqa: E402, F401
     account,
     admin,
     approvals,
+    business_calendar,
     carriers,
     channels,
     customers,

@@ -30,6 +30,7 @@ from orderloom.platform.lookups import order_or_404
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import Labels, label, language
 from orderloom.platform.problems import Problem
+from orderloom.runtime import business_calendar
 from orderloom.runtime.engine import edits as order_edits
 
 ADDRESS_PARTS = ("country", "province", "city", "district", "street", "postcode")
@@ -127,6 +128,8 @@ def _render(blueprint: Blueprint, lang: str, *, title: str, mode: str, data: dic
                          else url_for("api.edit_order", number=number)),
             "order_url": url_for("pages.order_detail", number="NUMBER"),
             "csrf": csrf_token(),
+            # WORKDAY and NETWORKDAYS preview with the calendar the server saves with.
+            "calendar": business_calendar.schedule(db_session()).as_json(),
             # Known customers fill in their details when their code is typed.
             "customer_url": (url_for("api.get_customer", code="CODE")
                              if current_user().can("customers.view") else None),

@@ -34,6 +34,7 @@ from orderloom.platform.pages.order_view import (
 )
 from orderloom.platform.query_args import cursor, day_moment, on_page
 from orderloom.platform.row_access import visible_orders
+from orderloom.runtime import business_calendar
 from orderloom.runtime.channels.hand_entry import MANUAL
 from orderloom.runtime.channels.models import channel_names
 from orderloom.runtime.customers.records import Customer
@@ -293,7 +294,9 @@ def order_detail(number: str):
     names = Labels(blueprint, lang)
     can_act = current_user().can("orders.act")
     transitions = [{**t, "label": names.transition(t["key"]), "to_label": names.state(t["to"])}
-                   for t in lifecycle.open_transitions(order, roles())] if can_act else []
+                   for t in lifecycle.open_transitions(
+                       order, roles(), calendar=business_calendar.formula_calendar(session))
+                   ] if can_act else []
     events = list(session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id)
                                   .order_by(OrderEvent.id)))
     tasks = [{"task": t, "approval": names.approval(t.approval_key), "since": when(t.created_at)}

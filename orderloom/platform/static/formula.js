@@ -5,10 +5,13 @@
  * (orderloom.dsl.ast_json.to_ast_json): {formula, type, money_places, ast}.
  * This file only evaluates that tree; it never parses formula text.
  *
- *   Formula.evaluate(compiled, values, {now})  -> a value, or a Formula.Fault
+ *   Formula.evaluate(compiled, values, {now, calendar})  -> a value, or a Formula.Fault
  *       compiled: the JSON above; values: the order data as JSON (money as text
  *       "12.50", dates "2024-05-03", line items as a list of objects);
- *       now: an ISO datetime or Date for TODAY()/NOW() (default: the clock).
+ *       now: an ISO datetime or Date for TODAY()/NOW() (default: the clock);
+ *       calendar: the instance's business calendar as GET /api/v1/business-calendar
+ *       answers it, which WORKDAY and NETWORKDAYS without holidays count with
+ *       (default: Saturday and Sunday off, no holidays).
  *   Formula.toJSON(value)   -> the value as the server stores it ("12.50", "2024-05-03")
  *   Formula.toText(value)   -> the value as `&` shows it
  *   Formula.isFault(value)  -> true for a fault (message, line, column, code: Excel's
@@ -1344,24 +1347,41 @@
     }
     return new PDate(day);
   }
+  // The instance's calendar as the page embeds it (GET /api/v1/business-calendar).
+  var WEEKDAY_NAMES = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+  function instanceCalendar(given) {
+    if (!given) return null;
+    var days = function (list) {
+      return new Set((list || []).map(function (d) { return dayOf(asDate(d.date, "a calendar date")); }));
+    };
+    return { weekend: WEEKDAY_NAMES.map(function (d) { return (given.weekend || []).indexOf(d) >= 0; }),
+             holidays: days(given.holidays), workdays: days(given.workdays) };
+  }
+  // functions.py's _days_of: holidays named in the call (even blank) count alone, as in
+  // Excel; without them the instance's calendar counts, its weekend for the plain forms.
+  function daysOf(given, week, holidays) {
+    if (holidays !== undefined) return calendarFor(week || SATURDAY_SUNDAY, holidays === null ? undefined : holidays);
+    if (!given) return calendarFor(week || SATURDAY_SUNDAY, undefined);
+    return week ? { weekend: week, holidays: given.holidays, workdays: given.workdays } : given;
+  }
   function workdayCall(name, intl) {
-    return function (start, days, weekend, holidays) {
+    return function (given, start, days, weekend, holidays) {
       if (!intl) { holidays = weekend; weekend = undefined; }
       if (start === null || days === null) return null;
-      var week = intl ? weekendOf(weekend === undefined || weekend === null ? 1n : weekend, name)
-        : SATURDAY_SUNDAY;
-      return workday(start, days, calendarFor(week, holidays === null ? undefined : holidays), name);
+      var week = intl ? weekendOf(weekend === undefined || weekend === null ? 1n : weekend, name) : null;
+      return workday(start, days, daysOf(given, week, holidays), name);
     };
   }
   function networkdaysCall(name, intl) {
-    return function (start, end, weekend, holidays) {
+    return function (given, start, end, weekend, holidays) {
       if (!intl) { holidays = weekend; weekend = undefined; }
       if (start === null || end === null) return null;
-      var week = intl ? weekendOf(weekend === undefined || weekend === null ? 1n : weekend, name)
-        : SATURDAY_SUNDAY;
-      return networkdays(start, end, calendarFor(week, holidays === null ? undefined : holidays));
+      var week = intl ? weekendOf(weekend === undefined || weekend === null ? 1n : weekend, name) : null;
+      return networkdays(start, end, daysOf(given, week, holidays));
     };
   }
+  var CALENDAR_FUNCTIONS = { "WORKDAY": true, "WORKDAY.INTL": true, "NETWORKDAYS": true,
+                             "NETWORKDAYS.INTL": true };
 
   // lookups.py, line by line.
   function xlookup(value, keys, results, ifNotFound) {
@@ -1534,8 +1554,9 @@
 
   function truth(v) { return v === true; }
 
-  function Run(now) {
+  function Run(now, calendar) {
     this.nowValue = now;
+    this.calendar = instanceCalendar(calendar);
     this.at = null;
     this.steps = 0;
   }
@@ -1667,6 +1688,7 @@
     var values = args.map(ev);
     run.at = node.at;
     if (!fn) fail("the function " + name + " cannot be worked out in the browser; the server will", null);
+    if (CALENDAR_FUNCTIONS[name]) values.unshift(run.calendar);
     return fn.apply(null, values);
   }
 
@@ -1740,7 +1762,7 @@
   }
 
   function evaluate(compiled, values, options) {
-    var run = new Run(options && options.now);
+    var run = new Run(options && options.now, options && options.calendar);
     try {
       var data = asRecord(values, "the data");
       var result = evalNode(compiled.ast, run, [data]);

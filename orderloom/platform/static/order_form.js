@@ -121,7 +121,7 @@
 
   function evaluate(compiled, values) {
     try {
-      return Formula.evaluate(compiled, values);
+      return Formula.evaluate(compiled, values, {calendar: spec.calendar});
     } catch (error) {
       // Not a formula fault but a flaw of this page: say so where the value would be,
       // and keep the rest of the form working. The server still computes on save.

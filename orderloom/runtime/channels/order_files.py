@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from orderloom.db import utcnow
 from orderloom.designer.blueprint import published_blueprint, to_json
 from orderloom.designer.problems import DefinitionProblem
+from orderloom.runtime import business_calendar
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.channels import file_columns, marketplace_totals
 from orderloom.runtime.channels.ingestion import accepted_order
@@ -286,9 +287,10 @@ def import_rows(session: Session, actor: Actor, rows: list[Row], order_type_key:
             report.failed.append({**where, "errors": [p.as_json() for p in error.problems]})
             continue
         if blueprint is not None:
-            values = blueprint.compute(mapped.data)
+            calendar = business_calendar.formula_calendar(session)
+            values = blueprint.compute(mapped.data, calendar=calendar)
             problems = [DefinitionProblem("/order" + p.pointer, p.message, p.line, p.column)
-                        for p in blueprint.problems(values)]
+                        for p in blueprint.problems(values, calendar=calendar)]
             if problems:
                 report.failed.append({**where, "errors": [p.as_json() for p in problems]})
             elif len(report.preview) < PREVIEW_ORDERS:

@@ -37,6 +37,7 @@ from orderloom.designer.field_access import field_access
 from orderloom.designer.form import order_fields
 from orderloom.designer.problems import DefinitionProblem, pointer
 from orderloom.designer.published import blueprint_for
+from orderloom.runtime import business_calendar
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.engine.actions import ActionResult, Blocked, carry_out, run_actions
 from orderloom.runtime.engine.entering import NOT_AVAILABLE, ask_after_edit, save
@@ -140,15 +141,17 @@ def edit_order(session: Session, actor: Actor, order: Order, data: Any, *,
                 "cannot be changed: stock is reserved or shipped for these lines"))
     if problems:
         raise OrderInputError(problems)
-    values = blueprint.compute(merged, now)
+    calendar = business_calendar.formula_calendar(session)
+    values = blueprint.compute(merged, now, calendar)
     # Only lines given now are looked up: a product the catalog dropped since does not
     # stop an edit of another field.
-    found = blueprint.problems(values, now, language) + unknown_products(
+    found = blueprint.problems(values, now, language, calendar) + unknown_products(
         session, blueprint, {k: v for k, v in values.items() if k in given})
     if found:
         raise OrderInputError([DefinitionProblem(data_pointer + p.pointer, p.message)
                                for p in found])
-    acting = acting_on_edit(blueprint, blueprint.compute(before, now), values, now)
+    acting = acting_on_edit(blueprint, blueprint.compute(before, now, calendar), values, now,
+                            calendar)
     result = ActionResult(data={k: to_json(v) for k, v in values.items()},
                           tags=list(order.tags))
     try:
@@ -157,7 +160,7 @@ def edit_order(session: Session, actor: Actor, order: Order, data: Any, *,
     except Blocked as blocked:
         # Refused before anything is written: the order stays as it was.
         raise OrderInputError([DefinitionProblem(data_pointer, blocked.message)]) from None
-    final = {k: to_json(v) for k, v in blueprint.compute(result.data, now).items()}
+    final = {k: to_json(v) for k, v in blueprint.compute(result.data, now, calendar).items()}
     after = {**order.data, **final}
     changes = field_changes(order.data, after)
     if not changes and not acting:

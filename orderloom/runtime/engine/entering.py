@@ -33,7 +33,7 @@ from orderloom import dsl
 from orderloom.db import utcnow
 from orderloom.designer.blueprint import Blueprint, to_json
 from orderloom.designer.published import blueprint_for
-from orderloom.runtime import hooks
+from orderloom.runtime import business_calendar, hooks
 from orderloom.runtime.audit import SYSTEM
 from orderloom.runtime.engine import automatic, timers
 from orderloom.runtime.engine.actions import (
@@ -249,8 +249,9 @@ def _take_automatic(session: Session, order: Order, blueprint: Blueprint,
         timeline.automatic_move_blocked_event(session, order, transition=spec["key"],
                                               reason=blocked.message, at=now)
         return False
-    order.take_values({k: to_json(v) for k, v in blueprint.compute(result.data, now).items()},
-                      blueprint)
+    calendar = business_calendar.formula_calendar(session)
+    order.take_values({k: to_json(v) for k, v in
+                       blueprint.compute(result.data, now, calendar).items()}, blueprint)
     order.tags = result.tags
     details: dict[str, Any] = {"after_hours": spec["after_hours"]} if "after_hours" in spec \
         else {"when": spec["when"]}

@@ -20,7 +20,8 @@ from orderloom.designer.field_access import field_access
 from orderloom.designer.models import DefinitionVersion, OrderType
 from orderloom.designer.problems import DefinitionProblem, pointer
 from orderloom.designer.published import blueprint_for
-from orderloom.runtime import hooks, remembered
+from orderloom.dsl.workdays import Calendar
+from orderloom.runtime import business_calendar, hooks, remembered
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.customers import records as customers
 from orderloom.runtime.engine.actions import ActionResult, Blocked, carry_out, run_actions
@@ -162,15 +163,16 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
         if refused:
             raise OrderInputError([DefinitionProblem(f"{data_pointer}{pointer(*path)}", why)
                                    for path, why in refused])
-    values = blueprint.compute(entered, now)
-    problems = blueprint.problems(values, now, language)
+    calendar = business_calendar.formula_calendar(session)
+    values = blueprint.compute(entered, now, calendar)
+    problems = blueprint.problems(values, now, language, calendar)
     if products_checked:
         problems += unknown_products(session, blueprint, values)
     if problems:
         raise OrderInputError(_with_base(problems, data_pointer))
     result = ActionResult(data=_json_values(values), tags=[])
-    outcomes = blueprint.evaluate_rules(values, now)
-    tables = blueprint.evaluate_decision_tables(values, now)
+    outcomes = blueprint.evaluate_rules(values, now, calendar)
+    tables = blueprint.evaluate_decision_tables(values, now, calendar)
     try:
         for outcome in outcomes:
             if outcome.matched:
@@ -179,7 +181,7 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
             run_actions(blueprint, table.actions, result, language, now)
     except Blocked as blocked:
         raise OrderInputError([DefinitionProblem(data_pointer, blocked.message)]) from None
-    final = _json_values(blueprint.compute(result.data, now))
+    final = _json_values(blueprint.compute(result.data, now, calendar))
     prefix = blueprint.definition.get("number_prefix", DEFAULT_PREFIX)
     # A known customer costs one SELECT; the id then rides in the order's own INSERT.
     customer_id = customers.customer_for_order(session, actor, blueprint, final)
@@ -262,7 +264,9 @@ def take_transition(session: Session, actor: Actor, order: Order, key: str, role
         raise TransitionRefused(f"{key!r} needs these fields filled in first: "
                                 f"{', '.join(missing)}", 422)
     # Conditions read the order's attributes too (``payment_status = "paid"``).
-    if spec.condition is not None and spec.condition(formula_values(order), now) is not True:
+    calendar = business_calendar.formula_calendar(session)
+    if spec.condition is not None and \
+            spec.condition(formula_values(order), now, calendar) is not True:
         raise TransitionRefused(f"{key!r} is not allowed now: its condition "
                                 f"{spec.condition.source!r} is not met", 422)
     result = ActionResult(data=dict(order.data), tags=list(order.tags))
@@ -272,7 +276,7 @@ def take_transition(session: Session, actor: Actor, order: Order, key: str, role
         raise TransitionRefused(blocked.message, 422) from None
     before = order.state
     data_before = order.data
-    order.take_values(_json_values(blueprint.compute(result.data, now)), blueprint)
+    order.take_values(_json_values(blueprint.compute(result.data, now, calendar)), blueprint)
     order.tags = result.tags
     order.state = spec.target
     order.updated_at = utcnow()
@@ -290,9 +294,11 @@ def take_transition(session: Session, actor: Actor, order: Order, key: str, role
     return order
 
 
-def open_transitions(order: Order, roles: set[str], now: datetime | None = None
-                     ) -> list[dict[str, Any]]:
+def open_transitions(order: Order, roles: set[str], now: datetime | None = None, *,
+                     calendar: Calendar | None = None) -> list[dict[str, Any]]:
+    """What ``roles`` may take from the order's state now; ``calendar``: the
+    business calendar, as take_transition counts with it."""
     blueprint = blueprint_for(order.version)
     return [{"key": spec.key, "to": spec.target, **({"blocked": reason} if reason else {})}
             for spec, reason in blueprint.open_transitions(order.state, formula_values(order),
-                                                           roles, now)]
+                                                           roles, now, calendar)]

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from orderloom.designer.blueprint import Blueprint
+from orderloom.dsl.workdays import Calendar
 
 
 @dataclass(frozen=True)
@@ -40,17 +41,17 @@ def creation_only(definition: dict[str, Any]) -> set[str]:
 
 
 def acting_on_edit(blueprint: Blueprint, before: dict[str, Any], after: dict[str, Any],
-                   now: datetime | None) -> list[Acting]:
+                   now: datetime | None, calendar: Calendar | None = None) -> list[Acting]:
     """The rules (in the definition's order), then the decision tables, that the change
     from the computed values ``before`` to ``after`` turned TRUE."""
     skipped = creation_only(blueprint.definition)
-    was = {o.key: o.matched for o in blueprint.evaluate_rules(before, now)}
+    was = {o.key: o.matched for o in blueprint.evaluate_rules(before, now, calendar)}
     acting = [Acting("rule", o.key, o.actions)
-              for o in blueprint.evaluate_rules(after, now)
+              for o in blueprint.evaluate_rules(after, now, calendar)
               if o.matched and not was.get(o.key) and o.key not in skipped]
     old_rows = {t.key: set(t.matched_rows)
-                for t in blueprint.evaluate_decision_tables(before, now)}
-    for table, spec in zip(blueprint.evaluate_decision_tables(after, now),
+                for t in blueprint.evaluate_decision_tables(before, now, calendar)}
+    for table, spec in zip(blueprint.evaluate_decision_tables(after, now, calendar),
                            blueprint.decision_tables, strict=True):
         rows = tuple(r for r in table.matched_rows if r not in old_rows.get(table.key, set()))
         if rows:

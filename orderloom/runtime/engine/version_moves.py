@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from orderloom.designer.blueprint import to_json
 from orderloom.designer.models import DefinitionVersion, OrderType
 from orderloom.designer.published import blueprint_for
+from orderloom.runtime import business_calendar
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.orders import timeline
 from orderloom.runtime.orders.models import Order
@@ -61,8 +62,10 @@ def move_open_orders(session: Session, actor: Actor, order_type: OrderType,
                                            f"version {target.number}"})
             continue
         known = {f["key"] for f in target.definition["form"]["fields"]}
-        values = blueprint.compute({k: v for k, v in order.data.items() if k in known})
-        problems = blueprint.problems(values)
+        calendar = business_calendar.formula_calendar(session)
+        values = blueprint.compute({k: v for k, v in order.data.items() if k in known},
+                                   calendar=calendar)
+        problems = blueprint.problems(values, calendar=calendar)
         if problems:
             plan.blocked.append({"number": order.number,
                                  "reason": f"its values break version {target.number}: "

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orderloom.designer.blueprint import Blueprint
+from orderloom.runtime import business_calendar
 from orderloom.runtime.stock.catalog import Product, Warehouse
 from orderloom.runtime.stock.keeping import Line, OutOfStock, StockError
 from orderloom.runtime.stock.models import StockLevel
@@ -75,7 +76,7 @@ def _candidates(session: Session, blueprint: Blueprint, data: dict[str, Any],
     warehouses = list(session.scalars(select(Warehouse).where(Warehouse.active.is_(True))
                                       .order_by(Warehouse.priority, Warehouse.code)))
     order: list[str] = [preferred] if preferred else []
-    chosen = blueprint.route(data)
+    chosen = blueprint.route(data, calendar=business_calendar.formula_calendar(session))
     if chosen.get("warehouse") and chosen["by"].startswith("routing rule"):
         order.append(chosen["warehouse"])
     strategy = routing.get("strategy", "priority")

@@ -1,0 +1,55 @@
+"""The instance's business calendar over the API: weekend days, public holidays and
+make-up working days, which WORKDAY and NETWORKDAYS count with."""
+from __future__ import annotations
+
+from orderloom.platform.api import api
+from orderloom.platform.api.body import json_body
+from orderloom.platform.auth import current_actor, requires
+from orderloom.platform.database import db_session
+from orderloom.platform.openapi import documented
+from orderloom.platform.problems import invalid
+from orderloom.runtime import audit, business_calendar
+from orderloom.runtime.business_calendar import NAME_LENGTH, WEEKDAYS, CalendarError
+
+DAYS = {"type": "array", "maxItems": business_calendar.MOST_DAYS, "items": {
+    "type": "object", "required": ["date"], "additionalProperties": False,
+    "properties": {"date": {"type": "string", "description": "YYYY-MM-DD"},
+                   "name": {"type": "string", "maxLength": NAME_LENGTH}}}}
+CALENDAR = {
+    "type": "object", "additionalProperties": False,
+    "properties": {
+        "weekend": {"type": "array", "maxItems": 7, "items": {"enum": list(WEEKDAYS)},
+                    "description": "The days off every week; default saturday and sunday"},
+        "holidays": {**DAYS, "description": "Public holidays: not worked even on a weekday"},
+        "workdays": {**DAYS, "description": "Make-up working days (调休): worked even on a "
+                                            "weekend day"},
+    },
+}
+
+
+@api.get("/business-calendar")
+@requires()
+@documented("The business calendar that WORKDAY and NETWORKDAYS count with",
+            tags=("calendar",), responses={200: ("The calendar", CALENDAR)})
+def get_business_calendar():
+    return business_calendar.schedule(db_session()).as_json()
+
+
+@api.put("/business-calendar")
+@requires("calendar.manage")
+@documented("Replace the business calendar; a date may not be both a holiday and a "
+            "make-up working day", request=CALENDAR, tags=("calendar",),
+            responses={200: ("The calendar", CALENDAR)})
+def put_business_calendar():
+    body = json_body(CALENDAR)
+    try:
+        new = business_calendar.checked(body)
+    except CalendarError as error:
+        raise invalid(error.pointer, error.detail) from None
+    session = db_session()
+    business_calendar.store(session, new)
+    audit.record(session, current_actor(), "business_calendar.changed", "business_calendar",
+                 "instance", weekend=list(new.weekend), holidays=len(new.holidays),
+                 workdays=len(new.workdays))
+    session.commit()
+    return new.as_json()

@@ -1,0 +1,167 @@
+"""The instance's business calendar: which weekdays are the weekend, the public
+holidays, and the make-up working days of 调休 (a weekend day worked in exchange
+for a longer holiday). Formulas count business days with it (WORKDAY,
+NETWORKDAYS without their own holidays).
+
+One row holds it all: it is read whole, changed whole, and a year of holidays is
+a few dozen dates.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Integer
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
+from orderloom.dsl.workdays import Calendar
+from orderloom.runtime import remembered
+
+ROW_ID = 1
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MOST_DAYS = 2000  # decades of holidays, far fewer than a read would notice
+NAME_LENGTH = 100
+
+
+class BusinessCalendar(Base):
+    __tablename__ = "business_calendar"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Weekend days by name ("saturday"), so a stored row reads without a key.
+    weekend: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    # [{"date": "2024-10-01", "name": "国庆节"}, ...], sorted by date.
+    holidays: Mapped[list[dict[str, str]]] = mapped_column(JSONDocument, default=list)
+    workdays: Mapped[list[dict[str, str]]] = mapped_column(JSONDocument, default=list)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+FORMULA_CALENDAR = remembered.Read("the business calendar", (BusinessCalendar,))
+
+
+@dataclass(frozen=True)
+class Day:
+    """A dated entry of the calendar: a holiday or a make-up working day."""
+    date: dt.date
+    name: str
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The calendar as plain data, as read and as written."""
+    weekend: tuple[str, ...] = ("saturday", "sunday")
+    holidays: tuple[Day, ...] = ()
+    workdays: tuple[Day, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        return {"weekend": list(self.weekend),
+                "holidays": [{"date": d.date.isoformat(), "name": d.name}
+                             for d in self.holidays],
+                "workdays": [{"date": d.date.isoformat(), "name": d.name}
+                             for d in self.workdays]}
+
+    def for_formulas(self) -> Calendar:
+        """What WORKDAY and NETWORKDAYS count with."""
+        return Calendar(tuple(day in self.weekend for day in WEEKDAYS),
+                        frozenset(d.date.toordinal() for d in self.holidays),
+                        frozenset(d.date.toordinal() for d in self.workdays))
+
+
+# Why a calendar is refused, for pages that say it in the reader's language.
+NOT_A_DATE, TWICE, BOTH, TOO_LONG, NOT_A_WEEKDAY, NO_WORKING_DAY, TOO_MANY = (
+    "not a date", "twice", "both", "too long", "not a weekday", "no working day", "too many")
+
+
+class CalendarError(ValueError):
+    """A calendar that cannot be stored, with the JSON Pointer of what is wrong."""
+
+    def __init__(self, pointer: str, detail: str, why: str) -> None:
+        super().__init__(f"{pointer}: {detail}")
+        self.pointer = pointer
+        self.detail = detail
+        self.why = why
+
+
+def _days(entries: list[dict[str, Any]], member: str) -> tuple[Day, ...]:
+    days: dict[dt.date, Day] = {}
+    for i, entry in enumerate(entries):
+        try:
+            day = dt.date.fromisoformat(str(entry.get("date", "")))
+        except ValueError:
+            raise CalendarError(f"/{member}/{i}/date",
+                                f"{entry.get('date')!r} is not a date such as 2024-10-01",
+                                NOT_A_DATE) from None
+        if day in days:
+            raise CalendarError(f"/{member}/{i}/date", f"{day.isoformat()} is listed twice",
+                                TWICE)
+        name = str(entry.get("name", "")).strip()
+        if len(name) > NAME_LENGTH:
+            raise CalendarError(f"/{member}/{i}/name", f"is longer than {NAME_LENGTH} characters",
+                                TOO_LONG)
+        days[day] = Day(day, name)
+    return tuple(sorted(days.values(), key=lambda d: d.date))
+
+
+def checked(body: dict[str, Any]) -> Schedule:
+    """The schedule a request asks for, or a CalendarError saying where it is wrong."""
+    weekend = body.get("weekend", ["saturday", "sunday"])
+    for i, day in enumerate(weekend):
+        if day not in WEEKDAYS:
+            raise CalendarError(f"/weekend/{i}", f"{day!r} is not one of {', '.join(WEEKDAYS)}",
+                                NOT_A_WEEKDAY)
+    if len(set(weekend)) == len(WEEKDAYS):
+        raise CalendarError("/weekend", "a week needs at least one working day",
+                            NO_WORKING_DAY)
+    holidays = _days(body.get("holidays", []), "holidays")
+    workdays = _days(body.get("workdays", []), "workdays")
+    off = {d.date for d in holidays}
+    for i, day in enumerate(workdays):
+        if day.date in off:
+            raise CalendarError(f"/workdays/{i}/date",
+                                f"{day.date.isoformat()} is also a holiday; a day is either "
+                                "off or worked", BOTH)
+    if len(holidays) + len(workdays) > MOST_DAYS:
+        raise CalendarError("/holidays", f"at most {MOST_DAYS} dates in all", TOO_MANY)
+    ordered = tuple(d for d in WEEKDAYS if d in weekend)
+    return Schedule(ordered, holidays, workdays)
+
+
+def _stored_days(entries: Any) -> tuple[Day, ...]:
+    # A read never fails on an odd stored entry: it is left out.
+    out = []
+    for entry in entries if isinstance(entries, list) else []:
+        try:
+            out.append(Day(dt.date.fromisoformat(entry["date"]), str(entry.get("name", ""))))
+        except (TypeError, KeyError, ValueError, AttributeError):
+            continue
+    return tuple(out)
+
+
+def schedule(session: Session) -> Schedule:
+    """The instance's calendar; Saturday and Sunday off and no holidays until one is set."""
+    row = session.get(BusinessCalendar, ROW_ID)
+    if row is None:
+        return Schedule()
+    weekend = tuple(d for d in WEEKDAYS if d in (row.weekend or []))
+    return Schedule(weekend, _stored_days(row.holidays), _stored_days(row.workdays))
+
+
+def store(session: Session, new: Schedule) -> None:
+    """Replace the calendar; the caller commits (and records who did it)."""
+    row = session.get(BusinessCalendar, ROW_ID)
+    if row is None:
+        row = BusinessCalendar(id=ROW_ID)
+        session.add(row)
+    stored = new.as_json()
+    row.weekend, row.holidays, row.workdays = (stored["weekend"], stored["holidays"],
+                                               stored["workdays"])
+    row.updated_at = utcnow()
+
+
+def formula_calendar(session: Session) -> Calendar:
+    """What WORKDAY and NETWORKDAYS count with: read once per request or job and
+    handed to every formula it evaluates. Remembered for a few seconds
+    (remembered.py), as an import of many orders asks for it once per order."""
+    return remembered.read(session, FORMULA_CALENDAR, ROW_ID,
+                           lambda: schedule(session).for_formulas())
