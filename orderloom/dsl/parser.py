@@ -230,6 +230,15 @@ class _Precedence:
         self.pos += 1
         if isinstance(item, Node):
             return item
+        # Each prefix sign or NOT recurses once: a run longer than any formula may nest
+        # is refused before it can exhaust the stack ("-----...1").
+        run = self.pos
+        while run < len(self.items) and not isinstance(self.items[run], Node) and \
+                run - self.pos < limits.MAX_NESTING_DEPTH:
+            run += 1
+        if run - self.pos >= limits.MAX_NESTING_DEPTH:
+            raise ParseFault(item[2], item[3], "the formula is nested too deeply (more than "
+                                               f"{limits.MAX_NESTING_DEPTH} levels)")
         power = _NOT_POWER if item[0] == "NOT" else _SIGN_POWER
         operand = self.operand_with_infix(power)
         return Unary(item[2], item[3], _depth(operand), item[1].upper(), operand)

@@ -42,6 +42,10 @@ def test_operator_nesting_depth():
     assert "nested too deeply" in message
     chain = " + ".join(["1"] * (limits.MAX_NESTING_DEPTH + 5))
     assert "nested too deeply" in problems(chain)[0]
+    # Thousands of signs are refused the same way, before they can exhaust the stack.
+    assert "nested too deeply" in problems("-" * 5000 + "1")[0]
+    assert "nested too deeply" in problems("1 + " + "NOT " * 1500 + "TRUE")[0]
+    assert dsl.evaluate("-" * (limits.MAX_NESTING_DEPTH - 1) + "1", {}) == -1
 
 
 def test_list_literal_size():

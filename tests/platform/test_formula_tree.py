@@ -47,3 +47,20 @@ def test_a_body_without_a_formula_is_refused_with_a_pointer(client, token_for):
 def test_nobody_logged_in_may_ask(client):
     answer = client.post(URL, json={"definition": retail(), "formula": "TRUE"})
     assert answer.status_code == 401
+
+
+def test_a_field_of_a_type_formulas_lack_and_a_run_of_signs_are_refused_not_a_500(
+        client, token_for):
+    designer = bearer(token_for("designer"))
+    form = retail()
+    form["form"]["fields"].append({"key": "odd", "label": "Odd", "type": "computed",
+                                   "formula": "1", "result_type": "bogus"})
+    answer = client.post(URL, headers=designer, json={"definition": form, "formula": "TRUE"})
+    assert answer.status_code == 422
+    assert answer.get_json()["errors"][0]["pointer"] == "/definition/form/fields"
+    answer = client.post(URL, headers=designer, json={"definition": retail(),
+                                                      "formula": "-" * 5000 + "1"})
+    assert answer.status_code == 422
+    assert answer.get_json()["errors"][0] == {
+        "pointer": "/formula",
+        "detail": "1:1: the formula is nested too deeply (more than 64 levels)"}

@@ -87,6 +87,9 @@ def formula_tree():
     except FormulaError as error:
         first = error.errors[0]
         raise invalid("/formula", f"{first.line}:{first.column}: {first.message}") from None
+    except ValueError as error:  # a field's declared type the formula language lacks
+        raise invalid("/definition/form/fields",
+                      f"the form's fields cannot be read ({error}); fix the form first") from None
 
 
 @api.post("/definitions/simulate")
