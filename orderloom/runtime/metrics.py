@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from prometheus_client import Counter, Histogram
-from sqlalchemy import func, select
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
@@ -49,8 +49,17 @@ DONE, RETRY, FAILED = "done", "retry", "failed"
 NO_ROUTE = "(no route)"
 
 
+# The methods a client may send are any word: those we do not serve share one label, so
+# that random methods cannot make a series each.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER_METHOD = "other"
+# The orders a session created since its last commit, counted when they are committed.
+_CREATED = "orderloom.metrics.orders_created"
+
+
 def request_answered(route: str | None, method: str, status: int, seconds: float) -> None:
     route = route or NO_ROUTE
+    method = method if method in METHODS else OTHER_METHOD
     REQUESTS.labels(route, method, str(status)).inc()
     REQUEST_SECONDS.labels(route, method).observe(seconds)
 
@@ -74,7 +83,26 @@ def reservation_refused(warehouse: str) -> None:
 
 @hooks.ORDER_CREATED.subscribe
 def order_created(session: Session, order) -> None:
-    ORDERS_CREATED.labels(order.channel).inc()
+    # The hook runs inside the order's transaction, which may still be rolled back (a
+    # savepoint around a channel's order, a state that cannot be entered): an order is
+    # counted once its commit has taken it.
+    session.info.setdefault(_CREATED, []).append(order)
+
+
+@event.listens_for(Session, "after_commit")
+def count_committed_orders(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
+    for order in session.info.pop(_CREATED, ()):
+        # An order made in a savepoint that was rolled back left the session.
+        if inspect(order).persistent:
+            ORDERS_CREATED.labels(order.channel).inc()
+
+
+@event.listens_for(Session, "after_rollback")
+def forget_rolled_back_orders(session: Session) -> None:
+    if not session.in_nested_transaction():
+        session.info.pop(_CREATED, None)
 
 
 def waiting_jobs(session: Session, now: datetime | None = None) -> tuple[int, float]:

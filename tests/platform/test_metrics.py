@@ -156,3 +156,26 @@ def test_a_short_token_or_a_missing_multiprocess_folder_stops_start_up(tmp_path)
     with pytest.raises(SettingsError, match="PROMETHEUS_MULTIPROC_DIR: .* is not a folder"):
         load_settings({"ORDERLOOM_INSTANCE_PATH": str(tmp_path),
                        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "missing")})
+
+
+def test_an_order_rolled_back_is_not_counted_and_odd_methods_share_one_label(app, client):
+    from orderloom.runtime import metrics
+    from orderloom.runtime.orders.models import Order
+
+    before = scrape(client)
+    with app.extensions["orderloom.db"].sessions() as session:
+        # An order announced inside a savepoint that is then rolled back, as a channel's
+        # order is when its reported payment cannot be recorded: never taken.
+        savepoint = session.begin_nested()
+        ghost = Order(channel="ghost")
+        session.add(ghost)
+        metrics.order_created(session, ghost)
+        savepoint.rollback()
+        session.commit()
+    for method in ("ABCD", "WXYZ"):
+        client.open("/api/v1/orders", method=method)
+    after = scrape(client)
+    assert grew(before, after, "orderloom_orders_created_total", channel="ghost") == 0
+    assert not any("ABCD" in str(key) or "WXYZ" in str(key) for key in after)
+    assert grew(before, after, "orderloom_http_requests_total", route="(no route)",
+                method="other", status="405") == 2
