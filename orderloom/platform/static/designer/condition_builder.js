@@ -73,7 +73,9 @@ export function readTree(node, known) {
 function valueText(kind, value) {
   if (kind === "number") return NUMBER.test(value) ? value : null;
   if (kind === "boolean") return value === "TRUE" || value === "FALSE" ? value : null;
-  return `"${value.replace(/"/g, '""')}"`;
+  // A backslash starts an escape in the formula language (\n is a new line): it is
+  // doubled, so a value such as C:\new stays the text typed.
+  return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '""')}"`;
 }
 
 function rowText(row, known) {
