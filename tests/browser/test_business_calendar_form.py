@@ -2,7 +2,7 @@
 shown while typing is the date the server stores."""
 from __future__ import annotations
 
-from tests.browser.test_staff_console import log_in
+from tests.browser.test_staff_console import go_to, log_in
 from tests.platform.test_api_tokens import bearer
 from tests.runtime.test_business_calendar import NATIONAL_DAY_2024, retail_with_a_ship_by_date
 
@@ -16,7 +16,7 @@ def test_the_ship_by_date_shown_skips_the_national_day_as_the_server_does(
                       json=NATIONAL_DAY_2024).status_code == 200
     make_user("staff", username="zhao.lei")
     log_in(page, live_server, "zhao.lei")
-    page.click("nav >> text=Orders")
+    go_to(page, "Orders")
     page.click("#new-order")
     page.fill("#field-paid_on", "2024-09-30")
     page.locator("#field-paid_on").press("Tab")

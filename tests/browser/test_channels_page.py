@@ -9,7 +9,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.test_staff_console import log_in
+from tests.browser.test_staff_console import go_to, log_in
 from tests.channels.store_payloads import woocommerce_delivery, woocommerce_order
 from tests.channels.test_store_fields import dianpu_order
 from tests.platform.test_api_tokens import bearer
@@ -26,7 +26,7 @@ def test_an_admin_connects_woocommerce_and_replays_a_dead_letter(page, live_serv
     make_user("admin", username="boss")
     page.set_viewport_size({"width": 390, "height": 844})
     log_in(page, live_server, "boss")
-    page.click("nav >> text=Channels")
+    go_to(page, "Channels")
 
     page.select_option("#channel-kind", "woocommerce")
     expect(page.locator("#shopify-store-url")).to_be_hidden()

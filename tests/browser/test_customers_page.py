@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.test_staff_console import log_in
+from tests.browser.test_staff_console import go_to, log_in
 from tests.designer.samples import retail
 from tests.platform.test_api_tokens import bearer
 from tests.runtime.support import SAMPLE
@@ -29,7 +29,7 @@ def test_staff_open_a_profile_and_see_history_and_value(page, live_server, clien
     make_user("staff", username="zhao.lei")
 
     log_in(page, live_server, "zhao.lei")
-    page.click("nav >> text=Customers")
+    go_to(page, "Customers")
     expect(page.locator("table.customers tbody tr")).to_have_count(2)
     page.screenshot(path=f"{SCREENSHOTS}-list-1280.png", full_page=True)
     page.fill("#c-q", "wang")

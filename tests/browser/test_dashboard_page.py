@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.browser.test_staff_console import log_in
+from tests.browser.test_staff_console import go_to, log_in
 from tests.channels.support import create_channel
 from tests.designer.samples import retail
 from tests.platform.test_api_tokens import bearer
@@ -39,7 +39,7 @@ def test_the_dashboard_shows_an_order_shipped_through_the_api(
     make_user("viewer", username="analyst.wu")
 
     log_in(page, live_server, "analyst.wu")
-    page.click("nav >> text=Dashboards")
+    go_to(page, "Dashboards")
     assert page.locator("h1").inner_text() == "Dashboards"
     assert state_count(page, "confirmed") == "2"
     assert state_count(page, "shipped") == "0"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.browser.test_staff_console import log_in
+from tests.browser.test_staff_console import go_to, log_in
 
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 
@@ -43,7 +43,7 @@ def test_a_designer_builds_and_publishes_a_form_and_staff_enter_an_order_with_it
     page.on("response", lambda r: failed_calls.append(f"{r.status} {r.url}")
             if r.status >= 500 or (r.status >= 400 and "/static/" in r.url) else None)
     log_in(page, live_server, "dana")
-    page.click("nav >> text=Designer")
+    go_to(page, "Designer")
     page.fill("#new-key", "wholesale_order")
     page.fill("#new-name-en", "Wholesale order")
     page.click("#create-order-type button[type=submit]")
@@ -170,7 +170,7 @@ def test_a_designer_builds_and_publishes_a_form_and_staff_enter_an_order_with_it
 def enter_order_and_see_total(clerk, live_server) -> None:
     """The staff order form (pages/order_form.py) recalculates the total as they type;
     the order page shows the total the server computed."""
-    clerk.click("nav >> text=Orders")
+    go_to(clerk, "Orders")
     clerk.goto(f"{live_server}/orders/new/wholesale_order")
     expect(clerk.locator("h1")).to_have_text("New Wholesale order")
     clerk.fill("#field-customer_name", "Hangzhou Tea House")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.browser.test_designer_editing import open_retail
-from tests.browser.test_staff_console import log_in
+from tests.browser.test_staff_console import go_to, log_in
 from tests.designer.test_lookup_tables import with_freight
 from tests.platform.test_api_tokens import bearer
 
@@ -36,7 +36,7 @@ def test_a_table_made_in_the_designer_is_read_by_a_rule(page, live_server, clien
 
     page.click("#tab-button-rules")
     rule = page.locator('[data-block="rules"] .wf-item').first
-    when = rule.locator('input[data-pointer="/rules/0/when"]')
+    when = rule.locator('textarea[data-pointer="/rules/0/when"]')
     when.fill("XLOOKUP(ship_to.province, freight.province, freight.rat, 0) > 10")
     expect(page.locator("#problem-list")).to_contain_text(
         "rule “rush_tag” › when 1:53: freight has no field 'rat'; did you mean 'rate'?")
@@ -62,7 +62,7 @@ def test_the_order_form_looks_the_freight_up_as_the_province_is_typed(
         "format": "orderloom-package/1", "order_types": [with_freight()]}).status_code == 201
     make_user("staff", username="wang.fang")
     log_in(page, live_server, "wang.fang")
-    page.click("nav >> text=Orders")
+    go_to(page, "Orders")
     page.click("#new-order")
     fee = page.locator("output[data-computed=freight_fee]")
     province = page.locator(".form-field[data-key=ship_to] [data-part=province]")

@@ -3,7 +3,7 @@ a refund larger than what was paid, import a statement and resolve what disagree
 read the daily summary."""
 from __future__ import annotations
 
-from tests.browser.test_staff_console import log_in
+from tests.browser.test_staff_console import go_to, log_in
 from tests.designer.samples import retail
 from tests.payments.conftest import staff_handle_money
 from tests.platform.test_api_tokens import bearer
@@ -50,7 +50,7 @@ def test_staff_takes_a_payment_refunds_and_reconciles(page, live_server, client,
     assert page.locator("#amount-refunded").inner_text() == "60.70 CNY"
     page.screenshot(path=f"{SCREENSHOTS}-order-1280.png", full_page=True)
 
-    page.click("nav >> text=Finance")
+    go_to(page, "Finance")
     page.click("text=Reconciliation")
     page.click("summary")
     page.fill("#mapping-provider", "bank")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.test_staff_console import log_in
+from tests.browser.test_staff_console import go_to, log_in
 from tests.channels.support import create_channel
 from tests.channels.test_files import MARKETPLACE
 from tests.channels.test_import_progress import BROKEN_EVERY, large_file
@@ -28,7 +28,7 @@ def test_the_progress_bar_fills_as_a_large_file_is_imported(
     spreadsheet.write_bytes(large_file(ROWS))
 
     log_in(page, live_server, "wang.fang")
-    page.click("nav >> text=Imports")
+    go_to(page, "Imports")
     page.select_option("#import-channel", "tmall")
     page.set_input_files("#import-file", str(spreadsheet))
     page.click("#import-form button[type=submit]")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.test_staff_console import log_in
+from tests.browser.test_staff_console import go_to, log_in
 from tests.designer.samples import retail
 from tests.platform.test_api_tokens import bearer
 
@@ -26,7 +26,7 @@ def test_staff_enter_an_order_and_the_total_shown_is_the_total_stored(
         "code": "C7", "name": "Li Wei", "attributes": {"tier": "gold"}}).status_code == 201
     make_user("staff", username="wang.fang")
     log_in(page, live_server, "wang.fang")
-    page.click("nav >> text=Orders")
+    go_to(page, "Orders")
     page.click("#new-order")  # one order type: its form at once
     assert page.locator("h1").inner_text() == "New Retail order"
 
@@ -119,7 +119,7 @@ def test_a_backtracking_pattern_does_not_freeze_the_order_form(
         "format": "orderloom-package/1", "order_types": [definition]}).status_code == 201
     make_user("staff", username="wang.fang")
     log_in(page, live_server, "wang.fang")
-    page.click("nav >> text=Orders")
+    go_to(page, "Orders")
     page.click("#new-order")
     expect(page.locator("h1")).to_have_text("New Retail order")
     # The form's script has run its first calculation (a value typed before it runs

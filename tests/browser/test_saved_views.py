@@ -1,7 +1,7 @@
 """Choosing the order list's columns and saving the view, in Chromium."""
 from __future__ import annotations
 
-from tests.browser.test_staff_console import log_in
+from tests.browser.test_staff_console import go_to, log_in
 from tests.designer.samples import retail
 from tests.platform.test_api_tokens import bearer
 from tests.runtime.support import SAMPLE
@@ -19,7 +19,7 @@ def test_staff_choose_form_fields_as_columns_and_come_back_to_the_saved_view(
             "data": {**SAMPLE, "priority": priority}}).status_code == 201
     make_user("staff", username="sun.li")
     log_in(page, live_server, "sun.li")
-    page.click("nav >> text=Orders")
+    go_to(page, "Orders")
     page.select_option("#f-type", "retail_order")
     page.click("form.filters button[type=submit]")
     page.click("details.column-choice summary")

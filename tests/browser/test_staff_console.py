@@ -19,6 +19,15 @@ def log_in(page, live_server, username: str) -> None:
     page.click("button.primary")
 
 
+def go_to(page, link: str) -> None:
+    """Follow a link of the top bar as a person would: on a phone-wide screen its links
+    are behind the Menu button."""
+    menu = page.locator("#menu-button")
+    if menu.is_visible() and menu.get_attribute("aria-expanded") != "true":
+        menu.click()
+    page.click(f"nav >> text={link}")
+
+
 def test_staff_submits_an_admin_approves_from_the_inbox_and_staff_ships(
         page, browser, live_server, client, token_for, make_user):
     designer = bearer(token_for("designer"))
@@ -48,7 +57,7 @@ def test_staff_submits_an_admin_approves_from_the_inbox_and_staff_ships(
         "code": "HZ", "name": "Hangzhou", "regions": ["Zhejiang"]}).status_code == 201
 
     log_in(page, live_server, "zhao.lei")
-    page.click("nav >> text=Orders")
+    go_to(page, "Orders")
     assert page.locator("table.orders tbody tr").count() == 2
     page.fill("#f-channel", "web")
     page.click("form.filters button[type=submit]")
@@ -70,7 +79,7 @@ def test_staff_submits_an_admin_approves_from_the_inbox_and_staff_ships(
         admin = other.new_page()
         admin.set_default_timeout(10_000)
         log_in(admin, live_server, "boss")
-        admin.click("nav >> text=Approvals")
+        go_to(admin, "Approvals")
         task = admin.locator("section.task", has_text=big)
         assert "Manager review" in task.inner_text()
         admin.screenshot(path=f"{SCREENSHOTS}-inbox-768.png", full_page=True)
@@ -87,7 +96,7 @@ def test_staff_submits_an_admin_approves_from_the_inbox_and_staff_ships(
     assert page.locator("#order-state").inner_text() == "Confirmed"
 
     # The warehouse's pick list for the confirmed orders, printed from the list.
-    page.click("nav >> text=Orders")
+    go_to(page, "Orders")
     page.check(f"input[name=numbers][value={big}]")
     with page.context.expect_page() as opened:
         page.click("#print-pick-lists")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_staff_console import log_in
+from tests.browser.test_staff_console import go_to, log_in
 from tests.designer.samples import retail
 from tests.platform.test_api_tokens import bearer
 from tests.runtime.support import create
@@ -25,7 +25,7 @@ def test_an_admin_subscribes_reads_the_log_and_resends(page, live_server, client
     make_user("admin", username="boss")
     with Receiver() as erp:
         log_in(page, live_server, "boss")
-        page.click("nav >> text=Webhooks")
+        go_to(page, "Webhooks")
         page.fill("#webhook-name", "Kingdee ERP")
         page.fill("#webhook-url", erp.url)
         page.check("input[name=events][value='order.created']")
