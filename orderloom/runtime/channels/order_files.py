@@ -314,8 +314,11 @@ def _create(session: Session, actor: Actor, order_type_key: str, data: dict[str,
     where = {"rows": group.numbers, "external_id": group.external_id}
     try:
         with session.begin_nested():
+            # A marketplace's export holds orders already sold: like a channel's own
+            # delivery, its SKUs are taken whether or not the catalog has them.
             order = lifecycle.create_order(session, actor, order_type_key, data,
-                                           channel=channel_key, data_pointer="/order")
+                                           channel=channel_key, data_pointer="/order",
+                                           products_checked=False)
             if payment:  # the mapping's payment.* columns
                 record_reported(session, actor, order, payment, channel_key)
             session.add(InboundOrder(
