@@ -17,7 +17,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
 from orderloom.dsl.workdays import Calendar
-from orderloom.runtime import remembered
+from orderloom.runtime import audit, remembered
+from orderloom.runtime.audit import Actor
 
 ROW_ID = 1
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -147,8 +148,11 @@ def schedule(session: Session) -> Schedule:
     return Schedule(weekend, _stored_days(row.holidays), _stored_days(row.workdays))
 
 
-def store(session: Session, new: Schedule) -> None:
-    """Replace the calendar; the caller commits (and records who did it)."""
+def store(session: Session, actor: Actor, new: Schedule) -> None:
+    """Replace the calendar, on the audit trail; the caller commits."""
+    audit.record(session, actor, "business_calendar.changed", "business_calendar",
+                 "instance", weekend=list(new.weekend), holidays=len(new.holidays),
+                 workdays=len(new.workdays))
     row = session.get(BusinessCalendar, ROW_ID)
     if row is None:
         row = BusinessCalendar(id=ROW_ID)

@@ -8,7 +8,7 @@ from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import invalid
-from orderloom.runtime import audit, business_calendar
+from orderloom.runtime import business_calendar
 from orderloom.runtime.business_calendar import NAME_LENGTH, WEEKDAYS, CalendarError
 
 DAYS = {"type": "array", "maxItems": business_calendar.MOST_DAYS, "items": {
@@ -47,9 +47,6 @@ def put_business_calendar():
     except CalendarError as error:
         raise invalid(error.pointer, error.detail) from None
     session = db_session()
-    business_calendar.store(session, new)
-    audit.record(session, current_actor(), "business_calendar.changed", "business_calendar",
-                 "instance", weekend=list(new.weekend), holidays=len(new.holidays),
-                 workdays=len(new.workdays))
+    business_calendar.store(session, current_actor(), new)
     session.commit()
     return new.as_json()

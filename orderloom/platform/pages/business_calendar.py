@@ -9,7 +9,7 @@ from flask_babel import gettext, lazy_gettext
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
-from orderloom.runtime import audit, business_calendar
+from orderloom.runtime import business_calendar
 from orderloom.runtime.business_calendar import WEEKDAYS, CalendarError, Schedule
 
 WEEKDAY_WORDS = dict(zip(WEEKDAYS, (
@@ -78,10 +78,7 @@ def save_business_calendar():
         said = _said(refused, {"holidays": holiday_lines, "workdays": workday_lines})
         return _page(business_calendar.schedule(db_session()), form, said, 422)
     session = db_session()
-    business_calendar.store(session, new)
-    audit.record(session, current_actor(), "business_calendar.changed", "business_calendar",
-                 "instance", weekend=list(new.weekend), holidays=len(new.holidays),
-                 workdays=len(new.workdays))
+    business_calendar.store(session, current_actor(), new)
     session.commit()
     flash(gettext("The business calendar is saved."))
     return redirect(url_for("pages.business_calendar_page"))
