@@ -328,3 +328,55 @@ def test_an_approval_on_a_hidden_order_cannot_be_decided(client, db, token_for, 
                            headers=headers_of(db, north), json={"comment": "fine"})
     assert response.status_code == 404, response.get_json()
     assert inbox(client, south_headers)[0]["status"] == "open"
+
+
+def shipped(client, headers, number: str) -> dict:
+    response = client.post(f"/api/v1/orders/{number}/shipments", headers=headers,
+                           json={"carrier": "local"})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def test_a_shipment_of_a_hidden_order_answers_404_like_a_missing_one(client, company,
+                                                                      actions):
+    # Once the shipment routes looked a shipment up by its id alone, so an agent could
+    # read and move another person's parcel by counting ids.
+    own = new_order(client, company["agent"])
+    other = new_order(client, company["staff"])
+    mine, theirs = shipped(client, company["agent"], own), shipped(client, company["staff"],
+                                                                   other)
+    agent = company["agent"]
+    assert client.get(f"/api/v1/shipments/{mine['id']}", headers=agent).status_code == 200
+    hidden = client.get(f"/api/v1/shipments/{theirs['id']}", headers=agent)
+    missing = client.get("/api/v1/shipments/999999", headers=agent)
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.get_json()["detail"].replace(str(theirs["id"]), "N") == \
+        missing.get_json()["detail"].replace("999999", "N")
+    assert theirs["tracking_number"] not in hidden.get_data(as_text=True)
+    for response in (
+            client.post(f"/api/v1/shipments/{theirs['id']}/events", headers=agent,
+                        json={"status": "delivered"}),
+            client.post(f"/api/v1/shipments/{theirs['id']}/refresh", headers=agent),
+            client.get(f"/api/v1/shipments/{theirs['id']}/label", headers=agent),
+            client.get(f"/api/v1/orders/{other}/quotes", headers=agent)):
+        assert response.status_code == 404, response.get_data(as_text=True)
+    # The staff pages of the agent's own login refuse the same, and change nothing.
+    assert actions.login("agent.kim").status_code == 302
+    token = actions.csrf(f"/orders/{own}")
+    entered = client.post(f"/orders/{other}/shipments/{theirs['id']}/events", data={
+        "status": "delivered", "csrf_token": token}, follow_redirects=True)
+    assert f"There is no shipment {theirs['id']} on order {other}." in \
+        entered.get_data(as_text=True)
+    refreshed = client.post(f"/orders/{other}/shipments/{theirs['id']}/refresh", data={
+        "csrf_token": token}, follow_redirects=True)
+    assert f"There is no shipment {theirs['id']} on order {other}." in \
+        refreshed.get_data(as_text=True)
+    booked = client.post(f"/orders/{other}/shipments", data={
+        "carrier": "local", "csrf_token": token})
+    assert booked.status_code == 302 and booked.headers["Location"] == "/orders"
+    quotes = client.get(f"/orders/{other}/quotes")
+    assert quotes.status_code == 302 and quotes.headers["Location"] == "/orders"
+    seen = client.get(f"/api/v1/orders/{other}/shipments", headers=company["staff"]).get_json()
+    assert [(s["id"], s["status"], len(s["events"])) for s in seen["shipments"]] == [
+        (theirs["id"], "label_created", len(theirs["events"]))]
+
