@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from orderloom.platform import accounts
 from orderloom.runtime.audit import SYSTEM, AuditEvent
+from orderloom.runtime.notify.in_app import Notification
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.stock.catalog import Warehouse
 from tests.platform.test_api_tokens import assert_problem, bearer
@@ -379,4 +380,22 @@ def test_a_shipment_of_a_hidden_order_answers_404_like_a_missing_one(client, com
     seen = client.get(f"/api/v1/orders/{other}/shipments", headers=company["staff"]).get_json()
     assert [(s["id"], s["status"], len(s["events"])) for s in seen["shipments"]] == [
         (theirs["id"], "label_created", len(theirs["events"]))]
+
+
+def test_notifications_about_a_hidden_order_are_left_out(client, db, company):
+    own = new_order(client, company["agent"])
+    other = new_order(client, company["staff"])
+    ids = dict(db.execute(select(Order.number, Order.id)).all())
+    hidden = Notification(role="agents", order_id=ids[other], title=f"{other} is on hold")
+    db.add_all([Notification(role="agents", order_id=ids[own], title=f"{own} is on hold"),
+                hidden, Notification(role="agents", title="Stock of TEA-01 is low")])
+    db.commit()
+    response = client.get("/api/v1/notifications", headers=company["agent"])
+    assert response.status_code == 200, response.get_json()
+    assert sorted(n["title"] for n in response.get_json()) == sorted(
+        [f"{own} is on hold", "Stock of TEA-01 is low"])
+    assert client.post(f"/api/v1/notifications/{hidden.id}/read",
+                       headers=company["agent"]).status_code == 404
+    db.expire_all()
+    assert db.get(Notification, hidden.id).read_at is None
 
