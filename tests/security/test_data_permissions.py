@@ -399,3 +399,23 @@ def test_notifications_about_a_hidden_order_are_left_out(client, db, company):
     db.expire_all()
     assert db.get(Notification, hidden.id).read_at is None
 
+
+def test_a_customers_standing_counts_only_visible_orders(client, company, actions):
+    new_order(client, company["agent"])
+    new_order(client, company["staff"])
+    new_order(client, company["staff"])
+
+    def counted(headers) -> dict:
+        response = client.get("/api/v1/customers/C1", headers=headers)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["orders"]
+
+    every, own = counted(company["admin"]), counted(company["agent"])
+    assert (every["all"], every["counted"]) == (3, 3)
+    assert (own["all"], own["counted"]) == (1, 1)
+    listed_customers = client.get("/api/v1/customers?q=C1", headers=company["agent"])
+    assert [c["orders"]["all"] for c in listed_customers.get_json()["customers"]] == [1]
+    assert actions.login("agent.kim").status_code == 302
+    page = client.get("/customers/C1").get_data(as_text=True)
+    assert 'id="order-count">1</dd>' in page
+
