@@ -419,3 +419,31 @@ def test_a_customers_standing_counts_only_visible_orders(client, company, action
     page = client.get("/customers/C1").get_data(as_text=True)
     assert 'id="order-count">1</dd>' in page
 
+
+def test_bulk_approval_of_a_task_on_a_hidden_order_does_not_name_the_order(
+        client, db, token_for, make_user, actions):
+    admin = bearer(token_for("admin"))
+    add_role(client, admin, "reviewers", "my_team")
+
+    def reviewed_by_the_team(definition):
+        definition["workflow"]["approvals"][0]["approvers"] = {"roles": ["reviewers"]}
+        for transition in definition["workflow"]["transitions"]:
+            transition["roles"] = ["reviewers"]
+
+    publish(client, token_for, reviewed_by_the_team)
+    north, south = (make_user("reviewers", username="rev.north"),
+                    make_user("reviewers", username="rev.south"))
+    scope(client, admin, north, team="North")
+    scope(client, admin, south, team="South")
+    south_headers = headers_of(db, south)
+    south_order = submitted(client, south_headers, BIG)
+    (task,) = inbox(client, south_headers)
+    assert actions.login("rev.north").status_code == 302
+    answered = client.post("/approvals/approve-selected", data={
+        "task_ids": [str(task["id"])], "back": "/approvals",
+        "csrf_token": actions.csrf("/approvals")}, follow_redirects=True)
+    page = answered.get_data(as_text=True)
+    assert f"task {task['id']}: there is no such approval" in page
+    assert south_order not in page
+    assert inbox(client, south_headers)[0]["status"] == "open"
+
