@@ -447,3 +447,32 @@ def test_bulk_approval_of_a_task_on_a_hidden_order_does_not_name_the_order(
     assert south_order not in page
     assert inbox(client, south_headers)[0]["status"] == "open"
 
+
+def test_only_someone_who_sees_every_order_may_subscribe_to_webhooks(client, db, company,
+                                                                      make_user, actions):
+    # A subscription is told of every order's events: one made by a person whose row
+    # rule hides orders would have sent them those orders.
+    add_role(client, company["admin"], "integrators", "mine")
+    client.patch("/api/v1/roles/integrators", headers=company["admin"],
+                 json={"permissions": [*RUNS_ORDERS, "webhooks.manage"]})
+    integrator = make_user("integrators", username="int.one")
+    headers = headers_of(db, integrator)
+    hook = {"name": "Mine", "url": "https://erp.example.com/hooks", "events": ["*"]}
+    body = assert_problem(client.post("/api/v1/webhooks", headers=headers, json=hook), 403)
+    assert "sees every order" in body["detail"]
+    made = client.post("/api/v1/webhooks", headers=company["admin"], json=hook)
+    assert made.status_code == 201, made.get_json()
+    assert client.get(made.headers["Location"], headers=headers).status_code == 200
+    assert_problem(client.patch(made.headers["Location"], headers=headers,
+                                json={"url": "https://mine.example.com/hooks"}), 403)
+    assert client.get(made.headers["Location"], headers=company["admin"]).get_json()[
+        "url"] == "https://erp.example.com/hooks"
+    assert actions.login("int.one").status_code == 302
+    page = client.post("/admin/webhooks", data={
+        "name": "Mine too", "url": "https://mine.example.com/hooks", "events": "*",
+        "csrf_token": actions.csrf("/admin/webhooks")})
+    assert page.status_code == 403
+    assert "sees every order" in page.get_data(as_text=True)
+    names = [s["name"] for s in client.get("/api/v1/webhooks",
+                                          headers=company["admin"]).get_json()]
+    assert names == ["Mine"]
