@@ -12,6 +12,7 @@ from orderloom.platform.problems import Problem
 from orderloom.platform.row_access import visible_orders
 from orderloom.runtime.errors import OrderNotFound
 from orderloom.runtime.orders.models import Order
+from orderloom.runtime.shipping.models import Shipment
 
 Model = TypeVar("Model")
 
@@ -26,6 +27,17 @@ def order_or_404(number: str, session: Session | None = None) -> Order:
     if order is None:
         raise OrderNotFound(f"there is no order {number}")
     return order
+
+
+def shipment_or_404(shipment_id: int, session: Session | None = None) -> Shipment:
+    """The shipment ``shipment_id``, if the logged-in user may see its order; 404 "there
+    is no shipment <id>" otherwise, the same whether it is missing or hidden."""
+    shipment = (session or db_session()).scalar(
+        select(Shipment).join(Order, Order.id == Shipment.order_id)
+        .where(Shipment.id == shipment_id, visible_orders(current_user())))
+    if shipment is None:
+        raise Problem(404, f"there is no shipment {shipment_id}")
+    return shipment
 
 
 def get_or_404(model: type[Model], key: Any, what: str) -> Model:

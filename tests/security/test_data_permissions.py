@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from orderloom.platform import accounts
 from orderloom.runtime.audit import SYSTEM, AuditEvent
+from orderloom.runtime.notify.in_app import Notification
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.stock.catalog import Warehouse
 from tests.platform.test_api_tokens import assert_problem, bearer
@@ -328,3 +329,150 @@ def test_an_approval_on_a_hidden_order_cannot_be_decided(client, db, token_for, 
                            headers=headers_of(db, north), json={"comment": "fine"})
     assert response.status_code == 404, response.get_json()
     assert inbox(client, south_headers)[0]["status"] == "open"
+
+
+def shipped(client, headers, number: str) -> dict:
+    response = client.post(f"/api/v1/orders/{number}/shipments", headers=headers,
+                           json={"carrier": "local"})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def test_a_shipment_of_a_hidden_order_answers_404_like_a_missing_one(client, company,
+                                                                      actions):
+    # Once the shipment routes looked a shipment up by its id alone, so an agent could
+    # read and move another person's parcel by counting ids.
+    own = new_order(client, company["agent"])
+    other = new_order(client, company["staff"])
+    mine, theirs = shipped(client, company["agent"], own), shipped(client, company["staff"],
+                                                                   other)
+    agent = company["agent"]
+    assert client.get(f"/api/v1/shipments/{mine['id']}", headers=agent).status_code == 200
+    hidden = client.get(f"/api/v1/shipments/{theirs['id']}", headers=agent)
+    missing = client.get("/api/v1/shipments/999999", headers=agent)
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.get_json()["detail"].replace(str(theirs["id"]), "N") == \
+        missing.get_json()["detail"].replace("999999", "N")
+    assert theirs["tracking_number"] not in hidden.get_data(as_text=True)
+    for response in (
+            client.post(f"/api/v1/shipments/{theirs['id']}/events", headers=agent,
+                        json={"status": "delivered"}),
+            client.post(f"/api/v1/shipments/{theirs['id']}/refresh", headers=agent),
+            client.get(f"/api/v1/shipments/{theirs['id']}/label", headers=agent),
+            client.get(f"/api/v1/orders/{other}/quotes", headers=agent)):
+        assert response.status_code == 404, response.get_data(as_text=True)
+    # The staff pages of the agent's own login refuse the same, and change nothing.
+    assert actions.login("agent.kim").status_code == 302
+    token = actions.csrf(f"/orders/{own}")
+    entered = client.post(f"/orders/{other}/shipments/{theirs['id']}/events", data={
+        "status": "delivered", "csrf_token": token}, follow_redirects=True)
+    assert f"There is no shipment {theirs['id']} on order {other}." in \
+        entered.get_data(as_text=True)
+    refreshed = client.post(f"/orders/{other}/shipments/{theirs['id']}/refresh", data={
+        "csrf_token": token}, follow_redirects=True)
+    assert f"There is no shipment {theirs['id']} on order {other}." in \
+        refreshed.get_data(as_text=True)
+    booked = client.post(f"/orders/{other}/shipments", data={
+        "carrier": "local", "csrf_token": token})
+    assert booked.status_code == 302 and booked.headers["Location"] == "/orders"
+    quotes = client.get(f"/orders/{other}/quotes")
+    assert quotes.status_code == 302 and quotes.headers["Location"] == "/orders"
+    seen = client.get(f"/api/v1/orders/{other}/shipments", headers=company["staff"]).get_json()
+    assert [(s["id"], s["status"], len(s["events"])) for s in seen["shipments"]] == [
+        (theirs["id"], "label_created", len(theirs["events"]))]
+
+
+def test_notifications_about_a_hidden_order_are_left_out(client, db, company):
+    own = new_order(client, company["agent"])
+    other = new_order(client, company["staff"])
+    ids = dict(db.execute(select(Order.number, Order.id)).all())
+    hidden = Notification(role="agents", order_id=ids[other], title=f"{other} is on hold")
+    db.add_all([Notification(role="agents", order_id=ids[own], title=f"{own} is on hold"),
+                hidden, Notification(role="agents", title="Stock of TEA-01 is low")])
+    db.commit()
+    response = client.get("/api/v1/notifications", headers=company["agent"])
+    assert response.status_code == 200, response.get_json()
+    assert sorted(n["title"] for n in response.get_json()) == sorted(
+        [f"{own} is on hold", "Stock of TEA-01 is low"])
+    assert client.post(f"/api/v1/notifications/{hidden.id}/read",
+                       headers=company["agent"]).status_code == 404
+    db.expire_all()
+    assert db.get(Notification, hidden.id).read_at is None
+
+
+def test_a_customers_standing_counts_only_visible_orders(client, company, actions):
+    new_order(client, company["agent"])
+    new_order(client, company["staff"])
+    new_order(client, company["staff"])
+
+    def counted(headers) -> dict:
+        response = client.get("/api/v1/customers/C1", headers=headers)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["orders"]
+
+    every, own = counted(company["admin"]), counted(company["agent"])
+    assert (every["all"], every["counted"]) == (3, 3)
+    assert (own["all"], own["counted"]) == (1, 1)
+    listed_customers = client.get("/api/v1/customers?q=C1", headers=company["agent"])
+    assert [c["orders"]["all"] for c in listed_customers.get_json()["customers"]] == [1]
+    assert actions.login("agent.kim").status_code == 302
+    page = client.get("/customers/C1").get_data(as_text=True)
+    assert 'id="order-count">1</dd>' in page
+
+
+def test_bulk_approval_of_a_task_on_a_hidden_order_does_not_name_the_order(
+        client, db, token_for, make_user, actions):
+    admin = bearer(token_for("admin"))
+    add_role(client, admin, "reviewers", "my_team")
+
+    def reviewed_by_the_team(definition):
+        definition["workflow"]["approvals"][0]["approvers"] = {"roles": ["reviewers"]}
+        for transition in definition["workflow"]["transitions"]:
+            transition["roles"] = ["reviewers"]
+
+    publish(client, token_for, reviewed_by_the_team)
+    north, south = (make_user("reviewers", username="rev.north"),
+                    make_user("reviewers", username="rev.south"))
+    scope(client, admin, north, team="North")
+    scope(client, admin, south, team="South")
+    south_headers = headers_of(db, south)
+    south_order = submitted(client, south_headers, BIG)
+    (task,) = inbox(client, south_headers)
+    assert actions.login("rev.north").status_code == 302
+    answered = client.post("/approvals/approve-selected", data={
+        "task_ids": [str(task["id"])], "back": "/approvals",
+        "csrf_token": actions.csrf("/approvals")}, follow_redirects=True)
+    page = answered.get_data(as_text=True)
+    assert f"task {task['id']}: there is no such approval" in page
+    assert south_order not in page
+    assert inbox(client, south_headers)[0]["status"] == "open"
+
+
+def test_only_someone_who_sees_every_order_may_subscribe_to_webhooks(client, db, company,
+                                                                      make_user, actions):
+    # A subscription is told of every order's events: one made by a person whose row
+    # rule hides orders would have sent them those orders.
+    add_role(client, company["admin"], "integrators", "mine")
+    client.patch("/api/v1/roles/integrators", headers=company["admin"],
+                 json={"permissions": [*RUNS_ORDERS, "webhooks.manage"]})
+    integrator = make_user("integrators", username="int.one")
+    headers = headers_of(db, integrator)
+    hook = {"name": "Mine", "url": "https://erp.example.com/hooks", "events": ["*"]}
+    body = assert_problem(client.post("/api/v1/webhooks", headers=headers, json=hook), 403)
+    assert "sees every order" in body["detail"]
+    made = client.post("/api/v1/webhooks", headers=company["admin"], json=hook)
+    assert made.status_code == 201, made.get_json()
+    assert client.get(made.headers["Location"], headers=headers).status_code == 200
+    assert_problem(client.patch(made.headers["Location"], headers=headers,
+                                json={"url": "https://mine.example.com/hooks"}), 403)
+    assert client.get(made.headers["Location"], headers=company["admin"]).get_json()[
+        "url"] == "https://erp.example.com/hooks"
+    assert actions.login("int.one").status_code == 302
+    page = client.post("/admin/webhooks", data={
+        "name": "Mine too", "url": "https://mine.example.com/hooks", "events": "*",
+        "csrf_token": actions.csrf("/admin/webhooks")})
+    assert page.status_code == 403
+    assert "sees every order" in page.get_data(as_text=True)
+    names = [s["name"] for s in client.get("/api/v1/webhooks",
+                                          headers=company["admin"]).get_json()]
+    assert names == ["Mine"]

@@ -11,14 +11,13 @@ from orderloom.platform import query_args
 from orderloom.platform.api import api
 from orderloom.platform.auth import requires
 from orderloom.platform.database import db_session
-from orderloom.platform.lookups import get_or_404, order_or_404
+from orderloom.platform.lookups import order_or_404, shipment_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem
 from orderloom.platform.security_headers import DOCUMENT_POLICY
 from orderloom.runtime.documents import sf_waybill
 from orderloom.runtime.documents.fulfilment import DocumentProblem
 from orderloom.runtime.shipping import rates, tracking
-from orderloom.runtime.shipping.models import Shipment
 
 QUOTES = {"type": "object", "properties": {
     "quotes": {"type": "array", "items": {"type": "object", "properties": {
@@ -59,7 +58,7 @@ def order_quotes(number: str):
             tags=("shipments",), responses={200: ("text/html, or application/pdf", None)})
 def shipment_label(shipment_id: int):
     wanted = query_args.choice(request.args, "format", ("html", "pdf"), "html")
-    shipment = get_or_404(Shipment, shipment_id, "shipment")
+    shipment = shipment_or_404(shipment_id)
     try:
         document = sf_waybill.render(shipment, for_pdf=wanted == "pdf")
     except DocumentProblem as problem:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
+from sqlalchemy import select
 
 from orderloom.platform import query_args
 from orderloom.platform.api import api
@@ -13,6 +14,7 @@ from orderloom.platform.database import db_session
 from orderloom.platform.lookups import order_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import invalid
+from orderloom.platform.row_access import visible_orders
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.notify import in_app
 from orderloom.runtime.notify.in_app import Notification
@@ -92,8 +94,13 @@ def list_notifications():
     user = current_user()
     found = in_app.notifications_for(db_session(), user.id, set(user.role_names),
                                        permissions=user.permissions,
-                                       unread=unread in ("1", "true"))
+                                       unread=unread in ("1", "true"),
+                                       orders_seen=_orders_seen(user))
     return [notification_json(n) for n in found]
+
+
+def _orders_seen(user):
+    return select(Order.id).where(visible_orders(user))
 
 
 @api.post("/notifications/<int:notification_id>/read")
@@ -104,6 +111,6 @@ def read_notification(notification_id: int):
     session = db_session()
     user = current_user()
     found = in_app.mark_read(session, user.id, set(user.role_names), notification_id,
-                             permissions=user.permissions)
+                             permissions=user.permissions, orders_seen=_orders_seen(user))
     session.commit()
     return notification_json(found)

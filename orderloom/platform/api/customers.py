@@ -93,7 +93,8 @@ def _customer(code: str) -> Customer:
 
 def _answer(customer: Customer, status: int = 200, headers: dict | None = None):
     session = db_session()
-    standing = customers.standings(session, [customer.id])[customer.id]
+    standing = customers.standings(session, [customer.id],
+                                   visible=visible_orders(current_user()))[customer.id]
     survivor = customers.survivor_of(session, customer)
     return (customer_json(customer, standing, survivor.code if survivor else None), status,
             {"ETag": f'"{customer.revision}"', **(headers or {})})
@@ -134,7 +135,8 @@ def list_customers():
     limit = query_args.whole(args, "limit", 50, low=1, high=MAX_PAGE)
     spec = CustomerFilter(text=args.get("q") or None, tag=args.get("tag") or None,
                           segment=segment, before_id=query_args.cursor(args))
-    page, more = customers.customer_page(db_session(), spec, limit)
+    page, more = customers.customer_page(db_session(), spec, limit,
+                                         visible=visible_orders(current_user()))
     return {"customers": [customer_json(c, s) for c, s in page],
             "next": (url_for("api.list_customers", **{**args, "before": page[-1][0].id})
                      if more else None)}

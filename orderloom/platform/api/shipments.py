@@ -19,7 +19,7 @@ from orderloom.platform.api.body import json_body
 from orderloom.platform.api.destinations import check_destination
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
-from orderloom.platform.lookups import get_or_404, order_or_404
+from orderloom.platform.lookups import order_or_404, shipment_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
 from orderloom.runtime import audit, outbound, sealing
@@ -460,10 +460,6 @@ def shipment_json(shipment: Shipment, with_events: bool = True) -> dict[str, Any
     return answer
 
 
-def _shipment(shipment_id: int) -> Shipment:
-    return get_or_404(Shipment, shipment_id, "shipment")
-
-
 @api.get("/orders/<number>/shipments")
 @requires("orders.view")
 @documented("The shipments of an order with their tracking events, oldest first",
@@ -576,7 +572,7 @@ def _parcel_lines(session, order, given: list[dict[str, Any]] | None):
 @documented("One shipment with its tracking events", tags=("shipments",),
             responses={200: ("The shipment", SHIPMENT)})
 def get_shipment(shipment_id: int):
-    return shipment_json(_shipment(shipment_id))
+    return shipment_json(shipment_or_404(shipment_id))
 
 
 @api.post("/shipments/<int:shipment_id>/events")
@@ -588,7 +584,7 @@ def get_shipment(shipment_id: int):
             responses={201: ("Recorded", SHIPMENT), 200: ("Already recorded", SHIPMENT)})
 def add_tracking_event(shipment_id: int):
     body = json_body(EVENT_IN)
-    shipment = _shipment(shipment_id)
+    shipment = shipment_or_404(shipment_id)
     if not tracking.entered_by_staff(db_session(), shipment):
         raise Problem(409, f"shipment {shipment_id} is carried by {shipment.carrier!r}, whose "
                            "events come from the carrier itself")
@@ -611,7 +607,7 @@ def add_tracking_event(shipment_id: int):
             "the carrier fails; nothing is recorded then", tags=("shipments",),
             responses={200: ("The shipment", SHIPMENT)})
 def refresh_shipment(shipment_id: int):
-    shipment = _shipment(shipment_id)
+    shipment = shipment_or_404(shipment_id)
     session = db_session()
     try:
         tracking.refresh(session, shipment, _instance_key())

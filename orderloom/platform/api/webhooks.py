@@ -5,6 +5,7 @@ import difflib
 from typing import Any
 
 from flask import request, url_for
+from flask_babel import gettext
 from sqlalchemy import delete, select
 
 from orderloom.db import utcnow
@@ -12,13 +13,14 @@ from orderloom.platform import query_args
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.api.destinations import check_destination
-from orderloom.platform.auth import current_actor, requires
+from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.field_sight import roles_of_request
 from orderloom.platform.lookups import get_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
 from orderloom.platform.query_args import ParameterError
+from orderloom.platform.row_access import sees_every_order
 from orderloom.platform.url_ids import LARGEST_ID
 from orderloom.runtime import audit
 from orderloom.runtime.notify.webhook_sending import resend
@@ -137,6 +139,17 @@ def list_webhook_events():
     return list(EVENTS)
 
 
+def check_may_subscribe() -> None:
+    """Only someone who sees every order may create or change a subscription: a
+    subscription is told of the events of every order, so a person whose row rule
+    hides some orders could otherwise read them through a URL of their own."""
+    if not sees_every_order(current_user()):
+        refusal = gettext("Only someone who sees every order may create or change webhook "
+                          "subscriptions, since a subscription is told of every order's "
+                          "events.")
+        raise Problem(403, refusal, errors=[{"pointer": "", "detail": refusal}])
+
+
 @api.get("/webhooks")
 @requires("webhooks.manage")
 @documented("Every webhook subscription", tags=("webhooks",),
@@ -152,6 +165,7 @@ def list_webhooks():
             request=NEW_SUBSCRIPTION, tags=("webhooks",),
             responses={201: ("The subscription", SUBSCRIPTION)})
 def create_webhook():
+    check_may_subscribe()
     body = json_body(NEW_SUBSCRIPTION)
     check_url(body["url"])
     check_events(body["events"])
@@ -185,6 +199,7 @@ def get_webhook(subscription_id: int):
             request=CHANGE_SUBSCRIPTION, tags=("webhooks",),
             responses={200: ("The subscription", SUBSCRIPTION)})
 def change_webhook(subscription_id: int):
+    check_may_subscribe()
     body = json_body(CHANGE_SUBSCRIPTION)
     if "url" in body:
         check_url(body["url"])

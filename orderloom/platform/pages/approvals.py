@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
 
 from orderloom.designer.published import blueprint_for
 from orderloom.platform.auth import current_actor, current_user, requires
@@ -131,9 +132,13 @@ def approve_selected():
     lang = language()
     approved: list[str] = []
     refused: list[str] = []
+    visible = visible_orders(current_user())
     for task_id in ids:
         task = session.get(ApprovalTask, task_id)
-        order = session.get(Order, task.order_id) if task is not None else None
+        # A task on an order the person may not see is answered like a missing one,
+        # without its order's number.
+        order = session.scalar(select(Order).where(Order.id == task.order_id, visible)) \
+            if task is not None else None
         if task is None or order is None:
             refused.append(f"task {task_id}: there is no such approval")
             continue
@@ -141,7 +146,7 @@ def approve_selected():
         try:
             with session.begin_nested():
                 approving.decide(session, current_actor(), task_id, True, comment, roles(),
-                                 visible=visible_orders(current_user()))
+                                 visible=visible)
         except OrderError as error:
             refused.append(f"{order.number}: {error.message}")
             continue

@@ -48,7 +48,8 @@ def customers_page():
     spec = CustomerFilter(text=args.get("q", "").strip() or None,
                           tag=args.get("tag", "").strip() or None, segment=segment,
                           before_id=on_page(errors, lambda: cursor(args), None))
-    page, more = customers.customer_page(db_session(), spec, PAGE_SIZE)
+    page, more = customers.customer_page(db_session(), spec, PAGE_SIZE,
+                                         visible=visible_orders(current_user()))
     kept = {k: v for k, v in args.items() if k in ("q", "tag", "segment") and v}
     return render_template(
         "customers/list.html", rows=page, args=args, errors=errors,
@@ -71,7 +72,8 @@ def customer_profile(code: str):
     session = db_session()
     customer = _find(code)
     survivor = customers.survivor_of(session, customer)
-    standing = customers.standings(session, [customer.id])[customer.id]
+    standing = customers.standings(session, [customer.id],
+                                   visible=visible_orders(current_user()))[customer.id]
     history = list(session.scalars(
         select(Order).where(Order.customer_id == customer.id,
                             visible_orders(current_user()))

@@ -24,13 +24,14 @@ from orderloom.platform import tracking_throttle
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.logs import path_kept_out_of_logs
+from orderloom.platform.lookups import order_or_404
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.masking import mask_free_text, mask_name, masked_place
 from orderloom.platform.pages.order_view import Labels, language, money, when
 from orderloom.platform.pages.shipment_status import status_words
 from orderloom.platform.problems import Problem, problem_response
+from orderloom.platform.row_access import visible_orders
 from orderloom.runtime.documents import sf_waybill
-from orderloom.runtime.engine import lifecycle
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.jobs.models import RUNNING
 from orderloom.runtime.orders.models import Order
@@ -182,6 +183,13 @@ def _no_shipment(shipment_id: int, number: str) -> str:
                    number=number)
 
 
+def _shipment_of(session, number: str, shipment_id: int) -> Shipment | None:
+    """The shipment on order ``number``, if the person may see that order."""
+    return session.scalar(select(Shipment).join(Order, Order.id == Shipment.order_id).where(
+        Shipment.id == shipment_id, Order.number == number,
+        visible_orders(current_user())))
+
+
 def _back(number: str):
     return redirect(url_for("pages.order_detail", number=number) + "#shipments")
 
@@ -191,7 +199,7 @@ def _back(number: str):
 def order_add_shipment(number: str):
     session = db_session()
     try:
-        order = lifecycle.find_order(session, number)
+        order = order_or_404(number, session)
     except OrderError as error:
         flash(error.message, "error")
         return redirect(url_for("pages.orders"))
@@ -259,7 +267,7 @@ def unconfirmed_bookings(order: Order) -> list[dict[str, Any]]:
 def order_cancel_booking(number: str, booking_id: int):
     session = db_session()
     try:
-        order = lifecycle.find_order(session, number)
+        order = order_or_404(number, session)
         job = staff_booking.cancel(session, current_actor(), order, booking_id)
     except staff_booking.BookingError as error:
         flash(_booking_refused(error), "error")
@@ -279,8 +287,8 @@ def order_cancel_booking(number: str, booking_id: int):
 def order_refresh_shipment(number: str, shipment_id: int):
     """Staff ask the carrier (or the tracking service following it) for the news now."""
     session = db_session()
-    shipment = session.get(Shipment, shipment_id)
-    if shipment is None or shipment.order.number != number:
+    shipment = _shipment_of(session, number, shipment_id)
+    if shipment is None:
         flash(_no_shipment(shipment_id, number), "error")
         return _back(number)
     try:
@@ -305,7 +313,7 @@ def order_quotes(number: str):
     """Every carrier's quote for the order's parcel, to book with the one staff pick."""
     session = db_session()
     try:
-        order = lifecycle.find_order(session, number)
+        order = order_or_404(number, session)
     except OrderError as error:
         flash(error.message, "error")
         return redirect(url_for("pages.orders"))
@@ -323,8 +331,8 @@ def order_quotes(number: str):
 @requires("orders.act")
 def order_add_tracking_event(number: str, shipment_id: int):
     session = db_session()
-    shipment = session.get(Shipment, shipment_id)
-    if shipment is None or shipment.order.number != number:
+    shipment = _shipment_of(session, number, shipment_id)
+    if shipment is None:
         flash(_no_shipment(shipment_id, number), "error")
         return _back(number)
     status = request.form.get("status", "")

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from orderloom.db import utcnow
 from orderloom.platform.api.webhooks import (
     check_events,
+    check_may_subscribe,
     check_url,
     delivery_filters,
     resend_delivery,
@@ -78,6 +79,10 @@ def create_webhook_page():
     kept = {"name": name, "url": url, "events": events,
             "custom_events": form.get("custom_events", "")}
     try:
+        check_may_subscribe()
+    except Problem as problem:
+        return _page(error=problem.detail, form=kept, status=problem.status)
+    try:
         if not name:
             raise Problem(422, gettext("Name: give the receiving system a name."))
         check_url(url)
@@ -110,6 +115,11 @@ def _subscription(subscription_id: int) -> WebhookSubscription:
 @pages.post("/admin/webhooks/<int:subscription_id>/active")
 @requires("webhooks.manage")
 def switch_webhook_page(subscription_id: int):
+    try:
+        check_may_subscribe()
+    except Problem as problem:
+        flash(problem.detail, "error")
+        return redirect(url_for("pages.webhooks_page"))
     session = db_session()
     subscription = _subscription(subscription_id)
     subscription.active = request.form.get("active") == "1"

@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     ForeignKey,
     Integer,
     Select,
@@ -420,8 +421,11 @@ SEGMENTS: dict[str, str] = {
 }
 
 
-def order_stats(session: Session, customer_ids: list[int] | None = None):
+def order_stats(session: Session, customer_ids: list[int] | None = None,
+                visible: ColumnElement[bool] | None = None):
     """Per customer: all orders, counted orders, value, first and last counted order.
+    ``visible`` limits them to the orders the reader may see (their row rules), so a
+    standing does not reveal how many orders, or how much, is hidden from them.
 
     Only orders that are sales count (orderloom/runtime/orders/categories.py): a
     cancelled or returned order stays in the customer's history but adds nothing to
@@ -440,6 +444,8 @@ def order_stats(session: Session, customer_ids: list[int] | None = None):
         .group_by(Order.customer_id))
     if customer_ids is not None:
         query = query.where(Order.customer_id.in_(customer_ids))
+    if visible is not None:
+        query = query.where(visible)
     return query.subquery("customer_stats")
 
 
@@ -481,12 +487,13 @@ def money_value(value: Any) -> Decimal:
     return Decimal(value or 0).quantize(Decimal("0.01"))
 
 
-def standings(session: Session, customer_ids: list[int], now: datetime | None = None
-              ) -> dict[int, Standing]:
-    """The standing of each customer in ``customer_ids`` (one query)."""
+def standings(session: Session, customer_ids: list[int], now: datetime | None = None,
+              visible: ColumnElement[bool] | None = None) -> dict[int, Standing]:
+    """The standing of each customer in ``customer_ids`` (one query), of the orders
+    ``visible`` lets through (all when None)."""
     if not customer_ids:
         return {}
-    stats = order_stats(session, customer_ids)
+    stats = order_stats(session, customer_ids, visible)
     rows = session.execute(select(stats, segment_of(stats, now or utcnow()).label("segment")))
     found = {row.customer_id: Standing(row.all_orders, row.orders or 0, money_value(row.value),
                                        row.first_order_at, row.last_order_at, row.segment)
@@ -504,7 +511,7 @@ class CustomerFilter:
 
 
 def customer_page(session: Session, spec: CustomerFilter, limit: int,
-                  now: datetime | None = None
+                  now: datetime | None = None, visible: ColumnElement[bool] | None = None
                   ) -> tuple[list[tuple[Customer, Standing]], bool]:
     """Newest first, in keyset pages; answers the page and whether more follow. A
     segment filter joins every customer's order statistics; otherwise only the page's
@@ -524,12 +531,12 @@ def customer_page(session: Session, spec: CustomerFilter, limit: int,
     if spec.before_id is not None:
         query = query.where(Customer.id < spec.before_id)
     if spec.segment:
-        stats = order_stats(session)
+        stats = order_stats(session, visible=visible)
         query = (query.outerjoin(stats, stats.c.customer_id == Customer.id)
                  .where(segment_of(stats, now) == spec.segment))
     customers = list(session.scalars(query.limit(limit + 1)))
     page = customers[:limit]
-    found = standings(session, [c.id for c in page], now)
+    found = standings(session, [c.id for c in page], now, visible)
     return [(c, found[c.id]) for c in page], len(customers) > limit
 
 

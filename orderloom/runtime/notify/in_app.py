@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, or_, select
+from sqlalchemy import ForeignKey, Integer, Select, String, Text, or_, select, true
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from orderloom.db import Base, UTCDateTime, utcnow
@@ -33,10 +33,14 @@ class Notification(Base):
 
 def notifications_for(session: Session, user_id: int, roles: set[str] | frozenset[str], *,
                       permissions: set[str] | frozenset[str] = frozenset(),
-                      unread: bool = False, limit: int = 200) -> list[Notification]:
+                      unread: bool = False, limit: int = 200,
+                      orders_seen: Select | None = None) -> list[Notification]:
     """The person's notifications: addressed to them, to any of their roles, or to a
-    permission their roles grant."""
-    query = select(Notification).where(_addressed_to(user_id, roles, permissions))
+    permission their roles grant. ``orders_seen`` (a select of order ids) leaves out
+    notifications about orders the person may not see: a notice to a role reaches
+    holders whose row rules hide its order."""
+    query = select(Notification).where(_addressed_to(user_id, roles, permissions),
+                                       _about_seen_orders(orders_seen))
     if unread:
         query = query.where(Notification.read_at.is_(None))
     return list(session.scalars(query.order_by(Notification.id.desc()).limit(limit)))
@@ -44,12 +48,14 @@ def notifications_for(session: Session, user_id: int, roles: set[str] | frozense
 
 def mark_read(session: Session, user_id: int, roles: set[str] | frozenset[str],
               notification_id: int, now: datetime | None = None, *,
-              permissions: set[str] | frozenset[str] = frozenset()) -> Notification:
+              permissions: set[str] | frozenset[str] = frozenset(),
+              orders_seen: Select | None = None) -> Notification:
     """Mark one of the person's notifications read. A notification to a role (or a
     permission) has one read mark, so it is read for everyone it went to once one of
     them reads it."""
     found = session.scalar(select(Notification).where(
-        Notification.id == notification_id, _addressed_to(user_id, roles, permissions)))
+        Notification.id == notification_id, _addressed_to(user_id, roles, permissions),
+        _about_seen_orders(orders_seen)))
     if found is None:
         raise OrderNotFound(f"you have no notification {notification_id}")
     if found.read_at is None:
@@ -65,3 +71,9 @@ def _addressed_to(user_id: int, roles: set[str] | frozenset[str],
     if permissions:
         conditions.append(Notification.permission.in_(sorted(permissions)))
     return or_(*conditions)
+
+
+def _about_seen_orders(orders_seen: Select | None):
+    if orders_seen is None:
+        return true()
+    return or_(Notification.order_id.is_(None), Notification.order_id.in_(orders_seen))
