@@ -22,6 +22,11 @@ def restricted_retail():
                                 "access": {"see": ["admin", "staff"], "edit": ["admin"]}})
     items = next(f for f in d["form"]["fields"] if f["key"] == "items")
     next(c for c in items["fields"] if c["key"] == "price")["access"] = {"see": ["admin"]}
+    # A pick list that quotes each order's values, as a designer may write one.
+    d["print_templates"].append({
+        "key": "pick_with_values", "document": "pick_list",
+        "template": "{{ batch.orders | join(', ') }}{% for o in orders %} [{{ o.data.margin }}]"
+                    "{% for line in o.lines %} <{{ line.price }}>{% endfor %}{% endfor %}"})
     return d
 
 
@@ -263,3 +268,15 @@ def test_a_shared_saved_view_shows_no_hidden_column_to_a_role_that_may_not_see_i
         assert (seen["filters"], seen["columns"]) == (
             ({"field.margin": MARGIN}, ["number", "field:margin"]) if sees
             else ({}, ["number"])), role
+
+
+def test_the_pick_list_printed_from_the_order_list_leaves_out_a_hidden_value(
+        app, client, make_user, people, order):
+    # Once the page printed every value of the order, hidden or not.
+    assert client.post("/api/v1/warehouses", headers=people["admin"], json={
+        "code": "HZ", "name": "Hangzhou", "regions": ["Zhejiang"]}).status_code == 201
+    url = f"/orders/pick-lists/print?warehouse=HZ&numbers={order}"
+    viewer = _text(_browser(app, make_user, "viewer").get(url))
+    assert order in viewer and MARGIN not in viewer and PRICE not in viewer
+    admin = _text(_browser(app, make_user, "admin").get(url))
+    assert MARGIN in admin and PRICE in admin
