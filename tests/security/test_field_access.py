@@ -280,3 +280,20 @@ def test_the_pick_list_printed_from_the_order_list_leaves_out_a_hidden_value(
     assert order in viewer and MARGIN not in viewer and PRICE not in viewer
     admin = _text(_browser(app, make_user, "admin").get(url))
     assert MARGIN in admin and PRICE in admin
+
+
+def test_deleting_a_line_keeps_the_hidden_price_of_each_remaining_line(client, people):
+    # Once the stored prices were put back by place: deleting the first line gave the
+    # second line the first line's price.
+    created = client.post("/api/v1/orders", headers=people["admin"], json={
+        "order_type": "retail_order", "data": {**SAMPLE, "items": [
+            {"sku": "TEA-01", "qty": 1, "price": PRICE},
+            {"sku": "CUP-02", "qty": 1, "price": "9.00"}]}})
+    assert created.status_code == 201, created.get_json()
+    number = created.get_json()["number"]
+    edited = client.patch(f"/api/v1/orders/{number}", headers=people["staff"],
+                          json={"data": {"items": [{"sku": "CUP-02", "qty": 2}]}})
+    assert edited.status_code == 200, edited.get_json()
+    admin = client.get(f"/api/v1/orders/{number}", headers=people["admin"]).get_json()
+    assert admin["data"]["items"] == [{"sku": "CUP-02", "qty": 2, "price": "9.00",
+                                       "amount": "18.00"}]
