@@ -297,3 +297,27 @@ def test_deleting_a_line_keeps_the_hidden_price_of_each_remaining_line(client, p
     admin = client.get(f"/api/v1/orders/{number}", headers=people["admin"]).get_json()
     assert admin["data"]["items"] == [{"sku": "CUP-02", "qty": 2, "price": "9.00",
                                        "amount": "18.00"}]
+
+
+def test_a_new_order_leaving_read_only_fields_as_they_start_is_taken(client, people):
+    # Once every new order from the form by such a role was refused: the form sends
+    # its locked controls too, an unticked box as false and a choice at its default.
+    definition = {**restricted_retail(), "key": "gift_order"}
+    fields = definition["form"]["fields"]
+    next(f for f in fields if f["key"] == "priority")["access"] = {"edit": ["admin"]}
+    fields.append({"key": "gift", "type": "boolean", "label": {"en": "Gift"},
+                   "access": {"edit": ["admin"]}})
+    items = next(f for f in fields if f["key"] == "items")
+    del next(c for c in items["fields"] if c["key"] == "price")["access"]
+    assert client.post("/api/v1/import", headers=people["admin"], json={
+        "format": "orderloom-package/1", "order_types": [definition]}).status_code == 201
+    as_sent = {**SAMPLE, "priority": "normal", "gift": False, "margin": ""}
+    created = client.post("/api/v1/orders", headers=people["staff"], json={
+        "order_type": "gift_order", "data": as_sent})
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["data"]["priority"] == "normal"
+    body = assert_problem(client.post("/api/v1/orders", headers=people["staff"], json={
+        "order_type": "gift_order", "data": {**as_sent, "priority": "rush", "gift": True}}),
+        422)
+    assert sorted(e["pointer"] for e in body["errors"]) == ["/data/gift", "/data/priority"]
+    assert {e["detail"] for e in body["errors"]} == {"you may not change this field"}
