@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from orderloom.designer.form import formula_type
+
 
 def _may(rule: dict[str, Any] | None, which: str, roles: frozenset[str]) -> bool:
     allowed = (rule or {}).get(which)
@@ -45,6 +47,19 @@ class FieldAccess:
         the order's customer record hides it when the customer field is hidden)."""
         return any(f["key"] in self.hidden and f.get("type") == field_type
                    for f in definition.get("form", {}).get("fields", []))
+
+    def hides_line_money(self, definition: dict[str, Any]) -> bool:
+        """Whether a money column of the form's lines is hidden, or a line-items field
+        with one (a chart must not add up line amounts this person cannot see)."""
+        for f in definition.get("form", {}).get("fields", []):
+            if f.get("type") != "line_items":
+                continue
+            unseen = ({c["key"] for c in f.get("fields", [])} if f["key"] in self.hidden
+                      else self.hidden_columns.get(f["key"], frozenset()))
+            if any(c["key"] in unseen and formula_type(c) == "money"
+                   for c in f.get("fields", [])):
+                return True
+        return False
 
     def without_hidden(self, definition: dict[str, Any]) -> dict[str, Any]:
         """``definition`` with a form of only the fields and columns this person sees
