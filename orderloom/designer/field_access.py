@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from orderloom.designer.form import formula_type
+
 
 def _may(rule: dict[str, Any] | None, which: str, roles: frozenset[str]) -> bool:
     allowed = (rule or {}).get(which)
@@ -32,6 +34,8 @@ class FieldAccess:
     read_only: frozenset[str] = frozenset()
     hidden_columns: dict[str, frozenset[str]] = field(default_factory=dict)
     read_only_columns: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Per line-items field, the key of its product column: what tells its lines apart.
+    line_products: dict[str, str] = field(default_factory=dict)
 
     @property
     def restricts(self) -> bool:
@@ -43,6 +47,19 @@ class FieldAccess:
         the order's customer record hides it when the customer field is hidden)."""
         return any(f["key"] in self.hidden and f.get("type") == field_type
                    for f in definition.get("form", {}).get("fields", []))
+
+    def hides_line_money(self, definition: dict[str, Any]) -> bool:
+        """Whether a money column of the form's lines is hidden, or a line-items field
+        with one (a chart must not add up line amounts this person cannot see)."""
+        for f in definition.get("form", {}).get("fields", []):
+            if f.get("type") != "line_items":
+                continue
+            unseen = ({c["key"] for c in f.get("fields", [])} if f["key"] in self.hidden
+                      else self.hidden_columns.get(f["key"], frozenset()))
+            if any(c["key"] in unseen and formula_type(c) == "money"
+                   for c in f.get("fields", [])):
+                return True
+        return False
 
     def without_hidden(self, definition: dict[str, Any]) -> dict[str, Any]:
         """``definition`` with a form of only the fields and columns this person sees
@@ -87,10 +104,37 @@ class FieldAccess:
             shown[key] = change
         return {**details, "changes": shown}
 
+    def same_lines(self, key: str, given: list[Any], stored: list[Any]
+                   ) -> list[dict[str, Any] | None]:
+        """For each sent line of line-items field ``key``, the stored line it is, or
+        None for a new line. A line is known by its product and which of the lines
+        with that product it is (the second TEA-01 is the second TEA-01 whatever was
+        deleted before it), so deleting or reordering lines never pairs a line with
+        another's values. A form whose lines have no product column is matched by
+        place."""
+        product = self.line_products.get(key)
+
+        def identities(lines: list[Any]) -> list[Any]:
+            if product is None:
+                return list(range(len(lines)))
+            seen: dict[str, int] = {}
+            found = []
+            for line in lines:
+                which = str(line.get(product)) if isinstance(line, dict) else ""
+                seen[which] = seen.get(which, 0) + 1
+                found.append((which, seen[which]))
+            return found
+
+        known = {identity: line
+                 for identity, line in zip(identities(stored), stored, strict=True)
+                 if isinstance(line, dict)}
+        return [known.get(identity) for identity in identities(given)]
+
     def with_hidden_kept(self, given: dict[str, Any], before: dict[str, Any]
                          ) -> dict[str, Any]:
         """``given`` lines with the values of columns this person cannot see taken from
-        the stored line at the same place: they send back lines as they saw them."""
+        the same stored line: they send back lines as they saw them. A new line gets
+        no hidden value."""
         if not self.hidden_columns:
             return given
         kept = dict(given)
@@ -99,9 +143,10 @@ class FieldAccess:
             if not isinstance(lines, list) or not isinstance(old, list):
                 continue
             kept[key] = [
-                {**{c: old[i][c] for c in columns
-                    if i < len(old) and isinstance(old[i], dict) and c in old[i]}, **line}
-                if isinstance(line, dict) else line for i, line in enumerate(lines)]
+                {**{c: stored[c] for c in columns if stored is not None and c in stored},
+                 **line} if isinstance(line, dict) else line
+                for line, stored in zip(lines, self.same_lines(key, lines, old),
+                                        strict=True)]
         return kept
 
     def unwritable(self, given: dict[str, Any], before: dict[str, Any]
@@ -120,10 +165,11 @@ class FieldAccess:
             if not columns or not isinstance(value, list):
                 continue
             old = before.get(key) if isinstance(before.get(key), list) else []
-            for index, line in enumerate(value):
+            pairs = zip(value, self.same_lines(key, value, old), strict=True)
+            for index, (line, stored) in enumerate(pairs):
                 if not isinstance(line, dict):
                     continue
-                stored = old[index] if index < len(old) and isinstance(old[index], dict) else {}
+                stored = stored or {}
                 for column in sorted(columns & line.keys()):
                     if line[column] != stored.get(column):
                         refused.append(((key, str(index), column),
@@ -138,6 +184,7 @@ def field_access(definition: dict[str, Any], roles: Iterable[str]) -> FieldAcces
     read_only: set[str] = set()
     hidden_columns: dict[str, frozenset[str]] = {}
     read_only_columns: dict[str, frozenset[str]] = {}
+    line_products: dict[str, str] = {}
     for f in definition.get("form", {}).get("fields", []):
         rule = f.get("access")
         if not _may(rule, "see", held):
@@ -154,8 +201,12 @@ def field_access(definition: dict[str, Any], roles: Iterable[str]) -> FieldAcces
                 hidden_columns[f["key"]] = frozenset(unseen)
             if fixed:
                 read_only_columns[f["key"]] = frozenset(fixed)
+            product = next((c["key"] for c in f.get("fields", [])
+                            if c.get("type") == "product"), None)
+            if product is not None:
+                line_products[f["key"]] = product
     return FieldAccess(frozenset(hidden), frozenset(read_only), hidden_columns,
-                       read_only_columns)
+                       read_only_columns, line_products)
 
 
 def restricted(definition: dict[str, Any]) -> bool:

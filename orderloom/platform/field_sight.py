@@ -17,6 +17,7 @@ from orderloom.designer.published import blueprint_for
 from orderloom.platform.auth import current_user
 from orderloom.runtime.orders.saved_views import FIELD_PREFIX
 from orderloom.runtime.orders.search import OrderFilter
+from orderloom.runtime.reports.dashboards import DashboardFilter
 
 NO_LIMITS = FieldAccess()
 
@@ -56,6 +57,22 @@ def limit_search(session: Any, spec: OrderFilter) -> OrderFilter:
                                       if f["key"] not in unseen)
         if access.hides_any_of(definition, "customer"):
             spec.customer_unseen.append(version.id)
+    return spec
+
+
+def limit_dashboard(session: Any, spec: DashboardFilter) -> DashboardFilter:
+    """``spec`` told whose money the requesting person may not see, so that a chart
+    never adds up a total or a line amount hidden from them."""
+    for version in session.scalars(select(DefinitionVersion).where(
+            DefinitionVersion.published_at.is_not(None))):
+        access = access_to(version)
+        if not access.restricts:
+            continue
+        blueprint = blueprint_for(version)
+        if blueprint.total_key in access.hidden:
+            spec.total_unseen.add(version.id)
+        if access.hides_line_money(blueprint.definition):
+            spec.lines_unseen.add(version.id)
     return spec
 
 

@@ -130,3 +130,41 @@ def test_a_backtracking_pattern_does_not_freeze_the_order_form(
     expect(page.locator("output[data-computed=all_a]")).to_have_attribute("data-value", "false")
     page.fill("#field-note", "a" * 60)
     expect(page.locator("output[data-computed=all_a]")).to_have_attribute("data-value", "true")
+
+
+def test_a_role_with_locked_fields_saves_a_new_order_from_the_form(
+        page, live_server, client, token_for, make_user):
+    # Once every such save was refused: the form sent its locked controls (an unticked
+    # box as false, the prefilled choice) as if the person had typed them.
+    definition = retail()
+    fields = definition["form"]["fields"]
+    next(f for f in fields if f["key"] == "priority")["access"] = {"edit": ["admin"]}
+    fields.append({"key": "gift", "type": "boolean", "label": {"en": "Gift"},
+                   "access": {"edit": ["admin"]}})
+    items = next(f for f in fields if f["key"] == "items")
+    items["fields"].append({"key": "fragile", "type": "boolean", "label": {"en": "Fragile"},
+                            "access": {"edit": ["admin"]}})
+    designer = bearer(token_for("designer"))
+    assert client.post("/api/v1/import", headers=designer, json={
+        "format": "orderloom-package/1", "order_types": [definition]}).status_code == 201
+    make_user("staff", username="locked.out")
+    log_in(page, live_server, "locked.out")
+    page.goto(f"{live_server}/orders")
+    page.click("#new-order")
+    assert page.locator("#field-priority").is_disabled()
+    customer = page.locator(".form-field[data-key=customer]")
+    customer.locator("[data-part=code]").fill("C8")
+    customer.locator("[data-part=name]").fill("Zhou Min")
+    ship_to = page.locator(".form-field[data-key=ship_to]")
+    ship_to.locator("[data-part=country]").fill("CN")
+    ship_to.locator("[data-part=province]").fill("Zhejiang")
+    cell(page, 0, "sku").locator("input").fill("TEA-01")
+    cell(page, 0, "qty").locator("input").fill("2")
+    cell(page, 0, "price").locator("input").fill("10")
+    page.click("#save-order")
+    page.wait_for_url(f"{live_server}/orders/SO-*")
+    number = page.url.rsplit("/", 1)[1]
+    stored = client.get(f"/api/v1/orders/{number}", headers=bearer(token_for("admin"))
+                        ).get_json()["data"]
+    assert stored["priority"] == "normal" and stored["total"] == "20.00"
+    assert stored["items"][0]["sku"] == "TEA-01"

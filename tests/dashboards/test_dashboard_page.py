@@ -72,3 +72,49 @@ def test_an_empty_dashboard_offers_no_order_entry_to_a_viewer(client, actions, p
     actions.login_as("viewer")
     page = client.get("/dashboards").get_data(as_text=True)
     assert 'id="dashboard-empty"' in page and 'href="/orders/new"' not in page
+
+
+def test_money_hidden_from_the_reader_is_left_out_of_their_figures(
+        app, client, actions, plant, db, token_for, make_user):
+    # Once a viewer to whom an order type's total and line prices were hidden read
+    # them off the sales, the average order value and the top products.
+    from sqlalchemy import select
+
+    from orderloom.designer.models import DefinitionVersion, OrderType
+    from tests.conftest import Actions
+    from tests.designer.samples import retail
+    from tests.platform.test_api_tokens import bearer
+
+    definition = {**retail(), "key": "secret_order"}
+    fields = definition["form"]["fields"]
+    next(f for f in fields if f["key"] == "total")["access"] = {"see": ["admin"]}
+    items = next(f for f in fields if f["key"] == "items")
+    for column in items["fields"]:
+        if column["key"] in ("price", "amount"):
+            column["access"] = {"see": ["admin"]}
+    assert client.post("/api/v1/import", headers=bearer(token_for("designer")), json={
+        "format": "orderloom-package/1", "order_types": [definition]}).status_code == 201
+    plant.order_type = db.scalar(select(OrderType).where(OrderType.key == "secret_order"))
+    plant.version = db.scalar(select(DefinitionVersion).where(
+        DefinitionVersion.order_type_id == plant.order_type.id))
+    plant.order("2026-03-02T10:00:00", "confirmed", "web", "C1", [("A", 2, "20.00")])
+    plant.order("2026-03-03T10:00:00", "confirmed", "web", "C2", [("B", 1, "7.00")])
+    db.commit()
+    url = "/dashboards?created_from=2026-03-01&created_to=2026-03-31&grain=month"
+    charts = "/api/v1/dashboards/{}?created_from=2026-03-01&created_to=2026-03-31"
+    for role, sales, average, a_sales in (("viewer", "0.00", "–", "0.00"),
+                                          ("admin", "27.00", "13.50 CNY", "20.00")):
+        browser = Actions(app.test_client(), make_user)
+        browser.login_as(role)
+        page = browser.client.get(url).get_data(as_text=True)
+        assert (kpi(page, "sales"), kpi(page, "orders"), kpi(page, "average_order_value")
+                ) == (f"{sales} CNY", "2", average), role
+        headers = bearer(token_for(role))
+        top = client.get(charts.format("top_products"), headers=headers).get_json()["rows"]
+        assert [(r["sku"], r["units"], r["sales"]) for r in top][0] == ("A", 2, a_sales), role
+        value = client.get(charts.format("customer_value"), headers=headers).get_json()
+        assert (value["rows"] == []) == (role == "viewer"), role
+        by_channel = client.get(charts.format("orders_by_channel"),
+                                headers=headers).get_json()["rows"]
+        assert [(r["channel"], r["orders"], r["value"]) for r in by_channel] == [
+            ("web", 2, sales)], role

@@ -70,3 +70,34 @@ def test_writing_a_field_or_column_one_may_not_change_is_named_by_its_path():
         (("priority",), "you may not change this field"),
         (("items", "0", "price"), "you may not change this column")]
     assert field_access(d, ["admin"]).unwritable(changed, before) == []
+
+
+def test_hidden_line_values_follow_their_line_not_its_place():
+    # Once they were merged by place: deleting line A gave line B the price of A.
+    viewer = field_access(_with_access({}, {"see": ["admin"]}), ["viewer"])
+    before = {"items": [{"sku": "A", "qty": 1, "price": "5.00"},
+                        {"sku": "B", "qty": 1, "price": "9.00"}]}
+    assert viewer.with_hidden_kept({"items": [{"sku": "B", "qty": 2}]}, before) == {
+        "items": [{"sku": "B", "qty": 2, "price": "9.00"}]}
+    reordered = {"items": [{"sku": "C", "qty": 1}, {"sku": "B", "qty": 1},
+                           {"sku": "A", "qty": 1}]}
+    assert viewer.with_hidden_kept(reordered, before) == {
+        "items": [{"sku": "C", "qty": 1}, {"sku": "B", "qty": 1, "price": "9.00"},
+                  {"sku": "A", "qty": 1, "price": "5.00"}]}
+    # Two lines of one product are told apart by which of them they are.
+    twice = {"items": [{"sku": "A", "qty": 1, "price": "5.00"},
+                       {"sku": "A", "qty": 3, "price": "4.00"}]}
+    assert viewer.with_hidden_kept({"items": [{"sku": "A", "qty": 1}]}, twice) == {
+        "items": [{"sku": "A", "qty": 1, "price": "5.00"}]}
+
+
+def test_deleting_a_line_that_is_not_the_last_is_no_change_of_a_read_only_column():
+    staff = field_access(_with_access({}, {"edit": ["admin"]}), ["staff"])
+    before = {"items": [{"sku": "A", "qty": 1, "price": "5.00"},
+                        {"sku": "B", "qty": 1, "price": "9.00"}]}
+    assert staff.unwritable({"items": [{"sku": "B", "qty": 1, "price": "9.00"}]},
+                            before) == []
+    # Moving a price onto another line is still refused at that line.
+    assert staff.unwritable({"items": [{"sku": "B", "qty": 1, "price": "5.00"}]},
+                            before) == [(("items", "0", "price"),
+                                         "you may not change this column")]

@@ -220,3 +220,36 @@ def test_orders_and_approvals_are_in_the_navigation(console, actions):
     actions.login_as("viewer")
     page = console.page("/")
     assert 'href="/orders">Orders</a>' in page and 'href="/approvals">Approvals</a>' in page
+
+
+def test_the_list_and_the_inbox_read_total_and_customer_by_type_not_by_name(
+        client, token_for, actions):
+    # Once both pages read data["total"] and data["customer"]: a form that called them
+    # otherwise showed orders without customer or total.
+    import json
+
+    from tests.designer.samples import retail
+    from tests.platform.test_api_tokens import bearer
+
+    text = re.sub(r"\btotal\b", "grand", json.dumps(retail()))
+    text = re.sub(r'"key": "customer"', '"key": "buyer"', text)
+    text = re.sub(r"\bcustomer\.", "buyer.", text)
+    text = re.sub(r'(?:(?<=\[)|(?<=, ))"customer"(?=[,\]])', '"buyer"', text)
+    definition = {**json.loads(text), "total_field": "grand"}
+    designer = bearer(token_for("designer"))
+    imported = client.post("/api/v1/import", headers=designer, json={
+        "format": "orderloom-package/1", "order_types": [definition]})
+    assert imported.status_code == 201, imported.get_json()
+    staff = bearer(token_for("staff"))
+    data = {**{k: v for k, v in HUGE.items() if k != "customer"},
+            "buyer": {"code": "C2", "name": "Chen Jing", "tier": "silver"}}
+    created = client.post("/api/v1/orders", headers=staff,
+                          json={"order_type": "retail_order", "data": data})
+    assert created.status_code == 201, created.get_json()
+    number = created.get_json()["number"]
+    assert client.post(f"/api/v1/orders/{number}/transitions/submit",
+                       headers=staff).status_code == 200
+    actions.login_as("admin")
+    for url in ("/orders", "/approvals"):
+        page = actions.client.get(url).get_data(as_text=True)
+        assert number in page and "Chen Jing" in page and "125,050.00 CNY" in page, url

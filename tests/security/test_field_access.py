@@ -22,6 +22,11 @@ def restricted_retail():
                                 "access": {"see": ["admin", "staff"], "edit": ["admin"]}})
     items = next(f for f in d["form"]["fields"] if f["key"] == "items")
     next(c for c in items["fields"] if c["key"] == "price")["access"] = {"see": ["admin"]}
+    # A pick list that quotes each order's values, as a designer may write one.
+    d["print_templates"].append({
+        "key": "pick_with_values", "document": "pick_list",
+        "template": "{{ batch.orders | join(', ') }}{% for o in orders %} [{{ o.data.margin }}]"
+                    "{% for line in o.lines %} <{{ line.price }}>{% endfor %}{% endfor %}"})
     return d
 
 
@@ -263,3 +268,56 @@ def test_a_shared_saved_view_shows_no_hidden_column_to_a_role_that_may_not_see_i
         assert (seen["filters"], seen["columns"]) == (
             ({"field.margin": MARGIN}, ["number", "field:margin"]) if sees
             else ({}, ["number"])), role
+
+
+def test_the_pick_list_printed_from_the_order_list_leaves_out_a_hidden_value(
+        app, client, make_user, people, order):
+    # Once the page printed every value of the order, hidden or not.
+    assert client.post("/api/v1/warehouses", headers=people["admin"], json={
+        "code": "HZ", "name": "Hangzhou", "regions": ["Zhejiang"]}).status_code == 201
+    url = f"/orders/pick-lists/print?warehouse=HZ&numbers={order}"
+    viewer = _text(_browser(app, make_user, "viewer").get(url))
+    assert order in viewer and MARGIN not in viewer and PRICE not in viewer
+    admin = _text(_browser(app, make_user, "admin").get(url))
+    assert MARGIN in admin and PRICE in admin
+
+
+def test_deleting_a_line_keeps_the_hidden_price_of_each_remaining_line(client, people):
+    # Once the stored prices were put back by place: deleting the first line gave the
+    # second line the first line's price.
+    created = client.post("/api/v1/orders", headers=people["admin"], json={
+        "order_type": "retail_order", "data": {**SAMPLE, "items": [
+            {"sku": "TEA-01", "qty": 1, "price": PRICE},
+            {"sku": "CUP-02", "qty": 1, "price": "9.00"}]}})
+    assert created.status_code == 201, created.get_json()
+    number = created.get_json()["number"]
+    edited = client.patch(f"/api/v1/orders/{number}", headers=people["staff"],
+                          json={"data": {"items": [{"sku": "CUP-02", "qty": 2}]}})
+    assert edited.status_code == 200, edited.get_json()
+    admin = client.get(f"/api/v1/orders/{number}", headers=people["admin"]).get_json()
+    assert admin["data"]["items"] == [{"sku": "CUP-02", "qty": 2, "price": "9.00",
+                                       "amount": "18.00"}]
+
+
+def test_a_new_order_leaving_read_only_fields_as_they_start_is_taken(client, people):
+    # Once every new order from the form by such a role was refused: the form sends
+    # its locked controls too, an unticked box as false and a choice at its default.
+    definition = {**restricted_retail(), "key": "gift_order"}
+    fields = definition["form"]["fields"]
+    next(f for f in fields if f["key"] == "priority")["access"] = {"edit": ["admin"]}
+    fields.append({"key": "gift", "type": "boolean", "label": {"en": "Gift"},
+                   "access": {"edit": ["admin"]}})
+    items = next(f for f in fields if f["key"] == "items")
+    del next(c for c in items["fields"] if c["key"] == "price")["access"]
+    assert client.post("/api/v1/import", headers=people["admin"], json={
+        "format": "orderloom-package/1", "order_types": [definition]}).status_code == 201
+    as_sent = {**SAMPLE, "priority": "normal", "gift": False, "margin": ""}
+    created = client.post("/api/v1/orders", headers=people["staff"], json={
+        "order_type": "gift_order", "data": as_sent})
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["data"]["priority"] == "normal"
+    body = assert_problem(client.post("/api/v1/orders", headers=people["staff"], json={
+        "order_type": "gift_order", "data": {**as_sent, "priority": "rush", "gift": True}}),
+        422)
+    assert sorted(e["pointer"] for e in body["errors"]) == ["/data/gift", "/data/priority"]
+    assert {e["detail"] for e in body["errors"]} == {"you may not change this field"}

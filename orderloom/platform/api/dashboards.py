@@ -15,6 +15,7 @@ from orderloom.platform import query_args
 from orderloom.platform.api import api
 from orderloom.platform.auth import current_user, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.field_sight import limit_dashboard
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem
 from orderloom.platform.query_args import ParameterError
@@ -43,7 +44,7 @@ FILTER_HELP = ("Filters: created_from and created_to (ISO dates, both days inclu
 def dashboard_filter(session, args) -> tuple[DashboardFilter, str]:
     """The filter and grain from query parameters, every bad one a ParameterError
     naming it."""
-    spec = DashboardFilter(visible=visible_orders(current_user()))
+    spec = limit_dashboard(session, DashboardFilter(visible=visible_orders(current_user())))
     start, end = query_args.day(args, "created_from"), query_args.day(args, "created_to")
     if start and end and end < start:
         raise ParameterError("created_to", "must not be before created_from")

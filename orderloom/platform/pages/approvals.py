@@ -44,12 +44,13 @@ def approvals():
         order = session.get(Order, task.order_id)
         names = Labels(blueprint_for(order.version), lang)
         data = seen_data(order)
-        customer = data.get("customer")
+        customer = data.get(names.customer_key) if names.customer_key else None
         rows.append({
             "task": task, "order": order, "approval": names.approval(task.approval_key),
             "state": names.state(order.state), "order_type": names.name,
             "customer": customer.get("name", "") if isinstance(customer, dict) else "",
-            "total": money(data.get("total"), names.currency),
+            "total": money(data.get(names.total_key) if names.total_key else None,
+                           names.currency),
             "assignee": _assignee(task, user.id, people), "since": when(task.created_at),
             "due": when(task.due_at), "escalated": task.escalated_at is not None})
     return render_template("approvals/inbox.html", rows=rows,

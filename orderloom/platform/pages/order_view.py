@@ -20,6 +20,7 @@ from orderloom.platform.i18n import language as language  # the pages import it 
 from orderloom.platform.i18n import when as when  # and this
 from orderloom.platform.pages.payment_status import payment_words_in_sentence
 from orderloom.platform.pages.shipment_status import status_words
+from orderloom.runtime.customers.records import customer_field
 from orderloom.runtime.orders.models import Order, OrderEvent
 from orderloom.runtime.orders.timeline import TimelineKind
 from orderloom.runtime.shipping import rates
@@ -50,6 +51,9 @@ class Labels:
         self.lang = lang
         self.name = label(definition.get("name"), lang, definition.get("key", ""))
         self.currency = definition.get("currency", "")
+        # The fields that hold the total and the customer, whatever the form calls them.
+        self.total_key = blueprint.total_key
+        self.customer_key = customer_field(blueprint)
         # In workflow order: chips and lists show the states as the order meets them.
         self.states = {s["key"]: label(s.get("label"), lang, s["key"])
                        for s in workflow["states"]}

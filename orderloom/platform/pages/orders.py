@@ -144,13 +144,14 @@ def _row(order: Order, lang: str, labels: dict[int, Labels]) -> dict[str, Any]:
     if names is None:
         names = labels[order.version_id] = Labels(blueprint_for(order.version), lang)
     data = seen_data(order)
-    customer = data.get("customer")
+    customer = data.get(names.customer_key) if names.customer_key else None
     return {"number": order.number, "order_type": names.name,
             "state": names.state(order.state), "state_key": order.state,
             "category": names.category(order.state),
             "customer": customer.get("name") or customer.get("code", "")
             if isinstance(customer, dict) else "",
-            "total": money(data.get("total"), names.currency),
+            "total": money(data.get(names.total_key) if names.total_key else None,
+                           names.currency),
             "channel": order.channel, "created": when(order.created_at)}
 
 

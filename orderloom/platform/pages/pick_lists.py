@@ -17,6 +17,7 @@ from sqlalchemy import select
 from orderloom.platform import query_args
 from orderloom.platform.auth import current_user, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.field_sight import seen_data
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.orders import MAX_BULK, safe_back
 from orderloom.platform.row_access import visible_orders
@@ -111,7 +112,7 @@ def pick_list_document():
         wanted = query_args.choice(request.args, "format", FORMATS, "html")
         document = documents.pick_list(session, code, numbers or None,
                                        visible=visible_orders(current_user()),
-                                       for_pdf=wanted == "pdf")
+                                       for_pdf=wanted == "pdf", data_of=seen_data)
     except query_args.ParameterError as error:
         return _refused(error.page_message)
     except OrderError as error:

@@ -119,6 +119,17 @@
     return data;
   }
 
+  // A new order starts with its locked fields at their defaults; what their disabled
+  // controls read (an unticked box, a prefilled choice) was not typed by this person.
+  function leaveOutLocked(data) {
+    for (const field of spec.fields) {
+      if (field.locked) { delete data[field.key]; continue; }
+      const fixed = (field.columns || []).filter((c) => c.locked).map((c) => c.key);
+      if (!fixed.length || !Array.isArray(data[field.key])) continue;
+      for (const line of data[field.key]) for (const key of fixed) delete line[key];
+    }
+  }
+
   function evaluate(compiled, values) {
     try {
       return Formula.evaluate(compiled, values, {calendar: spec.calendar});
@@ -302,6 +313,7 @@
       // A field its condition hides does not apply to this order.
       if (!state.visible[field.key] && field.type !== "computed") data[field.key] = null;
     }
+    if (spec.mode !== "edit") leaveOutLocked(data);
     const headers = { "Content-Type": "application/json", "X-CSRF-Token": spec.csrf,
                       "Accept": "application/json" };
     let body;

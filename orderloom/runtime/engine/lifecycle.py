@@ -155,10 +155,12 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
     blueprint = blueprint_for(version)
     entered = entered_values(blueprint, data, data_pointer)
     if roles is not None:
-        # Leaving a field empty or at its default is not entering it.
-        defaults = {k: v for k, v in entered.items() if k not in data}
-        typed = {k: v for k, v in entered.items()
-                 if k in data and v not in (None, "", [])}
+        # Leaving a field empty or at its default is not entering it: a form sends its
+        # locked controls too (an unticked box as false, a choice at its default), and
+        # the values a new order starts with are the comparison, not nothing.
+        defaults = entered_values(blueprint, {}, data_pointer)
+        typed = {k: v for k, v in entered.items() if k in data and v not in (None, "", [])
+                 and not (v is False and k not in defaults)}
         refused = field_access(blueprint.definition, roles).unwritable(typed, defaults)
         if refused:
             raise OrderInputError([DefinitionProblem(f"{data_pointer}{pointer(*path)}", why)

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Numeric,
     Select,
     String,
+    and_,
     case,
     cast,
     column,
@@ -62,6 +63,10 @@ class DashboardFilter:
     # The reader's data permission (platform/row_access.py); every order when the
     # instance itself asks (the command line, a scheduled report).
     visible: ColumnElement[bool] = field(default_factory=true)
+    # Versions whose total, or whose line prices and amounts, the reader may not see
+    # (platform/field_sight.py): their orders are counted, their money is left out.
+    total_unseen: set[int] = field(default_factory=set)
+    lines_unseen: set[int] = field(default_factory=set)
 
 
 def money(value: Any, currency: str | None) -> Decimal:
@@ -130,9 +135,15 @@ def _in_currency(currency: str | None) -> ColumnElement[bool]:
     return Order.currency == currency if currency else true()
 
 
-def _sales(currency: str | None) -> ColumnElement:
-    """SUM of totals in the one currency, as part of a GROUP BY that counts every order."""
-    return func.sum(case((_in_currency(currency), Order.total), else_=None))
+def _total_seen(spec: DashboardFilter) -> ColumnElement[bool]:
+    return Order.version_id.not_in(spec.total_unseen) if spec.total_unseen else true()
+
+
+def _sales(currency: str | None, spec: DashboardFilter) -> ColumnElement:
+    """SUM of totals in the one currency, as part of a GROUP BY that counts every order;
+    totals hidden from the reader are not added."""
+    return func.sum(case((and_(_in_currency(currency), _total_seen(spec)), Order.total),
+                         else_=None))
 
 
 # --- sales over time ----------------------------------------------------------------------
@@ -158,7 +169,7 @@ def sales_over_time(session: Session, spec: DashboardFilter,
         raise ValueError(f"grain must be one of {', '.join(GRAINS)}")
     currency = currency_of(session, spec)
     period = _period(session, grain).label("period")
-    query = _where(select(period, func.count(Order.id), _sales(currency))
+    query = _where(select(period, func.count(Order.id), _sales(currency, spec))
                    .where(sold(session)).group_by(period).order_by(period), spec)
     return [{"period": date.fromisoformat(str(p)[:10]), "orders": n,
              "sales": money(s, currency), "currency": currency}
@@ -169,7 +180,7 @@ def sales_over_time(session: Session, spec: DashboardFilter,
 
 def _by(session: Session, spec: DashboardFilter, column, name: str) -> list[dict[str, Any]]:
     currency = currency_of(session, spec)
-    query = _where(select(column, func.count(Order.id), _sales(currency))
+    query = _where(select(column, func.count(Order.id), _sales(currency, spec))
                    .group_by(column).order_by(func.count(Order.id).desc(), column), spec)
     return [{name: key, "orders": n, "value": money(s, currency), "currency": currency}
             for key, n, s in session.execute(query)]
@@ -234,12 +245,14 @@ def top_products(session: Session, spec: DashboardFilter, limit: int = 10
     currency = currency_of(session, spec)
     line, sku, quantity, amount = _lines(session)
     sku = sku.label("sku")
-    sales = func.sum(amount)
+    # Lines whose price or amount is hidden from the reader count in units, not sales.
+    seen = Order.version_id.not_in(spec.lines_unseen) if spec.lines_unseen else true()
+    sales = func.sum(case((seen, amount)))
     query = _where(
         select(sku, func.sum(quantity), sales, func.count())
         .select_from(Order).join(line, true())
         .where(sold(session), _in_currency(currency), sku.is_not(None))
-        .group_by(sku).order_by(sales.desc(), sku).limit(limit), spec)
+        .group_by(sku).order_by(func.coalesce(sales, 0).desc(), sku).limit(limit), spec)
     return [{"sku": s, "units": int(q or 0), "sales": money(a, currency), "lines": n,
              "currency": currency}
             for s, q, a, n in session.execute(query)]
@@ -275,7 +288,7 @@ def customer_value(session: Session, spec: DashboardFilter, buckets: int = 10
     per_customer = _where(
         select(customer.label("customer"), func.sum(Order.total).label("value"))
         .where(sold(session), _in_currency(currency), customer.is_not(None),
-               Order.total.is_not(None))
+               Order.total.is_not(None), _total_seen(spec))
         .group_by(customer), spec).subquery()
     largest = session.scalar(select(func.max(per_customer.c.value)))
     if largest is None:
@@ -403,13 +416,15 @@ def headline(session: Session, spec: DashboardFilter, sla: dict[str, Any]) -> di
     """The figures a dashboard leads with for the filter: its sales and the orders that
     are sales (both in the one currency, so that their average is an order's value),
     the average order value, and from ``sla`` (``shipped_within_sla`` of the same
-    filter) the shipments that left later than the SLA."""
+    filter) the shipments that left later than the SLA. Orders whose total is hidden
+    from the reader count as orders, not in sales nor in the average."""
     currency = currency_of(session, spec)
-    orders, total = session.execute(_where(
-        select(func.count(Order.id), func.sum(Order.total))
+    orders, priced, total = session.execute(_where(
+        select(func.count(Order.id), func.count(case((_total_seen(spec), Order.id))),
+               _sales(currency, spec))
         .where(sold(session), _in_currency(currency)), spec)).one()
     sales = money(total, currency)
-    average = money(sales / orders, currency) if orders else None
+    average = money(sales / priced, currency) if priced else None
     return {"sales": sales, "orders": orders, "average_order_value": average,
             "currency": currency, "late_shipments": sla["late"]}
 
