@@ -532,6 +532,9 @@ def test_an_administrator_sets_sf_up_on_its_page_and_tests_the_connection(
     carriers_page = client.get("/admin/carriers").get_data(as_text=True)
     assert 'href="/admin/carriers/sf-express"' in carriers_page
     assert carriers_page.count('href="/admin/carriers"') == 1
+    sf_page = client.get("/admin/carriers/sf-express").get_data(as_text=True)
+    # The way back to every carrier is a link, not its markup shown as text.
+    assert 'listed on the <a href="/admin/carriers">Carriers</a> page' in sf_page
     csrf = actions.csrf("/admin/carriers/sf-express")
     form = {"code": "sfx", "name": "SF Express", "partner_id": PARTNER_ID,
             "check_word": "the-production-word", "monthly_account": MONTHLY_ACCOUNT,
