@@ -22,6 +22,10 @@ def log_in(page, live_server, username: str) -> None:
 def go_to(page, link: str) -> None:
     """Follow a link of the top bar as a person would: on a phone-wide screen its links
     are behind the Menu button."""
+    # The bar folds when its deferred script has run, which is before the page's
+    # DOMContentLoaded: wait for the page that has the bar to get there.
+    page.locator("#main-nav").wait_for(state="attached")
+    page.wait_for_load_state("domcontentloaded")
     menu = page.locator("#menu-button")
     if menu.is_visible() and menu.get_attribute("aria-expanded") != "true":
         menu.click()
