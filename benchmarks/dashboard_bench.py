@@ -23,7 +23,6 @@ Drops the database at the end unless --keep (then --reuse skips generating).
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
 import tempfile
@@ -31,7 +30,8 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import create_engine, text, true
+from scratch_database import create_database, database_url, drop_database, percentile
+from sqlalchemy import text, true
 from sqlalchemy.orm import Session
 
 from orderloom.db import make_engine
@@ -41,8 +41,6 @@ from orderloom.runtime.orders.search import OrderFilter, order_query
 from orderloom.runtime.reports import dashboards
 from orderloom.runtime.reports.dashboards import CHARTS, DashboardFilter
 
-ADMIN_URL = os.environ.get("ORDERLOOM_BENCH_POSTGRES_URL",
-                           "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 DATABASE = "orderloom_bench_1m"
 LIST_TARGET_MS = 100
 PASSWORD = "quiet-ledger-42"
@@ -96,17 +94,6 @@ def definition(key: str, name: str) -> dict:
                 {"key": "reject", "from": ["review"], "to": "rejected",
                  "label": {"en": "Reject"}}]},
     }
-
-
-def admin_execute(sql: str) -> None:
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(sql))
-    admin.dispose()
-
-
-def database_url() -> str:
-    return ADMIN_URL.rsplit("/", 1)[0] + "/" + DATABASE
 
 
 def _state_case(column: str) -> str:
@@ -220,11 +207,6 @@ def token_for(url: str) -> str:
         session.commit()
     engine.dispose()
     return secret
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 def timed(runs: int, work: Callable[[int], object]) -> list[float]:
@@ -358,12 +340,11 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true",
                         help="measure a database kept by an earlier --keep run")
     args = parser.parse_args()
-    url = database_url()
+    url = database_url(DATABASE)
     if args.reuse:
         token = token_for(url)
     else:
-        admin_execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        admin_execute(f'CREATE DATABASE "{DATABASE}"')
+        create_database(DATABASE, replace=True)
     try:
         if not args.reuse:
             token = generate(url, args.orders)
@@ -371,7 +352,7 @@ def main() -> int:
         ok &= measure_charts(url, args.chart_runs)
     finally:
         if not args.keep:
-            admin_execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+            drop_database(DATABASE)
     print("PASS" if ok else "FAIL: a p95 above its target (100 ms list, 1 s chart)")
     return 0 if ok else 1
 

@@ -28,7 +28,8 @@ import time
 import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, text, update
+from scratch_database import create_database, drop_database, percentile
+from sqlalchemy import insert, text, update
 from sqlalchemy.orm import Session
 
 from orderloom.db import make_engine, utcnow
@@ -36,8 +37,6 @@ from orderloom.platform import accounts, schema
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.orders.models import Order, OrderEvent
 
-ADMIN_URL = os.environ.get("ORDERLOOM_BENCH_POSTGRES_URL",
-                           "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TARGET_RATIO = 4.0
 
 DEFINITION = {
@@ -74,25 +73,9 @@ ORDER = {"order_type": "bench_order", "data": {
     "items": [{"sku": f"SKU-{i}", "qty": i + 1, "price": "19.90"} for i in range(5)]}}
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
-
-
 def fresh_database() -> tuple[str, str]:
     name = f"orderloom_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return name, ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-
-
-def drop_database(name: str) -> None:
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    return name, create_database(name)
 
 
 def prepare(url: str) -> str:

@@ -23,14 +23,14 @@ written for.
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import create_engine, delete, insert, select, text
+from scratch_database import create_database, drop_database
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from orderloom.db import make_engine
@@ -46,8 +46,6 @@ from orderloom.runtime.payments.received import Payment
 from orderloom.runtime.payments.reconciliation import Mismatch
 from orderloom.runtime.payments.statements import StatementImport, StatementLine
 
-ADMIN_URL = os.environ.get("ORDERLOOM_BENCH_POSTGRES_URL",
-                           "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TARGET_SECONDS = 10
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 ACTOR = Actor(None, "benchmark", "cli")
@@ -254,15 +252,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.postgresql:
         name = f"orderloom_bench_reconcile_{uuid.uuid4().hex[:6]}"
-        admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
         try:
-            ok = run(ADMIN_URL.rsplit("/", 1)[0] + "/" + name, args.orders, args.runs)
+            ok = run(create_database(name), args.orders, args.runs)
         finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+            drop_database(name)
     else:
         with tempfile.TemporaryDirectory() as folder:
             ok = run(f"sqlite:///{folder}/bench.db", args.orders, args.runs)

@@ -24,11 +24,11 @@ unless --keep (then --reuse skips generating).
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from datetime import UTC, datetime
 
-from sqlalchemy import create_engine, select, text
+from scratch_database import create_database, database_url, drop_database, percentile
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from orderloom.db import make_engine
@@ -38,8 +38,6 @@ from orderloom.platform.row_access import visible_orders
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.orders.search import OrderFilter, order_query
 
-ADMIN_URL = os.environ.get("ORDERLOOM_BENCH_POSTGRES_URL",
-                           "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 DATABASE = "orderloom_bench_rows"
 TARGET_RATIO = 1.5
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -61,17 +59,6 @@ DEFINITION = {
         "transitions": [{"key": "finish", "from": ["draft"], "to": "done",
                          "label": {"en": "Finish"}}]},
 }
-
-
-def admin_execute(sql: str) -> None:
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(sql))
-    admin.dispose()
-
-
-def database_url() -> str:
-    return ADMIN_URL.rsplit("/", 1)[0] + "/" + DATABASE
 
 
 def generate(url: str, orders: int) -> None:
@@ -156,11 +143,6 @@ def first_page(session: Session, user: User) -> int:
     return found
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
-
-
 def measure(url: str, runs: int) -> bool:
     engine = make_engine(url)
     ok = True
@@ -203,16 +185,15 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true",
                         help="use the database a --keep run left")
     args = parser.parse_args()
-    url = database_url()
+    url = database_url(DATABASE)
     if not args.reuse:
-        admin_execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        admin_execute(f'CREATE DATABASE "{DATABASE}"')
+        create_database(DATABASE, replace=True)
         generate(url, args.orders)
     try:
         ok = measure(url, args.runs)
     finally:
         if not args.keep:
-            admin_execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+            drop_database(DATABASE)
     return 0 if ok else 1
 
 

@@ -16,7 +16,8 @@ import threading
 import time
 import uuid
 
-from sqlalchemy import create_engine, insert, text, update
+from scratch_database import create_database, drop_database
+from sqlalchemy import insert, update
 
 from orderloom.db import make_engine, make_session_factory, utcnow
 from orderloom.platform import schema
@@ -24,9 +25,6 @@ from orderloom.runtime.stock import keeping as stock_keeping
 from orderloom.runtime.stock.catalog import Product, Warehouse
 from orderloom.runtime.stock.keeping import Line
 from orderloom.runtime.stock.models import StockLevel, StockMovement
-
-ADMIN_URL = os.environ.get("ORDERLOOM_BENCH_POSTGRES_URL",
-                           "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def run(factory, clients: int, per_client: int, pick, reserve) -> float:
@@ -70,10 +68,7 @@ def main() -> int:
     parser.add_argument("--per-client", type=int, default=200)
     args = parser.parse_args()
     name = f"orderloom_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    url = create_database(name)
     engine = make_engine(url, pool_size=args.clients + 2)
     try:
         schema.upgrade(engine)
@@ -108,9 +103,7 @@ def main() -> int:
         return 0 if not mismatches else 1
     finally:
         engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_database(name)
 
 
 if __name__ == "__main__":
