@@ -3,18 +3,12 @@
 // the input its JSON pointer names. Texts come in data- attributes, translated with
 // the page.
 
+import { callApi, inputForPointer } from "./api_call.js";
+
 const form = document.getElementById("stock-form");
 
-async function call(method, url, body) {
-  const response = await fetch(url, {
-    method, credentials: "same-origin",
-    headers: { "Content-Type": "application/json", Accept: "application/json",
-               "X-CSRF-Token": form.dataset.csrf },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  let answer = {};
-  try { answer = await response.json(); } catch (notJson) { answer = {}; }
-  return { response, answer };
+function call(method, url, body) {
+  return callApi(method, url, form.dataset.csrf, body);
 }
 
 function element(tag, text) {
@@ -98,13 +92,7 @@ function clearErrors() {
 }
 
 function inputFor(pointer) {
-  let best = null;
-  for (const input of form.querySelectorAll("[data-pointer]")) {
-    const own = input.dataset.pointer;
-    if ((pointer === own || pointer.startsWith(`${own}/`))
-        && (!best || own.length > best.dataset.pointer.length)) best = input;
-  }
-  return best;
+  return inputForPointer([...form.querySelectorAll("[data-pointer]")], pointer);
 }
 
 function report(text) {

@@ -3,22 +3,7 @@
 // connection; replay dead letters. The page's texts come in data- attributes, so they
 // are translated with the rest of the page.
 
-const JSON_HEADERS = { "Content-Type": "application/json", Accept: "application/json" };
-
-async function send(url, method, csrf, body) {
-  const response = await fetch(url, {
-    method, credentials: "same-origin",
-    headers: { ...JSON_HEADERS, "X-CSRF-Token": csrf },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  let answer = {};
-  try {
-    answer = await response.json();
-  } catch (notJson) {
-    answer = {};
-  }
-  return { response, answer };
-}
+import { callApi, inputForPointer } from "./api_call.js";
 
 function problemText(answer, status) {
   const errors = (answer.errors || []).map((e) => `${e.pointer}: ${e.detail}`);
@@ -75,20 +60,8 @@ function clearErrors() {
   document.getElementById("channel-form-saved").hidden = true;
 }
 
-// The input whose pointer is the longest prefix of the refused member's pointer:
-// "/mapping/external_id" lands at the preset, "/credentials/api_key" at its own input.
-// A refusal of a whole group ("/credentials": give them again) lands at its first input.
 function inputFor(pointer) {
-  let best = null;
-  for (const input of visibleInputs()) {
-    const own = input.dataset.pointer;
-    if ((pointer === own || pointer.startsWith(`${own}/`))
-        && (!best || own.length > best.dataset.pointer.length)) {
-      best = input;
-    }
-  }
-  if (best || !pointer) return best;
-  return visibleInputs().find((input) => input.dataset.pointer.startsWith(`${pointer}/`)) || null;
+  return inputForPointer(visibleInputs(), pointer);
 }
 
 function showAt(input, detail) {
@@ -120,7 +93,7 @@ function showProblem(answer, status) {
 }
 
 async function presetMapping(key) {
-  const { response, answer } = await send(form.dataset.presets, "GET", "");
+  const { response, answer } = await callApi("GET", form.dataset.presets, "");
   if (!response.ok) return undefined;
   const preset = answer.find((p) => p.key === key);
   return preset ? preset.mapping : undefined;
@@ -174,7 +147,7 @@ if (form) {
     try {
       const { data } = await body(editing);
       const csrf = form.querySelector("input[name=csrf_token]").value;
-      const { response, answer } = await send(form.dataset.api, form.dataset.method, csrf, data);
+      const { response, answer } = await callApi(form.dataset.method, form.dataset.api, csrf, data);
       if (!response.ok) {
         showProblem(answer, response.status);
         return;
@@ -231,7 +204,7 @@ if (testButton) {
     result.className = "";
     testButton.disabled = true;
     try {
-      const { response, answer } = await send(testButton.dataset.api, "POST", testButton.dataset.csrf);
+      const { response, answer } = await callApi("POST", testButton.dataset.api, testButton.dataset.csrf);
       if (response.ok && answer.ok) {
         result.textContent = testButton.dataset.ok.replace("__shop__", answer.store || "");
         result.className = "notice";
@@ -271,7 +244,7 @@ if (deadLetters) {
       const result = row.querySelector(".replay-result");
       button.disabled = true;
       try {
-        const { response, answer } = await send(button.dataset.api, "POST", deadLetters.dataset.csrf);
+        const { response, answer } = await callApi("POST", button.dataset.api, deadLetters.dataset.csrf);
         if (response.ok) {
           result.textContent = deadLetters.dataset.replayed.replace("__order__", answer.order || "");
           row.classList.add("replayed");

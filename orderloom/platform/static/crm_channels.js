@@ -2,17 +2,7 @@
 // with each refusal beside the input its pointer names, and test a channel's
 // connection.
 
-const HEADERS = { "Content-Type": "application/json", Accept: "application/json" };
-
-async function send(url, csrf, body) {
-  const response = await fetch(url, {
-    method: "POST", credentials: "same-origin",
-    headers: { ...HEADERS, "X-CSRF-Token": csrf }, body: JSON.stringify(body || {}),
-  });
-  let answer = {};
-  try { answer = await response.json(); } catch (notJson) { answer = {}; }
-  return { response, answer };
-}
+import { callApi } from "./api_call.js";
 
 const form = document.getElementById("crm-form");
 if (form) {
@@ -26,7 +16,7 @@ if (form) {
         ? input.value.split(",").map((part) => part.trim()).filter(Boolean)
         : input.value;
     }
-    const { response, answer } = await send(form.dataset.api, form.dataset.csrf, body);
+    const { response, answer } = await callApi("POST", form.dataset.api, form.dataset.csrf, body);
     if (response.ok) {
       window.location = form.dataset.page.replace("__key__", answer.key);
       return;
@@ -52,7 +42,7 @@ if (test) {
     const result = document.getElementById("crm-test-result");
     result.hidden = false;
     try {
-      const { response, answer } = await send(test.dataset.api, test.dataset.csrf);
+      const { response, answer } = await callApi("POST", test.dataset.api, test.dataset.csrf, {});
       result.className = response.ok ? "" : "error";
       result.textContent = response.ok ? answer.detail
         : `${test.dataset.failed} ${answer.detail || response.status}`;

@@ -2,17 +2,7 @@
 // /api/v1/marketplace-channels, with each refusal beside the input its pointer names,
 // and test a channel's connection.
 
-const HEADERS = { "Content-Type": "application/json", Accept: "application/json" };
-
-async function send(url, csrf, body) {
-  const response = await fetch(url, {
-    method: "POST", credentials: "same-origin",
-    headers: { ...HEADERS, "X-CSRF-Token": csrf }, body: JSON.stringify(body || {}),
-  });
-  let answer = {};
-  try { answer = await response.json(); } catch (notJson) { answer = {}; }
-  return { response, answer };
-}
+import { callApi } from "./api_call.js";
 
 const form = document.getElementById("marketplace-form");
 if (form) {
@@ -26,7 +16,7 @@ if (form) {
     for (const input of form.querySelectorAll("[data-credential]")) {
       if (input.value) body.credentials[input.dataset.credential] = input.value;
     }
-    const { response, answer } = await send(form.dataset.api, form.dataset.csrf, body);
+    const { response, answer } = await callApi("POST", form.dataset.api, form.dataset.csrf, body);
     if (response.ok) {
       window.location = form.dataset.page.replace("__key__", answer.key);
       return;
@@ -50,7 +40,7 @@ const test = document.getElementById("marketplace-test");
 if (test) {
   test.addEventListener("click", async () => {
     const shown = document.getElementById("marketplace-test-result");
-    const { answer } = await send(test.dataset.api, test.dataset.csrf);
+    const { answer } = await callApi("POST", test.dataset.api, test.dataset.csrf, {});
     shown.textContent = answer.detail + (answer.fix ? ` (${answer.fix})` : "");
     shown.className = answer.ok ? "notice" : "error";
     shown.hidden = false;
