@@ -439,6 +439,24 @@ def _held(event, details, names, entry) -> str:
                    state=names.state(event.from_state), reason=reason)
 
 
+def _exception(event, details, names, entry) -> str:
+    reason = label(details.get("label") or {}, language()) or details.get("reason", "?")
+    step = details.get("step")
+    if details.get("note"):
+        entry.notes.append(details["note"])
+    if step == "assigned":
+        return gettext("Exception %(reason)s was assigned to %(person)s.",
+                       reason=reason, person=details.get("assignee") or "?")
+    if step == "resolved":
+        resolution = label(details.get("resolution_label") or {}, language()) \
+            or details.get("resolution", "?")
+        return gettext("Exception %(reason)s was resolved: %(resolution)s.",
+                       reason=reason, resolution=resolution)
+    message = label(details.get("message") or {}, language())
+    return gettext("Exception raised, the order waits for a person: %(reason)s. %(message)s",
+                   reason=reason, message=message).strip()
+
+
 _DOCUMENTS = {"pick_list": lazy_gettext("Pick list"),
               "packing_slip": lazy_gettext("Packing slip"),
               "shipping_label": lazy_gettext("Shipping label"),
@@ -537,4 +555,5 @@ _SENTENCES = {
     TimelineKind.PAYMENT: _payment,
     TimelineKind.REFUND: _refund,
     TimelineKind.HELD: _held,
+    TimelineKind.EXCEPTION: _exception,
 }
