@@ -52,6 +52,7 @@ def upgrade() -> None:
         sa.Column("discount_limit", MONEY, nullable=True),
         sa.Column("floors", JSON, nullable=False),
         sa.Column("duplicate_window_hours", sa.Integer(), nullable=False),
+        sa.Column("checks", JSON, nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_exception_settings")),
     )

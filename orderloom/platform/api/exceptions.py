@@ -74,7 +74,10 @@ SETTINGS = {"type": "object", "additionalProperties": False, "properties": {
                "additionalProperties": {"type": ["string", "number"]},
                "description": "SKU -> the lowest unit price it may be sold at"},
     "duplicate_window_hours": {"type": "integer",
-                               "description": "0 turns the duplicate check off"}}}
+                               "description": "0 turns the duplicate check off"},
+    "checks": {"type": "object", "additionalProperties": {"type": "boolean"},
+               "maxProperties": 10,
+               "description": "Check -> on or off: " + ", ".join(settings.CHECKS)}}}
 
 
 def _time(value: datetime | None) -> str | None:

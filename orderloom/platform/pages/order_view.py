@@ -432,6 +432,9 @@ def _stock_released(event, details, names, entry) -> str:
 
 
 def _held(event, details, names, entry) -> str:
+    if "lifted" in details:
+        return gettext("The hold on the order was lifted: %(reason)s.",
+                       reason=label(details["lifted"], language()))
     reasons = [action.get("reason") for action in details.get("actions", [])
                if action.get("type") == "hold"]
     reason = label(reasons[0], language()) if reasons else ""

@@ -149,7 +149,8 @@ def stop_or_return(session: Session, actor: Actor, order: Order, channel: Channe
             "zh": f"店铺已{what['zh']}此订单（{source}）：请在发货前拦截，并在此取消或退款"}
         # Staff decide in the exception queue: cancel it here, or release it when the
         # buyer withdrew the request.
-        raise_exception(session, order, "refund_request", reason, actor_name=actor.name)
+        raise_exception(session, order, "refund_request", reason, actor_name=actor.name,
+                        beside_hold=True)
         return _held(session, actor, order, reason)
     transition = return_transition(definition, order.state)
     if transition is None:

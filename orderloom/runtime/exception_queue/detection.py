@@ -70,7 +70,7 @@ def unknown_sku(session: Session, order: Order) -> None:
 
 
 def buyer_note(session: Session, order: Order) -> None:
-    if order.channel in BY_HAND:
+    if order.channel in BY_HAND or not settings.current(session).checking("buyer_note"):
         return
     field = with_meaning(blueprint_for(order.version).definition["form"]["fields"], "note")
     note = order.data.get(field["key"]) if field else None
@@ -82,7 +82,7 @@ def buyer_note(session: Session, order: Order) -> None:
 
 def address(session: Session, order: Order) -> None:
     found = _ship_to(order) if order.channel not in BY_HAND else None
-    if found is None:
+    if found is None or not settings.current(session).checking("address"):
         return
     key, value = found
     missing = [part for part in ADDRESS_NEEDS if not str(value.get(part) or "").strip()]
@@ -112,7 +112,8 @@ def price(session: Session, order: Order) -> None:
 
 
 def duplicate(session: Session, order: Order) -> None:
-    hours = settings.current(session).duplicate_window_hours
+    chosen = settings.current(session)
+    hours = chosen.duplicate_window_hours if chosen.checking("duplicate") else 0
     found = _ship_to(order) if order.channel not in BY_HAND else None
     if not hours or found is None or order.total is None or not any(found[1].values()):
         return

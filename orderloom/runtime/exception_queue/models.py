@@ -57,4 +57,6 @@ class ExceptionSettings(Base):
     # Orders of one buyer to one address for one amount within this many hours are
     # suspected duplicates; 0 turns the check off.
     duplicate_window_hours: Mapped[int] = mapped_column(Integer, default=24)
+    # check -> on or off, for the checks staff may switch (settings.CHECKS)
+    checks: Mapped[dict[str, bool]] = mapped_column(JSONDocument, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -37,9 +37,13 @@ def open_exceptions(session: Session, order_ids: Sequence[int]) -> list[OrderExc
 
 def raise_exception(session: Session, order: Order, reason: str, message: dict[str, str], *,
                     actor_name: str, details: dict[str, Any] | None = None,
-                    now: datetime | None = None) -> OrderException:
+                    now: datetime | None = None, beside_hold: bool = False) -> OrderException:
     """Open an exception of ``reason`` on ``order`` with ``message`` ({"en", "zh"}), or
-    answer the one of that reason already open."""
+    answer the one of that reason already open.
+
+    ``beside_hold``: the caller holds the order with the same reason (engine/holds.py),
+    which already shows it and tells staff; the exception then adds no second note and
+    no second message, and releasing it lifts that hold."""
     if reason not in REASONS:
         raise ValueError(f"there is no exception reason {reason!r}")
     session.flush()
@@ -51,15 +55,18 @@ def raise_exception(session: Session, order: Order, reason: str, message: dict[s
     now = now or utcnow()
     hours = settings.current(session).hours_for(reason)
     found = OrderException(order_id=order.id, reason=reason, message=message,
-                           details=details or {}, status=OPEN, raised_at=now,
+                           details={**(details or {}),
+                                    **({"beside_hold": True} if beside_hold else {})},
+                           status=OPEN, raised_at=now,
                            raised_by=actor_name, due_at=now + timedelta(hours=hours))
     session.add(found)
     session.flush()
     timeline.exception_event(session, order, actor_name, at=now, details={
         "exception": found.id, "reason": reason, "label": REASONS[reason].label,
         "step": "raised", "message": message})
-    holds.tell_staff(session, order, {
-        lang: f"{REASONS[reason].label[lang]}: {message.get(lang, '')}".rstrip(": ")
-        for lang in ("en", "zh")})
+    if not beside_hold:
+        holds.tell_staff(session, order, {
+            lang: f"{REASONS[reason].label[lang]}: {message.get(lang, '')}".rstrip(": ")
+            for lang in ("en", "zh")})
     log.info("order %s: exception %s raised (%s)", order.number, found.id, reason)
     return found

@@ -124,6 +124,11 @@ def resolve(session: Session, actor: Actor, found: OrderException, order: Order,
     elif resolution.kind == CANCEL:
         _cancel(session, actor, order, roles, now)
     else:
+        if (found.details or {}).get("beside_hold"):
+            label = _label(found)
+            holds.lift(session, actor, order, {
+                "en": f"the exception {label['en']} was resolved",
+                "zh": f"异常「{label['zh']}」已处理"})
         lifecycle.resume(session, order, now)
 
 

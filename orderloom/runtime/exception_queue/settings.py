@@ -21,6 +21,10 @@ ROW_ID = 1
 LONGEST_SLA_HOURS = 24 * 90
 LONGEST_WINDOW_HOURS = 24 * 30
 MOST_FLOORS = 5000
+# The checks an arriving order passes that staff may switch off or on, and whether each
+# is on until they do. A buyer's note is off at first: many shops' buyers write a note
+# on most orders, and a queue full of them hides the orders that need a person.
+CHECKS = {"address": True, "buyer_note": False, "duplicate": True}
 
 
 class SettingsError(ValueError):
@@ -38,6 +42,10 @@ class QueueSettings:
     discount_limit: Decimal | None = None
     floors: dict[str, Decimal] = field(default_factory=dict)
     duplicate_window_hours: int = 24
+    checks: dict[str, bool] = field(default_factory=dict)
+
+    def checking(self, check: str) -> bool:
+        return self.checks.get(check, CHECKS[check])
 
     def hours_for(self, reason: str) -> int:
         return self.sla_hours.get(reason, REASONS[reason].sla_hours)
@@ -47,7 +55,8 @@ class QueueSettings:
                 "discount_limit": None if self.discount_limit is None
                 else str(self.discount_limit),
                 "floors": {sku: str(price) for sku, price in sorted(self.floors.items())},
-                "duplicate_window_hours": self.duplicate_window_hours}
+                "duplicate_window_hours": self.duplicate_window_hours,
+                "checks": {check: self.checking(check) for check in CHECKS}}
 
 
 def current(session: Session) -> QueueSettings:
@@ -63,7 +72,9 @@ def current(session: Session) -> QueueSettings:
             continue
     return QueueSettings({k: v for k, v in (row.sla_hours or {}).items()
                           if k in REASONS and isinstance(v, int)},
-                         row.discount_limit, floors, row.duplicate_window_hours)
+                         row.discount_limit, floors, row.duplicate_window_hours,
+                         {k: v for k, v in (row.checks or {}).items()
+                          if k in CHECKS and isinstance(v, bool)})
 
 
 def _amount(value: Any, pointer: str) -> Decimal:
@@ -102,9 +113,14 @@ def checked(body: dict[str, Any]) -> QueueSettings:
             or not 0 <= window <= LONGEST_WINDOW_HOURS:
         raise SettingsError("/duplicate_window_hours",
                             f"must be a whole number of hours from 0 to {LONGEST_WINDOW_HOURS}")
+    checks = body.get("checks") or {}
+    for check in checks:
+        if check not in CHECKS:
+            raise SettingsError(f"/checks/{check}", f"there is no check {check!r}; the "
+                                f"checks are {', '.join(CHECKS)}")
     return QueueSettings(hours, limit,
                          {sku: _amount(price, f"/floors/{sku}") for sku, price in floors.items()},
-                         window)
+                         window, dict(checks))
 
 
 def store(session: Session, actor: Actor, new: QueueSettings) -> None:
@@ -116,6 +132,7 @@ def store(session: Session, actor: Actor, new: QueueSettings) -> None:
     row.discount_limit = new.discount_limit
     row.floors = {sku: str(price) for sku, price in new.floors.items()}
     row.duplicate_window_hours = new.duplicate_window_hours
+    row.checks = dict(new.checks)
     row.updated_at = utcnow()
     audit.record(session, actor, "exception_settings.changed", "exception_settings",
                  ROW_ID, **new.as_json())

@@ -2,7 +2,8 @@
 
 The exception is stored once the order is (so it names the order), and while any
 exception of the order is open, whoever raised it (a rule, a channel, routing), the
-order's automatic moves wait and the order page shows the reason beside the state.
+order's automatic moves wait and the order page shows the reason beside the state
+(one raised beside a hold, by a store's cancellation, leaves the hold's note alone).
 """
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ class RaiseException(spec.RaiseException, Behaviour):
     def standing(self, session: Session, orders: Sequence[Order]) -> dict[int, StandingNote]:
         notes: dict[int, StandingNote] = {}
         for found in open_exceptions(session, [order.id for order in orders]):
-            if found.order_id not in notes:
+            # Beside a hold of the same reason, the hold's note says it already.
+            if found.order_id not in notes and not (found.details or {}).get("beside_hold"):
                 label = REASONS[found.reason].label if found.reason in REASONS \
                     else {"en": found.reason, "zh": found.reason}
                 notes[found.order_id] = StandingNote(
