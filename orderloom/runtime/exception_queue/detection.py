@@ -24,6 +24,7 @@ from orderloom.runtime import hooks
 from orderloom.runtime.audit import SYSTEM
 from orderloom.runtime.exception_queue import price_floors, settings
 from orderloom.runtime.exception_queue.raising import raise_exception
+from orderloom.runtime.exception_queue.settings import QueueSettings
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.stock import catalog
 
@@ -56,7 +57,9 @@ def _buyer(order: Order) -> tuple[Any, ...]:
     return tuple(parts)
 
 
-def unknown_sku(session: Session, order: Order) -> None:
+def unknown_sku(session: Session, order: Order, chosen: QueueSettings) -> None:
+    if order.channel in BY_HAND:
+        return  # refused at the line when it was entered
     lines = catalog.unknown_products(session, blueprint_for(order.version).definition,
                                      order.data)
     if lines:
@@ -69,8 +72,8 @@ def unknown_sku(session: Session, order: Order) -> None:
                                             "sku": sku} for key, index, column, sku in lines]})
 
 
-def buyer_note(session: Session, order: Order) -> None:
-    if order.channel in BY_HAND or not settings.current(session).checking("buyer_note"):
+def buyer_note(session: Session, order: Order, chosen: QueueSettings) -> None:
+    if order.channel in BY_HAND or not chosen.checking("buyer_note"):
         return
     field = with_meaning(blueprint_for(order.version).definition["form"]["fields"], "note")
     note = order.data.get(field["key"]) if field else None
@@ -80,9 +83,9 @@ def buyer_note(session: Session, order: Order) -> None:
                         actor_name=SYSTEM.name)
 
 
-def address(session: Session, order: Order) -> None:
+def address(session: Session, order: Order, chosen: QueueSettings) -> None:
     found = _ship_to(order) if order.channel not in BY_HAND else None
-    if found is None or not settings.current(session).checking("address"):
+    if found is None or not chosen.checking("address"):
         return
     key, value = found
     missing = [part for part in ADDRESS_NEEDS if not str(value.get(part) or "").strip()]
@@ -93,9 +96,9 @@ def address(session: Session, order: Order) -> None:
                         actor_name=SYSTEM.name, details={"field": key, "missing": missing})
 
 
-def price(session: Session, order: Order) -> None:
+def price(session: Session, order: Order, chosen: QueueSettings) -> None:
     low = price_floors.below_floor(session, order)
-    beyond = price_floors.discount_beyond_limit(session, order)
+    beyond = price_floors.discount_beyond_limit(order, chosen.discount_limit)
     if not low and beyond is None:
         return
     en, zh = [], []
@@ -111,8 +114,7 @@ def price(session: Session, order: Order) -> None:
                     details={"lines": low, **({"discount": beyond} if beyond else {})})
 
 
-def duplicate(session: Session, order: Order) -> None:
-    chosen = settings.current(session)
+def duplicate(session: Session, order: Order, chosen: QueueSettings) -> None:
     hours = chosen.duplicate_window_hours if chosen.checking("duplicate") else 0
     found = _ship_to(order) if order.channel not in BY_HAND else None
     if not hours or found is None or order.total is None or not any(found[1].values()):
@@ -134,5 +136,6 @@ def duplicate(session: Session, order: Order) -> None:
 
 @hooks.ORDER_CREATED.subscribe
 def order_created(session: Session, order: Order) -> None:
+    chosen = settings.current(session)
     for check in (unknown_sku, address, buyer_note, price, duplicate):
-        check(session, order)
+        check(session, order, chosen)

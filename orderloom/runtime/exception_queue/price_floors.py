@@ -1,10 +1,11 @@
 """The lowest unit price a line may be sold at, and whether an order's discount goes
 beyond the limit: what raises a ``price`` exception.
 
-A floor comes from the first of ``FLOOR_SOURCES`` that knows one for the line. The
-products' floors staff set in the queue's settings are the one source today; price
-lists plug in by appending a source (``source(session, order, sku) -> Decimal | None``)
-that answers the list price a line may not go below.
+A floor comes from the first of ``FLOOR_SOURCES`` that knows one for the line's SKU.
+The products' floors staff set in the queue's settings are the one source today;
+price lists plug in by adding a source, ``source(session, order, skus) -> {sku:
+floor}``, that answers the price each SKU may not go below for this order (its
+channel, its customer's tier), all SKUs in one read.
 """
 from __future__ import annotations
 
@@ -19,11 +20,12 @@ from orderloom.designer.published import blueprint_for
 from orderloom.runtime.exception_queue import settings
 from orderloom.runtime.orders.models import Order
 
-FloorSource = Callable[[Session, Order, str], Decimal | None]
+FloorSource = Callable[[Session, Order, set[str]], dict[str, Decimal]]
 
 
-def floor_from_settings(session: Session, order: Order, sku: str) -> Decimal | None:
-    return settings.current(session).floors.get(sku)
+def floor_from_settings(session: Session, order: Order, skus: set[str]) -> dict[str, Decimal]:
+    floors = settings.current(session).floors
+    return {sku: floors[sku] for sku in skus if sku in floors}
 
 
 FLOOR_SOURCES: list[FloorSource] = [floor_from_settings]
@@ -66,22 +68,20 @@ def _lines(order: Order) -> list[tuple[str, str, Decimal, Decimal]]:
 
 def below_floor(session: Session, order: Order) -> list[dict[str, str]]:
     """Each line priced below its floor: its pointer, SKU, price and floor."""
-    low = []
-    for where, sku, _qty, unit in _lines(order):
-        for source in FLOOR_SOURCES:
-            floor = source(session, order, sku)
-            if floor is not None:
-                if unit < floor:
-                    low.append({"line": where, "sku": sku, "price": str(unit),
-                                "floor": str(floor)})
-                break
-    return low
+    lines = _lines(order)
+    wanted = {sku for _w, sku, _q, _u in lines}
+    floors: dict[str, Decimal] = {}
+    for source in FLOOR_SOURCES:
+        if wanted - set(floors):
+            # An earlier source's floor stands: the first that knows one wins.
+            floors = {**source(session, order, wanted - set(floors)), **floors}
+    return [{"line": where, "sku": sku, "price": str(unit), "floor": str(floors[sku])}
+            for where, sku, _qty, unit in lines if sku in floors and unit < floors[sku]]
 
 
-def discount_beyond_limit(session: Session, order: Order) -> dict[str, str] | None:
-    """The order's discount and the limit it exceeds, as percentages of the lines'
-    amount, when the settings set a limit and the form declares a discount field."""
-    limit = settings.current(session).discount_limit
+def discount_beyond_limit(order: Order, limit: Decimal | None) -> dict[str, str] | None:
+    """The order's discount and the ``limit`` it exceeds, as percentages of the lines'
+    amount, when there is a limit and the form declares a discount field."""
     if limit is None:
         return None
     field = with_meaning(blueprint_for(order.version).definition["form"]["fields"], "discount")
