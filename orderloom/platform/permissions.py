@@ -42,6 +42,9 @@ PERMISSIONS: dict[str, LazyString] = {
     "customers.manage": lazy_gettext("Add, change, merge, import and export customers"),
     "payments.view": lazy_gettext(
         "See payments, refunds, reconciliation and the finance summary"),
+    "exceptions.manage": lazy_gettext(
+        "Set the exception queue: time limits per reason, discount limit, price floors, "
+        "duplicate window"),
     "calendar.manage": lazy_gettext(
         "Set the business calendar: weekend days, public holidays and make-up working days"),
     "payments.manage": lazy_gettext(

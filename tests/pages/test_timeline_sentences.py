@@ -71,6 +71,11 @@ WRITE = {
         s, o, "shopify_cn", details={"actions": [{"type": "hold", "reason": {
             "en": "the store cancelled this order; stop it before it ships",
             "zh": "店铺已取消此订单，请在发货前拦截"}}]}, at=AT),
+    TimelineKind.EXCEPTION: lambda s, o: timeline.exception_event(
+        s, o, "li", details={"exception": 1, "reason": "buyer_note",
+                             "label": {"en": "Buyer note to read", "zh": "买家留言待阅"},
+                             "step": "resolved", "resolution": "release",
+                             "resolution_label": {"en": "Release", "zh": "放行"}}, at=AT),
 }
 
 
@@ -107,6 +112,9 @@ def test_every_kind_of_entry_has_a_sentence_in_english_and_chinese(console, acti
     assert english[TimelineKind.HELD] == ("The order was held in Draft: the store cancelled "
                                           "this order; stop it before it ships.")
     assert "店铺已取消此订单" in chinese[TimelineKind.HELD]
+    assert english[TimelineKind.EXCEPTION] == \
+        "Exception Buyer note to read was resolved: Release."
+    assert chinese[TimelineKind.EXCEPTION] == "异常「买家留言待阅」已处理：放行。"
     assert english[TimelineKind.CARRIER_CHOSEN] == \
         "Carrier sf was chosen as the cheapest of 2 quotes."
     assert chinese[TimelineKind.CARRIER_CHOSEN] == \

@@ -57,6 +57,7 @@ def test_every_hook_has_its_subscribers_once_the_domains_are_loaded():
              for hook in hooks.ALL}
     assert heard == {
         "order created": ["orderloom.runtime.erp.sending.order_created",
+                          "orderloom.runtime.exception_queue.detection.order_created",
                           "orderloom.runtime.metrics.order_created",
                           "orderloom.runtime.notify.webhooks.order_created"],
         "order state changed": ["orderloom.runtime.channels.crm_updates.order_state_changed",

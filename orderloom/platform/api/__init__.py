@@ -21,6 +21,7 @@ from orderloom.platform.api import (  # noqa: E402, F401
     designer_preview,
     documents,
     erp,
+    exceptions,
     inventory,
     jobs,
     marketplace_channels,

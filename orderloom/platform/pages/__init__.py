@@ -16,6 +16,7 @@ from orderloom.platform.pages import (  # noqa: E402, F401
     dashboards,
     designer,
     erp,
+    exceptions,
     finance,
     home,
     imports,

@@ -14,12 +14,15 @@ from sqlalchemy import select
 from orderloom.designer.models import OrderType
 from orderloom.designer.published import blueprint_for
 from orderloom.platform.api.dashboards import FILTERS, dashboard_filter, period, plain
-from orderloom.platform.auth import requires
+from orderloom.platform.auth import current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
-from orderloom.platform.pages.order_view import Labels, language, money
+from orderloom.platform.pages.order_view import Labels, label, language, money
 from orderloom.platform.pages.orders import channel_labels
 from orderloom.platform.query_args import ParameterError
+from orderloom.platform.row_access import visible_orders
+from orderloom.runtime.exception_queue import queue
+from orderloom.runtime.exception_queue.reasons import REASONS
 from orderloom.runtime.reports import dashboards
 from orderloom.runtime.reports.dashboards import CHARTS
 
@@ -44,6 +47,14 @@ def _types(session) -> list[tuple[OrderType, Labels]]:
             if t.latest is not None]
 
 
+def exception_counts(session) -> list[dict[str, Any]]:
+    """The exception queue's open and overdue exceptions per reason, of the orders the
+    person may see, as the queue page counts them."""
+    counts = queue.counts(session, visible_orders(current_user()))
+    return [{"key": key, "label": label(reason.label, language()), **counts[key]}
+            for key, reason in REASONS.items()]
+
+
 @pages.get("/dashboards")
 @requires("reports.view")
 def dashboards_page():
@@ -65,6 +76,7 @@ def dashboards_page():
         for name, rows in found.items()}
     currency = dashboards.currency_of(session, spec) or ""
     channels = channel_labels(session, {row["channel"] for row in charts["orders_by_channel"]})
+    exceptions = exception_counts(session)
     session.rollback()
     state_names: dict[str, str] = {}
     for _type, names in types:
@@ -74,5 +86,5 @@ def dashboards_page():
         "dashboards/index.html", charts=charts, titles=TITLES, stages=STAGES,
         state_names=state_names, types=types, args=kept, errors=errors, grain=grain,
         sla_hours=spec.sla_hours, currency=currency, period=period(spec), figures=figures,
-        money=money, channel_labels=channels,
+        money=money, channel_labels=channels, exceptions=exceptions,
         csv={name: url_for("api.dashboard_chart_csv", chart=name, **kept) for name in CHARTS})

@@ -432,11 +432,32 @@ def _stock_released(event, details, names, entry) -> str:
 
 
 def _held(event, details, names, entry) -> str:
+    if "lifted" in details:
+        return gettext("The hold on the order was lifted: %(reason)s.",
+                       reason=label(details["lifted"], language()))
     reasons = [action.get("reason") for action in details.get("actions", [])
                if action.get("type") == "hold"]
     reason = label(reasons[0], language()) if reasons else ""
     return gettext("The order was held in %(state)s: %(reason)s.",
                    state=names.state(event.from_state), reason=reason)
+
+
+def _exception(event, details, names, entry) -> str:
+    reason = label(details.get("label") or {}, language()) or details.get("reason", "?")
+    step = details.get("step")
+    if details.get("note"):
+        entry.notes.append(details["note"])
+    if step == "assigned":
+        return gettext("Exception %(reason)s was assigned to %(person)s.",
+                       reason=reason, person=details.get("assignee") or "?")
+    if step == "resolved":
+        resolution = label(details.get("resolution_label") or {}, language()) \
+            or details.get("resolution", "?")
+        return gettext("Exception %(reason)s was resolved: %(resolution)s.",
+                       reason=reason, resolution=resolution)
+    message = label(details.get("message") or {}, language())
+    return gettext("Exception raised, the order waits for a person: %(reason)s. %(message)s",
+                   reason=reason, message=message).strip()
 
 
 _DOCUMENTS = {"pick_list": lazy_gettext("Pick list"),
@@ -537,4 +558,5 @@ _SENTENCES = {
     TimelineKind.PAYMENT: _payment,
     TimelineKind.REFUND: _refund,
     TimelineKind.HELD: _held,
+    TimelineKind.EXCEPTION: _exception,
 }

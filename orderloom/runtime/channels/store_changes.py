@@ -36,6 +36,7 @@ from orderloom.runtime.channels.stores import (
 )
 from orderloom.runtime.engine import edits, holds, lifecycle
 from orderloom.runtime.errors import OrderError, OrderInputError
+from orderloom.runtime.exception_queue.raising import raise_exception
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.payments import received as payments
 
@@ -142,10 +143,15 @@ def stop_or_return(session: Session, actor: Actor, order: Order, channel: Channe
     if category in (Category.CANCELLED, Category.RETURNED):
         return Outcome(UNCHANGED, f"the order is already {category.value}")
     if category not in GOODS_LEFT:
-        return _held(session, actor, order, {
+        reason = {
             "en": f"the store {what['en']} this order ({source}); stop it before it "
                   "ships, then cancel or refund it here",
-            "zh": f"店铺已{what['zh']}此订单（{source}）：请在发货前拦截，并在此取消或退款"})
+            "zh": f"店铺已{what['zh']}此订单（{source}）：请在发货前拦截，并在此取消或退款"}
+        # Staff decide in the exception queue: cancel it here, or release it when the
+        # buyer withdrew the request.
+        raise_exception(session, order, "refund_request", reason, actor_name=actor.name,
+                        beside_hold=True)
+        return _held(session, actor, order, reason)
     transition = return_transition(definition, order.state)
     if transition is None:
         return _held(session, actor, order, {

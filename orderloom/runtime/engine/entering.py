@@ -45,6 +45,7 @@ from orderloom.runtime.engine.actions import (
 )
 from orderloom.runtime.engine.approvals import tasks as approvals
 from orderloom.runtime.errors import OrderError, StaleOrder
+from orderloom.runtime.exception_queue.raising import raise_exception
 from orderloom.runtime.jobs.outbox import notify_jobs_for
 from orderloom.runtime.orders import timeline
 from orderloom.runtime.orders.models import Order, OrderEvent, formula_values
@@ -248,6 +249,12 @@ def _take_automatic(session: Session, order: Order, blueprint: Blueprint,
     except (Blocked, OrderError) as blocked:
         timeline.automatic_move_blocked_event(session, order, transition=spec["key"],
                                               reason=blocked.message, at=now)
+        if isinstance(blocked, stock_keeping.OutOfStock):
+            # Routing found no warehouse with enough: the order waits in the exception
+            # queue, where staff release it once stock arrives.
+            raise_exception(session, order, "out_of_stock",
+                            {"en": blocked.message, "zh": f"库存不足：{blocked.message}"},
+                            actor_name=SYSTEM.name, now=now)
         return False
     calendar = business_calendar.formula_calendar(session)
     order.take_values({k: to_json(v) for k, v in

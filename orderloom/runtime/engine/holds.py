@@ -42,6 +42,12 @@ def hold(session: Session, actor: Actor, order: Order, reason: dict[str, str], *
     tell_staff(session, order, reason)
 
 
+def lift(session: Session, actor: Actor, order: Order, why: dict[str, str]) -> None:
+    """Lift the hold on ``order`` without moving it: a ``held`` entry that lists no
+    hold, so the latest entry no longer holds it (engine/actions/hold.py)."""
+    timeline.held_event(session, order, actor.name, details={"lifted": why})
+
+
 def tell_staff(session: Session, order: Order, message: dict[str, str]) -> None:
     # A notification has one title: both languages, so whoever reads it understands.
     title = f"{order.number}: {message.get('en', '')}"

@@ -44,6 +44,8 @@ class TimelineKind(StrEnum):
     PAYMENT = "payment"  # money was received
     REFUND = "refund"  # money was given back
     HELD = "held"  # held where it is for staff, with the reason (engine/holds.py)
+    # raised, assigned or resolved in the exception queue (runtime/exception_queue/)
+    EXCEPTION = "exception"
 
 
 def _add(session: Session, order_id: int, actor_name: str, kind: TimelineKind,
@@ -247,3 +249,12 @@ def refund_event(session: Session, order: Order, actor_name: str, *, amount: str
     return _add(session, order.id, actor_name, TimelineKind.REFUND,
                 {"amount": amount, "currency": currency, "reason": reason, "source": source,
                  "payment_status": payment_status}, at)
+
+
+def exception_event(session: Session, order: Order, actor_name: str, *,
+                    details: dict[str, Any], at: datetime | None = None) -> OrderEvent:
+    """``details``: the exception's id, its ``reason`` and ``label`` ({"en", "zh"}),
+    the ``step`` (raised, assigned, resolved) and what the step says: the ``message``
+    found, the ``assignee``, the ``resolution`` and a ``note``."""
+    return _add(session, order.id, actor_name, TimelineKind.EXCEPTION, details, at,
+                from_state=order.state)

@@ -1,0 +1,141 @@
+"""The reasons an arriving order cannot flow on by itself, found as it is created:
+a product the catalog lacks (a channel's order is taken whatever it sold), a buyer's
+note from a channel, an incomplete ship-to address, a price below its floor or a
+discount beyond the limit, and a suspected duplicate (the same buyer, address and
+amount within the settings' window). The address and duplicate checks are for orders
+from channels: a person entering an order has the form's checks and sees the rest.
+
+Out of stock is found by routing when an automatic move cannot reserve
+(engine/entering.py), a store's cancellation or refund request where the channel
+holds the order (channels/store_changes.py), and a designer's rule raises any reason
+with the ``raise_exception`` action.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from orderloom.designer.form import with_meaning
+from orderloom.designer.published import blueprint_for
+from orderloom.runtime import hooks
+from orderloom.runtime.audit import SYSTEM
+from orderloom.runtime.exception_queue import price_floors, settings
+from orderloom.runtime.exception_queue.raising import raise_exception
+from orderloom.runtime.exception_queue.settings import QueueSettings
+from orderloom.runtime.orders.models import Order
+from orderloom.runtime.stock import catalog
+
+# Orders typed in by staff or imported from a file: what they wrote was read already.
+BY_HAND = frozenset({"manual", "import"})
+# What an address needs for a carrier to route it.
+ADDRESS_NEEDS = ("province", "city", "street")
+
+
+def _ship_to(order: Order) -> tuple[str, dict[str, Any]] | None:
+    """The key and value of the address the parcel goes to: the field meaning
+    ``ship_to``, else the form's one address field."""
+    fields = blueprint_for(order.version).definition["form"]["fields"]
+    field = with_meaning(fields, "ship_to")
+    if field is None:
+        addresses = [f for f in fields if f["type"] == "address"]
+        field = addresses[0] if len(addresses) == 1 else None
+    if field is None:
+        return None
+    value = order.data.get(field["key"])
+    return field["key"], value if isinstance(value, dict) else {}
+
+
+def _buyer(order: Order) -> tuple[Any, ...]:
+    fields = blueprint_for(order.version).definition["form"]["fields"]
+    parts = [order.customer_id]
+    for meaning in ("recipient_name", "recipient_phone"):
+        field = with_meaning(fields, meaning)
+        parts.append(order.data.get(field["key"]) if field else None)
+    return tuple(parts)
+
+
+def unknown_sku(session: Session, order: Order, chosen: QueueSettings) -> None:
+    if order.channel in BY_HAND:
+        return  # refused at the line when it was entered
+    lines = catalog.unknown_products(session, blueprint_for(order.version).definition,
+                                     order.data)
+    if lines:
+        skus = ", ".join(sorted({sku for *_, sku in lines}))
+        raise_exception(session, order, "unknown_sku",
+                        {"en": f"the catalog has no product {skus}",
+                         "zh": f"商品目录中没有商品 {skus}"},
+                        actor_name=SYSTEM.name,
+                        details={"lines": [{"field": key, "index": index, "column": column,
+                                            "sku": sku} for key, index, column, sku in lines]})
+
+
+def buyer_note(session: Session, order: Order, chosen: QueueSettings) -> None:
+    if order.channel in BY_HAND or not chosen.checking("buyer_note"):
+        return
+    field = with_meaning(blueprint_for(order.version).definition["form"]["fields"], "note")
+    note = order.data.get(field["key"]) if field else None
+    if isinstance(note, str) and note.strip():
+        raise_exception(session, order, "buyer_note",
+                        {"en": note.strip()[:300], "zh": note.strip()[:300]},
+                        actor_name=SYSTEM.name)
+
+
+def address(session: Session, order: Order, chosen: QueueSettings) -> None:
+    found = _ship_to(order) if order.channel not in BY_HAND else None
+    if found is None or not chosen.checking("address"):
+        return
+    key, value = found
+    missing = [part for part in ADDRESS_NEEDS if not str(value.get(part) or "").strip()]
+    if missing:
+        raise_exception(session, order, "address",
+                        {"en": f"the address {key} has no {', '.join(missing)}",
+                         "zh": f"地址 {key} 缺少 {', '.join(missing)}"},
+                        actor_name=SYSTEM.name, details={"field": key, "missing": missing})
+
+
+def price(session: Session, order: Order, chosen: QueueSettings) -> None:
+    low = price_floors.below_floor(session, order)
+    beyond = price_floors.discount_beyond_limit(order, chosen.discount_limit)
+    if not low and beyond is None:
+        return
+    en, zh = [], []
+    for line in low:
+        en.append(f"{line['sku']} at {line['price']} is below its floor {line['floor']}")
+        zh.append(f"{line['sku']} 单价 {line['price']} 低于底价 {line['floor']}")
+    if beyond is not None:
+        en.append(f"a discount of {beyond['discount']}% is beyond the limit of "
+                  f"{beyond['limit']}%")
+        zh.append(f"折扣 {beyond['discount']}% 超过上限 {beyond['limit']}%")
+    raise_exception(session, order, "price", {"en": "; ".join(en), "zh": "；".join(zh)},
+                    actor_name=SYSTEM.name,
+                    details={"lines": low, **({"discount": beyond} if beyond else {})})
+
+
+def duplicate(session: Session, order: Order, chosen: QueueSettings) -> None:
+    hours = chosen.duplicate_window_hours if chosen.checking("duplicate") else 0
+    found = _ship_to(order) if order.channel not in BY_HAND else None
+    if not hours or found is None or order.total is None or not any(found[1].values()):
+        return
+    since = order.created_at - timedelta(hours=hours)
+    # Same type and amount within the window first: the index on created_at keeps it
+    # a handful of rows, compared by address and buyer here.
+    for earlier in session.scalars(select(Order).where(
+            Order.order_type_id == order.order_type_id, Order.total == order.total,
+            Order.created_at >= since, Order.id != order.id).order_by(Order.id).limit(50)):
+        other = _ship_to(earlier)
+        if other is not None and other[1] == found[1] and _buyer(earlier) == _buyer(order):
+            raise_exception(session, order, "duplicate",
+                            {"en": f"{earlier.number} has the same buyer, address and "
+                                   f"amount", "zh": f"与 {earlier.number} 的买家、地址和金额相同"},
+                            actor_name=SYSTEM.name, details={"earlier": earlier.number})
+            return
+
+
+@hooks.ORDER_CREATED.subscribe
+def order_created(session: Session, order: Order) -> None:
+    chosen = settings.current(session)
+    for check in (unknown_sku, address, buyer_note, price, duplicate):
+        check(session, order, chosen)

@@ -1,0 +1,178 @@
+"""Assigning and resolving exceptions, and what each resolution does to the order:
+
+- ``release``: the order flows on; its automatic moves are taken again unless
+  another open exception (or a hold) still holds it;
+- ``hold``: the order stays held for staff, with the exception's reason, until a
+  person moves it on (engine/holds.py);
+- ``cancel``: the order takes the transition out of its state into a state meaning
+  cancelled, as the person resolving it (their roles must allow it);
+- ``fix_sku``: each unknown SKU is replaced by a product of the catalog, then the
+  order flows on as on release.
+
+A resolution the reason does not allow, or one on an exception already resolved, is
+refused with the place and the reason. Nothing here commits.
+"""
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from orderloom.db import utcnow
+from orderloom.designer.published import blueprint_for
+from orderloom.designer.state_categories import Category, category_in
+from orderloom.runtime.audit import Actor
+from orderloom.runtime.engine import edits, holds, lifecycle
+from orderloom.runtime.errors import OrderError
+from orderloom.runtime.exception_queue.models import OPEN, RESOLVED, OrderException
+from orderloom.runtime.exception_queue.reasons import (
+    CANCEL,
+    FIX_SKU,
+    HOLD,
+    REASONS,
+    RESOLUTION_LABELS,
+    RESOLUTIONS,
+)
+from orderloom.runtime.orders import timeline
+from orderloom.runtime.orders.models import Order
+from orderloom.runtime.stock.catalog import Product
+
+NOTE_LENGTH = 500
+
+
+class ExceptionRefused(OrderError):
+    """A step on an exception that cannot be taken: ``pointer`` names the part of the
+    request at fault, ``status`` the HTTP status that says why."""
+
+    def __init__(self, pointer: str, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.pointer = pointer
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Resolution:
+    kind: str
+    note: str | None = None
+    # fix_sku: the unknown SKU -> the catalog's SKU that replaces it
+    fixes: dict[str, str] | None = None
+
+
+def _label(found: OrderException) -> dict[str, str]:
+    reason = REASONS.get(found.reason)
+    return reason.label if reason else {"en": found.reason, "zh": found.reason}
+
+
+def assign(session: Session, actor: Actor, found: OrderException, order: Order,
+           assignee: str | None, now: datetime | None = None) -> None:
+    """Give the exception to ``assignee`` (a username the caller checked), or to
+    nobody with None."""
+    if found.status != OPEN:
+        raise ExceptionRefused("/assignee", f"exception {found.id} is resolved already; "
+                               "there is nothing left to assign", 409)
+    found.assignee = assignee
+    timeline.exception_event(session, order, actor.name, at=now, details={
+        "exception": found.id, "reason": found.reason, "label": _label(found),
+        "step": "assigned", "assignee": assignee or ""})
+
+
+def check(found: OrderException, resolution: Resolution) -> None:
+    if found.status != OPEN:
+        raise ExceptionRefused(
+            "/resolution", f"exception {found.id} was resolved already ({found.resolution} "
+            f"by {found.resolved_by}); it cannot be resolved twice", 409)
+    if resolution.kind not in RESOLUTIONS:
+        raise ExceptionRefused("/resolution", f"there is no resolution {resolution.kind!r}; "
+                               f"the resolutions are {', '.join(RESOLUTIONS)}")
+    allowed = REASONS[found.reason].resolutions if found.reason in REASONS else ()
+    if resolution.kind not in allowed:
+        raise ExceptionRefused(
+            "/resolution", f"an exception of reason {found.reason!r} cannot be resolved by "
+            f"{resolution.kind!r}; it can be resolved by {', '.join(allowed)}")
+    if resolution.note is not None and len(resolution.note) > NOTE_LENGTH:
+        raise ExceptionRefused("/note", f"at most {NOTE_LENGTH} characters")
+
+
+def resolve(session: Session, actor: Actor, found: OrderException, order: Order,
+            resolution: Resolution, roles: Collection[str],
+            now: datetime | None = None) -> None:
+    """Resolve ``found`` with ``resolution`` and do what it means to the order."""
+    check(found, resolution)
+    now = now or utcnow()
+    found.status = RESOLVED
+    found.resolution = resolution.kind
+    found.resolved_at = now
+    found.resolved_by = actor.name
+    found.note = resolution.note
+    session.flush()
+    timeline.exception_event(session, order, actor.name, at=now, details={
+        "exception": found.id, "reason": found.reason, "label": _label(found),
+        "step": "resolved", "resolution": resolution.kind,
+        "resolution_label": RESOLUTION_LABELS[resolution.kind],
+        **({"note": resolution.note} if resolution.note else {})})
+    if resolution.kind == FIX_SKU:
+        _fix_skus(session, actor, found, order, resolution.fixes or {}, now)
+    if resolution.kind == HOLD:
+        label = _label(found)
+        holds.hold(session, actor, order, {
+            "en": f"held after the exception {label['en']}",
+            "zh": f"处理异常「{label['zh']}」后暂停"})
+    elif resolution.kind == CANCEL:
+        _cancel(session, actor, order, roles, now)
+    else:
+        if (found.details or {}).get("beside_hold"):
+            label = _label(found)
+            holds.lift(session, actor, order, {
+                "en": f"the exception {label['en']} was resolved",
+                "zh": f"异常「{label['zh']}」已处理"})
+        lifecycle.resume(session, order, now)
+
+
+def _fix_skus(session: Session, actor: Actor, found: OrderException, order: Order,
+              fixes: dict[str, str], now: datetime) -> None:
+    lines = (found.details or {}).get("lines", [])
+    unknown = {line["sku"] for line in lines}
+    for sku in sorted(unknown - set(fixes)):
+        raise ExceptionRefused(f"/fixes/{sku}", f"{sku!r} needs the SKU of a product "
+                               "of the catalog that replaces it")
+    for sku in sorted(set(fixes) - unknown):
+        raise ExceptionRefused(f"/fixes/{sku}", f"{sku!r} is not one of the unknown SKUs "
+                               f"of this exception ({', '.join(sorted(unknown))})")
+    wanted = set(fixes.values())
+    known = set(session.scalars(select(Product.sku).where(Product.sku.in_(wanted))))
+    for sku, new in sorted(fixes.items()):
+        if new not in known:
+            raise ExceptionRefused(f"/fixes/{sku}", f"the catalog has no product {new!r}")
+    changed: dict[str, Any] = {}
+    for line in lines:
+        rows = changed.setdefault(line["field"], [dict(r) for r in order.data.get(
+            line["field"]) or []])
+        if line["index"] < len(rows) and rows[line["index"]].get(line["column"]) == line["sku"]:
+            rows[line["index"]][line["column"]] = fixes[line["sku"]]
+    try:
+        edits.edit_order(session, actor, order, changed, now=now, data_pointer="/fixes")
+    except OrderError as error:
+        raise ExceptionRefused("/fixes", f"the order cannot take the new SKUs: "
+                               f"{error.message}", 409) from None
+
+
+def _cancel(session: Session, actor: Actor, order: Order, roles: Collection[str],
+            now: datetime) -> None:
+    blueprint = blueprint_for(order.version)
+    definition = blueprint.definition
+    cancelling = sorted(key for key, spec in blueprint.transitions.items()
+                        if order.state in spec.sources
+                        and category_in(definition, spec.target) is Category.CANCELLED)
+    if not cancelling:
+        raise ExceptionRefused("/resolution", f"the order's type has no transition from "
+                               f"{order.state!r} into a cancelled state; take the "
+                               "cancellation by hand or resolve by hold", 409)
+    try:
+        lifecycle.take_transition(session, actor, order, cancelling[0], set(roles), now=now)
+    except OrderError as error:
+        raise ExceptionRefused("/resolution", f"the order cannot be cancelled: "
+                               f"{error.message}", 409) from None
