@@ -9,8 +9,9 @@ a few dozen dates.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -19,6 +20,7 @@ from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
 from orderloom.dsl.workdays import Calendar
 from orderloom.runtime import audit, remembered
 from orderloom.runtime.audit import Actor
+from orderloom.runtime.formula_catalogue import FormulaCatalogue
 
 ROW_ID = 1
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -163,9 +165,27 @@ def store(session: Session, actor: Actor, new: Schedule) -> None:
     row.updated_at = utcnow()
 
 
+def use_time_zone(name: str) -> None:
+    """The instance's time zone (ORDERLOOM_TIME_ZONE), set once by the process that
+    starts (app, worker, command): HOUR and MINUTE read times in it."""
+    global _zone
+    _zone = ZoneInfo(name)
+
+
+def time_zone() -> str:
+    """The name of the instance's time zone, for pages that preview formulas."""
+    return str(_zone)
+
+
+_zone: dt.tzinfo = ZoneInfo("UTC")
+
+
 def formula_calendar(session: Session) -> Calendar:
-    """What WORKDAY and NETWORKDAYS count with: read once per request or job and
-    handed to every formula it evaluates. Remembered for a few seconds
-    (remembered.py), as an import of many orders asks for it once per order."""
-    return remembered.read(session, FORMULA_CALENDAR, ROW_ID,
+    """What formulas count business days with (WORKDAY, NETWORKDAYS), read the clock
+    in (HOUR, MINUTE) and look products and customers up in (PRODUCTINFO,
+    CUSTOMERINFO): read once per request or job and handed to every formula it
+    evaluates. The days are remembered for a few seconds (remembered.py), as an
+    import of many orders asks for them once per order."""
+    days = remembered.read(session, FORMULA_CALENDAR, ROW_ID,
                            lambda: schedule(session).for_formulas())
+    return replace(days, zone=_zone, catalogue=FormulaCatalogue(session))
