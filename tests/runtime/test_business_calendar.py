@@ -23,7 +23,7 @@ def test_a_new_instance_rests_on_saturday_and_sunday_with_no_holidays(client, to
     response = client.get(URL, headers=_auth(token_for, "viewer"))
     assert response.status_code == 200
     assert response.get_json() == {"weekend": ["saturday", "sunday"], "holidays": [],
-                                   "workdays": []}
+                                   "workdays": [], "time_zone": "UTC"}
 
 
 def test_an_admin_sets_the_national_day_and_every_user_reads_it(client, token_for, db):
@@ -31,7 +31,7 @@ def test_an_admin_sets_the_national_day_and_every_user_reads_it(client, token_fo
         **NATIONAL_DAY_2024, "holidays": list(reversed(NATIONAL_DAY_2024["holidays"]))})
     assert response.status_code == 200, response.get_json()
     read = client.get(URL, headers=_auth(token_for, "staff")).get_json()
-    assert read == NATIONAL_DAY_2024  # dates come back in order
+    assert read == {**NATIONAL_DAY_2024, "time_zone": "UTC"}  # dates come back in order
     event = db.scalars(select(AuditEvent).where(
         AuditEvent.action == "business_calendar.changed")).one()
     assert event.details == {"weekend": ["saturday", "sunday"], "holidays": 7, "workdays": 2}

@@ -23,8 +23,16 @@ CALENDAR = {
         "holidays": {**DAYS, "description": "Public holidays: not worked even on a weekday"},
         "workdays": {**DAYS, "description": "Make-up working days (调休): worked even on a "
                                             "weekend day"},
+        "time_zone": {"type": "string", "readOnly": True,
+                      "description": "The instance's time zone (ORDERLOOM_TIME_ZONE), which "
+                                     "HOUR, MINUTE and TODAY read the clock in; set by the "
+                                     "operator, ignored when sent"},
     },
 }
+
+
+def _answer(schedule: business_calendar.Schedule) -> dict:
+    return {**schedule.as_json(), "time_zone": business_calendar.time_zone()}
 
 
 @api.get("/business-calendar")
@@ -32,7 +40,7 @@ CALENDAR = {
 @documented("The business calendar that WORKDAY and NETWORKDAYS count with",
             tags=("calendar",), responses={200: ("The calendar", CALENDAR)})
 def get_business_calendar():
-    return business_calendar.schedule(db_session()).as_json()
+    return _answer(business_calendar.schedule(db_session()))
 
 
 @api.put("/business-calendar")
@@ -49,4 +57,4 @@ def put_business_calendar():
     session = db_session()
     business_calendar.store(session, current_actor(), new)
     session.commit()
-    return new.as_json()
+    return _answer(new)
