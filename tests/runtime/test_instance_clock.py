@@ -59,6 +59,7 @@ def test_the_calendar_names_the_zone_the_pages_preview_with(client, token_for, a
         "order_types": [retail_with_a_paid_hour()]}).status_code == 201
     actions.login_as("staff")
     page = client.get("/orders/new/retail_order").get_data(as_text=True)
-    embedded = re.search(r'"calendar": (\{[^}]*\})', page.replace("&#34;", '"'))
-    assert embedded, "the order form embeds no calendar"
-    assert json.loads(embedded.group(1))["time_zone"] == "Asia/Shanghai"
+    embedded = re.search(r'<script type="application/json" id="order-form-spec">(.*?)</script>',
+                         page, re.S)
+    assert embedded, "the order form embeds no spec"
+    assert json.loads(embedded.group(1))["calendar"]["time_zone"] == "Asia/Shanghai"
