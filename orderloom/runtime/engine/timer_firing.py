@@ -142,7 +142,8 @@ def _sla_breached(session: Session, order: Any, blueprint: Any, now: datetime) -
                     if order.state in t["from"] for role in t.get("roles", [])})
     roles = roles or ["admin"]  # transitions open to everyone: the administrators answer
     timeline.sla_breached_event(session, order, state=order.state,
-                                sla_hours=state["sla_hours"], notified_roles=roles, at=now)
+                                sla_hours=state["sla_hours"], notified_roles=roles, at=now,
+                                time_counts=state.get("time_counts"))
     _notify_roles(session, order, roles,
                   f"Order {order.number} has been in {_label(state)} longer than its "
                   f"{_waited(state, 'sla_hours')} SLA", now)
