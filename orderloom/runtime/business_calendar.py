@@ -47,6 +47,8 @@ class BusinessCalendar(Base):
 
 
 FORMULA_CALENDAR = remembered.Read("the business calendar", (BusinessCalendar,))
+# The whole schedule, working hours included, for timers counting business time.
+SCHEDULE = remembered.Read("the business calendar's hours", (BusinessCalendar,))
 
 
 @dataclass(frozen=True)
@@ -271,8 +273,6 @@ def later_by(session: Session, start: dt.datetime, amount: float, counts: str | 
         return business_days_after(days, start, int(amount), _zone)
     return business_hours_after(days, start, dt.timedelta(hours=amount), _zone)
 
-
-SCHEDULE = remembered.Read("the business calendar's hours", (BusinessCalendar,))
 
 
 def _working_span(days: Schedule, calendar: Calendar, day: dt.date, zone: dt.tzinfo
