@@ -77,6 +77,18 @@ def best_ns(fn: Callable[[], Any], number: int = 100_000, repeat: int = 7) -> fl
     return min(timeit.repeat(fn, number=number, repeat=repeat)) / number * 1e9
 
 
+def interleaved_ns(runs: list[tuple[Callable[[], Any], int]], repeat: int = 7) -> list[float]:
+    """Best nanoseconds per call of each (function, calls per run), timed in turns: A B C,
+    A B C, ... On a shared machine the load changes from second to second; timing all of
+    A's runs and then all of B's let a burst of load fall on one side only and moved the
+    ratio by half. In turns, a burst costs each side a run, and the best run is kept."""
+    best = [float("inf")] * len(runs)
+    for _ in range(repeat):
+        for index, (fn, number) in enumerate(runs):
+            best[index] = min(best[index], timeit.timeit(fn, number=number) / number * 1e9)
+    return best
+
+
 def closure_formula(source: str) -> Callable[[dict], Any]:
     """The rules compiled to a tree of closures, the alternative to generated code."""
     checked = check_tree(parse(source), source, schema_from_fields(FIELDS))
@@ -146,18 +158,18 @@ def main() -> int:
         assert evaluator.eval(se_expr, previously_parsed=parsed) == expected
         assert program.evaluate(activation) == expected
 
-        t_lambda = best_ns(lambda b=baseline: b(DATA))
-        t_ours = best_ns(lambda f=ours: f(DATA))
-        t_closures = best_ns(lambda f=closures: f(DATA))
-        t_se = best_ns(
-            lambda e=evaluator, p=parsed, s=se_expr: e.eval(s, previously_parsed=p), number=20_000
-        )
+        t_lambda, t_ours, t_closures, t_se = interleaved_ns([
+            (lambda b=baseline: b(DATA), 100_000),
+            (lambda f=ours: f(DATA), 100_000),
+            (lambda f=closures: f(DATA), 100_000),
+            (lambda e=evaluator, p=parsed, s=se_expr: e.eval(s, previously_parsed=p), 20_000),
+        ], repeat=9)
         t_cel = best_ns(lambda p=program, a=activation: p.evaluate(a), number=2_000, repeat=5)
         results[name] = (t_lambda, t_ours, t_se)
         print(f"{name:<12}{t_lambda:>8.0f}n{t_ours:>8.0f}n{t_ours / t_lambda:>7.2f}x"
               f"{t_closures:>9.0f}n{t_se:>11.0f}n{t_se / t_ours:>8.1f}x"
               f"{t_cel:>9.0f}n{t_cel / t_ours:>9.1f}x")
-    print("(n = nanoseconds per evaluation, best of 7 runs)")
+    print("(n = nanoseconds per evaluation, best of 9 runs timed in turns)")
     print()
 
     for _ in range(200):  # warm-up

@@ -74,7 +74,9 @@ def test_the_runtime_package_holds_only_what_every_domain_shares():
     # log_lines: how every process logs, RQ's scheduler process (jobs) as the web app.
     # metrics: what every process counts for Prometheus (jobs, engine, notify, the app).
     # business_calendar: the days formulas count as worked, wherever a domain evaluates
-    # them (engine, stock routing, channels).
-    assert modules == ["audit", "business_calendar", "errors", "hooks", "job_runner",
+    # them (engine, stock routing, channels). formula_catalogue: the products (stock)
+    # and customers (customers) PRODUCTINFO and CUSTOMERINFO read, handed with it.
+    assert modules == ["audit", "business_calendar", "errors", "formula_catalogue", "hooks",
+                       "job_runner",
                        "log_lines", "metrics", "outbound", "remembered", "retry",
                        "scheduled_timers", "sealing", "template_sandbox"]

@@ -416,6 +416,7 @@ def _check_workflow(checker: _Checker) -> None:
         mismatch = state_categories.problem_of(state)
         if mismatch:
             checker.report(("workflow", "states", index, "category"), mismatch)
+        _timer_counts(checker, ("workflow", "states", index), state, ("sla_hours",))
     for index, t in enumerate(wf["transitions"]):
         path = ("workflow", "transitions", index)
         for f_index, source in enumerate(t["from"]):
@@ -443,6 +444,7 @@ def _check_workflow(checker: _Checker) -> None:
             checker.report((*path, "escalate_to" if "escalate_after_hours" in a
                             else "escalate_after_hours"),
                            "escalation needs both escalate_after_hours and escalate_to")
+        _timer_counts(checker, path, a, ("remind_after_hours", "escalate_after_hours"))
     for index, auto in enumerate(wf.get("automatic", [])):
         path = ("workflow", "automatic", index)
         state_ref((*path, "from"), auto["from"])
@@ -451,9 +453,27 @@ def _check_workflow(checker: _Checker) -> None:
             checker.report(path, "an automatic transition needs exactly one of when "
                                  "(a condition) and after_hours (a timer)")
         checker.condition((*path, "when"), auto.get("when"), fields)
+        _timer_counts(checker, path, auto, ("after_hours",))
         _actions(checker, (*path, "actions"), auto.get("actions", []))
     for problem_path, message in graph_problems(wf):
         checker.report(problem_path, message)
+
+
+def _timer_counts(checker: _Checker, path: tuple, spec: dict[str, Any],
+                  numbers: tuple[str, ...]) -> None:
+    """Timers counted in business days wait whole working days; a timer count given
+    where there is no timer would silently do nothing."""
+    counts = spec.get("time_counts")
+    if counts is None:
+        return
+    given = [n for n in numbers if n in spec]
+    if not given:
+        checker.report((*path, "time_counts"),
+                       f"time_counts needs a timer to count: {' or '.join(numbers)}")
+    for number in given:
+        if counts == "business_days" and spec[number] != int(spec[number]):
+            checker.report((*path, number), f"{spec[number]:g} is not a whole number of "
+                                            "business days (time_counts is business_days)")
 
 
 def _roles(checker: _Checker, path: tuple, roles: list[str], member: str | None = None) -> None:

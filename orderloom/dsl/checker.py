@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from .catalogue import LOOKUPS, attribute_problem
 from .china_address import PARTS as ADDRESS_PARTS
 from .errors import FormulaProblem
 from .functions import FUNCTIONS, ArgProblem, widest_numeric
@@ -329,6 +330,8 @@ class Checker:
         except ArgProblem as exc:
             where = node.args[exc.index] if exc.index is not None else node
             return self.problem(where, exc.message)
+        if fn.kind == "catalogue":
+            return self._catalogue_attribute(fn.name, node.args[1])
         if fn.name == "ADDRESSPART":
             part = node.args[1]
             if isinstance(part, Literal) and isinstance(part.value, str) and \
@@ -343,6 +346,17 @@ class Checker:
                 except UnsafePattern as exc:
                     self.problem(pattern, f"{fn.name}: {exc}")
         return result
+
+    def _catalogue_attribute(self, name: str, attribute: Node) -> Type:
+        """PRODUCTINFO's and CUSTOMERINFO's result: the type of the attribute named."""
+        if not (isinstance(attribute, Literal) and isinstance(attribute.value, str)):
+            return self.problem(attribute, f"{name}: write the attribute as text in quotes, "
+                                           f'such as "{next(iter(LOOKUPS[name][1]))}"')
+        problem = attribute_problem(name, attribute.value)
+        if problem is not None:
+            known = list(LOOKUPS[name][1])
+            return self.problem(attribute, problem + _suggest(attribute.value, known))
+        return LOOKUPS[name][1][attribute.value]
 
     def _per_line_args(self, node: Call) -> list[Type]:
         self.result.uses_lines = True

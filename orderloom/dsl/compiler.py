@@ -89,7 +89,9 @@ class EvaluationContext:
         return value
 
     def today(self) -> _dt.date:
-        return self.now().date()
+        # The instance's date: at 01:00 in Shanghai it is already tomorrow there.
+        zone = self.calendar.zone if self.calendar is not None else V.UTC
+        return self.now().astimezone(zone).date()
 
 
 def _pluck(tick: Callable[[int], None], lines: list, name: str,
@@ -523,6 +525,14 @@ class Compiler:
             self.needs_ctx = True
             return (f"{helper_name(name)}(_c.calendar, "
                     + ", ".join(self.emit(a) for a in args) + ")")
+        if fn.kind == "catalogue":
+            # The attribute is a text literal (the checker made sure): its declared type
+            # says how the stored value is read.
+            self.needs_ctx = True
+            attribute = args[1].value
+            convert = self.const(converter(self.type_of(node)))
+            return (f"{helper_name(name)}(_c.calendar, {self.emit(args[0])}, "
+                    f"{self.const(attribute)}, {convert})")
         if fn.kind == "catching":
             # Each argument as a lambda, so the function runs it inside its own try.
             thunks = ", ".join(f"(lambda: {self.emit(a)})" for a in args)

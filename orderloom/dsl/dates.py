@@ -99,12 +99,15 @@ def isoweeknum(value: Any) -> int:
     return _day(value).isocalendar()[1]
 
 
-def hour(value: Any) -> int:
-    return value.astimezone(V.UTC).hour if isinstance(value, _dt.datetime) else 0
+def hour(value: Any, zone: _dt.tzinfo = V.UTC) -> int:
+    """The hour on the instance's clocks (`zone`): a time is stored in UTC, but 09:30 in
+    Shanghai is the 9th hour to the people there, not the 1st."""
+    return value.astimezone(zone).hour if isinstance(value, _dt.datetime) else 0
 
 
-def minute(value: Any) -> int:
-    return value.astimezone(V.UTC).minute if isinstance(value, _dt.datetime) else 0
+def minute(value: Any, zone: _dt.tzinfo = V.UTC) -> int:
+    # Some zones are not whole hours from UTC (Asia/Kolkata, +05:30).
+    return value.astimezone(zone).minute if isinstance(value, _dt.datetime) else 0
 
 
 def time_of_day(hours: Any, minutes: Any, seconds: Any) -> Any:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any
 
-from . import china_address, dates, lookups, powers, statistics, texts, workdays
+from . import catalogue, china_address, dates, lookups, powers, statistics, texts, workdays
 from . import values as V
 from .errors import DIV0, NA, NUM, Fault, error_code
 from .regex import regex_extract, regex_match, regex_replace
@@ -917,6 +917,16 @@ def _networkdays_intl(given: workdays.Calendar | None, start: Any, end: Any,
     return workdays.networkdays(start, end, _days_of(given, week, holidays))
 
 
+def _clock_part(read: Callable[[Any, _dt.tzinfo], int]) -> Callable[..., Any]:
+    """HOUR, MINUTE: read on the clocks of the instance's time zone (the calendar's)."""
+    def part(given: workdays.Calendar | None, value: Any) -> Any:
+        if value is None:
+            return None
+        return read(value, given.zone if given is not None else V.UTC)
+
+    return part
+
+
 # -- lists -------------------------------------------------------------------------
 
 
@@ -954,9 +964,27 @@ def _addresspart(text: str, part: str) -> str:
     return china_address.split_address(text).part(part.lower())
 
 
+def _info_rule(name: str, args: Sequence[Type]) -> Type:
+    expect(name, 0, args[0], "text")
+    expect(name, 1, args[1], "text")
+    # The result is the attribute's type, known from the attribute's name: the
+    # checker reads it there (it must be written as text in quotes).
+    return NULL
+
+
+def _info(name: str) -> Callable[..., Any]:
+    def info(calendar: workdays.Calendar | None, key: Any, attribute: str,
+             convert: Callable[[Any, str], Any]) -> Any:
+        found = calendar.catalogue if calendar is not None else None
+        return catalogue.look_up(name, found, key, attribute, convert)
+
+    return info
+
+
 # Worked out by the server only: the browser does not have the data they need (the
-# divisions of China for ADDRESSPART), and shows the server's value once saved.
-SERVER_ONLY = frozenset({"ADDRESSPART"})
+# divisions of China for ADDRESSPART, the catalogue and the customers for
+# PRODUCTINFO and CUSTOMERINFO), and shows the server's value once saved.
+SERVER_ONLY = frozenset({"ADDRESSPART", "PRODUCTINFO", "CUSTOMERINFO"})
 
 
 # -- the library -----------------------------------------------------------------
@@ -1050,7 +1078,7 @@ FUNCTIONS: dict[str, Function] = {
         _f("DATEDIF", 3, 3, _rule([_D, _D, _T], INTEGER), _nulls(dates.datedif)),
         _f("WEEKNUM", 1, 2, _rule([_D, _N], INTEGER), _nulls(dates.weeknum)),
         _f("ISOWEEKNUM", 1, 1, _rule([_D], INTEGER), _nulls(dates.isoweeknum)),
-        _f("HOUR", 1, 1, _rule([_D], INTEGER), _nulls(dates.hour)),
+        _f("HOUR", 1, 1, _rule([_D], INTEGER), _clock_part(dates.hour), kind="calendar"),
         _f("SUMIFS", 3, None, _sumifs_rule, sumifs, kind="per_line"),
         _f("COUNTIFS", 2, None, _countifs_rule, countifs, kind="per_line"),
         _f("AVERAGEIF", 3, 3, _averageif_rule, averageif, kind="per_line"),
@@ -1082,9 +1110,11 @@ FUNCTIONS: dict[str, Function] = {
         _f("WORKDAY.INTL", 2, 4, _workday_rule, _workday_intl, kind="calendar"),
         _f("NETWORKDAYS", 2, 3, _networkdays_rule, _networkdays, kind="calendar"),
         _f("NETWORKDAYS.INTL", 2, 4, _networkdays_rule, _networkdays_intl, kind="calendar"),
-        _f("MINUTE", 1, 1, _rule([_D], INTEGER), _nulls(dates.minute)),
+        _f("MINUTE", 1, 1, _rule([_D], INTEGER), _clock_part(dates.minute), kind="calendar"),
         # Look-ups: tables the designer defines, and the Chinese address parser.
         _f("XLOOKUP", 3, 4, _xlookup_rule, lookups.xlookup),
         _f("ADDRESSPART", 2, 2, _rule([_T, _T], TEXT), _nulls(_addresspart)),
+        _f("PRODUCTINFO", 2, 2, _info_rule, _info("PRODUCTINFO"), kind="catalogue"),
+        _f("CUSTOMERINFO", 2, 2, _info_rule, _info("CUSTOMERINFO"), kind="catalogue"),
     ]
 }

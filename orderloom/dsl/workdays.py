@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import values as V
+from .catalogue import Catalogue
 from .errors import NUM, VALUE, Fault
 
 SATURDAY_SUNDAY = (False, False, False, False, False, True, True)
@@ -25,11 +26,16 @@ SATURDAY_SUNDAY = (False, False, False, False, False, True, True)
 
 @dataclass(frozen=True)
 class Calendar:
-    """Which days are worked: a weekend, holidays off, and make-up working days."""
+    """The instance as its formulas see it: which days are worked (a weekend, holidays
+    off, and make-up working days), the time zone its clock reads (HOUR, MINUTE),
+    and the products and customers PRODUCTINFO and CUSTOMERINFO look up."""
 
     weekend: tuple[bool, ...] = SATURDAY_SUNDAY
     holidays: frozenset[int] = field(default_factory=frozenset)  # proleptic ordinals
     workdays: frozenset[int] = field(default_factory=frozenset)
+    zone: _dt.tzinfo = _dt.UTC
+    # Bound to the reader's database session, so not part of the calendar's identity.
+    catalogue: Catalogue | None = field(default=None, compare=False, hash=False)
 
     def works(self, ordinal: int) -> bool:
         if ordinal in self.workdays:

@@ -19,7 +19,7 @@ from orderloom.platform import (
     url_ids,
 )
 from orderloom.platform.settings import Settings, load_settings
-from orderloom.runtime import sealing
+from orderloom.runtime import business_calendar, sealing
 from orderloom.runtime.jobs.dispatch import Dispatcher, redis_connection
 from orderloom.runtime.jobs.runner import JobRunner
 
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     url_ids.install(app)
     auth.init_app(app)
     i18n.init_app(app, settings.time_zone)
+    business_calendar.use_time_zone(settings.time_zone)
     problems.register_error_handlers(app, refusals.FAMILIES)
     if settings.trusted_proxies:
         # request.remote_addr becomes the address the outermost trusted proxy saw,

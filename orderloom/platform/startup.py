@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from orderloom.platform.settings import Settings, SettingsError, load_settings
-from orderloom.runtime import log_lines, sealing
+from orderloom.runtime import business_calendar, log_lines, sealing
 
 USAGE_ERROR = 2
 # gunicorn's arbiter starts another worker after any other exit status of a worker that
@@ -35,6 +35,7 @@ def process_settings() -> Settings:
         raise Refusal(str(exc)) from None
     log_lines.configure(settings.log_level, settings.log_format)
     sealing.accept_old_keys(settings.secret_key_fallbacks)
+    business_calendar.use_time_zone(settings.time_zone)
     return settings
 
 

@@ -1,7 +1,9 @@
 """The instance's business calendar: which weekdays are the weekend, the public
-holidays, and the make-up working days of 调休 (a weekend day worked in exchange
-for a longer holiday). Formulas count business days with it (WORKDAY,
-NETWORKDAYS without their own holidays).
+holidays, the make-up working days of 调休 (a weekend day worked in exchange
+for a longer holiday), and the working hours of each weekday. Formulas count
+business days with it (WORKDAY, NETWORKDAYS without their own holidays); SLAs and
+timers that count business hours or business days count with it too
+(`later_by`), on the clocks of the instance's time zone.
 
 One row holds it all: it is read whole, changed whole, and a year of holidays is
 a few dozen dates.
@@ -9,8 +11,10 @@ a few dozen dates.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -19,6 +23,7 @@ from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
 from orderloom.dsl.workdays import Calendar
 from orderloom.runtime import audit, remembered
 from orderloom.runtime.audit import Actor
+from orderloom.runtime.formula_catalogue import FormulaCatalogue
 
 ROW_ID = 1
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -35,10 +40,15 @@ class BusinessCalendar(Base):
     # [{"date": "2024-10-01", "name": "国庆节"}, ...], sorted by date.
     holidays: Mapped[list[dict[str, str]]] = mapped_column(JSONDocument, default=list)
     workdays: Mapped[list[dict[str, str]]] = mapped_column(JSONDocument, default=list)
+    # {"monday": {"start": "09:00", "end": "18:00"}, ...}; a weekday left out works
+    # the usual hours. A make-up working day works its own weekday's hours.
+    hours: Mapped[dict[str, dict[str, str]]] = mapped_column(JSONDocument, default=dict)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 FORMULA_CALENDAR = remembered.Read("the business calendar", (BusinessCalendar,))
+# The whole schedule, working hours included, for timers counting business time.
+SCHEDULE = remembered.Read("the business calendar's hours", (BusinessCalendar,))
 
 
 @dataclass(frozen=True)
@@ -48,19 +58,31 @@ class Day:
     name: str
 
 
+# Working hours of a weekday the calendar says nothing of: minutes from midnight.
+USUAL_HOURS = (9 * 60, 18 * 60)
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
 @dataclass(frozen=True)
 class Schedule:
     """The calendar as plain data, as read and as written."""
     weekend: tuple[str, ...] = ("saturday", "sunday")
     holidays: tuple[Day, ...] = ()
     workdays: tuple[Day, ...] = ()
+    # (start, end) in minutes from midnight per weekday, Monday first.
+    hours: tuple[tuple[int, int], ...] = (USUAL_HOURS,) * 7
 
     def as_json(self) -> dict[str, Any]:
         return {"weekend": list(self.weekend),
                 "holidays": [{"date": d.date.isoformat(), "name": d.name}
                              for d in self.holidays],
                 "workdays": [{"date": d.date.isoformat(), "name": d.name}
-                             for d in self.workdays]}
+                             for d in self.workdays],
+                "hours": {day: {"start": _clock(start), "end": _clock(end)}
+                          for day, (start, end) in zip(WEEKDAYS, self.hours, strict=True)}}
 
     def for_formulas(self) -> Calendar:
         """What WORKDAY and NETWORKDAYS count with."""
@@ -72,6 +94,7 @@ class Schedule:
 # Why a calendar is refused, for pages that say it in the reader's language.
 NOT_A_DATE, TWICE, BOTH, TOO_LONG, NOT_A_WEEKDAY, NO_WORKING_DAY, TOO_MANY = (
     "not a date", "twice", "both", "too long", "not a weekday", "no working day", "too many")
+NOT_A_TIME, NOT_AFTER = "not a time", "not after"
 
 
 class CalendarError(ValueError):
@@ -125,7 +148,46 @@ def checked(body: dict[str, Any]) -> Schedule:
     if len(holidays) + len(workdays) > MOST_DAYS:
         raise CalendarError("/holidays", f"at most {MOST_DAYS} dates in all", TOO_MANY)
     ordered = tuple(d for d in WEEKDAYS if d in weekend)
-    return Schedule(ordered, holidays, workdays)
+    return Schedule(ordered, holidays, workdays, _hours(body.get("hours", {})))
+
+
+_TIME = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$|^24:00$")
+
+
+def _minutes(text: Any, pointer: str) -> int:
+    match = _TIME.match(text) if isinstance(text, str) else None
+    if match is None:
+        raise CalendarError(pointer, f"{text!r} is not a time such as 09:00 (00:00 to 24:00)",
+                            NOT_A_TIME)
+    return 24 * 60 if text == "24:00" else int(match[1]) * 60 + int(match[2])
+
+
+def _hours(given: dict[str, Any]) -> tuple[tuple[int, int], ...]:
+    for day in given:
+        if day not in WEEKDAYS:
+            raise CalendarError(f"/hours/{day}", f"{day!r} is not one of {', '.join(WEEKDAYS)}",
+                                NOT_A_WEEKDAY)
+    hours = []
+    for day in WEEKDAYS:
+        span = given.get(day)
+        if span is None:
+            hours.append(USUAL_HOURS)
+            continue
+        start = _minutes(span.get("start"), f"/hours/{day}/start")
+        end = _minutes(span.get("end"), f"/hours/{day}/end")
+        if end <= start:
+            raise CalendarError(f"/hours/{day}/end", f"{span['end']} is not after "
+                                                     f"{span['start']}", NOT_AFTER)
+        hours.append((start, end))
+    return tuple(hours)
+
+
+def _stored_hours(stored: Any) -> tuple[tuple[int, int], ...]:
+    # A read never fails on an odd stored value: that weekday works the usual hours.
+    try:
+        return _hours(stored if isinstance(stored, dict) else {})
+    except (CalendarError, AttributeError):
+        return tuple(USUAL_HOURS for _ in WEEKDAYS)
 
 
 def _stored_days(entries: Any) -> tuple[Day, ...]:
@@ -145,7 +207,8 @@ def schedule(session: Session) -> Schedule:
     if row is None:
         return Schedule()
     weekend = tuple(d for d in WEEKDAYS if d in (row.weekend or []))
-    return Schedule(weekend, _stored_days(row.holidays), _stored_days(row.workdays))
+    return Schedule(weekend, _stored_days(row.holidays), _stored_days(row.workdays),
+                    _stored_hours(row.hours))
 
 
 def store(session: Session, actor: Actor, new: Schedule) -> None:
@@ -158,14 +221,107 @@ def store(session: Session, actor: Actor, new: Schedule) -> None:
         row = BusinessCalendar(id=ROW_ID)
         session.add(row)
     stored = new.as_json()
-    row.weekend, row.holidays, row.workdays = (stored["weekend"], stored["holidays"],
-                                               stored["workdays"])
+    row.weekend, row.holidays, row.workdays, row.hours = (
+        stored["weekend"], stored["holidays"], stored["workdays"], stored["hours"])
     row.updated_at = utcnow()
 
 
+def use_time_zone(name: str) -> None:
+    """The instance's time zone (ORDERLOOM_TIME_ZONE), set once by the process that
+    starts (app, worker, command): HOUR and MINUTE read times in it."""
+    global _zone
+    _zone = ZoneInfo(name)
+
+
+def time_zone() -> str:
+    """The name of the instance's time zone, for pages that preview formulas."""
+    return str(_zone)
+
+
+_zone: dt.tzinfo = ZoneInfo("UTC")
+
+
 def formula_calendar(session: Session) -> Calendar:
-    """What WORKDAY and NETWORKDAYS count with: read once per request or job and
-    handed to every formula it evaluates. Remembered for a few seconds
-    (remembered.py), as an import of many orders asks for it once per order."""
-    return remembered.read(session, FORMULA_CALENDAR, ROW_ID,
+    """What formulas count business days with (WORKDAY, NETWORKDAYS), read the clock
+    in (HOUR, MINUTE) and look products and customers up in (PRODUCTINFO,
+    CUSTOMERINFO): read once per request or job and handed to every formula it
+    evaluates. The days are remembered for a few seconds (remembered.py), as an
+    import of many orders asks for them once per order."""
+    days = remembered.read(session, FORMULA_CALENDAR, ROW_ID,
                            lambda: schedule(session).for_formulas())
+    return replace(days, zone=_zone, catalogue=FormulaCatalogue(session))
+
+
+# -- timers that count business time ----------------------------------------------------
+
+# How a timer's number counts (a definition's `time_counts`): every hour of the clock,
+# only the working hours of working days, or whole working days.
+ALL_HOURS, BUSINESS_HOURS, BUSINESS_DAYS = "all_hours", "business_hours", "business_days"
+# Looked at most this far ahead for enough working time: a calendar with decades of
+# holidays in a row is not a calendar anyone keeps.
+FURTHEST_DAYS = 3660
+
+
+def later_by(session: Session, start: dt.datetime, amount: float, counts: str | None
+             ) -> dt.datetime:
+    """The moment `amount` hours (or working days) after `start`, counted as `counts`
+    says with the instance's calendar, in UTC."""
+    if counts in (None, ALL_HOURS):
+        return start + dt.timedelta(hours=amount)
+    days = remembered.read(session, SCHEDULE, ROW_ID, lambda: schedule(session))
+    if counts == BUSINESS_DAYS:
+        return business_days_after(days, start, int(amount), _zone)
+    return business_hours_after(days, start, dt.timedelta(hours=amount), _zone)
+
+
+
+def _working_span(days: Schedule, calendar: Calendar, day: dt.date, zone: dt.tzinfo
+                  ) -> tuple[dt.datetime, dt.datetime] | None:
+    if not calendar.works(day.toordinal()):
+        return None
+    start, end = days.hours[day.weekday()]
+    midnight = dt.datetime.combine(day, dt.time(), zone)
+    # Wall-clock times: on a day the clocks change, 09:00 is still 09:00 there.
+    opens = (midnight + dt.timedelta(minutes=start)).replace(tzinfo=None)
+    closes = (midnight + dt.timedelta(minutes=end)).replace(tzinfo=None)
+    return (opens.replace(tzinfo=zone).astimezone(dt.UTC),
+            closes.replace(tzinfo=zone).astimezone(dt.UTC))
+
+
+def business_hours_after(days: Schedule, start: dt.datetime, wanted: dt.timedelta,
+                         zone: dt.tzinfo) -> dt.datetime:
+    """`start` plus `wanted` of working time: time outside the working hours, on the
+    weekend and on holidays does not count; make-up working days do."""
+    calendar = days.for_formulas()
+    day = start.astimezone(zone).date()
+    for _ in range(FURTHEST_DAYS):
+        span = _working_span(days, calendar, day, zone)
+        if span is not None:
+            opens, closes = span
+            begin = max(opens, start)
+            if begin < closes:
+                if begin + wanted <= closes:
+                    return begin + wanted
+                wanted -= closes - begin
+        day += dt.timedelta(days=1)
+    raise ValueError(f"no {wanted} of working time within {FURTHEST_DAYS} days")
+
+
+def business_days_after(days: Schedule, start: dt.datetime, count: int, zone: dt.tzinfo
+                        ) -> dt.datetime:
+    """The same time of day `count` working days after `start`'s day (WORKDAY's day, on
+    the instance's clocks): an order that waits from Friday 15:00 for one business day
+    is due on Monday at 15:00."""
+    calendar = days.for_formulas()
+    local = start.astimezone(zone)
+    day = local.date()
+    left = count
+    for _ in range(FURTHEST_DAYS):
+        if left <= 0:
+            break
+        day += dt.timedelta(days=1)
+        if calendar.works(day.toordinal()):
+            left -= 1
+    else:
+        raise ValueError(f"no {count} working days within {FURTHEST_DAYS} days")
+    return dt.datetime.combine(day, local.time().replace(tzinfo=None), zone).astimezone(dt.UTC)

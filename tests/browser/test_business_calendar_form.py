@@ -1,5 +1,6 @@
 """The order form previews WORKDAY with the instance's business calendar, so the date
-shown while typing is the date the server stores."""
+shown while typing is the date the server stores; the calendar page sets the working
+hours that timers counting business hours count."""
 from __future__ import annotations
 
 from tests.browser.test_staff_console import go_to, log_in
@@ -31,3 +32,22 @@ def test_the_ship_by_date_shown_skips_the_national_day_as_the_server_does(
     page.wait_for_function(
         "() => document.querySelector('output[data-computed=ship_by]').dataset.value"
         " === '2024-09-29'")
+
+
+def test_an_administrator_sets_shorter_friday_hours_on_the_calendar_page(
+        page, live_server, client, token_for, make_user):
+    from playwright.sync_api import expect
+    make_user("admin", username="an.admin")
+    log_in(page, live_server, "an.admin")
+    go_to(page, "Calendar")
+    friday_end = page.get_by_label("Friday to")
+    expect(friday_end).to_have_value("18:00")
+    friday_end.fill("15:30")
+    page.get_by_label("Monday from").fill("10:00")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("The business calendar is saved.")).to_be_visible()
+    expect(page.get_by_label("Friday to")).to_have_value("15:30")
+    hours = client.get("/api/v1/business-calendar",
+                       headers=bearer(token_for("viewer"))).get_json()["hours"]
+    assert (hours["friday"], hours["monday"]["start"]) == (
+        {"start": "09:00", "end": "15:30"}, "10:00")

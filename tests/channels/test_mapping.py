@@ -106,3 +106,23 @@ def test_each_preset_maps_its_sample_into_a_valid_retail_order(client, admin, pr
     if preset["key"] == "marketplace_export":
         assert [o["rows"] for o in orders] == [[2, 3], [4]]
         assert [line["qty"] for line in first["items"]] == [1, 4]
+
+
+def test_a_mappings_formulas_count_business_days_with_the_instances_calendar(client, admin):
+    national_day = {"holidays": [{"date": f"2024-10-0{d}", "name": "国庆节"}
+                                 for d in range(1, 8)],
+                    "workdays": [{"date": "2024-09-29", "name": "国庆节调休"}]}
+    assert client.put("/api/v1/business-calendar", headers=admin,
+                      json=national_day).status_code == 200
+    mapping = {**SIMPLE_MAPPING, "fields": {
+        **SIMPLE_MAPPING["fields"],
+        "note": {"path": "$.paid", "formula": '"ship by " & WORKDAY(DATEVALUE(value), 1)'}}}
+    tried = client.post("/api/v1/channel-mappings/test", headers=admin, json={
+        "order_type": "retail_order", "mapping": mapping,
+        "sample": {**SIMPLE_ORDER, "paid": "2024-09-30"}}).get_json()
+    assert tried["problems"] == []
+    assert tried["data"]["note"] == "ship by 2024-10-08"  # after the National Day week
+    friday = client.post("/api/v1/channel-mappings/test", headers=admin, json={
+        "order_type": "retail_order", "mapping": mapping,
+        "sample": {**SIMPLE_ORDER, "paid": "2024-09-27"}}).get_json()
+    assert friday["data"]["note"] == "ship by 2024-09-29"  # the make-up Sunday

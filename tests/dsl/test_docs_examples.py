@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from orderloom import dsl
+from orderloom.dsl.workdays import Calendar
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "formulas.md"
 NOW = dt.datetime(2024, 5, 1, 10, 30, tzinfo=dt.UTC)
@@ -57,13 +58,31 @@ FIELDS = {**_block(TEXT, "sample-fields"), **{
 EXAMPLES = _examples(TEXT)
 
 
+class SampleCatalogue:
+    """The page's `sample-catalogue`, as the runtime's catalogue answers PRODUCTINFO and
+    CUSTOMERINFO: a record's attributes by SKU or code, None when there is none."""
+
+    def __init__(self, block: dict) -> None:
+        self.products = block["products"]
+        self.customers = block["customers"]
+
+    def product(self, sku: str):
+        return self.products.get(sku)
+
+    def customer(self, code: str):
+        return self.customers.get(code)
+
+
+CALENDAR = Calendar(catalogue=SampleCatalogue(_block(TEXT, "sample-catalogue")))
+
+
 def test_the_page_has_many_examples():
     assert len(EXAMPLES) > 80
 
 
 @pytest.mark.parametrize(("line", "formula", "result"), EXAMPLES, ids=[e[1] for e in EXAMPLES])
 def test_example_gives_the_documented_result(line: int, formula: str, result: str):
-    value = dsl.evaluate(formula, DATA, FIELDS, now=NOW)
+    value = dsl.evaluate(formula, DATA, FIELDS, now=NOW, calendar=CALENDAR)
     assert not isinstance(value, dsl.FormulaFault), f"line {line}: {value}"
     assert dsl.display(value) == result, f"docs/formulas.md line {line}"
 

@@ -322,6 +322,10 @@ CASES = [
     ('ADDRESSPART("上海上海市浦东新区世纪大道100号", "City")', "上海市"),
     ('ADDRESSPART(note, "province")', ""),
     ('ADDRESSPART(NULL, "street")', None),
+    # the catalogue and the customers: none is handed here, so nothing is found (#N/A);
+    # found records in tests/dsl/test_catalogue.py
+    ('IFNA(PRODUCTINFO(note, "weight_grams"), -1)', -1),
+    ('IFNA(CUSTOMERINFO("C1", "tier"), "none")', "none"),
 ]
 
 

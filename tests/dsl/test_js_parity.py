@@ -692,3 +692,53 @@ def test_business_days_count_the_instance_calendar_alike_on_both_sides():
                      ("2024-10-03", "2024-10-12")):
             cases += [(f, fields, {"a": a, "b": b}, None, extra) for f in formulas]
     compare(cases)
+
+
+def test_products_and_customers_are_looked_up_by_the_server_only():
+    for name in ("PRODUCTINFO", "CUSTOMERINFO"):
+        compiled = to_ast_json(f'{name}("A-100", "name")', {})
+        (result,) = run_js([{"compiled": compiled, "data": {}, "now": NOW.isoformat()}])
+        assert result == {"fault": f"{name} is worked out by the server; its value shows "
+                                   "once the order is saved", "code": None}
+
+
+def test_the_clock_is_read_in_the_instances_time_zone_alike_on_both_sides():
+    from zoneinfo import ZoneInfo
+
+    from orderloom.dsl.workdays import Calendar
+    fields = {"t": "datetime", "d": "date"}
+    formulas = ["HOUR(t)", "MINUTE(t)", "HOUR(d)", "TODAY()", "DAYS(TODAY(), d)",
+                "IF(HOUR(t) < 12, \"morning\", \"afternoon\")"]
+    times = ["2024-05-03T01:30:00Z", "2024-05-03T16:05:00Z", "2024-05-03T23:59:59Z",
+             "1900-01-01T00:00:00Z", "2024-12-31T15:59:00Z"]
+    nows = [dt.datetime(2024, 5, 2, 16, 0, tzinfo=dt.UTC),
+            dt.datetime(2024, 5, 2, 15, 59, tzinfo=dt.UTC)]
+    cases = []
+    for zone in ("Asia/Shanghai", "Asia/Kolkata", "America/New_York", "UTC"):
+        schedule = {"weekend": ["saturday", "sunday"], "holidays": [], "workdays": [],
+                    "time_zone": zone}
+        calendar = Calendar(zone=ZoneInfo(zone))
+        for t in times:
+            for now in nows:
+                cases += [(f, fields, {"t": t, "d": "2024-05-03"}, None,
+                           {"calendar": (calendar, schedule), "now": now}) for f in formulas]
+    compare(cases)
+
+
+def test_in_shanghai_a_morning_order_is_in_the_morning_and_today_starts_at_16_utc():
+    from zoneinfo import ZoneInfo
+
+    from orderloom.dsl.workdays import Calendar
+    shanghai = {"weekend": ["saturday", "sunday"], "holidays": [], "workdays": [],
+                "time_zone": "Asia/Shanghai"}
+    calendar = Calendar(zone=ZoneInfo("Asia/Shanghai"))
+    fields = {"t": "datetime"}
+    late = dt.datetime(2024, 5, 2, 16, 0, tzinfo=dt.UTC)
+    for source, want in (("HOUR(t)", 9), ("MINUTE(t)", 30),
+                         ("TODAY()", dt.date(2024, 5, 3))):
+        formula = dsl.compile(source, fields)
+        assert formula({"t": "2024-05-03T01:30:00Z"}, late, calendar) == want
+    shown = run_js([{"compiled": to_ast_json(f, fields), "data": {"t": "2024-05-03T01:30:00Z"},
+                     "now": late.isoformat(), "calendar": shanghai}
+                    for f in ("HOUR(t)", "MINUTE(t)", "TODAY()")])
+    assert shown == [canon(9), canon(30), canon(dt.date(2024, 5, 3))]

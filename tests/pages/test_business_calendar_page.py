@@ -54,3 +54,32 @@ def test_the_page_speaks_chinese(actions, client):
 def test_only_a_calendar_manager_sees_the_page(actions, client):
     actions.login_as("designer")
     assert client.get(PAGE).status_code == 403
+
+
+def test_working_hours_are_set_per_weekday_and_a_wrong_one_is_named(actions, client):
+    actions.login_as("admin")
+    saved = _save(actions, client, weekend=["saturday", "sunday"], holidays="", workdays="",
+                  friday_start="09:00", friday_end="15:30")
+    assert saved.status_code == 302
+    hours = client.get("/api/v1/business-calendar").get_json()["hours"]
+    assert hours["friday"] == {"start": "09:00", "end": "15:30"}
+    assert hours["monday"] == {"start": "09:00", "end": "18:00"}  # left blank: the usual
+    page = client.get(PAGE).get_data(as_text=True)
+    assert 'name="friday_end" value="15:30"' in page
+    backwards = _save(actions, client, weekend=["sunday"], holidays="", workdays="",
+                      monday_start="18:00", monday_end="09:00")
+    assert backwards.status_code == 422
+    assert "Working hours, Monday: the end must be after the start." in \
+        backwards.get_data(as_text=True)
+    assert client.get("/api/v1/business-calendar").get_json()["weekend"] == [
+        "saturday", "sunday"]  # nothing saved
+
+
+def test_a_wrong_working_hour_is_named_in_chinese(actions, client):
+    actions.login_as("admin")
+    zh = {"Accept-Language": "zh-CN,zh;q=0.9"}
+    bad = client.post(PAGE, headers=zh, data={
+        "csrf_token": actions.csrf(PAGE), "weekend": ["sunday"], "tuesday_start": "9点",
+        "tuesday_end": "18:00"})
+    assert bad.status_code == 422
+    assert "工作时间，星期二：不是 09:00 这样的时间。" in bad.get_data(as_text=True)

@@ -124,3 +124,23 @@ def test_every_kind_of_entry_has_a_sentence_in_english_and_chinese(console, acti
     # The payment status is a word of the reader's language, not the stored key.
     assert english[TimelineKind.PAYMENT].endswith("the order is now partly paid.")
     assert chinese[TimelineKind.PAYMENT].endswith("订单现为 部分付款。")
+
+
+def test_an_sla_counted_in_business_time_says_so(console, actions, db):
+    number = console.order()
+    order = db.scalar(select(Order).where(Order.number == number))
+    timeline.sla_breached_event(db, order, state="draft", sla_hours=4, notified_roles=["staff"],
+                                time_counts="business_hours", at=AT)
+    timeline.sla_breached_event(db, order, state="draft", sla_hours=2, notified_roles=["staff"],
+                                time_counts="business_days", at=AT)
+    db.commit()
+    actions.login_as("viewer")
+    english = timeline_of(console.page(f"/orders/{number}"))
+    chinese = timeline_of(console.page(f"/orders/{number}",
+                                       headers={"Accept-Language": "zh-CN,zh;q=0.9"}))
+    assert "The order has been in Draft longer than its 4 business hours SLA; notified: " \
+           "staff." in english
+    assert "The order has been in Draft longer than its 2 business days SLA; notified: " \
+           "staff." in english
+    assert any("4 个工作小时的时限" in line for line in chinese)
+    assert any("2 个工作日的时限" in line for line in chinese)

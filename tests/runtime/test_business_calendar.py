@@ -7,6 +7,8 @@ from sqlalchemy import select
 from orderloom.runtime.audit import AuditEvent
 
 URL = "/api/v1/business-calendar"
+USUAL_HOURS = {day: {"start": "09:00", "end": "18:00"} for day in (
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}
 NATIONAL_DAY_2024 = {
     "weekend": ["saturday", "sunday"],
     "holidays": [{"date": f"2024-10-0{d}", "name": "国庆节"} for d in range(1, 8)],
@@ -23,7 +25,7 @@ def test_a_new_instance_rests_on_saturday_and_sunday_with_no_holidays(client, to
     response = client.get(URL, headers=_auth(token_for, "viewer"))
     assert response.status_code == 200
     assert response.get_json() == {"weekend": ["saturday", "sunday"], "holidays": [],
-                                   "workdays": []}
+                                   "workdays": [], "hours": USUAL_HOURS, "time_zone": "UTC"}
 
 
 def test_an_admin_sets_the_national_day_and_every_user_reads_it(client, token_for, db):
@@ -31,7 +33,8 @@ def test_an_admin_sets_the_national_day_and_every_user_reads_it(client, token_fo
         **NATIONAL_DAY_2024, "holidays": list(reversed(NATIONAL_DAY_2024["holidays"]))})
     assert response.status_code == 200, response.get_json()
     read = client.get(URL, headers=_auth(token_for, "staff")).get_json()
-    assert read == NATIONAL_DAY_2024  # dates come back in order
+    # dates come back in order; every weekday's hours, the usual ones when not set
+    assert read == {**NATIONAL_DAY_2024, "hours": USUAL_HOURS, "time_zone": "UTC"}
     event = db.scalars(select(AuditEvent).where(
         AuditEvent.action == "business_calendar.changed")).one()
     assert event.details == {"weekend": ["saturday", "sunday"], "holidays": 7, "workdays": 2}

@@ -1,5 +1,6 @@
-"""The instance's business calendar over the API: weekend days, public holidays and
-make-up working days, which WORKDAY and NETWORKDAYS count with."""
+"""The instance's business calendar over the API: weekend days, public holidays,
+make-up working days and working hours, which WORKDAY and NETWORKDAYS, and SLAs and
+timers that count business time, count with."""
 from __future__ import annotations
 
 from orderloom.platform.api import api
@@ -15,6 +16,9 @@ DAYS = {"type": "array", "maxItems": business_calendar.MOST_DAYS, "items": {
     "type": "object", "required": ["date"], "additionalProperties": False,
     "properties": {"date": {"type": "string", "description": "YYYY-MM-DD"},
                    "name": {"type": "string", "maxLength": NAME_LENGTH}}}}
+SPAN = {"type": "object", "required": ["start", "end"], "additionalProperties": False,
+        "properties": {"start": {"type": "string", "description": "HH:MM, 00:00 to 24:00"},
+                       "end": {"type": "string", "description": "HH:MM, after start"}}}
 CALENDAR = {
     "type": "object", "additionalProperties": False,
     "properties": {
@@ -23,8 +27,21 @@ CALENDAR = {
         "holidays": {**DAYS, "description": "Public holidays: not worked even on a weekday"},
         "workdays": {**DAYS, "description": "Make-up working days (调休): worked even on a "
                                             "weekend day"},
+        "hours": {"type": "object", "additionalProperties": False,
+                  "properties": {day: SPAN for day in WEEKDAYS},
+                  "description": "Working hours per weekday, on the clocks of the instance's "
+                                 "time zone; a weekday left out works 09:00 to 18:00. SLAs "
+                                 "and timers that count business hours count these"},
+        "time_zone": {"type": "string", "readOnly": True,
+                      "description": "The instance's time zone (ORDERLOOM_TIME_ZONE), which "
+                                     "HOUR, MINUTE and TODAY read the clock in; set by the "
+                                     "operator, ignored when sent"},
     },
 }
+
+
+def _answer(schedule: business_calendar.Schedule) -> dict:
+    return {**schedule.as_json(), "time_zone": business_calendar.time_zone()}
 
 
 @api.get("/business-calendar")
@@ -32,7 +49,7 @@ CALENDAR = {
 @documented("The business calendar that WORKDAY and NETWORKDAYS count with",
             tags=("calendar",), responses={200: ("The calendar", CALENDAR)})
 def get_business_calendar():
-    return business_calendar.schedule(db_session()).as_json()
+    return _answer(business_calendar.schedule(db_session()))
 
 
 @api.put("/business-calendar")
@@ -49,4 +66,4 @@ def put_business_calendar():
     session = db_session()
     business_calendar.store(session, current_actor(), new)
     session.commit()
-    return new.as_json()
+    return _answer(new)

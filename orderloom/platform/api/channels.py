@@ -421,7 +421,7 @@ def test_mapping():
 
 def _tried(mapping, payload, definition, blueprint, calendar) -> dict[str, Any]:
     try:
-        mapped = apply_mapping(mapping, payload, definition)
+        mapped = apply_mapping(mapping, payload, definition, calendar)
     except MappingError as error:
         return {"external_id": None, "data": None,
                 "problems": [p.as_json() for p in error.problems]}

@@ -1,6 +1,7 @@
-"""The business calendar page for administrators: the weekend days, and the public
+"""The business calendar page for administrators: the weekend days, the public
 holidays and make-up working days as lines of "2024-10-01 国庆节", so a year's
-schedule can be pasted from the State Council's notice."""
+schedule can be pasted from the State Council's notice, and the working hours of
+each weekday, which SLAs and timers counting business hours count."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -25,6 +26,8 @@ WHY_WORDS = {
                                          "either off or worked"),
     business_calendar.TOO_LONG: lazy_gettext("the name is too long"),
     business_calendar.TOO_MANY: lazy_gettext("too many dates"),
+    business_calendar.NOT_A_TIME: lazy_gettext("not a time such as 09:00"),
+    business_calendar.NOT_AFTER: lazy_gettext("the end must be after the start"),
 }
 
 
@@ -48,13 +51,15 @@ def _page(schedule: Schedule, form: dict | None = None, error: str | None = None
           status: int = 200):
     form = form or {"weekend": list(schedule.weekend),
                     "holidays": _lines(schedule, "holidays"),
-                    "workdays": _lines(schedule, "workdays")}
+                    "workdays": _lines(schedule, "workdays"),
+                    "hours": schedule.as_json()["hours"]}
     days = sorted([(d, LIST_WORDS["holidays"]) for d in schedule.holidays]
                   + [(d, LIST_WORDS["workdays"]) for d in schedule.workdays],
                   key=lambda pair: pair[0].date)
     return render_template("business_calendar.html", weekdays=WEEKDAY_WORDS, form=form,
-                           error=error, days=[(day, WEEKDAY_WORDS[WEEKDAYS[day.date.weekday()]],
-                                               kind) for day, kind in days]), status
+                           error=error, time_zone=business_calendar.time_zone(),
+                           days=[(day, WEEKDAY_WORDS[WEEKDAYS[day.date.weekday()]], kind)
+                                 for day, kind in days]), status
 
 
 @pages.get("/admin/business-calendar")
@@ -68,12 +73,17 @@ def business_calendar_page():
 def save_business_calendar():
     form = {"weekend": request.form.getlist("weekend"),
             "holidays": request.form.get("holidays", ""),
-            "workdays": request.form.get("workdays", "")}
+            "workdays": request.form.get("workdays", ""),
+            "hours": {day: {"start": request.form.get(f"{day}_start", "").strip(),
+                            "end": request.form.get(f"{day}_end", "").strip()}
+                      for day in WEEKDAYS}}
     holidays, holiday_lines = _entries(form["holidays"])
     workdays, workday_lines = _entries(form["workdays"])
     try:
+        # A weekday with both boxes blank works the usual hours.
+        hours = {day: span for day, span in form["hours"].items() if span["start"] or span["end"]}
         new = business_calendar.checked({"weekend": form["weekend"], "holidays": holidays,
-                                         "workdays": workdays})
+                                         "workdays": workdays, "hours": hours})
     except CalendarError as refused:
         said = _said(refused, {"holidays": holiday_lines, "workdays": workday_lines})
         return _page(business_calendar.schedule(db_session()), form, said, 422)
@@ -89,6 +99,9 @@ def _said(refused: CalendarError, lines: dict[str, list[int]]) -> str:
     parts = refused.pointer.strip("/").split("/")
     if parts[0] == "weekend":
         return gettext("Weekend: a week needs at least one working day.")
+    if parts[0] == "hours":
+        return gettext("Working hours, %(day)s: %(why)s.", day=WEEKDAY_WORDS[parts[1]],
+                       why=WHY_WORDS.get(refused.why, refused.detail))
     why = WHY_WORDS.get(refused.why, refused.detail)
     if len(parts) > 1:
         return gettext("%(list)s, line %(line)s: %(why)s.", list=LIST_WORDS[parts[0]],

@@ -128,8 +128,10 @@ def _render(blueprint: Blueprint, lang: str, *, title: str, mode: str, data: dic
                          else url_for("api.edit_order", number=number)),
             "order_url": url_for("pages.order_detail", number="NUMBER"),
             "csrf": csrf_token(),
-            # WORKDAY and NETWORKDAYS preview with the calendar the server saves with.
-            "calendar": business_calendar.schedule(db_session()).as_json(),
+            # WORKDAY, NETWORKDAYS, HOUR and MINUTE preview with the calendar (and its
+            # time zone) the server saves with.
+            "calendar": {**business_calendar.schedule(db_session()).as_json(),
+                         "time_zone": business_calendar.time_zone()},
             # Known customers fill in their details when their code is typed.
             "customer_url": (url_for("api.get_customer", code="CODE")
                              if current_user().can("customers.view") else None),

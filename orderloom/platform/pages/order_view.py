@@ -400,11 +400,16 @@ def _version_moved(event, details, names, entry) -> str:
 
 
 def _sla_breached(event, details, names, entry) -> str:
-    roles = ", ".join(details.get("notified_roles", []))
+    roles = ", ".join(details.get("notified_roles", [])) or gettext("nobody")
+    state, hours = names.state(details.get("state")), _hours(details.get("sla_hours", "?"))
+    if details.get("time_counts") == "business_hours":
+        return gettext("The order has been in %(state)s longer than its %(hours)s business "
+                       "hours SLA; notified: %(roles)s.", state=state, hours=hours, roles=roles)
+    if details.get("time_counts") == "business_days":
+        return gettext("The order has been in %(state)s longer than its %(days)s business "
+                       "days SLA; notified: %(roles)s.", state=state, days=hours, roles=roles)
     return gettext("The order has been in %(state)s longer than its %(hours)s h SLA; "
-                   "notified: %(roles)s.", state=names.state(details.get("state")),
-                   hours=_hours(details.get("sla_hours", "?")),
-                   roles=roles or gettext("nobody"))
+                   "notified: %(roles)s.", state=state, hours=hours, roles=roles)
 
 
 def _approval_required(event, details, names, entry) -> str:

@@ -10,8 +10,9 @@
  *       "12.50", dates "2024-05-03", line items as a list of objects);
  *       now: an ISO datetime or Date for TODAY()/NOW() (default: the clock);
  *       calendar: the instance's business calendar as GET /api/v1/business-calendar
- *       answers it, which WORKDAY and NETWORKDAYS without holidays count with
- *       (default: Saturday and Sunday off, no holidays).
+ *       answers it, which WORKDAY and NETWORKDAYS without holidays count with, and
+ *       whose time_zone HOUR, MINUTE and TODAY read the clock in (default: Saturday
+ *       and Sunday off, no holidays, UTC).
  *   Formula.toJSON(value)   -> the value as the server stores it ("12.50", "2024-05-03")
  *   Formula.toText(value)   -> the value as `&` shows it
  *   Formula.isFault(value)  -> true for a fault (message, line, column, code: Excel's
@@ -373,6 +374,22 @@
     var rest = us - floorDiv(us, DAY_US) * DAY_US;
     var secs = Number(rest / 1000000n);
     return [Math.floor(secs / 3600), Math.floor(secs / 60) % 60, secs % 60, Number(rest % 1000000n)];
+  }
+
+  // The same instant on the clocks of an IANA time zone (the instance's, ORDERLOOM_TIME_ZONE),
+  // as dates.py reads it with zoneinfo: HOUR, MINUTE and TODAY are the local ones.
+  var ZONE_FORMATS = {};
+  function inZone(us, zone) {
+    if (!zone || zone === "UTC") return us;
+    var format = ZONE_FORMATS[zone] || (ZONE_FORMATS[zone] = new Intl.DateTimeFormat("en-US", {
+      timeZone: zone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric",
+      hour: "numeric", minute: "numeric", second: "numeric" }));
+    var seconds = floorDiv(us, 1000000n);
+    var parts = {};
+    format.formatToParts(new Date(Number(seconds) * 1000)).forEach(function (p) { parts[p.type] = p.value; });
+    var local = BigInt(daysFromCivil(Number(parts.year), Number(parts.month), Number(parts.day))) * 86400n
+      + BigInt(Number(parts.hour) * 3600 + Number(parts.minute) * 60 + Number(parts.second));
+    return us + (local - seconds) * 1000000n;
   }
 
   var ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/;
@@ -1355,7 +1372,8 @@
       return new Set((list || []).map(function (d) { return dayOf(asDate(d.date, "a calendar date")); }));
     };
     return { weekend: WEEKDAY_NAMES.map(function (d) { return (given.weekend || []).indexOf(d) >= 0; }),
-             holidays: days(given.holidays), workdays: days(given.workdays) };
+             holidays: days(given.holidays), workdays: days(given.workdays),
+             zone: given.time_zone || null };
   }
   // functions.py's _days_of: holidays named in the call (even blank) count alone, as in
   // Excel; without them the instance's calendar counts, its weekend for the plain forms.
@@ -1380,7 +1398,7 @@
       return networkdays(start, end, daysOf(given, week, holidays));
     };
   }
-  var CALENDAR_FUNCTIONS = { "WORKDAY": true, "WORKDAY.INTL": true, "NETWORKDAYS": true,
+  var CALENDAR_FUNCTIONS = { "HOUR": true, "MINUTE": true, "WORKDAY": true, "WORKDAY.INTL": true, "NETWORKDAYS": true,
                              "NETWORKDAYS.INTL": true };
 
   // lookups.py, line by line.
@@ -1504,8 +1522,12 @@
     DATEDIF: nulls(datedif),
     WEEKNUM: nulls(weeknum),
     ISOWEEKNUM: nulls(isoweeknum),
-    HOUR: nulls(function (v) { return BigInt(isDateTime(v) ? clock(v.us)[0] : 0); }),
-    MINUTE: nulls(function (v) { return BigInt(isDateTime(v) ? clock(v.us)[1] : 0); }),
+    HOUR: function (cal, v) {
+      return v === null ? null : BigInt(isDateTime(v) ? clock(inZone(v.us, cal && cal.zone))[0] : 0);
+    },
+    MINUTE: function (cal, v) {
+      return v === null ? null : BigInt(isDateTime(v) ? clock(inZone(v.us, cal && cal.zone))[1] : 0);
+    },
     HOURS: nulls(function (end, start) {
       return div(asDateTime(end).us - asDateTime(start).us, 3600000000n);
     }),
@@ -1539,6 +1561,13 @@
     // The divisions of China it splits by stay on the server (functions.py SERVER_ONLY).
     ADDRESSPART: function () {
       return fail("ADDRESSPART is worked out by the server; its value shows once the order is saved", null);
+    },
+    // The catalogue and the customers stay on the server too.
+    PRODUCTINFO: function () {
+      return fail("PRODUCTINFO is worked out by the server; its value shows once the order is saved", null);
+    },
+    CUSTOMERINFO: function () {
+      return fail("CUSTOMERINFO is worked out by the server; its value shows once the order is saved", null);
     }
   };
 
@@ -1668,7 +1697,7 @@
       case "COALESCE":
         for (i = 0; i < args.length - 1; i++) { var v = ev(args[i]); if (v !== null) return v; }
         return ev(args[args.length - 1]);
-      case "TODAY": return new PDate(dayOf(run.now()));
+      case "TODAY": return new PDate(dayOf(new PDateTime(inZone(run.now().us, run.calendar && run.calendar.zone))));
       case "NOW": return run.now();
       case "SUMIF": case "COUNTIF": case "ANY": case "ALL":
         return perLine(name, node, run, scopes);

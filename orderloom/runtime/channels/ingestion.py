@@ -28,6 +28,7 @@ from orderloom.db import utcnow
 from orderloom.designer.models import DefinitionVersion
 from orderloom.designer.problems import DefinitionProblem
 from orderloom.designer.versions import find as find_order_type
+from orderloom.runtime import business_calendar
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.channels.mapping import MappingError, apply_mapping
 from orderloom.runtime.channels.models import (
@@ -214,7 +215,8 @@ def process(session: Session, channel: Channel, inbound: InboundOrder,
         if refusal:
             return _dead(session, inbound, refusal, [])
     try:
-        mapped = apply_mapping(channel.mapping, payload, definition)
+        mapped = apply_mapping(channel.mapping, payload, definition,
+                               business_calendar.formula_calendar(session))
     except MappingError as error:
         return _dead(session, inbound, "the payload does not fit the channel's mapping",
                      error.problems)

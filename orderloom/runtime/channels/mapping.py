@@ -31,6 +31,7 @@ from orderloom.designer.problems import DefinitionProblem, pointer
 from orderloom.dsl.china_address import PARTS as ADDRESS_PARTS
 from orderloom.dsl.china_address import split_address
 from orderloom.dsl.parser import parse as parse_formula
+from orderloom.dsl.workdays import Calendar
 
 MAX_PATH_LENGTH = 500
 MAX_PATH_STEPS = 32
@@ -309,9 +310,11 @@ class Mapped:
 
 
 def apply_mapping(mapping: dict[str, Any], payload: Any,
-                  definition: dict[str, Any]) -> Mapped:
+                  definition: dict[str, Any], calendar: Calendar | None = None) -> Mapped:
     """The order data ``payload`` maps to. Raises MappingError (pointers prefixed
-    ``/mapping``) when a path, a formula or a value cannot be used."""
+    ``/mapping``) when a path, a formula or a value cannot be used. ``calendar``: the
+    instance's (business_calendar.formula_calendar), so that a mapping's formulas count
+    business days, read the clock and look products up as the order's own do."""
     problems = [DefinitionProblem("/mapping" + p.pointer, p.message, p.line, p.column)
                 for p in check_mapping(mapping, definition)]
     if problems:
@@ -323,7 +326,7 @@ def apply_mapping(mapping: dict[str, Any], payload: Any,
     for target, source in mapping.get("fields", {}).items():
         key, _, member = target.partition(".")
         where = "/mapping" + pointer("fields", target)
-        value = _read(source, payload, scope, where, problems)
+        value = _read(source, payload, scope, where, problems, calendar)
         if value is MISSING or value is None:
             continue
         if key == "payment" and key not in form:
@@ -350,7 +353,7 @@ def apply_mapping(mapping: dict[str, Any], payload: Any,
             line: dict[str, Any] = {}
             for column, source in spec.get("fields", {}).items():
                 value = _read(source, element, line_scope, f"{where}/fields{pointer(column)}",
-                              problems)
+                              problems, calendar)
                 if value is not MISSING and value is not None:
                     line[column] = _coerce(columns[column]["type"], value)
             lines.append(line)
@@ -395,7 +398,7 @@ def _formula_value(value: Any, depth: int = 0) -> bool:
 
 
 def _read(source: Any, document: Any, scope: dict[str, Any], where: str,
-          problems: list[DefinitionProblem]) -> Any:
+          problems: list[DefinitionProblem], calendar: Calendar | None) -> Any:
     path = source if isinstance(source, str) else source.get("path")
     value = resolve(parse_path(path), document) if path is not None else None
     if isinstance(source, dict) and "address_part" in source:
@@ -411,7 +414,7 @@ def _read(source: Any, document: Any, scope: dict[str, Any], where: str,
         problems.append(DefinitionProblem(where, "a formula cannot read this value"))
         return MISSING
     try:
-        result = dsl.evaluate(formula, {**scope, "value": given})
+        result = dsl.evaluate(formula, {**scope, "value": given}, calendar=calendar)
     except dsl.FormulaError as error:
         problems.extend(DefinitionProblem(f"{where}/formula", p.message, p.line, p.column)
                         for p in error.errors)

@@ -282,7 +282,8 @@ def import_rows(session: Session, actor: Actor, rows: list[Row], order_type_key:
             report.failed.append({**where, "errors": [unreadable]})
             continue
         try:
-            mapped = apply_mapping(mapping, payload, definition)
+            mapped = apply_mapping(mapping, payload, definition,
+                                   business_calendar.formula_calendar(session))
         except MappingError as error:
             report.failed.append({**where, "errors": [p.as_json() for p in error.problems]})
             continue

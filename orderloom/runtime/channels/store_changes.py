@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from orderloom.designer.published import blueprint_for
 from orderloom.designer.state_categories import GOODS_LEFT, Category, category_in
+from orderloom.runtime import business_calendar
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.channels.mapping import MappingError, apply_mapping
 from orderloom.runtime.channels.models import APPLIED, HELD, HOLD_ALWAYS, UNCHANGED, Channel
@@ -71,7 +72,8 @@ def apply_or_hold(session: Session, actor: Actor, order: Order, channel: Channel
             "en": f"the store changed this order, but {refusal}",
             "zh": "店铺修改了此订单，但币种与订单类型不一致，未作修改"})
     try:
-        mapped = apply_mapping(channel.mapping, shaped, definition)
+        mapped = apply_mapping(channel.mapping, shaped, definition,
+                               business_calendar.formula_calendar(session))
     except MappingError as error:
         return _held(session, actor, order, {
             "en": f"the store changed this order, but the change cannot be read: {error}",

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -317,15 +317,21 @@ def _start_waiting(session: Session, order: Order, blueprint: Blueprint,
         timeline.approval_event(session, order, SYSTEM.name, details=details, at=now)
         if "remind_after_hours" in spec:
             timers.schedule(session, order, timers.REMINDER, spec["key"],
-                            now + timedelta(hours=spec["remind_after_hours"]), now)
+                            business_calendar.later_by(session, now, spec["remind_after_hours"],
+                                                       spec.get("time_counts")), now)
         if "escalate_after_hours" in spec and "escalate_to" in spec:
             timers.schedule(session, order, timers.ESCALATION, spec["key"],
-                            now + timedelta(hours=spec["escalate_after_hours"]), now)
+                            business_calendar.later_by(session, now, spec["escalate_after_hours"],
+                                                       spec.get("time_counts")), now)
     state = next(s for s in blueprint.definition["workflow"]["states"]
                  if s["key"] == order.state)
+    # A definition may count these in business hours or business days
+    # (`time_counts`): then only the business calendar's working time counts.
     if "sla_hours" in state:
         timers.schedule(session, order, timers.SLA, order.state,
-                        now + timedelta(hours=state["sla_hours"]), now)
+                        business_calendar.later_by(session, now, state["sla_hours"],
+                                                   state.get("time_counts")), now)
     for spec in automatic.timed(blueprint, order.state):
         timers.schedule(session, order, timers.AUTOMATIC, spec["key"],
-                        now + timedelta(hours=spec["after_hours"]), now)
+                        business_calendar.later_by(session, now, spec["after_hours"],
+                                                   spec.get("time_counts")), now)

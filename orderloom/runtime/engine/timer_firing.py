@@ -112,13 +112,21 @@ def fire_timer(session: Session, timer_id: int, now: datetime) -> bool:
             "after_hours": spec["escalate_after_hours"], "task": extra.id})
         _notify_roles(session, order, [spec["escalate_to"]],
                       f"Order {order.number} needs your approval: escalated after "
-                      f"{spec['escalate_after_hours']:g} h", now)
+                      f"{_waited(spec, 'escalate_after_hours')}", now)
         return True
     if timer.kind == REMINDER:
         spec = approvals.approval_spec(blueprint, timer.key)
         return spec is not None and _remind(session, order, spec, now)
     log.warning("timer %s has an unknown kind %r", timer.id, timer.kind)
     return False
+
+
+def _waited(spec: dict[str, Any], number: str) -> str:
+    """A timer's length as the definition counts it: "4 h", "4 business hours", "2
+    business days"."""
+    unit = {"business_hours": "business hours",
+            "business_days": "business days"}.get(spec.get("time_counts", ""), "h")
+    return f"{spec[number]:g} {unit}"
 
 
 def _label(state: dict[str, Any]) -> str:
@@ -134,10 +142,11 @@ def _sla_breached(session: Session, order: Any, blueprint: Any, now: datetime) -
                     if order.state in t["from"] for role in t.get("roles", [])})
     roles = roles or ["admin"]  # transitions open to everyone: the administrators answer
     timeline.sla_breached_event(session, order, state=order.state,
-                                sla_hours=state["sla_hours"], notified_roles=roles, at=now)
+                                sla_hours=state["sla_hours"], notified_roles=roles, at=now,
+                                time_counts=state.get("time_counts"))
     _notify_roles(session, order, roles,
                   f"Order {order.number} has been in {_label(state)} longer than its "
-                  f"{state['sla_hours']:g} h SLA", now)
+                  f"{_waited(state, 'sla_hours')} SLA", now)
 
 
 def _remind(session: Session, order: Any, spec: dict[str, Any], now: datetime) -> bool:
@@ -147,8 +156,8 @@ def _remind(session: Session, order: Any, spec: dict[str, Any], now: datetime) -
         ApprovalTask.status == OPEN)))
     if not open_tasks:
         return False
-    title = (f"Reminder: order {order.number} has waited {spec['remind_after_hours']:g} h "
-             "for your approval")
+    title = (f"Reminder: order {order.number} has waited "
+             f"{_waited(spec, 'remind_after_hours')} for your approval")
     for task in open_tasks:
         session.add(Notification(user_id=task.assignee_user_id, role=task.assignee_role,
                                  order_id=order.id, title=title, created_at=now))

@@ -161,9 +161,14 @@ def stock_released_event(session: Session, order: Order, *, units: int, state: s
 
 
 def sla_breached_event(session: Session, order: Order, *, state: str, sla_hours: float,
-                       notified_roles: list[str], at: datetime | None = None) -> OrderEvent:
-    return _add(session, order.id, SYSTEM.name, TimelineKind.SLA_BREACHED,
-                {"state": state, "sla_hours": sla_hours, "notified_roles": notified_roles}, at)
+                       notified_roles: list[str], at: datetime | None = None,
+                       time_counts: str | None = None) -> OrderEvent:
+    """``time_counts``: how the SLA counted (business hours or days), kept only when it
+    was not every hour, so the sentence says "4 business hours" where it did."""
+    details: dict = {"state": state, "sla_hours": sla_hours, "notified_roles": notified_roles}
+    if time_counts not in (None, "all_hours"):
+        details["time_counts"] = time_counts
+    return _add(session, order.id, SYSTEM.name, TimelineKind.SLA_BREACHED, details, at)
 
 
 # --- people and background work ----------------------------------------------------------------

@@ -180,6 +180,16 @@ export class WorkflowLists {
     }, {inputmode: "decimal", class: "short"});
   }
 
+  // How the timers' numbers of one state, approval or automatic move count: every
+  // hour (nothing written), or the business calendar's working hours or days.
+  counts(name, index, value) {
+    const t = this.t;
+    return this.select(name, index, "time_counts", t.time_counts,
+      ["all_hours", "business_hours", "business_days"].map((c) =>
+        h("option", {value: c, selected: (value || "all_hours") === c}, t[`counts_${c}`])),
+      (it, v) => { if (v === "all_hours") delete it.time_counts; else it.time_counts = v; });
+  }
+
   formula(name, index, member, caption, value, placeholder) {
     return h("div", {class: "wf-prop wide"}, h("span", {}, caption),
       formulaInput(this.store, this.t, {pointer: `/workflow/${name}/${index}/${member}`, value: value || "",
@@ -239,6 +249,7 @@ export class WorkflowLists {
             t[`category_${c}`])),
         (it, v) => { it.category = v; }),
       this.hours("states", index, "sla_hours", t.sla_hours, state.sla_hours),
+      this.counts("states", index, state.time_counts),
       this.tools("states", index, count));
   }
 
@@ -310,6 +321,7 @@ export class WorkflowLists {
       this.select("approvals", index, "escalate_to", t.escalate_to,
         [h("option", {value: ""}, "—"), this.roles.map((r) => h("option", {value: r, selected: ap.escalate_to === r}, r))],
         (it, v) => { if (v) it.escalate_to = v; else delete it.escalate_to; }),
+      this.counts("approvals", index, ap.time_counts),
       h("label", {class: "check wf-prop"}, h("input", {type: "checkbox", checked: Boolean(ap.allow_delegation),
         onchange: (event) => this.edit("approvals", index, "", (it) => {
           if (event.target.checked) it.allow_delegation = true;
@@ -344,6 +356,7 @@ export class WorkflowLists {
         (it, v) => { it.from = v; }),
       this.select("automatic", index, "to", t.to_state, this.stateOptions(move.to), (it, v) => { it.to = v; }),
       this.hours("automatic", index, "after_hours", t.after_hours, move.after_hours),
+      this.counts("automatic", index, move.time_counts),
       this.formula("automatic", index, "when", t.auto_when, move.when, "payment_status = \"paid\""),
       this.tools("automatic", index, count));
   }

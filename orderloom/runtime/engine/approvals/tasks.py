@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, column, select, table
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from orderloom import dsl
 from orderloom.db import Base, UTCDateTime, utcnow
 from orderloom.designer.blueprint import Blueprint, money_places
+from orderloom.runtime import business_calendar
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +194,8 @@ def assignees(session: Session, blueprint: Blueprint, spec: dict[str, Any],
 def create_tasks(session: Session, order_id: int, spec: dict[str, Any],
                  people: list[Assignee], now: datetime) -> list[ApprovalTask]:
     """One task per approver; in a sequence only the first is open, the rest wait."""
-    due = (now + timedelta(hours=spec["escalate_after_hours"])
+    due = (business_calendar.later_by(session, now, spec["escalate_after_hours"],
+                                      spec.get("time_counts"))
            if "escalate_after_hours" in spec else None)
     tasks = []
     for step, person in enumerate(people):
