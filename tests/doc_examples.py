@@ -35,6 +35,15 @@ NOT_RUN_HERE: dict[str, str] = {
 }
 
 
+# Documents whose commands no test runs yet, with the reason: the same as a command
+# left out, stated once here.
+NOT_YET_RUN_DOCUMENTS: dict[str, str] = {
+    "getting-started-integrators.md": "its curl series needs a served instance with the "
+                                      "retail template, a token made on the API tokens "
+                                      "page and the files the guide shows; not built yet",
+}
+
+
 @dataclass(frozen=True)
 class Block:
     """One fenced block of a document."""
