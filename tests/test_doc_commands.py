@@ -9,12 +9,16 @@ needs several machines, is run by tests/test_operator_guide.py.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import pty
 import re
+import select
 import shutil
 import subprocess
+import termios
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -25,7 +29,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import POSTGRES_ADMIN_URL
-from tests.doc_examples import NOT_YET_RUN_DOCUMENTS, ROOT, Block, blocks, documents, why_not_run
+from tests.doc_examples import ROOT, RUN_BY_THEIR_OWN_TEST, Block, blocks, documents, why_not_run
 from tests.platform.test_gunicorn import free_port
 from tests.test_operator_guide import PRODUCTION, VENV_BIN
 
@@ -53,7 +57,7 @@ def command_blocks(path: Path) -> list[Block]:
 
 
 DOCUMENTS = [path for path in documents()
-             if command_blocks(path) and path.name not in NOT_YET_RUN_DOCUMENTS]
+             if command_blocks(path) and path.name not in RUN_BY_THEIR_OWN_TEST]
 
 
 def given_retail_package(work: Path) -> None:
@@ -117,23 +121,31 @@ class Machine:
             assert done.returncode == 0, done.stderr
 
     def run(self, command: str, env: dict[str, str] | None = None):
-        """The command with a terminal as its input, where a person types the password
-        twice if asked."""
+        """The command at a terminal of its own, where a person types the password each
+        time one is asked for."""
         controller, terminal = pty.openpty()
+
+        def at_the_terminal() -> None:  # in the child: the pty is its controlling terminal
+            os.setsid()
+            fcntl.ioctl(terminal, termios.TIOCSCTTY, 0)
+
         process = subprocess.Popen(["bash", "-euo", "pipefail", "-c", command],
                                    cwd=self.work, env={**self.env(), **(env or {})},
                                    stdin=terminal, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True)
+                                   stderr=subprocess.PIPE, text=True,
+                                   preexec_fn=at_the_terminal)
         os.close(terminal)
-        os.write(controller, f"{TYPED_PASSWORD}\n{TYPED_PASSWORD}\n".encode())
+        typist = threading.Thread(target=type_passwords, args=(controller,), daemon=True)
+        typist.start()
         try:
             out, err = process.communicate(timeout=300)
         finally:
             os.close(controller)
         return subprocess.CompletedProcess(command, process.returncode, out, err)
 
-    def serve(self, command: str) -> str:
-        """Start a command that serves until stopped; answer its login page's title."""
+    def start_serving(self, command: str) -> tuple[subprocess.Popen, int]:
+        """Start a command that serves until stopped, on a port of its own; answer it
+        and its port once its login page answers."""
         port = free_port()
         command = command.replace("--host 0.0.0.0", "--host 127.0.0.1")
         command = (re.sub(r"--port \d+", f"--port {port}", command) if "--port" in command
@@ -143,22 +155,45 @@ class Machine:
                                    env=self.env(), stdout=log, stderr=log,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + SERVE_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(f"{command} stopped: "
+                                     f"{(self.root / 'served.log').read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5):
+                    return process, port
+            except (urllib.error.URLError, ConnectionError):
+                if time.monotonic() > deadline:
+                    process.terminate()
+                    raise AssertionError(f"{command} did not serve") from None
+                time.sleep(0.5)
+
+    def serve(self, command: str) -> str:
+        """Start a command that serves until stopped; answer its login page."""
+        process, port = self.start_serving(command)
         try:
-            while True:
-                if process.poll() is not None:
-                    raise AssertionError(f"{command} stopped: "
-                                         f"{(self.root / 'served.log').read_text()[-3000:]}")
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/login",
-                                                timeout=5) as answer:
-                        return answer.read().decode()
-                except (urllib.error.URLError, ConnectionError):
-                    if time.monotonic() > deadline:
-                        raise AssertionError(f"{command} did not serve") from None
-                    time.sleep(0.5)
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/login",
+                                        timeout=5) as answer:
+                return answer.read().decode()
         finally:
             process.terminate()
             process.wait(timeout=30)
+
+
+def type_passwords(controller: int) -> None:
+    """Answer each password prompt shown on the terminal, as the person would."""
+    shown = b""
+    while True:
+        try:
+            ready, _w, _x = select.select([controller], [], [], 60)
+            if not ready:
+                return
+            shown += os.read(controller, 1024)
+        except OSError:  # the command ended and its terminal closed
+            return
+        if shown.rstrip().endswith(b":"):
+            shown = b""
+            os.write(controller, f"{TYPED_PASSWORD}\n".encode())
 
 
 def serves(command: str) -> bool:
@@ -242,3 +277,112 @@ def shown_output(block: Block, command: str) -> str | None:
         return None
     after = block.text.split(command + "\n", 1)[1]
     return after.split("\n$ ", 1)[0]
+
+
+INTEGRATORS = ROOT / "docs" / "getting-started-integrators.md"
+STATUS = "\nHTTP %{http_code}\n"
+
+
+def integrators_files(work: Path) -> None:
+    """The files the integrators' guide has the reader save, taken from the guide (and,
+    for the two it describes only, from the pages it links to)."""
+    shown = blocks(INTEGRATORS)
+    saved = [block for block in shown if block.lang == "json"
+             and ('"external_id": "$.id"' in block.text or '"line_items"' in block.text)]
+    (work / "mapping.json").write_text(saved[0].text)
+    (work / "order.json").write_text(saved[1].text)
+    rows = next(block for block in shown if block.text.startswith("order_id,"))
+    (work / "orders.csv").write_text(rows.text)
+    customers = next(block for block in blocks(ROOT / "docs" / "customers.md")
+                     if block.text.startswith("code,name,"))
+    (work / "customers.csv").write_text(customers.text)
+    (work / "statement.csv").write_text("Date,Reference,Amount\n"
+                                        "2026-11-25,ALI-20261125-0001,198.00\n")
+
+
+def issue_token(work: Path, username: str) -> str:
+    """What the reader does on the API tokens page after logging in."""
+    from orderloom.db import make_engine, make_session_factory
+    from orderloom.platform import accounts
+    from orderloom.platform.models import User
+    from orderloom.runtime.audit import SYSTEM
+
+    engine = make_engine(f"sqlite:///{work / 'instance' / 'orderloom.db'}")
+    with make_session_factory(engine)() as session:
+        user = session.query(User).filter_by(username=username).one()
+        _token, secret = accounts.issue_token(session, SYSTEM, user, "docs")
+        session.commit()
+    engine.dispose()
+    return secret
+
+
+def test_the_integrators_guide_runs_against_a_served_instance(tmp_path, instance):
+    machine = Machine(tmp_path)
+    machine.prepare(instance, wants_postgres=False)
+    # "A workspace started from a built-in template": the retail one, which the guide's
+    # order, mapping and files are written for.
+    imported = machine.run("orderloom templates import retail")
+    assert imported.returncode == 0, imported.stderr
+    integrators_files(machine.work)
+    server, port = machine.start_serving("orderloom serve")
+    env: dict[str, str] = {}
+    answers: list[tuple[str, int, str]] = []
+    try:
+        for block in command_blocks(INTEGRATORS):
+            script = []
+            for command in block.commands():
+                if why_not_run(command):
+                    continue
+                if command.startswith("orderloom "):
+                    done = machine.run(command)
+                    assert done.returncode == 0, f"{block.place}: {done.stderr}"
+                    continue
+                exported = re.fullmatch(r"export (.+)", command)
+                if exported:
+                    for name in re.findall(r"(\w+)=\S+", exported[1]):
+                        env[name] = {"OL": f"http://127.0.0.1:{port}/api/v1",
+                                     "TOKEN": issue_token(machine.work, "erp"),
+                                     "ADMIN_TOKEN": issue_token(machine.work, "admin")}[name]
+                    continue
+                script.append(command)
+            if not script:
+                continue
+            body = "\n".join(script).replace("https://orders.example.com",
+                                              f"http://127.0.0.1:{port}")
+            for shown, actual in substitutions(answers).items():
+                body = body.replace(shown, actual)
+            body = re.sub(r"(?<![\w-])curl ", f"curl -w '{STATUS}' ", body)
+            done = subprocess.run(["bash", "-euo", "pipefail", "-c", body], cwd=machine.work,
+                                  env={**machine.env(), **env}, capture_output=True,
+                                  text=True, timeout=120)
+            assert done.returncode == 0, f"{block.place}:\n{body}\n{done.stderr}"
+            parts = re.split(r"\nHTTP (\d{3})\n", "\n" + done.stdout)
+            for answer, status in zip(parts[0::2], parts[1::2], strict=False):
+                answers.append((block.place, int(status), answer.strip()))
+                assert int(status) < 400, f"{block.place}:\n{body}\n{status} {answer}"
+                made = json.loads(answer) if answer.startswith("{") else {}
+                if str(made.get("secret", "")).startswith("olwh_"):
+                    # "shown this once": the reader keeps it for the shop
+                    env["CHANNEL_SECRET"] = made["secret"]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    statuses = [status for _place, status, _answer in answers]
+    # The order made, moved on, a mapping tried, a channel made, a signed order taken,
+    # a file previewed, a webhook, customers, a statement mapping and a statement.
+    assert len(statuses) == 11, answers
+    created = json.loads(answers[1][2])
+    assert created["total"] == "198.00" and statuses[1] == 201
+    assert json.loads(answers[3][2])["problems"] == []
+    assert statuses[5] == 201  # the signed order from the shop
+
+
+def substitutions(answers: list[tuple[str, int, str]]) -> dict[str, str]:
+    """What the guide names from its own run (an order's number and revision) that a
+    run here answers with its own."""
+    for _place, _status, answer in answers:
+        if answer.startswith("{") and '"number"' in answer:
+            order = json.loads(answer)
+            return {"RT-000043": order["number"],
+                    "If-Match: \"3\"": f"If-Match: \"{order['revision']}\""}
+    return {}
