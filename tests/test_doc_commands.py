@@ -10,6 +10,7 @@ needs several machines, is run by tests/test_operator_guide.py.
 from __future__ import annotations
 
 import fcntl
+import http.server
 import json
 import os
 import pty
@@ -143,7 +144,8 @@ class Machine:
             os.close(controller)
         return subprocess.CompletedProcess(command, process.returncode, out, err)
 
-    def start_serving(self, command: str) -> tuple[subprocess.Popen, int]:
+    def start_serving(self, command: str, env: dict[str, str] | None = None
+                      ) -> tuple[subprocess.Popen, int]:
         """Start a command that serves until stopped, on a port of its own; answer it
         and its port once its login page answers."""
         port = free_port()
@@ -152,7 +154,7 @@ class Machine:
                    else f"{command} --port {port}")
         log = (self.root / "served.log").open("a")
         process = subprocess.Popen(["bash", "-c", f"exec {command}"], cwd=self.work,
-                                   env=self.env(), stdout=log, stderr=log,
+                                   env={**self.env(), **(env or {})}, stdout=log, stderr=log,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + SERVE_TIMEOUT
         while True:
@@ -324,7 +326,11 @@ def test_the_integrators_guide_runs_against_a_served_instance(tmp_path, instance
     imported = machine.run("orderloom templates import retail")
     assert imported.returncode == 0, imported.stderr
     integrators_files(machine.work)
-    server, port = machine.start_serving("orderloom serve")
+    erp = Receiver()
+    # The ERP the guide subscribes is outside; here it is the test's own receiver, which
+    # the instance may call as an operator lets it call an internal system.
+    server, port = machine.start_serving("orderloom serve",
+                                         {"ORDERLOOM_OUTBOUND_ALLOW": "127.0.0.1"})
     env: dict[str, str] = {}
     answers: list[tuple[str, int, str]] = []
     try:
@@ -349,6 +355,7 @@ def test_the_integrators_guide_runs_against_a_served_instance(tmp_path, instance
                 continue
             body = "\n".join(script).replace("https://orders.example.com",
                                               f"http://127.0.0.1:{port}")
+            body = body.replace("https://erp.example.com", erp.address)
             for shown, actual in substitutions(answers).items():
                 body = body.replace(shown, actual)
             body = re.sub(r"(?<![\w-])curl ", f"curl -w '{STATUS}' ", body)
@@ -367,6 +374,7 @@ def test_the_integrators_guide_runs_against_a_served_instance(tmp_path, instance
     finally:
         server.terminate()
         server.wait(timeout=30)
+        erp.stop()
     statuses = [status for _place, status, _answer in answers]
     # The order made, moved on, a mapping tried, a channel made, a signed order taken,
     # a file previewed, a webhook, customers, a statement mapping and a statement.
@@ -375,6 +383,35 @@ def test_the_integrators_guide_runs_against_a_served_instance(tmp_path, instance
     assert created["total"] == "198.00" and statuses[1] == 201
     assert json.loads(answers[3][2])["problems"] == []
     assert statuses[5] == 201  # the signed order from the shop
+    # The subscription's secret, "shown once", is in the answer, as the guide says.
+    assert json.loads(answers[7][2])["secret"].startswith("olwhs_")
+
+
+class Receiver:
+    """The ERP's webhook endpoint: a local HTTP server that answers 200 and keeps what
+    it was sent."""
+
+    def __init__(self) -> None:
+        received: list[tuple[str, str]] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (the standard library's name)
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                received.append((self.path, self.headers.get("Orderloom-Event", "")))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.received = received
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.address = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def substitutions(answers: list[tuple[str, int, str]]) -> dict[str, str]:
