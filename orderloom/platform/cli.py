@@ -318,12 +318,13 @@ def _add_commands() -> None:
     )
     from orderloom.platform.commands.demo import demo_command
     from orderloom.platform.commands.formula import formula_command
+    from orderloom.platform.commands.key import key_command
     from orderloom.platform.commands.stock import stock_command
     from orderloom.platform.commands.templates import templates_command
 
     for command in (backup_command, check_command, demo_command, export_command,
-                    import_command, formula_command, restore_command, stock_command,
-                    templates_command):
+                    import_command, formula_command, key_command, restore_command,
+                    stock_command, templates_command):
         cli.add_command(command)
 
 

@@ -63,11 +63,31 @@ def agree(session: Session, settings: Settings) -> str | None:
 def disagreement(session: Session, settings: Settings) -> str | None:
     """What ``agree`` answers, read only: for probes, which anyone may send as often as
     they like, and which must not move the cluster's key (only a start does)."""
-    stored = session.get(KeyFingerprint, _THE_ROW)
+    stored = recorded(session)
     if stored is None or stored.fingerprint == fingerprint(settings.secret_key) or \
             stored.fingerprint in {fingerprint(key) for key in settings.secret_key_fallbacks}:
         return None
     return _why(stored)
+
+
+def recorded(session: Session) -> KeyFingerprint | None:
+    """The cluster's key as the database records it; None before any node started."""
+    return session.get(KeyFingerprint, _THE_ROW)
+
+
+def adopt(session: Session, settings: Settings) -> bool:
+    """Record this node's key as the cluster's, whatever was recorded before: the
+    operator's answer to a database restored, or copied, onto nodes with another key.
+    Answers whether the record changed. Does not commit."""
+    own = fingerprint(settings.secret_key)
+    stored = recorded(session)
+    if stored is None:
+        session.add(KeyFingerprint(id=_THE_ROW, fingerprint=own, recorded_at=utcnow()))
+        return True
+    if stored.fingerprint == own:
+        return False
+    stored.fingerprint, stored.recorded_at = own, utcnow()
+    return True
 
 
 def _why(stored: KeyFingerprint) -> str:

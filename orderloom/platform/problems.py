@@ -241,8 +241,11 @@ _PAGE_DETAILS = {
 
 
 def _error_page(status: int, title: str, detail: str):
+    # The request id, as in a problem answer: what a person quotes when reporting the
+    # error, and what the operator searches the log for.
     return render_template("error.html", status=status,
-                           title=str(_PAGE_TITLES.get(status, title)), detail=detail), status
+                           title=str(_PAGE_TITLES.get(status, title)), detail=detail,
+                           request_id=logs.request_id()), status
 
 
 def _http_detail(exc: HTTPException) -> str:

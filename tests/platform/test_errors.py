@@ -88,6 +88,28 @@ def test_the_error_page_speaks_chinese_to_a_chinese_browser(client):
     assert "Not found" not in page and "The requested URL" not in page
 
 
+def test_an_error_page_shows_the_request_id_its_log_lines_carry(app, client, caplog):
+    """A person reporting an error page quotes what the operator finds in the log, as a
+    problem answer's ``request_id`` does for the API."""
+    @app.get("/explode-page")
+    def explode_page():
+        raise RuntimeError("broken on purpose")
+
+    response = client.get("/explode-page", headers={"X-Request-Id": "report-me-42"})
+    assert response.status_code == 500 and response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert "broken on purpose" not in page
+    assert '<code class="request-id">report-me-42</code>' in page
+    assert any(r.request_id == "report-me-42" and r.levelname == "ERROR"
+               for r in caplog.records)
+
+    missing = client.get("/no-such-page", headers={"Accept-Language": "zh-CN"})
+    reference = missing.headers["X-Request-Id"]
+    page = missing.get_data(as_text=True)
+    assert f'<code class="request-id">{reference}</code>' in page
+    assert "报告此错误时" in page
+
+
 @pytest.fixture
 def make_user_in():
     from orderloom.platform import accounts

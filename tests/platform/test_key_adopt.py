@@ -1,0 +1,113 @@
+"""`orderloom key adopt`, run as an operator runs it after copying production's database
+to staging, whose nodes have another secret key: until the operator confirms, the copy
+keeps production's key as the cluster's and staging stays unready; once confirmed,
+staging is ready and a node with production's key is not."""
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+
+from sqlalchemy import select
+
+from orderloom.db import make_engine, make_session_factory
+from orderloom.platform.app import create_app
+from orderloom.platform.settings import load_settings
+from orderloom.platform.startup import check_database
+from orderloom.runtime.audit import AuditEvent
+from tests.platform.test_cli import ORDERLOOM, run
+
+PRODUCTION_KEY = "p" * 40
+STAGING_KEY = "s" * 40
+
+
+def _ready(tmp_path, url: str, key: str) -> int:
+    settings = load_settings({}, overrides={"instance_path": tmp_path / "node",
+                                            "database_url": url, "secret_key": key})
+    return create_app(settings).test_client().get("/readyz?scope=node").status_code
+
+
+def _at_a_terminal(args: list[str], cwd, env: dict[str, str], answer: str):
+    """The command with a terminal as its standard input, answering ``answer``."""
+    controller, terminal = pty.openpty()
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERLOOM_")}
+    process = subprocess.Popen(ORDERLOOM + args, cwd=cwd, env={**full_env, **env},
+                               stdin=terminal, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    os.close(terminal)
+    os.write(controller, answer.encode())
+    try:
+        out, err = process.communicate(timeout=60)
+    finally:
+        os.close(controller)
+    return process.returncode, out, err
+
+
+def test_a_copy_onto_other_keys_is_adopted_only_when_confirmed(tmp_path):
+    url = f"sqlite:///{tmp_path / 'copy.db'}"
+    production = {"ORDERLOOM_DATABASE_URL": url, "ORDERLOOM_SECRET_KEY": PRODUCTION_KEY,
+                  "ORDERLOOM_ADMIN_PASSWORD": "Plum-Harbour-1947"}
+    made = run(["init"], tmp_path, production)
+    assert made.returncode == 0, made.stderr
+    # Production's first start recorded its key in the database that was copied.
+    check_database(load_settings({}, overrides={"instance_path": tmp_path / "node",
+                                                "database_url": url,
+                                                "secret_key": PRODUCTION_KEY}))
+    assert _ready(tmp_path, url, STAGING_KEY) == 503
+
+    staging = {"ORDERLOOM_DATABASE_URL": url, "ORDERLOOM_SECRET_KEY": STAGING_KEY}
+    unasked = run(["key", "adopt"], tmp_path, staging)
+    assert unasked.returncode == 2
+    assert unasked.stderr.strip().splitlines() == [
+        "orderloom: error: the recorded key is another one and there is no terminal to "
+        "confirm replacing it: pass --yes"]
+    assert _ready(tmp_path, url, STAGING_KEY) == 503
+
+    status, out, err = _at_a_terminal(["key", "adopt"], tmp_path, staging, "n\n")
+    assert status == 2, out + err
+    assert "Nodes still signing with the recorded key will report unready" in out
+    assert "Record this process's key as the cluster's?" in out
+    assert err.strip() == "orderloom: error: nothing changed"
+    assert _ready(tmp_path, url, STAGING_KEY) == 503
+
+    status, out, err = _at_a_terminal(["key", "adopt"], tmp_path, staging, "y\n")
+    assert status == 0, out + err
+    assert "is now the cluster's key" in out
+    assert _ready(tmp_path, url, STAGING_KEY) == 200
+    assert _ready(tmp_path, url, PRODUCTION_KEY) == 503
+    assert PRODUCTION_KEY not in out + err and STAGING_KEY not in out + err
+
+    again = run(["key", "adopt", "--yes"], tmp_path, staging)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == "This key is already the cluster's; nothing changed."
+    with make_session_factory(make_engine(url))() as session:
+        adopted = session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "secret_key.adopted")).all()
+    assert [(e.actor_name, e.via) for e in adopted] == [("orderloom key adopt", "cli")]
+    assert adopted[0].details["replaced_key_recorded_at"]
+
+
+def test_a_script_confirms_with_yes_and_a_fresh_database_needs_no_confirmation(tmp_path):
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    env = {"ORDERLOOM_DATABASE_URL": url, "ORDERLOOM_SECRET_KEY": STAGING_KEY,
+           "ORDERLOOM_ADMIN_PASSWORD": "Plum-Harbour-1947"}
+    assert run(["init"], tmp_path, env).returncode == 0
+    # No node has started yet: nothing is recorded, so nothing is replaced.
+    first = run(["key", "adopt"], tmp_path, env)
+    assert first.returncode == 0, first.stderr
+    assert _ready(tmp_path, url, STAGING_KEY) == 200
+    assert _ready(tmp_path, url, PRODUCTION_KEY) == 503
+
+    scripted = run(["key", "adopt", "--yes"], tmp_path,
+                   {**env, "ORDERLOOM_SECRET_KEY": PRODUCTION_KEY})
+    assert scripted.returncode == 0, scripted.stderr
+    assert _ready(tmp_path, url, PRODUCTION_KEY) == 200
+
+
+def test_an_uninitialised_database_is_one_line(tmp_path):
+    refused = run(["key", "adopt", "--yes"], tmp_path,
+                  {"ORDERLOOM_DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}",
+                   "ORDERLOOM_SECRET_KEY": STAGING_KEY})
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines() == [
+        "orderloom: error: the database is not initialised: run `orderloom init` first"]
