@@ -7,9 +7,9 @@ has a break of the line's SKU at or below the line's quantity. Of the lists that
 apply, the most specific wins: one naming the customer beats one naming a tier, which
 beats one naming a channel, which beats one naming nobody; a list naming two of them
 beats one naming only the higher of the two. Between lists as specific as each other,
-the one valid from the latest day wins (an open start is the earliest), then the one
-changed last, then the code first in order, so the choice never depends on how the
-database happened to return them. Within the winning list the break with the largest
+the one valid from the latest day wins (an open start is the earliest), then the code
+first in alphabetical order, so the choice never depends on how the database happened
+to return them or when a list was typed in. Within the winning list the break with the largest
 starting quantity at or below the line's quantity gives the price.
 
 With no list applying, the product's own price in the catalog applies, if it has one.
@@ -56,7 +56,7 @@ def specificity(row: PriceList) -> tuple[bool, bool, bool]:
 
 def rank(row: PriceList) -> tuple:
     """Larger wins (see the module's docstring); of equals, the code first in order."""
-    return (specificity(row), row.valid_from or dt.date.min, row.updated_at)
+    return (specificity(row), row.valid_from or dt.date.min)
 
 
 def unit_price(session: Session, buyer: Buyer, sku: str, quantity: int | Decimal
