@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any
 
-from . import china_address, dates, lookups, powers, statistics, texts, workdays
+from . import china_address, dates, list_prices, lookups, powers, statistics, texts, workdays
 from . import values as V
 from .errors import DIV0, NA, NUM, Fault, error_code
 from .regex import regex_extract, regex_match, regex_replace
@@ -955,8 +955,9 @@ def _addresspart(text: str, part: str) -> str:
 
 
 # Worked out by the server only: the browser does not have the data they need (the
-# divisions of China for ADDRESSPART), and shows the server's value once saved.
-SERVER_ONLY = frozenset({"ADDRESSPART"})
+# divisions of China for ADDRESSPART, the price lists for LISTPRICE), and shows the
+# server's value once saved.
+SERVER_ONLY = frozenset({"ADDRESSPART", "LISTPRICE"})
 
 
 # -- the library -----------------------------------------------------------------
@@ -1086,5 +1087,6 @@ FUNCTIONS: dict[str, Function] = {
         # Look-ups: tables the designer defines, and the Chinese address parser.
         _f("XLOOKUP", 3, 4, _xlookup_rule, lookups.xlookup),
         _f("ADDRESSPART", 2, 2, _rule([_T, _T], TEXT), _nulls(_addresspart)),
+        _f("LISTPRICE", 2, 2, _rule([_T, _N], MONEY), _nulls(list_prices.list_price)),
     ]
 }

@@ -439,6 +439,19 @@ def _held(event, details, names, entry) -> str:
                    state=names.state(event.from_state), reason=reason)
 
 
+def _price_below_list(event, details, names, entry) -> str:
+    lines = [line for line in details.get("lines", []) if isinstance(line, dict)]
+    first = lines[0] if lines else {}
+    currency = details.get("currency", "")
+    return ngettext("%(num)d line is priced below its list price: %(sku)s at %(price)s, "
+                    "list price %(list_price)s.",
+                    "%(num)d lines are priced below their list price; the first: %(sku)s "
+                    "at %(price)s, list price %(list_price)s.",
+                    len(lines), sku=first.get("sku", "?"),
+                    price=money(first.get("price"), currency),
+                    list_price=money(first.get("list_price"), currency))
+
+
 _DOCUMENTS = {"pick_list": lazy_gettext("Pick list"),
               "packing_slip": lazy_gettext("Packing slip"),
               "shipping_label": lazy_gettext("Shipping label"),
@@ -537,4 +550,5 @@ _SENTENCES = {
     TimelineKind.PAYMENT: _payment,
     TimelineKind.REFUND: _refund,
     TimelineKind.HELD: _held,
+    TimelineKind.PRICE_BELOW_LIST: _price_below_list,
 }

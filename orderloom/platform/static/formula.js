@@ -1539,6 +1539,10 @@
     // The divisions of China it splits by stay on the server (functions.py SERVER_ONLY).
     ADDRESSPART: function () {
       return fail("ADDRESSPART is worked out by the server; its value shows once the order is saved", null);
+    },
+    // The price lists it reads stay on the server too.
+    LISTPRICE: function () {
+      return fail("LISTPRICE is worked out by the server; its value shows once the order is saved", null);
     }
   };
 
