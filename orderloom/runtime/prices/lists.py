@@ -28,13 +28,25 @@ from orderloom.runtime.stock.catalog import Product
 MOST_BREAKS = 20_000  # a catalogue of thousands of SKUs with a few breaks each
 
 
-class PriceListError(ValueError):
-    """A price list that cannot be stored, with the JSON Pointer of what is wrong."""
+# Why a list is refused, for a page to say in its reader's language (``detail`` says
+# it in English for the API).
+REQUIRED, TOO_LONG, NOT_A_DATE, NOT_A_CURRENCY = "required", "too_long", "not_a_date", "currency"
+NO_CHANNEL, NO_CUSTOMER, NO_PRODUCT, REVERSED = "channel", "customer", "product", "reversed"
+NOT_A_PRICE, NEGATIVE, QUANTITY, SAME_BREAK = "price", "negative", "quantity", "same_break"
+TOO_MANY = "too_many"
 
-    def __init__(self, pointer: str, detail: str) -> None:
+
+class PriceListError(ValueError):
+    """A price list that cannot be stored, with the JSON Pointer of what is wrong,
+    why (one of the codes above) and the value at fault."""
+
+    def __init__(self, pointer: str, detail: str, why: str = "", value: object = None
+                 ) -> None:
         super().__init__(f"{pointer}: {detail}")
         self.pointer = pointer
         self.detail = detail
+        self.why = why
+        self.value = value
 
 
 @dataclass(frozen=True)
@@ -63,13 +75,14 @@ def _text(body: dict[str, Any], member: str, longest: int, *, required: bool = F
     value = body.get(member)
     if value is None or (isinstance(value, str) and not value.strip() and not required):
         if required:
-            raise PriceListError(f"/{member}", "is required")
+            raise PriceListError(f"/{member}", "is required", REQUIRED)
         return None
     if not isinstance(value, str) or not value.strip():
-        raise PriceListError(f"/{member}", "must be a text that is not empty")
+        raise PriceListError(f"/{member}", "must be a text that is not empty", REQUIRED)
     value = value.strip()
     if len(value) > longest:
-        raise PriceListError(f"/{member}", f"is longer than {longest} characters")
+        raise PriceListError(f"/{member}", f"is longer than {longest} characters", TOO_LONG,
+                             longest)
     return value
 
 
@@ -80,45 +93,50 @@ def _date(body: dict[str, Any], member: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise PriceListError(f"/{member}",
-                             f"{value!r} is not a date such as 2026-01-31") from None
+        raise PriceListError(f"/{member}", f"{value!r} is not a date such as 2026-01-31",
+                             NOT_A_DATE, value) from None
 
 
 def _breaks(session: Session, entries: Any, currency: str) -> tuple[Break, ...]:
     if not isinstance(entries, list):
-        raise PriceListError("/prices", "must be a list of prices")
+        raise PriceListError("/prices", "must be a list of prices", REQUIRED)
     if len(entries) > MOST_BREAKS:
-        raise PriceListError("/prices", f"at most {MOST_BREAKS:,} prices in one list")
+        raise PriceListError("/prices", f"at most {MOST_BREAKS:,} prices in one list",
+                             TOO_MANY, MOST_BREAKS)
     found: dict[tuple[str, int], int] = {}
     breaks = []
     for i, entry in enumerate(entries):
         where = f"/prices/{i}"
         if not isinstance(entry, dict):
-            raise PriceListError(where, "each price must be an object with sku and price")
+            raise PriceListError(where, "each price must be an object with sku and price",
+                                 REQUIRED)
         sku = _text(entry, "sku", 64, required=True)
         assert sku is not None
         quantity = entry.get("min_quantity", 1)
         if isinstance(quantity, bool) or not isinstance(quantity, int) \
                 or not 1 <= quantity <= LARGEST_QUANTITY:
             raise PriceListError(f"{where}/min_quantity",
-                                 f"must be a whole number from 1 to {LARGEST_QUANTITY:,}")
+                                 f"must be a whole number from 1 to {LARGEST_QUANTITY:,}",
+                                 QUANTITY, quantity)
         try:
             price = checked_number("money", entry.get("price"), currency)
         except OutOfBounds as error:
-            raise PriceListError(f"{where}/price", str(error)) from None
+            raise PriceListError(f"{where}/price", str(error), NOT_A_PRICE,
+                                 entry.get("price")) from None
         if price < 0:
-            raise PriceListError(f"{where}/price", "must not be negative")
+            raise PriceListError(f"{where}/price", "must not be negative", NEGATIVE, price)
         if (sku, quantity) in found:
             raise PriceListError(f"{where}/min_quantity",
                                  f"{sku} has a price from {quantity} pieces already (at "
                                  f"/prices/{found[sku, quantity]}); each break starts at "
-                                 "its own quantity")
+                                 "its own quantity", SAME_BREAK, sku)
         found[sku, quantity] = i
         breaks.append(Break(sku, quantity, price))
     known = _known_skus(session, {b.sku for b in breaks})
     for i, b in enumerate(breaks):
         if b.sku not in known:
-            raise PriceListError(f"/prices/{i}/sku", f"no product {b.sku!r} in the catalog")
+            raise PriceListError(f"/prices/{i}/sku", f"no product {b.sku!r} in the catalog",
+                                 NO_PRODUCT, b.sku)
     return tuple(breaks)
 
 
@@ -139,19 +157,22 @@ def checked(session: Session, body: dict[str, Any], channels: Collection[str]) -
     currency = _text(body, "currency", 3, required=True)
     assert code is not None and name is not None and currency is not None
     if not is_currency(currency) or currency != currency.upper():
-        raise PriceListError("/currency", f"{currency!r} is not a currency code such as CNY")
+        raise PriceListError("/currency", f"{currency!r} is not a currency code such as CNY",
+                             NOT_A_CURRENCY, currency)
     channel = _text(body, "channel", 40)
     if channel is not None and channel not in channels:
-        raise PriceListError("/channel", f"there is no channel {channel!r}")
+        raise PriceListError("/channel", f"there is no channel {channel!r}", NO_CHANNEL,
+                             channel)
     tier = _text(body, "customer_tier", 40)
     customer = _text(body, "customer", 64)
     if customer is not None and session.scalar(
             select(Customer.id).where(Customer.code == customer)) is None:
-        raise PriceListError("/customer", f"there is no customer {customer!r}")
+        raise PriceListError("/customer", f"there is no customer {customer!r}",
+                             NO_CUSTOMER, customer)
     valid_from, valid_to = _date(body, "valid_from"), _date(body, "valid_to")
     if valid_from and valid_to and valid_to < valid_from:
         raise PriceListError("/valid_to", f"{valid_to.isoformat()} is before valid_from "
-                                          f"{valid_from.isoformat()}")
+                                          f"{valid_from.isoformat()}", REVERSED)
     return Terms(code, name, currency, channel, tier, customer, valid_from, valid_to,
                  _breaks(session, body.get("prices", []), currency))
 
