@@ -21,6 +21,7 @@ from orderloom.platform.query_args import ParameterError, day, whole
 from orderloom.runtime import audit
 from orderloom.runtime.channels.hand_entry import MANUAL
 from orderloom.runtime.channels.models import Channel
+from orderloom.runtime.customers.records import Customer
 from orderloom.runtime.prices import lists
 from orderloom.runtime.prices.lists import PriceListError
 from orderloom.runtime.prices.models import PriceList
@@ -169,10 +170,15 @@ def get_unit_price():
     quantity = whole(args, "quantity", 1, low=1, high=1_000_000_000)
     on = day(args, "on", utcnow().date())
     assert on is not None
+    customer, tier = args.get("customer") or None, args.get("tier") or None
+    if customer is not None and tier is None:
+        # As on an order: the tier kept on the customer's record when none is given.
+        known = db_session().scalar(select(Customer).where(Customer.code == customer))
+        kept = (known.attributes or {}).get("tier") if known is not None else None
+        tier = kept if isinstance(kept, str) and kept.strip() else None
     buyer = Buyer(currency=args.get("currency") or None, day=on,
-                  channel=args.get("channel") or None,
-                  customer_code=args.get("customer") or None,
-                  customer_tier=args.get("tier") or None)
+                  channel=args.get("channel") or None, customer_code=customer,
+                  customer_tier=tier)
     found = unit_price(db_session(), buyer, sku, quantity)
     if found is None:
         raise Problem(404, f"no price list and no product price gives {sku} a price")

@@ -31,6 +31,7 @@ from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import Labels, label, language
 from orderloom.platform.problems import Problem
 from orderloom.runtime import business_calendar
+from orderloom.runtime.channels.hand_entry import MANUAL
 from orderloom.runtime.engine import edits as order_edits
 
 ADDRESS_PARTS = ("country", "province", "city", "district", "street", "postcode")
@@ -136,6 +137,10 @@ def _render(blueprint: Blueprint, lang: str, *, title: str, mode: str, data: dic
             # The product picker and the customer search, for those who may read them.
             "products_url": (url_for("api.search_products")
                              if current_user().can("inventory.view") else None),
+            # The price a picked product's line gets, as the server fills it on save.
+            "unit_price_url": (url_for("api.get_unit_price")
+                               if current_user().can("orders.view") else None),
+            "currency": blueprint.currency, "channel": MANUAL,
             "customers_url": (url_for("api.list_customers")
                               if current_user().can("customers.view") else None)}
     return render_template("orders/form.html", title=title, names=Labels(blueprint, lang),
