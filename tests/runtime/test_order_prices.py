@@ -126,10 +126,15 @@ def test_a_channel_order_without_prices_is_priced_by_its_channels_list(client, a
 
 def test_the_unit_price_answers_what_a_line_would_get(client, token_for, admin):
     staff = bearer(token_for("staff"))
-    asked = client.get("/api/v1/unit-price?sku=TEA-01&quantity=10&tier=gold&currency=CNY",
+    asked = client.get("/api/v1/products/TEA-01/unit-price?quantity=10&tier=gold&currency=CNY",
                        headers=staff)
     assert asked.get_json() == {"sku": "TEA-01", "quantity": 10, "price": "990.00",
                                 "price_list": "gold", "min_quantity": 10}
-    assert client.get("/api/v1/unit-price?sku=FAN-09", headers=staff).status_code == 404
-    bad = client.get("/api/v1/unit-price?sku=TEA-01&on=2026-13-01", headers=staff)
+    assert client.get("/api/v1/products/FAN-09/unit-price", headers=staff).status_code == 404
+    assert client.post("/api/v1/customers", headers=admin, json={
+        "code": "C-88", "name": "Qian", "attributes": {"tier": "gold"}}).status_code == 201
+    kept = client.get("/api/v1/products/TEA-01/unit-price?customer=C-88&currency=CNY",
+                      headers=staff).get_json()
+    assert (kept["price"], kept["price_list"]) == ("1100.00", "gold")
+    bad = client.get("/api/v1/products/TEA-01/unit-price?on=2026-13-01", headers=staff)
     assert bad.status_code == 422

@@ -17,7 +17,7 @@ from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
-from orderloom.platform.query_args import ParameterError, day, whole
+from orderloom.platform.query_args import day, whole
 from orderloom.runtime import audit
 from orderloom.runtime.channels.hand_entry import MANUAL
 from orderloom.runtime.channels.models import Channel
@@ -155,18 +155,18 @@ def delete_price_list(code: str):
     return "", 204
 
 
-@api.get("/unit-price")
+@api.get("/products/<sku>/unit-price")
 @requires("orders.view")
-@documented("The unit price that applies to quantity (default 1) pieces of sku for an "
+@documented("The unit price that applies to quantity (default 1) pieces of the SKU for an "
             "order in currency, of channel, customer and customer tier, on day on "
             "(YYYY-MM-DD, default today): from the most specific valid price list, else "
             "the product's own price (docs/prices.md)", tags=("prices",),
             responses={200: ("The unit price", UNIT_PRICE)})
-def get_unit_price():
+def get_unit_price(sku: str):
     args = request.args
-    sku = (args.get("sku") or "").strip()
+    sku = sku.strip()
     if not sku or len(sku) > 64:
-        raise ParameterError("sku", "a SKU of at most 64 characters is required")
+        raise Problem(404, "a SKU has at most 64 characters")
     quantity = whole(args, "quantity", 1, low=1, high=1_000_000_000)
     on = day(args, "on", utcnow().date())
     assert on is not None

@@ -138,7 +138,7 @@ def _render(blueprint: Blueprint, lang: str, *, title: str, mode: str, data: dic
             "products_url": (url_for("api.search_products")
                              if current_user().can("inventory.view") else None),
             # The price a picked product's line gets, as the server fills it on save.
-            "unit_price_url": (url_for("api.get_unit_price")
+            "unit_price_url": (url_for("api.get_unit_price", sku="SKU")
                                if current_user().can("orders.view") else None),
             "currency": blueprint.currency, "channel": MANUAL,
             "customers_url": (url_for("api.list_customers")

@@ -427,7 +427,7 @@
   }
 
   // The unit price that applies to this buyer and quantity from the price lists, or the
-  // product's own price (GET /unit-price); null when neither prices it.
+  // product's own price (GET /products/<sku>/unit-price); null when neither prices it.
   async function unitPrice(sku, quantity) {
     if (!spec.unit_price_url) return null;
     const customer = form.querySelector('.form-field[data-type="customer"]');
@@ -436,8 +436,8 @@
       return input && !blank(input.value) ? input.value.trim() : "";
     };
     const whole = Number.parseInt(quantity, 10);
-    const answer = await ask(spec.unit_price_url, {
-      sku, quantity: whole >= 1 ? whole : 1, currency: spec.currency || "",
+    const answer = await ask(spec.unit_price_url.replace("SKU", encodeURIComponent(sku)), {
+      quantity: whole >= 1 ? whole : 1, currency: spec.currency || "",
       channel: spec.channel || "", customer: part("code"), tier: part("tier") });
     return answer ? answer.price : null;
   }
