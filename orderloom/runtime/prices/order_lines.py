@@ -22,7 +22,7 @@ from orderloom.designer.form import line_column
 from orderloom.designer.numbers import OutOfBounds, money_unit, read_number
 from orderloom.dsl.list_prices import priced_by
 from orderloom.runtime.customers import records as customers
-from orderloom.runtime.prices.resolution import Buyer, ListPrice, unit_price
+from orderloom.runtime.prices.resolution import Buyer, ListPrice, unit_price, unit_prices
 
 
 @dataclass(frozen=True)
@@ -122,11 +122,13 @@ def fill_missing(session: Session, blueprint: Blueprint, data: dict[str, Any],
     """Give each line that arrived without a unit price the price that applies, in
     ``data`` itself; the number of lines filled. A line no price applies to stays
     empty, and the form's own checks say so if the price is required."""
+    empty = [(columns, line, sku, quantity)
+             for columns, _index, line, sku, quantity in _lines(blueprint, data)
+             if line.get(columns.price) in (None, "")]
+    prices = unit_prices(session, buyer, [(sku, quantity) for _c, _l, sku, quantity in empty])
     filled = 0
-    for columns, _index, line, sku, quantity in _lines(blueprint, data):
-        if line.get(columns.price) not in (None, ""):
-            continue
-        found = unit_price(session, buyer, sku, quantity)
+    for columns, line, sku, quantity in empty:
+        found = prices[sku, quantity]
         if found is not None:
             line[columns.price] = str(found.price.quantize(money_unit(buyer.currency)))
             filled += 1
@@ -136,13 +138,18 @@ def fill_missing(session: Session, blueprint: Blueprint, data: dict[str, Any],
 def below_list(session: Session, blueprint: Blueprint, data: dict[str, Any],
                buyer: Buyer) -> list[BelowList]:
     """The lines priced below the price that applies to them."""
-    low = []
+    priced = []
     for columns, index, line, sku, quantity in _lines(blueprint, data):
         try:
-            price = read_number(line.get(columns.price))
+            priced.append((columns, index, sku, quantity,
+                           read_number(line.get(columns.price))))
         except OutOfBounds:
             continue
-        found = unit_price(session, buyer, sku, quantity)
+    prices = unit_prices(session, buyer, [(sku, quantity) for _c, _i, sku, quantity, _p
+                                          in priced])
+    low = []
+    for columns, index, sku, quantity, price in priced:
+        found = prices[sku, quantity]
         if found is not None and price < found.price:
             low.append(BelowList(columns.lines, index, sku, quantity, price, found))
     return low

@@ -17,6 +17,7 @@ With no list applying, the product's own price in the catalog applies, if it has
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -63,10 +64,22 @@ def unit_price(session: Session, buyer: Buyer, sku: str, quantity: int | Decimal
                ) -> ListPrice | None:
     """The unit price of ``quantity`` pieces of ``sku`` for ``buyer``, or None when
     neither a list nor the catalog prices it."""
+    return unit_prices(session, buyer, [(sku, quantity)])[sku, quantity]
+
+
+def unit_prices(session: Session, buyer: Buyer,
+                lines: Collection[tuple[str, int | Decimal]]
+                ) -> dict[tuple[str, int | Decimal], ListPrice | None]:
+    """The unit price of each (SKU, quantity) for ``buyer``: two queries for a whole
+    order, however many lines it has."""
+    if not lines:
+        return {}
+    skus = sorted({sku for sku, _ in lines})
     found = session.execute(
         select(PriceList, PriceBreak)
         .join(PriceBreak, PriceBreak.price_list_id == PriceList.id)
-        .where(PriceBreak.sku == sku, PriceBreak.min_quantity <= quantity,
+        .where(PriceBreak.sku.in_(skus),
+               PriceBreak.min_quantity <= max(quantity for _, quantity in lines),
                PriceBreak.unit_price.is_not(None),
                PriceList.currency == buyer.currency,
                or_(PriceList.valid_from.is_(None), PriceList.valid_from <= buyer.day),
@@ -74,11 +87,25 @@ def unit_price(session: Session, buyer: Buyer, sku: str, quantity: int | Decimal
                _open_or(PriceList.channel, buyer.channel),
                _open_or(PriceList.customer_tier, buyer.customer_tier),
                _open_or(PriceList.customer_code, buyer.customer_code))).all()
-    if found:
-        found.sort(key=lambda pair: pair[0].code)  # max keeps the first of equals
-        best = max(found, key=lambda pair: (rank(pair[0]), pair[1].min_quantity))
-        return ListPrice(best[1].unit_price, best[0].code, best[1].min_quantity)
-    product = session.scalar(select(Product).where(Product.sku == sku))
+    found.sort(key=lambda pair: pair[0].code)  # max keeps the first of equals
+    prices: dict[tuple[str, int | Decimal], ListPrice | None] = {}
+    for sku, quantity in lines:
+        reached = [pair for pair in found
+                   if pair[1].sku == sku and pair[1].min_quantity <= quantity]
+        if reached:
+            best = max(reached, key=lambda pair: (rank(pair[0]), pair[1].min_quantity))
+            prices[sku, quantity] = ListPrice(best[1].unit_price, best[0].code,
+                                              best[1].min_quantity)
+    unpriced = sorted({sku for sku, quantity in lines if (sku, quantity) not in prices})
+    own = {p.sku: p for p in session.scalars(select(Product).where(Product.sku.in_(unpriced)))
+           } if unpriced else {}
+    for sku, quantity in lines:
+        if (sku, quantity) not in prices:
+            prices[sku, quantity] = _own_price(own.get(sku))
+    return prices
+
+
+def _own_price(product: Product | None) -> ListPrice | None:
     own = price_of(product) if product is not None else None
     try:
         return ListPrice(Decimal(own), PRODUCT) if own is not None else None
