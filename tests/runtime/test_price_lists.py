@@ -120,3 +120,41 @@ def test_a_list_for_a_known_channel_and_customer_is_taken(client, admin):
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["name"] == "zhou"
     assert response.get_json()["prices"][0]["price"] == "1200"  # the yen has no places
+
+
+def test_a_lists_prices_are_replaced_from_an_xlsx_file_and_a_bad_row_is_named(client, admin,
+                                                                             db):
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    assert client.post(URL, headers=admin, json=WHOLESALE).status_code == 201
+
+    def upload(rows):
+        book = Workbook()
+        for row in rows:
+            book.active.append(row)
+        content = BytesIO()
+        book.save(content)
+        return client.put(f"{URL}/wholesale/prices-file", headers=admin,
+                          data={"file": (BytesIO(content.getvalue()), "prices.xlsx")},
+                          content_type="multipart/form-data")
+
+    replaced = upload([["SKU", "Min quantity", "Price"], ["TEA-01", 1, 1080.5],
+                       ["TEA-01", 20, "950"], ["CUP-02", None, 14]])
+    assert replaced.status_code == 200, replaced.get_json()
+    assert replaced.get_json()["prices"] == [
+        {"sku": "CUP-02", "min_quantity": 1, "price": "14.00"},
+        {"sku": "TEA-01", "min_quantity": 1, "price": "1080.50"},
+        {"sku": "TEA-01", "min_quantity": 20, "price": "950.00"}]
+    assert replaced.get_json()["customer_tier"] == "wholesale"  # the terms stay
+    bad = upload([["sku", "price"], ["TEA-01", 1], ["MUG-350", -2]])
+    assert bad.status_code == 422
+    assert bad.get_json()["errors"] == [{"pointer": "/file",
+                                         "detail": "row 3, price: must not be negative"}]
+    no_price = upload([["sku", "cost"], ["TEA-01", 1]])
+    assert no_price.status_code == 422
+    assert "no price column" in no_price.get_json()["errors"][0]["detail"]
+    assert len(client.get(f"{URL}/wholesale", headers=admin).get_json()["prices"]) == 3
+    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "price_list.changed")).one()
+    assert event.details["file"] == "prices.xlsx" and event.details["prices_before"] == 3

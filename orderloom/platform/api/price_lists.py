@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from orderloom.db import utcnow
 from orderloom.designer.numbers import LARGEST_QUANTITY
 from orderloom.platform.api import api
-from orderloom.platform.api.body import json_body
+from orderloom.platform.api.body import json_body, uploaded_file
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
@@ -22,9 +22,11 @@ from orderloom.runtime import audit
 from orderloom.runtime.channels.hand_entry import MANUAL
 from orderloom.runtime.channels.models import Channel
 from orderloom.runtime.customers.records import Customer
+from orderloom.runtime.errors import OrderError
 from orderloom.runtime.prices import lists
 from orderloom.runtime.prices.lists import PriceListError
 from orderloom.runtime.prices.models import PriceList
+from orderloom.runtime.prices.price_files import PriceFileError, read_prices
 from orderloom.runtime.prices.resolution import Buyer, unit_price
 
 TEXT_OR_NULL = {"type": ["string", "null"]}
@@ -138,6 +140,40 @@ def put_price_list(code: str):
     lists.store(session, terms, row)
     audit.record(session, current_actor(), "price_list.changed", "price_list", code,
                  before=before, after=_summary(terms))
+    session.commit()
+    return lists.as_json(row)
+
+
+@api.put("/price-lists/<code>/prices-file")
+@requires("prices.manage")
+@documented("Replace a price list's prices with those of a CSV or .xlsx file uploaded as "
+            "multipart field `file` (columns sku, min_quantity and price, or 商品编码, "
+            "起订量, 单价); a bad row stores nothing and is named with its column",
+            tags=("prices",), responses={200: ("The price list", PRICE_LIST)})
+def put_price_list_file(code: str):
+    row = _price_list(code)
+    content, filename = uploaded_file()
+    try:
+        read = read_prices(content, filename)
+    except PriceFileError as error:
+        raise invalid("/file", str(error)) from None
+    except OrderError as error:  # not a spreadsheet, or over a limit
+        raise invalid("/file", error.message) from None
+    session = db_session()
+    body = {**lists.as_json(row), "prices": read.prices}
+    try:
+        terms = lists.checked(session, body, channel_keys(session))
+    except PriceListError as error:
+        parts = error.pointer.strip("/").split("/")
+        if parts[0] != "prices" or len(parts) < 2:
+            raise invalid(error.pointer, error.detail) from None
+        column = f", {parts[2]}" if len(parts) > 2 else ""
+        raise invalid("/file", f"row {read.rows[int(parts[1])]}{column}: "
+                               f"{error.detail}") from None
+    before = len(row.breaks)
+    lists.store(session, terms, row)
+    audit.record(session, current_actor(), "price_list.changed", "price_list", code,
+                 file=filename, prices_before=before, prices=len(terms.breaks))
     session.commit()
     return lists.as_json(row)
 

@@ -213,7 +213,7 @@ def as_json(row: PriceList) -> dict[str, Any]:
             "valid_to": row.valid_to.isoformat() if row.valid_to else None,
             "prices": [{"sku": b.sku, "min_quantity": b.min_quantity,
                         "price": shown(b.unit_price, row.currency)}
-                       for b in row.breaks]}
+                       for b in sorted(row.breaks, key=lambda b: (b.sku, b.min_quantity))]}
 
 
 def shown(price: Decimal | None, currency: str) -> str | None:
