@@ -138,3 +138,23 @@ def test_the_unit_price_answers_what_a_line_would_get(client, token_for, admin):
     assert (kept["price"], kept["price_list"]) == ("1100.00", "gold")
     bad = client.get("/api/v1/products/TEA-01/unit-price?on=2026-13-01", headers=staff)
     assert bad.status_code == 422
+
+
+def test_an_edited_order_prices_new_lines_and_flags_a_price_lowered_below_the_list(
+        client, token_for, admin):
+    staff = bearer(token_for("staff"))
+    order = create(client, staff).get_json()
+    assert _flags(client, staff, order["number"]) == []
+    edited = client.patch(f"/api/v1/orders/{order['number']}", headers=staff, json={
+        "data": {"items": [{"sku": "TEA-01", "qty": 2, "price": "1000.00"},
+                           {"sku": "TEA-01", "qty": 10}]}})
+    assert edited.status_code == 200, edited.get_json()
+    assert _lines(edited.get_json()) == [("TEA-01", 2, "1000.00"), ("TEA-01", 10, "990.00")]
+    assert "under_list" in edited.get_json()["tags"]
+    assert _flags(client, staff, order["number"]) == [[
+        {"lines": "items", "line": 0, "sku": "TEA-01", "quantity": 2, "price": "1000.00",
+         "list_price": "1100.00", "price_list": "gold"}]]
+    # An edit of another field does not flag the same lines again.
+    client.patch(f"/api/v1/orders/{order['number']}", headers=staff,
+                 json={"data": {"priority": "rush"}})
+    assert len(_flags(client, staff, order["number"])) == 1
