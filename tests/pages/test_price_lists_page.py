@@ -101,3 +101,17 @@ def test_the_order_page_shows_the_lines_priced_below_the_list(actions, client, t
     assert page.count('class="below-list"') == 1
     chinese = client.get(f"/orders/{order['number']}", headers=CHINESE).get_data(as_text=True)
     assert "低于价目表" in chinese
+
+
+def test_the_price_lists_page_speaks_chinese(actions, client, catalog):
+    actions.login_as("admin")
+    empty = client.get(PAGE, headers=CHINESE).get_data(as_text=True)
+    assert "还没有价目表：每行使用商品自身的价格。" in empty
+    assert _save(actions, client, code="gold", customer_tier="gold",
+                 prices="TEA-01 90").status_code == 302
+    page = client.get(PAGE, headers=CHINESE).get_data(as_text=True)
+    for words in ("<h1>价目表</h1>", "新建价目表", "等级 gold", "生效日期", "截止日期（含当天）",
+                  "渠道（留空：所有渠道）", "最具体的价目表优先", ">删除</button>"):
+        assert words in page, words
+    for english in ("Price lists", "New price list", "Valid from", "tier gold", "Delete"):
+        assert english not in page, english
