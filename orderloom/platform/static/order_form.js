@@ -438,7 +438,8 @@
     const whole = Number.parseInt(quantity, 10);
     const answer = await ask(spec.unit_price_url.replace("SKU", encodeURIComponent(sku)), {
       quantity: whole >= 1 ? whole : 1, currency: spec.currency || "",
-      channel: spec.channel || "", customer: part("code"), tier: part("tier") });
+      channel: spec.channel || "", customer: part("code"), tier: part("tier"),
+      ...(spec.priced_on ? { on: spec.priced_on } : {}) });
     return answer ? answer.price : null;
   }
 
