@@ -94,6 +94,15 @@ def test_a_list_applies_only_from_its_first_break_and_in_its_currency(db):
     assert _price(db, currency=None) == ("120.00", PRODUCT)  # an order type without one
 
 
+def test_a_larger_break_of_the_list_that_lost_the_tie_does_not_win(db):
+    # Once the break was chosen before the list: between two lists equal but for their
+    # code, a line of ten took the second list's break from ten over the first list.
+    _catalog(db)
+    _add(db, "A-list", tier="gold", prices=[("TEA-01", 1, "100")])
+    _add(db, "B-list", tier="gold", prices=[("TEA-01", 1, "90"), ("TEA-01", 10, "80")])
+    assert _price(db, 10, customer_tier="gold") == ("100.00", "A-list")
+
+
 # --- the rules over random lists ----------------------------------------------------------
 
 CHANNELS, TIERS, CUSTOMERS = ["tmall", "jd"], ["gold", "silver"], ["C-1", "C-2"]

@@ -87,15 +87,18 @@ def unit_prices(session: Session, buyer: Buyer,
                _open_or(PriceList.channel, buyer.channel),
                _open_or(PriceList.customer_tier, buyer.customer_tier),
                _open_or(PriceList.customer_code, buyer.customer_code))).all()
-    found.sort(key=lambda pair: pair[0].code)  # max keeps the first of equals
+    found.sort(key=lambda pair: pair[0].code)  # max keeps the first of equals: by code
     prices: dict[tuple[str, int | Decimal], ListPrice | None] = {}
     for sku, quantity in lines:
         reached = [pair for pair in found
                    if pair[1].sku == sku and pair[1].min_quantity <= quantity]
         if reached:
-            best = max(reached, key=lambda pair: (rank(pair[0]), pair[1].min_quantity))
-            prices[sku, quantity] = ListPrice(best[1].unit_price, best[0].code,
-                                              best[1].min_quantity)
+            # The list first (its rank, then its code), then its break: a larger break
+            # of a list that lost the tie on its code must not win.
+            winner = max(reached, key=lambda pair: rank(pair[0]))[0]
+            best = max((pair[1] for pair in reached if pair[0] is winner),
+                       key=lambda b: b.min_quantity)
+            prices[sku, quantity] = ListPrice(best.unit_price, winner.code, best.min_quantity)
     unpriced = sorted({sku for sku, quantity in lines if (sku, quantity) not in prices})
     own = {p.sku: p for p in session.scalars(select(Product).where(Product.sku.in_(unpriced)))
            } if unpriced else {}
