@@ -112,6 +112,19 @@ def with_meaning(fields: list[dict[str, Any]], meaning: str) -> dict[str, Any] |
     return next((f for f in fields if f.get("meaning") == meaning), None)
 
 
+def line_column(columns: list[dict[str, Any]], meaning: str) -> dict[str, Any] | None:
+    """The line column declaring ``meaning``, else the only entered column of a type
+    that meaning can have (a form with one integer column counts its quantity there)."""
+    declared = with_meaning(columns, meaning)
+    if declared is not None:
+        return declared
+    for kind in LINE_MEANINGS[meaning]:
+        of_type = [c for c in columns if c["type"] == kind]
+        if of_type:
+            return of_type[0] if len(of_type) == 1 else None
+    return None
+
+
 def walk_fields(definition: dict[str, Any]) -> Iterator[tuple[tuple, dict[str, Any], dict | None]]:
     """Every field with its path in the definition and the line-items field that holds
     it (None for a field of the order itself)."""

@@ -17,7 +17,17 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any
 
-from . import catalogue, china_address, dates, lookups, powers, statistics, texts, workdays
+from . import (
+    catalogue,
+    china_address,
+    dates,
+    list_prices,
+    lookups,
+    powers,
+    statistics,
+    texts,
+    workdays,
+)
 from . import values as V
 from .errors import DIV0, NA, NUM, Fault, error_code
 from .regex import regex_extract, regex_match, regex_replace
@@ -983,8 +993,9 @@ def _info(name: str) -> Callable[..., Any]:
 
 # Worked out by the server only: the browser does not have the data they need (the
 # divisions of China for ADDRESSPART, the catalogue and the customers for
-# PRODUCTINFO and CUSTOMERINFO), and shows the server's value once saved.
-SERVER_ONLY = frozenset({"ADDRESSPART", "PRODUCTINFO", "CUSTOMERINFO"})
+# PRODUCTINFO and CUSTOMERINFO, the price lists for LISTPRICE), and shows the server's
+# value once saved.
+SERVER_ONLY = frozenset({"ADDRESSPART", "PRODUCTINFO", "CUSTOMERINFO", "LISTPRICE"})
 
 
 # -- the library -----------------------------------------------------------------
@@ -1116,5 +1127,6 @@ FUNCTIONS: dict[str, Function] = {
         _f("ADDRESSPART", 2, 2, _rule([_T, _T], TEXT), _nulls(_addresspart)),
         _f("PRODUCTINFO", 2, 2, _info_rule, _info("PRODUCTINFO"), kind="catalogue"),
         _f("CUSTOMERINFO", 2, 2, _info_rule, _info("CUSTOMERINFO"), kind="catalogue"),
+        _f("LISTPRICE", 2, 2, _rule([_T, _N], MONEY), _nulls(list_prices.list_price)),
     ]
 }

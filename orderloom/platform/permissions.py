@@ -49,6 +49,9 @@ PERMISSIONS: dict[str, LazyString] = {
         "Set the business calendar: weekend days, public holidays and make-up working days"),
     "payments.manage": lazy_gettext(
         "Record payments, issue refunds, import statements, resolve mismatches"),
+    "prices.manage": lazy_gettext(
+        "Set up price lists: prices per channel, customer tier or customer, quantity "
+        "breaks and validity dates"),
 }
 
 BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from orderloom import dsl
+from orderloom.dsl import list_prices
 from tests.dsl.support import run
 
 D = Decimal
@@ -326,6 +327,9 @@ CASES = [
     # found records in tests/dsl/test_catalogue.py
     ('IFNA(PRODUCTINFO(note, "weight_grams"), -1)', -1),
     ('IFNA(CUSTOMERINFO("C1", "tier"), "none")', "none"),
+    # list prices: with no order's price book at hand, no SKU has one (more below)
+    ('LISTPRICE("TEA-01", 2)', None),
+    ('LISTPRICE(NULL, 2)', None),
 ]
 
 
@@ -334,6 +338,23 @@ def test_function(source, expected):
     result = run(source)
     assert result == expected
     assert type(result) is type(expected)
+
+
+def test_listprice_asks_the_price_book_of_the_order_being_evaluated():
+    asked = []
+
+    def book(sku, quantity):
+        asked.append((sku, quantity))
+        return Decimal("990") if quantity >= 10 else Decimal("1100") if sku == "TEA-01" else None
+
+    with list_prices.priced_by(book):
+        assert run('LISTPRICE(" TEA-01 ", 12)') == Decimal("990.00")
+        assert run('LISTPRICE("TEA-01", 1)') == Decimal("1100.00")
+        assert run('LISTPRICE("CUP-02", 1)') is None
+        assert isinstance(run('LISTPRICE("TEA-01", 1.5)'), dsl.FormulaFault)
+        assert isinstance(run('LISTPRICE("TEA-01", 0)'), dsl.FormulaFault)
+    assert asked == [("TEA-01", 12), ("TEA-01", 1), ("CUP-02", 1)]
+    assert run('LISTPRICE("TEA-01", 1)') is None  # the book is gone with the block
 
 
 def test_every_function_is_tested_here():

@@ -76,6 +76,10 @@ WRITE = {
                              "label": {"en": "Buyer note to read", "zh": "买家留言待阅"},
                              "step": "resolved", "resolution": "release",
                              "resolution_label": {"en": "Release", "zh": "放行"}}, at=AT),
+    TimelineKind.PRICE_BELOW_LIST: lambda s, o: timeline.price_below_list_event(
+        s, o, "li", lines=[{"lines": "items", "line": 0, "sku": "TEA-01", "quantity": 12,
+                            "price": "50.00", "list_price": "58.00",
+                            "price_list": "wholesale"}], at=AT),
 }
 
 
@@ -119,6 +123,8 @@ def test_every_kind_of_entry_has_a_sentence_in_english_and_chinese(console, acti
         "Carrier sf was chosen as the cheapest of 2 quotes."
     assert chinese[TimelineKind.CARRIER_CHOSEN] == \
         "比较了 2 个报价，选择了最便宜的承运商 sf。"
+    assert english[TimelineKind.PRICE_BELOW_LIST] == (
+        "1 line is priced below its list price: TEA-01 at 50.00 CNY, list price 58.00 CNY.")
     assert english[TimelineKind.SLA_BREACHED] == \
         "The order has been in Draft longer than its 4 h SLA; notified: staff."
     # The payment status is a word of the reader's language, not the stored key.

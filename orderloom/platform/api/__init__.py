@@ -27,6 +27,7 @@ from orderloom.platform.api import (  # noqa: E402, F401
     marketplace_channels,
     orders,
     payments,
+    price_lists,
     saved_views,
     shipments,
     store_channels,

@@ -24,6 +24,7 @@ from orderloom.platform.pages import (  # noqa: E402, F401
     order_form,
     orders,
     pick_lists,
+    price_lists,
     roles,
     saved_views,
     sf_express,

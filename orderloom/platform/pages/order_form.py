@@ -31,6 +31,7 @@ from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import Labels, label, language
 from orderloom.platform.problems import Problem
 from orderloom.runtime import business_calendar
+from orderloom.runtime.channels.hand_entry import MANUAL
 from orderloom.runtime.engine import edits as order_edits
 
 ADDRESS_PARTS = ("country", "province", "city", "district", "street", "postcode")
@@ -120,7 +121,8 @@ def sections(spec: dict[str, Any], blueprint: Blueprint, lang: str) -> list[dict
 
 def _render(blueprint: Blueprint, lang: str, *, title: str, mode: str, data: dict[str, Any],
             order_type: str, number: str | None = None, revision: int | None = None,
-            locked: dict[str, str] | None = None, access: FieldAccess | None = None):
+            locked: dict[str, str] | None = None, access: FieldAccess | None = None,
+            channel: str = MANUAL, priced_on: str | None = None):
     spec = form_spec(blueprint, lang, locked, access)
     page = {**spec, "mode": mode, "order_type": order_type, "number": number,
             "revision": revision, "data": data,
@@ -138,6 +140,11 @@ def _render(blueprint: Blueprint, lang: str, *, title: str, mode: str, data: dic
             # The product picker and the customer search, for those who may read them.
             "products_url": (url_for("api.search_products")
                              if current_user().can("inventory.view") else None),
+            # The price a picked product's line gets, as the server fills it on save.
+            "unit_price_url": (url_for("api.get_unit_price", sku="SKU")
+                               if current_user().can("orders.view") else None),
+            # An edited order is priced for its own channel and day, as the server does.
+            "currency": blueprint.currency, "channel": channel, "priced_on": priced_on,
             "customers_url": (url_for("api.list_customers")
                               if current_user().can("customers.view") else None)}
     return render_template("orders/form.html", title=title, names=Labels(blueprint, lang),
@@ -191,4 +198,5 @@ def edit_order_page(number: str):
     return _render(blueprint, lang, title=f"Edit order {number}", mode="edit",
                    data=seen_data(order), order_type=order.order_type.key, number=number,
                    revision=order.revision, locked=order_edits.locked_fields(order),
-                   access=access_to(order.version))
+                   access=access_to(order.version), channel=order.channel,
+                   priced_on=order.created_at.date().isoformat())

@@ -463,6 +463,17 @@ def _exception(event, details, names, entry) -> str:
     message = label(details.get("message") or {}, language())
     return gettext("Exception raised, the order waits for a person: %(reason)s. %(message)s",
                    reason=reason, message=message).strip()
+def _price_below_list(event, details, names, entry) -> str:
+    lines = [line for line in details.get("lines", []) if isinstance(line, dict)]
+    first = lines[0] if lines else {}
+    currency = details.get("currency", "")
+    return ngettext("%(num)d line is priced below its list price: %(sku)s at %(price)s, "
+                    "list price %(list_price)s.",
+                    "%(num)d lines are priced below their list price; the first: %(sku)s "
+                    "at %(price)s, list price %(list_price)s.",
+                    len(lines), sku=first.get("sku", "?"),
+                    price=money(first.get("price"), currency),
+                    list_price=money(first.get("list_price"), currency))
 
 
 _DOCUMENTS = {"pick_list": lazy_gettext("Pick list"),
@@ -564,4 +575,5 @@ _SENTENCES = {
     TimelineKind.REFUND: _refund,
     TimelineKind.HELD: _held,
     TimelineKind.EXCEPTION: _exception,
+    TimelineKind.PRICE_BELOW_LIST: _price_below_list,
 }

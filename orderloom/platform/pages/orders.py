@@ -46,6 +46,7 @@ from orderloom.runtime.errors import OrderError, StaleOrder
 from orderloom.runtime.orders import comments, saved_views
 from orderloom.runtime.orders.models import Order, OrderEvent
 from orderloom.runtime.orders.search import OrderFilter, order_query
+from orderloom.runtime.orders.timeline import TimelineKind
 
 log = logging.getLogger(__name__)
 
@@ -308,8 +309,10 @@ def order_detail(number: str):
         customer = None  # the customer field is hidden from this reader
     notes = [label(note.text, lang)
              for note in order_actions.standing_notes(session, [order]).get(order.id, [])]
+    below_list = _below_list(events, blueprint, order)
     return render_template(
         "orders/detail.html", order=order, names=names, lang=lang, notes=notes,
+        below_list=below_list, below_rows={(b["lines"], b["line"]) for b in below_list},
         channel=channel_labels(session, {order.channel}).get(order.channel, order.channel),
         sections=form_sections(order, blueprint, lang), transitions=transitions,
         entries=timeline(events, names, access_to(order.version)), tasks=tasks,
@@ -318,6 +321,19 @@ def order_detail(number: str):
         can_edit=current_user().can("orders.edit") and order_edits.editable(order) is None,
         created=when(order.created_at), updated=when(order.updated_at), documents=DOCUMENTS,
         back=url_for("pages.order_detail", number=order.number))
+
+
+def _below_list(events: list[OrderEvent], blueprint, order: Order) -> list[dict[str, Any]]:
+    """The lines the order was flagged for as priced below their list price (the latest
+    flag), unless the reader may not see the lines."""
+    flags = [e for e in events if e.kind == TimelineKind.PRICE_BELOW_LIST]
+    if not flags or access_to(order.version).hides_line_money(blueprint.definition):
+        return []
+    lines = [line for line in (flags[-1].details or {}).get("lines", [])
+             if isinstance(line, dict) and isinstance(line.get("line"), int)]
+    return [{**line, "price": money(line.get("price"), order.currency or ""),
+             "list_price": money(line.get("list_price"), order.currency or "")}
+            for line in lines]
 
 
 @pages.post("/orders/<number>/transitions/<key>")

@@ -1568,6 +1568,10 @@
     },
     CUSTOMERINFO: function () {
       return fail("CUSTOMERINFO is worked out by the server; its value shows once the order is saved", null);
+    },
+    // The price lists it reads stay on the server too.
+    LISTPRICE: function () {
+      return fail("LISTPRICE is worked out by the server; its value shows once the order is saved", null);
     }
   };
 

@@ -410,25 +410,86 @@
     return response.json();
   }
 
-  // A product picked on a line: its SKU, and its list price in the line's unit price
-  // column (the column whose meaning is the unit price, whatever its key).
+  // The column of a line that means `meaning` (the unit price, the quantity), else the
+  // only entered column of its type, as the server finds it (designer/form.py line_column).
+  function lineColumn(lines, meaning, types) {
+    const declared = lines.columns.find((c) => c.meaning === meaning);
+    if (declared) return declared.type === "computed" ? null : declared;
+    for (const type of types) {
+      const ofType = lines.columns.filter((c) => c.type === type);
+      if (ofType.length) return ofType.length === 1 ? ofType[0] : null;
+    }
+    return null;
+  }
+
+  function lineInput(row, column) {
+    return column ? row.querySelector(`[data-column="${column.key}"] [data-input]`) : null;
+  }
+
+  // The unit price that applies to this buyer and quantity from the price lists, or the
+  // product's own price (GET /products/<sku>/unit-price); null when neither prices it.
+  async function unitPrice(sku, quantity) {
+    if (!spec.unit_price_url) return null;
+    const customer = form.querySelector('.form-field[data-type="customer"]');
+    const part = (name) => {
+      const input = customer ? customer.querySelector(`[data-part="${name}"]`) : null;
+      return input && !blank(input.value) ? input.value.trim() : "";
+    };
+    const whole = Number.parseInt(quantity, 10);
+    const answer = await ask(spec.unit_price_url.replace("SKU", encodeURIComponent(sku)), {
+      quantity: whole >= 1 ? whole : 1, currency: spec.currency || "",
+      channel: spec.channel || "", customer: part("code"), tier: part("tier"),
+      ...(spec.priced_on ? { on: spec.priced_on } : {}) });
+    return answer ? answer.price : null;
+  }
+
+  // A product picked on a line: its SKU, and in the line's unit price column the price
+  // that applies (price lists, else the product's list price). A price filled in so
+  // follows the quantity (a quantity break) until the person types another.
   function attachProductPicker(input) {
     const row = input.closest("tr[data-line]");
     const lines = fields.get(input.closest(".form-field.lines").dataset.key);
-    const priceColumn = lines.columns.find((c) => c.meaning === "unit_price" && c.type !== "computed");
+    const priceColumn = lineColumn(lines, "unit_price", ["money"]);
+    const quantityColumn = lineColumn(lines, "quantity", ["integer", "number"]);
     Suggestions.attach(input, async (text) => {
       const answer = await ask(spec.products_url, { q: text, limit: 8 });
       return (answer ? answer.products : []).map((p) => ({
         item: p,
         label: [p.sku, p.name, p.barcode, p.price === null ? null : grouped(p.price)]
           .filter((part) => part).join(" · ") }));
-    }, (product) => {
+    }, async (product) => {
       input.value = product.sku;
-      const price = priceColumn ? row.querySelector(`[data-column="${priceColumn.key}"] [data-input]`) : null;
-      if (price && product.price !== null && !price.disabled) price.value = product.price;
+      const price = lineInput(row, priceColumn);
+      if (price && !price.disabled) {
+        const quantity = lineInput(row, quantityColumn);
+        const applies = await unitPrice(product.sku, quantity ? quantity.value : 1);
+        const chosen = applies !== null ? applies : product.price;
+        if (chosen !== null) {
+          price.value = chosen;
+          price.dataset.filled = chosen;
+        }
+      }
       recalc();
     });
   }
+
+  form.addEventListener("change", async (event) => {
+    const row = event.target.closest("tr[data-line]");
+    const box = event.target.closest(".form-field.lines");
+    if (!row || !box) return;
+    const lines = fields.get(box.dataset.key);
+    const quantity = lineInput(row, lineColumn(lines, "quantity", ["integer", "number"]));
+    const price = lineInput(row, lineColumn(lines, "unit_price", ["money"]));
+    const sku = row.querySelector('td[data-type="product"] [data-input]');
+    if (event.target !== quantity || !price || !sku || blank(sku.value)) return;
+    if (price.dataset.filled === undefined || price.value !== price.dataset.filled) return;
+    const applies = await unitPrice(sku.value.trim(), quantity.value);
+    if (applies !== null && price.value === price.dataset.filled) {
+      price.value = applies;
+      price.dataset.filled = applies;
+      recalc();
+    }
+  });
 
   // A customer picked by code, name, email or phone: the customer's parts, and the
   // order's recipient fields (by their meaning) where they are still empty.

@@ -29,7 +29,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from orderloom.designer.form import LINE_MEANINGS, with_meaning
+from orderloom.designer.form import line_column, with_meaning
 from orderloom.designer.numbers import MONEY, NUMBER, OutOfBounds, money_unit, read_number
 from orderloom.runtime import outbound
 
@@ -568,21 +568,9 @@ def _fitted_lines(fields: list[dict[str, Any]]) -> tuple[dict[str, Any], list[st
     spec = STORE_ORDER_MAPPING["lines"]
     columns = holder["fields"]
     chosen = {"product": next(c for c in columns if c["type"] == "product"),
-              "quantity": _column(columns, "quantity"),
-              "unit_price": _column(columns, "unit_price")}
+              "quantity": line_column(columns, "quantity"),
+              "unit_price": line_column(columns, "unit_price")}
     mapped = {column["key"]: spec["columns"][part] for part, column in chosen.items()
               if column is not None}
     return ({holder["key"]: {"from": spec["from"], "fields": mapped}},
             [part for part, column in chosen.items() if column is None])
-
-
-def _column(columns: list[dict[str, Any]], meaning: str) -> dict[str, Any] | None:
-    """The column declaring ``meaning``, else the only entered column of its type."""
-    declared = with_meaning(columns, meaning)
-    if declared is not None:
-        return declared
-    for kind in LINE_MEANINGS[meaning]:
-        of_type = [c for c in columns if c["type"] == kind]
-        if of_type:
-            return of_type[0] if len(of_type) == 1 else None
-    return None

@@ -47,6 +47,7 @@ from orderloom.runtime.errors import OrderInputError, StaleOrder, TransitionRefu
 from orderloom.runtime.jobs.outbox import notify_jobs_for
 from orderloom.runtime.orders import timeline
 from orderloom.runtime.orders.models import Order, formula_values
+from orderloom.runtime.prices import order_lines
 from orderloom.runtime.stock.models import Reservation
 
 
@@ -142,25 +143,31 @@ def edit_order(session: Session, actor: Actor, order: Order, data: Any, *,
     if problems:
         raise OrderInputError(problems)
     calendar = business_calendar.formula_calendar(session)
-    values = blueprint.compute(merged, now, calendar)
-    # Only lines given now are looked up: a product the catalog dropped since does not
-    # stop an edit of another field.
-    found = blueprint.problems(values, now, language, calendar) + unknown_products(
-        session, blueprint, {k: v for k, v in values.items() if k in given})
-    if found:
-        raise OrderInputError([DefinitionProblem(data_pointer + p.pointer, p.message)
-                               for p in found])
-    acting = acting_on_edit(blueprint, blueprint.compute(before, now, calendar), values, now,
-                            calendar)
-    result = ActionResult(data={k: to_json(v) for k, v in values.items()},
-                          tags=list(order.tags))
-    try:
-        for act in acting:
-            run_actions(blueprint, act.actions, result, language, now, editing=True)
-    except Blocked as blocked:
-        # Refused before anything is written: the order stays as it was.
-        raise OrderInputError([DefinitionProblem(data_pointer, blocked.message)]) from None
-    final = {k: to_json(v) for k, v in blueprint.compute(result.data, now, calendar).items()}
+    # Lines given now without a price get the one that applies, as on a new order;
+    # prices are those of the day the order was placed.
+    buyer = order_lines.buyer_for(session, blueprint, merged, channel=order.channel,
+                                  day=order.created_at.date())
+    order_lines.fill_missing(session, blueprint, {k: merged[k] for k in given}, buyer)
+    with order_lines.list_prices_for(session, buyer):
+        values = blueprint.compute(merged, now, calendar)
+        # Only lines given now are looked up: a product the catalog dropped since does not
+        # stop an edit of another field.
+        found = blueprint.problems(values, now, language, calendar) + unknown_products(
+            session, blueprint, {k: v for k, v in values.items() if k in given})
+        if found:
+            raise OrderInputError([DefinitionProblem(data_pointer + p.pointer, p.message)
+                                   for p in found])
+        acting = acting_on_edit(blueprint, blueprint.compute(before, now, calendar), values, now,
+                                calendar)
+        result = ActionResult(data={k: to_json(v) for k, v in values.items()},
+                              tags=list(order.tags))
+        try:
+            for act in acting:
+                run_actions(blueprint, act.actions, result, language, now, editing=True)
+        except Blocked as blocked:
+            # Refused before anything is written: the order stays as it was.
+            raise OrderInputError([DefinitionProblem(data_pointer, blocked.message)]) from None
+        final = {k: to_json(v) for k, v in blueprint.compute(result.data, now, calendar).items()}
     after = {**order.data, **final}
     changes = field_changes(order.data, after)
     if not changes and not acting:
@@ -174,6 +181,12 @@ def edit_order(session: Session, actor: Actor, order: Order, data: Any, *,
         session, order, actor.name, changes=changes, at=now,
         details=_rule_details(acting, result, stock),
         holds=any(a["type"] == "hold" for a in result.done))
+    lines_changed = [k for k in line_keys if k in changes]
+    low = order_lines.below_list(session, blueprint, {k: after[k] for k in lines_changed},
+                                 buyer) if lines_changed else []
+    if low:
+        timeline.price_below_list_event(session, order, actor.name, at=now,
+                                        lines=[line.as_json(order.currency) for line in low])
     ask_after_edit(session, order, _approvals_asked(acting, result), now or utcnow())
     notify_jobs_for(session, order, result.notifications)
     return changes

@@ -49,6 +49,7 @@ from orderloom.runtime.jobs.outbox import notify_jobs_for
 from orderloom.runtime.orders import timeline
 from orderloom.runtime.orders.models import Order, formula_values
 from orderloom.runtime.orders.numbering import next_number
+from orderloom.runtime.prices import order_lines
 from orderloom.runtime.stock import catalog
 
 DEFAULT_PREFIX = "ORD"
@@ -178,24 +179,30 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
             raise OrderInputError([DefinitionProblem(f"{data_pointer}{pointer(*path)}", why)
                                    for path, why in refused])
     calendar = business_calendar.formula_calendar(session)
-    values = blueprint.compute(entered, now, calendar)
-    problems = blueprint.problems(values, now, language, calendar)
-    if products_checked:
-        problems += unknown_products(session, blueprint, values)
-    if problems:
-        raise OrderInputError(_with_base(problems, data_pointer))
-    result = ActionResult(data=_json_values(values), tags=[])
-    outcomes = blueprint.evaluate_rules(values, now, calendar)
-    tables = blueprint.evaluate_decision_tables(values, now, calendar)
-    try:
-        for outcome in outcomes:
-            if outcome.matched:
-                run_actions(blueprint, outcome.actions, result, language, now)
-        for table in tables:
-            run_actions(blueprint, table.actions, result, language, now)
-    except Blocked as blocked:
-        raise OrderInputError([DefinitionProblem(data_pointer, blocked.message)]) from None
-    final = _json_values(blueprint.compute(result.data, now, calendar))
+    # A line that arrives without a unit price gets the one that applies to this buyer
+    # (prices/resolution.py); formulas then see it as if it had been entered.
+    buyer = order_lines.buyer_for(session, blueprint, entered, channel=channel,
+                                  day=(now or utcnow()).date())
+    order_lines.fill_missing(session, blueprint, entered, buyer)
+    with order_lines.list_prices_for(session, buyer):
+        values = blueprint.compute(entered, now, calendar)
+        problems = blueprint.problems(values, now, language, calendar)
+        if products_checked:
+            problems += unknown_products(session, blueprint, values)
+        if problems:
+            raise OrderInputError(_with_base(problems, data_pointer))
+        result = ActionResult(data=_json_values(values), tags=[])
+        outcomes = blueprint.evaluate_rules(values, now, calendar)
+        tables = blueprint.evaluate_decision_tables(values, now, calendar)
+        try:
+            for outcome in outcomes:
+                if outcome.matched:
+                    run_actions(blueprint, outcome.actions, result, language, now)
+            for table in tables:
+                run_actions(blueprint, table.actions, result, language, now)
+        except Blocked as blocked:
+            raise OrderInputError([DefinitionProblem(data_pointer, blocked.message)]) from None
+        final = _json_values(blueprint.compute(result.data, now, calendar))
     prefix = blueprint.definition.get("number_prefix", DEFAULT_PREFIX)
     # A known customer costs one SELECT; the id then rides in the order's own INSERT.
     customer_id = customers.customer_for_order(session, actor, blueprint, final)
@@ -226,6 +233,10 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
         **_action_details(result),
         **({"stock": stock} if stock else {}),
     })
+    low = order_lines.below_list(session, blueprint, final, buyer)
+    if low:
+        timeline.price_below_list_event(session, order, actor.name,
+                                        lines=[line.as_json(order.currency) for line in low])
     hooks.ORDER_CREATED(session, order)
     enter_state(session, order, now=now, required=required_approvals(result.done), left=None)
     notify_jobs_for(session, order, result.notifications)
@@ -279,18 +290,23 @@ def take_transition(session: Session, actor: Actor, order: Order, key: str, role
                                 f"{', '.join(missing)}", 422)
     # Conditions read the order's attributes too (``payment_status = "paid"``).
     calendar = business_calendar.formula_calendar(session)
-    if spec.condition is not None and \
-            spec.condition(formula_values(order), now, calendar) is not True:
-        raise TransitionRefused(f"{key!r} is not allowed now: its condition "
-                                f"{spec.condition.source!r} is not met", 422)
-    result = ActionResult(data=dict(order.data), tags=list(order.tags))
-    try:
-        run_actions(blueprint, spec.actions, result, language, now)
-    except Blocked as blocked:
-        raise TransitionRefused(blocked.message, 422) from None
-    before = order.state
-    data_before = order.data
-    order.take_values(_json_values(blueprint.compute(result.data, now, calendar)), blueprint)
+    # LISTPRICE in a condition or an action prices as on the day the order was placed.
+    with order_lines.list_prices_for(session, lambda: order_lines.buyer_for(
+            session, blueprint, order.data, channel=order.channel,
+            day=order.created_at.date())):
+        if spec.condition is not None and \
+                spec.condition(formula_values(order), now, calendar) is not True:
+            raise TransitionRefused(f"{key!r} is not allowed now: its condition "
+                                    f"{spec.condition.source!r} is not met", 422)
+        result = ActionResult(data=dict(order.data), tags=list(order.tags))
+        try:
+            run_actions(blueprint, spec.actions, result, language, now)
+        except Blocked as blocked:
+            raise TransitionRefused(blocked.message, 422) from None
+        before = order.state
+        data_before = order.data
+        order.take_values(_json_values(blueprint.compute(result.data, now, calendar)),
+                          blueprint)
     order.tags = result.tags
     order.state = spec.target
     order.updated_at = utcnow()

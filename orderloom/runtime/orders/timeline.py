@@ -46,6 +46,7 @@ class TimelineKind(StrEnum):
     HELD = "held"  # held where it is for staff, with the reason (engine/holds.py)
     # raised, assigned or resolved in the exception queue (runtime/exception_queue/)
     EXCEPTION = "exception"
+    PRICE_BELOW_LIST = "price_below_list"  # lines priced below their list price (prices/)
 
 
 def _add(session: Session, order_id: int, actor_name: str, kind: TimelineKind,
@@ -72,6 +73,15 @@ def transition_event(session: Session, order: Order, actor_name: str, *, transit
                      at: datetime | None = None) -> OrderEvent:
     return _add(session, order.id, actor_name, TimelineKind.TRANSITION, details, at,
                 transition=transition, from_state=from_state, to_state=to_state)
+
+
+def price_below_list_event(session: Session, order: Order, actor_name: str, *,
+                           lines: list[dict[str, Any]], at: datetime | None = None
+                           ) -> OrderEvent:
+    """``lines``: each line priced below the price that applies, with its SKU, price,
+    list price and the list it comes from (prices/order_lines.py BelowList)."""
+    return _add(session, order.id, actor_name, TimelineKind.PRICE_BELOW_LIST,
+                {"lines": lines, "currency": order.currency}, at, from_state=order.state)
 
 
 def held_event(session: Session, order: Order, actor_name: str, *,

@@ -1,0 +1,160 @@
+"""Orders take their prices from the price lists: a line entered or received without a
+unit price gets the one that applies to its buyer, a line priced below it is flagged
+on the timeline, and a designer's rule reads the list price with LISTPRICE."""
+from __future__ import annotations
+
+import pytest
+
+from tests.channels.support import create_channel, deliver
+from tests.designer.samples import retail
+from tests.platform.test_api_tokens import bearer
+from tests.runtime.support import SAMPLE, create
+
+
+def _retail_reading_list_prices() -> dict:
+    definition = retail()
+    definition["rules"].append(
+        {"key": "under_list", "when": "ANY(items, price < LISTPRICE(sku, qty))",
+         "then": [{"type": "add_tag", "tag": "under_list"}]})
+    return definition
+
+
+SECRETS: dict[str, str] = {}
+
+
+@pytest.fixture
+def admin(client, token_for):
+    designer = bearer(token_for("designer"))
+    assert client.post("/api/v1/import", headers=designer, json={
+        "format": "orderloom-package/1",
+        "order_types": [_retail_reading_list_prices()]}).status_code == 201
+    admin = bearer(token_for("admin"))
+    for sku, price in (("TEA-01", "1250.50"), ("CUP-02", "19.90"), ("FAN-09", None)):
+        assert client.post("/api/v1/products", headers=admin, json={
+            "sku": sku, "name": sku, "attributes": {"price": price} if price else {}
+        }).status_code == 201
+    SECRETS["shop"] = create_channel(client, admin)["secret"]
+    for body in (
+            {"code": "gold", "currency": "CNY", "customer_tier": "gold",
+             "prices": [{"sku": "TEA-01", "price": "1100.00"},
+                        {"sku": "TEA-01", "min_quantity": 10, "price": "990.00"}]},
+            {"code": "shop", "currency": "CNY", "channel": "shop",
+             "prices": [{"sku": "CUP-02", "price": "15.00"}]}):
+        assert client.post("/api/v1/price-lists", headers=admin, json=body).status_code == 201
+    return admin
+
+
+def _lines(order):
+    return [(line["sku"], line["qty"], line["price"]) for line in order["data"]["items"]]
+
+
+def _flags(client, headers, number):
+    timeline = client.get(f"/api/v1/orders/{number}/timeline", headers=headers).get_json()
+    return [e["details"]["lines"] for e in timeline if e["kind"] == "price_below_list"]
+
+
+def test_lines_entered_without_a_price_get_the_one_that_applies(client, token_for, admin):
+    staff = bearer(token_for("staff"))
+    response = create(client, staff, {**SAMPLE, "items": [
+        {"sku": "TEA-01", "qty": 2}, {"sku": "TEA-01", "qty": 12, "price": None},
+        {"sku": "CUP-02", "qty": 3, "price": ""}, {"sku": "TEA-01", "qty": 1,
+                                                   "price": "1200.00"}]})
+    assert response.status_code == 201, response.get_json()
+    order = response.get_json()
+    # Li Wei is a gold customer: the gold list; ten or more from its break; the cup is
+    # on no list for the order's (manual) channel, so its own catalog price.
+    assert _lines(order) == [("TEA-01", 2, "1100.00"), ("TEA-01", 12, "990.00"),
+                             ("CUP-02", 3, "19.90"), ("TEA-01", 1, "1200.00")]
+    assert order["data"]["total"] == "15339.70"
+    assert _flags(client, staff, order["number"]) == []
+    assert "under_list" not in order["tags"]
+
+
+def test_a_line_no_price_applies_to_stays_empty_and_is_refused(client, token_for, admin):
+    staff = bearer(token_for("staff"))
+    response = create(client, staff, {**SAMPLE, "items": [{"sku": "FAN-09", "qty": 1}]})
+    assert response.status_code == 422
+    assert {"pointer": "/data/items/0/price", "detail": "is required"} in \
+        response.get_json()["errors"]
+
+
+def test_a_line_priced_below_its_list_price_is_flagged_and_a_rule_sees_it(
+        client, token_for, admin):
+    staff = bearer(token_for("staff"))
+    order = create(client, staff, {**SAMPLE, "items": [
+        {"sku": "TEA-01", "qty": 12, "price": "980.00"},
+        {"sku": "CUP-02", "qty": 1, "price": "19.90"}]}).get_json()
+    assert _flags(client, staff, order["number"]) == [[
+        {"lines": "items", "line": 0, "sku": "TEA-01", "quantity": 12, "price": "980.00",
+         "list_price": "990.00", "price_list": "gold"}]]
+    assert "under_list" in order["tags"]
+    # A buyer of no tier pays the catalog's price: 1200 is below it.
+    plain = create(client, staff, {**SAMPLE, "customer": {"code": "C2", "name": "Wu"},
+                                   "items": [{"sku": "TEA-01", "qty": 12,
+                                              "price": "1200.00"}]}).get_json()
+    assert _flags(client, staff, plain["number"])[0][0]["price_list"] == "product"
+    assert "under_list" in plain["tags"]
+
+
+def test_the_tier_kept_on_the_customer_record_counts_when_the_order_names_none(
+        client, token_for, admin):
+    assert client.post("/api/v1/customers", headers=admin, json={
+        "code": "C-88", "name": "Qian", "attributes": {"tier": "gold"}}).status_code == 201
+    order = create(client, bearer(token_for("staff")), {
+        **SAMPLE, "customer": {"code": "C-88", "name": "Qian"},
+        "items": [{"sku": "TEA-01", "qty": 1}]}).get_json()
+    assert _lines(order) == [("TEA-01", 1, "1100.00")]
+
+
+def test_a_channel_order_without_prices_is_priced_by_its_channels_list(client, admin):
+    secret = SECRETS["shop"]
+    payload = {"id": "A-7", "buyer": {"id": "C9", "name": "Chen Jing"},
+               "province": "Zhejiang", "speed": "slow",
+               "lines": [{"sku": "CUP-02", "n": 4}, {"sku": "TEA-01", "n": 1,
+                                                     "price": "1000.00"}]}
+    response = deliver(client, "shop", payload, secret)
+    assert response.status_code == 201, response.get_json()
+    number = response.get_json()["order"]
+    order = client.get(f"/api/v1/orders/{number}", headers=admin).get_json()
+    assert _lines(order) == [("CUP-02", 4, "15.00"), ("TEA-01", 1, "1000.00")]
+    assert order["channel"] == "shop"
+    # The store sold the tea below the catalog's price: flagged, and taken all the same.
+    assert _flags(client, admin, number) == [[
+        {"lines": "items", "line": 1, "sku": "TEA-01", "quantity": 1, "price": "1000.00",
+         "list_price": "1250.50", "price_list": "product"}]]
+
+
+def test_the_unit_price_answers_what_a_line_would_get(client, token_for, admin):
+    staff = bearer(token_for("staff"))
+    asked = client.get("/api/v1/products/TEA-01/unit-price?quantity=10&tier=gold&currency=CNY",
+                       headers=staff)
+    assert asked.get_json() == {"sku": "TEA-01", "quantity": 10, "price": "990.00",
+                                "price_list": "gold", "min_quantity": 10}
+    assert client.get("/api/v1/products/FAN-09/unit-price", headers=staff).status_code == 404
+    assert client.post("/api/v1/customers", headers=admin, json={
+        "code": "C-88", "name": "Qian", "attributes": {"tier": "gold"}}).status_code == 201
+    kept = client.get("/api/v1/products/TEA-01/unit-price?customer=C-88&currency=CNY",
+                      headers=staff).get_json()
+    assert (kept["price"], kept["price_list"]) == ("1100.00", "gold")
+    bad = client.get("/api/v1/products/TEA-01/unit-price?on=2026-13-01", headers=staff)
+    assert bad.status_code == 422
+
+
+def test_an_edited_order_prices_new_lines_and_flags_a_price_lowered_below_the_list(
+        client, token_for, admin):
+    staff = bearer(token_for("staff"))
+    order = create(client, staff).get_json()
+    assert _flags(client, staff, order["number"]) == []
+    edited = client.patch(f"/api/v1/orders/{order['number']}", headers=staff, json={
+        "data": {"items": [{"sku": "TEA-01", "qty": 2, "price": "1000.00"},
+                           {"sku": "TEA-01", "qty": 10}]}})
+    assert edited.status_code == 200, edited.get_json()
+    assert _lines(edited.get_json()) == [("TEA-01", 2, "1000.00"), ("TEA-01", 10, "990.00")]
+    assert "under_list" in edited.get_json()["tags"]
+    assert _flags(client, staff, order["number"]) == [[
+        {"lines": "items", "line": 0, "sku": "TEA-01", "quantity": 2, "price": "1000.00",
+         "list_price": "1100.00", "price_list": "gold"}]]
+    # An edit of another field does not flag the same lines again.
+    client.patch(f"/api/v1/orders/{order['number']}", headers=staff,
+                 json={"data": {"priority": "rush"}})
+    assert len(_flags(client, staff, order["number"])) == 1
