@@ -282,6 +282,13 @@ PAIRS: dict[str, tuple[str, str]] = {
     # simulation
     "sim_sample": ("Sample order (JSON)", "示例订单（JSON）"), "sim_generate": ("Generate a sample", "生成示例"),
     "sim_state": ("In state", "所处状态"), "sim_start_state": ("The start state", "开始状态"),
+    "sim_cover": ("Exercise every rule and approval", "让每条规则和审批都触发一次"),
+    "sim_coverage": ("Rules and approvals exercised", "规则与审批的触发情况"),
+    "sim_fired_count": ("fire on a sample", "已在示例中触发"),
+    "sim_nothing_to_fire": ("This draft has no rules or approvals.", "此草稿没有规则或审批。"),
+    "sim_kind_rule": ("Rule", "规则"), "sim_kind_approval": ("Approval", "审批"),
+    "sim_fires": ("Fires", "会触发"), "sim_never_fires": ("Could not be made to fire", "无法触发"),
+    "sim_use_sample": ("Run sample", "运行示例"),
     "sim_run": ("Run", "运行"), "sim_roles": ("As which roles", "以哪些角色"), "sim_bad_json": ("The sample is not valid JSON", "示例不是有效的 JSON"),
     "sim_failed": ("The draft cannot run yet:", "草稿暂时无法运行："),
     "sim_computed": ("Computed fields", "计算字段"), "sim_problems": ("Problems with the values", "数据问题"),
