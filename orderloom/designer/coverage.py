@@ -61,11 +61,12 @@ def cover(definition: dict[str, Any], base: dict[str, Any], *,
     targets = solver.targets(language)
     samples: list[dict[str, Any]] = [base]
     found: dict[str, int] = {}
-    reasons: dict[str, str] = {}
+    reasons: dict[str, dict[str, Any]] = {}
     for target in targets:
         name = f"{target.kind}:{target.key}"
         if target.switched_off:
-            reasons[name] = "it is switched off, so it never runs"
+            reasons[name] = {"code": "switched_off",
+                             "why": "it is switched off, so it never runs"}
             continue
         index = next((i for i, s in enumerate(samples) if solver.holds(target, s)), None)
         if index is None:
@@ -88,7 +89,7 @@ def cover(definition: dict[str, Any], base: dict[str, Any], *,
         "targets": [{"kind": t.kind, "key": t.key, "label": t.label,
                      **({"condition": t.condition} if t.condition else {}),
                      **({"fired": True, "sample": renumber[found[n]]} if n in found
-                        else {"fired": False, "why": reasons[n]})}
+                        else {"fired": False, **reasons[n]})}
                     for t in targets for n in [f"{t.kind}:{t.key}"]],
     }
 
@@ -164,27 +165,33 @@ class Solver:
 
     # --- solving -----------------------------------------------------------------------
 
-    def solve(self, target: Target, base: dict[str, Any]) -> tuple[dict | None, str]:
-        """A sample on which ``target`` fires, or None and why none was found."""
+    def solve(self, target: Target, base: dict[str, Any]
+              ) -> tuple[dict | None, dict[str, Any]]:
+        """A sample on which ``target`` fires, or None and why none was found: the
+        English ``why``, and a ``code`` (with the values it names) for other languages."""
         name = f"{target.kind}:{target.key}"
         if not target.slots:
-            return None, ("its condition reads no value a person enters, and it is not TRUE "
-                          "for the sample")
+            return None, {"code": "reads_nothing",
+                          "why": "its condition reads no value a person enters, and it is "
+                                 "not TRUE for the sample"}
         constants = self.constants_of(target)
         choices = {slot: list(self.values_for(slot, constants, base)) for slot in target.slots}
         tried = 0
         for sample in self.candidates(base, choices, target.key):
             tried += 1
             if self.holds(target, sample):
-                return sample, ""
+                return sample, {}
             if tried >= MAX_TRIES:
                 break
         fault = self.faults.get(name)
         if fault:
-            return None, f"its condition failed on the samples tried: {fault}"
+            return None, {"code": "fails", "fault": fault,
+                          "why": f"its condition failed on the samples tried: {fault}"}
         varied = ", ".join(".".join(slot) for slot in target.slots)
-        return None, (f"none of the {tried} samples tried made its condition TRUE "
-                      f"(values tried for {varied}); check that the condition can be met")
+        return None, {"code": "never_true", "tried": tried, "varied": varied,
+                      "why": f"none of the {tried} samples tried made its condition TRUE "
+                             f"(values tried for {varied}); check that the condition can "
+                             "be met"}
 
     def candidates(self, base: dict[str, Any], choices: dict[Slot, list[Any]],
                    seed: str) -> Iterator[dict[str, Any]]:

@@ -61,3 +61,33 @@ def test_a_replay_beyond_the_bound_is_told_where(page, live_server, client, toke
     page.fill("#replay-count", "500")
     page.click("#replay-run")
     expect(page.locator("#replay-results")).to_contain_text("/count")
+
+
+def test_the_simulation_and_the_replay_speak_chinese(browser, live_server, client, token_for,
+                                                     make_user):
+    context = browser.new_context(locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        open_retail(page, live_server, client, token_for, make_user)
+        definition = draft_that_sends_orders_to_review()
+        definition["rules"].append({"key": "impossible", "when": "total < 0 AND total > 10",
+                                    "then": [{"type": "add_tag", "tag": "never"}]})
+        assert client.put("/api/v1/order-types/retail_order/draft",
+                          headers=bearer(token_for("designer")), json=definition
+                          ).status_code == 200
+        assert create(client, bearer(token_for("staff")), SAMPLE).status_code == 201
+        page.goto(f"{live_server}/designer/retail_order#simulate")
+        page.reload()
+        page.click("#sim-cover")
+        impossible = page.locator('#sim-coverage tr[data-target="rule:impossible"]')
+        expect(impossible).to_contain_text("无法触发")
+        expect(impossible).to_contain_text("所试的")
+        expect(impossible).to_contain_text("items.price, items.qty")
+        expect(page.locator(".sim-coverage-summary")).to_have_text("4 / 5 已在示例中触发")
+        page.click("#replay-run")
+        expect(page.locator("#replay-summary")).to_have_text(
+            "1 个订单已回放，1 个会改变（到达状态：1，标签：1，计算字段：1）")
+        expect(page.locator('#replay-results tr[data-aspect="state"]')).to_contain_text("到达状态")
+    finally:
+        context.close()

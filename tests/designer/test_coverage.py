@@ -77,11 +77,13 @@ def test_a_rule_that_cannot_fire_is_named_with_the_reason(client, designer):
     targets = by_target(client.post(COVER, headers=designer, json={
         "definition": definition, "data": GENERATED}).get_json())
     assert targets["rule:impossible"]["fired"] is False
+    assert targets["rule:impossible"]["code"] == "never_true"
+    assert targets["rule:impossible"]["varied"] == "items.price, items.qty"
     assert "items.qty" in targets["rule:impossible"]["why"]
     assert "made its condition TRUE" in targets["rule:impossible"]["why"]
     assert targets["rule:constant"] == {
         "kind": "rule", "key": "constant", "label": "constant", "condition": "1 > 2",
-        "fired": False,
+        "fired": False, "code": "reads_nothing",
         "why": "its condition reads no value a person enters, and it is not TRUE for the "
                "sample"}
     assert targets["rule:off"]["why"] == "it is switched off, so it never runs"

@@ -51,12 +51,14 @@ export class Replay {
     const t = this.t;
     const summary = result.summary;
     if (!summary.orders) return [h("p", {class: "hint"}, t.replay_none)];
+    // Whole sentences per language, so that Chinese gets its own punctuation.
+    const fill = (words, values) => words.replace(/\{(\w+)\}/g, (_m, name) => String(values[name]));
     const counts = ASPECTS.filter((a) => summary.by_aspect[a])
-      .map((a) => `${t[`aspect_${a}`]}: ${summary.by_aspect[a]}`);
+      .map((a) => fill(t.replay_count_item, {aspect: t[`aspect_${a}`], count: summary.by_aspect[a]}));
     return [
       h("p", {id: "replay-summary"},
-        `${summary.orders} ${t.replay_orders}, ${summary.changed} ${t.replay_changed}`,
-        counts.length ? ` (${counts.join(", ")})` : ""),
+        fill(t.replay_summary, summary),
+        counts.length ? fill(t.replay_counts, {counts: counts.join(t.replay_separator)}) : ""),
       h("table", {class: "grid replay-orders"},
         h("thead", {}, h("tr", {}, h("th", {}, t.replay_order), h("th", {}, ""),
           h("th", {}, t.replay_published), h("th", {}, t.replay_draft))),

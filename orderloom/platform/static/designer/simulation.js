@@ -149,7 +149,15 @@ export class Simulation {
           h("th", {}, x.kind === "rule" ? t.sim_kind_rule : t.sim_kind_approval),
           h("td", {}, x.label, x.condition ? [" ", h("code", {}, x.condition)] : null),
           h("td", {}, x.fired ? t.sim_fires : t.sim_never_fires),
-          h("td", {}, x.fired ? use(x.sample) : h("span", {class: "why"}, x.why)))))));
+          h("td", {}, x.fired ? use(x.sample) : h("span", {class: "why"}, this.why(x))))))));
+  }
+
+  // Why a rule or approval could not be made to fire, in the designer's language: the
+  // server names the reason by its code and the values it needs.
+  why(target) {
+    const words = this.t[`sim_why_${target.code}`];
+    if (!words) return target.why;
+    return words.replace(/\{(\w+)\}/g, (_m, name) => String(target[name] ?? ""));
   }
 
   show(nodes) {
