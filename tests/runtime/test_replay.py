@@ -100,6 +100,23 @@ def test_an_order_the_draft_would_refuse_says_why(client, published, orders):
     assert result["summary"]["by_aspect"]["refused"] == 1
 
 
+def test_a_field_the_draft_removed_is_left_out_not_refused(client, published, orders):
+    definition = retail()
+    fields = definition["form"]["fields"]
+    fields[:] = [f for f in fields if f["key"] != "priority"]
+    definition["form"]["layout"][1]["fields"].remove("priority")
+    del next(f for f in fields if f["key"] == "note")["visible_when"]
+    for rule in definition["rules"]:
+        rule["when"] = rule["when"].replace('priority = "rush"', "FALSE")
+    definition["routing"]["rules"] = []
+    response = client.post(REPLAY, headers=published,
+                           json={"count": 3, "definition": definition})
+    assert response.status_code == 200, response.get_json()
+    result = response.get_json()
+    assert result["summary"]["by_aspect"]["refused"] == 0, result
+    assert result["summary"]["changed"] == 0
+
+
 @pytest.mark.parametrize("body, pointer", [
     ({"count": 0}, "/count"), ({"count": 201}, "/count"), ({}, "count"),
     ({"count": 5, "definition": {**retail(), "key": "other"}}, "/definition/key"),

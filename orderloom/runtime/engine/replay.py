@@ -93,11 +93,8 @@ def dry_run(blueprint: Blueprint, order: Order, now: datetime,
             calendar: Calendar | None) -> Outcome:
     """Creation's decisions for ``order``'s entered values (runtime/engine/lifecycle.py
     ``create_order`` and entering.py ``enter_state``), held in memory."""
-    known = {f["key"] for f in blueprint.definition["form"]["fields"]}
-    # A field the draft removed is not an error of the order's: it is left out.
     try:
-        entered = entered_values(blueprint, {k: v for k, v in order.data.items()
-                                             if k in known}, "/data")
+        entered = entered_values(blueprint, known_values(blueprint, order.data), "/data")
     except OrderError as refused:
         return Outcome(refused=[refused.message])
     values = blueprint.compute(entered, now, calendar)
@@ -122,6 +119,23 @@ def dry_run(blueprint: Blueprint, order: Order, now: datetime,
     return Outcome(state=stand_in.state, tags=list(stand_in.tags),
                    computed={key: stand_in.data.get(key) for key, _f in blueprint.computed},
                    approvals=waiting)
+
+
+def known_values(blueprint: Blueprint, data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` without the fields and line columns the form does not have: one the
+    draft removed is not an error of the order's, so it is left out."""
+    form = {f["key"]: f for f in blueprint.definition["form"]["fields"]}
+    kept: dict[str, Any] = {}
+    for key, value in data.items():
+        field = form.get(key)
+        if field is None:
+            continue
+        if field["type"] == "line_items" and isinstance(value, list):
+            columns = {c["key"] for c in field["fields"]}
+            value = [{k: v for k, v in line.items() if k in columns}
+                     if isinstance(line, dict) else line for line in value]
+        kept[key] = value
+    return kept
 
 
 def enter(blueprint: Blueprint, order: Order, forced: set[str], now: datetime,
