@@ -83,7 +83,7 @@ def pages_in_chinese(console, actions, client, token_for):
     actions.login_as("admin")
     return [
         "/", "/orders", "/orders?state=draft&q=SO", f"/orders/{first}",
-        "/approvals", "/customers", "/dashboards", "/finance/summary",
+        "/approvals", "/customers", "/customers/C1", "/dashboards", "/finance/summary",
         "/finance/reconciliation", "/finance/reconciliation?resolved=1",
     ]
 
@@ -106,3 +106,13 @@ def test_the_login_page_in_chinese(client):
     page = client.get("/login", headers=ZH).get_data(as_text=True)
     assert "登录 Orderloom" in page
     assert not [p for p in _pieces(page) if p in _ours()]
+
+
+def test_the_segments_are_described_as_the_runtime_defines_them(app):
+    """The customer pages say each segment's meaning in the reader's language: the
+    English of the page's words is the runtime's definition, word for word."""
+    from orderloom.platform.pages.customers import SEGMENT_DESCRIPTIONS
+    from orderloom.runtime.customers.records import SEGMENTS
+
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert {k: str(v) for k, v in SEGMENT_DESCRIPTIONS.items()} == SEGMENTS
