@@ -102,6 +102,17 @@ def test_no_page_shows_our_english_in_chinese(client, pages_in_chinese):
     assert left == {}
 
 
+def test_the_pick_lists_page_in_chinese(client, console, actions):
+    first = console.order()
+    actions.login_as("staff")
+    response = client.post("/orders/pick-lists", headers=ZH, data={
+        "csrf_token": actions.csrf("/orders"), "numbers": [first, "SO-NOPE"]})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "未找到，已略过：SO-NOPE。" in page and "尚未分配仓库" in page
+    assert [p for p in _pieces(page) if p in _ours()] == []
+
+
 def test_the_login_page_in_chinese(client):
     page = client.get("/login", headers=ZH).get_data(as_text=True)
     assert "登录 Orderloom" in page
