@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from flask_babel import lazy_gettext
+
 from orderloom.designer.exchange import ImportConflict
 from orderloom.designer.problems import DefinitionError
 from orderloom.designer.versions import VersionConflict
@@ -24,6 +26,57 @@ from orderloom.runtime.errors import OrderError, OrderInputError, StaleOrder
 from orderloom.runtime.shipping.staff_booking import BookingError
 from orderloom.runtime.stock.files import StockRowsRefused
 from orderloom.runtime.stock.keeping import OutOfStock
+
+# The words of each coded refusal (runtime/errors.py, OrderError.code) in the reader's
+# language, for the pages; the API keeps the runtime's English detail, which clients
+# read. A refusal without a code, or with one not listed, is said as the runtime wrote it.
+REFUSAL_WORDS = {
+    "approval.no_task": lazy_gettext("there is no approval task %(task)s"),
+    "approval.role_not_held": lazy_gettext(
+        "approval task %(task)s is for the role %(role)s; you do not hold it"),
+    "approval.someone_elses": lazy_gettext(
+        "approval task %(task)s is assigned to someone else, who has not delegated it to you"),
+    "approval.not_in_version": lazy_gettext(
+        "order %(order)s's version has no approval %(approval)s"),
+    "approval.not_its_turn": lazy_gettext(
+        "approval task %(task)s is a later step of the sequence; it is not its turn yet"),
+    "approval.already_approved": lazy_gettext("approval task %(task)s is approved already"),
+    "approval.already_rejected": lazy_gettext("approval task %(task)s is rejected already"),
+    "approval.already_cancelled": lazy_gettext("approval task %(task)s is cancelled already"),
+    "approval.already_approved_by": lazy_gettext(
+        "approval task %(task)s is approved by %(by)s already"),
+    "approval.already_rejected_by": lazy_gettext(
+        "approval task %(task)s is rejected by %(by)s already"),
+    "approval.already_cancelled_by": lazy_gettext(
+        "approval task %(task)s is cancelled by %(by)s already"),
+    "approval.moved_on": lazy_gettext(
+        "order %(order)s has moved on to %(state)s; it no longer waits for this approval"),
+    "approval.rejection_needs_comment": lazy_gettext("a rejection needs a comment saying why"),
+    "approval.decided_just_now": lazy_gettext(
+        "approval task %(task)s was decided by someone else just now"),
+    "payment.not_positive": lazy_gettext("must be more than 0"),
+    "reconciliation.no_mismatch": lazy_gettext("there is no mismatch %(mismatch)s"),
+    "reconciliation.note_missing": lazy_gettext("say how it was resolved"),
+    "reconciliation.resolved_already": lazy_gettext(
+        "mismatch %(mismatch)s was resolved by %(by)s already"),
+    "statement.column_missing": lazy_gettext("name the column that holds the %(field)s"),
+    "statement.empty": lazy_gettext("the statement has no lines"),
+    "statement.column_absent": lazy_gettext(
+        "the mapping of %(provider)s reads the %(field)s from the column %(column)s, which "
+        "the file does not have"),
+}
+
+
+def refusal_text(error: OrderError) -> str:
+    """What a page says of a runtime refusal, in the reader's language when its code
+    has words here."""
+    words = REFUSAL_WORDS.get(error.code or "")
+    if words is None:
+        return error.message
+    try:
+        return str(words) % error.values
+    except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder
+        return error.message
 
 
 def order_problem(error: OrderError) -> Problem:

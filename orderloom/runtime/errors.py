@@ -15,10 +15,18 @@ class OrderError(Exception):
     # about several members lists each as (pointer, message) in ``faults``.
     pointer = ""
     faults: Sequence[tuple[str, str]] = ()
+    # What the refusal means, for the platform to say in the reader's language
+    # (platform/refusals.py REFUSAL_WORDS) with ``values`` in its placeholders; the
+    # English ``message`` stays as it is, for the clients that read it.
+    code: str | None = None
+    values: dict[str, object] = {}
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, code: str | None = None, **values: object) -> None:
         super().__init__(message)
         self.message = message
+        if code is not None:
+            self.code = code
+            self.values = values
 
 
 class OrderInputError(OrderError):

@@ -119,3 +119,27 @@ def test_ticked_approvals_are_approved_together_and_one_that_cannot_be_is_named(
                  page="/approvals")
     assert errors(console.page("/approvals")) == [
         "The form was damaged (a task is not a number). Nothing was done."]
+
+
+def test_an_approver_reading_chinese_is_answered_in_chinese_while_the_api_stays_english(
+        console, actions, client, token_for):
+    """The runtime refuses with a code (runtime/errors.py); the pages say it in the
+    reader's language, the API keeps its English detail for the clients that read it."""
+    number = console.submitted(BIG)
+    me = actions.login_as("admin").username
+    (task,) = task_ids(console.page("/approvals"))
+    zh = {"Accept-Language": "zh-CN"}
+
+    def decide(verb: str, **form) -> list[str]:
+        client.post(f"/approvals/{task}/{verb}", headers=zh,
+                    data={"csrf_token": actions.csrf("/approvals"), **form})
+        page = console.page("/approvals", headers=zh)
+        return errors(page) or notices(page)
+
+    assert decide("reject", comment=" ") == ["驳回时请填写原因；未执行任何操作。"]
+    assert decide("approve") == [f"您批准了订单 {number} 的“Manager review”；订单现为Confirmed。"]
+    assert decide("approve") == [f"无法批准：审批任务 {task} 已由 {me} 批准。"]
+    api = client.post(f"/api/v1/approvals/{task}/approve", json={},
+                      headers={"Authorization": f"Bearer {token_for('admin')}", **zh})
+    assert api.status_code == 409, api.get_json()
+    assert api.get_json()["detail"].startswith(f"approval task {task} is approved by")

@@ -20,6 +20,7 @@ from orderloom.platform.api import (  # noqa: E402, F401
     definitions,
     designer_preview,
     documents,
+    draft_replay,
     erp,
     exceptions,
     inventory,

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from orderloom.designer import validation
 from orderloom.designer.blueprint import compile_blueprint, money_places
+from orderloom.designer.coverage import cover
 from orderloom.designer.form import order_fields
 from orderloom.designer.problems import DefinitionError
 from orderloom.designer.simulate import simulate
@@ -123,6 +124,38 @@ def simulate_unsaved():
     result["visible"] = _visibility(compile_blueprint(definition, context), body["data"],
                                     calendar)
     return result
+
+
+COVER = {"type": "object", "required": ["definition", "data"], "additionalProperties": False,
+         "properties": {
+             "definition": TRY_OUT["properties"]["definition"],
+             "data": {"type": "object",
+                      "description": "The sample to start from (the form's generated one)"},
+             "language": {"enum": ["en", "zh"]}}}
+
+
+@api.post("/definitions/simulate/cover")
+@requires("definitions.edit")
+@throttled
+@documented("Samples that make each rule and approval of a definition (saved or not) fire "
+            "at least once, and why a rule or approval could not be made to fire; nothing "
+            "is stored", request=COVER, tags=("definitions",),
+            responses={200: ("The samples, each with what fires on it, and per rule and "
+                             "approval the sample it fires on or why none was found",
+                             {"type": "object", "properties": {
+                                 "samples": {"type": "array"}, "targets": {"type": "array"}}}),
+                       429: THROTTLED})
+def cover_unsaved():
+    body = json_body(COVER)
+    context = design_context(db_session())
+    calendar = business_calendar.formula_calendar(db_session())
+    db_session().rollback()  # end the read: on SQLite every transaction holds the write lock
+    try:
+        return cover(body["definition"], body["data"], context=context,
+                     language=body.get("language", "en"), calendar=calendar)
+    except DefinitionError as error:
+        moved = [replace(p, pointer="/definition" + p.pointer) for p in error.problems]
+        raise definition_problem(DefinitionError(moved)) from None
 
 
 def _visibility(blueprint, sample: dict, calendar) -> dict[str, bool]:

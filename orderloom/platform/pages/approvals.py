@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 
 from orderloom.designer.published import blueprint_for
@@ -14,6 +15,7 @@ from orderloom.platform.field_sight import seen_data
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import Labels, language, money, when
 from orderloom.platform.pages.orders import form_revision, roles, safe_back, stale_message
+from orderloom.platform.refusals import refusal_text
 from orderloom.platform.row_access import visible_orders
 from orderloom.runtime.engine.approvals import decisions as approving
 from orderloom.runtime.engine.approvals.tasks import ApprovalTask, usernames
@@ -25,10 +27,13 @@ log = logging.getLogger(__name__)
 
 def _assignee(task: ApprovalTask, user_id: int, names: dict[int, str]) -> str:
     if task.assignee_role is not None:
-        return f"the {task.assignee_role} role"
+        return gettext("the %(role)s role", role=task.assignee_role)
     if task.assignee_user_id == user_id:
-        return "you" + (f" (for {task.delegated_from})" if task.delegated_from else "")
-    return f"{names.get(task.assignee_user_id, '?')}, who delegated to you"
+        if task.delegated_from:
+            return gettext("you (for %(person)s)", person=task.delegated_from)
+        return gettext("you")
+    return gettext("%(person)s, who delegated to you",
+                   person=names.get(task.assignee_user_id, "?"))
 
 
 @pages.get("/approvals")
@@ -61,14 +66,13 @@ def _decide(task_id: int, approve: bool):
     form = request.form
     back = safe_back(form.get("back"), url_for("pages.approvals"))
     comment = form.get("comment", "").strip()
-    verb = "approve" if approve else "reject"
     if not approve and not comment:
-        flash("To reject, write a comment saying why; nothing was done.", "error")
+        flash(gettext("To reject, write a comment saying why; nothing was done."), "error")
         return redirect(back)
     revision, readable = form_revision(form)
     if not readable:
-        flash("The form was damaged (its revision is not a number). Nothing was done; "
-              "try again.", "error")
+        flash(gettext("The form was damaged (its revision is not a number). Nothing was "
+                      "done; try again."), "error")
         return redirect(back)
     session = db_session()
     task = session.get(ApprovalTask, task_id)
@@ -82,15 +86,20 @@ def _decide(task_id: int, approve: bool):
         flash(stale_message(number, error, names), "error")
         return redirect(back)
     except OrderError as error:
-        flash(f"Could not {verb}: {error.message}.", "error")
+        flash(gettext("Could not approve: %(why)s.", why=refusal_text(error)) if approve
+              else gettext("Could not reject: %(why)s.", why=refusal_text(error)), "error")
         return redirect(back)
     state = order.state
     session.commit()
     done = "approved" if approve else "rejected"
     log.info("approval task %s %s by %s from the page", task_id, done,
              current_user().username)
-    flash(f"You {done} “{names.approval(task.approval_key)}” on order {number}; "
-          f"it is now {names.state(state)}.")
+    words = {"approval": names.approval(task.approval_key), "number": number,
+             "state": names.state(state)}
+    flash(gettext("You approved “%(approval)s” on order %(number)s; it is now %(state)s.",
+                  **words) if approve else
+          gettext("You rejected “%(approval)s” on order %(number)s; it is now %(state)s.",
+                  **words))
     return redirect(back)
 
 
@@ -120,13 +129,15 @@ def approve_selected():
     try:
         ids = sorted({int(value) for value in form.getlist("task_ids")})
     except ValueError:
-        flash("The form was damaged (a task is not a number). Nothing was done.", "error")
+        flash(gettext("The form was damaged (a task is not a number). Nothing was done."),
+              "error")
         return redirect(back)
     if not ids:
-        flash("Tick the approvals to approve first; nothing was done.", "error")
+        flash(gettext("Tick the approvals to approve first; nothing was done."), "error")
         return redirect(back)
     if len(ids) > BULK_LIMIT:
-        flash(f"At most {BULK_LIMIT} approvals at once; nothing was done.", "error")
+        flash(gettext("At most %(most)s approvals at once; nothing was done.",
+                      most=BULK_LIMIT), "error")
         return redirect(back)
     comment = form.get("comment", "").strip()
     session = db_session()
@@ -141,7 +152,7 @@ def approve_selected():
         order = session.scalar(select(Order).where(Order.id == task.order_id, visible)) \
             if task is not None else None
         if task is None or order is None:
-            refused.append(f"task {task_id}: there is no such approval")
+            refused.append(gettext("task %(task)s: there is no such approval", task=task_id))
             continue
         names = Labels(blueprint_for(order.version), lang)
         try:
@@ -149,14 +160,16 @@ def approve_selected():
                 approving.decide(session, current_actor(), task_id, True, comment, roles(),
                                  visible=visible)
         except OrderError as error:
-            refused.append(f"{order.number}: {error.message}")
+            refused.append(f"{order.number}: {refusal_text(error)}")
             continue
         approved.append(f"{order.number} ({names.approval(task.approval_key)})")
     session.commit()
     log.info("%d approval task(s) approved together by %s, %d refused", len(approved),
              current_user().username, len(refused))
     if approved:
-        flash(f"You approved {len(approved)}: {', '.join(approved)}.")
+        flash(gettext("You approved %(count)s: %(orders)s.", count=len(approved),
+                      orders=", ".join(approved)))
     if refused:
-        flash(f"Not approved ({len(refused)}): {'; '.join(refused)}.", "error")
+        flash(gettext("Not approved (%(count)s): %(reasons)s.", count=len(refused),
+                      reasons="; ".join(refused)), "error")
     return redirect(back)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -31,9 +32,24 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 HISTORY_SIZE = 100
-SEGMENT_NAMES = {"champions": "Champions", "loyal": "Loyal", "new": "New",
-                 "promising": "Promising", "at_risk": "At risk", "hibernating": "Hibernating",
-                 "lost": "Lost", "prospect": "Prospect"}
+SEGMENT_NAMES = {"champions": lazy_gettext("Champions"), "loyal": lazy_gettext("Loyal"),
+                 "new": lazy_gettext("New"), "promising": lazy_gettext("Promising"),
+                 "at_risk": lazy_gettext("At risk"), "hibernating": lazy_gettext("Hibernating"),
+                 "lost": lazy_gettext("Lost"), "prospect": lazy_gettext("Prospect")}
+# What each segment means (runtime/customers/records.py SEGMENTS), in the reader's
+# language; tests/pages/test_no_english_left.py checks the English is the runtime's.
+SEGMENT_DESCRIPTIONS = {
+    "champions": lazy_gettext(
+        "Bought in the last 30 days, and often (5+ orders) or for a lot (10,000+)"),
+    "loyal": lazy_gettext(
+        "Buys again and again: 2+ orders in the last 30 days, or 3+ and one in 90"),
+    "new": lazy_gettext("First and only order in the last 30 days"),
+    "promising": lazy_gettext("Bought in the last 90 days, not yet often"),
+    "at_risk": lazy_gettext("Bought often or for a lot, but not in the last 90 days"),
+    "hibernating": lazy_gettext("One order, 3 to 6 months ago"),
+    "lost": lazy_gettext("No order in the last 180 days"),
+    "prospect": lazy_gettext("No counted order yet"),
+}
 
 
 @pages.get("/customers")
@@ -43,7 +59,7 @@ def customers_page():
     errors = []
     segment = args.get("segment", "").strip() or None
     if segment is not None and segment not in customers.SEGMENTS:
-        errors.append(f"Segment: there is no segment “{segment}”.")
+        errors.append(gettext("Segment: there is no segment “%(segment)s”.", segment=segment))
         segment = None
     spec = CustomerFilter(text=args.get("q", "").strip() or None,
                           tag=args.get("tag", "").strip() or None, segment=segment,
@@ -53,7 +69,7 @@ def customers_page():
     kept = {k: v for k, v in args.items() if k in ("q", "tag", "segment") and v}
     return render_template(
         "customers/list.html", rows=page, args=args, errors=errors,
-        segments=SEGMENT_NAMES, descriptions=customers.SEGMENTS, money=money, when=when,
+        segments=SEGMENT_NAMES, descriptions=SEGMENT_DESCRIPTIONS, money=money, when=when,
         next_url=(url_for("pages.customers_page", **kept, before=page[-1][0].id)
                   if more else None),
         can_manage=current_user().can("customers.manage"))
@@ -102,7 +118,7 @@ def customer_profile(code: str):
         orders=rows, more_orders=standing.all_orders > len(rows), merged_here=merged_here,
         crm_records=crm_links.links_of(session, customer.id),
         segment_name=SEGMENT_NAMES[standing.segment],
-        segment_description=customers.SEGMENTS[standing.segment],
+        segment_description=SEGMENT_DESCRIPTIONS[standing.segment],
         value=money(money_text(standing.value, currency), currency), when=when,
         can_manage=current_user().can("customers.manage") and survivor is None,
         can_see_orders=current_user().can("orders.view"))
@@ -128,18 +144,21 @@ def edit_customer(code: str):
                                 expected_revision=revision, source="web")
         session.commit()
     except customers.StaleCustomer:
-        flash("Someone changed this customer while you had it open, so nothing was saved. "
-              "The page now shows the customer as it is: check it and try again.", "error")
+        flash(gettext("Someone changed this customer while you had it open, so nothing was "
+                      "saved. The page now shows the customer as it is: check it and try "
+                      "again."), "error")
         return redirect(back)
     except CustomerError as error:
         where = f"{error.pointer}: " if error.pointer else ""
-        flash(f"Not saved. {where}{error.message[:1].upper()}{error.message[1:]}.", "error")
+        flash(gettext("Not saved. %(why)s.", why=f"{where}{error.message[:1].upper()}"
+                                                  f"{error.message[1:]}"), "error")
         return redirect(back)
     except (StaleDataError, IntegrityError):
-        flash("Someone changed this customer at the same moment, so nothing was saved. "
-              "Try again.", "error")
+        flash(gettext("Someone changed this customer at the same moment, so nothing was "
+                      "saved. Try again."), "error")
         return redirect(back)
-    flash(f"Saved: {', '.join(done)}." if done else "Nothing to save: nothing was changed.")
+    flash(gettext("Saved: %(what)s.", what=", ".join(done)) if done
+          else gettext("Nothing to save: nothing was changed."))
     return redirect(back)
 
 
@@ -152,17 +171,19 @@ def merge_customer(code: str):
     wanted = [c.strip() for c in request.form.get("duplicates", "").replace(";", ",")
               .split(",") if c.strip()]
     if not wanted:
-        flash("Enter the code of the duplicate customer to merge into this one.", "error")
+        flash(gettext("Enter the code of the duplicate customer to merge into this one."),
+              "error")
         return redirect(back)
     try:
         moved = customers.merge_codes(session, current_actor(), survivor, wanted)
         session.commit()
     except CustomerError as error:
-        flash(f"Nothing was merged: {error.message}.", "error")
+        flash(gettext("Nothing was merged: %(why)s.", why=error.message), "error")
         return redirect(back)
     except StaleDataError:
-        flash("Nothing was merged: one of these customers changed at the same moment. "
-              "Try again.", "error")
+        flash(gettext("Nothing was merged: one of these customers changed at the same "
+                      "moment. Try again."), "error")
         return redirect(back)
-    flash(f"Merged {', '.join(wanted)} into {code}: {moved} order(s) moved.")
+    flash(gettext("Merged %(codes)s into %(code)s: %(count)s order(s) moved.",
+                  codes=", ".join(wanted), code=code, count=moved))
     return redirect(back)

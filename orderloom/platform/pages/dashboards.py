@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select
 
 from orderloom.designer.models import OrderType
@@ -27,17 +28,17 @@ from orderloom.runtime.reports import dashboards
 from orderloom.runtime.reports.dashboards import CHARTS
 
 TITLES = {
-    "sales_over_time": "Sales over time",
-    "orders_by_state": "Orders by state",
-    "orders_by_channel": "Orders by channel",
-    "top_products": "Top products",
-    "fulfilment_time": "Fulfilment time (hours)",
-    "shipped_within_sla": "Shipped within SLA",
-    "customer_value": "Customer value",
+    "sales_over_time": lazy_gettext("Sales over time"),
+    "orders_by_state": lazy_gettext("Orders by state"),
+    "orders_by_channel": lazy_gettext("Orders by channel"),
+    "top_products": lazy_gettext("Top products"),
+    "fulfilment_time": lazy_gettext("Fulfilment time (hours)"),
+    "shipped_within_sla": lazy_gettext("Shipped within SLA"),
+    "customer_value": lazy_gettext("Customer value"),
 }
-STAGES = {"ordered_to_shipped": "Ordered → shipped",
-          "shipped_to_delivered": "Shipped → delivered",
-          "ordered_to_delivered": "Ordered → delivered"}
+STAGES = {"ordered_to_shipped": lazy_gettext("Ordered → shipped"),
+          "shipped_to_delivered": lazy_gettext("Shipped → delivered"),
+          "ordered_to_delivered": lazy_gettext("Ordered → delivered")}
 
 
 def _types(session) -> list[tuple[OrderType, Labels]]:
@@ -64,8 +65,8 @@ def dashboards_page():
     try:
         spec, grain = dashboard_filter(session, request.args)
     except ParameterError as error:
-        errors.append(f"{error.page_message} Showing the last "
-                      f"{dashboards.DEFAULT_DAYS} days instead.")
+        errors.append(gettext("%(problem)s Showing the last %(days)s days instead.",
+                              problem=error.page_message, days=dashboards.DEFAULT_DAYS))
         spec, grain = dashboard_filter(session, {})
     kept = {name: request.args[name] for name in FILTERS
             if request.args.get(name) and not errors}

@@ -208,6 +208,8 @@ def designer_edit(key: str):
             "check": url_for("api.check_draft"),
             "formula_tree": url_for("api.formula_tree"),
             "simulate": url_for("api.simulate_unsaved"),
+            "cover": url_for("api.cover_unsaved"),
+            "replay": url_for("api.replay_draft", key=key),
             "print_preview": url_for("api.print_preview"),
             "publish": url_for("api.publish", key=key),
             "diff": url_for("api.version_diff", key=key),

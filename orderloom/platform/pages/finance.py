@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select
 
 from orderloom.db import utcnow
@@ -19,6 +20,7 @@ from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import money, when
 from orderloom.platform.pages.payment_status import payment_words, payment_words_in_sentence
 from orderloom.platform.query_args import ParameterError, day
+from orderloom.platform.refusals import refusal_text
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.payments import (
@@ -32,9 +34,16 @@ from orderloom.runtime.payments import received as payments
 
 log = logging.getLogger(__name__)
 
-KIND_LABELS = {"amount_difference": "Amount differs", "unmatched_line": "Line with no order",
-               "duplicate": "Duplicate line", "paid_not_shipped": "Paid, not shipped",
-               "shipped_unpaid": "Shipped, unpaid"}
+KIND_LABELS = {"amount_difference": lazy_gettext("Amount differs"),
+               "unmatched_line": lazy_gettext("Line with no order"),
+               "duplicate": lazy_gettext("Duplicate line"),
+               "paid_not_shipped": lazy_gettext("Paid, not shipped"),
+               "shipped_unpaid": lazy_gettext("Shipped, unpaid")}
+# The columns a statement mapping names, as the mapping form asks for them.
+COLUMN_NAMES = {"reference": lazy_gettext("reference"),
+                "order_number": lazy_gettext("order number"),
+                "amount": lazy_gettext("amount"), "currency": lazy_gettext("currency"),
+                "date": lazy_gettext("date"), "description": lazy_gettext("description")}
 
 
 @pages.app_template_global()
@@ -77,12 +86,13 @@ def order_record_payment(number: str):
                                 method=form.get("method", ""),
                                 reference=form.get("reference", ""), source="staff")
     except OrderError as error:
-        flash(f"The payment was not recorded: {_field(error)}{error.message}.", "error")
+        flash(gettext("The payment was not recorded: %(field)s%(why)s.", field=_field(error),
+                      why=refusal_text(error)), "error")
         return _back(number)
     status = order.payment_status
     session.commit()
-    flash(f"Payment recorded on order {number}; it is now "
-          f"{payment_words_in_sentence(status)}.")
+    flash(gettext("Payment recorded on order %(number)s; it is now %(status)s.",
+                  number=number, status=payment_words_in_sentence(status)))
     return _back(number)
 
 
@@ -98,19 +108,21 @@ def order_issue_refund(number: str):
         refund = refunds.issue_refund(session, current_actor(), order, amount,
                                       reason=form.get("reason", ""), source="staff")
     except OrderError as error:
-        flash(f"No refund was issued: {_field(error)}{error.message}.", "error")
+        flash(gettext("No refund was issued: %(field)s%(why)s.", field=_field(error),
+                      why=refusal_text(error)), "error")
         return _back(number)
     value, currency, status = refund.amount, refund.currency, order.payment_status
     session.commit()
-    flash(f"Refund of {money(value, currency)} issued on order {number}; it is "
-          f"now {payment_words_in_sentence(status)}.")
+    flash(gettext("Refund of %(amount)s issued on order %(number)s; it is now %(status)s.",
+                  amount=money(value, currency), number=number,
+                  status=payment_words_in_sentence(status)))
     return _back(number)
 
 
 def _field(error: OrderError) -> str:
-    names = {"/amount": "Amount: ", "/method": "Method: ", "/reference": "Reference: ",
-             "/currency": "Currency: "}
-    return names.get(error.pointer, "")
+    names = {"/amount": lazy_gettext("Amount: "), "/method": lazy_gettext("Method: "),
+             "/reference": lazy_gettext("Reference: "), "/currency": lazy_gettext("Currency: ")}
+    return str(names.get(error.pointer, ""))
 
 
 @pages.get("/finance/reconciliation")
@@ -133,27 +145,42 @@ def reconciliation_page():
     return render_template(
         "finance/reconciliation.html", rows=rows, kind=kind, kinds=KIND_LABELS,
         show_resolved=show_resolved, mappings=mappings, imports=imports, when=when,
-        fields=statements.FIELDS, required=statements.REQUIRED,
+        fields=statements.FIELDS, required=statements.REQUIRED, column_names=COLUMN_NAMES,
         can_manage=current_user().can("payments.manage"))
 
 
 def _describe(mismatch: reconciliation.Mismatch) -> str:
     d = mismatch.details or {}
     kind = mismatch.kind
+    # The "why" of a line comes from the matching (runtime) and stays as it was recorded.
+    row, currency = d.get("row"), d.get("currency")
     if kind == "amount_difference":
-        return (f"Statement line {d.get('row')} says {d.get('statement')} {d.get('currency')}; "
-                f"recorded {d.get('recorded')}" + (f" ({d['why']})" if d.get("why") else ""))
+        text = gettext("Statement line %(row)s says %(amount)s %(currency)s; recorded "
+                       "%(recorded)s", row=row, amount=d.get("statement"), currency=currency,
+                       recorded=d.get("recorded"))
+        return text + (f" ({d['why']})" if d.get("why") else "")
     if kind == "unmatched_line":
-        return (f"Statement line {d.get('row')}: {d.get('amount')} {d.get('currency')} on "
-                f"{d.get('date')}" + (f", reference {d['reference']}" if d.get("reference")
-                                      else "") + f" — {d.get('why', '')}")
+        if d.get("reference"):
+            text = gettext("Statement line %(row)s: %(amount)s %(currency)s on %(date)s, "
+                           "reference %(reference)s", row=row, amount=d.get("amount"),
+                           currency=currency, date=d.get("date"), reference=d["reference"])
+        else:
+            text = gettext("Statement line %(row)s: %(amount)s %(currency)s on %(date)s",
+                           row=row, amount=d.get("amount"), currency=currency,
+                           date=d.get("date"))
+        return text + f" — {d.get('why', '')}"
     if kind == "duplicate":
-        first = f"line {d['first_row']}" if d.get("first_row") else "an earlier statement"
-        return (f"Statement line {d.get('row')} ({d.get('amount')} {d.get('currency')}) "
-                f"repeats {first}")
+        if d.get("first_row"):
+            return gettext("Statement line %(row)s (%(amount)s %(currency)s) repeats line "
+                           "%(first)s", row=row, amount=d.get("amount"), currency=currency,
+                           first=d["first_row"])
+        return gettext("Statement line %(row)s (%(amount)s %(currency)s) repeats an earlier "
+                       "statement", row=row, amount=d.get("amount"), currency=currency)
     if kind == "paid_not_shipped":
-        return f"Paid {d.get('days')} days ago ({d.get('paid')}), still {d.get('state')}"
-    return f"{d.get('state')}, but {d.get('payment_status', '').replace('_', ' ')}"
+        return gettext("Paid %(days)s days ago (%(paid)s), still %(state)s",
+                       days=d.get("days"), paid=d.get("paid"), state=d.get("state"))
+    return gettext("%(state)s, but %(payment)s", state=d.get("state"),
+                   payment=payment_words_in_sentence(d.get("payment_status") or "unpaid"))
 
 
 @pages.post("/finance/statements")
@@ -165,23 +192,23 @@ def reconciliation_upload():
     back = redirect(url_for("pages.reconciliation_page"))
     mapping = statements.find_mapping(session, provider) if provider else None
     if mapping is None:
-        flash("Choose a provider whose column mapping is saved.", "error")
+        flash(gettext("Choose a provider whose column mapping is saved."), "error")
         return back
     if upload is None or not upload.filename:
-        flash("Choose the statement file (CSV or Excel).", "error")
+        flash(gettext("Choose the statement file (CSV or Excel)."), "error")
         return back
     try:
         lines = statements.read_statement(upload.read(), upload.filename, mapping)
         outcome = reconciliation.import_statement(session, current_actor(), provider,
                                                   upload.filename, lines)
     except OrderError as error:
-        flash(f"The statement was not imported: {error.message}", "error")
+        flash(gettext("The statement was not imported: %(why)s", why=refusal_text(error)), "error")
         return back
     counts = outcome.counts
     result = outcome.statement
     session.commit()
-    flash(f"{result.line_count} lines read, {result.matched_count} matched; "
-          f"{sum(counts.values())} new mismatches.")
+    flash(gettext("%(lines)s lines read, %(matched)s matched; %(new)s new mismatches.",
+            lines=result.line_count, matched=result.matched_count, new=sum(counts.values())))
     return back
 
 
@@ -193,7 +220,7 @@ def reconciliation_save_mapping():
     provider = form.get("provider", "").strip().lower()
     back = redirect(url_for("pages.reconciliation_page"))
     if not re.match(r"^[a-z0-9][a-z0-9_-]{0,62}$", provider):
-        flash("Provider: use lower-case letters, digits, _ and -, e.g. alipay.", "error")
+        flash(gettext("Provider: use lower-case letters, digits, _ and -, e.g. alipay."), "error")
         return back
     columns = {f: form.get(f"column_{f}", "").strip() for f in statements.FIELDS}
     try:
@@ -202,10 +229,10 @@ def reconciliation_save_mapping():
                                 date_format=form.get("date_format", "").strip(),
                                 decimal_comma=form.get("decimal_comma") == "on")
     except OrderError as error:
-        flash(f"The mapping was not saved: {error.message}.", "error")
+        flash(gettext("The mapping was not saved: %(why)s.", why=refusal_text(error)), "error")
         return back
     session.commit()
-    flash(f"Column mapping of {provider} saved.")
+    flash(gettext("Column mapping of %(provider)s saved.", provider=provider))
     return back
 
 
@@ -217,10 +244,10 @@ def reconciliation_resolve(mismatch_id: int):
         reconciliation.resolve(session, current_actor(), mismatch_id,
                                request.form.get("note", ""))
     except OrderError as error:
-        flash(f"Not resolved: {error.message}.", "error")
+        flash(gettext("Not resolved: %(why)s.", why=refusal_text(error)), "error")
         return redirect(url_for("pages.reconciliation_page"))
     session.commit()
-    flash(f"Mismatch {mismatch_id} resolved.")
+    flash(gettext("Mismatch %(id)s resolved.", id=mismatch_id))
     return redirect(url_for("pages.reconciliation_page"))
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import lazy_gettext
+
 from orderloom.designer.models import OrderType
 from orderloom.designer.published import blueprint_for
 from orderloom.platform.field_sight import access_to, seen_data
@@ -19,9 +21,10 @@ from orderloom.runtime.orders.saved_views import (
     field_columns,
 )
 
-BASE_LABELS = {"number": "Number", "order_type": "Order type", "state": "State",
-               "customer": "Customer", "total": "Total", "channel": "Channel",
-               "created": "Created"}
+BASE_LABELS = {"number": lazy_gettext("Number"), "order_type": lazy_gettext("Order type"),
+               "state": lazy_gettext("State"), "customer": lazy_gettext("Customer"),
+               "total": lazy_gettext("Total"), "channel": lazy_gettext("Channel"),
+               "created": lazy_gettext("Created")}
 NUMERIC = {"number", "integer", "money"}
 
 

@@ -70,10 +70,10 @@ def pick_lists_for_selection():
     back = safe_back(request.form.get("back"), url_for("pages.orders"))
     numbers = _selected(request.form.getlist("numbers"))
     if not numbers:
-        flash("Select the orders to print pick lists for.", "error")
+        flash(_("Select the orders to print pick lists for."), "error")
         return redirect(back)
     if len(numbers) > MAX_BULK:
-        flash(f"Select at most {MAX_BULK} orders at a time.", "error")
+        flash(_("Select at most %(most)s orders at a time.", most=MAX_BULK), "error")
         return redirect(back)
     session = db_session()
     groups, nowhere, missing = split_by_warehouse(session, numbers)

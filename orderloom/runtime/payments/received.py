@@ -70,8 +70,9 @@ class Refund(Base):
 class PaymentError(OrderError):
     """A payment or refund that cannot be: ``pointer`` names the member at fault."""
 
-    def __init__(self, message: str, *, pointer: str = "", status: int = 422) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, pointer: str = "", status: int = 422,
+                 code: str | None = None, **values: object) -> None:
+        super().__init__(message, code=code, **values)
         self.pointer = pointer
         self.status = status
 
@@ -111,7 +112,7 @@ def amount_of(value: Any, currency: str, pointer: str) -> Decimal:
             reason = f"{value!r} is not an amount; write it like \"120.50\""
         raise PaymentError(reason, pointer=pointer) from None
     if amount <= 0:
-        raise PaymentError("must be more than 0", pointer=pointer)
+        raise PaymentError("must be more than 0", pointer=pointer, code="payment.not_positive")
     # One payment at most a tenth of the largest amount: the order's sums of payments
     # and refunds stay inside their money columns.
     if amount >= numbers.MONEY.largest / 10:

@@ -390,15 +390,19 @@ def _store(session: Session, statement: StatementImport, found: list[dict[str, A
 def resolve(session: Session, actor: Actor, mismatch_id: int, note: str) -> Mismatch:
     mismatch = session.get(Mismatch, mismatch_id)
     if mismatch is None:
-        raise PaymentError(f"there is no mismatch {mismatch_id}", status=404)
+        raise PaymentError(f"there is no mismatch {mismatch_id}", status=404,
+                           code="reconciliation.no_mismatch", mismatch=mismatch_id)
     note = (note or "").strip()
     if not note:
-        raise PaymentError("say how it was resolved", pointer="/note")
+        raise PaymentError("say how it was resolved", pointer="/note",
+                           code="reconciliation.note_missing")
     if len(note) > 1000:
         raise PaymentError("must be at most 1000 characters", pointer="/note")
     if mismatch.resolved_at is not None:
         raise PaymentError(f"mismatch {mismatch_id} was resolved by {mismatch.resolved_by} "
-                           f"at {mismatch.resolved_at.isoformat()}", status=409)
+                           f"at {mismatch.resolved_at.isoformat()}", status=409,
+                           code="reconciliation.resolved_already", mismatch=mismatch_id,
+                           by=mismatch.resolved_by)
     mismatch.resolved_by = actor.name
     mismatch.resolved_at = utcnow()
     mismatch.note = note

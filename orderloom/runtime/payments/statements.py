@@ -97,7 +97,8 @@ def save_mapping(session: Session, actor_name: str, provider: str, columns: dict
     for field in REQUIRED:
         if not columns.get(field):
             raise PaymentError(f"name the column that holds the {field}",
-                               pointer=f"/columns/{field}")
+                               pointer=f"/columns/{field}", code="statement.column_missing",
+                               field=field)
     if date_format:
         try:
             datetime.now().strftime(date_format)
@@ -134,13 +135,15 @@ def read_statement(content: bytes, filename: str, mapping: StatementMapping
     except FileError as error:
         raise PaymentError(str(error), pointer="/file") from None
     if not rows:
-        raise PaymentError("the statement has no lines", pointer="/file")
+        raise PaymentError("the statement has no lines", pointer="/file",
+                           code="statement.empty")
     present = set().union(*(values.keys() for _, values in rows))
     for field, column in mapping.columns.items():
         if field in REQUIRED and column not in present:
             raise PaymentError(f"the mapping of {mapping.provider!r} reads the {field} from "
                                f"the column {column!r}, which the file does not have",
-                               pointer=f"/columns/{field}")
+                               pointer=f"/columns/{field}", code="statement.column_absent",
+                               provider=mapping.provider, field=field, column=column)
     lines: list[ParsedLine] = []
     faults: list[tuple[str, str]] = []
     for number, values in rows:

@@ -16,6 +16,7 @@ import {PrintEditor} from "./print_editor.js";
 import {Publisher} from "./publish.js";
 import {RoutingEditor} from "./routing_editor.js";
 import {RulesEditor} from "./rules_editor.js";
+import {Replay} from "./replay.js";
 import {Simulation} from "./simulation.js";
 import {WorkflowCanvas} from "./workflow_diagram.js";
 import {WorkflowLists} from "./workflow_lists.js";
@@ -52,6 +53,7 @@ const lookupTables = new LookupTablesEditor(store, t, lang, {root: $("#lookup-ta
 const routing = new RoutingEditor(store, t, lang, boot.warehouses, {root: $("#routing-editor")});
 const printing = new PrintEditor(store, t, lang, {root: $("#print-editor")});
 const simulation = new Simulation(store, t, lang, boot.roles, {root: $("#simulation")});
+const replay = new Replay(store, t, lang, {root: $("#replay")});
 const publisher = new Publisher(store, t, {root: $("#publish"), canPublish: boot.can_publish,
   onSaved: () => showStatus(), describe: (problem) => problemLine(problem)});
 
@@ -62,7 +64,7 @@ const views = {
   tables: () => lookupTables.draw(),
   routing: () => routing.draw(),
   print: () => printing.draw(),
-  simulate: () => simulation.draw(),
+  simulate: () => { simulation.draw(); replay.draw(); },
   publish: () => publisher.draw(),
 };
 let current = "form";

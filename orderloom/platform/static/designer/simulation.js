@@ -1,7 +1,9 @@
 // The simulation panel: paste a sample order or generate one from the form, then see
 // what the draft on screen would do with it: computed fields, problems with the
 // values, each rule and decision table row that matches, the route, and which
-// transitions each role could take. Nothing is stored.
+// transitions each role could take. Nothing is stored. "Exercise every rule and
+// approval" asks the server for samples that make each of them fire once, and says
+// which could not be made to fire and why.
 
 import {call} from "./api.js";
 import {clear, h, labelText} from "./dom.js";
@@ -78,7 +80,8 @@ export class Simulation {
             this.textarea.value = this.sample;
           }}, t.sim_generate),
           h("label", {for: "sim-state"}, t.sim_state), this.stateSelect,
-          h("button", {type: "button", id: "sim-run", class: "primary", onclick: () => this.run()}, t.sim_run)),
+          h("button", {type: "button", id: "sim-run", class: "primary", onclick: () => this.run()}, t.sim_run),
+          h("button", {type: "button", id: "sim-cover", onclick: () => this.cover()}, t.sim_cover)),
         h("fieldset", {class: "wf-prop checks sim-roles"}, h("legend", {}, t.sim_roles),
           this.roleBoxes.map((box) => h("label", {class: "check"}, box, " ", box.value)))),
       this.results));
@@ -106,6 +109,55 @@ export class Simulation {
       return;
     }
     this.show(this.report(answer.data));
+  }
+
+  async cover() {
+    const t = this.t;
+    let data;
+    try {
+      data = JSON.parse(this.textarea.value);
+    } catch (error) {
+      data = generateSample(this.store.draft);
+    }
+    const answer = await call("POST", this.store.urls.cover,
+      {definition: this.store.draft, data, language: this.lang});
+    if (!answer.ok) {
+      const errors = (answer.data && answer.data.errors) || [];
+      this.show([h("p", {class: "error", role: "alert"}, t.sim_failed),
+        h("ul", {}, (errors.length ? errors : [answer.data]).map((e) =>
+          h("li", {}, `${e.pointer || ""} ${e.detail || ""}`)))]);
+      return;
+    }
+    this.show([this.coverage(answer.data)]);
+  }
+
+  coverage(result) {
+    const t = this.t;
+    const targets = result.targets || [];
+    const fired = targets.filter((x) => x.fired).length;
+    const use = (index) => h("button", {type: "button", class: "sim-use", dataset: {sample: String(index)},
+      onclick: () => {
+        this.sample = JSON.stringify(result.samples[index].data, null, 2);
+        this.textarea.value = this.sample;
+        this.run();
+      }}, `${t.sim_use_sample} ${index + 1}`);
+    return h("section", {class: "sim-block", id: "sim-coverage"}, h("h3", {}, t.sim_coverage),
+      targets.length ? h("p", {class: "sim-coverage-summary"},
+        `${fired} / ${targets.length} ${t.sim_fired_count}`) : h("p", {class: "hint"}, t.sim_nothing_to_fire),
+      h("table", {class: "grid"}, h("tbody", {}, targets.map((x) =>
+        h("tr", {class: x.fired ? "matched" : "not-fired", dataset: {target: `${x.kind}:${x.key}`}},
+          h("th", {}, x.kind === "rule" ? t.sim_kind_rule : t.sim_kind_approval),
+          h("td", {}, x.label, x.condition ? [" ", h("code", {}, x.condition)] : null),
+          h("td", {}, x.fired ? t.sim_fires : t.sim_never_fires),
+          h("td", {}, x.fired ? use(x.sample) : h("span", {class: "why"}, this.why(x))))))));
+  }
+
+  // Why a rule or approval could not be made to fire, in the designer's language: the
+  // server names the reason by its code and the values it needs.
+  why(target) {
+    const words = this.t[`sim_why_${target.code}`];
+    if (!words) return target.why;
+    return words.replace(/\{(\w+)\}/g, (_m, name) => String(target[name] ?? ""));
   }
 
   show(nodes) {

@@ -56,14 +56,15 @@ def _may_decide(session: Session, task: ApprovalTask, spec: dict[str, Any], acto
         if task.assignee_role in roles:
             return None
         raise NotYourTask(f"approval task {task.id} is for the role {task.assignee_role!r}; "
-                          "you do not hold it")
+                          "you do not hold it", code="approval.role_not_held", task=task.id,
+                          role=task.assignee_role)
     if actor.user_id is not None and task.assignee_user_id == actor.user_id:
         return None
     if (spec.get("allow_delegation") and actor.user_id is not None
             and active_delegate(session, task.assignee_user_id, now) == actor.user_id):
         return task.assignee_user_id
     raise NotYourTask(f"approval task {task.id} is assigned to someone else, who has not "
-                      "delegated it to you")
+                      "delegated it to you", code="approval.someone_elses", task=task.id)
 
 
 def decide(session: Session, actor: Actor, task_id: int, approve: bool, comment: str = "",
@@ -81,25 +82,31 @@ def decide(session: Session, actor: Actor, task_id: int, approve: bool, comment:
     # answers as one that does not exist.
     if task is None or (visible is not None and session.scalar(
             select(Order.id).where(Order.id == task.order_id, visible)) is None):
-        raise TaskNotFound(f"there is no approval task {task_id}")
+        raise TaskNotFound(f"there is no approval task {task_id}", code="approval.no_task",
+                           task=task_id)
     order = session.get(Order, task.order_id)
     blueprint = blueprint_for(order.version)
     spec = approval_spec(blueprint, task.approval_key)
     if spec is None:  # cannot happen for tasks the runtime made; refuse rather than guess
         raise TaskClosed(f"order {order.number}'s version has no approval "
-                         f"{task.approval_key!r}")
+                         f"{task.approval_key!r}", code="approval.not_in_version",
+                         order=order.number, approval=task.approval_key)
     on_behalf_of = _may_decide(session, task, spec, actor, roles, now)
     if task.status == WAITING:
         raise TaskClosed(f"approval task {task.id} is a later step of the sequence; it is not "
-                         "its turn yet")
+                         "its turn yet", code="approval.not_its_turn", task=task.id)
     if task.status != OPEN:
         by = f" by {task.decided_by}" if task.decided_by else ""
-        raise TaskClosed(f"approval task {task.id} is {task.status}{by} already")
+        raise TaskClosed(f"approval task {task.id} is {task.status}{by} already",
+                         code=f"approval.already_{task.status}" + ("_by" if by else ""),
+                         task=task.id, by=task.decided_by)
     if order.state != spec["state"]:
         raise TaskClosed(f"order {order.number} has moved on to {order.state!r}; it no "
-                         "longer waits for this approval")
+                         "longer waits for this approval", code="approval.moved_on",
+                         order=order.number, state=order.state)
     if not approve and not comment:
-        raise OrderError("a rejection needs a comment saying why")
+        raise OrderError("a rejection needs a comment saying why",
+                         code="approval.rejection_needs_comment")
     if expected_revision is not None and expected_revision != order.revision:
         raise StaleOrder(order.number, order.revision, order.state)
     closed = session.execute(
@@ -108,7 +115,8 @@ def decide(session: Session, actor: Actor, task_id: int, approve: bool, comment:
                 decided_at=now, comment=comment)
         .execution_options(synchronize_session=False))
     if closed.rowcount != 1:
-        raise TaskClosed(f"approval task {task.id} was decided by someone else just now")
+        raise TaskClosed(f"approval task {task.id} was decided by someone else just now",
+                         code="approval.decided_just_now", task=task.id)
     session.refresh(task)
     # Every decision changes the order's revision: two people deciding the last two
     # tasks of an `all` approval at once must not both see the other's still open.

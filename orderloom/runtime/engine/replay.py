@@ -1,0 +1,176 @@
+"""Replaying real orders against a draft: what the last orders of a type would have
+become under the draft, compared with what they become under the published version.
+Nothing is written.
+
+Each order's entered values go through what creating an order decides (computed
+fields, rules, decision tables, the start state's approvals and automatic moves),
+once with the published version and once with the draft, so both sides are judged
+the same way and the difference is the draft's alone, not what people did to the
+order since. Work an action does on the stored order (stock, documents, messages)
+is not done: only its decisions are.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, select, true
+from sqlalchemy.orm import Session
+
+from orderloom import dsl
+from orderloom.db import utcnow
+from orderloom.designer.blueprint import Blueprint, to_json
+from orderloom.designer.published import blueprint_for
+from orderloom.designer.versions import find
+from orderloom.dsl.workdays import Calendar
+from orderloom.runtime import business_calendar
+from orderloom.runtime.engine import automatic
+from orderloom.runtime.engine.actions import ActionResult, run_actions
+from orderloom.runtime.engine.approvals import tasks as approvals
+from orderloom.runtime.engine.entering import required_approvals
+from orderloom.runtime.engine.lifecycle import entered_values
+from orderloom.runtime.errors import OrderError, OrderNotFound
+from orderloom.runtime.orders.models import Order, formula_values
+
+# Orders one replay may take: each is run twice, all in one request.
+MOST_ORDERS = 200
+ASPECTS = ("state", "tags", "computed", "approvals", "refused")
+
+
+@dataclass
+class Outcome:
+    """What creating an order with these values would decide."""
+
+    state: str | None = None
+    tags: list[str] = field(default_factory=list)
+    computed: dict[str, Any] = field(default_factory=dict)
+    approvals: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"state": self.state, "tags": self.tags, "computed": self.computed,
+                "approvals": self.approvals, "refused": self.refused}
+
+
+def replay(session: Session, order_type_key: str, draft: Blueprint, count: int, *,
+           visible: ColumnElement[bool] | None = None, now: datetime | None = None
+           ) -> dict[str, Any]:
+    """The last ``count`` orders of the type (those ``visible`` lets through) under the
+    published version and under ``draft``: a summary and one entry per order."""
+    order_type = find(session, order_type_key)
+    if order_type is None:
+        raise OrderNotFound(f"there is no order type {order_type_key!r}")
+    if order_type.latest is None:
+        raise OrderError(f"{order_type_key!r} has no published version to compare with")
+    published = blueprint_for(order_type.latest)
+    now = now or utcnow()
+    calendar = business_calendar.formula_calendar(session)
+    orders = session.scalars(
+        select(Order).where(Order.order_type_id == order_type.id,
+                            visible if visible is not None else true())
+        .order_by(Order.created_at.desc(), Order.id.desc()).limit(count)).all()
+    entries = []
+    changed = {aspect: 0 for aspect in ASPECTS}
+    for order in orders:
+        before = dry_run(published, order, now, calendar)
+        after = dry_run(draft, order, now, calendar)
+        differences = [a for a in ASPECTS
+                       if getattr(before, a) != getattr(after, a)]
+        for aspect in differences:
+            changed[aspect] += 1
+        entries.append({"number": order.number, "created_at": order.created_at.isoformat(),
+                        "changes": differences, "published": before.as_json(),
+                        "draft": after.as_json()})
+    return {"version": order_type.latest.number,
+            "summary": {"orders": len(entries),
+                        "changed": sum(1 for e in entries if e["changes"]),
+                        "by_aspect": changed},
+            "orders": entries}
+
+
+def dry_run(blueprint: Blueprint, order: Order, now: datetime,
+            calendar: Calendar | None) -> Outcome:
+    """Creation's decisions for ``order``'s entered values (runtime/engine/lifecycle.py
+    ``create_order`` and entering.py ``enter_state``), held in memory."""
+    try:
+        entered = entered_values(blueprint, known_values(blueprint, order.data), "/data")
+    except OrderError as refused:
+        return Outcome(refused=[refused.message])
+    values = blueprint.compute(entered, now, calendar)
+    problems = blueprint.problems(values, now, "en", calendar)
+    if problems:
+        return Outcome(refused=[f"{p.pointer}: {p.message}" for p in problems])
+    result = ActionResult(data={k: to_json(v) for k, v in values.items()}, tags=[])
+    try:
+        for outcome in blueprint.evaluate_rules(values, now, calendar):
+            if outcome.matched:
+                run_actions(blueprint, outcome.actions, result, now=now)
+        for table in blueprint.evaluate_decision_tables(values, now, calendar):
+            run_actions(blueprint, table.actions, result, now=now)
+    except OrderError as blocked:
+        return Outcome(refused=[blocked.message])
+    data = {k: to_json(v) for k, v in blueprint.compute(result.data, now, calendar).items()}
+    # Never added to a session: it only carries what formulas about an order read.
+    stand_in = Order(state=blueprint.start_state(), data=data, tags=list(result.tags),
+                     channel=order.channel, created_at=order.created_at,
+                     payment_status=order.payment_status)
+    waiting = enter(blueprint, stand_in, set(required_approvals(result.done)), now, calendar)
+    return Outcome(state=stand_in.state, tags=list(stand_in.tags),
+                   computed={key: stand_in.data.get(key) for key, _f in blueprint.computed},
+                   approvals=waiting)
+
+
+def known_values(blueprint: Blueprint, data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` without the fields and line columns the form does not have: one the
+    draft removed is not an error of the order's, so it is left out."""
+    form = {f["key"]: f for f in blueprint.definition["form"]["fields"]}
+    kept: dict[str, Any] = {}
+    for key, value in data.items():
+        field = form.get(key)
+        if field is None:
+            continue
+        if field["type"] == "line_items" and isinstance(value, list):
+            columns = {c["key"] for c in field["fields"]}
+            value = [{k: v for k, v in line.items() if k in columns}
+                     if isinstance(line, dict) else line for line in value]
+        kept[key] = value
+    return kept
+
+
+def enter(blueprint: Blueprint, order: Order, forced: set[str], now: datetime,
+          calendar: Calendar | None) -> list[str]:
+    """Move ``order`` as arriving in its state would (waived approvals, automatic
+    moves, at most MAX_MOVES of them); answers the approvals it then waits for."""
+    blocked: set[str] = set()
+    for _move in range(automatic.MAX_MOVES + 1):
+        needing, waived = [], None
+        for spec in approvals.approvals_in(blueprint, order.state):
+            if spec["key"] in forced or "when" not in spec:
+                needing.append(spec["key"])
+                continue
+            result = approvals.condition(blueprint, spec["when"])(formula_values(order), now)
+            if result is True or isinstance(result, dsl.FormulaFault):
+                needing.append(spec["key"])  # a broken condition never waves one through
+            elif waived is None:
+                waived = spec
+        if needing:
+            return needing
+        if waived is not None:
+            forced.discard(waived["key"])
+            order.state = waived["approved"]
+            continue
+        spec = automatic.due_now(blueprint, order, now, blocked)
+        if spec is None:
+            return []
+        result = ActionResult(data=dict(order.data), tags=list(order.tags))
+        try:
+            run_actions(blueprint, spec.get("actions", []), result, now=now)
+        except OrderError:
+            blocked.add(spec["key"])
+            continue
+        order.data = {k: to_json(v) for k, v in
+                      blueprint.compute(result.data, now, calendar).items()}
+        order.tags = result.tags
+        order.state = spec["to"]
+    return []
