@@ -1,7 +1,7 @@
 """The runtime: runs the order systems that designers publish.
 
 One package per domain (engine, orders, stock, channels, shipping, payments,
-customers, documents, notify, jobs, reports), each owning its models and public
+customers, documents, notify, jobs, reports, floor), each owning its models and public
 functions; docs/architecture.md draws them. Directly here live only what every
 domain shares: hooks, typed errors, the actor and audit trail, remembered reads
 and retries, the metrics every process counts, and two old job paths

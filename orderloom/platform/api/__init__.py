@@ -32,5 +32,6 @@ from orderloom.platform.api import (  # noqa: E402, F401
     store_days,
     system,
     templates,
+    waves,
     webhooks,
 )

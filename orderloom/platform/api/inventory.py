@@ -39,6 +39,11 @@ NEW_WAREHOUSE = {"type": "object", "required": ["code", "name"], "additionalProp
                                 "address": {"type": "object",
                                             "additionalProperties": {"type": "string"}},
                                 "regions": {"type": "array", "items": {"type": "string"}},
+                                "zone_order": {"type": "array", "maxItems": 200,
+                                               "items": {"type": "string", "minLength": 1,
+                                                         "maxLength": 64},
+                                               "description": "zones in the order pickers "
+                                                              "walk them"},
                                 "priority": {"type": "integer"}}}
 RECEIPT = {"type": "object", "required": ["sku", "warehouse", "quantity"],
            "additionalProperties": False,
@@ -71,7 +76,7 @@ def _product_json(p: Product) -> dict[str, Any]:
 
 def _warehouse_json(w: Warehouse) -> dict[str, Any]:
     return {"code": w.code, "name": w.name, "address": w.address, "regions": w.regions,
-            "priority": w.priority, "active": w.active}
+            "zone_order": w.zone_order, "priority": w.priority, "active": w.active}
 
 
 def _add_new(record, pointer: str, taken: str):

@@ -18,6 +18,7 @@ from orderloom.designer.state_categories import category_of
 from orderloom.platform.field_sight import access_to
 from orderloom.platform.i18n import language as language  # the pages import it from here
 from orderloom.platform.i18n import when as when  # and this
+from orderloom.platform.pages.floor_words import scan_words
 from orderloom.platform.pages.payment_status import payment_words_in_sentence
 from orderloom.platform.pages.shipment_status import status_words
 from orderloom.runtime.customers.records import customer_field
@@ -439,6 +440,22 @@ def _held(event, details, names, entry) -> str:
                    state=names.state(event.from_state), reason=reason)
 
 
+def _scan(event, details, names, entry) -> str:
+    values = {k: v for k, v in details.items() if v is not None}
+    if details.get("refusal"):
+        entry.notes.append(scan_words(details["refusal"], None, values))
+        return gettext("%(actor)s scanned %(code)s in wave %(wave)s: refused.",
+                       actor=event.actor_name, code=details.get("code", "?"),
+                       wave=details.get("wave", "?"))
+    if details.get("step") == "pack":
+        return gettext("%(actor)s scanned %(code)s at the packing bench of wave %(wave)s: "
+                       "verified.", actor=event.actor_name, code=details.get("code", "?"),
+                       wave=details.get("wave", "?"))
+    return gettext("%(actor)s scanned %(code)s while picking wave %(wave)s.",
+                   actor=event.actor_name, code=details.get("code", "?"),
+                   wave=details.get("wave", "?"))
+
+
 _DOCUMENTS = {"pick_list": lazy_gettext("Pick list"),
               "packing_slip": lazy_gettext("Packing slip"),
               "shipping_label": lazy_gettext("Shipping label"),
@@ -537,4 +554,5 @@ _SENTENCES = {
     TimelineKind.PAYMENT: _payment,
     TimelineKind.REFUND: _refund,
     TimelineKind.HELD: _held,
+    TimelineKind.SCAN: _scan,
 }

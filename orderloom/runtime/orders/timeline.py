@@ -44,6 +44,7 @@ class TimelineKind(StrEnum):
     PAYMENT = "payment"  # money was received
     REFUND = "refund"  # money was given back
     HELD = "held"  # held where it is for staff, with the reason (engine/holds.py)
+    SCAN = "scan"  # an item or the order was scanned on the warehouse floor (runtime/floor)
 
 
 def _add(session: Session, order_id: int, actor_name: str, kind: TimelineKind,
@@ -247,3 +248,15 @@ def refund_event(session: Session, order: Order, actor_name: str, *, amount: str
     return _add(session, order.id, actor_name, TimelineKind.REFUND,
                 {"amount": amount, "currency": currency, "reason": reason, "source": source,
                  "payment_status": payment_status}, at)
+
+
+# --- the warehouse floor -----------------------------------------------------------------------
+
+def scan_event(session: Session, order: Order, actor_name: str, *, wave: str, step: str,
+               code: str, sku: str | None, bin: str | None, refusal: str | None,
+               at: datetime | None = None) -> OrderEvent:
+    """A scan for this order while picking or packing ``wave``: accepted when
+    ``refusal`` is None, else refused for that reason (a key of floor/scanning.py)."""
+    return _add(session, order.id, actor_name, TimelineKind.SCAN,
+                {"wave": wave, "step": step, "code": code, "sku": sku, "bin": bin,
+                 "accepted": refusal is None, "refusal": refusal}, at)
