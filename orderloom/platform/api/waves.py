@@ -62,7 +62,7 @@ ANSWER = {"type": "object", "properties": {
 TAGS = ("warehouse floor",)
 
 
-def _visible_wave(number: str, *, lock: bool = False) -> Wave:
+def visible_wave(number: str, *, lock: bool = False) -> Wave:
     """The wave, when the reader may see every order in it; else not found, as a
     hidden order is."""
     session = db_session()
@@ -78,7 +78,7 @@ def _visible_wave(number: str, *, lock: bool = False) -> Wave:
 def _answered(answer: scanning.Answer, number: str) -> dict[str, Any]:
     session = db_session()
     session.commit()
-    return {**answer.as_json(), "wave": scanning.summary(session, _visible_wave(number))}
+    return {**answer.as_json(), "wave": scanning.summary(session, visible_wave(number))}
 
 
 @api.get("/waves")
@@ -135,7 +135,7 @@ def plan_waves_by_rules():
 @documented("A wave: its orders, its pick list in walking order and the next stop",
             tags=TAGS, responses={200: ("The wave", WAVE)})
 def get_wave(number: str):
-    return scanning.summary(db_session(), _visible_wave(number))
+    return scanning.summary(db_session(), visible_wave(number))
 
 
 @api.get("/waves/<number>/log")
@@ -144,7 +144,7 @@ def get_wave(number: str):
             responses={200: ("Scans", {"type": "array", "items": {"type": "object"}})})
 def wave_log(number: str):
     session = db_session()
-    wave = _visible_wave(number)
+    wave = visible_wave(number)
     numbers = dict(session.execute(select(Order.id, Order.number).where(
         Order.id.in_(select(WaveOrder.order_id).where(WaveOrder.wave_id == wave.id)))).all())
     return [{"at": s.at.isoformat(), "step": s.step, "code": s.code, "accepted": s.accepted,
@@ -159,7 +159,7 @@ def wave_log(number: str):
             examples={"a bin": {"code": "A-2"}})
 def pick_scan(number: str):
     body = json_body(SCAN)
-    _visible_wave(number, lock=True)
+    visible_wave(number, lock=True)
     answer = scanning.pick_scan(db_session(), current_actor(), number, body["code"])
     return _answered(answer, number)
 
@@ -170,7 +170,7 @@ def pick_scan(number: str):
             "held and leave the wave", tags=TAGS,
             responses={200: ("The orders held", ANSWER)})
 def report_short(number: str):
-    _visible_wave(number, lock=True)
+    visible_wave(number, lock=True)
     answer = scanning.report_short(db_session(), current_actor(), number)
     return _answered(answer, number)
 
@@ -183,7 +183,7 @@ def report_short(number: str):
             examples={"an order": {"code": "SO-000001"}})
 def pack_scan(number: str):
     body = json_body(PACK_SCAN)
-    _visible_wave(number, lock=True)
+    visible_wave(number, lock=True)
     answer = scanning.pack_scan(db_session(), current_actor(), number, body["code"],
                                 body.get("order"), set(current_user().role_names))
     return _answered(answer, number)

@@ -17,6 +17,7 @@ from orderloom.platform.pages import (  # noqa: E402, F401
     designer,
     erp,
     finance,
+    floor,
     home,
     imports,
     jobs,

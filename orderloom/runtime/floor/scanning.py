@@ -214,12 +214,13 @@ def pick_scan(session: Session, actor: Actor, number: str, code: str) -> Answer:
         return _log(session, actor, wave, PICK, code, answer,
                     _orders_by_number(session, current.orders), current.sku, current.bin)
     if not at_stop:
-        if product is not None and product.sku == current.sku or code in bins:
-            refusal = "scan_bin_first" if product is not None else "wrong_bin"
+        # A bin is expected here: whatever else was scanned is taken for the wrong bin.
+        if product is not None and product.sku == current.sku:
+            refusal = "scan_bin_first"
         elif product is not None:
             refusal = "too_many" if _done_sku(walk, product.sku) else "wrong_item"
         else:
-            refusal = "unknown_code"
+            refusal = "wrong_bin"
         return _log(session, actor, wave, PICK, code,
                     Answer(False, refusal, _values(current, code)), first,
                     current.sku, current.bin)
