@@ -74,7 +74,7 @@ function answered(answer) {
     instruction.textContent = answer.instruction;
   } else {
     if (answer.done === "shipped" || answer.done === "packed_in_full") {
-      markOrder(answer.order, "packed", answer.words);
+      markOrder(answer.order, "packed", screen.dataset.packed);
       bench = null;
     } else if (answer.bench) {
       bench = answer.bench.number;
@@ -89,6 +89,7 @@ function answered(answer) {
       `${answer.progress.done}$1${answer.progress.total}`);
   }
   screen.dataset.waveDone = answer.wave_done ? "yes" : "no";
+  screen.dataset.answered = String(Number(screen.dataset.answered || 0) + 1);
 }
 
 let busy = Promise.resolve();
@@ -101,6 +102,7 @@ function scan(code) {
       answered(await send(screen.dataset.scanUrl, body));
     } catch (failed) {
       show(false, screen.dataset.failed);
+      screen.dataset.answered = String(Number(screen.dataset.answered || 0) + 1);
     }
   });
   return busy;
