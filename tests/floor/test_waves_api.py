@@ -2,6 +2,8 @@
 and bins in order, scanned to pick and to pack, and a short pick holding its order."""
 from __future__ import annotations
 
+from orderloom.platform import accounts
+from orderloom.runtime.audit import Actor
 from tests.floor.conftest import item, place
 from tests.runtime.support import SAMPLE
 
@@ -186,3 +188,52 @@ def test_scans_that_are_not_scans_get_a_pointer(client, staff):
     assert missing.status_code == 404
     viewer = client.get(f"/api/v1/waves/{wave}", headers=staff)
     assert viewer.status_code == 200
+
+
+def test_a_warehouse_set_up_before_gets_its_zone_order_and_new_waves_follow_it(client, staff,
+                                                                               admin):
+    first = place(client, staff, [item("CUP-02", 1), item("MAT-04", 1)])
+    changed = client.put("/api/v1/warehouses/HZ/zone-order", headers=admin,
+                         json={"zone_order": ["A", "B"]})
+    assert changed.status_code == 200, changed.get_json()
+    assert changed.get_json()["zone_order"] == ["A", "B"]
+    wave = client.post("/api/v1/waves", headers=staff,
+                       json={"warehouse": "HZ", "orders": [first]}).get_json()
+    assert [s["bin"] for s in wave["pick_list"]] == ["A-2", "B-3"]
+    twice = client.put("/api/v1/warehouses/HZ/zone-order", headers=admin,
+                       json={"zone_order": ["A", "B", "A"]})
+    assert twice.status_code == 422
+    assert twice.get_json()["errors"][0]["pointer"] == "/zone_order/2"
+    assert client.put("/api/v1/warehouses/XX/zone-order", headers=admin,
+                      json={"zone_order": []}).status_code == 404
+    assert client.put("/api/v1/warehouses/HZ/zone-order", headers=staff,
+                      json={"zone_order": []}).status_code == 403
+
+
+def test_a_wave_with_orders_someone_may_not_see_is_not_theirs_to_see_or_scan(
+        client, db, staff, admin, make_user):
+    number = place(client, staff, [item("CUP-02", 1)])
+    wave = client.post("/api/v1/waves", headers=staff,
+                       json={"warehouse": "HZ", "orders": [number]}).get_json()["number"]
+    role = client.post("/api/v1/roles", headers=admin, json={
+        "name": "sh_packers", "permissions": ["floor.work", "orders.view", "tokens.own"],
+        "row_rule": "my_warehouses"})
+    assert role.status_code == 201, role.get_json()
+    packer = make_user("sh_packers", username="packer.sh")
+    assert client.patch(f"/api/v1/users/{packer.id}", headers=admin,
+                        json={"warehouses": ["SH"]}).status_code == 200
+    _token, secret = accounts.issue_token(db, Actor(packer.id, packer.username, "cli"),
+                                          packer, "test")
+    db.commit()
+    theirs = {"Authorization": f"Bearer {secret}"}
+    assert client.get("/api/v1/waves", headers=theirs).get_json() == []
+    assert client.get(f"/api/v1/waves/{wave}", headers=theirs).status_code == 404
+    refused = client.post(f"/api/v1/waves/{wave}/pick-scans", headers=theirs,
+                          json={"code": "A-2"})
+    assert refused.status_code == 404
+    planned = client.post("/api/v1/waves", headers=theirs,
+                          json={"warehouse": "HZ", "orders": [number]})
+    assert planned.status_code == 422
+    assert f"there is no order {number}" in planned.get_json()["detail"]
+    log = client.get(f"/api/v1/waves/{wave}/log", headers=staff).get_json()
+    assert log == []  # the refused scan was never made
