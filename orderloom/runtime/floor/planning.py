@@ -87,6 +87,19 @@ def waiting_orders(session: Session, warehouse: Warehouse, visible: ColumnElemen
                             visible).order_by(Order.created_at, Order.id).limit(limit)))
 
 
+def _claim(session: Session, orders: list[Order]) -> set[int]:
+    """Lock ``orders`` (by id, so two planners cannot deadlock) and answer the ids of
+    those some unfinished wave has: checked after the lock, a planner that waited for
+    another sees that one's wave, and no order joins two waves."""
+    ids = sorted(o.id for o in orders)
+    if not ids:
+        return set()
+    session.execute(select(Order.id).where(Order.id.in_(ids)).order_by(Order.id)
+                    .with_for_update())
+    return set(session.scalars(select(WaveOrder.order_id).where(
+        WaveOrder.order_id.in_(ids), WaveOrder.status.in_(UNFINISHED))))
+
+
 def _next_number(session: Session) -> str:
     # Two planners at the same moment may pick the same number: the unique constraint
     # refuses the second, which is asked to send again (a 409).
@@ -126,8 +139,8 @@ def plan_by_hand(session: Session, actor: Actor, warehouse_code: str, numbers: l
         raise PlanningProblem("/orders", f"at most {MAX_ORDERS} orders make one wave")
     found = {o.number: o for o in session.scalars(
         select(Order).where(Order.number.in_(numbers), visible))}
-    busy = set(session.scalars(select(Order.number).where(
-        Order.number.in_(numbers), Order.id.in_(in_unfinished_wave()))))
+    busy_ids = _claim(session, list(found.values()))
+    busy = {o.number for o in found.values() if o.id in busy_ids}
     held = _held(session, warehouse, [o.id for o in found.values()])
     seen: set[str] = set()
     for index, number in enumerate(numbers):
@@ -162,6 +175,8 @@ def plan_by_rules(session: Session, actor: Actor, warehouse_code: str, rules: Ru
     oldest orders first. No waiting order: no wave, and a refusal saying so."""
     warehouse = warehouse_named(session, warehouse_code)
     orders = waiting_orders(session, warehouse, visible)
+    busy = _claim(session, orders)  # planned meanwhile by someone else: not again
+    orders = [o for o in orders if o.id not in busy]
     if not orders:
         raise PlanningProblem("/warehouse", f"no order waits to be picked in "
                                             f"{warehouse.code}")

@@ -201,8 +201,12 @@ def pick_scan(session: Session, actor: Actor, number: str, code: str) -> Answer:
     walk = stops(session, wave)
     current = next((s for s in walk if not s.done), None)
     if current is None:
-        return _log(session, actor, wave, PICK, code,
-                    Answer(False, "nothing_to_pick", {"wave": wave.number}), [])
+        product = _product_scanned(session, code)
+        done = next((s for s in walk if product is not None and s.sku == product.sku), None)
+        # One unit more of a SKU the wave has picked in full is too many, as anywhere.
+        answer = Answer(False, "too_many", _values(done, code)) if done else \
+            Answer(False, "nothing_to_pick", {"wave": wave.number})
+        return _log(session, actor, wave, PICK, code, answer, [])
     lacking = _lacking(session, wave, current)
     first = _orders_by_number(session, [lacking[0][1].number]) if lacking else []
     at_stop = current.bin == "" or wave.at_bin == current.bin
