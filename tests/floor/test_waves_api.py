@@ -237,3 +237,57 @@ def test_a_wave_with_orders_someone_may_not_see_is_not_theirs_to_see_or_scan(
     assert f"there is no order {number}" in planned.get_json()["detail"]
     log = client.get(f"/api/v1/waves/{wave}/log", headers=staff).get_json()
     assert log == []  # the refused scan was never made
+
+
+def custom_token(client, db, admin, make_user, role: str, permissions: list[str]) -> dict:
+    created = client.post("/api/v1/roles", headers=admin, json={
+        "name": role, "permissions": permissions, "row_rule": "all"})
+    assert created.status_code == 201, created.get_json()
+    user = make_user(role, username=f"{role}.one")
+    _token, secret = accounts.issue_token(db, Actor(user.id, user.username, "cli"), user,
+                                          "test")
+    db.commit()
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def test_a_packer_who_may_not_ship_leaves_the_order_verified_and_unshipped(
+        client, db, staff, admin, make_user):
+    number = place(client, staff, [item("CUP-02", 1)])
+    packer = custom_token(client, db, admin, make_user, "packers", ["floor.work"])
+    wave = client.post("/api/v1/waves", headers=packer,
+                       json={"warehouse": "HZ", "orders": [number]}).get_json()["number"]
+    for code in ("A-2", "6901002"):
+        scan(client, packer, wave, code)
+    scan(client, packer, wave, number, "pack")
+    answer = scan(client, packer, wave, "6901002", "pack", number)
+    # The workflow's "ship" is for the staff role; the parcel stays verified.
+    assert (answer["accepted"], answer["done"], answer["shipped_by"]) == \
+        (True, "packed_in_full", None)
+    assert "is for the roles staff" in answer["message"]
+    assert client.get(f"/api/v1/orders/{number}", headers=staff).get_json()["state"] == \
+        "confirmed"
+    assert stock(client, staff, "CUP-02") == (50, 1)
+
+
+def test_an_order_holding_stock_in_two_warehouses_is_not_put_in_a_wave(client, db, staff,
+                                                                        admin):
+    from orderloom.runtime.orders.models import Order
+    from orderloom.runtime.stock import keeping
+    from orderloom.runtime.stock.catalog import Product, Warehouse
+
+    split = place(client, staff, [item("CUP-02", 1)])
+    whole = place(client, staff, [item("CUP-02", 1)])
+    client.post("/api/v1/stock/receipts", headers=admin,
+                json={"sku": "TEA-01", "warehouse": "SH", "quantity": 5})
+    order = db.query(Order).filter_by(number=split).one()
+    tea = db.query(Product).filter_by(sku="TEA-01").one()
+    shanghai = db.query(Warehouse).filter_by(code="SH").one()
+    keeping.reserve(db, "test", order.id, [keeping.Line(tea.id, shanghai.id, 1)])
+    db.commit()
+    refused = client.post("/api/v1/waves", headers=staff,
+                          json={"warehouse": "HZ", "orders": [whole, split]})
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"][0]["pointer"] == "/orders/1"
+    assert "also holds stock in another warehouse" in refused.get_json()["detail"]
+    planned = client.post("/api/v1/waves/plan", headers=staff, json={"warehouse": "HZ"})
+    assert [o["number"] for o in planned.get_json()[0]["orders"]] == [whole]

@@ -35,7 +35,8 @@ DONE_WORDS = {
     "order_on_bench": lazy_gettext("Order %(order)s: scan each item"),
     "packed": lazy_gettext("%(packed)s of %(quantity)s × %(sku)s verified"),
     "shipped": lazy_gettext("Every item verified: order %(order)s ships"),
-    "packed_in_full": lazy_gettext("Every item of order %(order)s verified"),
+    "packed_in_full": lazy_gettext("Every item of order %(order)s verified; it did not "
+                                   "ship: %(why)s"),
 }
 
 

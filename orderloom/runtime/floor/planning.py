@@ -77,14 +77,23 @@ def _held(session: Session, warehouse: Warehouse, order_ids: Iterable[int]
     return held
 
 
+def held_elsewhere(warehouse: Warehouse) -> Any:
+    """The ids of orders that also hold stock in another warehouse. Shipping an order
+    deducts all it holds, so a split order is not picked in a wave of one warehouse."""
+    return select(Reservation.order_id).where(Reservation.warehouse_id != warehouse.id,
+                                              Reservation.status == "held")
+
+
 def waiting_orders(session: Session, warehouse: Warehouse, visible: ColumnElement[bool],
                    limit: int = MAX_ORDERS) -> list[Order]:
-    """Orders holding stock in ``warehouse`` that no unfinished wave has, oldest first."""
+    """Orders holding stock in ``warehouse`` only that no unfinished wave has, oldest
+    first."""
     holding = select(Reservation.order_id).where(
         Reservation.warehouse_id == warehouse.id, Reservation.status == "held")
     return list(session.scalars(
         select(Order).where(Order.id.in_(holding), Order.id.not_in(in_unfinished_wave()),
-                            visible).order_by(Order.created_at, Order.id).limit(limit)))
+                            Order.id.not_in(held_elsewhere(warehouse)), visible)
+        .order_by(Order.created_at, Order.id).limit(limit)))
 
 
 def _claim(session: Session, orders: list[Order]) -> set[int]:
@@ -141,6 +150,8 @@ def plan_by_hand(session: Session, actor: Actor, warehouse_code: str, numbers: l
         select(Order).where(Order.number.in_(numbers), visible))}
     busy_ids = _claim(session, list(found.values()))
     busy = {o.number for o in found.values() if o.id in busy_ids}
+    split = set(session.scalars(select(Order.number).where(
+        Order.number.in_(numbers), Order.id.in_(held_elsewhere(warehouse)))))
     held = _held(session, warehouse, [o.id for o in found.values()])
     seen: set[str] = set()
     for index, number in enumerate(numbers):
@@ -156,6 +167,10 @@ def plan_by_hand(session: Session, actor: Actor, warehouse_code: str, numbers: l
         if not held.get(found[number].id):
             raise PlanningProblem(pointer, f"order {number} holds no stock in "
                                            f"{warehouse.code}: there is nothing to pick")
+        if number in split:
+            raise PlanningProblem(pointer, f"order {number} also holds stock in another "
+                                           f"warehouse: a split order is not picked in a "
+                                           f"wave yet")
     return _make(session, actor, warehouse, [found[n] for n in numbers], held, {"by": "hand"})
 
 

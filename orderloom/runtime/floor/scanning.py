@@ -62,6 +62,9 @@ REFUSALS = {
     "nothing_to_pick": "everything of wave {wave} is picked",
 }
 
+# Every unit verified, but the order's shipping move could not be taken by the packer.
+NOT_SHIPPED = "every item verified; it did not ship: {why}"
+
 
 class WaveNotFound(OrderError):
     status = 404
@@ -90,7 +93,8 @@ class Answer:
     @property
     def message(self) -> str:
         if self.refusal is None:
-            return self.done
+            return NOT_SHIPPED.format(**self.values) if self.done == "packed_in_full" \
+                else self.done
         return REFUSALS[self.refusal].format(**self.values)
 
     def as_json(self) -> dict[str, Any]:
@@ -365,8 +369,11 @@ def pack_scan(session: Session, actor: Actor, number: str, code: str,
                             "quantity": line.quantity})
     if all(li.packed >= li.quantity for li in lines):
         member.status = PACKED
-        answer.shipped_by = shipping_out.ship(session, actor, order, roles)
-        answer.done = "shipped" if answer.shipped_by else "packed_in_full"
+        shipped = shipping_out.ship(session, actor, order, roles)
+        answer.shipped_by = shipped.transition
+        answer.done = "shipped" if shipped.transition else "packed_in_full"
+        if shipped.refused:
+            answer.values["why"] = shipped.refused
         _finish_if_done(session, wave)
     return _log(session, actor, wave, PACK, code, answer, [order], line.sku)
 

@@ -4,6 +4,8 @@ category, the ``create_shipment`` action), never from names.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.orm import Session
 
 from orderloom.designer.blueprint import TransitionSpec
@@ -11,6 +13,7 @@ from orderloom.designer.published import blueprint_for
 from orderloom.designer.state_categories import Category, category_in
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.engine import lifecycle
+from orderloom.runtime.errors import OrderError
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.stock import keeping
 
@@ -43,16 +46,29 @@ def carrier_of(order: Order) -> str | None:
     return None
 
 
-def ship(session: Session, actor: Actor, order: Order, roles: set[str]) -> str | None:
-    """Ship a packed order: take its shipping move (refused as any transition would
-    be), then deduct what it still holds, which packing has verified unit by unit.
-    Answers the transition taken; None, moving nothing, when the workflow has none
-    from the order's state."""
+@dataclass(frozen=True)
+class Shipped:
+    """The move that shipped a packed order, or why none did."""
+
+    transition: str | None
+    refused: str | None = None
+
+
+def ship(session: Session, actor: Actor, order: Order, roles: set[str]) -> Shipped:
+    """Ship a packed order: take its shipping move, then deduct what it still holds,
+    which packing has verified unit by unit. A move the packer may not take now (their
+    role, its condition) is not taken and says why: the parcel stays verified, and
+    staff move the order on by hand. No move from the order's state: nothing moves."""
     spec = shipping_move(order)
     if spec is None:
-        return None
-    lifecycle.take_transition(session, actor, order, spec.key, roles)
+        return Shipped(None, f"the workflow has no move from {order.state!r} into a "
+                             f"shipped state")
+    try:
+        with session.begin_nested():
+            lifecycle.take_transition(session, actor, order, spec.key, roles)
+    except OrderError as refusal:
+        return Shipped(None, refusal.message)
     # A shipping move without a deduct_stock action would leave the stock held though
     # the goods have left; with one, nothing is held any more and this deducts nothing.
     keeping.ship(session, actor.name, order.id)
-    return spec.key
+    return Shipped(spec.key)
