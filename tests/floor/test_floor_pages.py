@@ -71,3 +71,20 @@ def test_the_scan_routes_answer_in_the_readers_language(client, staff, actions):
     assert shipped["wave_done"] is True
     chinese = client.get(f"/floor/waves/{wave}", headers=CHINESE).get_data(as_text=True)
     assert "拣货单" in chinese
+
+
+def test_the_wave_page_prints_its_labels_and_says_why_when_there_is_nothing(
+        client, staff, actions):
+    number = place(client, staff, [item("POT-03", 1)])
+    wave = client.post("/api/v1/waves", headers=staff,
+                       json={"warehouse": "HZ", "orders": [number]}).get_json()["number"]
+    actions.login_as("staff")
+    token = actions.csrf(f"/floor/waves/{wave}")
+    labels = client.post(f"/floor/waves/{wave}/prints",
+                         data={"csrf_token": token, "documents": ["shipping_label"]})
+    assert labels.content_type == "application/pdf"
+    assert f"wave-{wave}-shipping_label.pdf" in labels.headers["Content-Disposition"]
+    client.post(f"/api/v1/waves/{wave}/short", headers=staff)
+    nothing = client.post(f"/floor/waves/{wave}/prints", data={"csrf_token": token},
+                          follow_redirects=True)
+    assert "every order of wave W-000001 was short picked" in nothing.get_data(as_text=True)

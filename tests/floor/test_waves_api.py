@@ -291,3 +291,34 @@ def test_an_order_holding_stock_in_two_warehouses_is_not_put_in_a_wave(client, d
     assert "also holds stock in another warehouse" in refused.get_json()["detail"]
     planned = client.post("/api/v1/waves/plan", headers=staff, json={"warehouse": "HZ"})
     assert [o["number"] for o in planned.get_json()[0]["orders"]] == [whole]
+
+
+def test_a_waves_slips_and_labels_print_as_one_pdf_in_tote_order_and_reprints_are_logged(
+        client, staff):
+    import io
+
+    from pypdf import PdfReader
+
+    first = place(client, staff, [item("CUP-02", 1)])
+    second = place(client, staff, [item("TEA-01", 1)])
+    wave = client.post("/api/v1/waves", headers=staff,
+                       json={"warehouse": "HZ", "orders": [second, first]}).get_json()["number"]
+    printed = client.post(f"/api/v1/waves/{wave}/prints", headers=staff)
+    assert printed.status_code == 200, printed.get_data(as_text=True)[:300]
+    assert printed.content_type == "application/pdf"
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(printed.data)).pages]
+    # Each order's packing slip, then its label, in the wave's order.
+    firsts = [next(i for i, text in enumerate(pages) if n in text) for n in (second, first)]
+    assert firsts[0] < firsts[1]
+    assert len(pages) >= 4
+    labels = client.post(f"/api/v1/waves/{wave}/prints", headers=staff,
+                         json={"documents": ["shipping_label"]})
+    assert len(PdfReader(io.BytesIO(labels.data)).pages) == len(pages) // 2
+    wrong = client.post(f"/api/v1/waves/{wave}/prints", headers=staff,
+                        json={"documents": ["invoice"]})
+    assert wrong.status_code == 422
+    assert wrong.get_json()["errors"][0]["pointer"] == "/documents/0"
+    log = client.get(f"/api/v1/waves/{wave}/log", headers=staff).get_json()
+    assert [entry["outcome"] for entry in log] == [
+        "reprinted (print 2 of this wave): 2 documents (shipping_label)",
+        "printed: 4 documents (packing_slip, shipping_label)"]

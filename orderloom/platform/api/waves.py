@@ -6,16 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import Response, request
 from sqlalchemy import func, select
 
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.field_sight import seen_data
 from orderloom.platform.openapi import documented
 from orderloom.platform.row_access import visible_orders
-from orderloom.runtime.floor import planning, scanning
+from orderloom.runtime.floor import planning, printing, scanning
 from orderloom.runtime.floor.models import Wave, WaveOrder
 from orderloom.runtime.orders.models import Order
 
@@ -59,6 +60,11 @@ ANSWER = {"type": "object", "properties": {
     "accepted": {"type": "boolean"}, "refusal": {"type": ["string", "null"]},
     "message": {"type": "string"}, "order": {"type": ["string", "null"]},
     "shipped_by": {"type": ["string", "null"]}, "wave": WAVE}}
+PRINTS = {"type": "object", "additionalProperties": False, "properties": {
+    "documents": {"type": "array", "minItems": 1, "uniqueItems": True,
+                  "items": {"enum": list(printing.PRINTABLE)},
+                  "description": "which documents of each order, in this order "
+                                 "(default: packing slip, then shipping label)"}}}
 TAGS = ("warehouse floor",)
 
 
@@ -187,3 +193,28 @@ def pack_scan(number: str):
     answer = scanning.pack_scan(db_session(), current_actor(), number, body["code"],
                                 body.get("order"), set(current_user().role_names))
     return _answered(answer, number)
+
+
+def wave_pdf_response(number: str, kinds: list[str]) -> Response:
+    """The wave's documents as one PDF download; the print is logged on the wave."""
+    visible_wave(number)
+    session = db_session()
+    content, filename = printing.wave_pdf(session, current_actor(), number, kinds,
+                                          data_of=seen_data)
+    session.commit()
+    response = Response(content, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@api.post("/waves/<number>/prints")
+@requires("floor.work")
+@documented("The wave's packing slips and shipping labels as one PDF, in the order the "
+            "orders were sorted to; orders short picked are left out; every print and "
+            "reprint is on the wave's log", request=PRINTS, tags=TAGS,
+            responses={200: ("application/pdf", None)},
+            examples={"labels only": {"documents": ["shipping_label"]}})
+def print_wave(number: str):
+    body = json_body(PRINTS) if request.get_data() else {}
+    return wave_pdf_response(number, body.get("documents") or list(printing.PRINTABLE))

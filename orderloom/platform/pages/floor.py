@@ -13,7 +13,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 
-from orderloom.platform.api.waves import visible_wave
+from orderloom.platform.api.waves import visible_wave, wave_pdf_response
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
@@ -21,7 +21,7 @@ from orderloom.platform.pages.floor_words import scan_words
 from orderloom.platform.problems import Problem, invalid
 from orderloom.platform.row_access import visible_orders
 from orderloom.runtime.errors import OrderError
-from orderloom.runtime.floor import planning, scanning
+from orderloom.runtime.floor import planning, printing, scanning
 from orderloom.runtime.floor.models import Wave, WaveOrder
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.stock.catalog import Warehouse
@@ -128,6 +128,21 @@ def wave_page(number: str):
     return render_template("floor/wave.html", wave=wave,
                            summary=scanning.summary(session, wave),
                            log=scanning.log_of(session, wave, limit=50))
+
+
+@pages.post("/floor/waves/<number>/prints")
+@requires("floor.work")
+def print_wave_page(number: str):
+    """The wave's packing slips and labels (or only one of them) as one PDF."""
+    _wave_or_404(number)
+    kinds = [k for k in request.form.getlist("documents") if k in printing.PRINTABLE]
+    try:
+        return wave_pdf_response(number, kinds or list(printing.PRINTABLE))
+    except OrderError as refusal:
+        db_session().rollback()
+        flash(gettext("The wave's documents were not printed: %(reason)s.",
+                      reason=refusal.message), "error")
+        return redirect(url_for("pages.wave_page", number=number))
 
 
 @pages.get("/floor/waves/<number>/pick")
