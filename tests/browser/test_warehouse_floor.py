@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.test_accessibility import checked, violations  # noqa: F401
 from tests.browser.test_staff_console import go_to, log_in
 from tests.floor.conftest import admin, floor_shop, item, place, staff  # noqa: F401
 
@@ -138,3 +139,20 @@ def test_a_short_pick_holds_the_order_and_the_floor_fits_a_phone_in_chinese(
         phone.goto(f"{live_server}{path}")
         expect(phone.locator("h1")).to_have_text(heading)
         fits(phone)
+
+
+def test_the_floor_pages_have_no_serious_accessibility_violation(
+        checked, live_server, client, staff, make_user):  # noqa: F811
+    number = place(client, staff, [item("CUP-02", 1)])
+    place(client, staff, [item("TEA-01", 1)])  # one still waiting, listed to tick
+    wave = client.post("/api/v1/waves", headers=staff,
+                       json={"warehouse": "HZ", "orders": [number]}).get_json()["number"]
+    make_user("staff", username="wang.fang")
+    log_in(checked, live_server, "wang.fang")
+    found = {}
+    for path in ("/floor", f"/floor/waves/{wave}", f"/floor/waves/{wave}/pick",
+                 f"/floor/waves/{wave}/pack"):
+        checked.goto(f"{live_server}{path}")
+        checked.wait_for_load_state("load")
+        found[path] = violations(checked)
+    assert found == {path: [] for path in found}
