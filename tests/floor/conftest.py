@@ -15,6 +15,22 @@ PRODUCTS = (("TEA-01", "Longjing tea", "B-10", "6901001"),
             ("MAT-04", "Tea mat", "B-3", "6901004"))
 
 
+def floor_definition() -> dict:
+    """The retail sample whose submitted orders are confirmed at once, holding their
+    stock: ready for the floor."""
+    definition = retail()
+    workflow = definition["workflow"]
+    workflow["states"] = [s for s in workflow["states"] if s["key"] != "review"]
+    workflow["approvals"] = []
+    definition["rules"] = [r for r in definition["rules"]
+                           if all(a["type"] != "require_approval" for a in r["then"])]
+    submit = workflow["transitions"][0]
+    submit["to"] = "confirmed"
+    submit["actions"] = [{"type": "reserve_stock"}]
+    workflow["transitions"][-1]["from"] = ["draft", "confirmed"]
+    return definition
+
+
 @pytest.fixture
 def admin(client, token_for):
     return bearer(token_for("admin"))
@@ -33,17 +49,7 @@ def floor_shop(client, admin):
     for sku, *_rest in PRODUCTS:
         client.post("/api/v1/stock/receipts", headers=admin,
                     json={"sku": sku, "warehouse": "HZ", "quantity": 50})
-    definition = retail()
-    # Submitted orders are confirmed at once, holding their stock: ready for the floor.
-    workflow = definition["workflow"]
-    workflow["states"] = [s for s in workflow["states"] if s["key"] != "review"]
-    workflow["approvals"] = []
-    definition["rules"] = [r for r in definition["rules"]
-                           if all(a["type"] != "require_approval" for a in r["then"])]
-    submit = workflow["transitions"][0]
-    submit["to"] = "confirmed"
-    submit["actions"] = [{"type": "reserve_stock"}]
-    workflow["transitions"][-1]["from"] = ["draft", "confirmed"]
+    definition = floor_definition()
     response = client.post("/api/v1/import", headers=admin, json={
         "format": "orderloom-package/1", "order_types": [definition]})
     assert response.status_code == 201, response.get_json()

@@ -322,3 +322,36 @@ def test_a_waves_slips_and_labels_print_as_one_pdf_in_tote_order_and_reprints_ar
     assert [entry["outcome"] for entry in log] == [
         "reprinted (print 2 of this wave): 2 documents (shipping_label)",
         "printed: 4 documents (packing_slip, shipping_label)"]
+
+
+def test_waves_planned_by_rules_keep_one_carrier_each(client, staff, admin):
+    from tests.floor.conftest import floor_definition
+
+    definition = floor_definition()
+    definition["form"]["fields"].append(
+        {"key": "courier", "type": "choice", "label": {"en": "Courier"},
+         "options": [{"value": "sf", "label": {"en": "SF Express"}},
+                     {"value": "zto", "label": {"en": "ZTO"}}]})
+    ship = next(t for t in definition["workflow"]["transitions"] if t["key"] == "ship")
+    ship["actions"].append({"type": "create_shipment", "carrier": "local",
+                            "carrier_field": "courier"})
+    imported = client.post("/api/v1/import?on_conflict=replace", headers=admin, json={
+        "format": "orderloom-package/1", "order_types": [definition]})
+    assert imported.status_code == 201, imported.get_json()
+
+    def with_courier(courier):
+        data = {**SAMPLE, "items": [item("CUP-02", 1)],
+                **({"courier": courier} if courier else {})}
+        number = client.post("/api/v1/orders", headers=staff, json={
+            "order_type": "retail_order", "data": data}).get_json()["number"]
+        client.post(f"/api/v1/orders/{number}/transitions/submit", headers=staff)
+        return number
+
+    sf = [with_courier("sf"), with_courier("sf")]
+    zto = with_courier("zto")
+    local = with_courier(None)  # the action's own carrier
+    response = client.post("/api/v1/waves/plan", headers=staff,
+                           json={"warehouse": "HZ", "same_carrier": True})
+    assert response.status_code == 201, response.get_json()
+    assert sorted([o["number"] for o in w["orders"]] for w in response.get_json()) == \
+        sorted([sf, [zto], [local]])
