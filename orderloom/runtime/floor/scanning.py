@@ -390,10 +390,12 @@ def summary(session: Session, wave: Wave) -> dict[str, Any]:
     stop the picker is at."""
     walk = stops(session, wave)
     current = next((s for s in walk if not s.done), None)
-    lines = _lines(session, wave)
+    lines: dict[int, list[WaveLine]] = {}
+    for line, member in _lines(session, wave):
+        lines.setdefault(member.id, []).append(line)
     orders = []
     for member, order in wave_orders(session, wave):
-        mine = [line for line, m in lines if m.id == member.id]
+        mine = lines.get(member.id, [])
         orders.append({"number": order.number, "status": member.status,
                        "state": order.state,
                        "lines": [{"sku": li.sku, "bin": li.bin, "quantity": li.quantity,
