@@ -23,6 +23,8 @@ PERMISSIONS: dict[str, LazyString] = {
     "views.share": lazy_gettext("Share saved views of the order list with everyone"),
     "inventory.view": lazy_gettext("See stock levels"),
     "inventory.manage": lazy_gettext("Receive and adjust stock, manage warehouses"),
+    "floor.work": lazy_gettext(
+        "Plan waves, and pick and pack them by scanning on the warehouse floor"),
     "reports.view": lazy_gettext("See dashboards and export reports"),
     "tokens.own": lazy_gettext("Create and revoke one's own API tokens"),
     "jobs.manage": lazy_gettext("See background jobs and run failed ones again"),
@@ -65,8 +67,8 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
         "Runs orders: enters, approves, picks, ships",
         frozenset({"definitions.view", "orders.view", "orders.create", "orders.edit",
                    "orders.act",
-                   "inventory.view", "tokens.own", "customers.view", "customers.manage",
-                   "payments.view", "payments.manage"}),
+                   "inventory.view", "floor.work", "tokens.own", "customers.view",
+                   "customers.manage", "payments.view", "payments.manage"}),
     ),
     "viewer": (
         "Reads orders and reports, changes nothing",

@@ -35,5 +35,6 @@ from orderloom.platform.api import (  # noqa: E402, F401
     store_days,
     system,
     templates,
+    waves,
     webhooks,
 )

@@ -15,7 +15,7 @@ from orderloom.platform.api.downloads import export_response
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import database, db_session
 from orderloom.platform.openapi import documented
-from orderloom.platform.problems import invalid
+from orderloom.platform.problems import Problem, invalid
 from orderloom.platform.query_args import ParameterError
 from orderloom.runtime.retry import in_transaction
 from orderloom.runtime.stock import catalog
@@ -39,6 +39,11 @@ NEW_WAREHOUSE = {"type": "object", "required": ["code", "name"], "additionalProp
                                 "address": {"type": "object",
                                             "additionalProperties": {"type": "string"}},
                                 "regions": {"type": "array", "items": {"type": "string"}},
+                                "zone_order": {"type": "array", "maxItems": 200,
+                                               "items": {"type": "string", "minLength": 1,
+                                                         "maxLength": 64},
+                                               "description": "zones in the order pickers "
+                                                              "walk them"},
                                 "priority": {"type": "integer"}}}
 RECEIPT = {"type": "object", "required": ["sku", "warehouse", "quantity"],
            "additionalProperties": False,
@@ -71,7 +76,7 @@ def _product_json(p: Product) -> dict[str, Any]:
 
 def _warehouse_json(w: Warehouse) -> dict[str, Any]:
     return {"code": w.code, "name": w.name, "address": w.address, "regions": w.regions,
-            "priority": w.priority, "active": w.active}
+            "zone_order": w.zone_order, "priority": w.priority, "active": w.active}
 
 
 def _add_new(record, pointer: str, taken: str):
@@ -143,6 +148,30 @@ def create_warehouse():
     warehouse = _add_new(Warehouse(**body), "/code",
                          f"a warehouse {body['code']!r} exists already")
     return _warehouse_json(warehouse), 201
+
+
+ZONE_ORDER = {"type": "object", "required": ["zone_order"], "additionalProperties": False,
+              "properties": {"zone_order": NEW_WAREHOUSE["properties"]["zone_order"]}}
+
+
+@api.put("/warehouses/<code>/zone-order")
+@requires("inventory.manage")
+@documented("Set the order pickers walk a warehouse's zones in (docs/warehouse.md); waves "
+            "planned afterwards follow it", request=ZONE_ORDER, tags=("inventory",),
+            responses={200: ("The warehouse", OBJECT)})
+def set_zone_order(code: str):
+    body = json_body(ZONE_ORDER)
+    session = db_session()
+    warehouse = session.scalar(select(Warehouse).where(Warehouse.code == code))
+    if warehouse is None:
+        raise Problem(404, f"there is no warehouse {code!r}")
+    zones = body["zone_order"]
+    twice = next((i for i, zone in enumerate(zones) if zone in zones[:i]), None)
+    if twice is not None:
+        raise invalid(f"/zone_order/{twice}", f"zone {zones[twice]!r} is listed twice")
+    warehouse.zone_order = zones
+    session.commit()
+    return _warehouse_json(warehouse)
 
 
 @api.get("/stock")

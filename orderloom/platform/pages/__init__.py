@@ -18,6 +18,7 @@ from orderloom.platform.pages import (  # noqa: E402, F401
     erp,
     exceptions,
     finance,
+    floor,
     home,
     imports,
     jobs,

@@ -18,6 +18,7 @@ from orderloom.designer.state_categories import category_of
 from orderloom.platform.field_sight import access_to
 from orderloom.platform.i18n import language as language  # the pages import it from here
 from orderloom.platform.i18n import when as when  # and this
+from orderloom.platform.pages.floor_words import scan_words
 from orderloom.platform.pages.payment_status import payment_words_in_sentence
 from orderloom.platform.pages.shipment_status import status_words
 from orderloom.runtime.customers.records import customer_field
@@ -463,6 +464,8 @@ def _exception(event, details, names, entry) -> str:
     message = label(details.get("message") or {}, language())
     return gettext("Exception raised, the order waits for a person: %(reason)s. %(message)s",
                    reason=reason, message=message).strip()
+
+
 def _price_below_list(event, details, names, entry) -> str:
     lines = [line for line in details.get("lines", []) if isinstance(line, dict)]
     first = lines[0] if lines else {}
@@ -474,6 +477,22 @@ def _price_below_list(event, details, names, entry) -> str:
                     len(lines), sku=first.get("sku", "?"),
                     price=money(first.get("price"), currency),
                     list_price=money(first.get("list_price"), currency))
+
+
+def _scan(event, details, names, entry) -> str:
+    values = {k: v for k, v in details.items() if v is not None}
+    if details.get("refusal"):
+        entry.notes.append(scan_words(details["refusal"], None, values))
+        return gettext("%(actor)s scanned %(code)s in wave %(wave)s: refused.",
+                       actor=event.actor_name, code=details.get("code", "?"),
+                       wave=details.get("wave", "?"))
+    if details.get("step") == "pack":
+        return gettext("%(actor)s scanned %(code)s at the packing bench of wave %(wave)s: "
+                       "verified.", actor=event.actor_name, code=details.get("code", "?"),
+                       wave=details.get("wave", "?"))
+    return gettext("%(actor)s scanned %(code)s while picking wave %(wave)s.",
+                   actor=event.actor_name, code=details.get("code", "?"),
+                   wave=details.get("wave", "?"))
 
 
 _DOCUMENTS = {"pick_list": lazy_gettext("Pick list"),
@@ -576,4 +595,5 @@ _SENTENCES = {
     TimelineKind.HELD: _held,
     TimelineKind.EXCEPTION: _exception,
     TimelineKind.PRICE_BELOW_LIST: _price_below_list,
+    TimelineKind.SCAN: _scan,
 }

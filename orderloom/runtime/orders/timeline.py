@@ -47,6 +47,7 @@ class TimelineKind(StrEnum):
     # raised, assigned or resolved in the exception queue (runtime/exception_queue/)
     EXCEPTION = "exception"
     PRICE_BELOW_LIST = "price_below_list"  # lines priced below their list price (prices/)
+    SCAN = "scan"  # an item or the order was scanned on the warehouse floor (runtime/floor)
 
 
 def _add(session: Session, order_id: int, actor_name: str, kind: TimelineKind,
@@ -273,3 +274,13 @@ def exception_event(session: Session, order: Order, actor_name: str, *,
     found, the ``assignee``, the ``resolution`` and a ``note``."""
     return _add(session, order.id, actor_name, TimelineKind.EXCEPTION, details, at,
                 from_state=order.state)
+# --- the warehouse floor -----------------------------------------------------------------------
+
+def scan_event(session: Session, order: Order, actor_name: str, *, wave: str, step: str,
+               code: str, sku: str | None, bin: str | None, refusal: str | None,
+               at: datetime | None = None) -> OrderEvent:
+    """A scan for this order while picking or packing ``wave``: accepted when
+    ``refusal`` is None, else refused for that reason (a key of floor/scanning.py)."""
+    return _add(session, order.id, actor_name, TimelineKind.SCAN,
+                {"wave": wave, "step": step, "code": code, "sku": sku, "bin": bin,
+                 "accepted": refusal is None, "refusal": refusal}, at)

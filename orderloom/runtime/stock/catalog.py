@@ -32,6 +32,11 @@ class Warehouse(Base):
     address: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
     # Provinces or countries this warehouse serves, for routing by region.
     regions: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    # The zones in the order a picker walks them ("A", "B", "MEZZ"); a product's zone is
+    # its ``attributes["zone"]``, else its bin up to the first "-". Zones not listed are
+    # walked last (docs/warehouse.md).
+    zone_order: Mapped[list[str]] = mapped_column(JSONDocument, default=list,
+                                                  server_default="[]")
     # Lower ships first when several could.
     priority: Mapped[int] = mapped_column(Integer, default=100)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

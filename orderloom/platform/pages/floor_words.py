@@ -1,0 +1,53 @@
+"""What the floor pages and the order's timeline say about a scan, in the reader's
+language: one sentence per refusal of runtime/floor/scanning.py (its REFUSALS say
+the same in the API's English)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext
+
+REFUSAL_WORDS = {
+    "wrong_bin": lazy_gettext("Wrong bin: go to %(bin)s"),
+    "scan_bin_first": lazy_gettext("Scan bin %(bin)s first"),
+    "wrong_item": lazy_gettext("Wrong item: %(code)s is not %(sku)s"),
+    "too_many": lazy_gettext("Too many: %(sku)s needs only %(quantity)s"),
+    "too_few": lazy_gettext("Too few: %(picked)s of %(quantity)s × %(sku)s so far; pick the "
+                            "rest or report it short"),
+    "unknown_code": lazy_gettext("%(code)s is neither a bin, an item nor an order of this "
+                                 "wave"),
+    "scan_order_first": lazy_gettext("Scan the order's or the waybill's barcode first"),
+    "not_in_order": lazy_gettext("Wrong item: order %(order)s has no %(code)s"),
+    "order_not_picked": lazy_gettext("Order %(order)s is not picked in full yet"),
+    "order_short": lazy_gettext("Order %(order)s was short picked and is held"),
+    "order_packed": lazy_gettext("Order %(order)s is packed already"),
+    "parcel_open": lazy_gettext("Too few: order %(order)s still lacks %(missing)s units; "
+                                "finish it first"),
+    "wave_done": lazy_gettext("Wave %(wave)s is finished"),
+    "nothing_to_pick": lazy_gettext("Everything of wave %(wave)s is picked"),
+}
+
+DONE_WORDS = {
+    "at_bin": lazy_gettext("At bin %(bin)s: scan %(sku)s"),
+    "picked": lazy_gettext("%(picked)s of %(quantity)s × %(sku)s"),
+    "stop_done": lazy_gettext("%(sku)s done: go on"),
+    "short": lazy_gettext("Reported short: the orders lacking %(sku)s are held"),
+    "order_on_bench": lazy_gettext("Order %(order)s: scan each item"),
+    "packed": lazy_gettext("%(packed)s of %(quantity)s × %(sku)s verified"),
+    "shipped": lazy_gettext("Every item verified: order %(order)s ships"),
+    "packed_in_full": lazy_gettext("Every item of order %(order)s verified; it did not "
+                                   "ship: %(why)s"),
+}
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def scan_words(refusal: str | None, done: str | None, values: dict[str, Any]) -> str:
+    """The sentence for a scan's outcome; a value the scan did not carry reads as "?"."""
+    words = REFUSAL_WORDS.get(refusal or "") or DONE_WORDS.get(done or "")
+    if words is None:
+        return refusal or done or ""
+    return str(words) % _Blank(values)

@@ -1,0 +1,1 @@
+"""The warehouse floor: waves of orders picked together, picked and packed by scanning."""

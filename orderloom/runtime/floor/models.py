@@ -1,0 +1,90 @@
+"""Waves, the orders and lines in them, and the wave's log of scans.
+
+A wave is a batch of orders of one warehouse picked in one walk. Its lines are
+what each order holds in that warehouse when the wave is planned (its held
+reservations), so the pick list is fixed for the walk; ``picked`` and ``packed``
+count what scanning verified, line by line, and nothing else moves stock.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
+
+# A wave is open until each of its orders is packed or short; then done.
+OPEN, DONE = "open", "done"
+# An order in a wave: being picked, picked in full, short (held for staff), packed.
+TO_PICK, PICKED, SHORT, PACKED = "to_pick", "picked", "short", "packed"
+UNFINISHED = (TO_PICK, PICKED)
+
+
+class Wave(Base):
+    __tablename__ = "waves"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    warehouse: Mapped[str] = mapped_column(String(50), index=True)
+    status: Mapped[str] = mapped_column(String(12), default=OPEN)
+    # How it was planned: {"by": "hand"} or {"by": "rules", ...the rules}.
+    planned_by: Mapped[dict] = mapped_column(JSONDocument, default=dict)
+    # The bin the picker has scanned and stands at, so the next item scan is checked
+    # against it; None before the first bin and after each stop is done.
+    at_bin: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(150))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WaveOrder(Base):
+    __tablename__ = "wave_orders"
+    __table_args__ = (UniqueConstraint("wave_id", "order_id",
+                                       name="uq_wave_orders_wave_order"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"),
+                                         index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"),
+                                          index=True)
+    # Orders are sorted to in this order: picked units go to the first that lacks them.
+    position: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12), default=TO_PICK)
+
+
+class WaveLine(Base):
+    """One SKU of one order in a wave: how many to pick, and how many scanning has
+    verified at the shelf and at the packing bench."""
+
+    __tablename__ = "wave_lines"
+    __table_args__ = (Index("ix_wave_lines_wave_sku", "wave_id", "sku"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    sku: Mapped[str] = mapped_column(String(64))
+    bin: Mapped[str] = mapped_column(String(64), default="")
+    zone: Mapped[str] = mapped_column(String(64), default="")
+    quantity: Mapped[int] = mapped_column(Integer)
+    picked: Mapped[int] = mapped_column(Integer, default=0)
+    packed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WaveScan(Base):
+    """The wave's log: every scan, accepted or refused, and every short pick."""
+
+    __tablename__ = "wave_scans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"),
+                                         index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
+    step: Mapped[str] = mapped_column(String(8))  # pick or pack
+    code: Mapped[str] = mapped_column(String(100))
+    accepted: Mapped[bool] = mapped_column(default=False)
+    # What the scan did or why it was refused, in words a person reads.
+    outcome: Mapped[str] = mapped_column(String(300))
+    actor_name: Mapped[str] = mapped_column(String(150))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

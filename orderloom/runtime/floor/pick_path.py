@@ -1,0 +1,67 @@
+"""The walk through the warehouse: a wave's stops in bin order, each SKU totalled
+across the wave's orders.
+
+Zones come first, in the order the warehouse lists them (``Warehouse.zone_order``;
+zones it does not list follow, alphabetically), then bins in natural order ("A-2"
+before "A-10"), so a picker never walks back.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from orderloom.runtime.stock.catalog import Product, Warehouse
+
+
+def bin_of(product: Product) -> str:
+    """A product's bin location is ``attributes["bin"]`` (say "A-03-2")."""
+    attributes = product.attributes if isinstance(product.attributes, dict) else {}
+    return str(attributes.get("bin") or "")[:64]
+
+
+def zone_of(product: Product) -> str:
+    """``attributes["zone"]``, else the bin up to its first "-" ("A-03-2" is in zone A)."""
+    attributes = product.attributes if isinstance(product.attributes, dict) else {}
+    zone = attributes.get("zone")
+    if zone:
+        return str(zone)[:64]
+    return bin_of(product).split("-", 1)[0]
+
+
+def natural(text: str) -> list[Any]:
+    """"A-2" before "A-10"; an empty text last."""
+    if not text:
+        return [(1, "")]
+    return [(0, int(part)) if part.isdigit() else (0, part.lower())
+            for part in re.split(r"(\d+)", text) if part]
+
+
+def walking_key(warehouse: Warehouse, zone: str, bin_: str, sku: str) -> tuple:
+    listed = [str(z) for z in (warehouse.zone_order or [])]
+    place = listed.index(zone) if zone in listed else len(listed)
+    return (place, natural(zone), natural(bin_), sku)
+
+
+@dataclass
+class Stop:
+    """One place on the walk: a SKU in a bin, with the wave's total of it."""
+
+    bin: str
+    zone: str
+    sku: str
+    name: str
+    barcode: str | None
+    quantity: int = 0
+    picked: int = 0
+    short: bool = False
+    orders: list[str] = field(default_factory=list)
+
+    @property
+    def done(self) -> bool:
+        return self.short or self.picked >= self.quantity
+
+    def as_json(self) -> dict[str, Any]:
+        return {"bin": self.bin, "zone": self.zone, "sku": self.sku, "name": self.name,
+                "barcode": self.barcode, "quantity": self.quantity, "picked": self.picked,
+                "short": self.short, "orders": self.orders}

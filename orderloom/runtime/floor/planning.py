@@ -1,0 +1,217 @@
+"""Planning waves: by hand from chosen orders, or by rules from every order waiting
+to be picked in a warehouse.
+
+An order can be picked when it holds stock (held reservations) in the warehouse
+and is in no unfinished wave. A wave's lines are those reservations, so what is
+picked is what the order holds. Helpers take a session and never commit.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from orderloom.runtime.audit import Actor
+from orderloom.runtime.errors import OrderError
+from orderloom.runtime.floor.models import UNFINISHED, Wave, WaveLine, WaveOrder
+from orderloom.runtime.floor.pick_path import bin_of, zone_of
+from orderloom.runtime.floor.shipping_out import carrier_of
+from orderloom.runtime.orders.models import Order
+from orderloom.runtime.stock.catalog import Product, Warehouse
+from orderloom.runtime.stock.models import Reservation
+
+MAX_ORDERS = 500
+
+
+class PlanningProblem(OrderError):
+    """A wave that cannot be planned; ``pointer`` is the member of the request at fault."""
+
+    def __init__(self, pointer: str, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.pointer = pointer
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Rules:
+    """How orders are grouped into waves: single-item orders apart from the others,
+    one carrier per wave, at most so many orders and lines (SKUs of orders) each."""
+
+    single_item: bool = False
+    same_carrier: bool = False
+    max_orders: int = 50
+    max_lines: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"by": "rules", "single_item": self.single_item,
+                "same_carrier": self.same_carrier, "max_orders": self.max_orders,
+                "max_lines": self.max_lines}
+
+
+def warehouse_named(session: Session, code: str, pointer: str = "/warehouse") -> Warehouse:
+    found = session.scalar(select(Warehouse).where(Warehouse.code == code))
+    if found is None:
+        raise PlanningProblem(pointer, f"there is no warehouse {code!r}")
+    return found
+
+
+def in_unfinished_wave() -> Any:
+    """The ids of orders some wave has not finished with yet."""
+    return select(WaveOrder.order_id).where(WaveOrder.status.in_(UNFINISHED))
+
+
+def _held(session: Session, warehouse: Warehouse, order_ids: Iterable[int]
+          ) -> dict[int, list[tuple[Reservation, Product]]]:
+    held: dict[int, list[tuple[Reservation, Product]]] = defaultdict(list)
+    rows = session.execute(
+        select(Reservation, Product).join(Product, Product.id == Reservation.product_id)
+        .where(Reservation.order_id.in_(list(order_ids)), Reservation.status == "held",
+               Reservation.warehouse_id == warehouse.id)
+        .order_by(Reservation.order_id, Reservation.id))
+    for reservation, product in rows:
+        held[reservation.order_id].append((reservation, product))
+    return held
+
+
+def held_elsewhere(warehouse: Warehouse) -> Any:
+    """The ids of orders that also hold stock in another warehouse. Shipping an order
+    deducts all it holds, so a split order is not picked in a wave of one warehouse."""
+    return select(Reservation.order_id).where(Reservation.warehouse_id != warehouse.id,
+                                              Reservation.status == "held")
+
+
+def waiting_orders(session: Session, warehouse: Warehouse, visible: ColumnElement[bool],
+                   limit: int = MAX_ORDERS) -> list[Order]:
+    """Orders holding stock in ``warehouse`` only that no unfinished wave has, oldest
+    first."""
+    holding = select(Reservation.order_id).where(
+        Reservation.warehouse_id == warehouse.id, Reservation.status == "held")
+    return list(session.scalars(
+        select(Order).where(Order.id.in_(holding), Order.id.not_in(in_unfinished_wave()),
+                            Order.id.not_in(held_elsewhere(warehouse)), visible)
+        .order_by(Order.created_at, Order.id).limit(limit)))
+
+
+def _claim(session: Session, orders: list[Order]) -> set[int]:
+    """Lock ``orders`` (by id, so two planners cannot deadlock) and answer the ids of
+    those some unfinished wave has: checked after the lock, a planner that waited for
+    another sees that one's wave, and no order joins two waves."""
+    ids = sorted(o.id for o in orders)
+    if not ids:
+        return set()
+    session.execute(select(Order.id).where(Order.id.in_(ids)).order_by(Order.id)
+                    .with_for_update())
+    return set(session.scalars(select(WaveOrder.order_id).where(
+        WaveOrder.order_id.in_(ids), WaveOrder.status.in_(UNFINISHED))))
+
+
+def _next_number(session: Session) -> str:
+    # Two planners at the same moment may pick the same number: the unique constraint
+    # refuses the second, which is asked to send again (a 409).
+    highest = session.scalar(select(func.max(Wave.id))) or 0
+    return f"W-{highest + 1:06d}"
+
+
+def _make(session: Session, actor: Actor, warehouse: Warehouse, orders: list[Order],
+          held: dict[int, list[tuple[Reservation, Product]]],
+          planned_by: dict[str, Any]) -> Wave:
+    wave = Wave(number=_next_number(session), warehouse=warehouse.code, status="open",
+                planned_by=planned_by, created_by=actor.name)
+    session.add(wave)
+    session.flush()
+    for position, order in enumerate(orders):
+        session.add(WaveOrder(wave_id=wave.id, order_id=order.id, position=position,
+                              status="to_pick"))
+        per_product: dict[int, tuple[Product, int]] = {}
+        for reservation, product in held[order.id]:
+            _p, quantity = per_product.get(product.id, (product, 0))
+            per_product[product.id] = (product, quantity + reservation.quantity)
+        for product, quantity in per_product.values():
+            session.add(WaveLine(wave_id=wave.id, order_id=order.id, product_id=product.id,
+                                 sku=product.sku, bin=bin_of(product), zone=zone_of(product),
+                                 quantity=quantity, picked=0, packed=0))
+    session.flush()
+    return wave
+
+
+def plan_by_hand(session: Session, actor: Actor, warehouse_code: str, numbers: list[str],
+                 visible: ColumnElement[bool]) -> Wave:
+    """One wave of the orders ``numbers`` picked from ``warehouse_code``."""
+    warehouse = warehouse_named(session, warehouse_code)
+    if not numbers:
+        raise PlanningProblem("/orders", "name at least one order")
+    if len(numbers) > MAX_ORDERS:
+        raise PlanningProblem("/orders", f"at most {MAX_ORDERS} orders make one wave")
+    found = {o.number: o for o in session.scalars(
+        select(Order).where(Order.number.in_(numbers), visible))}
+    busy_ids = _claim(session, list(found.values()))
+    busy = {o.number for o in found.values() if o.id in busy_ids}
+    split = set(session.scalars(select(Order.number).where(
+        Order.number.in_(numbers), Order.id.in_(held_elsewhere(warehouse)))))
+    held = _held(session, warehouse, [o.id for o in found.values()])
+    seen: set[str] = set()
+    for index, number in enumerate(numbers):
+        pointer = f"/orders/{index}"
+        if number in seen:
+            raise PlanningProblem(pointer, f"order {number} is named twice")
+        seen.add(number)
+        if number not in found:
+            raise PlanningProblem(pointer, f"there is no order {number}")
+        if number in busy:
+            raise PlanningProblem(pointer, f"order {number} is in an unfinished wave already",
+                                  409)
+        if not held.get(found[number].id):
+            raise PlanningProblem(pointer, f"order {number} holds no stock in "
+                                           f"{warehouse.code}: there is nothing to pick")
+        if number in split:
+            raise PlanningProblem(pointer, f"order {number} also holds stock in another "
+                                           f"warehouse: a split order is not picked in a "
+                                           f"wave yet")
+    return _make(session, actor, warehouse, [found[n] for n in numbers], held, {"by": "hand"})
+
+
+def _group_key(order: Order, lines: list[tuple[Reservation, Product]], rules: Rules
+               ) -> tuple[Any, ...]:
+    key: list[Any] = []
+    if rules.single_item:
+        key.append(sum(r.quantity for r, _p in lines) == 1)
+    if rules.same_carrier:
+        key.append(carrier_of(order) or "")
+    return tuple(key)
+
+
+def plan_by_rules(session: Session, actor: Actor, warehouse_code: str, rules: Rules,
+                  visible: ColumnElement[bool]) -> list[Wave]:
+    """Waves of every order waiting in ``warehouse_code``, grouped and cut by ``rules``;
+    oldest orders first. No waiting order: no wave, and a refusal saying so."""
+    warehouse = warehouse_named(session, warehouse_code)
+    orders = waiting_orders(session, warehouse, visible)
+    busy = _claim(session, orders)  # planned meanwhile by someone else: not again
+    orders = [o for o in orders if o.id not in busy]
+    if not orders:
+        raise PlanningProblem("/warehouse", f"no order waits to be picked in "
+                                            f"{warehouse.code}")
+    held = _held(session, warehouse, [o.id for o in orders])
+    groups: dict[tuple[Any, ...], list[Order]] = defaultdict(list)
+    for order in orders:
+        groups[_group_key(order, held[order.id], rules)].append(order)
+    waves = []
+    for _key, members in sorted(groups.items(), key=lambda item: repr(item[0])):
+        batch: list[Order] = []
+        lines = 0
+        for order in members:
+            count = len({p.id for _r, p in held[order.id]})
+            over_lines = rules.max_lines is not None and batch and \
+                lines + count > rules.max_lines
+            if len(batch) >= rules.max_orders or over_lines:
+                waves.append(_make(session, actor, warehouse, batch, held, rules.as_json()))
+                batch, lines = [], 0
+            batch.append(order)
+            lines += count
+        if batch:
+            waves.append(_make(session, actor, warehouse, batch, held, rules.as_json()))
+    return waves

@@ -1,0 +1,74 @@
+"""Where a packed order goes: the workflow's move that ships it, and the carrier that
+move books, both read from what the definition declares (the target state's
+category, the ``create_shipment`` action), never from names.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from orderloom.designer.blueprint import TransitionSpec
+from orderloom.designer.published import blueprint_for
+from orderloom.designer.state_categories import Category, category_in
+from orderloom.runtime.audit import Actor
+from orderloom.runtime.engine import lifecycle
+from orderloom.runtime.errors import OrderError
+from orderloom.runtime.orders.models import Order
+from orderloom.runtime.stock import keeping
+
+# Preferred first: a state where the goods are on their way, then one where the
+# customer has them (a counter sale packed and handed over).
+SHIPPING_CATEGORIES = (Category.SHIPPED, Category.FULFILLED)
+
+
+def shipping_move(order: Order) -> TransitionSpec | None:
+    """The transition out of the order's state into a state whose goods have left."""
+    blueprint = blueprint_for(order.version)
+    definition = blueprint.definition
+    for category in SHIPPING_CATEGORIES:
+        for spec in blueprint.transitions.values():
+            if order.state in spec.sources and category_in(definition, spec.target) == category:
+                return spec
+    return None
+
+
+def carrier_of(order: Order) -> str | None:
+    """The carrier the order will ship with: the shipping move's ``create_shipment``
+    action's, or the one the order's own carrier field names."""
+    spec = shipping_move(order)
+    for action in spec.actions if spec else ():
+        if action.get("type") == "create_shipment":
+            chosen = order.data.get(action["carrier_field"]) if "carrier_field" in action \
+                else None
+            return chosen if isinstance(chosen, str) and chosen.strip() else \
+                action.get("carrier")
+    return None
+
+
+@dataclass(frozen=True)
+class Shipped:
+    """The move that shipped a packed order, or why none did."""
+
+    transition: str | None
+    refused: str | None = None
+
+
+def ship(session: Session, actor: Actor, order: Order, roles: set[str]) -> Shipped:
+    """Ship a packed order: take its shipping move, then deduct what it still holds,
+    which packing has verified unit by unit. A move the packer may not take now (their
+    role, its condition) is not taken and says why: the parcel stays verified, and
+    staff move the order on by hand. No move from the order's state: nothing moves."""
+    spec = shipping_move(order)
+    if spec is None:
+        return Shipped(None, f"the workflow has no move from {order.state!r} into a "
+                             f"shipped state")
+    try:
+        with session.begin_nested():
+            lifecycle.take_transition(session, actor, order, spec.key, roles)
+    except OrderError as refusal:
+        return Shipped(None, refusal.message)
+    # A shipping move without a deduct_stock action would leave the stock held though
+    # the goods have left; with one, nothing is held any more and this deducts nothing.
+    keeping.ship(session, actor.name, order.id)
+    return Shipped(spec.key)

@@ -1,0 +1,53 @@
+"""Two pickers, packers or planners on one wave at once, on PostgreSQL, where requests
+really run in parallel: no unit is counted twice and no order joins two waves."""
+from __future__ import annotations
+
+from tests.floor.conftest import item, place
+from tests.runtime.test_concurrency import ON_POSTGRESQL, run_together
+
+
+@ON_POSTGRESQL
+def test_two_scans_of_the_last_unit_at_once_pick_it_once(app, client, staff):
+    number = place(client, staff, [item("CUP-02", 1)])
+    wave = client.post("/api/v1/waves", headers=staff,
+                       json={"warehouse": "HZ", "orders": [number]}).get_json()["number"]
+    client.post(f"/api/v1/waves/{wave}/pick-scans", headers=staff, json={"code": "A-2"})
+    clients = [app.test_client() for _ in range(4)]
+    answers = run_together(4, lambda i: clients[i].post(
+        f"/api/v1/waves/{wave}/pick-scans", headers=staff,
+        json={"code": "6901002"}).get_json())
+    assert sorted(a["accepted"] for a in answers) == [False, False, False, True]
+    assert {a["refusal"] for a in answers if not a["accepted"]} == {"too_many"}
+    lines = client.get(f"/api/v1/waves/{wave}", headers=staff).get_json()["orders"][0]["lines"]
+    assert lines[0]["picked"] == 1
+
+
+@ON_POSTGRESQL
+def test_two_planners_at_once_put_each_order_in_one_wave(app, client, staff):
+    numbers = [place(client, staff, [item("CUP-02", 1)]) for _ in range(3)]
+    clients = [app.test_client() for _ in range(2)]
+    responses = run_together(2, lambda i: clients[i].post(
+        "/api/v1/waves/plan", headers=staff, json={"warehouse": "HZ"}))
+    statuses = sorted(r.status_code for r in responses)
+    planned = [o["number"] for r in responses if r.status_code == 201
+               for w in r.get_json() for o in w["orders"]]
+    assert sorted(planned) == sorted(numbers)
+    # The planner that waited found nothing left (422), or lost the wave number (409).
+    assert statuses in ([201, 409], [201, 422])
+
+
+@ON_POSTGRESQL
+def test_two_packers_scanning_the_last_unit_ship_the_order_once(app, client, staff):
+    number = place(client, staff, [item("CUP-02", 1)])
+    wave = client.post("/api/v1/waves", headers=staff,
+                       json={"warehouse": "HZ", "orders": [number]}).get_json()["number"]
+    for code in ("A-2", "6901002"):
+        client.post(f"/api/v1/waves/{wave}/pick-scans", headers=staff, json={"code": code})
+    clients = [app.test_client() for _ in range(2)]
+    answers = run_together(2, lambda i: clients[i].post(
+        f"/api/v1/waves/{wave}/pack-scans", headers=staff,
+        json={"code": "6901002", "order": number}).get_json())
+    assert sorted(a["done"] or a["refusal"] for a in answers) in (
+        ["scan_order_first", "shipped"], ["shipped", "too_many"])
+    level = client.get("/api/v1/stock?sku=CUP-02&warehouse=HZ", headers=staff).get_json()[0]
+    assert (level["on_hand"], level["reserved"]) == (49, 0)

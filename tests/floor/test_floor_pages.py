@@ -1,0 +1,90 @@
+"""The floor's pages: waves planned from the page by hand and by rules, refusals beside
+the input at fault, and the scan routes answering in the reader's language."""
+from __future__ import annotations
+
+import re
+
+from tests.conftest import csrf_from
+from tests.floor.conftest import item, place
+
+CHINESE = {"Accept-Language": "zh-CN,zh;q=0.9"}
+
+
+def test_a_wave_planned_by_hand_from_the_page_shows_its_pick_list(client, staff, actions):
+    first = place(client, staff, [item("CUP-02", 2)])
+    second = place(client, staff, [item("TEA-01", 1)])
+    actions.login_as("staff")
+    page = client.get("/floor?warehouse=HZ").get_data(as_text=True)
+    assert f'value="{first}"' in page and f'value="{second}"' in page
+    response = client.post("/floor/waves", data={
+        "csrf_token": csrf_from(page), "warehouse": "HZ", "orders": [first, second]})
+    assert response.status_code == 302
+    wave = client.get(response.location).get_data(as_text=True)
+    assert re.findall(r'<li data-bin="([^"]*)" data-sku="([^"]*)"', wave) == [
+        ("B-10", "TEA-01"), ("A-2", "CUP-02")]
+    assert 'id="start-picking"' in wave
+    after = client.get("/floor?warehouse=HZ").get_data(as_text=True)
+    assert 'id="nothing-waiting"' in after  # both are in the wave now
+
+
+def test_planning_by_rules_on_the_page_says_what_is_wrong_where(client, staff, actions):
+    place(client, staff, [item("CUP-02", 1)])
+    actions.login_as("staff")
+    token = actions.csrf("/floor")
+    refused = client.post("/floor/waves/plan", data={
+        "csrf_token": token, "warehouse": "HZ", "max_orders": "0"})
+    assert refused.status_code == 422
+    assert 'id="error-max_orders"' in refused.get_data(as_text=True)
+    nothing = client.post("/floor/waves", data={"csrf_token": token, "warehouse": "HZ"})
+    assert nothing.status_code == 422
+    assert "name at least one order" in nothing.get_data(as_text=True)
+    planned = client.post("/floor/waves/plan", data={
+        "csrf_token": token, "warehouse": "HZ", "single_item": "1", "max_orders": "10"},
+        follow_redirects=True)
+    assert "Planned 1 waves: W-000001." in planned.get_data(as_text=True)
+
+
+def test_the_scan_routes_answer_in_the_readers_language(client, staff, actions):
+    number = place(client, staff, [item("CUP-02", 1)])
+    wave = client.post("/api/v1/waves", headers=staff,
+                       json={"warehouse": "HZ", "orders": [number]}).get_json()["number"]
+    actions.login_as("staff")
+    token = actions.csrf(f"/floor/waves/{wave}/pick")
+    headers = {"X-CSRF-Token": token, **CHINESE}
+    wrong = client.post(f"/floor/waves/{wave}/pick-scans", headers=headers,
+                        json={"code": "B-10"}).get_json()
+    assert (wrong["accepted"], wrong["words"]) == (False, "库位错误：请去 A-2")
+    at_bin = client.post(f"/floor/waves/{wave}/pick-scans", headers=headers,
+                         json={"code": "A-2"}).get_json()
+    assert at_bin["instruction"] == "请扫描 CUP-02 · Tea cup：已拣 0 / 1。"
+    done = client.post(f"/floor/waves/{wave}/pick-scans", headers={"X-CSRF-Token": token},
+                       json={"code": "6901002"}).get_json()
+    assert done["instruction"] == "Everything is picked: take the wave to packing."
+    assert done["progress"] == {"done": 1, "total": 1}
+    on_bench = client.post(f"/floor/waves/{wave}/pack-scans", headers=headers,
+                           json={"code": number}).get_json()
+    assert on_bench["bench"]["lines"] == [
+        {"sku": "CUP-02", "bin": "A-2", "quantity": 1, "picked": 1, "packed": 0}]
+    shipped = client.post(f"/floor/waves/{wave}/pack-scans", headers=headers,
+                          json={"code": "6901002", "order": number}).get_json()
+    assert shipped["words"] == f"商品已全部验货：订单 {number} 发货"
+    assert shipped["wave_done"] is True
+    chinese = client.get(f"/floor/waves/{wave}", headers=CHINESE).get_data(as_text=True)
+    assert "拣货单" in chinese
+
+
+def test_the_wave_page_prints_its_labels_and_says_why_when_there_is_nothing(
+        client, staff, actions):
+    number = place(client, staff, [item("POT-03", 1)])
+    wave = client.post("/api/v1/waves", headers=staff,
+                       json={"warehouse": "HZ", "orders": [number]}).get_json()["number"]
+    actions.login_as("staff")
+    token = actions.csrf(f"/floor/waves/{wave}")
+    labels = client.post(f"/floor/waves/{wave}/prints",
+                         data={"csrf_token": token, "documents": ["shipping_label"]})
+    assert labels.content_type == "application/pdf"
+    assert f"wave-{wave}-shipping_label.pdf" in labels.headers["Content-Disposition"]
+    client.post(f"/api/v1/waves/{wave}/short", headers=staff)
+    nothing = client.post(f"/floor/waves/{wave}/prints", data={"csrf_token": token},
+                          follow_redirects=True)
+    assert "every order of wave W-000001 was short picked" in nothing.get_data(as_text=True)
