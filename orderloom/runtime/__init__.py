@@ -2,11 +2,11 @@
 
 One package per domain (engine, orders, stock, channels, shipping, payments,
 customers, documents, notify, jobs, reports, exception_queue, prices, floor), each
-owning its models and public functions; docs/architecture.md draws them. Directly here live only what every
-domain shares: hooks, typed errors, the actor and audit trail, remembered reads
-and retries, the metrics every process counts, and two old job paths
-(job_runner.py, scheduled_timers.py) that keep jobs queued in Redis by an older
-release running.
+owning its models and public functions; docs/architecture.md draws them. Directly
+here live only what every domain shares: hooks, typed errors, the actor and audit
+trail, remembered reads and retries, the metrics every process counts, and two old
+job paths (job_runner.py, scheduled_timers.py) that keep jobs queued in Redis by an
+older release running.
 """
 from __future__ import annotations
 
