@@ -177,3 +177,49 @@ def test_settings_refuse_a_wrong_value_at_its_place(client, token_for, people):
     assert stored.status_code == 200, stored.get_json()
     assert client.get("/api/v1/exception-settings", headers=people["staff"]) \
         .get_json()["sla_hours"]["buyer_note"] == 2
+
+
+def gold_customers_wait(definition):
+    """The rule's exception without a ``when`` move: the order waits where it is."""
+    definition["rules"].append({"key": "gold_check", "when": 'customer.tier = "gold"',
+                                "then": [{"type": "raise_exception", "reason": "rule",
+                                          "message": {"en": "Gold customer: call first",
+                                                      "zh": "金牌客户：请先致电"}}]})
+
+
+def test_release_takes_the_approval_the_exception_kept_from_waving_through(
+        client, token_for, people):
+    """Once, an order held in a state whose approval is waved through stayed there
+    after its release, because only ``when`` moves were looked at."""
+    publish(client, token_for, gold_customers_wait)
+    number = create(client, people["staff"], SAMPLE).get_json()["number"]
+    submitted = client.post(f"/api/v1/orders/{number}/transitions/submit",
+                            headers=people["staff"])
+    assert submitted.status_code == 200, submitted.get_json()
+    assert state(client, people["staff"], number) == "review"  # total 2560.70, held
+    [found] = queue(client, people["staff"])
+    assert resolve(client, people["staff"], found["id"], "release").status_code == 200
+    assert state(client, people["staff"], number) == "confirmed"
+
+
+def test_release_takes_a_timed_move_whose_time_passed_while_held(
+        client, token_for, people, db):
+    """Once, the timer of a timed move fired while the order was held, was used up,
+    and the released order stayed where it was for good."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from orderloom.db import utcnow
+    from orderloom.runtime.engine.timer_firing import fire_due_timers
+    from orderloom.runtime.engine.timers import Timer
+
+    publish(client, token_for, gold_customers_wait)  # auto_cancel: draft, after 24 h
+    number = create(client, people["staff"], SAMPLE).get_json()["number"]
+    db.execute(update(Timer).values(fire_at=utcnow() - timedelta(minutes=1)))
+    db.commit()
+    fire_due_timers(db)
+    assert state(client, people["staff"], number) == "draft"
+    [found] = queue(client, people["staff"])
+    assert resolve(client, people["staff"], found["id"], "release").status_code == 200
+    assert state(client, people["staff"], number) == "cancelled"
