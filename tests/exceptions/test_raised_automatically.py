@@ -216,3 +216,30 @@ def test_a_person_sees_only_exceptions_of_orders_they_may_see(
     assert "may not see order" in handed.get_json()["errors"][0]["detail"]
     assert client.post(f"/api/v1/exceptions/{shop_exception}/assign", headers=admin,
                        json={"assignee": "shop.clerk"}).status_code == 200
+
+
+def test_releasing_a_store_cancellation_keeps_a_hold_a_person_chose_since(
+        client, db, token_for):
+    """Once, releasing the store's request lifted whatever hold was latest, also one a
+    person had put on the order after it."""
+    merchant = bearer(token_for("admin"))
+    assert client.post("/api/v1/templates/retail/import", headers=merchant).status_code == 201
+    connect_shopify(client, merchant)
+    number = shopify_delivery(client, "shopify_cn", shopify_order()).get_json()["order"]
+    shopify_delivery(client, "shopify_cn",
+                     shopify_order(cancelled_at="2026-12-06T12:00:00+08:00"),
+                     topic="orders/cancelled", webhook_id="cancel-1")
+    [store] = exceptions_of(client, merchant, number)
+    mine = client.post("/api/v1/exceptions", headers=merchant,
+                       json={"order": number, "reason": "rule", "message": "check stock"})
+    assert mine.status_code == 201, mine.get_json()
+    held = client.post(f"/api/v1/exceptions/{mine.get_json()['id']}/resolve",
+                       headers=merchant, json={"resolution": "hold"})
+    assert held.status_code == 200, held.get_json()
+    released = client.post(f"/api/v1/exceptions/{store['id']}/resolve", headers=merchant,
+                           json={"resolution": "release"})
+    assert released.status_code == 200, released.get_json()
+    order = db.scalar(select(Order).where(Order.number == number))
+    [note] = standing_notes(db, [order])[order.id]
+    assert note.text["en"] == "On hold: held after the exception Raised by a rule"
+    db.rollback()

@@ -126,9 +126,11 @@ def resolve(session: Session, actor: Actor, found: OrderException, order: Order,
     else:
         if (found.details or {}).get("beside_hold"):
             label = _label(found)
+            # The hold beside it has the exception's message as its reason; a hold
+            # a person chose since is theirs to lift.
             holds.lift(session, actor, order, {
                 "en": f"the exception {label['en']} was resolved",
-                "zh": f"异常「{label['zh']}」已处理"})
+                "zh": f"异常「{label['zh']}」已处理"}, placed=found.message)
         lifecycle.resume(session, order, now)
 
 
