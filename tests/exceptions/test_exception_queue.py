@@ -2,6 +2,8 @@
 until a person resolves it, and release, hold and cancel do what staff expect."""
 from __future__ import annotations
 
+import pytest
+
 from orderloom.designer.validation import validate_order_type
 from tests.designer.samples import retail
 from tests.runtime.support import SAMPLE, create
@@ -223,3 +225,21 @@ def test_release_takes_a_timed_move_whose_time_passed_while_held(
     [found] = queue(client, people["staff"])
     assert resolve(client, people["staff"], found["id"], "release").status_code == 200
     assert state(client, people["staff"], number) == "cancelled"
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_people_resolving_one_exception_at_once_exactly_one_wins(
+        app, client, token_for, people):
+    """Once, two resolutions sent together both succeeded: the order was released and
+    held, and the timeline said it was resolved twice."""
+    from tests.runtime.test_concurrency import run_together
+
+    number, found = held_order(client, token_for, people)
+    clients = [app.test_client() for _ in range(2)]
+    kinds = ["release", "hold"]
+    statuses = run_together(2, lambda i: resolve(clients[i], people["staff"], found["id"],
+                                                 kinds[i]).status_code)
+    assert sorted(statuses) == [200, 409]
+    steps = [e["details"]["step"] for e in timeline(client, people["staff"], number)
+             if e["kind"] == "exception"]
+    assert steps == ["raised", "resolved"]

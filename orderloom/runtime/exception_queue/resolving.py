@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
@@ -103,12 +103,19 @@ def resolve(session: Session, actor: Actor, found: OrderException, order: Order,
     """Resolve ``found`` with ``resolution`` and do what it means to the order."""
     check(found, resolution)
     now = now or utcnow()
-    found.status = RESOLVED
-    found.resolution = resolution.kind
-    found.resolved_at = now
-    found.resolved_by = actor.name
-    found.note = resolution.note
-    session.flush()
+    # Claimed by a conditional UPDATE: of two people resolving at once, the second
+    # one's UPDATE waits for the first one's transaction and then matches no row.
+    claimed = session.execute(
+        update(OrderException)
+        .where(OrderException.id == found.id, OrderException.status == OPEN)
+        .values(status=RESOLVED, resolution=resolution.kind, resolved_at=now,
+                resolved_by=actor.name, note=resolution.note)
+        .execution_options(synchronize_session=False))
+    session.refresh(found)
+    if claimed.rowcount != 1:
+        check(found, resolution)  # resolved already: says how and by whom
+        raise ExceptionRefused("/resolution", f"exception {found.id} was resolved "
+                               "already; it cannot be resolved twice", 409)
     timeline.exception_event(session, order, actor.name, at=now, details={
         "exception": found.id, "reason": found.reason, "label": _label(found),
         "step": "resolved", "resolution": resolution.kind,
