@@ -243,3 +243,20 @@ def test_two_people_resolving_one_exception_at_once_exactly_one_wins(
     steps = [e["details"]["step"] for e in timeline(client, people["staff"], number)
              if e["kind"] == "exception"]
     assert steps == ["raised", "resolved"]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_one_reason_raised_twice_at_once_is_open_once(app, client, token_for, people):
+    """Once, two people raising the same reason on one order at the same moment opened
+    it twice, and the queue listed the order twice."""
+    from tests.runtime.test_concurrency import run_together
+
+    publish(client, token_for)
+    number = create(client, people["staff"], SILVER).get_json()["number"]
+    clients = [app.test_client() for _ in range(4)]
+    responses = run_together(4, lambda i: clients[i].post(
+        "/api/v1/exceptions", headers=people["staff"],
+        json={"order": number, "reason": "buyer_note", "message": f"note {i}"}))
+    assert [r.status_code for r in responses] == [201] * 4
+    assert len({r.get_json()["id"] for r in responses}) == 1
+    assert len(queue(client, people["staff"])) == 1

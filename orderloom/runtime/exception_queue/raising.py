@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
@@ -35,6 +36,12 @@ def open_exceptions(session: Session, order_ids: Sequence[int]) -> list[OrderExc
         .order_by(OrderException.id)))
 
 
+def _open_of(session: Session, order: Order, reason: str) -> OrderException | None:
+    return session.scalar(select(OrderException).where(
+        OrderException.order_id == order.id, OrderException.reason == reason,
+        OrderException.status == OPEN))
+
+
 def raise_exception(session: Session, order: Order, reason: str, message: dict[str, str], *,
                     actor_name: str, details: dict[str, Any] | None = None,
                     now: datetime | None = None, beside_hold: bool = False) -> OrderException:
@@ -47,9 +54,7 @@ def raise_exception(session: Session, order: Order, reason: str, message: dict[s
     if reason not in REASONS:
         raise ValueError(f"there is no exception reason {reason!r}")
     session.flush()
-    already = session.scalar(select(OrderException).where(
-        OrderException.order_id == order.id, OrderException.reason == reason,
-        OrderException.status == OPEN))
+    already = _open_of(session, order, reason)
     if already is not None:
         return already
     now = now or utcnow()
@@ -59,8 +64,16 @@ def raise_exception(session: Session, order: Order, reason: str, message: dict[s
                                     **({"beside_hold": True} if beside_hold else {})},
                            status=OPEN, raised_at=now,
                            raised_by=actor_name, due_at=now + timedelta(hours=hours))
-    session.add(found)
-    session.flush()
+    try:
+        # In a savepoint: when another transaction opened the same reason since the
+        # read above, the unique index refuses this one and theirs is the answer.
+        with session.begin_nested():
+            session.add(found)
+    except IntegrityError:
+        already = _open_of(session, order, reason)
+        if already is None:
+            raise
+        return already
     timeline.exception_event(session, order, actor_name, at=now, details={
         "exception": found.id, "reason": reason, "label": REASONS[reason].label,
         "step": "raised", "message": message})
