@@ -243,3 +243,50 @@ def test_releasing_a_store_cancellation_keeps_a_hold_a_person_chose_since(
     [note] = standing_notes(db, [order])[order.id]
     assert note.text["en"] == "On hold: held after the exception Raised by a rule"
     db.rollback()
+
+
+def test_a_price_exception_shows_no_price_to_whom_the_price_is_hidden(
+        client, token_for, actions):
+    """Once, the queue, its page and the order's timeline quoted unit prices and
+    floors to a person whose field access hides the unit price."""
+    def priced_for_admins(definition):
+        column = definition["form"]["fields"][3]["fields"][2]
+        column.update(meaning="unit_price", access={"see": ["admin"]})
+
+    admin = bearer(token_for("admin"))
+    publish(client, token_for, priced_for_admins)
+    assert client.put("/api/v1/exception-settings", headers=admin,
+                      json={"floors": {"TEA-01": "12.00"}}).status_code == 200
+    number, _secret = channel_order(client, admin, COMPLETE)
+    [seen] = exceptions_of(client, admin, number)
+    assert seen["message"]["en"] == "TEA-01 at 10.50 is below its floor 12.00"
+    [unseen] = exceptions_of(client, bearer(token_for("staff")), number)
+    assert (unseen["reason"], unseen["message"], unseen["details"]) == ("price", {}, {})
+    actions.login_as("staff")
+    queue_page = client.get("/exceptions").get_data(as_text=True)
+    order_page = client.get(f"/orders/{number}").get_data(as_text=True)
+    assert number in queue_page
+    assert "10.50" not in queue_page and "12.00" not in queue_page
+    assert "below its floor" not in order_page
+
+
+def test_a_duplicate_does_not_name_an_earlier_order_hidden_by_row_rules(
+        client, db, token_for, make_user, published):
+    """Once, a suspected duplicate named the earlier order to a person who may not
+    see it."""
+    from sqlalchemy import update
+
+    admin = bearer(token_for("admin"))
+    first, secret = channel_order(client, admin, COMPLETE)
+    second = deliver(client, "shop", {**COMPLETE, "id": "A-1002"}, secret).get_json()["order"]
+    # The first came by another channel, as far as row rules go.
+    db.execute(update(Order).where(Order.number == first).values(channel="pos"))
+    db.commit()
+    add_role(client, admin, "shop_desk", "my_channels")
+    clerk = make_user("shop_desk", username="shop.clerk")
+    scope(client, admin, clerk, channels=["shop"])
+    [found] = exceptions_of(client, admin, second)
+    assert found["details"]["earlier"] == first
+    [hidden] = exceptions_of(client, headers_of(db, clerk), second)
+    assert (hidden["reason"], hidden["message"]) == ("duplicate", {})
+    assert "earlier" not in hidden["details"]

@@ -15,6 +15,7 @@ from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.field_sight import seen_exception
 from orderloom.platform.models import User
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
@@ -86,9 +87,10 @@ def _time(value: datetime | None) -> str | None:
 
 def exception_json(found: OrderException, order: Order, now: datetime) -> dict[str, Any]:
     reason = REASONS.get(found.reason)
+    message, details = seen_exception(db_session(), found, order)
     return {"id": found.id, "order": order.number, "order_state": order.state,
             "reason": found.reason, "reason_label": reason.label if reason else {},
-            "message": found.message, "details": found.details, "status": found.status,
+            "message": message, "details": details, "status": found.status,
             "raised_at": _time(found.raised_at), "raised_by": found.raised_by,
             "due_at": _time(found.due_at), "overdue": found.overdue(now),
             "assignee": found.assignee,

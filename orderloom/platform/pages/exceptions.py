@@ -12,6 +12,7 @@ from orderloom.db import utcnow
 from orderloom.designer.published import blueprint_for
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.field_sight import seen_exception
 from orderloom.platform.models import User
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import Labels, label, language, when
@@ -48,18 +49,19 @@ def exceptions_page():
     shown = []
     for found, order in rows:
         names = Labels(blueprint_for(order.version), lang)
+        message, details = seen_exception(session, found, order)
         allowed = REASONS[found.reason].resolutions if found.reason in REASONS else ()
         shown.append({
             "exception": found, "order": order, "state": names.state(order.state),
             "reason": label(REASONS[found.reason].label, lang) if found.reason in REASONS
             else found.reason,
-            "message": label(found.message, lang), "raised": when(found.raised_at),
+            "message": label(message, lang), "raised": when(found.raised_at),
             "due": when(found.due_at), "overdue": found.overdue(now),
             "resolved": when(found.resolved_at),
             "resolution": label(RESOLUTION_LABELS.get(found.resolution or "", {}), lang),
             "resolutions": [(key, label(RESOLUTION_LABELS[key], lang)) for key in allowed],
             "unknown_skus": sorted({line["sku"] for line in
-                                    (found.details or {}).get("lines", [])
+                                    details.get("lines", [])
                                     if "sku" in line and "floor" not in line})
             if FIX_SKU in allowed else []})
     reasons = [{"key": key, "label": label(r.label, lang), **counts[key]}

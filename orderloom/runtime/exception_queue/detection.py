@@ -80,7 +80,7 @@ def buyer_note(session: Session, order: Order, chosen: QueueSettings) -> None:
     if isinstance(note, str) and note.strip():
         raise_exception(session, order, "buyer_note",
                         {"en": note.strip()[:300], "zh": note.strip()[:300]},
-                        actor_name=SYSTEM.name)
+                        actor_name=SYSTEM.name, reveals=[[field["key"]]])
 
 
 def address(session: Session, order: Order, chosen: QueueSettings) -> None:
@@ -93,7 +93,8 @@ def address(session: Session, order: Order, chosen: QueueSettings) -> None:
         raise_exception(session, order, "address",
                         {"en": f"the address {key} has no {', '.join(missing)}",
                          "zh": f"地址 {key} 缺少 {', '.join(missing)}"},
-                        actor_name=SYSTEM.name, details={"field": key, "missing": missing})
+                        actor_name=SYSTEM.name, details={"field": key, "missing": missing},
+                        reveals=[[key]])
 
 
 def price(session: Session, order: Order, chosen: QueueSettings) -> None:
@@ -111,7 +112,8 @@ def price(session: Session, order: Order, chosen: QueueSettings) -> None:
         zh.append(f"折扣 {beyond['discount']}% 超过上限 {beyond['limit']}%")
     raise_exception(session, order, "price", {"en": "; ".join(en), "zh": "；".join(zh)},
                     actor_name=SYSTEM.name,
-                    details={"lines": low, **({"discount": beyond} if beyond else {})})
+                    details={"lines": low, **({"discount": beyond} if beyond else {})},
+                    reveals=price_floors.quoted_fields(order))
 
 
 def duplicate(session: Session, order: Order, chosen: QueueSettings) -> None:

@@ -66,6 +66,20 @@ def _lines(order: Order) -> list[tuple[str, str, Decimal, Decimal]]:
     return found
 
 
+def quoted_fields(order: Order) -> list[list[str]]:
+    """What a price exception quotes: each line-items field's unit price column and
+    the discount field, as ``[key, column]`` and ``[key]``."""
+    fields = blueprint_for(order.version).definition["form"]["fields"]
+    quoted = []
+    for field in fields:
+        price = with_meaning(field.get("fields", []), "unit_price") \
+            if field["type"] == "line_items" else None
+        if price is not None:
+            quoted.append([field["key"], price["key"]])
+    discount = with_meaning(fields, "discount")
+    return quoted + ([[discount["key"]]] if discount else [])
+
+
 def below_floor(session: Session, order: Order) -> list[dict[str, str]]:
     """Each line priced below its floor: its pointer, SKU, price and floor."""
     lines = _lines(order)
