@@ -260,3 +260,16 @@ def test_one_reason_raised_twice_at_once_is_open_once(app, client, token_for, pe
     assert [r.status_code for r in responses] == [201] * 4
     assert len({r.get_json()["id"] for r in responses}) == 1
     assert len(queue(client, people["staff"])) == 1
+
+
+def test_price_floors_are_shown_only_to_whom_manages_the_queue(client, people):
+    """Once, anyone who could see orders could read every product's price floor and the
+    discount limit."""
+    stored = client.put("/api/v1/exception-settings", headers=people["admin"],
+                        json={"floors": {"TEA-01": "12.00"}, "discount_limit": "10"})
+    assert stored.status_code == 200, stored.get_json()
+    staff = client.get("/api/v1/exception-settings", headers=people["staff"]).get_json()
+    assert "floors" not in staff and "discount_limit" not in staff
+    assert staff["duplicate_window_hours"] == 24
+    admin = client.get("/api/v1/exception-settings", headers=people["admin"]).get_json()
+    assert admin["floors"] == {"TEA-01": "12.00"}

@@ -26,6 +26,8 @@ from orderloom.runtime.exception_queue.raising import raise_exception
 from orderloom.runtime.exception_queue.reasons import REASONS, RESOLUTIONS
 from orderloom.runtime.orders.models import Order
 
+MANAGING = "exceptions.manage"
+PRICING = ("discount_limit", "floors")
 TIMESTAMP = {"type": ["string", "null"], "format": "date-time"}
 LABEL = {"type": "object", "properties": {"en": {"type": "string"}, "zh": {"type": "string"}}}
 EXCEPTION = {"type": "object", "properties": {
@@ -229,11 +231,18 @@ def resolve_exception(exception_id: int):
 
 @api.get("/exception-settings")
 @requires("orders.view")
-@documented("The exception queue's settings: age limits per reason, discount limit, "
-            "price floors and the duplicate window", tags=("exceptions",),
+@documented("The exception queue's settings: age limits per reason, the duplicate window "
+            "and the checks; the discount limit and price floors only with "
+            "exceptions.manage", tags=("exceptions",),
             responses={200: ("The settings", SETTINGS)})
 def get_exception_settings():
-    return settings.current(db_session()).as_json()
+    shown = settings.current(db_session()).as_json()
+    if not current_user().can(MANAGING):
+        # Floors and the discount limit are what a buyer may be sold down to: for the
+        # people who set them, not for everyone who sees orders.
+        for key in PRICING:
+            shown.pop(key, None)
+    return shown
 
 
 @api.put("/exception-settings")
