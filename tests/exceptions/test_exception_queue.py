@@ -273,3 +273,21 @@ def test_price_floors_are_shown_only_to_whom_manages_the_queue(client, people):
     assert staff["duplicate_window_hours"] == 24
     admin = client.get("/api/v1/exception-settings", headers=people["admin"]).get_json()
     assert admin["floors"] == {"TEA-01": "12.00"}
+
+
+def test_an_order_cancelled_by_hand_leaves_no_open_exception(client, token_for, people):
+    """Once, an order cancelled by hand stayed in the queue as open for good."""
+    number, found = held_order(client, token_for, people)
+    submitted = client.post(f"/api/v1/orders/{number}/transitions/submit",
+                            headers=people["staff"])
+    assert submitted.status_code == 200, submitted.get_json()
+    assert [e["id"] for e in queue(client, people["staff"])] == [found["id"]]  # still open
+    cancelled = client.post(f"/api/v1/orders/{number}/transitions/cancel",
+                            headers=people["staff"])
+    assert cancelled.status_code == 200, cancelled.get_json()
+    assert queue(client, people["staff"]) == []
+    [closed] = queue(client, people["staff"], "?status=resolved")
+    assert (closed["resolution"], closed["resolved_by"]) == ("closed_by_move", "zhao.lei")
+    steps = [(e["actor"], e["details"]["step"]) for e in
+             timeline(client, people["staff"], number) if e["kind"] == "exception"]
+    assert steps == [("zhao.lei", "raised"), ("zhao.lei", "resolved")]
