@@ -290,3 +290,15 @@ def test_a_duplicate_does_not_name_an_earlier_order_hidden_by_row_rules(
     [hidden] = exceptions_of(client, headers_of(db, clerk), second)
     assert (hidden["reason"], hidden["message"]) == ("duplicate", {})
     assert "earlier" not in hidden["details"]
+
+
+def test_a_suspected_duplicate_names_the_nearest_earlier_order(
+        client, token_for, published):
+    """Once, the check read 50 candidates of every buyer, the oldest first: the third
+    order of a buyer named the first, not the one just before it."""
+    admin = bearer(token_for("admin"))
+    _first, secret = channel_order(client, admin, COMPLETE)
+    second = deliver(client, "shop", {**COMPLETE, "id": "A-1002"}, secret).get_json()["order"]
+    third = deliver(client, "shop", {**COMPLETE, "id": "A-1003"}, secret).get_json()["order"]
+    [found] = exceptions_of(client, admin, third)
+    assert found["details"]["earlier"] == second

@@ -122,11 +122,12 @@ def duplicate(session: Session, order: Order, chosen: QueueSettings) -> None:
     if not hours or found is None or order.total is None or not any(found[1].values()):
         return
     since = order.created_at - timedelta(hours=hours)
-    # Same type and amount within the window first: the index on created_at keeps it
-    # a handful of rows, compared by address and buyer here.
+    # Same type, customer and amount within the window in SQL, the newest first (the
+    # nearest earlier order is the one staff compare with); address and buyer here.
     for earlier in session.scalars(select(Order).where(
             Order.order_type_id == order.order_type_id, Order.total == order.total,
-            Order.created_at >= since, Order.id != order.id).order_by(Order.id).limit(50)):
+            Order.customer_id == order.customer_id, Order.created_at >= since,
+            Order.id != order.id).order_by(Order.id.desc()).limit(50)):
         other = _ship_to(earlier)
         if other is not None and other[1] == found[1] and _buyer(earlier) == _buyer(order):
             raise_exception(session, order, "duplicate",
