@@ -291,3 +291,23 @@ def test_an_order_cancelled_by_hand_leaves_no_open_exception(client, token_for, 
     steps = [(e["actor"], e["details"]["step"]) for e in
              timeline(client, people["staff"], number) if e["kind"] == "exception"]
     assert steps == [("zhao.lei", "raised"), ("zhao.lei", "resolved")]
+
+
+def test_cancel_takes_a_cancellation_the_person_may_take(client, token_for, people):
+    """Once, cancel took the first cancelling transition by key, one for another role,
+    and the staff member resolving was refused."""
+    def two_ways_to_cancel(definition):
+        checking_gold_customers(definition)
+        definition["workflow"]["transitions"].append(
+            {"key": "abort_by_admin", "from": ["draft"], "to": "cancelled",
+             "label": {"en": "Abort"}, "roles": ["admin"]})
+
+    publish(client, token_for, two_ways_to_cancel)
+    number = create(client, people["staff"], SAMPLE).get_json()["number"]
+    [found] = queue(client, people["staff"])
+    response = resolve(client, people["staff"], found["id"], "cancel")
+    assert response.status_code == 200, response.get_json()
+    moves = [e["details"].get("transition") or e.get("transition") for e in
+             timeline(client, people["staff"], number) if e["to_state"] == "cancelled"]
+    assert state(client, people["staff"], number) == "cancelled"
+    assert moves == ["cancel"]

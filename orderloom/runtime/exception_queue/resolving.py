@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from orderloom.db import utcnow
 from orderloom.designer.published import blueprint_for
 from orderloom.designer.state_categories import Category, category_in
+from orderloom.runtime import business_calendar
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.engine import edits, holds, lifecycle
 from orderloom.runtime.errors import OrderError
@@ -173,15 +174,21 @@ def _cancel(session: Session, actor: Actor, order: Order, roles: Collection[str]
             now: datetime) -> None:
     blueprint = blueprint_for(order.version)
     definition = blueprint.definition
-    cancelling = sorted(key for key, spec in blueprint.transitions.items()
-                        if order.state in spec.sources
-                        and category_in(definition, spec.target) is Category.CANCELLED)
-    if not cancelling:
-        raise ExceptionRefused("/resolution", f"the order's type has no transition from "
-                               f"{order.state!r} into a cancelled state; take the "
-                               "cancellation by hand or resolve by hold", 409)
+    into_cancelled = [t for t in lifecycle.open_transitions(
+        order, set(roles), now, calendar=business_calendar.formula_calendar(session))
+        if category_in(definition, t["to"]) is Category.CANCELLED]
+    # One the person may take now: their roles allow it and its condition holds.
+    takeable = sorted(t["key"] for t in into_cancelled if "blocked" not in t)
+    if not takeable:
+        why = "; ".join(f"{t['key']}: {t['blocked']}" for t in into_cancelled)
+        raise ExceptionRefused("/resolution", (
+            f"you can take no transition from {order.state!r} into a cancelled state now "
+            f"({why})" if why else
+            f"the order's type has no transition from {order.state!r} into a cancelled "
+            "state that your roles allow")
+            + "; take the cancellation by hand or resolve by hold", 409)
     try:
-        lifecycle.take_transition(session, actor, order, cancelling[0], set(roles), now=now)
+        lifecycle.take_transition(session, actor, order, takeable[0], set(roles), now=now)
     except OrderError as error:
         raise ExceptionRefused("/resolution", f"the order cannot be cancelled: "
                                f"{error.message}", 409) from None
