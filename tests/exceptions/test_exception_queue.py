@@ -311,3 +311,12 @@ def test_cancel_takes_a_cancellation_the_person_may_take(client, token_for, peop
              timeline(client, people["staff"], number) if e["to_state"] == "cancelled"]
     assert state(client, people["staff"], number) == "cancelled"
     assert moves == ["cancel"]
+
+
+def test_a_wrong_floor_of_a_sku_with_a_slash_is_pointed_at_exactly(client, people):
+    """Once, pointers were pasted together, and a SKU with a slash pointed at a place
+    that is not in the request."""
+    wrong = client.put("/api/v1/exception-settings", headers=people["admin"],
+                       json={"floors": {"TEA/01~A": "abc"}})
+    assert (wrong.status_code, wrong.get_json()["errors"][0]["pointer"]) == (
+        422, "/floors/TEA~101~0A")

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from orderloom.designer.form import with_meaning
+from orderloom.designer.problems import pointer
 from orderloom.designer.published import blueprint_for
 from orderloom.runtime.exception_queue import settings
 from orderloom.runtime.orders.models import Order
@@ -61,7 +62,7 @@ def _lines(order: Order) -> list[tuple[str, str, Decimal, Decimal]]:
             unit = _amount(line.get(price["key"]))
             qty = _amount(line.get(quantity["key"])) if quantity else Decimal(1)
             if unit is not None:
-                found.append((f"/{field['key']}/{index}", str(line[product]),
+                found.append((pointer(field["key"], index), str(line[product]),
                               qty if qty is not None else Decimal(1), unit))
     return found
 

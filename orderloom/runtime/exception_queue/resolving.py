@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
+from orderloom.designer.problems import pointer
 from orderloom.designer.published import blueprint_for
 from orderloom.designer.state_categories import Category, category_in
 from orderloom.runtime import business_calendar
@@ -147,16 +148,16 @@ def _fix_skus(session: Session, actor: Actor, found: OrderException, order: Orde
     lines = (found.details or {}).get("lines", [])
     unknown = {line["sku"] for line in lines}
     for sku in sorted(unknown - set(fixes)):
-        raise ExceptionRefused(f"/fixes/{sku}", f"{sku!r} needs the SKU of a product "
+        raise ExceptionRefused(pointer("fixes", sku), f"{sku!r} needs the SKU of a product "
                                "of the catalog that replaces it")
     for sku in sorted(set(fixes) - unknown):
-        raise ExceptionRefused(f"/fixes/{sku}", f"{sku!r} is not one of the unknown SKUs "
+        raise ExceptionRefused(pointer("fixes", sku), f"{sku!r} is not one of the unknown SKUs "
                                f"of this exception ({', '.join(sorted(unknown))})")
     wanted = set(fixes.values())
     known = set(session.scalars(select(Product.sku).where(Product.sku.in_(wanted))))
     for sku, new in sorted(fixes.items()):
         if new not in known:
-            raise ExceptionRefused(f"/fixes/{sku}", f"the catalog has no product {new!r}")
+            raise ExceptionRefused(pointer("fixes", sku), f"the catalog has no product {new!r}")
     changed: dict[str, Any] = {}
     for line in lines:
         rows = changed.setdefault(line["field"], [dict(r) for r in order.data.get(
