@@ -320,3 +320,23 @@ def test_a_wrong_floor_of_a_sku_with_a_slash_is_pointed_at_exactly(client, peopl
                        json={"floors": {"TEA/01~A": "abc"}})
     assert (wrong.status_code, wrong.get_json()["errors"][0]["pointer"]) == (
         422, "/floors/TEA~101~0A")
+
+
+def test_an_exception_is_not_given_to_a_person_who_cannot_act_on_orders(
+        client, token_for, people, make_user, actions):
+    """Once, an exception could be assigned to a viewer, who could never resolve it."""
+    make_user("viewer", username="read.only")
+    _number, found = held_order(client, token_for, people)
+    refused = client.post(f"/api/v1/exceptions/{found['id']}/assign",
+                          headers=people["staff"], json={"assignee": "read.only"})
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"][0] == {
+        "pointer": "/assignee",
+        "detail": "read.only cannot act on orders (their roles lack orders.act), so they "
+                  "could not resolve it"}
+    actions.login_as("staff")
+    page = client.post(f"/exceptions/{found['id']}/assign", follow_redirects=True,
+                       data={"csrf_token": actions.csrf("/exceptions"),
+                             "assignee": "read.only"})
+    assert "read.only cannot act on orders" in page.get_data(as_text=True)
+    assert queue(client, people["staff"])[0]["assignee"] is None

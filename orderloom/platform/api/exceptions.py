@@ -27,6 +27,8 @@ from orderloom.runtime.exception_queue.reasons import REASONS, RESOLUTIONS
 from orderloom.runtime.orders.models import Order
 
 MANAGING = "exceptions.manage"
+# Who may resolve an exception, and so be given one.
+ACTING = "orders.act"
 PRICING = ("discount_limit", "floors")
 TIMESTAMP = {"type": ["string", "null"], "format": "date-time"}
 LABEL = {"type": "object", "properties": {"en": {"type": "string"}, "zh": {"type": "string"}}}
@@ -195,6 +197,9 @@ def assign_exception(exception_id: int):
                                                    User.active.is_(True)))
         if person is None:
             raise invalid("/assignee", f"there is no active user {name!r}")
+        if not person.can(ACTING):
+            raise invalid("/assignee", f"{name} cannot act on orders (their roles lack "
+                                       f"{ACTING}), so they could not resolve it")
         if session.scalar(select(Order.id).where(Order.id == order.id,
                                                  visible_orders(person))) is None:
             raise invalid("/assignee", f"{name} may not see order {order.number} (their "

@@ -101,6 +101,10 @@ def assign_exception_page(exception_id: int):
             flash(gettext("%(name)s is no active user who may see order %(number)s; "
                           "nothing was changed.", name=name, number=order.number), "error")
             return redirect(_back())
+        if not person.can("orders.act"):
+            flash(gettext("%(name)s cannot act on orders, so they could not resolve "
+                          "the exception; nothing was changed.", name=name), "error")
+            return redirect(_back())
     try:
         resolving.assign(session, current_actor(), found, order, name)
     except resolving.ExceptionRefused as refused:
