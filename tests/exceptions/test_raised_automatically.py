@@ -83,8 +83,9 @@ def test_an_incomplete_address_from_a_channel_is_raised(client, token_for, publi
     admin = bearer(token_for("admin"))
     number, _secret = channel_order(client, admin, SIMPLE_ORDER, mapping=None)
     [found] = exceptions_of(client, admin, number)
-    assert (found["reason"], found["message"]["en"]) == (
-        "address", "the address ship_to has no city, street")
+    assert (found["reason"], found["message"]) == ("address", {
+        "en": "the address Ship to has no city, street",
+        "zh": "地址「收货地址」缺少城市、街道地址"})  # once: the field's key, English parts
 
 
 def test_a_price_below_its_floor_is_raised(client, token_for):
@@ -135,6 +136,8 @@ def test_routing_without_stock_raises_out_of_stock_and_release_moves_on(client, 
     [found] = exceptions_of(client, admin, number)
     assert found["reason"] == "out_of_stock"
     assert "TEA-01" in found["message"]["en"]
+    # Once, the Chinese text was the English one behind a Chinese prefix.
+    assert found["message"]["zh"] == "库存不足：TEA-01 需要 2 件，任一仓库仅有 1 件"
     assert state(client, admin, number) == "draft"
     client.post("/api/v1/stock/receipts", headers=admin,
                 json={"sku": "TEA-01", "warehouse": "HZ", "quantity": 5})

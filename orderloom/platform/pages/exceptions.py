@@ -108,7 +108,7 @@ def assign_exception_page(exception_id: int):
     try:
         resolving.assign(session, current_actor(), found, order, name)
     except resolving.ExceptionRefused as refused:
-        flash(refused.message, "error")
+        flash(label(refused.texts, language()), "error")
         return redirect(_back())
     session.commit()
     flash(gettext("The exception on order %(number)s is assigned to %(name)s.",
@@ -137,7 +137,7 @@ def resolve_exception_page(exception_id: int):
     except resolving.ExceptionRefused as refused:
         session.rollback()
         flash(gettext("Order %(number)s: %(why)s. Nothing was changed.",
-                      number=order.number, why=refused.message), "error")
+                      number=order.number, why=label(refused.texts, language())), "error")
         return redirect(_back())
     state = Labels(blueprint_for(order.version), language()).state(order.state)
     session.commit()

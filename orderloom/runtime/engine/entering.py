@@ -252,9 +252,16 @@ def _take_automatic(session: Session, order: Order, blueprint: Blueprint,
         if isinstance(blocked, stock_keeping.OutOfStock):
             # Routing found no warehouse with enough: the order waits in the exception
             # queue, where staff release it once stock arrives.
+            where = "任一仓库" if blocked.warehouse == stock_keeping.ANY_WAREHOUSE \
+                else f"仓库 {blocked.warehouse}"
             raise_exception(session, order, "out_of_stock",
-                            {"en": blocked.message, "zh": f"库存不足：{blocked.message}"},
-                            actor_name=SYSTEM.name, now=now)
+                            {"en": blocked.message,
+                             "zh": f"库存不足：{blocked.sku} 需要 {blocked.wanted} 件，"
+                                   f"{where}仅有 {blocked.available} 件"},
+                            actor_name=SYSTEM.name, now=now,
+                            details={"sku": blocked.sku, "warehouse": blocked.warehouse,
+                                     "wanted": blocked.wanted,
+                                     "available": blocked.available})
         return False
     calendar = business_calendar.formula_calendar(session)
     order.take_values({k: to_json(v) for k, v in

@@ -30,12 +30,14 @@ from orderloom.runtime.stock import catalog
 
 # Orders typed in by staff or imported from a file: what they wrote was read already.
 BY_HAND = frozenset({"manual", "import"})
-# What an address needs for a carrier to route it.
-ADDRESS_NEEDS = ("province", "city", "street")
+# What an address needs for a carrier to route it, with each part's name for people.
+ADDRESS_NEEDS = {"province": {"en": "province", "zh": "省份"},
+                 "city": {"en": "city", "zh": "城市"},
+                 "street": {"en": "street", "zh": "街道地址"}}
 
 
-def _ship_to(order: Order) -> tuple[str, dict[str, Any]] | None:
-    """The key and value of the address the parcel goes to: the field meaning
+def _ship_to(order: Order) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The field of the address the parcel goes to and its value: the field meaning
     ``ship_to``, else the form's one address field."""
     fields = blueprint_for(order.version).definition["form"]["fields"]
     field = with_meaning(fields, "ship_to")
@@ -45,7 +47,7 @@ def _ship_to(order: Order) -> tuple[str, dict[str, Any]] | None:
     if field is None:
         return None
     value = order.data.get(field["key"])
-    return field["key"], value if isinstance(value, dict) else {}
+    return field, value if isinstance(value, dict) else {}
 
 
 def _buyer(order: Order) -> tuple[Any, ...]:
@@ -87,14 +89,20 @@ def address(session: Session, order: Order, chosen: QueueSettings) -> None:
     found = _ship_to(order) if order.channel not in BY_HAND else None
     if found is None or not chosen.checking("address"):
         return
-    key, value = found
+    field, value = found
     missing = [part for part in ADDRESS_NEEDS if not str(value.get(part) or "").strip()]
     if missing:
+        names = field.get("label") or {}
+        en = names.get("en") or field["key"]
+        zh = names.get("zh") or en
         raise_exception(session, order, "address",
-                        {"en": f"the address {key} has no {', '.join(missing)}",
-                         "zh": f"地址 {key} 缺少 {', '.join(missing)}"},
-                        actor_name=SYSTEM.name, details={"field": key, "missing": missing},
-                        reveals=[[key]])
+                        {"en": f"the address {en} has no "
+                               f"{', '.join(ADDRESS_NEEDS[p]['en'] for p in missing)}",
+                         "zh": f"地址「{zh}」缺少"
+                               f"{'、'.join(ADDRESS_NEEDS[p]['zh'] for p in missing)}"},
+                        actor_name=SYSTEM.name,
+                        details={"field": field["key"], "missing": missing},
+                        reveals=[[field["key"]]])
 
 
 def price(session: Session, order: Order, chosen: QueueSettings) -> None:

@@ -48,12 +48,15 @@ NOTE_LENGTH = 500
 
 class ExceptionRefused(OrderError):
     """A step on an exception that cannot be taken: ``pointer`` names the part of the
-    request at fault, ``status`` the HTTP status that says why."""
+    request at fault, ``status`` the HTTP status that says why. ``message`` is English
+    (the API's language); ``zh`` the same for the Chinese pages."""
 
-    def __init__(self, pointer: str, message: str, status: int = 422) -> None:
+    def __init__(self, pointer: str, message: str, status: int = 422, *,
+                 zh: str | None = None) -> None:
         super().__init__(message)
         self.pointer = pointer
         self.status = status
+        self.texts = {"en": message, "zh": zh or message}
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,8 @@ def assign(session: Session, actor: Actor, found: OrderException, order: Order,
     nobody with None."""
     if found.status != OPEN:
         raise ExceptionRefused("/assignee", f"exception {found.id} is resolved already; "
-                               "there is nothing left to assign", 409)
+                               "there is nothing left to assign", 409,
+                               zh=f"异常 {found.id} 已处理，无需再指派")
     found.assignee = assignee
     timeline.exception_event(session, order, actor.name, at=now, details={
         "exception": found.id, "reason": found.reason, "label": _label(found),
@@ -84,19 +88,26 @@ def assign(session: Session, actor: Actor, found: OrderException, order: Order,
 
 def check(found: OrderException, resolution: Resolution) -> None:
     if found.status != OPEN:
+        done = RESOLUTION_LABELS.get(found.resolution or "", {}).get("zh", found.resolution)
         raise ExceptionRefused(
             "/resolution", f"exception {found.id} was resolved already ({found.resolution} "
-            f"by {found.resolved_by}); it cannot be resolved twice", 409)
+            f"by {found.resolved_by}); it cannot be resolved twice", 409,
+            zh=f"异常 {found.id} 已由 {found.resolved_by} 处理（{done}），不能重复处理")
     if resolution.kind not in RESOLUTIONS:
         raise ExceptionRefused("/resolution", f"there is no resolution {resolution.kind!r}; "
-                               f"the resolutions are {', '.join(RESOLUTIONS)}")
+                               f"the resolutions are {', '.join(RESOLUTIONS)}",
+                               zh=f"没有处理方式 {resolution.kind!r}")
     allowed = REASONS[found.reason].resolutions if found.reason in REASONS else ()
     if resolution.kind not in allowed:
         raise ExceptionRefused(
             "/resolution", f"an exception of reason {found.reason!r} cannot be resolved by "
-            f"{resolution.kind!r}; it can be resolved by {', '.join(allowed)}")
+            f"{resolution.kind!r}; it can be resolved by {', '.join(allowed)}",
+            zh=f"「{_label(found)['zh']}」异常不能以「"
+               f"{RESOLUTION_LABELS[resolution.kind]['zh']}」处理，可选："
+               + "、".join(RESOLUTION_LABELS[k]["zh"] for k in allowed))
     if resolution.note is not None and len(resolution.note) > NOTE_LENGTH:
-        raise ExceptionRefused("/note", f"at most {NOTE_LENGTH} characters")
+        raise ExceptionRefused("/note", f"at most {NOTE_LENGTH} characters",
+                               zh=f"备注最多 {NOTE_LENGTH} 个字符")
 
 
 def resolve(session: Session, actor: Actor, found: OrderException, order: Order,
@@ -149,15 +160,19 @@ def _fix_skus(session: Session, actor: Actor, found: OrderException, order: Orde
     unknown = {line["sku"] for line in lines}
     for sku in sorted(unknown - set(fixes)):
         raise ExceptionRefused(pointer("fixes", sku), f"{sku!r} needs the SKU of a product "
-                               "of the catalog that replaces it")
+                               "of the catalog that replaces it",
+                               zh=f"请为 {sku} 填写商品目录中替换它的商品编码")
     for sku in sorted(set(fixes) - unknown):
         raise ExceptionRefused(pointer("fixes", sku), f"{sku!r} is not one of the unknown SKUs "
-                               f"of this exception ({', '.join(sorted(unknown))})")
+                               f"of this exception ({', '.join(sorted(unknown))})",
+                               zh=f"{sku} 不是此异常中的未知商品编码"
+                                  f"（{'、'.join(sorted(unknown))}）")
     wanted = set(fixes.values())
     known = set(session.scalars(select(Product.sku).where(Product.sku.in_(wanted))))
     for sku, new in sorted(fixes.items()):
         if new not in known:
-            raise ExceptionRefused(pointer("fixes", sku), f"the catalog has no product {new!r}")
+            raise ExceptionRefused(pointer("fixes", sku), f"the catalog has no product {new!r}",
+                                   zh=f"商品目录中没有商品 {new}")
     changed: dict[str, Any] = {}
     for line in lines:
         rows = changed.setdefault(line["field"], [dict(r) for r in order.data.get(
@@ -168,7 +183,8 @@ def _fix_skus(session: Session, actor: Actor, found: OrderException, order: Orde
         edits.edit_order(session, actor, order, changed, now=now, data_pointer="/fixes")
     except OrderError as error:
         raise ExceptionRefused("/fixes", f"the order cannot take the new SKUs: "
-                               f"{error.message}", 409) from None
+                               f"{error.message}", 409,
+                               zh=f"订单无法使用新的商品编码：{error.message}") from None
 
 
 def _cancel(session: Session, actor: Actor, order: Order, roles: Collection[str],
@@ -187,9 +203,12 @@ def _cancel(session: Session, actor: Actor, order: Order, roles: Collection[str]
             f"({why})" if why else
             f"the order's type has no transition from {order.state!r} into a cancelled "
             "state that your roles allow")
-            + "; take the cancellation by hand or resolve by hold", 409)
+            + "; take the cancellation by hand or resolve by hold", 409,
+            zh=f"当前状态下没有你可以执行的取消流转{f'（{why}）' if why else ''}；"
+               "请手动取消或选择暂停")
     try:
         lifecycle.take_transition(session, actor, order, takeable[0], set(roles), now=now)
     except OrderError as error:
         raise ExceptionRefused("/resolution", f"the order cannot be cancelled: "
-                               f"{error.message}", 409) from None
+                               f"{error.message}", 409,
+                               zh=f"订单无法取消：{error.message}") from None
