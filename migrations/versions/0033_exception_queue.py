@@ -45,6 +45,11 @@ def upgrade() -> None:
     op.create_index(op.f("ix_order_exceptions_order_id"), "order_exceptions", ["order_id"])
     op.create_index("ix_order_exceptions_status_reason", "order_exceptions",
                     ["status", "reason"])
+    # One reason is open at most once per order (a partial index: SQLite and PostgreSQL).
+    op.create_index("uq_order_exceptions_open_reason", "order_exceptions",
+                    ["order_id", "reason"], unique=True,
+                    sqlite_where=sa.text("status = 'open'"),
+                    postgresql_where=sa.text("status = 'open'"))
     op.create_table(
         "exception_settings",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -60,6 +65,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("exception_settings")
+    op.drop_index("uq_order_exceptions_open_reason", table_name="order_exceptions")
     op.drop_index("ix_order_exceptions_status_reason", table_name="order_exceptions")
     op.drop_index(op.f("ix_order_exceptions_order_id"), table_name="order_exceptions")
     op.drop_table("order_exceptions")

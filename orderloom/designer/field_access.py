@@ -89,9 +89,23 @@ class FieldAccess:
                               if isinstance(line, dict) else line for line in lines]
         return shown
 
+    def hides_any_path(self, paths: Any) -> bool:
+        """Whether one of ``paths`` (``[key]`` for a field, ``[key, column]`` for a
+        line column, as an exception records what it quotes) is hidden."""
+        for path in paths if isinstance(paths, list) else []:
+            if not isinstance(path, list) or not path:
+                continue
+            if path[0] in self.hidden or (len(path) > 1 and path[1] in
+                                          self.hidden_columns.get(path[0], frozenset())):
+                return True
+        return False
+
     def in_details(self, details: Any) -> Any:
         """A timeline entry's details without the values of hidden fields: an edit or a
-        transition quotes each changed field as [before, after]."""
+        transition quotes each changed field as [before, after]; an exception's message
+        is left out when it quotes a hidden one (its ``reveals``)."""
+        if isinstance(details, dict) and self.hides_any_path(details.get("reveals")):
+            details = {**details, "message": {}}
         changes = details.get("changes") if isinstance(details, dict) else None
         if not isinstance(changes, dict) or not (self.hidden or self.hidden_columns):
             return details

@@ -15,6 +15,8 @@ from orderloom.designer.field_access import FieldAccess, field_access
 from orderloom.designer.models import DefinitionVersion
 from orderloom.designer.published import blueprint_for
 from orderloom.platform.auth import current_user
+from orderloom.platform.row_access import visible_orders
+from orderloom.runtime.orders.models import Order
 from orderloom.runtime.orders.saved_views import FIELD_PREFIX
 from orderloom.runtime.orders.search import OrderFilter
 from orderloom.runtime.reports.dashboards import DashboardFilter
@@ -40,6 +42,21 @@ def access_to(version: Any) -> FieldAccess:
 def seen_data(order: Any) -> dict[str, Any]:
     """The order's values without the fields the requesting person may not see."""
     return access_to(order.version).visible(order.data)
+
+
+def seen_exception(session: Any, found: Any, order: Any
+                   ) -> tuple[dict[str, str], dict[str, Any]]:
+    """An exception's message and details as the requesting person may see them: both
+    blank when they quote a field hidden from them (its ``reveals``), or name an
+    earlier order their row rules hide."""
+    details = found.details or {}
+    if access_to(order.version).hides_any_path(details.get("reveals")):
+        return {}, {}
+    earlier = details.get("earlier")
+    if earlier is not None and session.scalar(select(Order.id).where(
+            Order.number == earlier, visible_orders(current_user()))) is None:
+        return {}, {key: value for key, value in details.items() if key != "earlier"}
+    return found.message, details
 
 
 def limit_search(session: Any, spec: OrderFilter) -> OrderFilter:

@@ -65,3 +65,16 @@ def test_assign_and_resolve_from_the_page(client, token_for, actions, make_user)
     assert number in resolved and "Hold" in resolved and "wait" in resolved
     order_page = client.get(f"/orders/{number}").get_data(as_text=True)
     assert "On hold: held after the exception Raised by a rule" in order_page
+
+
+def test_a_refusal_on_the_chinese_page_is_said_in_chinese(client, token_for, actions):
+    """Once, the Chinese queue page flashed the English refusal."""
+    _admin, number, exception_id = waiting(client, token_for)
+    actions.login_as("staff")
+    csrf = actions.csrf("/exceptions")
+    refused = client.post(f"/exceptions/{exception_id}/resolve", follow_redirects=True,
+                          headers=CHINESE, data={"csrf_token": csrf, "resolution": "fix_sku"})
+    page = refused.get_data(as_text=True)
+    assert "「规则触发」异常不能以「修正商品编码」处理，可选：放行、暂停、取消订单" in page
+    assert "cannot be resolved by" not in page
+    assert state(client, bearer(token_for("admin")), number) == "draft"

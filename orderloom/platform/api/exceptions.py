@@ -15,6 +15,7 @@ from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.field_sight import seen_exception
 from orderloom.platform.models import User
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
@@ -25,6 +26,10 @@ from orderloom.runtime.exception_queue.raising import raise_exception
 from orderloom.runtime.exception_queue.reasons import REASONS, RESOLUTIONS
 from orderloom.runtime.orders.models import Order
 
+MANAGING = "exceptions.manage"
+# Who may resolve an exception, and so be given one.
+ACTING = "orders.act"
+PRICING = ("discount_limit", "floors")
 TIMESTAMP = {"type": ["string", "null"], "format": "date-time"}
 LABEL = {"type": "object", "properties": {"en": {"type": "string"}, "zh": {"type": "string"}}}
 EXCEPTION = {"type": "object", "properties": {
@@ -86,9 +91,10 @@ def _time(value: datetime | None) -> str | None:
 
 def exception_json(found: OrderException, order: Order, now: datetime) -> dict[str, Any]:
     reason = REASONS.get(found.reason)
+    message, details = seen_exception(db_session(), found, order)
     return {"id": found.id, "order": order.number, "order_state": order.state,
             "reason": found.reason, "reason_label": reason.label if reason else {},
-            "message": found.message, "details": found.details, "status": found.status,
+            "message": message, "details": details, "status": found.status,
             "raised_at": _time(found.raised_at), "raised_by": found.raised_by,
             "due_at": _time(found.due_at), "overdue": found.overdue(now),
             "assignee": found.assignee,
@@ -191,6 +197,9 @@ def assign_exception(exception_id: int):
                                                    User.active.is_(True)))
         if person is None:
             raise invalid("/assignee", f"there is no active user {name!r}")
+        if not person.can(ACTING):
+            raise invalid("/assignee", f"{name} cannot act on orders (their roles lack "
+                                       f"{ACTING}), so they could not resolve it")
         if session.scalar(select(Order.id).where(Order.id == order.id,
                                                  visible_orders(person))) is None:
             raise invalid("/assignee", f"{name} may not see order {order.number} (their "
@@ -227,11 +236,18 @@ def resolve_exception(exception_id: int):
 
 @api.get("/exception-settings")
 @requires("orders.view")
-@documented("The exception queue's settings: age limits per reason, discount limit, "
-            "price floors and the duplicate window", tags=("exceptions",),
+@documented("The exception queue's settings: age limits per reason, the duplicate window "
+            "and the checks; the discount limit and price floors only with "
+            "exceptions.manage", tags=("exceptions",),
             responses={200: ("The settings", SETTINGS)})
 def get_exception_settings():
-    return settings.current(db_session()).as_json()
+    shown = settings.current(db_session()).as_json()
+    if not current_user().can(MANAGING):
+        # Floors and the discount limit are what a buyer may be sold down to: for the
+        # people who set them, not for everyone who sees orders.
+        for key in PRICING:
+            shown.pop(key, None)
+    return shown
 
 
 @api.put("/exception-settings")

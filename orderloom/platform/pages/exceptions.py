@@ -12,6 +12,7 @@ from orderloom.db import utcnow
 from orderloom.designer.published import blueprint_for
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.field_sight import seen_exception
 from orderloom.platform.models import User
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import Labels, label, language, when
@@ -48,18 +49,19 @@ def exceptions_page():
     shown = []
     for found, order in rows:
         names = Labels(blueprint_for(order.version), lang)
+        message, details = seen_exception(session, found, order)
         allowed = REASONS[found.reason].resolutions if found.reason in REASONS else ()
         shown.append({
             "exception": found, "order": order, "state": names.state(order.state),
             "reason": label(REASONS[found.reason].label, lang) if found.reason in REASONS
             else found.reason,
-            "message": label(found.message, lang), "raised": when(found.raised_at),
+            "message": label(message, lang), "raised": when(found.raised_at),
             "due": when(found.due_at), "overdue": found.overdue(now),
             "resolved": when(found.resolved_at),
             "resolution": label(RESOLUTION_LABELS.get(found.resolution or "", {}), lang),
             "resolutions": [(key, label(RESOLUTION_LABELS[key], lang)) for key in allowed],
             "unknown_skus": sorted({line["sku"] for line in
-                                    (found.details or {}).get("lines", [])
+                                    details.get("lines", [])
                                     if "sku" in line and "floor" not in line})
             if FIX_SKU in allowed else []})
     reasons = [{"key": key, "label": label(r.label, lang), **counts[key]}
@@ -99,10 +101,14 @@ def assign_exception_page(exception_id: int):
             flash(gettext("%(name)s is no active user who may see order %(number)s; "
                           "nothing was changed.", name=name, number=order.number), "error")
             return redirect(_back())
+        if not person.can("orders.act"):
+            flash(gettext("%(name)s cannot act on orders, so they could not resolve "
+                          "the exception; nothing was changed.", name=name), "error")
+            return redirect(_back())
     try:
         resolving.assign(session, current_actor(), found, order, name)
     except resolving.ExceptionRefused as refused:
-        flash(refused.message, "error")
+        flash(label(refused.texts, language()), "error")
         return redirect(_back())
     session.commit()
     flash(gettext("The exception on order %(number)s is assigned to %(name)s.",
@@ -131,7 +137,7 @@ def resolve_exception_page(exception_id: int):
     except resolving.ExceptionRefused as refused:
         session.rollback()
         flash(gettext("Order %(number)s: %(why)s. Nothing was changed.",
-                      number=order.number, why=refused.message), "error")
+                      number=order.number, why=label(refused.texts, language())), "error")
         return redirect(_back())
     state = Labels(blueprint_for(order.version), language()).state(order.state)
     session.commit()

@@ -252,9 +252,16 @@ def _take_automatic(session: Session, order: Order, blueprint: Blueprint,
         if isinstance(blocked, stock_keeping.OutOfStock):
             # Routing found no warehouse with enough: the order waits in the exception
             # queue, where staff release it once stock arrives.
+            where = "任一仓库" if blocked.warehouse == stock_keeping.ANY_WAREHOUSE \
+                else f"仓库 {blocked.warehouse}"
             raise_exception(session, order, "out_of_stock",
-                            {"en": blocked.message, "zh": f"库存不足：{blocked.message}"},
-                            actor_name=SYSTEM.name, now=now)
+                            {"en": blocked.message,
+                             "zh": f"库存不足：{blocked.sku} 需要 {blocked.wanted} 件，"
+                                   f"{where}仅有 {blocked.available} 件"},
+                            actor_name=SYSTEM.name, now=now,
+                            details={"sku": blocked.sku, "warehouse": blocked.warehouse,
+                                     "wanted": blocked.wanted,
+                                     "available": blocked.available})
         return False
     calendar = business_calendar.formula_calendar(session)
     order.take_values({k: to_json(v) for k, v in
@@ -289,14 +296,44 @@ def take_timed_move(session: Session, order: Order, spec: dict[str, Any],
     return True
 
 
+def arrive_again(session: Session, order: Order, now: datetime) -> bool:
+    """Do again the arrival work a hold stopped, once nothing holds the order: the
+    approval of its state that is waved through, the first ``when`` move that is TRUE
+    now, and an ``after_hours`` move whose time passed while the order was held (its
+    timer fired and found the order held). Whether the order moved.
+
+    Tasks and timers the order got when it arrived stay as they are: only the moves
+    the hold kept back are taken."""
+    if holding_automatic_moves(session, order) is not None:
+        return False
+    blueprint = blueprint_for(order.version)
+    needing, waived = _approvals_here(session, order, blueprint, now)
+    if waived is not None:
+        spec, reason = waived
+        before = order.state
+        move(session, order, spec["approved"], now, actor_name=SYSTEM.name,
+             entry=timeline.approval_event,
+             details={"approval": spec["key"], "outcome": "approved", "automatic": True,
+                      "reason": reason})
+        enter_state(session, order, now=now, left=before)
+        return True
+    spec = automatic.due_now(blueprint, order, now)
+    if spec is not None and take_timed_move(session, order, spec, now):
+        return True
+    for key in timers.passed_automatic(session, order, now):
+        spec = automatic.automatic_spec(blueprint, key)
+        if spec is not None and take_timed_move(session, order, spec, now):
+            return True
+    return False
+
+
 @hooks.PAYMENT_STATUS_CHANGED.subscribe
 def payment_status_changed(session: Session, order: Order, before: str,
                            now: datetime) -> None:
     """A payment or refund changed the order's payment status: its state's automatic
-    ``when`` moves (``payment_status = "paid"``, ...) get their chance."""
-    spec = automatic.due_now(blueprint_for(order.version), order, now)
-    if spec is not None:
-        take_timed_move(session, order, spec, now)
+    ``when`` moves (``payment_status = "paid"``, ...) get their chance, as does
+    whatever else arriving in the state would have done."""
+    arrive_again(session, order, now)
 
 
 def _start_waiting(session: Session, order: Order, blueprint: Blueprint,

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from orderloom.designer.published import blueprint_for
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.notify.in_app import Notification
 from orderloom.runtime.orders import timeline
-from orderloom.runtime.orders.models import Order
+from orderloom.runtime.orders.models import Order, OrderEvent
+from orderloom.runtime.orders.timeline import TimelineKind
 
 # Who may move any order on (platform/permissions.py): told when no transition out of
 # the order's state names a role.
@@ -42,10 +44,27 @@ def hold(session: Session, actor: Actor, order: Order, reason: dict[str, str], *
     tell_staff(session, order, reason)
 
 
-def lift(session: Session, actor: Actor, order: Order, why: dict[str, str]) -> None:
+def lift(session: Session, actor: Actor, order: Order, why: dict[str, str], *,
+         placed: dict[str, str] | None = None) -> bool:
     """Lift the hold on ``order`` without moving it: a ``held`` entry that lists no
-    hold, so the latest entry no longer holds it (engine/actions/hold.py)."""
+    hold, so the latest entry no longer holds it (engine/actions/hold.py). With
+    ``placed`` (the reason of the hold the caller made), only when the order's latest
+    hold is still that one: a hold a person chose since stands. Whether it lifted."""
+    if placed is not None and latest_reason(session, order) != placed:
+        return False
     timeline.held_event(session, order, actor.name, details={"lifted": why})
+    return True
+
+
+def latest_reason(session: Session, order: Order) -> dict[str, str] | None:
+    """The reason of the hold the order's latest state change or hold entry made."""
+    details = session.scalar(
+        select(OrderEvent.details).where(
+            OrderEvent.order_id == order.id,
+            or_(OrderEvent.to_state.is_not(None), OrderEvent.kind == TimelineKind.HELD.value))
+        .order_by(OrderEvent.id.desc()).limit(1))
+    found = [a for a in (details or {}).get("actions", []) if a.get("type") == "hold"]
+    return found[-1].get("reason") if found else None
 
 
 def tell_staff(session: Session, order: Order, message: dict[str, str]) -> None:

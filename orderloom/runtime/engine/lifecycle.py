@@ -24,19 +24,17 @@ from orderloom.dsl.workdays import Calendar
 from orderloom.runtime import business_calendar, hooks, remembered
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.customers import records as customers
-from orderloom.runtime.engine import automatic
 from orderloom.runtime.engine.actions import (
     ActionResult,
     Blocked,
     carry_out,
-    holding_automatic_moves,
     run_actions,
 )
 from orderloom.runtime.engine.entering import (
+    arrive_again,
     enter_state,
     required_approvals,
     save,
-    take_timed_move,
 )
 from orderloom.runtime.errors import (
     OrderError,
@@ -326,13 +324,9 @@ def take_transition(session: Session, actor: Actor, order: Order, key: str, role
 
 def resume(session: Session, order: Order, now: datetime | None = None) -> bool:
     """Let the order flow on after whatever held it was lifted (an exception resolved):
-    the first automatic ``when`` move out of its state that is TRUE now is taken, unless
+    the arrival work the hold stopped is done now (entering.arrive_again), unless
     something still holds the order. Whether it moved."""
-    now = now or utcnow()
-    if holding_automatic_moves(session, order) is not None:
-        return False
-    spec = automatic.due_now(blueprint_for(order.version), order, now)
-    return spec is not None and take_timed_move(session, order, spec, now)
+    return arrive_again(session, order, now or utcnow())
 
 
 def open_transitions(order: Order, roles: set[str], now: datetime | None = None, *,

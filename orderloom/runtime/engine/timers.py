@@ -65,3 +65,16 @@ def due_timer_ids(session: Session, now: datetime, limit: int = BATCH,
         select(Timer.id).where(Timer.fired_at.is_(None), Timer.cancelled_at.is_(None),
                                Timer.fire_at <= now - overdue_by)
         .order_by(Timer.fire_at, Timer.id).limit(limit)))
+
+
+def passed_automatic(session: Session, order: Any, now: datetime) -> list[str]:
+    """The ``after_hours`` moves out of the order's state whose time has passed in its
+    present stay there, fired or not, soonest first. Only the newest timer of each move
+    counts: an older one belongs to an earlier stay in the same state."""
+    newest: dict[str, Timer] = {}
+    for timer in session.scalars(select(Timer).where(
+            Timer.order_id == order.id, Timer.kind == AUTOMATIC, Timer.state == order.state)
+            .order_by(Timer.id)):
+        newest[timer.key] = timer
+    passed = [t for t in newest.values() if t.cancelled_at is None and t.fire_at <= now]
+    return [t.key for t in sorted(passed, key=lambda t: (t.fire_at, t.id))]

@@ -30,12 +30,14 @@ from orderloom.runtime.stock import catalog
 
 # Orders typed in by staff or imported from a file: what they wrote was read already.
 BY_HAND = frozenset({"manual", "import"})
-# What an address needs for a carrier to route it.
-ADDRESS_NEEDS = ("province", "city", "street")
+# What an address needs for a carrier to route it, with each part's name for people.
+ADDRESS_NEEDS = {"province": {"en": "province", "zh": "省份"},
+                 "city": {"en": "city", "zh": "城市"},
+                 "street": {"en": "street", "zh": "街道地址"}}
 
 
-def _ship_to(order: Order) -> tuple[str, dict[str, Any]] | None:
-    """The key and value of the address the parcel goes to: the field meaning
+def _ship_to(order: Order) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The field of the address the parcel goes to and its value: the field meaning
     ``ship_to``, else the form's one address field."""
     fields = blueprint_for(order.version).definition["form"]["fields"]
     field = with_meaning(fields, "ship_to")
@@ -45,7 +47,7 @@ def _ship_to(order: Order) -> tuple[str, dict[str, Any]] | None:
     if field is None:
         return None
     value = order.data.get(field["key"])
-    return field["key"], value if isinstance(value, dict) else {}
+    return field, value if isinstance(value, dict) else {}
 
 
 def _buyer(order: Order) -> tuple[Any, ...]:
@@ -80,20 +82,27 @@ def buyer_note(session: Session, order: Order, chosen: QueueSettings) -> None:
     if isinstance(note, str) and note.strip():
         raise_exception(session, order, "buyer_note",
                         {"en": note.strip()[:300], "zh": note.strip()[:300]},
-                        actor_name=SYSTEM.name)
+                        actor_name=SYSTEM.name, reveals=[[field["key"]]])
 
 
 def address(session: Session, order: Order, chosen: QueueSettings) -> None:
     found = _ship_to(order) if order.channel not in BY_HAND else None
     if found is None or not chosen.checking("address"):
         return
-    key, value = found
+    field, value = found
     missing = [part for part in ADDRESS_NEEDS if not str(value.get(part) or "").strip()]
     if missing:
+        names = field.get("label") or {}
+        en = names.get("en") or field["key"]
+        zh = names.get("zh") or en
         raise_exception(session, order, "address",
-                        {"en": f"the address {key} has no {', '.join(missing)}",
-                         "zh": f"地址 {key} 缺少 {', '.join(missing)}"},
-                        actor_name=SYSTEM.name, details={"field": key, "missing": missing})
+                        {"en": f"the address {en} has no "
+                               f"{', '.join(ADDRESS_NEEDS[p]['en'] for p in missing)}",
+                         "zh": f"地址「{zh}」缺少"
+                               f"{'、'.join(ADDRESS_NEEDS[p]['zh'] for p in missing)}"},
+                        actor_name=SYSTEM.name,
+                        details={"field": field["key"], "missing": missing},
+                        reveals=[[field["key"]]])
 
 
 def price(session: Session, order: Order, chosen: QueueSettings) -> None:
@@ -111,7 +120,8 @@ def price(session: Session, order: Order, chosen: QueueSettings) -> None:
         zh.append(f"折扣 {beyond['discount']}% 超过上限 {beyond['limit']}%")
     raise_exception(session, order, "price", {"en": "; ".join(en), "zh": "；".join(zh)},
                     actor_name=SYSTEM.name,
-                    details={"lines": low, **({"discount": beyond} if beyond else {})})
+                    details={"lines": low, **({"discount": beyond} if beyond else {})},
+                    reveals=price_floors.quoted_fields(order))
 
 
 def duplicate(session: Session, order: Order, chosen: QueueSettings) -> None:
@@ -120,11 +130,12 @@ def duplicate(session: Session, order: Order, chosen: QueueSettings) -> None:
     if not hours or found is None or order.total is None or not any(found[1].values()):
         return
     since = order.created_at - timedelta(hours=hours)
-    # Same type and amount within the window first: the index on created_at keeps it
-    # a handful of rows, compared by address and buyer here.
+    # Same type, customer and amount within the window in SQL, the newest first (the
+    # nearest earlier order is the one staff compare with); address and buyer here.
     for earlier in session.scalars(select(Order).where(
             Order.order_type_id == order.order_type_id, Order.total == order.total,
-            Order.created_at >= since, Order.id != order.id).order_by(Order.id).limit(50)):
+            Order.customer_id == order.customer_id, Order.created_at >= since,
+            Order.id != order.id).order_by(Order.id.desc()).limit(50)):
         other = _ship_to(earlier)
         if other is not None and other[1] == found[1] and _buyer(earlier) == _buyer(order):
             raise_exception(session, order, "duplicate",

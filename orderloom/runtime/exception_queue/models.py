@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from orderloom.db import Base, JSONDocument, Money, UTCDateTime, utcnow
@@ -17,7 +17,12 @@ class OrderException(Base):
     """One reason an order waits for a person, from raised to resolved."""
 
     __tablename__ = "order_exceptions"
-    __table_args__ = (Index("ix_order_exceptions_status_reason", "status", "reason"),)
+    __table_args__ = (
+        Index("ix_order_exceptions_status_reason", "status", "reason"),
+        # One reason is open at most once per order, also when two findings race.
+        Index("uq_order_exceptions_open_reason", "order_id", "reason", unique=True,
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"),

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from orderloom.designer.form import with_meaning
+from orderloom.designer.problems import pointer
 from orderloom.designer.published import blueprint_for
 from orderloom.runtime.exception_queue import settings
 from orderloom.runtime.orders.models import Order
@@ -61,9 +62,23 @@ def _lines(order: Order) -> list[tuple[str, str, Decimal, Decimal]]:
             unit = _amount(line.get(price["key"]))
             qty = _amount(line.get(quantity["key"])) if quantity else Decimal(1)
             if unit is not None:
-                found.append((f"/{field['key']}/{index}", str(line[product]),
+                found.append((pointer(field["key"], index), str(line[product]),
                               qty if qty is not None else Decimal(1), unit))
     return found
+
+
+def quoted_fields(order: Order) -> list[list[str]]:
+    """What a price exception quotes: each line-items field's unit price column and
+    the discount field, as ``[key, column]`` and ``[key]``."""
+    fields = blueprint_for(order.version).definition["form"]["fields"]
+    quoted = []
+    for field in fields:
+        price = with_meaning(field.get("fields", []), "unit_price") \
+            if field["type"] == "line_items" else None
+        if price is not None:
+            quoted.append([field["key"], price["key"]])
+    discount = with_meaning(fields, "discount")
+    return quoted + ([[discount["key"]]] if discount else [])
 
 
 def below_floor(session: Session, order: Order) -> list[dict[str, str]]:

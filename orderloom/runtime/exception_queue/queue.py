@@ -1,7 +1,7 @@
-"""Reading the queue: the exceptions of the orders a person may see, newest problems
-first, and the counts per reason (open, and overdue) that the queue page and the
-dashboard show. ``visible`` is the caller's condition on orders (the person's row
-rules), so a hidden order's exception is neither listed nor counted."""
+"""Reading the queue: the exceptions of the orders a person may see, oldest first (the
+oldest is nearest its age limit), and the counts per reason (open, and overdue) that
+the queue page and the dashboard show. ``visible`` is the caller's condition on orders
+(the person's row rules), so a hidden order's exception is neither listed nor counted."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,8 +30,8 @@ def listing(session: Session, visible: ColumnElement[bool], filters: Filters, *,
             limit: int = 50, after: int | None = None, now: datetime | None = None
             ) -> tuple[list[tuple[OrderException, Order]], bool]:
     """A page of exceptions with their orders, oldest first (the oldest is nearest its
-    limit), and whether there are more: the next page starts ``before`` = the last id
-    shown (ids after it)."""
+    limit), and whether there are more: the next page is asked for with ``after`` = the
+    last id shown (it lists the ids after it)."""
     now = now or utcnow()
     query = (select(OrderException, Order).join(Order, Order.id == OrderException.order_id)
              .where(visible))

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
@@ -35,35 +36,53 @@ def open_exceptions(session: Session, order_ids: Sequence[int]) -> list[OrderExc
         .order_by(OrderException.id)))
 
 
+def _open_of(session: Session, order: Order, reason: str) -> OrderException | None:
+    return session.scalar(select(OrderException).where(
+        OrderException.order_id == order.id, OrderException.reason == reason,
+        OrderException.status == OPEN))
+
+
 def raise_exception(session: Session, order: Order, reason: str, message: dict[str, str], *,
                     actor_name: str, details: dict[str, Any] | None = None,
-                    now: datetime | None = None, beside_hold: bool = False) -> OrderException:
+                    now: datetime | None = None, beside_hold: bool = False,
+                    reveals: list[list[str]] | None = None) -> OrderException:
     """Open an exception of ``reason`` on ``order`` with ``message`` ({"en", "zh"}), or
     answer the one of that reason already open.
 
     ``beside_hold``: the caller holds the order with the same reason (engine/holds.py),
     which already shows it and tells staff; the exception then adds no second note and
-    no second message, and releasing it lifts that hold."""
+    no second message, and releasing it lifts that hold.
+
+    ``reveals``: the fields (``[key]``) and line columns (``[key, column]``) whose
+    values ``message`` and ``details`` quote, so that whoever may not see one of them
+    is shown neither (platform/field_sight.py)."""
     if reason not in REASONS:
         raise ValueError(f"there is no exception reason {reason!r}")
     session.flush()
-    already = session.scalar(select(OrderException).where(
-        OrderException.order_id == order.id, OrderException.reason == reason,
-        OrderException.status == OPEN))
+    already = _open_of(session, order, reason)
     if already is not None:
         return already
     now = now or utcnow()
     hours = settings.current(session).hours_for(reason)
     found = OrderException(order_id=order.id, reason=reason, message=message,
                            details={**(details or {}),
-                                    **({"beside_hold": True} if beside_hold else {})},
+                                    **({"beside_hold": True} if beside_hold else {}),
+                                    **({"reveals": reveals} if reveals else {})},
                            status=OPEN, raised_at=now,
                            raised_by=actor_name, due_at=now + timedelta(hours=hours))
-    session.add(found)
-    session.flush()
+    try:
+        # In a savepoint: when another transaction opened the same reason since the
+        # read above, the unique index refuses this one and theirs is the answer.
+        with session.begin_nested():
+            session.add(found)
+    except IntegrityError:
+        already = _open_of(session, order, reason)
+        if already is None:
+            raise
+        return already
     timeline.exception_event(session, order, actor_name, at=now, details={
         "exception": found.id, "reason": reason, "label": REASONS[reason].label,
-        "step": "raised", "message": message})
+        "step": "raised", "message": message, **({"reveals": reveals} if reveals else {})})
     if not beside_hold:
         holds.tell_staff(session, order, {
             lang: f"{REASONS[reason].label[lang]}: {message.get(lang, '')}".rstrip(": ")

@@ -11,6 +11,9 @@ from orderloom.designer.actions.raise_exception import REASON_LABELS
 
 RELEASE, HOLD, CANCEL, FIX_SKU = "release", "hold", "cancel", "fix_sku"
 RESOLUTIONS = (RELEASE, HOLD, CANCEL, FIX_SKU)
+# Not a person's choice: the order was moved on by hand past what the exception waited
+# for (closing.py).
+CLOSED_BY_MOVE = "closed_by_move"
 
 
 @dataclass(frozen=True)
@@ -38,4 +41,5 @@ RESOLUTION_LABELS: dict[str, dict[str, str]] = {
     HOLD: {"en": "Hold", "zh": "暂停"},
     CANCEL: {"en": "Cancel the order", "zh": "取消订单"},
     FIX_SKU: {"en": "Fix the SKU", "zh": "修正商品编码"},
+    CLOSED_BY_MOVE: {"en": "Closed: the order was moved on", "zh": "订单已流转，自动关闭"},
 }

@@ -19,12 +19,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
+from orderloom.designer.problems import pointer
 from orderloom.designer.published import blueprint_for
 from orderloom.designer.state_categories import Category, category_in
+from orderloom.runtime import business_calendar
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.engine import edits, holds, lifecycle
 from orderloom.runtime.errors import OrderError
@@ -46,12 +48,15 @@ NOTE_LENGTH = 500
 
 class ExceptionRefused(OrderError):
     """A step on an exception that cannot be taken: ``pointer`` names the part of the
-    request at fault, ``status`` the HTTP status that says why."""
+    request at fault, ``status`` the HTTP status that says why. ``message`` is English
+    (the API's language); ``zh`` the same for the Chinese pages."""
 
-    def __init__(self, pointer: str, message: str, status: int = 422) -> None:
+    def __init__(self, pointer: str, message: str, status: int = 422, *,
+                 zh: str | None = None) -> None:
         super().__init__(message)
         self.pointer = pointer
         self.status = status
+        self.texts = {"en": message, "zh": zh or message}
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,8 @@ def assign(session: Session, actor: Actor, found: OrderException, order: Order,
     nobody with None."""
     if found.status != OPEN:
         raise ExceptionRefused("/assignee", f"exception {found.id} is resolved already; "
-                               "there is nothing left to assign", 409)
+                               "there is nothing left to assign", 409,
+                               zh=f"异常 {found.id} 已处理，无需再指派")
     found.assignee = assignee
     timeline.exception_event(session, order, actor.name, at=now, details={
         "exception": found.id, "reason": found.reason, "label": _label(found),
@@ -82,19 +88,26 @@ def assign(session: Session, actor: Actor, found: OrderException, order: Order,
 
 def check(found: OrderException, resolution: Resolution) -> None:
     if found.status != OPEN:
+        done = RESOLUTION_LABELS.get(found.resolution or "", {}).get("zh", found.resolution)
         raise ExceptionRefused(
             "/resolution", f"exception {found.id} was resolved already ({found.resolution} "
-            f"by {found.resolved_by}); it cannot be resolved twice", 409)
+            f"by {found.resolved_by}); it cannot be resolved twice", 409,
+            zh=f"异常 {found.id} 已由 {found.resolved_by} 处理（{done}），不能重复处理")
     if resolution.kind not in RESOLUTIONS:
         raise ExceptionRefused("/resolution", f"there is no resolution {resolution.kind!r}; "
-                               f"the resolutions are {', '.join(RESOLUTIONS)}")
+                               f"the resolutions are {', '.join(RESOLUTIONS)}",
+                               zh=f"没有处理方式 {resolution.kind!r}")
     allowed = REASONS[found.reason].resolutions if found.reason in REASONS else ()
     if resolution.kind not in allowed:
         raise ExceptionRefused(
             "/resolution", f"an exception of reason {found.reason!r} cannot be resolved by "
-            f"{resolution.kind!r}; it can be resolved by {', '.join(allowed)}")
+            f"{resolution.kind!r}; it can be resolved by {', '.join(allowed)}",
+            zh=f"「{_label(found)['zh']}」异常不能以「"
+               f"{RESOLUTION_LABELS[resolution.kind]['zh']}」处理，可选："
+               + "、".join(RESOLUTION_LABELS[k]["zh"] for k in allowed))
     if resolution.note is not None and len(resolution.note) > NOTE_LENGTH:
-        raise ExceptionRefused("/note", f"at most {NOTE_LENGTH} characters")
+        raise ExceptionRefused("/note", f"at most {NOTE_LENGTH} characters",
+                               zh=f"备注最多 {NOTE_LENGTH} 个字符")
 
 
 def resolve(session: Session, actor: Actor, found: OrderException, order: Order,
@@ -103,12 +116,19 @@ def resolve(session: Session, actor: Actor, found: OrderException, order: Order,
     """Resolve ``found`` with ``resolution`` and do what it means to the order."""
     check(found, resolution)
     now = now or utcnow()
-    found.status = RESOLVED
-    found.resolution = resolution.kind
-    found.resolved_at = now
-    found.resolved_by = actor.name
-    found.note = resolution.note
-    session.flush()
+    # Claimed by a conditional UPDATE: of two people resolving at once, the second
+    # one's UPDATE waits for the first one's transaction and then matches no row.
+    claimed = session.execute(
+        update(OrderException)
+        .where(OrderException.id == found.id, OrderException.status == OPEN)
+        .values(status=RESOLVED, resolution=resolution.kind, resolved_at=now,
+                resolved_by=actor.name, note=resolution.note)
+        .execution_options(synchronize_session=False))
+    session.refresh(found)
+    if claimed.rowcount != 1:
+        check(found, resolution)  # resolved already: says how and by whom
+        raise ExceptionRefused("/resolution", f"exception {found.id} was resolved "
+                               "already; it cannot be resolved twice", 409)
     timeline.exception_event(session, order, actor.name, at=now, details={
         "exception": found.id, "reason": found.reason, "label": _label(found),
         "step": "resolved", "resolution": resolution.kind,
@@ -126,9 +146,11 @@ def resolve(session: Session, actor: Actor, found: OrderException, order: Order,
     else:
         if (found.details or {}).get("beside_hold"):
             label = _label(found)
+            # The hold beside it has the exception's message as its reason; a hold
+            # a person chose since is theirs to lift.
             holds.lift(session, actor, order, {
                 "en": f"the exception {label['en']} was resolved",
-                "zh": f"异常「{label['zh']}」已处理"})
+                "zh": f"异常「{label['zh']}」已处理"}, placed=found.message)
         lifecycle.resume(session, order, now)
 
 
@@ -137,16 +159,20 @@ def _fix_skus(session: Session, actor: Actor, found: OrderException, order: Orde
     lines = (found.details or {}).get("lines", [])
     unknown = {line["sku"] for line in lines}
     for sku in sorted(unknown - set(fixes)):
-        raise ExceptionRefused(f"/fixes/{sku}", f"{sku!r} needs the SKU of a product "
-                               "of the catalog that replaces it")
+        raise ExceptionRefused(pointer("fixes", sku), f"{sku!r} needs the SKU of a product "
+                               "of the catalog that replaces it",
+                               zh=f"请为 {sku} 填写商品目录中替换它的商品编码")
     for sku in sorted(set(fixes) - unknown):
-        raise ExceptionRefused(f"/fixes/{sku}", f"{sku!r} is not one of the unknown SKUs "
-                               f"of this exception ({', '.join(sorted(unknown))})")
+        raise ExceptionRefused(pointer("fixes", sku), f"{sku!r} is not one of the unknown SKUs "
+                               f"of this exception ({', '.join(sorted(unknown))})",
+                               zh=f"{sku} 不是此异常中的未知商品编码"
+                                  f"（{'、'.join(sorted(unknown))}）")
     wanted = set(fixes.values())
     known = set(session.scalars(select(Product.sku).where(Product.sku.in_(wanted))))
     for sku, new in sorted(fixes.items()):
         if new not in known:
-            raise ExceptionRefused(f"/fixes/{sku}", f"the catalog has no product {new!r}")
+            raise ExceptionRefused(pointer("fixes", sku), f"the catalog has no product {new!r}",
+                                   zh=f"商品目录中没有商品 {new}")
     changed: dict[str, Any] = {}
     for line in lines:
         rows = changed.setdefault(line["field"], [dict(r) for r in order.data.get(
@@ -157,22 +183,32 @@ def _fix_skus(session: Session, actor: Actor, found: OrderException, order: Orde
         edits.edit_order(session, actor, order, changed, now=now, data_pointer="/fixes")
     except OrderError as error:
         raise ExceptionRefused("/fixes", f"the order cannot take the new SKUs: "
-                               f"{error.message}", 409) from None
+                               f"{error.message}", 409,
+                               zh=f"订单无法使用新的商品编码：{error.message}") from None
 
 
 def _cancel(session: Session, actor: Actor, order: Order, roles: Collection[str],
             now: datetime) -> None:
     blueprint = blueprint_for(order.version)
     definition = blueprint.definition
-    cancelling = sorted(key for key, spec in blueprint.transitions.items()
-                        if order.state in spec.sources
-                        and category_in(definition, spec.target) is Category.CANCELLED)
-    if not cancelling:
-        raise ExceptionRefused("/resolution", f"the order's type has no transition from "
-                               f"{order.state!r} into a cancelled state; take the "
-                               "cancellation by hand or resolve by hold", 409)
+    into_cancelled = [t for t in lifecycle.open_transitions(
+        order, set(roles), now, calendar=business_calendar.formula_calendar(session))
+        if category_in(definition, t["to"]) is Category.CANCELLED]
+    # One the person may take now: their roles allow it and its condition holds.
+    takeable = sorted(t["key"] for t in into_cancelled if "blocked" not in t)
+    if not takeable:
+        why = "; ".join(f"{t['key']}: {t['blocked']}" for t in into_cancelled)
+        raise ExceptionRefused("/resolution", (
+            f"you can take no transition from {order.state!r} into a cancelled state now "
+            f"({why})" if why else
+            f"the order's type has no transition from {order.state!r} into a cancelled "
+            "state that your roles allow")
+            + "; take the cancellation by hand or resolve by hold", 409,
+            zh=f"当前状态下没有你可以执行的取消流转{f'（{why}）' if why else ''}；"
+               "请手动取消或选择暂停")
     try:
-        lifecycle.take_transition(session, actor, order, cancelling[0], set(roles), now=now)
+        lifecycle.take_transition(session, actor, order, takeable[0], set(roles), now=now)
     except OrderError as error:
         raise ExceptionRefused("/resolution", f"the order cannot be cancelled: "
-                               f"{error.message}", 409) from None
+                               f"{error.message}", 409,
+                               zh=f"订单无法取消：{error.message}") from None

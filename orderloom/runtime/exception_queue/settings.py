@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
 from orderloom.designer import numbers
+from orderloom.designer.problems import pointer
 from orderloom.runtime import audit
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.exception_queue.models import ExceptionSettings
@@ -93,11 +94,11 @@ def checked(body: dict[str, Any]) -> QueueSettings:
     hours = {}
     for reason, value in (body.get("sla_hours") or {}).items():
         if reason not in REASONS:
-            raise SettingsError(f"/sla_hours/{reason}", f"there is no reason {reason!r}; "
+            raise SettingsError(pointer("sla_hours", reason), f"there is no reason {reason!r}; "
                                 f"the reasons are {', '.join(REASONS)}")
         if isinstance(value, bool) or not isinstance(value, int) \
                 or not 1 <= value <= LONGEST_SLA_HOURS:
-            raise SettingsError(f"/sla_hours/{reason}",
+            raise SettingsError(pointer("sla_hours", reason),
                                 f"must be a whole number of hours from 1 to {LONGEST_SLA_HOURS}")
         hours[reason] = value
     limit = body.get("discount_limit")
@@ -116,10 +117,11 @@ def checked(body: dict[str, Any]) -> QueueSettings:
     checks = body.get("checks") or {}
     for check in checks:
         if check not in CHECKS:
-            raise SettingsError(f"/checks/{check}", f"there is no check {check!r}; the "
+            raise SettingsError(pointer("checks", check), f"there is no check {check!r}; the "
                                 f"checks are {', '.join(CHECKS)}")
     return QueueSettings(hours, limit,
-                         {sku: _amount(price, f"/floors/{sku}") for sku, price in floors.items()},
+                         {sku: _amount(price, pointer("floors", sku))
+                          for sku, price in floors.items()},
                          window, dict(checks))
 
 

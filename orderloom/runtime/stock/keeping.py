@@ -47,6 +47,10 @@ class StockError(OrderError):
         self.argument = argument
 
 
+# Where routing looked when no single warehouse had enough (routing.py).
+ANY_WAREHOUSE = "any warehouse"
+
+
 class OutOfStock(StockError):
     status = 409
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from orderloom.designer.blueprint import Blueprint
 from orderloom.runtime import business_calendar
 from orderloom.runtime.stock.catalog import Product, Warehouse
-from orderloom.runtime.stock.keeping import Line, OutOfStock, StockError
+from orderloom.runtime.stock.keeping import ANY_WAREHOUSE, Line, OutOfStock, StockError
 from orderloom.runtime.stock.models import StockLevel
 
 QUANTITY_COLUMNS = ("qty", "quantity")
@@ -126,7 +126,7 @@ def allocate(session: Session, blueprint: Blueprint, data: dict[str, Any],
     if policy == "refuse":
         sku, qty = sorted(remaining.items())[0]
         best = max((stock.get(code, {}).get(sku, 0) for code in candidates), default=0)
-        raise OutOfStock(sku, "any warehouse", need[sku], max(best, need[sku] - qty))
+        raise OutOfStock(sku, ANY_WAREHOUSE, need[sku], max(best, need[sku] - qty))
     if policy == "allow":
         short = set(remaining)
         allocation.lines = [line for line in allocation.lines if line[0] not in short]
