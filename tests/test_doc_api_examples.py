@@ -11,10 +11,9 @@ import socket
 from pathlib import Path
 
 import pytest
-from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from orderloom.platform import templates
-from tests.doc_examples import ROOT, Block, blocks, documents
+from tests.doc_examples import ROOT, Block, api_address_problem, blocks, documents
 
 REQUEST = re.compile(r"^(GET|POST|PUT|PATCH|DELETE) (/api/v1/\S+)")
 HEADER = re.compile(r"^[A-Za-z-]+: ")
@@ -88,12 +87,11 @@ def test_every_request_block_is_answered_as_the_docs_say(app, client, db, token_
     wrong: list[str] = []
     later: list[tuple[Block, str, str, str, object]] = []
     for block, method, address, body in requests_of(document):
-        path = re.sub(r"\[[^]]*\]", "", address)  # an optional part, shown in brackets
-        try:
-            adapter.match(re.sub(r"\{[^}]*\}", "1", path.split("?", 1)[0]), method=method)
-        except (NotFound, MethodNotAllowed):
-            wrong.append(f"{block.place}: {method} {address} is no address of the API")
+        problem = api_address_problem(adapter, method, address)
+        if problem:
+            wrong.append(f"{block.place}: {problem}")
             continue
+        path = re.sub(r"\[[^]]*\]", "", address)  # an optional part, shown in brackets
         if body is None:
             continue
         answer = client.open(path, method=method, json=body, headers=admin)

@@ -5,8 +5,6 @@ staging is ready and a node with production's key is not."""
 from __future__ import annotations
 
 import os
-import pty
-import subprocess
 import threading
 from datetime import UTC, datetime
 
@@ -18,6 +16,7 @@ from orderloom.platform.app import create_app
 from orderloom.platform.settings import load_settings
 from orderloom.platform.startup import check_database
 from orderloom.runtime.audit import AuditEvent
+from tests.doc_examples import at_a_terminal
 from tests.platform.test_cli import ORDERLOOM, run
 
 PRODUCTION_KEY = "p" * 40
@@ -31,19 +30,10 @@ def _ready(tmp_path, url: str, key: str) -> int:
 
 
 def _at_a_terminal(args: list[str], cwd, env: dict[str, str], answer: str):
-    """The command with a terminal as its standard input, answering ``answer``."""
-    controller, terminal = pty.openpty()
+    """The command at a terminal, where the operator answers ``answer`` when asked."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERLOOM_")}
-    process = subprocess.Popen(ORDERLOOM + args, cwd=cwd, env={**full_env, **env},
-                               stdin=terminal, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    os.close(terminal)
-    os.write(controller, answer.encode())
-    try:
-        out, err = process.communicate(timeout=60)
-    finally:
-        os.close(controller)
-    return process.returncode, out, err
+    done = at_a_terminal(ORDERLOOM + args, cwd, {**full_env, **env}, answer)
+    return done.returncode, done.stdout, done.stderr
 
 
 def test_a_copy_onto_other_keys_is_adopted_only_when_confirmed(tmp_path):
@@ -66,14 +56,14 @@ def test_a_copy_onto_other_keys_is_adopted_only_when_confirmed(tmp_path):
         "confirm replacing it: pass --yes"]
     assert _ready(tmp_path, url, STAGING_KEY) == 503
 
-    status, out, err = _at_a_terminal(["key", "adopt"], tmp_path, staging, "n\n")
+    status, out, err = _at_a_terminal(["key", "adopt"], tmp_path, staging, "n")
     assert status == 2, out + err
     assert "Nodes still signing with the recorded key will report unready" in out
     assert "Record this process's key as the cluster's?" in out
     assert err.strip() == "orderloom: error: nothing changed"
     assert _ready(tmp_path, url, STAGING_KEY) == 503
 
-    status, out, err = _at_a_terminal(["key", "adopt"], tmp_path, staging, "y\n")
+    status, out, err = _at_a_terminal(["key", "adopt"], tmp_path, staging, "y")
     assert status == 0, out + err
     assert "is now the cluster's key" in out
     assert _ready(tmp_path, url, STAGING_KEY) == 200
