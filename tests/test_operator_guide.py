@@ -175,11 +175,18 @@ class Walk:
         self.wait_for(lambda: self.through_nginx("/healthz"), "nginx")
 
     def through_nginx(self, path: str) -> bool:
-        return subprocess.run(
-            ["curl", "-sf", "--cacert", str(self.certificate), "--resolve",
+        return self.status_through_nginx(path) == 200
+
+    def status_through_nginx(self, path: str, *headers: str) -> int:
+        """The status nginx answers for ``path`` (0 when nothing answers)."""
+        done = subprocess.run(
+            ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert",
+             str(self.certificate), "--resolve",
              f"orders.example.com:{self.https_port}:127.0.0.1",
+             *(part for header in headers for part in ("-H", header)),
              f"https://orders.example.com:{self.https_port}{path}"],
-            capture_output=True, timeout=10).returncode == 0
+            capture_output=True, text=True, timeout=10)
+        return int(done.stdout or 0)
 
     # --- the systemd units, started as systemd starts them -----------------------------------
 
@@ -192,6 +199,7 @@ class Walk:
 
     def start_unit(self, machine: Machine, unit: Path) -> subprocess.Popen:
         env = self.env(machine)
+        from_files: dict[str, str] = {}  # systemd lets these win over Environment=
         for line in unit.read_text().splitlines():
             key, _, value = line.partition("=")
             value = self.translate(value, machine)
@@ -205,7 +213,7 @@ class Walk:
                 for entry in path.read_text().splitlines():
                     if "=" in entry and not entry.startswith("#"):
                         name, _, setting = entry.partition("=")
-                        env[name] = setting.strip('"')
+                        from_files[name] = setting.strip('"')
             elif key in ("StateDirectory", "RuntimeDirectory"):
                 base = "var/lib" if key == "StateDirectory" else "run"
                 (machine.root / base / value).mkdir(parents=True, exist_ok=True)
@@ -213,6 +221,10 @@ class Walk:
                 cwd = Path(value)
             elif key == "ExecStart":
                 command = shlex.split(value)
+        env.update(from_files)
+        # systemd puts ${NAME} in ExecStart from the unit's environment.
+        command = [re.sub(r"\$\{(\w+)\}", lambda name: env[name[1]], word)
+                   for word in command]
         log = (machine.root / f"{unit.stem}.log").open("a")
         return subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=log,
                                 start_new_session=True)
@@ -362,10 +374,19 @@ def test_the_operators_guide_builds_two_app_machines_behind_nginx_and_restores_a
     assert ready["checks"]["workers"]["count"] == 2
     assert ready["checks"]["redis"]["ok"] and ready["checks"]["queue"]["ok"]
 
-    # Metrics through nginx, read with Prometheus's own parser.
-    scraped = walk.output_of(r"/metrics")
-    families = {family.name: family for family in text_string_to_metric_families(scraped)}
-    assert families["orderloom_jobs_waiting"].samples[0].value >= 0
+    # Metrics from each app machine's own address, read with Prometheus's own parser;
+    # nginx keeps them in, even for the token's holder.
+    for machine in walk.app_machines():
+        scraped = walk.output_of(r"/metrics", machine.name)
+        families = {family.name: family
+                    for family in text_string_to_metric_families(scraped)}
+        assert families["orderloom_jobs_waiting"].samples[0].value >= 0
+    assert walk.status_through_nginx(
+        "/metrics", f"Authorization: Bearer {walk.metrics_token}") == 404
+    # Each gunicorn listens on the address its machine's file gives, not the unit's.
+    for machine in walk.app_machines():
+        assert f"Listening at: http://{machine.address}" in (
+            machine.root / "orderloom-web.log").read_text()
 
     # The backup, restored into a new database, holds what the running one holds.
     dumps = list((walk.machines["db"].root / "var" / "backups" / "orderloom").glob("*.dump"))
