@@ -32,7 +32,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, text
 
 from tests.conftest import POSTGRES_ADMIN_URL, service_unavailable
-from tests.doc_examples import ROOT, shell_blocks, why_not_run
+from tests.doc_examples import (
+    ROOT,
+    TYPED_PASSWORD,
+    at_a_terminal,
+    postgres_client_environment,
+    shell_blocks,
+    why_not_run,
+)
 from tests.platform.test_gunicorn import free_port
 
 GUIDE = ROOT / "docs" / "getting-started-operators.md"
@@ -81,23 +88,22 @@ class Walk:
     def env(self, machine: Machine) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("ORDERLOOM_", "PG", "PROMETHEUS_", "GUNICORN_"))}
-        host = POSTGRES_ADMIN_URL.split("@", 1)[1].split("/", 1)[0]
-        env.update({"PGHOST": host.split(":")[0], "PGPORT": (host.split(":") + ["5432"])[1],
-                    "PGUSER": "postgres", "PATH": f"{VENV_BIN}:{env['PATH']}",
+        env.update({**postgres_client_environment(), "PATH": f"{VENV_BIN}:{env['PATH']}",
                     # gunicorn keeps its control socket under the home folder: one each.
                     "HOME": str(machine.root)})
         return env
 
     def translate(self, command: str, machine: Machine) -> str:
         """The guide's command as it runs on this test machine."""
-        postgres_host = self.env(machine)["PGHOST"]
+        postgres = self.env(machine)
+        postgres_host = f"{postgres['PGHOST']}:{postgres['PGPORT']}"
         command = command.replace("sudo -u postgres ", "").replace("sudo ", "")
         if machine.name == "db":
             # The database and its owner: names of their own, beside other people's.
             command = re.sub(r"(?<=[ =])orderloom(?=$|[ _'\"])", self.name, command)
         command = command.replace(
             "postgresql://orderloom:PASSWORD@db.internal/orderloom",
-            f"postgresql://{self.name}:PASSWORD@{postgres_host}/{self.name}")
+            f"postgresql://{self.name}:{TYPED_PASSWORD}@{postgres_host}/{self.name}")
         command = command.replace("redis://redis.internal:6379/0", self.redis_url)
         command = command.replace("smtp.internal", "127.0.0.1")
         command = re.sub(r"=<at least 32 random characters: .*>", "=" + self.secret_key,
@@ -328,9 +334,9 @@ class Walk:
             # heartbeat follows within seconds. The guide's check comes after that.
             self.wait_for(lambda: self.workers_beating(2), "the two workers")
         body = "\n".join(script)
-        done = subprocess.run(["bash", "-euo", "pipefail", "-c", body], cwd=machine.root,
-                              env=self.env(machine), capture_output=True, text=True,
-                              timeout=120)
+        # At a terminal: createuser asks for the database user's password there.
+        done = at_a_terminal(["bash", "-euo", "pipefail", "-c", body], machine.root,
+                             self.env(machine), TYPED_PASSWORD, timeout=120)
         assert done.returncode == 0, (f"{block.place} on {machine.name} failed:\n{body}\n"
                                       f"{done.stdout}{done.stderr}\n{self.logs()}")
         self.ran.append((block.place, machine.name, body, done.stdout))
@@ -403,6 +409,12 @@ def test_the_operators_guide_builds_two_app_machines_behind_nginx_and_restores_a
                                          "key_fingerprints")])
         engine.dispose()
     assert counts[0] == counts[1] and counts[0][0] == 1 and counts[0][3] == 1
+    # The password createuser asked for was typed and set (it is on no command line).
+    admin = create_engine(POSTGRES_ADMIN_URL)
+    with admin.connect() as connection:
+        assert connection.scalar(text("SELECT rolpassword IS NOT NULL FROM pg_authid "
+                                      "WHERE rolname = :name"), {"name": walk.name})
+    admin.dispose()
 
     # What the test could not run, it says; each of those is on the one list.
     assert {command for command, _reason in walk.not_run} >= {
