@@ -47,6 +47,41 @@ DEPLOY = ROOT / "deploy"
 VENV_BIN = Path(sys.executable).parent
 PRODUCTION = "## 2. Production"
 START_TIMEOUT = 60
+SETTINGS_FILE = "/etc/orderloom.env"
+# The rights the guide gives the settings file: "`/etc/orderloom.env` (mode 0600, owned
+# by root".
+SETTINGS_RIGHTS = re.compile(r"`/etc/orderloom\.env` \(mode (0[0-7]{3}), owned by (\w+)")
+READS_SETTINGS = re.compile(r"(?:^|[\s;&|('\"])(?:\.|source)\s+/etc/orderloom\.env\b")
+
+
+def settings_rights(guide_text: str) -> tuple[int, str]:
+    """The mode and owner the guide gives /etc/orderloom.env."""
+    found = SETTINGS_RIGHTS.search(guide_text)
+    assert found, f"the guide no longer says the mode and owner of {SETTINGS_FILE}"
+    return int(found[1], 8), found[2]
+
+
+def runs_as(command: str) -> str:
+    """Who a command of the guide runs as: ``sudo -u NAME`` NAME, ``sudo`` root, and
+    otherwise the operator's own login, which is not root."""
+    as_user = re.match(r"sudo -u (\S+) ", command)
+    if as_user:
+        return as_user[1]
+    return "root" if command.startswith("sudo ") else "the operator"
+
+
+def settings_unreadable(command: str, mode: int, owner: str) -> str | None:
+    """Why ``command`` cannot read the settings file it sources, or None. The test
+    machine runs everything as root, which reads any file: the guide's rights are
+    checked here instead, as a machine would check them."""
+    if not READS_SETTINGS.search(command):
+        return None
+    reader = runs_as(command)
+    if mode & 0o004 or (reader == owner and mode & 0o400):
+        return None
+    return (f"reads {SETTINGS_FILE} (mode {mode:04o}, owned by {owner}) as {reader}, who "
+            "may not read it: the settings would be missing and `orderloom` would quietly "
+            "use an embedded SQLite instance")
 
 
 @dataclass
@@ -80,6 +115,7 @@ class Walk:
         self.certificate_key = tmp_path / "orders.example.com.key"
         self.nginx_main()  # Debian's nginx is installed on the proxy machine
         self.ran: list[tuple[str, str, str, str]] = []  # place, machine, command, output
+        self.settings_rights = (0o600, "root")
         self.not_run: list[tuple[str, str]] = []
 
     def app_machines(self) -> list[Machine]:
@@ -280,6 +316,7 @@ class Walk:
 
     def follow(self, guide: Path) -> None:
         production_line = guide.read_text().split(PRODUCTION, 1)[0].count("\n") + 1
+        self.settings_rights = settings_rights(guide.read_text())
         for block in shell_blocks(guide):
             if block.line < production_line:
                 continue  # the trial on one machine: tests/test_doc_commands.py runs it
@@ -290,6 +327,7 @@ class Walk:
                     env_file.parent.mkdir(parents=True, exist_ok=True)
                     env_file.write_text("".join(self.translate(line, machine) + "\n"
                                                 for line in block.commands()))
+                    env_file.chmod(self.settings_rights[0])
                 continue
             for machine in self.machines_for(heading):
                 self.run_block(block, machine)
@@ -310,6 +348,8 @@ class Walk:
     def run_block(self, block, machine: Machine) -> None:
         script: list[str] = []
         for command in block.commands():
+            unreadable = settings_unreadable(command, *self.settings_rights)
+            assert unreadable is None, f"{block.place}: `{command}` {unreadable}"
             reason = why_not_run(command)
             if reason is None:
                 script.append(self.translate(command, machine))
@@ -346,6 +386,19 @@ class Walk:
                  if re.search(pattern, body) and machine in (None, name)]
         assert found, f"the guide no longer runs a command matching {pattern!r}"
         return found[-1]
+
+
+def test_a_command_sourcing_the_root_only_settings_must_run_as_root():
+    """Once, the guide sourced the 0600 root file as the operator, so `orderloom init`
+    quietly made a SQLite instance; the walk ran as root and did not notice."""
+    assert settings_rights(GUIDE.read_text()) == (0o600, "root")
+    for command in ("set -a; . /etc/orderloom.env; set +a",
+                    "sudo -u orderloom sh -c '. /etc/orderloom.env; orderloom init'"):
+        assert "may not read it" in settings_unreadable(command, 0o600, "root")
+    assert settings_unreadable(
+        "sudo sh -c 'set -a; . /etc/orderloom.env; set +a; orderloom init'",
+        0o600, "root") is None
+    assert settings_unreadable("set -a; . /etc/orderloom.env", 0o644, "root") is None
 
 
 @pytest.fixture
