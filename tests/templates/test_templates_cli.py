@@ -50,5 +50,5 @@ def test_an_unknown_template_lists_the_ones_there_are(tmp_path):
     result = run(["templates", "import", "bakery"], tmp_path)
     assert result.returncode == 2  # a bad argument, as for every command
     assert result.stderr.strip() == (
-        "orderloom: error: bakery: there is no built-in template 'bakery'; the templates are: catering, "
-        "manufacturing, retail, returns, wholesale")
+        "orderloom: error: bakery: there is no built-in template 'bakery'; the templates "
+        "are: catering, manufacturing, retail, returns, wholesale")
