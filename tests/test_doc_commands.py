@@ -9,16 +9,12 @@ needs several machines, is run by tests/test_operator_guide.py.
 """
 from __future__ import annotations
 
-import fcntl
 import http.server
 import json
 import os
-import pty
 import re
-import select
 import shutil
 import subprocess
-import termios
 import threading
 import time
 import urllib.error
@@ -30,12 +26,20 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import POSTGRES_ADMIN_URL
-from tests.doc_examples import ROOT, RUN_BY_THEIR_OWN_TEST, Block, blocks, documents, why_not_run
+from tests.doc_examples import (
+    ROOT,
+    RUN_BY_THEIR_OWN_TEST,
+    TYPED_PASSWORD,
+    Block,
+    at_a_terminal,
+    blocks,
+    documents,
+    postgres_client_environment,
+    why_not_run,
+)
 from tests.platform.test_gunicorn import free_port
 from tests.test_operator_guide import PRODUCTION, VENV_BIN
 
-# The password the person at the terminal types when a command asks for one.
-TYPED_PASSWORD = "Plum-Harbour-1947"
 SERVE_TIMEOUT = 120  # the demo makes its shop before it serves
 COMMAND = re.compile(r"^(\$ )?(\S*/)?(orderloom|curl|pg_dump|createdb|pg_restore) ")
 
@@ -85,8 +89,7 @@ class Machine:
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("ORDERLOOM_", "PG"))}
-        host = POSTGRES_ADMIN_URL.split("@", 1)[1].split("/", 1)[0]
-        env.update({"PGHOST": host.split(":")[0], "PGUSER": "postgres",
+        env.update({**postgres_client_environment(),
                     "PATH": f"{VENV_BIN}:{env['PATH']}", "HOME": str(self.root),
                     "ORDERLOOM_ADMIN_PASSWORD": TYPED_PASSWORD})
         return env
@@ -125,25 +128,8 @@ class Machine:
     def run(self, command: str, env: dict[str, str] | None = None):
         """The command at a terminal of its own, where a person types the password each
         time one is asked for."""
-        controller, terminal = pty.openpty()
-
-        def at_the_terminal() -> None:  # in the child: the pty is its controlling terminal
-            os.setsid()
-            fcntl.ioctl(terminal, termios.TIOCSCTTY, 0)
-
-        process = subprocess.Popen(["bash", "-euo", "pipefail", "-c", command],
-                                   cwd=self.work, env={**self.env(), **(env or {})},
-                                   stdin=terminal, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True,
-                                   preexec_fn=at_the_terminal)
-        os.close(terminal)
-        typist = threading.Thread(target=type_passwords, args=(controller,), daemon=True)
-        typist.start()
-        try:
-            out, err = process.communicate(timeout=300)
-        finally:
-            os.close(controller)
-        return subprocess.CompletedProcess(command, process.returncode, out, err)
+        return at_a_terminal(["bash", "-euo", "pipefail", "-c", command], self.work,
+                             {**self.env(), **(env or {})}, TYPED_PASSWORD)
 
     def start_serving(self, command: str, env: dict[str, str] | None = None
                       ) -> tuple[subprocess.Popen, int]:
@@ -181,22 +167,6 @@ class Machine:
         finally:
             process.terminate()
             process.wait(timeout=30)
-
-
-def type_passwords(controller: int) -> None:
-    """Answer each password prompt shown on the terminal, as the person would."""
-    shown = b""
-    while True:
-        try:
-            ready, _w, _x = select.select([controller], [], [], 60)
-            if not ready:
-                return
-            shown += os.read(controller, 1024)
-        except OSError:  # the command ended and its terminal closed
-            return
-        if shown.rstrip().endswith(b":"):
-            shown = b""
-            os.write(controller, f"{TYPED_PASSWORD}\n".encode())
 
 
 def serves(command: str) -> bool:

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 
 import pytest
-from werkzeug.exceptions import MethodNotAllowed, NotFound
-from werkzeug.routing import RequestRedirect
 
 from orderloom.platform import templates
+from tests.doc_examples import ROOT, api_address_problem
 
-ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 GUIDES = sorted(DOCS.glob("getting-started-*.md"))
 AUDIENCES = ("business", "staff", "integrators", "operators")
@@ -47,32 +44,27 @@ def test_every_relative_link_points_at_a_file(guide):
     assert missing == [], f"{guide.name} links to files that do not exist: {missing}"
 
 
-def _api_paths(text: str) -> list[tuple[str | None, str]]:
-    found = []
-    for method, path in API_PATH.findall(text):
-        path = path.rstrip(".")
-        # A placeholder ({id}, {code}) stands for any value; 1 fits ints and strings.
-        found.append((method or None, re.sub(r"\{[^}]*\}", "1", path)))
-    return found
+def api_addresses(text: str) -> list[tuple[str | None, str]]:
+    """The API addresses a guide names in its prose and blocks, with the method shown."""
+    return [(method or None, "/api/v1" + path.rstrip("."))
+            for method, path in API_PATH.findall(text)]
 
 
-def test_the_path_finder_sees_placeholders_methods_and_the_shell_variable():
+def test_the_path_finder_sees_placeholders_methods_and_the_shell_variable(app):
     text = "POST $OL/inbound/{id}/retry then `GET /api/v1/orders/RT-1?x=1`."
-    assert _api_paths(text) == [("POST", "/inbound/1/retry"), ("GET", "/orders/RT-1")]
+    assert api_addresses(text) == [("POST", "/api/v1/inbound/{id}/retry"),
+                                   ("GET", "/api/v1/orders/RT-1")]
+    adapter = app.url_map.bind("localhost")
+    assert [api_address_problem(adapter, m, p) for m, p in api_addresses(text)] == [None, None]
+    assert api_address_problem(adapter, "PUT", "/api/v1/orders/{number}") == \
+        "PUT /api/v1/orders/{number} is no address of the API"
 
 
 @pytest.mark.parametrize("guide", GUIDES, ids=lambda g: g.stem)
 def test_every_api_path_a_guide_names_exists(app, guide):
     adapter = app.url_map.bind("localhost")
-    wrong = []
-    for method, path in _api_paths(guide.read_text(encoding="utf-8")):
-        try:
-            adapter.match("/api/v1" + path, method=method or "GET")
-        except MethodNotAllowed:
-            if method:  # the path exists, but not with the method the guide says
-                wrong.append(f"{method} /api/v1{path}")
-        except (NotFound, RequestRedirect):
-            wrong.append(f"/api/v1{path}")
+    wrong = [problem for method, address in api_addresses(guide.read_text(encoding="utf-8"))
+             if (problem := api_address_problem(adapter, method, address))]
     assert wrong == [], f"{guide.name} names API addresses the app does not have: {wrong}"
 
 

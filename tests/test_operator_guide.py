@@ -32,7 +32,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, text
 
 from tests.conftest import POSTGRES_ADMIN_URL, service_unavailable
-from tests.doc_examples import ROOT, shell_blocks, why_not_run
+from tests.doc_examples import (
+    ROOT,
+    TYPED_PASSWORD,
+    at_a_terminal,
+    postgres_client_environment,
+    shell_blocks,
+    why_not_run,
+)
 from tests.platform.test_gunicorn import free_port
 
 GUIDE = ROOT / "docs" / "getting-started-operators.md"
@@ -40,6 +47,41 @@ DEPLOY = ROOT / "deploy"
 VENV_BIN = Path(sys.executable).parent
 PRODUCTION = "## 2. Production"
 START_TIMEOUT = 60
+SETTINGS_FILE = "/etc/orderloom.env"
+# The rights the guide gives the settings file: "`/etc/orderloom.env` (mode 0600, owned
+# by root".
+SETTINGS_RIGHTS = re.compile(r"`/etc/orderloom\.env` \(mode (0[0-7]{3}), owned by (\w+)")
+READS_SETTINGS = re.compile(r"(?:^|[\s;&|('\"])(?:\.|source)\s+/etc/orderloom\.env\b")
+
+
+def settings_rights(guide_text: str) -> tuple[int, str]:
+    """The mode and owner the guide gives /etc/orderloom.env."""
+    found = SETTINGS_RIGHTS.search(guide_text)
+    assert found, f"the guide no longer says the mode and owner of {SETTINGS_FILE}"
+    return int(found[1], 8), found[2]
+
+
+def runs_as(command: str) -> str:
+    """Who a command of the guide runs as: ``sudo -u NAME`` NAME, ``sudo`` root, and
+    otherwise the operator's own login, which is not root."""
+    as_user = re.match(r"sudo -u (\S+) ", command)
+    if as_user:
+        return as_user[1]
+    return "root" if command.startswith("sudo ") else "the operator"
+
+
+def settings_unreadable(command: str, mode: int, owner: str) -> str | None:
+    """Why ``command`` cannot read the settings file it sources, or None. The test
+    machine runs everything as root, which reads any file: the guide's rights are
+    checked here instead, as a machine would check them."""
+    if not READS_SETTINGS.search(command):
+        return None
+    reader = runs_as(command)
+    if mode & 0o004 or (reader == owner and mode & 0o400):
+        return None
+    return (f"reads {SETTINGS_FILE} (mode {mode:04o}, owned by {owner}) as {reader}, who "
+            "may not read it: the settings would be missing and `orderloom` would quietly "
+            "use an embedded SQLite instance")
 
 
 @dataclass
@@ -73,6 +115,7 @@ class Walk:
         self.certificate_key = tmp_path / "orders.example.com.key"
         self.nginx_main()  # Debian's nginx is installed on the proxy machine
         self.ran: list[tuple[str, str, str, str]] = []  # place, machine, command, output
+        self.settings_rights = (0o600, "root")
         self.not_run: list[tuple[str, str]] = []
 
     def app_machines(self) -> list[Machine]:
@@ -81,23 +124,22 @@ class Walk:
     def env(self, machine: Machine) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("ORDERLOOM_", "PG", "PROMETHEUS_", "GUNICORN_"))}
-        host = POSTGRES_ADMIN_URL.split("@", 1)[1].split("/", 1)[0]
-        env.update({"PGHOST": host.split(":")[0], "PGPORT": (host.split(":") + ["5432"])[1],
-                    "PGUSER": "postgres", "PATH": f"{VENV_BIN}:{env['PATH']}",
+        env.update({**postgres_client_environment(), "PATH": f"{VENV_BIN}:{env['PATH']}",
                     # gunicorn keeps its control socket under the home folder: one each.
                     "HOME": str(machine.root)})
         return env
 
     def translate(self, command: str, machine: Machine) -> str:
         """The guide's command as it runs on this test machine."""
-        postgres_host = self.env(machine)["PGHOST"]
+        postgres = self.env(machine)
+        postgres_host = f"{postgres['PGHOST']}:{postgres['PGPORT']}"
         command = command.replace("sudo -u postgres ", "").replace("sudo ", "")
         if machine.name == "db":
             # The database and its owner: names of their own, beside other people's.
             command = re.sub(r"(?<=[ =])orderloom(?=$|[ _'\"])", self.name, command)
         command = command.replace(
             "postgresql://orderloom:PASSWORD@db.internal/orderloom",
-            f"postgresql://{self.name}:PASSWORD@{postgres_host}/{self.name}")
+            f"postgresql://{self.name}:{TYPED_PASSWORD}@{postgres_host}/{self.name}")
         command = command.replace("redis://redis.internal:6379/0", self.redis_url)
         command = command.replace("smtp.internal", "127.0.0.1")
         command = re.sub(r"=<at least 32 random characters: .*>", "=" + self.secret_key,
@@ -175,11 +217,18 @@ class Walk:
         self.wait_for(lambda: self.through_nginx("/healthz"), "nginx")
 
     def through_nginx(self, path: str) -> bool:
-        return subprocess.run(
-            ["curl", "-sf", "--cacert", str(self.certificate), "--resolve",
+        return self.status_through_nginx(path) == 200
+
+    def status_through_nginx(self, path: str, *headers: str) -> int:
+        """The status nginx answers for ``path`` (0 when nothing answers)."""
+        done = subprocess.run(
+            ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert",
+             str(self.certificate), "--resolve",
              f"orders.example.com:{self.https_port}:127.0.0.1",
+             *(part for header in headers for part in ("-H", header)),
              f"https://orders.example.com:{self.https_port}{path}"],
-            capture_output=True, timeout=10).returncode == 0
+            capture_output=True, text=True, timeout=10)
+        return int(done.stdout or 0)
 
     # --- the systemd units, started as systemd starts them -----------------------------------
 
@@ -192,6 +241,7 @@ class Walk:
 
     def start_unit(self, machine: Machine, unit: Path) -> subprocess.Popen:
         env = self.env(machine)
+        from_files: dict[str, str] = {}  # systemd lets these win over Environment=
         for line in unit.read_text().splitlines():
             key, _, value = line.partition("=")
             value = self.translate(value, machine)
@@ -205,7 +255,7 @@ class Walk:
                 for entry in path.read_text().splitlines():
                     if "=" in entry and not entry.startswith("#"):
                         name, _, setting = entry.partition("=")
-                        env[name] = setting.strip('"')
+                        from_files[name] = setting.strip('"')
             elif key in ("StateDirectory", "RuntimeDirectory"):
                 base = "var/lib" if key == "StateDirectory" else "run"
                 (machine.root / base / value).mkdir(parents=True, exist_ok=True)
@@ -213,6 +263,10 @@ class Walk:
                 cwd = Path(value)
             elif key == "ExecStart":
                 command = shlex.split(value)
+        env.update(from_files)
+        # systemd puts ${NAME} in ExecStart from the unit's environment.
+        command = [re.sub(r"\$\{(\w+)\}", lambda name: env[name[1]], word)
+                   for word in command]
         log = (machine.root / f"{unit.stem}.log").open("a")
         return subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=log,
                                 start_new_session=True)
@@ -262,6 +316,7 @@ class Walk:
 
     def follow(self, guide: Path) -> None:
         production_line = guide.read_text().split(PRODUCTION, 1)[0].count("\n") + 1
+        self.settings_rights = settings_rights(guide.read_text())
         for block in shell_blocks(guide):
             if block.line < production_line:
                 continue  # the trial on one machine: tests/test_doc_commands.py runs it
@@ -272,6 +327,7 @@ class Walk:
                     env_file.parent.mkdir(parents=True, exist_ok=True)
                     env_file.write_text("".join(self.translate(line, machine) + "\n"
                                                 for line in block.commands()))
+                    env_file.chmod(self.settings_rights[0])
                 continue
             for machine in self.machines_for(heading):
                 self.run_block(block, machine)
@@ -292,6 +348,8 @@ class Walk:
     def run_block(self, block, machine: Machine) -> None:
         script: list[str] = []
         for command in block.commands():
+            unreadable = settings_unreadable(command, *self.settings_rights)
+            assert unreadable is None, f"{block.place}: `{command}` {unreadable}"
             reason = why_not_run(command)
             if reason is None:
                 script.append(self.translate(command, machine))
@@ -316,9 +374,9 @@ class Walk:
             # heartbeat follows within seconds. The guide's check comes after that.
             self.wait_for(lambda: self.workers_beating(2), "the two workers")
         body = "\n".join(script)
-        done = subprocess.run(["bash", "-euo", "pipefail", "-c", body], cwd=machine.root,
-                              env=self.env(machine), capture_output=True, text=True,
-                              timeout=120)
+        # At a terminal: createuser asks for the database user's password there.
+        done = at_a_terminal(["bash", "-euo", "pipefail", "-c", body], machine.root,
+                             self.env(machine), TYPED_PASSWORD, timeout=120)
         assert done.returncode == 0, (f"{block.place} on {machine.name} failed:\n{body}\n"
                                       f"{done.stdout}{done.stderr}\n{self.logs()}")
         self.ran.append((block.place, machine.name, body, done.stdout))
@@ -328,6 +386,19 @@ class Walk:
                  if re.search(pattern, body) and machine in (None, name)]
         assert found, f"the guide no longer runs a command matching {pattern!r}"
         return found[-1]
+
+
+def test_a_command_sourcing_the_root_only_settings_must_run_as_root():
+    """Once, the guide sourced the 0600 root file as the operator, so `orderloom init`
+    quietly made a SQLite instance; the walk ran as root and did not notice."""
+    assert settings_rights(GUIDE.read_text()) == (0o600, "root")
+    for command in ("set -a; . /etc/orderloom.env; set +a",
+                    "sudo -u orderloom sh -c '. /etc/orderloom.env; orderloom init'"):
+        assert "may not read it" in settings_unreadable(command, 0o600, "root")
+    assert settings_unreadable(
+        "sudo sh -c 'set -a; . /etc/orderloom.env; set +a; orderloom init'",
+        0o600, "root") is None
+    assert settings_unreadable("set -a; . /etc/orderloom.env", 0o644, "root") is None
 
 
 @pytest.fixture
@@ -362,10 +433,19 @@ def test_the_operators_guide_builds_two_app_machines_behind_nginx_and_restores_a
     assert ready["checks"]["workers"]["count"] == 2
     assert ready["checks"]["redis"]["ok"] and ready["checks"]["queue"]["ok"]
 
-    # Metrics through nginx, read with Prometheus's own parser.
-    scraped = walk.output_of(r"/metrics")
-    families = {family.name: family for family in text_string_to_metric_families(scraped)}
-    assert families["orderloom_jobs_waiting"].samples[0].value >= 0
+    # Metrics from each app machine's own address, read with Prometheus's own parser;
+    # nginx keeps them in, even for the token's holder.
+    for machine in walk.app_machines():
+        scraped = walk.output_of(r"/metrics", machine.name)
+        families = {family.name: family
+                    for family in text_string_to_metric_families(scraped)}
+        assert families["orderloom_jobs_waiting"].samples[0].value >= 0
+    assert walk.status_through_nginx(
+        "/metrics", f"Authorization: Bearer {walk.metrics_token}") == 404
+    # Each gunicorn listens on the address its machine's file gives, not the unit's.
+    for machine in walk.app_machines():
+        assert f"Listening at: http://{machine.address}" in (
+            machine.root / "orderloom-web.log").read_text()
 
     # The backup, restored into a new database, holds what the running one holds.
     dumps = list((walk.machines["db"].root / "var" / "backups" / "orderloom").glob("*.dump"))
@@ -382,6 +462,12 @@ def test_the_operators_guide_builds_two_app_machines_behind_nginx_and_restores_a
                                          "key_fingerprints")])
         engine.dispose()
     assert counts[0] == counts[1] and counts[0][0] == 1 and counts[0][3] == 1
+    # The password createuser asked for was typed and set (it is on no command line).
+    admin = create_engine(POSTGRES_ADMIN_URL)
+    with admin.connect() as connection:
+        assert connection.scalar(text("SELECT rolpassword IS NOT NULL FROM pg_authid "
+                                      "WHERE rolname = :name"), {"name": walk.name})
+    admin.dispose()
 
     # What the test could not run, it says; each of those is on the one list.
     assert {command for command, _reason in walk.not_run} >= {

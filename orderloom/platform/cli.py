@@ -1,7 +1,8 @@
 """The ``orderloom`` command.
 
 Every failure a person can cause (a bad setting, an unreachable database, a
-database not yet initialised) ends with one line on stderr and exit status 2.
+database not yet initialised, a missing or unreadable file, a bad argument) ends
+with one line on stderr and exit status 2.
 """
 from __future__ import annotations
 
@@ -33,6 +34,14 @@ class OrderloomGroup(click.Group):
             return super().invoke(ctx)
         except (SettingsError, Refusal) as exc:
             raise Failure(str(exc)) from None
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # a group named alone shows its help, as asked
+        except click.ClickException as exc:
+            if isinstance(exc, Failure):
+                raise
+            # A bad argument, a missing file: click's own words, in our one line, with
+            # where to read how the command is used.
+            raise Failure(one_line(exc)) from None
         except OperationalError as exc:
             settings = ctx.find_object(dict) or {}
             raise Failure(str(unreachable(settings.get("database", "the database"), exc))
@@ -329,6 +338,16 @@ def _add_commands() -> None:
 
 
 _add_commands()
+
+
+def one_line(exc: click.ClickException) -> str:
+    """click's message for ``exc`` on one line, naming the command's help when there
+    is a command to name."""
+    message = " ".join(exc.format_message().split())
+    context = getattr(exc, "ctx", None)
+    if context is not None and context.parent is not None:
+        message += f" (see `{context.command_path} --help`)"
+    return message
 
 
 def main(argv: list[str] | None = None) -> None:

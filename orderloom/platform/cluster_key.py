@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Integer, String
@@ -20,7 +21,15 @@ from orderloom.platform.settings import Settings
 
 # Changing this constant changes every fingerprint: every node would disagree at once.
 _CONSTANT = b"orderloom cluster key fingerprint v1"
-_THE_ROW = 1
+# The one row's id: the audit trail names it as the subject of a replaced key.
+THE_ROW = 1
+
+# How the cluster's recorded key stands to this node's (``standing``), and what
+# ``adopt`` did about it.
+NOTHING_RECORDED = "nothing recorded"
+SAME_KEY = "same key"
+FALLBACK_KEY = "a fallback key"  # the cluster is rotating to this node's key
+OTHER_KEY = "another key"
 
 
 class KeyFingerprint(Base):
@@ -42,52 +51,81 @@ def agree(session: Session, settings: Settings) -> str | None:
     key this node keeps only as a fallback (the cluster is rotating to this node's key).
     Answers why this node disagrees with the cluster, or None. Does not commit."""
     own = fingerprint(settings.secret_key)
-    old = {fingerprint(key) for key in settings.secret_key_fallbacks}
-    stored = session.get(KeyFingerprint, _THE_ROW)
+    stored = session.get(KeyFingerprint, THE_ROW)
     if stored is None:
         try:
             with session.begin_nested():
-                session.add(KeyFingerprint(id=_THE_ROW, fingerprint=own))
+                session.add(KeyFingerprint(id=THE_ROW, fingerprint=own))
             return None
         except IntegrityError:
             # Another node's first start recorded its key in the meantime: compare with it.
-            stored = session.get(KeyFingerprint, _THE_ROW, populate_existing=True)
-    if stored.fingerprint == own:
-        return None
-    if stored.fingerprint in old:
+            stored = session.get(KeyFingerprint, THE_ROW, populate_existing=True)
+    found = standing(stored, settings)
+    if found == FALLBACK_KEY:
         stored.fingerprint, stored.recorded_at = own, utcnow()
-        return None
-    return _why(stored)
+    return _why(stored) if found == OTHER_KEY else None
 
 
 def disagreement(session: Session, settings: Settings) -> str | None:
-    """What ``agree`` answers, read only: for probes, which anyone may send as often as
-    they like, and which must not move the cluster's key (only a start does)."""
+    """Why this node disagrees with the recorded key, as ``agree`` answers it, but read
+    only: for probes, which anyone may send as often as they like, and which must not
+    move the cluster's key (a node's start and ``orderloom key adopt`` do)."""
     stored = recorded(session)
-    if stored is None or stored.fingerprint == fingerprint(settings.secret_key) or \
-            stored.fingerprint in {fingerprint(key) for key in settings.secret_key_fallbacks}:
+    if standing(stored, settings) != OTHER_KEY:
         return None
     return _why(stored)
 
 
 def recorded(session: Session) -> KeyFingerprint | None:
     """The cluster's key as the database records it; None before any node started."""
-    return session.get(KeyFingerprint, _THE_ROW)
+    return session.get(KeyFingerprint, THE_ROW)
 
 
-def adopt(session: Session, settings: Settings) -> bool:
-    """Record this node's key as the cluster's, whatever was recorded before: the
-    operator's answer to a database restored, or copied, onto nodes with another key.
-    Answers whether the record changed. Does not commit."""
-    own = fingerprint(settings.secret_key)
-    stored = recorded(session)
+def standing(stored: KeyFingerprint | None, settings: Settings) -> str:
+    """How the recorded key stands to this node's: one of the constants above."""
     if stored is None:
-        session.add(KeyFingerprint(id=_THE_ROW, fingerprint=own, recorded_at=utcnow()))
-        return True
-    if stored.fingerprint == own:
-        return False
+        return NOTHING_RECORDED
+    if stored.fingerprint == fingerprint(settings.secret_key):
+        return SAME_KEY
+    if stored.fingerprint in {fingerprint(key) for key in settings.secret_key_fallbacks}:
+        return FALLBACK_KEY
+    return OTHER_KEY
+
+
+@dataclass(frozen=True)
+class Adoption:
+    """What ``adopt`` found (a ``standing``), whether it recorded this node's key, and
+    when the key it found had been recorded (None when nothing was)."""
+
+    found: str
+    changed: bool
+    found_recorded_at: datetime | None
+
+
+def adopt(session: Session, settings: Settings, replace_other: bool) -> Adoption:
+    """Record this node's key as the cluster's: the operator's answer to a database
+    restored, or copied, onto nodes with another key. Another node's key is replaced only
+    when ``replace_other`` (the operator confirmed it); a fallback of this node is
+    replaced as a start replaces it. The row is read locked, so a node starting at the
+    same moment waits for this transaction or is waited for. Does not commit."""
+    own = fingerprint(settings.secret_key)
+    stored = session.get(KeyFingerprint, THE_ROW, with_for_update=True,
+                         populate_existing=True)
+    if stored is None:
+        try:
+            with session.begin_nested():
+                session.add(KeyFingerprint(id=THE_ROW, fingerprint=own))
+            return Adoption(NOTHING_RECORDED, True, None)
+        except IntegrityError:
+            # A node's first start recorded its key in the meantime: decide on that one.
+            stored = session.get(KeyFingerprint, THE_ROW, with_for_update=True,
+                                 populate_existing=True)
+    found = standing(stored, settings)
+    if found == SAME_KEY or (found == OTHER_KEY and not replace_other):
+        return Adoption(found, False, stored.recorded_at)
+    previous = stored.recorded_at
     stored.fingerprint, stored.recorded_at = own, utcnow()
-    return True
+    return Adoption(found, True, previous)
 
 
 def _why(stored: KeyFingerprint) -> str:

@@ -53,7 +53,8 @@ def test_malformed_data_prints_one_line_and_exits_2():
     result = invoke("1", "--data", "{total: 1}")
     assert result.exit_code == 2
     assert result.stderr == (
-        "--data is not valid JSON: Expecting property name enclosed in double quotes "
+        "orderloom: error: --data is not valid JSON: Expecting property name enclosed in "
+        "double quotes "
         "at line 1 column 2\n"
     )
     assert invoke("1", "--data", "[1]").exit_code == 2

@@ -48,7 +48,7 @@ def test_templates_import_reports_what_it_did_and_a_clash_imports_nothing(tmp_pa
 
 def test_an_unknown_template_lists_the_ones_there_are(tmp_path):
     result = run(["templates", "import", "bakery"], tmp_path)
-    assert result.returncode == 1
+    assert result.returncode == 2  # a bad argument, as for every command
     assert result.stderr.strip() == (
-        "bakery: there is no built-in template 'bakery'; the templates are: catering, "
-        "manufacturing, retail, returns, wholesale")
+        "orderloom: error: bakery: there is no built-in template 'bakery'; the templates "
+        "are: catering, manufacturing, retail, returns, wholesale")

@@ -13,14 +13,17 @@ from orderloom.designer.validation import (
     validate_order_type,
     validate_package,
 )
-from orderloom.platform.commands.database import open_session
+from orderloom.platform.commands.database import Failure, open_session
 
 
 def _read_json(path: Path):
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise click.ClickException(f"{path}: cannot read it: {exc}") from None
+    except OSError as exc:
+        raise Failure(f"{path}: cannot read it: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise Failure(f"{path}: cannot read it: not UTF-8 text at byte {exc.start}"
+                      ) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -74,7 +77,7 @@ def export_command(ctx: click.Context, keys: tuple[str, ...], draft: bool,
     with open_session(ctx) as session:
         for key in keys:
             if versions.find(session, key) is None:
-                raise click.ClickException(f"there is no order type {key!r}")
+                raise Failure(f"there is no order type {key!r}")
         text = dumps(export_package(session, list(keys) or None, draft))
     if output:
         output.write_text(text, encoding="utf-8")

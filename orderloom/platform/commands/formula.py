@@ -10,6 +10,7 @@ import click
 
 from orderloom import dsl
 from orderloom.dsl.values import display
+from orderloom.platform.commands.database import Failure
 
 
 def _json_option(text: str | None, option: str) -> Any:
@@ -19,9 +20,8 @@ def _json_option(text: str | None, option: str) -> Any:
         # Numbers become Decimal so 0.1 stays 0.1 and money stays exact.
         return json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as exc:
-        click.echo(f"{option} is not valid JSON: {exc.msg} at line {exc.lineno} column "
-                   f"{exc.colno}", err=True)
-        raise SystemExit(2) from None
+        raise Failure(f"{option} is not valid JSON: {exc.msg} at line {exc.lineno} "
+                      f"column {exc.colno}") from None
 
 
 @click.command("formula", context_settings={"ignore_unknown_options": True})
@@ -38,11 +38,9 @@ def formula_command(expr: str, data_json: str, fields_json: str | None) -> None:
     data = _json_option(data_json, "--data")
     fields = _json_option(fields_json, "--fields")
     if not isinstance(data, dict):
-        click.echo("--data must be a JSON object, e.g. '{\"total\": 120}'", err=True)
-        raise SystemExit(2)
+        raise Failure("--data must be a JSON object, e.g. '{\"total\": 120}'")
     if fields is not None and not isinstance(fields, dict):
-        click.echo("--fields must be a JSON object, e.g. '{\"total\": \"money\"}'", err=True)
-        raise SystemExit(2)
+        raise Failure("--fields must be a JSON object, e.g. '{\"total\": \"money\"}'")
     try:
         result = dsl.evaluate(expr, data, fields)
     except dsl.FormulaError as exc:

@@ -30,15 +30,14 @@ def list_command() -> None:
 def import_command(ctx: click.Context, name: str, on_conflict: str) -> None:
     """Import a built-in template: roles, warehouses, products with stock, order types.
     All or nothing."""
-    from orderloom.platform.commands.database import open_session
+    from orderloom.platform.commands.database import Failure, open_session
     from orderloom.platform.templates import TemplateError, import_template, load
 
     try:
         load(name)  # an unknown name needs no database
     except TemplateError as error:
-        for problem in error.problems:
-            click.echo(f"{name}: {problem}", err=True)
-        raise SystemExit(1) from None
+        # A name that is no template is a bad argument: one line, like any other.
+        raise Failure(f"{name}: " + "; ".join(map(str, error.problems))) from None
     with open_session(ctx) as session:
         try:
             report = import_template(session, "orderloom templates import", name,
