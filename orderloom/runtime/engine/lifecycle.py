@@ -24,6 +24,7 @@ from orderloom.dsl.workdays import Calendar
 from orderloom.runtime import business_calendar, hooks, remembered
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.customers import records as customers
+from orderloom.runtime.engine import type_rules
 from orderloom.runtime.engine.actions import ActionResult, Blocked, carry_out, run_actions
 from orderloom.runtime.engine.entering import enter_state, required_approvals, save
 from orderloom.runtime.errors import (
@@ -153,6 +154,7 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
     turns it off, because a store's order is taken whatever it sold."""
     order_type, version = _newest_version(session, order_type_key)
     blueprint = blueprint_for(version)
+    type_rules.check(blueprint.definition, order_type_key, "create", actor, roles)
     entered = entered_values(blueprint, data, data_pointer)
     if roles is not None:
         # Leaving a field empty or at its default is not entering it: a form sends its
@@ -253,6 +255,7 @@ def take_transition(session: Session, actor: Actor, order: Order, key: str, role
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise TransitionRefused(f"order type {order.order_type.key!r} (version "
                                 f"{order.version.number}) has no transition {key!r}{hint}", 404)
+    type_rules.check_order(order, "act", actor, roles)
     if expected_revision is not None and expected_revision != order.revision:
         raise StaleOrder(order.number, order.revision, order.state)
     if order.state not in spec.sources:

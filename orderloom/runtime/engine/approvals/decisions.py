@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from orderloom.db import utcnow
 from orderloom.designer.published import blueprint_for
 from orderloom.runtime.audit import Actor, record
-from orderloom.runtime.engine import entering
+from orderloom.runtime.engine import entering, type_rules
 from orderloom.runtime.engine.approvals.tasks import (
     APPROVED,
     ESCALATION_STEP,
@@ -89,6 +89,7 @@ def decide(session: Session, actor: Actor, task_id: int, approve: bool, comment:
         raise TaskClosed(f"order {order.number}'s version has no approval "
                          f"{task.approval_key!r}")
     on_behalf_of = _may_decide(session, task, spec, actor, roles, now)
+    type_rules.check_order(order, "act", actor, roles)
     if task.status == WAITING:
         raise TaskClosed(f"approval task {task.id} is a later step of the sequence; it is not "
                          "its turn yet")
