@@ -15,6 +15,7 @@ from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import Labels, language, money, when
 from orderloom.platform.pages.orders import form_revision, roles, safe_back, stale_message
 from orderloom.platform.row_access import visible_orders
+from orderloom.runtime.audit import WHOLE_WORKFLOW
 from orderloom.runtime.engine.approvals import decisions as approving
 from orderloom.runtime.engine.approvals.tasks import ApprovalTask, usernames
 from orderloom.runtime.errors import OrderError, StaleOrder
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 def _assignee(task: ApprovalTask, user_id: int, names: dict[int, str]) -> str:
     if task.assignee_role is not None:
         return f"the {task.assignee_role} role"
+    if task.assignee_user_id is None:
+        return f"whoever holds {WHOLE_WORKFLOW} (no approver was found)"
     if task.assignee_user_id == user_id:
         return "you" + (f" (for {task.delegated_from})" if task.delegated_from else "")
     return f"{names.get(task.assignee_user_id, '?')}, who delegated to you"
@@ -37,7 +40,8 @@ def approvals():
     session = db_session()
     user = current_user()
     lang = language()
-    tasks = approving.inbox(session, user.id, roles(), visible=visible_orders(user))
+    tasks = approving.inbox(session, user.id, roles(), visible=visible_orders(user),
+                            whole_workflow=user.can(WHOLE_WORKFLOW))
     people = usernames(session, {t.assignee_user_id for t in tasks if t.assignee_user_id})
     rows = []
     for task in tasks:

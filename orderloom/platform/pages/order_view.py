@@ -401,6 +401,12 @@ def _version_moved(event, details, names, entry) -> str:
 
 def _sla_breached(event, details, names, entry) -> str:
     roles = ", ".join(details.get("notified_roles", []))
+    if details.get("notified_permission"):
+        return gettext("The order has been in %(state)s longer than its %(hours)s h SLA; "
+                       "notified: everyone whose roles grant %(permission)s.",
+                       state=names.state(details.get("state")),
+                       hours=_hours(details.get("sla_hours", "?")),
+                       permission=details["notified_permission"])
     return gettext("The order has been in %(state)s longer than its %(hours)s h SLA; "
                    "notified: %(roles)s.", state=names.state(details.get("state")),
                    hours=_hours(details.get("sla_hours", "?")),

@@ -159,9 +159,14 @@ def stock_released_event(session: Session, order: Order, *, units: int, state: s
 
 
 def sla_breached_event(session: Session, order: Order, *, state: str, sla_hours: float,
-                       notified_roles: list[str], at: datetime | None = None) -> OrderEvent:
-    return _add(session, order.id, SYSTEM.name, TimelineKind.SLA_BREACHED,
-                {"state": state, "sla_hours": sla_hours, "notified_roles": notified_roles}, at)
+                       notified_roles: list[str], notified_permission: str | None = None,
+                       at: datetime | None = None) -> OrderEvent:
+    """``notified_permission``: told instead of roles, everyone whose roles grant it."""
+    details: dict[str, Any] = {"state": state, "sla_hours": sla_hours,
+                               "notified_roles": notified_roles}
+    if notified_permission is not None:
+        details["notified_permission"] = notified_permission
+    return _add(session, order.id, SYSTEM.name, TimelineKind.SLA_BREACHED, details, at)
 
 
 # --- people and background work ----------------------------------------------------------------
