@@ -77,6 +77,10 @@ class WebhookSubscription(Base):
     # The roles of whoever last saved it: the orders it receives leave out the fields
     # those roles may not see (None: made before fields had access, sees every field).
     seen_as: Mapped[list[str] | None] = mapped_column(JSONDocument, nullable=True)
+    # Why it was switched off without anyone asking (None: it was not): a subscription
+    # seen only as roles whose row rules hide some orders is paused rather than told of
+    # them (platform/order_scope.py).
+    paused_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
     def wants(self, event_type: str) -> bool:
         return self.active and wants_event(self.events, event_type)
