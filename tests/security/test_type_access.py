@@ -196,3 +196,18 @@ def test_a_type_without_access_behaves_as_before(client, company):
     number = new(client, company["staff"], "retail_order")
     for who in ("staff", "viewer", "hr", "admin"):
         assert client.get(f"/api/v1/orders/{number}", headers=company[who]).status_code == 200
+
+
+def test_the_new_order_page_offers_only_the_types_one_may_enter(app, company, make_user):
+    from tests.conftest import Actions
+
+    def browser_of(username):
+        browser = app.test_client()
+        assert Actions(browser, make_user).login(username).status_code == 302
+        return browser
+
+    staff = browser_of("zhao.lei")
+    assert "hr_request" not in staff.get("/orders/new").get_data(as_text=True)
+    assert staff.get("/orders/new/hr_request").status_code == 404
+    assert browser_of("li.na").get("/orders/new/hr_request").status_code == 403
+    assert browser_of("hr.wang").get("/orders/new/hr_request").status_code == 200
