@@ -114,6 +114,7 @@ def validate_order_type(
     _check_total_field(checker)
     _check_tracking(checker)
     _check_money(checker)
+    _check_type_access(checker)
     return checker.problems
 
 
@@ -486,7 +487,8 @@ def _roles(checker: _Checker, path: tuple, roles: list[str], member: str | None 
                                   "roles")
 
 
-def _approver_users(checker: _Checker, path: tuple, names: list[str]) -> None:
+def _approver_users(checker: _Checker, path: tuple, names: list[str],
+                    roles_go: str = "tick it under approver roles") -> None:
     # A mistyped name ("manger1") would only be found when an order waits for it, and
     # its task would then go to the administrators: say so while designing.
     known = checker.context.users
@@ -496,8 +498,8 @@ def _approver_users(checker: _Checker, path: tuple, names: list[str]) -> None:
         if name in known:
             continue
         if name in checker.context.roles:
-            checker.report((*path, index), f"{name!r} is a role, not a user: tick it under "
-                                           "approver roles instead")
+            checker.report((*path, index), f"{name!r} is a role, not a user: {roles_go} "
+                                           "instead")
         else:
             checker.report((*path, index), f"there is no user {name!r}"
                            + (_did_you_mean(name, known) or "; add the person under Users first"))
@@ -534,6 +536,29 @@ def _check_money(checker: _Checker) -> None:
             if money[kind]:
                 _publisher_holds(checker, ("money", kind), MONEY_PERMISSION,
                                  f"who may record a {kind}")
+
+
+def _check_type_access(checker: _Checker) -> None:
+    access = checker.definition.get("access") or {}
+    for kind in ("see", "create", "edit", "act"):
+        rule = access.get(kind)
+        if rule is None:
+            continue
+        _roles(checker, ("access", kind, "roles"), rule.get("roles", []))
+        _approver_users(checker, ("access", kind, "users"), rule.get("users", []),
+                        f"list it under access.{kind}.roles")
+        if kind == "see" or "see" not in access:
+            continue
+        # Entering, changing and acting need seeing too: a name here that see leaves
+        # out would be let through by nothing, which is surely not what was meant.
+        see = access["see"]
+        for member, seen in (("roles", see.get("roles", [])), ("users", see.get("users", []))):
+            for index, name in enumerate(rule.get(member, [])):
+                if name not in seen:
+                    checker.report(("access", kind, member, index),
+                                   f"{name!r} may not see orders of this type (access.see "
+                                   f"leaves it out), so it cannot {kind} them either; add it "
+                                   "to see too")
 
 
 def _warehouse(checker: _Checker, path: tuple, code: str) -> None:

@@ -17,7 +17,7 @@ from orderloom.platform.models import User
 from orderloom.platform.permissions import PERMISSIONS
 from orderloom.platform.problems import Problem, wants_problem_json
 from orderloom.platform.token_cache import TokenCache
-from orderloom.runtime.audit import Actor
+from orderloom.runtime.audit import WHOLE_WORKFLOW, Actor
 
 F = TypeVar("F", bound=Callable)
 
@@ -35,7 +35,8 @@ def current_actor() -> Actor:
     user = current_user()
     if user is None:
         raise RuntimeError("no user is logged in")
-    return Actor(user_id=user.id, name=user.username, via=g.get("auth_via", "web"))
+    return Actor(user_id=user.id, name=user.username, via=g.get("auth_via", "web"),
+                 whole_workflow=user.can(WHOLE_WORKFLOW))
 
 
 def log_in(user: User) -> None:

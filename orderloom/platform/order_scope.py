@@ -13,16 +13,23 @@ from sqlalchemy.orm import Session
 
 from orderloom.platform.accounts import AccountError
 from orderloom.platform.models import Role, User
-from orderloom.platform.permissions import ROW_RULES
+from orderloom.platform.permissions import EVERY_ORDER, ROW_RULES
 from orderloom.platform.row_access import sees_every_order
 from orderloom.runtime import audit
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.channels.hand_entry import MANUAL
 from orderloom.runtime.channels.models import Channel
+from orderloom.runtime.notify.webhooks import WebhookSubscription
 from orderloom.runtime.stock.catalog import Warehouse
 
 TEAM_PATTERN = re.compile(r"^[\w .&-]{1,63}$")
 MAX_ENTRIES = 200
+# Why a subscription was switched off (the API's paused_reason; the Webhooks page says
+# it in the reader's language).
+NARROW_SUBSCRIPTION = (
+    "paused: it is seen as roles whose row rules do not show every order, so its events "
+    "could tell of orders hidden from them; someone who sees every order may switch it on "
+    "again, as their own roles")
 
 
 def check_may_change_scopes(session: Session, actor: Actor) -> None:
@@ -47,6 +54,28 @@ def set_row_rule(session: Session, actor: Actor, role: Role, rule: str) -> None:
     role.row_rule = rule
     audit.record(session, actor, "role.row_rule_changed", "role", role.id, name=role.name,
                  before=before, after=rule)
+    pause_narrow_subscriptions(session, actor)
+
+
+def pause_narrow_subscriptions(session: Session, actor: Actor) -> list[WebhookSubscription]:
+    """Switch off, with the reason, every active subscription seen only as roles whose
+    row rules hide some orders: a subscription is told of every order's events, and
+    filtering them by a rule such as ``mine`` would need the person, whom a
+    subscription does not keep. Someone who sees every order switches it on again."""
+    session.flush()
+    every = set(session.scalars(select(Role.name).where(Role.row_rule == EVERY_ORDER)))
+    paused = []
+    # Those from before fields had access have no seen_as and are seen as the instance.
+    for subscription in session.scalars(select(WebhookSubscription).where(
+            WebhookSubscription.active.is_(True))):
+        if subscription.seen_as is not None and every.isdisjoint(subscription.seen_as):
+            subscription.active = False
+            subscription.paused_reason = NARROW_SUBSCRIPTION
+            audit.record(session, actor, "webhook.paused", "webhook_subscription",
+                         subscription.id, reason=NARROW_SUBSCRIPTION,
+                         seen_as=subscription.seen_as)
+            paused.append(subscription)
+    return paused
 
 
 def set_scope(session: Session, actor: Actor, user: User, *,

@@ -20,6 +20,9 @@ PERMISSIONS: dict[str, LazyString] = {
     "orders.create": lazy_gettext("Enter new orders"),
     "orders.edit": lazy_gettext("Change the entered values of open orders"),
     "orders.act": lazy_gettext("Take transitions, approve and reject"),
+    "orders.override": lazy_gettext(
+        "Take any transition, decide approvals nobody was found for and record any payment "
+        "or refund, whatever roles the workflow names"),
     "views.share": lazy_gettext("Share saved views of the order list with everyone"),
     "inventory.view": lazy_gettext("See stock levels"),
     "inventory.manage": lazy_gettext("Receive and adjust stock, manage warehouses"),

@@ -6,12 +6,18 @@ order, exports, bulk actions, approvals inboxes, dashboards, the API) adds
 database with the same indexes as any other filter, never fetched and dropped.
 
 A user sees the union of what their roles' row rules let through
-(permissions.ROW_RULES); one role with ``all`` shows everything.
+(permissions.ROW_RULES); one role with ``all`` shows everything. On top of that,
+orders of a type whose definition does not let them see it (``access.see``,
+designer/type_access.py) are left out whatever the row rule.
 """
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
+from sqlalchemy.orm import Session, defer
 
+from orderloom.designer import type_access
+from orderloom.designer.models import DefinitionVersion
+from orderloom.designer.published import blueprint_for
 from orderloom.platform.models import User
 from orderloom.platform.permissions import EVERY_ORDER
 from orderloom.runtime.engine.approvals.tasks import ApprovalTask
@@ -26,8 +32,38 @@ def sees_every_order(user: User) -> bool:
     return EVERY_ORDER in row_rules(user)
 
 
+def latest_versions(session: Session) -> list[DefinitionVersion]:
+    """The latest published version of every order type: whose ``access`` rules its
+    orders. Their documents are read only when a blueprint is not compiled yet."""
+    newest = (select(DefinitionVersion.order_type_id,
+                     func.max(DefinitionVersion.number).label("number"))
+              .group_by(DefinitionVersion.order_type_id).subquery())
+    return list(session.scalars(
+        select(DefinitionVersion)
+        .join(newest, and_(newest.c.order_type_id == DefinitionVersion.order_type_id,
+                           newest.c.number == DefinitionVersion.number))
+        .options(defer(DefinitionVersion.definition))))
+
+
+def types_unseen(session: Session, user: User) -> list[int]:
+    """Ids of the order types whose definitions do not let ``user`` see their orders."""
+    roles = frozenset(user.role_names)
+    return sorted(version.order_type_id for version in latest_versions(session)
+                  if not type_access.allows(blueprint_for(version).definition, "see",
+                                            roles, user.username))
+
+
 def visible_orders(user: User) -> ColumnElement[bool]:
     """The orders ``user`` may see, for ``.where()`` on any query over orders."""
+    session = Session.object_session(user)
+    unseen = types_unseen(session, user) if session is not None else []
+    by_rows = rows_visible(user)
+    if not unseen:
+        return by_rows
+    return and_(Order.order_type_id.not_in(unseen), by_rows)
+
+
+def rows_visible(user: User) -> ColumnElement[bool]:
     rules = row_rules(user)
     if EVERY_ORDER in rules:
         return true()

@@ -22,6 +22,15 @@ class Actor:
     user_id: int | None
     name: str
     via: str = "web"  # web, api, cli, job
+    # Whether the actor may take any transition, decide an approval nobody was found
+    # for and record any money, whatever roles the workflow names: a person whose roles
+    # grant WHOLE_WORKFLOW, or the system acting on a grant the definition made
+    # elsewhere (a carrier moving an order along the transitions its tracking maps).
+    whole_workflow: bool = False
+
+
+# The permission (platform/permissions.py) that sets ``Actor.whole_workflow``.
+WHOLE_WORKFLOW = "orders.override"
 
 
 SYSTEM = Actor(user_id=None, name="system", via="job")

@@ -284,3 +284,24 @@ def test_who_may_record_money_is_ticked_on_the_workflow_tab(page, live_server, c
     assert draft["money"] == {"refund": ["staff"]}
     money.locator('[data-key="refund"]').get_by_label("staff").uncheck()
     expect(page.locator("#problem-count")).to_have_text("No problems")
+
+
+def test_who_may_see_and_work_on_the_orders_is_set_on_the_workflow_tab(
+        page, live_server, client, token_for, make_user):
+    open_retail(page, live_server, client, token_for, make_user, "#workflow")
+    access = page.locator('[data-block="access"]')
+    access.locator('[data-key="see"]').get_by_label("staff").check()
+    access.locator('[data-key="act"]').get_by_label("designer").check()
+    # Acting needs seeing: a role see leaves out is a problem at its place.
+    expect(access.locator('[data-key="act"] .prop-problem')).to_contain_text("add it to see too")
+    access.locator('[data-key="act"]').get_by_label("designer").uncheck()
+    access.locator('[data-key="see"]').get_by_label("People by username").fill("nobody.here")
+    expect(access.locator('[data-key="see"] .prop-problem')).to_contain_text(
+        "there is no user 'nobody.here'")
+    access.locator('[data-key="see"]').get_by_label("People by username").fill("")
+    expect(page.locator("#problem-count")).to_have_text("No problems")
+    page.click("#save")
+    expect(page.locator("#save-state")).to_have_text("All changes saved")
+    designer = bearer(token_for("designer"))
+    draft = client.get("/api/v1/order-types/retail_order", headers=designer).get_json()["draft"]
+    assert draft["access"] == {"see": {"roles": ["staff"]}}

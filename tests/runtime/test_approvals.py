@@ -267,8 +267,8 @@ def test_a_formula_names_the_approver(client, token_for, people):
     assert task["assignee"] == {"user": "wang.fang"}
 
 
-def test_an_approver_who_does_not_exist_leaves_the_task_to_admin(client, token_for, people,
-                                                                  db, make_user):
+def test_an_approver_who_does_not_exist_leaves_the_task_to_whoever_may_override(
+        client, token_for, people, db, make_user):
     # Publishing refuses a name nobody has; a person who has left is still found.
     ghost = make_user("staff", username="ghost")
     db.commit()
@@ -277,9 +277,12 @@ def test_an_approver_who_does_not_exist_leaves_the_task_to_admin(client, token_f
     db.commit()
     number = submitted(client, people["staff"])
     (task,) = inbox(client, people["admin"])
-    assert task["assignee"] == {"role": "admin"}
+    assert task["assignee"] == {"permission": "orders.override"}
     requested = timeline(client, people["staff"], number)[-1]
     assert "there is no active user 'ghost'" in requested["details"]["notes"]
+    assert inbox(client, people["staff"]) == []
+    assert client.post(f"/api/v1/approvals/{task['id']}/approve",
+                       headers=people["staff"]).status_code == 403
 
 
 def test_publishing_refuses_an_approver_who_is_neither_a_user_nor_a_role(client, token_for,

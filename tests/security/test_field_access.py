@@ -321,3 +321,38 @@ def test_a_new_order_leaving_read_only_fields_as_they_start_is_taken(client, peo
         422)
     assert sorted(e["pointer"] for e in body["errors"]) == ["/data/gift", "/data/priority"]
     assert {e["detail"] for e in body["errors"]} == {"you may not change this field"}
+
+
+def test_a_notification_quoting_a_hidden_field_does_not_show_it_to_its_recipient(
+        client, db, make_user, token_for):
+    """A notify action's subject and body are rendered for each recipient from the
+    order as that recipient sees it: the viewers' notice and a viewer's own leave out
+    the margin, the staff notice and an administrator's show it."""
+    definition = restricted_retail()
+    definition["rules"].append({"key": "tell", "when": "TRUE", "then": [{
+        "type": "notify", "to": {"roles": ["viewer", "staff"], "users": ["qian.yu", "boss"]},
+        "subject": "Order {{ order.number }} margin {{ order.data.margin }}",
+        "template": "Margin: {{ order.data.margin }}; lines: "
+                    "{% for line in order.data['items'] %}{{ line.price }} {% endfor %}"}]})
+    make_user("viewer", username="qian.yu")
+    make_user("admin", username="boss")
+    admin = bearer(token_for("admin"))
+    assert client.post("/api/v1/import", headers=admin, json={
+        "format": "orderloom-package/1", "order_types": [definition]}).status_code == 201
+    data = {**SAMPLE, "items": [{"sku": "TEA-01", "qty": 2, "price": PRICE}]}
+    assert client.post("/api/v1/orders", headers=admin, json={
+        "order_type": "retail_order", "data": {**data, "margin": MARGIN}}).status_code == 201
+    from sqlalchemy import select
+
+    from orderloom.platform.models import User
+    from orderloom.runtime.notify.in_app import Notification
+
+    ids = dict(db.execute(select(User.username, User.id)).all())
+    told = {(n.role or n.user_id): n.title + " | " + n.body
+            for n in db.scalars(select(Notification))}
+    for hidden_from in ("viewer", ids["qian.yu"]):
+        assert MARGIN not in told[hidden_from] and PRICE not in told[hidden_from]
+        assert "Margin: ;" in told[hidden_from]
+    # Staff see the margin but not the line price; the administrator sees both.
+    assert MARGIN in told["staff"] and PRICE not in told["staff"]
+    assert MARGIN in told[ids["boss"]] and PRICE in told[ids["boss"]]

@@ -17,6 +17,7 @@ from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import invalid
 from orderloom.platform.row_access import visible_orders
+from orderloom.runtime.audit import WHOLE_WORKFLOW
 from orderloom.runtime.engine.approvals import decisions as approving
 from orderloom.runtime.engine.approvals.tasks import STATUSES, ApprovalTask, Delegation, usernames
 from orderloom.runtime.orders.models import Order
@@ -26,7 +27,9 @@ TASK = {"type": "object", "properties": {
     "id": {"type": "integer"}, "order": {"type": "string"},
     "order_state": {"type": "string"}, "approval": {"type": "string"},
     "step": {"type": "integer", "description": "Place in a sequence; -1 for an escalation"},
-    "assignee": {"type": "object", "description": "{\"role\": ...} or {\"user\": ...}"},
+    "assignee": {"type": "object", "description": "{\"role\": ...}, {\"user\": ...}, or "
+                                                  "{\"permission\": \"orders.override\"} "
+                                                  "where no approver was found"},
     "status": {"enum": list(STATUSES)}, "due_at": TIMESTAMP, "escalated_at": TIMESTAMP,
     "delegated_from": {"type": ["string", "null"]}, "decided_by": {"type": ["string", "null"]},
     "decided_at": TIMESTAMP, "comment": {"type": "string"}, "created_at": TIMESTAMP}}
@@ -57,6 +60,7 @@ def tasks_json(tasks: list[ApprovalTask]) -> list[dict[str, Any]]:
     for task in tasks:
         order = session.get(Order, task.order_id)
         assignee = ({"role": task.assignee_role} if task.assignee_role is not None
+                    else {"permission": WHOLE_WORKFLOW} if task.assignee_user_id is None
                     else {"user": names.get(task.assignee_user_id, f"#{task.assignee_user_id}")})
         answer.append({
             "id": task.id, "order": order.number, "order_state": order.state,
@@ -83,7 +87,8 @@ def approval_inbox():
     user = current_user()
     tasks = approving.inbox(db_session(), user.id, _roles(), visible=visible_orders(user),
                             status=None if status == "all" else status,
-                            decided_by=None if status == "open" else user.username)
+                            decided_by=None if status == "open" else user.username,
+                            whole_workflow=user.can(WHOLE_WORKFLOW))
     return tasks_json(tasks)
 
 

@@ -66,6 +66,7 @@ from orderloom.runtime.channels.models import (
 from orderloom.runtime.channels.platforms import PLATFORMS, platform_for
 from orderloom.runtime.channels.presets import PRESETS
 from orderloom.runtime.channels.stores import fitted_mapping
+from orderloom.runtime.engine import type_rules
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.orders.search import OrderFilter, order_query
 
@@ -688,6 +689,11 @@ def import_orders():
     except order_files.FileError as error:
         raise invalid("/file", str(error)) from None
     definition = ingestion.published_definition(session, order_type_key)
+    # The orders are created for the system's file import, but entering them is this
+    # person's choice: their roles must be let through by the type's access.
+    if definition is not None:
+        type_rules.check(definition, order_type_key, "create", current_actor(),
+                         current_user().role_names)
     preview = args.get("preview", "0") in ("1", "true", "yes")
     if not preview and import_progress.in_background(args, rows):
         return import_progress.start_run(

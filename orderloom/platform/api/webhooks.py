@@ -62,6 +62,10 @@ SUBSCRIPTION = {"type": "object", "properties": {
     "seen_as": {"type": ["array", "null"], "items": {"type": "string"},
                 "description": "The roles of whoever last saved the subscription: orders "
                                "it receives leave out the fields hidden from them"},
+    "paused_reason": {"type": ["string", "null"],
+                      "description": "Why Orderloom switched it off (a row rule of the roles "
+                                     "it is seen as hides some orders); any change by "
+                                     "someone who sees every order clears it"},
     "secret": {"type": "string", "description": "Only when created or rotated"}}}
 DELIVERY = {"type": "object", "properties": {
     "id": {"type": "integer"}, "subscription": {"type": "integer"},
@@ -78,7 +82,7 @@ def subscription_json(subscription: WebhookSubscription) -> dict[str, Any]:
             "events": subscription.events, "active": subscription.active,
             "created_at": subscription.created_at.isoformat(),
             "updated_at": subscription.updated_at.isoformat(),
-            "seen_as": subscription.seen_as}
+            "seen_as": subscription.seen_as, "paused_reason": subscription.paused_reason}
 
 
 def delivery_json(delivery: WebhookDelivery, attempts: list[WebhookAttempt] | None = None
@@ -216,6 +220,7 @@ def change_webhook(subscription_id: int):
         subscription.secret = new_secret()
     subscription.updated_at = utcnow()
     subscription.seen_as = sorted(roles_of_request())
+    subscription.paused_reason = None  # saved now as someone who sees every order
     audit.record(session, current_actor(), "webhook.changed", "webhook_subscription",
                  subscription.id, changed=sorted(body))
     answer = subscription_json(subscription)

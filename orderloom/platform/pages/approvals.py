@@ -17,6 +17,7 @@ from orderloom.platform.pages.order_view import Labels, language, money, when
 from orderloom.platform.pages.orders import form_revision, roles, safe_back, stale_message
 from orderloom.platform.refusals import refusal_text
 from orderloom.platform.row_access import visible_orders
+from orderloom.runtime.audit import WHOLE_WORKFLOW
 from orderloom.runtime.engine.approvals import decisions as approving
 from orderloom.runtime.engine.approvals.tasks import ApprovalTask, usernames
 from orderloom.runtime.errors import OrderError, StaleOrder
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 def _assignee(task: ApprovalTask, user_id: int, names: dict[int, str]) -> str:
     if task.assignee_role is not None:
         return gettext("the %(role)s role", role=task.assignee_role)
+    if task.assignee_user_id is None:
+        return gettext("whoever holds %(permission)s (no approver was found)",
+                       permission=WHOLE_WORKFLOW)
     if task.assignee_user_id == user_id:
         if task.delegated_from:
             return gettext("you (for %(person)s)", person=task.delegated_from)
@@ -42,7 +46,8 @@ def approvals():
     session = db_session()
     user = current_user()
     lang = language()
-    tasks = approving.inbox(session, user.id, roles(), visible=visible_orders(user))
+    tasks = approving.inbox(session, user.id, roles(), visible=visible_orders(user),
+                            whole_workflow=user.can(WHOLE_WORKFLOW))
     people = usernames(session, {t.assignee_user_id for t in tasks if t.assignee_user_id})
     rows = []
     for task in tasks:

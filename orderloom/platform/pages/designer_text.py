@@ -173,12 +173,24 @@ PAIRS: dict[str, tuple[str, str]] = {
     "waits_in": ("Order waits in", "等待状态"), "approver_roles": ("Approver roles", "审批角色"),
     "money": ("Money", "收退款"),
     "money_hint": ("Roles that may record money by hand in any state. Besides them, a role may "
-                   "refund where a transition it may take refunds, and administrators always "
-                   "may. Publishing this needs the payments.manage permission.",
+                   "refund where a transition it may take refunds, and whoever holds "
+                   "orders.override always may. Publishing this needs the payments.manage "
+                   "permission.",
                    "可在任何状态下手工记录收款或退款的角色。此外，角色可在其可执行且含退款动作的流转所在状态退款，"
-                   "管理员始终可以。发布此设置需要 payments.manage 权限。"),
+                   "拥有 orders.override 权限的人始终可以。发布此设置需要 payments.manage 权限。"),
     "money_payment": ("Who may record a payment", "可记录收款的角色"),
     "money_refund": ("Who may issue a refund", "可退款的角色"),
+    "access_type": ("Who may see and work on these orders", "谁可以查看和处理此类订单"),
+    "access_type_hint": ("For each kind, tick roles and list people by username; with neither, "
+                         "everyone whose permissions allow it may. Entering, changing and "
+                         "acting also need seeing, and transitions keep their own roles.",
+                         "每一项可勾选角色并按用户名列出人员；都不填则由权限决定。新建、修改和处理也需要能查看，"
+                         "流转仍按其自身的角色限制。"),
+    "access_see": ("Who may see them", "可查看"),
+    "access_create": ("Who may enter new ones", "可新建"),
+    "access_edit": ("Who may change them", "可修改"),
+    "access_act": ("Who may act on them (transitions, approvals)", "可处理（流转、审批）"),
+    "access_users": ("People by username (comma separated)", "人员用户名（逗号分隔）"),
     "approver_users": ("Approver usernames (comma separated)", "审批人用户名（逗号分隔）"),
     "mode": ("Mode", "方式"), "mode_any": ("Any one approves", "任一人通过"),
     "mode_all": ("All must approve", "全部通过"), "mode_sequence": ("One after another", "依次审批"),

@@ -21,6 +21,7 @@ from orderloom.platform.pages.order_view import money, when
 from orderloom.platform.pages.payment_status import payment_words, payment_words_in_sentence
 from orderloom.platform.query_args import ParameterError, day
 from orderloom.platform.refusals import refusal_text
+from orderloom.runtime.audit import WHOLE_WORKFLOW
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.payments import (
@@ -65,9 +66,11 @@ def order_money(order: Order) -> dict[str, Any] | None:
                       for k in ("total", "paid", "refunded", "refundable", "outstanding")},
             # Money follows the workflow: each form shows only where it would be taken.
             "can_pay": user.can("payments.manage")
-                       and entitlement.allowed(order, "payment", set(user.role_names)),
+                       and entitlement.allowed(order, "payment", set(user.role_names),
+                                              whole_workflow=user.can(WHOLE_WORKFLOW)),
             "can_refund": Decimal(summary["refundable"]) > 0 and user.can("payments.manage")
-                          and entitlement.allowed(order, "refund", set(user.role_names))}
+                          and entitlement.allowed(order, "refund", set(user.role_names),
+                                                 whole_workflow=user.can(WHOLE_WORKFLOW))}
 
 
 def _back(number: str):
@@ -81,7 +84,8 @@ def order_record_payment(number: str):
     form = request.form
     try:
         order = order_or_404(number, session)
-        entitlement.check(order, "payment", set(current_user().role_names))
+        entitlement.check(order, "payment", set(current_user().role_names),
+                          whole_workflow=current_actor().whole_workflow)
         payments.record_payment(session, current_actor(), order, form.get("amount", ""),
                                 method=form.get("method", ""),
                                 reference=form.get("reference", ""), source="staff")
@@ -104,7 +108,8 @@ def order_issue_refund(number: str):
     amount = form.get("amount", "").strip() or None
     try:
         order = order_or_404(number, session)
-        entitlement.check(order, "refund", set(current_user().role_names))
+        entitlement.check(order, "refund", set(current_user().role_names),
+                          whole_workflow=current_actor().whole_workflow)
         refund = refunds.issue_refund(session, current_actor(), order, amount,
                                       reason=form.get("reason", ""), source="staff")
     except OrderError as error:

@@ -16,6 +16,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 
+from orderloom.designer import type_access
 from orderloom.designer.blueprint import Blueprint, money_places
 from orderloom.designer.dependencies import computed_order
 from orderloom.designer.field_access import FieldAccess, field_access
@@ -162,9 +163,12 @@ def _defaults(blueprint: Blueprint) -> dict[str, Any]:
 def new_order_choice():
     session = db_session()
     lang = language()
+    user = current_user()
+    # Only the types whose access lets this person enter orders (type_access.py).
     types = [(t, Labels(blueprint_for(t.latest), lang))
              for t in session.scalars(select(OrderType).order_by(OrderType.key))
-             if t.latest is not None]
+             if t.latest is not None and type_access.allows(
+                 blueprint_for(t.latest).definition, "create", user.role_names, user.username)]
     if len(types) == 1:
         return redirect(url_for("pages.new_order", key=types[0][0].key))
     return render_template("orders/new.html", types=types)
@@ -179,6 +183,11 @@ def new_order(key: str):
         raise Problem(404, f"there is no published order type {key!r}")
     lang = language()
     blueprint = blueprint_for(order_type.latest)
+    user = current_user()
+    if not type_access.allows(blueprint.definition, "see", user.role_names, user.username):
+        raise Problem(404, f"there is no published order type {key!r}")
+    if not type_access.allows(blueprint.definition, "create", user.role_names, user.username):
+        raise Problem(403, type_access.refusal("create", key))
     access = field_access(blueprint.definition, roles_of_request())
     return _render(blueprint, lang, title=f"New {Labels(blueprint, lang).name}",
                    mode="create", data=access.visible(_defaults(blueprint)), order_type=key,

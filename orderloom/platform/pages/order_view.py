@@ -403,6 +403,9 @@ def _version_moved(event, details, names, entry) -> str:
 def _sla_breached(event, details, names, entry) -> str:
     roles = ", ".join(details.get("notified_roles", [])) or gettext("nobody")
     state, hours = names.state(details.get("state")), _hours(details.get("sla_hours", "?"))
+    if details.get("notified_permission"):
+        roles = gettext("everyone whose roles grant %(permission)s",
+                        permission=details["notified_permission"])
     if details.get("time_counts") == "business_hours":
         return gettext("The order has been in %(state)s longer than its %(hours)s business "
                        "hours SLA; notified: %(roles)s.", state=state, hours=hours, roles=roles)

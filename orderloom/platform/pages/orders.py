@@ -35,6 +35,7 @@ from orderloom.platform.pages.order_view import (
 from orderloom.platform.query_args import cursor, day_moment, on_page
 from orderloom.platform.row_access import visible_orders
 from orderloom.runtime import business_calendar
+from orderloom.runtime.audit import WHOLE_WORKFLOW
 from orderloom.runtime.channels.hand_entry import MANUAL
 from orderloom.runtime.channels.models import channel_names
 from orderloom.runtime.customers.records import Customer
@@ -276,7 +277,9 @@ def decidable_tasks(session, order: Order) -> list[ApprovalTask]:
     tasks = list(session.scalars(select(ApprovalTask).where(
         ApprovalTask.order_id == order.id, ApprovalTask.status == OPEN)
         .order_by(ApprovalTask.id)))
-    mine = [t for t in tasks if t.assignee_role in held or t.assignee_user_id == user.id]
+    anyones = user.can(WHOLE_WORKFLOW)
+    mine = [t for t in tasks if t.assignee_role in held or t.assignee_user_id == user.id
+            or (anyones and t.assignee_role is None and t.assignee_user_id is None)]
     others = [t for t in tasks if t not in mine and t.assignee_user_id is not None]
     if others:
         absent = set(delegators(session, user.id, datetime.now(UTC)))
@@ -297,7 +300,8 @@ def order_detail(number: str):
     can_act = current_user().can("orders.act")
     transitions = [{**t, "label": names.transition(t["key"]), "to_label": names.state(t["to"])}
                    for t in lifecycle.open_transitions(
-                       order, roles(), calendar=business_calendar.formula_calendar(session))
+                       order, roles(), calendar=business_calendar.formula_calendar(session),
+                       whole_workflow=current_actor().whole_workflow)
                    ] if can_act else []
     events = list(session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id)
                                   .order_by(OrderEvent.id)))

@@ -124,6 +124,9 @@ def switch_webhook_page(subscription_id: int):
     subscription = _subscription(subscription_id)
     subscription.active = request.form.get("active") == "1"
     subscription.updated_at = utcnow()
+    # Switched by someone who sees every order: it is now seen as their roles.
+    subscription.seen_as = sorted(roles_of_request())
+    subscription.paused_reason = None
     audit.record(session, current_actor(), "webhook.changed", "webhook_subscription",
                  subscription.id, changed=["active"])
     session.commit()

@@ -39,6 +39,7 @@ from orderloom.designer.problems import DefinitionProblem, pointer
 from orderloom.designer.published import blueprint_for
 from orderloom.runtime import business_calendar
 from orderloom.runtime.audit import Actor
+from orderloom.runtime.engine import type_rules
 from orderloom.runtime.engine.actions import ActionResult, Blocked, carry_out, run_actions
 from orderloom.runtime.engine.entering import NOT_AVAILABLE, ask_after_edit, save
 from orderloom.runtime.engine.lifecycle import entered_values, field_changes, unknown_products
@@ -109,6 +110,7 @@ def edit_order(session: Session, actor: Actor, order: Order, data: Any, *,
     return the changes as {field: [before, after]}; nothing changed, nothing written.
     ``roles``: those of the person editing, whose fields' access is then honoured
     (None: every field may change)."""
+    type_rules.check_order(order, "edit", actor, roles)
     if expected_revision is not None and expected_revision != order.revision:
         raise StaleOrder(order.number, order.revision, order.state)
     why_not = editable(order)

@@ -34,7 +34,7 @@ from orderloom.db import utcnow
 from orderloom.designer.blueprint import Blueprint, to_json
 from orderloom.designer.published import blueprint_for
 from orderloom.runtime import business_calendar, hooks
-from orderloom.runtime.audit import SYSTEM
+from orderloom.runtime.audit import SYSTEM, WHOLE_WORKFLOW
 from orderloom.runtime.engine import automatic, timers
 from orderloom.runtime.engine.actions import (
     ActionResult,
@@ -342,8 +342,9 @@ def _start_waiting(session: Session, order: Order, blueprint: Blueprint,
     for spec, reason in needing:
         people, notes = approvals.assignees(session, blueprint, spec, values, now)
         if not people:
-            notes.append("no approver could be found, so the task goes to the admin role")
-            people = [approvals.Assignee(None, "admin")]
+            notes.append("no approver could be found, so the task goes to whoever may "
+                         f"override the workflow ({WHOLE_WORKFLOW})")
+            people = [approvals.Assignee(None, None)]
         approvals.create_tasks(session, order.id, spec, people, now)
         names = approvals.usernames(session, {p.user_id for p in people if p.user_id})
         details: dict[str, Any] = {"approval": spec["key"], "outcome": "requested",

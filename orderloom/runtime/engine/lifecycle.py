@@ -24,12 +24,8 @@ from orderloom.dsl.workdays import Calendar
 from orderloom.runtime import business_calendar, hooks, remembered
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.customers import records as customers
-from orderloom.runtime.engine.actions import (
-    ActionResult,
-    Blocked,
-    carry_out,
-    run_actions,
-)
+from orderloom.runtime.engine import type_rules
+from orderloom.runtime.engine.actions import ActionResult, Blocked, carry_out, run_actions
 from orderloom.runtime.engine.entering import (
     arrive_again,
     enter_state,
@@ -164,6 +160,7 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
     turns it off, because a store's order is taken whatever it sold."""
     order_type, version = _newest_version(session, order_type_key)
     blueprint = blueprint_for(version)
+    type_rules.check(blueprint.definition, order_type_key, "create", actor, roles)
     entered = entered_values(blueprint, data, data_pointer)
     if roles is not None:
         # Leaving a field empty or at its default is not entering it: a form sends its
@@ -274,12 +271,13 @@ def take_transition(session: Session, actor: Actor, order: Order, key: str, role
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise TransitionRefused(f"order type {order.order_type.key!r} (version "
                                 f"{order.version.number}) has no transition {key!r}{hint}", 404)
+    type_rules.check_order(order, "act", actor, roles)
     if expected_revision is not None and expected_revision != order.revision:
         raise StaleOrder(order.number, order.revision, order.state)
     if order.state not in spec.sources:
         raise TransitionRefused(f"{key!r} cannot be taken from state {order.state!r}; it "
                                 f"starts from {', '.join(sorted(spec.sources))}", 409)
-    if spec.roles and not (spec.roles & roles) and "admin" not in roles:
+    if spec.roles and not (spec.roles & roles) and not actor.whole_workflow:
         raise TransitionRefused(f"{key!r} is for the roles {', '.join(sorted(spec.roles))}; "
                                 "you have none of them", 403)
     missing = [k for k in spec.required_fields if order.data.get(k) in (None, "", [], {})]
@@ -330,10 +328,12 @@ def resume(session: Session, order: Order, now: datetime | None = None) -> bool:
 
 
 def open_transitions(order: Order, roles: set[str], now: datetime | None = None, *,
-                     calendar: Calendar | None = None) -> list[dict[str, Any]]:
-    """What ``roles`` may take from the order's state now; ``calendar``: the
-    business calendar, as take_transition counts with it."""
+                     calendar: Calendar | None = None,
+                     whole_workflow: bool = False) -> list[dict[str, Any]]:
+    """What ``roles`` (every role, with ``whole_workflow``) may take from the order's
+    state now; ``calendar``: the business calendar, as take_transition counts with it."""
     blueprint = blueprint_for(order.version)
     return [{"key": spec.key, "to": spec.target, **({"blocked": reason} if reason else {})}
-            for spec, reason in blueprint.open_transitions(order.state, formula_values(order),
-                                                           roles, now, calendar)]
+            for spec, reason in blueprint.open_transitions(
+                order.state, formula_values(order), roles, now, calendar,
+                whole_workflow=whole_workflow)]

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
 from orderloom.designer.published import blueprint_for
-from orderloom.runtime.audit import SYSTEM
-from orderloom.runtime.engine import automatic, entering
+from orderloom.runtime.audit import SYSTEM, WHOLE_WORKFLOW
+from orderloom.runtime.engine import automatic, entering, holds
 from orderloom.runtime.engine.approvals import tasks as approvals
 from orderloom.runtime.engine.approvals.tasks import OPEN, ApprovalTask
 from orderloom.runtime.engine.timers import (
@@ -138,15 +138,19 @@ def _sla_breached(session: Session, order: Any, blueprint: Any, now: datetime) -
     """Tell the people who can move the order on that it has waited too long."""
     state = next(s for s in blueprint.definition["workflow"]["states"]
                  if s["key"] == order.state)
-    roles = sorted({role for t in blueprint.definition["workflow"]["transitions"]
-                    if order.state in t["from"] for role in t.get("roles", [])})
-    roles = roles or ["admin"]  # transitions open to everyone: the administrators answer
+    roles = holds.roles_to_tell(order)
+    title = (f"Order {order.number} has been in {_label(state)} longer than its "
+             f"{_waited(state, 'sla_hours')} SLA")
+    # Transitions open to everyone: everyone who may move orders on is told.
+    permission = None if roles else holds.ACTING_PERMISSION
     timeline.sla_breached_event(session, order, state=order.state,
-                                sla_hours=state["sla_hours"], notified_roles=roles, at=now,
+                                sla_hours=state["sla_hours"], notified_roles=roles,
+                                notified_permission=permission, at=now,
                                 time_counts=state.get("time_counts"))
-    _notify_roles(session, order, roles,
-                  f"Order {order.number} has been in {_label(state)} longer than its "
-                  f"{_waited(state, 'sla_hours')} SLA", now)
+    _notify_roles(session, order, roles, title, now)
+    if permission is not None:
+        session.add(Notification(permission=permission, order_id=order.id, title=title,
+                                 created_at=now))
 
 
 def _remind(session: Session, order: Any, spec: dict[str, Any], now: datetime) -> bool:
@@ -159,7 +163,9 @@ def _remind(session: Session, order: Any, spec: dict[str, Any], now: datetime) -
     title = (f"Reminder: order {order.number} has waited "
              f"{_waited(spec, 'remind_after_hours')} for your approval")
     for task in open_tasks:
+        anyone = task.assignee_user_id is None and task.assignee_role is None
         session.add(Notification(user_id=task.assignee_user_id, role=task.assignee_role,
+                                 permission=WHOLE_WORKFLOW if anyone else None,
                                  order_id=order.id, title=title, created_at=now))
     timeline.approval_event(session, order, SYSTEM.name, at=now, details={
         "approval": spec["key"], "outcome": "reminded", "tasks": [t.id for t in open_tasks]})

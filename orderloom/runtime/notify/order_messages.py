@@ -6,6 +6,11 @@ worker that dies between the two leaves the job to be run again, and the mail
 is then sent a second time (at least once, never lost). Users and roles have no
 mail address in Orderloom, so they are notified in the app only; the customer,
 who has no account, by mail to the order's ``customer.email``.
+
+A message is rendered for each recipient from the order as that recipient sees it
+(designer/field_access.py): a role's notification from the fields that role sees, a
+person's from the fields their roles see, so a designer's template that quotes a
+hidden field shows nothing of it to someone who may not see it.
 """
 from __future__ import annotations
 
@@ -17,12 +22,14 @@ from jinja2.sandbox import SecurityError
 from sqlalchemy import column, select, table
 from sqlalchemy.orm import Session
 
+from orderloom.designer.field_access import FieldAccess, field_access
+from orderloom.designer.published import blueprint_for
 from orderloom.runtime import template_sandbox
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.jobs.models import Job, register_handler
 from orderloom.runtime.notify.in_app import Notification
 from orderloom.runtime.notify.mail import send_mail
-from orderloom.runtime.orders.models import Order  # noqa: F401 (Notification's foreign key names it)
+from orderloom.runtime.orders.models import Order
 from orderloom.runtime.shipping.models import tracking_codes
 
 log = logging.getLogger(__name__)
@@ -37,6 +44,8 @@ MAX_MESSAGE = 100_000  # characters of one rendered subject or body
 # The accounts live in the platform layer, which the runtime does not import;
 # only the columns needed to find a user by name are named here.
 _users = table("users", column("id"), column("username"), column("active"))
+_roles = table("roles", column("id"), column("name"))
+_user_roles = table("user_roles", column("user_id"), column("role_id"))
 
 
 class MessageTemplateProblem(OrderError):
@@ -72,6 +81,26 @@ def _user_ids(session: Session, usernames: list[str]) -> dict[str, int]:
     return {name: user_id for name, user_id in rows}
 
 
+def roles_of(session: Session, user_ids: list[int]) -> dict[int, frozenset[str]]:
+    """The role names each of these users holds."""
+    held: dict[int, set[str]] = {user_id: set() for user_id in user_ids}
+    if user_ids:
+        for user_id, name in session.execute(
+                select(_user_roles.c.user_id, _roles.c.name)
+                .join(_roles, _roles.c.id == _user_roles.c.role_id)
+                .where(_user_roles.c.user_id.in_(user_ids))):
+            held[user_id].add(name)
+    return {user_id: frozenset(names) for user_id, names in held.items()}
+
+
+def seen_as(order: dict[str, Any], access: FieldAccess, total_hidden: bool) -> dict[str, Any]:
+    """The order a template reads, without what ``access`` hides."""
+    shown = {**order, "data": access.visible(order.get("data"))}
+    if total_hidden:
+        shown.pop("total", None)
+    return shown
+
+
 def customer_email(order: dict[str, Any]) -> str | None:
     customer = (order.get("data") or {}).get("customer")
     email = customer.get("email") if isinstance(customer, dict) else None
@@ -96,16 +125,33 @@ def run_notify(session: Session, job: Job, runner: Any) -> None:
     order = {**job.payload["order"], "tracking_links": tracking_links(
         session, job.order_id, runner.public_url)}
     to = action.get("to", {})
-    subject = render(action.get("subject") or "Order {{ order.number }}", order,
-                     "subject").strip()
-    subject = " ".join(subject.split())[:TITLE_LENGTH]  # one line: it is a mail header
-    body = render(action["template"], order)
+    stored = session.get(Order, job.order_id) if job.order_id is not None else None
+    blueprint = blueprint_for(stored.version) if stored is not None else None
 
+    def message(roles: frozenset[str] | None) -> tuple[str, str]:
+        """Subject and body as holders of ``roles`` see the order (None: every field,
+        for the customer, who has no roles and is sent what the designer wrote)."""
+        shown = order
+        if roles is not None and blueprint is not None:
+            access = field_access(blueprint.definition, roles)
+            if access.restricts:
+                shown = seen_as(order, access, blueprint.total_key in access.hidden)
+        subject = render(action.get("subject") or "Order {{ order.number }}", shown,
+                         "subject").strip()
+        # One line: it is a mail header.
+        return " ".join(subject.split())[:TITLE_LENGTH], render(action["template"], shown)
+
+    # Rendered whole first: a template that cannot be rendered fails the job before
+    # anyone is told anything.
+    whole = message(None)
     for role in to.get("roles", []):
+        subject, body = message(frozenset({role}))
         session.add(Notification(role=role, order_id=job.order_id, title=subject, body=body))
     found = _user_ids(session, to.get("users", []))
+    held = roles_of(session, sorted(found.values()))
     for name in to.get("users", []):
         if name in found:
+            subject, body = message(held[found[name]])
             session.add(Notification(user_id=found[name], order_id=job.order_id,
                                      title=subject, body=body))
         else:
@@ -120,7 +166,7 @@ def run_notify(session: Session, job: Job, runner: Any) -> None:
         elif runner.smtp is None:
             log.info("notify job %s: ORDERLOOM_SMTP_HOST is not set; no mail sent", job.id)
         else:
-            send_mail(runner.smtp, [email], subject, body)
+            send_mail(runner.smtp, [email], *whole)
 
 
 register_handler("notify", run_notify)

@@ -25,6 +25,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
+from orderloom.designer import type_access
 from orderloom.designer.field_access import field_access
 from orderloom.designer.published import blueprint_for
 from orderloom.runtime import hooks, remembered
@@ -76,6 +77,10 @@ class WebhookSubscription(Base):
     # The roles of whoever last saved it: the orders it receives leave out the fields
     # those roles may not see (None: made before fields had access, sees every field).
     seen_as: Mapped[list[str] | None] = mapped_column(JSONDocument, nullable=True)
+    # Why it was switched off without anyone asking (None: it was not): a subscription
+    # seen only as roles whose row rules hide some orders is paused rather than told of
+    # them (platform/order_scope.py).
+    paused_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
     def wants(self, event_type: str) -> bool:
         return self.active and wants_event(self.events, event_type)
@@ -151,6 +156,8 @@ def _announce(session: Session, subscriptions: list[WebhookSubscription], event_
     body = event_body(event_id, event_type, data, now)
     for subscription in subscriptions:
         payload = body
+        if order is not None and not sees_type(order, subscription):
+            continue
         if order is not None and subscription.seen_as is not None:
             payload = event_body(event_id, event_type, {
                 **data, "order": order_snapshot(order, subscription.seen_as)}, now)
@@ -161,6 +168,18 @@ def _announce(session: Session, subscriptions: list[WebhookSubscription], event_
         session.add(delivery)
         session.flush()  # the job names the delivery by id
         schedule(session, delivery, now)
+
+
+def sees_type(order: Any, subscription: WebhookSubscription) -> bool:
+    """Whether the roles the subscription is seen as may see orders of the order's type
+    (its latest definition's ``access.see``): a subscriber is told nothing of a type
+    hidden from whoever set it up. Subscriptions from before fields had access are seen
+    as the instance and told of every type."""
+    if subscription.seen_as is None:
+        return True
+    latest = order.order_type.latest
+    return latest is None or type_access.allows(blueprint_for(latest).definition, "see",
+                                                subscription.seen_as)
 
 
 def schedule(session: Session, delivery: WebhookDelivery, at: datetime) -> None:

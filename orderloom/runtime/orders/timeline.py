@@ -172,11 +172,16 @@ def stock_released_event(session: Session, order: Order, *, units: int, state: s
 
 
 def sla_breached_event(session: Session, order: Order, *, state: str, sla_hours: float,
-                       notified_roles: list[str], at: datetime | None = None,
+                       notified_roles: list[str], notified_permission: str | None = None,
+                       at: datetime | None = None,
                        time_counts: str | None = None) -> OrderEvent:
-    """``time_counts``: how the SLA counted (business hours or days), kept only when it
+    """``notified_permission``: told instead of roles, everyone whose roles grant it.
+    ``time_counts``: how the SLA counted (business hours or days), kept only when it
     was not every hour, so the sentence says "4 business hours" where it did."""
-    details: dict = {"state": state, "sla_hours": sla_hours, "notified_roles": notified_roles}
+    details: dict[str, Any] = {"state": state, "sla_hours": sla_hours,
+                               "notified_roles": notified_roles}
+    if notified_permission is not None:
+        details["notified_permission"] = notified_permission
     if time_counts not in (None, "all_hours"):
         details["time_counts"] = time_counts
     return _add(session, order.id, SYSTEM.name, TimelineKind.SLA_BREACHED, details, at)

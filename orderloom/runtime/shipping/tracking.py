@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Container
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -70,7 +70,7 @@ SUBSCRIBE_ATTEMPTS = 8  # the service may be down for a while; each retry waits 
 POLL_BATCH = 200
 # The carrier may move the order only along transitions the designer mapped; the map
 # is the grant, so the transition's role list does not apply to it.
-CARRIER_ROLES = frozenset({"admin"})
+CARRIER = replace(SYSTEM, whole_workflow=True)
 
 
 class ShipmentConflict(OrderError):
@@ -359,7 +359,7 @@ def _move_order(session: Session, order: Order, status: str,
         return None
     try:
         with session.begin_nested():
-            lifecycle.take_transition(session, SYSTEM, order, key, set(CARRIER_ROLES))
+            lifecycle.take_transition(session, CARRIER, order, key, set())
     except OrderError as refused:
         details["transition"] = key
         details["not_taken"] = refused.message

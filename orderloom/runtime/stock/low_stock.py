@@ -1,6 +1,7 @@
 """Low-stock alerts: when a change leaves a SKU's available stock in a warehouse
-below the product's ``low_stock_threshold``, and it was not below before, the
-``admin`` role gets an in-app notification.
+below the product's ``low_stock_threshold``, and it was not below before, everyone
+whose roles grant ``inventory.manage`` (who receive and adjust stock) gets an in-app
+notification.
 
 The crossing is found inside the same stock change, from the level after it and
 the change itself, so no alert state needs storing: further decreases below the
@@ -21,7 +22,8 @@ from orderloom.runtime.stock.models import StockLevel
 
 log = logging.getLogger(__name__)
 
-ALERT_ROLE = "admin"
+# Who can act on it (platform/permissions.py): role names are the business's own.
+ALERT_PERMISSION = "inventory.manage"
 
 
 def after_decrease(session: Session, product_id: int, warehouse_id: int,
@@ -43,7 +45,7 @@ def after_decrease(session: Session, product_id: int, warehouse_id: int,
     log.info("low stock: %s in %s, %s available (threshold %s)", sku, code, available,
              threshold)
     notification = Notification(
-        role=ALERT_ROLE, title=f"Low stock: {sku} in {code}",
+        permission=ALERT_PERMISSION, title=f"Low stock: {sku} in {code}",
         body=f"{sku} in warehouse {code}: {available} available, below the threshold of "
              f"{threshold}.", created_at=utcnow())
     session.add(notification)

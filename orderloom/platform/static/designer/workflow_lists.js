@@ -76,6 +76,7 @@ export class WorkflowLists {
       automatic: () => this.block("automatic", t.automatic, wf.automatic || [], (a, i) => this.automatic(a, i),
         t.add_automatic, () => this.addAutomatic()),
       money: () => this.money(),
+      access: () => this.access(),
     };
   }
 
@@ -455,6 +456,47 @@ export class WorkflowLists {
               if (!Object.keys(draft.money).length) delete draft.money;
             }, {source: this.source})}), " ", role))),
       h("p", {class: "prop-problem"})))));
+  }
+
+  // Who may see, enter, change and act on this type's orders (its access section):
+  // roles ticked and people by username per kind; a kind with neither lets everyone
+  // whose permissions allow it.
+  access() {
+    const t = this.t;
+    const access = this.store.draft.access || {};
+    const kinds = [["see", t.access_see], ["create", t.access_create], ["edit", t.access_edit],
+      ["act", t.access_act]];
+    const change = (kind, fn) => this.store.change((draft) => {
+      const rule = {...((draft.access || {})[kind] || {})};
+      fn(rule);
+      for (const member of ["roles", "users"]) if (rule[member] && !rule[member].length) delete rule[member];
+      draft.access = {...(draft.access || {})};
+      if (Object.keys(rule).length) draft.access[kind] = rule;
+      else delete draft.access[kind];
+      if (!Object.keys(draft.access).length) delete draft.access;
+    }, {source: this.source, coalesce: `access/${kind}`});
+    return h("section", {class: "wf-block", dataset: {block: "access"}}, h("h3", {}, t.access_type),
+      h("p", {class: "hint"}, t.access_type_hint),
+      h("ol", {class: "wf-list"}, kinds.map(([kind, caption]) => {
+        const rule = access[kind] || {};
+        return h("li", {class: "wf-item", dataset: {pointer: `/access/${kind}`, key: kind}},
+          h("fieldset", {class: "wf-prop wide checks"}, h("legend", {}, caption),
+            this.roles.map((role) => h("label", {class: "check"},
+              h("input", {type: "checkbox", value: role, checked: (rule.roles || []).includes(role),
+                onchange: (event) => change(kind, (r) => {
+                  const chosen = new Set(r.roles || []);
+                  if (event.target.checked) chosen.add(role);
+                  else chosen.delete(role);
+                  r.roles = this.roles.filter((name) => chosen.has(name));
+                })}), " ", role))),
+          h("label", {class: "wf-prop wide"}, h("span", {}, t.access_users),
+            h("input", {type: "text", value: (rule.users || []).join(", "), list: "approver-user-names",
+              autocomplete: "off", spellcheck: "false",
+              oninput: (event) => change(kind, (r) => {
+                r.users = event.target.value.split(",").map((name) => name.trim()).filter(Boolean);
+              })})),
+          h("p", {class: "prop-problem"}));
+      })));
   }
 
   markProblems() {

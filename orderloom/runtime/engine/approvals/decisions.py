@@ -12,13 +12,13 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
 from orderloom.designer.published import blueprint_for
-from orderloom.runtime.audit import Actor, record
-from orderloom.runtime.engine import entering
+from orderloom.runtime.audit import WHOLE_WORKFLOW, Actor, record
+from orderloom.runtime.engine import entering, type_rules
 from orderloom.runtime.engine.approvals.tasks import (
     APPROVED,
     ESCALATION_STEP,
@@ -58,6 +58,11 @@ def _may_decide(session: Session, task: ApprovalTask, spec: dict[str, Any], acto
         raise NotYourTask(f"approval task {task.id} is for the role {task.assignee_role!r}; "
                           "you do not hold it", code="approval.role_not_held", task=task.id,
                           role=task.assignee_role)
+    if task.assignee_user_id is None:
+        if actor.whole_workflow:
+            return None
+        raise NotYourTask(f"approval task {task.id} is for whoever may override the "
+                          f"workflow ({WHOLE_WORKFLOW}); you may not")
     if actor.user_id is not None and task.assignee_user_id == actor.user_id:
         return None
     if (spec.get("allow_delegation") and actor.user_id is not None
@@ -92,6 +97,7 @@ def decide(session: Session, actor: Actor, task_id: int, approve: bool, comment:
                          f"{task.approval_key!r}", code="approval.not_in_version",
                          order=order.number, approval=task.approval_key)
     on_behalf_of = _may_decide(session, task, spec, actor, roles, now)
+    type_rules.check_order(order, "act", actor, roles)
     if task.status == WAITING:
         raise TaskClosed(f"approval task {task.id} is a later step of the sequence; it is not "
                          "its turn yet", code="approval.not_its_turn", task=task.id)
@@ -167,9 +173,11 @@ def _username(session: Session, user_id: int) -> str:
 
 def inbox(session: Session, user_id: int, roles: set[str] | frozenset[str], *,
           visible: ColumnElement[bool], status: str | None = OPEN, decided_by: str | None = None,
-          now: datetime | None = None, limit: int = 200) -> list[ApprovalTask]:
+          now: datetime | None = None, limit: int = 200,
+          whole_workflow: bool = False) -> list[ApprovalTask]:
     """Tasks for this person: assigned to them, to one of their roles, or to someone who
-    has delegated to them now (for approvals that allow delegation). ``status`` None
+    has delegated to them now (for approvals that allow delegation); with
+    ``whole_workflow``, also those no approver was found for. ``status`` None
     gives every status; for past statuses, tasks they decided themselves are included.
     ``visible`` is the person's data permission over orders: a task on an order they
     may not see is not theirs to see either."""
@@ -177,7 +185,9 @@ def inbox(session: Session, user_id: int, roles: set[str] | frozenset[str], *,
     absent = delegators(session, user_id, now)
     mine = [ApprovalTask.assignee_user_id == user_id,
             ApprovalTask.assignee_user_id.in_(absent) if absent else None,
-            ApprovalTask.assignee_role.in_(sorted(roles)) if roles else None]
+            ApprovalTask.assignee_role.in_(sorted(roles)) if roles else None,
+            and_(ApprovalTask.assignee_role.is_(None), ApprovalTask.assignee_user_id.is_(None))
+            if whole_workflow else None]
     if decided_by:
         mine.append(ApprovalTask.decided_by == decided_by)
     query = (select(ApprovalTask).join(Order, Order.id == ApprovalTask.order_id)

@@ -20,6 +20,7 @@ from orderloom import dsl
 from orderloom.db import Base, UTCDateTime, utcnow
 from orderloom.designer.blueprint import Blueprint, money_places
 from orderloom.runtime import business_calendar
+from orderloom.runtime.audit import WHOLE_WORKFLOW
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +141,9 @@ def condition(blueprint: Blueprint, source: str) -> Any:
 
 @dataclass(frozen=True)
 class Assignee:
+    """One person, everyone holding a role, or, with neither, everyone who may override
+    the workflow (audit.WHOLE_WORKFLOW): where no approver could be found."""
+
     user_id: int | None
     role: str | None
     delegated_from: str | None = None
@@ -147,6 +151,8 @@ class Assignee:
     def as_json(self, names: dict[int, str]) -> dict[str, Any]:
         if self.role is not None:
             return {"role": self.role}
+        if self.user_id is None:
+            return {"permission": WHOLE_WORKFLOW}
         found: dict[str, Any] = {"user": names.get(self.user_id, f"#{self.user_id}")}
         if self.delegated_from:
             found["delegated_from"] = self.delegated_from

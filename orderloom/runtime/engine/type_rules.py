@@ -1,0 +1,48 @@
+"""The engine's side of an order type's ``access`` (designer/type_access.py): a
+person enters, changes and acts on orders of a type only where its latest published
+definition lets one of their roles, or them by name.
+
+The system (channels, carriers, timers, the operator's command line) acts for the
+instance and is not asked: ``actor.user_id`` is None for it.
+"""
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from orderloom.designer import type_access
+from orderloom.designer.published import blueprint_for
+from orderloom.runtime.audit import Actor
+from orderloom.runtime.errors import OrderNotFound, TransitionRefused
+from orderloom.runtime.orders.models import Order
+
+
+class TypeAccessRefused(TransitionRefused):
+    """The order type's access does not let the person do this (403)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, 403)
+
+
+def check_order(order: Order, kind: type_access.Kind, actor: Actor,
+                roles: Collection[str] | None) -> None:
+    """Refuse ``kind`` on ``order`` unless the access of its type's latest published
+    definition lets ``actor``."""
+    if actor.user_id is None or roles is None:
+        return
+    latest = order.order_type.latest
+    if latest is not None:
+        check(blueprint_for(latest).definition, order.order_type.key, kind, actor, roles)
+
+
+def check(definition: dict[str, Any], order_type_key: str, kind: type_access.Kind,
+          actor: Actor, roles: Collection[str] | None) -> None:
+    """Refuse ``kind`` on orders of the type whose latest definition is ``definition``
+    unless its access lets ``actor``. A person who may not even see the type is told it
+    does not exist, as everywhere else, so that its existence does not leak."""
+    if actor.user_id is None or roles is None or not type_access.restricts(definition):
+        return
+    if not type_access.allows(definition, "see", roles, actor.name):
+        raise OrderNotFound(f"there is no order type {order_type_key!r}")
+    if not type_access.allows(definition, kind, roles, actor.name):
+        raise TypeAccessRefused(type_access.refusal(kind, order_type_key))
