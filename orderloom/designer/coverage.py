@@ -20,9 +20,9 @@ from typing import Any
 
 from orderloom import dsl
 from orderloom.designer.blueprint import Blueprint, compile_blueprint, money_places
+from orderloom.designer.dependencies import nodes, paths
 from orderloom.designer.validation import Context
-from orderloom.dsl.nodes import Call, Literal, Node, Path, children
-from orderloom.dsl.parser import parse
+from orderloom.dsl.nodes import Call, Literal
 from orderloom.dsl.workdays import Calendar
 
 # Conditions tried per rule or approval: enough for two or three entered values
@@ -217,7 +217,7 @@ class Solver:
                  seen: frozenset[str] = frozenset()) -> tuple[Slot, ...]:
         """The entered values ``source`` depends on, through computed fields too."""
         found: list[Slot] = []
-        for path in _paths(source):
+        for path in paths(source):
             for slot in self.path_slots(path.names, lines, seen):
                 if slot not in found:
                     found.append(slot)
@@ -372,25 +372,10 @@ def _column(field: dict[str, Any], key: str) -> dict[str, Any] | None:
     return next((c for c in field.get("fields", []) if c["key"] == key), None)
 
 
-def _walk(source: str) -> Iterator[Node]:
-    try:
-        stack = [parse(source)]
-    except dsl.FormulaError:
-        return
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(children(node))
-
-
-def _paths(source: str) -> list[Path]:
-    return [n for n in _walk(source) if isinstance(n, Path)]
-
-
 def _literals(source: str) -> list[Any]:
     """Numbers, texts, and the days DATE(year, month, day) names."""
     found: list[Any] = []
-    for node in _walk(source):
+    for node in nodes(source):
         if isinstance(node, Literal) and node.value is not None \
                 and not isinstance(node.value, bool):
             found.append(node.value)
