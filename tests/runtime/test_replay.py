@@ -139,3 +139,91 @@ def test_only_designers_replay_and_an_unknown_type_is_404(client, published, tok
                                json={"count": 5}), 403)
     assert_problem(client.post("/api/v1/order-types/nope/replay", headers=published,
                                json={"count": 5}), 404)
+
+
+def test_replay_needs_the_right_to_see_orders(client, published, token_for):
+    """Once, anyone who could edit definitions saw what orders became, without orders.view."""
+    admin = bearer(token_for("admin"))
+    response = client.post("/api/v1/roles", headers=admin, json={
+        "name": "form_builder", "permissions": ["definitions.view", "definitions.edit"]})
+    assert response.status_code == 201, response.get_json()
+    problem = assert_problem(client.post(REPLAY, headers=bearer(token_for("form_builder")),
+                                         json={"count": 5}), 403)
+    assert "orders.view" in problem["detail"]
+
+
+def test_replay_takes_only_the_orders_the_row_rule_lets_through(
+        client, published, orders, token_for):
+    admin = bearer(token_for("admin"))
+    response = client.post("/api/v1/roles", headers=admin, json={
+        "name": "own_designer", "row_rule": "mine",
+        "permissions": ["definitions.view", "definitions.edit", "orders.view"]})
+    assert response.status_code == 201, response.get_json()
+    result = client.post(REPLAY, headers=bearer(token_for("own_designer")),
+                         json={"count": 10}).get_json()
+    assert result["summary"]["orders"] == 0 and result["orders"] == []
+
+
+def secret_retail():
+    """The retail type with a field only admin sees, and a computed share of the total
+    only admin sees."""
+    definition = retail()
+    definition["form"]["fields"] += [
+        {"key": "cost", "type": "money", "label": {"en": "Cost"},
+         "access": {"see": ["admin"]}},
+        {"key": "share", "type": "computed", "label": {"en": "Share"},
+         "formula": "ROUND(total * 0.1, 2)", "result_type": "money",
+         "access": {"see": ["admin"]}}]
+    return definition
+
+
+@pytest.fixture
+def secret(client, token_for):
+    """A published type with hidden values, and one order whose cost is 777.77."""
+    designer = bearer(token_for("designer"))
+    response = client.post("/api/v1/import", headers=designer, json={
+        "format": "orderloom-package/1", "order_types": [secret_retail()]})
+    assert response.status_code == 201, response.get_json()
+    created = create(client, bearer(token_for("admin")), {**SAMPLE, "cost": "777.77"})
+    assert created.status_code == 201, created.get_json()
+    return designer
+
+
+def test_a_draft_copying_a_hidden_field_is_refused_where_it_reads_it(client, secret):
+    """Once, a computed field copying a hidden field showed its value to the designer."""
+    definition = secret_retail()
+    definition["form"]["fields"].append(
+        {"key": "leak", "type": "computed", "label": {"en": "Leak"}, "formula": "cost",
+         "result_type": "money"})
+    definition["rules"].append({"key": "cheap", "when": "cost < 800",
+                                "then": [{"type": "add_tag", "tag": "cheap"}]})
+    response = client.post(REPLAY, headers=secret, json={"count": 5, "definition": definition})
+    problem = assert_problem(response, 422)
+    assert "777.77" not in response.get_data(as_text=True)
+    pointers = {e["pointer"]: e["detail"] for e in problem["errors"]}
+    leak = len(definition["form"]["fields"]) - 1
+    assert pointers[f"/definition/form/fields/{leak}/formula"] == \
+        "reads 'cost', which you may not see"
+    assert f"/definition/rules/{len(definition['rules']) - 1}/when" in pointers
+
+
+def test_a_hidden_computed_field_is_left_out_of_both_sides(client, secret, token_for):
+    result = client.post(REPLAY, headers=secret, json={"count": 5}).get_json()
+    order = result["orders"][0]
+    assert set(order["published"]["computed"]) == {"total", "discount"}
+    assert set(order["draft"]["computed"]) == {"total", "discount"}
+    # Someone who sees it gets it.
+    admin = client.post(REPLAY, headers=bearer(token_for("admin")),
+                        json={"count": 5}).get_json()
+    assert admin["orders"][0]["published"]["computed"]["share"] is not None
+
+
+def test_a_refusal_naming_a_hidden_field_does_not_name_it(client, secret):
+    definition = secret_retail()
+    cost = next(f for f in definition["form"]["fields"] if f["key"] == "cost")
+    cost["max"] = "1"
+    result = client.post(REPLAY, headers=secret,
+                         json={"count": 5, "definition": definition}).get_json()
+    refused = result["orders"][0]["draft"]["refused"]
+    assert refused == ["a value you may not see is refused"]
+    assert "cost" not in str(result) and "777.77" not in str(result)

@@ -11,6 +11,7 @@ is not done: only its decisions are.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -36,6 +37,8 @@ from orderloom.runtime.orders.models import Order, formula_values
 # Orders one replay may take: each is run twice, all in one request.
 MOST_ORDERS = 200
 ASPECTS = ("state", "tags", "computed", "approvals", "refused")
+# Said instead of a refusal that names a field the person replaying may not see.
+REFUSED_UNSEEN = "a value you may not see is refused"
 
 
 @dataclass
@@ -48,16 +51,30 @@ class Outcome:
     approvals: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
 
+    def seen(self, hidden: frozenset[str]) -> Outcome:
+        """This outcome without computed fields ``hidden`` names and with refusals that
+        name one of them said without it."""
+        if not hidden:
+            return self
+        names = re.compile(r"\b(" + "|".join(map(re.escape, sorted(hidden))) + r")\b")
+        return Outcome(state=self.state, tags=self.tags,
+                       computed={k: v for k, v in self.computed.items() if k not in hidden},
+                       approvals=self.approvals,
+                       refused=[REFUSED_UNSEEN if names.search(text) else text
+                                for text in self.refused])
+
     def as_json(self) -> dict[str, Any]:
         return {"state": self.state, "tags": self.tags, "computed": self.computed,
                 "approvals": self.approvals, "refused": self.refused}
 
 
 def replay(session: Session, order_type_key: str, draft: Blueprint, count: int, *,
-           visible: ColumnElement[bool] | None = None, now: datetime | None = None
-           ) -> dict[str, Any]:
+           visible: ColumnElement[bool] | None = None, hidden: frozenset[str] = frozenset(),
+           now: datetime | None = None) -> dict[str, Any]:
     """The last ``count`` orders of the type (those ``visible`` lets through) under the
-    published version and under ``draft``: a summary and one entry per order."""
+    published version and under ``draft``: a summary and one entry per order. Fields and
+    columns ``hidden`` names (those the person asking may not see) are left out of
+    both sides before they are compared, and so are refusals naming them."""
     order_type = find(session, order_type_key)
     if order_type is None:
         raise OrderNotFound(f"there is no order type {order_type_key!r}")
@@ -73,8 +90,8 @@ def replay(session: Session, order_type_key: str, draft: Blueprint, count: int, 
     entries = []
     changed = {aspect: 0 for aspect in ASPECTS}
     for order in orders:
-        before = dry_run(published, order, now, calendar)
-        after = dry_run(draft, order, now, calendar)
+        before = dry_run(published, order, now, calendar).seen(hidden)
+        after = dry_run(draft, order, now, calendar).seen(hidden)
         differences = [a for a in ASPECTS
                        if getattr(before, a) != getattr(after, a)]
         for aspect in differences:
