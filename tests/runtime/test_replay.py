@@ -2,6 +2,9 @@
 per order, compared with the published version, and writes nothing."""
 from __future__ import annotations
 
+import sqlite3
+import sys
+
 import pytest
 from sqlalchemy import func, select
 
@@ -227,3 +230,33 @@ def test_a_refusal_naming_a_hidden_field_does_not_name_it(client, secret):
     refused = result["orders"][0]["draft"]["refused"]
     assert refused == ["a value you may not see is refused"]
     assert "cost" not in str(result) and "777.77" not in str(result)
+
+
+def test_regression_the_dry_run_held_sqlite_s_write_lock(client, published, orders, app):
+    """Once, the replay read the orders in a write transaction and kept it open through
+    the whole dry run, so every other writer of a SQLite database waited for it."""
+    url = app.extensions["orderloom.db"].engine.url
+    if url.get_backend_name() != "sqlite":
+        pytest.skip("PostgreSQL readers hold no write lock")
+    locked: list[bool] = []
+
+    def look_at_the_lock(frame, event, _arg):
+        if event == "call" and frame.f_code.co_name == "dry_run" \
+                and frame.f_globals.get("__name__") == "orderloom.runtime.engine.replay":
+            other = sqlite3.connect(url.database, timeout=0, isolation_level=None)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+                locked.append(False)
+            except sqlite3.OperationalError:
+                locked.append(True)
+            finally:
+                other.close()
+
+    sys.setprofile(look_at_the_lock)
+    try:
+        response = client.post(REPLAY, headers=published, json={"count": 3})
+    finally:
+        sys.setprofile(None)
+    assert response.status_code == 200, response.get_json()
+    assert locked == [False] * 6  # each order, on both sides

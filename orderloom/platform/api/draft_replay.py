@@ -21,7 +21,7 @@ from orderloom.platform.preview_throttle import THROTTLED, throttled
 from orderloom.platform.problems import Problem, invalid
 from orderloom.platform.refusals import definition_problem
 from orderloom.platform.row_access import visible_orders
-from orderloom.runtime.engine.replay import MOST_ORDERS, replay
+from orderloom.runtime.engine.replay import MOST_ORDERS, compare, newest_orders
 
 REPLAY = {"type": "object", "required": ["count"], "additionalProperties": False,
           "properties": {
@@ -75,10 +75,12 @@ def replay_draft(key: str):
         raise definition_problem(DefinitionError(moved)) from None
     sides = [definition] + ([blueprint_for(order_type.latest).definition]
                             if order_type.latest else [])
-    result = replay(session, key, draft, body["count"], visible=visible_orders(current_user()),
-                    hidden=unseen(sides, definition, where))
-    session.rollback()  # a dry run: nothing it touched is kept
-    return result
+    hidden = unseen(sides, definition, where)
+    taken = newest_orders(session, key, body["count"], visible=visible_orders(current_user()))
+    # The read ends here: on SQLite an open transaction holds the write lock, which
+    # would make every other writer wait for the whole dry run.
+    session.rollback()
+    return compare(taken, draft, hidden=hidden)
 
 
 def unseen(sides: list[dict], draft: dict, where: str) -> frozenset[str]:

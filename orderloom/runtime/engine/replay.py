@@ -11,6 +11,7 @@ is not done: only its decisions are.
 """
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -68,30 +69,62 @@ class Outcome:
                 "approvals": self.approvals, "refused": self.refused}
 
 
-def replay(session: Session, order_type_key: str, draft: Blueprint, count: int, *,
-           visible: ColumnElement[bool] | None = None, hidden: frozenset[str] = frozenset(),
-           now: datetime | None = None) -> dict[str, Any]:
-    """The last ``count`` orders of the type (those ``visible`` lets through) under the
-    published version and under ``draft``: a summary and one entry per order. Fields and
-    columns ``hidden`` names (those the person asking may not see) are left out of
-    both sides before they are compared, and so are refusals naming them."""
+@dataclass(frozen=True)
+class Stored:
+    """What a dry run reads of one stored order, as plain values: the dry run holds
+    no database session, so it holds no lock while it runs."""
+
+    number: str
+    created_at: datetime
+    data: dict[str, Any]
+    channel: str | None
+    payment_status: str
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What a replay compares, read from the database: the published version's
+    blueprint and number, the business calendar and the newest orders."""
+
+    published: Blueprint
+    version: int
+    calendar: Calendar | None
+    orders: list[Stored]
+
+
+def newest_orders(session: Session, order_type_key: str, count: int, *,
+                  visible: ColumnElement[bool] | None = None) -> Taken:
+    """The last ``count`` orders of the type (those ``visible`` lets through) and what
+    comparing them needs. The caller then ends its read (SQLite holds its write lock
+    for a whole transaction) and hands this to ``compare``."""
     order_type = find(session, order_type_key)
     if order_type is None:
         raise OrderNotFound(f"there is no order type {order_type_key!r}")
     if order_type.latest is None:
         raise OrderError(f"{order_type_key!r} has no published version to compare with")
-    published = blueprint_for(order_type.latest)
-    now = now or utcnow()
-    calendar = business_calendar.formula_calendar(session)
     orders = session.scalars(
         select(Order).where(Order.order_type_id == order_type.id,
                             visible if visible is not None else true())
         .order_by(Order.created_at.desc(), Order.id.desc()).limit(count)).all()
+    return Taken(published=blueprint_for(order_type.latest),
+                 version=order_type.latest.number,
+                 calendar=business_calendar.formula_calendar(session),
+                 orders=[Stored(o.number, o.created_at, copy.deepcopy(o.data), o.channel,
+                                o.payment_status) for o in orders])
+
+
+def compare(taken: Taken, draft: Blueprint, *, hidden: frozenset[str] = frozenset(),
+            now: datetime | None = None) -> dict[str, Any]:
+    """``taken``'s orders under the published version and under ``draft``: a summary and
+    one entry per order. Fields and columns ``hidden`` names (those the person asking
+    may not see) are left out of both sides before they are compared, and so are
+    refusals naming them."""
+    now = now or utcnow()
     entries = []
     changed = {aspect: 0 for aspect in ASPECTS}
-    for order in orders:
-        before = dry_run(published, order, now, calendar).seen(hidden)
-        after = dry_run(draft, order, now, calendar).seen(hidden)
+    for order in taken.orders:
+        before = dry_run(taken.published, order, now, taken.calendar).seen(hidden)
+        after = dry_run(draft, order, now, taken.calendar).seen(hidden)
         differences = [a for a in ASPECTS
                        if getattr(before, a) != getattr(after, a)]
         for aspect in differences:
@@ -99,14 +132,14 @@ def replay(session: Session, order_type_key: str, draft: Blueprint, count: int, 
         entries.append({"number": order.number, "created_at": order.created_at.isoformat(),
                         "changes": differences, "published": before.as_json(),
                         "draft": after.as_json()})
-    return {"version": order_type.latest.number,
+    return {"version": taken.version,
             "summary": {"orders": len(entries),
                         "changed": sum(1 for e in entries if e["changes"]),
                         "by_aspect": changed},
             "orders": entries}
 
 
-def dry_run(blueprint: Blueprint, order: Order, now: datetime,
+def dry_run(blueprint: Blueprint, order: Stored, now: datetime,
             calendar: Calendar | None) -> Outcome:
     """Creation's decisions for ``order``'s entered values (runtime/engine/lifecycle.py
     ``create_order`` and entering.py ``enter_state``), held in memory."""
