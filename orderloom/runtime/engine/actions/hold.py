@@ -30,6 +30,8 @@ UNHELD_CHANNELS = frozenset({"manual", "import"})
 
 
 class Hold(spec.Hold, Behaviour):
+    holds_automatic_moves = True
+
     def in_transaction(self, action: dict[str, Any], run: Run) -> None:
         run.result.done.append(action)
 
