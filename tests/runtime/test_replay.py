@@ -260,3 +260,17 @@ def test_regression_the_dry_run_held_sqlite_s_write_lock(client, published, orde
         sys.setprofile(None)
     assert response.status_code == 200, response.get_json()
     assert locked == [False] * 6  # each order, on both sides
+
+
+def test_regression_a_held_order_took_automatic_moves_in_the_replay(client, published, orders):
+    """Once, the replay's own copy of entering a state ignored holds: an order a rule
+    held at creation moved on in the replay, while the engine keeps it where it is."""
+    definition = draft_that_sends_orders_to_review()
+    definition["rules"].append({"key": "hold_big", "when": "total > 2000", "then": [
+        {"type": "hold", "reason": {"en": "Check big orders first"}}]})
+    result = client.post(REPLAY, headers=published,
+                         json={"count": 3, "definition": definition}).get_json()
+    small, big, gold = (next(o for o in result["orders"] if o["number"] == n) for n in orders)
+    assert small["draft"]["state"] == "confirmed"
+    assert big["draft"]["state"] == "draft" and big["draft"]["approvals"] == []
+    assert gold["draft"]["state"] == "draft"

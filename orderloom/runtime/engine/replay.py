@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
-from orderloom import dsl
 from orderloom.db import utcnow
 from orderloom.designer.blueprint import Blueprint, to_json
 from orderloom.designer.published import blueprint_for
@@ -28,12 +27,11 @@ from orderloom.designer.versions import find
 from orderloom.dsl.workdays import Calendar
 from orderloom.runtime import business_calendar
 from orderloom.runtime.engine import automatic
-from orderloom.runtime.engine.actions import ActionResult, run_actions
-from orderloom.runtime.engine.approvals import tasks as approvals
-from orderloom.runtime.engine.entering import required_approvals
+from orderloom.runtime.engine.actions import ActionResult, hold_automatic_moves, run_actions
+from orderloom.runtime.engine.entering import MAX_MOVES, approvals_decided, required_approvals
 from orderloom.runtime.engine.lifecycle import entered_values
 from orderloom.runtime.errors import OrderError, OrderNotFound
-from orderloom.runtime.orders.models import Order, formula_values
+from orderloom.runtime.orders.models import Order
 
 # Orders one replay may take: each is run twice, all in one request.
 MOST_ORDERS = 200
@@ -165,7 +163,8 @@ def dry_run(blueprint: Blueprint, order: Stored, now: datetime,
     stand_in = Order(state=blueprint.start_state(), data=data, tags=list(result.tags),
                      channel=order.channel, created_at=order.created_at,
                      payment_status=order.payment_status)
-    waiting = enter(blueprint, stand_in, set(required_approvals(result.done)), now, calendar)
+    waiting = enter(blueprint, stand_in, set(required_approvals(result.done)),
+                    hold_automatic_moves(result.done), now, calendar)
     return Outcome(state=stand_in.state, tags=list(stand_in.tags),
                    computed={key: stand_in.data.get(key) for key, _f in blueprint.computed},
                    approvals=waiting)
@@ -188,39 +187,35 @@ def known_values(blueprint: Blueprint, data: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
-def enter(blueprint: Blueprint, order: Order, forced: set[str], now: datetime,
+def enter(blueprint: Blueprint, order: Order, forced: set[str], held: bool, now: datetime,
           calendar: Calendar | None) -> list[str]:
-    """Move ``order`` as arriving in its state would (waived approvals, automatic
-    moves, at most MAX_MOVES of them); answers the approvals it then waits for."""
+    """Move ``order`` as arriving in its state does (entering.py ``enter_state``: waived
+    approvals and automatic moves, none while ``held``, at most MAX_MOVES taken, a
+    blocked move not counted); answers the approvals it then waits for."""
+    moves = 0
     blocked: set[str] = set()
-    for _move in range(automatic.MAX_MOVES + 1):
-        needing, waived = [], None
-        for spec in approvals.approvals_in(blueprint, order.state):
-            if spec["key"] in forced or "when" not in spec:
-                needing.append(spec["key"])
-                continue
-            result = approvals.condition(blueprint, spec["when"])(formula_values(order), now)
-            if result is True or isinstance(result, dsl.FormulaFault):
-                needing.append(spec["key"])  # a broken condition never waves one through
-            elif waived is None:
-                waived = spec
-        if needing:
-            return needing
+    while True:
+        needing, waived = approvals_decided(blueprint, order, forced, now)
+        if held:
+            break
+        auto = None if waived else automatic.due_now(blueprint, order, now, blocked)
+        if (waived is None and auto is None) or moves >= MAX_MOVES:
+            break
+        moves += 1
         if waived is not None:
-            forced.discard(waived["key"])
-            order.state = waived["approved"]
+            order.state = waived[0]["approved"]
             continue
-        spec = automatic.due_now(blueprint, order, now, blocked)
-        if spec is None:
-            return []
         result = ActionResult(data=dict(order.data), tags=list(order.tags))
         try:
-            run_actions(blueprint, spec.get("actions", []), result, now=now)
+            run_actions(blueprint, auto.get("actions", []), result, now=now)
         except OrderError:
-            blocked.add(spec["key"])
+            blocked.add(auto["key"])
+            moves -= 1
             continue
         order.data = {k: to_json(v) for k, v in
                       blueprint.compute(result.data, now, calendar).items()}
         order.tags = result.tags
-        order.state = spec["to"]
-    return []
+        order.state = auto["to"]
+        forced |= set(required_approvals(result.done))
+        held = hold_automatic_moves(result.done)
+    return [spec["key"] for spec, _why in needing]
