@@ -2,12 +2,15 @@
 become under the draft, compared with what they become under the published version.
 Nothing is written.
 
-Each order's entered values go through what creating an order decides (computed
-fields, rules, decision tables, the start state's approvals and automatic moves),
-once with the published version and once with the draft, so both sides are judged
-the same way and the difference is the draft's alone, not what people did to the
-order since. Work an action does on the stored order (stock, documents, messages)
-is not done: only its decisions are.
+Each order's values as they are stored now go through what creating an order
+decides (computed fields, rules, decision tables, the start state's approvals and
+automatic moves), once with the published version and once with the draft. The
+stored values include what happened since the order was entered (edits, values
+``set_field`` actions wrote): the values first entered are not kept apart, so
+they cannot be replayed. Both sides start from the same values and are judged the
+same way, so the difference between them is the draft's alone. Work an action does
+on the stored order (stock, documents, messages) is not done: only its decisions
+are.
 """
 from __future__ import annotations
 
@@ -139,7 +142,7 @@ def compare(taken: Taken, draft: Blueprint, *, hidden: frozenset[str] = frozense
 
 def dry_run(blueprint: Blueprint, order: Stored, now: datetime,
             calendar: Calendar | None) -> Outcome:
-    """Creation's decisions for ``order``'s entered values (runtime/engine/lifecycle.py
+    """Creation's decisions for ``order``'s stored values (runtime/engine/lifecycle.py
     ``create_order`` and entering.py ``enter_state``), held in memory."""
     try:
         entered = entered_values(blueprint, known_values(blueprint, order.data), "/data")
