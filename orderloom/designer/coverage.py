@@ -15,7 +15,7 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 from orderloom import dsl
@@ -205,11 +205,13 @@ class Solver:
             for a in choices[first][:PAIR_WIDTH]:
                 for b in choices[second][:PAIR_WIDTH]:
                     yield with_value(with_value(base, first, a), second, b)
-        if len(slots) > 2:
+        # A slot with nothing to try (a choice without options) keeps the base's value.
+        varied = [slot for slot in slots if choices[slot]]
+        if len(varied) > 2:
             chance = random.Random(seed)  # the same draft gives the same samples
             while True:
                 sample = base
-                for slot in slots:
+                for slot in varied:
                     sample = with_value(sample, slot, chance.choice(choices[slot]))
                 yield sample
 
@@ -322,6 +324,13 @@ def _numbers(field: dict[str, Any], constants: list[Any]) -> list[Decimal]:
         values = [v.to_integral_value(ROUND_CEILING) for v in values]
     low = Decimal(str(field["min"])) if "min" in field else None
     high = Decimal(str(field["max"])) if "max" in field else None
+    # The bounds themselves, so that a range every step and constant misses (min 2.5,
+    # max 2.9) still has a value to try.
+    whole = field["type"] == "integer"
+    if low is not None:
+        values.append(low.to_integral_value(ROUND_CEILING) if whole else low)
+    if high is not None:
+        values.append(high.to_integral_value(ROUND_FLOOR) if whole else high)
     kept = sorted({v for v in values
                    if (low is None or v >= low) and (high is None or v <= high)},
                   key=lambda v: (v < 0, abs(v)))

@@ -128,3 +128,20 @@ def test_a_draft_with_problems_is_refused_with_pointers(client, designer, token_
     assert any(e["pointer"] == "/definition/rules/0/when" for e in problem["errors"])
     assert_problem(client.post(COVER, headers=bearer(token_for("staff")), json={
         "definition": retail(), "data": GENERATED}), 403)
+
+
+def test_regression_a_range_no_step_falls_in_was_a_500(client, designer):
+    """Once, a number field whose min and max left out every value the simulation tries
+    gave it an empty list to pick from, and the request failed with a 500."""
+    definition = retail()
+    definition["form"]["fields"].append(
+        {"key": "weight", "type": "number", "label": {"en": "Weight"}, "min": 2.5, "max": 2.9})
+    definition["form"]["layout"][1]["fields"].append("weight")
+    definition["rules"].append({"key": "heavy_rush", "then": [{"type": "add_tag", "tag": "h"}],
+                                "when": "weight > 100 AND total > 0 AND priority = \"rush\""})
+    response = client.post(COVER, headers=designer,
+                           json={"definition": definition, "data": GENERATED})
+    assert response.status_code == 200, response.get_json()
+    heavy = by_target(response.get_json())["rule:heavy_rush"]
+    assert heavy["fired"] is False
+    assert "weight" in heavy["why"]
