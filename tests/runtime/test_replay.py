@@ -274,3 +274,20 @@ def test_regression_a_held_order_took_automatic_moves_in_the_replay(client, publ
     assert small["draft"]["state"] == "confirmed"
     assert big["draft"]["state"] == "draft" and big["draft"]["approvals"] == []
     assert gold["draft"]["state"] == "draft"
+
+
+def test_refusals_come_in_the_language_asked_with_the_published_labels(client, published,
+                                                                      orders):
+    """Once, the Chinese designer page showed the draft's refusals in English."""
+    definition = retail()
+    items = next(f for f in definition["form"]["fields"] if f["key"] == "items")
+    qty = next(c for c in items["fields"] if c["key"] == "qty")
+    qty["validation"] = {"formula": "qty <= 5", "message": {"en": "Too many", "zh": "数量太多"}}
+    definition["workflow"]["states"][0]["label"] = {"en": "Renamed", "zh": "改名"}
+    result = client.post(REPLAY, headers=published, json={
+        "count": 3, "definition": definition, "language": "zh"}).get_json()
+    big = next(o for o in result["orders"] if o["number"] == orders[1])
+    assert big["draft"]["refused"] == ["/items/0/qty: 数量太多"]
+    # The published side is named as the published version names it.
+    assert result["labels"]["states"]["draft"] == retail()["workflow"]["states"][0]["label"]
+    assert set(result["labels"]["computed"]) == {"total", "discount"}

@@ -29,13 +29,17 @@ REPLAY = {"type": "object", "required": ["count"], "additionalProperties": False
                         "description": "How many of the newest orders to replay"},
               "definition": {"type": "object",
                              "description": "The draft as it is on screen; the saved draft "
-                                            "when left out"}}}
+                                            "when left out"},
+              "language": {"enum": ["en", "zh"],
+                           "description": "The language of refusals; English when left out"}}}
 OUTCOME = {"type": "object", "properties": {
     "state": {"type": ["string", "null"]}, "tags": {"type": "array"},
     "computed": {"type": "object"}, "approvals": {"type": "array"},
     "refused": {"type": "array"}}}
 REPLAYED = {"type": "object", "properties": {
     "version": {"type": "integer"},
+    "labels": {"type": "object", "description": "The published version's labels of its "
+                                                "states, approvals and computed fields"},
     "summary": {"type": "object", "properties": {
         "orders": {"type": "integer"}, "changed": {"type": "integer"},
         "by_aspect": {"type": "object"}}},
@@ -80,7 +84,7 @@ def replay_draft(key: str):
     # The read ends here: on SQLite an open transaction holds the write lock, which
     # would make every other writer wait for the whole dry run.
     session.rollback()
-    return compare(taken, draft, hidden=hidden)
+    return compare(taken, draft, hidden=hidden, language=body.get("language", "en"))
 
 
 def unseen(sides: list[dict], draft: dict, where: str) -> frozenset[str]:

@@ -40,7 +40,8 @@ from orderloom.runtime.orders.models import Order
 MOST_ORDERS = 200
 ASPECTS = ("state", "tags", "computed", "approvals", "refused")
 # Said instead of a refusal that names a field the person replaying may not see.
-REFUSED_UNSEEN = "a value you may not see is refused"
+REFUSED_UNSEEN = {"en": "a value you may not see is refused",
+                  "zh": "一个您无权查看的值未通过检查"}
 
 
 @dataclass
@@ -53,7 +54,7 @@ class Outcome:
     approvals: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
 
-    def seen(self, hidden: frozenset[str]) -> Outcome:
+    def seen(self, hidden: frozenset[str], language: str = "en") -> Outcome:
         """This outcome without computed fields ``hidden`` names and with refusals that
         name one of them said without it."""
         if not hidden:
@@ -62,7 +63,8 @@ class Outcome:
         return Outcome(state=self.state, tags=self.tags,
                        computed={k: v for k, v in self.computed.items() if k not in hidden},
                        approvals=self.approvals,
-                       refused=[REFUSED_UNSEEN if names.search(text) else text
+                       refused=[REFUSED_UNSEEN.get(language, REFUSED_UNSEEN["en"])
+                                if names.search(text) else text
                                 for text in self.refused])
 
     def as_json(self) -> dict[str, Any]:
@@ -115,17 +117,20 @@ def newest_orders(session: Session, order_type_key: str, count: int, *,
 
 
 def compare(taken: Taken, draft: Blueprint, *, hidden: frozenset[str] = frozenset(),
-            now: datetime | None = None) -> dict[str, Any]:
+            language: str = "en", now: datetime | None = None) -> dict[str, Any]:
     """``taken``'s orders under the published version and under ``draft``: a summary and
     one entry per order. Fields and columns ``hidden`` names (those the person asking
     may not see) are left out of both sides before they are compared, and so are
-    refusals naming them."""
+    refusals naming them. Refusals are in ``language`` where the form gives one;
+    ``labels`` carries the published version's names of states, approvals and computed
+    fields, for its side (the draft may have renamed or removed them)."""
     now = now or utcnow()
     entries = []
     changed = {aspect: 0 for aspect in ASPECTS}
     for order in taken.orders:
-        before = dry_run(taken.published, order, now, taken.calendar).seen(hidden)
-        after = dry_run(draft, order, now, taken.calendar).seen(hidden)
+        before = dry_run(taken.published, order, now, taken.calendar, language
+                         ).seen(hidden, language)
+        after = dry_run(draft, order, now, taken.calendar, language).seen(hidden, language)
         differences = [a for a in ASPECTS
                        if getattr(before, a) != getattr(after, a)]
         for aspect in differences:
@@ -133,15 +138,26 @@ def compare(taken: Taken, draft: Blueprint, *, hidden: frozenset[str] = frozense
         entries.append({"number": order.number, "created_at": order.created_at.isoformat(),
                         "changes": differences, "published": before.as_json(),
                         "draft": after.as_json()})
-    return {"version": taken.version,
+    return {"version": taken.version, "labels": labels(taken.published, hidden),
             "summary": {"orders": len(entries),
                         "changed": sum(1 for e in entries if e["changes"]),
                         "by_aspect": changed},
             "orders": entries}
 
 
+def labels(blueprint: Blueprint, hidden: frozenset[str]) -> dict[str, dict[str, Any]]:
+    """The labels ({"en": ..., "zh": ...}) of the states, approvals and computed fields
+    (but those ``hidden`` names) of ``blueprint``, by key."""
+    definition = blueprint.definition
+    return {"states": {s["key"]: s.get("label") for s in definition["workflow"]["states"]},
+            "approvals": {a["key"]: a.get("label")
+                          for a in definition["workflow"].get("approvals", [])},
+            "computed": {f["key"]: f.get("label") for f in definition["form"]["fields"]
+                         if f["type"] == "computed" and f["key"] not in hidden}}
+
+
 def dry_run(blueprint: Blueprint, order: Stored, now: datetime,
-            calendar: Calendar | None) -> Outcome:
+            calendar: Calendar | None, language: str = "en") -> Outcome:
     """Creation's decisions for ``order``'s stored values (runtime/engine/lifecycle.py
     ``create_order`` and entering.py ``enter_state``), held in memory."""
     try:
@@ -149,16 +165,16 @@ def dry_run(blueprint: Blueprint, order: Stored, now: datetime,
     except OrderError as refused:
         return Outcome(refused=[refused.message])
     values = blueprint.compute(entered, now, calendar)
-    problems = blueprint.problems(values, now, "en", calendar)
+    problems = blueprint.problems(values, now, language, calendar)
     if problems:
         return Outcome(refused=[f"{p.pointer}: {p.message}" for p in problems])
     result = ActionResult(data={k: to_json(v) for k, v in values.items()}, tags=[])
     try:
         for outcome in blueprint.evaluate_rules(values, now, calendar):
             if outcome.matched:
-                run_actions(blueprint, outcome.actions, result, now=now)
+                run_actions(blueprint, outcome.actions, result, language, now)
         for table in blueprint.evaluate_decision_tables(values, now, calendar):
-            run_actions(blueprint, table.actions, result, now=now)
+            run_actions(blueprint, table.actions, result, language, now)
     except OrderError as blocked:
         return Outcome(refused=[blocked.message])
     data = {k: to_json(v) for k, v in blueprint.compute(result.data, now, calendar).items()}
