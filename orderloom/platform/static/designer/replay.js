@@ -60,10 +60,10 @@ export class Replay {
       h("p", {id: "replay-summary"},
         fill(t.replay_summary, summary),
         counts.length ? fill(t.replay_counts, {counts: counts.join(t.replay_separator)}) : ""),
-      h("table", {class: "grid replay-orders"},
+      h("div", {class: "grid-scroll"}, h("table", {class: "grid replay-orders"},
         h("thead", {}, h("tr", {}, h("th", {}, t.replay_order), h("th", {}, ""),
           h("th", {}, t.replay_published), h("th", {}, t.replay_draft))),
-        h("tbody", {}, result.orders.flatMap((order) => this.rows(order, result.labels)))),
+        h("tbody", {}, result.orders.flatMap((order) => this.rows(order, result.labels))))),
     ];
   }
 
