@@ -131,17 +131,22 @@ class Solver:
         formula = None if source is None else dsl.compile(
             source, self.blueprint.fields, "boolean",
             money_places=_places(self.blueprint))
-        name = f"approval:{key}"
         state = approval["state"]
 
         def fires(data: dict[str, Any]) -> bool:
             if formula is None:
                 return True
-            values = {"state": state, "channel": "manual", "tags": [],
-                      "payment_status": "unpaid", "created_at": self.now.isoformat(), **data}
-            if self.outcome(name, formula, values):
+            if any(self.outcome(f"rule:{k}", f, data) for k, f in asking):
                 return True
-            return any(self.outcome(f"rule:{k}", f, data) for k, f in asking)
+            # As entering the state decides: on the values and tags after the rules'
+            # and decision tables' actions, and a condition that fails needs people
+            # too (a broken condition never waves an order through).
+            after, tags = self.after_actions(data)
+            values = {"state": state, "channel": "manual", "tags": tags,
+                      "payment_status": "unpaid", "created_at": self.now.isoformat(),
+                      **after}
+            result = formula(values, self.now, self.calendar)
+            return result is True or isinstance(result, dsl.FormulaFault)
 
         slots = self.slots_of(source) if source else ()
         for rule_key, _formula in asking:
@@ -150,6 +155,29 @@ class Solver:
             slots += tuple(s for s in self.slots_of(rule["when"]) if s not in slots)
         return Target("approval", key, _label(approval.get("label"), language) or key,
                       source, fires, slots)
+
+    def after_actions(self, data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """``data`` (computed) and the order's tags after the set_field and add_tag
+        actions of the rules and decision table rows that match it, in the order
+        creating an order runs them."""
+        blueprint = self.blueprint
+        actions = [a for o in blueprint.evaluate_rules(data, self.now, self.calendar)
+                   if o.matched for a in o.actions]
+        actions += [a for t in blueprint.evaluate_decision_tables(data, self.now, self.calendar)
+                    for a in t.actions]
+        values, tags = dict(data), []
+        for action in actions:
+            if action.get("type") == "add_tag" and action["tag"] not in tags:
+                tags.append(action["tag"])
+            elif action.get("type") == "set_field":
+                value = dsl.compile(action["value"], blueprint.fields,
+                                    money_places=_places(blueprint))(values, self.now,
+                                                                     self.calendar)
+                if not isinstance(value, dsl.FormulaFault):
+                    values[action["field"]] = value
+        if any(a.get("type") == "set_field" for a in actions):
+            values = blueprint.compute(values, self.now, self.calendar)
+        return values, tags
 
     def condition_check(self, name: str, formula: Any) -> Callable[[dict[str, Any]], bool]:
         return lambda data: self.outcome(name, formula, data)

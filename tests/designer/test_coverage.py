@@ -145,3 +145,37 @@ def test_regression_a_range_no_step_falls_in_was_a_500(client, designer):
     heavy = by_target(response.get_json())["rule:heavy_rush"]
     assert heavy["fired"] is False
     assert "weight" in heavy["why"]
+
+
+def review_approval(when):
+    return {"key": "extra_review", "state": "review", "approvers": {"roles": ["admin"]},
+            "mode": "any", "when": when, "approved": "confirmed", "rejected": "cancelled"}
+
+
+def test_regression_an_approval_that_reads_a_rule_s_tag_was_said_never_to_fire(
+        client, designer):
+    """Once, the simulation judged an approval on the values before the rules' actions,
+    so one that waits for a tag a rule adds (as entering the state sees it) never fired."""
+    definition = retail()
+    definition["rules"].append({"key": "vip", "when": "total > 2000",
+                                "then": [{"type": "add_tag", "tag": "vip"}]})
+    definition["workflow"]["approvals"].append(review_approval('"vip" IN tags'))
+    response = client.post(COVER, headers=designer,
+                           json={"definition": definition, "data": GENERATED})
+    assert response.status_code == 200, response.get_json()
+    extra = by_target(response.get_json())["approval:extra_review"]
+    assert extra["fired"] is True, extra
+    sample = response.get_json()["samples"][extra["sample"]]
+    assert total_of(definition, sample["data"]) > 2000
+
+
+def test_regression_an_approval_whose_condition_fails_was_said_never_to_fire(
+        client, designer):
+    """Once, a condition that fails (a division by zero) counted as not firing, while the
+    engine makes such an approval required: a broken condition waves nothing through."""
+    definition = retail()
+    definition["workflow"]["approvals"].append(review_approval("total / (total - total) > 1"))
+    response = client.post(COVER, headers=designer,
+                           json={"definition": definition, "data": GENERATED})
+    assert response.status_code == 200, response.get_json()
+    assert by_target(response.get_json())["approval:extra_review"]["fired"] is True
