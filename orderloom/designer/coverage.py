@@ -20,7 +20,7 @@ from typing import Any
 
 from orderloom import dsl
 from orderloom.designer.blueprint import Blueprint, compile_blueprint, money_places
-from orderloom.designer.dependencies import nodes, paths
+from orderloom.designer.dependencies import field_names, nodes, paths
 from orderloom.designer.validation import Context
 from orderloom.dsl.nodes import Call, Literal
 from orderloom.dsl.workdays import Calendar
@@ -51,13 +51,15 @@ class Target:
 
 def cover(definition: dict[str, Any], base: dict[str, Any], *,
           context: Context | None = None, now: datetime | None = None,
-          language: str = "en", calendar: Calendar | None = None) -> dict[str, Any]:
+          language: str = "en", calendar: Calendar | None = None,
+          channels: tuple[str, ...] = ("manual",)) -> dict[str, Any]:
     """Samples that make each rule and approval of ``definition`` fire, starting from
-    ``base`` (the form's generated sample). Raises DefinitionError when the
-    definition itself has problems."""
+    ``base`` (the form's generated sample). ``channels``: those orders of the type
+    come in through, tried in turn by an approval whose condition reads the channel.
+    Raises DefinitionError when the definition itself has problems."""
     blueprint = compile_blueprint(definition, context)
     now = now or datetime.now(UTC)
-    solver = Solver(blueprint, now, calendar)
+    solver = Solver(blueprint, now, calendar, channels)
     targets = solver.targets(language)
     samples: list[dict[str, Any]] = [base]
     found: dict[str, int] = {}
@@ -88,15 +90,21 @@ def cover(definition: dict[str, Any], base: dict[str, Any], *,
                     for i in used],
         "targets": [{"kind": t.kind, "key": t.key, "label": t.label,
                      **({"condition": t.condition} if t.condition else {}),
-                     **({"fired": True, "sample": renumber[found[n]]} if n in found
+                     **({"fired": True, "sample": renumber[found[n]],
+                         **({"channel": solver.channel_of[n]} if n in solver.channel_of
+                            else {})} if n in found
                         else {"fired": False, **reasons[n]})}
                     for t in targets for n in [f"{t.kind}:{t.key}"]],
     }
 
 
 class Solver:
-    def __init__(self, blueprint: Blueprint, now: datetime, calendar: Calendar | None):
+    def __init__(self, blueprint: Blueprint, now: datetime, calendar: Calendar | None,
+                 channels: tuple[str, ...] = ("manual",)):
         self.blueprint = blueprint
+        self.channels = channels or ("manual",)
+        # The channel an approval that reads it fired under, when not the first.
+        self.channel_of: dict[str, str] = {}
         self.now = now
         self.calendar = calendar
         definition = blueprint.definition
@@ -132,8 +140,11 @@ class Solver:
             source, self.blueprint.fields, "boolean",
             money_places=_places(self.blueprint))
         state = approval["state"]
+        channels = self.channels if source and "channel" in field_names(source) \
+            else self.channels[:1]
 
         def fires(data: dict[str, Any]) -> bool:
+            self.channel_of.pop(f"approval:{key}", None)
             if formula is None:
                 return True
             if any(self.outcome(f"rule:{k}", f, data) for k, f in asking):
@@ -142,11 +153,16 @@ class Solver:
             # and decision tables' actions, and a condition that fails needs people
             # too (a broken condition never waves an order through).
             after, tags = self.after_actions(data)
-            values = {"state": state, "channel": "manual", "tags": tags,
-                      "payment_status": "unpaid", "created_at": self.now.isoformat(),
-                      **after}
-            result = formula(values, self.now, self.calendar)
-            return result is True or isinstance(result, dsl.FormulaFault)
+            for channel in channels:
+                values = {"state": state, "channel": channel, "tags": tags,
+                          "payment_status": "unpaid", "created_at": self.now.isoformat(),
+                          **after}
+                result = formula(values, self.now, self.calendar)
+                if result is True or isinstance(result, dsl.FormulaFault):
+                    if channel != self.channels[0]:
+                        self.channel_of[f"approval:{key}"] = channel
+                    return True
+            return False
 
         slots = self.slots_of(source) if source else ()
         for rule_key, _formula in asking:

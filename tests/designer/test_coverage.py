@@ -179,3 +179,16 @@ def test_regression_an_approval_whose_condition_fails_was_said_never_to_fire(
                            json={"definition": definition, "data": GENERATED})
     assert response.status_code == 200, response.get_json()
     assert by_target(response.get_json())["approval:extra_review"]["fired"] is True
+
+
+def test_an_approval_on_the_channel_fires_for_orders_of_that_channel(client, designer):
+    """Once, every sample was an order entered by hand, so an approval for orders from
+    a file import was said never to fire."""
+    definition = retail()
+    definition["workflow"]["approvals"].append(review_approval('channel = "import"'))
+    response = client.post(COVER, headers=designer,
+                           json={"definition": definition, "data": GENERATED})
+    assert response.status_code == 200, response.get_json()
+    extra = by_target(response.get_json())["approval:extra_review"]
+    assert extra["fired"] is True and extra["channel"] == "import", extra
+    assert "channel" not in by_target(response.get_json())["approval:manager_review"]
