@@ -15,14 +15,14 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 from orderloom import dsl
 from orderloom.designer.blueprint import Blueprint, compile_blueprint, money_places
+from orderloom.designer.dependencies import field_names, nodes, paths
 from orderloom.designer.validation import Context
-from orderloom.dsl.nodes import Call, Literal, Node, Path, children
-from orderloom.dsl.parser import parse
+from orderloom.dsl.nodes import Call, Literal
 from orderloom.dsl.workdays import Calendar
 
 # Conditions tried per rule or approval: enough for two or three entered values
@@ -51,13 +51,15 @@ class Target:
 
 def cover(definition: dict[str, Any], base: dict[str, Any], *,
           context: Context | None = None, now: datetime | None = None,
-          language: str = "en", calendar: Calendar | None = None) -> dict[str, Any]:
+          language: str = "en", calendar: Calendar | None = None,
+          channels: tuple[str, ...] = ("manual",)) -> dict[str, Any]:
     """Samples that make each rule and approval of ``definition`` fire, starting from
-    ``base`` (the form's generated sample). Raises DefinitionError when the
-    definition itself has problems."""
+    ``base`` (the form's generated sample). ``channels``: those orders of the type
+    come in through, tried in turn by an approval whose condition reads the channel.
+    Raises DefinitionError when the definition itself has problems."""
     blueprint = compile_blueprint(definition, context)
     now = now or datetime.now(UTC)
-    solver = Solver(blueprint, now, calendar)
+    solver = Solver(blueprint, now, calendar, channels)
     targets = solver.targets(language)
     samples: list[dict[str, Any]] = [base]
     found: dict[str, int] = {}
@@ -88,15 +90,21 @@ def cover(definition: dict[str, Any], base: dict[str, Any], *,
                     for i in used],
         "targets": [{"kind": t.kind, "key": t.key, "label": t.label,
                      **({"condition": t.condition} if t.condition else {}),
-                     **({"fired": True, "sample": renumber[found[n]]} if n in found
+                     **({"fired": True, "sample": renumber[found[n]],
+                         **({"channel": solver.channel_of[n]} if n in solver.channel_of
+                            else {})} if n in found
                         else {"fired": False, **reasons[n]})}
                     for t in targets for n in [f"{t.kind}:{t.key}"]],
     }
 
 
 class Solver:
-    def __init__(self, blueprint: Blueprint, now: datetime, calendar: Calendar | None):
+    def __init__(self, blueprint: Blueprint, now: datetime, calendar: Calendar | None,
+                 channels: tuple[str, ...] = ("manual",)):
         self.blueprint = blueprint
+        self.channels = channels or ("manual",)
+        # The channel an approval that reads it fired under, when not the first.
+        self.channel_of: dict[str, str] = {}
         self.now = now
         self.calendar = calendar
         definition = blueprint.definition
@@ -131,17 +139,30 @@ class Solver:
         formula = None if source is None else dsl.compile(
             source, self.blueprint.fields, "boolean",
             money_places=_places(self.blueprint))
-        name = f"approval:{key}"
         state = approval["state"]
+        channels = self.channels if source and "channel" in field_names(source) \
+            else self.channels[:1]
 
         def fires(data: dict[str, Any]) -> bool:
+            self.channel_of.pop(f"approval:{key}", None)
             if formula is None:
                 return True
-            values = {"state": state, "channel": "manual", "tags": [],
-                      "payment_status": "unpaid", "created_at": self.now.isoformat(), **data}
-            if self.outcome(name, formula, values):
+            if any(self.outcome(f"rule:{k}", f, data) for k, f in asking):
                 return True
-            return any(self.outcome(f"rule:{k}", f, data) for k, f in asking)
+            # As entering the state decides: on the values and tags after the rules'
+            # and decision tables' actions, and a condition that fails needs people
+            # too (a broken condition never waves an order through).
+            after, tags = self.after_actions(data)
+            for channel in channels:
+                values = {"state": state, "channel": channel, "tags": tags,
+                          "payment_status": "unpaid", "created_at": self.now.isoformat(),
+                          **after}
+                result = formula(values, self.now, self.calendar)
+                if result is True or isinstance(result, dsl.FormulaFault):
+                    if channel != self.channels[0]:
+                        self.channel_of[f"approval:{key}"] = channel
+                    return True
+            return False
 
         slots = self.slots_of(source) if source else ()
         for rule_key, _formula in asking:
@@ -150,6 +171,29 @@ class Solver:
             slots += tuple(s for s in self.slots_of(rule["when"]) if s not in slots)
         return Target("approval", key, _label(approval.get("label"), language) or key,
                       source, fires, slots)
+
+    def after_actions(self, data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """``data`` (computed) and the order's tags after the set_field and add_tag
+        actions of the rules and decision table rows that match it, in the order
+        creating an order runs them."""
+        blueprint = self.blueprint
+        actions = [a for o in blueprint.evaluate_rules(data, self.now, self.calendar)
+                   if o.matched for a in o.actions]
+        actions += [a for t in blueprint.evaluate_decision_tables(data, self.now, self.calendar)
+                    for a in t.actions]
+        values, tags = dict(data), []
+        for action in actions:
+            if action.get("type") == "add_tag" and action["tag"] not in tags:
+                tags.append(action["tag"])
+            elif action.get("type") == "set_field":
+                value = dsl.compile(action["value"], blueprint.fields,
+                                    money_places=_places(blueprint))(values, self.now,
+                                                                     self.calendar)
+                if not isinstance(value, dsl.FormulaFault):
+                    values[action["field"]] = value
+        if any(a.get("type") == "set_field" for a in actions):
+            values = blueprint.compute(values, self.now, self.calendar)
+        return values, tags
 
     def condition_check(self, name: str, formula: Any) -> Callable[[dict[str, Any]], bool]:
         return lambda data: self.outcome(name, formula, data)
@@ -205,11 +249,13 @@ class Solver:
             for a in choices[first][:PAIR_WIDTH]:
                 for b in choices[second][:PAIR_WIDTH]:
                     yield with_value(with_value(base, first, a), second, b)
-        if len(slots) > 2:
+        # A slot with nothing to try (a choice without options) keeps the base's value.
+        varied = [slot for slot in slots if choices[slot]]
+        if len(varied) > 2:
             chance = random.Random(seed)  # the same draft gives the same samples
             while True:
                 sample = base
-                for slot in slots:
+                for slot in varied:
                     sample = with_value(sample, slot, chance.choice(choices[slot]))
                 yield sample
 
@@ -217,7 +263,7 @@ class Solver:
                  seen: frozenset[str] = frozenset()) -> tuple[Slot, ...]:
         """The entered values ``source`` depends on, through computed fields too."""
         found: list[Slot] = []
-        for path in _paths(source):
+        for path in paths(source):
             for slot in self.path_slots(path.names, lines, seen):
                 if slot not in found:
                     found.append(slot)
@@ -322,6 +368,13 @@ def _numbers(field: dict[str, Any], constants: list[Any]) -> list[Decimal]:
         values = [v.to_integral_value(ROUND_CEILING) for v in values]
     low = Decimal(str(field["min"])) if "min" in field else None
     high = Decimal(str(field["max"])) if "max" in field else None
+    # The bounds themselves, so that a range every step and constant misses (min 2.5,
+    # max 2.9) still has a value to try.
+    whole = field["type"] == "integer"
+    if low is not None:
+        values.append(low.to_integral_value(ROUND_CEILING) if whole else low)
+    if high is not None:
+        values.append(high.to_integral_value(ROUND_FLOOR) if whole else high)
     kept = sorted({v for v in values
                    if (low is None or v >= low) and (high is None or v <= high)},
                   key=lambda v: (v < 0, abs(v)))
@@ -372,25 +425,10 @@ def _column(field: dict[str, Any], key: str) -> dict[str, Any] | None:
     return next((c for c in field.get("fields", []) if c["key"] == key), None)
 
 
-def _walk(source: str) -> Iterator[Node]:
-    try:
-        stack = [parse(source)]
-    except dsl.FormulaError:
-        return
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(children(node))
-
-
-def _paths(source: str) -> list[Path]:
-    return [n for n in _walk(source) if isinstance(n, Path)]
-
-
 def _literals(source: str) -> list[Any]:
     """Numbers, texts, and the days DATE(year, month, day) names."""
     found: list[Any] = []
-    for node in _walk(source):
+    for node in nodes(source):
         if isinstance(node, Literal) and node.value is not None \
                 and not isinstance(node.value, bool):
             found.append(node.value)

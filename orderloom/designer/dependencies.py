@@ -2,35 +2,36 @@
 in a circle (which would make their values undefined)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from orderloom.dsl import FormulaError
-from orderloom.dsl.nodes import Binary, Call, ListLiteral, Node, Path, Unary
+from orderloom.dsl.nodes import Node, Path, children
 from orderloom.dsl.parser import parse
+
+
+def nodes(source: str) -> Iterator[Node]:
+    """Every node of ``source``'s tree; none when the formula does not parse (the
+    checker reports that)."""
+    try:
+        stack: list[Node] = [parse(source)]
+    except FormulaError:
+        return
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(children(node))
+
+
+def paths(source: str) -> list[Path]:
+    """Every path ``source`` reads (``customer.tier``, ``items.qty``)."""
+    return [n for n in nodes(source) if isinstance(n, Path)]
 
 
 def field_names(source: str) -> set[str]:
     """The first name of every path in ``source`` (``customer.tier`` reads ``customer``);
-    empty when the formula does not parse (the checker reports that)."""
-    try:
-        tree = parse(source)
-    except FormulaError:
-        return set()
-    names: set[str] = set()
-    stack: list[Node] = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Path):
-            names.add(node.names[0])
-        elif isinstance(node, Binary):
-            stack.extend((node.left, node.right))
-        elif isinstance(node, Unary):
-            stack.append(node.operand)
-        elif isinstance(node, Call):
-            stack.extend(node.args)
-        elif isinstance(node, ListLiteral):
-            stack.extend(node.items)
-    return names
+    empty when the formula does not parse."""
+    return {path.names[0] for path in paths(source)}
 
 
 def computed_order(definition: dict[str, Any]) -> list[str] | None:

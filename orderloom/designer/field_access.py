@@ -17,7 +17,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from orderloom.designer.dependencies import paths
 from orderloom.designer.form import formula_type
+from orderloom.designer.validation import formulas
 
 
 def _may(rule: dict[str, Any] | None, which: str, roles: frozenset[str]) -> bool:
@@ -75,6 +77,28 @@ class FieldAccess:
                 f = {**f, "fields": [c for c in f["fields"] if c["key"] not in columns]}
             fields.append(f)
         return {**definition, "form": {**definition.get("form", {}), "fields": fields}}
+
+    def hidden_reads(self, definition: dict[str, Any]) -> list[tuple[str, str]]:
+        """Where ``definition``'s formulas read a field or line column this person may
+        not see, each as (pointer to the formula, what it reads): what a formula computes
+        from a hidden value would show it to them."""
+        fields = definition["form"]["fields"]
+        found: list[tuple[str, str]] = []
+        for where, source in formulas(definition):
+            parts = where.split("/")
+            # A column's own formula reads its line's columns by their bare names.
+            holder = (fields[int(parts[3])]["key"]
+                      if parts[1:3] == ["form", "fields"] and parts[4:5] == ["fields"]
+                      else None)
+            for path in paths(source):
+                name, rest = path.names[0], path.names[1:]
+                if name in self.hidden:
+                    found.append((where, name))
+                elif holder is not None and name in self.hidden_columns.get(holder, ()):
+                    found.append((where, f"{holder}.{name}"))
+                elif rest and rest[0] in self.hidden_columns.get(name, ()):
+                    found.append((where, f"{name}.{rest[0]}"))
+        return found
 
     def visible(self, data: Any) -> Any:
         """``data`` (an order's values) without the hidden fields and columns; anything

@@ -653,3 +653,23 @@ def _check_routing(checker: _Checker) -> None:
 def _check_templates(checker: _Checker) -> None:
     for index, template in enumerate(checker.definition.get("print_templates", [])):
         _template(checker, ("print_templates", index, "template"), template["template"])
+
+
+def formulas(definition: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every formula of a valid ``definition`` with the pointer to it: computed fields,
+    conditions, rules, decision tables, workflow and routing, as validation finds them
+    (what the draft's replay checks for fields the person replaying may not see)."""
+    found: list[tuple[str, str]] = []
+
+    class Reader(_Checker):
+        def formula(self, path: tuple, source: str, fields: dict[str, Any],
+                    expected: Any = None) -> None:
+            found.append((pointer(*path), source))
+
+    reader = Reader(definition, Context(), ())
+    for check in (_check_fields, _check_workflow, _check_rules, _check_routing):
+        check(reader)
+    for index, table in enumerate(definition.get("decision_tables", [])):
+        found.extend((pointer("decision_tables", index, "inputs", i), source)
+                     for i, source in enumerate(table["inputs"]))
+    return found

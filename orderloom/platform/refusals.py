@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask_babel import lazy_gettext
+from flask_babel import get_locale, lazy_gettext
 
 from orderloom.designer.exchange import ImportConflict
 from orderloom.designer.problems import DefinitionError
@@ -67,14 +67,24 @@ REFUSAL_WORDS = {
 }
 
 
-def refusal_text(error: OrderError) -> str:
+def refusal_text(error: OrderError, **names: Mapping[str, Any]) -> str:
     """What a page says of a runtime refusal, in the reader's language when its code
-    has words here."""
+    has words here. A value given as a label (``{"en": ..., "zh": ...}``) is said in the
+    reader's language; ``names`` maps a value's raw keys to their words (a page passes
+    ``field=COLUMN_NAMES`` so that a statement's column is named, not keyed)."""
     words = REFUSAL_WORDS.get(error.code or "")
     if words is None:
         return error.message
+    language = str(get_locale() or "en").split("_")[0]
+    values: dict[str, Any] = {}
+    for key, value in error.values.items():
+        if isinstance(value, dict):
+            value = value.get(language) or value.get("en") or next(iter(value.values()), "")
+        elif key in names and isinstance(value, str):
+            value = names[key].get(value, value)
+        values[key] = value
     try:
-        return str(words) % error.values
+        return str(words) % values
     except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder
         return error.message
 

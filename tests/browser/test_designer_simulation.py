@@ -91,3 +91,31 @@ def test_the_simulation_and_the_replay_speak_chinese(browser, live_server, clien
         expect(page.locator('#replay-results tr[data-aspect="state"]')).to_contain_text("到达状态")
     finally:
         context.close()
+
+
+def test_the_simulation_tab_fits_a_phone_wide_screen(page, live_server, client, token_for,
+                                                      make_user):
+    """Once, the coverage, simulation and replay tables stood outside a scrolling box and
+    made the whole designer wider than a 390 px screen."""
+    open_retail(page, live_server, client, token_for, make_user)
+    assert create(client, bearer(token_for("staff")),
+                  {**SAMPLE, "items": [{"sku": "TEA-01", "qty": 10, "price": "900.00"}]}
+                  ).status_code == 201
+    assert client.put("/api/v1/order-types/retail_order/draft",
+                      headers=bearer(token_for("designer")),
+                      json=draft_that_sends_orders_to_review()).status_code == 200
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server}/designer/retail_order#simulate")
+    page.reload()
+    page.click("#sim-cover")
+    expect(page.locator(".sim-coverage-summary")).to_have_text("4 / 4 fire on a sample")
+    in_scroll_box = "t => t.parentElement.classList.contains('grid-scroll')"
+    assert page.locator("#sim-coverage table").evaluate(in_scroll_box)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.locator('#sim-coverage tr[data-target="approval:manager_review"] .sim-use').click()
+    expect(page.locator("#sim-rules tr.matched").first).to_be_visible()
+    page.click("#replay-run")
+    expect(page.locator("#replay-summary")).to_be_visible()
+    for table in ("#sim-computed table", "#sim-rules table", "#replay-results table"):
+        assert page.locator(table).first.evaluate(in_scroll_box), table
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -128,3 +128,67 @@ def test_a_draft_with_problems_is_refused_with_pointers(client, designer, token_
     assert any(e["pointer"] == "/definition/rules/0/when" for e in problem["errors"])
     assert_problem(client.post(COVER, headers=bearer(token_for("staff")), json={
         "definition": retail(), "data": GENERATED}), 403)
+
+
+def test_regression_a_range_no_step_falls_in_was_a_500(client, designer):
+    """Once, a number field whose min and max left out every value the simulation tries
+    gave it an empty list to pick from, and the request failed with a 500."""
+    definition = retail()
+    definition["form"]["fields"].append(
+        {"key": "weight", "type": "number", "label": {"en": "Weight"}, "min": 2.5, "max": 2.9})
+    definition["form"]["layout"][1]["fields"].append("weight")
+    definition["rules"].append({"key": "heavy_rush", "then": [{"type": "add_tag", "tag": "h"}],
+                                "when": "weight > 100 AND total > 0 AND priority = \"rush\""})
+    response = client.post(COVER, headers=designer,
+                           json={"definition": definition, "data": GENERATED})
+    assert response.status_code == 200, response.get_json()
+    heavy = by_target(response.get_json())["rule:heavy_rush"]
+    assert heavy["fired"] is False
+    assert "weight" in heavy["why"]
+
+
+def review_approval(when):
+    return {"key": "extra_review", "state": "review", "approvers": {"roles": ["admin"]},
+            "mode": "any", "when": when, "approved": "confirmed", "rejected": "cancelled"}
+
+
+def test_regression_an_approval_that_reads_a_rule_s_tag_was_said_never_to_fire(
+        client, designer):
+    """Once, the simulation judged an approval on the values before the rules' actions,
+    so one that waits for a tag a rule adds (as entering the state sees it) never fired."""
+    definition = retail()
+    definition["rules"].append({"key": "vip", "when": "total > 2000",
+                                "then": [{"type": "add_tag", "tag": "vip"}]})
+    definition["workflow"]["approvals"].append(review_approval('"vip" IN tags'))
+    response = client.post(COVER, headers=designer,
+                           json={"definition": definition, "data": GENERATED})
+    assert response.status_code == 200, response.get_json()
+    extra = by_target(response.get_json())["approval:extra_review"]
+    assert extra["fired"] is True, extra
+    sample = response.get_json()["samples"][extra["sample"]]
+    assert total_of(definition, sample["data"]) > 2000
+
+
+def test_regression_an_approval_whose_condition_fails_was_said_never_to_fire(
+        client, designer):
+    """Once, a condition that fails (a division by zero) counted as not firing, while the
+    engine makes such an approval required: a broken condition waves nothing through."""
+    definition = retail()
+    definition["workflow"]["approvals"].append(review_approval("total / (total - total) > 1"))
+    response = client.post(COVER, headers=designer,
+                           json={"definition": definition, "data": GENERATED})
+    assert response.status_code == 200, response.get_json()
+    assert by_target(response.get_json())["approval:extra_review"]["fired"] is True
+
+
+def test_an_approval_on_the_channel_fires_for_orders_of_that_channel(client, designer):
+    """Once, every sample was an order entered by hand, so an approval for orders from
+    a file import was said never to fire."""
+    definition = retail()
+    definition["workflow"]["approvals"].append(review_approval('channel = "import"'))
+    response = client.post(COVER, headers=designer,
+                           json={"definition": definition, "data": GENERATED})
+    assert response.status_code == 200, response.get_json()
+    extra = by_target(response.get_json())["approval:extra_review"]
+    assert extra["fired"] is True and extra["channel"] == "import", extra
+    assert "channel" not in by_target(response.get_json())["approval:manager_review"]

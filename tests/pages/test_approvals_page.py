@@ -4,6 +4,9 @@ from __future__ import annotations
 import html
 import re
 
+from sqlalchemy import update
+
+from orderloom.runtime.orders.models import Order
 from tests.pages.conftest import BIG, errors, notices
 
 
@@ -143,3 +146,20 @@ def test_an_approver_reading_chinese_is_answered_in_chinese_while_the_api_stays_
                       headers={"Authorization": f"Bearer {token_for('admin')}", **zh})
     assert api.status_code == 409, api.get_json()
     assert api.get_json()["detail"].startswith(f"approval task {task} is approved by")
+
+
+def test_an_order_that_moved_on_is_named_by_its_state_s_label(console, actions, client, db):
+    """Once, the refusal said the state's key (“confirmed”) where the page names states
+    by their labels."""
+    number = console.submitted(BIG)
+    actions.login_as("admin")
+    (task,) = task_ids(console.page("/approvals"))
+    # Another process moved the order on before this task was cancelled.
+    db.execute(update(Order).where(Order.number == number).values(state="confirmed"))
+    db.commit()
+    zh = {"Accept-Language": "zh-CN"}
+    client.post(f"/approvals/{task}/approve", headers=zh,
+                data={"csrf_token": actions.csrf("/approvals")})
+    (refused,) = errors(console.page("/approvals", headers=zh))
+    assert "Confirmed" in refused and "confirmed" not in refused, refused
+    assert number in refused

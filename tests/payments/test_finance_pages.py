@@ -2,8 +2,11 @@
 payments permissions."""
 from __future__ import annotations
 
+import io
+
 import pytest
 
+from tests.pages.conftest import errors
 from tests.payments.conftest import new_order, pay
 
 
@@ -40,3 +43,33 @@ def test_a_bad_amount_on_the_page_says_which_field_and_records_nothing(client, a
     assert "The payment was not recorded: Amount: &#39;12,5x&#39; is not an amount" in html
     money = client.get(f"/api/v1/orders/{paid_order}/payments", headers=staff).get_json()
     assert money["paid"] == "100.00"
+
+
+def test_a_refused_mapping_names_the_column_in_chinese(client, actions):
+    """Once, the Chinese page said “请指定存放amount的列”: the column's key, not its name."""
+    actions.login_as("staff")
+    zh = {"Accept-Language": "zh-CN"}
+    client.post("/finance/mappings", headers=zh, data={
+        "provider": "alipay", "column_date": "Date",
+        "csrf_token": actions.csrf("/finance/reconciliation")})
+    page = client.get("/finance/reconciliation", headers=zh).get_data(as_text=True)
+    assert "请指定存放金额的列" in page and "amount" not in errors(page)[0]
+
+
+def test_why_a_statement_line_is_unmatched_is_said_in_chinese(client, actions, staff):
+    """Once, the reason of an unmatched statement line stayed in English on the Chinese
+    page."""
+    actions.login_as("staff")
+    zh = {"Accept-Language": "zh-CN"}
+    csrf = actions.csrf("/finance/reconciliation")
+    client.post("/finance/mappings", headers=zh, data={
+        "provider": "alipay", "column_amount": "Amount", "column_date": "Date",
+        "column_reference": "Ref", "csrf_token": csrf})
+    client.post("/finance/statements", headers=zh, data={
+        "provider": "alipay", "csrf_token": csrf,
+        "file": (io.BytesIO(b"Amount,Date,Ref\n77.70,2026-01-05,NOPE-1\n"), "s.csv")},
+        content_type="multipart/form-data")
+    page = client.get("/finance/reconciliation", headers=zh).get_data(as_text=True)
+    assert "NOPE-1" in page
+    assert "没有与之相符的付款或订单" in page
+    assert "no payment or order matches it" not in page

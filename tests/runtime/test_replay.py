@@ -2,6 +2,9 @@
 per order, compared with the published version, and writes nothing."""
 from __future__ import annotations
 
+import sqlite3
+import sys
+
 import pytest
 from sqlalchemy import func, select
 
@@ -139,3 +142,152 @@ def test_only_designers_replay_and_an_unknown_type_is_404(client, published, tok
                                json={"count": 5}), 403)
     assert_problem(client.post("/api/v1/order-types/nope/replay", headers=published,
                                json={"count": 5}), 404)
+
+
+def test_replay_needs_the_right_to_see_orders(client, published, token_for):
+    """Once, anyone who could edit definitions saw what orders became, without orders.view."""
+    admin = bearer(token_for("admin"))
+    response = client.post("/api/v1/roles", headers=admin, json={
+        "name": "form_builder", "permissions": ["definitions.view", "definitions.edit"]})
+    assert response.status_code == 201, response.get_json()
+    problem = assert_problem(client.post(REPLAY, headers=bearer(token_for("form_builder")),
+                                         json={"count": 5}), 403)
+    assert "orders.view" in problem["detail"]
+
+
+def test_replay_takes_only_the_orders_the_row_rule_lets_through(
+        client, published, orders, token_for):
+    admin = bearer(token_for("admin"))
+    response = client.post("/api/v1/roles", headers=admin, json={
+        "name": "own_designer", "row_rule": "mine",
+        "permissions": ["definitions.view", "definitions.edit", "orders.view"]})
+    assert response.status_code == 201, response.get_json()
+    result = client.post(REPLAY, headers=bearer(token_for("own_designer")),
+                         json={"count": 10}).get_json()
+    assert result["summary"]["orders"] == 0 and result["orders"] == []
+
+
+def secret_retail():
+    """The retail type with a field only admin sees, and a computed share of the total
+    only admin sees."""
+    definition = retail()
+    definition["form"]["fields"] += [
+        {"key": "cost", "type": "money", "label": {"en": "Cost"},
+         "access": {"see": ["admin"]}},
+        {"key": "share", "type": "computed", "label": {"en": "Share"},
+         "formula": "ROUND(total * 0.1, 2)", "result_type": "money",
+         "access": {"see": ["admin"]}}]
+    return definition
+
+
+@pytest.fixture
+def secret(client, token_for):
+    """A published type with hidden values, and one order whose cost is 777.77."""
+    designer = bearer(token_for("designer"))
+    response = client.post("/api/v1/import", headers=designer, json={
+        "format": "orderloom-package/1", "order_types": [secret_retail()]})
+    assert response.status_code == 201, response.get_json()
+    created = create(client, bearer(token_for("admin")), {**SAMPLE, "cost": "777.77"})
+    assert created.status_code == 201, created.get_json()
+    return designer
+
+
+def test_a_draft_copying_a_hidden_field_is_refused_where_it_reads_it(client, secret):
+    """Once, a computed field copying a hidden field showed its value to the designer."""
+    definition = secret_retail()
+    definition["form"]["fields"].append(
+        {"key": "leak", "type": "computed", "label": {"en": "Leak"}, "formula": "cost",
+         "result_type": "money"})
+    definition["rules"].append({"key": "cheap", "when": "cost < 800",
+                                "then": [{"type": "add_tag", "tag": "cheap"}]})
+    response = client.post(REPLAY, headers=secret, json={"count": 5, "definition": definition})
+    problem = assert_problem(response, 422)
+    assert "777.77" not in response.get_data(as_text=True)
+    pointers = {e["pointer"]: e["detail"] for e in problem["errors"]}
+    leak = len(definition["form"]["fields"]) - 1
+    assert pointers[f"/definition/form/fields/{leak}/formula"] == \
+        "reads 'cost', which you may not see"
+    assert f"/definition/rules/{len(definition['rules']) - 1}/when" in pointers
+
+
+def test_a_hidden_computed_field_is_left_out_of_both_sides(client, secret, token_for):
+    result = client.post(REPLAY, headers=secret, json={"count": 5}).get_json()
+    order = result["orders"][0]
+    assert set(order["published"]["computed"]) == {"total", "discount"}
+    assert set(order["draft"]["computed"]) == {"total", "discount"}
+    # Someone who sees it gets it.
+    admin = client.post(REPLAY, headers=bearer(token_for("admin")),
+                        json={"count": 5}).get_json()
+    assert admin["orders"][0]["published"]["computed"]["share"] is not None
+
+
+def test_a_refusal_naming_a_hidden_field_does_not_name_it(client, secret):
+    definition = secret_retail()
+    cost = next(f for f in definition["form"]["fields"] if f["key"] == "cost")
+    cost["max"] = "1"
+    result = client.post(REPLAY, headers=secret,
+                         json={"count": 5, "definition": definition}).get_json()
+    refused = result["orders"][0]["draft"]["refused"]
+    assert refused == ["a value you may not see is refused"]
+    assert "cost" not in str(result) and "777.77" not in str(result)
+
+
+def test_regression_the_dry_run_held_sqlite_s_write_lock(client, published, orders, app):
+    """Once, the replay read the orders in a write transaction and kept it open through
+    the whole dry run, so every other writer of a SQLite database waited for it."""
+    url = app.extensions["orderloom.db"].engine.url
+    if url.get_backend_name() != "sqlite":
+        pytest.skip("PostgreSQL readers hold no write lock")
+    locked: list[bool] = []
+
+    def look_at_the_lock(frame, event, _arg):
+        if event == "call" and frame.f_code.co_name == "dry_run" \
+                and frame.f_globals.get("__name__") == "orderloom.runtime.engine.replay":
+            other = sqlite3.connect(url.database, timeout=0, isolation_level=None)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+                locked.append(False)
+            except sqlite3.OperationalError:
+                locked.append(True)
+            finally:
+                other.close()
+
+    sys.setprofile(look_at_the_lock)
+    try:
+        response = client.post(REPLAY, headers=published, json={"count": 3})
+    finally:
+        sys.setprofile(None)
+    assert response.status_code == 200, response.get_json()
+    assert locked == [False] * 6  # each order, on both sides
+
+
+def test_regression_a_held_order_took_automatic_moves_in_the_replay(client, published, orders):
+    """Once, the replay's own copy of entering a state ignored holds: an order a rule
+    held at creation moved on in the replay, while the engine keeps it where it is."""
+    definition = draft_that_sends_orders_to_review()
+    definition["rules"].append({"key": "hold_big", "when": "total > 2000", "then": [
+        {"type": "hold", "reason": {"en": "Check big orders first"}}]})
+    result = client.post(REPLAY, headers=published,
+                         json={"count": 3, "definition": definition}).get_json()
+    small, big, gold = (next(o for o in result["orders"] if o["number"] == n) for n in orders)
+    assert small["draft"]["state"] == "confirmed"
+    assert big["draft"]["state"] == "draft" and big["draft"]["approvals"] == []
+    assert gold["draft"]["state"] == "draft"
+
+
+def test_refusals_come_in_the_language_asked_with_the_published_labels(client, published,
+                                                                      orders):
+    """Once, the Chinese designer page showed the draft's refusals in English."""
+    definition = retail()
+    items = next(f for f in definition["form"]["fields"] if f["key"] == "items")
+    qty = next(c for c in items["fields"] if c["key"] == "qty")
+    qty["validation"] = {"formula": "qty <= 5", "message": {"en": "Too many", "zh": "数量太多"}}
+    definition["workflow"]["states"][0]["label"] = {"en": "Renamed", "zh": "改名"}
+    result = client.post(REPLAY, headers=published, json={
+        "count": 3, "definition": definition, "language": "zh"}).get_json()
+    big = next(o for o in result["orders"] if o["number"] == orders[1])
+    assert big["draft"]["refused"] == ["/items/0/qty: 数量太多"]
+    # The published side is named as the published version names it.
+    assert result["labels"]["states"]["draft"] == retail()["workflow"]["states"][0]["label"]
+    assert set(result["labels"]["computed"]) == {"total", "discount"}

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from sqlalchemy import select
+
 from orderloom.designer import validation
 from orderloom.designer.blueprint import compile_blueprint, money_places
 from orderloom.designer.coverage import cover
@@ -25,6 +27,7 @@ from orderloom.platform.preview_throttle import THROTTLED, throttled
 from orderloom.platform.problems import invalid
 from orderloom.platform.refusals import definition_problem
 from orderloom.runtime import business_calendar
+from orderloom.runtime.channels.models import Channel
 from orderloom.runtime.documents import barcodes, print_templates
 from orderloom.runtime.documents.defaults import page
 
@@ -149,10 +152,15 @@ def cover_unsaved():
     body = json_body(COVER)
     context = design_context(db_session())
     calendar = business_calendar.formula_calendar(db_session())
+    key = body["definition"].get("key")
+    # Orders are entered by hand or from a file, or come in through a channel of the type.
+    channels = ("manual", "import", *db_session().scalars(
+        select(Channel.key).where(Channel.order_type_key == key).order_by(Channel.key)))
     db_session().rollback()  # end the read: on SQLite every transaction holds the write lock
     try:
         return cover(body["definition"], body["data"], context=context,
-                     language=body.get("language", "en"), calendar=calendar)
+                     language=body.get("language", "en"), calendar=calendar,
+                     channels=channels)
     except DefinitionError as error:
         moved = [replace(p, pointer="/definition" + p.pointer) for p in error.problems]
         raise definition_problem(DefinitionError(moved)) from None

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext, ngettext
 from sqlalchemy import select
 
 from orderloom.db import utcnow
@@ -154,16 +154,32 @@ def reconciliation_page():
         can_manage=current_user().can("payments.manage"))
 
 
+# Why the matching could not pair a statement line (runtime/payments/reconciliation.py
+# ``why_code``), in the reader's language; a mismatch recorded before the codes keeps
+# its English ``why``.
+WHY_WORDS = {
+    "no_payment_recorded": lambda d: gettext("no payment is recorded for the order"),
+    "several_fit": lambda d: ngettext("%(num)s payment fits equally well",
+                                      "%(num)s payments fit equally well",
+                                      int(d.get("fitting") or 0)),
+    "nothing_matches": lambda d: gettext("no payment or order matches it"),
+}
+
+
+def _why(d: dict[str, Any]) -> str:
+    words = WHY_WORDS.get(d.get("why_code") or "")
+    return words(d) if words is not None else d.get("why", "")
+
+
 def _describe(mismatch: reconciliation.Mismatch) -> str:
     d = mismatch.details or {}
     kind = mismatch.kind
-    # The "why" of a line comes from the matching (runtime) and stays as it was recorded.
     row, currency = d.get("row"), d.get("currency")
     if kind == "amount_difference":
         text = gettext("Statement line %(row)s says %(amount)s %(currency)s; recorded "
                        "%(recorded)s", row=row, amount=d.get("statement"), currency=currency,
                        recorded=d.get("recorded"))
-        return text + (f" ({d['why']})" if d.get("why") else "")
+        return text + (f" ({_why(d)})" if d.get("why") else "")
     if kind == "unmatched_line":
         if d.get("reference"):
             text = gettext("Statement line %(row)s: %(amount)s %(currency)s on %(date)s, "
@@ -173,7 +189,7 @@ def _describe(mismatch: reconciliation.Mismatch) -> str:
             text = gettext("Statement line %(row)s: %(amount)s %(currency)s on %(date)s",
                            row=row, amount=d.get("amount"), currency=currency,
                            date=d.get("date"))
-        return text + f" — {d.get('why', '')}"
+        return text + f" — {_why(d)}"
     if kind == "duplicate":
         if d.get("first_row"):
             return gettext("Statement line %(row)s (%(amount)s %(currency)s) repeats line "
@@ -207,7 +223,8 @@ def reconciliation_upload():
         outcome = reconciliation.import_statement(session, current_actor(), provider,
                                                   upload.filename, lines)
     except OrderError as error:
-        flash(gettext("The statement was not imported: %(why)s", why=refusal_text(error)), "error")
+        flash(gettext("The statement was not imported: %(why)s",
+                      why=refusal_text(error, field=COLUMN_NAMES)), "error")
         return back
     counts = outcome.counts
     result = outcome.statement
@@ -234,7 +251,8 @@ def reconciliation_save_mapping():
                                 date_format=form.get("date_format", "").strip(),
                                 decimal_comma=form.get("decimal_comma") == "on")
     except OrderError as error:
-        flash(gettext("The mapping was not saved: %(why)s.", why=refusal_text(error)), "error")
+        flash(gettext("The mapping was not saved: %(why)s.",
+                      why=refusal_text(error, field=COLUMN_NAMES)), "error")
         return back
     session.commit()
     flash(gettext("Column mapping of %(provider)s saved.", provider=provider))

@@ -210,13 +210,19 @@ def _forced(session: Session, order: Order) -> set[str]:
 
 def _approvals_here(session: Session, order: Order, blueprint: Blueprint, now: datetime
                     ) -> tuple[list[tuple[dict[str, Any], str]], tuple[dict, str] | None]:
-    """The approvals of the state that need people (each with why), and the first one
-    approved automatically when none needs people."""
-    specs = approvals.approvals_in(blueprint, order.state)
-    if not specs:
+    if not approvals.approvals_in(blueprint, order.state):
         return [], None
-    forced = _forced(session, order)
-    values = formula_values(order)
+    return approvals_decided(blueprint, order, _forced(session, order), now)
+
+
+def approvals_decided(blueprint: Blueprint, order: Any, forced: set[str], now: datetime
+                      ) -> tuple[list[tuple[dict[str, Any], str]], tuple[dict, str] | None]:
+    """The approvals of ``order``'s state that need people (each with why), and the
+    first one approved automatically when none needs people. ``forced``: approvals a
+    ``require_approval`` action asked for and nobody has decided. Reads no database,
+    so a dry run (runtime/engine/replay.py) decides as entering a state does."""
+    specs = approvals.approvals_in(blueprint, order.state)
+    values = formula_values(order) if specs else {}
     needing: list[tuple[dict[str, Any], str]] = []
     waivable: list[tuple[dict[str, Any], str]] = []
     for spec in specs:

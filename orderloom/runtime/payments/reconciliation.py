@@ -268,7 +268,8 @@ def _match_order(line: ParsedLine, row: dict[str, Any], run: _Run,
                                   "difference": str(line.amount), "currency": line.currency,
                                   "total": str(total) if total is not None else None,
                                   "reference": line.reference, "matched_by": "order_number",
-                                  "why": "no payment is recorded for the order"}})
+                                  "why": "no payment is recorded for the order",
+                                  "why_code": "no_payment_recorded"}})
 
 
 def _match_amount_date(line: ParsedLine, row: dict[str, Any], run: _Run,
@@ -294,6 +295,7 @@ def _match_amount_date(line: ParsedLine, row: dict[str, Any], run: _Run,
                                       "date": line.booked_on.isoformat(),
                                       "reference": line.reference,
                                       "why": f"{len(closest)} payments fit equally well",
+                                      "why_code": "several_fit", "fitting": len(closest),
                                       "candidates": [p.id for p in closest[:10]]}})
         return
     if near:
@@ -305,7 +307,8 @@ def _match_amount_date(line: ParsedLine, row: dict[str, Any], run: _Run,
                       "details": {"amount": str(line.amount), "currency": line.currency,
                                   "date": line.booked_on.isoformat(),
                                   "reference": line.reference,
-                                  "why": "no payment or order matches it"}})
+                                  "why": "no payment or order matches it",
+                                  "why_code": "nothing_matches"}})
 
 
 def _order_checks(session: Session, now: datetime, ship_within_days: int

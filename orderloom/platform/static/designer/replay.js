@@ -36,7 +36,8 @@ export class Replay {
   async run() {
     const t = this.t;
     const count = Number(this.input.value);
-    const answer = await call("POST", this.store.urls.replay, {count, definition: this.store.draft});
+    const answer = await call("POST", this.store.urls.replay,
+      {count, definition: this.store.draft, language: this.lang});
     if (!answer.ok) {
       const errors = (answer.data && answer.data.errors) || [];
       clear(this.results).append(h("p", {class: "error", role: "alert"}, t.replay_failed),
@@ -59,14 +60,14 @@ export class Replay {
       h("p", {id: "replay-summary"},
         fill(t.replay_summary, summary),
         counts.length ? fill(t.replay_counts, {counts: counts.join(t.replay_separator)}) : ""),
-      h("table", {class: "grid replay-orders"},
+      h("div", {class: "grid-scroll"}, h("table", {class: "grid replay-orders"},
         h("thead", {}, h("tr", {}, h("th", {}, t.replay_order), h("th", {}, ""),
           h("th", {}, t.replay_published), h("th", {}, t.replay_draft))),
-        h("tbody", {}, result.orders.flatMap((order) => this.rows(order)))),
+        h("tbody", {}, result.orders.flatMap((order) => this.rows(order, result.labels))))),
     ];
   }
 
-  rows(order) {
+  rows(order, published) {
     const t = this.t;
     const head = h("th", {rowspan: String(Math.max(order.changes.length, 1))}, order.number);
     if (!order.changes.length) {
@@ -76,28 +77,30 @@ export class Replay {
     return order.changes.map((aspect, index) => h("tr", {class: "changed", dataset: {order: order.number, aspect}},
       index === 0 ? head : null,
       h("th", {}, t[`aspect_${aspect}`]),
-      h("td", {}, this.shown(aspect, order.published, order.draft)),
-      h("td", {}, this.shown(aspect, order.draft, order.published))));
+      h("td", {}, this.shown(aspect, order.published, order.draft, published)),
+      h("td", {}, this.shown(aspect, order.draft, order.published, this.draftLabels()))));
   }
 
-  shown(aspect, outcome, other) {
+  // The draft's names of states, approvals and computed fields, shaped as the server
+  // sends the published version's: each side is named as its own version names it.
+  draftLabels() {
+    const workflow = this.store.draft.workflow || {};
+    const byKey = (items) => Object.fromEntries((items || []).map((i) => [i.key, i.label]));
+    return {states: byKey(workflow.states), approvals: byKey(workflow.approvals),
+      computed: byKey(fields(this.store.draft).filter((f) => f.type === "computed"))};
+  }
+
+  shown(aspect, outcome, other, labels) {
     const value = outcome[aspect];
-    if (aspect === "state") {
-      const state = ((this.store.draft.workflow || {}).states || []).find((s) => s.key === value);
-      return value === null ? "—" : labelText(state && state.label, this.lang, value);
-    }
+    const named = (kind, key) => labelText((labels[kind] || {})[key], this.lang, key);
+    if (aspect === "state") return value === null ? "—" : named("states", value);
     if (aspect === "computed") {
       // Only the fields that differ: a total both sides agree on is no news.
-      const byKey = new Map(fields(this.store.draft).map((f) => [f.key, f]));
       return Object.entries(value).filter(([key, v]) => JSON.stringify(v) !== JSON.stringify(other.computed[key]))
-        .map(([key, v]) => `${labelText((byKey.get(key) || {}).label, this.lang, key)} = ${v === null ? "—" : v}`)
+        .map(([key, v]) => `${named("computed", key)} = ${v === null ? "—" : v}`)
         .join("; ") || "—";
     }
-    if (aspect === "approvals") {
-      const approvals = (this.store.draft.workflow || {}).approvals || [];
-      return value.map((key) => labelText((approvals.find((a) => a.key === key) || {}).label, this.lang, key))
-        .join(", ") || "—";
-    }
+    if (aspect === "approvals") return value.map((key) => named("approvals", key)).join(", ") || "—";
     return value.length ? value.join(", ") : "—";
   }
 }

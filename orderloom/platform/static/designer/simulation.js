@@ -144,12 +144,12 @@ export class Simulation {
     return h("section", {class: "sim-block", id: "sim-coverage"}, h("h3", {}, t.sim_coverage),
       targets.length ? h("p", {class: "sim-coverage-summary"},
         `${fired} / ${targets.length} ${t.sim_fired_count}`) : h("p", {class: "hint"}, t.sim_nothing_to_fire),
-      h("table", {class: "grid"}, h("tbody", {}, targets.map((x) =>
+      h("div", {class: "grid-scroll"}, h("table", {class: "grid"}, h("tbody", {}, targets.map((x) =>
         h("tr", {class: x.fired ? "matched" : "not-fired", dataset: {target: `${x.kind}:${x.key}`}},
           h("th", {}, x.kind === "rule" ? t.sim_kind_rule : t.sim_kind_approval),
           h("td", {}, x.label, x.condition ? [" ", h("code", {}, x.condition)] : null),
           h("td", {}, x.fired ? t.sim_fires : t.sim_never_fires),
-          h("td", {}, x.fired ? use(x.sample) : h("span", {class: "why"}, this.why(x))))))));
+          h("td", {}, x.fired ? use(x.sample) : h("span", {class: "why"}, this.why(x)))))))));
   }
 
   // Why a rule or approval could not be made to fire, in the designer's language: the
@@ -172,30 +172,30 @@ export class Simulation {
     const actions = (list) => (list || []).map((a) => h("code", {}, JSON.stringify(a)));
     return [
       h("section", {class: "sim-block", id: "sim-computed"}, h("h3", {}, t.sim_computed),
-        h("table", {class: "grid"}, h("tbody", {}, Object.entries(result.computed || {}).map(([k, v]) =>
+        h("div", {class: "grid-scroll"}, h("table", {class: "grid"}, h("tbody", {}, Object.entries(result.computed || {}).map(([k, v]) =>
           h("tr", {dataset: {computed: k}}, h("th", {}, labelText((byKey.get(k) || {}).label, lang, k)),
-            h("td", {}, v === null ? "—" : String(v))))))),
+            h("td", {}, v === null ? "—" : String(v)))))))),
       h("section", {class: "sim-block", id: "sim-problems"}, h("h3", {}, t.sim_problems),
         (result.problems || []).length
           ? h("ul", {}, result.problems.map((p) => h("li", {}, `${p.pointer}: ${p.detail}`)))
           : h("p", {class: "ok"}, t.sim_no_problems)),
       h("section", {class: "sim-block", id: "sim-rules"}, h("h3", {}, t.sim_rules),
         (result.rules || []).length ? null : h("p", {class: "hint"}, t.sim_no_rules),
-        h("table", {class: "grid"}, h("tbody", {}, (result.rules || []).map((r) =>
+        h("div", {class: "grid-scroll"}, h("table", {class: "grid"}, h("tbody", {}, (result.rules || []).map((r) =>
           h("tr", {class: r.matched ? "matched" : ""}, h("th", {}, r.key), h("td", {}, yes(r.matched)),
-            h("td", {}, actions(r.actions), r.fault ? h("span", {class: "error"}, r.fault) : null))))),
+            h("td", {}, actions(r.actions), r.fault ? h("span", {class: "error"}, r.fault) : null)))))),
         (result.decision_tables || []).map((d) => h("p", {}, h("strong", {}, d.key), ": ",
           d.matched.length ? d.matched.map((m) => h("span", {}, `${t.row} ${m.row + 1} `, actions(m.actions)))
             : t.sim_no_row))),
       h("section", {class: "sim-block", id: "sim-route"}, h("h3", {}, t.sim_route),
-        h("table", {class: "grid"}, h("tbody", {}, Object.entries(result.route || {}).map(([k, v]) =>
+        h("div", {class: "grid-scroll"}, h("table", {class: "grid"}, h("tbody", {}, Object.entries(result.route || {}).map(([k, v]) =>
           h("tr", {}, h("th", {}, t[`route_${k}`] || k),
-            h("td", {}, v === null ? "—" : typeof v === "object" ? JSON.stringify(v) : String(v))))))),
+            h("td", {}, v === null ? "—" : typeof v === "object" ? JSON.stringify(v) : String(v)))))))),
       h("section", {class: "sim-block", id: "sim-transitions"}, h("h3", {}, `${t.sim_transitions} (${result.state})`),
-        h("table", {class: "grid"}, h("tbody", {}, Object.entries(result.transitions || {}).map(([role, list]) =>
+        h("div", {class: "grid-scroll"}, h("table", {class: "grid"}, h("tbody", {}, Object.entries(result.transitions || {}).map(([role, list]) =>
           h("tr", {}, h("th", {}, role), h("td", {}, list.length ? list.map((x) =>
             h("span", {class: `tag${x.blocked ? " blocked" : ""}`, title: x.blocked || ""},
-              `${x.key} → ${x.to}${x.blocked ? ` (${x.blocked})` : ""}`)) : "—")))))),
+              `${x.key} → ${x.to}${x.blocked ? ` (${x.blocked})` : ""}`)) : "—"))))))),
     ];
   }
 }

@@ -92,6 +92,9 @@ class Behaviour:
     name: ClassVar[str]
     # Whether a rule that an edit turns TRUE carries this action out (see above).
     on_edit: ClassVar[bool] = True
+    # Whether carrying it out holds the order's automatic moves back (as its standing
+    # note then says): what a dry run, which stores no timeline, asks instead.
+    holds_automatic_moves: ClassVar[bool] = False
 
     def in_transaction(self, action: dict[str, Any], run: Run) -> None:
         run.result.done.append(action)
@@ -168,6 +171,13 @@ def holding_automatic_moves(session: Session, order: Any) -> StandingNote | None
         if note is not None and note.holds_automatic_moves:
             return note
     return None
+
+
+def hold_automatic_moves(done: list[dict[str, Any]]) -> bool:
+    """Whether actions that were carried out (``ActionResult.done``) hold the order's
+    automatic moves back once it arrives: a dry run's ``holding_automatic_moves``."""
+    known = behaviours()
+    return any(known[a["type"]].holds_automatic_moves for a in done if a.get("type") in known)
 
 
 @functools.cache

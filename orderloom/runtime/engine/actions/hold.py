@@ -27,6 +27,8 @@ PREFIX = {"en": "On hold: ", "zh": "暂停："}
 
 
 class Hold(spec.Hold, Behaviour):
+    holds_automatic_moves = True
+
     def in_transaction(self, action: dict[str, Any], run: Run) -> None:
         run.result.done.append(action)
 

@@ -109,7 +109,7 @@ def decide(session: Session, actor: Actor, task_id: int, approve: bool, comment:
     if order.state != spec["state"]:
         raise TaskClosed(f"order {order.number} has moved on to {order.state!r}; it no "
                          "longer waits for this approval", code="approval.moved_on",
-                         order=order.number, state=order.state)
+                         order=order.number, state=state_label(blueprint, order.state))
     if not approve and not comment:
         raise OrderError("a rejection needs a comment saying why",
                          code="approval.rejection_needs_comment")
@@ -239,3 +239,11 @@ def delegations_of(session: Session, user_id: int) -> list[Delegation]:
         select(Delegation).where(or_(Delegation.user_id == user_id,
                                      Delegation.delegate_user_id == user_id))
         .order_by(Delegation.id.desc())))
+
+
+def state_label(blueprint: Any, state: str) -> Any:
+    """The label ({"en": ..., "zh": ...}) the definition gives ``state``; its key when it
+    gives none, or when the version no longer has the state."""
+    spec = next((s for s in blueprint.definition["workflow"]["states"] if s["key"] == state),
+                None)
+    return (spec or {}).get("label") or state
