@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from orderloom.runtime.channels.models import find_channel
+from orderloom.runtime.channels.models import RESERVED_KEYS, find_channel
 from orderloom.runtime.errors import OrderError
 
 # The channel of orders entered by hand without a channel of their own.
@@ -47,3 +47,13 @@ def stamp(session: Session, key: str | None, order_type_key: str) -> str:
         raise ChannelRefused(f"channel {key!r} takes orders of type "
                              f"{channel.order_type_key!r}, not {order_type_key!r}")
     return channel.key
+
+
+def entered_by_hand(session: Session, key: str) -> bool:
+    """Whether orders of channel ``key`` were typed in by a person or imported from a
+    file by one (the built-in ``manual`` and ``import``, or a channel of a hand
+    kind), not received from a store, marketplace or system."""
+    if key in RESERVED_KEYS:
+        return True
+    channel = find_channel(session, key)
+    return channel is not None and channel.kind in HAND_KINDS

@@ -22,14 +22,13 @@ from orderloom.designer.form import with_meaning
 from orderloom.designer.published import blueprint_for
 from orderloom.runtime import hooks
 from orderloom.runtime.audit import SYSTEM
+from orderloom.runtime.channels import hand_entry
 from orderloom.runtime.exception_queue import price_floors, settings
 from orderloom.runtime.exception_queue.raising import raise_exception
 from orderloom.runtime.exception_queue.settings import QueueSettings
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.stock import catalog
 
-# Orders typed in by staff or imported from a file: what they wrote was read already.
-BY_HAND = frozenset({"manual", "import"})
 # What an address needs for a carrier to route it, with each part's name for people.
 ADDRESS_NEEDS = {"province": {"en": "province", "zh": "省份"},
                  "city": {"en": "city", "zh": "城市"},
@@ -60,8 +59,6 @@ def _buyer(order: Order) -> tuple[Any, ...]:
 
 
 def unknown_sku(session: Session, order: Order, chosen: QueueSettings) -> None:
-    if order.channel in BY_HAND:
-        return  # refused at the line when it was entered
     lines = catalog.unknown_products(session, blueprint_for(order.version).definition,
                                      order.data)
     if lines:
@@ -75,7 +72,7 @@ def unknown_sku(session: Session, order: Order, chosen: QueueSettings) -> None:
 
 
 def buyer_note(session: Session, order: Order, chosen: QueueSettings) -> None:
-    if order.channel in BY_HAND or not chosen.checking("buyer_note"):
+    if not chosen.checking("buyer_note"):
         return
     field = with_meaning(blueprint_for(order.version).definition["form"]["fields"], "note")
     note = order.data.get(field["key"]) if field else None
@@ -86,7 +83,7 @@ def buyer_note(session: Session, order: Order, chosen: QueueSettings) -> None:
 
 
 def address(session: Session, order: Order, chosen: QueueSettings) -> None:
-    found = _ship_to(order) if order.channel not in BY_HAND else None
+    found = _ship_to(order)
     if found is None or not chosen.checking("address"):
         return
     field, value = found
@@ -126,7 +123,7 @@ def price(session: Session, order: Order, chosen: QueueSettings) -> None:
 
 def duplicate(session: Session, order: Order, chosen: QueueSettings) -> None:
     hours = chosen.duplicate_window_hours if chosen.checking("duplicate") else 0
-    found = _ship_to(order) if order.channel not in BY_HAND else None
+    found = _ship_to(order)
     if not hours or found is None or order.total is None or not any(found[1].values()):
         return
     since = order.created_at - timedelta(hours=hours)
@@ -145,8 +142,16 @@ def duplicate(session: Session, order: Order, chosen: QueueSettings) -> None:
             return
 
 
+# What only an order a channel received is checked for: one typed in by a person (on
+# the built-in manual channel or one of a hand kind) or imported from a file had its
+# SKUs refused at the line, its address and note read, as it was entered.
+CHANNELS_ONLY = (unknown_sku, address, buyer_note, duplicate)
+
+
 @hooks.ORDER_CREATED.subscribe
 def order_created(session: Session, order: Order) -> None:
     chosen = settings.current(session)
+    by_hand = hand_entry.entered_by_hand(session, order.channel)
     for check in (unknown_sku, address, buyer_note, price, duplicate):
-        check(session, order, chosen)
+        if not (by_hand and check in CHANNELS_ONLY):
+            check(session, order, chosen)
