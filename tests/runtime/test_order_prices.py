@@ -16,6 +16,8 @@ def _retail_reading_list_prices() -> dict:
     definition["rules"].append(
         {"key": "under_list", "when": "ANY(items, price < LISTPRICE(sku, qty))",
          "then": [{"type": "add_tag", "tag": "under_list"}]})
+    review = definition["workflow"]["approvals"][0]
+    review["when"] = "total > 5000 OR ANY(items, price < LISTPRICE(sku, qty))"
     return definition
 
 
@@ -158,3 +160,19 @@ def test_an_edited_order_prices_new_lines_and_flags_a_price_lowered_below_the_li
     client.patch(f"/api/v1/orders/{order['number']}", headers=staff,
                  json={"data": {"priority": "rush"}})
     assert len(_flags(client, staff, order["number"])) == 1
+
+
+def test_a_low_price_approval_reads_the_list_price_when_the_order_enters_its_state(
+        client, token_for, admin):
+    # LISTPRICE was NULL once the order was saved, so the approval was waived.
+    staff = bearer(token_for("staff"))
+    states = []
+    for price in ("1000.00", "1100.00"):
+        order = create(client, staff, {**SAMPLE, "items": [
+            {"sku": "TEA-01", "qty": 1, "price": price}]}).get_json()
+        taken = client.post(f"/api/v1/orders/{order['number']}/transitions/submit",
+                            headers=staff, json={})
+        assert taken.status_code == 200, taken.get_json()
+        states.append(client.get(f"/api/v1/orders/{order['number']}",
+                                 headers=staff).get_json()["state"])
+    assert states == ["review", "confirmed"]

@@ -146,28 +146,28 @@ def edit_order(session: Session, actor: Actor, order: Order, data: Any, *,
     # Lines given now without a price get the one that applies, as on a new order;
     # prices are those of the day the order was placed.
     buyer = order_lines.buyer_for(session, blueprint, merged, channel=order.channel,
-                                  day=order.created_at.date())
+                                  day=order_lines.instance_day(calendar, order.created_at))
     order_lines.fill_missing(session, blueprint, {k: merged[k] for k in given}, buyer)
-    with order_lines.list_prices_for(session, buyer):
-        values = blueprint.compute(merged, now, calendar)
-        # Only lines given now are looked up: a product the catalog dropped since does not
-        # stop an edit of another field.
-        found = blueprint.problems(values, now, language, calendar) + unknown_products(
-            session, blueprint, {k: v for k, v in values.items() if k in given})
-        if found:
-            raise OrderInputError([DefinitionProblem(data_pointer + p.pointer, p.message)
-                                   for p in found])
-        acting = acting_on_edit(blueprint, blueprint.compute(before, now, calendar), values, now,
-                                calendar)
-        result = ActionResult(data={k: to_json(v) for k, v in values.items()},
-                              tags=list(order.tags))
-        try:
-            for act in acting:
-                run_actions(blueprint, act.actions, result, language, now, editing=True)
-        except Blocked as blocked:
-            # Refused before anything is written: the order stays as it was.
-            raise OrderInputError([DefinitionProblem(data_pointer, blocked.message)]) from None
-        final = {k: to_json(v) for k, v in blueprint.compute(result.data, now, calendar).items()}
+    calendar = order_lines.priced_calendar(session, calendar, buyer)
+    values = blueprint.compute(merged, now, calendar)
+    # Only lines given now are looked up: a product the catalog dropped since does not
+    # stop an edit of another field.
+    found = blueprint.problems(values, now, language, calendar) + unknown_products(
+        session, blueprint, {k: v for k, v in values.items() if k in given})
+    if found:
+        raise OrderInputError([DefinitionProblem(data_pointer + p.pointer, p.message)
+                               for p in found])
+    acting = acting_on_edit(blueprint, blueprint.compute(before, now, calendar), values, now,
+                            calendar)
+    result = ActionResult(data={k: to_json(v) for k, v in values.items()},
+                          tags=list(order.tags))
+    try:
+        for act in acting:
+            run_actions(blueprint, act.actions, result, language, now, editing=True)
+    except Blocked as blocked:
+        # Refused before anything is written: the order stays as it was.
+        raise OrderInputError([DefinitionProblem(data_pointer, blocked.message)]) from None
+    final = {k: to_json(v) for k, v in blueprint.compute(result.data, now, calendar).items()}
     after = {**order.data, **final}
     changes = field_changes(order.data, after)
     if not changes and not acting:

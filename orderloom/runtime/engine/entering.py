@@ -33,6 +33,7 @@ from orderloom import dsl
 from orderloom.db import utcnow
 from orderloom.designer.blueprint import Blueprint, to_json
 from orderloom.designer.published import blueprint_for
+from orderloom.dsl.workdays import Calendar
 from orderloom.runtime import business_calendar, hooks
 from orderloom.runtime.audit import SYSTEM
 from orderloom.runtime.engine import automatic, timers
@@ -50,6 +51,7 @@ from orderloom.runtime.jobs.outbox import notify_jobs_for
 from orderloom.runtime.orders import timeline
 from orderloom.runtime.orders.models import Order, OrderEvent, formula_values
 from orderloom.runtime.orders.timeline import TimelineKind
+from orderloom.runtime.prices import order_lines
 from orderloom.runtime.stock import keeping as stock_keeping
 
 log = logging.getLogger(__name__)
@@ -95,6 +97,14 @@ def move(session: Session, order: Order, target: str, now: datetime, *, actor_na
 UNKNOWN = object()
 
 
+def order_calendar(session: Session, order: Order, blueprint: Blueprint) -> Calendar:
+    """What the formulas of a stored order evaluate with: the business calendar, and
+    LISTPRICE priced for the order's buyer as on the day it was placed."""
+    return order_lines.order_calendar(session, business_calendar.formula_calendar(session),
+                                      blueprint, order.data, channel=order.channel,
+                                      placed=order.created_at)
+
+
 def _may_leave_waiting(blueprint: Blueprint, state: str) -> bool:
     """Whether an order in ``state`` can have open tasks or timers: only states with an
     approval, an SLA or a timed move make them."""
@@ -121,10 +131,13 @@ def enter_state(session: Session, order: Order, *, now: datetime | None = None,
             approvals.cancel_pending(session, order.id, now)
             timers.cancel_pending(session, order.id, now)
         left = order.state
-        needing, waived = _approvals_here(session, order, blueprint, now)
+        # Each pass reads the order as the last move left it, LISTPRICE included.
+        calendar = order_calendar(session, order, blueprint)
+        needing, waived = _approvals_here(session, order, blueprint, now, calendar)
         if holding_automatic_moves(session, order) is not None:
             break  # an action holds the order here until a person moves it on
-        auto = None if waived else automatic.due_now(blueprint, order, now, blocked)
+        auto = None if waived else automatic.due_now(blueprint, order, now, blocked,
+                                                     calendar=calendar)
         if waived is None and auto is None:
             break
         if moves >= MAX_MOVES:
@@ -208,7 +221,8 @@ def _forced(session: Session, order: Order) -> set[str]:
     return forced
 
 
-def _approvals_here(session: Session, order: Order, blueprint: Blueprint, now: datetime
+def _approvals_here(session: Session, order: Order, blueprint: Blueprint, now: datetime,
+                    calendar: Calendar
                     ) -> tuple[list[tuple[dict[str, Any], str]], tuple[dict, str] | None]:
     """The approvals of the state that need people (each with why), and the first one
     approved automatically when none needs people."""
@@ -225,7 +239,7 @@ def _approvals_here(session: Session, order: Order, blueprint: Blueprint, now: d
         elif "when" not in spec:
             needing.append((spec, "every order needs it"))
         else:
-            result = approvals.condition(blueprint, spec["when"])(values, now)
+            result = approvals.condition(blueprint, spec["when"])(values, now, calendar)
             if result is True:
                 needing.append((spec, f"its condition {spec['when']!r} is TRUE"))
             elif isinstance(result, dsl.FormulaFault):
@@ -256,7 +270,7 @@ def _take_automatic(session: Session, order: Order, blueprint: Blueprint,
                             {"en": blocked.message, "zh": f"库存不足：{blocked.message}"},
                             actor_name=SYSTEM.name, now=now)
         return False
-    calendar = business_calendar.formula_calendar(session)
+    calendar = order_calendar(session, order, blueprint)
     order.take_values({k: to_json(v) for k, v in
                        blueprint.compute(result.data, now, calendar).items()}, blueprint)
     order.tags = result.tags
@@ -294,7 +308,9 @@ def payment_status_changed(session: Session, order: Order, before: str,
                            now: datetime) -> None:
     """A payment or refund changed the order's payment status: its state's automatic
     ``when`` moves (``payment_status = "paid"``, ...) get their chance."""
-    spec = automatic.due_now(blueprint_for(order.version), order, now)
+    blueprint = blueprint_for(order.version)
+    spec = automatic.due_now(blueprint, order, now,
+                             calendar=order_calendar(session, order, blueprint))
     if spec is not None:
         take_timed_move(session, order, spec, now)
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -20,8 +19,9 @@ from sqlalchemy.orm import Session
 from orderloom.designer.blueprint import Blueprint
 from orderloom.designer.form import line_column
 from orderloom.designer.numbers import OutOfBounds, money_unit, read_number
-from orderloom.dsl.list_prices import priced_by
+from orderloom.dsl.workdays import Calendar
 from orderloom.runtime.customers import records as customers
+from orderloom.runtime.formula_catalogue import FormulaCatalogue
 from orderloom.runtime.prices.resolution import Buyer, ListPrice, unit_price, unit_prices
 
 
@@ -155,10 +155,11 @@ def below_list(session: Session, blueprint: Blueprint, data: dict[str, Any],
     return low
 
 
-@contextmanager
-def list_prices_for(session: Session, buyer: Buyer | Callable[[], Buyer]) -> Iterator[None]:
-    """Formulas evaluated inside the block find LISTPRICE(sku, quantity) for ``buyer``
-    (or the buyer a callable gives, asked only when a formula looks a price up)."""
+def priced_calendar(session: Session, calendar: Calendar,
+                    buyer: Buyer | Callable[[], Buyer]) -> Calendar:
+    """``calendar`` for the formulas of one order: LISTPRICE(sku, quantity) gives the
+    prices that apply to ``buyer`` (or the buyer a callable gives, asked only when a
+    formula looks a price up)."""
     known: list[Buyer] = [buyer] if isinstance(buyer, Buyer) else []
 
     def book(sku: str, quantity: Decimal) -> Decimal | None:
@@ -167,5 +168,22 @@ def list_prices_for(session: Session, buyer: Buyer | Callable[[], Buyer]) -> Ite
         found = unit_price(session, known[0], sku, quantity)
         return found.price if found is not None else None
 
-    with priced_by(book):
-        yield
+    reader = calendar.catalogue if isinstance(calendar.catalogue, FormulaCatalogue) \
+        else FormulaCatalogue(session)
+    return replace(calendar, catalogue=reader.priced_by(book))
+
+
+def order_calendar(session: Session, calendar: Calendar, blueprint: Blueprint,
+                   data: dict[str, Any], *, channel: str | None, placed: dt.datetime
+                   ) -> Calendar:
+    """``calendar`` for the formulas of a stored order: its prices are those of the day
+    it was placed, in the instance's time zone."""
+    return priced_calendar(session, calendar, lambda: buyer_for(
+        session, blueprint, data, channel=channel, day=instance_day(calendar, placed)))
+
+
+def instance_day(calendar: Calendar, moment: dt.datetime) -> dt.date:
+    """The date ``moment`` falls on in the instance's time zone (as TODAY reads it)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(calendar.zone).date()
