@@ -89,9 +89,16 @@ class FieldAccess:
                               if isinstance(line, dict) else line for line in lines]
         return shown
 
-    def in_details(self, details: Any) -> Any:
+    def in_details(self, details: Any, definition: dict[str, Any] | None = None) -> Any:
         """A timeline entry's details without the values of hidden fields: an edit or a
-        transition quotes each changed field as [before, after]."""
+        transition quotes each changed field as [before, after]. Given the order's
+        ``definition``, a reader who may not see the lines' money gets the prices a
+        flag of lines priced below the list quotes blanked too."""
+        if definition is not None and isinstance(details, dict) and \
+                isinstance(details.get("lines"), list) and self.hides_line_money(definition):
+            details = {**details, "lines": [
+                {**line, "price": None, "list_price": None} if isinstance(line, dict)
+                else line for line in details["lines"]]}
         changes = details.get("changes") if isinstance(details, dict) else None
         if not isinstance(changes, dict) or not (self.hidden or self.hidden_columns):
             return details
