@@ -176,3 +176,21 @@ def test_a_low_price_approval_reads_the_list_price_when_the_order_enters_its_sta
         states.append(client.get(f"/api/v1/orders/{order['number']}",
                                  headers=staff).get_json()["state"])
     assert states == ["review", "confirmed"]
+
+
+def test_a_price_raised_to_the_list_is_no_longer_flagged(client, token_for, admin, actions):
+    # Once flagged, an order stayed flagged (and the page marked the old line) after an
+    # edit fixed the price, as an edit leaving no line below the list recorded nothing.
+    staff = bearer(token_for("staff"))
+    order = create(client, staff, {**SAMPLE, "items": [
+        {"sku": "CUP-02", "qty": 1, "price": "19.90"},
+        {"sku": "TEA-01", "qty": 1, "price": "1000.00"}]}).get_json()
+    assert [line["line"] for line in _flags(client, staff, order["number"])[-1]] == [1]
+    fixed = client.patch(f"/api/v1/orders/{order['number']}", headers=staff, json={
+        "data": {"items": [{"sku": "TEA-01", "qty": 1, "price": "1100.00"}]}})
+    assert fixed.status_code == 200, fixed.get_json()
+    assert _flags(client, staff, order["number"])[-1] == []
+    actions.login_as("staff")
+    page = client.get(f"/orders/{order['number']}").get_data(as_text=True)
+    assert 'id="below-list"' not in page and 'class="below-list"' not in page
+    assert "No line is priced below its list price any more." in page

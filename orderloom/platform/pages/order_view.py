@@ -468,6 +468,8 @@ def _price_below_list(event, details, names, entry) -> str:
     lines = [line for line in details.get("lines", []) if isinstance(line, dict)]
     first = lines[0] if lines else {}
     currency = details.get("currency", "")
+    if not lines:  # an edit brought every line up to its list price
+        return gettext("No line is priced below its list price any more.")
     if first.get("price") is None:  # the reader may not see the lines' money
         return ngettext("%(num)d line is priced below its list price: %(sku)s.",
                         "%(num)d lines are priced below their list price; the first: "

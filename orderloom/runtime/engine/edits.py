@@ -47,6 +47,7 @@ from orderloom.runtime.errors import OrderInputError, StaleOrder, TransitionRefu
 from orderloom.runtime.jobs.outbox import notify_jobs_for
 from orderloom.runtime.orders import timeline
 from orderloom.runtime.orders.models import Order, formula_values
+from orderloom.runtime.orders.timeline import TimelineKind
 from orderloom.runtime.prices import order_lines
 from orderloom.runtime.stock.models import Reservation
 
@@ -181,12 +182,15 @@ def edit_order(session: Session, actor: Actor, order: Order, data: Any, *,
         session, order, actor.name, changes=changes, at=now,
         details=_rule_details(acting, result, stock),
         holds=any(a["type"] == "hold" for a in result.done))
-    lines_changed = [k for k in line_keys if k in changes]
-    low = order_lines.below_list(session, blueprint, {k: after[k] for k in lines_changed},
-                                 buyer) if lines_changed else []
-    if low:
-        timeline.price_below_list_event(session, order, actor.name, at=now,
-                                        lines=[line.as_json(order.currency) for line in low])
+    if any(k in changes for k in line_keys):
+        # The flag says how the lines stand now: a price raised to the list clears it, and
+        # line numbers point at the lines as edited. The page shows the latest flag.
+        low = order_lines.below_list(session, blueprint, {k: after.get(k) for k in line_keys},
+                                     buyer)
+        if low or timeline.has_event(session, order, TimelineKind.PRICE_BELOW_LIST):
+            timeline.price_below_list_event(
+                session, order, actor.name, at=now,
+                lines=[line.as_json(order.currency) for line in low])
     ask_after_edit(session, order, _approvals_asked(acting, result), now or utcnow())
     notify_jobs_for(session, order, result.notifications)
     return changes
