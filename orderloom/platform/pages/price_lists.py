@@ -1,6 +1,7 @@
 """The price lists page for those who manage prices: every list with whom it is for
 and when it is valid, and a form to add or change one, its prices pasted one a line
-as "SKU price" or "SKU from-quantity price" (columns copied from a spreadsheet do),
+as "SKU price" or "SKU from-quantity price" (columns copied from a spreadsheet do,
+split by tabs, ';' or spaces),
 or read from a CSV or xlsx file."""
 from __future__ import annotations
 
@@ -56,15 +57,30 @@ def _form_of(row: Any) -> dict[str, Any]:
     return {**{k: v or "" for k, v in shown.items() if k != "prices"}, "prices": _lines(row)}
 
 
+class PastedLineError(ValueError):
+    """A pasted line that is not "SKU price" nor "SKU from-quantity price"."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+# Tabs (columns copied from a spreadsheet), ';' or spaces part a line; never a comma,
+# which a price may carry as its thousands separator ("1,100.00").
+PARTS = re.compile(r"[\s;]+")
+
+
 def _prices(text: str) -> tuple[list[dict[str, Any]], list[int]]:
     """The prices of the text box, and the line each came from."""
     prices, numbers = [], []
     for number, line in enumerate(text.splitlines(), start=1):
-        parts = [p for p in re.split(r"[\s,;]+", line.strip()) if p]
+        parts = [p for p in PARTS.split(line.strip()) if p]
         if not parts:
             continue
-        entry: dict[str, Any] = {"sku": parts[0], "price": parts[-1] if len(parts) > 1 else None}
-        if len(parts) >= 3:
+        if len(parts) not in (2, 3):
+            raise PastedLineError(number)
+        entry: dict[str, Any] = {"sku": parts[0], "price": parts[-1]}
+        if len(parts) == 3:
             entry["min_quantity"] = int(parts[1]) if parts[1].isdigit() else parts[1]
         prices.append(entry)
         numbers.append(number)
@@ -114,6 +130,11 @@ def save_price_list():
         else:
             prices, numbers = _prices(form["prices"])
             lines, unit = numbers, gettext("line")
+    except PastedLineError as refused:
+        return _page(form, editing, gettext(
+            "%(field)s, line %(line)s: write a SKU and a price, or a SKU, the quantity the "
+            "price is from and the price.", field=FIELD_WORDS["prices"], line=refused.line),
+            422)
     except PriceFileError as refused:
         return _page(form, editing, gettext(
             "The file has no %(column)s column in its first row.",
