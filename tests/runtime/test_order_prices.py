@@ -194,3 +194,22 @@ def test_a_price_raised_to_the_list_is_no_longer_flagged(client, token_for, admi
     page = client.get(f"/orders/{order['number']}").get_data(as_text=True)
     assert 'id="below-list"' not in page and 'class="below-list"' not in page
     assert "No line is priced below its list price any more." in page
+
+
+def test_an_odd_catalog_price_is_no_price(client, token_for, admin):
+    # A price typed by hand in a product's attributes once failed the order with a 500.
+    staff = bearer(token_for("staff"))
+    for n, odd in enumerate(["1e40", "Infinity", "NaN", "12.345", "-5"]):
+        sku = f"ODD-{n}"
+        assert client.post("/api/v1/products", headers=admin, json={
+            "sku": sku, "name": "Odd", "attributes": {"price": odd}}).status_code == 201
+        unpriced = create(client, staff, {**SAMPLE, "items": [{"sku": sku, "qty": 1}]})
+        assert unpriced.status_code == 422, odd
+        assert {"pointer": "/data/items/0/price", "detail": "is required"} in \
+            unpriced.get_json()["errors"]
+        priced = create(client, staff, {**SAMPLE, "items": [
+            {"sku": sku, "qty": 1, "price": "3.00"}]})
+        assert priced.status_code == 201, (odd, priced.get_json())
+        assert _flags(client, staff, priced.get_json()["number"]) == []
+        asked = client.get(f"/api/v1/products/{sku}/unit-price?currency=CNY", headers=staff)
+        assert asked.status_code == 404, odd
