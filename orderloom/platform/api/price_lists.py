@@ -8,6 +8,7 @@ from flask import request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from orderloom.db import utcnow
 from orderloom.designer.numbers import LARGEST_QUANTITY
@@ -72,11 +73,22 @@ def _checked(session: Session, body: dict[str, Any]) -> lists.Terms:
         raise invalid(error.pointer, error.detail) from None
 
 
-def _price_list(code: str) -> PriceList:
-    found = lists.find(db_session(), code)
+def _price_list(code: str, *, to_change: bool = False) -> PriceList:
+    found = lists.find(db_session(), code, to_change=to_change)
     if found is None:
         raise Problem(404, f"there is no price list {code}")
     return found
+
+
+def _committed(session: Session, code: str) -> None:
+    """Commit a change of list ``code``; another request that changed, added or deleted
+    it at the same moment is a 409 with nothing stored."""
+    try:
+        session.commit()
+    except (IntegrityError, StaleDataError):
+        session.rollback()
+        raise Problem(409, f"price list {code} was changed by another request at the same "
+                           "moment; nothing was changed, read it again and retry") from None
 
 
 @api.get("/price-lists")
@@ -117,10 +129,11 @@ def create_price_list():
         row = lists.store(session, terms)
         session.flush()
     except IntegrityError:  # added by another request meanwhile
+        session.rollback()
         raise taken from None
     audit.record(session, current_actor(), "price_list.created", "price_list", row.code,
                  **_summary(terms))
-    session.commit()
+    _committed(session, row.code)
     return lists.as_json(row), 201
 
 
@@ -129,7 +142,7 @@ def create_price_list():
 @documented("Replace a price list's terms and prices (its code stays)", request=PRICE_LIST,
             tags=("prices",), responses={200: ("The price list", PRICE_LIST)})
 def put_price_list(code: str):
-    row = _price_list(code)
+    row = _price_list(code, to_change=True)
     body = json_body(PRICE_LIST, exact_numbers=True)
     if body.get("code") != code:
         raise invalid("/code", f"must stay {code!r}; add a new list for another code")
@@ -140,7 +153,7 @@ def put_price_list(code: str):
     lists.store(session, terms, row)
     audit.record(session, current_actor(), "price_list.changed", "price_list", code,
                  before=before, after=_summary(terms))
-    session.commit()
+    _committed(session, code)
     return lists.as_json(row)
 
 
@@ -151,7 +164,6 @@ def put_price_list(code: str):
             "起订量, 单价); a bad row stores nothing and is named with its column",
             tags=("prices",), responses={200: ("The price list", PRICE_LIST)})
 def put_price_list_file(code: str):
-    row = _price_list(code)
     content, filename = uploaded_file()
     try:
         read = read_prices(content, filename)
@@ -160,6 +172,7 @@ def put_price_list_file(code: str):
     except OrderError as error:  # not a spreadsheet, or over a limit
         raise invalid("/file", error.message) from None
     session = db_session()
+    row = _price_list(code, to_change=True)
     body = {**lists.as_json(row), "prices": read.prices}
     try:
         terms = lists.checked(session, body, channel_keys(session))
@@ -174,7 +187,7 @@ def put_price_list_file(code: str):
     lists.store(session, terms, row)
     audit.record(session, current_actor(), "price_list.changed", "price_list", code,
                  file=filename, prices_before=before, prices=len(terms.breaks))
-    session.commit()
+    _committed(session, code)
     return lists.as_json(row)
 
 
@@ -182,12 +195,12 @@ def put_price_list_file(code: str):
 @requires("prices.manage")
 @documented("Delete a price list", tags=("prices",), responses={204: ("Deleted", None)})
 def delete_price_list(code: str):
-    row = _price_list(code)
+    row = _price_list(code, to_change=True)
     session = db_session()
     audit.record(session, current_actor(), "price_list.deleted", "price_list", code,
                  prices=len(row.breaks))
     session.delete(row)
-    session.commit()
+    _committed(session, code)
     return "", 204
 
 

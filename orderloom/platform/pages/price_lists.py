@@ -10,6 +10,8 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from orderloom.platform.api.price_lists import channel_keys
 from orderloom.platform.auth import current_actor, requires
@@ -113,7 +115,7 @@ def save_price_list():
         "valid_to")}
     form["prices"] = request.form.get("prices", "")
     editing = request.form.get("editing") or None
-    row = lists.find(session, editing) if editing else None
+    row = lists.find(session, editing, to_change=True) if editing else None
     if editing and row is None:
         return _page(form, None, gettext("There is no price list %(code)s any more.",
                                          code=editing), 404)
@@ -151,12 +153,22 @@ def save_price_list():
     except PriceListError as refused:
         return _page(form, editing, _said(refused, lines, unit), 422)
     before = len(row.breaks) if row is not None else None
-    saved = lists.store(session, terms, row)
-    audit.record(session, current_actor(),
-                 "price_list.created" if row is None else "price_list.changed",
-                 "price_list", saved.code, prices=len(terms.breaks),
-                 **({"prices_before": before} if before is not None else {}))
-    session.commit()
+    try:
+        saved = lists.store(session, terms, row)
+        audit.record(session, current_actor(),
+                     "price_list.created" if row is None else "price_list.changed",
+                     "price_list", saved.code, prices=len(terms.breaks),
+                     **({"prices_before": before} if before is not None else {}))
+        session.commit()
+    except (IntegrityError, StaleDataError):
+        # Another request added, changed or deleted this list at the same moment.
+        session.rollback()
+        if row is None:
+            return _page(form, None, gettext("Code: a price list %(code)s exists already.",
+                                             code=form["code"]), 409)
+        return _page(form, editing, gettext(
+            "Price list %(code)s was changed by someone else at the same moment; nothing "
+            "was saved. Save again to store what is in the form.", code=form["code"]), 409)
     flash(gettext("Price list %(code)s is saved with %(num)d prices.", code=saved.code,
                   num=len(terms.breaks)))
     return redirect(url_for("pages.price_lists_page", code=saved.code))
@@ -166,12 +178,15 @@ def save_price_list():
 @requires("prices.manage")
 def delete_price_list_page(code: str):
     session = db_session()
-    row = lists.find(session, code)
+    row = lists.find(session, code, to_change=True)
     if row is not None:
         audit.record(session, current_actor(), "price_list.deleted", "price_list", code,
                      prices=len(row.breaks))
         session.delete(row)
-        session.commit()
+        try:
+            session.commit()
+        except StaleDataError:  # deleted by another request at the same moment
+            session.rollback()
         flash(gettext("Price list %(code)s is deleted.", code=code))
     return redirect(url_for("pages.price_lists_page"))
 

@@ -177,9 +177,14 @@ def checked(session: Session, body: dict[str, Any], channels: Collection[str]) -
                  _breaks(session, body.get("prices", []), currency))
 
 
-def find(session: Session, code: str) -> PriceList | None:
-    return session.scalar(select(PriceList).where(PriceList.code == code)
-                          .options(selectinload(PriceList.breaks)))
+def find(session: Session, code: str, *, to_change: bool = False) -> PriceList | None:
+    """The list with ``code``. ``to_change``: locked until the caller commits, so two
+    requests changing one list at once take turns (PostgreSQL; SQLite writes one at a
+    time anyway) and the second works on what the first stored."""
+    query = select(PriceList).where(PriceList.code == code)
+    if to_change:
+        query = query.with_for_update()
+    return session.scalar(query.options(selectinload(PriceList.breaks)))
 
 
 def every_list(session: Session) -> list[PriceList]:
