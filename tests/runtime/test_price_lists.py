@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from orderloom.runtime.audit import AuditEvent
+from orderloom.platform import accounts
+from orderloom.runtime.audit import SYSTEM, AuditEvent
+from tests.designer.samples import retail
 from tests.platform.test_api_tokens import bearer
 
 URL = "/api/v1/price-lists"
@@ -29,10 +31,10 @@ def admin(client, token_for, published):
     return admin
 
 
-def test_an_admin_adds_a_list_and_staff_read_it_back(client, token_for, admin, db):
+def test_an_admin_adds_a_list_and_reads_it_back(client, token_for, admin, db):
     created = client.post(URL, headers=admin, json=WHOLESALE)
     assert created.status_code == 201, created.get_json()
-    read = client.get(f"{URL}/wholesale", headers=bearer(token_for("staff"))).get_json()
+    read = client.get(f"{URL}/wholesale", headers=admin).get_json()
     assert read == {**WHOLESALE, "channel": None, "customer": None, "prices": [
         {"sku": "CUP-02", "min_quantity": 1, "price": "15.00"},
         {"sku": "TEA-01", "min_quantity": 1, "price": "1100.00"},
@@ -185,3 +187,37 @@ def test_two_requests_changing_one_list_at_once_take_turns(app, client, admin):
     added = run_together(2, lambda i: clients[i].post(URL, headers=admin, json={
         **WHOLESALE, "code": "twin"}).status_code)
     assert sorted(added) == [201, 409]
+
+
+def test_negotiated_prices_are_read_only_by_those_who_may_see_them(
+        client, token_for, admin, make_user, db):
+    # Anyone with orders.view once read every list, and any customer's price.
+    assert client.post(URL, headers=admin, json=WHOLESALE).status_code == 201
+    staff = bearer(token_for("staff"))
+    assert client.get(URL, headers=staff).status_code == 403
+    assert client.get(f"{URL}/wholesale", headers=staff).status_code == 403
+    asked = "/api/v1/products/TEA-01/unit-price?currency=CNY&customer=C-7"
+    assert client.get(asked, headers=staff).get_json()["price"] == "1100.00"
+    # A seller of one channel, who may not look customers up.
+    assert client.post("/api/v1/roles", headers=admin, json={
+        "name": "north_sales", "permissions": ["orders.view"],
+        "row_rule": "my_channels"}).status_code == 201
+    seller = make_user("north_sales")
+    assert client.patch(f"/api/v1/users/{seller.id}", headers=admin,
+                        json={"channels": ["manual"]}).status_code == 200
+    token = bearer(accounts.issue_token(db, SYSTEM, seller, "test")[1])
+    db.commit()
+    price = "/api/v1/products/TEA-01/unit-price?currency=CNY"
+    assert client.get(price + "&channel=manual", headers=token).status_code == 200
+    assert client.get(price + "&channel=tmall", headers=token).status_code == 403
+    assert client.get(price + "&customer=C-7", headers=token).status_code == 403
+    # Whoever may not see the lines' money of an order type is told no price at all.
+    hidden = retail()
+    hidden["key"] = "hidden_prices"
+    items = next(f for f in hidden["form"]["fields"] if f["key"] == "items")
+    next(c for c in items["fields"] if c["key"] == "price")["access"] = {
+        "see": ["admin", "staff"]}
+    assert client.post("/api/v1/import", headers=bearer(token_for("designer")), json={
+        "format": "orderloom-package/1", "order_types": [hidden]}).status_code == 201
+    assert client.get(price, headers=bearer(token_for("viewer"))).status_code == 403
+    assert client.get(price, headers=staff).status_code == 200

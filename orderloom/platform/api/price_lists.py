@@ -14,11 +14,13 @@ from orderloom.db import utcnow
 from orderloom.designer.numbers import LARGEST_QUANTITY
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body, uploaded_file
-from orderloom.platform.auth import current_actor, requires
+from orderloom.platform import field_sight
+from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
 from orderloom.platform.query_args import day, whole
+from orderloom.platform.row_access import row_rules, sees_every_order
 from orderloom.runtime import audit
 from orderloom.runtime.channels.hand_entry import MANUAL
 from orderloom.runtime.channels.models import Channel
@@ -92,7 +94,7 @@ def _committed(session: Session, code: str) -> None:
 
 
 @api.get("/price-lists")
-@requires("orders.view")
+@requires("prices.manage")
 @documented("Every price list with its prices, by code", tags=("prices",),
             responses={200: ("Price lists", {"type": "array", "items": PRICE_LIST})})
 def list_price_lists():
@@ -100,7 +102,7 @@ def list_price_lists():
 
 
 @api.get("/price-lists/<code>")
-@requires("orders.view")
+@requires("prices.manage")
 @documented("One price list with its prices", tags=("prices",),
             responses={200: ("The price list", PRICE_LIST)})
 def get_price_list(code: str):
@@ -220,13 +222,15 @@ def get_unit_price(sku: str):
     on = day(args, "on", utcnow().date())
     assert on is not None
     customer, tier = args.get("customer") or None, args.get("tier") or None
+    channel = args.get("channel") or None
+    _may_ask(channel, customer)
     if customer is not None and tier is None:
         # As on an order: the tier kept on the customer's record when none is given.
         known = db_session().scalar(select(Customer).where(Customer.code == customer))
         kept = (known.attributes or {}).get("tier") if known is not None else None
         tier = kept if isinstance(kept, str) and kept.strip() else None
     buyer = Buyer(currency=args.get("currency") or None, day=on,
-                  channel=args.get("channel") or None, customer_code=customer,
+                  channel=channel, customer_code=customer,
                   customer_tier=tier)
     found = unit_price(db_session(), buyer, sku, quantity)
     if found is None:
@@ -234,6 +238,19 @@ def get_unit_price(sku: str):
     return {"sku": sku, "quantity": quantity,
             "price": lists.shown(found.price, buyer.currency or ""),
             "price_list": found.source, "min_quantity": found.min_quantity}
+
+
+def _may_ask(channel: str | None, customer: str | None) -> None:
+    """A negotiated price is the buyer's business: only for someone who sees the lines'
+    money, a customer they may look up, and a channel whose orders they may see."""
+    user = current_user()
+    if field_sight.hides_line_money_anywhere(db_session()):
+        raise Problem(403, "your roles may not see the prices of order lines")
+    if customer is not None and not user.can("customers.view"):
+        raise Problem(403, "your roles may not look customers up (customers.view)")
+    if channel is not None and channel != MANUAL and not sees_every_order(user) and \
+            not ("my_channels" in row_rules(user) and channel in (user.channels or [])):
+        raise Problem(403, f"your orders are not those of channel {channel}")
 
 
 def _summary(terms: lists.Terms) -> dict[str, Any]:
