@@ -12,9 +12,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from orderloom.db import utcnow
 from orderloom.designer.numbers import LARGEST_QUANTITY
+from orderloom.platform import field_sight
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body, uploaded_file
-from orderloom.platform import field_sight
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
