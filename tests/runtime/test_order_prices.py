@@ -213,3 +213,25 @@ def test_an_odd_catalog_price_is_no_price(client, token_for, admin):
         assert _flags(client, staff, priced.get_json()["number"]) == []
         asked = client.get(f"/api/v1/products/{sku}/unit-price?currency=CNY", headers=staff)
         assert asked.status_code == 404, odd
+
+
+def test_a_tier_typed_on_the_order_does_not_change_a_known_customers_prices(
+        client, token_for, admin):
+    # A tier typed on the order once bought a known gold customer the silver prices.
+    assert client.post("/api/v1/price-lists", headers=admin, json={
+        "code": "silver", "currency": "CNY", "customer_tier": "silver",
+        "prices": [{"sku": "TEA-01", "price": "500.00"}]}).status_code == 201
+    assert client.post("/api/v1/customers", headers=admin, json={
+        "code": "C-88", "name": "Qian", "attributes": {"tier": "gold"}}).status_code == 201
+    staff = bearer(token_for("staff"))
+    known = create(client, staff, {**SAMPLE, "customer": {
+        "code": "C-88", "name": "Qian", "tier": "silver"},
+        "items": [{"sku": "TEA-01", "qty": 1}]}).get_json()
+    assert _lines(known) == [("TEA-01", 1, "1100.00")]
+    new = create(client, staff, {**SAMPLE, "customer": {
+        "code": "C-99", "name": "Sun", "tier": "silver"},
+        "items": [{"sku": "TEA-01", "qty": 1}]}).get_json()
+    assert _lines(new) == [("TEA-01", 1, "500.00")]
+    asked = client.get("/api/v1/products/TEA-01/unit-price?currency=CNY&customer=C-88"
+                       "&tier=silver", headers=staff).get_json()
+    assert (asked["price"], asked["price_list"]) == ("1100.00", "gold")

@@ -24,9 +24,8 @@ from orderloom.platform.row_access import row_rules, sees_every_order
 from orderloom.runtime import audit
 from orderloom.runtime.channels.hand_entry import MANUAL
 from orderloom.runtime.channels.models import Channel
-from orderloom.runtime.customers.records import Customer
 from orderloom.runtime.errors import OrderError
-from orderloom.runtime.prices import lists
+from orderloom.runtime.prices import lists, order_lines
 from orderloom.runtime.prices.lists import PriceListError
 from orderloom.runtime.prices.models import PriceList
 from orderloom.runtime.prices.price_files import PriceFileError, read_prices
@@ -224,11 +223,7 @@ def get_unit_price(sku: str):
     customer, tier = args.get("customer") or None, args.get("tier") or None
     channel = args.get("channel") or None
     _may_ask(channel, customer)
-    if customer is not None and tier is None:
-        # As on an order: the tier kept on the customer's record when none is given.
-        known = db_session().scalar(select(Customer).where(Customer.code == customer))
-        kept = (known.attributes or {}).get("tier") if known is not None else None
-        tier = kept if isinstance(kept, str) and kept.strip() else None
+    tier = order_lines.tier_of(db_session(), customer, tier)  # as on an order
     buyer = Buyer(currency=args.get("currency") or None, day=on,
                   channel=channel, customer_code=customer,
                   customer_tier=tier)

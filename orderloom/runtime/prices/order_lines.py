@@ -71,21 +71,29 @@ def priced_columns(definition: dict[str, Any]) -> list[PricedColumns]:
 def buyer_for(session: Session, blueprint: Blueprint, data: dict[str, Any], *,
               channel: str | None, day: dt.date) -> Buyer:
     """Who buys on this order: its channel, and the customer its customer field names
-    (the tier typed on the order, else the one kept on the customer's record)."""
+    (see ``tier_of`` for the tier)."""
     key = customers.customer_field(blueprint)
     record = data.get(key) if key else None
     code = tier = None
     if isinstance(record, dict):
         code = _text(record.get("code"))
-        tier = _text(record.get("tier"))
-        if tier is None and code is not None:
-            try:
-                known = customers.find(session, code)
-            except customers.CustomerNotFound:
-                known = None
-            tier = _text((known.attributes or {}).get("tier")) if known else None
+        tier = tier_of(session, code, _text(record.get("tier")))
     return Buyer(currency=blueprint.currency, day=day, channel=channel,
                  customer_code=code, customer_tier=tier)
+
+
+def tier_of(session: Session, code: str | None, typed: str | None) -> str | None:
+    """The tier prices are chosen by: a known customer's is the one kept on their
+    record, whatever an order or a caller types (a tier typed on the order must not buy
+    a known customer another tier's prices); a customer not on record is of the tier
+    typed for them."""
+    if code is None:
+        return typed
+    try:
+        known = customers.find(session, code)
+    except customers.CustomerNotFound:
+        return typed
+    return _text((known.attributes or {}).get("tier"))
 
 
 def _text(value: Any) -> str | None:
