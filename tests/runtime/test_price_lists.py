@@ -221,3 +221,12 @@ def test_negotiated_prices_are_read_only_by_those_who_may_see_them(
         "format": "orderloom-package/1", "order_types": [hidden]}).status_code == 201
     assert client.get(price, headers=bearer(token_for("viewer"))).status_code == 403
     assert client.get(price, headers=staff).status_code == 200
+
+
+def test_a_code_no_address_can_reach_is_refused_at_its_pointer(client, admin):
+    # "a/b" was stored, and /price-lists/a/b then found nothing to change or delete.
+    for code in ("a/b", "a b", "?x", "-lead", "价格"):
+        refused = client.post(URL, headers=admin, json={**WHOLESALE, "code": code})
+        assert refused.status_code == 422, code
+        assert [e["pointer"] for e in refused.get_json()["errors"]] == ["/code"]
+    assert client.get(URL, headers=admin).get_json() == []

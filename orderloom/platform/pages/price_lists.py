@@ -44,8 +44,8 @@ WHY_WORDS = {
     lists.QUANTITY: lazy_gettext("%(value)s is not a whole number of pieces from 1"),
     lists.SAME_BREAK: lazy_gettext("%(value)s has a price from this quantity already"),
     lists.TOO_MANY: lazy_gettext("at most %(value)s prices in one list"),
+    lists.NOT_A_CODE: lazy_gettext("use letters, digits, _ . and -, at most 40"),
 }
-CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 
 
 def _lines(row: Any) -> str:
@@ -121,7 +121,7 @@ def save_price_list():
                                          code=editing), 404)
     if row is not None:
         form["code"] = row.code  # a list keeps its code
-    elif not CODE.match(form["code"]):
+    elif not lists.CODE.fullmatch(form["code"]):
         return _page(form, None, gettext("Code: use letters, digits, _ . and -, at most 40."),
                      422)
     upload = request.files.get("file")
