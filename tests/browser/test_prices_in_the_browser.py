@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from tests.browser.order_form_support import open_order_form
 from tests.browser.test_order_form import cell
-from tests.browser.test_order_pickers import _open_form
 from tests.browser.test_staff_console import go_to, log_in
 from tests.platform.test_api_tokens import bearer
 
@@ -43,8 +43,8 @@ def test_a_price_manager_adds_a_list_and_is_told_of_a_wrong_line(
 def test_the_order_form_fills_the_price_the_customers_list_gives(
         page, live_server, client, token_for, make_user):
     admin = bearer(token_for("admin"))
-    # Before the form opens; _open_form adds the products and customers first.
-    _open_form(page, live_server, client, token_for, make_user)
+    # Before the form opens; open_order_form adds the products and customers first.
+    open_order_form(page, live_server, client, token_for, make_user)
     assert client.post("/api/v1/price-lists", headers=admin, json={
         "code": "vip", "currency": "CNY", "customer_tier": "vip",
         "prices": [{"sku": "JEANS-32", "price": "259.00"},
