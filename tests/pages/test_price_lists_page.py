@@ -132,3 +132,16 @@ def test_the_price_lists_page_speaks_chinese(actions, client, catalog):
         assert words in page, words
     for english in ("Price lists", "New price list", "Valid from", "tier gold", "Delete"):
         assert english not in page, english
+
+
+def test_a_file_that_is_not_read_is_refused_in_the_readers_language(actions, client, catalog):
+    # The reader's English reason was shown on the Chinese page.
+    actions.login_as("admin")
+    old_excel = _save(actions, client, code="gold", headers=CHINESE, file=(io.BytesIO(
+        b"\xd0\xcf\x11\xe0" + b"\0" * 64), "prices.xls"))
+    assert old_excel.status_code == 422
+    text = old_excel.get_data(as_text=True)
+    assert "旧版 Excel .xls 文件" in text and "old Excel" not in text
+    empty = _save(actions, client, code="gold", file=(io.BytesIO(b""), "prices.csv"))
+    assert "The file was not read: the file is empty." in empty.get_data(as_text=True)
+    assert client.get("/api/v1/price-lists", headers=catalog).get_json() == []

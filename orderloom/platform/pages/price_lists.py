@@ -18,10 +18,11 @@ from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
 from orderloom.runtime import audit
-from orderloom.runtime.errors import OrderError
 from orderloom.runtime.prices import lists
 from orderloom.runtime.prices.lists import PriceListError
 from orderloom.runtime.prices.price_files import PriceFileError, read_prices
+from orderloom.runtime.spreadsheets import reading
+from orderloom.runtime.spreadsheets.reading import SpreadsheetError
 
 FIELD_WORDS = {"code": lazy_gettext("Code"), "name": lazy_gettext("Name"),
                "currency": lazy_gettext("Currency"), "channel": lazy_gettext("Channel"),
@@ -45,6 +46,19 @@ WHY_WORDS = {
     lists.SAME_BREAK: lazy_gettext("%(value)s has a price from this quantity already"),
     lists.TOO_MANY: lazy_gettext("at most %(value)s prices in one list"),
     lists.NOT_A_CODE: lazy_gettext("use letters, digits, _ . and -, at most 40"),
+}
+
+
+# Why a file was not read, by the reason the reader gives (runtime/spreadsheets).
+FILE_WORDS = {
+    reading.EMPTY: lazy_gettext("the file is empty."),
+    reading.OLD_EXCEL: lazy_gettext("this is an old Excel .xls file; save it as .xlsx or CSV."),
+    reading.NOT_A_TABLE: lazy_gettext("the file is neither CSV text nor an Excel .xlsx "
+                                      "workbook."),
+    reading.DAMAGED: lazy_gettext("the file cannot be read as CSV or Excel; it may be "
+                                  "damaged. Save it again as .xlsx or CSV (UTF-8)."),
+    reading.TOO_LARGE: lazy_gettext("the file is larger than an upload may be (rows, columns "
+                                    "or size); split it."),
 }
 
 
@@ -141,9 +155,9 @@ def save_price_list():
         return _page(form, editing, gettext(
             "The file has no %(column)s column in its first row.",
             column=FIELD_WORDS["prices"] if refused.column == "price" else "SKU"), 422)
-    except OrderError as refused:
+    except SpreadsheetError as refused:
         return _page(form, editing, gettext("The file was not read: %(why)s",
-                                            why=refused.message), 422)
+                                            why=FILE_WORDS[refused.reason]), 422)
     if row is None and lists.find(session, form["code"]) is not None:
         return _page(form, None, gettext("Code: a price list %(code)s exists already.",
                                          code=form["code"]), 409)
