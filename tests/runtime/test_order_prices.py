@@ -237,3 +237,26 @@ def test_a_tier_typed_on_the_order_does_not_change_a_known_customers_prices(
     asked = client.get("/api/v1/products/TEA-01/unit-price?currency=CNY&customer=C-88"
                        "&tier=silver", headers=staff).get_json()
     assert (asked["price"], asked["price_list"]) == ("1100.00", "gold")
+
+
+def test_a_rule_over_every_line_prices_the_order_at_once(app, client, token_for, admin):
+    # LISTPRICE once sent two queries for each line each time a formula ran.
+    from sqlalchemy import event
+
+    engine = app.extensions["orderloom.db"].engine
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        if "price_breaks" in statement:
+            seen.append(statement)
+
+    items = [{"sku": "TEA-01", "qty": n, "price": "1100.00"} for n in range(1, 13)]
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        created = create(client, bearer(token_for("staff")), {**SAMPLE, "items": items})
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert created.status_code == 201, created.get_json()
+    assert "under_list" not in created.get_json()["tags"]  # 10 and more: 990.00
+    # One to flag the lines below the list, one for the rule's LISTPRICE of every line.
+    assert len(seen) == 2, seen

@@ -149,7 +149,7 @@ def edit_order(session: Session, actor: Actor, order: Order, data: Any, *,
     buyer = order_lines.buyer_for(session, blueprint, merged, channel=order.channel,
                                   day=order_lines.instance_day(calendar, order.created_at))
     order_lines.fill_missing(session, blueprint, {k: merged[k] for k in given}, buyer)
-    calendar = order_lines.priced_calendar(session, calendar, buyer)
+    calendar = order_lines.priced_calendar(session, calendar, buyer, blueprint, merged)
     values = blueprint.compute(merged, now, calendar)
     # Only lines given now are looked up: a product the catalog dropped since does not
     # stop an edit of another field.

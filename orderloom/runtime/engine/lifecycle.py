@@ -185,7 +185,7 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
     buyer = order_lines.buyer_for(session, blueprint, entered, channel=channel,
                                   day=order_lines.instance_day(calendar, now or utcnow()))
     order_lines.fill_missing(session, blueprint, entered, buyer)
-    calendar = order_lines.priced_calendar(session, calendar, buyer)
+    calendar = order_lines.priced_calendar(session, calendar, buyer, blueprint, entered)
     values = blueprint.compute(entered, now, calendar)
     problems = blueprint.problems(values, now, language, calendar)
     if products_checked:

@@ -22,7 +22,7 @@ from orderloom.designer.numbers import OutOfBounds, money_unit, read_number
 from orderloom.dsl.workdays import Calendar
 from orderloom.runtime.customers import records as customers
 from orderloom.runtime.formula_catalogue import FormulaCatalogue
-from orderloom.runtime.prices.resolution import Buyer, ListPrice, unit_price, unit_prices
+from orderloom.runtime.prices.resolution import Buyer, ListPrice, unit_prices
 
 
 @dataclass(frozen=True)
@@ -164,16 +164,23 @@ def below_list(session: Session, blueprint: Blueprint, data: dict[str, Any],
 
 
 def priced_calendar(session: Session, calendar: Calendar,
-                    buyer: Buyer | Callable[[], Buyer]) -> Calendar:
-    """``calendar`` for the formulas of one order: LISTPRICE(sku, quantity) gives the
-    prices that apply to ``buyer`` (or the buyer a callable gives, asked only when a
-    formula looks a price up)."""
+                    buyer: Buyer | Callable[[], Buyer], blueprint: Blueprint,
+                    data: dict[str, Any]) -> Calendar:
+    """``calendar`` for the formulas of one order (``data``): LISTPRICE(sku, quantity)
+    gives the prices that apply to ``buyer`` (or the buyer a callable gives, asked only
+    when a formula looks a price up). The first look-up prices every line of the order
+    at once (two queries), as a rule over the lines asks for each of them."""
     known: list[Buyer] = [buyer] if isinstance(buyer, Buyer) else []
+    priced: dict[tuple[str, Decimal], ListPrice | None] = {}
 
     def book(sku: str, quantity: Decimal) -> Decimal | None:
         if not known:
             known.append(buyer())  # type: ignore[operator]
-        found = unit_price(session, known[0], sku, quantity)
+        if (sku, quantity) not in priced:
+            wanted = {(s, Decimal(q)) for _c, _i, _l, s, q in _lines(blueprint, data)}
+            wanted = {pair for pair in wanted | {(sku, quantity)} if pair not in priced}
+            priced.update(unit_prices(session, known[0], wanted))
+        found = priced[sku, quantity]
         return found.price if found is not None else None
 
     reader = calendar.catalogue if isinstance(calendar.catalogue, FormulaCatalogue) \
@@ -187,7 +194,8 @@ def order_calendar(session: Session, calendar: Calendar, blueprint: Blueprint,
     """``calendar`` for the formulas of a stored order: its prices are those of the day
     it was placed, in the instance's time zone."""
     return priced_calendar(session, calendar, lambda: buyer_for(
-        session, blueprint, data, channel=channel, day=instance_day(calendar, placed)))
+        session, blueprint, data, channel=channel, day=instance_day(calendar, placed)),
+        blueprint, data)
 
 
 def instance_day(calendar: Calendar, moment: dt.datetime) -> dt.date:
