@@ -9,6 +9,7 @@ from orderloom.platform import accounts
 from orderloom.runtime.audit import SYSTEM, AuditEvent
 from tests.designer.samples import retail
 from tests.platform.test_api_tokens import bearer
+from tests.runtime.support import SAMPLE
 
 URL = "/api/v1/price-lists"
 WHOLESALE = {"code": "wholesale", "name": "Wholesale", "currency": "CNY",
@@ -230,3 +231,35 @@ def test_a_code_no_address_can_reach_is_refused_at_its_pointer(client, admin):
         assert refused.status_code == 422, code
         assert [e["pointer"] for e in refused.get_json()["errors"]] == ["/code"]
     assert client.get(URL, headers=admin).get_json() == []
+
+
+@pytest.fixture
+def far_zone():
+    """A time zone whose date is not UTC's right now (one of the two always differs)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from orderloom.runtime import business_calendar
+
+    now = dt.datetime.now(dt.UTC)
+    zone = next(name for name in ("Pacific/Kiritimati", "Pacific/Pago_Pago")
+                if now.astimezone(ZoneInfo(name)).date() != now.date())
+    business_calendar.use_time_zone(zone)
+    yield now.astimezone(ZoneInfo(zone)).date()
+    business_calendar.use_time_zone("UTC")  # the zone is the process's: leave it as found
+
+
+def test_lists_are_valid_by_the_instances_date_not_utcs(client, token_for, admin, far_zone):
+    # "Today" was the UTC date, a day off for an instance far from Greenwich.
+    day = far_zone.isoformat()
+    assert client.post(URL, headers=admin, json={
+        "code": "today", "currency": "CNY", "valid_from": day, "valid_to": day,
+        "prices": [{"sku": "TEA-01", "price": "999.00"}]}).status_code == 201
+    asked = client.get("/api/v1/products/TEA-01/unit-price?currency=CNY",
+                       headers=bearer(token_for("staff"))).get_json()
+    assert (asked["price"], asked["price_list"]) == ("999.00", "today")
+    order = client.post("/api/v1/orders", headers=bearer(token_for("staff")), json={
+        "order_type": "retail_order", "data": {**SAMPLE, "items": [
+            {"sku": "TEA-01", "qty": 1}]}})
+    assert order.status_code == 201, order.get_json()
+    assert order.get_json()["data"]["items"][0]["price"] == "999.00"

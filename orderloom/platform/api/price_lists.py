@@ -21,7 +21,7 @@ from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
 from orderloom.platform.query_args import day, whole
 from orderloom.platform.row_access import row_rules, sees_every_order
-from orderloom.runtime import audit
+from orderloom.runtime import audit, business_calendar
 from orderloom.runtime.channels.hand_entry import MANUAL
 from orderloom.runtime.channels.models import Channel
 from orderloom.runtime.errors import OrderError
@@ -218,7 +218,7 @@ def get_unit_price(sku: str):
     if not sku or len(sku) > 64:
         raise Problem(404, "a SKU has at most 64 characters")
     quantity = whole(args, "quantity", 1, low=1, high=1_000_000_000)
-    on = day(args, "on", utcnow().date())
+    on = day(args, "on", business_calendar.instance_date(utcnow()))
     assert on is not None
     customer, tier = args.get("customer") or None, args.get("tier") or None
     channel = args.get("channel") or None

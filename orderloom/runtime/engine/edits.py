@@ -147,7 +147,7 @@ def edit_order(session: Session, actor: Actor, order: Order, data: Any, *,
     # Lines given now without a price get the one that applies, as on a new order;
     # prices are those of the day the order was placed.
     buyer = order_lines.buyer_for(session, blueprint, merged, channel=order.channel,
-                                  day=order_lines.instance_day(calendar, order.created_at))
+                                  day=business_calendar.instance_date(order.created_at))
     order_lines.fill_missing(session, blueprint, {k: merged[k] for k in given}, buyer)
     calendar = order_lines.priced_calendar(session, calendar, buyer, blueprint, merged)
     values = blueprint.compute(merged, now, calendar)

@@ -183,7 +183,7 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
     # A line that arrives without a unit price gets the one that applies to this buyer
     # (prices/resolution.py); formulas then see it as if it had been entered.
     buyer = order_lines.buyer_for(session, blueprint, entered, channel=channel,
-                                  day=order_lines.instance_day(calendar, now or utcnow()))
+                                  day=business_calendar.instance_date(now or utcnow()))
     order_lines.fill_missing(session, blueprint, entered, buyer)
     calendar = order_lines.priced_calendar(session, calendar, buyer, blueprint, entered)
     values = blueprint.compute(entered, now, calendar)

@@ -20,6 +20,7 @@ from orderloom.designer.blueprint import Blueprint
 from orderloom.designer.form import line_column
 from orderloom.designer.numbers import OutOfBounds, money_unit, read_number
 from orderloom.dsl.workdays import Calendar
+from orderloom.runtime import business_calendar
 from orderloom.runtime.customers import records as customers
 from orderloom.runtime.formula_catalogue import FormulaCatalogue
 from orderloom.runtime.prices.resolution import Buyer, ListPrice, unit_prices
@@ -194,12 +195,7 @@ def order_calendar(session: Session, calendar: Calendar, blueprint: Blueprint,
     """``calendar`` for the formulas of a stored order: its prices are those of the day
     it was placed, in the instance's time zone."""
     return priced_calendar(session, calendar, lambda: buyer_for(
-        session, blueprint, data, channel=channel, day=instance_day(calendar, placed)),
+        session, blueprint, data, channel=channel, day=business_calendar.instance_date(placed)),
         blueprint, data)
 
 
-def instance_day(calendar: Calendar, moment: dt.datetime) -> dt.date:
-    """The date ``moment`` falls on in the instance's time zone (as TODAY reads it)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(calendar.zone).date()
