@@ -124,12 +124,19 @@ class FieldAccess:
                 return True
         return False
 
-    def in_details(self, details: Any) -> Any:
+    def in_details(self, details: Any, definition: dict[str, Any] | None = None) -> Any:
         """A timeline entry's details without the values of hidden fields: an edit or a
         transition quotes each changed field as [before, after]; an exception's message
-        is left out when it quotes a hidden one (its ``reveals``)."""
+        is left out when it quotes a hidden one (its ``reveals``). Given the order's
+        ``definition``, a reader who may not see the lines' money gets the prices a
+        flag of lines priced below the list quotes blanked too."""
         if isinstance(details, dict) and self.hides_any_path(details.get("reveals")):
             details = {**details, "message": {}}
+        if definition is not None and isinstance(details, dict) and \
+                isinstance(details.get("lines"), list) and self.hides_line_money(definition):
+            details = {**details, "lines": [
+                {**line, "price": None, "list_price": None} if isinstance(line, dict)
+                else line for line in details["lines"]]}
         changes = details.get("changes") if isinstance(details, dict) else None
         if not isinstance(changes, dict) or not (self.hidden or self.hidden_columns):
             return details

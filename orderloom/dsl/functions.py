@@ -21,7 +21,6 @@ from . import (
     catalogue,
     china_address,
     dates,
-    list_prices,
     lookups,
     powers,
     statistics,
@@ -991,6 +990,12 @@ def _info(name: str) -> Callable[..., Any]:
     return info
 
 
+@_nulls
+def _listprice(calendar: workdays.Calendar, sku: str, quantity: Decimal) -> Decimal | None:
+    # NULL without a calendar too: only the server's evaluations know the order's prices.
+    return catalogue.list_price(calendar.catalogue, sku, quantity)
+
+
 # Worked out by the server only: the browser does not have the data they need (the
 # divisions of China for ADDRESSPART, the catalogue and the customers for
 # PRODUCTINFO and CUSTOMERINFO, the price lists for LISTPRICE), and shows the server's
@@ -1127,6 +1132,6 @@ FUNCTIONS: dict[str, Function] = {
         _f("ADDRESSPART", 2, 2, _rule([_T, _T], TEXT), _nulls(_addresspart)),
         _f("PRODUCTINFO", 2, 2, _info_rule, _info("PRODUCTINFO"), kind="catalogue"),
         _f("CUSTOMERINFO", 2, 2, _info_rule, _info("CUSTOMERINFO"), kind="catalogue"),
-        _f("LISTPRICE", 2, 2, _rule([_T, _N], MONEY), _nulls(list_prices.list_price)),
+        _f("LISTPRICE", 2, 2, _rule([_T, _N], MONEY), _listprice, kind="calendar"),
     ]
 }

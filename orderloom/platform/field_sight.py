@@ -93,6 +93,15 @@ def limit_dashboard(session: Any, spec: DashboardFilter) -> DashboardFilter:
     return spec
 
 
+def hides_line_money_anywhere(session: Any) -> bool:
+    """Whether the requesting person may not see the lines' money on some published order
+    type: what a line would cost is then theirs to see nowhere (the unit price a form
+    asks for)."""
+    return any(access_to(version).hides_line_money(blueprint_for(version).definition)
+               for version in session.scalars(select(DefinitionVersion).where(
+                   DefinitionVersion.published_at.is_not(None))))
+
+
 def _hidden_keys(session: Any, order_type: Any) -> frozenset[str]:
     """Keys of fields hidden from the requesting person: on the type's latest version,
     or, for a view of every type, on any published version."""

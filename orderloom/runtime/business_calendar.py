@@ -241,6 +241,14 @@ def time_zone() -> str:
 _zone: dt.tzinfo = ZoneInfo("UTC")
 
 
+def instance_date(moment: dt.datetime) -> dt.date:
+    """The date ``moment`` falls on in the instance's time zone, as TODAY reads it: at
+    01:00 in Shanghai it is already tomorrow there (an order's day for its prices)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(_zone).date()
+
+
 def formula_calendar(session: Session) -> Calendar:
     """What formulas count business days with (WORKDAY, NETWORKDAYS), read the clock
     in (HOUR, MINUTE) and look products and customers up in (PRODUCTINFO,

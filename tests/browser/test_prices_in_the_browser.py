@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from tests.browser.order_form_support import open_order_form
 from tests.browser.test_order_form import cell
-from tests.browser.test_order_pickers import _open_form
 from tests.browser.test_staff_console import go_to, log_in
 from tests.platform.test_api_tokens import bearer
 
@@ -43,8 +43,8 @@ def test_a_price_manager_adds_a_list_and_is_told_of_a_wrong_line(
 def test_the_order_form_fills_the_price_the_customers_list_gives(
         page, live_server, client, token_for, make_user):
     admin = bearer(token_for("admin"))
-    # Before the form opens; _open_form adds the products and customers first.
-    _open_form(page, live_server, client, token_for, make_user)
+    # Before the form opens; open_order_form adds the products and customers first.
+    open_order_form(page, live_server, client, token_for, make_user)
     assert client.post("/api/v1/price-lists", headers=admin, json={
         "code": "vip", "currency": "CNY", "customer_tier": "vip",
         "prices": [{"sku": "JEANS-32", "price": "259.00"},
@@ -81,3 +81,66 @@ def test_the_order_form_fills_the_price_the_customers_list_gives(
     (order,) = client.get("/api/v1/orders", headers=staff).get_json()["orders"]
     stored = client.get(f"/api/v1/orders/{order['number']}", headers=staff).get_json()
     assert stored["data"]["items"][0]["price"] == "230.00"
+
+
+def test_the_form_prices_only_what_is_shown_and_follows_the_customer(
+        page, live_server, client, token_for, make_user):
+    # Once a slow answer for an older quantity overwrote the newer one, an answer on its
+    # way overwrote a price just typed, and another customer left the old list's prices.
+    admin = bearer(token_for("admin"))
+    open_order_form(page, live_server, client, token_for, make_user)
+    assert client.post("/api/v1/price-lists", headers=admin, json={
+        "code": "vip", "currency": "CNY", "customer_tier": "vip",
+        "prices": [{"sku": "JEANS-32", "price": "259.00"},
+                   {"sku": "JEANS-32", "min_quantity": 3, "price": "239.00"},
+                   {"sku": "JEANS-32", "min_quantity": 5, "price": "219.00"}]}
+    ).status_code == 201
+    customer = page.locator(".form-field[data-key=customer]")
+    customer.locator("[data-part=code]").fill("wang")
+    customer.locator("[role=option]").first.click()
+    expect(customer.locator("[data-part=tier]")).to_have_value("vip")
+    cell(page, 0, "sku").locator("input").fill("jeans")
+    cell(page, 0, "sku").locator("[role=option]").first.click()
+    price = cell(page, 0, "price").locator("input")
+    quantity = cell(page, 0, "qty").locator("input")
+    expect(price).to_have_value("259.00")
+
+    held = []
+
+    def hold_three(route):
+        if "quantity=3" in route.request.url and not held:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/unit-price?*", hold_three)
+    quantity.fill("3")
+    quantity.press("Tab")
+    quantity.fill("5")
+    quantity.press("Tab")
+    expect(price).to_have_value("219.00")
+    with page.expect_response(lambda r: "quantity=3" in r.url):
+        held[0].continue_()
+    page.wait_for_timeout(200)  # the late answer's turn to run, had it been kept
+    expect(price).to_have_value("219.00")
+
+    held.clear()
+    quantity.fill("3")
+    quantity.press("Tab")
+    price.fill("200.00")
+    with page.expect_response(lambda r: "quantity=3" in r.url):
+        held[0].continue_()
+    page.wait_for_timeout(200)
+    expect(price).to_have_value("200.00")
+    page.unroute("**/unit-price?*")
+
+    # A price the form filled follows another customer; Li Ming has no list: the
+    # catalog's price.
+    price.fill("")
+    cell(page, 0, "sku").locator("input").fill("jeans")
+    cell(page, 0, "sku").locator("[role=option]").first.click()
+    expect(price).to_have_value("239.00")
+    customer.locator("[data-part=code]").fill("li ming")
+    customer.locator("[role=option]").first.click()
+    expect(customer.locator("[data-part=code]")).to_have_value("C-1002")
+    expect(price).to_have_value("299.00")

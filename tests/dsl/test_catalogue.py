@@ -25,6 +25,9 @@ class Shelf:
     def customer(self, code: str):
         return self.customers.get(code)
 
+    def list_price(self, sku: str, quantity):
+        return None  # not bound to an order
+
 
 SHELF = Shelf({"A": {"weight_grams": 120, "price": "50.00", "name": "Tea"},
                "B": {"weight_grams": None, "price": "oops"}},

@@ -72,6 +72,9 @@ class SampleCatalogue:
     def customer(self, code: str):
         return self.customers.get(code)
 
+    def list_price(self, sku: str, quantity):
+        return None  # not bound to an order
+
 
 CALENDAR = Calendar(catalogue=SampleCatalogue(_block(TEXT, "sample-catalogue")))
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from orderloom import dsl
-from orderloom.dsl import list_prices
+from orderloom.dsl.workdays import Calendar
 from tests.dsl.support import run
 
 D = Decimal
@@ -340,21 +340,33 @@ def test_function(source, expected):
     assert type(result) is type(expected)
 
 
-def test_listprice_asks_the_price_book_of_the_order_being_evaluated():
-    asked = []
+class PriceBook:
+    """A catalogue bound to one order, as the runtime hands it with the calendar."""
 
-    def book(sku, quantity):
-        asked.append((sku, quantity))
+    def __init__(self) -> None:
+        self.asked: list = []
+
+    def product(self, sku):
+        return None
+
+    def customer(self, code):
+        return None
+
+    def list_price(self, sku, quantity):
+        self.asked.append((sku, quantity))
         return Decimal("990") if quantity >= 10 else Decimal("1100") if sku == "TEA-01" else None
 
-    with list_prices.priced_by(book):
-        assert run('LISTPRICE(" TEA-01 ", 12)') == Decimal("990.00")
-        assert run('LISTPRICE("TEA-01", 1)') == Decimal("1100.00")
-        assert run('LISTPRICE("CUP-02", 1)') is None
-        assert isinstance(run('LISTPRICE("TEA-01", 1.5)'), dsl.FormulaFault)
-        assert isinstance(run('LISTPRICE("TEA-01", 0)'), dsl.FormulaFault)
-    assert asked == [("TEA-01", 12), ("TEA-01", 1), ("CUP-02", 1)]
-    assert run('LISTPRICE("TEA-01", 1)') is None  # the book is gone with the block
+
+def test_listprice_asks_the_catalogue_of_the_order_being_evaluated():
+    book = PriceBook()
+    calendar = Calendar(catalogue=book)
+    assert run('LISTPRICE(" TEA-01 ", 12)', calendar=calendar) == Decimal("990.00")
+    assert run('LISTPRICE("TEA-01", 1)', calendar=calendar) == Decimal("1100.00")
+    assert run('LISTPRICE("CUP-02", 1)', calendar=calendar) is None
+    assert isinstance(run('LISTPRICE("TEA-01", 1.5)', calendar=calendar), dsl.FormulaFault)
+    assert isinstance(run('LISTPRICE("TEA-01", 0)', calendar=calendar), dsl.FormulaFault)
+    assert book.asked == [("TEA-01", 12), ("TEA-01", 1), ("CUP-02", 1)]
+    assert run('LISTPRICE("TEA-01", 1)') is None  # no order's catalogue: no price
 
 
 def test_every_function_is_tested_here():

@@ -32,7 +32,7 @@ def test_pasted_prices_are_saved_listed_and_changed(actions, client, catalog):
     actions.login_as("admin")
     saved = _save(actions, client, code="gold", name="Gold members", customer_tier="gold",
                   valid_from="2026-01-01",
-                  prices="TEA-01 1100.00\n\nTEA-01\t10\t990.00\nCUP-02, 15")
+                  prices="TEA-01 1100.00\n\nTEA-01\t10\t990.00\nCUP-02;15")
     assert saved.status_code == 302, saved.get_data(as_text=True)
     read = client.get("/api/v1/price-lists/gold", headers=catalog).get_json()
     assert read["customer_tier"] == "gold" and read["valid_from"] == "2026-01-01"
@@ -64,6 +64,23 @@ def test_a_wrong_line_is_named_in_the_readers_language_and_nothing_is_saved(
     unknown = _save(actions, client, code="gold", prices="TEA-01 1100\nNOPE 3", headers=CHINESE)
     assert unknown.status_code == 422
     assert "价格，第 2 行：目录中没有商品 NOPE。" in unknown.get_data(as_text=True)
+    assert client.get("/api/v1/price-lists", headers=catalog).get_json() == []
+
+
+def test_a_price_with_a_thousands_comma_is_not_cut_and_a_line_of_odd_parts_is_named(
+        actions, client, catalog):
+    # "TEA-01 1,100.00" was split on its comma and saved as a break from 1 at 100.00.
+    actions.login_as("admin")
+    cut = _save(actions, client, code="gold", prices="TEA-01 1,100.00")
+    assert cut.status_code == 422
+    assert "Prices, line 1: 1,100.00 is not a price" in cut.get_data(as_text=True)
+    for pasted, line in (("TEA-01 1100\nCUP-02", 2), ("TEA-01 10 990 5", 1)):
+        odd = _save(actions, client, code="gold", prices=pasted)
+        assert odd.status_code == 422
+        assert f"Prices, line {line}: write a SKU and a price, or a SKU, the quantity the " \
+            "price is from and the price." in odd.get_data(as_text=True)
+    chinese = _save(actions, client, code="gold", prices="CUP-02", headers=CHINESE)
+    assert "价格，第 1 行：" in chinese.get_data(as_text=True)
     assert client.get("/api/v1/price-lists", headers=catalog).get_json() == []
 
 
@@ -115,3 +132,16 @@ def test_the_price_lists_page_speaks_chinese(actions, client, catalog):
         assert words in page, words
     for english in ("Price lists", "New price list", "Valid from", "tier gold", "Delete"):
         assert english not in page, english
+
+
+def test_a_file_that_is_not_read_is_refused_in_the_readers_language(actions, client, catalog):
+    # The reader's English reason was shown on the Chinese page.
+    actions.login_as("admin")
+    old_excel = _save(actions, client, code="gold", headers=CHINESE, file=(io.BytesIO(
+        b"\xd0\xcf\x11\xe0" + b"\0" * 64), "prices.xls"))
+    assert old_excel.status_code == 422
+    text = old_excel.get_data(as_text=True)
+    assert "旧版 Excel .xls 文件" in text and "old Excel" not in text
+    empty = _save(actions, client, code="gold", file=(io.BytesIO(b""), "prices.csv"))
+    assert "The file was not read: the file is empty." in empty.get_data(as_text=True)
+    assert client.get("/api/v1/price-lists", headers=catalog).get_json() == []

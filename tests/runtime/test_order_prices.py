@@ -16,6 +16,8 @@ def _retail_reading_list_prices() -> dict:
     definition["rules"].append(
         {"key": "under_list", "when": "ANY(items, price < LISTPRICE(sku, qty))",
          "then": [{"type": "add_tag", "tag": "under_list"}]})
+    review = definition["workflow"]["approvals"][0]
+    review["when"] = "total > 5000 OR ANY(items, price < LISTPRICE(sku, qty))"
     return definition
 
 
@@ -155,6 +157,106 @@ def test_an_edited_order_prices_new_lines_and_flags_a_price_lowered_below_the_li
         {"lines": "items", "line": 0, "sku": "TEA-01", "quantity": 2, "price": "1000.00",
          "list_price": "1100.00", "price_list": "gold"}]]
     # An edit of another field does not flag the same lines again.
-    client.patch(f"/api/v1/orders/{order['number']}", headers=staff,
-                 json={"data": {"priority": "rush"}})
+    other = client.patch(f"/api/v1/orders/{order['number']}", headers=staff,
+                         json={"data": {"priority": "rush"}})
+    assert other.status_code == 200, other.get_json()
+    assert other.get_json()["data"]["priority"] == "rush"
     assert len(_flags(client, staff, order["number"])) == 1
+
+
+def test_a_low_price_approval_reads_the_list_price_when_the_order_enters_its_state(
+        client, token_for, admin):
+    # LISTPRICE was NULL once the order was saved, so the approval was waived.
+    staff = bearer(token_for("staff"))
+    states = []
+    for price in ("1000.00", "1100.00"):
+        order = create(client, staff, {**SAMPLE, "items": [
+            {"sku": "TEA-01", "qty": 1, "price": price}]}).get_json()
+        taken = client.post(f"/api/v1/orders/{order['number']}/transitions/submit",
+                            headers=staff, json={})
+        assert taken.status_code == 200, taken.get_json()
+        states.append(client.get(f"/api/v1/orders/{order['number']}",
+                                 headers=staff).get_json()["state"])
+    assert states == ["review", "confirmed"]
+
+
+def test_a_price_raised_to_the_list_is_no_longer_flagged(client, token_for, admin, actions):
+    # Once flagged, an order stayed flagged (and the page marked the old line) after an
+    # edit fixed the price, as an edit leaving no line below the list recorded nothing.
+    staff = bearer(token_for("staff"))
+    order = create(client, staff, {**SAMPLE, "items": [
+        {"sku": "CUP-02", "qty": 1, "price": "19.90"},
+        {"sku": "TEA-01", "qty": 1, "price": "1000.00"}]}).get_json()
+    assert [line["line"] for line in _flags(client, staff, order["number"])[-1]] == [1]
+    fixed = client.patch(f"/api/v1/orders/{order['number']}", headers=staff, json={
+        "data": {"items": [{"sku": "TEA-01", "qty": 1, "price": "1100.00"}]}})
+    assert fixed.status_code == 200, fixed.get_json()
+    assert _flags(client, staff, order["number"])[-1] == []
+    actions.login_as("staff")
+    page = client.get(f"/orders/{order['number']}").get_data(as_text=True)
+    assert 'id="below-list"' not in page and 'class="below-list"' not in page
+    assert "No line is priced below its list price any more." in page
+
+
+def test_an_odd_catalog_price_is_no_price(client, token_for, admin):
+    # A price typed by hand in a product's attributes once failed the order with a 500.
+    staff = bearer(token_for("staff"))
+    for n, odd in enumerate(["1e40", "Infinity", "NaN", "12.345", "-5"]):
+        sku = f"ODD-{n}"
+        assert client.post("/api/v1/products", headers=admin, json={
+            "sku": sku, "name": "Odd", "attributes": {"price": odd}}).status_code == 201
+        unpriced = create(client, staff, {**SAMPLE, "items": [{"sku": sku, "qty": 1}]})
+        assert unpriced.status_code == 422, odd
+        assert {"pointer": "/data/items/0/price", "detail": "is required"} in \
+            unpriced.get_json()["errors"]
+        priced = create(client, staff, {**SAMPLE, "items": [
+            {"sku": sku, "qty": 1, "price": "3.00"}]})
+        assert priced.status_code == 201, (odd, priced.get_json())
+        assert _flags(client, staff, priced.get_json()["number"]) == []
+        asked = client.get(f"/api/v1/products/{sku}/unit-price?currency=CNY", headers=staff)
+        assert asked.status_code == 404, odd
+
+
+def test_a_tier_typed_on_the_order_does_not_change_a_known_customers_prices(
+        client, token_for, admin):
+    # A tier typed on the order once bought a known gold customer the silver prices.
+    assert client.post("/api/v1/price-lists", headers=admin, json={
+        "code": "silver", "currency": "CNY", "customer_tier": "silver",
+        "prices": [{"sku": "TEA-01", "price": "500.00"}]}).status_code == 201
+    assert client.post("/api/v1/customers", headers=admin, json={
+        "code": "C-88", "name": "Qian", "attributes": {"tier": "gold"}}).status_code == 201
+    staff = bearer(token_for("staff"))
+    known = create(client, staff, {**SAMPLE, "customer": {
+        "code": "C-88", "name": "Qian", "tier": "silver"},
+        "items": [{"sku": "TEA-01", "qty": 1}]}).get_json()
+    assert _lines(known) == [("TEA-01", 1, "1100.00")]
+    new = create(client, staff, {**SAMPLE, "customer": {
+        "code": "C-99", "name": "Sun", "tier": "silver"},
+        "items": [{"sku": "TEA-01", "qty": 1}]}).get_json()
+    assert _lines(new) == [("TEA-01", 1, "500.00")]
+    asked = client.get("/api/v1/products/TEA-01/unit-price?currency=CNY&customer=C-88"
+                       "&tier=silver", headers=staff).get_json()
+    assert (asked["price"], asked["price_list"]) == ("1100.00", "gold")
+
+
+def test_a_rule_over_every_line_prices_the_order_at_once(app, client, token_for, admin):
+    # LISTPRICE once sent two queries for each line each time a formula ran.
+    from sqlalchemy import event
+
+    engine = app.extensions["orderloom.db"].engine
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        if "price_breaks" in statement:
+            seen.append(statement)
+
+    items = [{"sku": "TEA-01", "qty": n, "price": "1100.00"} for n in range(1, 13)]
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        created = create(client, bearer(token_for("staff")), {**SAMPLE, "items": items})
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert created.status_code == 201, created.get_json()
+    assert "under_list" not in created.get_json()["tags"]  # 10 and more: 990.00
+    # One to flag the lines below the list, one for the rule's LISTPRICE of every line.
+    assert len(seen) == 2, seen

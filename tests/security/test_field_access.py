@@ -356,3 +356,29 @@ def test_a_notification_quoting_a_hidden_field_does_not_show_it_to_its_recipient
     # Staff see the margin but not the line price; the administrator sees both.
     assert MARGIN in told["staff"] and PRICE not in told["staff"]
     assert MARGIN in told[ids["boss"]] and PRICE in told[ids["boss"]]
+
+
+def test_a_flag_of_a_line_below_its_list_price_quotes_no_hidden_price(
+        app, client, make_user, people):
+    # The flag once quoted the line's price and the list price to those who may not
+    # see the lines' money.
+    assert client.post("/api/v1/products", headers=people["admin"], json={
+        "sku": "TEA-01", "name": "Tea", "attributes": {"price": "2000.00"}}).status_code == 201
+    created = client.post("/api/v1/orders", headers=people["admin"], json={
+        "order_type": "retail_order",
+        "data": {**SAMPLE, "items": [{"sku": "TEA-01", "qty": 2, "price": PRICE}]}})
+    assert created.status_code == 201, created.get_json()
+    number = created.get_json()["number"]
+
+    def flags(role):
+        timeline = client.get(f"/api/v1/orders/{number}/timeline", headers=people[role])
+        return [e["details"]["lines"] for e in timeline.get_json()
+                if e["kind"] == "price_below_list"]
+
+    assert [(line["sku"], line["price"], line["list_price"]) for line in flags("admin")[0]] \
+        == [("TEA-01", PRICE, "2000.00")]
+    assert [(line["sku"], line["price"], line["list_price"]) for line in flags("staff")[0]] \
+        == [("TEA-01", None, None)]
+    page = _text(_browser(app, make_user, "staff").get(f"/orders/{number}"))
+    assert "1 line is priced below its list price: TEA-01." in page
+    assert "1,234.57" not in page and "2,000.00" not in page and PRICE not in page

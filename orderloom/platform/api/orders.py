@@ -277,9 +277,10 @@ def timeline(number: str):
     events = db_session().scalars(select(OrderEvent).where(OrderEvent.order_id == order.id)
                                   .order_by(OrderEvent.id))
     access = access_to(order.version)
+    definition = blueprint_for(order.version).definition
     return [{"at": e.at.isoformat(), "actor": e.actor_name, "kind": e.kind,
              "transition": e.transition, "from_state": e.from_state, "to_state": e.to_state,
-             "details": access.in_details(e.details)} for e in events]
+             "details": access.in_details(e.details, definition)} for e in events]
 
 
 @api.post("/order-types/<key>/versions/<int:number>/move-orders")

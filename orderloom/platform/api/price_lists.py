@@ -8,22 +8,24 @@ from flask import request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from orderloom.db import utcnow
 from orderloom.designer.numbers import LARGEST_QUANTITY
+from orderloom.platform import field_sight
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body, uploaded_file
-from orderloom.platform.auth import current_actor, requires
+from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
 from orderloom.platform.query_args import day, whole
-from orderloom.runtime import audit
+from orderloom.platform.row_access import row_rules, sees_every_order
+from orderloom.runtime import audit, business_calendar
 from orderloom.runtime.channels.hand_entry import MANUAL
 from orderloom.runtime.channels.models import Channel
-from orderloom.runtime.customers.records import Customer
 from orderloom.runtime.errors import OrderError
-from orderloom.runtime.prices import lists
+from orderloom.runtime.prices import lists, order_lines
 from orderloom.runtime.prices.lists import PriceListError
 from orderloom.runtime.prices.models import PriceList
 from orderloom.runtime.prices.price_files import PriceFileError, read_prices
@@ -72,15 +74,26 @@ def _checked(session: Session, body: dict[str, Any]) -> lists.Terms:
         raise invalid(error.pointer, error.detail) from None
 
 
-def _price_list(code: str) -> PriceList:
-    found = lists.find(db_session(), code)
+def _price_list(code: str, *, to_change: bool = False) -> PriceList:
+    found = lists.find(db_session(), code, to_change=to_change)
     if found is None:
         raise Problem(404, f"there is no price list {code}")
     return found
 
 
+def _committed(session: Session, code: str) -> None:
+    """Commit a change of list ``code``; another request that changed, added or deleted
+    it at the same moment is a 409 with nothing stored."""
+    try:
+        session.commit()
+    except (IntegrityError, StaleDataError):
+        session.rollback()
+        raise Problem(409, f"price list {code} was changed by another request at the same "
+                           "moment; nothing was changed, read it again and retry") from None
+
+
 @api.get("/price-lists")
-@requires("orders.view")
+@requires("prices.manage")
 @documented("Every price list with its prices, by code", tags=("prices",),
             responses={200: ("Price lists", {"type": "array", "items": PRICE_LIST})})
 def list_price_lists():
@@ -88,7 +101,7 @@ def list_price_lists():
 
 
 @api.get("/price-lists/<code>")
-@requires("orders.view")
+@requires("prices.manage")
 @documented("One price list with its prices", tags=("prices",),
             responses={200: ("The price list", PRICE_LIST)})
 def get_price_list(code: str):
@@ -117,10 +130,11 @@ def create_price_list():
         row = lists.store(session, terms)
         session.flush()
     except IntegrityError:  # added by another request meanwhile
+        session.rollback()
         raise taken from None
     audit.record(session, current_actor(), "price_list.created", "price_list", row.code,
                  **_summary(terms))
-    session.commit()
+    _committed(session, row.code)
     return lists.as_json(row), 201
 
 
@@ -129,7 +143,7 @@ def create_price_list():
 @documented("Replace a price list's terms and prices (its code stays)", request=PRICE_LIST,
             tags=("prices",), responses={200: ("The price list", PRICE_LIST)})
 def put_price_list(code: str):
-    row = _price_list(code)
+    row = _price_list(code, to_change=True)
     body = json_body(PRICE_LIST, exact_numbers=True)
     if body.get("code") != code:
         raise invalid("/code", f"must stay {code!r}; add a new list for another code")
@@ -140,7 +154,7 @@ def put_price_list(code: str):
     lists.store(session, terms, row)
     audit.record(session, current_actor(), "price_list.changed", "price_list", code,
                  before=before, after=_summary(terms))
-    session.commit()
+    _committed(session, code)
     return lists.as_json(row)
 
 
@@ -151,7 +165,6 @@ def put_price_list(code: str):
             "起订量, 单价); a bad row stores nothing and is named with its column",
             tags=("prices",), responses={200: ("The price list", PRICE_LIST)})
 def put_price_list_file(code: str):
-    row = _price_list(code)
     content, filename = uploaded_file()
     try:
         read = read_prices(content, filename)
@@ -160,6 +173,7 @@ def put_price_list_file(code: str):
     except OrderError as error:  # not a spreadsheet, or over a limit
         raise invalid("/file", error.message) from None
     session = db_session()
+    row = _price_list(code, to_change=True)
     body = {**lists.as_json(row), "prices": read.prices}
     try:
         terms = lists.checked(session, body, channel_keys(session))
@@ -174,7 +188,7 @@ def put_price_list_file(code: str):
     lists.store(session, terms, row)
     audit.record(session, current_actor(), "price_list.changed", "price_list", code,
                  file=filename, prices_before=before, prices=len(terms.breaks))
-    session.commit()
+    _committed(session, code)
     return lists.as_json(row)
 
 
@@ -182,12 +196,12 @@ def put_price_list_file(code: str):
 @requires("prices.manage")
 @documented("Delete a price list", tags=("prices",), responses={204: ("Deleted", None)})
 def delete_price_list(code: str):
-    row = _price_list(code)
+    row = _price_list(code, to_change=True)
     session = db_session()
     audit.record(session, current_actor(), "price_list.deleted", "price_list", code,
                  prices=len(row.breaks))
     session.delete(row)
-    session.commit()
+    _committed(session, code)
     return "", 204
 
 
@@ -204,16 +218,14 @@ def get_unit_price(sku: str):
     if not sku or len(sku) > 64:
         raise Problem(404, "a SKU has at most 64 characters")
     quantity = whole(args, "quantity", 1, low=1, high=1_000_000_000)
-    on = day(args, "on", utcnow().date())
+    on = day(args, "on", business_calendar.instance_date(utcnow()))
     assert on is not None
     customer, tier = args.get("customer") or None, args.get("tier") or None
-    if customer is not None and tier is None:
-        # As on an order: the tier kept on the customer's record when none is given.
-        known = db_session().scalar(select(Customer).where(Customer.code == customer))
-        kept = (known.attributes or {}).get("tier") if known is not None else None
-        tier = kept if isinstance(kept, str) and kept.strip() else None
+    channel = args.get("channel") or None
+    _may_ask(channel, customer)
+    tier = order_lines.tier_of(db_session(), customer, tier)  # as on an order
     buyer = Buyer(currency=args.get("currency") or None, day=on,
-                  channel=args.get("channel") or None, customer_code=customer,
+                  channel=channel, customer_code=customer,
                   customer_tier=tier)
     found = unit_price(db_session(), buyer, sku, quantity)
     if found is None:
@@ -221,6 +233,19 @@ def get_unit_price(sku: str):
     return {"sku": sku, "quantity": quantity,
             "price": lists.shown(found.price, buyer.currency or ""),
             "price_list": found.source, "min_quantity": found.min_quantity}
+
+
+def _may_ask(channel: str | None, customer: str | None) -> None:
+    """A negotiated price is the buyer's business: only for someone who sees the lines'
+    money, a customer they may look up, and a channel whose orders they may see."""
+    user = current_user()
+    if field_sight.hides_line_money_anywhere(db_session()):
+        raise Problem(403, "your roles may not see the prices of order lines")
+    if customer is not None and not user.can("customers.view"):
+        raise Problem(403, "your roles may not look customers up (customers.view)")
+    if channel is not None and channel != MANUAL and not sees_every_order(user) and \
+            not ("my_channels" in row_rules(user) and channel in (user.channels or [])):
+        raise Problem(403, f"your orders are not those of channel {channel}")
 
 
 def _summary(terms: lists.Terms) -> dict[str, Any]:

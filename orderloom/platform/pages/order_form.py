@@ -208,4 +208,4 @@ def edit_order_page(number: str):
                    data=seen_data(order), order_type=order.order_type.key, number=number,
                    revision=order.revision, locked=order_edits.locked_fields(order),
                    access=access_to(order.version), channel=order.channel,
-                   priced_on=order.created_at.date().isoformat())
+                   priced_on=business_calendar.instance_date(order.created_at).isoformat())

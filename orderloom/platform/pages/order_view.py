@@ -49,6 +49,7 @@ class Labels:
     def __init__(self, blueprint: Blueprint, lang: str) -> None:
         definition = blueprint.definition
         workflow = definition["workflow"]
+        self.definition = definition
         self.lang = lang
         self.name = label(definition.get("name"), lang, definition.get("key", ""))
         self.currency = definition.get("currency", "")
@@ -252,7 +253,7 @@ def timeline(events: list[OrderEvent], names: Labels,
 
 
 def _entry(event: OrderEvent, names: Labels, access: FieldAccess) -> Entry:
-    details = access.in_details(event.details or {})
+    details = access.in_details(event.details or {}, names.definition)
     entry = Entry(when(event.at), event.actor_name, event.kind, "")
     describe = _SENTENCES.get(event.kind)
     try:
@@ -473,6 +474,12 @@ def _price_below_list(event, details, names, entry) -> str:
     lines = [line for line in details.get("lines", []) if isinstance(line, dict)]
     first = lines[0] if lines else {}
     currency = details.get("currency", "")
+    if not lines:  # an edit brought every line up to its list price
+        return gettext("No line is priced below its list price any more.")
+    if first.get("price") is None:  # the reader may not see the lines' money
+        return ngettext("%(num)d line is priced below its list price: %(sku)s.",
+                        "%(num)d lines are priced below their list price; the first: "
+                        "%(sku)s.", len(lines), sku=first.get("sku", "?"))
     return ngettext("%(num)d line is priced below its list price: %(sku)s at %(price)s, "
                     "list price %(list_price)s.",
                     "%(num)d lines are priced below their list price; the first: %(sku)s "

@@ -1,6 +1,7 @@
 """The price lists page for those who manage prices: every list with whom it is for
 and when it is valid, and a form to add or change one, its prices pasted one a line
-as "SKU price" or "SKU from-quantity price" (columns copied from a spreadsheet do),
+as "SKU price" or "SKU from-quantity price" (columns copied from a spreadsheet do,
+split by tabs, ';' or spaces),
 or read from a CSV or xlsx file."""
 from __future__ import annotations
 
@@ -9,16 +10,19 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from orderloom.platform.api.price_lists import channel_keys
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
 from orderloom.runtime import audit
-from orderloom.runtime.errors import OrderError
 from orderloom.runtime.prices import lists
 from orderloom.runtime.prices.lists import PriceListError
 from orderloom.runtime.prices.price_files import PriceFileError, read_prices
+from orderloom.runtime.spreadsheets import reading
+from orderloom.runtime.spreadsheets.reading import SpreadsheetError
 
 FIELD_WORDS = {"code": lazy_gettext("Code"), "name": lazy_gettext("Name"),
                "currency": lazy_gettext("Currency"), "channel": lazy_gettext("Channel"),
@@ -41,8 +45,21 @@ WHY_WORDS = {
     lists.QUANTITY: lazy_gettext("%(value)s is not a whole number of pieces from 1"),
     lists.SAME_BREAK: lazy_gettext("%(value)s has a price from this quantity already"),
     lists.TOO_MANY: lazy_gettext("at most %(value)s prices in one list"),
+    lists.NOT_A_CODE: lazy_gettext("use letters, digits, _ . and -, at most 40"),
 }
-CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+
+
+# Why a file was not read, by the reason the reader gives (runtime/spreadsheets).
+FILE_WORDS = {
+    reading.EMPTY: lazy_gettext("the file is empty."),
+    reading.OLD_EXCEL: lazy_gettext("this is an old Excel .xls file; save it as .xlsx or CSV."),
+    reading.NOT_A_TABLE: lazy_gettext("the file is neither CSV text nor an Excel .xlsx "
+                                      "workbook."),
+    reading.DAMAGED: lazy_gettext("the file cannot be read as CSV or Excel; it may be "
+                                  "damaged. Save it again as .xlsx or CSV (UTF-8)."),
+    reading.TOO_LARGE: lazy_gettext("the file is larger than an upload may be (rows, columns "
+                                    "or size); split it."),
+}
 
 
 def _lines(row: Any) -> str:
@@ -56,15 +73,30 @@ def _form_of(row: Any) -> dict[str, Any]:
     return {**{k: v or "" for k, v in shown.items() if k != "prices"}, "prices": _lines(row)}
 
 
+class PastedLineError(ValueError):
+    """A pasted line that is not "SKU price" nor "SKU from-quantity price"."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+# Tabs (columns copied from a spreadsheet), ';' or spaces part a line; never a comma,
+# which a price may carry as its thousands separator ("1,100.00").
+PARTS = re.compile(r"[\s;]+")
+
+
 def _prices(text: str) -> tuple[list[dict[str, Any]], list[int]]:
     """The prices of the text box, and the line each came from."""
     prices, numbers = [], []
     for number, line in enumerate(text.splitlines(), start=1):
-        parts = [p for p in re.split(r"[\s,;]+", line.strip()) if p]
+        parts = [p for p in PARTS.split(line.strip()) if p]
         if not parts:
             continue
-        entry: dict[str, Any] = {"sku": parts[0], "price": parts[-1] if len(parts) > 1 else None}
-        if len(parts) >= 3:
+        if len(parts) not in (2, 3):
+            raise PastedLineError(number)
+        entry: dict[str, Any] = {"sku": parts[0], "price": parts[-1]}
+        if len(parts) == 3:
             entry["min_quantity"] = int(parts[1]) if parts[1].isdigit() else parts[1]
         prices.append(entry)
         numbers.append(number)
@@ -97,13 +129,13 @@ def save_price_list():
         "valid_to")}
     form["prices"] = request.form.get("prices", "")
     editing = request.form.get("editing") or None
-    row = lists.find(session, editing) if editing else None
+    row = lists.find(session, editing, to_change=True) if editing else None
     if editing and row is None:
         return _page(form, None, gettext("There is no price list %(code)s any more.",
                                          code=editing), 404)
     if row is not None:
         form["code"] = row.code  # a list keeps its code
-    elif not CODE.match(form["code"]):
+    elif not lists.CODE.fullmatch(form["code"]):
         return _page(form, None, gettext("Code: use letters, digits, _ . and -, at most 40."),
                      422)
     upload = request.files.get("file")
@@ -114,13 +146,18 @@ def save_price_list():
         else:
             prices, numbers = _prices(form["prices"])
             lines, unit = numbers, gettext("line")
+    except PastedLineError as refused:
+        return _page(form, editing, gettext(
+            "%(field)s, line %(line)s: write a SKU and a price, or a SKU, the quantity the "
+            "price is from and the price.", field=FIELD_WORDS["prices"], line=refused.line),
+            422)
     except PriceFileError as refused:
         return _page(form, editing, gettext(
             "The file has no %(column)s column in its first row.",
             column=FIELD_WORDS["prices"] if refused.column == "price" else "SKU"), 422)
-    except OrderError as refused:
+    except SpreadsheetError as refused:
         return _page(form, editing, gettext("The file was not read: %(why)s",
-                                            why=refused.message), 422)
+                                            why=FILE_WORDS[refused.reason]), 422)
     if row is None and lists.find(session, form["code"]) is not None:
         return _page(form, None, gettext("Code: a price list %(code)s exists already.",
                                          code=form["code"]), 409)
@@ -130,12 +167,22 @@ def save_price_list():
     except PriceListError as refused:
         return _page(form, editing, _said(refused, lines, unit), 422)
     before = len(row.breaks) if row is not None else None
-    saved = lists.store(session, terms, row)
-    audit.record(session, current_actor(),
-                 "price_list.created" if row is None else "price_list.changed",
-                 "price_list", saved.code, prices=len(terms.breaks),
-                 **({"prices_before": before} if before is not None else {}))
-    session.commit()
+    try:
+        saved = lists.store(session, terms, row)
+        audit.record(session, current_actor(),
+                     "price_list.created" if row is None else "price_list.changed",
+                     "price_list", saved.code, prices=len(terms.breaks),
+                     **({"prices_before": before} if before is not None else {}))
+        session.commit()
+    except (IntegrityError, StaleDataError):
+        # Another request added, changed or deleted this list at the same moment.
+        session.rollback()
+        if row is None:
+            return _page(form, None, gettext("Code: a price list %(code)s exists already.",
+                                             code=form["code"]), 409)
+        return _page(form, editing, gettext(
+            "Price list %(code)s was changed by someone else at the same moment; nothing "
+            "was saved. Save again to store what is in the form.", code=form["code"]), 409)
     flash(gettext("Price list %(code)s is saved with %(num)d prices.", code=saved.code,
                   num=len(terms.breaks)))
     return redirect(url_for("pages.price_lists_page", code=saved.code))
@@ -145,12 +192,15 @@ def save_price_list():
 @requires("prices.manage")
 def delete_price_list_page(code: str):
     session = db_session()
-    row = lists.find(session, code)
+    row = lists.find(session, code, to_change=True)
     if row is not None:
         audit.record(session, current_actor(), "price_list.deleted", "price_list", code,
                      prices=len(row.breaks))
         session.delete(row)
-        session.commit()
+        try:
+            session.commit()
+        except StaleDataError:  # deleted by another request at the same moment
+            session.rollback()
         flash(gettext("Price list %(code)s is deleted.", code=code))
     return redirect(url_for("pages.price_lists_page"))
 

@@ -399,6 +399,7 @@
       if (target && blank(target.value) && value) target.value = value;
     }
     recalc();
+    repriceEveryLine();  // the tier kept on the record may be another list's
   });
   // --- pickers ---------------------------------------------------------------------------------
 
@@ -449,8 +450,6 @@
   function attachProductPicker(input) {
     const row = input.closest("tr[data-line]");
     const lines = fields.get(input.closest(".form-field.lines").dataset.key);
-    const priceColumn = lineColumn(lines, "unit_price", ["money"]);
-    const quantityColumn = lineColumn(lines, "quantity", ["integer", "number"]);
     Suggestions.attach(input, async (text) => {
       const answer = await ask(spec.products_url, { q: text, limit: 8 });
       return (answer ? answer.products : []).map((p) => ({
@@ -459,35 +458,56 @@
           .filter((part) => part).join(" · ") }));
     }, async (product) => {
       input.value = product.sku;
-      const price = lineInput(row, priceColumn);
-      if (price && !price.disabled) {
-        const quantity = lineInput(row, quantityColumn);
-        const applies = await unitPrice(product.sku, quantity ? quantity.value : 1);
-        const chosen = applies !== null ? applies : product.price;
-        if (chosen !== null) {
-          price.value = chosen;
-          price.dataset.filled = chosen;
-        }
-      }
       recalc();
+      await reprice(row, lines, product);
     });
   }
 
-  form.addEventListener("change", async (event) => {
+  // Fill a line's unit price with the one that applies now. Only a price the form
+  // filled follows (a picked product's, the quantity's break, the customer's list); one a
+  // person typed stays theirs, also when typed while the answer was on its way. Each
+  // line numbers its questions: the answer to an older one (the quantity changed again
+  // meanwhile) is dropped, so the price shown is that of the quantity shown.
+  let questions = 0;
+  async function reprice(row, lines, picked = null) {
+    const price = lineInput(row, lineColumn(lines, "unit_price", ["money"]));
+    const quantity = lineInput(row, lineColumn(lines, "quantity", ["integer", "number"]));
+    const sku = row.querySelector('td[data-type="product"] [data-input]');
+    if (!price || price.disabled || !sku || blank(sku.value)) return;
+    const filledByForm = price.dataset.filled !== undefined && price.value === price.dataset.filled;
+    if (!picked && !filledByForm) return;
+    const question = String(++questions);
+    row.dataset.priceQuestion = question;
+    const shown = price.value;
+    const applies = await unitPrice(sku.value.trim(), quantity ? quantity.value : 1);
+    if (row.dataset.priceQuestion !== question || price.value !== shown) return;
+    const chosen = applies !== null ? applies : (picked ? picked.price : null);
+    if (chosen === null || chosen === undefined) return;
+    price.value = chosen;
+    price.dataset.filled = chosen;
+    recalc();
+  }
+
+  // Another customer (or tier) prices the lines again: those whose price the form filled.
+  function repriceEveryLine() {
+    for (const box of form.querySelectorAll(".form-field.lines")) {
+      const lines = fields.get(box.dataset.key);
+      for (const row of box.querySelectorAll("tr[data-line]")) reprice(row, lines);
+    }
+  }
+
+  form.addEventListener("change", (event) => {
+    if (event.target.matches('.form-field[data-type="customer"] [data-part=code], '
+                             + '.form-field[data-type="customer"] [data-part=tier]')) {
+      repriceEveryLine();
+      return;
+    }
     const row = event.target.closest("tr[data-line]");
     const box = event.target.closest(".form-field.lines");
     if (!row || !box) return;
     const lines = fields.get(box.dataset.key);
-    const quantity = lineInput(row, lineColumn(lines, "quantity", ["integer", "number"]));
-    const price = lineInput(row, lineColumn(lines, "unit_price", ["money"]));
-    const sku = row.querySelector('td[data-type="product"] [data-input]');
-    if (event.target !== quantity || !price || !sku || blank(sku.value)) return;
-    if (price.dataset.filled === undefined || price.value !== price.dataset.filled) return;
-    const applies = await unitPrice(sku.value.trim(), quantity.value);
-    if (applies !== null && price.value === price.dataset.filled) {
-      price.value = applies;
-      price.dataset.filled = applies;
-      recalc();
+    if (event.target === lineInput(row, lineColumn(lines, "quantity", ["integer", "number"]))) {
+      reprice(row, lines);
     }
   });
 
@@ -513,6 +533,7 @@
         if (target && !target.disabled && blank(target.value)) target.value = value;
       }
       recalc();
+      repriceEveryLine();
     });
   }
 

@@ -48,6 +48,7 @@ from orderloom.runtime.errors import OrderInputError, StaleOrder, TransitionRefu
 from orderloom.runtime.jobs.outbox import notify_jobs_for
 from orderloom.runtime.orders import timeline
 from orderloom.runtime.orders.models import Order, formula_values
+from orderloom.runtime.orders.timeline import TimelineKind
 from orderloom.runtime.prices import order_lines
 from orderloom.runtime.stock.models import Reservation
 
@@ -148,28 +149,28 @@ def edit_order(session: Session, actor: Actor, order: Order, data: Any, *,
     # Lines given now without a price get the one that applies, as on a new order;
     # prices are those of the day the order was placed.
     buyer = order_lines.buyer_for(session, blueprint, merged, channel=order.channel,
-                                  day=order.created_at.date())
+                                  day=business_calendar.instance_date(order.created_at))
     order_lines.fill_missing(session, blueprint, {k: merged[k] for k in given}, buyer)
-    with order_lines.list_prices_for(session, buyer):
-        values = blueprint.compute(merged, now, calendar)
-        # Only lines given now are looked up: a product the catalog dropped since does not
-        # stop an edit of another field.
-        found = blueprint.problems(values, now, language, calendar) + unknown_products(
-            session, blueprint, {k: v for k, v in values.items() if k in given})
-        if found:
-            raise OrderInputError([DefinitionProblem(data_pointer + p.pointer, p.message)
-                                   for p in found])
-        acting = acting_on_edit(blueprint, blueprint.compute(before, now, calendar), values, now,
-                                calendar)
-        result = ActionResult(data={k: to_json(v) for k, v in values.items()},
-                              tags=list(order.tags))
-        try:
-            for act in acting:
-                run_actions(blueprint, act.actions, result, language, now, editing=True)
-        except Blocked as blocked:
-            # Refused before anything is written: the order stays as it was.
-            raise OrderInputError([DefinitionProblem(data_pointer, blocked.message)]) from None
-        final = {k: to_json(v) for k, v in blueprint.compute(result.data, now, calendar).items()}
+    calendar = order_lines.priced_calendar(session, calendar, buyer, blueprint, merged)
+    values = blueprint.compute(merged, now, calendar)
+    # Only lines given now are looked up: a product the catalog dropped since does not
+    # stop an edit of another field.
+    found = blueprint.problems(values, now, language, calendar) + unknown_products(
+        session, blueprint, {k: v for k, v in values.items() if k in given})
+    if found:
+        raise OrderInputError([DefinitionProblem(data_pointer + p.pointer, p.message)
+                               for p in found])
+    acting = acting_on_edit(blueprint, blueprint.compute(before, now, calendar), values, now,
+                            calendar)
+    result = ActionResult(data={k: to_json(v) for k, v in values.items()},
+                          tags=list(order.tags))
+    try:
+        for act in acting:
+            run_actions(blueprint, act.actions, result, language, now, editing=True)
+    except Blocked as blocked:
+        # Refused before anything is written: the order stays as it was.
+        raise OrderInputError([DefinitionProblem(data_pointer, blocked.message)]) from None
+    final = {k: to_json(v) for k, v in blueprint.compute(result.data, now, calendar).items()}
     after = {**order.data, **final}
     changes = field_changes(order.data, after)
     if not changes and not acting:
@@ -183,12 +184,15 @@ def edit_order(session: Session, actor: Actor, order: Order, data: Any, *,
         session, order, actor.name, changes=changes, at=now,
         details=_rule_details(acting, result, stock),
         holds=any(a["type"] == "hold" for a in result.done))
-    lines_changed = [k for k in line_keys if k in changes]
-    low = order_lines.below_list(session, blueprint, {k: after[k] for k in lines_changed},
-                                 buyer) if lines_changed else []
-    if low:
-        timeline.price_below_list_event(session, order, actor.name, at=now,
-                                        lines=[line.as_json(order.currency) for line in low])
+    if any(k in changes for k in line_keys):
+        # The flag says how the lines stand now: a price raised to the list clears it, and
+        # line numbers point at the lines as edited. The page shows the latest flag.
+        low = order_lines.below_list(session, blueprint, {k: after.get(k) for k in line_keys},
+                                     buyer)
+        if low or timeline.has_event(session, order, TimelineKind.PRICE_BELOW_LIST):
+            timeline.price_below_list_event(
+                session, order, actor.name, at=now,
+                lines=[line.as_json(order.currency) for line in low])
     ask_after_edit(session, order, _approvals_asked(acting, result), now or utcnow())
     notify_jobs_for(session, order, result.notifications)
     return changes

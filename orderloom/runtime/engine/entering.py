@@ -33,6 +33,7 @@ from orderloom import dsl
 from orderloom.db import utcnow
 from orderloom.designer.blueprint import Blueprint, to_json
 from orderloom.designer.published import blueprint_for
+from orderloom.dsl.workdays import Calendar
 from orderloom.runtime import business_calendar, hooks
 from orderloom.runtime.audit import SYSTEM, WHOLE_WORKFLOW
 from orderloom.runtime.engine import automatic, timers
@@ -50,6 +51,7 @@ from orderloom.runtime.jobs.outbox import notify_jobs_for
 from orderloom.runtime.orders import timeline
 from orderloom.runtime.orders.models import Order, OrderEvent, formula_values
 from orderloom.runtime.orders.timeline import TimelineKind
+from orderloom.runtime.prices import order_lines
 from orderloom.runtime.stock import keeping as stock_keeping
 
 log = logging.getLogger(__name__)
@@ -95,6 +97,14 @@ def move(session: Session, order: Order, target: str, now: datetime, *, actor_na
 UNKNOWN = object()
 
 
+def order_calendar(session: Session, order: Order, blueprint: Blueprint) -> Calendar:
+    """What the formulas of a stored order evaluate with: the business calendar, and
+    LISTPRICE priced for the order's buyer as on the day it was placed."""
+    return order_lines.order_calendar(session, business_calendar.formula_calendar(session),
+                                      blueprint, order.data, channel=order.channel,
+                                      placed=order.created_at)
+
+
 def _may_leave_waiting(blueprint: Blueprint, state: str) -> bool:
     """Whether an order in ``state`` can have open tasks or timers: only states with an
     approval, an SLA or a timed move make them."""
@@ -121,10 +131,13 @@ def enter_state(session: Session, order: Order, *, now: datetime | None = None,
             approvals.cancel_pending(session, order.id, now)
             timers.cancel_pending(session, order.id, now)
         left = order.state
-        needing, waived = _approvals_here(session, order, blueprint, now)
+        # Each pass reads the order as the last move left it, LISTPRICE included.
+        calendar = order_calendar(session, order, blueprint)
+        needing, waived = _approvals_here(session, order, blueprint, now, calendar)
         if holding_automatic_moves(session, order) is not None:
             break  # an action holds the order here until a person moves it on
-        auto = None if waived else automatic.due_now(blueprint, order, now, blocked)
+        auto = None if waived else automatic.due_now(blueprint, order, now, blocked,
+                                                     calendar=calendar)
         if waived is None and auto is None:
             break
         if moves >= MAX_MOVES:
@@ -208,18 +221,21 @@ def _forced(session: Session, order: Order) -> set[str]:
     return forced
 
 
-def _approvals_here(session: Session, order: Order, blueprint: Blueprint, now: datetime
+def _approvals_here(session: Session, order: Order, blueprint: Blueprint, now: datetime,
+                    calendar: Calendar
                     ) -> tuple[list[tuple[dict[str, Any], str]], tuple[dict, str] | None]:
     if not approvals.approvals_in(blueprint, order.state):
         return [], None
-    return approvals_decided(blueprint, order, _forced(session, order), now)
+    return approvals_decided(blueprint, order, _forced(session, order), now, calendar)
 
 
-def approvals_decided(blueprint: Blueprint, order: Any, forced: set[str], now: datetime
+def approvals_decided(blueprint: Blueprint, order: Any, forced: set[str], now: datetime,
+                      calendar: Calendar | None = None
                       ) -> tuple[list[tuple[dict[str, Any], str]], tuple[dict, str] | None]:
     """The approvals of ``order``'s state that need people (each with why), and the
     first one approved automatically when none needs people. ``forced``: approvals a
-    ``require_approval`` action asked for and nobody has decided. Reads no database,
+    ``require_approval`` action asked for and nobody has decided. ``calendar``: what
+    the conditions evaluate with (entering.order_calendar). Reads no database itself,
     so a dry run (runtime/engine/replay.py) decides as entering a state does."""
     specs = approvals.approvals_in(blueprint, order.state)
     values = formula_values(order) if specs else {}
@@ -231,7 +247,7 @@ def approvals_decided(blueprint: Blueprint, order: Any, forced: set[str], now: d
         elif "when" not in spec:
             needing.append((spec, "every order needs it"))
         else:
-            result = approvals.condition(blueprint, spec["when"])(values, now)
+            result = approvals.condition(blueprint, spec["when"])(values, now, calendar)
             if result is True:
                 needing.append((spec, f"its condition {spec['when']!r} is TRUE"))
             elif isinstance(result, dsl.FormulaFault):
@@ -269,7 +285,7 @@ def _take_automatic(session: Session, order: Order, blueprint: Blueprint,
                                      "wanted": blocked.wanted,
                                      "available": blocked.available})
         return False
-    calendar = business_calendar.formula_calendar(session)
+    calendar = order_calendar(session, order, blueprint)
     order.take_values({k: to_json(v) for k, v in
                        blueprint.compute(result.data, now, calendar).items()}, blueprint)
     order.tags = result.tags
@@ -313,7 +329,8 @@ def arrive_again(session: Session, order: Order, now: datetime) -> bool:
     if holding_automatic_moves(session, order) is not None:
         return False
     blueprint = blueprint_for(order.version)
-    needing, waived = _approvals_here(session, order, blueprint, now)
+    needing, waived = _approvals_here(session, order, blueprint, now,
+                                      order_calendar(session, order, blueprint))
     if waived is not None:
         spec, reason = waived
         before = order.state
@@ -323,7 +340,8 @@ def arrive_again(session: Session, order: Order, now: datetime) -> bool:
                       "reason": reason})
         enter_state(session, order, now=now, left=before)
         return True
-    spec = automatic.due_now(blueprint, order, now)
+    spec = automatic.due_now(blueprint, order, now,
+                             calendar=order_calendar(session, order, blueprint))
     if spec is not None and take_timed_move(session, order, spec, now):
         return True
     for key in timers.passed_automatic(session, order, now):

@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
@@ -83,6 +84,13 @@ def price_below_list_event(session: Session, order: Order, actor_name: str, *,
     list price and the list it comes from (prices/order_lines.py BelowList)."""
     return _add(session, order.id, actor_name, TimelineKind.PRICE_BELOW_LIST,
                 {"lines": lines, "currency": order.currency}, at, from_state=order.state)
+
+
+def has_event(session: Session, order: Order, kind: TimelineKind) -> bool:
+    """Whether the order's timeline has an entry of ``kind``."""
+    return session.scalar(select(OrderEvent.id).where(OrderEvent.order_id == order.id,
+                                                      OrderEvent.kind == kind)
+                          .limit(1)) is not None
 
 
 def held_event(session: Session, order: Order, actor_name: str, *,

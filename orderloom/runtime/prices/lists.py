@@ -9,6 +9,7 @@ of one SKU from the same quantity (which of the two would apply?).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,7 +34,10 @@ MOST_BREAKS = 20_000  # a catalogue of thousands of SKUs with a few breaks each
 REQUIRED, TOO_LONG, NOT_A_DATE, NOT_A_CURRENCY = "required", "too_long", "not_a_date", "currency"
 NO_CHANNEL, NO_CUSTOMER, NO_PRODUCT, REVERSED = "channel", "customer", "product", "reversed"
 NOT_A_PRICE, NEGATIVE, QUANTITY, SAME_BREAK = "price", "negative", "quantity", "same_break"
-TOO_MANY = "too_many"
+TOO_MANY, NOT_A_CODE = "too_many", "code"
+
+# A code is part of the list's address (/price-lists/{code}): nothing a URL would split.
+CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
 
 
 class PriceListError(ValueError):
@@ -153,6 +157,9 @@ def checked(session: Session, body: dict[str, Any], channels: Collection[str]) -
     """The list ``body`` asks for, or a PriceListError saying where it is wrong.
     ``channels``: the keys of the channels orders may come from (``manual`` among them)."""
     code = _text(body, "code", 40, required=True)
+    if code is not None and not CODE.fullmatch(code):
+        raise PriceListError("/code", f"{code!r} is not a code: use letters, digits, _ . and "
+                                      "-, starting with a letter or digit", NOT_A_CODE, code)
     name = _text(body, "name", 200) or code
     currency = _text(body, "currency", 3, required=True)
     assert code is not None and name is not None and currency is not None
@@ -177,9 +184,14 @@ def checked(session: Session, body: dict[str, Any], channels: Collection[str]) -
                  _breaks(session, body.get("prices", []), currency))
 
 
-def find(session: Session, code: str) -> PriceList | None:
-    return session.scalar(select(PriceList).where(PriceList.code == code)
-                          .options(selectinload(PriceList.breaks)))
+def find(session: Session, code: str, *, to_change: bool = False) -> PriceList | None:
+    """The list with ``code``. ``to_change``: locked until the caller commits, so two
+    requests changing one list at once take turns (PostgreSQL; SQLite writes one at a
+    time anyway) and the second works on what the first stored."""
+    query = select(PriceList).where(PriceList.code == code)
+    if to_change:
+        query = query.with_for_update()
+    return session.scalar(query.options(selectinload(PriceList.breaks)))
 
 
 def every_list(session: Session) -> list[PriceList]:

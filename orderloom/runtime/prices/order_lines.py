@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -20,9 +19,11 @@ from sqlalchemy.orm import Session
 from orderloom.designer.blueprint import Blueprint
 from orderloom.designer.form import line_column
 from orderloom.designer.numbers import OutOfBounds, money_unit, read_number
-from orderloom.dsl.list_prices import priced_by
+from orderloom.dsl.workdays import Calendar
+from orderloom.runtime import business_calendar
 from orderloom.runtime.customers import records as customers
-from orderloom.runtime.prices.resolution import Buyer, ListPrice, unit_price, unit_prices
+from orderloom.runtime.formula_catalogue import FormulaCatalogue
+from orderloom.runtime.prices.resolution import Buyer, ListPrice, unit_prices
 
 
 @dataclass(frozen=True)
@@ -71,21 +72,29 @@ def priced_columns(definition: dict[str, Any]) -> list[PricedColumns]:
 def buyer_for(session: Session, blueprint: Blueprint, data: dict[str, Any], *,
               channel: str | None, day: dt.date) -> Buyer:
     """Who buys on this order: its channel, and the customer its customer field names
-    (the tier typed on the order, else the one kept on the customer's record)."""
+    (see ``tier_of`` for the tier)."""
     key = customers.customer_field(blueprint)
     record = data.get(key) if key else None
     code = tier = None
     if isinstance(record, dict):
         code = _text(record.get("code"))
-        tier = _text(record.get("tier"))
-        if tier is None and code is not None:
-            try:
-                known = customers.find(session, code)
-            except customers.CustomerNotFound:
-                known = None
-            tier = _text((known.attributes or {}).get("tier")) if known else None
+        tier = tier_of(session, code, _text(record.get("tier")))
     return Buyer(currency=blueprint.currency, day=day, channel=channel,
                  customer_code=code, customer_tier=tier)
+
+
+def tier_of(session: Session, code: str | None, typed: str | None) -> str | None:
+    """The tier prices are chosen by: a known customer's is the one kept on their
+    record, whatever an order or a caller types (a tier typed on the order must not buy
+    a known customer another tier's prices); a customer not on record is of the tier
+    typed for them."""
+    if code is None:
+        return typed
+    try:
+        known = customers.find(session, code)
+    except customers.CustomerNotFound:
+        return typed
+    return _text((known.attributes or {}).get("tier"))
 
 
 def _text(value: Any) -> str | None:
@@ -155,17 +164,38 @@ def below_list(session: Session, blueprint: Blueprint, data: dict[str, Any],
     return low
 
 
-@contextmanager
-def list_prices_for(session: Session, buyer: Buyer | Callable[[], Buyer]) -> Iterator[None]:
-    """Formulas evaluated inside the block find LISTPRICE(sku, quantity) for ``buyer``
-    (or the buyer a callable gives, asked only when a formula looks a price up)."""
+def priced_calendar(session: Session, calendar: Calendar,
+                    buyer: Buyer | Callable[[], Buyer], blueprint: Blueprint,
+                    data: dict[str, Any]) -> Calendar:
+    """``calendar`` for the formulas of one order (``data``): LISTPRICE(sku, quantity)
+    gives the prices that apply to ``buyer`` (or the buyer a callable gives, asked only
+    when a formula looks a price up). The first look-up prices every line of the order
+    at once (two queries), as a rule over the lines asks for each of them."""
     known: list[Buyer] = [buyer] if isinstance(buyer, Buyer) else []
+    priced: dict[tuple[str, Decimal], ListPrice | None] = {}
 
     def book(sku: str, quantity: Decimal) -> Decimal | None:
         if not known:
             known.append(buyer())  # type: ignore[operator]
-        found = unit_price(session, known[0], sku, quantity)
+        if (sku, quantity) not in priced:
+            wanted = {(s, Decimal(q)) for _c, _i, _l, s, q in _lines(blueprint, data)}
+            wanted = {pair for pair in wanted | {(sku, quantity)} if pair not in priced}
+            priced.update(unit_prices(session, known[0], wanted))
+        found = priced[sku, quantity]
         return found.price if found is not None else None
 
-    with priced_by(book):
-        yield
+    reader = calendar.catalogue if isinstance(calendar.catalogue, FormulaCatalogue) \
+        else FormulaCatalogue(session)
+    return replace(calendar, catalogue=reader.priced_by(book))
+
+
+def order_calendar(session: Session, calendar: Calendar, blueprint: Blueprint,
+                   data: dict[str, Any], *, channel: str | None, placed: dt.datetime
+                   ) -> Calendar:
+    """``calendar`` for the formulas of a stored order: its prices are those of the day
+    it was placed, in the instance's time zone."""
+    return priced_calendar(session, calendar, lambda: buyer_for(
+        session, blueprint, data, channel=channel, day=business_calendar.instance_date(placed)),
+        blueprint, data)
+
+

@@ -19,11 +19,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from orderloom.designer import numbers
+from orderloom.designer.numbers import OutOfBounds
 from orderloom.runtime.prices.models import PriceBreak, PriceList
 from orderloom.runtime.stock.catalog import Product, price_of
 
@@ -104,16 +106,22 @@ def unit_prices(session: Session, buyer: Buyer,
            } if unpriced else {}
     for sku, quantity in lines:
         if (sku, quantity) not in prices:
-            prices[sku, quantity] = _own_price(own.get(sku))
+            prices[sku, quantity] = _own_price(own.get(sku), buyer.currency)
     return prices
 
 
-def _own_price(product: Product | None) -> ListPrice | None:
+def _own_price(product: Product | None, currency: str | None) -> ListPrice | None:
+    """The catalog's price, when it is one a line could carry: a price typed by hand in
+    the product's attributes ("1e40", "NaN", "12.345" in CNY, "-5") is no price at all,
+    as a read path never fails because one stored row is odd."""
     own = price_of(product) if product is not None else None
-    try:
-        return ListPrice(Decimal(own), PRODUCT) if own is not None else None
-    except InvalidOperation:  # a catalog price typed by hand that is no number
+    if own is None:
         return None
+    try:
+        price = numbers.checked("money", own, currency)
+    except OutOfBounds:
+        return None
+    return ListPrice(price, PRODUCT) if price >= 0 else None
 
 
 def _open_or(column, value: str | None):

@@ -61,16 +61,26 @@ _CHUNK = 1024 * 1024
 _DTD_MARKS = (b"<!DOCTYPE", b"<!ENTITY")
 
 
+# Why a file is refused: EMPTY, OLD_EXCEL (.xls), NOT_A_TABLE (neither CSV text nor an
+# xlsx workbook), DAMAGED (a CSV or workbook that cannot be read), TOO_LARGE (over a
+# limit: rows, columns, parts, bytes, packing).
+EMPTY, OLD_EXCEL, NOT_A_TABLE, DAMAGED, TOO_LARGE = (
+    "empty", "old_excel", "not_a_table", "damaged", "too_large")
+
+
 class SpreadsheetError(OrderError):
     """An uploaded file that is not read as a table: over a limit, damaged, or no
     spreadsheet at all (``unreadable``)."""
 
     pointer = "/file"
 
-    def __init__(self, message: str, *, filename: str = "", unreadable: bool = False) -> None:
+    def __init__(self, message: str, *, filename: str = "", unreadable: bool = False,
+                 reason: str | None = None) -> None:
         name = _shown(filename)
         super().__init__(f"{name}: {message}" if name else message)
         self.unreadable = unreadable
+        # Why, for a page to say in its reader's language (the message is English).
+        self.reason = reason or (DAMAGED if unreadable else TOO_LARGE)
 
 
 Table = list[tuple[Any, ...]]
@@ -84,14 +94,16 @@ def read_table(content: bytes, filename: str = "") -> Table:
     openpyxl's values, read no wider than the header; CSV cells are text. What the
     content is decides how it is read, not the file's name."""
     if not content or content.isspace():
-        raise SpreadsheetError("the file is empty", filename=filename)
+        raise SpreadsheetError("the file is empty", filename=filename, reason=EMPTY)
     if content.startswith(XLSX_MAGIC):
         return _xlsx_table(content, filename)
     if content.startswith(_OLD_EXCEL_MAGIC):
         raise SpreadsheetError("this is an old Excel .xls file; save it as .xlsx or CSV",
+                               reason=OLD_EXCEL,
                                filename=filename, unreadable=True)
     if b"\x00" in content[:4096]:
         raise SpreadsheetError("the file is neither CSV text nor an Excel .xlsx workbook",
+                               reason=NOT_A_TABLE,
                                filename=filename, unreadable=True)
     return _csv_table(content, filename)
 
@@ -121,7 +133,7 @@ def _csv_table(content: bytes, filename: str) -> Table:
             table.append(tuple(cells) if any(cells) else BLANK)
     except csv.Error as error:
         raise SpreadsheetError(f"the CSV file cannot be read at line {len(table) + 1}: "
-                               f"{error}", filename=filename) from None
+                               f"{error}", filename=filename, reason=DAMAGED) from None
     return table
 
 
@@ -170,7 +182,8 @@ def _xlsx_table(content: bytes, filename: str) -> Table:
                                filename=filename, unreadable=True) from None
     try:
         if not book.worksheets:
-            raise SpreadsheetError("the Excel file has no worksheet", filename=filename)
+            raise SpreadsheetError("the Excel file has no worksheet", filename=filename,
+                                   reason=DAMAGED)
         sheet = book.worksheets[0]
         # The dimension the sheet declares is only a claim: A1:XFD1048576 would make
         # openpyxl pad every row to 16,384 cells and add empty rows up to 1,048,576.
@@ -180,7 +193,8 @@ def _xlsx_table(content: bytes, filename: str) -> Table:
         raise
     except Exception as error:  # a part that unpacked well but is no sheet XML
         raise SpreadsheetError(f"the Excel file's first sheet cannot be read "
-                               f"({type(error).__name__})", filename=filename) from None
+                               f"({type(error).__name__})", filename=filename,
+                               reason=DAMAGED) from None
     finally:
         book.close()
 
