@@ -232,12 +232,12 @@ def test_a_refusal_naming_a_hidden_field_does_not_name_it(client, secret):
     assert "cost" not in str(result) and "777.77" not in str(result)
 
 
+# SQLite only: PostgreSQL readers hold no write lock.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_regression_the_dry_run_held_sqlite_s_write_lock(client, published, orders, app):
     """Once, the replay read the orders in a write transaction and kept it open through
     the whole dry run, so every other writer of a SQLite database waited for it."""
     url = app.extensions["orderloom.db"].engine.url
-    if url.get_backend_name() != "sqlite":
-        pytest.skip("PostgreSQL readers hold no write lock")
     locked: list[bool] = []
 
     def look_at_the_lock(frame, event, _arg):
