@@ -197,6 +197,7 @@ def edit_order_page(number: str):
     blueprint = blueprint_for(order.version)
     return _render(blueprint, lang, title=f"Edit order {number}", mode="edit",
                    data=seen_data(order), order_type=order.order_type.key, number=number,
-                   revision=order.revision, locked=order_edits.locked_fields(order),
+                   revision=order.revision, locked=order_edits.locked_fields(
+                       order, calendar=business_calendar.formula_calendar(db_session())),
                    access=access_to(order.version), channel=order.channel,
                    priced_on=order.created_at.date().isoformat())

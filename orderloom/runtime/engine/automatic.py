@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from orderloom.designer.blueprint import Blueprint
+from orderloom.dsl.workdays import Calendar
 from orderloom.runtime.engine.approvals.tasks import condition
 from orderloom.runtime.orders.models import Order, formula_values
 
@@ -29,15 +30,17 @@ def timed(blueprint: Blueprint, state: str) -> list[dict[str, Any]]:
 
 
 def due_now(blueprint: Blueprint, order: Order, now: datetime | None,
-            skip: set[str] | frozenset[str] = frozenset()) -> dict[str, Any] | None:
+            skip: set[str] | frozenset[str] = frozenset(), *,
+            calendar: Calendar | None = None) -> dict[str, Any] | None:
     """The first ``when`` move out of the order's state whose condition is TRUE now
     (``skip``: moves an action of theirs blocked).
 
     A condition that fails while running counts as not TRUE: a broken formula
-    never moves an order."""
+    never moves an order. ``calendar``: the instance's
+    (business_calendar.formula_calendar), as every formula of the order reads it."""
     values = formula_values(order)
     for spec in blueprint.definition["workflow"].get("automatic", []):
         if spec["from"] == order.state and "when" in spec and spec["key"] not in skip:
-            if condition(blueprint, spec["when"])(values, now) is True:
+            if condition(blueprint, spec["when"])(values, now, calendar) is True:
                 return spec
     return None

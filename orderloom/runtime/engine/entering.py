@@ -124,7 +124,8 @@ def enter_state(session: Session, order: Order, *, now: datetime | None = None,
         needing, waived = _approvals_here(session, order, blueprint, now)
         if holding_automatic_moves(session, order) is not None:
             break  # an action holds the order here until a person moves it on
-        auto = None if waived else automatic.due_now(blueprint, order, now, blocked)
+        auto = None if waived else automatic.due_now(
+            blueprint, order, now, blocked, calendar=business_calendar.formula_calendar(session))
         if waived is None and auto is None:
             break
         if moves >= MAX_MOVES:
@@ -217,6 +218,7 @@ def _approvals_here(session: Session, order: Order, blueprint: Blueprint, now: d
         return [], None
     forced = _forced(session, order)
     values = formula_values(order)
+    calendar = business_calendar.formula_calendar(session)
     needing: list[tuple[dict[str, Any], str]] = []
     waivable: list[tuple[dict[str, Any], str]] = []
     for spec in specs:
@@ -225,7 +227,7 @@ def _approvals_here(session: Session, order: Order, blueprint: Blueprint, now: d
         elif "when" not in spec:
             needing.append((spec, "every order needs it"))
         else:
-            result = approvals.condition(blueprint, spec["when"])(values, now)
+            result = approvals.condition(blueprint, spec["when"])(values, now, calendar)
             if result is True:
                 needing.append((spec, f"its condition {spec['when']!r} is TRUE"))
             elif isinstance(result, dsl.FormulaFault):
@@ -242,7 +244,8 @@ def _take_automatic(session: Session, order: Order, blueprint: Blueprint,
     note) when one of them blocks it."""
     result = ActionResult(data=dict(order.data), tags=list(order.tags))
     try:
-        run_actions(blueprint, spec.get("actions", []), result, now=now)
+        run_actions(blueprint, spec.get("actions", []), result, now=now,
+                    calendar=business_calendar.formula_calendar(session))
         # In a savepoint: stock that is not there stops this move, not the whole change.
         with session.begin_nested():
             stock = carry_out(session, SYSTEM.name, order, blueprint, result.stored)
@@ -294,7 +297,8 @@ def payment_status_changed(session: Session, order: Order, before: str,
                            now: datetime) -> None:
     """A payment or refund changed the order's payment status: its state's automatic
     ``when`` moves (``payment_status = "paid"``, ...) get their chance."""
-    spec = automatic.due_now(blueprint_for(order.version), order, now)
+    spec = automatic.due_now(blueprint_for(order.version), order, now,
+                             calendar=business_calendar.formula_calendar(session))
     if spec is not None:
         take_timed_move(session, order, spec, now)
 

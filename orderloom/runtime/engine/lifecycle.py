@@ -197,9 +197,11 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
         try:
             for outcome in outcomes:
                 if outcome.matched:
-                    run_actions(blueprint, outcome.actions, result, language, now)
+                    run_actions(blueprint, outcome.actions, result, language, now,
+                                calendar=calendar)
             for table in tables:
-                run_actions(blueprint, table.actions, result, language, now)
+                run_actions(blueprint, table.actions, result, language, now,
+                            calendar=calendar)
         except Blocked as blocked:
             raise OrderInputError([DefinitionProblem(data_pointer, blocked.message)]) from None
         final = _json_values(blueprint.compute(result.data, now, calendar))
@@ -300,7 +302,7 @@ def take_transition(session: Session, actor: Actor, order: Order, key: str, role
                                     f"{spec.condition.source!r} is not met", 422)
         result = ActionResult(data=dict(order.data), tags=list(order.tags))
         try:
-            run_actions(blueprint, spec.actions, result, language, now)
+            run_actions(blueprint, spec.actions, result, language, now, calendar=calendar)
         except Blocked as blocked:
             raise TransitionRefused(blocked.message, 422) from None
         before = order.state
@@ -331,7 +333,8 @@ def resume(session: Session, order: Order, now: datetime | None = None) -> bool:
     now = now or utcnow()
     if holding_automatic_moves(session, order) is not None:
         return False
-    spec = automatic.due_now(blueprint_for(order.version), order, now)
+    spec = automatic.due_now(blueprint_for(order.version), order, now,
+                            calendar=business_calendar.formula_calendar(session))
     return spec is not None and take_timed_move(session, order, spec, now)
 
 
