@@ -4,6 +4,10 @@ A reader is bound to one database session and handed to the formulas of one
 request or job with the business calendar. It remembers what it read, so a rule
 that asks for five attributes of each of twenty lines reads each product once.
 A merged duplicate customer answers with its survivor, as everywhere else.
+
+A preview run for a person (simulating a definition, trying a channel mapping) must
+not show them records their roles hide: such a reader is told which kinds of record
+it may not read, and a formula asking for one fails saying so instead of answering.
 """
 from __future__ import annotations
 
@@ -14,23 +18,36 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orderloom.dsl.catalogue import CUSTOMER_ATTRIBUTES, PRODUCT_ATTRIBUTES
+from orderloom.dsl.errors import Fault
 from orderloom.runtime.customers.records import Customer
 from orderloom.runtime.stock.catalog import Product
 
+# The kinds of record a reader may be refused, as the lookups name them.
+PRODUCTS, CUSTOMERS = "product", "customer"
+
 
 class FormulaCatalogue:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, refused: Mapping[str, str] | None = None) -> None:
+        """``refused``: kind of record (PRODUCTS, CUSTOMERS) -> why this reader may not
+        read it, for the message of a formula that asks."""
         self.session = session
+        self.refused = dict(refused or {})
         self.products: dict[str, Mapping[str, Any] | None] = {}
         self.customers: dict[str, Mapping[str, Any] | None] = {}
 
+    def _check(self, kind: str, function: str) -> None:
+        if kind in self.refused:
+            raise Fault(f"{function}: {self.refused[kind]}")
+
     def product(self, sku: str) -> Mapping[str, Any] | None:
+        self._check(PRODUCTS, "PRODUCTINFO")
         if sku not in self.products:
             found = self.session.scalar(select(Product).where(Product.sku == sku))
             self.products[sku] = None if found is None else product_attributes(found)
         return self.products[sku]
 
     def customer(self, code: str) -> Mapping[str, Any] | None:
+        self._check(CUSTOMERS, "CUSTOMERINFO")
         if code not in self.customers:
             found = self.session.scalar(select(Customer).where(Customer.code == code))
             if found is not None and found.merged_into_id is not None:

@@ -18,12 +18,11 @@ from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import requires
 from orderloom.platform.database import db_session
-from orderloom.platform.design import design_context, my_design_context
+from orderloom.platform.design import design_context, my_design_context, preview_calendar
 from orderloom.platform.openapi import documented
 from orderloom.platform.preview_throttle import THROTTLED, throttled
 from orderloom.platform.problems import invalid
 from orderloom.platform.refusals import definition_problem
-from orderloom.runtime import business_calendar
 from orderloom.runtime.documents import barcodes, print_templates
 from orderloom.runtime.documents.defaults import page
 
@@ -110,7 +109,7 @@ def simulate_unsaved():
                                 + ", ".join(map(str, states)))
     # Trying a draft out does not publish it: what the person may publish is not asked.
     context = design_context(db_session())
-    calendar = business_calendar.formula_calendar(db_session())
+    calendar = preview_calendar(db_session())
     db_session().rollback()  # end the read: on SQLite every transaction holds the write lock
     try:
         result = simulate(definition, body["data"], roles=body.get("roles"),
@@ -163,7 +162,7 @@ def print_preview():
     except DefinitionError as error:
         moved = [replace(p, pointer="/definition" + p.pointer) for p in error.problems]
         raise definition_problem(DefinitionError(moved)) from None
-    calendar = business_calendar.formula_calendar(db_session())
+    calendar = preview_calendar(db_session())
     # End the read before the template runs: on SQLite every transaction holds the
     # write lock, which other requests would wait for while the template renders.
     db_session().rollback()
