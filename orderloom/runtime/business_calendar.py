@@ -272,9 +272,14 @@ def later_by(session: Session, start: dt.datetime, amount: float, counts: str | 
     if counts in (None, ALL_HOURS):
         return start + dt.timedelta(hours=amount)
     days = remembered.read(session, SCHEDULE, ROW_ID, lambda: schedule(session))
-    if counts == BUSINESS_DAYS:
-        return business_days_after(days, start, int(amount), _zone)
-    return business_hours_after(days, start, dt.timedelta(hours=amount), _zone)
+    try:
+        if counts == BUSINESS_DAYS:
+            return business_days_after(days, start, int(amount), _zone)
+        return business_hours_after(days, start, dt.timedelta(hours=amount), _zone)
+    except ValueError:
+        # A calendar with (almost) no working time left: the timer waits as far as the
+        # calendar was looked at, rather than failing the move that starts it.
+        return start + dt.timedelta(days=FURTHEST_DAYS)
 
 
 
