@@ -214,14 +214,15 @@ def schedule(session: Session) -> Schedule:
 
 def store(session: Session, actor: Actor, new: Schedule) -> None:
     """Replace the calendar, on the audit trail; the caller commits."""
+    stored = new.as_json()
+    # The hours are few and each changes when timers fire: the trail keeps them whole.
     audit.record(session, actor, "business_calendar.changed", "business_calendar",
                  "instance", weekend=list(new.weekend), holidays=len(new.holidays),
-                 workdays=len(new.workdays))
+                 workdays=len(new.workdays), hours=stored["hours"])
     row = session.get(BusinessCalendar, ROW_ID)
     if row is None:
         row = BusinessCalendar(id=ROW_ID)
         session.add(row)
-    stored = new.as_json()
     row.weekend, row.holidays, row.workdays, row.hours = (
         stored["weekend"], stored["holidays"], stored["workdays"], stored["hours"])
     row.updated_at = utcnow()
