@@ -52,9 +52,11 @@ def export_package(session: Session, keys: list[str] | None = None,
 def preview_calendar(session: Session) -> Calendar:
     """The calendar a preview evaluates formulas with for the person asking (simulating a
     definition, trying a channel mapping): PRODUCTINFO and CUSTOMERINFO read only the
-    records their roles let them see, so a preview never shows more than the API would."""
+    records their roles let them see, so a preview never shows more than the API would.
+    A preview ends its read before evaluating: the look-ups read in sessions of their
+    own, so the request's session (and on SQLite the write lock) is not taken again."""
     user = current_user()
     refused = {kind: f"you may not see {kind}s (it needs the permission {permission!r})"
                for kind, permission in LOOKUP_PERMISSIONS.items()
                if user is None or not user.can(permission)}
-    return business_calendar.formula_calendar(session, refused=refused)
+    return business_calendar.formula_calendar(session, refused=refused, short_lived=True)

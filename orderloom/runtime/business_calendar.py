@@ -243,17 +243,19 @@ def time_zone() -> str:
 _zone: dt.tzinfo = ZoneInfo("UTC")
 
 
-def formula_calendar(session: Session, *, refused: Mapping[str, str] | None = None
-                     ) -> Calendar:
+def formula_calendar(session: Session, *, refused: Mapping[str, str] | None = None,
+                     short_lived: bool = False) -> Calendar:
     """What formulas count business days with (WORKDAY, NETWORKDAYS), read the clock
     in (HOUR, MINUTE) and look products and customers up in (PRODUCTINFO,
     CUSTOMERINFO): read once per request or job and handed to every formula it
     evaluates. The days are remembered for a few seconds (remembered.py), as an
     import of many orders asks for them once per order. ``refused``: the records the
-    person a preview runs for may not see (formula_catalogue.FormulaCatalogue)."""
+    person a preview runs for may not see; ``short_lived``: the look-ups read in
+    sessions of their own (formula_catalogue.FormulaCatalogue)."""
     days = remembered.read(session, FORMULA_CALENDAR, ROW_ID,
                            lambda: schedule(session).for_formulas())
-    return replace(days, zone=_zone, catalogue=FormulaCatalogue(session, refused=refused))
+    return replace(days, zone=_zone, catalogue=FormulaCatalogue(session, refused=refused,
+                                                                short_lived=short_lived))
 
 
 # -- timers that count business time ----------------------------------------------------

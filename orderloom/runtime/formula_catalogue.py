@@ -8,10 +8,14 @@ A merged duplicate customer answers with its survivor, as everywhere else.
 A preview run for a person (simulating a definition, trying a channel mapping) must
 not show them records their roles hide: such a reader is told which kinds of record
 it may not read, and a formula asking for one fails saying so instead of answering.
+Such a preview ends its read before it evaluates (on SQLite every transaction holds
+the write lock): its reader then opens a session of its own for each look-up, so the
+request's session is not opened again while a template renders.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import select
@@ -27,10 +31,13 @@ PRODUCTS, CUSTOMERS = "product", "customer"
 
 
 class FormulaCatalogue:
-    def __init__(self, session: Session, *, refused: Mapping[str, str] | None = None) -> None:
+    def __init__(self, session: Session, *, refused: Mapping[str, str] | None = None,
+                 short_lived: bool = False) -> None:
         """``refused``: kind of record (PRODUCTS, CUSTOMERS) -> why this reader may not
-        read it, for the message of a formula that asks."""
+        read it, for the message of a formula that asks. ``short_lived``: read each
+        record in a session of its own, closed at once, not in ``session``."""
         self.session = session
+        self.short_lived = short_lived
         self.refused = dict(refused or {})
         self.products: dict[str, Mapping[str, Any] | None] = {}
         self.customers: dict[str, Mapping[str, Any] | None] = {}
@@ -42,18 +49,28 @@ class FormulaCatalogue:
     def product(self, sku: str) -> Mapping[str, Any] | None:
         self._check(PRODUCTS, "PRODUCTINFO")
         if sku not in self.products:
-            found = self.session.scalar(select(Product).where(Product.sku == sku))
-            self.products[sku] = None if found is None else product_attributes(found)
+            with self._reading() as session:
+                found = session.scalar(select(Product).where(Product.sku == sku))
+                self.products[sku] = None if found is None else product_attributes(found)
         return self.products[sku]
 
     def customer(self, code: str) -> Mapping[str, Any] | None:
         self._check(CUSTOMERS, "CUSTOMERINFO")
         if code not in self.customers:
-            found = self.session.scalar(select(Customer).where(Customer.code == code))
-            if found is not None and found.merged_into_id is not None:
-                found = self.session.get(Customer, found.merged_into_id)
-            self.customers[code] = None if found is None else customer_attributes(found)
+            with self._reading() as session:
+                found = session.scalar(select(Customer).where(Customer.code == code))
+                if found is not None and found.merged_into_id is not None:
+                    found = session.get(Customer, found.merged_into_id)
+                self.customers[code] = None if found is None else customer_attributes(found)
         return self.customers[code]
+
+    @contextmanager
+    def _reading(self) -> Iterator[Session]:
+        if not self.short_lived:
+            yield self.session
+            return
+        with Session(bind=self.session.get_bind()) as own:
+            yield own
 
 
 def product_attributes(product: Product) -> dict[str, Any]:

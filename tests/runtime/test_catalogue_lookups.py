@@ -141,3 +141,20 @@ def test_a_mapping_tried_on_a_sample_shows_customers_only_to_who_may_see_them(
     assert refused.status_code == 200, refused.get_json()
     assert "9979.00" not in str(refused.get_json())
     assert "10000" not in str(refused.get_json())
+
+
+def test_a_previews_look_ups_do_not_open_the_read_it_ended_again(client, token_for, db):
+    # A preview reads the calendar, ends its read (on SQLite every transaction holds the
+    # write lock) and only then evaluates, while a template renders: its look-ups must
+    # not start a transaction in the request's session again.
+    from decimal import Decimal
+
+    from orderloom import dsl
+    from orderloom.runtime import business_calendar
+    _catalogue(client, bearer(token_for("admin")))
+    calendar = business_calendar.formula_calendar(db, short_lived=True)
+    db.rollback()
+    assert dsl.evaluate('CUSTOMERINFO("C1", "credit_limit")', {},
+                        calendar=calendar) == Decimal("10000.00")
+    assert dsl.evaluate('PRODUCTINFO("TEA-01", "weight_grams")', {}, calendar=calendar) == 250
+    assert not db.in_transaction()
