@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session
 
 from orderloom.dsl.catalogue import CUSTOMER_ATTRIBUTES, PRODUCT_ATTRIBUTES
 from orderloom.dsl.errors import Fault
+from orderloom.runtime.customers import records
 from orderloom.runtime.customers.records import Customer
-from orderloom.runtime.stock.catalog import Product
+from orderloom.runtime.stock.catalog import Product, price_of
 
 # The kinds of record a reader may be refused, as the lookups name them.
 PRODUCTS, CUSTOMERS = "product", "customer"
@@ -58,10 +59,13 @@ class FormulaCatalogue:
         self._check(CUSTOMERS, "CUSTOMERINFO")
         if code not in self.customers:
             with self._reading() as session:
-                found = session.scalar(select(Customer).where(Customer.code == code))
-                if found is not None and found.merged_into_id is not None:
-                    found = session.get(Customer, found.merged_into_id)
-                self.customers[code] = None if found is None else customer_attributes(found)
+                try:
+                    found = records.find(session, code)
+                except records.CustomerNotFound:
+                    self.customers[code] = None
+                else:
+                    self.customers[code] = customer_attributes(
+                        records.survivor_of(session, found) or found)
         return self.customers[code]
 
     @contextmanager
@@ -78,6 +82,7 @@ def product_attributes(product: Product) -> dict[str, Any]:
     columns = {"name": product.name, "barcode": product.barcode,
                "weight_grams": product.weight_grams,
                "low_stock_threshold": product.low_stock_threshold}
+    columns["price"] = price_of(product)
     return {name: columns[name] if name in columns else kept.get(name)
             for name in PRODUCT_ATTRIBUTES}
 

@@ -158,3 +158,12 @@ def test_a_previews_look_ups_do_not_open_the_read_it_ended_again(client, token_f
                         calendar=calendar) == Decimal("10000.00")
     assert dsl.evaluate('PRODUCTINFO("TEA-01", "weight_grams")', {}, calendar=calendar) == 250
     assert not db.in_transaction()
+
+
+def test_a_customer_field_offers_what_customerinfo_reads_with_the_same_types():
+    from orderloom.designer.form import CUSTOMER_RECORD
+    from orderloom.dsl.catalogue import CUSTOMER_ATTRIBUTES
+    from orderloom.dsl.types import parse_type
+    members = {key: parse_type(spec) for key, spec in CUSTOMER_RECORD.items()}
+    assert members.pop("code") == parse_type("text")
+    assert members == CUSTOMER_ATTRIBUTES
