@@ -130,6 +130,10 @@ def _render(blueprint: Blueprint, lang: str, *, title: str, mode: str, data: dic
                          else url_for("api.edit_order", number=number)),
             "order_url": url_for("pages.order_detail", number="NUMBER"),
             "csrf": csrf_token(),
+            # What a computed field's "—" says when hovered, in the page's language.
+            "words": {"server_only": gettext("%(function)s is worked out by the server; its "
+                                             "value shows once the order is saved"),
+                      "not_yet": gettext("Cannot be calculated yet: %(why)s")},
             # WORKDAY, NETWORKDAYS, HOUR and MINUTE preview with the calendar (and its
             # time zone) the server saves with.
             "calendar": {**business_calendar.schedule(db_session()).as_json(),

@@ -109,12 +109,26 @@
     this.column = at ? at[1] : 1;
     this.code = code === undefined ? VALUE : code;
   }
+  // The function only the server works out, when this fault is one: not a failure but a
+  // value not known here yet.
+  Fault.prototype.server = null;
   Fault.prototype.toString = function () {
     return this.line + ":" + this.column + ": " + this.message;
   };
 
   function fail(message, code) {
     throw new Fault(message, null, code);
+  }
+
+  // Functions whose records stay on the server (functions.py SERVER_ONLY). Their value
+  // is unknown here: no IFERROR, IFNA or IS function catches it (the server would not
+  // fail), and every formula that reads it is unknown too, as the order form shows.
+  var SERVER_ONLY = { ADDRESSPART: true, PRODUCTINFO: true, CUSTOMERINFO: true, LISTPRICE: true };
+  function unknownHere(name) {
+    var fault = new Fault(name + " is worked out by the server; its value shows once the order is saved",
+      null, null);
+    fault.server = name;
+    throw fault;
   }
 
   // --- decimals ---------------------------------------------------------------------------
@@ -1620,7 +1634,12 @@
     });
     return out;
   }
-  function nullish(v) { return v === undefined ? null : v; }
+  // A value the form could not work out (a computed field that reads PRODUCTINFO) makes
+  // what reads it fail the same way, still marked as the server's to work out.
+  function nullish(v) {
+    if (v instanceof Fault) throw v;
+    return v === undefined ? null : v;
+  }
 
   function evalNode(node, run, scopes) {
     run.at = node.at;
@@ -1717,6 +1736,7 @@
         return value !== FAILED && IS_A[name](value);
       }
     }
+    if (SERVER_ONLY[name]) { run.at = node.at; unknownHere(name); }
     var fn = LIBRARY[name];
     var values = args.map(ev);
     run.at = node.at;
@@ -1804,7 +1824,11 @@
       }
       return result;
     } catch (error) {
-      if (error instanceof Fault) return new Fault(error.message, run.at, error.code);
+      if (error instanceof Fault) {
+        var fault = new Fault(error.message, run.at, error.code);
+        fault.server = error.server;
+        return fault;
+      }
       if (error instanceof RangeError) {
         return new Fault("the formula is too complex to evaluate", run.at, null);
       }
@@ -1834,6 +1858,8 @@
     toJSON: toJSON,
     toText: function (v) { return v instanceof Fault ? "" : toText(v); },
     isFault: function (v) { return v instanceof Fault; },
+    // The server-only function a value waits for (PRODUCTINFO, ...), or null.
+    serverOnly: function (v) { return v instanceof Fault ? v.server : null; },
     Fault: Fault,
     FUNCTIONS: Object.keys(LIBRARY).concat(
       ["IF", "IFS", "SWITCH", "AND", "OR", "NOT", "COALESCE", "TODAY", "NOW", "SUMIF", "COUNTIF", "ANY", "ALL",
