@@ -98,6 +98,10 @@ def test_a_business_hours_sla_skips_the_evening_and_the_holiday_week(shop, clien
     notes = client.get("/api/v1/notifications", headers=bearer(token_for("staff"))).get_json()
     assert [n["title"] for n in notes if "SLA" in n["title"]] == [
         f"Order {order.number} has been in In review longer than its 4 business hours SLA"]
+    # Worded when read, in the reader's language: the state's Chinese name, 工作小时.
+    admin = {**bearer(token_for("admin")), "Accept-Language": "zh-CN,zh;q=0.9"}
+    zh = client.get("/api/v1/notifications", headers=admin).get_json()
+    assert f"订单 {order.number} 需要您审批：已在 4 工作小时后升级" in [n["title"] for n in zh]
 
 
 def test_time_outside_the_working_hours_starts_counting_when_they_open(shop, db):
