@@ -5,13 +5,22 @@ from collections.abc import Iterator
 from typing import Any
 
 from orderloom import dsl
+from orderloom.dsl.catalogue import CUSTOMER_ATTRIBUTES
+from orderloom.dsl.types import ListType, Type
 
 # What a formula sees for each field type. Choices are their value (text);
 # a customer or address is a record whose members formulas reach with a dot.
 ADDRESS_RECORD = {"country": "text", "province": "text", "city": "text", "district": "text",
                   "street": "text", "postcode": "text"}
-CUSTOMER_RECORD = {"code": "text", "name": "text", "tier": "text", "email": "text",
-                   "phone": "text", "credit_limit": "money", "tags": ["text"]}
+def _spec(kind: Type) -> Any:
+    """A type as a field spec writes it: "money", ["text"]."""
+    return [_spec(kind.element)] if isinstance(kind, ListType) else str(kind)
+
+
+# A customer field holds the code the customer is found by and the attributes
+# CUSTOMERINFO reads, typed as the formula library declares them (one table).
+CUSTOMER_RECORD = {"code": "text",
+                   **{name: _spec(kind) for name, kind in CUSTOMER_ATTRIBUTES.items()}}
 
 FORMULA_TYPES: dict[str, Any] = {
     "text": "text",

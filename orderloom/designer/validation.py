@@ -464,6 +464,7 @@ def _timer_counts(checker: _Checker, path: tuple, spec: dict[str, Any],
                   numbers: tuple[str, ...]) -> None:
     """Timers counted in business days wait whole working days; a timer count given
     where there is no timer would silently do nothing."""
+    _timer_lengths(checker, path, spec, numbers)
     counts = spec.get("time_counts")
     if counts is None:
         return
@@ -475,6 +476,23 @@ def _timer_counts(checker: _Checker, path: tuple, spec: dict[str, Any],
         if counts == "business_days" and spec[number] != int(spec[number]):
             checker.report((*path, number), f"{spec[number]:g} is not a whole number of "
                                             "business days (time_counts is business_days)")
+
+
+# The longest a timer may wait, per way of counting: the runtime looks ten years ahead
+# for enough working time, and a timer longer than this is a typing slip, not a plan.
+LONGEST_TIMER = {"all_hours": (87600, "hours (10 years)"),
+                 "business_hours": (20000, "business hours"),
+                 "business_days": (2000, "business days")}
+
+
+def _timer_lengths(checker: _Checker, path: tuple, spec: dict[str, Any],
+                   numbers: tuple[str, ...]) -> None:
+    longest, unit = LONGEST_TIMER[spec.get("time_counts") or "all_hours"]
+    for number in numbers:
+        value = spec.get(number)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > longest:
+            checker.report((*path, number), f"{value:g} is longer than a timer may wait: at "
+                                            f"most {longest} {unit}")
 
 
 def _roles(checker: _Checker, path: tuple, roles: list[str], member: str | None = None) -> None:

@@ -221,6 +221,8 @@ def _not_member(value: Any, values: Any) -> bool:
 
 _HELPERS: dict[str, Any] = {
     "_add": V.add,
+    "_ZONE": V.ZONE,
+    "_zone_of": V.zone_of,
     "_sub": V.sub,
     "_mul": V.mul,
     "_div": V.div,
@@ -558,6 +560,7 @@ class Compiler:
         ctx = "        _c = _Ctx(now, calendar)\n" if self.needs_ctx else ""
         return (
             "def formula(d, now=None, calendar=None):\n"
+            "    _zone = _ZONE.set(_zone_of(calendar))\n"
             "    try:\n"
             "        if d.__class__ is not _dict:\n"
             "            d = _as_record(d)\n"
@@ -565,6 +568,8 @@ class Compiler:
             f"        return ({body}\n)\n"
             "    except _Exception as _e:\n"
             "        return _fault(_e)\n"
+            "    finally:\n"
+            "        _ZONE.reset(_zone)\n"
         )
 
     def function(self, money_places: int | None) -> Callable[..., Any]:

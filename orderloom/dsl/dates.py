@@ -17,7 +17,7 @@ from .errors import NUM, Fault
 
 
 def _day(value: Any) -> _dt.date:
-    return value.astimezone(V.UTC).date() if isinstance(value, _dt.datetime) else value
+    return V.day_of(value) if isinstance(value, _dt.datetime) else value
 
 
 def _month_index(value: _dt.date, months: Any, name: str) -> tuple[int, int]:

@@ -789,7 +789,7 @@ def _datetime(year: Any, month: Any, day: Any, hour: Any = 0, minute: Any = 0,
 
 
 def _date_part(value: Any) -> _dt.date:
-    return value.astimezone(V.UTC).date() if isinstance(value, _dt.datetime) else value
+    return V.day_of(value) if isinstance(value, _dt.datetime) else value
 
 
 @_nulls

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Mapping
+from contextvars import ContextVar
 from decimal import (
     ROUND_HALF_UP,
     Clamped,
@@ -147,11 +148,27 @@ def as_datetime(value: Any, name: str = "a value") -> _dt.datetime | None:
     raise _wrong(name, "a date and time", value)
 
 
+# The instance's time zone while a formula runs, set from the calendar it is given: a
+# date and time falls on the day it is there (01:00 in Shanghai is already tomorrow
+# there), for DAY, WEEKDAY, EDATE, WORKDAY and comparing it with a date, as for TODAY.
+ZONE: ContextVar[_dt.tzinfo] = ContextVar("formula_zone", default=_dt.UTC)
+
+
+def zone_of(calendar: Any) -> _dt.tzinfo:
+    """The time zone a formula reads dates in: its calendar's, UTC without one."""
+    return calendar.zone if calendar is not None else _dt.UTC
+
+
+def day_of(value: _dt.datetime) -> _dt.date:
+    """The day a date and time falls on in the instance's time zone."""
+    return value.astimezone(ZONE.get()).date()
+
+
 def as_date(value: Any, name: str = "a value") -> _dt.date | None:
     if value is None or value.__class__ is _dt.date:
         return value
     if isinstance(value, _dt.datetime):
-        return as_datetime(value, name).date()  # type: ignore[union-attr]
+        return day_of(as_datetime(value, name))  # type: ignore[arg-type]
     if isinstance(value, _dt.date):
         return _dt.date(value.year, value.month, value.day)
     if isinstance(value, str):
@@ -161,7 +178,7 @@ def as_date(value: Any, name: str = "a value") -> _dt.date | None:
         except ValueError:
             pass
         try:
-            return as_datetime(text, name).date()  # type: ignore[union-attr]
+            return day_of(as_datetime(text, name))  # type: ignore[arg-type]
         except Fault:
             raise _wrong(name, "a date", value) from None
     raise _wrong(name, "a date", value)
@@ -310,7 +327,9 @@ def comparable(value: Any) -> Any:
     if value.__class__ is str:
         return value.casefold()
     if value.__class__ is _dt.date:
-        return _dt.datetime(value.year, value.month, value.day, tzinfo=UTC)
+        # Midnight where the instance is, so that a date and a time of that day compare
+        # as the day they fall on there.
+        return _dt.datetime(value.year, value.month, value.day, tzinfo=ZONE.get())
     return value
 
 

@@ -64,7 +64,7 @@ def weekend_of(code: Any, name: str) -> tuple[bool, ...]:
 
 
 def _ordinal(value: Any) -> int:
-    day = value.astimezone(V.UTC).date() if isinstance(value, _dt.datetime) else value
+    day = V.day_of(value) if isinstance(value, _dt.datetime) else value
     return day.toordinal()
 
 

@@ -10,8 +10,11 @@ from sqlalchemy.orm import Session
 
 from orderloom.designer import exchange
 from orderloom.designer.validation import Context
+from orderloom.dsl.workdays import Calendar
 from orderloom.platform.auth import current_user
 from orderloom.platform.models import Role, User
+from orderloom.platform.permissions import LOOKUP_PERMISSIONS
+from orderloom.runtime import business_calendar
 from orderloom.runtime.stock.catalog import Warehouse
 
 
@@ -44,3 +47,16 @@ def export_package(session: Session, keys: list[str] | None = None,
     if not roles:
         return document
     return exchange.package(document["order_types"], roles=roles)
+
+
+def preview_calendar(session: Session) -> Calendar:
+    """The calendar a preview evaluates formulas with for the person asking (simulating a
+    definition, trying a channel mapping): PRODUCTINFO and CUSTOMERINFO read only the
+    records their roles let them see, so a preview never shows more than the API would.
+    A preview ends its read before evaluating: the look-ups read in sessions of their
+    own, so the request's session (and on SQLite the write lock) is not taken again."""
+    user = current_user()
+    refused = {kind: f"you may not see {kind}s (it needs the permission {permission!r})"
+               for kind, permission in LOOKUP_PERMISSIONS.items()
+               if user is None or not user.can(permission)}
+    return business_calendar.formula_calendar(session, refused=refused, short_lived=True)

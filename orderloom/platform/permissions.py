@@ -130,3 +130,10 @@ def permissions_of(role_name: str, custom_permissions: list[str] | None = None) 
     if role_name in BUILTIN_ROLES:
         return BUILTIN_ROLES[role_name][1]
     return frozenset(p for p in (custom_permissions or []) if p in PERMISSIONS)
+
+
+# What a person needs to see the records formulas look up (PRODUCTINFO, CUSTOMERINFO)
+# when a preview evaluates formulas for them: the permission that shows those records
+# over the API too (GET /products, GET /customers).
+LOOKUP_PERMISSIONS: dict[str, str] = {"product": "inventory.view",
+                                      "customer": "customers.view"}

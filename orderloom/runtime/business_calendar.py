@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -213,14 +214,15 @@ def schedule(session: Session) -> Schedule:
 
 def store(session: Session, actor: Actor, new: Schedule) -> None:
     """Replace the calendar, on the audit trail; the caller commits."""
+    stored = new.as_json()
+    # The hours are few and each changes when timers fire: the trail keeps them whole.
     audit.record(session, actor, "business_calendar.changed", "business_calendar",
                  "instance", weekend=list(new.weekend), holidays=len(new.holidays),
-                 workdays=len(new.workdays))
+                 workdays=len(new.workdays), hours=stored["hours"])
     row = session.get(BusinessCalendar, ROW_ID)
     if row is None:
         row = BusinessCalendar(id=ROW_ID)
         session.add(row)
-    stored = new.as_json()
     row.weekend, row.holidays, row.workdays, row.hours = (
         stored["weekend"], stored["holidays"], stored["workdays"], stored["hours"])
     row.updated_at = utcnow()
@@ -249,15 +251,19 @@ def instance_date(moment: dt.datetime) -> dt.date:
     return moment.astimezone(_zone).date()
 
 
-def formula_calendar(session: Session) -> Calendar:
+def formula_calendar(session: Session, *, refused: Mapping[str, str] | None = None,
+                     short_lived: bool = False) -> Calendar:
     """What formulas count business days with (WORKDAY, NETWORKDAYS), read the clock
     in (HOUR, MINUTE) and look products and customers up in (PRODUCTINFO,
     CUSTOMERINFO): read once per request or job and handed to every formula it
     evaluates. The days are remembered for a few seconds (remembered.py), as an
-    import of many orders asks for them once per order."""
+    import of many orders asks for them once per order. ``refused``: the records the
+    person a preview runs for may not see; ``short_lived``: the look-ups read in
+    sessions of their own (formula_catalogue.FormulaCatalogue)."""
     days = remembered.read(session, FORMULA_CALENDAR, ROW_ID,
                            lambda: schedule(session).for_formulas())
-    return replace(days, zone=_zone, catalogue=FormulaCatalogue(session))
+    return replace(days, zone=_zone, catalogue=FormulaCatalogue(session, refused=refused,
+                                                                short_lived=short_lived))
 
 
 # -- timers that count business time ----------------------------------------------------
@@ -277,9 +283,14 @@ def later_by(session: Session, start: dt.datetime, amount: float, counts: str | 
     if counts in (None, ALL_HOURS):
         return start + dt.timedelta(hours=amount)
     days = remembered.read(session, SCHEDULE, ROW_ID, lambda: schedule(session))
-    if counts == BUSINESS_DAYS:
-        return business_days_after(days, start, int(amount), _zone)
-    return business_hours_after(days, start, dt.timedelta(hours=amount), _zone)
+    try:
+        if counts == BUSINESS_DAYS:
+            return business_days_after(days, start, int(amount), _zone)
+        return business_hours_after(days, start, dt.timedelta(hours=amount), _zone)
+    except ValueError:
+        # A calendar with (almost) no working time left: the timer waits as far as the
+        # calendar was looked at, rather than failing the move that starts it.
+        return start + dt.timedelta(days=FURTHEST_DAYS)
 
 
 

@@ -20,10 +20,15 @@ def test_timers_counted_in_business_hours_and_days_are_chosen_and_saved(
     review.select_option("business_hours")
     auto_cancel = wf_item(page, "automatic", 0)
     auto_cancel.get_by_label("Counted in").select_option("business_days")
-    auto_cancel.get_by_label("After (hours)").fill("1.5")
+    # Counted in business days, the number is days: its box and the diagram say so.
+    auto_cancel.get_by_label("After (business days)").fill("1.5")
     expect(page.locator("#problem-count")).to_have_text("Problems: 1")
-    auto_cancel.get_by_label("After (hours)").fill("2")
+    auto_cancel.get_by_label("After (business days)").fill("2")
     expect(page.locator("#problem-count")).to_have_text("No problems")
+    expect(page.locator(".edge-label-box.automatic .edge-label")).to_have_text(
+        "⏱ 2 business days")
+    expect(page.locator('[data-state="review"] .state-key')).to_have_text(
+        "review · SLA 4 business h")
     page.click("#save")
     expect(page.locator("#save-state")).to_have_text("All changes saved")
     draft = client.get("/api/v1/order-types/retail_order",
@@ -47,3 +52,7 @@ def test_the_choice_speaks_chinese(page, live_server, client, token_for, make_us
     counted = wf_item(page, "states", 1).get_by_label("计时方式")
     expect(counted.locator("option")).to_have_text(
         ["自然小时", "工作小时", "工作日（数值为天数）"])
+    auto_cancel = wf_item(page, "automatic", 0)
+    auto_cancel.get_by_label("计时方式").select_option("business_days")
+    expect(auto_cancel.get_by_label("经过（工作日）")).to_have_value("24")
+    expect(page.locator(".edge-label-box.automatic .edge-label")).to_have_text("⏱ 24 个工作日")

@@ -742,3 +742,27 @@ def test_in_shanghai_a_morning_order_is_in_the_morning_and_today_starts_at_16_ut
                      "now": late.isoformat(), "calendar": shanghai}
                     for f in ("HOUR(t)", "MINUTE(t)", "TODAY()")])
     assert shown == [canon(9), canon(30), canon(dt.date(2024, 5, 3))]
+
+
+def test_a_datetimes_date_is_the_instances_day_alike_on_both_sides():
+    # 01:00 on May 3rd in Shanghai is 17:00 UTC on May 2nd: its day is the 3rd, a Friday.
+    from zoneinfo import ZoneInfo
+
+    from orderloom.dsl.workdays import Calendar
+    shanghai = {"weekend": ["saturday", "sunday"], "holidays": [], "workdays": [],
+                "time_zone": "Asia/Shanghai"}
+    calendar = Calendar(zone=ZoneInfo("Asia/Shanghai"))
+    fields = {"t": "datetime", "d": "date"}
+    data = {"t": "2024-05-02T17:00:00Z", "d": "2024-05-03"}
+    expected = {"DAY(t)": 3, "WEEKDAY(t)": 6, "EDATE(t, 1)": dt.date(2024, 6, 3),
+                "EOMONTH(t, -1)": dt.date(2024, 4, 30), "WORKDAY(t, 1)": dt.date(2024, 5, 6),
+                "t >= d": True, "t < d": False, "DAYS(d, t)": 0,
+                "NETWORKDAYS(t, d)": 1}
+    for source, want in expected.items():
+        formula = dsl.compile(source, fields)
+        assert formula(data, None, calendar) == want, source
+    cases = [(source, fields, data, None, {"calendar": (calendar, shanghai)})
+             for source in expected]
+    cases += [(source, fields, data, None, {"calendar": (Calendar(), {
+        **shanghai, "time_zone": "UTC"})}) for source in expected]
+    compare(cases)

@@ -48,7 +48,10 @@ def test_the_page_speaks_chinese(actions, client):
                                               "holidays": "2024-10-01 国庆节\n10/02 国庆节"})
     assert bad.status_code == 422
     assert "法定节假日，第 2 行：不是 2024-10-01 这样的日期。" in bad.get_data(as_text=True)
-    assert "星期六" in client.get(PAGE, headers=zh).get_data(as_text=True)
+    page = client.get(PAGE, headers=zh).get_data(as_text=True)
+    assert "星期六" in page
+    # The working hours' columns run from a time to a time, not "sent to".
+    assert "<th>至</th>" in page and "发往" not in page
 
 
 def test_only_a_calendar_manager_sees_the_page(actions, client):
@@ -83,3 +86,19 @@ def test_a_wrong_working_hour_is_named_in_chinese(actions, client):
         "tuesday_end": "18:00"})
     assert bad.status_code == 422
     assert "工作时间，星期二：不是 09:00 这样的时间。" in bad.get_data(as_text=True)
+
+
+def test_hours_until_midnight_show_in_the_time_box_and_save_back_unchanged(actions, client):
+    actions.login_as("admin")
+    hours = {"saturday": {"start": "10:00", "end": "24:00"}}
+    assert client.put("/api/v1/business-calendar", json={
+        "weekend": ["sunday"], "holidays": [], "workdays": [], "hours": hours},
+        headers={"X-CSRF-Token": actions.csrf(PAGE)}).status_code == 200
+    page = client.get(PAGE).get_data(as_text=True)
+    # A time box cannot hold 24:00: midnight shows as the end 00:00.
+    assert 'name="saturday_end" value="00:00"' in page
+    saved = _save(actions, client, weekend=["sunday"], holidays="", workdays="",
+                  saturday_start="10:00", saturday_end="00:00")
+    assert saved.status_code == 302
+    read = client.get("/api/v1/business-calendar").get_json()["hours"]
+    assert read["saturday"] == {"start": "10:00", "end": "24:00"}

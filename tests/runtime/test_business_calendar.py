@@ -37,7 +37,8 @@ def test_an_admin_sets_the_national_day_and_every_user_reads_it(client, token_fo
     assert read == {**NATIONAL_DAY_2024, "hours": USUAL_HOURS, "time_zone": "UTC"}
     event = db.scalars(select(AuditEvent).where(
         AuditEvent.action == "business_calendar.changed")).one()
-    assert event.details == {"weekend": ["saturday", "sunday"], "holidays": 7, "workdays": 2}
+    assert event.details == {"weekend": ["saturday", "sunday"], "holidays": 7, "workdays": 2,
+                             "hours": USUAL_HOURS}
 
 
 def test_only_a_calendar_manager_may_change_it(client, token_for):

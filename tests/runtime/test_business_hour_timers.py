@@ -98,6 +98,10 @@ def test_a_business_hours_sla_skips_the_evening_and_the_holiday_week(shop, clien
     notes = client.get("/api/v1/notifications", headers=bearer(token_for("staff"))).get_json()
     assert [n["title"] for n in notes if "SLA" in n["title"]] == [
         f"Order {order.number} has been in In review longer than its 4 business hours SLA"]
+    # Worded when read, in the reader's language: the state's Chinese name, 工作小时.
+    admin = {**bearer(token_for("admin")), "Accept-Language": "zh-CN,zh;q=0.9"}
+    zh = client.get("/api/v1/notifications", headers=admin).get_json()
+    assert f"订单 {order.number} 需要您审批：已在 4 工作小时后升级" in [n["title"] for n in zh]
 
 
 def test_time_outside_the_working_hours_starts_counting_when_they_open(shop, db):
@@ -149,3 +153,34 @@ def test_a_definition_counting_half_business_days_is_refused_where_it_says_so(
         "/workflow/automatic/0/after_hours":
             "1.5 is not a whole number of business days (time_counts is business_days)",
         "/workflow/states/0/time_counts": "time_counts needs a timer to count: sla_hours"}
+
+
+def test_a_timer_longer_than_one_may_wait_is_refused_at_its_pointer(client, token_for):
+    from tests.designer.samples import retail
+    definition = retail()
+    counting_business_time(definition)
+    definition["workflow"]["automatic"][0]["after_hours"] = 5000  # business days
+    definition["workflow"]["states"][1]["sla_hours"] = 30000  # business hours
+    definition["workflow"]["approvals"][0].pop("time_counts")
+    definition["workflow"]["approvals"][0]["escalate_after_hours"] = 100000  # hours
+    response = client.post("/api/v1/definitions/check", headers=bearer(token_for("designer")),
+                           json=definition)
+    problems = {p["pointer"]: p["detail"] for p in response.get_json()["errors"]}
+    assert problems == {
+        "/workflow/automatic/0/after_hours":
+            "5000 is longer than a timer may wait: at most 2000 business days",
+        "/workflow/states/1/sla_hours":
+            "30000 is longer than a timer may wait: at most 20000 business hours",
+        "/workflow/approvals/0/escalate_after_hours":
+            "100000 is longer than a timer may wait: at most 87600 hours (10 years)"}
+
+
+def test_a_calendar_with_no_working_day_left_makes_a_timer_wait_not_fail(db):
+    # Every weekday off: no working time is ever found, and starting a timer must not
+    # fail the order's move that starts it.
+    business_calendar.store(db, ACTOR, business_calendar.Schedule(business_calendar.WEEKDAYS))
+    db.commit()
+    start = at(27, 15)
+    for counts in (business_calendar.BUSINESS_DAYS, business_calendar.BUSINESS_HOURS):
+        due = business_calendar.later_by(db, start, 2, counts)
+        assert due == start + dt.timedelta(days=business_calendar.FURTHEST_DAYS)

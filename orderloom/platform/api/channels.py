@@ -27,12 +27,13 @@ from orderloom.platform.api.destinations import (
 from orderloom.platform.api.downloads import file_response
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.design import preview_calendar
 from orderloom.platform.field_sight import limit_search, roles_of_request, seen_data
 from orderloom.platform.lookups import get_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
 from orderloom.platform.row_access import visible_orders
-from orderloom.runtime import audit, business_calendar, sealing
+from orderloom.runtime import audit, sealing
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.channels import (
     crm_deals,
@@ -403,7 +404,8 @@ def test_mapping():
         return {"problems": [_prefixed(p.as_json(), "/mapping") for p in problems]}
     # Published, so it was checked with the workspace's roles then (custom roles too).
     blueprint = published_blueprint(definition)
-    calendar = business_calendar.formula_calendar(db_session())
+    calendar = preview_calendar(db_session())
+    db_session().rollback()  # end the read: on SQLite every transaction holds the write lock
     if isinstance(body["sample"], dict):
         return _tried(mapping, body["sample"], definition, blueprint, calendar)
     if "external_id" not in mapping:

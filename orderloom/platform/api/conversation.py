@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
+from flask_babel import get_locale, gettext
 from sqlalchemy import select
 
 from orderloom.platform import query_args
@@ -44,10 +45,39 @@ def comment_json(comment: Comment) -> dict[str, Any]:
             "created_at": comment.created_at.isoformat()}
 
 
+def _waited(details: dict[str, Any]) -> str:
+    amount = f"{details.get('amount', 0):g}"
+    counts = details.get("counts")
+    if counts == "business_hours":
+        return gettext("%(amount)s business hours", amount=amount)
+    if counts == "business_days":
+        return gettext("%(amount)s business days", amount=amount)
+    return gettext("%(amount)s h", amount=amount)
+
+
+def worded(notification: Notification) -> str:
+    """A timer's notification in the reader's language, from what it keeps; any other
+    as it was written."""
+    details = notification.details or {}
+    number = details.get("order", "")
+    if notification.what == "sla_breached":
+        labels = details.get("state") or {}
+        state = labels.get(str(get_locale())) or labels.get("en") or details.get("state_key", "")
+        return gettext("Order %(number)s has been in %(state)s longer than its %(waited)s SLA",
+                       number=number, state=state, waited=_waited(details))
+    if notification.what == "escalated":
+        return gettext("Order %(number)s needs your approval: escalated after %(waited)s",
+                       number=number, waited=_waited(details))
+    if notification.what == "reminded":
+        return gettext("Reminder: order %(number)s has waited %(waited)s for your approval",
+                       number=number, waited=_waited(details))
+    return notification.title
+
+
 def notification_json(notification: Notification) -> dict[str, Any]:
     order = (db_session().get(Order, notification.order_id)
              if notification.order_id is not None else None)
-    return {"id": notification.id, "title": notification.title, "body": notification.body,
+    return {"id": notification.id, "title": worded(notification), "body": notification.body,
             "order": order.number if order else None, "to_role": notification.role,
             "to_permission": notification.permission,
             "created_at": notification.created_at.isoformat(),

@@ -17,12 +17,17 @@ from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
-from orderloom.platform.design import design_context, export_package, my_design_context
+from orderloom.platform.design import (
+    design_context,
+    export_package,
+    my_design_context,
+    preview_calendar,
+)
 from orderloom.platform.openapi import documented
 from orderloom.platform.preview_throttle import THROTTLED, throttled
 from orderloom.platform.problems import Problem, invalid
 from orderloom.platform.url_ids import LARGEST_ID
-from orderloom.runtime import audit, business_calendar
+from orderloom.runtime import audit
 
 DEFINITION = {"type": "object",
               "description": "An order type definition; its schema is /api/v1/schemas/order-type"}
@@ -301,7 +306,7 @@ def simulate_order_type(key: str):
                                 + ", ".join(map(str, states)))
     # Trying a draft out does not publish it: what the person may publish is not asked.
     context = design_context(db_session())
-    calendar = business_calendar.formula_calendar(db_session())
+    calendar = preview_calendar(db_session())
     db_session().rollback()  # end the read: on SQLite every transaction holds the write lock
     return simulate(definition, body["data"], roles=body.get("roles"),
                     state=body.get("state"), context=context,

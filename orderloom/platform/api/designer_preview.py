@@ -21,12 +21,11 @@ from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import requires
 from orderloom.platform.database import db_session
-from orderloom.platform.design import design_context, my_design_context
+from orderloom.platform.design import design_context, my_design_context, preview_calendar
 from orderloom.platform.openapi import documented
 from orderloom.platform.preview_throttle import THROTTLED, throttled
 from orderloom.platform.problems import invalid
 from orderloom.platform.refusals import definition_problem
-from orderloom.runtime import business_calendar
 from orderloom.runtime.channels.models import Channel
 from orderloom.runtime.documents import barcodes, print_templates
 from orderloom.runtime.documents.defaults import page
@@ -114,7 +113,7 @@ def simulate_unsaved():
                                 + ", ".join(map(str, states)))
     # Trying a draft out does not publish it: what the person may publish is not asked.
     context = design_context(db_session())
-    calendar = business_calendar.formula_calendar(db_session())
+    calendar = preview_calendar(db_session())
     db_session().rollback()  # end the read: on SQLite every transaction holds the write lock
     try:
         result = simulate(definition, body["data"], roles=body.get("roles"),
@@ -151,7 +150,7 @@ COVER = {"type": "object", "required": ["definition", "data"], "additionalProper
 def cover_unsaved():
     body = json_body(COVER)
     context = design_context(db_session())
-    calendar = business_calendar.formula_calendar(db_session())
+    calendar = preview_calendar(db_session())
     key = body["definition"].get("key")
     # Orders are entered by hand or from a file, or come in through a channel of the type.
     channels = ("manual", "import", *db_session().scalars(
@@ -204,7 +203,7 @@ def print_preview():
     except DefinitionError as error:
         moved = [replace(p, pointer="/definition" + p.pointer) for p in error.problems]
         raise definition_problem(DefinitionError(moved)) from None
-    calendar = business_calendar.formula_calendar(db_session())
+    calendar = preview_calendar(db_session())
     # End the read before the template runs: on SQLite every transaction holds the
     # write lock, which other requests would wait for while the template renders.
     db_session().rollback()

@@ -14,7 +14,7 @@ from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import current_user, requires
 from orderloom.platform.database import db_session
-from orderloom.platform.design import design_context
+from orderloom.platform.design import design_context, preview_calendar
 from orderloom.platform.field_sight import roles_of_request
 from orderloom.platform.openapi import documented
 from orderloom.platform.preview_throttle import THROTTLED, throttled
@@ -80,7 +80,10 @@ def replay_draft(key: str):
     sides = [definition] + ([blueprint_for(order_type.latest).definition]
                             if order_type.latest else [])
     hidden = unseen(sides, definition, where)
-    taken = newest_orders(session, key, body["count"], visible=visible_orders(current_user()))
+    # The person's preview calendar: PRODUCTINFO and CUSTOMERINFO read only what their
+    # roles let them see, in sessions of their own once this read has ended.
+    taken = newest_orders(session, key, body["count"], visible=visible_orders(current_user()),
+                          calendar=preview_calendar(session))
     # The read ends here: on SQLite an open transaction holds the write lock, which
     # would make every other writer wait for the whole dry run.
     session.rollback()

@@ -47,12 +47,23 @@ def _entries(text: str) -> tuple[list[dict[str, str]], list[int]]:
     return entries, numbers
 
 
+# A time box (<input type=time>) cannot hold 24:00, which the API accepts as the end
+# of a day worked until midnight: the page shows it as an end of 00:00 and reads an
+# end of 00:00 back as 24:00 (no day ends at its own start).
+MIDNIGHT, END_OF_DAY = "00:00", "24:00"
+
+
+def _boxes(hours: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    return {day: {**span, "end": MIDNIGHT if span["end"] == END_OF_DAY else span["end"]}
+            for day, span in hours.items()}
+
+
 def _page(schedule: Schedule, form: dict | None = None, error: str | None = None,
           status: int = 200):
     form = form or {"weekend": list(schedule.weekend),
                     "holidays": _lines(schedule, "holidays"),
                     "workdays": _lines(schedule, "workdays"),
-                    "hours": schedule.as_json()["hours"]}
+                    "hours": _boxes(schedule.as_json()["hours"])}
     days = sorted([(d, LIST_WORDS["holidays"]) for d in schedule.holidays]
                   + [(d, LIST_WORDS["workdays"]) for d in schedule.workdays],
                   key=lambda pair: pair[0].date)
@@ -81,7 +92,8 @@ def save_business_calendar():
     workdays, workday_lines = _entries(form["workdays"])
     try:
         # A weekday with both boxes blank works the usual hours.
-        hours = {day: span for day, span in form["hours"].items() if span["start"] or span["end"]}
+        hours = {day: {**span, "end": END_OF_DAY if span["end"] == MIDNIGHT else span["end"]}
+                 for day, span in form["hours"].items() if span["start"] or span["end"]}
         new = business_calendar.checked({"weekend": form["weekend"], "holidays": holidays,
                                          "workdays": workdays, "hours": hours})
     except CalendarError as refused:

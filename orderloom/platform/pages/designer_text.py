@@ -166,6 +166,13 @@ PAIRS: dict[str, tuple[str, str]] = {
     "time_counts": ("Counted in", "计时方式"), "counts_all_hours": ("Hours", "自然小时"),
     "counts_business_hours": ("Business hours", "工作小时"),
     "counts_business_days": ("Business days (the number is days)", "工作日（数值为天数）"),
+    # A timer counted in business days waits that many days: its box and the diagram say so.
+    "sla_days": ("SLA (business days)", "时限（工作日）"),
+    "remind_after_days": ("Remind after (business days)", "提醒（工作日后）"),
+    "escalate_after_days": ("Escalate after (business days)", "升级（工作日后）"),
+    "after_days": ("After (business days)", "经过（工作日）"),
+    "unit_all_hours": ("h", "小时"), "unit_business_hours": ("business h", "工作小时"),
+    "unit_business_days": ("business days", "个工作日"),
     "state_category": ("Means for the business", "业务含义"),
     "from_states": ("From", "从"), "from_state": ("From", "从"), "to_state": ("To", "到"),
     "who_may": ("Who may take it (nobody ticked: anyone)", "可执行角色（不勾选则所有人）"),

@@ -131,6 +131,10 @@ def _render(blueprint: Blueprint, lang: str, *, title: str, mode: str, data: dic
                          else url_for("api.edit_order", number=number)),
             "order_url": url_for("pages.order_detail", number="NUMBER"),
             "csrf": csrf_token(),
+            # What a computed field's "—" says when hovered, in the page's language.
+            "words": {"server_only": gettext("%(function)s is worked out by the server; its "
+                                             "value shows once the order is saved"),
+                      "not_yet": gettext("Cannot be calculated yet: %(why)s")},
             # WORKDAY, NETWORKDAYS, HOUR and MINUTE preview with the calendar (and its
             # time zone) the server saves with.
             "calendar": {**business_calendar.schedule(db_session()).as_json(),
@@ -206,6 +210,7 @@ def edit_order_page(number: str):
     blueprint = blueprint_for(order.version)
     return _render(blueprint, lang, title=f"Edit order {number}", mode="edit",
                    data=seen_data(order), order_type=order.order_type.key, number=number,
-                   revision=order.revision, locked=order_edits.locked_fields(order),
+                   revision=order.revision, locked=order_edits.locked_fields(
+                       order, calendar=business_calendar.formula_calendar(db_session())),
                    access=access_to(order.version), channel=order.channel,
                    priced_on=business_calendar.instance_date(order.created_at).isoformat())

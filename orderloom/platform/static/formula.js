@@ -109,12 +109,26 @@
     this.column = at ? at[1] : 1;
     this.code = code === undefined ? VALUE : code;
   }
+  // The function only the server works out, when this fault is one: not a failure but a
+  // value not known here yet.
+  Fault.prototype.server = null;
   Fault.prototype.toString = function () {
     return this.line + ":" + this.column + ": " + this.message;
   };
 
   function fail(message, code) {
     throw new Fault(message, null, code);
+  }
+
+  // Functions whose records stay on the server (functions.py SERVER_ONLY). Their value
+  // is unknown here: no IFERROR, IFNA or IS function catches it (the server would not
+  // fail), and every formula that reads it is unknown too, as the order form shows.
+  var SERVER_ONLY = { ADDRESSPART: true, PRODUCTINFO: true, CUSTOMERINFO: true, LISTPRICE: true };
+  function unknownHere(name) {
+    var fault = new Fault(name + " is worked out by the server; its value shows once the order is saved",
+      null, null);
+    fault.server = name;
+    throw fault;
   }
 
   // --- decimals ---------------------------------------------------------------------------
@@ -366,7 +380,12 @@
     return new PDateTime(us);
   }
   function floorDiv(a, b) { var q = a / b; return (a % b !== 0n && (a < 0n) !== (b < 0n)) ? q - 1n : q; }
-  function dayOf(v) { return isDate(v) ? v.days : Number(floorDiv(v.us, DAY_US)); }
+  // The day a date and time falls on where the instance is (ZONE, set while a formula
+  // runs from its calendar), as values.day_of: 01:00 in Shanghai is already tomorrow
+  // there. utcDay: the day in UTC, which a date and time is written in as text.
+  var ZONE = null;
+  function utcDay(v) { return isDate(v) ? v.days : Number(floorDiv(v.us, DAY_US)); }
+  function dayOf(v) { return isDate(v) ? v.days : Number(floorDiv(inZone(v.us, ZONE), DAY_US)); }
   function pad(n, w) { var t = String(Math.abs(n)); while (t.length < w) t = "0" + t; return t; }
   function ymd(days) { return civilFromDays(days); }
   function dateText(days) { var p = ymd(days); return pad(p[0], 4) + "-" + pad(p[1], 2) + "-" + pad(p[2], 2); }
@@ -500,7 +519,8 @@
         parsed = parseDateTime(t);
         if (parsed === null) return wrong(name || "a value", "a date", v);
       }
-      return new PDate(dayOf(parsed));
+      // A date written as a date is that day; a date and time, the day it falls on here.
+      return new PDate(/^\d{4}-\d{2}-\d{2}$/.test(t) ? utcDay(parsed) : dayOf(parsed));
     }
     return wrong(name || "a value", "a date", v);
   }
@@ -546,7 +566,7 @@
     if (isNum(v)) return numberText(v);
     if (isDateTime(v)) {
       var c = clock(v.us);
-      return dateText(dayOf(v)) + " " + pad(c[0], 2) + ":" + pad(c[1], 2) + ":" + pad(c[2], 2);
+      return dateText(utcDay(v)) + " " + pad(c[0], 2) + ":" + pad(c[1], 2) + ":" + pad(c[2], 2);
     }
     if (isDate(v)) return dateText(v.days);
     if (Array.isArray(v)) return v.map(toText).join(", ");
@@ -559,7 +579,11 @@
   function fold(t) { return t.toUpperCase().toLowerCase(); }
   function comparable(v) {
     if (typeof v === "string") return fold(v);
-    if (isDate(v)) return new PDateTime(BigInt(v.days) * DAY_US);
+    if (isDate(v)) {
+      // Midnight where the instance is, as values.comparable.
+      var midnight = BigInt(v.days) * DAY_US;
+      return new PDateTime(midnight - (inZone(midnight, ZONE) - midnight));
+    }
     return v;
   }
   function codepointCmp(a, b) {
@@ -1015,7 +1039,7 @@
     return fail("TEXT: a format applies to numbers and dates, got '" + toText(value) + "'");
   }
   function formatDate(value, fmt) {
-    var p = ymd(dayOf(value));
+    var p = ymd(utcDay(value));  // written in UTC, as the server's TEXT does
     var c = isDateTime(value) ? clock(value.us) : [0, 0, 0, 0];
     var out = "";
     var pos = 0;
@@ -1620,7 +1644,12 @@
     });
     return out;
   }
-  function nullish(v) { return v === undefined ? null : v; }
+  // A value the form could not work out (a computed field that reads PRODUCTINFO) makes
+  // what reads it fail the same way, still marked as the server's to work out.
+  function nullish(v) {
+    if (v instanceof Fault) throw v;
+    return v === undefined ? null : v;
+  }
 
   function evalNode(node, run, scopes) {
     run.at = node.at;
@@ -1701,7 +1730,7 @@
       case "COALESCE":
         for (i = 0; i < args.length - 1; i++) { var v = ev(args[i]); if (v !== null) return v; }
         return ev(args[args.length - 1]);
-      case "TODAY": return new PDate(dayOf(new PDateTime(inZone(run.now().us, run.calendar && run.calendar.zone))));
+      case "TODAY": return new PDate(utcDay(new PDateTime(inZone(run.now().us, run.calendar && run.calendar.zone))));
       case "NOW": return run.now();
       case "SUMIF": case "COUNTIF": case "ANY": case "ALL":
         return perLine(name, node, run, scopes);
@@ -1717,6 +1746,7 @@
         return value !== FAILED && IS_A[name](value);
       }
     }
+    if (SERVER_ONLY[name]) { run.at = node.at; unknownHere(name); }
     var fn = LIBRARY[name];
     var values = args.map(ev);
     run.at = node.at;
@@ -1796,6 +1826,8 @@
 
   function evaluate(compiled, values, options) {
     var run = new Run(options && options.now, options && options.calendar);
+    var outer = ZONE;
+    ZONE = (run.calendar && run.calendar.zone) || null;
     try {
       var data = asRecord(values, "the data");
       var result = evalNode(compiled.ast, run, [data]);
@@ -1804,11 +1836,17 @@
       }
       return result;
     } catch (error) {
-      if (error instanceof Fault) return new Fault(error.message, run.at, error.code);
+      if (error instanceof Fault) {
+        var fault = new Fault(error.message, run.at, error.code);
+        fault.server = error.server;
+        return fault;
+      }
       if (error instanceof RangeError) {
         return new Fault("the formula is too complex to evaluate", run.at, null);
       }
       throw error;
+    } finally {
+      ZONE = outer;
     }
   }
 
@@ -1819,7 +1857,7 @@
     if (isDec(v)) return decText(v);
     if (isDateTime(v)) {
       var c = clock(v.us);
-      return dateText(dayOf(v)) + "T" + pad(c[0], 2) + ":" + pad(c[1], 2) + ":" + pad(c[2], 2) +
+      return dateText(utcDay(v)) + "T" + pad(c[0], 2) + ":" + pad(c[1], 2) + ":" + pad(c[2], 2) +
         (c[3] ? "." + pad(c[3], 6) : "") + "+00:00";
     }
     if (isDate(v)) return dateText(v.days);
@@ -1834,6 +1872,8 @@
     toJSON: toJSON,
     toText: function (v) { return v instanceof Fault ? "" : toText(v); },
     isFault: function (v) { return v instanceof Fault; },
+    // The server-only function a value waits for (PRODUCTINFO, ...), or null.
+    serverOnly: function (v) { return v instanceof Fault ? v.server : null; },
     Fault: Fault,
     FUNCTIONS: Object.keys(LIBRARY).concat(
       ["IF", "IFS", "SWITCH", "AND", "OR", "NOT", "COALESCE", "TODAY", "NOW", "SUMIF", "COUNTIF", "ANY", "ALL",

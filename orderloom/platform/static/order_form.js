@@ -174,7 +174,9 @@
     output.classList.toggle("fault", Formula.isFault(value));
     if (Formula.isFault(value)) {
       output.textContent = "—";
-      output.title = `Cannot be calculated yet: ${value.message}`;
+      const server = Formula.serverOnly(value);
+      output.title = server ? spec.words.server_only.replace("%(function)s", server)
+        : spec.words.not_yet.replace("%(why)s", value.message);
       output.dataset.value = "";
       return;
     }
@@ -198,19 +200,28 @@
     return value === null || value === undefined || value === "" || (Array.isArray(value) && value.length === 0);
   }
 
+  // A validation that waits for the server (PRODUCTINFO) is not a failure here: the
+  // server decides it on save, so the order can still be saved.
+  function failed(result) {
+    return result !== true && !Formula.serverOnly(result);
+  }
+
   // Client-side messages: required fields (after a save was tried) and the form's own
   // validation formulas. Returns how many there are.
   function check(values, data) {
     let count = 0;
     const visible = {};
     for (const field of spec.fields) {
-      visible[field.key] = field.visible ? evaluate(field.visible, values) === true : true;
+      // A condition that waits for the server (PRODUCTINFO) shows the field, as the
+      // server does with a condition it cannot decide.
+      const shown = field.visible ? evaluate(field.visible, values) : true;
+      visible[field.key] = shown === true || Boolean(Formula.serverOnly(shown));
       const box = fieldBox(field.key);
       box.hidden = !visible[field.key];
       if (field.type === "computed" || field.type === "line_items") continue;
       let message = "";
       if (visible[field.key] && !isBlank(data[field.key]) && field.validation &&
-          evaluate(field.validation.formula, values) !== true) message = field.validation.message;
+          failed(evaluate(field.validation.formula, values))) message = field.validation.message;
       if (visible[field.key] && attempted && field.required && isBlank(data[field.key])) message = "is required";
       if (message) count += 1;
       if (!box.dataset.server) setError(box.querySelector(":scope > .field-error"), message);
@@ -232,7 +243,7 @@
           }
           let message = "";
           if (!isBlank(line[column.key]) && column.validation &&
-              evaluate(column.validation.formula, Object.assign({}, values, line)) !== true) {
+              failed(evaluate(column.validation.formula, Object.assign({}, values, line)))) {
             message = column.validation.message;
           }
           if (attempted && column.required && isBlank(line[column.key])) message = "is required";

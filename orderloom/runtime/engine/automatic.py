@@ -36,7 +36,8 @@ def due_now(blueprint: Blueprint, order: Order, now: datetime | None,
     (``skip``: moves an action of theirs blocked).
 
     A condition that fails while running counts as not TRUE: a broken formula
-    never moves an order."""
+    never moves an order. ``calendar``: the instance's
+    (business_calendar.formula_calendar), as every formula of the order reads it."""
     values = formula_values(order)
     for spec in blueprint.definition["workflow"].get("automatic", []):
         if spec["from"] == order.state and "when" in spec and spec["key"] not in skip:

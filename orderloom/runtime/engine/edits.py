@@ -37,6 +37,7 @@ from orderloom.designer.field_access import field_access
 from orderloom.designer.form import order_fields
 from orderloom.designer.problems import DefinitionProblem, pointer
 from orderloom.designer.published import blueprint_for
+from orderloom.dsl.workdays import Calendar
 from orderloom.runtime import business_calendar
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.engine import type_rules
@@ -63,8 +64,11 @@ def editable(order: Order) -> str | None:
     return None
 
 
-def locked_fields(order: Order, now: datetime | None = None) -> dict[str, str]:
-    """The form fields that cannot be changed now, each with the reason."""
+def locked_fields(order: Order, now: datetime | None = None,
+                  calendar: Calendar | None = None) -> dict[str, str]:
+    """The form fields that cannot be changed now, each with the reason; ``calendar``:
+    the instance's (business_calendar.formula_calendar), as every formula of the order
+    reads it."""
     blueprint = blueprint_for(order.version)
     definition = blueprint.definition
     fields = order_fields(definition)
@@ -74,7 +78,7 @@ def locked_fields(order: Order, now: datetime | None = None) -> dict[str, str]:
         condition = f.get("readonly_when")
         if condition:
             formula = dsl.compile(condition, fields, "boolean", money_places=places)
-            if formula(formula_values(order), now) is True:
+            if formula(formula_values(order), now, calendar) is True:
                 locked[f["key"]] = f"cannot be changed now ({condition} is TRUE)"
     return locked
 
@@ -132,7 +136,8 @@ def edit_order(session: Session, actor: Actor, order: Order, data: Any, *,
         problems += [DefinitionProblem(f"{data_pointer}{pointer(*path)}", reason)
                      for path, reason in access.unwritable(given, before)]
     merged = {**before, **given}
-    for key, reason in locked_fields(order, now).items():
+    calendar = business_calendar.formula_calendar(session)
+    for key, reason in locked_fields(order, now, calendar).items():
         if key in given and given[key] != before.get(key):
             problems.append(DefinitionProblem(f"{data_pointer}{pointer(key)}", reason))
     line_keys = [f["key"] for f in blueprint.definition["form"]["fields"]
@@ -145,7 +150,6 @@ def edit_order(session: Session, actor: Actor, order: Order, data: Any, *,
                 "cannot be changed: stock is reserved or shipped for these lines"))
     if problems:
         raise OrderInputError(problems)
-    calendar = business_calendar.formula_calendar(session)
     # Lines given now without a price get the one that applies, as on a new order;
     # prices are those of the day the order was placed.
     buyer = order_lines.buyer_for(session, blueprint, merged, channel=order.channel,
@@ -166,7 +170,8 @@ def edit_order(session: Session, actor: Actor, order: Order, data: Any, *,
                           tags=list(order.tags))
     try:
         for act in acting:
-            run_actions(blueprint, act.actions, result, language, now, editing=True)
+            run_actions(blueprint, act.actions, result, language, now, editing=True,
+                        calendar=calendar)
     except Blocked as blocked:
         # Refused before anything is written: the order stays as it was.
         raise OrderInputError([DefinitionProblem(data_pointer, blocked.message)]) from None

@@ -264,7 +264,8 @@ def _take_automatic(session: Session, order: Order, blueprint: Blueprint,
     note) when one of them blocks it."""
     result = ActionResult(data=dict(order.data), tags=list(order.tags))
     try:
-        run_actions(blueprint, spec.get("actions", []), result, now=now)
+        run_actions(blueprint, spec.get("actions", []), result, now=now,
+                    calendar=business_calendar.formula_calendar(session))
         # In a savepoint: stock that is not there stops this move, not the whole change.
         with session.begin_nested():
             stock = carry_out(session, SYSTEM.name, order, blueprint, result.stored)

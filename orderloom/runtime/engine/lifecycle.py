@@ -192,9 +192,11 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
     try:
         for outcome in outcomes:
             if outcome.matched:
-                run_actions(blueprint, outcome.actions, result, language, now)
+                run_actions(blueprint, outcome.actions, result, language, now,
+                            calendar=calendar)
         for table in tables:
-            run_actions(blueprint, table.actions, result, language, now)
+            run_actions(blueprint, table.actions, result, language, now,
+                        calendar=calendar)
     except Blocked as blocked:
         raise OrderInputError([DefinitionProblem(data_pointer, blocked.message)]) from None
     final = _json_values(blueprint.compute(result.data, now, calendar))
@@ -295,7 +297,7 @@ def take_transition(session: Session, actor: Actor, order: Order, key: str, role
                                 f"{spec.condition.source!r} is not met", 422)
     result = ActionResult(data=dict(order.data), tags=list(order.tags))
     try:
-        run_actions(blueprint, spec.actions, result, language, now)
+        run_actions(blueprint, spec.actions, result, language, now, calendar=calendar)
     except Blocked as blocked:
         raise TransitionRefused(blocked.message, 422) from None
     before = order.state

@@ -96,10 +96,12 @@ class Taken:
 
 
 def newest_orders(session: Session, order_type_key: str, count: int, *,
-                  visible: ColumnElement[bool] | None = None) -> Taken:
+                  visible: ColumnElement[bool] | None = None,
+                  calendar: Calendar | None = None) -> Taken:
     """The last ``count`` orders of the type (those ``visible`` lets through) and what
-    comparing them needs. The caller then ends its read (SQLite holds its write lock
-    for a whole transaction) and hands this to ``compare``."""
+    comparing them needs; ``calendar``: what their formulas evaluate with (a person's
+    preview calendar), else the instance's. The caller then ends its read (SQLite holds
+    its write lock for a whole transaction) and hands this to ``compare``."""
     order_type = find(session, order_type_key)
     if order_type is None:
         raise OrderNotFound(f"there is no order type {order_type_key!r}")
@@ -111,7 +113,7 @@ def newest_orders(session: Session, order_type_key: str, count: int, *,
         .order_by(Order.created_at.desc(), Order.id.desc()).limit(count)).all()
     return Taken(published=blueprint_for(order_type.latest),
                  version=order_type.latest.number,
-                 calendar=business_calendar.formula_calendar(session),
+                 calendar=calendar or business_calendar.formula_calendar(session),
                  orders=[Stored(o.number, o.created_at, copy.deepcopy(o.data), o.channel,
                                 o.payment_status) for o in orders])
 

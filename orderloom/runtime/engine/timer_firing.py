@@ -112,7 +112,8 @@ def fire_timer(session: Session, timer_id: int, now: datetime) -> bool:
             "after_hours": spec["escalate_after_hours"], "task": extra.id})
         _notify_roles(session, order, [spec["escalate_to"]],
                       f"Order {order.number} needs your approval: escalated after "
-                      f"{_waited(spec, 'escalate_after_hours')}", now)
+                      f"{_waited(spec, 'escalate_after_hours')}", now,
+                      "escalated", _numbers(order, spec, "escalate_after_hours"))
         return True
     if timer.kind == REMINDER:
         spec = approvals.approval_spec(blueprint, timer.key)
@@ -127,6 +128,13 @@ def _waited(spec: dict[str, Any], number: str) -> str:
     unit = {"business_hours": "business hours",
             "business_days": "business days"}.get(spec.get("time_counts", ""), "h")
     return f"{spec[number]:g} {unit}"
+
+
+def _numbers(order: Any, spec: dict[str, Any], number: str) -> dict[str, Any]:
+    """What a timer's notification is worded from when shown: the order, how long, and
+    how that length counts."""
+    return {"order": order.number, "amount": spec[number],
+            "counts": spec.get("time_counts") or "all_hours"}
 
 
 def _label(state: dict[str, Any]) -> str:
@@ -147,10 +155,13 @@ def _sla_breached(session: Session, order: Any, blueprint: Any, now: datetime) -
                                 sla_hours=state["sla_hours"], notified_roles=roles,
                                 notified_permission=permission, at=now,
                                 time_counts=state.get("time_counts"))
-    _notify_roles(session, order, roles, title, now)
+    what = "sla_breached"
+    details = {**_numbers(order, state, "sla_hours"), "state": state.get("label") or {},
+               "state_key": state["key"]}
+    _notify_roles(session, order, roles, title, now, what, details)
     if permission is not None:
         session.add(Notification(permission=permission, order_id=order.id, title=title,
-                                 created_at=now))
+                                 created_at=now, what=what, details=details))
 
 
 def _remind(session: Session, order: Any, spec: dict[str, Any], now: datetime) -> bool:
@@ -166,13 +177,17 @@ def _remind(session: Session, order: Any, spec: dict[str, Any], now: datetime) -
         anyone = task.assignee_user_id is None and task.assignee_role is None
         session.add(Notification(user_id=task.assignee_user_id, role=task.assignee_role,
                                  permission=WHOLE_WORKFLOW if anyone else None,
-                                 order_id=order.id, title=title, created_at=now))
+                                 order_id=order.id, title=title, created_at=now,
+                                 what="reminded",
+                                 details=_numbers(order, spec, "remind_after_hours")))
     timeline.approval_event(session, order, SYSTEM.name, at=now, details={
         "approval": spec["key"], "outcome": "reminded", "tasks": [t.id for t in open_tasks]})
     return True
 
 
 def _notify_roles(session: Session, order: Any, roles: list[str], title: str,
-                  now: datetime) -> None:
+                  now: datetime, what: str | None = None,
+                  details: dict[str, Any] | None = None) -> None:
     for role in roles:
-        session.add(Notification(role=role, order_id=order.id, title=title, created_at=now))
+        session.add(Notification(role=role, order_id=order.id, title=title, created_at=now,
+                                 what=what, details=details))

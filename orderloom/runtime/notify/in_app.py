@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, Select, String, Text, or_, select, true
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from orderloom.db import Base, UTCDateTime, utcnow
+from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
 from orderloom.runtime.errors import OrderNotFound
 
 
@@ -27,6 +27,11 @@ class Notification(Base):
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text, default="")
+    # What happened and its numbers, for notifications worded in the reader's language
+    # when shown (a timer's: "sla_breached", "escalated", "reminded"); ``title`` is the
+    # English wording, kept for readers that do not know ``what``.
+    what: Mapped[str | None] = mapped_column(String(50))
+    details: Mapped[dict | None] = mapped_column(JSONDocument)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from orderloom import dsl
 from orderloom.db import utcnow
 from orderloom.designer.blueprint import Blueprint, money_places, money_unit
-from orderloom.runtime import audit, hooks
+from orderloom.runtime import audit, business_calendar, hooks
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.orders import timeline
 from orderloom.runtime.orders.models import Order, formula_values, money_text
@@ -109,7 +109,7 @@ def refund_action(session: Session, actor_name: str, order: Order, blueprint: Bl
         return {"amount": str(refund.amount), "currency": refund.currency}
     formula = dsl.compile(action["amount"], blueprint.fields, "money",
                           money_places=money_places(blueprint.currency))
-    value = formula(formula_values(order), None)
+    value = formula(formula_values(order), None, business_calendar.formula_calendar(session))
     if isinstance(value, dsl.FormulaFault):
         raise PaymentError(f"the formula of the refund's amount failed: {value.message}")
     if value is None or Decimal(str(value)) == 0:

@@ -29,9 +29,14 @@ function textWidth(text) {
   return Math.ceil(measurer.measureText(text).width) + 8;
 }
 
+// The unit a timer's number counts in, as its time_counts says, in the page's language.
+function unitOf(t, item) {
+  return t[`unit_${item.time_counts || "all_hours"}`];
+}
+
 // What the diagram shows of the draft: one edge per arrow, each naming the list
 // item it comes from so a click can open it.
-export function arrows(draft, lang) {
+export function arrows(draft, lang, t) {
   const wf = draft.workflow || {};
   const states = (wf.states || []).filter((s) => s && s.key);
   const known = new Set(states.map((s) => s.key));
@@ -49,7 +54,7 @@ export function arrows(draft, lang) {
     if (ap.rejected) edges.push({from: ap.state, to: ap.rejected, label: `✗ ${name}`, kind: "approval", item});
   });
   (wf.automatic || []).forEach((move, index) => {
-    const when = move.after_hours ? `⏱ ${move.after_hours} h` : "⚙";
+    const when = move.after_hours ? `⏱ ${move.after_hours} ${unitOf(t, move)}` : "⚙";
     edges.push({from: move.from, to: move.to, label: when, kind: "automatic", item: {name: "automatic", index}});
   });
   return {states, edges: edges.filter((e) => known.has(e.from) && known.has(e.to))};
@@ -111,9 +116,9 @@ export class WorkflowCanvas {
   // Laid out again only when what is drawn changed: typing a condition or an SLA
   // in the panel leaves the diagram alone.
   draw({force = false} = {}) {
-    const {states, edges} = arrows(this.store.draft, this.lang);
+    const {states, edges} = arrows(this.store.draft, this.lang, this.t);
     const shape = JSON.stringify([states.map((s) => [s.key, s.kind, labelText(s.label, this.lang, s.key),
-      s.sla_hours]), edges.map((e) => [e.from, e.to, e.label, e.kind])]);
+      s.sla_hours, s.time_counts]), edges.map((e) => [e.from, e.to, e.label, e.kind])]);
     if (!force && shape === this.shape) {
       this.markSelected();
       return this.drawn;
@@ -174,7 +179,7 @@ export class WorkflowCanvas {
       group.append(svg("rect", {x: at.x, y: at.y, width: BOX_W, height: BOX_H, rx: state.kind === "terminal" ? 22 : 8}),
         svg("text", {x: at.x + BOX_W / 2, y: at.y + 19, "text-anchor": "middle", class: "state-name"},
           labelText(state.label, this.lang, state.key)));
-      const sla = state.sla_hours ? ` · SLA ${state.sla_hours} h` : "";
+      const sla = state.sla_hours ? ` · SLA ${state.sla_hours} ${unitOf(this.t, state)}` : "";
       group.append(svg("text", {x: at.x + BOX_W / 2, y: at.y + 35, "text-anchor": "middle", class: "state-key"},
         `${state.key}${sla}`));
       root.append(group);

@@ -8,6 +8,11 @@ import {clear, h, keyFrom, labelText} from "./dom.js";
 import {fields} from "./form_model.js";
 import {formulaInput} from "./formula_input.js";
 
+// Whether a state's, approval's or automatic move's timers count whole working days.
+function inDays(item) {
+  return item.time_counts === "business_days";
+}
+
 function workflow(draft) {
   draft.workflow = draft.workflow || {states: [], transitions: []};
   for (const name of ["states", "transitions"]) draft.workflow[name] = draft.workflow[name] || [];
@@ -181,7 +186,8 @@ export class WorkflowLists {
     }, {inputmode: "decimal", class: "short"});
   }
 
-  // How the timers' numbers of one state, approval or automatic move count: every
+  // How the timers' numbers of one state, approval or automatic move count (the
+  // boxes' captions follow it, as the number is days when it counts business days): every
   // hour (nothing written), or the business calendar's working hours or days.
   counts(name, index, value) {
     const t = this.t;
@@ -249,7 +255,7 @@ export class WorkflowLists {
           h("option", {value: c, title: t[`category_${c}_hint`], selected: this.categoryOf(state) === c},
             t[`category_${c}`])),
         (it, v) => { it.category = v; }),
-      this.hours("states", index, "sla_hours", t.sla_hours, state.sla_hours),
+      this.hours("states", index, "sla_hours", inDays(state) ? t.sla_days : t.sla_hours, state.sla_hours),
       this.counts("states", index, state.time_counts),
       this.tools("states", index, count));
   }
@@ -317,8 +323,10 @@ export class WorkflowLists {
       this.outcome(ap, index, "rejected", t.if_rejected),
       ap.approved && ap.approved === ap.rejected
         ? h("p", {class: "wf-warning", role: "status"}, t.same_outcome_warning) : null,
-      this.hours("approvals", index, "remind_after_hours", t.remind_after, ap.remind_after_hours),
-      this.hours("approvals", index, "escalate_after_hours", t.escalate_after, ap.escalate_after_hours),
+      this.hours("approvals", index, "remind_after_hours", inDays(ap) ? t.remind_after_days : t.remind_after,
+        ap.remind_after_hours),
+      this.hours("approvals", index, "escalate_after_hours", inDays(ap) ? t.escalate_after_days : t.escalate_after,
+        ap.escalate_after_hours),
       this.select("approvals", index, "escalate_to", t.escalate_to,
         [h("option", {value: ""}, "—"), this.roles.map((r) => h("option", {value: r, selected: ap.escalate_to === r}, r))],
         (it, v) => { if (v) it.escalate_to = v; else delete it.escalate_to; }),
@@ -356,7 +364,7 @@ export class WorkflowLists {
       this.select("automatic", index, "from", t.from_state, this.stateOptions(move.from),
         (it, v) => { it.from = v; }),
       this.select("automatic", index, "to", t.to_state, this.stateOptions(move.to), (it, v) => { it.to = v; }),
-      this.hours("automatic", index, "after_hours", t.after_hours, move.after_hours),
+      this.hours("automatic", index, "after_hours", inDays(move) ? t.after_days : t.after_hours, move.after_hours),
       this.counts("automatic", index, move.time_counts),
       this.formula("automatic", index, "when", t.auto_when, move.when, "payment_status = \"paid\""),
       this.tools("automatic", index, count));

@@ -35,6 +35,7 @@ from typing import Any, ClassVar
 from sqlalchemy.orm import Session
 
 from orderloom.designer.blueprint import Blueprint
+from orderloom.dsl.workdays import Calendar
 from orderloom.runtime.errors import OrderError
 
 
@@ -62,6 +63,9 @@ class Run:
     result: ActionResult
     language: str
     now: datetime | None
+    # The instance's business calendar, time zone and catalogue: a set_field formula
+    # reads TODAY, WORKDAY and PRODUCTINFO as every other formula of the order does.
+    calendar: Calendar | None = None
 
 
 @dataclass(frozen=True)
@@ -127,11 +131,11 @@ NOT_ON_EDIT = "not carried out when an edit makes the rule match: a transition d
 
 def run_actions(blueprint: Blueprint, actions: tuple[dict[str, Any], ...] | list,
                 result: ActionResult, language: str = "en", now=None, *,
-                editing: bool = False) -> None:
+                editing: bool = False, calendar: Calendar | None = None) -> None:
     """Each action's step inside the transaction, in order; raises Blocked. With
     ``editing`` (a rule an edit turned TRUE) types whose ``on_edit`` is False are
     listed as not carried out, with the reason."""
-    run = Run(blueprint, result, language, now)
+    run = Run(blueprint, result, language, now, calendar)
     known = behaviours()
     for action in actions:
         behaviour = known.get(action["type"])

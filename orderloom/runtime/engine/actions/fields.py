@@ -20,7 +20,7 @@ class SetField(spec.SetField, Behaviour):
         formula = dsl.compile(action["value"], run.blueprint.fields,
                               wanted if isinstance(wanted, str) else None,
                               money_places=money_places(run.blueprint.currency))
-        value = formula(run.result.data, run.now)
+        value = formula(run.result.data, run.now, run.calendar)
         if isinstance(value, dsl.FormulaFault):
             raise OrderError(f"the formula that sets {action['field']!r} failed: "
                              f"{value.message}")

@@ -170,7 +170,7 @@ def assignees(session: Session, blueprint: Blueprint, spec: dict[str, Any],
     if "formula" in approvers:
         formula = dsl.compile(approvers["formula"], blueprint.fields,
                               money_places=money_places(blueprint.definition.get("currency")))
-        result = formula(values, now)
+        result = formula(values, now, business_calendar.formula_calendar(session))
         if isinstance(result, dsl.FormulaFault):
             notes.append(f"the approvers formula failed: {result}")
         elif isinstance(result, str):
