@@ -88,7 +88,7 @@ def test_two_business_days_from_friday_end_on_monday_counting_the_make_up_sunday
 def test_a_business_hours_sla_skips_the_evening_and_the_holiday_week(shop, client, db,
                                                                      token_for):
     order = lifecycle.create_order(db, ACTOR, "retail_order", BIG, now=at(30, 16))
-    lifecycle.take_transition(db, ACTOR, order, "submit", {"admin"}, now=at(30, 17))
+    lifecycle.take_transition(db, ACTOR, order, "submit", {"staff"}, now=at(30, 17))
     db.commit()
     # One hour on Monday 30th (to 18:00), October 1st to 7th off, three hours on the 8th.
     assert _timer(db, order, SLA).fire_at == at(8, 12, month=10)
@@ -107,7 +107,7 @@ def test_a_business_hours_sla_skips_the_evening_and_the_holiday_week(shop, clien
 def test_time_outside_the_working_hours_starts_counting_when_they_open(shop, db):
     # Saturday 28th at 20:00: nothing counts until Sunday 29th (worked) at 09:00.
     order = lifecycle.create_order(db, ACTOR, "retail_order", BIG, now=at(28, 20))
-    lifecycle.take_transition(db, ACTOR, order, "submit", {"admin"}, now=at(28, 20))
+    lifecycle.take_transition(db, ACTOR, order, "submit", {"staff"}, now=at(28, 20))
     db.commit()
     assert _timer(db, order, SLA).fire_at == at(29, 13)
 
@@ -118,7 +118,7 @@ def test_shorter_hours_on_one_weekday_are_counted_as_set(client, token_for, shop
     assert client.put("/api/v1/business-calendar", headers=bearer(token_for("admin")),
                       json=short_monday).status_code == 200
     order = lifecycle.create_order(db, ACTOR, "retail_order", BIG, now=at(30, 9))
-    lifecycle.take_transition(db, ACTOR, order, "submit", {"admin"}, now=at(30, 9))
+    lifecycle.take_transition(db, ACTOR, order, "submit", {"staff"}, now=at(30, 9))
     db.commit()
     # Monday 30th counts 10:00 to 12:30 only; the rest waits for October 8th.
     assert _timer(db, order, SLA).fire_at == at(8, 10, 30, month=10)
