@@ -7,6 +7,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext
 
+from orderloom.platform.i18n import language
+
 REFUSAL_WORDS = {
     "wrong_bin": lazy_gettext("Wrong bin: go to %(bin)s"),
     "scan_bin_first": lazy_gettext("Scan bin %(bin)s first"),
@@ -21,6 +23,7 @@ REFUSAL_WORDS = {
     "order_not_picked": lazy_gettext("Order %(order)s is not picked in full yet"),
     "order_short": lazy_gettext("Order %(order)s was short picked and is held"),
     "order_packed": lazy_gettext("Order %(order)s is packed already"),
+    "order_held": lazy_gettext("Order %(order)s does not ship. %(why)s"),
     "parcel_open": lazy_gettext("Too few: order %(order)s still lacks %(missing)s units; "
                                 "finish it first"),
     "wave_done": lazy_gettext("Wave %(wave)s is finished"),
@@ -50,4 +53,7 @@ def scan_words(refusal: str | None, done: str | None, values: dict[str, Any]) ->
     words = REFUSAL_WORDS.get(refusal or "") or DONE_WORDS.get(done or "")
     if words is None:
         return refusal or done or ""
+    reason = values.get("reason")
+    if isinstance(reason, dict):  # a hold's reason, in both languages
+        values = {**values, "why": reason.get(language()) or reason.get("en", "")}
     return str(words) % _Blank(values)

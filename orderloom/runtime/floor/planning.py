@@ -1,8 +1,9 @@
 """Planning waves: by hand from chosen orders, or by rules from every order waiting
 to be picked in a warehouse.
 
-An order can be picked when it holds stock (held reservations) in the warehouse
-and is in no unfinished wave. A wave's lines are those reservations, so what is
+An order can be picked when it holds stock (held reservations) in the warehouse,
+is in no unfinished wave and is not on hold (a store's cancellation, a short pick:
+staff decide what becomes of it). A wave's lines are those reservations, so what is
 picked is what the order holds. Helpers take a session and never commit.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from orderloom.runtime.audit import Actor
+from orderloom.runtime.engine import holds
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.floor.models import UNFINISHED, Wave, WaveLine, WaveOrder
 from orderloom.runtime.floor.pick_path import bin_of, zone_of
@@ -86,14 +88,25 @@ def held_elsewhere(warehouse: Warehouse) -> Any:
 
 def waiting_orders(session: Session, warehouse: Warehouse, visible: ColumnElement[bool],
                    limit: int = MAX_ORDERS) -> list[Order]:
-    """Orders holding stock in ``warehouse`` only that no unfinished wave has, oldest
-    first."""
+    """Orders holding stock in ``warehouse`` only that no unfinished wave has and that
+    are not on hold, oldest first."""
     holding = select(Reservation.order_id).where(
         Reservation.warehouse_id == warehouse.id, Reservation.status == "held")
-    return list(session.scalars(
-        select(Order).where(Order.id.in_(holding), Order.id.not_in(in_unfinished_wave()),
-                            Order.id.not_in(held_elsewhere(warehouse)), visible)
-        .order_by(Order.created_at, Order.id).limit(limit)))
+    query = (select(Order).where(Order.id.in_(holding), Order.id.not_in(in_unfinished_wave()),
+                                 Order.id.not_in(held_elsewhere(warehouse)), visible)
+             .order_by(Order.created_at, Order.id))
+    found: list[Order] = []
+    # A hold is read from each order's timeline, not in SQL: read page by page until
+    # enough orders that are not held are found.
+    offset = 0
+    while len(found) < limit:
+        page = list(session.scalars(query.offset(offset).limit(limit)))
+        held = holds.on_hold(session, page)
+        found += [order for order in page if order.id not in held]
+        if len(page) < limit:
+            break
+        offset += limit
+    return found[:limit]
 
 
 def _claim(session: Session, orders: list[Order]) -> set[int]:
@@ -153,6 +166,7 @@ def plan_by_hand(session: Session, actor: Actor, warehouse_code: str, numbers: l
     split = set(session.scalars(select(Order.number).where(
         Order.number.in_(numbers), Order.id.in_(held_elsewhere(warehouse)))))
     held = _held(session, warehouse, [o.id for o in found.values()])
+    on_hold = holds.on_hold(session, list(found.values()))
     seen: set[str] = set()
     for index, number in enumerate(numbers):
         pointer = f"/orders/{index}"
@@ -167,6 +181,9 @@ def plan_by_hand(session: Session, actor: Actor, warehouse_code: str, numbers: l
         if not held.get(found[number].id):
             raise PlanningProblem(pointer, f"order {number} holds no stock in "
                                            f"{warehouse.code}: there is nothing to pick")
+        if found[number].id in on_hold:
+            why = on_hold[found[number].id].get("en", "")
+            raise PlanningProblem(pointer, f"order {number} cannot be picked now. {why}")
         if number in split:
             raise PlanningProblem(pointer, f"order {number} also holds stock in another "
                                            f"warehouse: a split order is not picked in a "

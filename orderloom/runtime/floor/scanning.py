@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
 from orderloom.runtime.audit import Actor
+from orderloom.runtime.engine import holds
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.floor import shipping_out, short_picks
 from orderloom.runtime.floor.models import (
@@ -57,6 +58,7 @@ REFUSALS = {
     "order_not_picked": "order {order} is not picked in full yet",
     "order_short": "order {order} was short picked and is held",
     "order_packed": "order {order} is packed already",
+    "order_held": "order {order} does not ship. {why}",
     "parcel_open": "too few: order {order} still lacks {missing} units; finish it first",
     "wave_done": "wave {wave} is finished",
     "nothing_to_pick": "everything of wave {wave} is picked",
@@ -324,6 +326,16 @@ def _order_lines(session: Session, wave: Wave, order: Order) -> list[WaveLine]:
         WaveLine.wave_id == wave.id, WaveLine.order_id == order.id).order_by(WaveLine.id)))
 
 
+def _held_note(session: Session, order: Order) -> Answer | None:
+    """A refusal when ``order`` is on hold now: a held order never ships by packing."""
+    note = holds.on_hold(session, [order]).get(order.id)
+    if note is None:
+        return None
+    # ``reason`` in both languages, for the pages; ``why`` in the API's English.
+    return Answer(False, "order_held", {"order": order.number, "why": note.get("en", ""),
+                                        "reason": note}, order=order.number)
+
+
 def pack_scan(session: Session, actor: Actor, number: str, code: str,
               on_bench: str | None, roles: set[str]) -> Answer:
     """A scan at the packing bench; ``on_bench`` is the order being packed (its number),
@@ -344,6 +356,8 @@ def pack_scan(session: Session, actor: Actor, number: str, code: str,
                 order=bench[1].number), [bench[1]])
         refusal = {TO_PICK: "order_not_picked", SHORT: "order_short",
                    PACKED: "order_packed"}.get(member.status)
+        if refusal is None and (held := _held_note(session, order)):
+            return _log(session, actor, wave, PACK, code, held, [order])
         answer = Answer(refusal is None, refusal, {"order": order.number}, order=order.number,
                         done="order_on_bench" if refusal is None else "")
         return _log(session, actor, wave, PACK, code, answer, [order])
@@ -363,6 +377,11 @@ def pack_scan(session: Session, actor: Actor, number: str, code: str,
         return _log(session, actor, wave, PACK, code, Answer(
             False, "too_many", {"sku": line.sku, "quantity": line.quantity},
             order=order.number), [order], line.sku)
+    if all(li.packed >= li.quantity for li in lines if li is not line) and \
+            line.packed + 1 >= line.quantity and (held := _held_note(session, order)):
+        # Held since it came to the bench (a store cancelled it): the last unit would
+        # ship it, so the parcel stays open for staff.
+        return _log(session, actor, wave, PACK, code, held, [order], line.sku)
     line.packed += 1
     answer = Answer(True, done="packed", order=order.number,
                     values={"sku": line.sku, "packed": line.packed,

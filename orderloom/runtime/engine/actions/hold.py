@@ -19,14 +19,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from orderloom.designer.actions import hold as spec
-from orderloom.designer.published import blueprint_for
 from orderloom.runtime.engine.actions import Behaviour, Run, StandingNote
 from orderloom.runtime.orders.models import Order, OrderEvent
 from orderloom.runtime.orders.timeline import TimelineKind
 
 PREFIX = {"en": "On hold: ", "zh": "暂停："}
-# Orders entered by hand or imported from a file: no store can hold them.
-UNHELD_CHANNELS = frozenset({"manual", "import"})
 
 
 class Hold(spec.Hold, Behaviour):
@@ -34,12 +31,10 @@ class Hold(spec.Hold, Behaviour):
         run.result.done.append(action)
 
     def standing(self, session: Session, orders: Sequence[Order]) -> dict[int, StandingNote]:
-        # Orders from a channel may also be held without any hold in their type's
-        # workflow, by a store's cancellation or refund (engine/holds.py); orders of
-        # other types without a hold cost no query.
-        ids = [order.id for order in orders
-               if self.name in blueprint_for(order.version).action_types
-               or order.channel not in UNHELD_CHANNELS]
+        # Any order may also be held without any hold in its type's workflow: by a
+        # store's cancellation or refund, or by a short pick on the warehouse floor
+        # (engine/holds.py). One grouped query answers for the whole page.
+        ids = [order.id for order in orders]
         if not ids:
             return {}
         latest = (select(func.max(OrderEvent.id))
