@@ -253,7 +253,8 @@ def custom_token(client, db, admin, make_user, role: str, permissions: list[str]
 def test_a_packer_who_may_not_ship_leaves_the_order_verified_and_unshipped(
         client, db, staff, admin, make_user):
     number = place(client, staff, [item("CUP-02", 1)])
-    packer = custom_token(client, db, admin, make_user, "packers", ["floor.work"])
+    packer = custom_token(client, db, admin, make_user, "packers",
+                          ["floor.work", "orders.act"])
     wave = client.post("/api/v1/waves", headers=packer,
                        json={"warehouse": "HZ", "orders": [number]}).get_json()["number"]
     for code in ("A-2", "6901002"):

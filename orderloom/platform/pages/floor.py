@@ -13,7 +13,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 
-from orderloom.platform.api.waves import visible_wave, wave_pdf_response
+from orderloom.platform.api.waves import (
+    ACTING,
+    must_move_orders,
+    visible_wave,
+    wave_pdf_response,
+)
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
@@ -218,6 +223,7 @@ def pick_scan_page(number: str):
 @pages.post("/floor/waves/<number>/short")
 @requires("floor.work")
 def short_page(number: str):
+    must_move_orders()
     visible_wave(number, lock=True)
     answer = scanning.report_short(db_session(), current_actor(), number)
     return _answer_json(answer, number, "pick")
@@ -232,7 +238,8 @@ def pack_scan_page(number: str):
     visible_wave(number, lock=True)
     session = db_session()
     answer = scanning.pack_scan(session, current_actor(), number, code, on_bench,
-                                set(current_user().role_names))
+                                set(current_user().role_names),
+                                may_act=current_user().can(ACTING))
     reply = _answer_json(answer, number, "pack")
     bench = answer.order if answer.done in ("order_on_bench", "packed") else None
     if answer.refusal in ("not_in_order", "too_many", "parcel_open"):

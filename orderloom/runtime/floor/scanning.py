@@ -337,9 +337,10 @@ def _held_note(session: Session, order: Order) -> Answer | None:
 
 
 def pack_scan(session: Session, actor: Actor, number: str, code: str,
-              on_bench: str | None, roles: set[str]) -> Answer:
+              on_bench: str | None, roles: set[str], *, may_act: bool) -> Answer:
     """A scan at the packing bench; ``on_bench`` is the order being packed (its number),
-    None before the first order is scanned."""
+    None before the first order is scanned. ``roles`` and ``may_act`` (the packer may
+    move orders on) decide whether the last unit ships the order."""
     code = _clean(code)
     wave = find_wave(session, number, lock=True)
     bench = _order_scanned(session, wave, on_bench) if on_bench else None
@@ -388,7 +389,7 @@ def pack_scan(session: Session, actor: Actor, number: str, code: str,
                             "quantity": line.quantity})
     if all(li.packed >= li.quantity for li in lines):
         member.status = PACKED
-        shipped = shipping_out.ship(session, actor, order, roles)
+        shipped = shipping_out.ship(session, actor, order, roles, may_act=may_act)
         answer.shipped_by = shipped.transition
         answer.done = "shipped" if shipped.transition else "packed_in_full"
         if shipped.refused:

@@ -54,11 +54,19 @@ class Shipped:
     refused: str | None = None
 
 
-def ship(session: Session, actor: Actor, order: Order, roles: set[str]) -> Shipped:
+# Said when the packer may work the floor but not move orders on (platform/permissions.py).
+MAY_NOT_ACT = "moving an order on needs the permission 'orders.act'"
+
+
+def ship(session: Session, actor: Actor, order: Order, roles: set[str], *,
+         may_act: bool) -> Shipped:
     """Ship a packed order: take its shipping move, then deduct what it still holds,
-    which packing has verified unit by unit. A move the packer may not take now (their
-    role, its condition) is not taken and says why: the parcel stays verified, and
-    staff move the order on by hand. No move from the order's state: nothing moves."""
+    which packing has verified unit by unit. A move the packer may not take now (they
+    may not move orders on at all, or not this move: their role, its condition) is not
+    taken and says why: the parcel stays verified, and staff move the order on by
+    hand. No move from the order's state: nothing moves."""
+    if not may_act:
+        return Shipped(None, MAY_NOT_ACT)
     spec = shipping_move(order)
     if spec is None:
         return Shipped(None, f"the workflow has no move from {order.state!r} into a "
