@@ -24,6 +24,10 @@ REFUSAL_WORDS = {
     "order_short": lazy_gettext("Order %(order)s was short picked and is held"),
     "order_packed": lazy_gettext("Order %(order)s is packed already"),
     "order_held": lazy_gettext("Order %(order)s does not ship. %(why)s"),
+    "order_gone": lazy_gettext("Order %(order)s has left the wave: it moved on meanwhile"),
+    "stock_changed": lazy_gettext("Order %(order)s does not ship: what it holds is no "
+                                  "longer what wave %(wave)s picked for it; staff check "
+                                  "the order"),
     "parcel_open": lazy_gettext("Too few: order %(order)s still lacks %(missing)s units; "
                                 "finish it first"),
     "wave_done": lazy_gettext("Wave %(wave)s is finished"),

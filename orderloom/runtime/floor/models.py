@@ -14,11 +14,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
 
-# A wave is open until each of its orders is packed or short; then done.
+# A wave is open until each of its orders is packed, short or gone; then done.
 OPEN, DONE = "open", "done"
-# An order in a wave: being picked, picked in full, short (held for staff), packed.
-TO_PICK, PICKED, SHORT, PACKED = "to_pick", "picked", "short", "packed"
+# An order in a wave: being picked, picked in full, short (held for staff), packed, or
+# gone: it left the open category meanwhile (cancelled, shipped by hand), so the
+# wave picks and packs it no more.
+TO_PICK, PICKED, SHORT, PACKED, GONE = "to_pick", "picked", "short", "packed", "gone"
 UNFINISHED = (TO_PICK, PICKED)
+# Orders that have left the wave's walk.
+LEFT_WALK = (SHORT, GONE)
 
 
 class Wave(Base):
@@ -55,7 +59,9 @@ class WaveOrder(Base):
 
 class WaveLine(Base):
     """One SKU of one order in a wave: how many to pick, and how many scanning has
-    verified at the shelf and at the packing bench."""
+    verified at the shelf and at the packing bench. The order's reservations may
+    change after planning (an edit, a release): the last scan at the bench compares
+    them with these lines before the order ships."""
 
     __tablename__ = "wave_lines"
     __table_args__ = (Index("ix_wave_lines_wave_sku", "wave_id", "sku"),)

@@ -14,7 +14,7 @@ from orderloom.db import utcnow
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.documents import fulfilment
 from orderloom.runtime.errors import OrderError
-from orderloom.runtime.floor.models import SHORT, WaveScan
+from orderloom.runtime.floor.models import LEFT_WALK, WaveScan
 from orderloom.runtime.floor.scanning import find_wave, wave_orders
 
 PRINTABLE = ("packing_slip", "shipping_label")
@@ -33,7 +33,7 @@ def wave_pdf(session: Session, actor: Actor, number: str, kinds: list[str], *,
     writer = PdfWriter()
     printed = 0
     for member, order in wave_orders(session, wave):
-        if member.status == SHORT:
+        if member.status in LEFT_WALK:
             continue
         for kind in kinds:
             document = fulfilment.order_document(session, order, kind, for_pdf=True,

@@ -25,6 +25,8 @@ from orderloom.runtime.errors import OrderError
 from orderloom.runtime.floor import shipping_out, short_picks
 from orderloom.runtime.floor.models import (
     DONE,
+    GONE,
+    LEFT_WALK,
     PACKED,
     PICKED,
     SHORT,
@@ -39,6 +41,7 @@ from orderloom.runtime.floor.pick_path import Stop, walking_key
 from orderloom.runtime.orders import timeline
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.shipping.models import Shipment
+from orderloom.runtime.stock import keeping
 from orderloom.runtime.stock.catalog import Product, Warehouse
 
 PICK, PACK = "pick", "pack"
@@ -59,6 +62,9 @@ REFUSALS = {
     "order_short": "order {order} was short picked and is held",
     "order_packed": "order {order} is packed already",
     "order_held": "order {order} does not ship. {why}",
+    "order_gone": "order {order} has left the wave: it moved on meanwhile",
+    "stock_changed": "order {order} does not ship: what it holds is no longer what "
+                     "wave {wave} picked for it; staff check the order",
     "parcel_open": "too few: order {order} still lacks {missing} units; finish it first",
     "wave_done": "wave {wave} is finished",
     "nothing_to_pick": "everything of wave {wave} is picked",
@@ -140,7 +146,7 @@ def stops(session: Session, wave: Wave) -> list[Stop]:
         Product.id.in_(select(WaveLine.product_id).where(WaveLine.wave_id == wave.id))))}
     found: dict[tuple[str, str], Stop] = {}
     for line, member in _lines(session, wave):
-        if member.status == SHORT:
+        if member.status in LEFT_WALK:
             continue
         product = products[line.product_id]
         stop = found.setdefault((line.bin, line.sku), Stop(
@@ -189,7 +195,7 @@ def _orders_by_number(session: Session, numbers: list[str]) -> list[Order]:
                                 .order_by(Order.id)))
 
 
-def _finish_if_done(session: Session, wave: Wave) -> None:
+def finish_if_done(session: Session, wave: Wave) -> None:
     if all(member.status not in UNFINISHED for member, _o in wave_orders(session, wave)):
         wave.status = DONE
         wave.done_at = utcnow()
@@ -268,7 +274,7 @@ def _lacking(session: Session, wave: Wave, stop: Stop) -> list[tuple[WaveLine, O
     """The lines at ``stop`` still lacking units, in the wave's order of orders."""
     found = []
     for line, member in _lines(session, wave):
-        if member.status != SHORT and line.bin == stop.bin and line.sku == stop.sku \
+        if member.status not in LEFT_WALK and line.bin == stop.bin and line.sku == stop.sku \
                 and line.picked < line.quantity:
             found.append((line, session.get(Order, line.order_id)))
     return found
@@ -306,7 +312,7 @@ def report_short(session: Session, actor: Actor, number: str) -> Answer:
                     order=", ".join(o.number for o in short_orders))
     _log(session, actor, wave, PICK, current.bin or current.sku, answer, short_orders,
          current.sku, current.bin)
-    _finish_if_done(session, wave)
+    finish_if_done(session, wave)
     return answer
 
 
@@ -336,6 +342,22 @@ def _held_note(session: Session, order: Order) -> Answer | None:
                                         "reason": note}, order=order.number)
 
 
+def _holds_as_planned(session: Session, wave: Wave, order: Order,
+                      lines: list[WaveLine]) -> bool:
+    """Whether the order holds exactly what the wave's lines are, in the wave's
+    warehouse: shipping deducts all it holds, and only the lines were verified."""
+    warehouse = session.scalar(select(Warehouse.id).where(Warehouse.code == wave.warehouse))
+    holding: dict[tuple[int, int], int] = {}
+    for reservation in keeping.held_by(session, [order.id]).get(order.id, []):
+        key = (reservation.product_id, reservation.warehouse_id)
+        holding[key] = holding.get(key, 0) + reservation.quantity
+    planned: dict[tuple[int, int], int] = {}
+    for line in lines:
+        key = (line.product_id, warehouse)
+        planned[key] = planned.get(key, 0) + line.quantity
+    return holding == planned
+
+
 def pack_scan(session: Session, actor: Actor, number: str, code: str,
               on_bench: str | None, roles: set[str], *, may_act: bool) -> Answer:
     """A scan at the packing bench; ``on_bench`` is the order being packed (its number),
@@ -356,7 +378,7 @@ def pack_scan(session: Session, actor: Actor, number: str, code: str,
                 False, "parcel_open", {"order": bench[1].number, "missing": missing},
                 order=bench[1].number), [bench[1]])
         refusal = {TO_PICK: "order_not_picked", SHORT: "order_short",
-                   PACKED: "order_packed"}.get(member.status)
+                   PACKED: "order_packed", GONE: "order_gone"}.get(member.status)
         if refusal is None and (held := _held_note(session, order)):
             return _log(session, actor, wave, PACK, code, held, [order])
         answer = Answer(refusal is None, refusal, {"order": order.number}, order=order.number,
@@ -383,6 +405,12 @@ def pack_scan(session: Session, actor: Actor, number: str, code: str,
         # Held since it came to the bench (a store cancelled it): the last unit would
         # ship it, so the parcel stays open for staff.
         return _log(session, actor, wave, PACK, code, held, [order], line.sku)
+    if all(li.packed >= li.quantity for li in lines if li is not line) and \
+            line.packed + 1 >= line.quantity and not _holds_as_planned(session, wave, order,
+                                                                       lines):
+        return _log(session, actor, wave, PACK, code, Answer(
+            False, "stock_changed", {"order": order.number, "wave": wave.number},
+            order=order.number), [order], line.sku)
     line.packed += 1
     answer = Answer(True, done="packed", order=order.number,
                     values={"sku": line.sku, "packed": line.packed,
@@ -394,7 +422,7 @@ def pack_scan(session: Session, actor: Actor, number: str, code: str,
         answer.done = "shipped" if shipped.transition else "packed_in_full"
         if shipped.refused:
             answer.values["why"] = shipped.refused
-        _finish_if_done(session, wave)
+        finish_if_done(session, wave)
     return _log(session, actor, wave, PACK, code, answer, [order], line.sku)
 
 

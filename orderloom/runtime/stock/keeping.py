@@ -186,6 +186,18 @@ def _held(session: Session, order_id: int) -> list[Reservation]:
         .with_for_update()))
 
 
+def held_by(session: Session, order_ids: list[int]) -> dict[int, list[Reservation]]:
+    """What each of ``order_ids`` holds (its held reservations), by order id; no lock:
+    for reading what an order holds, not for changing it."""
+    held: dict[int, list[Reservation]] = {}
+    for reservation in session.scalars(
+            select(Reservation).where(Reservation.order_id.in_(order_ids),
+                                      Reservation.status == "held")
+            .order_by(Reservation.order_id, Reservation.product_id, Reservation.id)):
+        held.setdefault(reservation.order_id, []).append(reservation)
+    return held
+
+
 def release(session: Session, actor_name: str, order_id: int) -> int:
     """Give back what an order holds (on cancel or reject); doing it twice releases
     nothing the second time. Returns the units released."""
