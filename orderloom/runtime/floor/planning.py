@@ -8,12 +8,13 @@ picked is what the order holds. Helpers take a session and never commit.
 """
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from orderloom.runtime.audit import Actor
@@ -122,20 +123,17 @@ def _claim(session: Session, orders: list[Order]) -> set[int]:
         WaveOrder.order_id.in_(ids), WaveOrder.status.in_(UNFINISHED))))
 
 
-def _next_number(session: Session) -> str:
-    # Two planners at the same moment may pick the same number: the unique constraint
-    # refuses the second, which is asked to send again (a 409).
-    highest = session.scalar(select(func.max(Wave.id))) or 0
-    return f"W-{highest + 1:06d}"
-
-
 def _make(session: Session, actor: Actor, warehouse: Warehouse, orders: list[Order],
           held: dict[int, list[tuple[Reservation, Product]]],
           planned_by: dict[str, Any]) -> Wave:
-    wave = Wave(number=_next_number(session), warehouse=warehouse.code, status="open",
-                planned_by=planned_by, created_by=actor.name)
+    # The number is the wave's id, which the database hands out once to each insert:
+    # two planners at the same moment get two numbers. Until the id is known the row
+    # carries a number of its own that no wave number looks like.
+    wave = Wave(number=f"new-{uuid.uuid4().hex}", warehouse=warehouse.code,
+                status="open", planned_by=planned_by, created_by=actor.name)
     session.add(wave)
     session.flush()
+    wave.number = f"W-{wave.id:06d}"
     for position, order in enumerate(orders):
         session.add(WaveOrder(wave_id=wave.id, order_id=order.id, position=position,
                               status="to_pick"))
