@@ -90,7 +90,12 @@ class WaveScan(Base):
     step: Mapped[str] = mapped_column(String(8))  # pick or pack
     code: Mapped[str] = mapped_column(String(100))
     accepted: Mapped[bool] = mapped_column(default=False)
-    # What the scan did or why it was refused, in words a person reads.
+    # What the scan did or why it was refused, in English words (the API's).
     outcome: Mapped[str] = mapped_column(String(300))
+    # The same as a key and its values, so each reader's page words it in their
+    # language: a key of scanning.REFUSALS, or what an accepted scan did.
+    refusal: Mapped[str | None] = mapped_column(String(30))
+    done: Mapped[str | None] = mapped_column(String(30))
+    values: Mapped[dict] = mapped_column(JSONDocument, default=dict)
     actor_name: Mapped[str] = mapped_column(String(150))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -30,11 +30,33 @@ from orderloom.runtime.stock.models import Reservation
 MAX_ORDERS = 500
 
 
-class PlanningProblem(OrderError):
-    """A wave that cannot be planned; ``pointer`` is the member of the request at fault."""
+# Why a wave cannot be planned, in the API's English; the pages say the same in the
+# reader's language (platform/pages/floor_words.py).
+REFUSALS = {
+    "no_warehouse": "there is no warehouse '{code}'",
+    "no_orders": "name at least one order",
+    "too_many_orders": "at most {most} orders make one wave",
+    "named_twice": "order {number} is named twice",
+    "no_order": "there is no order {number}",
+    "in_wave": "order {number} is in an unfinished wave already",
+    "nothing_held": "order {number} holds no stock in {warehouse}: there is nothing to pick",
+    "on_hold": "order {number} cannot be picked now. {why}",
+    "split": "order {number} also holds stock in another warehouse: a split order is not "
+             "picked in a wave yet",
+    "nothing_waits": "no order waits to be picked in {warehouse}",
+    "whole_number": "a whole number from {low} to {high}",
+}
 
-    def __init__(self, pointer: str, message: str, status: int = 422) -> None:
-        super().__init__(message)
+
+class PlanningProblem(OrderError):
+    """A wave that cannot be planned; ``pointer`` is the member of the request at fault,
+    ``key`` a key of REFUSALS and ``values`` its values."""
+
+    def __init__(self, pointer: str, key: str, values: dict[str, Any] | None = None,
+                 status: int = 422) -> None:
+        self.key = key
+        self.values = values or {}
+        super().__init__(REFUSALS[key].format(**self.values))
         self.pointer = pointer
         self.status = status
 
@@ -58,7 +80,7 @@ class Rules:
 def warehouse_named(session: Session, code: str, pointer: str = "/warehouse") -> Warehouse:
     found = session.scalar(select(Warehouse).where(Warehouse.code == code))
     if found is None:
-        raise PlanningProblem(pointer, f"there is no warehouse {code!r}")
+        raise PlanningProblem(pointer, "no_warehouse", {"code": code})
     return found
 
 
@@ -154,9 +176,9 @@ def plan_by_hand(session: Session, actor: Actor, warehouse_code: str, numbers: l
     """One wave of the orders ``numbers`` picked from ``warehouse_code``."""
     warehouse = warehouse_named(session, warehouse_code)
     if not numbers:
-        raise PlanningProblem("/orders", "name at least one order")
+        raise PlanningProblem("/orders", "no_orders")
     if len(numbers) > MAX_ORDERS:
-        raise PlanningProblem("/orders", f"at most {MAX_ORDERS} orders make one wave")
+        raise PlanningProblem("/orders", "too_many_orders", {"most": MAX_ORDERS})
     found = {o.number: o for o in session.scalars(
         select(Order).where(Order.number.in_(numbers), visible))}
     busy_ids = _claim(session, list(found.values()))
@@ -169,23 +191,22 @@ def plan_by_hand(session: Session, actor: Actor, warehouse_code: str, numbers: l
     for index, number in enumerate(numbers):
         pointer = f"/orders/{index}"
         if number in seen:
-            raise PlanningProblem(pointer, f"order {number} is named twice")
+            raise PlanningProblem(pointer, "named_twice", {"number": number})
         seen.add(number)
         if number not in found:
-            raise PlanningProblem(pointer, f"there is no order {number}")
+            raise PlanningProblem(pointer, "no_order", {"number": number})
         if number in busy:
-            raise PlanningProblem(pointer, f"order {number} is in an unfinished wave already",
-                                  409)
+            raise PlanningProblem(pointer, "in_wave", {"number": number}, 409)
         if not held.get(found[number].id):
-            raise PlanningProblem(pointer, f"order {number} holds no stock in "
-                                           f"{warehouse.code}: there is nothing to pick")
+            raise PlanningProblem(pointer, "nothing_held",
+                                  {"number": number, "warehouse": warehouse.code})
         if found[number].id in on_hold:
-            why = on_hold[found[number].id].get("en", "")
-            raise PlanningProblem(pointer, f"order {number} cannot be picked now. {why}")
+            reason = on_hold[found[number].id]
+            raise PlanningProblem(pointer, "on_hold", {"number": number,
+                                                       "why": reason.get("en", ""),
+                                                       "reason": reason})
         if number in split:
-            raise PlanningProblem(pointer, f"order {number} also holds stock in another "
-                                           f"warehouse: a split order is not picked in a "
-                                           f"wave yet")
+            raise PlanningProblem(pointer, "split", {"number": number})
     return _make(session, actor, warehouse, [found[n] for n in numbers], held, {"by": "hand"})
 
 
@@ -208,8 +229,7 @@ def plan_by_rules(session: Session, actor: Actor, warehouse_code: str, rules: Ru
     busy = _claim(session, orders)  # planned meanwhile by someone else: not again
     orders = [o for o in orders if o.id not in busy]
     if not orders:
-        raise PlanningProblem("/warehouse", f"no order waits to be picked in "
-                                            f"{warehouse.code}")
+        raise PlanningProblem("/warehouse", "nothing_waits", {"warehouse": warehouse.code})
     held = _held(session, warehouse, [o.id for o in orders])
     groups: dict[tuple[Any, ...], list[Order]] = defaultdict(list)
     for order in orders:

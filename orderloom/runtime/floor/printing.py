@@ -41,15 +41,18 @@ def wave_pdf(session: Session, actor: Actor, number: str, kinds: list[str], *,
             writer.append(PdfReader(io.BytesIO(document.pdf())))
             printed += 1
     if not printed:
-        raise NothingToPrint(f"nothing to print: every order of wave {wave.number} was "
-                             f"short picked")
+        raise NothingToPrint(f"nothing to print: every order of wave {wave.number} has "
+                             f"left it (short picked, or moved on)")
     before = session.scalar(select(func.count()).select_from(WaveScan).where(
         WaveScan.wave_id == wave.id, WaveScan.step == PRINT)) or 0
     outcome = (f"reprinted (print {before + 1} of this wave)" if before else "printed") + \
         f": {printed} documents ({', '.join(kinds)})"
     session.add(WaveScan(wave_id=wave.id, order_id=None, step=PRINT, code=",".join(kinds),
-                         accepted=True, outcome=outcome[:300], actor_name=actor.name,
-                         at=utcnow()))
+                         accepted=True, outcome=outcome[:300],
+                         done="reprinted" if before else "printed",
+                         values={"print": before + 1, "count": printed,
+                                 "kinds": ", ".join(kinds)},
+                         actor_name=actor.name, at=utcnow()))
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue(), f"wave-{wave.number}-{'-'.join(kinds)}.pdf"

@@ -105,6 +105,10 @@ class Answer:
                 else self.done
         return REFUSALS[self.refusal].format(**self.values)
 
+    def log_values(self) -> dict[str, Any]:
+        """The values a log or a timeline needs to word this answer again later."""
+        return {**self.values, **({"order": self.order} if self.order else {})}
+
     def as_json(self) -> dict[str, Any]:
         return {"accepted": self.accepted, "refusal": self.refusal, "message": self.message,
                 "done": self.done or None, "values": self.values, "order": self.order,
@@ -165,8 +169,9 @@ def _log(session: Session, actor: Actor, wave: Wave, step: str, code: str, answe
     outcome = answer.message[:300]
     first = orders[0].id if orders else None
     session.add(WaveScan(wave_id=wave.id, order_id=first, step=step, code=code[:MAX_CODE],
-                         accepted=answer.accepted, outcome=outcome, actor_name=actor.name,
-                         at=utcnow()))
+                         accepted=answer.accepted, outcome=outcome, refusal=answer.refusal,
+                         done=answer.done or None, values=answer.log_values(),
+                         actor_name=actor.name, at=utcnow()))
     for order in orders:
         timeline.scan_event(session, order, actor.name, wave=wave.number, step=step,
                             code=code[:MAX_CODE], sku=sku, bin=bin_, refusal=answer.refusal)
@@ -359,7 +364,8 @@ def _holds_as_planned(session: Session, wave: Wave, order: Order,
 
 
 def pack_scan(session: Session, actor: Actor, number: str, code: str,
-              on_bench: str | None, roles: set[str], *, may_act: bool) -> Answer:
+              on_bench: str | None, roles: set[str], *, may_act: bool,
+              language: str = "en") -> Answer:
     """A scan at the packing bench; ``on_bench`` is the order being packed (its number),
     None before the first order is scanned. ``roles`` and ``may_act`` (the packer may
     move orders on) decide whether the last unit ships the order."""
@@ -417,7 +423,8 @@ def pack_scan(session: Session, actor: Actor, number: str, code: str,
                             "quantity": line.quantity})
     if all(li.packed >= li.quantity for li in lines):
         member.status = PACKED
-        shipped = shipping_out.ship(session, actor, order, roles, may_act=may_act)
+        shipped = shipping_out.ship(session, actor, order, roles, may_act=may_act,
+                                    language=language)
         answer.shipped_by = shipped.transition
         answer.done = "shipped" if shipped.transition else "packed_in_full"
         if shipped.refused:

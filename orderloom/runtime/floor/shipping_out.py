@@ -59,12 +59,13 @@ MAY_NOT_ACT = "moving an order on needs the permission 'orders.act'"
 
 
 def ship(session: Session, actor: Actor, order: Order, roles: set[str], *,
-         may_act: bool) -> Shipped:
+         may_act: bool, language: str = "en") -> Shipped:
     """Ship a packed order: take its shipping move, then deduct what it still holds,
     which packing has verified unit by unit. A move the packer may not take now (they
     may not move orders on at all, or not this move: their role, its condition) is not
     taken and says why: the parcel stays verified, and staff move the order on by
-    hand. No move from the order's state: nothing moves."""
+    hand. No move from the order's state: nothing moves. Why not is said in
+    ``language`` where the workflow says it (a condition's message)."""
     if not may_act:
         return Shipped(None, MAY_NOT_ACT)
     spec = shipping_move(order)
@@ -73,7 +74,8 @@ def ship(session: Session, actor: Actor, order: Order, roles: set[str], *,
                              f"shipped state")
     try:
         with session.begin_nested():
-            lifecycle.take_transition(session, actor, order, spec.key, roles)
+            lifecycle.take_transition(session, actor, order, spec.key, roles,
+                                      language=language)
     except OrderError as refusal:
         return Shipped(None, refusal.message)
     # A shipping move without a deduct_stock action would leave the stock held though
