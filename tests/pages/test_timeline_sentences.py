@@ -72,8 +72,8 @@ WRITE = {
             "en": "the store cancelled this order; stop it before it ships",
             "zh": "店铺已取消此订单，请在发货前拦截"}}]}, at=AT),
     TimelineKind.SCAN: lambda s, o: timeline.scan_event(
-        s, o, "picker", wave="W-000001", step="pick", code="6901002", sku="CUP-02",
-        bin="A-2", refusal="wrong_item", at=AT),
+        s, o, "picker", wave="W-000001", step="pick", outcome="short",
+        values={"sku": "CUP-02", "missing": 2}, at=AT),
 }
 
 
@@ -110,7 +110,9 @@ def test_every_kind_of_entry_has_a_sentence_in_english_and_chinese(console, acti
     assert english[TimelineKind.HELD] == ("The order was held in Draft: the store cancelled "
                                           "this order; stop it before it ships.")
     assert "店铺已取消此订单" in chinese[TimelineKind.HELD]
-    assert english[TimelineKind.SCAN] == "picker scanned 6901002 in wave W-000001: refused."
+    assert english[TimelineKind.SCAN] == \
+        "picker reported 2 × CUP-02 of the order not on the shelf in wave W-000001."
+    assert "CUP-02" in chinese[TimelineKind.SCAN] and "?" not in chinese[TimelineKind.SCAN]
     assert english[TimelineKind.CARRIER_CHOSEN] == \
         "Carrier sf was chosen as the cheapest of 2 quotes."
     assert chinese[TimelineKind.CARRIER_CHOSEN] == \

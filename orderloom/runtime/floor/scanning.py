@@ -165,17 +165,22 @@ def stops(session: Session, wave: Wave) -> list[Stop]:
 
 
 def _log(session: Session, actor: Actor, wave: Wave, step: str, code: str, answer: Answer,
-         orders: list[Order], sku: str | None = None, bin_: str | None = None) -> Answer:
-    outcome = answer.message[:300]
-    first = orders[0].id if orders else None
-    session.add(WaveScan(wave_id=wave.id, order_id=first, step=step, code=code[:MAX_CODE],
-                         accepted=answer.accepted, outcome=outcome, refusal=answer.refusal,
+         order: Order | None = None) -> Answer:
+    """The scan on the wave's log, and ``order`` the one it was for. Single scans stay on
+    the wave's log: an order's timeline gets one entry when it is picked in full, short
+    or packed (_on_timeline), not one per unit or per refusal."""
+    session.add(WaveScan(wave_id=wave.id, order_id=order.id if order else None, step=step,
+                         code=code[:MAX_CODE], accepted=answer.accepted,
+                         outcome=answer.message[:300], refusal=answer.refusal,
                          done=answer.done or None, values=answer.log_values(),
                          actor_name=actor.name, at=utcnow()))
-    for order in orders:
-        timeline.scan_event(session, order, actor.name, wave=wave.number, step=step,
-                            code=code[:MAX_CODE], sku=sku, bin=bin_, refusal=answer.refusal)
     return answer
+
+
+def _on_timeline(session: Session, actor: Actor, wave: Wave, order: Order, step: str,
+                 outcome: str, values: dict[str, Any]) -> None:
+    timeline.scan_event(session, order, actor.name, wave=wave.number, step=step,
+                        outcome=outcome, values=values)
 
 
 def _clean(code: str) -> str:
@@ -193,13 +198,6 @@ def _product_scanned(session: Session, code: str) -> Product | None:
         session.scalar(select(Product).where(Product.sku == code))
 
 
-def _orders_by_number(session: Session, numbers: list[str]) -> list[Order]:
-    if not numbers:
-        return []
-    return list(session.scalars(select(Order).where(Order.number.in_(numbers))
-                                .order_by(Order.id)))
-
-
 def finish_if_done(session: Session, wave: Wave) -> None:
     if all(member.status not in UNFINISHED for member, _o in wave_orders(session, wave)):
         wave.status = DONE
@@ -214,7 +212,7 @@ def pick_scan(session: Session, actor: Actor, number: str, code: str) -> Answer:
     wave = find_wave(session, number, lock=True)
     if wave.status == DONE:
         return _log(session, actor, wave, PICK, code,
-                    Answer(False, "wave_done", {"wave": wave.number}), [])
+                    Answer(False, "wave_done", {"wave": wave.number}))
     walk = stops(session, wave)
     current = next((s for s in walk if not s.done), None)
     if current is None:
@@ -223,17 +221,15 @@ def pick_scan(session: Session, actor: Actor, number: str, code: str) -> Answer:
         # One unit more of a SKU the wave has picked in full is too many, as anywhere.
         answer = Answer(False, "too_many", _values(done, code)) if done else \
             Answer(False, "nothing_to_pick", {"wave": wave.number})
-        return _log(session, actor, wave, PICK, code, answer, [])
+        return _log(session, actor, wave, PICK, code, answer)
     lacking = _lacking(session, wave, current)
-    first = _orders_by_number(session, [lacking[0][1].number]) if lacking else []
     at_stop = current.bin == "" or wave.at_bin == current.bin
     product = _product_scanned(session, code)
     bins = {s.bin for s in walk if s.bin}
     if code == current.bin:
         wave.at_bin = current.bin
         answer = Answer(True, done="at_bin", values=current.as_json())
-        return _log(session, actor, wave, PICK, code, answer,
-                    _orders_by_number(session, current.orders), current.sku, current.bin)
+        return _log(session, actor, wave, PICK, code, answer)
     if not at_stop:
         # A bin is expected here: whatever else was scanned is taken for the wrong bin.
         if product is not None and product.sku == current.sku:
@@ -243,8 +239,7 @@ def pick_scan(session: Session, actor: Actor, number: str, code: str) -> Answer:
         else:
             refusal = "wrong_bin"
         return _log(session, actor, wave, PICK, code,
-                    Answer(False, refusal, _values(current, code)), first,
-                    current.sku, current.bin)
+                    Answer(False, refusal, _values(current, code)))
     if product is not None and product.sku == current.sku:
         line, order = lacking[0]
         line.picked += 1
@@ -253,9 +248,8 @@ def pick_scan(session: Session, actor: Actor, number: str, code: str) -> Answer:
         if current.done:
             wave.at_bin = None
             answer.done = "stop_done"
-        _mark_picked(session, wave, order)
-        return _log(session, actor, wave, PICK, code, answer, [order], current.sku,
-                    current.bin)
+        _mark_picked(session, actor, wave, order)
+        return _log(session, actor, wave, PICK, code, answer, order)
     if code in bins:
         refusal = "too_few"
     elif product is not None:
@@ -263,8 +257,7 @@ def pick_scan(session: Session, actor: Actor, number: str, code: str) -> Answer:
     else:
         refusal = "unknown_code"
     return _log(session, actor, wave, PICK, code, Answer(False, refusal,
-                                                         _values(current, code)),
-                first, current.sku, current.bin)
+                                                         _values(current, code)))
 
 
 def _values(stop: Stop, code: str) -> dict[str, Any]:
@@ -285,7 +278,7 @@ def _lacking(session: Session, wave: Wave, stop: Stop) -> list[tuple[WaveLine, O
     return found
 
 
-def _mark_picked(session: Session, wave: Wave, order: Order) -> None:
+def _mark_picked(session: Session, actor: Actor, wave: Wave, order: Order) -> None:
     lines = session.scalars(select(WaveLine).where(WaveLine.wave_id == wave.id,
                                                    WaveLine.order_id == order.id))
     if all(line.picked >= line.quantity for line in lines):
@@ -293,6 +286,7 @@ def _mark_picked(session: Session, wave: Wave, order: Order) -> None:
                                                         WaveOrder.order_id == order.id))
         if member.status == TO_PICK:
             member.status = PICKED
+            _on_timeline(session, actor, wave, order, PICK, "picked", {})
 
 
 def report_short(session: Session, actor: Actor, number: str) -> Answer:
@@ -310,13 +304,15 @@ def report_short(session: Session, actor: Actor, number: str) -> Answer:
     for line, order in lacking:
         members[order.id].status = SHORT
         short_orders.append(order)
-        short_picks.raise_short_pick(session, actor, order, wave.number,
-                                     {line.sku: line.quantity - line.picked})
+        missing = line.quantity - line.picked
+        short_picks.raise_short_pick(session, actor, order, wave.number, {line.sku: missing})
+        _on_timeline(session, actor, wave, order, PICK, "short",
+                     {"sku": line.sku, "missing": missing})
     wave.at_bin = None
     answer = Answer(True, done="short", values=current.as_json(),
                     order=", ".join(o.number for o in short_orders))
-    _log(session, actor, wave, PICK, current.bin or current.sku, answer, short_orders,
-         current.sku, current.bin)
+    _log(session, actor, wave, PICK, current.bin or current.sku, answer,
+         short_orders[0] if short_orders else None)
     finish_if_done(session, wave)
     return answer
 
@@ -382,17 +378,17 @@ def pack_scan(session: Session, actor: Actor, number: str, code: str,
                                                                           bench[1]))
             return _log(session, actor, wave, PACK, code, Answer(
                 False, "parcel_open", {"order": bench[1].number, "missing": missing},
-                order=bench[1].number), [bench[1]])
+                order=bench[1].number), bench[1])
         refusal = {TO_PICK: "order_not_picked", SHORT: "order_short",
                    PACKED: "order_packed", GONE: "order_gone"}.get(member.status)
         if refusal is None and (held := _held_note(session, order)):
-            return _log(session, actor, wave, PACK, code, held, [order])
+            return _log(session, actor, wave, PACK, code, held, order)
         answer = Answer(refusal is None, refusal, {"order": order.number}, order=order.number,
                         done="order_on_bench" if refusal is None else "")
-        return _log(session, actor, wave, PACK, code, answer, [order])
+        return _log(session, actor, wave, PACK, code, answer, order)
     if bench is None:
         return _log(session, actor, wave, PACK, code, Answer(False, "scan_order_first",
-                                                             {"code": code}), [])
+                                                             {"code": code}))
     member, order = bench
     product = _product_scanned(session, code)
     lines = _order_lines(session, wave, order)
@@ -401,22 +397,22 @@ def pack_scan(session: Session, actor: Actor, number: str, code: str,
     if line is None:
         return _log(session, actor, wave, PACK, code, Answer(
             False, "not_in_order", {"order": order.number, "code": code},
-            order=order.number), [order])
+            order=order.number), order)
     if line.packed >= line.quantity:
         return _log(session, actor, wave, PACK, code, Answer(
             False, "too_many", {"sku": line.sku, "quantity": line.quantity},
-            order=order.number), [order], line.sku)
+            order=order.number), order)
     if all(li.packed >= li.quantity for li in lines if li is not line) and \
             line.packed + 1 >= line.quantity and (held := _held_note(session, order)):
         # Held since it came to the bench (a store cancelled it): the last unit would
         # ship it, so the parcel stays open for staff.
-        return _log(session, actor, wave, PACK, code, held, [order], line.sku)
+        return _log(session, actor, wave, PACK, code, held, order)
     if all(li.packed >= li.quantity for li in lines if li is not line) and \
             line.packed + 1 >= line.quantity and not _holds_as_planned(session, wave, order,
                                                                        lines):
         return _log(session, actor, wave, PACK, code, Answer(
             False, "stock_changed", {"order": order.number, "wave": wave.number},
-            order=order.number), [order], line.sku)
+            order=order.number), order)
     line.packed += 1
     answer = Answer(True, done="packed", order=order.number,
                     values={"sku": line.sku, "packed": line.packed,
@@ -429,8 +425,10 @@ def pack_scan(session: Session, actor: Actor, number: str, code: str,
         answer.done = "shipped" if shipped.transition else "packed_in_full"
         if shipped.refused:
             answer.values["why"] = shipped.refused
+        _on_timeline(session, actor, wave, order, PACK, "packed",
+                     {"shipped_by": shipped.transition, "why": shipped.refused})
         finish_if_done(session, wave)
-    return _log(session, actor, wave, PACK, code, answer, [order], line.sku)
+    return _log(session, actor, wave, PACK, code, answer, order)
 
 
 # --- what a wave looks like -------------------------------------------------------------------

@@ -44,7 +44,7 @@ class TimelineKind(StrEnum):
     PAYMENT = "payment"  # money was received
     REFUND = "refund"  # money was given back
     HELD = "held"  # held where it is for staff, with the reason (engine/holds.py)
-    SCAN = "scan"  # an item or the order was scanned on the warehouse floor (runtime/floor)
+    SCAN = "scan"  # the order was picked in full, short or packed on the warehouse floor
 
 
 def _add(session: Session, order_id: int, actor_name: str, kind: TimelineKind,
@@ -253,10 +253,10 @@ def refund_event(session: Session, order: Order, actor_name: str, *, amount: str
 # --- the warehouse floor -----------------------------------------------------------------------
 
 def scan_event(session: Session, order: Order, actor_name: str, *, wave: str, step: str,
-               code: str, sku: str | None, bin: str | None, refusal: str | None,
-               at: datetime | None = None) -> OrderEvent:
-    """A scan for this order while picking or packing ``wave``: accepted when
-    ``refusal`` is None, else refused for that reason (a key of floor/scanning.py)."""
+               outcome: str, values: dict[str, Any], at: datetime | None = None
+               ) -> OrderEvent:
+    """The order was picked in full, reported short or packed in ``wave`` (``outcome``:
+    picked, short, packed), with what the floor said (``values``: the SKU missing, the
+    move that shipped it or why none did). Single scans stay on the wave's log."""
     return _add(session, order.id, actor_name, TimelineKind.SCAN,
-                {"wave": wave, "step": step, "code": code, "sku": sku, "bin": bin,
-                 "accepted": refusal is None, "refusal": refusal}, at)
+                {"wave": wave, "step": step, "outcome": outcome, "values": values}, at)
