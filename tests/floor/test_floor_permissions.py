@@ -35,3 +35,31 @@ def test_floor_work_alone_neither_ships_nor_holds_an_order(client, db, staff, ad
     assert client.get(f"/api/v1/orders/{number}", headers=staff).get_json()["state"] == \
         "confirmed"
     assert stock(client, staff, "CUP-02") == (50, 1)
+
+
+def test_the_bench_takes_the_shipping_move_that_is_the_packers(client, staff, admin):
+    # Once the first move into a shipped state in the workflow was taken, whoever it
+    # was for: a workflow listing the managers' express move first never shipped
+    # from a staff packer's bench.
+    definition = floor_definition()
+    transitions = definition["workflow"]["transitions"]
+    ship = next(t for t in transitions if t["key"] == "ship")
+    express = {**ship, "key": "ship_express", "label": {"en": "Ship express"},
+               "roles": ["admin"],
+               "actions": [*ship["actions"], {"type": "create_shipment", "carrier": "sf"}]}
+    ship["actions"] = [*ship["actions"], {"type": "create_shipment", "carrier": "local"}]
+    transitions.insert(transitions.index(ship), express)
+    imported = client.post("/api/v1/import?on_conflict=replace", headers=admin, json={
+        "format": "orderloom-package/1", "order_types": [definition]})
+    assert imported.status_code == 201, imported.get_json()
+    number = place(client, staff, [item("CUP-02", 1)])
+    wave = client.post("/api/v1/waves/plan", headers=staff,
+                       json={"warehouse": "HZ", "same_carrier": True}).get_json()[0]["number"]
+    for code in ("A-2", "6901002"):
+        scan(client, staff, wave, code)
+    scan(client, staff, wave, number, "pack")
+    answer = scan(client, staff, wave, "6901002", "pack", number)
+    assert (answer["done"], answer["shipped_by"]) == ("shipped", "ship"), answer
+    shipments = client.get(f"/api/v1/orders/{number}/shipments",
+                           headers=staff).get_json()["shipments"]
+    assert [s["carrier"] for s in shipments] == ["local"]

@@ -140,7 +140,8 @@ def plan_waves_by_rules():
                            max_lines=body.get("max_lines"))
     session = db_session()
     waves = planning.plan_by_rules(session, current_actor(), body["warehouse"], rules,
-                                   visible_orders(current_user()))
+                                   visible_orders(current_user()),
+                                   set(current_user().role_names))
     session.commit()
     return [scanning.summary(session, w) for w in waves], 201
 

@@ -109,7 +109,8 @@ def plan_waves_page():
                                max_lines=_whole("max_lines", None, 1, 100_000))
         waves = planning.plan_by_rules(session, current_actor(),
                                        request.form.get("warehouse", ""), rules,
-                                       visible_orders(current_user()))
+                                       visible_orders(current_user()),
+                                       set(current_user().role_names))
     except planning.PlanningProblem as refusal:
         session.rollback()
         field = refusal.pointer.strip("/") or "rules"

@@ -210,20 +210,21 @@ def plan_by_hand(session: Session, actor: Actor, warehouse_code: str, numbers: l
     return _make(session, actor, warehouse, [found[n] for n in numbers], held, {"by": "hand"})
 
 
-def _group_key(order: Order, lines: list[tuple[Reservation, Product]], rules: Rules
-               ) -> tuple[Any, ...]:
+def _group_key(order: Order, lines: list[tuple[Reservation, Product]], rules: Rules,
+               roles: set[str]) -> tuple[Any, ...]:
     key: list[Any] = []
     if rules.single_item:
         key.append(sum(r.quantity for r, _p in lines) == 1)
     if rules.same_carrier:
-        key.append(carrier_of(order) or "")
+        key.append(carrier_of(order, roles) or "")
     return tuple(key)
 
 
 def plan_by_rules(session: Session, actor: Actor, warehouse_code: str, rules: Rules,
-                  visible: ColumnElement[bool]) -> list[Wave]:
+                  visible: ColumnElement[bool], roles: set[str]) -> list[Wave]:
     """Waves of every order waiting in ``warehouse_code``, grouped and cut by ``rules``;
-    oldest orders first. No waiting order: no wave, and a refusal saying so."""
+    oldest orders first. No waiting order: no wave, and a refusal saying so. An order's
+    carrier is the one of the shipping move the planner's ``roles`` would take."""
     warehouse = warehouse_named(session, warehouse_code)
     orders = waiting_orders(session, warehouse, visible)
     busy = _claim(session, orders)  # planned meanwhile by someone else: not again
@@ -233,7 +234,7 @@ def plan_by_rules(session: Session, actor: Actor, warehouse_code: str, rules: Ru
     held = _held(session, warehouse, [o.id for o in orders])
     groups: dict[tuple[Any, ...], list[Order]] = defaultdict(list)
     for order in orders:
-        groups[_group_key(order, held[order.id], rules)].append(order)
+        groups[_group_key(order, held[order.id], rules, roles)].append(order)
     waves = []
     for _key, members in sorted(groups.items(), key=lambda item: repr(item[0])):
         batch: list[Order] = []
