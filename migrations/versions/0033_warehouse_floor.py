@@ -64,6 +64,7 @@ def upgrade() -> None:
         sa.Column("sku", sa.String(length=64), nullable=False),
         sa.Column("bin", sa.String(length=64), nullable=False),
         sa.Column("zone", sa.String(length=64), nullable=False),
+        sa.Column("zone_place", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("quantity", sa.Integer(), nullable=False),
         sa.Column("picked", sa.Integer(), nullable=False),
         sa.Column("packed", sa.Integer(), nullable=False),

@@ -52,3 +52,26 @@ def test_an_order_holding_more_than_its_wave_does_not_ship_from_the_bench(client
     assert client.get(f"/api/v1/orders/{number}", headers=staff).get_json()["state"] == \
         "confirmed"
     assert stock(client, staff, "CUP-02") == (50, 2)  # nothing deducted
+
+
+def test_a_wave_under_way_keeps_its_walk_when_the_zone_order_changes(client, staff, admin):
+    # The walk was sorted by the warehouse's zone order as it is now: changing it sent
+    # a picker halfway through a wave back to a zone already walked.
+    number = place(client, staff, [item("CUP-02", 1), item("MAT-04", 1)])
+    wave = client.post("/api/v1/waves", headers=staff,
+                       json={"warehouse": "HZ", "orders": [number]}).get_json()
+    assert [s["bin"] for s in wave["pick_list"]] == ["B-3", "A-2"]
+    changed = client.put("/api/v1/warehouses/HZ/zone-order", headers=admin,
+                         json={"zone_order": ["A", "B"]})
+    assert changed.status_code == 200
+    now = client.get(f"/api/v1/waves/{wave['number']}", headers=staff).get_json()
+    assert [s["bin"] for s in now["pick_list"]] == ["B-3", "A-2"]
+
+
+def test_a_new_warehouse_listing_a_zone_twice_is_refused_where(client, admin):
+    refused = client.post("/api/v1/warehouses", headers=admin, json={
+        "code": "GZ", "name": "Guangzhou", "zone_order": ["A", "B", "A"]})
+    assert refused.status_code == 422, refused.get_json()
+    assert refused.get_json()["errors"][0]["pointer"] == "/zone_order/2"
+    assert all(w["code"] != "GZ" for w in
+               client.get("/api/v1/warehouses", headers=admin).get_json())

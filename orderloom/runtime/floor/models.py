@@ -73,6 +73,9 @@ class WaveLine(Base):
     sku: Mapped[str] = mapped_column(String(64))
     bin: Mapped[str] = mapped_column(String(64), default="")
     zone: Mapped[str] = mapped_column(String(64), default="")
+    # The zone's place in the warehouse's zone order when the wave was planned: the
+    # walk of a wave under way stays the same when the zone order changes.
+    zone_place: Mapped[int] = mapped_column(Integer, default=0)
     quantity: Mapped[int] = mapped_column(Integer)
     picked: Mapped[int] = mapped_column(Integer, default=0)
     packed: Mapped[int] = mapped_column(Integer, default=0)

@@ -37,9 +37,14 @@ def natural(text: str) -> list[Any]:
             for part in re.split(r"(\d+)", text) if part]
 
 
-def walking_key(warehouse: Warehouse, zone: str, bin_: str, sku: str) -> tuple:
+def zone_place(warehouse: Warehouse, zone: str) -> int:
+    """The zone's place in the warehouse's zone order; zones it does not list after
+    those it does."""
     listed = [str(z) for z in (warehouse.zone_order or [])]
-    place = listed.index(zone) if zone in listed else len(listed)
+    return listed.index(zone) if zone in listed else len(listed)
+
+
+def walking_key(place: int, zone: str, bin_: str, sku: str) -> tuple:
     return (place, natural(zone), natural(bin_), sku)
 
 
@@ -50,6 +55,7 @@ class Stop:
     bin: str
     zone: str
     sku: str
+    place: int  # the zone's place on the walk (zone_place) when the wave was planned
     name: str
     barcode: str | None
     quantity: int = 0

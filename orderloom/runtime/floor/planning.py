@@ -21,7 +21,7 @@ from orderloom.runtime.audit import Actor
 from orderloom.runtime.engine import holds
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.floor.models import UNFINISHED, Wave, WaveLine, WaveOrder
-from orderloom.runtime.floor.pick_path import bin_of, zone_of
+from orderloom.runtime.floor.pick_path import bin_of, zone_of, zone_place
 from orderloom.runtime.floor.shipping_out import carrier_of
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.stock.catalog import Product, Warehouse
@@ -166,6 +166,7 @@ def _make(session: Session, actor: Actor, warehouse: Warehouse, orders: list[Ord
         for product, quantity in per_product.values():
             session.add(WaveLine(wave_id=wave.id, order_id=order.id, product_id=product.id,
                                  sku=product.sku, bin=bin_of(product), zone=zone_of(product),
+                                 zone_place=zone_place(warehouse, zone_of(product)),
                                  quantity=quantity, picked=0, packed=0))
     session.flush()
     return wave

@@ -144,7 +144,6 @@ def _lines(session: Session, wave: Wave) -> list[tuple[WaveLine, WaveOrder]]:
 def stops(session: Session, wave: Wave) -> list[Stop]:
     """The wave's walk: one stop per bin and SKU, totalled over the orders still in
     the wave (a short order has left it)."""
-    warehouse = session.scalar(select(Warehouse).where(Warehouse.code == wave.warehouse))
     numbers = {o.id: o.number for _w, o in wave_orders(session, wave)}
     products = {p.id: p for p in session.scalars(select(Product).where(
         Product.id.in_(select(WaveLine.product_id).where(WaveLine.wave_id == wave.id))))}
@@ -154,14 +153,13 @@ def stops(session: Session, wave: Wave) -> list[Stop]:
             continue
         product = products[line.product_id]
         stop = found.setdefault((line.bin, line.sku), Stop(
-            bin=line.bin, zone=line.zone, sku=line.sku, name=product.name,
+            bin=line.bin, zone=line.zone, sku=line.sku, place=line.zone_place,
+            name=product.name,
             barcode=product.barcode))
         stop.quantity += line.quantity
         stop.picked += line.picked
         stop.orders.append(numbers[line.order_id])
-    ordered = sorted(found.values(), key=lambda s: walking_key(warehouse, s.zone, s.bin, s.sku)
-                     if warehouse else (s.bin, s.sku))
-    return ordered
+    return sorted(found.values(), key=lambda s: walking_key(s.place, s.zone, s.bin, s.sku))
 
 
 def _log(session: Session, actor: Actor, wave: Wave, step: str, code: str, answer: Answer,
