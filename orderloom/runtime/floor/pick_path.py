@@ -7,17 +7,14 @@ before "A-10"), so a picker never walks back.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from orderloom.runtime.documents.fulfilment import bin_of, natural
 from orderloom.runtime.stock.catalog import Product, Warehouse
 
-
-def bin_of(product: Product) -> str:
-    """A product's bin location is ``attributes["bin"]`` (say "A-03-2")."""
-    attributes = product.attributes if isinstance(product.attributes, dict) else {}
-    return str(attributes.get("bin") or "")[:64]
+# The longest bin and zone a wave line keeps (models.WaveLine).
+LONGEST = 64
 
 
 def zone_of(product: Product) -> str:
@@ -25,16 +22,8 @@ def zone_of(product: Product) -> str:
     attributes = product.attributes if isinstance(product.attributes, dict) else {}
     zone = attributes.get("zone")
     if zone:
-        return str(zone)[:64]
-    return bin_of(product).split("-", 1)[0]
-
-
-def natural(text: str) -> list[Any]:
-    """"A-2" before "A-10"; an empty text last."""
-    if not text:
-        return [(1, "")]
-    return [(0, int(part)) if part.isdigit() else (0, part.lower())
-            for part in re.split(r"(\d+)", text) if part]
+        return str(zone)[:LONGEST]
+    return bin_of(product).split("-", 1)[0][:LONGEST]
 
 
 def zone_place(warehouse: Warehouse, zone: str) -> int:

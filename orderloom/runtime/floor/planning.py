@@ -18,12 +18,14 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from orderloom.runtime.audit import Actor
+from orderloom.runtime.documents.fulfilment import bin_of
 from orderloom.runtime.engine import holds
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.floor.models import UNFINISHED, Wave, WaveLine, WaveOrder
-from orderloom.runtime.floor.pick_path import bin_of, zone_of, zone_place
+from orderloom.runtime.floor.pick_path import LONGEST, zone_of, zone_place
 from orderloom.runtime.floor.shipping_out import carrier_of
 from orderloom.runtime.orders.models import Order
+from orderloom.runtime.stock import keeping
 from orderloom.runtime.stock.catalog import Product, Warehouse
 from orderloom.runtime.stock.models import Reservation
 
@@ -91,14 +93,14 @@ def in_unfinished_wave() -> Any:
 
 def _held(session: Session, warehouse: Warehouse, order_ids: Iterable[int]
           ) -> dict[int, list[tuple[Reservation, Product]]]:
+    """What each order holds in ``warehouse``, with its products."""
     held: dict[int, list[tuple[Reservation, Product]]] = defaultdict(list)
-    rows = session.execute(
-        select(Reservation, Product).join(Product, Product.id == Reservation.product_id)
-        .where(Reservation.order_id.in_(list(order_ids)), Reservation.status == "held",
-               Reservation.warehouse_id == warehouse.id)
-        .order_by(Reservation.order_id, Reservation.id))
-    for reservation, product in rows:
-        held[reservation.order_id].append((reservation, product))
+    found = keeping.held_by(session, list(order_ids))
+    products = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(
+        {r.product_id for rs in found.values() for r in rs})))}
+    for order_id, reservations in found.items():
+        held[order_id] = [(r, products[r.product_id]) for r in reservations
+                          if r.warehouse_id == warehouse.id]
     return held
 
 
@@ -165,7 +167,8 @@ def _make(session: Session, actor: Actor, warehouse: Warehouse, orders: list[Ord
             per_product[product.id] = (product, quantity + reservation.quantity)
         for product, quantity in per_product.values():
             session.add(WaveLine(wave_id=wave.id, order_id=order.id, product_id=product.id,
-                                 sku=product.sku, bin=bin_of(product), zone=zone_of(product),
+                                 sku=product.sku, bin=bin_of(product)[:LONGEST],
+                                 zone=zone_of(product),
                                  zone_place=zone_place(warehouse, zone_of(product)),
                                  quantity=quantity, picked=0, packed=0))
     session.flush()
