@@ -41,7 +41,7 @@ def test_planning_by_rules_on_the_page_says_what_is_wrong_where(client, staff, a
     planned = client.post("/floor/waves/plan", data={
         "csrf_token": token, "warehouse": "HZ", "single_item": "1", "max_orders": "10"},
         follow_redirects=True)
-    assert "Planned 1 waves: W-000001." in planned.get_data(as_text=True)
+    assert "Planned 1 wave: W-000001." in planned.get_data(as_text=True)
 
 
 def test_the_scan_routes_answer_in_the_readers_language(client, staff, actions):
@@ -71,6 +71,20 @@ def test_the_scan_routes_answer_in_the_readers_language(client, staff, actions):
     assert shipped["wave_done"] is True
     chinese = client.get(f"/floor/waves/{wave}", headers=CHINESE).get_data(as_text=True)
     assert "拣货单" in chinese
+    # The wave's log is worded for its reader, whoever scanned.
+    assert "库位错误：请去 A-2" in chinese
+    assert "wrong bin" not in chinese
+
+
+def test_planning_refusals_on_the_page_are_in_the_readers_language(client, staff, actions):
+    actions.login_as("staff")
+    token = actions.csrf("/floor")
+    nothing = client.post("/floor/waves/plan", headers=CHINESE,
+                          data={"csrf_token": token, "warehouse": "HZ"})
+    assert nothing.status_code == 422
+    page = nothing.get_data(as_text=True)
+    assert "HZ 没有等待拣货的订单" in page
+    assert "no order waits" not in page
 
 
 def test_the_wave_page_prints_its_labels_and_says_why_when_there_is_nothing(
@@ -87,4 +101,8 @@ def test_the_wave_page_prints_its_labels_and_says_why_when_there_is_nothing(
     client.post(f"/api/v1/waves/{wave}/short", headers=staff)
     nothing = client.post(f"/floor/waves/{wave}/prints", data={"csrf_token": token},
                           follow_redirects=True)
-    assert "every order of wave W-000001 was short picked" in nothing.get_data(as_text=True)
+    assert "every order of wave W-000001 has left it (short picked, or moved on)" in \
+        nothing.get_data(as_text=True)
+    chinese = client.post(f"/floor/waves/{wave}/prints", data={"csrf_token": token},
+                          headers=CHINESE, follow_redirects=True).get_data(as_text=True)
+    assert "波次 W-000001 的订单都已离开" in chinese

@@ -81,8 +81,8 @@ WRITE = {
                             "price": "50.00", "list_price": "58.00",
                             "price_list": "wholesale"}], at=AT),
     TimelineKind.SCAN: lambda s, o: timeline.scan_event(
-        s, o, "picker", wave="W-000001", step="pick", code="6901002", sku="CUP-02",
-        bin="A-2", refusal="wrong_item", at=AT),
+        s, o, "picker", wave="W-000001", step="pick", outcome="short",
+        values={"sku": "CUP-02", "missing": 2}, at=AT),
 }
 
 
@@ -122,7 +122,9 @@ def test_every_kind_of_entry_has_a_sentence_in_english_and_chinese(console, acti
     assert english[TimelineKind.EXCEPTION] == \
         "Exception Buyer note to read was resolved: Release."
     assert chinese[TimelineKind.EXCEPTION] == "异常「买家留言待阅」已处理：放行。"
-    assert english[TimelineKind.SCAN] == "picker scanned 6901002 in wave W-000001: refused."
+    assert english[TimelineKind.SCAN] == \
+        "picker reported 2 × CUP-02 of the order not on the shelf in wave W-000001."
+    assert "CUP-02" in chinese[TimelineKind.SCAN] and "?" not in chinese[TimelineKind.SCAN]
     assert english[TimelineKind.CARRIER_CHOSEN] == \
         "Carrier sf was chosen as the cheapest of 2 quotes."
     assert chinese[TimelineKind.CARRIER_CHOSEN] == \

@@ -64,6 +64,7 @@ def test_every_hook_has_its_subscribers_once_the_domains_are_loaded():
                                 "orderloom.runtime.erp.sending.order_state_changed",
                                 "orderloom.runtime.exception_queue.closing."
                                 "order_state_changed",
+                                "orderloom.runtime.floor.leaving.order_state_changed",
                                 "orderloom.runtime.notify.webhooks.order_state_changed"],
         "payment received": ["orderloom.runtime.erp.sending.payment_received",
                              "orderloom.runtime.notify.webhooks.payment_received"],

@@ -145,6 +145,7 @@ def list_warehouses():
             responses={201: ("The warehouse", OBJECT)})
 def create_warehouse():
     body = json_body(NEW_WAREHOUSE)
+    refuse_zones_twice(body.get("zone_order", []))
     warehouse = _add_new(Warehouse(**body), "/code",
                          f"a warehouse {body['code']!r} exists already")
     return _warehouse_json(warehouse), 201
@@ -154,10 +155,18 @@ ZONE_ORDER = {"type": "object", "required": ["zone_order"], "additionalPropertie
               "properties": {"zone_order": NEW_WAREHOUSE["properties"]["zone_order"]}}
 
 
+def refuse_zones_twice(zones: list[str]) -> None:
+    """A zone listed twice would have two places on the walk."""
+    twice = next((i for i, zone in enumerate(zones) if zone in zones[:i]), None)
+    if twice is not None:
+        raise invalid(f"/zone_order/{twice}", f"zone {zones[twice]!r} is listed twice")
+
+
 @api.put("/warehouses/<code>/zone-order")
 @requires("inventory.manage")
 @documented("Set the order pickers walk a warehouse's zones in (docs/warehouse.md); waves "
-            "planned afterwards follow it", request=ZONE_ORDER, tags=("inventory",),
+            "planned afterwards follow it, waves planned before keep their walk",
+            request=ZONE_ORDER, tags=("inventory",),
             responses={200: ("The warehouse", OBJECT)})
 def set_zone_order(code: str):
     body = json_body(ZONE_ORDER)
@@ -166,9 +175,7 @@ def set_zone_order(code: str):
     if warehouse is None:
         raise Problem(404, f"there is no warehouse {code!r}")
     zones = body["zone_order"]
-    twice = next((i for i, zone in enumerate(zones) if zone in zones[:i]), None)
-    if twice is not None:
-        raise invalid(f"/zone_order/{twice}", f"zone {zones[twice]!r} is listed twice")
+    refuse_zones_twice(zones)
     warehouse.zone_order = zones
     session.commit()
     return _warehouse_json(warehouse)

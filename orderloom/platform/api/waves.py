@@ -15,7 +15,9 @@ from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.field_sight import seen_data
 from orderloom.platform.openapi import documented
+from orderloom.platform.problems import Problem
 from orderloom.platform.row_access import visible_orders
+from orderloom.runtime.engine.holds import ACTING_PERMISSION as ACTING
 from orderloom.runtime.floor import planning, printing, scanning
 from orderloom.runtime.floor.models import Wave, WaveOrder
 from orderloom.runtime.orders.models import Order
@@ -81,6 +83,13 @@ def visible_wave(number: str, *, lock: bool = False) -> Wave:
     return wave
 
 
+def must_move_orders() -> None:
+    """Floor work that moves or holds orders also needs the permission to move them on:
+    floor.work alone plans, picks and packs."""
+    if not current_user().can(ACTING):
+        raise Problem(403, f"your roles do not include the permission {ACTING!r}")
+
+
 def _answered(answer: scanning.Answer, number: str) -> dict[str, Any]:
     session = db_session()
     session.commit()
@@ -131,7 +140,8 @@ def plan_waves_by_rules():
                            max_lines=body.get("max_lines"))
     session = db_session()
     waves = planning.plan_by_rules(session, current_actor(), body["warehouse"], rules,
-                                   visible_orders(current_user()))
+                                   visible_orders(current_user()),
+                                   set(current_user().role_names))
     session.commit()
     return [scanning.summary(session, w) for w in waves], 201
 
@@ -173,9 +183,10 @@ def pick_scan(number: str):
 @api.post("/waves/<number>/short")
 @requires("floor.work")
 @documented("Report the units of the current stop missing: the orders lacking them are "
-            "held and leave the wave", tags=TAGS,
+            "held and leave the wave (needs orders.act too)", tags=TAGS,
             responses={200: ("The orders held", ANSWER)})
 def report_short(number: str):
+    must_move_orders()
     visible_wave(number, lock=True)
     answer = scanning.report_short(db_session(), current_actor(), number)
     return _answered(answer, number)
@@ -184,14 +195,16 @@ def report_short(number: str):
 @api.post("/waves/<number>/pack-scans")
 @requires("floor.work")
 @documented("Scan to pack: the order's number or waybill, then each unit; the order ships "
-            "when every unit is verified", request=PACK_SCAN, tags=TAGS,
+            "when every unit is verified (by a packer who also holds orders.act)",
+            request=PACK_SCAN, tags=TAGS,
             responses={200: ("What the scan did, or why it was refused", ANSWER)},
             examples={"an order": {"code": "SO-000001"}})
 def pack_scan(number: str):
     body = json_body(PACK_SCAN)
     visible_wave(number, lock=True)
     answer = scanning.pack_scan(db_session(), current_actor(), number, body["code"],
-                                body.get("order"), set(current_user().role_names))
+                                body.get("order"), set(current_user().role_names),
+                                may_act=current_user().can(ACTING))
     return _answered(answer, number)
 
 

@@ -10,14 +10,20 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 
-from orderloom.platform.api.waves import visible_wave, wave_pdf_response
+from orderloom.platform.api.waves import (
+    ACTING,
+    must_move_orders,
+    visible_wave,
+    wave_pdf_response,
+)
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.i18n import language
 from orderloom.platform.pages import pages
-from orderloom.platform.pages.floor_words import scan_words
+from orderloom.platform.pages.floor_words import log_words, planning_words, scan_words
 from orderloom.platform.problems import Problem, invalid
 from orderloom.platform.row_access import visible_orders
 from orderloom.runtime.errors import OrderError
@@ -75,7 +81,9 @@ def plan_wave_page():
                                      visible_orders(current_user()))
     except OrderError as refusal:
         session.rollback()
-        return _floor_page({"hand": refusal.message}, 422)
+        words = planning_words(refusal.key, refusal.values) \
+            if isinstance(refusal, planning.PlanningProblem) else refusal.message
+        return _floor_page({"hand": words}, 422)
     session.commit()
     return redirect(url_for("pages.wave_page", number=wave.number))
 
@@ -85,8 +93,7 @@ def _whole(name: str, default: int | None, low: int, high: int) -> int | None:
     if not text:
         return default
     if not text.isdigit() or not low <= int(text) <= high:
-        raise planning.PlanningProblem(f"/{name}", gettext(
-            "a whole number from %(low)s to %(high)s", low=low, high=high))
+        raise planning.PlanningProblem(f"/{name}", "whole_number", {"low": low, "high": high})
     return int(text)
 
 
@@ -102,14 +109,15 @@ def plan_waves_page():
                                max_lines=_whole("max_lines", None, 1, 100_000))
         waves = planning.plan_by_rules(session, current_actor(),
                                        request.form.get("warehouse", ""), rules,
-                                       visible_orders(current_user()))
+                                       visible_orders(current_user()),
+                                       set(current_user().role_names))
     except planning.PlanningProblem as refusal:
         session.rollback()
         field = refusal.pointer.strip("/") or "rules"
-        return _floor_page({field: refusal.message}, 422)
+        return _floor_page({field: planning_words(refusal.key, refusal.values)}, 422)
     session.commit()
-    flash(gettext("Planned %(count)s waves: %(numbers)s.", count=len(waves),
-                  numbers=", ".join(w.number for w in waves)))
+    flash(ngettext("Planned %(num)d wave: %(numbers)s.", "Planned %(num)d waves: %(numbers)s.",
+                   len(waves), numbers=", ".join(w.number for w in waves)))
     return redirect(url_for("pages.floor_page", warehouse=request.form.get("warehouse")))
 
 
@@ -127,7 +135,8 @@ def wave_page(number: str):
     wave = _wave_or_404(number)
     return render_template("floor/wave.html", wave=wave,
                            summary=scanning.summary(session, wave),
-                           log=scanning.log_of(session, wave, limit=50))
+                           log=[(s, log_words(s)) for s in
+                                scanning.log_of(session, wave, limit=50)])
 
 
 @pages.post("/floor/waves/<number>/prints")
@@ -140,8 +149,11 @@ def print_wave_page(number: str):
         return wave_pdf_response(number, kinds or list(printing.PRINTABLE))
     except OrderError as refusal:
         db_session().rollback()
-        flash(gettext("The wave's documents were not printed: %(reason)s.",
-                      reason=refusal.message), "error")
+        reason = gettext("every order of wave %(wave)s has left it (short picked, or moved "
+                         "on)", wave=number) if isinstance(refusal, printing.NothingToPrint) \
+            else refusal.message
+        flash(gettext("The wave's documents were not printed: %(reason)s.", reason=reason),
+              "error")
         return redirect(url_for("pages.wave_page", number=number))
 
 
@@ -218,6 +230,7 @@ def pick_scan_page(number: str):
 @pages.post("/floor/waves/<number>/short")
 @requires("floor.work")
 def short_page(number: str):
+    must_move_orders()
     visible_wave(number, lock=True)
     answer = scanning.report_short(db_session(), current_actor(), number)
     return _answer_json(answer, number, "pick")
@@ -232,7 +245,8 @@ def pack_scan_page(number: str):
     visible_wave(number, lock=True)
     session = db_session()
     answer = scanning.pack_scan(session, current_actor(), number, code, on_bench,
-                                set(current_user().role_names))
+                                set(current_user().role_names),
+                                may_act=current_user().can(ACTING), language=language())
     reply = _answer_json(answer, number, "pack")
     bench = answer.order if answer.done in ("order_on_bench", "packed") else None
     if answer.refusal in ("not_in_order", "too_many", "parcel_open"):

@@ -7,6 +7,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext
 
+from orderloom.platform.i18n import language
+
 REFUSAL_WORDS = {
     "wrong_bin": lazy_gettext("Wrong bin: go to %(bin)s"),
     "scan_bin_first": lazy_gettext("Scan bin %(bin)s first"),
@@ -21,10 +23,32 @@ REFUSAL_WORDS = {
     "order_not_picked": lazy_gettext("Order %(order)s is not picked in full yet"),
     "order_short": lazy_gettext("Order %(order)s was short picked and is held"),
     "order_packed": lazy_gettext("Order %(order)s is packed already"),
+    "order_held": lazy_gettext("Order %(order)s does not ship. %(why)s"),
+    "order_gone": lazy_gettext("Order %(order)s has left the wave: it moved on meanwhile"),
+    "stock_changed": lazy_gettext("Order %(order)s does not ship: what it holds is no "
+                                  "longer what wave %(wave)s picked for it; staff check "
+                                  "the order"),
     "parcel_open": lazy_gettext("Too few: order %(order)s still lacks %(missing)s units; "
                                 "finish it first"),
     "wave_done": lazy_gettext("Wave %(wave)s is finished"),
     "nothing_to_pick": lazy_gettext("Everything of wave %(wave)s is picked"),
+}
+
+# Why a wave cannot be planned: one sentence per refusal of runtime/floor/planning.py.
+PLANNING_WORDS = {
+    "no_warehouse": lazy_gettext("there is no warehouse '%(code)s'"),
+    "no_orders": lazy_gettext("name at least one order"),
+    "too_many_orders": lazy_gettext("at most %(most)s orders make one wave"),
+    "named_twice": lazy_gettext("order %(number)s is named twice"),
+    "no_order": lazy_gettext("there is no order %(number)s"),
+    "in_wave": lazy_gettext("order %(number)s is in an unfinished wave already"),
+    "nothing_held": lazy_gettext("order %(number)s holds no stock in %(warehouse)s: there "
+                                 "is nothing to pick"),
+    "on_hold": lazy_gettext("order %(number)s cannot be picked now. %(why)s"),
+    "split": lazy_gettext("order %(number)s also holds stock in another warehouse: a split "
+                          "order is not picked in a wave yet"),
+    "nothing_waits": lazy_gettext("no order waits to be picked in %(warehouse)s"),
+    "whole_number": lazy_gettext("a whole number from %(low)s to %(high)s"),
 }
 
 DONE_WORDS = {
@@ -37,6 +61,9 @@ DONE_WORDS = {
     "shipped": lazy_gettext("Every item verified: order %(order)s ships"),
     "packed_in_full": lazy_gettext("Every item of order %(order)s verified; it did not "
                                    "ship: %(why)s"),
+    "printed": lazy_gettext("Printed: %(count)s documents (%(kinds)s)"),
+    "reprinted": lazy_gettext("Reprinted (print %(print)s of this wave): %(count)s "
+                              "documents (%(kinds)s)"),
 }
 
 
@@ -45,9 +72,29 @@ class _Blank(dict):
         return "?"
 
 
+def planning_words(key: str, values: dict[str, Any]) -> str:
+    """Why a wave could not be planned, in the reader's language."""
+    return str(PLANNING_WORDS[key]) % _Blank(_in_language(values))
+
+
+def _in_language(values: dict[str, Any]) -> dict[str, Any]:
+    reason = values.get("reason")
+    if isinstance(reason, dict):  # a hold's reason, in both languages
+        return {**values, "why": reason.get(language()) or reason.get("en", "")}
+    return values
+
+
+def log_words(scan: Any) -> str:
+    """A line of a wave's log (a WaveScan) in the reader's language; a line logged
+    before its key and values were kept reads as it was stored."""
+    if not (scan.refusal or scan.done):
+        return scan.outcome
+    return scan_words(scan.refusal, scan.done, scan.values or {})
+
+
 def scan_words(refusal: str | None, done: str | None, values: dict[str, Any]) -> str:
     """The sentence for a scan's outcome; a value the scan did not carry reads as "?"."""
     words = REFUSAL_WORDS.get(refusal or "") or DONE_WORDS.get(done or "")
     if words is None:
         return refusal or done or ""
-    return str(words) % _Blank(values)
+    return str(words) % _Blank(_in_language(values))

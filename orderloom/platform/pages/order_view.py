@@ -18,7 +18,6 @@ from orderloom.designer.state_categories import category_of
 from orderloom.platform.field_sight import access_to
 from orderloom.platform.i18n import language as language  # the pages import it from here
 from orderloom.platform.i18n import when as when  # and this
-from orderloom.platform.pages.floor_words import scan_words
 from orderloom.platform.pages.payment_status import payment_words_in_sentence
 from orderloom.platform.pages.shipment_status import status_words
 from orderloom.runtime.customers.records import customer_field
@@ -490,19 +489,24 @@ def _price_below_list(event, details, names, entry) -> str:
 
 
 def _scan(event, details, names, entry) -> str:
-    values = {k: v for k, v in details.items() if v is not None}
-    if details.get("refusal"):
-        entry.notes.append(scan_words(details["refusal"], None, values))
-        return gettext("%(actor)s scanned %(code)s in wave %(wave)s: refused.",
-                       actor=event.actor_name, code=details.get("code", "?"),
-                       wave=details.get("wave", "?"))
-    if details.get("step") == "pack":
-        return gettext("%(actor)s scanned %(code)s at the packing bench of wave %(wave)s: "
-                       "verified.", actor=event.actor_name, code=details.get("code", "?"),
-                       wave=details.get("wave", "?"))
+    outcome = details.get("outcome")
+    values = details.get("values") if isinstance(details.get("values"), dict) else {}
+    wave = details.get("wave", "?")
+    if outcome == "picked":
+        return gettext("%(actor)s picked every item of the order in wave %(wave)s.",
+                       actor=event.actor_name, wave=wave)
+    if outcome == "short":
+        return gettext("%(actor)s reported %(missing)s × %(sku)s of the order not on the "
+                       "shelf in wave %(wave)s.", actor=event.actor_name, wave=wave,
+                       missing=values.get("missing", "?"), sku=values.get("sku", "?"))
+    if outcome == "packed":
+        if values.get("why"):
+            entry.notes.append(values["why"])
+        return gettext("%(actor)s verified every item of the order at the packing bench of "
+                       "wave %(wave)s.", actor=event.actor_name, wave=wave)
+    # An entry of another shape: still a sentence, never an error.
     return gettext("%(actor)s scanned %(code)s while picking wave %(wave)s.",
-                   actor=event.actor_name, code=details.get("code", "?"),
-                   wave=details.get("wave", "?"))
+                   actor=event.actor_name, code=details.get("code", "?"), wave=wave)
 
 
 _DOCUMENTS = {"pick_list": lazy_gettext("Pick list"),

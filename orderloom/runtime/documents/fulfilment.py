@@ -28,6 +28,7 @@ from orderloom.runtime.documents.print_templates import TemplateProblem
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.orders import timeline
 from orderloom.runtime.orders.models import Order
+from orderloom.runtime.stock import keeping
 from orderloom.runtime.stock.catalog import Product, Warehouse
 from orderloom.runtime.stock.models import Reservation
 from orderloom.runtime.stock.routing import QUANTITY_COLUMNS
@@ -145,7 +146,7 @@ def order_view(session: Session, order: Order, data_of: DataOf | None = None
 
 # --- pick lists -----------------------------------------------------------------------------
 
-def _natural(text: str) -> list[Any]:
+def natural(text: str) -> list[Any]:
     """"A-2" before "A-10"; lines without a bin go last."""
     if not text:
         return [(1, "")]
@@ -155,12 +156,15 @@ def _natural(text: str) -> list[Any]:
 
 def _held(session: Session, order_ids: list[int], warehouse_id: int | None
           ) -> dict[int, list[tuple[Reservation, Product, Warehouse]]]:
-    query = (select(Reservation, Product, Warehouse)
-             .join(Product, Product.id == Reservation.product_id)
-             .join(Warehouse, Warehouse.id == Reservation.warehouse_id)
-             .where(Reservation.order_id.in_(order_ids), Reservation.status == "held"))
+    reservations = [r for found in keeping.held_by(session, order_ids).values() for r in found]
+    products = {p.id: p for p in session.scalars(select(Product).where(
+        Product.id.in_({r.product_id for r in reservations})))}
+    warehouses = {w.id: w for w in session.scalars(select(Warehouse).where(
+        Warehouse.id.in_({r.warehouse_id for r in reservations})))}
     held: dict[int, list] = defaultdict(list)
-    for reservation, product, warehouse in session.execute(query):
+    for reservation in reservations:
+        product = products[reservation.product_id]
+        warehouse = warehouses[reservation.warehouse_id]
         if warehouse_id is None or warehouse.id == warehouse_id:
             held[reservation.order_id].append((reservation, product, warehouse))
         else:  # held elsewhere: keyed by the negative id, to explain a refusal
@@ -199,7 +203,7 @@ def _batch(session: Session, orders: list[Order], warehouse: Warehouse | None,
                                           "barcode": product.barcode if product else None,
                                           "quantity": 0})
             pick["quantity"] += quantity
-    lines = sorted(picks.values(), key=lambda p: (_natural(p["bin"]), p["sku"], p["order"]))
+    lines = sorted(picks.values(), key=lambda p: (natural(p["bin"]), p["sku"], p["order"]))
     return {"warehouse": {"code": warehouse.code, "name": warehouse.name} if warehouse
             else {"code": orders[0].warehouse or "", "name": ""},
             "orders": [o.number for o in orders], "lines": lines,

@@ -10,6 +10,7 @@ the order on from its state. Nothing here commits.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from orderloom.designer.published import blueprint_for
 from orderloom.runtime.audit import Actor
+from orderloom.runtime.engine import actions
 from orderloom.runtime.notify.in_app import Notification
 from orderloom.runtime.orders import timeline
 from orderloom.runtime.orders.models import Order, OrderEvent
@@ -65,6 +67,15 @@ def latest_reason(session: Session, order: Order) -> dict[str, str] | None:
         .order_by(OrderEvent.id.desc()).limit(1))
     found = [a for a in (details or {}).get("actions", []) if a.get("type") == "hold"]
     return found[-1].get("reason") if found else None
+
+
+def on_hold(session: Session, orders: Sequence[Order]) -> dict[int, dict[str, str]]:
+    """Those of ``orders`` held where they are (a ``hold`` action, a store's
+    cancellation, a short pick), by id, with the note saying why ({"en": ..., "zh": ...}).
+    Work that moves an order on by itself (a wave, packing) leaves these for staff."""
+    return {order_id: note.text
+            for order_id, notes in actions.standing_notes(session, orders).items()
+            for note in notes if note.holds_automatic_moves}
 
 
 def tell_staff(session: Session, order: Order, message: dict[str, str]) -> None:

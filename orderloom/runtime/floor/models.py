@@ -14,11 +14,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
 
-# A wave is open until each of its orders is packed or short; then done.
+# A wave is open until each of its orders is packed, short or gone; then done.
 OPEN, DONE = "open", "done"
-# An order in a wave: being picked, picked in full, short (held for staff), packed.
-TO_PICK, PICKED, SHORT, PACKED = "to_pick", "picked", "short", "packed"
+# An order in a wave: being picked, picked in full, short (held for staff), packed, or
+# gone: it left the open category meanwhile (cancelled, shipped by hand), so the
+# wave picks and packs it no more.
+TO_PICK, PICKED, SHORT, PACKED, GONE = "to_pick", "picked", "short", "packed", "gone"
 UNFINISHED = (TO_PICK, PICKED)
+# Orders that have left the wave's walk.
+LEFT_WALK = (SHORT, GONE)
 
 
 class Wave(Base):
@@ -55,7 +59,9 @@ class WaveOrder(Base):
 
 class WaveLine(Base):
     """One SKU of one order in a wave: how many to pick, and how many scanning has
-    verified at the shelf and at the packing bench."""
+    verified at the shelf and at the packing bench. The order's reservations may
+    change after planning (an edit, a release): the last scan at the bench compares
+    them with these lines before the order ships."""
 
     __tablename__ = "wave_lines"
     __table_args__ = (Index("ix_wave_lines_wave_sku", "wave_id", "sku"),)
@@ -67,6 +73,9 @@ class WaveLine(Base):
     sku: Mapped[str] = mapped_column(String(64))
     bin: Mapped[str] = mapped_column(String(64), default="")
     zone: Mapped[str] = mapped_column(String(64), default="")
+    # The zone's place in the warehouse's zone order when the wave was planned: the
+    # walk of a wave under way stays the same when the zone order changes.
+    zone_place: Mapped[int] = mapped_column(Integer, default=0)
     quantity: Mapped[int] = mapped_column(Integer)
     picked: Mapped[int] = mapped_column(Integer, default=0)
     packed: Mapped[int] = mapped_column(Integer, default=0)
@@ -84,7 +93,12 @@ class WaveScan(Base):
     step: Mapped[str] = mapped_column(String(8))  # pick or pack
     code: Mapped[str] = mapped_column(String(100))
     accepted: Mapped[bool] = mapped_column(default=False)
-    # What the scan did or why it was refused, in words a person reads.
+    # What the scan did or why it was refused, in English words (the API's).
     outcome: Mapped[str] = mapped_column(String(300))
+    # The same as a key and its values, so each reader's page words it in their
+    # language: a key of scanning.REFUSALS, or what an accepted scan did.
+    refusal: Mapped[str | None] = mapped_column(String(30))
+    done: Mapped[str | None] = mapped_column(String(30))
+    values: Mapped[dict] = mapped_column(JSONDocument, default=dict)
     actor_name: Mapped[str] = mapped_column(String(150))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -7,17 +7,14 @@ before "A-10"), so a picker never walks back.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from orderloom.runtime.documents.fulfilment import bin_of, natural
 from orderloom.runtime.stock.catalog import Product, Warehouse
 
-
-def bin_of(product: Product) -> str:
-    """A product's bin location is ``attributes["bin"]`` (say "A-03-2")."""
-    attributes = product.attributes if isinstance(product.attributes, dict) else {}
-    return str(attributes.get("bin") or "")[:64]
+# The longest bin and zone a wave line keeps (models.WaveLine).
+LONGEST = 64
 
 
 def zone_of(product: Product) -> str:
@@ -25,21 +22,18 @@ def zone_of(product: Product) -> str:
     attributes = product.attributes if isinstance(product.attributes, dict) else {}
     zone = attributes.get("zone")
     if zone:
-        return str(zone)[:64]
-    return bin_of(product).split("-", 1)[0]
+        return str(zone)[:LONGEST]
+    return bin_of(product).split("-", 1)[0][:LONGEST]
 
 
-def natural(text: str) -> list[Any]:
-    """"A-2" before "A-10"; an empty text last."""
-    if not text:
-        return [(1, "")]
-    return [(0, int(part)) if part.isdigit() else (0, part.lower())
-            for part in re.split(r"(\d+)", text) if part]
-
-
-def walking_key(warehouse: Warehouse, zone: str, bin_: str, sku: str) -> tuple:
+def zone_place(warehouse: Warehouse, zone: str) -> int:
+    """The zone's place in the warehouse's zone order; zones it does not list after
+    those it does."""
     listed = [str(z) for z in (warehouse.zone_order or [])]
-    place = listed.index(zone) if zone in listed else len(listed)
+    return listed.index(zone) if zone in listed else len(listed)
+
+
+def walking_key(place: int, zone: str, bin_: str, sku: str) -> tuple:
     return (place, natural(zone), natural(bin_), sku)
 
 
@@ -50,6 +44,7 @@ class Stop:
     bin: str
     zone: str
     sku: str
+    place: int  # the zone's place on the walk (zone_place) when the wave was planned
     name: str
     barcode: str | None
     quantity: int = 0

@@ -1,37 +1,64 @@
 """Planning waves: by hand from chosen orders, or by rules from every order waiting
 to be picked in a warehouse.
 
-An order can be picked when it holds stock (held reservations) in the warehouse
-and is in no unfinished wave. A wave's lines are those reservations, so what is
+An order can be picked when it holds stock (held reservations) in the warehouse,
+is in no unfinished wave and is not on hold (a store's cancellation, a short pick:
+staff decide what becomes of it). A wave's lines are those reservations, so what is
 picked is what the order holds. Helpers take a session and never commit.
 """
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from orderloom.runtime.audit import Actor
+from orderloom.runtime.documents.fulfilment import bin_of
+from orderloom.runtime.engine import holds
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.floor.models import UNFINISHED, Wave, WaveLine, WaveOrder
-from orderloom.runtime.floor.pick_path import bin_of, zone_of
+from orderloom.runtime.floor.pick_path import LONGEST, zone_of, zone_place
 from orderloom.runtime.floor.shipping_out import carrier_of
 from orderloom.runtime.orders.models import Order
+from orderloom.runtime.stock import keeping
 from orderloom.runtime.stock.catalog import Product, Warehouse
 from orderloom.runtime.stock.models import Reservation
 
 MAX_ORDERS = 500
 
 
-class PlanningProblem(OrderError):
-    """A wave that cannot be planned; ``pointer`` is the member of the request at fault."""
+# Why a wave cannot be planned, in the API's English; the pages say the same in the
+# reader's language (platform/pages/floor_words.py).
+REFUSALS = {
+    "no_warehouse": "there is no warehouse '{code}'",
+    "no_orders": "name at least one order",
+    "too_many_orders": "at most {most} orders make one wave",
+    "named_twice": "order {number} is named twice",
+    "no_order": "there is no order {number}",
+    "in_wave": "order {number} is in an unfinished wave already",
+    "nothing_held": "order {number} holds no stock in {warehouse}: there is nothing to pick",
+    "on_hold": "order {number} cannot be picked now. {why}",
+    "split": "order {number} also holds stock in another warehouse: a split order is not "
+             "picked in a wave yet",
+    "nothing_waits": "no order waits to be picked in {warehouse}",
+    "whole_number": "a whole number from {low} to {high}",
+}
 
-    def __init__(self, pointer: str, message: str, status: int = 422) -> None:
-        super().__init__(message)
+
+class PlanningProblem(OrderError):
+    """A wave that cannot be planned; ``pointer`` is the member of the request at fault,
+    ``key`` a key of REFUSALS and ``values`` its values."""
+
+    def __init__(self, pointer: str, key: str, values: dict[str, Any] | None = None,
+                 status: int = 422) -> None:
+        self.key = key
+        self.values = values or {}
+        super().__init__(REFUSALS[key].format(**self.values))
         self.pointer = pointer
         self.status = status
 
@@ -55,7 +82,7 @@ class Rules:
 def warehouse_named(session: Session, code: str, pointer: str = "/warehouse") -> Warehouse:
     found = session.scalar(select(Warehouse).where(Warehouse.code == code))
     if found is None:
-        raise PlanningProblem(pointer, f"there is no warehouse {code!r}")
+        raise PlanningProblem(pointer, "no_warehouse", {"code": code})
     return found
 
 
@@ -66,14 +93,14 @@ def in_unfinished_wave() -> Any:
 
 def _held(session: Session, warehouse: Warehouse, order_ids: Iterable[int]
           ) -> dict[int, list[tuple[Reservation, Product]]]:
+    """What each order holds in ``warehouse``, with its products."""
     held: dict[int, list[tuple[Reservation, Product]]] = defaultdict(list)
-    rows = session.execute(
-        select(Reservation, Product).join(Product, Product.id == Reservation.product_id)
-        .where(Reservation.order_id.in_(list(order_ids)), Reservation.status == "held",
-               Reservation.warehouse_id == warehouse.id)
-        .order_by(Reservation.order_id, Reservation.id))
-    for reservation, product in rows:
-        held[reservation.order_id].append((reservation, product))
+    found = keeping.held_by(session, list(order_ids))
+    products = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(
+        {r.product_id for rs in found.values() for r in rs})))}
+    for order_id, reservations in found.items():
+        held[order_id] = [(r, products[r.product_id]) for r in reservations
+                          if r.warehouse_id == warehouse.id]
     return held
 
 
@@ -86,14 +113,25 @@ def held_elsewhere(warehouse: Warehouse) -> Any:
 
 def waiting_orders(session: Session, warehouse: Warehouse, visible: ColumnElement[bool],
                    limit: int = MAX_ORDERS) -> list[Order]:
-    """Orders holding stock in ``warehouse`` only that no unfinished wave has, oldest
-    first."""
+    """Orders holding stock in ``warehouse`` only that no unfinished wave has and that
+    are not on hold, oldest first."""
     holding = select(Reservation.order_id).where(
         Reservation.warehouse_id == warehouse.id, Reservation.status == "held")
-    return list(session.scalars(
-        select(Order).where(Order.id.in_(holding), Order.id.not_in(in_unfinished_wave()),
-                            Order.id.not_in(held_elsewhere(warehouse)), visible)
-        .order_by(Order.created_at, Order.id).limit(limit)))
+    query = (select(Order).where(Order.id.in_(holding), Order.id.not_in(in_unfinished_wave()),
+                                 Order.id.not_in(held_elsewhere(warehouse)), visible)
+             .order_by(Order.created_at, Order.id))
+    found: list[Order] = []
+    # A hold is read from each order's timeline, not in SQL: read page by page until
+    # enough orders that are not held are found.
+    offset = 0
+    while len(found) < limit:
+        page = list(session.scalars(query.offset(offset).limit(limit)))
+        held = holds.on_hold(session, page)
+        found += [order for order in page if order.id not in held]
+        if len(page) < limit:
+            break
+        offset += limit
+    return found[:limit]
 
 
 def _claim(session: Session, orders: list[Order]) -> set[int]:
@@ -109,20 +147,17 @@ def _claim(session: Session, orders: list[Order]) -> set[int]:
         WaveOrder.order_id.in_(ids), WaveOrder.status.in_(UNFINISHED))))
 
 
-def _next_number(session: Session) -> str:
-    # Two planners at the same moment may pick the same number: the unique constraint
-    # refuses the second, which is asked to send again (a 409).
-    highest = session.scalar(select(func.max(Wave.id))) or 0
-    return f"W-{highest + 1:06d}"
-
-
 def _make(session: Session, actor: Actor, warehouse: Warehouse, orders: list[Order],
           held: dict[int, list[tuple[Reservation, Product]]],
           planned_by: dict[str, Any]) -> Wave:
-    wave = Wave(number=_next_number(session), warehouse=warehouse.code, status="open",
-                planned_by=planned_by, created_by=actor.name)
+    # The number is the wave's id, which the database hands out once to each insert:
+    # two planners at the same moment get two numbers. Until the id is known the row
+    # carries a number of its own that no wave number looks like.
+    wave = Wave(number=f"new-{uuid.uuid4().hex}", warehouse=warehouse.code,
+                status="open", planned_by=planned_by, created_by=actor.name)
     session.add(wave)
     session.flush()
+    wave.number = f"W-{wave.id:06d}"
     for position, order in enumerate(orders):
         session.add(WaveOrder(wave_id=wave.id, order_id=order.id, position=position,
                               status="to_pick"))
@@ -132,7 +167,9 @@ def _make(session: Session, actor: Actor, warehouse: Warehouse, orders: list[Ord
             per_product[product.id] = (product, quantity + reservation.quantity)
         for product, quantity in per_product.values():
             session.add(WaveLine(wave_id=wave.id, order_id=order.id, product_id=product.id,
-                                 sku=product.sku, bin=bin_of(product), zone=zone_of(product),
+                                 sku=product.sku, bin=bin_of(product)[:LONGEST],
+                                 zone=zone_of(product),
+                                 zone_place=zone_place(warehouse, zone_of(product)),
                                  quantity=quantity, picked=0, packed=0))
     session.flush()
     return wave
@@ -143,9 +180,9 @@ def plan_by_hand(session: Session, actor: Actor, warehouse_code: str, numbers: l
     """One wave of the orders ``numbers`` picked from ``warehouse_code``."""
     warehouse = warehouse_named(session, warehouse_code)
     if not numbers:
-        raise PlanningProblem("/orders", "name at least one order")
+        raise PlanningProblem("/orders", "no_orders")
     if len(numbers) > MAX_ORDERS:
-        raise PlanningProblem("/orders", f"at most {MAX_ORDERS} orders make one wave")
+        raise PlanningProblem("/orders", "too_many_orders", {"most": MAX_ORDERS})
     found = {o.number: o for o in session.scalars(
         select(Order).where(Order.number.in_(numbers), visible))}
     busy_ids = _claim(session, list(found.values()))
@@ -153,52 +190,55 @@ def plan_by_hand(session: Session, actor: Actor, warehouse_code: str, numbers: l
     split = set(session.scalars(select(Order.number).where(
         Order.number.in_(numbers), Order.id.in_(held_elsewhere(warehouse)))))
     held = _held(session, warehouse, [o.id for o in found.values()])
+    on_hold = holds.on_hold(session, list(found.values()))
     seen: set[str] = set()
     for index, number in enumerate(numbers):
         pointer = f"/orders/{index}"
         if number in seen:
-            raise PlanningProblem(pointer, f"order {number} is named twice")
+            raise PlanningProblem(pointer, "named_twice", {"number": number})
         seen.add(number)
         if number not in found:
-            raise PlanningProblem(pointer, f"there is no order {number}")
+            raise PlanningProblem(pointer, "no_order", {"number": number})
         if number in busy:
-            raise PlanningProblem(pointer, f"order {number} is in an unfinished wave already",
-                                  409)
+            raise PlanningProblem(pointer, "in_wave", {"number": number}, 409)
         if not held.get(found[number].id):
-            raise PlanningProblem(pointer, f"order {number} holds no stock in "
-                                           f"{warehouse.code}: there is nothing to pick")
+            raise PlanningProblem(pointer, "nothing_held",
+                                  {"number": number, "warehouse": warehouse.code})
+        if found[number].id in on_hold:
+            reason = on_hold[found[number].id]
+            raise PlanningProblem(pointer, "on_hold", {"number": number,
+                                                       "why": reason.get("en", ""),
+                                                       "reason": reason})
         if number in split:
-            raise PlanningProblem(pointer, f"order {number} also holds stock in another "
-                                           f"warehouse: a split order is not picked in a "
-                                           f"wave yet")
+            raise PlanningProblem(pointer, "split", {"number": number})
     return _make(session, actor, warehouse, [found[n] for n in numbers], held, {"by": "hand"})
 
 
-def _group_key(order: Order, lines: list[tuple[Reservation, Product]], rules: Rules
-               ) -> tuple[Any, ...]:
+def _group_key(order: Order, lines: list[tuple[Reservation, Product]], rules: Rules,
+               roles: set[str]) -> tuple[Any, ...]:
     key: list[Any] = []
     if rules.single_item:
         key.append(sum(r.quantity for r, _p in lines) == 1)
     if rules.same_carrier:
-        key.append(carrier_of(order) or "")
+        key.append(carrier_of(order, roles) or "")
     return tuple(key)
 
 
 def plan_by_rules(session: Session, actor: Actor, warehouse_code: str, rules: Rules,
-                  visible: ColumnElement[bool]) -> list[Wave]:
+                  visible: ColumnElement[bool], roles: set[str]) -> list[Wave]:
     """Waves of every order waiting in ``warehouse_code``, grouped and cut by ``rules``;
-    oldest orders first. No waiting order: no wave, and a refusal saying so."""
+    oldest orders first. No waiting order: no wave, and a refusal saying so. An order's
+    carrier is the one of the shipping move the planner's ``roles`` would take."""
     warehouse = warehouse_named(session, warehouse_code)
     orders = waiting_orders(session, warehouse, visible)
     busy = _claim(session, orders)  # planned meanwhile by someone else: not again
     orders = [o for o in orders if o.id not in busy]
     if not orders:
-        raise PlanningProblem("/warehouse", f"no order waits to be picked in "
-                                            f"{warehouse.code}")
+        raise PlanningProblem("/warehouse", "nothing_waits", {"warehouse": warehouse.code})
     held = _held(session, warehouse, [o.id for o in orders])
     groups: dict[tuple[Any, ...], list[Order]] = defaultdict(list)
     for order in orders:
-        groups[_group_key(order, held[order.id], rules)].append(order)
+        groups[_group_key(order, held[order.id], rules, roles)].append(order)
     waves = []
     for _key, members in sorted(groups.items(), key=lambda item: repr(item[0])):
         batch: list[Order] = []

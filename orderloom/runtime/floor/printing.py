@@ -14,7 +14,7 @@ from orderloom.db import utcnow
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.documents import fulfilment
 from orderloom.runtime.errors import OrderError
-from orderloom.runtime.floor.models import SHORT, WaveScan
+from orderloom.runtime.floor.models import LEFT_WALK, WaveScan
 from orderloom.runtime.floor.scanning import find_wave, wave_orders
 
 PRINTABLE = ("packing_slip", "shipping_label")
@@ -33,7 +33,7 @@ def wave_pdf(session: Session, actor: Actor, number: str, kinds: list[str], *,
     writer = PdfWriter()
     printed = 0
     for member, order in wave_orders(session, wave):
-        if member.status == SHORT:
+        if member.status in LEFT_WALK:
             continue
         for kind in kinds:
             document = fulfilment.order_document(session, order, kind, for_pdf=True,
@@ -41,15 +41,18 @@ def wave_pdf(session: Session, actor: Actor, number: str, kinds: list[str], *,
             writer.append(PdfReader(io.BytesIO(document.pdf())))
             printed += 1
     if not printed:
-        raise NothingToPrint(f"nothing to print: every order of wave {wave.number} was "
-                             f"short picked")
+        raise NothingToPrint(f"nothing to print: every order of wave {wave.number} has "
+                             f"left it (short picked, or moved on)")
     before = session.scalar(select(func.count()).select_from(WaveScan).where(
         WaveScan.wave_id == wave.id, WaveScan.step == PRINT)) or 0
     outcome = (f"reprinted (print {before + 1} of this wave)" if before else "printed") + \
         f": {printed} documents ({', '.join(kinds)})"
     session.add(WaveScan(wave_id=wave.id, order_id=None, step=PRINT, code=",".join(kinds),
-                         accepted=True, outcome=outcome[:300], actor_name=actor.name,
-                         at=utcnow()))
+                         accepted=True, outcome=outcome[:300],
+                         done="reprinted" if before else "printed",
+                         values={"print": before + 1, "count": printed,
+                                 "kinds": ", ".join(kinds)},
+                         actor_name=actor.name, at=utcnow()))
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue(), f"wave-{wave.number}-{'-'.join(kinds)}.pdf"

@@ -20,10 +20,13 @@ from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
 from orderloom.runtime.audit import Actor
+from orderloom.runtime.engine import holds
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.floor import shipping_out, short_picks
 from orderloom.runtime.floor.models import (
     DONE,
+    GONE,
+    LEFT_WALK,
     PACKED,
     PICKED,
     SHORT,
@@ -38,6 +41,7 @@ from orderloom.runtime.floor.pick_path import Stop, walking_key
 from orderloom.runtime.orders import timeline
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.shipping.models import Shipment
+from orderloom.runtime.stock import keeping
 from orderloom.runtime.stock.catalog import Product, Warehouse
 
 PICK, PACK = "pick", "pack"
@@ -57,6 +61,10 @@ REFUSALS = {
     "order_not_picked": "order {order} is not picked in full yet",
     "order_short": "order {order} was short picked and is held",
     "order_packed": "order {order} is packed already",
+    "order_held": "order {order} does not ship. {why}",
+    "order_gone": "order {order} has left the wave: it moved on meanwhile",
+    "stock_changed": "order {order} does not ship: what it holds is no longer what "
+                     "wave {wave} picked for it; staff check the order",
     "parcel_open": "too few: order {order} still lacks {missing} units; finish it first",
     "wave_done": "wave {wave} is finished",
     "nothing_to_pick": "everything of wave {wave} is picked",
@@ -97,6 +105,10 @@ class Answer:
                 else self.done
         return REFUSALS[self.refusal].format(**self.values)
 
+    def log_values(self) -> dict[str, Any]:
+        """The values a log or a timeline needs to word this answer again later."""
+        return {**self.values, **({"order": self.order} if self.order else {})}
+
     def as_json(self) -> dict[str, Any]:
         return {"accepted": self.accepted, "refusal": self.refusal, "message": self.message,
                 "done": self.done or None, "values": self.values, "order": self.order,
@@ -132,37 +144,41 @@ def _lines(session: Session, wave: Wave) -> list[tuple[WaveLine, WaveOrder]]:
 def stops(session: Session, wave: Wave) -> list[Stop]:
     """The wave's walk: one stop per bin and SKU, totalled over the orders still in
     the wave (a short order has left it)."""
-    warehouse = session.scalar(select(Warehouse).where(Warehouse.code == wave.warehouse))
     numbers = {o.id: o.number for _w, o in wave_orders(session, wave)}
     products = {p.id: p for p in session.scalars(select(Product).where(
         Product.id.in_(select(WaveLine.product_id).where(WaveLine.wave_id == wave.id))))}
     found: dict[tuple[str, str], Stop] = {}
     for line, member in _lines(session, wave):
-        if member.status == SHORT:
+        if member.status in LEFT_WALK:
             continue
         product = products[line.product_id]
         stop = found.setdefault((line.bin, line.sku), Stop(
-            bin=line.bin, zone=line.zone, sku=line.sku, name=product.name,
+            bin=line.bin, zone=line.zone, sku=line.sku, place=line.zone_place,
+            name=product.name,
             barcode=product.barcode))
         stop.quantity += line.quantity
         stop.picked += line.picked
         stop.orders.append(numbers[line.order_id])
-    ordered = sorted(found.values(), key=lambda s: walking_key(warehouse, s.zone, s.bin, s.sku)
-                     if warehouse else (s.bin, s.sku))
-    return ordered
+    return sorted(found.values(), key=lambda s: walking_key(s.place, s.zone, s.bin, s.sku))
 
 
 def _log(session: Session, actor: Actor, wave: Wave, step: str, code: str, answer: Answer,
-         orders: list[Order], sku: str | None = None, bin_: str | None = None) -> Answer:
-    outcome = answer.message[:300]
-    first = orders[0].id if orders else None
-    session.add(WaveScan(wave_id=wave.id, order_id=first, step=step, code=code[:MAX_CODE],
-                         accepted=answer.accepted, outcome=outcome, actor_name=actor.name,
-                         at=utcnow()))
-    for order in orders:
-        timeline.scan_event(session, order, actor.name, wave=wave.number, step=step,
-                            code=code[:MAX_CODE], sku=sku, bin=bin_, refusal=answer.refusal)
+         order: Order | None = None) -> Answer:
+    """The scan on the wave's log, and ``order`` the one it was for. Single scans stay on
+    the wave's log: an order's timeline gets one entry when it is picked in full, short
+    or packed (_on_timeline), not one per unit or per refusal."""
+    session.add(WaveScan(wave_id=wave.id, order_id=order.id if order else None, step=step,
+                         code=code[:MAX_CODE], accepted=answer.accepted,
+                         outcome=answer.message[:300], refusal=answer.refusal,
+                         done=answer.done or None, values=answer.log_values(),
+                         actor_name=actor.name, at=utcnow()))
     return answer
+
+
+def _on_timeline(session: Session, actor: Actor, wave: Wave, order: Order, step: str,
+                 outcome: str, values: dict[str, Any]) -> None:
+    timeline.scan_event(session, order, actor.name, wave=wave.number, step=step,
+                        outcome=outcome, values=values)
 
 
 def _clean(code: str) -> str:
@@ -180,14 +196,7 @@ def _product_scanned(session: Session, code: str) -> Product | None:
         session.scalar(select(Product).where(Product.sku == code))
 
 
-def _orders_by_number(session: Session, numbers: list[str]) -> list[Order]:
-    if not numbers:
-        return []
-    return list(session.scalars(select(Order).where(Order.number.in_(numbers))
-                                .order_by(Order.id)))
-
-
-def _finish_if_done(session: Session, wave: Wave) -> None:
+def finish_if_done(session: Session, wave: Wave) -> None:
     if all(member.status not in UNFINISHED for member, _o in wave_orders(session, wave)):
         wave.status = DONE
         wave.done_at = utcnow()
@@ -201,7 +210,7 @@ def pick_scan(session: Session, actor: Actor, number: str, code: str) -> Answer:
     wave = find_wave(session, number, lock=True)
     if wave.status == DONE:
         return _log(session, actor, wave, PICK, code,
-                    Answer(False, "wave_done", {"wave": wave.number}), [])
+                    Answer(False, "wave_done", {"wave": wave.number}))
     walk = stops(session, wave)
     current = next((s for s in walk if not s.done), None)
     if current is None:
@@ -210,17 +219,15 @@ def pick_scan(session: Session, actor: Actor, number: str, code: str) -> Answer:
         # One unit more of a SKU the wave has picked in full is too many, as anywhere.
         answer = Answer(False, "too_many", _values(done, code)) if done else \
             Answer(False, "nothing_to_pick", {"wave": wave.number})
-        return _log(session, actor, wave, PICK, code, answer, [])
+        return _log(session, actor, wave, PICK, code, answer)
     lacking = _lacking(session, wave, current)
-    first = _orders_by_number(session, [lacking[0][1].number]) if lacking else []
     at_stop = current.bin == "" or wave.at_bin == current.bin
     product = _product_scanned(session, code)
     bins = {s.bin for s in walk if s.bin}
     if code == current.bin:
         wave.at_bin = current.bin
         answer = Answer(True, done="at_bin", values=current.as_json())
-        return _log(session, actor, wave, PICK, code, answer,
-                    _orders_by_number(session, current.orders), current.sku, current.bin)
+        return _log(session, actor, wave, PICK, code, answer)
     if not at_stop:
         # A bin is expected here: whatever else was scanned is taken for the wrong bin.
         if product is not None and product.sku == current.sku:
@@ -230,8 +237,7 @@ def pick_scan(session: Session, actor: Actor, number: str, code: str) -> Answer:
         else:
             refusal = "wrong_bin"
         return _log(session, actor, wave, PICK, code,
-                    Answer(False, refusal, _values(current, code)), first,
-                    current.sku, current.bin)
+                    Answer(False, refusal, _values(current, code)))
     if product is not None and product.sku == current.sku:
         line, order = lacking[0]
         line.picked += 1
@@ -240,9 +246,8 @@ def pick_scan(session: Session, actor: Actor, number: str, code: str) -> Answer:
         if current.done:
             wave.at_bin = None
             answer.done = "stop_done"
-        _mark_picked(session, wave, order)
-        return _log(session, actor, wave, PICK, code, answer, [order], current.sku,
-                    current.bin)
+        _mark_picked(session, actor, wave, order)
+        return _log(session, actor, wave, PICK, code, answer, order)
     if code in bins:
         refusal = "too_few"
     elif product is not None:
@@ -250,8 +255,7 @@ def pick_scan(session: Session, actor: Actor, number: str, code: str) -> Answer:
     else:
         refusal = "unknown_code"
     return _log(session, actor, wave, PICK, code, Answer(False, refusal,
-                                                         _values(current, code)),
-                first, current.sku, current.bin)
+                                                         _values(current, code)))
 
 
 def _values(stop: Stop, code: str) -> dict[str, Any]:
@@ -266,13 +270,13 @@ def _lacking(session: Session, wave: Wave, stop: Stop) -> list[tuple[WaveLine, O
     """The lines at ``stop`` still lacking units, in the wave's order of orders."""
     found = []
     for line, member in _lines(session, wave):
-        if member.status != SHORT and line.bin == stop.bin and line.sku == stop.sku \
+        if member.status not in LEFT_WALK and line.bin == stop.bin and line.sku == stop.sku \
                 and line.picked < line.quantity:
             found.append((line, session.get(Order, line.order_id)))
     return found
 
 
-def _mark_picked(session: Session, wave: Wave, order: Order) -> None:
+def _mark_picked(session: Session, actor: Actor, wave: Wave, order: Order) -> None:
     lines = session.scalars(select(WaveLine).where(WaveLine.wave_id == wave.id,
                                                    WaveLine.order_id == order.id))
     if all(line.picked >= line.quantity for line in lines):
@@ -280,6 +284,7 @@ def _mark_picked(session: Session, wave: Wave, order: Order) -> None:
                                                         WaveOrder.order_id == order.id))
         if member.status == TO_PICK:
             member.status = PICKED
+            _on_timeline(session, actor, wave, order, PICK, "picked", {})
 
 
 def report_short(session: Session, actor: Actor, number: str) -> Answer:
@@ -297,14 +302,16 @@ def report_short(session: Session, actor: Actor, number: str) -> Answer:
     for line, order in lacking:
         members[order.id].status = SHORT
         short_orders.append(order)
-        short_picks.raise_short_pick(session, actor, order, wave.number,
-                                     {line.sku: line.quantity - line.picked})
+        missing = line.quantity - line.picked
+        short_picks.raise_short_pick(session, actor, order, wave.number, {line.sku: missing})
+        _on_timeline(session, actor, wave, order, PICK, "short",
+                     {"sku": line.sku, "missing": missing})
     wave.at_bin = None
     answer = Answer(True, done="short", values=current.as_json(),
                     order=", ".join(o.number for o in short_orders))
-    _log(session, actor, wave, PICK, current.bin or current.sku, answer, short_orders,
-         current.sku, current.bin)
-    _finish_if_done(session, wave)
+    _log(session, actor, wave, PICK, current.bin or current.sku, answer,
+         short_orders[0] if short_orders else None)
+    finish_if_done(session, wave)
     return answer
 
 
@@ -324,10 +331,38 @@ def _order_lines(session: Session, wave: Wave, order: Order) -> list[WaveLine]:
         WaveLine.wave_id == wave.id, WaveLine.order_id == order.id).order_by(WaveLine.id)))
 
 
+def _held_note(session: Session, order: Order) -> Answer | None:
+    """A refusal when ``order`` is on hold now: a held order never ships by packing."""
+    note = holds.on_hold(session, [order]).get(order.id)
+    if note is None:
+        return None
+    # ``reason`` in both languages, for the pages; ``why`` in the API's English.
+    return Answer(False, "order_held", {"order": order.number, "why": note.get("en", ""),
+                                        "reason": note}, order=order.number)
+
+
+def _holds_as_planned(session: Session, wave: Wave, order: Order,
+                      lines: list[WaveLine]) -> bool:
+    """Whether the order holds exactly what the wave's lines are, in the wave's
+    warehouse: shipping deducts all it holds, and only the lines were verified."""
+    warehouse = session.scalar(select(Warehouse.id).where(Warehouse.code == wave.warehouse))
+    holding: dict[tuple[int, int], int] = {}
+    for reservation in keeping.held_by(session, [order.id]).get(order.id, []):
+        key = (reservation.product_id, reservation.warehouse_id)
+        holding[key] = holding.get(key, 0) + reservation.quantity
+    planned: dict[tuple[int, int], int] = {}
+    for line in lines:
+        key = (line.product_id, warehouse)
+        planned[key] = planned.get(key, 0) + line.quantity
+    return holding == planned
+
+
 def pack_scan(session: Session, actor: Actor, number: str, code: str,
-              on_bench: str | None, roles: set[str]) -> Answer:
+              on_bench: str | None, roles: set[str], *, may_act: bool,
+              language: str = "en") -> Answer:
     """A scan at the packing bench; ``on_bench`` is the order being packed (its number),
-    None before the first order is scanned."""
+    None before the first order is scanned. ``roles`` and ``may_act`` (the packer may
+    move orders on) decide whether the last unit ships the order."""
     code = _clean(code)
     wave = find_wave(session, number, lock=True)
     bench = _order_scanned(session, wave, on_bench) if on_bench else None
@@ -341,15 +376,17 @@ def pack_scan(session: Session, actor: Actor, number: str, code: str,
                                                                           bench[1]))
             return _log(session, actor, wave, PACK, code, Answer(
                 False, "parcel_open", {"order": bench[1].number, "missing": missing},
-                order=bench[1].number), [bench[1]])
+                order=bench[1].number), bench[1])
         refusal = {TO_PICK: "order_not_picked", SHORT: "order_short",
-                   PACKED: "order_packed"}.get(member.status)
+                   PACKED: "order_packed", GONE: "order_gone"}.get(member.status)
+        if refusal is None and (held := _held_note(session, order)):
+            return _log(session, actor, wave, PACK, code, held, order)
         answer = Answer(refusal is None, refusal, {"order": order.number}, order=order.number,
                         done="order_on_bench" if refusal is None else "")
-        return _log(session, actor, wave, PACK, code, answer, [order])
+        return _log(session, actor, wave, PACK, code, answer, order)
     if bench is None:
         return _log(session, actor, wave, PACK, code, Answer(False, "scan_order_first",
-                                                             {"code": code}), [])
+                                                             {"code": code}))
     member, order = bench
     product = _product_scanned(session, code)
     lines = _order_lines(session, wave, order)
@@ -358,24 +395,38 @@ def pack_scan(session: Session, actor: Actor, number: str, code: str,
     if line is None:
         return _log(session, actor, wave, PACK, code, Answer(
             False, "not_in_order", {"order": order.number, "code": code},
-            order=order.number), [order])
+            order=order.number), order)
     if line.packed >= line.quantity:
         return _log(session, actor, wave, PACK, code, Answer(
             False, "too_many", {"sku": line.sku, "quantity": line.quantity},
-            order=order.number), [order], line.sku)
+            order=order.number), order)
+    if all(li.packed >= li.quantity for li in lines if li is not line) and \
+            line.packed + 1 >= line.quantity and (held := _held_note(session, order)):
+        # Held since it came to the bench (a store cancelled it): the last unit would
+        # ship it, so the parcel stays open for staff.
+        return _log(session, actor, wave, PACK, code, held, order)
+    if all(li.packed >= li.quantity for li in lines if li is not line) and \
+            line.packed + 1 >= line.quantity and not _holds_as_planned(session, wave, order,
+                                                                       lines):
+        return _log(session, actor, wave, PACK, code, Answer(
+            False, "stock_changed", {"order": order.number, "wave": wave.number},
+            order=order.number), order)
     line.packed += 1
     answer = Answer(True, done="packed", order=order.number,
                     values={"sku": line.sku, "packed": line.packed,
                             "quantity": line.quantity})
     if all(li.packed >= li.quantity for li in lines):
         member.status = PACKED
-        shipped = shipping_out.ship(session, actor, order, roles)
+        shipped = shipping_out.ship(session, actor, order, roles, may_act=may_act,
+                                    language=language)
         answer.shipped_by = shipped.transition
         answer.done = "shipped" if shipped.transition else "packed_in_full"
         if shipped.refused:
             answer.values["why"] = shipped.refused
-        _finish_if_done(session, wave)
-    return _log(session, actor, wave, PACK, code, answer, [order], line.sku)
+        _on_timeline(session, actor, wave, order, PACK, "packed",
+                     {"shipped_by": shipped.transition, "why": shipped.refused})
+        finish_if_done(session, wave)
+    return _log(session, actor, wave, PACK, code, answer, order)
 
 
 # --- what a wave looks like -------------------------------------------------------------------

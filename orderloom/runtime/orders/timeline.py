@@ -48,7 +48,7 @@ class TimelineKind(StrEnum):
     # raised, assigned or resolved in the exception queue (runtime/exception_queue/)
     EXCEPTION = "exception"
     PRICE_BELOW_LIST = "price_below_list"  # lines priced below their list price (prices/)
-    SCAN = "scan"  # an item or the order was scanned on the warehouse floor (runtime/floor)
+    SCAN = "scan"  # the order was picked in full, short or packed on the warehouse floor
 
 
 def _add(session: Session, order_id: int, actor_name: str, kind: TimelineKind,
@@ -290,10 +290,10 @@ def exception_event(session: Session, order: Order, actor_name: str, *,
 # --- the warehouse floor -----------------------------------------------------------------------
 
 def scan_event(session: Session, order: Order, actor_name: str, *, wave: str, step: str,
-               code: str, sku: str | None, bin: str | None, refusal: str | None,
-               at: datetime | None = None) -> OrderEvent:
-    """A scan for this order while picking or packing ``wave``: accepted when
-    ``refusal`` is None, else refused for that reason (a key of floor/scanning.py)."""
+               outcome: str, values: dict[str, Any], at: datetime | None = None
+               ) -> OrderEvent:
+    """The order was picked in full, reported short or packed in ``wave`` (``outcome``:
+    picked, short, packed), with what the floor said (``values``: the SKU missing, the
+    move that shipped it or why none did). Single scans stay on the wave's log."""
     return _add(session, order.id, actor_name, TimelineKind.SCAN,
-                {"wave": wave, "step": step, "code": code, "sku": sku, "bin": bin,
-                 "accepted": refusal is None, "refusal": refusal}, at)
+                {"wave": wave, "step": step, "outcome": outcome, "values": values}, at)

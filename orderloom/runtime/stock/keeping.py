@@ -182,19 +182,25 @@ def reserve(session: Session, actor_name: str, order_id: int, lines: list[Line])
                                 status="held", created_at=utcnow()))
 
 
-def _held(session: Session, order_id: int) -> list[Reservation]:
-    return list(session.scalars(
-        select(Reservation).where(Reservation.order_id == order_id,
-                                  Reservation.status == "held")
-        .order_by(Reservation.product_id, Reservation.warehouse_id)
-        .with_for_update()))
+def held_by(session: Session, order_ids: list[int], *, lock: bool = False
+            ) -> dict[int, list[Reservation]]:
+    """What each of ``order_ids`` holds (its held reservations), by order id. With
+    ``lock`` the rows are locked, in one order every taker uses, for changing them."""
+    query = (select(Reservation).where(Reservation.order_id.in_(order_ids),
+                                       Reservation.status == "held")
+             .order_by(Reservation.order_id, Reservation.product_id,
+                       Reservation.warehouse_id, Reservation.id))
+    held: dict[int, list[Reservation]] = {}
+    for reservation in session.scalars(query.with_for_update() if lock else query):
+        held.setdefault(reservation.order_id, []).append(reservation)
+    return held
 
 
 def release(session: Session, actor_name: str, order_id: int) -> int:
     """Give back what an order holds (on cancel or reject); doing it twice releases
     nothing the second time. Returns the units released."""
     released = 0
-    for held in _held(session, order_id):
+    for held in held_by(session, [order_id], lock=True).get(order_id, []):
         line = Line(held.product_id, held.warehouse_id, held.quantity)
         _change(session, line, 0, -held.quantity)
         _move(session, actor_name, RELEASE, line, 0, -held.quantity, order_id=order_id)
@@ -206,7 +212,7 @@ def release(session: Session, actor_name: str, order_id: int) -> int:
 def ship(session: Session, actor_name: str, order_id: int) -> int:
     """Deduct what an order holds from on-hand stock, as it leaves the warehouse."""
     shipped = 0
-    for held in _held(session, order_id):
+    for held in held_by(session, [order_id], lock=True).get(order_id, []):
         line = Line(held.product_id, held.warehouse_id, held.quantity)
         _change(session, line, -held.quantity, -held.quantity)
         _move(session, actor_name, SHIPMENT, line, -held.quantity, -held.quantity,

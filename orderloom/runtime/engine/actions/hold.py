@@ -33,9 +33,10 @@ class Hold(spec.Hold, Behaviour):
         run.result.done.append(action)
 
     def standing(self, session: Session, orders: Sequence[Order]) -> dict[int, StandingNote]:
-        # Any order may be held without a hold in its type's workflow: by a store's
-        # cancellation or refund, or by staff resolving an exception with a hold
-        # (engine/holds.py); so every order is looked up, in one query.
+        # Any order may be held without any hold in its type's workflow: by a store's
+        # cancellation or refund, by staff resolving an exception with a hold, or by a
+        # short pick on the warehouse floor (engine/holds.py). One grouped query answers
+        # for the whole page.
         ids = [order.id for order in orders]
         if not ids:
             return {}
