@@ -116,7 +116,8 @@ def sections(spec: dict[str, Any], blueprint: Blueprint, lang: str) -> list[dict
                           "fields": [by_key[k] for k in keys]})
     rest = [f for f in spec["fields"] if f["key"] not in placed]
     if rest:
-        found.append({"title": "Other fields" if found else "", "columns": 1, "fields": rest})
+        found.append({"title": gettext("Other fields") if found else "", "columns": 1,
+                      "fields": rest})
     return found
 
 
@@ -193,9 +194,9 @@ def new_order(key: str):
     if not type_access.allows(blueprint.definition, "create", user.role_names, user.username):
         raise Problem(403, type_access.refusal("create", key))
     access = field_access(blueprint.definition, roles_of_request())
-    return _render(blueprint, lang, title=f"New {Labels(blueprint, lang).name}",
-                   mode="create", data=access.visible(_defaults(blueprint)), order_type=key,
-                   access=access)
+    title = gettext("New %(order_type)s", order_type=Labels(blueprint, lang).name)
+    return _render(blueprint, lang, title=title, mode="create",
+                   data=access.visible(_defaults(blueprint)), order_type=key, access=access)
 
 
 @pages.get("/orders/<number>/edit")
@@ -208,9 +209,9 @@ def edit_order_page(number: str):
         return redirect(url_for("pages.order_detail", number=number))
     lang = language()
     blueprint = blueprint_for(order.version)
-    return _render(blueprint, lang, title=f"Edit order {number}", mode="edit",
-                   data=seen_data(order), order_type=order.order_type.key, number=number,
-                   revision=order.revision, locked=order_edits.locked_fields(
+    return _render(blueprint, lang, title=gettext("Edit order %(number)s", number=number),
+                   mode="edit", data=seen_data(order), order_type=order.order_type.key,
+                   number=number, revision=order.revision, locked=order_edits.locked_fields(
                        order, calendar=business_calendar.formula_calendar(db_session())),
                    access=access_to(order.version), channel=order.channel,
                    priced_on=business_calendar.instance_date(order.created_at).isoformat())
