@@ -29,7 +29,7 @@ WORDS = {
                        "Ready to fulfil."},
     "zh": {"templates": "模板", "designer": "设计器", "orders": "订单",
            "approvals": "审批", "retail": "零售订单", "template": "多渠道零售电商",
-           "imported": "Template retail imported",
+           "imported": "模板 retail 已导入",
            "published": "已发布为版本 2，新订单将使用此版本。",
            "in_review": "审核中", "ready": "待发货",
            "approval": "大额订单审批", "new_order": "新建零售订单",

@@ -147,6 +147,8 @@ def pages_in_chinese(console, actions, client, token_for):
         ("/finance/reconciliation?resolved=1", None),
         ("/approvals", post(f"/approvals/{task}/reject", comment=" ")),
         ("/finance/reconciliation", post("/finance/mismatches/999999/resolve", note="x")),
+        ("/templates", None),
+        ("/templates", post("/templates/retail/import", on_conflict="rename")),
     ]
 
 
