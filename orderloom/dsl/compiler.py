@@ -222,7 +222,8 @@ def _not_member(value: Any, values: Any) -> bool:
 _HELPERS: dict[str, Any] = {
     "_add": V.add,
     "_ZONE": V.ZONE,
-    "_zone_of": V.zone_of,
+    "_zone_now": V.ZONE.get,
+    "_UTC": V.UTC,
     "_sub": V.sub,
     "_mul": V.mul,
     "_div": V.div,
@@ -560,7 +561,13 @@ class Compiler:
         ctx = "        _c = _Ctx(now, calendar)\n" if self.needs_ctx else ""
         return (
             "def formula(d, now=None, calendar=None):\n"
-            "    _zone = _ZONE.set(_zone_of(calendar))\n"
+            # The zone dates are read in (V.ZONE): the calendar's, UTC without one. It is
+            # left set for the next evaluation, which sets it only when its own zone is
+            # another: setting and resetting a context variable on every call would
+            # cost a fast formula as much again.
+            "    _z = _UTC if calendar is None else calendar.zone\n"
+            "    if _zone_now() is not _z:\n"
+            "        _ZONE.set(_z)\n"
             "    try:\n"
             "        if d.__class__ is not _dict:\n"
             "            d = _as_record(d)\n"
@@ -568,8 +575,6 @@ class Compiler:
             f"        return ({body}\n)\n"
             "    except _Exception as _e:\n"
             "        return _fault(_e)\n"
-            "    finally:\n"
-            "        _ZONE.reset(_zone)\n"
         )
 
     def function(self, money_places: int | None) -> Callable[..., Any]:

@@ -154,11 +154,6 @@ def as_datetime(value: Any, name: str = "a value") -> _dt.datetime | None:
 ZONE: ContextVar[_dt.tzinfo] = ContextVar("formula_zone", default=_dt.UTC)
 
 
-def zone_of(calendar: Any) -> _dt.tzinfo:
-    """The time zone a formula reads dates in: its calendar's, UTC without one."""
-    return calendar.zone if calendar is not None else _dt.UTC
-
-
 def day_of(value: _dt.datetime) -> _dt.date:
     """The day a date and time falls on in the instance's time zone."""
     return value.astimezone(ZONE.get()).date()
