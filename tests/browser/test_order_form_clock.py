@@ -101,7 +101,7 @@ def test_what_waits_for_the_server_neither_hides_a_field_nor_stops_the_save(
     weight = page.locator("output[data-computed=tea_weight]")
     expect(weight).to_have_text("—")
     page.click("#save-order")
-    expect(page.locator("h1")).to_contain_text("SO-")
+    expect(page.locator("h1")).to_contain_text("SO-", timeout=15000)
     order = client.get("/api/v1/orders", headers=admin).get_json()["orders"][0]
     stored = client.get(f"/api/v1/orders/{order['number']}", headers=admin).get_json()["data"]
     assert (stored["note"], stored["po_number"], stored["tea_weight"]) == (
