@@ -7,7 +7,6 @@ from dataclasses import replace
 
 from orderloom.designer.blueprint import compile_blueprint
 from orderloom.designer.problems import DefinitionError
-from orderloom.designer.versions import find
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import current_user, requires
@@ -17,7 +16,7 @@ from orderloom.platform.openapi import documented
 from orderloom.platform.preview_throttle import THROTTLED, throttled
 from orderloom.platform.problems import Problem, invalid
 from orderloom.platform.refusals import definition_problem
-from orderloom.platform.row_access import visible_orders
+from orderloom.platform.row_access import find_type, visible_orders
 from orderloom.runtime.engine.replay import MOST_ORDERS, replay
 
 REPLAY = {"type": "object", "required": ["count"], "additionalProperties": False,
@@ -54,7 +53,7 @@ REPLAYED = {"type": "object", "properties": {
 def replay_draft(key: str):
     body = json_body(REPLAY)
     session = db_session()
-    order_type = find(session, key)
+    order_type = find_type(session, current_user(), key)
     if order_type is None:
         raise Problem(404, f"there is no order type {key!r}")
     definition = body.get("definition", order_type.draft)

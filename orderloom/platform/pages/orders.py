@@ -33,7 +33,7 @@ from orderloom.platform.pages.order_view import (
     when,
 )
 from orderloom.platform.query_args import cursor, day_moment, on_page
-from orderloom.platform.row_access import visible_orders
+from orderloom.platform.row_access import sees_type, visible_orders
 from orderloom.runtime import business_calendar
 from orderloom.runtime.audit import WHOLE_WORKFLOW
 from orderloom.runtime.channels.hand_entry import MANUAL
@@ -96,8 +96,10 @@ def stale_message(number: str, error: StaleOrder, names: Labels) -> str:
 def _order_types(session) -> list[tuple[OrderType, Labels]]:
     lang = language()
     found = []
+    user = current_user()
     for order_type in session.scalars(select(OrderType).order_by(OrderType.key)):
-        if order_type.latest is not None:
+        # A type whose access hides it is neither offered nor filtered on.
+        if order_type.latest is not None and sees_type(user, order_type):
             found.append((order_type, Labels(blueprint_for(order_type.latest), lang)))
     return found
 
