@@ -247,3 +247,43 @@ def test_the_new_order_page_offers_only_the_types_one_may_enter(app, company, ma
     assert staff.get("/orders/new/hr_request").status_code == 404
     assert browser_of("li.na").get("/orders/new/hr_request").status_code == 403
     assert browser_of("hr.wang").get("/orders/new/hr_request").status_code == 200
+
+
+def test_shipping_and_entering_a_parcels_news_need_act(app, client, company, make_user, db):
+    from tests.conftest import Actions
+
+    notices = hr_requests()
+    notices.update(key="hr_notice", number_prefix="HN",
+                   name={"en": "HR notice", "zh": "人事通知"})
+    notices["access"] = {"see": {"roles": ["hr", "staff"]},
+                         "create": {"roles": ["hr", "staff"]}, "act": {"roles": ["hr"]}}
+    admin = bearer(accounts.issue_token(db, SYSTEM, make_user("admin", username="root.li"),
+                                        "test")[1])
+    db.commit()
+    assert client.post("/api/v1/import", headers=admin, json={
+        "format": PACKAGE, "order_types": [notices]}).status_code == 201
+    number = new(client, company["staff"], "hr_notice")
+    refused = assert_problem(client.post(f"/api/v1/orders/{number}/shipments",
+                                         headers=company["staff"],
+                                         json={"carrier": "local"}), 403)
+    assert "does not let you act on its orders" in refused["detail"]
+    shipped = client.post(f"/api/v1/orders/{number}/shipments", headers=company["hr"],
+                          json={"carrier": "local"})
+    assert shipped.status_code == 201, shipped.get_json()
+    shipment = shipped.get_json()["id"]
+    refused = assert_problem(client.post(f"/api/v1/shipments/{shipment}/events",
+                                         headers=company["staff"],
+                                         json={"status": "delivered"}), 403)
+    assert "does not let you act on its orders" in refused["detail"]
+    browser = app.test_client()
+    assert Actions(browser, make_user).login("zhao.lei").status_code == 302
+    browser.post(f"/orders/{number}/shipments/{shipment}/events",
+                 data={"status": "delivered"})
+    browser.post(f"/orders/{number}/shipments", data={"carrier": "local"})
+    shipments = client.get(f"/api/v1/orders/{number}/shipments",
+                           headers=company["hr"]).get_json()["shipments"]
+    # Nothing the refused person asked for was stored: one parcel, only booked.
+    assert [(s["id"], [e["status"] for e in s["events"]]) for s in shipments] == [
+        (shipment, ["label_created"])]
+    assert client.get(f"/api/v1/orders/{number}", headers=company["hr"]).get_json()[
+        "state"] == "draft"
