@@ -538,16 +538,29 @@ def _check_money(checker: _Checker) -> None:
                                  f"who may record a {kind}")
 
 
+_ACCESS_VERBS = {"see": "see", "create": "enter", "edit": "change", "act": "act on"}
+
+
 def _check_type_access(checker: _Checker) -> None:
     access = checker.definition.get("access") or {}
     for kind in ("see", "create", "edit", "act"):
         rule = access.get(kind)
         if rule is None:
             continue
+        if not rule.get("roles") and not rule.get("users"):
+            # An empty rule lets nobody through, administrators included: the type
+            # would vanish for everyone without a word.
+            checker.report(("access", kind), f"access.{kind} names no role and no user, "
+                                             "so nobody at all could "
+                                             f"{_ACCESS_VERBS[kind]} these orders; name "
+                                             "who may, or leave it out to let everyone "
+                                             "whose permissions allow it")
+            continue
         _roles(checker, ("access", kind, "roles"), rule.get("roles", []))
         _approver_users(checker, ("access", kind, "users"), rule.get("users", []),
                         f"list it under access.{kind}.roles")
-        if kind == "see" or "see" not in access:
+        if kind == "see" or not isinstance(access.get("see"), dict) or not (
+                access["see"].get("roles") or access["see"].get("users")):
             continue
         # Entering, changing and acting need seeing too: a name here that see leaves
         # out would be let through by nothing, which is surely not what was meant.
