@@ -7,7 +7,7 @@ they would mostly repeat the schema's complaints in a more confusing way.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +15,7 @@ from jinja2 import TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
 from orderloom import dsl
-from orderloom.designer import actions, numbers, schemas, state_categories
+from orderloom.designer import actions, numbers, schemas, state_categories, type_access
 from orderloom.designer.dependencies import computed_cycle
 from orderloom.designer.form import (
     COMPARABLE_TYPES,
@@ -44,6 +44,9 @@ class Context:
     roles: frozenset[str] = BUILTIN_ROLES
     warehouses: frozenset[str] | None = None
     users: frozenset[str] | None = None
+    # The roles each known user holds (None: not known here), so that a person named
+    # under access.act is judged by everything that lets them see the type.
+    roles_of_users: Mapping[str, frozenset[str]] | None = None
     # The permissions of whoever will publish (None: not known here, as in
     # `orderloom check`); actions and money rights beyond them are problems.
     publisher: frozenset[str] | None = None
@@ -565,13 +568,24 @@ def _check_type_access(checker: _Checker) -> None:
         # Entering, changing and acting need seeing too: a name here that see leaves
         # out would be let through by nothing, which is surely not what was meant.
         see = access["see"]
-        for member, seen in (("roles", see.get("roles", [])), ("users", see.get("users", []))):
-            for index, name in enumerate(rule.get(member, [])):
-                if name not in seen:
-                    checker.report(("access", kind, member, index),
-                                   f"{name!r} may not see orders of this type (access.see "
-                                   f"leaves it out), so it cannot {kind} them either; add it "
-                                   "to see too")
+        for index, name in enumerate(rule.get("roles", [])):
+            if name not in see.get("roles", []):
+                checker.report(("access", kind, "roles", index),
+                               f"{name!r} may not see orders of this type (access.see "
+                               f"leaves it out), so it cannot {kind} them either; add it "
+                               "to see too")
+        # A person is let through see by their name or by any role they hold; where
+        # who holds which role is not known (a package checked on its own), nothing is
+        # said of them.
+        people = checker.context.roles_of_users
+        for index, name in enumerate(rule.get("users", []) if people is not None else []):
+            held = people.get(name)
+            if held is not None and not type_access.allows({"access": {"see": see}}, "see",
+                                                           held, name):
+                checker.report(("access", kind, "users", index),
+                               f"{name!r} may not see orders of this type (access.see "
+                               "names neither them nor any role they hold), so they "
+                               f"cannot {kind} them either; add them to see too")
 
 
 def _warehouse(checker: _Checker, path: tuple, code: str) -> None:

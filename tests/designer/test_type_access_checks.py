@@ -23,3 +23,20 @@ def test_an_empty_rule_is_a_problem_at_it_rather_than_locking_everyone_out():
     assert list(found) == ["/access/act"]
     assert "nobody at all could act on these orders" in found["/access/act"]
     assert problems({"see": {"roles": ["hr"]}, "act": {"roles": ["hr"]}}) == {}
+
+
+def test_a_person_under_act_is_judged_by_every_way_see_lets_them_through():
+    access = {"see": {"roles": ["hr"]}, "act": {"users": ["li.na"]}}
+    # Li Na holds hr, which see names: she sees, so she may act.
+    assert problems(access, users=frozenset({"li.na"}),
+                    roles_of_users={"li.na": frozenset({"hr"})}) == {}
+    # Who holds which role is not known (a package on its own): nothing is said.
+    assert problems(access) == {}
+    # Holding only staff, nothing lets her see: said at her name.
+    found = problems(access, users=frozenset({"li.na"}),
+                     roles_of_users={"li.na": frozenset({"staff"})})
+    assert list(found) == ["/access/act/users/0"]
+    assert "add them to see too" in found["/access/act/users/0"]
+    # A role is still compared with see's roles.
+    found = problems({"see": {"roles": ["hr"]}, "edit": {"roles": ["staff"]}})
+    assert list(found) == ["/access/edit/roles/0"]
