@@ -118,6 +118,7 @@ def validate_order_type(
     _check_tracking(checker)
     _check_money(checker)
     _check_type_access(checker)
+    _check_workflow_against_access(checker)
     return checker.problems
 
 
@@ -586,6 +587,55 @@ def _check_type_access(checker: _Checker) -> None:
                                f"{name!r} may not see orders of this type (access.see "
                                "names neither them nor any role they hold), so they "
                                f"cannot {kind} them either; add them to see too")
+
+
+def _check_workflow_against_access(checker: _Checker) -> None:
+    # A transition's roles and an approval's approvers work on top of access.act: one
+    # that act (or see) refuses could never take it or decide it, and its orders would
+    # wait for nobody.
+    d = checker.definition
+    access = d.get("access") or {}
+    rules = [access.get(kind) for kind in ("see", "act")]
+    if all(rule is None for rule in rules) or any(
+            isinstance(rule, dict) and not (rule.get("roles") or rule.get("users"))
+            for rule in rules):
+        return  # nothing narrowed, or an empty rule, which is reported on its own
+
+    people = checker.context.roles_of_users
+    named = {name for rule in rules if rule for name in rule.get("users", [])}
+
+    def role_refused(path: tuple, role: str, what: str) -> None:
+        # A person access.act names may hold the role: then it is not in vain. Where
+        # who holds which role is not known, such a role is not judged.
+        if named and (people is None or any(
+                role in people.get(name, ()) and type_access.allows(d, "act", people[name],
+                                                                     name)
+                for name in named)):
+            return
+        if not type_access.allows(d, "act", [role]):
+            checker.report(path, f"the role {role!r} {what}, but the type's access.act "
+                                 "(or see) does not let it act on these orders; add it "
+                                 "to access.act (and see) or take it out here")
+
+    wf = d["workflow"]
+    for index, t in enumerate(wf["transitions"]):
+        for r_index, role in enumerate(t.get("roles", [])):
+            role_refused(("workflow", "transitions", index, "roles", r_index), role,
+                         "may take this transition")
+    for index, a in enumerate(wf.get("approvals", [])):
+        path = ("workflow", "approvals", index)
+        for r_index, role in enumerate(a["approvers"].get("roles", [])):
+            role_refused((*path, "approvers", "roles", r_index), role, "approves here")
+        if "escalate_to" in a:
+            role_refused((*path, "escalate_to"), a["escalate_to"], "is escalated to")
+        for u_index, name in enumerate(a["approvers"].get("users", [])
+                                       if people is not None else []):
+            held = people.get(name)
+            if held is not None and not type_access.allows(d, "act", held, name):
+                checker.report((*path, "approvers", "users", u_index),
+                               f"{name!r} approves here, but the type's access.act (or "
+                               "see) names neither them nor any role they hold; add them "
+                               "to access.act (and see) or take them out here")
 
 
 def _warehouse(checker: _Checker, path: tuple, code: str) -> None:
