@@ -47,10 +47,25 @@ def latest_versions(session: Session) -> list[DefinitionVersion]:
 
 def types_unseen(session: Session, user: User) -> list[int]:
     """Ids of the order types whose definitions do not let ``user`` see their orders."""
+    return types_refusing(session, user, "see")
+
+
+def types_refusing(session: Session, user: User, kind: type_access.Kind) -> list[int]:
+    """Ids of the order types whose definitions do not let ``user`` ``kind`` their
+    orders."""
     roles = frozenset(user.role_names)
     return sorted(version.order_type_id for version in latest_versions(session)
-                  if not type_access.allows(blueprint_for(version).definition, "see",
+                  if not type_access.allows(blueprint_for(version).definition, kind,
                                             roles, user.username))
+
+
+def orders_to_act_on(user: User) -> ColumnElement[bool]:
+    """The orders ``user`` sees and whose type's ``access.act`` lets them act on, for
+    what offers work (the approvals inbox): a task there must be one they may decide."""
+    session = Session.object_session(user)
+    refused = types_refusing(session, user, "act") if session is not None else []
+    by_rows = rows_visible(user)
+    return and_(Order.order_type_id.not_in(refused), by_rows) if refused else by_rows
 
 
 def sees_type(user: User | None, order_type: OrderType) -> bool:

@@ -292,3 +292,48 @@ def test_shipping_and_entering_a_parcels_news_need_act(app, client, company, mak
         (shipment, ["label_created"])]
     assert client.get(f"/api/v1/orders/{number}", headers=company["hr"]).get_json()[
         "state"] == "draft"
+
+
+def test_no_transition_or_approval_is_offered_where_access_act_refuses(
+        app, client, company):
+    from tests.conftest import Actions
+
+    reviews = hr_requests()
+    reviews.update(key="hr_review", number_prefix="HV",
+                   name={"en": "HR review", "zh": "人事审核"})
+    # Staff see and enter them; of staff, only Li Na acts, by name.
+    reviews["access"] = {"see": {"roles": ["hr", "staff"]},
+                         "create": {"roles": ["hr", "staff"]},
+                         "act": {"roles": ["hr"], "users": ["li.na"]}}
+    approval = reviews["workflow"]["approvals"][0]
+    approval["approvers"], approval["escalate_to"] = {"roles": ["staff"]}, "staff"
+    imported = client.post("/api/v1/import", headers=company["admin"], json={
+        "format": PACKAGE, "order_types": [reviews]})
+    assert imported.status_code == 201, imported.get_json()
+    big = {**SAMPLE, "items": [{"sku": "TEA-01", "qty": 5, "price": "1250.50"}]}
+    created = client.post("/api/v1/orders", headers=company["staff"],
+                          json={"order_type": "hr_review", "data": big})
+    assert created.status_code == 201, created.get_json()
+    number = created.get_json()["number"]
+
+    def offered(who) -> list[str]:
+        answer = client.get(f"/api/v1/orders/{number}", headers=company[who]).get_json()
+        return [t["key"] for t in answer["transitions"]]
+
+    assert offered("staff") == []
+    assert "submit" in offered("li_na")
+    submitted = client.post(f"/api/v1/orders/{number}/transitions/submit",
+                            headers=company["li_na"])
+    assert submitted.status_code == 200, submitted.get_json()
+
+    def inbox(who) -> list[str]:
+        answer = client.get("/api/v1/approvals", headers=company[who])
+        assert answer.status_code == 200, answer.get_json()
+        return [t["order"] for t in answer.get_json()]
+
+    assert inbox("staff") == [] and inbox("li_na") == [number]
+    browser = app.test_client()
+    assert Actions(browser, None).login("zhao.lei").status_code == 302
+    page = browser.get(f"/orders/{number}").get_data(as_text=True)
+    assert "/approvals/" not in page and "data-transition=" not in page
+    assert number not in browser.get("/approvals").get_data(as_text=True)

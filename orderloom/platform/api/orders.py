@@ -110,7 +110,7 @@ def order_json(order: Order, with_transitions: bool = True) -> dict[str, Any]:
     if with_transitions:
         data["transitions"] = lifecycle.open_transitions(
             order, _roles(), calendar=business_calendar.formula_calendar(db_session()),
-            whole_workflow=current_actor().whole_workflow)
+            whole_workflow=current_actor().whole_workflow, actor=current_actor())
     return data
 
 
