@@ -7,7 +7,7 @@ they would mostly repeat the schema's complaints in a more confusing way.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +15,7 @@ from jinja2 import TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
 from orderloom import dsl
-from orderloom.designer import actions, numbers, schemas, state_categories
+from orderloom.designer import actions, numbers, schemas, state_categories, type_access
 from orderloom.designer.dependencies import computed_cycle
 from orderloom.designer.form import (
     COMPARABLE_TYPES,
@@ -44,6 +44,9 @@ class Context:
     roles: frozenset[str] = BUILTIN_ROLES
     warehouses: frozenset[str] | None = None
     users: frozenset[str] | None = None
+    # The roles each known user holds (None: not known here), so that a person named
+    # under access.act is judged by everything that lets them see the type.
+    roles_of_users: Mapping[str, frozenset[str]] | None = None
     # The permissions of whoever will publish (None: not known here, as in
     # `orderloom check`); actions and money rights beyond them are problems.
     publisher: frozenset[str] | None = None
@@ -115,6 +118,7 @@ def validate_order_type(
     _check_tracking(checker)
     _check_money(checker)
     _check_type_access(checker)
+    _check_workflow_against_access(checker)
     return checker.problems
 
 
@@ -556,27 +560,100 @@ def _check_money(checker: _Checker) -> None:
                                  f"who may record a {kind}")
 
 
+_ACCESS_VERBS = {"see": "see", "create": "enter", "edit": "change", "act": "act on"}
+
+
 def _check_type_access(checker: _Checker) -> None:
     access = checker.definition.get("access") or {}
     for kind in ("see", "create", "edit", "act"):
         rule = access.get(kind)
         if rule is None:
             continue
+        if not rule.get("roles") and not rule.get("users"):
+            # An empty rule lets nobody through, administrators included: the type
+            # would vanish for everyone without a word.
+            checker.report(("access", kind), f"access.{kind} names no role and no user, "
+                                             "so nobody at all could "
+                                             f"{_ACCESS_VERBS[kind]} these orders; name "
+                                             "who may, or leave it out to let everyone "
+                                             "whose permissions allow it")
+            continue
         _roles(checker, ("access", kind, "roles"), rule.get("roles", []))
         _approver_users(checker, ("access", kind, "users"), rule.get("users", []),
                         f"list it under access.{kind}.roles")
-        if kind == "see" or "see" not in access:
+        if kind == "see" or not isinstance(access.get("see"), dict) or not (
+                access["see"].get("roles") or access["see"].get("users")):
             continue
         # Entering, changing and acting need seeing too: a name here that see leaves
         # out would be let through by nothing, which is surely not what was meant.
         see = access["see"]
-        for member, seen in (("roles", see.get("roles", [])), ("users", see.get("users", []))):
-            for index, name in enumerate(rule.get(member, [])):
-                if name not in seen:
-                    checker.report(("access", kind, member, index),
-                                   f"{name!r} may not see orders of this type (access.see "
-                                   f"leaves it out), so it cannot {kind} them either; add it "
-                                   "to see too")
+        for index, name in enumerate(rule.get("roles", [])):
+            if name not in see.get("roles", []):
+                checker.report(("access", kind, "roles", index),
+                               f"{name!r} may not see orders of this type (access.see "
+                               f"leaves it out), so it cannot {kind} them either; add it "
+                               "to see too")
+        # A person is let through see by their name or by any role they hold; where
+        # who holds which role is not known (a package checked on its own), nothing is
+        # said of them.
+        people = checker.context.roles_of_users
+        for index, name in enumerate(rule.get("users", []) if people is not None else []):
+            held = people.get(name)
+            if held is not None and not type_access.allows({"access": {"see": see}}, "see",
+                                                           held, name):
+                checker.report(("access", kind, "users", index),
+                               f"{name!r} may not see orders of this type (access.see "
+                               "names neither them nor any role they hold), so they "
+                               f"cannot {kind} them either; add them to see too")
+
+
+def _check_workflow_against_access(checker: _Checker) -> None:
+    # A transition's roles and an approval's approvers work on top of access.act: one
+    # that act (or see) refuses could never take it or decide it, and its orders would
+    # wait for nobody.
+    d = checker.definition
+    access = d.get("access") or {}
+    rules = [access.get(kind) for kind in ("see", "act")]
+    if all(rule is None for rule in rules) or any(
+            isinstance(rule, dict) and not (rule.get("roles") or rule.get("users"))
+            for rule in rules):
+        return  # nothing narrowed, or an empty rule, which is reported on its own
+
+    people = checker.context.roles_of_users
+    named = {name for rule in rules if rule for name in rule.get("users", [])}
+
+    def role_refused(path: tuple, role: str, what: str) -> None:
+        # A person access.act names may hold the role: then it is not in vain. Where
+        # who holds which role is not known, such a role is not judged.
+        if named and (people is None or any(
+                role in people.get(name, ()) and type_access.allows(d, "act", people[name],
+                                                                     name)
+                for name in named)):
+            return
+        if not type_access.allows(d, "act", [role]):
+            checker.report(path, f"the role {role!r} {what}, but the type's access.act "
+                                 "(or see) does not let it act on these orders; add it "
+                                 "to access.act (and see) or take it out here")
+
+    wf = d["workflow"]
+    for index, t in enumerate(wf["transitions"]):
+        for r_index, role in enumerate(t.get("roles", [])):
+            role_refused(("workflow", "transitions", index, "roles", r_index), role,
+                         "may take this transition")
+    for index, a in enumerate(wf.get("approvals", [])):
+        path = ("workflow", "approvals", index)
+        for r_index, role in enumerate(a["approvers"].get("roles", [])):
+            role_refused((*path, "approvers", "roles", r_index), role, "approves here")
+        if "escalate_to" in a:
+            role_refused((*path, "escalate_to"), a["escalate_to"], "is escalated to")
+        for u_index, name in enumerate(a["approvers"].get("users", [])
+                                       if people is not None else []):
+            held = people.get(name)
+            if held is not None and not type_access.allows(d, "act", held, name):
+                checker.report((*path, "approvers", "users", u_index),
+                               f"{name!r} approves here, but the type's access.act (or "
+                               "see) names neither them nor any role they hold; add them "
+                               "to access.act (and see) or take them out here")
 
 
 def _warehouse(checker: _Checker, path: tuple, code: str) -> None:

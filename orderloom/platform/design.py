@@ -26,8 +26,9 @@ def design_context(session: Session, publisher: frozenset[str] | None = None) ->
     warehouses = frozenset(session.scalars(select(Warehouse.code))) or None
     # Approvers named one by one must be people who exist (active or not: a person
     # away may be made active again, and the runtime then finds them).
-    users = frozenset(session.scalars(select(User.username)))
-    return Context(roles=roles, warehouses=warehouses, users=users, publisher=publisher)
+    people = {user.username: frozenset(user.role_names) for user in session.scalars(select(User))}
+    return Context(roles=roles, warehouses=warehouses, users=frozenset(people),
+                   roles_of_users=people, publisher=publisher)
 
 
 def my_design_context(session: Session) -> Context:

@@ -6,10 +6,11 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from orderloom.platform.auth import current_user
+from orderloom.platform.auth import current_actor, current_user
 from orderloom.platform.database import db_session
 from orderloom.platform.problems import Problem
 from orderloom.platform.row_access import visible_orders
+from orderloom.runtime.engine import type_rules
 from orderloom.runtime.errors import OrderNotFound
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.shipping.models import Shipment
@@ -26,6 +27,15 @@ def order_or_404(number: str, session: Session | None = None) -> Order:
         select(Order).where(Order.number == number, visible_orders(current_user())))
     if order is None:
         raise OrderNotFound(f"there is no order {number}")
+    return order
+
+
+def may_act_on(order: Order) -> Order:
+    """``order``, once its type's ``access.act`` lets the logged-in person act on it
+    (shipping it, entering its parcel's news): TypeAccessRefused (403) otherwise. Work
+    a person starts is theirs, even where the carrier's own events move the order."""
+    user = current_user()
+    type_rules.check_order(order, "act", current_actor(), user.role_names if user else None)
     return order
 
 

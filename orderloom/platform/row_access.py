@@ -15,8 +15,8 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session, defer
 
-from orderloom.designer import type_access
-from orderloom.designer.models import DefinitionVersion
+from orderloom.designer import type_access, versions
+from orderloom.designer.models import DefinitionVersion, OrderType
 from orderloom.designer.published import blueprint_for
 from orderloom.platform.models import User
 from orderloom.platform.permissions import EVERY_ORDER
@@ -47,10 +47,43 @@ def latest_versions(session: Session) -> list[DefinitionVersion]:
 
 def types_unseen(session: Session, user: User) -> list[int]:
     """Ids of the order types whose definitions do not let ``user`` see their orders."""
+    return types_refusing(session, user, "see")
+
+
+def types_refusing(session: Session, user: User, kind: type_access.Kind) -> list[int]:
+    """Ids of the order types whose definitions do not let ``user`` ``kind`` their
+    orders."""
     roles = frozenset(user.role_names)
     return sorted(version.order_type_id for version in latest_versions(session)
-                  if not type_access.allows(blueprint_for(version).definition, "see",
+                  if not type_access.allows(blueprint_for(version).definition, kind,
                                             roles, user.username))
+
+
+def orders_to_act_on(user: User) -> ColumnElement[bool]:
+    """The orders ``user`` sees and whose type's ``access.act`` lets them act on, for
+    what offers work (the approvals inbox): a task there must be one they may decide."""
+    session = Session.object_session(user)
+    refused = types_refusing(session, user, "act") if session is not None else []
+    by_rows = rows_visible(user)
+    return and_(Order.order_type_id.not_in(refused), by_rows) if refused else by_rows
+
+
+def sees_type(user: User | None, order_type: OrderType) -> bool:
+    """Whether ``user`` may know of ``order_type`` at all: its latest published
+    definition's ``access.see`` lets them. A type never published has no orders and
+    hides nothing yet; the system (no user) sees every type."""
+    latest = order_type.latest
+    return (user is None or latest is None
+            or type_access.allows(blueprint_for(latest).definition, "see", user.role_names,
+                                  user.username))
+
+
+def find_type(session: Session, user: User | None, key: str) -> OrderType | None:
+    """The order type ``key`` as ``user`` may know it: None where there is none or where
+    its access hides it from them, so that every place taking a type key answers a
+    hidden type exactly as a missing one and its existence does not leak."""
+    order_type = versions.find(session, key)
+    return order_type if order_type is not None and sees_type(user, order_type) else None
 
 
 def visible_orders(user: User) -> ColumnElement[bool]:

@@ -156,3 +156,20 @@ def test_an_sla_counted_in_business_time_says_so(console, actions, db):
            "staff." in english
     assert any("4 个工作小时的时限" in line for line in chinese)
     assert any("2 个工作日的时限" in line for line in chinese)
+
+
+def test_a_task_given_to_a_permission_names_it(console, actions, db):
+    # Where no approver was found, the task goes to whoever may override the workflow.
+    number = console.order()
+    order = db.scalar(select(Order).where(Order.number == number))
+    timeline.approval_event(db, order, "system", details={
+        "approval": "manager_review", "outcome": "requested", "reason": "total > 5000",
+        "approvers": [{"permission": "orders.override"}]}, at=AT)
+    db.commit()
+    actions.login_as("viewer")
+    english = timeline_of(console.page(f"/orders/{number}"))
+    chinese = timeline_of(console.page(f"/orders/{number}",
+                                       headers={"Accept-Language": "zh-CN,zh;q=0.9"}))
+    assert any("requested from everyone whose roles grant orders.override" in line
+               for line in english), english
+    assert any("角色拥有 orders.override 权限的所有人" in line for line in chinese), chinese

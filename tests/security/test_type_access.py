@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 from sqlalchemy import select
@@ -32,6 +33,9 @@ def hr_requests() -> dict:
                             "create": {"roles": ["hr"]},
                             "edit": {"roles": ["hr"]},
                             "act": {"roles": ["hr"], "users": ["li.na"]}}
+    # Its big requests are approved by HR too: an approver act leaves out is a problem.
+    approval = definition["workflow"]["approvals"][0]
+    approval["approvers"], approval["escalate_to"] = {"roles": ["hr"]}, "hr"
     return definition
 
 
@@ -77,7 +81,6 @@ def test_an_hr_only_type_is_absent_for_everyone_else(client, company):
     for outsider in ("staff", "viewer", "admin"):
         headers = company[outsider]
         assert listed(client, headers) == [sale], outsider
-        assert listed(client, headers, "?order_type=hr_request") == []
         assert listed(client, headers, f"?q={SECRET_NOTE}") == []
         assert client.get(f"/api/v1/orders/{hr}", headers=headers).status_code == 404
         assert client.get(f"/api/v1/orders/{hr}/timeline", headers=headers).status_code == 404
@@ -90,6 +93,42 @@ def test_an_hr_only_type_is_absent_for_everyone_else(client, company):
     assert listed(client, company["hr"]) == sorted([hr, sale])
     assert listed(client, company["li_na"]) == sorted([hr, sale])
     assert listed(client, company["li_na"], f"?q={SECRET_NOTE}") == [hr]
+
+
+def test_a_hidden_type_is_answered_as_a_missing_one_wherever_a_type_key_is_taken(
+        client, company):
+    def answered(path, headers) -> tuple[int, str]:
+        answer = client.get(path, headers=headers)
+        problem = answer.get_json()
+        problem.pop("request_id", None)
+        return answer.status_code, json.dumps(problem, sort_keys=True)
+
+    for outsider in ("staff", "viewer", "admin"):
+        headers = company[outsider]
+        types = client.get("/api/v1/order-types", headers=headers).get_json()
+        assert [t["key"] for t in types] == ["retail_order"], outsider
+        for path in ("/api/v1/order-types/{}", "/api/v1/order-types/{}/versions",
+                     "/api/v1/order-types/{}/export", "/api/v1/orders?order_type={}",
+                     "/api/v1/orders/export?order_type={}"):
+            # Exactly as for a type that does not exist, and none of its form shows.
+            status, text = answered(path.format("hr_request"), headers)
+            assert (status, text.replace("hr_request", "no_such_type")) == answered(
+                path.format("no_such_type"), headers), (outsider, path)
+            assert status == 404 and "ship_to" not in text
+        workspace = client.get("/api/v1/export", headers=headers).get_json()
+        assert [t["key"] for t in workspace["order_types"]] == ["retail_order"]
+        dashboard = "/api/v1/dashboards/orders_by_state?order_type={}"
+        assert answered(dashboard.format("hr_request"), headers)[1].replace(
+            "hr_request", "no_such_type") == answered(dashboard.format("no_such_type"),
+                                                      headers)[1]
+        view = client.post("/api/v1/saved-views", headers=headers, json={
+            "name": "HR", "order_type": "hr_request", "columns": ["number"]})
+        assert assert_problem(view, 422)["detail"].endswith("there is no order type 'hr_request'")
+    for insider in ("hr", "li_na"):
+        types = client.get("/api/v1/order-types", headers=company[insider]).get_json()
+        assert [t["key"] for t in types] == ["hr_request", "retail_order"]
+        assert client.get("/api/v1/orders/export?order_type=hr_request",
+                          headers=company[insider]).status_code == 200
 
 
 def test_dashboards_count_only_the_types_one_sees(client, company):
@@ -211,3 +250,90 @@ def test_the_new_order_page_offers_only_the_types_one_may_enter(app, company, ma
     assert staff.get("/orders/new/hr_request").status_code == 404
     assert browser_of("li.na").get("/orders/new/hr_request").status_code == 403
     assert browser_of("hr.wang").get("/orders/new/hr_request").status_code == 200
+
+
+def test_shipping_and_entering_a_parcels_news_need_act(app, client, company, make_user, db):
+    from tests.conftest import Actions
+
+    notices = hr_requests()
+    notices.update(key="hr_notice", number_prefix="HN",
+                   name={"en": "HR notice", "zh": "人事通知"})
+    notices["access"] = {"see": {"roles": ["hr", "staff"]},
+                         "create": {"roles": ["hr", "staff"]}, "act": {"roles": ["hr"]}}
+    for transition in notices["workflow"]["transitions"]:
+        transition["roles"] = ["hr"]  # acting is HR's alone
+    admin = bearer(accounts.issue_token(db, SYSTEM, make_user("admin", username="root.li"),
+                                        "test")[1])
+    db.commit()
+    assert client.post("/api/v1/import", headers=admin, json={
+        "format": PACKAGE, "order_types": [notices]}).status_code == 201
+    number = new(client, company["staff"], "hr_notice")
+    refused = assert_problem(client.post(f"/api/v1/orders/{number}/shipments",
+                                         headers=company["staff"],
+                                         json={"carrier": "local"}), 403)
+    assert "does not let you act on its orders" in refused["detail"]
+    shipped = client.post(f"/api/v1/orders/{number}/shipments", headers=company["hr"],
+                          json={"carrier": "local"})
+    assert shipped.status_code == 201, shipped.get_json()
+    shipment = shipped.get_json()["id"]
+    refused = assert_problem(client.post(f"/api/v1/shipments/{shipment}/events",
+                                         headers=company["staff"],
+                                         json={"status": "delivered"}), 403)
+    assert "does not let you act on its orders" in refused["detail"]
+    browser = app.test_client()
+    assert Actions(browser, make_user).login("zhao.lei").status_code == 302
+    browser.post(f"/orders/{number}/shipments/{shipment}/events",
+                 data={"status": "delivered"})
+    browser.post(f"/orders/{number}/shipments", data={"carrier": "local"})
+    shipments = client.get(f"/api/v1/orders/{number}/shipments",
+                           headers=company["hr"]).get_json()["shipments"]
+    # Nothing the refused person asked for was stored: one parcel, only booked.
+    assert [(s["id"], [e["status"] for e in s["events"]]) for s in shipments] == [
+        (shipment, ["label_created"])]
+    assert client.get(f"/api/v1/orders/{number}", headers=company["hr"]).get_json()[
+        "state"] == "draft"
+
+
+def test_no_transition_or_approval_is_offered_where_access_act_refuses(
+        app, client, company):
+    from tests.conftest import Actions
+
+    reviews = hr_requests()
+    reviews.update(key="hr_review", number_prefix="HV",
+                   name={"en": "HR review", "zh": "人事审核"})
+    # Staff see and enter them; of staff, only Li Na acts, by name.
+    reviews["access"] = {"see": {"roles": ["hr", "staff"]},
+                         "create": {"roles": ["hr", "staff"]},
+                         "act": {"roles": ["hr"], "users": ["li.na"]}}
+    approval = reviews["workflow"]["approvals"][0]
+    approval["approvers"], approval["escalate_to"] = {"roles": ["staff"]}, "staff"
+    imported = client.post("/api/v1/import", headers=company["admin"], json={
+        "format": PACKAGE, "order_types": [reviews]})
+    assert imported.status_code == 201, imported.get_json()
+    big = {**SAMPLE, "items": [{"sku": "TEA-01", "qty": 5, "price": "1250.50"}]}
+    created = client.post("/api/v1/orders", headers=company["staff"],
+                          json={"order_type": "hr_review", "data": big})
+    assert created.status_code == 201, created.get_json()
+    number = created.get_json()["number"]
+
+    def offered(who) -> list[str]:
+        answer = client.get(f"/api/v1/orders/{number}", headers=company[who]).get_json()
+        return [t["key"] for t in answer["transitions"]]
+
+    assert offered("staff") == []
+    assert "submit" in offered("li_na")
+    submitted = client.post(f"/api/v1/orders/{number}/transitions/submit",
+                            headers=company["li_na"])
+    assert submitted.status_code == 200, submitted.get_json()
+
+    def inbox(who) -> list[str]:
+        answer = client.get("/api/v1/approvals", headers=company[who])
+        assert answer.status_code == 200, answer.get_json()
+        return [t["order"] for t in answer.get_json()]
+
+    assert inbox("staff") == [] and inbox("li_na") == [number]
+    browser = app.test_client()
+    assert Actions(browser, None).login("zhao.lei").status_code == 302
+    page = browser.get(f"/orders/{number}").get_data(as_text=True)
+    assert "/approvals/" not in page and "data-transition=" not in page
+    assert number not in browser.get("/approvals").get_data(as_text=True)

@@ -54,6 +54,19 @@ def test_narrowing_the_row_rule_of_the_roles_a_subscription_is_seen_as_pauses_it
     page = client.get("/admin/webhooks").get_data(as_text=True)
     assert "Paused by Orderloom" in page
 
+    # Changed while it stays off, it keeps its reason and the roles it is seen as.
+    renamed = client.patch(f"/api/v1/webhooks/{subscription}", headers=admin,
+                           json={"name": "ERP (old)", "active": False})
+    assert renamed.status_code == 200, renamed.get_json()
+    assert "row rules do not show every order" in renamed.get_json()["paused_reason"]
+    assert renamed.get_json()["seen_as"] == ["integrator"]
+    # Switched off on the page (again), likewise.
+    switched = client.post(f"/admin/webhooks/{subscription}/active",
+                           data={"active": "0", "csrf_token": actions.csrf("/admin/webhooks")})
+    assert switched.status_code == 302
+    shown = client.get(f"/api/v1/webhooks/{subscription}", headers=admin).get_json()
+    assert shown["seen_as"] == ["integrator"] and shown["paused_reason"] is not None
+
     # Switched on again by someone who sees every order, it is seen as their roles.
     again = client.patch(f"/api/v1/webhooks/{subscription}", headers=admin,
                          json={"active": True})

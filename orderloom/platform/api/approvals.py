@@ -16,7 +16,7 @@ from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import invalid
-from orderloom.platform.row_access import visible_orders
+from orderloom.platform.row_access import orders_to_act_on, visible_orders
 from orderloom.runtime.audit import WHOLE_WORKFLOW
 from orderloom.runtime.engine.approvals import decisions as approving
 from orderloom.runtime.engine.approvals.tasks import STATUSES, ApprovalTask, Delegation, usernames
@@ -85,7 +85,9 @@ def _roles() -> set[str]:
 def approval_inbox():
     status = query_args.choice(request.args, "status", (*STATUSES, "all"), "open")
     user = current_user()
-    tasks = approving.inbox(db_session(), user.id, _roles(), visible=visible_orders(user),
+    # Open tasks are work offered: only on orders the type lets this person act on.
+    visible = orders_to_act_on(user) if status == "open" else visible_orders(user)
+    tasks = approving.inbox(db_session(), user.id, _roles(), visible=visible,
                             status=None if status == "all" else status,
                             decided_by=None if status == "open" else user.username,
                             whole_workflow=user.can(WHOLE_WORKFLOW))

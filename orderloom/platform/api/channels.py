@@ -14,7 +14,6 @@ from sqlalchemy import select
 from orderloom.db import utcnow
 from orderloom.designer.blueprint import published_blueprint, to_json
 from orderloom.designer.field_access import field_access
-from orderloom.designer.versions import find as find_order_type
 from orderloom.platform import query_args
 from orderloom.platform.api import api, import_progress
 from orderloom.platform.api.body import json_body, uploaded_file
@@ -32,7 +31,7 @@ from orderloom.platform.field_sight import limit_search, roles_of_request, seen_
 from orderloom.platform.lookups import get_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
-from orderloom.platform.row_access import visible_orders
+from orderloom.platform.row_access import find_type, visible_orders
 from orderloom.runtime import audit, sealing
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.channels import (
@@ -243,7 +242,7 @@ def _channel(key: str) -> Channel:
 
 def _check_mapping(kind: str, order_type_key: str, mapping: dict[str, Any]) -> None:
     session = db_session()
-    if find_order_type(session, order_type_key) is None:
+    if find_type(session, current_user(), order_type_key) is None:
         raise invalid("/order_type", f"there is no order type {order_type_key!r}")
     definition = ingestion.published_definition(session, order_type_key)
     if definition is None:
@@ -729,7 +728,7 @@ def export_orders():
                        states=[s for s in request.args.get("state", "").split(",") if s])
     key = request.args.get("order_type")
     if key:
-        order_type = find_order_type(session, key)
+        order_type = find_type(session, current_user(), key)
         if order_type is None:
             raise Problem(404, f"there is no order type {key!r}")
         spec.order_type_id = order_type.id

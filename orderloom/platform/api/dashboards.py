@@ -10,7 +10,6 @@ from typing import Any
 from flask import Response, request, url_for
 
 from orderloom.db import utcnow
-from orderloom.designer import versions
 from orderloom.platform import query_args
 from orderloom.platform.api import api
 from orderloom.platform.auth import current_user, requires
@@ -19,7 +18,7 @@ from orderloom.platform.field_sight import limit_dashboard
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem
 from orderloom.platform.query_args import ParameterError
-from orderloom.platform.row_access import visible_orders
+from orderloom.platform.row_access import find_type, visible_orders
 from orderloom.runtime.reports import dashboards
 from orderloom.runtime.reports.dashboards import CHARTS, GRAINS, DashboardFilter
 from orderloom.runtime.spreadsheets import formulas as spreadsheet_formulas
@@ -56,7 +55,7 @@ def dashboard_filter(session, args) -> tuple[DashboardFilter, str]:
         spec.created_to = query_args.day_start(end + timedelta(days=1))
     spec.channel = args.get("channel", "").strip() or None
     if args.get("order_type", "").strip():
-        order_type = versions.find(session, args["order_type"].strip())
+        order_type = find_type(session, current_user(), args["order_type"].strip())
         if order_type is None:
             raise ParameterError("order_type",
                                  f"there is no order type “{args['order_type']}”")

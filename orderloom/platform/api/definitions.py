@@ -15,7 +15,7 @@ from orderloom.designer.validation import validate_order_type, validate_package
 from orderloom.platform import query_args
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
-from orderloom.platform.auth import current_actor, requires
+from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.design import (
     design_context,
@@ -26,6 +26,7 @@ from orderloom.platform.design import (
 from orderloom.platform.openapi import documented
 from orderloom.platform.preview_throttle import THROTTLED, throttled
 from orderloom.platform.problems import Problem, invalid
+from orderloom.platform.row_access import find_type, sees_type
 from orderloom.platform.url_ids import LARGEST_ID
 from orderloom.runtime import audit
 
@@ -56,7 +57,8 @@ SIMULATE = {"type": "object", "required": ["data"], "additionalProperties": Fals
 
 
 def _order_type(key: str) -> OrderType:
-    order_type = versions.find(db_session(), key)
+    # A type whose access hides it from this person is answered as a missing one.
+    order_type = find_type(db_session(), current_user(), key)
     if order_type is None:
         raise Problem(404, f"there is no order type {key!r}")
     return order_type
@@ -113,7 +115,7 @@ def check_definition():
             responses={200: ("Order types by key", {"type": "array", "items": SUMMARY})})
 def list_order_types():
     order_types = db_session().scalars(select(OrderType).order_by(OrderType.key))
-    return [_summary(t) for t in order_types]
+    return [_summary(t) for t in order_types if sees_type(current_user(), t)]
 
 
 @api.post("/order-types")
@@ -255,7 +257,10 @@ def export_order_type(key: str):
 @documented("Every order type of this workspace as one package file", tags=("definitions",),
             responses={200: ("A template package", PACKAGE)})
 def export_workspace():
-    return _download(export_package(db_session()), "workspace.orderloom.json")
+    session = db_session()
+    seen = [t.key for t in session.scalars(select(OrderType).order_by(OrderType.key))
+            if sees_type(current_user(), t)]
+    return _download(export_package(session, seen), "workspace.orderloom.json")
 
 
 def _download(document: dict[str, Any], filename: str):

@@ -9,7 +9,6 @@ from orderloom.designer.blueprint import compile_blueprint
 from orderloom.designer.field_access import field_access
 from orderloom.designer.problems import DefinitionError
 from orderloom.designer.published import blueprint_for
-from orderloom.designer.versions import find
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import current_user, requires
@@ -20,7 +19,7 @@ from orderloom.platform.openapi import documented
 from orderloom.platform.preview_throttle import THROTTLED, throttled
 from orderloom.platform.problems import Problem, invalid
 from orderloom.platform.refusals import definition_problem
-from orderloom.platform.row_access import visible_orders
+from orderloom.platform.row_access import find_type, visible_orders
 from orderloom.runtime.engine.replay import MOST_ORDERS, compare, newest_orders
 
 REPLAY = {"type": "object", "required": ["count"], "additionalProperties": False,
@@ -64,7 +63,7 @@ def replay_draft(key: str):
         raise Problem(403, "your roles do not include the permission 'orders.view'")
     body = json_body(REPLAY)
     session = db_session()
-    order_type = find(session, key)
+    order_type = find_type(session, current_user(), key)
     if order_type is None:
         raise Problem(404, f"there is no order type {key!r}")
     definition = body.get("definition", order_type.draft)

@@ -19,7 +19,7 @@ from orderloom.platform.lookups import order_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, problem_response
 from orderloom.platform.refusals import problem_for
-from orderloom.platform.row_access import visible_orders
+from orderloom.platform.row_access import find_type, visible_orders
 from orderloom.runtime import business_calendar
 from orderloom.runtime.channels import hand_entry
 from orderloom.runtime.engine import edits as order_edits
@@ -110,7 +110,7 @@ def order_json(order: Order, with_transitions: bool = True) -> dict[str, Any]:
     if with_transitions:
         data["transitions"] = lifecycle.open_transitions(
             order, _roles(), calendar=business_calendar.formula_calendar(db_session()),
-            whole_workflow=current_actor().whole_workflow)
+            whole_workflow=current_actor().whole_workflow, actor=current_actor())
     return data
 
 
@@ -193,7 +193,7 @@ def list_orders():
         before_id=query_args.cursor(args),
     )
     if "order_type" in args:
-        order_type = versions.find(db_session(), args["order_type"])
+        order_type = find_type(db_session(), current_user(), args["order_type"])
         if order_type is None:
             raise Problem(404, f"there is no order type {args['order_type']!r}")
         spec.order_type_id = order_type.id
@@ -290,7 +290,7 @@ def timeline(number: str):
             responses={200: ("The plan, or what was moved", {"type": "object"})})
 def move_orders(key: str, number: int):
     session = db_session()
-    order_type = versions.find(session, key)
+    order_type = find_type(session, current_user(), key)
     if order_type is None:
         raise Problem(404, f"there is no order type {key!r}")
     target = versions.version(order_type, number)

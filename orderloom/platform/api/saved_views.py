@@ -10,6 +10,7 @@ from orderloom.platform.auth import current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.field_sight import seen_view
 from orderloom.platform.openapi import documented
+from orderloom.platform.row_access import sees_type
 from orderloom.runtime.orders import saved_views
 from orderloom.runtime.orders.saved_views import SavedView
 
@@ -67,7 +68,7 @@ def create_saved_view():
         session, user.id, user.username, shared=bool(body.get("shared")),
         may_share=user.can("views.share"), name=body["name"],
         order_type_key=body.get("order_type"), filters=body.get("filters", {}),
-        columns=body["columns"])
+        columns=body["columns"], sees=lambda order_type: sees_type(user, order_type))
     session.commit()
     return _json(view), 201, {"Location": url_for("api.get_saved_view", view_id=view.id)}
 

@@ -19,7 +19,7 @@ from orderloom.platform.api.body import json_body
 from orderloom.platform.api.destinations import check_destination
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
-from orderloom.platform.lookups import order_or_404, shipment_or_404
+from orderloom.platform.lookups import may_act_on, order_or_404, shipment_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
 from orderloom.runtime import audit, outbound, sealing
@@ -484,7 +484,7 @@ def order_shipments(number: str):
 def create_shipment(number: str):
     body = json_body(NEW_SHIPMENT)
     session = db_session()
-    order = order_or_404(number)
+    order = may_act_on(order_or_404(number))
     lines = _parcel_lines(session, order, body.get("lines"))
     if body.get("choose") and body.get("tracking_number"):
         raise invalid("/choose", "a parcel with a tracking number is booked already; "
@@ -540,7 +540,7 @@ BOOKING = {"type": "object", "properties": {
             responses={200: ("The booking, stopped", BOOKING)})
 def cancel_booking(number: str, booking_id: int):
     session = db_session()
-    order = order_or_404(number)
+    order = may_act_on(order_or_404(number))
     job = staff_booking.cancel(session, current_actor(), order, booking_id)
     answer = staff_booking.described(job)
     session.commit()
@@ -585,6 +585,7 @@ def get_shipment(shipment_id: int):
 def add_tracking_event(shipment_id: int):
     body = json_body(EVENT_IN)
     shipment = shipment_or_404(shipment_id)
+    may_act_on(shipment.order)
     if not tracking.entered_by_staff(db_session(), shipment):
         raise Problem(409, f"shipment {shipment_id} is carried by {shipment.carrier!r}, whose "
                            "events come from the carrier itself")
@@ -608,6 +609,7 @@ def add_tracking_event(shipment_id: int):
             responses={200: ("The shipment", SHIPMENT)})
 def refresh_shipment(shipment_id: int):
     shipment = shipment_or_404(shipment_id)
+    may_act_on(shipment.order)
     session = db_session()
     try:
         tracking.refresh(session, shipment, _instance_key())

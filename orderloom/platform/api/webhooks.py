@@ -219,8 +219,11 @@ def change_webhook(subscription_id: int):
     if body.get("rotate_secret"):
         subscription.secret = new_secret()
     subscription.updated_at = utcnow()
-    subscription.seen_as = sorted(roles_of_request())
-    subscription.paused_reason = None  # saved now as someone who sees every order
+    if subscription.active:
+        # Switched on (or kept on) now as this person's roles: a pause is over. One
+        # left off keeps its reason and the roles it was seen as until it is switched on.
+        subscription.seen_as = sorted(roles_of_request())
+        subscription.paused_reason = None
     audit.record(session, current_actor(), "webhook.changed", "webhook_subscription",
                  subscription.id, changed=sorted(body))
     answer = subscription_json(subscription)

@@ -16,7 +16,7 @@ from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import Labels, language, money, when
 from orderloom.platform.pages.orders import form_revision, roles, safe_back, stale_message
 from orderloom.platform.refusals import refusal_text
-from orderloom.platform.row_access import visible_orders
+from orderloom.platform.row_access import orders_to_act_on, visible_orders
 from orderloom.runtime.audit import WHOLE_WORKFLOW
 from orderloom.runtime.engine.approvals import decisions as approving
 from orderloom.runtime.engine.approvals.tasks import ApprovalTask, usernames
@@ -46,7 +46,8 @@ def approvals():
     session = db_session()
     user = current_user()
     lang = language()
-    tasks = approving.inbox(session, user.id, roles(), visible=visible_orders(user),
+    # Work offered: only tasks on orders the type lets this person act on.
+    tasks = approving.inbox(session, user.id, roles(), visible=orders_to_act_on(user),
                             whole_workflow=user.can(WHOLE_WORKFLOW))
     people = usernames(session, {t.assignee_user_id for t in tasks if t.assignee_user_id})
     rows = []

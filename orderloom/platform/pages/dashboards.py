@@ -21,7 +21,7 @@ from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import Labels, label, language, money
 from orderloom.platform.pages.orders import channel_labels
 from orderloom.platform.query_args import ParameterError
-from orderloom.platform.row_access import visible_orders
+from orderloom.platform.row_access import sees_type, visible_orders
 from orderloom.runtime.exception_queue import queue
 from orderloom.runtime.exception_queue.reasons import REASONS
 from orderloom.runtime.reports import dashboards
@@ -45,7 +45,7 @@ def _types(session) -> list[tuple[OrderType, Labels]]:
     lang = language()
     return [(t, Labels(blueprint_for(t.latest), lang))
             for t in session.scalars(select(OrderType).order_by(OrderType.key))
-            if t.latest is not None]
+            if t.latest is not None and sees_type(current_user(), t)]
 
 
 def exception_counts(session) -> list[dict[str, Any]]:

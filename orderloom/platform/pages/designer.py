@@ -27,6 +27,7 @@ from orderloom.platform.pages import pages
 from orderloom.platform.pages.designer_text import LANGUAGES, text_for
 from orderloom.platform.pages.order_view import label
 from orderloom.platform.pages.order_view import language as browser_language
+from orderloom.platform.row_access import find_type, sees_type
 from orderloom.runtime import audit
 
 KEY = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -81,7 +82,10 @@ def designer_list():
     lang = designer_language()
     t = text_for(lang)
     rows = []
+    user = current_user()
     for order_type in db_session().scalars(select(OrderType).order_by(OrderType.key)):
+        if not sees_type(user, order_type):
+            continue
         latest = order_type.latest
         rows.append({
             "key": order_type.key,
@@ -90,7 +94,6 @@ def designer_list():
             "unpublished": latest is None or latest.definition != order_type.draft,
             "saved_at": order_type.draft_saved_at,
         })
-    user = current_user()
     return render_template("designer/list.html", rows=rows, t=t, lang=lang,
                            can_edit=user.can("definitions.edit"),
                            can_publish=user.can("definitions.publish"))
@@ -124,7 +127,7 @@ def _store_new(definition: dict, message: str):
 @requires("definitions.edit")
 def designer_duplicate(key: str):
     t = text_for(designer_language())
-    original = versions.find(db_session(), key)
+    original = find_type(db_session(), current_user(), key)
     if original is None:
         flash(t["no_such_type"].format(key=key), "error")
         return redirect(url_for("pages.designer_list"))
@@ -180,7 +183,7 @@ def designer_edit(key: str):
     lang = designer_language()
     t = text_for(lang)
     db = db_session()
-    order_type = versions.find(db, key)
+    order_type = find_type(db, current_user(), key)
     if order_type is None:
         flash(t["no_such_type"].format(key=key), "error")
         return redirect(url_for("pages.designer_list"))

@@ -355,6 +355,10 @@ def _approval(event, details, names, entry) -> str:
 def _approver(approver: dict[str, Any]) -> str:
     if approver.get("role"):
         return gettext("the %(role)s role", role=approver["role"])
+    if approver.get("permission"):
+        # No approver was found: the task went to whoever holds this permission.
+        return gettext("everyone whose roles grant %(permission)s",
+                       permission=approver["permission"])
     return str(approver.get("user") or approver.get("username") or "?")
 
 

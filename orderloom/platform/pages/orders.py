@@ -33,7 +33,7 @@ from orderloom.platform.pages.order_view import (
     when,
 )
 from orderloom.platform.query_args import cursor, day_moment, on_page
-from orderloom.platform.row_access import visible_orders
+from orderloom.platform.row_access import sees_type, visible_orders
 from orderloom.runtime import business_calendar
 from orderloom.runtime.audit import WHOLE_WORKFLOW
 from orderloom.runtime.channels.hand_entry import MANUAL
@@ -41,7 +41,7 @@ from orderloom.runtime.channels.models import channel_names
 from orderloom.runtime.customers.records import Customer
 from orderloom.runtime.engine import actions as order_actions
 from orderloom.runtime.engine import edits as order_edits
-from orderloom.runtime.engine import lifecycle
+from orderloom.runtime.engine import lifecycle, type_rules
 from orderloom.runtime.engine.approvals.tasks import OPEN, ApprovalTask, approval_spec, delegators
 from orderloom.runtime.errors import OrderError, StaleOrder
 from orderloom.runtime.orders import comments, saved_views
@@ -96,8 +96,10 @@ def stale_message(number: str, error: StaleOrder, names: Labels) -> str:
 def _order_types(session) -> list[tuple[OrderType, Labels]]:
     lang = language()
     found = []
+    user = current_user()
     for order_type in session.scalars(select(OrderType).order_by(OrderType.key)):
-        if order_type.latest is not None:
+        # A type whose access hides it is neither offered nor filtered on.
+        if order_type.latest is not None and sees_type(user, order_type):
             found.append((order_type, Labels(blueprint_for(order_type.latest), lang)))
     return found
 
@@ -274,6 +276,8 @@ def decidable_tasks(session, order: Order) -> list[ApprovalTask]:
     """The open tasks on this order the current user may decide: theirs, their role's,
     or of someone who delegated to them (when the approval allows delegation)."""
     user, held = current_user(), roles()
+    if not type_rules.lets(order, "act", current_actor(), held):
+        return []  # the type's access.act would refuse every decision
     tasks = list(session.scalars(select(ApprovalTask).where(
         ApprovalTask.order_id == order.id, ApprovalTask.status == OPEN)
         .order_by(ApprovalTask.id)))
@@ -301,7 +305,7 @@ def order_detail(number: str):
     transitions = [{**t, "label": names.transition(t["key"]), "to_label": names.state(t["to"])}
                    for t in lifecycle.open_transitions(
                        order, roles(), calendar=business_calendar.formula_calendar(session),
-                       whole_workflow=current_actor().whole_workflow)
+                       whole_workflow=current_actor().whole_workflow, actor=current_actor())
                    ] if can_act else []
     events = list(session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id)
                                   .order_by(OrderEvent.id)))

@@ -15,6 +15,7 @@ from orderloom.platform.auth import current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.field_sight import seen_view
 from orderloom.platform.pages import pages
+from orderloom.platform.row_access import sees_type
 from orderloom.runtime.orders import saved_views
 from orderloom.runtime.orders.saved_views import (
     DEFAULT_COLUMNS,
@@ -61,7 +62,8 @@ def save_view():
             session, user.id, user.username, shared=shared,
             may_share=user.can("views.share"), name=request.form.get("name", ""),
             order_type_key=args.get("order_type"), filters=_filters(args),
-            columns=args.getlist("columns") or DEFAULT_COLUMNS)
+            columns=args.getlist("columns") or DEFAULT_COLUMNS,
+            sees=lambda order_type: sees_type(user, order_type))
     except ViewProblem as error:
         flash(_problem_message(error), "error")
         return redirect(back)

@@ -24,7 +24,7 @@ from orderloom.platform import tracking_throttle
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.logs import path_kept_out_of_logs
-from orderloom.platform.lookups import order_or_404
+from orderloom.platform.lookups import may_act_on, order_or_404
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.masking import mask_free_text, mask_name, masked_place
 from orderloom.platform.pages.order_view import Labels, language, money, when
@@ -203,6 +203,11 @@ def order_add_shipment(number: str):
     except OrderError as error:
         flash(error.message, "error")
         return redirect(url_for("pages.orders"))
+    try:
+        may_act_on(order)
+    except OrderError as error:
+        flash(error.message, "error")
+        return _back(number)
     carrier = request.form.get("carrier", "").strip()
     tracking_number = request.form.get("tracking_number", "").strip()[:100] or None
     choose = request.form.get("choose", "")
@@ -267,7 +272,7 @@ def unconfirmed_bookings(order: Order) -> list[dict[str, Any]]:
 def order_cancel_booking(number: str, booking_id: int):
     session = db_session()
     try:
-        order = order_or_404(number, session)
+        order = may_act_on(order_or_404(number, session))
         job = staff_booking.cancel(session, current_actor(), order, booking_id)
     except staff_booking.BookingError as error:
         flash(_booking_refused(error), "error")
@@ -292,6 +297,7 @@ def order_refresh_shipment(number: str, shipment_id: int):
         flash(_no_shipment(shipment_id, number), "error")
         return _back(number)
     try:
+        may_act_on(shipment.order)
         outcome = tracking.refresh(session, shipment, current_app.config["SECRET_KEY"])
     except UnknownCarrier:
         flash(gettext("%(carrier)s is not set up under Carriers: enter its news by hand.",
@@ -299,6 +305,9 @@ def order_refresh_shipment(number: str, shipment_id: int):
         return _back(number)
     except CarrierError as error:
         flash(gettext("The carrier was not asked: %(reason)s.", reason=error), "error")
+        return _back(number)
+    except OrderError as error:
+        flash(error.message, "error")
         return _back(number)
     session.commit()
     flash(ngettext("%(number)s: %(num)d new step; now %(status)s.",
@@ -334,6 +343,11 @@ def order_add_tracking_event(number: str, shipment_id: int):
     shipment = _shipment_of(session, number, shipment_id)
     if shipment is None:
         flash(_no_shipment(shipment_id, number), "error")
+        return _back(number)
+    try:
+        may_act_on(shipment.order)
+    except OrderError as error:
+        flash(error.message, "error")
         return _back(number)
     status = request.form.get("status", "")
     if not tracking.entered_by_staff(session, shipment):

@@ -124,9 +124,11 @@ def switch_webhook_page(subscription_id: int):
     subscription = _subscription(subscription_id)
     subscription.active = request.form.get("active") == "1"
     subscription.updated_at = utcnow()
-    # Switched by someone who sees every order: it is now seen as their roles.
-    subscription.seen_as = sorted(roles_of_request())
-    subscription.paused_reason = None
+    if subscription.active:
+        # Switched on by someone who sees every order: it is now seen as their roles.
+        # Switched off, it keeps the roles it was seen as and any reason it was paused.
+        subscription.seen_as = sorted(roles_of_request())
+        subscription.paused_reason = None
     audit.record(session, current_actor(), "webhook.changed", "webhook_subscription",
                  subscription.id, changed=["active"])
     session.commit()

@@ -330,9 +330,14 @@ def resume(session: Session, order: Order, now: datetime | None = None) -> bool:
 
 def open_transitions(order: Order, roles: set[str], now: datetime | None = None, *,
                      calendar: Calendar | None = None,
-                     whole_workflow: bool = False) -> list[dict[str, Any]]:
+                     whole_workflow: bool = False,
+                     actor: Actor | None = None) -> list[dict[str, Any]]:
     """What ``roles`` (every role, with ``whole_workflow``) may take from the order's
-    state now; ``calendar``: the business calendar, as take_transition counts with it."""
+    state now; ``calendar``: the business calendar, as take_transition counts with it.
+    With ``actor``, nothing where the type's access.act refuses them, as take_transition
+    would."""
+    if actor is not None and not type_rules.lets(order, "act", actor, roles):
+        return []
     blueprint = blueprint_for(order.version)
     return [{"key": spec.key, "to": spec.target, **({"blocked": reason} if reason else {})}
             for spec, reason in blueprint.open_transitions(

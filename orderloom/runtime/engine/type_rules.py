@@ -35,6 +35,17 @@ def check_order(order: Order, kind: type_access.Kind, actor: Actor,
         check(blueprint_for(latest).definition, order.order_type.key, kind, actor, roles)
 
 
+def lets(order: Order, kind: type_access.Kind, actor: Actor,
+         roles: Collection[str] | None) -> bool:
+    """Whether check_order would let ``actor`` ``kind`` on ``order``: for what offers
+    work (transitions, approvals), so that nothing is offered that would be refused."""
+    try:
+        check_order(order, kind, actor, roles)
+    except (OrderNotFound, TypeAccessRefused):
+        return False
+    return True
+
+
 def check(definition: dict[str, Any], order_type_key: str, kind: type_access.Kind,
           actor: Actor, roles: Collection[str] | None) -> None:
     """Refuse ``kind`` on orders of the type whose latest definition is ``definition``

@@ -8,6 +8,7 @@ field's type. Helpers take a session and never commit.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -179,17 +180,19 @@ def save_view(session: Session, owner_id: int | None, created_by: str, *, name: 
 
 def save_view_for(session: Session, user_id: int, username: str, *, shared: bool,
                   may_share: bool, name: Any, order_type_key: str | None, filters: Any,
-                  columns: Any) -> SavedView:
+                  columns: Any, sees: Callable[[OrderType], bool] | None = None
+                  ) -> SavedView:
     """Save a view as a person asks: their own, or with ``shared`` one for everyone,
     which only someone who may share views (``may_share``) saves; ``order_type_key``
-    narrows it to one order type."""
+    narrows it to one order type, which must be one ``sees`` lets the person know of
+    (a type its access hides is answered as a missing one)."""
     if shared and not may_share:
         raise ViewProblem("/shared", "sharing views with everyone needs the views.share "
                                      "permission", 403)
     order_type = None
     if order_type_key:
         order_type = versions.find(session, order_type_key)
-        if order_type is None:
+        if order_type is None or (sees is not None and not sees(order_type)):
             raise ViewProblem("/order_type", f"there is no order type {order_type_key!r}")
     return save_view(session, None if shared else user_id, username, name=name,
                      order_type=order_type, filters=filters, columns=columns)
