@@ -205,7 +205,10 @@ def edit_order_page(number: str):
     order = order_or_404(number)
     why_not = order_edits.editable(order)
     if why_not:
-        flash(f"Order {number} cannot be edited: {why_not}.", "error")
+        # The one reason there is (edits.editable): the order reached an end state.
+        flash(gettext("Order %(number)s is finished (%(state)s); it can no longer be changed.",
+                      number=number, state=Labels(blueprint_for(order.version),
+                                                  language()).state(order.state)), "error")
         return redirect(url_for("pages.order_detail", number=number))
     lang = language()
     blueprint = blueprint_for(order.version)
