@@ -291,6 +291,12 @@ def test_who_may_see_and_work_on_the_orders_is_set_on_the_workflow_tab(
     open_retail(page, live_server, client, token_for, make_user, "#workflow")
     access = page.locator('[data-block="access"]')
     access.locator('[data-key="see"]').get_by_label("staff").check()
+    # The sample's big orders are approved by admin and escalated to admin: a see that
+    # leaves admin out leaves them to nobody, and the approval says so.
+    expect(page.locator("#problem-count")).to_have_text("Problems: 2")
+    expect(page.locator("#problem-list")).to_contain_text("the role 'admin' approves here")
+    expect(page.locator("#problem-list")).to_contain_text("the role 'admin' is escalated to")
+    access.locator('[data-key="see"]').get_by_label("admin").check()
     access.locator('[data-key="act"]').get_by_label("designer").check()
     # Acting needs seeing: a role see leaves out is a problem at its place.
     expect(access.locator('[data-key="act"] .prop-problem')).to_contain_text("add it to see too")
@@ -304,4 +310,4 @@ def test_who_may_see_and_work_on_the_orders_is_set_on_the_workflow_tab(
     expect(page.locator("#save-state")).to_have_text("All changes saved")
     designer = bearer(token_for("designer"))
     draft = client.get("/api/v1/order-types/retail_order", headers=designer).get_json()["draft"]
-    assert draft["access"] == {"see": {"roles": ["staff"]}}
+    assert draft["access"] == {"see": {"roles": ["admin", "staff"]}}
