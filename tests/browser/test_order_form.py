@@ -168,3 +168,24 @@ def test_a_role_with_locked_fields_saves_a_new_order_from_the_form(
                         ).get_json()["data"]
     assert stored["priority"] == "normal" and stored["total"] == "20.00"
     assert stored["items"][0]["sku"] == "TEA-01"
+
+
+def test_what_is_typed_while_the_scripts_load_stays(page, live_server, client, token_for,
+                                                      make_user):
+    designer = bearer(token_for("designer"))
+    assert client.post("/api/v1/import", headers=designer, json={
+        "format": "orderloom-package/1", "order_types": [retail()]}).status_code == 201
+    make_user("staff", username="wang.fang")
+    log_in(page, live_server, "wang.fang")
+    # A slow connection: the form's script arrives only after the person has typed.
+    held = []
+    page.route("**/static/order_form.js*", lambda route: held.append(route))
+    page.goto(f"{live_server}/orders/new/retail_order", wait_until="commit")
+    province = page.locator(".form-field[data-key=ship_to] [data-part=province]")
+    province.fill("Zhejiang")
+    while not held:
+        page.wait_for_timeout(50)
+    held[0].continue_()
+    # The script ran (it adds the first line) and kept the province typed before it.
+    expect(page.locator(".lines[data-key=items] tbody tr[data-line]")).to_have_count(1)
+    expect(province).to_have_value("Zhejiang")

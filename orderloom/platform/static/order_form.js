@@ -371,8 +371,10 @@
       const lines = Array.isArray(data[field.key]) ? data[field.key] : [];
       if (lines.length) lines.forEach((line) => addLine(field.key, line));
       else if (spec.mode === "create") addLine(field.key, null);
-    } else if (field.type !== "computed") {
-      writeControl(fieldBox(field.key), field.type, field.key in data ? data[field.key] : null);
+    } else if (field.type !== "computed" && field.key in data) {
+      // The server sends the controls blank; writing a blank into the others would wipe
+      // what a person typed while the scripts were still loading.
+      writeControl(fieldBox(field.key), field.type, data[field.key]);
     }
   }
   form.addEventListener("input", () => recalc());
