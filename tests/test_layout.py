@@ -26,3 +26,15 @@ def test_dsl_imports_nothing_else_of_ours():
         and "orderloom.dsl" not in line
     ]
     assert offenders == []
+
+
+def test_every_package_of_ours_ships_in_the_wheel():
+    # pyproject.toml lists the packages a wheel carries; a new domain package left out
+    # of it works from the checkout and fails to import once installed with `pip install .`
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+                 ["packages"])
+    on_disk = {".".join(init.parent.relative_to(ROOT).parts)
+               for init in (ROOT / "orderloom").rglob("__init__.py")}
+    assert on_disk - listed == set()
