@@ -8,6 +8,7 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.browser.layout import page_width
 from tests.browser.test_designer_acceptance import canvas_keys, wf_item
 from tests.browser.test_staff_console import log_in
 from tests.designer.samples import retail
@@ -183,14 +184,14 @@ def test_the_designer_in_chinese_at_tablet_width(browser, live_server, client, t
         expect(page.locator("#tab-button-workflow")).to_have_text("流程")
         expect(page.locator("#save")).to_have_text("保存草稿")
         # Nothing sticks out sideways, and the properties sit under the canvas.
-        assert page.evaluate("document.documentElement.scrollWidth") <= 768
+        assert page_width(page) <= 768
         canvas = page.locator("#form-canvas").bounding_box()
         panel = page.locator("#field-panel").bounding_box()
         assert panel["y"] >= canvas["y"] + canvas["height"]
         page.click("#tab-button-workflow")
         item = wf_item(page, "transitions", 0)
         expect(item.locator("input").nth(0)).to_have_value("submit")
-        assert page.evaluate("document.documentElement.scrollWidth") <= 768
+        assert page_width(page) <= 768
         page.screenshot(path="/tmp/orderloom-designer-workflow-768.png", full_page=True)
     finally:
         context.close()

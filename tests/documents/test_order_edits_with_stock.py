@@ -1,5 +1,7 @@
-"""Edits that would break what the order already set in motion are refused: lines
-whose stock is reserved, and fields the designer locked with ``readonly_when``."""
+"""Edits of orders that already set something in motion: lines whose stock is reserved
+move the reservation by the difference (a raise beyond stock is refused with the
+shortfall, docs/order-desk.md), and fields the designer locked with ``readonly_when``
+keep their values."""
 from __future__ import annotations
 
 from tests.designer.samples import retail
@@ -7,15 +9,15 @@ from tests.documents.conftest import place
 from tests.platform.test_api_tokens import bearer
 
 
-def test_lines_with_reserved_stock_cannot_change_but_other_fields_can(client, staff):
+def test_lines_with_reserved_stock_change_within_stock_and_other_fields_change(client, staff):
     number = place(client, staff)  # submitted: 2 x TEA-01 and 3 x CUP-02 held in HZ
     before = client.get(f"/api/v1/orders/{number}", headers=staff).get_json()
     response = client.patch(f"/api/v1/orders/{number}", headers=staff, json={
-        "data": {"items": [{"sku": "TEA-01", "qty": 9, "price": "1250.50"}]}})
-    assert response.status_code == 422
+        "data": {"items": [{"sku": "TEA-01", "qty": 25, "price": "1250.50"}]}})
+    assert response.status_code == 409
     assert response.get_json()["errors"] == [{
-        "pointer": "/data/items",
-        "detail": "cannot be changed: stock is reserved or shipped for these lines"}]
+        "pointer": "/data/items/0/qty",
+        "detail": "TEA-01: 23 more wanted but only 18 available in HZ; 5 short"}]
     assert client.get(f"/api/v1/orders/{number}", headers=staff).get_json()["revision"] \
         == before["revision"]
     moved = client.patch(f"/api/v1/orders/{number}", headers=staff, json={
