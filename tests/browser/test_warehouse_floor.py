@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.layout import page_width
 from tests.browser.test_accessibility import checked, violations  # noqa: F401
 from tests.browser.test_staff_console import go_to, log_in
 from tests.floor.conftest import admin, floor_shop, item, place, staff  # noqa: F401
@@ -32,7 +33,7 @@ def phone(browser):
 
 def fits(page) -> None:
     page.wait_for_load_state("load")
-    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH, page.url
+    assert page_width(page) <= WIDTH, page.url
 
 
 def scan(page, code: str) -> str:
@@ -95,6 +96,10 @@ def test_a_wave_is_planned_picked_and_packed_by_scanning_on_a_phone(
     assert scan(phone, "6901001") == f"Every item verified: order {second} ships"
     expect(phone.locator(f'#wave-orders li[data-order="{second}"]')).to_have_text(
         f"{second} · packed")
+    # The label prints as the parcel closes; the packer takes it before the next scan
+    # (keys typed while the print dialog is up go to the dialog, as on a real bench).
+    expect(phone.locator("#scan-screen")).to_have_attribute("data-label-printed",
+                                                            f"{second}:1")
     scan(phone, first)
     scan(phone, "6901001")
     expect(phone.locator("#bench li")).to_have_text(["TEA-01 · 1 / 2", "CUP-02 · 0 / 1"])
@@ -129,6 +134,15 @@ def test_a_short_pick_holds_the_order_and_the_floor_fits_a_phone_in_chinese(
     phone.goto(f"{live_server}/orders/{lacking}")
     expect(phone.locator("#timeline")).to_contain_text(
         f"short pick in wave {wave}: 1 × POT-03 not found on the shelf")
+    # The order waits in the exception queue under its reason, counted there.
+    phone.goto(f"{live_server}/exceptions")
+    expect(phone.locator("#exception-counts tr[data-reason=short_pick] td").first) \
+        .to_have_text("1")
+    card = phone.locator("section.exception", has_text=lacking)
+    expect(card).to_contain_text("Short pick")
+    expect(card).to_contain_text("1 × POT-03 not found on the shelf")
+    fits(phone)
+    phone.screenshot(path=str(DOCS_IMG / "floor-short-pick-queue.png"))
 
     phone.goto(f"{live_server}/floor")
     phone.click("a.language-switch")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from orderloom.platform.pages import floor_setup
 from tests.conftest import csrf_from
 from tests.floor.conftest import item, place
 
@@ -31,10 +32,15 @@ def test_planning_by_rules_on_the_page_says_what_is_wrong_where(client, staff, a
     place(client, staff, [item("CUP-02", 1)])
     actions.login_as("staff")
     token = actions.csrf("/floor")
-    refused = client.post("/floor/waves/plan", data={
-        "csrf_token": token, "warehouse": "HZ", "max_orders": "0"})
-    assert refused.status_code == 422
-    assert 'id="error-max_orders"' in refused.get_data(as_text=True)
+    for bad in ("0", "²", "9" * 5000):  # the last two once gave a 500
+        refused = client.post("/floor/waves/plan", data={
+            "csrf_token": token, "warehouse": "HZ", "max_orders": bad})
+        assert refused.status_code == 422, bad
+        assert 'id="error-max_orders"' in refused.get_data(as_text=True)
+    kept = client.post("/floor/waves/plan", data={
+        "csrf_token": token, "warehouse": "HZ", "max_orders": "0", "single_item": "1"})
+    # The refused rules come back as sent, the tick too.
+    assert 'name="single_item" value="1" checked' in kept.get_data(as_text=True)
     nothing = client.post("/floor/waves", data={"csrf_token": token, "warehouse": "HZ"})
     assert nothing.status_code == 422
     assert "name at least one order" in nothing.get_data(as_text=True)
@@ -106,3 +112,35 @@ def test_the_wave_page_prints_its_labels_and_says_why_when_there_is_nothing(
     chinese = client.post(f"/floor/waves/{wave}/prints", data={"csrf_token": token},
                           headers=CHINESE, follow_redirects=True).get_data(as_text=True)
     assert "波次 W-000001 的订单都已离开" in chinese
+
+
+def test_a_long_walk_preview_shows_the_start_of_the_walk_and_says_it_is_cut(
+        client, staff, actions, monkeypatch):
+    """The preview took its bins before sorting them: a long catalogue showed bins
+    from anywhere on the walk, as if they were its start, and said nothing."""
+    monkeypatch.setattr(floor_setup, "MOST_BINS", 2)
+    actions.login_as("admin")
+    page = client.get("/floor/warehouses/HZ").get_data(as_text=True)  # walks B, then A
+    assert re.findall(r'data-bin="([^"]*)"', page) == ["B-3", "B-10"]
+    assert "The first 2 of the walk's 4 bins." in page
+
+
+def test_a_label_printed_with_the_wave_counts_when_the_bench_prints_it(
+        client, staff, actions):
+    """The bench counted only its own prints: a label printed with the wave's labels
+    was logged again as 'print 1', not as the reprint it is."""
+    number = place(client, staff, [item("CUP-02", 1)])
+    wave = client.post("/api/v1/waves", headers=staff,
+                       json={"warehouse": "HZ", "orders": [number]}).get_json()["number"]
+    actions.login_as("staff")
+    token = actions.csrf(f"/floor/waves/{wave}")
+    for documents in (["packing_slip"], ["shipping_label"]):
+        client.post(f"/floor/waves/{wave}/prints",
+                    data={"csrf_token": token, "documents": documents})
+    for code, step, order in (("A-2", "pick", None), ("6901002", "pick", None),
+                              (number, "pack", None), ("6901002", "pack", number)):
+        client.post(f"/api/v1/waves/{wave}/{step}-scans", headers=staff,
+                    json={"code": code, **({"order": order} if order else {})})
+    printed = client.post(f"/floor/waves/{wave}/orders/{number}/label-prints",
+                          headers={"X-CSRF-Token": token}).get_json()
+    assert (printed["print"], printed["reprint"]) == (2, True)

@@ -1,6 +1,6 @@
 """An order's timeline says what the floor did to it (picked in full, short, packed) in
-one entry each, with its values; single scans and refusals stay on the wave's log,
-where a refusal about a stop is not pinned on some order of it."""
+one entry each, with its values and the order's scans listed in it; a refusal about a
+stop stays on the wave's log, not pinned on some order of it."""
 from __future__ import annotations
 
 from tests.floor.conftest import item, place
@@ -24,11 +24,13 @@ def test_picking_leaves_one_entry_per_order_and_refusals_on_the_wave_log(client,
 
     def scans(number):
         history = client.get(f"/api/v1/orders/{number}/timeline", headers=staff).get_json()
-        return [(e["details"]["outcome"], e["details"]["values"]) for e in history
-                if e["kind"] == "scan"]
+        return [(e["details"]["outcome"],
+                 {k: v for k, v in e["details"]["values"].items() if k != "scans"},
+                 [s["code"] for s in e["details"]["values"]["scans"]])
+                for e in history if e["kind"] == "scan"]
 
-    assert scans(many) == [("picked", {})]
-    assert scans(short) == [("short", {"sku": "POT-03", "missing": 1})]
+    assert scans(many) == [("picked", {}, ["6901002"] * 3)]
+    assert scans(short) == [("short", {"sku": "POT-03", "missing": 1}, ["6901003"])]
     log = client.get(f"/api/v1/waves/{wave}/log", headers=staff).get_json()
     refused = next(s for s in log if not s["accepted"])
     assert (refused["code"], refused["order"]) == ("B-10", None)

@@ -272,30 +272,6 @@ def test_a_packer_who_may_not_ship_leaves_the_order_verified_and_unshipped(
     assert stock(client, staff, "CUP-02") == (50, 1)
 
 
-def test_an_order_holding_stock_in_two_warehouses_is_not_put_in_a_wave(client, db, staff,
-                                                                        admin):
-    from orderloom.runtime.orders.models import Order
-    from orderloom.runtime.stock import keeping
-    from orderloom.runtime.stock.catalog import Product, Warehouse
-
-    split = place(client, staff, [item("CUP-02", 1)])
-    whole = place(client, staff, [item("CUP-02", 1)])
-    client.post("/api/v1/stock/receipts", headers=admin,
-                json={"sku": "TEA-01", "warehouse": "SH", "quantity": 5})
-    order = db.query(Order).filter_by(number=split).one()
-    tea = db.query(Product).filter_by(sku="TEA-01").one()
-    shanghai = db.query(Warehouse).filter_by(code="SH").one()
-    keeping.reserve(db, "test", order.id, [keeping.Line(tea.id, shanghai.id, 1)])
-    db.commit()
-    refused = client.post("/api/v1/waves", headers=staff,
-                          json={"warehouse": "HZ", "orders": [whole, split]})
-    assert refused.status_code == 422
-    assert refused.get_json()["errors"][0]["pointer"] == "/orders/1"
-    assert "also holds stock in another warehouse" in refused.get_json()["detail"]
-    planned = client.post("/api/v1/waves/plan", headers=staff, json={"warehouse": "HZ"})
-    assert [o["number"] for o in planned.get_json()[0]["orders"]] == [whole]
-
-
 def test_a_waves_slips_and_labels_print_as_one_pdf_in_tote_order_and_reprints_are_logged(
         client, staff):
     import io

@@ -208,6 +208,31 @@ def pack_scan(number: str):
     return _answered(answer, number)
 
 
+WEIGHING = {"type": "object", "required": ["order", "grams"], "additionalProperties": False,
+            "properties": {"order": {**NUMBER, "description": "the order on the bench"},
+                           "grams": {"type": "integer", "minimum": 1,
+                                     "maximum": scanning.MOST_GRAMS,
+                                     "description": "what the parcel weighs"}}}
+
+
+@api.post("/waves/<number>/weighings")
+@requires("floor.work")
+@documented("Weigh the parcel of the order on the packing bench: within the warehouse's "
+            "tolerance of its expected weight it is accepted (and a parcel whose every "
+            "unit is verified closes and ships), outside it refused and on the order's "
+            "timeline; weigh again as often as needed",
+            request=WEIGHING, tags=TAGS,
+            responses={200: ("What the weighing did, or why it was refused", ANSWER)},
+            examples={"a parcel": {"order": "SO-000001", "grams": 1250}})
+def weigh_parcel(number: str):
+    body = json_body(WEIGHING)
+    visible_wave(number, lock=True)
+    answer = scanning.weigh_scan(db_session(), current_actor(), number, body["order"],
+                                 str(body["grams"]), set(current_user().role_names),
+                                 may_act=current_user().can(ACTING))
+    return _answered(answer, number)
+
+
 def wave_pdf_response(number: str, kinds: list[str]) -> Response:
     """The wave's documents as one PDF download; the print is logged on the wave."""
     visible_wave(number)

@@ -21,14 +21,17 @@ from orderloom.platform.api.waves import (
 )
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.field_sight import seen_data
 from orderloom.platform.i18n import language
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.floor_words import log_words, planning_words, scan_words
 from orderloom.platform.problems import Problem, invalid
 from orderloom.platform.row_access import visible_orders
+from orderloom.runtime.documents import fulfilment
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.floor import planning, printing, scanning
-from orderloom.runtime.floor.models import Wave, WaveOrder
+from orderloom.runtime.floor import setup as floor_setup
+from orderloom.runtime.floor.models import PACKED, Wave, WaveOrder
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.stock.catalog import Warehouse
 
@@ -92,9 +95,10 @@ def _whole(name: str, default: int | None, low: int, high: int) -> int | None:
     text = request.form.get(name, "").strip()
     if not text:
         return default
-    if not text.isdigit() or not low <= int(text) <= high:
+    number = floor_setup.whole_number(text, low, high)
+    if number is None:
         raise planning.PlanningProblem(f"/{name}", "whole_number", {"low": low, "high": high})
-    return int(text)
+    return number
 
 
 @pages.post("/floor/waves/plan")
@@ -172,8 +176,11 @@ def pick_page(number: str):
 def pack_page(number: str):
     session = db_session()
     wave = _wave_or_404(number)
+    found = floor_setup.setup_of(session, wave.warehouse)
     return render_template("floor/pack.html", wave=wave,
-                           summary=scanning.summary(session, wave))
+                           summary=scanning.summary(session, wave),
+                           weighing=found if found and found.tolerance_grams is not None
+                           else None)
 
 
 def _pick_instruction(summary: dict[str, Any]) -> str:
@@ -248,11 +255,78 @@ def pack_scan_page(number: str):
                                 set(current_user().role_names),
                                 may_act=current_user().can(ACTING), language=language())
     reply = _answer_json(answer, number, "pack")
-    bench = answer.order if answer.done in ("order_on_bench", "packed") else None
-    if answer.refusal in ("not_in_order", "too_many", "parcel_open"):
+    bench = answer.order if answer.done in ("order_on_bench", "packed", "weigh_parcel") \
+        else None
+    if answer.refusal in ("not_in_order", "too_many", "parcel_open", "weigh_first"):
         bench = on_bench
+    return _with_bench(reply, number, bench, answer)
+
+
+def _with_bench(reply: dict[str, Any], number: str, bench: str | None,
+                answer: scanning.Answer) -> dict[str, Any]:
+    """The order still on the bench with its lines, and where the label of a parcel
+    that closed just now is printed from."""
     reply["bench"] = None
     if bench:
-        summary = scanning.summary(session, visible_wave(number))
+        summary = scanning.summary(db_session(), visible_wave(number))
         reply["bench"] = next((o for o in summary["orders"] if o["number"] == bench), None)
+    if answer.done in ("shipped", "packed_in_full") and answer.order:
+        reply["label_print"] = url_for("pages.label_print_page", number=number,
+                                       order=answer.order)
     return reply
+
+
+@pages.post("/floor/waves/<number>/weighings")
+@requires("floor.work")
+def weigh_page(number: str):
+    """The parcel on the bench weighed; the pack screen's weight box sends it."""
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
+    on_bench = body.get("order") if isinstance(body.get("order"), str) else None
+    grams = body.get("grams")
+    visible_wave(number, lock=True)
+    try:
+        if not isinstance(grams, (str, int)) or isinstance(grams, bool):
+            raise scanning.ScanProblem("/grams", "not a weight")
+        answer = scanning.weigh_scan(db_session(), current_actor(), number, on_bench,
+                                     str(grams), set(current_user().role_names),
+                                     may_act=current_user().can(ACTING), language=language())
+    except scanning.ScanProblem:
+        # Said beside the weight box, in red, like a refused scan: nothing is stored.
+        db_session().rollback()
+        return {"accepted": False, "refusal": "bad_weight", "done": None, "order": on_bench,
+                "words": gettext("Type the parcel's weight in whole grams, from 1 to "
+                                 "%(most)s", most=scanning.MOST_GRAMS),
+                "bench": _with_bench({}, number, on_bench, scanning.Answer(False))["bench"]}
+    reply = _answer_json(answer, number, "pack")
+    return _with_bench(reply, number, on_bench if answer.done != "shipped" and
+                       answer.done != "packed_in_full" else None, answer)
+
+
+@pages.post("/floor/waves/<number>/orders/<order>/label-prints")
+@requires("floor.work")
+def label_print_page(number: str, order: str):
+    """A print of the order's shipping label from the packing bench: logged on the
+    wave's log and the order's timeline (the second and later as reprints); answers
+    the label document to print."""
+    # Locked: two taps at once read the count of prints in turn, print 1 then 2.
+    wave = visible_wave(number, lock=True)
+    session = db_session()
+    found = next((o for m, o in scanning.wave_orders(session, wave)
+                  if o.number == order and m.status == PACKED), None)
+    if found is None:
+        raise Problem(404, gettext("Order %(order)s is not packed in wave %(wave)s.",
+                                   order=order, wave=number))
+    try:
+        document = fulfilment.order_document(session, found, "shipping_label",
+                                             data_of=seen_data)
+    except OrderError as refusal:
+        session.rollback()
+        raise Problem(422, refusal.message) from None
+    printed = scanning.label_printed(session, current_actor(), wave, found)
+    session.commit()
+    # The page prints it in a sandboxed frame that runs no script (floor-bench.js).
+    return {"print": printed, "reprint": printed > 1, "order": found.number,
+            "html": document.html,
+            "words": scan_words(None, "label_reprinted" if printed > 1 else "label_printed",
+                                {"order": found.number, "print": printed})}

@@ -32,6 +32,14 @@ REFUSAL_WORDS = {
                                 "finish it first"),
     "wave_done": lazy_gettext("Wave %(wave)s is finished"),
     "nothing_to_pick": lazy_gettext("Everything of wave %(wave)s is picked"),
+    "weigh_first": lazy_gettext("Order %(order)s is verified: weigh its parcel before the "
+                                "next order"),
+    "no_weighing": lazy_gettext("Parcels are not weighed in warehouse %(warehouse)s"),
+    "weight_unknown": lazy_gettext("The weight of order %(order)s cannot be checked: the "
+                                   "catalogue has no weight of %(skus)s"),
+    "weight_off": lazy_gettext("Weight out of tolerance: the parcel of %(order)s weighs "
+                               "%(grams)s g, expected %(expected)s g ± %(tolerance)s g; "
+                               "check it and weigh it again"),
 }
 
 # Why a wave cannot be planned: one sentence per refusal of runtime/floor/planning.py.
@@ -45,8 +53,6 @@ PLANNING_WORDS = {
     "nothing_held": lazy_gettext("order %(number)s holds no stock in %(warehouse)s: there "
                                  "is nothing to pick"),
     "on_hold": lazy_gettext("order %(number)s cannot be picked now. %(why)s"),
-    "split": lazy_gettext("order %(number)s also holds stock in another warehouse: a split "
-                          "order is not picked in a wave yet"),
     "nothing_waits": lazy_gettext("no order waits to be picked in %(warehouse)s"),
     "whole_number": lazy_gettext("a whole number from %(low)s to %(high)s"),
 }
@@ -59,8 +65,17 @@ DONE_WORDS = {
     "order_on_bench": lazy_gettext("Order %(order)s: scan each item"),
     "packed": lazy_gettext("%(packed)s of %(quantity)s × %(sku)s verified"),
     "shipped": lazy_gettext("Every item verified: order %(order)s ships"),
+    "shipped_part": lazy_gettext("Every item verified: the part of order %(order)s from "
+                                 "%(warehouse)s ships; the order waits for its other "
+                                 "warehouses"),
     "packed_in_full": lazy_gettext("Every item of order %(order)s verified; it did not "
                                    "ship: %(why)s"),
+    "weigh_parcel": lazy_gettext("Every item of order %(order)s verified: weigh the "
+                                 "parcel to close it"),
+    "weighed": lazy_gettext("Weight within tolerance: %(grams)s g, expected %(expected)s g"),
+    "label_printed": lazy_gettext("Shipping label of %(order)s sent to the printer"),
+    "label_reprinted": lazy_gettext("Shipping label of %(order)s reprinted (print "
+                                    "%(print)s)"),
     "printed": lazy_gettext("Printed: %(count)s documents (%(kinds)s)"),
     "reprinted": lazy_gettext("Reprinted (print %(print)s of this wave): %(count)s "
                               "documents (%(kinds)s)"),

@@ -1,8 +1,9 @@
 // The scan screens of the warehouse floor. A keyboard-wedge scanner types the code and
 // Enter into the scan box; each scan goes to the server at once, and its verdict shows
 // in colour with a short beep (high: accepted, low and long: refused). The box keeps
-// the focus, so the next scan lands there whatever was tapped. Texts come translated
-// with the page, in data- attributes or in the server's answer.
+// the focus, so the next scan lands there whatever was tapped. A phone's camera scans
+// too (ZXing, vendored): each code it reads goes the same way as a scanner's. Texts
+// come translated with the page, in data- attributes or in the server's answer.
 
 const screen = document.getElementById("scan-screen");
 const box = document.getElementById("scan");
@@ -46,8 +47,31 @@ async function send(url, body) {
                "X-CSRF-Token": screen.dataset.csrf },
     body: JSON.stringify(body),
   });
-  if (!response.ok) throw new Error(String(response.status));
+  if (!response.ok) {
+    // The server refused (a 403, a 404, a 422 with its reason in the reader's language):
+    // its words are shown. Only a request that got no answer is a lost connection. The
+    // pages' routes answer with the error page, the API's with a problem document.
+    const refused = new Error(String(response.status));
+    try {
+      const text = await response.text();
+      if ((response.headers.get("Content-Type") || "").includes("json")) {
+        const problem = JSON.parse(text);
+        refused.detail = (problem.errors && problem.errors[0] && problem.errors[0].detail)
+          || problem.detail;
+      } else {
+        const page = new DOMParser().parseFromString(text, "text/html");
+        const detail = page.getElementById("error-detail");
+        refused.detail = detail && detail.textContent.trim();
+      }
+    } catch (unreadable) { /* said as a failure to send */ }
+    throw refused;
+  }
   return response.json();
+}
+
+// What a failed send is said as: the server's reason, else the connection's message.
+function failure(failed) {
+  return (failed && failed.detail) || screen.dataset.failed;
 }
 
 function showBench(order) {
@@ -73,7 +97,7 @@ function answered(answer) {
   if (screen.dataset.step === "pick") {
     instruction.textContent = answer.instruction;
   } else {
-    if (answer.done === "shipped" || answer.done === "packed_in_full") {
+    if (["shipped", "shipped_part", "packed_in_full"].includes(answer.done)) {
       markOrder(answer.order, "packed", screen.dataset.packed);
       bench = null;
     } else if (answer.bench) {
@@ -90,6 +114,7 @@ function answered(answer) {
   }
   screen.dataset.waveDone = answer.wave_done ? "yes" : "no";
   screen.dataset.answered = String(Number(screen.dataset.answered || 0) + 1);
+  screen.dispatchEvent(new CustomEvent("answered", { detail: answer }));
 }
 
 let busy = Promise.resolve();
@@ -101,7 +126,7 @@ function scan(code) {
       const body = screen.dataset.step === "pack" ? { code, order: bench } : { code };
       answered(await send(screen.dataset.scanUrl, body));
     } catch (failed) {
-      show(false, screen.dataset.failed);
+      show(false, failure(failed));
       screen.dataset.answered = String(Number(screen.dataset.answered || 0) + 1);
     }
   });
@@ -121,7 +146,7 @@ box.addEventListener("blur", () => setTimeout(() => {
   if (!document.activeElement || document.activeElement === document.body) box.focus();
 }, 0));
 document.addEventListener("click", (event) => {
-  if (!event.target.closest("a, select, textarea")) box.focus();
+  if (!event.target.closest("a, select, textarea, [data-keeps-focus]")) box.focus();
 });
 box.focus();
 
@@ -131,8 +156,84 @@ if (short) {
     if (!window.confirm(short.dataset.confirm)) { box.focus(); return; }
     busy = busy.then(async () => {
       try { answered(await send(screen.dataset.shortUrl, {})); }
-      catch (failed) { show(false, screen.dataset.failed); }
+      catch (failed) { show(false, failure(failed)); }
       box.focus();
     });
   });
+}
+
+// The packing bench's weighing and label printing (floor-bench.js) go through here too.
+window.floorScreen = {
+  send, answered, show, failure,
+  bench: () => bench,
+  after: (work) => { busy = busy.then(work); return busy; },
+  focus: () => box.focus(),
+};
+// --- the camera ---------------------------------------------------------------------------
+
+const cameraButton = document.getElementById("camera");
+const view = document.getElementById("camera-view");
+const FORMATS = ["CODE_128", "EAN_13", "EAN_8", "UPC_A", "UPC_E", "CODE_39", "QR_CODE"];
+let reader = null;
+// The decoder tries a frame every DECODE_EVERY ms; a code counts as gone once that many
+// tries in a row read nothing (about 0.4 s out of view), not on one miss of a code
+// still in view.
+const DECODE_EVERY = 100;
+const GONE_AFTER = 4;
+let inView = null;
+let misses = 0;
+
+function seenByCamera(code) {
+  // The camera reads the code in view several times a second: one showing is one scan.
+  // The same code counts again only once it was out of view (the next unit).
+  if (code === null) {
+    misses += 1;
+    if (misses >= GONE_AFTER) inView = null;
+    return;
+  }
+  misses = 0;
+  if (code === inView) return;
+  inView = code;
+  scan(code);
+}
+
+function cameraOn(on) {
+  cameraButton.setAttribute("aria-pressed", String(on));
+  cameraButton.textContent = on ? cameraButton.dataset.stop : cameraButton.dataset.start;
+  view.hidden = !on;
+}
+
+function stopCamera() {
+  if (reader) reader.reset();
+  reader = null;
+  inView = null;
+  misses = 0;
+  cameraOn(false);
+}
+
+async function startCamera() {
+  const hints = new Map();
+  hints.set(ZXing.DecodeHintType.POSSIBLE_FORMATS,
+            FORMATS.map((name) => ZXing.BarcodeFormat[name]));
+  reader = new ZXing.BrowserMultiFormatReader(hints, DECODE_EVERY);
+  reader.timeBetweenDecodingAttempts = DECODE_EVERY;
+  cameraOn(true);
+  await reader.decodeFromConstraints({ video: { facingMode: "environment" } }, view,
+    (result) => seenByCamera(result ? result.getText() : null));
+  screen.dataset.camera = "on";
+}
+
+if (cameraButton) {
+  cameraButton.addEventListener("click", async () => {
+    if (reader) { stopCamera(); screen.dataset.camera = "off"; return; }
+    try {
+      if (!window.ZXing || !navigator.mediaDevices) throw new Error("no camera");
+      await startCamera();
+    } catch (failed) {
+      stopCamera();
+      show(false, cameraButton.dataset.unavailable);
+    }
+    box.focus();
+  });
+  window.addEventListener("pagehide", stopCamera);
 }

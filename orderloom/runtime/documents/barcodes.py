@@ -7,6 +7,7 @@ PDF get the same codes as PNG data URIs.
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import re
 
@@ -47,29 +48,48 @@ def _code128(text: str, writer) -> bytes:
     return out.getvalue()
 
 
-def code128_svg(value: object) -> Markup:
+def fits_code128(text: str) -> bool:
+    """Whether ``text`` can be a Code128 on a document: some ASCII, not too long to
+    scan. What does not fit gets a QR code only."""
+    return bool(text) and text.isascii() and len(text) <= MAX_CODE128
+
+
+def _code128_text(value: object) -> str:
     text = _text(value, MAX_CODE128, "barcode")
-    if not text.isascii():
+    if not fits_code128(text):
         raise BarcodeProblem(f"barcode() cannot encode {text!r} as Code128: only printable "
                              "ASCII fits; use qr() for other text")
+    return text
+
+
+def code128_svg(value: object) -> Markup:
+    text = _code128_text(value)
     svg = _code128(text, SVGWriter()).decode("utf-8")
     svg = _PROLOGUE.sub("", svg, count=1)
     return Markup(f'<span class="barcode code128" data-text="{escape(text)}">{svg}</span>')
 
 
 def code128_png(value: object) -> Markup:
-    text = _text(value, MAX_CODE128, "barcode")
-    if not text.isascii():
-        raise BarcodeProblem(f"barcode() cannot encode {text!r} as Code128: only printable "
-                             "ASCII fits; use qr() for other text")
-    data = base64.b64encode(_code128(text, ImageWriter(format="PNG"))).decode("ascii")
+    text = _code128_text(value)
     return Markup(f'<img class="barcode code128" alt="{escape(text)}" width="220" '
-                  f'src="data:image/png;base64,{data}">')
+                  f'src="data:image/png;base64,{_code128_png(text)}">')
+
+
+# A wave prints each order's slip and label, both with the order's codes: each is
+# drawn once.
+@functools.lru_cache(maxsize=256)
+def _code128_png(text: str) -> str:
+    return base64.b64encode(_code128(text, ImageWriter(format="PNG"))).decode("ascii")
+
+
+# Any of the eight masks gives a code every scanner reads; choosing the best one
+# evaluates all eight, the better part of making a code, for hundreds per wave.
+QR_MASK = 2
 
 
 def _qr(text: str) -> segno.QRCode:
     try:
-        return segno.make(text, error="m", micro=False)
+        return segno.make(text, error="m", micro=False, mask=QR_MASK)
     except (segno.DataOverflowError, ValueError) as error:
         raise BarcodeProblem(f"qr() cannot encode this text: {error}") from None
 
@@ -82,8 +102,20 @@ def qr_svg(value: object) -> Markup:
 
 def qr_png(value: object) -> Markup:
     text = _text(value, MAX_QR, "qr")
+    return Markup(f'<img class="barcode qr" alt="{escape(text)}" width="100" '
+                  f'src="data:image/png;base64,{_qr_png(text)}">')
+
+
+@functools.lru_cache(maxsize=256)
+def qr_matrix(text: str) -> tuple[tuple[int, ...], ...]:
+    """The QR code of ``text`` as rows of dark (1) and light (0) modules, with the
+    same two-module border as the images, for a PDF drawn without HTML."""
+    text = _text(text, MAX_QR, "qr")
+    return tuple(tuple(int(bool(m)) for m in row) for row in _qr(text).matrix_iter(border=2))
+
+
+@functools.lru_cache(maxsize=256)
+def _qr_png(text: str) -> str:
     out = io.BytesIO()
     _qr(text).save(out, kind="png", scale=4, border=2)
-    data = base64.b64encode(out.getvalue()).decode("ascii")
-    return Markup(f'<img class="barcode qr" alt="{escape(text)}" width="100" '
-                  f'src="data:image/png;base64,{data}">')
+    return base64.b64encode(out.getvalue()).decode("ascii")

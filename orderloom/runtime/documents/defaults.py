@@ -6,6 +6,9 @@ same variables, so they double as examples (docs/documents.md).
 """
 from __future__ import annotations
 
+import re
+from html.parser import HTMLParser
+
 from markupsafe import Markup, escape
 
 PICK_LIST = """\
@@ -98,6 +101,8 @@ p.big { font-size: 14pt; }
 """
 # A label is a 100 x 150 mm thermal label; everything else is A4.
 _PAGES = {"shipping_label": ("100mm 150mm", "5mm")}
+# A body that brings its own page or style cannot share a page frame with others.
+_OWN_FRAME = re.compile(r"<\s*(html|style|link)\b", re.IGNORECASE)
 
 
 def page(kind: str, title: str, body: str) -> str:
@@ -106,6 +111,70 @@ def page(kind: str, title: str, body: str) -> str:
         return body
     size, margin = _PAGES.get(kind, ("A4", "12mm"))
     style = _STYLE % {"size": size, "margin": margin}
+    return _frame(title, style, body)
+
+
+def bindable(body: str) -> bool:
+    """Whether ``body`` can be bound with others into one page frame: it writes no
+    page, style sheet or link of its own that would reach the other documents, and
+    leaves no element open that the documents after it would end up inside."""
+    if _OWN_FRAME.search(body):
+        return False
+    tags = _OpenTags()
+    tags.feed(body)
+    tags.close()
+    return all(tag in _ENDS_BY_ITSELF for tag in tags.open)
+
+
+# Elements that need no end tag: void ones, and those whose end the parent's end implies.
+_ENDS_BY_ITSELF = frozenset((
+    "area base br col embed hr img input link meta source track wbr "
+    "p li dt dd option optgroup rt rp tr td th thead tbody tfoot colgroup caption").split())
+
+
+class _OpenTags(HTMLParser):
+    """The elements a body leaves open: an end tag closes its element and every one
+    opened inside it; an end tag of nothing open is ignored."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.open.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        pass
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.open:
+            del self.open[len(self.open) - 1 - self.open[::-1].index(tag):]
+
+
+def bound(title: str, documents: list[tuple[str, str]]) -> str:
+    """Several (kind, body) as one HTML page: each document starts on a new sheet of
+    its kind's size (a named page per kind), so a stack of slips and labels is laid
+    out in one pass instead of one pass per document."""
+    kinds = list(dict.fromkeys(kind for kind, _body in documents))
+    named = "".join(
+        "@page {} {{ size: {}; margin: {}; }}\n".format(kind, *_PAGES.get(kind, ("A4", "12mm")))
+        for kind in kinds)
+    # The first sheet is laid out on the default page (a named one takes over only
+    # from the next sheet): a label bound first must not come out on A4.
+    size, margin = _PAGES.get(documents[0][0], ("A4", "12mm")) if documents else ("A4", "12mm")
+    style = _STYLE % {"size": size, "margin": margin} + named
+    parts = []
+    for index, (kind, body) in enumerate(documents):
+        # Closed with an end tag: the HTML parser ignores "/>" on these, and each
+        # document would then sit inside the one before.
+        parts.append(Markup('<pdf:nexttemplate name="{kind}"></pdf:nexttemplate>{next}'
+                            '<div>{body}</div>').format(
+            kind=kind, body=Markup(body),
+            next=Markup("<pdf:nextpage></pdf:nextpage>") if index else ""))
+    return _frame(title, style, Markup("\n").join(parts))
+
+
+def _frame(title: str, style: str, body: str) -> str:
     return str(Markup(
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{title}</title>'
         "<style>{style}</style></head><body>\n{body}\n</body></html>\n"

@@ -12,7 +12,7 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from orderloom.db import utcnow
 from orderloom.designer.blueprint import Blueprint
 from orderloom.designer.published import blueprint_for
-from orderloom.runtime.documents import barcodes, pdf, print_templates
+from orderloom.runtime.documents import barcodes, drawn, pdf, print_templates
 from orderloom.runtime.documents.defaults import DEFAULTS, page
 from orderloom.runtime.documents.print_templates import TemplateProblem
 from orderloom.runtime.errors import OrderError
@@ -67,8 +67,15 @@ class Document:
     filename: str
     html: str
     template: str  # the print template's key, or "built-in"
+    # What the template rendered, before it was framed as a page: documents printed
+    # together are bound into one HTML from their bodies (binding.py).
+    body: str = ""
+    # The order as the template saw it, for documents drawn without HTML (drawn.py).
+    view: dict[str, Any] | None = None
 
     def pdf(self) -> bytes:
+        if not self.html and self.view is not None:
+            return drawn.pages([(self.kind, self.view)])
         try:
             return pdf.html_to_pdf(self.html)
         except pdf.PdfProblem as problem:
@@ -110,6 +117,11 @@ def order_lines(session: Session, order: Order, data_of: DataOf | None = None
     """Every line of every line-items field, each with its own columns plus ``field``,
     ``sku``, ``quantity`` and, from the product, ``name``, ``bin`` and ``barcode``.
     ``data_of`` gives the values the reader may see (by default all of them)."""
+    raw = _raw_lines(order, data_of)
+    return _with_products(raw, _products(session, {str(r[2]) for r in raw if r[2]}))
+
+
+def _raw_lines(order: Order, data_of: DataOf | None) -> list[tuple[str, dict, Any, Any]]:
     raw = []
     data = data_of(order) if data_of is not None else order.data
     for key, sku_key, qty_key in _line_fields(blueprint_for(order.version)):
@@ -117,7 +129,11 @@ def order_lines(session: Session, order: Order, data_of: DataOf | None = None
             if isinstance(line, dict):
                 raw.append((key, line, line.get(sku_key) if sku_key else None,
                             line.get(qty_key) if qty_key else None))
-    products = _products(session, {str(sku) for _k, _l, sku, _q in raw if sku})
+    return raw
+
+
+def _with_products(raw: list[tuple[str, dict, Any, Any]], products: dict[str, Product]
+                   ) -> list[dict[str, Any]]:
     lines = []
     for key, line, sku, qty in raw:
         product = products.get(str(sku)) if sku else None
@@ -137,11 +153,27 @@ def _whole(value: Any) -> Any:
 
 def order_view(session: Session, order: Order, data_of: DataOf | None = None
                ) -> dict[str, Any]:
+    return _view(order, data_of, order_lines(session, order, data_of))
+
+
+def order_views(session: Session, orders: list[Order], data_of: DataOf | None = None
+                ) -> dict[int, dict[str, Any]]:
+    """order_view of each of ``orders``, by order id, their products read in one query
+    (a wave prints hundreds)."""
+    raw = {order.id: _raw_lines(order, data_of) for order in orders}
+    products = _products(session, {str(r[2]) for lines in raw.values() for r in lines
+                                   if r[2]})
+    return {order.id: _view(order, data_of, _with_products(raw[order.id], products))
+            for order in orders}
+
+
+def _view(order: Order, data_of: DataOf | None, lines: list[dict[str, Any]]
+          ) -> dict[str, Any]:
     return {"number": order.number, "order_type": order.order_type.key,
             "version": order.version.number, "state": order.state,
             "data": data_of(order) if data_of is not None else order.data,
             "tags": list(order.tags), "channel": order.channel, "warehouse": order.warehouse,
-            "created_at": order.created_at, "lines": order_lines(session, order, data_of)}
+            "created_at": order.created_at, "lines": lines}
 
 
 # --- pick lists -----------------------------------------------------------------------------
@@ -265,23 +297,31 @@ def _choose(order: Order, kind: str, template_key: str | None) -> tuple[str, str
 def _document(kind: str, key: str, source: str, context: dict[str, Any], title: str,
               filename: str, for_pdf: bool) -> Document:
     body = print_templates.render(key, source, {**context, **_helpers(for_pdf)})
-    return Document(kind, title, filename, page(kind, title, body), key)
+    return Document(kind, title, filename, page(kind, title, body), key, body)
 
 
 def order_document(session: Session, order: Order, kind: str, *,
                    template_key: str | None = None, for_pdf: bool = False,
-                   data_of: DataOf | None = None) -> Document:
+                   data_of: DataOf | None = None, drawing: bool = False,
+                   view: dict[str, Any] | None = None) -> Document:
     """Render one order's document; a pick list covers the stock the order holds.
-    ``data_of``: the values the reader may see (by default all of them)."""
+    ``data_of``: the values the reader may see (by default all of them). With
+    ``drawing``, a built-in document that is drawn as a PDF (drawn.py) is not
+    rendered as HTML: it has only its order, for its pdf(). ``view``: the order as
+    another document of it read it a moment ago (a wave's slip and label)."""
     if kind not in KINDS:
         raise UnknownDocument(f"there is no document {kind!r}; the documents are "
                               f"{', '.join(KINDS)}")
     key, source = _choose(order, kind, template_key)
-    context: dict[str, Any] = {"order": order_view(session, order, data_of)}
+    context: dict[str, Any] = {"order": view or order_view(session, order, data_of)}
+    title = f"{TITLES[kind]} {order.number}"
+    filename = f"{kind}-{order.number}.pdf"
+    if drawing and drawn.drawable(kind, key):
+        return Document(kind, title, filename, "", key, "", context["order"])
     if kind == "pick_list":
         context["batch"] = _batch(session, [order], None, strict=False, data_of=data_of)
-    title = f"{TITLES[kind]} {order.number}"
-    return _document(kind, key, source, context, title, f"{kind}-{order.number}.pdf", for_pdf)
+    document = _document(kind, key, source, context, title, filename, for_pdf)
+    return replace(document, view=context["order"])
 
 
 def pick_list(session: Session, warehouse_code: str, numbers: list[str] | None = None, *,
@@ -326,6 +366,8 @@ def record_ready(session: Session, actor_name: str, order: Order, kind: str,
     except TemplateProblem as problem:
         details["ready"] = False
         details["error"] = problem.message
+        # For the order page to say it in its reader's language.
+        details["code"], details["values"] = problem.code, problem.values
         log.info("document %s of %s is not ready: %s", kind, order.number, problem.message)
     timeline.document_event(session, order, actor_name, details=details, at=now)
     return details

@@ -21,6 +21,7 @@ from typing import Any
 from jinja2 import ChainableUndefined, TemplateError, TemplateSyntaxError, meta
 from jinja2.sandbox import SecurityError
 
+from orderloom.designer.template_reasons import render_reason, template_reason
 from orderloom.runtime import template_sandbox
 from orderloom.runtime.documents.barcodes import BarcodeProblem
 from orderloom.runtime.documents.page_safety import neutralised
@@ -36,9 +37,14 @@ class TemplateProblem(OrderError):
 
     status = 422
 
-    def __init__(self, message: str, template: str, line: int | None) -> None:
+    def __init__(self, message: str, template: str, line: int | None,
+                 reason: dict[str, str] | None = None) -> None:
         where = f"print template {template!r}" + (f", line {line}" if line else "")
-        super().__init__(f"{where}: {message}")
+        # ``reason`` (designer/template_reasons.py) lets a page say why in its reader's
+        # language; ``why`` is the English it falls back to.
+        super().__init__(f"{where}: {message}",
+                         code="template.failed_at_line" if line else "template.failed",
+                         template=repr(template), line=line, why=message, **(reason or {}))
         self.template = template
         self.line = line
 
@@ -90,7 +96,7 @@ def render(key: str, source: str, context: dict[str, Any]) -> str:
         template = template_sandbox.compiled(ENVIRONMENT, source, _name(key))
     except TemplateSyntaxError as error:
         raise TemplateProblem(f"the template is not valid Jinja2: {error.message}", key,
-                              error.lineno) from None
+                              error.lineno, template_reason(error.message or "")) from None
     budget = template_sandbox.Budget(output=MAX_OUTPUT)
     try:
         html = template_sandbox.render(template, context, budget)
@@ -103,5 +109,5 @@ def render(key: str, source: str, context: dict[str, Any]) -> str:
     except (TemplateError, ArithmeticError, TypeError, ValueError, LookupError,
             AttributeError, RecursionError, MemoryError) as error:
         raise TemplateProblem(f"{type(error).__name__}: {error}", key,
-                              _line(error, key)) from None
+                              _line(error, key), render_reason(error)) from None
     return neutralised(html)

@@ -55,6 +55,10 @@ class WaveOrder(Base):
     # Orders are sorted to in this order: picked units go to the first that lacks them.
     position: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(12), default=TO_PICK)
+    # The parcel's last weighing at the packing bench, and whether it was within the
+    # warehouse's tolerance; None until weighed. Out of tolerance, it does not close.
+    weighed_grams: Mapped[int | None] = mapped_column(Integer)
+    weight_ok: Mapped[bool | None] = mapped_column()
 
 
 class WaveLine(Base):
@@ -90,7 +94,7 @@ class WaveScan(Base):
     wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"),
                                          index=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
-    step: Mapped[str] = mapped_column(String(8))  # pick or pack
+    step: Mapped[str] = mapped_column(String(8))  # pick, pack, weigh, label or print
     code: Mapped[str] = mapped_column(String(100))
     accepted: Mapped[bool] = mapped_column(default=False)
     # What the scan did or why it was refused, in English words (the API's).
@@ -102,3 +106,33 @@ class WaveScan(Base):
     values: Mapped[dict] = mapped_column(JSONDocument, default=dict)
     actor_name: Mapped[str] = mapped_column(String(150))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FloorSetup(Base):
+    """What an administrator sets for a warehouse's floor: weighing at the packing bench
+    and waves planned on a schedule. One row per warehouse; none: no weighing, no
+    schedule."""
+
+    __tablename__ = "floor_setups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    warehouse: Mapped[str] = mapped_column(String(50), unique=True)
+    # A parcel weighs its items' catalogue weights plus ``packaging_grams``, within
+    # ``tolerance_grams`` either way; None: parcels are not weighed here.
+    tolerance_grams: Mapped[int | None] = mapped_column(Integer)
+    packaging_grams: Mapped[int] = mapped_column(Integer, default=0)
+    # Whether parcels are weighed: set with the tolerance, and read only as that. (Once
+    # weighing could be the packer's choice, but a parcel closed on its last unit, so
+    # only an unfinished one could be weighed: with a tolerance, every parcel is.)
+    weigh_every_parcel: Mapped[bool] = mapped_column(default=False)
+    # Times of day ("09:00", instance time zone) at which waves are planned by
+    # ``wave_rules`` (planning.Rules), and the cut-off after which an order waits for
+    # the next day's first wave.
+    wave_times: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    cut_off: Mapped[str | None] = mapped_column(String(5))
+    wave_rules: Mapped[dict] = mapped_column(JSONDocument, default=dict)
+    # The latest scheduled time already planned, so each time plans once, also with
+    # two sweepers.
+    planned_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str] = mapped_column(String(150), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

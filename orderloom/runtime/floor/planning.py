@@ -2,9 +2,11 @@
 to be picked in a warehouse.
 
 An order can be picked when it holds stock (held reservations) in the warehouse,
-is in no unfinished wave and is not on hold (a store's cancellation, a short pick:
-staff decide what becomes of it). A wave's lines are those reservations, so what is
-picked is what the order holds. Helpers take a session and never commit.
+is in no unfinished wave of that warehouse and is not on hold (a store's
+cancellation, a short pick: staff decide what becomes of it). A wave's lines are
+those reservations, so what is picked is what the order holds there: an order
+reserved in two warehouses is picked by a wave of each, each for its own lines, and
+ships in one parcel from each (scanning.py). Helpers take a session and never commit.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
@@ -43,8 +46,6 @@ REFUSALS = {
     "in_wave": "order {number} is in an unfinished wave already",
     "nothing_held": "order {number} holds no stock in {warehouse}: there is nothing to pick",
     "on_hold": "order {number} cannot be picked now. {why}",
-    "split": "order {number} also holds stock in another warehouse: a split order is not "
-             "picked in a wave yet",
     "nothing_waits": "no order waits to be picked in {warehouse}",
     "whole_number": "a whole number from {low} to {high}",
 }
@@ -86,9 +87,11 @@ def warehouse_named(session: Session, code: str, pointer: str = "/warehouse") ->
     return found
 
 
-def in_unfinished_wave() -> Any:
-    """The ids of orders some wave has not finished with yet."""
-    return select(WaveOrder.order_id).where(WaveOrder.status.in_(UNFINISHED))
+def in_unfinished_wave(warehouse: Warehouse) -> Any:
+    """The ids of orders some wave of ``warehouse`` has not finished with yet. A wave
+    of another warehouse picks other lines of the order: it does not keep it out."""
+    return select(WaveOrder.order_id).join(Wave, Wave.id == WaveOrder.wave_id).where(
+        WaveOrder.status.in_(UNFINISHED), Wave.warehouse == warehouse.code)
 
 
 def _held(session: Session, warehouse: Warehouse, order_ids: Iterable[int]
@@ -104,22 +107,18 @@ def _held(session: Session, warehouse: Warehouse, order_ids: Iterable[int]
     return held
 
 
-def held_elsewhere(warehouse: Warehouse) -> Any:
-    """The ids of orders that also hold stock in another warehouse. Shipping an order
-    deducts all it holds, so a split order is not picked in a wave of one warehouse."""
-    return select(Reservation.order_id).where(Reservation.warehouse_id != warehouse.id,
-                                              Reservation.status == "held")
-
-
 def waiting_orders(session: Session, warehouse: Warehouse, visible: ColumnElement[bool],
-                   limit: int = MAX_ORDERS) -> list[Order]:
-    """Orders holding stock in ``warehouse`` only that no unfinished wave has and that
-    are not on hold, oldest first."""
+                   limit: int = MAX_ORDERS, arrived_by: datetime | None = None
+                   ) -> list[Order]:
+    """Orders holding stock in ``warehouse`` that no unfinished wave of it has and that
+    are not on hold, oldest first; with ``arrived_by``, those that arrived by then."""
     holding = select(Reservation.order_id).where(
         Reservation.warehouse_id == warehouse.id, Reservation.status == "held")
-    query = (select(Order).where(Order.id.in_(holding), Order.id.not_in(in_unfinished_wave()),
-                                 Order.id.not_in(held_elsewhere(warehouse)), visible)
+    query = (select(Order).where(Order.id.in_(holding),
+                                 Order.id.not_in(in_unfinished_wave(warehouse)), visible)
              .order_by(Order.created_at, Order.id))
+    if arrived_by is not None:
+        query = query.where(Order.created_at <= arrived_by)
     found: list[Order] = []
     # A hold is read from each order's timeline, not in SQL: read page by page until
     # enough orders that are not held are found.
@@ -134,17 +133,18 @@ def waiting_orders(session: Session, warehouse: Warehouse, visible: ColumnElemen
     return found[:limit]
 
 
-def _claim(session: Session, orders: list[Order]) -> set[int]:
+def _claim(session: Session, warehouse: Warehouse, orders: list[Order]) -> set[int]:
     """Lock ``orders`` (by id, so two planners cannot deadlock) and answer the ids of
-    those some unfinished wave has: checked after the lock, a planner that waited for
-    another sees that one's wave, and no order joins two waves."""
+    those some unfinished wave of ``warehouse`` has: checked after the lock, a planner
+    that waited for another sees that one's wave, and no order joins two waves of one
+    warehouse."""
     ids = sorted(o.id for o in orders)
     if not ids:
         return set()
     session.execute(select(Order.id).where(Order.id.in_(ids)).order_by(Order.id)
                     .with_for_update())
-    return set(session.scalars(select(WaveOrder.order_id).where(
-        WaveOrder.order_id.in_(ids), WaveOrder.status.in_(UNFINISHED))))
+    return set(session.scalars(in_unfinished_wave(warehouse).where(
+        WaveOrder.order_id.in_(ids))))
 
 
 def _make(session: Session, actor: Actor, warehouse: Warehouse, orders: list[Order],
@@ -185,10 +185,8 @@ def plan_by_hand(session: Session, actor: Actor, warehouse_code: str, numbers: l
         raise PlanningProblem("/orders", "too_many_orders", {"most": MAX_ORDERS})
     found = {o.number: o for o in session.scalars(
         select(Order).where(Order.number.in_(numbers), visible))}
-    busy_ids = _claim(session, list(found.values()))
+    busy_ids = _claim(session, warehouse, list(found.values()))
     busy = {o.number for o in found.values() if o.id in busy_ids}
-    split = set(session.scalars(select(Order.number).where(
-        Order.number.in_(numbers), Order.id.in_(held_elsewhere(warehouse)))))
     held = _held(session, warehouse, [o.id for o in found.values()])
     on_hold = holds.on_hold(session, list(found.values()))
     seen: set[str] = set()
@@ -209,8 +207,6 @@ def plan_by_hand(session: Session, actor: Actor, warehouse_code: str, numbers: l
             raise PlanningProblem(pointer, "on_hold", {"number": number,
                                                        "why": reason.get("en", ""),
                                                        "reason": reason})
-        if number in split:
-            raise PlanningProblem(pointer, "split", {"number": number})
     return _make(session, actor, warehouse, [found[n] for n in numbers], held, {"by": "hand"})
 
 
@@ -225,13 +221,16 @@ def _group_key(order: Order, lines: list[tuple[Reservation, Product]], rules: Ru
 
 
 def plan_by_rules(session: Session, actor: Actor, warehouse_code: str, rules: Rules,
-                  visible: ColumnElement[bool], roles: set[str]) -> list[Wave]:
-    """Waves of every order waiting in ``warehouse_code``, grouped and cut by ``rules``;
-    oldest orders first. No waiting order: no wave, and a refusal saying so. An order's
-    carrier is the one of the shipping move the planner's ``roles`` would take."""
+                  visible: ColumnElement[bool], roles: set[str], *,
+                  arrived_by: datetime | None = None,
+                  planned_by: dict[str, Any] | None = None) -> list[Wave]:
+    """Waves of every order waiting in ``warehouse_code`` (that arrived by ``arrived_by``),
+    grouped and cut by ``rules``; oldest orders first. No waiting order: no wave, and a
+    refusal saying so. An order's carrier is the one of the shipping move the planner's
+    ``roles`` would take. ``planned_by``: how the waves say they were planned."""
     warehouse = warehouse_named(session, warehouse_code)
-    orders = waiting_orders(session, warehouse, visible)
-    busy = _claim(session, orders)  # planned meanwhile by someone else: not again
+    orders = waiting_orders(session, warehouse, visible, arrived_by=arrived_by)
+    busy = _claim(session, warehouse, orders)  # planned meanwhile by someone else: not again
     orders = [o for o in orders if o.id not in busy]
     if not orders:
         raise PlanningProblem("/warehouse", "nothing_waits", {"warehouse": warehouse.code})
@@ -248,10 +247,12 @@ def plan_by_rules(session: Session, actor: Actor, warehouse_code: str, rules: Ru
             over_lines = rules.max_lines is not None and batch and \
                 lines + count > rules.max_lines
             if len(batch) >= rules.max_orders or over_lines:
-                waves.append(_make(session, actor, warehouse, batch, held, rules.as_json()))
+                waves.append(_make(session, actor, warehouse, batch, held,
+                                   planned_by or rules.as_json()))
                 batch, lines = [], 0
             batch.append(order)
             lines += count
         if batch:
-            waves.append(_make(session, actor, warehouse, batch, held, rules.as_json()))
+            waves.append(_make(session, actor, warehouse, batch, held,
+                               planned_by or rules.as_json()))
     return waves

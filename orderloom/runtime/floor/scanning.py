@@ -8,21 +8,24 @@ orders). Leaving a stop before its total is picked is refused (too few); so is o
 unit more than the total (too many). A stop whose units are not on the shelf is
 declared short: the orders lacking them are held (short_picks.py) and leave the
 wave. Packing: scan the order's number or its waybill, then each unit; when every
-unit is verified the order ships (shipping_out.py). Nothing here commits.
+unit is verified the order ships (shipping_out.py); an order reserved in several
+warehouses ships one parcel from each, and moves on with its last. Nothing here
+commits.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import case, or_, select
 from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.engine import holds
 from orderloom.runtime.errors import OrderError
-from orderloom.runtime.floor import shipping_out, short_picks
+from orderloom.runtime.floor import setup as floor_setup
+from orderloom.runtime.floor import shipping_out, short_picks, weighing
 from orderloom.runtime.floor.models import (
     DONE,
     GONE,
@@ -40,11 +43,12 @@ from orderloom.runtime.floor.models import (
 from orderloom.runtime.floor.pick_path import Stop, walking_key
 from orderloom.runtime.orders import timeline
 from orderloom.runtime.orders.models import Order
-from orderloom.runtime.shipping.models import Shipment
+from orderloom.runtime.shipping.models import Shipment, parcel_riders
 from orderloom.runtime.stock import keeping
 from orderloom.runtime.stock.catalog import Product, Warehouse
 
-PICK, PACK = "pick", "pack"
+PICK, PACK, WEIGH, LABEL = "pick", "pack", "weigh", "label"
+PRINT = "print"  # the wave's slips and labels as one PDF (printing.py)
 MAX_CODE = 100
 
 # Why a scan is refused, with the words the API answers; the pages say the same in the
@@ -67,6 +71,12 @@ REFUSALS = {
                      "wave {wave} picked for it; staff check the order",
     "parcel_open": "too few: order {order} still lacks {missing} units; finish it first",
     "wave_done": "wave {wave} is finished",
+    "weigh_first": "order {order} is verified; weigh its parcel before the next order",
+    "no_weighing": "parcels are not weighed in warehouse {warehouse}",
+    "weight_unknown": "order {order}'s weight cannot be checked: the catalogue has no "
+                      "weight of {skus}",
+    "weight_off": "order {order}'s parcel weighs {grams} g, expected {expected} g ± "
+                  "{tolerance} g; check the parcel and weigh it again",
     "nothing_to_pick": "everything of wave {wave} is picked",
 }
 
@@ -94,7 +104,7 @@ class Answer:
     refusal: str | None = None
     values: dict[str, Any] = field(default_factory=dict)
     done: str = ""  # what an accepted scan did: at_bin, picked, stop_done, order_on_bench,
-    # packed, shipped, short
+    # packed, shipped, shipped_part (one warehouse's part of the order), short
     order: str | None = None  # the order the scan was for
     shipped_by: str | None = None  # the transition that shipped a packed order
 
@@ -176,9 +186,33 @@ def _log(session: Session, actor: Actor, wave: Wave, step: str, code: str, answe
 
 
 def _on_timeline(session: Session, actor: Actor, wave: Wave, order: Order, step: str,
-                 outcome: str, values: dict[str, Any]) -> None:
+                 outcome: str, values: dict[str, Any], *, scanned: str | None = None) -> None:
+    """One entry for what the order's scans came to. Picked in full, short or packed,
+    it lists the order's scans of that step on the wave's log so far (``scanned``: the
+    one being made, not logged yet; at most MOST_SCANS_ON_TIMELINE). Scans of a step
+    that has not ended (or never does: an order held at the bench) are on the wave's
+    log only."""
+    if outcome in ("picked", "short", "packed"):
+        values = {**values, "scans": _scans_of(session, wave, order, step, actor, scanned)}
     timeline.scan_event(session, order, actor.name, wave=wave.number, step=step,
                         outcome=outcome, values=values)
+
+
+# The scans an entry of the order's timeline lists; a longer run stays on the wave's log.
+MOST_SCANS_ON_TIMELINE = 200
+
+
+def _scans_of(session: Session, wave: Wave, order: Order, step: str, actor: Actor,
+              scanned: str | None) -> list[dict[str, Any]]:
+    logged = list(session.scalars(select(WaveScan).where(
+        WaveScan.wave_id == wave.id, WaveScan.order_id == order.id, WaveScan.step == step)
+        .order_by(WaveScan.id).limit(MOST_SCANS_ON_TIMELINE)))
+    found = [{"code": s.code, "accepted": s.accepted, "by": s.actor_name,
+              "at": s.at.isoformat()} for s in logged]
+    if scanned is not None and len(found) < MOST_SCANS_ON_TIMELINE:
+        found.append({"code": scanned[:MAX_CODE], "accepted": True, "by": actor.name,
+                      "at": utcnow().isoformat()})
+    return found
 
 
 def _clean(code: str) -> str:
@@ -246,7 +280,7 @@ def pick_scan(session: Session, actor: Actor, number: str, code: str) -> Answer:
         if current.done:
             wave.at_bin = None
             answer.done = "stop_done"
-        _mark_picked(session, actor, wave, order)
+        _mark_picked(session, actor, wave, order, code)
         return _log(session, actor, wave, PICK, code, answer, order)
     if code in bins:
         refusal = "too_few"
@@ -276,7 +310,7 @@ def _lacking(session: Session, wave: Wave, stop: Stop) -> list[tuple[WaveLine, O
     return found
 
 
-def _mark_picked(session: Session, actor: Actor, wave: Wave, order: Order) -> None:
+def _mark_picked(session: Session, actor: Actor, wave: Wave, order: Order, code: str) -> None:
     lines = session.scalars(select(WaveLine).where(WaveLine.wave_id == wave.id,
                                                    WaveLine.order_id == order.id))
     if all(line.picked >= line.quantity for line in lines):
@@ -284,7 +318,7 @@ def _mark_picked(session: Session, actor: Actor, wave: Wave, order: Order) -> No
                                                         WaveOrder.order_id == order.id))
         if member.status == TO_PICK:
             member.status = PICKED
-            _on_timeline(session, actor, wave, order, PICK, "picked", {})
+            _on_timeline(session, actor, wave, order, PICK, "picked", {}, scanned=code)
 
 
 def report_short(session: Session, actor: Actor, number: str) -> Answer:
@@ -318,12 +352,31 @@ def report_short(session: Session, actor: Actor, number: str) -> Answer:
 # --- packing ----------------------------------------------------------------------------------
 
 def _order_scanned(session: Session, wave: Wave, code: str) -> tuple[WaveOrder, Order] | None:
-    """The order of the wave whose number, or one of whose waybills, is ``code``."""
-    waybill = select(Shipment.order_id).where(Shipment.tracking_number == code)
+    """The order of the wave whose number, or the waybill of a parcel carrying it, is
+    ``code``. A merge's one parcel carries several orders of the wave: its waybill
+    brings the first of them still waiting to be packed to the bench, so scanning it
+    again after each order packs them all."""
+    riders = parcel_riders(session)
+    waybill = (select(riders.c.order_id)
+               .join(Shipment, Shipment.id == riders.c.shipment_id)
+               .where(Shipment.tracking_number == code))
     return session.execute(
         select(WaveOrder, Order).join(Order, Order.id == WaveOrder.order_id)
         .where(WaveOrder.wave_id == wave.id,
-               or_(Order.number == code, Order.id.in_(waybill)))).tuples().first()
+               or_(Order.number == code, Order.id.in_(waybill)))
+        .order_by(case((WaveOrder.status == PICKED, 0), else_=1), Order.created_at,
+                  Order.id)).tuples().first()
+
+
+def _parcel_orders(session: Session, code: str) -> list[str]:
+    """The numbers of the orders the parcel with waybill ``code`` carries, when it
+    carries more than one (a merge's parcel); else none."""
+    riders = parcel_riders(session)
+    numbers = list(session.scalars(
+        select(Order.number).join(riders, riders.c.order_id == Order.id)
+        .join(Shipment, Shipment.id == riders.c.shipment_id)
+        .where(Shipment.tracking_number == code).order_by(Order.created_at, Order.id)))
+    return numbers if len(numbers) > 1 else []
 
 
 def _order_lines(session: Session, wave: Wave, order: Order) -> list[WaveLine]:
@@ -344,10 +397,13 @@ def _held_note(session: Session, order: Order) -> Answer | None:
 def _holds_as_planned(session: Session, wave: Wave, order: Order,
                       lines: list[WaveLine]) -> bool:
     """Whether the order holds exactly what the wave's lines are, in the wave's
-    warehouse: shipping deducts all it holds, and only the lines were verified."""
+    warehouse: shipping deducts all it holds there, and only the lines were verified.
+    What it holds in other warehouses is their waves' to pick."""
     warehouse = session.scalar(select(Warehouse.id).where(Warehouse.code == wave.warehouse))
     holding: dict[tuple[int, int], int] = {}
     for reservation in keeping.held_by(session, [order.id]).get(order.id, []):
+        if reservation.warehouse_id != warehouse:
+            continue
         key = (reservation.product_id, reservation.warehouse_id)
         holding[key] = holding.get(key, 0) + reservation.quantity
     planned: dict[tuple[int, int], int] = {}
@@ -374,8 +430,10 @@ def pack_scan(session: Session, actor: Actor, number: str, code: str,
         if bench is not None and bench[1].id != order.id:
             missing = sum(li.quantity - li.packed for li in _order_lines(session, wave,
                                                                           bench[1]))
+            # Every unit verified, the parcel waits for its weight.
+            refusal = "parcel_open" if missing else "weigh_first"
             return _log(session, actor, wave, PACK, code, Answer(
-                False, "parcel_open", {"order": bench[1].number, "missing": missing},
+                False, refusal, {"order": bench[1].number, "missing": missing},
                 order=bench[1].number), bench[1])
         refusal = {TO_PICK: "order_not_picked", SHORT: "order_short",
                    PACKED: "order_packed", GONE: "order_gone"}.get(member.status)
@@ -383,6 +441,9 @@ def pack_scan(session: Session, actor: Actor, number: str, code: str,
             return _log(session, actor, wave, PACK, code, held, order)
         answer = Answer(refusal is None, refusal, {"order": order.number}, order=order.number,
                         done="order_on_bench" if refusal is None else "")
+        if code != order.number and (carried := _parcel_orders(session, code)):
+            # The packer scanned a shared parcel's waybill: say which orders go in it.
+            answer.values["parcel_orders"] = carried
         return _log(session, actor, wave, PACK, code, answer, order)
     if bench is None:
         return _log(session, actor, wave, PACK, code, Answer(False, "scan_order_first",
@@ -412,21 +473,139 @@ def pack_scan(session: Session, actor: Actor, number: str, code: str,
             False, "stock_changed", {"order": order.number, "wave": wave.number},
             order=order.number), order)
     line.packed += 1
+    # A weighing is of the parcel as it was: one more unit makes it another parcel.
+    member.weighed_grams, member.weight_ok = None, None
     answer = Answer(True, done="packed", order=order.number,
                     values={"sku": line.sku, "packed": line.packed,
                             "quantity": line.quantity})
     if all(li.packed >= li.quantity for li in lines):
-        member.status = PACKED
+        setup = floor_setup.setup_of(session, wave.warehouse)
+        # A parcel whose weight cannot be checked (an item has no catalogue weight) is
+        # not kept on the bench for a weighing that could never pass.
+        if weighing.may_close(setup, member.weight_ok) or \
+                weighing.expected(session, lines, setup).grams is None:
+            _close_parcel(session, actor, wave, member, order, answer, roles,
+                          may_act=may_act, language=language, scanned=code)
+        else:
+            # Weighed out of tolerance, or not weighed where every parcel is: it
+            # closes when a weighing within tolerance comes (weigh_scan).
+            answer.done = "weigh_parcel"
+    return _log(session, actor, wave, PACK, code, answer, order)
+
+
+def _close_parcel(session: Session, actor: Actor, wave: Wave, member: WaveOrder,
+                  order: Order, answer: Answer, roles: set[str], *, may_act: bool,
+                  language: str, scanned: str | None = None) -> None:
+    """Every unit verified (and weighed, where weighing says so): the parcel is closed
+    and the order ships."""
+    member.status = PACKED
+    warehouse = session.scalar(select(Warehouse).where(Warehouse.code == wave.warehouse))
+    parcel = [{"sku": li.sku, "qty": li.quantity}
+              for li in _order_lines(session, wave, order)]
+    if shipping_out.held_elsewhere(session, order, warehouse):
+        # Reserved in several warehouses: this one's part leaves on its own.
+        shipped = shipping_out.ship_part(session, actor, order, roles, warehouse,
+                                         parcel, may_act=may_act)
+        answer.values["warehouse"] = warehouse.code
+    else:
         shipped = shipping_out.ship(session, actor, order, roles, may_act=may_act,
                                     language=language)
-        answer.shipped_by = shipped.transition
-        answer.done = "shipped" if shipped.transition else "packed_in_full"
-        if shipped.refused:
-            answer.values["why"] = shipped.refused
-        _on_timeline(session, actor, wave, order, PACK, "packed",
-                     {"shipped_by": shipped.transition, "why": shipped.refused})
-        finish_if_done(session, wave)
-    return _log(session, actor, wave, PACK, code, answer, order)
+    answer.shipped_by = shipped.transition
+    answer.done = "shipped_part" if shipped.part else \
+        "shipped" if shipped.transition else "packed_in_full"
+    if shipped.refused:
+        answer.values["why"] = shipped.refused
+    _on_timeline(session, actor, wave, order, PACK, "packed",
+                 {"shipped_by": shipped.transition, "why": shipped.refused,
+                  **({"part": warehouse.code} if shipped.part else {}),
+                  **({"shipments": list(shipped.shipments)} if shipped.shipments else {})},
+                 scanned=scanned)
+    finish_if_done(session, wave)
+
+
+MOST_GRAMS = floor_setup.MOST_GRAMS
+
+
+def _grams(text: str) -> int:
+    grams = floor_setup.whole_number(text, 1, MOST_GRAMS)
+    if grams is None:
+        raise ScanProblem("/grams", f"the parcel's weight in whole grams, from 1 to "
+                                    f"{MOST_GRAMS}")
+    return grams
+
+
+def weigh_scan(session: Session, actor: Actor, number: str, on_bench: str | None,
+               grams_text: str, roles: set[str], *, may_act: bool,
+               language: str = "en") -> Answer:
+    """The parcel of the order on the bench weighed ``grams_text`` grams, once its
+    every unit is verified (before, it is refused: the whole order's weight is
+    expected). Out of the warehouse's tolerance it is refused (and on the order's
+    timeline); within it, the parcel closes and the order ships, unless the order was
+    held or its stock changed meanwhile. It may be weighed again as often as needed."""
+    grams = _grams(grams_text)
+    wave = find_wave(session, number, lock=True)
+    code = f"{grams} g"
+    bench = _order_scanned(session, wave, on_bench) if on_bench else None
+    if bench is None or bench[0].status != PICKED:
+        return _log(session, actor, wave, WEIGH, code,
+                    Answer(False, "scan_order_first", {"code": code}))
+    member, order = bench
+    setup = floor_setup.setup_of(session, wave.warehouse)
+    if setup is None or setup.tolerance_grams is None:
+        return _log(session, actor, wave, WEIGH, code, Answer(
+            False, "no_weighing", {"warehouse": wave.warehouse}, order=order.number), order)
+    lines = _order_lines(session, wave, order)
+    expected = weighing.expected(session, lines, setup)
+    if expected.grams is None:
+        return _log(session, actor, wave, WEIGH, code, Answer(
+            False, "weight_unknown", {"order": order.number,
+                                      "skus": ", ".join(expected.unweighed)},
+            order=order.number), order)
+    missing = sum(li.quantity - li.packed for li in lines)
+    if missing:
+        # What it should weigh is the whole order's: an unfinished parcel never passes.
+        return _log(session, actor, wave, WEIGH, code, Answer(
+            False, "parcel_open", {"order": order.number, "missing": missing},
+            order=order.number), order)
+    values = {"order": order.number, "grams": grams, "expected": expected.grams,
+              "tolerance": setup.tolerance_grams}
+    member.weighed_grams = grams
+    member.weight_ok = weighing.within(setup, grams, expected.grams)
+    _on_timeline(session, actor, wave, order, WEIGH,
+                 "weight_ok" if member.weight_ok else "weight_off", dict(values))
+    if not member.weight_ok:
+        return _log(session, actor, wave, WEIGH, code,
+                    Answer(False, "weight_off", values, order=order.number), order)
+    # Held, or its stock changed, while it waited for its weight: it does not ship, as
+    # at its last unit (pack_scan); the parcel stays open for staff.
+    if held := _held_note(session, order):
+        return _log(session, actor, wave, WEIGH, code, held, order)
+    if not _holds_as_planned(session, wave, order, lines):
+        return _log(session, actor, wave, WEIGH, code, Answer(
+            False, "stock_changed", {"order": order.number, "wave": wave.number},
+            order=order.number), order)
+    answer = Answer(True, done="weighed", values=values, order=order.number)
+    _close_parcel(session, actor, wave, member, order, answer, roles, may_act=may_act,
+                  language=language)
+    return _log(session, actor, wave, WEIGH, code, answer, order)
+
+
+def label_printed(session: Session, actor: Actor, wave: Wave, order: Order) -> int:
+    """Log a print of ``order``'s shipping label from the packing bench, on the wave's
+    log and the order's timeline; answers which print of it this is (2 and on are
+    reprints). The wave's prints with its labels count: a packed order never left the
+    wave, so each of them printed its label too. The caller holds the wave's lock."""
+    before = len(list(session.scalars(select(WaveScan.id).where(
+        WaveScan.wave_id == wave.id, WaveScan.order_id == order.id,
+        WaveScan.step == LABEL)))) + len(list(session.scalars(select(WaveScan.id).where(
+            WaveScan.wave_id == wave.id, WaveScan.step == PRINT,
+            WaveScan.code.contains("shipping_label")))))
+    answer = Answer(True, done="label_reprinted" if before else "label_printed",
+                    values={"order": order.number, "print": before + 1},
+                    order=order.number)
+    _log(session, actor, wave, LABEL, order.number, answer, order)
+    _on_timeline(session, actor, wave, order, LABEL, answer.done, dict(answer.values))
+    return before + 1
 
 
 # --- what a wave looks like -------------------------------------------------------------------
