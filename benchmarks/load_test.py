@@ -56,7 +56,6 @@ from sqlalchemy.orm import Session, sessionmaker
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from orderloom.runtime.conversation import Notification  # noqa: E402
 from orders_bench import drop_database, free_port, fresh_database, percentile, run_bare  # noqa: E402
 
 from orderloom.db import make_engine, utcnow  # noqa: E402
@@ -65,6 +64,7 @@ from orderloom.runtime.audit import Actor  # noqa: E402
 from orderloom.runtime.jobs.models import ACTIVE, Job  # noqa: E402
 from orderloom.runtime.jobs.runner import CLAIM_TIMEOUT  # noqa: E402
 from orderloom.runtime.jobs.sweeper import sweep  # noqa: E402
+from orderloom.runtime.notify.in_app import Notification  # noqa: E402
 from orderloom.runtime.orders.models import Order  # noqa: E402
 from orderloom.runtime.stock import keeping as stock_keeping
 from orderloom.runtime.stock.models import StockLevel  # noqa: E402

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from playwright.sync_api import expect
+
 from tests.browser.test_staff_console import go_to, log_in
 from tests.channels.support import create_channel
 from tests.designer.samples import retail
@@ -46,7 +48,8 @@ def test_the_dashboard_shows_an_order_shipped_through_the_api(
     # Chart.js (vendored) drew every chart from the page's figures.
     for chart in ("sales_over_time", "orders_by_state", "orders_by_channel", "top_products",
                   "fulfilment_time", "customer_value"):
-        assert page.locator(f"canvas[data-chart={chart}]").get_attribute("data-drawn") == "true"
+        # Drawn once Chart.js has loaded, which may be a moment after the page.
+        expect(page.locator(f"canvas[data-chart={chart}]")).to_have_attribute("data-drawn", "true")
     products = page.locator("table[data-chart=top_products] tbody").inner_text()
     assert "TEA-01\t4\t5,002.00\t2" in products  # with thousands separators
 

@@ -66,6 +66,17 @@ def staff(client, token_for):
     return publish(client, token_for)
 
 
+def test_a_message_without_a_subject_is_titled_in_english_and_chinese(client, db, token_for):
+    definition = notifying_retail()
+    definition["rules"][-1]["then"] = [{k: v for k, v in NOTIFY.items() if k != "subject"}]
+    assert client.post("/api/v1/import", headers=bearer(token_for("designer")), json={
+        "format": "orderloom-package/1", "order_types": [definition]}).status_code == 201
+    response = create(client, bearer(token_for("staff")))
+    assert response.status_code == 201, response.get_json()
+    number = response.get_json()["number"]
+    assert [n.title for n in db.scalars(select(Notification))] == [f"Order 订单 {number}"]
+
+
 def test_a_new_order_whose_rule_notifies_gets_its_notification_once(client, db, staff, app):
     response = create(client, staff)
     assert response.status_code == 201, response.get_json()

@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import Response, request, url_for
 
-from orderloom.db import utcnow
 from orderloom.platform import query_args
 from orderloom.platform.api import api
 from orderloom.platform.auth import current_user, requires
@@ -19,6 +18,7 @@ from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem
 from orderloom.platform.query_args import ParameterError
 from orderloom.platform.row_access import find_type, visible_orders
+from orderloom.runtime import business_calendar
 from orderloom.runtime.reports import dashboards
 from orderloom.runtime.reports.dashboards import CHARTS, GRAINS, DashboardFilter
 from orderloom.runtime.spreadsheets import formulas as spreadsheet_formulas
@@ -48,11 +48,12 @@ def dashboard_filter(session, args) -> tuple[DashboardFilter, str]:
     if start and end and end < start:
         raise ParameterError("created_to", "must not be before created_from")
     if not start and not end:
-        start = utcnow().date() - timedelta(days=dashboards.DEFAULT_DAYS - 1)
+        start = business_calendar.today() - timedelta(days=dashboards.DEFAULT_DAYS - 1)
+    # Days on the instance's clocks, as the people who read the charts count them.
     if start:
-        spec.created_from = query_args.day_start(start)
+        spec.created_from = business_calendar.day_range(start)[0]
     if end:  # the whole day it names
-        spec.created_to = query_args.day_start(end + timedelta(days=1))
+        spec.created_to = business_calendar.day_range(end)[1]
     spec.channel = args.get("channel", "").strip() or None
     if args.get("order_type", "").strip():
         order_type = find_type(session, current_user(), args["order_type"].strip())
@@ -99,9 +100,10 @@ def _cell(value: Any) -> Any:
 
 def period(spec: DashboardFilter) -> dict[str, str | None]:
     """The days a chart covers, both included."""
-    return {"from": spec.created_from.date().isoformat() if spec.created_from else None,
-            "to": (spec.created_to - timedelta(days=1)).date().isoformat()
-            if spec.created_to else None}
+    return {"from": business_calendar.instance_date(spec.created_from).isoformat()
+            if spec.created_from else None,
+            "to": (business_calendar.instance_date(spec.created_to) - timedelta(days=1)
+                   ).isoformat() if spec.created_to else None}
 
 
 def _chart_rows(chart: str) -> tuple[list[dict[str, Any]], dict[str, str], DashboardFilter]:

@@ -27,14 +27,34 @@ from orderloom.runtime.jobs.runner import RUN_TIMEOUT, JobRunner
 log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE = QUEUE_NAMES[1]
-PERFORM = "orderloom.runtime.jobs.runner.perform"
+PERFORM_MANY = "orderloom.runtime.jobs.runner.perform_many"
+# Jobs in one RQ job at most: they run one after another within RQ's timeout for
+# one job (RUN_TIMEOUT), and a commit that made thousands (a bulk action) is spread
+# over several workers.
+BATCH = 20
 KEEP_RESULT_SECONDS = 3600
 KEEP_FAILURE_SECONDS = 7 * 24 * 3600
 
 
 def rq_job_id(job_id: int) -> str:
-    """The RQ id of outbox job ``job_id``: handing a job over twice names one RQ job."""
+    """The RQ id an older release gave outbox job ``job_id``, handed over alone."""
     return f"orderloom-job-{job_id}"
+
+
+def rq_batch_id(job_ids: list[int]) -> str:
+    """The RQ id of a batch of outbox jobs, named by its first: handing the same jobs
+    over twice names one RQ job."""
+    return f"orderloom-jobs-{job_ids[0]}"
+
+
+HANDED_TO = "rq:"  # a queued job's claimed_by: the RQ job that carries it
+
+
+def rq_id_of(job_id: int, claimed_by: str | None) -> str:
+    """The RQ job carrying queued outbox job ``job_id``."""
+    if claimed_by and claimed_by.startswith(HANDED_TO):
+        return claimed_by[len(HANDED_TO):]
+    return rq_job_id(job_id)
 
 
 def redis_connection(url: str) -> Redis:
@@ -45,39 +65,49 @@ def redis_connection(url: str) -> Redis:
 
 def hand_over(sessions: sessionmaker[Session], redis: Redis, job_ids: Iterable[int],
               now: datetime | None = None) -> list[int]:
-    """Queue pending jobs on RQ; answers the ids queued. The jobs are marked QUEUED
-    before they are queued, so the sweeper never hands one over twice; if Redis
-    refuses, they go back to PENDING.
+    """Queue pending jobs on RQ, one RQ job for each BATCH of them; answers the ids
+    queued. The jobs are marked QUEUED (naming their RQ job) before they are queued,
+    so the sweeper never hands one over twice; if Redis refuses, they go back to
+    PENDING.
 
-    One UPDATE and one Redis round trip for all of them: this runs after every
-    commit that made jobs, in the request's thread, and a transaction plus a
-    Redis exchange per job was most of what a job cost the web process."""
+    One transaction and one Redis round trip for all of them, and one RQ job for a
+    commit's jobs: this runs after every commit that made jobs, in the request's
+    thread, and RQ's bookkeeping per job (its hash, its registries, its log lines)
+    cost the worker more than most jobs do."""
     now = now or utcnow()
     wanted = sorted(set(job_ids))
     if not wanted:
         return []
+    batches: list[tuple[str, list[int]]] = []
     with sessions() as session:
-        # Those already taken or not due yet are left out.
-        marked = sorted(session.scalars(
-            update(Job).where(Job.id.in_(wanted), Job.status == PENDING, Job.run_after <= now)
-            .values(status=QUEUED, claimed_at=now, claimed_by=None)
-            .returning(Job.id).execution_options(synchronize_session=False)))
+        for first in range(0, len(wanted), BATCH):
+            chunk = wanted[first:first + BATCH]
+            rq_id = rq_batch_id(chunk)
+            # Those already taken or not due yet are left out.
+            marked = sorted(session.scalars(
+                update(Job)
+                .where(Job.id.in_(chunk), Job.status == PENDING, Job.run_after <= now)
+                .values(status=QUEUED, claimed_at=now, claimed_by=HANDED_TO + rq_id)
+                .returning(Job.id).execution_options(synchronize_session=False)))
+            if marked:
+                batches.append((rq_id, marked))
         session.commit()
-    if not marked:
+    if not batches:
         return []
     queue = Queue(DEFAULT_QUEUE, connection=redis)
+    marked = [job_id for _, ids in batches for job_id in ids]
     try:
         # One pipeline (MULTI/EXEC) for all: queued together or not at all.
         queue.enqueue_many([
-            Queue.prepare_data(PERFORM, (job_id,), job_id=rq_job_id(job_id),
+            Queue.prepare_data(PERFORM_MANY, (ids,), job_id=rq_id,
                                timeout=int(RUN_TIMEOUT.total_seconds()),
                                result_ttl=KEEP_RESULT_SECONDS, failure_ttl=KEEP_FAILURE_SECONDS)
-            for job_id in marked])
+            for rq_id, ids in batches])
     except RedisError as exc:
         with sessions() as session:
             session.execute(
                 update(Job).where(Job.id.in_(marked), Job.status == QUEUED)
-                .values(status=PENDING, claimed_at=None)
+                .values(status=PENDING, claimed_at=None, claimed_by=None)
                 .execution_options(synchronize_session=False))
             session.commit()
         log.warning("Redis is unavailable (%s); jobs %s stay pending until the sweeper "
@@ -125,7 +155,7 @@ class Dispatcher:
             if self.redis is not None:
                 hand_over(self.sessions, self.redis, job_ids)
             else:
-                for job_id in job_ids:
-                    self.runner.run(job_id)
+                for first in range(0, len(job_ids), BATCH):
+                    self.runner.run_many(job_ids[first:first + BATCH])
         except Exception:
             log.exception("handing over jobs %s failed; the sweeper will retry them", job_ids)

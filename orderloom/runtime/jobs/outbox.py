@@ -11,7 +11,9 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import inspect as sqlalchemy_inspect
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.base import NO_VALUE
 
 from orderloom.db import utcnow
 from orderloom.runtime.jobs.models import PENDING, Job
@@ -62,6 +64,19 @@ def notify_jobs_for(session: Session, order: Any, actions: list[dict[str, Any]])
     """
     snapshot = {"number": order.number, "state": order.state, "data": order.data,
                 "tags": list(order.tags or [])}
-    return [enqueue(session, "notify", {"action": action, "order": snapshot},
-                    order_id=order.id)
+    payload: dict[str, Any] = {"order": snapshot}
+    pinned = version_of(order)
+    if pinned is not None:
+        payload["version"] = pinned
+    return [enqueue(session, "notify", {"action": action, **payload}, order_id=order.id)
             for action in actions]
+
+
+def version_of(order: Any) -> list[Any] | None:
+    """The order's definition version as [id, published_at], when the order already
+    holds it: the job then finds the blueprint without a query of its own. Never
+    loaded here, as the version row carries the whole definition."""
+    version = sqlalchemy_inspect(order).attrs.version.loaded_value
+    if version is NO_VALUE or version is None or version.published_at is None:
+        return None
+    return [version.id, version.published_at.isoformat()]

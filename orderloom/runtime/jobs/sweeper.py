@@ -28,10 +28,13 @@ from orderloom.runtime.channels.marketplace_pull import poll_due as marketplace_
 from orderloom.runtime.channels.store_sync import reconcile_due
 from orderloom.runtime.engine.timer_firing import run_due_timers
 from orderloom.runtime.erp.pulling import pull_due as erp_pulls_due
-from orderloom.runtime.jobs.dispatch import hand_over, rq_job_id
+from orderloom.runtime.floor.wave_schedule import plan_due as waves_due
+from orderloom.runtime.jobs.dispatch import BATCH as RQ_BATCH
+from orderloom.runtime.jobs.dispatch import hand_over, rq_id_of
 from orderloom.runtime.jobs.models import FAILED, PENDING, QUEUED, RUNNING, Job
 from orderloom.runtime.jobs.runner import CLAIM_TIMEOUT, JobRunner, pid_namespace
 from orderloom.runtime.jobs.scheduled_timers import SCHEDULER_GRACE, hand_to_scheduler
+from orderloom.runtime.reports.daily_totals import fold_round as fold_daily_summary
 from orderloom.runtime.shipping.tracking import poll_due
 
 log = logging.getLogger(__name__)
@@ -68,7 +71,11 @@ def sweep(sessions: sessionmaker[Session], redis: Redis | None = None,
     if redis is not None:
         return hand_over(sessions, redis, due, now)
     runner = runner or JobRunner(sessions)
-    return [job_id for job_id in due if runner.run(job_id, now).status is not None]
+    ran = []
+    for first in range(0, len(due), RQ_BATCH):
+        outcomes = runner.run_many(due[first:first + RQ_BATCH], now)
+        ran += [outcome.job_id for outcome in outcomes if outcome.status is not None]
+    return ran
 
 
 def _release_abandoned(sessions: sessionmaker[Session], now: datetime) -> None:
@@ -120,7 +127,7 @@ def _release_orphans(sessions: sessionmaker[Session], now: datetime) -> None:
         session.rollback()
     here = (host, pid_namespace())
     orphaned = []
-    for claim in claims:  # one per job: each run claims with a token of its own
+    for claim in set(claims):  # the jobs claimed together share their runner's token
         claim_host, pid, namespace = _claimant(claim)
         # LIKE's "_" matches any character: the host is compared again here.
         if (claim_host, namespace) == here and not _runner_alive(pid):
@@ -163,18 +170,22 @@ def _release_lost(sessions: sessionmaker[Session], redis: Redis, now: datetime) 
     or that RQ gave up on: pending again at once, instead of after CLAIM_TIMEOUT.
     Under load a Redis restart loses the whole queue, thousands of jobs."""
     with sessions() as session:
-        queued = list(session.scalars(
-            select(Job.id).where(Job.status == QUEUED, Job.claimed_at < now - LOST_AFTER)
+        queued = list(session.execute(
+            select(Job.id, Job.claimed_by)
+            .where(Job.status == QUEUED, Job.claimed_at < now - LOST_AFTER)
             .order_by(Job.claimed_at).limit(BATCH)))
         session.rollback()
     if not queued:
         return
+    # Several jobs ride one RQ job (handed over together): each RQ job is asked once.
+    carriers = sorted({rq_id_of(job_id, claimed_by) for job_id, claimed_by in queued})
     try:
-        found = RQJob.fetch_many([rq_job_id(job_id) for job_id in queued], connection=redis)
-        lost = [job_id for job_id, rq_job in zip(queued, found, strict=True)
-                if rq_job is None or rq_job.get_status(refresh=False) in RQ_DONE_WITH]
+        found = RQJob.fetch_many(carriers, connection=redis)
+        gone = {rq_id for rq_id, rq_job in zip(carriers, found, strict=True)
+                if rq_job is None or rq_job.get_status(refresh=False) in RQ_DONE_WITH}
     except RedisError:
         return  # Redis is down: nothing can be told apart now; the next round tries
+    lost = [job_id for job_id, claimed_by in queued if rq_id_of(job_id, claimed_by) in gone]
     if not lost:
         return
     with sessions() as session:
@@ -236,6 +247,17 @@ def start_sweeper(sessions: sessionmaker[Session], *, redis: Redis | None = None
                 erp_pulls_due(sessions)
             except Exception:
                 log.exception("starting ERP pulls failed; trying again in %s s", every)
+            try:
+                # Warehouses whose wave time came: their waiting orders planned into waves.
+                waves_due(sessions)
+            except Exception:
+                log.exception("planning scheduled waves failed; trying again in %s s", every)
+            try:
+                # The dashboards' daily summary only grows as orders change: a batch of
+                # its rows of one day and key are folded into one.
+                fold_daily_summary(sessions)
+            except Exception:
+                log.exception("folding the daily summary failed; trying again in %s s", every)
             if stop.wait(every):
                 return
 

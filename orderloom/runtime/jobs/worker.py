@@ -141,6 +141,10 @@ def work(connect: Callable[[], Redis], *, burst: bool = False, fork: bool = Fals
         signals.install()
 
     stop_between_workers()
+    # RQ's own lines say this only at DEBUG now (runtime/log_lines.py): an operator
+    # still sees at INFO which queues the worker takes jobs from.
+    log.info("worker taking jobs from the queues %s%s", ", ".join(QUEUE_NAMES),
+             " until they are empty" if burst else "")
     while True:
         connection = wait_for_redis(connect, stop=signals.is_set, sleep=signals.wait)
         if connection is None:

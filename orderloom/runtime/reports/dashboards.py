@@ -40,9 +40,13 @@ from sqlalchemy.sql.elements import ColumnElement
 from orderloom.designer import numbers
 from orderloom.designer.blueprint import money_unit
 from orderloom.designer.models import DefinitionVersion
+from orderloom.runtime import business_calendar
 from orderloom.runtime.orders.categories import sold
 from orderloom.runtime.orders.models import Order
-from orderloom.runtime.shipping.models import Shipment
+from orderloom.runtime.reports import daily_totals
+from orderloom.runtime.reports.daily_totals import on_summary
+from orderloom.runtime.reports.models import DailyOrderTotal
+from orderloom.runtime.shipping.models import Shipment, parcel_riders
 
 Grain = Literal["day", "week", "month"]
 GRAINS: tuple[str, ...] = ("day", "week", "month")
@@ -146,19 +150,63 @@ def _sales(currency: str | None, spec: DashboardFilter) -> ColumnElement:
                          else_=None))
 
 
+# --- the same figures from the daily summary (daily_totals.py) -----------------------------
+# Where the filter can be said on the summary, the order-count and sales charts add up its
+# rows (a few per day) instead of the orders; the conditions are the live ones above,
+# said on its columns.
+
+def _summary_in_currency(currency: str | None) -> ColumnElement[bool]:
+    return DailyOrderTotal.currency == currency if currency else true()
+
+
+def _summary_sales(currency: str | None, spec: DashboardFilter) -> ColumnElement:
+    return func.sum(case((and_(_summary_in_currency(currency), on_summary(_total_seen(spec))),
+                          DailyOrderTotal.total), else_=None))
+
+
+def _summary_orders() -> ColumnElement:
+    return func.sum(DailyOrderTotal.orders)
+
+
 # --- sales over time ----------------------------------------------------------------------
 
-def _period(session: Session, grain: Grain) -> ColumnElement:
-    """The first day of the order's day, week (Monday) or month, in UTC."""
+def _period(session: Session, grain: Grain, spec: DashboardFilter) -> ColumnElement:
+    """The first day of the order's day, week (Monday) or month, on the instance's
+    clocks: an order placed at 23:30 in Shanghai counts on that day there."""
     if _dialect(session) == "postgresql":
-        utc = func.timezone("UTC", Order.created_at)
-        return cast(func.date_trunc(grain, utc), String)
+        local = func.timezone(business_calendar.time_zone(), Order.created_at)
+        return cast(func.date_trunc(grain, local), String)
+    local = _sqlite_local_time(session, spec)
     if grain == "day":
-        return func.strftime("%Y-%m-%d", Order.created_at)
+        return func.strftime("%Y-%m-%d", local)
     if grain == "week":
         # 'weekday 1' moves forward to a Monday; six days back first makes it this week's.
-        return func.date(Order.created_at, "-6 days", "weekday 1")
-    return func.strftime("%Y-%m-01", Order.created_at)
+        return func.date(local, "-6 days", "weekday 1")
+    return func.strftime("%Y-%m-01", local)
+
+
+def _sqlite_local_time(session: Session, spec: DashboardFilter) -> ColumnElement:
+    """The order's time on the instance's clocks, for SQLite, which knows no time zones:
+    shifted by the offset of the stretch of the filter's range it falls in."""
+    start, end = spec.created_from, spec.created_to
+    if start is None or end is None:
+        first, last = session.execute(_where(
+            select(func.min(Order.created_at), func.max(Order.created_at)), spec)).one()
+        start, end = start or first, end or last
+    if start is None or end is None:  # no orders
+        return Order.created_at
+    changes = business_calendar.clock_changes(start, end)
+
+    def shifted(minutes: int) -> ColumnElement:
+        if not minutes:  # UTC: the stored text as it is, as the index holds it
+            return Order.created_at
+        return func.datetime(Order.created_at, f"{minutes:+d} minutes")
+
+    if len(changes) == 1:
+        return shifted(changes[0][1])
+    return case(*((Order.created_at < later, shifted(minutes))
+                  for (_, minutes), (later, _) in zip(changes, changes[1:], strict=False)),
+                else_=shifted(changes[-1][1]))
 
 
 def sales_over_time(session: Session, spec: DashboardFilter,
@@ -168,9 +216,16 @@ def sales_over_time(session: Session, spec: DashboardFilter,
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {', '.join(GRAINS)}")
     currency = currency_of(session, spec)
-    period = _period(session, grain).label("period")
-    query = _where(select(period, func.count(Order.id), _sales(currency, spec))
-                   .where(sold(session)).group_by(period).order_by(period), spec)
+    summary = daily_totals.conditions(session, spec)
+    if summary is not None:
+        period = daily_totals.period(session, grain).label("period")
+        query = (select(period, _summary_orders(), _summary_sales(currency, spec))
+                 .where(on_summary(sold(session)), *summary)
+                 .group_by(period).having(_summary_orders() > 0).order_by(period))
+    else:
+        period = _period(session, grain, spec).label("period")
+        query = _where(select(period, func.count(Order.id), _sales(currency, spec))
+                       .where(sold(session)).group_by(period).order_by(period), spec)
     return [{"period": date.fromisoformat(str(p)[:10]), "orders": n,
              "sales": money(s, currency), "currency": currency}
             for p, n, s in session.execute(query)]
@@ -180,8 +235,15 @@ def sales_over_time(session: Session, spec: DashboardFilter,
 
 def _by(session: Session, spec: DashboardFilter, column, name: str) -> list[dict[str, Any]]:
     currency = currency_of(session, spec)
-    query = _where(select(column, func.count(Order.id), _sales(currency, spec))
-                   .group_by(column).order_by(func.count(Order.id).desc(), column), spec)
+    summary = daily_totals.conditions(session, spec)
+    if summary is not None:
+        column = on_summary(column)
+        query = (select(column, _summary_orders(), _summary_sales(currency, spec))
+                 .where(*summary).group_by(column).having(_summary_orders() > 0)
+                 .order_by(_summary_orders().desc(), column))
+    else:
+        query = _where(select(column, func.count(Order.id), _sales(currency, spec))
+                       .group_by(column).order_by(func.count(Order.id).desc(), column), spec)
     return [{name: key, "orders": n, "value": money(s, currency), "currency": currency}
             for key, n, s in session.execute(query)]
 
@@ -331,14 +393,17 @@ def _elapsed_hours(session: Session, start, end) -> ColumnElement:
 
 def _shipped_orders(session: Session, spec: DashboardFilter):
     """Per order in the filter that has shipped: when it was ordered, first shipped and
-    (once every shipment of it is delivered) last delivered."""
+    (once every parcel carrying it is delivered) last delivered. Each order of a merge
+    counts its merge's one parcel, booked under the first order, as its own."""
+    riders = parcel_riders(session)
     delivered = case((func.count(Shipment.delivered_at) == func.count(Shipment.id),
                       func.max(Shipment.delivered_at)), else_=None)
     query = _where(
         select(Order.id.label("order_id"), Order.created_at.label("ordered_at"),
                func.min(Shipment.shipped_at).label("shipped_at"),
                delivered.label("delivered_at"))
-        .join(Shipment, Shipment.order_id == Order.id)
+        .join(riders, riders.c.order_id == Order.id)
+        .join(Shipment, Shipment.id == riders.c.shipment_id)
         .group_by(Order.id, Order.created_at)
         .having(func.min(Shipment.shipped_at).is_not(None)), spec)
     return query.subquery()
@@ -419,10 +484,19 @@ def headline(session: Session, spec: DashboardFilter, sla: dict[str, Any]) -> di
     filter) the shipments that left later than the SLA. Orders whose total is hidden
     from the reader count as orders, not in sales nor in the average."""
     currency = currency_of(session, spec)
-    orders, priced, total = session.execute(_where(
-        select(func.count(Order.id), func.count(case((_total_seen(spec), Order.id))),
-               _sales(currency, spec))
-        .where(sold(session), _in_currency(currency)), spec)).one()
+    summary = daily_totals.conditions(session, spec)
+    if summary is not None:
+        query = (select(func.coalesce(_summary_orders(), 0),
+                        func.coalesce(func.sum(case((on_summary(_total_seen(spec)),
+                                                     DailyOrderTotal.orders))), 0),
+                        _summary_sales(currency, spec))
+                 .where(on_summary(sold(session)), _summary_in_currency(currency), *summary))
+    else:
+        query = _where(
+            select(func.count(Order.id), func.count(case((_total_seen(spec), Order.id))),
+                   _sales(currency, spec))
+            .where(sold(session), _in_currency(currency)), spec)
+    orders, priced, total = session.execute(query).one()
     sales = money(total, currency)
     average = money(sales / priced, currency) if priced else None
     return {"sales": sales, "orders": orders, "average_order_value": average,
