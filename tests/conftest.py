@@ -11,6 +11,7 @@ import gc
 import os
 import re
 import shutil
+import socket
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,12 +28,17 @@ from orderloom.platform.app import create_app
 from orderloom.platform.database import Database
 from orderloom.platform.models import User
 from orderloom.platform.settings import load_settings
+from orderloom.runtime import business_calendar
 from orderloom.runtime.audit import Actor
 
 REQUIRE_SERVICES = os.environ.get("ORDERLOOM_TEST_REQUIRE_SERVICES") == "1"
 POSTGRES_ADMIN_URL = os.environ.get(
     "ORDERLOOM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-REDIS_TEST_URL = os.environ.get("ORDERLOOM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# With several test processes (pytest-xdist), each has a Redis database of its own,
+# counted down from 15, since the tests empty theirs before and after each use.
+WORKER_NUMBER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+REDIS_TEST_URL = os.environ.get("ORDERLOOM_TEST_REDIS_URL",
+                                f"redis://127.0.0.1:6379/{15 - WORKER_NUMBER}")
 TEST_PASSWORD = "a-long-test-password"
 TEST_SECRET = "test-secret-key-" + "x" * 32
 ROLES = ("admin", "designer", "staff", "viewer")
@@ -132,15 +138,49 @@ def passwords_hashed_once():
         yield
 
 
+# --- the network ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="session", autouse=True)
+def names_are_not_looked_up():
+    """Tests never reach outside this machine, name servers included. The shops, carriers
+    and CRMs the tests name (our-store.myshopify.com) do not resolve, at once, as they
+    would on a machine with no network; asking this machine's name server instead took
+    up to five seconds a name when it was slow, and a page waiting on it timed out. A
+    test that needs a name to resolve patches the lookup over this one."""
+    real = socket.getaddrinfo
+    here = ("localhost", socket.gethostname().lower())
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host is not None and str(host).lower() not in here:
+            try:  # an address, in any spelling the resolver reads without a name server
+                real(host, port, flags=socket.AI_NUMERICHOST)
+            except socket.gaierror:
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known") from None
+        return real(host, port, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket, "getaddrinfo", getaddrinfo)
+        yield
+
+
 # --- app -------------------------------------------------------------------------------------
 
 @pytest.fixture
-def settings(tmp_path, database_url):
-    return load_settings({}, overrides={
-        "instance_path": tmp_path / "instance",
-        "database_url": database_url,
-        "secret_key": TEST_SECRET,
-    })
+def instance_time_zone() -> str | None:
+    """The instance's ORDERLOOM_TIME_ZONE; None keeps the default (UTC). A module whose
+    tests must run where the clocks are not UTC overrides this fixture."""
+    return None
+
+
+@pytest.fixture
+def settings(tmp_path, database_url, instance_time_zone):
+    overrides = {"instance_path": tmp_path / "instance", "database_url": database_url,
+                 "secret_key": TEST_SECRET}
+    if instance_time_zone:
+        overrides["time_zone"] = instance_time_zone
+    yield load_settings({}, overrides=overrides)
+    if instance_time_zone:
+        business_calendar.use_time_zone("UTC")  # the zone is the process's: leave it as found
 
 
 @pytest.fixture

@@ -31,38 +31,50 @@ def live_server(app):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = create_server(app, host="127.0.0.1", port=port, threads=4)
-    closing = threading.Event()
-
-    def serve() -> None:
-        try:
-            server.run()
-        except (OSError, ValueError):
-            # Closing the sockets under the loop's select() makes it fail with a bad
-            # file descriptor; that is how waitress stops here, not an error.
-            if not closing.is_set():
-                raise
-
-    thread = threading.Thread(target=serve, daemon=True)
+    # The server's sockets, the browser's open connections among them, are kept in a
+    # map of the test's own, so that stopping can close every one: the loop ends only
+    # when the map is empty, and a kept-alive connection from Chromium would otherwise
+    # keep it polling until the join below gave up (five seconds a test).
+    sockets: dict = {}
+    server = create_server(app, host="127.0.0.1", port=port, threads=4, map=sockets)
+    thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{port}"
-    closing.set()
-    server.close()
+
+    def close_every_socket() -> None:
+        for dispatcher in list(sockets.values()):
+            dispatcher.close()
+
+    # The closing runs in the loop's own thread (the trigger wakes it), so no socket is
+    # closed under a select() that is watching it.
+    server.trigger.pull_trigger(close_every_socket)
     thread.join(timeout=5)
+    server.task_dispatcher.shutdown()
+    assert not thread.is_alive(), "the test's web server did not stop"
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright_driver():
+    """The one Playwright driver of the test session: its sync API allows one per thread,
+    so a test that needs a Chromium of its own (a fake camera) launches it from here."""
     if not os.path.exists(CHROMIUM):
         service_unavailable(f"Chromium is not installed at {CHROMIUM} "
                             "(apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # A condition the page must reach gets as long as an action does: on a machine
+    # running two test processes, an answer that takes five seconds is slow, not wrong.
+    expect.set_options(timeout=10_000)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver):
+    browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                                args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.browser.layout import page_width
 from tests.browser.test_staff_console import go_to, log_in
 from tests.channels.store_payloads import woocommerce_delivery, woocommerce_order
 from tests.channels.test_store_fields import dianpu_order
@@ -48,7 +49,7 @@ def test_an_admin_connects_woocommerce_and_replays_a_dead_letter(page, live_serv
     endpoint = f"{live_server}/api/v1/channels/woo/orders"
     expect(page.locator("#endpoint code")).to_have_text(endpoint)
     assert SECRET not in page.content() and "cs_9f8e7d6c5b4a" not in page.content()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page_width(page) <= 390
 
     # A server without the connection test says so plainly; with it, this store (not
     # reachable from a test) is a failed connection, never a success.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from tests.browser.layout import page_width
 from tests.browser.test_designer_acceptance import DOCS_IMG
 from tests.browser.test_designer_editing import open_retail
 from tests.platform.test_api_tokens import bearer
@@ -111,11 +112,29 @@ def test_the_simulation_tab_fits_a_phone_wide_screen(page, live_server, client, 
     expect(page.locator(".sim-coverage-summary")).to_have_text("4 / 4 fire on a sample")
     in_scroll_box = "t => t.parentElement.classList.contains('grid-scroll')"
     assert page.locator("#sim-coverage table").evaluate(in_scroll_box)
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page_width(page) <= 390
     page.locator('#sim-coverage tr[data-target="approval:manager_review"] .sim-use').click()
     expect(page.locator("#sim-rules tr.matched").first).to_be_visible()
     page.click("#replay-run")
     expect(page.locator("#replay-summary")).to_be_visible()
     for table in ("#sim-computed table", "#sim-rules table", "#replay-results table"):
         assert page.locator(table).first.evaluate(in_scroll_box), table
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page_width(page) <= 390
+
+
+def test_a_draft_that_cannot_run_is_told_with_its_place_on_both_buttons(
+        page, live_server, client, token_for, make_user):
+    open_retail(page, live_server, client, token_for, make_user)
+    definition = draft_that_sends_orders_to_review()
+    definition["rules"][0]["when"] = "total >"
+    assert client.put("/api/v1/order-types/retail_order/draft",
+                      headers=bearer(token_for("designer")), json=definition
+                      ).status_code == 200
+    page.goto(f"{live_server}/designer/retail_order#simulate")
+    page.reload()
+    refusal = page.locator(".sim-results")
+    for button in ("#sim-run", "#sim-cover"):
+        refusal.evaluate("element => element.replaceChildren()")  # each says it anew
+        page.click(button)
+        expect(refusal).to_contain_text("The draft cannot run yet:")
+        expect(refusal).to_contain_text("/rules/0/when")

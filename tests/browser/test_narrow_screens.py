@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.layout import page_width
 from tests.browser.main_pages import main_pages
 from tests.browser.test_staff_console import log_in
 
@@ -23,7 +24,7 @@ def phone(browser):
 
 def overflow(page) -> int:
     """How far the page reaches past the right edge of the screen, in pixels."""
-    return page.evaluate("document.documentElement.scrollWidth") - WIDTH
+    return page_width(page) - WIDTH
 
 
 def test_no_main_page_is_wider_than_a_phone(phone, live_server, client, token_for,

@@ -6,20 +6,15 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from orderloom.platform.settings import load_settings
-from orderloom.runtime import business_calendar
 from tests.browser.test_staff_console import go_to, log_in
 from tests.designer.samples import retail
 from tests.platform.test_api_tokens import bearer
 
 
 @pytest.fixture
-def settings(tmp_path, database_url):
-    from tests.conftest import TEST_SECRET
-    yield load_settings({}, overrides={
-        "instance_path": tmp_path / "instance", "database_url": database_url,
-        "secret_key": TEST_SECRET, "time_zone": "Asia/Shanghai"})
-    business_calendar.use_time_zone("UTC")  # the zone is the process's: leave it as found
+def instance_time_zone():
+    # Eight hours from UTC, so a time shown in UTC could not pass for Shanghai time.
+    return "Asia/Shanghai"
 
 
 def test_the_preview_shows_shanghais_hour_and_leaves_look_ups_to_the_server(

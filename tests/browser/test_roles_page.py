@@ -2,6 +2,7 @@
 they may not make refused beside its box, and the page never scrolls sideways."""
 from __future__ import annotations
 
+from tests.browser.layout import page_width
 from tests.browser.test_staff_console import log_in
 
 PHONE = 390
@@ -10,7 +11,7 @@ SCREENSHOT = "/tmp/orderloom-roles-390.png"
 
 def overflow(page) -> int:
     """How far the page is wider than the phone's screen (0: no sideways scrolling)."""
-    return page.evaluate("document.documentElement.scrollWidth") - PHONE
+    return page_width(page) - PHONE
 
 
 def test_roles_on_a_phone_fit_the_screen_and_refusals_sit_beside_their_box(

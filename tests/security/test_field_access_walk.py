@@ -16,8 +16,11 @@ from tests.designer.samples import retail
 from tests.runtime.support import SAMPLE
 
 ROLES = ("admin", "designer", "staff", "viewer")
+# The seeds are drawn from the run's own id when the tests run in several processes,
+# so that every process collects the same two.
+_RUN = random.Random(os.environ.get("PYTEST_XDIST_TESTRUNUID"))
 SEEDS = [int(os.environ["ORDERLOOM_WALK_SEED"])] if os.environ.get("ORDERLOOM_WALK_SEED") \
-    else [random.randrange(10**6) for _ in range(2)]
+    else [_RUN.randrange(10**6) for _ in range(2)]
 
 
 def _generated(rng: random.Random) -> tuple[dict, dict[str, frozenset[str]], dict[str, str]]:
