@@ -29,10 +29,31 @@ money_places = numbers.money_places
 money_unit = numbers.money_unit
 
 
+
+def total_key_of(definition: dict[str, Any]) -> str | None:
+    """The field that holds an order's total: ``total_field`` when the definition names
+    one, else a money field keyed ``total``, else none."""
+    named = definition.get("total_field")
+    if named:
+        return named
+    for f in definition.get("form", {}).get("fields", []):
+        if f["key"] == "total" and formula_type(f) == "money":
+            return "total"
+    return None
+
 @dataclass(frozen=True)
 class BoundsFault(dsl.FormulaFault):
     """A computed number beyond what its result type may hold (designer/numbers.py):
-    stored as a fault, never as the number, and refused where values are entered."""
+    stored as a fault, never as the number, and refused where values are entered.
+    ``refused`` keeps the refusal's code and values, for a page that words it."""
+
+    refused: numbers.OutOfBounds | None = None
+
+    def problem(self, where: str) -> DefinitionProblem:
+        refused = self.refused
+        return DefinitionProblem(where, self.message,
+                                 code=f"value.{refused.code}" if refused else None,
+                                 values=refused.values if refused else {})
 
 
 @dataclass(frozen=True)
@@ -80,6 +101,8 @@ class RuleOutcome:
     matched: bool
     actions: tuple[dict[str, Any], ...]
     fault: str | None = None
+    # The fault itself, for a caller that words it in its reader's language.
+    failure: dsl.FormulaFault | None = None
 
 
 @dataclass
@@ -113,15 +136,8 @@ class Blueprint:
 
     @functools.cached_property
     def total_key(self) -> str | None:
-        """The field that holds the order's total: ``total_field`` when the definition
-        names one, else a money field keyed ``total``, else none."""
-        named = self.definition.get("total_field")
-        if named:
-            return named
-        for f in self.definition["form"]["fields"]:
-            if f["key"] == "total" and formula_type(f) == "money":
-                return "total"
-        return None
+        """The field that holds the order's total (total_key_of)."""
+        return total_key_of(self.definition)
 
     @property
     def currency(self) -> str | None:
@@ -180,12 +196,13 @@ class Blueprint:
             key = f["key"]
             value = data.get(key)
             if isinstance(value, BoundsFault):
-                found.append(DefinitionProblem(pointer(key), value.message))
+                found.append(value.problem(pointer(key)))
                 continue
             if not visible.get(key, True) or f["type"] == "computed":
                 continue
             if f.get("required") and _blank(value):
-                found.append(DefinitionProblem(pointer(key), "is required"))
+                found.append(DefinitionProblem(pointer(key), "is required",
+                                                code="value.required"))
                 continue
             if not _blank(value):
                 found.extend(_value_problems(f, value, pointer(key), self.currency))
@@ -195,20 +212,26 @@ class Blueprint:
                         sub_value = line.get(sub["key"]) if isinstance(line, dict) else None
                         where = pointer(key, index, sub["key"])
                         if isinstance(sub_value, BoundsFault):
-                            found.append(DefinitionProblem(where, sub_value.message))
+                            found.append(sub_value.problem(where))
                         if sub["type"] == "computed":
                             continue
                         if sub.get("required") and _blank(sub_value):
-                            found.append(DefinitionProblem(where, "is required"))
+                            found.append(DefinitionProblem(where, "is required",
+                                                        code="value.required"))
                         elif not _blank(sub_value):
                             found.extend(_value_problems(sub, sub_value, where,
                                                          self.currency))
+        # A value already refused (a quantity in full-width digits, half a unit) is not
+        # also put to its validation formula, which would only fail on its type.
+        refused = {problem.pointer for problem in found}
         for check in self.checks:
-            if visible.get(check.field, True) and not _blank(data.get(check.field)):
+            if visible.get(check.field, True) and not _blank(data.get(check.field)) \
+                    and pointer(check.field) not in refused:
                 found.extend(_failed(check, data, now, pointer(check.field), language, calendar))
         for lines_key, check in self.line_checks:
             for index, line in enumerate(data.get(lines_key) or []):
-                if isinstance(line, dict) and not _blank(line.get(check.field)):
+                if isinstance(line, dict) and not _blank(line.get(check.field)) \
+                        and pointer(lines_key, index, check.field) not in refused:
                     found.extend(_failed(check, {**data, **line}, now,
                                          pointer(lines_key, index, check.field), language,
                                          calendar))
@@ -221,8 +244,9 @@ class Blueprint:
         outcomes = []
         for key, formula, actions in self.rules:
             result = formula(data, now, calendar)
-            fault = str(result) if isinstance(result, dsl.FormulaFault) else None
-            outcomes.append(RuleOutcome(key, result is True, actions, fault))
+            failure = result if isinstance(result, dsl.FormulaFault) else None
+            outcomes.append(RuleOutcome(key, result is True, actions,
+                                        str(failure) if failure is not None else None, failure))
         return outcomes
 
     def evaluate_decision_tables(self, data: dict[str, Any], now: datetime | None = None,
@@ -299,10 +323,10 @@ def _blank(value: Any) -> bool:
 
 
 def _bounded(formula: Any, kind: str | None, value: Any) -> Any:
-    problem = numbers.result_problem(kind, value) if kind in NUMBER_KINDS else None
-    if problem is None:
+    refused = numbers.result_refusal(kind, value) if kind in NUMBER_KINDS else None
+    if refused is None:
         return value
-    return BoundsFault(problem, 1, 1, formula.source)
+    return BoundsFault(refused.message, 1, 1, formula.source, refused=refused)
 
 
 NUMBER_KINDS = frozenset({"number", "integer", "money"})
@@ -312,10 +336,14 @@ def _failed(check: Check, data: dict[str, Any], now, where: str, language: str,
             calendar: Calendar | None = None):
     result = check.formula(data, now, calendar)
     if isinstance(result, dsl.FormulaFault):
-        return [DefinitionProblem(where, f"the validation formula failed: {result.message}")]
+        return [DefinitionProblem(where, f"the validation formula failed: {result.message}",
+                                  code="value.check_failed",
+                                  values={"why": result.message, **result.described})]
     if result is not True:
+        # The designer's own message, in the reader's language when they gave it.
         text = check.message.get(language) or next(iter(check.message.values()))
-        return [DefinitionProblem(where, text)]
+        return [DefinitionProblem(where, text, code="value.designers_words",
+                                  values={"message": text})]
     return []
 
 
@@ -327,44 +355,62 @@ def _value_problems(f: dict[str, Any], value: Any, where: str,
         allowed = [o["value"] for o in f["options"]]
         if value not in allowed:
             problems.append(DefinitionProblem(where, f"{value!r} is not one of the options "
-                                                     f"({', '.join(allowed)})"))
+                                                     f"({', '.join(allowed)})",
+                                              code="value.not_an_option",
+                                              values={"value": repr(value),
+                                                      "options": ", ".join(allowed)}))
     elif kind == "multi_choice":
         allowed = [o["value"] for o in f["options"]]
         if not isinstance(value, list) or any(v not in allowed for v in value):
-            problems.append(DefinitionProblem(where, f"choose from {', '.join(allowed)}"))
+            problems.append(DefinitionProblem(where, f"choose from {', '.join(allowed)}",
+                                              code="value.choose_from",
+                                              values={"options": ", ".join(allowed)}))
     elif kind in NUMBER_KINDS:
         try:
             # A money field may name its own currency, and with it its places.
             number = numbers.checked(kind, value, f.get("currency") or currency)
         except numbers.OutOfBounds as refused:
-            problems.append(DefinitionProblem(where, str(refused)))
+            problems.append(DefinitionProblem(where, refused.message,
+                                              code=f"value.{refused.code}",
+                                              values=refused.values))
         else:
             if "min" in f and number < Decimal(str(f["min"])):
-                problems.append(DefinitionProblem(where, f"must be at least {f['min']}"))
+                problems.append(DefinitionProblem(where, f"must be at least {f['min']}",
+                                                  code="value.at_least",
+                                                  values={"bound": f["min"]}))
             if "max" in f and number > Decimal(str(f["max"])):
-                problems.append(DefinitionProblem(where, f"must be at most {f['max']}"))
+                problems.append(DefinitionProblem(where, f"must be at most {f['max']}",
+                                                  code="value.at_most",
+                                                  values={"bound": f["max"]}))
     elif kind in ("text", "long_text", "email", "phone"):
         if not isinstance(value, str):
-            problems.append(DefinitionProblem(where, "must be text"))
+            problems.append(DefinitionProblem(where, "must be text", code="value.text"))
         else:
             if "pattern" in f and not re.fullmatch(f["pattern"], value):
-                problems.append(DefinitionProblem(where, "does not have the required form"))
+                problems.append(DefinitionProblem(where, "does not have the required form",
+                                                  code="value.form"))
             if kind == "email" and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
-                problems.append(DefinitionProblem(where, "is not an email address"))
+                problems.append(DefinitionProblem(where, "is not an email address",
+                                                  code="value.email"))
             if "max" in f and len(value) > int(f["max"]):
                 problems.append(DefinitionProblem(where, f"must be at most {f['max']} "
-                                                         "characters"))
+                                                         "characters", code="value.longest",
+                                                  values={"bound": f["max"]}))
     elif kind == "boolean" and not isinstance(value, bool):
-        problems.append(DefinitionProblem(where, "must be true or false"))
+        problems.append(DefinitionProblem(where, "must be true or false",
+                                          code="value.boolean"))
     elif kind == "date" and not _parses(date.fromisoformat, value):
-        problems.append(DefinitionProblem(where, "must be a date like 2026-11-25"))
+        problems.append(DefinitionProblem(where, "must be a date like 2026-11-25",
+                                          code="value.date"))
     elif kind == "datetime" and not _parses(datetime.fromisoformat, value):
         problems.append(DefinitionProblem(where, "must be a date and time like "
-                                                 "2026-11-25T09:30:00+08:00"))
+                                                 "2026-11-25T09:30:00+08:00",
+                                          code="value.datetime"))
     elif kind == "line_items" and not isinstance(value, list):
-        problems.append(DefinitionProblem(where, "must be a list of lines"))
+        problems.append(DefinitionProblem(where, "must be a list of lines",
+                                          code="value.lines_list"))
     elif kind in ("address", "customer") and not isinstance(value, dict):
-        problems.append(DefinitionProblem(where, "must be an object"))
+        problems.append(DefinitionProblem(where, "must be an object", code="value.object"))
     return problems
 
 
@@ -451,9 +497,15 @@ def _compile(canonical: str) -> Blueprint:
 
 def to_json(value: Any) -> Any:
     """A computed value as JSON: money and numbers as exact decimal strings, dates
-    in ISO form, a runtime fault as {"error": ...}."""
+    in ISO form, a runtime fault as {"error": ...} with what ``described`` it and its
+    place, so that a page can say it in its reader's language later."""
+    if isinstance(value, BoundsFault) and value.refused is not None:
+        return {"error": str(value), "refused": f"value.{value.refused.code}",
+                "values": to_json(value.refused.values), "source": value.source,
+                "line": value.line, "column": value.column}
     if isinstance(value, dsl.FormulaFault):
-        return {"error": str(value)}
+        return {"error": str(value), "described": to_json(value.described),
+                "source": value.source, "line": value.line, "column": value.column}
     if isinstance(value, bool) or value is None or isinstance(value, int | str):
         return value
     if isinstance(value, Decimal):

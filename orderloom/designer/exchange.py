@@ -85,7 +85,8 @@ def import_package(session: Session, author: str, document: Any, context: Contex
         raise ImportConflict([
             DefinitionProblem(pointer("order_types", i, "key"),
                               f"an order type {key!r} exists already; import with "
-                              "on_conflict=rename or on_conflict=replace")
+                              "on_conflict=rename or on_conflict=replace",
+                              code="definition.type_exists", values={"key": repr(key)})
             for i, key in clashes], [key for _, key in clashes])
     taken: set[str] = set()
     for definition in document["order_types"]:

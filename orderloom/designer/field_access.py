@@ -17,8 +17,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from orderloom.designer.blueprint import total_key_of
 from orderloom.designer.dependencies import paths
 from orderloom.designer.form import formula_type
+from orderloom.designer.problems import DefinitionProblem, pointer
 from orderloom.designer.validation import formulas
 
 
@@ -60,6 +62,25 @@ class FieldAccess:
                       else self.hidden_columns.get(f["key"], frozenset()))
             if any(c["key"] in unseen and formula_type(c) == "money"
                    for c in f.get("fields", [])):
+                return True
+        return False
+
+    def hides_total(self, definition: dict[str, Any]) -> bool:
+        """Whether the field holding the order's total is hidden (an edit's difference
+        quotes the total and what is owed)."""
+        key = total_key_of(definition)
+        return key is not None and key in self.hidden
+
+    def hides_line_products(self, definition: dict[str, Any]) -> bool:
+        """Whether a line-items field, or its product column, is hidden: the stock an
+        order holds or moves names its lines' products and units."""
+        for f in definition.get("form", {}).get("fields", []):
+            if f.get("type") != "line_items":
+                continue
+            if f["key"] in self.hidden:
+                return True
+            product = self.line_products.get(f["key"])
+            if product is not None and product in self.hidden_columns.get(f["key"], ()):
                 return True
         return False
 
@@ -124,19 +145,36 @@ class FieldAccess:
                 return True
         return False
 
-    def in_details(self, details: Any, definition: dict[str, Any] | None = None) -> Any:
+    def in_details(self, details: Any, definition: dict[str, Any] | None = None,
+                   kind: str | None = None) -> Any:
         """A timeline entry's details without the values of hidden fields: an edit or a
         transition quotes each changed field as [before, after]; an exception's message
         is left out when it quotes a hidden one (its ``reveals``). Given the order's
         ``definition``, a reader who may not see the lines' money gets the prices a
-        flag of lines priced below the list quotes blanked too."""
+        flag of lines priced below the list quotes blanked too, an edit's total and what is
+        owed left out when the total field is hidden, and the stock it moved left out when
+        the lines (or their products) are hidden; one who may not see the total gets a
+        promotion's (entry ``kind``) discount and totals blanked: the total before and
+        after, or the amount and either, tell the total."""
         if isinstance(details, dict) and self.hides_any_path(details.get("reveals")):
             details = {**details, "message": {}}
+        if kind == "promotion" and definition is not None and isinstance(details, dict) \
+                and self.hides_total(definition):
+            details = {**details, **{key: None for key in ("amount", "total_before", "total")
+                                     if key in details}}
         if definition is not None and isinstance(details, dict) and \
                 isinstance(details.get("lines"), list) and self.hides_line_money(definition):
             details = {**details, "lines": [
                 {**line, "price": None, "list_price": None} if isinstance(line, dict)
                 else line for line in details["lines"]]}
+        if isinstance(details, dict) and isinstance(details.get("lines"), list) and \
+                (self.hidden or self.hidden_columns):
+            details = {**details, "lines": self._lines_seen(details["lines"])}
+        if definition is not None and isinstance(details, dict) and kind != "promotion":
+            if self.hides_total(definition):
+                details = {k: v for k, v in details.items() if k not in ("total", "to_collect")}
+            if "stock" in details and self.hides_line_products(definition):
+                details = {k: v for k, v in details.items() if k != "stock"}
         changes = details.get("changes") if isinstance(details, dict) else None
         if not isinstance(changes, dict) or not (self.hidden or self.hidden_columns):
             return details
@@ -148,6 +186,23 @@ class FieldAccess:
                 change = [self.visible({key: side}).get(key) for side in change]
             shown[key] = change
         return {**details, "changes": shown}
+
+    def _lines_seen(self, lines: list[Any]) -> list[Any]:
+        """An edit's changed lines (order_edits, each {field, line, before, after}) without
+        the lines of hidden fields and the values of hidden columns."""
+        seen = []
+        for line in lines:
+            if not isinstance(line, dict) or "field" not in line:
+                seen.append(line)
+                continue
+            if line["field"] in self.hidden:
+                continue
+            columns = self.hidden_columns.get(line["field"], frozenset())
+            seen.append({**line, **{side: {k: v for k, v in line[side].items()
+                                           if k not in columns}
+                                    for side in ("before", "after")
+                                    if isinstance(line.get(side), dict)}})
+        return seen
 
     def same_lines(self, key: str, given: list[Any], stored: list[Any]
                    ) -> list[dict[str, Any] | None]:
@@ -220,6 +275,15 @@ class FieldAccess:
                         refused.append(((key, str(index), column),
                                         "you may not change this column"))
         return refused
+
+    def unwritable_problems(self, given: dict[str, Any], before: dict[str, Any],
+                            base: str) -> list[DefinitionProblem]:
+        """``unwritable`` as problems at their place under ``base``, coded so a page says
+        them in the reader's language."""
+        return [DefinitionProblem(f"{base}{pointer(*path)}", reason,
+                                  code="value.not_yours" if len(path) == 1
+                                  else "value.not_yours_column")
+                for path, reason in self.unwritable(given, before)]
 
 
 def field_access(definition: dict[str, Any], roles: Iterable[str]) -> FieldAccess:

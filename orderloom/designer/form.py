@@ -67,6 +67,9 @@ ORDER_MEANINGS: dict[str, tuple[str, ...]] = {
 LINE_MEANINGS: dict[str, tuple[str, ...]] = {
     "quantity": ("integer", "number"),
     "unit_price": ("money",),
+    # the day a pre-sale line ships from (runtime/promotions/pre_sale.py); only ever
+    # read where declared, never guessed from the one date column
+    "release_on": ("date",),
 }
 
 # The types a look-up table's column may have (the definition schema lists the same).

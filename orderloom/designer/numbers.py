@@ -65,7 +65,16 @@ _EXACT = Context(prec=100)
 
 
 class OutOfBounds(ValueError):
-    """A value that is no number of its kind; the message says why."""
+    """A value that is no number of its kind; the message says why in English, and
+    ``code`` with the ``values`` of its placeholders let a page say it in the reader's
+    language (``value.<code>`` among the order form's problems)."""
+
+    def __init__(self, message: str, code: str = "not_a_number",
+                 values: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.values = dict(values or {})
 
 
 def read_number(value: Any) -> Decimal:
@@ -75,39 +84,42 @@ def read_number(value: Any) -> Decimal:
         raise OutOfBounds("must be a number")
     if isinstance(value, int):
         if abs(value) > 10**30:
-            raise OutOfBounds("is far too large")
+            raise OutOfBounds("is far too large", "far_too_large")
         return Decimal(value)
     if isinstance(value, float):
         value = repr(value)  # 0.1 read as a float means 0.1, not its binary neighbour
         if value in ("nan", "inf", "-inf"):
-            raise OutOfBounds("must be a finite number, not NaN or Infinity")
+            raise OutOfBounds("must be a finite number, not NaN or Infinity", "not_finite")
         number = Decimal(value)
     elif isinstance(value, Decimal):
         number = value
     elif isinstance(value, str):
         text = value.strip()
         if not _PLAIN.fullmatch(text):
-            raise OutOfBounds(_text_reason(text))
+            raise _text_reason(text)
         if len(text) > 60:
-            raise OutOfBounds("has too many digits")
+            raise OutOfBounds("has too many digits", "too_many_digits")
         number = Decimal(text)
     else:
         raise OutOfBounds("must be a number")
     if not number.is_finite():
-        raise OutOfBounds("must be a finite number, not NaN or Infinity")
+        raise OutOfBounds("must be a finite number, not NaN or Infinity", "not_finite")
     if len(number.as_tuple().digits) > 60 or number.as_tuple().exponent < -60:
-        raise OutOfBounds("has too many digits")
+        raise OutOfBounds("has too many digits", "too_many_digits")
     return number
 
 
-def _text_reason(text: str) -> str:
+def _text_reason(text: str) -> OutOfBounds:
+    shown = repr(text[:40])
     if any(c.isdigit() and not c.isascii() for c in text):
-        return f"{text[:40]!r} must be written with the digits 0-9"
+        return OutOfBounds(f"{shown} must be written with the digits 0-9", "digits_0_9",
+                           {"text": shown})
     if text.lower().lstrip("+-") in ("nan", "snan", "inf", "infinity"):
-        return "must be a finite number, not NaN or Infinity"
+        return OutOfBounds("must be a finite number, not NaN or Infinity", "not_finite")
     if re.fullmatch(r"[+-]?[\d.]+[eE][+-]?\d+", text):
-        return f"{text[:40]!r} must be written out as a plain decimal, without an exponent"
-    return "must be a number"
+        return OutOfBounds(f"{shown} must be written out as a plain decimal, without an "
+                           "exponent", "exponent", {"text": shown})
+    return OutOfBounds("must be a number")
 
 
 def checked(kind: str, value: Any, currency: str | None = None) -> Decimal:
@@ -117,37 +129,51 @@ def checked(kind: str, value: Any, currency: str | None = None) -> Decimal:
     number = read_number(value)
     if kind == "integer":
         if abs(number) > LARGEST_QUANTITY:
-            raise OutOfBounds(f"must be between -{LARGEST_QUANTITY:,} and {LARGEST_QUANTITY:,}")
+            raise OutOfBounds(f"must be between -{LARGEST_QUANTITY:,} and {LARGEST_QUANTITY:,}",
+                              "quantity_range", {"bound": f"{LARGEST_QUANTITY:,}"})
         if number != number.to_integral_value():
-            raise OutOfBounds("must be a whole number")
+            raise OutOfBounds("must be a whole number", "whole")
         return number
     bound = MONEY if kind == "money" else NUMBER
     if abs(number) > bound.largest:
         what = "a money amount" if kind == "money" else "a number"
         raise OutOfBounds(f"is larger than {what} may be (at most {bound.whole_digits} "
-                          "digits before the decimal point)")
+                          "digits before the decimal point)",
+                          "money_too_large" if kind == "money" else "number_too_large",
+                          {"digits": bound.whole_digits})
     places = money_places(currency) if bound.places is None else bound.places
     if -number.as_tuple().exponent > places and number != number.quantize(
             Decimal(1).scaleb(-places), context=_EXACT):
         if kind == "money":
             raise OutOfBounds(f"{currency or 'the currency'} has {places} decimal places; "
-                              f"{number} has more")
-        raise OutOfBounds(f"has more than {places} decimal places")
+                              f"{number} has more", "currency_places",
+                              {"currency": currency or "", "places": places,
+                               "number": str(number)})
+        raise OutOfBounds(f"has more than {places} decimal places", "places",
+                          {"places": places})
     return number
 
 
 def result_problem(kind: str, value: Any) -> str | None:
     """What is wrong with a formula's computed ``value`` of result type ``kind``: only
     its size is bounded (a division's places are the formula's to round)."""
+    refused = result_refusal(kind, value)
+    return refused.message if refused else None
+
+
+def result_refusal(kind: str, value: Any) -> OutOfBounds | None:
+    """``result_problem`` with its code and values, for a page that words it."""
     if not isinstance(value, int | Decimal) or isinstance(value, bool):
         return None
     if not Decimal(value).is_finite():
-        return "the result is not a finite number"
+        return OutOfBounds("the result is not a finite number", "result_not_finite")
     bound = MONEY if kind == "money" else NUMBER
     if abs(value) > bound.largest:
         what = "a money amount" if kind == "money" else "a number"
-        return (f"the result is larger than {what} may be (at most {bound.whole_digits} "
-                "digits before the decimal point)")
+        return OutOfBounds(f"the result is larger than {what} may be (at most "
+                           f"{bound.whole_digits} digits before the decimal point)",
+                           "result_money_too_large" if kind == "money"
+                           else "result_number_too_large", {"digits": bound.whole_digits})
     return None
 
 

@@ -2,16 +2,24 @@
 definition and, for a formula, the line and column inside it."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from orderloom.dsl import FormulaProblem
 
 
 @dataclass(frozen=True)
 class DefinitionProblem:
+    """``message`` is English; ``code`` and ``values`` let a page word it in the
+    reader's language (a formula's problem is ``formula.<the language's code>``)."""
+
     pointer: str
     message: str
     line: int | None = None
     column: int | None = None
     excerpt: str | None = None
+    code: str | None = None
+    values: Mapping[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     def as_json(self) -> dict[str, object]:
         data: dict[str, object] = {"pointer": self.pointer, "detail": self.message}
@@ -40,3 +48,11 @@ class DefinitionError(ValueError):
 def pointer(*parts: object) -> str:
     """A JSON Pointer (RFC 6901) from path parts."""
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def formula_problem(where: str, problem: FormulaProblem) -> DefinitionProblem:
+    """The DefinitionProblem at ``where`` of a formula's problem."""
+    return DefinitionProblem(where, problem.message, problem.line, problem.column,
+                             problem.excerpt,
+                             f"formula.{problem.code}" if problem.code else None,
+                             dict(problem.values))

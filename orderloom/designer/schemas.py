@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from importlib import resources
 from typing import Any
 
@@ -56,6 +57,50 @@ def _fast_validator(name: str):
     return jsonschema_rs.Draft202012Validator(load(name), registry=registry)
 
 
+def schema_code(error: ValidationError) -> tuple[str | None, dict[str, object]]:
+    """The code and values of a schema violation's words (DefinitionProblem.code), so
+    that a page words it from the validator and its parameters, whichever schema it is."""
+    if error.instance == "" and error.validator in ("minLength", "pattern"):
+        return "schema.empty", {}
+    if error.validator == "required":
+        missing = [m for m in error.validator_value
+                   if isinstance(error.instance, dict) and m not in error.instance]
+        return "schema.required", {"member": repr(missing[0]) if missing else ""}
+    if error.validator == "enum":
+        return "schema.enum", {"choices": ", ".join(json.dumps(v, ensure_ascii=False)
+                                                    for v in error.validator_value)}
+    if error.validator == "pattern":
+        return "schema.pattern", {"value": json.dumps(error.instance, ensure_ascii=False),
+                                  "pattern": error.validator_value}
+    if error.validator in ("minLength", "maxLength", "minimum", "maximum", "minItems",
+                           "maxItems", "type", "exclusiveMinimum", "minProperties"):
+        return f"schema.{error.validator}", {"bound": error.validator_value,
+                                             "value": json.dumps(error.instance,
+                                                                 ensure_ascii=False)[:80]}
+    if error.validator == "additionalProperties":
+        return "schema.additionalProperties", {"members": ", ".join(
+            repr(m) for m in _unknown_members(error))}
+    if error.validator == "const":
+        return "schema.const", {"value": json.dumps(error.validator_value, ensure_ascii=False)}
+    if error.validator == "uniqueItems":
+        return "schema.uniqueItems", {}
+    if error.validator == "format":
+        return "schema.format", {"value": json.dumps(error.instance, ensure_ascii=False)[:80],
+                                 "format": error.validator_value}
+    # A kind of check the schemas do not use today: its English, inside words that say
+    # where it belongs.
+    return "schema.other", {"why": _message(error)}
+
+
+def _unknown_members(error: ValidationError) -> list[str]:
+    if not isinstance(error.instance, dict) or not isinstance(error.schema, dict):
+        return []
+    known = error.schema.get("properties", {})
+    patterns = [re.compile(p) for p in error.schema.get("patternProperties", {})]
+    return [m for m in error.instance
+            if m not in known and not any(p.search(m) for p in patterns)]
+
+
 def _message(error: ValidationError) -> str:
     if error.instance == "" and error.validator in ("minLength", "pattern"):
         # A box or a choice the designer starts empty (a new rule's condition, a new
@@ -89,6 +134,8 @@ def structure_problems(name: str, document: Any, base: tuple = ()) -> list[Defin
     problems = []
     for error in validator(name).iter_errors(document):
         for leaf in _leaves(error):
-            problems.append(DefinitionProblem(pointer(*base, *leaf.absolute_path), _message(leaf)))
+            code, values = schema_code(leaf)
+            problems.append(DefinitionProblem(pointer(*base, *leaf.absolute_path),
+                                              _message(leaf), code=code, values=values))
     unique = {(p.pointer, p.message): p for p in problems}
     return sorted(unique.values(), key=lambda p: (p.pointer, p.message))

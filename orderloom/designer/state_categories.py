@@ -75,13 +75,20 @@ def category_in(definition: dict[str, Any], key: str) -> Category | None:
     return None
 
 
-def problem_of(state: dict[str, Any]) -> str | None:
-    """Why a state's declared category does not fit its kind, or None when it does."""
+# The code of each kind's refusal (designer/problems.py), whose words say its reason.
+REFUSAL_CODES = {"start": "definition.start_category",
+                 "terminal": "definition.terminal_category"}
+
+
+def problem_of(state: dict[str, Any]) -> tuple[str, str, dict[str, str]] | None:
+    """Why a state's declared category does not fit its kind (English, code and the
+    placeholders' values), or None when it does."""
     declared = state.get("category")
     refused, why = REFUSED_FOR_KIND.get(state.get("kind"), (frozenset(), ""))
     if declared in refused:
         allowed = ", ".join(c for c in CATEGORIES if c not in refused)
-        return f"a {state['kind']} state cannot be {declared}: {why}; choose one of {allowed}"
+        return (f"a {state['kind']} state cannot be {declared}: {why}; choose one of {allowed}",
+                REFUSAL_CODES[state["kind"]], {"category": str(declared), "allowed": allowed})
     return None
 
 

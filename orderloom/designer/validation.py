@@ -28,7 +28,8 @@ from orderloom.designer.form import (
     walk_fields,
     with_meaning,
 )
-from orderloom.designer.problems import DefinitionProblem, pointer
+from orderloom.designer.problems import DefinitionProblem, formula_problem, pointer
+from orderloom.designer.template_reasons import template_reason
 from orderloom.designer.workflow import graph_problems
 
 BUILTIN_ROLES = frozenset({"admin", "designer", "staff", "viewer"})
@@ -60,15 +61,15 @@ class _Checker:
     problems: list[DefinitionProblem] = field(default_factory=list)
     _schemas: dict[int, tuple[dict[str, Any], Any]] = field(default_factory=dict)
 
-    def report(self, path: Iterable[object], message: str) -> None:
-        self.problems.append(DefinitionProblem(pointer(*self.base, *path), message))
+    def report(self, path: Iterable[object], message: str, code: str | None = None,
+               **values: object) -> None:
+        self.problems.append(DefinitionProblem(pointer(*self.base, *path), message,
+                                               code=code, values=values))
 
     def formula(self, path: tuple, source: str, fields: dict[str, Any],
                 expected: Any = None) -> None:
         for problem in dsl.check(source, self.schema(fields), expected):
-            self.problems.append(DefinitionProblem(
-                pointer(*self.base, *path), problem.message, problem.line, problem.column,
-                problem.excerpt))
+            self.problems.append(formula_problem(pointer(*self.base, *path), problem))
 
     def schema(self, fields: dict[str, Any]) -> dsl.RecordType:
         # A form's fields are converted once and reused for all its formulas; the
@@ -85,7 +86,9 @@ class _Checker:
     # What action types check with (designer/actions/__init__.py, Checker).
 
     def missing(self, path: tuple, what: str, name: str, known: Iterable[str]) -> None:
-        self.report(path, f"there is no {what} {name!r}{_did_you_mean(name, known)}")
+        self.report(path, f"there is no {what} {name!r}{_did_you_mean(name, known)}",
+                    f"definition.no_{what.replace(' ', '_')}", name=repr(name),
+                    suggestion=_closest(name, known))
 
     def roles(self, path: tuple, roles: list[str]) -> None:
         _roles(self, path, roles)
@@ -160,7 +163,10 @@ def validate_package(package: Any, context: Context | None = None) -> list[Defin
             problems.append(DefinitionProblem(
                 pointer("order_types", index, "key"),
                 f"order type {order_type['key']!r} appears twice "
-                f"(first at /order_types/{seen[order_type['key']]})"))
+                f"(first at /order_types/{seen[order_type['key']]})",
+                code="definition.type_twice", values={
+                    "key": repr(order_type["key"]),
+                    "first": pointer("order_types", seen[order_type["key"]])}))
         seen.setdefault(order_type["key"], index)
         problems.extend(validate_order_type(order_type, inner, ("order_types", index)))
     return problems
@@ -175,7 +181,9 @@ def _unique(checker: _Checker, items: list[dict], path: tuple, what: str) -> Non
         if key in first:
             checker.report((*path, index, "key"),
                            f"{what} key {key!r} is used twice (first at "
-                           f"{pointer(*checker.base, *path, first[key])})")
+                           f"{pointer(*checker.base, *path, first[key])})",
+                           "definition.key_twice", key=repr(key),
+                           first=pointer(*checker.base, *path, first[key]))
         else:
             first[key] = index
 
@@ -212,7 +220,8 @@ def _check_lookup_tables(checker: _Checker) -> None:
         if table["key"] in taken:
             checker.report(("lookup_tables", index, "key"),
                            f"look-up table key {table['key']!r} is already the name of a field; "
-                           "formulas could not tell them apart")
+                           "formulas could not tell them apart", "definition.table_key_taken",
+                           key=repr(table["key"]))
         columns = {c["key"]: c["type"] for c in table["columns"]}
         for row_index, row in enumerate(table["rows"]):
             for key, value in row.items():
@@ -222,23 +231,27 @@ def _check_lookup_tables(checker: _Checker) -> None:
                     continue
                 problem = _cell_problem(columns[key], value, d.get("currency"))
                 if problem:
-                    checker.report(where, problem)
+                    message, code, values = problem
+                    checker.report(where, message, code, **values)
 
 
-def _cell_problem(kind: str, value: Any, currency: str | None) -> str | None:
+def _cell_problem(kind: str, value: Any, currency: str | None
+                  ) -> tuple[str, str, dict[str, Any]] | None:
+    """Why a look-up table's cell cannot hold ``value``: its English, code and values."""
     if value is None:
         return None
     if kind in ("money", "number", "integer"):
         # The bounds every entered number has (designer/numbers.py), money in the
         # definition's currency.
         if isinstance(value, bool):
-            return "must be a number, not TRUE or FALSE"
+            return "must be a number, not TRUE or FALSE", "definition.cell_type", {"type": kind}
         try:
             numbers.checked(kind, value, currency)
         except numbers.OutOfBounds as exc:
-            return str(exc)
+            return str(exc), f"value.{exc.code}", exc.values
         return None
-    return dsl.value_problem(kind, value)
+    why = dsl.value_problem(kind, value)
+    return (why, "definition.cell_type", {"type": kind}) if why else None
 
 
 # --- form --------------------------------------------------------------------------------------
@@ -250,23 +263,29 @@ def _check_fields(checker: _Checker) -> None:
         fields = line_fields(d, holder) if holder is not None else top
         kind = f["type"]
         if kind == "line_items" and holder is not None:
-            checker.report((*path, "type"), "line items cannot hold line items")
+            checker.report((*path, "type"), "line items cannot hold line items",
+                           "definition.lines_in_lines")
         if kind == "computed":
             checker.formula((*path, "formula"), f["formula"], fields, f["result_type"])
             if f.get("required"):
                 checker.report((*path, "required"), "a computed field is never entered, so it "
-                                                    "cannot be required")
+                                                    "cannot be required",
+                               "definition.computed_required")
         elif "formula" in f or "result_type" in f:
             checker.report((*path, "formula" if "formula" in f else "result_type"),
-                           f"only computed fields have a formula; this field is {kind}")
+                           f"only computed fields have a formula; this field is {kind}",
+                           "definition.formula_not_computed", kind=kind)
         if "options" in f and kind not in ("choice", "multi_choice"):
             checker.report((*path, "options"), f"only choice fields have options; this field "
-                                               f"is {kind}")
+                                               f"is {kind}", "definition.options_not_choice",
+                           kind=kind)
         if "fields" in f and kind != "line_items":
-            checker.report((*path, "fields"), f"only line items have columns; this field is {kind}")
+            checker.report((*path, "fields"), f"only line items have columns; this field is {kind}",
+                           "definition.columns_not_lines", kind=kind)
         if "currency" in f and kind != "money":
             checker.report((*path, "currency"), f"only money fields have a currency; this field "
-                                                f"is {kind}")
+                                                f"is {kind}", "definition.currency_not_money",
+                           kind=kind)
         _check_options(checker, path, f)
         _check_bounds(checker, path, f)
         _check_meaning(checker, path, f, holder)
@@ -281,7 +300,8 @@ def _check_fields(checker: _Checker) -> None:
         index, names = cycle
         checker.report(("form", "fields", index, "formula"),
                        "computed fields depend on each other in a circle: "
-                       + " -> ".join(names))
+                       + " -> ".join(names), "definition.computed_circle",
+                       names=" -> ".join(names))
 
 
 def _check_access(checker: _Checker, path: tuple, f: dict[str, Any]) -> None:
@@ -296,7 +316,8 @@ def _check_access(checker: _Checker, path: tuple, f: dict[str, Any]) -> None:
             if role not in access["see"]:
                 checker.report((*path, "access", "edit", index),
                                f"role {role!r} may change this field but not see it; "
-                               "add it to who may see it too")
+                               "add it to who may see it too", "definition.edit_unseen",
+                               role=repr(role))
 
 
 def _check_labels(checker: _Checker) -> None:
@@ -318,7 +339,9 @@ def _check_labels(checker: _Checker) -> None:
                 if first != f["key"]:
                     checker.report((*path, index, "label"),
                                    f"field {first!r} already has the label {text.strip()!r}; "
-                                   "give this one a label staff can tell apart")
+                                   "give this one a label staff can tell apart",
+                                   "definition.label_twice", first=repr(first),
+                                   label=repr(text.strip()))
                     break
 
 
@@ -331,19 +354,23 @@ def _check_meaning(checker: _Checker, path: tuple, f: dict[str, Any],
     where = "a column of a line" if holder is not None else "a field of the order"
     if meaning not in meanings:
         checker.report((*path, "meaning"), f"{meaning!r} is not a meaning {where} can "
-                                           f"have; it can be {', '.join(meanings)}")
+                                           f"have; it can be {', '.join(meanings)}",
+                       "definition.no_meaning", meaning=repr(meaning),
+                       meanings=", ".join(meanings))
         return
     if f["type"] not in meanings[meaning]:
         # Filled from outside, so entered: never computed.
         checker.report((*path, "meaning"), f"a field that means {meaning} is "
                                            f"{' or '.join(meanings[meaning])}; this one is "
-                                           f"{f['type']}")
+                                           f"{f['type']}", "definition.meaning_type",
+                       meaning=meaning, kinds=", ".join(meanings[meaning]), kind=f["type"])
         return
     siblings = holder["fields"] if holder is not None else checker.definition["form"]["fields"]
     first = with_meaning(siblings, meaning)
     if first is not f:
         checker.report((*path, "meaning"), f"{first['key']!r} already means {meaning}; "
-                                           "one field per meaning")
+                                           "one field per meaning", "definition.meaning_twice",
+                       first=repr(first["key"]), meaning=meaning)
 
 
 def _check_options(checker: _Checker, path: tuple, f: dict[str, Any]) -> None:
@@ -354,14 +381,16 @@ def _check_options(checker: _Checker, path: tuple, f: dict[str, Any]) -> None:
     for index, option in enumerate(options):
         if option["value"] in seen:
             checker.report((*path, "options", index, "value"),
-                           f"option {option['value']!r} is listed twice")
+                           f"option {option['value']!r} is listed twice",
+                           "definition.option_twice", value=repr(option["value"]))
         seen.add(option["value"])
     default = f.get("default")
     defaults = default if isinstance(default, list) else [default] if default is not None else []
     for value in defaults:
         # A list or object as a default cannot be an option (and cannot be looked up).
         if not isinstance(value, str | int | float) or value not in seen:
-            checker.report((*path, "default"), f"the default {value!r} is not one of the options")
+            checker.report((*path, "default"), f"the default {value!r} is not one of the options",
+                           "definition.default_not_an_option", value=repr(value))
 
 
 def _check_bounds(checker: _Checker, path: tuple, f: dict[str, Any]) -> None:
@@ -369,17 +398,21 @@ def _check_bounds(checker: _Checker, path: tuple, f: dict[str, Any]) -> None:
     for bound in ("min", "max"):
         if bound in f and kind not in COMPARABLE_TYPES and kind not in (
                 "text", "long_text", "line_items"):
-            checker.report((*path, bound), f"a {kind} field has no {bound}")
+            checker.report((*path, bound), f"a {kind} field has no {bound}",
+                           "definition.no_bound", kind=kind, bound=bound)
     low, high = f.get("min"), f.get("max")
     if isinstance(low, int | float) and isinstance(high, int | float) and low > high:
-        checker.report((*path, "min"), f"min ({low}) is greater than max ({high})")
+        checker.report((*path, "min"), f"min ({low}) is greater than max ({high})",
+                       "definition.min_above_max", low=low, high=high)
     if "pattern" in f:
         if kind not in ("text", "long_text", "email", "phone"):
-            checker.report((*path, "pattern"), f"a {kind} field has no pattern")
+            checker.report((*path, "pattern"), f"a {kind} field has no pattern",
+                           "definition.no_pattern", kind=kind)
         try:
             re.compile(f["pattern"])
         except re.error as exc:
-            checker.report((*path, "pattern"), f"not a valid pattern: {exc}")
+            checker.report((*path, "pattern"), f"not a valid pattern: {exc}",
+                           "definition.bad_pattern", why=str(exc))
 
 
 def _check_layout(checker: _Checker) -> None:
@@ -390,18 +423,27 @@ def _check_layout(checker: _Checker) -> None:
         for f_index, key in enumerate(section["fields"]):
             path = ("form", "layout", s_index, "fields", f_index)
             if key not in keys:
-                checker.report(path, f"there is no field {key!r}{_did_you_mean(key, keys)}")
+                checker.report(path, f"there is no field {key!r}{_did_you_mean(key, keys)}",
+                               "definition.no_field", name=repr(key),
+                               suggestion=_closest(key, keys))
             elif key in placed:
-                checker.report(path, f"field {key!r} is placed twice (also at {placed[key]})")
+                checker.report(path, f"field {key!r} is placed twice (also at {placed[key]})",
+                               "definition.placed_twice", key=repr(key), first=placed[key])
             else:
                 placed[key] = pointer(*checker.base, *path)
 
 
-def _did_you_mean(name: str, candidates: Iterable[str]) -> str:
+def _closest(name: str, candidates: Iterable[str]) -> str:
+    """The quoted candidate closest to ``name``, "" when none is close."""
     import difflib
 
     close = difflib.get_close_matches(name, sorted(candidates), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return repr(close[0]) if close else ""
+
+
+def _did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    close = _closest(name, candidates)
+    return f"; did you mean {close}?" if close else ""
 
 
 # --- workflow ----------------------------------------------------------------------------------
@@ -415,12 +457,15 @@ def _check_workflow(checker: _Checker) -> None:
 
     def state_ref(path: tuple, key: str) -> None:
         if key not in states:
-            checker.report(path, f"there is no state {key!r}{_did_you_mean(key, states)}")
+            checker.report(path, f"there is no state {key!r}{_did_you_mean(key, states)}",
+                           "definition.no_state", name=repr(key),
+                           suggestion=_closest(key, states))
 
     for index, state in enumerate(wf["states"]):
         mismatch = state_categories.problem_of(state)
         if mismatch:
-            checker.report(("workflow", "states", index, "category"), mismatch)
+            message, code, values = mismatch
+            checker.report(("workflow", "states", index, "category"), message, code, **values)
         _timer_counts(checker, ("workflow", "states", index), state, ("sla_hours",))
     for index, t in enumerate(wf["transitions"]):
         path = ("workflow", "transitions", index)
@@ -432,7 +477,9 @@ def _check_workflow(checker: _Checker) -> None:
         for r_index, key in enumerate(t.get("required_fields", [])):
             if key not in field_keys:
                 checker.report((*path, "required_fields", r_index),
-                               f"there is no field {key!r}{_did_you_mean(key, field_keys)}")
+                               f"there is no field {key!r}{_did_you_mean(key, field_keys)}",
+                               "definition.no_field", name=repr(key),
+                               suggestion=_closest(key, field_keys))
         _actions(checker, (*path, "actions"), t.get("actions", []))
     for index, a in enumerate(wf.get("approvals", [])):
         path = ("workflow", "approvals", index)
@@ -448,7 +495,8 @@ def _check_workflow(checker: _Checker) -> None:
         if ("escalate_after_hours" in a) != ("escalate_to" in a):
             checker.report((*path, "escalate_to" if "escalate_after_hours" in a
                             else "escalate_after_hours"),
-                           "escalation needs both escalate_after_hours and escalate_to")
+                           "escalation needs both escalate_after_hours and escalate_to",
+                           "definition.escalation_half")
         _timer_counts(checker, path, a, ("remind_after_hours", "escalate_after_hours"))
     for index, auto in enumerate(wf.get("automatic", [])):
         path = ("workflow", "automatic", index)
@@ -456,12 +504,13 @@ def _check_workflow(checker: _Checker) -> None:
         state_ref((*path, "to"), auto["to"])
         if ("when" in auto) == ("after_hours" in auto):
             checker.report(path, "an automatic transition needs exactly one of when "
-                                 "(a condition) and after_hours (a timer)")
+                                 "(a condition) and after_hours (a timer)",
+                           "definition.when_or_timer")
         checker.condition((*path, "when"), auto.get("when"), fields)
         _timer_counts(checker, path, auto, ("after_hours",))
         _actions(checker, (*path, "actions"), auto.get("actions", []))
-    for problem_path, message in graph_problems(wf):
-        checker.report(problem_path, message)
+    for problem_path, message, code, values in graph_problems(wf):
+        checker.report(problem_path, message, code, **values)
 
 
 def _timer_counts(checker: _Checker, path: tuple, spec: dict[str, Any],
@@ -475,28 +524,31 @@ def _timer_counts(checker: _Checker, path: tuple, spec: dict[str, Any],
     given = [n for n in numbers if n in spec]
     if not given:
         checker.report((*path, "time_counts"),
-                       f"time_counts needs a timer to count: {' or '.join(numbers)}")
+                       f"time_counts needs a timer to count: {' or '.join(numbers)}",
+                       "definition.nothing_to_count", timers=", ".join(numbers))
     for number in given:
         if counts == "business_days" and spec[number] != int(spec[number]):
             checker.report((*path, number), f"{spec[number]:g} is not a whole number of "
-                                            "business days (time_counts is business_days)")
+                                            "business days (time_counts is business_days)",
+                           "definition.whole_business_days", value=f"{spec[number]:g}")
 
 
 # The longest a timer may wait, per way of counting: the runtime looks ten years ahead
 # for enough working time, and a timer longer than this is a typing slip, not a plan.
-LONGEST_TIMER = {"all_hours": (87600, "hours (10 years)"),
-                 "business_hours": (20000, "business hours"),
-                 "business_days": (2000, "business days")}
+LONGEST_TIMER = {"all_hours": (87600, "hours (10 years)", "definition.timer_hours"),
+                 "business_hours": (20000, "business hours", "definition.timer_business_hours"),
+                 "business_days": (2000, "business days", "definition.timer_business_days")}
 
 
 def _timer_lengths(checker: _Checker, path: tuple, spec: dict[str, Any],
                    numbers: tuple[str, ...]) -> None:
-    longest, unit = LONGEST_TIMER[spec.get("time_counts") or "all_hours"]
+    longest, unit, code = LONGEST_TIMER[spec.get("time_counts") or "all_hours"]
     for number in numbers:
         value = spec.get(number)
         if isinstance(value, int | float) and not isinstance(value, bool) and value > longest:
             checker.report((*path, number), f"{value:g} is longer than a timer may wait: at "
-                                            f"most {longest} {unit}")
+                                            f"most {longest} {unit}", code,
+                           value=f"{value:g}", most=longest)
 
 
 def _roles(checker: _Checker, path: tuple, roles: list[str], member: str | None = None) -> None:
@@ -506,7 +558,8 @@ def _roles(checker: _Checker, path: tuple, roles: list[str], member: str | None 
             checker.report(where, f"there is no role {role!r}"
                                   f"{_did_you_mean(role, checker.context.roles)}; create it "
                                   "(POST /api/v1/roles) or list it in the package's "
-                                  "roles")
+                                  "roles", "definition.no_role", name=repr(role),
+                           suggestion=_closest(role, checker.context.roles))
 
 
 def _approver_users(checker: _Checker, path: tuple, names: list[str],
@@ -521,10 +574,14 @@ def _approver_users(checker: _Checker, path: tuple, names: list[str],
             continue
         if name in checker.context.roles:
             checker.report((*path, index), f"{name!r} is a role, not a user: {roles_go} "
-                                           "instead")
+                                           "instead", "definition.role_not_user",
+                           name=repr(name))
         else:
+            close = _closest(name, known)
             checker.report((*path, index), f"there is no user {name!r}"
-                           + (_did_you_mean(name, known) or "; add the person under Users first"))
+                           + (_did_you_mean(name, known) or "; add the person under Users first"),
+                           "definition.no_user", name=repr(name), suggestion=close,
+                           advice=None if close else "add_user")
 
 
 def _actions(checker: _Checker, path: tuple, items: list[dict]) -> None:
@@ -543,7 +600,8 @@ def _publisher_holds(checker: _Checker, path: tuple, needed: frozenset[str],
     if lacking:
         checker.report(path, f"publishing {what} needs the permission "
                              f"{', '.join(lacking)}, which you do not hold; ask someone "
-                             "who does to publish it")
+                             "who does to publish it", "definition.publisher_lacks",
+                       permissions=", ".join(lacking))
 
 
 # Declaring who may record money hands that right on, so the declarer must hold it.
@@ -576,7 +634,8 @@ def _check_type_access(checker: _Checker) -> None:
                                              "so nobody at all could "
                                              f"{_ACCESS_VERBS[kind]} these orders; name "
                                              "who may, or leave it out to let everyone "
-                                             "whose permissions allow it")
+                                             "whose permissions allow it",
+                           "definition.access_nobody", rule=f"access.{kind}")
             continue
         _roles(checker, ("access", kind, "roles"), rule.get("roles", []))
         _approver_users(checker, ("access", kind, "users"), rule.get("users", []),
@@ -592,7 +651,8 @@ def _check_type_access(checker: _Checker) -> None:
                 checker.report(("access", kind, "roles", index),
                                f"{name!r} may not see orders of this type (access.see "
                                f"leaves it out), so it cannot {kind} them either; add it "
-                               "to see too")
+                               "to see too", "definition.role_unseen", name=repr(name),
+                               rule=f"access.{kind}")
         # A person is let through see by their name or by any role they hold; where
         # who holds which role is not known (a package checked on its own), nothing is
         # said of them.
@@ -604,7 +664,9 @@ def _check_type_access(checker: _Checker) -> None:
                 checker.report(("access", kind, "users", index),
                                f"{name!r} may not see orders of this type (access.see "
                                "names neither them nor any role they hold), so they "
-                               f"cannot {kind} them either; add them to see too")
+                               f"cannot {kind} them either; add them to see too",
+                               "definition.user_unseen", name=repr(name),
+                               rule=f"access.{kind}")
 
 
 def _check_workflow_against_access(checker: _Checker) -> None:
@@ -633,7 +695,8 @@ def _check_workflow_against_access(checker: _Checker) -> None:
         if not type_access.allows(d, "act", [role]):
             checker.report(path, f"the role {role!r} {what}, but the type's access.act "
                                  "(or see) does not let it act on these orders; add it "
-                                 "to access.act (and see) or take it out here")
+                                 "to access.act (and see) or take it out here",
+                           "definition.role_cannot_act", name=repr(role))
 
     wf = d["workflow"]
     for index, t in enumerate(wf["transitions"]):
@@ -653,22 +716,27 @@ def _check_workflow_against_access(checker: _Checker) -> None:
                 checker.report((*path, "approvers", "users", u_index),
                                f"{name!r} approves here, but the type's access.act (or "
                                "see) names neither them nor any role they hold; add them "
-                               "to access.act (and see) or take them out here")
+                               "to access.act (and see) or take them out here",
+                               "definition.approver_cannot_act", name=repr(name))
 
 
 def _warehouse(checker: _Checker, path: tuple, code: str) -> None:
     known = checker.context.warehouses
     if known is not None and code not in known:
-        checker.report(path, f"there is no warehouse {code!r}{_did_you_mean(code, known)}")
+        checker.missing(path, "warehouse", code, known)
 
 
 def _template(checker: _Checker, path: tuple, source: str) -> None:
     try:
         _TEMPLATES.parse(source)
     except TemplateSyntaxError as exc:
-        checker.report(path, f"template error on line {exc.lineno}: {exc.message}")
+        # Jinja's own reason stays as it wrote it: the line is what a reader needs.
+        checker.report(path, f"template error on line {exc.lineno}: {exc.message}",
+                       "definition.template_error", line=exc.lineno, why=exc.message,
+                       **template_reason(exc.message or ""))
     except RecursionError:  # deeper than Jinja's parser can follow: the designer's to fix
-        checker.report(path, "template error: the template nests too deeply")
+        checker.report(path, "template error: the template nests too deeply",
+                       "definition.template_too_deep")
 
 
 # --- rules and routing -------------------------------------------------------------------------
@@ -688,16 +756,17 @@ def _check_rules(checker: _Checker) -> None:
             except dsl.FormulaError as exc:
                 input_types.append(None)
                 for problem in exc.errors:
-                    checker.problems.append(DefinitionProblem(
-                        pointer(*checker.base, *path, "inputs", i_index), problem.message,
-                        problem.line, problem.column, problem.excerpt))
+                    checker.problems.append(formula_problem(
+                        pointer(*checker.base, *path, "inputs", i_index), problem))
         scopes = [{**fields, "value": t} if t is not None else None for t in input_types]
         for r_index, row in enumerate(table["rows"]):
             row_path = (*path, "rows", r_index)
             if len(row["conditions"]) != len(table["inputs"]):
                 checker.report((*row_path, "conditions"),
                                f"the row has {len(row['conditions'])} condition cells but the "
-                               f"table has {len(table['inputs'])} inputs")
+                               f"table has {len(table['inputs'])} inputs",
+                               "definition.cells_and_inputs", cells=len(row["conditions"]),
+                               inputs=len(table["inputs"]))
             for c_index, (cell, scope) in enumerate(zip(row["conditions"], scopes,
                                                         strict=False)):
                 if cell.strip() and scope is not None:
@@ -712,12 +781,12 @@ def _check_total_field(checker: _Checker) -> None:
     field = next((f for f in checker.definition["form"]["fields"] if f["key"] == key), None)
     if field is None:
         keys = [f["key"] for f in checker.definition["form"]["fields"]]
-        checker.report(("total_field",), f"there is no field {key!r}"
-                       + _did_you_mean(key, keys))
+        checker.missing(("total_field",), "field", key, keys)
     elif formula_type(field) != "money":
-        checker.report(("total_field",), f"the total must be a money field; {key!r} is "
-                       f"{field['type']}" + (f" of {field['result_type']}"
-                                             if field["type"] == "computed" else ""))
+        kind = field["type"] + (f" of {field['result_type']}"
+                                if field["type"] == "computed" else "")
+        checker.report(("total_field",), f"the total must be a money field; {key!r} is {kind}",
+                       "definition.total_not_money", key=repr(key), kind=kind)
 
 
 def _check_tracking(checker: _Checker) -> None:
@@ -726,8 +795,7 @@ def _check_tracking(checker: _Checker) -> None:
     transitions = {t["key"] for t in checker.definition["workflow"]["transitions"]}
     for status, key in checker.definition.get("tracking", {}).items():
         if key not in transitions:
-            checker.report(("tracking", status), f"there is no transition {key!r}"
-                                                 f"{_did_you_mean(key, transitions)}")
+            checker.missing(("tracking", status), "transition", key, transitions)
 
 
 def _check_routing(checker: _Checker) -> None:
@@ -742,7 +810,8 @@ def _check_routing(checker: _Checker) -> None:
         for index, code in enumerate(codes):
             _warehouse(checker, ("routing", "regions", region, index), code)
     if routing.get("strategy") == "region" and not routing.get("regions"):
-        checker.report(("routing", "regions"), "the region strategy needs a regions table")
+        checker.report(("routing", "regions"), "the region strategy needs a regions table",
+                       "definition.regions_needed")
 
 
 def _check_templates(checker: _Checker) -> None:

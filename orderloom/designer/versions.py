@@ -32,9 +32,11 @@ def _key_of(definition: Any) -> str:
     key = definition.get("key") if isinstance(definition, dict) else None
     if not isinstance(key, str) or not KEY_PATTERN.match(key):
         raise DefinitionError([DefinitionProblem(
-            "/key" if isinstance(definition, dict) else "",
-            "an order type needs a key of lower-case letters, digits and _, starting with "
-            "a letter" if isinstance(definition, dict) else "a definition is a JSON object")])
+            "/key", "an order type needs a key of lower-case letters, digits and _, "
+            "starting with a letter", code="definition.type_key_form")
+            if isinstance(definition, dict) else
+            DefinitionProblem("", "a definition is a JSON object",
+                              code="definition.not_an_object")])
     return key
 
 
@@ -57,7 +59,8 @@ def save_draft(session: Session, author: str, order_type: OrderType, definition:
     if key != order_type.key:
         raise DefinitionError([DefinitionProblem(
             "/key", f"the key of an order type cannot change (it is {order_type.key!r}); "
-                    "export and import it under a new key instead")])
+                    "export and import it under a new key instead",
+            code="definition.key_fixed", values={"key": repr(order_type.key)})])
     order_type.draft = normalise(definition)
     order_type.draft_saved_at = utcnow()
     order_type.draft_saved_by = author

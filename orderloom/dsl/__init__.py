@@ -122,7 +122,8 @@ def _schema(fields: _Fields, source: str) -> RecordType:
     try:
         return schema_from_fields(fields or {})
     except ValueError as exc:
-        raise FormulaError([FormulaProblem(1, 1, str(exc), source)], source) from None
+        raise FormulaError([FormulaProblem(1, 1, str(exc), source, "setup",
+                                           {"why": str(exc)})], source) from None
 
 
 def _expected(expected: str | Type | None, source: str) -> Type | None:
@@ -131,7 +132,8 @@ def _expected(expected: str | Type | None, source: str) -> Type | None:
     try:
         return parse_type(expected, "expected")
     except ValueError as exc:
-        raise FormulaError([FormulaProblem(1, 1, str(exc), source)], source) from None
+        raise FormulaError([FormulaProblem(1, 1, str(exc), source, "setup",
+                                           {"why": str(exc)})], source) from None
 
 
 def check(
@@ -233,7 +235,8 @@ def evaluate(
         try:
             schema = schema_from_data(data if isinstance(data, Mapping) else {})
         except ValueError as exc:
-            raise FormulaError([FormulaProblem(1, 1, str(exc), source)], source) from None
+            raise FormulaError([FormulaProblem(1, 1, str(exc), source, "setup",
+                                           {"why": str(exc)})], source) from None
         formula = _build(source, schema, _expected(expected, source), money_places)
     else:
         formula = compile(source, fields, expected, money_places=money_places)

@@ -37,6 +37,9 @@ from .types import (
 )
 
 _VERBS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide", "%": "take the remainder of"}
+# The code of "cannot <verb> ..." per operator (FormulaProblem.code).
+_OPERATION_CODES = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide",
+                    "%": "remainder"}
 _EQUALITY = {"=", "==", "!=", "<>"}
 _ORDERING = {"<", "<=", ">", ">="}
 
@@ -63,12 +66,17 @@ class Checked:
     uses_lines: bool = False
 
 
-def _suggest(name: str, candidates: Sequence[str], quote: bool = True) -> str:
+def _closest(name: str, candidates: Sequence[str]) -> str | None:
     folded = {c.casefold(): c for c in candidates}
     match = folded.get(name.casefold())
     if match is None:
         close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
         match = close[0] if close else None
+    return match
+
+
+def _suggest(name: str, candidates: Sequence[str], quote: bool = True) -> str:
+    match = _closest(name, candidates)
     if match is None:
         return ""
     return f"; did you mean {match!r}?" if quote else f"; did you mean {match}?"
@@ -82,9 +90,11 @@ class Checker:
         self.result = Checked(root=None, result=NULL, problems=[])  # type: ignore[arg-type]
         self.types = self.result.types
 
-    def problem(self, node: Node, message: str, column: int | None = None) -> Type:
+    def problem(self, node: Node, message: str, column: int | None = None,
+                code: str | None = None, **values: object) -> Type:
         self.result.problems.append(
-            FormulaProblem(node.line, column or node.column, message, self.source)
+            FormulaProblem(node.line, column or node.column, message, self.source,
+                           code, {k: str(v) for k, v in values.items()})
         )
         return NULL
 
@@ -115,11 +125,12 @@ class Checker:
         for item in node.items:
             t = self.check(item)
             if isinstance(t, ListType | RecordType):
-                self.problem(item, f"a list cannot hold a {t}")
+                self.problem(item, f"a list cannot hold a {t}", None, "list_holds", type=t)
             elif element == NULL or fits(element, t):
                 element = t
             elif not fits(t, element):
-                self.problem(item, f"a list cannot mix {element} and {t}")
+                self.problem(item, f"a list cannot mix {element} and {t}", None, "list_mixes",
+                             left=element, right=t)
         return list_of(element)
 
     def check_path(self, node: Path) -> Type:
@@ -137,10 +148,13 @@ class Checker:
         if t is None:
             candidates = self.schema.keys() + [k for s in self.line_scopes for k in s.keys()]
             if first.upper() in FUNCTIONS:
-                hint = f"; did you mean {first.upper()}()?"
+                hint, suggestion = f"; did you mean {first.upper()}()?", f"{first.upper()}()"
             else:
                 hint = _suggest(first, candidates)
-            return self.problem(node, f"unknown field {first!r}{hint}")
+                close = _closest(first, candidates)
+                suggestion = repr(close) if close else ""
+            return self.problem(node, f"unknown field {first!r}{hint}", None, "unknown_field",
+                                field=repr(first), suggestion=suggestion)
         steps = [Step(first, False, t)]
         column = node.column + len(first) + 1
         through_lines = False
@@ -153,19 +167,20 @@ class Checker:
                 ft = container.field(name)
                 if ft is None:
                     prefix = ".".join(s.name for s in steps)
+                    close = _closest(name, container.keys())
                     return self.problem(
                         node,
                         f"{prefix} has no field {name!r}{_suggest(name, container.keys())}",
-                        column,
+                        column, "no_member", record=prefix, field=repr(name),
+                        suggestion=repr(close) if close else "",
                     )
                 t = ft
             elif container == NULL:
                 t = NULL
             else:
-                return self.problem(
-                    node, f"{'.'.join(s.name for s in steps)} is {container}, not a record",
-                    column,
-                )
+                record = ".".join(s.name for s in steps)
+                return self.problem(node, f"{record} is {container}, not a record", column,
+                                    "not_a_record", record=record, type=container)
             steps.append(Step(name, through_lines, t))
             column += len(name) + 1
         self.result.paths[id(node)] = (level, tuple(steps))
@@ -186,12 +201,13 @@ class Checker:
             return BOOLEAN if node.op == "NOT" else NULL
         if node.op == "NOT":
             if t not in (BOOLEAN, NULL):
-                return self.problem(node.operand, f"the condition must be boolean, got {t}")
+                return self.problem(node.operand, f"the condition must be boolean, got {t}",
+                                    None, "not_boolean", type=t)
             return BOOLEAN
         if t == NULL:
             return NUMBER
         if not is_numeric(t):
-            return self.problem(node, f"cannot negate {t}")
+            return self.problem(node, f"cannot negate {t}", None, "cannot_negate", type=t)
         return t
 
     def failed_since(self, count: int) -> bool:
@@ -209,12 +225,14 @@ class Checker:
         if op in ("AND", "OR"):
             for side, t in ((node.left, left), (node.right, right)):
                 if t not in (BOOLEAN, NULL):
-                    self.problem(side, f"the condition must be boolean, got {t}")
+                    self.problem(side, f"the condition must be boolean, got {t}", None,
+                                 "not_boolean", type=t)
             return BOOLEAN
         if op == "&":
             for t in (left, right):
                 if isinstance(t, ListType | RecordType):
-                    return self.problem(node, f"cannot join {left} and {right} with &")
+                    return self.problem(node, f"cannot join {left} and {right} with &", None,
+                                        "cannot_join", left=left, right=right)
             return TEXT
         if op in _VERBS:
             return self._arithmetic(node, left, right)
@@ -232,18 +250,21 @@ class Checker:
             joined = f"{right} from {left}"
         for t in (left, right):
             if t != NULL and not is_numeric(t):
-                hint = ""
+                hint, advice = "", ""
                 if t in (DATE, DATETIME) and op == "+":
-                    hint = "; use ADDDAYS(date, days)"
+                    hint, advice = "; use ADDDAYS(date, days)", "adddays"
                 elif t in (DATE, DATETIME) and op == "-":
-                    hint = "; use DAYS(end, start) or ADDDAYS(date, -days)"
+                    hint, advice = "; use DAYS(end, start) or ADDDAYS(date, -days)", "days"
                 elif t == TEXT and op == "+":
-                    hint = "; join text with &"
-                return self.problem(node, f"cannot {verb} {joined}{hint}")
+                    hint, advice = "; join text with &", "ampersand"
+                return self.problem(node, f"cannot {verb} {joined}{hint}", None,
+                                    f"cannot_{_OPERATION_CODES[op]}", left=left, right=right,
+                                    advice=advice)
         if left == NULL and right == NULL:
             return NUMBER
         if op == "*" and left == MONEY and right == MONEY:
-            return self.problem(node, "cannot multiply money and money")
+            return self.problem(node, "cannot multiply money and money", None,
+                                "money_times_money")
         if op == "/":
             if left == MONEY and right == MONEY:
                 return NUMBER
@@ -264,15 +285,18 @@ class Checker:
                 self.problem(
                     side,
                     f"comparing with NULL is always FALSE; use ISBLANK({text}) instead",
+                    None, "compare_null", field=text,
                 )
                 return False
         if NULL in (left, right):
             return True
         if isinstance(left, ListType | RecordType) or isinstance(right, ListType | RecordType):
-            self.problem(node, f"cannot compare {left} and {right}")
+            self.problem(node, f"cannot compare {left} and {right}", None, "cannot_compare",
+                         left=left, right=right)
             return False
         if family(left) != family(right):
-            self.problem(node, f"cannot compare {left} and {right}")
+            self.problem(node, f"cannot compare {left} and {right}", None, "cannot_compare",
+                         left=left, right=right)
             return False
         return True
 
@@ -286,20 +310,24 @@ class Checker:
             left,
             right,
         ):
-            self.problem(node, f"cannot order {left} and {right} with {node.op}")
+            self.problem(node, f"cannot order {left} and {right} with {node.op}", None,
+                         "cannot_order", left=left, right=right, op=node.op)
         return BOOLEAN
 
     def _membership(self, node: Binary, left: Type, right: Type) -> Type:
         if right == NULL:
             return BOOLEAN
         if not isinstance(right, ListType):
-            self.problem(node, f"{node.op} needs a list on the right, got {right}")
+            self.problem(node, f"{node.op} needs a list on the right, got {right}", None,
+                         "needs_list", op=node.op, type=right)
             return BOOLEAN
         element = right.element
         if isinstance(left, ListType | RecordType):
-            self.problem(node, f"cannot look for a {left} in a list")
+            self.problem(node, f"cannot look for a {left} in a list", None, "look_for_list",
+                         type=left)
         elif NULL not in (left, element) and family(left) != family(element):
-            self.problem(node, f"cannot compare {left} and {element}")
+            self.problem(node, f"cannot compare {left} and {element}", None, "cannot_compare",
+                         left=left, right=element)
         return BOOLEAN
 
     # -- calls ------------------------------------------------------------------------------
@@ -310,12 +338,16 @@ class Checker:
             for arg in node.args:
                 self.check(arg)
             hint = _suggest(node.name, list(FUNCTIONS), quote=False)
-            return self.problem(node, f"unknown function {node.name}{hint}")
-        arity = fn.arity_message(len(node.args))
+            close = _closest(node.name, list(FUNCTIONS))
+            return self.problem(node, f"unknown function {node.name}{hint}", None,
+                                "unknown_function", function=node.name,
+                                suggestion=close or "")
+        arity = fn.arity_problem(len(node.args))
         if arity:
             for arg in node.args:
                 self.check(arg)
-            return self.problem(node, arity)
+            message, code, values = arity
+            return self.problem(node, message, None, code, **values)
         if fn.kind == "clock":
             self.result.uses_clock = True
         before = len(self.result.problems)
@@ -329,7 +361,7 @@ class Checker:
             result = fn.rule(fn.name, args)
         except ArgProblem as exc:
             where = node.args[exc.index] if exc.index is not None else node
-            return self.problem(where, exc.message)
+            return self.problem(where, exc.message, None, exc.code, **exc.values)
         if fn.kind == "catalogue":
             return self._catalogue_attribute(fn.name, node.args[1])
         if fn.name == "ADDRESSPART":
@@ -337,25 +369,34 @@ class Checker:
             if isinstance(part, Literal) and isinstance(part.value, str) and \
                     part.value.lower() not in ADDRESS_PARTS:
                 self.problem(part, f"ADDRESSPART: the part must be one of "
-                                   f"{', '.join(ADDRESS_PARTS)}, not {part.value!r}")
+                                   f"{', '.join(ADDRESS_PARTS)}, not {part.value!r}", None,
+                             "address_part", parts=", ".join(ADDRESS_PARTS),
+                             part=repr(part.value))
         if fn.name in ("REGEXMATCH", "REGEXEXTRACT", "REGEXREPLACE"):
             pattern = node.args[1]
             if isinstance(pattern, Literal) and isinstance(pattern.value, str):
                 try:
                     compile_pattern(pattern.value)
                 except UnsafePattern as exc:
-                    self.problem(pattern, f"{fn.name}: {exc}")
+                    self.problem(pattern, f"{fn.name}: {exc}", None, "unsafe_pattern",
+                                 function=fn.name, why=str(exc))
         return result
 
     def _catalogue_attribute(self, name: str, attribute: Node) -> Type:
         """PRODUCTINFO's and CUSTOMERINFO's result: the type of the attribute named."""
         if not (isinstance(attribute, Literal) and isinstance(attribute.value, str)):
+            example = f'"{next(iter(LOOKUPS[name][1]))}"'
             return self.problem(attribute, f"{name}: write the attribute as text in quotes, "
-                                           f'such as "{next(iter(LOOKUPS[name][1]))}"')
+                                           f"such as {example}", None, "attribute_in_quotes",
+                                function=name, example=example)
         problem = attribute_problem(name, attribute.value)
         if problem is not None:
             known = list(LOOKUPS[name][1])
-            return self.problem(attribute, problem + _suggest(attribute.value, known))
+            close = _closest(attribute.value, known)
+            return self.problem(attribute, problem + _suggest(attribute.value, known), None,
+                                "no_attribute", function=name,
+                                attribute=repr(attribute.value), known=", ".join(known),
+                                suggestion=repr(close) if close else None)
         return LOOKUPS[name][1][attribute.value]
 
     def _per_line_args(self, node: Call) -> list[Type]:
@@ -396,8 +437,10 @@ def check_tree(
         column = offset - (source.rfind("\n", 0, offset) + 1) + 1
         if expected == BOOLEAN:
             message = f"the condition must be boolean, got {result.result}"
+            code, values = "not_boolean", {"type": str(result.result)}
         else:
             message = f"the formula gives {result.result} but the field needs {expected}"
-        result.problems.append(FormulaProblem(line, column, message, source))
+            code, values = "result_type", {"type": str(result.result), "needed": str(expected)}
+        result.problems.append(FormulaProblem(line, column, message, source, code, values))
     result.problems.sort(key=lambda p: (p.line, p.column))
     return result

@@ -29,8 +29,8 @@ from collections.abc import Callable
 from decimal import Decimal, DecimalException
 from typing import Any
 
+from . import errors, limits
 from . import functions as F
-from . import limits
 from . import values as V
 from .checker import Checked, Step
 from .errors import Fault, FormulaFault, error_code
@@ -79,7 +79,8 @@ class EvaluationContext:
     def tick(self, n: int) -> None:
         self.steps += n
         if self.steps > limits.MAX_STEPS:
-            raise Fault(f"the formula needs more than {limits.MAX_STEPS} steps", code=None)
+            raise Fault(f"the formula needs more than {limits.MAX_STEPS} steps", code=None,
+                        kind=errors.TOO_MANY_STEPS, most=limits.MAX_STEPS)
 
     def now(self) -> _dt.datetime:
         if self._now is None:
@@ -632,17 +633,19 @@ def fault_maker(
         if not found:
             found.append(positions())
         line, column = found[0].get(lineno, (1, 1))
+        values: dict[str, object] = {}
         if isinstance(exc, Fault):
-            message = exc.message
+            message, kind, values = exc.message, exc.kind, exc.values
         elif isinstance(exc, ZeroDivisionError):
-            message = "division by zero"
+            message, kind = "division by zero", errors.DIVISION_BY_ZERO
         elif isinstance(exc, DecimalException | OverflowError):
-            message = "the number is too large or not defined"
+            message, kind = "the number is too large or not defined", errors.NOT_DEFINED
         elif isinstance(exc, RecursionError):
-            message = "the formula is too complex to evaluate"
+            message, kind = "the formula is too complex to evaluate", errors.TOO_COMPLEX
         else:
             logger.warning("formula %r failed unexpectedly", source, exc_info=exc)
             message = f"the data does not fit the formula ({type(exc).__name__}: {exc})"
-        return FormulaFault(message, line, column, source, error_code(exc))
+            kind = errors.DATA_DOES_NOT_FIT
+        return FormulaFault(message, line, column, source, error_code(exc), kind, values)
 
     return fault

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from . import values as V
-from .errors import NUM, Fault
+from .errors import DATE_OUT_OF_RANGE, NOT_A_DATE, NUM, Fault
 
 
 def _day(value: Any) -> _dt.date:
@@ -25,7 +25,8 @@ def _month_index(value: _dt.date, months: Any, name: str) -> tuple[int, int]:
     index = value.year * 12 + value.month - 1 + V.whole(months, f"{name}: the number of months")
     year, month = divmod(index, 12)
     if not 1 <= year <= 9999:
-        raise Fault(f"{name}: the date is outside the years 1 to 9999", code=NUM)
+        raise Fault(f"{name}: the date is outside the years 1 to 9999", code=NUM,
+                    kind=DATE_OUT_OF_RANGE, function=name)
     return year, month + 1
 
 
@@ -137,4 +138,5 @@ def datevalue(text: str) -> _dt.date:
             return _dt.date(int(year), int(month), int(day))
         except ValueError:
             pass
-    raise Fault(f'DATEVALUE: "{text}" is not a date such as 2024-05-03')
+    raise Fault(f'DATEVALUE: "{text}" is not a date such as 2024-05-03',
+                kind=NOT_A_DATE, text=text)

@@ -22,7 +22,8 @@ nothing catches it, or a formula could spend its budget twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import DecimalException
 
 # Excel's error values, as a fault's `code`.
@@ -30,6 +31,32 @@ VALUE = "#VALUE!"
 DIV0 = "#DIV/0!"
 NUM = "#NUM!"
 NA = "#N/A"
+
+# The class of each error value, by which a fault without a kind of its own is worded;
+# None is a fault of the evaluation's budget.
+CLASSES = {VALUE: "class.value", DIV0: "class.div0", NUM: "class.num", NA: "class.na",
+           None: "class.budget"}
+
+# The kinds of fault said in their own words, with the values each carries.
+DIVISION_BY_ZERO = "division_by_zero"
+NOT_DEFINED = "not_defined"  # an arithmetic result too large or undefined
+TOO_COMPLEX = "too_complex"
+DATA_DOES_NOT_FIT = "data_does_not_fit"
+TOO_MANY_STEPS = "too_many_steps"  # most
+NOT_A_NUMBER = "not_a_number"  # function, text
+NOT_A_DATE = "not_a_date"  # text
+NOT_FOUND = "not_found"  # function, value
+NOTHING_MATCHES = "nothing_matches"  # function
+NO_NUMBERS = "no_numbers"  # function
+DATE_OUT_OF_RANGE = "date_out_of_range"  # function
+NUMBER_TOO_LARGE = "number_too_large"
+NOT_WHOLE = "not_whole"  # number
+TEXT_TOO_LONG = "text_too_long"  # most
+WRONG_KIND = "wrong_kind"  # function, expected, got
+KINDS = frozenset({
+    DIVISION_BY_ZERO, NOT_DEFINED, TOO_COMPLEX, DATA_DOES_NOT_FIT, TOO_MANY_STEPS,
+    NOT_A_NUMBER, NOT_A_DATE, NOT_FOUND, NOTHING_MATCHES, NO_NUMBERS, DATE_OUT_OF_RANGE,
+    NUMBER_TOO_LARGE, NOT_WHOLE, TEXT_TOO_LONG, WRONG_KIND})
 
 
 def excerpt_lines(source: str, line: int, column: int) -> str:
@@ -43,12 +70,19 @@ def excerpt_lines(source: str, line: int, column: int) -> str:
 
 @dataclass(frozen=True)
 class FormulaProblem:
-    """One mistake in a formula, at a 1-based line and column."""
+    """One mistake in a formula, at a 1-based line and column.
+
+    ``message`` is English. ``code`` names the kind of mistake and ``values`` its
+    placeholders (the field, the suggestion, the types), so that a caller that speaks
+    another language words it itself; the language knows no languages.
+    """
 
     line: int
     column: int
     message: str
     source: str = ""
+    code: str | None = None
+    values: Mapping[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def excerpt(self) -> str:
@@ -89,9 +123,20 @@ class FormulaFault:
     column: int
     source: str
     code: str | None = VALUE
+    # What kind of fault it is (KINDS) and the values of its placeholders, so that a
+    # caller that speaks another language words it itself; None: only its class
+    # (``code``) is known.
+    kind: str | None = None
+    values: Mapping[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     def __bool__(self) -> bool:
         return False
+
+    @property
+    def described(self) -> dict[str, object]:
+        """The fault's kind, or its class when it has none (CLASSES), as ``fault``, with
+        the values of its placeholders: what a caller words it by."""
+        return {"fault": self.kind or CLASSES[self.code], **self.values}
 
     @property
     def excerpt(self) -> str:
@@ -121,12 +166,14 @@ class Fault(Exception):
     Excel error value it stands for, None for a fault of the budget.
     """
 
-    def __init__(self, message: str, node_id: int | None = None, code: str | None = VALUE
-                 ) -> None:
+    def __init__(self, message: str, node_id: int | None = None, code: str | None = VALUE,
+                 *, kind: str | None = None, **values: object) -> None:
         super().__init__(message)
         self.message = message
         self.node_id = node_id
         self.code = code
+        self.kind = kind
+        self.values = values
 
 
 def error_code(exc: BaseException) -> str | None:

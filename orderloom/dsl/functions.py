@@ -28,7 +28,16 @@ from . import (
     workdays,
 )
 from . import values as V
-from .errors import DIV0, NA, NUM, Fault, error_code
+from .errors import (
+    DATE_OUT_OF_RANGE,
+    DIV0,
+    NA,
+    NO_NUMBERS,
+    NOTHING_MATCHES,
+    NUM,
+    Fault,
+    error_code,
+)
 from .regex import regex_extract, regex_match, regex_replace
 from .types import (
     BOOLEAN,
@@ -50,12 +59,17 @@ from .types import (
 
 
 class ArgProblem(Exception):
-    """An argument that does not fit; `index` is 0-based, None for the whole call."""
+    """An argument that does not fit; `index` is 0-based, None for the whole call.
+    ``code`` and ``values`` name the kind of misfit for a caller that words it in
+    another language (as FormulaProblem's)."""
 
-    def __init__(self, index: int | None, message: str) -> None:
+    def __init__(self, index: int | None, message: str, code: str | None = None,
+                 **values: object) -> None:
         super().__init__(message)
         self.index = index
         self.message = message
+        self.code = code
+        self.values = {k: str(v) for k, v in values.items()}
 
 
 @dataclass(frozen=True)
@@ -67,6 +81,21 @@ class Function:
     impl: Callable[..., Any] | None = None
     kind: str = "plain"
     summary: str = ""
+
+    def arity_problem(self, got: int) -> tuple[str, str, dict[str, object]] | None:
+        """The English message, code and values of a call with ``got`` arguments this
+        function does not take; None when it takes them."""
+        message = self.arity_message(got)
+        if message is None:
+            return None
+        if self.max_args is None:
+            return message, "arity_at_least", {"function": self.name,
+                                               "least": self.min_args, "got": got}
+        if self.min_args == self.max_args:
+            return message, "arity", {"function": self.name, "count": self.min_args,
+                                      "got": got}
+        return message, "arity_between", {"function": self.name, "least": self.min_args,
+                                          "most": self.max_args, "got": got}
 
     def arity_message(self, got: int) -> str | None:
         if got >= self.min_args and (self.max_args is None or got <= self.max_args):
@@ -111,7 +140,8 @@ def _is(kind: str, t: Type) -> bool:
 
 def expect(name: str, index: int, t: Type, kind: str) -> None:
     if not _is(kind, t):
-        raise ArgProblem(index, f"{name} expects {_WORDS[kind]} as argument {index + 1}, got {t}")
+        raise ArgProblem(index, f"{name} expects {_WORDS[kind]} as argument {index + 1}, got {t}",
+                         "argument", function=name, kinds=kind, position=index + 1, type=t)
 
 
 def _rule(kinds: Sequence[str], result: Type | Callable[[Sequence[Type]], Type]):
@@ -146,7 +176,8 @@ def _flat_types(name: str, args: Sequence[Type], kinds: tuple[str, ...]) -> list
         if not any(_is(k, t) for k in kinds):
             words = " or ".join(_WORDS[k] for k in kinds)
             raise ArgProblem(i, f"{name} expects {words} (or a list of them) as argument "
-                             f"{i + 1}, got {args[i]}")
+                             f"{i + 1}, got {args[i]}", "argument_or_list", function=name,
+                             kinds=" ".join(kinds), position=i + 1, type=args[i])
         result.append(t)
     return result
 
@@ -194,14 +225,15 @@ def _join(name: str, types: list[Type], first_index: int) -> Type:
             raise ArgProblem(
                 first_index + i,
                 f"{name} gives {result} in one case and {t} in another; "
-                "all results must have the same type",
+                "all results must have the same type", "mixed_results",
+                function=name, left=result, right=t,
             )
     return result
 
 
 def _ifs_rule(name: str, args: Sequence[Type]) -> Type:
     if len(args) % 2:
-        raise ArgProblem(None, "IFS expects pairs of condition and value")
+        raise ArgProblem(None, "IFS expects pairs of condition and value", "ifs_pairs")
     for i in range(0, len(args), 2):
         expect(name, i, args[i], "boolean")
     return _join(name, list(args[1::2]), 1)
@@ -313,7 +345,8 @@ def _minmax_rule(name: str, args: Sequence[Type]) -> Type:
     if known and all(t in (DATE, DATETIME) for t in known):
         return DATETIME if DATETIME in known else DATE
     if any(t in (DATE, DATETIME) for t in known):
-        raise ArgProblem(None, f"{name} cannot mix numbers and dates")
+        raise ArgProblem(None, f"{name} cannot mix numbers and dates", "numbers_and_dates",
+                         function=name)
     return widest_numeric(known)
 
 
@@ -375,7 +408,8 @@ def _numbers(args: Sequence[Any]) -> list[Any]:
 def _median(*args: Any) -> Any:
     items = sorted(_numbers(args))
     if not items:
-        raise Fault("MEDIAN: there are no numbers", code=NUM)
+        raise Fault("MEDIAN: there are no numbers", code=NUM, kind=NO_NUMBERS,
+                    function="MEDIAN")
     middle = len(items) // 2
     if len(items) % 2:
         return items[middle]
@@ -404,14 +438,17 @@ def _mode_rule(name: str, args: Sequence[Type]) -> Type:
 def _lines_rule(name: str, args: Sequence[Type]) -> None:
     t = args[0]
     if t != NULL and not (isinstance(t, ListType) and isinstance(t.element, RecordType | Type)):
-        raise ArgProblem(0, f"{name} expects line items (a list) as argument 1, got {t}")
+        raise ArgProblem(0, f"{name} expects line items (a list) as argument 1, got {t}",
+                         "needs_lines", function=name, type=t)
     if t != NULL and not isinstance(t.element, RecordType):  # type: ignore[union-attr]
-        raise ArgProblem(0, f"{name} expects line items (a list of records) as argument 1, got {t}")
+        raise ArgProblem(0, f"{name} expects line items (a list of records) as argument 1, got {t}",
+                         "needs_lines", function=name, type=t)
 
 
 def condition_problem(name: str, index: int, t: Type) -> None:
     if t not in (BOOLEAN, NULL):
-        raise ArgProblem(index, f"the condition must be boolean, got {t}")
+        raise ArgProblem(index, f"the condition must be boolean, got {t}", "not_boolean",
+                         type=t)
 
 
 def _countif_rule(name: str, args: Sequence[Type]) -> Type:
@@ -528,7 +565,8 @@ def sumifs(tick: Callable[[int], None], lines: list, value: Callable[[Any], Any]
 
 def _average_of(name: str, items: list[Any]) -> Any:
     if not items:
-        raise Fault(f"{name}: no line meets the conditions", code=DIV0)
+        raise Fault(f"{name}: no line meets the conditions", code=DIV0,
+                    kind=NOTHING_MATCHES, function=name)
     return V.div(sum_values(items), len(items))
 
 
@@ -753,7 +791,8 @@ def _textjoin_rule(name: str, args: Sequence[Type]) -> Type:
             t = t.element
         if not _is("scalar", t):
             raise ArgProblem(i, f"{name} expects single values or lists of them as argument "
-                             f"{i + 1}, got {args[i]}")
+                             f"{i + 1}, got {args[i]}", "argument_values", function=name,
+                             position=i + 1, type=args[i])
     return TEXT
 
 
@@ -769,7 +808,8 @@ def _date(year: Any, month: Any, day: Any) -> _dt.date:
     try:
         return _dt.date(y, m, 1) + _dt.timedelta(days=d - 1)
     except (ValueError, OverflowError):
-        raise Fault("DATE: the date is outside the years 1 to 9999") from None
+        raise Fault("DATE: the date is outside the years 1 to 9999",
+                    kind=DATE_OUT_OF_RANGE, function="DATE") from None
 
 
 _date_n = _nulls(_date)
@@ -833,7 +873,8 @@ def _adddays(value: Any, n: Any) -> Any:
             return value + _dt.timedelta(microseconds=micro)
         return value + _dt.timedelta(days=_whole(n, "ADDDAYS: the number of days"))
     except OverflowError:
-        raise Fault("ADDDAYS: the date is outside the years 1 to 9999") from None
+        raise Fault("ADDDAYS: the date is outside the years 1 to 9999",
+                    kind=DATE_OUT_OF_RANGE, function="ADDDAYS") from None
 
 
 @_nulls
@@ -855,7 +896,8 @@ def _holidays_rule(name: str, args: Sequence[Type], at: int) -> None:
 def _weekend_rule(name: str, args: Sequence[Type]) -> None:
     if len(args) > 2 and args[2] not in (NULL, TEXT) and not is_numeric(args[2]):
         raise ArgProblem(2, f"{name} expects a weekend number or a text such as \"0000011\" "
-                         f"as argument 3, got {args[2]}")
+                         f"as argument 3, got {args[2]}", "weekend_argument", function=name,
+                         type=args[2])
 
 
 def _workday_rule(name: str, args: Sequence[Type]) -> Type:
@@ -956,12 +998,15 @@ def _xlookup_rule(name: str, args: Sequence[Type]) -> Type:
     for index in (1, 2):
         if args[index] != NULL and not isinstance(args[index], ListType):
             raise ArgProblem(index, f"{name} expects a list (such as a table's column) as "
-                                    f"argument {index + 1}, got {args[index]}")
+                                    f"argument {index + 1}, got {args[index]}", "argument_list",
+                             function=name, position=index + 1, type=args[index])
     keys = args[1].element if isinstance(args[1], ListType) else NULL
     if isinstance(keys, ListType | RecordType):
-        raise ArgProblem(1, f"{name} looks values up in a list of single values, got {args[1]}")
+        raise ArgProblem(1, f"{name} looks values up in a list of single values, got {args[1]}",
+                         "lookup_values", function=name, type=args[1])
     if NULL not in (args[0], keys) and family(args[0]) != family(keys):
-        raise ArgProblem(0, f"{name} cannot look for {args[0]} in a list of {keys}")
+        raise ArgProblem(0, f"{name} cannot look for {args[0]} in a list of {keys}",
+                         "lookup_mismatch", function=name, type=args[0], right=keys)
     result = args[2].element if isinstance(args[2], ListType) else NULL
     return _join(name, [result, *args[3:]], 2)
 

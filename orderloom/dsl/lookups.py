@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import values as V
-from .errors import NA, VALUE, Fault
+from .errors import NA, NOT_FOUND, VALUE, Fault
 
 # Marks an if_not_found that was left out: NULL given on purpose is a result.
 MISSING = object()
@@ -31,4 +31,5 @@ def xlookup(value: Any, keys: list, results: list, if_not_found: Any = MISSING) 
         return if_not_found
     if value is None:
         raise Fault("XLOOKUP: a blank value is never found", code=NA)
-    raise Fault(f'XLOOKUP: "{V.to_text(value)}" is not in the look-up list', code=NA)
+    raise Fault(f'XLOOKUP: "{V.to_text(value)}" is not in the look-up list', code=NA,
+                kind=NOT_FOUND, function="XLOOKUP", value=V.to_text(value))

@@ -58,11 +58,14 @@ class ParseFault(Exception):
     """A syntax problem found while building the tree (a formula nested too deeply, a
     bad number), with its place; `parse` turns it into a FormulaError."""
 
-    def __init__(self, line: int, column: int, message: str) -> None:
+    def __init__(self, line: int, column: int, message: str, code: str | None = None,
+                 **values: object) -> None:
         super().__init__(message)
         self.line = line
         self.column = column
         self.message = message
+        self.code = code
+        self.values = {k: str(v) for k, v in values.items()}
 
 
 def _depth(*nodes: Node) -> int:
@@ -73,6 +76,7 @@ def _depth(*nodes: Node) -> int:
             first.line,
             first.column,
             f"the formula is nested too deeply (more than {limits.MAX_NESTING_DEPTH} levels)",
+            "too_deep", most=limits.MAX_NESTING_DEPTH,
         )
     return depth
 
@@ -212,7 +216,7 @@ class _Precedence:
                         line,
                         col,
                         f"unexpected {op[1]!r}; comparisons cannot be chained, "
-                        "join them with AND",
+                        "join them with AND", "chained_comparison", token=repr(op[1]),
                     )
                 compared = True
             self.pos += 1
@@ -542,6 +546,8 @@ def _bracket_depth_problem(source: str) -> FormulaProblem | None:
                     f"the formula is nested too deeply "
                     f"(more than {limits.MAX_NESTING_DEPTH} levels)",
                     source,
+                    "too_deep",
+                    {"most": limits.MAX_NESTING_DEPTH},
                 )
         elif ch in ")]":
             depth -= 1
@@ -552,22 +558,34 @@ _OPERATORS = {"AND", "OR", "NOT", "IN", "COMP_OP", "ADD_OP", "MUL_OP", "AMP"}
 _CLOSERS = (("RPAR", "')'"), ("RSQB", "']'"), ("COMMA", "','"))
 
 
-def _expected_words(expected: set[str] | frozenset[str], at_end: bool = False) -> str:
+# What may come next, by the code a FormulaProblem's ``expected`` value lists.
+_EXPECTED_WORDS = {"field": "a field name",
+                   "value": "a value (a number, text in quotes, a field or a function)",
+                   "operator": "an operator (+, =, AND ...)", "end": "the end of the formula",
+                   "other": "something else"}
+
+
+def _expected_codes(expected: set[str] | frozenset[str], at_end: bool = False) -> list[str]:
+    """What may come next, as codes: those of _EXPECTED_WORDS and closing brackets as
+    themselves (``)``, ``]``, ``,``)."""
     if expected == {"NAME"}:
-        return "a field name"
+        return ["field"]
     if expected & {"NAME", "NUMBER", "STRING"}:
-        return "a value (a number, text in quotes, a field or a function)"
+        return ["value"]
     parts = []
     # At the end of the text an operator is rarely what is missing; a closing
     # bracket is.
-    closers = [word for name, word in _CLOSERS if name in expected]
+    closers = [word.strip("'") for name, word in _CLOSERS if name in expected]
     if expected & _OPERATORS and not (at_end and closers):
-        parts.append("an operator (+, =, AND ...)")
+        parts.append("operator")
     parts.extend(closers)
     if "$END" in expected:
-        parts.append("the end of the formula")
-    if not parts:
-        return "something else"
+        parts.append("end")
+    return parts or ["other"]
+
+
+def _expected_words(expected: set[str] | frozenset[str], at_end: bool = False) -> str:
+    parts = [_EXPECTED_WORDS.get(code, f"'{code}'") for code in _expected_codes(expected, at_end)]
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " or " + parts[-1]
 
 
@@ -580,17 +598,23 @@ def problem_from_lark(exc: UnexpectedInput, source: str) -> FormulaProblem:
         hint = ""
         if char in "，（）“”‘’【】＝＞＜":
             hint = " (a full-width symbol; type it with the keyboard in English mode)"
-        return FormulaProblem(line, column, f"unexpected character {char!r}{hint}", source)
+        return FormulaProblem(line, column, f"unexpected character {char!r}{hint}", source,
+                              "full_width_character" if hint else "unexpected_character",
+                              {"character": repr(char)})
     at_end = isinstance(exc, UnexpectedEOF) or (
         isinstance(exc, _UnexpectedToken) and exc.token.type == "$END"
     )
-    expected = _expected_words(_accepted(exc), at_end)
+    accepted = _accepted(exc)
+    expected = _expected_words(accepted, at_end)
+    # Each code of what may come next; the words are the caller's to choose.
+    codes = " ".join(_expected_codes(accepted, at_end))
     if at_end:
         lines = source.splitlines() or [""]
         line = len(lines)
         column = len(lines[-1]) + 1
         return FormulaProblem(
-            line, column, f"the formula ends too early; expected {expected}", source
+            line, column, f"the formula ends too early; expected {expected}", source,
+            "ends_early", {"expected": codes}
         )
     assert isinstance(exc, _UnexpectedToken)
     if exc.token.type == "COMP_OP" and "COMP_OP" not in exc.expected:
@@ -598,10 +622,11 @@ def problem_from_lark(exc: UnexpectedInput, source: str) -> FormulaProblem:
             line,
             column,
             f"unexpected {str(exc.token)!r}; comparisons cannot be chained, join them with AND",
-            source,
+            source, "chained_comparison", {"token": repr(str(exc.token))},
         )
     return FormulaProblem(
-        line, column, f"unexpected {str(exc.token)!r}; expected {expected}", source
+        line, column, f"unexpected {str(exc.token)!r}; expected {expected}", source,
+        "unexpected", {"token": repr(str(exc.token)), "expected": codes}
     )
 
 
@@ -624,7 +649,7 @@ def _accepted(exc: UnexpectedInput) -> set[str]:
 def parse(source: str) -> Node:
     """The syntax tree of `source`; raises FormulaError with one problem if it is invalid."""
     if not isinstance(source, str):
-        raise FormulaError([FormulaProblem(1, 1, "a formula must be text", "")], "")
+        raise FormulaError([FormulaProblem(1, 1, "a formula must be text", "", "not_text")], "")
     if len(source) > limits.MAX_SOURCE_LENGTH:
         raise FormulaError(
             [
@@ -634,12 +659,15 @@ def parse(source: str) -> Node:
                     f"the formula is too long ({len(source)} characters, "
                     f"at most {limits.MAX_SOURCE_LENGTH})",
                     source,
+                    "too_long",
+                    {"length": len(source), "most": limits.MAX_SOURCE_LENGTH},
                 )
             ],
             source,
         )
     if not source.strip():
-        raise FormulaError([FormulaProblem(1, 1, "the formula is empty", source)], source)
+        raise FormulaError([FormulaProblem(1, 1, "the formula is empty", source, "empty")],
+                           source)
     if source.count("(") + source.count("[") > limits.MAX_NESTING_DEPTH:
         problem = _bracket_depth_problem(source)
         if problem is not None:
@@ -654,7 +682,8 @@ def parse(source: str) -> Node:
         return tree
     except ParseFault as fault:
         raise FormulaError(
-            [FormulaProblem(fault.line, fault.column, fault.message, source)], source
+            [FormulaProblem(fault.line, fault.column, fault.message, source, fault.code,
+                            fault.values)], source
         ) from None
     except UnexpectedInput as exc:
         raise FormulaError([problem_from_lark(exc, source)], source) from None

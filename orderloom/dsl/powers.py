@@ -16,7 +16,7 @@ from decimal import Context, Decimal
 from typing import Any
 
 from . import values as V
-from .errors import DIV0, NUM, Fault
+from .errors import DIV0, NOT_DEFINED, NUM, Fault
 
 _WIDE = Context(prec=V.CTX.prec + 26, Emax=100_000, Emin=-100_000)
 # exp(2400) is beyond 10^1000 and exp(-2400) below 10^-1000: no need to work them out.
@@ -43,7 +43,7 @@ def sqrt(x: Any) -> Decimal:
 
 def exp(x: Any) -> Decimal:
     if x > _EXP_LIMIT:
-        raise Fault("the number is too large or not defined", code=NUM)
+        raise Fault("the number is too large or not defined", code=NUM, kind=NOT_DEFINED)
     if x < -_EXP_LIMIT:
         return Decimal(0)
     return _finish(V.CTX.exp(Decimal(x)))
@@ -82,7 +82,7 @@ def power(x: Any, y: Any) -> Decimal:
         # Decide overflow before libmpdec does: it works exp(y * ln(x)) out in full.
         size = _WIDE.multiply(Decimal(y), _WIDE.ln(abs(Decimal(x))))
         if size > _EXP_LIMIT:
-            raise Fault("the number is too large or not defined", code=NUM)
+            raise Fault("the number is too large or not defined", code=NUM, kind=NOT_DEFINED)
         if size < -_EXP_LIMIT:
             return Decimal(0)
     return _finish(_WIDE.power(Decimal(x), Decimal(y)))

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from . import values as V
-from .errors import DIV0, NUM, Fault
+from .errors import DIV0, DIVISION_BY_ZERO, NO_NUMBERS, NUM, Fault
 
 
 def _cells(value: Any) -> list[Any]:
@@ -75,7 +75,8 @@ def percentile(values: Any, k: Any) -> Any:
         raise Fault("PERCENTILE: k must be between 0 and 1", code=NUM)
     items = sorted(V.as_number(v) for v in _present(values))
     if not items:
-        raise Fault("PERCENTILE: there are no numbers", code=NUM)
+        raise Fault("PERCENTILE: there are no numbers", code=NUM, kind=NO_NUMBERS,
+                    function="PERCENTILE")
     rank = V.mul(k, len(items) - 1)
     below = int(rank) if isinstance(rank, int) else int(rank.to_integral_value("ROUND_FLOOR"))
     fraction = V.sub(rank, below)
@@ -97,7 +98,7 @@ def countblank(*values: Any) -> int:
 def quotient(numerator: Any, denominator: Any) -> int:
     """The whole part of the division, cut toward zero."""
     if not denominator:
-        raise Fault("division by zero", code=DIV0)
+        raise Fault("division by zero", code=DIV0, kind=DIVISION_BY_ZERO)
     q = V.CTX.divide(Decimal(numerator), Decimal(denominator))
     return V.check_int(int(q.to_integral_value("ROUND_DOWN")))
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from . import limits
 from . import values as V
-from .errors import NA, Fault
+from .errors import NA, NOT_A_NUMBER, Fault
 
 # Excel refuses a text to find of more than 255 characters; the bound also keeps a
 # search with `?` wildcards cheap.
@@ -171,14 +171,15 @@ def value(text: str) -> Decimal:
     """Text as a number: a sign, a currency symbol, thousands commas and a % are understood."""
     match = _NUMBER_TEXT.fullmatch(text.strip(_BLANKS))
     if not match:
-        raise Fault(f'VALUE: "{text}" is not a number')
+        raise Fault(f'VALUE: "{text}" is not a number', kind=NOT_A_NUMBER, text=text)
     sign, digits, percent = match.group(1) or "", match.group(2), match.group(3)
     try:
         number = Decimal(sign + digits.replace(",", ""))
     except InvalidOperation:
-        raise Fault(f'VALUE: "{text}" is not a number') from None
+        raise Fault(f'VALUE: "{text}" is not a number', kind=NOT_A_NUMBER,
+                    text=text) from None
     if number and abs(number.adjusted()) > limits.MAX_EXPONENT:
-        raise Fault(f'VALUE: "{text}" is not a number')
+        raise Fault(f'VALUE: "{text}" is not a number', kind=NOT_A_NUMBER, text=text)
     if not number:
         return Decimal(0)
     result = V.div(number, 100) if percent else number

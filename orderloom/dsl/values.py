@@ -28,7 +28,16 @@ from decimal import (
 from typing import Any
 
 from . import limits
-from .errors import DIV0, NUM, Fault
+from .errors import (
+    DIV0,
+    DIVISION_BY_ZERO,
+    NOT_WHOLE,
+    NUM,
+    NUMBER_TOO_LARGE,
+    TEXT_TOO_LONG,
+    WRONG_KIND,
+    Fault,
+)
 
 # Every computed number goes through this context: 34 significant digits and
 # a bounded exponent, so no formula can build a number with a million digits.
@@ -66,8 +75,16 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
+# What a function wanted, as the type names the language's problems use, so that a
+# caller words it as it words a type.
+_WANTED = {"TRUE or FALSE": "boolean", "a date and time": "datetime", "a date": "date",
+           "a list": "list", "a number": "number", "a record": "record",
+           "a whole number": "integer", "text": "text"}
+
+
 def _wrong(name: str, expected: str, value: Any) -> Fault:
-    return Fault(f"{name} should be {expected}, got {_kind(value)}")
+    return Fault(f"{name} should be {expected}, got {_kind(value)}", kind=WRONG_KIND,
+                 function=name, needed=_WANTED.get(expected, expected), type=_kind(value))
 
 
 # -- reading data -----------------------------------------------------------
@@ -222,7 +239,8 @@ def to_text(value: Any) -> str:
 
 def check_text(text: str) -> str:
     if len(text) > limits.MAX_TEXT_LENGTH:
-        raise Fault(f"the text would be longer than {limits.MAX_TEXT_LENGTH} characters")
+        raise Fault(f"the text would be longer than {limits.MAX_TEXT_LENGTH} characters",
+                    kind=TEXT_TOO_LONG, most=limits.MAX_TEXT_LENGTH)
     return text
 
 
@@ -238,14 +256,15 @@ def whole(value: Any, what: str) -> int:
     if isinstance(value, int):
         return value
     if value != value.to_integral_value():
-        raise Fault(f"{what} must be a whole number, got {number_text(value)}")
+        raise Fault(f"{what} must be a whole number, got {number_text(value)}",
+                    kind=NOT_WHOLE, number=number_text(value))
     return int(value)
 
 
 def check_int(value: int) -> int:
     if -_INT_LIMIT < value < _INT_LIMIT:
         return value
-    raise Fault("the number is too large", code=NUM)
+    raise Fault("the number is too large", code=NUM, kind=NUMBER_TOO_LARGE)
 
 
 def add(a: Any, b: Any) -> Any:
@@ -276,7 +295,7 @@ def div(a: Any, b: Any) -> Any:
     if a is None or b is None:
         return None
     if not b:
-        raise Fault("division by zero", code=DIV0)
+        raise Fault("division by zero", code=DIV0, kind=DIVISION_BY_ZERO)
     return normal(CTX.divide(a, b))
 
 
@@ -285,7 +304,7 @@ def mod(a: Any, b: Any) -> Any:
     if a is None or b is None:
         return None
     if not b:
-        raise Fault("division by zero", code=DIV0)
+        raise Fault("division by zero", code=DIV0, kind=DIVISION_BY_ZERO)
     if a.__class__ is int and b.__class__ is int:
         return a % b
     r = CTX.remainder(Decimal(a), Decimal(b))

@@ -19,7 +19,7 @@ from typing import Any
 
 from . import values as V
 from .catalogue import Catalogue
-from .errors import NUM, VALUE, Fault
+from .errors import DATE_OUT_OF_RANGE, NUM, VALUE, Fault
 
 SATURDAY_SUNDAY = (False, False, False, False, False, True, True)
 
@@ -126,13 +126,15 @@ def workday(start: Any, days: Any, cal: Calendar, name: str) -> _dt.date:
         target = ordinal + step * weeks * 7
         low, high = sorted((ordinal + step, target))
         if low < _FIRST or high > _LAST:
-            raise Fault(f"{name}: the date is outside the years 1 to 9999", code=NUM)
+            raise Fault(f"{name}: the date is outside the years 1 to 9999", code=NUM,
+                        kind=DATE_OUT_OF_RANGE, function=name)
         left -= _worked_between(cal, low, high)
         ordinal = target
     while left > 0:
         ordinal += step
         if not _FIRST <= ordinal <= _LAST:
-            raise Fault(f"{name}: the date is outside the years 1 to 9999", code=NUM)
+            raise Fault(f"{name}: the date is outside the years 1 to 9999", code=NUM,
+                        kind=DATE_OUT_OF_RANGE, function=name)
         if cal.works(ordinal):
             left -= 1
     return _dt.date.fromordinal(ordinal)

@@ -34,11 +34,16 @@ PASSWORD_METHOD = "scrypt"
 class AccountError(ValueError):
     """A request about accounts that cannot be carried out; ``field`` names the input."""
 
-    def __init__(self, field: str, message: str, status: int = 422) -> None:
+    def __init__(self, field: str, message: str, status: int = 422, *,
+                 code: str | None = None, **values: object) -> None:
         super().__init__(message)
         self.field = field
         self.message = message
         self.status = status
+        # What the refusal means, for pages to say in the reader's language
+        # (refusals.py REFUSAL_WORDS); the API keeps the English message.
+        self.code = code
+        self.values = values
 
 
 @functools.cache
@@ -54,10 +59,11 @@ def hash_password(password: str) -> str:
 
 def check_password_strength(password: str, username: str, display_name: str = "") -> None:
     """Refuse a password the policy (password_policy.py) refuses for this user."""
-    why = password_policy.problem(password, username,
-                                  tuple(display_name.lower().split()))
-    if why is not None:
-        raise AccountError("password", why)
+    refused = password_policy.judge(password, username,
+                                    tuple(display_name.lower().split()))
+    if refused is not None:
+        code, why = refused
+        raise AccountError("password", why, code=code, least=password_policy.MIN_LENGTH)
 
 
 def find_role(session: Session, name: str) -> Role | None:
@@ -85,9 +91,11 @@ def create_user(
     display_name: str = "",
 ) -> User:
     if not USERNAME_PATTERN.match(username or ""):
-        raise AccountError("username", "use 2 to 150 letters, digits or . _ @ -")
+        raise AccountError("username", "use 2 to 150 letters, digits or . _ @ -",
+                           code="account.username_form")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise AccountError("username", f"a user named {username!r} already exists", status=409)
+        raise AccountError("username", f"a user named {username!r} already exists", status=409,
+                           code="account.user_exists", username=username)
     check_password_strength(password, username, display_name)
     role_objects = _roles_named(session, roles)
     _check_grant(session, actor, roles, role_objects, set(roles))
@@ -129,7 +137,8 @@ def _keep_an_administrator(session: Session, user: User, field: str) -> None:
     if not any(is_administrator(other) for other in others):
         raise AccountError(field, f"{user.username} is the last administrator: give another "
                                   "active user every permission first, or nobody could "
-                                  "manage this instance", status=409)
+                                  "manage this instance", status=409,
+                           code="account.last_administrator", username=user.username)
 
 
 def _granter_permissions(session: Session, actor: Actor) -> frozenset[str] | None:
@@ -149,7 +158,8 @@ def check_may_manage(session: Session, actor: Actor, user: User) -> None:
     if lacking and user.id != actor.user_id:
         raise AccountError("", f"{user.username} holds {', '.join(lacking)}, which you do "
                                "not hold yourself; only someone who does may change "
-                               "this user", status=403)
+                               "this user", status=403, code="account.holds_more",
+                           username=user.username, permissions=", ".join(lacking))
 
 
 def _check_grant(session: Session, actor: Actor, names: list[str], roles: list[Role],
@@ -166,7 +176,8 @@ def _check_grant(session: Session, actor: Actor, names: list[str], roles: list[R
             raise AccountError(f"roles/{index}",
                                f"you cannot give the role {name!r}: it grants "
                                f"{', '.join(lacking)}, which you do not hold yourself",
-                               status=403)
+                               status=403, code="account.role_grants_more", role=name,
+                               permissions=", ".join(lacking))
 
 
 def set_active(session: Session, actor: Actor, user: User, active: bool) -> None:
@@ -192,7 +203,8 @@ def _roles_named(session: Session, names: list[str]) -> list[Role]:
     found = {r.name: r for r in session.scalars(select(Role).where(Role.name.in_(names)))}
     for index, name in enumerate(names):
         if name not in found:
-            raise AccountError(f"roles/{index}", f"there is no role named {name!r}")
+            raise AccountError(f"roles/{index}", f"there is no role named {name!r}",
+                               code="account.no_role", role=name)
     return [found[name] for name in dict.fromkeys(names)]
 
 
@@ -201,9 +213,10 @@ def create_role(
 ) -> Role:
     if not ROLE_PATTERN.match(name or ""):
         raise AccountError("name", "use 2 to 50 lower-case letters, digits, - or _, "
-                                   "starting with a letter")
+                                   "starting with a letter", code="account.role_name_form")
     if find_role(session, name) is not None:
-        raise AccountError("name", f"a role named {name!r} already exists", status=409)
+        raise AccountError("name", f"a role named {name!r} already exists", status=409,
+                           code="account.role_exists", role=name)
     _check_permissions(session, actor, permissions)
     role = Role(name=name, description=description, builtin=False,
                 permissions=sorted(set(permissions)))
@@ -220,7 +233,8 @@ def change_role(session: Session, actor: Actor, role: Role, description: str | N
     from the permission table."""
     if role.builtin:
         raise AccountError("", f"{role.name!r} is a built-in role: what it may do is fixed; "
-                               "create a custom role instead", status=409)
+                               "create a custom role instead", status=409,
+                           code="account.builtin_fixed", role=role.name)
     before = list(role.permissions)
     _check_may_change(session, actor, role, "change")
     if permissions is not None:
@@ -245,26 +259,31 @@ def _check_may_change(session: Session, actor: Actor, role: Role, verb: str) -> 
     if beyond:
         raise AccountError("", f"you cannot {verb} the role {role.name!r}: it holds "
                                f"{', '.join(repr(p) for p in beyond)}, which you do not "
-                               "hold yourself", status=403)
+                               "hold yourself", status=403,
+                           code=f"account.cannot_{verb}_role", role=role.name,
+                           permissions=", ".join(beyond))
 
 
 def delete_role(session: Session, actor: Actor, role: Role) -> None:
     """Delete a custom role that nobody holds and no published order type names."""
     if role.builtin:
         raise AccountError("", f"{role.name!r} is a built-in role and cannot be deleted",
-                           status=409)
+                           status=409, code="account.builtin_kept", role=role.name)
     _check_may_change(session, actor, role, "delete")
     holders = sorted(session.scalars(select(User.username)
                                      .where(User.roles.contains(role))))
     if holders:
         raise AccountError("", f"the role {role.name!r} is still held by "
-                               f"{', '.join(holders)}: take it from them first", status=409)
+                               f"{', '.join(holders)}: take it from them first", status=409,
+                           code="account.role_held", role=role.name,
+                           holders=", ".join(holders))
     naming = order_types_naming(session, role.name)
     if naming:
         # Their approvals and transitions would wait for a role nobody can hold.
         raise AccountError("", f"the published order types {', '.join(naming)} name the "
                                f"role {role.name!r}: publish them without it first",
-                           status=409)
+                           status=409, code="account.role_named", role=role.name,
+                           types=", ".join(naming))
     audit.record(session, actor, "role.deleted", "role", role.id, name=role.name,
                  permissions=list(role.permissions))
     session.delete(role)
@@ -292,11 +311,13 @@ def _check_permissions(session: Session, actor: Actor, permissions: list[str]) -
     own = _granter_permissions(session, actor)
     for index, permission in enumerate(permissions):
         if permission not in PERMISSIONS:
-            raise AccountError(f"permissions/{index}", f"there is no permission {permission!r}")
+            raise AccountError(f"permissions/{index}", f"there is no permission {permission!r}",
+                               code="account.no_permission", permission=permission)
         if own is not None and permission not in own:
             raise AccountError(f"permissions/{index}",
                                f"you cannot grant {permission!r}: you do not hold it "
-                               "yourself", status=403)
+                               "yourself", status=403, code="account.cannot_grant",
+                               permission=permission)
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
@@ -320,7 +341,8 @@ def issue_token(session: Session, actor: Actor, user: User, name: str) -> tuple[
     never stored and cannot be shown again."""
     name = (name or "").strip()
     if not name or len(name) > 100:
-        raise AccountError("name", "give the token a name of 1 to 100 characters")
+        raise AccountError("name", "give the token a name of 1 to 100 characters",
+                           code="account.token_name")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, name=name, token_hash=token_digest(secret),
                      prefix=secret[: len(TOKEN_PREFIX) + 6])

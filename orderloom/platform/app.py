@@ -40,6 +40,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.secure_cookies,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        # The cookie is sent only when the session changes. Re-sent with every answer,
+        # it was the session as that request had it: the late answer to a request sent
+        # before a language was chosen, or before logging out, undid the choice. So a
+        # session lasts 12 hours from its last change (logging in, a language chosen).
+        SESSION_REFRESH_EACH_REQUEST=False,
         JSON_SORT_KEYS=False,
     )
     app.json.sort_keys = False

@@ -155,6 +155,7 @@ def worker(ctx: click.Context, burst: bool, fork: bool) -> None:
     pauses it; it goes on when Redis is back."""
     from redis import Redis
 
+    from orderloom import runtime
     from orderloom.db import make_session_factory
     from orderloom.runtime import remembered
     from orderloom.runtime.jobs import runner as job_runner
@@ -173,6 +174,10 @@ def worker(ctx: click.Context, burst: bool, fork: bool) -> None:
     check_database(settings)
     engine = open_engine(settings)
     os.environ.setdefault("ORDERLOOM_WORKER", "1")
+    # Every domain is imported now rather than when the first job arrives: the first
+    # job does not wait for it, with --fork each work horse inherits them instead of
+    # importing them again, and a module that cannot be imported stops the worker here.
+    runtime.load_domains()
     sessions = make_session_factory(engine)
     memory = remembered.install(sessions)
     runner = job_runner.JobRunner(sessions, smtp=settings.smtp,
@@ -320,6 +325,7 @@ def timers_fire(ctx: click.Context, at: str | None) -> None:
 
 def _add_commands() -> None:
     from orderloom.platform.commands.backup import backup_command, restore_command
+    from orderloom.platform.commands.dashboards import dashboards_command
     from orderloom.platform.commands.definitions import (
         check_command,
         export_command,
@@ -331,9 +337,9 @@ def _add_commands() -> None:
     from orderloom.platform.commands.stock import stock_command
     from orderloom.platform.commands.templates import templates_command
 
-    for command in (backup_command, check_command, demo_command, export_command,
-                    import_command, formula_command, key_command, restore_command,
-                    stock_command, templates_command):
+    for command in (backup_command, check_command, dashboards_command, demo_command,
+                    export_command, import_command, formula_command, key_command,
+                    restore_command, stock_command, templates_command):
         cli.add_command(command)
 
 

@@ -6,6 +6,7 @@ The answer is kept for the request: a page of orders shares a few versions.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import g
@@ -22,6 +23,10 @@ from orderloom.runtime.orders.search import OrderFilter
 from orderloom.runtime.reports.dashboards import DashboardFilter
 
 NO_LIMITS = FieldAccess()
+
+# The members of a return's step (on its log, or an after_sales timeline entry) that name
+# another order: the one an exchange replaces for, or the exchange or re-shipment made.
+LINKED_ORDERS = ("order", "replacement")
 
 
 def roles_of_request() -> frozenset[str]:
@@ -57,6 +62,28 @@ def seen_exception(session: Any, found: Any, order: Any
             Order.number == earlier, visible_orders(current_user()))) is None:
         return {}, {key: value for key, value in details.items() if key != "earlier"}
     return found.message, details
+
+
+def hidden_numbers(session: Any, numbers: Iterable[Any]) -> frozenset[str]:
+    """Those of ``numbers`` naming an order the requesting person's row rules hide."""
+    wanted = {number for number in numbers if isinstance(number, str)}
+    if not wanted:
+        return frozenset()
+    seen = set(session.scalars(select(Order.number).where(
+        Order.number.in_(wanted), visible_orders(current_user()))))
+    return frozenset(wanted - seen)
+
+
+def seen_links(session: Any, details: list[Any]) -> list[Any]:
+    """Return steps' details without the number of a linked order the requesting
+    person's row rules hide, as an exception leaves out such an earlier order."""
+    hidden = hidden_numbers(session, (d.get(key) for d in details if isinstance(d, dict)
+                                      for key in LINKED_ORDERS))
+    if not hidden:
+        return details
+    return [{key: value for key, value in d.items()
+             if not (key in LINKED_ORDERS and value in hidden)} if isinstance(d, dict) else d
+            for d in details]
 
 
 def limit_search(session: Any, spec: OrderFilter) -> OrderFilter:

@@ -13,6 +13,7 @@ from orderloom.platform.row_access import visible_orders
 from orderloom.runtime.engine import type_rules
 from orderloom.runtime.errors import OrderNotFound
 from orderloom.runtime.orders.models import Order
+from orderloom.runtime.shipping import tracking
 from orderloom.runtime.shipping.models import Shipment
 
 Model = TypeVar("Model")
@@ -37,6 +38,34 @@ def may_act_on(order: Order) -> Order:
     user = current_user()
     type_rules.check_order(order, "act", current_actor(), user.role_names if user else None)
     return order
+
+
+def seen_numbers(numbers: list[str]) -> list[str]:
+    """Of ``numbers``, those of orders the logged-in user may see, in the same order."""
+    seen = set(db_session().scalars(select(Order.number).where(
+        Order.number.in_(numbers), visible_orders(current_user())))) if numbers else set()
+    return [n for n in numbers if n in seen]
+
+
+def shared_with(shipment: Shipment, order: Order) -> list[str]:
+    """The numbers of the other orders the parcel carries beside ``order`` (the orders of
+    a merge), of those the logged-in user may see."""
+    return seen_numbers([o.number for o in tracking.orders_carried(db_session(), shipment)
+                         if o.id != order.id])
+
+
+def may_act_on_all(orders: list[Order], missing: str) -> list[Order]:
+    """``orders`` (the orders of one merge), once the logged-in user may see every one
+    (OrderNotFound, a 404 saying ``missing``, otherwise: a hidden order's existence does
+    not leak) and act on every one (TypeAccessRefused, 403)."""
+    ids = [o.id for o in orders]
+    seen = set(db_session().scalars(select(Order.id).where(
+        Order.id.in_(ids), visible_orders(current_user())))) if ids else set()
+    if len(seen) < len(set(ids)):
+        raise OrderNotFound(missing)
+    for order in orders:
+        may_act_on(order)
+    return orders
 
 
 def shipment_or_404(shipment_id: int, session: Session | None = None) -> Shipment:

@@ -38,19 +38,29 @@ def problem(password: str, username: str, other_words: tuple[str, ...] = ()) -> 
     """Why ``password`` may not be used by ``username``, as a clause that follows
     "Password: ", or None when it may. ``other_words`` (the person's name, ...) count
     as easy to guess too."""
+    refused = judge(password, username, other_words)
+    return refused[1] if refused is not None else None
+
+
+def judge(password: str, username: str, other_words: tuple[str, ...] = ()
+          ) -> tuple[str, str] | None:
+    """``problem``'s refusal as (code, English clause), so a page can say it in its
+    reader's language (the code names the rule broken: ``password.too_short``,
+    ``password.repeated``, ``password.spaces``, ``password.username``,
+    ``password.guessable``)."""
     if len(password) < MIN_LENGTH:
-        return f"must be at least {MIN_LENGTH} characters long"
+        return "password.too_short", f"must be at least {MIN_LENGTH} characters long"
     if len(set(password)) == 1:
-        return "must not be one character repeated"
+        return "password.repeated", "must not be one character repeated"
     if password.strip() != password:
-        return "must not start or end with spaces"
+        return "password.spaces", "must not start or end with spaces"
     name = (username or "").strip().lower()
     # Compared without punctuation too, so "Chen_Jing-2024" counts for "chen.jing".
     bare_name, bare_password = _letters_and_digits(name), _letters_and_digits(password.lower())
     if name and (password.lower() == name
                  or (len(bare_name) >= SHORTEST_NAME_REFUSED_INSIDE
                      and bare_name in bare_password)):
-        return "must not contain the username"
+        return "password.username", "must not contain the username"
     words = [word for word in (name, *re.split(r"[\W_]+", name), *other_words, *PRODUCT_WORDS)
              if word]
     with _zxcvbn_lock:
@@ -61,7 +71,8 @@ def problem(password: str, username: str, other_words: tuple[str, ...] = ()) -> 
     warning = (verdict["feedback"]["warning"] or "").rstrip(".")
     why = (warning[:1].lower() + warning[1:] if warning
            else "it is built from common words or patterns")
-    return f"is too easy to guess ({why}); add another word or two, or choose a longer one"
+    return ("password.guessable",
+            f"is too easy to guess ({why}); add another word or two, or choose a longer one")
 
 
 def _letters_and_digits(text: str) -> str:

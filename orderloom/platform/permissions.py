@@ -54,9 +54,16 @@ PERMISSIONS: dict[str, LazyString] = {
         "Set the business calendar: weekend days, public holidays and make-up working days"),
     "payments.manage": lazy_gettext(
         "Record payments, issue refunds, import statements, resolve mismatches"),
+    "after_sales.manage": lazy_gettext(
+        "Handle returns and exchanges: open, approve, receive, inspect, restock, refund, "
+        "exchange and re-ship; set the returns' time limit"),
+    "consolidation.manage": lazy_gettext(
+        "Set merging and splitting: the merge window, merging by rule, parcel limits"),
     "prices.manage": lazy_gettext(
         "Set up price lists: prices per channel, customer tier or customer, quantity "
         "breaks and validity dates"),
+    "promotions.manage": lazy_gettext(
+        "Set up promotions: gift and discount rules, and their backtest over past orders"),
 }
 
 BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
@@ -71,7 +78,8 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
         frozenset({"definitions.view", "orders.view", "orders.create", "orders.edit",
                    "orders.act",
                    "inventory.view", "floor.work", "tokens.own", "customers.view",
-                   "customers.manage", "payments.view", "payments.manage"}),
+                   "customers.manage", "payments.view", "payments.manage",
+                   "after_sales.manage"}),
     ),
     "viewer": (
         "Reads orders and reports, changes nothing",

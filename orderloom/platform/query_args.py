@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import TypeVar
 
+from flask_babel import lazy_gettext
+
+from orderloom.platform.i18n import reads_english
 from orderloom.platform.url_ids import LARGEST_ID
+from orderloom.runtime import business_calendar
 
 T = TypeVar("T")
 
@@ -28,21 +32,52 @@ _WHOLE = re.compile(r"[+-]?[0-9]{1,20}")
 _DATE_EXAMPLE = "2026-11-25"
 
 
+# What a page says of a refused parameter in the reader's language, by the error's code;
+# the API keeps the English ``detail``.
+PARAMETER_WORDS = {
+    "whole": lazy_gettext("must be a whole number from %(low)s to %(high)s"),
+    "choice": lazy_gettext("must be one of %(options)s"),
+    "not_a_date": lazy_gettext("“%(value)s” is not a date; use the form %(example)s"),
+    "not_a_moment": lazy_gettext(
+        "“%(value)s” is not a date (%(example)s) or a date and time "
+        "(2026-11-25T09:30:00+08:00)"),
+    "day_range": lazy_gettext("must be a day from %(first)s to %(last)s"),
+    "nul": lazy_gettext("must not contain the NUL character"),
+}
+# The parameters pages let people type, named as their boxes are.
+PARAMETER_NAMES = {"created_from": lazy_gettext("Created from"),
+                   "created_to": lazy_gettext("Created to"),
+                   "from": lazy_gettext("From"), "to": lazy_gettext("To"),
+                   "mode": lazy_gettext("Mode"), "warehouse": lazy_gettext("Warehouse")}
+BROKEN_LINK = lazy_gettext("The page link is broken; showing the first page.")
+
+
 class ParameterError(ValueError):
     """A query parameter that cannot be read: ``name`` is the parameter's, ``detail``
-    says why in words a user can act on."""
+    says why in words a user can act on; ``code`` and ``values`` let a page say it in
+    its reader's language (PARAMETER_WORDS)."""
 
-    def __init__(self, name: str, detail: str, *, on_a_page: str | None = None) -> None:
+    def __init__(self, name: str, detail: str, *, on_a_page: str | None = None,
+                 code: str | None = None, **values: object) -> None:
         super().__init__(f"{name}: {detail}")
         self.name = name
         self.detail = detail
         self.on_a_page = on_a_page
+        self.code = code
+        self.values = values
 
     @property
     def page_message(self) -> str:
         """The message a page shows: the parameter's name as words, then why (or what
         the reader of a page needs instead: a cursor is no filter they typed)."""
-        return self.on_a_page or f"{self.name.replace('_', ' ').capitalize()}: {self.detail}."
+        if self.on_a_page:
+            return self.on_a_page
+        words = PARAMETER_WORDS.get(self.code or "")
+        if reads_english() or words is None:
+            return f"{self.name.replace('_', ' ').capitalize()}: {self.detail}."
+        name = PARAMETER_NAMES.get(self.name, self.name)
+        return str(lazy_gettext("%(name)s: %(detail)s.", name=name,
+                                detail=str(words) % self.values))
 
 
 def _raw(args: Mapping[str, str], name: str) -> str | None:
@@ -61,7 +96,8 @@ def whole(args: Mapping[str, str], name: str, default: int | None = None, *,
     if raw is None:
         return default
     if not _WHOLE.fullmatch(raw) or not low <= int(raw) <= high:
-        raise ParameterError(name, f"must be a whole number from {low} to {high}")
+        raise ParameterError(name, f"must be a whole number from {low} to {high}",
+                             code="whole", low=low, high=high)
     return int(raw)
 
 
@@ -73,7 +109,8 @@ def choice(args: Mapping[str, str], name: str, options: tuple[str, ...], default
         return default
     if raw.lower() not in options:
         raise ParameterError(name, "must be " + ", ".join(options[:-1]) + " or " + options[-1]
-                             if len(options) > 1 else f"must be {options[0]}")
+                             if len(options) > 1 else f"must be {options[0]}",
+                             code="choice", options=", ".join(options))
     return raw.lower()
 
 
@@ -85,7 +122,7 @@ def cursor(args: Mapping[str, str], name: str = "before") -> int | None:
     if not _WHOLE.fullmatch(raw) or not 1 <= int(raw) <= LARGEST_ID:
         raise ParameterError(name, "is not a page link this list made; start from the "
                                    "first page",
-                             on_a_page="The page link is broken; showing the first page.")
+                             on_a_page=str(BROKEN_LINK))
     return int(raw)
 
 
@@ -98,26 +135,28 @@ def day(args: Mapping[str, str], name: str, default: date | None = None) -> date
         value = date.fromisoformat(raw)
     except ValueError:
         raise ParameterError(name, f"“{_shown(raw)}” is not a date; use the form "
-                                   f"{_DATE_EXAMPLE}") from None
+                                   f"{_DATE_EXAMPLE}", code="not_a_date", value=_shown(raw),
+                             example=_DATE_EXAMPLE) from None
     return _within(name, value)
 
 
 def day_moment(args: Mapping[str, str], name: str, *, end_of_day: bool = False
                ) -> datetime | None:
-    """A day (only a day, as a page's date input sends it) as its first moment in UTC,
-    or with ``end_of_day`` the first moment of the next, so a "to" filter takes in
-    the whole day."""
+    """A day (only a day, as a page's date input sends it) as its first moment on the
+    instance's clocks, in UTC, or with ``end_of_day`` the first moment of the next, so
+    a "to" filter takes in the whole day."""
     found = day(args, name)
     if found is None:
         return None
-    return day_start(found + timedelta(days=1) if end_of_day else found)
+    start, end = business_calendar.day_range(found)
+    return end if end_of_day else start
 
 
 def moment(args: Mapping[str, str], name: str, *, end_of_day: bool = False
            ) -> datetime | None:
-    """A point in time in UTC: a day (its start, or with ``end_of_day`` the start of the
-    next day, so a "to" filter takes in the whole day) or a date and time (without a
-    time zone it is UTC)."""
+    """A point in time in UTC: a day (its start on the instance's clocks, or with
+    ``end_of_day`` the start of the next day, so a "to" filter takes in the whole day)
+    or a date and time (without a time zone it is UTC)."""
     raw = _raw(args, name)
     if raw is None:
         return None
@@ -131,15 +170,12 @@ def moment(args: Mapping[str, str], name: str, *, end_of_day: bool = False
         value = datetime.fromisoformat(raw)
     except ValueError:
         raise ParameterError(name, f"“{_shown(raw)}” is not a date ({_DATE_EXAMPLE}) or a "
-                                   "date and time (2026-11-25T09:30:00+08:00)") from None
+                                   "date and time (2026-11-25T09:30:00+08:00)",
+                             code="not_a_moment", value=_shown(raw),
+                             example=_DATE_EXAMPLE) from None
     _within(name, value.date())
     value = value if value.tzinfo else value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
-
-
-def day_start(value: date) -> datetime:
-    """The first moment of ``value`` in UTC."""
-    return datetime.combine(value, time.min, tzinfo=UTC)
 
 
 def on_page(errors: list[str], read: Callable[[], T], fallback: T) -> T:
@@ -159,13 +195,14 @@ def refuse_nul(args: Mapping[str, object]) -> None:
     for name, value in pairs:
         if "\x00" in name or (isinstance(value, str) and "\x00" in value):
             raise ParameterError(name.replace("\x00", "\\0"),
-                                 "must not contain the NUL character")
+                                 "must not contain the NUL character", code="nul")
 
 
 def _within(name: str, value: date) -> date:
     if not FIRST_DAY <= value <= LAST_DAY:
         raise ParameterError(name, f"must be a day from {FIRST_DAY.isoformat()} to "
-                                   f"{LAST_DAY.isoformat()}")
+                                   f"{LAST_DAY.isoformat()}", code="day_range",
+                             first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
     return value
 
 

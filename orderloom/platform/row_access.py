@@ -12,14 +12,15 @@ designer/type_access.py) are left out whatever the row rule.
 """
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
-from sqlalchemy.orm import Session, defer
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy.orm import Session
 
 from orderloom.designer import type_access, versions
-from orderloom.designer.models import DefinitionVersion, OrderType
+from orderloom.designer.models import OrderType
 from orderloom.designer.published import blueprint_for
 from orderloom.platform.models import User
 from orderloom.platform.permissions import EVERY_ORDER
+from orderloom.runtime.engine import type_rules
 from orderloom.runtime.engine.approvals.tasks import ApprovalTask
 from orderloom.runtime.orders.models import Order
 
@@ -32,19 +33,6 @@ def sees_every_order(user: User) -> bool:
     return EVERY_ORDER in row_rules(user)
 
 
-def latest_versions(session: Session) -> list[DefinitionVersion]:
-    """The latest published version of every order type: whose ``access`` rules its
-    orders. Their documents are read only when a blueprint is not compiled yet."""
-    newest = (select(DefinitionVersion.order_type_id,
-                     func.max(DefinitionVersion.number).label("number"))
-              .group_by(DefinitionVersion.order_type_id).subquery())
-    return list(session.scalars(
-        select(DefinitionVersion)
-        .join(newest, and_(newest.c.order_type_id == DefinitionVersion.order_type_id,
-                           newest.c.number == DefinitionVersion.number))
-        .options(defer(DefinitionVersion.definition))))
-
-
 def types_unseen(session: Session, user: User) -> list[int]:
     """Ids of the order types whose definitions do not let ``user`` see their orders."""
     return types_refusing(session, user, "see")
@@ -54,9 +42,9 @@ def types_refusing(session: Session, user: User, kind: type_access.Kind) -> list
     """Ids of the order types whose definitions do not let ``user`` ``kind`` their
     orders."""
     roles = frozenset(user.role_names)
-    return sorted(version.order_type_id for version in latest_versions(session)
-                  if not type_access.allows(blueprint_for(version).definition, kind,
-                                            roles, user.username))
+    return sorted(type_id for type_id, blueprint
+                  in type_rules.latest_blueprints(session).items()
+                  if not type_access.allows(blueprint.definition, kind, roles, user.username))
 
 
 def orders_to_act_on(user: User) -> ColumnElement[bool]:

@@ -29,9 +29,13 @@ from orderloom.platform import accounts
 from orderloom.platform.design import design_context
 from orderloom.platform.permissions import BUILTIN_ROLES
 from orderloom.runtime import audit
+from orderloom.runtime.after_sales import settings as return_settings
 from orderloom.runtime.audit import Actor
+from orderloom.runtime.channels.hand_entry import MANUAL
 from orderloom.runtime.channels.models import add_channel, find_channel
+from orderloom.runtime.consolidation import settings as desk_settings
 from orderloom.runtime.customers import records as customers
+from orderloom.runtime.promotions import rules as promotion_rules
 from orderloom.runtime.stock import keeping as stock_keeping
 from orderloom.runtime.stock.catalog import Product, Warehouse
 
@@ -79,6 +83,8 @@ class TemplateReport:
     customers_kept: list[str] = field(default_factory=list)
     channels_created: list[str] = field(default_factory=list)
     channels_kept: list[str] = field(default_factory=list)
+    # The returns' time limit the import set (None: it brings none, or one was set)
+    returns_sla_hours: int | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {"template": self.key, "order_types": self.order_types.as_json(),
@@ -89,7 +95,8 @@ class TemplateReport:
                 "units_received": self.units_received,
                 "customers": {"created": self.customers_created,
                               "kept": self.customers_kept},
-                "channels": {"created": self.channels_created, "kept": self.channels_kept}}
+                "channels": {"created": self.channels_created, "kept": self.channels_kept},
+                "returns_sla_hours": self.returns_sla_hours}
 
     def lines(self) -> list[str]:
         """What was done, one line per kind of thing, for a person to read."""
@@ -114,6 +121,8 @@ class TemplateReport:
                 out.append(f"kept existing {what}: {', '.join(kept)}")
         if self.units_received:
             out.append(f"received {self.units_received} units of opening stock")
+        if self.returns_sla_hours:
+            out.append(f"set the returns' time limit to {self.returns_sla_hours} hours")
         return out
 
 
@@ -175,6 +184,7 @@ def import_template(session: Session, actor_name: str, key: str,
     warehouses_created, warehouses_kept = _warehouses(session, master.get("warehouses", []))
     products_created, products_kept = _products(session, master.get("products", []))
     customers_created, customers_kept = _customers(session, actor, master.get("customers", []))
+    _promotions(session, actor, master.get("promotions", []))
     try:
         imported = exchange.import_package(session, actor_name, document,
                                            design_context(session, publisher), on_conflict)
@@ -191,6 +201,8 @@ def import_template(session: Session, actor_name: str, key: str,
                             products_created=products_created, products_kept=products_kept,
                             customers_created=customers_created,
                             customers_kept=customers_kept)
+    report.returns_sla_hours = _returns_time_limit(session, actor,
+                                                   document.get("after_sales") or {})
     report.channels_created, report.channels_kept = _channels(
         session, actor, document.get("channel_presets", []), imported.renamed)
     created = set(products_created)
@@ -206,9 +218,19 @@ def import_template(session: Session, actor_name: str, key: str,
                     raise TemplateError([f"/master_data/products {item['sku']}: {error}"]
                                         ) from None
                 report.units_received += quantity
+    _merge_split(session, actor, document.get("merge_split"))
     audit.record(session, actor, "template.imported", "template", key, **report.as_json())
     log.debug("template %s imported by %s", key, actor_name)
     return report
+
+
+def _merge_split(session: Session, actor: Actor, chosen: dict[str, Any] | None) -> None:
+    """The template's merging and splitting (docs/order-desk.md), unless the workspace
+    has set its own: a second template, or staff's settings, are not overwritten."""
+    if not chosen or desk_settings.is_set(session):
+        return
+    desk_settings.store(session, actor,
+                        desk_settings.checked(chosen, desk_settings.current(session)))
 
 
 def add_package_roles(session: Session, actor: Actor, roles: list[dict[str, Any]]
@@ -224,6 +246,16 @@ def add_package_roles(session: Session, actor: Actor, roles: list[dict[str, Any]
                              WORKFLOW_ROLE_PERMISSIONS)
         created.append(role["name"])
     return created, kept
+
+
+def _returns_time_limit(session: Session, actor: Actor, after_sales: dict[str, Any]
+                        ) -> int | None:
+    """The template's time limit for returns, unless the workspace set its own."""
+    hours = after_sales.get("sla_hours")
+    if hours is None or return_settings.chosen(session):
+        return None
+    return_settings.change(session, actor, hours)
+    return hours
 
 
 def _warehouses(session: Session, warehouses: list[dict[str, Any]]
@@ -259,6 +291,23 @@ def _products(session: Session, products: list[dict[str, Any]]
         created.append(item["sku"])
     session.flush()
     return created, kept
+
+
+def _promotions(session: Session, actor: Actor, listed: list[dict[str, Any]]) -> None:
+    """The template's promotions, as its business would run them; one whose code the
+    workspace has already is kept as it is."""
+    for index, body in enumerate(listed):
+        if promotion_rules.find(session, body.get("code", "")) is not None:
+            continue
+        try:
+            terms = promotion_rules.checked(session, body, {MANUAL})
+        except promotion_rules.PromotionError as error:
+            raise TemplateError([f"/master_data/promotions/{index}{error.pointer}: "
+                                 f"{error.message}"]) from None
+        row = promotion_rules.store(session, terms, active=bool(body.get("active")))
+        audit.record(session, actor, "promotion.created", "promotion", row.code,
+                     **promotion_rules.as_json(row))
+    session.flush()
 
 
 def _channels(session: Session, actor: Actor, presets: list[dict[str, Any]],

@@ -243,12 +243,56 @@ def time_zone() -> str:
 _zone: dt.tzinfo = ZoneInfo("UTC")
 
 
+def day_start(day: dt.date) -> dt.datetime:
+    """The moment ``day`` starts in the instance's time zone, in UTC (a pre-sale's
+    release, the first moment of a period's day)."""
+    return dt.datetime.combine(day, dt.time(), _zone).astimezone(dt.UTC)
+
+
+def day_range(first: dt.date, last: dt.date | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """The moments, in UTC, from the start of ``first`` to the start of the day after
+    ``last`` (``first`` when not given) on the instance's clocks: what a filter "from
+    ``first`` to ``last``" takes in, the end left out. An order placed at 23:30 in
+    Shanghai is on that day there, though it is 15:30 the same day in UTC and 00:30
+    the next in the Americas."""
+    return day_start(first), day_start((last or first) + dt.timedelta(days=1))
+
+
+def today() -> dt.date:
+    """The instance's date now: the last day of a filter that names none."""
+    return instance_date(utcnow())
+
+
 def instance_date(moment: dt.datetime) -> dt.date:
     """The date ``moment`` falls on in the instance's time zone, as TODAY reads it: at
     01:00 in Shanghai it is already tomorrow there (an order's day for its prices)."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(_zone).date()
+
+
+def clock_changes(start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, int]]:
+    """The instance's offset from UTC, in minutes, from ``start`` (UTC) on, and each
+    moment before ``end`` it changes (summer time): [(start, 480)] in Shanghai. SQLite
+    knows no time zones, so a query that counts local days there shifts each time by
+    the offset of its stretch."""
+    def offset(moment: dt.datetime) -> int:
+        return int(moment.astimezone(_zone).utcoffset().total_seconds() // 60)
+
+    changes = [(start, offset(start))]
+    here = start
+    while here < end:
+        # Clocks change at most a few times a year: a day's step finds each change,
+        # halving the step then finds its minute.
+        step = min(dt.timedelta(days=1), end - here)
+        if offset(here + step) != changes[-1][1]:
+            low, high = here, here + step
+            while high - low > dt.timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                low, high = (middle, high) if offset(middle) == changes[-1][1] else (low, middle)
+            changes.append((high.replace(microsecond=0), offset(high)))
+        here += step
+    return changes
 
 
 def formula_calendar(session: Session, *, refused: Mapping[str, str] | None = None,

@@ -60,7 +60,8 @@ class StaleOrder(OrderError):
 
     def __init__(self, number: str, revision: int, state: str) -> None:
         super().__init__(f"order {number} was changed by someone else; it is now at "
-                         f"revision {revision} in state {state!r}. Reload it and try again.")
+                         f"revision {revision} in state {state!r}. Reload it and try again.",
+                         code="order.stale", order=number, revision=revision)
         self.revision = revision
         self.state = state
 
@@ -87,3 +88,11 @@ class DelegationRefused(OrderError):
     def __init__(self, pointer: str, message: str) -> None:
         super().__init__(message)
         self.pointer = pointer
+
+
+class EditRefused(OrderError):
+    """An edit of a placed order that may not be made now (runtime/order_edits): the
+    order is finished, has shipped, or its picking has started; or the stock for a
+    raised quantity is not there. ``faults`` point at the fields the edit changes."""
+
+    status = 409

@@ -18,10 +18,12 @@ from datetime import UTC, datetime
 
 PLAIN = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 FORMATS = ("plain", "json")
-# Loggers at the configured level; other libraries' say only warnings and errors. RQ's is
-# the worker's own voice (which queues it listens on, each job it runs); RQ sets its
-# worker's logger to INFO when imported, so that one is named too.
-OURS = ("orderloom", "rq", "rq.worker")
+# Loggers at the configured level; other libraries' say only warnings and errors.
+OURS = ("orderloom",)
+# RQ's loggers, set here because RQ sets its worker's to INFO when imported. They speak
+# at DEBUG only: at INFO RQ writes several lines for every job it runs (a worker's
+# logging was a tenth of its time per job), and the runner's own line says the same.
+RQ = ("rq", "rq.worker")
 
 current_request_id: ContextVar[str | None] = ContextVar("orderloom_request_id", default=None)
 
@@ -57,8 +59,9 @@ class _OurHandler(logging.StreamHandler):
 
 def configure(level: str = "INFO", fmt: str = "plain") -> None:
     """Send every process's log to stderr at ``level`` (for the loggers in ``OURS``;
-    other libraries' from WARNING) in the ``plain`` or ``json`` format. Calling it again
-    changes the level and format; it never adds a second handler."""
+    other libraries', RQ's included, from WARNING, or all at DEBUG) in the ``plain``
+    or ``json`` format. Calling it again changes the level and format; it never adds
+    a second handler."""
     install_record_factory()
     root = logging.getLogger()
     handler = next((h for h in root.handlers if isinstance(h, _OurHandler)), None)
@@ -69,6 +72,8 @@ def configure(level: str = "INFO", fmt: str = "plain") -> None:
     root.setLevel(logging.WARNING)
     for name in OURS:
         logging.getLogger(name).setLevel(level)
+    for name in RQ:
+        logging.getLogger(name).setLevel(level if level == "DEBUG" else logging.WARNING)
 
 
 def install_record_factory() -> None:

@@ -31,7 +31,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import Select, event
 from sqlalchemy import inspect as inspect_mapper
 from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
@@ -132,6 +132,14 @@ def read(session: Session, what: Read, key: Hashable, load: Callable[[], T]) -> 
     if memory is None or _changed_here(session, what.watches):
         return load()
     return memory.read(what, key, load)
+
+
+def anything(session: Session, what: Read, query: Select[Any]) -> bool:
+    """Whether ``query`` finds a row, remembered as ``read`` does: for a feature that no
+    configuration may use yet (no price list, no active ERP connection), so that an
+    order pays nothing for it then."""
+    return read(session, what, None,
+                lambda: session.execute(query.limit(1)).first() is not None)
 
 
 def detached_copy(obj: Any, leave_out: frozenset[str] = frozenset()) -> Any:

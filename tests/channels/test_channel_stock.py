@@ -61,20 +61,6 @@ def merchant(client, token_for):
     return headers
 
 
-@pytest.fixture
-def shopify():
-    store = FakeStore("shopify")
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def woo():
-    store = FakeStore("woocommerce")
-    yield store
-    store.close()
-
-
 def connect(client, headers, kind, url, **stock):
     key = f"{kind}_cn"
     credentials = ({"access_token": SHOPIFY_TOKEN} if kind == "shopify" else

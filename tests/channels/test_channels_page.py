@@ -8,18 +8,8 @@ import re
 import pytest
 
 from tests.channels.store_payloads import SHOPIFY_SECRET, shopify_delivery, shopify_order
-from tests.platform.test_api_tokens import bearer
 
 ACCESS_TOKEN = "shpat_4f3c2b1a0987654321fedcba"
-
-
-@pytest.fixture
-def retail(client, token_for):
-    """The built-in retail template, imported by an administrator."""
-    headers = bearer(token_for("admin"))
-    response = client.post("/api/v1/templates/retail/import", headers=headers)
-    assert response.status_code == 201, response.get_json()
-    return headers
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from orderloom.runtime.channels.models import InboundOrder
 from orderloom.runtime.customers.crm_links import CrmLink
 from orderloom.runtime.jobs.models import DONE, PENDING, Job
 from orderloom.runtime.orders.models import Order
-from tests.channels import test_store_sync as store_sync
 from tests.channels.fake_hubspot import (
     CLIENT_SECRET,
     DEAL_ID,
@@ -28,8 +27,7 @@ from tests.channels.fake_hubspot import (
     stage_event,
 )
 
-# The merchant with the retail order type of test_store_sync.py.
-retail = store_sync.retail
+# The merchant with the retail order type: tests/channels/conftest.py.
 KEY = "hubspot"
 
 

@@ -12,7 +12,6 @@ from orderloom.db import utcnow
 from orderloom.runtime.channels.models import Channel
 from orderloom.runtime.jobs.models import DONE, Job
 from tests.channels.fake_marketplace import FakeTaobao, trade
-from tests.channels.fake_stores import FakeStore
 from tests.channels.test_marketplace_api import KEY, poll
 from tests.channels.test_marketplace_api import connect as connect_marketplace
 from tests.channels.test_store_sync import (
@@ -23,22 +22,7 @@ from tests.channels.test_store_sync import (
     ship,
     shopify_at,
 )
-from tests.platform.test_api_tokens import assert_problem, bearer
-
-
-@pytest.fixture
-def retail(client, token_for):
-    merchant = bearer(token_for("admin"))
-    response = client.post("/api/v1/templates/retail/import", headers=merchant)
-    assert response.status_code == 201, response.get_json()
-    return merchant
-
-
-@pytest.fixture
-def shopify():
-    store = FakeStore("shopify")
-    yield store
-    store.close()
+from tests.platform.test_api_tokens import assert_problem
 
 
 @pytest.fixture

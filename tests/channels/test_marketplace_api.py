@@ -27,17 +27,8 @@ from tests.channels.fake_marketplace import (
     douyin_order,
     trade,
 )
-from tests.platform.test_api_tokens import bearer
 
 KEY = "tmall_flagship"
-
-
-@pytest.fixture
-def retail(client, token_for):
-    merchant = bearer(token_for("admin"))
-    response = client.post("/api/v1/templates/retail/import", headers=merchant)
-    assert response.status_code == 201, response.get_json()
-    return merchant
 
 
 @pytest.fixture

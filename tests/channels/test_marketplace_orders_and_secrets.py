@@ -28,7 +28,6 @@ from tests.channels.fake_marketplace import (
 from tests.channels.test_marketplace_api import KEY, connect, poll
 
 # The merchant with the retail template, and the fake Taobao, as the pull's own tests.
-retail = test_marketplace_api.retail
 taobao = test_marketplace_api.taobao
 
 

@@ -10,15 +10,7 @@ from orderloom.runtime import sealing
 from orderloom.runtime.channels.models import Channel
 from tests.channels.fake_stores import SHOPIFY_TOKEN, FakeStore
 from tests.channels.store_payloads import SHOPIFY_SECRET
-from tests.platform.test_api_tokens import assert_problem, bearer
-
-
-@pytest.fixture
-def retail(client, token_for):
-    merchant = bearer(token_for("admin"))
-    response = client.post("/api/v1/templates/retail/import", headers=merchant)
-    assert response.status_code == 201, response.get_json()
-    return merchant
+from tests.platform.test_api_tokens import assert_problem
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import pytest
 
 from tests.channels.fake_stores import SHOPIFY_TOKEN, WOO_KEY, WOO_SECRET, FakeStore
 from tests.channels.test_store_sync import attempts, connect, received, ship, shopify_at
-from tests.platform.test_api_tokens import bearer
 
 BASIC = base64.b64encode(f"{WOO_KEY}:{WOO_SECRET}".encode()).decode()
 
@@ -54,14 +53,6 @@ class EchoingStore(FakeStore):
 
     def woocommerce(self, request, body) -> None:
         return self.echo(request)
-
-
-@pytest.fixture
-def retail(client, token_for):
-    merchant = bearer(token_for("admin"))
-    response = client.post("/api/v1/templates/retail/import", headers=merchant)
-    assert response.status_code == 201, response.get_json()
-    return merchant
 
 
 @pytest.fixture

@@ -42,14 +42,6 @@ from tests.channels.test_stores import connect_shopify, connect_woocommerce, sto
 from tests.platform.test_api_tokens import assert_problem, bearer
 
 
-@pytest.fixture
-def retail(client, token_for):
-    merchant = bearer(token_for("admin"))
-    response = client.post("/api/v1/templates/retail/import", headers=merchant)
-    assert response.status_code == 201, response.get_json()
-    return merchant
-
-
 def notes_of(db, number):
     order = db.scalar(select(Order).where(Order.number == number))
     notes = standing_notes(db, [order]).get(order.id, [])

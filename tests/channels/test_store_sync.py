@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from orderloom.db import utcnow
@@ -14,7 +13,7 @@ from orderloom.platform.app import JOBS, create_app
 from orderloom.runtime.channels.store_sync import StoreCursor, reconcile_due
 from orderloom.runtime.jobs.models import DONE, FAILED, PENDING, Job
 from orderloom.runtime.orders.models import Order
-from tests.channels.fake_stores import SHOPIFY_TOKEN, WOO_KEY, WOO_SECRET, FakeStore
+from tests.channels.fake_stores import SHOPIFY_TOKEN, WOO_KEY, WOO_SECRET
 from tests.channels.store_payloads import (
     SHOPIFY_SECRET,
     WOOCOMMERCE_SECRET,
@@ -23,30 +22,7 @@ from tests.channels.store_payloads import (
     woocommerce_delivery,
     woocommerce_order,
 )
-from tests.platform.test_api_tokens import bearer
 from tests.runtime.support import create
-
-
-@pytest.fixture
-def retail(client, token_for):
-    merchant = bearer(token_for("admin"))
-    response = client.post("/api/v1/templates/retail/import", headers=merchant)
-    assert response.status_code == 201, response.get_json()
-    return merchant
-
-
-@pytest.fixture
-def shopify():
-    store = FakeStore("shopify")
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def woo():
-    store = FakeStore("woocommerce")
-    yield store
-    store.close()
 
 
 def connect(client, headers, kind, url, key=None, **credentials):
@@ -343,7 +319,11 @@ def test_only_orders_from_a_store_are_written_back(client, retail, shopify):
     key = connect(client, retail, "shopify", shopify.url)
     shopify.orders = [shopify_at(450789469, 1)]
     from_store = received(client, key, shopify.orders[0])
-    # The same order entered by staff: the same data, but not from the store.
+    # The same order entered by staff: the same data, but not from the store. (Merging
+    # by rule, on in the retail template, would put it in the store order's parcel, and
+    # a merged order other than the first is not shipped on its own.)
+    assert client.put("/api/v1/consolidation-settings", headers=retail,
+                      json={"merge_by_rule": False}).status_code == 200
     data = client.get(f"/api/v1/orders/{from_store}", headers=retail).get_json()["data"]
     created = create(client, retail, data)
     assert created.status_code == 201, created.get_json()
@@ -391,3 +371,27 @@ def test_a_store_that_keeps_failing_is_tried_eight_times_then_given_up(
     assert [a["outcome"] for a in log] == ["will_retry"] * 7 + ["gave_up"]
     assert all("503" in a["detail"] for a in log)
     assert shopify.made("POST", "fulfillments.json") == []
+
+
+# --- merged parcels (runtime/consolidation/) ----------------------------------------------------
+
+def test_a_merged_parcel_is_written_back_to_each_orders_store(client, retail, shopify):
+    # Two store orders of one buyer to one address: the retail template merges them by
+    # rule as the second arrives, and each store order hears the one parcel's number.
+    shop = connect(client, retail, "shopify", shopify.url)
+    shopify.orders = [shopify_at(450789469, 1), shopify_at(450789470, 2)]
+    first = received(client, shop, shopify.orders[0])
+    second = received(client, shop, shopify.orders[1])
+    merge = client.get(f"/api/v1/orders/{first}/merge-candidates",
+                       headers=retail).get_json()["merge"]
+    assert merge is not None and merge["by"] == "rule"
+    assert merge["orders"] == [first, second]
+    shipped = client.post(f"/api/v1/merges/{merge['id']}/shipment", headers=retail,
+                          json={"carrier": "sf", "tracking_number": "SF5550001"})
+    assert shipped.status_code == 201, shipped.get_json()
+    posted = shopify.made("POST", "/admin/api/2024-10/fulfillments.json")
+    assert [p["body"]["fulfillment"]["tracking_info"]["number"] for p in posted] == \
+        ["SF5550001", "SF5550001"]
+    assert sorted(shopify.fulfillments) == ["450789469", "450789470"]
+    assert [a["outcome"] for a in attempts(client, retail, first)] == ["written"]
+    assert [a["outcome"] for a in attempts(client, retail, second)] == ["written"]

@@ -23,13 +23,11 @@ from orderloom.runtime.channels.store_sync import (
 )
 from orderloom.runtime.jobs.models import DONE, Job
 from orderloom.runtime.jobs.outbox import enqueue
-from tests.channels import test_store_sync as store_sync
 from tests.channels.store_payloads import shopify_order
 from tests.channels.test_store_sync import attempts, connect, received, reconcile, woo_at
 from tests.conftest import TEST_SECRET
 
-# The merchant with the retail order type, and the fake stores, of test_store_sync.py.
-retail, shopify, woo = store_sync.retail, store_sync.shopify, store_sync.woo
+# The merchant with the retail order type, and the fake stores: tests/channels/conftest.py.
 PUBLIC = "https://orders.example.cn"
 HOODIE, JEANS = 466157049, 518995019  # the line item ids of store_payloads' Shopify order
 

@@ -10,8 +10,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from orderloom.platform.i18n import count, when
-from orderloom.platform.settings import load_settings
-from tests.conftest import TEST_SECRET
 from tests.pages.conftest import BIG
 from tests.platform.test_api_tokens import bearer
 
@@ -20,11 +18,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
-def settings(tmp_path, database_url):
+def instance_time_zone():
     # Eight hours from UTC, so a time shown in UTC could not pass for Shanghai time.
-    return load_settings({}, overrides={
-        "instance_path": tmp_path / "instance", "database_url": database_url,
-        "secret_key": TEST_SECRET, "time_zone": "Asia/Shanghai"})
+    return "Asia/Shanghai"
 
 
 def _text(page: str) -> str:
@@ -73,7 +69,7 @@ def test_the_order_page_shows_times_in_the_instance_zone_in_the_readers_format(c
     chinese = _text(console.page(f"/orders/{number}", headers=ZH))
     english = _text(console.page(f"/orders/{number}"))
     clock = created.strftime("%H:%M")
-    assert f"{created.year}年{created.month}月{created.day}日 {clock}" in chinese
+    assert f"{created:%Y-%m-%d} {clock}" in chinese
     assert f"{created.strftime('%b')} {created.day}, {created.year}, {clock}" in english
     assert "UTC" not in english.split("<h2", 1)[0]
 
@@ -160,7 +156,7 @@ def test_counts_and_times_follow_the_readers_locale(app):
     moment = datetime(2026, 12, 6, 18, 5, tzinfo=ZoneInfo("UTC"))
     with app.test_request_context("/", headers=ZH):
         assert count(1234567) == "1,234,567"
-        assert when(moment) == "2026年12月7日 02:05"  # Shanghai is eight hours ahead
+        assert when(moment) == "2026-12-07 02:05"  # Shanghai is eight hours ahead
         assert when(None) == ""
     with app.test_request_context("/"):
         assert count(12345) == "12,345"
@@ -200,7 +196,8 @@ def test_the_users_and_api_tokens_pages_speak_chinese(client, actions):
     refused = client.post("/admin/users", headers=ZH, data={
         "csrf_token": actions.csrf("/admin/users"), "username": "x", "password": "p"})
     assert refused.status_code == 422
-    assert "用户名：use 2 to 150 letters" in _text(refused.get_data(as_text=True))
+    assert "用户名：请使用 2 到 150 个字母、数字或 . _ @ -。" in _text(
+        refused.get_data(as_text=True))
 
     tokens = client.get("/account/tokens", headers=ZH).get_data(as_text=True)
     assert _headings(tokens) == ["API 令牌"]
@@ -246,5 +243,7 @@ def test_the_finance_summary_speaks_chinese(client, actions):
     text = _text(page.get_data(as_text=True))
     assert "<h1>财务汇总</h1>" in text and ">对账</a>" in text and "显示</button>" in text
     assert "这些天没有订单、收款或退款。" in text
-    for english in ("Finance summary", "Reconciliation", "Days are UTC"):
+    # Days are the instance's: midnight to midnight in Shanghai, said so in Chinese.
+    assert "日期按 Asia/Shanghai 时间从零点到零点计" in text
+    for english in ("Finance summary", "Reconciliation", "Days run from midnight"):
         assert english not in text, english

@@ -126,6 +126,11 @@ def pages_in_chinese(console, actions, client, token_for):
                         json={"columns": {"amount": "Amount", "date": "Date",
                                           "reference": "Ref"}})
     assert mapped.status_code in (200, 201), mapped.get_json()
+    warehouse = client.post("/api/v1/warehouses", headers=bearer(token_for("admin")),
+                            json={"code": "HZ", "name": "Hangzhou", "zone_order": ["B", "A"]})
+    assert warehouse.status_code == 201, warehouse.get_json()
+    assert client.post("/api/v1/products", headers=bearer(token_for("admin")), json={
+        "sku": "TEA-NEW", "name": "New season tea"}).status_code == 201
     actions.login_as("admin")
     task = re.search(r'action="/approvals/(\d+)/reject"', client.get("/approvals").get_data(
         as_text=True)).group(1)
@@ -149,6 +154,27 @@ def pages_in_chinese(console, actions, client, token_for):
         ("/finance/reconciliation", post("/finance/mismatches/999999/resolve", note="x")),
         ("/templates", None),
         ("/templates", post("/templates/retail/import", on_conflict="rename")),
+        ("/floor", None),
+        ("/floor/warehouses/HZ", post("/floor/warehouses/HZ/weighing", tolerance_grams="30",
+                                      packaging_grams="100", weigh_every_parcel="1")),
+        ("/floor/warehouses/HZ", post("/floor/warehouses/HZ/schedule",
+                                      wave_times="09:00 15:00", cut_off="14:00")),
+        ("/returns", None), ("/admin/returns", None),
+        # promotions and pre-sale
+        ("/admin/promotions", post("/admin/promotions", code="fan", discount_amount="5",
+                                   gift_sku="TEA-NEW", min_amount="100", active="on")),
+        ("/admin/promotions?code=fan", None),
+        ("/stock/pre-sale", post("/stock/pre-sale/release-dates", sku="TEA-NEW",
+                                 release_on="2027-01-01")),
+        ("/admin/merge-split", None),
+        (f"/orders/{first}", post(f"/orders/{first}/split", basis="stock")),
+        # date filters, read as days of the instance's time zone, and ones a page cannot read
+        ("/orders?created_from=2026-03-01&created_to=2026-03-01", None),
+        ("/orders?created_from=03/01/2026", None),
+        ("/dashboards?created_from=2026-03-01&created_to=2026-03-31&grain=week", None),
+        ("/dashboards?created_from=nope", None),
+        ("/finance/summary?from=2026-03-01&to=2026-03-02", None),
+        ("/finance/summary?from=x", None),
     ]
 
 
@@ -202,3 +228,194 @@ def test_the_segments_are_described_as_the_runtime_defines_them(app):
 
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
         assert {k: str(v) for k, v in SEGMENT_DESCRIPTIONS.items()} == SEGMENTS
+
+
+def _problem_texts(answer) -> list[str]:
+    """What the designer's and the order form's scripts show of a refused save: the
+    detail of each error, beside its box."""
+    body = answer.get_json()
+    return [e["detail"] for e in body.get("errors", [])] or [body["detail"]]
+
+
+def test_a_draft_with_a_bad_formula_is_refused_in_chinese(client, published, actions):
+    """Publishing from the designer's page: each problem's detail is what the page shows
+    beside the field, with its line and column; the API's clients keep the English."""
+    actions.login_as("admin")
+    definition = retail()
+    discount = next(f for f in definition["form"]["fields"] if f["key"] == "discount")
+    discount["formula"] = "IF(totl > 5000, 10"
+    definition["rules"][0]["when"] = 'priorty = "rush"'
+    headers = {**ZH, "X-CSRF-Token": actions.csrf("/designer")}
+    saved = client.put("/api/v1/order-types/retail_order/draft", headers=headers,
+                       json=definition)
+    assert saved.status_code == 200, saved.get_json()
+    refused = client.post("/api/v1/order-types/retail_order/publish", headers=headers)
+    assert refused.status_code == 422
+    errors = {e["pointer"]: e for e in refused.get_json()["errors"]}
+    rule = errors["/rules/0/when"]
+    assert rule["detail"] == "未知字段 'priorty'；您是不是要写 'priority'？"
+    assert (rule["line"], rule["column"]) == (1, 1)
+    assert any(e["detail"].startswith("公式提前结束") for e in errors.values()), errors
+    assert english_left(_problem_texts(refused), set()) == []
+    # The API's clients read the English, whatever their language.
+    api = client.post("/api/v1/order-types/retail_order/publish",
+                      headers={**ZH, **published})
+    assert "unknown field 'priorty'; did you mean 'priority'?" in [
+        e["detail"] for e in api.get_json()["errors"]]
+
+
+def test_a_stock_adjustment_too_large_and_an_unknown_sku_are_refused_in_chinese(
+        client, actions, token_for, published):
+    admin = bearer(token_for("admin"))
+    assert client.post("/api/v1/products", headers=admin,
+                       json={"sku": "TEA-01", "name": "Longjing tea"}).status_code == 201
+    assert client.post("/api/v1/warehouses", headers=admin, json={
+        "code": "HZ", "name": "Hangzhou", "regions": ["Zhejiang"], "priority": 1}
+    ).status_code == 201
+    actions.login_as("admin")
+    for data, beside in (({"sku": "TEA-01", "change": "-5"}, "调整不能减少更多"),
+                         ({"sku": "TEA-99", "change": "3"}, "没有 SKU 为“TEA-99”的商品")):
+        answer = client.post("/stock/adjustments", headers=ZH, data={
+            "csrf_token": actions.csrf("/stock"), "warehouse": "HZ", "reference": "盘点",
+            **data})
+        assert answer.status_code in (409, 422)
+        page = answer.get_data(as_text=True)
+        assert beside in html.unescape(page)
+        assert english_left(_pieces(page), set()) == []
+    # A stock file's bad rows, each said in Chinese.
+    refused = client.post("/stock/import", headers=ZH, content_type="multipart/form-data",
+                          data={"csrf_token": actions.csrf("/stock"), "mode": "receive",
+                                "file": (io.BytesIO(b"sku,warehouse,quantity\nTEA-01,HZ,two\n"
+                                                    b"TEA-77,HZ,3\n,HZ,1\n"), "stock.csv")})
+    assert refused.status_code == 422
+    page = html.unescape(refused.get_data(as_text=True))
+    for row in ("第 2 行：数量 'two' 不是整数", "没有 SKU 为“TEA-77”的商品", "SKU 为空"):
+        assert row in page, row
+    assert english_left(_pieces(page), set()) == []
+
+
+@pytest.mark.parametrize("password, said", [
+    ("short", "长度至少为 10 个字符"),
+    ("password1234", "太容易被猜到"),
+    ("wang.fang-2026!", "不能包含用户名"),
+])
+def test_a_bad_password_is_refused_in_chinese(client, actions, password, said):
+    actions.login_as("admin")
+    answer = client.post("/admin/users", headers=ZH, data={
+        "csrf_token": actions.csrf("/admin/users"), "username": "wang.fang",
+        "password": password, "roles": ["staff"]})
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    assert f"密码：{said}" in html.unescape(page)
+    assert english_left(_pieces(page), set()) == []
+
+
+def test_a_wrong_password_is_said_in_chinese(client, make_user):
+    user = make_user("staff")
+    token = re.search(r'name="csrf_token" value="([^"]+)"',
+                      client.get("/login", headers=ZH).get_data(as_text=True)).group(1)
+    wrong = client.post("/login", headers=ZH, data={"username": user.username,
+                                                    "password": "not-the-password",
+                                                    "csrf_token": token})
+    assert wrong.status_code == 401
+    assert "用户名或密码错误。" in wrong.get_data(as_text=True)
+    assert english_left(_pieces(wrong.get_data(as_text=True)), set()) == []
+
+
+def test_an_order_the_form_refuses_is_refused_in_chinese(client, published, actions,
+                                                          token_for):
+    """The order form's script shows each problem's detail beside its box, and its own
+    words come from the page."""
+    assert client.post("/api/v1/products", headers=bearer(token_for("admin")),
+                       json={"sku": "CUP-02", "name": "Celadon cup"}).status_code == 201
+    actions.login_as("staff")
+    page = client.get("/orders/new/retail_order", headers=ZH).get_data(as_text=True)
+    words = html.unescape(re.search(r'data-words="([^"]*)"', page).group(1))
+    assert "请更正上面标出的字段。" in words and "正在保存……" in words
+    answer = client.post("/api/v1/orders", headers={**ZH, "X-CSRF-Token": actions.csrf("/orders")},
+                         json={"order_type": "retail_order", "data": {
+                             "customer": {"code": "C1", "name": "Li Wei", "tier": "gold"},
+                             "items": [{"sku": "TEA-01", "qty": 99, "price": "1.00"}]}})
+    assert answer.status_code == 422
+    texts = _problem_texts(answer)
+    assert "为必填项" in texts, texts
+    # A SKU the catalog lacks is said at its line, not later as a shortage.
+    assert "没有商品 'TEA-01'" in texts, texts
+    assert english_left(texts, set()) == []
+
+
+def test_a_full_width_quantity_is_refused_in_chinese(client, published, actions):
+    """A quantity typed with a Chinese keyboard's full-width digits ("１２") once came
+    back in English ("'１２' must be written with the digits 0-9") to a Chinese reader,
+    and so did a price with more places than the currency has and a half quantity."""
+    actions.login_as("staff")
+    answer = client.post("/api/v1/orders", headers={**ZH, "X-CSRF-Token": actions.csrf("/orders")},
+                         json={"order_type": "retail_order", "data": {
+                             "customer": {"code": "C1", "name": "Li Wei", "tier": "gold"},
+                             "items": [{"sku": "TEA-01", "qty": "１２", "price": "1.00"},
+                                       {"sku": "TEA-01", "qty": 1, "price": "12.345"},
+                                       {"sku": "TEA-01", "qty": "1.5", "price": "1.00"}]}})
+    assert answer.status_code == 422
+    details = {e["pointer"]: e["detail"] for e in answer.get_json()["errors"]}
+    assert details["/data/items/0/qty"] == "'１２' 必须用数字 0-9 书写", details
+    assert details["/data/items/1/price"] == "CNY 有 2 位小数；12.345 的小数位数更多", details
+    assert details["/data/items/2/qty"] == "必须是整数", details
+    assert english_left(list(details.values()), set()) == []
+
+
+def test_a_rule_that_blocks_speaks_the_language_chosen_with_the_switch(
+        client, actions, token_for):
+    """A rule's block message once came back in English to a person who chose 中文 with
+    the top bar's switch (creating ignored the reader's language altogether), and a
+    full-width quantity beside it was English too."""
+    definition = retail()
+    definition["rules"].append({"key": "no_mars", "when": 'ship_to.country = "MARS"',
+                                "then": [{"type": "block", "message": {
+                                    "en": "We do not ship to Mars", "zh": "不送往火星"}}]})
+    assert client.post("/api/v1/import", headers=bearer(token_for("designer")), json={
+        "format": "orderloom-package/1", "order_types": [definition]}).status_code == 201
+    actions.login_as("staff")
+    client.get("/?lang=zh")  # the switch; the browser itself asks for English
+    csrf = {"X-CSRF-Token": actions.csrf("/orders"), "Accept-Language": "en"}
+    customer = {"code": "C1", "name": "Li Wei", "tier": "gold"}
+    blocked = client.post("/api/v1/orders", headers=csrf, json={
+        "order_type": "retail_order", "data": {
+            "customer": customer, "ship_to": {"country": "Mars"},
+            "items": [{"sku": "TEA-01", "qty": 1, "price": "1.00"}]}})
+    assert blocked.status_code == 422, blocked.get_json()
+    assert _problem_texts(blocked) == ["不送往火星"]
+    wide = client.post("/api/v1/orders", headers=csrf, json={
+        "order_type": "retail_order", "data": {
+            "customer": customer, "items": [{"sku": "TEA-01", "qty": "１２", "price": "1.00"}]}})
+    assert english_left(_problem_texts(wide), set()) == []
+
+
+def test_the_designers_rarer_problems_are_refused_in_chinese(client, published, actions):
+    """Problems less often met than a mistyped field (two start states, an automatic
+    move with both a condition and a timer, a timer of years, a look-up table named
+    like a field, a role that may change a field it cannot see) once reached a Chinese
+    designer in English."""
+    actions.login_as("admin")
+    definition = retail()
+    states = definition["workflow"]["states"]
+    states[1]["kind"] = "start"
+    definition["workflow"].setdefault("automatic", []).append(
+        {"key": "both", "from": states[0]["key"], "to": states[2]["key"], "when": "TRUE",
+         "after_hours": 900000})
+    definition["lookup_tables"] = [{"key": "priority", "label": {"en": "Priority"},
+                                    "columns": [{"key": "rate", "type": "number",
+                                                 "label": {"en": "Rate"}}],
+                                    "rows": [{"rate": "lots"}]}]
+    definition["form"]["fields"][0]["access"] = {"see": ["admin"], "edit": ["staff"]}
+    headers = {**ZH, "X-CSRF-Token": actions.csrf("/designer")}
+    saved = client.put("/api/v1/order-types/retail_order/draft", headers=headers,
+                       json=definition)
+    assert saved.status_code == 200, saved.get_json()
+    refused = client.post("/api/v1/order-types/retail_order/publish", headers=headers)
+    assert refused.status_code == 422
+    texts = _problem_texts(refused)
+    assert len(texts) >= 6, texts
+    assert "自动流转需要条件和定时器二者之一，且只能有一个" in texts, texts
+    assert any(t.startswith("必须正好有一个开始状态") for t in texts), texts
+    assert english_left(texts, set()) == []
+    assert all(re.search(r"[\u4e00-\u9fff]", t) for t in texts), texts

@@ -138,8 +138,8 @@ def test_a_finished_order_cannot_be_edited(console, actions):
                                headers=console.staff).status_code == 200
     actions.login_as("staff")
     page = console.client.get(f"/orders/{number}/edit", follow_redirects=True)
-    assert f"Order {number} is finished (Cancelled); it can no longer be changed." in errors(
-        page.get_data(as_text=True))
+    assert (f"This order can no longer be edited: order {number} is finished (Cancelled); "
+            "it can no longer be changed.") in errors(page.get_data(as_text=True))
     response = console.client.patch(f"/api/v1/orders/{number}", headers=console.staff,
                                     json={"data": {"priority": "rush"}})
     assert response.status_code == 409

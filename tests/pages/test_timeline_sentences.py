@@ -2,6 +2,7 @@
 for a browser that asks for it, in Chinese."""
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime
 
@@ -83,6 +84,34 @@ WRITE = {
     TimelineKind.SCAN: lambda s, o: timeline.scan_event(
         s, o, "picker", wave="W-000001", step="pick", outcome="short",
         values={"sku": "CUP-02", "missing": 2}, at=AT),
+    TimelineKind.EDIT_DIFFERENCE: lambda s, o: timeline.edit_difference_event(
+        s, o, "li", lines=[{"field": "items", "line": 2,
+                            "before": {"sku": "CUP-02", "qty": 3, "price": "19.90"},
+                            "after": {"sku": "CUP-02", "qty": 5, "price": "19.90"}}],
+        stock=[{"sku": "CUP-02", "warehouse": "HZ", "change": 2}],
+        total=["2560.70", "2600.50"], to_collect="39.80", at=AT),
+    TimelineKind.AFTER_SALES: lambda s, o: timeline.after_sales_event(
+        s, o, "li", details={"return": "AS-000001", "step": "closed", "state": "closed",
+                             "outcome": "refund", "amount": "19.90", "currency": "CNY"},
+        at=AT),
+    # promotions and pre-sale (runtime/promotions/)
+    TimelineKind.PROMOTION: lambda s, o: timeline.gift_out_of_stock_event(
+        s, o, rule="fan", name="A fan with tea", sku="GIFT-FAN", quantity=1, at=AT),
+    TimelineKind.PRE_SALE: lambda s, o: timeline.pre_sale_held_event(
+        s, o, lines=[{"sku": "TEA-NEW", "quantity": 2, "release_on": "2026-12-20",
+                      "receipt": {"warehouse": "HZ", "expected_on": "2026-12-18"}}],
+        release_on="2026-12-20", at=AT),
+    TimelineKind.MERGED: lambda s, o: timeline.merged_event(
+        s, o, "li", merge=1, orders=["SO-000001", "SO-000002"], warehouse="HZ", by="staff",
+        moved=[{"sku": "CUP-02", "from": "SH", "quantity": 1}], at=AT),
+    TimelineKind.MERGE_UNDONE: lambda s, o: timeline.merge_undone_event(
+        s, o, "li", merge=1, orders=["SO-000001", "SO-000002"], at=AT),
+    TimelineKind.SPLIT: lambda s, o: timeline.split_event(
+        s, o, "li", basis="stock", parts=[
+            {"position": 1, "status": "to_ship", "warehouse": "HZ",
+             "lines": [{"sku": "CUP-02", "qty": 2}]},
+            {"position": 2, "status": "backordered", "warehouse": None,
+             "lines": [{"sku": "CUP-02", "qty": 3}]}], at=AT),
 }
 
 
@@ -125,14 +154,27 @@ def test_every_kind_of_entry_has_a_sentence_in_english_and_chinese(console, acti
     assert english[TimelineKind.SCAN] == \
         "picker reported 2 × CUP-02 of the order not on the shelf in wave W-000001."
     assert "CUP-02" in chinese[TimelineKind.SCAN] and "?" not in chinese[TimelineKind.SCAN]
+    assert english[TimelineKind.MERGED] == ("li merged the order into one parcel with "
+                                            "SO-000001, SO-000002, leaving from HZ.")
+    assert english[TimelineKind.SPLIT] == "li split the order by stock into 2 parts."
     assert english[TimelineKind.CARRIER_CHOSEN] == \
         "Carrier sf was chosen as the cheapest of 2 quotes."
     assert chinese[TimelineKind.CARRIER_CHOSEN] == \
         "比较了 2 个报价，选择了最便宜的承运商 sf。"
     assert english[TimelineKind.PRICE_BELOW_LIST] == (
         "1 line is priced below its list price: TEA-01 at 50.00 CNY, list price 58.00 CNY.")
+    assert english[TimelineKind.EDIT_DIFFERENCE] == (
+        "li changed 1 line; the total went from 2,560.70 CNY to 2,600.50 CNY.")
     assert english[TimelineKind.SLA_BREACHED] == \
         "The order has been in Draft longer than its 4 h SLA; notified: staff."
+    assert english[TimelineKind.AFTER_SALES] == \
+        "Return AS-000001 was closed with a refund of 19.90 CNY."
+    assert english[TimelineKind.PROMOTION] == ("Promotion A fan with tea would give 1 x "
+                                               "GIFT-FAN, but the gift is out of stock: none "
+                                               "was given.")
+    assert english[TimelineKind.PRE_SALE] == (
+        "Pre-sale: 2 x TEA-NEW. The order waits for the release on 2026-12-20; its units "
+        "are reserved against expected receipts.")
     # The payment status is a word of the reader's language, not the stored key.
     assert english[TimelineKind.PAYMENT].endswith("the order is now partly paid.")
     assert chinese[TimelineKind.PAYMENT].endswith("订单现为 部分付款。")
@@ -173,3 +215,19 @@ def test_a_task_given_to_a_permission_names_it(console, actions, db):
     assert any("requested from everyone whose roles grant orders.override" in line
                for line in english), english
     assert any("角色拥有 orders.override 权限的所有人" in line for line in chinese), chinese
+
+
+def test_an_edited_line_reads_in_the_column_labels_of_the_reader_s_language(
+        console, actions, db):
+    # Once the note quoted the form's column keys and raw amounts ("qty 3, price 19.90").
+    number = console.order()
+    order = db.scalar(select(Order).where(Order.number == number))
+    WRITE[TimelineKind.EDIT_DIFFERENCE](db, order)
+    db.commit()
+    actions.login_as("viewer")
+    english = html.unescape(console.page(f"/orders/{number}"))
+    chinese = html.unescape(console.page(f"/orders/{number}",
+                                         headers={"Accept-Language": "zh-CN,zh;q=0.9"}))
+    assert ("line 2: SKU CUP-02, Quantity 3, Unit price 19.90 CNY → SKU CUP-02, "
+            "Quantity 5, Unit price 19.90 CNY") in english
+    assert "数量 3" in chinese and "数量 5" in chinese and "qty" not in chinese

@@ -38,7 +38,7 @@ def test_the_payments_api_gives_yen_without_cents(client, staff, yen_order):
     assert {k: money[k] for k in ("total", "paid", "refunded", "refundable",
                                   "outstanding")} == {
         "total": "2500", "paid": "1000", "refunded": "300", "refundable": "700",
-        "outstanding": "1500"}
+        "outstanding": "1800"}  # 2500 less the 700 kept
     assert money["payments"][0]["amount"] == "1000" and money["refunds"][0]["amount"] == "300"
     refused = refund(client, staff, yen_order, "800").get_json()
     assert "(paid 1000, refunded already 300)" in refused["detail"]

@@ -73,3 +73,30 @@ def test_why_a_statement_line_is_unmatched_is_said_in_chinese(client, actions, s
     assert "NOPE-1" in page
     assert "没有与之相符的付款或订单" in page
     assert "no payment or order matches it" not in page
+
+
+def test_a_reader_who_may_not_see_the_total_sees_neither_it_nor_what_is_owed(
+        client, actions, published, staff):
+    # The payments box showed the total, and the total less what came in, to a role
+    # whose field access hides the order's total.
+    from tests.designer.samples import retail
+    from tests.payments.conftest import staff_handle_money
+
+    definition = staff_handle_money(retail())
+    next(f for f in definition["form"]["fields"] if f["key"] == "total")["access"] = {
+        "see": ["admin", "staff"]}
+    imported = client.post("/api/v1/import?on_conflict=replace", headers=published, json={
+        "format": "orderloom-package/1", "order_types": [definition]})
+    assert imported.status_code in (200, 201), imported.get_json()
+    number = new_order(client, staff)
+    pay(client, staff, number, "100.00", reference="ALI-200")
+    actions.login_as("viewer")
+    html = client.get(f"/orders/{number}").get_data(as_text=True)
+    assert 'id="payments"' in html and "ALI-200" in html and "100.00" in html
+    assert "Still owed" not in html and 'id="payments-total"' not in html
+    assert "2,560.70" not in html and "2,460.70" not in html
+    client.post("/logout", data={"csrf_token": actions.csrf(f"/orders/{number}")})
+    actions.login_as("staff")
+    html = client.get(f"/orders/{number}").get_data(as_text=True)
+    assert 'id="payments-owed"' in html and "2,460.70" in html
+    assert 'id="payments-total"' in html and "2,560.70" in html

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from orderloom.platform.settings import load_settings
 from orderloom.runtime import business_calendar
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.engine import lifecycle
@@ -36,12 +35,9 @@ def at(day: int, hour: int, minute: int = 0, month: int = 9) -> dt.datetime:
 
 
 @pytest.fixture
-def settings(tmp_path, database_url):
-    from tests.conftest import TEST_SECRET
-    yield load_settings({}, overrides={
-        "instance_path": tmp_path / "instance", "database_url": database_url,
-        "secret_key": TEST_SECRET, "time_zone": "Asia/Shanghai"})
-    business_calendar.use_time_zone("UTC")  # the zone is the process's: leave it as found
+def instance_time_zone():
+    # Eight hours from UTC, so a time shown in UTC could not pass for Shanghai time.
+    return "Asia/Shanghai"
 
 
 def counting_business_time(definition):

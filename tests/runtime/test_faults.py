@@ -21,7 +21,7 @@ from orderloom.db import utcnow
 from orderloom.platform.settings import load_settings
 from orderloom.runtime.jobs.models import DONE, PENDING, RUNNING, Job, register_handler
 from orderloom.runtime.jobs.outbox import enqueue
-from orderloom.runtime.jobs.runner import CLAIM_TIMEOUT
+from orderloom.runtime.jobs.runner import CLAIM_TIMEOUT, Outcome
 from orderloom.runtime.jobs.sweeper import LOST_AFTER, sweep
 from orderloom.runtime.jobs.worker import StopSignals, work
 from orderloom.runtime.notify.in_app import Notification
@@ -281,10 +281,8 @@ def test_a_claim_of_another_machine_waits_for_the_claim_timeout(app, db):
 class NoRunner:
     """Runs nothing: the test looks at what the sweeper released."""
 
-    def run(self, job_id, now=None):
-        class Outcome:
-            status = None
-        return Outcome()
+    def run_many(self, job_ids, now=None):
+        return [Outcome(job_id, None) for job_id in job_ids]
 
 
 def test_a_claim_in_another_process_namespace_waits_for_the_claim_timeout(app, db):

@@ -56,16 +56,24 @@ def test_every_hook_has_its_subscribers_once_the_domains_are_loaded():
     heard = {hook.name: sorted(f"{s.__module__}.{s.__name__}" for s in hook.subscribers)
              for hook in hooks.ALL}
     assert heard == {
-        "order created": ["orderloom.runtime.erp.sending.order_created",
+        "order created": ["orderloom.runtime.consolidation.reactions.order_created",
+                          "orderloom.runtime.erp.sending.order_created",
                           "orderloom.runtime.exception_queue.detection.order_created",
                           "orderloom.runtime.metrics.order_created",
                           "orderloom.runtime.notify.webhooks.order_created"],
+        "order arrived": ["orderloom.runtime.promotions.giving.order_arrived",
+                          "orderloom.runtime.promotions.pre_sale.order_arrived"],
+        "order stock reserved": [
+            "orderloom.runtime.consolidation.reactions.order_stock_reserved",
+            "orderloom.runtime.promotions.giving.order_stock_reserved"],
         "order state changed": ["orderloom.runtime.channels.crm_updates.order_state_changed",
                                 "orderloom.runtime.erp.sending.order_state_changed",
                                 "orderloom.runtime.exception_queue.closing."
                                 "order_state_changed",
                                 "orderloom.runtime.floor.leaving.order_state_changed",
-                                "orderloom.runtime.notify.webhooks.order_state_changed"],
+                                "orderloom.runtime.notify.webhooks.order_state_changed",
+                                "orderloom.runtime.promotions.pre_sale."
+                                "order_state_changed"],
         "payment received": ["orderloom.runtime.erp.sending.payment_received",
                              "orderloom.runtime.notify.webhooks.payment_received"],
         "refund issued": ["orderloom.runtime.erp.sending.refund_issued",
@@ -77,5 +85,24 @@ def test_every_hook_has_its_subscribers_once_the_domains_are_loaded():
                           "orderloom.runtime.notify.webhooks.stock_changed"],
         "shipment updated": ["orderloom.runtime.channels.crm_updates.shipment_updated",
                              "orderloom.runtime.channels.store_sync.shipment_updated",
+                             "orderloom.runtime.consolidation.reactions.shipment_updated",
                              "orderloom.runtime.notify.webhooks.shipment_updated"],
+        # Editing a placed order: the floor refuses once picking started; promotions
+        # may take the edited lines.
+        "order edit starting": ["orderloom.runtime.floor.edit_guard.order_edit_starting"],
+        "order lines edited": [],
+        "stock about to be reserved": [
+            "orderloom.runtime.after_sales.holding.stock_about_to_be_reserved"],
+        "order stock released": [
+            "orderloom.runtime.promotions.pre_sale_giving_back.order_stock_released"],
+        "return step": ["orderloom.runtime.notify.webhooks.return_step"],
+        "orders merging": ["orderloom.runtime.floor.merge_guard.orders_merging"],
+        "merge undoing": ["orderloom.runtime.floor.merge_guard.merge_undoing"],
+        "parcel wanted": ["orderloom.runtime.consolidation.reactions.parcel_wanted"],
+        "parcel booking": ["orderloom.runtime.consolidation.reactions.parcel_booking"],
+        "stock kept back": ["orderloom.runtime.consolidation.reactions.stock_kept_back"],
+        "parcel carries": ["orderloom.runtime.consolidation.reactions.parcel_carries"],
+        "parcels carrying": ["orderloom.runtime.consolidation.reactions.parcels_carrying"],
+        "parcel riders": ["orderloom.runtime.consolidation.reactions.parcel_riders"],
+        "split bases": ["orderloom.runtime.promotions.pre_sale.split_bases"],
     }

@@ -8,19 +8,14 @@ import re
 
 import pytest
 
-from orderloom.platform.settings import load_settings
-from orderloom.runtime import business_calendar
 from tests.platform.test_api_tokens import bearer
 from tests.runtime.support import SAMPLE
 
 
 @pytest.fixture
-def settings(tmp_path, database_url):
-    from tests.conftest import TEST_SECRET
-    yield load_settings({}, overrides={
-        "instance_path": tmp_path / "instance", "database_url": database_url,
-        "secret_key": TEST_SECRET, "time_zone": "Asia/Shanghai"})
-    business_calendar.use_time_zone("UTC")  # the zone is the process's: leave it as found
+def instance_time_zone():
+    # Eight hours from UTC, so a time shown in UTC could not pass for Shanghai time.
+    return "Asia/Shanghai"
 
 
 def retail_with_a_paid_hour():

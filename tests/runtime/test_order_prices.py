@@ -260,3 +260,25 @@ def test_a_rule_over_every_line_prices_the_order_at_once(app, client, token_for,
     assert "under_list" not in created.get_json()["tags"]  # 10 and more: 990.00
     # One to flag the lines below the list, one for the rule's LISTPRICE of every line.
     assert len(seen) == 2, seen
+
+
+def test_a_replay_keeps_the_price_the_list_gave_when_the_order_was_created(
+        client, token_for, admin):
+    """A line entered without a price takes the list's price at creation; a replay after
+    the list changed must price it as it was taken, not at today's list price."""
+    staff = bearer(token_for("staff"))
+    created = create(client, staff, {**SAMPLE, "items": [{"sku": "TEA-01", "qty": 2}]})
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["data"]["total"] == "2200.00"
+    changed = client.put("/api/v1/price-lists/gold", headers=admin, json={
+        "code": "gold", "currency": "CNY", "customer_tier": "gold",
+        "prices": [{"sku": "TEA-01", "price": "1500.00"}]})
+    assert changed.status_code == 200, changed.get_json()
+    replay = client.post("/api/v1/order-types/retail_order/replay",
+                         headers=bearer(token_for("designer")), json={"count": 1})
+    assert replay.status_code == 200, replay.get_json()
+    (order,) = replay.get_json()["orders"]
+    assert order["number"] == created.get_json()["number"]
+    assert order["published"]["computed"]["total"] == "2200.00"
+    assert order["draft"]["computed"]["total"] == "2200.00"
+    assert order["changes"] == []

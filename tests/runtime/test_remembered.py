@@ -191,3 +191,31 @@ def test_a_worker_forked_while_a_lock_is_held_starts_with_a_free_one():
     os.kill(child, signal.SIGKILL)
     os.waitpid(child, 0)
     pytest.fail("the forked child waited for the lock its parent's thread held")
+
+
+def test_the_first_price_list_counts_here_at_once_and_from_another_process_within_the_ttl(
+        client, token_for, now, other_process):
+    """Whether any price list exists is remembered, so that a shop without lists pays no
+    query for them; the first list must still price the next order."""
+    admin = bearer(token_for("admin"))
+    assert client.post("/api/v1/products", headers=admin, json={
+        "sku": "TEA-01", "name": "Tea", "attributes": {"price": "1250.50"}}).status_code == 201
+    asked = "/api/v1/products/TEA-01/unit-price?currency=CNY"
+
+    def price() -> tuple[str, str]:
+        answer = client.get(asked, headers=admin).get_json()
+        return answer["price"], answer["price_list"]
+
+    assert price() == ("1250.50", "product")
+    gold = {"code": "gold", "currency": "CNY",
+            "prices": [{"sku": "TEA-01", "price": "1100.00"}]}
+    assert other_process.post("/api/v1/price-lists", headers=admin,
+                              json=gold).status_code == 201
+    now[0] += remembered.TTL_SECONDS - 0.5
+    assert price() == ("1250.50", "product")
+    now[0] += 1.0
+    assert price() == ("1100.00", "gold")
+    assert client.delete("/api/v1/price-lists/gold", headers=admin).status_code == 204
+    assert price() == ("1250.50", "product")
+    assert client.post("/api/v1/price-lists", headers=admin, json=gold).status_code == 201
+    assert price() == ("1100.00", "gold")

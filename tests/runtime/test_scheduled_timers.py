@@ -79,7 +79,7 @@ def running(pid: int) -> bool:
     """Whether process ``pid`` runs (a zombie waiting to be reaped does not)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
@@ -114,7 +114,9 @@ def scheduler_of(worker_pid: int) -> int:
                     command = Path(f"/proc/{child}/cmdline").read_bytes()
                     if b"orderloom.runtime.jobs.scheduler" in command:
                         return int(child)
-            except FileNotFoundError:  # a thread or child that just ended
+            # A thread or child that just ended: its files are gone (ENOENT) or no
+            # longer readable (ESRCH, while it is being reaped).
+            except (FileNotFoundError, ProcessLookupError):
                 continue
         return None
 
@@ -210,7 +212,12 @@ def fired_on_time_through_rq(db, number: str, timer_id: int, fire_at, redis_url:
     db.rollback()
     assert fire_at <= fired_at < fire_at + timedelta(seconds=5), (
         fire_at, fired_at, log.read_text())
-    rq_job = RQJob.fetch(rq_timer_id(timer_id), connection=Redis.from_url(redis_url))
+    # The job's own transaction commits before RQ records the job as finished: on a
+    # busy machine the order reads cancelled a moment before RQ says so.
+    connection = Redis.from_url(redis_url)
+    wait_for(lambda: RQJob.fetch(rq_timer_id(timer_id), connection=connection).is_finished,
+             10)
+    rq_job = RQJob.fetch(rq_timer_id(timer_id), connection=connection)
     assert rq_job.is_finished and rq_job.return_value() is True
 
 

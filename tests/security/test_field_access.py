@@ -358,6 +358,36 @@ def test_a_notification_quoting_a_hidden_field_does_not_show_it_to_its_recipient
     assert MARGIN in told[ids["boss"]] and PRICE in told[ids["boss"]]
 
 
+def test_a_notify_job_written_before_jobs_named_their_version_still_hides_fields(
+        client, db, make_user, token_for):
+    # Notify jobs now carry the order's version, so that they find its blueprint
+    # without a query; one queued by the release before has only the order's id.
+    definition = restricted_retail()
+    definition["rules"].append({"key": "tell", "when": "TRUE", "then": [{
+        "type": "notify", "to": {"roles": ["viewer"]},
+        "subject": "Order {{ order.number }}", "template": "Margin: {{ order.data.margin }}"}]})
+    admin = bearer(token_for("admin"))
+    assert client.post("/api/v1/import", headers=admin, json={
+        "format": "orderloom-package/1", "order_types": [definition]}).status_code == 201
+    assert client.post("/api/v1/orders", headers=admin, json={
+        "order_type": "retail_order", "data": {**SAMPLE, "margin": MARGIN}}).status_code == 201
+    from sqlalchemy import delete, select
+
+    from orderloom.runtime.jobs.models import Job
+    from orderloom.runtime.jobs.outbox import enqueue
+    from orderloom.runtime.notify.in_app import Notification
+
+    written = db.scalars(select(Job).where(Job.kind == "notify")).one()
+    assert written.payload["version"][0] is not None
+    old_payload = {k: v for k, v in written.payload.items() if k != "version"}
+    db.execute(delete(Notification))
+    old = enqueue(db, "notify", old_payload, order_id=written.order_id)
+    db.commit()  # run at once, in-process, by the app's dispatcher
+    assert db.get(Job, old.id, populate_existing=True).status == "done"
+    (body,) = db.scalars(select(Notification.body).where(Notification.role == "viewer")).all()
+    assert body == "Margin: "
+
+
 def test_a_flag_of_a_line_below_its_list_price_quotes_no_hidden_price(
         app, client, make_user, people):
     # The flag once quoted the line's price and the list price to those who may not

@@ -25,7 +25,8 @@ class Checker(Protocol):
 
     definition: dict[str, Any]
 
-    def report(self, path: Iterable[object], message: str) -> None: ...
+    def report(self, path: Iterable[object], message: str, code: str | None = None,
+               **values: object) -> None: ...
 
     def formula(self, path: tuple, source: str, fields: dict[str, Any],
                 expected: Any = None) -> None: ...

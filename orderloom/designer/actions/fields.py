@@ -22,7 +22,8 @@ class SetField(ActionType):
             checker.missing((*path, "field"), "field", action["field"], by_key)
         elif target["type"] == "computed":
             checker.report((*path, "field"), f"{action['field']!r} is computed; its formula "
-                                             "sets it")
+                                             "sets it", "definition.computed_set",
+                           field=repr(action["field"]))
         else:
             wanted = formula_type(target)
             checker.formula((*path, "value"), action["value"], fields_of(checker),

@@ -40,4 +40,6 @@ class CreateShipment(ActionType):
         elif named["type"] not in CARRIER_FIELD_TYPES:
             checker.report((*path, "carrier_field"),
                            f"{action['carrier_field']!r} is a {named['type']} field; the "
-                           f"carrier's code comes from a choice or text field")
+                           f"carrier's code comes from a choice or text field",
+                           "definition.carrier_field_type", field=repr(action["carrier_field"]),
+                           kind=named["type"])

@@ -13,7 +13,10 @@ from flask import request
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from orderloom.designer.schemas import schema_code
 from orderloom.platform import query_args
+from orderloom.platform.i18n import reads_english
+from orderloom.platform.problem_words import problem_text, said_to_a_person
 from orderloom.platform.problems import Problem, invalid
 
 _validators: dict[int, Draft202012Validator] = {}
@@ -40,6 +43,20 @@ def _message(error: ValidationError) -> str:
     if error.validator == "enum":
         return "must be one of " + ", ".join(repr(v) for v in error.validator_value)
     return error.message
+
+
+def _said(error: ValidationError) -> str:
+    """The detail a page's reader gets, in their language, worded from the validator and
+    its parameters; the API's clients keep the English they read and compare."""
+    english = _message(error)
+    if not said_to_a_person() or reads_english():
+        return english
+    if error.validator == "required":  # the pointer names the missing member
+        return problem_text("value.required", english, {})
+    if error.validator == "additionalProperties":
+        return problem_text("schema.unknown_here", english, {})
+    code, values = schema_code(error)
+    return problem_text(code, english, values)
 
 
 MAX_NESTING = 64
@@ -146,8 +163,8 @@ def json_body(schema: dict[str, Any], *, exact_numbers: bool = False) -> Any:
         validator = _validators[id(schema)] = Draft202012Validator(_bounded(schema))
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
-        details = [{"pointer": _pointer(e), "detail": _message(e)} for e in errors]
-        summary = "; ".join(f"{d['pointer'] or '/'} {d['detail']}" for d in details[:5])
+        summary = "; ".join(f"{_pointer(e) or '/'} {_message(e)}" for e in errors[:5])
+        details = [{"pointer": _pointer(e), "detail": _said(e)} for e in errors]
         raise Problem(422, summary, errors=details)
     return data
 

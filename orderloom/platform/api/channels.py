@@ -24,6 +24,7 @@ from orderloom.platform.api.destinations import (
     check_secure_destination,
 )
 from orderloom.platform.api.downloads import file_response
+from orderloom.platform.api.orders import order_filter
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.design import preview_calendar
@@ -68,7 +69,7 @@ from orderloom.runtime.channels.presets import PRESETS
 from orderloom.runtime.channels.stores import fitted_mapping
 from orderloom.runtime.engine import type_rules
 from orderloom.runtime.errors import OrderError
-from orderloom.runtime.orders.search import OrderFilter, order_query
+from orderloom.runtime.orders.search import order_query
 
 log = logging.getLogger(__name__)
 
@@ -724,8 +725,7 @@ def import_orders():
 def export_orders():
     session = db_session()
     kind = query_args.choice(request.args, "format", ("csv", "xlsx"), "csv")
-    spec = OrderFilter(channel=request.args.get("channel") or None,
-                       states=[s for s in request.args.get("state", "").split(",") if s])
+    spec = order_filter(request.args)
     key = request.args.get("order_type")
     if key:
         order_type = find_type(session, current_user(), key)

@@ -25,6 +25,12 @@ from orderloom.platform.design import (
 )
 from orderloom.platform.openapi import documented
 from orderloom.platform.preview_throttle import THROTTLED, throttled
+from orderloom.platform.problem_words import (
+    dry_run_language,
+    fault_text,
+    problem_json,
+    problems_json,
+)
 from orderloom.platform.problems import Problem, invalid
 from orderloom.platform.row_access import find_type, sees_type
 from orderloom.platform.url_ids import LARGEST_ID
@@ -106,7 +112,7 @@ def check_definition():
     context = my_design_context(db_session())
     problems = (validate_package(body, context) if "format" in body
                 else validate_order_type(body, context))
-    return {"valid": not problems, "errors": [p.as_json() for p in problems]}
+    return {"valid": not problems, "errors": problems_json(problems)}
 
 
 @api.get("/order-types")
@@ -134,7 +140,7 @@ def create_order_type():
         raise invalid("/key", str(conflict), status=409) from None
     audit.record(session, actor, "order_type.created", "order_type", order_type.key)
     session.commit()
-    return ({**_summary(order_type), "errors": [p.as_json() for p in problems]}, 201,
+    return ({**_summary(order_type), "errors": problems_json(problems)}, 201,
             {"Location": url_for("api.get_order_type", key=order_type.key)})
 
 
@@ -146,7 +152,7 @@ def get_order_type(key: str):
     order_type = _order_type(key)
     problems = validate_order_type(order_type.draft, my_design_context(db_session()))
     return {**_summary(order_type), "draft": order_type.draft,
-            "errors": [p.as_json() for p in problems],
+            "errors": problems_json(problems),
             "versions": [_version_json(v, False) for v in order_type.versions]}
 
 
@@ -166,7 +172,7 @@ def save_draft(key: str):
     audit.record(session, actor, "order_type.draft_saved", "order_type", key,
                  problems=len(problems))
     session.commit()
-    return {**_summary(order_type), "errors": [p.as_json() for p in problems]}
+    return {**_summary(order_type), "errors": problems_json(problems)}
 
 
 @api.post("/order-types/<key>/publish")
@@ -313,6 +319,8 @@ def simulate_order_type(key: str):
     context = design_context(db_session())
     calendar = preview_calendar(db_session())
     db_session().rollback()  # end the read: on SQLite every transaction holds the write lock
-    return simulate(definition, body["data"], roles=body.get("roles"),
-                    state=body.get("state"), context=context,
-                    language=body.get("language", "en"), calendar=calendar)
+    with dry_run_language(body.get("language", "en")):
+        return simulate(definition, body["data"], roles=body.get("roles"),
+                        state=body.get("state"), context=context,
+                        language=body.get("language", "en"), calendar=calendar,
+                        say_fault=fault_text, say_problem=problem_json)

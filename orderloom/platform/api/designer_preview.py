@@ -24,8 +24,14 @@ from orderloom.platform.database import db_session
 from orderloom.platform.design import design_context, my_design_context, preview_calendar
 from orderloom.platform.openapi import documented
 from orderloom.platform.preview_throttle import THROTTLED, throttled
+from orderloom.platform.problem_words import (
+    dry_run_language,
+    fault_text,
+    problem_json,
+    problems_json,
+)
 from orderloom.platform.problems import invalid
-from orderloom.platform.refusals import definition_problem
+from orderloom.platform.refusals import definition_problem, said
 from orderloom.runtime.channels.models import Channel
 from orderloom.runtime.documents import barcodes, print_templates
 from orderloom.runtime.documents.defaults import page
@@ -59,7 +65,7 @@ def problems_as_typed(definition: dict, context: validation.Context) -> list:
 def check_draft():
     body = json_body({"type": "object"})
     problems = problems_as_typed(body, my_design_context(db_session()))
-    return {"valid": not problems, "errors": [p.as_json() for p in problems]}
+    return {"valid": not problems, "errors": problems_json(problems)}
 
 
 FORMULA_TREE = {"type": "object", "required": ["definition", "formula"],
@@ -116,9 +122,11 @@ def simulate_unsaved():
     calendar = preview_calendar(db_session())
     db_session().rollback()  # end the read: on SQLite every transaction holds the write lock
     try:
-        result = simulate(definition, body["data"], roles=body.get("roles"),
-                          state=body.get("state"), context=context,
-                          language=body.get("language", "en"), calendar=calendar)
+        with dry_run_language(body.get("language", "en")):
+            result = simulate(definition, body["data"], roles=body.get("roles"),
+                              state=body.get("state"), context=context,
+                              language=body.get("language", "en"), calendar=calendar,
+                              say_fault=fault_text, say_problem=problem_json)
     except DefinitionError as error:
         # The problems point into the definition, which sits under /definition here.
         moved = [replace(p, pointer="/definition" + p.pointer) for p in error.problems]
@@ -229,5 +237,5 @@ def print_preview():
         html = print_templates.render("preview", body["template"], {
             "order": order, "barcode": barcodes.code128_svg, "qr": barcodes.qr_svg})
     except print_templates.TemplateProblem as problem:
-        raise invalid("/template", str(problem)) from None
+        raise invalid("/template", said(problem)) from None
     return {"html": page(document, f"{document} {order['number']}", html)}

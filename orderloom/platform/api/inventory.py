@@ -17,6 +17,7 @@ from orderloom.platform.database import database, db_session
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
 from orderloom.platform.query_args import ParameterError
+from orderloom.runtime.floor import setup as floor_setup
 from orderloom.runtime.retry import in_transaction
 from orderloom.runtime.stock import catalog
 from orderloom.runtime.stock import files as stock_files
@@ -156,10 +157,12 @@ ZONE_ORDER = {"type": "object", "required": ["zone_order"], "additionalPropertie
 
 
 def refuse_zones_twice(zones: list[str]) -> None:
-    """A zone listed twice would have two places on the walk."""
-    twice = next((i for i, zone in enumerate(zones) if zone in zones[:i]), None)
-    if twice is not None:
-        raise invalid(f"/zone_order/{twice}", f"zone {zones[twice]!r} is listed twice")
+    """A zone listed twice would have two places on the walk (checked as the floor's
+    setup page checks it)."""
+    try:
+        floor_setup.check_zones(zones)
+    except floor_setup.SetupProblem as refused:
+        raise invalid(refused.pointer, refused.message) from None
 
 
 @api.put("/warehouses/<code>/zone-order")

@@ -9,12 +9,12 @@ from sqlalchemy import select
 
 from orderloom.designer import versions
 from orderloom.designer.published import blueprint_for
-from orderloom.platform import query_args
+from orderloom.platform import i18n, query_args
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
-from orderloom.platform.field_sight import access_to, limit_search
+from orderloom.platform.field_sight import access_to, limit_search, seen_links
 from orderloom.platform.lookups import order_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, problem_response
@@ -22,13 +22,14 @@ from orderloom.platform.refusals import problem_for
 from orderloom.platform.row_access import find_type, visible_orders
 from orderloom.runtime import business_calendar
 from orderloom.runtime.channels import hand_entry
-from orderloom.runtime.engine import edits as order_edits
 from orderloom.runtime.engine import lifecycle
 from orderloom.runtime.engine.version_moves import move_open_orders
 from orderloom.runtime.errors import OrderError
+from orderloom.runtime.order_edits import placed as placed_edits
 from orderloom.runtime.orders import idempotency
 from orderloom.runtime.orders.models import Order, OrderEvent, money_text
 from orderloom.runtime.orders.search import OrderFilter, order_query
+from orderloom.runtime.orders.timeline import TimelineKind
 
 NEW_ORDER = {
     "type": "object",
@@ -156,7 +157,8 @@ def create_order():
         # Stamped before anything else is written, so a refused channel writes nothing.
         channel = hand_entry.stamp(session, body.get("channel"), body["order_type"])
         order = lifecycle.create_order(session, current_actor(), body["order_type"],
-                                       body["data"], channel=channel, roles=_roles())
+                                       body["data"], channel=channel, roles=_roles(),
+                                       language=i18n.language())
     except OrderError:
         if claimed is not None:
             # The key must be free for a corrected retry, and freeing it writes.
@@ -170,16 +172,10 @@ def create_order():
                          "Location": url_for("api.get_order", number=order.number)}
 
 
-@api.get("/orders")
-@requires("orders.view")
-@documented("Orders, newest first. Filters: order_type, state (comma-separated), channel, "
-            "created_from and created_to (ISO dates), customer (code or name), tag, q (text "
-            "anywhere), field.<key>=<value>, payment_status (comma-separated); limit, and "
-            "before for the next page",
-            tags=("orders",), responses={200: ("A page of orders", {"type": "object"})})
-def list_orders():
-    args = request.args
-    spec = OrderFilter(
+def order_filter(args) -> OrderFilter:
+    """The filters of the order list from query parameters (the list and its export read
+    them alike); a day in created_from or created_to is a day on the instance's clocks."""
+    return OrderFilter(
         states=[s for s in args.get("state", "").split(",") if s],
         payment_statuses=[s for s in args.get("payment_status", "").split(",") if s],
         channel=args.get("channel") or None,
@@ -190,8 +186,20 @@ def list_orders():
         text=args.get("q") or None,
         fields={name[len("field."):]: value for name, value in args.items()
                 if name.startswith("field.")},
-        before_id=query_args.cursor(args),
     )
+
+
+@api.get("/orders")
+@requires("orders.view")
+@documented("Orders, newest first. Filters: order_type, state (comma-separated), channel, "
+            "created_from and created_to (ISO dates), customer (code or name), tag, q (text "
+            "anywhere), field.<key>=<value>, payment_status (comma-separated); limit, and "
+            "before for the next page",
+            tags=("orders",), responses={200: ("A page of orders", {"type": "object"})})
+def list_orders():
+    args = request.args
+    spec = order_filter(args)
+    spec.before_id = query_args.cursor(args)
     if "order_type" in args:
         order_type = find_type(db_session(), current_user(), args["order_type"])
         if order_type is None:
@@ -252,7 +260,10 @@ EDIT = {"type": "object", "required": ["data"], "additionalProperties": False, "
 @documented("Change the entered values of an open order on its own version of the form; "
             "with If-Match (or revision), refused with 409 if the order changed since you "
             "read it. The timeline records each changed field, and the rules the edit made "
-            "act", request=EDIT, examples={
+            "act. Lines of an order holding stock change too: the reservation moves by the "
+            "difference (409 at the line with the shortfall when the stock is not there); "
+            "refused with 409 at each changed field once the order has shipped, its "
+            "picking has started or it is finished", request=EDIT, examples={
                 "discount": {"data": {"discount": "20.00", "note": "price matched"}},
                 "lines": {"data": {"items": [{"sku": "MUG-350", "qty": 3, "price": "39.00"}]},
                           "revision": 2}},
@@ -261,10 +272,9 @@ def edit_order(number: str):
     body = json_body(EDIT, exact_numbers=True)
     session = db_session()
     order = order_or_404(number)
-    order_edits.edit_order(session, current_actor(), order, body["data"],
-                           expected_revision=expected_revision(body), roles=_roles(),
-                           language=request.accept_languages.best_match(["en", "zh"])
-                           or "en")
+    placed_edits.edit_placed_order(session, current_actor(), order, body["data"],
+                                   expected_revision=expected_revision(body), roles=_roles(),
+                                   language=i18n.language())
     return _committed(session, order)
 
 
@@ -274,13 +284,19 @@ def edit_order(number: str):
             responses={200: ("Timeline entries", {"type": "array", "items": EVENT})})
 def timeline(number: str):
     order = order_or_404(number)
-    events = db_session().scalars(select(OrderEvent).where(OrderEvent.order_id == order.id)
-                                  .order_by(OrderEvent.id))
+    events = list(db_session().scalars(select(OrderEvent)
+                                       .where(OrderEvent.order_id == order.id)
+                                       .order_by(OrderEvent.id)))
     access = access_to(order.version)
     definition = blueprint_for(order.version).definition
+    shown = [access.in_details(e.details, definition, e.kind) for e in events]
+    returns = [i for i, e in enumerate(events) if e.kind == TimelineKind.AFTER_SALES]
+    for i, seen in zip(returns, seen_links(db_session(), [shown[i] for i in returns]),
+                       strict=True):
+        shown[i] = seen
     return [{"at": e.at.isoformat(), "actor": e.actor_name, "kind": e.kind,
              "transition": e.transition, "from_state": e.from_state, "to_state": e.to_state,
-             "details": access.in_details(e.details, definition)} for e in events]
+             "details": details} for e, details in zip(events, shown, strict=True)]
 
 
 @api.post("/order-types/<key>/versions/<int:number>/move-orders")

@@ -8,7 +8,6 @@ from decimal import Decimal
 from flask import request
 from sqlalchemy import select
 
-from orderloom.db import utcnow
 from orderloom.platform import query_args
 from orderloom.platform.api import api
 from orderloom.platform.api.body import json_body, uploaded_file
@@ -19,7 +18,7 @@ from orderloom.platform.lookups import order_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
 from orderloom.platform.query_args import ParameterError
-from orderloom.runtime import audit
+from orderloom.runtime import audit, business_calendar
 from orderloom.runtime.channels.order_files import write_csv, write_xlsx
 from orderloom.runtime.payments import (
     entitlement,
@@ -262,11 +261,12 @@ def resolve_mismatch(mismatch_id: int):
 @api.get("/finance/summary")
 @requires("payments.view")
 @documented("The daily finance summary per day and currency: orders, payments, refunds, "
-            "outstanding. ?from= and ?to= (dates, UTC; today by default, at most 92 days); "
+            "outstanding. ?from= and ?to= (dates on the instance's clocks, ORDERLOOM_TIME_ZONE; "
+            "today by default, at most 92 days); "
             "?format=json (default), csv or xlsx", tags=("payments",),
             responses={200: ("Rows, or the file", {"type": "object"})})
 def finance_summary_report():
-    today = utcnow().date()
+    today = business_calendar.today()
     last = query_args.day(request.args, "to", today)
     first = query_args.day(request.args, "from", last if "to" in request.args else today)
     if first > last:

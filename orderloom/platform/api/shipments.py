@@ -19,13 +19,14 @@ from orderloom.platform.api.body import json_body
 from orderloom.platform.api.destinations import check_destination
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
-from orderloom.platform.lookups import may_act_on, order_or_404, shipment_or_404
+from orderloom.platform.lookups import may_act_on, order_or_404, shared_with, shipment_or_404
 from orderloom.platform.openapi import documented
 from orderloom.platform.problems import Problem, invalid
 from orderloom.runtime import audit, outbound, sealing
 from orderloom.runtime.channels import ingestion
 from orderloom.runtime.documents import fulfilment
 from orderloom.runtime.errors import OrderError
+from orderloom.runtime.orders.models import Order
 from orderloom.runtime.shipping import rates, staff_booking, tracking
 from orderloom.runtime.shipping.carriers import (
     UnknownCarrier,
@@ -51,7 +52,7 @@ from orderloom.runtime.shipping.models import (
     events_of,
     find_carrier,
     new_secret,
-    shipments_of,
+    parcels_carrying,
 )
 
 log = logging.getLogger(__name__)
@@ -444,9 +445,15 @@ def connection_test(carrier: Carrier) -> dict[str, Any]:
 
 # --- shipments --------------------------------------------------------------------------------
 
-def shipment_json(shipment: Shipment, with_events: bool = True) -> dict[str, Any]:
+def shipment_json(shipment: Shipment, with_events: bool = True,
+                  order: Order | None = None) -> dict[str, Any]:
+    """The shipment as the API shows it, as a parcel of ``order`` (by default the order
+    it was booked under): a merge's parcel carries several orders, and ``shared_with``
+    names the others the reader may see."""
+    order = order or shipment.order
     answer = {
-        "id": shipment.id, "order": shipment.order.number, "carrier": shipment.carrier,
+        "id": shipment.id, "order": order.number, "shared_with": shared_with(shipment, order),
+        "carrier": shipment.carrier,
         "tracking_number": shipment.tracking_number, "status": shipment.status,
         "warehouse": shipment.warehouse, "label": shipment.label,
         "tracking_url": url_for("pages.track", code=shipment.public_token, _external=True),
@@ -466,7 +473,8 @@ def shipment_json(shipment: Shipment, with_events: bool = True) -> dict[str, Any
             tags=("shipments",), responses={200: ("Shipments", {"type": "object"})})
 def order_shipments(number: str):
     order = order_or_404(number)
-    return {"shipments": [shipment_json(s) for s in shipments_of(db_session(), order.id)]}
+    return {"shipments": [shipment_json(s, order=order)
+                          for s in parcels_carrying(db_session(), order.id)]}
 
 
 @api.post("/orders/<number>/shipments")

@@ -11,6 +11,7 @@ from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.models import ApiToken
 from orderloom.platform.pages import pages
+from orderloom.platform.refusals import refusal_text
 
 NEW_TOKEN_KEY = "new_api_token"
 
@@ -37,7 +38,7 @@ def create_token():
         _token, secret = accounts.issue_token(db, current_actor(), current_user(),
                                               request.form.get("name", ""))
     except AccountError as error:
-        return _tokens_page(error=gettext("Name: %(reason)s.", reason=error.message),
+        return _tokens_page(error=gettext("Name: %(reason)s.", reason=refusal_text(error)),
                             status=422)
     db.commit()
     # Redirect after POST, so reloading the page cannot create a second token. The

@@ -12,6 +12,7 @@ from orderloom.platform.database import db_session
 from orderloom.platform.models import Role, User
 from orderloom.platform.pages import pages
 from orderloom.platform.permissions import ROW_RULES
+from orderloom.platform.refusals import refusal_text
 
 # The boxes of the form, as a refusal names them (AccountError.field).
 FIELD_WORDS = {"username": lazy_gettext("Username"), "display_name": lazy_gettext("Full name"),
@@ -48,7 +49,7 @@ def create_user():
         field = error.field.split("/")[0]
         label = FIELD_WORDS.get(field, field.replace("_", " ").capitalize())
         return _users_page(error=gettext("%(field)s: %(reason)s.", field=label,
-                                         reason=error.message),
+                                         reason=refusal_text(error)),
                            form={"username": form.get("username", ""),
                                  "display_name": form.get("display_name", ""),
                                  "roles": form.getlist("roles")},
@@ -65,8 +66,10 @@ def _names(text: str) -> list[str]:
 
 def _refused(session, error: AccountError):
     session.rollback()
-    label = error.field.split("/")[0].replace("_", " ").capitalize() or gettext("Refused")
-    return _users_page(error=f"{label}: {error.message}.", status=error.status)
+    field = error.field.split("/")[0]
+    label = FIELD_WORDS.get(field, field.replace("_", " ").capitalize()) or gettext("Refused")
+    return _users_page(error=gettext("%(field)s: %(reason)s.", field=label,
+                                     reason=refusal_text(error)), status=error.status)
 
 
 @pages.post("/admin/users/<int:user_id>/scope")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from dataclasses import replace
 
 from flask import flash, redirect, render_template, request, session, url_for
 from sqlalchemy import select
@@ -27,6 +28,7 @@ from orderloom.platform.pages import pages
 from orderloom.platform.pages.designer_text import LANGUAGES, text_for
 from orderloom.platform.pages.order_view import label
 from orderloom.platform.pages.order_view import language as browser_language
+from orderloom.platform.problem_words import problem_text, problems_json
 from orderloom.platform.row_access import find_type, sees_type
 from orderloom.runtime import audit
 
@@ -164,7 +166,8 @@ def designer_import():
                                          "rename")
     except (DefinitionError, versions.VersionConflict) as error:
         problems = getattr(error, "problems", None)
-        detail = "; ".join(str(p) for p in problems[:5]) if problems else str(error)
+        detail = ("; ".join(str(replace(p, message=problem_text(p.code, p.message, p.values)))
+                            for p in problems[:5]) if problems else str(error))
         flash(t["import_failed"].format(detail=detail), "error")
         return redirect(url_for("pages.designer_list"))
     audit.record(db, actor, "package.imported", "package", document.get("key", "-"),
@@ -193,7 +196,7 @@ def designer_edit(key: str):
     boot = {
         "key": key,
         "draft": order_type.draft,
-        "problems": [p.as_json() for p in problems],
+        "problems": problems_json(problems),
         "latest_version": latest.number if latest else None,
         "roles": sorted(context.roles),
         "users": sorted(context.users or []),

@@ -50,6 +50,7 @@ MEANINGS = {
     "note": ("Buyer's note", "买家留言"),
     "quantity": ("Quantity", "数量"),
     "unit_price": ("Unit price", "单价"),
+    "release_on": ("Pre-sale release date of the line", "该行预售发货日期"),
 }
 
 PAIRS: dict[str, tuple[str, str]] = {

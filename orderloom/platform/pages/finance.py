@@ -12,15 +12,17 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext, ngettext
 from sqlalchemy import select
 
-from orderloom.db import utcnow
+from orderloom.designer.published import blueprint_for
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
+from orderloom.platform.field_sight import access_to
 from orderloom.platform.lookups import order_or_404
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import money, when
 from orderloom.platform.pages.payment_status import payment_words, payment_words_in_sentence
 from orderloom.platform.query_args import ParameterError, day
 from orderloom.platform.refusals import refusal_text
+from orderloom.runtime import business_calendar
 from orderloom.runtime.audit import WHOLE_WORKFLOW
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.orders.models import Order
@@ -54,6 +56,12 @@ def order_money(order: Order) -> dict[str, Any] | None:
     if user is None or not user.can("payments.view"):
         return None
     summary = payments.summary(db_session(), order)
+    # A reader whose roles may not see the total field sees neither it nor what is
+    # still owed (the total less what came in), as the rest of the page hides it.
+    hides_total = access_to(order.version).hides_total(
+        blueprint_for(order.version).definition)
+    if hides_total:
+        summary = {**summary, "total": None, "outstanding": None}
     currency = summary["currency"]
     # Times as the reader reads them, in the instance's zone (the summary's are ISO, UTC).
     payments_shown = [{**p, "at": when(datetime.fromisoformat(p["received_at"]))}
@@ -61,7 +69,7 @@ def order_money(order: Order) -> dict[str, Any] | None:
     refunds_shown = [{**r, "at": when(datetime.fromisoformat(r["issued_at"]))}
                      for r in summary["refunds"]]
     return {**summary, "payments": payments_shown, "refunds": refunds_shown,
-            "status_label": payment_words(summary["payment_status"]),
+            "hides_total": hides_total, "status_label": payment_words(summary["payment_status"]),
             "shown": {k: money(summary[k], currency) if summary[k] is not None else "—"
                       for k in ("total", "paid", "refunded", "refundable", "outstanding")},
             # Money follows the workflow: each form shows only where it would be taken.
@@ -277,16 +285,17 @@ def reconciliation_resolve(mismatch_id: int):
 @pages.get("/finance/summary")
 @requires("payments.view")
 def finance_summary_page():
-    today = utcnow().date()
+    today = business_calendar.today()
     try:
         last = day(request.args, "to", today)
         first = day(request.args, "from", last - timedelta(days=6))
     except ParameterError as error:
-        flash(f"{error.page_message} Showing the last 7 days instead.", "error")
+        flash(gettext("%(problem)s Showing the last 7 days instead.",
+                      problem=error.page_message), "error")
         first, last = today - timedelta(days=6), today
     if first > last or (last - first).days >= finance_summary.MAX_DAYS:
-        flash(f"Choose a 'from' before 'to', at most {finance_summary.MAX_DAYS} days apart.",
-              "error")
+        flash(gettext("Choose a “from” before “to”, at most %(days)s days apart.",
+                      days=finance_summary.MAX_DAYS), "error")
         first, last = today - timedelta(days=6), today
     rows = finance_summary.summary(db_session(), first, last)
     shown = [{**row, **{k: money(row[k], row["currency"], with_currency=False) for k in (

@@ -1,9 +1,11 @@
 """Logging in and out, and the start page."""
 from __future__ import annotations
 
+import math
 from urllib.parse import urlsplit
 
 from flask import flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 
 from orderloom.db import utcnow
 from orderloom.platform import accounts, login_throttle
@@ -50,7 +52,7 @@ def login():
             return _locked_out(locked, username)
         return render_template("login.html", next=request.form.get("next", ""),
                                username=username,
-                               error="Wrong username or password."), 401
+                               error=gettext("Wrong username or password.")), 401
     login_throttle.forget_failures(session, username, address)
     user.last_login_at = utcnow()
     audit.record(session, Actor(user.id, user.username, "web"), "login", "user", user.id)
@@ -65,9 +67,20 @@ def _locked_out(locked: login_throttle.Lockout, username: str):
     if "json" in (request.accept_mimetypes.best or ""):
         response = problem_response(Problem(429, locked.message))
     else:
+        minutes = max(1, math.ceil(locked.retry_after / 60))
+        if locked.reason == "username_and_address":
+            said = ngettext("Too many failed logins for this username from your network "
+                            "address. Try again in %(num)s minute.",
+                            "Too many failed logins for this username from your network "
+                            "address. Try again in %(num)s minutes.", minutes)
+        else:
+            said = ngettext("Too many failed logins for your network address. Try again "
+                            "in %(num)s minute.",
+                            "Too many failed logins for your network address. Try again "
+                            "in %(num)s minutes.", minutes)
         response = make_response(render_template(
             "login.html", next=request.form.get("next", ""), username=username,
-            error=locked.message), 429)
+            error=said), 429)
     response.headers["Retry-After"] = str(locked.retry_after)
     return response
 
@@ -75,7 +88,7 @@ def _locked_out(locked: login_throttle.Lockout, username: str):
 @pages.post("/logout")
 def logout():
     log_out()
-    flash("You are logged out.")
+    flash(gettext("You are logged out."))
     return redirect(url_for("pages.login"))
 
 

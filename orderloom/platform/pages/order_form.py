@@ -31,9 +31,11 @@ from orderloom.platform.lookups import order_or_404
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.order_view import Labels, label, language
 from orderloom.platform.problems import Problem
+from orderloom.platform.refusals import refusal_text
 from orderloom.runtime import business_calendar
 from orderloom.runtime.channels.hand_entry import MANUAL
 from orderloom.runtime.engine import edits as order_edits
+from orderloom.runtime.order_edits import refusals as edit_refusals
 
 ADDRESS_PARTS = ("country", "province", "city", "district", "street", "postcode")
 CUSTOMER_PARTS = ("code", "name", "tier", "email", "phone")
@@ -203,15 +205,14 @@ def new_order(key: str):
 @requires("orders.edit")
 def edit_order_page(number: str):
     order = order_or_404(number)
-    why_not = order_edits.editable(order)
-    if why_not:
-        # The one reason there is (edits.editable): the order reached an end state.
-        flash(gettext("Order %(number)s is finished (%(state)s); it can no longer be changed.",
-                      number=number, state=Labels(blueprint_for(order.version),
-                                                  language()).state(order.state)), "error")
-        return redirect(url_for("pages.order_detail", number=number))
     lang = language()
     blueprint = blueprint_for(order.version)
+    refused = edit_refusals.refusal(db_session(), order, blueprint)
+    if refused is not None:
+        # Finished, shipped, or picking has started (runtime/order_edits/refusals.py).
+        flash(gettext("This order can no longer be edited: %(reason)s.",
+                      reason=refusal_text(refused)), "error")
+        return redirect(url_for("pages.order_detail", number=number))
     return _render(blueprint, lang, title=gettext("Edit order %(number)s", number=number),
                    mode="edit", data=seen_data(order), order_type=order.order_type.key,
                    number=number, revision=order.revision, locked=order_edits.locked_fields(

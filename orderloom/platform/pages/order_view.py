@@ -14,12 +14,15 @@ from flask_babel import gettext, lazy_gettext, ngettext
 from orderloom.designer import numbers
 from orderloom.designer.blueprint import Blueprint, money_places
 from orderloom.designer.field_access import FieldAccess
+from orderloom.designer.form import formula_type
 from orderloom.designer.state_categories import category_of
-from orderloom.platform.field_sight import access_to
+from orderloom.platform.field_sight import LINKED_ORDERS, access_to
 from orderloom.platform.i18n import language as language  # the pages import it from here
 from orderloom.platform.i18n import when as when  # and this
 from orderloom.platform.pages.payment_status import payment_words_in_sentence
 from orderloom.platform.pages.shipment_status import status_words
+from orderloom.platform.problem_words import stored_fault_text
+from orderloom.platform.refusals import refusal_words
 from orderloom.runtime.customers.records import customer_field
 from orderloom.runtime.orders.models import Order, OrderEvent
 from orderloom.runtime.orders.timeline import TimelineKind
@@ -64,6 +67,12 @@ class Labels:
                             for t in workflow["transitions"]}
         self.approvals = {a["key"]: label(a.get("label"), lang, _humane(a["key"]))
                           for a in workflow.get("approvals", [])}
+        # Per line-items field, each column's label and whether it holds money: an
+        # edit's timeline entry quotes lines by them.
+        self.columns = {f["key"]: {c["key"]: (label(c.get("label"), lang, c["key"]),
+                                              formula_type(c) == "money")
+                                   for c in f.get("fields", [])}
+                        for f in definition["form"]["fields"] if f["type"] == "line_items"}
 
     def state(self, key: str | None) -> str:
         return self.states.get(key, key or "?")
@@ -103,9 +112,11 @@ def money(value: Any, currency: str = "", *, with_currency: bool = True) -> str:
 
 
 def faulty(value: Any) -> str:
-    """How a stored value that cannot be what its field holds is shown."""
-    shown = value.get("error") if isinstance(value, dict) and "error" in value else value
-    return gettext("faulty value: %(value)s", value=str(shown)[:60])
+    """How a stored value that cannot be what its field holds is shown: a formula's
+    fault whole, in the reader's language; anything else cut short."""
+    if isinstance(value, dict) and "error" in value:
+        return gettext("faulty value: %(value)s", value=stored_fault_text(value))
+    return gettext("faulty value: %(value)s", value=str(value)[:60])
 
 
 def _option(field_spec: dict[str, Any], value: Any, lang: str) -> str:
@@ -119,6 +130,8 @@ def format_value(field_spec: dict[str, Any], value: Any, lang: str, currency: st
     """One field's value as text; line items are shown as a table elsewhere."""
     if value is None or value == "" or value == []:
         return ""
+    if isinstance(value, dict) and "error" in value:  # a formula's fault, of any type
+        return faulty(value)
     kind = field_spec["type"]
     if kind == "computed":
         kind = field_spec.get("result_type", "text")
@@ -245,14 +258,21 @@ class Entry:
 
 
 def timeline(events: list[OrderEvent], names: Labels,
-             access: FieldAccess | None = None) -> list[Entry]:
+             access: FieldAccess | None = None,
+             hidden_orders: frozenset[str] = frozenset()) -> list[Entry]:
     """One entry per event; ``access`` leaves out the values of fields the reader may
-    not see."""
-    return [_entry(event, names, access or FieldAccess()) for event in events]
+    not see, and ``hidden_orders`` the numbers of orders linked by a return that their
+    row rules hide (field_sight.hidden_numbers)."""
+    return [_entry(event, names, access or FieldAccess(), hidden_orders)
+            for event in events]
 
 
-def _entry(event: OrderEvent, names: Labels, access: FieldAccess) -> Entry:
-    details = access.in_details(event.details or {}, names.definition)
+def _entry(event: OrderEvent, names: Labels, access: FieldAccess,
+           hidden_orders: frozenset[str] = frozenset()) -> Entry:
+    details = access.in_details(event.details or {}, names.definition, event.kind)
+    if event.kind == TimelineKind.AFTER_SALES and hidden_orders:
+        details = {key: value for key, value in details.items()
+                   if not (key in LINKED_ORDERS and value in hidden_orders)}
     entry = Entry(when(event.at), event.actor_name, event.kind, "")
     describe = _SENTENCES.get(event.kind)
     try:
@@ -322,10 +342,10 @@ def _approval(event, details, names, entry) -> str:
         entry.notes.extend(details.get("notes", []))
         return gettext("Approval “%(approval)s” requested from %(who)s: %(reason)s.",
                        approval=approval, who=who or gettext("the approvers"),
-                       reason=details.get("reason", ""))
+                       reason=_approval_why(details))
     if details.get("automatic"):
         return gettext("Approval “%(approval)s” was given automatically: %(reason)s.",
-                       approval=approval, reason=details.get("reason", "")) + moved
+                       approval=approval, reason=_approval_why(details)) + moved
     if outcome == "escalated":
         return gettext("Approval “%(approval)s” was escalated to the %(role)s role after "
                        "%(hours)s h.", approval=approval, role=details.get("to_role"),
@@ -350,6 +370,24 @@ def _approval(event, details, names, entry) -> str:
         return gettext("%(who)s rejected “%(approval)s”.", who=who, approval=approval) + moved
     return gettext("Approval “%(approval)s”: %(outcome)s.", approval=approval,
                    outcome=outcome or gettext("updated")) + moved
+
+
+def _approval_why(details: dict[str, Any]) -> str:
+    """Why an approval was asked for or waived, by its ``why`` (entering.py); the stored
+    English ``reason`` for an entry kept before it had one."""
+    why, reason = details.get("why"), str(details.get("reason", ""))
+    if why == "asked":
+        return gettext("a require_approval action asked for it")
+    if why == "always":
+        return gettext("every order needs it")
+    if why == "true":
+        return gettext("its condition %(when)s is TRUE", when=repr(details.get("when", "")))
+    if why == "not_true":
+        return gettext("its condition %(when)s is not TRUE", when=repr(details.get("when", "")))
+    if why == "failed" and isinstance(details.get("condition_fault"), dict):
+        return gettext("its condition failed: %(fault)s",
+                       fault=stored_fault_text(details["condition_fault"]))
+    return reason
 
 
 def _approver(approver: dict[str, Any]) -> str:
@@ -383,7 +421,9 @@ def _comment(event, details, names, entry) -> str:
 
 def _job(event, details, names, entry) -> str:
     if details.get("error"):
-        entry.notes.append(gettext("Error: %(error)s", error=details["error"]))
+        values = details.get("values") if isinstance(details.get("values"), dict) else {}
+        error = refusal_words(details.get("code"), str(details["error"]), values)
+        entry.notes.append(gettext("Error: %(error)s", error=error))
     if details.get("result"):
         entry.notes.append(gettext("Result: %(result)s", result=details["result"]))
     job, attempts = details.get("job_kind", "?"), details.get("attempts", "?")
@@ -429,9 +469,10 @@ def _approval_required(event, details, names, entry) -> str:
 
 
 def _automatic_blocked(event, details, names, entry) -> str:
+    reason = refusal_words(details.get("code"), details.get("reason", ""),
+                           details.get("values") or {})
     return gettext("The automatic move “%(transition)s” could not be made: %(reason)s.",
-                   transition=names.transition(event.transition),
-                   reason=details.get("reason", ""))
+                   transition=names.transition(event.transition), reason=reason)
 
 
 def _automatic_stopped(event, details, names, entry) -> str:
@@ -492,10 +533,100 @@ def _price_below_list(event, details, names, entry) -> str:
                     list_price=money(first.get("list_price"), currency))
 
 
+def _is_zero(amount: Any) -> bool:
+    try:
+        return Decimal(str(amount)) == 0
+    except ArithmeticError:  # an odd stored value reads as a discount, not a failure
+        return False
+
+
+def _promotion(event, details, names, entry) -> str:
+    rule = details.get("name") or details.get("rule", "?")
+    step = details.get("step")
+    if step == "gift":
+        return gettext("Promotion %(rule)s gave a gift: %(quantity)s x %(sku)s, reserved in "
+                       "%(warehouse)s.", rule=rule, quantity=details.get("quantity", "?"),
+                       sku=details.get("sku", "?"), warehouse=details.get("warehouse", "?"))
+    if step == "gift_moved":
+        return gettext("Promotion %(rule)s's gift, %(quantity)s x %(sku)s, is now reserved "
+                       "in %(warehouse)s, with the order's own stock, to ship with it.",
+                       rule=rule, quantity=details.get("quantity", "?"),
+                       sku=details.get("sku", "?"), warehouse=details.get("warehouse", "?"))
+    if step == "gift_taken_back":
+        return gettext("After the edit the order no longer qualifies for promotion "
+                       "%(rule)s: its gift, %(quantity)s x %(sku)s, was taken back and is "
+                       "on the shelf in %(warehouse)s again.", rule=rule,
+                       quantity=details.get("quantity", "?"), sku=details.get("sku", "?"),
+                       warehouse=details.get("warehouse", "?"))
+    if step == "gift_out_of_stock":
+        return gettext("Promotion %(rule)s would give %(quantity)s x %(sku)s, but the gift "
+                       "is out of stock: none was given.", rule=rule,
+                       quantity=details.get("quantity", "?"), sku=details.get("sku", "?"))
+    currency = details.get("currency", "")
+    if step == "discount_no_field":
+        return gettext("Promotion %(rule)s would take a discount off, but the order's form "
+                       "has no discount field: the total is unchanged.", rule=rule)
+    if step == "discount_changed":
+        if details.get("amount") is None:  # the reader may not see the order's money
+            return gettext("After the edit promotion %(rule)s's discount was worked out "
+                           "again.", rule=rule)
+        if _is_zero(details["amount"]):
+            return gettext("After the edit the order no longer qualifies for promotion "
+                           "%(rule)s's discount: total %(before)s, now %(total)s.", rule=rule,
+                           before=money(details.get("total_before"), currency) or "?",
+                           total=money(details.get("total"), currency) or "?")
+        return gettext("After the edit promotion %(rule)s takes %(amount)s off: total "
+                       "%(before)s, now %(total)s.", rule=rule,
+                       amount=money(details.get("amount"), currency),
+                       before=money(details.get("total_before"), currency) or "?",
+                       total=money(details.get("total"), currency) or "?")
+    if details.get("amount") is None:  # the reader may not see the order's money
+        return gettext("Promotion %(rule)s gave the order a discount.", rule=rule)
+    return gettext("Promotion %(rule)s took %(amount)s off the total: %(before)s, now "
+                   "%(total)s.", rule=rule, amount=money(details.get("amount"), currency),
+                   before=money(details.get("total_before"), currency) or "?",
+                   total=money(details.get("total"), currency) or "?")
+
+
+def _pre_sale(event, details, names, entry) -> str:
+    day = details.get("release_on", "?")
+    part = details.get("part")
+    if details.get("step") == "released" and part is not None:
+        if details.get("warehouse"):
+            return gettext("Pre-sale release day %(day)s: part %(part)s is released and "
+                           "ships from %(warehouse)s.", day=day, part=part,
+                           warehouse=details["warehouse"])
+        return gettext("Pre-sale release day %(day)s: part %(part)s is released; no "
+                       "warehouse has its stock yet, so it waits back-ordered.",
+                       day=day, part=part)
+    if details.get("step") == "released":
+        return gettext("Pre-sale release day %(day)s: the order no longer waits for it.",
+                       day=day)
+    lines = [line for line in details.get("lines", []) if isinstance(line, dict)]
+    covered = [line for line in lines if line.get("receipt")]
+    items = ", ".join(f"{line.get('quantity', '?')} x {line.get('sku', '?')}" for line in lines)
+    if part is not None:
+        return gettext("Pre-sale: %(items)s, held in part %(part)s until the release on "
+                       "%(day)s; the rest of the order ships without it.",
+                       items=items, part=part, day=day)
+    if len(covered) == len(lines):
+        return gettext("Pre-sale: %(items)s. The order waits for the release on %(day)s; "
+                       "its units are reserved against expected receipts.",
+                       items=items, day=day)
+    return gettext("Pre-sale: %(items)s. The order waits for the release on %(day)s; the "
+                   "expected receipts do not cover every unit.", items=items, day=day)
+
+
 def _scan(event, details, names, entry) -> str:
     outcome = details.get("outcome")
     values = details.get("values") if isinstance(details.get("values"), dict) else {}
     wave = details.get("wave", "?")
+    scans = values.get("scans") if isinstance(values.get("scans"), list) else []
+    if scans:
+        codes = ", ".join(str(s.get("code", "?")) + ("" if s.get("accepted") else " ✗")
+                          for s in scans if isinstance(s, dict))
+        entry.notes.append(ngettext("%(num)d scan: %(codes)s", "%(num)d scans: %(codes)s",
+                                    len(scans), codes=codes))
     if outcome == "picked":
         return gettext("%(actor)s picked every item of the order in wave %(wave)s.",
                        actor=event.actor_name, wave=wave)
@@ -506,11 +637,138 @@ def _scan(event, details, names, entry) -> str:
     if outcome == "packed":
         if values.get("why"):
             entry.notes.append(values["why"])
+        if values.get("part"):
+            return gettext("%(actor)s verified every item of the order's part in "
+                           "%(warehouse)s at the packing bench of wave %(wave)s; that part "
+                           "ships on its own.", actor=event.actor_name,
+                           warehouse=values["part"], wave=wave)
         return gettext("%(actor)s verified every item of the order at the packing bench of "
                        "wave %(wave)s.", actor=event.actor_name, wave=wave)
+    if outcome in ("weight_ok", "weight_off"):
+        words = dict(actor=event.actor_name, wave=wave, grams=values.get("grams", "?"),
+                     expected=values.get("expected", "?"),
+                     tolerance=values.get("tolerance", "?"))
+        if outcome == "weight_ok":
+            return gettext("%(actor)s weighed the parcel at %(grams)s g in wave %(wave)s: "
+                           "within %(expected)s g ± %(tolerance)s g.", **words)
+        return gettext("%(actor)s weighed the parcel at %(grams)s g in wave %(wave)s: out of "
+                       "%(expected)s g ± %(tolerance)s g, so it did not close.", **words)
+    if outcome == "label_printed":
+        return gettext("%(actor)s printed the order's shipping label at the packing bench "
+                       "of wave %(wave)s.", actor=event.actor_name, wave=wave)
+    if outcome == "label_reprinted":
+        return gettext("%(actor)s reprinted the order's shipping label at the packing bench "
+                       "of wave %(wave)s (print %(print)s).", actor=event.actor_name,
+                       wave=wave, print=values.get("print", "?"))
     # An entry of another shape: still a sentence, never an error.
     return gettext("%(actor)s scanned %(code)s while picking wave %(wave)s.",
                    actor=event.actor_name, code=details.get("code", "?"), wave=wave)
+
+
+def _edit_difference(event, details, names, entry) -> str:
+    """An edit of a placed order: the lines it changed (one note each), the stock it
+    moved and what the total became."""
+    currency = details.get("currency", "")
+    for line in details.get("lines", []):
+        if isinstance(line, dict):
+            entry.notes.append(_line_change(line, names))
+    for move in details.get("stock", []):
+        if isinstance(move, dict):
+            change = int(move.get("change") or 0)
+            entry.notes.append(
+                gettext("%(num)d × %(sku)s more held in %(warehouse)s",
+                        num=change, sku=move.get("sku", "?"), warehouse=move.get("warehouse"))
+                if change > 0 else
+                gettext("%(num)d × %(sku)s given back to stock in %(warehouse)s",
+                        num=-change, sku=move.get("sku", "?"),
+                        warehouse=move.get("warehouse")))
+    if not isinstance(details.get("total"), list):  # the total is hidden from the reader
+        return ngettext("%(actor)s changed %(num)d line.", "%(actor)s changed %(num)d lines.",
+                        len(details.get("lines") or []), actor=event.actor_name) \
+            if details.get("lines") else gettext("%(actor)s edited the order.",
+                                                 actor=event.actor_name)
+    total = details["total"]
+    if not details.get("lines"):  # a discount or a fee changed, no line
+        return gettext("%(actor)s's edit changed the total from %(was)s to %(now)s.",
+                       actor=event.actor_name, was=money(total[0], currency) or "—",
+                       now=money(total[-1], currency) or "—")
+    return ngettext("%(actor)s changed %(num)d line; the total went from %(was)s to %(now)s.",
+                    "%(actor)s changed %(num)d lines; the total went from %(was)s to "
+                    "%(now)s.", len(details.get("lines") or []), actor=event.actor_name,
+                    was=money(total[0], currency) or "—",
+                    now=money(total[-1], currency) or "—")
+
+
+def _line_change(line: dict[str, Any], names: Labels) -> str:
+    columns = names.columns.get(line.get("field"), {})
+
+    def shown(values: Any) -> str:
+        if not isinstance(values, dict):
+            return "—"
+        quoted = []
+        # In the form's column order: a stored line's keys may come back sorted.
+        for key in [*(k for k in columns if k in values),
+                    *(k for k in values if k not in columns)]:
+            value = values[key]
+            if value in (None, ""):
+                continue
+            name, is_money = columns.get(key, (key, False))
+            quoted.append(f"{name} {money(value, names.currency) if is_money else value}")
+        return ", ".join(quoted)
+    if line.get("before") is None:
+        return gettext("line %(line)s added: %(after)s", line=line.get("line", "?"),
+                       after=shown(line.get("after")))
+    if line.get("after") is None:
+        return gettext("line %(line)s removed: %(before)s", line=line.get("line", "?"),
+                       before=shown(line.get("before")))
+    return gettext("line %(line)s: %(before)s → %(after)s", line=line.get("line", "?"),
+                   before=shown(line.get("before")), after=shown(line.get("after")))
+# --- merging and splitting (runtime/consolidation/) ---------------------------------------------
+
+def _merged(event, details, names, entry) -> str:
+    orders = ", ".join(str(n) for n in details.get("orders") or [])
+    for moved in details.get("moved") or []:
+        if isinstance(moved, dict):
+            entry.notes.append(gettext("%(quantity)s × %(sku)s moved from %(source)s",
+                                       quantity=moved.get("quantity", "?"),
+                                       sku=moved.get("sku", "?"),
+                                       source=moved.get("from", "?")))
+    if details.get("by") == "rule":
+        return gettext("Merged by rule into one parcel with %(orders)s, leaving from "
+                       "%(warehouse)s.", orders=orders, warehouse=details.get("warehouse") or "?")
+    return gettext("%(actor)s merged the order into one parcel with %(orders)s, leaving from "
+                   "%(warehouse)s.", actor=event.actor_name, orders=orders,
+                   warehouse=details.get("warehouse") or "?")
+
+
+def _merge_undone(event, details, names, entry) -> str:
+    return gettext("%(actor)s undid the merge of %(orders)s; each order ships on its own.",
+                   actor=event.actor_name,
+                   orders=", ".join(str(n) for n in details.get("orders") or []))
+
+
+_SPLIT_BASES = {"warehouse": lazy_gettext("by warehouse"), "stock": lazy_gettext("by stock"),
+                "parcel": lazy_gettext("by parcel limits"), "hand": lazy_gettext("by hand"),
+                "held": lazy_gettext("to hold lines back")}
+_PART_STATUSES = {"to_ship": lazy_gettext("to ship"), "shipped": lazy_gettext("shipped"),
+                  "backordered": lazy_gettext("back-ordered"), "held": lazy_gettext("held")}
+
+
+def _split(event, details, names, entry) -> str:
+    parts = [p for p in details.get("parts") or [] if isinstance(p, dict)]
+    for part in parts:
+        lines = ", ".join(f"{ln.get('qty', '?')} × {ln.get('sku', '?')}"
+                          for ln in part.get("lines") or [] if isinstance(ln, dict))
+        entry.notes.append(gettext("Part %(position)s (%(status)s%(where)s): %(lines)s",
+                                   position=part.get("position", "?"),
+                                   status=_PART_STATUSES.get(part.get("status"),
+                                                             part.get("status", "?")),
+                                   where=f", {part['warehouse']}" if part.get("warehouse")
+                                   else "", lines=lines))
+    basis = _SPLIT_BASES.get(details.get("basis"), details.get("basis", "?"))
+    return ngettext("%(actor)s split the order %(basis)s into %(num)d part.",
+                    "%(actor)s split the order %(basis)s into %(num)d parts.", len(parts),
+                    actor=event.actor_name, basis=basis)
 
 
 _DOCUMENTS = {"pick_list": lazy_gettext("Pick list"),
@@ -525,8 +783,10 @@ def _document(event, details, names, entry) -> str:
     document = str(_DOCUMENTS.get(kind, _humane(kind)))
     if details.get("ready"):
         return gettext("%(document)s is ready to print.", document=document)
+    values = details.get("values") if isinstance(details.get("values"), dict) else {}
     return gettext("%(document)s could not be made: %(error)s.", document=document,
-                   error=details.get("error", ""))
+                   error=refusal_words(details.get("code"), str(details.get("error", "")),
+                                       values))
 
 
 def _shipment(event, details, names, entry) -> str:
@@ -589,6 +849,62 @@ def _refund(event, details, names, entry) -> str:
                    status=payment_words_in_sentence(status))
 
 
+# --- returns and exchanges (runtime/after_sales/) ---
+
+def _after_sales(event, details, names, entry) -> str:
+    number = details.get("return", "?")
+    step = details.get("step")
+    if details.get("note"):
+        entry.notes.append(details["note"])
+    if step == "replacement_for":
+        reship = details.get("outcome") == "reship"
+        if "order" not in details:  # an order the reader's row rules hide
+            return gettext("Re-shipment of missing items, at no charge, for return "
+                           "%(number)s.", number=number) if reship else \
+                gettext("Exchange order for return %(number)s.", number=number)
+        if reship:
+            return gettext("Re-shipment of the missing items of %(order)s, at no charge, "
+                           "for return %(number)s.", order=details["order"], number=number)
+        return gettext("Exchange order for return %(number)s of %(order)s.",
+                       number=number, order=details["order"])
+    if step == "handed_over":
+        return ngettext("The %(num)d unit return %(number)s held for this order went to "
+                        "its workflow's own reservation.",
+                        "The %(num)d units return %(number)s held for this order went to "
+                        "its workflow's own reservation.",
+                        details.get("units") or 0, number=number)
+    if step == "requested":
+        reason = label(details.get("reason_label") or {}, language()) \
+            or details.get("reason", "?")
+        return ngettext("Return %(number)s was requested for %(num)d line: %(reason)s.",
+                        "Return %(number)s was requested for %(num)d lines: %(reason)s.",
+                        len(details.get("lines") or []), number=number, reason=reason)
+    if step == "closed":
+        outcome = details.get("outcome")
+        if outcome == "refund":
+            return gettext("Return %(number)s was closed with a refund of %(amount)s.",
+                           number=number, amount=money(details.get("amount"),
+                                                       details.get("currency", "")))
+        if outcome in ("exchange", "reship") and "replacement" not in details:
+            # an order the reader's row rules hide
+            return gettext("Return %(number)s was closed with an exchange order.",
+                           number=number) if outcome == "exchange" else \
+                gettext("Return %(number)s was closed with a re-shipment order.",
+                        number=number)
+        if outcome == "exchange":
+            return gettext("Return %(number)s was closed with exchange order %(order)s.",
+                           number=number, order=details["replacement"])
+        if outcome == "reship":
+            return gettext("Return %(number)s was closed with re-shipment order %(order)s.",
+                           number=number, order=details["replacement"])
+        return gettext("Return %(number)s was closed.", number=number)
+    said = {"approved": gettext("Return %(number)s was approved."),
+            "refused": gettext("Return %(number)s was refused."),
+            "received": gettext("The goods of return %(number)s were received."),
+            "inspected": gettext("The goods of return %(number)s were inspected.")}
+    return said.get(step, gettext("Return %(number)s changed.")) % {"number": number}
+
+
 # One sentence for every kind: a test renders each one in both languages.
 _SENTENCES = {
     TimelineKind.CREATED: _created,
@@ -614,4 +930,11 @@ _SENTENCES = {
     TimelineKind.EXCEPTION: _exception,
     TimelineKind.PRICE_BELOW_LIST: _price_below_list,
     TimelineKind.SCAN: _scan,
+    TimelineKind.EDIT_DIFFERENCE: _edit_difference,
+    TimelineKind.AFTER_SALES: _after_sales,
+    TimelineKind.PROMOTION: _promotion,
+    TimelineKind.PRE_SALE: _pre_sale,
+    TimelineKind.MERGED: _merged,
+    TimelineKind.MERGE_UNDONE: _merge_undone,
+    TimelineKind.SPLIT: _split,
 }

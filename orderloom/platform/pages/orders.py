@@ -20,7 +20,13 @@ from orderloom.designer.models import OrderType
 from orderloom.designer.published import blueprint_for
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
-from orderloom.platform.field_sight import access_to, limit_search, seen_data
+from orderloom.platform.field_sight import (
+    LINKED_ORDERS,
+    access_to,
+    hidden_numbers,
+    limit_search,
+    seen_data,
+)
 from orderloom.platform.lookups import order_or_404
 from orderloom.platform.pages import order_columns, pages
 from orderloom.platform.pages.order_view import (
@@ -33,6 +39,7 @@ from orderloom.platform.pages.order_view import (
     when,
 )
 from orderloom.platform.query_args import cursor, day_moment, on_page
+from orderloom.platform.refusals import refusal_text
 from orderloom.platform.row_access import sees_type, visible_orders
 from orderloom.runtime import business_calendar
 from orderloom.runtime.audit import WHOLE_WORKFLOW
@@ -40,14 +47,16 @@ from orderloom.runtime.channels.hand_entry import MANUAL
 from orderloom.runtime.channels.models import channel_names
 from orderloom.runtime.customers.records import Customer
 from orderloom.runtime.engine import actions as order_actions
-from orderloom.runtime.engine import edits as order_edits
 from orderloom.runtime.engine import lifecycle, type_rules
 from orderloom.runtime.engine.approvals.tasks import OPEN, ApprovalTask, approval_spec, delegators
 from orderloom.runtime.errors import OrderError, StaleOrder
+from orderloom.runtime.order_edits import refusals as edit_refusals
 from orderloom.runtime.orders import comments, saved_views
 from orderloom.runtime.orders.models import Order, OrderEvent
 from orderloom.runtime.orders.search import OrderFilter, order_query
 from orderloom.runtime.orders.timeline import TimelineKind
+from orderloom.runtime.promotions import giving as promotions_given
+from orderloom.runtime.reports import daily_totals
 
 log = logging.getLogger(__name__)
 
@@ -130,10 +139,17 @@ def _filter(args, types: list[tuple[OrderType, Labels]], errors: list[str]
 
 def _state_counts(session, spec: OrderFilter) -> dict[str, int]:
     # One GROUP BY over the same filters, without the state and page: the counts say
-    # where the matching orders are, whichever state is being looked at.
+    # where the matching orders are, whichever state is being looked at. count(*), not
+    # count(id): the id is not in the state index, which answers this alone.
     base = replace(spec, states=[], before_id=None)
-    query = (order_query(base, visible=visible_orders(current_user())).order_by(None)
-             .with_only_columns(Order.state, func.count(Order.id)).group_by(Order.state))
+    visible = visible_orders(current_user())
+    # From the daily summary where it keeps what the filters read: a few thousand rows
+    # a year instead of every order.
+    summed = daily_totals.state_counts(session, base, visible)
+    if summed is not None:
+        return summed
+    query = (order_query(base, visible=visible).order_by(None)
+             .with_only_columns(Order.state, func.count()).group_by(Order.state))
     return {state: count for state, count in session.execute(query)}
 
 
@@ -238,13 +254,13 @@ def bulk_transition():
     numbers = list(dict.fromkeys(n for n in request.form.getlist("numbers") if n))
     key = request.form.get("transition", "")
     if not numbers:
-        flash("Select at least one order for the bulk action.", "error")
+        flash(gettext("Select at least one order for the bulk action."), "error")
         return redirect(back)
     if not key:
-        flash("Choose the transition to take on the selected orders.", "error")
+        flash(gettext("Choose the transition to take on the selected orders."), "error")
         return redirect(back)
     if len(numbers) > MAX_BULK:
-        flash(f"Select at most {MAX_BULK} orders at a time.", "error")
+        flash(gettext("Select at most %(most)s orders at a time.", most=MAX_BULK), "error")
         return redirect(back)
     session = db_session()
     actor, held = current_actor(), roles()
@@ -260,13 +276,15 @@ def bulk_transition():
             title = names.transition(key)
             moved.append(f"{number} → {names.state(order.state)}")
         except OrderError as error:
-            refused.append(f"{number}: {error.message}")
+            refused.append(f"{number}: {refusal_text(error)}")
     session.commit()
-    flash(f"“{title}” on {len(numbers)} selected: {len(moved)} moved, {len(refused)} refused.")
+    flash(gettext("“%(transition)s” on %(selected)s selected: %(moved)s moved, %(refused)s "
+                  "refused.", transition=title, selected=len(numbers), moved=len(moved),
+                  refused=len(refused)))
     if moved:
-        flash("Moved: " + "; ".join(moved) + ".")
+        flash(gettext("Moved: %(orders)s.", orders=gettext("; ").join(moved)))
     for line in refused:
-        flash(f"Not moved: {line}.", "error")
+        flash(gettext("Not moved: %(reason)s.", reason=line), "error")
     return redirect(back)
 
 
@@ -323,12 +341,20 @@ def order_detail(number: str):
         below_list=below_list, below_rows={(b["lines"], b["line"]) for b in below_list},
         channel=channel_labels(session, {order.channel}).get(order.channel, order.channel),
         sections=form_sections(order, blueprint, lang), transitions=transitions,
-        entries=timeline(events, names, access_to(order.version)), tasks=tasks,
+        entries=timeline(events, names, access_to(order.version), hidden_numbers(
+            session, (e.details.get(key) for e in events
+                      if e.kind == TimelineKind.AFTER_SALES and isinstance(e.details, dict)
+                      for key in LINKED_ORDERS))), tasks=tasks,
         can_act=can_act, customer=customer,
         see_customers=current_user().can("customers.view"),
-        can_edit=current_user().can("orders.edit") and order_edits.editable(order) is None,
+        can_edit=current_user().can("orders.edit")
+        and edit_refusals.refusal(session, order, blueprint) is None,
         created=when(order.created_at), updated=when(order.updated_at), documents=DOCUMENTS,
-        back=url_for("pages.order_detail", number=order.number))
+        back=url_for("pages.order_detail", number=order.number),
+        # promotions and pre-sale (runtime/promotions/): what the order was given
+        promotions=[{**p.as_json(), "amount": money(p.amount, order.currency)}
+                    for p in promotions_given.applied_to(session, order.id)],
+        money_hidden=blueprint.total_key in access_to(order.version).hidden)
 
 
 def _below_list(events: list[OrderEvent], blueprint, order: Order) -> list[dict[str, Any]]:
@@ -364,7 +390,7 @@ def order_transition(number: str, key: str):
         return redirect(target)
     except OrderError as error:
         flash(gettext("“%(transition)s” was not taken: %(reason)s.",
-                      transition=names.transition(key), reason=error.message), "error")
+                      transition=names.transition(key), reason=refusal_text(error)), "error")
         return redirect(target)
     state = order.state
     session.commit()
@@ -384,7 +410,8 @@ def order_comment(number: str):
         comment = comments.add_comment(session, current_actor(), order,
                                        request.form.get("body", ""))
     except OrderError as error:
-        flash(gettext("The comment was not added: %(reason)s.", reason=error.message), "error")
+        flash(gettext("The comment was not added: %(reason)s.", reason=refusal_text(error)),
+              "error")
         return redirect(target)
     mentions = list(comment.mentions)
     session.commit()

@@ -17,11 +17,11 @@ from orderloom.platform.api.price_lists import channel_keys
 from orderloom.platform.auth import current_actor, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
+from orderloom.platform.refusals import refusal_text
 from orderloom.runtime import audit
 from orderloom.runtime.prices import lists
 from orderloom.runtime.prices.lists import PriceListError
 from orderloom.runtime.prices.price_files import PriceFileError, read_prices
-from orderloom.runtime.spreadsheets import reading
 from orderloom.runtime.spreadsheets.reading import SpreadsheetError
 
 FIELD_WORDS = {"code": lazy_gettext("Code"), "name": lazy_gettext("Name"),
@@ -50,18 +50,6 @@ WHY_WORDS = {
 
 
 # Why a file was not read, by the reason the reader gives (runtime/spreadsheets).
-FILE_WORDS = {
-    reading.EMPTY: lazy_gettext("the file is empty."),
-    reading.OLD_EXCEL: lazy_gettext("this is an old Excel .xls file; save it as .xlsx or CSV."),
-    reading.NOT_A_TABLE: lazy_gettext("the file is neither CSV text nor an Excel .xlsx "
-                                      "workbook."),
-    reading.DAMAGED: lazy_gettext("the file cannot be read as CSV or Excel; it may be "
-                                  "damaged. Save it again as .xlsx or CSV (UTF-8)."),
-    reading.TOO_LARGE: lazy_gettext("the file is larger than an upload may be (rows, columns "
-                                    "or size); split it."),
-}
-
-
 def _lines(row: Any) -> str:
     return "\n".join(f"{p['sku']} {p['min_quantity']} {p['price']}"
                      if p["min_quantity"] != 1 else f"{p['sku']} {p['price']}"
@@ -157,7 +145,7 @@ def save_price_list():
             column=FIELD_WORDS["prices"] if refused.column == "price" else "SKU"), 422)
     except SpreadsheetError as refused:
         return _page(form, editing, gettext("The file was not read: %(why)s",
-                                            why=FILE_WORDS[refused.reason]), 422)
+                                            why=refusal_text(refused)), 422)
     if row is None and lists.find(session, form["code"]) is not None:
         return _page(form, None, gettext("Code: a price list %(code)s exists already.",
                                          code=form["code"]), 409)

@@ -14,6 +14,7 @@ from orderloom.platform.database import db_session
 from orderloom.platform.models import Role, user_roles
 from orderloom.platform.pages import pages
 from orderloom.platform.permissions import PERMISSIONS
+from orderloom.platform.refusals import refusal_text
 
 NEW = ""  # the form that makes a role, among the forms of the roles it lists
 
@@ -23,7 +24,7 @@ def refusal(error: AccountError, form: str, chosen: list[str]) -> dict:
     permission's checkbox) or, when it concerns the whole role, the form's top."""
     field, _, index = error.field.partition("/")
     permission = chosen[int(index)] if field == "permissions" and index.isdigit() else None
-    return {"form": form, "field": field, "permission": permission, "text": error.message}
+    return {"form": form, "field": field, "permission": permission, "text": refusal_text(error)}
 
 
 def _page(error: dict | None = None, kept: dict | None = None, status: int = 200):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 from orderloom.designer.models import OrderType
@@ -42,11 +43,15 @@ def _mine(view_id: int, changing: bool = False) -> SavedView:
 
 
 def _problem_message(error: ViewProblem) -> str:
-    member = next((name for prefix, name in (("/name", "Name"), ("/columns", "Columns"),
-                                             ("/filters", "Filters"),
-                                             ("/order_type", "Order type"))
+    member = next((name for prefix, name in (("/name", gettext("Name")),
+                                             ("/columns", gettext("Columns")),
+                                             ("/filters", gettext("Filters")),
+                                             ("/order_type", gettext("Order type")))
                    if error.pointer.startswith(prefix)), "")
-    return f"The view was not saved: {member + ': ' if member else ''}{error.message}."
+    if member:
+        return gettext("The view was not saved: %(member)s: %(reason)s.", member=member,
+                       reason=error.message)
+    return gettext("The view was not saved: %(reason)s.", reason=error.message)
 
 
 @pages.post("/orders/views")
@@ -68,7 +73,8 @@ def save_view():
         flash(_problem_message(error), "error")
         return redirect(back)
     session.commit()
-    flash(f"Saved the view “{view.name}”{' for everyone' if shared else ''}.")
+    flash(gettext("Saved the view “%(name)s” for everyone.", name=view.name) if shared
+          else gettext("Saved the view “%(name)s”.", name=view.name))
     return redirect(url_for("pages.open_view", view_id=view.id))
 
 
@@ -97,7 +103,7 @@ def update_view(view_id: int):
         return redirect(url_for("pages.orders", **args))
     name = view.name
     session.commit()
-    flash(f"The view “{name}” now shows these filters and columns.")
+    flash(gettext("The view “%(name)s” now shows these filters and columns.", name=name))
     return redirect(url_for("pages.open_view", view_id=view_id))
 
 
@@ -109,5 +115,5 @@ def delete_view(view_id: int):
     name = view.name
     session.delete(view)
     session.commit()
-    flash(f"Deleted the view “{name}”.")
+    flash(gettext("Deleted the view “%(name)s”.", name=name))
     return redirect(url_for("pages.orders"))

@@ -15,6 +15,7 @@ from orderloom.platform.database import db_session
 from orderloom.platform.pages import pages
 from orderloom.platform.problems import Problem
 from orderloom.platform.query_args import ParameterError
+from orderloom.platform.refusals import refusal_text
 from orderloom.runtime.stock import files as stock_files
 from orderloom.runtime.stock import keeping as stock_keeping
 from orderloom.runtime.stock.catalog import Product, Warehouse
@@ -89,7 +90,7 @@ def adjust_stock_page():
         try:
             find(session, value)
         except StockError as error:
-            errors[field] = error.message
+            errors[field] = refusal_text(error)
     if errors:
         return _page(errors, kept, status=422)
     actor = current_actor().name
@@ -101,7 +102,7 @@ def adjust_stock_page():
             "reserved for orders): an adjustment cannot take away more.",
             available=short.available, sku=sku, warehouse=code)}, kept, status=409)
     except StockError as error:
-        return _page({"": error.message}, kept, status=error.status)
+        return _page({"": refusal_text(error)}, kept, status=error.status)
     flash(gettext("%(sku)s in %(warehouse)s is adjusted by %(change)+d.", sku=sku,
                   warehouse=code, change=change))
     return redirect(url_for("pages.stock_page", sku=sku))
@@ -123,11 +124,12 @@ def import_stock_page():
     except StockRowsRefused as refused:
         session.rollback()
         return _page({"file": gettext("Nothing was imported: fix these rows and send the "
-                                      "file again.")}, refused_rows=refused.problems,
+                                      "file again.")},
+                     refused_rows=[(row, refusal_text(why)) for row, why in refused.problems],
                      status=refused.status)
     except StockFileError as error:
         session.rollback()
-        return _page({"file": error.message}, status=error.status)
+        return _page({"file": refusal_text(error)}, status=error.status)
     session.commit()
     flash(gettext("The stock file is imported: %(rows)s rows (%(received)s received, "
                   "%(adjusted)s adjusted, %(unchanged)s unchanged).", **counts))

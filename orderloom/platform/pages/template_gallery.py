@@ -70,6 +70,9 @@ def report_sentences(report: TemplateReport) -> list[str]:
         said.append(ngettext("received %(num)d unit of opening stock",
                              "received %(num)d units of opening stock",
                              report.units_received))
+    if report.returns_sla_hours:
+        said.append(gettext("set the returns' time limit to %(hours)s hours",
+                            hours=report.returns_sla_hours))
     return said
 
 

@@ -24,12 +24,13 @@ from orderloom.platform import tracking_throttle
 from orderloom.platform.auth import current_actor, current_user, requires
 from orderloom.platform.database import db_session
 from orderloom.platform.logs import path_kept_out_of_logs
-from orderloom.platform.lookups import may_act_on, order_or_404
+from orderloom.platform.lookups import may_act_on, order_or_404, shared_with
 from orderloom.platform.pages import pages
 from orderloom.platform.pages.masking import mask_free_text, mask_name, masked_place
 from orderloom.platform.pages.order_view import Labels, language, money, when
 from orderloom.platform.pages.shipment_status import status_words
 from orderloom.platform.problems import Problem, problem_response
+from orderloom.platform.refusals import refusal_text
 from orderloom.platform.row_access import visible_orders
 from orderloom.runtime.documents import sf_waybill
 from orderloom.runtime.errors import OrderError
@@ -38,7 +39,7 @@ from orderloom.runtime.orders.models import Order
 from orderloom.runtime.shipping import rates, staff_booking, tracking
 from orderloom.runtime.shipping.carriers import UnknownCarrier, companies
 from orderloom.runtime.shipping.carriers.base import STATUSES, CarrierError, CarrierEvent
-from orderloom.runtime.shipping.models import LOCAL, Carrier, Shipment, events_of, shipments_of
+from orderloom.runtime.shipping.models import LOCAL, Carrier, Shipment, events_of, parcels_carrying
 
 MAX_CODE = 100
 PUBLIC_HEADERS = {
@@ -68,16 +69,18 @@ def _carrier_names() -> dict[str, str]:
 
 def public_view(shipment: Shipment, carriers: dict[str, str]) -> dict[str, Any]:
     recipient = (shipment.label or {}).get("recipient") or {}
-    order: Order = shipment.order
-    names = Labels(blueprint_for(order.version), language())
     events = list(reversed(events_of(db_session(), shipment.id)))
+    # Every order the parcel carries, each in its own workflow's words: a merge's parcel
+    # is the parcel of each of its orders, all of one buyer to one address.
+    orders = [{"number": order.number,
+               "state": Labels(blueprint_for(order.version), language()).state(order.state)}
+              for order in tracking.orders_carried(db_session(), shipment)]
     return {
         "tracking_number": shipment.tracking_number,
         "carrier": carriers.get(shipment.carrier, shipment.carrier),
         "status": shipment.status,
         "status_label": status_words(shipment.status),
-        "order_number": order.number,
-        "order_state": names.state(order.state),
+        "orders": orders,
         "recipient": mask_name(recipient.get("name", "")),
         "place": masked_place(recipient.get("address") or {}),
         "shipped_at": when(shipment.shipped_at),
@@ -149,10 +152,11 @@ def order_shipments(order: Order) -> list[dict[str, Any]]:
     """The shipments section of the staff order page (orders/detail.html)."""
     carriers = _carrier_names()
     rows = []
-    for shipment in shipments_of(db_session(), order.id):
+    for shipment in parcels_carrying(db_session(), order.id):
         events = events_of(db_session(), shipment.id)
         last = events[-1] if events else None
         rows.append({
+            "shared_with": shared_with(shipment, order),
             "id": shipment.id, "carrier": carriers.get(shipment.carrier, shipment.carrier),
             "local": tracking.entered_by_staff(db_session(), shipment, carriers),
             "tracking_number": shipment.tracking_number, "status": shipment.status,
@@ -184,10 +188,14 @@ def _no_shipment(shipment_id: int, number: str) -> str:
 
 
 def _shipment_of(session, number: str, shipment_id: int) -> Shipment | None:
-    """The shipment on order ``number``, if the person may see that order."""
-    return session.scalar(select(Shipment).join(Order, Order.id == Shipment.order_id).where(
-        Shipment.id == shipment_id, Order.number == number,
-        visible_orders(current_user())))
+    """The parcel ``shipment_id`` carrying order ``number`` (booked under it, or a
+    merge's parcel it rides in), if the person may see that order."""
+    order = session.scalar(select(Order).where(Order.number == number,
+                                               visible_orders(current_user())))
+    if order is None:
+        return None
+    return next((s for s in parcels_carrying(session, order.id) if s.id == shipment_id),
+                None)
 
 
 def _back(number: str):
@@ -201,12 +209,12 @@ def order_add_shipment(number: str):
     try:
         order = order_or_404(number, session)
     except OrderError as error:
-        flash(error.message, "error")
+        flash(refusal_text(error), "error")
         return redirect(url_for("pages.orders"))
     try:
         may_act_on(order)
     except OrderError as error:
-        flash(error.message, "error")
+        flash(refusal_text(error), "error")
         return _back(number)
     carrier = request.form.get("carrier", "").strip()
     tracking_number = request.form.get("tracking_number", "").strip()[:100] or None
@@ -278,7 +286,7 @@ def order_cancel_booking(number: str, booking_id: int):
         flash(_booking_refused(error), "error")
         return _back(number)
     except OrderError as error:
-        flash(error.message, "error")
+        flash(refusal_text(error), "error")
         return _back(number)
     session.commit()
     flash(gettext("The booking with %(carrier)s (reference %(reference)s) is cancelled here. "
@@ -307,7 +315,7 @@ def order_refresh_shipment(number: str, shipment_id: int):
         flash(gettext("The carrier was not asked: %(reason)s.", reason=error), "error")
         return _back(number)
     except OrderError as error:
-        flash(error.message, "error")
+        flash(refusal_text(error), "error")
         return _back(number)
     session.commit()
     flash(ngettext("%(number)s: %(num)d new step; now %(status)s.",
@@ -324,7 +332,7 @@ def order_quotes(number: str):
     try:
         order = order_or_404(number, session)
     except OrderError as error:
-        flash(error.message, "error")
+        flash(refusal_text(error), "error")
         return redirect(url_for("pages.orders"))
     shopped = tracking.quotes_for(session, order, current_app.config["SECRET_KEY"])
     names = _carrier_names()
@@ -347,7 +355,7 @@ def order_add_tracking_event(number: str, shipment_id: int):
     try:
         may_act_on(shipment.order)
     except OrderError as error:
-        flash(error.message, "error")
+        flash(refusal_text(error), "error")
         return _back(number)
     status = request.form.get("status", "")
     if not tracking.entered_by_staff(session, shipment):

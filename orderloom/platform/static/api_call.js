@@ -36,3 +36,21 @@ export function inputForPointer(inputs, pointer) {
   if (best || !pointer) return best;
   return inputs.find((input) => input.dataset.pointer.startsWith(`${pointer}/`)) || null;
 }
+
+// A refused form: the problem's detail in the form's summary line, after the page's
+// "refused" words, and each member's refusal beside the input its pointer names
+// (inputs carry data-pointer), so a person sees what to change where they type.
+export function showRefusal(form, summary, answer) {
+  for (const old of form.querySelectorAll(".field-error")) old.remove();
+  summary.textContent = `${form.dataset.refused} ${answer.detail || ""}`;
+  summary.hidden = false;
+  const inputs = [...form.querySelectorAll("[data-pointer]")];
+  for (const error of answer.errors || []) {
+    const input = inputForPointer(inputs, error.pointer || "");
+    if (!input) continue;
+    const note = document.createElement("span");
+    note.className = "field-error";
+    note.textContent = error.detail;
+    input.after(note);
+  }
+}

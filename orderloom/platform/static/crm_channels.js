@@ -2,13 +2,12 @@
 // with each refusal beside the input its pointer names, and test a channel's
 // connection.
 
-import { callApi } from "./api_call.js";
+import { callApi, showRefusal } from "./api_call.js";
 
 const form = document.getElementById("crm-form");
 if (form) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    for (const old of form.querySelectorAll(".field-error")) old.remove();
     const body = {};
     for (const input of form.querySelectorAll("[name]")) {
       if (!input.value) continue;
@@ -21,18 +20,7 @@ if (form) {
       window.location = form.dataset.page.replace("__key__", answer.key);
       return;
     }
-    const summary = document.getElementById("crm-form-error");
-    summary.textContent = `${form.dataset.refused} ${answer.detail || ""}`;
-    summary.hidden = false;
-    for (const error of answer.errors || []) {
-      const input = [...form.querySelectorAll("[data-pointer]")]
-        .find((i) => error.pointer.startsWith(i.dataset.pointer));
-      if (!input) continue;
-      const message = document.createElement("p");
-      message.className = "field-error";
-      message.textContent = error.detail;
-      input.after(message);
-    }
+    showRefusal(form, document.getElementById("crm-form-error"), answer);
   });
 }
 

@@ -2,13 +2,12 @@
 // /api/v1/marketplace-channels, with each refusal beside the input its pointer names,
 // and test a channel's connection.
 
-import { callApi } from "./api_call.js";
+import { callApi, showRefusal } from "./api_call.js";
 
 const form = document.getElementById("marketplace-form");
 if (form) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    for (const old of form.querySelectorAll(".field-error")) old.remove();
     const body = { credentials: {} };
     for (const input of form.querySelectorAll("[name]")) {
       if (input.value) body[input.name] = input.value;
@@ -21,18 +20,7 @@ if (form) {
       window.location = form.dataset.page.replace("__key__", answer.key);
       return;
     }
-    const summary = document.getElementById("marketplace-form-error");
-    summary.textContent = `${form.dataset.refused} ${answer.detail || ""}`;
-    summary.hidden = false;
-    for (const error of answer.errors || []) {
-      const input = [...form.querySelectorAll("[data-pointer]")]
-        .find((i) => error.pointer.startsWith(i.dataset.pointer));
-      if (!input) continue;
-      const note = document.createElement("span");
-      note.className = "field-error";
-      note.textContent = error.detail;
-      input.after(note);
-    }
+    showRefusal(form, document.getElementById("marketplace-form-error"), answer);
   });
 }
 

@@ -7,6 +7,16 @@
   "use strict";
 
   const spec = JSON.parse(document.getElementById("order-form-spec").textContent);
+  // The page's words in the reader's language (data-words of the form), English when
+  // a word is missing.
+  const WORDS = JSON.parse(document.getElementById("order-form").dataset.words || "{}");
+  const say = (key, english, values) => {
+    let text = WORDS[key] || english;
+    for (const [name, value] of Object.entries(values || {})) {
+      text = text.split(`%(${name})s`).join(String(value));
+    }
+    return text;
+  };
   const form = document.getElementById("order-form");
   const problemsBox = document.getElementById("form-problems");
   const status = document.getElementById("save-status");
@@ -40,8 +50,29 @@
       return /^[+-]?\d{1,15}$/.test(t) ? Number(t) : t;
     }
     if (type === "number" || type === "money") return text.trim();
-    if (type === "datetime") return text.length === 16 ? `${text}:00Z` : `${text}Z`;
+    if (type === "datetime") return instantOf(text);
     return text;
+  }
+
+  // A date and time box shows the instance's wall clock (the calendar's time zone, as
+  // every page shows times); the order stores the UTC instant.
+  const ZONE = (spec.calendar && spec.calendar.time_zone) || "UTC";
+  const WALL = new Intl.DateTimeFormat("sv-SE", { timeZone: ZONE, year: "numeric",
+    month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
+    hourCycle: "h23" });
+  const wallText = (moment) => WALL.format(moment).replace(" ", "T");
+
+  function instantOf(text) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(text.trim());
+    if (!m) return text;  // the server says what is wrong with it
+    const asUtc = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0));
+    // The zone's offset at that moment, found by reading the guess on its clock; a
+    // second look settles a guess that fell across a daylight-saving change.
+    let moment = asUtc;
+    for (let i = 0; i < 2; i++) {
+      moment = asUtc - (Date.parse(`${wallText(new Date(moment))}Z`) - moment);
+    }
+    return new Date(moment).toISOString().replace(".000Z", "Z");
   }
 
   function writeControl(box, type, value) {
@@ -64,7 +95,11 @@
     if (value === null) { input.value = ""; return; }
     if (type === "datetime") {
       const moment = new Date(value);
-      input.value = isNaN(moment) ? String(value) : moment.toISOString().slice(0, 19);
+      // The Chinese page's text box takes yyyy-mm-dd hh:mm, as its placeholder says;
+      // seconds are written only when there are some.
+      const shown = isNaN(moment) ? String(value) : wallText(moment);
+      input.value = input.type === "text" && !isNaN(moment)
+        ? shown.replace("T", " ").replace(/:00$/, "") : shown;
       return;
     }
     input.value = String(value);
@@ -185,7 +220,7 @@
     output.dataset.value = json === null ? "" : String(json);
     if (value === null) output.textContent = "—";
     else if (type === "money") output.textContent = grouped(String(json));
-    else if (type === "boolean") output.textContent = value ? "Yes" : "No";
+    else if (type === "boolean") output.textContent = value ? say("yes", "Yes") : say("no", "No");
     else output.textContent = Formula.toText(value);
   }
 
@@ -222,7 +257,7 @@
       let message = "";
       if (visible[field.key] && !isBlank(data[field.key]) && field.validation &&
           failed(evaluate(field.validation.formula, values))) message = field.validation.message;
-      if (visible[field.key] && attempted && field.required && isBlank(data[field.key])) message = "is required";
+      if (visible[field.key] && attempted && field.required && isBlank(data[field.key])) message = say("required", "is required");
       if (message) count += 1;
       if (!box.dataset.server) setError(box.querySelector(":scope > .field-error"), message);
     }
@@ -230,7 +265,7 @@
       if (field.type !== "line_items") continue;
       const box = fieldBox(field.key);
       const rows = box.querySelectorAll("tbody tr[data-line]");
-      const lineMessage = attempted && field.required && rows.length === 0 ? "add at least one line" : "";
+      const lineMessage = attempted && field.required && rows.length === 0 ? say("add_line", "add at least one line") : "";
       if (lineMessage) count += 1;
       if (!box.dataset.server) setError(box.querySelector(":scope > .field-error"), lineMessage);
       rows.forEach((row, index) => {
@@ -246,7 +281,7 @@
               failed(evaluate(column.validation.formula, Object.assign({}, values, line)))) {
             message = column.validation.message;
           }
-          if (attempted && column.required && isBlank(line[column.key])) message = "is required";
+          if (attempted && column.required && isBlank(line[column.key])) message = say("required", "is required");
           if (message) count += 1;
           if (!cell.dataset.server) setError(cell.querySelector(".field-error"), message);
         }
@@ -314,7 +349,7 @@
     clearServerErrors();
     const state = recalc();
     if (state.count) {
-      status.textContent = "Please correct the fields marked above.";
+      status.textContent = say("correct", "Please correct the fields marked above.");
       const first = form.querySelector(".invalid input, .invalid select, .invalid textarea");
       if (first) first.focus();
       return;
@@ -336,28 +371,30 @@
     }
     const button = document.getElementById("save-order");
     button.disabled = true;
-    status.textContent = "Saving…";
+    status.textContent = say("saving", "Saving…");
     try {
       const response = await fetch(spec.save_url, {
         method: spec.mode === "edit" ? "PATCH" : "POST", headers, body: JSON.stringify(body),
         credentials: "same-origin" });
       const answer = await response.json().catch(() => ({}));
       if (response.ok) {
-        status.textContent = "Saved.";
+        status.textContent = say("saved", "Saved.");
         window.location.assign(spec.order_url.replace("NUMBER", encodeURIComponent(answer.number)));
         return;
       }
       status.textContent = "";
       if (response.status === 409 && answer.current) {
-        showProblem("", `${answer.detail || "The order was changed by someone else"}. Reload the page to see it as it is now; your changes were not saved.`);
+        showProblem("", say("reload", "%(detail)s. Reload the page to see it as it is now; your changes were not saved.",
+                            { detail: answer.detail || say("changed", "The order was changed by someone else") }));
       } else if (Array.isArray(answer.errors) && answer.errors.length) {
         for (const problem of answer.errors) showProblem(problem.pointer, problem.detail || problem.message);
       } else {
-        showProblem("", answer.detail || answer.title || `The order was not saved (${response.status}).`);
+        showProblem("", answer.detail || answer.title
+                    || say("not_saved", "The order was not saved (%(status)s).", { status: response.status }));
       }
     } catch (error) {
       status.textContent = "";
-      showProblem("", "The server could not be reached; nothing was saved. Try again.");
+      showProblem("", say("unreachable", "The server could not be reached; nothing was saved. Try again."));
     } finally {
       button.disabled = false;
     }

@@ -28,7 +28,7 @@ from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from orderloom.db import Base, JSONDocument
-from orderloom.runtime import sealing
+from orderloom.runtime import remembered, sealing
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.channels import crm_webhook, hubspot, ingestion
 from orderloom.runtime.channels.models import CRM_KINDS, Channel, InboundOrder
@@ -244,8 +244,15 @@ def deal_order(deal: hubspot.WonDeal, customer_code: str | None) -> dict[str, An
     })
 
 
+# Asked on every state change an order makes: most instances have no CRM channel.
+ANY_CRM_CHANNEL = remembered.Read("a CRM channel", (Channel,))
+
+
 def deal_of(session: Session, order_id: int) -> tuple[Channel, str] | None:
     """The CRM channel an order came from and the CRM's id of its deal, or None."""
+    if not remembered.anything(session, ANY_CRM_CHANNEL,
+                               select(Channel.id).where(Channel.kind == KIND)):
+        return None
     row = session.execute(
         select(Channel, InboundOrder.accepted_external_id)
         .join(InboundOrder, InboundOrder.channel_id == Channel.id)

@@ -21,11 +21,11 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
-from orderloom.runtime import hooks, outbound
+from orderloom.runtime import hooks, outbound, remembered
 from orderloom.runtime.channels import channel_stock, store_stock
 from orderloom.runtime.channels.channel_stock import ChannelStockSettings
 from orderloom.runtime.channels.models import STORE_KINDS, Channel, find_channel
@@ -65,18 +65,31 @@ def through_store(channel: Channel, settings: ChannelStockSettings) -> bool:
     return channel.kind in STORE_KINDS and settings.store_push
 
 
+# Every change of availability asks which channels take pushes, and most instances
+# have none: whether any does is remembered for a few seconds (remembered.py), so that
+# a feature nobody configured costs no query.
+ANY_PUSHING = remembered.Read("whether a channel takes stock pushes",
+                              (Channel, ChannelStockSettings))
+
+
+def _pushing():
+    return (select(Channel, ChannelStockSettings)
+            .outerjoin(ChannelStockSettings, ChannelStockSettings.channel == Channel.key)
+            .where(Channel.active.is_(True),
+                   or_(Channel.stock_push_url.is_not(None),
+                       Channel.kind.in_(STORE_KINDS)
+                       & ChannelStockSettings.store_push.is_(True))))
+
+
 def after_change(session: Session, product_id: int,
                  warehouse_id: int | None = None) -> list[Job]:
     """Call after a change of a SKU's availability (in ``warehouse_id``, when one):
     enqueue a push to every channel that sells it, is fed by that warehouse and has
     none waiting. Answers the jobs enqueued."""
-    pushing = session.execute(
-        select(Channel, ChannelStockSettings)
-        .outerjoin(ChannelStockSettings, ChannelStockSettings.channel == Channel.key)
-        .where(Channel.active.is_(True),
-               or_(Channel.stock_push_url.is_not(None),
-                   Channel.kind.in_(STORE_KINDS) & ChannelStockSettings.store_push.is_(True)))
-        .order_by(Channel.key)).all()
+    if not remembered.read(session, ANY_PUSHING, None, lambda: session.scalar(
+            select(exists(_pushing().with_only_columns(Channel.id))))):
+        return []
+    pushing = session.execute(_pushing().order_by(Channel.key)).all()
     channels = [channel for channel, settings in pushing
                 if settings is None or channel_stock.feeds(settings, warehouse_id)]
     if not channels:

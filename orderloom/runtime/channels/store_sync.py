@@ -64,7 +64,7 @@ from orderloom.runtime.channels.stores import (
 from orderloom.runtime.documents.fulfilment import order_lines
 from orderloom.runtime.jobs.models import ACTIVE, Job, RetryLater, register_handler
 from orderloom.runtime.jobs.outbox import enqueue
-from orderloom.runtime.shipping.models import Shipment, find_carrier, shipments_of
+from orderloom.runtime.shipping.models import Shipment, find_carrier, parcels_carrying
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -232,13 +232,23 @@ def shipment_updated(session: Session, shipment: Any, order: Any,
     origin = store_origin(session, order.id)
     if origin is None:
         return
-    enqueue(session, WRITEBACK_JOB, {"shipment": shipment.id, "channel": origin[0].key},
-            order_id=order.id, max_attempts=WRITEBACK_ATTEMPTS)
+    payload = {"shipment": shipment.id, "channel": origin[0].key}
+    if order.id != shipment.order_id:
+        # A merged parcel (runtime/consolidation/) booked under another order of the
+        # merge: its tracking number is written back to this order's store too.
+        payload["order"] = order.id
+    enqueue(session, WRITEBACK_JOB, payload, order_id=order.id,
+            max_attempts=WRITEBACK_ATTEMPTS)
 
 
-def written(session: Session, shipment_id: int) -> StoreWriteBack | None:
-    return session.scalar(select(StoreWriteBack).where(
-        StoreWriteBack.shipment_id == shipment_id, StoreWriteBack.outcome == WRITTEN))
+def written(session: Session, shipment_id: int, order_id: int | None = None
+            ) -> StoreWriteBack | None:
+    """The write-back that went through; ``order_id``: for that order of a merged parcel."""
+    query = select(StoreWriteBack).where(StoreWriteBack.shipment_id == shipment_id,
+                                         StoreWriteBack.outcome == WRITTEN)
+    if order_id is not None:
+        query = query.where(StoreWriteBack.order_id == order_id)
+    return session.scalar(query)
 
 
 def attempts_of(session: Session, order_id: int) -> list[StoreWriteBack]:
@@ -286,12 +296,14 @@ def store_payload(session: Session, order_id: int) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-def parcel_lines(session: Session, platform: StorePlatform,
-                 shipment: Shipment) -> tuple[tuple[tuple[str, int], ...], bool]:
+def parcel_lines(session: Session, platform: StorePlatform, shipment: Shipment,
+                 order_id: int | None = None) -> tuple[tuple[tuple[str, int], ...], bool]:
     """The store's line item ids and quantities the parcel carries (none: all that is
-    left), and whether with it every line of the order has shipped."""
+    left), and whether with it every line of the order has shipped. ``order_id``: the
+    order whose store hears of it, when a merged parcel carries it beside its own."""
     carried = (shipment.label or {}).get("lines")
-    if not carried:
+    if not carried or order_id not in (None, shipment.order_id):
+        # A merged parcel carries the whole of each of its other orders.
         return (), True
     ids = platform.line_item_ids(store_payload(session, shipment.order_id))
     if not any(line.get("sku") in ids for line in carried):
@@ -300,7 +312,7 @@ def parcel_lines(session: Session, platform: StorePlatform,
                             f"{platform.name} order")
     shipped: dict[str, int] = {}
     took_the_rest = False
-    for earlier in shipments_of(session, shipment.order_id):
+    for earlier in parcels_carrying(session, shipment.order_id):
         if earlier.id >= shipment.id:
             continue
         earlier_lines = (earlier.label or {}).get("lines")
@@ -349,11 +361,12 @@ def spread(ids: dict[str, list[tuple[str, int]]], carried: list[dict[str, Any]],
 
 def run_writeback(session: Session, job: Job, runner: Any) -> str | None:
     shipment = session.get(Shipment, job.payload["shipment"])
-    if shipment is None or written(session, shipment.id) is not None:
+    order_id = job.payload.get("order") or (shipment.order_id if shipment else None)
+    if shipment is None or written(session, shipment.id, order_id) is not None:
         return None  # removed since, or written by an earlier run whose job was retried
     channel = find_channel(session, job.payload["channel"])
-    origin = store_origin(session, shipment.order_id)
-    attempt = StoreWriteBack(order_id=shipment.order_id, shipment_id=shipment.id,
+    origin = store_origin(session, order_id)
+    attempt = StoreWriteBack(order_id=order_id, shipment_id=shipment.id,
                              channel=job.payload["channel"], attempt=job.attempts, at=utcnow())
     if channel is None or origin is None:
         attempt.outcome, attempt.detail = NOT_CONNECTED, "the store channel was removed"
@@ -367,7 +380,7 @@ def run_writeback(session: Session, job: Job, runner: Any) -> str | None:
         session.add(attempt)
         return attempt.detail
     try:
-        lines, last = parcel_lines(session, platform, shipment)
+        lines, last = parcel_lines(session, platform, shipment, order_id)
     except NotOnTheStore as unknown:
         attempt.outcome, attempt.detail = REFUSED, f"{unknown}; not retried"
         session.add(attempt)

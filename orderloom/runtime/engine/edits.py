@@ -24,7 +24,9 @@ then on. The caller owns the transaction (nothing here commits).
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
@@ -85,9 +87,10 @@ def locked_fields(order: Order, now: datetime | None = None,
 
 def stock_bound(session: Session, order: Order) -> bool:
     """Whether stock is reserved or shipped for the order's lines: then its lines are
-    the reservations' and cannot be changed by an edit."""
+    the reservations' and cannot be changed by an edit. A promotion's gift held for
+    the order is not one of its lines."""
     return session.scalar(select(Reservation.id).where(
-        Reservation.order_id == order.id,
+        Reservation.order_id == order.id, Reservation.gift.is_(False),
         Reservation.status.in_(("held", "shipped"))).limit(1)) is not None
 
 
@@ -107,14 +110,59 @@ def _entered_now(blueprint: Blueprint, data: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
+def changing_fields(blueprint: Blueprint, order: Order, data: Any,
+                    data_pointer: str = "/data",
+                    roles: Collection[str] | None = None) -> list[str]:
+    """The keys of the fields ``data`` would change: entered values normalised as
+    edit_order takes them (computed values and hidden columns left aside) and numbers
+    compared by value (20 sent is the "20.00" stored). Input the edit would refuse is
+    compared as it came."""
+    if not isinstance(data, dict):
+        return []
+    before = _entered_now(blueprint, order.data)
+    try:
+        given = entered_values(blueprint, data, data_pointer)
+    except OrderInputError:
+        return [k for k, v in data.items() if v != order.data.get(k)]
+    given = {k: v for k, v in given.items() if k in data}
+    if roles is not None:
+        given = field_access(blueprint.definition, roles).with_hidden_kept(given, before)
+    return [k for k, v in given.items() if not _same(v, before.get(k))]
+
+
+def _same(given: Any, stored: Any) -> bool:
+    """Equal values, numbers by value: 1250.50 sent is the 1250.5 stored."""
+    if isinstance(given, dict) and isinstance(stored, dict):
+        return given.keys() == stored.keys() and all(_same(v, stored[k])
+                                                      for k, v in given.items())
+    if isinstance(given, list) and isinstance(stored, list):
+        return len(given) == len(stored) and all(map(_same, given, stored))
+    if given == stored:
+        return True
+    number = _number(given)
+    return number is not None and number == _number(stored)
+
+
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
+        return None
+    try:
+        found = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return found if found.is_finite() else None
+
+
 def edit_order(session: Session, actor: Actor, order: Order, data: Any, *,
                expected_revision: int | None = None, now: datetime | None = None,
                language: str = "en", data_pointer: str = "/data",
-               roles: Collection[str] | None = None) -> dict[str, list[Any]]:
+               roles: Collection[str] | None = None,
+               stock_follows: bool = False) -> dict[str, list[Any]]:
     """Apply the entered values in ``data`` (fields left out keep their values) and
     return the changes as {field: [before, after]}; nothing changed, nothing written.
     ``roles``: those of the person editing, whose fields' access is then honoured
-    (None: every field may change)."""
+    (None: every field may change). ``stock_follows``: the caller moves the held stock
+    to the edited lines (runtime/order_edits), so lines with stock held may change."""
     type_rules.check_order(order, "edit", actor, roles)
     if expected_revision is not None and expected_revision != order.revision:
         raise StaleOrder(order.number, order.revision, order.state)
@@ -133,8 +181,7 @@ def edit_order(session: Session, actor: Actor, order: Order, data: Any, *,
     if roles is not None:
         access = field_access(blueprint.definition, roles)
         given = access.with_hidden_kept(given, before)
-        problems += [DefinitionProblem(f"{data_pointer}{pointer(*path)}", reason)
-                     for path, reason in access.unwritable(given, before)]
+        problems += access.unwritable_problems(given, before, data_pointer)
     merged = {**before, **given}
     calendar = business_calendar.formula_calendar(session)
     for key, reason in locked_fields(order, now, calendar).items():
@@ -143,7 +190,7 @@ def edit_order(session: Session, actor: Actor, order: Order, data: Any, *,
     line_keys = [f["key"] for f in blueprint.definition["form"]["fields"]
                  if f["type"] == "line_items"]
     moved = [k for k in line_keys if k in given and given[k] != before.get(k)]
-    if moved and stock_bound(session, order):
+    if moved and not stock_follows and stock_bound(session, order):
         for key in moved:
             problems.append(DefinitionProblem(
                 f"{data_pointer}{pointer(key)}",
@@ -162,7 +209,7 @@ def edit_order(session: Session, actor: Actor, order: Order, data: Any, *,
     found = blueprint.problems(values, now, language, calendar) + unknown_products(
         session, blueprint, {k: v for k, v in values.items() if k in given})
     if found:
-        raise OrderInputError([DefinitionProblem(data_pointer + p.pointer, p.message)
+        raise OrderInputError([replace(p, pointer=data_pointer + p.pointer)
                                for p in found])
     acting = acting_on_edit(blueprint, blueprint.compute(before, now, calendar), values, now,
                             calendar)

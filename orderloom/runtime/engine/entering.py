@@ -134,12 +134,14 @@ def enter_state(session: Session, order: Order, *, now: datetime | None = None,
         # Each pass reads the order as the last move left it, LISTPRICE included.
         calendar = order_calendar(session, order, blueprint)
         needing, waived = _approvals_here(session, order, blueprint, now, calendar)
-        if holding_automatic_moves(session, order) is not None:
-            break  # an action holds the order here until a person moves it on
         auto = None if waived else automatic.due_now(blueprint, order, now, blocked,
                                                      calendar=calendar)
         if waived is None and auto is None:
             break
+        # Asked only when there is a move to hold back: the notes are read from the
+        # database, and most states move on only by a person's hand.
+        if holding_automatic_moves(session, order) is not None:
+            break  # an action holds the order here until a person moves it on
         if moves >= MAX_MOVES:
             timeline.automatic_moves_stopped_event(
                 session, order, moves=moves, at=now,
@@ -152,7 +154,7 @@ def enter_state(session: Session, order: Order, *, now: datetime | None = None,
             move(session, order, spec["approved"], now, actor_name=SYSTEM.name,
                  entry=timeline.approval_event,
                  details={"approval": spec["key"], "outcome": "approved", "automatic": True,
-                          "reason": reason})
+                         **reason})
         elif not _take_automatic(session, order, blueprint, auto, now):
             blocked.add(auto["key"])
             moves -= 1
@@ -221,9 +223,13 @@ def _forced(session: Session, order: Order) -> set[str]:
     return forced
 
 
+# An approval's spec with why it is asked for or waived (``_why``).
+Why = tuple[dict[str, Any], dict[str, Any]]
+
+
 def _approvals_here(session: Session, order: Order, blueprint: Blueprint, now: datetime,
                     calendar: Calendar
-                    ) -> tuple[list[tuple[dict[str, Any], str]], tuple[dict, str] | None]:
+                    ) -> tuple[list[Why], Why | None]:
     if not approvals.approvals_in(blueprint, order.state):
         return [], None
     return approvals_decided(blueprint, order, _forced(session, order), now, calendar)
@@ -231,7 +237,7 @@ def _approvals_here(session: Session, order: Order, blueprint: Blueprint, now: d
 
 def approvals_decided(blueprint: Blueprint, order: Any, forced: set[str], now: datetime,
                       calendar: Calendar | None = None
-                      ) -> tuple[list[tuple[dict[str, Any], str]], tuple[dict, str] | None]:
+                      ) -> tuple[list[Why], Why | None]:
     """The approvals of ``order``'s state that need people (each with why), and the
     first one approved automatically when none needs people. ``forced``: approvals a
     ``require_approval`` action asked for and nobody has decided. ``calendar``: what
@@ -239,23 +245,34 @@ def approvals_decided(blueprint: Blueprint, order: Any, forced: set[str], now: d
     so a dry run (runtime/engine/replay.py) decides as entering a state does."""
     specs = approvals.approvals_in(blueprint, order.state)
     values = formula_values(order) if specs else {}
-    needing: list[tuple[dict[str, Any], str]] = []
-    waivable: list[tuple[dict[str, Any], str]] = []
+    needing: list[Why] = []
+    waivable: list[Why] = []
     for spec in specs:
         if spec["key"] in forced:
-            needing.append((spec, "a require_approval action asked for it"))
+            needing.append((spec, _why("asked", "a require_approval action asked for it")))
         elif "when" not in spec:
-            needing.append((spec, "every order needs it"))
+            needing.append((spec, _why("always", "every order needs it")))
         else:
             result = approvals.condition(blueprint, spec["when"])(values, now, calendar)
             if result is True:
-                needing.append((spec, f"its condition {spec['when']!r} is TRUE"))
+                needing.append((spec, _why("true", f"its condition {spec['when']!r} is TRUE",
+                                           when=spec["when"])))
             elif isinstance(result, dsl.FormulaFault):
                 # A broken condition never waves an order through.
-                needing.append((spec, f"its condition failed: {result}"))
+                needing.append((spec, _why("failed", f"its condition failed: {result}",
+                                           condition_fault=to_json(result))))
             else:
-                waivable.append((spec, f"its condition {spec['when']!r} is not TRUE"))
+                waivable.append((spec, _why(
+                    "not_true", f"its condition {spec['when']!r} is not TRUE",
+                    when=spec["when"])))
     return needing, (waivable[0] if waivable and not needing else None)
+
+
+def _why(kind: str, reason: str, **values: Any) -> dict[str, Any]:
+    """Why an approval is asked for or waived, for the timeline: the English ``reason``
+    and its ``why`` (a kind) with the values a page words it by in its reader's
+    language (platform/pages/order_view.py)."""
+    return {"reason": reason, "why": kind, **values}
 
 
 def _take_automatic(session: Session, order: Order, blueprint: Blueprint,
@@ -271,7 +288,8 @@ def _take_automatic(session: Session, order: Order, blueprint: Blueprint,
             stock = carry_out(session, SYSTEM.name, order, blueprint, result.stored)
     except (Blocked, OrderError) as blocked:
         timeline.automatic_move_blocked_event(session, order, transition=spec["key"],
-                                              reason=blocked.message, at=now)
+                                              reason=blocked.message, at=now,
+                                              code=blocked.code, values=blocked.values)
         if isinstance(blocked, stock_keeping.OutOfStock):
             # Routing found no warehouse with enough: the order waits in the exception
             # queue, where staff release it once stock arrives.
@@ -338,7 +356,7 @@ def arrive_again(session: Session, order: Order, now: datetime) -> bool:
         move(session, order, spec["approved"], now, actor_name=SYSTEM.name,
              entry=timeline.approval_event,
              details={"approval": spec["key"], "outcome": "approved", "automatic": True,
-                      "reason": reason})
+                      **reason})
         enter_state(session, order, now=now, left=before)
         return True
     spec = automatic.due_now(blueprint, order, now,
@@ -362,7 +380,7 @@ def payment_status_changed(session: Session, order: Order, before: str,
 
 
 def _start_waiting(session: Session, order: Order, blueprint: Blueprint,
-                   needing: list[tuple[dict[str, Any], str]], now: datetime) -> None:
+                   needing: list[Why], now: datetime) -> None:
     values = formula_values(order)
     for spec, reason in needing:
         people, notes = approvals.assignees(session, blueprint, spec, values, now)
@@ -373,7 +391,7 @@ def _start_waiting(session: Session, order: Order, blueprint: Blueprint,
         approvals.create_tasks(session, order.id, spec, people, now)
         names = approvals.usernames(session, {p.user_id for p in people if p.user_id})
         details: dict[str, Any] = {"approval": spec["key"], "outcome": "requested",
-                                   "mode": spec["mode"], "reason": reason,
+                                   "mode": spec["mode"], **reason,
                                    "approvers": [p.as_json(names) for p in people]}
         if notes:
             details["notes"] = notes

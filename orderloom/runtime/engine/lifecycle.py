@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Collection
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -65,7 +66,8 @@ def entered_values(blueprint: Blueprint, data: Any, base: str) -> dict[str, Any]
     """The values a person may enter: unknown fields refused, computed ones dropped
     (the server computes them), defaults filled in."""
     if not isinstance(data, dict):
-        raise OrderInputError([DefinitionProblem(base, "the order data must be an object")])
+        raise OrderInputError([DefinitionProblem(base, "the order data must be an object",
+                                                 code="value.data_object")])
     form = {f["key"]: f for f in blueprint.definition["form"]["fields"]}
     problems: list[DefinitionProblem] = []
     entered: dict[str, Any] = {}
@@ -74,8 +76,10 @@ def entered_values(blueprint: Blueprint, data: Any, base: str) -> dict[str, Any]
         if field is None:
             close = difflib.get_close_matches(key, list(form), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            problems.append(DefinitionProblem(f"{base}{pointer(key)}",
-                                              f"is not a field of this order type{hint}"))
+            problems.append(DefinitionProblem(
+                f"{base}{pointer(key)}", f"is not a field of this order type{hint}",
+                code="value.not_a_field",
+                values={"suggestion": repr(close[0]) if close else None}))
             continue
         if field["type"] == "computed":
             continue
@@ -94,7 +98,8 @@ def entered_values(blueprint: Blueprint, data: Any, base: str) -> dict[str, Any]
 def _line(field: dict[str, Any], line: Any, where: str,
           problems: list[DefinitionProblem]) -> Any:
     if not isinstance(line, dict):
-        problems.append(DefinitionProblem(where, "each line must be an object"))
+        problems.append(DefinitionProblem(where, "each line must be an object",
+                                          code="value.line_object"))
         return line
     columns = {sub["key"]: sub for sub in field["fields"]}
     kept = {}
@@ -102,7 +107,9 @@ def _line(field: dict[str, Any], line: Any, where: str,
         column = columns.get(key)
         if column is None:
             problems.append(DefinitionProblem(f"{where}{pointer(key)}",
-                                              f"is not a column of {field['key']}"))
+                                              f"is not a column of {field['key']}",
+                                              code="value.not_a_column",
+                                              values={"field": field["key"]}))
         elif column["type"] != "computed":
             kept[key] = value
     return kept
@@ -111,13 +118,14 @@ def _line(field: dict[str, Any], line: Any, where: str,
 def unknown_products(session: Session, blueprint: Blueprint, data: dict[str, Any]
                      ) -> list[DefinitionProblem]:
     """A problem at each line whose product the catalog does not have."""
-    return [DefinitionProblem(pointer(key, index, column), f"no product {sku!r}")
+    return [DefinitionProblem(pointer(key, index, column), f"no product {sku!r}",
+                              code="value.no_product", values={"sku": repr(sku)})
             for key, index, column, sku in catalog.unknown_products(
                 session, blueprint.definition, data)]
 
 
 def _with_base(problems: list[DefinitionProblem], base: str) -> list[DefinitionProblem]:
-    return [DefinitionProblem(base + p.pointer, p.message) for p in problems]
+    return [replace(p, pointer=base + p.pointer) for p in problems]
 
 
 # An order type and its newest published version: read for every order created.
@@ -169,10 +177,10 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
         defaults = entered_values(blueprint, {}, data_pointer)
         typed = {k: v for k, v in entered.items() if k in data and v not in (None, "", [])
                  and not (v is False and k not in defaults)}
-        refused = field_access(blueprint.definition, roles).unwritable(typed, defaults)
+        refused = field_access(blueprint.definition, roles).unwritable_problems(
+            typed, defaults, data_pointer)
         if refused:
-            raise OrderInputError([DefinitionProblem(f"{data_pointer}{pointer(*path)}", why)
-                                   for path, why in refused])
+            raise OrderInputError(refused)
     calendar = business_calendar.formula_calendar(session)
     # A line that arrives without a unit price gets the one that applies to this buyer
     # (prices/resolution.py); formulas then see it as if it had been entered.
@@ -209,6 +217,7 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
         version=version,
         state=blueprint.start_state(),
         data=final,
+        entered=_json_values(entered),
         total=blueprint.total_of(final),
         currency=blueprint.currency,
         tags=result.tags,
@@ -234,6 +243,7 @@ def create_order(session: Session, actor: Actor, order_type_key: str, data: Any,
     if low:
         timeline.price_below_list_event(session, order, actor.name,
                                         lines=[line.as_json(order.currency) for line in low])
+    hooks.ORDER_ARRIVED(session, order)
     hooks.ORDER_CREATED(session, order)
     enter_state(session, order, now=now, required=required_approvals(result.done), left=None)
     notify_jobs_for(session, order, result.notifications)

@@ -2,13 +2,14 @@
 become under the draft, compared with what they become under the published version.
 Nothing is written.
 
-Each order's values as they are stored now go through what creating an order
-decides (computed fields, rules, decision tables, the start state's approvals and
-automatic moves), once with the published version and once with the draft. The
-stored values include what happened since the order was entered (edits, values
-``set_field`` actions wrote): the values first entered are not kept apart, so
-they cannot be replayed. Both sides start from the same values and are judged the
-same way, so the difference between them is the draft's alone. Work an action does
+Each order's values as they were entered (``Order.entered``: before computed
+fields, rules and later edits; with the unit prices the price list filled in then)
+go through what creating an order decides (computed fields, rules, decision tables,
+the start state's approvals and automatic moves), once with the published version
+and once with the draft. An order created before entered values were kept starts
+from its stored values, which include what happened since (edits, values
+``set_field`` actions wrote). Both sides start from the same values and are judged
+the same way, so the difference between them is the draft's alone. Work an action does
 on the stored order (stock, documents, messages) is not done: only its decisions
 are.
 """
@@ -74,8 +75,9 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Stored:
-    """What a dry run reads of one stored order, as plain values: the dry run holds
-    no database session, so it holds no lock while it runs."""
+    """What a dry run reads of one stored order, as plain values (``data``: the
+    entered values, or the stored ones for orders from before the entered column): the
+    dry run holds no database session, so it holds no lock while it runs."""
 
     number: str
     created_at: datetime
@@ -114,8 +116,9 @@ def newest_orders(session: Session, order_type_key: str, count: int, *,
     return Taken(published=blueprint_for(order_type.latest),
                  version=order_type.latest.number,
                  calendar=calendar or business_calendar.formula_calendar(session),
-                 orders=[Stored(o.number, o.created_at, copy.deepcopy(o.data), o.channel,
-                                o.payment_status) for o in orders])
+                 orders=[Stored(o.number, o.created_at,
+                                copy.deepcopy(o.entered if o.entered is not None else o.data),
+                                o.channel, o.payment_status) for o in orders])
 
 
 def compare(taken: Taken, draft: Blueprint, *, hidden: frozenset[str] = frozenset(),
@@ -160,7 +163,7 @@ def labels(blueprint: Blueprint, hidden: frozenset[str]) -> dict[str, dict[str, 
 
 def dry_run(blueprint: Blueprint, order: Stored, now: datetime,
             calendar: Calendar | None, language: str = "en") -> Outcome:
-    """Creation's decisions for ``order``'s stored values (runtime/engine/lifecycle.py
+    """Creation's decisions for ``order``'s entered values (runtime/engine/lifecycle.py
     ``create_order`` and entering.py ``enter_state``), held in memory."""
     try:
         entered = entered_values(blueprint, known_values(blueprint, order.data), "/data")

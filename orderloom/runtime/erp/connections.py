@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from orderloom.runtime import sealing
+from orderloom.runtime import remembered, sealing
 from orderloom.runtime.erp.erpnext import ErpNextClient
 from orderloom.runtime.erp.models import ODOO, ErpConnection
 from orderloom.runtime.erp.odoo import OdooClient
@@ -23,7 +23,14 @@ def client_for(connection: ErpConnection, instance_key: str) -> Client:
                          secret.get("api_secret", ""))
 
 
+# Asked on every order created and every state change: most instances connect no ERP.
+ANY_ACTIVE = remembered.Read("an active ERP connection", (ErpConnection,))
+
+
 def active(session: Session) -> list[ErpConnection]:
+    if not remembered.anything(session, ANY_ACTIVE,
+                               select(ErpConnection.id).where(ErpConnection.active.is_(True))):
+        return []
     return list(session.scalars(select(ErpConnection).where(ErpConnection.active.is_(True))
                                 .order_by(ErpConnection.id)))
 

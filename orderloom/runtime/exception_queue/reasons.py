@@ -26,7 +26,11 @@ class Reason:
 
 # Hours an exception of each reason may wait, unless settings say otherwise.
 SLA_HOURS = {"unknown_sku": 4, "out_of_stock": 24, "address": 8, "buyer_note": 4,
-             "refund_request": 2, "price": 8, "duplicate": 8, "rule": 24}
+             "refund_request": 2, "price": 8, "duplicate": 8, "rule": 24, "short_pick": 4}
+# Reasons only Orderloom raises, never a designer's rule: the warehouse floor reports a
+# stop whose units were not on the shelf (floor/short_picks.py). Staff release the
+# order once the shelf is restocked (it is planned into a wave again), hold or cancel it.
+RAISED_BY_THE_FLOOR: dict[str, tuple[str, str]] = {"short_pick": ("Short pick", "拣货短缺")}
 # Release is not offered for an unknown SKU: the order cannot be routed until the
 # line names a product the catalog has.
 ALLOWED = {"unknown_sku": (FIX_SKU, HOLD, CANCEL)}
@@ -34,7 +38,7 @@ ALLOWED = {"unknown_sku": (FIX_SKU, HOLD, CANCEL)}
 REASONS: dict[str, Reason] = {
     key: Reason(key, {"en": en, "zh": zh}, SLA_HOURS[key],
                 ALLOWED.get(key, (RELEASE, HOLD, CANCEL)))
-    for key, (en, zh) in REASON_LABELS.items()}
+    for key, (en, zh) in {**REASON_LABELS, **RAISED_BY_THE_FLOOR}.items()}
 
 RESOLUTION_LABELS: dict[str, dict[str, str]] = {
     RELEASE: {"en": "Release", "zh": "放行"},

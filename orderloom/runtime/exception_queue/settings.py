@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from orderloom.db import utcnow
 from orderloom.designer import numbers
 from orderloom.designer.problems import pointer
-from orderloom.runtime import audit
+from orderloom.runtime import audit, remembered
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.exception_queue.models import ExceptionSettings
 from orderloom.runtime.exception_queue.reasons import REASONS
@@ -60,7 +60,15 @@ class QueueSettings:
                 "checks": {check: self.checking(check) for check in CHECKS}}
 
 
+# Read for every order created (its checks): a frozen value, shared safely.
+CURRENT = remembered.Read("exception queue settings", (ExceptionSettings,))
+
+
 def current(session: Session) -> QueueSettings:
+    return remembered.read(session, CURRENT, None, lambda: _read(session))
+
+
+def _read(session: Session) -> QueueSettings:
     row = session.get(ExceptionSettings, ROW_ID)
     if row is None:
         return QueueSettings()

@@ -15,6 +15,7 @@ hidden field shows nothing of it to someone who may not see it.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from jinja2 import TemplateError, TemplateSyntaxError
@@ -22,8 +23,11 @@ from jinja2.sandbox import SecurityError
 from sqlalchemy import column, select, table
 from sqlalchemy.orm import Session
 
+from orderloom.designer.blueprint import Blueprint
 from orderloom.designer.field_access import FieldAccess, field_access
-from orderloom.designer.published import blueprint_for
+from orderloom.designer.models import DefinitionVersion
+from orderloom.designer.published import blueprint_of
+from orderloom.designer.template_reasons import render_reason, template_reason
 from orderloom.runtime import template_sandbox
 from orderloom.runtime.errors import OrderError
 from orderloom.runtime.jobs.models import Job, register_handler
@@ -66,11 +70,16 @@ def render(source: str, order: dict[str, Any], part: str = "template") -> str:
         where = f"the notify action's {part}" + (f", line {line}" if line else "")
         if isinstance(error, TemplateSyntaxError):
             what = f"the template is not valid Jinja2: {error.message}"
+            reason = template_reason(error.message or "")
         elif isinstance(error, SecurityError):
-            what = str(error)
+            what, reason = str(error), {}
         else:
-            what = f"{type(error).__name__}: {error}"
-        raise MessageTemplateProblem(f"{where}: {what}") from None
+            what, reason = f"{type(error).__name__}: {error}", render_reason(error)
+        # The part and the reason (designer/template_reasons.py) let a page say it in
+        # its reader's language; ``why`` is the English it falls back to.
+        code = f"notify.{part}_failed" + ("_at_line" if line else "")
+        raise MessageTemplateProblem(f"{where}: {what}", code=code, line=line, why=what,
+                                     **reason) from None
 
 
 def _user_ids(session: Session, usernames: list[str]) -> dict[str, int]:
@@ -119,14 +128,37 @@ def tracking_links(session: Session, order_id: int | None,
     return [f"{base}/track/{code}" for code in tracking_codes(session, order_id)]
 
 
+def _blueprint_of_order(session: Session, order_id: int | None,
+                        pinned: list[Any] | None = None) -> Blueprint | None:
+    """The blueprint of the order's version, by its id: loading the order would load its
+    version's whole definition with it, for every message. ``pinned`` is the version the
+    job was written with (outbox.version_of), which spares the query; jobs written
+    before it was recorded look it up."""
+    if pinned is not None:
+        return blueprint_of(session, pinned[0], datetime.fromisoformat(pinned[1]))
+    if order_id is None:
+        return None
+    pinned = session.execute(
+        select(DefinitionVersion.id, DefinitionVersion.published_at)
+        .join(Order, Order.version_id == DefinitionVersion.id)
+        .where(Order.id == order_id)).first()
+    return blueprint_of(session, *pinned) if pinned is not None else None
+
+
+# When the designer wrote no subject. A job knows no reader's language (a customer has
+# none on record), so it says it in both, as the built-in slip and label do.
+DEFAULT_SUBJECT = "Order 订单 {{ order.number }}"
+
+
 def run_notify(session: Session, job: Job, runner: Any) -> None:
     action = job.payload["action"]
+    order = dict(job.payload["order"])
     # Read when the message is sent: the parcels booked by the same transition are known.
-    order = {**job.payload["order"], "tracking_links": tracking_links(
-        session, job.order_id, runner.public_url)}
+    # Only for a message that shows them: most never do, and it was a query a job.
+    if "tracking_links" in f"{action.get('subject') or ''}{action['template']}":
+        order["tracking_links"] = tracking_links(session, job.order_id, runner.public_url)
     to = action.get("to", {})
-    stored = session.get(Order, job.order_id) if job.order_id is not None else None
-    blueprint = blueprint_for(stored.version) if stored is not None else None
+    blueprint = _blueprint_of_order(session, job.order_id, job.payload.get("version"))
 
     def message(roles: frozenset[str] | None) -> tuple[str, str]:
         """Subject and body as holders of ``roles`` see the order (None: every field,
@@ -136,8 +168,7 @@ def run_notify(session: Session, job: Job, runner: Any) -> None:
             access = field_access(blueprint.definition, roles)
             if access.restricts:
                 shown = seen_as(order, access, blueprint.total_key in access.hidden)
-        subject = render(action.get("subject") or "Order {{ order.number }}", shown,
-                         "subject").strip()
+        subject = render(action.get("subject") or DEFAULT_SUBJECT, shown, "subject").strip()
         # One line: it is a mail header.
         return " ".join(subject.split())[:TITLE_LENGTH], render(action["template"], shown)
 

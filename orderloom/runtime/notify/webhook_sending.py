@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from orderloom.db import utcnow
@@ -156,8 +157,12 @@ def attempt(session: Session, reading: sessionmaker[Session], delivery_id: int,
     is made outside any: on SQLite a transaction holds the one write lock, and a slow
     receiver must not stop every other writer for its timeout."""
     with reading() as read:
-        delivery = read.get(WebhookDelivery, delivery_id)
-        subscription = delivery and read.get(WebhookSubscription, delivery.subscription_id)
+        # One statement for both: this runs for every delivery.
+        delivery, subscription = read.execute(
+            select(WebhookDelivery, WebhookSubscription)
+            .outerjoin(WebhookSubscription,
+                       WebhookSubscription.id == WebhookDelivery.subscription_id)
+            .where(WebhookDelivery.id == delivery_id)).first() or (None, None)
     # Closing (not rolling back) ends the read and keeps the loaded values usable.
     if delivery is None or delivery.status != PENDING:
         return None

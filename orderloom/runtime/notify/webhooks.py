@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 # The events Orderloom itself announces. A definition's `webhook` action may emit
 # any other name of the same shape (e.g. `order.ready_for_erp`).
 EVENTS = ("order.created", "order.state_changed", "shipment.updated", "stock.changed",
-          "payment.received", "refund.issued")
+          "payment.received", "refund.issued", "return.changed")
 EVENT_NAME = re.compile(r"^[a-z_]+(\.[a-z_]+)*$")
 ALL_EVENTS = "*"  # a subscription to every event
 
@@ -287,6 +287,21 @@ def refund_issued(session: Session, order: Any, refund: Any) -> None:
         "issued_at": refund.issued_at.isoformat(), "payment_status": order.payment_status,
         "paid": money_text(order.amount_paid, refund.currency),
         "refunded": money_text(order.amount_refunded, refund.currency)})
+
+
+@hooks.RETURN_STEP.subscribe
+def return_step(session: Session, found: Any, order: Any, step: str) -> None:
+    replacement = session.get(type(order), found.replacement_order_id) \
+        if found.replacement_order_id else None
+    emit(session, "return.changed", {
+        "return": found.number, "order": order.number, "step": step, "state": found.state,
+        "reason": found.reason,
+        "lines": [{"sku": line.sku, "quantity": line.quantity, "received": line.received,
+                   "disposition": line.disposition, "warehouse": line.warehouse}
+                  for line in found.lines],
+        "outcome": found.outcome,
+        "refunded": money_text(found.refunded, order.currency) if found.refunded else None,
+        "replacement_order": replacement.number if replacement else None})
 
 
 @hooks.SHIPMENT_UPDATED.subscribe

@@ -42,8 +42,11 @@ class Order(Base):
     __table_args__ = (
         Index("ix_orders_type_state", "order_type_id", "state"),
         # The order list filtered by state and dates, newest first: a rare state's first
-        # page reads one page of index entries (docs/benchmarks.md).
-        Index("ix_orders_state_created_at", "state", "created_at"),
+        # page reads one page of index entries (docs/benchmarks.md). The list's state
+        # counts under its filters come from this index alone on PostgreSQL, which
+        # carries the type and channel for them.
+        Index("ix_orders_state_created_at", "state", "created_at",
+              postgresql_include=["order_type_id", "channel"]),
         # Data permissions (platform/row_access.py): a first page of the orders of my
         # channels, my warehouses or my team's people reads about a page of index entries.
         Index("ix_orders_channel_created_at", "channel", "created_at"),
@@ -59,6 +62,11 @@ class Order(Base):
     # Entered and computed values as JSON: money and numbers as exact decimal
     # strings, dates in ISO form.
     data: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    # The values as they were entered at creation (with the unit prices the price list
+    # filled in), before computed fields and rules: a replay against a draft
+    # (runtime/engine/replay.py) starts from them, not from data, which edits and
+    # actions have changed since. None for orders created before it was kept.
+    entered: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument, nullable=True)
     tags: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
     channel: Mapped[str] = mapped_column(String(40), default="manual")
     # The value of the type's total field (Blueprint.total_key) and the type's currency,

@@ -49,6 +49,19 @@ class TimelineKind(StrEnum):
     EXCEPTION = "exception"
     PRICE_BELOW_LIST = "price_below_list"  # lines priced below their list price (prices/)
     SCAN = "scan"  # the order was picked in full, short or packed on the warehouse floor
+    # What an edit of a placed order changed per line, in held stock and in money owed
+    # (runtime/order_edits)
+    EDIT_DIFFERENCE = "edit_difference"
+    # a step of a return of the order, or the return an exchange order was made for
+    # (runtime/after_sales/)
+    AFTER_SALES = "after_sales"
+    # a promotion gave a gift, could not for want of its stock, or a discount (promotions/)
+    PROMOTION = "promotion"
+    PRE_SALE = "pre_sale"  # pre-sale lines wait for their release date, or were released
+    # merged with other orders into one parcel, or that merge undone (consolidation/)
+    MERGED = "merged"
+    MERGE_UNDONE = "merge_undone"
+    SPLIT = "split"  # cut into parts that ship apart (consolidation/)
 
 
 def _add(session: Session, order_id: int, actor_name: str, kind: TimelineKind,
@@ -84,6 +97,98 @@ def price_below_list_event(session: Session, order: Order, actor_name: str, *,
     list price and the list it comes from (prices/order_lines.py BelowList)."""
     return _add(session, order.id, actor_name, TimelineKind.PRICE_BELOW_LIST,
                 {"lines": lines, "currency": order.currency}, at, from_state=order.state)
+
+
+# --- promotions and pre-sale (runtime/promotions/) ----------------------------------------
+
+def gift_given_event(session: Session, order: Order, *, rule: str, name: str, sku: str,
+                     quantity: int, warehouse: str, at: datetime | None = None) -> OrderEvent:
+    """A promotion rule gave the order ``quantity`` x ``sku``, reserved in ``warehouse``."""
+    return _add(session, order.id, SYSTEM.name, TimelineKind.PROMOTION,
+                {"step": "gift", "rule": rule, "name": name, "sku": sku,
+                 "quantity": quantity, "warehouse": warehouse}, at, from_state=order.state)
+
+
+def gift_moved_event(session: Session, order: Order, *, rule: str, name: str, sku: str,
+                     quantity: int, warehouse: str, at: datetime | None = None) -> OrderEvent:
+    """The gift moved to ``warehouse``, where the order's lines were reserved, so it
+    ships with them."""
+    return _add(session, order.id, SYSTEM.name, TimelineKind.PROMOTION,
+                {"step": "gift_moved", "rule": rule, "name": name, "sku": sku,
+                 "quantity": quantity, "warehouse": warehouse}, at, from_state=order.state)
+
+
+def gift_out_of_stock_event(session: Session, order: Order, *, rule: str, name: str,
+                            sku: str, quantity: int, at: datetime | None = None
+                            ) -> OrderEvent:
+    """The order qualified for a gift no warehouse had ``quantity`` of any more."""
+    return _add(session, order.id, SYSTEM.name, TimelineKind.PROMOTION,
+                {"step": "gift_out_of_stock", "rule": rule, "name": name, "sku": sku,
+                 "quantity": quantity}, at, from_state=order.state)
+
+
+def discount_given_event(session: Session, order: Order, *, rule: str, name: str,
+                         amount: str, total_before: str | None, total: str | None,
+                         at: datetime | None = None) -> OrderEvent:
+    """A promotion rule took ``amount`` off the order's total."""
+    return _add(session, order.id, SYSTEM.name, TimelineKind.PROMOTION,
+                {"step": "discount", "rule": rule, "name": name, "amount": amount,
+                 "total_before": total_before, "total": total, "currency": order.currency},
+                at, from_state=order.state)
+
+
+def gift_taken_back_event(session: Session, order: Order, *, rule: str, name: str, sku: str,
+                          quantity: int, warehouse: str, at: datetime | None = None
+                          ) -> OrderEvent:
+    """After an edit the order no longer qualifies for the gift: its units held in
+    ``warehouse`` went back on the shelf."""
+    return _add(session, order.id, SYSTEM.name, TimelineKind.PROMOTION,
+                {"step": "gift_taken_back", "rule": rule, "name": name, "sku": sku,
+                 "quantity": quantity, "warehouse": warehouse}, at, from_state=order.state)
+
+
+def discount_changed_event(session: Session, order: Order, *, rule: str, name: str,
+                           amount: str, total_before: str | None, total: str | None,
+                           at: datetime | None = None) -> OrderEvent:
+    """After an edit a promotion's discount was worked out again: ``amount`` now (0:
+    the order no longer qualifies), the total before the edit and now."""
+    return _add(session, order.id, SYSTEM.name, TimelineKind.PROMOTION,
+                {"step": "discount_changed", "rule": rule, "name": name, "amount": amount,
+                 "total_before": total_before, "total": total, "currency": order.currency},
+                at, from_state=order.state)
+
+
+def discount_not_given_event(session: Session, order: Order, *, rule: str, name: str,
+                             amount: str, at: datetime | None = None) -> OrderEvent:
+    """The order qualified for a discount its form has no discount field to carry."""
+    return _add(session, order.id, SYSTEM.name, TimelineKind.PROMOTION,
+                {"step": "discount_no_field", "rule": rule, "name": name, "amount": amount,
+                 "currency": order.currency}, at, from_state=order.state)
+
+
+def pre_sale_held_event(session: Session, order: Order, *, lines: list[dict[str, Any]],
+                        release_on: str, at: datetime | None = None,
+                        part: int | None = None, actor_name: str = SYSTEM.name
+                        ) -> OrderEvent:
+    """Pre-sale ``lines`` (SKU, quantity, the expected receipt reserved against or
+    none) hold the order until ``release_on`` (YYYY-MM-DD, the instance's day); with
+    ``part``, only that held part of it waits and the rest ships."""
+    return _add(session, order.id, actor_name, TimelineKind.PRE_SALE,
+                {"step": "held", "lines": lines, "release_on": release_on,
+                 **({"part": part} if part is not None else {})}, at,
+                from_state=order.state)
+
+
+def pre_sale_released_event(session: Session, order: Order, *, release_on: str,
+                            at: datetime | None = None, part: int | None = None,
+                            warehouse: str | None = None) -> OrderEvent:
+    """The release date came: the order's pre-sale lines no longer hold it; with
+    ``part``, that held part was released and routed to ``warehouse`` (None: no
+    warehouse has its stock yet, it waits back-ordered)."""
+    return _add(session, order.id, SYSTEM.name, TimelineKind.PRE_SALE,
+                {"step": "released", "release_on": release_on,
+                 **({"part": part, "warehouse": warehouse} if part is not None else {})},
+                at, from_state=order.state)
 
 
 def has_event(session: Session, order: Order, kind: TimelineKind) -> bool:
@@ -162,9 +267,18 @@ def approval_required_again_event(session: Session, order: Order, actor_name: st
 
 
 def automatic_move_blocked_event(session: Session, order: Order, *, transition: str,
-                                 reason: str, at: datetime | None = None) -> OrderEvent:
+                                 reason: str, at: datetime | None = None,
+                                 code: str | None = None,
+                                 values: dict[str, Any] | None = None) -> OrderEvent:
+    """``reason`` is the refusal's English; its ``code`` and ``values``, when it has
+    them, let a page say it in its reader's language."""
+    details: dict[str, Any] = {"reason": reason}
+    if code:
+        details["code"] = code
+        details["values"] = {k: v for k, v in (values or {}).items()
+                             if v is None or isinstance(v, str | int | float | bool | dict)}
     return _add(session, order.id, SYSTEM.name, TimelineKind.AUTOMATIC_BLOCKED,
-                {"reason": reason}, at, transition=transition)
+                details, at, transition=transition)
 
 
 def automatic_moves_stopped_event(session: Session, order: Order, *, moves: int, reason: str,
@@ -206,13 +320,17 @@ def comment_event(session: Session, order: Order, actor_name: str, *, comment: i
 
 def job_event(session: Session, order_id: int, *, job: int, job_kind: str, status: str,
               attempts: int, error: str | None = None, at: datetime | None = None,
-              result: str | None = None) -> OrderEvent:
+              result: str | None = None, code: str | None = None,
+              values: dict[str, Any] | None = None) -> OrderEvent:
     """``result`` is the job's own line about what it did ("written back to Shopify:
-    fulfilment 1234")."""
+    fulfilment 1234"). ``code`` and ``values``: the refusal that failed it, when it
+    has them, for a page to say the ``error`` in its reader's language."""
     details: dict[str, Any] = {"job": job, "job_kind": job_kind, "status": status,
                                "attempts": attempts}
     if error:
         details["error"] = error
+    if error and code:
+        details["code"], details["values"] = code, values or {}
     if result:
         details["result"] = result
     return _add(session, order_id, SYSTEM.name, TimelineKind.JOB, details, at)
@@ -297,3 +415,50 @@ def scan_event(session: Session, order: Order, actor_name: str, *, wave: str, st
     move that shipped it or why none did). Single scans stay on the wave's log."""
     return _add(session, order.id, actor_name, TimelineKind.SCAN,
                 {"wave": wave, "step": step, "outcome": outcome, "values": values}, at)
+
+
+def edit_difference_event(session: Session, order: Order, actor_name: str, *,
+                          lines: list[dict[str, Any]], stock: list[dict[str, Any]],
+                          total: list[str | None], to_collect: str,
+                          at: datetime | None = None) -> OrderEvent:
+    """An edit of a placed order (runtime/order_edits): ``lines``: each changed line with
+    its values before and after; ``stock``: each SKU's held units moved, per warehouse;
+    ``total``: [before, after]; ``to_collect``: what the customer owes now (negative:
+    what is to be given back)."""
+    return _add(session, order.id, actor_name, TimelineKind.EDIT_DIFFERENCE,
+                {"lines": lines, "stock": stock, "total": total, "to_collect": to_collect,
+                 "currency": order.currency}, at)
+
+
+# --- returns and exchanges ---------------------------------------------------------------------
+
+def after_sales_event(session: Session, order: Order, actor_name: str, *,
+                      details: dict[str, Any], at: datetime | None = None) -> OrderEvent:
+    """``details``: the ``return``'s number, the ``step`` (requested, approved, refused,
+    received, inspected, closed, replacement_for), the return's ``state`` after it and
+    what the step says (lines, note, outcome, amount, the ``replacement`` order)."""
+    return _add(session, order.id, actor_name, TimelineKind.AFTER_SALES, details, at)
+# --- merging and splitting ---------------------------------------------------------------------
+
+def merged_event(session: Session, order: Order, actor_name: str, *, merge: int,
+                 orders: list[str], warehouse: str | None, by: str,
+                 moved: list[dict[str, Any]], at: datetime | None = None) -> OrderEvent:
+    """The order joined merge ``merge`` with ``orders`` (every number in it), to ship
+    from ``warehouse``; ``by`` is staff or rule; ``moved``: this order's stock the
+    merge moved to that warehouse ({sku, from, quantity})."""
+    return _add(session, order.id, actor_name, TimelineKind.MERGED,
+                {"merge": merge, "orders": orders, "warehouse": warehouse, "by": by,
+                 "moved": moved}, at)
+
+
+def merge_undone_event(session: Session, order: Order, actor_name: str, *, merge: int,
+                       orders: list[str], at: datetime | None = None) -> OrderEvent:
+    return _add(session, order.id, actor_name, TimelineKind.MERGE_UNDONE,
+                {"merge": merge, "orders": orders}, at)
+
+
+def split_event(session: Session, order: Order, actor_name: str, *, basis: str,
+                parts: list[dict[str, Any]], at: datetime | None = None) -> OrderEvent:
+    """``parts``: each part's position, status, warehouse and lines ({sku, qty})."""
+    return _add(session, order.id, actor_name, TimelineKind.SPLIT,
+                {"basis": basis, "parts": parts}, at)

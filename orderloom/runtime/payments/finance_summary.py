@@ -8,7 +8,7 @@ are sales: nobody owes for an order whose state is cancelled or returned.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from orderloom.designer.state_categories import NOT_SOLD
+from orderloom.runtime import business_calendar
 from orderloom.runtime.orders.categories import pairs_in
 from orderloom.runtime.orders.models import Order, money_text
 from orderloom.runtime.payments.received import Payment, Refund
@@ -25,13 +26,9 @@ COLUMNS = ("date", "currency", "orders", "order_value", "payments", "received", 
            "refunded", "net_received", "outstanding_orders", "outstanding")
 
 
-def _bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time.min, tzinfo=UTC)
-    return start, start + timedelta(days=1)
-
-
 def summary(session: Session, first: date, last: date) -> list[dict[str, Any]]:
-    """One row per day and currency from ``first`` to ``last`` (UTC days)."""
+    """One row per day and currency from ``first`` to ``last``: days on the instance's
+    clocks, as finance closes them."""
     # (version, state) of the states whose orders nobody owes for.
     closed = pairs_in(session, NOT_SOLD)
     rows: list[dict[str, Any]] = []
@@ -43,7 +40,7 @@ def summary(session: Session, first: date, last: date) -> list[dict[str, Any]]:
 
 
 def _day(session: Session, day: date, closed: set[tuple[int, str]]) -> list[dict[str, Any]]:
-    start, end = _bounds(day)
+    start, end = business_calendar.day_range(day)
     figures: dict[str, dict[str, Any]] = defaultdict(lambda: {
         "orders": 0, "order_value": Decimal(0), "payments": 0, "received": Decimal(0),
         "refunds": 0, "refunded": Decimal(0), "outstanding_orders": 0,

@@ -87,6 +87,17 @@ def order_total(order: Order) -> Decimal | None:
     return total
 
 
+def owed(order: Order) -> Decimal | None:
+    """What the customer still owes: the total less what was paid and not refunded
+    (negative: more was paid than the order now comes to, as after an edit lowered
+    it); None for an order without a total."""
+    total = order_total(order)
+    if total is None:
+        return None
+    kept = (order.amount_paid or Decimal(0)) - (order.amount_refunded or Decimal(0))
+    return total - kept
+
+
 def order_currency(order: Order) -> str:
     return (getattr(order, "currency", None)
             or order.version.definition.get("currency") or "CNY")
@@ -103,20 +114,24 @@ def amount_of(value: Any, currency: str, pointer: str) -> Decimal:
     """An amount from JSON or a file: a positive money amount within the bounds of
     designer/numbers.py, with no more places than the currency has."""
     if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
-        raise PaymentError("must be an amount such as \"120.50\"", pointer=pointer)
+        raise PaymentError("must be an amount such as \"120.50\"", pointer=pointer,
+                           code="payment.not_an_amount")
     try:
         amount = numbers.checked("money", value, currency)
     except numbers.OutOfBounds as refused:
         reason = str(refused)
         if reason == "must be a number":
-            reason = f"{value!r} is not an amount; write it like \"120.50\""
+            raise PaymentError(f"{value!r} is not an amount; write it like \"120.50\"",
+                               pointer=pointer, code="payment.not_a_number",
+                               value=repr(value)) from None
         raise PaymentError(reason, pointer=pointer) from None
     if amount <= 0:
         raise PaymentError("must be more than 0", pointer=pointer, code="payment.not_positive")
     # One payment at most a tenth of the largest amount: the order's sums of payments
     # and refunds stay inside their money columns.
     if amount >= numbers.MONEY.largest / 10:
-        raise PaymentError("is larger than Orderloom stores", pointer=pointer)
+        raise PaymentError("is larger than Orderloom stores", pointer=pointer,
+                           code="payment.too_large")
     return amount
 
 
@@ -144,17 +159,21 @@ def record_payment(session: Session, actor: Actor, order: Order, amount: Any, *,
     expected = order_currency(order)
     if currency is not None and currency != expected:
         raise PaymentError(f"order {order.number} is in {expected}; a payment in {currency} "
-                           "cannot be added to it", pointer="/currency")
+                           "cannot be added to it", pointer="/currency",
+                           code="payment.other_currency", order=order.number,
+                           expected=expected, currency=currency)
     value = amount_of(amount, expected, "/amount")
     method = (method or "").strip()
     if not method:
         raise PaymentError("say how it was paid, e.g. \"alipay\" or \"bank_transfer\"",
-                           pointer="/method")
+                           pointer="/method", code="payment.method_missing")
     reference = (reference or "").strip()
     if reference and session.scalar(select(Payment.id).where(
             Payment.order_id == order.id, Payment.reference == reference)) is not None:
         raise PaymentError(f"order {order.number} already has a payment with reference "
-                           f"{reference!r}", pointer="/reference", status=409)
+                           f"{reference!r}", pointer="/reference", status=409,
+                           code="payment.reference_taken", order=order.number,
+                           reference=reference)
     if received_at is not None and received_at.tzinfo is None:
         raise PaymentError("give the time with its zone, e.g. 2026-11-25T10:00:00Z",
                            pointer="/received_at")
@@ -222,7 +241,7 @@ def summary(session: Session, order: Order) -> dict[str, Any]:
         "paid": money_text(paid, currency),
         "refunded": money_text(refunded, currency),
         "refundable": money_text(paid - refunded, currency),
-        "outstanding": money_text(max(total - paid, Decimal(0)), currency)
+        "outstanding": money_text(max(owed(order), Decimal(0)), currency)
         if total is not None else None,
         "payments": [{"id": p.id, "amount": money_text(p.amount, p.currency),
                       "currency": p.currency,

@@ -35,14 +35,14 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
 from orderloom.designer.blueprint import money_unit
 from orderloom.designer.state_categories import GOODS_LEFT
-from orderloom.runtime import audit
+from orderloom.runtime import audit, business_calendar
 from orderloom.runtime.audit import Actor
 from orderloom.runtime.orders.categories import pairs_in
 from orderloom.runtime.orders.models import Order
 from orderloom.runtime.payments.received import Payment, PaymentError
 from orderloom.runtime.payments.statements import ParsedLine, StatementImport, StatementLine
 from orderloom.runtime.payments.status import OVERPAID, OWING, PAID
-from orderloom.runtime.shipping.models import Shipment
+from orderloom.runtime.shipping.models import Shipment, parcel_riders
 from orderloom.runtime.stock.models import SHIPMENT, StockMovement
 
 AMOUNT_DIFFERENCE = "amount_difference"
@@ -175,7 +175,7 @@ def import_statement(session: Session, actor: Actor, provider: str, filename: st
 def _payments(session: Session) -> dict[int, _Payment]:
     return {pid: _Payment(pid, order_id, reference or "",
                           Decimal(amount).quantize(money_unit(currency)),
-                          currency, received.date())
+                          currency, business_calendar.instance_date(received))
             for pid, order_id, reference, amount, currency, received in session.execute(
                 select(Payment.id, Payment.order_id, Payment.reference, Payment.amount,
                        Payment.currency, Payment.received_at))}
@@ -315,7 +315,8 @@ def _order_checks(session: Session, now: datetime, ship_within_days: int
                   ) -> list[dict[str, Any]]:
     """Orders paid long enough ago but not shipped, and shipped orders not paid. An
     order has shipped when its state says the goods left (shipped or fulfilled), when
-    its stock was deducted as shipped, or when a parcel of it was handed over."""
+    its stock was deducted as shipped, or when a parcel carrying it (its own, or its
+    merge's) was handed over."""
     shipped_ids = _shipped_orders(session)
     gone = pairs_in(session, GOODS_LEFT)
     found: list[dict[str, Any]] = []
@@ -353,7 +354,10 @@ def _shipped_orders(session: Session) -> set[int]:
     deducted = select(StockMovement.order_id).where(StockMovement.kind == SHIPMENT,
                                                     StockMovement.order_id.is_not(None))
     shipped = set(session.scalars(deducted.distinct()))
-    shipped.update(session.scalars(select(Shipment.order_id)
+    # Every order a handed-over parcel carries, the orders of a merge's parcel too.
+    riders = parcel_riders(session)
+    shipped.update(session.scalars(select(riders.c.order_id)
+                                   .join(Shipment, Shipment.id == riders.c.shipment_id)
                                    .where(Shipment.shipped_at.is_not(None)).distinct()))
     return shipped
 
@@ -400,7 +404,8 @@ def resolve(session: Session, actor: Actor, mismatch_id: int, note: str) -> Mism
         raise PaymentError("say how it was resolved", pointer="/note",
                            code="reconciliation.note_missing")
     if len(note) > 1000:
-        raise PaymentError("must be at most 1000 characters", pointer="/note")
+        raise PaymentError("must be at most 1000 characters", pointer="/note",
+                           code="reconciliation.note_too_long")
     if mismatch.resolved_at is not None:
         raise PaymentError(f"mismatch {mismatch_id} was resolved by {mismatch.resolved_by} "
                            f"at {mismatch.resolved_at.isoformat()}", status=409,

@@ -7,7 +7,7 @@ file with the row and column at fault, so no half-imported statement exists.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from orderloom.db import Base, JSONDocument, Money, UTCDateTime, utcnow
 from orderloom.designer import numbers
+from orderloom.runtime import business_calendar
 from orderloom.runtime.channels.order_files import FileError, read_rows
 from orderloom.runtime.payments.received import PaymentError
 
@@ -104,7 +105,8 @@ def save_mapping(session: Session, actor_name: str, provider: str, columns: dict
             datetime.now().strftime(date_format)
         except ValueError:
             raise PaymentError(f"{date_format!r} is not a date pattern such as %d/%m/%Y",
-                               pointer="/date_format") from None
+                               pointer="/date_format", code="statement.bad_date_pattern",
+                               pattern=date_format) from None
     mapping = find_mapping(session, provider)
     if mapping is None:
         mapping = StatementMapping(provider=provider, updated_by=actor_name)
@@ -218,7 +220,7 @@ def _amount(value: Any, decimal_comma: bool) -> Decimal | None:
 
 def _date(value: Any, pattern: str) -> date | None:
     if isinstance(value, datetime):
-        return value.astimezone(UTC).date() if value.tzinfo else value.date()
+        return business_calendar.instance_date(value) if value.tzinfo else value.date()
     if isinstance(value, date):
         return value
     if not isinstance(value, str) or not value.strip():
@@ -228,10 +230,6 @@ def _date(value: Any, pattern: str) -> date | None:
         if pattern:
             return datetime.strptime(text, pattern).date()
         parsed = datetime.fromisoformat(text)
-        return parsed.astimezone(UTC).date() if parsed.tzinfo else parsed.date()
+        return business_calendar.instance_date(parsed) if parsed.tzinfo else parsed.date()
     except ValueError:
         return None
-
-
-def day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)

@@ -94,7 +94,19 @@ def tier_of(session: Session, code: str | None, typed: str | None) -> str | None
         known = customers.find(session, code)
     except customers.CustomerNotFound:
         return typed
-    return _text((known.attributes or {}).get("tier"))
+    return kept_tier(known.attributes)
+
+
+def kept_tier(attributes: Any) -> str | None:
+    """The tier kept on a customer's record (its ``attributes``)."""
+    return _text(attributes.get("tier")) if isinstance(attributes, dict) else None
+
+
+def typed_tier(blueprint: Blueprint, data: dict[str, Any]) -> str | None:
+    """The tier typed on the order for its customer, in the form's customer field."""
+    key = customers.customer_field(blueprint)
+    record = data.get(key) if key else None
+    return _text(record.get("tier")) if isinstance(record, dict) else None
 
 
 def _text(value: Any) -> str | None:

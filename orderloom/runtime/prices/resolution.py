@@ -20,13 +20,16 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from orderloom.designer import numbers
 from orderloom.designer.numbers import OutOfBounds
+from orderloom.runtime import remembered
 from orderloom.runtime.prices.models import PriceBreak, PriceList
+from orderloom.runtime.stock import catalog
 from orderloom.runtime.stock.catalog import Product, price_of
 
 PRODUCT = "product"  # the source of a price taken from the catalog, not from a list
@@ -62,6 +65,10 @@ def rank(row: PriceList) -> tuple:
     return (specificity(row), row.valid_from or dt.date.min)
 
 
+# Asked for every order's lines: a shop that keeps no price lists pays nothing for them.
+ANY_PRICE_LIST = remembered.Read("a price list", (PriceList,))
+
+
 def unit_price(session: Session, buyer: Buyer, sku: str, quantity: int | Decimal
                ) -> ListPrice | None:
     """The unit price of ``quantity`` pieces of ``sku`` for ``buyer``, or None when
@@ -77,18 +84,7 @@ def unit_prices(session: Session, buyer: Buyer,
     if not lines:
         return {}
     skus = sorted({sku for sku, _ in lines})
-    found = session.execute(
-        select(PriceList, PriceBreak)
-        .join(PriceBreak, PriceBreak.price_list_id == PriceList.id)
-        .where(PriceBreak.sku.in_(skus),
-               PriceBreak.min_quantity <= max(quantity for _, quantity in lines),
-               PriceBreak.unit_price.is_not(None),
-               PriceList.currency == buyer.currency,
-               or_(PriceList.valid_from.is_(None), PriceList.valid_from <= buyer.day),
-               or_(PriceList.valid_to.is_(None), PriceList.valid_to >= buyer.day),
-               _open_or(PriceList.channel, buyer.channel),
-               _open_or(PriceList.customer_tier, buyer.customer_tier),
-               _open_or(PriceList.customer_code, buyer.customer_code))).all()
+    found = _breaks(session, buyer, skus, max(quantity for _, quantity in lines))
     found.sort(key=lambda pair: pair[0].code)  # max keeps the first of equals: by code
     prices: dict[tuple[str, int | Decimal], ListPrice | None] = {}
     for sku, quantity in lines:
@@ -103,11 +99,30 @@ def unit_prices(session: Session, buyer: Buyer,
             prices[sku, quantity] = ListPrice(best.unit_price, winner.code, best.min_quantity)
     unpriced = sorted({sku for sku, quantity in lines if (sku, quantity) not in prices})
     own = {p.sku: p for p in session.scalars(select(Product).where(Product.sku.in_(unpriced)))
-           } if unpriced else {}
+           } if unpriced and catalog.has_products(session) else {}
     for sku, quantity in lines:
         if (sku, quantity) not in prices:
             prices[sku, quantity] = _own_price(own.get(sku), buyer.currency)
     return prices
+
+
+def _breaks(session: Session, buyer: Buyer, skus: list[str], most: int | Decimal
+            ) -> list[Any]:
+    """The (list, break) pairs that may price these SKUs for ``buyer``."""
+    if not remembered.anything(session, ANY_PRICE_LIST, select(PriceList.id)):
+        return []
+    return list(session.execute(
+        select(PriceList, PriceBreak)
+        .join(PriceBreak, PriceBreak.price_list_id == PriceList.id)
+        .where(PriceBreak.sku.in_(skus),
+               PriceBreak.min_quantity <= most,
+               PriceBreak.unit_price.is_not(None),
+               PriceList.currency == buyer.currency,
+               or_(PriceList.valid_from.is_(None), PriceList.valid_from <= buyer.day),
+               or_(PriceList.valid_to.is_(None), PriceList.valid_to >= buyer.day),
+               _open_or(PriceList.channel, buyer.channel),
+               _open_or(PriceList.customer_tier, buyer.customer_tier),
+               _open_or(PriceList.customer_code, buyer.customer_code))))
 
 
 def _own_price(product: Product | None, currency: str | None) -> ListPrice | None:

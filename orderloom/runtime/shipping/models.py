@@ -19,14 +19,19 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Select,
     String,
+    Subquery,
     Text,
     UniqueConstraint,
+    or_,
     select,
+    union_all,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from orderloom.db import Base, JSONDocument, UTCDateTime, utcnow
+from orderloom.runtime import hooks
 from orderloom.runtime.jobs.models import PENDING, QUEUED, RUNNING, Job
 from orderloom.runtime.jobs.outbox import enqueue
 from orderloom.runtime.orders.models import Order
@@ -107,16 +112,22 @@ class TrackingEvent(Base):
     raw: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
 
 
-def request_booking(session: Session, order: Order, action: dict[str, Any]) -> dict[str, Any]:
+def request_booking(session: Session, order: Order, action: dict[str, Any], *,
+                    warehouse: str | None = None,
+                    lines: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The ``create_shipment`` action: a job books the parcel once the order's change is
     committed (the carrier is outside the machine, and a rolled-back transition must
-    not leave a booked parcel). Answers what to note on the timeline."""
+    not leave a booked parcel). With ``warehouse`` and ``lines`` ([{sku, qty}]) the
+    parcel is that part of the order, leaving that warehouse, with a tracking number
+    of its own. Answers what to note on the timeline."""
     reference = f"{order.number}-{secrets.token_hex(6)}"
     carrier = carrier_of(order, action)
     # The public token is chosen now, so a message sent in the same transition can link
     # the tracking page before the booking job has run (tracking_codes).
-    payload = {"order_id": order.id, "carrier": carrier, "reference": reference,
-               "public_token": new_public_token()}
+    payload: dict[str, Any] = {"order_id": order.id, "carrier": carrier,
+                               "reference": reference, "public_token": new_public_token()}
+    if warehouse is not None and lines is not None:
+        payload.update(warehouse=warehouse, lines=lines)
     if action.get("choose"):
         # The quotes are asked for by the job: they are calls out of the machine.
         payload["choose"] = action["choose"]
@@ -143,10 +154,10 @@ def new_public_token() -> str:
 
 
 def tracking_codes(session: Session, order_id: int) -> list[str]:
-    """The public tokens of an order's parcels, for links in messages to the customer:
-    those booked, then those whose booking job has not run yet."""
-    booked = list(session.scalars(select(Shipment.public_token)
-                                  .where(Shipment.order_id == order_id).order_by(Shipment.id)))
+    """The public tokens of the parcels that carry an order, for links in messages to
+    the customer: those booked (a merge's parcel too), then those whose booking job has
+    not run yet."""
+    booked = [parcel.public_token for parcel in parcels_carrying(session, order_id)]
     pending = session.scalars(select(Job.payload).where(
         Job.order_id == order_id, Job.kind == BOOK_JOB, Job.status.in_(WAITING))
         .order_by(Job.id))
@@ -161,9 +172,32 @@ def find_carrier(session: Session, code: str) -> Carrier | None:
     return session.scalar(select(Carrier).where(Carrier.code == code))
 
 
-def shipments_of(session: Session, order_id: int) -> list[Shipment]:
-    return list(session.scalars(select(Shipment).where(Shipment.order_id == order_id)
-                                .order_by(Shipment.id)))
+def parcels_carrying(session: Session, order_id: int) -> list[Shipment]:
+    """The parcels that carry the order, oldest first: those booked under it, and those
+    booked under another order it travels with (a merge's one parcel, booked under the
+    merge's first order). Every reader of an order's parcels (its page, the API, the
+    customer's messages and tracking page) asks here, so each order of a merge shows
+    the shared parcel as its own."""
+    shared: list[int] = []
+    hooks.PARCELS_CARRYING(session, order_id, shared)
+    carries = Shipment.order_id == order_id
+    if shared:
+        carries = or_(carries, Shipment.id.in_(shared))
+    return list(session.scalars(select(Shipment).where(carries).order_by(Shipment.id)))
+
+
+def parcel_riders(session: Session) -> Subquery:
+    """Every (order_id, shipment_id) pair of an order and a parcel that carries it, as
+    one subquery: the set form of ``parcels_carrying``, for readers that ask of many
+    orders at once in SQL (dashboards, reconciliation, the floor's waybill scan)."""
+    own = select(Shipment.order_id.label("order_id"), Shipment.id.label("shipment_id"))
+    shared: list[Select[Any]] = []
+    hooks.PARCEL_RIDERS(session, shared)
+    if not shared:
+        return own.subquery("parcel_riders")
+    # Subscribers leave out the order a parcel is booked under, so the pairs are
+    # disjoint: UNION ALL spares the database a sort of every shipment.
+    return union_all(own, *shared).subquery("parcel_riders")
 
 
 def events_of(session: Session, shipment_id: int) -> list[TrackingEvent]:

@@ -131,6 +131,7 @@ def book(session: Session, actor: Actor, order: Order, carrier_code: str, *,
     (then no news of the parcel comes in by itself). ``lines`` ([{sku, qty}]) are what
     the parcel carries when it is not the whole order. Raises CarrierError,
     ShipmentConflict. ``instance_key`` opens the carrier's sealed credentials."""
+    hooks.PARCEL_BOOKING(session, order)
     adapter = _known_adapter(session, carrier_code, instance_key) if tracking_number \
         else adapter_for(session, carrier_code, instance_key)
     carrier_name = adapter.name if adapter is not None else carrier_code
@@ -289,6 +290,7 @@ def note_choice(session: Session, order: Order, actor_name: str, mode: str, carr
 def record(session: Session, shipment: Shipment, events: list[CarrierEvent]) -> Recorded:
     """Store the carrier's events of ``shipment``; each one already stored is skipped."""
     outcome = Recorded()
+    carried = orders_carried(session, shipment)
     for event in sorted(events, key=lambda e: e.occurred_at):
         stored = _store(session, shipment, event)
         if stored is None:
@@ -307,18 +309,30 @@ def record(session: Session, shipment: Shipment, events: list[CarrierEvent]) -> 
             "tracking_number": shipment.tracking_number, "status": event.status,
             "description": event.description, "location": event.location,
             "occurred_at": event.occurred_at.isoformat()}
-        order = shipment.order
-        entry = timeline.tracking_event(session, order, carrier=shipment.carrier,
-                                        details=details)
-        if newest.id == stored.id:
-            taken = _move_order(session, order, event.status, details)
-            if taken:
-                outcome.transitions.append(taken)
-            timeline.tracking_outcome(entry, details)
-        if shipment.status != previous:
-            hooks.SHIPMENT_UPDATED(session, shipment, order, previous)
+        for order in carried:
+            # Each order hears the news on its own timeline and moves through its own
+            # workflow: the orders of a merged parcel may be of different versions.
+            own = dict(details)
+            entry = timeline.tracking_event(session, order, carrier=shipment.carrier,
+                                            details=own)
+            if newest.id == stored.id:
+                taken = _move_order(session, order, event.status, own)
+                if taken:
+                    outcome.transitions.append(taken)
+                timeline.tracking_outcome(entry, own)
+            if shipment.status != previous:
+                hooks.SHIPMENT_UPDATED(session, shipment, order, previous)
     session.flush()
     return outcome
+
+
+def orders_carried(session: Session, shipment: Shipment) -> list[Order]:
+    """Every order the parcel carries: its own, then those another domain knows ride in
+    it (the orders of a merge), each once."""
+    orders: list[Order] = [shipment.order]
+    hooks.PARCEL_CARRIES(session, shipment, orders)
+    seen: set[int] = set()
+    return [o for o in orders if not (o.id in seen or seen.add(o.id))]
 
 
 def _store(session: Session, shipment: Shipment, event: CarrierEvent) -> TrackingEvent | None:

@@ -75,12 +75,15 @@ class SpreadsheetError(OrderError):
     pointer = "/file"
 
     def __init__(self, message: str, *, filename: str = "", unreadable: bool = False,
-                 reason: str | None = None) -> None:
+                 reason: str | None = None, code: str | None = None,
+                 **values: object) -> None:
         name = _shown(filename)
-        super().__init__(f"{name}: {message}" if name else message)
-        self.unreadable = unreadable
-        # Why, for a page to say in its reader's language (the message is English).
+        # Why, for a page to say in its reader's language (the message is English): a
+        # refusal's own code when it has one (a limit with its figures), else its reason's.
         self.reason = reason or (DAMAGED if unreadable else TOO_LARGE)
+        super().__init__(f"{name}: {message}" if name else message,
+                         code=code or f"spreadsheet.{self.reason}", file=name, **values)
+        self.unreadable = unreadable
 
 
 Table = list[tuple[Any, ...]]
@@ -119,7 +122,8 @@ def _csv_table(content: bytes, filename: str) -> Table:
             continue
     else:
         raise SpreadsheetError("the CSV file is neither UTF-8 nor GB18030 text",
-                               filename=filename, unreadable=True)
+                               filename=filename, unreadable=True,
+                               code="spreadsheet.encoding")
     try:
         dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
@@ -157,7 +161,7 @@ def _count(table: Table, filename: str, unit: str) -> None:
         raise SpreadsheetError(
             f"the file has more than {MAX_ROWS:,} {unit} under its header ({blank:,} of "
             f"the first {len(table):,} are blank, and blank {unit} count too); split it",
-            filename=filename)
+            filename=filename, code="spreadsheet.too_many_rows", most=f"{MAX_ROWS:,}")
 
 
 # --- xlsx -------------------------------------------------------------------------------------
@@ -222,7 +226,8 @@ def _check_header(header: Sequence[Any], filename: str) -> int:
         width -= 1
     if width > MAX_COLUMNS:
         raise SpreadsheetError(f"the first row has more than {MAX_COLUMNS} columns",
-                               filename=filename)
+                               filename=filename, code="spreadsheet.too_many_columns",
+                               most=MAX_COLUMNS)
     return width
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, Integer, String, func, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from orderloom.db import Base, JSONDocument, UTCDateTime, containing, utcnow
+from orderloom.runtime import remembered
 
 
 class Product(Base):
@@ -43,6 +44,15 @@ class Warehouse(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+# Whether the catalog has any product: a business that keeps none yet types its SKUs
+# freely, and its orders then need no product read at all.
+ANY_PRODUCT = remembered.Read("a product in the catalog", (Product,))
+
+
+def has_products(session: Session) -> bool:
+    return remembered.anything(session, ANY_PRODUCT, select(Product.id))
+
+
 def unknown_products(session: Session, definition: dict[str, Any],
                      data: dict[str, Any]) -> list[tuple[str, int, str, str]]:
     """The lines whose product is not in the catalog, as (line items field, line index,
@@ -61,11 +71,11 @@ def unknown_products(session: Session, definition: dict[str, Any],
             sku = line.get(column) if isinstance(line, dict) else None
             if isinstance(sku, str) and sku.strip():
                 typed.append((f["key"], index, column, sku))
-    if not typed:
+    if not typed or not has_products(session):
         return []
     skus = {sku for *_, sku in typed}
     known = set(session.scalars(select(Product.sku).where(Product.sku.in_(skus))))
-    if known == skus or session.scalar(select(Product.id).limit(1)) is None:
+    if known == skus:
         return []
     return [entry for entry in typed if entry[3] not in known]
 

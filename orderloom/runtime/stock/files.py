@@ -11,7 +11,7 @@ import csv
 import io
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -38,15 +38,35 @@ class StockFileError(OrderError):
     """A file that is not a stock file at all (``status`` 415), or one whose header is
     wrong (422)."""
 
-    def __init__(self, message: str, status: int = 422) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, status: int = 422, *, code: str | None = None,
+                 **values: object) -> None:
+        super().__init__(message, code=code, **values)
         self.status = status
+
+
+@dataclass(frozen=True, init=False)
+class RowProblem:
+    """Why a row is refused: its English ``message``, with the ``code`` and ``values`` a
+    page words it by (as OrderError carries them); it reads as its message wherever
+    text is written."""
+
+    message: str
+    code: str | None
+    values: dict[str, object] = field(hash=False)
+
+    def __init__(self, message: str, code: str | None = None, **values: object) -> None:
+        object.__setattr__(self, "message", message)
+        object.__setattr__(self, "code", code)
+        object.__setattr__(self, "values", values)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class StockRowsRefused(OrderError):
     """Rows that cannot be stored, each with its row number; nothing was stored."""
 
-    def __init__(self, problems: list[tuple[int, str]]) -> None:
+    def __init__(self, problems: list[tuple[int, RowProblem]]) -> None:
         self.problems = problems
         shown = "; ".join(f"row {row}: {message}" for row, message in problems[:5])
         more = f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
@@ -102,7 +122,8 @@ def read_rows(data: bytes, filename: str = "") -> Table:
         return read_table(data, filename)
     except SpreadsheetError as error:
         if error.unreadable:
-            raise StockFileError(error.message, 415) from None
+            raise StockFileError(error.message, 415, code=error.code,
+                                 **error.values) from None
         raise
 
 
@@ -135,31 +156,36 @@ def parse(rows: Sequence[Sequence[Any]], mode: str) -> tuple[list[StockRow], lis
     missing = [c for c in ("sku", "warehouse", "quantity") if c not in columns]
     if missing:
         raise StockFileError(f"the first row must name the columns sku, warehouse, quantity "
-                             f"(and optionally reference); missing: {', '.join(missing)}")
+                             f"(and optionally reference); missing: {', '.join(missing)}",
+                             code="stock.file_columns", missing=", ".join(missing))
     body = rows[1:]
     parsed: list[StockRow] = []
-    problems: list[tuple[int, str]] = []
+    problems: list[tuple[int, RowProblem]] = []
     lowest = 0 if mode == "set" else 1
     for number, row in enumerate(body, start=2):
         values = {name: _cell(row[i]) if i < len(row) else "" for name, i in columns.items()}
         if not any(values.values()):
             continue  # blank lines at the end of a sheet
         if not values["sku"]:
-            problems.append((number, "the SKU is empty"))
+            problems.append((number, RowProblem("the SKU is empty", "stock_file.no_sku")))
             continue
         if not values["warehouse"]:
-            problems.append((number, "the warehouse is empty"))
+            problems.append((number, RowProblem("the warehouse is empty",
+                                                "stock_file.no_warehouse")))
             continue
         try:
             # The one reading of a number (digits 0-9, no exponent) and its bound.
             quantity = int(numbers.checked("integer", values["quantity"]))
         except numbers.OutOfBounds:
-            problems.append((number, f"the quantity {values['quantity']!r} is not a whole "
-                                     "number"))
+            problems.append((number, RowProblem(
+                f"the quantity {values['quantity']!r} is not a whole number",
+                "stock_file.not_whole", quantity=repr(values["quantity"]))))
             continue
         if not lowest <= quantity <= MAX_QUANTITY:
-            problems.append((number, f"the quantity must be between {lowest} and "
-                                     f"{MAX_QUANTITY}, not {quantity}"))
+            problems.append((number, RowProblem(
+                f"the quantity must be between {lowest} and {MAX_QUANTITY}, not {quantity}",
+                "stock_file.out_of_range", lowest=lowest, highest=MAX_QUANTITY,
+                quantity=quantity)))
             continue
         parsed.append(StockRow(number, values["sku"], values["warehouse"], quantity,
                                values.get("reference", "")[:200]))
@@ -181,7 +207,8 @@ def import_rows(session: Session, actor_name: str, rows: Sequence[Sequence[Any]]
     hand to the row's quantity (``set``). Raises StockRowsRefused listing every bad
     row; the caller then rolls back."""
     if mode not in MODES:
-        raise StockFileError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        raise StockFileError(f"mode must be one of {', '.join(MODES)}, not {mode!r}",
+                             code="stock.file_mode", modes=", ".join(MODES), mode=mode)
     parsed, problems = parse(rows, mode)
     products = set(session.scalars(select(Product.sku)))
     warehouses = set(session.scalars(select(Warehouse.code)))
@@ -189,10 +216,13 @@ def import_rows(session: Session, actor_name: str, rows: Sequence[Sequence[Any]]
     default_reference = f"stock file {filename}".strip()
     for row in parsed:
         if row.sku not in products:
-            problems.append((row.number, f"there is no product with SKU {row.sku!r}"))
+            problems.append((row.number, RowProblem(
+                f"there is no product with SKU {row.sku!r}", "stock.no_product", sku=row.sku)))
             continue
         if row.warehouse not in warehouses:
-            problems.append((row.number, f"there is no warehouse {row.warehouse!r}"))
+            problems.append((row.number, RowProblem(
+                f"there is no warehouse {row.warehouse!r}", "stock.no_warehouse",
+                warehouse=row.warehouse)))
             continue
         reference = row.reference or default_reference
         try:
@@ -209,11 +239,12 @@ def import_rows(session: Session, actor_name: str, rows: Sequence[Sequence[Any]]
                                          reference)
                     counts["adjusted"] += 1
         except StockError as error:
-            problems.append((row.number, error.message))
+            problems.append((row.number, RowProblem(error.message, error.code,
+                                                    **error.values)))
             continue
         counts["rows"] += 1
     if problems:
-        raise StockRowsRefused(sorted(problems))
+        raise StockRowsRefused(sorted(problems, key=lambda problem: problem[0]))
     if not counts["rows"]:
-        raise StockFileError("the file has no rows under its header")
+        raise StockFileError("the file has no rows under its header", code="stock.file_empty")
     return counts

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -42,8 +43,9 @@ class StockError(OrderError):
     ``argument`` is the name of the argument at fault (``sku``, ``quantity``), which the
     API's requests name alike."""
 
-    def __init__(self, message: str, argument: str = "") -> None:
-        super().__init__(message)
+    def __init__(self, message: str, argument: str = "", *, code: str | None = None,
+                 **values: object) -> None:
+        super().__init__(message, code=code, **values)
         self.argument = argument
 
 
@@ -55,7 +57,9 @@ class OutOfStock(StockError):
     status = 409
 
     def __init__(self, sku: str, warehouse: str, wanted: int, available: int) -> None:
-        super().__init__(f"only {available} of {sku} available in {warehouse}, {wanted} wanted")
+        super().__init__(f"only {available} of {sku} available in {warehouse}, {wanted} wanted",
+                         code="stock.short", sku=sku, warehouse=warehouse, wanted=wanted,
+                         available=available)
         self.sku = sku
         self.warehouse = warehouse
         self.wanted = wanted
@@ -74,14 +78,16 @@ class Line:
 def product(session: Session, sku: str) -> Product:
     found = session.scalar(select(Product).where(Product.sku == sku))
     if found is None:
-        raise StockError(f"there is no product with SKU {sku!r}", "sku")
+        raise StockError(f"there is no product with SKU {sku!r}", "sku",
+                         code="stock.no_product", sku=sku)
     return found
 
 
 def warehouse(session: Session, code: str) -> Warehouse:
     found = session.scalar(select(Warehouse).where(Warehouse.code == code))
     if found is None:
-        raise StockError(f"there is no warehouse {code!r}", "warehouse")
+        raise StockError(f"there is no warehouse {code!r}", "warehouse",
+                         code="stock.no_warehouse", warehouse=code)
     return found
 
 
@@ -111,9 +117,16 @@ def _change(session: Session, line: Line, on_hand: int, reserved: int,
                          reserved=LEVELS.c.reserved + reserved, updated_at=utcnow()))
     if need_available:
         statement = statement.where(LEVELS.c.on_hand - LEVELS.c.reserved >= need_available)
-    changed = session.execute(statement).rowcount == 1
-    if changed and on_hand - reserved < 0:
-        low_stock.after_decrease(session, line.product_id, line.warehouse_id, on_hand - reserved)
+    if on_hand - reserved < 0:
+        # What is left comes back with the change, for the low-stock alert.
+        left = session.execute(
+            statement.returning(LEVELS.c.on_hand - LEVELS.c.reserved)).scalar_one_or_none()
+        changed = left is not None
+        if changed:
+            low_stock.after_decrease(session, line.product_id, line.warehouse_id,
+                                     on_hand - reserved, left)
+    else:
+        changed = session.execute(statement).rowcount == 1
     if changed and on_hand != reserved:
         hooks.STOCK_CHANGED(session, line.product_id, line.warehouse_id, on_hand - reserved)
     return changed
@@ -134,7 +147,8 @@ def take_back(session: Session, actor_name: str, sku: str, warehouse_code: str,
 def _add_on_hand(session: Session, actor_name: str, kind: str, sku: str, warehouse_code: str,
                  quantity: int, reference: str, order_id: int | None = None) -> None:
     if quantity <= 0:
-        raise StockError(f"a {kind} needs a positive quantity", "quantity")
+        raise StockError(f"a {kind} needs a positive quantity", "quantity",
+                         code="stock.quantity_not_positive")
     line = Line(product(session, sku).id, warehouse(session, warehouse_code).id, quantity)
     _ensure_level(session, line.product_id, line.warehouse_id)
     _change(session, line, quantity, 0)
@@ -145,9 +159,11 @@ def adjust(session: Session, actor_name: str, sku: str, warehouse_code: str, cha
            reference: str) -> None:
     """Correct on-hand stock after a count; may not take away reserved stock."""
     if change == 0:
-        raise StockError("an adjustment needs a change other than 0", "change")
+        raise StockError("an adjustment needs a change other than 0", "change",
+                         code="stock.change_zero")
     if not reference.strip():
-        raise StockError("say why: an adjustment needs a reference", "reference")
+        raise StockError("say why: an adjustment needs a reference", "reference",
+                         code="stock.reference_missing")
     line = Line(product(session, sku).id, warehouse(session, warehouse_code).id, abs(change))
     _ensure_level(session, line.product_id, line.warehouse_id)
     if not _change(session, line, change, 0, need_available=max(0, -change)):
@@ -162,8 +178,10 @@ def _level(session: Session, line: Line) -> StockLevel | None:
     ).execution_options(populate_existing=True))
 
 
-def reserve(session: Session, actor_name: str, order_id: int, lines: list[Line]) -> None:
-    """Hold stock for an order: all lines or none (the caller rolls back on OutOfStock)."""
+def reserve(session: Session, actor_name: str, order_id: int, lines: list[Line], *,
+            gift: bool = False) -> None:
+    """Hold stock for an order: all lines or none (the caller rolls back on OutOfStock).
+    ``gift``: the units are a promotion's gift, not lines of the order."""
     merged: dict[tuple[int, int], int] = defaultdict(int)
     for line in lines:
         merged[(line.product_id, line.warehouse_id)] += line.quantity
@@ -179,7 +197,7 @@ def reserve(session: Session, actor_name: str, order_id: int, lines: list[Line])
         _move(session, actor_name, RESERVATION, line, 0, quantity, order_id=order_id)
         session.add(Reservation(order_id=order_id, product_id=product_id,
                                 warehouse_id=warehouse_id, quantity=quantity,
-                                status="held", created_at=utcnow()))
+                                status="held", created_at=utcnow(), gift=gift))
 
 
 def held_by(session: Session, order_ids: list[int], *, lock: bool = False
@@ -209,10 +227,50 @@ def release(session: Session, actor_name: str, order_id: int) -> int:
     return released
 
 
-def ship(session: Session, actor_name: str, order_id: int) -> int:
-    """Deduct what an order holds from on-hand stock, as it leaves the warehouse."""
+def release_part(session: Session, actor_name: str, order_id: int, product_id: int,
+                 warehouse_id: int, quantity: int, reference: str = "") -> int:
+    """Give back ``quantity`` of what an order holds of one product in one warehouse (an
+    edit lowered a line), newest reservation first; a reservation given back in part
+    keeps the rest held. Returns the units released (never more than are held)."""
+    released = 0
+    held = [r for r in held_by(session, [order_id], lock=True).get(order_id, [])
+            if r.product_id == product_id and r.warehouse_id == warehouse_id]
+    for reservation in reversed(held):
+        if released >= quantity:
+            break
+        part = min(reservation.quantity, quantity - released)
+        line = Line(product_id, warehouse_id, part)
+        _change(session, line, 0, -part)
+        _move(session, actor_name, RELEASE, line, 0, -part, order_id=order_id,
+              reference=reference)
+        if part == reservation.quantity:
+            reservation.status = "released"
+        else:
+            reservation.quantity -= part
+        released += part
+    return released
+
+
+def release_held(session: Session, actor_name: str, held: Reservation) -> None:
+    """Give back one held reservation of an order (a gift moving to the warehouse its
+    order's lines are reserved in)."""
+    if held.status != "held":
+        return
+    line = Line(held.product_id, held.warehouse_id, held.quantity)
+    _change(session, line, 0, -held.quantity)
+    _move(session, actor_name, RELEASE, line, 0, -held.quantity, order_id=held.order_id)
+    held.status = "released"
+
+
+def ship(session: Session, actor_name: str, order_id: int,
+         warehouse_id: int | None = None) -> int:
+    """Deduct what an order holds from on-hand stock, as it leaves the warehouse; with
+    ``warehouse_id``, only what it holds there (one part of an order reserved in
+    several warehouses leaves)."""
     shipped = 0
     for held in held_by(session, [order_id], lock=True).get(order_id, []):
+        if warehouse_id is not None and held.warehouse_id != warehouse_id:
+            continue
         line = Line(held.product_id, held.warehouse_id, held.quantity)
         _change(session, line, -held.quantity, -held.quantity)
         _move(session, actor_name, SHIPMENT, line, -held.quantity, -held.quantity,
@@ -220,6 +278,69 @@ def ship(session: Session, actor_name: str, order_id: int) -> int:
         held.status = "shipped"
         shipped += held.quantity
     return shipped
+
+
+def ship_part(session: Session, actor_name: str, order_id: int, warehouse_id: int,
+              quantities: dict[int, int], reference: str = "") -> int:
+    """Deduct one parcel of an order split into several (product id -> quantity) from
+    what the order holds in ``warehouse_id``; the rest stays held for the other parcels.
+    A held row is cut in two when the parcel takes part of it, so releasing the rest
+    later gives back only what did not ship. StockError (the caller rolls back) when
+    the order holds less than the parcel carries there."""
+    shipped = 0
+    held = [r for r in held_by(session, [order_id], lock=True).get(order_id, [])
+            if r.warehouse_id == warehouse_id]
+    for product_id, wanted in sorted(quantities.items()):
+        need = wanted
+        for reservation in (r for r in held if r.product_id == product_id):
+            take = min(need, reservation.quantity)
+            if take <= 0:
+                continue
+            line = Line(product_id, warehouse_id, take)
+            _change(session, line, -take, -take)
+            _move(session, actor_name, SHIPMENT, line, -take, -take, order_id=order_id,
+                  reference=reference)
+            if take == reservation.quantity:
+                reservation.status = "shipped"
+            else:
+                reservation.quantity -= take
+                session.add(Reservation(order_id=order_id, product_id=product_id,
+                                        warehouse_id=warehouse_id, quantity=take,
+                                        status="shipped", created_at=utcnow()))
+            need -= take
+            shipped += take
+        if need:
+            sku = session.get(Product, product_id).sku
+            raise StockError(f"the order holds {wanted - need} of {sku} in this warehouse, "
+                             f"the parcel carries {wanted}", "lines", code="stock.parcel_more",
+                             held=wanted - need, sku=sku, wanted=wanted)
+    return shipped
+
+
+def parts_left(session: Session, order_id: int, held: list[Reservation]
+               ) -> list[tuple[str, list[dict[str, Any]]]] | None:
+    """When parts of the order left before (reservations shipped that are not among
+    ``held``, what it held when its shipping move began): what ``held`` is, as one
+    parcel per warehouse, (warehouse code, [{sku, qty}]). None when nothing of the
+    order left before: the order leaves whole."""
+    earlier = select(Reservation.id).where(Reservation.order_id == order_id,
+                                           Reservation.status == "shipped")
+    if held:
+        earlier = earlier.where(Reservation.id.not_in([r.id for r in held]))
+    if not held or session.scalar(earlier.limit(1)) is None:
+        return None
+    skus = {i: sku for i, sku in session.execute(select(Product.id, Product.sku).where(
+        Product.id.in_({r.product_id for r in held})))}
+    codes = {i: code for i, code in session.execute(select(Warehouse.id, Warehouse.code)
+                                                    .where(Warehouse.id.in_(
+                                                        {r.warehouse_id for r in held})))}
+    parcels: dict[str, dict[str, int]] = {}
+    for reservation in held:
+        units = parcels.setdefault(codes[reservation.warehouse_id], {})
+        sku = skus[reservation.product_id]
+        units[sku] = units.get(sku, 0) + reservation.quantity
+    return [(code, [{"sku": sku, "qty": qty} for sku, qty in units.items()])
+            for code, units in parcels.items()]
 
 
 @dataclass(frozen=True)

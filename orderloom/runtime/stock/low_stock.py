@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orderloom.db import utcnow
+from orderloom.runtime import remembered
 from orderloom.runtime.notify.in_app import Notification
 from orderloom.runtime.stock.catalog import Product, Warehouse
-from orderloom.runtime.stock.models import StockLevel
 
 log = logging.getLogger(__name__)
 
@@ -26,22 +26,29 @@ log = logging.getLogger(__name__)
 ALERT_PERMISSION = "inventory.manage"
 
 
+# Each reservation asks for its product's threshold, and most products have none: the
+# thresholds set are remembered for a few seconds (remembered.py), so that a change of
+# stock of a product without one costs no query.
+THRESHOLDS = remembered.Read("low-stock thresholds", (Product,))
+
+
+def thresholds(session: Session) -> dict[int, int]:
+    """The threshold of every product that has one, by product id."""
+    return remembered.read(session, THRESHOLDS, None, lambda: dict(session.execute(
+        select(Product.id, Product.low_stock_threshold)
+        .where(Product.low_stock_threshold.is_not(None))).all()))
+
+
 def after_decrease(session: Session, product_id: int, warehouse_id: int,
-                   available_change: int) -> Notification | None:
-    """Call after a change that lowered availability by ``-available_change``."""
-    row = session.execute(
-        select(StockLevel.on_hand - StockLevel.reserved, Product.low_stock_threshold,
-               Product.sku, Warehouse.code)
-        .join(Product, Product.id == StockLevel.product_id)
-        .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
-        .where(StockLevel.product_id == product_id,
-               StockLevel.warehouse_id == warehouse_id)).first()
-    if row is None:
-        return None
-    available, threshold, sku, code = row
+                   available_change: int, available: int) -> Notification | None:
+    """Call after a change that lowered availability by ``-available_change`` to
+    ``available`` (read back by the change's own statement)."""
+    threshold = thresholds(session).get(product_id)
     before = available - available_change
     if threshold is None or not (available < threshold <= before):
         return None
+    sku = session.scalar(select(Product.sku).where(Product.id == product_id))
+    code = session.scalar(select(Warehouse.code).where(Warehouse.id == warehouse_id))
     log.info("low stock: %s in %s, %s available (threshold %s)", sku, code, available,
              threshold)
     notification = Notification(

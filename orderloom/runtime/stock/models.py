@@ -13,7 +13,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from orderloom.db import Base, UTCDateTime, utcnow
@@ -79,3 +88,6 @@ class Reservation(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(12), default="held")  # held, released, shipped
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A promotion's gift (runtime/promotions/giving.py), not a line of the order: it
+    # does not make the order's lines the reservations' (engine/edits.stock_bound).
+    gift: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

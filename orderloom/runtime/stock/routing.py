@@ -95,9 +95,16 @@ def _candidates(session: Session, blueprint: Blueprint, data: dict[str, Any],
 
 
 def allocate(session: Session, blueprint: Blueprint, data: dict[str, Any],
-             preferred: str | None = None) -> Allocation:
-    """``preferred`` (a warehouse a choose_warehouse action named) is tried first."""
+             preferred: str | None = None, kept_back: dict[str, int] | None = None
+             ) -> Allocation:
+    """``preferred`` (a warehouse a choose_warehouse action named) is tried first;
+    ``kept_back`` (SKU -> units) are units of the lines reserved otherwise, left out."""
     need = wanted(blueprint, data)
+    if kept_back:
+        need = {sku: qty - kept_back.get(sku, 0) for sku, qty in need.items()
+                if qty > kept_back.get(sku, 0)}
+        if not need:
+            return Allocation(reason="every unit is reserved otherwise")
     if not need:
         return Allocation(reason="the order has no product lines")
     routing = blueprint.definition.get("routing") or {}
@@ -146,6 +153,7 @@ def reservation_lines(session: Session, allocation: Allocation) -> list[Line]:
     lines = []
     for sku, code, qty in allocation.lines:
         if sku not in products:
-            raise StockError(f"there is no product with SKU {sku!r}")
+            raise StockError(f"there is no product with SKU {sku!r}",
+                             code="stock.no_product", sku=sku)
         lines.append(Line(products[sku], warehouses[code], qty))
     return lines

@@ -102,17 +102,21 @@ export class Simulation {
     if (roles.length) body.roles = roles;
     const answer = await call("POST", this.store.urls.simulate, body);
     if (!answer.ok) {
-      const errors = (answer.data && answer.data.errors) || [];
-      this.show([h("p", {class: "error", role: "alert"}, t.sim_failed),
-        h("ul", {}, (errors.length ? errors : [answer.data]).map((e) =>
-          h("li", {}, `${e.pointer || ""} ${e.detail || ""}`)))]);
+      this.showRefusal(answer);
       return;
     }
     this.show(this.report(answer.data));
   }
 
+  // A refused run or coverage: each problem with the place it names.
+  showRefusal(answer) {
+    const errors = (answer.data && answer.data.errors) || [];
+    this.show([h("p", {class: "error", role: "alert"}, this.t.sim_failed),
+      h("ul", {}, (errors.length ? errors : [answer.data]).map((e) =>
+        h("li", {}, `${e.pointer || ""} ${e.detail || ""}`)))]);
+  }
+
   async cover() {
-    const t = this.t;
     let data;
     try {
       data = JSON.parse(this.textarea.value);
@@ -122,10 +126,7 @@ export class Simulation {
     const answer = await call("POST", this.store.urls.cover,
       {definition: this.store.draft, data, language: this.lang});
     if (!answer.ok) {
-      const errors = (answer.data && answer.data.errors) || [];
-      this.show([h("p", {class: "error", role: "alert"}, t.sim_failed),
-        h("ul", {}, (errors.length ? errors : [answer.data]).map((e) =>
-          h("li", {}, `${e.pointer || ""} ${e.detail || ""}`)))]);
+      this.showRefusal(answer);
       return;
     }
     this.show([this.coverage(answer.data)]);

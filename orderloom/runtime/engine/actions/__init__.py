@@ -78,6 +78,9 @@ class Stored:
     order: Any
     blueprint: Blueprint
     done: dict[str, Any]
+    # What an action leaves for the later actions of the same move, not for the
+    # timeline (what the order held when the move began: stock.held_at_start).
+    moving: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,9 @@ class SetField(spec.SetField, Behaviour):
         value = formula(run.result.data, run.now, run.calendar)
         if isinstance(value, dsl.FormulaFault):
             raise OrderError(f"the formula that sets {action['field']!r} failed: "
-                             f"{value.message}")
+                             f"{value.message}", code="action.set_failed",
+                             field=repr(action["field"]), why=value.message,
+                             **value.described)
         beyond = numbers.result_problem(wanted, value) if wanted in NUMBER_KINDS else None
         if beyond:
             raise OrderError(f"the formula that sets {action['field']!r} failed: {beyond}")
