@@ -3,6 +3,7 @@ a refund larger than what was paid, import a statement and resolve what disagree
 read the daily summary."""
 from __future__ import annotations
 
+from tests.browser.navigation import follow
 from tests.browser.test_staff_console import go_to, log_in
 from tests.designer.samples import retail
 from tests.payments.conftest import staff_handle_money
@@ -68,7 +69,7 @@ def test_staff_takes_a_payment_refunds_and_reconciles(page, live_server, client,
     row = page.locator("#mismatches tr[data-kind=unmatched_line]")
     assert "99.00 CNY" in row.inner_text()
     row.locator("input[name=note]").fill("bank fee, booked by hand")
-    row.locator("button").click()
+    follow(page, row.locator("button"))
     assert page.locator("p.notice").inner_text().endswith("resolved.")
     assert page.locator("#mismatches").count() == 0
     page.screenshot(path=f"{SCREENSHOTS}-reconciliation-1280.png", full_page=True)

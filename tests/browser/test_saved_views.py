@@ -1,6 +1,7 @@
 """Choosing the order list's columns and saving the view, in Chromium."""
 from __future__ import annotations
 
+from tests.browser.navigation import follow
 from tests.browser.test_staff_console import go_to, log_in
 from tests.designer.samples import retail
 from tests.platform.test_api_tokens import bearer
@@ -21,13 +22,13 @@ def test_staff_choose_form_fields_as_columns_and_come_back_to_the_saved_view(
     log_in(page, live_server, "sun.li")
     go_to(page, "Orders")
     page.select_option("#f-type", "retail_order")
-    page.click("form.filters button[type=submit]")
+    follow(page, "form.filters button[type=submit]")
     page.click("details.column-choice summary")
     for key in ("order_type", "customer", "channel", "created"):
         page.uncheck(f"input[name=columns][value={key}]")
     page.check("input[name=columns][value='field:priority']")
     page.check("input[name=columns][value='field:discount']")
-    page.click("form.filters button[type=submit]")
+    follow(page, "form.filters button[type=submit]")
     headers = page.locator("table.orders thead th[data-column]").all_inner_texts()
     assert headers == ["Number", "State", "Total", "Priority", "Discount"]
     assert page.locator("table.orders tbody tr").first.locator("td").nth(4).inner_text() \
@@ -38,8 +39,8 @@ def test_staff_choose_form_fields_as_columns_and_come_back_to_the_saved_view(
     page.click("#save-view button[type=submit]")
     assert "Saved the view “Retail with priority”." in page.locator("p.notice").inner_text()
 
-    page.click("text=Clear")
+    follow(page, "text=Clear")
     assert page.locator("table.orders thead th[data-column]").count() == 7
-    page.click("section.saved-views >> text=Retail with priority")
+    follow(page, "section.saved-views >> text=Retail with priority")
     assert page.locator("table.orders thead th[data-column]").all_inner_texts() == headers
     page.screenshot(path="/tmp/orderloom-saved-view-1280.png", full_page=True)

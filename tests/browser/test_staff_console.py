@@ -2,6 +2,7 @@
 from the inbox in another browser, ship it."""
 from __future__ import annotations
 
+from tests.browser.navigation import follow
 from tests.channels.support import create_channel
 from tests.conftest import TEST_PASSWORD
 from tests.designer.samples import retail
@@ -16,7 +17,7 @@ def log_in(page, live_server, username: str) -> None:
     page.goto(f"{live_server}/login")
     page.fill("#username", username)
     page.fill("#password", TEST_PASSWORD)
-    page.click("button.primary")
+    follow(page, "button.primary")
 
 
 def go_to(page, link: str) -> None:
@@ -29,7 +30,7 @@ def go_to(page, link: str) -> None:
     menu = page.locator("#menu-button")
     if menu.is_visible() and menu.get_attribute("aria-expanded") != "true":
         menu.click()
-    page.click(f"nav >> text={link}")
+    follow(page, f"nav >> text={link}")
 
 
 def test_staff_submits_an_admin_approves_from_the_inbox_and_staff_ships(
@@ -64,7 +65,7 @@ def test_staff_submits_an_admin_approves_from_the_inbox_and_staff_ships(
     go_to(page, "Orders")
     assert page.locator("table.orders tbody tr").count() == 2
     page.fill("#f-channel", "web")
-    page.click("form.filters button[type=submit]")
+    follow(page, "form.filters button[type=submit]")
     rows = page.locator("table.orders tbody tr")
     assert rows.count() == 1 and small not in rows.inner_text()
     page.screenshot(path=f"{SCREENSHOTS}-list-1280.png", full_page=True)
