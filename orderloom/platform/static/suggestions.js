@@ -94,6 +94,9 @@
       choose(Array.from(list.children).indexOf(option));
     });
     input.addEventListener("blur", () => setTimeout(close, 100));
+    // Typed into before this script ran (a slow connection, a fast typist): the
+    // keystrokes came before the listener, so suggest for what is there now.
+    if (document.activeElement === input && input.value.trim()) refresh();
   }
 
   window.Suggestions = { attach };
