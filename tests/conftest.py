@@ -85,7 +85,9 @@ def postgres_server_url() -> Iterator[str]:
 
 
 def _reset_postgres(url: str) -> None:
-    """Empties every table and restarts every id, as a new database would have them.
+    """Empties every table and restarts every id and order number, as a new database
+    would have them (an order type's number sequence may have been made to start after
+    numbers a test planted, so it restarts at its least value, not its start).
     DELETE, children before parents, in one round trip: a test leaves a few rows, and
     PostgreSQL deletes those in milliseconds where TRUNCATE of 57 tables took over a
     second (it makes new files for each table), which a thousand tests paid."""
@@ -95,7 +97,7 @@ def _reset_postgres(url: str) -> None:
         connection.exec_driver_sql("; ".join(f'DELETE FROM "{name}"' for name in tables))
         connection.exec_driver_sql(
             "SELECT setval(quote_ident(schemaname) || '.' || quote_ident(sequencename),"
-            " start_value, false) FROM pg_sequences")
+            " min_value, false) FROM pg_sequences")
     with Session(engine) as session:
         accounts.ensure_builtin_roles(session)
         session.commit()
