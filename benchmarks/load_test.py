@@ -596,7 +596,10 @@ def main() -> int:
     instance = Path(tempfile.mkdtemp(prefix="orderloom-load-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERLOOM_")}
     env.update(ORDERLOOM_DATABASE_URL=url, ORDERLOOM_INSTANCE_PATH=str(instance),
-               ORDERLOOM_SECRET_KEY=secrets.token_hex(32), ORDERLOOM_LOG_LEVEL="WARNING")
+               ORDERLOOM_SECRET_KEY=secrets.token_hex(32), ORDERLOOM_LOG_LEVEL="WARNING",
+               # The webhook receiver listens on 127.0.0.1, which outbound calls refuse
+               # unless allowed.
+               ORDERLOOM_OUTBOUND_ALLOW="127.0.0.1")
     processes = Processes(env)
     receiver = Receiver()
     engine = None
